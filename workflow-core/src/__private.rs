@@ -1,0 +1,130 @@
+//! Items named by macro-generated code. Not public API: no stability guarantees.
+
+pub use core::future::Future;
+pub use core::option::Option;
+pub use core::result::Result;
+pub use std::time::Duration;
+
+pub use crate::context::Context;
+pub use crate::executor::{NodeStarter, NodeTask};
+pub use crate::node::{Node, NodeCallError, NodeResult, Res, ResourceReq};
+pub use crate::plan::{NodeSpec, Plan, Slot, Workflow};
+pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
+
+use crate::error::BoxError;
+
+/// Turns a fn's plain return value into a node result.
+#[inline]
+pub fn infallible<T>(value: T) -> NodeResult<T> {
+    Ok(value)
+}
+
+/// Turns a fn's `Result` into a node result, boxing the error.
+#[inline]
+pub fn fallible<R: FallibleReturn>(value: R) -> NodeResult<R::Ok> {
+    value.into_node_result()
+}
+
+/// A `Result<T, E>` return type of a `#[node]` fn.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Result` whose error can be boxed",
+    label = "the node's return type",
+    note = "a fallible node returns `Result<T, E>` with `E: std::error::Error + Send + Sync + 'static`"
+)]
+pub trait FallibleReturn {
+    /// The output.
+    type Ok;
+    /// The error.
+    type Err;
+    /// Converts.
+    fn into_node_result(self) -> NodeResult<Self::Ok>;
+}
+
+impl<T, E: Into<BoxError>> FallibleReturn for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    #[inline]
+    fn into_node_result(self) -> NodeResult<T> {
+        self.map_err(|e| NodeCallError::Error(e.into()))
+    }
+}
+
+/// Autoref-specialised clone: `(&&CloneProbe(&x)).probe_clone()` is `Some(x.clone())`
+/// when `x: Clone`, `None` otherwise. Works because generated code names concrete types.
+pub struct CloneProbe<'a, T>(pub &'a T);
+
+impl<T> core::fmt::Debug for CloneProbe<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CloneProbe")
+    }
+}
+
+/// The `Clone` arm of [`CloneProbe`].
+pub trait ViaClone<T> {
+    /// Clones.
+    fn probe_clone(&self) -> Option<T>;
+}
+
+impl<T: Clone> ViaClone<T> for &CloneProbe<'_, T> {
+    #[inline]
+    fn probe_clone(&self) -> Option<T> {
+        Some(self.0.clone())
+    }
+}
+
+/// The fallback arm of [`CloneProbe`].
+pub trait ViaNoClone<T> {
+    /// Cannot clone.
+    fn probe_clone(&self) -> Option<T>;
+}
+
+impl<T> ViaNoClone<T> for CloneProbe<'_, T> {
+    #[inline]
+    fn probe_clone(&self) -> Option<T> {
+        None
+    }
+}
+
+/// An input of a retried node: retries call the fn again, so each input is cloned.
+#[diagnostic::on_unimplemented(
+    message = "input `{Self}` of a retried node must be `Clone`",
+    label = "every attempt gets its own copy of this input",
+    note = "derive `Clone` for the type, or remove the retry policy"
+)]
+pub trait RetryInput: Clone {}
+
+impl<T: Clone> RetryInput for T {}
+
+/// Compile-time check that a retried node's inputs are `Clone`.
+pub const fn assert_retry_input<T: RetryInput>() {}
+
+/// An output consumed by several nodes is cloned for all but the last.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is used by several nodes, so it must be `Clone`",
+    label = "this output goes to more than one input",
+    note = "derive `Clone` for the type, or wrap it in `Arc`"
+)]
+pub trait SharedOutput: Clone {}
+
+impl<T: Clone> SharedOutput for T {}
+
+/// Clones a value given to one of several consumers.
+#[inline]
+pub fn share<T: SharedOutput>(value: &T) -> T {
+    value.clone()
+}
+
+/// The output of a node declared with `#[node]`.
+pub type Output<N> = <N as Node>::Output;
+
+/// The type of port `T` of node `N`, named through a field projection.
+#[inline(always)]
+pub fn port_type<N, T>(_: fn(&N) -> &T) -> core::marker::PhantomData<T> {
+    core::marker::PhantomData
+}
+
+/// Passes a retried node's input through, requiring it to be `Clone`.
+#[inline(always)]
+pub fn retry_input<T: RetryInput>(value: T) -> T {
+    value
+}

@@ -1,0 +1,721 @@
+//! The executor: drives one run of a [`Workflow`] inside the caller's task.
+//!
+//! Nodes are polled in the run's own task (a `FuturesUnordered`, so only woken nodes are
+//! polled); a node starts as soon as its own inputs are ready, whatever else is still
+//! running. Only nodes marked `spawn` get a tokio task of their own.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt as _, StreamExt as _};
+use tokio::time::{Instant, Sleep};
+use tracing::Instrument as _;
+
+use crate::context::{BoxFuture, Context, RunShared};
+use crate::error::{DeadlockKind, DeadlockReport, NodeFailure, TimeoutScope, WaitingNode, WorkflowError};
+use crate::node::{Node, NodeCallError};
+use crate::plan::Workflow;
+use crate::policy::{Execution, FailurePolicy, NodePolicy};
+use crate::run::{NodeReport, NodeStatus, RunOptions, RunReport};
+use crate::runtime::RuntimeInner;
+use crate::trace::{ExecutionTrace, TraceKind};
+
+/// A started node: a boxed future yielding its index and outcome.
+#[doc(hidden)]
+pub struct NodeTask<V>(BoxFuture<Finished<V>>);
+
+impl<V> std::fmt::Debug for NodeTask<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NodeTask")
+    }
+}
+
+/// Starts nodes for generated `Workflow::start` code.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct NodeStarter<'a> {
+    shared: &'a Arc<RunShared>,
+}
+
+impl std::fmt::Debug for RunShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunShared")
+            .field("workflow", &self.workflow)
+            .field("run_id", &self.run_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NodeStarter<'_> {
+    /// Starts node `index` with its ports; `wrap` puts its output into the workflow's
+    /// value enum.
+    pub fn start<N: Node, V: Send + 'static>(
+        &self,
+        index: usize,
+        ports: N,
+        wrap: fn(N::Output) -> V,
+    ) -> NodeTask<V> {
+        let shared = Arc::clone(self.shared);
+        NodeTask(Box::pin(async move {
+            let done = run_node::<N>(ports, index, shared).await;
+            Finished {
+                index,
+                attempts: done.attempts,
+                result: done.result.map(wrap),
+            }
+        }))
+    }
+}
+
+/// How a node ended, after all its attempts.
+#[doc(hidden)]
+#[derive(Debug)]
+pub(crate) struct Finished<V> {
+    index: usize,
+    attempts: u32,
+    result: Result<V, NodeFailure>,
+}
+
+struct NodeDone<T> {
+    attempts: u32,
+    result: Result<T, NodeFailure>,
+}
+
+async fn run_node<N: Node>(ports: N, index: usize, shared: Arc<RunShared>) -> NodeDone<N::Output> {
+    let policy = shared.nodes[index].policy;
+    let total = policy.retry.and_then(|r| r.total_timeout);
+    let attempts = attempt_loop::<N>(ports, index, &shared, policy);
+    match total {
+        None => attempts.await,
+        Some(limit) => {
+            let mut made = 0;
+            let counted = attempts.map(|d| {
+                made = d.attempts;
+                d
+            });
+            match tokio::time::timeout(limit, counted).await {
+                Ok(done) => done,
+                Err(_) => NodeDone {
+                    attempts: made.max(1),
+                    result: Err(NodeFailure::Timeout(limit)),
+                },
+            }
+        }
+    }
+}
+
+async fn attempt_loop<N: Node>(
+    ports: N,
+    index: usize,
+    shared: &Arc<RunShared>,
+    policy: NodePolicy,
+) -> NodeDone<N::Output> {
+    // Runtime-wide limit on nodes in flight across runs.
+    let _permit = match &shared.runtime.node_limit {
+        Some(sem) => sem.clone().acquire_owned().await.ok(),
+        None => None,
+    };
+    let max = policy.max_attempts();
+    let mut ports = Some(ports);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let Some(this) = next_ports(&mut ports, attempt < max) else {
+            // Unreachable in practice: ports are only given away on the last attempt.
+            return NodeDone {
+                attempts: attempt - 1,
+                result: Err(NodeFailure::Panic("node ports were consumed".into())),
+            };
+        };
+        shared.record(Some(index), TraceKind::Started { attempt });
+        let result = attempt_once::<N>(this, index, attempt, shared, policy).await;
+        let failure = match result {
+            Ok(v) => {
+                return NodeDone {
+                    attempts: attempt,
+                    result: Ok(v),
+                }
+            }
+            Err(f) => f,
+        };
+        let retry = policy.retry.filter(|r| {
+            attempt < max
+                && ports.is_some()
+                && match &failure {
+                    NodeFailure::Error(e) => r.should_retry(e),
+                    NodeFailure::Timeout(_) => r.retry_timeouts,
+                    NodeFailure::Panic(_) | NodeFailure::MissingResource(_) => false,
+                }
+        });
+        let Some(retry) = retry else {
+            return NodeDone {
+                attempts: attempt,
+                result: Err(failure),
+            };
+        };
+        let delay = retry.delay(attempt, shared.run_id ^ (index as u64) << 32);
+        let error = describe(&failure);
+        tracing::warn!(
+            target: "workflow",
+            workflow = shared.workflow,
+            node = shared.nodes[index].name,
+            attempt,
+            ?delay,
+            error = %error,
+            "node attempt failed; retrying"
+        );
+        shared.record(
+            Some(index),
+            TraceKind::Retrying {
+                attempt,
+                delay,
+                error,
+            },
+        );
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// The ports for the next attempt: a clone while more attempts may follow, the
+/// originals for the last one.
+fn next_ports<N: Node>(ports: &mut Option<N>, more_may_follow: bool) -> Option<N> {
+    if more_may_follow {
+        if let Some(copy) = ports.as_ref().and_then(N::try_clone) {
+            return Some(copy);
+        }
+    }
+    ports.take()
+}
+
+async fn attempt_once<N: Node>(
+    ports: N,
+    index: usize,
+    attempt: u32,
+    shared: &Arc<RunShared>,
+    policy: NodePolicy,
+) -> Result<N::Output, NodeFailure> {
+    let ctx = Context::new(Arc::clone(shared), index, attempt);
+    let span = tracing::info_span!(
+        target: "workflow",
+        "node",
+        workflow = shared.workflow,
+        node = shared.nodes[index].name,
+        attempt
+    );
+    let call = AssertUnwindSafe(N::call(ports, ctx))
+        .catch_unwind()
+        .map(|r| match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(NodeCallError::Error(e))) => Err(NodeFailure::Error(e)),
+            Ok(Err(NodeCallError::MissingResource(t))) => Err(NodeFailure::MissingResource(t)),
+            Err(payload) => Err(NodeFailure::Panic(panic_message(payload.as_ref()))),
+        })
+        .instrument(span);
+    let call: BoxFuture<Result<N::Output, NodeFailure>> = match policy.execution {
+        Execution::InTask => return with_timeout(call, policy.timeout).await,
+        Execution::Spawn => Box::pin(spawned(call)),
+    };
+    with_timeout(call, policy.timeout).await
+}
+
+async fn with_timeout<T>(
+    fut: impl Future<Output = Result<T, NodeFailure>>,
+    limit: Option<Duration>,
+) -> Result<T, NodeFailure> {
+    match limit {
+        None => fut.await,
+        Some(limit) => tokio::time::timeout(limit, fut)
+            .await
+            .unwrap_or(Err(NodeFailure::Timeout(limit))),
+    }
+}
+
+/// Runs `fut` as its own tokio task; dropping the returned future aborts the task.
+async fn spawned<T: Send + 'static>(
+    fut: impl Future<Output = Result<T, NodeFailure>> + Send + 'static,
+) -> Result<T, NodeFailure> {
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let handle = tokio::spawn(fut);
+    let _guard = AbortOnDrop(handle.abort_handle());
+    match handle.await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => Err(NodeFailure::Panic(panic_message(e.into_panic().as_ref()))),
+        Err(_) => Err(NodeFailure::Panic("spawned node task was cancelled".into())),
+    }
+}
+
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+fn describe(f: &NodeFailure) -> String {
+    match f {
+        NodeFailure::Error(e) => e.to_string(),
+        NodeFailure::Panic(m) => format!("panicked: {m}"),
+        NodeFailure::Timeout(d) => format!("timed out after {d:?}"),
+        NodeFailure::MissingResource(t) => format!("missing resource `{t}`"),
+    }
+}
+
+/// Everything a finished run hands back.
+pub(crate) struct Outcome<O> {
+    pub(crate) result: Result<O, WorkflowError>,
+    pub(crate) report: RunReport,
+    pub(crate) trace: Option<ExecutionTrace>,
+}
+
+/// Cancels the run's token when the run ends or its future is dropped, so spawned
+/// nodes and `Context::cancelled` waiters notice.
+struct CancelOnDrop(tokio_util::sync::CancellationToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+enum Event<V> {
+    Node(Finished<V>),
+    TimedOut(Duration),
+    Stalled(Duration),
+    Deadlock,
+    Cancelled,
+    Idle,
+}
+
+/// Runs one workflow to its end.
+pub(crate) async fn execute<W: Workflow>(
+    runtime: Arc<RuntimeInner>,
+    input: W::Input,
+    opts: RunOptions,
+) -> Outcome<W::Output> {
+    let plan = W::PLAN;
+    let run_id = crate::runtime::next_run_id();
+    let start = Instant::now();
+
+    // Resources are checked before any node runs.
+    if let Some((node, type_name)) = runtime.missing_resource(plan.nodes) {
+        return Outcome {
+            result: Err(WorkflowError::MissingResource {
+                workflow: plan.name,
+                node,
+                type_name,
+            }),
+            report: initial_report(plan.name, run_id, plan.nodes, Duration::ZERO),
+            trace: None,
+        };
+    }
+
+    let cancel = match &opts.cancel {
+        Some(outer) => outer.child_token(),
+        None => tokio_util::sync::CancellationToken::new(),
+    };
+    let trace = opts.trace.unwrap_or(runtime.trace);
+    let shared = Arc::new(RunShared::new(
+        run_id,
+        plan.name,
+        plan.nodes,
+        cancel.clone(),
+        trace,
+        Arc::clone(&runtime),
+    ));
+    runtime.notify_monitors(&shared);
+    let _cancel_guard = CancelOnDrop(cancel.clone());
+
+    let span = tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
+    let mut driver = Driver::<W> {
+        shared: &shared,
+        state: W::init(input),
+        deps: plan.nodes.iter().map(|n| n.deps).collect(),
+        ready: VecDeque::new(),
+        inflight: FuturesUnordered::new(),
+        reports: initial_report(plan.name, run_id, plan.nodes, Duration::ZERO).nodes,
+        blocked: Vec::new(),
+        errors: Vec::new(),
+        concurrency: opts
+            .concurrency
+            .or(plan.policy.concurrency)
+            .unwrap_or(usize::MAX)
+            .max(1),
+        failure: opts.failure.unwrap_or(plan.policy.failure),
+        start,
+    };
+    let timeout = opts.timeout.or(plan.policy.timeout);
+    let stall = opts.deadlock.or(plan.policy.deadlock);
+    let result = driver
+        .run(timeout, stall, &cancel)
+        .instrument(span)
+        .await;
+    let duration = start.elapsed();
+    let Driver { reports, .. } = driver;
+    match &result {
+        Ok(_) => shared.record(None, TraceKind::RunCompleted),
+        Err(e) => {
+            tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run failed");
+            shared.record(
+                None,
+                TraceKind::RunFailed {
+                    error: e.to_string(),
+                },
+            );
+        }
+    }
+    Outcome {
+        result,
+        report: RunReport {
+            workflow: plan.name,
+            run_id,
+            duration,
+            nodes: reports,
+        },
+        trace: shared.trace.as_ref().map(|t| t.snapshot()),
+    }
+}
+
+fn initial_report(
+    workflow: &'static str,
+    run_id: u64,
+    nodes: &'static [crate::plan::NodeSpec],
+    duration: Duration,
+) -> RunReport {
+    RunReport {
+        workflow,
+        run_id,
+        duration,
+        nodes: nodes
+            .iter()
+            .map(|n| NodeReport {
+                name: n.name,
+                node_fn: n.node_fn,
+                status: NodeStatus::NotStarted,
+                attempts: 0,
+                duration: Duration::ZERO,
+                started_at: None,
+            })
+            .collect(),
+    }
+}
+
+struct Driver<'a, W: Workflow> {
+    shared: &'a Arc<RunShared>,
+    state: W::State,
+    deps: Vec<u32>,
+    ready: VecDeque<usize>,
+    inflight: FuturesUnordered<BoxFuture<Finished<W::Value>>>,
+    reports: Vec<NodeReport>,
+    /// Nodes that must never start (downstream of a failure, `failure = continue`).
+    blocked: Vec<bool>,
+    errors: Vec<WorkflowError>,
+    concurrency: usize,
+    failure: FailurePolicy,
+    start: Instant,
+}
+
+impl<W: Workflow> Driver<'_, W> {
+    async fn run(
+        &mut self,
+        timeout: Option<Duration>,
+        stall: Option<Duration>,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<W::Output, WorkflowError> {
+        self.shared.record(None, TraceKind::RunStarted);
+        for (i, &d) in self.deps.iter().enumerate() {
+            if d == 0 {
+                self.ready.push_back(i);
+                self.shared.record(Some(i), TraceKind::Scheduled);
+            }
+        }
+        let mut deadline: Option<Pin<Box<Sleep>>> =
+            timeout.map(|d| Box::pin(tokio::time::sleep(d)));
+        let mut stall_timer: Option<(Duration, Pin<Box<Sleep>>)> =
+            stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
+        let mut cancelled = Box::pin(cancel.cancelled());
+
+        loop {
+            self.start_ready();
+            if self.inflight.is_empty() {
+                break;
+            }
+            let event = std::future::poll_fn(|cx| {
+                self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
+            })
+            .await;
+            match event {
+                Event::Node(done) => {
+                    if let Some((d, timer)) = &mut stall_timer {
+                        timer.as_mut().reset(Instant::now() + *d);
+                    }
+                    if let Err(e) = self.on_finished(done) {
+                        return Err(self.abort(e));
+                    }
+                }
+                Event::TimedOut(limit) => {
+                    let running = self.running_names();
+                    let e = WorkflowError::Timeout {
+                        workflow: W::PLAN.name,
+                        scope: TimeoutScope::Workflow,
+                        limit,
+                        running,
+                    };
+                    return Err(self.abort(e));
+                }
+                Event::Stalled(limit) => {
+                    let e = self.deadlock(DeadlockKind::Stalled(limit));
+                    return Err(self.abort(e));
+                }
+                Event::Deadlock => {
+                    let e = self.deadlock(DeadlockKind::AllWaiting);
+                    return Err(self.abort(e));
+                }
+                Event::Cancelled => {
+                    let e = WorkflowError::Cancelled {
+                        workflow: W::PLAN.name,
+                        running: self.running_names(),
+                    };
+                    return Err(self.abort(e));
+                }
+                Event::Idle => {}
+            }
+        }
+        self.mark_rest(NodeStatus::Skipped);
+        match self.errors.len() {
+            0 => {}
+            1 => return Err(self.errors.remove(0)),
+            _ => {
+                return Err(WorkflowError::Multiple {
+                    workflow: W::PLAN.name,
+                    errors: std::mem::take(&mut self.errors),
+                })
+            }
+        }
+        // Every node succeeded, so every output slot is filled.
+        Ok(W::finish(&mut self.state))
+    }
+
+    fn poll_event(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        deadline: &mut Option<Pin<Box<Sleep>>>,
+        stall: &mut Option<(Duration, Pin<Box<Sleep>>)>,
+        cancelled: Pin<&mut tokio_util::sync::WaitForCancellationFuture<'_>>,
+    ) -> Poll<Event<W::Value>> {
+        if cancelled.poll(cx).is_ready() {
+            return Poll::Ready(Event::Cancelled);
+        }
+        if let Some(d) = deadline {
+            if d.as_mut().poll(cx).is_ready() {
+                let limit = d.deadline() - self.start;
+                return Poll::Ready(Event::TimedOut(limit));
+            }
+        }
+        match self.inflight.poll_next_unpin(cx) {
+            Poll::Ready(Some(done)) => return Poll::Ready(Event::Node(done)),
+            Poll::Ready(None) => return Poll::Ready(Event::Idle),
+            Poll::Pending => {}
+        }
+        let live = self.inflight.len();
+        if live > 0 && self.shared.waiting.load(Ordering::SeqCst) >= live {
+            return Poll::Ready(Event::Deadlock);
+        }
+        if let Some((limit, timer)) = stall {
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Event::Stalled(*limit));
+            }
+        }
+        Poll::Pending
+    }
+
+    fn start_ready(&mut self) {
+        while self.inflight.len() < self.concurrency {
+            let Some(i) = self.ready.pop_front() else {
+                break;
+            };
+            let starter = NodeStarter {
+                shared: self.shared,
+            };
+            let task = W::start(&mut self.state, i, &starter);
+            self.inflight.push(task.0);
+            let report = &mut self.reports[i];
+            report.status = NodeStatus::Running;
+            report.started_at = Some(self.start.elapsed());
+            self.shared.set_live(i, NodeStatus::Running);
+        }
+    }
+
+    /// Records a finished node; schedules its successors or returns the failure to stop on.
+    fn on_finished(&mut self, done: Finished<W::Value>) -> Result<(), WorkflowError> {
+        let Finished {
+            index,
+            attempts,
+            result,
+        } = done;
+        let spec = &W::PLAN.nodes[index];
+        let report = &mut self.reports[index];
+        report.attempts = attempts;
+        report.duration = self.start.elapsed() - report.started_at.unwrap_or_default();
+        match result {
+            Ok(value) => {
+                report.status = NodeStatus::Succeeded;
+                self.shared.set_live(index, NodeStatus::Succeeded);
+                self.shared
+                    .record(Some(index), TraceKind::Completed { attempts });
+                W::store(&mut self.state, value);
+                for &s in spec.successors {
+                    self.deps[s] -= 1;
+                    if self.deps[s] == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
+                        self.ready.push_back(s);
+                        self.shared.record(Some(s), TraceKind::Scheduled);
+                    }
+                }
+                Ok(())
+            }
+            Err(failure) => {
+                report.status = NodeStatus::Failed;
+                self.shared.set_live(index, NodeStatus::Failed);
+                let error = self.to_error(index, attempts, failure);
+                tracing::warn!(target: "workflow", workflow = W::PLAN.name, node = spec.name, attempts, error = %error, "node failed");
+                self.shared.record(
+                    Some(index),
+                    TraceKind::Failed {
+                        attempts,
+                        error: error.to_string(),
+                    },
+                );
+                match self.failure {
+                    FailurePolicy::FailFast => Err(error),
+                    FailurePolicy::Continue => {
+                        self.block_downstream(index);
+                        self.errors.push(error);
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+
+    fn block_downstream(&mut self, index: usize) {
+        if self.blocked.is_empty() {
+            self.blocked = vec![false; self.deps.len()];
+        }
+        let mut stack = vec![index];
+        while let Some(n) = stack.pop() {
+            for &s in W::PLAN.nodes[n].successors {
+                if !self.blocked[s] {
+                    self.blocked[s] = true;
+                    stack.push(s);
+                }
+            }
+        }
+    }
+
+    fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
+        let workflow = W::PLAN.name;
+        let node = W::PLAN.nodes[index].name;
+        match failure {
+            NodeFailure::Error(source) => WorkflowError::NodeFailed {
+                workflow,
+                node,
+                attempts,
+                source,
+            },
+            NodeFailure::Panic(message) => WorkflowError::NodePanicked {
+                workflow,
+                node,
+                message,
+            },
+            NodeFailure::Timeout(limit) => WorkflowError::Timeout {
+                workflow,
+                scope: TimeoutScope::Node(node),
+                limit,
+                running: vec![node],
+            },
+            NodeFailure::MissingResource(type_name) => WorkflowError::MissingResource {
+                workflow,
+                node,
+                type_name,
+            },
+        }
+    }
+
+    fn running_names(&self) -> Vec<&'static str> {
+        self.reports
+            .iter()
+            .filter(|r| r.status == NodeStatus::Running)
+            .map(|r| r.name)
+            .collect()
+    }
+
+    fn deadlock(&self, kind: DeadlockKind) -> WorkflowError {
+        let waits = self.shared.waits();
+        let waiting = self
+            .reports
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.status == NodeStatus::Running)
+            .map(|(i, r)| WaitingNode {
+                node: r.name,
+                waits_for: waits.get(&i).cloned(),
+            })
+            .collect();
+        WorkflowError::Deadlock {
+            workflow: W::PLAN.name,
+            report: DeadlockReport::new(kind, waiting),
+        }
+    }
+
+    /// Stops the run: cancels running nodes (drops their futures) and marks the rest.
+    fn abort(&mut self, error: WorkflowError) -> WorkflowError {
+        self.shared.cancel.cancel();
+        self.inflight.clear();
+        let now = self.start.elapsed();
+        for (i, r) in self.reports.iter_mut().enumerate() {
+            if r.status == NodeStatus::Running {
+                r.status = NodeStatus::Cancelled;
+                r.duration = now - r.started_at.unwrap_or_default();
+                self.shared.set_live(i, NodeStatus::Cancelled);
+                self.shared.record(Some(i), TraceKind::Cancelled);
+            }
+        }
+        self.mark_rest(NodeStatus::Skipped);
+        if self.errors.is_empty() {
+            error
+        } else {
+            let mut errors = std::mem::take(&mut self.errors);
+            errors.push(error);
+            WorkflowError::Multiple {
+                workflow: W::PLAN.name,
+                errors,
+            }
+        }
+    }
+
+    fn mark_rest(&mut self, status: NodeStatus) {
+        for (i, r) in self.reports.iter_mut().enumerate() {
+            if r.status == NodeStatus::NotStarted {
+                r.status = status;
+                self.shared.set_live(i, status);
+                self.shared.record(Some(i), TraceKind::Skipped);
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Typed async workflows: `#[node]` turns an `async fn` into a graph node, `workflow!`
+//! wires nodes with every edge checked by rustc, and [`Runtime`] runs the graph on the
+//! caller's tokio runtime — concurrently where dependencies allow, with timeouts,
+//! retries, cancellation, resources and an execution trace.
+//!
+//! # Example
+//!
+//! ```
+//! use workflow_core::prelude::*;
+//!
+//! #[derive(Debug, Clone)]
+//! struct Page {
+//!     items: Vec<u32>,
+//! }
+//!
+//! #[derive(Debug, thiserror::Error)]
+//! #[error("fetch failed")]
+//! struct FetchError;
+//!
+//! /// Parameters are typed input ports; the output is the `Ok` type.
+//! #[node]
+//! async fn fetch(url: String) -> Result<Page, FetchError> {
+//!     Ok(Page { items: vec![1, 2, 3] })
+//! }
+//!
+//! #[node]
+//! async fn total(items: Vec<u32>) -> u32 {
+//!     items.iter().sum()
+//! }
+//!
+//! #[node]
+//! async fn count(items: Vec<u32>) -> usize {
+//!     items.len()
+//! }
+//!
+//! workflow! {
+//!     /// Fetches a page, then sums and counts its items concurrently.
+//!     pub struct Etl {
+//!         input url: String,
+//!         page = fetch(url),
+//!         sum = total(items: page.items),
+//!         n = count(items: page.items),
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let rt = Runtime::new();
+//! let run = rt.execute(Etl, EtlInput { url: "https://example.com".into() }).await?;
+//! assert_eq!(run.outputs.sum, 6);
+//! assert_eq!(run.outputs.n, 3);
+//! # Ok::<(), WorkflowError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! The fns stay ordinary async fns: `fetch("u".into()).await` still works in unit tests.
+//!
+//! # Outputs
+//!
+//! A node's output goes to its consumers: moved into the last one, cloned for the others
+//! (so an output with several consumers must be `Clone`). The output struct
+//! (`EtlOutput`) has one field per *sink* node (a node nobody consumes) and one per
+//! binding marked `#[output]`, whose value is then also kept (cloned) for the caller.
+//!
+//! # Crate layout
+//!
+//! - [`node`](macro@node), [`workflow!`]: the macros (from `workflow-macros`).
+//! - [`Runtime`], [`RunOptions`], [`Run`]: running workflows.
+//! - [`Context`], [`Res`], [`EventQueue`]: what nodes can use besides their ports.
+//! - [`policy`]: timeouts, retries, concurrency, failure handling.
+//! - [`WorkflowError`]: why a run failed, with the node and cause.
+//! - [`trace`]: the execution trace.
+
+#![forbid(unsafe_code)]
+#![doc(test(attr(deny(warnings))))]
+
+mod context;
+mod error;
+mod events;
+mod executor;
+mod node;
+mod plan;
+pub mod policy;
+mod run;
+mod runtime;
+pub mod trace;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use context::{Context, WaitError};
+pub use error::{
+    BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError,
+};
+pub use events::{EventQueue, EventSender, RecvTimeout};
+pub use node::{Node, Res, ResourceReq};
+pub use plan::Workflow;
+pub use run::{
+    NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotNode,
+};
+pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
+pub use trace::ExecutionTrace;
+
+/// Re-exported so that users name one crate.
+pub use tokio_util::sync::CancellationToken;
+
+#[doc(inline)]
+pub use workflow_macros::{node, workflow};
+
+/// Everything a workflow module usually needs.
+pub mod prelude {
+    pub use crate::{
+        node, workflow, CancellationToken, Context, EventQueue, Res, Run, RunOptions, Runtime,
+        Workflow, WorkflowError,
+    };
+}

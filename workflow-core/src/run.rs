@@ -1,0 +1,281 @@
+//! The result of a run, per-node reports, and per-run options.
+
+use std::fmt;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::policy::FailurePolicy;
+use crate::trace::ExecutionTrace;
+
+/// A finished, successful run: typed outputs plus what happened to every node.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Run<O> {
+    /// The workflow's outputs (`<Name>Output`): one field per sink node, plus bindings
+    /// marked `#[output]`.
+    pub outputs: O,
+    /// What happened to each node.
+    pub report: RunReport,
+    /// The execution trace, when tracing was on.
+    pub trace: Option<ExecutionTrace>,
+}
+
+impl<O> Run<O> {
+    /// The run's id, unique in this process.
+    pub fn run_id(&self) -> u64 {
+        self.report.run_id
+    }
+
+    /// Wall time of the run on tokio's clock.
+    pub fn duration(&self) -> Duration {
+        self.report.duration
+    }
+
+    /// The report of the node binding `name`.
+    pub fn node(&self, name: &str) -> Option<&NodeReport> {
+        self.report.node(name)
+    }
+
+    /// Splits into outputs and report.
+    pub fn into_outputs(self) -> O {
+        self.outputs
+    }
+}
+
+/// What happened to the nodes of one run, successful or not.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RunReport {
+    /// The workflow.
+    pub workflow: &'static str,
+    /// The run's id.
+    pub run_id: u64,
+    /// Duration of the run on tokio's clock.
+    pub duration: Duration,
+    /// One report per node, in declaration order.
+    pub nodes: Vec<NodeReport>,
+}
+
+impl RunReport {
+    /// The report of the node binding `name`.
+    pub fn node(&self, name: &str) -> Option<&NodeReport> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The nodes with a given status.
+    pub fn with_status(&self, status: NodeStatus) -> impl Iterator<Item = &NodeReport> + '_ {
+        self.nodes.iter().filter(move |n| n.status == status)
+    }
+}
+
+impl fmt::Display for RunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "run {} of `{}` ({:?}):",
+            self.run_id, self.workflow, self.duration
+        )?;
+        for n in &self.nodes {
+            writeln!(f, "  {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What happened to one node in one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeReport {
+    /// The binding's name (`fetch` in `fetch = fetch_data(url)`).
+    pub name: &'static str,
+    /// The `#[node]` fn's name (`fetch_data`).
+    pub node_fn: &'static str,
+    /// How it ended.
+    pub status: NodeStatus,
+    /// Attempts made (0 if it never started).
+    pub attempts: u32,
+    /// Time from its first start to its end (zero if it never started).
+    pub duration: Duration,
+    /// When it first started, from the start of the run.
+    pub started_at: Option<Duration>,
+}
+
+impl fmt::Display for NodeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<16} {:<10}", self.name, self.status.as_str())?;
+        if self.attempts > 0 {
+            write!(f, " attempts={} time={:?}", self.attempts, self.duration)?;
+        }
+        Ok(())
+    }
+}
+
+/// The state of a node in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NodeStatus {
+    /// Not started (yet).
+    NotStarted,
+    /// Running (only seen in live snapshots).
+    Running,
+    /// Produced its output.
+    Succeeded,
+    /// Failed for good (error, panic or timeout).
+    Failed,
+    /// Was running when the run stopped; its future was dropped.
+    Cancelled,
+    /// Never started because the run stopped or an upstream node failed.
+    Skipped,
+}
+
+impl NodeStatus {
+    /// A lowercase name: `succeeded`, `failed`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not started",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    /// Whether the node's fn was called at least once.
+    pub fn ran(self) -> bool {
+        matches!(
+            self,
+            Self::Running | Self::Succeeded | Self::Failed | Self::Cancelled
+        )
+    }
+}
+
+impl fmt::Display for NodeStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Options of one run, over the workflow's own `#[workflow(..)]` policies.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::RunOptions;
+///
+/// let opts = RunOptions::new().trace(true).timeout(Duration::from_secs(5)).concurrency(4);
+/// # let _ = opts;
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RunOptions {
+    pub(crate) trace: Option<bool>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) deadlock: Option<Duration>,
+    pub(crate) concurrency: Option<usize>,
+    pub(crate) failure: Option<FailurePolicy>,
+    pub(crate) cancel: Option<CancellationToken>,
+}
+
+impl RunOptions {
+    /// Defaults: the workflow's own policies, tracing as the runtime says.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records an [`ExecutionTrace`].
+    pub fn trace(mut self, on: bool) -> Self {
+        self.trace = Some(on);
+        self
+    }
+
+    /// Limits the whole run (replaces `#[workflow(timeout = ..)]`).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
+        self
+    }
+
+    /// Fails the run with a deadlock when no node finishes for `limit`.
+    pub fn deadlock(mut self, limit: Duration) -> Self {
+        self.deadlock = Some(limit);
+        self
+    }
+
+    /// At most `n` nodes of this run in flight (`1` runs nodes one at a time).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = Some(n.max(1));
+        self
+    }
+
+    /// Runs nodes one at a time: `concurrency(1)`.
+    pub fn sequential(self) -> Self {
+        self.concurrency(1)
+    }
+
+    /// Fail-fast or continue.
+    pub fn failure(mut self, policy: FailurePolicy) -> Self {
+        self.failure = Some(policy);
+        self
+    }
+
+    /// Cancels the run when `token` is cancelled; nodes see it through
+    /// [`Context::cancellation`](crate::Context::cancellation).
+    pub fn cancel_token(mut self, token: CancellationToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
+}
+
+/// A live picture of a run, for monitors such as a test watchdog.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RunSnapshot {
+    /// The workflow.
+    pub workflow: &'static str,
+    /// The run's id.
+    pub run_id: u64,
+    /// Time since the run started.
+    pub elapsed: Duration,
+    /// Each node's state.
+    pub nodes: Vec<SnapshotNode>,
+    /// The trace so far, when tracing is on.
+    pub trace: Option<ExecutionTrace>,
+}
+
+/// A node in a [`RunSnapshot`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SnapshotNode {
+    /// The binding.
+    pub name: &'static str,
+    /// Its state.
+    pub status: NodeStatus,
+    /// The key of the tracked wait it is blocked in.
+    pub waits_for: Option<String>,
+}
+
+impl fmt::Display for RunSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "run {} of `{}` after {:?}:",
+            self.run_id, self.workflow, self.elapsed
+        )?;
+        for n in &self.nodes {
+            let state = match (&n.waits_for, n.status) {
+                (Some(key), _) => format!("waiting for `{key}`"),
+                (None, status) => status.to_string(),
+            };
+            writeln!(f, "  {:<16} {state}", n.name)?;
+        }
+        if let Some(trace) = &self.trace {
+            writeln!(f, "  trace so far:")?;
+            for e in trace {
+                writeln!(f, "    {e}")?;
+            }
+        }
+        Ok(())
+    }
+}

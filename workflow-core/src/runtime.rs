@@ -1,0 +1,510 @@
+//! [`Runtime`]: runs workflows on the caller's tokio runtime, holds resources, shuts down.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use tokio::sync::{Notify, Semaphore};
+
+use crate::context::{BoxFuture, RunShared};
+use crate::error::WorkflowError;
+use crate::executor::{execute, panic_message, Outcome};
+use crate::node::Res;
+use crate::plan::{NodeSpec, Workflow};
+use crate::run::{Run, RunOptions, RunReport, RunSnapshot};
+use crate::trace::ExecutionTrace;
+
+static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
+
+pub(crate) fn next_run_id() -> u64 {
+    NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+type AnyArc = Arc<dyn Any + Send + Sync>;
+type Cleanup = Box<dyn FnOnce(AnyArc) -> BoxFuture<()> + Send + Sync>;
+type Monitor = Arc<dyn Fn(RunHandle) + Send + Sync>;
+
+/// Runs workflows on the caller's tokio runtime (it never creates or nests one).
+///
+/// A `Runtime` is cheap to clone and can be shared by many concurrent runs; each run is
+/// isolated (its own slots, cancellation, trace and tracked waits). It holds the typed
+/// resources nodes receive as `Res<T>`.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// #[node]
+/// async fn double(x: u32) -> u32 {
+///     x * 2
+/// }
+///
+/// workflow! {
+///     struct Double {
+///         input x: u32,
+///         y = double(x),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let rt = Runtime::new();
+/// let run = rt.execute(Double, DoubleInput { x: 21 }).await?;
+/// assert_eq!(run.outputs.y, 42);
+/// rt.shutdown().await;
+/// # Ok::<(), WorkflowError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<RuntimeInner>,
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("active_runs", &self.active_runs())
+            .field("resources", &self.inner.resource_names())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub(crate) struct RuntimeInner {
+    resources: RwLock<Resources>,
+    pub(crate) node_limit: Option<Arc<Semaphore>>,
+    pub(crate) trace: bool,
+    active: AtomicUsize,
+    idle: Notify,
+    closed: AtomicBool,
+    monitors: RwLock<Vec<Monitor>>,
+    monitored: AtomicBool,
+}
+
+#[derive(Default)]
+struct Resources {
+    map: HashMap<TypeId, AnyArc>,
+    /// Registration order, for cleanup in reverse.
+    order: Vec<Registered>,
+}
+
+struct Registered {
+    type_id: TypeId,
+    type_name: &'static str,
+    cleanup: Option<Cleanup>,
+}
+
+impl RuntimeInner {
+    pub(crate) fn resource<T: Send + Sync + 'static>(&self) -> Option<Res<T>> {
+        let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
+        let any = resources.map.get(&TypeId::of::<T>())?.clone();
+        any.downcast::<T>().ok().map(Res::from_arc)
+    }
+
+    pub(crate) fn missing_resource(
+        &self,
+        nodes: &'static [NodeSpec],
+    ) -> Option<(&'static str, &'static str)> {
+        if nodes.iter().all(|n| n.resources.is_empty()) {
+            return None;
+        }
+        let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
+        nodes.iter().find_map(|n| {
+            n.resources
+                .iter()
+                .find(|r| !resources.map.contains_key(&(r.type_id)()))
+                .map(|r| (n.name, (r.type_name)()))
+        })
+    }
+
+    fn resource_names(&self) -> Vec<&'static str> {
+        let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
+        resources.order.iter().map(|r| r.type_name).collect()
+    }
+
+    pub(crate) fn is_monitored(&self) -> bool {
+        self.monitored.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn notify_monitors(&self, shared: &Arc<RunShared>) {
+        if !self.is_monitored() {
+            return;
+        }
+        let monitors = self.monitors.read().unwrap_or_else(|e| e.into_inner()).clone();
+        for m in monitors {
+            m(RunHandle {
+                shared: Arc::downgrade(shared),
+            });
+        }
+    }
+}
+
+/// Builds a [`Runtime`]: resources, limits, tracing.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::Runtime;
+///
+/// struct Db;
+/// let rt = Runtime::builder()
+///     .resource(Db)
+///     .resource_with_cleanup(String::from("cache"), |cache| async move {
+///         println!("closing {cache}");
+///     })
+///     .max_concurrent_nodes(64)
+///     .build();
+/// # drop(rt);
+/// ```
+#[derive(Default)]
+pub struct RuntimeBuilder {
+    resources: Resources,
+    node_limit: Option<usize>,
+    trace: bool,
+    monitors: Vec<Monitor>,
+}
+
+impl fmt::Debug for RuntimeBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeBuilder")
+            .field("node_limit", &self.node_limit)
+            .field("trace", &self.trace)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RuntimeBuilder {
+    /// Registers a resource; nodes receive it as `Res<T>`. A second resource of the same
+    /// type replaces the first.
+    pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.resources.insert(Arc::new(value), None);
+        self
+    }
+
+    /// Registers a resource with an async cleanup hook, run once by
+    /// [`Runtime::shutdown`] (in reverse registration order).
+    pub fn resource_with_cleanup<T, F, Fut>(mut self, value: T, cleanup: F) -> Self
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce(Arc<T>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.resources
+            .insert(Arc::new(value), Some(erase_cleanup(cleanup)));
+        self
+    }
+
+    /// Limits nodes in flight across all runs of this runtime.
+    pub fn max_concurrent_nodes(mut self, n: usize) -> Self {
+        self.node_limit = Some(n.max(1));
+        self
+    }
+
+    /// Records an [`ExecutionTrace`] for every run (per-run [`RunOptions::trace`] wins).
+    pub fn trace(mut self, on: bool) -> Self {
+        self.trace = on;
+        self
+    }
+
+    /// Calls `f` with a handle to every run as it starts (used by test harnesses to
+    /// report live runs).
+    pub fn monitor(mut self, f: impl Fn(RunHandle) + Send + Sync + 'static) -> Self {
+        self.monitors.push(Arc::new(f));
+        self
+    }
+
+    /// Builds the runtime.
+    pub fn build(self) -> Runtime {
+        let monitored = !self.monitors.is_empty();
+        Runtime {
+            inner: Arc::new(RuntimeInner {
+                resources: RwLock::new(self.resources),
+                node_limit: self.node_limit.map(|n| Arc::new(Semaphore::new(n))),
+                trace: self.trace,
+                active: AtomicUsize::new(0),
+                idle: Notify::new(),
+                closed: AtomicBool::new(false),
+                monitors: RwLock::new(self.monitors),
+                monitored: AtomicBool::new(monitored),
+            }),
+        }
+    }
+}
+
+fn erase_cleanup<T, F, Fut>(cleanup: F) -> Cleanup
+where
+    T: Send + Sync + 'static,
+    F: FnOnce(Arc<T>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    Box::new(move |any: AnyArc| -> BoxFuture<()> {
+        match any.downcast::<T>() {
+            Ok(value) => Box::pin(cleanup(value)),
+            Err(_) => Box::pin(async {}),
+        }
+    })
+}
+
+impl Resources {
+    fn insert<T: Send + Sync + 'static>(&mut self, value: Arc<T>, cleanup: Option<Cleanup>) {
+        let type_id = TypeId::of::<T>();
+        self.map.insert(type_id, value);
+        let registered = Registered {
+            type_id,
+            type_name: std::any::type_name::<T>(),
+            cleanup,
+        };
+        match self.order.iter_mut().find(|r| r.type_id == type_id) {
+            Some(slot) => *slot = registered,
+            None => self.order.push(registered),
+        }
+    }
+}
+
+/// What [`Runtime::shutdown`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Runs still in flight when the deadline passed (0 when all finished).
+    pub runs_still_active: usize,
+    /// Resources whose cleanup ran, in the order it ran.
+    pub cleaned: Vec<&'static str>,
+    /// Cleanup hooks that panicked: `(resource, message)`.
+    pub cleanup_panics: Vec<(&'static str, String)>,
+}
+
+/// A handle on a live run, given to [`RuntimeBuilder::monitor`] callbacks.
+#[derive(Debug, Clone)]
+pub struct RunHandle {
+    shared: Weak<RunShared>,
+}
+
+impl RunHandle {
+    /// A picture of the run now, or `None` once the run's future is gone.
+    pub fn snapshot(&self) -> Option<RunSnapshot> {
+        self.shared.upgrade().map(|s| s.snapshot())
+    }
+
+    /// Whether the run has ended (its future completed or was dropped).
+    pub fn is_finished(&self) -> bool {
+        self.shared.strong_count() == 0
+    }
+}
+
+impl Runtime {
+    /// A runtime without resources or limits.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Starts building a runtime.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// Runs `workflow` with `input` and the workflow's own policies.
+    ///
+    /// The returned future drives the run; dropping it cancels every node it started.
+    ///
+    /// # Errors
+    ///
+    /// [`WorkflowError`] naming the node and cause when a node fails, panics or times
+    /// out, the run times out or deadlocks, a resource is missing, or the runtime is
+    /// shut down.
+    pub fn execute<W: Workflow>(
+        &self,
+        workflow: W,
+        input: W::Input,
+    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+        self.execute_with(workflow, input, RunOptions::new())
+    }
+
+    /// Runs `workflow` with per-run options (trace, timeout, concurrency, cancellation).
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::execute`].
+    pub fn execute_with<W: Workflow>(
+        &self,
+        workflow: W,
+        input: W::Input,
+        options: RunOptions,
+    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+        let run = self.execute_report(workflow, input, options);
+        async move {
+            let (result, report, trace) = run.await;
+            result.map(|outputs| Run {
+                outputs,
+                report,
+                trace,
+            })
+        }
+    }
+
+    /// Runs `workflow` and returns the report (and trace) whether it succeeded or not.
+    ///
+    /// This is what test harnesses use to count executions of failed runs.
+    pub fn execute_report<W: Workflow>(
+        &self,
+        _workflow: W,
+        input: W::Input,
+        options: RunOptions,
+    ) -> impl Future<
+        Output = (
+            Result<W::Output, WorkflowError>,
+            RunReport,
+            Option<ExecutionTrace>,
+        ),
+    > + Send
+           + 'static {
+        let inner = Arc::clone(&self.inner);
+        async move {
+            if inner.closed.load(Ordering::SeqCst) {
+                let report = RunReport {
+                    workflow: W::NAME,
+                    run_id: 0,
+                    duration: Duration::ZERO,
+                    nodes: Vec::new(),
+                };
+                return (
+                    Err(WorkflowError::ShutDown { workflow: W::NAME }),
+                    report,
+                    None,
+                );
+            }
+            let _active = ActiveRun::enter(&inner);
+            let Outcome {
+                result,
+                report,
+                trace,
+            } = execute::<W>(Arc::clone(&inner), input, options).await;
+            (result, report, trace)
+        }
+    }
+
+    /// Registers (or replaces) a resource on a running runtime; later runs see it.
+    pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
+        self.inner
+            .resources
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(Arc::new(value), None);
+    }
+
+    /// The resource of type `T`, if registered.
+    pub fn resource<T: Send + Sync + 'static>(&self) -> Option<Res<T>> {
+        self.inner.resource::<T>()
+    }
+
+    /// Adds a monitor after the runtime was built (see [`RuntimeBuilder::monitor`]).
+    pub fn add_monitor(&self, f: impl Fn(RunHandle) + Send + Sync + 'static) {
+        self.inner
+            .monitors
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(f));
+        self.inner.monitored.store(true, Ordering::Relaxed);
+    }
+
+    /// Runs currently in flight.
+    pub fn active_runs(&self) -> usize {
+        self.inner.active.load(Ordering::SeqCst)
+    }
+
+    /// Whether [`Runtime::shutdown`] was called.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.closed.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting runs, waits for in-flight runs, then runs resource cleanup hooks
+    /// in reverse registration order. Cleanup runs exactly once, however often this is
+    /// called.
+    pub async fn shutdown(&self) -> ShutdownReport {
+        self.shutdown_inner(None).await
+    }
+
+    /// As [`Runtime::shutdown`], but waits at most `deadline` for in-flight runs before
+    /// cleaning up (those runs keep their `Res` handles alive until they end).
+    pub async fn shutdown_timeout(&self, deadline: Duration) -> ShutdownReport {
+        self.shutdown_inner(Some(deadline)).await
+    }
+
+    async fn shutdown_inner(&self, deadline: Option<Duration>) -> ShutdownReport {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        let wait_idle = async {
+            loop {
+                let mut notified = std::pin::pin!(self.inner.idle.notified());
+                // Register before checking, so a run ending in between is not missed.
+                notified.as_mut().enable();
+                if self.inner.active.load(Ordering::SeqCst) == 0 {
+                    break;
+                }
+                notified.await;
+            }
+        };
+        match deadline {
+            None => wait_idle.await,
+            Some(d) => {
+                let _ = tokio::time::timeout(d, wait_idle).await;
+            }
+        }
+        let to_clean: Vec<(AnyArc, &'static str, Cleanup)> = {
+            let mut resources = self
+                .inner
+                .resources
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            let Resources { map, order } = &mut *resources;
+            order
+                .iter_mut()
+                .rev()
+                .filter_map(|r| {
+                    let cleanup = r.cleanup.take()?;
+                    let value = map.get(&r.type_id)?.clone();
+                    Some((value, r.type_name, cleanup))
+                })
+                .collect()
+        };
+        let mut report = ShutdownReport {
+            runs_still_active: self.inner.active.load(Ordering::SeqCst),
+            ..ShutdownReport::default()
+        };
+        for (value, name, cleanup) in to_clean {
+            match AssertUnwindSafe(cleanup(value)).catch_unwind().await {
+                Ok(()) => report.cleaned.push(name),
+                Err(p) => report
+                    .cleanup_panics
+                    .push((name, panic_message(p.as_ref()))),
+            }
+        }
+        report
+    }
+}
+
+struct ActiveRun<'a>(&'a RuntimeInner);
+
+impl<'a> ActiveRun<'a> {
+    fn enter(inner: &'a RuntimeInner) -> Self {
+        inner.active.fetch_add(1, Ordering::SeqCst);
+        Self(inner)
+    }
+}
+
+impl Drop for ActiveRun<'_> {
+    fn drop(&mut self) {
+        if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}

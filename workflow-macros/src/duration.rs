@@ -1,0 +1,79 @@
+//! Duration literals: `"250ms"`, `"1s"`, `"1.5s"`, `"2m"`, validated at compile time.
+
+/// Parses a duration literal into nanoseconds.
+pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty duration; write a number and a unit, like \"250ms\" or \"2s\"".into());
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("duration \"{text}\" has no unit; add one of `ns`, `us`, `ms`, `s`, `m`, `h` (e.g. \"{text}ms\")"))?;
+    let (number, unit) = text.split_at(split);
+    let unit = unit.trim();
+    let scale: u64 = match unit {
+        "ns" => 1,
+        "us" | "µs" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" | "min" => 60 * 1_000_000_000,
+        "h" => 3_600 * 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "unknown duration unit `{unit}` in \"{text}\"; expected one of `ns`, `us`, `ms`, `s`, `m`, `h`"
+            ))
+        }
+    };
+    if number.is_empty() {
+        return Err(format!("duration \"{text}\" has no number; write it like \"250ms\""));
+    }
+    let (int, frac) = match number.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (number, ""),
+    };
+    if frac.contains('.') || (int.is_empty() && frac.is_empty()) {
+        return Err(format!("`{number}` is not a number in duration \"{text}\""));
+    }
+    let int_value: u64 = if int.is_empty() {
+        0
+    } else {
+        int.parse()
+            .map_err(|_| format!("`{number}` is not a number in duration \"{text}\""))?
+    };
+    let mut nanos = int_value
+        .checked_mul(scale)
+        .ok_or_else(|| format!("duration \"{text}\" is too large"))?;
+    let mut place = scale;
+    for digit in frac.chars() {
+        place /= 10;
+        let d = u64::from(digit.to_digit(10).unwrap_or(0));
+        nanos = nanos
+            .checked_add(d * place)
+            .ok_or_else(|| format!("duration \"{text}\" is too large"))?;
+    }
+    Ok(nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+
+    #[test]
+    fn parses_units() {
+        assert_eq!(parse_duration("250ms"), Ok(250_000_000));
+        assert_eq!(parse_duration("1s"), Ok(1_000_000_000));
+        assert_eq!(parse_duration("1.5s"), Ok(1_500_000_000));
+        assert_eq!(parse_duration("2m"), Ok(120_000_000_000));
+        assert_eq!(parse_duration("10us"), Ok(10_000));
+        assert_eq!(parse_duration("7ns"), Ok(7));
+        assert_eq!(parse_duration("1h"), Ok(3_600_000_000_000));
+        assert_eq!(parse_duration(" 3 s "), Ok(3_000_000_000));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in ["", "abc", "10", "1.2.3s", "5 parsecs", "ms", "-1s", "99999999999999h"] {
+            assert!(parse_duration(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! An error collector, so one macro call reports all its errors in one pass.
+
+use std::fmt::Display;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+
+/// Collects spanned errors; [`Errors::finish`] combines them.
+#[derive(Default)]
+pub(crate) struct Errors {
+    errors: Option<syn::Error>,
+}
+
+impl Errors {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records an error spanning `tokens`.
+    pub(crate) fn error(&mut self, tokens: impl ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// Records an error at `span`.
+    pub(crate) fn error_at(&mut self, span: proc_macro2::Span, message: impl Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    /// Records an existing error.
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.errors {
+            Some(e) => e.combine(error),
+            None => self.errors = Some(error),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.errors.is_none()
+    }
+
+    /// The errors as `compile_error!` invocations (empty when there are none).
+    pub(crate) fn to_compile_errors(&self) -> TokenStream {
+        self.errors
+            .as_ref()
+            .map(syn::Error::to_compile_error)
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,268 @@
+//! The `#[node]` model: options and parameters, with every check on the fn's shape.
+
+use proc_macro2::TokenStream;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
+
+use crate::attrs::{crate_path, default_crate, path_name, PolicyArgs};
+use crate::errors::Errors;
+
+pub(crate) const NODE_OPTIONS: &str = "`timeout`, `retry(..)`, `spawn`, `crate`";
+
+/// `#[node(..)]` options.
+pub(crate) struct NodeArgs {
+    pub(crate) policy: PolicyArgs,
+    pub(crate) krate: syn::Path,
+}
+
+pub(crate) fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
+    let mut policy = PolicyArgs::default();
+    let mut krate: Option<syn::Path> = None;
+    let parser = syn::meta::parser(|meta| {
+        if policy.parse_option(&meta, errors)? {
+            return Ok(());
+        }
+        if meta.path.is_ident("crate") {
+            let path = crate_path(&meta)?;
+            if krate.replace(path).is_some() {
+                errors.error(&meta.path, "duplicate `crate` option; keep only one");
+            }
+            return Ok(());
+        }
+        Err(meta.error(format!(
+            "unknown `#[node]` option `{}`; expected one of {NODE_OPTIONS}",
+            path_name(&meta.path)
+        )))
+    });
+    if let Err(e) = syn::parse::Parser::parse2(parser, args) {
+        errors.push(e);
+    }
+    NodeArgs {
+        policy,
+        krate: krate.unwrap_or_else(default_crate),
+    }
+}
+
+/// What a parameter of a node fn is.
+pub(crate) enum ParamKind {
+    /// An input port.
+    Port,
+    /// `Res<T>`: an injected resource of type `T`.
+    Resource(Type),
+    /// `&Context`.
+    Context,
+}
+
+pub(crate) struct Param {
+    pub(crate) ident: Ident,
+    pub(crate) ty: Type,
+    pub(crate) kind: ParamKind,
+}
+
+/// The return type of a node fn.
+pub(crate) enum OutputKind {
+    /// No return type: the output is `()`.
+    Unit,
+    /// `-> T`.
+    Plain(Type),
+    /// `-> Result<T, E>` (any type whose last segment is `Result`).
+    Fallible(Type),
+}
+
+pub(crate) struct NodeFn {
+    pub(crate) params: Vec<Param>,
+    pub(crate) output: OutputKind,
+}
+
+impl NodeFn {
+    pub(crate) fn from_item(item: &ItemFn, errors: &mut Errors) -> Self {
+        let sig = &item.sig;
+        if sig.asyncness.is_none() {
+            errors.error(
+                sig.fn_token,
+                "`#[node]` needs an `async fn`; add `async` before `fn`",
+            );
+        }
+        if let Some(c) = &sig.constness {
+            errors.error(c, "a `#[node]` fn cannot be `const`");
+        }
+        if let Some(u) = &sig.unsafety {
+            errors.error(u, "a `#[node]` fn cannot be `unsafe`; keep the unsafe code inside a safe fn");
+        }
+        if let Some(abi) = &sig.abi {
+            errors.error(abi, "a `#[node]` fn cannot have an `extern` ABI");
+        }
+        if let Some(v) = &sig.variadic {
+            errors.error(v, "a `#[node]` fn cannot be variadic");
+        }
+        if !sig.generics.params.is_empty() {
+            errors.error(
+                &sig.generics,
+                "a `#[node]` fn cannot have generic or lifetime parameters; a graph needs concrete port types, so write a non-generic wrapper that calls the generic fn",
+            );
+        }
+        if let Some(w) = &sig.generics.where_clause {
+            errors.error(w, "a `#[node]` fn cannot have a `where` clause");
+        }
+
+        let mut params = Vec::new();
+        for input in &sig.inputs {
+            match input {
+                FnArg::Receiver(r) => errors.error(
+                    r,
+                    "a `#[node]` fn cannot take `self`; make it a free fn, and pass shared state as a `Res<T>` parameter",
+                ),
+                FnArg::Typed(pt) => {
+                    let ident = match &*pt.pat {
+                        Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
+                            pi.ident.clone()
+                        }
+                        other => {
+                            errors.error(
+                                other,
+                                "a `#[node]` parameter must be a plain name, like `items: Vec<u32>`, because the name is the input port's name; destructure inside the body",
+                            );
+                            continue;
+                        }
+                    };
+                    let ty = (*pt.ty).clone();
+                    let kind = classify(&ty, errors);
+                    if matches!(kind, ParamKind::Port) {
+                        check_port_type(&ident, &ty, errors);
+                    }
+                    params.push(Param { ident, ty, kind });
+                }
+            }
+        }
+        let contexts = params
+            .iter()
+            .filter(|p| matches!(p.kind, ParamKind::Context))
+            .count();
+        if contexts > 1 {
+            errors.error(&sig.inputs, "a `#[node]` fn takes at most one `&Context`");
+        }
+
+        let output = match &sig.output {
+            ReturnType::Default => OutputKind::Unit,
+            ReturnType::Type(_, ty) => {
+                let mut finder = Finder::default();
+                finder.visit_type(ty);
+                if let Some(span) = finder.impl_trait {
+                    errors.error_at(span, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
+                }
+                if let Some(span) = finder.borrowed {
+                    errors.error_at(span, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
+                }
+                if last_segment_is(ty, "Result") {
+                    OutputKind::Fallible((**ty).clone())
+                } else {
+                    OutputKind::Plain((**ty).clone())
+                }
+            }
+        };
+        Self { params, output }
+    }
+
+    pub(crate) fn ports(&self) -> impl Iterator<Item = &Param> {
+        self.params
+            .iter()
+            .filter(|p| matches!(p.kind, ParamKind::Port))
+    }
+}
+
+fn classify(ty: &Type, errors: &mut Errors) -> ParamKind {
+    match ty {
+        Type::Reference(r) => {
+            if last_segment_is(&r.elem, "Context") {
+                if r.mutability.is_some() {
+                    errors.error(r, "take the context as `&Context`, not `&mut Context`");
+                }
+                ParamKind::Context
+            } else {
+                ParamKind::Port
+            }
+        }
+        Type::Path(tp) if tp.qself.is_none() => {
+            let Some(last) = tp.path.segments.last() else {
+                return ParamKind::Port;
+            };
+            if last.ident == "Context" && tp.path.segments.len() <= 2 {
+                errors.error(ty, "take the context by reference: `ctx: &Context`");
+                return ParamKind::Context;
+            }
+            if last.ident != "Res" {
+                return ParamKind::Port;
+            }
+            match &last.arguments {
+                PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+                    match args.args.first() {
+                        Some(GenericArgument::Type(inner)) => ParamKind::Resource(inner.clone()),
+                        _ => {
+                            errors.error(args, "`Res` takes one type: `Res<HttpClient>`");
+                            ParamKind::Port
+                        }
+                    }
+                }
+                _ => {
+                    errors.error(ty, "`Res` takes one type: `Res<HttpClient>`");
+                    ParamKind::Port
+                }
+            }
+        }
+        _ => ParamKind::Port,
+    }
+}
+
+fn check_port_type(ident: &Ident, ty: &Type, errors: &mut Errors) {
+    let mut finder = Finder::default();
+    finder.visit_type(ty);
+    if let Some(span) = finder.impl_trait {
+        errors.error_at(
+            span,
+            format!("input port `{ident}` cannot have an `impl Trait` type; name a concrete type (or use `Box<dyn Trait + Send>`)"),
+        );
+    }
+    if let Some(span) = finder.borrowed {
+        errors.error_at(
+            span,
+            format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)"),
+        );
+    }
+}
+
+/// Finds `impl Trait` and non-`'static` borrows inside a type.
+#[derive(Default)]
+struct Finder {
+    impl_trait: Option<proc_macro2::Span>,
+    borrowed: Option<proc_macro2::Span>,
+}
+
+impl<'ast> Visit<'ast> for Finder {
+    fn visit_type_impl_trait(&mut self, i: &'ast syn::TypeImplTrait) {
+        self.impl_trait.get_or_insert(i.span());
+    }
+
+    fn visit_type_reference(&mut self, i: &'ast syn::TypeReference) {
+        let is_static = i.lifetime.as_ref().is_some_and(|l| l.ident == "static");
+        if !is_static {
+            self.borrowed.get_or_insert(i.span());
+        }
+        syn::visit::visit_type_reference(self, i);
+    }
+
+    fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+        if l.ident != "static" {
+            self.borrowed.get_or_insert(l.span());
+        }
+    }
+}
+
+fn last_segment_is(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(tp) => tp.path.segments.last().is_some_and(|s| s.ident == name),
+        Type::Group(g) => last_segment_is(&g.elem, name),
+        Type::Paren(p) => last_segment_is(&p.elem, name),
+        _ => false,
+    }
+}

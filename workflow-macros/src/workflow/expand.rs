@@ -1,0 +1,426 @@
+//! `workflow!` code generation: a compiled plan with typed slots.
+//!
+//! Input:
+//! ```text
+//! pub struct Etl { input url: String, page = fetch(url), sum = total(items: page.items) }
+//! ```
+//! Output:
+//! ```text
+//! pub struct Etl;                                   // the workflow type
+//! pub struct EtlInput { pub url: String }
+//! pub struct EtlOutput { pub sum: Output<total> }   // sinks and `#[output]` bindings
+//! const _: () = {
+//!     pub struct __WorkflowState { url: Slot<String>, page: Slot<Output<fetch>>, sum: Slot<..> }
+//!     pub enum __WorkflowValue { page(Output<fetch>), sum(Output<total>) }
+//!     trait __WorkflowEdge0<T> { .. }               // one per edge, for a precise type error
+//!     impl Workflow for Etl {
+//!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };
+//!         fn start(state, node, starter) { match node { 0 => starter.start(0, fetch { url: .. }, ..), .. } }
+//!         fn store(..) / fn finish(..) / fn init(..)
+//!     }
+//! };
+//! ```
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::Member;
+
+use super::ast::{path_text, WorkflowDef};
+use super::check::{crate_of, From, Graph};
+
+pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
+    let krate = crate_of(&g.options);
+    let p = quote!(#krate::__private);
+    let vis = &def.vis;
+    let name = &def.name;
+    let name_str = name.to_string();
+    let input_name = format_ident!("{}Input", name);
+    let output_name = format_ident!("{}Output", name);
+    let attrs = &g.other_attrs;
+
+    // Inputs.
+    let input_idents: Vec<_> = def.inputs.iter().map(|i| &i.name).collect();
+    let input_types: Vec<_> = def.inputs.iter().map(|i| &i.ty).collect();
+    let input_attrs: Vec<TokenStream> = def
+        .inputs
+        .iter()
+        .map(|i| {
+            let a = &i.attrs;
+            if a.is_empty() {
+                let doc = format!("Workflow input `{}`.", i.name);
+                quote!(#[doc = #doc])
+            } else {
+                quote!(#(#a)*)
+            }
+        })
+        .collect();
+    let input_counts: Vec<u32> = g.input_consumers.clone();
+    let input_derive = if def.inputs.is_empty() {
+        quote!(#[derive(Debug, Clone, Copy, Default)])
+    } else {
+        quote!()
+    };
+
+    // Nodes.
+    let node_idents: Vec<_> = def.bindings.iter().map(|b| &b.name).collect();
+    let node_paths: Vec<_> = def.bindings.iter().map(|b| &b.node).collect();
+    let node_outputs: Vec<TokenStream> = def
+        .bindings
+        .iter()
+        .map(|b| {
+            let path = &b.node;
+            quote_spanned!(b.node.segments.last().map_or(Span::call_site(), |s| s.ident.span())=> #p::Output<#path>)
+        })
+        .collect();
+    let node_counts: Vec<u32> = g.nodes.iter().map(|n| n.consumers.max(1)).collect();
+
+    // Output struct: sinks and `#[output]` bindings.
+    let mut out_fields = Vec::new();
+    let mut out_takes = Vec::new();
+    for (i, n) in g.nodes.iter().enumerate() {
+        if !n.is_output() {
+            continue;
+        }
+        let ident = node_idents[i];
+        let ty = &node_outputs[i];
+        let docs = if n.docs.is_empty() {
+            let doc = format!(
+                "Output of node `{}` (`{}`).",
+                ident,
+                path_text(node_paths[i])
+            );
+            quote!(#[doc = #doc])
+        } else {
+            let d = &n.docs;
+            quote!(#(#d)*)
+        };
+        out_fields.push(quote!(#docs pub #ident: #ty,));
+        out_takes.push(quote!(#ident: state.#ident.take(),));
+    }
+
+    // Edges: a checked value expression per port.
+    let mut edge_items = Vec::new();
+    let mut start_arms = Vec::new();
+    let mut edge_no = 0usize;
+    for (i, n) in g.nodes.iter().enumerate() {
+        let b = &def.bindings[i];
+        let path = &b.node;
+        let node_fn = path_text(path);
+        let ident = &b.name;
+        let retried = n.policy.retry.is_some();
+        let mut fields = Vec::new();
+        for e in &n.edges {
+            let port = &e.port;
+            let span = e.source.span();
+            let root = &e.source.root;
+            let consumers = match e.from {
+                From::Input(k) => g.input_consumers[k],
+                From::Node(j) => g.nodes[j].consumers,
+            };
+            let projection: Vec<TokenStream> = e
+                .source
+                .fields
+                .iter()
+                .map(|m| match m {
+                    Member::Named(id) => quote!(.#id),
+                    Member::Unnamed(ix) => quote!(.#ix),
+                })
+                .collect();
+            let value = if consumers <= 1 {
+                quote_spanned!(span=> state.#root.take() #(#projection)*)
+            } else if projection.is_empty() {
+                quote_spanned!(span=> state.#root.consume(#p::share, |v| v))
+            } else {
+                quote_spanned!(span=> state.#root.consume(|v| #p::share(&v #(#projection)*), |v| v #(#projection)*))
+            };
+            let trait_name = format_ident!("__WorkflowEdge{}", edge_no);
+            let fn_name = format_ident!("__workflow_edge{}", edge_no);
+            edge_no += 1;
+            let message = format!(
+                "edge `{} -> {}.{}` carries `{{Self}}`, but input `{}` of `{}` takes `{{T}}`",
+                e.source.text(),
+                ident,
+                port,
+                port,
+                node_fn
+            );
+            let label = "this is `{Self}`".to_string();
+            let note = format!(
+                "`{}` feeds port `{}` of `{} = {}(..)`; convert it in a node in between, or connect a source of type `{{T}}`",
+                e.source.text(),
+                port,
+                ident,
+                node_fn
+            );
+            edge_items.push(quote! {
+                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+                #[doc(hidden)]
+                pub trait #trait_name<T> {
+                    fn __into_port(self) -> T;
+                }
+                impl<T> #trait_name<T> for T {
+                    #[inline(always)]
+                    fn __into_port(self) -> T {
+                        self
+                    }
+                }
+                #[inline(always)]
+                fn #fn_name<T, S: #trait_name<T>>(_: ::core::marker::PhantomData<T>, source: S) -> T {
+                    source.__into_port()
+                }
+            });
+            let marker = quote_spanned!(port.span()=> #p::port_type::<#path, _>(|ports| &ports.#port));
+            let mut checked = quote_spanned!(span=> #fn_name(#marker, #value));
+            if retried {
+                checked = quote_spanned!(span=> #p::retry_input(#checked));
+            }
+            fields.push(quote!(#port: #checked,));
+        }
+        let index = i;
+        start_arms.push(quote! {
+            #index => {
+                let ports = #path { #(#fields)* };
+                starter.start::<#path, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
+            }
+        });
+    }
+
+    // The static node table.
+    let specs = g.nodes.iter().enumerate().map(|(i, n)| {
+        let b = &def.bindings[i];
+        let path = &b.node;
+        let bname = b.name.to_string();
+        let deps = n.deps.len() as u32;
+        let succ = &n.successors;
+        let base = quote!(<#path as #p::Node>::POLICY);
+        let error_ty = quote!(<#path as #p::Node>::Error);
+        let policy = n.policy.apply(base, &krate, &error_ty);
+        quote! {
+            #p::NodeSpec {
+                name: #bname,
+                node_fn: <#path as #p::Node>::NAME,
+                deps: #deps,
+                successors: &[#(#succ),*],
+                policy: #policy,
+                resources: <#path as #p::Node>::RESOURCES,
+            }
+        }
+    });
+    let opt_dur = |v: Option<u64>| match v {
+        Some(n) => quote!(#p::Option::Some(#p::Duration::from_nanos(#n))),
+        None => quote!(#p::Option::None),
+    };
+    let timeout = opt_dur(g.options.timeout);
+    let deadlock = opt_dur(g.options.deadlock);
+    let concurrency = match g.options.concurrency {
+        Some(n) => {
+            let n = n as usize;
+            quote!(#p::Option::Some(#n))
+        }
+        None => quote!(#p::Option::None),
+    };
+    let failure = if g.options.continue_on_failure {
+        quote!(#p::FailurePolicy::Continue)
+    } else {
+        quote!(#p::FailurePolicy::FailFast)
+    };
+
+    let topo: Vec<String> = g.topo.iter().map(|&i| def.bindings[i].name.to_string()).collect();
+    let mermaid = mermaid(def, g);
+    let dot = dot(def, g);
+    let workflow_doc = if attrs.iter().any(|a| a.path().is_ident("doc")) {
+        quote!()
+    } else {
+        let d = format!("The `{name_str}` workflow (generated by `workflow!`).");
+        quote!(#[doc = #d])
+    };
+    let graph_doc = format!("\n\n# Graph\n\n```text\n{mermaid}```");
+    let input_doc = format!("Inputs of the [`{name_str}`] workflow.");
+    let output_doc = format!("Outputs of the [`{name_str}`] workflow: one field per sink node and per `#[output]` binding.");
+
+    quote! {
+        #(#attrs)*
+        #workflow_doc
+        #[doc = #graph_doc]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        #vis struct #name;
+
+        #[doc = #input_doc]
+        #input_derive
+        #vis struct #input_name {
+            #( #input_attrs pub #input_idents: #input_types, )*
+        }
+
+        #[doc = #output_doc]
+        #vis struct #output_name {
+            #(#out_fields)*
+        }
+
+        #[allow(non_local_definitions)]
+        const _: () = {
+            #[doc(hidden)]
+            #[allow(non_snake_case, dead_code)]
+            pub struct __WorkflowState {
+                #( #input_idents: #p::Slot<#input_types>, )*
+                #( #node_idents: #p::Slot<#node_outputs>, )*
+            }
+
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            pub enum __WorkflowValue {
+                #( #node_idents(#node_outputs), )*
+            }
+
+            #(#edge_items)*
+
+            #[automatically_derived]
+            #[allow(unused_qualifications, clippy::all)]
+            impl #p::Workflow for #name {
+                type Input = #input_name;
+                type Output = #output_name;
+                const NAME: &'static str = #name_str;
+                const TOPOLOGICAL_ORDER: &'static [&'static str] = &[#(#topo),*];
+                const MERMAID: &'static str = #mermaid;
+                const DOT: &'static str = #dot;
+                type State = __WorkflowState;
+                type Value = __WorkflowValue;
+                const PLAN: &'static #p::Plan = &#p::Plan {
+                    name: #name_str,
+                    nodes: &[#(#specs),*],
+                    policy: #p::WorkflowPolicy {
+                        timeout: #timeout,
+                        deadlock: #deadlock,
+                        concurrency: #concurrency,
+                        failure: #failure,
+                    },
+                };
+
+                fn init(input: Self::Input) -> Self::State {
+                    let #input_name { #(#input_idents),* } = input;
+                    __WorkflowState {
+                        #( #input_idents: #p::Slot::filled(#input_idents, #input_counts), )*
+                        #( #node_idents: #p::Slot::empty(#node_counts), )*
+                    }
+                }
+
+                fn start(
+                    state: &mut Self::State,
+                    node: usize,
+                    starter: &#p::NodeStarter<'_>,
+                ) -> #p::NodeTask<Self::Value> {
+                    match node {
+                        #(#start_arms)*
+                        _ => ::core::unreachable!("workflow node index out of range"),
+                    }
+                }
+
+                fn store(state: &mut Self::State, value: Self::Value) {
+                    match value {
+                        #( __WorkflowValue::#node_idents(v) => state.#node_idents.put(v), )*
+                    }
+                }
+
+                fn finish(state: &mut Self::State) -> Self::Output {
+                    #output_name { #(#out_takes)* }
+                }
+            }
+        };
+    }
+}
+
+fn type_text(ty: &syn::Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace(" :: ", "::")
+}
+
+fn edge_label(e: &super::check::Edge) -> String {
+    if e.source.fields.is_empty() {
+        e.port.to_string()
+    } else {
+        let text = e.source.text();
+        let field = text.split_once('.').map_or("", |(_, f)| f);
+        if field == e.port.to_string() {
+            field.to_string()
+        } else {
+            format!("{field} as {}", e.port)
+        }
+    }
+}
+
+fn source_name(def: &WorkflowDef, from: From) -> String {
+    match from {
+        From::Input(k) => def.inputs[k].name.to_string(),
+        From::Node(j) => def.bindings[j].name.to_string(),
+    }
+}
+
+/// The graph as a Mermaid flowchart: inputs as parallelograms, nodes as boxes
+/// (`binding` over `node_fn`), edges labelled with the port.
+fn mermaid(def: &WorkflowDef, g: &Graph) -> String {
+    let mut s = String::from("flowchart LR\n");
+    for input in &def.inputs {
+        s.push_str(&format!(
+            "    {}[/\"{}: {}\"/]\n",
+            input.name,
+            input.name,
+            type_text(&input.ty).replace('"', "#quot;")
+        ));
+    }
+    for b in &def.bindings {
+        s.push_str(&format!(
+            "    {}[\"{}<br/><small>{}</small>\"]\n",
+            b.name,
+            b.name,
+            path_text(&b.node)
+        ));
+    }
+    for (i, n) in g.nodes.iter().enumerate() {
+        for e in &n.edges {
+            s.push_str(&format!(
+                "    {} -->|{}| {}\n",
+                source_name(def, e.from),
+                edge_label(e),
+                def.bindings[i].name
+            ));
+        }
+    }
+    s
+}
+
+/// The graph in Graphviz DOT.
+fn dot(def: &WorkflowDef, g: &Graph) -> String {
+    let mut s = format!("digraph {} {{\n    rankdir=LR;\n    node [shape=box];\n", def.name);
+    for input in &def.inputs {
+        s.push_str(&format!(
+            "    \"{}\" [shape=parallelogram, label=\"{}: {}\"];\n",
+            input.name,
+            input.name,
+            type_text(&input.ty).replace('"', "\\\"")
+        ));
+    }
+    for b in &def.bindings {
+        s.push_str(&format!(
+            "    \"{}\" [label=\"{}\\n{}\"];\n",
+            b.name,
+            b.name,
+            path_text(&b.node)
+        ));
+    }
+    for (i, n) in g.nodes.iter().enumerate() {
+        for e in &n.edges {
+            s.push_str(&format!(
+                "    \"{}\" -> \"{}\" [label=\"{}\"];\n",
+                source_name(def, e.from),
+                def.bindings[i].name,
+                edge_label(e)
+            ));
+        }
+    }
+    s.push_str("}\n");
+    s
+}

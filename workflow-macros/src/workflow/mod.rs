@@ -1,0 +1,23 @@
+//! `workflow!`: parse → check → expand.
+
+mod ast;
+mod check;
+mod expand;
+
+use proc_macro2::TokenStream;
+
+use crate::errors::Errors;
+
+/// Expands `workflow! { .. }`. Every graph error of the call is reported at once.
+pub(crate) fn expand(input: TokenStream) -> TokenStream {
+    let def: ast::WorkflowDef = match syn::parse2(input) {
+        Ok(def) => def,
+        Err(e) => return e.to_compile_error(),
+    };
+    let mut errors = Errors::new();
+    let graph = check::check(&def, &mut errors);
+    if !errors.is_empty() {
+        return errors.to_compile_errors();
+    }
+    expand::expand(&def, &graph)
+}
