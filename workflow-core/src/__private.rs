@@ -128,3 +128,46 @@ pub fn port_type<N, T>(_: fn(&N) -> &T) -> core::marker::PhantomData<T> {
 pub fn retry_input<T: RetryInput>(value: T) -> T {
     value
 }
+
+/// Autoref-specialised `Debug`: prints the value when it is `Debug`, a placeholder
+/// otherwise, so generated input/output structs are always `Debug`.
+pub struct DebugProbe<'a, T>(pub &'a T);
+
+/// The `Debug` arm of [`DebugProbe`].
+pub trait ViaDebug {
+    /// Formats.
+    fn probe_fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result;
+}
+
+impl<T: core::fmt::Debug> ViaDebug for &DebugProbe<'_, T> {
+    fn probe_fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.0, f)
+    }
+}
+
+/// The fallback arm of [`DebugProbe`].
+pub trait ViaNoDebug {
+    /// Formats a placeholder.
+    fn probe_fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result;
+}
+
+impl<T> ViaNoDebug for DebugProbe<'_, T> {
+    fn probe_fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "<{} (not Debug)>", core::any::type_name::<T>())
+    }
+}
+
+impl<T> core::fmt::Debug for DebugProbe<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("DebugProbe")
+    }
+}
+
+/// Formats with a closure.
+pub struct DebugWith<F>(pub F);
+
+impl<F: Fn(&mut core::fmt::Formatter<'_>) -> core::fmt::Result> core::fmt::Debug for DebugWith<F> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        (self.0)(f)
+    }
+}

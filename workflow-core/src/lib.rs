@@ -20,6 +20,9 @@
 //! /// Parameters are typed input ports; the output is the `Ok` type.
 //! #[node]
 //! async fn fetch(url: String) -> Result<Page, FetchError> {
+//!     if url.is_empty() {
+//!         return Err(FetchError);
+//!     }
 //!     Ok(Page { items: vec![1, 2, 3] })
 //! }
 //!

@@ -157,15 +157,17 @@ impl TraceRecorder {
 ///     .await
 ///     .unwrap();
 /// let trace = run.trace.unwrap();
+/// let text = trace.render_text();
+/// let lines: Vec<&str> = text.lines().map(str::trim).collect();
 /// assert_eq!(
-///     trace.render_text(),
-///     "\
-///        0ns run started
-///        0ns a: scheduled
-///        0ns a: started (attempt 1)
-///      250ms a: completed after 1 attempt(s)
-///      250ms run completed
-/// "
+///     lines,
+///     [
+///         "0ns run started",
+///         "0ns a: scheduled",
+///         "0ns a: started (attempt 1)",
+///         "250ms a: completed after 1 attempt(s)",
+///         "250ms run completed",
+///     ]
 /// );
 /// # });
 /// ```

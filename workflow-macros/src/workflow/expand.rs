@@ -55,8 +55,10 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
         })
         .collect();
     let input_counts: Vec<u32> = g.input_consumers.clone();
+    let input_str = input_name.to_string();
+    let input_strs: Vec<String> = input_idents.iter().map(|i| i.to_string()).collect();
     let input_derive = if def.inputs.is_empty() {
-        quote!(#[derive(Debug, Clone, Copy, Default)])
+        quote!(#[derive(Clone, Copy, Default)])
     } else {
         quote!()
     };
@@ -77,6 +79,7 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     // Output struct: sinks and `#[output]` bindings.
     let mut out_fields = Vec::new();
     let mut out_takes = Vec::new();
+    let mut out_idents = Vec::new();
     for (i, n) in g.nodes.iter().enumerate() {
         if !n.is_output() {
             continue;
@@ -96,6 +99,7 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
         };
         out_fields.push(quote!(#docs pub #ident: #ty,));
         out_takes.push(quote!(#ident: state.#ident.take(),));
+        out_idents.push(ident);
     }
 
     // Edges: a checked value expression per port.
@@ -185,6 +189,9 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
         });
     }
 
+    let output_str = output_name.to_string();
+    let out_strs: Vec<String> = out_idents.iter().map(|i| i.to_string()).collect();
+
     // The static node table.
     let specs = g.nodes.iter().enumerate().map(|(i, n)| {
         let b = &def.bindings[i];
@@ -258,6 +265,28 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
 
         #[allow(non_local_definitions)]
         const _: () = {
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #input_name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #[allow(unused_imports)]
+                    use #p::{ViaDebug as _, ViaNoDebug as _};
+                    f.debug_struct(#input_str)
+                        #( .field(#input_strs, &#p::DebugWith(|f: &mut ::core::fmt::Formatter<'_>| (&&#p::DebugProbe(&self.#input_idents)).probe_fmt(f))) )*
+                        .finish()
+                }
+            }
+
+            #[automatically_derived]
+            impl ::core::fmt::Debug for #output_name {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    #[allow(unused_imports)]
+                    use #p::{ViaDebug as _, ViaNoDebug as _};
+                    f.debug_struct(#output_str)
+                        #( .field(#out_strs, &#p::DebugWith(|f: &mut ::core::fmt::Formatter<'_>| (&&#p::DebugProbe(&self.#out_idents)).probe_fmt(f))) )*
+                        .finish()
+                }
+            }
+
             #[doc(hidden)]
             #[allow(non_snake_case, dead_code)]
             pub struct __WorkflowState {
