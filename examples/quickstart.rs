@@ -27,10 +27,26 @@ async fn fetch_catalogue(region: String) -> Result<Vec<Product>, CatalogueError>
         return Err(CatalogueError("no region".into()));
     }
     Ok(vec![
-        Product { name: "kettle".into(), price_cents: 2_999, stock: 12 },
-        Product { name: "teapot".into(), price_cents: 4_550, stock: 0 },
-        Product { name: "mug".into(), price_cents: 899, stock: 140 },
-        Product { name: "infuser".into(), price_cents: 1_250, stock: 33 },
+        Product {
+            name: "kettle".into(),
+            price_cents: 2_999,
+            stock: 12,
+        },
+        Product {
+            name: "teapot".into(),
+            price_cents: 4_550,
+            stock: 0,
+        },
+        Product {
+            name: "mug".into(),
+            price_cents: 899,
+            stock: 140,
+        },
+        Product {
+            name: "infuser".into(),
+            price_cents: 1_250,
+            stock: 33,
+        },
     ])
 }
 
@@ -38,21 +54,31 @@ async fn fetch_catalogue(region: String) -> Result<Vec<Product>, CatalogueError>
 #[node]
 async fn stock_value(products: Vec<Product>) -> u64 {
     tokio::time::sleep(Duration::from_millis(30)).await;
-    products.iter().map(|p| p.price_cents * u64::from(p.stock)).sum()
+    products
+        .iter()
+        .map(|p| p.price_cents * u64::from(p.stock))
+        .sum()
 }
 
 /// Products that are sold out (20 ms).
 #[node]
 async fn sold_out(products: Vec<Product>) -> Vec<String> {
     tokio::time::sleep(Duration::from_millis(20)).await;
-    products.into_iter().filter(|p| p.stock == 0).map(|p| p.name).collect()
+    products
+        .into_iter()
+        .filter(|p| p.stock == 0)
+        .map(|p| p.name)
+        .collect()
 }
 
 /// The most expensive product (40 ms).
 #[node]
 async fn priciest(products: Vec<Product>) -> Option<String> {
     tokio::time::sleep(Duration::from_millis(40)).await;
-    products.into_iter().max_by_key(|p| p.price_cents).map(|p| p.name)
+    products
+        .into_iter()
+        .max_by_key(|p| p.price_cents)
+        .map(|p| p.name)
 }
 
 /// Puts the three analyses into one report.
@@ -84,7 +110,12 @@ workflow! {
 async fn main() -> Result<(), WorkflowError> {
     let rt = Runtime::new();
     let run = rt
-        .execute(CatalogueReport, CatalogueReportInput { region: "eu".into() })
+        .execute(
+            CatalogueReport,
+            CatalogueReportInput {
+                region: "eu".into(),
+            },
+        )
         .await?;
 
     println!("{}", run.outputs.summary);

@@ -66,7 +66,10 @@ pub enum WorkflowError {
         message: String,
     },
     /// The workflow or one of its nodes ran out of time.
-    #[error("{scope} of workflow `{workflow}` timed out after {limit:?}; still running: {}", list(running))]
+    #[error(
+        "{scope} of workflow `{workflow}` timed out after {limit:?}; still running: {}",
+        list(running)
+    )]
     Timeout {
         /// The workflow.
         workflow: &'static str,
@@ -98,7 +101,10 @@ pub enum WorkflowError {
         report: DeadlockReport,
     },
     /// The run was cancelled from outside (through its cancellation token).
-    #[error("run of workflow `{workflow}` was cancelled; still running: {}", list(running))]
+    #[error(
+        "run of workflow `{workflow}` was cancelled; still running: {}",
+        list(running)
+    )]
     Cancelled {
         /// The workflow.
         workflow: &'static str,
@@ -279,7 +285,9 @@ pub struct WaitingNode {
 impl fmt::Display for DeadlockReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            DeadlockKind::AllWaiting => f.write_str("every live node is blocked in a tracked wait")?,
+            DeadlockKind::AllWaiting => {
+                f.write_str("every live node is blocked in a tracked wait")?
+            }
             DeadlockKind::Stalled(d) => write!(f, "no node made progress for {d:?}")?,
         }
         for (i, w) in self.waiting.iter().enumerate() {

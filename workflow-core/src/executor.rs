@@ -19,7 +19,9 @@ use tokio::time::{Instant, Sleep};
 use tracing::Instrument as _;
 
 use crate::context::{BoxFuture, Context, RunShared};
-use crate::error::{DeadlockKind, DeadlockReport, NodeFailure, TimeoutScope, WaitingNode, WorkflowError};
+use crate::error::{
+    DeadlockKind, DeadlockReport, NodeFailure, TimeoutScope, WaitingNode, WorkflowError,
+};
 use crate::node::{Node, NodeCallError};
 use crate::plan::Workflow;
 use crate::policy::{Execution, FailurePolicy, NodePolicy};
@@ -362,10 +364,7 @@ pub(crate) async fn execute<W: Workflow>(
     };
     let timeout = opts.timeout.or(plan.policy.timeout);
     let stall = opts.deadlock.or(plan.policy.deadlock);
-    let result = driver
-        .run(timeout, stall, &cancel)
-        .instrument(span)
-        .await;
+    let result = driver.run(timeout, stall, &cancel).instrument(span).await;
     let duration = start.elapsed();
     let Driver { reports, .. } = driver;
     match &result {

@@ -91,15 +91,11 @@ pub mod trace;
 pub mod __private;
 
 pub use context::{Context, WaitError};
-pub use error::{
-    BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError,
-};
+pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use node::{Node, Res, ResourceReq};
 pub use plan::Workflow;
-pub use run::{
-    NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotNode,
-};
+pub use run::{NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotNode};
 pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
 

@@ -141,7 +141,11 @@ impl RuntimeInner {
         if !self.is_monitored() {
             return;
         }
-        let monitors = self.monitors.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let monitors = self
+            .monitors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         for m in monitors {
             m(RunHandle {
                 shared: Arc::downgrade(shared),

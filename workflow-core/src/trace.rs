@@ -88,7 +88,10 @@ impl fmt::Display for TraceKind {
                 attempt,
                 delay,
                 error,
-            } => write!(f, "attempt {attempt} failed: {error}; retrying in {delay:?}"),
+            } => write!(
+                f,
+                "attempt {attempt} failed: {error}; retrying in {delay:?}"
+            ),
             Self::Completed { attempts } => write!(f, "completed after {attempts} attempt(s)"),
             Self::Failed { attempts, error } => {
                 write!(f, "failed after {attempts} attempt(s): {error}")

@@ -102,7 +102,12 @@ impl PolicyArgs {
     }
 
     /// `base` (a `NodePolicy` expression) with these options applied.
-    pub(crate) fn apply(&self, base: TokenStream, krate: &Path, error_ty: &TokenStream) -> TokenStream {
+    pub(crate) fn apply(
+        &self,
+        base: TokenStream,
+        krate: &Path,
+        error_ty: &TokenStream,
+    ) -> TokenStream {
         let p = quote!(#krate::__private);
         let mut out = base;
         if let Some(t) = self.timeout {
@@ -118,7 +123,6 @@ impl PolicyArgs {
         }
         out
     }
-
 }
 
 impl RetryArgs {
@@ -143,7 +147,10 @@ impl RetryArgs {
             let key = path_name(&m.path);
             let dup = |errors: &mut Errors, seen: bool| {
                 if seen {
-                    errors.error(&m.path, format!("duplicate `{key}` in `retry(..)`; keep only one"));
+                    errors.error(
+                        &m.path,
+                        format!("duplicate `{key}` in `retry(..)`; keep only one"),
+                    );
                 }
             };
             match key.as_str() {
@@ -151,7 +158,10 @@ impl RetryArgs {
                     let lit: LitInt = m.value()?.parse()?;
                     let n: u32 = lit.base10_parse()?;
                     if n == 0 {
-                        return Err(syn::Error::new(lit.span(), "`max` counts attempts including the first, so it must be at least 1"));
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "`max` counts attempts including the first, so it must be at least 1",
+                        ));
                     }
                     dup(errors, args.max.replace(n).is_some());
                 }
@@ -171,7 +181,10 @@ impl RetryArgs {
                     let lit: LitInt = m.value()?.parse()?;
                     let n: u32 = lit.base10_parse()?;
                     if n == 0 {
-                        return Err(syn::Error::new(lit.span(), "`multiplier` must be at least 1 (1 keeps the delay constant)"));
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "`multiplier` must be at least 1 (1 keeps the delay constant)",
+                        ));
                     }
                     dup(errors, args.multiplier.replace(n).is_some());
                 }
@@ -185,7 +198,10 @@ impl RetryArgs {
                 }
                 "retry_if" => {
                     let path: Path = m.value()?.parse().map_err(|e| {
-                        syn::Error::new(e.span(), "`retry_if` takes the path of a `fn(&YourError) -> bool`")
+                        syn::Error::new(
+                            e.span(),
+                            "`retry_if` takes the path of a `fn(&YourError) -> bool`",
+                        )
                     })?;
                     dup(errors, args.retry_if.replace(path).is_some());
                 }
@@ -198,7 +214,10 @@ impl RetryArgs {
             Ok(())
         })?;
         if args.max.is_none() {
-            errors.error_at(args.span, "`retry(..)` needs `max = N`, the number of attempts including the first");
+            errors.error_at(
+                args.span,
+                "`retry(..)` needs `max = N`, the number of attempts including the first",
+            );
         }
         Ok(args)
     }

@@ -25,7 +25,9 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
         }
     };
     if number.is_empty() {
-        return Err(format!("duration \"{text}\" has no number; write it like \"250ms\""));
+        return Err(format!(
+            "duration \"{text}\" has no number; write it like \"250ms\""
+        ));
     }
     let (int, frac) = match number.split_once('.') {
         Some((i, f)) => (i, f),
@@ -72,7 +74,16 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "abc", "10", "1.2.3s", "5 parsecs", "ms", "-1s", "99999999999999h"] {
+        for bad in [
+            "",
+            "abc",
+            "10",
+            "1.2.3s",
+            "5 parsecs",
+            "ms",
+            "-1s",
+            "99999999999999h",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad} should be rejected");
         }
     }

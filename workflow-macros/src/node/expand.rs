@@ -49,7 +49,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         match &param.kind {
             ParamKind::Port => call_args.push(quote!(#ident)),
             ParamKind::Resource(inner) => {
-                resource_types.push(inner.clone());
+                resource_types.push((**inner).clone());
                 fetch_resources.push(quote_spanned! {param.ty.span()=>
                     let #ident = #ctx.__resource::<#inner>()?;
                 });

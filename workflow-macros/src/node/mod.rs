@@ -42,7 +42,14 @@ mod tests {
 
     #[test]
     fn keeps_the_fn_and_adds_a_ports_struct() {
-        let out = expand_str(quote!(), quote!(async fn parse(raw: String, n: u32) -> u32 { n }));
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn parse(raw: String, n: u32) -> u32 {
+                    n
+                }
+            ),
+        );
         assert!(out.contains("async fn parse"));
         assert!(out.contains("struct parse"));
         assert!(out.contains("const PORTS"));
@@ -51,7 +58,14 @@ mod tests {
 
     #[test]
     fn rejects_non_async_with_the_fn_still_emitted() {
-        let out = expand_str(quote!(), quote!(fn parse(raw: String) -> u32 { 1 }));
+        let out = expand_str(
+            quote!(),
+            quote!(
+                fn parse(raw: String) -> u32 {
+                    1
+                }
+            ),
+        );
         assert!(out.contains("compile_error"));
         assert!(out.contains("fn parse"));
     }
@@ -60,7 +74,11 @@ mod tests {
     fn reports_every_error_at_once() {
         let out = expand_str(
             quote!(bogus, timeout = "abc"),
-            quote!(fn parse<T>(self, (a, b): (u8, u8)) -> u32 { 1 }),
+            quote!(
+                fn parse<T>(self, (a, b): (u8, u8)) -> u32 {
+                    1
+                }
+            ),
         );
         assert!(out.matches("compile_error").count() >= 4, "{out}");
     }

@@ -49,7 +49,7 @@ pub(crate) enum ParamKind {
     /// An input port.
     Port,
     /// `Res<T>`: an injected resource of type `T`.
-    Resource(Type),
+    Resource(Box<Type>),
     /// `&Context`.
     Context,
 }
@@ -88,7 +88,10 @@ impl NodeFn {
             errors.error(c, "a `#[node]` fn cannot be `const`");
         }
         if let Some(u) = &sig.unsafety {
-            errors.error(u, "a `#[node]` fn cannot be `unsafe`; keep the unsafe code inside a safe fn");
+            errors.error(
+                u,
+                "a `#[node]` fn cannot be `unsafe`; keep the unsafe code inside a safe fn",
+            );
         }
         if let Some(abi) = &sig.abi {
             errors.error(abi, "a `#[node]` fn cannot have an `extern` ABI");
@@ -197,7 +200,7 @@ fn classify(ty: &Type, errors: &mut Errors) -> ParamKind {
             match &last.arguments {
                 PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
                     match args.args.first() {
-                        Some(GenericArgument::Type(inner)) => ParamKind::Resource(inner.clone()),
+                        Some(GenericArgument::Type(inner)) => ParamKind::Resource(Box::new(inner.clone())),
                         _ => {
                             errors.error(args, "`Res` takes one type: `Res<HttpClient>`");
                             ParamKind::Port

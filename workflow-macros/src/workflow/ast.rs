@@ -112,12 +112,14 @@ impl Parse for WorkflowDef {
             if content.is_empty() {
                 break;
             }
-            content.parse::<Token![,]>().map_err(|e| {
-                syn::Error::new(e.span(), "expected `,` between workflow entries")
-            })?;
+            content
+                .parse::<Token![,]>()
+                .map_err(|e| syn::Error::new(e.span(), "expected `,` between workflow entries"))?;
         }
         if !input.is_empty() {
-            return Err(input.error("unexpected tokens after the workflow struct; declare one workflow per `workflow!`"));
+            return Err(input.error(
+                "unexpected tokens after the workflow struct; declare one workflow per `workflow!`",
+            ));
         }
         Ok(Self {
             attrs,
@@ -144,7 +146,10 @@ fn parse_binding(input: ParseStream<'_>, attrs: Vec<Attribute>) -> syn::Result<B
         )
     })?;
     let node: Path = input.call(Path::parse_mod_style).map_err(|e| {
-        syn::Error::new(e.span(), format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"))
+        syn::Error::new(
+            e.span(),
+            format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
+        )
     })?;
     if !input.peek(syn::token::Paren) {
         return Err(syn::Error::new(
@@ -176,7 +181,10 @@ pub(crate) fn path_text(path: &Path) -> String {
 impl Parse for PortArg {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let first: Ident = input.call(Ident::parse_any).map_err(|e| {
-            syn::Error::new(e.span(), "expected a port connection `port: source` or a source named like the port")
+            syn::Error::new(
+                e.span(),
+                "expected a port connection `port: source` or a source named like the port",
+            )
         })?;
         if input.peek(Token![:]) && !input.peek(Token![::]) {
             input.parse::<Token![:]>()?;
@@ -197,7 +205,11 @@ impl Parse for PortArg {
                 Some(Member::Unnamed(_)) => {
                     return Err(syn::Error::new(
                         source.span(),
-                        format!("name the port for `{}`: write `port: {}`", source.text(), source.text()),
+                        format!(
+                            "name the port for `{}`: write `port: {}`",
+                            source.text(),
+                            source.text()
+                        ),
                     ))
                 }
                 None => first,
@@ -209,7 +221,10 @@ impl Parse for PortArg {
 
 fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
     let root: Ident = input.call(Ident::parse_any).map_err(|e| {
-        syn::Error::new(e.span(), "expected a source: an input, a node binding, or `binding.field`")
+        syn::Error::new(
+            e.span(),
+            "expected a source: an input, a node binding, or `binding.field`",
+        )
     })?;
     let mut source = Source {
         root,

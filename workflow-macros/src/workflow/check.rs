@@ -200,10 +200,19 @@ pub(crate) fn check(def: &WorkflowDef, errors: &mut Errors) -> Graph {
     }
 }
 
-fn declare(names: &mut HashMap<String, (Span, bool)>, ident: &syn::Ident, is_input: bool, errors: &mut Errors) {
+fn declare(
+    names: &mut HashMap<String, (Span, bool)>,
+    ident: &syn::Ident,
+    is_input: bool,
+    errors: &mut Errors,
+) {
     let name = ident.to_string();
     if let Some((_, first_is_input)) = names.get(&name) {
-        let first = if *first_is_input { "an input" } else { "a node binding" };
+        let first = if *first_is_input {
+            "an input"
+        } else {
+            "a node binding"
+        };
         errors.error(
             ident,
             format!("`{name}` is already {first} of this workflow; give each input and binding its own name"),
@@ -352,7 +361,10 @@ fn parse_options(attrs: &[Attribute], errors: &mut Errors) -> (WorkflowOptions, 
             continue;
         }
         if seen_attr {
-            errors.error(attr, "duplicate `#[workflow(..)]` attribute; put all options in one");
+            errors.error(
+                attr,
+                "duplicate `#[workflow(..)]` attribute; put all options in one",
+            );
         }
         seen_attr = true;
         let mut seen: HashMap<String, ()> = HashMap::new();

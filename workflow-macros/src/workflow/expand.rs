@@ -173,7 +173,8 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                     source.__into_port()
                 }
             });
-            let marker = quote_spanned!(port.span()=> #p::port_type::<#path, _>(|ports| &ports.#port));
+            let marker =
+                quote_spanned!(port.span()=> #p::port_type::<#path, _>(|ports| &ports.#port));
             let mut checked = quote_spanned!(span=> #fn_name(#marker, #value));
             if retried {
                 checked = quote_spanned!(span=> #p::retry_input(#checked));
@@ -232,7 +233,11 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
         quote!(#p::FailurePolicy::FailFast)
     };
 
-    let topo: Vec<String> = g.topo.iter().map(|&i| def.bindings[i].name.to_string()).collect();
+    let topo: Vec<String> = g
+        .topo
+        .iter()
+        .map(|&i| def.bindings[i].name.to_string())
+        .collect();
     let mermaid = mermaid(def, g);
     let dot = dot(def, g);
     let workflow_doc = if attrs.iter().any(|a| a.path().is_ident("doc")) {
@@ -373,7 +378,7 @@ fn edge_label(e: &super::check::Edge) -> String {
     } else {
         let text = e.source.text();
         let field = text.split_once('.').map_or("", |(_, f)| f);
-        if field == e.port.to_string() {
+        if e.port == field {
             field.to_string()
         } else {
             format!("{field} as {}", e.port)
@@ -423,7 +428,10 @@ fn mermaid(def: &WorkflowDef, g: &Graph) -> String {
 
 /// The graph in Graphviz DOT.
 fn dot(def: &WorkflowDef, g: &Graph) -> String {
-    let mut s = format!("digraph {} {{\n    rankdir=LR;\n    node [shape=box];\n", def.name);
+    let mut s = format!(
+        "digraph {} {{\n    rankdir=LR;\n    node [shape=box];\n",
+        def.name
+    );
     for input in &def.inputs {
         s.push_str(&format!(
             "    \"{}\" [shape=parallelogram, label=\"{}: {}\"];\n",
