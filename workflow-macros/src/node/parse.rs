@@ -200,7 +200,9 @@ fn classify(ty: &Type, errors: &mut Errors) -> ParamKind {
             match &last.arguments {
                 PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
                     match args.args.first() {
-                        Some(GenericArgument::Type(inner)) => ParamKind::Resource(Box::new(inner.clone())),
+                        Some(GenericArgument::Type(inner)) => {
+                            ParamKind::Resource(Box::new(inner.clone()))
+                        }
                         _ => {
                             errors.error(args, "`Res` takes one type: `Res<HttpClient>`");
                             ParamKind::Port
