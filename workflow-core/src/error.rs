@@ -91,6 +91,16 @@ pub enum WorkflowError {
         /// The resource type.
         type_name: &'static str,
     },
+    /// A node needs `Res<T>`, but an `Arc<T>` was registered with `resource(..)`.
+    #[error("node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`")]
+    ResourceRegisteredAsArc {
+        /// The workflow.
+        workflow: &'static str,
+        /// The node binding that asked for the resource.
+        node: &'static str,
+        /// The resource type.
+        type_name: &'static str,
+    },
     /// The run cannot make progress: every running node waits on something no live node
     /// will provide, or nothing progressed for the stall limit.
     #[error("deadlock in workflow `{workflow}`: {report}")]
@@ -151,6 +161,7 @@ impl WorkflowError {
             | Self::NodePanicked { workflow, .. }
             | Self::Timeout { workflow, .. }
             | Self::MissingResource { workflow, .. }
+            | Self::ResourceRegisteredAsArc { workflow, .. }
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::Multiple { workflow, .. }
@@ -164,7 +175,8 @@ impl WorkflowError {
         match self {
             Self::NodeFailed { node, .. }
             | Self::NodePanicked { node, .. }
-            | Self::MissingResource { node, .. } => Some(node),
+            | Self::MissingResource { node, .. }
+            | Self::ResourceRegisteredAsArc { node, .. } => Some(node),
             Self::Timeout {
                 scope: TimeoutScope::Node(node),
                 ..

@@ -316,13 +316,22 @@ pub(crate) async fn execute<W: Workflow>(
     let start = Instant::now();
 
     // Resources are checked before any node runs.
-    if let Some((node, type_name)) = runtime.missing_resource(plan.nodes) {
-        return Outcome {
-            result: Err(WorkflowError::MissingResource {
+    if let Some((node, type_name, arc_registered)) = runtime.missing_resource(plan.nodes) {
+        let error = if arc_registered {
+            WorkflowError::ResourceRegisteredAsArc {
                 workflow: plan.name,
                 node,
                 type_name,
-            }),
+            }
+        } else {
+            WorkflowError::MissingResource {
+                workflow: plan.name,
+                node,
+                type_name,
+            }
+        };
+        return Outcome {
+            result: Err(error),
             report: initial_report(plan.name, run_id, plan.nodes, Duration::ZERO),
             trace: None,
         };

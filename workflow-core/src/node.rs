@@ -67,6 +67,8 @@ pub struct ResourceReq {
     pub type_id: fn() -> TypeId,
     /// The resource's type name.
     pub type_name: fn() -> &'static str,
+    /// The type id of `Arc<T>`, to spot `resource(Arc<T>)` where `resource_arc` was meant.
+    pub arc_type_id: fn() -> TypeId,
 }
 
 impl ResourceReq {
@@ -75,6 +77,7 @@ impl ResourceReq {
         Self {
             type_id: TypeId::of::<T>,
             type_name: std::any::type_name::<T>,
+            arc_type_id: TypeId::of::<Arc<T>>,
         }
     }
 }

@@ -112,10 +112,12 @@ impl RuntimeInner {
         any.downcast::<T>().ok().map(Res::from_arc)
     }
 
+    /// The first node (and resource type) whose `Res<T>` is not registered, and whether
+    /// an `Arc<T>` was registered instead.
     pub(crate) fn missing_resource(
         &self,
         nodes: &'static [NodeSpec],
-    ) -> Option<(&'static str, &'static str)> {
+    ) -> Option<(&'static str, &'static str, bool)> {
         if nodes.iter().all(|n| n.resources.is_empty()) {
             return None;
         }
@@ -124,7 +126,10 @@ impl RuntimeInner {
             n.resources
                 .iter()
                 .find(|r| !resources.map.contains_key(&(r.type_id)()))
-                .map(|r| (n.name, (r.type_name)()))
+                .map(|r| {
+                    let arc_instead = resources.map.contains_key(&(r.arc_type_id)());
+                    (n.name, (r.type_name)(), arc_instead)
+                })
         })
     }
 
@@ -193,6 +198,25 @@ impl RuntimeBuilder {
     /// type replaces the first.
     pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.resources.insert(Arc::new(value), None);
+        self
+    }
+
+    /// Registers a resource that is already shared: nodes receive it as `Res<T>` (not
+    /// `Res<Arc<T>>`), and the caller keeps its own handle to inspect it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::AtomicUsize;
+    /// use workflow_core::Runtime;
+    ///
+    /// let calls = Arc::new(AtomicUsize::new(0));
+    /// let rt = Runtime::builder().resource_arc(calls.clone()).build();
+    /// assert!(rt.resource::<AtomicUsize>().is_some());
+    /// ```
+    pub fn resource_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.resources.insert(value, None);
         self
     }
 
@@ -404,6 +428,16 @@ impl Runtime {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(Arc::new(value), None);
+    }
+
+    /// Registers (or replaces) an already shared resource; see
+    /// [`RuntimeBuilder::resource_arc`].
+    pub fn insert_resource_arc<T: Send + Sync + 'static>(&self, value: Arc<T>) {
+        self.inner
+            .resources
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(value, None);
     }
 
     /// The resource of type `T`, if registered.
