@@ -373,7 +373,10 @@ pub(crate) async fn execute<W: Workflow>(
     };
     let timeout = opts.timeout.or(plan.policy.timeout);
     let stall = opts.deadlock.or(plan.policy.deadlock);
-    let result = driver.run(timeout, stall, &cancel).instrument(span).await;
+    let result = driver
+        .run(timeout, stall, opts.cancel_grace, &cancel)
+        .instrument(span)
+        .await;
     let duration = start.elapsed();
     let Driver { reports, .. } = driver;
     match &result {
@@ -444,6 +447,7 @@ impl<W: Workflow> Driver<'_, W> {
         &mut self,
         timeout: Option<Duration>,
         stall: Option<Duration>,
+        grace: Option<Duration>,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<W::Output, WorkflowError> {
         self.shared.record(None, TraceKind::RunStarted);
@@ -474,7 +478,7 @@ impl<W: Workflow> Driver<'_, W> {
                         timer.as_mut().reset(Instant::now() + *d);
                     }
                     if let Err(e) = self.on_finished(done) {
-                        return Err(self.abort(e));
+                        return Err(self.abort(e, grace).await);
                     }
                 }
                 Event::TimedOut(limit) => {
@@ -485,22 +489,22 @@ impl<W: Workflow> Driver<'_, W> {
                         limit,
                         running,
                     };
-                    return Err(self.abort(e));
+                    return Err(self.abort(e, grace).await);
                 }
                 Event::Stalled(limit) => {
                     let e = self.deadlock(DeadlockKind::Stalled(limit));
-                    return Err(self.abort(e));
+                    return Err(self.abort(e, grace).await);
                 }
                 Event::Deadlock => {
                     let e = self.deadlock(DeadlockKind::AllWaiting);
-                    return Err(self.abort(e));
+                    return Err(self.abort(e, grace).await);
                 }
                 Event::Cancelled => {
                     let e = WorkflowError::Cancelled {
                         workflow: W::PLAN.name,
                         running: self.running_names(),
                     };
-                    return Err(self.abort(e));
+                    return Err(self.abort(e, grace).await);
                 }
                 Event::Idle => {}
             }
@@ -691,9 +695,29 @@ impl<W: Workflow> Driver<'_, W> {
         }
     }
 
-    /// Stops the run: cancels running nodes (drops their futures) and marks the rest.
-    fn abort(&mut self, error: WorkflowError) -> WorkflowError {
+    /// Stops the run: cancels the run's token, gives running nodes a chance to notice
+    /// (one poll round, plus up to `grace`), then drops what is still running and marks
+    /// the rest. Outputs produced after the stop are discarded.
+    async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
         self.shared.cancel.cancel();
+        if !self.inflight.is_empty() {
+            // Nodes waiting on `Context::cancelled` were just woken: poll them once.
+            std::future::poll_fn(|cx| {
+                while let Poll::Ready(Some(done)) = self.inflight.poll_next_unpin(cx) {
+                    self.on_stopped(done);
+                }
+                Poll::Ready(())
+            })
+            .await;
+        }
+        if let Some(grace) = grace.filter(|g| !g.is_zero()) {
+            let drain = async {
+                while let Some(done) = self.inflight.next().await {
+                    self.on_stopped(done);
+                }
+            };
+            let _ = tokio::time::timeout(grace, drain).await;
+        }
         self.inflight.clear();
         let now = self.start.elapsed();
         for (i, r) in self.reports.iter_mut().enumerate() {
@@ -715,6 +739,16 @@ impl<W: Workflow> Driver<'_, W> {
                 errors,
             }
         }
+    }
+
+    /// A node that ended after the run was stopped: it counts as cancelled.
+    fn on_stopped(&mut self, done: Finished<W::Value>) {
+        let report = &mut self.reports[done.index];
+        report.attempts = done.attempts;
+        report.status = NodeStatus::Cancelled;
+        report.duration = self.start.elapsed() - report.started_at.unwrap_or_default();
+        self.shared.set_live(done.index, NodeStatus::Cancelled);
+        self.shared.record(Some(done.index), TraceKind::Cancelled);
     }
 
     fn mark_rest(&mut self, status: NodeStatus) {

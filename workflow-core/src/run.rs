@@ -177,6 +177,7 @@ pub struct RunOptions {
     pub(crate) concurrency: Option<usize>,
     pub(crate) failure: Option<FailurePolicy>,
     pub(crate) cancel: Option<CancellationToken>,
+    pub(crate) cancel_grace: Option<Duration>,
 }
 
 impl RunOptions {
@@ -217,6 +218,14 @@ impl RunOptions {
     /// Fail-fast or continue.
     pub fn failure(mut self, policy: FailurePolicy) -> Self {
         self.failure = Some(policy);
+        self
+    }
+
+    /// When the run stops early (cancelled, timed out, failed fast, deadlocked), running
+    /// nodes get this long to notice [`Context::cancelled`](crate::Context::cancelled)
+    /// and finish before their futures are dropped. Without it they get one poll.
+    pub fn cancel_grace(mut self, grace: Duration) -> Self {
+        self.cancel_grace = Some(grace);
         self
     }
 

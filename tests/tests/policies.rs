@@ -1,0 +1,465 @@
+//! Timeouts, retries, concurrency limits and failure policies, on the paused clock.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use workflow_core::policy::FailurePolicy;
+use workflow_core::prelude::*;
+use workflow_core::{NodeStatus, TimeoutScope};
+
+async fn sleep_ms(ms: u64) {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+// --- node timeout --------------------------------------------------------------------
+
+#[node(timeout = "1s")]
+async fn slow_task(ms: u64) -> bool {
+    sleep_ms(ms).await;
+    true
+}
+
+workflow! {
+    struct NodeTimeout {
+        input ms: u64,
+        slow = slow_task(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_ten_second_node_under_a_one_second_timeout_fails_at_one_second() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(NodeTimeout, NodeTimeoutInput { ms: 10_000 })
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert!(err.is_timeout());
+    assert_eq!(err.node(), Some("slow"));
+    match err {
+        WorkflowError::Timeout { scope, limit, .. } => {
+            assert_eq!(scope, TimeoutScope::Node("slow"));
+            assert_eq!(limit, Duration::from_secs(1));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Within the limit it succeeds.
+    let run = Runtime::new()
+        .execute(NodeTimeout, NodeTimeoutInput { ms: 999 })
+        .await
+        .unwrap();
+    assert!(run.outputs.slow);
+}
+
+workflow! {
+    struct BindingTimeout {
+        input ms: u64,
+        #[timeout = "250ms"]
+        slow = slow_task(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_binding_overrides_the_node_timeout() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(BindingTimeout, BindingTimeoutInput { ms: 500 })
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout());
+    assert_eq!(start.elapsed(), Duration::from_millis(250));
+}
+
+// --- retries -------------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error)]
+enum NetError {
+    #[error("connection refused (attempt {0})")]
+    Connection(u32),
+    #[error("bad request")]
+    BadRequest,
+}
+
+/// Fails with a connection error until `fail_times` attempts were made; records when
+/// each attempt started.
+#[derive(Default)]
+struct Flaky {
+    attempts: AtomicU32,
+    started: Mutex<Vec<Duration>>,
+}
+
+impl Flaky {
+    fn call(&self, fail_times: u32, origin: Instant) -> Result<u32, NetError> {
+        self.started.lock().unwrap().push(origin.elapsed());
+        let n = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+        if n <= fail_times {
+            Err(NetError::Connection(n))
+        } else {
+            Ok(n)
+        }
+    }
+}
+
+struct Origin(Instant);
+
+#[node(retry(max = 3, backoff = "100ms"))]
+async fn flaky_operation(
+    fail_times: u32,
+    flaky: Res<Flaky>,
+    origin: Res<Origin>,
+) -> Result<u32, NetError> {
+    flaky.call(fail_times, origin.0)
+}
+
+workflow! {
+    struct Retry {
+        input fail_times: u32,
+        op = flaky_operation(fail_times),
+    }
+}
+
+fn retry_runtime() -> (Runtime, Arc<Flaky>) {
+    let flaky = Arc::new(Flaky::default());
+    let rt = Runtime::builder()
+        .resource_arc(flaky.clone())
+        .resource(Origin(Instant::now()))
+        .build();
+    (rt, flaky)
+}
+
+#[tokio::test(start_paused = true)]
+async fn fails_twice_then_succeeds_on_the_third_attempt_with_backoff() {
+    let (rt, flaky) = retry_runtime();
+    let run = rt
+        .execute_with(
+            Retry,
+            RetryInput { fail_times: 2 },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.op, 3);
+    assert_eq!(run.node("op").unwrap().attempts, 3);
+    // Backoff 100 ms, then 200 ms.
+    assert_eq!(
+        *flaky.started.lock().unwrap(),
+        [
+            Duration::ZERO,
+            Duration::from_millis(100),
+            Duration::from_millis(300)
+        ]
+    );
+    let retries: Vec<_> = run
+        .trace
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e.kind, workflow_core::trace::TraceKind::Retrying { .. }))
+        .map(|e| e.at)
+        .collect();
+    assert_eq!(retries, [Duration::ZERO, Duration::from_millis(100)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn gives_up_after_max_attempts_with_the_last_error() {
+    let (rt, flaky) = retry_runtime();
+    let err = rt
+        .execute(Retry, RetryInput { fail_times: 10 })
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), Some(3));
+    assert!(matches!(
+        err.downcast_ref::<NetError>(),
+        Some(NetError::Connection(3))
+    ));
+    assert_eq!(flaky.attempts.load(Ordering::SeqCst), 3);
+}
+
+workflow! {
+    struct RetryMore {
+        input fail_times: u32,
+        #[retry(max = 4, backoff = "100ms", max_backoff = "300ms")]
+        op = flaky_operation(fail_times),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_binding_retry_overrides_the_node_default_and_caps_the_backoff() {
+    let (rt, flaky) = retry_runtime();
+    let run = rt
+        .execute(RetryMore, RetryMoreInput { fail_times: 3 })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.op, 4);
+    assert_eq!(
+        *flaky.started.lock().unwrap(),
+        [0, 100, 300, 600].map(Duration::from_millis)
+    );
+}
+
+fn is_transient(e: &NetError) -> bool {
+    matches!(e, NetError::Connection(_))
+}
+
+#[node(retry(max = 5, backoff = "10ms", retry_if = is_transient))]
+async fn picky(bad: bool, flaky: Res<Flaky>) -> Result<u32, NetError> {
+    flaky.attempts.fetch_add(1, Ordering::SeqCst);
+    if bad {
+        Err(NetError::BadRequest)
+    } else {
+        Err(NetError::Connection(0))
+    }
+}
+
+workflow! {
+    struct Picky {
+        input bad: bool,
+        p = picky(bad),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_errors_the_predicate_accepts_are_retried() {
+    let (rt, flaky) = retry_runtime();
+    let err = rt
+        .execute(Picky, PickyInput { bad: true })
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), Some(1), "bad request is not retried");
+    assert_eq!(flaky.attempts.swap(0, Ordering::SeqCst), 1);
+
+    let err = rt
+        .execute(Picky, PickyInput { bad: false })
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), Some(5), "connection errors are retried");
+    assert_eq!(flaky.attempts.load(Ordering::SeqCst), 5);
+}
+
+#[node(timeout = "1s", retry(max = 3, backoff = "500ms"))]
+async fn hangs_then_answers(flaky: Res<Flaky>) -> u32 {
+    let n = flaky.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+    if n < 3 {
+        sleep_ms(60_000).await;
+    }
+    n
+}
+
+workflow! {
+    struct HangThenAnswer {
+        h = hangs_then_answers(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_timeout_applies_per_attempt_and_timeouts_are_retried() {
+    let (rt, _) = retry_runtime();
+    let start = Instant::now();
+    let run = rt
+        .execute(HangThenAnswer, HangThenAnswerInput {})
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.h, 3);
+    // 1 s timeout + 500 ms + 1 s timeout + 1 s backoff, then an instant answer.
+    assert_eq!(start.elapsed(), Duration::from_millis(3500));
+}
+
+#[node(
+    timeout = "1s",
+    retry(max = 10, backoff = "500ms", total_timeout = "2s")
+)]
+async fn always_hangs() -> u32 {
+    sleep_ms(60_000).await;
+    0
+}
+
+workflow! {
+    struct TotalLimit {
+        h = always_hangs(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_total_timeout_bounds_all_attempts() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(TotalLimit, TotalLimitInput {})
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+// --- concurrency -----------------------------------------------------------------------
+
+#[node]
+async fn second(tag: u32) -> u32 {
+    sleep_ms(1000).await;
+    tag
+}
+
+workflow! {
+    #[workflow(concurrency = 2)]
+    struct FourWide {
+        input t: u32,
+        a = second(tag: t),
+        b = second(tag: t),
+        c = second(tag: t),
+        d = second(tag: t),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrency_limit_bounds_nodes_in_flight() {
+    let rt = Runtime::new();
+    let start = Instant::now();
+    rt.execute(FourWide, FourWideInput { t: 1 }).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+
+    let start = Instant::now();
+    rt.execute_with(
+        FourWide,
+        FourWideInput { t: 1 },
+        RunOptions::new().concurrency(4),
+    )
+    .await
+    .unwrap();
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_runtime_limit_bounds_nodes_across_runs() {
+    let rt = Runtime::builder().max_concurrent_nodes(4).build();
+    let start = Instant::now();
+    let runs = (0..2).map(|_| {
+        rt.execute_with(
+            FourWide,
+            FourWideInput { t: 1 },
+            RunOptions::new().concurrency(4),
+        )
+    });
+    for r in futures::future::join_all(runs).await {
+        r.unwrap();
+    }
+    // 8 one-second nodes, 4 at a time.
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+}
+
+// --- failure policies --------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error)]
+#[error("branch {0} failed")]
+struct BranchError(u32);
+
+#[node]
+async fn branch(id: u32, fail: bool, ms: u64) -> Result<u32, BranchError> {
+    sleep_ms(ms).await;
+    if fail {
+        Err(BranchError(id))
+    } else {
+        Ok(id)
+    }
+}
+
+#[node]
+async fn after_branch(x: u32) -> u32 {
+    x + 100
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct Branches {
+        input one: u32,
+        input two: u32,
+        input three: u32,
+        input yes: bool,
+        input no: bool,
+        input short: u64,
+        input long: u64,
+        a = branch(id: one, fail: yes, ms: short),
+        a2 = after_branch(x: a),
+        b = branch(id: two, fail: no, ms: long),
+        b2 = after_branch(x: b),
+        c = branch(id: three, fail: yes, ms: long),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn continue_lets_independent_branches_finish_and_reports_every_failure() {
+    let input = || BranchesInput {
+        one: 1,
+        two: 2,
+        three: 3,
+        yes: true,
+        no: false,
+        short: 100,
+        long: 500,
+    };
+    let start = Instant::now();
+    let (result, report, _) = Runtime::new()
+        .execute_report(Branches, input(), RunOptions::new())
+        .await;
+    assert_eq!(start.elapsed(), Duration::from_millis(500));
+    match result.unwrap_err() {
+        WorkflowError::Multiple { errors, .. } => {
+            let nodes: Vec<_> = errors.iter().map(|e| e.node().unwrap()).collect();
+            assert_eq!(nodes, ["a", "c"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let status = |n: &str| report.node(n).unwrap().status;
+    assert_eq!(status("b"), NodeStatus::Succeeded);
+    assert_eq!(status("b2"), NodeStatus::Succeeded);
+    assert_eq!(status("a2"), NodeStatus::Skipped);
+
+    // The same graph fail-fast: stops at the first failure (100 ms).
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute_with(
+            Branches,
+            input(),
+            RunOptions::new().failure(FailurePolicy::FailFast),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.node(), Some("a"));
+    assert_eq!(start.elapsed(), Duration::from_millis(100));
+}
+
+// --- spawn -------------------------------------------------------------------------------
+
+#[node(spawn)]
+async fn on_its_own_task(x: u64) -> u64 {
+    sleep_ms(10).await;
+    x * 3
+}
+
+#[node(spawn)]
+async fn spawned_panic(x: u64) -> u64 {
+    if x == 0 {
+        panic!("spawned node panicked");
+    }
+    x
+}
+
+workflow! {
+    struct Spawned {
+        input x: u64,
+        a = on_its_own_task(x),
+        b = spawned_panic(x: a),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawned_nodes_run_and_their_panics_are_contained() {
+    let rt = Runtime::new();
+    let run = rt.execute(Spawned, SpawnedInput { x: 2 }).await.unwrap();
+    assert_eq!(run.outputs.b, 6);
+    let err = rt
+        .execute(Spawned, SpawnedInput { x: 0 })
+        .await
+        .unwrap_err();
+    assert!(err.is_panic());
+    assert!(err.to_string().contains("spawned node panicked"), "{err}");
+}

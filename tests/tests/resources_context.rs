@@ -1,0 +1,565 @@
+//! Resources and their lifecycle, `Context`, events and tracked waits.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use workflow_core::prelude::*;
+use workflow_core::{DeadlockKind, NodeStatus};
+
+async fn sleep_ms(ms: u64) {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+// --- resources ---------------------------------------------------------------------------
+
+struct Database {
+    name: &'static str,
+}
+
+struct Cache {
+    hits: AtomicUsize,
+}
+
+#[node]
+async fn query(key: String, db: Res<Database>, cache: Res<Cache>) -> String {
+    cache.hits.fetch_add(1, Ordering::SeqCst);
+    format!("{}:{key}", db.name)
+}
+
+workflow! {
+    struct Lookup {
+        input key: String,
+        value = query(key),
+    }
+}
+
+#[tokio::test]
+async fn resources_are_injected_and_cleaned_up_once_in_reverse_order() {
+    let cleaned: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let (c1, c2) = (cleaned.clone(), cleaned.clone());
+    let rt = Runtime::builder()
+        .resource_with_cleanup(Database { name: "db" }, move |db| async move {
+            c1.lock().unwrap().push(db.name);
+        })
+        .resource_with_cleanup(
+            Cache {
+                hits: AtomicUsize::new(0),
+            },
+            move |_| async move {
+                c2.lock().unwrap().push("cache");
+            },
+        )
+        .build();
+    let run = rt
+        .execute(Lookup, LookupInput { key: "k".into() })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.value, "db:k");
+    assert_eq!(
+        rt.resource::<Cache>().unwrap().hits.load(Ordering::SeqCst),
+        1
+    );
+
+    let report = rt.shutdown().await;
+    assert_eq!(*cleaned.lock().unwrap(), ["cache", "db"], "reverse order");
+    assert_eq!(report.cleaned.len(), 2);
+    assert_eq!(report.runs_still_active, 0);
+    // A second shutdown cleans nothing again.
+    let again = rt.shutdown().await;
+    assert!(again.cleaned.is_empty());
+    assert_eq!(
+        cleaned.lock().unwrap().len(),
+        2,
+        "cleanup runs exactly once"
+    );
+    // And new runs are refused.
+    let err = rt
+        .execute(Lookup, LookupInput { key: "k".into() })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WorkflowError::ShutDown { .. }), "{err}");
+}
+
+#[node]
+async fn side_effect(x: u32, counter: Res<AtomicUsize>) -> u32 {
+    counter.fetch_add(1, Ordering::SeqCst);
+    x
+}
+
+workflow! {
+    struct NeedsDb {
+        input key: String,
+        input x: u32,
+        first = side_effect(x),
+        value = query(key),
+    }
+}
+
+#[tokio::test]
+async fn a_missing_resource_is_reported_before_any_node_runs() {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let rt = Runtime::builder().resource_arc(counter.clone()).build();
+    let (result, report, _) = rt
+        .execute_report(
+            NeedsDb,
+            NeedsDbInput {
+                key: "k".into(),
+                x: 1,
+            },
+            RunOptions::new(),
+        )
+        .await;
+    let err = result.unwrap_err();
+    match &err {
+        WorkflowError::MissingResource {
+            node, type_name, ..
+        } => {
+            assert_eq!(*node, "value");
+            assert!(type_name.ends_with("Database"), "{type_name}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().contains("Runtime::builder().resource"),
+        "{err}"
+    );
+    assert_eq!(counter.load(Ordering::SeqCst), 0, "no node ran");
+    assert!(report
+        .nodes
+        .iter()
+        .all(|n| n.status == NodeStatus::NotStarted));
+}
+
+#[tokio::test]
+async fn registering_an_arc_where_the_value_is_wanted_says_how_to_fix_it() {
+    let rt = Runtime::builder()
+        .resource(Arc::new(AtomicUsize::new(0)))
+        .build();
+    workflow! {
+        struct Effect {
+            input x: u32,
+            out = side_effect(x),
+        }
+    }
+    let err = rt.execute(Effect, EffectInput { x: 1 }).await.unwrap_err();
+    assert!(err.to_string().contains("resource_arc"), "{err}");
+}
+
+#[node]
+async fn long_user(ms: u64, db: Res<Database>) -> &'static str {
+    sleep_ms(ms).await;
+    db.name
+}
+
+workflow! {
+    struct LongUse {
+        input ms: u64,
+        out = long_user(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_waits_for_in_flight_runs_before_cleanup() {
+    let cleaned_at: Arc<Mutex<Option<Duration>>> = Arc::default();
+    let c = cleaned_at.clone();
+    let start = Instant::now();
+    let rt = Runtime::builder()
+        .resource_with_cleanup(Database { name: "db" }, move |_| async move {
+            *c.lock().unwrap() = Some(start.elapsed());
+        })
+        .build();
+    let run = tokio::spawn(rt.execute(LongUse, LongUseInput { ms: 700 }));
+    tokio::task::yield_now().await;
+    assert_eq!(rt.active_runs(), 1);
+    let report = rt.shutdown().await;
+    assert_eq!(report.runs_still_active, 0);
+    assert_eq!(
+        *cleaned_at.lock().unwrap(),
+        Some(Duration::from_millis(700))
+    );
+    assert_eq!(run.await.unwrap().unwrap().outputs.out, "db");
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_with_a_deadline_does_not_wait_forever() {
+    let rt = Runtime::builder().resource(Database { name: "db" }).build();
+    let run = tokio::spawn(rt.execute(LongUse, LongUseInput { ms: 60_000 }));
+    tokio::task::yield_now().await;
+    let start = Instant::now();
+    let report = rt.shutdown_timeout(Duration::from_secs(1)).await;
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert_eq!(report.runs_still_active, 1);
+    run.abort();
+}
+
+#[tokio::test]
+async fn a_panicking_cleanup_hook_is_reported_and_the_others_still_run() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let rt = Runtime::builder()
+        .resource_with_cleanup(Database { name: "db" }, move |_| async move {
+            r.fetch_add(1, Ordering::SeqCst);
+        })
+        .resource_with_cleanup(
+            Cache {
+                hits: AtomicUsize::new(0),
+            },
+            |_| async { panic!("cache cleanup failed") },
+        )
+        .build();
+    let report = rt.shutdown().await;
+    assert_eq!(ran.load(Ordering::SeqCst), 1);
+    assert_eq!(report.cleanup_panics.len(), 1);
+    assert!(report.cleanup_panics[0].1.contains("cache cleanup failed"));
+}
+
+/// A plain async function as a resource, like the guide's `register_function`.
+type CreateResource =
+    Box<dyn Fn(&'static str) -> futures::future::BoxFuture<'static, String> + Send + Sync>;
+
+#[node]
+async fn use_functions(create: Res<CreateResource>) -> Vec<String> {
+    vec![create("database").await, create("cache").await]
+}
+
+workflow! {
+    struct UsesFunctions {
+        made = use_functions(),
+    }
+}
+
+#[tokio::test]
+async fn functions_and_closures_can_be_resources() {
+    let created: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let log = created.clone();
+    let create: CreateResource = Box::new(move |name| {
+        log.lock().unwrap().push(name);
+        Box::pin(async move { format!("resource_{name}") })
+    });
+    let rt = Runtime::builder().resource(create).build();
+    let run = rt
+        .execute(UsesFunctions, UsesFunctionsInput {})
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.made, ["resource_database", "resource_cache"]);
+    assert_eq!(*created.lock().unwrap(), ["database", "cache"]);
+}
+
+// --- context -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+struct Seen {
+    node: &'static str,
+    node_fn: &'static str,
+    workflow: &'static str,
+    attempt: u32,
+    run_id: u64,
+}
+
+#[node(retry(max = 2))]
+async fn introspect(ctx: &Context) -> Result<Seen, std::io::Error> {
+    if ctx.attempt() == 1 {
+        return Err(std::io::Error::other("first attempt fails"));
+    }
+    ctx.emit("second attempt");
+    Ok(Seen {
+        node: ctx.node(),
+        node_fn: ctx.node_fn(),
+        workflow: ctx.workflow(),
+        attempt: ctx.attempt(),
+        run_id: ctx.run_id(),
+    })
+}
+
+workflow! {
+    struct Introspect {
+        me = introspect(),
+    }
+}
+
+#[tokio::test]
+async fn context_knows_node_attempt_and_run() {
+    let run = Runtime::new()
+        .execute_with(
+            Introspect,
+            IntrospectInput {},
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    let seen = run.outputs.me.clone();
+    assert_eq!(
+        seen,
+        Seen {
+            node: "me",
+            node_fn: "introspect",
+            workflow: "Introspect",
+            attempt: 2,
+            run_id: run.run_id(),
+        }
+    );
+    let custom: Vec<_> = run
+        .trace
+        .unwrap()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            workflow_core::trace::TraceKind::Custom { message } => Some(message.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(custom, ["second attempt"]);
+}
+
+#[node]
+async fn cooperative(ctx: &Context, stopped: Res<AtomicUsize>) -> u32 {
+    tokio::select! {
+        _ = ctx.cancelled() => {
+            stopped.fetch_add(1, Ordering::SeqCst);
+            0
+        }
+        _ = sleep_ms(60_000) => 1,
+    }
+}
+
+#[node(spawn)]
+async fn cooperative_spawned(ctx: &Context, stopped: Res<AtomicUsize>) -> u32 {
+    // Spawned nodes run on their own task and can notice the token before being aborted.
+    ctx.cancelled().await;
+    stopped.fetch_add(1, Ordering::SeqCst);
+    0
+}
+
+workflow! {
+    struct Cooperative {
+        a = cooperative(),
+        b = cooperative_spawned(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancellation_reaches_nodes_through_the_context() {
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let rt = Runtime::builder().resource_arc(stopped.clone()).build();
+    let token = CancellationToken::new();
+    let run = tokio::spawn(
+        rt.execute_with(
+            Cooperative,
+            CooperativeInput {},
+            RunOptions::new()
+                .cancel_token(token.clone())
+                .cancel_grace(Duration::from_secs(1)),
+        ),
+    );
+    sleep_ms(100).await;
+    assert_eq!(stopped.load(Ordering::SeqCst), 0);
+    let cancelled_at = Instant::now();
+    token.cancel();
+    let err = run.await.unwrap().unwrap_err();
+    assert!(matches!(err, WorkflowError::Cancelled { .. }), "{err}");
+    // Both nodes, in-task and spawned, noticed the cancellation and stopped at once.
+    assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    assert_eq!(cancelled_at.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_grace_an_in_task_node_still_gets_one_poll_to_notice() {
+    let stopped = Arc::new(AtomicUsize::new(0));
+    let rt = Runtime::builder().resource_arc(stopped.clone()).build();
+    workflow! {
+        struct OneCooperative {
+            a = cooperative(),
+        }
+    }
+    let token = CancellationToken::new();
+    let run = tokio::spawn(rt.execute_with(
+        OneCooperative,
+        OneCooperativeInput {},
+        RunOptions::new().cancel_token(token.clone()),
+    ));
+    sleep_ms(100).await;
+    token.cancel();
+    let err = run.await.unwrap().unwrap_err();
+    assert!(matches!(err, WorkflowError::Cancelled { .. }), "{err}");
+    assert_eq!(stopped.load(Ordering::SeqCst), 1);
+}
+
+// --- events --------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+enum Event {
+    Data(u32),
+    Stop,
+}
+
+#[node]
+async fn event_listener(idle_ms: u64, events: Res<EventQueue<Event>>) -> Vec<Event> {
+    let mut seen = Vec::new();
+    while let Ok(Some(event)) = events.recv_timeout(Duration::from_millis(idle_ms)).await {
+        let stop = event == Event::Stop;
+        seen.push(event);
+        if stop {
+            break;
+        }
+    }
+    seen
+}
+
+workflow! {
+    struct Listen {
+        input idle_ms: u64,
+        events = event_listener(idle_ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn events_fed_from_outside_reach_a_running_node_until_stop() {
+    let queue = EventQueue::new();
+    let rt = Runtime::builder().resource(queue.clone()).build();
+    let sender = queue.sender();
+    let feed = async move {
+        sleep_ms(100).await;
+        sender.send(Event::Data(1)).unwrap();
+        sender.send(Event::Data(2)).unwrap();
+        sender.send(Event::Stop).unwrap();
+        sender.send(Event::Data(3)).unwrap(); // after stop: not consumed
+    };
+    let (run, ()) = tokio::join!(rt.execute(Listen, ListenInput { idle_ms: 1000 }), feed);
+    assert_eq!(
+        run.unwrap().outputs.events,
+        [Event::Data(1), Event::Data(2), Event::Stop]
+    );
+    assert_eq!(queue.try_recv(), Some(Event::Data(3)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_timeout_ends_the_listener() {
+    let queue: EventQueue<Event> = EventQueue::new();
+    let rt = Runtime::builder().resource(queue.clone()).build();
+    let start = Instant::now();
+    queue.send(Event::Data(7));
+    let run = rt
+        .execute(Listen, ListenInput { idle_ms: 1000 })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.events, [Event::Data(7)]);
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}
+
+// --- tracked waits and deadlocks -----------------------------------------------------------
+
+#[node]
+async fn wait_for_result(
+    other: &'static str,
+    ctx: &Context,
+) -> Result<u32, workflow_core::WaitError> {
+    let v: u32 = ctx.wait(other).await?;
+    ctx.publish(ctx.node(), v + 1);
+    Ok(v + 1)
+}
+
+workflow! {
+    struct Deadlocked {
+        input one: &'static str,
+        input two: &'static str,
+        task1 = wait_for_result(other: two),
+        task2 = wait_for_result(other: one),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_nodes_waiting_on_each_other_are_a_deadlock_found_at_once() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(
+            Deadlocked,
+            DeadlockedInput {
+                one: "task1",
+                two: "task2",
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), Duration::ZERO, "no timeout was waited for");
+    match &err {
+        WorkflowError::Deadlock { report, .. } => {
+            assert_eq!(report.kind, DeadlockKind::AllWaiting);
+            let nodes: Vec<_> = report.waiting.iter().map(|w| w.node).collect();
+            assert_eq!(nodes, ["task1", "task2"]);
+            assert_eq!(
+                report.cycle.as_deref(),
+                Some(&["task1".to_string(), "task2".into(), "task1".into()][..])
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("task1 -> task2 -> task1"), "{err}");
+}
+
+#[node]
+async fn publisher(ms: u64, ctx: &Context) -> u32 {
+    sleep_ms(ms).await;
+    ctx.publish("ready", 41u32);
+    41
+}
+
+workflow! {
+    struct Handshake {
+        input ms: u64,
+        input key: &'static str,
+        waiter = wait_for_result(other: key),
+        source = publisher(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tracked_wait_is_released_by_a_publish() {
+    let run = Runtime::new()
+        .execute(
+            Handshake,
+            HandshakeInput {
+                ms: 250,
+                key: "ready",
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.waiter, 42);
+    assert_eq!(
+        run.node("waiter").unwrap().duration,
+        Duration::from_millis(250)
+    );
+}
+
+#[node]
+async fn stuck(ms: u64) -> u64 {
+    // An untracked stall: the runtime cannot see what this waits for.
+    futures::future::pending::<()>().await;
+    ms
+}
+
+workflow! {
+    #[workflow(deadlock = "2s")]
+    struct Stalls {
+        input ms: u64,
+        s = stuck(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_stall_watchdog_catches_untracked_stalls() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(Stalls, StallsInput { ms: 1 })
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    match err {
+        WorkflowError::Deadlock { report, .. } => {
+            assert_eq!(report.kind, DeadlockKind::Stalled(Duration::from_secs(2)));
+            assert_eq!(report.waiting[0].node, "s");
+        }
+        other => panic!("{other:?}"),
+    }
+}
