@@ -14,13 +14,173 @@ mod workflow;
 
 use proc_macro::TokenStream;
 
-/// Turns an `async fn` into a workflow node. See `workflow_core::node`.
+/// Turns an `async fn` into a workflow node.
+///
+/// Each ordinary parameter is a typed **input port** named after it; the return value
+/// (`T`, or `Result<T, E>` with `E: std::error::Error + Send + Sync + 'static`) is the
+/// node's **output** `T`. Two kinds of parameters are not ports: `Res<T>` (a resource
+/// registered on the `Runtime`) and `&Context` (node name, attempt, cancellation, trace
+/// events, tracked waits). The fn itself is left unchanged and stays callable as plain
+/// Rust, so it can be unit-tested directly.
+///
+/// # Options
+///
+/// | option | meaning |
+/// |---|---|
+/// | `timeout = "500ms"` | limit on each attempt (units `ns`, `us`, `ms`, `s`, `m`, `h`) |
+/// | `retry(max = 3, backoff = "100ms", max_backoff = "1s", multiplier = 2, jitter, retry_if = path, retry_timeouts = false, total_timeout = "5s")` | retries with exponential backoff; `max` counts all attempts; `retry_if` is a `fn(&E) -> bool`; every input must be `Clone` |
+/// | `spawn` | run each attempt as its own tokio task (CPU-heavy nodes) |
+/// | `crate = path` | path of `workflow_core` if it is re-exported under another name |
+///
+/// A `workflow!` binding can override these per use: `#[timeout = ".."]`, `#[retry(..)]`,
+/// `#[spawn]`.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::prelude::*;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("temporarily unavailable")]
+/// struct Unavailable;
+///
+/// /// Ports: `user_id`. Output: `String`. Retried up to 3 attempts, 1 s each.
+/// #[node(timeout = "1s", retry(max = 3, backoff = "100ms"))]
+/// async fn lookup(user_id: u64, ctx: &Context) -> Result<String, Unavailable> {
+///     if ctx.attempt() < 2 {
+///         return Err(Unavailable);
+///     }
+///     Ok(format!("user-{user_id}"))
+/// }
+///
+/// workflow! {
+///     struct Lookup {
+///         input user_id: u64,
+///         name = lookup(user_id),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+/// let run = Runtime::new().execute(Lookup, LookupInput { user_id: 7 }).await.unwrap();
+/// assert_eq!(run.outputs.name, "user-7");
+/// assert_eq!(run.report.node("name").unwrap().attempts, 2);
+/// # });
+/// ```
+///
+/// # Errors
+///
+/// Compile errors, each at the offending tokens: a fn that is not `async`, takes
+/// `self`, has generics or lifetimes, destructures a parameter, takes an `impl Trait`
+/// or borrowed port, returns `impl Trait`; unknown or malformed options.
+///
+/// # Generated items
+///
+/// Besides the fn, a hidden braced struct of the same name (`struct lookup { pub user_id: u64 }`,
+/// in the type namespace, so it does not clash with the fn) implementing
+/// `workflow_core::Node`. `workflow!` fills that struct, which is how rustc checks
+/// every edge.
 #[proc_macro_attribute]
 pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
     node::expand(args.into(), item.into()).into()
 }
 
-/// Declares a workflow graph. See `workflow_core::workflow!`.
+/// Declares a workflow: a graph of `#[node]` fns whose every edge rustc checks.
+///
+/// ```text
+/// workflow! {
+///     /// docs
+///     #[workflow(timeout = "2s")]          // optional workflow policies
+///     pub struct Name {
+///         input url: String,              // a typed input -> NameInput { url }
+///         page = fetch(url),              // shorthand: port `url` <- source `url`
+///         items = parse(raw: page),       // port `raw` <- the whole output of `page`
+///         total = sum(values: items.values), // port <- a field of an output
+///         #[output] #[retry(max = 5)]     // per-binding attributes
+///         report = render(total, title: page.title),
+///     }
+/// }
+/// ```
+///
+/// A **source** is a workflow `input`, a binding (its whole output) or
+/// `binding.field` (a field of its output, also `binding.0`). `node_fn(x)` is short for
+/// `node_fn(x: x)`, and `node_fn(page.title)` for `node_fn(title: page.title)`.
+///
+/// # Generated items
+///
+/// - `Name`: a unit struct implementing `workflow_core::Workflow`, with the consts
+///   `TOPOLOGICAL_ORDER`, `MERMAID` and `DOT` describing the graph.
+/// - `NameInput`: one public field per `input`.
+/// - `NameOutput`: one public field per **sink** binding (an output no node consumes)
+///   and per binding marked `#[output]`. Outputs move to their last consumer and are
+///   cloned for the others, so an output with several consumers must be `Clone`.
+///
+/// # Workflow options (`#[workflow(..)]`)
+///
+/// | option | meaning |
+/// |---|---|
+/// | `timeout = "2s"` | limit on the whole run |
+/// | `deadlock = "5s"` | stall watchdog: fail with a deadlock report if no node finishes for this long |
+/// | `concurrency = 4` / `sequential` | most nodes of one run in flight at once |
+/// | `failure = "fail_fast"` / `"continue"` | stop at the first failure (default), or let independent branches finish and report all failures |
+/// | `crate = path` | path of `workflow_core` if it is re-exported |
+///
+/// # Binding attributes
+///
+/// `#[output]` (keep this output for the caller), `#[timeout = "1s"]`, `#[retry(..)]`
+/// (same settings as on `#[node]`), `#[spawn]`, and doc comments (copied to the output
+/// field).
+///
+/// # Example
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// #[derive(Debug, Clone)]
+/// struct Page { title: String, words: Vec<String> }
+///
+/// #[node]
+/// async fn fetch(url: String) -> Page {
+///     Page { title: url.to_uppercase(), words: vec!["a".into(), "bb".into()] }
+/// }
+///
+/// #[node]
+/// async fn count(words: Vec<String>) -> usize {
+///     words.len()
+/// }
+///
+/// #[node]
+/// async fn longest(words: Vec<String>) -> Option<String> {
+///     words.into_iter().max_by_key(|w| w.len())
+/// }
+///
+/// workflow! {
+///     /// Fetches a page and analyses its words concurrently.
+///     #[workflow(timeout = "5s")]
+///     pub struct Analyse {
+///         input url: String,
+///         #[output]
+///         page = fetch(url),
+///         n = count(page.words),
+///         long = longest(words: page.words),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let run = Runtime::new().execute(Analyse, AnalyseInput { url: "x".into() }).await.unwrap();
+/// assert_eq!(run.outputs.n, 2);
+/// assert_eq!(run.outputs.long.as_deref(), Some("bb"));
+/// assert_eq!(run.outputs.page.title, "X");
+/// assert_eq!(Analyse::TOPOLOGICAL_ORDER, ["page", "n", "long"]);
+/// # });
+/// ```
+///
+/// # Errors
+///
+/// Compile errors at the user's tokens, all reported in one pass: an edge whose types
+/// differ (naming the edge and both types), an unknown node fn, port, field or source,
+/// an unconnected port, a port connected twice, a duplicate name, an unused input, a
+/// cycle (printed as `a -> b -> a`), unknown or malformed options.
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     workflow::expand(input.into()).into()
