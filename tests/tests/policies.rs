@@ -463,3 +463,24 @@ async fn spawned_nodes_run_and_their_panics_are_contained() {
     assert!(err.is_panic());
     assert!(err.to_string().contains("spawned node panicked"), "{err}");
 }
+
+workflow! {
+    struct RetryDoubling {
+        input fail_times: u32,
+        #[retry(max = 4, backoff = "100ms")]
+        op = flaky_operation(fail_times),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn exponential_backoff_waits_100_200_then_400_ms() {
+    let (rt, flaky) = retry_runtime();
+    let run = rt
+        .execute(RetryDoubling, RetryDoublingInput { fail_times: 3 })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.op, 4);
+    let started = flaky.started.lock().unwrap().clone();
+    let gaps: Vec<_> = started.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps, [100, 200, 400].map(Duration::from_millis));
+}
