@@ -1,0 +1,466 @@
+//! Guide, "Testing Async Workflows": basic setup, concurrent operations and resource
+//! management, in Rust. Every timing assertion runs on tokio's paused clock, so the
+//! times below are exact, not approximate.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::time::Instant;
+use workflow_core::prelude::*;
+use workflow_core::{NodeStatus, TimeoutScope};
+
+// --- basic async test setup ----------------------------------------------------------------
+
+/// The guide's `{"data": [1, 2, 3]}`: a typed output instead of a dict.
+#[derive(Debug, Clone, PartialEq)]
+struct Fetched {
+    data: Vec<u32>,
+}
+
+#[node]
+async fn fetch_data(n: u32) -> Fetched {
+    tokio::time::sleep(Duration::from_millis(100)).await; // simulate async I/O
+    Fetched {
+        data: (1..=n).collect(),
+    }
+}
+
+workflow! {
+    struct FetchOnly {
+        input n: u32,
+        fetch_data = fetch_data(n),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_simple_async_workflow() {
+    let rt = Runtime::new();
+    let run = rt
+        .execute(FetchOnly, FetchOnlyInput { n: 3 })
+        .await
+        .expect("workflow succeeds");
+
+    // `result.outputs["fetch_data"]["data"]`: a field of a field, checked by rustc.
+    assert_eq!(run.outputs.fetch_data.data, [1, 2, 3]);
+    let node = run.node("fetch_data").unwrap();
+    assert_eq!(node.status, NodeStatus::Succeeded);
+    assert_eq!(node.attempts, 1);
+    assert_eq!(node.duration, Duration::from_millis(100));
+    assert_eq!(run.duration(), Duration::from_millis(100));
+    rt.shutdown().await;
+}
+
+#[node]
+async fn summarize(data: Vec<u32>) -> (u32, usize) {
+    (data.iter().sum(), data.len())
+}
+
+workflow! {
+    /// The output of `fetch` is read by two nodes and kept for the caller with `#[output]`.
+    struct FetchAndSummarize {
+        input n: u32,
+        #[output]
+        fetch = fetch_data(n),
+        stats = summarize(data: fetch.data),
+        again = summarize(data: fetch.data),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn outputs_of_inner_nodes_are_read_back_by_node_and_field() {
+    let run = Runtime::new()
+        .execute(FetchAndSummarize, FetchAndSummarizeInput { n: 5 })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.fetch.data, [1, 2, 3, 4, 5]);
+    assert_eq!(run.outputs.stats, (15, 5));
+    assert_eq!(run.outputs.again, run.outputs.stats);
+    // The summaries started when `fetch` finished, both at once.
+    for name in ["stats", "again"] {
+        assert_eq!(
+            run.node(name).unwrap().started_at,
+            Some(Duration::from_millis(100))
+        );
+    }
+}
+
+// --- concurrent operations -------------------------------------------------------------------
+
+/// The guide's `{"task": .., "duration": ..}`: each task measures its own duration.
+#[derive(Debug, Clone, PartialEq)]
+struct TaskResult {
+    task: &'static str,
+    duration: Duration,
+}
+
+#[node]
+async fn timed_task(ms: u64, ctx: &Context) -> TaskResult {
+    let start = Instant::now();
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    TaskResult {
+        task: ctx.node(),
+        duration: start.elapsed(),
+    }
+}
+
+workflow! {
+    struct TwoTasks {
+        input ms: u64,
+        task1 = timed_task(ms),
+        task2 = timed_task(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_concurrent_node_execution() {
+    let start = Instant::now();
+    let run = Runtime::new()
+        .execute(TwoTasks, TwoTasksInput { ms: 1000 })
+        .await
+        .unwrap();
+    let total = start.elapsed();
+
+    // Both tasks complete in 1 s (concurrent), not 2 s (sequential).
+    assert_eq!(total, Duration::from_secs(1));
+    assert_eq!(run.outputs.task1.task, "task1");
+    assert_eq!(run.outputs.task2.task, "task2");
+    assert!(run.outputs.task1.duration >= Duration::from_secs(1));
+    assert!(run.outputs.task2.duration >= Duration::from_secs(1));
+    // The runtime's own report agrees: both started at 0 and ran for 1 s.
+    for name in ["task1", "task2"] {
+        let node = run.node(name).unwrap();
+        assert_eq!(node.started_at, Some(Duration::ZERO), "{name}");
+        assert_eq!(node.duration, Duration::from_secs(1), "{name}");
+    }
+}
+
+workflow! {
+    /// Three independent tasks of different lengths, then one that needs all three.
+    struct ThreeTasks {
+        input short: u64,
+        input medium: u64,
+        input long: u64,
+        a = timed_task(ms: short),
+        b = timed_task(ms: medium),
+        c = timed_task(ms: long),
+        joined = join3(a, b, c),
+    }
+}
+
+#[node]
+async fn join3(a: TaskResult, b: TaskResult, c: TaskResult) -> Vec<&'static str> {
+    vec![a.task, b.task, c.task]
+}
+
+#[tokio::test(start_paused = true)]
+async fn three_concurrent_nodes_take_as_long_as_the_longest() {
+    let input = || ThreeTasksInput {
+        short: 300,
+        medium: 700,
+        long: 1_250,
+    };
+    let start = Instant::now();
+    let run = Runtime::new().execute(ThreeTasks, input()).await.unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(1_250));
+    assert_eq!(run.outputs.joined, ["a", "b", "c"]);
+    let joined = run.node("joined").unwrap();
+    assert_eq!(joined.started_at, Some(Duration::from_millis(1_250)));
+
+    // Opting out of concurrency (the guide's default) adds the durations up.
+    let start = Instant::now();
+    Runtime::new()
+        .execute_with(ThreeTasks, input(), RunOptions::new().sequential())
+        .await
+        .unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(300 + 700 + 1_250));
+}
+
+workflow! {
+    #[workflow(sequential)]
+    struct SequentialTasks {
+        input ms: u64,
+        task1 = timed_task(ms),
+        task2 = timed_task(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sequential_workflow_runs_one_node_at_a_time() {
+    let start = Instant::now();
+    let run = Runtime::new()
+        .execute(SequentialTasks, SequentialTasksInput { ms: 400 })
+        .await
+        .unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(800));
+    let starts: BTreeSet<_> = ["task1", "task2"]
+        .iter()
+        .map(|n| run.node(n).unwrap().started_at.unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        BTreeSet::from([Duration::ZERO, Duration::from_millis(400)])
+    );
+}
+
+// --- resource management --------------------------------------------------------------------
+
+/// The guide's `create_resource` / `cleanup_resource` pair, registered on the runtime.
+///
+/// `acquire` hands out a guard whose `Drop` is the cleanup: Rust's `finally`, which also
+/// runs when the node returns an error, panics, or is cancelled mid-await.
+#[derive(Default)]
+struct Resources {
+    created: Mutex<Vec<String>>,
+    cleaned: Mutex<Vec<String>>,
+}
+
+impl Resources {
+    async fn acquire(self: &Arc<Self>, name: &str) -> Handle {
+        tokio::task::yield_now().await; // an async constructor
+        self.created.lock().unwrap().push(name.to_owned());
+        Handle {
+            name: name.to_owned(),
+            owner: Arc::clone(self),
+        }
+    }
+
+    fn created(&self) -> Vec<String> {
+        self.created.lock().unwrap().clone()
+    }
+
+    fn cleaned(&self) -> Vec<String> {
+        self.cleaned.lock().unwrap().clone()
+    }
+
+    fn assert_balanced(&self, expected: &[&str]) {
+        let created: BTreeSet<_> = self.created().into_iter().collect();
+        let cleaned: BTreeSet<_> = self.cleaned().into_iter().collect();
+        let expected: BTreeSet<_> = expected.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(self.created().len(), expected.len(), "created");
+        assert_eq!(self.cleaned().len(), expected.len(), "cleaned");
+        assert_eq!(created, expected);
+        assert_eq!(cleaned, created);
+    }
+}
+
+struct Handle {
+    name: String,
+    owner: Arc<Resources>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.owner.cleaned.lock().unwrap().push(self.name.clone());
+    }
+}
+
+/// What the node does after acquiring its resources.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Then {
+    Succeed,
+    Fail,
+    Panic,
+    Hang,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("query failed")]
+struct QueryError;
+
+#[node]
+async fn use_resources(
+    then: Then,
+    resources: Res<Arc<Resources>>,
+) -> Result<(String, String), QueryError> {
+    let db = resources.acquire("database").await;
+    let cache = resources.acquire("cache").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    match then {
+        Then::Succeed => Ok((
+            format!("resource_{}", db.name),
+            format!("resource_{}", cache.name),
+        )),
+        Then::Fail => Err(QueryError),
+        Then::Panic => panic!("bug while holding resources"),
+        Then::Hang => {
+            std::future::pending::<()>().await;
+            unreachable!()
+        }
+    }
+}
+
+workflow! {
+    struct UseResources {
+        input then: Then,
+        use_resources = use_resources(then),
+    }
+}
+
+fn resource_runtime() -> (Runtime, Arc<Resources>) {
+    let resources = Arc::new(Resources::default());
+    // `Res<Arc<Resources>>`: the node gets a clone of the Arc, so guards can own it.
+    let rt = Runtime::builder().resource(Arc::clone(&resources)).build();
+    (rt, resources)
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_resource_cleanup() {
+    let (rt, resources) = resource_runtime();
+    let run = rt
+        .execute(
+            UseResources,
+            UseResourcesInput {
+                then: Then::Succeed,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        run.outputs.use_resources,
+        ("resource_database".to_owned(), "resource_cache".to_owned())
+    );
+    resources.assert_balanced(&["database", "cache"]);
+    // Dropped in reverse order of creation, like nested `finally` blocks.
+    assert_eq!(resources.cleaned(), ["cache", "database"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn resources_are_cleaned_up_when_the_node_fails_or_panics() {
+    for then in [Then::Fail, Then::Panic] {
+        let (rt, resources) = resource_runtime();
+        let err = rt
+            .execute(UseResources, UseResourcesInput { then })
+            .await
+            .unwrap_err();
+        match then {
+            Then::Fail => assert!(err.downcast_ref::<QueryError>().is_some(), "{err}"),
+            _ => assert!(err.is_panic(), "{err}"),
+        }
+        resources.assert_balanced(&["database", "cache"]);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn resources_are_cleaned_up_when_the_node_is_cancelled() {
+    // By a workflow timeout ...
+    let (rt, resources) = resource_runtime();
+    let start = Instant::now();
+    let err = rt
+        .execute_with(
+            UseResources,
+            UseResourcesInput { then: Then::Hang },
+            RunOptions::new().timeout(Duration::from_millis(300)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        WorkflowError::Timeout {
+            scope: TimeoutScope::Workflow,
+            ..
+        }
+    ));
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    resources.assert_balanced(&["database", "cache"]);
+
+    // ... by a cancellation token ...
+    let (rt, resources) = resource_runtime();
+    let token = CancellationToken::new();
+    let run = tokio::spawn(rt.execute_with(
+        UseResources,
+        UseResourcesInput { then: Then::Hang },
+        RunOptions::new().cancel_token(token.clone()),
+    ));
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(resources.created().len(), 2);
+    assert!(resources.cleaned().is_empty(), "still in use");
+    token.cancel();
+    let err = run.await.unwrap().unwrap_err();
+    assert!(matches!(err, WorkflowError::Cancelled { .. }), "{err}");
+    resources.assert_balanced(&["database", "cache"]);
+
+    // ... and by dropping the run's future.
+    let (rt, resources) = resource_runtime();
+    let run = tokio::spawn(rt.execute(UseResources, UseResourcesInput { then: Then::Hang }));
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+    resources.assert_balanced(&["database", "cache"]);
+    assert_eq!(rt.active_runs(), 0);
+}
+
+/// Cleanup that must `.await` (close a connection politely) gets its chance through the
+/// run's cancellation token and a grace period.
+#[node]
+async fn async_cleanup(resources: Res<Arc<Resources>>, ctx: &Context) -> u32 {
+    let conn = resources.acquire("connection").await;
+    tokio::select! {
+        () = std::future::pending::<()>() => unreachable!(),
+        () = ctx.cancelled() => {
+            tokio::time::sleep(Duration::from_millis(20)).await; // say goodbye
+            drop(conn);
+            0
+        }
+    }
+}
+
+workflow! {
+    struct AsyncCleanup {
+        conn = async_cleanup(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn async_cleanup_runs_within_the_cancel_grace() {
+    let (rt, resources) = resource_runtime();
+    let start = Instant::now();
+    let err = rt
+        .execute_with(
+            AsyncCleanup,
+            AsyncCleanupInput {},
+            RunOptions::new()
+                .timeout(Duration::from_millis(500))
+                .cancel_grace(Duration::from_millis(100)),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    resources.assert_balanced(&["connection"]);
+    // The node finished its 20 ms goodbye inside the 100 ms grace.
+    assert_eq!(start.elapsed(), Duration::from_millis(520));
+}
+
+/// Runtime-level resources: created once when registered, cleaned once at shutdown, in
+/// reverse order, whether the runs succeeded or failed.
+#[tokio::test(start_paused = true)]
+async fn runtime_resources_are_cleaned_once_at_shutdown_even_after_failures() {
+    let log: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let resources = Arc::new(Resources::default());
+    let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
+    let rt = Runtime::builder()
+        .resource_with_cleanup(Arc::clone(&resources), move |_| async move {
+            l1.lock().unwrap().push("resources");
+        })
+        .resource_with_cleanup(String::from("config"), move |_| async move {
+            l2.lock().unwrap().push("config");
+        })
+        .resource_with_cleanup(7_u64, move |_| async move {
+            l3.lock().unwrap().push("pool size");
+        })
+        .build();
+    for then in [Then::Succeed, Then::Fail, Then::Panic, Then::Succeed] {
+        let _ = rt.execute(UseResources, UseResourcesInput { then }).await;
+    }
+    assert!(
+        log.lock().unwrap().is_empty(),
+        "nothing cleaned before shutdown"
+    );
+    let report = rt.shutdown().await;
+    assert_eq!(*log.lock().unwrap(), ["pool size", "config", "resources"]);
+    assert_eq!(report.cleaned.len(), 3);
+    assert!(report.cleanup_panics.is_empty());
+    // Per-node handles: 4 runs x 2 handles, all released.
+    assert_eq!(resources.created().len(), 8);
+    assert_eq!(resources.cleaned().len(), 8);
+}
