@@ -1,0 +1,290 @@
+//! Guide, "Testing Error Handling": async error propagation and workflow timeouts.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use workflow_core::prelude::*;
+use workflow_core::{NodeStatus, TimeoutScope};
+
+// --- async error propagation -----------------------------------------------------------------
+
+/// The guide's `ValueError("Simulated async error")`: the node's own error type.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+struct ValueError(String);
+
+/// Counts how often each node fn was called, independently of the runtime's report.
+#[derive(Default)]
+struct Calls {
+    failing: AtomicU32,
+    recovery: AtomicU32,
+    sibling: AtomicU32,
+}
+
+#[node]
+async fn failing_task(message: String, calls: Res<Calls>) -> Result<u32, ValueError> {
+    calls.failing.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Err(ValueError(message))
+}
+
+#[node]
+async fn recovery_task(input: u32, calls: Res<Calls>) -> bool {
+    // This should not execute.
+    calls.recovery.fetch_add(1, Ordering::SeqCst);
+    input > 0
+}
+
+workflow! {
+    struct ErrorTest {
+        input message: String,
+        failing_task = failing_task(message),
+        recovery_task = recovery_task(input: failing_task),
+    }
+}
+
+fn counting_runtime() -> (Runtime, Arc<Calls>) {
+    let calls = Arc::new(Calls::default());
+    (
+        Runtime::builder().resource_arc(calls.clone()).build(),
+        calls,
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_async_error_handling() {
+    let (rt, calls) = counting_runtime();
+    let err = rt
+        .execute(
+            ErrorTest,
+            ErrorTestInput {
+                message: "Simulated async error".into(),
+            },
+        )
+        .await
+        .unwrap_err();
+
+    // `pytest.raises(ValueError, match="Simulated async error")`: the node's own error,
+    // with its type and message, reaches the test.
+    let value_error = err.downcast_ref::<ValueError>().expect("a ValueError");
+    assert_eq!(value_error.0, "Simulated async error");
+    assert_eq!(err.node(), Some("failing_task"));
+    assert_eq!(err.attempts(), Some(1));
+    assert!(
+        err.to_string().contains("Simulated async error"),
+        "the message is in the display too: {err}"
+    );
+    // The node error is also the standard `source()` of the workflow error.
+    let source = std::error::Error::source(&err).expect("a source");
+    assert_eq!(source.to_string(), "Simulated async error");
+    // And it can be taken out by value.
+    assert_eq!(
+        err.downcast::<ValueError>().unwrap(),
+        ValueError("Simulated async error".into())
+    );
+
+    // Partial execution: the failing node ran once, the downstream node never.
+    assert_eq!(calls.failing.load(Ordering::SeqCst), 1);
+    assert_eq!(calls.recovery.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_report_of_a_failed_run_shows_what_ran() {
+    let (rt, _calls) = counting_runtime();
+    let (result, report, trace) = rt
+        .execute_report(
+            ErrorTest,
+            ErrorTestInput {
+                message: "boom".into(),
+            },
+            RunOptions::new().trace(true),
+        )
+        .await;
+    assert!(result.is_err());
+    let failing = report.node("failing_task").unwrap();
+    assert_eq!(failing.status, NodeStatus::Failed);
+    assert_eq!(failing.attempts, 1);
+    assert_eq!(failing.duration, Duration::from_millis(100));
+    let recovery = report.node("recovery_task").unwrap();
+    assert_eq!(recovery.status, NodeStatus::Skipped);
+    assert_eq!(recovery.attempts, 0);
+    assert!(!recovery.status.ran());
+    // The trace never shows the downstream node starting.
+    let trace = trace.expect("tracing was on");
+    assert_eq!(trace.node_events("recovery_task").count(), 1, "{trace}");
+    assert!(trace
+        .node_events("failing_task")
+        .any(|e| e.to_string().contains("failed after 1 attempt(s): boom")));
+}
+
+#[node]
+async fn slow_sibling(ms: u64, calls: Res<Calls>) -> u64 {
+    calls.sibling.fetch_add(1, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    /// A failing node in the middle of a chain, with an independent slow branch.
+    struct FailsMidway {
+        input message: String,
+        input sibling_ms: u64,
+        first = slow_sibling(ms: sibling_ms),
+        failing = failing_task(message),
+        recovery = recovery_task(input: failing),
+        sibling = slow_sibling(ms: sibling_ms),
+        after_sibling = slow_sibling(ms: sibling),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_cancels_running_siblings_and_skips_everything_downstream() {
+    let (rt, calls) = counting_runtime();
+    let start = Instant::now();
+    let (result, report, _) = rt
+        .execute_report(
+            FailsMidway,
+            FailsMidwayInput {
+                message: "bad row 17".into(),
+                sibling_ms: 5_000,
+            },
+            RunOptions::new(),
+        )
+        .await;
+    let err = result.unwrap_err();
+    assert_eq!(err.downcast_ref::<ValueError>().unwrap().0, "bad row 17");
+    // Fail-fast: the run ends when `failing` fails, not when the 5 s siblings would.
+    assert_eq!(start.elapsed(), Duration::from_millis(100));
+    let status = |n: &str| report.node(n).unwrap().status;
+    assert_eq!(status("failing"), NodeStatus::Failed);
+    assert_eq!(status("first"), NodeStatus::Cancelled);
+    assert_eq!(status("sibling"), NodeStatus::Cancelled);
+    assert_eq!(status("recovery"), NodeStatus::Skipped);
+    assert_eq!(status("after_sibling"), NodeStatus::Skipped);
+    assert_eq!(calls.failing.load(Ordering::SeqCst), 1);
+    assert_eq!(calls.recovery.load(Ordering::SeqCst), 0);
+    assert_eq!(calls.sibling.load(Ordering::SeqCst), 2, "first and sibling");
+}
+
+// --- timeout testing -------------------------------------------------------------------------
+
+#[node]
+async fn slow_task(ms: u64) -> bool {
+    tokio::time::sleep(Duration::from_millis(ms)).await; // longer than the timeout
+    true
+}
+
+workflow! {
+    #[workflow(timeout = "1s")]
+    struct TimeoutTest {
+        input ms: u64,
+        slow_task = slow_task(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_workflow_timeout() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(TimeoutTest, TimeoutTestInput { ms: 10_000 })
+        .await
+        .unwrap_err();
+    // It times out at 1 s, not after the node's 10 s.
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+    assert!(err.is_timeout(), "{err}");
+    match &err {
+        WorkflowError::Timeout {
+            scope,
+            limit,
+            running,
+            ..
+        } => {
+            assert_eq!(*scope, TimeoutScope::Workflow);
+            assert_eq!(*limit, Duration::from_secs(1));
+            assert_eq!(running, &["slow_task"]);
+        }
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(err.to_string().contains("timed out after 1s"), "{err}");
+
+    // Under the limit the same workflow succeeds.
+    let run = Runtime::new()
+        .execute(TimeoutTest, TimeoutTestInput { ms: 999 })
+        .await
+        .unwrap();
+    assert!(run.outputs.slow_task);
+}
+
+workflow! {
+    /// Three branches of different lengths, and a node after the quickest one.
+    struct Branches {
+        input quick_ms: u64,
+        input medium_ms: u64,
+        input slow_ms: u64,
+        quick = slow_task(ms: quick_ms),
+        medium = slow_task(ms: medium_ms),
+        slow = slow_task(ms: slow_ms),
+        after_quick = recovery_task(input: quick_count),
+        quick_count = to_count(flag: quick),
+    }
+}
+
+#[node]
+async fn to_count(flag: bool) -> u32 {
+    u32::from(flag)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_per_run_timeout_reports_which_nodes_were_still_running() {
+    let (rt, _) = counting_runtime();
+    let start = Instant::now();
+    let (result, report, _) = rt
+        .execute_report(
+            Branches,
+            BranchesInput {
+                quick_ms: 100,
+                medium_ms: 400,
+                slow_ms: 3_000,
+            },
+            RunOptions::new().timeout(Duration::from_millis(250)),
+        )
+        .await;
+    assert_eq!(start.elapsed(), Duration::from_millis(250));
+    match result.unwrap_err() {
+        WorkflowError::Timeout {
+            scope: TimeoutScope::Workflow,
+            limit,
+            mut running,
+            ..
+        } => {
+            assert_eq!(limit, Duration::from_millis(250));
+            running.sort_unstable();
+            assert_eq!(running, ["medium", "slow"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let status = |n: &str| report.node(n).unwrap().status;
+    assert_eq!(status("quick"), NodeStatus::Succeeded);
+    assert_eq!(status("quick_count"), NodeStatus::Succeeded);
+    assert_eq!(status("after_quick"), NodeStatus::Succeeded);
+    assert_eq!(status("medium"), NodeStatus::Cancelled);
+    assert_eq!(status("slow"), NodeStatus::Cancelled);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_per_run_timeout_replaces_the_workflow_timeout() {
+    // The workflow says 1 s; this run allows 5 s, so the 3 s node completes.
+    let start = Instant::now();
+    let run = Runtime::new()
+        .execute_with(
+            TimeoutTest,
+            TimeoutTestInput { ms: 3_000 },
+            RunOptions::new().timeout(Duration::from_secs(5)),
+        )
+        .await
+        .unwrap();
+    assert!(run.outputs.slow_task);
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+}
