@@ -288,3 +288,20 @@ async fn a_per_run_timeout_replaces_the_workflow_timeout() {
     assert!(run.outputs.slow_task);
     assert_eq!(start.elapsed(), Duration::from_secs(3));
 }
+
+/// On a real clock too, the error reports the configured limit, not the measured time.
+#[tokio::test]
+async fn the_timeout_error_reports_the_configured_limit() {
+    let err = Runtime::new()
+        .execute_with(
+            TimeoutTest,
+            TimeoutTestInput { ms: 10_000 },
+            RunOptions::new().timeout(Duration::from_millis(30)),
+        )
+        .await
+        .unwrap_err();
+    match err {
+        WorkflowError::Timeout { limit, .. } => assert_eq!(limit, Duration::from_millis(30)),
+        other => panic!("{other:?}"),
+    }
+}

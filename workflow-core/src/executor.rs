@@ -481,12 +481,14 @@ impl<W: Workflow> Driver<'_, W> {
                         return Err(self.abort(e, grace).await);
                     }
                 }
-                Event::TimedOut(limit) => {
+                Event::TimedOut(elapsed) => {
                     let running = self.running_names();
                     let e = WorkflowError::Timeout {
                         workflow: W::PLAN.name,
                         scope: TimeoutScope::Workflow,
-                        limit,
+                        // The configured limit, not the measured time (which includes
+                        // the run's setup before the timer started).
+                        limit: timeout.unwrap_or(elapsed),
                         running,
                     };
                     return Err(self.abort(e, grace).await);
