@@ -1,1 +1,1 @@
-//! Runnable examples: `cargo run --example quickstart`.
+//! Runnable examples: `cargo run --example quickstart`, `cargo run --example guide`.
