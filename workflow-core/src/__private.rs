@@ -19,35 +19,41 @@ pub fn infallible<T>(value: T) -> NodeResult<T> {
     Ok(value)
 }
 
-/// Turns a fn's `Result` into a node result, boxing the error.
+/// Turns a fn's `Result` into a node result, boxing the error. The only place that
+/// requires the error to be boxable, so a bad error type is one compile error.
 #[inline]
-pub fn fallible<R: FallibleReturn>(value: R) -> NodeResult<R::Ok> {
-    value.into_node_result()
+pub fn fallible<T, E: NodeError>(value: Result<T, E>) -> NodeResult<T> {
+    value.map_err(|e| NodeCallError::Error(e.into()))
 }
 
-/// A `Result<T, E>` return type of a `#[node]` fn.
+/// A `Result<T, E>` return type of a `#[node]` fn (also through aliases such as
+/// `std::io::Result<T>`).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a `Result` whose error can be boxed",
+    message = "`{Self}` is not a `Result`",
     label = "the node's return type",
-    note = "a fallible node returns `Result<T, E>` with `E: std::error::Error + Send + Sync + 'static`"
+    note = "a fallible node returns `Result<T, E>`"
 )]
 pub trait FallibleReturn {
     /// The output.
     type Ok;
     /// The error.
     type Err;
-    /// Converts.
-    fn into_node_result(self) -> NodeResult<Self::Ok>;
 }
 
-impl<T, E: Into<BoxError>> FallibleReturn for Result<T, E> {
+impl<T, E> FallibleReturn for Result<T, E> {
     type Ok = T;
     type Err = E;
-    #[inline]
-    fn into_node_result(self) -> NodeResult<T> {
-        self.map_err(|e| NodeCallError::Error(e.into()))
-    }
 }
+
+/// The error type of a fallible node.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error of a `#[node]` fn",
+    label = "a node's error must convert into `Box<dyn std::error::Error + Send + Sync>`",
+    note = "implement `std::error::Error` for the type (e.g. with `thiserror`), and make it `Send + Sync + 'static`"
+)]
+pub trait NodeError: Into<BoxError> {}
+
+impl<E: Into<BoxError>> NodeError for E {}
 
 /// Autoref-specialised clone: `(&&CloneProbe(&x)).probe_clone()` is `Some(x.clone())`
 /// when `x: Clone`, `None` otherwise. Works because generated code names concrete types.
@@ -110,7 +116,7 @@ impl<T: Clone> SharedOutput for T {}
 
 /// Clones a value given to one of several consumers.
 #[inline]
-pub fn share<T: SharedOutput>(value: &T) -> T {
+pub fn share<T: Clone>(value: &T) -> T {
     value.clone()
 }
 
@@ -123,10 +129,24 @@ pub fn port_type<N, T>(_: fn(&N) -> &T) -> core::marker::PhantomData<T> {
     core::marker::PhantomData
 }
 
-/// Passes a retried node's input through, requiring it to be `Clone`.
+/// The type of a value, for the checks below. Those take no argument and get their type
+/// by unification (`[type_of(&v), check_shared()]`): rustc then blames the type, and does
+/// not suggest borrowing the value.
 #[inline(always)]
-pub fn retry_input<T: RetryInput>(value: T) -> T {
-    value
+pub fn type_of<T>(_: &T) -> core::marker::PhantomData<T> {
+    core::marker::PhantomData
+}
+
+/// Requires a retried node's input to be `Clone`.
+#[inline(always)]
+pub fn check_retry_input<T: RetryInput>() -> core::marker::PhantomData<T> {
+    core::marker::PhantomData
+}
+
+/// Requires an output used by several nodes to be `Clone`.
+#[inline(always)]
+pub fn check_shared<T: SharedOutput>() -> core::marker::PhantomData<T> {
+    core::marker::PhantomData
 }
 
 /// Autoref-specialised `Debug`: prints the value when it is `Debug`, a placeholder
@@ -170,4 +190,11 @@ impl<F: Fn(&mut core::fmt::Formatter<'_>) -> core::fmt::Result> core::fmt::Debug
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         (self.0)(f)
     }
+}
+
+/// Reached only if a shared output were not `Clone`, which `share` rejects at compile time
+/// on another edge from the same source.
+#[cold]
+pub fn unreachable_clone() -> ! {
+    unreachable!("workflow output shared without `Clone`; this is a bug in workflow-macros")
 }

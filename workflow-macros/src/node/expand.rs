@@ -59,22 +59,45 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         }
     }
 
-    let (output_ty, error_ty, convert) = match &node.output {
+    let (output_ty, error_ty, convert, out_span) = match &node.output {
         OutputKind::Unit => (
             quote!(()),
             quote!(::core::convert::Infallible),
             quote!(#p::infallible),
+            Span::call_site(),
         ),
         OutputKind::Plain(ty) => (
             quote_spanned!(ty.span()=> #ty),
             quote!(::core::convert::Infallible),
             quote!(#p::infallible),
+            Span::call_site(),
         ),
-        OutputKind::Fallible(ty) => (
-            quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok),
-            quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
-            quote_spanned!(ty.span()=> #p::fallible),
-        ),
+        OutputKind::Fallible(ty) => {
+            // A bad error type is reported once, at `E` in `Result<T, E>`.
+            let err_span = result_error_span(ty);
+            let p_err = crate::errors::respan(p.clone(), err_span);
+            (
+                quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok),
+                quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
+                quote_spanned!(err_span=> #p_err::fallible),
+                err_span,
+            )
+        }
+    };
+
+    let call_ret = crate::errors::respan(
+        quote!(impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static),
+        name.span(),
+    );
+    // The fn's result, named at the error type so that a bad error type is blamed there.
+    let out = syn::Ident::new("__workflow_out", out_span);
+    // Spanned at the fn's name: a future that is not `Send` is reported there.
+    let body = quote_spanned! {name.span()=>
+        async move {
+            #(#fetch_resources)*
+            let #out = #name(#(#call_args),*).await;
+            #convert(#out)
+        }
     };
 
     let policy = args
@@ -126,12 +149,9 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
                 fn call(
                     self,
                     #ctx: #p::Context,
-                ) -> impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static {
+                ) -> #call_ret {
                     let Self { #(#port_idents),* } = self;
-                    async move {
-                        #(#fetch_resources)*
-                        #convert(#name(#(#call_args),*).await)
-                    }
+                    #body
                 }
 
                 fn try_clone(&self) -> #p::Option<Self> {
@@ -144,4 +164,26 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
             }
         };
     }
+}
+
+/// The span of `E` in a return type written `Result<T, E>`, else of the whole type.
+fn result_error_span(ty: &syn::Type) -> Span {
+    if let syn::Type::Path(tp) = ty {
+        if let Some(last) = tp.path.segments.last() {
+            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                let types: Vec<_> = args
+                    .args
+                    .iter()
+                    .filter_map(|a| match a {
+                        syn::GenericArgument::Type(t) => Some(t),
+                        _ => None,
+                    })
+                    .collect();
+                if let [_, err] = types.as_slice() {
+                    return err.span();
+                }
+            }
+        }
+    }
+    ty.span()
 }

@@ -1,7 +1,7 @@
 //! The `#[node]` model: options and parameters, with every check on the fn's shape.
 
 use proc_macro2::TokenStream;
-use syn::spanned::Spanned;
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
 
@@ -99,11 +99,17 @@ impl NodeFn {
         if let Some(v) = &sig.variadic {
             errors.error(v, "a `#[node]` fn cannot be variadic");
         }
-        if !sig.generics.params.is_empty() {
-            errors.error(
-                &sig.generics,
-                "a `#[node]` fn cannot have generic or lifetime parameters; a graph needs concrete port types, so write a non-generic wrapper that calls the generic fn",
-            );
+        for param in &sig.generics.params {
+            match param {
+                syn::GenericParam::Type(_) | syn::GenericParam::Const(_) => errors.error(
+                    param,
+                    "a `#[node]` fn cannot be generic: a graph needs concrete port types; write a non-generic `#[node]` wrapper that calls the generic fn",
+                ),
+                syn::GenericParam::Lifetime(_) => errors.error(
+                    param,
+                    "a `#[node]` fn cannot have lifetime parameters: its inputs and output outlive the call, so they must own their data",
+                ),
+            }
         }
         if let Some(w) = &sig.generics.where_clause {
             errors.error(w, "a `#[node]` fn cannot have a `where` clause");
@@ -151,11 +157,11 @@ impl NodeFn {
             ReturnType::Type(_, ty) => {
                 let mut finder = Finder::default();
                 finder.visit_type(ty);
-                if let Some(span) = finder.impl_trait {
-                    errors.error_at(span, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
+                if let Some(tokens) = finder.impl_trait {
+                    errors.error(tokens, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
                 }
-                if let Some(span) = finder.borrowed {
-                    errors.error_at(span, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
+                if let Some(tokens) = finder.borrowed {
+                    errors.error(tokens, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
                 }
                 if last_segment_is(ty, "Result") {
                     OutputKind::Fallible((**ty).clone())
@@ -222,43 +228,44 @@ fn classify(ty: &Type, errors: &mut Errors) -> ParamKind {
 fn check_port_type(ident: &Ident, ty: &Type, errors: &mut Errors) {
     let mut finder = Finder::default();
     finder.visit_type(ty);
-    if let Some(span) = finder.impl_trait {
-        errors.error_at(
-            span,
+    if let Some(tokens) = finder.impl_trait {
+        errors.error(
+            tokens,
             format!("input port `{ident}` cannot have an `impl Trait` type; name a concrete type (or use `Box<dyn Trait + Send>`)"),
         );
     }
-    if let Some(span) = finder.borrowed {
-        errors.error_at(
-            span,
+    if let Some(tokens) = finder.borrowed {
+        errors.error(
+            tokens,
             format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)"),
         );
     }
 }
 
-/// Finds `impl Trait` and non-`'static` borrows inside a type.
+/// Finds `impl Trait` and non-`'static` borrows inside a type, keeping their tokens so
+/// that errors span the whole construct.
 #[derive(Default)]
 struct Finder {
-    impl_trait: Option<proc_macro2::Span>,
-    borrowed: Option<proc_macro2::Span>,
+    impl_trait: Option<TokenStream>,
+    borrowed: Option<TokenStream>,
 }
 
 impl<'ast> Visit<'ast> for Finder {
     fn visit_type_impl_trait(&mut self, i: &'ast syn::TypeImplTrait) {
-        self.impl_trait.get_or_insert(i.span());
+        self.impl_trait.get_or_insert_with(|| i.to_token_stream());
     }
 
     fn visit_type_reference(&mut self, i: &'ast syn::TypeReference) {
         let is_static = i.lifetime.as_ref().is_some_and(|l| l.ident == "static");
         if !is_static {
-            self.borrowed.get_or_insert(i.span());
+            self.borrowed.get_or_insert_with(|| i.to_token_stream());
         }
         syn::visit::visit_type_reference(self, i);
     }
 
     fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
         if l.ident != "static" {
-            self.borrowed.get_or_insert(l.span());
+            self.borrowed.get_or_insert_with(|| l.to_token_stream());
         }
     }
 }

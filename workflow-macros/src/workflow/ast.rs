@@ -41,6 +41,23 @@ pub(crate) struct Binding {
     pub(crate) args: Vec<PortArg>,
 }
 
+impl InputDecl {
+    /// The span of the input's type (its first token on stable).
+    pub(crate) fn ty_span(&self) -> Span {
+        self.ty.span()
+    }
+}
+
+impl Binding {
+    /// The span of the node fn's name (the last segment of its path).
+    pub(crate) fn node_span(&self) -> Span {
+        self.node
+            .segments
+            .last()
+            .map_or_else(|| self.node.span(), |s| s.ident.span())
+    }
+}
+
 pub(crate) struct PortArg {
     pub(crate) port: Ident,
     pub(crate) source: Source,

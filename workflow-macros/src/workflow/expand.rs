@@ -21,12 +21,13 @@
 //! };
 //! ```
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::Member;
 
 use super::ast::{path_text, WorkflowDef};
 use super::check::{crate_of, From, Graph};
+use crate::errors::respan;
 
 pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     let krate = crate_of(&g.options);
@@ -38,9 +39,23 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     let output_name = format_ident!("{}Output", name);
     let attrs = &g.other_attrs;
 
+    // Each user-written type and node path is named exactly once, in a private alias next
+    // to the generated structs, so a wrong path is one error (rustdoc shows the target).
+    let input_aliases: Vec<_> = def
+        .inputs
+        .iter()
+        .map(|i| format_ident!("__{}Input_{}", name, i.name, span = i.ty_span()))
+        .collect();
+    let node_aliases: Vec<_> = def
+        .bindings
+        .iter()
+        .map(|b| format_ident!("__{}Node_{}", name, b.name, span = b.node_span()))
+        .collect();
+    let aliases = alias_items(def, &input_aliases, &node_aliases);
+
     // Inputs.
     let input_idents: Vec<_> = def.inputs.iter().map(|i| &i.name).collect();
-    let input_types: Vec<_> = def.inputs.iter().map(|i| &i.ty).collect();
+    let input_types: Vec<_> = input_aliases.iter().collect();
     let input_attrs: Vec<TokenStream> = def
         .inputs
         .iter()
@@ -66,13 +81,9 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     // Nodes.
     let node_idents: Vec<_> = def.bindings.iter().map(|b| &b.name).collect();
     let node_paths: Vec<_> = def.bindings.iter().map(|b| &b.node).collect();
-    let node_outputs: Vec<TokenStream> = def
-        .bindings
+    let node_outputs: Vec<TokenStream> = node_aliases
         .iter()
-        .map(|b| {
-            let path = &b.node;
-            quote_spanned!(b.node.segments.last().map_or(Span::call_site(), |s| s.ident.span())=> #p::Output<#path>)
-        })
+        .map(|alias| quote!(#p::Output<#alias>))
         .collect();
     let node_counts: Vec<u32> = g.nodes.iter().map(|n| n.consumers.max(1)).collect();
 
@@ -102,20 +113,24 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
         out_idents.push(ident);
     }
 
-    // Edges: a checked value expression per port.
+    // Edges: a checked value expression per port. Every token of an edge's check carries
+    // the span of its source (`fetch` in `parse(raw: fetch)`), so a type error lands there.
     let mut edge_items = Vec::new();
     let mut start_arms = Vec::new();
     let mut edge_no = 0usize;
+    let mut shared_checked = std::collections::HashSet::new();
     for (i, n) in g.nodes.iter().enumerate() {
         let b = &def.bindings[i];
-        let path = &b.node;
-        let node_fn = path_text(path);
+        let alias = &node_aliases[i];
+        let node_fn = path_text(&b.node);
         let ident = &b.name;
-        let retried = n.policy.retry.is_some();
         let mut fields = Vec::new();
+        // Named at the node path, so a missing port is reported there.
+        let literal = syn::Ident::new(&alias.to_string(), b.node_span());
         for e in &n.edges {
             let port = &e.port;
             let span = e.source.span();
+            let p_at = respan(p.clone(), span);
             let root = &e.source.root;
             let consumers = match e.from {
                 From::Input(k) => g.input_consumers[k],
@@ -130,62 +145,86 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                     Member::Unnamed(ix) => quote!(.#ix),
                 })
                 .collect();
-            let value = if consumers <= 1 {
+            // A value with several consumers is cloned for all but the last one to start.
+            // The first edge from a source checks `Clone` (one error, on that edge); the
+            // others clone through a probe that cannot fail to compile.
+            let mut value = if consumers <= 1 {
                 quote_spanned!(span=> state.#root.take() #(#projection)*)
-            } else if projection.is_empty() {
-                quote_spanned!(span=> state.#root.consume(#p::share, |v| v))
+            } else if shared_checked.insert(e.source.text()) {
+                quote_spanned!(span=> state.#root.consume(
+                    |v| {
+                        let v = &(*v) #(#projection)*;
+                        let _ = [#p_at::type_of(v), #p_at::check_shared()];
+                        #p_at::share(v)
+                    },
+                    |v| v #(#projection)*,
+                ))
             } else {
-                quote_spanned!(span=> state.#root.consume(|v| #p::share(&v #(#projection)*), |v| v #(#projection)*))
+                quote_spanned!(span=> state.#root.consume(
+                    |v| {
+                        #[allow(unused_imports)]
+                        use #p_at::{ViaClone as _, ViaNoClone as _};
+                        match (&&#p_at::CloneProbe(&(*v) #(#projection)*)).probe_clone() {
+                            #p_at::Option::Some(v) => v,
+                            #p_at::Option::None => #p_at::unreachable_clone(),
+                        }
+                    },
+                    |v| v #(#projection)*,
+                ))
             };
-            let trait_name = format_ident!("__WorkflowEdge{}", edge_no);
-            let fn_name = format_ident!("__workflow_edge{}", edge_no);
+            if let Some(retry) = &n.policy.retry {
+                // Spanned at `#[retry]`, the cause, rather than the edge (where rustc
+                // would suggest borrowing the source, which is no fix).
+                let p_retry = respan(p.clone(), retry.span);
+                let check = quote_spanned!(retry.span=> let _ = [#p_retry::type_of(&v), #p_retry::check_retry_input()]);
+                value = quote_spanned!(span=> {
+                    let v = #value;
+                    #check;
+                    v
+                });
+            }
+            let trait_name = format_ident!("__WorkflowEdge{}", edge_no, span = span);
             edge_no += 1;
             let message = format!(
-                "edge `{} -> {}.{}` carries `{{Self}}`, but input `{}` of `{}` takes `{{T}}`",
+                "edge `{} -> {}.{}` carries `{{S}}`, but input `{}` of `{}` takes `{{Self}}`",
                 e.source.text(),
                 ident,
                 port,
                 port,
                 node_fn
             );
-            let label = "this is `{Self}`".to_string();
+            let label = "this is `{S}`";
             let note = format!(
-                "`{}` feeds port `{}` of `{} = {}(..)`; convert it in a node in between, or connect a source of type `{{T}}`",
+                "`{}` feeds port `{}` of `{} = {}(..)`; convert it in a node in between, or connect a source of type `{{Self}}`",
                 e.source.text(),
                 port,
                 ident,
                 node_fn
             );
-            edge_items.push(quote! {
+            // `Self` is the port type. It is still unknown while rustc checks the call,
+            // so rustc cannot infer it from the identity impl and reports the mismatch
+            // through this trait (with the edge named) instead of a bare E0308.
+            edge_items.push(quote_spanned! {span=>
                 #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
                 #[doc(hidden)]
-                pub trait #trait_name<T> {
-                    fn __into_port(self) -> T;
+                trait #trait_name<S> {
+                    fn __from_source(source: S) -> Self;
                 }
                 impl<T> #trait_name<T> for T {
                     #[inline(always)]
-                    fn __into_port(self) -> T {
-                        self
+                    fn __from_source(source: T) -> T {
+                        source
                     }
                 }
-                #[inline(always)]
-                fn #fn_name<T, S: #trait_name<T>>(_: ::core::marker::PhantomData<T>, source: S) -> T {
-                    source.__into_port()
-                }
             });
-            let marker =
-                quote_spanned!(port.span()=> #p::port_type::<#path, _>(|ports| &ports.#port));
-            let mut checked = quote_spanned!(span=> #fn_name(#marker, #value));
-            if retried {
-                checked = quote_spanned!(span=> #p::retry_input(#checked));
-            }
+            let checked = quote_spanned!(span=> #trait_name::__from_source(#value));
             fields.push(quote!(#port: #checked,));
         }
         let index = i;
         start_arms.push(quote! {
             #index => {
-                let ports = #path { #(#fields)* };
-                starter.start::<#path, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
+                let ports = #literal { #(#fields)* };
+                starter.start::<#alias, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
             }
         });
     }
@@ -196,7 +235,7 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     // The static node table.
     let specs = g.nodes.iter().enumerate().map(|(i, n)| {
         let b = &def.bindings[i];
-        let path = &b.node;
+        let path = &node_aliases[i];
         let bname = b.name.to_string();
         let deps = n.deps.len() as u32;
         let succ = &n.successors;
@@ -251,6 +290,8 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     let output_doc = format!("Outputs of the [`{name_str}`] workflow: one field per sink node and per `#[output]` binding.");
 
     quote! {
+        #aliases
+
         #(#attrs)*
         #workflow_doc
         #[doc = #graph_doc]
@@ -359,6 +400,29 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// `type __EtlInput_url = String;` and `type __EtlNode_page = fetch;`: the only places
+/// where the user's input types and node paths are named.
+fn alias_items(
+    def: &WorkflowDef,
+    input_aliases: &[syn::Ident],
+    node_aliases: &[syn::Ident],
+) -> TokenStream {
+    let input_types = def.inputs.iter().map(|i| &i.ty);
+    let node_paths = def.bindings.iter().map(|b| &b.node);
+    quote! {
+        #(
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            type #input_aliases = #input_types;
+        )*
+        #(
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            type #node_aliases = #node_paths;
+        )*
     }
 }
 

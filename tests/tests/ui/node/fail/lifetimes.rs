@@ -1,0 +1,8 @@
+use workflow_core::prelude::*;
+
+#[node]
+async fn first<'a>(items: &'a [u32]) -> u32 {
+    items[0]
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use workflow_core::prelude::*;
+
+#[node]
+struct Fetch {
+    url: String,
+}
+
+fn main() {}

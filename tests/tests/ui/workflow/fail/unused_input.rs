@@ -1,0 +1,22 @@
+use workflow_core::prelude::*;
+
+#[node]
+async fn fetch(url: String) -> Vec<u8> {
+    url.into_bytes()
+}
+
+#[node]
+async fn parse(raw: Vec<u8>) -> usize {
+    raw.len()
+}
+
+workflow! {
+    struct Pipeline {
+        input url: String,
+        input verbose: bool,
+        fetch = fetch(url),
+        parse = parse(raw: fetch),
+    }
+}
+
+fn main() {}
