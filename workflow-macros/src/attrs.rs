@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{LitBool, LitInt, LitStr, Path};
+use syn::{LitStr, Path};
 
 use crate::duration::parse_duration;
 use crate::errors::Errors;
@@ -39,21 +39,106 @@ pub(crate) struct RetryArgs {
 pub(crate) const RETRY_OPTIONS: &str =
     "`max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`";
 
-/// Parses a duration string literal at `meta` (`key = "250ms"`).
-pub(crate) fn duration_value(meta: &ParseNestedMeta<'_>) -> syn::Result<SpannedValue<u64>> {
-    let lit: LitStr = meta.value()?.parse().map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            format!(
-                "expected a duration string like \"250ms\" or \"2s\" for `{}`",
-                path_name(&meta.path)
-            ),
-        )
-    })?;
-    let nanos = parse_duration(&lit.value()).map_err(|m| syn::Error::new(lit.span(), m))?;
-    Ok(SpannedValue {
-        value: nanos,
-        span: lit.span(),
+/// The value of `key = value`, consumed whole (up to the next `,`), so that parsing can
+/// go on after a bad value and report the following options too.
+pub(crate) fn value_expr(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Expr> {
+    meta.value()?.parse()
+}
+
+/// Skips whatever follows an unknown option (`= value` or `(..)`), so that parsing can go
+/// on after it.
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        value_expr(meta)?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+/// A string literal value, or an error naming what was expected.
+pub(crate) fn str_value(expr: &syn::Expr, expected: &str) -> syn::Result<LitStr> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Ok(lit.clone()),
+        other => Err(syn::Error::new_spanned(other, expected)),
+    }
+}
+
+/// An integer literal value, or an error naming what was expected.
+pub(crate) fn int_value<N>(expr: &syn::Expr, expected: &str) -> syn::Result<(N, Span)>
+where
+    N: std::str::FromStr,
+    N::Err: std::fmt::Display,
+{
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => Ok((lit.base10_parse()?, lit.span())),
+        other => Err(syn::Error::new_spanned(other, expected)),
+    }
+}
+
+/// A `bool` literal value.
+fn bool_value(expr: &syn::Expr, key: &str) -> syn::Result<bool> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(lit),
+            ..
+        }) => Ok(lit.value),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected `true` or `false` for `{key}`, or just `{key}`"),
+        )),
+    }
+}
+
+/// Parses `key = "250ms"`. A bad duration is recorded in `errors` and gives `Ok(None)`;
+/// `Err` only when the tokens cannot be parsed at all.
+pub(crate) fn duration_value(
+    meta: &ParseNestedMeta<'_>,
+    errors: &mut Errors,
+) -> syn::Result<Option<SpannedValue<u64>>> {
+    let key = path_name(&meta.path);
+    let expr = value_expr(meta)?;
+    let parsed = str_value(
+        &expr,
+        &format!(
+            "expected a duration string for `{key}`, like `{key} = \"250ms\"` or `{key} = \"2s\"`"
+        ),
+    )
+    .and_then(|lit| {
+        let nanos = parse_duration(&lit.value()).map_err(|m| syn::Error::new(lit.span(), m))?;
+        Ok(SpannedValue {
+            value: nanos,
+            span: lit.span(),
+        })
+    });
+    Ok(match parsed {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    })
+}
+
+/// Parses `key = "250ms"` for a limit that must be positive.
+pub(crate) fn positive_duration_value(
+    meta: &ParseNestedMeta<'_>,
+    errors: &mut Errors,
+    zero_message: &str,
+) -> syn::Result<Option<SpannedValue<u64>>> {
+    Ok(match duration_value(meta, errors)? {
+        Some(d) if d.value == 0 => {
+            errors.error_at(d.span, zero_message);
+            None
+        }
+        other => other,
     })
 }
 
@@ -73,24 +158,29 @@ impl PolicyArgs {
         errors: &mut Errors,
     ) -> syn::Result<bool> {
         if meta.path.is_ident("timeout") {
-            let d = duration_value(meta)?;
-            if d.value == 0 {
-                return Err(syn::Error::new(d.span, "a timeout of zero would fail every attempt; use a positive duration like \"1s\""));
-            }
-            if self.timeout.replace(d).is_some() {
+            let d = positive_duration_value(
+                meta,
+                errors,
+                "a timeout of zero would fail every attempt; use a positive duration like \"1s\"",
+            )?;
+            if self.timeout.is_some() {
                 errors.error(&meta.path, "duplicate `timeout` option; keep only one");
+            } else {
+                self.timeout = d;
             }
             Ok(true)
         } else if meta.path.is_ident("retry") {
             let retry = RetryArgs::parse(meta, errors)?;
             if self.retry.is_some() {
                 errors.error(&meta.path, "duplicate `retry(..)` option; keep only one");
+            } else {
+                self.retry = Some(retry);
             }
-            self.retry = Some(retry);
             Ok(true)
         } else if meta.path.is_ident("spawn") {
             if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
-                return Err(meta.error("`spawn` takes no value; write just `spawn`"));
+                errors.error(&meta.path, "`spawn` takes no value; write just `spawn`");
+                skip_value(meta)?;
             }
             if self.spawn.replace(meta.path.span()).is_some() {
                 errors.error(&meta.path, "duplicate `spawn` option; keep only one");
@@ -139,9 +229,13 @@ impl RetryArgs {
             total_timeout: None,
         };
         if !meta.input.peek(syn::token::Paren) {
-            return Err(meta.error(
+            errors.error(
+                &meta.path,
                 "`retry` needs its settings in parentheses, like `retry(max = 3, backoff = \"100ms\")`",
-            ));
+            );
+            skip_value(meta)?;
+            args.max = Some(1);
+            return Ok(args);
         }
         meta.parse_nested_meta(|m| {
             let key = path_name(&m.path);
@@ -155,60 +249,75 @@ impl RetryArgs {
             };
             match key.as_str() {
                 "max" | "max_attempts" => {
-                    let lit: LitInt = m.value()?.parse()?;
-                    let n: u32 = lit.base10_parse()?;
-                    if n == 0 {
-                        return Err(syn::Error::new(
-                            lit.span(),
-                            "`max` counts attempts including the first, so it must be at least 1",
-                        ));
+                    let expr = value_expr(&m)?;
+                    match int_value::<u32>(&expr, "expected a number of attempts, like `max = 3`") {
+                        Ok((0, span)) => {
+                            args.max.get_or_insert(1);
+                            errors.error_at(
+                                span,
+                                "`max` counts attempts including the first, so it must be at least 1",
+                            );
+                        }
+                        Ok((n, _)) => dup(errors, args.max.replace(n).is_some()),
+                        Err(e) => {
+                            // Known but bad: do not also report it as missing.
+                            args.max.get_or_insert(1);
+                            errors.push(e);
+                        }
                     }
-                    dup(errors, args.max.replace(n).is_some());
                 }
                 "backoff" => {
-                    let d = duration_value(&m)?;
-                    dup(errors, args.backoff.replace(d.value).is_some());
+                    if let Some(d) = duration_value(&m, errors)? {
+                        dup(errors, args.backoff.replace(d.value).is_some());
+                    }
                 }
                 "max_backoff" => {
-                    let d = duration_value(&m)?;
-                    dup(errors, args.max_backoff.replace(d.value).is_some());
+                    if let Some(d) = duration_value(&m, errors)? {
+                        dup(errors, args.max_backoff.replace(d.value).is_some());
+                    }
                 }
                 "total_timeout" => {
-                    let d = duration_value(&m)?;
-                    dup(errors, args.total_timeout.replace(d.value).is_some());
+                    if let Some(d) = duration_value(&m, errors)? {
+                        dup(errors, args.total_timeout.replace(d.value).is_some());
+                    }
                 }
                 "multiplier" => {
-                    let lit: LitInt = m.value()?.parse()?;
-                    let n: u32 = lit.base10_parse()?;
-                    if n == 0 {
-                        return Err(syn::Error::new(
-                            lit.span(),
+                    let expr = value_expr(&m)?;
+                    match int_value::<u32>(&expr, "expected a whole number, like `multiplier = 2`") {
+                        Ok((0, span)) => errors.error_at(
+                            span,
                             "`multiplier` must be at least 1 (1 keeps the delay constant)",
-                        ));
+                        ),
+                        Ok((n, _)) => dup(errors, args.multiplier.replace(n).is_some()),
+                        Err(e) => errors.push(e),
                     }
-                    dup(errors, args.multiplier.replace(n).is_some());
                 }
-                "jitter" => {
-                    let on = optional_bool(&m)?;
-                    dup(errors, args.jitter.replace(on).is_some());
-                }
-                "retry_timeouts" => {
-                    let on = optional_bool(&m)?;
-                    dup(errors, args.retry_timeouts.replace(on).is_some());
-                }
+                "jitter" => match optional_bool(&m) {
+                    Ok(on) => dup(errors, args.jitter.replace(on).is_some()),
+                    Err(e) => errors.push(e),
+                },
+                "retry_timeouts" => match optional_bool(&m) {
+                    Ok(on) => dup(errors, args.retry_timeouts.replace(on).is_some()),
+                    Err(e) => errors.push(e),
+                },
                 "retry_if" => {
-                    let path: Path = m.value()?.parse().map_err(|e| {
-                        syn::Error::new(
-                            e.span(),
-                            "`retry_if` takes the path of a `fn(&YourError) -> bool`",
-                        )
-                    })?;
-                    dup(errors, args.retry_if.replace(path).is_some());
+                    let expr = value_expr(&m)?;
+                    match expr {
+                        syn::Expr::Path(p) if p.qself.is_none() => {
+                            dup(errors, args.retry_if.replace(p.path).is_some());
+                        }
+                        other => errors.error(
+                            other,
+                            "`retry_if` takes the path of a `fn(&YourError) -> bool`, like `retry_if = is_transient`",
+                        ),
+                    }
                 }
                 _ => {
-                    return Err(m.error(format!(
-                        "unknown `retry` setting `{key}`; expected one of {RETRY_OPTIONS}"
-                    )))
+                    errors.error(
+                        &m.path,
+                        format!("unknown `retry` setting `{key}`; expected one of {RETRY_OPTIONS}"),
+                    );
+                    skip_value(&m)?;
                 }
             }
             Ok(())
@@ -216,7 +325,7 @@ impl RetryArgs {
         if args.max.is_none() {
             errors.error_at(
                 args.span,
-                "`retry(..)` needs `max = N`, the number of attempts including the first",
+                "`retry(..)` needs `max = N`, the number of attempts including the first, like `retry(max = 3)`",
             );
         }
         Ok(args)
@@ -268,8 +377,8 @@ impl RetryArgs {
 /// `jitter` or `jitter = true`.
 fn optional_bool(meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
     if meta.input.peek(syn::Token![=]) {
-        let lit: LitBool = meta.value()?.parse()?;
-        Ok(lit.value)
+        let key = path_name(&meta.path);
+        bool_value(&value_expr(meta)?, &key)
     } else {
         Ok(true)
     }

@@ -10,6 +10,11 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .ok_or_else(|| format!("duration \"{text}\" has no unit; add one of `ns`, `us`, `ms`, `s`, `m`, `h` (e.g. \"{text}ms\")"))?;
     let (number, unit) = text.split_at(split);
+    if number.is_empty() {
+        return Err(format!(
+            "\"{text}\" is not a duration; write a number and a unit (`ns`, `us`, `ms`, `s`, `m`, `h`), like \"250ms\" or \"2s\""
+        ));
+    }
     let unit = unit.trim();
     let scale: u64 = match unit {
         "ns" => 1,
@@ -24,11 +29,6 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
             ))
         }
     };
-    if number.is_empty() {
-        return Err(format!(
-            "duration \"{text}\" has no number; write it like \"250ms\""
-        ));
-    }
     let (int, frac) = match number.split_once('.') {
         Some((i, f)) => (i, f),
         None => (number, ""),
@@ -70,6 +70,21 @@ mod tests {
         assert_eq!(parse_duration("7ns"), Ok(7));
         assert_eq!(parse_duration("1h"), Ok(3_600_000_000_000));
         assert_eq!(parse_duration(" 3 s "), Ok(3_000_000_000));
+        assert_eq!(parse_duration(".5s"), Ok(500_000_000));
+        assert_eq!(parse_duration("1min"), Ok(60_000_000_000));
+    }
+
+    #[test]
+    fn messages_say_what_is_wrong() {
+        let msg = |s| parse_duration(s).unwrap_err();
+        assert!(
+            msg("abc").starts_with("\"abc\" is not a duration"),
+            "{}",
+            msg("abc")
+        );
+        assert!(msg("10").contains("has no unit"), "{}", msg("10"));
+        assert!(msg("5 parsecs").contains("unknown duration unit `parsecs`"));
+        assert!(msg("99999999999999h").contains("too large"));
     }
 
     #[test]

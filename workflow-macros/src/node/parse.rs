@@ -5,7 +5,7 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
 
-use crate::attrs::{crate_path, default_crate, path_name, PolicyArgs};
+use crate::attrs::{crate_path, default_crate, path_name, skip_value, PolicyArgs};
 use crate::errors::Errors;
 
 pub(crate) const NODE_OPTIONS: &str = "`timeout`, `retry(..)`, `spawn`, `crate`";
@@ -24,16 +24,24 @@ pub(crate) fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
             return Ok(());
         }
         if meta.path.is_ident("crate") {
-            let path = crate_path(&meta)?;
-            if krate.replace(path).is_some() {
-                errors.error(&meta.path, "duplicate `crate` option; keep only one");
+            match crate_path(&meta) {
+                Ok(path) => {
+                    if krate.replace(path).is_some() {
+                        errors.error(&meta.path, "duplicate `crate` option; keep only one");
+                    }
+                }
+                Err(e) => errors.push(e),
             }
             return Ok(());
         }
-        Err(meta.error(format!(
-            "unknown `#[node]` option `{}`; expected one of {NODE_OPTIONS}",
-            path_name(&meta.path)
-        )))
+        errors.error(
+            &meta.path,
+            format!(
+                "unknown `#[node]` option `{}`; expected one of {NODE_OPTIONS}",
+                path_name(&meta.path)
+            ),
+        );
+        skip_value(&meta)
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         errors.push(e);

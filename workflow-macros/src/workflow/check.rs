@@ -4,10 +4,13 @@
 use std::collections::HashMap;
 
 use proc_macro2::Span;
-use syn::{Attribute, LitInt, LitStr, Path};
+use syn::{Attribute, Path};
 
 use super::ast::{Binding, Source, WorkflowDef};
-use crate::attrs::{crate_path, default_crate, duration_value, path_name, PolicyArgs};
+use crate::attrs::{
+    crate_path, default_crate, int_value, path_name, positive_duration_value, skip_value,
+    str_value, value_expr, PolicyArgs,
+};
 use crate::errors::Errors;
 
 pub(crate) const WORKFLOW_OPTIONS: &str =
@@ -90,24 +93,36 @@ pub(crate) fn check(def: &WorkflowDef, errors: &mut Errors) -> Graph {
         );
     }
 
-    let input_index: HashMap<String, usize> = def
-        .inputs
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.name.to_string(), i))
-        .collect();
-    let node_index: HashMap<String, usize> = def
-        .bindings
-        .iter()
-        .enumerate()
-        .map(|(i, b)| (b.name.to_string(), i))
-        .collect();
-    let all_names: Vec<String> = def
+    // A name declared twice resolves to its first declaration (inputs come first), so a
+    // duplicate is reported once and causes no follow-on errors.
+    let mut input_index: HashMap<String, usize> = HashMap::new();
+    let mut duplicate_input = vec![false; def.inputs.len()];
+    for (i, x) in def.inputs.iter().enumerate() {
+        match input_index.entry(x.name.to_string()) {
+            std::collections::hash_map::Entry::Occupied(_) => duplicate_input[i] = true,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
+    }
+    let mut node_index: HashMap<String, usize> = HashMap::new();
+    for (i, b) in def.bindings.iter().enumerate() {
+        let name = b.name.to_string();
+        if !input_index.contains_key(&name) {
+            node_index.entry(name).or_insert(i);
+        }
+    }
+    let mut all_names: Vec<String> = Vec::new();
+    for name in def
         .inputs
         .iter()
         .map(|i| i.name.to_string())
         .chain(def.bindings.iter().map(|b| b.name.to_string()))
-        .collect();
+    {
+        if !all_names.contains(&name) {
+            all_names.push(name);
+        }
+    }
 
     let mut nodes: Vec<NodeInfo> = Vec::with_capacity(def.bindings.len());
     let mut input_consumers = vec![0u32; def.inputs.len()];
@@ -133,9 +148,14 @@ pub(crate) fn check(def: &WorkflowDef, errors: &mut Errors) -> Graph {
             } else if let Some(&i) = input_index.get(&root) {
                 From::Input(i)
             } else {
+                let candidates: Vec<String> = all_names
+                    .iter()
+                    .filter(|n| b.name != n.as_str())
+                    .cloned()
+                    .collect();
                 errors.error(
                     &arg.source.root,
-                    unknown_source_message(&root, &all_names, &arg.port.to_string()),
+                    unknown_source_message(&root, &candidates, &arg.port.to_string()),
                 );
                 continue;
             };
@@ -178,7 +198,7 @@ pub(crate) fn check(def: &WorkflowDef, errors: &mut Errors) -> Graph {
         }
     }
     for (k, input) in def.inputs.iter().enumerate() {
-        if input_consumers[k] == 0 {
+        if input_consumers[k] == 0 && !duplicate_input[k] && !def.bindings.is_empty() {
             errors.error(
                 &input.name,
                 format!(
@@ -223,24 +243,19 @@ fn declare(
 }
 
 fn unknown_source_message(root: &str, names: &[String], port: &str) -> String {
-    let mut msg = format!("unknown source `{root}` for port `{port}`");
-    if let Some(best) = closest(root, names) {
-        msg.push_str(&format!("; did you mean `{best}`?"));
-    } else if names.is_empty() {
-        msg.push_str("; declare it as an input: `input ");
-        msg.push_str(root);
-        msg.push_str(": Type`");
-        return msg;
+    let msg = format!("unknown source `{root}` for port `{port}`");
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.is_empty() {
+        format!("{msg}; declare it as an input: `input {root}: Type`")
+    } else if let Some(best) = closest(root, names) {
+        format!("{msg}; did you mean `{best}`? (sources here: {list})")
+    } else {
+        format!("{msg}; use an input or a node binding of this workflow ({list}), or declare `input {root}: Type`")
     }
-    msg.push_str(&format!(
-        " (a source is an input or a node binding of this workflow: {}; to take it from outside, declare `input {root}: Type`)",
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    msg
 }
 
 /// The most similar name, if any is close enough.
@@ -375,55 +390,63 @@ fn parse_options(attrs: &[Attribute], errors: &mut Errors) -> (WorkflowOptions, 
             }
             match key.as_str() {
                 "timeout" => {
-                    let d = duration_value(&meta)?;
-                    if d.value == 0 {
-                        return Err(syn::Error::new(d.span, "a timeout of zero would fail every run; use a positive duration like \"1s\""));
+                    if let Some(d) = positive_duration_value(&meta, errors, "a timeout of zero would fail every run; use a positive duration like \"1s\"")? {
+                        options.timeout.get_or_insert(d.value);
                     }
-                    options.timeout = Some(d.value);
                 }
                 "deadlock" => {
-                    let d = duration_value(&meta)?;
-                    if d.value == 0 {
-                        return Err(syn::Error::new(d.span, "a stall limit of zero would fail every run; use a positive duration like \"5s\""));
+                    if let Some(d) = positive_duration_value(&meta, errors, "a stall limit of zero would fail every run; use a positive duration like \"5s\"")? {
+                        options.deadlock.get_or_insert(d.value);
                     }
-                    options.deadlock = Some(d.value);
                 }
                 "sequential" => {
-                    if meta.input.peek(syn::Token![=]) {
-                        return Err(meta.error("`sequential` takes no value; write just `sequential`"));
+                    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                        errors.error(&meta.path, "`sequential` takes no value; write just `sequential`");
+                        skip_value(&meta)?;
                     }
-                    options.concurrency = Some(1);
+                    if seen.contains_key("concurrency") {
+                        errors.error(&meta.path, "`sequential` means `concurrency = 1`; keep only one of them");
+                    }
+                    options.concurrency.get_or_insert(1);
                 }
                 "concurrency" => {
-                    let lit: LitInt = meta.value()?.parse().map_err(|e| {
-                        syn::Error::new(e.span(), "expected a number of nodes, like `concurrency = 4`")
-                    })?;
-                    let n: u64 = lit.base10_parse()?;
-                    if n == 0 {
-                        return Err(syn::Error::new(lit.span(), "`concurrency` must be at least 1 (1 runs nodes one at a time)"));
+                    let expr = value_expr(&meta)?;
+                    match int_value::<u64>(&expr, "expected a number of nodes, like `concurrency = 4`") {
+                        Ok((0, span)) => errors.error_at(span, "`concurrency` must be at least 1 (1 runs nodes one at a time)"),
+                        Ok((n, _)) => {
+                            if seen.contains_key("sequential") {
+                                errors.error(&meta.path, "`sequential` means `concurrency = 1`; keep only one of them");
+                            }
+                            options.concurrency.get_or_insert(n);
+                        }
+                        Err(e) => errors.push(e),
                     }
-                    options.concurrency = Some(n);
                 }
                 "failure" => {
-                    let lit: LitStr = meta.value()?.parse().map_err(|e| {
-                        syn::Error::new(e.span(), "expected `failure = \"fail_fast\"` or `failure = \"continue\"`")
-                    })?;
-                    match lit.value().as_str() {
-                        "fail_fast" => options.continue_on_failure = false,
-                        "continue" => options.continue_on_failure = true,
-                        other => {
-                            return Err(syn::Error::new(
-                                lit.span(),
+                    let expr = value_expr(&meta)?;
+                    let expected = "expected `failure = \"fail_fast\"` or `failure = \"continue\"`";
+                    match str_value(&expr, expected) {
+                        Ok(lit) => match lit.value().as_str() {
+                            "fail_fast" => options.continue_on_failure = false,
+                            "continue" => options.continue_on_failure = true,
+                            other => errors.error(
+                                &lit,
                                 format!("unknown failure policy \"{other}\"; expected \"fail_fast\" or \"continue\""),
-                            ))
-                        }
+                            ),
+                        },
+                        Err(e) => errors.push(e),
                     }
                 }
-                "crate" => options.krate = Some(crate_path(&meta)?),
+                "crate" => match crate_path(&meta) {
+                    Ok(path) => options.krate = Some(path),
+                    Err(e) => errors.push(e),
+                },
                 _ => {
-                    return Err(meta.error(format!(
-                        "unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}"
-                    )))
+                    errors.error(
+                        &meta.path,
+                        format!("unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}"),
+                    );
+                    skip_value(&meta)?;
                 }
             }
             Ok(())
@@ -449,7 +472,7 @@ fn parse_binding_attrs(b: &Binding, errors: &mut Errors) -> (PolicyArgs, bool, V
                 errors.error(attr, "`#[output]` takes no arguments");
             }
             if keep {
-                errors.error(attr, "duplicate `#[output]`");
+                errors.error(attr, "duplicate `#[output]`; keep only one");
             }
             keep = true;
             continue;

@@ -403,6 +403,112 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     }
 }
 
+/// What `workflow!` emits next to its errors: the workflow type, its input and output
+/// structs and a stub `Workflow` impl, so that code using them does not add errors of its
+/// own (and IDEs keep completing). Names declared twice are emitted once.
+//
+// Input: a workflow that failed a check. Output:
+// ```text
+// type __EtlInput_url = String; type __EtlNode_sum = total;  // as in `expand`
+// pub struct Etl; pub struct EtlInput { pub url: String } pub struct EtlOutput { pub sum: Output<total> }
+// impl Workflow for Etl { type State = (); type Value = (); const PLAN = &Plan { nodes: &[], .. }; .. unreachable bodies }
+// ```
+pub(crate) fn fallback(def: &WorkflowDef, g: &Graph) -> TokenStream {
+    let krate = crate_of(&g.options);
+    let p = quote!(#krate::__private);
+    let vis = &def.vis;
+    let name = &def.name;
+    let name_str = name.to_string();
+    let input_name = format_ident!("{}Input", name);
+    let output_name = format_ident!("{}Output", name);
+    let attrs = &g.other_attrs;
+
+    let mut seen = std::collections::HashSet::new();
+    let mut input_fields = Vec::new();
+    let mut input_alias_items = Vec::new();
+    for input in &def.inputs {
+        if !seen.insert(input.name.to_string()) {
+            continue;
+        }
+        let alias = format_ident!("__{}Input_{}", name, input.name, span = input.ty_span());
+        let (ident, ty, docs) = (&input.name, &input.ty, &input.attrs);
+        input_alias_items.push(quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            type #alias = #ty;
+        });
+        input_fields.push(quote!(#(#docs)* pub #ident: #alias,));
+    }
+    let mut output_fields = Vec::new();
+    let mut node_alias_items = Vec::new();
+    for (b, n) in def.bindings.iter().zip(&g.nodes) {
+        if !seen.insert(b.name.to_string()) {
+            continue;
+        }
+        let alias = format_ident!("__{}Node_{}", name, b.name, span = b.node_span());
+        let path = &b.node;
+        node_alias_items.push(quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            type #alias = #path;
+        });
+        if n.is_output() {
+            let (ident, docs) = (&b.name, &n.docs);
+            output_fields.push(quote!(#(#docs)* pub #ident: #p::Output<#alias>,));
+        }
+    }
+
+    quote! {
+        #(#input_alias_items)*
+        #(#node_alias_items)*
+
+        #(#attrs)*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        #vis struct #name;
+
+        #[allow(missing_docs, missing_debug_implementations)]
+        #vis struct #input_name {
+            #(#input_fields)*
+        }
+
+        #[allow(missing_docs, missing_debug_implementations)]
+        #vis struct #output_name {
+            #(#output_fields)*
+        }
+
+        #[allow(non_local_definitions)]
+        const _: () = {
+            impl #p::Workflow for #name {
+                type Input = #input_name;
+                type Output = #output_name;
+                const NAME: &'static str = #name_str;
+                const TOPOLOGICAL_ORDER: &'static [&'static str] = &[];
+                const MERMAID: &'static str = "";
+                const DOT: &'static str = "";
+                type State = ();
+                type Value = ();
+                const PLAN: &'static #p::Plan = &#p::Plan {
+                    name: #name_str,
+                    nodes: &[],
+                    policy: #p::WorkflowPolicy::DEFAULT,
+                };
+                fn init(_: Self::Input) -> Self::State {}
+                fn start(
+                    _: &mut Self::State,
+                    _: usize,
+                    _: &#p::NodeStarter<'_>,
+                ) -> #p::NodeTask<Self::Value> {
+                    ::core::unreachable!("this workflow did not compile")
+                }
+                fn store(_: &mut Self::State, _: Self::Value) {}
+                fn finish(_: &mut Self::State) -> Self::Output {
+                    ::core::unreachable!("this workflow did not compile")
+                }
+            }
+        };
+    }
+}
+
 /// `type __EtlInput_url = String;` and `type __EtlNode_page = fetch;`: the only places
 /// where the user's input types and node paths are named.
 fn alias_items(

@@ -5,11 +5,6 @@ async fn fetch(url: String) -> Vec<u8> {
     url.into_bytes()
 }
 
-#[node]
-async fn parse(raw: Vec<u8>) -> usize {
-    raw.len()
-}
-
 workflow! {
     #[workflow(timeout = "abc", deadlock = 5, concurrency = 0, failure = "ignore")]
     struct Pipeline {
