@@ -226,12 +226,12 @@ impl Context {
     }
 
     /// A resource registered on the runtime, if there is one of type `T`.
-    pub fn resource<T: Send + Sync + 'static>(&self) -> Option<Res<T>> {
+    pub fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
         self.shared.runtime.resource::<T>()
     }
 
     #[doc(hidden)]
-    pub fn __resource<T: Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
+    pub fn __resource<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
         self.resource::<T>()
             .ok_or_else(|| NodeCallError::MissingResource(std::any::type_name::<T>()))
     }

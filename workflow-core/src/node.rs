@@ -73,7 +73,7 @@ pub struct ResourceReq {
 
 impl ResourceReq {
     /// The requirement for a `Res<T>` parameter.
-    pub const fn of<T: Send + Sync + 'static>() -> Self {
+    pub const fn of<T: ?Sized + Send + Sync + 'static>() -> Self {
         Self {
             type_id: TypeId::of::<T>,
             type_name: std::any::type_name::<T>,

@@ -26,6 +26,8 @@ pub(crate) fn next_run_id() -> u64 {
     NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A registered resource: an `Arc<T>` (for any `T: ?Sized`, so `dyn Trait` works) behind
+/// `dyn Any`.
 type AnyArc = Arc<dyn Any + Send + Sync>;
 type Cleanup = Box<dyn FnOnce(AnyArc) -> BoxFuture<()> + Send + Sync>;
 type Monitor = Arc<dyn Fn(RunHandle) + Send + Sync>;
@@ -106,10 +108,13 @@ struct Registered {
 }
 
 impl RuntimeInner {
-    pub(crate) fn resource<T: Send + Sync + 'static>(&self) -> Option<Res<T>> {
+    pub(crate) fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
         let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
-        let any = resources.map.get(&TypeId::of::<T>())?.clone();
-        any.downcast::<T>().ok().map(Res::from_arc)
+        let arc = resources
+            .map
+            .get(&TypeId::of::<T>())?
+            .downcast_ref::<Arc<T>>()?;
+        Some(Res::from_arc(Arc::clone(arc)))
     }
 
     /// The first node (and resource type) whose `Res<T>` is not registered, and whether
@@ -204,6 +209,9 @@ impl RuntimeBuilder {
     /// Registers a resource that is already shared: nodes receive it as `Res<T>` (not
     /// `Res<Arc<T>>`), and the caller keeps its own handle to inspect it.
     ///
+    /// `T` may be a trait object: register an `Arc<dyn HttpClient>` and nodes take
+    /// `Res<dyn HttpClient>`, so a test can swap in a mock implementation.
+    ///
     /// # Examples
     ///
     /// ```
@@ -214,8 +222,22 @@ impl RuntimeBuilder {
     /// let calls = Arc::new(AtomicUsize::new(0));
     /// let rt = Runtime::builder().resource_arc(calls.clone()).build();
     /// assert!(rt.resource::<AtomicUsize>().is_some());
+    ///
+    /// // A trait object: nodes take `Res<dyn Clock>`.
+    /// trait Clock: Send + Sync {
+    ///     fn now(&self) -> u64;
+    /// }
+    /// struct Fixed;
+    /// impl Clock for Fixed {
+    ///     fn now(&self) -> u64 {
+    ///         42
+    ///     }
+    /// }
+    /// let clock: Arc<dyn Clock> = Arc::new(Fixed);
+    /// let rt = Runtime::builder().resource_arc(clock).build();
+    /// assert_eq!(rt.resource::<dyn Clock>().unwrap().now(), 42);
     /// ```
-    pub fn resource_arc<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+    pub fn resource_arc<T: ?Sized + Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
         self.resources.insert(value, None);
         self
     }
@@ -277,17 +299,21 @@ where
     Fut: Future<Output = ()> + Send + 'static,
 {
     Box::new(move |any: AnyArc| -> BoxFuture<()> {
-        match any.downcast::<T>() {
-            Ok(value) => Box::pin(cleanup(value)),
-            Err(_) => Box::pin(async {}),
+        match any.downcast_ref::<Arc<T>>() {
+            Some(value) => Box::pin(cleanup(Arc::clone(value))),
+            None => Box::pin(async {}),
         }
     })
 }
 
 impl Resources {
-    fn insert<T: Send + Sync + 'static>(&mut self, value: Arc<T>, cleanup: Option<Cleanup>) {
+    fn insert<T: ?Sized + Send + Sync + 'static>(
+        &mut self,
+        value: Arc<T>,
+        cleanup: Option<Cleanup>,
+    ) {
         let type_id = TypeId::of::<T>();
-        self.map.insert(type_id, value);
+        self.map.insert(type_id, Arc::new(value));
         let registered = Registered {
             type_id,
             type_name: std::any::type_name::<T>(),
@@ -432,7 +458,7 @@ impl Runtime {
 
     /// Registers (or replaces) an already shared resource; see
     /// [`RuntimeBuilder::resource_arc`].
-    pub fn insert_resource_arc<T: Send + Sync + 'static>(&self, value: Arc<T>) {
+    pub fn insert_resource_arc<T: ?Sized + Send + Sync + 'static>(&self, value: Arc<T>) {
         self.inner
             .resources
             .write()
@@ -441,7 +467,7 @@ impl Runtime {
     }
 
     /// The resource of type `T`, if registered.
-    pub fn resource<T: Send + Sync + 'static>(&self) -> Option<Res<T>> {
+    pub fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
         self.inner.resource::<T>()
     }
 
