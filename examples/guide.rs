@@ -186,7 +186,7 @@ impl Http for MockHttp {
 }
 
 #[node]
-async fn fetch_api(http: Res<Box<dyn Http>>) -> String {
+async fn fetch_api(http: Res<dyn Http>) -> String {
     http.get("/api/data").1
 }
 
@@ -310,8 +310,8 @@ async fn main() -> Result<(), WorkflowError> {
 
     section("mocked external service");
     let mock = Arc::new(MockHttp::default());
-    let http: Box<dyn Http> = Box::new(SharedMock(mock.clone()));
-    let api_rt = Runtime::builder().resource(http).build();
+    let http: Arc<dyn Http> = mock.clone();
+    let api_rt = Runtime::builder().resource_arc(http).build();
     let run = api_rt.execute(ApiTest, ApiTestInput {}).await?;
     println!(
         "api_data = {:?}; mock called {:?}",
@@ -354,15 +354,6 @@ async fn main() -> Result<(), WorkflowError> {
 
     rt.shutdown().await;
     Ok(())
-}
-
-/// Lets the test keep a handle on the mock it gave the runtime.
-struct SharedMock(Arc<MockHttp>);
-
-impl Http for SharedMock {
-    fn get(&self, path: &str) -> (u16, String) {
-        self.0.get(path)
-    }
 }
 
 /// `futures::future::join_all` without the dependency: spawn and await in order.

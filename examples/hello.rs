@@ -29,7 +29,12 @@ workflow! {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), WorkflowError> {
     let run = Runtime::new()
-        .execute(Hello, HelloInput { name: "world".into() })
+        .execute(
+            Hello,
+            HelloInput {
+                name: "world".into(),
+            },
+        )
         .await?;
     println!("{} characters", run.outputs.size);
     Ok(())

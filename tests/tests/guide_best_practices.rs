@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use futures::FutureExt as _;
 use workflow_core::prelude::*;
 
@@ -94,6 +95,90 @@ async fn shutdown_waits_for_a_run_still_in_flight() {
     let report = rt.shutdown().await;
     assert_eq!(report.runs_still_active, 0);
     assert_eq!(run.await.unwrap().unwrap().outputs.message, "hi, edsger");
+}
+
+// --- 2. mock external services ------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+struct Response {
+    status: u16,
+    data: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("http error")]
+struct HttpError;
+
+/// What nodes need from an HTTP client. Production code registers the real client; a
+/// test registers a mock. Nodes take `Res<dyn HttpClient>` and never know which.
+trait HttpClient: Send + Sync {
+    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Response, HttpError>>;
+}
+
+/// The guide's `AsyncMock`: answers `{"status": 200, "data": "test"}`, records calls.
+#[derive(Default)]
+struct MockHttp {
+    calls: Mutex<Vec<String>>,
+}
+
+impl HttpClient for MockHttp {
+    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Response, HttpError>> {
+        self.calls.lock().unwrap().push(path.to_owned());
+        Box::pin(async {
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            Ok(Response {
+                status: 200,
+                data: "test".into(),
+            })
+        })
+    }
+}
+
+#[node]
+async fn fetch_api(http: Res<dyn HttpClient>) -> Result<String, HttpError> {
+    let response = http.get("/api/data").await?;
+    Ok(response.data)
+}
+
+workflow! {
+    struct ApiTest {
+        fetch_api = fetch_api(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn test_with_mocked_services() {
+    let mock_http = Arc::new(MockHttp::default());
+    let http: Arc<dyn HttpClient> = mock_http.clone();
+    let rt = Runtime::builder().resource_arc(http).build();
+
+    let run = rt.execute(ApiTest, ApiTestInput {}).await.unwrap();
+    assert_eq!(run.outputs.fetch_api, "test");
+    // `mock_http.get.assert_called_once()`
+    assert_eq!(*mock_http.calls.lock().unwrap(), ["/api/data"]);
+}
+
+#[tokio::test]
+async fn a_missing_or_misregistered_mock_is_reported_before_any_node_runs() {
+    let err = Runtime::new()
+        .execute(ApiTest, ApiTestInput {})
+        .await
+        .unwrap_err();
+    match &err {
+        WorkflowError::MissingResource { type_name, .. } => {
+            assert!(type_name.contains("HttpClient"), "{type_name}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // `resource(arc)` registers an `Arc<dyn HttpClient>` value; the error says what to use.
+    let http: Arc<dyn HttpClient> = Arc::new(MockHttp::default());
+    let err = Runtime::builder()
+        .resource(http)
+        .build()
+        .execute(ApiTest, ApiTestInput {})
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("resource_arc"), "{err}");
 }
 
 // --- 3. test cleanup ---------------------------------------------------------------------------
