@@ -108,7 +108,7 @@ pub use workflow_macros::{node, workflow};
 /// Everything a workflow module usually needs.
 pub mod prelude {
     pub use crate::{
-        node, workflow, CancellationToken, Context, EventQueue, Res, Run, RunOptions, Runtime,
-        Workflow, WorkflowError,
+        node, workflow, CancellationToken, Context, EventQueue, NodeStatus, Res, Run, RunOptions,
+        Runtime, Workflow, WorkflowError,
     };
 }

@@ -37,7 +37,7 @@ impl<O> Run<O> {
         self.report.node(name)
     }
 
-    /// Splits into outputs and report.
+    /// The outputs, dropping the report and trace.
     pub fn into_outputs(self) -> O {
         self.outputs
     }
