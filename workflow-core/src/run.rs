@@ -22,6 +22,16 @@ pub struct Run<O> {
 }
 
 impl<O> Run<O> {
+    /// Puts a run together from what [`Runtime::execute_report`](crate::Runtime::execute_report)
+    /// returned (used by test harnesses that record every run).
+    pub fn from_parts(outputs: O, report: RunReport, trace: Option<ExecutionTrace>) -> Self {
+        Self {
+            outputs,
+            report,
+            trace,
+        }
+    }
+
     /// The run's id, unique in this process.
     pub fn run_id(&self) -> u64 {
         self.report.run_id

@@ -158,6 +158,8 @@ impl RuntimeInner {
             .clone();
         for m in monitors {
             m(RunHandle {
+                run_id: shared.run_id,
+                workflow: shared.workflow,
                 shared: Arc::downgrade(shared),
             });
         }
@@ -341,16 +343,29 @@ pub struct ShutdownReport {
 /// A handle on a live run, given to [`RuntimeBuilder::monitor`] callbacks.
 #[derive(Debug, Clone)]
 pub struct RunHandle {
+    run_id: u64,
+    workflow: &'static str,
     shared: Weak<RunShared>,
 }
 
 impl RunHandle {
+    /// The run's id (as in its [`RunReport`]).
+    pub fn run_id(&self) -> u64 {
+        self.run_id
+    }
+
+    /// The workflow's name.
+    pub fn workflow(&self) -> &'static str {
+        self.workflow
+    }
+
     /// A picture of the run now, or `None` once the run's future is gone.
     pub fn snapshot(&self) -> Option<RunSnapshot> {
         self.shared.upgrade().map(|s| s.snapshot())
     }
 
-    /// Whether the run has ended (its future completed or was dropped).
+    /// Whether the run has ended (its future completed or was dropped) and nothing holds
+    /// its state any more: no node future, `Context` or spawned node task is alive.
     pub fn is_finished(&self) -> bool {
         self.shared.strong_count() == 0
     }

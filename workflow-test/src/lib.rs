@@ -1,1 +1,183 @@
-//! Test harness for `workflow-core`.
+//! Testing async workflows: `#[workflow_test]` with timeout and deadlock watchdogs, and a
+//! [`Harness`] that runs workflows, records everything and asserts with helpful output.
+//!
+//! # A test
+//!
+//! ```
+//! use std::time::Duration;
+//! use workflow_core::prelude::*;
+//! use workflow_test::{workflow_test, Harness};
+//!
+//! #[node]
+//! async fn task(name: &'static str) -> &'static str {
+//!     tokio::time::sleep(Duration::from_secs(1)).await;
+//!     name
+//! }
+//!
+//! workflow! {
+//!     struct Concurrent {
+//!         input a: &'static str,
+//!         input b: &'static str,
+//!         task1 = task(name: a),
+//!         task2 = task(name: b),
+//!     }
+//! }
+//!
+//! // `start_paused`: tokio's clock only moves when every task waits, so the two
+//! // one-second sleeps take no real time and the timings below are exact.
+//! #[workflow_test(timeout = "5s", deadlock = "2s", start_paused = true)]
+//! async fn nodes_run_concurrently(h: Harness) {
+//!     let start = tokio::time::Instant::now();
+//!     let run = h.assert_success(h.execute(Concurrent, ConcurrentInput { a: "x", b: "y" }).await);
+//!     assert_eq!(start.elapsed(), Duration::from_secs(1)); // not 2: they overlapped
+//!     assert_eq!(run.outputs.task1, "x");
+//!     h.assert_overlapped("task1", "task2");
+//!     h.assert_executed("task1", 1);
+//! }
+//! # fn main() { nodes_run_concurrently(); }
+//! ```
+//!
+//! # What a failing test prints
+//!
+//! Assertions print what ran, what failed and the trace. With this workflow, where
+//! `load` fails and `store` therefore never runs,
+//!
+//! ```text
+//! workflow! {
+//!     struct Etl {
+//!         input url: String,
+//!         page = fetch(url),
+//!         rows = load(page),
+//!         saved = store(rows),
+//!     }
+//! }
+//! ```
+//!
+//! `h.assert_success(h.execute(Etl, input).await)` fails with:
+//!
+//! ```text
+//! expected the run to succeed, but it failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
+//!
+//! finished runs: 1 (1 failed)
+//! run 1 of `Etl` (150ms) failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
+//!   page               done         attempts=1 time=100ms
+//!   rows               failed       attempts=1 time=50ms
+//!   saved              skipped
+//!   trace:
+//!            0ns run started
+//!            0ns page: scheduled
+//!            0ns page: started (attempt 1)
+//!        100ms page: completed after 1 attempt(s)
+//!        100ms rows: scheduled
+//!        100ms rows: started (attempt 1)
+//!        150ms rows: failed after 1 attempt(s): node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
+//!        150ms saved: skipped
+//!        150ms run failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
+//! ```
+//!
+//! and a test whose body hangs (here: blocks its thread while a run is in flight) fails
+//! after its `timeout` with every run of the test, each node's state and the trace so
+//! far:
+//!
+//! ```text
+//! test `tests::hangs` timed out after 500ms (the body was still running; its runtime is being shut down in the background)
+//!
+//! finished runs: 0 (0 failed)
+//! runs in flight: 1
+//! run 1 of `Pipeline` still running after 0ns
+//!   fetch              done
+//!   slow               running
+//!   gate               waiting for `go`
+//!   sink               not started
+//!   trace so far:
+//!            0ns run started
+//!            ...
+//! ```
+//!
+//! # Parts
+//!
+//! - [`workflow_test`]: the test attribute (timeout, deadlock, runtime flavor, paused
+//!   clock, injected [`Harness`]).
+//! - [`Harness`]: [`execute`](Harness::execute) like a [`Runtime`](workflow_core::Runtime),
+//!   then assert: [`assert_success`](Harness::assert_success),
+//!   [`assert_error`](Harness::assert_error), [`assert_executed`](Harness::assert_executed),
+//!   [`assert_before`](Harness::assert_before), [`assert_overlapped`](Harness::assert_overlapped),
+//!   [`last_trace`](Harness::last_trace), ...
+//! - Mocks: [`Harness::mock`] swaps a resource; [`MockFn`] and [`CallRecorder`] record
+//!   calls.
+
+#![doc(test(attr(deny(warnings))))]
+#![deny(unsafe_code)]
+
+mod harness;
+mod leaks;
+mod load;
+mod mock;
+mod record;
+mod runner;
+
+pub use harness::{Harness, HarnessBuilder};
+pub use leaks::LeakReport;
+pub use load::LoadReport;
+pub use mock::{CallRecorder, MockFn};
+pub use record::RunRecord;
+
+/// Runs an `async fn` as a test on its own tokio runtime, watched for timeouts and
+/// deadlocks, with an optional injected [`Harness`].
+///
+/// Use it where you would use `#[tokio::test]`:
+///
+/// ```
+/// use workflow_test::{workflow_test, Harness};
+///
+/// #[workflow_test]
+/// async fn plain() {
+///     tokio::task::yield_now().await;
+/// }
+///
+/// #[workflow_test(timeout = "2s", deadlock = "500ms", start_paused = true)]
+/// async fn with_harness(h: Harness) -> Result<(), String> {
+///     assert_eq!(h.run_count(), 0);
+///     Ok(())
+/// }
+///
+/// #[workflow_test(flavor = "multi_thread", workers = 2)]
+/// #[should_panic(expected = "boom")]
+/// async fn panics_are_kept() {
+///     panic!("boom");
+/// }
+/// # fn main() { plain(); with_harness(); }
+/// ```
+///
+/// # Options
+///
+/// | option | meaning |
+/// |---|---|
+/// | `timeout = "2s"` | fail the test when it runs longer (real time). Enforced from the test's own thread, so it fires even when the body blocks its thread; the failure lists every run of the test's harnesses with each node's state (done, running, waiting, not started) and the trace so far; the runtime is then shut down in the background |
+/// | `deadlock = "500ms"` | fail with a deadlock report when no node of any run made progress for that long while nodes are pending (which nodes wait, on what). Measured on tokio's clock: under `start_paused` a true deadlock is reported at once, without waiting in real time |
+/// | `flavor = "current_thread"` (default) or `"multi_thread"` | the tokio runtime |
+/// | `workers = N` | worker threads (`multi_thread` only) |
+/// | `start_paused = true` | start tokio's clock paused (`current_thread` only): sleeps take no real time and timings are exact |
+/// | `crate = path` | where `workflow_test` is, if you re-export it |
+///
+/// The fn may return `()` or `Result<T, E>` with `E: Debug` (an `Err` fails the test),
+/// and may take one parameter of type [`Harness`], created for the test.
+///
+/// A panic of the body (a failed assertion) is reported as it is, never replaced by a
+/// watchdog's message, and `#[should_panic]` works as usual.
+///
+/// # Errors
+///
+/// Every misuse is a compile error at the offending token: a fn that is not `async`,
+/// parameters other than one `Harness`, unknown or duplicate options, bad durations,
+/// `workers` without `multi_thread`, `start_paused` with `multi_thread`, a `deadlock`
+/// not shorter than the `timeout`, or a second test attribute such as `#[test]`.
+#[doc(inline)]
+pub use workflow_macros::workflow_test;
+
+/// Items named by `#[workflow_test]`'s expansion. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::harness::Harness;
+    pub use crate::runner::{run, Config, Flavor, TestOutput};
+}

@@ -1,0 +1,431 @@
+//! The `Harness`: recording, assertions and their failure output, mocks, load, leaks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use workflow_core::prelude::*;
+use workflow_test::{workflow_test, CallRecorder, Harness, MockFn};
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("Simulated async error")]
+struct Simulated;
+
+#[node]
+async fn fetch(url: String) -> Vec<u32> {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    vec![url.len() as u32, 2, 3]
+}
+
+#[node]
+async fn total(items: Vec<u32>) -> u32 {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    items.iter().sum()
+}
+
+#[node]
+async fn count(items: Vec<u32>) -> usize {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    items.len()
+}
+
+workflow! {
+    struct Etl {
+        input url: String,
+        page = fetch(url),
+        sum = total(items: page),
+        n = count(items: page),
+    }
+}
+
+#[node]
+async fn failing_task() -> Result<u32, Simulated> {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Err(Simulated)
+}
+
+#[node]
+async fn recovery_task(input: u32) -> u32 {
+    input
+}
+
+workflow! {
+    struct ErrorTest {
+        failing_task = failing_task(),
+        recovery_task = recovery_task(input: failing_task),
+    }
+}
+
+fn etl_input() -> EtlInput {
+    EtlInput { url: "abcd".into() }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn execute_returns_what_the_runtime_returns(h: Harness) {
+    let run = h.assert_success(h.execute(Etl, etl_input()).await);
+    assert_eq!(run.outputs.sum, 9);
+    assert_eq!(run.outputs.n, 3);
+    assert_eq!(run.duration(), Duration::from_millis(150));
+    assert!(run.trace.is_some(), "the harness traces by default");
+    assert_eq!(h.run_count(), 1);
+    assert_eq!(h.failure_count(), 0);
+    let record = h.last_run().unwrap();
+    assert!(record.succeeded());
+    assert_eq!(record.run_id(), run.run_id());
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn counts_and_order(h: Harness) {
+    for _ in 0..3 {
+        h.execute(Etl, etl_input()).await.unwrap();
+    }
+    assert_eq!(h.execution_count("page"), 3);
+    assert_eq!(h.execution_count("fetch"), 3, "fn names count too");
+    assert_eq!(h.execution_count("nope"), 0);
+    h.assert_executed("sum", 3);
+    h.assert_before("page", "sum");
+    h.assert_before("page", "n");
+    h.assert_overlapped("sum", "n");
+    h.assert_not_overlapped("page", "n");
+    let record = h.last_run().unwrap();
+    assert_eq!(record.before("sum", "page"), Some(false));
+    assert_eq!(record.overlapped("page", "sum"), Some(false));
+    assert_eq!(record.before("page", "missing"), None);
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn error_type_message_and_counts(h: Harness) {
+    let err: Simulated = h.assert_error(h.execute(ErrorTest, ErrorTestInput {}).await);
+    assert_eq!(err, Simulated);
+    let e = h.assert_error_contains(
+        h.execute(ErrorTest, ErrorTestInput {}).await,
+        "Simulated async error",
+    );
+    assert_eq!(e.node(), Some("failing_task"));
+    h.assert_failed_at(
+        h.execute(ErrorTest, ErrorTestInput {}).await,
+        "failing_task",
+    );
+    assert_eq!(h.execution_count("failing_task"), 3);
+    assert_eq!(h.execution_count("recovery_task"), 0);
+    h.assert_not_executed("recovery_task");
+    assert_eq!(h.failure_count(), 3);
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn failing_assertion_shows_what_ran_and_the_trace(h: Harness) {
+    let result = h.execute(ErrorTest, ErrorTestInput {}).await;
+    let h2 = h.clone();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        h2.assert_success(result);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    for needle in [
+        "expected the run to succeed, but it failed: node `failing_task` of workflow `ErrorTest` failed after 1 attempt(s): Simulated async error",
+        "failing_task       failed       attempts=1 time=100ms",
+        "recovery_task      skipped",
+        "trace:",
+        "0ns failing_task: started (attempt 1)",
+        "100ms failing_task: failed after 1 attempt(s)",
+        "100ms run failed",
+    ] {
+        assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn count_assertion_names_known_nodes(h: Harness) {
+    h.execute(Etl, etl_input()).await.unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_executed("pgae", 1);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("expected node `pgae` to be executed 1 time(s), but it was executed 0 time(s) (no node called `pgae` ran; known nodes: n, page, sum)"),
+        "{message}"
+    );
+    assert!(
+        message.contains("execution counts: n=1, page=1, sum=1"),
+        "{message}"
+    );
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
+    let ok = h.execute(Etl, etl_input()).await;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = h.assert_failure(ok);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("expected the run to fail, but run"),
+        "{message}"
+    );
+    assert!(message.contains("of `Etl` succeeded"), "{message}");
+
+    let failed = h.execute(ErrorTest, ErrorTestInput {}).await;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _: std::fmt::Error = h.assert_error(failed);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("expected a node to fail with a `core::fmt::Error`, but the run failed with: node `failing_task`"),
+        "{message}"
+    );
+}
+
+// ---- mocks ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+struct Response {
+    status: u16,
+    data: String,
+}
+
+/// A client whose transport can be swapped.
+#[derive(Clone)]
+struct HttpClient {
+    get: Arc<dyn Fn(String) -> Response + Send + Sync>,
+}
+
+#[node]
+async fn fetch_api(http: Res<HttpClient>) -> String {
+    (http.get)("/api/data".into()).data
+}
+
+workflow! {
+    struct ApiTest {
+        fetch_api = fetch_api(),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn mocked_http_client_is_called_exactly_once(h: Harness) {
+    h.insert_resource(HttpClient {
+        get: Arc::new(|_| Response {
+            status: 500,
+            data: "real".into(),
+        }),
+    });
+    let get = MockFn::returning(Response {
+        status: 200,
+        data: "test".into(),
+    });
+    let recorder = get.clone();
+    h.mock(HttpClient {
+        get: Arc::new(move |path| get.call(path)),
+    });
+    let run = h.assert_success(h.execute(ApiTest, ApiTestInput {}).await);
+    assert_eq!(run.outputs.fetch_api, "test");
+    recorder.assert_called_once();
+    recorder.assert_called_with(&"/api/data".to_owned());
+    assert_eq!(recorder.calls(), vec!["/api/data".to_owned()]);
+    h.assert_no_leaks().await;
+}
+
+#[test]
+fn mock_assertions_list_the_calls() {
+    let rec = CallRecorder::new();
+    rec.record(1);
+    rec.record(2);
+    let caught = std::panic::catch_unwind(|| rec.assert_called_once());
+    let message = panic_message(caught.unwrap_err());
+    assert_eq!(
+        message,
+        "expected the mock to be called 1 time(s), but it was called 2 time(s); calls:\n  1. 1\n  2. 2"
+    );
+    let caught = std::panic::catch_unwind(|| rec.assert_called_with(&3));
+    assert!(panic_message(caught.unwrap_err())
+        .starts_with("expected the last call of the mock to be 3; calls:"));
+    rec.assert_any_call(&1);
+    let never: CallRecorder<u8> = CallRecorder::new();
+    let caught = std::panic::catch_unwind(|| never.assert_called());
+    assert!(panic_message(caught.unwrap_err()).contains("never called"));
+}
+
+// ---- retries with a flaky mock (the guide's retry test) ------------------------------
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("Temporary failure")]
+struct ConnectionError;
+
+struct Flaky(MockFn<(), Result<u32, ConnectionError>>);
+
+#[node(retry(max = 3, backoff = "100ms"))]
+async fn retry_operation(flaky: Res<Flaky>) -> Result<u32, ConnectionError> {
+    flaky.0.call(())
+}
+
+workflow! {
+    struct RetryTest {
+        retry_operation = retry_operation(),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn flaky_operation_succeeds_on_the_third_attempt(h: Harness) {
+    let op = MockFn::new(|()| Ok(3));
+    op.answer_once(Err(ConnectionError));
+    op.answer_once(Err(ConnectionError));
+    h.mock(Flaky(op.clone()));
+    let run = h.assert_success(h.execute(RetryTest, RetryTestInput {}).await);
+    assert_eq!(run.outputs.retry_operation, 3);
+    assert_eq!(run.node("retry_operation").unwrap().attempts, 3);
+    op.assert_called_times(3);
+    assert_eq!(h.execution_count("retry_operation"), 3);
+}
+
+// ---- load ----------------------------------------------------------------------------
+
+#[node]
+async fn process_item(item_id: usize) -> Result<usize, Simulated> {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    if item_id % 10 == 9 {
+        return Err(Simulated);
+    }
+    Ok(item_id)
+}
+
+workflow! {
+    struct LoadTest {
+        input item_id: usize,
+        processed = process_item(item_id),
+    }
+}
+
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn load_reports_throughput_latency_and_failures(h: Harness) {
+    let report = h
+        .load(LoadTest, 100, 25, |i| LoadTestInput { item_id: i })
+        .await;
+    assert_eq!(report.runs, 100);
+    assert_eq!(report.failed, 10);
+    assert_eq!(report.succeeded, 90);
+    assert_eq!(report.errors.len(), 1);
+    assert_eq!(report.errors[0].1, 10);
+    assert!(report.errors[0].0.contains("Simulated async error"));
+    // 100 runs of 10ms, 25 at a time: 4 waves.
+    assert_eq!(report.elapsed, Duration::from_millis(40));
+    assert_eq!(report.throughput(), 2500.0);
+    assert_eq!(report.p50(), Duration::from_millis(10));
+    assert_eq!(report.max(), Duration::from_millis(10));
+    assert_eq!(h.execution_count("processed"), 100);
+    assert_eq!(h.run_count(), 100);
+    assert!(h.runs().is_empty(), "load runs are counted, not kept");
+    let text = report.to_string();
+    assert!(
+        text.contains("100 runs at concurrency 25: 90 succeeded, 10 failed"),
+        "{text}"
+    );
+    h.assert_no_leaks().await;
+}
+
+#[workflow_test(timeout = "20s", flavor = "multi_thread", workers = 2)]
+async fn load_spreads_over_workers(h: Harness) {
+    let report = h
+        .load(LoadTest, 200, 50, |i| LoadTestInput { item_id: i * 10 })
+        .await;
+    assert!(report.all_succeeded(), "{report}");
+    assert_eq!(h.execution_count("processed"), 200);
+}
+
+// ---- leaks ---------------------------------------------------------------------------
+
+struct Pool;
+
+#[node]
+async fn hold_pool(pool: Res<Pool>) -> u8 {
+    let _pool = pool;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    1
+}
+
+workflow! {
+    #[workflow(timeout = "1s")]
+    struct HoldsPool {
+        held = hold_pool(),
+    }
+}
+
+static LEAKED: std::sync::Mutex<Vec<Res<Pool>>> = std::sync::Mutex::new(Vec::new());
+
+#[node]
+async fn leak_pool(pool: Res<Pool>, ctx: &Context) -> u8 {
+    LEAKED.lock().unwrap().push(pool);
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        drop(ctx);
+    });
+    1
+}
+
+workflow! {
+    struct LeaksPool {
+        leak = leak_pool(),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn timed_out_runs_release_everything(h: Harness) {
+    h.insert_resource(Pool);
+    h.assert_timeout(h.execute(HoldsPool, HoldsPoolInput {}).await);
+    h.assert_no_leaks().await;
+    // A dropped run future too.
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(10),
+        h.execute(HoldsPool, HoldsPoolInput {}),
+    )
+    .await;
+    assert!(dropped.is_err());
+    h.assert_no_leaks().await;
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn leaked_handles_and_tasks_are_found(h: Harness) {
+    h.insert_resource(Pool);
+    h.execute(LeaksPool, LeaksPoolInput {}).await.unwrap();
+    let report = h.leaks().await;
+    assert_eq!(report.resources, vec![(std::any::type_name::<Pool>(), 1)]);
+    assert_eq!(report.live_runs.len(), 1);
+    assert_eq!(report.live_runs[0].1, "LeaksPool");
+    let text = report.to_string();
+    assert!(text.contains("its state is still held"), "{text}");
+    LEAKED.lock().unwrap().clear();
+}
+
+// ---- tracing -------------------------------------------------------------------------
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn tracing_can_be_switched(h: Harness) {
+    h.disable_tracing();
+    h.execute(Etl, etl_input()).await.unwrap();
+    assert!(h.last_trace().is_none());
+    h.enable_tracing();
+    h.execute(Etl, etl_input()).await.unwrap();
+    let trace = h.last_trace().unwrap();
+    let page_events: Vec<String> = trace.node_events("page").map(|e| e.to_string()).collect();
+    assert_eq!(page_events.len(), 3, "{page_events:?}");
+    assert!(
+        page_events[2].contains("100ms page: completed"),
+        "{page_events:?}"
+    );
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn harness_counts_are_shared_by_clones() {
+    let h = Harness::new();
+    let h2 = h.clone();
+    h2.execute(Etl, etl_input()).await.unwrap();
+    assert_eq!(h.run_count(), 1);
+    assert_eq!(
+        h2.last_run().unwrap().run_id(),
+        h.last_run().unwrap().run_id()
+    );
+}

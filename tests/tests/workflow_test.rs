@@ -1,0 +1,318 @@
+//! `#[workflow_test]`: options, injected harness, timeouts, deadlocks, panics.
+//!
+//! Tests that must fail (a hung body, a deadlock) run as a subprocess: this test binary
+//! runs one of the `inner_*` tests again with `WORKFLOW_TEST_INNER` set and checks its
+//! output. Without that variable the `inner_*` tests return at once.
+
+use std::process::Command;
+use std::time::Duration;
+
+use workflow_core::prelude::*;
+use workflow_core::WaitError;
+use workflow_test::{workflow_test, Harness};
+
+const INNER: &str = "WORKFLOW_TEST_INNER";
+
+fn is_inner() -> bool {
+    std::env::var_os(INNER).is_some()
+}
+
+/// Runs test `name` of this binary in a subprocess; returns (success, stdout + stderr).
+fn run_inner(name: &str) -> (bool, String) {
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = Command::new(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(INNER, "1")
+        .output()
+        .expect("run the test binary");
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[track_caller]
+fn assert_contains(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+// ---- the workflow the failing tests hang in ------------------------------------------
+
+#[node]
+async fn fetch() -> u32 {
+    1
+}
+
+#[node]
+async fn slow(x: u32) -> u32 {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    x
+}
+
+#[node]
+async fn gate(x: u32, ctx: &Context) -> u32 {
+    ctx.wait_signal("go").await;
+    x
+}
+
+#[node]
+async fn sink(a: u32, b: u32) -> u32 {
+    a + b
+}
+
+workflow! {
+    struct Pipeline {
+        fetch = fetch(),
+        slow = slow(x: fetch),
+        gate = gate(x: fetch),
+        sink = sink(a: slow, b: gate),
+    }
+}
+
+workflow! {
+    struct Quick {
+        one = fetch(),
+    }
+}
+
+#[node]
+async fn stuck() -> u32 {
+    // Waits forever on something the runtime cannot see, and no timer is pending.
+    std::future::pending::<()>().await;
+    0
+}
+
+workflow! {
+    struct Stuck {
+        before = fetch(),
+        stuck = stuck(),
+    }
+}
+
+// ---- timeout -------------------------------------------------------------------------
+
+#[workflow_test(timeout = "300ms", start_paused = true)]
+async fn inner_timeout_blocking_body(h: Harness) {
+    if !is_inner() {
+        return;
+    }
+    let h2 = h.clone();
+    tokio::spawn(async move { h2.execute(Pipeline, PipelineInput {}).await });
+    // Let the run start its nodes (paused clock: no real time passes).
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    // Block the test's thread: only a watchdog on another thread can end this test.
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+#[test]
+fn timeout_fires_when_the_body_blocks_and_lists_every_node() {
+    let (ok, out) = run_inner("inner_timeout_blocking_body");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    assert_contains(
+        &out,
+        &[
+            "test `workflow_test::inner_timeout_blocking_body` timed out after 300ms",
+            "runs in flight: 1",
+            "of `Pipeline` still running (last event at 0ns)",
+            "fetch              done",
+            "slow               running",
+            "gate               waiting for `go`",
+            "sink               not started",
+            "trace so far:",
+            "0ns fetch: completed after 1 attempt(s)",
+            "gate: waiting for `go`",
+        ],
+    );
+}
+
+#[workflow_test(timeout = "200ms")]
+#[should_panic(expected = "timed out after 200ms")]
+async fn timeout_works_with_should_panic() {
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn hour_long_sleeps_take_no_real_time(h: Harness) {
+    let wall = std::time::Instant::now();
+    // `slow` sleeps an hour, then `gate` is the only live node, blocked in a tracked
+    // wait nobody can end: the executor reports the deadlock at once.
+    let report = h.assert_deadlock(h.execute(Pipeline, PipelineInput {}).await);
+    assert_eq!(report.waiting.len(), 1);
+    assert_eq!(report.waiting[0].node, "gate");
+    assert_eq!(report.waiting[0].waits_for.as_deref(), Some("go"));
+    assert_eq!(
+        h.last_run().unwrap().report().duration,
+        Duration::from_secs(3600)
+    );
+    assert!(wall.elapsed() < Duration::from_secs(10));
+}
+
+// ---- deadlock ------------------------------------------------------------------------
+
+#[workflow_test(timeout = "60s", deadlock = "500ms", start_paused = true)]
+async fn inner_deadlock_paused_clock(h: Harness) {
+    if !is_inner() {
+        return;
+    }
+    let _ = h.execute(Stuck, StuckInput {}).await;
+}
+
+#[test]
+fn deadlock_is_reported_under_a_paused_clock_without_waiting_for_the_timeout() {
+    let (ok, out) = run_inner("inner_deadlock_paused_clock");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    assert_contains(
+        &out,
+        &[
+            "test `workflow_test::inner_deadlock_paused_clock` failed: deadlock: no node of any workflow run made progress for 500ms while 1 node(s) were pending",
+            "of `Stuck`: `stuck` is running (not in a tracked wait)",
+            "before             done",
+            "stuck              running",
+        ],
+    );
+    // The 60s timeout would say "timed out"; the deadlock was found long before.
+    assert!(!out.contains("timed out"), "{out}");
+}
+
+#[workflow_test(timeout = "60s", deadlock = "300ms")]
+async fn inner_deadlock_real_clock_blocked_body(h: Harness) {
+    if !is_inner() {
+        return;
+    }
+    let h2 = h.clone();
+    tokio::spawn(async move { h2.execute(Stuck, StuckInput {}).await });
+    tokio::task::yield_now().await;
+    tokio::task::yield_now().await;
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+#[test]
+fn deadlock_is_reported_even_when_the_body_blocks_its_thread() {
+    let (ok, out) = run_inner("inner_deadlock_real_clock_blocked_body");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    assert_contains(
+        &out,
+        &[
+            "deadlock: no node of any workflow run made progress for 300ms",
+            "`stuck` is running (not in a tracked wait)",
+        ],
+    );
+    assert!(!out.contains("timed out"), "{out}");
+}
+
+#[node]
+async fn task1(ctx: &Context) -> Result<u32, WaitError> {
+    ctx.wait::<u32>("task2").await
+}
+
+#[node]
+async fn task2(ctx: &Context) -> Result<u32, WaitError> {
+    ctx.wait::<u32>("task1").await
+}
+
+workflow! {
+    struct DeadlockTest {
+        task1 = task1(),
+        task2 = task2(),
+    }
+}
+
+#[workflow_test(timeout = "10s", deadlock = "5s")]
+async fn tracked_wait_deadlock_is_reported_at_once(h: Harness) {
+    let start = std::time::Instant::now();
+    let report = h.assert_deadlock(h.execute(DeadlockTest, DeadlockTestInput {}).await);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        report.cycle,
+        Some(vec!["task1".into(), "task2".into(), "task1".into()])
+    );
+    h.assert_no_leaks().await;
+}
+
+// ---- panics and errors of the body ---------------------------------------------------
+
+#[workflow_test(timeout = "10s", deadlock = "1s")]
+#[should_panic(expected = "assertion `left == right` failed: the real reason")]
+async fn the_body_panic_is_reported_as_it_is(h: Harness) {
+    h.execute(Quick, QuickInput {}).await.unwrap();
+    assert_eq!(1, 2, "the real reason");
+}
+
+#[workflow_test(timeout = "10s")]
+async fn inner_panic_message_is_not_masked() {
+    if !is_inner() {
+        return;
+    }
+    panic!("the marker 4242");
+}
+
+#[test]
+fn panic_output_names_the_test_thread_and_message() {
+    let (ok, out) = run_inner("inner_panic_message_is_not_masked");
+    assert!(!ok);
+    assert_contains(
+        &out,
+        &[
+            "thread 'inner_panic_message_is_not_masked'",
+            "panicked at tests/tests/workflow_test.rs",
+            "the marker 4242",
+        ],
+    );
+    assert!(!out.contains("timed out"), "{out}");
+}
+
+#[workflow_test]
+async fn inner_returns_an_error() -> Result<(), String> {
+    if !is_inner() {
+        return Ok(());
+    }
+    Err("bad input".into())
+}
+
+#[test]
+fn an_error_result_fails_the_test() {
+    let (ok, out) = run_inner("inner_returns_an_error");
+    assert!(!ok);
+    assert_contains(&out, &["the test returned an error: \"bad input\""]);
+}
+
+#[workflow_test]
+async fn ok_result_passes() -> Result<(), std::io::Error> {
+    tokio::task::yield_now().await;
+    Ok(())
+}
+
+// ---- options -------------------------------------------------------------------------
+
+#[workflow_test(flavor = "multi_thread", workers = 3)]
+async fn multi_thread_flavor_has_the_workers() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    assert_eq!(metrics.num_workers(), 3);
+}
+
+#[workflow_test(start_paused = true)]
+async fn start_paused_pauses_the_clock() {
+    let t = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    assert!(t.elapsed() < Duration::from_secs(60));
+}
+
+#[workflow_test]
+async fn without_a_harness_parameter_a_harness_can_still_be_made() {
+    let h = Harness::new();
+    h.execute(Quick, QuickInput {}).await.unwrap();
+    h.assert_executed("one", 1);
+}
+
+mod reexported {
+    pub(crate) use workflow_test as testing;
+}
+
+#[workflow_test(crate = reexported::testing, timeout = "5s")]
+async fn crate_option_names_a_reexport(h: Harness) {
+    assert_eq!(h.run_count(), 0);
+}

@@ -1,0 +1,848 @@
+//! [`Harness`]: runs workflows like a [`Runtime`] does and records everything, so a test
+//! can assert on outcomes, node counts, ordering, traces, mocks, load, memory and leaks.
+
+use std::any::TypeId;
+use std::collections::{HashMap, VecDeque};
+use std::fmt::{self, Write as _};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use workflow_core::{
+    DeadlockReport, ExecutionTrace, Res, Run, RunHandle, RunOptions, Runtime, RuntimeBuilder,
+    Workflow, WorkflowError,
+};
+
+use crate::record::RunRecord;
+
+/// Records kept in full; older ones are dropped (their node counts stay).
+const MAX_RECORDS: usize = 1_000;
+
+/// Runs workflows and records what happened, for assertions with helpful failure output.
+///
+/// A `Harness` wraps a [`Runtime`] whose runs it watches: every run executed through
+/// [`Harness::execute`] is recorded (report, trace, error), node executions are counted
+/// across runs, and live runs are visible to the `#[workflow_test]` watchdogs, which
+/// print them when a test times out or deadlocks. Tracing is on by default.
+///
+/// `Harness` is cheap to clone; clones share the runtime and the records.
+///
+/// # Examples
+///
+/// The guide's error-propagation test: the failing node ran once, its dependant never.
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::prelude::*;
+/// use workflow_test::{workflow_test, Harness};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("Simulated async error")]
+/// struct Simulated;
+///
+/// #[node]
+/// async fn failing_task() -> Result<u32, Simulated> {
+///     tokio::time::sleep(Duration::from_millis(100)).await;
+///     Err(Simulated)
+/// }
+///
+/// #[node]
+/// async fn recovery_task(input: u32) -> u32 {
+///     input
+/// }
+///
+/// workflow! {
+///     struct ErrorTest {
+///         failing = failing_task(),
+///         recovery = recovery_task(input: failing),
+///     }
+/// }
+///
+/// #[workflow_test(timeout = "5s", start_paused = true)]
+/// async fn async_error_propagates(h: Harness) {
+///     let result = h.execute(ErrorTest, ErrorTestInput {}).await;
+///     let err: Simulated = h.assert_error(result);
+///     assert_eq!(err.to_string(), "Simulated async error");
+///     assert_eq!(h.execution_count("failing"), 1);
+///     assert_eq!(h.execution_count("recovery"), 0);
+/// }
+/// # fn main() { async_error_propagates(); }
+/// ```
+#[derive(Clone)]
+pub struct Harness {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) runtime: Runtime,
+    trace: AtomicBool,
+    /// Whether runs are kept in full (off while measuring memory, so that the harness's
+    /// own records do not count as growth).
+    pub(crate) keep_records: AtomicBool,
+    pub(crate) state: Mutex<State>,
+    /// Runs seen starting (filled by the runtime monitor).
+    pub(crate) live: Arc<Mutex<Vec<RunHandle>>>,
+    pub(crate) resources: Mutex<HashMap<TypeId, TrackedResource>>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub(crate) records: VecDeque<RunRecord>,
+    pub(crate) last: Option<RunRecord>,
+    pub(crate) dropped_records: u64,
+    /// Calls of each node (attempts) by binding name; every binding seen has an entry.
+    pub(crate) counts: HashMap<&'static str, u64>,
+    /// Calls by `#[node]` fn name.
+    pub(crate) fn_counts: HashMap<&'static str, u64>,
+    pub(crate) runs: u64,
+    pub(crate) failures: u64,
+}
+
+/// A registered resource, watched for handles that outlive runs.
+pub(crate) struct TrackedResource {
+    pub(crate) type_name: &'static str,
+    /// Handles held by the runtime and by the test (the one `mock` returned).
+    pub(crate) expected: usize,
+    /// Handles alive now, not counting the one taken to count.
+    pub(crate) count: CountFn,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl fmt::Debug for Harness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.inner.state);
+        f.debug_struct("Harness")
+            .field("runs", &state.runs)
+            .field("failures", &state.failures)
+            .field("tracing", &self.tracing())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Builds a [`Harness`] around a configured runtime.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_test::Harness;
+///
+/// struct Db(&'static str);
+/// let h = Harness::builder()
+///     .resource(Db("test"))
+///     .max_concurrent_nodes(8)
+///     .trace(true)
+///     .build();
+/// assert_eq!(h.resource::<Db>().unwrap().0, "test");
+/// ```
+#[derive(Default)]
+pub struct HarnessBuilder {
+    runtime: RuntimeBuilder,
+    trace: Option<bool>,
+    resources: Vec<(TypeId, &'static str, CountFn)>,
+}
+
+impl fmt::Debug for HarnessBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.resources.iter().map(|r| r.1).collect();
+        f.debug_struct("HarnessBuilder")
+            .field("runtime", &self.runtime)
+            .field("trace", &self.trace)
+            .field("resources", &names)
+            .finish()
+    }
+}
+
+type CountFn = Box<dyn Fn(&Runtime) -> Option<usize> + Send + Sync>;
+
+fn counter<T: Send + Sync + 'static>() -> CountFn {
+    Box::new(|rt: &Runtime| {
+        rt.resource::<T>()
+            .map(|r| Arc::strong_count(Res::arc(&r)) - 1)
+    })
+}
+
+impl HarnessBuilder {
+    /// Registers a resource (see [`RuntimeBuilder::resource`]).
+    pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.runtime = self.runtime.resource(value);
+        self.track::<T>();
+        self
+    }
+
+    /// Registers a resource with an async cleanup hook, run by [`Harness::shutdown`].
+    pub fn resource_with_cleanup<T, F, Fut>(mut self, value: T, cleanup: F) -> Self
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce(Arc<T>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime = self.runtime.resource_with_cleanup(value, cleanup);
+        self.track::<T>();
+        self
+    }
+
+    fn track<T: Send + Sync + 'static>(&mut self) {
+        let id = TypeId::of::<T>();
+        self.resources.retain(|r| r.0 != id);
+        self.resources
+            .push((id, std::any::type_name::<T>(), counter::<T>()));
+    }
+
+    /// Limits nodes in flight across all runs (see
+    /// [`RuntimeBuilder::max_concurrent_nodes`]).
+    pub fn max_concurrent_nodes(mut self, n: usize) -> Self {
+        self.runtime = self.runtime.max_concurrent_nodes(n);
+        self
+    }
+
+    /// Records an execution trace of every run (on by default).
+    pub fn trace(mut self, on: bool) -> Self {
+        self.trace = Some(on);
+        self
+    }
+
+    /// Builds the harness. Inside a `#[workflow_test]`, it is watched by the test's
+    /// watchdogs.
+    pub fn build(self) -> Harness {
+        let live: Arc<Mutex<Vec<RunHandle>>> = Arc::default();
+        let seen = Arc::clone(&live);
+        let runtime = self
+            .runtime
+            .monitor(move |handle| {
+                let mut live = lock(&seen);
+                // Forget runs that are over and whose state is gone.
+                live.retain(|h| !h.is_finished());
+                live.push(handle);
+            })
+            .build();
+        let resources = self
+            .resources
+            .into_iter()
+            .map(|(id, type_name, count)| {
+                (
+                    id,
+                    TrackedResource {
+                        type_name,
+                        expected: 1,
+                        count,
+                    },
+                )
+            })
+            .collect();
+        let harness = Harness {
+            inner: Arc::new(Inner {
+                runtime,
+                trace: AtomicBool::new(self.trace.unwrap_or(true)),
+                keep_records: AtomicBool::new(true),
+                state: Mutex::default(),
+                live,
+                resources: Mutex::new(resources),
+            }),
+        };
+        crate::runner::register(&harness);
+        harness
+    }
+}
+
+impl Harness {
+    /// A harness with a fresh runtime, no resources and tracing on.
+    pub fn new() -> Self {
+        Self::builder().build()
+    }
+
+    /// Starts building a harness (resources, limits, tracing).
+    pub fn builder() -> HarnessBuilder {
+        HarnessBuilder::default()
+    }
+
+    /// The runtime the harness runs workflows on.
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.runtime
+    }
+
+    // ---- running -------------------------------------------------------------------
+
+    /// Runs `workflow` with `input`, exactly as [`Runtime::execute`] does, and records
+    /// the run (report, trace, error) whether it succeeds or fails.
+    ///
+    /// # Errors
+    ///
+    /// The run's [`WorkflowError`], as the runtime returns it.
+    pub async fn execute<W: Workflow>(
+        &self,
+        workflow: W,
+        input: W::Input,
+    ) -> Result<Run<W::Output>, WorkflowError> {
+        self.execute_with(workflow, input, RunOptions::new()).await
+    }
+
+    /// Runs `workflow` with per-run options (timeout, concurrency, cancellation, ..) and
+    /// records the run. Tracing follows the harness ([`Harness::enable_tracing`]).
+    ///
+    /// # Errors
+    ///
+    /// The run's [`WorkflowError`], as the runtime returns it.
+    pub async fn execute_with<W: Workflow>(
+        &self,
+        workflow: W,
+        input: W::Input,
+        options: RunOptions,
+    ) -> Result<Run<W::Output>, WorkflowError> {
+        let keep = self.inner.keep_records.load(Ordering::Relaxed);
+        self.run_recorded(workflow, input, options, keep).await
+    }
+
+    pub(crate) fn run_recorded<W: Workflow>(
+        &self,
+        workflow: W,
+        input: W::Input,
+        options: RunOptions,
+        keep: bool,
+    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+        let options = options.trace(self.tracing());
+        let run = self.inner.runtime.execute_report(workflow, input, options);
+        let this = self.clone();
+        async move {
+            let (result, report, trace) = run.await;
+            let record = RunRecord {
+                report,
+                trace,
+                error: result.as_ref().err().map(ToString::to_string),
+            };
+            let (report, trace) = (record.report.clone(), record.trace.clone());
+            this.record(record, keep);
+            result.map(|outputs| Run::from_parts(outputs, report, trace))
+        }
+    }
+
+    fn record(&self, record: RunRecord, keep: bool) {
+        let mut state = lock(&self.inner.state);
+        state.runs += 1;
+        if record.error.is_some() {
+            state.failures += 1;
+        }
+        for n in &record.report.nodes {
+            *state.counts.entry(n.name).or_default() += u64::from(n.attempts);
+            *state.fn_counts.entry(n.node_fn).or_default() += u64::from(n.attempts);
+        }
+        if keep {
+            if state.records.len() >= MAX_RECORDS {
+                state.records.pop_front();
+                state.dropped_records += 1;
+            }
+            state.records.push_back(record.clone());
+        }
+        state.last = Some(record);
+    }
+
+    /// Shuts the runtime down: waits for runs in flight, then runs resource cleanups
+    /// (see [`Runtime::shutdown`]).
+    pub async fn shutdown(&self) -> workflow_core::ShutdownReport {
+        self.inner.runtime.shutdown().await
+    }
+
+    // ---- tracing -------------------------------------------------------------------
+
+    /// Records an [`ExecutionTrace`] for the following runs (the default).
+    pub fn enable_tracing(&self) {
+        self.inner.trace.store(true, Ordering::Relaxed);
+    }
+
+    /// Stops recording traces for the following runs (faster load tests).
+    pub fn disable_tracing(&self) {
+        self.inner.trace.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether runs are traced.
+    pub fn tracing(&self) -> bool {
+        self.inner.trace.load(Ordering::Relaxed)
+    }
+
+    /// The trace of the last finished run (`None` if no run finished or it was not
+    /// traced).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::Harness;
+    ///
+    /// #[node]
+    /// async fn step() -> u8 {
+    ///     tokio::time::sleep(Duration::from_millis(30)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Steps {
+    ///         a = step(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// h.enable_tracing();
+    /// h.execute(Steps, StepsInput {}).await.unwrap();
+    /// let trace = h.last_trace().unwrap();
+    /// assert_eq!(trace.len(), 5); // run started, scheduled, started, completed, run completed
+    /// for event in &trace {
+    ///     println!("{:?}: {}", event.at, event);
+    /// }
+    /// # });
+    /// ```
+    pub fn last_trace(&self) -> Option<ExecutionTrace> {
+        lock(&self.inner.state).last.as_ref()?.trace.clone()
+    }
+
+    // ---- what happened -------------------------------------------------------------
+
+    /// The last finished run.
+    pub fn last_run(&self) -> Option<RunRecord> {
+        lock(&self.inner.state).last.clone()
+    }
+
+    /// The recorded runs, oldest first (the last 1000 are kept; counts cover all).
+    pub fn runs(&self) -> Vec<RunRecord> {
+        lock(&self.inner.state).records.iter().cloned().collect()
+    }
+
+    /// Number of finished runs.
+    pub fn run_count(&self) -> u64 {
+        lock(&self.inner.state).runs
+    }
+
+    /// Number of finished runs that failed.
+    pub fn failure_count(&self) -> u64 {
+        lock(&self.inner.state).failures
+    }
+
+    /// How often a node's fn was called across all runs of this harness: every attempt
+    /// counts, so a node that succeeded on its third try counts 3. `node` is a binding
+    /// name (`fetch` in `fetch = fetch_data(url)`) or a `#[node]` fn name (`fetch_data`,
+    /// which counts every binding of that fn).
+    ///
+    /// The guide's `get_node_execution_count`.
+    pub fn execution_count(&self, node: &str) -> u64 {
+        let state = lock(&self.inner.state);
+        state
+            .counts
+            .get(node)
+            .or_else(|| state.fn_counts.get(node))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Everything recorded, for failure messages: each run's nodes and the last run's
+    /// trace.
+    pub fn report(&self) -> String {
+        let state = lock(&self.inner.state);
+        let mut out = String::new();
+        write_runs(&mut out, &state);
+        out
+    }
+
+    // ---- resources and mocks -------------------------------------------------------
+
+    /// Registers (or replaces) a resource for the following runs.
+    pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
+        self.inner.runtime.insert_resource(value);
+        self.track::<T>(1);
+    }
+
+    /// Replaces the resource of type `T` with `mock` for the following runs, and returns
+    /// a handle to it so the test can read what the mock recorded.
+    ///
+    /// # Examples
+    ///
+    /// The guide's mocked HTTP client, which must be called exactly once. The node takes
+    /// the client as a resource; the test swaps in a client whose `get` is a
+    /// [`MockFn`](crate::MockFn).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::{Harness, MockFn};
+    ///
+    /// #[derive(Debug, Clone, PartialEq)]
+    /// struct Response {
+    ///     status: u16,
+    ///     data: String,
+    /// }
+    ///
+    /// /// The HTTP client nodes use: real in production, mocked in tests.
+    /// #[derive(Clone)]
+    /// struct Http {
+    ///     get: Arc<dyn Fn(&str) -> Response + Send + Sync>,
+    /// }
+    ///
+    /// #[node]
+    /// async fn fetch_api(http: Res<Http>) -> String {
+    ///     (http.get)("/api/data").data
+    /// }
+    ///
+    /// workflow! {
+    ///     struct ApiTest {
+    ///         api_data = fetch_api(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// let get = MockFn::new(|_path: String| Response { status: 200, data: "test".into() });
+    /// let recorder = get.clone();
+    /// h.mock(Http { get: Arc::new(move |path: &str| get.call(path.to_owned())) });
+    ///
+    /// let run = h.assert_success(h.execute(ApiTest, ApiTestInput {}).await);
+    /// assert_eq!(run.outputs.api_data, "test");
+    /// recorder.assert_called_once();
+    /// recorder.assert_called_with(&"/api/data".to_owned());
+    /// # });
+    /// ```
+    pub fn mock<T: Send + Sync + 'static>(&self, mock: T) -> Res<T> {
+        self.inner.runtime.insert_resource(mock);
+        self.track::<T>(2);
+        match self.inner.runtime.resource::<T>() {
+            Some(handle) => handle,
+            // `insert_resource` just stored it.
+            None => unreachable!("resource inserted a moment ago is missing"),
+        }
+    }
+
+    /// The resource of type `T`, if registered.
+    pub fn resource<T: Send + Sync + 'static>(&self) -> Option<Res<T>> {
+        self.inner.runtime.resource::<T>()
+    }
+
+    fn track<T: Send + Sync + 'static>(&self, expected: usize) {
+        lock(&self.inner.resources).insert(
+            TypeId::of::<T>(),
+            TrackedResource {
+                type_name: std::any::type_name::<T>(),
+                expected,
+                count: counter::<T>(),
+            },
+        );
+    }
+
+    // ---- assertions ----------------------------------------------------------------
+
+    /// Asserts that a run succeeded and returns it.
+    ///
+    /// # Panics
+    ///
+    /// When `result` is an error, with the error, what ran, what failed and the trace.
+    #[track_caller]
+    pub fn assert_success<O>(&self, result: Result<Run<O>, WorkflowError>) -> Run<O> {
+        match result {
+            Ok(run) => run,
+            Err(e) => self.fail(format!("expected the run to succeed, but it failed: {e}")),
+        }
+    }
+
+    /// Asserts that a run failed and returns its error.
+    ///
+    /// # Panics
+    ///
+    /// When the run succeeded, with what ran and the trace.
+    #[track_caller]
+    pub fn assert_failure<O>(&self, result: Result<Run<O>, WorkflowError>) -> WorkflowError {
+        match result {
+            Err(e) => e,
+            Ok(run) => self.fail(format!(
+                "expected the run to fail, but run {} of `{}` succeeded",
+                run.report.run_id, run.report.workflow
+            )),
+        }
+    }
+
+    /// Asserts that a run failed because a node returned an error of type `E`, and
+    /// returns that error.
+    ///
+    /// # Panics
+    ///
+    /// When the run succeeded or failed otherwise, with the actual outcome and the trace.
+    #[track_caller]
+    pub fn assert_error<E, O>(&self, result: Result<Run<O>, WorkflowError>) -> E
+    where
+        E: std::error::Error + 'static,
+    {
+        let e = self.assert_failure(result);
+        let message = e.to_string();
+        match take_node_error::<E>(e) {
+            Some(err) => err,
+            None => self.fail(format!(
+                "expected a node to fail with a `{}`, but the run failed with: {message}",
+                std::any::type_name::<E>()
+            )),
+        }
+    }
+
+    /// Asserts that a run failed with an error whose message (or the message of an
+    /// error in its source chain) contains `needle`, and returns the error.
+    ///
+    /// # Panics
+    ///
+    /// When the run succeeded or the messages do not contain `needle`.
+    #[track_caller]
+    pub fn assert_error_contains<O>(
+        &self,
+        result: Result<Run<O>, WorkflowError>,
+        needle: &str,
+    ) -> WorkflowError {
+        let e = self.assert_failure(result);
+        let mut messages = vec![e.to_string()];
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            messages.push(s.to_string());
+            source = s.source();
+        }
+        if messages.iter().any(|m| m.contains(needle)) {
+            e
+        } else {
+            self.fail(format!(
+                "expected the run to fail with a message containing {needle:?}, but it failed with: {e}"
+            ))
+        }
+    }
+
+    /// Asserts that a run failed and that node `node` is the one to blame.
+    ///
+    /// # Panics
+    ///
+    /// When the run succeeded or another node (or none) is to blame.
+    #[track_caller]
+    pub fn assert_failed_at<O>(
+        &self,
+        result: Result<Run<O>, WorkflowError>,
+        node: &str,
+    ) -> WorkflowError {
+        let e = self.assert_failure(result);
+        if e.node() == Some(node) {
+            e
+        } else {
+            self.fail(format!(
+                "expected node `{node}` to fail, but the run failed with: {e}"
+            ))
+        }
+    }
+
+    /// Asserts that a run (or one of its nodes) timed out, and returns the error.
+    ///
+    /// # Panics
+    ///
+    /// When the run succeeded or failed otherwise.
+    #[track_caller]
+    pub fn assert_timeout<O>(&self, result: Result<Run<O>, WorkflowError>) -> WorkflowError {
+        let e = self.assert_failure(result);
+        if e.is_timeout() {
+            e
+        } else {
+            self.fail(format!(
+                "expected the run to time out, but it failed with: {e}"
+            ))
+        }
+    }
+
+    /// Asserts that a run deadlocked, and returns which nodes waited on what.
+    ///
+    /// # Panics
+    ///
+    /// When the run succeeded or failed otherwise.
+    #[track_caller]
+    pub fn assert_deadlock<O>(&self, result: Result<Run<O>, WorkflowError>) -> DeadlockReport {
+        match self.assert_failure(result) {
+            WorkflowError::Deadlock { report, .. } => report,
+            e => self.fail(format!(
+                "expected the run to deadlock, but it failed with: {e}"
+            )),
+        }
+    }
+
+    /// Asserts how often a node's fn was called across all runs (see
+    /// [`Harness::execution_count`]).
+    ///
+    /// # Panics
+    ///
+    /// When the count differs, with the counts of every node and the runs.
+    #[track_caller]
+    pub fn assert_executed(&self, node: &str, times: u64) {
+        let actual = self.execution_count(node);
+        if actual != times {
+            let known = self.known_nodes();
+            let hint = if known.iter().any(|k| k == node) || self.is_known_fn(node) {
+                String::new()
+            } else {
+                format!(
+                    " (no node called `{node}` ran; known nodes: {})",
+                    known.join(", ")
+                )
+            };
+            self.fail(format!(
+                "expected node `{node}` to be executed {times} time(s), but it was executed {actual} time(s){hint}\nexecution counts: {}",
+                self.counts_line()
+            ));
+        }
+    }
+
+    /// Asserts that a node never ran in any run of this harness.
+    ///
+    /// # Panics
+    ///
+    /// When it ran.
+    #[track_caller]
+    pub fn assert_not_executed(&self, node: &str) {
+        self.assert_executed(node, 0);
+    }
+
+    /// Asserts that node `a` finished before node `b` started, in the last run where
+    /// both ran.
+    ///
+    /// # Panics
+    ///
+    /// When they overlapped, ran the other way round, or never ran in the same run.
+    #[track_caller]
+    pub fn assert_before(&self, a: &str, b: &str) {
+        let record = self.last_with_both(a, b);
+        if record.before(a, b) != Some(true) {
+            self.fail(format!(
+                "expected `{a}` to finish before `{b}` started in run {}, but it did not",
+                record.run_id()
+            ));
+        }
+    }
+
+    /// Asserts that nodes `a` and `b` ran concurrently (each started before the other
+    /// finished), in the last run where both ran.
+    ///
+    /// # Panics
+    ///
+    /// When one finished before the other started, or they never ran in the same run.
+    #[track_caller]
+    pub fn assert_overlapped(&self, a: &str, b: &str) {
+        let record = self.last_with_both(a, b);
+        if record.overlapped(a, b) != Some(true) {
+            self.fail(format!(
+                "expected `{a}` and `{b}` to run concurrently in run {}, but one finished before the other started",
+                record.run_id()
+            ));
+        }
+    }
+
+    /// Asserts that nodes `a` and `b` did not run concurrently, in the last run where
+    /// both ran.
+    ///
+    /// # Panics
+    ///
+    /// When they overlapped, or never ran in the same run.
+    #[track_caller]
+    pub fn assert_not_overlapped(&self, a: &str, b: &str) {
+        let record = self.last_with_both(a, b);
+        if record.overlapped(a, b) != Some(false) {
+            self.fail(format!(
+                "expected `{a}` and `{b}` not to run concurrently in run {}, but they did",
+                record.run_id()
+            ));
+        }
+    }
+
+    #[track_caller]
+    fn last_with_both(&self, a: &str, b: &str) -> RunRecord {
+        let found = {
+            let state = lock(&self.inner.state);
+            let ran = |r: &RunRecord, n: &str| r.node(n).is_some_and(|n| n.status.ran());
+            state
+                .last
+                .iter()
+                .chain(state.records.iter().rev())
+                .find(|r| ran(r, a) && ran(r, b))
+                .cloned()
+        };
+        match found {
+            Some(r) => r,
+            None => self.fail(format!(
+                "nodes `{a}` and `{b}` never both ran in one run of this harness"
+            )),
+        }
+    }
+
+    fn known_nodes(&self) -> Vec<String> {
+        let state = lock(&self.inner.state);
+        let mut names: Vec<String> = state.counts.keys().map(|k| (*k).to_owned()).collect();
+        names.sort();
+        names
+    }
+
+    fn is_known_fn(&self, node: &str) -> bool {
+        lock(&self.inner.state).fn_counts.contains_key(node)
+    }
+
+    fn counts_line(&self) -> String {
+        let state = lock(&self.inner.state);
+        let mut counts: Vec<_> = state.counts.iter().collect();
+        counts.sort();
+        if counts.is_empty() {
+            return "none (no node ran)".into();
+        }
+        counts
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Panics with `message` followed by the harness's report.
+    #[track_caller]
+    pub(crate) fn fail(&self, message: String) -> ! {
+        let report = self.report();
+        panic!("{message}\n\n{report}")
+    }
+}
+
+/// Takes the node error of type `E` out of `e` (also from inside `Multiple`).
+fn take_node_error<E: std::error::Error + 'static>(e: WorkflowError) -> Option<E> {
+    match e {
+        WorkflowError::Multiple { errors, .. } => errors.into_iter().find_map(take_node_error),
+        other => other.downcast::<E>().ok(),
+    }
+}
+
+/// Writes every kept run (nodes) and the last run's trace.
+pub(crate) fn write_runs(out: &mut String, state: &State) {
+    const SHOWN: usize = 10;
+    let _ = writeln!(
+        out,
+        "finished runs: {} ({} failed)",
+        state.runs, state.failures
+    );
+    let Some(last) = &state.last else {
+        return;
+    };
+    let earlier: Vec<&RunRecord> = state
+        .records
+        .iter()
+        .filter(|r| r.run_id() != last.run_id())
+        .collect();
+    let skipped = earlier.len().saturating_sub(SHOWN) as u64 + state.dropped_records;
+    if skipped > 0 {
+        let _ = writeln!(out, "... {skipped} earlier run(s) not shown");
+    }
+    for r in earlier.iter().skip(earlier.len().saturating_sub(SHOWN)) {
+        let mut text = r.to_string();
+        // Only the last run's trace is printed in full.
+        if let Some(cut) = text.find("  trace:\n").or_else(|| text.find("  (no trace")) {
+            text.truncate(cut);
+        }
+        out.push_str(&text);
+    }
+    let _ = write!(out, "{last}");
+}

@@ -1,0 +1,245 @@
+//! Load tests: N runs at concurrency C → throughput, latency percentiles, failures.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use workflow_core::{RunOptions, Workflow};
+
+use crate::harness::Harness;
+
+/// At most this many distinct failure messages are kept.
+const MAX_ERRORS: usize = 10;
+
+/// The result of [`Harness::load`].
+///
+/// Times are on tokio's clock: under a paused clock they are exact virtual times (a run
+/// sleeping 10ms takes exactly 10ms), so assertions on them are deterministic. Real
+/// elapsed time is in [`LoadReport::wall_time`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoadReport {
+    /// Runs executed.
+    pub runs: usize,
+    /// The concurrency used.
+    pub concurrency: usize,
+    /// Runs that succeeded.
+    pub succeeded: usize,
+    /// Runs that failed.
+    pub failed: usize,
+    /// Distinct failure messages with their counts (the first few).
+    pub errors: Vec<(String, usize)>,
+    /// Time from the first start to the last end, on tokio's clock.
+    pub elapsed: Duration,
+    /// The same, on the real clock.
+    pub wall_time: Duration,
+    /// Every run's latency, sorted.
+    pub latencies: Vec<Duration>,
+}
+
+impl LoadReport {
+    /// Runs per second over [`LoadReport::elapsed`] (infinite when no time passed, as
+    /// with instant runs under a paused clock).
+    pub fn throughput(&self) -> f64 {
+        per_second(self.runs, self.elapsed)
+    }
+
+    /// Runs per second over [`LoadReport::wall_time`].
+    pub fn wall_throughput(&self) -> f64 {
+        per_second(self.runs, self.wall_time)
+    }
+
+    /// The latency below which a fraction `q` (0.0..=1.0) of runs finished (nearest rank).
+    pub fn percentile(&self, q: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let q = q.clamp(0.0, 1.0);
+        let n = self.latencies.len();
+        // Nearest rank: the smallest value with at least q*n values at or below it.
+        let rank = (q * n as f64).ceil() as usize;
+        self.latencies[rank.clamp(1, n) - 1]
+    }
+
+    /// Median latency.
+    pub fn p50(&self) -> Duration {
+        self.percentile(0.50)
+    }
+
+    /// 90th percentile latency.
+    pub fn p90(&self) -> Duration {
+        self.percentile(0.90)
+    }
+
+    /// 99th percentile latency.
+    pub fn p99(&self) -> Duration {
+        self.percentile(0.99)
+    }
+
+    /// Fastest run.
+    pub fn min(&self) -> Duration {
+        self.latencies.first().copied().unwrap_or_default()
+    }
+
+    /// Slowest run.
+    pub fn max(&self) -> Duration {
+        self.latencies.last().copied().unwrap_or_default()
+    }
+
+    /// Mean latency.
+    pub fn mean(&self) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let total: Duration = self.latencies.iter().sum();
+        total / self.latencies.len() as u32
+    }
+
+    /// Whether every run succeeded.
+    pub fn all_succeeded(&self) -> bool {
+        self.failed == 0
+    }
+}
+
+fn per_second(n: usize, d: Duration) -> f64 {
+    if d.is_zero() {
+        f64::INFINITY
+    } else {
+        n as f64 / d.as_secs_f64()
+    }
+}
+
+impl fmt::Display for LoadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} runs at concurrency {}: {} succeeded, {} failed in {:?} ({:.1} runs/s; wall {:?})",
+            self.runs,
+            self.concurrency,
+            self.succeeded,
+            self.failed,
+            self.elapsed,
+            self.throughput(),
+            self.wall_time
+        )?;
+        writeln!(
+            f,
+            "latency: min {:?}, p50 {:?}, p90 {:?}, p99 {:?}, max {:?}, mean {:?}",
+            self.min(),
+            self.p50(),
+            self.p90(),
+            self.p99(),
+            self.max(),
+            self.mean()
+        )?;
+        for (message, count) in &self.errors {
+            writeln!(f, "  {count}x {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Harness {
+    /// Runs `workflow` `runs` times with at most `concurrency` runs in flight, inputs from
+    /// `input(i)`, and reports throughput, latency percentiles and failures.
+    ///
+    /// Runs are spawned as tokio tasks, so a multi-thread runtime spreads them over its
+    /// workers. They are counted like any other run ([`Harness::execution_count`]), but
+    /// only the last one is kept in full, so a long load test does not fill memory.
+    ///
+    /// # Examples
+    ///
+    /// The guide's load test: 100 runs of a 10ms workflow, all at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::Harness;
+    ///
+    /// #[node]
+    /// async fn process_item(item_id: usize) -> usize {
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    ///     item_id
+    /// }
+    ///
+    /// workflow! {
+    ///     struct LoadTest {
+    ///         input item_id: usize,
+    ///         processed = process_item(item_id),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// let report = h.load(LoadTest, 100, 100, |i| LoadTestInput { item_id: i }).await;
+    /// assert!(report.all_succeeded(), "{report}");
+    /// assert_eq!(report.elapsed, Duration::from_millis(10)); // paused clock: exact
+    /// assert!(report.throughput() > 50.0);
+    /// assert_eq!(report.p99(), Duration::from_millis(10));
+    /// assert_eq!(h.execution_count("processed"), 100);
+    /// # });
+    /// ```
+    pub async fn load<W, F>(
+        &self,
+        workflow: W,
+        runs: usize,
+        concurrency: usize,
+        mut input: F,
+    ) -> LoadReport
+    where
+        W: Workflow + Clone,
+        F: FnMut(usize) -> W::Input,
+    {
+        let concurrency = concurrency.max(1);
+        let wall = std::time::Instant::now();
+        let start = tokio::time::Instant::now();
+        let mut set: JoinSet<(Duration, Result<(), String>)> = JoinSet::new();
+        let mut latencies = Vec::with_capacity(runs);
+        let mut errors: Vec<(String, usize)> = Vec::new();
+        let mut failed = 0;
+        let workflow = Arc::new(workflow);
+        let mut next = 0;
+        let mut record = |(latency, result): (Duration, Result<(), String>)| {
+            latencies.push(latency);
+            if let Err(message) = result {
+                failed += 1;
+                if let Some((_, n)) = errors.iter_mut().find(|(m, _)| *m == message) {
+                    *n += 1;
+                } else if errors.len() < MAX_ERRORS {
+                    errors.push((message, 1));
+                }
+            }
+        };
+        loop {
+            while next < runs && set.len() < concurrency {
+                let run =
+                    self.run_recorded(W::clone(&workflow), input(next), RunOptions::new(), false);
+                next += 1;
+                set.spawn(async move {
+                    let t = tokio::time::Instant::now();
+                    let result = run.await.map(drop).map_err(|e| e.to_string());
+                    (t.elapsed(), result)
+                });
+            }
+            match set.join_next().await {
+                Some(Ok(outcome)) => record(outcome),
+                Some(Err(e)) => record((Duration::ZERO, Err(format!("run task failed: {e}")))),
+                None => break,
+            }
+        }
+        let elapsed = start.elapsed();
+        let wall_time = wall.elapsed();
+        latencies.sort_unstable();
+        LoadReport {
+            runs,
+            concurrency,
+            succeeded: runs - failed,
+            failed,
+            errors,
+            elapsed,
+            wall_time,
+            latencies,
+        }
+    }
+}

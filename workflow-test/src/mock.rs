@@ -1,0 +1,350 @@
+//! Mocks: [`CallRecorder`] records calls of a hand-written mock, [`MockFn`] is a
+//! ready-made mock function with programmable answers.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use crate::harness::lock;
+
+/// Records the arguments of every call, for assertions like "called exactly once".
+///
+/// Clones share the same record, so keep one clone in the test and give another to the
+/// mock resource.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_test::CallRecorder;
+///
+/// #[derive(Clone, Default)]
+/// struct MockDb {
+///     queries: CallRecorder<String>,
+/// }
+///
+/// impl MockDb {
+///     fn query(&self, sql: &str) -> usize {
+///         self.queries.record(sql.to_owned());
+///         42
+///     }
+/// }
+///
+/// let db = MockDb::default();
+/// assert_eq!(db.query("select 1"), 42);
+/// db.queries.assert_called_once();
+/// db.queries.assert_called_with(&"select 1".to_owned());
+/// ```
+pub struct CallRecorder<A> {
+    calls: Arc<Mutex<Vec<A>>>,
+}
+
+impl<A> Clone for CallRecorder<A> {
+    fn clone(&self) -> Self {
+        Self {
+            calls: Arc::clone(&self.calls),
+        }
+    }
+}
+
+impl<A> Default for CallRecorder<A> {
+    fn default() -> Self {
+        Self {
+            calls: Arc::default(),
+        }
+    }
+}
+
+impl<A: fmt::Debug> fmt::Debug for CallRecorder<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallRecorder")
+            .field("calls", &*lock(&self.calls))
+            .finish()
+    }
+}
+
+impl<A> CallRecorder<A> {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records one call.
+    pub fn record(&self, args: A) {
+        lock(&self.calls).push(args);
+    }
+
+    /// Number of calls so far.
+    pub fn call_count(&self) -> usize {
+        lock(&self.calls).len()
+    }
+
+    /// Forgets the calls recorded so far.
+    pub fn reset(&self) {
+        lock(&self.calls).clear();
+    }
+}
+
+impl<A: Clone> CallRecorder<A> {
+    /// The arguments of every call, in order.
+    pub fn calls(&self) -> Vec<A> {
+        lock(&self.calls).clone()
+    }
+
+    /// The arguments of the last call.
+    pub fn last_call(&self) -> Option<A> {
+        lock(&self.calls).last().cloned()
+    }
+}
+
+impl<A: fmt::Debug> CallRecorder<A> {
+    /// Asserts the number of calls.
+    ///
+    /// # Panics
+    ///
+    /// When it differs, listing the calls.
+    #[track_caller]
+    pub fn assert_called_times(&self, times: usize) {
+        let calls = lock(&self.calls);
+        if calls.len() != times {
+            let listed = list_calls(&calls);
+            drop(calls);
+            panic!(
+                "expected the mock to be called {times} time(s), but it was called {} time(s){listed}",
+                self.call_count()
+            );
+        }
+    }
+
+    /// Asserts exactly one call.
+    ///
+    /// # Panics
+    ///
+    /// When there were none or several.
+    #[track_caller]
+    pub fn assert_called_once(&self) {
+        self.assert_called_times(1);
+    }
+
+    /// Asserts at least one call.
+    ///
+    /// # Panics
+    ///
+    /// When there was none.
+    #[track_caller]
+    pub fn assert_called(&self) {
+        if self.call_count() == 0 {
+            panic!("expected the mock to be called, but it was never called");
+        }
+    }
+
+    /// Asserts no call.
+    ///
+    /// # Panics
+    ///
+    /// When there was one.
+    #[track_caller]
+    pub fn assert_not_called(&self) {
+        self.assert_called_times(0);
+    }
+}
+
+impl<A: fmt::Debug + PartialEq> CallRecorder<A> {
+    /// Asserts that the last call had these arguments.
+    ///
+    /// # Panics
+    ///
+    /// When there was no call or the last one differs.
+    #[track_caller]
+    pub fn assert_called_with(&self, args: &A) {
+        let calls = lock(&self.calls);
+        if calls.last() != Some(args) {
+            let listed = list_calls(&calls);
+            drop(calls);
+            panic!("expected the last call of the mock to be {args:?}{listed}");
+        }
+    }
+
+    /// Asserts that some call had these arguments.
+    ///
+    /// # Panics
+    ///
+    /// When no call matches.
+    #[track_caller]
+    pub fn assert_any_call(&self, args: &A) {
+        let calls = lock(&self.calls);
+        if !calls.contains(args) {
+            let listed = list_calls(&calls);
+            drop(calls);
+            panic!("expected a call of the mock with {args:?}{listed}");
+        }
+    }
+}
+
+fn list_calls<A: fmt::Debug>(calls: &[A]) -> String {
+    if calls.is_empty() {
+        return ", but it was never called".into();
+    }
+    let mut out = String::from("; calls:");
+    for (i, c) in calls.iter().enumerate() {
+        out.push_str(&format!("\n  {}. {c:?}", i + 1));
+    }
+    out
+}
+
+type Answer<A, R> = Box<dyn Fn(A) -> R + Send + Sync>;
+
+/// A mock function: records every call's arguments and answers with queued one-off
+/// values first, then with its default behaviour.
+///
+/// Clones share calls and answers. Put one inside a mock resource and keep another in the
+/// test to assert on (see [`Harness::mock`](crate::Harness::mock)).
+///
+/// # Examples
+///
+/// A flaky dependency that fails twice, then succeeds (the guide's retry test):
+///
+/// ```
+/// use workflow_test::MockFn;
+///
+/// let connect = MockFn::new(|_host: String| Ok::<u32, String>(1));
+/// connect.answer_once(Err("temporary failure".to_owned()));
+/// connect.answer_once(Err("temporary failure".to_owned()));
+///
+/// assert!(connect.call("db".into()).is_err());
+/// assert!(connect.call("db".into()).is_err());
+/// assert_eq!(connect.call("db".into()), Ok(1));
+/// connect.assert_called_times(3);
+/// ```
+pub struct MockFn<A, R> {
+    inner: Arc<MockInner<A, R>>,
+}
+
+struct MockInner<A, R> {
+    calls: CallRecorder<A>,
+    queued: Mutex<VecDeque<R>>,
+    answer: Answer<A, R>,
+}
+
+impl<A, R> Clone for MockFn<A, R> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<A: fmt::Debug, R> fmt::Debug for MockFn<A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockFn")
+            .field("calls", &self.inner.calls)
+            .field("queued_answers", &lock(&self.inner.queued).len())
+            .finish()
+    }
+}
+
+impl<A: Clone + Send + 'static, R: Send + 'static> MockFn<A, R> {
+    /// A mock answering every call with `answer(args)`.
+    pub fn new(answer: impl Fn(A) -> R + Send + Sync + 'static) -> Self {
+        Self {
+            inner: Arc::new(MockInner {
+                calls: CallRecorder::new(),
+                queued: Mutex::new(VecDeque::new()),
+                answer: Box::new(answer),
+            }),
+        }
+    }
+
+    /// A mock answering every call with a clone of `value` (unittest's
+    /// `return_value`).
+    pub fn returning(value: R) -> Self
+    where
+        R: Clone + Sync,
+    {
+        Self::new(move |_| value.clone())
+    }
+
+    /// Queues a one-off answer; queued answers are used first, in order.
+    pub fn answer_once(&self, value: R) -> &Self {
+        lock(&self.inner.queued).push_back(value);
+        self
+    }
+
+    /// Calls the mock: records `args`, then answers.
+    pub fn call(&self, args: A) -> R {
+        self.inner.calls.record(args.clone());
+        let queued = lock(&self.inner.queued).pop_front();
+        match queued {
+            Some(value) => value,
+            None => (self.inner.answer)(args),
+        }
+    }
+
+    /// The recorder of this mock's calls.
+    pub fn recorder(&self) -> &CallRecorder<A> {
+        &self.inner.calls
+    }
+
+    /// The arguments of every call, in order.
+    pub fn calls(&self) -> Vec<A> {
+        self.inner.calls.calls()
+    }
+
+    /// Number of calls so far.
+    pub fn call_count(&self) -> usize {
+        self.inner.calls.call_count()
+    }
+}
+
+impl<A: fmt::Debug, R> MockFn<A, R> {
+    /// Asserts exactly one call.
+    ///
+    /// # Panics
+    ///
+    /// When there were none or several.
+    #[track_caller]
+    pub fn assert_called_once(&self) {
+        self.inner.calls.assert_called_times(1);
+    }
+
+    /// Asserts the number of calls.
+    ///
+    /// # Panics
+    ///
+    /// When it differs.
+    #[track_caller]
+    pub fn assert_called_times(&self, times: usize) {
+        self.inner.calls.assert_called_times(times);
+    }
+
+    /// Asserts no call.
+    ///
+    /// # Panics
+    ///
+    /// When there was one.
+    #[track_caller]
+    pub fn assert_not_called(&self) {
+        self.inner.calls.assert_called_times(0);
+    }
+}
+
+impl<A: fmt::Debug + PartialEq, R> MockFn<A, R> {
+    /// Asserts that the last call had these arguments.
+    ///
+    /// # Panics
+    ///
+    /// When there was no call or the last one differs.
+    #[track_caller]
+    pub fn assert_called_with(&self, args: &A) {
+        self.inner.calls.assert_called_with(args);
+    }
+
+    /// Asserts that some call had these arguments.
+    ///
+    /// # Panics
+    ///
+    /// When no call matches.
+    #[track_caller]
+    pub fn assert_any_call(&self, args: &A) {
+        self.inner.calls.assert_any_call(args);
+    }
+}

@@ -1,0 +1,221 @@
+//! [`RunRecord`]: what the harness keeps of every run, and how it prints.
+
+use std::fmt::{self, Write as _};
+
+use workflow_core::trace::TraceKind;
+use workflow_core::{ExecutionTrace, NodeStatus, RunReport, RunSnapshot};
+
+/// One run executed through a [`Harness`](crate::Harness): its report, its trace (when
+/// tracing was on) and, for a failed run, the error's message.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+/// use workflow_test::Harness;
+///
+/// #[node]
+/// async fn one() -> u32 {
+///     1
+/// }
+///
+/// workflow! {
+///     struct One {
+///         a = one(),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let h = Harness::new();
+/// h.execute(One, OneInput {}).await.unwrap();
+/// let record = h.last_run().unwrap();
+/// assert!(record.succeeded());
+/// assert_eq!(record.workflow(), "One");
+/// assert_eq!(record.node("a").unwrap().attempts, 1);
+/// # });
+/// ```
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    pub(crate) report: RunReport,
+    pub(crate) trace: Option<ExecutionTrace>,
+    pub(crate) error: Option<String>,
+}
+
+impl RunRecord {
+    /// The workflow's name.
+    pub fn workflow(&self) -> &'static str {
+        self.report.workflow
+    }
+
+    /// The run's id.
+    pub fn run_id(&self) -> u64 {
+        self.report.run_id
+    }
+
+    /// Whether the run produced its outputs.
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The error's message, for a failed run.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// Per-node status, attempts and timings.
+    pub fn report(&self) -> &RunReport {
+        &self.report
+    }
+
+    /// The execution trace (`None` when tracing was off for this run).
+    pub fn trace(&self) -> Option<&ExecutionTrace> {
+        self.trace.as_ref()
+    }
+
+    /// The report of one node, by binding name (or `#[node]` fn name).
+    pub fn node(&self, name: &str) -> Option<&workflow_core::NodeReport> {
+        self.report
+            .nodes
+            .iter()
+            .find(|n| n.name == name)
+            .or_else(|| self.report.nodes.iter().find(|n| n.node_fn == name))
+    }
+
+    /// Whether node `a` finished before node `b` started; `None` unless both ran.
+    ///
+    /// Uses the order of trace events when the run was traced (exact even when both
+    /// take no time), the node timings otherwise.
+    pub fn before(&self, a: &str, b: &str) -> Option<bool> {
+        let (a, b) = (self.span(a)?, self.span(b)?);
+        Some(a.end.is_some_and(|end| end <= b.start))
+    }
+
+    /// Whether nodes `a` and `b` ran at the same time (each started before the other
+    /// ended); `None` unless both ran.
+    pub fn overlapped(&self, a: &str, b: &str) -> Option<bool> {
+        let (a, b) = (self.span(a)?, self.span(b)?);
+        let starts_before_end = |x: &Span, y: &Span| y.end.is_none_or(|end| x.start < end);
+        Some(starts_before_end(&a, &b) && starts_before_end(&b, &a))
+    }
+
+    /// When a node ran, as positions in the trace (or nanoseconds without a trace).
+    fn span(&self, name: &str) -> Option<Span> {
+        let node = self.node(name)?;
+        if !node.status.ran() {
+            return None;
+        }
+        if let Some(trace) = &self.trace {
+            let mut start = None;
+            let mut end = None;
+            for (i, e) in trace.events.iter().enumerate() {
+                if e.node != Some(node.name) {
+                    continue;
+                }
+                match e.kind {
+                    TraceKind::Started { .. } if start.is_none() => start = Some(i as u128),
+                    TraceKind::Completed { .. }
+                    | TraceKind::Failed { .. }
+                    | TraceKind::Cancelled => end = Some(i as u128),
+                    _ => {}
+                }
+            }
+            if let Some(start) = start {
+                return Some(Span { start, end });
+            }
+        }
+        let start = node.started_at?.as_nanos();
+        let end = match node.status {
+            NodeStatus::Running => None,
+            _ => Some(start + node.duration.as_nanos()),
+        };
+        Some(Span { start, end })
+    }
+}
+
+struct Span {
+    start: u128,
+    end: Option<u128>,
+}
+
+impl fmt::Display for RunRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let outcome = match &self.error {
+            None => "succeeded".to_owned(),
+            Some(e) => format!("failed: {e}"),
+        };
+        writeln!(
+            f,
+            "run {} of `{}` ({:?}) {outcome}",
+            self.report.run_id, self.report.workflow, self.report.duration
+        )?;
+        for n in &self.report.nodes {
+            write!(f, "  {:<18} {:<12}", n.name, state_word(n.status, None))?;
+            if n.attempts > 0 {
+                write!(f, " attempts={} time={:?}", n.attempts, n.duration)?;
+            }
+            writeln!(f)?;
+        }
+        match &self.trace {
+            Some(trace) => write_trace(f, trace, "trace"),
+            None => writeln!(f, "  (no trace: tracing was off for this run)"),
+        }
+    }
+}
+
+/// How the harness names node states in reports: done, running, waiting, not started.
+pub(crate) fn state_word(status: NodeStatus, waits_for: Option<&str>) -> String {
+    if let Some(key) = waits_for {
+        return format!("waiting for `{key}`");
+    }
+    match status {
+        NodeStatus::Succeeded => "done".into(),
+        NodeStatus::Running => "running".into(),
+        NodeStatus::NotStarted => "not started".into(),
+        other => other.as_str().into(),
+    }
+}
+
+pub(crate) fn write_trace(
+    out: &mut impl fmt::Write,
+    trace: &ExecutionTrace,
+    title: &str,
+) -> fmt::Result {
+    const MAX: usize = 60;
+    writeln!(out, "  {title}:")?;
+    let skip = trace.len().saturating_sub(MAX);
+    if skip > 0 {
+        writeln!(out, "    ... {skip} earlier event(s)")?;
+    }
+    for e in trace.iter().skip(skip) {
+        writeln!(out, "    {e}")?;
+    }
+    Ok(())
+}
+
+/// A live run as the watchdog prints it.
+pub(crate) fn write_snapshot(out: &mut String, s: &RunSnapshot) {
+    // `s.elapsed` mixes clocks when a watchdog thread takes the picture of a run on a
+    // paused clock; the trace's last event time is on the run's own clock.
+    let _ = match s.trace.as_ref().and_then(|t| t.events.last()) {
+        Some(last) => writeln!(
+            out,
+            "run {} of `{}` still running (last event at {:?})",
+            s.run_id, s.workflow, last.at
+        ),
+        None => writeln!(out, "run {} of `{}` still running", s.run_id, s.workflow),
+    };
+    for n in &s.nodes {
+        let _ = writeln!(
+            out,
+            "  {:<18} {}",
+            n.name,
+            state_word(n.status, n.waits_for.as_deref())
+        );
+    }
+    match &s.trace {
+        Some(trace) => {
+            let _ = write_trace(out, trace, "trace so far");
+        }
+        None => out.push_str("  (no trace: tracing was off for this run)\n"),
+    }
+}
