@@ -9,9 +9,12 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser as _;
-use syn::{FnArg, ItemFn, LitBool, LitInt, LitStr, Pat, Path, Type};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, LitStr, Pat, Path, Type};
 
-use crate::attrs::{duration_value, path_name, SpannedValue};
+use crate::attrs::{
+    int_value, path_name, positive_duration_value, skip_value, str_value, value_expr, SpannedValue,
+};
 use crate::errors::Errors;
 
 const OPTIONS: &str = "`timeout`, `deadlock`, `flavor`, `workers`, `start_paused`, `crate`";
@@ -85,6 +88,8 @@ fn parse_args(args: TokenStream, errors: &mut Errors) -> Args {
     out
 }
 
+/// Parses one option. A bad value is recorded in `errors` and parsing goes on, so every
+/// bad option of one attribute is reported in one pass.
 fn parse_option(
     meta: &ParseNestedMeta<'_>,
     out: &mut Args,
@@ -97,13 +102,10 @@ fn parse_option(
     };
     match name.as_str() {
         "timeout" | "deadlock" => {
-            let d = duration_value(meta)?;
-            if d.value == 0 {
-                return Err(syn::Error::new(
-                    d.span,
-                    format!("`{name}` must be a positive duration, like \"2s\""),
-                ));
-            }
+            let message = format!("`{name}` must be a positive duration, like \"2s\"");
+            let Some(d) = positive_duration_value(meta, errors, &message)? else {
+                return Ok(());
+            };
             let slot = if name == "timeout" {
                 &mut out.timeout
             } else {
@@ -114,23 +116,30 @@ fn parse_option(
             }
         }
         "flavor" => {
-            let lit: LitStr = meta.value()?.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    "expected `flavor = \"current_thread\"` or `flavor = \"multi_thread\"`",
-                )
-            })?;
-            let flavor =
-                match lit.value().as_str() {
-                    "current_thread" => Flavor::CurrentThread,
-                    "multi_thread" => Flavor::MultiThread,
-                    other => return Err(syn::Error::new(
+            let expr = value_expr(meta)?;
+            let lit = match str_value(
+                &expr,
+                "expected `flavor = \"current_thread\"` or `flavor = \"multi_thread\"`",
+            ) {
+                Ok(lit) => lit,
+                Err(e) => {
+                    errors.push(e);
+                    return Ok(());
+                }
+            };
+            let flavor = match lit.value().as_str() {
+                "current_thread" => Flavor::CurrentThread,
+                "multi_thread" => Flavor::MultiThread,
+                other => {
+                    errors.error_at(
                         lit.span(),
                         format!(
                             "unknown flavor `{other}`; expected `current_thread` or `multi_thread`"
                         ),
-                    )),
-                };
+                    );
+                    return Ok(());
+                }
+            };
             let v = SpannedValue {
                 value: flavor,
                 span: lit.span(),
@@ -140,39 +149,45 @@ fn parse_option(
             }
         }
         "workers" | "worker_threads" => {
-            let lit: LitInt = meta.value()?.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    "expected a number of worker threads, like `workers = 2`",
-                )
-            })?;
-            let n: usize = lit.base10_parse().map_err(|_| {
-                syn::Error::new(
-                    lit.span(),
-                    "expected a number of worker threads, like `workers = 2`",
-                )
-            })?;
-            if n == 0 {
-                return Err(syn::Error::new(lit.span(), "`workers` must be at least 1"));
-            }
-            let v = SpannedValue {
-                value: n,
-                span: lit.span(),
+            let expr = value_expr(meta)?;
+            let expected = "expected a number of worker threads, like `workers = 2`";
+            let (n, span) = match int_value::<usize>(&expr, expected) {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.error(&expr, format!("{expected} ({e})"));
+                    return Ok(());
+                }
             };
-            if out.workers.replace(v).is_some() {
+            if n == 0 {
+                errors.error_at(span, "`workers` must be at least 1");
+                return Ok(());
+            }
+            if out
+                .workers
+                .replace(SpannedValue { value: n, span })
+                .is_some()
+            {
                 duplicate(errors);
             }
         }
         "start_paused" => {
-            let lit: LitBool = meta.value()?.parse().map_err(|e| {
-                syn::Error::new(
-                    e.span(),
-                    "expected `start_paused = true` or `start_paused = false`",
-                )
-            })?;
+            let expr = value_expr(meta)?;
+            let value = match &expr {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Bool(lit),
+                    ..
+                }) => lit.value,
+                other => {
+                    errors.error(
+                        other,
+                        "expected `start_paused = true` or `start_paused = false`",
+                    );
+                    return Ok(());
+                }
+            };
             let v = SpannedValue {
-                value: lit.value,
-                span: lit.span(),
+                value,
+                span: expr.span(),
             };
             if out.start_paused.replace(v).is_some() {
                 duplicate(errors);
@@ -182,12 +197,16 @@ fn parse_option(
             let value = meta.value()?;
             let krate: Path = if value.peek(LitStr) {
                 let lit: LitStr = value.parse()?;
-                lit.parse().map_err(|_| {
-                    syn::Error::new(
-                        lit.span(),
-                        "expected a path, like `crate = my_crate::testing`",
-                    )
-                })?
+                match lit.parse() {
+                    Ok(p) => p,
+                    Err(_) => {
+                        errors.error_at(
+                            lit.span(),
+                            "expected a path, like `crate = my_crate::testing`",
+                        );
+                        return Ok(());
+                    }
+                }
             } else {
                 Path::parse_mod_style(value).map_err(|e| {
                     syn::Error::new(
@@ -201,10 +220,11 @@ fn parse_option(
             }
         }
         _ => {
-            return Err(syn::Error::new_spanned(
+            errors.error(
                 path,
                 format!("unknown `#[workflow_test]` option `{name}`; expected one of {OPTIONS}"),
-            ))
+            );
+            skip_value(meta)?;
         }
     }
     Ok(())

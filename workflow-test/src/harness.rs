@@ -163,7 +163,7 @@ impl fmt::Debug for HarnessBuilder {
 
 type CountFn = Box<dyn Fn(&Runtime) -> Option<usize> + Send + Sync>;
 
-fn counter<T: Send + Sync + 'static>() -> CountFn {
+fn counter<T: ?Sized + Send + Sync + 'static>() -> CountFn {
     Box::new(|rt: &Runtime| {
         rt.resource::<T>()
             .map(|r| Arc::strong_count(Res::arc(&r)) - 1)
@@ -174,6 +174,14 @@ impl HarnessBuilder {
     /// Registers a resource (see [`RuntimeBuilder::resource`]).
     pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.runtime = self.runtime.resource(value);
+        self.track::<T>();
+        self
+    }
+
+    /// Registers a shared, possibly unsized resource such as an `Arc<dyn Trait>` (see
+    /// [`RuntimeBuilder::resource_arc`]); nodes take it as `Res<dyn Trait>`.
+    pub fn resource_arc<T: ?Sized + Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        self.runtime = self.runtime.resource_arc(value);
         self.track::<T>();
         self
     }
@@ -190,7 +198,7 @@ impl HarnessBuilder {
         self
     }
 
-    fn track<T: Send + Sync + 'static>(&mut self) {
+    fn track<T: ?Sized + Send + Sync + 'static>(&mut self) {
         let id = TypeId::of::<T>();
         self.resources.retain(|r| r.0 != id);
         self.resources
@@ -228,11 +236,12 @@ impl HarnessBuilder {
             .resources
             .into_iter()
             .map(|(id, type_name, count)| {
+                let expected = count(&runtime).unwrap_or(1);
                 (
                     id,
                     TrackedResource {
                         type_name,
-                        expected: 1,
+                        expected,
                         count,
                     },
                 )
@@ -456,7 +465,62 @@ impl Harness {
     /// Registers (or replaces) a resource for the following runs.
     pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
         self.inner.runtime.insert_resource(value);
-        self.track::<T>(1);
+        self.track::<T>(0);
+    }
+
+    /// Registers (or replaces) a shared, possibly unsized resource for the following
+    /// runs, such as an `Arc<dyn Trait>` that nodes take as `Res<dyn Trait>`. Handles to
+    /// it that exist now (yours) are not counted as leaks by [`Harness::leaks`].
+    ///
+    /// # Examples
+    ///
+    /// A mock behind a trait; the test keeps its own `Arc` to read the recorded calls.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::{CallRecorder, Harness};
+    ///
+    /// trait Http: Send + Sync {
+    ///     fn get(&self, path: &str) -> String;
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct MockHttp {
+    ///     calls: CallRecorder<String>,
+    /// }
+    ///
+    /// impl Http for MockHttp {
+    ///     fn get(&self, path: &str) -> String {
+    ///         self.calls.record(path.to_owned());
+    ///         "test".into()
+    ///     }
+    /// }
+    ///
+    /// #[node]
+    /// async fn fetch_api(http: Res<dyn Http>) -> String {
+    ///     http.get("/api/data")
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Api {
+    ///         data = fetch_api(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// let mock = Arc::new(MockHttp::default());
+    /// h.insert_resource_arc::<dyn Http>(mock.clone());
+    /// let run = h.assert_success(h.execute(Api, ApiInput {}).await);
+    /// assert_eq!(run.outputs.data, "test");
+    /// mock.calls.assert_called_once();
+    /// h.assert_no_leaks().await;
+    /// # });
+    /// ```
+    pub fn insert_resource_arc<T: ?Sized + Send + Sync + 'static>(&self, value: Arc<T>) {
+        self.inner.runtime.insert_resource_arc(value);
+        self.track::<T>(0);
     }
 
     /// Replaces the resource of type `T` with `mock` for the following runs, and returns
@@ -510,7 +574,8 @@ impl Harness {
     /// ```
     pub fn mock<T: Send + Sync + 'static>(&self, mock: T) -> Res<T> {
         self.inner.runtime.insert_resource(mock);
-        self.track::<T>(2);
+        // The handle returned is the test's: one more than the runtime's.
+        self.track::<T>(1);
         match self.inner.runtime.resource::<T>() {
             Some(handle) => handle,
             // `insert_resource` just stored it.
@@ -519,17 +584,21 @@ impl Harness {
     }
 
     /// The resource of type `T`, if registered.
-    pub fn resource<T: Send + Sync + 'static>(&self) -> Option<Res<T>> {
+    pub fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
         self.inner.runtime.resource::<T>()
     }
 
-    fn track<T: Send + Sync + 'static>(&self, expected: usize) {
+    /// Watches resource `T` for leaked handles: the handles alive now, plus `extra` that
+    /// the caller is about to hand to the test, are expected.
+    fn track<T: ?Sized + Send + Sync + 'static>(&self, extra: usize) {
+        let count = counter::<T>();
+        let expected = count(&self.inner.runtime).unwrap_or(1) + extra;
         lock(&self.inner.resources).insert(
             TypeId::of::<T>(),
             TrackedResource {
                 type_name: std::any::type_name::<T>(),
                 expected,
-                count: counter::<T>(),
+                count,
             },
         );
     }

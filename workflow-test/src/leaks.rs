@@ -62,8 +62,9 @@ impl Harness {
     /// runs still in flight. Waits briefly (a few scheduler turns and 1ms sleeps, which
     /// take no real time under a paused clock) for aborted tasks to wind down.
     ///
-    /// A resource handle the test keeps (the one [`Harness::mock`] returned) is expected;
-    /// clones of it the test made count as extra.
+    /// Handles of a resource that existed when it was registered (the runtime's, your
+    /// own `Arc`s) and the handle [`Harness::mock`] returned are expected; handles made
+    /// later and still alive count as leaked.
     pub async fn leaks(&self) -> LeakReport {
         let mut report = self.leaks_now();
         for i in 0..50 {
