@@ -203,6 +203,40 @@ async fn a_sequential_workflow_runs_one_node_at_a_time() {
     );
 }
 
+workflow! {
+    /// Five independent tasks, at most two at a time.
+    #[workflow(concurrency = 2)]
+    struct FiveTasksTwoAtATime {
+        input ms: u64,
+        t1 = timed_task(ms),
+        t2 = timed_task(ms),
+        t3 = timed_task(ms),
+        t4 = timed_task(ms),
+        t5 = timed_task(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_concurrency_limit_runs_nodes_in_waves() {
+    let start = Instant::now();
+    let run = Runtime::new()
+        .execute(FiveTasksTwoAtATime, FiveTasksTwoAtATimeInput { ms: 300 })
+        .await
+        .unwrap();
+    // ceil(5 / 2) = 3 waves of 300 ms.
+    assert_eq!(start.elapsed(), Duration::from_millis(900));
+    let mut starts: Vec<_> = run
+        .report
+        .nodes
+        .iter()
+        .map(|n| n.started_at.unwrap())
+        .collect();
+    starts.sort_unstable();
+    assert_eq!(starts, [0, 0, 300, 300, 600].map(Duration::from_millis));
+    // Each task still took its full 300 ms.
+    assert_eq!(run.outputs.t5.duration, Duration::from_millis(300));
+}
+
 // --- resource management --------------------------------------------------------------------
 
 /// The guide's `create_resource` / `cleanup_resource` pair, registered on the runtime.
