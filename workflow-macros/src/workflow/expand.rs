@@ -221,9 +221,12 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
             fields.push(quote!(#port: #checked,));
         }
         let index = i;
+        // The literal carries the user's span (not the macro's), so rustc treats the ports
+        // as fields the user can name, and suggests `raw` for a misspelt `rwa`.
+        let ports = quote_spanned!(b.node_span()=> #literal { #(#fields)* });
         start_arms.push(quote! {
             #index => {
-                let ports = #literal { #(#fields)* };
+                let ports = #ports;
                 starter.start::<#alias, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
             }
         });
