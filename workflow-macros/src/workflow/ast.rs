@@ -203,6 +203,13 @@ impl Parse for PortArg {
                 "expected a port connection `port: source` or a source named like the port",
             )
         })?;
+        if input.peek(Token![=]) {
+            let eq: Token![=] = input.parse()?;
+            return Err(syn::Error::new(
+                eq.span,
+                format!("connect a port with `:`, like `{first}: source`"),
+            ));
+        }
         if input.peek(Token![:]) && !input.peek(Token![::]) {
             input.parse::<Token![:]>()?;
             let source = parse_source(input)?;

@@ -201,6 +201,7 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                 ident,
                 node_fn
             );
+            let method = syn::Ident::new("__from_source", span);
             // `Self` is the port type. It is still unknown while rustc checks the call,
             // so rustc cannot infer it from the identity impl and reports the mismatch
             // through this trait (with the edge named) instead of a bare E0308.
@@ -208,16 +209,16 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                 #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
                 #[doc(hidden)]
                 trait #trait_name<S> {
-                    fn __from_source(source: S) -> Self;
+                    fn #method(source: S) -> Self;
                 }
                 impl<T> #trait_name<T> for T {
                     #[inline(always)]
-                    fn __from_source(source: T) -> T {
+                    fn #method(source: T) -> T {
                         source
                     }
                 }
             });
-            let checked = quote_spanned!(span=> #trait_name::__from_source(#value));
+            let checked = quote_spanned!(span=> #trait_name::#method(#value));
             fields.push(quote!(#port: #checked,));
         }
         let index = i;

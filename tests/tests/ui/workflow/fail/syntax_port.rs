@@ -1,0 +1,15 @@
+use workflow_core::prelude::*;
+
+#[node]
+async fn count(n: usize) -> usize {
+    n
+}
+
+workflow! {
+    struct Pipeline {
+        input n: usize,
+        a = count(n = n),
+    }
+}
+
+fn main() {}
