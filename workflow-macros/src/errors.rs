@@ -38,6 +38,16 @@ impl Errors {
         self.errors.is_none()
     }
 
+    /// The messages of the errors, in the order they were recorded.
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.errors
+            .clone()
+            .into_iter()
+            .flat_map(|e| e.into_iter().map(|e| e.to_string()))
+            .collect()
+    }
+
     /// The errors as `compile_error!` invocations (empty when there are none).
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
         self.errors

@@ -82,4 +82,89 @@ mod tests {
         );
         assert!(out.matches("compile_error").count() >= 4, "{out}");
     }
+
+    /// The messages of `#[node(args)] item`'s errors.
+    fn messages(args: TokenStream, item: TokenStream) -> Vec<String> {
+        let item: syn::ItemFn = syn::parse2(item).expect("parses");
+        let mut errors = Errors::new();
+        parse::parse_args(args, &mut errors);
+        parse::NodeFn::from_item(&item, &mut errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn every_option_error_is_reported_and_valid_options_listed() {
+        let msgs = messages(
+            quote!(
+                timeout = 5,
+                bogus = "x",
+                retry(max = 0, backof = "1s"),
+                spawn,
+                spawn,
+                crate = ::w
+            ),
+            quote!(
+                async fn f() {}
+            ),
+        );
+        assert_eq!(
+            msgs,
+            [
+                "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`",
+                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `crate`",
+                "`max` counts attempts including the first, so it must be at least 1",
+                "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`",
+                "duplicate `spawn` option; keep only one",
+            ]
+        );
+    }
+
+    #[test]
+    fn generics_and_lifetimes_get_their_own_messages() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn f<'a, T>(x: &'a T) {}
+            ),
+        );
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].starts_with("a `#[node]` fn cannot have lifetime parameters"));
+        assert!(msgs[1].starts_with("a `#[node]` fn cannot be generic"));
+        assert!(msgs[2].starts_with("input port `x` must own its data"));
+    }
+
+    #[test]
+    fn resources_and_context_are_not_ports() {
+        let item: syn::ItemFn = syn::parse2(quote!(
+            async fn f(a: u8, http: Res<Http>, ctx: &Context, b: workflow_core::Res<Db>) {}
+        ))
+        .expect("parses");
+        let mut errors = Errors::new();
+        let node = parse::NodeFn::from_item(&item, &mut errors);
+        assert!(errors.is_empty());
+        let ports: Vec<String> = node.ports().map(|p| p.ident.to_string()).collect();
+        assert_eq!(ports, ["a"]);
+    }
+
+    #[test]
+    fn result_aliases_are_fallible() {
+        for ret in [
+            quote!(Result<u8, E>),
+            quote!(std::io::Result<u8>),
+            quote!(anyhow::Result<u8>),
+        ] {
+            let item: syn::ItemFn = syn::parse2(quote!(async fn f() -> #ret {})).expect("parses");
+            let node = parse::NodeFn::from_item(&item, &mut Errors::new());
+            assert!(
+                matches!(node.output, parse::OutputKind::Fallible(_)),
+                "{ret}"
+            );
+        }
+        let item: syn::ItemFn = syn::parse2(quote!(
+            async fn f() -> Vec<u8> {}
+        ))
+        .expect("parses");
+        let node = parse::NodeFn::from_item(&item, &mut Errors::new());
+        assert!(matches!(node.output, parse::OutputKind::Plain(_)));
+    }
 }

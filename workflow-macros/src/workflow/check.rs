@@ -561,4 +561,115 @@ mod tests {
         assert!(msg.contains("connected twice"), "{msg}");
         assert!(msg.contains("input `v` is not used"), "{msg}");
     }
+
+    /// The messages of all errors, in order.
+    fn messages(src: proc_macro2::TokenStream) -> Vec<String> {
+        let def: WorkflowDef = syn::parse2(src).expect("parses");
+        let mut errors = Errors::new();
+        check(&def, &mut errors);
+        errors.messages()
+    }
+
+    #[test]
+    fn a_name_declared_twice_is_one_error() {
+        // `url` resolves to the input, so there is no cycle and no unused input.
+        let msgs = messages(quote::quote! {
+            struct W { input url: String, url = fetch(url), b = parse(raw: url) }
+        });
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].starts_with("`url` is already an input"), "{msgs:?}");
+        let msgs = messages(quote::quote! {
+            struct W { input u: u8, a = f(u), a = f(u) }
+        });
+        assert_eq!(msgs, ["`a` is already a node binding of this workflow; give each input and binding its own name"]);
+    }
+
+    #[test]
+    fn an_empty_workflow_does_not_also_report_unused_inputs() {
+        let msgs = messages(quote::quote! { struct W { input u: u8 } });
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].contains("at least one node binding"), "{msgs:?}");
+    }
+
+    #[test]
+    fn unknown_sources_suggest_a_close_name_but_not_the_binding_itself() {
+        let msgs = messages(quote::quote! {
+            struct W { input url: String, fetch = f(url), parse = g(raw: fetched) }
+        });
+        assert_eq!(
+            msgs,
+            ["unknown source `fetched` for port `raw`; did you mean `fetch`? (sources here: `url`, `fetch`)"]
+        );
+        let msgs = messages(quote::quote! { struct W { a = f(x) } });
+        assert_eq!(
+            msgs,
+            ["unknown source `x` for port `x`; declare it as an input: `input x: Type`"]
+        );
+    }
+
+    #[test]
+    fn every_bad_option_is_reported() {
+        let msgs = messages(quote::quote! {
+            #[workflow(timeout = "abc", deadlock = 5, concurrency = 0, failure = "ignore", bogus, timeout = "1s")]
+            struct W { input u: u8, a = f(u) }
+        });
+        assert_eq!(msgs.len(), 6, "{msgs:?}");
+        assert!(msgs[0].contains("\"abc\" is not a duration"));
+        assert!(msgs[1].contains("expected a duration string for `deadlock`"));
+        assert!(msgs[2].contains("`concurrency` must be at least 1"));
+        assert!(msgs[3].contains("unknown failure policy \"ignore\""));
+        assert!(msgs[4].starts_with("unknown `#[workflow]` option `bogus`; expected one of"));
+        assert_eq!(msgs[5], "duplicate `timeout` option; keep only one");
+    }
+
+    #[test]
+    fn valid_options_are_read() {
+        let def: WorkflowDef = syn::parse2(quote::quote! {
+            #[workflow(timeout = "2s", deadlock = "1.5s", concurrency = 3, failure = "continue")]
+            struct W { input u: u8, a = f(u) }
+        })
+        .expect("parses");
+        let mut errors = Errors::new();
+        let g = check(&def, &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(g.options.timeout, Some(2_000_000_000));
+        assert_eq!(g.options.deadlock, Some(1_500_000_000));
+        assert_eq!(g.options.concurrency, Some(3));
+        assert!(g.options.continue_on_failure);
+    }
+
+    #[test]
+    fn binding_attributes_are_checked() {
+        let msgs = messages(quote::quote! {
+            struct W {
+                input u: u8,
+                #[retries(3)] #[output] #[output] #[timeout = "soon"]
+                a = f(u),
+            }
+        });
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].starts_with(
+            "unknown attribute `#[retries]` on binding `a`; expected one of `#[output]`"
+        ));
+        assert_eq!(msgs[1], "duplicate `#[output]`; keep only one");
+        assert!(msgs[2].contains("\"soon\" is not a duration"));
+    }
+
+    #[test]
+    fn consumers_are_counted_per_source() {
+        let def: WorkflowDef = syn::parse2(quote::quote! {
+            struct W { input u: u8, a = f(u), b = g(x: a, y: a.0), #[output] c = h(a, u) }
+        })
+        .expect("parses");
+        let mut errors = Errors::new();
+        let g = check(&def, &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(g.input_consumers, [2]);
+        assert_eq!(g.nodes[0].consumers, 3);
+        assert_eq!(g.nodes[0].successors, [1, 2]);
+        assert_eq!(g.nodes[1].deps, [0]);
+        // `b` is a sink; `c` is a sink and also marked `#[output]`.
+        assert!(!g.nodes[0].is_output());
+        assert!(g.nodes[1].is_output() && g.nodes[2].is_output());
+    }
 }

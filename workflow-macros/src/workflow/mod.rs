@@ -24,3 +24,50 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }
     expand::expand(&def, &graph)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn graph_errors_come_with_the_workflow_types() {
+        let out = expand(quote! {
+            pub struct Etl { input url: String, page = fetch(url), sum = total(items: nothing) }
+        })
+        .to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("unknown source `nothing`"), "{out}");
+        for item in [
+            "pub struct Etl ;",
+            "pub struct EtlInput",
+            "pub struct EtlOutput",
+            "Workflow for Etl",
+        ] {
+            assert!(out.contains(item), "missing `{item}` in {out}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_one_spanned_error() {
+        let out = expand(quote! { struct W { input u: u8, a = f(x = u) } }).to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains("connect a port with `:`, like `x: source`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn each_edge_gets_its_own_named_check() {
+        let out = expand(quote! {
+            struct W { input u: u8, a = f(u), b = g(x: a, y: u) }
+        })
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("edge `u -> a.u`"), "{out}");
+        assert!(out.contains("edge `a -> b.x`"), "{out}");
+        assert!(out.contains("edge `u -> b.y`"), "{out}");
+        assert!(out.contains("__WorkflowEdge2"), "{out}");
+    }
+}
