@@ -222,11 +222,10 @@ async fn attempt_once<N: Node>(
             Err(payload) => Err(NodeFailure::Panic(panic_message(payload.as_ref()))),
         })
         .instrument(span);
-    let call: BoxFuture<Result<N::Output, NodeFailure>> = match policy.execution {
-        Execution::InTask => return with_timeout(call, policy.timeout).await,
-        Execution::Spawn => Box::pin(spawned(call)),
-    };
-    with_timeout(call, policy.timeout).await
+    match policy.execution {
+        Execution::InTask => with_timeout(call, policy.timeout).await,
+        Execution::Spawn => spawned(call, policy.timeout, &shared.runtime).await,
+    }
 }
 
 async fn with_timeout<T>(
@@ -241,9 +240,17 @@ async fn with_timeout<T>(
     }
 }
 
-/// Runs `fut` as its own tokio task; dropping the returned future aborts the task.
+/// Runs `fut` as its own tokio task, with the attempt's time limit; dropping the
+/// returned future aborts the task.
+///
+/// A timed-out task is aborted *and awaited*, so its body is gone before the attempt
+/// counts as finished (no overlap with a retry or with the next node of a limited run).
+/// The runtime counts live node tasks, so `Runtime::shutdown` also waits for tasks
+/// aborted when their run was dropped or failed.
 async fn spawned<T: Send + 'static>(
     fut: impl Future<Output = Result<T, NodeFailure>> + Send + 'static,
+    limit: Option<Duration>,
+    runtime: &Arc<RuntimeInner>,
 ) -> Result<T, NodeFailure> {
     struct AbortOnDrop(tokio::task::AbortHandle);
     impl Drop for AbortOnDrop {
@@ -251,9 +258,24 @@ async fn spawned<T: Send + 'static>(
             self.0.abort();
         }
     }
-    let handle = tokio::spawn(fut);
+    let task = runtime.track_task();
+    let mut handle = tokio::spawn(async move {
+        let _task = task;
+        fut.await
+    });
     let _guard = AbortOnDrop(handle.abort_handle());
-    match handle.await {
+    let joined = match limit {
+        None => (&mut handle).await,
+        Some(limit) => match tokio::time::timeout(limit, &mut handle).await {
+            Ok(joined) => joined,
+            Err(_) => {
+                handle.abort();
+                let _ = handle.await;
+                return Err(NodeFailure::Timeout(limit));
+            }
+        },
+    };
+    match joined {
         Ok(r) => r,
         Err(e) if e.is_panic() => Err(NodeFailure::Panic(panic_message(e.into_panic().as_ref()))),
         Err(_) => Err(NodeFailure::Panic("spawned node task was cancelled".into())),

@@ -88,6 +88,8 @@ pub(crate) struct RuntimeInner {
     pub(crate) node_limit: Option<Arc<Semaphore>>,
     pub(crate) trace: bool,
     active: AtomicUsize,
+    /// Live tasks of spawned nodes (they may outlive an aborted run briefly).
+    tasks: AtomicUsize,
     idle: Notify,
     closed: AtomicBool,
     monitors: RwLock<Vec<Monitor>>,
@@ -141,6 +143,12 @@ impl RuntimeInner {
     fn resource_names(&self) -> Vec<&'static str> {
         let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
         resources.order.iter().map(|r| r.type_name).collect()
+    }
+
+    /// Counts a spawned node task until the returned guard is dropped with its future.
+    pub(crate) fn track_task(self: &Arc<Self>) -> TaskGuard {
+        self.tasks.fetch_add(1, Ordering::SeqCst);
+        TaskGuard(Arc::clone(self))
     }
 
     pub(crate) fn is_monitored(&self) -> bool {
@@ -285,6 +293,7 @@ impl RuntimeBuilder {
                 node_limit: self.node_limit.map(|n| Arc::new(Semaphore::new(n))),
                 trace: self.trace,
                 active: AtomicUsize::new(0),
+                tasks: AtomicUsize::new(0),
                 idle: Notify::new(),
                 closed: AtomicBool::new(false),
                 monitors: RwLock::new(self.monitors),
@@ -506,7 +515,8 @@ impl Runtime {
         self.inner.closed.load(Ordering::SeqCst)
     }
 
-    /// Stops accepting runs, waits for in-flight runs, then runs resource cleanup hooks
+    /// Stops accepting runs, waits for in-flight runs (and for the tasks of `spawn` nodes
+    /// that ended runs aborted, which tokio drops a moment later), then runs resource cleanup hooks
     /// in reverse registration order. Cleanup runs exactly once, however often this is
     /// called.
     pub async fn shutdown(&self) -> ShutdownReport {
@@ -526,7 +536,9 @@ impl Runtime {
                 let mut notified = std::pin::pin!(self.inner.idle.notified());
                 // Register before checking, so a run ending in between is not missed.
                 notified.as_mut().enable();
-                if self.inner.active.load(Ordering::SeqCst) == 0 {
+                if self.inner.active.load(Ordering::SeqCst) == 0
+                    && self.inner.tasks.load(Ordering::SeqCst) == 0
+                {
                     break;
                 }
                 notified.await;
@@ -583,6 +595,17 @@ impl<'a> ActiveRun<'a> {
 impl Drop for ActiveRun<'_> {
     fn drop(&mut self) {
         if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// Held by a spawned node's task; see [`RuntimeInner::track_task`].
+pub(crate) struct TaskGuard(Arc<RuntimeInner>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if self.0.tasks.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.0.idle.notify_waiters();
         }
     }
