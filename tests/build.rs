@@ -132,7 +132,11 @@ fn main() {
 
     // The shapes as workflows.
     for (s, nodes) in shapes.iter().enumerate() {
-        writeln!(out, "workflow! {{\n    pub struct Shape{s} {{\n        input s: Arc<Script>,").unwrap();
+        writeln!(
+            out,
+            "workflow! {{\n    pub struct Shape{s} {{\n        input s: Arc<Script>,"
+        )
+        .unwrap();
         for (i, n) in nodes.iter().enumerate() {
             let mut attrs = String::new();
             if let Some(t) = n.timeout {

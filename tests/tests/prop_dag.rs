@@ -137,21 +137,27 @@ fn check_fail_fast(shape_ix: usize, behaviour: &[Behaviour], w: u64) {
         .filter(|r| r.outcome.failed())
         .filter_map(|r| r.end)
         .min();
-    let makespan = refs
-        .iter()
-        .try_fold(0u64, |m, r| match r.outcome {
-            RefOutcome::Hang => None,
-            _ => Some(r.end.map_or(m, |e| m.max(e))),
-        });
+    let makespan = refs.iter().try_fold(0u64, |m, r| match r.outcome {
+        RefOutcome::Hang => None,
+        _ => Some(r.end.map_or(m, |e| m.max(e))),
+    });
     let status = |i: usize| d.report.nodes[i].status;
 
     match first_fail {
         Some(fail) if fail < w => {
             // The run stops at the first failure.
-            let e = d.result.as_ref().err().unwrap_or_else(|| panic!("{ctx}: run succeeded"));
+            let e = d
+                .result
+                .as_ref()
+                .err()
+                .unwrap_or_else(|| panic!("{ctx}: run succeeded"));
             let name = e.node().unwrap_or_else(|| panic!("{ctx}: no node in {e}"));
             let f: usize = name[1..].parse().unwrap();
-            assert_eq!(refs[f].end, Some(fail), "{ctx}: n{f} did not fail first: {e}");
+            assert_eq!(
+                refs[f].end,
+                Some(fail),
+                "{ctx}: n{f} did not fail first: {e}"
+            );
             check_node_error(e, f, &refs[f], &ctx);
             assert_eq!(ms(d.report.duration), fail, "{ctx}: run duration");
             for (i, r) in refs.iter().enumerate() {
@@ -177,7 +183,11 @@ fn check_fail_fast(shape_ix: usize, behaviour: &[Behaviour], w: u64) {
                     continue; // ties with the failure: any order is right
                 }
                 if s > fail {
-                    assert_eq!(st, NodeStatus::Skipped, "{ctx}: n{i} starts after the failure");
+                    assert_eq!(
+                        st,
+                        NodeStatus::Skipped,
+                        "{ctx}: n{i} starts after the failure"
+                    );
                 } else if end < fail {
                     assert_eq!(st, NodeStatus::Succeeded, "{ctx}: n{i}");
                     assert_eq!(starts, r.attempt_starts, "{ctx}: n{i}");
@@ -222,7 +232,12 @@ fn check_fail_fast(shape_ix: usize, behaviour: &[Behaviour], w: u64) {
                     _ => NodeStatus::Skipped,
                 };
                 assert_eq!(status(i), want, "{ctx}: n{i}");
-                let want: Vec<u64> = r.attempt_starts.iter().copied().filter(|&t| t < w).collect();
+                let want: Vec<u64> = r
+                    .attempt_starts
+                    .iter()
+                    .copied()
+                    .filter(|&t| t < w)
+                    .collect();
                 assert_eq!(logs[i].starts(), want, "{ctx}: n{i}");
             }
         }
@@ -312,7 +327,12 @@ fn check_continue(shape_ix: usize, behaviour: &[Behaviour], w: u64) {
             _ => NodeStatus::Skipped,
         };
         assert_eq!(d.report.nodes[i].status, want, "{ctx}: n{i}");
-        let want: Vec<u64> = r.attempt_starts.iter().copied().filter(|&t| t < w).collect();
+        let want: Vec<u64> = r
+            .attempt_starts
+            .iter()
+            .copied()
+            .filter(|&t| t < w)
+            .collect();
         assert_eq!(logs[i].starts(), want, "{ctx}: n{i}");
     }
 
@@ -396,16 +416,22 @@ fn check_limited(shape_ix: usize, behaviour: &[Behaviour], limit: usize, policy:
         match n.status {
             NodeStatus::Succeeded => {
                 assert!(matches!(refs[i].outcome, RefOutcome::Ok(_)), "{ctx}: n{i}");
-                assert_eq!(logs[i].ended_ok().map(|x| x.1), match refs[i].outcome {
-                    RefOutcome::Ok(v) => Some(v),
-                    _ => None,
-                });
+                assert_eq!(
+                    logs[i].ended_ok().map(|x| x.1),
+                    match refs[i].outcome {
+                        RefOutcome::Ok(v) => Some(v),
+                        _ => None,
+                    }
+                );
             }
             NodeStatus::Failed => {
                 assert!(refs[i].outcome.failed(), "{ctx}: n{i} failed");
                 for (j, _) in refs.iter().enumerate().filter(|&(j, _)| j != i) {
                     if shape.reaches(i, j) {
-                        assert!(logs[j].attempts.is_empty(), "{ctx}: n{j} ran after n{i} failed");
+                        assert!(
+                            logs[j].attempts.is_empty(),
+                            "{ctx}: n{j} ran after n{i} failed"
+                        );
                     }
                 }
             }

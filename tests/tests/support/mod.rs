@@ -68,17 +68,14 @@ impl ShapeSpec {
     /// Nodes that are workflow outputs: sinks and `#[output]` bindings.
     pub fn outputs(&self) -> Vec<usize> {
         (0..self.nodes.len())
-            .filter(|&i| {
-                self.nodes[i].output || !self.nodes.iter().any(|n| n.preds.contains(&i))
-            })
+            .filter(|&i| self.nodes[i].output || !self.nodes.iter().any(|n| n.preds.contains(&i)))
             .collect()
     }
 }
 
 /// The future [`run_shape`] returns: outputs as `(node, value)` pairs, and the report.
-pub type ShapeRun = Pin<
-    Box<dyn Future<Output = (Result<Vec<(usize, u64)>, WorkflowError>, RunReport)> + Send>,
->;
+pub type ShapeRun =
+    Pin<Box<dyn Future<Output = (Result<Vec<(usize, u64)>, WorkflowError>, RunReport)> + Send>>;
 
 include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
 
@@ -90,7 +87,9 @@ include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
 pub enum Fault {
     None,
     /// Returns an error on its first `first` attempts (`u32::MAX`: always).
-    Fail { first: u32 },
+    Fail {
+        first: u32,
+    },
     /// Panics with `boom n{index}`.
     Panic,
     /// Never finishes (after its sleep).
@@ -336,9 +335,13 @@ pub fn paused_runtime() -> tokio::runtime::Runtime {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefOutcome {
     Ok(u64),
-    Error { attempts: u32 },
+    Error {
+        attempts: u32,
+    },
     Panic,
-    Timeout { limit_ms: u64 },
+    Timeout {
+        limit_ms: u64,
+    },
     /// Started and never ends.
     Hang,
     /// Never starts: something upstream failed or hangs.
@@ -347,7 +350,10 @@ pub enum RefOutcome {
 
 impl RefOutcome {
     pub fn failed(self) -> bool {
-        matches!(self, Self::Error { .. } | Self::Panic | Self::Timeout { .. })
+        matches!(
+            self,
+            Self::Error { .. } | Self::Panic | Self::Timeout { .. }
+        )
     }
 }
 
@@ -528,7 +534,10 @@ pub fn check_journal(
                     .attempts
                     .get_mut(e.attempt as usize - 1)
                     .unwrap_or_else(|| {
-                        panic!("{ctx}: n{} attempt {} ended, never started", e.node, e.attempt)
+                        panic!(
+                            "{ctx}: n{} attempt {} ended, never started",
+                            e.node, e.attempt
+                        )
                     });
                 assert!(
                     slot.1.is_none(),
@@ -567,12 +576,26 @@ pub fn check_report_vs_journal(report: &RunReport, logs: &[NodeLog], ctx: &str) 
                 assert!(!ran, "{ctx}: n{i} is {} but ran", r.status)
             }
             NodeStatus::Succeeded => {
-                assert!(log.ended_ok().is_some(), "{ctx}: n{i} succeeded, journal {log:?}");
-                assert_eq!(r.attempts as usize, log.attempts.len(), "{ctx}: n{i} attempts");
+                assert!(
+                    log.ended_ok().is_some(),
+                    "{ctx}: n{i} succeeded, journal {log:?}"
+                );
+                assert_eq!(
+                    r.attempts as usize,
+                    log.attempts.len(),
+                    "{ctx}: n{i} attempts"
+                );
             }
             NodeStatus::Failed => {
-                assert!(ran && log.ended_ok().is_none(), "{ctx}: n{i} failed, journal {log:?}");
-                assert_eq!(r.attempts as usize, log.attempts.len(), "{ctx}: n{i} attempts");
+                assert!(
+                    ran && log.ended_ok().is_none(),
+                    "{ctx}: n{i} failed, journal {log:?}"
+                );
+                assert_eq!(
+                    r.attempts as usize,
+                    log.attempts.len(),
+                    "{ctx}: n{i} attempts"
+                );
             }
             // A node queued in the same instant as the failure may be cancelled before
             // its first poll: its fn never ran.
