@@ -104,7 +104,7 @@ fn shape(rng: &mut Rng, index: usize) -> Vec<NodeGen> {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    let mut rng = Rng(0x5EED_0F_C0FFEE);
+    let mut rng = Rng(0x5EED_0FC0_FFEE);
     let shapes: Vec<Vec<NodeGen>> = (0..SHAPE_COUNT).map(|i| shape(&mut rng, i)).collect();
 
     let mut out = String::new();
