@@ -653,3 +653,152 @@ pub fn run(
 ) -> impl Future<Output = (Result<Vec<(usize, u64)>, WorkflowError>, RunReport)> + Send {
     run_shape(index, rt, Arc::clone(script), opts).map(|r| r)
 }
+
+// ---------------------------------------------------------------------------------------
+// Expected outcomes, for tests that run many cases at once.
+
+/// A small deterministic random source (splitmix64).
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// What a fail-fast run must end with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    Ok(Vec<(usize, u64)>),
+    /// A node error, from one of these nodes (they fail at the same instant).
+    Node(Vec<usize>),
+    WorkflowTimeout,
+}
+
+/// The outcome of a fail-fast run with workflow timeout `w` (ms) under the paused clock.
+pub fn expect_paused(shape: &ShapeSpec, refs: &[RefNode], w: u64) -> Expect {
+    let first_fail = refs
+        .iter()
+        .filter(|r| r.outcome.failed())
+        .filter_map(|r| r.end)
+        .min();
+    let makespan = refs.iter().try_fold(0u64, |m, r| match r.outcome {
+        RefOutcome::Hang => None,
+        _ => Some(r.end.map_or(m, |e| m.max(e))),
+    });
+    match first_fail {
+        Some(f) if f < w => Expect::Node(
+            (0..refs.len())
+                .filter(|&i| refs[i].outcome.failed() && refs[i].end == Some(f))
+                .collect(),
+        ),
+        _ if makespan.is_none_or(|m| m > w) => Expect::WorkflowTimeout,
+        _ => Expect::Ok(outputs_of(shape, refs)),
+    }
+}
+
+/// The outcome of a fail-fast run whatever the timing, for scripts with at most one
+/// faulty node and sleeps shorter than every timeout.
+pub fn expect_any_timing(shape: &ShapeSpec, refs: &[RefNode]) -> Expect {
+    let failed: Vec<usize> = (0..refs.len())
+        .filter(|&i| refs[i].outcome.failed())
+        .collect();
+    if !failed.is_empty() {
+        Expect::Node(failed)
+    } else if refs.iter().any(|r| r.outcome == RefOutcome::Hang) {
+        Expect::WorkflowTimeout
+    } else {
+        Expect::Ok(outputs_of(shape, refs))
+    }
+}
+
+fn outputs_of(shape: &ShapeSpec, refs: &[RefNode]) -> Vec<(usize, u64)> {
+    shape
+        .outputs()
+        .into_iter()
+        .map(|i| match refs[i].outcome {
+            RefOutcome::Ok(v) => (i, v),
+            o => panic!("reference output n{i} ended {o:?}"),
+        })
+        .collect()
+}
+
+/// Checks a run's result against what was expected; returns the kind of outcome.
+pub fn check_expected(
+    result: &Result<Vec<(usize, u64)>, WorkflowError>,
+    expect: &Expect,
+    refs: &[RefNode],
+    ctx: &str,
+) -> &'static str {
+    match (result, expect) {
+        (Ok(outs), Expect::Ok(want)) => {
+            assert_eq!(outs, want, "{ctx}: outputs");
+            "ok"
+        }
+        (Err(e), Expect::Node(candidates)) => {
+            let i: usize = e
+                .node()
+                .and_then(|n| n[1..].parse().ok())
+                .unwrap_or_else(|| panic!("{ctx}: expected a node error, got {e}"));
+            assert!(
+                candidates.contains(&i),
+                "{ctx}: n{i} reported, expected one of {candidates:?}: {e}"
+            );
+            check_node_error(e, i, &refs[i], ctx);
+            match e {
+                WorkflowError::NodeFailed { .. } => "failed",
+                WorkflowError::NodePanicked { .. } => "panicked",
+                _ => "node timeout",
+            }
+        }
+        (
+            Err(WorkflowError::Timeout {
+                scope: TimeoutScope::Workflow,
+                ..
+            }),
+            Expect::WorkflowTimeout,
+        ) => "workflow timeout",
+        (r, want) => panic!("{ctx}: expected {want:?}, got {r:?}"),
+    }
+}
+
+/// A behaviour script with at most one fault, for runs checked with
+/// [`expect_any_timing`]: sleeps of `0..=max_sleep_ms`.
+pub fn one_fault_script(
+    rng: &mut Rng,
+    nodes: usize,
+    fault_pct: u64,
+    max_sleep_ms: u64,
+) -> Vec<Behaviour> {
+    let mut b: Vec<Behaviour> = (0..nodes)
+        .map(|_| Behaviour {
+            sleep_ms: rng.below(max_sleep_ms + 1),
+            fault: Fault::None,
+        })
+        .collect();
+    if rng.chance(fault_pct) {
+        let i = rng.below(nodes as u64) as usize;
+        b[i].fault = match rng.below(4) {
+            0 => Fault::Fail {
+                first: 1 + rng.below(3) as u32,
+            },
+            1 => Fault::Fail { first: u32::MAX },
+            2 => Fault::Panic,
+            _ => Fault::Hang,
+        };
+    }
+    b
+}
