@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use workflow_core::prelude::*;
 use workflow_core::{NodeStatus, TimeoutScope};
+use workflow_test::{workflow_test, Harness};
 
 // --- basic async test setup ----------------------------------------------------------------
 
@@ -33,13 +34,12 @@ workflow! {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_simple_async_workflow() {
-    let rt = Runtime::new();
-    let run = rt
-        .execute(FetchOnly, FetchOnlyInput { n: 3 })
-        .await
-        .expect("workflow succeeds");
+/// The guide's `AsyncWorkflowTestCase`: `#[workflow_test]` builds the tokio runtime
+/// (here with a paused clock) and injects a fresh [`Harness`], which runs workflows like
+/// a `Runtime` and records every run for assertions.
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_simple_async_workflow(h: Harness) {
+    let run = h.assert_success(h.execute(FetchOnly, FetchOnlyInput { n: 3 }).await);
 
     // `result.outputs["fetch_data"]["data"]`: a field of a field, checked by rustc.
     assert_eq!(run.outputs.fetch_data.data, [1, 2, 3]);
@@ -48,6 +48,21 @@ async fn test_simple_async_workflow() {
     assert_eq!(node.attempts, 1);
     assert_eq!(node.duration, Duration::from_millis(100));
     assert_eq!(run.duration(), Duration::from_millis(100));
+    h.assert_executed("fetch_data", 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_simple_workflow_on_the_runtime_alone() {
+    let rt = Runtime::new();
+    let run = rt
+        .execute(FetchOnly, FetchOnlyInput { n: 7 })
+        .await
+        .expect("workflow succeeds");
+    assert_eq!(run.outputs.fetch_data.data, [1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(
+        run.node("fetch_data").unwrap().status,
+        NodeStatus::Succeeded
+    );
     rt.shutdown().await;
 }
 
@@ -112,14 +127,12 @@ workflow! {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_concurrent_node_execution() {
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_concurrent_node_execution(h: Harness) {
     let start = Instant::now();
-    let run = Runtime::new()
-        .execute(TwoTasks, TwoTasksInput { ms: 1000 })
-        .await
-        .unwrap();
+    let run = h.assert_success(h.execute(TwoTasks, TwoTasksInput { ms: 1000 }).await);
     let total = start.elapsed();
+    h.assert_overlapped("task1", "task2");
 
     // Both tasks complete in 1 s (concurrent), not 2 s (sequential).
     assert_eq!(total, Duration::from_secs(1));
@@ -338,18 +351,20 @@ fn resource_runtime() -> (Runtime, Arc<Resources>) {
     (rt, resources)
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_resource_cleanup() {
-    let (rt, resources) = resource_runtime();
-    let run = rt
-        .execute(
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_resource_cleanup(h: Harness) {
+    // `self.runtime.register_function(create_resource)`
+    let resources = Arc::new(Resources::default());
+    h.insert_resource(Arc::clone(&resources));
+    let run = h.assert_success(
+        h.execute(
             UseResources,
             UseResourcesInput {
                 then: Then::Succeed,
             },
         )
-        .await
-        .unwrap();
+        .await,
+    );
     assert_eq!(
         run.outputs.use_resources,
         ("resource_database".to_owned(), "resource_cache".to_owned())
@@ -357,22 +372,26 @@ async fn test_resource_cleanup() {
     resources.assert_balanced(&["database", "cache"]);
     // Dropped in reverse order of creation, like nested `finally` blocks.
     assert_eq!(resources.cleaned(), ["cache", "database"]);
+    // And the run itself let go of the registered resource.
+    h.assert_no_leaks().await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn resources_are_cleaned_up_when_the_node_fails_or_panics() {
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn resources_are_cleaned_up_when_the_node_fails_or_panics(h: Harness) {
     for then in [Then::Fail, Then::Panic] {
-        let (rt, resources) = resource_runtime();
-        let err = rt
-            .execute(UseResources, UseResourcesInput { then })
-            .await
-            .unwrap_err();
+        let resources = Arc::new(Resources::default());
+        h.insert_resource(Arc::clone(&resources));
+        let result = h.execute(UseResources, UseResourcesInput { then }).await;
         match then {
-            Then::Fail => assert!(err.downcast_ref::<QueryError>().is_some(), "{err}"),
-            _ => assert!(err.is_panic(), "{err}"),
+            Then::Fail => {
+                let _: QueryError = h.assert_error(result);
+            }
+            _ => assert!(h.assert_failure(result).is_panic()),
         }
         resources.assert_balanced(&["database", "cache"]);
+        h.assert_no_leaks().await;
     }
+    h.assert_executed("use_resources", 2);
 }
 
 #[tokio::test(start_paused = true)]

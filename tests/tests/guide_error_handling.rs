@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use workflow_core::prelude::*;
 use workflow_core::{NodeStatus, TimeoutScope};
+use workflow_test::{workflow_test, Harness};
 
 // --- async error propagation -----------------------------------------------------------------
 
@@ -53,8 +54,30 @@ fn counting_runtime() -> (Runtime, Arc<Calls>) {
     )
 }
 
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_async_error_handling(h: Harness) {
+    h.insert_resource(Calls::default());
+    let input = || ErrorTestInput {
+        message: "Simulated async error".into(),
+    };
+
+    // `pytest.raises(ValueError, match="Simulated async error")`
+    let error: ValueError = h.assert_error(h.execute(ErrorTest, input()).await);
+    assert_eq!(error.0, "Simulated async error");
+    // `self.get_node_execution_count(..)`: partial execution.
+    h.assert_executed("failing_task", 1);
+    h.assert_not_executed("recovery_task");
+
+    // Counts add up across runs of the same harness.
+    h.assert_error_contains(h.execute(ErrorTest, input()).await, "Simulated async");
+    h.assert_failed_at(h.execute(ErrorTest, input()).await, "failing_task");
+    h.assert_executed("failing_task", 3);
+    h.assert_executed("recovery_task", 0);
+    assert_eq!(h.failure_count(), 3);
+}
+
 #[tokio::test(start_paused = true)]
-async fn test_async_error_handling() {
+async fn the_original_error_reaches_the_caller_of_the_runtime() {
     let (rt, calls) = counting_runtime();
     let err = rt
         .execute(
@@ -184,13 +207,14 @@ workflow! {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_workflow_timeout() {
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_workflow_timeout(h: Harness) {
     let start = Instant::now();
-    let err = Runtime::new()
-        .execute(TimeoutTest, TimeoutTestInput { ms: 10_000 })
-        .await
-        .unwrap_err();
+    // `pytest.raises(asyncio.TimeoutError)`
+    let err = h.assert_timeout(
+        h.execute(TimeoutTest, TimeoutTestInput { ms: 10_000 })
+            .await,
+    );
     // It times out at 1 s, not after the node's 10 s.
     assert_eq!(start.elapsed(), Duration::from_secs(1));
     assert!(err.is_timeout(), "{err}");
@@ -209,11 +233,15 @@ async fn test_workflow_timeout() {
     }
     assert!(err.to_string().contains("timed out after 1s"), "{err}");
 
+    // The timed-out node was cancelled: nothing of the run is left alive.
+    assert_eq!(
+        h.last_run().unwrap().node("slow_task").unwrap().status,
+        NodeStatus::Cancelled
+    );
+    h.assert_no_leaks().await;
+
     // Under the limit the same workflow succeeds.
-    let run = Runtime::new()
-        .execute(TimeoutTest, TimeoutTestInput { ms: 999 })
-        .await
-        .unwrap();
+    let run = h.assert_success(h.execute(TimeoutTest, TimeoutTestInput { ms: 999 }).await);
     assert!(run.outputs.slow_task);
 }
 
