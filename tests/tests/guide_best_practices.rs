@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::FutureExt as _;
 use workflow_core::prelude::*;
+use workflow_test::{workflow_test, CallRecorder, Harness, MockFn};
 
 // --- 1. isolate async tests ------------------------------------------------------------------
 
@@ -35,8 +36,22 @@ fn isolated_runtime(greeting: &str) -> Runtime {
         .build()
 }
 
+/// With `#[workflow_test]`, isolation is the default: every test gets its own tokio
+/// runtime and its own `Harness` (and so its own workflow runtime).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_with_isolation(h: Harness) {
+    h.insert_resource(Greeting("hello".into()));
+    let run = h.assert_success(h.execute(Greet, GreetInput { name: "ada".into() }).await);
+    assert_eq!(run.outputs.message, "hello, ada");
+    assert_eq!(h.run_count(), 1, "only this test's runs are seen");
+    // Nothing outlives the test: no node task, no extra resource handle.
+    h.assert_no_leaks().await;
+    let report = h.shutdown().await;
+    assert_eq!(report.runs_still_active, 0);
+}
+
 #[tokio::test(start_paused = true)]
-async fn test_with_isolation() {
+async fn an_isolated_runtime_fixture_shuts_down_cleanly() {
     let rt = isolated_runtime("hello");
     let run = rt
         .execute(Greet, GreetInput { name: "ada".into() })
@@ -115,20 +130,36 @@ trait HttpClient: Send + Sync {
     fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Response, HttpError>>;
 }
 
-/// The guide's `AsyncMock`: answers `{"status": 200, "data": "test"}`, records calls.
-#[derive(Default)]
+/// The guide's `AsyncMock`: `get` is a [`MockFn`], so the test sets its answer and
+/// asserts on its calls.
+#[derive(Clone)]
 struct MockHttp {
-    calls: Mutex<Vec<String>>,
+    get: MockFn<String, Result<Response, HttpError>>,
 }
 
 impl HttpClient for MockHttp {
     fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Response, HttpError>> {
-        self.calls.lock().unwrap().push(path.to_owned());
+        let answer = self.get.call(path.to_owned());
         Box::pin(async {
-            tokio::time::sleep(Duration::from_millis(15)).await;
+            tokio::time::sleep(Duration::from_millis(15)).await; // network latency
+            answer
+        })
+    }
+}
+
+/// A hand-written mock with a [`CallRecorder`].
+#[derive(Clone, Default)]
+struct RecordingHttp {
+    calls: CallRecorder<String>,
+}
+
+impl HttpClient for RecordingHttp {
+    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Response, HttpError>> {
+        self.calls.record(path.to_owned());
+        Box::pin(async move {
             Ok(Response {
                 status: 200,
-                data: "test".into(),
+                data: format!("echo {path}"),
             })
         })
     }
@@ -146,16 +177,80 @@ workflow! {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_with_mocked_services() {
-    let mock_http = Arc::new(MockHttp::default());
-    let http: Arc<dyn HttpClient> = mock_http.clone();
-    let rt = Runtime::builder().resource_arc(http).build();
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_with_mocked_services(h: Harness) {
+    // `mock_http.get.return_value = {"status": 200, "data": "test"}`
+    let mock_http = MockHttp {
+        get: MockFn::new(|_path| {
+            Ok(Response {
+                status: 200,
+                data: "test".into(),
+            })
+        }),
+    };
+    // `create_test_resource("http", lambda: mock_http, mock=True)`
+    let http: Arc<dyn HttpClient> = Arc::new(mock_http.clone());
+    h.insert_resource_arc(http);
 
-    let run = rt.execute(ApiTest, ApiTestInput {}).await.unwrap();
+    let run = h.assert_success(h.execute(ApiTest, ApiTestInput {}).await);
     assert_eq!(run.outputs.fetch_api, "test");
-    // `mock_http.get.assert_called_once()`
-    assert_eq!(*mock_http.calls.lock().unwrap(), ["/api/data"]);
+    mock_http.get.assert_called_once();
+    mock_http.get.assert_called_with(&"/api/data".to_owned());
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_mock_can_fail_and_the_failure_reaches_the_test(h: Harness) {
+    let mock_http = MockHttp {
+        get: MockFn::new(|_| {
+            Ok(Response {
+                status: 200,
+                data: "fine".into(),
+            })
+        }),
+    };
+    mock_http.get.answer_once(Err(HttpError));
+    let http: Arc<dyn HttpClient> = Arc::new(mock_http.clone());
+    h.insert_resource_arc(http);
+
+    let _: HttpError = h.assert_error(h.execute(ApiTest, ApiTestInput {}).await);
+    let run = h.assert_success(h.execute(ApiTest, ApiTestInput {}).await);
+    assert_eq!(run.outputs.fetch_api, "fine");
+    mock_http.get.assert_called_times(2);
+    h.assert_executed("fetch_api", 2);
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_hand_written_mock_records_its_calls(h: Harness) {
+    let mock = RecordingHttp::default();
+    let calls = mock.calls.clone();
+    // A concrete mock type can be swapped in with `Harness::mock`.
+    h.mock(mock);
+
+    let run = h.assert_success(h.execute(EchoApi, EchoApiInput {}).await);
+    assert_eq!(run.outputs.echo, "echo /api/data");
+    calls.assert_called_once();
+    calls.assert_called_with(&"/api/data".to_owned());
+}
+
+#[node]
+async fn fetch_echo(http: Res<RecordingHttp>) -> Result<String, HttpError> {
+    Ok(http.get("/api/data").await?.data)
+}
+
+workflow! {
+    struct EchoApi {
+        echo = fetch_echo(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trait_object_mock_on_the_runtime_alone() {
+    let mock = RecordingHttp::default();
+    let http: Arc<dyn HttpClient> = Arc::new(mock.clone());
+    let rt = Runtime::builder().resource_arc(http).build();
+    let run = rt.execute(ApiTest, ApiTestInput {}).await.unwrap();
+    assert_eq!(run.outputs.fetch_api, "echo /api/data");
+    mock.calls.assert_called_once();
 }
 
 #[tokio::test]
@@ -171,7 +266,7 @@ async fn a_missing_or_misregistered_mock_is_reported_before_any_node_runs() {
         other => panic!("{other:?}"),
     }
     // `resource(arc)` registers an `Arc<dyn HttpClient>` value; the error says what to use.
-    let http: Arc<dyn HttpClient> = Arc::new(MockHttp::default());
+    let http: Arc<dyn HttpClient> = Arc::new(RecordingHttp::default());
     let err = Runtime::builder()
         .resource(http)
         .build()
@@ -193,13 +288,14 @@ impl Drop for CleanupGuard {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_with_cleanup() {
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_with_cleanup(h: Harness) {
+    h.insert_resource(Greeting("hey".into()));
     // A passing test body: the cleanup runs when the guard goes out of scope.
     let cleanup_called = Arc::new(AtomicBool::new(false));
     {
         let _cleanup = CleanupGuard(cleanup_called.clone());
-        let run = isolated_runtime("hey")
+        let run = h
             .execute(
                 Greet,
                 GreetInput {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use workflow_core::prelude::*;
 use workflow_core::trace::TraceKind;
+use workflow_test::{workflow_test, Harness};
 
 // --- retry logic -----------------------------------------------------------------------------
 
@@ -77,14 +78,12 @@ workflow! {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_async_retry_pattern() {
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_async_retry_pattern(h: Harness) {
+    // `self.runtime.register_function(flaky_operation)`
     let flaky = Flaky::new(2);
-    let rt = Runtime::builder().resource_arc(flaky.clone()).build();
-    let run = rt
-        .execute_with(RetryTest, RetryTestInput {}, RunOptions::new().trace(true))
-        .await
-        .unwrap();
+    h.insert_resource_arc(flaky.clone());
+    let run = h.assert_success(h.execute(RetryTest, RetryTestInput {}).await);
 
     assert_eq!(
         run.outputs.retry_operation,
@@ -95,12 +94,14 @@ async fn test_async_retry_pattern() {
     );
     assert_eq!(run.node("retry_operation").unwrap().attempts, 3);
     assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
+    // The harness counts every attempt as an execution.
+    h.assert_executed("retry_operation", 3);
     // The backoff delays, observed: 100 ms after the first failure, 200 ms after the second.
     assert_eq!(flaky.called_at(), [0, 100, 300].map(Duration::from_millis));
     // The trace says the same, with the error of each failed attempt.
-    let retries: Vec<(Duration, u32, Duration, String)> = run
-        .trace
-        .unwrap()
+    let retries: Vec<(Duration, u32, Duration, String)> = h
+        .last_trace()
+        .expect("the harness traces runs")
         .node_events("retry_operation")
         .filter_map(|e| match &e.kind {
             TraceKind::Retrying {
@@ -247,9 +248,10 @@ fn event_runtime() -> (Runtime, EventQueue<Event>) {
     (Runtime::builder().resource(queue.clone()).build(), queue)
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_event_driven_workflow() {
-    let (rt, queue) = event_runtime();
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_event_driven_workflow(h: Harness) {
+    let queue = EventQueue::new();
+    h.insert_resource(queue.clone());
     let events = queue.sender();
     let start = Instant::now();
     // `asyncio.gather(execute_workflow(..), send_events())`
@@ -260,10 +262,10 @@ async fn test_event_driven_workflow() {
         events.send(Event::Stop).unwrap();
     };
     let (run, ()) = tokio::join!(
-        rt.execute(EventWorkflow, EventWorkflowInput { idle_ms: 1_000 }),
+        h.execute(EventWorkflow, EventWorkflowInput { idle_ms: 1_000 }),
         send_events
     );
-    let run = run.unwrap();
+    let run = h.assert_success(run);
     assert_eq!(
         run.outputs.event_listener,
         [

@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use workflow_core::prelude::*;
 use workflow_core::trace::{AttemptSpan, SpanOutcome, TraceKind};
 use workflow_core::{DeadlockKind, NodeStatus, WaitError};
+use workflow_test::{workflow_test, Harness};
 
 // --- execution traces ------------------------------------------------------------------------
 
@@ -71,16 +72,17 @@ fn complex_input() -> ComplexInput {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn test_with_tracing() {
-    // `self.enable_tracing()`: for every run of this runtime (or per run with
-    // `RunOptions::trace(true)`).
-    let rt = Runtime::builder().trace(true).build();
-    let run = rt.execute(Complex, complex_input()).await.unwrap();
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn test_with_tracing(h: Harness) {
+    // `self.enable_tracing()` (on a bare `Runtime`: `Runtime::builder().trace(true)`, or
+    // per run `RunOptions::new().trace(true)`).
+    h.enable_tracing();
+    let run = h.assert_success(h.execute(Complex, complex_input()).await);
     assert_eq!(run.outputs.report, "sum=43 max=16");
 
     // `self.get_execution_trace()`: printed step by step.
-    let trace = run.trace.expect("tracing was enabled");
+    let trace = h.last_trace().expect("tracing was enabled");
+    assert_eq!(run.trace.as_ref(), Some(&trace));
     println!("Execution steps: {}", trace.len());
     for step in &trace {
         // `{step['timestamp']}: {step['event']}`
@@ -286,8 +288,41 @@ workflow! {
     }
 }
 
+/// `pytest.raises(DeadlockError)`: `assert_deadlock` returns the report. The test's own
+/// `deadlock` watchdog (2 s) would catch a stall the runtime cannot see; this one is
+/// found by the runtime at once.
+#[workflow_test(timeout = "10s", deadlock = "2s", start_paused = true)]
+async fn test_deadlock_detection(h: Harness) {
+    let start = Instant::now();
+    let report = h.assert_deadlock(
+        h.execute(
+            DeadlockTest,
+            DeadlockTestInput {
+                first: "task1",
+                second: "task2",
+            },
+        )
+        .await,
+    );
+    assert_eq!(start.elapsed(), Duration::ZERO);
+    let mut nodes: Vec<_> = report.waiting.iter().map(|w| w.node).collect();
+    nodes.sort_unstable();
+    assert_eq!(nodes, ["task1", "task2"]);
+    // Both started once (the trace shows it; the node reports of cancelled nodes do not
+    // carry attempt counts).
+    let trace = h.last_trace().unwrap();
+    for node in ["task1", "task2"] {
+        let starts = trace
+            .node_events(node)
+            .filter(|e| matches!(e.kind, TraceKind::Started { .. }))
+            .count();
+        assert_eq!(starts, 1, "{node}");
+    }
+    h.assert_no_leaks().await;
+}
+
 #[tokio::test(start_paused = true)]
-async fn test_deadlock_detection() {
+async fn a_deadlock_error_names_both_nodes_and_the_cycle() {
     let start = Instant::now();
     let err = Runtime::new()
         .execute(

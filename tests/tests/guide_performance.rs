@@ -12,6 +12,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio::time::Instant;
 use workflow_core::prelude::*;
+use workflow_test::{workflow_test, Harness};
 
 // --- load testing ------------------------------------------------------------------------------
 
@@ -51,8 +52,53 @@ workflow! {
     }
 }
 
+#[workflow_test(timeout = "30s", start_paused = true)]
+async fn test_workflow_under_load(h: Harness) {
+    let gauge = Arc::new(InFlight::default());
+    h.insert_resource_arc(gauge.clone());
+
+    // 100 runs, all at once, each with its own item.
+    let report = h
+        .load(LoadTest, 100, 100, |i| LoadTestInput {
+            item_id: u32::try_from(i).unwrap(),
+            ms: 10,
+        })
+        .await;
+    println!("{report}");
+    assert!(report.all_succeeded(), "{report}");
+    assert_eq!(report.succeeded, 100);
+    // Paused clock: exact virtual times. All runs overlapped.
+    assert_eq!(report.elapsed, Duration::from_millis(10));
+    assert_eq!(report.p50(), Duration::from_millis(10));
+    assert_eq!(report.max(), Duration::from_millis(10));
+    assert_eq!(gauge.peak.load(Ordering::SeqCst), 100);
+    assert!(report.throughput() > 50.0, "the guide's bound");
+    assert!(report.throughput() >= 5_000.0, "{report}");
+    h.assert_executed("process_item", 100);
+
+    // Another shape: 300 runs at most 25 at a time, 40 ms each: 12 waves.
+    let gauge = Arc::new(InFlight::default());
+    h.insert_resource_arc(gauge.clone());
+    let report = h
+        .load(LoadTest, 300, 25, |i| LoadTestInput {
+            item_id: u32::try_from(i).unwrap(),
+            ms: 40,
+        })
+        .await;
+    assert!(report.all_succeeded(), "{report}");
+    assert_eq!(report.elapsed, Duration::from_millis(12 * 40));
+    assert_eq!(
+        report.p99(),
+        Duration::from_millis(40),
+        "no run waited inside"
+    );
+    assert_eq!(gauge.peak.load(Ordering::SeqCst), 25);
+    h.assert_executed("process_item", 400);
+    h.assert_no_leaks().await;
+}
+
 #[tokio::test(start_paused = true)]
-async fn test_workflow_under_load() {
+async fn many_runs_on_one_shared_runtime() {
     let gauge = Arc::new(InFlight::default());
     let rt = Runtime::builder().resource_arc(gauge.clone()).build();
 
