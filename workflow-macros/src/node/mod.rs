@@ -9,7 +9,8 @@ use quote::quote;
 use crate::errors::Errors;
 
 /// Expands `#[node(args)] item`. On error the fn is still emitted unchanged, next to the
-/// errors, so it stays callable and IDEs keep working.
+/// errors, so it stays callable and IDEs keep working. When only the options are wrong,
+/// the node is emitted too (with the valid options), so workflows using it add no errors.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
@@ -22,14 +23,17 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #err);
         }
     };
+    let mut option_errors = Errors::new();
+    let node_args = parse::parse_args(args, &mut option_errors);
     let mut errors = Errors::new();
-    let node_args = parse::parse_args(args, &mut errors);
     let node = parse::NodeFn::from_item(&item_fn, &mut errors);
+    let option_errors = option_errors.to_compile_errors();
     if !errors.is_empty() {
-        let err = errors.to_compile_errors();
-        return quote!(#item_fn #err);
+        let errors = errors.to_compile_errors();
+        return quote!(#item_fn #option_errors #errors);
     }
-    expand::expand(&item_fn, &node, &node_args)
+    let node = expand::expand(&item_fn, &node, &node_args);
+    quote!(#node #option_errors)
 }
 
 #[cfg(test)]
@@ -54,6 +58,21 @@ mod tests {
         assert!(out.contains("struct parse"));
         assert!(out.contains("const PORTS"));
         assert!(!out.contains("compile_error"));
+    }
+
+    #[test]
+    fn bad_options_still_emit_the_node() {
+        let out = expand_str(
+            quote!(timeout = "soon"),
+            quote!(
+                async fn parse(raw: String) -> usize {
+                    raw.len()
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("struct parse"), "{out}");
+        assert!(out.contains("impl :: workflow_core :: __private :: Node for parse"), "{out}");
     }
 
     #[test]
