@@ -72,7 +72,11 @@ use proc_macro::TokenStream;
 ///
 /// Compile errors, each at the offending tokens: a fn that is not `async`, takes
 /// `self`, has generics or lifetimes, destructures a parameter, takes an `impl Trait`
-/// or borrowed port, returns `impl Trait`; unknown or malformed options.
+/// or borrowed port, returns `impl Trait`; unknown or malformed options (all of them, in
+/// one pass, with the valid ones listed). Type checks land on the user's tokens too: an
+/// output or a future that is not `Send` (at the fn's name, with rustc's note on the
+/// value held across an `.await`), an error type that is not a boxable
+/// `std::error::Error` (at `E`), a non-`Clone` input of a retried node.
 ///
 /// # Generated items
 ///
@@ -179,8 +183,19 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Compile errors at the user's tokens, all reported in one pass: an edge whose types
 /// differ (naming the edge and both types), an unknown node fn, port, field or source,
-/// an unconnected port, a port connected twice, a duplicate name, an unused input, a
-/// cycle (printed as `a -> b -> a`), unknown or malformed options.
+/// an unconnected port, a port connected twice, a duplicate name, an unused input (an
+/// error rather than a warning: connect it or remove it), a cycle (printed as
+/// `a -> b -> a`, on the edge that closes it), unknown or malformed options, a shared
+/// output that is not `Clone`. Next to graph errors the workflow's types are still
+/// emitted, so code using them adds no errors of its own.
+///
+/// ```text
+/// error[E0277]: edge `fetch -> parse.raw` carries `Vec<u8>`, but input `raw` of `parse` takes `String`
+///   --> src/main.rs:17:28
+///    |
+/// 17 |         parse = parse(raw: fetch),
+///    |                            ^^^^^ this is `Vec<u8>`
+/// ```
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     workflow::expand(input.into()).into()

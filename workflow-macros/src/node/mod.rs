@@ -72,7 +72,10 @@ mod tests {
         );
         assert_eq!(out.matches("compile_error").count(), 1, "{out}");
         assert!(out.contains("struct parse"), "{out}");
-        assert!(out.contains("impl :: workflow_core :: __private :: Node for parse"), "{out}");
+        assert!(
+            out.contains("impl :: workflow_core :: __private :: Node for parse"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -185,5 +188,42 @@ mod tests {
         .expect("parses");
         let node = parse::NodeFn::from_item(&item, &mut Errors::new());
         assert!(matches!(node.output, parse::OutputKind::Plain(_)));
+    }
+
+    #[test]
+    fn odd_inputs_are_errors_not_panics() {
+        let cases = [
+            ("", "struct S;"),
+            ("", "fn"),
+            ("", "async fn f(self: Box<Self>) {}"),
+            ("", "async fn f(_: u8) {}"),
+            ("", "async fn f(ref x: u8) {}"),
+            ("", "async fn f(x @ 1: u8) {}"),
+            ("", "async fn f(ctx: &mut Context) {}"),
+            ("", "async fn f(a: &Context, b: &Context) {}"),
+            ("", "async fn f(r: Res) {}"),
+            ("", "async fn f(r: Res<A, B>) {}"),
+            ("", "async fn f() -> impl Sized {}"),
+            ("", "const async fn f() {}"),
+            ("", "async unsafe fn f() {}"),
+            ("", "async extern \"C\" fn f() {}"),
+            ("", "async fn f<const N: usize>() {}"),
+            ("", "async fn f() where u8: Copy {}"),
+            ("timeout", "async fn f() {}"),
+            ("timeout = ", "async fn f() {}"),
+            ("retry(max = 99999999999)", "async fn f() {}"),
+            ("retry(max = 2, retry_if = 5)", "async fn f() {}"),
+            ("crate", "async fn f() {}"),
+            ("= 1", "async fn f() {}"),
+            ("1, 2", "async fn f() {}"),
+        ];
+        for (args, item) in cases {
+            let out =
+                expand(args.parse().expect("lexes"), item.parse().expect("lexes")).to_string();
+            assert!(
+                out.contains("compile_error"),
+                "no error for `#[node({args})] {item}`: {out}"
+            );
+        }
     }
 }

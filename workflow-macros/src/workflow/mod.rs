@@ -70,4 +70,43 @@ mod tests {
         assert!(out.contains("edge `u -> b.y`"), "{out}");
         assert!(out.contains("__WorkflowEdge2"), "{out}");
     }
+
+    #[test]
+    fn odd_inputs_are_errors_not_panics() {
+        let cases = [
+            "",
+            "struct",
+            "struct W",
+            "struct W {}",
+            "struct W { , }",
+            "struct W { a = }",
+            "struct W { a = f }",
+            "struct W { a = f(x.0) }",
+            "struct W { a = f(x:) }",
+            "struct W { a = f(x: 1) }",
+            "struct W { input }",
+            "struct W { input x: }",
+            "struct W { a = f() } struct V { b = g() }",
+            "#[workflow] struct W { a = f() }",
+            "#[workflow = \"x\"] struct W { a = f() }",
+            "#[workflow(timeout)] struct W { a = f() }",
+            "#[workflow(timeout = )] struct W { a = f() }",
+            "#[workflow(crate = 5)] struct W { a = f() }",
+            "struct W { #[retry] a = f() }",
+            "struct W { #[retry(max)] a = f() }",
+            "struct W { #[timeout] a = f() }",
+            "struct W { #[output(x)] a = f() }",
+            "struct W { #[input] input x: u8, a = f(x) }",
+            "struct W { a = f(a.b.c.d) }",
+            "enum W { a = f() }",
+        ];
+        for case in cases {
+            let tokens: TokenStream = case.parse().expect("lexes");
+            let out = expand(tokens).to_string();
+            assert!(
+                out.contains("compile_error"),
+                "no error for `{case}`: {out}"
+            );
+        }
+    }
 }
