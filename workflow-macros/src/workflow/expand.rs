@@ -22,11 +22,12 @@
 //! ```
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned, ToTokens};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Member;
 
 use super::ast::{path_text, WorkflowDef};
 use super::check::{crate_of, From, Graph};
+use super::render::{dot, mermaid};
 use crate::errors::respan;
 
 pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
@@ -534,104 +535,4 @@ fn alias_items(
             type #node_aliases = #node_paths;
         )*
     }
-}
-
-fn type_text(ty: &syn::Type) -> String {
-    ty.to_token_stream()
-        .to_string()
-        .replace(" < ", "<")
-        .replace("< ", "<")
-        .replace(" >", ">")
-        .replace(" ,", ",")
-        .replace(" :: ", "::")
-}
-
-fn edge_label(e: &super::check::Edge) -> String {
-    if e.source.fields.is_empty() {
-        e.port.to_string()
-    } else {
-        let text = e.source.text();
-        let field = text.split_once('.').map_or("", |(_, f)| f);
-        if e.port == field {
-            field.to_string()
-        } else {
-            format!("{field} as {}", e.port)
-        }
-    }
-}
-
-fn source_name(def: &WorkflowDef, from: From) -> String {
-    match from {
-        From::Input(k) => def.inputs[k].name.to_string(),
-        From::Node(j) => def.bindings[j].name.to_string(),
-    }
-}
-
-/// The graph as a Mermaid flowchart: inputs as parallelograms, nodes as boxes
-/// (`binding` over `node_fn`), edges labelled with the port.
-fn mermaid(def: &WorkflowDef, g: &Graph) -> String {
-    let mut s = String::from("flowchart LR\n");
-    for input in &def.inputs {
-        s.push_str(&format!(
-            "    {}[/\"{}: {}\"/]\n",
-            input.name,
-            input.name,
-            type_text(&input.ty).replace('"', "#quot;")
-        ));
-    }
-    for b in &def.bindings {
-        s.push_str(&format!(
-            "    {}[\"{}<br/><small>{}</small>\"]\n",
-            b.name,
-            b.name,
-            path_text(&b.node)
-        ));
-    }
-    for (i, n) in g.nodes.iter().enumerate() {
-        for e in &n.edges {
-            s.push_str(&format!(
-                "    {} -->|{}| {}\n",
-                source_name(def, e.from),
-                edge_label(e),
-                def.bindings[i].name
-            ));
-        }
-    }
-    s
-}
-
-/// The graph in Graphviz DOT.
-fn dot(def: &WorkflowDef, g: &Graph) -> String {
-    let mut s = format!(
-        "digraph {} {{\n    rankdir=LR;\n    node [shape=box];\n",
-        def.name
-    );
-    for input in &def.inputs {
-        s.push_str(&format!(
-            "    \"{}\" [shape=parallelogram, label=\"{}: {}\"];\n",
-            input.name,
-            input.name,
-            type_text(&input.ty).replace('"', "\\\"")
-        ));
-    }
-    for b in &def.bindings {
-        s.push_str(&format!(
-            "    \"{}\" [label=\"{}\\n{}\"];\n",
-            b.name,
-            b.name,
-            path_text(&b.node)
-        ));
-    }
-    for (i, n) in g.nodes.iter().enumerate() {
-        for e in &n.edges {
-            s.push_str(&format!(
-                "    \"{}\" -> \"{}\" [label=\"{}\"];\n",
-                source_name(def, e.from),
-                def.bindings[i].name,
-                edge_label(e)
-            ));
-        }
-    }
-    s.push_str("}\n");
-    s
 }

@@ -3,6 +3,7 @@
 mod ast;
 mod check;
 mod expand;
+mod render;
 
 use proc_macro2::TokenStream;
 
