@@ -51,7 +51,7 @@ impl RunShared {
             nodes,
             started: Instant::now(),
             cancel,
-            trace: trace.then(TraceRecorder::default),
+            trace: trace.then(|| TraceRecorder::new(workflow, run_id)),
             runtime,
             board: Mutex::new(Board::default()),
             waiting: AtomicUsize::new(0),
@@ -59,14 +59,30 @@ impl RunShared {
         }
     }
 
+    /// Records a trace event if the run is traced. Off the trace, this is one branch.
+    #[inline]
     pub(crate) fn record(&self, node: Option<usize>, kind: TraceKind) {
         if let Some(trace) = &self.trace {
-            trace.push(TraceEvent {
-                at: self.started.elapsed(),
-                node: node.map(|i| self.nodes[i].name),
-                kind,
-            });
+            self.push_event(trace, node, kind);
         }
+    }
+
+    /// Like [`record`](Self::record), for events whose data costs something to build
+    /// (strings): `kind` runs only when the run is traced.
+    #[inline]
+    pub(crate) fn record_with(&self, node: Option<usize>, kind: impl FnOnce() -> TraceKind) {
+        if let Some(trace) = &self.trace {
+            self.push_event(trace, node, kind());
+        }
+    }
+
+    #[cold]
+    fn push_event(&self, trace: &TraceRecorder, node: Option<usize>, kind: TraceKind) {
+        trace.push(TraceEvent {
+            at: self.started.elapsed(),
+            node: node.map(|i| self.nodes[i].name),
+            kind,
+        });
     }
 
     pub(crate) fn set_live(&self, node: usize, status: NodeStatus) {
@@ -219,10 +235,16 @@ impl Context {
     /// Records a custom event in the run's trace (when tracing is on) and as a
     /// `tracing` event.
     pub fn emit(&self, message: impl Into<String>) {
+        let traced = self.shared.trace.is_some();
+        if !traced && !tracing::enabled!(target: "workflow", tracing::Level::INFO) {
+            return;
+        }
         let message = message.into();
         tracing::info!(target: "workflow", node = self.node(), message = %message, "custom event");
-        self.shared
-            .record(Some(self.node), TraceKind::Custom { message });
+        if traced {
+            self.shared
+                .record(Some(self.node), TraceKind::Custom { message });
+        }
     }
 
     /// A resource registered on the runtime, if there is one of type `T`.
@@ -241,12 +263,10 @@ impl Context {
     /// A later publish under the same key replaces the value.
     pub fn publish<T: Clone + Send + Sync + 'static>(&self, key: impl Into<String>, value: T) {
         let key = key.into();
-        self.shared.record(
-            Some(self.node),
-            TraceKind::Custom {
+        self.shared
+            .record_with(Some(self.node), || TraceKind::Custom {
                 message: format!("published `{key}`"),
-            },
-        );
+            });
         let mut board = self.shared.board();
         let entry = board.entries.entry(key).or_default();
         entry.value = Some(Arc::new(value));
@@ -359,12 +379,10 @@ impl TrackedWait<'_> {
                     self.registered = true;
                 }
                 drop(board);
-                self.shared.record(
-                    Some(self.node),
-                    TraceKind::Waiting {
+                self.shared
+                    .record_with(Some(self.node), || TraceKind::Waiting {
                         key: self.key.clone(),
-                    },
-                );
+                    });
                 return Poll::Pending;
             }
         }

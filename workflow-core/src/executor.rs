@@ -104,10 +104,20 @@ async fn run_node<N: Node>(ports: N, index: usize, shared: Arc<RunShared>) -> No
             });
             match tokio::time::timeout(limit, counted).await {
                 Ok(done) => done,
-                Err(_) => NodeDone {
-                    attempts: made.max(1),
-                    result: Err(NodeFailure::Timeout(limit)),
-                },
+                Err(_) => {
+                    tracing::warn!(
+                        target: "workflow",
+                        workflow = shared.workflow,
+                        node = shared.nodes[index].name,
+                        attempts = made.max(1),
+                        ?limit,
+                        "node timed out (all attempts)"
+                    );
+                    NodeDone {
+                        attempts: made.max(1),
+                        result: Err(NodeFailure::Timeout(limit)),
+                    }
+                }
             }
         }
     }
@@ -147,6 +157,16 @@ async fn attempt_loop<N: Node>(
             }
             Err(f) => f,
         };
+        if let NodeFailure::Timeout(limit) = failure {
+            tracing::warn!(
+                target: "workflow",
+                workflow = shared.workflow,
+                node = shared.nodes[index].name,
+                attempt,
+                ?limit,
+                "node attempt timed out"
+            );
+        }
         let retry = policy.retry.filter(|r| {
             attempt < max
                 && ports.is_some()
@@ -211,6 +231,7 @@ async fn attempt_once<N: Node>(
         "node",
         workflow = shared.workflow,
         node = shared.nodes[index].name,
+        node_fn = shared.nodes[index].node_fn,
         attempt
     );
     let call = AssertUnwindSafe(N::call(ports, ctx))
@@ -402,15 +423,28 @@ pub(crate) async fn execute<W: Workflow>(
     let duration = start.elapsed();
     let Driver { reports, .. } = driver;
     match &result {
-        Ok(_) => shared.record(None, TraceKind::RunCompleted),
+        Ok(_) => {
+            tracing::debug!(target: "workflow", workflow = plan.name, run_id, ?duration, "run completed");
+            shared.record(None, TraceKind::RunCompleted);
+        }
         Err(e) => {
-            tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run failed");
-            shared.record(
-                None,
-                TraceKind::RunFailed {
-                    error: e.to_string(),
-                },
-            );
+            match e {
+                WorkflowError::Cancelled { .. } => {
+                    tracing::info!(target: "workflow", workflow = plan.name, run_id, error = %e, "run cancelled");
+                }
+                WorkflowError::Timeout {
+                    scope: TimeoutScope::Workflow,
+                    ..
+                } => {
+                    tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run timed out");
+                }
+                _ => {
+                    tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run failed");
+                }
+            }
+            shared.record_with(None, || TraceKind::RunFailed {
+                error: e.to_string(),
+            });
         }
     }
     Outcome {
@@ -613,6 +647,7 @@ impl<W: Workflow> Driver<'_, W> {
             Ok(value) => {
                 report.status = NodeStatus::Succeeded;
                 self.shared.set_live(index, NodeStatus::Succeeded);
+                tracing::debug!(target: "workflow", workflow = W::PLAN.name, node = spec.name, attempts, "node completed");
                 self.shared
                     .record(Some(index), TraceKind::Completed { attempts });
                 W::store(&mut self.state, value);
@@ -628,15 +663,12 @@ impl<W: Workflow> Driver<'_, W> {
             Err(failure) => {
                 report.status = NodeStatus::Failed;
                 self.shared.set_live(index, NodeStatus::Failed);
+                self.shared.record_with(Some(index), || TraceKind::Failed {
+                    attempts,
+                    error: describe(&failure),
+                });
                 let error = self.to_error(index, attempts, failure);
                 tracing::warn!(target: "workflow", workflow = W::PLAN.name, node = spec.name, attempts, error = %error, "node failed");
-                self.shared.record(
-                    Some(index),
-                    TraceKind::Failed {
-                        attempts,
-                        error: error.to_string(),
-                    },
-                );
                 match self.failure {
                     FailurePolicy::FailFast => Err(error),
                     FailurePolicy::Continue => {
@@ -749,6 +781,7 @@ impl<W: Workflow> Driver<'_, W> {
                 r.status = NodeStatus::Cancelled;
                 r.duration = now - r.started_at.unwrap_or_default();
                 self.shared.set_live(i, NodeStatus::Cancelled);
+                tracing::info!(target: "workflow", workflow = W::PLAN.name, node = r.name, "node cancelled");
                 self.shared.record(Some(i), TraceKind::Cancelled);
             }
         }

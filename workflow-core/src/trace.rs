@@ -1,8 +1,18 @@
-//! The execution trace of a run: timestamped events on tokio's clock.
+//! The execution trace of a run: timestamped events on tokio's clock, and its
+//! renderings (text, Chrome trace JSON, Mermaid Gantt).
 //!
 //! Tracing a run is opt-in ([`RunOptions::trace`](crate::RunOptions::trace) or
 //! [`RuntimeBuilder::trace`](crate::RuntimeBuilder::trace)); a run without it records
-//! nothing and pays one branch per event site.
+//! nothing: every event site is one branch on an `Option` that is `None`, and the event
+//! itself (with its strings) is never built.
+//!
+//! This is separate from the [`tracing`](https://docs.rs/tracing) integration: the
+//! executor always emits `tracing` spans (`workflow`, `node`) and events (retry,
+//! timeout, failure, cancellation) under the target `workflow`, which cost next to
+//! nothing and print nothing unless you install a subscriber.
+
+mod chrome;
+mod gantt;
 
 use std::fmt::{self, Write as _};
 use std::sync::Mutex;
@@ -78,6 +88,26 @@ pub enum TraceKind {
     },
 }
 
+impl TraceKind {
+    /// A short lowercase name of the kind: `started`, `retrying`, `custom`, ...
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::RunStarted => "run started",
+            Self::Scheduled => "scheduled",
+            Self::Started { .. } => "started",
+            Self::Retrying { .. } => "retrying",
+            Self::Completed { .. } => "completed",
+            Self::Failed { .. } => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Skipped => "skipped",
+            Self::Waiting { .. } => "waiting",
+            Self::Custom { .. } => "custom",
+            Self::RunCompleted => "run completed",
+            Self::RunFailed { .. } => "run failed",
+        }
+    }
+}
+
 impl fmt::Display for TraceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -116,25 +146,55 @@ impl fmt::Display for TraceEvent {
     }
 }
 
-/// Collects events of one run.
-#[derive(Debug, Default)]
+/// Collects the events of one run. Exists only when the run is traced.
+#[derive(Debug)]
 pub(crate) struct TraceRecorder {
+    workflow: &'static str,
+    run_id: u64,
     events: Mutex<Vec<TraceEvent>>,
 }
 
 impl TraceRecorder {
+    pub(crate) fn new(workflow: &'static str, run_id: u64) -> Self {
+        Self {
+            workflow,
+            run_id,
+            events: Mutex::new(Vec::with_capacity(16)),
+        }
+    }
+
     pub(crate) fn push(&self, event: TraceEvent) {
         lock(&self.events).push(event);
     }
 
     pub(crate) fn snapshot(&self) -> ExecutionTrace {
         ExecutionTrace {
+            workflow: self.workflow,
+            run_id: self.run_id,
             events: lock(&self.events).clone(),
         }
     }
 }
 
-/// The events of one run, in the order they happened.
+/// The events of one run, in the order they happened, with helpers to assert on them
+/// and to render them.
+///
+/// Ask for one with [`RunOptions::trace`](crate::RunOptions::trace) (one run) or
+/// [`RuntimeBuilder::trace`](crate::RuntimeBuilder::trace) (every run); it comes back in
+/// [`Run::trace`](crate::Run::trace), and also with a failed run through
+/// [`Runtime::execute_report`](crate::Runtime::execute_report).
+///
+/// Times are on tokio's clock, from the start of the run: under a paused clock
+/// (`#[tokio::test(start_paused = true)]`) they are exact, so a test can assert
+/// `started_at("b") == Some(Duration::from_millis(50))` and compare
+/// [`render_text`](Self::render_text) with a snapshot.
+///
+/// Renderings and exports:
+/// - [`render_text`](Self::render_text): one line per event, for snapshot tests;
+/// - [`to_chrome_json`](Self::to_chrome_json): Chrome trace event JSON, for Perfetto
+///   (<https://ui.perfetto.dev>) or `chrome://tracing`;
+/// - [`to_mermaid_gantt`](Self::to_mermaid_gantt): a Mermaid Gantt chart, which GitHub
+///   renders inside a ` ```mermaid ` block.
 ///
 /// # Examples
 ///
@@ -160,6 +220,7 @@ impl TraceRecorder {
 ///     .await
 ///     .unwrap();
 /// let trace = run.trace.unwrap();
+/// assert_eq!(trace.finished_at("a"), Some(Duration::from_millis(250)));
 /// let text = trace.render_text();
 /// let lines: Vec<&str> = text.lines().map(str::trim).collect();
 /// assert_eq!(
@@ -176,7 +237,11 @@ impl TraceRecorder {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecutionTrace {
-    /// The events.
+    /// The workflow's name.
+    pub workflow: &'static str,
+    /// The run's id.
+    pub run_id: u64,
+    /// The events, in the order they happened.
     pub events: Vec<TraceEvent>,
 }
 
@@ -201,6 +266,76 @@ impl ExecutionTrace {
         self.events.iter().filter(move |e| e.node == Some(node))
     }
 
+    /// What happened to one node, in order.
+    pub fn kinds<'a>(&'a self, node: &'a str) -> Vec<&'a TraceKind> {
+        self.node_events(node).map(|e| &e.kind).collect()
+    }
+
+    /// When the node's first attempt started, or `None` if it never started.
+    pub fn started_at(&self, node: &str) -> Option<Duration> {
+        self.node_events(node)
+            .find(|e| matches!(e.kind, TraceKind::Started { .. }))
+            .map(|e| e.at)
+    }
+
+    /// When the node ended for good (completed, failed or was cancelled), or `None`.
+    pub fn finished_at(&self, node: &str) -> Option<Duration> {
+        self.node_events(node)
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    TraceKind::Completed { .. } | TraceKind::Failed { .. } | TraceKind::Cancelled
+                )
+            })
+            .map(|e| e.at)
+    }
+
+    /// How many attempts of the node started.
+    pub fn attempts(&self, node: &str) -> u32 {
+        let n = self
+            .node_events(node)
+            .filter(|e| matches!(e.kind, TraceKind::Started { .. }))
+            .count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// The custom events ([`Context::emit`](crate::Context::emit)) of one node, in order.
+    pub fn messages(&self, node: &str) -> Vec<&str> {
+        self.events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                TraceKind::Custom { message } if e.node == Some(node) => Some(message.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Nodes in the order their first attempt started.
+    pub fn start_order(&self) -> Vec<&'static str> {
+        self.events
+            .iter()
+            .filter(|e| matches!(e.kind, TraceKind::Started { attempt: 1 }))
+            .filter_map(|e| e.node)
+            .collect()
+    }
+
+    /// Whether some attempt of `a` and some attempt of `b` were running at the same
+    /// time (their spans overlap by more than an instant).
+    pub fn overlapped(&self, a: &str, b: &str) -> bool {
+        let spans = self.attempt_spans();
+        spans.iter().filter(|s| s.node == a).any(|x| {
+            spans
+                .iter()
+                .filter(|s| s.node == b)
+                .any(|y| x.start < y.end && y.start < x.end)
+        })
+    }
+
+    /// Time of the last event: the run's duration once it ended.
+    pub fn duration(&self) -> Duration {
+        self.events.last().map_or(Duration::ZERO, |e| e.at)
+    }
+
     /// One line per event: time, node, what happened. Deterministic under a paused clock,
     /// so it suits snapshot tests.
     pub fn render_text(&self) -> String {
@@ -211,41 +346,105 @@ impl ExecutionTrace {
         out
     }
 
-    /// Spans of node attempts: `(node, attempt, start, end, outcome)`, in start order.
+    /// The node attempts as time spans, in start order (ties broken by node name and
+    /// attempt). An attempt ends when it completes, fails (and is retried or not) or is
+    /// cancelled; one that had not ended when the trace was taken is
+    /// [`SpanOutcome::Running`] with `end == start`.
     pub fn attempt_spans(&self) -> Vec<AttemptSpan> {
         let mut open: Vec<AttemptSpan> = Vec::new();
         let mut done: Vec<AttemptSpan> = Vec::new();
         for e in &self.events {
             let Some(node) = e.node else { continue };
-            match &e.kind {
-                TraceKind::Started { attempt } => open.push(AttemptSpan {
-                    node,
-                    attempt: *attempt,
-                    start: e.at,
-                    end: e.at,
-                    outcome: SpanOutcome::Running,
-                }),
-                TraceKind::Retrying { .. }
-                | TraceKind::Completed { .. }
-                | TraceKind::Failed { .. }
-                | TraceKind::Cancelled => {
-                    if let Some(pos) = open.iter().position(|s| s.node == node) {
-                        let mut span = open.remove(pos);
-                        span.end = e.at;
-                        span.outcome = match e.kind {
-                            TraceKind::Completed { .. } => SpanOutcome::Completed,
-                            TraceKind::Cancelled => SpanOutcome::Cancelled,
-                            _ => SpanOutcome::Failed,
-                        };
-                        done.push(span);
-                    }
+            let outcome = match &e.kind {
+                TraceKind::Started { attempt } => {
+                    open.push(AttemptSpan {
+                        node,
+                        attempt: *attempt,
+                        start: e.at,
+                        end: e.at,
+                        outcome: SpanOutcome::Running,
+                    });
+                    continue;
                 }
-                _ => {}
+                TraceKind::Completed { .. } => SpanOutcome::Completed,
+                TraceKind::Cancelled => SpanOutcome::Cancelled,
+                TraceKind::Retrying { .. } | TraceKind::Failed { .. } => SpanOutcome::Failed,
+                _ => continue,
+            };
+            if let Some(pos) = open.iter().position(|s| s.node == node) {
+                let mut span = open.remove(pos);
+                span.end = e.at;
+                span.outcome = outcome;
+                done.push(span);
             }
         }
         done.extend(open);
         done.sort_by_key(|s| (s.start, s.node, s.attempt));
         done
+    }
+
+    /// The trace in the Chrome trace event format (JSON), to open in Perfetto
+    /// (<https://ui.perfetto.dev>) or `chrome://tracing`.
+    ///
+    /// Each node gets a row of its own (in order of first appearance); the run gets
+    /// row 0. Every node attempt is one complete (`"ph":"X"`) event named after the
+    /// node, with `attempt` and `outcome` in its `args`; the run itself is one more
+    /// complete event (`"cat":"run"`). Every other event (scheduled, retrying, failed,
+    /// cancelled, skipped, waiting, custom, run started/ended) is an instant
+    /// (`"ph":"i"`) event on its node's row. Times are microseconds with nanosecond
+    /// decimals, so the output is deterministic under a paused clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use workflow_core::prelude::*;
+    /// # #[node] async fn one() -> u8 { 1 }
+    /// # workflow! { struct One { a = one() } }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let run = Runtime::new()
+    ///     .execute_with(One, OneInput {}, RunOptions::new().trace(true))
+    ///     .await
+    ///     .unwrap();
+    /// let json = run.trace.unwrap().to_chrome_json();
+    /// assert!(json.starts_with(r#"{"displayTimeUnit":"ms""#));
+    /// // std::fs::write("target/trace.json", json)?;  then open it in ui.perfetto.dev
+    /// # });
+    /// ```
+    pub fn to_chrome_json(&self) -> String {
+        chrome::render(self)
+    }
+
+    /// The trace as a Mermaid Gantt chart: one section per node, one bar per attempt
+    /// (`done` when it completed, `crit` when it failed, `active` when it was cancelled
+    /// or still running), on a millisecond axis starting at 0. GitHub renders it inside
+    /// a ` ```mermaid ` block.
+    ///
+    /// Mermaid's Gantt charts have millisecond resolution: times are rounded down to
+    /// whole milliseconds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_core::prelude::*;
+    /// #[node]
+    /// async fn nap() -> u8 {
+    ///     tokio::time::sleep(Duration::from_millis(40)).await;
+    ///     1
+    /// }
+    /// workflow! { struct Nap { a = nap() } }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let run = Runtime::new()
+    ///     .execute_with(Nap, NapInput {}, RunOptions::new().trace(true))
+    ///     .await
+    ///     .unwrap();
+    /// let gantt = run.trace.unwrap().to_mermaid_gantt();
+    /// assert!(gantt.starts_with("gantt\n"));
+    /// assert!(gantt.contains("    a :done, 0, 40\n"));
+    /// # });
+    /// ```
+    pub fn to_mermaid_gantt(&self) -> String {
+        gantt::render(self)
     }
 }
 
@@ -278,6 +477,13 @@ pub struct AttemptSpan {
     pub outcome: SpanOutcome,
 }
 
+impl AttemptSpan {
+    /// How long the attempt ran.
+    pub fn duration(&self) -> Duration {
+        self.end.saturating_sub(self.start)
+    }
+}
+
 /// How an [`AttemptSpan`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -290,4 +496,16 @@ pub enum SpanOutcome {
     Cancelled,
     /// Had not ended when the trace was taken.
     Running,
+}
+
+impl SpanOutcome {
+    /// A lowercase name: `completed`, `failed`, `cancelled`, `running`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Running => "running",
+        }
+    }
 }

@@ -1,0 +1,96 @@
+//! [`ExecutionTrace`] as a Mermaid Gantt chart.
+//!
+//! Output:
+//! ```text
+//! gantt
+//!     title Etl (run 7)
+//!     dateFormat x
+//!     axisFormat %L ms
+//!     section fetch
+//!     fetch attempt 1 (failed) :crit, 0, 100
+//!     fetch attempt 2 :done, 150, 250
+//!     section total
+//!     total :done, 250, 270
+//! ```
+//! `dateFormat x` reads times as milliseconds since the epoch, so the axis starts at 0.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::{ExecutionTrace, SpanOutcome};
+
+pub(super) fn render(trace: &ExecutionTrace) -> String {
+    let spans = trace.attempt_spans();
+    // Sections in order of first appearance in the trace.
+    let mut sections: Vec<&'static str> = Vec::new();
+    for e in &trace.events {
+        if let Some(node) = e.node {
+            if !sections.contains(&node) && spans.iter().any(|s| s.node == node) {
+                sections.push(node);
+            }
+        }
+    }
+    let total = trace.duration();
+    let axis = if total < Duration::from_secs(1) {
+        "%L ms"
+    } else if total < Duration::from_secs(60) {
+        "%S.%L s"
+    } else {
+        "%M:%S"
+    };
+
+    let mut out = String::from("gantt\n");
+    let _ = writeln!(
+        out,
+        "    title {} (run {})",
+        clean(trace.workflow),
+        trace.run_id
+    );
+    out.push_str("    dateFormat x\n");
+    let _ = writeln!(out, "    axisFormat {axis}");
+    for node in sections {
+        let node_text = clean(node);
+        let _ = writeln!(out, "    section {node_text}");
+        let attempts: Vec<_> = spans.iter().filter(|s| s.node == node).collect();
+        let several = attempts.len() > 1 || attempts.iter().any(|s| s.attempt > 1);
+        for span in attempts {
+            let mut name = node_text.clone();
+            if several {
+                let _ = write!(name, " attempt {}", span.attempt);
+            }
+            let tag = match span.outcome {
+                SpanOutcome::Completed => "done",
+                SpanOutcome::Failed => {
+                    name.push_str(" (failed)");
+                    "crit"
+                }
+                SpanOutcome::Cancelled => {
+                    name.push_str(" (cancelled)");
+                    "active"
+                }
+                SpanOutcome::Running => {
+                    name.push_str(" (running)");
+                    "active"
+                }
+            };
+            let _ = writeln!(
+                out,
+                "    {name} :{tag}, {}, {}",
+                span.start.as_millis(),
+                span.end.as_millis()
+            );
+        }
+    }
+    out
+}
+
+/// Text Mermaid's Gantt grammar accepts in titles, sections and task names: no `:`,
+/// `;`, `#` or line breaks.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            ':' | ';' | '#' | '\n' | '\r' => '_',
+            c => c,
+        })
+        .collect()
+}
