@@ -232,15 +232,16 @@ impl Context {
         self.shared.cancel.cancelled().await;
     }
 
-    /// Records a custom event in the run's trace (when tracing is on) and as a
-    /// `tracing` event.
+    /// Records a custom event in the run's trace (when the run is traced) and as an
+    /// INFO `tracing` event whose message is `message` (target `workflow`, inside the
+    /// node's span). Costs nothing when neither is listening.
     pub fn emit(&self, message: impl Into<String>) {
         let traced = self.shared.trace.is_some();
         if !traced && !tracing::enabled!(target: "workflow", tracing::Level::INFO) {
             return;
         }
         let message = message.into();
-        tracing::info!(target: "workflow", node = self.node(), message = %message, "custom event");
+        tracing::info!(target: "workflow", workflow = self.workflow(), node = self.node(), "{message}");
         if traced {
             self.shared
                 .record(Some(self.node), TraceKind::Custom { message });
