@@ -72,25 +72,25 @@ async fn traced_diamond() -> workflow_core::ExecutionTrace {
 async fn text_rendering_is_a_stable_snapshot() {
     let trace = traced_diamond().await;
     let expected = &"
-       0ns run started
-       0ns first: scheduled
-       0ns first: started (attempt 1)
-      10ms first: event: loaded
-      10ms first: completed after 1 attempt(s)
-      10ms left: scheduled
-      10ms right: scheduled
-      10ms left: started (attempt 1)
-      10ms right: started (attempt 1)
-      40ms left: attempt 1 failed: boom on attempt 1; retrying in 20ms
-      55ms right: completed after 1 attempt(s)
-      60ms left: started (attempt 2)
-      90ms left: attempt 2 failed: boom on attempt 2; retrying in 40ms
-     130ms left: started (attempt 3)
-     160ms left: completed after 3 attempt(s)
-     160ms both: scheduled
-     160ms both: started (attempt 1)
-     160ms both: completed after 1 attempt(s)
-     160ms run completed
+         0ns run started
+         0ns first: scheduled
+         0ns first: started (attempt 1)
+        10ms first: event: loaded
+        10ms first: completed after 1 attempt(s)
+        10ms left: scheduled
+        10ms right: scheduled
+        10ms left: started (attempt 1)
+        10ms right: started (attempt 1)
+        40ms left: attempt 1 failed: boom on attempt 1; retrying in 20ms
+        55ms right: completed after 1 attempt(s)
+        60ms left: started (attempt 2)
+        90ms left: attempt 2 failed: boom on attempt 2; retrying in 40ms
+       130ms left: started (attempt 3)
+       160ms left: completed after 3 attempt(s)
+       160ms both: scheduled
+       160ms both: started (attempt 1)
+       160ms both: completed after 1 attempt(s)
+       160ms run completed
 "[1..];
     assert_eq!(trace.render_text(), expected);
     // Display is the same text.
@@ -238,15 +238,15 @@ async fn failure_cancels_siblings_and_skips_downstream_in_the_trace() {
     assert!(result.is_err());
     let trace = trace.expect("a failed run still has its trace");
     let expected = &"
-       0ns run started
-       0ns bad: scheduled
-       0ns slow: scheduled
-       0ns bad: started (attempt 1)
-       0ns slow: started (attempt 1)
-      30ms bad: failed after 1 attempt(s): boom on attempt 1
-      30ms slow: cancelled
-      30ms next: skipped
-      30ms run failed: node `bad` of workflow `FailFast` failed after 1 attempt(s): boom on attempt 1
+         0ns run started
+         0ns bad: scheduled
+         0ns slow: scheduled
+         0ns bad: started (attempt 1)
+         0ns slow: started (attempt 1)
+        30ms bad: failed after 1 attempt(s): boom on attempt 1
+        30ms slow: cancelled
+        30ms next: skipped
+        30ms run failed: node `bad` of workflow `FailFast` failed after 1 attempt(s): boom on attempt 1
 "[1..];
     assert_eq!(trace.render_text(), expected);
     assert_eq!(trace.finished_at("slow"), Some(ms(30)));

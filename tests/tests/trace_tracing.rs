@@ -258,6 +258,11 @@ async fn failure_and_cancelled_siblings_are_events() {
     assert_eq!(cancelled[0].field("node"), Some("slow"));
     let run_failed = cap.events("run failed");
     assert_eq!(run_failed.len(), 1);
+    assert_eq!(
+        run_failed[0].scope,
+        ["workflow"],
+        "run events are inside the run span"
+    );
     assert_eq!(run_failed[0].field("error"), Some(err.to_string().as_str()));
 }
 

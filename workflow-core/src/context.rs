@@ -241,7 +241,7 @@ impl Context {
             return;
         }
         let message = message.into();
-        tracing::info!(target: "workflow", workflow = self.workflow(), node = self.node(), "{message}");
+        tracing::info!(target: "workflow", node = self.node(), "{message}");
         if traced {
             self.shared
                 .record(Some(self.node), TraceKind::Custom { message });

@@ -107,7 +107,6 @@ async fn run_node<N: Node>(ports: N, index: usize, shared: Arc<RunShared>) -> No
                 Err(_) => {
                     tracing::warn!(
                         target: "workflow",
-                        workflow = shared.workflow,
                         node = shared.nodes[index].name,
                         attempts = made.max(1),
                         ?limit,
@@ -160,7 +159,6 @@ async fn attempt_loop<N: Node>(
         if let NodeFailure::Timeout(limit) = failure {
             tracing::warn!(
                 target: "workflow",
-                workflow = shared.workflow,
                 node = shared.nodes[index].name,
                 attempt,
                 ?limit,
@@ -186,7 +184,6 @@ async fn attempt_loop<N: Node>(
         let error = describe(&failure);
         tracing::warn!(
             target: "workflow",
-            workflow = shared.workflow,
             node = shared.nodes[index].name,
             attempt,
             ?delay,
@@ -229,7 +226,6 @@ async fn attempt_once<N: Node>(
     let span = tracing::info_span!(
         target: "workflow",
         "node",
-        workflow = shared.workflow,
         node = shared.nodes[index].name,
         node_fn = shared.nodes[index].node_fn,
         attempt
@@ -418,10 +414,11 @@ pub(crate) async fn execute<W: Workflow>(
     let stall = opts.deadlock.or(plan.policy.deadlock);
     let result = driver
         .run(timeout, stall, opts.cancel_grace, &cancel)
-        .instrument(span)
+        .instrument(span.clone())
         .await;
     let duration = start.elapsed();
     let Driver { reports, .. } = driver;
+    let _entered = span.enter(); // no await below: the end-of-run events go in the run's span
     match &result {
         Ok(_) => {
             tracing::debug!(target: "workflow", workflow = plan.name, run_id, ?duration, "run completed");
@@ -647,7 +644,7 @@ impl<W: Workflow> Driver<'_, W> {
             Ok(value) => {
                 report.status = NodeStatus::Succeeded;
                 self.shared.set_live(index, NodeStatus::Succeeded);
-                tracing::debug!(target: "workflow", workflow = W::PLAN.name, node = spec.name, attempts, "node completed");
+                tracing::debug!(target: "workflow", node = spec.name, attempts, "node completed");
                 self.shared
                     .record(Some(index), TraceKind::Completed { attempts });
                 W::store(&mut self.state, value);
@@ -668,7 +665,7 @@ impl<W: Workflow> Driver<'_, W> {
                     error: describe(&failure),
                 });
                 let error = self.to_error(index, attempts, failure);
-                tracing::warn!(target: "workflow", workflow = W::PLAN.name, node = spec.name, attempts, error = %error, "node failed");
+                tracing::warn!(target: "workflow", node = spec.name, attempts, error = %error, "node failed");
                 match self.failure {
                     FailurePolicy::FailFast => Err(error),
                     FailurePolicy::Continue => {
@@ -781,7 +778,7 @@ impl<W: Workflow> Driver<'_, W> {
                 r.status = NodeStatus::Cancelled;
                 r.duration = now - r.started_at.unwrap_or_default();
                 self.shared.set_live(i, NodeStatus::Cancelled);
-                tracing::info!(target: "workflow", workflow = W::PLAN.name, node = r.name, "node cancelled");
+                tracing::info!(target: "workflow", node = r.name, "node cancelled");
                 self.shared.record(Some(i), TraceKind::Cancelled);
             }
         }

@@ -138,7 +138,7 @@ impl fmt::Display for TraceKind {
 
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:>10} ", format!("{:?}", self.at))?;
+        write!(f, "{:>12} ", format!("{:?}", self.at))?;
         match self.node {
             Some(node) => write!(f, "{node}: {}", self.kind),
             None => write!(f, "{}", self.kind),
