@@ -802,6 +802,7 @@ impl<W: Workflow> Driver<'_, W> {
         report.status = NodeStatus::Cancelled;
         report.duration = self.start.elapsed() - report.started_at.unwrap_or_default();
         self.shared.set_live(done.index, NodeStatus::Cancelled);
+        tracing::info!(target: "workflow", node = report.name, "node cancelled");
         self.shared.record(Some(done.index), TraceKind::Cancelled);
     }
 
