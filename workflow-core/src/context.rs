@@ -331,6 +331,9 @@ pub struct WaitError {
 pub(crate) struct Board {
     entries: HashMap<String, BoardEntry>,
     pub(crate) waiting_on: HashMap<usize, String>,
+    /// The latest attempt started by each node that was retried (only written on the
+    /// retry path), so a node cancelled mid-retry reports its attempts.
+    pub(crate) retry_attempts: HashMap<usize, u32>,
 }
 
 #[derive(Default)]

@@ -145,6 +145,9 @@ async fn attempt_loop<N: Node>(
                 result: Err(NodeFailure::Panic("node ports were consumed".into())),
             };
         };
+        if attempt > 1 {
+            shared.board().retry_attempts.insert(index, attempt);
+        }
         shared.record(Some(index), TraceKind::Started { attempt });
         let result = attempt_once::<N>(this, index, attempt, shared, policy).await;
         let failure = match result {
@@ -775,6 +778,15 @@ impl<W: Workflow> Driver<'_, W> {
         let now = self.start.elapsed();
         for (i, r) in self.reports.iter_mut().enumerate() {
             if r.status == NodeStatus::Running {
+                // Its future was dropped before it could say how many attempts it made:
+                // at least one, more if it was retried.
+                r.attempts = self
+                    .shared
+                    .board()
+                    .retry_attempts
+                    .get(&i)
+                    .copied()
+                    .unwrap_or(1);
                 r.status = NodeStatus::Cancelled;
                 r.duration = now - r.started_at.unwrap_or_default();
                 self.shared.set_live(i, NodeStatus::Cancelled);
