@@ -186,6 +186,12 @@ async fn a_failure_cancels_running_siblings_and_skips_everything_downstream() {
     assert_eq!(status("sibling"), NodeStatus::Cancelled);
     assert_eq!(status("recovery"), NodeStatus::Skipped);
     assert_eq!(status("after_sibling"), NodeStatus::Skipped);
+    // Cancelled nodes did run: one attempt each. Skipped ones never did.
+    let attempts = |n: &str| report.node(n).unwrap().attempts;
+    assert_eq!(
+        ["failing", "first", "sibling", "recovery", "after_sibling"].map(attempts),
+        [1, 1, 1, 0, 0]
+    );
     assert_eq!(calls.failing.load(Ordering::SeqCst), 1);
     assert_eq!(calls.recovery.load(Ordering::SeqCst), 0);
     assert_eq!(calls.sibling.load(Ordering::SeqCst), 2, "first and sibling");
@@ -332,4 +338,37 @@ async fn the_timeout_error_reports_the_configured_limit() {
         WorkflowError::Timeout { limit, .. } => assert_eq!(limit, Duration::from_millis(30)),
         other => panic!("{other:?}"),
     }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("flaky")]
+struct Flaky;
+
+#[node(retry(max = 3, backoff = "10ms"))]
+async fn fails_then_hangs(ctx: &Context) -> Result<u32, Flaky> {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    if ctx.attempt() == 1 {
+        return Err(Flaky);
+    }
+    std::future::pending().await
+}
+
+workflow! {
+    #[workflow(timeout = "500ms")]
+    struct CancelledMidRetry {
+        node = fails_then_hangs(),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_node_cancelled_during_its_second_attempt_counts_two_executions(h: Harness) {
+    h.assert_timeout(
+        h.execute(CancelledMidRetry, CancelledMidRetryInput {})
+            .await,
+    );
+    let record = h.last_run().unwrap();
+    let node = record.node("node").unwrap();
+    assert_eq!(node.status, NodeStatus::Cancelled);
+    assert_eq!(node.attempts, 2);
+    h.assert_executed("node", 2);
 }
