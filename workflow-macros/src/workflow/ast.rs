@@ -7,7 +7,7 @@
 //! source    := Ident ("." (Ident | Index))*
 //! ```
 
-use proc_macro2::Span;
+use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
@@ -24,8 +24,9 @@ pub(crate) struct WorkflowDef {
     pub(crate) name: Ident,
     pub(crate) inputs: Vec<InputDecl>,
     pub(crate) bindings: Vec<Binding>,
-    /// Declaration order of all entries, for name checks: (name, is_input).
     pub(crate) brace_span: Span,
+    /// Entries that did not parse; the valid ones are still in `inputs` and `bindings`.
+    pub(crate) syntax_errors: Vec<syn::Error>,
 }
 
 pub(crate) struct InputDecl {
@@ -107,31 +108,27 @@ impl Parse for WorkflowDef {
         let name: Ident = input.parse()?;
         let content;
         let brace = braced!(content in input);
+        // Each entry is parsed on its own, so one syntax error does not hide the others
+        // (nor the valid entries, which the fallback expansion still declares).
+        let body: TokenStream = content.parse()?;
         let mut inputs = Vec::new();
         let mut bindings = Vec::new();
-        while !content.is_empty() {
-            let entry_attrs = content.call(Attribute::parse_outer)?;
-            if content.peek(kw::input) && content.peek2(Ident::peek_any) {
-                content.parse::<kw::input>()?;
-                let name: Ident = content.call(Ident::parse_any)?;
-                content.parse::<Token![:]>().map_err(|e| {
-                    syn::Error::new(e.span(), format!("expected `:` and a type after input `{name}`, like `input {name}: String`"))
-                })?;
-                let ty: Type = content.parse()?;
-                inputs.push(InputDecl {
-                    attrs: entry_attrs,
-                    name,
-                    ty,
-                });
-            } else {
-                bindings.push(parse_binding(&content, entry_attrs)?);
+        let mut syntax_errors = Vec::new();
+        for (entry, comma) in split_entries(body) {
+            if entry.is_empty() {
+                syntax_errors.push(syn::Error::new(
+                    comma.unwrap_or(brace.span.close()),
+                    "expected an entry before this `,`: an input `input name: Type` or a node binding `name = node_fn(port: source)`",
+                ));
+                continue;
             }
-            if content.is_empty() {
-                break;
+            let parsed =
+                syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_entry(input), entry);
+            match parsed {
+                Ok(Entry::Input(i)) => inputs.push(i),
+                Ok(Entry::Binding(b)) => bindings.push(b),
+                Err(e) => syntax_errors.push(e),
             }
-            content
-                .parse::<Token![,]>()
-                .map_err(|e| syn::Error::new(e.span(), "expected `,` between workflow entries"))?;
         }
         if !input.is_empty() {
             return Err(input.error(
@@ -145,26 +142,106 @@ impl Parse for WorkflowDef {
             inputs,
             bindings,
             brace_span: brace.span.join(),
+            syntax_errors,
         })
     }
 }
 
+enum Entry {
+    Input(InputDecl),
+    Binding(Binding),
+}
+
+/// One entry: `attr* input name: Type` or `attr* name = node_fn(..)`.
+fn parse_entry(input: ParseStream<'_>) -> syn::Result<Entry> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    let entry = if input.peek(kw::input) && input.peek2(Ident::peek_any) {
+        input.parse::<kw::input>()?;
+        let name: Ident = input.call(Ident::parse_any)?;
+        let colon = input.parse::<Token![:]>().map_err(|e| {
+            syn::Error::new(
+                here(input, &e, name.span()),
+                format!(
+                    "expected `:` and a type after input `{name}`, like `input {name}: String`"
+                ),
+            )
+        })?;
+        let ty: Type = input.parse().map_err(|e| {
+            syn::Error::new(
+                here(input, &e, colon.span),
+                format!("expected the type of input `{name}`, like `input {name}: String`"),
+            )
+        })?;
+        Entry::Input(InputDecl { attrs, name, ty })
+    } else {
+        Entry::Binding(parse_binding(input, attrs)?)
+    };
+    if !input.is_empty() {
+        return Err(input.error("expected `,` between workflow entries"));
+    }
+    Ok(entry)
+}
+
+/// Splits the body of the workflow struct at its top-level commas; commas inside
+/// `<..>` (as in `input m: HashMap<K, V>`) do not split. Each entry comes with the
+/// comma that ends it, if any.
+fn split_entries(body: TokenStream) -> Vec<(TokenStream, Option<Span>)> {
+    let mut entries = Vec::new();
+    let mut current = TokenStream::new();
+    let mut angle_depth = 0usize;
+    let mut after_dash = false;
+    for tt in body {
+        if let TokenTree::Punct(p) = &tt {
+            match p.as_char() {
+                ',' if angle_depth == 0 => {
+                    entries.push((std::mem::take(&mut current), Some(p.span())));
+                    after_dash = false;
+                    continue;
+                }
+                '<' => angle_depth += 1,
+                // `->` in a fn type is no closing bracket.
+                '>' if !after_dash => angle_depth = angle_depth.saturating_sub(1),
+                _ => {}
+            }
+            after_dash = p.as_char() == '-' && p.spacing() == Spacing::Joint;
+        } else {
+            after_dash = false;
+        }
+        current.extend([tt]);
+    }
+    if !current.is_empty() {
+        entries.push((current, None));
+    }
+    entries
+}
+
+/// Where to report a missing token: at the next token, or, at the end of the entry, on
+/// the last token read (syn would point at the whole macro call).
+fn here(input: ParseStream<'_>, e: &syn::Error, last: Span) -> Span {
+    if input.is_empty() {
+        last
+    } else {
+        e.span()
+    }
+}
+
 fn parse_binding(input: ParseStream<'_>, attrs: Vec<Attribute>) -> syn::Result<Binding> {
+    let after_attrs = attrs.last().map_or_else(Span::call_site, |a| a.span());
     let name: Ident = input.call(Ident::parse_any).map_err(|e| {
         syn::Error::new(
-            e.span(),
+            here(input, &e, after_attrs),
             "expected a node binding `name = node_fn(port: source, ..)` or an input `input name: Type`",
         )
     })?;
-    input.parse::<Token![=]>().map_err(|e| {
+    let eq = input.parse::<Token![=]>().map_err(|e| {
         syn::Error::new(
-            e.span(),
+            here(input, &e, name.span()),
             format!("expected `=` after `{name}`: bind a node like `{name} = node_fn(port: source)`, or declare an input like `input {name}: Type`"),
         )
     })?;
     let node: Path = input.call(Path::parse_mod_style).map_err(|e| {
         syn::Error::new(
-            e.span(),
+            here(input, &e, eq.span),
             format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
         )
     })?;
@@ -264,4 +341,69 @@ fn parse_fields(input: ParseStream<'_>, source: &mut Source) -> syn::Result<()> 
         source.fields.push(input.parse::<Member>()?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn entries_split_at_top_level_commas_only() {
+        let body = quote! {
+            input m: HashMap<String, Vec<(u8, u8)>>,
+            input f: fn(u8, u8) -> Option<u8>,
+            a = g(x: m, y: f),
+            b = h(a)
+        };
+        let entries: Vec<String> = split_entries(body)
+            .into_iter()
+            .map(|(e, _)| e.to_string())
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                "input m : HashMap < String , Vec < (u8 , u8) >>",
+                "input f : fn (u8 , u8) -> Option < u8 >",
+                "a = g (x : m , y : f)",
+                "b = h (a)",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_bad_entry_is_reported_and_good_ones_kept() {
+        let def: WorkflowDef = syn::parse2(quote! {
+            struct W { input u: u8, a = f(x = u), , b = g(u), c = h u, input v }
+        })
+        .expect("the header parses");
+        let messages: Vec<String> = def.syntax_errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].starts_with("connect a port with `:`"));
+        assert!(messages[1].starts_with("expected an entry before this `,`"));
+        assert!(messages[2].starts_with("expected `(..)` after `h`"));
+        assert!(messages[3].starts_with("expected `:` and a type after input `v`"));
+        assert_eq!(def.inputs.len(), 1);
+        assert_eq!(def.bindings.len(), 1);
+        assert_eq!(def.bindings[0].name, "b");
+    }
+
+    #[test]
+    fn shorthand_names_the_port_after_the_last_field() {
+        let arg: PortArg = syn::parse2(quote!(page.body.words)).expect("parses");
+        assert_eq!(arg.port, "words");
+        assert_eq!(arg.source.text(), "page.body.words");
+        let arg: PortArg = syn::parse2(quote!(n: pair.0)).expect("parses");
+        assert_eq!(
+            (arg.port.to_string(), arg.source.text()),
+            ("n".into(), "pair.0".into())
+        );
+        let err = syn::parse2::<PortArg>(quote!(pair.0))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("name the port for `pair.0`: write `port: pair.0`")
+        );
+    }
 }

@@ -18,6 +18,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::new();
     let graph = check::check(&def, &mut errors);
+    if !def.syntax_errors.is_empty() {
+        // Graph checks of a partly parsed workflow would report follow-on errors (a
+        // source defined by an entry that did not parse), so only the syntax is reported.
+        errors = Errors::new();
+        for e in &def.syntax_errors {
+            errors.push(e.clone());
+        }
+    }
     if !errors.is_empty() {
         let errors = errors.to_compile_errors();
         let fallback = expand::fallback(&def, &graph);
