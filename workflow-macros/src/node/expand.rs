@@ -119,6 +119,8 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
     );
 
     quote! {
+        // `#[node]` requires `async` even when the body never awaits.
+        #[allow(clippy::unused_async)]
         #item
 
         #[doc = #struct_doc]
@@ -131,7 +133,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
             )*
         }
 
-        #[allow(non_local_definitions)]
+        #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             #retry_checks
 

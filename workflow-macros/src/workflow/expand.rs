@@ -213,7 +213,7 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                     fn #method(source: S) -> Self;
                 }
                 impl<T> #trait_name<T> for T {
-                    #[inline(always)]
+                    #[inline]
                     fn #method(source: T) -> T {
                         source
                     }
@@ -314,7 +314,7 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
             #(#out_fields)*
         }
 
-        #[allow(non_local_definitions)]
+        #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             #[automatically_derived]
             impl ::core::fmt::Debug for #input_name {
@@ -481,7 +481,7 @@ pub(crate) fn fallback(def: &WorkflowDef, g: &Graph) -> TokenStream {
             #(#output_fields)*
         }
 
-        #[allow(non_local_definitions)]
+        #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             impl #p::Workflow for #name {
                 type Input = #input_name;
