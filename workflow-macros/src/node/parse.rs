@@ -107,16 +107,16 @@ impl NodeFn {
         if let Some(v) = &sig.variadic {
             errors.error(v, "a `#[node]` fn cannot be variadic");
         }
+        let mut lifetimes = Vec::new();
+        let mut borrows = false;
         for param in &sig.generics.params {
             match param {
                 syn::GenericParam::Type(_) | syn::GenericParam::Const(_) => errors.error(
                     param,
                     "a `#[node]` fn cannot be generic: a graph needs concrete port types; write a non-generic `#[node]` wrapper that calls the generic fn",
                 ),
-                syn::GenericParam::Lifetime(_) => errors.error(
-                    param,
-                    "a `#[node]` fn cannot have lifetime parameters: its inputs and output outlive the call, so they must own their data",
-                ),
+                // Reported below, unless a borrowed port or output already explains it.
+                syn::GenericParam::Lifetime(l) => lifetimes.push(l),
             }
         }
         if let Some(w) = &sig.generics.where_clause {
@@ -146,7 +146,7 @@ impl NodeFn {
                     let ty = (*pt.ty).clone();
                     let kind = classify(&ty, errors);
                     if matches!(kind, ParamKind::Port) {
-                        check_port_type(&ident, &ty, errors);
+                        borrows |= check_port_type(&ident, &ty, errors);
                     }
                     params.push(Param { ident, ty, kind });
                 }
@@ -169,6 +169,7 @@ impl NodeFn {
                     errors.error(tokens, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
                 }
                 if let Some(tokens) = finder.borrowed {
+                    borrows = true;
                     errors.error(tokens, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
                 }
                 if last_segment_is(ty, "Result") {
@@ -178,6 +179,14 @@ impl NodeFn {
                 }
             }
         };
+        if !borrows {
+            for l in lifetimes {
+                errors.error(
+                    l,
+                    "a `#[node]` fn cannot have lifetime parameters: its inputs and output outlive the call, so they must own their data",
+                );
+            }
+        }
         Self { params, output }
     }
 
@@ -233,7 +242,8 @@ fn classify(ty: &Type, errors: &mut Errors) -> ParamKind {
     }
 }
 
-fn check_port_type(ident: &Ident, ty: &Type, errors: &mut Errors) {
+/// Checks a port's type; returns whether it borrows.
+fn check_port_type(ident: &Ident, ty: &Type, errors: &mut Errors) -> bool {
     let mut finder = Finder::default();
     finder.visit_type(ty);
     if let Some(tokens) = finder.impl_trait {
@@ -242,12 +252,14 @@ fn check_port_type(ident: &Ident, ty: &Type, errors: &mut Errors) {
             format!("input port `{ident}` cannot have an `impl Trait` type; name a concrete type (or use `Box<dyn Trait + Send>`)"),
         );
     }
+    let borrows = finder.borrowed.is_some();
     if let Some(tokens) = finder.borrowed {
         errors.error(
             tokens,
             format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)"),
         );
     }
+    borrows
 }
 
 /// Finds `impl Trait` and non-`'static` borrows inside a type, keeping their tokens so
