@@ -1,1 +1,8 @@
-//! Integration tests live in `tests/tests/`; UI tests in `tests/ui/`.
+//! Integration tests live in `tests/tests/`, trybuild UI tests in `tests/tests/ui/`.
+//!
+//! This library only carries the README's code blocks as doc tests, so the README's
+//! examples are compiled (and run) with the rest of the suite.
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
