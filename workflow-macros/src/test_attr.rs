@@ -10,7 +10,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser as _;
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Pat, Path, Type};
+use syn::{FnArg, ItemFn, LitStr, Pat, Path, ReturnType, Type};
 
 use crate::attrs::{
     int_value, path_name, positive_duration_value, skip_value, str_value, value_expr, SpannedValue,
@@ -52,7 +52,10 @@ struct Args {
 ///     async fn name(h: Harness) -> Result<(), E> { body }
 ///     ::workflow_test::__private::run(
 ///         ::workflow_test::__private::Config { name: .., timeout: Some(..), .. },
-///         name, // or `|_| name()` without a `Harness` parameter
+///         |h: Harness| async move {
+///             // `into_outcome::<R>` requires `R: TestOutput`, spanned at `R`.
+///             ::workflow_test::__private::into_outcome::<Result<(), E>>(name(h).await)
+///         },
 ///     )
 /// }
 /// ```
@@ -72,8 +75,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse_args(args, &mut errors);
     check_fn(&item_fn, &mut errors);
     if !errors.is_empty() {
+        // The fn as written, so IDEs keep working; its warnings would only be noise next
+        // to the errors.
         let err = errors.to_compile_errors();
-        return quote!(#item_fn #err);
+        return quote!(#[allow(unused)] #item_fn #err);
     }
     expand_fn(item_fn, &args)
 }
@@ -154,7 +159,7 @@ fn parse_option(
             let (n, span) = match int_value::<usize>(&expr, expected) {
                 Ok(v) => v,
                 Err(e) => {
-                    errors.error(&expr, format!("{expected} ({e})"));
+                    errors.push(e);
                     return Ok(());
                 }
             };
@@ -369,10 +374,20 @@ fn expand_fn(item: ItemFn, args: &Args) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let start_paused = args.start_paused.is_some_and(|p| p.value);
-    let body_fn = if sig.inputs.is_empty() {
-        quote_spanned!(span=> |_: #p::Harness| #name())
+    let call = if sig.inputs.is_empty() {
+        quote_spanned!(span=> #name())
     } else {
-        quote_spanned!(span=> #name)
+        quote_spanned!(span=> #name(__workflow_harness))
+    };
+    // The output is checked at the user's return type, so an unsupported one is
+    // reported there.
+    let (ret_ty, ret_span) = match &sig.output {
+        ReturnType::Default => (quote!(()), span),
+        ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
+    };
+    let into_outcome = quote_spanned!(ret_span=> #p::into_outcome::<#ret_ty>);
+    let body_fn = quote_spanned! {span=>
+        |__workflow_harness: #p::Harness| async move { #into_outcome(#call.await) }
     };
     let inner_sig = sig.to_token_stream();
     quote_spanned! {Span::mixed_site()=>

@@ -1,0 +1,6 @@
+use workflow_test::workflow_test;
+
+#[workflow_test]
+struct NotAFn;
+
+fn main() {}
