@@ -1,1 +1,3 @@
 //! Benchmarks: `cargo bench -p workflow-benches`.
+
+#![forbid(unsafe_code)]

@@ -3,6 +3,8 @@
 //! This library only carries the README's code blocks as doc tests, so the README's
 //! examples are compiled (and run) with the rest of the suite.
 
+#![forbid(unsafe_code)]
+
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -5,6 +5,8 @@
 //! documentation. Each entry point parses, checks and expands in separate modules, never
 //! panics on user input, and reports every error of one call in one pass.
 
+#![forbid(unsafe_code)]
+
 mod attrs;
 mod duration;
 mod errors;

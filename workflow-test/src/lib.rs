@@ -112,6 +112,10 @@
 mod harness;
 mod leaks;
 mod load;
+// The counting global allocator implements `GlobalAlloc`, which is `unsafe` by
+// definition; the module explains why its use is sound. No other module may use `unsafe`.
+#[allow(unsafe_code)]
+mod memory;
 mod mock;
 mod record;
 mod runner;
@@ -119,6 +123,7 @@ mod runner;
 pub use harness::{Harness, HarnessBuilder};
 pub use leaks::LeakReport;
 pub use load::LoadReport;
+pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
 pub use mock::{CallRecorder, MockFn};
 pub use record::RunRecord;
 

@@ -28,6 +28,7 @@ use std::time::Duration;
 use workflow_core::{NodeStatus, RunSnapshot};
 
 use crate::harness::{lock, write_runs, Harness, Inner};
+use crate::memory::{enter_slot, SlotGuard};
 use crate::record::write_snapshot;
 
 /// The options of one `#[workflow_test]`.
@@ -242,10 +243,12 @@ enum Msg {
 pub fn run<F, Fut>(config: Config, body: F)
 where
     F: FnOnce(Harness) -> Fut + Send + 'static,
-    Fut: Future,
-    Fut::Output: TestOutput,
+    Fut: Future<Output = Result<(), String>>,
 {
     let ctx = Arc::new(TestContext::default());
+    // The test's threads count their allocations separately from other tests'.
+    let slot = SlotGuard::claim();
+    let slot_index = slot.as_ref().map(SlotGuard::index);
     let (tx, rx) = mpsc::channel::<Msg>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread_name = std::thread::current()
@@ -256,25 +259,50 @@ where
     let body_config = config.clone();
     let spawned = std::thread::Builder::new()
         .name(thread_name)
-        .spawn(move || run_body(body_config, body_ctx, body, tx, stop_rx));
+        .spawn(move || run_body(body_config, body_ctx, slot_index, body, tx, stop_rx));
     if let Err(e) = spawned {
         panic!("`#[workflow_test]` could not start the test's thread: {e}");
     }
-    watch(&config, &ctx, &rx, stop_tx);
+    match watch(&config, &ctx, &rx, stop_tx) {
+        Ok(()) => {}
+        Err(Failure::Panic(payload)) => resume(payload),
+        Err(Failure::Message(message)) => panic!("{message}"),
+        Err(Failure::Abandoned(message)) => {
+            // The body may still run on its thread: keep its allocation slot out of
+            // reuse by later tests.
+            if let Some(slot) = slot {
+                slot.leak();
+            }
+            panic!("{message}")
+        }
+    }
+}
+
+/// How a test failed, for [`run`] to report.
+enum Failure {
+    /// The body panicked: re-raised as is.
+    Panic(Box<dyn Any + Send>),
+    /// The body finished with an error.
+    Message(String),
+    /// A watchdog gave up on the body, which may still be running.
+    Abandoned(String),
 }
 
 fn run_body<F, Fut>(
     config: Config,
     ctx: Arc<TestContext>,
+    slot: Option<usize>,
     body: F,
     tx: mpsc::Sender<Msg>,
     stop: tokio::sync::oneshot::Receiver<()>,
 ) where
     F: FnOnce(Harness) -> Fut + Send + 'static,
-    Fut: Future,
-    Fut::Output: TestOutput,
+    Fut: Future<Output = Result<(), String>>,
 {
     set_current(&ctx);
+    if let Some(slot) = slot {
+        enter_slot(slot);
+    }
     let mut builder = match config.flavor {
         Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
         Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
@@ -286,7 +314,12 @@ fn run_body<F, Fut>(
     builder
         .enable_all()
         .start_paused(config.start_paused)
-        .on_thread_start(move || set_current(&worker_ctx));
+        .on_thread_start(move || {
+            set_current(&worker_ctx);
+            if let Some(slot) = slot {
+                enter_slot(slot);
+            }
+        });
     let rt = match builder.build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -327,7 +360,7 @@ fn run_body<F, Fut>(
             };
             tokio::select! {
                 biased;
-                out = body => Some(out.into_outcome()),
+                out = body => Some(out),
                 _ = stop => None,
                 () = watchdog => None,
             }
@@ -340,13 +373,12 @@ fn run_body<F, Fut>(
 
 /// The test thread: waits for the body, enforcing the timeout and (with a real clock)
 /// the stall limit.
-#[track_caller]
 fn watch(
     config: &Config,
     ctx: &Arc<TestContext>,
     rx: &mpsc::Receiver<Msg>,
     stop: tokio::sync::oneshot::Sender<()>,
-) {
+) -> Result<(), Failure> {
     let start = std::time::Instant::now();
     let tick = config
         .deadlock
@@ -367,21 +399,27 @@ fn watch(
             rx.recv_timeout(wait)
         };
         match msg {
-            Ok(Msg::Done(Ok(Some(Ok(()))))) => return,
-            Ok(Msg::Done(Ok(Some(Err(message))))) => panic!("{message}"),
+            Ok(Msg::Done(Ok(Some(Ok(()))))) => return Ok(()),
+            Ok(Msg::Done(Ok(Some(Err(message))))) => return Err(Failure::Message(message)),
             Ok(Msg::Done(Ok(None))) => {
-                panic!("test `{}` was stopped by its watchdog", config.name)
+                return Err(Failure::Message(format!(
+                    "test `{}` was stopped by its watchdog",
+                    config.name
+                )))
             }
-            Ok(Msg::Done(Err(payload))) => resume(payload),
+            Ok(Msg::Done(Err(payload))) => return Err(Failure::Panic(payload)),
             Ok(Msg::Deadlock(report)) => {
                 let _ = stop.send(());
-                panic!("test `{}` failed: {report}", config.name);
+                return Err(Failure::Abandoned(format!(
+                    "test `{}` failed: {report}",
+                    config.name
+                )));
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                panic!(
+                return Err(Failure::Message(format!(
                     "the thread of test `{}` ended without a result",
                     config.name
-                )
+                )))
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -390,16 +428,19 @@ fn watch(
             if elapsed >= limit {
                 let report = ctx.describe();
                 let _ = stop.send(());
-                panic!(
+                return Err(Failure::Abandoned(format!(
                     "test `{}` timed out after {limit:?} (the body was still running; its runtime is being shut down in the background)\n\n{report}",
                     config.name
-                );
+                )));
             }
         }
         if let Some(limit) = real_clock_stall {
             if let Some(report) = stall.check(ctx, elapsed, limit) {
                 let _ = stop.send(());
-                panic!("test `{}` failed: {report}", config.name);
+                return Err(Failure::Abandoned(format!(
+                    "test `{}` failed: {report}",
+                    config.name
+                )));
             }
         }
     }

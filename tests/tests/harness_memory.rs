@@ -1,0 +1,123 @@
+//! Memory probes with the counting allocator: exact counts per test (tests run in
+//! parallel), growth of repeated runs, and a leaking workflow caught.
+
+use std::sync::Mutex;
+
+use workflow_core::prelude::*;
+use workflow_test::{measure, workflow_test, CountingAllocator, Harness, MemoryProbe};
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator::system();
+
+#[node]
+async fn generate_data(size: usize) -> (usize, f64) {
+    let data = vec![0.5f64; size];
+    (data.len(), data.iter().sum::<f64>() / data.len() as f64)
+}
+
+workflow! {
+    struct MemoryTest {
+        input size: usize,
+        stats = generate_data(size),
+    }
+}
+
+static KEPT: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+#[node]
+async fn leaky(size: usize) -> usize {
+    KEPT.lock().unwrap().push(vec![7u8; size]);
+    size
+}
+
+workflow! {
+    struct Leaky {
+        input size: usize,
+        kept = leaky(size),
+    }
+}
+
+#[workflow_test(timeout = "30s")]
+async fn counts_are_exact_and_per_test() {
+    assert!(CountingAllocator::is_installed());
+    // Other tests of this binary allocate concurrently; this test sees only its own.
+    for _ in 0..20 {
+        let probe = MemoryProbe::start();
+        let kept = vec![1u8; 3000];
+        let dropped = vec![2u8; 5000];
+        drop(dropped);
+        let stats = probe.stats();
+        assert!(probe.is_isolated());
+        assert_eq!(stats.allocations, 2, "{stats}");
+        assert_eq!(stats.deallocations, 1, "{stats}");
+        assert_eq!(stats.allocated_bytes, 8000, "{stats}");
+        assert_eq!(stats.net_bytes, 3000, "{stats}");
+        assert_eq!(stats.peak_bytes, 8000, "{stats}");
+        drop(kept);
+        tokio::task::yield_now().await;
+    }
+}
+
+#[workflow_test(timeout = "30s", flavor = "multi_thread", workers = 2)]
+async fn allocations_on_worker_threads_count_for_the_test() {
+    let (kept, stats) =
+        measure(async { tokio::spawn(async { vec![0u8; 100_000] }).await.unwrap() }).await;
+    // Made on a worker thread, counted for this test. (Net bytes also see frees of
+    // memory the runtime allocated before the probe started, so only the allocation
+    // side is exact here.)
+    assert!(stats.allocated_bytes >= 100_000, "{stats}");
+    assert!(stats.allocations >= 1, "{stats}");
+    drop(kept);
+}
+
+#[test]
+fn a_probe_outside_a_workflow_test_counts_this_thread() {
+    let probe = MemoryProbe::start();
+    let v = vec![0u32; 250];
+    let stats = probe.stats();
+    assert_eq!(stats.allocated_bytes, 1000, "{stats}");
+    assert_eq!(stats.allocations, 1, "{stats}");
+    drop(v);
+}
+
+#[workflow_test(timeout = "60s", start_paused = true)]
+async fn repeated_runs_do_not_grow_memory(h: Harness) {
+    // The guide: ten runs of a workflow building ~8MB each grow memory by < 10MB.
+    let growth = h
+        .memory_growth(10, || {
+            h.execute(MemoryTest, MemoryTestInput { size: 1_000_000 })
+        })
+        .await;
+    assert!(growth.total_bytes() < 10 * 1024 * 1024, "{growth}");
+    assert!(growth.allocated_bytes >= 10 * 8_000_000, "{growth}");
+    // Much tighter, in fact: nothing is kept at all.
+    let growth = h
+        .assert_no_memory_growth(50, 0, || {
+            h.execute(MemoryTest, MemoryTestInput { size: 1000 })
+        })
+        .await;
+    assert_eq!(growth.after_each.len(), 50);
+    assert_eq!(h.execution_count("stats"), 10 + 2 + 50 + 2);
+}
+
+#[workflow_test(timeout = "60s", start_paused = true)]
+async fn a_leaking_workflow_is_caught(h: Harness) {
+    let growth = h
+        .memory_growth(20, || h.execute(Leaky, LeakyInput { size: 4096 }))
+        .await;
+    // 20 × 4096 bytes, plus the growth of the vector that holds them.
+    assert!(growth.total_bytes() >= 20 * 4096, "{growth}");
+    assert!(growth.per_iteration() >= 4096.0, "{growth}");
+    let text = growth.to_string();
+    assert!(
+        text.starts_with("20 iterations (after 2 warm-up) kept +"),
+        "{text}"
+    );
+}
+
+#[workflow_test(timeout = "60s", start_paused = true)]
+#[should_panic(expected = "memory grew by")]
+async fn assert_no_memory_growth_fails_on_a_leak(h: Harness) {
+    h.assert_no_memory_growth(10, 1024, || h.execute(Leaky, LeakyInput { size: 1000 }))
+        .await;
+}

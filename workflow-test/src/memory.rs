@@ -1,0 +1,579 @@
+//! Memory probes: a counting global allocator and measurements of what a block (or each
+//! of many repeated runs) allocated and kept.
+//!
+//! # Why this module has `unsafe`
+//!
+//! Counting allocations needs a [`GlobalAlloc`], and implementing that trait is `unsafe`
+//! by definition (the allocator promises to return valid memory). Ours does no memory
+//! management of its own: each method forwards its arguments unchanged to the wrapped
+//! allocator (the system allocator by default) and only then bumps atomic counters, so
+//! the wrapped allocator's guarantees carry over. The counters are plain atomics and a
+//! `const`-initialized thread-local `Cell<usize>` without destructor, so counting never
+//! allocates and never re-enters the allocator. This is the only module of the
+//! workspace allowed to use `unsafe`.
+//!
+//! # Attribution
+//!
+//! Tests of one binary run in parallel, so process-wide counters would mix their
+//! allocations. Each thread can carry a *slot* (one of 64 sets of counters): a
+//! `#[workflow_test]` claims one for its body thread and every thread of its runtime, so
+//! a probe in that test sees exactly that test's allocations. Outside a
+//! `#[workflow_test]`, a [`MemoryProbe`] claims a slot for the current thread only.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
+
+const SLOTS: usize = 64;
+const NO_SLOT: usize = usize::MAX;
+
+struct Counters {
+    allocations: AtomicU64,
+    deallocations: AtomicU64,
+    allocated: AtomicU64,
+    freed: AtomicU64,
+    live: AtomicI64,
+    peak: AtomicI64,
+}
+
+impl Counters {
+    const fn new() -> Self {
+        Self {
+            allocations: AtomicU64::new(0),
+            deallocations: AtomicU64::new(0),
+            allocated: AtomicU64::new(0),
+            freed: AtomicU64::new(0),
+            live: AtomicI64::new(0),
+            peak: AtomicI64::new(0),
+        }
+    }
+
+    #[inline]
+    fn on_alloc(&self, size: usize) {
+        self.allocations.fetch_add(1, Relaxed);
+        self.allocated.fetch_add(size as u64, Relaxed);
+        let live = self.live.fetch_add(size as i64, Relaxed) + size as i64;
+        self.peak.fetch_max(live, Relaxed);
+    }
+
+    #[inline]
+    fn on_free(&self, size: usize) {
+        self.deallocations.fetch_add(1, Relaxed);
+        self.freed.fetch_add(size as u64, Relaxed);
+        self.live.fetch_sub(size as i64, Relaxed);
+    }
+
+    fn read(&self) -> Reading {
+        Reading {
+            allocations: self.allocations.load(Relaxed),
+            deallocations: self.deallocations.load(Relaxed),
+            allocated: self.allocated.load(Relaxed),
+            freed: self.freed.load(Relaxed),
+            live: self.live.load(Relaxed),
+        }
+    }
+}
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+static PROCESS: Counters = Counters::new();
+static SLOT_COUNTERS: [Counters; SLOTS] = [const { Counters::new() }; SLOTS];
+static SLOT_TAKEN: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+
+thread_local! {
+    /// The slot this thread's allocations count toward.
+    static SLOT: Cell<usize> = const { Cell::new(NO_SLOT) };
+}
+
+#[inline]
+fn mark_installed() {
+    if !INSTALLED.load(Relaxed) {
+        INSTALLED.store(true, Relaxed);
+    }
+}
+
+#[inline]
+fn current_slot() -> usize {
+    SLOT.try_with(Cell::get).unwrap_or(NO_SLOT)
+}
+
+#[inline]
+fn count_alloc(size: usize) {
+    PROCESS.on_alloc(size);
+    if let Some(c) = SLOT_COUNTERS.get(current_slot()) {
+        c.on_alloc(size);
+    }
+}
+
+#[inline]
+fn count_free(size: usize) {
+    PROCESS.on_free(size);
+    if let Some(c) = SLOT_COUNTERS.get(current_slot()) {
+        c.on_free(size);
+    }
+}
+
+/// A global allocator that counts allocations and live bytes, for [`MemoryProbe`] and
+/// [`Harness::memory_growth`](crate::Harness::memory_growth). Install it in the test
+/// binary that measures memory:
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: workflow_test::CountingAllocator = workflow_test::CountingAllocator::system();
+/// # fn main() { assert!(workflow_test::CountingAllocator::is_installed()); }
+/// ```
+///
+/// It forwards every call to the wrapped allocator (the system allocator, or another one
+/// with [`CountingAllocator::new`]) and adds a few relaxed atomic increments.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CountingAllocator<A = System> {
+    inner: A,
+}
+
+impl CountingAllocator<System> {
+    /// Counts on top of the system allocator.
+    pub const fn system() -> Self {
+        Self { inner: System }
+    }
+}
+
+impl<A> CountingAllocator<A> {
+    /// Counts on top of `inner`.
+    pub const fn new(inner: A) -> Self {
+        Self { inner }
+    }
+}
+
+impl CountingAllocator {
+    /// Whether a `CountingAllocator` is this process's global allocator.
+    pub fn is_installed() -> bool {
+        INSTALLED.load(Relaxed)
+    }
+}
+
+// SAFETY: every method forwards its arguments unchanged to `self.inner`, a `GlobalAlloc`
+// whose contract the caller upholds for us, and returns its result unchanged; the
+// counting around it only touches atomics and a destructor-free thread-local, which
+// neither allocate nor unwind.
+unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingAllocator<A> {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded as is; the caller guarantees `layout` has a non-zero size.
+        let ptr = unsafe { self.inner.alloc(layout) };
+        if !ptr.is_null() {
+            mark_installed();
+            count_alloc(layout.size());
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let ptr = unsafe { self.inner.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            mark_installed();
+            count_alloc(layout.size());
+        }
+        ptr
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as is; the caller guarantees `ptr` came from this allocator
+        // (hence from `inner`) with this `layout`.
+        unsafe { self.inner.dealloc(ptr, layout) };
+        count_free(layout.size());
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded as is; the caller upholds `realloc`'s contract for `inner`.
+        let new = unsafe { self.inner.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            count_free(layout.size());
+            count_alloc(new_size);
+        }
+        new
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Reading {
+    allocations: u64,
+    deallocations: u64,
+    allocated: u64,
+    freed: u64,
+    live: i64,
+}
+
+/// A claimed slot, released on drop.
+#[derive(Debug)]
+pub(crate) struct SlotGuard {
+    slot: usize,
+}
+
+impl SlotGuard {
+    /// Claims a free slot, or `None` when all are taken.
+    pub(crate) fn claim() -> Option<Self> {
+        (0..SLOTS).find_map(|i| {
+            SLOT_TAKEN[i]
+                .compare_exchange(false, true, Relaxed, Relaxed)
+                .ok()
+                .map(|_| {
+                    let c = &SLOT_COUNTERS[i];
+                    for a in [&c.allocations, &c.deallocations, &c.allocated, &c.freed] {
+                        a.store(0, Relaxed);
+                    }
+                    c.live.store(0, Relaxed);
+                    c.peak.store(0, Relaxed);
+                    Self { slot: i }
+                })
+        })
+    }
+
+    pub(crate) fn index(&self) -> usize {
+        self.slot
+    }
+
+    /// Keeps the slot claimed forever (for a test thread that may still run).
+    pub(crate) fn leak(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        SLOT_TAKEN[self.slot].store(false, Relaxed);
+    }
+}
+
+/// Makes this thread's allocations count toward `slot`.
+pub(crate) fn enter_slot(slot: usize) {
+    let _ = SLOT.try_with(|s| s.set(slot));
+}
+
+/// What was allocated and freed between two points, as seen by a [`MemoryProbe`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemoryStats {
+    /// Allocations made (a `realloc` counts as one allocation and one deallocation).
+    pub allocations: u64,
+    /// Deallocations made.
+    pub deallocations: u64,
+    /// Bytes allocated.
+    pub allocated_bytes: u64,
+    /// Bytes freed.
+    pub freed_bytes: u64,
+    /// Bytes still allocated at the end that were not at the start (negative when more
+    /// was freed than allocated).
+    pub net_bytes: i64,
+    /// The most bytes live at once above the start.
+    pub peak_bytes: i64,
+}
+
+impl fmt::Display for MemoryStats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} allocations ({} bytes), {} deallocations ({} bytes), net {:+} bytes, peak {} bytes",
+            self.allocations,
+            self.allocated_bytes,
+            self.deallocations,
+            self.freed_bytes,
+            self.net_bytes,
+            self.peak_bytes
+        )
+    }
+}
+
+/// Measures allocations from now on: on the threads of the running `#[workflow_test]`,
+/// or on the current thread elsewhere.
+///
+/// Needs [`CountingAllocator`] as the global allocator; without it every count is zero
+/// (check [`CountingAllocator::is_installed`]).
+///
+/// # Examples
+///
+/// ```
+/// use workflow_test::{CountingAllocator, MemoryProbe};
+///
+/// #[global_allocator]
+/// static ALLOC: CountingAllocator = CountingAllocator::system();
+///
+/// # fn main() {
+/// let probe = MemoryProbe::start();
+/// let kept = vec![0u8; 4096];
+/// let dropped = vec![0u8; 1024];
+/// drop(dropped);
+/// let stats = probe.stats();
+/// assert_eq!(stats.allocations, 2);
+/// assert_eq!(stats.net_bytes, 4096);
+/// assert_eq!(stats.peak_bytes, 5120);
+/// # drop(kept);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct MemoryProbe {
+    slot: usize,
+    start: Reading,
+    peak_base: i64,
+    /// A slot claimed for this thread only, released (and the thread reset) on drop.
+    own: Option<SlotGuard>,
+}
+
+impl MemoryProbe {
+    /// Starts measuring.
+    pub fn start() -> Self {
+        let mut own = None;
+        let mut slot = current_slot();
+        if slot == NO_SLOT {
+            if let Some(guard) = SlotGuard::claim() {
+                slot = guard.index();
+                enter_slot(slot);
+                own = Some(guard);
+            }
+        }
+        let counters = SLOT_COUNTERS.get(slot).unwrap_or(&PROCESS);
+        let start = counters.read();
+        // Peak is tracked per slot; restart it from the current level.
+        counters.peak.store(start.live, Relaxed);
+        Self {
+            slot,
+            start,
+            peak_base: start.live,
+            own,
+        }
+    }
+
+    /// What happened since [`MemoryProbe::start`].
+    pub fn stats(&self) -> MemoryStats {
+        let counters = SLOT_COUNTERS.get(self.slot).unwrap_or(&PROCESS);
+        let now = counters.read();
+        MemoryStats {
+            allocations: now.allocations - self.start.allocations,
+            deallocations: now.deallocations - self.start.deallocations,
+            allocated_bytes: now.allocated - self.start.allocated,
+            freed_bytes: now.freed - self.start.freed,
+            net_bytes: now.live - self.start.live,
+            peak_bytes: counters.peak.load(Relaxed) - self.peak_base,
+        }
+    }
+
+    /// Whether this probe counts only this test's threads (not the whole process, as
+    /// happens when all 64 slots are taken).
+    pub fn is_isolated(&self) -> bool {
+        self.slot != NO_SLOT
+    }
+}
+
+impl Drop for MemoryProbe {
+    fn drop(&mut self) {
+        if self.own.is_some() {
+            enter_slot(NO_SLOT);
+        }
+    }
+}
+
+/// Runs `fut` and returns its output with what it allocated.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_test::{measure, CountingAllocator};
+///
+/// #[global_allocator]
+/// static ALLOC: CountingAllocator = CountingAllocator::system();
+///
+/// # fn main() {
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (len, stats) = measure(async { vec![1u64; 1000].len() }).await;
+/// assert_eq!(len, 1000);
+/// assert_eq!(stats.allocated_bytes, 8000);
+/// assert_eq!(stats.net_bytes, 0);
+/// # });
+/// # }
+/// ```
+pub async fn measure<F: Future>(fut: F) -> (F::Output, MemoryStats) {
+    let probe = MemoryProbe::start();
+    let out = fut.await;
+    let stats = probe.stats();
+    (out, stats)
+}
+
+#[track_caller]
+fn require_installed() {
+    if !CountingAllocator::is_installed() {
+        panic!(
+            "memory is not being counted: install the counting allocator in this test binary with\n    \
+             #[global_allocator]\n    \
+             static ALLOC: workflow_test::CountingAllocator = workflow_test::CountingAllocator::system();"
+        );
+    }
+}
+
+impl crate::Harness {
+    /// Runs `f` a few times to warm up, then `iterations` times, and reports how many
+    /// live bytes the measured iterations kept (see [`MemoryGrowth`]). While measuring,
+    /// the harness counts runs but does not keep their records, so its own bookkeeping
+    /// does not look like growth.
+    ///
+    /// # Panics
+    ///
+    /// When [`CountingAllocator`] is not the global allocator.
+    ///
+    /// # Examples
+    ///
+    /// The guide's memory test: repeated runs of a workflow that builds a large value do
+    /// not grow memory.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::{CountingAllocator, Harness};
+    ///
+    /// #[global_allocator]
+    /// static ALLOC: CountingAllocator = CountingAllocator::system();
+    ///
+    /// #[node]
+    /// async fn generate_data() -> (usize, f64) {
+    ///     let data = vec![0.5f64; 1_000_000]; // ~8MB, dropped at the end
+    ///     (data.len(), data.iter().sum::<f64>() / data.len() as f64)
+    /// }
+    ///
+    /// workflow! {
+    ///     struct MemoryTest {
+    ///         stats = generate_data(),
+    ///     }
+    /// }
+    ///
+    /// # fn main() {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// let growth = h.memory_growth(10, || h.execute(MemoryTest, MemoryTestInput {})).await;
+    /// assert!(growth.total_bytes() < 10 * 1024 * 1024, "{growth}");
+    /// assert!(growth.allocated_bytes >= 10 * 8_000_000, "{growth}");
+    /// h.assert_no_memory_growth(10, 1024, || h.execute(MemoryTest, MemoryTestInput {})).await;
+    /// # });
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn memory_growth<'a, F, Fut>(
+        &'a self,
+        iterations: usize,
+        f: F,
+    ) -> impl Future<Output = MemoryGrowth> + 'a
+    where
+        F: FnMut() -> Fut + 'a,
+        Fut: Future + 'a,
+    {
+        require_installed();
+        self.memory_growth_inner(iterations, f)
+    }
+
+    async fn memory_growth_inner<F, Fut>(&self, iterations: usize, mut f: F) -> MemoryGrowth
+    where
+        F: FnMut() -> Fut,
+        Fut: Future,
+    {
+        const WARMUP: usize = 2;
+        let keep = self.inner.keep_records.swap(false, Relaxed);
+        for _ in 0..WARMUP {
+            drop(f().await);
+        }
+        let mut after_each = Vec::with_capacity(iterations);
+        let probe = MemoryProbe::start();
+        for _ in 0..iterations {
+            drop(f().await);
+            // No allocation: the capacity is reserved.
+            after_each.push(probe.stats().net_bytes);
+        }
+        let stats = probe.stats();
+        drop(probe);
+        self.inner.keep_records.store(keep, Relaxed);
+        MemoryGrowth {
+            warmup: WARMUP,
+            after_each,
+            allocations: stats.allocations,
+            allocated_bytes: stats.allocated_bytes,
+        }
+    }
+
+    /// Asserts that `iterations` runs of `f` (after a warm-up) kept at most `max_bytes`
+    /// live bytes together (see [`Harness::memory_growth`]).
+    ///
+    /// # Panics
+    ///
+    /// When they kept more, with the live bytes after each iteration; or when
+    /// [`CountingAllocator`] is not the global allocator.
+    #[track_caller]
+    pub fn assert_no_memory_growth<'a, F, Fut>(
+        &'a self,
+        iterations: usize,
+        max_bytes: u64,
+        f: F,
+    ) -> impl Future<Output = MemoryGrowth> + 'a
+    where
+        F: FnMut() -> Fut + 'a,
+        Fut: Future + 'a,
+    {
+        require_installed();
+        let caller = std::panic::Location::caller();
+        async move {
+            let growth = self.memory_growth_inner(iterations, f).await;
+            if growth.total_bytes() > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
+                self.fail(format!(
+                    "memory grew by {} bytes over {iterations} runs (allowed: {max_bytes}; checked at {caller}):\n{growth}",
+                    growth.total_bytes()
+                ));
+            }
+            growth
+        }
+    }
+}
+
+/// Live-memory growth over repeated runs (see [`Harness::memory_growth`](crate::Harness::memory_growth)).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemoryGrowth {
+    /// Iterations run before measuring (to fill caches and pools).
+    pub warmup: usize,
+    /// Live bytes after each measured iteration, relative to before the first one.
+    pub after_each: Vec<i64>,
+    /// Allocations during the measured iterations.
+    pub allocations: u64,
+    /// Bytes allocated during the measured iterations.
+    pub allocated_bytes: u64,
+}
+
+impl MemoryGrowth {
+    /// Live bytes kept by all measured iterations together.
+    pub fn total_bytes(&self) -> i64 {
+        self.after_each.last().copied().unwrap_or(0)
+    }
+
+    /// Average bytes kept per iteration.
+    pub fn per_iteration(&self) -> f64 {
+        if self.after_each.is_empty() {
+            0.0
+        } else {
+            self.total_bytes() as f64 / self.after_each.len() as f64
+        }
+    }
+}
+
+impl fmt::Display for MemoryGrowth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} iterations (after {} warm-up) kept {:+} bytes ({:+.1} per iteration; {} allocations, {} bytes allocated); live bytes after each: {:?}",
+            self.after_each.len(),
+            self.warmup,
+            self.total_bytes(),
+            self.per_iteration(),
+            self.allocations,
+            self.allocated_bytes,
+            self.after_each
+        )
+    }
+}
