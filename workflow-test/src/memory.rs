@@ -500,7 +500,7 @@ impl crate::Harness {
     }
 
     /// Asserts that `iterations` runs of `f` (after a warm-up) kept at most `max_bytes`
-    /// live bytes together (see [`Harness::memory_growth`]).
+    /// live bytes together (see [`Harness::memory_growth`](crate::Harness::memory_growth)).
     ///
     /// # Panics
     ///
