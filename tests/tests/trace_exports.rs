@@ -347,3 +347,50 @@ fn an_empty_trace_still_exports() {
     assert!(trace.to_mermaid_gantt().starts_with("gantt\n"));
     assert_eq!(trace.render_text(), "");
 }
+
+#[node]
+async fn tick(ms_: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms_)).await;
+    ms_
+}
+
+workflow! {
+    struct Keywords {
+        input ms_: u64,
+        title = tick(ms_),
+        section = tick(ms_: title),
+        click = tick(ms_: section),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn gantt_task_names_never_read_as_directives() {
+    let run = Runtime::new()
+        .execute_with(
+            Keywords,
+            KeywordsInput { ms_: 3 },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    let trace = run.trace.unwrap();
+    let id = trace.run_id;
+    // A line starting with `title `, `section ` or `click ` is a directive in Mermaid.
+    assert_eq!(
+        trace.to_mermaid_gantt(),
+        format!(
+            "\
+gantt
+    title Keywords (run {id})
+    dateFormat x
+    axisFormat %L ms
+    section title
+    title_ :done, 0, 3
+    section section
+    section_ :done, 3, 6
+    section click
+    click_ :done, 6, 9
+"
+        )
+    );
+}

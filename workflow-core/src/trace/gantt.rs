@@ -49,8 +49,8 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     out.push_str("    dateFormat x\n");
     let _ = writeln!(out, "    axisFormat {axis}");
     for node in sections {
-        let node_text = clean(node);
-        let _ = writeln!(out, "    section {node_text}");
+        let node_text = task_name(node);
+        let _ = writeln!(out, "    section {}", clean(node));
         let attempts: Vec<_> = spans.iter().filter(|s| s.node == node).collect();
         let several = attempts.len() > 1 || attempts.iter().any(|s| s.attempt > 1);
         for span in attempts {
@@ -82,6 +82,42 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
         }
     }
     out
+}
+
+/// Words that start a directive when they open a line of a Gantt chart (Mermaid reads
+/// them case-insensitively); a task named like one would be misread.
+const KEYWORDS: &[&str] = &[
+    "accdescr",
+    "acctitle",
+    "axisformat",
+    "call",
+    "callback",
+    "click",
+    "dateformat",
+    "displaymode",
+    "excludes",
+    "gantt",
+    "href",
+    "inclusiveenddates",
+    "includes",
+    "section",
+    "tickinterval",
+    "title",
+    "todaymarker",
+    "topaxis",
+    "vert",
+    "weekday",
+    "weekend",
+];
+
+/// A node's name as the start of a task line: cleaned, and with a trailing `_` when it
+/// is a Gantt keyword.
+fn task_name(node: &str) -> String {
+    let mut name = clean(node);
+    if KEYWORDS.contains(&name.to_ascii_lowercase().as_str()) {
+        name.push('_');
+    }
+    name
 }
 
 /// Text Mermaid's Gantt grammar accepts in titles, sections and task names: no `:`,
