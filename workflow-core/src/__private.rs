@@ -123,12 +123,6 @@ pub fn share<T: Clone>(value: &T) -> T {
 /// The output of a node declared with `#[node]`.
 pub type Output<N> = <N as Node>::Output;
 
-/// The type of port `T` of node `N`, named through a field projection.
-#[inline(always)]
-pub fn port_type<N, T>(_: fn(&N) -> &T) -> core::marker::PhantomData<T> {
-    core::marker::PhantomData
-}
-
 /// The type of a value, for the checks below. Those take no argument and get their type
 /// by unification (`[type_of(&v), check_shared()]`): rustc then blames the type, and does
 /// not suggest borrowing the value.
