@@ -1,5 +1,8 @@
 //! Guide, "Performance Testing": load tests and memory use.
 //!
+//! This test binary installs `workflow_test::CountingAllocator` as its global allocator
+//! (the guide's `tracemalloc`); memory probes attribute counts per test.
+//!
 //! Load tests run on the paused clock: the times they assert are exact virtual times,
 //! which prove that runs overlap (100 runs of a 10 ms node take 10 ms, not 1 s). The real
 //! throughput of the executor is measured by the benchmarks, not asserted in tests.
@@ -12,7 +15,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use tokio::time::Instant;
 use workflow_core::prelude::*;
-use workflow_test::{workflow_test, Harness};
+use workflow_test::{workflow_test, CountingAllocator, Harness, MemoryProbe};
 
 // --- load testing ------------------------------------------------------------------------------
 
@@ -170,4 +173,116 @@ async fn runs_spawned_as_tasks_also_overlap() {
     }
     assert_eq!(start.elapsed(), Duration::from_millis(40));
     assert_eq!(gauge.peak.load(Ordering::SeqCst), 64);
+}
+
+// --- memory usage ----------------------------------------------------------------------------
+
+/// The counting allocator of `workflow-test` (the guide's `tracemalloc`). Counts are
+/// attributed per test, so the load tests of this file running in parallel do not
+/// disturb the memory tests.
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator::system();
+
+#[derive(Debug, Clone, PartialEq)]
+struct DataSummary {
+    shape: (usize, usize),
+    mean: f64,
+}
+
+/// The guide's `np.random.rand(1000, 1000)`: ~8 MB, dropped when the node returns.
+#[node]
+async fn generate_data(rows: usize, cols: usize) -> DataSummary {
+    let data: Vec<f64> = (0..rows * cols)
+        .map(|i| (i % 1000) as f64 / 1000.0)
+        .collect();
+    DataSummary {
+        shape: (rows, cols),
+        mean: data.iter().sum::<f64>() / data.len() as f64,
+    }
+}
+
+workflow! {
+    struct MemoryTest {
+        input rows: usize,
+        input cols: usize,
+        generate_data = generate_data(rows, cols),
+    }
+}
+
+const MIB: i64 = 1024 * 1024;
+
+#[workflow_test(timeout = "60s")]
+async fn test_memory_efficiency(h: Harness) {
+    assert!(CountingAllocator::is_installed());
+    let input = || MemoryTestInput {
+        rows: 1000,
+        cols: 1000,
+    };
+
+    // As the guide does it: live bytes before and after ten runs.
+    let probe = MemoryProbe::start();
+    for _ in 0..10 {
+        let run = h.assert_success(h.execute(MemoryTest, input()).await);
+        assert_eq!(run.outputs.generate_data.shape, (1000, 1000));
+    }
+    let stats = probe.stats();
+    println!("ten runs: {stats}");
+    assert!(
+        stats.allocated_bytes >= 10 * 8_000_000,
+        "each run really allocated its ~8 MB: {stats}"
+    );
+    assert!(stats.net_bytes < 10 * MIB, "the guide's bound: {stats}");
+    // The harness keeps a record (report and trace) of each run; that is all that stays.
+    assert!(stats.net_bytes < 64 * 1024, "{stats}");
+    // One run's data at a time: each ~8 MB was freed before the next run allocated.
+    assert!(stats.peak_bytes < 12 * 1024 * 1024, "{stats}");
+
+    // After a warm-up, repeated runs keep nothing at all.
+    let growth = h.memory_growth(10, || h.execute(MemoryTest, input())).await;
+    println!("{growth}");
+    assert!(growth.allocated_bytes >= 10 * 8_000_000, "{growth}");
+    assert!(growth.total_bytes() <= 4 * 1024, "{growth}");
+}
+
+#[workflow_test(timeout = "60s")]
+async fn no_growth_with_other_sizes_and_shapes(h: Harness) {
+    // 250 x 4000 doubles (~8 MB) and a small 3 x 7, 25 runs each.
+    for (rows, cols) in [(250, 4000), (3, 7)] {
+        h.assert_no_memory_growth(25, 4 * 1024, || {
+            h.execute(MemoryTest, MemoryTestInput { rows, cols })
+        })
+        .await;
+    }
+}
+
+/// A node that keeps what it allocates: the probe catches it.
+static KEPT: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::new(Vec::new());
+
+#[node]
+async fn leak(bytes: usize) -> usize {
+    KEPT.lock().unwrap().push(vec![1; bytes]);
+    bytes
+}
+
+workflow! {
+    struct Leaky {
+        input bytes: usize,
+        kept = leak(bytes),
+    }
+}
+
+#[workflow_test(timeout = "60s")]
+async fn growth_is_caught_when_a_node_keeps_its_data(h: Harness) {
+    let growth = h
+        .memory_growth(10, || {
+            h.execute(
+                Leaky,
+                LeakyInput {
+                    bytes: MIB as usize,
+                },
+            )
+        })
+        .await;
+    assert!(growth.total_bytes() >= 10 * MIB, "{growth}");
+    KEPT.lock().unwrap().clear();
 }
