@@ -172,7 +172,10 @@ fn check_stopped(shape_ix: usize, behaviour: &[Behaviour], stop: Stop) {
                     Expect::WorkflowTimeout => w,
                     Expect::Ok(_) => ms_makespan(&refs),
                 };
-                assert!(t < end, "{ctx}: cancelled at {t} ms, but the run ends at {end} ms");
+                assert!(
+                    t < end,
+                    "{ctx}: cancelled at {t} ms, but the run ends at {end} ms"
+                );
                 let mut running = running.clone();
                 running.sort_unstable();
                 let mut want: Vec<String> = refs
