@@ -66,6 +66,7 @@ impl NodeStarter<'_> {
     ) -> NodeTask<V> {
         let shared = Arc::clone(self.shared);
         NodeTask(Box::pin(async move {
+            let _witness = DropWitness(index);
             let done = run_node::<N>(ports, index, shared).await;
             Finished {
                 index,
@@ -233,18 +234,51 @@ async fn attempt_once<N: Node>(
         node_fn = shared.nodes[index].node_fn,
         attempt
     );
-    let call = AssertUnwindSafe(N::call(ports, ctx))
-        .catch_unwind()
-        .map(|r| match r {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(NodeCallError::Error(e))) => Err(NodeFailure::Error(e)),
-            Ok(Err(NodeCallError::MissingResource(t))) => Err(NodeFailure::MissingResource(t)),
-            Err(payload) => Err(NodeFailure::Panic(panic_message(payload.as_ref()))),
-        })
-        .instrument(span);
+    let call = N::call(ports, ctx).map(|r| match r {
+        Ok(v) => Ok(v),
+        Err(NodeCallError::Error(e)) => Err(NodeFailure::Error(e)),
+        Err(NodeCallError::MissingResource(t)) => Err(NodeFailure::MissingResource(t)),
+    });
     match policy.execution {
-        Execution::InTask => with_timeout(call, policy.timeout).await,
-        Execution::Spawn => spawned(call, policy.timeout, &shared.runtime).await,
+        // The timeout is inside `catch_unwind`: a timed-out attempt's future is dropped
+        // there, so a panicking `Drop` of its locals is this node's panic.
+        Execution::InTask => {
+            AssertUnwindSafe(with_timeout(call, policy.timeout))
+                .catch_unwind()
+                .map(caught)
+                .instrument(span)
+                .await
+        }
+        Execution::Spawn => {
+            let call = AssertUnwindSafe(call)
+                .catch_unwind()
+                .map(caught)
+                .instrument(span);
+            spawned(call, policy.timeout, &shared.runtime).await
+        }
+    }
+}
+
+fn caught<T>(
+    r: Result<Result<T, NodeFailure>, Box<dyn std::any::Any + Send>>,
+) -> Result<T, NodeFailure> {
+    r.unwrap_or_else(|payload| Err(NodeFailure::Panic(panic_message(payload.as_ref()))))
+}
+
+thread_local! {
+    /// The node whose future was being dropped when a `Drop` impl panicked (set by
+    /// [`DropWitness`] while the panic unwinds, read by the executor that caught it).
+    static DROP_PANICKED: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// Lives in a node's future; if the future's drop panics, names the node.
+struct DropWitness(usize);
+
+impl Drop for DropWitness {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            DROP_PANICKED.with(|c| c.set(Some(self.0)));
+        }
     }
 }
 
@@ -420,8 +454,19 @@ pub(crate) async fn execute<W: Workflow>(
         .instrument(span.clone())
         .await;
     let duration = start.elapsed();
-    let Driver { reports, .. } = driver;
+    let Driver { reports, state, .. } = driver;
     let _entered = span.enter(); // no await below: the end-of-run events go in the run's span
+    // Values left in their slots (the run failed before they were consumed) are dropped
+    // here; a panicking `Drop` among them must not unwind out of the run.
+    if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(state))) {
+        tracing::error!(
+            target: "workflow",
+            workflow = plan.name,
+            run_id,
+            message = %panic_message(payload.as_ref()),
+            "an unconsumed value panicked while being dropped"
+        );
+    }
     match &result {
         Ok(_) => {
             tracing::debug!(target: "workflow", workflow = plan.name, run_id, ?duration, "run completed");
@@ -774,7 +819,26 @@ impl<W: Workflow> Driver<'_, W> {
             };
             let _ = tokio::time::timeout(grace, drain).await;
         }
-        self.inflight.clear();
+        // Drop what still runs one node at a time, so that a panicking `Drop` in one
+        // node's future is contained, reported, and does not skip the others.
+        let mut drop_errors = Vec::new();
+        for task in std::mem::take(&mut self.inflight) {
+            if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(task))) {
+                let node = DROP_PANICKED.with(std::cell::Cell::take);
+                let message = format!(
+                    "panicked while being dropped: {}",
+                    panic_message(payload.as_ref())
+                );
+                tracing::error!(target: "workflow", workflow = W::PLAN.name, node = node.map(|i| W::PLAN.nodes[i].name), %message);
+                if let Some(i) = node {
+                    drop_errors.push(WorkflowError::NodePanicked {
+                        workflow: W::PLAN.name,
+                        node: W::PLAN.nodes[i].name,
+                        message,
+                    });
+                }
+            }
+        }
         let now = self.start.elapsed();
         for (i, r) in self.reports.iter_mut().enumerate() {
             if r.status == NodeStatus::Running {
@@ -795,11 +859,12 @@ impl<W: Workflow> Driver<'_, W> {
             }
         }
         self.mark_rest(NodeStatus::Skipped);
-        if self.errors.is_empty() {
+        if self.errors.is_empty() && drop_errors.is_empty() {
             error
         } else {
             let mut errors = std::mem::take(&mut self.errors);
             errors.push(error);
+            errors.append(&mut drop_errors);
             WorkflowError::Multiple {
                 workflow: W::PLAN.name,
                 errors,
