@@ -469,7 +469,7 @@ fn check_limited(shape_ix: usize, behaviour: &[Behaviour], limit: usize, policy:
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 256,
+        cases: 512,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

@@ -210,7 +210,7 @@ fn ms_makespan(refs: &[RefNode]) -> u64 {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 384,
+        cases: 512,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
