@@ -599,7 +599,11 @@ pub fn check_report_vs_journal(report: &RunReport, logs: &[NodeLog], ctx: &str) 
             }
             // A node queued in the same instant as the failure may be cancelled before
             // its first poll: its fn never ran.
-            NodeStatus::Cancelled => {}
+            NodeStatus::Cancelled => assert_eq!(
+                r.attempts as usize,
+                log.attempts.len().max(1),
+                "{ctx}: n{i} cancelled, journal {log:?}"
+            ),
             other => panic!("{ctx}: n{i} ended the run as {other}"),
         }
     }
