@@ -456,6 +456,7 @@ pub(crate) async fn execute<W: Workflow>(
     let duration = start.elapsed();
     let Driver { reports, state, .. } = driver;
     let _entered = span.enter(); // no await below: the end-of-run events go in the run's span
+
     // Values left in their slots (the run failed before they were consumed) are dropped
     // here; a panicking `Drop` among them must not unwind out of the run.
     if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(state))) {
@@ -463,7 +464,7 @@ pub(crate) async fn execute<W: Workflow>(
             target: "workflow",
             workflow = plan.name,
             run_id,
-            message = %panic_message(payload.as_ref()),
+            panic = %panic_message(payload.as_ref()),
             "an unconsumed value panicked while being dropped"
         );
     }
