@@ -484,3 +484,92 @@ async fn exponential_backoff_waits_100_200_then_400_ms() {
     let gaps: Vec<_> = started.windows(2).map(|w| w[1] - w[0]).collect();
     assert_eq!(gaps, [100, 200, 400].map(Duration::from_millis));
 }
+
+// --- spawn_blocking ----------------------------------------------------------------------
+
+/// A plain fn that blocks its thread: it runs on tokio's blocking pool.
+#[node(spawn_blocking)]
+fn checksum(data: Vec<u8>, ctx: &Context) -> u64 {
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(ctx.node(), "sum");
+    data.iter().map(|&b| u64::from(b)).sum()
+}
+
+#[node(spawn_blocking, retry(max = 2))]
+fn blocking_fails(fail: bool) -> Result<u8, std::io::Error> {
+    if fail {
+        Err(std::io::Error::other("blocking failure"))
+    } else {
+        Ok(1)
+    }
+}
+
+#[node(spawn_blocking)]
+fn blocking_panics(x: u8) -> u8 {
+    if x == 0 {
+        panic!("blocking node panicked");
+    }
+    x
+}
+
+workflow! {
+    struct Blocking {
+        input data: Vec<u8>,
+        input fail: bool,
+        input x: u8,
+        sum = checksum(data),
+        f = blocking_fails(fail),
+        p = blocking_panics(x),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawn_blocking_runs_plain_fns_with_errors_and_panics_reported() {
+    let rt = Runtime::new();
+    let run = rt
+        .execute(
+            Blocking,
+            BlockingInput {
+                data: vec![1, 2, 3],
+                fail: false,
+                x: 9,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((run.outputs.sum, run.outputs.f, run.outputs.p), (6, 1, 9));
+
+    let err = rt
+        .execute(
+            Blocking,
+            BlockingInput {
+                data: vec![],
+                fail: true,
+                x: 9,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.node(), Some("f"));
+    assert_eq!(err.attempts(), Some(2));
+    assert_eq!(
+        err.downcast_ref::<std::io::Error>().unwrap().to_string(),
+        "blocking failure"
+    );
+
+    let err = rt
+        .execute(
+            Blocking,
+            BlockingInput {
+                data: vec![],
+                fail: false,
+                x: 0,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_panic());
+    assert!(err.to_string().contains("blocking node panicked"), "{err}");
+    // Still a plain fn.
+    assert_eq!(blocking_panics(4), 4);
+}

@@ -192,3 +192,19 @@ impl<F: Fn(&mut core::fmt::Formatter<'_>) -> core::fmt::Result> core::fmt::Debug
 pub fn unreachable_clone() -> ! {
     unreachable!("workflow output shared without `Clone`; this is a bug in workflow-macros")
 }
+
+/// Runs a `#[node(spawn_blocking)]` fn on tokio's blocking pool. A panic inside is
+/// resumed here, so the executor reports it as the node's panic.
+pub async fn spawn_blocking<T, F>(f: F) -> NodeResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> NodeResult<T> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => result,
+        Err(e) => match e.try_into_panic() {
+            Ok(payload) => std::panic::resume_unwind(payload),
+            Err(e) => Err(NodeCallError::Error(Box::new(e))),
+        },
+    }
+}

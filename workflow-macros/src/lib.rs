@@ -32,6 +32,7 @@ use proc_macro::TokenStream;
 /// | `timeout = "500ms"` | limit on each attempt (units `ns`, `us`, `ms`, `s`, `m`, `h`) |
 /// | `retry(max = 3, backoff = "100ms", max_backoff = "1s", multiplier = 2, jitter, retry_if = path, retry_timeouts = false, total_timeout = "5s")` | retries with exponential backoff; `max` counts all attempts; `retry_if` is a `fn(&E) -> bool`; every input must be `Clone` |
 /// | `spawn` | run each attempt as its own tokio task (CPU-heavy nodes) |
+/// | `spawn_blocking` | on a plain (non-`async`) fn: run it on tokio's blocking pool, for blocking I/O or heavy CPU work |
 /// | `crate = path` | path of `workflow_core` if it is re-exported under another name |
 ///
 /// A `workflow!` binding can override these per use: `#[timeout = ".."]`, `#[retry(..)]`,

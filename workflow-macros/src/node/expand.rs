@@ -92,11 +92,26 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
     // The fn's result, named at the error type so that a bad error type is blamed there.
     let out = syn::Ident::new("__workflow_out", out_span);
     // Spanned at the fn's name: a future that is not `Send` is reported there.
-    let body = quote_spanned! {name.span()=>
-        async move {
-            #(#fetch_resources)*
-            let #out = #name(#(#call_args),*).await;
-            #convert(#out)
+    let body = if args.blocking.is_some() {
+        // The closure owns the ports and the context; a panic in it is resumed in the
+        // node's future, where the executor reports it like any other node panic.
+        quote_spanned! {name.span()=>
+            async move {
+                #(#fetch_resources)*
+                #p::spawn_blocking(move || {
+                    let #out = #name(#(#call_args),*);
+                    #convert(#out)
+                })
+                .await
+            }
+        }
+    } else {
+        quote_spanned! {name.span()=>
+            async move {
+                #(#fetch_resources)*
+                let #out = #name(#(#call_args),*).await;
+                #convert(#out)
+            }
         }
     };
 

@@ -26,7 +26,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut option_errors = Errors::new();
     let node_args = parse::parse_args(args, &mut option_errors);
     let mut errors = Errors::new();
-    let node = parse::NodeFn::from_item(&item_fn, &mut errors);
+    let node = parse::NodeFn::from_item(&item_fn, node_args.blocking.is_some(), &mut errors);
     let option_errors = option_errors.to_compile_errors();
     if !errors.is_empty() {
         let errors = errors.to_compile_errors();
@@ -110,7 +110,7 @@ mod tests {
         let item: syn::ItemFn = syn::parse2(item).expect("parses");
         let mut errors = Errors::new();
         parse::parse_args(args, &mut errors);
-        parse::NodeFn::from_item(&item, &mut errors);
+        parse::NodeFn::from_item(&item, false, &mut errors);
         errors.messages()
     }
 
@@ -170,7 +170,7 @@ mod tests {
         ))
         .expect("parses");
         let mut errors = Errors::new();
-        let node = parse::NodeFn::from_item(&item, &mut errors);
+        let node = parse::NodeFn::from_item(&item, false, &mut errors);
         assert!(errors.is_empty());
         let ports: Vec<String> = node.ports().map(|p| p.ident.to_string()).collect();
         assert_eq!(ports, ["a"]);
@@ -184,7 +184,7 @@ mod tests {
             quote!(anyhow::Result<u8>),
         ] {
             let item: syn::ItemFn = syn::parse2(quote!(async fn f() -> #ret {})).expect("parses");
-            let node = parse::NodeFn::from_item(&item, &mut Errors::new());
+            let node = parse::NodeFn::from_item(&item, false, &mut Errors::new());
             assert!(
                 matches!(node.output, parse::OutputKind::Fallible(_)),
                 "{ret}"
@@ -194,7 +194,7 @@ mod tests {
             async fn f() -> Vec<u8> {}
         ))
         .expect("parses");
-        let node = parse::NodeFn::from_item(&item, &mut Errors::new());
+        let node = parse::NodeFn::from_item(&item, false, &mut Errors::new());
         assert!(matches!(node.output, parse::OutputKind::Plain(_)));
     }
 

@@ -8,19 +8,39 @@ use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType,
 use crate::attrs::{crate_path, default_crate, path_name, skip_value, PolicyArgs};
 use crate::errors::Errors;
 
-pub(crate) const NODE_OPTIONS: &str = "`timeout`, `retry(..)`, `spawn`, `crate`";
+pub(crate) const NODE_OPTIONS: &str = "`timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`";
 
 /// `#[node(..)]` options.
 pub(crate) struct NodeArgs {
     pub(crate) policy: PolicyArgs,
     pub(crate) krate: syn::Path,
+    /// `spawn_blocking`: a plain (non-async) fn run on tokio's blocking pool.
+    pub(crate) blocking: Option<proc_macro2::Span>,
 }
 
 pub(crate) fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
     let mut policy = PolicyArgs::default();
     let mut krate: Option<syn::Path> = None;
+    let mut blocking: Option<proc_macro2::Span> = None;
     let parser = syn::meta::parser(|meta| {
         if policy.parse_option(&meta, errors)? {
+            return Ok(());
+        }
+        if meta.path.is_ident("spawn_blocking") {
+            if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                errors.error(
+                    &meta.path,
+                    "`spawn_blocking` takes no value; write just `spawn_blocking`",
+                );
+                return skip_value(&meta);
+            }
+            let span = syn::spanned::Spanned::span(&meta.path);
+            if blocking.replace(span).is_some() {
+                errors.error(
+                    &meta.path,
+                    "duplicate `spawn_blocking` option; keep only one",
+                );
+            }
             return Ok(());
         }
         if meta.path.is_ident("crate") {
@@ -46,9 +66,16 @@ pub(crate) fn parse_args(args: TokenStream, errors: &mut Errors) -> NodeArgs {
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         errors.push(e);
     }
+    if let (Some(spawn), Some(_)) = (policy.spawn, blocking) {
+        errors.error_at(
+            spawn,
+            "`spawn` and `spawn_blocking` exclude each other: `spawn` is for async fns, `spawn_blocking` for plain fns that block or burn CPU",
+        );
+    }
     NodeArgs {
         policy,
         krate: krate.unwrap_or_else(default_crate),
+        blocking,
     }
 }
 
@@ -84,13 +111,18 @@ pub(crate) struct NodeFn {
 }
 
 impl NodeFn {
-    pub(crate) fn from_item(item: &ItemFn, errors: &mut Errors) -> Self {
+    pub(crate) fn from_item(item: &ItemFn, blocking: bool, errors: &mut Errors) -> Self {
         let sig = &item.sig;
-        if sig.asyncness.is_none() {
-            errors.error(
+        match (&sig.asyncness, blocking) {
+            (None, false) => errors.error(
                 sig.fn_token,
-                "`#[node]` needs an `async fn`; add `async` before `fn`",
-            );
+                "`#[node]` needs an `async fn`; add `async` before `fn` (or, for a plain fn that blocks or burns CPU, use `#[node(spawn_blocking)]`)",
+            ),
+            (Some(a), true) => errors.error(
+                a,
+                "`#[node(spawn_blocking)]` runs a plain fn on tokio's blocking pool; remove `async` (or drop `spawn_blocking` to await it in the run)",
+            ),
+            _ => {}
         }
         if let Some(c) = &sig.constness {
             errors.error(c, "a `#[node]` fn cannot be `const`");
