@@ -133,7 +133,7 @@ mod tests {
             msgs,
             [
                 "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`",
-                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `crate`",
+                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`",
                 "`max` counts attempts including the first, so it must be at least 1",
                 "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`",
                 "duplicate `spawn` option; keep only one",
