@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use tokio::time::Instant;
 use workflow_core::prelude::*;
 use workflow_core::{NodeStatus, TimeoutScope};
@@ -482,6 +483,79 @@ async fn async_cleanup_runs_within_the_cancel_grace() {
     resources.assert_balanced(&["connection"]);
     // The node finished its 20 ms goodbye inside the 100 ms grace.
     assert_eq!(start.elapsed(), Duration::from_millis(520));
+}
+
+/// The guide's `register_function(create_resource)` taken literally: async functions
+/// registered as resources (unsized `dyn Fn` types, shared with `resource_arc`).
+type CreateResource = dyn Fn(&'static str) -> BoxFuture<'static, String> + Send + Sync;
+type CleanupResource = dyn Fn(&'static str) -> BoxFuture<'static, ()> + Send + Sync;
+
+#[node]
+async fn use_registered_functions(
+    fail: bool,
+    create_resource: Res<CreateResource>,
+    cleanup_resource: Res<CleanupResource>,
+) -> Result<(String, String), QueryError> {
+    let db = create_resource("database").await;
+    let cache = create_resource("cache").await;
+    // try ... finally, written out: cleanup runs on both paths.
+    let result = if fail {
+        Err(QueryError)
+    } else {
+        Ok((db, cache))
+    };
+    cleanup_resource("database").await;
+    cleanup_resource("cache").await;
+    result
+}
+
+workflow! {
+    #[workflow(timeout = "1.5s")]
+    struct RegisteredFunctions {
+        input fail: bool,
+        use_resources = use_registered_functions(fail),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn registered_async_functions_create_and_clean_up(h: Harness) {
+    let created: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let cleaned: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let (c, k) = (created.clone(), cleaned.clone());
+    let create: Arc<CreateResource> = Arc::new(move |name| {
+        c.lock().unwrap().push(name);
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            format!("resource_{name}")
+        })
+    });
+    let cleanup: Arc<CleanupResource> = Arc::new(move |name| {
+        k.lock().unwrap().push(name);
+        Box::pin(async {})
+    });
+    h.insert_resource_arc(create);
+    h.insert_resource_arc(cleanup);
+
+    let run = h.assert_success(
+        h.execute(
+            RegisteredFunctions,
+            RegisteredFunctionsInput { fail: false },
+        )
+        .await,
+    );
+    assert_eq!(
+        run.outputs.use_resources,
+        ("resource_database".to_owned(), "resource_cache".to_owned())
+    );
+    let _: QueryError = h.assert_error(
+        h.execute(RegisteredFunctions, RegisteredFunctionsInput { fail: true })
+            .await,
+    );
+    assert_eq!(created.lock().unwrap().len(), 4);
+    assert_eq!(cleaned.lock().unwrap().len(), 4);
+    let as_set =
+        |v: &Mutex<Vec<&'static str>>| v.lock().unwrap().iter().copied().collect::<BTreeSet<_>>();
+    assert_eq!(as_set(&created), as_set(&cleaned));
 }
 
 /// Runtime-level resources: created once when registered, cleaned once at shutdown, in

@@ -199,6 +199,79 @@ async fn backoff_grows_by_the_multiplier_and_only_chosen_errors_are_retried() {
     ));
 }
 
+/// The guide's node body, written out by hand: a retry loop inside an ordinary async fn
+/// (a `#[node]` fn is plain Rust), with `retry_delay * 2^attempt` sleeps.
+#[node]
+async fn hand_written_retry(
+    max_retries: u32,
+    retry_delay_ms: u64,
+    flaky: Res<Flaky>,
+) -> Result<Outcome, ApiError> {
+    let mut attempt = 0;
+    loop {
+        match flaky.call().await {
+            Ok(n) => {
+                return Ok(Outcome {
+                    success: true,
+                    attempts: n,
+                })
+            }
+            Err(e) if attempt + 1 == max_retries => return Err(e),
+            Err(_) => {
+                let delay = retry_delay_ms * 2_u64.pow(attempt);
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+workflow! {
+    struct HandWrittenRetry {
+        input max_retries: u32,
+        input retry_delay_ms: u64,
+        retry_operation = hand_written_retry(max_retries, retry_delay_ms),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_retry_loop_written_inside_the_node_works_too(h: Harness) {
+    let flaky = Flaky::new(3);
+    h.insert_resource_arc(flaky.clone());
+    let run = h.assert_success(
+        h.execute(
+            HandWrittenRetry,
+            HandWrittenRetryInput {
+                max_retries: 4,
+                retry_delay_ms: 25,
+            },
+        )
+        .await,
+    );
+    assert_eq!(run.outputs.retry_operation.attempts, 4);
+    assert_eq!(
+        flaky.called_at(),
+        [0, 25, 75, 175].map(Duration::from_millis)
+    );
+    // One execution of the node: the retries happened inside it.
+    h.assert_executed("retry_operation", 1);
+
+    // With fewer retries than failures, the last connection error comes out.
+    let flaky = Flaky::new(3);
+    h.insert_resource_arc(flaky.clone());
+    let error: ApiError = h.assert_error(
+        h.execute(
+            HandWrittenRetry,
+            HandWrittenRetryInput {
+                max_retries: 2,
+                retry_delay_ms: 25,
+            },
+        )
+        .await,
+    );
+    assert!(matches!(error, ApiError::Connection(2)), "{error}");
+}
+
 // --- event-driven patterns -------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq)]
