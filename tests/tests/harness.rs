@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use workflow_core::prelude::*;
+use workflow_core::NodeStatus;
 use workflow_test::{workflow_test, CallRecorder, Harness, MockFn};
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -428,4 +429,154 @@ async fn harness_counts_are_shared_by_clones() {
         h2.last_run().unwrap().run_id(),
         h.last_run().unwrap().run_id()
     );
+}
+
+// ---- spawning runs and looking at them in flight ---------------------------------------
+
+#[node]
+async fn wait_for_go(ctx: &Context) -> u8 {
+    ctx.wait_signal("go").await;
+    1
+}
+
+#[node]
+async fn nap() -> u8 {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    2
+}
+
+#[node]
+async fn finish(a: u8, b: u8) -> u8 {
+    a + b
+}
+
+workflow! {
+    struct Gated {
+        gate = wait_for_go(),
+        nap = nap(),
+        done = finish(a: gate, b: nap),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn runs_in_flight_can_be_inspected(h: Harness) {
+    let run = tokio::spawn(h.execute(Gated, GatedInput {}));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let live = h.live_runs();
+    assert_eq!(live.len(), 1);
+    let states: Vec<(&str, NodeStatus, Option<&str>)> = live[0]
+        .nodes
+        .iter()
+        .map(|n| (n.name, n.status, n.waits_for.as_deref()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("gate", NodeStatus::Running, Some("go")),
+            ("nap", NodeStatus::Running, None),
+            ("done", NodeStatus::NotStarted, None),
+        ]
+    );
+    assert_eq!(h.run_count(), 0, "counted when it finishes");
+    // `nap` ends at 5s; then `gate` is the only live node, in a tracked wait: deadlock.
+    h.assert_deadlock(run.await.unwrap());
+    assert!(h.live_runs().is_empty());
+    assert_eq!(h.execution_count("nap"), 1);
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn ordering_failures_show_when_each_node_ran(h: Harness) {
+    h.execute(Etl, etl_input()).await.unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_before("sum", "n");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("expected `sum` to finish before `n` started in run"),
+        "{message}"
+    );
+    assert!(
+        message.contains("(`sum` ran 100ms..150ms; `n` ran 100ms..150ms)"),
+        "{message}"
+    );
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_overlapped("page", "sum");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("(`page` ran 0ns..100ms; `sum` ran 100ms..150ms)"),
+        "{message}"
+    );
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_before("page", "nowhere");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("nodes `page` and `nowhere` never both ran in one run of this harness"),
+        "{message}"
+    );
+}
+
+// ---- the failure report, exactly (the crate docs show it) ------------------------------
+
+#[derive(Debug, thiserror::Error)]
+#[error("connection refused")]
+struct DbError;
+
+#[node]
+async fn load_rows(page: Vec<u32>) -> Result<Vec<u32>, DbError> {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let _ = page;
+    Err(DbError)
+}
+
+#[node]
+async fn store(rows: Vec<u32>) -> usize {
+    rows.len()
+}
+
+workflow! {
+    struct EtlStore {
+        input url: String,
+        page = fetch(url),
+        rows = load_rows(page),
+        saved = store(rows),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn the_failure_report_reads_well(h: Harness) {
+    let result = h
+        .execute(
+            EtlStore,
+            EtlStoreInput {
+                url: "https://example.com".into(),
+            },
+        )
+        .await;
+    let run_id = h.last_run().unwrap().run_id();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_success(result);
+    }));
+    let message = panic_message(caught.unwrap_err()).replace(&format!("run {run_id} "), "run 1 ");
+    let expected = "\
+expected the run to succeed, but it failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
+
+finished runs: 1 (1 failed)
+run 1 of `EtlStore` (150ms) failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
+  page               done         attempts=1 time=100ms
+  rows               failed       attempts=1 time=50ms
+  saved              skipped
+  trace:
+             0ns run started
+             0ns page: scheduled
+             0ns page: started (attempt 1)
+           100ms page: completed after 1 attempt(s)
+           100ms rows: scheduled
+           100ms rows: started (attempt 1)
+           150ms rows: failed after 1 attempt(s): connection refused
+           150ms saved: skipped
+           150ms run failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
+";
+    assert_eq!(message, expected);
 }

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use workflow_core::{
-    DeadlockReport, ExecutionTrace, Res, Run, RunHandle, RunOptions, Runtime, RuntimeBuilder,
-    Workflow, WorkflowError,
+    DeadlockReport, ExecutionTrace, Res, Run, RunHandle, RunOptions, RunSnapshot, Runtime,
+    RuntimeBuilder, Workflow, WorkflowError,
 };
 
 use crate::record::RunRecord;
@@ -283,31 +283,72 @@ impl Harness {
     /// Runs `workflow` with `input`, exactly as [`Runtime::execute`] does, and records
     /// the run (report, trace, error) whether it succeeds or fails.
     ///
+    /// The future owns what it needs (`Send + 'static`), so it can be spawned, joined
+    /// with other work (`tokio::join!(h.execute(..), send_events())`) or dropped to
+    /// cancel the run. Counts and records are updated when it completes.
+    ///
     /// # Errors
     ///
     /// The run's [`WorkflowError`], as the runtime returns it.
-    pub async fn execute<W: Workflow>(
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::Harness;
+    ///
+    /// #[node]
+    /// async fn double(x: u32) -> u32 {
+    ///     x * 2
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Double {
+    ///         input x: u32,
+    ///         y = double(x),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// let background = tokio::spawn(h.execute(Double, DoubleInput { x: 1 }));
+    /// let run = h.execute(Double, DoubleInput { x: 21 }).await.unwrap();
+    /// assert_eq!(run.outputs.y, 42);
+    /// assert_eq!(background.await.unwrap().unwrap().outputs.y, 2);
+    /// assert_eq!(h.execution_count("y"), 2);
+    /// # });
+    /// ```
+    #[doc(alias = "execute_workflow")]
+    pub fn execute<W: Workflow>(
         &self,
         workflow: W,
         input: W::Input,
-    ) -> Result<Run<W::Output>, WorkflowError> {
-        self.execute_with(workflow, input, RunOptions::new()).await
+    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+        self.execute_with(workflow, input, RunOptions::new())
     }
 
     /// Runs `workflow` with per-run options (timeout, concurrency, cancellation, ..) and
-    /// records the run. Tracing follows the harness ([`Harness::enable_tracing`]).
+    /// records the run, like [`Harness::execute`]. Tracing follows the harness
+    /// ([`Harness::enable_tracing`]).
     ///
     /// # Errors
     ///
     /// The run's [`WorkflowError`], as the runtime returns it.
-    pub async fn execute_with<W: Workflow>(
+    pub fn execute_with<W: Workflow>(
         &self,
         workflow: W,
         input: W::Input,
         options: RunOptions,
-    ) -> Result<Run<W::Output>, WorkflowError> {
+    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
         let keep = self.inner.keep_records.load(Ordering::Relaxed);
-        self.run_recorded(workflow, input, options, keep).await
+        self.run_recorded(workflow, input, options, keep)
+    }
+
+    /// Pictures of the runs in flight now: each node's state (done, running, waiting
+    /// for a key, not started) and the trace so far.
+    pub fn live_runs(&self) -> Vec<RunSnapshot> {
+        let handles = lock(&self.inner.live).clone();
+        handles.iter().filter_map(RunHandle::snapshot).collect()
     }
 
     pub(crate) fn run_recorded<W: Workflow>(
@@ -362,6 +403,7 @@ impl Harness {
     // ---- tracing -------------------------------------------------------------------
 
     /// Records an [`ExecutionTrace`] for the following runs (the default).
+    #[doc(alias = "trace")]
     pub fn enable_tracing(&self) {
         self.inner.trace.store(true, Ordering::Relaxed);
     }
@@ -409,6 +451,7 @@ impl Harness {
     /// }
     /// # });
     /// ```
+    #[doc(alias = "get_execution_trace")]
     pub fn last_trace(&self) -> Option<ExecutionTrace> {
         lock(&self.inner.state).last.as_ref()?.trace.clone()
     }
@@ -441,6 +484,7 @@ impl Harness {
     /// which counts every binding of that fn).
     ///
     /// The guide's `get_node_execution_count`.
+    #[doc(alias = "get_node_execution_count")]
     pub fn execution_count(&self, node: &str) -> u64 {
         let state = lock(&self.inner.state);
         state
@@ -572,6 +616,7 @@ impl Harness {
     /// recorder.assert_called_with(&"/api/data".to_owned());
     /// # });
     /// ```
+    #[doc(alias = "create_test_resource")]
     pub fn mock<T: Send + Sync + 'static>(&self, mock: T) -> Res<T> {
         self.inner.runtime.insert_resource(mock);
         // The handle returned is the test's: one more than the runtime's.
@@ -611,6 +656,7 @@ impl Harness {
     ///
     /// When `result` is an error, with the error, what ran, what failed and the trace.
     #[track_caller]
+    #[doc(alias = "assert_workflow_success")]
     pub fn assert_success<O>(&self, result: Result<Run<O>, WorkflowError>) -> Run<O> {
         match result {
             Ok(run) => run,
@@ -784,8 +830,10 @@ impl Harness {
         let record = self.last_with_both(a, b);
         if record.before(a, b) != Some(true) {
             self.fail(format!(
-                "expected `{a}` to finish before `{b}` started in run {}, but it did not",
-                record.run_id()
+                "expected `{a}` to finish before `{b}` started in run {}, but it did not ({}; {})",
+                record.run_id(),
+                timing(&record, a),
+                timing(&record, b)
             ));
         }
     }
@@ -801,8 +849,10 @@ impl Harness {
         let record = self.last_with_both(a, b);
         if record.overlapped(a, b) != Some(true) {
             self.fail(format!(
-                "expected `{a}` and `{b}` to run concurrently in run {}, but one finished before the other started",
-                record.run_id()
+                "expected `{a}` and `{b}` to run concurrently in run {}, but one finished before the other started ({}; {})",
+                record.run_id(),
+                timing(&record, a),
+                timing(&record, b)
             ));
         }
     }
@@ -818,8 +868,10 @@ impl Harness {
         let record = self.last_with_both(a, b);
         if record.overlapped(a, b) != Some(false) {
             self.fail(format!(
-                "expected `{a}` and `{b}` not to run concurrently in run {}, but they did",
-                record.run_id()
+                "expected `{a}` and `{b}` not to run concurrently in run {}, but they did ({}; {})",
+                record.run_id(),
+                timing(&record, a),
+                timing(&record, b)
             ));
         }
     }
@@ -874,6 +926,17 @@ impl Harness {
     pub(crate) fn fail(&self, message: String) -> ! {
         let report = self.report();
         panic!("{message}\n\n{report}")
+    }
+}
+
+/// `a ran 0ns..100ms` for failure messages.
+fn timing(record: &RunRecord, node: &str) -> String {
+    match record.node(node) {
+        Some(n) => match n.started_at {
+            Some(start) => format!("`{node}` ran {start:?}..{:?}", start + n.duration),
+            None => format!("`{node}` did not run"),
+        },
+        None => format!("`{node}` is not a node of `{}`", record.workflow()),
     }
 }
 

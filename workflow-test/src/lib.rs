@@ -51,11 +51,20 @@
 //!         saved = store(rows),
 //!     }
 //! }
+//!
+//! #[workflow_test(timeout = "5s", start_paused = true)]
+//! async fn etl_stores_the_rows(h: Harness) {
+//!     let run = h.assert_success(h.execute(Etl, EtlInput { url: "https://example.com".into() }).await);
+//!     assert_eq!(run.outputs.saved, 1);
+//! }
 //! ```
 //!
-//! `h.assert_success(h.execute(Etl, input).await)` fails with:
+//! the test fails with:
 //!
 //! ```text
+//! ---- etl_stores_the_rows stdout ----
+//!
+//! thread 'etl_stores_the_rows' panicked at tests/etl.rs:38:17:
 //! expected the run to succeed, but it failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
 //!
 //! finished runs: 1 (1 failed)
@@ -64,34 +73,49 @@
 //!   rows               failed       attempts=1 time=50ms
 //!   saved              skipped
 //!   trace:
-//!            0ns run started
-//!            0ns page: scheduled
-//!            0ns page: started (attempt 1)
-//!        100ms page: completed after 1 attempt(s)
-//!        100ms rows: scheduled
-//!        100ms rows: started (attempt 1)
-//!        150ms rows: failed after 1 attempt(s): node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
-//!        150ms saved: skipped
-//!        150ms run failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
+//!              0ns run started
+//!              0ns page: scheduled
+//!              0ns page: started (attempt 1)
+//!            100ms page: completed after 1 attempt(s)
+//!            100ms rows: scheduled
+//!            100ms rows: started (attempt 1)
+//!            150ms rows: failed after 1 attempt(s): connection refused
+//!            150ms saved: skipped
+//!            150ms run failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
 //! ```
 //!
-//! and a test whose body hangs (here: blocks its thread while a run is in flight) fails
-//! after its `timeout` with every run of the test, each node's state and the trace so
-//! far:
+//! A test whose body hangs (here it blocks its thread with `std::thread::sleep` while a
+//! run is in flight, which no in-runtime timeout could interrupt) fails after its
+//! `timeout`, listing every run of the test with each node's state and the trace so far:
 //!
 //! ```text
-//! test `tests::hangs` timed out after 500ms (the body was still running; its runtime is being shut down in the background)
+//! thread 'hangs' panicked at tests/pipeline.rs:98:1:
+//! test `pipeline::hangs` timed out after 300ms (the body was still running; its runtime is being shut down in the background)
 //!
 //! finished runs: 0 (0 failed)
 //! runs in flight: 1
-//! run 1 of `Pipeline` still running after 0ns
+//! run 1 of `Pipeline` still running (last event at 0ns)
 //!   fetch              done
 //!   slow               running
 //!   gate               waiting for `go`
 //!   sink               not started
 //!   trace so far:
-//!            0ns run started
-//!            ...
+//!              0ns run started
+//!              0ns fetch: scheduled
+//!              0ns fetch: started (attempt 1)
+//!              0ns fetch: completed after 1 attempt(s)
+//!              0ns slow: scheduled
+//!              0ns gate: scheduled
+//!              0ns slow: started (attempt 1)
+//!              0ns gate: started (attempt 1)
+//!              0ns gate: waiting for `go`
+//! ```
+//!
+//! and a stall (`deadlock = "500ms"`) is reported as a deadlock, naming what waits:
+//!
+//! ```text
+//! test `pipeline::stuck` failed: deadlock: no node of any workflow run made progress for 500ms while 1 node(s) were pending
+//! run 1 of `Stuck`: `stuck` is running (not in a tracked wait)
 //! ```
 //!
 //! # Parts
@@ -103,8 +127,17 @@
 //!   [`assert_error`](Harness::assert_error), [`assert_executed`](Harness::assert_executed),
 //!   [`assert_before`](Harness::assert_before), [`assert_overlapped`](Harness::assert_overlapped),
 //!   [`last_trace`](Harness::last_trace), ...
-//! - Mocks: [`Harness::mock`] swaps a resource; [`MockFn`] and [`CallRecorder`] record
-//!   calls.
+//! - Mocks: [`Harness::mock`] and [`Harness::insert_resource_arc`] swap a resource;
+//!   [`MockFn`] and [`CallRecorder`] record calls.
+//! - Load: [`Harness::load`] runs N executions at concurrency C and returns a
+//!   [`LoadReport`] (throughput, latency percentiles, failures).
+//! - Memory: install [`CountingAllocator`] in the test binary, then measure a block with
+//!   [`MemoryProbe`] or [`measure`], or check repeated runs with
+//!   [`Harness::memory_growth`] / [`Harness::assert_no_memory_growth`].
+//! - Leaks: [`Harness::assert_no_leaks`] checks that no node task and no resource handle
+//!   outlived the runs ([`LeakReport`]).
+//! - Runs: [`Harness::last_run`], [`Harness::runs`] ([`RunRecord`]),
+//!   [`Harness::live_runs`], [`Harness::report`].
 
 #![doc(test(attr(deny(warnings))))]
 #![deny(unsafe_code)]

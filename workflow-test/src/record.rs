@@ -149,11 +149,11 @@ impl fmt::Display for RunRecord {
             self.report.run_id, self.report.workflow, self.report.duration
         )?;
         for n in &self.report.nodes {
-            write!(f, "  {:<18} {:<12}", n.name, state_word(n.status, None))?;
+            let mut line = format!("  {:<18} {:<12}", n.name, state_word(n.status, None));
             if n.attempts > 0 {
-                write!(f, " attempts={} time={:?}", n.attempts, n.duration)?;
+                let _ = write!(line, " attempts={} time={:?}", n.attempts, n.duration);
             }
-            writeln!(f)?;
+            writeln!(f, "{}", line.trim_end())?;
         }
         match &self.trace {
             Some(trace) => write_trace(f, trace, "trace"),
