@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use workflow_core::prelude::*;
-use workflow_core::WaitError;
+use workflow_core::{NodeStatus, WaitError};
 use workflow_test::{workflow_test, Harness};
 
 const INNER: &str = "WORKFLOW_TEST_INNER";
@@ -95,13 +95,12 @@ workflow! {
 
 // ---- timeout -------------------------------------------------------------------------
 
-#[workflow_test(timeout = "300ms", start_paused = true)]
+#[workflow_test(timeout = "1s", start_paused = true)]
 async fn inner_timeout_blocking_body(h: Harness) {
     if !is_inner() {
         return;
     }
-    let h2 = h.clone();
-    tokio::spawn(async move { h2.execute(Pipeline, PipelineInput {}).await });
+    tokio::spawn(h.execute(Pipeline, PipelineInput {}));
     // Let the run start its nodes (paused clock: no real time passes).
     tokio::time::sleep(Duration::from_millis(10)).await;
     // Block the test's thread: only a watchdog on another thread can end this test.
@@ -115,7 +114,7 @@ fn timeout_fires_when_the_body_blocks_and_lists_every_node() {
     assert_contains(
         &out,
         &[
-            "test `workflow_test::inner_timeout_blocking_body` timed out after 300ms",
+            "test `workflow_test::inner_timeout_blocking_body` timed out after 1s",
             "runs in flight: 1",
             "of `Pipeline` still running (last event at 0ns)",
             "fetch              done",
@@ -183,10 +182,16 @@ async fn inner_deadlock_real_clock_blocked_body(h: Harness) {
     if !is_inner() {
         return;
     }
-    let h2 = h.clone();
-    tokio::spawn(async move { h2.execute(Stuck, StuckInput {}).await });
-    tokio::task::yield_now().await;
-    tokio::task::yield_now().await;
+    tokio::spawn(h.execute(Stuck, StuckInput {}));
+    // Wait until `stuck` runs, then block the test's thread.
+    while !h
+        .live_runs()
+        .iter()
+        .flat_map(|r| &r.nodes)
+        .any(|n| n.name == "stuck" && n.status == NodeStatus::Running)
+    {
+        tokio::task::yield_now().await;
+    }
     std::thread::sleep(Duration::from_secs(600));
 }
 

@@ -204,6 +204,19 @@ pub use record::RunRecord;
 /// A panic of the body (a failed assertion) is reported as it is, never replaced by a
 /// watchdog's message, and `#[should_panic]` works as usual.
 ///
+/// # How it runs
+///
+/// The body runs on its own thread (named like the test) with its own tokio runtime;
+/// the test's thread watches it. That is what lets `timeout` fire when the body blocks
+/// its thread. Harnesses created in the test (the injected one, or `Harness::new()` on
+/// any thread of the test's runtime) are visible to the watchdogs.
+///
+/// `deadlock` counts node *state changes*: a node that legitimately runs longer than
+/// the limit without finishing (or emitting a trace event) looks stalled, so set the
+/// limit above your slowest node. Under `start_paused`, tokio moves its clock forward
+/// whenever every task waits, including while a `spawn_blocking` task or real I/O is in
+/// progress, so such waits also count as stalls there.
+///
 /// # Errors
 ///
 /// Every misuse is a compile error at the offending token: a fn that is not `async`,
