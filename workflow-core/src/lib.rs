@@ -102,6 +102,10 @@ pub use trace::ExecutionTrace;
 /// Re-exported so that users name one crate.
 pub use tokio_util::sync::CancellationToken;
 
+/// A boxed, `Send` future: handy for async function resources and mocks behind traits
+/// (`Res<dyn Fn(Req) -> BoxFuture<'static, Resp> + Send + Sync>`).
+pub use futures::future::BoxFuture;
+
 #[doc(inline)]
 pub use workflow_macros::{node, workflow};
 
