@@ -282,3 +282,51 @@ async fn thousands_of_faulty_runs_multi_thread() {
     }
     check_clean_shutdown(&rt, &cases, &live, &cleanups).await;
 }
+
+/// A runtime-wide node limit holds across 2000 concurrent runs, some failing and some
+/// dropped mid-flight (two workers, real clock), and every permit comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runtime_node_limit_holds_under_faults_and_drops() {
+    quiet_injected_panics();
+    const LIMIT: usize = 8;
+    let rt = Runtime::builder()
+        .resource(Probe)
+        .max_concurrent_nodes(LIMIT)
+        .build();
+    let live = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let mut rng = Rng(0x11A1);
+    let mut handles = Vec::new();
+    for n in 0..2000 {
+        let shape = rng.below(SHAPE_COUNT as u64) as usize;
+        let mut behaviour = one_fault_script(&mut rng, SHAPES[shape].nodes.len(), 30, 1);
+        for b in &mut behaviour {
+            if b.fault == Fault::Hang {
+                b.fault = Fault::Panic; // no timeouts here: waiting for a permit counts
+            }
+        }
+        let script = Script::with_counters(behaviour, Arc::clone(&live), Arc::clone(&peak));
+        let fut = run(shape, &rt, &script, RunOptions::new());
+        let drop_after = (n % 5 == 0).then(|| Duration::from_millis(rng.below(20)));
+        handles.push(tokio::spawn(async move {
+            match drop_after {
+                Some(d) => drop(tokio::time::timeout(d, fut).await),
+                None => drop(fut.await),
+            }
+            script
+        }));
+    }
+    for h in handles {
+        let script = h.await.unwrap();
+        drop(script);
+    }
+    let report = rt.shutdown_timeout(Duration::from_secs(10)).await;
+    assert_eq!(report.runs_still_active, 0);
+    assert_eq!(live.load(Ordering::SeqCst), 0);
+    let peak = peak.load(Ordering::SeqCst);
+    eprintln!("node limit {LIMIT}: at most {peak} node attempts alive at once");
+    assert!(
+        peak <= LIMIT,
+        "{peak} node attempts alive at once; the limit is {LIMIT}"
+    );
+}

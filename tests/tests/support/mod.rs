@@ -151,6 +151,8 @@ pub struct Script {
     pub t0: Instant,
     /// Attempts started and not yet ended or dropped, across every script sharing it.
     pub live: Arc<AtomicUsize>,
+    /// The most attempts `live` ever counted at once.
+    pub peak: Arc<AtomicUsize>,
 }
 
 impl Script {
@@ -159,11 +161,20 @@ impl Script {
     }
 
     pub fn with_live(behaviour: Vec<Behaviour>, live: Arc<AtomicUsize>) -> Arc<Self> {
+        Self::with_counters(behaviour, live, Arc::new(AtomicUsize::new(0)))
+    }
+
+    pub fn with_counters(
+        behaviour: Vec<Behaviour>,
+        live: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             behaviour,
             journal: Mutex::new(Vec::new()),
             t0: Instant::now(),
             live,
+            peak,
         })
     }
 
@@ -193,7 +204,8 @@ pub struct AttemptGuard<'a> {
 
 impl<'a> AttemptGuard<'a> {
     pub fn start(script: &'a Script, node: usize, attempt: u32) -> Self {
-        script.live.fetch_add(1, Ordering::SeqCst);
+        let now = script.live.fetch_add(1, Ordering::SeqCst) + 1;
+        script.peak.fetch_max(now, Ordering::SeqCst);
         script.write(node, attempt, What::Started);
         Self {
             script,
