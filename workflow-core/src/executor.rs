@@ -130,8 +130,10 @@ async fn attempt_loop<N: Node>(
     policy: NodePolicy,
 ) -> NodeDone<N::Output> {
     // Runtime-wide limit on nodes in flight across runs.
-    let _permit = match &shared.runtime.node_limit {
-        Some(sem) => sem.clone().acquire_owned().await.ok(),
+    // Shared with the task of a spawned attempt, which may outlive this future briefly
+    // when the run stops (tokio drops an aborted task later).
+    let permit = match &shared.runtime.node_limit {
+        Some(sem) => sem.clone().acquire_owned().await.ok().map(Arc::new),
         None => None,
     };
     let max = policy.max_attempts();
@@ -150,7 +152,7 @@ async fn attempt_loop<N: Node>(
             shared.board().retry_attempts.insert(index, attempt);
         }
         shared.record(Some(index), TraceKind::Started { attempt });
-        let result = attempt_once::<N>(this, index, attempt, shared, policy).await;
+        let result = attempt_once::<N>(this, index, attempt, shared, policy, &permit).await;
         let failure = match result {
             Ok(v) => {
                 return NodeDone {
@@ -225,6 +227,7 @@ async fn attempt_once<N: Node>(
     attempt: u32,
     shared: &Arc<RunShared>,
     policy: NodePolicy,
+    permit: &Option<Arc<tokio::sync::OwnedSemaphorePermit>>,
 ) -> Result<N::Output, NodeFailure> {
     let ctx = Context::new(Arc::clone(shared), index, attempt);
     let span = tracing::info_span!(
@@ -254,7 +257,7 @@ async fn attempt_once<N: Node>(
                 .catch_unwind()
                 .map(caught)
                 .instrument(span);
-            spawned(call, policy.timeout, &shared.runtime).await
+            spawned(call, policy.timeout, &shared.runtime, permit.clone()).await
         }
     }
 }
@@ -305,6 +308,7 @@ async fn spawned<T: Send + 'static>(
     fut: impl Future<Output = Result<T, NodeFailure>> + Send + 'static,
     limit: Option<Duration>,
     runtime: &Arc<RuntimeInner>,
+    permit: Option<Arc<tokio::sync::OwnedSemaphorePermit>>,
 ) -> Result<T, NodeFailure> {
     struct AbortOnDrop(tokio::task::AbortHandle);
     impl Drop for AbortOnDrop {
@@ -314,7 +318,7 @@ async fn spawned<T: Send + 'static>(
     }
     let task = runtime.track_task();
     let mut handle = tokio::spawn(async move {
-        let _task = task;
+        let _task = (task, permit);
         fut.await
     });
     let _guard = AbortOnDrop(handle.abort_handle());
