@@ -1,29 +1,22 @@
 //! Memory comes back: after a warm-up, batches of thousands of faulty runs (failing,
 //! panicking, timing out, dropped mid-flight) leave the heap where it was.
 //!
-//! Measured with a counting global allocator (`stats_alloc`, which keeps the `unsafe`
-//! `GlobalAlloc` impl in its own crate). It counts every allocation of this test binary,
-//! so this binary holds this one test only: nothing else allocates while it measures.
+//! Measured with `workflow_test`'s counting global allocator and a [`MemoryProbe`] on
+//! the test's thread (the runtime is current-thread, so every allocation of the runs
+//! happens there). This binary holds this one test only.
 
 mod support;
 
-use std::alloc::System;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
 use support::*;
 use workflow_core::prelude::*;
+use workflow_test::{CountingAllocator, MemoryProbe};
 
 #[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// Bytes currently allocated (`stats_alloc` already folds reallocations into both sums).
-fn live_bytes() -> i64 {
-    let s = GLOBAL.stats();
-    s.bytes_allocated as i64 - s.bytes_deallocated as i64
-}
+static GLOBAL: CountingAllocator = CountingAllocator::system();
 
 /// Runs `n` concurrent faulty runs to their end (some dropped mid-flight).
 async fn batch(rt: &Runtime, rng: &mut Rng, n: usize, live: &Arc<AtomicUsize>) {
@@ -75,15 +68,15 @@ fn memory_returns_to_its_level_after_thousands_of_faulty_runs() {
         // Warm-up: tokio's timer wheel, task slabs and the like reach their size.
         batch(&rt, &mut rng, 2000, &live).await;
         batch(&rt, &mut rng, 2000, &live).await;
-        let base = live_bytes();
-        let before = GLOBAL.stats();
+        let probe = MemoryProbe::start();
+        assert!(probe.is_isolated(), "the probe counts this test's thread only");
         let mut levels = Vec::new();
         for _ in 0..3 {
             batch(&rt, &mut rng, 2000, &live).await;
-            levels.push(live_bytes() - base);
+            levels.push(probe.stats().net_bytes);
         }
-        let after = GLOBAL.stats();
-        let allocations = after.allocations - before.allocations;
+        let stats = probe.stats();
+        let allocations = stats.allocations;
         eprintln!(
             "6000 runs: {allocations} allocations ({} per run); heap vs. after warm-up: {levels:?} bytes",
             allocations / 6000
@@ -95,8 +88,7 @@ fn memory_returns_to_its_level_after_thousands_of_faulty_runs() {
             growth < 4 * 1024,
             "heap grew by {growth} bytes over 6000 runs: {levels:?}"
         );
-        let blocks = (after.allocations - after.deallocations) as i64
-            - (before.allocations - before.deallocations) as i64;
+        let blocks = stats.allocations as i64 - stats.deallocations as i64;
         assert!(blocks < 16, "{blocks} more live allocations after 6000 runs");
         rt.shutdown().await;
     });
