@@ -1,0 +1,552 @@
+//! `workflow-core` against hand-written tokio code of the same graphs, in one run.
+//!
+//! `cargo bench -p workflow-benches` measures every workload (criterion), then prints a
+//! Markdown table of medians and ratios (the one in `BENCHMARKS.md`) and the allocation
+//! figures. `cargo test -p workflow-benches --benches` runs each workload once and checks
+//! that the workflow and the hand-written code compute the same value (no timing).
+//!
+//! Tokio: multi-thread runtime, 2 workers. Each sample runs the workload `iters` times
+//! inside one spawned task and times the whole loop, so a run's cost includes
+//! everything `Runtime::execute` does (setup, nodes, report) and nothing else.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode};
+use workflow_benches::{add, in_task, inc, sleep_100ms, sleep_10ms, spawned};
+use workflow_core::prelude::*;
+
+mod alloc;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
+
+include!(concat!(env!("OUT_DIR"), "/graphs.rs"));
+
+type Tokio = tokio::runtime::Runtime;
+
+/// Per-iteration times (ns) of every sample, by benchmark id.
+static SAMPLES: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
+
+fn record(id: &str, per_iter_ns: f64) {
+    SAMPLES
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(id.to_owned())
+        .or_default()
+        .push(per_iter_ns);
+}
+
+fn median(id: &str) -> Option<f64> {
+    let samples = SAMPLES.lock().unwrap_or_else(|e| e.into_inner());
+    let mut v = samples.get(id)?.clone();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Some(if v.len() % 2 == 0 {
+        (v[m - 1] + v[m]) / 2.0
+    } else {
+        v[m]
+    })
+}
+
+/// Times `iters` sequential calls of `f` inside one task on the runtime.
+fn time_in_task<F, Fut>(tokio: &Tokio, iters: u64, f: &F) -> Duration
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future + Send,
+    Fut::Output: Send,
+{
+    let f = f.clone();
+    let task = tokio.spawn(async move {
+        let start = Instant::now();
+        for _ in 0..iters {
+            black_box(f().await);
+        }
+        start.elapsed()
+    });
+    tokio.block_on(task).expect("bench task panicked")
+}
+
+/// Benchmarks `ours` (the workflow) and `hand` (hand-written tokio) side by side.
+fn pair<F1, Fut1, F2, Fut2>(
+    c: &mut Criterion,
+    tokio: &Tokio,
+    group: &str,
+    param: &str,
+    flat: bool,
+    ours: F1,
+    hand: F2,
+) where
+    F1: Fn() -> Fut1 + Clone + Send + 'static,
+    Fut1: Future + Send,
+    Fut1::Output: Send,
+    F2: Fn() -> Fut2 + Clone + Send + 'static,
+    Fut2: Future + Send,
+    Fut2::Output: Send,
+{
+    let mut g = c.benchmark_group(group);
+    if flat {
+        g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    }
+    for (side, which) in [("workflow", 0), ("tokio", 1)] {
+        let id = format!("{group}/{side}/{param}");
+        g.bench_function(BenchmarkId::new(side, param), |b| {
+            b.iter_custom(|iters| {
+                let d = if which == 0 {
+                    time_in_task(tokio, iters, &ours)
+                } else {
+                    time_in_task(tokio, iters, &hand)
+                };
+                record(&id, d.as_nanos() as f64 / iters as f64);
+                d
+            })
+        });
+    }
+    g.finish();
+}
+
+/// `n` concurrent copies of `f`, each in its own task; completes when all are done.
+async fn concurrently<F, Fut>(n: usize, f: F)
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future + Send + 'static,
+    Fut::Output: Send + 'static,
+{
+    let handles: Vec<_> = (0..n as u64).map(|i| tokio::spawn(f(i))).collect();
+    for h in handles {
+        black_box(h.await.expect("run task panicked"));
+    }
+}
+
+macro_rules! run {
+    ($rt:expr, $wf:ident, $input:expr, $out:ident) => {{
+        let rt = $rt.clone();
+        move || {
+            let rt = rt.clone();
+            async move {
+                rt.execute($wf, $input)
+                    .await
+                    .expect("benchmark workflow failed")
+                    .outputs
+                    .$out
+            }
+        }
+    }};
+}
+
+fn benches(c: &mut Criterion, tokio: &Tokio) {
+    let rt = workflow_core::Runtime::new();
+
+    // W1: chains.
+    pair(
+        c,
+        tokio,
+        "W1 chain",
+        "100",
+        false,
+        run!(rt, Chain100, Chain100Input { x: 1 }, n99),
+        || in_task::chain(100, 1),
+    );
+    pair(
+        c,
+        tokio,
+        "W1 chain",
+        "1000",
+        false,
+        run!(rt, Chain1000, Chain1000Input { x: 1 }, n999),
+        || in_task::chain(1000, 1),
+    );
+    pair(
+        c,
+        tokio,
+        "W1 chain spawn",
+        "100",
+        false,
+        run!(rt, Chain100Spawn, Chain100SpawnInput { x: 1 }, n99),
+        || spawned::chain(100, 1),
+    );
+    pair(
+        c,
+        tokio,
+        "W1 chain spawn",
+        "1000",
+        false,
+        run!(rt, Chain1000Spawn, Chain1000SpawnInput { x: 1 }, n999),
+        || spawned::chain(1000, 1),
+    );
+
+    // W2: fan-out/fan-in.
+    pair(
+        c,
+        tokio,
+        "W2 fan",
+        "100",
+        false,
+        run!(rt, Fan100, Fan100Input { x: 1 }, sink),
+        || in_task::fan(100, 1),
+    );
+    pair(
+        c,
+        tokio,
+        "W2 fan",
+        "1000",
+        false,
+        run!(rt, Fan1000, Fan1000Input { x: 1 }, sink),
+        || in_task::fan(1000, 1),
+    );
+    pair(
+        c,
+        tokio,
+        "W2 fan spawn",
+        "100",
+        false,
+        run!(rt, Fan100Spawn, Fan100SpawnInput { x: 1 }, sink),
+        || spawned::fan(100, 1),
+    );
+    pair(
+        c,
+        tokio,
+        "W2 fan spawn",
+        "1000",
+        false,
+        run!(rt, Fan1000Spawn, Fan1000SpawnInput { x: 1 }, sink),
+        || spawned::fan(1000, 1),
+    );
+
+    // W3: lattice.
+    pair(
+        c,
+        tokio,
+        "W3 lattice",
+        "32x32",
+        false,
+        run!(rt, Lattice32, Lattice32Input { x: 1 }, l_31_31),
+        || in_task::lattice(32, 1),
+    );
+    pair(
+        c,
+        tokio,
+        "W3 lattice spawn",
+        "32x32",
+        false,
+        run!(rt, Lattice32Spawn, Lattice32SpawnInput { x: 1 }, l_31_31),
+        || spawned::lattice(32, 1),
+    );
+
+    // W4: 10,000 concurrent runs of a diamond, each run in its own task.
+    let (r1, r2) = (rt.clone(), rt.clone());
+    pair(
+        c,
+        tokio,
+        "W4 throughput",
+        "10000 runs",
+        true,
+        move || {
+            let rt = r1.clone();
+            concurrently(10_000, move |x| rt.execute(Diamond, DiamondInput { x }))
+        },
+        || concurrently(10_000, |x| in_task::fan(8, x)),
+    );
+    pair(
+        c,
+        tokio,
+        "W4 throughput spawn",
+        "10000 runs",
+        true,
+        move || {
+            let rt = r2.clone();
+            concurrently(10_000, move |x| {
+                rt.execute(DiamondSpawn, DiamondSpawnInput { x })
+            })
+        },
+        || concurrently(10_000, |x| spawned::fan(8, x)),
+    );
+
+    // W5: sleeps (wall time).
+    let (r1, r2) = (rt.clone(), rt.clone());
+    pair(
+        c,
+        tokio,
+        "W5 sleep",
+        "100 runs x 10ms",
+        true,
+        move || {
+            let rt = r1.clone();
+            concurrently(100, move |_| rt.execute(Sleep1x10ms, Sleep1x10msInput {}))
+        },
+        || concurrently(100, |_| in_task::sleeps(1, 10)),
+    );
+    pair(
+        c,
+        tokio,
+        "W5 sleep",
+        "1 run x 10 nodes x 100ms",
+        true,
+        run!(rt, Sleep10x100ms, Sleep10x100msInput {}, s9),
+        || in_task::sleeps(10, 100),
+    );
+    pair(
+        c,
+        tokio,
+        "W5 sleep spawn",
+        "100 runs x 10ms",
+        true,
+        move || {
+            let rt = r2.clone();
+            concurrently(100, move |_| {
+                rt.execute(Sleep1x10msSpawn, Sleep1x10msSpawnInput {})
+            })
+        },
+        || concurrently(100, |_| spawned::sleeps(1, 10)),
+    );
+    pair(
+        c,
+        tokio,
+        "W5 sleep spawn",
+        "1 run x 10 nodes x 100ms",
+        true,
+        run!(rt, Sleep10x100msSpawn, Sleep10x100msSpawnInput {}, s9),
+        || spawned::sleeps(10, 100),
+    );
+}
+
+/// Every workflow computes what its hand-written twin computes.
+fn check_results(tokio: &Tokio) {
+    let rt = workflow_core::Runtime::new();
+    tokio.block_on(async {
+        macro_rules! same {
+            ($wf:ident, $input:expr, $out:ident, $hand:expr) => {
+                let got = rt
+                    .execute($wf, $input)
+                    .await
+                    .expect("workflow failed")
+                    .outputs
+                    .$out;
+                assert_eq!(
+                    got,
+                    $hand.await,
+                    "{} disagrees with its baseline",
+                    stringify!($wf)
+                );
+            };
+        }
+        same!(
+            Chain100,
+            Chain100Input { x: 1 },
+            n99,
+            in_task::chain(100, 1)
+        );
+        same!(
+            Chain1000,
+            Chain1000Input { x: 1 },
+            n999,
+            in_task::chain(1000, 1)
+        );
+        same!(
+            Chain1000Spawn,
+            Chain1000SpawnInput { x: 1 },
+            n999,
+            spawned::chain(1000, 1)
+        );
+        same!(Fan100, Fan100Input { x: 1 }, sink, in_task::fan(100, 1));
+        same!(Fan1000, Fan1000Input { x: 1 }, sink, in_task::fan(1000, 1));
+        same!(
+            Fan1000Spawn,
+            Fan1000SpawnInput { x: 1 },
+            sink,
+            spawned::fan(1000, 1)
+        );
+        same!(
+            Lattice32,
+            Lattice32Input { x: 1 },
+            l_31_31,
+            in_task::lattice(32, 1)
+        );
+        same!(
+            Lattice32Spawn,
+            Lattice32SpawnInput { x: 1 },
+            l_31_31,
+            spawned::lattice(32, 1)
+        );
+        same!(Diamond, DiamondInput { x: 1 }, sink, in_task::fan(8, 1));
+    });
+}
+
+/// Allocations and peak heap of one W2 run with N = 1,000, workflow and hand-written.
+fn allocations(tokio: &Tokio) -> String {
+    let rt = workflow_core::Runtime::new();
+    let ours = run!(rt, Fan1000, Fan1000Input { x: 1 }, sink);
+    let hand = || in_task::fan(1000, 1);
+    // Warm up: lazily initialised statics, tracing callsites, tokio's timer wheel.
+    time_in_task(tokio, 3, &ours);
+    time_in_task(tokio, 3, &hand);
+    let rss_before = alloc::peak_rss_kib();
+    let (_, a) = alloc::count(|| time_in_task(tokio, 1, &ours));
+    let rss_after = alloc::peak_rss_kib();
+    let (_, b) = alloc::count(|| time_in_task(tokio, 1, &hand));
+    let nodes = 1002.0;
+    let mut s = String::new();
+    s.push_str("| W2, N = 1,000 (1,002 nodes), one run | allocations | per node | peak heap during the run |\n|---|---:|---:|---:|\n");
+    s.push_str(&format!(
+        "| workflow | {} | {:.2} | {:.1} KiB |\n",
+        a.allocs,
+        a.allocs as f64 / nodes,
+        a.peak_bytes as f64 / 1024.0
+    ));
+    s.push_str(&format!(
+        "| hand-written (join_all) | {} | {:.2} | {:.1} KiB |\n",
+        b.allocs,
+        b.allocs as f64 / nodes,
+        b.peak_bytes as f64 / 1024.0
+    ));
+    if let (Some(x), Some(y)) = (rss_before, rss_after) {
+        s.push_str(&format!(
+            "\nProcess peak RSS (VmHWM): {x} KiB before the counted workflow run, {y} KiB after (includes the bench binary and tokio).\n"
+        ));
+    }
+    s
+}
+
+fn fmt_ns(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+/// The Markdown table of medians and ratios.
+fn table() -> String {
+    // (group, param, nodes per run, runs per iteration, kind)
+    enum Kind {
+        Ratio(f64),
+        Throughput(f64),
+        WallDiffMs(f64),
+    }
+    let rows: &[(&str, &str, f64, f64, Kind)] = &[
+        ("W1 chain", "100", 100.0, 1.0, Kind::Ratio(5.0)),
+        ("W1 chain", "1000", 1000.0, 1.0, Kind::Ratio(5.0)),
+        ("W2 fan", "100", 102.0, 1.0, Kind::Ratio(2.0)),
+        ("W2 fan", "1000", 1002.0, 1.0, Kind::Ratio(2.0)),
+        ("W3 lattice", "32x32", 1024.0, 1.0, Kind::Ratio(3.0)),
+        (
+            "W4 throughput",
+            "10000 runs",
+            10.0,
+            10_000.0,
+            Kind::Throughput(1.0 / 3.0),
+        ),
+        (
+            "W5 sleep",
+            "100 runs x 10ms",
+            1.0,
+            100.0,
+            Kind::WallDiffMs(1.0),
+        ),
+        (
+            "W5 sleep",
+            "1 run x 10 nodes x 100ms",
+            10.0,
+            1.0,
+            Kind::WallDiffMs(1.0),
+        ),
+        ("W1 chain spawn", "100", 100.0, 1.0, Kind::Ratio(1.5)),
+        ("W1 chain spawn", "1000", 1000.0, 1.0, Kind::Ratio(1.5)),
+        ("W2 fan spawn", "100", 102.0, 1.0, Kind::Ratio(1.5)),
+        ("W2 fan spawn", "1000", 1002.0, 1.0, Kind::Ratio(1.5)),
+        ("W3 lattice spawn", "32x32", 1024.0, 1.0, Kind::Ratio(1.5)),
+        (
+            "W4 throughput spawn",
+            "10000 runs",
+            10.0,
+            10_000.0,
+            Kind::Throughput(1.0 / 1.5),
+        ),
+        (
+            "W5 sleep spawn",
+            "100 runs x 10ms",
+            1.0,
+            100.0,
+            Kind::WallDiffMs(1.0),
+        ),
+        (
+            "W5 sleep spawn",
+            "1 run x 10 nodes x 100ms",
+            10.0,
+            1.0,
+            Kind::WallDiffMs(1.0),
+        ),
+    ];
+    let mut s = String::from(
+        "| workload | workflow (median) | hand-written tokio (median) | ratio | workflow per node | hand-written per node | target | met |\n|---|---:|---:|---:|---:|---:|---|---|\n",
+    );
+    for (group, param, nodes, runs, kind) in rows {
+        let (Some(ours), Some(hand)) = (
+            median(&format!("{group}/workflow/{param}")),
+            median(&format!("{group}/tokio/{param}")),
+        ) else {
+            continue;
+        };
+        let per_node = |t: f64| fmt_ns(t / (nodes * runs));
+        let (ratio, target, met) = match kind {
+            Kind::Ratio(max) => (
+                format!("{:.2}×", ours / hand),
+                format!("≤ {max}×"),
+                ours / hand <= *max,
+            ),
+            Kind::Throughput(min) => {
+                let (a, b) = (runs / (ours / 1e9), runs / (hand / 1e9));
+                (
+                    format!("{:.2} ({:.0} vs {:.0} runs/s)", a / b, a, b),
+                    format!("≥ {min:.2} of the throughput"),
+                    a / b >= *min,
+                )
+            }
+            Kind::WallDiffMs(max) => {
+                let diff = (ours - hand) / 1e6;
+                (
+                    format!("{diff:+.3} ms"),
+                    format!("within {max} ms"),
+                    diff.abs() <= *max,
+                )
+            }
+        };
+        s.push_str(&format!(
+            "| {group} {param} | {} | {} | {ratio} | {} | {} | {target} | {} |\n",
+            fmt_ns(ours),
+            fmt_ns(hand),
+            per_node(ours),
+            per_node(hand),
+            if met { "yes" } else { "**no**" }
+        ));
+    }
+    s
+}
+
+fn main() {
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    check_results(&tokio);
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let allocs = bench_mode.then(|| allocations(&tokio));
+
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    benches(&mut c, &tokio);
+    c.final_summary();
+
+    if bench_mode {
+        println!("\n## Medians and ratios (same run)\n\n{}", table());
+        println!("## Allocations\n\n{}", allocs.unwrap_or_default());
+    }
+}
