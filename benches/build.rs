@@ -3,7 +3,8 @@
 //! Every workflow is an ordinary `workflow!` invocation, exactly what a user would
 //! write by hand; only its size makes writing it by hand impractical. The same text is
 //! written to `$OUT_DIR/chain1000.rs` alone, which `compile_time.sh` uses to time the
-//! compilation of one 1,000-node workflow.
+//! compilation of one 1,000-node workflow, and a few small graphs go to
+//! `$OUT_DIR/small.rs` for the `profile` target.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -125,5 +126,16 @@ fn main() {
     std::fs::write(out.join("graphs.rs"), s).expect("write graphs.rs");
     std::fs::write(out.join("chain1000.rs"), chain("Chain1000", 1000, false))
         .expect("write chain1000.rs");
+    // The small graphs of the `profile` target (quick to compile, for profilers).
+    let small = [
+        sum_node(8),
+        sum_node(100),
+        chain("Chain100", 100, false),
+        fan("Fan100", 100, false),
+        fan("Diamond", 8, false),
+        fan("DiamondSpawn", 8, true),
+    ]
+    .concat();
+    std::fs::write(out.join("small.rs"), small).expect("write small.rs");
     println!("cargo::rerun-if-changed=build.rs");
 }

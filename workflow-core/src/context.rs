@@ -85,6 +85,7 @@ impl RunShared {
         });
     }
 
+    #[inline]
     pub(crate) fn set_live(&self, node: usize, status: NodeStatus) {
         if let Some(live) = &self.live {
             lock(live)[node] = status;

@@ -58,6 +58,10 @@ impl std::fmt::Debug for RunShared {
 impl NodeStarter<'_> {
     /// Starts node `index` with its ports; `wrap` puts its output into the workflow's
     /// value enum.
+    ///
+    /// Not inlined: a workflow's generated `start` has one arm per node, and inlining
+    /// this into each of a thousand arms makes one huge function for LLVM to optimise.
+    #[inline(never)]
     pub fn start<N: Node, V: Send + 'static>(
         &self,
         index: usize,
@@ -65,6 +69,20 @@ impl NodeStarter<'_> {
         wrap: fn(N::Output) -> V,
     ) -> NodeTask<V> {
         let shared = Arc::clone(self.shared);
+        let policy = &shared.nodes[index].policy;
+        if policy.retry.is_none()
+            && policy.timeout.is_none()
+            && shared.trace.is_none()
+            && shared.runtime.node_limit.is_none()
+        {
+            // The common case, without the machinery of retries, timeouts, trace
+            // events and the runtime-wide node limit (`run_node` with all of those
+            // off does exactly this).
+            let spawn = policy.execution == Execution::Spawn;
+            return NodeTask(Box::pin(plain_node::<N, V>(
+                ports, index, shared, wrap, spawn,
+            )));
+        }
         NodeTask(Box::pin(async move {
             let _witness = DropWitness(index);
             let done = run_node::<N>(ports, index, shared).await;
@@ -74,6 +92,50 @@ impl NodeStarter<'_> {
                 result: done.result.map(wrap),
             }
         }))
+    }
+}
+
+/// One attempt, no timeout, no trace: what `run_node` does when those policies are off.
+async fn plain_node<N: Node, V>(
+    ports: N,
+    index: usize,
+    shared: Arc<RunShared>,
+    wrap: fn(N::Output) -> V,
+    spawn: bool,
+) -> Finished<V> {
+    let span = tracing::info_span!(
+        target: "workflow",
+        "node",
+        node = shared.nodes[index].name,
+        node_fn = shared.nodes[index].node_fn,
+        attempt = 1u32
+    );
+    let _witness = DropWitness(index);
+    let runtime = spawn.then(|| Arc::clone(&shared.runtime));
+    let ctx = Context::new(shared, index, 1);
+    let call = AssertUnwindSafe(N::call(ports, ctx))
+        .catch_unwind()
+        .map(settle)
+        .instrument(span);
+    let result = match &runtime {
+        Some(runtime) => spawned(call, None, runtime, None).await,
+        None => call.await,
+    };
+    Finished {
+        index,
+        attempts: 1,
+        result: result.map(wrap),
+    }
+}
+
+/// A node call's outcome, with a panic turned into a failure.
+#[inline]
+fn settle<T>(r: std::thread::Result<Result<T, NodeCallError>>) -> Result<T, NodeFailure> {
+    match r {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(NodeCallError::Error(e))) => Err(NodeFailure::Error(e)),
+        Ok(Err(NodeCallError::MissingResource(t))) => Err(NodeFailure::MissingResource(t)),
+        Err(payload) => Err(NodeFailure::Panic(panic_message(payload.as_ref()))),
     }
 }
 
@@ -376,14 +438,22 @@ impl Drop for CancelOnDrop {
     }
 }
 
-enum Event<V> {
-    Node(Finished<V>),
+enum Event {
+    Done,
+    Failed(WorkflowError),
     TimedOut(Duration),
     Stalled(Duration),
     Deadlock,
     Cancelled,
-    Idle,
 }
+
+/// Nodes one poll of the run may finish before it yields to other tasks, so a long
+/// chain of nodes that complete at once cannot starve the worker thread.
+const INLINE_BUDGET: usize = 512;
+
+/// How often (in finished nodes) one poll of the run checks for cancellation by a
+/// node itself; cancellation from outside wakes the run, and is seen at once.
+const CANCEL_CHECK_EVERY: usize = 16;
 
 /// Runs one workflow to its end.
 pub(crate) async fn execute<W: Workflow>(
@@ -438,8 +508,8 @@ pub(crate) async fn execute<W: Workflow>(
         shared: &shared,
         state: W::init(input),
         deps: plan.nodes.iter().map(|n| n.deps).collect(),
-        ready: VecDeque::new(),
-        inflight: FuturesUnordered::new(),
+        ready: VecDeque::with_capacity(plan.nodes.len()),
+        inflight: Inflight(None),
         reports: initial_report(plan.name, run_id, plan.nodes, Duration::ZERO).nodes,
         blocked: Vec::new(),
         errors: Vec::new(),
@@ -450,6 +520,7 @@ pub(crate) async fn execute<W: Workflow>(
             .max(1),
         failure: opts.failure.unwrap_or(plan.policy.failure),
         start,
+        clock: None,
     };
     let timeout = opts.timeout.or(plan.policy.timeout);
     let stall = opts.deadlock.or(plan.policy.deadlock);
@@ -533,12 +604,37 @@ fn initial_report(
     }
 }
 
+/// Nodes that did not complete on their first poll. The set is created on first use:
+/// a run whose nodes all complete at once never allocates one.
+struct Inflight<V>(Option<FuturesUnordered<BoxFuture<Finished<V>>>>);
+
+impl<V> Inflight<V> {
+    fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, FuturesUnordered::len)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn push(&mut self, task: BoxFuture<Finished<V>>) {
+        self.0.get_or_insert_with(FuturesUnordered::new).push(task);
+    }
+
+    fn poll_next_unpin(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Finished<V>>> {
+        match &mut self.0 {
+            Some(set) => set.poll_next_unpin(cx),
+            None => Poll::Ready(None),
+        }
+    }
+}
+
 struct Driver<'a, W: Workflow> {
     shared: &'a Arc<RunShared>,
     state: W::State,
     deps: Vec<u32>,
     ready: VecDeque<usize>,
-    inflight: FuturesUnordered<BoxFuture<Finished<W::Value>>>,
+    inflight: Inflight<W::Value>,
     reports: Vec<NodeReport>,
     /// Nodes that must never start (downstream of a failure, `failure = continue`).
     blocked: Vec<bool>,
@@ -546,6 +642,8 @@ struct Driver<'a, W: Workflow> {
     concurrency: usize,
     failure: FailurePolicy,
     start: Instant,
+    /// `start.elapsed()` as last read; cleared whenever a node was polled.
+    clock: Option<Duration>,
 }
 
 impl<W: Workflow> Driver<'_, W> {
@@ -567,26 +665,16 @@ impl<W: Workflow> Driver<'_, W> {
             timeout.map(|d| Box::pin(tokio::time::sleep(d)));
         let mut stall_timer: Option<(Duration, Pin<Box<Sleep>>)> =
             stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
-        let mut cancelled = Box::pin(cancel.cancelled());
+        let mut cancelled = std::pin::pin!(cancel.cancelled());
 
         loop {
-            self.start_ready();
-            if self.inflight.is_empty() {
-                break;
-            }
             let event = std::future::poll_fn(|cx| {
                 self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
             })
             .await;
             match event {
-                Event::Node(done) => {
-                    if let Some((d, timer)) = &mut stall_timer {
-                        timer.as_mut().reset(Instant::now() + *d);
-                    }
-                    if let Err(e) = self.on_finished(done) {
-                        return Err(self.abort(e, grace).await);
-                    }
-                }
+                Event::Done => break,
+                Event::Failed(e) => return Err(self.abort(e, grace).await),
                 Event::TimedOut(elapsed) => {
                     let running = self.running_names();
                     let e = WorkflowError::Timeout {
@@ -614,7 +702,6 @@ impl<W: Workflow> Driver<'_, W> {
                     };
                     return Err(self.abort(e, grace).await);
                 }
-                Event::Idle => {}
             }
         }
         self.mark_rest(NodeStatus::Skipped);
@@ -632,14 +719,19 @@ impl<W: Workflow> Driver<'_, W> {
         Ok(W::finish(&mut self.state))
     }
 
+    /// Advances the run as far as it can without waiting: starts every ready node and
+    /// polls it once in place (a node that completes on its first poll never enters
+    /// `inflight`, so it costs no second allocation and no extra wake-up), handles
+    /// finished nodes, and returns the first event that ends the run or
+    /// `Poll::Pending` once everything left is waiting.
     fn poll_event(
         &mut self,
         cx: &mut TaskContext<'_>,
         deadline: &mut Option<Pin<Box<Sleep>>>,
         stall: &mut Option<(Duration, Pin<Box<Sleep>>)>,
         cancelled: Pin<&mut tokio_util::sync::WaitForCancellationFuture<'_>>,
-    ) -> Poll<Event<W::Value>> {
-        if cancelled.poll(cx).is_ready() {
+    ) -> Poll<Event> {
+        if self.shared.cancel.is_cancelled() {
             return Poll::Ready(Event::Cancelled);
         }
         if let Some(d) = deadline {
@@ -648,10 +740,61 @@ impl<W: Workflow> Driver<'_, W> {
                 return Poll::Ready(Event::TimedOut(limit));
             }
         }
-        match self.inflight.poll_next_unpin(cx) {
-            Poll::Ready(Some(done)) => return Poll::Ready(Event::Node(done)),
-            Poll::Ready(None) => return Poll::Ready(Event::Idle),
-            Poll::Pending => {}
+        // Nodes handled in this poll; past the budget the run yields to other tasks.
+        let mut handled = 0usize;
+        loop {
+            if !self.ready.is_empty() && self.inflight.len() < self.concurrency {
+                // One timestamp for the batch: these nodes all start now, and in-task
+                // nodes run one after another in this task anyway.
+                let at = self.elapsed();
+                while self.inflight.len() < self.concurrency {
+                    let Some(i) = self.ready.pop_front() else {
+                        break;
+                    };
+                    let mut task = self.start_node(i, at);
+                    let polled = task.0.as_mut().poll(cx);
+                    self.clock = None;
+                    match polled {
+                        Poll::Ready(done) => {
+                            handled += 1;
+                            if let Err(e) = self.on_finished(done, stall) {
+                                return Poll::Ready(Event::Failed(e));
+                            }
+                            // `is_cancelled` takes a lock: look every few nodes only.
+                            if handled % CANCEL_CHECK_EVERY == 0
+                                && self.shared.cancel.is_cancelled()
+                            {
+                                return Poll::Ready(Event::Cancelled);
+                            }
+                        }
+                        Poll::Pending => self.inflight.push(task.0),
+                    }
+                }
+            }
+            if handled >= INLINE_BUDGET {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if self.inflight.is_empty() {
+                if self.ready.is_empty() {
+                    return Poll::Ready(Event::Done);
+                }
+                continue;
+            }
+            match self.inflight.poll_next_unpin(cx) {
+                Poll::Ready(Some(done)) => {
+                    self.clock = None;
+                    handled += 1;
+                    if let Err(e) = self.on_finished(done, stall) {
+                        return Poll::Ready(Event::Failed(e));
+                    }
+                    if handled % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+                        return Poll::Ready(Event::Cancelled);
+                    }
+                }
+                Poll::Ready(None) => {}
+                Poll::Pending => break,
+            }
         }
         let live = self.inflight.len();
         if live > 0 && self.shared.waiting.load(Ordering::SeqCst) >= live {
@@ -662,37 +805,56 @@ impl<W: Workflow> Driver<'_, W> {
                 return Poll::Ready(Event::Stalled(*limit));
             }
         }
+        if cancelled.poll(cx).is_ready() {
+            return Poll::Ready(Event::Cancelled);
+        }
         Poll::Pending
     }
 
-    fn start_ready(&mut self) {
-        while self.inflight.len() < self.concurrency {
-            let Some(i) = self.ready.pop_front() else {
-                break;
-            };
-            let starter = NodeStarter {
-                shared: self.shared,
-            };
-            let task = W::start(&mut self.state, i, &starter);
-            self.inflight.push(task.0);
-            let report = &mut self.reports[i];
-            report.status = NodeStatus::Running;
-            report.started_at = Some(self.start.elapsed());
-            self.shared.set_live(i, NodeStatus::Running);
+    /// Time since the run started, read at most once between two node polls.
+    fn elapsed(&mut self) -> Duration {
+        match self.clock {
+            Some(t) => t,
+            None => {
+                let t = self.start.elapsed();
+                self.clock = Some(t);
+                t
+            }
         }
     }
 
+    /// Creates node `i`'s future and marks it running since `at`.
+    fn start_node(&mut self, i: usize, at: Duration) -> NodeTask<W::Value> {
+        let starter = NodeStarter {
+            shared: self.shared,
+        };
+        let task = W::start(&mut self.state, i, &starter);
+        let report = &mut self.reports[i];
+        report.status = NodeStatus::Running;
+        report.started_at = Some(at);
+        self.shared.set_live(i, NodeStatus::Running);
+        task
+    }
+
     /// Records a finished node; schedules its successors or returns the failure to stop on.
-    fn on_finished(&mut self, done: Finished<W::Value>) -> Result<(), WorkflowError> {
+    fn on_finished(
+        &mut self,
+        done: Finished<W::Value>,
+        stall: &mut Option<(Duration, Pin<Box<Sleep>>)>,
+    ) -> Result<(), WorkflowError> {
+        if let Some((d, timer)) = stall {
+            timer.as_mut().reset(Instant::now() + *d);
+        }
         let Finished {
             index,
             attempts,
             result,
         } = done;
         let spec = &W::PLAN.nodes[index];
+        let now = self.elapsed();
         let report = &mut self.reports[index];
         report.attempts = attempts;
-        report.duration = self.start.elapsed() - report.started_at.unwrap_or_default();
+        report.duration = now - report.started_at.unwrap_or_default();
         match result {
             Ok(value) => {
                 report.status = NodeStatus::Succeeded;
@@ -818,7 +980,9 @@ impl<W: Workflow> Driver<'_, W> {
         }
         if let Some(grace) = grace.filter(|g| !g.is_zero()) {
             let drain = async {
-                while let Some(done) = self.inflight.next().await {
+                while let Some(done) =
+                    std::future::poll_fn(|cx| self.inflight.poll_next_unpin(cx)).await
+                {
                     self.on_stopped(done);
                 }
             };
@@ -827,7 +991,7 @@ impl<W: Workflow> Driver<'_, W> {
         // Drop what still runs one node at a time, so that a panicking `Drop` in one
         // node's future is contained, reported, and does not skip the others.
         let mut drop_errors = Vec::new();
-        for task in std::mem::take(&mut self.inflight) {
+        for task in self.inflight.0.take().into_iter().flatten() {
             if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(task))) {
                 let node = DROP_PANICKED.with(std::cell::Cell::take);
                 let message = format!(

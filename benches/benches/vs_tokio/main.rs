@@ -91,21 +91,60 @@ fn pair<F1, Fut1, F2, Fut2>(
     if flat {
         g.sampling_mode(SamplingMode::Flat).sample_size(10);
     }
-    for (side, which) in [("workflow", 0), ("tokio", 1)] {
-        let id = format!("{group}/{side}/{param}");
-        g.bench_function(BenchmarkId::new(side, param), |b| {
-            b.iter_custom(|iters| {
-                let d = if which == 0 {
-                    time_in_task(tokio, iters, &ours)
-                } else {
-                    time_in_task(tokio, iters, &hand)
-                };
-                record(&id, d.as_nanos() as f64 / iters as f64);
-                d
-            })
-        });
-    }
+    g.bench_function(BenchmarkId::new("workflow", param), |b| {
+        b.iter_custom(|iters| time_in_task(tokio, iters, &ours))
+    });
+    g.bench_function(BenchmarkId::new("tokio", param), |b| {
+        b.iter_custom(|iters| time_in_task(tokio, iters, &hand))
+    });
     g.finish();
+    if std::env::args().any(|a| a == "--bench") {
+        interleaved(tokio, group, param, flat, &ours, &hand);
+    }
+}
+
+/// The samples behind the ratio table: workflow and hand-written samples alternate, so
+/// load from other processes hits both sides alike (criterion measures one side, then
+/// the other). Each sample lasts about 20 ms (or one iteration, for slow workloads).
+fn interleaved<F1, Fut1, F2, Fut2>(
+    tokio: &Tokio,
+    group: &str,
+    param: &str,
+    flat: bool,
+    ours: &F1,
+    hand: &F2,
+) where
+    F1: Fn() -> Fut1 + Clone + Send + 'static,
+    Fut1: Future + Send,
+    Fut1::Output: Send,
+    F2: Fn() -> Fut2 + Clone + Send + 'static,
+    Fut2: Future + Send,
+    Fut2::Output: Send,
+{
+    let calibrate = |once: Duration| -> u64 {
+        (Duration::from_millis(20).as_nanos() / once.as_nanos().max(1)).clamp(1, 1_000_000) as u64
+    };
+    let (n1, n2) = if flat {
+        (1, 1)
+    } else {
+        (
+            calibrate(time_in_task(tokio, 10, ours) / 10),
+            calibrate(time_in_task(tokio, 10, hand) / 10),
+        )
+    };
+    let samples = if flat { 10 } else { 31 };
+    for _ in 0..samples {
+        let d = time_in_task(tokio, n1, ours);
+        record(
+            &format!("{group}/workflow/{param}"),
+            d.as_nanos() as f64 / n1 as f64,
+        );
+        let d = time_in_task(tokio, n2, hand);
+        record(
+            &format!("{group}/tokio/{param}"),
+            d.as_nanos() as f64 / n2 as f64,
+        );
+    }
 }
 
 /// `n` concurrent copies of `f`, each in its own task; completes when all are done.
@@ -539,8 +578,8 @@ fn main() {
     let allocs = bench_mode.then(|| allocations(&tokio));
 
     let mut c = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
         .configure_from_args();
     benches(&mut c, &tokio);
     c.final_summary();
