@@ -5,12 +5,14 @@
 # contains the chain, once with the workflow and once with an empty `main`, after the
 # dependencies are built; the difference is the workflow's own compile time.
 # Usage: bash benches/compile_time.sh [--release]
+# (Set CARGO_TARGET_DIR to reuse already built dependencies.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 profile=${1:-}
 cargo build -p workflow-benches --lib $profile -q
-out=$(ls -d target/*/build/workflow-benches-*/out 2>/dev/null | xargs -I{} sh -c 'test -f {}/chain1000.rs && echo {}' | head -1)
+tdir=${CARGO_TARGET_DIR:-$root/target}
+out=$(ls -d "$tdir"/*/build/workflow-benches-*/out 2>/dev/null | xargs -I{} sh -c 'test -f {}/chain1000.rs && echo {}' | head -1)
 dir=target/compile-time
 mkdir -p "$dir/src"
 cat > "$dir/Cargo.toml" <<TOML
@@ -25,7 +27,7 @@ workflow-core = { path = "$root/workflow-core" }
 workflow-benches = { path = "$root/benches" }
 TOML
 cp Cargo.lock "$dir/Cargo.lock"
-export CARGO_TARGET_DIR="$root/target/compile-time/target"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/compile-time/target}"
 empty='use workflow_benches::inc; use workflow_core::prelude::*; fn main() { let _ = inc; }'
 echo "$empty" > "$dir/src/main.rs"
 (cd "$dir" && cargo build $profile -q)

@@ -166,9 +166,9 @@ mod tests {
     async fn baselines_agree() {
         assert_eq!(in_task::chain(100, 1).await, 101);
         assert_eq!(spawned::chain(100, 1).await, 101);
-        assert_eq!(in_task::fan(10, 1).await, 20);
-        assert_eq!(spawned::fan(10, 1).await, 20);
-        // Lattice 2x2: (0,0)=x+1, (0,1)=(1,0)=x+2, (1,1)=2x+4.
+        assert_eq!(in_task::fan(10, 1).await, 30);
+        assert_eq!(spawned::fan(10, 1).await, 30);
+        // x = 1 -> src 2 -> ten nodes of 3 -> 30. Lattice 2x2: (0,0)=x+1, (0,1)=(1,0)=x+2, (1,1)=2x+4.
         assert_eq!(in_task::lattice(2, 1).await, 6);
         assert_eq!(spawned::lattice(2, 1).await, 6);
         assert_eq!(in_task::lattice(32, 0).await, spawned::lattice(32, 0).await);
