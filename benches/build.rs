@@ -97,7 +97,7 @@ fn sum_node(n: usize) -> String {
     let params: Vec<String> = (0..n).map(|i| format!("a{i}: u64")).collect();
     let terms: Vec<String> = (0..n).map(|i| format!("a{i}")).collect();
     format!(
-        "/// Sums {n} inputs (the fan-in sink).\n#[node]\npub async fn sum{n}({}) -> u64 {{\n    black_box(0u64){}\n}}\n",
+        "/// Sums {n} inputs (the fan-in sink).\n#[node]\n#[allow(clippy::too_many_arguments)]\npub async fn sum{n}({}) -> u64 {{\n    black_box(0u64){}\n}}\n",
         params.join(", "),
         terms
             .iter()

@@ -57,7 +57,7 @@ fn main() {
         return;
     }
     let workload = args[0].clone();
-    let workflow = args.get(1).map_or(true, |s| s == "workflow");
+    let workflow = args.get(1).is_none_or(|s| s == "workflow");
     let runs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let elapsed = tokio
         .block_on(tokio.spawn(async move {

@@ -667,41 +667,40 @@ impl<W: Workflow> Driver<'_, W> {
             stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
         let mut cancelled = std::pin::pin!(cancel.cancelled());
 
-        loop {
-            let event = std::future::poll_fn(|cx| {
-                self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
-            })
-            .await;
-            match event {
-                Event::Done => break,
-                Event::Failed(e) => return Err(self.abort(e, grace).await),
-                Event::TimedOut(elapsed) => {
-                    let running = self.running_names();
-                    let e = WorkflowError::Timeout {
-                        workflow: W::PLAN.name,
-                        scope: TimeoutScope::Workflow,
-                        // The configured limit, not the measured time (which includes
-                        // the run's setup before the timer started).
-                        limit: timeout.unwrap_or(elapsed),
-                        running,
-                    };
-                    return Err(self.abort(e, grace).await);
-                }
-                Event::Stalled(limit) => {
-                    let e = self.deadlock(DeadlockKind::Stalled(limit));
-                    return Err(self.abort(e, grace).await);
-                }
-                Event::Deadlock => {
-                    let e = self.deadlock(DeadlockKind::AllWaiting);
-                    return Err(self.abort(e, grace).await);
-                }
-                Event::Cancelled => {
-                    let e = WorkflowError::Cancelled {
-                        workflow: W::PLAN.name,
-                        running: self.running_names(),
-                    };
-                    return Err(self.abort(e, grace).await);
-                }
+        // The run goes on inside `poll_event` until an event ends it.
+        let event = std::future::poll_fn(|cx| {
+            self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
+        })
+        .await;
+        match event {
+            Event::Done => {}
+            Event::Failed(e) => return Err(self.abort(e, grace).await),
+            Event::TimedOut(elapsed) => {
+                let running = self.running_names();
+                let e = WorkflowError::Timeout {
+                    workflow: W::PLAN.name,
+                    scope: TimeoutScope::Workflow,
+                    // The configured limit, not the measured time (which includes
+                    // the run's setup before the timer started).
+                    limit: timeout.unwrap_or(elapsed),
+                    running,
+                };
+                return Err(self.abort(e, grace).await);
+            }
+            Event::Stalled(limit) => {
+                let e = self.deadlock(DeadlockKind::Stalled(limit));
+                return Err(self.abort(e, grace).await);
+            }
+            Event::Deadlock => {
+                let e = self.deadlock(DeadlockKind::AllWaiting);
+                return Err(self.abort(e, grace).await);
+            }
+            Event::Cancelled => {
+                let e = WorkflowError::Cancelled {
+                    workflow: W::PLAN.name,
+                    running: self.running_names(),
+                };
+                return Err(self.abort(e, grace).await);
             }
         }
         self.mark_rest(NodeStatus::Skipped);
