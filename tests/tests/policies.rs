@@ -573,3 +573,13 @@ async fn spawn_blocking_runs_plain_fns_with_errors_and_panics_reported() {
     // Still a plain fn.
     assert_eq!(blocking_panics(4), 4);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_total_timeout_reports_the_attempts_made() {
+    let (result, report, _) = Runtime::new()
+        .execute_report(TotalLimit, TotalLimitInput {}, RunOptions::new())
+        .await;
+    assert!(result.unwrap_err().is_timeout());
+    // 1 s attempt, 500 ms backoff: the second attempt is running when 2 s are up.
+    assert_eq!(report.node("h").unwrap().attempts, 2);
+}

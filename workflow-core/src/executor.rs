@@ -159,29 +159,29 @@ async fn run_node<N: Node>(ports: N, index: usize, shared: Arc<RunShared>) -> No
     let attempts = attempt_loop::<N>(ports, index, &shared, policy);
     match total {
         None => attempts.await,
-        Some(limit) => {
-            let mut made = 0;
-            let counted = attempts.map(|d| {
-                made = d.attempts;
-                d
-            });
-            match tokio::time::timeout(limit, counted).await {
-                Ok(done) => done,
-                Err(_) => {
-                    tracing::warn!(
-                        target: "workflow",
-                        node = shared.nodes[index].name,
-                        attempts = made.max(1),
-                        ?limit,
-                        "node timed out (all attempts)"
-                    );
-                    NodeDone {
-                        attempts: made.max(1),
-                        result: Err(NodeFailure::Timeout(limit)),
-                    }
+        Some(limit) => match tokio::time::timeout(limit, attempts).await {
+            Ok(done) => done,
+            Err(_) => {
+                // Retries note their attempt number on the board; a first attempt does not.
+                let made = shared
+                    .board()
+                    .retry_attempts
+                    .get(&index)
+                    .copied()
+                    .unwrap_or(1);
+                tracing::warn!(
+                    target: "workflow",
+                    node = shared.nodes[index].name,
+                    attempts = made,
+                    ?limit,
+                    "node timed out (all attempts)"
+                );
+                NodeDone {
+                    attempts: made,
+                    result: Err(NodeFailure::Timeout(limit)),
                 }
             }
-        }
+        },
     }
 }
 
