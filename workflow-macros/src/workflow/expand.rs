@@ -30,15 +30,48 @@ use super::check::{crate_of, From, Graph};
 use super::render::{dot, mermaid};
 use crate::errors::respan;
 
+/// The names both [`expand`] and [`fallback`] build their items from.
+struct Names<'a> {
+    krate: syn::Path,
+    /// `#krate::__private`.
+    p: TokenStream,
+    vis: &'a syn::Visibility,
+    name: &'a syn::Ident,
+    name_str: String,
+    input_name: syn::Ident,
+    output_name: syn::Ident,
+    /// The workflow's attributes other than `#[workflow(..)]`.
+    attrs: &'a [syn::Attribute],
+}
+
+impl<'a> Names<'a> {
+    fn new(def: &'a WorkflowDef, g: &'a Graph) -> Self {
+        let krate = crate_of(&g.options);
+        let p = quote!(#krate::__private);
+        Self {
+            p,
+            krate,
+            vis: &def.vis,
+            name: &def.name,
+            name_str: def.name.to_string(),
+            input_name: format_ident!("{}Input", def.name),
+            output_name: format_ident!("{}Output", def.name),
+            attrs: &g.other_attrs,
+        }
+    }
+}
+
 pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
-    let krate = crate_of(&g.options);
-    let p = quote!(#krate::__private);
-    let vis = &def.vis;
-    let name = &def.name;
-    let name_str = name.to_string();
-    let input_name = format_ident!("{}Input", name);
-    let output_name = format_ident!("{}Output", name);
-    let attrs = &g.other_attrs;
+    let Names {
+        krate,
+        p,
+        vis,
+        name,
+        name_str,
+        input_name,
+        output_name,
+        attrs,
+    } = Names::new(def, g);
 
     // Each user-written type and node path is named exactly once, in a private alias next
     // to the generated structs, so a wrong path is one error (rustdoc shows the target).
@@ -419,14 +452,16 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
 // impl Workflow for Etl { type State = (); type Value = (); const PLAN = &Plan { nodes: &[], .. }; .. unreachable bodies }
 // ```
 pub(crate) fn fallback(def: &WorkflowDef, g: &Graph) -> TokenStream {
-    let krate = crate_of(&g.options);
-    let p = quote!(#krate::__private);
-    let vis = &def.vis;
-    let name = &def.name;
-    let name_str = name.to_string();
-    let input_name = format_ident!("{}Input", name);
-    let output_name = format_ident!("{}Output", name);
-    let attrs = &g.other_attrs;
+    let Names {
+        p,
+        vis,
+        name,
+        name_str,
+        input_name,
+        output_name,
+        attrs,
+        ..
+    } = Names::new(def, g);
 
     let mut seen = std::collections::HashSet::new();
     let mut input_fields = Vec::new();
