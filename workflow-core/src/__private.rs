@@ -6,10 +6,12 @@ pub use core::result::Result;
 pub use std::time::Duration;
 
 pub use crate::context::Context;
-pub use crate::executor::{NodeStarter, NodeTask};
+pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Outcome};
 pub use crate::node::{Node, NodeCallError, NodeResult, Res, ResourceReq};
 pub use crate::plan::{NodeSpec, Plan, Slot, Workflow};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
+pub use core::pin::{pin, Pin};
+pub use core::task::Poll;
 
 use crate::error::BoxError;
 

@@ -1,20 +1,21 @@
 //! The executor: drives one run of a [`Workflow`] inside the caller's task.
 //!
-//! Nodes are polled in the run's own task (a `FuturesUnordered`, so only woken nodes are
-//! polled); a node starts as soon as its own inputs are ready, whatever else is still
-//! running. Only nodes marked `spawn` get a tokio task of their own.
+//! Nodes are polled in the run's own task; a node starts as soon as its own inputs are
+//! ready, whatever else is still running. Each node's future lives in its own pinned
+//! slot of the generated node table (no allocation per node); a pending node is polled
+//! again only when its own waker fired. Only nodes marked `spawn` get a tokio task of
+//! their own.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use futures::stream::FuturesUnordered;
-use futures::{FutureExt as _, StreamExt as _};
+use futures::FutureExt as _;
 use tokio::time::{Instant, Sleep};
 use tracing::Instrument as _;
 
@@ -29,21 +30,16 @@ use crate::run::{NodeReport, NodeStatus, RunOptions, RunReport};
 use crate::runtime::RuntimeInner;
 use crate::trace::{ExecutionTrace, TraceKind};
 
-/// A started node: a boxed future yielding its index and outcome.
+/// Starts nodes for generated code (see [`step`]).
 #[doc(hidden)]
-pub struct NodeTask<V>(BoxFuture<Finished<V>>);
-
-impl<V> std::fmt::Debug for NodeTask<V> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NodeTask")
-    }
-}
-
-/// Starts nodes for generated `Workflow::start` code.
-#[doc(hidden)]
-#[derive(Debug)]
 pub struct NodeStarter<'a> {
     shared: &'a Arc<RunShared>,
+}
+
+impl std::fmt::Debug for NodeStarter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeStarter").finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for RunShared {
@@ -55,20 +51,22 @@ impl std::fmt::Debug for RunShared {
     }
 }
 
+/// The future of one started node: inline for the common case, an in-task node without
+/// retries, timeouts, trace or node limit; boxed otherwise (their tasks, timers and
+/// bookkeeping dwarf one allocation, and boxing keeps every node's slot in the run small).
+pub(crate) type NodeFuture<InTask, V> = futures::future::Either<InTask, BoxFuture<Finished<V>>>;
+
 impl NodeStarter<'_> {
-    /// Starts node `index` with its ports; `wrap` puts its output into the workflow's
-    /// value enum.
-    ///
-    /// Not inlined: a workflow's generated `start` has one arm per node, and inlining
-    /// this into each of a thousand arms makes one huge function for LLVM to optimise.
-    #[inline(never)]
-    pub fn start<N: Node, V: Send + 'static>(
+    /// The future of node `index` with its ports; `wrap` puts its output into the
+    /// workflow's value enum.
+    #[inline]
+    pub fn future<N: Node, V: Send + 'static>(
         &self,
         index: usize,
         ports: N,
         wrap: fn(N::Output) -> V,
-    ) -> NodeTask<V> {
-        let shared = Arc::clone(self.shared);
+    ) -> NodeFuture<impl Future<Output = Finished<V>> + Send + 'static, V> {
+        let shared = self.shared;
         let policy = &shared.nodes[index].policy;
         if policy.retry.is_none()
             && policy.timeout.is_none()
@@ -78,13 +76,20 @@ impl NodeStarter<'_> {
             // The common case, without the machinery of retries, timeouts, trace
             // events and the runtime-wide node limit (`run_node` with all of those
             // off does exactly this).
-            let spawn = policy.execution == Execution::Spawn;
-            return NodeTask(Box::pin(plain_node::<N, V>(
-                ports, index, shared, wrap, spawn,
+            if policy.execution == Execution::InTask {
+                return futures::future::Either::Left(in_task_node::<N, V>(
+                    ports, index, shared, wrap,
+                ));
+            }
+            return futures::future::Either::Right(Box::pin(spawned_node::<N, V>(
+                ports,
+                index,
+                Arc::clone(shared),
+                wrap,
             )));
         }
-        NodeTask(Box::pin(async move {
-            let _witness = DropWitness(index);
+        let shared = Arc::clone(shared);
+        futures::future::Either::Right(Box::pin(async move {
             let done = run_node::<N>(ports, index, shared).await;
             Finished {
                 index,
@@ -95,32 +100,111 @@ impl NodeStarter<'_> {
     }
 }
 
-/// One attempt, no timeout, no trace: what `run_node` does when those policies are off.
-async fn plain_node<N: Node, V>(
-    ports: N,
-    index: usize,
-    shared: Arc<RunShared>,
-    wrap: fn(N::Output) -> V,
-    spawn: bool,
-) -> Finished<V> {
-    let span = tracing::info_span!(
+/// What the executor asks of one node's slot in the generated node table.
+#[doc(hidden)]
+pub enum Op<'a, 'b> {
+    /// Create the node's future (its inputs are ready) and poll it once.
+    Start(&'a NodeStarter<'a>, &'a mut TaskContext<'b>),
+    /// Poll the node's future again.
+    Poll(&'a mut TaskContext<'b>),
+    /// Drop the node's future (the run stopped).
+    Drop,
+}
+
+impl std::fmt::Debug for Op<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Op::Start(..) => "Start",
+            Op::Poll(_) => "Poll",
+            Op::Drop => "Drop",
+        })
+    }
+}
+
+/// Does `op` on one node's slot: the pinned place in the run where the node's future
+/// lives while it runs, so a node costs no allocation of its own. The future is dropped
+/// as soon as it completes.
+///
+/// Not inlined: the generated node table has one arm per node, and inlining every
+/// node's poll into it makes one huge function for LLVM to optimise.
+#[doc(hidden)]
+#[inline(never)]
+pub fn step<F, V>(
+    mut slot: Pin<&mut Option<F>>,
+    op: Op<'_, '_>,
+    make: impl FnOnce(&NodeStarter<'_>) -> F,
+) -> Poll<Finished<V>>
+where
+    F: Future<Output = Finished<V>>,
+{
+    let cx = match op {
+        Op::Start(starter, cx) => {
+            slot.set(Some(make(starter)));
+            cx
+        }
+        Op::Poll(cx) => cx,
+        Op::Drop => {
+            slot.set(None);
+            return Poll::Pending;
+        }
+    };
+    let Some(future) = slot.as_mut().as_pin_mut() else {
+        return Poll::Pending;
+    };
+    let polled = future.poll(cx);
+    if polled.is_ready() {
+        slot.set(None);
+    }
+    polled
+}
+
+fn node_span(shared: &RunShared, index: usize, attempt: u32) -> tracing::Span {
+    tracing::info_span!(
         target: "workflow",
         "node",
         node = shared.nodes[index].name,
         node_fn = shared.nodes[index].node_fn,
-        attempt = 1u32
-    );
-    let _witness = DropWitness(index);
-    let runtime = spawn.then(|| Arc::clone(&shared.runtime));
+        attempt
+    )
+}
+
+/// An in-task node with one attempt, no timeout, no trace: what `run_node` does when
+/// those policies are off. Combinators rather than an `async fn`, so the future holds
+/// the node's call and nothing else.
+#[inline]
+fn in_task_node<N: Node, V: 'static>(
+    ports: N,
+    index: usize,
+    shared: &Arc<RunShared>,
+    wrap: fn(N::Output) -> V,
+) -> impl Future<Output = Finished<V>> + Send + 'static {
+    let span = node_span(shared, index, 1);
+    let ctx = Context::new(Arc::clone(shared), index, 1);
+    AssertUnwindSafe(N::call(ports, ctx))
+        .catch_unwind()
+        .map(move |r| Finished {
+            index,
+            attempts: 1,
+            result: settle(r).map(wrap),
+        })
+        .instrument(span)
+}
+
+/// A spawned node with one attempt, no timeout, no trace.
+async fn spawned_node<N: Node, V: Send + 'static>(
+    ports: N,
+    index: usize,
+    shared: Arc<RunShared>,
+    wrap: fn(N::Output) -> V,
+) -> Finished<V> {
+    let span = node_span(&shared, index, 1);
+    let runtime = Arc::clone(&shared.runtime);
     let ctx = Context::new(shared, index, 1);
     let call = AssertUnwindSafe(N::call(ports, ctx))
         .catch_unwind()
         .map(settle)
         .instrument(span);
-    let result = match &runtime {
-        Some(runtime) => spawned(call, None, runtime, None).await,
-        None => call.await,
-    };
+    let result = spawned(call, None, &runtime, None).await;
     Finished {
         index,
         attempts: 1,
@@ -142,7 +226,7 @@ fn settle<T>(r: std::thread::Result<Result<T, NodeCallError>>) -> Result<T, Node
 /// How a node ended, after all its attempts.
 #[doc(hidden)]
 #[derive(Debug)]
-pub(crate) struct Finished<V> {
+pub struct Finished<V> {
     index: usize,
     attempts: u32,
     result: Result<V, NodeFailure>,
@@ -330,23 +414,6 @@ fn caught<T>(
     r.unwrap_or_else(|payload| Err(NodeFailure::Panic(panic_message(payload.as_ref()))))
 }
 
-thread_local! {
-    /// The node whose future was being dropped when a `Drop` impl panicked (set by
-    /// [`DropWitness`] while the panic unwinds, read by the executor that caught it).
-    static DROP_PANICKED: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
-}
-
-/// Lives in a node's future; if the future's drop panics, names the node.
-struct DropWitness(usize);
-
-impl Drop for DropWitness {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            DROP_PANICKED.with(|c| c.set(Some(self.0)));
-        }
-    }
-}
-
 async fn with_timeout<T>(
     fut: impl Future<Output = Result<T, NodeFailure>>,
     limit: Option<Duration>,
@@ -422,7 +489,9 @@ fn describe(f: &NodeFailure) -> String {
 }
 
 /// Everything a finished run hands back.
-pub(crate) struct Outcome<O> {
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Outcome<O> {
     pub(crate) result: Result<O, WorkflowError>,
     pub(crate) report: RunReport,
     pub(crate) trace: Option<ExecutionTrace>,
@@ -455,12 +524,51 @@ const INLINE_BUDGET: usize = 512;
 /// node itself; cancellation from outside wakes the run, and is seen at once.
 const CANCEL_CHECK_EVERY: usize = 16;
 
-/// Runs one workflow to its end.
-pub(crate) async fn execute<W: Workflow>(
+/// One run about to start: what generated [`Workflow::run`] code hands its node table to.
+#[doc(hidden)]
+pub struct Executor<W: Workflow> {
     runtime: Arc<RuntimeInner>,
     input: W::Input,
     opts: RunOptions,
-) -> Outcome<W::Output> {
+}
+
+impl<W: Workflow> std::fmt::Debug for Executor<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("workflow", &W::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Workflow> Executor<W> {
+    pub(crate) fn new(runtime: Arc<RuntimeInner>, input: W::Input, opts: RunOptions) -> Self {
+        Self {
+            runtime,
+            input,
+            opts,
+        }
+    }
+
+    /// Runs the workflow with `table`, the generated node table: `table(state, i, op)`
+    /// does `op` on node `i`'s slot (see [`step`]).
+    pub async fn run<T>(self, table: T) -> Outcome<W::Output>
+    where
+        T: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+    {
+        execute::<W, T>(self.runtime, self.input, self.opts, table).await
+    }
+}
+
+/// Runs one workflow to its end.
+async fn execute<W: Workflow, T>(
+    runtime: Arc<RuntimeInner>,
+    input: W::Input,
+    opts: RunOptions,
+    table: T,
+) -> Outcome<W::Output>
+where
+    T: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+{
     let plan = W::PLAN;
     let run_id = crate::runtime::next_run_id();
     let start = Instant::now();
@@ -504,12 +612,13 @@ pub(crate) async fn execute<W: Workflow>(
     let _cancel_guard = CancelOnDrop(cancel.clone());
 
     let span = tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
-    let mut driver = Driver::<W> {
+    let mut driver = Driver::<W, T> {
         shared: &shared,
         state: W::init(input),
+        table,
         deps: plan.nodes.iter().map(|n| n.deps).collect(),
         ready: VecDeque::with_capacity(plan.nodes.len()),
-        inflight: Inflight(None),
+        pending: Pending::default(),
         reports: initial_report(plan.name, run_id, plan.nodes, Duration::ZERO).nodes,
         blocked: Vec::new(),
         errors: Vec::new(),
@@ -521,6 +630,7 @@ pub(crate) async fn execute<W: Workflow>(
         failure: opts.failure.unwrap_or(plan.policy.failure),
         start,
         clock: None,
+        precise_timing: shared.trace.is_some(),
     };
     let timeout = opts.timeout.or(plan.policy.timeout);
     let stall = opts.deadlock.or(plan.policy.deadlock);
@@ -604,37 +714,131 @@ fn initial_report(
     }
 }
 
-/// Nodes that did not complete on their first poll. The set is created on first use:
-/// a run whose nodes all complete at once never allocates one.
-struct Inflight<V>(Option<FuturesUnordered<BoxFuture<Finished<V>>>>);
+/// Wake-ups of pending nodes: one bit per node, and the run's own waker.
+struct WakeSet {
+    bits: Box<[AtomicU64]>,
+    run: futures::task::AtomicWaker,
+}
 
-impl<V> Inflight<V> {
-    fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, FuturesUnordered::len)
+impl WakeSet {
+    fn new(nodes: usize) -> Self {
+        Self {
+            bits: (0..nodes.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            run: futures::task::AtomicWaker::new(),
+        }
     }
 
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn push(&mut self, task: BoxFuture<Finished<V>>) {
-        self.0.get_or_insert_with(FuturesUnordered::new).push(task);
-    }
-
-    fn poll_next_unpin(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Finished<V>>> {
-        match &mut self.0 {
-            Some(set) => set.poll_next_unpin(cx),
-            None => Poll::Ready(None),
+    /// Takes the woken nodes (ascending) into `out`.
+    fn drain(&self, out: &mut Vec<usize>) {
+        for (w, word) in self.bits.iter().enumerate() {
+            let mut bits = word.swap(0, Ordering::Acquire);
+            while bits != 0 {
+                out.push(w * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
+            }
         }
     }
 }
 
-struct Driver<'a, W: Workflow> {
+/// The waker a pending node is polled with: marks the node woken, wakes the run.
+struct NodeWaker {
+    set: Arc<WakeSet>,
+    index: usize,
+}
+
+impl std::task::Wake for NodeWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.set.bits[self.index / 64].fetch_or(1 << (self.index % 64), Ordering::Release);
+        self.set.run.wake();
+    }
+}
+
+/// Nodes that did not complete on their first poll. Nothing here is allocated until a
+/// node is pending: a run whose nodes all complete at once never allocates a waker.
+#[derive(Default)]
+struct Pending {
+    /// Number of pending nodes.
+    count: usize,
+    /// `is[i]`: node `i` is pending.
+    is: Vec<bool>,
+    /// Pending nodes first polled with the run's waker rather than their own: they are
+    /// polled with their own at the run's next wake-up.
+    untracked: Vec<usize>,
+    wakers: Vec<Option<std::task::Waker>>,
+    set: Option<Arc<WakeSet>>,
+    /// Scratch for [`WakeSet::drain`].
+    woken: Vec<usize>,
+}
+
+impl Pending {
+    fn add(&mut self, i: usize, nodes: usize) {
+        if self.is.is_empty() {
+            self.is = vec![false; nodes];
+            self.wakers = vec![None; nodes];
+            self.set = Some(Arc::new(WakeSet::new(nodes)));
+        }
+        self.is[i] = true;
+        self.count += 1;
+        self.untracked.push(i);
+    }
+
+    fn remove(&mut self, i: usize) {
+        if self.is.get(i).copied().unwrap_or(false) {
+            self.is[i] = false;
+            self.count -= 1;
+        }
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.is.get(i).copied().unwrap_or(false)
+    }
+
+    fn waker(&mut self, i: usize) -> std::task::Waker {
+        let set = self.set.as_ref().expect("a pending node has a wake set");
+        self.wakers[i]
+            .get_or_insert_with(|| {
+                std::task::Waker::from(Arc::new(NodeWaker {
+                    set: Arc::clone(set),
+                    index: i,
+                }))
+            })
+            .clone()
+    }
+
+    /// The pending nodes to poll now: those not yet polled with their own waker, then
+    /// those woken since the last look. Registers the run's waker first, so a wake-up
+    /// that races with this look is not lost.
+    fn take_due(&mut self, cx: &TaskContext<'_>, due: &mut Vec<usize>) {
+        due.clear();
+        let Some(set) = &self.set else { return };
+        set.run.register(cx.waker());
+        due.append(&mut self.untracked);
+        set.drain(&mut self.woken);
+        for i in self.woken.drain(..) {
+            if self.is[i] {
+                due.push(i);
+            }
+        }
+    }
+
+    /// Every pending node.
+    fn all(&self) -> Vec<usize> {
+        (0..self.is.len()).filter(|&i| self.is[i]).collect()
+    }
+}
+
+struct Driver<'a, W: Workflow, T> {
     shared: &'a Arc<RunShared>,
     state: W::State,
+    /// The generated node table (see [`step`]).
+    table: T,
     deps: Vec<u32>,
     ready: VecDeque<usize>,
-    inflight: Inflight<W::Value>,
+    pending: Pending,
     reports: Vec<NodeReport>,
     /// Nodes that must never start (downstream of a failure, `failure = continue`).
     blocked: Vec<bool>,
@@ -642,11 +846,16 @@ struct Driver<'a, W: Workflow> {
     concurrency: usize,
     failure: FailurePolicy,
     start: Instant,
-    /// `start.elapsed()` as last read; cleared whenever a node was polled.
+    /// `start.elapsed()` as last read in this poll of the run.
     clock: Option<Duration>,
+    /// Read the clock after every node poll (traced runs), not once per poll of the run.
+    precise_timing: bool,
 }
 
-impl<W: Workflow> Driver<'_, W> {
+impl<W: Workflow, T> Driver<'_, W, T>
+where
+    T: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+{
     async fn run(
         &mut self,
         timeout: Option<Duration>,
@@ -739,20 +948,25 @@ impl<W: Workflow> Driver<'_, W> {
                 return Poll::Ready(Event::TimedOut(limit));
             }
         }
+        // Node times are read once per poll of the run: nodes that complete within one
+        // poll share its timestamp (reading the clock costs more than a trivial node).
+        self.clock = None;
         // Nodes handled in this poll; past the budget the run yields to other tasks.
         let mut handled = 0usize;
+        let mut due = Vec::new();
         loop {
-            if !self.ready.is_empty() && self.inflight.len() < self.concurrency {
+            if !self.ready.is_empty() && self.pending.count < self.concurrency {
                 // One timestamp for the batch: these nodes all start now, and in-task
                 // nodes run one after another in this task anyway.
                 let at = self.elapsed();
-                while self.inflight.len() < self.concurrency {
+                while self.pending.count < self.concurrency {
                     let Some(i) = self.ready.pop_front() else {
                         break;
                     };
-                    let mut task = self.start_node(i, at);
-                    let polled = task.0.as_mut().poll(cx);
-                    self.clock = None;
+                    let polled = self.start_node(i, at, cx);
+                    if self.precise_timing {
+                        self.clock = None;
+                    }
                     match polled {
                         Poll::Ready(done) => {
                             handled += 1;
@@ -766,7 +980,7 @@ impl<W: Workflow> Driver<'_, W> {
                                 return Poll::Ready(Event::Cancelled);
                             }
                         }
-                        Poll::Pending => self.inflight.push(task.0),
+                        Poll::Pending => self.pending.add(i, self.deps.len()),
                     }
                 }
             }
@@ -774,28 +988,38 @@ impl<W: Workflow> Driver<'_, W> {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            if self.inflight.is_empty() {
+            if self.pending.count == 0 {
                 if self.ready.is_empty() {
                     return Poll::Ready(Event::Done);
                 }
                 continue;
             }
-            match self.inflight.poll_next_unpin(cx) {
-                Poll::Ready(Some(done)) => {
-                    self.clock = None;
-                    handled += 1;
-                    if let Err(e) = self.on_finished(done, stall) {
-                        return Poll::Ready(Event::Failed(e));
-                    }
-                    if handled % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
-                        return Poll::Ready(Event::Cancelled);
-                    }
+            self.pending.take_due(cx, &mut due);
+            let mut progressed = false;
+            for &i in &due {
+                if !self.pending.contains(i) {
+                    continue;
                 }
-                Poll::Ready(None) => {}
-                Poll::Pending => break,
+                let Poll::Ready(done) = self.poll_node(i) else {
+                    continue;
+                };
+                if self.precise_timing {
+                    self.clock = None;
+                }
+                progressed = true;
+                handled += 1;
+                if let Err(e) = self.on_finished(done, stall) {
+                    return Poll::Ready(Event::Failed(e));
+                }
+                if handled % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+                    return Poll::Ready(Event::Cancelled);
+                }
+            }
+            if !progressed {
+                break;
             }
         }
-        let live = self.inflight.len();
+        let live = self.pending.count;
         if live > 0 && self.shared.waiting.load(Ordering::SeqCst) >= live {
             return Poll::Ready(Event::Deadlock);
         }
@@ -810,7 +1034,8 @@ impl<W: Workflow> Driver<'_, W> {
         Poll::Pending
     }
 
-    /// Time since the run started, read at most once between two node polls.
+    /// Time since the run started, read at most once per poll of the run (per node poll
+    /// when precise).
     fn elapsed(&mut self) -> Duration {
         match self.clock {
             Some(t) => t,
@@ -822,17 +1047,32 @@ impl<W: Workflow> Driver<'_, W> {
         }
     }
 
-    /// Creates node `i`'s future and marks it running since `at`.
-    fn start_node(&mut self, i: usize, at: Duration) -> NodeTask<W::Value> {
-        let starter = NodeStarter {
-            shared: self.shared,
-        };
-        let task = W::start(&mut self.state, i, &starter);
+    /// Starts node `i` (marked running since `at`) and polls it once with the run's waker.
+    fn start_node(
+        &mut self,
+        i: usize,
+        at: Duration,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Finished<W::Value>> {
         let report = &mut self.reports[i];
         report.status = NodeStatus::Running;
         report.started_at = Some(at);
         self.shared.set_live(i, NodeStatus::Running);
-        task
+        let starter = NodeStarter {
+            shared: self.shared,
+        };
+        (self.table)(&mut self.state, i, Op::Start(&starter, cx))
+    }
+
+    /// Polls pending node `i` with its own waker; forgets it once it is done.
+    fn poll_node(&mut self, i: usize) -> Poll<Finished<W::Value>> {
+        let waker = self.pending.waker(i);
+        let mut cx = TaskContext::from_waker(&waker);
+        let polled = (self.table)(&mut self.state, i, Op::Poll(&mut cx));
+        if polled.is_ready() {
+            self.pending.remove(i);
+        }
+        polled
     }
 
     /// Records a finished node; schedules its successors or returns the failure to stop on.
@@ -967,44 +1207,57 @@ impl<W: Workflow> Driver<'_, W> {
     /// the rest. Outputs produced after the stop are discarded.
     async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
         self.shared.cancel.cancel();
-        if !self.inflight.is_empty() {
+        if self.pending.count > 0 {
             // Nodes waiting on `Context::cancelled` were just woken: poll them once.
-            std::future::poll_fn(|cx| {
-                while let Poll::Ready(Some(done)) = self.inflight.poll_next_unpin(cx) {
+            for i in self.pending.all() {
+                if let Poll::Ready(done) = self.poll_node(i) {
                     self.on_stopped(done);
                 }
-                Poll::Ready(())
-            })
-            .await;
+            }
         }
         if let Some(grace) = grace.filter(|g| !g.is_zero()) {
-            let drain = async {
-                while let Some(done) =
-                    std::future::poll_fn(|cx| self.inflight.poll_next_unpin(cx)).await
-                {
-                    self.on_stopped(done);
+            let drain = std::future::poll_fn(|cx| {
+                let mut due = Vec::new();
+                loop {
+                    if self.pending.count == 0 {
+                        return Poll::Ready(());
+                    }
+                    self.pending.take_due(cx, &mut due);
+                    let mut progressed = false;
+                    for &i in &due {
+                        if self.pending.contains(i) {
+                            if let Poll::Ready(done) = self.poll_node(i) {
+                                self.on_stopped(done);
+                                progressed = true;
+                            }
+                        }
+                    }
+                    if !progressed {
+                        return Poll::Pending;
+                    }
                 }
-            };
+            });
             let _ = tokio::time::timeout(grace, drain).await;
         }
         // Drop what still runs one node at a time, so that a panicking `Drop` in one
         // node's future is contained, reported, and does not skip the others.
         let mut drop_errors = Vec::new();
-        for task in self.inflight.0.take().into_iter().flatten() {
-            if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(task))) {
-                let node = DROP_PANICKED.with(std::cell::Cell::take);
+        for i in self.pending.all() {
+            self.pending.remove(i);
+            let (table, state) = (&mut self.table, &mut self.state);
+            let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| table(state, i, Op::Drop)));
+            if let Err(payload) = dropped {
                 let message = format!(
                     "panicked while being dropped: {}",
                     panic_message(payload.as_ref())
                 );
-                tracing::error!(target: "workflow", workflow = W::PLAN.name, node = node.map(|i| W::PLAN.nodes[i].name), %message);
-                if let Some(i) = node {
-                    drop_errors.push(WorkflowError::NodePanicked {
-                        workflow: W::PLAN.name,
-                        node: W::PLAN.nodes[i].name,
-                        message,
-                    });
-                }
+                let node = W::PLAN.nodes[i].name;
+                tracing::error!(target: "workflow", workflow = W::PLAN.name, node, %message);
+                drop_errors.push(WorkflowError::NodePanicked {
+                    workflow: W::PLAN.name,
+                    node,
+                    message,
+                });
             }
         }
         let now = self.start.elapsed();

@@ -14,7 +14,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::context::{BoxFuture, RunShared};
 use crate::error::WorkflowError;
-use crate::executor::{execute, panic_message, Outcome};
+use crate::executor::{panic_message, Executor, Outcome};
 use crate::node::Res;
 use crate::plan::{NodeSpec, Workflow};
 use crate::run::{Run, RunOptions, RunReport, RunSnapshot};
@@ -466,7 +466,9 @@ impl Runtime {
                 result,
                 report,
                 trace,
-            } = execute::<W>(Arc::clone(&inner), input, options).await;
+                // The run's future holds a slot for every node's future; boxed once, so that
+                // a large workflow does not make the caller's future (and stack) large.
+            } = Box::pin(W::run(Executor::new(Arc::clone(&inner), input, options))).await;
             (result, report, trace)
         }
     }

@@ -15,7 +15,9 @@
 //!     trait __WorkflowEdge0<T> { .. }               // one per edge, for a precise type error
 //!     impl Workflow for Etl {
 //!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };
-//!         fn start(state, node, starter) { match node { 0 => starter.start(0, fetch { url: .. }, ..), .. } }
+//!         fn run(exec) { async move { let slot0 = pin!(None); ..; exec.run(|state, node, op| match node {
+//!             0 => step(slot0.as_mut(), op, |starter| starter.future(0, fetch { url: .. }, ..)), ..
+//!         }).await } }
 //!         fn store(..) / fn finish(..) / fn init(..)
 //!     }
 //! };
@@ -151,6 +153,15 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
     // the span of its source (`fetch` in `parse(raw: fetch)`), so a type error lands there.
     let mut edge_items = Vec::new();
     let mut start_arms = Vec::new();
+    // One pinned slot per node, where its future lives while it runs.
+    let slots: Vec<syn::Ident> = (0..g.nodes.len())
+        .map(|i| {
+            syn::Ident::new(
+                &format!("__workflow_slot{i}"),
+                proc_macro2::Span::mixed_site(),
+            )
+        })
+        .collect();
     let mut edge_no = 0usize;
     let mut shared_checked = std::collections::HashSet::new();
     for (i, n) in g.nodes.iter().enumerate() {
@@ -259,11 +270,12 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
         // The literal carries the user's span (not the macro's), so rustc treats the ports
         // as fields the user can name, and suggests `raw` for a misspelt `rwa`.
         let ports = quote_spanned!(b.node_span()=> #literal { #(#fields)* });
+        let slot = &slots[i];
         start_arms.push(quote! {
-            #index => {
+            #index => #p::step(#slot.as_mut(), op, |starter| {
                 let ports = #ports;
-                starter.start::<#alias, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
-            }
+                starter.future::<#alias, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
+            }),
         });
     }
 
@@ -416,14 +428,20 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                     }
                 }
 
-                fn start(
-                    state: &mut Self::State,
-                    node: usize,
-                    starter: &#p::NodeStarter<'_>,
-                ) -> #p::NodeTask<Self::Value> {
-                    match node {
-                        #(#start_arms)*
-                        _ => ::core::unreachable!("workflow node index out of range"),
+                fn run(
+                    exec: #p::Executor<Self>,
+                ) -> impl #p::Future<Output = #p::Outcome<Self::Output>> + ::core::marker::Send {
+                    async move {
+                        #( let mut #slots = #p::pin!(#p::Option::None); )*
+                        exec.run(
+                            move |state: &mut __WorkflowState, node: usize, op: #p::Op<'_, '_>| {
+                                match node {
+                                    #(#start_arms)*
+                                    _ => ::core::unreachable!("workflow node index out of range"),
+                                }
+                            },
+                        )
+                        .await
                     }
                 }
 
@@ -533,12 +551,11 @@ pub(crate) fn fallback(def: &WorkflowDef, g: &Graph) -> TokenStream {
                     policy: #p::WorkflowPolicy::DEFAULT,
                 };
                 fn init(_: Self::Input) -> Self::State {}
-                fn start(
-                    _: &mut Self::State,
-                    _: usize,
-                    _: &#p::NodeStarter<'_>,
-                ) -> #p::NodeTask<Self::Value> {
-                    ::core::unreachable!("this workflow did not compile")
+                fn run(
+                    _: #p::Executor<Self>,
+                ) -> impl #p::Future<Output = #p::Outcome<Self::Output>> + ::core::marker::Send {
+                    // Never called: this workflow did not compile.
+                    ::core::future::pending()
                 }
                 fn store(_: &mut Self::State, _: Self::Value) {}
                 fn finish(_: &mut Self::State) -> Self::Output {
