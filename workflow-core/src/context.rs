@@ -38,6 +38,7 @@ pub(crate) struct RunShared {
 impl RunShared {
     pub(crate) fn new(
         run_id: u64,
+        started: Instant,
         workflow: &'static str,
         nodes: &'static [NodeSpec],
         cancel: CancellationToken,
@@ -49,7 +50,7 @@ impl RunShared {
             run_id,
             workflow,
             nodes,
-            started: Instant::now(),
+            started,
             cancel,
             trace: trace.then(|| TraceRecorder::new(workflow, run_id)),
             runtime,

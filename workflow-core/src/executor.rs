@@ -602,6 +602,7 @@ where
     let trace = opts.trace.unwrap_or(runtime.trace);
     let shared = Arc::new(RunShared::new(
         run_id,
+        start,
         plan.name,
         plan.nodes,
         cancel.clone(),
@@ -775,15 +776,23 @@ struct Pending {
 }
 
 impl Pending {
-    fn add(&mut self, i: usize, nodes: usize) {
+    fn init(&mut self, nodes: usize) {
         if self.is.is_empty() {
             self.is = vec![false; nodes];
             self.wakers = vec![None; nodes];
             self.set = Some(Arc::new(WakeSet::new(nodes)));
         }
+    }
+
+    /// Node `i` returned `Pending` from its first poll, `tracked` if polled with its
+    /// own waker (else with the run's).
+    fn add(&mut self, i: usize, nodes: usize, tracked: bool) {
+        self.init(nodes);
         self.is[i] = true;
         self.count += 1;
-        self.untracked.push(i);
+        if !tracked {
+            self.untracked.push(i);
+        }
     }
 
     fn remove(&mut self, i: usize) {
@@ -963,7 +972,10 @@ where
                     let Some(i) = self.ready.pop_front() else {
                         break;
                     };
-                    let polled = self.start_node(i, at, cx);
+                    // A spawned node is pending until its task ends: it gets its own
+                    // waker at once rather than a second poll to swap wakers.
+                    let tracked = W::PLAN.nodes[i].policy.execution == Execution::Spawn;
+                    let polled = self.start_node(i, at, cx, tracked);
                     if self.precise_timing {
                         self.clock = None;
                     }
@@ -980,7 +992,7 @@ where
                                 return Poll::Ready(Event::Cancelled);
                             }
                         }
-                        Poll::Pending => self.pending.add(i, self.deps.len()),
+                        Poll::Pending => self.pending.add(i, self.deps.len(), tracked),
                     }
                 }
             }
@@ -1053,6 +1065,7 @@ where
         i: usize,
         at: Duration,
         cx: &mut TaskContext<'_>,
+        own_waker: bool,
     ) -> Poll<Finished<W::Value>> {
         let report = &mut self.reports[i];
         report.status = NodeStatus::Running;
@@ -1061,6 +1074,17 @@ where
         let starter = NodeStarter {
             shared: self.shared,
         };
+        if own_waker {
+            self.pending.init(self.deps.len());
+            // Registers the run's waker, as `take_due` would, so the node's wake-up
+            // reaches this run.
+            if let Some(set) = &self.pending.set {
+                set.run.register(cx.waker());
+            }
+            let waker = self.pending.waker(i);
+            let mut node_cx = TaskContext::from_waker(&waker);
+            return (self.table)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
+        }
         (self.table)(&mut self.state, i, Op::Start(&starter, cx))
     }
 

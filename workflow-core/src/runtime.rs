@@ -22,8 +22,26 @@ use crate::trace::ExecutionTrace;
 
 static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
 
+/// Run ids handed to a thread at a time, so concurrent runs on different worker threads
+/// do not contend on one counter.
+const RUN_ID_BLOCK: u64 = 1024;
+
+thread_local! {
+    /// The next id of this thread's block and the end of the block.
+    static RUN_IDS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// A process-unique run id.
 pub(crate) fn next_run_id() -> u64 {
-    NEXT_RUN_ID.fetch_add(1, Ordering::Relaxed)
+    RUN_IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            next = NEXT_RUN_ID.fetch_add(RUN_ID_BLOCK, Ordering::Relaxed);
+            end = next + RUN_ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        next
+    })
 }
 
 /// A registered resource: an `Arc<T>` (for any `T: ?Sized`, so `dyn Trait` works) behind
@@ -448,6 +466,9 @@ impl Runtime {
            + 'static {
         let inner = Arc::clone(&self.inner);
         async move {
+            // Counted before the check: `shutdown` sets `closed` and then waits for
+            // active runs, so a run either sees `closed` or is waited for.
+            let _active = ActiveRun::enter(&inner);
             if inner.closed.load(Ordering::SeqCst) {
                 let report = RunReport {
                     workflow: W::NAME,
@@ -461,7 +482,6 @@ impl Runtime {
                     None,
                 );
             }
-            let _active = ActiveRun::enter(&inner);
             let Outcome {
                 result,
                 report,
