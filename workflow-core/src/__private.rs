@@ -3,6 +3,7 @@
 pub use core::future::Future;
 pub use core::option::Option;
 pub use core::result::Result;
+pub use std::boxed::Box;
 pub use std::time::Duration;
 
 pub use crate::context::Context;

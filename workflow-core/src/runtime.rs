@@ -482,13 +482,13 @@ impl Runtime {
                     None,
                 );
             }
+            // The run's future holds a slot for every node's future; `run` boxes it, so
+            // that a large workflow does not make the caller's future (and stack) large.
             let Outcome {
                 result,
                 report,
                 trace,
-                // The run's future holds a slot for every node's future; boxed once, so that
-                // a large workflow does not make the caller's future (and stack) large.
-            } = Box::pin(W::run(Executor::new(Arc::clone(&inner), input, options))).await;
+            } = W::run(Executor::new(Arc::clone(&inner), input, options)).await;
             (result, report, trace)
         }
     }

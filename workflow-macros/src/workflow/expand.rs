@@ -431,7 +431,9 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                 fn run(
                     exec: #p::Executor<Self>,
                 ) -> impl #p::Future<Output = #p::Outcome<Self::Output>> + ::core::marker::Send {
-                    async move {
+                    // Boxed here, where the (large) future is built, so that it is
+                    // written straight into its allocation rather than copied there.
+                    #p::Box::pin(async move {
                         #( let mut #slots = #p::pin!(#p::Option::None); )*
                         exec.run(
                             move |state: &mut __WorkflowState, node: usize, op: #p::Op<'_, '_>| {
@@ -442,7 +444,7 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
                             },
                         )
                         .await
-                    }
+                    })
                 }
 
                 fn store(state: &mut Self::State, value: Self::Value) {
