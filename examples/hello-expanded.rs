@@ -300,31 +300,61 @@ const _: () =
                     size: ::workflow_core::__private::Slot::empty(1u32),
                 }
             }
-            fn start(state: &mut Self::State, node: usize,
-                starter: &::workflow_core::__private::NodeStarter<'_>)
-                -> ::workflow_core::__private::NodeTask<Self::Value> {
-                match node {
-                    0usize => {
-                        let ports =
-                            __HelloNode_greeting {
-                                name: __WorkflowEdge0::__from_source(state.name.take()),
+            fn run(exec: ::workflow_core::__private::Executor<Self>)
+                ->
+                    impl ::workflow_core::__private::Future<Output =
+                    ::workflow_core::__private::Outcome<Self::Output>> +
+                    ::core::marker::Send {
+                ::workflow_core::__private::Box::pin(async move
+                        {
+                        let mut __workflow_slot0 =
+                            {
+                                super let mut pinned =
+                                    ::workflow_core::__private::Option::None;
+                                unsafe { ::core::pin::Pin::new_unchecked(&mut pinned) }
                             };
-                        starter.start::<__HelloNode_greeting,
-                            __WorkflowValue>(0usize, ports, __WorkflowValue::greeting)
-                    }
-                    1usize => {
-                        let ports =
-                            __HelloNode_size {
-                                text: __WorkflowEdge1::__from_source(state.greeting.take()),
+                        let mut __workflow_slot1 =
+                            {
+                                super let mut pinned =
+                                    ::workflow_core::__private::Option::None;
+                                unsafe { ::core::pin::Pin::new_unchecked(&mut pinned) }
                             };
-                        starter.start::<__HelloNode_size,
-                            __WorkflowValue>(1usize, ports, __WorkflowValue::size)
-                    }
-                    _ => {
-                        ::core::panicking::panic_fmt(format_args!("internal error: entered unreachable code: {0}",
-                                format_args!("workflow node index out of range")));
-                    }
-                }
+                        exec.run(move
+                                    |state: &mut __WorkflowState, node: usize,
+                                    op: ::workflow_core::__private::Op<'_, '_>|
+                                    {
+                                        match node {
+                                            0usize =>
+                                                ::workflow_core::__private::step(__workflow_slot0.as_mut(),
+                                                    op,
+                                                    |starter|
+                                                        {
+                                                            let ports =
+                                                                __HelloNode_greeting {
+                                                                    name: __WorkflowEdge0::__from_source(state.name.take()),
+                                                                };
+                                                            starter.future::<__HelloNode_greeting,
+                                                                __WorkflowValue>(0usize, ports, __WorkflowValue::greeting)
+                                                        }),
+                                            1usize =>
+                                                ::workflow_core::__private::step(__workflow_slot1.as_mut(),
+                                                    op,
+                                                    |starter|
+                                                        {
+                                                            let ports =
+                                                                __HelloNode_size {
+                                                                    text: __WorkflowEdge1::__from_source(state.greeting.take()),
+                                                                };
+                                                            starter.future::<__HelloNode_size,
+                                                                __WorkflowValue>(1usize, ports, __WorkflowValue::size)
+                                                        }),
+                                            _ => {
+                                                ::core::panicking::panic_fmt(format_args!("internal error: entered unreachable code: {0}",
+                                                        format_args!("workflow node index out of range")));
+                                            }
+                                        }
+                                    }).await
+                    })
             }
             fn store(state: &mut Self::State, value: Self::Value) {
                 match value {
