@@ -131,6 +131,7 @@ fn main() {
         sum_node(8),
         sum_node(100),
         chain("Chain100", 100, false),
+        chain("Chain1000", 1000, false),
         fan("Fan100", 100, false),
         fan("Diamond", 8, false),
         fan("DiamondSpawn", 8, true),

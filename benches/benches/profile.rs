@@ -2,7 +2,7 @@
 //! many times, workflow or hand-written, and prints the time per run.
 //!
 //! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs]`, where
-//! `<workload>` is `chain100`, `fan100`, `diamond` or `diamond-spawn` and `<side>` is
+//! `<workload>` is `chain100`, `chain1000`, `fan100`, `diamond` or `diamond-spawn` and `<side>` is
 //! `workflow` or `tokio`. Without arguments (as under `cargo test --benches`) it runs
 //! each workload once.
 
@@ -27,6 +27,8 @@ async fn one(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64
     match (workload, workflow) {
         ("chain100", true) => wf!(Chain100, Chain100Input { x: 1 }, n99),
         ("chain100", false) => in_task::chain(100, 1).await,
+        ("chain1000", true) => wf!(Chain1000, Chain1000Input { x: 1 }, n999),
+        ("chain1000", false) => in_task::chain(1000, 1).await,
         ("fan100", true) => wf!(Fan100, Fan100Input { x: 1 }, sink),
         ("fan100", false) => in_task::fan(100, 1).await,
         ("diamond", true) => wf!(Diamond, DiamondInput { x: 1 }, sink),
@@ -50,7 +52,13 @@ fn main() {
     let rt = workflow_core::Runtime::new();
     if args.is_empty() {
         tokio.block_on(async {
-            for w in ["chain100", "fan100", "diamond", "diamond-spawn"] {
+            for w in [
+                "chain100",
+                "chain1000",
+                "fan100",
+                "diamond",
+                "diamond-spawn",
+            ] {
                 assert_eq!(one(&rt, w, true).await, one(&rt, w, false).await, "{w}");
             }
         });

@@ -23,7 +23,7 @@ use crate::context::{BoxFuture, Context, RunShared};
 use crate::error::{
     DeadlockKind, DeadlockReport, NodeFailure, TimeoutScope, WaitingNode, WorkflowError,
 };
-use crate::node::{Node, NodeCallError};
+use crate::node::{Node, NodeCallError, NodeResult};
 use crate::plan::Workflow;
 use crate::policy::{Execution, FailurePolicy, NodePolicy};
 use crate::run::{NodeReport, NodeStatus, RunOptions, RunReport};
@@ -51,10 +51,24 @@ impl std::fmt::Debug for RunShared {
     }
 }
 
-/// The future of one started node: inline for the common case, an in-task node without
-/// retries, timeouts, trace or node limit; boxed otherwise (their tasks, timers and
-/// bookkeeping dwarf one allocation, and boxing keeps every node's slot in the run small).
-pub(crate) type NodeFuture<InTask, V> = futures::future::Either<InTask, BoxFuture<Finished<V>>>;
+/// The future of one started node: the node's own call, inline, for the common case (an
+/// in-task node without retries, timeouts, trace or node limit: see [`is_lean`]); boxed
+/// otherwise (their tasks, timers and bookkeeping dwarf one allocation, and boxing keeps
+/// every node's slot in the run small).
+pub(crate) type NodeFuture<Call, V> = futures::future::Either<Call, BoxFuture<Finished<V>>>;
+
+/// Whether node `index` runs lean: in the run's task, one attempt, no timeout, no
+/// trace, no runtime-wide node limit. Its slot then holds the node's call itself, and
+/// the executor does the rest (span, panics, the outcome).
+#[inline]
+fn is_lean(shared: &RunShared, index: usize) -> bool {
+    let policy = &shared.nodes[index].policy;
+    policy.retry.is_none()
+        && policy.timeout.is_none()
+        && policy.execution == Execution::InTask
+        && shared.trace.is_none()
+        && shared.runtime.node_limit.is_none()
+}
 
 impl NodeStarter<'_> {
     /// The future of node `index` with its ports; `wrap` puts its output into the
@@ -65,30 +79,23 @@ impl NodeStarter<'_> {
         index: usize,
         ports: N,
         wrap: fn(N::Output) -> V,
-    ) -> NodeFuture<impl Future<Output = Finished<V>> + Send + 'static, V> {
+    ) -> NodeFuture<impl Future<Output = NodeResult<N::Output>> + Send + 'static, V> {
         let shared = self.shared;
-        let policy = &shared.nodes[index].policy;
-        if policy.retry.is_none()
-            && policy.timeout.is_none()
+        if is_lean(shared, index) {
+            let ctx = Context::new(Arc::clone(shared), index, 1);
+            return futures::future::Either::Left(N::call(ports, ctx));
+        }
+        let shared = Arc::clone(shared);
+        if shared.nodes[index].policy.execution == Execution::Spawn
+            && shared.nodes[index].policy.retry.is_none()
+            && shared.nodes[index].policy.timeout.is_none()
             && shared.trace.is_none()
             && shared.runtime.node_limit.is_none()
         {
-            // The common case, without the machinery of retries, timeouts, trace
-            // events and the runtime-wide node limit (`run_node` with all of those
-            // off does exactly this).
-            if policy.execution == Execution::InTask {
-                return futures::future::Either::Left(in_task_node::<N, V>(
-                    ports, index, shared, wrap,
-                ));
-            }
             return futures::future::Either::Right(Box::pin(spawned_node::<N, V>(
-                ports,
-                index,
-                Arc::clone(shared),
-                wrap,
+                ports, index, shared, wrap,
             )));
         }
-        let shared = Arc::clone(shared);
         futures::future::Either::Right(Box::pin(async move {
             let done = run_node::<N>(ports, index, shared).await;
             Finished {
@@ -121,41 +128,74 @@ impl std::fmt::Debug for Op<'_, '_> {
     }
 }
 
-/// Does `op` on one node's slot: the pinned place in the run where the node's future
-/// lives while it runs, so a node costs no allocation of its own. The future is dropped
-/// as soon as it completes.
-///
-/// Not inlined: the generated node table has one arm per node, and inlining every
-/// node's poll into it makes one huge function for LLVM to optimise.
+/// Does `op` on node `index`'s slot: the pinned place in the run where the node's
+/// future lives while it runs, so a node costs no allocation of its own. The future is
+/// dropped as soon as it completes. A lean node's call is polled here, with its panics
+/// caught; `wrap` puts its output into the workflow's value enum.
 #[doc(hidden)]
-#[inline(never)]
-pub fn step<F, V>(
-    mut slot: Pin<&mut Option<F>>,
+#[inline]
+pub fn step<F, T, V>(
+    mut slot: Pin<&mut Option<NodeFuture<F, V>>>,
+    index: usize,
     op: Op<'_, '_>,
-    make: impl FnOnce(&NodeStarter<'_>) -> F,
+    make: impl FnOnce(&NodeStarter<'_>) -> NodeFuture<F, V>,
+    wrap: fn(T) -> V,
 ) -> Poll<Finished<V>>
 where
-    F: Future<Output = Finished<V>>,
+    F: Future<Output = NodeResult<T>>,
 {
-    let cx = match op {
+    match op {
         Op::Start(starter, cx) => {
             slot.set(Some(make(starter)));
-            cx
+            poll_slot(slot, index, cx, wrap)
         }
-        Op::Poll(cx) => cx,
+        Op::Poll(cx) => poll_slot(slot, index, cx, wrap),
         Op::Drop => {
             slot.set(None);
-            return Poll::Pending;
+            Poll::Pending
         }
-    };
+    }
+}
+
+/// Polls a node's future in its slot; empties the slot once it is done.
+///
+/// Not inlined, and generic over the node's future only (not over `step`'s closure): the
+/// generated node table has one arm per node, and one copy of this per arm would make a
+/// huge function for LLVM and thrash the instruction cache of a large workflow.
+#[inline(never)]
+fn poll_slot<F, T, V>(
+    mut slot: Pin<&mut Option<NodeFuture<F, V>>>,
+    index: usize,
+    cx: &mut TaskContext<'_>,
+    wrap: fn(T) -> V,
+) -> Poll<Finished<V>>
+where
+    F: Future<Output = NodeResult<T>>,
+{
     let Some(future) = slot.as_mut().as_pin_mut() else {
         return Poll::Pending;
     };
-    let polled = future.poll(cx);
-    if polled.is_ready() {
-        slot.set(None);
-    }
-    polled
+    let done = match future.as_pin_mut() {
+        futures::future::Either::Left(call) => {
+            let polled = std::panic::catch_unwind(AssertUnwindSafe(|| call.poll(cx)));
+            let result = match polled {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(r)) => settle(Ok(r)),
+                Err(payload) => settle(Err(payload)),
+            };
+            Finished {
+                index,
+                attempts: 1,
+                result: result.map(wrap),
+            }
+        }
+        futures::future::Either::Right(boxed) => match boxed.poll(cx) {
+            Poll::Ready(done) => done,
+            Poll::Pending => return Poll::Pending,
+        },
+    };
+    slot.set(None);
+    Poll::Ready(done)
 }
 
 fn node_span(shared: &RunShared, index: usize, attempt: u32) -> tracing::Span {
@@ -166,28 +206,6 @@ fn node_span(shared: &RunShared, index: usize, attempt: u32) -> tracing::Span {
         node_fn = shared.nodes[index].node_fn,
         attempt
     )
-}
-
-/// An in-task node with one attempt, no timeout, no trace: what `run_node` does when
-/// those policies are off. Combinators rather than an `async fn`, so the future holds
-/// the node's call and nothing else.
-#[inline]
-fn in_task_node<N: Node, V: 'static>(
-    ports: N,
-    index: usize,
-    shared: &Arc<RunShared>,
-    wrap: fn(N::Output) -> V,
-) -> impl Future<Output = Finished<V>> + Send + 'static {
-    let span = node_span(shared, index, 1);
-    let ctx = Context::new(Arc::clone(shared), index, 1);
-    AssertUnwindSafe(N::call(ports, ctx))
-        .catch_unwind()
-        .map(move |r| Finished {
-            index,
-            attempts: 1,
-            result: settle(r).map(wrap),
-        })
-        .instrument(span)
 }
 
 /// A spawned node with one attempt, no timeout, no trace.
@@ -518,7 +536,15 @@ enum Event {
 
 /// Nodes one poll of the run may finish before it yields to other tasks, so a long
 /// chain of nodes that complete at once cannot starve the worker thread.
-const INLINE_BUDGET: usize = 512;
+const INLINE_BUDGET: usize = 4096;
+
+/// Time one poll of the run may take (measured from its first [`BUDGET_CHECK_EVERY`]
+/// nodes on) before it yields, however few nodes that was. A yield costs a wake-up
+/// (often of another worker thread), so it is worth it only for slow nodes.
+const INLINE_TIME_BUDGET: Duration = Duration::from_micros(500);
+
+/// How often (in finished nodes) one poll of the run looks at [`INLINE_TIME_BUDGET`].
+const BUDGET_CHECK_EVERY: usize = 128;
 
 /// How often (in finished nodes) one poll of the run checks for cancellation by a
 /// node itself; cancellation from outside wakes the run, and is seen at once.
@@ -630,6 +656,7 @@ where
             .max(1),
         failure: opts.failure.unwrap_or(plan.policy.failure),
         start,
+        spans: Vec::new(),
         clock: None,
         precise_timing: shared.trace.is_some(),
     };
@@ -855,6 +882,9 @@ struct Driver<'a, W: Workflow, T> {
     concurrency: usize,
     failure: FailurePolicy,
     start: Instant,
+    /// The `tracing` spans of running lean nodes (see [`is_lean`]; other nodes have
+    /// theirs in their futures). Empty while no subscriber wants them.
+    spans: Vec<tracing::Span>,
     /// `start.elapsed()` as last read in this poll of the run.
     clock: Option<Duration>,
     /// Read the clock after every node poll (traced runs), not once per poll of the run.
@@ -962,6 +992,8 @@ where
         self.clock = None;
         // Nodes handled in this poll; past the budget the run yields to other tasks.
         let mut handled = 0usize;
+        let mut budget_check = 0usize;
+        let mut poll_began: Option<std::time::Instant> = None;
         let mut due = Vec::new();
         loop {
             if !self.ready.is_empty() && self.pending.count < self.concurrency {
@@ -996,9 +1028,15 @@ where
                     }
                 }
             }
-            if handled >= INLINE_BUDGET {
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
+            if handled >= BUDGET_CHECK_EVERY && budget_check <= handled {
+                // Wall time, not tokio's clock: a paused clock must not disable this.
+                let now = std::time::Instant::now();
+                let began = *poll_began.get_or_insert(now);
+                if handled >= INLINE_BUDGET || now - began >= INLINE_TIME_BUDGET {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                budget_check = handled + BUDGET_CHECK_EVERY;
             }
             if self.pending.count == 0 {
                 if self.ready.is_empty() {
@@ -1071,6 +1109,16 @@ where
         report.status = NodeStatus::Running;
         report.started_at = Some(at);
         self.shared.set_live(i, NodeStatus::Running);
+        if is_lean(self.shared, i) {
+            let span = node_span(self.shared, i, 1);
+            if !span.is_disabled() {
+                if self.spans.is_empty() {
+                    self.spans = vec![tracing::Span::none(); self.deps.len()];
+                }
+                self.spans[i] = span;
+            }
+        }
+        let _entered = self.spans.get(i).map(tracing::Span::enter);
         let starter = NodeStarter {
             shared: self.shared,
         };
@@ -1092,6 +1140,7 @@ where
     fn poll_node(&mut self, i: usize) -> Poll<Finished<W::Value>> {
         let waker = self.pending.waker(i);
         let mut cx = TaskContext::from_waker(&waker);
+        let _entered = self.spans.get(i).map(tracing::Span::enter);
         let polled = (self.table)(&mut self.state, i, Op::Poll(&mut cx));
         if polled.is_ready() {
             self.pending.remove(i);
@@ -1113,6 +1162,9 @@ where
             attempts,
             result,
         } = done;
+        if let Some(span) = self.spans.get_mut(index) {
+            *span = tracing::Span::none();
+        }
         let spec = &W::PLAN.nodes[index];
         let now = self.elapsed();
         let report = &mut self.reports[index];

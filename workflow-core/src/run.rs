@@ -94,6 +94,13 @@ impl fmt::Display for RunReport {
 }
 
 /// What happened to one node in one run.
+///
+/// Times are on tokio's clock (so a paused clock gives exact figures). The executor
+/// reads the clock once per poll of the run: nodes that start or finish within the same
+/// poll share its reading, so a node that completes without waiting shows a duration of
+/// zero even if it computed for a while. A traced run
+/// ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock around every node
+/// instead, and its [`ExecutionTrace`](crate::ExecutionTrace) times every attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NodeReport {

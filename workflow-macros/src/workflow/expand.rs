@@ -272,10 +272,16 @@ pub(crate) fn expand(def: &WorkflowDef, g: &Graph) -> TokenStream {
         let ports = quote_spanned!(b.node_span()=> #literal { #(#fields)* });
         let slot = &slots[i];
         start_arms.push(quote! {
-            #index => #p::step(#slot.as_mut(), op, |starter| {
-                let ports = #ports;
-                starter.future::<#alias, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
-            }),
+            #index => #p::step(
+                #slot.as_mut(),
+                #index,
+                op,
+                |starter| {
+                    let ports = #ports;
+                    starter.future::<#alias, __WorkflowValue>(#index, ports, __WorkflowValue::#ident)
+                },
+                __WorkflowValue::#ident,
+            ),
         });
     }
 
