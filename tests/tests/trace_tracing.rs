@@ -135,8 +135,12 @@ async fn flaky(ctx: &Context) -> Result<u32, Flaky> {
     }
 }
 
+/// A lean node (no policy): its span is entered by the executor, not by a wrapper.
 #[node]
 async fn double(x: u32) -> u32 {
+    tracing::info!(x, "doubling");
+    tokio::task::yield_now().await; // the span is entered again on the second poll
+    tracing::info!(x, "doubled");
     x * 2
 }
 
@@ -212,6 +216,16 @@ async fn spans_per_run_and_per_attempt() {
         ["workflow", "node"],
         "emitted inside the attempt"
     );
+
+    for message in ["doubling", "doubled"] {
+        let inside = cap.events(message);
+        assert_eq!(inside.len(), 1, "{message}");
+        assert_eq!(
+            inside[0].scope,
+            ["workflow", "node"],
+            "`{message}` is inside the lean node's span"
+        );
+    }
 
     assert_eq!(cap.events("node completed").len(), 2);
     assert_eq!(cap.events("run completed").len(), 1);
