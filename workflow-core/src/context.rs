@@ -334,7 +334,8 @@ pub(crate) struct Board {
     entries: HashMap<String, BoardEntry>,
     pub(crate) waiting_on: HashMap<usize, String>,
     /// The latest attempt started by each node that was retried (only written on the
-    /// retry path), so a node cancelled mid-retry reports its attempts.
+    /// retry path, by the attempt's call when first polled), so a node cancelled
+    /// mid-retry reports its attempts.
     pub(crate) retry_attempts: HashMap<usize, u32>,
 }
 

@@ -264,7 +264,8 @@ async fn run_node<N: Node>(ports: N, index: usize, shared: Arc<RunShared>) -> No
         Some(limit) => match tokio::time::timeout(limit, attempts).await {
             Ok(done) => done,
             Err(_) => {
-                // Retries note their attempt number on the board; a first attempt does not.
+                // Retries note their attempt number on the board once their call runs; a
+                // first attempt does not.
                 let made = shared
                     .board()
                     .retry_attempts
@@ -312,9 +313,6 @@ async fn attempt_loop<N: Node>(
                 result: Err(NodeFailure::Panic("node ports were consumed".into())),
             };
         };
-        if attempt > 1 {
-            shared.board().retry_attempts.insert(index, attempt);
-        }
         shared.record(Some(index), TraceKind::Started { attempt });
         let result = attempt_once::<N>(this, index, attempt, shared, policy, &permit).await;
         let failure = match result {
@@ -406,6 +404,16 @@ async fn attempt_once<N: Node>(
         Err(NodeCallError::Error(e)) => Err(NodeFailure::Error(e)),
         Err(NodeCallError::MissingResource(t)) => Err(NodeFailure::MissingResource(t)),
     });
+    // A retry counts once its call is first polled, not when it is launched: a spawned
+    // attempt whose task is aborted before it ever ran (the run stopped in the same
+    // instant) made no attempt, and a cancelled node must not report it.
+    let retried = (attempt > 1).then(|| Arc::clone(shared));
+    let call = async move {
+        if let Some(shared) = retried {
+            shared.board().retry_attempts.insert(index, attempt);
+        }
+        call.await
+    };
     match policy.execution {
         // The timeout is inside `catch_unwind`: a timed-out attempt's future is dropped
         // there, so a panicking `Drop` of its locals is this node's panic.
