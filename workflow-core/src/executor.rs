@@ -73,7 +73,10 @@ fn is_lean(shared: &RunShared, index: usize) -> bool {
 impl NodeStarter<'_> {
     /// The future of node `index` with its ports; `wrap` puts its output into the
     /// workflow's value enum.
-    #[inline]
+    ///
+    /// Not inlined: one copy per node type serves all nodes of that type, rather than one
+    /// per node in the generated node table.
+    #[inline(never)]
     pub fn future<N: Node, V: Send + 'static>(
         &self,
         index: usize,
@@ -132,8 +135,11 @@ impl std::fmt::Debug for Op<'_, '_> {
 /// future lives while it runs, so a node costs no allocation of its own. The future is
 /// dropped as soon as it completes. A lean node's call is polled here, with its panics
 /// caught; `wrap` puts its output into the workflow's value enum.
+///
+/// Inlined into each arm of the node table, where it is only a dispatch: the work is in
+/// functions generic over the node's future alone, shared by all nodes of one type.
 #[doc(hidden)]
-#[inline]
+#[inline(always)]
 pub fn step<F, T, V>(
     mut slot: Pin<&mut Option<NodeFuture<F, V>>>,
     index: usize,
@@ -145,23 +151,42 @@ where
     F: Future<Output = NodeResult<T>>,
 {
     match op {
-        Op::Start(starter, cx) => {
-            slot.set(Some(make(starter)));
-            poll_slot(slot, index, cx, wrap)
-        }
+        Op::Start(starter, cx) => start_slot(slot, make(starter), index, cx, wrap),
         Op::Poll(cx) => poll_slot(slot, index, cx, wrap),
         Op::Drop => {
-            slot.set(None);
+            drop_slot(slot);
             Poll::Pending
         }
     }
 }
 
+/// Puts a node's new future in its slot and polls it. Not inlined, like [`poll_slot`].
+#[inline(never)]
+fn start_slot<F, T, V>(
+    mut slot: Pin<&mut Option<NodeFuture<F, V>>>,
+    future: NodeFuture<F, V>,
+    index: usize,
+    cx: &mut TaskContext<'_>,
+    wrap: fn(T) -> V,
+) -> Poll<Finished<V>>
+where
+    F: Future<Output = NodeResult<T>>,
+{
+    slot.set(Some(future));
+    poll_slot(slot, index, cx, wrap)
+}
+
+/// Drops a node's future. Not inlined, like [`poll_slot`].
+#[inline(never)]
+fn drop_slot<F, V>(mut slot: Pin<&mut Option<NodeFuture<F, V>>>) {
+    slot.set(None);
+}
+
 /// Polls a node's future in its slot; empties the slot once it is done.
 ///
 /// Not inlined, and generic over the node's future only (not over `step`'s closure): the
-/// generated node table has one arm per node, and one copy of this per arm would make a
-/// huge function for LLVM and thrash the instruction cache of a large workflow.
+/// generated node table has one arm per node, and a copy of this in every arm would make
+/// one huge function for LLVM and thrash the instruction cache of a large workflow.
 #[inline(never)]
 fn poll_slot<F, T, V>(
     mut slot: Pin<&mut Option<NodeFuture<F, V>>>,
