@@ -141,7 +141,7 @@ impl std::fmt::Debug for Op<'_, '_> {
 #[doc(hidden)]
 #[inline(always)]
 pub fn step<F, T, V>(
-    mut slot: Pin<&mut Option<NodeFuture<F, V>>>,
+    slot: Pin<&mut Option<NodeFuture<F, V>>>,
     index: usize,
     op: Op<'_, '_>,
     make: impl FnOnce(&NodeStarter<'_>) -> NodeFuture<F, V>,
