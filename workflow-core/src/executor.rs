@@ -1000,10 +1000,10 @@ where
     }
 
     /// Advances the run as far as it can without waiting: starts every ready node and
-    /// polls it once in place (a node that completes on its first poll never enters
-    /// `inflight`, so it costs no second allocation and no extra wake-up), handles
-    /// finished nodes, and returns the first event that ends the run or
-    /// `Poll::Pending` once everything left is waiting.
+    /// polls it once in its slot (a node that completes on its first poll never gets a
+    /// waker of its own), polls the pending nodes that were woken, handles finished
+    /// nodes, and returns the first event that ends the run or `Poll::Pending` once
+    /// everything left is waiting.
     fn poll_event(
         &mut self,
         cx: &mut TaskContext<'_>,
@@ -1421,5 +1421,60 @@ where
                 self.shared.record(Some(i), TraceKind::Skipped);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noop_cx() -> TaskContext<'static> {
+        TaskContext::from_waker(std::task::Waker::noop())
+    }
+
+    #[test]
+    fn wake_set_drains_woken_nodes_across_words_once() {
+        let set = WakeSet::new(130);
+        assert_eq!(set.bits.len(), 3);
+        for i in [129, 0, 64, 63, 64] {
+            set.bits[i / 64].fetch_or(1 << (i % 64), Ordering::Release);
+        }
+        let mut out = Vec::new();
+        set.drain(&mut out);
+        assert_eq!(out, [0, 63, 64, 129]);
+        out.clear();
+        set.drain(&mut out);
+        assert!(out.is_empty(), "drained bits are cleared");
+    }
+
+    #[test]
+    fn pending_nodes_are_due_once_untracked_then_when_woken() {
+        let mut p = Pending::default();
+        assert!(p.set.is_none(), "nothing allocated before a node waits");
+        p.add(5, 130, false);
+        p.add(100, 130, false);
+        p.add(7, 130, true);
+        assert_eq!(p.count, 3);
+        let cx = noop_cx();
+        let mut due = Vec::new();
+        p.take_due(&cx, &mut due);
+        assert_eq!(due, [5, 100], "polled once with their own waker");
+        p.take_due(&cx, &mut due);
+        assert!(due.is_empty(), "nothing woken since");
+
+        // A node's own waker makes it (and only it) due again; so does a clone of it.
+        p.waker(100).wake_by_ref();
+        p.waker(7).wake();
+        p.take_due(&cx, &mut due);
+        assert_eq!(due, [7, 100]);
+
+        // A finished node is no longer due, even if its waker fires late.
+        p.remove(100);
+        assert!(!p.contains(100));
+        p.waker(100).wake();
+        p.take_due(&cx, &mut due);
+        assert!(due.is_empty());
+        assert_eq!(p.count, 2);
+        assert_eq!(p.all(), [5, 7]);
     }
 }
