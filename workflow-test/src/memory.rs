@@ -24,7 +24,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 const SLOTS: usize = 64;
 const NO_SLOT: usize = usize::MAX;
@@ -80,10 +80,14 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 static PROCESS: Counters = Counters::new();
 static SLOT_COUNTERS: [Counters; SLOTS] = [const { Counters::new() }; SLOTS];
 static SLOT_TAKEN: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
+/// Bumped each time a slot is released, so threads that still carry it (a finished
+/// test's runtime shutting down in the background, its body thread exiting) stop
+/// counting toward it, and never toward the next test that claims it.
+static SLOT_EPOCH: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
 
 thread_local! {
-    /// The slot this thread's allocations count toward.
-    static SLOT: Cell<usize> = const { Cell::new(NO_SLOT) };
+    /// The slot this thread's allocations count toward, with the slot's epoch then.
+    static SLOT: Cell<(usize, usize)> = const { Cell::new((NO_SLOT, 0)) };
 }
 
 #[inline]
@@ -95,7 +99,10 @@ fn mark_installed() {
 
 #[inline]
 fn current_slot() -> usize {
-    SLOT.try_with(Cell::get).unwrap_or(NO_SLOT)
+    match SLOT.try_with(Cell::get) {
+        Ok((slot, epoch)) if slot < SLOTS && SLOT_EPOCH[slot].load(Relaxed) == epoch => slot,
+        _ => NO_SLOT,
+    }
 }
 
 #[inline]
@@ -212,6 +219,7 @@ struct Reading {
 #[derive(Debug)]
 pub(crate) struct SlotGuard {
     slot: usize,
+    epoch: usize,
 }
 
 impl SlotGuard {
@@ -228,13 +236,17 @@ impl SlotGuard {
                     }
                     c.live.store(0, Relaxed);
                     c.peak.store(0, Relaxed);
-                    Self { slot: i }
+                    Self {
+                        slot: i,
+                        epoch: SLOT_EPOCH[i].load(Relaxed),
+                    }
                 })
         })
     }
 
-    pub(crate) fn index(&self) -> usize {
-        self.slot
+    /// The slot and its epoch, for [`enter_slot`].
+    pub(crate) fn id(&self) -> (usize, usize) {
+        (self.slot, self.epoch)
     }
 
     /// Keeps the slot claimed forever (for a test thread that may still run).
@@ -245,12 +257,15 @@ impl SlotGuard {
 
 impl Drop for SlotGuard {
     fn drop(&mut self) {
+        // Threads still carrying this slot stop counting before anyone can reuse it.
+        SLOT_EPOCH[self.slot].fetch_add(1, Relaxed);
         SLOT_TAKEN[self.slot].store(false, Relaxed);
     }
 }
 
-/// Makes this thread's allocations count toward `slot`.
-pub(crate) fn enter_slot(slot: usize) {
+/// Makes this thread's allocations count toward `slot` (an id from [`SlotGuard::id`])
+/// while that claim lasts.
+pub(crate) fn enter_slot(slot: (usize, usize)) {
     let _ = SLOT.try_with(|s| s.set(slot));
 }
 
@@ -330,8 +345,8 @@ impl MemoryProbe {
         let mut slot = current_slot();
         if slot == NO_SLOT {
             if let Some(guard) = SlotGuard::claim() {
-                slot = guard.index();
-                enter_slot(slot);
+                slot = guard.id().0;
+                enter_slot(guard.id());
                 own = Some(guard);
             }
         }
@@ -371,7 +386,7 @@ impl MemoryProbe {
 impl Drop for MemoryProbe {
     fn drop(&mut self) {
         if self.own.is_some() {
-            enter_slot(NO_SLOT);
+            enter_slot((NO_SLOT, 0));
         }
     }
 }
@@ -575,5 +590,34 @@ impl fmt::Display for MemoryGrowth {
             self.allocated_bytes,
             self.after_each
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_released_slot_no_longer_counts_for_threads_that_still_carry_it() {
+        let guard = SlotGuard::claim().expect("a free slot");
+        let id = guard.id();
+        // A thread of the test that outlives the claim (like its runtime's workers
+        // shutting down in the background after the test finished).
+        let (entered_tx, entered_rx) = std::sync::mpsc::channel::<usize>();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            enter_slot(id);
+            entered_tx.send(current_slot()).unwrap();
+            release_rx.recv().unwrap();
+            current_slot()
+        });
+        assert_eq!(entered_rx.recv().unwrap(), id.0);
+        drop(guard);
+        release_tx.send(()).unwrap();
+        let after = t.join().unwrap();
+        assert_eq!(
+            after, NO_SLOT,
+            "a released slot must not count for old threads"
+        );
     }
 }

@@ -248,7 +248,7 @@ where
     let ctx = Arc::new(TestContext::default());
     // The test's threads count their allocations separately from other tests'.
     let slot = SlotGuard::claim();
-    let slot_index = slot.as_ref().map(SlotGuard::index);
+    let slot_index = slot.as_ref().map(SlotGuard::id);
     let (tx, rx) = mpsc::channel::<Msg>();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let thread_name = std::thread::current()
@@ -291,7 +291,7 @@ enum Failure {
 fn run_body<F, Fut>(
     config: Config,
     ctx: Arc<TestContext>,
-    slot: Option<usize>,
+    slot: Option<(usize, usize)>,
     body: F,
     tx: mpsc::Sender<Msg>,
     stop: tokio::sync::oneshot::Receiver<()>,
