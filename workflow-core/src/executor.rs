@@ -62,10 +62,16 @@ pub(crate) type NodeFuture<Call, V> = futures::future::Either<Call, BoxFuture<Fi
 /// the executor does the rest (span, panics, the outcome).
 #[inline]
 fn is_lean(shared: &RunShared, index: usize) -> bool {
+    is_plain(shared, index) && shared.nodes[index].policy.execution == Execution::InTask
+}
+
+/// Whether node `index` makes one attempt, with no timeout, no trace and no
+/// runtime-wide node limit (wherever it runs).
+#[inline]
+fn is_plain(shared: &RunShared, index: usize) -> bool {
     let policy = &shared.nodes[index].policy;
     policy.retry.is_none()
         && policy.timeout.is_none()
-        && policy.execution == Execution::InTask
         && shared.trace.is_none()
         && shared.runtime.node_limit.is_none()
 }
@@ -89,12 +95,8 @@ impl NodeStarter<'_> {
             return futures::future::Either::Left(N::call(ports, ctx));
         }
         let shared = Arc::clone(shared);
-        if shared.nodes[index].policy.execution == Execution::Spawn
-            && shared.nodes[index].policy.retry.is_none()
-            && shared.nodes[index].policy.timeout.is_none()
-            && shared.trace.is_none()
-            && shared.runtime.node_limit.is_none()
-        {
+        if is_plain(&shared, index) {
+            // Not lean, so spawned.
             return futures::future::Either::Right(Box::pin(spawned_node::<N, V>(
                 ports, index, shared, wrap,
             )));
