@@ -273,7 +273,7 @@ fn check_fn(f: &ItemFn, errors: &mut Errors) {
     if let Some(c) = &sig.constness {
         errors.error(c, "a `#[workflow_test]` fn cannot be `const`");
     }
-    if let Some(u) = &sig.unsafety {
+    if let syn::Safety::Unsafe(u) = &sig.safety {
         errors.error(u, "a `#[workflow_test]` fn cannot be `unsafe`");
     }
     if !sig.generics.params.is_empty() {
@@ -343,6 +343,7 @@ fn expand_fn(item: ItemFn, args: &Args) -> TokenStream {
         vis,
         sig,
         block,
+        ..
     } = item;
     let krate = args
         .krate

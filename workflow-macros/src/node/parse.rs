@@ -127,7 +127,7 @@ impl NodeFn {
         if let Some(c) = &sig.constness {
             errors.error(c, "a `#[node]` fn cannot be `const`");
         }
-        if let Some(u) = &sig.unsafety {
+        if let syn::Safety::Unsafe(u) = &sig.safety {
             errors.error(
                 u,
                 "a `#[node]` fn cannot be `unsafe`; keep the unsafe code inside a safe fn",
