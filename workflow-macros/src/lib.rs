@@ -4,15 +4,27 @@
 //! `workflow-test` for `#[workflow_test]`), which re-export these macros with their
 //! documentation. Each entry point parses, checks and expands in separate modules, never
 //! panics on user input, and reports every error of one call in one pass.
+//!
+//! # Layout
+//!
+//! Each macro has a module whose `mod.rs` runs its phases in order, each phase in its own
+//! file: `attr.rs` (options), `ast.rs` (the input as written), `check.rs` (rules, one
+//! small function each), `expand.rs` (code, one function per generated piece).
+//! `workflow!` adds `resolve.rs` (names) and `graph.rs` (links, order) between parsing and
+//! checking. Shared by all three:
+//!
+//! - `internals/`: the parse/check building blocks: `Ctxt` (the one error collector
+//!   every phase reports into), option-value parsers, duration literals, the policy
+//!   options `timeout`/`retry(..)`/`spawn`, "did you mean" suggestions;
+//! - `codegen.rs`: expansion helpers; generated code names only `<crate>::__private`.
 
 #![forbid(unsafe_code)]
 
-mod attrs;
-mod duration;
-mod errors;
+mod codegen;
+mod internals;
 mod node;
-mod test_attr;
 mod workflow;
+mod workflow_test;
 
 use proc_macro::TokenStream;
 
@@ -207,5 +219,5 @@ pub fn workflow(input: TokenStream) -> TokenStream {
 /// Runs an async test with a watchdog. See `workflow_test::workflow_test`.
 #[proc_macro_attribute]
 pub fn workflow_test(args: TokenStream, item: TokenStream) -> TokenStream {
-    test_attr::expand(args.into(), item.into()).into()
+    workflow_test::expand(args.into(), item.into()).into()
 }

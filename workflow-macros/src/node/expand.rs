@@ -1,4 +1,4 @@
-//! `#[node]` code generation.
+//! `#[node]` code generation, one function per generated piece.
 //!
 //! Input:
 //! ```text
@@ -7,13 +7,16 @@
 //! ```
 //! Output: the fn unchanged, plus
 //! ```text
-//! pub struct parse { pub raw: Page }            // the input ports (type namespace only)
+//! pub struct parse { pub raw: Page }            // ports_struct: the input ports (type namespace only)
 //! const _: () = {
-//!     impl ::workflow_core::__private::Node for parse {
+//!     const _: () = { assert_retry_input::<Page>(); };   // retry_input_checks (retried nodes)
+//!     impl ::workflow_core::__private::Node for parse {  // node_impl
 //!         const NAME = "parse"; const PORTS = &["raw"]; const POLICY = ..; const RESOURCES = ..;
-//!         type Output = Items; type Error = E;
-//!         fn call(self, ctx) -> impl Future<..> { async move { parse(raw, ctx.resource()?, &ctx).await } }
-//!         fn try_clone(&self) -> Option<Self> { .. }
+//!         type Output = Items; type Error = E;        // output_types
+//!         fn call(self, ctx) -> impl Future<..> {     // call_body
+//!             async move { let http = ctx.__resource::<Http>()?; fallible(parse(raw, http, &ctx).await) }
+//!         }
+//!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn
 //!     }
 //! };
 //! ```
@@ -21,137 +24,171 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::ItemFn;
+use syn::{Ident, ItemFn};
 
-use super::parse::{NodeArgs, NodeFn, OutputKind, ParamKind};
+use super::ast::{NodeFn, OutputKind, ParamKind};
+use super::attr::NodeArgs;
+use crate::codegen::{default_crate, private, respan};
 
+/// Expands a checked `#[node]` fn: the fn itself, its ports struct and its `Node` impl.
 pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStream {
-    let krate = &args.krate;
-    let p = quote!(#krate::__private);
-    let name = &item.sig.ident;
-    let name_str = name.to_string();
-    let vis = &item.vis;
-    let ctx = syn::Ident::new("__workflow_ctx", Span::mixed_site());
-
-    let port_idents: Vec<_> = node.ports().map(|p| &p.ident).collect();
-    let port_types: Vec<_> = node.ports().map(|p| &p.ty).collect();
-    let port_strs: Vec<_> = port_idents.iter().map(|i| i.to_string()).collect();
-    let port_docs: Vec<_> = port_strs
-        .iter()
-        .map(|s| format!("Input port `{s}`."))
-        .collect();
-
-    let mut resource_types = Vec::new();
-    let mut fetch_resources = Vec::new();
-    let mut call_args = Vec::new();
-    for param in &node.params {
-        let ident = &param.ident;
-        match &param.kind {
-            ParamKind::Port => call_args.push(quote!(#ident)),
-            ParamKind::Resource(inner) => {
-                resource_types.push((**inner).clone());
-                fetch_resources.push(quote_spanned! {param.ty.span()=>
-                    let #ident = #ctx.__resource::<#inner>()?;
-                });
-                call_args.push(quote!(#ident));
-            }
-            ParamKind::Context => call_args.push(quote!(&#ctx)),
-        }
-    }
-
-    let (output_ty, error_ty, convert, out_span) = match &node.output {
-        OutputKind::Unit => (
-            quote!(()),
-            quote!(::core::convert::Infallible),
-            quote!(#p::infallible),
-            Span::call_site(),
-        ),
-        OutputKind::Plain(ty) => (
-            quote_spanned!(ty.span()=> #ty),
-            quote!(::core::convert::Infallible),
-            quote!(#p::infallible),
-            Span::call_site(),
-        ),
-        OutputKind::Fallible(ty) => {
-            // A bad error type is reported once, at `E` in `Result<T, E>`.
-            let err_span = result_error_span(ty);
-            let p_err = crate::errors::respan(p.clone(), err_span);
-            (
-                quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok),
-                quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
-                quote_spanned!(err_span=> #p_err::fallible),
-                err_span,
-            )
-        }
+    let krate = args.krate.clone().unwrap_or_else(default_crate);
+    let g = NodeGen {
+        item,
+        node,
+        args,
+        p: private(&krate),
+        name: &item.sig.ident,
+        ctx: Ident::new("__workflow_ctx", Span::mixed_site()),
     };
-
-    let call_ret = crate::errors::respan(
-        quote!(impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static),
-        name.span(),
-    );
-    // The fn's result, named at the error type so that a bad error type is blamed there.
-    let out = syn::Ident::new("__workflow_out", out_span);
-    // Spanned at the fn's name: a future that is not `Send` is reported there.
-    let body = if args.blocking.is_some() {
-        // The closure owns the ports and the context; a panic in it is resumed in the
-        // node's future, where the executor reports it like any other node panic.
-        quote_spanned! {name.span()=>
-            async move {
-                #(#fetch_resources)*
-                #p::spawn_blocking(move || {
-                    let #out = #name(#(#call_args),*);
-                    #convert(#out)
-                })
-                .await
-            }
-        }
-    } else {
-        quote_spanned! {name.span()=>
-            async move {
-                #(#fetch_resources)*
-                let #out = #name(#(#call_args),*).await;
-                #convert(#out)
-            }
-        }
-    };
-
-    let policy = args
-        .policy
-        .apply(quote!(#p::NodePolicy::DEFAULT), krate, &error_ty);
-
-    // A retried node is called again with the same inputs, so each must be `Clone`.
-    let retry_checks = if args.policy.retry.is_some() {
-        let checks = port_types.iter().map(|ty| {
-            quote_spanned! {ty.span()=> #p::assert_retry_input::<#ty>(); }
-        });
-        quote!(const _: () = { #(#checks)* };)
-    } else {
-        quote!()
-    };
-
-    let struct_doc = format!(
-        "Input ports of the [`{name_str}()`] node, generated by `#[node]` for `workflow!`."
-    );
-
+    let ports_struct = g.ports_struct();
+    let retry_checks = g.retry_input_checks();
+    let node_impl = g.node_impl();
     quote! {
         // `#[node]` requires `async` even when the body never awaits.
         #[allow(clippy::unused_async)]
         #item
 
-        #[doc = #struct_doc]
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #name {
-            #(
-                #[doc = #port_docs]
-                #vis #port_idents: #port_types,
-            )*
-        }
+        #ports_struct
 
         #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             #retry_checks
+            #node_impl
+        };
+    }
+}
 
+/// What every piece is generated from.
+struct NodeGen<'a> {
+    item: &'a ItemFn,
+    node: &'a NodeFn,
+    args: &'a NodeArgs,
+    /// `<crate>::__private`.
+    p: TokenStream,
+    /// The fn's name, which is also the ports struct's.
+    name: &'a Ident,
+    /// The `Context` the executor passes to `Node::call` (hygienic).
+    ctx: Ident,
+}
+
+/// The `Output` and `Error` types of the `Node` impl and how the fn's result becomes a
+/// `NodeResult`.
+struct OutputTypes {
+    output_ty: TokenStream,
+    error_ty: TokenStream,
+    /// `infallible` or `fallible`, applied to the fn's result.
+    convert: TokenStream,
+    /// Where the fn's result is named: at `E` of `Result<T, E>`, so that a bad error
+    /// type is blamed there.
+    out_span: Span,
+}
+
+impl NodeGen<'_> {
+    fn port_idents(&self) -> Vec<&Ident> {
+        self.node.ports().map(|(ident, _)| ident).collect()
+    }
+
+    /// `pub struct parse { pub raw: Page }`: the input ports, which `workflow!` fills
+    /// (that literal is how rustc checks every edge).
+    fn ports_struct(&self) -> TokenStream {
+        let vis = &self.item.vis;
+        let name = self.name;
+        let (idents, types): (Vec<_>, Vec<_>) = self.node.ports().unzip();
+        let docs = idents.iter().map(|i| format!("Input port `{i}`."));
+        let struct_doc = format!(
+            "Input ports of the [`{name}()`] node, generated by `#[node]` for `workflow!`."
+        );
+        quote! {
+            #[doc = #struct_doc]
+            #[doc(hidden)]
+            #[allow(non_camel_case_types, dead_code)]
+            #vis struct #name {
+                #(
+                    #[doc = #docs]
+                    #vis #idents: #types,
+                )*
+            }
+        }
+    }
+
+    /// A retried node is called again with the same inputs, so each must be `Clone`;
+    /// one assertion per port, spanned at its type.
+    fn retry_input_checks(&self) -> TokenStream {
+        if self.args.policy.retry.is_none() {
+            return quote!();
+        }
+        let p = &self.p;
+        let checks = self.node.ports().map(|(_, ty)| {
+            quote_spanned! {ty.span()=> #p::assert_retry_input::<#ty>(); }
+        });
+        quote!(const _: () = { #(#checks)* };)
+    }
+
+    fn output_types(&self) -> OutputTypes {
+        let p = &self.p;
+        match &self.node.output {
+            OutputKind::Unit => OutputTypes {
+                output_ty: quote!(()),
+                error_ty: quote!(::core::convert::Infallible),
+                convert: quote!(#p::infallible),
+                out_span: Span::call_site(),
+            },
+            OutputKind::Plain(ty) => OutputTypes {
+                output_ty: quote_spanned!(ty.span()=> #ty),
+                error_ty: quote!(::core::convert::Infallible),
+                convert: quote!(#p::infallible),
+                out_span: Span::call_site(),
+            },
+            OutputKind::Fallible(ty) => {
+                // A bad error type is reported once, at `E` in `Result<T, E>`.
+                let err_span = result_error_span(ty);
+                let p_err = respan(p.clone(), err_span);
+                OutputTypes {
+                    output_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok),
+                    error_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
+                    convert: quote_spanned!(err_span=> #p_err::fallible),
+                    out_span: err_span,
+                }
+            }
+        }
+    }
+
+    /// The `Node` impl: its consts and types, `call` and `try_clone`.
+    fn node_impl(&self) -> TokenStream {
+        let p = &self.p;
+        let name = self.name;
+        let name_str = name.to_string();
+        let ctx = &self.ctx;
+        let port_strs = self.port_idents().into_iter().map(|i| i.to_string());
+        let resource_types = self
+            .node
+            .params
+            .iter()
+            .filter_map(|param| match &param.kind {
+                ParamKind::Resource(inner) => Some(inner),
+                _ => None,
+            });
+        let out = self.output_types();
+        let policy = crate::codegen::policy(
+            &self.args.policy,
+            quote!(#p::NodePolicy::DEFAULT),
+            p,
+            &out.error_ty,
+        );
+        let OutputTypes {
+            output_ty,
+            error_ty,
+            ..
+        } = &out;
+        let port_idents = self.port_idents();
+        let call_ret = respan(
+            quote!(impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static),
+            name.span(),
+        );
+        let body = self.call_body(&out);
+        let try_clone = self.try_clone_fn();
+        quote! {
             #[automatically_derived]
             #[allow(unused_qualifications, clippy::all)]
             impl #p::Node for #name {
@@ -171,15 +208,73 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
                     #body
                 }
 
-                fn try_clone(&self) -> #p::Option<Self> {
-                    #[allow(unused_imports)]
-                    use #p::{ViaClone as _, ViaNoClone as _};
-                    #p::Option::Some(Self {
-                        #( #port_idents: (&&#p::CloneProbe(&self.#port_idents)).probe_clone()?, )*
+                #try_clone
+            }
+        }
+    }
+
+    /// The future `call` returns: fetch the resources, call the fn (or run it on the
+    /// blocking pool), convert its result. Spanned at the fn's name, so a future that is
+    /// not `Send` is reported there.
+    fn call_body(&self, out: &OutputTypes) -> TokenStream {
+        let p = &self.p;
+        let name = self.name;
+        let ctx = &self.ctx;
+        let mut fetch_resources = Vec::new();
+        let mut call_args = Vec::new();
+        for param in &self.node.params {
+            let Some(ident) = &param.ident else { continue };
+            match &param.kind {
+                ParamKind::Resource(inner) => {
+                    fetch_resources.push(quote_spanned! {param.ty.span()=>
+                        let #ident = #ctx.__resource::<#inner>()?;
+                    });
+                    call_args.push(quote!(#ident));
+                }
+                ParamKind::Context => call_args.push(quote!(&#ctx)),
+                _ => call_args.push(quote!(#ident)),
+            }
+        }
+        let convert = &out.convert;
+        let result = Ident::new("__workflow_out", out.out_span);
+        if self.args.blocking.is_some() {
+            // The closure owns the ports and the context; a panic in it is resumed in the
+            // node's future, where the executor reports it like any other node panic.
+            quote_spanned! {name.span()=>
+                async move {
+                    #(#fetch_resources)*
+                    #p::spawn_blocking(move || {
+                        let #result = #name(#(#call_args),*);
+                        #convert(#result)
                     })
+                    .await
                 }
             }
-        };
+        } else {
+            quote_spanned! {name.span()=>
+                async move {
+                    #(#fetch_resources)*
+                    let #result = #name(#(#call_args),*).await;
+                    #convert(#result)
+                }
+            }
+        }
+    }
+
+    /// `try_clone`: a copy of the ports if every one is `Clone` (autoref specialization
+    /// through `CloneProbe`), for the next attempt of a retried node.
+    fn try_clone_fn(&self) -> TokenStream {
+        let p = &self.p;
+        let port_idents = self.port_idents();
+        quote! {
+            fn try_clone(&self) -> #p::Option<Self> {
+                #[allow(unused_imports)]
+                use #p::{ViaClone as _, ViaNoClone as _};
+                #p::Option::Some(Self {
+                    #( #port_idents: (&&#p::CloneProbe(&self.#port_idents)).probe_clone()?, )*
+                })
+            }
+        }
     }
 }
 

@@ -1,12 +1,14 @@
-//! `#[node]`: parse → check → expand.
+//! `#[node]`: parse (`attr.rs`, `ast.rs`) → check (`check.rs`) → expand (`expand.rs`).
 
+mod ast;
+mod attr;
+mod check;
 mod expand;
-mod parse;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::errors::Errors;
+use crate::internals::Ctxt;
 
 /// Expands `#[node(args)] item`. On error the fn is still emitted unchanged, next to the
 /// errors, so it stays callable and IDEs keep working. When only the options are wrong,
@@ -23,17 +25,19 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #err);
         }
     };
-    let mut option_errors = Errors::new();
-    let node_args = parse::parse_args(args, &mut option_errors);
-    let mut errors = Errors::new();
-    let node = parse::NodeFn::from_item(&item_fn, node_args.blocking.is_some(), &mut errors);
-    let option_errors = option_errors.to_compile_errors();
-    if !errors.is_empty() {
-        let errors = errors.to_compile_errors();
-        return quote!(#item_fn #option_errors #errors);
+    let cx = Ctxt::new();
+    let node_args = attr::parse_args(&cx, args);
+    check::check_options(&cx, &node_args);
+    let node = ast::NodeFn::from_item(&item_fn);
+    let option_errors = cx.error_count();
+    check::check_fn(&cx, &item_fn, &node, &node_args);
+    let fn_is_usable = cx.error_count() == option_errors;
+    let errors = cx.to_compile_errors();
+    if !fn_is_usable {
+        return quote!(#item_fn #errors);
     }
     let node = expand::expand(&item_fn, &node, &node_args);
-    quote!(#node #option_errors)
+    quote!(#node #errors)
 }
 
 #[cfg(test)]
@@ -108,10 +112,12 @@ mod tests {
     /// The messages of `#[node(args)] item`'s errors.
     fn messages(args: TokenStream, item: TokenStream) -> Vec<String> {
         let item: syn::ItemFn = syn::parse2(item).expect("parses");
-        let mut errors = Errors::new();
-        parse::parse_args(args, &mut errors);
-        parse::NodeFn::from_item(&item, false, &mut errors);
-        errors.messages()
+        let cx = Ctxt::new();
+        let node_args = attr::parse_args(&cx, args);
+        check::check_options(&cx, &node_args);
+        let node = ast::NodeFn::from_item(&item);
+        check::check_fn(&cx, &item, &node, &node_args);
+        cx.messages()
     }
 
     #[test]
@@ -169,10 +175,11 @@ mod tests {
             async fn f(a: u8, http: Res<Http>, ctx: &Context, b: workflow_core::Res<Db>) {}
         ))
         .expect("parses");
-        let mut errors = Errors::new();
-        let node = parse::NodeFn::from_item(&item, false, &mut errors);
-        assert!(errors.is_empty());
-        let ports: Vec<String> = node.ports().map(|p| p.ident.to_string()).collect();
+        let node = ast::NodeFn::from_item(&item);
+        let cx = Ctxt::new();
+        check::check_fn(&cx, &item, &node, &attr::NodeArgs::default());
+        assert!(!cx.has_errors());
+        let ports: Vec<String> = node.ports().map(|(ident, _)| ident.to_string()).collect();
         assert_eq!(ports, ["a"]);
     }
 
@@ -184,18 +191,15 @@ mod tests {
             quote!(anyhow::Result<u8>),
         ] {
             let item: syn::ItemFn = syn::parse2(quote!(async fn f() -> #ret {})).expect("parses");
-            let node = parse::NodeFn::from_item(&item, false, &mut Errors::new());
-            assert!(
-                matches!(node.output, parse::OutputKind::Fallible(_)),
-                "{ret}"
-            );
+            let node = ast::NodeFn::from_item(&item);
+            assert!(matches!(node.output, ast::OutputKind::Fallible(_)), "{ret}");
         }
         let item: syn::ItemFn = syn::parse2(quote!(
             async fn f() -> Vec<u8> {}
         ))
         .expect("parses");
-        let node = parse::NodeFn::from_item(&item, false, &mut Errors::new());
-        assert!(matches!(node.output, parse::OutputKind::Plain(_)));
+        let node = ast::NodeFn::from_item(&item);
+        assert!(matches!(node.output, ast::OutputKind::Plain(_)));
     }
 
     #[test]

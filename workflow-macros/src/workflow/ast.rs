@@ -6,6 +6,9 @@
 //! arg       := Ident ":" source | source          // shorthand: port name == source name
 //! source    := Ident ("." (Ident | Index))*
 //! ```
+//!
+//! Each entry is parsed on its own: a syntax error in one is recorded in the [`Ctxt`] and
+//! the others are still parsed (and declared by the fallback expansion).
 
 use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
@@ -13,6 +16,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Member, Path, Token, Type, Visibility};
+
+use crate::internals::Ctxt;
 
 mod kw {
     syn::custom_keyword!(input);
@@ -25,8 +30,6 @@ pub(crate) struct WorkflowDef {
     pub(crate) inputs: Vec<InputDecl>,
     pub(crate) bindings: Vec<Binding>,
     pub(crate) brace_span: Span,
-    /// Entries that did not parse; the valid ones are still in `inputs` and `bindings`.
-    pub(crate) syntax_errors: Vec<syn::Error>,
 }
 
 pub(crate) struct InputDecl {
@@ -93,8 +96,17 @@ impl Source {
     }
 }
 
-impl Parse for WorkflowDef {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+impl WorkflowDef {
+    /// Parses the body of `workflow! { .. }`. `Err` when the header (`struct Name { .. }`)
+    /// does not parse; a bad entry is recorded in `cx` and left out.
+    pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> syn::Result<Self> {
+        syn::parse::Parser::parse2(
+            |input: ParseStream<'_>| Self::parse_stream(cx, input),
+            tokens,
+        )
+    }
+
+    fn parse_stream(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         let lookahead = input.lookahead1();
@@ -113,10 +125,9 @@ impl Parse for WorkflowDef {
         let body: TokenStream = content.parse()?;
         let mut inputs = Vec::new();
         let mut bindings = Vec::new();
-        let mut syntax_errors = Vec::new();
         for (entry, comma) in split_entries(body) {
             if entry.is_empty() {
-                syntax_errors.push(syn::Error::new(
+                cx.syn_error(syn::Error::new(
                     comma.unwrap_or(brace.span.close()),
                     "expected an entry before this `,`: an input `input name: Type` or a node binding `name = node_fn(port: source)`",
                 ));
@@ -127,7 +138,7 @@ impl Parse for WorkflowDef {
             match parsed {
                 Ok(Entry::Input(i)) => inputs.push(i),
                 Ok(Entry::Binding(b)) => bindings.push(b),
-                Err(e) => syntax_errors.push(e),
+                Err(e) => cx.syn_error(e),
             }
         }
         if !input.is_empty() {
@@ -142,7 +153,6 @@ impl Parse for WorkflowDef {
             inputs,
             bindings,
             brace_span: brace.span.join(),
-            syntax_errors,
         })
     }
 }
@@ -373,11 +383,15 @@ mod tests {
 
     #[test]
     fn every_bad_entry_is_reported_and_good_ones_kept() {
-        let def: WorkflowDef = syn::parse2(quote! {
-            struct W { input u: u8, a = f(x = u), , b = g(u), c = h u, input v }
-        })
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote! {
+                struct W { input u: u8, a = f(x = u), , b = g(u), c = h u, input v }
+            },
+        )
         .expect("the header parses");
-        let messages: Vec<String> = def.syntax_errors.iter().map(|e| e.to_string()).collect();
+        let messages = cx.messages();
         assert_eq!(messages.len(), 4, "{messages:?}");
         assert!(messages[0].starts_with("connect a port with `:`"));
         assert!(messages[1].starts_with("expected an entry before this `,`"));

@@ -1,37 +1,70 @@
-//! `workflow!`: parse → check → expand.
+//! `workflow!`, in phases:
+//!
+//! 1. parse (`ast.rs`): the grammar; a bad entry is recorded and the others kept;
+//! 2. attributes (`attr.rs`): `#[workflow(..)]` options and per-binding attributes;
+//! 3. resolve (`resolve.rs`): the namespace, and what each port connection refers to;
+//! 4. graph (`graph.rs`): deps, successors, consumer counts, a topological order;
+//! 5. check (`check.rs`): the graph rules (bindings exist, inputs used, no cycle);
+//! 6. expand (`expand/`): the items, or next to errors the fallback stand-ins.
+//!
+//! Every phase reports into one [`Ctxt`], so a call shows all its errors at once.
 
 mod ast;
+mod attr;
 mod check;
 mod expand;
-mod render;
+mod graph;
+mod resolve;
 
 use proc_macro2::TokenStream;
 
-use crate::errors::Errors;
+use crate::internals::Ctxt;
 
-/// Expands `workflow! { .. }`. Every graph error of the call is reported at once, next
-/// to the workflow's types (see [`expand::fallback`]) so that code using them stays quiet.
+/// Expands `workflow! { .. }`. Every error of the call is reported at once, next to the
+/// workflow's types (see [`expand::fallback`]) so that code using them stays quiet.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let def: ast::WorkflowDef = match syn::parse2(input) {
+    let cx = Ctxt::new();
+    let def = match ast::WorkflowDef::parse(&cx, input) {
         Ok(def) => def,
         Err(e) => return e.to_compile_error(),
     };
-    let mut errors = Errors::new();
-    let graph = check::check(&def, &mut errors);
-    if !def.syntax_errors.is_empty() {
-        // Graph checks of a partly parsed workflow would report follow-on errors (a
-        // source defined by an entry that did not parse), so only the syntax is reported.
-        errors = Errors::new();
-        for e in &def.syntax_errors {
-            errors.push(e.clone());
-        }
-    }
-    if !errors.is_empty() {
-        let errors = errors.to_compile_errors();
-        let fallback = expand::fallback(&def, &graph);
+    // Graph checks of a partly parsed workflow would report follow-on errors (a source
+    // defined by an entry that did not parse), so after a syntax error only the syntax
+    // is reported: the later phases then report into a scratch context and run only to
+    // build the fallback.
+    let scratch = Ctxt::new();
+    let analysis_cx = if cx.has_errors() { &scratch } else { &cx };
+    let workflow = analyse(analysis_cx, &def);
+    if cx.has_errors() {
+        let errors = cx.to_compile_errors();
+        let fallback = expand::fallback(&workflow);
         return quote::quote!(#errors #fallback);
     }
-    expand::expand(&def, &graph)
+    expand::expand(&workflow)
+}
+
+/// Phases 2 to 5: attributes, names, graph, checks.
+fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> graph::Workflow<'a> {
+    let attrs = attr::parse_workflow_attrs(cx, &def.attrs);
+    for input in &def.inputs {
+        attr::check_input_attrs(cx, input);
+    }
+    let bindings: Vec<attr::BindingAttrs> = def
+        .bindings
+        .iter()
+        .map(|b| attr::parse_binding_attrs(cx, b))
+        .collect();
+    let namespace = resolve::declare_names(cx, def);
+    let edges = resolve::resolve_edges(cx, def, &namespace);
+    let keep_output: Vec<bool> = bindings.iter().map(|b| b.keep_output).collect();
+    let graph = graph::Graph::build(def.inputs.len(), edges, &keep_output);
+    check::check(cx, def, &namespace, &graph);
+    graph::Workflow {
+        def,
+        attrs,
+        bindings,
+        graph,
+    }
 }
 
 #[cfg(test)]

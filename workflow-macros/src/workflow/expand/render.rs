@@ -21,8 +21,31 @@ use std::fmt::Write as _;
 
 use syn::Ident;
 
-use super::ast::{path_text, WorkflowDef};
-use super::check::{Edge, From, Graph};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::WorkflowGen;
+use crate::workflow::ast::{path_text, WorkflowDef};
+use crate::workflow::graph::Workflow;
+use crate::workflow::resolve::{Edge, Origin};
+
+impl WorkflowGen<'_> {
+    /// `TOPOLOGICAL_ORDER`, `MERMAID` and `DOT`, computed at compile time.
+    pub(super) fn graph_consts(&self) -> TokenStream {
+        let topo = self
+            .g
+            .topo
+            .iter()
+            .map(|&i| self.def.bindings[i].name.to_string());
+        let mermaid = mermaid(self.w);
+        let dot = dot(self.w);
+        quote! {
+            const TOPOLOGICAL_ORDER: &'static [&'static str] = &[#(#topo),*];
+            const MERMAID: &'static str = #mermaid;
+            const DOT: &'static str = #dot;
+        }
+    }
+}
 
 /// A Rust type as text, with the spaces `to_token_stream` puts around `<`, `>`, `,`
 /// and `::` removed.
@@ -66,10 +89,10 @@ fn edge_label(e: &Edge) -> String {
 }
 
 /// The name of an edge's source: a workflow input or a node binding.
-fn source_name(def: &WorkflowDef, from: From) -> String {
+fn source_name(def: &WorkflowDef, from: Origin) -> String {
     match from {
-        From::Input(k) => ident_text(&def.inputs[k].name),
-        From::Node(j) => ident_text(&def.bindings[j].name),
+        Origin::Input(k) => ident_text(&def.inputs[k].name),
+        Origin::Node(j) => ident_text(&def.bindings[j].name),
     }
 }
 
@@ -132,7 +155,8 @@ fn dot_text(s: &str) -> String {
 
 /// The graph as a Mermaid flowchart: inputs as parallelograms, nodes as boxes
 /// (`binding` over `node_fn`), edges labelled with the port.
-pub(crate) fn mermaid(def: &WorkflowDef, g: &Graph) -> String {
+pub(super) fn mermaid(w: &Workflow<'_>) -> String {
+    let (def, g) = (w.def, &w.graph);
     let mut s = String::from("flowchart LR\n");
     for input in &def.inputs {
         let name = ident_text(&input.name);
@@ -169,7 +193,8 @@ pub(crate) fn mermaid(def: &WorkflowDef, g: &Graph) -> String {
 }
 
 /// The graph in Graphviz DOT.
-pub(crate) fn dot(def: &WorkflowDef, g: &Graph) -> String {
+fn dot(w: &Workflow<'_>) -> String {
+    let (def, g) = (w.def, &w.graph);
     let mut s = format!(
         "digraph \"{}\" {{\n    rankdir=LR;\n    node [shape=box];\n",
         dot_text(&ident_text(&def.name))

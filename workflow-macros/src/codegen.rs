@@ -1,0 +1,117 @@
+//! Expansion helpers shared by the three macros: the path of the runtime crate's
+//! `__private` module, policy expressions and span tricks. Generated code names only
+//! items under `<crate>::__private`, so the runtime can move its internals freely.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::Path;
+
+use crate::internals::policy::{PolicyArgs, RetryArgs};
+
+/// The default path of the runtime crate.
+pub(crate) fn default_crate() -> Path {
+    syn::parse_quote!(::workflow_core)
+}
+
+/// `#krate::__private`: the only module generated code names.
+pub(crate) fn private(krate: &Path) -> TokenStream {
+    quote!(#krate::__private)
+}
+
+/// `Some(Duration::from_nanos(n))` or `None`.
+pub(crate) fn optional_duration(p: &TokenStream, nanos: Option<u64>) -> TokenStream {
+    match nanos {
+        Some(n) => quote!(#p::Option::Some(#p::Duration::from_nanos(#n))),
+        None => quote!(#p::Option::None),
+    }
+}
+
+/// `tokens` with every span set to `span`, so that an error about generated code that
+/// names them lands on the user's token.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
+/// `base` (a `NodePolicy` expression) with the options of `policy` applied:
+/// `base.with_timeout(..).with_retry(..).with_execution(Spawn)`. `error_ty` is the
+/// node's error type, which a `retry_if` predicate takes.
+pub(crate) fn policy(
+    policy: &PolicyArgs,
+    base: TokenStream,
+    p: &TokenStream,
+    error_ty: &TokenStream,
+) -> TokenStream {
+    let mut out = base;
+    if let Some(t) = policy.timeout {
+        let n = t.value;
+        out = quote!(#out.with_timeout(#p::Duration::from_nanos(#n)));
+    }
+    if let Some(r) = &policy.retry {
+        let retry = retry_policy(r, p, error_ty);
+        out = quote!(#out.with_retry(#retry));
+    }
+    if policy.spawn.is_some() {
+        out = quote!(#out.with_execution(#p::Execution::Spawn));
+    }
+    out
+}
+
+/// `RetryPolicy::new(max).backoff(..)...` for `retry(..)`.
+fn retry_policy(r: &RetryArgs, p: &TokenStream, error_ty: &TokenStream) -> TokenStream {
+    let max = r.max.unwrap_or(1);
+    let mut out = quote!(#p::RetryPolicy::new(#max));
+    if let Some(n) = r.backoff {
+        out = quote!(#out.backoff(#p::Duration::from_nanos(#n)));
+    }
+    if let Some(n) = r.max_backoff {
+        out = quote!(#out.max_backoff(#p::Duration::from_nanos(#n)));
+    }
+    if let Some(n) = r.multiplier {
+        out = quote!(#out.multiplier(#n));
+    }
+    if let Some(on) = r.jitter {
+        out = quote!(#out.jitter(#on));
+    }
+    if let Some(on) = r.retry_timeouts {
+        out = quote!(#out.retry_timeouts(#on));
+    }
+    if let Some(n) = r.total_timeout {
+        out = quote!(#out.total_timeout(#p::Duration::from_nanos(#n)));
+    }
+    if let Some(pred) = &r.retry_if {
+        let check = retry_if(pred, error_ty);
+        out = quote!(#out.retry_if(#check));
+    }
+    out
+}
+
+/// A `fn(&dyn Error) -> bool` that downcasts to the node's error type and calls the
+/// user's predicate; spanned at the predicate, so a wrong signature is reported there.
+fn retry_if(pred: &Path, error_ty: &TokenStream) -> TokenStream {
+    quote_spanned! {pred.span()=>
+        {
+            fn __workflow_retry_if(
+                error: &(dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static),
+            ) -> bool {
+                match error.downcast_ref::<#error_ty>() {
+                    ::core::option::Option::Some(error) => #pred(error),
+                    ::core::option::Option::None => false,
+                }
+            }
+            __workflow_retry_if
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Parsers for the values of `key = value` options inside attributes, shared by
+//! `#[node(..)]`, `#[workflow(..)]`, per-binding attributes and `#[workflow_test(..)]`.
+//!
+//! Convention: a value that is there but wrong is recorded in the [`Ctxt`] and parsing
+//! goes on (so every bad option of one attribute is reported in one pass); `Err` is only
+//! for tokens that cannot be parsed at all.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::{LitStr, Path};
+
+use super::duration::parse_duration;
+use super::Ctxt;
+
+/// A parsed option value with the span of its literal, for errors about combinations.
+#[derive(Clone, Copy)]
+pub(crate) struct SpannedValue<T> {
+    pub(crate) value: T,
+    pub(crate) span: Span,
+}
+
+/// `a::b` as text.
+pub(crate) fn path_name(path: &Path) -> String {
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// The value of `key = value`, consumed whole (up to the next `,`), so that parsing can
+/// go on after a bad value and report the following options too.
+pub(crate) fn value_expr(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Expr> {
+    meta.value()?.parse()
+}
+
+/// Skips whatever follows an option (`= value` or `(..)`), so that parsing can go on
+/// after an unknown or malformed one.
+pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        value_expr(meta)?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+/// Whether a flag option (`spawn`, `sequential`) has a value after it.
+pub(crate) fn has_value(meta: &ParseNestedMeta<'_>) -> bool {
+    !meta.input.is_empty() && !meta.input.peek(syn::Token![,])
+}
+
+/// A flag option that takes no value: a value is an error (`{key}` takes no value) and
+/// is skipped.
+pub(crate) fn flag(meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<()> {
+    if has_value(meta) {
+        let key = path_name(&meta.path);
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` takes no value; write just `{key}`"),
+        );
+        skip_value(meta)?;
+    }
+    Ok(())
+}
+
+/// A string literal value, or an error naming what was expected.
+pub(crate) fn str_value(expr: &syn::Expr, expected: &str) -> syn::Result<LitStr> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Ok(lit.clone()),
+        other => Err(syn::Error::new_spanned(other, expected)),
+    }
+}
+
+/// An integer literal value and its span, or an error naming what was expected.
+pub(crate) fn int_value<N>(expr: &syn::Expr, expected: &str) -> syn::Result<(N, Span)>
+where
+    N: std::str::FromStr,
+    N::Err: std::fmt::Display,
+{
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => Ok((lit.base10_parse()?, lit.span())),
+        other => Err(syn::Error::new_spanned(other, expected)),
+    }
+}
+
+/// A `bool` literal value, or an error with the given message.
+pub(crate) fn bool_value(expr: &syn::Expr, expected: &str) -> syn::Result<bool> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(lit),
+            ..
+        }) => Ok(lit.value),
+        other => Err(syn::Error::new_spanned(other, expected)),
+    }
+}
+
+/// `key` or `key = true|false`.
+pub(crate) fn optional_bool(meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
+    if meta.input.peek(syn::Token![=]) {
+        let key = path_name(&meta.path);
+        bool_value(
+            &value_expr(meta)?,
+            &format!("expected `true` or `false` for `{key}`, or just `{key}`"),
+        )
+    } else {
+        Ok(true)
+    }
+}
+
+/// Parses `key = "250ms"` into nanoseconds. A bad duration is recorded in `cx` and gives
+/// `Ok(None)`.
+pub(crate) fn duration_value(
+    meta: &ParseNestedMeta<'_>,
+    cx: &Ctxt,
+) -> syn::Result<Option<SpannedValue<u64>>> {
+    let key = path_name(&meta.path);
+    let expr = value_expr(meta)?;
+    let parsed = str_value(
+        &expr,
+        &format!(
+            "expected a duration string for `{key}`, like `{key} = \"250ms\"` or `{key} = \"2s\"`"
+        ),
+    )
+    .and_then(|lit| {
+        let nanos = parse_duration(&lit.value()).map_err(|m| syn::Error::new(lit.span(), m))?;
+        Ok(SpannedValue {
+            value: nanos,
+            span: lit.span(),
+        })
+    });
+    Ok(parsed.map_err(|e| cx.syn_error(e)).ok())
+}
+
+/// Parses `key = "250ms"` for a limit that must be positive; zero is recorded in `cx`
+/// with `zero_message`.
+pub(crate) fn positive_duration_value(
+    meta: &ParseNestedMeta<'_>,
+    cx: &Ctxt,
+    zero_message: &str,
+) -> syn::Result<Option<SpannedValue<u64>>> {
+    Ok(match duration_value(meta, cx)? {
+        Some(d) if d.value == 0 => {
+            cx.error_at(d.span, zero_message);
+            None
+        }
+        other => other,
+    })
+}
+
+/// Parses `crate = path` or `crate = "path"`.
+pub(crate) fn crate_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        let lit: LitStr = value.parse()?;
+        lit.parse()
+    } else {
+        value.parse()
+    }
+}
+
+/// Stores `value` in `slot`, or reports `duplicate `{key}` option` at `meta`'s path.
+pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, cx: &Ctxt) {
+    if slot.is_some() {
+        cx.error_spanned_by(
+            &meta.path,
+            format!(
+                "duplicate `{}` option; keep only one",
+                path_name(&meta.path)
+            ),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}

@@ -1,0 +1,416 @@
+//! Checks of a `#[node]` fn's shape and options. Each rule is one small function; all of
+//! them report into the same [`Ctxt`], in the order the fn is written.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::visit::Visit;
+use syn::{FnArg, Ident, ItemFn, ReturnType, Signature, Type};
+
+use super::ast::{NodeFn, Param, ParamKind};
+use super::attr::NodeArgs;
+use crate::internals::Ctxt;
+
+/// Checks that the options fit together. A node with bad options is still emitted
+/// (with the valid ones), so these errors are kept apart from [`check_fn`]'s.
+pub(crate) fn check_options(cx: &Ctxt, args: &NodeArgs) {
+    check_spawn_modes(cx, args);
+}
+
+/// Checks the fn's shape: a node is emitted only if none of these fail.
+pub(crate) fn check_fn(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs) {
+    let sig = &item.sig;
+    check_asyncness(cx, sig, args);
+    check_qualifiers(cx, sig);
+    check_generics(cx, sig);
+    check_receiver(cx, sig);
+    let mut borrows = false;
+    for param in &node.params {
+        borrows |= check_param(cx, param);
+    }
+    check_one_context(cx, sig, node);
+    borrows |= check_output(cx, sig);
+    // A borrowed port or output already explains a lifetime parameter.
+    if !borrows {
+        check_no_lifetimes(cx, sig);
+    }
+}
+
+/// `spawn` and `spawn_blocking` exclude each other.
+fn check_spawn_modes(cx: &Ctxt, args: &NodeArgs) {
+    if let (Some(spawn), Some(_)) = (args.policy.spawn, args.blocking) {
+        cx.error_at(
+            spawn,
+            "`spawn` and `spawn_blocking` exclude each other: `spawn` is for async fns, `spawn_blocking` for plain fns that block or burn CPU",
+        );
+    }
+}
+
+/// An `async fn`, or a plain fn with `spawn_blocking`.
+fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
+    match (&sig.asyncness, args.blocking.is_some()) {
+        (None, false) => cx.error_spanned_by(
+            sig.fn_token,
+            "`#[node]` needs an `async fn`; add `async` before `fn` (or, for a plain fn that blocks or burns CPU, use `#[node(spawn_blocking)]`)",
+        ),
+        (Some(a), true) => cx.error_spanned_by(
+            a,
+            "`#[node(spawn_blocking)]` runs a plain fn on tokio's blocking pool; remove `async` (or drop `spawn_blocking` to await it in the run)",
+        ),
+        _ => {}
+    }
+}
+
+/// No `const`, `unsafe`, `extern` or variadic fn.
+fn check_qualifiers(cx: &Ctxt, sig: &Signature) {
+    if let Some(c) = &sig.constness {
+        cx.error_spanned_by(c, "a `#[node]` fn cannot be `const`");
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        cx.error_spanned_by(
+            u,
+            "a `#[node]` fn cannot be `unsafe`; keep the unsafe code inside a safe fn",
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, "a `#[node]` fn cannot have an `extern` ABI");
+    }
+    if let Some(v) = &sig.variadic {
+        cx.error_spanned_by(v, "a `#[node]` fn cannot be variadic");
+    }
+}
+
+/// No type or const generics and no `where` clause (lifetimes: [`check_no_lifetimes`]).
+fn check_generics(cx: &Ctxt, sig: &Signature) {
+    for param in &sig.generics.params {
+        if let syn::GenericParam::Type(_) | syn::GenericParam::Const(_) = param {
+            cx.error_spanned_by(
+                param,
+                "a `#[node]` fn cannot be generic: a graph needs concrete port types; write a non-generic `#[node]` wrapper that calls the generic fn",
+            );
+        }
+    }
+    if let Some(w) = &sig.generics.where_clause {
+        cx.error_spanned_by(w, "a `#[node]` fn cannot have a `where` clause");
+    }
+}
+
+/// No `self`.
+fn check_receiver(cx: &Ctxt, sig: &Signature) {
+    for input in &sig.inputs {
+        if let FnArg::Receiver(r) = input {
+            cx.error_spanned_by(
+                r,
+                "a `#[node]` fn cannot take `self`; make it a free fn, and pass shared state as a `Res<T>` parameter",
+            );
+        }
+    }
+}
+
+/// A parameter is a plain name of a well-formed kind; a port owns its data. Returns
+/// whether a port borrows.
+fn check_param(cx: &Ctxt, param: &Param) -> bool {
+    let Some(ident) = &param.ident else {
+        cx.error_spanned_by(
+            &param.pat,
+            "a `#[node]` parameter must be a plain name, like `items: Vec<u32>`, because the name is the input port's name; destructure inside the body",
+        );
+        return false;
+    };
+    match &param.kind {
+        ParamKind::Port => check_port_type(cx, ident, &param.ty),
+        ParamKind::Resource(_) | ParamKind::Context => false,
+        ParamKind::ContextMut => {
+            cx.error_spanned_by(
+                &param.ty,
+                "take the context as `&Context`, not `&mut Context`",
+            );
+            false
+        }
+        ParamKind::ContextByValue => {
+            cx.error_spanned_by(&param.ty, "take the context by reference: `ctx: &Context`");
+            false
+        }
+        ParamKind::MalformedResource(tokens) => {
+            cx.error_spanned_by(tokens, "`Res` takes one type: `Res<HttpClient>`");
+            // Checked as the port it falls back to, as before the split.
+            check_port_type(cx, ident, &param.ty)
+        }
+    }
+}
+
+/// A port's type names a concrete, owned type. Returns whether it borrows.
+fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type) -> bool {
+    let found = TypeFinder::find(ty);
+    if let Some(tokens) = found.impl_trait {
+        cx.error_spanned_by(
+            tokens,
+            format!("input port `{ident}` cannot have an `impl Trait` type; name a concrete type (or use `Box<dyn Trait + Send>`)"),
+        );
+    }
+    let borrows = found.borrowed.is_some();
+    if let Some(tokens) = found.borrowed {
+        cx.error_spanned_by(
+            tokens,
+            format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)"),
+        );
+    }
+    borrows
+}
+
+/// At most one `&Context`.
+fn check_one_context(cx: &Ctxt, sig: &Signature, node: &NodeFn) {
+    let contexts = node
+        .params
+        .iter()
+        .filter(|p| {
+            p.ident.is_some()
+                && matches!(
+                    p.kind,
+                    ParamKind::Context | ParamKind::ContextMut | ParamKind::ContextByValue
+                )
+        })
+        .count();
+    if contexts > 1 {
+        cx.error_spanned_by(&sig.inputs, "a `#[node]` fn takes at most one `&Context`");
+    }
+}
+
+/// The output is a named, owned type. Returns whether it borrows.
+fn check_output(cx: &Ctxt, sig: &Signature) -> bool {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let found = TypeFinder::find(ty);
+    if let Some(tokens) = found.impl_trait {
+        cx.error_spanned_by(tokens, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
+    }
+    let borrows = found.borrowed.is_some();
+    if let Some(tokens) = found.borrowed {
+        cx.error_spanned_by(tokens, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
+    }
+    borrows
+}
+
+/// No lifetime parameters: inputs and output outlive the call.
+fn check_no_lifetimes(cx: &Ctxt, sig: &Signature) {
+    for param in &sig.generics.params {
+        if let syn::GenericParam::Lifetime(l) = param {
+            cx.error_spanned_by(
+                l,
+                "a `#[node]` fn cannot have lifetime parameters: its inputs and output outlive the call, so they must own their data",
+            );
+        }
+    }
+}
+
+/// Finds `impl Trait` and non-`'static` borrows inside a type, keeping their tokens so
+/// that errors span the whole construct.
+#[derive(Default)]
+struct TypeFinder {
+    impl_trait: Option<TokenStream>,
+    borrowed: Option<TokenStream>,
+}
+
+impl TypeFinder {
+    fn find(ty: &Type) -> Self {
+        let mut finder = Self::default();
+        finder.visit_type(ty);
+        finder
+    }
+}
+
+impl<'ast> Visit<'ast> for TypeFinder {
+    fn visit_type_impl_trait(&mut self, i: &'ast syn::TypeImplTrait) {
+        self.impl_trait.get_or_insert_with(|| i.to_token_stream());
+    }
+
+    fn visit_type_reference(&mut self, i: &'ast syn::TypeReference) {
+        let is_static = i.lifetime.as_ref().is_some_and(|l| l.ident == "static");
+        if !is_static {
+            self.borrowed.get_or_insert_with(|| i.to_token_stream());
+        }
+        syn::visit::visit_type_reference(self, i);
+    }
+
+    fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+        if l.ident != "static" {
+            self.borrowed.get_or_insert_with(|| l.to_token_stream());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::*;
+    use crate::node::attr::parse_args;
+
+    /// The messages of `check_options` and `check_fn` for `#[node(args)] item`.
+    fn messages(args: TokenStream, item: TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let args = parse_args(&cx, args);
+        assert!(!cx.has_errors(), "{:?}", cx.messages());
+        check_options(&cx, &args);
+        let item: ItemFn = syn::parse2(item).expect("parses");
+        check_fn(&cx, &item, &NodeFn::from_item(&item), &args);
+        cx.messages()
+    }
+
+    #[test]
+    fn a_plain_node_passes() {
+        assert!(messages(
+            quote!(),
+            quote!(
+                async fn f(a: u8, s: &'static str, r: Res<Db>, ctx: &Context) -> Result<u8, E> {}
+            )
+        )
+        .is_empty());
+        assert!(messages(
+            quote!(spawn_blocking),
+            quote!(
+                fn f(a: u8) -> u8 {}
+            )
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn spawn_modes_exclude_each_other() {
+        let msgs = messages(
+            quote!(spawn, spawn_blocking),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].starts_with("`spawn` and `spawn_blocking` exclude each other"));
+    }
+
+    #[test]
+    fn asyncness_matches_the_mode() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                fn f() {}
+            ),
+        );
+        assert!(
+            msgs[0].starts_with("`#[node]` needs an `async fn`"),
+            "{msgs:?}"
+        );
+        let msgs = messages(
+            quote!(spawn_blocking),
+            quote!(
+                async fn f() {}
+            ),
+        );
+        assert!(
+            msgs[0].starts_with("`#[node(spawn_blocking)]` runs a plain fn"),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn qualifiers_are_rejected() {
+        assert_eq!(
+            messages(
+                quote!(),
+                quote!(
+                    const async unsafe extern "C" fn f() {}
+                )
+            ),
+            [
+                "a `#[node]` fn cannot be `const`",
+                "a `#[node]` fn cannot be `unsafe`; keep the unsafe code inside a safe fn",
+                "a `#[node]` fn cannot have an `extern` ABI",
+            ]
+        );
+    }
+
+    #[test]
+    fn parameters_are_checked_in_order() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn f(
+                    self,
+                    (a, b): (u8, u8),
+                    c: &mut Context,
+                    d: Context,
+                    e: Res,
+                    x: impl Sized,
+                ) {
+                }
+            ),
+        );
+        assert_eq!(msgs.len(), 7, "{msgs:?}");
+        assert!(msgs[0].starts_with("a `#[node]` fn cannot take `self`"));
+        assert!(msgs[1].starts_with("a `#[node]` parameter must be a plain name"));
+        assert_eq!(
+            msgs[2],
+            "take the context as `&Context`, not `&mut Context`"
+        );
+        assert_eq!(msgs[3], "take the context by reference: `ctx: &Context`");
+        assert_eq!(msgs[4], "`Res` takes one type: `Res<HttpClient>`");
+        assert!(msgs[5].starts_with("input port `x` cannot have an `impl Trait` type"));
+        assert_eq!(msgs[6], "a `#[node]` fn takes at most one `&Context`");
+    }
+
+    #[test]
+    fn outputs_must_be_named_and_owned() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn f() -> impl Sized {}
+            ),
+        );
+        assert!(
+            msgs[0].starts_with("a `#[node]` fn cannot return `impl Trait`"),
+            "{msgs:?}"
+        );
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn f<'a>() -> &'a str {}
+            ),
+        );
+        // The borrowed output explains the lifetime, so it is not reported again.
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("a `#[node]` output must own its data"),
+            "{msgs:?}"
+        );
+        assert!(messages(
+            quote!(),
+            quote!(
+                async fn f() -> &'static str {}
+            )
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn lifetimes_alone_get_their_own_message() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn f<'a>(x: u8) {}
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].starts_with("a `#[node]` fn cannot have lifetime parameters"));
+    }
+
+    #[test]
+    fn type_finder_sees_nested_borrows_and_impl_trait() {
+        let ty: Type = syn::parse_quote!(Vec<(u8, Option<&str>)>);
+        let found = TypeFinder::find(&ty);
+        assert!(found.borrowed.is_some() && found.impl_trait.is_none());
+        let ty: Type = syn::parse_quote!(Vec<&'static [u8]>);
+        assert!(TypeFinder::find(&ty).borrowed.is_none());
+        let ty: Type = syn::parse_quote!(Option<impl Iterator<Item = u8>>);
+        assert!(TypeFinder::find(&ty).impl_trait.is_some());
+    }
+}

@@ -1,0 +1,327 @@
+//! Attributes of `workflow!`: the workflow's `#[workflow(..)]` options, each binding's
+//! `#[output]`/`#[timeout]`/`#[retry]`/`#[spawn]`/docs, and the inputs' docs.
+
+use std::collections::HashSet;
+
+use syn::meta::ParseNestedMeta;
+use syn::{Attribute, Path};
+
+use super::ast::{Binding, InputDecl};
+use crate::internals::attr::{
+    crate_path, flag, int_value, path_name, positive_duration_value, skip_value, str_value,
+    value_expr,
+};
+use crate::internals::policy::PolicyArgs;
+use crate::internals::Ctxt;
+
+pub(crate) const WORKFLOW_OPTIONS: &str =
+    "`timeout`, `deadlock`, `sequential`, `concurrency`, `failure`, `crate`";
+pub(crate) const BINDING_ATTRS: &str =
+    "`#[output]`, `#[timeout = \"..\"]`, `#[retry(..)]`, `#[spawn]`, `#[doc = ..]`";
+
+/// `#[workflow(..)]` options, as written. Durations are in nanoseconds.
+#[derive(Default)]
+pub(crate) struct WorkflowOptions {
+    pub(crate) timeout: Option<u64>,
+    pub(crate) deadlock: Option<u64>,
+    pub(crate) concurrency: Option<u64>,
+    pub(crate) continue_on_failure: bool,
+    pub(crate) krate: Option<Path>,
+}
+
+/// The workflow's attributes: its options and the rest (docs, derives' helpers, ..),
+/// which are copied to the workflow struct.
+pub(crate) struct WorkflowAttrs {
+    pub(crate) options: WorkflowOptions,
+    pub(crate) other: Vec<Attribute>,
+}
+
+/// A binding's attributes.
+#[derive(Default)]
+pub(crate) struct BindingAttrs {
+    /// `#[timeout = ..]`, `#[retry(..)]`, `#[spawn]`: override the node's own policy.
+    pub(crate) policy: PolicyArgs,
+    /// `#[output]`: keep this output for the caller even if a node consumes it.
+    pub(crate) keep_output: bool,
+    /// Doc comments, copied to the output field.
+    pub(crate) docs: Vec<Attribute>,
+}
+
+/// Splits the workflow's attributes into `#[workflow(..)]` options and the rest.
+pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAttrs {
+    let mut options = WorkflowOptions::default();
+    let mut other = Vec::new();
+    let mut seen_attr = false;
+    for attr in attrs {
+        if !attr.path().is_ident("workflow") {
+            other.push(attr.clone());
+            continue;
+        }
+        if seen_attr {
+            cx.error_spanned_by(
+                attr,
+                "duplicate `#[workflow(..)]` attribute; put all options in one",
+            );
+        }
+        seen_attr = true;
+        let mut seen = HashSet::new();
+        let result = attr.parse_nested_meta(|meta| {
+            let key = path_name(&meta.path);
+            if !seen.insert(key.clone()) {
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!("duplicate `{key}` option; keep only one"),
+                );
+            }
+            parse_workflow_option(cx, &meta, &key, &seen, &mut options)
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+    WorkflowAttrs { options, other }
+}
+
+/// One option of `#[workflow(..)]`; `seen` holds the options read so far (this one
+/// included), for the `sequential`/`concurrency` conflict.
+fn parse_workflow_option(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    seen: &HashSet<String>,
+    options: &mut WorkflowOptions,
+) -> syn::Result<()> {
+    const SEQUENTIAL_CONFLICT: &str = "`sequential` means `concurrency = 1`; keep only one of them";
+    match key {
+        "timeout" => {
+            if let Some(d) = positive_duration_value(
+                meta,
+                cx,
+                "a timeout of zero would fail every run; use a positive duration like \"1s\"",
+            )? {
+                options.timeout.get_or_insert(d.value);
+            }
+        }
+        "deadlock" => {
+            if let Some(d) = positive_duration_value(
+                meta,
+                cx,
+                "a stall limit of zero would fail every run; use a positive duration like \"5s\"",
+            )? {
+                options.deadlock.get_or_insert(d.value);
+            }
+        }
+        "sequential" => {
+            flag(meta, cx)?;
+            if seen.contains("concurrency") {
+                cx.error_spanned_by(&meta.path, SEQUENTIAL_CONFLICT);
+            }
+            options.concurrency.get_or_insert(1);
+        }
+        "concurrency" => {
+            let expr = value_expr(meta)?;
+            match int_value::<u64>(&expr, "expected a number of nodes, like `concurrency = 4`") {
+                Ok((0, span)) => cx.error_at(
+                    span,
+                    "`concurrency` must be at least 1 (1 runs nodes one at a time)",
+                ),
+                Ok((n, _)) => {
+                    if seen.contains("sequential") {
+                        cx.error_spanned_by(&meta.path, SEQUENTIAL_CONFLICT);
+                    }
+                    options.concurrency.get_or_insert(n);
+                }
+                Err(e) => cx.syn_error(e),
+            }
+        }
+        "failure" => {
+            let expr = value_expr(meta)?;
+            let expected = "expected `failure = \"fail_fast\"` or `failure = \"continue\"`";
+            match str_value(&expr, expected) {
+                Ok(lit) => match lit.value().as_str() {
+                    "fail_fast" => options.continue_on_failure = false,
+                    "continue" => options.continue_on_failure = true,
+                    other => cx.error_spanned_by(
+                        &lit,
+                        format!("unknown failure policy \"{other}\"; expected \"fail_fast\" or \"continue\""),
+                    ),
+                },
+                Err(e) => cx.syn_error(e),
+            }
+        }
+        "crate" => match crate_path(meta) {
+            Ok(path) => options.krate = Some(path),
+            Err(e) => cx.syn_error(e),
+        },
+        _ => {
+            cx.error_spanned_by(
+                &meta.path,
+                format!("unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}"),
+            );
+            skip_value(meta)?;
+        }
+    }
+    Ok(())
+}
+
+/// An input takes only doc comments.
+pub(crate) fn check_input_attrs(cx: &Ctxt, input: &InputDecl) {
+    for attr in &input.attrs {
+        if !attr.path().is_ident("doc") {
+            cx.error_spanned_by(attr, "inputs take only doc comments");
+        }
+    }
+}
+
+/// Parses a binding's attributes.
+pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
+    let mut out = BindingAttrs::default();
+    for attr in &b.attrs {
+        if attr.path().is_ident("doc") {
+            out.docs.push(attr.clone());
+        } else if attr.path().is_ident("output") {
+            if !matches!(attr.meta, syn::Meta::Path(_)) {
+                cx.error_spanned_by(attr, "`#[output]` takes no arguments");
+            }
+            if out.keep_output {
+                cx.error_spanned_by(attr, "duplicate `#[output]`; keep only one");
+            }
+            out.keep_output = true;
+        } else if ["timeout", "retry", "spawn"]
+            .iter()
+            .any(|k| attr.path().is_ident(k))
+        {
+            parse_policy_attr(cx, attr, &mut out.policy);
+        } else {
+            cx.error_spanned_by(
+                attr.path(),
+                format!(
+                    "unknown attribute `#[{}]` on binding `{}`; expected one of {BINDING_ATTRS}",
+                    path_name(attr.path()),
+                    b.name
+                ),
+            );
+        }
+    }
+    out
+}
+
+/// `#[timeout = ".."]`, `#[retry(..)]` or `#[spawn]`, read with the `#[node]` option
+/// parser, so both spell and check the options alike.
+fn parse_policy_attr(cx: &Ctxt, attr: &Attribute, policy: &mut PolicyArgs) {
+    let tokens = quote::ToTokens::to_token_stream(&attr.meta);
+    let result = syn::parse::Parser::parse2(
+        syn::meta::parser(|meta| {
+            if policy.parse_option(&meta, cx)? {
+                Ok(())
+            } else {
+                Err(meta.error("expected a policy"))
+            }
+        }),
+        tokens,
+    );
+    if let Err(e) = result {
+        cx.syn_error(e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+    use crate::workflow::ast::WorkflowDef;
+
+    fn parse(src: proc_macro2::TokenStream) -> (WorkflowDef, Ctxt) {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(&cx, src).expect("parses");
+        (def, cx)
+    }
+
+    #[test]
+    fn every_bad_option_is_reported() {
+        let (def, cx) = parse(quote! {
+            #[workflow(timeout = "abc", deadlock = 5, concurrency = 0, failure = "ignore", bogus, timeout = "1s")]
+            struct W { input u: u8, a = f(u) }
+        });
+        parse_workflow_attrs(&cx, &def.attrs);
+        let msgs = cx.messages();
+        assert_eq!(msgs.len(), 6, "{msgs:?}");
+        assert!(msgs[0].contains("\"abc\" is not a duration"));
+        assert!(msgs[1].contains("expected a duration string for `deadlock`"));
+        assert!(msgs[2].contains("`concurrency` must be at least 1"));
+        assert!(msgs[3].contains("unknown failure policy \"ignore\""));
+        assert!(msgs[4].starts_with("unknown `#[workflow]` option `bogus`; expected one of"));
+        assert_eq!(msgs[5], "duplicate `timeout` option; keep only one");
+    }
+
+    #[test]
+    fn sequential_and_concurrency_conflict() {
+        let (def, cx) = parse(quote! {
+            #[workflow(sequential, concurrency = 2)]
+            struct W { a = f() }
+        });
+        parse_workflow_attrs(&cx, &def.attrs);
+        assert_eq!(
+            cx.messages(),
+            ["`sequential` means `concurrency = 1`; keep only one of them"]
+        );
+    }
+
+    #[test]
+    fn valid_options_are_read_and_other_attributes_kept() {
+        let (def, cx) = parse(quote! {
+            /// Docs.
+            #[workflow(timeout = "2s", deadlock = "1.5s", concurrency = 3, failure = "continue")]
+            struct W { input u: u8, a = f(u) }
+        });
+        let attrs = parse_workflow_attrs(&cx, &def.attrs);
+        assert!(!cx.has_errors(), "{:?}", cx.messages());
+        assert_eq!(attrs.options.timeout, Some(2_000_000_000));
+        assert_eq!(attrs.options.deadlock, Some(1_500_000_000));
+        assert_eq!(attrs.options.concurrency, Some(3));
+        assert!(attrs.options.continue_on_failure);
+        assert_eq!(attrs.other.len(), 1);
+    }
+
+    #[test]
+    fn binding_attributes_are_checked() {
+        let (def, cx) = parse(quote! {
+            struct W {
+                input u: u8,
+                #[retries(3)] #[output] #[output] #[timeout = "soon"]
+                a = f(u),
+            }
+        });
+        let attrs = parse_binding_attrs(&cx, &def.bindings[0]);
+        let msgs = cx.messages();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].starts_with(
+            "unknown attribute `#[retries]` on binding `a`; expected one of `#[output]`"
+        ));
+        assert_eq!(msgs[1], "duplicate `#[output]`; keep only one");
+        assert!(msgs[2].contains("\"soon\" is not a duration"));
+        assert!(attrs.keep_output);
+    }
+
+    #[test]
+    fn binding_policies_use_the_node_option_parser() {
+        let (def, cx) = parse(quote! {
+            struct W { #[timeout = "1s"] #[retry(max = 3)] #[spawn] #[doc = "d"] a = f() }
+        });
+        let attrs = parse_binding_attrs(&cx, &def.bindings[0]);
+        assert!(!cx.has_errors(), "{:?}", cx.messages());
+        assert_eq!(attrs.policy.timeout.map(|t| t.value), Some(1_000_000_000));
+        assert_eq!(attrs.policy.retry.as_ref().and_then(|r| r.max), Some(3));
+        assert!(attrs.policy.spawn.is_some());
+        assert_eq!(attrs.docs.len(), 1);
+    }
+
+    #[test]
+    fn inputs_take_only_docs() {
+        let (def, cx) = parse(quote! { struct W { /// ok
+        #[serde(x)] input u: u8, a = f(u) } });
+        check_input_attrs(&cx, &def.inputs[0]);
+        assert_eq!(cx.messages(), ["inputs take only doc comments"]);
+    }
+}

@@ -1,0 +1,164 @@
+//! The value of every port: taken (or cloned) from its source's slot, projected to a
+//! field, checked for `Clone` where needed, and passed through a per-edge trait so that
+//! a type mismatch names the edge. Every token of an edge's check carries the span of
+//! its source (`fetch` in `parse(raw: fetch)`), so a type error lands there.
+
+use std::collections::HashSet;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Ident, Member};
+
+use super::WorkflowGen;
+use crate::codegen::respan;
+use crate::workflow::ast::path_text;
+use crate::workflow::resolve::{Edge, Origin};
+
+/// The edges of the whole workflow, numbered in binding and port order.
+pub(super) struct NumberedEdge<'a> {
+    /// The consuming binding.
+    pub(super) node: usize,
+    pub(super) edge: &'a Edge,
+    /// `__WorkflowEdge{n}`, spanned at the source.
+    pub(super) trait_name: Ident,
+    /// Whether this is the first edge from its source (the one that checks `Clone`).
+    pub(super) first_from_source: bool,
+}
+
+impl WorkflowGen<'_> {
+    pub(super) fn numbered_edges(&self) -> Vec<NumberedEdge<'_>> {
+        let mut sources = HashSet::new();
+        let mut out = Vec::new();
+        for (node, links) in self.g.nodes.iter().enumerate() {
+            for edge in &links.edges {
+                let n = out.len();
+                out.push(NumberedEdge {
+                    node,
+                    edge,
+                    trait_name: format_ident!("__WorkflowEdge{}", n, span = edge.source.span()),
+                    first_from_source: sources.insert(edge.source.text()),
+                });
+            }
+        }
+        out
+    }
+
+    /// One trait per edge. `Self` is the port type. It is still unknown while rustc
+    /// checks the call, so rustc cannot infer it from the identity impl and reports a
+    /// mismatch through this trait (with the edge named) instead of a bare E0308.
+    pub(super) fn edge_traits(&self) -> TokenStream {
+        self.numbered_edges()
+            .iter()
+            .map(|e| self.edge_trait(e))
+            .collect()
+    }
+
+    fn edge_trait(&self, e: &NumberedEdge<'_>) -> TokenStream {
+        let b = &self.def.bindings[e.node];
+        let (edge, trait_name) = (e.edge, &e.trait_name);
+        let span = edge.source.span();
+        let source = edge.source.text();
+        let (binding, port, node_fn) = (&b.name, &edge.port, path_text(&b.node));
+        let message = format!(
+            "edge `{source} -> {binding}.{port}` carries `{{S}}`, but input `{port}` of `{node_fn}` takes `{{Self}}`"
+        );
+        let label = "this is `{S}`";
+        let note = format!(
+            "`{source}` feeds port `{port}` of `{binding} = {node_fn}(..)`; convert it in a node in between, or connect a source of type `{{Self}}`"
+        );
+        let method = Ident::new("__from_source", span);
+        quote_spanned! {span=>
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #[doc(hidden)]
+            trait #trait_name<S> {
+                fn #method(source: S) -> Self;
+            }
+            impl<T> #trait_name<T> for T {
+                #[inline]
+                fn #method(source: T) -> T {
+                    source
+                }
+            }
+        }
+    }
+
+    /// `port: __WorkflowEdge3::__from_source(<value>),`: a field of the ports literal.
+    pub(super) fn port_field(&self, e: &NumberedEdge<'_>) -> TokenStream {
+        let span = e.edge.source.span();
+        let port = &e.edge.port;
+        let trait_name = &e.trait_name;
+        let method = Ident::new("__from_source", span);
+        let value = self.retry_checked(e.node, self.source_value(e), span);
+        let checked = quote_spanned!(span=> #trait_name::#method(#value));
+        quote!(#port: #checked,)
+    }
+
+    /// The value an edge carries, taken from its source's slot in `state`. A value with
+    /// several consumers is cloned for all but the last one to start. The first edge
+    /// from a source checks `Clone` (one error, on that edge); the others clone through
+    /// a probe that cannot fail to compile.
+    fn source_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
+        let edge = e.edge;
+        let span = edge.source.span();
+        let p_at = respan(self.p.clone(), span);
+        let root = &edge.source.root;
+        let consumers = match edge.from {
+            Origin::Input(k) => self.g.input_consumers[k],
+            Origin::Node(j) => self.g.nodes[j].consumers,
+        };
+        let projection: Vec<TokenStream> = edge
+            .source
+            .fields
+            .iter()
+            .map(|m| match m {
+                Member::Named(id) => quote!(.#id),
+                Member::Unnamed(ix) => quote!(.#ix),
+            })
+            .collect();
+        if consumers <= 1 {
+            quote_spanned!(span=> state.#root.take() #(#projection)*)
+        } else if e.first_from_source {
+            quote_spanned!(span=> state.#root.consume(
+                |v| {
+                    let v = &(*v) #(#projection)*;
+                    let _ = [#p_at::type_of(v), #p_at::check_shared()];
+                    #p_at::share(v)
+                },
+                |v| v #(#projection)*,
+            ))
+        } else {
+            quote_spanned!(span=> state.#root.consume(
+                |v| {
+                    #[allow(unused_imports)]
+                    use #p_at::{ViaClone as _, ViaNoClone as _};
+                    match (&&#p_at::CloneProbe(&(*v) #(#projection)*)).probe_clone() {
+                        #p_at::Option::Some(v) => v,
+                        #p_at::Option::None => #p_at::unreachable_clone(),
+                    }
+                },
+                |v| v #(#projection)*,
+            ))
+        }
+    }
+
+    /// A retried node's inputs must be `Clone`: checked on the value, spanned at
+    /// `#[retry]`, the cause, rather than the edge (where rustc would suggest borrowing
+    /// the source, which is no fix).
+    fn retry_checked(
+        &self,
+        node: usize,
+        value: TokenStream,
+        span: proc_macro2::Span,
+    ) -> TokenStream {
+        let Some(retry) = &self.w.bindings[node].policy.retry else {
+            return value;
+        };
+        let p_retry = respan(self.p.clone(), retry.span);
+        let check = quote_spanned!(retry.span=> let _ = [#p_retry::type_of(&v), #p_retry::check_retry_input()]);
+        quote_spanned!(span=> {
+            let v = #value;
+            #check;
+            v
+        })
+    }
+}

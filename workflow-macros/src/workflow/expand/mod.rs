@@ -1,0 +1,164 @@
+//! `workflow!` code generation: a compiled plan with typed slots. Each file emits one
+//! kind of item: `items.rs` the user-facing structs, `edges.rs` the checked value of
+//! every port, `plan.rs` the static node table, `run.rs` the state and the `Workflow`
+//! methods, `render.rs` the graph pictures, `fallback.rs` the stand-ins emitted next to
+//! errors.
+//!
+//! Input:
+//! ```text
+//! pub struct Etl { input url: String, page = fetch(url), sum = total(items: page.items) }
+//! ```
+//! Output:
+//! ```text
+//! type __EtlInput_url = String; type __EtlNode_page = fetch; ..   // items::aliases
+//! pub struct Etl;                                   // items::workflow_struct
+//! pub struct EtlInput { pub url: String }           // items::input_struct
+//! pub struct EtlOutput { pub sum: Output<total> }   // items::output_struct: sinks and `#[output]` bindings
+//! const _: () = {
+//!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }   // items::debug_impls
+//!     pub struct __WorkflowState { url: Slot<String>, page: Slot<Output<fetch>>, .. }  // run::state_types
+//!     pub enum __WorkflowValue { page(Output<fetch>), sum(Output<total>) }
+//!     trait __WorkflowEdge0<T> { .. }               // edges: one per edge, for a precise type error
+//!     impl Workflow for Etl {
+//!         const TOPOLOGICAL_ORDER, MERMAID, DOT;     // render
+//!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };  // plan
+//!         fn init(..) / fn run(exec) / fn store(..) / fn finish(..)                          // run
+//!     }
+//! };
+//! ```
+
+mod edges;
+mod fallback;
+mod items;
+mod plan;
+mod render;
+mod run;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Ident;
+
+use super::ast::WorkflowDef;
+use super::graph::{Graph, Workflow};
+use crate::codegen::{default_crate, private};
+
+pub(crate) use fallback::fallback;
+
+/// Expands a workflow that passed every check.
+pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
+    let gen = WorkflowGen::new(w);
+    let aliases = gen.aliases();
+    let workflow_struct = gen.workflow_struct();
+    let input_struct = gen.input_struct();
+    let output_struct = gen.output_struct();
+    let debug_impls = gen.debug_impls();
+    let state_types = gen.state_types();
+    let edge_traits = gen.edge_traits();
+    let workflow_impl = gen.workflow_impl();
+    quote! {
+        #aliases
+        #workflow_struct
+        #input_struct
+        #output_struct
+
+        #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
+        const _: () = {
+            #debug_impls
+            #state_types
+            #edge_traits
+            #workflow_impl
+        };
+    }
+}
+
+/// What every piece of a workflow's expansion is generated from.
+struct WorkflowGen<'a> {
+    def: &'a WorkflowDef,
+    w: &'a Workflow<'a>,
+    g: &'a Graph,
+    /// `<crate>::__private`.
+    p: TokenStream,
+    name: &'a Ident,
+    name_str: String,
+    input_name: Ident,
+    output_name: Ident,
+    /// `__EtlInput_url`: the alias of each input's type, spanned at the type.
+    input_aliases: Vec<Ident>,
+    /// `__EtlNode_page`: the alias of each binding's node path, spanned at the path.
+    node_aliases: Vec<Ident>,
+}
+
+impl<'a> WorkflowGen<'a> {
+    fn new(w: &'a Workflow<'a>) -> Self {
+        let def = w.def;
+        let name = &def.name;
+        let krate = w.attrs.options.krate.clone().unwrap_or_else(default_crate);
+        Self {
+            def,
+            w,
+            g: &w.graph,
+            p: private(&krate),
+            name,
+            name_str: name.to_string(),
+            input_name: input_struct_name(name),
+            output_name: output_struct_name(name),
+            input_aliases: def.inputs.iter().map(|i| input_alias(name, i)).collect(),
+            node_aliases: def.bindings.iter().map(|b| node_alias(name, b)).collect(),
+        }
+    }
+
+    /// `Output<__EtlNode_page>`: the output type of each binding.
+    fn node_outputs(&self) -> Vec<TokenStream> {
+        let p = &self.p;
+        self.node_aliases
+            .iter()
+            .map(|alias| quote!(#p::Output<#alias>))
+            .collect()
+    }
+
+    /// `impl Workflow for Etl`.
+    fn workflow_impl(&self) -> TokenStream {
+        let p = &self.p;
+        let (name, name_str) = (self.name, &self.name_str);
+        let (input_name, output_name) = (&self.input_name, &self.output_name);
+        let graph_consts = self.graph_consts();
+        let plan = self.plan();
+        let methods = self.methods();
+        quote! {
+            #[automatically_derived]
+            #[allow(unused_qualifications, clippy::all)]
+            impl #p::Workflow for #name {
+                type Input = #input_name;
+                type Output = #output_name;
+                const NAME: &'static str = #name_str;
+                #graph_consts
+                type State = __WorkflowState;
+                type Value = __WorkflowValue;
+                const PLAN: &'static #p::Plan = &#plan;
+
+                #methods
+            }
+        }
+    }
+}
+
+fn input_struct_name(workflow: &Ident) -> Ident {
+    format_ident!("{}Input", workflow)
+}
+
+fn output_struct_name(workflow: &Ident) -> Ident {
+    format_ident!("{}Output", workflow)
+}
+
+fn input_alias(workflow: &Ident, input: &super::ast::InputDecl) -> Ident {
+    format_ident!("__{}Input_{}", workflow, input.name, span = input.ty_span())
+}
+
+fn node_alias(workflow: &Ident, binding: &super::ast::Binding) -> Ident {
+    format_ident!(
+        "__{}Node_{}",
+        workflow,
+        binding.name,
+        span = binding.node_span()
+    )
+}

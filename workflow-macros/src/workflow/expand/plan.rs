@@ -1,0 +1,80 @@
+//! The static plan: one `NodeSpec` per binding (name, node fn, dependency count,
+//! successors, policy, resources) and the workflow's policy.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::WorkflowGen;
+use crate::codegen::optional_duration;
+
+impl WorkflowGen<'_> {
+    /// `Plan { name, nodes: &[NodeSpec, ..], policy: WorkflowPolicy { .. } }`.
+    pub(super) fn plan(&self) -> TokenStream {
+        let p = &self.p;
+        let name_str = &self.name_str;
+        let specs = (0..self.g.nodes.len()).map(|i| self.node_spec(i));
+        let policy = self.workflow_policy();
+        quote! {
+            #p::Plan {
+                name: #name_str,
+                nodes: &[#(#specs),*],
+                policy: #policy,
+            }
+        }
+    }
+
+    /// The `NodeSpec` of binding `i`; its policy is the node's own with the binding's
+    /// attributes applied.
+    fn node_spec(&self, i: usize) -> TokenStream {
+        let p = &self.p;
+        let path = &self.node_aliases[i];
+        let name = self.def.bindings[i].name.to_string();
+        let links = &self.g.nodes[i];
+        let deps = links.deps.len() as u32;
+        let successors = &links.successors;
+        let policy = crate::codegen::policy(
+            &self.w.bindings[i].policy,
+            quote!(<#path as #p::Node>::POLICY),
+            p,
+            &quote!(<#path as #p::Node>::Error),
+        );
+        quote! {
+            #p::NodeSpec {
+                name: #name,
+                node_fn: <#path as #p::Node>::NAME,
+                deps: #deps,
+                successors: &[#(#successors),*],
+                policy: #policy,
+                resources: <#path as #p::Node>::RESOURCES,
+            }
+        }
+    }
+
+    /// `WorkflowPolicy { timeout, deadlock, concurrency, failure }` from `#[workflow(..)]`.
+    fn workflow_policy(&self) -> TokenStream {
+        let p = &self.p;
+        let options = &self.w.attrs.options;
+        let timeout = optional_duration(p, options.timeout);
+        let deadlock = optional_duration(p, options.deadlock);
+        let concurrency = match options.concurrency {
+            Some(n) => {
+                let n = n as usize;
+                quote!(#p::Option::Some(#n))
+            }
+            None => quote!(#p::Option::None),
+        };
+        let failure = if options.continue_on_failure {
+            quote!(#p::FailurePolicy::Continue)
+        } else {
+            quote!(#p::FailurePolicy::FailFast)
+        };
+        quote! {
+            #p::WorkflowPolicy {
+                timeout: #timeout,
+                deadlock: #deadlock,
+                concurrency: #concurrency,
+                failure: #failure,
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! `#[workflow_test(..)]` options: parsed into [`TestArgs`].
+
+use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser as _;
+use syn::spanned::Spanned;
+use syn::{LitStr, Path};
+
+use crate::internals::attr::{
+    bool_value, int_value, path_name, positive_duration_value, skip_value, str_value, value_expr,
+    SpannedValue,
+};
+use crate::internals::Ctxt;
+
+const OPTIONS: &str = "`timeout`, `deadlock`, `flavor`, `workers`, `start_paused`, `crate`";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+/// `#[workflow_test(..)]` options, as written. Durations are in nanoseconds.
+#[derive(Default)]
+pub(crate) struct TestArgs {
+    pub(crate) timeout: Option<SpannedValue<u64>>,
+    pub(crate) deadlock: Option<SpannedValue<u64>>,
+    pub(crate) flavor: Option<SpannedValue<Flavor>>,
+    pub(crate) workers: Option<SpannedValue<usize>>,
+    pub(crate) start_paused: Option<SpannedValue<bool>>,
+    pub(crate) krate: Option<Path>,
+}
+
+impl TestArgs {
+    /// Whether the test runs on tokio's multi-thread runtime.
+    pub(crate) fn is_multi_thread(&self) -> bool {
+        matches!(self.flavor, Some(f) if f.value == Flavor::MultiThread)
+    }
+}
+
+/// Parses the tokens inside `#[workflow_test(..)]`. Every bad option is recorded in
+/// `cx`; the valid ones are kept.
+pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> TestArgs {
+    let mut out = TestArgs::default();
+    let parser = syn::meta::parser(|meta| parse_option(&meta, &mut out, cx));
+    if let Err(e) = parser.parse2(args) {
+        cx.syn_error(e);
+    }
+    out
+}
+
+/// Parses one option.
+fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> syn::Result<()> {
+    let path = &meta.path;
+    let name = path_name(path);
+    let duplicate = || {
+        cx.error_spanned_by(path, format!("duplicate `{name}` option; keep only one"));
+    };
+    match name.as_str() {
+        "timeout" | "deadlock" => {
+            let message = format!("`{name}` must be a positive duration, like \"2s\"");
+            let Some(d) = positive_duration_value(meta, cx, &message)? else {
+                return Ok(());
+            };
+            let slot = if name == "timeout" {
+                &mut out.timeout
+            } else {
+                &mut out.deadlock
+            };
+            if slot.replace(d).is_some() {
+                duplicate();
+            }
+        }
+        "flavor" => {
+            if let Some(flavor) = parse_flavor(meta, cx)? {
+                if out.flavor.replace(flavor).is_some() {
+                    duplicate();
+                }
+            }
+        }
+        "workers" | "worker_threads" => {
+            let expr = value_expr(meta)?;
+            let expected = "expected a number of worker threads, like `workers = 2`";
+            let (n, span) = match int_value::<usize>(&expr, expected) {
+                Ok(v) => v,
+                Err(e) => {
+                    cx.syn_error(e);
+                    return Ok(());
+                }
+            };
+            if n == 0 {
+                cx.error_at(span, "`workers` must be at least 1");
+                return Ok(());
+            }
+            if out
+                .workers
+                .replace(SpannedValue { value: n, span })
+                .is_some()
+            {
+                duplicate();
+            }
+        }
+        "start_paused" => {
+            let expr = value_expr(meta)?;
+            let value = match bool_value(
+                &expr,
+                "expected `start_paused = true` or `start_paused = false`",
+            ) {
+                Ok(v) => v,
+                Err(e) => {
+                    cx.syn_error(e);
+                    return Ok(());
+                }
+            };
+            let v = SpannedValue {
+                value,
+                span: expr.span(),
+            };
+            if out.start_paused.replace(v).is_some() {
+                duplicate();
+            }
+        }
+        "crate" => {
+            if let Some(krate) = parse_crate(meta, cx)? {
+                if out.krate.replace(krate).is_some() {
+                    duplicate();
+                }
+            }
+        }
+        _ => {
+            cx.error_spanned_by(
+                path,
+                format!("unknown `#[workflow_test]` option `{name}`; expected one of {OPTIONS}"),
+            );
+            skip_value(meta)?;
+        }
+    }
+    Ok(())
+}
+
+/// `flavor = "current_thread" | "multi_thread"`.
+fn parse_flavor(
+    meta: &ParseNestedMeta<'_>,
+    cx: &Ctxt,
+) -> syn::Result<Option<SpannedValue<Flavor>>> {
+    let expr = value_expr(meta)?;
+    let lit = match str_value(
+        &expr,
+        "expected `flavor = \"current_thread\"` or `flavor = \"multi_thread\"`",
+    ) {
+        Ok(lit) => lit,
+        Err(e) => {
+            cx.syn_error(e);
+            return Ok(None);
+        }
+    };
+    let value = match lit.value().as_str() {
+        "current_thread" => Flavor::CurrentThread,
+        "multi_thread" => Flavor::MultiThread,
+        other => {
+            cx.error_at(
+                lit.span(),
+                format!("unknown flavor `{other}`; expected `current_thread` or `multi_thread`"),
+            );
+            return Ok(None);
+        }
+    };
+    Ok(Some(SpannedValue {
+        value,
+        span: lit.span(),
+    }))
+}
+
+/// `crate = path` or `crate = "path"`.
+fn parse_crate(meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<Option<Path>> {
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        let lit: LitStr = value.parse()?;
+        return Ok(match lit.parse() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                cx.error_at(
+                    lit.span(),
+                    "expected a path, like `crate = my_crate::testing`",
+                );
+                None
+            }
+        });
+    }
+    Path::parse_mod_style(value).map(Some).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected a path, like `crate = my_crate::testing`",
+        )
+    })
+}

@@ -1,0 +1,249 @@
+//! Checks of `#[workflow_test]`: that the options fit together and that the fn is an
+//! `async fn` taking at most a `Harness`.
+
+use syn::{FnArg, ItemFn, Pat, Path, Type};
+
+use super::attr::TestArgs;
+use crate::internals::Ctxt;
+
+/// Checks that the options fit together.
+pub(crate) fn check_args(cx: &Ctxt, args: &TestArgs) {
+    check_workers_need_multi_thread(cx, args);
+    check_paused_clock_needs_current_thread(cx, args);
+    check_deadlock_below_timeout(cx, args);
+}
+
+fn check_workers_need_multi_thread(cx: &Ctxt, args: &TestArgs) {
+    if let (Some(w), false) = (args.workers, args.is_multi_thread()) {
+        cx.error_at(
+            w.span,
+            "`workers` needs the multi-thread runtime; add `flavor = \"multi_thread\"`",
+        );
+    }
+}
+
+fn check_paused_clock_needs_current_thread(cx: &Ctxt, args: &TestArgs) {
+    if let (Some(p), true) = (args.start_paused, args.is_multi_thread()) {
+        if p.value {
+            cx.error_at(
+                p.span,
+                "`start_paused = true` needs the current-thread runtime (tokio can only pause its clock there); remove `flavor = \"multi_thread\"`",
+            );
+        }
+    }
+}
+
+fn check_deadlock_below_timeout(cx: &Ctxt, args: &TestArgs) {
+    if let (Some(t), Some(d)) = (args.timeout, args.deadlock) {
+        if d.value >= t.value {
+            cx.error_at(
+                d.span,
+                "`deadlock` must be shorter than `timeout`, or the timeout always fires first",
+            );
+        }
+    }
+}
+
+/// Checks the test fn: `async`, not `const`/`unsafe`/generic/variadic, at most one
+/// `Harness` parameter, and no second test attribute.
+pub(crate) fn check_fn(cx: &Ctxt, f: &ItemFn) {
+    check_signature(cx, f);
+    check_params(cx, f);
+    check_no_second_test_attr(cx, f);
+}
+
+fn check_signature(cx: &Ctxt, f: &ItemFn) {
+    let sig = &f.sig;
+    if sig.asyncness.is_none() {
+        cx.error_spanned_by(
+            sig.fn_token,
+            "the `async` keyword is missing from the function declaration; `#[workflow_test]` runs an `async fn`",
+        );
+    }
+    if let Some(c) = &sig.constness {
+        cx.error_spanned_by(c, "a `#[workflow_test]` fn cannot be `const`");
+    }
+    if let syn::Safety::Unsafe(u) = &sig.safety {
+        cx.error_spanned_by(u, "a `#[workflow_test]` fn cannot be `unsafe`");
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(&sig.generics, "a `#[workflow_test]` fn cannot be generic");
+    }
+    if let Some(w) = &sig.generics.where_clause {
+        cx.error_spanned_by(w, "a `#[workflow_test]` fn cannot have a `where` clause");
+    }
+    if let Some(v) = &sig.variadic {
+        cx.error_spanned_by(v, "a `#[workflow_test]` fn cannot be variadic");
+    }
+}
+
+/// At most one parameter, a `Harness` bound to a name.
+fn check_params(cx: &Ctxt, f: &ItemFn) {
+    let mut params = f.sig.inputs.iter();
+    if let Some(first) = params.next() {
+        check_harness_param(cx, first);
+    }
+    for extra in params {
+        cx.error_spanned_by(
+            extra,
+            "a `#[workflow_test]` fn takes at most one parameter, the injected `Harness`",
+        );
+    }
+}
+
+fn check_harness_param(cx: &Ctxt, arg: &FnArg) {
+    match arg {
+        FnArg::Receiver(r) => cx.error_spanned_by(r, "a `#[workflow_test]` fn cannot take `self`"),
+        FnArg::Typed(t) => {
+            if !matches!(&*t.pat, Pat::Ident(_) | Pat::Wild(_)) {
+                cx.error_spanned_by(&t.pat, "bind the harness to a name, like `h: Harness`");
+            }
+            if !is_harness(&t.ty) {
+                cx.error_spanned_by(
+                    &t.ty,
+                    "unsupported parameter type; `#[workflow_test]` can only inject a `Harness` (`h: Harness`)",
+                );
+            }
+        }
+    }
+}
+
+/// `Harness` or `path::to::Harness`, without generic arguments.
+fn is_harness(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => {
+            p.qself.is_none()
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Harness" && s.arguments.is_none())
+        }
+        _ => false,
+    }
+}
+
+/// `#[workflow_test]` already makes the fn a test.
+fn check_no_second_test_attr(cx: &Ctxt, f: &ItemFn) {
+    for attr in &f.attrs {
+        if is_test_attr(attr.path()) {
+            cx.error_spanned_by(
+                attr,
+                "second test attribute is supplied; `#[workflow_test]` already makes this a test, remove this attribute",
+            );
+        }
+    }
+}
+
+fn is_test_attr(path: &Path) -> bool {
+    let last = path.segments.last().map(|s| s.ident.to_string());
+    matches!(last.as_deref(), Some("test" | "workflow_test"))
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+    use crate::workflow_test::attr::parse_args;
+
+    fn messages(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let args = parse_args(&cx, args);
+        check_args(&cx, &args);
+        check_fn(&cx, &syn::parse2(item).expect("parses"));
+        cx.messages()
+    }
+
+    #[test]
+    fn a_plain_async_test_passes() {
+        assert!(messages(
+            quote!(),
+            quote!(
+                async fn t(h: Harness) {}
+            )
+        )
+        .is_empty());
+        assert!(messages(
+            quote!(),
+            quote!(
+                async fn t(_: workflow_test::Harness) {}
+            )
+        )
+        .is_empty());
+        assert!(messages(
+            quote!(flavor = "multi_thread", workers = 2),
+            quote!(
+                async fn t() {}
+            )
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn option_combinations_are_checked() {
+        assert_eq!(
+            messages(
+                quote!(workers = 2),
+                quote!(
+                    async fn t() {}
+                )
+            ),
+            ["`workers` needs the multi-thread runtime; add `flavor = \"multi_thread\"`"]
+        );
+        let msgs = messages(
+            quote!(flavor = "multi_thread", start_paused = true),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].starts_with("`start_paused = true` needs the current-thread runtime"));
+        // `start_paused = false` on the multi-thread runtime is fine.
+        assert!(messages(
+            quote!(flavor = "multi_thread", start_paused = false),
+            quote!(
+                async fn t() {}
+            )
+        )
+        .is_empty());
+        assert_eq!(
+            messages(
+                quote!(timeout = "1s", deadlock = "1s"),
+                quote!(
+                    async fn t() {}
+                )
+            ),
+            ["`deadlock` must be shorter than `timeout`, or the timeout always fires first"]
+        );
+    }
+
+    #[test]
+    fn the_fn_shape_is_checked_in_one_pass() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                unsafe fn t<T>((a, b): Vec<u8>, extra: u8) {}
+            ),
+        );
+        assert_eq!(msgs.len(), 6, "{msgs:?}");
+        assert!(msgs[0].starts_with("the `async` keyword is missing"));
+        assert_eq!(msgs[1], "a `#[workflow_test]` fn cannot be `unsafe`");
+        assert_eq!(msgs[2], "a `#[workflow_test]` fn cannot be generic");
+        assert_eq!(msgs[3], "bind the harness to a name, like `h: Harness`");
+        assert!(msgs[4].starts_with("unsupported parameter type"));
+        assert!(msgs[5].starts_with("a `#[workflow_test]` fn takes at most one parameter"));
+    }
+
+    #[test]
+    fn a_second_test_attribute_is_an_error() {
+        for attr in [
+            quote!(#[test]),
+            quote!(#[tokio::test]),
+            quote!(#[workflow_test]),
+        ] {
+            let msgs = messages(quote!(), quote!(#attr async fn t() {}));
+            assert_eq!(msgs.len(), 1, "{attr}: {msgs:?}");
+            assert!(msgs[0].starts_with("second test attribute is supplied"));
+        }
+    }
+}

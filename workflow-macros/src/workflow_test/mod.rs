@@ -1,0 +1,134 @@
+//! `#[workflow_test]`: parse the options (`attr.rs`), check them and the fn
+//! (`check.rs`), expand into a `#[test]` fn that runs the body on its own tokio runtime
+//! under the watchdogs of `workflow-test` (`expand.rs`).
+//!
+//! Modeled on tokio-macros `entry.rs`: options are validated here (every misuse is a
+//! spanned error), a second test attribute is rejected, and on error the fn is still
+//! emitted so IDEs keep working.
+
+mod attr;
+mod check;
+mod expand;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::ItemFn;
+
+use crate::internals::Ctxt;
+
+/// Expands `#[workflow_test(args)] async fn name(h: Harness) -> R { body }`.
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item_fn: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let err = syn::Error::new_spanned(
+                &item,
+                "`#[workflow_test]` goes on an `async fn`, like `#[workflow_test] async fn it_runs(h: Harness) { .. }`",
+            )
+            .to_compile_error();
+            return quote!(#item #err);
+        }
+    };
+    let cx = Ctxt::new();
+    let args = attr::parse_args(&cx, args);
+    check::check_args(&cx, &args);
+    check::check_fn(&cx, &item_fn);
+    if cx.has_errors() {
+        // The fn as written, so IDEs keep working; its warnings would only be noise next
+        // to the errors.
+        let errors = cx.to_compile_errors();
+        return quote!(#[allow(unused)] #item_fn #errors);
+    }
+    expand::expand(item_fn, &args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_str(args: TokenStream, item: TokenStream) -> String {
+        expand(args, item).to_string()
+    }
+
+    #[test]
+    fn expands_into_a_test_fn_with_the_body_inside() {
+        let out = expand_str(
+            quote!(timeout = "2s", start_paused = true),
+            quote!(
+                async fn it_works(h: Harness) {
+                    let _ = h;
+                }
+            ),
+        );
+        assert!(
+            out.contains("cfg_attr (test , :: core :: prelude :: v1 :: test)"),
+            "{out}"
+        );
+        assert!(out.contains("async fn it_works"), "{out}");
+        assert!(
+            out.contains(":: workflow_test :: __private :: run"),
+            "{out}"
+        );
+        assert!(out.contains("from_nanos (2000000000u64)"), "{out}");
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn crate_override_is_used() {
+        let out = expand_str(
+            quote!(crate = my::reexport),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(out.contains("my :: reexport :: __private :: run"), "{out}");
+        let out = expand_str(
+            quote!(crate = "other"),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(out.contains("other :: __private :: run"), "{out}");
+    }
+
+    #[test]
+    fn errors_keep_the_fn() {
+        let out = expand_str(
+            quote!(bogus = 1),
+            quote!(
+                fn t() {}
+            ),
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("fn t"), "{out}");
+        assert!(
+            out.contains("unknown `#[workflow_test]` option `bogus`"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn option_combinations_are_checked() {
+        let out = expand_str(
+            quote!(workers = 2),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(out.contains("needs the multi-thread runtime"), "{out}");
+        let out = expand_str(
+            quote!(flavor = "multi_thread", start_paused = true),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(out.contains("needs the current-thread runtime"), "{out}");
+        let out = expand_str(
+            quote!(timeout = "1s", deadlock = "2s"),
+            quote!(
+                async fn t() {}
+            ),
+        );
+        assert!(out.contains("must be shorter than `timeout`"), "{out}");
+    }
+}
