@@ -21,6 +21,8 @@
 #![forbid(unsafe_code)]
 
 mod codegen;
+#[cfg(test)]
+mod expanded_snapshot;
 mod internals;
 mod node;
 mod workflow;
