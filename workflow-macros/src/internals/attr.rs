@@ -40,8 +40,10 @@ pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         value_expr(meta)?;
     } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
+        let content;
+        syn::parenthesized!(content in meta.input);
+        // Consumed, or syn reports the unread tokens as a second, confusing error.
+        content.parse::<proc_macro2::TokenStream>()?;
     }
     Ok(())
 }

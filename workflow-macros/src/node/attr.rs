@@ -64,3 +64,77 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn messages(args: TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        parse_args(&cx, args);
+        cx.messages()
+    }
+
+    #[test]
+    fn every_option_error_is_reported_and_valid_options_listed() {
+        assert_eq!(
+            messages(quote!(
+                timeout = 5,
+                bogus = "x",
+                retry(max = 0, backof = "1s"),
+                spawn,
+                spawn,
+                crate = ::w
+            )),
+            [
+                "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`",
+                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`",
+                "`max` counts attempts including the first, so it must be at least 1",
+                "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`",
+                "duplicate `spawn` option; keep only one",
+            ]
+        );
+    }
+
+    #[test]
+    fn valid_options_are_read() {
+        let cx = Ctxt::new();
+        let args = parse_args(
+            &cx,
+            quote!(
+                timeout = "1s",
+                retry(max = 3, backoff = "10ms", jitter, retry_if = is_transient),
+                spawn_blocking,
+                crate = "my::core"
+            ),
+        );
+        assert!(!cx.has_errors(), "{:?}", cx.messages());
+        assert_eq!(args.policy.timeout.map(|t| t.value), Some(1_000_000_000));
+        let retry = args.policy.retry.as_ref().expect("retry");
+        assert_eq!(
+            (retry.max, retry.backoff, retry.jitter),
+            (Some(3), Some(10_000_000), Some(true))
+        );
+        assert!(retry.retry_if.is_some());
+        assert!(args.blocking.is_some() && args.policy.spawn.is_none());
+        assert_eq!(
+            args.krate.map(|k| quote!(#k).to_string()).as_deref(),
+            Some("my :: core")
+        );
+    }
+
+    #[test]
+    fn flags_take_no_value_and_retry_needs_max() {
+        assert_eq!(
+            messages(quote!(spawn = true, spawn_blocking(x), bogus(a, b), retry(backoff = "1s"))),
+            [
+                "`spawn` takes no value; write just `spawn`",
+                "`spawn_blocking` takes no value; write just `spawn_blocking`",
+                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`",
+                "`retry(..)` needs `max = N`, the number of attempts including the first, like `retry(max = 3)`",
+            ]
+        );
+    }
+}

@@ -392,7 +392,22 @@ mod tests {
     }
 
     #[test]
-    fn lifetimes_alone_get_their_own_message() {
+    fn generics_and_lifetimes_get_their_own_messages() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn f<'a, T>(x: &'a T)
+                where
+                    T: Send,
+                {
+                }
+            ),
+        );
+        // The borrowed port explains the lifetime, so the lifetime is not reported again.
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(msgs[0].starts_with("a `#[node]` fn cannot be generic"));
+        assert_eq!(msgs[1], "a `#[node]` fn cannot have a `where` clause");
+        assert!(msgs[2].starts_with("input port `x` must own its data"));
         let msgs = messages(
             quote!(),
             quote!(

@@ -109,66 +109,6 @@ mod tests {
         assert!(out.matches("compile_error").count() >= 4, "{out}");
     }
 
-    /// The messages of `#[node(args)] item`'s errors.
-    fn messages(args: TokenStream, item: TokenStream) -> Vec<String> {
-        let item: syn::ItemFn = syn::parse2(item).expect("parses");
-        let cx = Ctxt::new();
-        let node_args = attr::parse_args(&cx, args);
-        check::check_options(&cx, &node_args);
-        let node = ast::NodeFn::from_item(&item);
-        check::check_fn(&cx, &item, &node, &node_args);
-        cx.messages()
-    }
-
-    #[test]
-    fn every_option_error_is_reported_and_valid_options_listed() {
-        let msgs = messages(
-            quote!(
-                timeout = 5,
-                bogus = "x",
-                retry(max = 0, backof = "1s"),
-                spawn,
-                spawn,
-                crate = ::w
-            ),
-            quote!(
-                async fn f() {}
-            ),
-        );
-        assert_eq!(
-            msgs,
-            [
-                "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`",
-                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`",
-                "`max` counts attempts including the first, so it must be at least 1",
-                "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`",
-                "duplicate `spawn` option; keep only one",
-            ]
-        );
-    }
-
-    #[test]
-    fn generics_and_lifetimes_get_their_own_messages() {
-        let msgs = messages(
-            quote!(),
-            quote!(
-                async fn f<'a, T>(x: &'a T) {}
-            ),
-        );
-        // The borrowed port explains the lifetime, so the lifetime is not reported again.
-        assert_eq!(msgs.len(), 2, "{msgs:?}");
-        assert!(msgs[0].starts_with("a `#[node]` fn cannot be generic"));
-        assert!(msgs[1].starts_with("input port `x` must own its data"));
-        let msgs = messages(
-            quote!(),
-            quote!(
-                async fn f<'a>(x: u8) {}
-            ),
-        );
-        assert_eq!(msgs.len(), 1, "{msgs:?}");
-        assert!(msgs[0].starts_with("a `#[node]` fn cannot have lifetime parameters"));
-    }
-
     #[test]
     fn resources_and_context_are_not_ports() {
         let item: syn::ItemFn = syn::parse2(quote!(
