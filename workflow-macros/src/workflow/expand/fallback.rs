@@ -1,88 +1,54 @@
-//! What `workflow!` emits next to its errors: the workflow type, its input and output
-//! structs and a stub `Workflow` impl, so that code using them does not add errors of its
-//! own (and IDEs keep completing). Names declared twice are emitted once.
+//! What `workflow!` emits next to its errors: the same user-facing items as a valid
+//! workflow (aliases, the workflow struct, its input and output structs with their
+//! `Debug` impls, each name declared once), and a stub `Workflow` impl, so that code
+//! using them adds no errors of its own (and IDEs keep completing).
 //!
 //! Input: a workflow that failed a check. Output:
 //! ```text
 //! type __EtlInput_url = String; type __EtlNode_sum = total;  // as in `expand`
 //! pub struct Etl; pub struct EtlInput { pub url: String } pub struct EtlOutput { pub sum: Output<total> }
-//! impl Workflow for Etl { type State = (); type Value = (); const PLAN = &Plan { nodes: &[], .. }; .. unreachable bodies }
+//! const _: () = {
+//!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }
+//!     impl Workflow for Etl { type State = (); type Value = (); const PLAN = &Plan { nodes: &[], .. }; .. unreachable bodies }
+//! };
 //! ```
-
-use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{input_alias, input_struct_name, node_alias, output_struct_name};
-use crate::codegen::{default_crate, private};
+use super::WorkflowGen;
 use crate::workflow::graph::Workflow;
 
+/// The items of a workflow that did not pass its checks.
 pub(crate) fn fallback(w: &Workflow<'_>) -> TokenStream {
-    let def = w.def;
-    let krate = w.attrs.options.krate.clone().unwrap_or_else(default_crate);
-    let p = private(&krate);
-    let (vis, name) = (&def.vis, &def.name);
-    let name_str = name.to_string();
-    let input_name = input_struct_name(name);
-    let output_name = output_struct_name(name);
-    let attrs = &w.attrs.other;
-
-    let mut seen = HashSet::new();
-    let mut input_fields = Vec::new();
-    let mut input_alias_items = Vec::new();
-    for input in &def.inputs {
-        if !seen.insert(input.name.to_string()) {
-            continue;
-        }
-        let alias = input_alias(name, input);
-        let (ident, ty, docs) = (&input.name, &input.ty, &input.attrs);
-        input_alias_items.push(quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            type #alias = #ty;
-        });
-        input_fields.push(quote!(#(#docs)* pub #ident: #alias,));
-    }
-    let mut output_fields = Vec::new();
-    let mut node_alias_items = Vec::new();
-    for (i, b) in def.bindings.iter().enumerate() {
-        if !seen.insert(b.name.to_string()) {
-            continue;
-        }
-        let alias = node_alias(name, b);
-        let path = &b.node;
-        node_alias_items.push(quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            type #alias = #path;
-        });
-        if w.graph.nodes[i].is_output {
-            let (ident, docs) = (&b.name, &w.bindings[i].docs);
-            output_fields.push(quote!(#(#docs)* pub #ident: #p::Output<#alias>,));
-        }
-    }
-
+    let gen = WorkflowGen::new(w);
+    let aliases = gen.aliases();
+    let workflow_struct = gen.workflow_struct();
+    let input_struct = gen.input_struct();
+    let output_struct = gen.output_struct();
+    let debug_impls = gen.debug_impls();
+    let stub_impl = gen.stub_workflow_impl();
     quote! {
-        #(#input_alias_items)*
-        #(#node_alias_items)*
-
-        #(#attrs)*
-        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-        #vis struct #name;
-
-        #[allow(missing_docs, missing_debug_implementations)]
-        #vis struct #input_name {
-            #(#input_fields)*
-        }
-
-        #[allow(missing_docs, missing_debug_implementations)]
-        #vis struct #output_name {
-            #(#output_fields)*
-        }
+        #aliases
+        #workflow_struct
+        #input_struct
+        #output_struct
 
         #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
+            #debug_impls
+            #stub_impl
+        };
+    }
+}
+
+impl WorkflowGen<'_> {
+    /// `impl Workflow` with an empty plan and bodies that are never run.
+    fn stub_workflow_impl(&self) -> TokenStream {
+        let p = &self.p;
+        let (name, name_str) = (self.name, &self.name_str);
+        let (input_name, output_name) = (&self.input_name, &self.output_name);
+        quote! {
             impl #p::Workflow for #name {
                 type Input = #input_name;
                 type Output = #output_name;
@@ -109,6 +75,53 @@ pub(crate) fn fallback(w: &Workflow<'_>) -> TokenStream {
                     ::core::unreachable!("this workflow did not compile")
                 }
             }
-        };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The fallback items of a workflow that fails its checks, as text.
+    fn fallback_of(src: proc_macro2::TokenStream) -> String {
+        let out = crate::workflow::expand(src).to_string();
+        assert!(out.contains("compile_error"), "expected errors: {out}");
+        out
+    }
+
+    #[test]
+    fn the_user_facing_items_stay_complete() {
+        let out = fallback_of(quote! {
+            pub struct Etl { input url: String, page = fetch(url), sum = total(items: nothing) }
+        });
+        for item in [
+            "pub struct Etl ;",
+            "pub struct EtlInput { # [doc = \"Workflow input `url`.\"] pub url : __EtlInput_url , }",
+            "pub sum : :: workflow_core :: __private :: Output < __EtlNode_sum >",
+            "impl :: core :: fmt :: Debug for EtlInput",
+            "impl :: core :: fmt :: Debug for EtlOutput",
+            "impl :: workflow_core :: __private :: Workflow for Etl",
+        ] {
+            assert!(out.contains(item), "missing `{item}` in {out}");
+        }
+    }
+
+    #[test]
+    fn a_name_declared_twice_is_declared_once() {
+        let out = fallback_of(quote! {
+            struct W { input u: u8, input u: u16, u = f(u), a = g(x: u), a = h(x: u) }
+        });
+        assert_eq!(out.matches("type __WInput_u =").count(), 1, "{out}");
+        assert!(!out.contains("type __WNode_u"), "{out}");
+        assert_eq!(out.matches("type __WNode_a =").count(), 1, "{out}");
+        assert_eq!(out.matches("pub a :").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn non_doc_input_attributes_are_not_copied() {
+        let out = fallback_of(quote! { struct W { #[serde(skip)] input u: u8, a = f(u) } });
+        assert!(out.contains("inputs take only doc comments"), "{out}");
+        assert!(!out.contains("# [serde"), "{out}");
     }
 }

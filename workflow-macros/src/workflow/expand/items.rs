@@ -13,10 +13,16 @@ impl WorkflowGen<'_> {
     /// places where the user's input types and node paths are named, so a wrong path is
     /// one error (and rustdoc shows the target).
     pub(super) fn aliases(&self) -> TokenStream {
-        let input_aliases = &self.input_aliases;
-        let node_aliases = &self.node_aliases;
-        let input_types = self.def.inputs.iter().map(|i| &i.ty);
-        let node_paths = self.def.bindings.iter().map(|b| &b.node);
+        let input_aliases = self.declared_inputs.iter().map(|&i| &self.input_aliases[i]);
+        let input_types = self.declared_inputs.iter().map(|&i| &self.def.inputs[i].ty);
+        let node_aliases = self
+            .declared_bindings
+            .iter()
+            .map(|&i| &self.node_aliases[i]);
+        let node_paths = self
+            .declared_bindings
+            .iter()
+            .map(|&i| &self.def.bindings[i].node);
         quote! {
             #(
                 #[doc(hidden)]
@@ -56,10 +62,17 @@ impl WorkflowGen<'_> {
     pub(super) fn input_struct(&self) -> TokenStream {
         let (vis, input_name) = (&self.def.vis, &self.input_name);
         let input_doc = format!("Inputs of the [`{}`] workflow.", self.name_str);
-        let idents = self.def.inputs.iter().map(|i| &i.name);
-        let types = &self.input_aliases;
-        let attrs = self.def.inputs.iter().map(|i| {
-            let a = &i.attrs;
+        let inputs = self.declared_inputs.iter().map(|&i| &self.def.inputs[i]);
+        let idents = inputs.clone().map(|i| &i.name);
+        let types = self.declared_inputs.iter().map(|&i| &self.input_aliases[i]);
+        let attrs = inputs.map(|i| {
+            // Only docs: other attributes are errors (see `check_input_attrs`), and
+            // copying them would add rustc's own errors about them.
+            let a: Vec<_> = i
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("doc"))
+                .collect();
             if a.is_empty() {
                 let doc = format!("Workflow input `{}`.", i.name);
                 quote!(#[doc = #doc])
@@ -114,13 +127,20 @@ impl WorkflowGen<'_> {
 
     /// The indices of the bindings in the output struct, in declaration order.
     pub(super) fn output_bindings(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.g.nodes.len()).filter(|&i| self.g.nodes[i].is_output)
+        self.declared_bindings
+            .iter()
+            .copied()
+            .filter(|&i| self.g.nodes[i].is_output)
     }
 
     /// `Debug` for the input and output structs; a field whose type is not `Debug` is
     /// printed as `<Type (not Debug)>` (autoref specialization through `DebugProbe`).
     pub(super) fn debug_impls(&self) -> TokenStream {
-        let input_fields: Vec<_> = self.def.inputs.iter().map(|i| &i.name).collect();
+        let input_fields: Vec<_> = self
+            .declared_inputs
+            .iter()
+            .map(|&i| &self.def.inputs[i].name)
+            .collect();
         let output_fields: Vec<_> = self
             .output_bindings()
             .map(|i| &self.def.bindings[i].name)

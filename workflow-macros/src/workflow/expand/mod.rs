@@ -1,8 +1,8 @@
 //! `workflow!` code generation: a compiled plan with typed slots. Each file emits one
 //! kind of item: `items.rs` the user-facing structs, `edges.rs` the checked value of
 //! every port, `plan.rs` the static node table, `run.rs` the state and the `Workflow`
-//! methods, `render.rs` the graph pictures, `fallback.rs` the stand-ins emitted next to
-//! errors.
+//! methods, `render.rs` the graph pictures, `fallback.rs` what is emitted next to
+//! errors (the same user-facing items, and a stub `Workflow` impl).
 //!
 //! Input:
 //! ```text
@@ -33,6 +33,8 @@ mod items;
 mod plan;
 mod render;
 mod run;
+
+use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -86,6 +88,11 @@ struct WorkflowGen<'a> {
     input_aliases: Vec<Ident>,
     /// `__EtlNode_page`: the alias of each binding's node path, spanned at the path.
     node_aliases: Vec<Ident>,
+    /// The inputs and bindings the user-facing items declare, by index: the first of
+    /// each name (all of them in a valid workflow; next to a duplicate-name error, the
+    /// fallback declares each name once).
+    declared_inputs: Vec<usize>,
+    declared_bindings: Vec<usize>,
 }
 
 impl<'a> WorkflowGen<'a> {
@@ -93,6 +100,13 @@ impl<'a> WorkflowGen<'a> {
         let def = w.def;
         let name = &def.name;
         let krate = w.attrs.options.krate.clone().unwrap_or_else(default_crate);
+        let mut seen = HashSet::new();
+        let declared_inputs = (0..def.inputs.len())
+            .filter(|&i| seen.insert(def.inputs[i].name.to_string()))
+            .collect();
+        let declared_bindings = (0..def.bindings.len())
+            .filter(|&i| seen.insert(def.bindings[i].name.to_string()))
+            .collect();
         Self {
             def,
             w,
@@ -104,6 +118,8 @@ impl<'a> WorkflowGen<'a> {
             output_name: output_struct_name(name),
             input_aliases: def.inputs.iter().map(|i| input_alias(name, i)).collect(),
             node_aliases: def.bindings.iter().map(|b| node_alias(name, b)).collect(),
+            declared_inputs,
+            declared_bindings,
         }
     }
 
