@@ -17,6 +17,13 @@
 //!   every phase reports into), option-value parsers, duration literals, the policy
 //!   options `timeout`/`retry(..)`/`spawn`, "did you mean" suggestions;
 //! - `codegen.rs`: expansion helpers; generated code names only `<crate>::__private`.
+//!
+//! A new diagnostic is a small function in the phase that has the facts: a bad option
+//! value in `attr.rs`, a misspelt name in `resolve.rs`, a rule about the fn or the graph
+//! in `check.rs`; it reports into the `Ctxt` and lets the pipeline go on. Errors that only
+//! rustc can find (types, auto traits) are shaped in `expand` by spans and
+//! `#[diagnostic::on_unimplemented]`. `workflow!` emits its user-facing items even next
+//! to errors (`workflow/expand/fallback.rs`), so code using them adds no errors.
 
 #![forbid(unsafe_code)]
 
