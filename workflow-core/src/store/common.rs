@@ -1,0 +1,147 @@
+//! The rules every store applies alike: who may claim a run, who may write to it, what a
+//! finished row looks like.
+
+use super::{
+    Lease, NewRun, OwnerId, PurgeFilter, RunId, RunOutcome, RunRecord, RunStatus, StoreError,
+    Timestamp, ENCODING,
+};
+
+/// The newest schema this build writes and reads (both databases share the numbering).
+pub(crate) const SCHEMA_VERSION: u32 = 1;
+
+/// May `owner` claim `run` at `now`? Yes when it is unfinished and its lease is expired,
+/// absent, or already `owner`'s.
+pub(crate) fn check_claim(
+    run: RunId,
+    owner: &OwnerId,
+    now: Timestamp,
+    status: RunStatus,
+    holder: Option<&OwnerId>,
+    expires_at: Option<Timestamp>,
+) -> Result<(), StoreError> {
+    if status.is_finished() {
+        return Err(StoreError::Finished { run, status });
+    }
+    match (holder, expires_at) {
+        (Some(holder), Some(expires_at)) if holder != owner && expires_at > now => {
+            Err(StoreError::LeaseHeld {
+                run,
+                owner: holder.clone(),
+                expires_at,
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// May the holder of `lease` still write? Yes while the run is unfinished and still its
+/// own, even past the expiry, as long as nobody else claimed it. `row` is the run's status
+/// and owner, `None` when the run is gone.
+pub(crate) fn check_lease(
+    lease: &Lease,
+    row: Option<(RunStatus, Option<&OwnerId>)>,
+) -> Result<(), StoreError> {
+    let reason = match row {
+        None => "the run no longer exists".to_owned(),
+        Some((status, _)) if status.is_finished() => format!("the run already {status}"),
+        Some((_, Some(owner))) if *owner == lease.owner => return Ok(()),
+        Some((_, Some(owner))) => format!("its lease expired and `{owner}` claimed the run"),
+        Some((_, None)) => "the run has no owner".to_owned(),
+    };
+    Err(StoreError::LeaseLost {
+        run: lease.run,
+        owner: lease.owner.clone(),
+        reason,
+    })
+}
+
+/// A second create with `key` must be for the same workflow and input.
+pub(crate) fn check_same_run(
+    key: &str,
+    existing: &RunRecord,
+    new: &NewRun,
+) -> Result<(), StoreError> {
+    let what = if existing.workflow != new.workflow {
+        "another workflow"
+    } else if existing.input != new.input {
+        "another input"
+    } else {
+        return Ok(());
+    };
+    Err(StoreError::IdempotencyConflict {
+        key: key.to_owned(),
+        run: existing.id,
+        workflow: existing.workflow.clone(),
+        what,
+    })
+}
+
+/// The row of a run just created (claim 1, leased to its creator).
+pub(crate) fn new_row(id: RunId, new: &NewRun, now: Timestamp) -> RunRecord {
+    RunRecord {
+        id,
+        workflow: new.workflow.clone(),
+        fingerprint: new.fingerprint.clone(),
+        input: new.input.clone(),
+        idempotency_key: new.idempotency_key.clone(),
+        status: RunStatus::Running,
+        owner: Some(new.owner.clone()),
+        lease_expires_at: Some(now.plus(new.lease)),
+        claims: 1,
+        created_at: now,
+        finished_at: None,
+        output: None,
+        error: None,
+    }
+}
+
+/// `row` once finished with `outcome` at `now`.
+pub(crate) fn finished_row(mut row: RunRecord, outcome: RunOutcome, now: Timestamp) -> RunRecord {
+    let (status, output, error) = split_outcome(outcome);
+    row.status = status;
+    row.output = output;
+    row.error = error;
+    row.owner = None;
+    row.lease_expires_at = None;
+    row.finished_at = Some(now);
+    row
+}
+
+/// The columns an outcome sets: status, output, error.
+pub(crate) fn split_outcome(outcome: RunOutcome) -> (RunStatus, Option<Vec<u8>>, Option<String>) {
+    match outcome {
+        RunOutcome::Succeeded { output } => (RunStatus::Succeeded, output, None),
+        RunOutcome::Failed { error } => (RunStatus::Failed, None, Some(error)),
+    }
+}
+
+/// Does `filter` select a run with this status and finish time?
+pub(crate) fn purgeable(
+    status: RunStatus,
+    finished_at: Option<Timestamp>,
+    filter: &PurgeFilter,
+) -> bool {
+    status.is_finished()
+        && filter.status.is_none_or(|s| s == status)
+        && finished_at.is_some_and(|t| t < filter.finished_before)
+}
+
+/// Refuses a schema newer than this build or another value encoding.
+pub(crate) fn check_version(version: u32, encoding: Option<&str>) -> Result<(), StoreError> {
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Schema {
+            location: String::new(),
+            reason: format!(
+                "written by a newer version (schema {version}; this build reads up to \
+                 {SCHEMA_VERSION})"
+            ),
+        });
+    }
+    if encoding != Some(ENCODING) {
+        return Err(StoreError::Schema {
+            location: String::new(),
+            reason: format!("values are encoded as {encoding:?}; this build reads `{ENCODING}`"),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! Durable runs: where a run's progress is recorded so that it survives the process.
+//!
+//! *Design note for issue 16. This module is the storage layer; the executor and
+//! `workflow!` integration (`#[workflow(durable)]`, `#[ephemeral]`, restored nodes in
+//! reports) builds on it.*
+//!
+//! # The idea
+//!
+//! A node's identity is its binding path, known at compile time: `page`, or
+//! `thumbs[3].img` for binding `img` of item 3 of the fan-out `thumbs` ([`NodePath`]).
+//! Resuming a run is therefore "load the recorded outputs into their slots and run the
+//! nodes that have none": no replay of user code, no determinism rules.
+//!
+//! # What is recorded, and when
+//!
+//! - **A run row** ([`RunRecord`]) when the run starts ([`Store::create_run`]): workflow
+//!   name, graph fingerprint, encoded input, idempotency key, status, owner and lease
+//!   expiry, claim count. A second create with the same idempotency key returns the first
+//!   run ([`CreatedRun::Existing`]); the same key with another workflow or input is an
+//!   [`StoreError::IdempotencyConflict`].
+//! - **A node row** ([`RecordedOutput`]) when a node succeeds ([`Store::record`]), keyed by
+//!   `(run, path)`, with the node's version and output type name so that a changed node is
+//!   recognised and re-run instead of fed a stale value. A node's output is recorded
+//!   before its consumers are started, so every restored value was fully produced.
+//! - **A branch row** ([`BranchChoice`]) when a branch picks an arm: a resumed run takes
+//!   the same arm even if the condition would now decide otherwise.
+//! - **The outcome** when the run ends ([`Store::finish_run`]); on success its node rows
+//!   are deleted unless the caller asks to keep them ([`Retention::Keep`]), so the tables
+//!   hold in-flight work, not history. Finished run rows stay until [`Store::purge`].
+//!
+//! Not recorded: events, tracked waits, resources and `#[ephemeral]` bindings (a
+//! connection, a handle): on resume the nodes behind them run again.
+//!
+//! # Leases: each run resumed once
+//!
+//! A run belongs to the owner ([`OwnerId`]) holding its lease. The owner renews it
+//! ([`Store::renew_lease`]) while running; when a process dies its leases run out and
+//! [`Store::claim_expired`] hands each expired run to exactly one claimer, even with
+//! several processes recovering at once (SQLite: one `BEGIN IMMEDIATE` transaction;
+//! Postgres: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`).
+//! [`Store::claim_run`] resumes one run by id. Every write carries its [`Lease`] and is
+//! refused ([`StoreError::LeaseLost`]) once another owner has claimed the run, so a process
+//! that stalled past its lease cannot overwrite its successor's rows.
+//!
+//! # Group commit
+//!
+//! Each database store has one writer (a dedicated thread for SQLite, a task for Postgres)
+//! that owns the connection. Records that arrive while it is committing are written
+//! together in the next transaction: a fan-out whose nodes finish together shares its
+//! syncs. [`Store::stats`] counts commits; each record call returns once its row is
+//! committed.
+//!
+//! # What survives what
+//!
+//! | store | killed process (`SIGKILL`, `abort`, OOM) | power loss / OS crash |
+//! |---|---|---|
+//! | [`MemoryStore`] | nothing | nothing |
+//! | `SqliteStore`, [`Durability::SurvivesKilledProcess`] (WAL, `synchronous=NORMAL`) | every committed record | the database is intact, the last commits may be lost |
+//! | `SqliteStore`, [`Durability::SurvivesPowerLoss`] (WAL, `synchronous=FULL`) | every committed record | every committed record |
+//! | `PostgresStore` | every committed record | as configured on the server (`fsync`, `synchronous_commit`) |
+//!
+//! A commit is all or nothing in every mode: a process killed during a batch leaves either
+//! the whole batch or none of it.
+//!
+//! # Encoding
+//!
+//! Values cross as bytes made by [`encode`] and read by [`decode`] (JSON, the one
+//! [`ENCODING`]); decode errors name the run and the node.
+//!
+//! # Features and what they cost to build
+//!
+//! | feature | gives | adds to a build |
+//! |---|---|---|
+//! | `store` | this module, [`MemoryStore`] | `serde`, `serde_json` |
+//! | `sqlite` (default) | `SqliteStore` | `rusqlite` with SQLite compiled from C (`bundled`): BUILD_SQLITE |
+//! | `postgres` | `PostgresStore` | `tokio-postgres`: BUILD_POSTGRES |
+//!
+//! `rusqlite` is declared as a version range (see `workflow-core/Cargo.toml`) so that a
+//! build that also links `sqlx` can pick the one `libsqlite3-sys` both accept.
+
+mod codec;
+mod common;
+mod error;
+mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+mod types;
+
+pub use codec::{decode, encode, ENCODING};
+pub use error::StoreError;
+pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresStore, PostgresStoreBuilder};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{Durability, SqliteStore, SqliteStoreBuilder};
+pub use types::{
+    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, ManualClock, NewRun,
+    NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId,
+    RunOutcome, RunRecord, RunState, RunStatus, StoreStats, SystemClock, Timestamp,
+};
+
+use std::fmt;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+
+/// Where durable runs are recorded. Object safe: runtimes hold an `Arc<dyn Store>`.
+///
+/// Every method returns once the change is committed (durable as the store's mode says).
+/// See the [module docs](self) for what is recorded when.
+pub trait Store: Send + Sync + fmt::Debug {
+    /// Creates a run leased to `new.owner`, or returns the run that already has
+    /// `new.idempotency_key`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::IdempotencyConflict`] when the key names a run of another workflow or
+    /// input; database errors.
+    fn create_run(&self, new: NewRun) -> BoxFuture<'_, Result<CreatedRun, StoreError>>;
+
+    /// Claims `run` for `owner` for `lease` (resume by id): allowed when the run is
+    /// unfinished and its lease expired, is absent, or is already `owner`'s.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`], [`StoreError::Finished`], [`StoreError::LeaseHeld`].
+    fn claim_run<'a>(
+        &'a self,
+        run: RunId,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claimed, StoreError>>;
+
+    /// Claims every unfinished run whose lease has expired (at most `limit`, 0 for all),
+    /// oldest first. Concurrent callers, in this process or others, never get the same run.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    fn claim_expired<'a>(
+        &'a self,
+        owner: &'a OwnerId,
+        lease: Duration,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<Vec<Claimed>, StoreError>>;
+
+    /// Extends `lease` to `duration` from now.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::LeaseLost`] when another owner claimed the run or it finished.
+    fn renew_lease<'a>(
+        &'a self,
+        lease: &'a Lease,
+        duration: Duration,
+    ) -> BoxFuture<'a, Result<Lease, StoreError>>;
+
+    /// Records a node output or branch choice (replacing an earlier row for the same path,
+    /// as when a changed node runs again).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::LeaseLost`]; database errors (then nothing of this record was written).
+    fn record<'a>(
+        &'a self,
+        lease: &'a Lease,
+        record: Record,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// Ends the run with `outcome` and releases its lease. On success its node and branch
+    /// rows are deleted unless `retention` is [`Retention::Keep`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::LeaseLost`]; database errors.
+    fn finish_run<'a>(
+        &'a self,
+        lease: &'a Lease,
+        outcome: RunOutcome,
+        retention: Retention,
+    ) -> BoxFuture<'a, Result<RunRecord, StoreError>>;
+
+    /// The run's row.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`]; database errors.
+    fn get_run(&self, run: RunId) -> BoxFuture<'_, Result<RunRecord, StoreError>>;
+
+    /// The run's row and everything recorded for it: what a resume loads, and what
+    /// inspecting a run shows.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`]; database errors.
+    fn load_run(&self, run: RunId) -> BoxFuture<'_, Result<RunState, StoreError>>;
+
+    /// Runs matching `filter`, newest first.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    fn list_runs(&self, filter: RunFilter) -> BoxFuture<'_, Result<Vec<RunRecord>, StoreError>>;
+
+    /// Deletes finished runs matching `filter` with all their rows; returns how many runs.
+    /// Their idempotency keys become free again. Unfinished runs are never purged.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    fn purge(&self, filter: PurgeFilter) -> BoxFuture<'_, Result<u64, StoreError>>;
+
+    /// Commit and record counters.
+    fn stats(&self) -> StoreStats;
+
+    /// The clock leases and timestamps are read from.
+    fn clock(&self) -> &dyn Clock;
+}
