@@ -44,7 +44,7 @@ struct Inner {
     branches: BTreeMap<RunId, BTreeMap<NodePath, BranchChoice>>,
     keys: HashMap<String, RunId>,
     /// Records waiting for the next commit, with their tickets.
-    pending: Vec<(u64, Lease, Record)>,
+    pending: Vec<(u64, Lease, Vec<Record>)>,
     next_ticket: u64,
     /// Tickets below this are applied.
     applied_below: u64,
@@ -91,19 +91,21 @@ impl MemoryStore {
 impl Inner {
     fn commit_pending(&mut self) {
         let pending = std::mem::take(&mut self.pending);
-        for (ticket, lease, record) in pending {
+        for (ticket, lease, records) in pending {
             let row = self.runs.get(&lease.run);
             match check_lease(&lease, row.map(|r| (r.status, r.owner.as_ref()))) {
                 Ok(()) => {
-                    self.stats.records += 1;
-                    match record {
-                        Record::Output(out) => {
-                            let rows = self.outputs.entry(lease.run).or_default();
-                            rows.insert(out.path.clone(), out);
-                        }
-                        Record::Branch(choice) => {
-                            let rows = self.branches.entry(lease.run).or_default();
-                            rows.insert(choice.path.clone(), choice);
+                    self.stats.records += records.len() as u64;
+                    for record in records {
+                        match record {
+                            Record::Output(out) => {
+                                let rows = self.outputs.entry(lease.run).or_default();
+                                rows.insert(out.path.clone(), out);
+                            }
+                            Record::Branch(choice) => {
+                                let rows = self.branches.entry(lease.run).or_default();
+                                rows.insert(choice.path.clone(), choice);
+                            }
                         }
                     }
                 }
@@ -264,17 +266,17 @@ impl Store for MemoryStore {
         })
     }
 
-    fn record<'a>(
+    fn record_all<'a>(
         &'a self,
         lease: &'a Lease,
-        record: Record,
+        records: Vec<Record>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let ticket = {
                 let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
                 let ticket = inner.next_ticket;
                 inner.next_ticket += 1;
-                inner.pending.push((ticket, lease.clone(), record));
+                inner.pending.push((ticket, lease.clone(), records));
                 ticket
             };
             YieldOnce(false).await;

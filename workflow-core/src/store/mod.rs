@@ -158,15 +158,30 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> BoxFuture<'a, Result<Lease, StoreError>>;
 
     /// Records a node output or branch choice (replacing an earlier row for the same path,
-    /// as when a changed node runs again).
+    /// as when a changed node runs again). Same as [`record_all`](Store::record_all) with
+    /// one record.
     ///
     /// # Errors
     ///
-    /// [`StoreError::LeaseLost`]; database errors (then nothing of this record was written).
+    /// As [`record_all`](Store::record_all).
     fn record<'a>(
         &'a self,
         lease: &'a Lease,
         record: Record,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.record_all(lease, vec![record])
+    }
+
+    /// Records several rows that commit together or not at all, such as a branch node's
+    /// output with the arm it chose. Rows replace earlier rows for the same path.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::LeaseLost`]; database errors (then none of these rows was written).
+    fn record_all<'a>(
+        &'a self,
+        lease: &'a Lease,
+        records: Vec<Record>,
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Ends the run with `outcome` and releases its lease. On success its node and branch

@@ -334,7 +334,7 @@ struct Counters {
     records: AtomicU64,
 }
 
-type PendingRecord = (Lease, Record, oneshot::Sender<Result<(), StoreError>>);
+type PendingRecord = (Lease, Vec<Record>, oneshot::Sender<Result<(), StoreError>>);
 
 /// The writer task: commits the records queued together in one transaction.
 async fn serve(
@@ -354,8 +354,15 @@ async fn serve(
         match commit_records(&mut client, &batch, &mut results).await {
             Ok(()) => {
                 counters.commits.fetch_add(1, Ordering::Relaxed);
-                let written = results.iter().filter(|r| r.is_ok()).count() as u64;
-                counters.records.fetch_add(written, Ordering::Relaxed);
+                let written: usize = batch
+                    .iter()
+                    .zip(&results)
+                    .filter(|(_, result)| result.is_ok())
+                    .map(|((_, rows, _), _)| rows.len())
+                    .sum();
+                counters
+                    .records
+                    .fetch_add(written as u64, Ordering::Relaxed);
                 for ((_, _, reply), result) in batch.into_iter().zip(results) {
                     let _ = reply.send(result);
                 }
@@ -402,10 +409,10 @@ async fn commit_records(
     // The last record for a path wins (one statement may not update a row twice).
     let mut outputs: HashMap<(i64, &str), &RecordedOutput> = HashMap::new();
     let mut branches: HashMap<(i64, &str), &BranchChoice> = HashMap::new();
-    for (lease, record, _) in batch {
+    for (lease, rows, _) in batch {
         let holder = holders.get(&lease.run);
         let allowed = check_lease(lease, holder.map(|(s, o)| (*s, o.as_ref())));
-        if allowed.is_ok() {
+        for record in rows.iter().filter(|_| allowed.is_ok()) {
             match record {
                 Record::Output(out) => {
                     outputs.insert((lease.run.0, out.path.as_str()), out);
@@ -658,17 +665,17 @@ impl Store for PostgresStore {
         })
     }
 
-    fn record<'a>(
+    fn record_all<'a>(
         &'a self,
         lease: &'a Lease,
-        record: Record,
+        records: Vec<Record>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let operation = "recording a node output";
             let gone = || StoreError::unavailable(operation, "the Postgres writer task stopped");
             let (reply, answer) = oneshot::channel();
             self.queue
-                .send((lease.clone(), record, reply))
+                .send((lease.clone(), records, reply))
                 .map_err(|_| gone())?;
             answer.await.map_err(|_| gone())?
         })

@@ -234,10 +234,10 @@ type Job = Box<dyn FnOnce(&mut Writer) + Send>;
 
 /// What the writer thread is asked to do.
 enum Op {
-    /// A record, committed with the other records queued beside it.
+    /// Records, committed with the other records queued beside it.
     Record {
         lease: Lease,
-        record: Record,
+        records: Vec<Record>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
     /// Anything else, in its own transaction, in queue order.
@@ -257,7 +257,7 @@ struct Writer {
     counters: Arc<Counters>,
 }
 
-type PendingRecord = (Lease, Record, oneshot::Sender<Result<(), StoreError>>);
+type PendingRecord = (Lease, Vec<Record>, oneshot::Sender<Result<(), StoreError>>);
 
 impl Writer {
     fn serve(&mut self, queue: mpsc::Receiver<Op>) {
@@ -276,9 +276,9 @@ impl Writer {
                 match op {
                     Op::Record {
                         lease,
-                        record,
+                        records: rows,
                         reply,
-                    } => records.push((lease, record, reply)),
+                    } => records.push((lease, rows, reply)),
                     Op::Job(job) => {
                         // Keep queue order: records queued before this job commit first.
                         self.commit_records(std::mem::take(&mut records));
@@ -302,14 +302,16 @@ impl Writer {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| sql_error("recording node outputs", e))?;
             let mut holders: HashMap<RunId, Option<(RunStatus, Option<OwnerId>)>> = HashMap::new();
-            for (lease, record, _) in &records {
+            for (lease, rows, _) in &records {
                 let holder = match holders.entry(lease.run) {
                     Entry::Occupied(known) => known.into_mut(),
                     Entry::Vacant(slot) => slot.insert(lease_row(&tx, lease.run)?),
                 };
                 let allowed = check_lease(lease, holder.as_ref().map(|(s, o)| (*s, o.as_ref())));
                 if allowed.is_ok() {
-                    write_record(&tx, lease.run, record)?;
+                    for record in rows {
+                        write_record(&tx, lease.run, record)?;
+                    }
                 }
                 results.push(allowed);
             }
@@ -319,8 +321,15 @@ impl Writer {
         match outcome {
             Ok(()) => {
                 self.counters.commits.fetch_add(1, Ordering::Relaxed);
-                let written = results.iter().filter(|r| r.is_ok()).count() as u64;
-                self.counters.records.fetch_add(written, Ordering::Relaxed);
+                let written: usize = records
+                    .iter()
+                    .zip(&results)
+                    .filter(|(_, result)| result.is_ok())
+                    .map(|((_, rows, _), _)| rows.len())
+                    .sum();
+                self.counters
+                    .records
+                    .fetch_add(written as u64, Ordering::Relaxed);
                 for ((_, _, reply), result) in records.into_iter().zip(results) {
                     let _ = reply.send(result);
                 }
@@ -907,10 +916,10 @@ impl Store for SqliteStore {
         self.call("renewing a lease", move |w| w.renew_lease(lease, duration))
     }
 
-    fn record<'a>(
+    fn record_all<'a>(
         &'a self,
         lease: &'a Lease,
-        record: Record,
+        records: Vec<Record>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let lease = lease.clone();
         let queue = self.queue.clone();
@@ -918,7 +927,7 @@ impl Store for SqliteStore {
             let (reply, answer) = oneshot::channel();
             let op = Op::Record {
                 lease,
-                record,
+                records,
                 reply,
             };
             send(queue, op, "recording a node output")?;
