@@ -7,6 +7,7 @@ use super::{
 };
 
 /// The newest schema this build writes and reads (both databases share the numbering).
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// May `owner` claim `run` at `now`? Yes when it is unfinished and its lease is expired,
@@ -127,6 +128,7 @@ pub(crate) fn purgeable(
 }
 
 /// Refuses a schema newer than this build or another value encoding.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn check_version(version: u32, encoding: Option<&str>) -> Result<(), StoreError> {
     if version > SCHEMA_VERSION {
         return Err(StoreError::Schema {

@@ -157,6 +157,7 @@ impl StoreError {
         }
     }
 
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn unavailable(operation: &'static str, cause: impl Into<BoxError>) -> StoreError {
         StoreError::Unavailable {
             operation,
@@ -164,6 +165,7 @@ impl StoreError {
         }
     }
 
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn backend(operation: &'static str, cause: impl Into<BoxError>) -> StoreError {
         StoreError::Backend {
             operation,
@@ -173,6 +175,7 @@ impl StoreError {
 
     /// A copy to hand to each caller of a batch that failed as a whole: the source becomes
     /// text (database errors are not `Clone`).
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn for_batch(&self) -> StoreError {
         match self {
             StoreError::Unavailable { operation, source } => {

@@ -1,7 +1,7 @@
 //! Durable runs: where a run's progress is recorded so that it survives the process.
 //!
-//! *Design note for issue 16. This module is the storage layer; the executor and
-//! `workflow!` integration (`#[workflow(durable)]`, `#[ephemeral]`, restored nodes in
+//! *This is the storage layer of durable runs (issue 16) and its design note. The executor
+//! and `workflow!` integration (`#[workflow(durable)]`, `#[ephemeral]`, restored nodes in
 //! reports) builds on it.*
 //!
 //! # The idea
@@ -19,17 +19,21 @@
 //!   run ([`CreatedRun::Existing`]); the same key with another workflow or input is an
 //!   [`StoreError::IdempotencyConflict`].
 //! - **A node row** ([`RecordedOutput`]) when a node succeeds ([`Store::record`]), keyed by
-//!   `(run, path)`, with the node's version and output type name so that a changed node is
-//!   recognised and re-run instead of fed a stale value. A node's output is recorded
-//!   before its consumers are started, so every restored value was fully produced.
-//! - **A branch row** ([`BranchChoice`]) when a branch picks an arm: a resumed run takes
-//!   the same arm even if the condition would now decide otherwise.
-//! - **The outcome** when the run ends ([`Store::finish_run`]); on success its node rows
-//!   are deleted unless the caller asks to keep them ([`Retention::Keep`]), so the tables
-//!   hold in-flight work, not history. Finished run rows stay until [`Store::purge`].
+//!   `(run, path)`, with the node's version and output type name, so that a changed node is
+//!   recognised and re-run instead of fed a stale value. The executor records a node's
+//!   output before starting its consumers, so every restored value was fully produced.
+//! - **A branch row** ([`BranchChoice`]) when a branch picks an arm, committed with the
+//!   branch node's output ([`Store::record_all`]): a resumed run takes the same arm even if
+//!   the condition would now decide otherwise.
+//! - **The outcome** when the run ends ([`Store::finish_run`]). On success its node rows
+//!   are deleted unless the caller keeps them ([`Retention::Keep`]), so the tables hold
+//!   work in flight, not history; failed runs keep theirs for inspection. Finished run rows
+//!   stay until [`Store::purge`].
 //!
 //! Not recorded: events, tracked waits, resources and `#[ephemeral]` bindings (a
-//! connection, a handle): on resume the nodes behind them run again.
+//! connection, a handle): on resume the nodes behind them run again. A node that was
+//! running when the process died runs again too, so calls to the outside world should
+//! carry an idempotency key derived from the run id and node path.
 //!
 //! # Leases: each run resumed once
 //!
@@ -40,43 +44,119 @@
 //! Postgres: `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`).
 //! [`Store::claim_run`] resumes one run by id. Every write carries its [`Lease`] and is
 //! refused ([`StoreError::LeaseLost`]) once another owner has claimed the run, so a process
-//! that stalled past its lease cannot overwrite its successor's rows.
+//! that stalled past its lease cannot overwrite its successor's rows. Lease times come from
+//! the store's [`Clock`] (the system clock; [`ManualClock`] in tests), so processes sharing
+//! a store need roughly agreeing clocks: keep leases long against the skew.
 //!
 //! # Group commit
 //!
-//! Each database store has one writer (a dedicated thread for SQLite, a task for Postgres)
-//! that owns the connection. Records that arrive while it is committing are written
-//! together in the next transaction: a fan-out whose nodes finish together shares its
-//! syncs. [`Store::stats`] counts commits; each record call returns once its row is
-//! committed.
+//! Each database store has one writer that owns a connection: a dedicated thread for
+//! SQLite (so no tokio worker ever blocks on it), a task for Postgres. Records that arrive
+//! while it is committing are written together in the next transaction, so a fan-out whose
+//! nodes finish together shares its syncs: 1,000 concurrent records took 1 commit on
+//! SQLite and 2 on Postgres. A record call returns once its transaction is committed.
+//! [`Store::stats`] counts commits and records.
 //!
 //! # What survives what
 //!
-//! | store | killed process (`SIGKILL`, `abort`, OOM) | power loss / OS crash |
+//! | store | killed process (`SIGKILL`, `abort`, OOM) | power loss, OS crash |
 //! |---|---|---|
 //! | [`MemoryStore`] | nothing | nothing |
-//! | `SqliteStore`, [`Durability::SurvivesKilledProcess`] (WAL, `synchronous=NORMAL`) | every committed record | the database is intact, the last commits may be lost |
-//! | `SqliteStore`, [`Durability::SurvivesPowerLoss`] (WAL, `synchronous=FULL`) | every committed record | every committed record |
-//! | `PostgresStore` | every committed record | as configured on the server (`fsync`, `synchronous_commit`) |
+//! | `SqliteStore`, `Durability::SurvivesKilledProcess` (the default: WAL, `synchronous=NORMAL`) | every committed record | the file stays intact; the last commits may be lost |
+//! | `SqliteStore`, `Durability::SurvivesPowerLoss` (WAL, `synchronous=FULL`) | every committed record | every committed record |
+//! | `PostgresStore` | every committed record | as the server is configured (`fsync`, `synchronous_commit`) |
 //!
-//! A commit is all or nothing in every mode: a process killed during a batch leaves either
-//! the whole batch or none of it.
+//! A commit is all or nothing in every mode: a process killed during a batch leaves the
+//! whole transaction or none of it, and the run resumes from the rows before it.
+//!
+//! Measured on the CI machine (2 shared cores, virtual disk; release build, one record of a
+//! small struct; `cargo run --release -p workflow-core --features postgres --example
+//! store_throughput`):
+//!
+//! | store | one node at a time | 1,000-node fan-out |
+//! |---|---|---|
+//! | memory | 0.6 µs/node | 0.7 µs/node, 1 commit |
+//! | SQLite, survives a killed process | 45 µs/node | 3.2 µs/node, 1 commit |
+//! | SQLite, survives power loss | 4,000 µs/node (one disk sync each) | 4.8 µs/node, 1 commit |
+//! | Postgres 15, local, `fsync` on | 6,200 µs/node | 24 µs/node, 2 commits |
 //!
 //! # Encoding
 //!
 //! Values cross as bytes made by [`encode`] and read by [`decode`] (JSON, the one
-//! [`ENCODING`]); decode errors name the run and the node.
+//! [`ENCODING`], named in each store's metadata); a decode error names the run and the
+//! node ([`RecordedOutput::decode`]).
+//!
+//! # Schema
+//!
+//! Tables `workflow_store_meta` (schema version, encoding), `workflow_runs` (one row per
+//! run), `workflow_node_outputs` and `workflow_branches` (one row per `(run_id, path)`).
+//! Migrations run on open, one version at a time. A file that is not a SQLite database, a
+//! SQLite file holding other tables, or a store written by a newer version is refused with
+//! [`StoreError::Schema`], never overwritten. Postgres tables live in the connection's
+//! schema, beside the application's own tables.
+//!
+//! # Example
+//!
+//! A run interrupted after its first node, recovered by another owner:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use workflow_core::store::*;
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let clock = ManualClock::new(Timestamp(0));
+//! let store: Arc<dyn Store> = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
+//! let lease = Duration::from_secs(30);
+//!
+//! let created = store
+//!     .create_run(NewRun {
+//!         workflow: "thumbnails".into(),
+//!         fingerprint: GraphFingerprint("v1".into()),
+//!         input: encode("https://example.com", None, "input")?,
+//!         idempotency_key: Some("order-42".into()),
+//!         owner: OwnerId::new("worker-1"),
+//!         lease,
+//!     })
+//!     .await?;
+//! let CreatedRun::New(first) = created else { unreachable!() };
+//! let run = first.run.id;
+//! let page = RecordedOutput::encode(run, NodePath::new("page")?, 1, &vec!["a.png"])?;
+//! store.record(&first.lease, Record::Output(page)).await?;
+//! // worker-1 dies here. Its lease runs out; worker-2 recovers the run.
+//! clock.advance(lease * 2);
+//! let recovered = store.claim_expired(&OwnerId::new("worker-2"), lease, 0).await?;
+//! assert_eq!(recovered.len(), 1);
+//! let state = store.load_run(run).await?;
+//! let page: Vec<String> = state.outputs[0].decode(run)?;
+//! assert_eq!(page, ["a.png"]);
+//! // worker-1's late writes are refused.
+//! let late = RecordedOutput::encode(run, NodePath::new("late")?, 1, &0)?;
+//! assert!(store.record(&first.lease, Record::Output(late)).await.is_err());
+//! let done = store
+//!     .finish_run(&recovered[0].lease, RunOutcome::Succeeded { output: None }, Retention::default())
+//!     .await?;
+//! assert_eq!((done.status, done.claims), (RunStatus::Succeeded, 2));
+//! # Ok::<(), StoreError>(())
+//! # }).unwrap();
+//! ```
 //!
 //! # Features and what they cost to build
 //!
-//! | feature | gives | adds to a build |
+//! | feature | gives | adds to a build of `workflow-core` |
 //! |---|---|---|
-//! | `store` | this module, [`MemoryStore`] | `serde`, `serde_json` |
-//! | `sqlite` (default) | `SqliteStore` | `rusqlite` with SQLite compiled from C (`bundled`): BUILD_SQLITE |
-//! | `postgres` | `PostgresStore` | `tokio-postgres`: BUILD_POSTGRES |
+//! | `store` | this module, [`MemoryStore`] | `serde`, `serde_json`: 5 crates, ~13 s of compile time (debug) |
+//! | `sqlite` (default) | `SqliteStore` | `rusqlite` and SQLite's C source (`bundled`): 9 more crates; compiling SQLite takes ~30 s (debug, 2 busy cores) and dominates |
+//! | `postgres` | `PostgresStore` | `tokio-postgres` and its protocol, crypto (SCRAM) and RNG crates: 48 more crates, ~30 s (debug), plus tokio's `net` and `io-util` |
 //!
-//! `rusqlite` is declared as a version range (see `workflow-core/Cargo.toml`) so that a
-//! build that also links `sqlx` can pick the one `libsqlite3-sys` both accept.
+//! Without any of them the crate builds as before. `rusqlite` is declared as a version
+//! range (see `workflow-core/Cargo.toml`) so that a build that also links `sqlx` can pick
+//! the one `libsqlite3-sys` both accept (cargo links one SQLite per build).
+//!
+//! # Not yet
+//!
+//! The executor integration: `#[workflow(durable)]`, `#[ephemeral]`, comparing node
+//! versions and output types on resume, `ctx.idempotency_key()`, restored nodes in reports.
 
 mod codec;
 mod common;

@@ -259,8 +259,8 @@ impl RunStatus {
         }
     }
 
-    /// Parses the `status` column.
-    pub(crate) fn parse(text: &str) -> Option<RunStatus> {
+    /// Parses the `status` column ([`as_str`](Self::as_str)'s text).
+    pub fn parse(text: &str) -> Option<RunStatus> {
         match text {
             "running" => Some(RunStatus::Running),
             "succeeded" => Some(RunStatus::Succeeded),
@@ -470,10 +470,8 @@ pub struct PurgeFilter {
 /// Counters for tests and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreStats {
-    /// Transactions the writer committed (with SQLite in [`Durability::PowerLoss`] or
-    /// Postgres, each is one sync to disk).
-    ///
-    /// [`Durability::PowerLoss`]: super::Durability::PowerLoss
+    /// Transactions committed (with SQLite in `Durability::SurvivesPowerLoss`, or
+    /// Postgres with `fsync` on, each is one sync to disk).
     pub commits: u64,
     /// Records written ([`Store::record`](super::Store::record) calls that succeeded).
     pub records: u64,
