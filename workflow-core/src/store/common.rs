@@ -1,9 +1,11 @@
 //! The rules every store applies alike: who may claim a run, who may write to it, what a
 //! finished row looks like.
 
+use futures::future::BoxFuture;
+
 use super::{
-    Lease, NewRun, OwnerId, PurgeFilter, RunId, RunOutcome, RunRecord, RunStatus, StoreError,
-    Timestamp, ENCODING,
+    Lease, NewRun, NodePath, OwnerId, PurgeFilter, RunId, RunOutcome, RunRecord, RunStatus,
+    StoreError, Timestamp, ENCODING,
 };
 
 /// The newest schema this build writes and reads (both databases share the numbering).
@@ -146,4 +148,23 @@ pub(crate) fn check_version(version: u32, encoding: Option<&str>) -> Result<(), 
         });
     }
     Ok(())
+}
+
+/// `operation` with its database errors naming `run` (and `node`).
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn about_run<'a, T: 'a>(
+    operation: BoxFuture<'a, Result<T, StoreError>>,
+    run: RunId,
+    node: Option<NodePath>,
+) -> BoxFuture<'a, Result<T, StoreError>> {
+    Box::pin(async move { operation.await.map_err(|e| e.about(run, node.as_ref())) })
+}
+
+/// The node a `record_all` is named by in errors: its first output's (or branch's) path.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn first_path(records: &[super::Record]) -> Option<NodePath> {
+    records.first().map(|r| match r {
+        super::Record::Output(out) => out.path.clone(),
+        super::Record::Branch(choice) => choice.path.clone(),
+    })
 }

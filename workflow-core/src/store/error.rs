@@ -107,20 +107,30 @@ pub enum StoreError {
         /// What is wrong.
         reason: String,
     },
-    /// The store could not be reached or its worker stopped; nothing was written.
-    #[error("store unavailable during {operation}: {source}")]
+    /// The store could not be reached or its writer stopped. The operation did not take
+    /// effect, or (when the connection broke during a commit) its effect is unknown; rows
+    /// committed before are intact.
+    #[error("store unavailable during {operation}{}: {source}", about(*run, node.as_ref()))]
     Unavailable {
         /// What was attempted.
         operation: &'static str,
+        /// The run it was for, if one.
+        run: Option<RunId>,
+        /// The node it was for, if one.
+        node: Option<NodePath>,
         /// Why.
         #[source]
         source: BoxError,
     },
-    /// The database reported an error.
-    #[error("store error during {operation}: {source}")]
+    /// The database reported an error; the operation did not take effect.
+    #[error("store error during {operation}{}: {source}", about(*run, node.as_ref()))]
     Backend {
         /// What was attempted.
         operation: &'static str,
+        /// The run it was for, if one.
+        run: Option<RunId>,
+        /// The node it was for, if one.
+        node: Option<NodePath>,
         /// The database's error.
         #[source]
         source: BoxError,
@@ -138,11 +148,10 @@ impl StoreError {
             | StoreError::IdempotencyConflict { run, .. }
             | StoreError::Decode { run, .. }
             | StoreError::CorruptRow { run, .. } => Some(*run),
-            StoreError::Encode { run, .. } => *run,
-            StoreError::InvalidPath { .. }
-            | StoreError::Schema { .. }
-            | StoreError::Unavailable { .. }
-            | StoreError::Backend { .. } => None,
+            StoreError::Encode { run, .. }
+            | StoreError::Unavailable { run, .. }
+            | StoreError::Backend { run, .. } => *run,
+            StoreError::InvalidPath { .. } | StoreError::Schema { .. } => None,
         }
     }
 
@@ -153,6 +162,7 @@ impl StoreError {
                 .parse()
                 .ok()
                 .filter(|p: &NodePath| !matches!(p.as_str(), "input" | "output")),
+            StoreError::Unavailable { node, .. } | StoreError::Backend { node, .. } => node.clone(),
             _ => None,
         }
     }
@@ -161,6 +171,8 @@ impl StoreError {
     pub(crate) fn unavailable(operation: &'static str, cause: impl Into<BoxError>) -> StoreError {
         StoreError::Unavailable {
             operation,
+            run: None,
+            node: None,
             source: cause.into(),
         }
     }
@@ -169,6 +181,8 @@ impl StoreError {
     pub(crate) fn backend(operation: &'static str, cause: impl Into<BoxError>) -> StoreError {
         StoreError::Backend {
             operation,
+            run: None,
+            node: None,
             source: cause.into(),
         }
     }
@@ -178,13 +192,37 @@ impl StoreError {
     #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn for_batch(&self) -> StoreError {
         match self {
-            StoreError::Unavailable { operation, source } => {
-                StoreError::unavailable(operation, source.to_string())
-            }
-            StoreError::Backend { operation, source } => {
-                StoreError::backend(operation, source.to_string())
-            }
+            StoreError::Unavailable {
+                operation, source, ..
+            } => StoreError::unavailable(operation, source.to_string()),
+            StoreError::Backend {
+                operation, source, ..
+            } => StoreError::backend(operation, source.to_string()),
             other => StoreError::backend("batched write", other.to_string()),
         }
+    }
+
+    /// Names `run` (and `node`) in a database error that does not name them yet.
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    pub(crate) fn about(mut self, about_run: RunId, about_node: Option<&NodePath>) -> StoreError {
+        if let StoreError::Unavailable { run, node, .. } | StoreError::Backend { run, node, .. } =
+            &mut self
+        {
+            run.get_or_insert(about_run);
+            if node.is_none() {
+                *node = about_node.cloned();
+            }
+        }
+        self
+    }
+}
+
+/// " for node `x` of run 7", " for run 7" or nothing.
+fn about(run: Option<RunId>, node: Option<&NodePath>) -> String {
+    match (run, node) {
+        (Some(run), Some(node)) => format!(" for node `{node}` of run {run}"),
+        (Some(run), None) => format!(" for run {run}"),
+        (None, Some(node)) => format!(" for node `{node}`"),
+        (None, None) => String::new(),
     }
 }

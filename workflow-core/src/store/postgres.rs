@@ -2,15 +2,18 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::config::Host;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Row};
+use tokio_postgres::{Client, Config, NoTls, Row};
 
-use super::common::{check_claim, check_lease, check_same_run, split_outcome};
+use super::common::{
+    about_run, check_claim, check_lease, check_same_run, first_path, split_outcome,
+};
 use super::{
     BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, NodePath, OwnerId,
     PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
@@ -68,12 +71,55 @@ const MAX_BATCH: usize = 4096;
 /// recovering at once never take the same run. Tables live in the connection's schema
 /// (`public` unless [`PostgresStoreBuilder::schema`] says otherwise), beside the
 /// application's own tables.
+///
+/// A connection that breaks (server restart, network) fails the operations in flight
+/// with [`StoreError::Unavailable`]; the next operation reconnects.
 #[derive(Debug)]
 pub struct PostgresStore {
     queue: mpsc::UnboundedSender<PendingRecord>,
-    client: Client,
+    /// The connection for everything but records; replaced when it breaks.
+    client: Mutex<Arc<Client>>,
+    target: Arc<Target>,
     counters: Arc<Counters>,
     clock: Arc<dyn Clock>,
+}
+
+/// Where to connect, and what to call it in errors (without the password).
+#[derive(Debug)]
+struct Target {
+    config: Config,
+    schema: Option<String>,
+    location: String,
+}
+
+impl Target {
+    fn new(config: &str, schema: Option<String>) -> Result<Target, StoreError> {
+        let config: Config = config
+            .parse()
+            .map_err(|e| StoreError::unavailable("reading the Postgres connection string", e))?;
+        if let Some(schema) = &schema {
+            check_schema_name(schema)?;
+        }
+        let host = config
+            .get_hosts()
+            .first()
+            .map_or("?".to_owned(), |h| match h {
+                Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                Host::Unix(path) => path.display().to_string(),
+            });
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let location = format!(
+            "postgres database `{}` on {host}:{port}, schema `{}`",
+            config.get_dbname().unwrap_or("(default)"),
+            schema.as_deref().unwrap_or("(default)")
+        );
+        Ok(Target {
+            config,
+            schema,
+            location,
+        })
+    }
 }
 
 /// Options for [`PostgresStore`].
@@ -108,16 +154,17 @@ impl PostgresStoreBuilder {
     /// [`StoreError::Schema`] when the schema holds workflow tables this build does not
     /// know, or was written by a newer version.
     pub async fn connect(self) -> Result<PostgresStore, StoreError> {
-        let schema = self.schema.as_deref();
-        let mut writer = connect(&self.config, schema).await?;
-        migrate(&mut writer, &self.config).await?;
-        let client = connect(&self.config, schema).await?;
+        let target = Arc::new(Target::new(&self.config, self.schema)?);
+        let mut writer = connect(&target).await?;
+        migrate(&mut writer, &target.location).await?;
+        let client = connect(&target).await?;
         let counters = Arc::new(Counters::default());
         let (queue, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(serve(writer, receiver, counters.clone()));
+        tokio::spawn(serve(target.clone(), writer, receiver, counters.clone()));
         Ok(PostgresStore {
             queue,
-            client,
+            client: Mutex::new(Arc::new(client)),
+            target,
             counters,
             clock: self.clock,
         })
@@ -152,7 +199,7 @@ impl PostgresStore {
     /// [`StoreError::Unavailable`] when the server cannot be reached; invalid names.
     pub async fn drop_schema(config: &str, schema: &str) -> Result<(), StoreError> {
         check_schema_name(schema)?;
-        let client = connect(config, None).await?;
+        let client = connect(&Target::new(config, None)?).await?;
         client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             .await
@@ -167,12 +214,28 @@ impl PostgresStore {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
         let rows = self
-            .client
+            .client()
+            .await?
             .query(sql, params)
             .await
             .map_err(|e| pg_error(operation, e))?;
         self.counters.commits.fetch_add(1, Ordering::Relaxed);
         Ok(rows)
+    }
+
+    /// The connection, reconnected first if it broke.
+    async fn client(&self) -> Result<Arc<Client>, StoreError> {
+        let current = self
+            .client
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if !current.is_closed() {
+            return Ok(current);
+        }
+        let fresh = Arc::new(connect(&self.target).await?);
+        *self.client.lock().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        Ok(fresh)
     }
 
     async fn read(
@@ -181,7 +244,8 @@ impl PostgresStore {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
-        self.client
+        self.client()
+            .await?
             .query(sql, params)
             .await
             .map_err(|e| pg_error(operation, e))
@@ -237,17 +301,19 @@ fn check_schema_name(schema: &str) -> Result<(), StoreError> {
     }
 }
 
-async fn connect(config: &str, schema: Option<&str>) -> Result<Client, StoreError> {
-    let (client, connection) = tokio_postgres::connect(config, NoTls)
-        .await
-        .map_err(|e| StoreError::unavailable("connecting to Postgres", e))?;
+async fn connect(target: &Target) -> Result<Client, StoreError> {
+    let (client, connection) = target.config.connect(NoTls).await.map_err(|e| {
+        StoreError::unavailable(
+            "connecting to Postgres",
+            format!("{}: {e}", target.location),
+        )
+    })?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(error = %e, "workflow store: Postgres connection closed");
         }
     });
-    if let Some(schema) = schema {
-        check_schema_name(schema)?;
+    if let Some(schema) = &target.schema {
         client
             .batch_execute(&format!(
                 "CREATE SCHEMA IF NOT EXISTS {schema}; SET search_path TO {schema}"
@@ -338,6 +404,7 @@ type PendingRecord = (Lease, Vec<Record>, oneshot::Sender<Result<(), StoreError>
 
 /// The writer task: commits the records queued together in one transaction.
 async fn serve(
+    target: Arc<Target>,
     mut client: Client,
     mut queue: mpsc::UnboundedReceiver<PendingRecord>,
     counters: Arc<Counters>,
@@ -348,6 +415,17 @@ async fn serve(
             match queue.try_recv() {
                 Ok(record) => batch.push(record),
                 Err(_) => break,
+            }
+        }
+        if client.is_closed() {
+            match connect(&target).await {
+                Ok(fresh) => client = fresh,
+                Err(e) => {
+                    for (_, _, reply) in batch {
+                        let _ = reply.send(Err(e.for_batch()));
+                    }
+                    continue;
+                }
             }
         }
         let mut results = Vec::with_capacity(batch.len());
@@ -579,39 +657,43 @@ impl Store for PostgresStore {
         owner: &'a OwnerId,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claimed, StoreError>> {
-        Box::pin(async move {
-            let now = self.clock.now();
-            let rows = self
-                .statement(
-                    "claiming a run",
-                    &format!(
-                        "UPDATE workflow_runs SET owner = $2, lease_expires_at = $3, \
-                         claims = claims + 1 WHERE id = $1 AND status = 'running' AND \
-                         (owner IS NULL OR owner = $2 OR lease_expires_at IS NULL \
-                         OR lease_expires_at <= $4) RETURNING {RUN_COLUMNS}"
-                    ),
-                    &[&run.0, &owner.0, &now.plus(lease).0, &now.0],
-                )
-                .await?;
-            if let Some(claim) = claimed(&rows, owner)?.pop() {
-                return Ok(claim);
-            }
-            // Nothing matched: say why.
-            let row = self.get(run).await?;
-            check_claim(
-                run,
-                owner,
-                now,
-                row.status,
-                row.owner.as_ref(),
-                row.lease_expires_at,
-            )?;
-            Err(StoreError::LeaseHeld {
-                run,
-                owner: row.owner.unwrap_or_else(|| OwnerId::new("?")),
-                expires_at: row.lease_expires_at.unwrap_or(now),
-            })
-        })
+        about_run(
+            Box::pin(async move {
+                let now = self.clock.now();
+                let rows = self
+                    .statement(
+                        "claiming a run",
+                        &format!(
+                            "UPDATE workflow_runs SET owner = $2, lease_expires_at = $3, \
+                             claims = claims + 1 WHERE id = $1 AND status = 'running' AND \
+                             (owner IS NULL OR owner = $2 OR lease_expires_at IS NULL \
+                             OR lease_expires_at <= $4) RETURNING {RUN_COLUMNS}"
+                        ),
+                        &[&run.0, &owner.0, &now.plus(lease).0, &now.0],
+                    )
+                    .await?;
+                if let Some(claim) = claimed(&rows, owner)?.pop() {
+                    return Ok(claim);
+                }
+                // Nothing matched: say why.
+                let row = self.get(run).await?;
+                check_claim(
+                    run,
+                    owner,
+                    now,
+                    row.status,
+                    row.owner.as_ref(),
+                    row.lease_expires_at,
+                )?;
+                Err(StoreError::LeaseHeld {
+                    run,
+                    owner: row.owner.unwrap_or_else(|| OwnerId::new("?")),
+                    expires_at: row.lease_expires_at.unwrap_or(now),
+                })
+            }),
+            run,
+            None,
+        )
     }
 
     fn claim_expired<'a>(
@@ -645,24 +727,29 @@ impl Store for PostgresStore {
         lease: &'a Lease,
         duration: Duration,
     ) -> BoxFuture<'a, Result<Lease, StoreError>> {
-        Box::pin(async move {
-            let expires = self.clock.now().plus(duration);
-            let rows = self
-                .statement(
-                    "renewing a lease",
-                    "UPDATE workflow_runs SET lease_expires_at = $1 \
-                     WHERE id = $2 AND owner = $3 AND status = 'running' RETURNING id",
-                    &[&expires.0, &lease.run.0, &lease.owner.0],
-                )
-                .await?;
-            if rows.is_empty() {
-                return Err(self.lease_refusal(lease).await);
-            }
-            Ok(Lease {
-                expires_at: expires,
-                ..lease.clone()
-            })
-        })
+        let run = lease.run;
+        about_run(
+            Box::pin(async move {
+                let expires = self.clock.now().plus(duration);
+                let rows = self
+                    .statement(
+                        "renewing a lease",
+                        "UPDATE workflow_runs SET lease_expires_at = $1 \
+                         WHERE id = $2 AND owner = $3 AND status = 'running' RETURNING id",
+                        &[&expires.0, &lease.run.0, &lease.owner.0],
+                    )
+                    .await?;
+                if rows.is_empty() {
+                    return Err(self.lease_refusal(lease).await);
+                }
+                Ok(Lease {
+                    expires_at: expires,
+                    ..lease.clone()
+                })
+            }),
+            run,
+            None,
+        )
     }
 
     fn record_all<'a>(
@@ -670,15 +757,22 @@ impl Store for PostgresStore {
         lease: &'a Lease,
         records: Vec<Record>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let operation = "recording a node output";
-            let gone = || StoreError::unavailable(operation, "the Postgres writer task stopped");
-            let (reply, answer) = oneshot::channel();
-            self.queue
-                .send((lease.clone(), records, reply))
-                .map_err(|_| gone())?;
-            answer.await.map_err(|_| gone())?
-        })
+        let node = first_path(&records);
+        let run = lease.run;
+        about_run(
+            Box::pin(async move {
+                let operation = "recording a node output";
+                let gone =
+                    || StoreError::unavailable(operation, "the Postgres writer task stopped");
+                let (reply, answer) = oneshot::channel();
+                self.queue
+                    .send((lease.clone(), records, reply))
+                    .map_err(|_| gone())?;
+                answer.await.map_err(|_| gone())?
+            }),
+            run,
+            node,
+        )
     }
 
     fn finish_run<'a>(
@@ -687,106 +781,115 @@ impl Store for PostgresStore {
         outcome: RunOutcome,
         retention: Retention,
     ) -> BoxFuture<'a, Result<RunRecord, StoreError>> {
-        Box::pin(async move {
-            let now = self.clock.now();
-            let (status, output, error) = split_outcome(outcome);
-            let delete_rows =
-                status == RunStatus::Succeeded && retention == Retention::DeleteOnSuccess;
-            // One statement: the status change and the row deletion commit together.
-            let rows = self
-                .statement(
-                    "finishing a run",
-                    &format!(
-                        "WITH finished AS (UPDATE workflow_runs SET status = $1, output = $2, \
-                         error = $3, owner = NULL, lease_expires_at = NULL, finished_at = $4 \
-                         WHERE id = $5 AND owner = $6 AND status = 'running' \
-                         RETURNING {RUN_COLUMNS}), \
-                         outputs AS (DELETE FROM workflow_node_outputs WHERE $7 \
-                         AND run_id IN (SELECT id FROM finished)), \
-                         branches AS (DELETE FROM workflow_branches WHERE $7 \
-                         AND run_id IN (SELECT id FROM finished)) \
-                         SELECT * FROM finished"
-                    ),
-                    &[
-                        &status.as_str(),
-                        &output,
-                        &error,
-                        &now.0,
-                        &lease.run.0,
-                        &lease.owner.0,
-                        &delete_rows,
-                    ],
-                )
-                .await?;
-            match rows.first() {
-                Some(row) => run_from_row(row),
-                None => Err(self.lease_refusal(lease).await),
-            }
-        })
+        let run = lease.run;
+        about_run(
+            Box::pin(async move {
+                let now = self.clock.now();
+                let (status, output, error) = split_outcome(outcome);
+                let delete_rows =
+                    status == RunStatus::Succeeded && retention == Retention::DeleteOnSuccess;
+                // One statement: the status change and the row deletion commit together.
+                let rows = self
+                    .statement(
+                        "finishing a run",
+                        &format!(
+                            "WITH finished AS (UPDATE workflow_runs SET status = $1, output = $2, \
+                             error = $3, owner = NULL, lease_expires_at = NULL, finished_at = $4 \
+                             WHERE id = $5 AND owner = $6 AND status = 'running' \
+                             RETURNING {RUN_COLUMNS}), \
+                             outputs AS (DELETE FROM workflow_node_outputs WHERE $7 \
+                             AND run_id IN (SELECT id FROM finished)), \
+                             branches AS (DELETE FROM workflow_branches WHERE $7 \
+                             AND run_id IN (SELECT id FROM finished)) \
+                             SELECT * FROM finished"
+                        ),
+                        &[
+                            &status.as_str(),
+                            &output,
+                            &error,
+                            &now.0,
+                            &lease.run.0,
+                            &lease.owner.0,
+                            &delete_rows,
+                        ],
+                    )
+                    .await?;
+                match rows.first() {
+                    Some(row) => run_from_row(row),
+                    None => Err(self.lease_refusal(lease).await),
+                }
+            }),
+            run,
+            None,
+        )
     }
 
     fn get_run(&self, run: RunId) -> BoxFuture<'_, Result<RunRecord, StoreError>> {
-        Box::pin(self.get(run))
+        about_run(Box::pin(self.get(run)), run, None)
     }
 
     fn load_run(&self, run: RunId) -> BoxFuture<'_, Result<RunState, StoreError>> {
-        Box::pin(async move {
-            // Three reads, pipelined on one connection. Only the run's lease holder writes
-            // its rows, and it is the one loading them, so they do not change in between.
-            let by_run: [&(dyn ToSql + Sync); 1] = [&run.0];
-            let (record, outputs, branches) = futures::try_join!(
-                self.get(run),
-                self.read(
-                    "loading node outputs",
-                    "SELECT path, node_version, output_type, value FROM workflow_node_outputs \
-                     WHERE run_id = $1 ORDER BY path",
-                    &by_run,
-                ),
-                self.read(
-                    "loading branch choices",
-                    "SELECT path, arm FROM workflow_branches WHERE run_id = $1 ORDER BY path",
-                    &by_run,
-                ),
-            )?;
-            let parse_path = |text: &str| -> Result<NodePath, StoreError> {
-                text.parse().map_err(|e| StoreError::CorruptRow {
-                    run,
-                    reason: format!("{e}"),
-                })
-            };
-            let outputs = outputs
-                .iter()
-                .map(|r| {
-                    let path: &str = r.get(0);
-                    let version: i64 = r.get(1);
-                    Ok(RecordedOutput {
-                        path: parse_path(path)?,
-                        node_version: u32::try_from(version).map_err(|_| {
-                            StoreError::CorruptRow {
-                                run,
-                                reason: format!("node `{path}` has version {version}"),
-                            }
-                        })?,
-                        output_type: r.get(2),
-                        value: r.get(3),
+        about_run(
+            Box::pin(async move {
+                // Three reads, pipelined on one connection. Only the run's lease holder writes
+                // its rows, and it is the one loading them, so they do not change in between.
+                let by_run: [&(dyn ToSql + Sync); 1] = [&run.0];
+                let (record, outputs, branches) = futures::try_join!(
+                    self.get(run),
+                    self.read(
+                        "loading node outputs",
+                        "SELECT path, node_version, output_type, value FROM workflow_node_outputs \
+                         WHERE run_id = $1 ORDER BY path",
+                        &by_run,
+                    ),
+                    self.read(
+                        "loading branch choices",
+                        "SELECT path, arm FROM workflow_branches WHERE run_id = $1 ORDER BY path",
+                        &by_run,
+                    ),
+                )?;
+                let parse_path = |text: &str| -> Result<NodePath, StoreError> {
+                    text.parse().map_err(|e| StoreError::CorruptRow {
+                        run,
+                        reason: format!("{e}"),
                     })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let branches = branches
-                .iter()
-                .map(|r| {
-                    Ok(BranchChoice {
-                        path: parse_path(r.get(0))?,
-                        arm: r.get(1),
+                };
+                let outputs = outputs
+                    .iter()
+                    .map(|r| {
+                        let path: &str = r.get(0);
+                        let version: i64 = r.get(1);
+                        Ok(RecordedOutput {
+                            path: parse_path(path)?,
+                            node_version: u32::try_from(version).map_err(|_| {
+                                StoreError::CorruptRow {
+                                    run,
+                                    reason: format!("node `{path}` has version {version}"),
+                                }
+                            })?,
+                            output_type: r.get(2),
+                            value: r.get(3),
+                        })
                     })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                let branches = branches
+                    .iter()
+                    .map(|r| {
+                        Ok(BranchChoice {
+                            path: parse_path(r.get(0))?,
+                            arm: r.get(1),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                Ok(RunState {
+                    run: record,
+                    outputs,
+                    branches,
                 })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            Ok(RunState {
-                run: record,
-                outputs,
-                branches,
-            })
-        })
+            }),
+            run,
+            None,
+        )
     }
 
     fn list_runs(&self, filter: RunFilter) -> BoxFuture<'_, Result<Vec<RunRecord>, StoreError>> {

@@ -12,7 +12,9 @@ use futures::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
-use super::common::{check_claim, check_lease, check_same_run, check_version, split_outcome};
+use super::common::{
+    about_run, check_claim, check_lease, check_same_run, check_version, first_path, split_outcome,
+};
 use super::{
     BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, NodePath, OwnerId,
     PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
@@ -892,7 +894,8 @@ impl Store for SqliteStore {
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claimed, StoreError>> {
         let owner = owner.clone();
-        self.call("claiming a run", move |w| w.claim_run(run, owner, lease))
+        let claim = self.call("claiming a run", move |w| w.claim_run(run, owner, lease));
+        about_run(claim, run, None)
     }
 
     fn claim_expired<'a>(
@@ -912,8 +915,10 @@ impl Store for SqliteStore {
         lease: &'a Lease,
         duration: Duration,
     ) -> BoxFuture<'a, Result<Lease, StoreError>> {
+        let run = lease.run;
         let lease = lease.clone();
-        self.call("renewing a lease", move |w| w.renew_lease(lease, duration))
+        let renew = self.call("renewing a lease", move |w| w.renew_lease(lease, duration));
+        about_run(renew, run, None)
     }
 
     fn record_all<'a>(
@@ -921,9 +926,10 @@ impl Store for SqliteStore {
         lease: &'a Lease,
         records: Vec<Record>,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let (run, node) = (lease.run, first_path(&records));
         let lease = lease.clone();
         let queue = self.queue.clone();
-        Box::pin(async move {
+        let record = Box::pin(async move {
             let (reply, answer) = oneshot::channel();
             let op = Op::Record {
                 lease,
@@ -934,7 +940,8 @@ impl Store for SqliteStore {
             answer
                 .await
                 .map_err(|_| writer_gone("recording a node output"))?
-        })
+        });
+        about_run(record, run, node)
     }
 
     fn finish_run<'a>(
@@ -943,18 +950,28 @@ impl Store for SqliteStore {
         outcome: RunOutcome,
         retention: Retention,
     ) -> BoxFuture<'a, Result<RunRecord, StoreError>> {
+        let run = lease.run;
         let lease = lease.clone();
-        self.call("finishing a run", move |w| {
+        let finish = self.call("finishing a run", move |w| {
             w.finish_run(lease, outcome, retention)
-        })
+        });
+        about_run(finish, run, None)
     }
 
     fn get_run(&self, run: RunId) -> BoxFuture<'_, Result<RunRecord, StoreError>> {
-        self.call("reading a run", move |w| get_run(&w.conn, run))
+        about_run(
+            self.call("reading a run", move |w| get_run(&w.conn, run)),
+            run,
+            None,
+        )
     }
 
     fn load_run(&self, run: RunId) -> BoxFuture<'_, Result<RunState, StoreError>> {
-        self.call("loading a run", move |w| w.load_run(run))
+        about_run(
+            self.call("loading a run", move |w| w.load_run(run)),
+            run,
+            None,
+        )
     }
 
     fn list_runs(&self, filter: RunFilter) -> BoxFuture<'_, Result<Vec<RunRecord>, StoreError>> {
