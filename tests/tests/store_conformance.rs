@@ -172,6 +172,11 @@ async fn create(store: &dyn Store, new: NewRun) -> (Lease, RunId) {
     }
 }
 
+async fn succeed(store: &dyn Store, lease: &Lease, retention: Retention) {
+    let outcome = RunOutcome::Succeeded { output: None };
+    store.finish_run(lease, outcome, retention).await.unwrap();
+}
+
 fn path(text: &str) -> NodePath {
     text.parse().unwrap()
 }
@@ -561,14 +566,7 @@ async fn finish_and_retention(f: Fixture) {
     // Keep: rows stay.
     let (lease, run) = create(store, new_run("etl", 2, None, &a)).await;
     fill(lease.clone(), run).await;
-    store
-        .finish_run(
-            &lease,
-            RunOutcome::Succeeded { output: None },
-            Retention::Keep,
-        )
-        .await
-        .unwrap();
+    succeed(store, &lease, Retention::Keep).await;
     let state = store.load_run(run).await.unwrap();
     assert_eq!((state.outputs.len(), state.branches.len()), (1, 1));
 
@@ -599,14 +597,7 @@ async fn list_and_inspect(f: Fixture) {
         let workflow = if i % 2 == 0 { "even" } else { "odd" };
         let (lease, run) = create(store, new_run(workflow, i, None, &a)).await;
         if i < 2 {
-            store
-                .finish_run(
-                    &lease,
-                    RunOutcome::Succeeded { output: None },
-                    Retention::Keep,
-                )
-                .await
-                .unwrap();
+            succeed(store, &lease, Retention::Keep).await;
         }
         ids.push(run);
     }

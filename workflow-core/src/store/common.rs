@@ -1,11 +1,14 @@
 //! The rules every store applies alike: who may claim a run, who may write to it, what a
 //! finished row looks like.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use futures::future::BoxFuture;
+use tokio::sync::oneshot;
 
 use super::{
-    Lease, NewRun, NodePath, OwnerId, PurgeFilter, RunId, RunOutcome, RunRecord, RunStatus,
-    StoreError, Timestamp, ENCODING,
+    Claimed, Lease, NewRun, NodePath, OwnerId, PurgeFilter, Record, RunId, RunOutcome, RunRecord,
+    RunStatus, StoreError, StoreStats, Timestamp, ENCODING,
 };
 
 /// The newest schema this build writes and reads (both databases share the numbering).
@@ -15,17 +18,15 @@ pub(crate) const SCHEMA_VERSION: u32 = 1;
 /// May `owner` claim `run` at `now`? Yes when it is unfinished and its lease is expired,
 /// absent, or already `owner`'s.
 pub(crate) fn check_claim(
-    run: RunId,
+    row: &RunRecord,
     owner: &OwnerId,
     now: Timestamp,
-    status: RunStatus,
-    holder: Option<&OwnerId>,
-    expires_at: Option<Timestamp>,
 ) -> Result<(), StoreError> {
+    let (run, status) = (row.id, row.status);
     if status.is_finished() {
         return Err(StoreError::Finished { run, status });
     }
-    match (holder, expires_at) {
+    match (row.owner.as_ref(), row.lease_expires_at) {
         (Some(holder), Some(expires_at)) if holder != owner && expires_at > now => {
             Err(StoreError::LeaseHeld {
                 run,
@@ -166,5 +167,117 @@ pub(crate) fn first_path(records: &[super::Record]) -> Option<NodePath> {
     records.first().map(|r| match r {
         super::Record::Output(out) => out.path.clone(),
         super::Record::Branch(choice) => choice.path.clone(),
+    })
+}
+
+/// Records waiting for a database writer: the lease they are written under, the rows that
+/// commit together, and where to send the verdict.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) type PendingRecord = (Lease, Vec<Record>, oneshot::Sender<Result<(), StoreError>>);
+
+/// A database store's commit and record counters.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    commits: AtomicU64,
+    records: AtomicU64,
+}
+
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+impl Counters {
+    /// One transaction committed.
+    pub(crate) fn committed(&self) {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn stats(&self) -> StoreStats {
+        StoreStats {
+            commits: self.commits.load(Ordering::Relaxed),
+            records: self.records.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Answers every caller of a writer's batch: with its own verdict when the transaction
+    /// committed (`outcome` is `Ok`; `results` holds one verdict per pending record), with
+    /// the transaction's error otherwise.
+    pub(crate) fn answer(
+        &self,
+        batch: Vec<PendingRecord>,
+        outcome: Result<(), StoreError>,
+        results: Vec<Result<(), StoreError>>,
+    ) {
+        match outcome {
+            Ok(()) => {
+                self.committed();
+                let written: usize = batch
+                    .iter()
+                    .zip(&results)
+                    .filter(|(_, result)| result.is_ok())
+                    .map(|((_, rows, _), _)| rows.len())
+                    .sum();
+                self.records.fetch_add(written as u64, Ordering::Relaxed);
+                for ((_, _, reply), result) in batch.into_iter().zip(results) {
+                    // The caller may have stopped waiting; the rows are written either way.
+                    let _ = reply.send(result);
+                }
+            }
+            Err(e) => {
+                for (_, _, reply) in batch {
+                    let _ = reply.send(Err(e.for_batch()));
+                }
+            }
+        }
+    }
+}
+
+/// The claims for `runs`, just leased to `owner`, by id.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn claims(
+    runs: impl IntoIterator<Item = Result<RunRecord, StoreError>>,
+    owner: &OwnerId,
+) -> Result<Vec<Claimed>, StoreError> {
+    let mut claimed = runs
+        .into_iter()
+        .map(|run| {
+            let run = run?;
+            Ok(Claimed {
+                lease: Lease {
+                    run: run.id,
+                    owner: owner.clone(),
+                    expires_at: run.lease_expires_at.unwrap_or(Timestamp(0)),
+                },
+                run,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    // `UPDATE … RETURNING` yields rows in no promised order.
+    claimed.sort_by_key(|c| c.run.id);
+    Ok(claimed)
+}
+
+/// Reads a `status` column.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn parse_status(run: RunId, text: &str) -> Result<RunStatus, StoreError> {
+    RunStatus::parse(text).ok_or_else(|| StoreError::CorruptRow {
+        run,
+        reason: format!("unknown status `{text}`"),
+    })
+}
+
+/// Reads a `path` column.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn parse_path(run: RunId, text: &str) -> Result<NodePath, StoreError> {
+    text.parse().map_err(|e| StoreError::CorruptRow {
+        run,
+        reason: format!("{e}"),
+    })
+}
+
+/// Reads a `node_version` column.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn parse_version(run: RunId, path: &str, version: i64) -> Result<u32, StoreError> {
+    u32::try_from(version).map_err(|_| StoreError::CorruptRow {
+        run,
+        reason: format!("node `{path}` has version {version}"),
     })
 }

@@ -208,14 +208,7 @@ impl Store for MemoryStore {
             let now = self.clock.now();
             let mut inner = self.lock();
             let row = inner.get(run)?;
-            check_claim(
-                run,
-                owner,
-                now,
-                row.status,
-                row.owner.as_ref(),
-                row.lease_expires_at,
-            )?;
+            check_claim(row, owner, now)?;
             inner.stats.commits += 1;
             Ok(inner.claim(run, owner, lease, now))
         })

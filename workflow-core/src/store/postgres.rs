@@ -1,7 +1,6 @@
 //! The Postgres store: runs shared by every process that reaches one server.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,10 +11,11 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row};
 
 use super::common::{
-    about_run, check_claim, check_lease, check_same_run, first_path, split_outcome,
+    about_run, check_claim, check_lease, check_same_run, claims, first_path, parse_path,
+    parse_status, parse_version, split_outcome, Counters, PendingRecord,
 };
 use super::{
-    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, NodePath, OwnerId,
+    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, OwnerId,
     PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
     RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp, ENCODING,
 };
@@ -219,7 +219,7 @@ impl PostgresStore {
             .query(sql, params)
             .await
             .map_err(|e| pg_error(operation, e))?;
-        self.counters.commits.fetch_add(1, Ordering::Relaxed);
+        self.counters.committed();
         Ok(rows)
     }
 
@@ -394,14 +394,6 @@ async fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> 
     tx.commit().await.map_err(|e| pg_error(op, e))
 }
 
-#[derive(Debug, Default)]
-struct Counters {
-    commits: AtomicU64,
-    records: AtomicU64,
-}
-
-type PendingRecord = (Lease, Vec<Record>, oneshot::Sender<Result<(), StoreError>>);
-
 /// The writer task: commits the records queued together in one transaction.
 async fn serve(
     target: Arc<Target>,
@@ -429,28 +421,8 @@ async fn serve(
             }
         }
         let mut results = Vec::with_capacity(batch.len());
-        match commit_records(&mut client, &batch, &mut results).await {
-            Ok(()) => {
-                counters.commits.fetch_add(1, Ordering::Relaxed);
-                let written: usize = batch
-                    .iter()
-                    .zip(&results)
-                    .filter(|(_, result)| result.is_ok())
-                    .map(|((_, rows, _), _)| rows.len())
-                    .sum();
-                counters
-                    .records
-                    .fetch_add(written as u64, Ordering::Relaxed);
-                for ((_, _, reply), result) in batch.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
-            }
-            Err(e) => {
-                for (_, _, reply) in batch {
-                    let _ = reply.send(Err(e.for_batch()));
-                }
-            }
-        }
+        let outcome = commit_records(&mut client, &batch, &mut results).await;
+        counters.answer(batch, outcome, results);
     }
 }
 
@@ -561,32 +533,6 @@ fn run_from_row(r: &Row) -> Result<RunRecord, StoreError> {
     })
 }
 
-fn parse_status(run: RunId, text: &str) -> Result<RunStatus, StoreError> {
-    RunStatus::parse(text).ok_or_else(|| StoreError::CorruptRow {
-        run,
-        reason: format!("unknown status `{text}`"),
-    })
-}
-
-fn claimed(rows: &[Row], owner: &OwnerId) -> Result<Vec<Claimed>, StoreError> {
-    let mut claimed = rows
-        .iter()
-        .map(|row| {
-            let run = run_from_row(row)?;
-            Ok(Claimed {
-                lease: Lease {
-                    run: run.id,
-                    owner: owner.clone(),
-                    expires_at: run.lease_expires_at.unwrap_or(Timestamp(0)),
-                },
-                run,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    claimed.sort_by_key(|c| c.run.id);
-    Ok(claimed)
-}
-
 fn pg_error(operation: &'static str, e: tokio_postgres::Error) -> StoreError {
     if e.is_closed() {
         StoreError::unavailable(operation, e)
@@ -672,19 +618,12 @@ impl Store for PostgresStore {
                         &[&run.0, &owner.0, &now.plus(lease).0, &now.0],
                     )
                     .await?;
-                if let Some(claim) = claimed(&rows, owner)?.pop() {
+                if let Some(claim) = claims(rows.iter().map(run_from_row), owner)?.pop() {
                     return Ok(claim);
                 }
                 // Nothing matched: say why.
                 let row = self.get(run).await?;
-                check_claim(
-                    run,
-                    owner,
-                    now,
-                    row.status,
-                    row.owner.as_ref(),
-                    row.lease_expires_at,
-                )?;
+                check_claim(&row, owner, now)?;
                 Err(StoreError::LeaseHeld {
                     run,
                     owner: row.owner.unwrap_or_else(|| OwnerId::new("?")),
@@ -718,7 +657,7 @@ impl Store for PostgresStore {
                     &[&owner.0, &now.plus(lease).0, &now.0, &limit],
                 )
                 .await?;
-            claimed(&rows, owner)
+            claims(rows.iter().map(run_from_row), owner)
         })
     }
 
@@ -848,25 +787,14 @@ impl Store for PostgresStore {
                         &by_run,
                     ),
                 )?;
-                let parse_path = |text: &str| -> Result<NodePath, StoreError> {
-                    text.parse().map_err(|e| StoreError::CorruptRow {
-                        run,
-                        reason: format!("{e}"),
-                    })
-                };
                 let outputs = outputs
                     .iter()
                     .map(|r| {
                         let path: &str = r.get(0);
                         let version: i64 = r.get(1);
                         Ok(RecordedOutput {
-                            path: parse_path(path)?,
-                            node_version: u32::try_from(version).map_err(|_| {
-                                StoreError::CorruptRow {
-                                    run,
-                                    reason: format!("node `{path}` has version {version}"),
-                                }
-                            })?,
+                            path: parse_path(run, path)?,
+                            node_version: parse_version(run, path, version)?,
                             output_type: r.get(2),
                             value: r.get(3),
                         })
@@ -876,7 +804,7 @@ impl Store for PostgresStore {
                     .iter()
                     .map(|r| {
                         Ok(BranchChoice {
-                            path: parse_path(r.get(0))?,
+                            path: parse_path(run, r.get(0))?,
                             arm: r.get(1),
                         })
                     })
@@ -944,10 +872,7 @@ impl Store for PostgresStore {
     }
 
     fn stats(&self) -> StoreStats {
-        StoreStats {
-            commits: self.counters.commits.load(Ordering::Relaxed),
-            records: self.counters.records.load(Ordering::Relaxed),
-        }
+        self.counters.stats()
     }
 
     fn clock(&self) -> &dyn Clock {

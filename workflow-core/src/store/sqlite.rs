@@ -3,7 +3,6 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -13,10 +12,11 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::common::{
-    about_run, check_claim, check_lease, check_same_run, check_version, first_path, split_outcome,
+    about_run, check_claim, check_lease, check_same_run, check_version, claims, first_path,
+    parse_path, parse_status, parse_version, split_outcome, Counters, PendingRecord,
 };
 use super::{
-    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, NodePath, OwnerId,
+    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, OwnerId,
     PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
     RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp, ENCODING,
 };
@@ -246,20 +246,12 @@ enum Op {
     Job(Job),
 }
 
-#[derive(Debug, Default)]
-struct Counters {
-    commits: AtomicU64,
-    records: AtomicU64,
-}
-
 /// The writer thread's state: the one connection.
 struct Writer {
     conn: Connection,
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
 }
-
-type PendingRecord = (Lease, Vec<Record>, oneshot::Sender<Result<(), StoreError>>);
 
 impl Writer {
     fn serve(&mut self, queue: mpsc::Receiver<Op>) {
@@ -320,28 +312,7 @@ impl Writer {
             tx.commit()
                 .map_err(|e| sql_error("committing node outputs", e))
         })();
-        match outcome {
-            Ok(()) => {
-                self.counters.commits.fetch_add(1, Ordering::Relaxed);
-                let written: usize = records
-                    .iter()
-                    .zip(&results)
-                    .filter(|(_, result)| result.is_ok())
-                    .map(|((_, rows, _), _)| rows.len())
-                    .sum();
-                self.counters
-                    .records
-                    .fetch_add(written as u64, Ordering::Relaxed);
-                for ((_, _, reply), result) in records.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
-            }
-            Err(e) => {
-                for (_, _, reply) in records {
-                    let _ = reply.send(Err(e.for_batch()));
-                }
-            }
-        }
+        self.counters.answer(records, outcome, results);
     }
 
     /// Runs `body` in an immediate (write-locked) transaction and counts the commit.
@@ -357,7 +328,7 @@ impl Writer {
             .map_err(|e| sql_error(operation, e))?;
         let value = body(&tx, now)?;
         tx.commit().map_err(|e| sql_error(operation, e))?;
-        self.counters.commits.fetch_add(1, Ordering::Relaxed);
+        self.counters.committed();
         Ok(value)
     }
 
@@ -419,14 +390,7 @@ impl Writer {
     ) -> Result<Claimed, StoreError> {
         self.write("claiming a run", |tx, now| {
             let row = get_run(tx, run)?;
-            check_claim(
-                run,
-                &owner,
-                now,
-                row.status,
-                row.owner.as_ref(),
-                row.lease_expires_at,
-            )?;
+            check_claim(&row, &owner, now)?;
             let mut claimed = claim_where(tx, "id = ?3", run.0, &owner, now, lease)?;
             claimed.pop().ok_or(StoreError::NotFound { run })
         })
@@ -524,11 +488,8 @@ impl Writer {
             .into_iter()
             .map(|(path, version, output_type, value)| {
                 Ok(RecordedOutput {
+                    node_version: parse_version(run, &path, version)?,
                     path: parse_path(run, &path)?,
-                    node_version: u32::try_from(version).map_err(|_| StoreError::CorruptRow {
-                        run,
-                        reason: format!("node `{path}` has version {version}"),
-                    })?,
                     output_type,
                     value,
                 })
@@ -634,23 +595,7 @@ fn claim_where(
         .query_map(params![owner.0, expires.0, arg, now.0], run_from_row)
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
         .map_err(|e| sql_error("claiming runs", e))?;
-    let mut claimed = rows
-        .into_iter()
-        .map(|run| {
-            let run = run?;
-            Ok(Claimed {
-                lease: Lease {
-                    run: run.id,
-                    owner: owner.clone(),
-                    expires_at: expires,
-                },
-                run,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    // RETURNING yields rows in no promised order.
-    claimed.sort_by_key(|c| c.run.id);
-    Ok(claimed)
+    claims(rows, owner)
 }
 
 fn get_run(conn: &Connection, run: RunId) -> Result<RunRecord, StoreError> {
@@ -756,20 +701,6 @@ fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<RunRecord, Sto
         Ok(status) => record(status).map(Ok),
         Err(e) => Ok(Err(e)),
     }
-}
-
-fn parse_status(run: RunId, text: &str) -> Result<RunStatus, StoreError> {
-    RunStatus::parse(text).ok_or_else(|| StoreError::CorruptRow {
-        run,
-        reason: format!("unknown status `{text}`"),
-    })
-}
-
-fn parse_path(run: RunId, text: &str) -> Result<NodePath, StoreError> {
-    text.parse().map_err(|e| StoreError::CorruptRow {
-        run,
-        reason: format!("{e}"),
-    })
 }
 
 /// SQLite's verdicts on a file that is not a usable database become schema errors; the rest
@@ -983,10 +914,7 @@ impl Store for SqliteStore {
     }
 
     fn stats(&self) -> StoreStats {
-        StoreStats {
-            commits: self.counters.commits.load(Ordering::Relaxed),
-            records: self.counters.records.load(Ordering::Relaxed),
-        }
+        self.counters.stats()
     }
 
     fn clock(&self) -> &dyn Clock {
