@@ -20,7 +20,8 @@
 //!   [`StoreError::IdempotencyConflict`].
 //! - **A node row** ([`RecordedOutput`]) when a node succeeds ([`Store::record`]), keyed by
 //!   `(run, path)`, with the node's version and output type name, so that a changed node is
-//!   recognised and re-run instead of fed a stale value. The executor records a node's
+//!   recognised and re-run instead of fed a stale value ([`RunState::stale_outputs`] lists
+//!   the rows the current graph cannot take, and why). The executor records a node's
 //!   output before starting its consumers, so every restored value was fully produced.
 //! - **A branch row** ([`BranchChoice`]) when a branch picks an arm, committed with the
 //!   branch node's output ([`Store::record_all`]): a resumed run takes the same arm even if
@@ -155,8 +156,9 @@
 //!
 //! # Not yet
 //!
-//! The executor integration: `#[workflow(durable)]`, `#[ephemeral]`, comparing node
-//! versions and output types on resume, `ctx.idempotency_key()`, restored nodes in reports.
+//! The executor integration: `#[workflow(durable)]`, `#[ephemeral]`, deciding from
+//! [`RunState::stale_outputs`] and the graph whether a changed run may resume,
+//! `ctx.idempotency_key()`, lease renewal while a run executes, restored nodes in reports.
 
 mod codec;
 mod common;
@@ -177,8 +179,9 @@ pub use postgres::{PostgresStore, PostgresStoreBuilder};
 pub use sqlite::{Durability, SqliteStore, SqliteStoreBuilder};
 pub use types::{
     BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, ManualClock, NewRun,
-    NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId,
-    RunOutcome, RunRecord, RunState, RunStatus, StoreStats, SystemClock, Timestamp,
+    NodePath, NodeSignature, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter,
+    RunId, RunOutcome, RunRecord, RunState, RunStatus, Staleness, StoreStats, SystemClock,
+    Timestamp,
 };
 
 use std::fmt;

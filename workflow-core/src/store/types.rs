@@ -155,6 +155,36 @@ impl NodePath {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The graph node this path is an instance of: the path without fan-out indices
+    /// (`thumbs[3].img` → `thumbs[].img`; `page` → `page`). Node versions and output types
+    /// belong to templates; recorded rows to paths.
+    ///
+    /// ```
+    /// use workflow_core::store::NodePath;
+    ///
+    /// let p: NodePath = "pages[12].thumbs[3].img".parse().unwrap();
+    /// assert_eq!(p.template(), "pages[].thumbs[].img");
+    /// ```
+    pub fn template(&self) -> String {
+        let mut template = String::with_capacity(self.0.len());
+        let mut in_index = false;
+        for c in self.0.chars() {
+            match c {
+                '[' => {
+                    in_index = true;
+                    template.push(c);
+                }
+                ']' => {
+                    in_index = false;
+                    template.push(c);
+                }
+                _ if in_index => {}
+                _ => template.push(c),
+            }
+        }
+        template
+    }
 }
 
 impl fmt::Display for NodePath {
@@ -361,6 +391,38 @@ pub enum Record {
     Branch(BranchChoice),
 }
 
+/// What the current code says about a graph node: its `#[node_version]` and output type
+/// name. Compared with a recorded row's to decide whether the row can be restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeSignature<'a> {
+    /// The node's version.
+    pub version: u32,
+    /// `std::any::type_name` of its output.
+    pub output_type: &'a str,
+}
+
+/// Why a recorded output cannot be restored into the current graph (its node runs again,
+/// or, where that is unsafe, the resume is refused with the list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staleness {
+    /// The graph has no such node any more.
+    Removed,
+    /// The node's version was bumped.
+    VersionChanged {
+        /// The version that recorded the row.
+        recorded: u32,
+        /// The version now.
+        current: u32,
+    },
+    /// The node's output type changed.
+    TypeChanged {
+        /// The type that was recorded.
+        recorded: String,
+        /// The type now.
+        current: String,
+    },
+}
+
 /// Everything recorded for a run: what a resume loads into the slots.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunState {
@@ -370,6 +432,70 @@ pub struct RunState {
     pub outputs: Vec<RecordedOutput>,
     /// Recorded branch choices, ordered by path.
     pub branches: Vec<BranchChoice>,
+}
+
+impl RunState {
+    /// The recorded outputs the current graph cannot take, with why, in path order.
+    /// `current` looks a node up by its [template](NodePath::template) (`None`: no such
+    /// node now). The other rows can be restored as they are.
+    ///
+    /// ```
+    /// use workflow_core::store::*;
+    /// # let run = RunRecord {
+    /// #     id: RunId(1), workflow: "w".into(), fingerprint: GraphFingerprint("f".into()),
+    /// #     input: vec![], idempotency_key: None, status: RunStatus::Running, owner: None,
+    /// #     lease_expires_at: None, claims: 1, created_at: Timestamp(0), finished_at: None,
+    /// #     output: None, error: None,
+    /// # };
+    /// let row = |path: &str, version| {
+    ///     RecordedOutput::encode(RunId(1), path.parse().unwrap(), version, &1u32).unwrap()
+    /// };
+    /// let state = RunState {
+    ///     run,
+    ///     outputs: vec![row("page", 1), row("thumbs[0].img", 1), row("old", 1), row("n", 1)],
+    ///     branches: vec![],
+    /// };
+    /// let stale = state.stale_outputs(|node| match node {
+    ///     "page" => Some(NodeSignature { version: 1, output_type: "u32" }),
+    ///     "thumbs[].img" => Some(NodeSignature { version: 2, output_type: "u32" }),
+    ///     "n" => Some(NodeSignature { version: 1, output_type: "u64" }),
+    ///     _ => None,
+    /// });
+    /// assert_eq!(
+    ///     stale,
+    ///     [
+    ///         ("n".parse().unwrap(), Staleness::TypeChanged { recorded: "u32".into(), current: "u64".into() }),
+    ///         ("old".parse().unwrap(), Staleness::Removed),
+    ///         ("thumbs[0].img".parse().unwrap(), Staleness::VersionChanged { recorded: 1, current: 2 }),
+    ///     ]
+    /// );
+    /// ```
+    pub fn stale_outputs<'a>(
+        &self,
+        current: impl Fn(&str) -> Option<NodeSignature<'a>>,
+    ) -> Vec<(NodePath, Staleness)> {
+        let mut stale: Vec<(NodePath, Staleness)> = self
+            .outputs
+            .iter()
+            .filter_map(|row| {
+                let why = match current(&row.path.template()) {
+                    None => Staleness::Removed,
+                    Some(now) if now.version != row.node_version => Staleness::VersionChanged {
+                        recorded: row.node_version,
+                        current: now.version,
+                    },
+                    Some(now) if now.output_type != row.output_type => Staleness::TypeChanged {
+                        recorded: row.output_type.clone(),
+                        current: now.output_type.to_owned(),
+                    },
+                    Some(_) => return None,
+                };
+                Some((row.path.clone(), why))
+            })
+            .collect();
+        stale.sort_by(|a, b| a.0.cmp(&b.0));
+        stale
+    }
 }
 
 /// The right to write into a run, returned by a create or a claim. Writes with a lease that
