@@ -85,6 +85,8 @@ mod plan;
 pub mod policy;
 mod run;
 mod runtime;
+#[cfg(feature = "store")]
+pub mod store;
 pub mod trace;
 
 #[doc(hidden)]

@@ -1,0 +1,377 @@
+//! What only the SQLite store must show: files that are not stores fail clearly, data
+//! survives reopening, and a process killed (`SIGKILL`) while committing a batch leaves the
+//! database readable with every earlier row and no partial batch.
+
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::join_all;
+use workflow_core::store::{
+    encode, CreatedRun, Durability, GraphFingerprint, NewRun, NodePath, OwnerId, Record,
+    RecordedOutput, Retention, RunId, RunOutcome, RunStatus, SqliteStore, Store, StoreError,
+};
+
+/// Set in the child process of [`killed_during_a_batch_commit`]: the database to write.
+const CHILD_ENV: &str = "WORKFLOW_STORE_KILL_CHILD_DB";
+/// Each batch of the child is this many `record_all` calls made at once (so the writer
+/// commits them together, or in a few transactions)...
+const GROUPS: usize = 4;
+/// ... of this many rows each (8 KB values; a batch is 3 MB, more than SQLite's page cache,
+/// so pages spill into the log before the commit record): a commit takes milliseconds.
+const GROUP_ROWS: usize = 100;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(case: &str) -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "wf-sqlite-{case}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn new_run(owner: &str, lease: Duration) -> NewRun {
+    NewRun {
+        workflow: "crash".into(),
+        fingerprint: GraphFingerprint("fp".into()),
+        input: encode(&0u8, None, "input").unwrap(),
+        idempotency_key: Some("the-run".into()),
+        owner: OwnerId::new(owner),
+        lease,
+    }
+}
+
+fn row(run: RunId, path: &str, value: &impl serde::Serialize) -> Record {
+    let path: NodePath = path.parse().unwrap();
+    Record::Output(RecordedOutput::encode(run, path, 1, value).unwrap())
+}
+
+fn schema_reason(path: &Path) -> String {
+    match SqliteStore::open(path) {
+        Err(StoreError::Schema { location, reason }) => {
+            assert_eq!(
+                location,
+                path.display().to_string(),
+                "the error names the file"
+            );
+            reason
+        }
+        Err(other) => panic!("expected a schema error, got {other}"),
+        Ok(_) => panic!("{} opened as a store", path.display()),
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_clear_error() {
+    let dir = TempDir::new("garbage");
+    let path = dir.file("notes.txt");
+    std::fs::write(&path, "these are my notes, not a database\n".repeat(200)).unwrap();
+    let reason = schema_reason(&path);
+    assert!(reason.contains("not a SQLite database"), "{reason}");
+    // The file was not touched.
+    assert!(std::fs::read_to_string(&path)
+        .unwrap()
+        .starts_with("these are my notes"));
+}
+
+#[test]
+fn a_foreign_database_is_a_clear_error() {
+    let dir = TempDir::new("foreign");
+    let path = dir.file("app.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); CREATE TABLE orders (id INTEGER);",
+    )
+    .unwrap();
+    drop(conn);
+    let reason = schema_reason(&path);
+    assert!(reason.contains("foreign database"), "{reason}");
+    assert!(
+        reason.contains("users") && reason.contains("orders"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_store_from_a_newer_version_is_a_clear_error() {
+    let dir = TempDir::new("newer");
+    let path = dir.file("runs.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE workflow_store_meta SET value = '99' WHERE key = 'schema_version'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let reason = schema_reason(&path);
+    assert!(reason.contains("newer version (schema 99"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_corrupted_page_is_an_error_not_a_panic() {
+    let dir = TempDir::new("corrupt");
+    let path = dir.file("runs.db");
+    let run = {
+        let store = SqliteStore::open(&path).unwrap();
+        let claimed = match store
+            .create_run(new_run("a", Duration::from_secs(60)))
+            .await
+        {
+            Ok(CreatedRun::New(c)) => c,
+            other => panic!("{other:?}"),
+        };
+        // Enough rows to span several pages.
+        for i in 0..200 {
+            let value = vec![i as u8; 500];
+            store
+                .record(
+                    &claimed.lease,
+                    row(claimed.run.id, &format!("n{i}"), &value),
+                )
+                .await
+                .unwrap();
+        }
+        claimed.run.id
+    };
+    // The store closed (checkpointing the WAL into the file); scribble over pages 2 to 4.
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.seek(SeekFrom::Start(4096)).unwrap();
+    file.write_all(&[0xA5; 3 * 4096]).unwrap();
+    drop(file);
+    let result = match SqliteStore::open(&path) {
+        Err(e) => Err(e),
+        Ok(store) => store.load_run(run).await.map(drop),
+    };
+    let err = result.expect_err("a corrupted file read back as if intact");
+    let text = err.to_string();
+    assert!(
+        text.contains("corrupt") || text.contains("malformed"),
+        "unclear error: {text}"
+    );
+}
+
+#[tokio::test]
+async fn rows_survive_reopening_in_both_modes() {
+    for durability in [
+        Durability::SurvivesKilledProcess,
+        Durability::SurvivesPowerLoss,
+    ] {
+        let dir = TempDir::new("reopen");
+        let path = dir.file("runs.db");
+        let open = || {
+            SqliteStore::builder(&path)
+                .durability(durability)
+                .open()
+                .unwrap()
+        };
+        let (lease, run) = {
+            let store = open();
+            let CreatedRun::New(c) = store
+                .create_run(new_run("a", Duration::from_secs(60)))
+                .await
+                .unwrap()
+            else {
+                panic!("new file, new run")
+            };
+            store
+                .record(&c.lease, row(c.run.id, "page", &"hello"))
+                .await
+                .unwrap();
+            (c.lease, c.run.id)
+        };
+        let store = open();
+        let again = store
+            .create_run(new_run("a", Duration::from_secs(60)))
+            .await
+            .unwrap();
+        assert!(again.already_existed(), "{durability:?}");
+        let state = store.load_run(run).await.unwrap();
+        assert_eq!(state.outputs.len(), 1);
+        assert_eq!(state.outputs[0].decode::<String>(run).unwrap(), "hello");
+        // The lease survives too: the same owner goes on writing.
+        store.record(&lease, row(run, "next", &1u8)).await.unwrap();
+    }
+}
+
+/// The child's part of [`killed_during_a_batch_commit`]: writes batches of [`GROUPS`]
+/// concurrent `record_all` calls of [`GROUP_ROWS`] rows each until killed, printing
+/// `committed <n>` after each batch. Does nothing when not started as that child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_child() {
+    let Ok(db) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let store = SqliteStore::open(&db).unwrap();
+    let CreatedRun::New(claimed) = store
+        .create_run(new_run("child", Duration::ZERO))
+        .await
+        .unwrap()
+    else {
+        panic!("the child starts on a fresh file")
+    };
+    let run = claimed.run.id;
+    let value = "v".repeat(8192);
+    for batch in 0.. {
+        let started = std::time::Instant::now();
+        let groups = (0..GROUPS).map(|group| {
+            let rows = (0..GROUP_ROWS)
+                .map(|i| row(run, &format!("batch{batch}_{group}[{i}]"), &value))
+                .collect();
+            store.record_all(&claimed.lease, rows)
+        });
+        for result in join_all(groups).await {
+            result.unwrap();
+        }
+        println!("committed {batch} {}", started.elapsed().as_micros());
+    }
+}
+
+#[test]
+fn killed_during_a_batch_commit() {
+    let exe = std::env::current_exe().unwrap();
+    // Kill points spread over the time the next batch takes, from "just queued" to "about
+    // committed": most land while its transaction is being written.
+    let mut landed_after_commit = 0;
+    for (attempt, eighths) in [1u32, 2, 3, 4, 5, 6, 7, 9].into_iter().enumerate() {
+        let dir = TempDir::new("kill");
+        let db = dir.file("runs.db");
+        let mut child = Command::new(&exe)
+            .args(["--exact", "kill_child", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, &db)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait until some batches are committed, then kill it while the next is in flight
+        // (the child queues a new batch the moment the last one commits).
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut confirmed = None;
+        let mut batch_time = Duration::ZERO;
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("committed ") {
+                let (n, us) = rest.split_once(' ').unwrap();
+                let n: usize = n.parse().unwrap();
+                confirmed = Some(n);
+                batch_time = Duration::from_micros(us.parse().unwrap());
+                if n >= 2 {
+                    break;
+                }
+            }
+        }
+        let confirmed = confirmed.expect("the child committed nothing");
+        std::thread::sleep(batch_time * eighths / 8);
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        assert!(
+            !status.success(),
+            "attempt {attempt}: the child was not killed"
+        );
+
+        // The database opens; every confirmed batch is whole; no batch is partial.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store =
+                Arc::new(SqliteStore::open(&db).expect("the killed child's database opens"));
+            let CreatedRun::Existing(run) = store
+                .create_run(new_run("child", Duration::ZERO))
+                .await
+                .unwrap()
+            else {
+                panic!("the child's run is gone")
+            };
+            let state = store.load_run(run.id).await.unwrap();
+            let mut per_group = std::collections::BTreeMap::<(usize, usize), usize>::new();
+            for out in &state.outputs {
+                let name = out.path.as_str()["batch".len()..]
+                    .split('[')
+                    .next()
+                    .unwrap();
+                let (batch, group) = name.split_once('_').unwrap();
+                let key = (batch.parse().unwrap(), group.parse().unwrap());
+                *per_group.entry(key).or_default() += 1;
+                assert_eq!(out.decode::<String>(run.id).unwrap().len(), 8192);
+            }
+            // Each `record_all` is all or nothing...
+            for (&(batch, group), &rows) in &per_group {
+                assert_eq!(
+                    rows, GROUP_ROWS,
+                    "attempt {attempt}: batch {batch} group {group} is partial"
+                );
+            }
+            // ... and every confirmed batch is all there.
+            for batch in 0..=confirmed {
+                for group in 0..GROUPS {
+                    assert!(
+                        per_group.contains_key(&(batch, group)),
+                        "attempt {attempt}: confirmed batch {batch} lost group {group}"
+                    );
+                }
+            }
+            let last = per_group.keys().map(|&(batch, _)| batch).max().unwrap();
+            assert!(
+                last <= confirmed + 2,
+                "attempt {attempt}: rows from the future"
+            );
+            println!(
+                "attempt {attempt}: killed {eighths}/8 of a batch time ({batch_time:?}) after \
+                 batch {confirmed} was confirmed; the database holds {} groups, up to batch \
+                 {last}",
+                per_group.len()
+            );
+            if last > confirmed {
+                landed_after_commit += 1;
+            }
+
+            // The run resumes: another owner takes it over and finishes it.
+            let resumed = store
+                .claim_run(run.id, &OwnerId::new("parent"), Duration::from_secs(60))
+                .await
+                .unwrap();
+            assert_eq!(resumed.run.claims, run.claims + 1);
+            store
+                .record(&resumed.lease, row(run.id, "after", &1u8))
+                .await
+                .unwrap();
+            let done = store
+                .finish_run(
+                    &resumed.lease,
+                    RunOutcome::Succeeded { output: None },
+                    Retention::DeleteOnSuccess,
+                )
+                .await
+                .unwrap();
+            assert_eq!(done.status, RunStatus::Succeeded);
+        });
+    }
+    // The kills are not all after the next commit: some interrupted a batch in flight, and
+    // it was lost whole (the assertions above), not in part.
+    println!("{landed_after_commit} of 8 kills landed after the next batch committed");
+    assert!(
+        landed_after_commit < 8,
+        "no kill interrupted a batch in flight"
+    );
+}
