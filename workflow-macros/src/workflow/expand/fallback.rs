@@ -22,24 +22,8 @@ use crate::workflow::graph::Workflow;
 /// The items of a workflow that did not pass its checks.
 pub(crate) fn fallback(w: &Workflow<'_>) -> TokenStream {
     let gen = WorkflowGen::new(w);
-    let aliases = gen.aliases();
-    let workflow_struct = gen.workflow_struct();
-    let input_struct = gen.input_struct();
-    let output_struct = gen.output_struct();
-    let debug_impls = gen.debug_impls();
     let stub_impl = gen.stub_workflow_impl();
-    quote! {
-        #aliases
-        #workflow_struct
-        #input_struct
-        #output_struct
-
-        #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
-        const _: () = {
-            #debug_impls
-            #stub_impl
-        };
-    }
+    gen.with_user_items(stub_impl)
 }
 
 impl WorkflowGen<'_> {

@@ -49,28 +49,14 @@ pub(crate) use fallback::fallback;
 /// Expands a workflow that passed every check.
 pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let gen = WorkflowGen::new(w);
-    let aliases = gen.aliases();
-    let workflow_struct = gen.workflow_struct();
-    let input_struct = gen.input_struct();
-    let output_struct = gen.output_struct();
-    let debug_impls = gen.debug_impls();
     let state_types = gen.state_types();
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
-    quote! {
-        #aliases
-        #workflow_struct
-        #input_struct
-        #output_struct
-
-        #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
-        const _: () = {
-            #debug_impls
-            #state_types
-            #edge_traits
-            #workflow_impl
-        };
-    }
+    gen.with_user_items(quote! {
+        #state_types
+        #edge_traits
+        #workflow_impl
+    })
 }
 
 /// What every piece of a workflow's expansion is generated from.
@@ -130,6 +116,29 @@ impl<'a> WorkflowGen<'a> {
             .iter()
             .map(|alias| quote!(#p::Output<#alias>))
             .collect()
+    }
+
+    /// The user-facing items (aliases, the workflow struct, its input and output structs
+    /// and their `Debug` impls) and, in one `const _` block with the `Debug` impls,
+    /// `hidden`: what the valid expansion and the fallback share.
+    fn with_user_items(&self, hidden: TokenStream) -> TokenStream {
+        let aliases = self.aliases();
+        let workflow_struct = self.workflow_struct();
+        let input_struct = self.input_struct();
+        let output_struct = self.output_struct();
+        let debug_impls = self.debug_impls();
+        quote! {
+            #aliases
+            #workflow_struct
+            #input_struct
+            #output_struct
+
+            #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
+            const _: () = {
+                #debug_impls
+                #hidden
+            };
+        }
     }
 
     /// `impl Workflow for Etl`.
