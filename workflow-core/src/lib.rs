@@ -67,7 +67,7 @@
 //! # Crate layout
 //!
 //! - [`node`](macro@node), [`workflow!`]: the macros (from `workflow-macros`).
-//! - [`Runtime`], [`RunOptions`], [`Run`]: running workflows.
+//! - [`Runtime`], [`RunOptions`], [`Run`], [`RunOutcome`]: running workflows.
 //! - [`Context`], [`Res`], [`EventQueue`]: what nodes can use besides their ports.
 //! - [`policy`]: timeouts, retries, concurrency, failure handling.
 //! - [`WorkflowError`]: why a run failed, with the node and cause.

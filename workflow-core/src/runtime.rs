@@ -3,23 +3,21 @@
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::FutureExt as _;
 
 use crate::error::WorkflowError;
-use crate::executor::{self, panic_message, RunOutcome, Workflow};
+use crate::executor::{panic_message, Executor, RunOutcome, Workflow};
 use crate::resources::{erase_cleanup, Res, Resources};
 use crate::run::{Run, RunOptions, RunReport, RunSnapshot};
-use crate::shared::{RunShared, RuntimeShared};
-
-type Monitor = Arc<dyn Fn(RunHandle) + Send + Sync>;
+use crate::shared::{Monitor, RunShared, RuntimeShared};
 
 /// Runs workflows on the caller's tokio runtime (it never creates or nests one).
 ///
 /// A `Runtime` is cheap to clone and can be shared by many concurrent runs; each run is
-/// isolated (its own slots, cancellation, trace and tracked waits). It holds the typed
+/// isolated (its own cells and output slots, cancellation, trace and tracked waits). It holds the typed
 /// resources nodes receive as `Res<T>`.
 ///
 /// # Examples
@@ -49,14 +47,14 @@ type Monitor = Arc<dyn Fn(RunHandle) + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct Runtime {
-    inner: Arc<RuntimeInner>,
+    inner: Arc<RuntimeShared>,
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
             .field("active_runs", &self.active_runs())
-            .field("resources", &self.inner.shared.resources().names())
+            .field("resources", &self.inner.resources().names())
             .finish_non_exhaustive()
     }
 }
@@ -64,31 +62,6 @@ impl fmt::Debug for Runtime {
 impl Default for Runtime {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-struct RuntimeInner {
-    shared: Arc<RuntimeShared>,
-    monitors: RwLock<Vec<Monitor>>,
-}
-
-impl RuntimeInner {
-    fn notify_monitors(&self, run: &Arc<RunShared>) {
-        if !self.shared.is_monitored() {
-            return;
-        }
-        let monitors = self
-            .monitors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for m in monitors {
-            m(RunHandle {
-                run_id: run.run_id,
-                workflow: run.workflow,
-                shared: Arc::downgrade(run),
-            });
-        }
     }
 }
 
@@ -198,25 +171,32 @@ impl RuntimeBuilder {
     /// Calls `f` with a handle to every run as it starts (used by test harnesses to
     /// report live runs).
     pub fn monitor(mut self, f: impl Fn(RunHandle) + Send + Sync + 'static) -> Self {
-        self.monitors.push(Arc::new(f));
+        self.monitors.push(erase_monitor(f));
         self
     }
 
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
-        let monitored = !self.monitors.is_empty();
         Runtime {
-            inner: Arc::new(RuntimeInner {
-                shared: Arc::new(RuntimeShared::new(
-                    self.resources,
-                    self.node_limit,
-                    self.trace,
-                    monitored,
-                )),
-                monitors: RwLock::new(self.monitors),
-            }),
+            inner: Arc::new(RuntimeShared::new(
+                self.resources,
+                self.node_limit,
+                self.trace,
+                self.monitors,
+            )),
         }
     }
+}
+
+/// A monitor callback over the run's shared state.
+fn erase_monitor(f: impl Fn(RunHandle) + Send + Sync + 'static) -> Monitor {
+    Arc::new(move |run: &Arc<RunShared>| {
+        f(RunHandle {
+            run_id: run.run_id,
+            workflow: run.workflow,
+            shared: Arc::downgrade(run),
+        })
+    })
 }
 
 /// What [`Runtime::shutdown`] did.
@@ -319,8 +299,8 @@ impl Runtime {
         async move {
             // Counted before the check: `shutdown` closes and then waits for active
             // runs, so a run either sees it closed or is waited for.
-            let _active = inner.shared.enter_run();
-            if inner.shared.is_closed() {
+            let _active = inner.enter_run();
+            if inner.is_closed() {
                 return RunOutcome {
                     result: Err(WorkflowError::ShutDown { workflow: W::NAME }),
                     report: RunReport {
@@ -332,54 +312,41 @@ impl Runtime {
                     trace: None,
                 };
             }
-            let exec = match executor::prepare::<W>(&inner.shared, input, options) {
-                Ok(exec) => exec,
-                Err(outcome) => return *outcome,
-            };
-            inner.notify_monitors(exec.shared());
             // The run's future holds a cell for every node's future; `run` boxes it, so
             // that a large workflow does not make the caller's future (and stack) large.
-            W::run(exec).await
+            W::run(Executor::new(Arc::clone(&inner), input, options)).await
         }
     }
 
     /// Registers (or replaces) a resource on a running runtime; later runs see it.
     pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
-        self.inner
-            .shared
-            .resources_mut()
-            .insert(Arc::new(value), None);
+        self.inner.resources_mut().insert(Arc::new(value), None);
     }
 
     /// Registers (or replaces) an already shared resource; see
     /// [`RuntimeBuilder::resource_arc`].
     pub fn insert_resource_arc<T: ?Sized + Send + Sync + 'static>(&self, value: Arc<T>) {
-        self.inner.shared.resources_mut().insert(value, None);
+        self.inner.resources_mut().insert(value, None);
     }
 
     /// The resource of type `T`, if registered.
     pub fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
-        self.inner.shared.resource::<T>()
+        self.inner.resource::<T>()
     }
 
     /// Adds a monitor after the runtime was built (see [`RuntimeBuilder::monitor`]).
     pub fn add_monitor(&self, f: impl Fn(RunHandle) + Send + Sync + 'static) {
-        self.inner
-            .monitors
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(f));
-        self.inner.shared.set_monitored();
+        self.inner.add_monitor(erase_monitor(f));
     }
 
     /// Runs currently in flight.
     pub fn active_runs(&self) -> usize {
-        self.inner.shared.active_runs()
+        self.inner.active_runs()
     }
 
     /// Whether [`Runtime::shutdown`] was called.
     pub fn is_shut_down(&self) -> bool {
-        self.inner.shared.is_closed()
+        self.inner.is_closed()
     }
 
     /// Stops accepting runs, waits for in-flight runs (and for the tasks of `spawn` nodes
@@ -397,7 +364,7 @@ impl Runtime {
     }
 
     async fn shutdown_inner(&self, deadline: Option<Duration>) -> ShutdownReport {
-        let shared = &self.inner.shared;
+        let shared = &self.inner;
         shared.close();
         match deadline {
             None => shared.wait_idle().await,

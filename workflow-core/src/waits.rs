@@ -25,13 +25,14 @@ pub struct WaitError {
 /// The published values of one run and the nodes waiting for them.
 #[derive(Default)]
 pub(crate) struct Waits {
-    board: Mutex<Board>,
+    published: Mutex<Published>,
     /// Nodes currently blocked in a tracked wait.
     blocked: AtomicUsize,
 }
 
+/// Values published by key, with the nodes waiting for each.
 #[derive(Default)]
-struct Board {
+struct Published {
     entries: HashMap<String, Entry>,
     /// What each blocked node waits for, by node index.
     waiting_on: HashMap<usize, String>,
@@ -49,18 +50,18 @@ struct Waiter {
 }
 
 impl Waits {
-    fn board(&self) -> MutexGuard<'_, Board> {
-        lock(&self.board)
+    fn published(&self) -> MutexGuard<'_, Published> {
+        lock(&self.published)
     }
 
     /// Publishes `value` under `key` (replacing an earlier one) and wakes its waiters.
     pub(crate) fn publish(&self, key: String, value: Arc<dyn Any + Send + Sync>) {
-        let mut board = self.board();
-        let entry = board.entries.entry(key).or_default();
+        let mut published = self.published();
+        let entry = published.entries.entry(key).or_default();
         entry.value = Some(value);
         let waiters = std::mem::take(&mut entry.waiters);
         for w in waiters {
-            board.waiting_on.remove(&w.node);
+            published.waiting_on.remove(&w.node);
             self.blocked.fetch_sub(1, Ordering::SeqCst);
             w.waker.wake();
         }
@@ -73,7 +74,7 @@ impl Waits {
 
     /// What each blocked node waits for (by node index).
     pub(crate) fn waiting_on(&self) -> HashMap<usize, String> {
-        self.board().waiting_on.clone()
+        self.published().waiting_on.clone()
     }
 }
 
@@ -97,21 +98,21 @@ impl<'a> TrackedWait<'a> {
     }
 
     /// The value once published; calls `on_block` with the key when the node starts
-    /// blocking (outside the board's lock).
+    /// blocking (outside the lock).
     pub(crate) fn poll_value<T: Clone + 'static>(
         &mut self,
         waker: &Waker,
         on_block: impl FnOnce(&str),
     ) -> Poll<Result<T, WaitError>> {
-        let mut board = self.waits.board();
-        let entry = board.entries.entry(self.key.clone()).or_default();
+        let mut published = self.waits.published();
+        let entry = published.entries.entry(self.key.clone()).or_default();
         if let Some(value) = &entry.value {
             let value = Arc::clone(value);
             if self.registered {
                 // Not yet released by a publisher (a spurious poll): release ourselves.
-                self.unregister_locked(&mut board);
+                self.unregister_locked(&mut published);
             }
-            drop(board);
+            drop(published);
             return Poll::Ready(value.downcast_ref::<T>().cloned().ok_or_else(|| WaitError {
                 key: self.key.clone(),
                 expected: std::any::type_name::<T>(),
@@ -124,12 +125,12 @@ impl<'a> TrackedWait<'a> {
                     node: self.node,
                     waker: waker.clone(),
                 });
-                board.waiting_on.insert(self.node, self.key.clone());
+                published.waiting_on.insert(self.node, self.key.clone());
                 if !self.registered {
                     self.waits.blocked.fetch_add(1, Ordering::SeqCst);
                     self.registered = true;
                 }
-                drop(board);
+                drop(published);
                 on_block(&self.key);
             }
         }
@@ -137,16 +138,16 @@ impl<'a> TrackedWait<'a> {
     }
 
     /// Removes this waiter if a publisher has not already done so.
-    fn unregister_locked(&mut self, board: &mut Board) {
+    fn unregister_locked(&mut self, published: &mut Published) {
         if !self.registered {
             return;
         }
         self.registered = false;
-        if let Some(entry) = board.entries.get_mut(&self.key) {
+        if let Some(entry) = published.entries.get_mut(&self.key) {
             let before = entry.waiters.len();
             entry.waiters.retain(|w| w.node != self.node);
             if entry.waiters.len() != before {
-                board.waiting_on.remove(&self.node);
+                published.waiting_on.remove(&self.node);
                 self.waits.blocked.fetch_sub(1, Ordering::SeqCst);
             }
         }
@@ -157,8 +158,8 @@ impl Drop for TrackedWait<'_> {
     fn drop(&mut self) {
         if self.registered {
             let waits = self.waits;
-            let mut board = waits.board();
-            self.unregister_locked(&mut board);
+            let mut published = waits.published();
+            self.unregister_locked(&mut published);
         }
     }
 }

@@ -18,7 +18,8 @@ use crate::policy::{Execution, NodePolicy};
 use crate::shared::{RunShared, RuntimeShared};
 use crate::trace::TraceKind;
 
-/// How a node runs, from its policy and the run's settings; computed once per run.
+/// How a node runs, from its policy and the run's settings; computed once per node and
+/// run, when the node starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
     /// One attempt in the run's task, with no timeout, trace or node limit: the node's
@@ -37,18 +38,17 @@ pub(crate) enum Mode {
 }
 
 impl Mode {
-    /// How node `index` of the run runs.
-    pub(crate) fn of(shared: &RunShared, index: usize) -> Self {
-        let policy = &shared.nodes[index].policy;
+    /// How a node with `policy` runs, in a run where `supervised` says whether every node
+    /// must be supervised (see [`supervises_all`]).
+    #[inline]
+    pub(crate) fn of(policy: &NodePolicy, supervised: bool) -> Self {
         let spawned = policy.execution == Execution::Spawn;
-        let one_plain_attempt = policy.retry.is_none()
-            && policy.timeout.is_none()
-            && shared.trace.is_none()
-            && shared.runtime.node_limit.is_none();
-        match (one_plain_attempt, spawned) {
-            (true, false) => Self::Inline,
-            (true, true) => Self::Spawned,
-            (false, spawned) => Self::Supervised { spawned },
+        if supervised || policy.retry.is_some() || policy.timeout.is_some() {
+            Self::Supervised { spawned }
+        } else if spawned {
+            Self::Spawned
+        } else {
+            Self::Inline
         }
     }
 
@@ -56,6 +56,12 @@ impl Mode {
     pub(crate) fn spawns(self) -> bool {
         matches!(self, Self::Spawned | Self::Supervised { spawned: true })
     }
+}
+
+/// Whether every node of the run must be supervised, whatever its policy: the run is
+/// traced (attempts are recorded) or the runtime limits nodes in flight.
+pub(crate) fn supervises_all(shared: &RunShared) -> bool {
+    shared.trace.is_some() || shared.runtime.node_limit.is_some()
 }
 
 /// How a node ended, after all its attempts; `V` is its output as the workflow's value.

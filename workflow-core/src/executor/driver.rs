@@ -16,7 +16,7 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFuture;
 
-use super::attempt::{node_span, panic_message, Finished, Mode, NodeFailure};
+use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
 use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::wake::PendingNodes;
@@ -77,15 +77,6 @@ impl Limits {
     }
 }
 
-/// One node's place in the run.
-#[derive(Clone, Copy)]
-struct NodeRun {
-    /// Predecessors still to finish.
-    deps: u32,
-    /// How it runs.
-    mode: Mode,
-}
-
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
@@ -97,7 +88,10 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// The generated cell table: `cells(state, i, op)` does `op` on node `i`'s cell
     /// (see [`step`](super::cells::step)).
     cells: C,
-    nodes: Vec<NodeRun>,
+    /// Each node's predecessors still to finish.
+    deps: Vec<u32>,
+    /// Every node is supervised, whatever its policy (see [`Mode::of`]).
+    supervise_all: bool,
     ready: VecDeque<usize>,
     pending: PendingNodes,
     /// Scratch list of the pending nodes to poll now (kept to avoid an allocation per
@@ -123,6 +117,9 @@ impl<'a, W: Workflow, C> Driver<'a, W, C>
 where
     C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
 {
+    /// Inlined so that the driver (with the output slots and the cell table, large for a
+    /// large workflow) is built in place rather than copied there.
+    #[inline(always)]
     pub(super) fn new(
         shared: &'a Arc<RunShared>,
         state: W::State,
@@ -134,15 +131,8 @@ where
             shared,
             state,
             cells,
-            nodes: plan
-                .nodes
-                .iter()
-                .enumerate()
-                .map(|(i, n)| NodeRun {
-                    deps: n.deps,
-                    mode: Mode::of(shared, i),
-                })
-                .collect(),
+            deps: plan.nodes.iter().map(|n| n.deps).collect(),
+            supervise_all: supervises_all(shared),
             ready: VecDeque::with_capacity(plan.nodes.len()),
             pending: PendingNodes::default(),
             due: Vec::new(),
@@ -169,8 +159,8 @@ where
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<W::Output, WorkflowError> {
         self.shared.record(None, TraceKind::RunStarted);
-        for (i, node) in self.nodes.iter().enumerate() {
-            if node.deps == 0 {
+        for (i, &deps) in self.deps.iter().enumerate() {
+            if deps == 0 {
                 self.ready.push_back(i);
                 self.shared.record(Some(i), TraceKind::Scheduled);
             }
@@ -197,8 +187,8 @@ where
                 limit: limits.timeout.unwrap_or_default(),
                 running: self.running_names(),
             }),
-            Event::Stalled(limit) => Some(self.deadlock(DeadlockKind::Stalled(limit))),
-            Event::AllWaiting => Some(self.deadlock(DeadlockKind::AllWaiting)),
+            Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
+            Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),
             Event::Cancelled => Some(WorkflowError::Cancelled {
                 workflow: W::PLAN.name,
                 running: self.running_names(),
@@ -268,11 +258,12 @@ where
                     let Some(i) = self.ready.pop_front() else {
                         break;
                     };
+                    let mode = Mode::of(&W::PLAN.nodes[i].policy, self.supervise_all);
                     // A node in a task of its own is pending until its task ends: it
                     // gets its own waker at once rather than a second poll to swap
                     // wakers.
-                    let tracked = self.nodes[i].mode.spawns();
-                    let polled = self.start_node(i, at, cx, tracked);
+                    let tracked = mode.spawns();
+                    let polled = self.start_node(i, mode, at, cx, tracked);
                     if self.precise_timing {
                         self.clock = None;
                     }
@@ -282,7 +273,7 @@ where
                                 return Poll::Ready(event);
                             }
                         }
-                        Poll::Pending => self.pending.add(i, self.nodes.len(), tracked),
+                        Poll::Pending => self.pending.add(i, self.deps.len(), tracked),
                     }
                 }
             }
@@ -377,22 +368,22 @@ where
         }
     }
 
-    /// Starts node `i` (marked running since `at`) and polls it once, with its own
-    /// waker if `own_waker`, else with the run's.
+    /// Starts node `i` (marked running since `at`) in `mode` and polls it once, with its
+    /// own waker if `own_waker`, else with the run's.
     fn start_node(
         &mut self,
         i: usize,
+        mode: Mode,
         at: Duration,
         cx: &mut TaskContext<'_>,
         own_waker: bool,
     ) -> Poll<Finished<W::Value>> {
         self.statuses.started(self.shared, i, at);
-        let mode = self.nodes[i].mode;
         if mode == Mode::Inline {
             let span = node_span(self.shared, i, 1);
             if !span.is_disabled() {
                 if self.spans.is_empty() {
-                    self.spans = vec![tracing::Span::none(); self.nodes.len()];
+                    self.spans = vec![tracing::Span::none(); self.deps.len()];
                 }
                 self.spans[i] = span;
             }
@@ -403,7 +394,7 @@ where
             mode,
         };
         if own_waker {
-            self.pending.init(self.nodes.len());
+            self.pending.init(self.deps.len());
             // Registers the run's waker, as `take_due` would, so the node's wake-up
             // reaches this run.
             if let Some(set) = &self.pending.set {
@@ -451,8 +442,8 @@ where
                 self.statuses.succeeded(self.shared, index, attempts, now);
                 W::store(&mut self.state, value);
                 for &s in W::PLAN.nodes[index].successors {
-                    self.nodes[s].deps -= 1;
-                    if self.nodes[s].deps == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
+                    self.deps[s] -= 1;
+                    if self.deps[s] == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
                         self.ready.push_back(s);
                         self.shared.record(Some(s), TraceKind::Scheduled);
                     }
@@ -479,7 +470,7 @@ where
 
     fn block_downstream(&mut self, index: usize) {
         if self.blocked.is_empty() {
-            self.blocked = vec![false; self.nodes.len()];
+            self.blocked = vec![false; self.deps.len()];
         }
         let mut stack = vec![index];
         while let Some(n) = stack.pop() {
@@ -525,7 +516,7 @@ where
         self.statuses.running().map(|(_, r)| r.name).collect()
     }
 
-    fn deadlock(&self, kind: DeadlockKind) -> WorkflowError {
+    fn deadlock_error(&self, kind: DeadlockKind) -> WorkflowError {
         let waits = self.shared.waits.waiting_on();
         let waiting = self
             .statuses

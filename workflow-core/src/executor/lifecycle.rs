@@ -1,6 +1,5 @@
 //! A run's life around the driver: setup (run id, resource check, the run's shared
-//! state) before generated code hands over its cell table, and teardown (unconsumed
-//! values, end-of-run events, the outcome) after the driver is done.
+//! state, monitors) and teardown (unconsumed values, end-of-run events, the outcome).
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,9 +15,9 @@ use super::attempt::{panic_message, Finished};
 use super::cells::Op;
 use super::driver::{Driver, Limits};
 use super::status;
-use super::workflow::{CancelOnDrop, Executor, RunOutcome, Workflow};
+use super::workflow::{Executor, RunOutcome, Workflow};
 use crate::error::{TimeoutScope, WorkflowError};
-use crate::run::{RunOptions, RunReport};
+use crate::run::RunReport;
 use crate::shared::{RunShared, RuntimeShared};
 use crate::trace::TraceKind;
 
@@ -46,38 +45,35 @@ fn next_run_id() -> u64 {
     })
 }
 
-/// Sets up a run of `W`: checks resources before any node runs, then creates the run's
-/// shared state. The outcome instead when a resource is missing (boxed: it is the rare
-/// path).
-pub(crate) fn prepare<W: Workflow>(
-    runtime: &Arc<RuntimeShared>,
-    input: W::Input,
-    opts: RunOptions,
-) -> Result<Executor<W>, Box<RunOutcome<W::Output>>> {
-    let plan = W::PLAN;
-    let run_id = next_run_id();
-    let start = Instant::now();
+/// Cancels the run's token when the run ends or its future is dropped, so spawned
+/// nodes and `Context::cancelled` waiters notice.
+struct CancelOnDrop(CancellationToken);
 
-    if plan.nodes.iter().any(|n| !n.resources.is_empty()) {
-        if let Some(missing) = runtime
-            .resources()
-            .missing(plan.nodes.iter().map(|n| (n.name, n.resources)))
-        {
-            let (node, type_name) = (missing.node, missing.type_name);
-            let error = if missing.arc_registered {
-                WorkflowError::ResourceRegisteredAsArc {
-                    workflow: plan.name,
-                    node,
-                    type_name,
-                }
-            } else {
-                WorkflowError::MissingResource {
-                    workflow: plan.name,
-                    node,
-                    type_name,
-                }
-            };
-            return Err(Box::new(RunOutcome {
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+impl<W: Workflow> Executor<W> {
+    /// Runs the workflow with `cells`, the generated cell table: `cells(state, i, op)`
+    /// does `op` on node `i`'s cell (see [`step`](super::cells::step)).
+    pub async fn run<C>(self, cells: C) -> RunOutcome<W::Output>
+    where
+        C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+    {
+        let Self {
+            runtime,
+            input,
+            opts,
+        } = self;
+        let plan = W::PLAN;
+        let run_id = next_run_id();
+        let start = Instant::now();
+
+        // Resources are checked before any node runs.
+        if let Some(error) = missing_resource::<W>(&runtime) {
+            return RunOutcome {
                 result: Err(error),
                 report: RunReport {
                     workflow: plan.name,
@@ -86,61 +82,31 @@ pub(crate) fn prepare<W: Workflow>(
                     nodes: status::not_started(plan.nodes),
                 },
                 trace: None,
-            }));
+            };
         }
-    }
 
-    let cancel = match &opts.cancel {
-        Some(outer) => outer.child_token(),
-        None => CancellationToken::new(),
-    };
-    let trace = opts.trace.unwrap_or(runtime.trace);
-    let shared = Arc::new(RunShared::new(
-        run_id,
-        start,
-        plan.name,
-        plan.nodes,
-        cancel.clone(),
-        trace,
-        Arc::clone(runtime),
-    ));
-    Ok(Executor {
-        shared,
-        input,
-        opts,
-        cancel: CancelOnDrop(cancel),
-    })
-}
+        let cancel = match &opts.cancel {
+            Some(outer) => outer.child_token(),
+            None => CancellationToken::new(),
+        };
+        let trace = opts.trace.unwrap_or(runtime.trace);
+        let shared = Arc::new(RunShared::new(
+            run_id,
+            start,
+            plan.name,
+            plan.nodes,
+            cancel.clone(),
+            trace,
+            Arc::clone(&runtime),
+        ));
+        runtime.notify_monitors(&shared);
+        let _cancel_guard = CancelOnDrop(cancel.clone());
 
-impl<W: Workflow> Executor<W> {
-    /// The run's shared state (for monitors).
-    pub(crate) fn shared(&self) -> &Arc<RunShared> {
-        &self.shared
-    }
-
-    /// Runs the workflow with `cells`, the generated cell table: `cells(state, i, op)`
-    /// does `op` on node `i`'s cell (see [`step`](super::cells::step)).
-    pub async fn run<C>(self, cells: C) -> RunOutcome<W::Output>
-    where
-        C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
-    {
-        let Self {
-            shared,
-            input,
-            opts,
-            cancel,
-        } = self;
-        let plan = W::PLAN;
-        let run_id = shared.run_id;
-        let start = shared.started;
         let span =
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
         let limits = Limits::new::<W>(&opts);
         let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, &opts);
-        let result = driver
-            .run(&limits, &cancel.0)
-            .instrument(span.clone())
-            .await;
+        let result = driver.run(&limits, &cancel).instrument(span.clone()).await;
         let duration = start.elapsed();
         let Driver {
             statuses, state, ..
@@ -183,7 +149,7 @@ impl<W: Workflow> Executor<W> {
                 });
             }
         }
-        let outcome = RunOutcome {
+        RunOutcome {
             result,
             report: RunReport {
                 workflow: plan.name,
@@ -192,8 +158,31 @@ impl<W: Workflow> Executor<W> {
                 nodes: statuses.into_reports(),
             },
             trace: shared.trace.as_ref().map(|t| t.snapshot()),
-        };
-        drop(cancel);
-        outcome
+        }
     }
+}
+
+/// The error for the first node whose `Res<T>` is not registered, if any.
+fn missing_resource<W: Workflow>(runtime: &RuntimeShared) -> Option<WorkflowError> {
+    let plan = W::PLAN;
+    if plan.nodes.iter().all(|n| n.resources.is_empty()) {
+        return None;
+    }
+    let missing = runtime
+        .resources()
+        .missing(plan.nodes.iter().map(|n| (n.name, n.resources)))?;
+    let (workflow, node, type_name) = (plan.name, missing.node, missing.type_name);
+    Some(if missing.arc_registered {
+        WorkflowError::ResourceRegisteredAsArc {
+            workflow,
+            node,
+            type_name,
+        }
+    } else {
+        WorkflowError::MissingResource {
+            workflow,
+            node,
+            type_name,
+        }
+    })
 }

@@ -6,8 +6,8 @@
 //!   for the workflow type; its `run` receives an [`Executor`] and hands it the *cell
 //!   table*, a closure `cells(state, i, op)` with one arm per node. A run returns a
 //!   [`RunOutcome`].
-//! - `lifecycle`: setup before the cell table exists (run id, resource check, the run's
-//!   [`RunShared`](crate::shared::RunShared)) and teardown after the driver is done
+//! - `lifecycle`: `Executor::run`: setup (run id, resource check, the run's
+//!   [`RunShared`](crate::shared::RunShared), monitors), the driver, and teardown
 //!   (unconsumed values, end-of-run events, the outcome).
 //! - `driver`: the loop. Starts ready nodes, polls pending ones when woken, stores
 //!   outputs into the output slots and schedules successors, and stops the run on the
@@ -16,8 +16,8 @@
 //!   future (no allocation per node). [`Op`] is what the driver asks of a cell: start,
 //!   poll, drop; [`step`] does it.
 //! - `attempt`: the only reader of node policies. [`Mode`](attempt::Mode) says how a node
-//!   runs (computed once per run); the supervised path runs retries, timeouts, spawning
-//!   and the node limit; panics become failures here.
+//!   runs (decided once per node and run, as it starts); the supervised path runs
+//!   retries, timeouts, spawning and the node limit; panics become failures here.
 //! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
 //!   bit in the run's wake set.
 //! - `status`: the single writer of a node's status, feeding the report, the live
@@ -25,9 +25,10 @@
 //!
 //! # How a run flows
 //!
-//! 1. `Runtime::execute_report` calls `lifecycle::prepare`, tells monitors, and calls
-//!    the generated `Workflow::run`, which pins one empty cell per node and calls
-//!    [`Executor::run`] with the cell table.
+//! 1. `Runtime::execute_report` calls the generated `Workflow::run`, which boxes the
+//!    run's future, pins one empty cell per node in it and calls [`Executor::run`] with
+//!    the cell table; that sets the run up (inside the box, so the run's allocations
+//!    come after it) and builds the driver.
 //! 2. The driver marks nodes without predecessors ready. Each poll of the run starts
 //!    ready nodes (up to the concurrency limit): `Op::Start` builds the node's future in
 //!    its cell and polls it once. A node that completes at once never gets a waker of its
@@ -71,5 +72,4 @@ mod lifecycle;
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
 pub use cells::{step, NodeStarter, Op};
-pub(crate) use lifecycle::prepare;
 pub use workflow::{Executor, RunOutcome, Workflow};

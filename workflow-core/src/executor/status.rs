@@ -39,6 +39,7 @@ impl Statuses {
         }
     }
 
+    #[inline]
     fn set(&mut self, shared: &RunShared, i: usize, status: NodeStatus) -> &mut NodeReport {
         shared.set_live(i, status);
         let report = &mut self.reports[i];
@@ -47,11 +48,13 @@ impl Statuses {
     }
 
     /// Node `i` started at `at` (from the start of the run).
+    #[inline]
     pub(super) fn started(&mut self, shared: &RunShared, i: usize, at: Duration) {
         self.set(shared, i, NodeStatus::Running).started_at = Some(at);
     }
 
     /// Node `i` produced its output at `now`, after `attempts` attempts.
+    #[inline]
     pub(super) fn succeeded(&mut self, shared: &RunShared, i: usize, attempts: u32, now: Duration) {
         let report = self.set(shared, i, NodeStatus::Succeeded);
         report.attempts = attempts;

@@ -6,16 +6,25 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::resources::{Res, Resources};
+use crate::shared::RunShared;
+
+/// A monitor: called with every run as it starts.
+pub(crate) type Monitor = Arc<dyn Fn(&Arc<RunShared>) + Send + Sync>;
 
 /// What the runs of one runtime share: resources, the node limit, the trace default,
-/// and the counts of live runs and node tasks that shutdown waits for.
+/// monitors, and the counts of live runs and node tasks that shutdown waits for.
+///
+/// It refers to [`RunShared`] (monitors are called with it) as `RunShared` refers to it:
+/// the two are one layer.
 pub(crate) struct RuntimeShared {
     resources: RwLock<Resources>,
     /// Limit on nodes in flight across runs (`max_concurrent_nodes`).
     pub(crate) node_limit: Option<Arc<Semaphore>>,
     /// Whether runs are traced unless their options say otherwise.
     pub(crate) trace: bool,
-    /// Whether someone monitors runs (runs then keep live node statuses).
+    /// Called with every run as it starts.
+    monitors: RwLock<Vec<Monitor>>,
+    /// Whether `monitors` is not empty (runs then keep live node statuses).
     monitored: AtomicBool,
     /// Set by shutdown: no new runs.
     closed: AtomicBool,
@@ -32,12 +41,14 @@ impl RuntimeShared {
         resources: Resources,
         node_limit: Option<usize>,
         trace: bool,
-        monitored: bool,
+        monitors: Vec<Monitor>,
     ) -> Self {
+        let monitored = !monitors.is_empty();
         Self {
             resources: RwLock::new(resources),
             node_limit: node_limit.map(|n| Arc::new(Semaphore::new(n))),
             trace,
+            monitors: RwLock::new(monitors),
             monitored: AtomicBool::new(monitored),
             closed: AtomicBool::new(false),
             active: AtomicUsize::new(0),
@@ -62,8 +73,27 @@ impl RuntimeShared {
         self.monitored.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn set_monitored(&self) {
+    pub(crate) fn add_monitor(&self, monitor: Monitor) {
+        self.monitors
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(monitor);
         self.monitored.store(true, Ordering::Relaxed);
+    }
+
+    /// Calls every monitor with `run`, which is starting.
+    pub(crate) fn notify_monitors(&self, run: &Arc<RunShared>) {
+        if !self.is_monitored() {
+            return;
+        }
+        let monitors = self
+            .monitors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for m in monitors {
+            m(run);
+        }
     }
 
     pub(crate) fn close(&self) {
