@@ -14,6 +14,7 @@ use tracing::Instrument as _;
 use crate::context::Context;
 use crate::error::BoxError;
 use crate::node::{Node, NodeCallError};
+use crate::plan::NodeSpec;
 use crate::policy::{Execution, NodePolicy};
 use crate::shared::{RunShared, RuntimeShared};
 use crate::trace::TraceKind;
@@ -38,10 +39,11 @@ pub(crate) enum Mode {
 }
 
 impl Mode {
-    /// How a node with `policy` runs, in a run where `supervised` says whether every node
-    /// must be supervised (see [`supervises_all`]).
+    /// How `node` runs, in a run where `supervised` says whether every node must be
+    /// supervised (see [`supervises_all`]).
     #[inline]
-    pub(crate) fn of(policy: &NodePolicy, supervised: bool) -> Self {
+    pub(crate) fn of(node: &NodeSpec, supervised: bool) -> Self {
+        let policy = &node.policy;
         let spawned = policy.execution == Execution::Spawn;
         if supervised || policy.retry.is_some() || policy.timeout.is_some() {
             Self::Supervised { spawned }

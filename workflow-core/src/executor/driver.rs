@@ -258,7 +258,7 @@ where
                     let Some(i) = self.ready.pop_front() else {
                         break;
                     };
-                    let mode = Mode::of(&W::PLAN.nodes[i].policy, self.supervise_all);
+                    let mode = Mode::of(&W::PLAN.nodes[i], self.supervise_all);
                     // A node in a task of its own is pending until its task ends: it
                     // gets its own waker at once rather than a second poll to swap
                     // wakers.
