@@ -127,6 +127,9 @@ where
         opts: &RunOptions,
     ) -> Self {
         let plan = W::PLAN;
+        // The report first: it outlives the run (the caller gets it), so it is best
+        // allocated before the vectors that die with the run.
+        let statuses = Statuses::new(plan.nodes);
         Self {
             shared,
             state,
@@ -136,7 +139,7 @@ where
             ready: VecDeque::with_capacity(plan.nodes.len()),
             pending: PendingNodes::default(),
             due: Vec::new(),
-            statuses: Statuses::new(plan.nodes),
+            statuses,
             blocked: Vec::new(),
             errors: Vec::new(),
             concurrency: opts
