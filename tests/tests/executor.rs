@@ -421,9 +421,11 @@ async fn the_first_error_stops_the_run_and_keeps_its_type() {
     assert_eq!(err.node(), Some("failing"));
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.downcast_ref::<Simulated>(), Some(&Simulated("boom")));
+    // The node's message is the source, not repeated in `{}`; `{:#}` shows the chain.
+    assert!(!err.to_string().contains("boom"), "{err}");
     assert!(
-        err.to_string().contains("simulated async error: boom"),
-        "{err}"
+        format!("{err:#}").ends_with(": simulated async error: boom"),
+        "{err:#}"
     );
     let source = std::error::Error::source(&err).unwrap();
     assert_eq!(source.to_string(), "simulated async error: boom");

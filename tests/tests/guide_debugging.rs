@@ -264,7 +264,7 @@ async fn runs_log_through_tracing_when_a_subscriber_is_installed() {
             && l.contains("503 from upstream")),
         "a warning names the failing node and its error:\n{text}"
     );
-    assert!(err.to_string().contains("503 from upstream"));
+    assert!(format!("{err:#}").contains("503 from upstream"), "{err:#}");
 }
 
 // --- deadlock detection ---------------------------------------------------------------------

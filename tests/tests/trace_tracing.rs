@@ -277,7 +277,10 @@ async fn failure_and_cancelled_siblings_are_events() {
         ["workflow"],
         "run events are inside the run span"
     );
-    assert_eq!(run_failed[0].field("error"), Some(err.to_string().as_str()));
+    assert_eq!(
+        run_failed[0].field("error"),
+        Some(format!("{err:#}").as_str())
+    );
 }
 
 #[node(

@@ -13,6 +13,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// node returned is kept as the [`source`](std::error::Error::source) and can be
 /// downcast to the node's own type with [`WorkflowError::downcast_ref`].
 ///
+/// As the std convention wants, `{}` prints this error without its source, so that
+/// error reporters that walk the [`source`](std::error::Error::source) chain (anyhow,
+/// eyre) print the node's message once. `{:#}` prints the whole chain on one line, as
+/// anyhow's `{:#}` does (see below).
+///
 /// # Examples
 ///
 /// ```
@@ -37,13 +42,19 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// let err = Runtime::new().execute(Ask, AskInput {}).await.unwrap_err();
 /// assert_eq!(err.node(), Some("answer"));
 /// assert!(err.downcast_ref::<Refused>().is_some());
+/// assert_eq!(err.to_string(), "node `answer` of workflow `Ask` failed after 1 attempt(s)");
+/// assert_eq!(
+///     format!("{err:#}"),
+///     "node `answer` of workflow `Ask` failed after 1 attempt(s): upstream said no"
+/// );
+/// let source = std::error::Error::source(&err).unwrap();
+/// assert_eq!(source.to_string(), "upstream said no");
 /// # });
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WorkflowError {
     /// A node returned an error (after its last attempt).
-    #[error("node `{node}` of workflow `{workflow}` failed after {attempts} attempt(s): {source}")]
     NodeFailed {
         /// The workflow.
         workflow: &'static str,
@@ -56,7 +67,6 @@ pub enum WorkflowError {
         source: BoxError,
     },
     /// A node panicked. The panic is contained; the runtime keeps working.
-    #[error("node `{node}` of workflow `{workflow}` panicked: {message}")]
     NodePanicked {
         /// The workflow.
         workflow: &'static str,
@@ -66,10 +76,6 @@ pub enum WorkflowError {
         message: String,
     },
     /// The workflow or one of its nodes ran out of time.
-    #[error(
-        "{scope} of workflow `{workflow}` timed out after {limit:?}; still running: {}",
-        list(running)
-    )]
     Timeout {
         /// The workflow.
         workflow: &'static str,
@@ -82,7 +88,6 @@ pub enum WorkflowError {
     },
     /// A node needs a resource that is not registered on the runtime. Reported before any
     /// node runs.
-    #[error("node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; add it with `Runtime::builder().resource(..)`")]
     MissingResource {
         /// The workflow.
         workflow: &'static str,
@@ -92,7 +97,6 @@ pub enum WorkflowError {
         type_name: &'static str,
     },
     /// A node needs `Res<T>`, but an `Arc<T>` was registered with `resource(..)`.
-    #[error("node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`")]
     ResourceRegisteredAsArc {
         /// The workflow.
         workflow: &'static str,
@@ -103,7 +107,6 @@ pub enum WorkflowError {
     },
     /// The run cannot make progress: every running node waits on something no live node
     /// will provide, or nothing progressed for the stall limit.
-    #[error("deadlock in workflow `{workflow}`: {report}")]
     Deadlock {
         /// The workflow.
         workflow: &'static str,
@@ -111,10 +114,6 @@ pub enum WorkflowError {
         report: DeadlockReport,
     },
     /// The run was cancelled from outside (through its cancellation token).
-    #[error(
-        "run of workflow `{workflow}` was cancelled; still running: {}",
-        list(running)
-    )]
     Cancelled {
         /// The workflow.
         workflow: &'static str,
@@ -122,7 +121,6 @@ pub enum WorkflowError {
         running: Vec<&'static str>,
     },
     /// Several independent branches failed (only with `failure = "continue"`).
-    #[error("{} nodes of workflow `{workflow}` failed: {}", errors.len(), join_errors(errors))]
     Multiple {
         /// The workflow.
         workflow: &'static str,
@@ -130,27 +128,103 @@ pub enum WorkflowError {
         errors: Vec<WorkflowError>,
     },
     /// The runtime was shut down before the run started.
-    #[error("the runtime is shut down; workflow `{workflow}` was not started")]
     ShutDown {
         /// The workflow.
         workflow: &'static str,
     },
 }
 
-fn list(names: &[&'static str]) -> String {
-    if names.is_empty() {
-        "none".to_owned()
-    } else {
-        names.join(", ")
+/// `{}` is this error alone; the node's own error is its `source()`, as the std
+/// convention wants, so chain printers (anyhow's `{:#}` and `{:?}`, eyre) show it once.
+/// `{:#}` adds the source chain (`: cause: cause of cause`), as anyhow's `{:#}` does.
+impl fmt::Display for WorkflowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NodeFailed {
+                workflow,
+                node,
+                attempts,
+                ..
+            } => write!(
+                f,
+                "node `{node}` of workflow `{workflow}` failed after {attempts} attempt(s)"
+            )?,
+            Self::NodePanicked {
+                workflow,
+                node,
+                message,
+            } => write!(f, "node `{node}` of workflow `{workflow}` panicked: {message}")?,
+            Self::Timeout {
+                workflow,
+                scope,
+                limit,
+                running,
+            } => write!(
+                f,
+                "{scope} of workflow `{workflow}` timed out after {limit:?}; still running: {}",
+                List(running)
+            )?,
+            Self::MissingResource {
+                workflow,
+                node,
+                type_name,
+            } => write!(
+                f,
+                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; add it with `Runtime::builder().resource(..)`"
+            )?,
+            Self::ResourceRegisteredAsArc {
+                workflow,
+                node,
+                type_name,
+            } => write!(
+                f,
+                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`"
+            )?,
+            Self::Deadlock { workflow, report } => {
+                write!(f, "deadlock in workflow `{workflow}`: {report}")?;
+            }
+            Self::Cancelled { workflow, running } => write!(
+                f,
+                "run of workflow `{workflow}` was cancelled; still running: {}",
+                List(running)
+            )?,
+            // No single source: each failure is printed with its own cause.
+            Self::Multiple { workflow, errors } => {
+                write!(f, "{} nodes of workflow `{workflow}` failed: ", errors.len())?;
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{e:#}")?;
+                }
+            }
+            Self::ShutDown { workflow } => write!(
+                f,
+                "the runtime is shut down; workflow `{workflow}` was not started"
+            )?,
+        }
+        if f.alternate() {
+            let mut source = std::error::Error::source(self);
+            while let Some(cause) = source {
+                write!(f, ": {cause}")?;
+                source = cause.source();
+            }
+        }
+        Ok(())
     }
 }
 
-fn join_errors(errors: &[WorkflowError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+/// Node names, comma-separated, or `none`.
+struct List<'a>(&'a [&'static str]);
+
+impl fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&self.0.join(", "))
+        }
+    }
 }
 
 impl WorkflowError {
@@ -384,6 +458,64 @@ mod tests {
             report.to_string(),
             "every live node is blocked in a tracked wait: `task1` waits for `task2`, `task2` waits for `task1` (cycle: task1 -> task2 -> task1)"
         );
+    }
+
+    fn node_failed(node: &'static str, message: &str) -> WorkflowError {
+        WorkflowError::NodeFailed {
+            workflow: "W",
+            node,
+            attempts: 2,
+            source: std::io::Error::other(message.to_owned()).into(),
+        }
+    }
+
+    /// What anyhow's `{:#}` prints: every error of the `source()` chain, joined by `: `.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut parts = vec![e.to_string()];
+        let mut source = e.source();
+        while let Some(s) = source {
+            parts.push(s.to_string());
+            source = s.source();
+        }
+        parts.join(": ")
+    }
+
+    #[test]
+    fn a_chain_printer_shows_the_node_error_once() {
+        let e = node_failed("fetch", "connection refused");
+        assert_eq!(
+            e.to_string(),
+            "node `fetch` of workflow `W` failed after 2 attempt(s)"
+        );
+        let expected = "node `fetch` of workflow `W` failed after 2 attempt(s): connection refused";
+        assert_eq!(chain(&e), expected);
+        assert_eq!(format!("{e:#}"), expected);
+    }
+
+    #[test]
+    fn multiple_prints_each_failure_with_its_cause() {
+        let e = WorkflowError::Multiple {
+            workflow: "W",
+            errors: vec![node_failed("a", "boom"), node_failed("b", "bang")],
+        };
+        let expected = "2 nodes of workflow `W` failed: node `a` of workflow `W` failed after 2 attempt(s): boom; node `b` of workflow `W` failed after 2 attempt(s): bang";
+        assert_eq!(e.to_string(), expected);
+        // No single source, so nothing is repeated by a chain printer either.
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(format!("{e:#}"), expected);
+    }
+
+    #[test]
+    fn errors_without_a_source_print_the_same_either_way() {
+        let e = WorkflowError::Cancelled {
+            workflow: "W",
+            running: vec!["a", "b"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "run of workflow `W` was cancelled; still running: a, b"
+        );
+        assert_eq!(format!("{e:#}"), e.to_string());
     }
 
     #[test]

@@ -733,11 +733,11 @@ where
                     tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run timed out");
                 }
                 _ => {
-                    tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run failed");
+                    tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %format_args!("{e:#}"), "run failed");
                 }
             }
             shared.record_with(None, || TraceKind::RunFailed {
-                error: e.to_string(),
+                error: format!("{e:#}"),
             });
         }
     }
@@ -1230,7 +1230,7 @@ where
                     error: describe(&failure),
                 });
                 let error = self.to_error(index, attempts, failure);
-                tracing::warn!(target: "workflow", node = spec.name, attempts, error = %error, "node failed");
+                tracing::warn!(target: "workflow", node = spec.name, attempts, error = %format_args!("{error:#}"), "node failed");
                 match self.failure {
                     FailurePolicy::FailFast => Err(error),
                     FailurePolicy::Continue => {

@@ -366,7 +366,8 @@ impl Harness {
             let record = RunRecord {
                 report,
                 trace,
-                error: result.as_ref().err().map(ToString::to_string),
+                // With the cause (`{:#}`): the record prints it once, in its header line.
+                error: result.as_ref().err().map(|e| format!("{e:#}")),
             };
             let (report, trace) = (record.report.clone(), record.trace.clone());
             this.record(record, keep);
@@ -660,7 +661,7 @@ impl Harness {
     pub fn assert_success<O>(&self, result: Result<Run<O>, WorkflowError>) -> Run<O> {
         match result {
             Ok(run) => run,
-            Err(e) => self.fail(format!("expected the run to succeed, but it failed: {e}")),
+            Err(e) => self.fail(format!("expected the run to succeed, but it failed: {e:#}")),
         }
     }
 
@@ -692,7 +693,7 @@ impl Harness {
         E: std::error::Error + 'static,
     {
         let e = self.assert_failure(result);
-        let message = e.to_string();
+        let message = format!("{e:#}");
         match take_node_error::<E>(e) {
             Some(err) => err,
             None => self.fail(format!(
@@ -725,7 +726,7 @@ impl Harness {
             e
         } else {
             self.fail(format!(
-                "expected the run to fail with a message containing {needle:?}, but it failed with: {e}"
+                "expected the run to fail with a message containing {needle:?}, but it failed with: {e:#}"
             ))
         }
     }
@@ -746,7 +747,7 @@ impl Harness {
             e
         } else {
             self.fail(format!(
-                "expected node `{node}` to fail, but the run failed with: {e}"
+                "expected node `{node}` to fail, but the run failed with: {e:#}"
             ))
         }
     }
@@ -763,7 +764,7 @@ impl Harness {
             e
         } else {
             self.fail(format!(
-                "expected the run to time out, but it failed with: {e}"
+                "expected the run to time out, but it failed with: {e:#}"
             ))
         }
     }
@@ -778,7 +779,7 @@ impl Harness {
         match self.assert_failure(result) {
             WorkflowError::Deadlock { report, .. } => report,
             e => self.fail(format!(
-                "expected the run to deadlock, but it failed with: {e}"
+                "expected the run to deadlock, but it failed with: {e:#}"
             )),
         }
     }

@@ -218,7 +218,7 @@ impl Harness {
                 next += 1;
                 set.spawn(async move {
                     let t = tokio::time::Instant::now();
-                    let result = run.await.map(drop).map_err(|e| e.to_string());
+                    let result = run.await.map(drop).map_err(|e| format!("{e:#}"));
                     (t.elapsed(), result)
                 });
             }

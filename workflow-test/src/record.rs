@@ -57,7 +57,7 @@ impl RunRecord {
         self.error.is_none()
     }
 
-    /// The error's message, for a failed run.
+    /// The error's message with its causes (`{:#}`), for a failed run.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
     }
