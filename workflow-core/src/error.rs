@@ -320,6 +320,8 @@ impl WorkflowError {
 }
 
 /// What a [`WorkflowError::Timeout`] applies to.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimeoutScope {
@@ -339,6 +341,7 @@ impl fmt::Display for TimeoutScope {
 }
 
 /// Which nodes of a run wait, and on what, when a deadlock is declared.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlockReport {
     /// How the deadlock was found.
@@ -350,6 +353,8 @@ pub struct DeadlockReport {
 }
 
 /// How a deadlock was detected.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeadlockKind {
@@ -360,6 +365,7 @@ pub enum DeadlockKind {
 }
 
 /// A live node at the time a deadlock was declared.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WaitingNode {
     /// The node binding.
@@ -516,6 +522,45 @@ mod tests {
             "run of workflow `W` was cancelled; still running: a, b"
         );
         assert_eq!(format!("{e:#}"), e.to_string());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn a_deadlock_report_serializes_with_its_cycle() {
+        let report = DeadlockReport::new(
+            DeadlockKind::Stalled(Duration::from_millis(1500)),
+            vec![
+                WaitingNode {
+                    node: "a",
+                    waits_for: Some("b".into()),
+                },
+                WaitingNode {
+                    node: "b",
+                    waits_for: Some("a".into()),
+                },
+                WaitingNode {
+                    node: "c",
+                    waits_for: None,
+                },
+            ],
+        );
+        assert_eq!(
+            serde_json::to_value(&report).unwrap(),
+            serde_json::json!({
+                "kind": { "stalled": { "secs": 1, "nanos": 500_000_000 } },
+                "waiting": [
+                    { "node": "a", "waits_for": "b" },
+                    { "node": "b", "waits_for": "a" },
+                    { "node": "c", "waits_for": null },
+                ],
+                "cycle": ["a", "b", "a"],
+            })
+        );
+        let scopes = [TimeoutScope::Workflow, TimeoutScope::Node("fetch")];
+        assert_eq!(
+            serde_json::to_value(scopes).unwrap(),
+            serde_json::json!(["workflow", { "node": "fetch" }])
+        );
     }
 
     #[test]

@@ -356,6 +356,7 @@ impl Resources {
 }
 
 /// What [`Runtime::shutdown`] did.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownReport {
