@@ -343,6 +343,7 @@ impl fmt::Display for TimeoutScope {
 /// Which nodes of a run wait, and on what, when a deadlock is declared.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeadlockReport {
     /// How the deadlock was found.
     pub kind: DeadlockKind,
@@ -367,6 +368,7 @@ pub enum DeadlockKind {
 /// A live node at the time a deadlock was declared.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitingNode {
     /// The node binding.
     pub node: &'static str,

@@ -103,18 +103,16 @@ pub mod __private;
 pub use context::{Context, WaitError};
 pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};
-pub use node::{Node, Res, ResourceReq};
+pub use node::{Node, Res};
 pub use plan::Workflow;
 pub use run::{NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotNode};
 pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
 
-/// Re-exported so that users name one crate.
+/// Re-exported so that users name one crate: [`RunOptions::cancel_token`] takes one and
+/// [`Context::cancellation`] hands one out. (The one re-export of a dependency's type:
+/// each is a promise to follow that crate's major versions.)
 pub use tokio_util::sync::CancellationToken;
-
-/// A boxed, `Send` future: handy for async function resources and mocks behind traits
-/// (`Res<dyn Fn(Req) -> BoxFuture<'static, Resp> + Send + Sync>`).
-pub use futures::future::BoxFuture;
 
 #[doc(inline)]
 pub use workflow_macros::{node, workflow};

@@ -29,8 +29,10 @@ pub trait Node: Sized + Send + 'static {
     /// The input ports, in parameter order.
     const PORTS: &'static [&'static str];
     /// The policy from `#[node(..)]`.
+    #[doc(hidden)]
     const POLICY: NodePolicy;
     /// The resources (`Res<T>` parameters) the node needs.
+    #[doc(hidden)]
     const RESOURCES: &'static [ResourceReq];
     /// The output: `T` for a fn returning `T` or `Result<T, E>`.
     type Output: Send + 'static;

@@ -23,7 +23,8 @@ pub struct Run<O> {
 
 impl<O> Run<O> {
     /// Puts a run together from what [`Runtime::execute_report`](crate::Runtime::execute_report)
-    /// returned (used by test harnesses that record every run).
+    /// returned (for `workflow-test`'s harness, which records every run).
+    #[doc(hidden)]
     pub fn from_parts(outputs: O, report: RunReport, trace: Option<ExecutionTrace>) -> Self {
         Self {
             outputs,

@@ -27,6 +27,7 @@ use crate::context::lock;
 /// One event of a run.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TraceEvent {
     /// Time since the run started, on tokio's clock (exact under a paused clock).
     pub at: Duration,
@@ -244,6 +245,7 @@ impl TraceRecorder {
 /// ```
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExecutionTrace {
     /// The workflow's name.
     pub workflow: &'static str,
@@ -473,6 +475,7 @@ impl fmt::Display for ExecutionTrace {
 /// One attempt of one node, as a time span.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AttemptSpan {
     /// The node binding.
     pub node: &'static str,
