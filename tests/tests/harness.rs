@@ -405,10 +405,12 @@ async fn leaked_handles_and_tasks_are_found(h: Harness) {
 
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn tracing_can_be_switched(h: Harness) {
-    h.disable_tracing();
+    assert!(h.trace_enabled(), "on by default");
+    h.set_trace(false);
+    assert!(!h.trace_enabled());
     h.execute(Etl, etl_input()).await.unwrap();
     assert!(h.last_trace().is_none());
-    h.enable_tracing();
+    h.set_trace(true);
     h.execute(Etl, etl_input()).await.unwrap();
     let trace = h.last_trace().unwrap();
     let page_events: Vec<String> = trace.node_events("page").map(|e| e.to_string()).collect();
@@ -417,6 +419,20 @@ async fn tracing_can_be_switched(h: Harness) {
         page_events[2].contains("100ms page: completed"),
         "{page_events:?}"
     );
+}
+
+/// The names before `set_trace` still compile and work.
+#[workflow_test(timeout = "10s", start_paused = true)]
+#[allow(deprecated)]
+async fn the_old_tracing_switches_still_work(h: Harness) {
+    h.disable_tracing();
+    assert!(!h.tracing());
+    h.execute(Etl, etl_input()).await.unwrap();
+    assert!(h.last_trace().is_none());
+    h.enable_tracing();
+    assert!(h.tracing());
+    h.execute(Etl, etl_input()).await.unwrap();
+    assert!(h.last_trace().is_some());
 }
 
 #[workflow_test(timeout = "10s", start_paused = true)]
@@ -564,7 +580,7 @@ expected the run to succeed, but it failed: node `rows` of workflow `EtlStore` f
 
 finished runs: 1 (1 failed)
 run 1 of `EtlStore` (150ms) failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
-  page               done         attempts=1 time=100ms
+  page               succeeded    attempts=1 time=100ms
   rows               failed       attempts=1 time=50ms
   saved              skipped
   trace:

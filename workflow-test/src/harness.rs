@@ -117,7 +117,7 @@ impl fmt::Debug for Harness {
         f.debug_struct("Harness")
             .field("runs", &state.runs)
             .field("failures", &state.failures)
-            .field("tracing", &self.tracing())
+            .field("trace", &self.trace_enabled())
             .finish_non_exhaustive()
     }
 }
@@ -328,8 +328,8 @@ impl Harness {
     }
 
     /// Runs `workflow` with per-run options (timeout, concurrency, cancellation, ..) and
-    /// records the run, like [`Harness::execute`]. Tracing follows the harness
-    /// ([`Harness::enable_tracing`]).
+    /// records the run, like [`Harness::execute`]. Whether the run is traced follows
+    /// the harness ([`Harness::set_trace`]).
     ///
     /// # Errors
     ///
@@ -344,8 +344,8 @@ impl Harness {
         self.run_recorded(workflow, input, options, keep)
     }
 
-    /// Pictures of the runs in flight now: each node's state (done, running, waiting
-    /// for a key, not started) and the trace so far.
+    /// Pictures of the runs in flight now: each node's state (succeeded, running,
+    /// waiting for a key, not started, ...) and the trace so far.
     pub fn live_runs(&self) -> Vec<RunSnapshot> {
         let handles = lock(&self.inner.live).clone();
         handles.iter().filter_map(RunHandle::snapshot).collect()
@@ -358,7 +358,7 @@ impl Harness {
         options: RunOptions,
         keep: bool,
     ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
-        let options = options.trace(self.tracing());
+        let options = options.trace(self.trace_enabled());
         let run = self.inner.runtime.execute_report(workflow, input, options);
         let this = self.clone();
         async move {
@@ -401,22 +401,38 @@ impl Harness {
         self.inner.runtime.shutdown().await
     }
 
-    // ---- tracing -------------------------------------------------------------------
+    // ---- traces --------------------------------------------------------------------
 
-    /// Records an [`ExecutionTrace`] for the following runs (the default).
-    #[doc(alias = "trace")]
-    pub fn enable_tracing(&self) {
-        self.inner.trace.store(true, Ordering::Relaxed);
+    /// Whether the following runs record an [`ExecutionTrace`]: on by default, like
+    /// [`HarnessBuilder::trace`]; off makes load tests faster. (The name of
+    /// [`RunOptions::trace`] and [`RuntimeBuilder::trace`]; the `tracing` crate's
+    /// spans are emitted either way.)
+    #[doc(alias = "enable_tracing", alias = "trace")]
+    pub fn set_trace(&self, on: bool) {
+        self.inner.trace.store(on, Ordering::Relaxed);
     }
 
-    /// Stops recording traces for the following runs (faster load tests).
+    /// Whether the following runs record an [`ExecutionTrace`].
+    pub fn trace_enabled(&self) -> bool {
+        self.inner.trace.load(Ordering::Relaxed)
+    }
+
+    /// Records an [`ExecutionTrace`] for the following runs.
+    #[deprecated(note = "use `set_trace(true)`, named like `RunOptions::trace`")]
+    pub fn enable_tracing(&self) {
+        self.set_trace(true);
+    }
+
+    /// Stops recording traces for the following runs.
+    #[deprecated(note = "use `set_trace(false)`, named like `RunOptions::trace`")]
     pub fn disable_tracing(&self) {
-        self.inner.trace.store(false, Ordering::Relaxed);
+        self.set_trace(false);
     }
 
     /// Whether runs are traced.
+    #[deprecated(note = "use `trace_enabled()`")]
     pub fn tracing(&self) -> bool {
-        self.inner.trace.load(Ordering::Relaxed)
+        self.trace_enabled()
     }
 
     /// The trace of the last finished run (`None` if no run finished or it was not
@@ -442,8 +458,7 @@ impl Harness {
     /// }
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
-    /// let h = Harness::new();
-    /// h.enable_tracing();
+    /// let h = Harness::new(); // traces every run unless `h.set_trace(false)`
     /// h.execute(Steps, StepsInput {}).await.unwrap();
     /// let trace = h.last_trace().unwrap();
     /// assert_eq!(trace.len(), 5); // run started, scheduled, started, completed, run completed

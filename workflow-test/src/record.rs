@@ -162,16 +162,12 @@ impl fmt::Display for RunRecord {
     }
 }
 
-/// How the harness names node states in reports: done, running, waiting, not started.
+/// A node's state in the harness's reports: its status as `RunReport` prints it
+/// (`succeeded`, `not started`, ...), or the key of the tracked wait it is blocked in.
 pub(crate) fn state_word(status: NodeStatus, waits_for: Option<&str>) -> String {
-    if let Some(key) = waits_for {
-        return format!("waiting for `{key}`");
-    }
-    match status {
-        NodeStatus::Succeeded => "done".into(),
-        NodeStatus::Running => "running".into(),
-        NodeStatus::NotStarted => "not started".into(),
-        other => other.as_str().into(),
+    match waits_for {
+        Some(key) => format!("waiting for `{key}`"),
+        None => status.as_str().into(),
     }
 }
 
