@@ -102,7 +102,7 @@ impl fmt::Display for RunReport {
 /// poll share its reading, so a node that completes without waiting shows a duration of
 /// zero even if it computed for a while. A traced run
 /// ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock around every node
-/// instead, and its [`ExecutionTrace`](crate::ExecutionTrace) times every attempt.
+/// instead, and its [`ExecutionTrace`] times every attempt.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -9,8 +9,9 @@
 //! allocator (the system allocator by default) and only then bumps atomic counters, so
 //! the wrapped allocator's guarantees carry over. The counters are plain atomics and a
 //! `const`-initialized thread-local `Cell<usize>` without destructor, so counting never
-//! allocates and never re-enters the allocator. This is the only module of the
-//! workspace allowed to use `unsafe`.
+//! allocates and never re-enters the allocator. This is the only module of
+//! `workflow-test` allowed to use `unsafe` (the benchmarks have a counting allocator of
+//! their own, `benches/benches/vs_tokio/alloc.rs`).
 //!
 //! # Attribution
 //!
