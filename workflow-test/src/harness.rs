@@ -366,7 +366,7 @@ impl Harness {
             let record = RunRecord {
                 report,
                 trace,
-                // With the cause (`{:#}`): the record prints it once, in its header line.
+                // `{:#}`: with the node's own error, which `{}` leaves to `source()`.
                 error: result.as_ref().err().map(|e| format!("{e:#}")),
             };
             let (report, trace) = (record.report.clone(), record.trace.clone());
@@ -403,10 +403,10 @@ impl Harness {
 
     // ---- traces --------------------------------------------------------------------
 
-    /// Whether the following runs record an [`ExecutionTrace`]: on by default, like
-    /// [`HarnessBuilder::trace`]; off makes load tests faster. (The name of
-    /// [`RunOptions::trace`] and [`RuntimeBuilder::trace`]; the `tracing` crate's
-    /// spans are emitted either way.)
+    /// Whether the following runs record an [`ExecutionTrace`]: on by default (see
+    /// [`HarnessBuilder::trace`]); off makes load tests faster. Named like
+    /// [`RunOptions::trace`] and [`RuntimeBuilder::trace`]; the `tracing` crate's spans
+    /// are emitted either way.
     #[doc(alias = "enable_tracing", alias = "trace")]
     pub fn set_trace(&self, on: bool) {
         self.inner.trace.store(on, Ordering::Relaxed);
