@@ -596,3 +596,73 @@ run 1 of `EtlStore` (150ms) failed: node `rows` of workflow `EtlStore` failed af
 ";
     assert_eq!(message, expected);
 }
+
+// ---- serde: what a harness recorded, as data ------------------------------------------
+
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn records_and_load_reports_serialize(h: Harness) {
+    let _ = h
+        .execute(
+            EtlStore,
+            EtlStoreInput {
+                url: "https://example.com".into(),
+            },
+        )
+        .await;
+    let record = serde_json::to_value(h.last_run().unwrap()).unwrap();
+    assert_eq!(
+        record["error"],
+        "node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused"
+    );
+    assert_eq!(record["report"]["workflow"], "EtlStore");
+    let statuses: Vec<&str> = record["report"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["succeeded", "failed", "skipped"]);
+    assert_eq!(
+        record["trace"]["events"].as_array().unwrap().len(),
+        h.last_trace().unwrap().len()
+    );
+
+    let report = h
+        .load(LoadTest, 20, 10, |i| LoadTestInput { item_id: i })
+        .await;
+    let json = serde_json::to_value(&report).unwrap();
+    let ten_ms = serde_json::json!({ "secs": 0, "nanos": 10_000_000 });
+    assert_eq!(json["runs"], 20);
+    assert_eq!(json["concurrency"], 10);
+    assert_eq!(json["succeeded"], 18);
+    assert_eq!(json["failed"], 2);
+    assert_eq!(
+        json["errors"],
+        serde_json::json!([[
+            "node `processed` of workflow `LoadTest` failed after 1 attempt(s): Simulated async error",
+            2
+        ]])
+    );
+    assert_eq!(
+        json["elapsed"],
+        serde_json::json!({ "secs": 0, "nanos": 20_000_000 })
+    );
+    assert_eq!(json["latencies"], serde_json::json!(vec![ten_ms; 20]));
+
+    let leaks = serde_json::to_value(h.leaks().await).unwrap();
+    assert_eq!(
+        leaks,
+        serde_json::json!({ "live_runs": [], "resources": [], "active_runs": 0 })
+    );
+    assert_eq!(
+        serde_json::to_value(workflow_test::MemoryStats::default()).unwrap(),
+        serde_json::json!({
+            "allocations": 0,
+            "deallocations": 0,
+            "allocated_bytes": 0,
+            "freed_bytes": 0,
+            "net_bytes": 0,
+            "peak_bytes": 0,
+        })
+    );
+}

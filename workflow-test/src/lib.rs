@@ -138,6 +138,10 @@
 //!   outlived the runs ([`LeakReport`]).
 //! - Runs: [`Harness::last_run`], [`Harness::runs`] ([`RunRecord`]),
 //!   [`Harness::live_runs`], [`Harness::report`].
+//!
+//! With the default `serde` feature, [`RunRecord`], [`LoadReport`], [`LeakReport`],
+//! [`MemoryStats`] and [`MemoryGrowth`] are `serde::Serialize` (like workflow-core's
+//! traces and reports), for keeping load figures or a failed run's record as JSON.
 
 #![doc(test(attr(deny(warnings))))]
 #![deny(unsafe_code)]

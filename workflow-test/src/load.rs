@@ -17,6 +17,7 @@ const MAX_ERRORS: usize = 10;
 /// Times are on tokio's clock: under a paused clock they are exact virtual times (a run
 /// sleeping 10ms takes exactly 10ms), so assertions on them are deterministic. Real
 /// elapsed time is in [`LoadReport::wall_time`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LoadReport {

@@ -271,6 +271,7 @@ pub(crate) fn enter_slot(slot: (usize, usize)) {
 }
 
 /// What was allocated and freed between two points, as seen by a [`MemoryProbe`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemoryStats {
@@ -549,6 +550,7 @@ impl crate::Harness {
 }
 
 /// Live-memory growth over repeated runs (see [`Harness::memory_growth`](crate::Harness::memory_growth)).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemoryGrowth {

@@ -34,6 +34,7 @@ use workflow_core::{ExecutionTrace, NodeStatus, RunReport, RunSnapshot};
 /// assert_eq!(record.node("a").unwrap().attempts, 1);
 /// # });
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 pub struct RunRecord {
     pub(crate) report: RunReport,
