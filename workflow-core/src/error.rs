@@ -529,9 +529,9 @@ mod tests {
     #[cfg(feature = "serde")]
     #[test]
     fn a_deadlock_report_serializes_with_its_cycle() {
-        let report = DeadlockReport::new(
-            DeadlockKind::Stalled(Duration::from_millis(1500)),
-            vec![
+        let report = DeadlockReport {
+            kind: DeadlockKind::Stalled(Duration::from_millis(1500)),
+            waiting: vec![
                 WaitingNode {
                     node: "a",
                     waits_for: Some("b".into()),
@@ -545,7 +545,8 @@ mod tests {
                     waits_for: None,
                 },
             ],
-        );
+            cycle: Some(vec!["a".into(), "b".into(), "a".into()]),
+        };
         assert_eq!(
             serde_json::to_value(&report).unwrap(),
             serde_json::json!({

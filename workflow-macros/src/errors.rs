@@ -5,7 +5,7 @@ use std::fmt::Display;
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
-/// Collects spanned errors; [`Errors::to_compile_errors`] emits them all at once.
+/// Collects spanned errors; [`Errors::finish`] combines them.
 #[derive(Default)]
 pub(crate) struct Errors {
     errors: Option<syn::Error>,
