@@ -262,7 +262,7 @@ async fn main() -> Result<(), WorkflowError> {
         .execute_report(ErrorTest, ErrorTestInput {}, RunOptions::new())
         .await;
     let err = result.unwrap_err();
-    println!("error: {err}");
+    println!("error: {err:#}"); // `{:#}`: with the node's own error
     println!("as ValueError: {:?}", err.downcast_ref::<ValueError>());
     print!("{report}");
 

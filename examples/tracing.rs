@@ -80,7 +80,7 @@ async fn main() {
         .await
     {
         Ok(run) => println!("ok: {}\n", run.outputs.rich),
-        Err(e) => println!("error: {e}\n"),
+        Err(e) => println!("error: {e:#}\n"),
     }
 
     println!("--- a run that hits its workflow timeout (the audit is cancelled) ---");
@@ -94,7 +94,7 @@ async fn main() {
         .await
     {
         Ok(run) => println!("ok: {}\n", run.outputs.audit),
-        Err(e) => println!("error: {e}\n"),
+        Err(e) => println!("error: {e:#}\n"),
     }
 
     println!("--- a run cancelled from outside ---");
@@ -118,7 +118,7 @@ async fn main() {
         .await
     {
         Ok(run) => println!("ok: {}", run.outputs.audit),
-        Err(e) => println!("error: {e}"),
+        Err(e) => println!("error: {e:#}"),
     }
     rt.shutdown().await;
 }

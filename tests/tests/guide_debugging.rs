@@ -76,8 +76,8 @@ fn complex_input() -> ComplexInput {
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn test_with_tracing(h: Harness) {
     // `self.enable_tracing()` (on a bare `Runtime`: `Runtime::builder().trace(true)`, or
-    // per run `RunOptions::new().trace(true)`).
-    h.enable_tracing();
+    // per run `RunOptions::new().trace(true)`). A harness traces every run by default.
+    h.set_trace(true);
     let run = h.assert_success(h.execute(Complex, complex_input()).await);
     assert_eq!(run.outputs.report, "sum=43 max=16");
 

@@ -405,10 +405,12 @@ async fn leaked_handles_and_tasks_are_found(h: Harness) {
 
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn tracing_can_be_switched(h: Harness) {
-    h.disable_tracing();
+    assert!(h.trace_enabled(), "on by default");
+    h.set_trace(false);
+    assert!(!h.trace_enabled());
     h.execute(Etl, etl_input()).await.unwrap();
     assert!(h.last_trace().is_none());
-    h.enable_tracing();
+    h.set_trace(true);
     h.execute(Etl, etl_input()).await.unwrap();
     let trace = h.last_trace().unwrap();
     let page_events: Vec<String> = trace.node_events("page").map(|e| e.to_string()).collect();
@@ -417,6 +419,20 @@ async fn tracing_can_be_switched(h: Harness) {
         page_events[2].contains("100ms page: completed"),
         "{page_events:?}"
     );
+}
+
+/// The names before `set_trace` still compile and work.
+#[workflow_test(timeout = "10s", start_paused = true)]
+#[allow(deprecated)]
+async fn the_old_tracing_switches_still_work(h: Harness) {
+    h.disable_tracing();
+    assert!(!h.tracing());
+    h.execute(Etl, etl_input()).await.unwrap();
+    assert!(h.last_trace().is_none());
+    h.enable_tracing();
+    assert!(h.tracing());
+    h.execute(Etl, etl_input()).await.unwrap();
+    assert!(h.last_trace().is_some());
 }
 
 #[workflow_test(timeout = "10s", start_paused = true)]
@@ -564,7 +580,7 @@ expected the run to succeed, but it failed: node `rows` of workflow `EtlStore` f
 
 finished runs: 1 (1 failed)
 run 1 of `EtlStore` (150ms) failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
-  page               done         attempts=1 time=100ms
+  page               succeeded    attempts=1 time=100ms
   rows               failed       attempts=1 time=50ms
   saved              skipped
   trace:
@@ -579,4 +595,74 @@ run 1 of `EtlStore` (150ms) failed: node `rows` of workflow `EtlStore` failed af
            150ms run failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
 ";
     assert_eq!(message, expected);
+}
+
+// ---- serde: what a harness recorded, as data ------------------------------------------
+
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn records_and_load_reports_serialize(h: Harness) {
+    let _ = h
+        .execute(
+            EtlStore,
+            EtlStoreInput {
+                url: "https://example.com".into(),
+            },
+        )
+        .await;
+    let record = serde_json::to_value(h.last_run().unwrap()).unwrap();
+    assert_eq!(
+        record["error"],
+        "node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused"
+    );
+    assert_eq!(record["report"]["workflow"], "EtlStore");
+    let statuses: Vec<&str> = record["report"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["succeeded", "failed", "skipped"]);
+    assert_eq!(
+        record["trace"]["events"].as_array().unwrap().len(),
+        h.last_trace().unwrap().len()
+    );
+
+    let report = h
+        .load(LoadTest, 20, 10, |i| LoadTestInput { item_id: i })
+        .await;
+    let json = serde_json::to_value(&report).unwrap();
+    let ten_ms = serde_json::json!({ "secs": 0, "nanos": 10_000_000 });
+    assert_eq!(json["runs"], 20);
+    assert_eq!(json["concurrency"], 10);
+    assert_eq!(json["succeeded"], 18);
+    assert_eq!(json["failed"], 2);
+    assert_eq!(
+        json["errors"],
+        serde_json::json!([[
+            "node `processed` of workflow `LoadTest` failed after 1 attempt(s): Simulated async error",
+            2
+        ]])
+    );
+    assert_eq!(
+        json["elapsed"],
+        serde_json::json!({ "secs": 0, "nanos": 20_000_000 })
+    );
+    assert_eq!(json["latencies"], serde_json::json!(vec![ten_ms; 20]));
+
+    let leaks = serde_json::to_value(h.leaks().await).unwrap();
+    assert_eq!(
+        leaks,
+        serde_json::json!({ "live_runs": [], "resources": [], "active_runs": 0 })
+    );
+    assert_eq!(
+        serde_json::to_value(workflow_test::MemoryStats::default()).unwrap(),
+        serde_json::json!({
+            "allocations": 0,
+            "deallocations": 0,
+            "allocated_bytes": 0,
+            "freed_bytes": 0,
+            "net_bytes": 0,
+            "peak_bytes": 0,
+        })
+    );
 }

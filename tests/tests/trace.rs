@@ -110,15 +110,15 @@ async fn times_under_a_paused_clock_are_exact() {
     assert_eq!(trace.started_at("both"), Some(ms(160)));
     assert_eq!(trace.duration(), ms(160));
 
-    let span = |node, attempt, start, end, outcome| AttemptSpan {
-        node,
-        attempt,
-        start: ms(start),
-        end: ms(end),
-        outcome,
-    };
+    // `AttemptSpan` is `#[non_exhaustive]`: compare its fields.
+    let span = |node, attempt, start, end, outcome| (node, attempt, ms(start), ms(end), outcome);
+    let spans: Vec<_> = trace
+        .attempt_spans()
+        .into_iter()
+        .map(|s: AttemptSpan| (s.node, s.attempt, s.start, s.end, s.outcome))
+        .collect();
     assert_eq!(
-        trace.attempt_spans(),
+        spans,
         vec![
             span("first", 1, 0, 10, SpanOutcome::Completed),
             span("left", 1, 10, 40, SpanOutcome::Failed),

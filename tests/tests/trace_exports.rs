@@ -1,8 +1,9 @@
-//! Trace exports: Chrome trace event JSON (Perfetto) and Mermaid Gantt charts.
+//! Trace exports: Chrome trace event JSON (Perfetto), Mermaid Gantt charts, and the
+//! `serde::Serialize` form of traces, reports and snapshots (default `serde` feature).
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use workflow_core::prelude::*;
 use workflow_core::ExecutionTrace;
 use workflow_core::RunOutcome;
@@ -237,7 +238,11 @@ async fn chrome_json_snapshot_of_a_single_node_run() {
 ]}}
 "#
     );
-    assert_eq!(trace.to_chrome_json(), expected);
+    // The same JSON document as the exporter has always written (key order and number
+    // formatting aside).
+    let actual: Value = serde_json::from_str(&trace.to_chrome_json()).expect("valid JSON");
+    let expected: Value = serde_json::from_str(&expected).expect("valid expected JSON");
+    assert_eq!(actual, expected);
 }
 
 #[tokio::test(start_paused = true)]
@@ -393,5 +398,166 @@ gantt
     click_ :done, 6, 9
 "
         )
+    );
+}
+
+// ---- serde: traces, reports and snapshots as data ------------------------------------
+
+/// serde's form of a `Duration`.
+fn dur(ms: u64) -> Value {
+    json!({ "secs": ms / 1000, "nanos": (ms % 1000) * 1_000_000 })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_runs_report_serializes_with_every_node() {
+    let (result, report, _) = Runtime::new()
+        .execute_report(Broken, BrokenInput {}, RunOptions::new())
+        .await;
+    assert!(result.is_err());
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(
+        json,
+        json!({
+            "workflow": "Broken",
+            "run_id": report.run_id,
+            "duration": dur(20),
+            "nodes": [
+                {
+                    "name": "bad",
+                    "node_fn": "fails_at_20",
+                    "status": "failed",
+                    "attempts": 1,
+                    "duration": dur(20),
+                    "started_at": dur(0),
+                },
+                {
+                    "name": "slow",
+                    "node_fn": "sleeps_100",
+                    "status": "cancelled",
+                    "attempts": 1,
+                    "duration": dur(20),
+                    "started_at": dur(0),
+                },
+            ],
+        })
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trace_serializes_event_by_event() {
+    let trace = pipeline_trace().await;
+    let json = serde_json::to_value(&trace).unwrap();
+    assert_eq!(json["workflow"], "Pipeline");
+    assert_eq!(json["run_id"], trace.run_id);
+    let events = json["events"].as_array().unwrap();
+    assert_eq!(events.len(), trace.len());
+    for (value, event) in events.iter().zip(&trace) {
+        // Every kind is tagged with its name in snake case.
+        assert_eq!(
+            value["kind"]["type"],
+            event.kind.name().replace(' ', "_"),
+            "{value}"
+        );
+        assert_eq!(value["node"].as_str(), event.node, "{value}");
+    }
+    assert_eq!(
+        events[0],
+        json!({ "at": dur(0), "node": null, "kind": { "type": "run_started" } })
+    );
+    let retry = events
+        .iter()
+        .find(|e| e["kind"]["type"] == "retrying")
+        .expect("parse was retried");
+    assert_eq!(
+        retry,
+        &json!({
+            "at": dur(30),
+            "node": "parsed",
+            "kind": {
+                "type": "retrying",
+                "attempt": 1,
+                "delay": dur(5),
+                "error": "flaky: \"1\" failed\n(see logs)",
+            },
+        })
+    );
+    let custom = events
+        .iter()
+        .find(|e| e["kind"]["type"] == "custom")
+        .expect("a custom event");
+    assert_eq!(
+        custom["kind"]["message"],
+        "quote \" backslash \\ newline \n tab \t bell \u{7} é ✓"
+    );
+    assert_eq!(
+        events.last().unwrap()["kind"],
+        json!({ "type": "run_completed" })
+    );
+
+    // Attempt spans, for a timeline of one's own.
+    let spans = serde_json::to_value(trace.attempt_spans()).unwrap();
+    assert_eq!(
+        spans.as_array().unwrap()[..2],
+        [
+            json!({ "node": "echo", "attempt": 1, "start": dur(0), "end": dur(0), "outcome": "completed" }),
+            json!({ "node": "raw", "attempt": 1, "start": dur(0), "end": dur(10), "outcome": "completed" }),
+        ]
+    );
+}
+
+#[node]
+async fn gate(ctx: &Context) -> u8 {
+    ctx.wait_signal("go").await;
+    1
+}
+
+#[node]
+async fn opener(ctx: &Context) -> u8 {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    ctx.signal("go");
+    2
+}
+
+workflow! {
+    struct Gated {
+        g = gate(),
+        o = opener(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_live_snapshot_serializes_what_each_node_waits_for() {
+    let handles = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = handles.clone();
+    let rt = Runtime::builder()
+        .trace(true)
+        .monitor(move |h| seen.lock().unwrap().push(h))
+        .build();
+    let run = tokio::spawn(rt.execute(Gated, GatedInput {}));
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let handle = handles.lock().unwrap()[0].clone();
+    let snapshot = handle.snapshot().expect("the run is live");
+    let json = serde_json::to_value(&snapshot).unwrap();
+    assert_eq!(json["workflow"], "Gated");
+    assert_eq!(
+        json["nodes"],
+        json!([
+            { "name": "g", "status": "running", "waits_for": "go" },
+            { "name": "o", "status": "running", "waits_for": null },
+        ])
+    );
+    let events = json["trace"]["events"].as_array().unwrap();
+    assert!(
+        events.contains(
+            &json!({ "at": dur(0), "node": "g", "kind": { "type": "waiting", "key": "go" } })
+        ),
+        "{events:?}"
+    );
+    run.await.unwrap().unwrap();
+
+    let shutdown = serde_json::to_value(rt.shutdown().await).unwrap();
+    assert_eq!(
+        shutdown,
+        json!({ "runs_still_active": 0, "cleaned": [], "cleanup_panics": [] })
     );
 }

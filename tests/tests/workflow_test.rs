@@ -117,7 +117,7 @@ fn timeout_fires_when_the_body_blocks_and_lists_every_node() {
             "test `workflow_test::inner_timeout_blocking_body` timed out after 1s",
             "runs in flight: 1",
             "of `Pipeline` still running (last event at 0ns)",
-            "fetch              done",
+            "fetch              succeeded",
             "slow               running",
             "gate               waiting for `go`",
             "sink               not started",
@@ -169,7 +169,7 @@ fn deadlock_is_reported_under_a_paused_clock_without_waiting_for_the_timeout() {
         &[
             "test `workflow_test::inner_deadlock_paused_clock` failed: deadlock: no node of any workflow run made progress for 500ms while 1 node(s) were pending",
             "of `Stuck`: `stuck` is running (not in a tracked wait)",
-            "before             done",
+            "before             succeeded",
             "stuck              running",
         ],
     );

@@ -1,4 +1,7 @@
 //! Items named by macro-generated code. Not public API: no stability guarantees.
+//!
+//! The module is `#[doc(hidden)]`, so `missing_docs` does not ask for docs here; items
+//! are documented where the doc says something the name does not.
 
 pub use core::future::Future;
 pub use core::option::Option;
@@ -40,9 +43,7 @@ pub fn fallible<T, E: NodeError>(value: Result<T, E>) -> NodeResult<T> {
     note = "a fallible node returns `Result<T, E>`"
 )]
 pub trait FallibleReturn {
-    /// The output.
     type Ok;
-    /// The error.
     type Err;
 }
 
@@ -73,7 +74,6 @@ impl<T> core::fmt::Debug for CloneProbe<'_, T> {
 
 /// The `Clone` arm of [`CloneProbe`].
 pub trait ViaClone<T> {
-    /// Clones.
     fn probe_clone(&self) -> Option<T>;
 }
 
@@ -86,7 +86,6 @@ impl<T: Clone> ViaClone<T> for &CloneProbe<'_, T> {
 
 /// The fallback arm of [`CloneProbe`].
 pub trait ViaNoClone<T> {
-    /// Cannot clone.
     fn probe_clone(&self) -> Option<T>;
 }
 
@@ -155,7 +154,6 @@ pub struct DebugProbe<'a, T>(pub &'a T);
 
 /// The `Debug` arm of [`DebugProbe`].
 pub trait ViaDebug {
-    /// Formats.
     fn probe_fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result;
 }
 
@@ -167,7 +165,6 @@ impl<T: core::fmt::Debug> ViaDebug for &DebugProbe<'_, T> {
 
 /// The fallback arm of [`DebugProbe`].
 pub trait ViaNoDebug {
-    /// Formats a placeholder.
     fn probe_fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result;
 }
 

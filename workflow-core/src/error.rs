@@ -13,6 +13,14 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// node returned is kept as the [`source`](std::error::Error::source) and can be
 /// downcast to the node's own type with [`WorkflowError::downcast_ref`].
 ///
+/// `{}` includes the node's own message (`node `fetch` of workflow `Etl` failed after 3
+/// attempt(s): connection refused`), so a log line or an `err.to_string()` says what
+/// went wrong. As the std convention wants, that message is then not also returned by
+/// [`source`](std::error::Error::source): `source()` continues with the node error's own
+/// source, so reporters that walk the chain (anyhow, eyre) print each message once. The
+/// node's error itself is reached with [`WorkflowError::downcast_ref`]. `{:#}` prints the
+/// whole chain on one line, as anyhow's `{:#}` does.
+///
 /// # Examples
 ///
 /// ```
@@ -37,13 +45,18 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// let err = Runtime::new().execute(Ask, AskInput {}).await.unwrap_err();
 /// assert_eq!(err.node(), Some("answer"));
 /// assert!(err.downcast_ref::<Refused>().is_some());
+/// assert_eq!(
+///     err.to_string(),
+///     "node `answer` of workflow `Ask` failed after 1 attempt(s): upstream said no"
+/// );
+/// // `Refused` has no source of its own, so the chain ends here: nothing is repeated.
+/// assert!(std::error::Error::source(&err).is_none());
 /// # });
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum WorkflowError {
     /// A node returned an error (after its last attempt).
-    #[error("node `{node}` of workflow `{workflow}` failed after {attempts} attempt(s): {source}")]
     NodeFailed {
         /// The workflow.
         workflow: &'static str,
@@ -52,11 +65,9 @@ pub enum WorkflowError {
         /// How many attempts were made.
         attempts: u32,
         /// The node's own error; downcast it with [`WorkflowError::downcast_ref`].
-        #[source]
         source: BoxError,
     },
     /// A node panicked. The panic is contained; the runtime keeps working.
-    #[error("node `{node}` of workflow `{workflow}` panicked: {message}")]
     NodePanicked {
         /// The workflow.
         workflow: &'static str,
@@ -66,10 +77,6 @@ pub enum WorkflowError {
         message: String,
     },
     /// The workflow or one of its nodes ran out of time.
-    #[error(
-        "{scope} of workflow `{workflow}` timed out after {limit:?}; still running: {}",
-        list(running)
-    )]
     Timeout {
         /// The workflow.
         workflow: &'static str,
@@ -82,7 +89,6 @@ pub enum WorkflowError {
     },
     /// A node needs a resource that is not registered on the runtime. Reported before any
     /// node runs.
-    #[error("node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; add it with `Runtime::builder().resource(..)`")]
     MissingResource {
         /// The workflow.
         workflow: &'static str,
@@ -92,7 +98,6 @@ pub enum WorkflowError {
         type_name: &'static str,
     },
     /// A node needs `Res<T>`, but an `Arc<T>` was registered with `resource(..)`.
-    #[error("node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`")]
     ResourceRegisteredAsArc {
         /// The workflow.
         workflow: &'static str,
@@ -103,7 +108,6 @@ pub enum WorkflowError {
     },
     /// The run cannot make progress: every running node waits on something no live node
     /// will provide, or nothing progressed for the stall limit.
-    #[error("deadlock in workflow `{workflow}`: {report}")]
     Deadlock {
         /// The workflow.
         workflow: &'static str,
@@ -111,10 +115,6 @@ pub enum WorkflowError {
         report: DeadlockReport,
     },
     /// The run was cancelled from outside (through its cancellation token).
-    #[error(
-        "run of workflow `{workflow}` was cancelled; still running: {}",
-        list(running)
-    )]
     Cancelled {
         /// The workflow.
         workflow: &'static str,
@@ -122,7 +122,6 @@ pub enum WorkflowError {
         running: Vec<&'static str>,
     },
     /// Several independent branches failed (only with `failure = "continue"`).
-    #[error("{} nodes of workflow `{workflow}` failed: {}", errors.len(), join_errors(errors))]
     Multiple {
         /// The workflow.
         workflow: &'static str,
@@ -130,27 +129,113 @@ pub enum WorkflowError {
         errors: Vec<WorkflowError>,
     },
     /// The runtime was shut down before the run started.
-    #[error("the runtime is shut down; workflow `{workflow}` was not started")]
     ShutDown {
         /// The workflow.
         workflow: &'static str,
     },
 }
 
-fn list(names: &[&'static str]) -> String {
-    if names.is_empty() {
-        "none".to_owned()
-    } else {
-        names.join(", ")
+/// `{}` includes the node's own message; `{:#}` adds the rest of the chain (the node
+/// error's sources), as anyhow's `{:#}` does.
+impl fmt::Display for WorkflowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NodeFailed {
+                workflow,
+                node,
+                attempts,
+                source,
+            } => write!(
+                f,
+                "node `{node}` of workflow `{workflow}` failed after {attempts} attempt(s): {source}"
+            )?,
+            Self::NodePanicked {
+                workflow,
+                node,
+                message,
+            } => write!(f, "node `{node}` of workflow `{workflow}` panicked: {message}")?,
+            Self::Timeout {
+                workflow,
+                scope,
+                limit,
+                running,
+            } => write!(
+                f,
+                "{scope} of workflow `{workflow}` timed out after {limit:?}; still running: {}",
+                List(running)
+            )?,
+            Self::MissingResource {
+                workflow,
+                node,
+                type_name,
+            } => write!(
+                f,
+                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; add it with `Runtime::builder().resource(..)`"
+            )?,
+            Self::ResourceRegisteredAsArc {
+                workflow,
+                node,
+                type_name,
+            } => write!(
+                f,
+                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`"
+            )?,
+            Self::Deadlock { workflow, report } => {
+                write!(f, "deadlock in workflow `{workflow}`: {report}")?;
+            }
+            Self::Cancelled { workflow, running } => write!(
+                f,
+                "run of workflow `{workflow}` was cancelled; still running: {}",
+                List(running)
+            )?,
+            // No single source: each failure is printed with its own cause.
+            Self::Multiple { workflow, errors } => {
+                write!(f, "{} nodes of workflow `{workflow}` failed: ", errors.len())?;
+                for (i, e) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+            }
+            Self::ShutDown { workflow } => write!(
+                f,
+                "the runtime is shut down; workflow `{workflow}` was not started"
+            )?,
+        }
+        if f.alternate() {
+            let mut source = std::error::Error::source(self);
+            while let Some(cause) = source {
+                write!(f, ": {cause}")?;
+                source = cause.source();
+            }
+        }
+        Ok(())
     }
 }
 
-fn join_errors(errors: &[WorkflowError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+/// The node's own error is printed by `Display`, so `source()` continues below it: with
+/// the node error's own source, if it has one.
+impl std::error::Error for WorkflowError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::NodeFailed { source, .. } => source.source(),
+            _ => None,
+        }
+    }
+}
+
+/// Node names, comma-separated, or `none`.
+struct List<'a>(&'a [&'static str]);
+
+impl fmt::Display for List<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&self.0.join(", "))
+        }
+    }
 }
 
 impl WorkflowError {
@@ -246,6 +331,8 @@ impl WorkflowError {
 }
 
 /// What a [`WorkflowError::Timeout`] applies to.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimeoutScope {
@@ -265,7 +352,9 @@ impl fmt::Display for TimeoutScope {
 }
 
 /// Which nodes of a run wait, and on what, when a deadlock is declared.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DeadlockReport {
     /// How the deadlock was found.
     pub kind: DeadlockKind,
@@ -276,6 +365,8 @@ pub struct DeadlockReport {
 }
 
 /// How a deadlock was detected.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeadlockKind {
@@ -286,7 +377,9 @@ pub enum DeadlockKind {
 }
 
 /// A live node at the time a deadlock was declared.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WaitingNode {
     /// The node binding.
     pub node: &'static str,
@@ -313,5 +406,137 @@ impl fmt::Display for DeadlockReport {
             write!(f, " (cycle: {})", cycle.join(" -> "))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node_failed(node: &'static str, message: &str) -> WorkflowError {
+        WorkflowError::NodeFailed {
+            workflow: "W",
+            node,
+            attempts: 2,
+            source: std::io::Error::other(message.to_owned()).into(),
+        }
+    }
+
+    /// What anyhow's `{:#}` prints: every error of the `source()` chain, joined by `: `.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut parts = vec![e.to_string()];
+        let mut source = e.source();
+        while let Some(s) = source {
+            parts.push(s.to_string());
+            source = s.source();
+        }
+        parts.join(": ")
+    }
+
+    #[test]
+    fn a_chain_printer_shows_the_node_error_once() {
+        let e = node_failed("fetch", "connection refused");
+        let expected = "node `fetch` of workflow `W` failed after 2 attempt(s): connection refused";
+        assert_eq!(e.to_string(), expected);
+        assert_eq!(chain(&e), expected);
+        assert_eq!(format!("{e:#}"), expected);
+    }
+
+    /// A node error with a source of its own: `Display` shows the node error, `source()`
+    /// continues with *its* source, so every message appears exactly once in the chain.
+    #[test]
+    fn the_chain_continues_below_the_node_error() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("could not load the page")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = WorkflowError::NodeFailed {
+            workflow: "W",
+            node: "fetch",
+            attempts: 1,
+            source: Box::new(Outer(std::io::Error::other("connection refused"))),
+        };
+        assert_eq!(
+            e.to_string(),
+            "node `fetch` of workflow `W` failed after 1 attempt(s): could not load the page"
+        );
+        let expected = "node `fetch` of workflow `W` failed after 1 attempt(s): could not load the page: connection refused";
+        assert_eq!(chain(&e), expected);
+        assert_eq!(format!("{e:#}"), expected);
+        assert!(e.downcast_ref::<Outer>().is_some());
+    }
+
+    #[test]
+    fn multiple_prints_each_failure_with_its_cause() {
+        let e = WorkflowError::Multiple {
+            workflow: "W",
+            errors: vec![node_failed("a", "boom"), node_failed("b", "bang")],
+        };
+        let expected = "2 nodes of workflow `W` failed: node `a` of workflow `W` failed after 2 attempt(s): boom; node `b` of workflow `W` failed after 2 attempt(s): bang";
+        assert_eq!(e.to_string(), expected);
+        // No single source, so nothing is repeated by a chain printer either.
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(format!("{e:#}"), expected);
+    }
+
+    #[test]
+    fn errors_without_a_source_print_the_same_either_way() {
+        let e = WorkflowError::Cancelled {
+            workflow: "W",
+            running: vec!["a", "b"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "run of workflow `W` was cancelled; still running: a, b"
+        );
+        assert_eq!(format!("{e:#}"), e.to_string());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn a_deadlock_report_serializes_with_its_cycle() {
+        let report = DeadlockReport {
+            kind: DeadlockKind::Stalled(Duration::from_millis(1500)),
+            waiting: vec![
+                WaitingNode {
+                    node: "a",
+                    waits_for: Some("b".into()),
+                },
+                WaitingNode {
+                    node: "b",
+                    waits_for: Some("a".into()),
+                },
+                WaitingNode {
+                    node: "c",
+                    waits_for: None,
+                },
+            ],
+            cycle: Some(vec!["a".into(), "b".into(), "a".into()]),
+        };
+        assert_eq!(
+            serde_json::to_value(&report).unwrap(),
+            serde_json::json!({
+                "kind": { "stalled": { "secs": 1, "nanos": 500_000_000 } },
+                "waiting": [
+                    { "node": "a", "waits_for": "b" },
+                    { "node": "b", "waits_for": "a" },
+                    { "node": "c", "waits_for": null },
+                ],
+                "cycle": ["a", "b", "a"],
+            })
+        );
+        let scopes = [TimeoutScope::Workflow, TimeoutScope::Node("fetch")];
+        assert_eq!(
+            serde_json::to_value(scopes).unwrap(),
+            serde_json::json!(["workflow", { "node": "fetch" }])
+        );
     }
 }

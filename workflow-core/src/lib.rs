@@ -72,6 +72,16 @@
 //! - [`policy`]: timeouts, retries, concurrency, failure handling.
 //! - [`WorkflowError`]: why a run failed, with the node and cause.
 //! - [`trace`]: the execution trace.
+//!
+//! # Features
+//!
+//! - `serde` (default): [`serde::Serialize`](https://docs.rs/serde) for the data a run
+//!   leaves behind, to store or send it: [`ExecutionTrace`] and its events,
+//!   [`RunReport`], [`NodeReport`], [`NodeStatus`], [`RunSnapshot`], [`ShutdownReport`],
+//!   [`DeadlockReport`] and [`TimeoutScope`]. Field names are the Rust ones, enums are
+//!   in `snake_case` (a [`TraceKind`](trace::TraceKind) is tagged as `"type"`:
+//!   `{"type":"retrying","attempt":1,..}`), and durations have serde's usual form,
+//!   `{"secs":1,"nanos":500000000}`. [`ExecutionTrace::to_chrome_json`] works without it.
 
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
@@ -117,11 +127,14 @@ pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
 pub use waits::WaitError;
 
-/// Re-exported so that users name one crate.
+/// Re-exported so that users name one crate: [`RunOptions::cancel_token`] takes one and
+/// [`Context::cancellation`] hands one out. (The one re-export of a dependency's type:
+/// each is a promise to follow that crate's major versions.)
 pub use tokio_util::sync::CancellationToken;
 
 /// A boxed, `Send` future: handy for async function resources and mocks behind traits
-/// (`Res<dyn Fn(Req) -> BoxFuture<'static, Resp> + Send + Sync>`).
+/// (`Res<dyn Fn(Req) -> BoxFuture<'static, Resp> + Send + Sync>`), and what the
+/// [`store`] traits return.
 pub use futures::future::BoxFuture;
 
 #[doc(inline)]

@@ -27,6 +27,7 @@ pub trait Node: Sized + Send + 'static {
     /// The input ports, in parameter order.
     const PORTS: &'static [&'static str];
     /// The policy from `#[node(..)]`.
+    #[doc(hidden)]
     const POLICY: NodePolicy;
     /// The resources (`Res<T>` parameters) the node needs.
     #[doc(hidden)]

@@ -1,14 +1,31 @@
 //! Policies around nodes and runs: timeouts, retries, concurrency, failure handling.
 //!
-//! Policies are usually written as macro options (`#[node(timeout = "1s", retry(max = 3))]`,
-//! a binding's `#[retry(..)]` in `workflow!`, `#[workflow(timeout = "2s")]`) and end up
-//! as the `const` values below, so a run reads them without any parsing.
+//! Policies are written as macro options: `#[node(timeout = "1s", retry(max = 3))]`, a
+//! binding's `#[timeout = ..]` or `#[retry(..)]` in `workflow!`, and
+//! `#[workflow(timeout = "2s", concurrency = 4, failure = "continue")]`; a single run can
+//! override the workflow's with [`RunOptions`](crate::RunOptions). The macros compile
+//! them to constants (a run reads them without any parsing) of types that are not public
+//! API. The one policy type you name is [`FailurePolicy`], for
+//! [`RunOptions::failure`](crate::RunOptions::failure).
+//!
+//! # Retries
+//!
+//! `retry(max = n)` allows `n` attempts in all, the first one included. Failed attempt
+//! `k` (counting from 1) is followed by a delay of `backoff * multiplier^(k-1)` (the
+//! multiplier is 2 unless set; 1 gives a constant delay), capped at `max_backoff`. With
+//! `jitter`, each delay is drawn from `[delay / 2, delay]`, deterministically per run,
+//! node and attempt, so a paused-clock test sees the same delays every time. Only errors
+//! for which `retry_if` returns `true` are retried; timed-out attempts are retried
+//! unless `retry_timeouts = false`; `total_timeout` limits all attempts and delays of one
+//! node together.
 
 use std::time::Duration;
 
 use crate::error::BoxError;
 
-/// Decides whether an error is worth another attempt.
+/// Decides whether an error is worth another attempt (the macro wraps the user's
+/// `fn(&E) -> bool` in one that downcasts).
+#[doc(hidden)]
 pub type RetryPredicate = fn(&(dyn std::error::Error + Send + Sync + 'static)) -> bool;
 
 /// Retries with exponential backoff.
@@ -29,6 +46,7 @@ pub type RetryPredicate = fn(&(dyn std::error::Error + Send + Sync + 'static)) -
 /// assert_eq!(p.delay(3, 0), Duration::from_millis(300)); // capped
 /// ```
 #[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
 pub struct RetryPolicy {
     /// Total attempts, the first one included (at least 1).
     pub max_attempts: u32,
@@ -141,6 +159,7 @@ fn splitmix64(mut x: u64) -> u64 {
 /// How a node is executed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
+#[doc(hidden)]
 pub enum Execution {
     /// Polled inside the run's own task (default: no spawn cost).
     #[default]
@@ -151,6 +170,7 @@ pub enum Execution {
 
 /// The policy of one node: `#[node(..)]` defaults, overridden per binding in `workflow!`.
 #[derive(Debug, Clone, Copy, Default)]
+#[doc(hidden)]
 pub struct NodePolicy {
     /// Limit on one attempt.
     pub timeout: Option<Duration>,
@@ -207,6 +227,7 @@ pub enum FailurePolicy {
 /// Policies of a whole run, from `#[workflow(..)]`, adjustable per run with
 /// [`RunOptions`](crate::RunOptions).
 #[derive(Debug, Clone, Copy, Default)]
+#[doc(hidden)]
 pub struct WorkflowPolicy {
     /// Limit on the whole run.
     pub timeout: Option<Duration>,

@@ -55,6 +55,7 @@ impl<O> Run<O> {
 }
 
 /// What happened to the nodes of one run, successful or not.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RunReport {
@@ -101,7 +102,8 @@ impl fmt::Display for RunReport {
 /// poll share its reading, so a node that completes without waiting shows a duration of
 /// zero even if it computed for a while. A traced run
 /// ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock around every node
-/// instead, and its [`ExecutionTrace`](crate::ExecutionTrace) times every attempt.
+/// instead, and its [`ExecutionTrace`] times every attempt.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NodeReport {
@@ -130,6 +132,8 @@ impl fmt::Display for NodeReport {
 }
 
 /// The state of a node in a run.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum NodeStatus {
@@ -256,6 +260,7 @@ impl RunOptions {
 }
 
 /// A live picture of a run, for monitors such as a test watchdog.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RunSnapshot {
@@ -272,6 +277,7 @@ pub struct RunSnapshot {
 }
 
 /// A node in a [`RunSnapshot`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SnapshotNode {

@@ -200,6 +200,7 @@ fn erase_monitor(f: impl Fn(RunHandle) + Send + Sync + 'static) -> Monitor {
 }
 
 /// What [`Runtime::shutdown`] did.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownReport {

@@ -6,6 +6,10 @@
 //! nothing: every event site is one branch on an `Option` that is `None`, and the event
 //! itself (with its strings) is never built.
 //!
+//! With the default `serde` feature, a trace (and each event) is `serde::Serialize`, so
+//! it can be stored as JSON beside the test that recorded it; see the crate docs for the
+//! format.
+//!
 //! This is separate from the [`tracing`](https://docs.rs/tracing) integration: the
 //! executor always emits `tracing` spans (`workflow`, `node`) and events (retry,
 //! timeout, failure, cancellation) under the target `workflow`, which cost next to
@@ -21,7 +25,9 @@ use std::time::Duration;
 use crate::sync::lock;
 
 /// One event of a run.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TraceEvent {
     /// Time since the run started, on tokio's clock (exact under a paused clock).
     pub at: Duration,
@@ -32,6 +38,8 @@ pub struct TraceEvent {
 }
 
 /// What a [`TraceEvent`] records.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type", rename_all = "snake_case"))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TraceKind {
@@ -235,7 +243,9 @@ impl TraceRecorder {
 /// );
 /// # });
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExecutionTrace {
     /// The workflow's name.
     pub workflow: &'static str,
@@ -463,7 +473,9 @@ impl fmt::Display for ExecutionTrace {
 }
 
 /// One attempt of one node, as a time span.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AttemptSpan {
     /// The node binding.
     pub node: &'static str,
@@ -485,6 +497,8 @@ impl AttemptSpan {
 }
 
 /// How an [`AttemptSpan`] ended.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpanOutcome {

@@ -117,7 +117,7 @@ impl fmt::Debug for Harness {
         f.debug_struct("Harness")
             .field("runs", &state.runs)
             .field("failures", &state.failures)
-            .field("tracing", &self.tracing())
+            .field("trace", &self.trace_enabled())
             .finish_non_exhaustive()
     }
 }
@@ -328,8 +328,8 @@ impl Harness {
     }
 
     /// Runs `workflow` with per-run options (timeout, concurrency, cancellation, ..) and
-    /// records the run, like [`Harness::execute`]. Tracing follows the harness
-    /// ([`Harness::enable_tracing`]).
+    /// records the run, like [`Harness::execute`]. Whether the run is traced follows
+    /// the harness ([`Harness::set_trace`]).
     ///
     /// # Errors
     ///
@@ -344,8 +344,8 @@ impl Harness {
         self.run_recorded(workflow, input, options, keep)
     }
 
-    /// Pictures of the runs in flight now: each node's state (done, running, waiting
-    /// for a key, not started) and the trace so far.
+    /// Pictures of the runs in flight now: each node's state (succeeded, running,
+    /// waiting for a key, not started, ...) and the trace so far.
     pub fn live_runs(&self) -> Vec<RunSnapshot> {
         let handles = lock(&self.inner.live).clone();
         handles.iter().filter_map(RunHandle::snapshot).collect()
@@ -358,7 +358,7 @@ impl Harness {
         options: RunOptions,
         keep: bool,
     ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
-        let options = options.trace(self.tracing());
+        let options = options.trace(self.trace_enabled());
         let run = self.inner.runtime.execute_report(workflow, input, options);
         let this = self.clone();
         async move {
@@ -366,7 +366,8 @@ impl Harness {
             let record = RunRecord {
                 report: outcome.report.clone(),
                 trace: outcome.trace.clone(),
-                error: outcome.result.as_ref().err().map(ToString::to_string),
+                // `{:#}`: with the node's own error, which `{}` leaves to `source()`.
+                error: outcome.result.as_ref().err().map(|e| format!("{e:#}")),
             };
             this.record(record, keep);
             outcome.into_run()
@@ -399,22 +400,38 @@ impl Harness {
         self.inner.runtime.shutdown().await
     }
 
-    // ---- tracing -------------------------------------------------------------------
+    // ---- traces --------------------------------------------------------------------
 
-    /// Records an [`ExecutionTrace`] for the following runs (the default).
-    #[doc(alias = "trace")]
-    pub fn enable_tracing(&self) {
-        self.inner.trace.store(true, Ordering::Relaxed);
+    /// Whether the following runs record an [`ExecutionTrace`]: on by default (see
+    /// [`HarnessBuilder::trace`]); off makes load tests faster. Named like
+    /// [`RunOptions::trace`] and [`RuntimeBuilder::trace`]; the `tracing` crate's spans
+    /// are emitted either way.
+    #[doc(alias = "enable_tracing", alias = "trace")]
+    pub fn set_trace(&self, on: bool) {
+        self.inner.trace.store(on, Ordering::Relaxed);
     }
 
-    /// Stops recording traces for the following runs (faster load tests).
+    /// Whether the following runs record an [`ExecutionTrace`].
+    pub fn trace_enabled(&self) -> bool {
+        self.inner.trace.load(Ordering::Relaxed)
+    }
+
+    /// Records an [`ExecutionTrace`] for the following runs.
+    #[deprecated(note = "use `set_trace(true)`, named like `RunOptions::trace`")]
+    pub fn enable_tracing(&self) {
+        self.set_trace(true);
+    }
+
+    /// Stops recording traces for the following runs.
+    #[deprecated(note = "use `set_trace(false)`, named like `RunOptions::trace`")]
     pub fn disable_tracing(&self) {
-        self.inner.trace.store(false, Ordering::Relaxed);
+        self.set_trace(false);
     }
 
     /// Whether runs are traced.
+    #[deprecated(note = "use `trace_enabled()`")]
     pub fn tracing(&self) -> bool {
-        self.inner.trace.load(Ordering::Relaxed)
+        self.trace_enabled()
     }
 
     /// The trace of the last finished run (`None` if no run finished or it was not
@@ -440,8 +457,7 @@ impl Harness {
     /// }
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
-    /// let h = Harness::new();
-    /// h.enable_tracing();
+    /// let h = Harness::new(); // traces every run unless `h.set_trace(false)`
     /// h.execute(Steps, StepsInput {}).await.unwrap();
     /// let trace = h.last_trace().unwrap();
     /// assert_eq!(trace.len(), 5); // run started, scheduled, started, completed, run completed
@@ -659,7 +675,7 @@ impl Harness {
     pub fn assert_success<O>(&self, result: Result<Run<O>, WorkflowError>) -> Run<O> {
         match result {
             Ok(run) => run,
-            Err(e) => self.fail(format!("expected the run to succeed, but it failed: {e}")),
+            Err(e) => self.fail(format!("expected the run to succeed, but it failed: {e:#}")),
         }
     }
 
@@ -691,7 +707,7 @@ impl Harness {
         E: std::error::Error + 'static,
     {
         let e = self.assert_failure(result);
-        let message = e.to_string();
+        let message = format!("{e:#}");
         match take_node_error::<E>(e) {
             Some(err) => err,
             None => self.fail(format!(
@@ -724,7 +740,7 @@ impl Harness {
             e
         } else {
             self.fail(format!(
-                "expected the run to fail with a message containing {needle:?}, but it failed with: {e}"
+                "expected the run to fail with a message containing {needle:?}, but it failed with: {e:#}"
             ))
         }
     }
@@ -745,7 +761,7 @@ impl Harness {
             e
         } else {
             self.fail(format!(
-                "expected node `{node}` to fail, but the run failed with: {e}"
+                "expected node `{node}` to fail, but the run failed with: {e:#}"
             ))
         }
     }
@@ -762,7 +778,7 @@ impl Harness {
             e
         } else {
             self.fail(format!(
-                "expected the run to time out, but it failed with: {e}"
+                "expected the run to time out, but it failed with: {e:#}"
             ))
         }
     }
@@ -777,7 +793,7 @@ impl Harness {
         match self.assert_failure(result) {
             WorkflowError::Deadlock { report, .. } => report,
             e => self.fail(format!(
-                "expected the run to deadlock, but it failed with: {e}"
+                "expected the run to deadlock, but it failed with: {e:#}"
             )),
         }
     }

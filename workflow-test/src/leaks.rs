@@ -8,6 +8,7 @@ use workflow_core::NodeStatus;
 use crate::harness::{lock, Harness};
 
 /// What outlived the runs of a [`Harness`] (see [`Harness::leaks`]).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LeakReport {

@@ -69,7 +69,7 @@
 //!
 //! finished runs: 1 (1 failed)
 //! run 1 of `Etl` (150ms) failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
-//!   page               done         attempts=1 time=100ms
+//!   page               succeeded    attempts=1 time=100ms
 //!   rows               failed       attempts=1 time=50ms
 //!   saved              skipped
 //!   trace:
@@ -95,7 +95,7 @@
 //! finished runs: 0 (0 failed)
 //! runs in flight: 1
 //! run 1 of `Pipeline` still running (last event at 0ns)
-//!   fetch              done
+//!   fetch              succeeded
 //!   slow               running
 //!   gate               waiting for `go`
 //!   sink               not started
@@ -138,6 +138,10 @@
 //!   outlived the runs ([`LeakReport`]).
 //! - Runs: [`Harness::last_run`], [`Harness::runs`] ([`RunRecord`]),
 //!   [`Harness::live_runs`], [`Harness::report`].
+//!
+//! With the default `serde` feature, [`RunRecord`], [`LoadReport`], [`LeakReport`],
+//! [`MemoryStats`] and [`MemoryGrowth`] are `serde::Serialize` (like workflow-core's
+//! traces and reports), for keeping load figures or a failed run's record as JSON.
 
 #![doc(test(attr(deny(warnings))))]
 #![deny(unsafe_code)]
@@ -191,7 +195,7 @@ pub use record::RunRecord;
 ///
 /// | option | meaning |
 /// |---|---|
-/// | `timeout = "2s"` | fail the test when it runs longer (real time). Enforced from the test's own thread, so it fires even when the body blocks its thread; the failure lists every run of the test's harnesses with each node's state (done, running, waiting, not started) and the trace so far; the runtime is then shut down in the background |
+/// | `timeout = "2s"` | fail the test when it runs longer (real time). Enforced from the test's own thread, so it fires even when the body blocks its thread; the failure lists every run of the test's harnesses with each node's state (succeeded, running, waiting for a key, not started, ...) and the trace so far; the runtime is then shut down in the background |
 /// | `deadlock = "500ms"` | fail with a deadlock report when no node of any run made progress for that long while nodes are pending (which nodes wait, on what). Measured on tokio's clock: under `start_paused` a true deadlock is reported at once, without waiting in real time |
 /// | `flavor = "current_thread"` (default) or `"multi_thread"` | the tokio runtime |
 /// | `workers = N` | worker threads (`multi_thread` only) |

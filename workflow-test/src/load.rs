@@ -17,6 +17,7 @@ const MAX_ERRORS: usize = 10;
 /// Times are on tokio's clock: under a paused clock they are exact virtual times (a run
 /// sleeping 10ms takes exactly 10ms), so assertions on them are deterministic. Real
 /// elapsed time is in [`LoadReport::wall_time`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LoadReport {
@@ -218,7 +219,7 @@ impl Harness {
                 next += 1;
                 set.spawn(async move {
                     let t = tokio::time::Instant::now();
-                    let result = run.await.map(drop).map_err(|e| e.to_string());
+                    let result = run.await.map(drop).map_err(|e| format!("{e:#}"));
                     (t.elapsed(), result)
                 });
             }

@@ -9,8 +9,9 @@
 //! allocator (the system allocator by default) and only then bumps atomic counters, so
 //! the wrapped allocator's guarantees carry over. The counters are plain atomics and a
 //! `const`-initialized thread-local `Cell<usize>` without destructor, so counting never
-//! allocates and never re-enters the allocator. This is the only module of the
-//! workspace allowed to use `unsafe`.
+//! allocates and never re-enters the allocator. This is the only module of
+//! `workflow-test` allowed to use `unsafe` (the benchmarks have a counting allocator of
+//! their own, `benches/benches/vs_tokio/alloc.rs`).
 //!
 //! # Attribution
 //!
@@ -270,6 +271,7 @@ pub(crate) fn enter_slot(slot: (usize, usize)) {
 }
 
 /// What was allocated and freed between two points, as seen by a [`MemoryProbe`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemoryStats {
@@ -548,6 +550,7 @@ impl crate::Harness {
 }
 
 /// Live-memory growth over repeated runs (see [`Harness::memory_growth`](crate::Harness::memory_growth)).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemoryGrowth {

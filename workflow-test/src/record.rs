@@ -34,6 +34,7 @@ use workflow_core::{ExecutionTrace, NodeStatus, RunReport, RunSnapshot};
 /// assert_eq!(record.node("a").unwrap().attempts, 1);
 /// # });
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 pub struct RunRecord {
     pub(crate) report: RunReport,
@@ -57,7 +58,7 @@ impl RunRecord {
         self.error.is_none()
     }
 
-    /// The error's message, for a failed run.
+    /// The error's message with its causes (`{:#}`), for a failed run.
     pub fn error(&self) -> Option<&str> {
         self.error.as_deref()
     }
@@ -162,16 +163,12 @@ impl fmt::Display for RunRecord {
     }
 }
 
-/// How the harness names node states in reports: done, running, waiting, not started.
+/// A node's state in the harness's reports: its status as `RunReport` prints it
+/// (`succeeded`, `not started`, ...), or the key of the tracked wait it is blocked in.
 pub(crate) fn state_word(status: NodeStatus, waits_for: Option<&str>) -> String {
-    if let Some(key) = waits_for {
-        return format!("waiting for `{key}`");
-    }
-    match status {
-        NodeStatus::Succeeded => "done".into(),
-        NodeStatus::Running => "running".into(),
-        NodeStatus::NotStarted => "not started".into(),
-        other => other.as_str().into(),
+    match waits_for {
+        Some(key) => format!("waiting for `{key}`"),
+        None => status.as_str().into(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! A counting global allocator, switched on only around the allocation measurement.
 //!
 //! `unsafe` is unavoidable here: `GlobalAlloc` is an unsafe trait (the workspace lint
-//! is `unsafe_code = "deny"`, and this module alone allows it). This module only
+//! is `unsafe_code = "deny"`; this module alone of the benchmarks allows it). It only
 //! forwards every call to `System` unchanged and bumps relaxed atomic counters while
 //! counting is on; it never touches the memory it hands out. When counting is off (all
 //! timing benchmarks), the only extra work is one relaxed load of a flag that no
