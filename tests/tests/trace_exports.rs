@@ -410,7 +410,7 @@ fn dur(ms: u64) -> Value {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_runs_report_serializes_with_every_node() {
-    let (result, report, _) = Runtime::new()
+    let RunOutcome { result, report, .. } = Runtime::new()
         .execute_report(Broken, BrokenInput {}, RunOptions::new())
         .await;
     assert!(result.is_err());
