@@ -12,7 +12,7 @@
 //! its times say, every started attempt finished or was dropped, every `Arc` the run held
 //! (script input, `Res<Probe>`) was released, and no node starts after the run returned.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,7 +10,7 @@
 //! started at the instants the reference says (nothing ran ahead of its inputs or
 //! twice), nothing starts later, and the script input and `Res<Probe>` are released.
 
-mod support;
+use crate::support;
 
 use std::future::Future;
 use std::pin::Pin;
