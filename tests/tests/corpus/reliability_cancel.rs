@@ -209,11 +209,10 @@ fn ms_makespan(refs: &[RefNode]) -> u64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(proptest_config(
+        512,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/proptest-regressions/reliability_cancel.txt"),
+    ))]
 
     #[test]
     fn stopping_a_run_anywhere_leaks_nothing(

@@ -79,6 +79,23 @@ pub type ShapeRun =
 
 include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
 
+/// proptest's settings for the corpus tests: `cases` cases unless `PROPTEST_CASES` asks for
+/// another number, and failures persisted to `regressions` (a file under
+/// `tests/proptest-regressions/`, committed): every seed that ever failed is replayed
+/// first on each later run, so a failure found once reproduces everywhere.
+pub fn proptest_config(cases: u32, regressions: &'static str) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, FileFailurePersistence};
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(regressions))),
+        ..Config::default()
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Behaviour scripts.
 
