@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Poll, Waker};
 
 use tokio::time::Instant;
@@ -33,6 +33,11 @@ pub(crate) struct RunShared {
     pub(crate) waiting: AtomicUsize,
     /// Live node states, kept only when someone (a test harness) monitors runs.
     pub(crate) live: Option<Mutex<Vec<NodeStatus>>>,
+    /// Per node, the latest attempt whose call was polled (0: none). Written only by
+    /// nodes whose fn may not run when they are started (spawned, behind the runtime's
+    /// node limit, with policies), so that a node stopped before its fn ran is not
+    /// reported as having run. Allocated on first use: a run of lean nodes pays nothing.
+    attempts_made: OnceLock<Box<[AtomicU32]>>,
 }
 
 impl RunShared {
@@ -57,7 +62,24 @@ impl RunShared {
             board: Mutex::new(Board::default()),
             waiting: AtomicUsize::new(0),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
+            attempts_made: OnceLock::new(),
         }
+    }
+
+    /// Notes that `node`'s attempt `attempt` has called its fn (its call was polled).
+    pub(crate) fn note_attempt(&self, node: usize, attempt: u32) {
+        let made = self
+            .attempts_made
+            .get_or_init(|| self.nodes.iter().map(|_| AtomicU32::new(0)).collect());
+        made[node].store(attempt, Ordering::Relaxed);
+    }
+
+    /// The latest attempt of `node` whose fn was called, as noted by
+    /// [`note_attempt`](Self::note_attempt); 0 when none was.
+    pub(crate) fn attempts_made(&self, node: usize) -> u32 {
+        self.attempts_made
+            .get()
+            .map_or(0, |made| made[node].load(Ordering::Relaxed))
     }
 
     /// Records a trace event if the run is traced. Off the trace, this is one branch.
@@ -333,10 +355,6 @@ pub struct WaitError {
 pub(crate) struct Board {
     entries: HashMap<String, BoardEntry>,
     pub(crate) waiting_on: HashMap<usize, String>,
-    /// The latest attempt started by each node that was retried (only written on the
-    /// retry path, by the attempt's call when first polled), so a node cancelled
-    /// mid-retry reports its attempts.
-    pub(crate) retry_attempts: HashMap<usize, u32>,
 }
 
 #[derive(Default)]

@@ -244,11 +244,17 @@ async fn spawned_node<N: Node, V: Send + 'static>(
 ) -> Finished<V> {
     let span = node_span(&shared, index, 1);
     let runtime = Arc::clone(&shared.runtime);
+    let noted = Arc::clone(&shared);
     let ctx = Context::new(shared, index, 1);
     let call = AssertUnwindSafe(N::call(ports, ctx))
         .catch_unwind()
         .map(settle)
         .instrument(span);
+    // Its fn ran only if tokio polled the task (see `attempt_once`).
+    let call = async move {
+        noted.note_attempt(index, 1);
+        call.await
+    };
     let result = spawned(call, None, &runtime, None).await;
     Finished {
         index,
@@ -291,14 +297,9 @@ async fn run_node<N: Node>(ports: N, index: usize, shared: Arc<RunShared>) -> No
         Some(limit) => match tokio::time::timeout(limit, attempts).await {
             Ok(done) => done,
             Err(_) => {
-                // Retries note their attempt number on the board once their call runs; a
-                // first attempt does not.
-                let made = shared
-                    .board()
-                    .retry_attempts
-                    .get(&index)
-                    .copied()
-                    .unwrap_or(1);
+                // Each attempt notes its number once its call runs; none ran if the
+                // limit passed while the node waited for a node-limit permit.
+                let made = shared.attempts_made(index);
                 tracing::warn!(
                     target: "workflow",
                     node = shared.nodes[index].name,
@@ -325,7 +326,12 @@ async fn attempt_loop<N: Node>(
     // Shared with the task of a spawned attempt, which may outlive this future briefly
     // when the run stops (tokio drops an aborted task later).
     let permit = match &shared.runtime.node_limit {
-        Some(sem) => sem.clone().acquire_owned().await.ok().map(Arc::new),
+        Some(sem) => {
+            let permit = sem.clone().acquire_owned().await.ok().map(Arc::new);
+            // Not running while it waited for the permit (see `Driver::start_node`).
+            shared.set_live(index, NodeStatus::Running);
+            permit
+        }
         None => None,
     };
     let max = policy.max_attempts();
@@ -431,14 +437,12 @@ async fn attempt_once<N: Node>(
         Err(NodeCallError::Error(e)) => Err(NodeFailure::Error(e)),
         Err(NodeCallError::MissingResource(t)) => Err(NodeFailure::MissingResource(t)),
     });
-    // A retry counts once its call is first polled, not when it is launched: a spawned
-    // attempt whose task is aborted before it ever ran (the run stopped in the same
-    // instant) made no attempt, and a cancelled node must not report it.
-    let retried = (attempt > 1).then(|| Arc::clone(shared));
+    // An attempt counts once its call is first polled, not when it is launched: a
+    // spawned attempt whose task is aborted before it ever ran (the run stopped in the
+    // same instant) made no attempt, and a cancelled node must not report it.
+    let noted = Arc::clone(shared);
     let call = async move {
-        if let Some(shared) = retried {
-            shared.board().retry_attempts.insert(index, attempt);
-        }
+        noted.note_attempt(index, attempt);
         call.await
     };
     match policy.execution {
@@ -1143,7 +1147,11 @@ where
         let report = &mut self.reports[i];
         report.status = NodeStatus::Running;
         report.started_at = Some(at);
-        self.shared.set_live(i, NodeStatus::Running);
+        // Behind the runtime's node limit, a node runs once it has a permit, and says
+        // so then (`attempt_loop`).
+        if self.shared.runtime.node_limit.is_none() {
+            self.shared.set_live(i, NodeStatus::Running);
+        }
         if is_lean(self.shared, i) {
             let span = node_span(self.shared, i, 1);
             if !span.is_disabled() {
@@ -1374,15 +1382,21 @@ where
         let now = self.start.elapsed();
         for (i, r) in self.reports.iter_mut().enumerate() {
             if r.status == NodeStatus::Running {
-                // Its future was dropped before it could say how many attempts it made:
-                // at least one, more if it was retried.
-                r.attempts = self
-                    .shared
-                    .board()
-                    .retry_attempts
-                    .get(&i)
-                    .copied()
-                    .unwrap_or(1);
+                // Its future was dropped before it could say how many attempts it made.
+                // A lean node's fn runs when it starts; the others note each attempt
+                // whose fn ran. None ran when the node still waited for a node-limit
+                // permit, or was spawned and tokio never polled its task: it counts as
+                // never started.
+                r.attempts = if is_lean(self.shared, i) {
+                    1
+                } else {
+                    self.shared.attempts_made(i)
+                };
+                if r.attempts == 0 {
+                    r.status = NodeStatus::NotStarted;
+                    r.started_at = None;
+                    continue;
+                }
                 r.status = NodeStatus::Cancelled;
                 r.duration = now - r.started_at.unwrap_or_default();
                 self.shared.set_live(i, NodeStatus::Cancelled);

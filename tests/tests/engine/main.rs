@@ -13,4 +13,5 @@ mod reliability_panics;
 mod reliability_spawn;
 mod resources_context;
 mod shapes;
+mod status_at_stop;
 mod wide;
