@@ -16,6 +16,7 @@ use crate::error::BoxError;
 use crate::node::{Node, NodeCallError};
 use crate::plan::NodeSpec;
 use crate::policy::{Execution, NodePolicy};
+use crate::run::NodeStatus;
 use crate::shared::{RunShared, RuntimeShared};
 use crate::trace::TraceKind;
 
@@ -148,11 +149,17 @@ pub(crate) async fn spawned_once<N: Node, V: Send + 'static>(
 ) -> Finished<V> {
     let span = node_span(&shared, index, 1);
     let runtime = Arc::clone(&shared.runtime);
+    let noted = Arc::clone(&shared);
     let ctx = Context::new(shared, index, 1);
     let call = AssertUnwindSafe(N::call(ports, ctx))
         .catch_unwind()
         .map(settle)
         .instrument(span);
+    // Its fn ran only if tokio polled the task (see `attempt_once`).
+    let call = async move {
+        noted.note_attempt(index, 1);
+        call.await
+    };
     let result = spawned(call, None, &runtime, None).await;
     Finished {
         index,
@@ -177,7 +184,9 @@ pub(crate) async fn supervised<N: Node, V: Send + 'static>(
         Some(limit) => match tokio::time::timeout(limit, attempts).await {
             Ok(done) => done,
             Err(_) => {
-                let made = shared.attempts_started(index);
+                // Each attempt notes its number once its call runs; none ran if the
+                // limit passed while the node waited for a node-limit permit.
+                let made = shared.attempts_made(index);
                 tracing::warn!(
                     target: "workflow",
                     node = shared.nodes[index].name,
@@ -208,7 +217,13 @@ async fn attempt_loop<N: Node>(
     // Shared with the task of a spawned attempt, which may outlive this future briefly
     // when the run stops (tokio drops an aborted task later).
     let permit = match &shared.runtime.node_limit {
-        Some(sem) => sem.clone().acquire_owned().await.ok().map(Arc::new),
+        Some(sem) => {
+            let permit = sem.clone().acquire_owned().await.ok().map(Arc::new);
+            // Behind the node limit, a node is running once it holds its permit (see
+            // `Statuses::started`).
+            shared.set_live(index, NodeStatus::Running);
+            permit
+        }
         None => None,
     };
     let max = policy.max_attempts();
@@ -296,14 +311,12 @@ async fn attempt_once<N: Node>(
     let ctx = Context::new(Arc::clone(shared), index, attempt);
     let span = node_span(shared, index, attempt);
     let call = N::call(ports, ctx).map(|r| r.map_err(NodeFailure::from));
-    // A retry counts once its call is first polled, not when it is launched: a spawned
-    // attempt whose task is aborted before it ever ran (the run stopped in the same
-    // instant) made no attempt, and a cancelled node must not report it.
-    let retried = (attempt > 1).then(|| Arc::clone(shared));
+    // An attempt counts once its call is first polled, not when it is launched: a
+    // spawned attempt whose task is aborted before it ever ran (the run stopped in the
+    // same instant) made no attempt, and a cancelled node must not report it.
+    let noted = Arc::clone(shared);
     let call = async move {
-        if let Some(shared) = retried {
-            shared.note_retry(index, attempt);
-        }
+        noted.note_attempt(index, attempt);
         call.await
     };
     match policy.execution {

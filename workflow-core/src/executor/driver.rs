@@ -588,10 +588,20 @@ where
         let now = self.start.elapsed();
         let running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
         for i in running {
-            // Its future was dropped before it could say how many attempts it made:
-            // at least one, more if it was retried.
-            let attempts = self.shared.attempts_started(i);
-            self.statuses.cancelled(self.shared, i, attempts, now);
+            // Its future was dropped before it could say how many attempts it made. An
+            // inline node's fn runs when it starts; the others note each attempt whose
+            // fn ran. None ran when the node still waited for a node-limit permit, or
+            // was spawned and tokio never polled its task: it counts as never started.
+            let attempts = if Mode::of(&W::PLAN.nodes[i], self.supervise_all) == Mode::Inline {
+                1
+            } else {
+                self.shared.attempts_made(i)
+            };
+            if attempts == 0 {
+                self.statuses.never_ran(self.shared, i);
+            } else {
+                self.statuses.cancelled(self.shared, i, attempts, now);
+            }
         }
         self.statuses.skip_not_started(self.shared);
         if self.errors.is_empty() && drop_errors.is_empty() {

@@ -48,9 +48,27 @@ impl Statuses {
     }
 
     /// Node `i` started at `at` (from the start of the run).
+    ///
+    /// Behind the runtime's node limit, the live status stays "not started" until the
+    /// node holds its permit: the attempt loop then writes it (the one write to live
+    /// statuses outside this module).
     #[inline]
     pub(super) fn started(&mut self, shared: &RunShared, i: usize, at: Duration) {
-        self.set(shared, i, NodeStatus::Running).started_at = Some(at);
+        if shared.runtime.node_limit.is_none() {
+            shared.set_live(i, NodeStatus::Running);
+        }
+        let report = &mut self.reports[i];
+        report.status = NodeStatus::Running;
+        report.started_at = Some(at);
+    }
+
+    /// Running node `i` was stopped before its fn ever ran (a spawned task tokio never
+    /// polled, or a node still waiting for a node-limit permit): it counts as never
+    /// started, so the run's end marks it skipped.
+    pub(super) fn never_ran(&mut self, shared: &RunShared, i: usize) {
+        let report = self.set(shared, i, NodeStatus::NotStarted);
+        report.started_at = None;
+        report.attempts = 0;
     }
 
     /// Node `i` produced its output at `now`, after `attempts` attempts.

@@ -1,8 +1,8 @@
 //! [`RunShared`]: the state the nodes of one run share with its driver.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -25,10 +25,11 @@ pub(crate) struct RunShared {
     pub(crate) runtime: Arc<RuntimeShared>,
     /// Published values and the nodes blocked in tracked waits for them.
     pub(crate) waits: Waits,
-    /// The latest attempt started by each node that was retried (only written on the
-    /// retry path, by the attempt's call when first polled), so a node cancelled
-    /// mid-retry reports its attempts.
-    retry_attempts: Mutex<HashMap<usize, u32>>,
+    /// Per node, the latest attempt whose call was polled (0: none). Written only by
+    /// nodes whose fn may not run when they are started (spawned, behind the runtime's
+    /// node limit, with policies), so that a node stopped before its fn ran is not
+    /// reported as having run. Allocated on first use: a run of inline nodes pays nothing.
+    attempts_made: OnceLock<Box<[AtomicU32]>>,
     /// Live node statuses, kept only when someone (a test harness) monitors runs.
     /// Written by the executor's status writer only.
     live: Option<Mutex<Vec<NodeStatus>>>,
@@ -63,7 +64,7 @@ impl RunShared {
             trace: trace.then(|| TraceRecorder::new(workflow, run_id)),
             runtime,
             waits: Waits::default(),
-            retry_attempts: Mutex::new(HashMap::new()),
+            attempts_made: OnceLock::new(),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
         }
     }
@@ -102,15 +103,20 @@ impl RunShared {
         }
     }
 
-    /// Notes that node `node` started attempt `attempt` (> 1).
-    pub(crate) fn note_retry(&self, node: usize, attempt: u32) {
-        lock(&self.retry_attempts).insert(node, attempt);
+    /// Notes that node `node`'s attempt `attempt` has called its fn (its call was polled).
+    pub(crate) fn note_attempt(&self, node: usize, attempt: u32) {
+        let made = self
+            .attempts_made
+            .get_or_init(|| self.nodes.iter().map(|_| AtomicU32::new(0)).collect());
+        made[node].store(attempt, Ordering::Relaxed);
     }
 
-    /// Attempts node `node` started so far, as far as the run knows: the latest retry
-    /// it started, or 1.
-    pub(crate) fn attempts_started(&self, node: usize) -> u32 {
-        lock(&self.retry_attempts).get(&node).copied().unwrap_or(1)
+    /// The latest attempt of `node` whose fn was called, as noted by
+    /// [`note_attempt`](Self::note_attempt); 0 when none was.
+    pub(crate) fn attempts_made(&self, node: usize) -> u32 {
+        self.attempts_made
+            .get()
+            .map_or(0, |made| made[node].load(Ordering::Relaxed))
     }
 
     /// A picture of the run for monitors: node states, waits and the trace so far.

@@ -1,7 +1,7 @@
 //! Guide, "Performance Testing": load tests and memory use.
 //!
-//! This test binary installs `workflow_test::CountingAllocator` as its global allocator
-//! (the guide's `tracemalloc`); memory probes attribute counts per test.
+//! The `guide` test binary installs `workflow_test::CountingAllocator` as its global
+//! allocator (the guide's `tracemalloc`); memory probes attribute counts per test.
 //!
 //! Load tests run on the paused clock: the times they assert are exact virtual times,
 //! which prove that runs overlap (100 runs of a 10 ms node take 10 ms, not 1 s). The real
@@ -176,12 +176,6 @@ async fn runs_spawned_as_tasks_also_overlap() {
 }
 
 // --- memory usage ----------------------------------------------------------------------------
-
-/// The counting allocator of `workflow-test` (the guide's `tracemalloc`). Counts are
-/// attributed per test, so the load tests of this file running in parallel do not
-/// disturb the memory tests.
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator::system();
 
 #[derive(Debug, Clone, PartialEq)]
 struct DataSummary {

@@ -10,7 +10,7 @@
 //! started at the instants the reference says (nothing ran ahead of its inputs or
 //! twice), nothing starts later, and the script input and `Res<Probe>` are released.
 
-mod support;
+use crate::support;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -209,11 +209,10 @@ fn ms_makespan(refs: &[RefNode]) -> u64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(proptest_config(
+        512,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/proptest-regressions/reliability_cancel.txt"),
+    ))]
 
     #[test]
     fn stopping_a_run_anywhere_leaks_nothing(

@@ -12,7 +12,7 @@
 //! its times say, every started attempt finished or was dropped, every `Arc` the run held
 //! (script input, `Res<Probe>`) was released, and no node starts after the run returned.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -468,11 +468,10 @@ fn check_limited(shape_ix: usize, behaviour: &[Behaviour], limit: usize, policy:
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 512,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(proptest_config(
+        512,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/proptest-regressions/prop_dag.txt"),
+    ))]
 
     #[test]
     fn fail_fast_matches_the_reference((shape, behaviour, w) in case_strategy()) {

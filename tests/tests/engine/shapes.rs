@@ -52,7 +52,7 @@ workflow! {
     pub(crate) struct Mixed {
         input text: String,
         a = nodes::noop(),
-        n = crate::nodes::length(text),
+        n = crate::shapes::nodes::length(text),
     }
 }
 

@@ -7,7 +7,7 @@
 //! left, every run released its input and its `Res<Probe>`, the resource's cleanup ran
 //! exactly once (and not again on a second `shutdown`), and later runs are refused.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

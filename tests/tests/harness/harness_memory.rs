@@ -6,9 +6,6 @@ use std::sync::Mutex;
 use workflow_core::prelude::*;
 use workflow_test::{measure, workflow_test, CountingAllocator, Harness, MemoryProbe};
 
-#[global_allocator]
-static ALLOC: CountingAllocator = CountingAllocator::system();
-
 #[node]
 async fn generate_data(size: usize) -> (usize, f64) {
     let data = vec![0.5f64; size];

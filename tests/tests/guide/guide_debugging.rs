@@ -4,7 +4,7 @@
 //! The guide's deadlock is two nodes waiting for each other's result at run time. The
 //! static version of that, `a = f(x: b), b = f(x: a)`, cannot be written here: `workflow!`
 //! rejects the cycle at compile time, printing it (the trybuild case
-//! `tests/tests/ui/workflow/fail/cycle.rs`). Waits that only exist at run time go through
+//! `tests/ui/tests/ui/workflow/fail/cycle.rs`). Waits that only exist at run time go through
 //! `Context::wait`/`publish`, which the runtime tracks, so a wait-for cycle is reported at
 //! once, naming every node and what it waits for.
 

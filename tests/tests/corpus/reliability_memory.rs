@@ -3,9 +3,10 @@
 //!
 //! Measured with `workflow_test`'s counting global allocator and a [`MemoryProbe`] on
 //! the test's thread (the runtime is current-thread, so every allocation of the runs
-//! happens there). This binary holds this one test only.
+//! happens there; the other tests of this binary run on other threads, which the probe
+//! does not count).
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,10 +14,7 @@ use std::time::Duration;
 
 use support::*;
 use workflow_core::prelude::*;
-use workflow_test::{CountingAllocator, MemoryProbe};
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator::system();
+use workflow_test::MemoryProbe;
 
 /// Runs `n` concurrent faulty runs to their end (some dropped mid-flight).
 async fn batch(rt: &Runtime, rng: &mut Rng, n: usize, live: &Arc<AtomicUsize>) {

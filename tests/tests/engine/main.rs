@@ -1,0 +1,17 @@
+//! The run engine: scheduling and data flow, policies (timeouts, retries, limits,
+//! failure policies), resources and `Context`, DSL shapes and the compile-time graph
+//! facts, a workflow wider than a word of the wake set, panics and spawned nodes.
+//!
+//! One test binary per area keeps the suite's build short (each binary links tokio and
+//! the runtime again); each file is a module, so `cargo test -p workflow-tests --test
+//! engine policies::` runs one file.
+
+mod executor;
+mod graph_exports;
+mod policies;
+mod reliability_panics;
+mod reliability_spawn;
+mod resources_context;
+mod shapes;
+mod status_at_stop;
+mod wide;

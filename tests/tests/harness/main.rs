@@ -1,0 +1,14 @@
+//! The `workflow-test` crate: the `Harness`, memory probes and `#[workflow_test]`.
+//!
+//! Each file is a module: `cargo test -p workflow-tests --test harness workflow_test::`
+//! runs one file.
+
+mod harness;
+mod harness_memory;
+mod workflow_test;
+
+/// Memory probes need the counting allocator. It attributes counts per test (each test
+/// counts in a slot of its own), so the other tests of this binary running in parallel
+/// do not disturb them.
+#[global_allocator]
+static ALLOC: ::workflow_test::CountingAllocator = ::workflow_test::CountingAllocator::system();
