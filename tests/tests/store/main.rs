@@ -1,0 +1,11 @@
+//! Durable-run stores: one behaviour suite for every store (`conformance`), and what only
+//! the SQLite store (`sqlite`) and the Postgres store (`postgres`) must show. Postgres
+//! cases need `WORKFLOW_TEST_POSTGRES_URL`; without it they say they were skipped, unless
+//! `WORKFLOW_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes a missing server a failure.
+//!
+//! One test binary per area (see `tests/lib.rs`): `cargo test -p workflow-tests --test
+//! store sqlite::` runs one file.
+
+mod conformance;
+mod postgres;
+mod sqlite;
