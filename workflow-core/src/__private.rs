@@ -16,6 +16,8 @@ pub use core::task::Poll;
 
 use crate::error::BoxError;
 
+pub use workflow_macros::node_ports;
+
 /// Turns a fn's plain return value into a node result.
 #[inline]
 pub fn infallible<T>(value: T) -> NodeResult<T> {
@@ -209,5 +211,49 @@ where
             Ok(payload) => std::panic::resume_unwind(payload),
             Err(e) => Err(NodeCallError::Error(Box::new(e))),
         },
+    }
+}
+
+/// The ports struct behind a node path in `workflow!`, which names it as
+/// `<fetch! { .. } as NodePath>::Node`. When `fetch!` (the node's ports callback) does
+/// not resolve, rustc reports that once and puts `()` in its place: `()` stands for
+/// [`UnresolvedNode`] then, so the rest of the workflow adds no errors of its own.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a workflow node",
+    label = "not a `#[node]` fn",
+    note = "add `#[node]` to the `async fn` to use it in `workflow!`"
+)]
+pub trait NodePath {
+    /// The node.
+    type Node: Node;
+}
+
+impl<N: Node> NodePath for N {
+    type Node = N;
+}
+
+impl NodePath for () {
+    type Node = UnresolvedNode;
+}
+
+/// The node of a path that names no `#[node]` fn (see [`NodePath`]); that path is
+/// already a compile error, so this node never runs.
+#[derive(Debug)]
+pub struct UnresolvedNode;
+
+impl Node for UnresolvedNode {
+    const NAME: &'static str = "<unresolved>";
+    const PORTS: &'static [&'static str] = &[];
+    const POLICY: NodePolicy = NodePolicy::DEFAULT;
+    const RESOURCES: &'static [ResourceReq] = &[];
+    type Output = ();
+    type Error = core::convert::Infallible;
+
+    fn call(self, _ctx: Context) -> impl Future<Output = NodeResult<()>> + Send + 'static {
+        core::future::ready(Ok(()))
+    }
+
+    fn try_clone(&self) -> Option<Self> {
+        Some(Self)
     }
 }

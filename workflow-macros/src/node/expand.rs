@@ -42,6 +42,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         ctx: Ident::new("__workflow_ctx", Span::mixed_site()),
     };
     let ports_struct = g.ports_struct();
+    let ports_callback = g.ports_callback();
     let retry_checks = g.retry_input_checks();
     let node_impl = g.node_impl();
     quote! {
@@ -50,6 +51,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         #item
 
         #ports_struct
+        #ports_callback
 
         #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
@@ -108,6 +110,63 @@ impl NodeGen<'_> {
                     #[doc = #docs]
                     #vis #idents: #types,
                 )*
+            }
+        }
+    }
+
+    /// The node's ports in the macro namespace, under the fn's own name, so that
+    /// wherever `workflow!` can name `parse` it can also call `parse! { .. }` and learn
+    /// the ports (to report a port mistake in the DSL's terms, see
+    /// `workflow/expand/ports.rs`). Only names travel: the types stay in the ports struct.
+    ///
+    /// A `pub` fn's callback is `#[macro_export]`ed (usable from other crates) under a
+    /// crate-unique name and re-exported under the fn's name; any other fn's mirrors its
+    /// visibility. Skipped for names that would shadow a prelude macro (`vec`, `write`,
+    /// ..): `workflow!` falls back to a plain struct literal for those.
+    fn ports_callback(&self) -> TokenStream {
+        let name = self.name;
+        if !crate::codegen::has_ports_callback(name) {
+            return quote!();
+        }
+        let unraw = syn::ext::IdentExt::unraw(name).to_string();
+        let hidden = Ident::new(
+            &format!("__wf_node_{unraw}_{}", unique_suffix(self.item)),
+            name.span(),
+        );
+        let ports = self.port_idents();
+        let (mut context, mut resources) = (Vec::new(), Vec::new());
+        for param in &self.node.params {
+            match (&param.ident, &param.kind) {
+                (Some(ident), ParamKind::Context) => context.push(ident),
+                (Some(ident), ParamKind::Resource(_)) => resources.push(ident),
+                _ => {}
+            }
+        }
+        let rules = quote! {
+            ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
+            ({$($p:tt)*} $($call:tt)*) => {
+                $($p)*::node_ports! {
+                    #name [#(#ports)*] [#(#context)*] [#(#resources)*] $($call)*
+                }
+            };
+        };
+        let vis = &self.item.vis;
+        if matches!(vis, syn::Visibility::Public(_)) {
+            quote! {
+                #[doc(hidden)]
+                #[macro_export]
+                #[allow(non_local_definitions)]
+                macro_rules! #hidden { #rules }
+                #[doc(hidden)]
+                #vis use #hidden as #name;
+            }
+        } else {
+            quote! {
+                #[doc(hidden)]
+                macro_rules! #hidden { #rules }
+                #[doc(hidden)]
+                #[allow(unused_imports)]
+                #vis use #hidden as #name;
             }
         }
     }
@@ -276,6 +335,18 @@ impl NodeGen<'_> {
             }
         }
     }
+}
+
+/// A suffix that tells apart the callbacks of one crate (`#[macro_export]` puts them all
+/// at its root): a hash of the fn and of where it is (its span's `Debug` form names its
+/// place in the source), so that two identical fns in different modules differ, and
+/// each build names them the same.
+fn unique_suffix(item: &ItemFn) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    quote!(#item).to_string().hash(&mut h);
+    format!("{:?}", item.sig.ident.span()).hash(&mut h);
+    format!("{:x}", h.finish() & 0xffff_ffff)
 }
 
 /// The span of `E` in a return type written `Result<T, E>`, else of the whole type.

@@ -12,7 +12,7 @@
 mod ast;
 mod attr;
 mod check;
-mod expand;
+pub(crate) mod expand;
 mod graph;
 mod resolve;
 

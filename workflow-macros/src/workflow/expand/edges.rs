@@ -84,13 +84,18 @@ impl WorkflowGen<'_> {
 
     /// `port: __WorkflowEdge3::__from_source(<value>),`: a field of the ports literal.
     pub(super) fn port_field(&self, e: &NumberedEdge<'_>) -> TokenStream {
-        let span = e.edge.source.span();
         let port = &e.edge.port;
+        let checked = self.port_value(e);
+        quote!(#port: #checked,)
+    }
+
+    /// `__WorkflowEdge3::__from_source(<value>)`: the checked value of a port.
+    pub(super) fn port_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
+        let span = e.edge.source.span();
         let trait_name = &e.trait_name;
         let method = Ident::new("__from_source", span);
         let value = self.retry_checked(e.node, self.source_value(e), span);
-        let checked = quote_spanned!(span=> #trait_name::#method(#value));
-        quote!(#port: #checked,)
+        quote_spanned!(span=> #trait_name::#method(#value))
     }
 
     /// The value an edge carries, taken from its source's slot in `state`. A value with

@@ -31,6 +31,7 @@ mod edges;
 mod fallback;
 mod items;
 mod plan;
+mod ports;
 mod render;
 mod run;
 
@@ -45,6 +46,7 @@ use super::graph::{Graph, Workflow};
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
+pub(crate) use ports::node_ports;
 
 /// Expands a workflow that passed every check.
 pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
