@@ -214,34 +214,42 @@ const _: () = {
         greeting(::workflow_core::__private::Output<__HelloNode_greeting>),
         size(::workflow_core::__private::Output<__HelloNode_size>),
     }
-    #[diagnostic::on_unimplemented(
-        message = "edge `name -> greeting.name` carries `{S}`, but input `name` of `greet` takes `{Self}`",
-        label = "this is `{S}`",
-        note = "`name` feeds port `name` of `greeting = greet(..)`; convert it in a node in between, or connect a source of type `{Self}`"
-    )]
     #[doc(hidden)]
-    trait __WorkflowEdge0<S> {
-        fn __from_source(source: S) -> Self;
-    }
-    impl<T> __WorkflowEdge0<T> for T {
-        #[inline]
-        fn __from_source(source: T) -> T {
-            source
+    #[allow(non_snake_case, non_camel_case_types)]
+    mod greeting {
+        #[diagnostic::on_unimplemented(
+            message = "edge `name -> greeting.name` carries `{S}`, but input `name` of `greet` takes `{Self}`",
+            label = "this is `{S}`",
+            note = "`name` feeds port `name` of `greeting = greet(..)`; convert it in a node in between, or connect a source of type `{Self}`"
+        )]
+        #[doc(hidden)]
+        pub(super) trait name<S> {
+            fn __from_source(source: S) -> Self;
+        }
+        impl<T> name<T> for T {
+            #[inline]
+            fn __from_source(source: T) -> T {
+                source
+            }
         }
     }
-    #[diagnostic::on_unimplemented(
-        message = "edge `greeting -> size.text` carries `{S}`, but input `text` of `length` takes `{Self}`",
-        label = "this is `{S}`",
-        note = "`greeting` feeds port `text` of `size = length(..)`; convert it in a node in between, or connect a source of type `{Self}`"
-    )]
     #[doc(hidden)]
-    trait __WorkflowEdge1<S> {
-        fn __from_source(source: S) -> Self;
-    }
-    impl<T> __WorkflowEdge1<T> for T {
-        #[inline]
-        fn __from_source(source: T) -> T {
-            source
+    #[allow(non_snake_case, non_camel_case_types)]
+    mod size {
+        #[diagnostic::on_unimplemented(
+            message = "edge `greeting -> size.text` carries `{S}`, but input `text` of `length` takes `{Self}`",
+            label = "this is `{S}`",
+            note = "`greeting` feeds port `text` of `size = length(..)`; convert it in a node in between, or connect a source of type `{Self}`"
+        )]
+        #[doc(hidden)]
+        pub(super) trait text<S> {
+            fn __from_source(source: S) -> Self;
+        }
+        impl<T> text<T> for T {
+            #[inline]
+            fn __from_source(source: T) -> T {
+                source
+            }
         }
     }
     #[automatically_derived]
@@ -316,7 +324,7 @@ const _: () = {
                                     |starter| {
                                         let ports = greet! {
                                             { ::workflow_core::__private } __HelloNode_greeting[name
-                                            true { __WorkflowEdge0::__from_source(state.name.take()) }]
+                                            true { greeting::name::__from_source(state.name.take()) }]
                                         };
                                         starter
                                             .future::<
@@ -335,7 +343,7 @@ const _: () = {
                                     |starter| {
                                         let ports = length! {
                                             { ::workflow_core::__private } __HelloNode_size[text false {
-                                            __WorkflowEdge1::__from_source(state.greeting.take()) }]
+                                            size::text::__from_source(state.greeting.take()) }]
                                         };
                                         starter
                                             .future::<

@@ -90,6 +90,8 @@ pub mod trace;
 #[doc(hidden)]
 pub mod __private;
 
+/// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
+pub use __private::{NodeError, RetryInput, SharedOutput};
 pub use context::{Context, WaitError};
 pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};

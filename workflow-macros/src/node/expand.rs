@@ -9,12 +9,12 @@
 //! ```text
 //! pub struct parse { pub raw: Page }            // ports_struct: the input ports (type namespace only)
 //! const _: () = {
-//!     const _: () = { assert_retry_input::<Page>(); };   // retry_input_checks (retried nodes)
+//!     const _: () = <Page as RetryInput>::__IS_CLONE;   // retry_input_checks (retried nodes)
 //!     impl ::workflow_core::__private::Node for parse {  // node_impl
 //!         const NAME = "parse"; const PORTS = &["raw"]; const POLICY = ..; const RESOURCES = ..;
 //!         type Output = Items; type Error = E;        // output_types
 //!         fn call(self, ctx) -> impl Future<..> {     // call_body
-//!             async move { let http = ctx.__resource::<Http>()?; fallible(parse(raw, http, &ctx).await) }
+//!             async move { let http = ctx.__resource::<Http>()?; match parse(raw, http, &ctx).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
 //!         }
 //!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn
 //!     }
@@ -79,8 +79,8 @@ struct NodeGen<'a> {
 struct OutputTypes {
     output_ty: TokenStream,
     error_ty: TokenStream,
-    /// `infallible` or `fallible`, applied to the fn's result.
-    convert: TokenStream,
+    /// Whether the fn returns a `Result` (converted by `convert_result`).
+    fallible: bool,
     /// Where the fn's result is named: at `E` of `Result<T, E>`, so that a bad error
     /// type is blamed there.
     out_span: Span,
@@ -179,9 +179,9 @@ impl NodeGen<'_> {
         }
         let p = &self.p;
         let checks = self.node.ports().map(|(_, ty)| {
-            quote_spanned! {ty.span()=> #p::assert_retry_input::<#ty>(); }
+            quote_spanned! {ty.span()=> const _: () = <#ty as #p::RetryInput>::__IS_CLONE; }
         });
-        quote!(const _: () = { #(#checks)* };)
+        quote!(#(#checks)*)
     }
 
     fn output_types(&self) -> OutputTypes {
@@ -190,23 +190,22 @@ impl NodeGen<'_> {
             OutputKind::Unit => OutputTypes {
                 output_ty: quote!(()),
                 error_ty: quote!(::core::convert::Infallible),
-                convert: quote!(#p::infallible),
+                fallible: false,
                 out_span: Span::call_site(),
             },
             OutputKind::Plain(ty) => OutputTypes {
                 output_ty: quote_spanned!(ty.span()=> #ty),
                 error_ty: quote!(::core::convert::Infallible),
-                convert: quote!(#p::infallible),
+                fallible: false,
                 out_span: Span::call_site(),
             },
             OutputKind::Fallible(ty) => {
                 // A bad error type is reported once, at `E` in `Result<T, E>`.
                 let err_span = result_error_span(ty);
-                let p_err = respan(p.clone(), err_span);
                 OutputTypes {
                     output_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok),
                     error_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
-                    convert: quote_spanned!(err_span=> #p_err::fallible),
+                    fallible: true,
                     out_span: err_span,
                 }
             }
@@ -294,8 +293,8 @@ impl NodeGen<'_> {
                 _ => call_args.push(quote!(#ident)),
             }
         }
-        let convert = &out.convert;
         let result = Ident::new("__workflow_out", out.out_span);
+        let convert = self.convert_result(out, &result);
         if self.args.blocking.is_some() {
             // The closure owns the ports and the context; a panic in it is resumed in the
             // node's future, where the executor reports it like any other node panic.
@@ -304,7 +303,7 @@ impl NodeGen<'_> {
                     #(#fetch_resources)*
                     #p::spawn_blocking(move || {
                         let #result = #name(#(#call_args),*);
-                        #convert(#result)
+                        #convert
                     })
                     .await
                 }
@@ -314,8 +313,25 @@ impl NodeGen<'_> {
                 async move {
                     #(#fetch_resources)*
                     let #result = #name(#(#call_args),*).await;
-                    #convert(#result)
+                    #convert
                 }
+            }
+        }
+    }
+
+    /// The fn's result as a `NodeResult`. A fallible fn's error is boxed through
+    /// `NodeError`, spanned at `E`, so a bad error type is one error, there.
+    fn convert_result(&self, out: &OutputTypes, result: &Ident) -> TokenStream {
+        let p = &self.p;
+        if !out.fallible {
+            return quote!(#p::infallible(#result));
+        }
+        let p_err = respan(p.clone(), out.out_span);
+        let boxed = quote_spanned!(out.out_span=> <_ as #p_err::NodeError>::__into_box_error(e));
+        quote! {
+            match #result {
+                #p::Result::Ok(v) => #p::Result::Ok(v),
+                #p::Result::Err(e) => #p::failed(#boxed),
             }
         }
     }
