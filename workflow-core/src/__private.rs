@@ -265,3 +265,17 @@ impl Node for UnresolvedNode {
         Some(Self)
     }
 }
+
+/// A resource a node takes as `Res<T>`: nodes on several threads share it, so it must be
+/// `Send + Sync` (and `'static`). Implemented for every such type; named in the compile
+/// error when a resource type is not. (`#[node]` checks it once, at `T`, so a resource
+/// that is not `Sync` is one error rather than one per use.)
+pub trait ResourceValue {
+    /// `Self` (for generated code).
+    #[doc(hidden)]
+    type __Checked: ?Sized;
+}
+
+impl<T: ?Sized + Send + Sync + 'static> ResourceValue for T {
+    type __Checked = T;
+}

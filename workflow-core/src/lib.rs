@@ -91,7 +91,7 @@ pub mod trace;
 pub mod __private;
 
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
-pub use __private::{NodeError, RetryInput, SharedOutput};
+pub use __private::{NodeError, ResourceValue, RetryInput, SharedOutput};
 pub use context::{Context, WaitError};
 pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};

@@ -224,7 +224,7 @@ impl NodeGen<'_> {
             .params
             .iter()
             .filter_map(|param| match &param.kind {
-                ParamKind::Resource(inner) => Some(inner),
+                ParamKind::Resource(inner) => Some(resource_value(p, inner)),
                 _ => None,
             });
         let out = self.output_types();
@@ -284,8 +284,9 @@ impl NodeGen<'_> {
             let Some(ident) = &param.ident else { continue };
             match &param.kind {
                 ParamKind::Resource(inner) => {
+                    let checked = resource_value(p, inner);
                     fetch_resources.push(quote_spanned! {param.ty.span()=>
-                        let #ident = #ctx.__resource::<#inner>()?;
+                        let #ident = #ctx.__resource::<#checked>()?;
                     });
                     call_args.push(quote!(#ident));
                 }
@@ -327,6 +328,23 @@ impl NodeGen<'_> {
             return quote!(#p::infallible(#result));
         }
         let p_err = respan(p.clone(), out.out_span);
+        if let OutputKind::Fallible(ty) = &self.node.output {
+            if let Some(err) = box_dyn_error_not_send_sync(ty) {
+                // rustc would say three things about `dyn Error` (not `Send`, not
+                // `Sync`, not `Sized`); one error says the fix.
+                let e = syn::Error::new_spanned(
+                    err,
+                    "a node's error must be `Send + Sync` to cross threads: write `Box<dyn Error + Send + Sync>` (or `workflow_core::BoxError`)",
+                )
+                .to_compile_error();
+                return quote! {
+                    match #result {
+                        #p::Result::Ok(v) => #p::Result::Ok(v),
+                        #p::Result::Err(_) => #e,
+                    }
+                };
+            }
+        }
         let boxed = quote_spanned!(out.out_span=> <_ as #p_err::NodeError>::__into_box_error(e));
         quote! {
             match #result {
@@ -351,6 +369,65 @@ impl NodeGen<'_> {
             }
         }
     }
+}
+
+/// `E` in `Result<T, Box<dyn Error>>` when the trait object lacks `Send` or `Sync`.
+fn box_dyn_error_not_send_sync(ty: &syn::Type) -> Option<&syn::Type> {
+    let last_args = |ty: &'_ syn::Type| -> Option<Vec<syn::Type>> {
+        let syn::Type::Path(tp) = ty else { return None };
+        let last = tp.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        Some(
+            args.args
+                .iter()
+                .filter_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        )
+    };
+    let syn::Type::Path(tp) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &tp.path.segments.last()?.arguments else {
+        return None;
+    };
+    let err = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(1)?;
+    let syn::Type::Path(err_path) = err else {
+        return None;
+    };
+    if err_path.path.segments.last()?.ident != "Box" {
+        return None;
+    }
+    let inner = last_args(err)?;
+    let [syn::Type::TraitObject(obj)] = inner.as_slice() else {
+        return None;
+    };
+    let traits: Vec<String> = obj
+        .bounds
+        .iter()
+        .filter_map(|b| match b {
+            syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let has = |name: &str| traits.iter().any(|t| t == name);
+    (has("Error") && !(has("Send") && has("Sync"))).then_some(err)
+}
+
+/// `<T as ResourceValue>::__Checked` for a `Res<T>` parameter, spanned at `T`: both
+/// places that need `T: Send + Sync` report the same error there, which rustc prints once.
+fn resource_value(p: &TokenStream, inner: &syn::Type) -> TokenStream {
+    let p_ty = respan(p.clone(), inner.span());
+    quote_spanned!(inner.span()=> <#inner as #p_ty::ResourceValue>::__Checked)
 }
 
 /// A suffix that tells apart the callbacks of one crate (`#[macro_export]` puts them all
