@@ -7,32 +7,9 @@ async fn fetch(url: String) -> Vec<u8> {
 }
 
 #[node]
-async fn total(items: Vec<u8>) -> usize {
-    items.len()
-}
-
-#[node]
-async fn add(a: usize, b: usize) -> usize {
-    a + b
-}
-
-#[node]
 async fn count(items: Vec<u8>, ctx: &Context) -> usize {
     let _ = ctx.attempt();
     items.len()
-}
-
-pub struct Db;
-
-#[node]
-async fn lookup(id: usize, db: Res<Db>) -> usize {
-    let _ = &*db;
-    id
-}
-
-#[node]
-async fn now_ms() -> u64 {
-    7
 }
 
 workflow! {
