@@ -25,6 +25,18 @@ struct greet {
     ///Input port `name`.
     name: String,
 }
+#[doc(hidden)]
+macro_rules! __wf_node_greet_b95069da {
+    ({ $($p:tt)* } @ type $($path:tt)*) => {
+        $($path)*
+    };
+    ({ $($p:tt)* } $($call:tt)*) => {
+        $($p)* ::node_ports! { greet[name] [] [] $($call)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+use __wf_node_greet_b95069da as greet;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]
@@ -70,6 +82,18 @@ struct length {
     ///Input port `text`.
     text: String,
 }
+#[doc(hidden)]
+macro_rules! __wf_node_length_c13303ab {
+    ({ $($p:tt)* } @ type $($path:tt)*) => {
+        $($path)*
+    };
+    ({ $($p:tt)* } $($call:tt)*) => {
+        $($p)* ::node_ports! { length[text] [] [] $($call)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+use __wf_node_length_c13303ab as length;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]
@@ -108,10 +132,14 @@ const _: () = {
 type __HelloInput_name = String;
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
-type __HelloNode_greeting = greet;
+type __HelloNode_greeting = <greet! {
+    { ::workflow_core::__private } @ type greet
+} as ::workflow_core::__private::NodePath>::Node;
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
-type __HelloNode_size = length;
+type __HelloNode_size = <length! {
+    { ::workflow_core::__private } @ type length
+} as ::workflow_core::__private::NodePath>::Node;
 /// Greets, then measures the greeting.
 /**
 
@@ -186,34 +214,42 @@ const _: () = {
         greeting(::workflow_core::__private::Output<__HelloNode_greeting>),
         size(::workflow_core::__private::Output<__HelloNode_size>),
     }
-    #[diagnostic::on_unimplemented(
-        message = "edge `name -> greeting.name` carries `{S}`, but input `name` of `greet` takes `{Self}`",
-        label = "this is `{S}`",
-        note = "`name` feeds port `name` of `greeting = greet(..)`; convert it in a node in between, or connect a source of type `{Self}`"
-    )]
     #[doc(hidden)]
-    trait __WorkflowEdge0<S> {
-        fn __from_source(source: S) -> Self;
-    }
-    impl<T> __WorkflowEdge0<T> for T {
-        #[inline]
-        fn __from_source(source: T) -> T {
-            source
+    #[allow(non_snake_case, non_camel_case_types)]
+    mod greeting {
+        #[diagnostic::on_unimplemented(
+            message = "edge `name -> greeting.name` carries `{S}`, but input `name` of `greet` takes `{Self}`",
+            label = "this is `{S}`",
+            note = "`name` feeds port `name` of `greeting = greet(..)`; convert it in a node in between, or connect a source of type `{Self}`"
+        )]
+        #[doc(hidden)]
+        pub(super) trait name<S> {
+            fn __from_source(source: S) -> Self;
+        }
+        impl<T> name<T> for T {
+            #[inline]
+            fn __from_source(source: T) -> T {
+                source
+            }
         }
     }
-    #[diagnostic::on_unimplemented(
-        message = "edge `greeting -> size.text` carries `{S}`, but input `text` of `length` takes `{Self}`",
-        label = "this is `{S}`",
-        note = "`greeting` feeds port `text` of `size = length(..)`; convert it in a node in between, or connect a source of type `{Self}`"
-    )]
     #[doc(hidden)]
-    trait __WorkflowEdge1<S> {
-        fn __from_source(source: S) -> Self;
-    }
-    impl<T> __WorkflowEdge1<T> for T {
-        #[inline]
-        fn __from_source(source: T) -> T {
-            source
+    #[allow(non_snake_case, non_camel_case_types)]
+    mod size {
+        #[diagnostic::on_unimplemented(
+            message = "edge `greeting -> size.text` carries `{S}`, but input `text` of `length` takes `{Self}`",
+            label = "this is `{S}`",
+            note = "`greeting` feeds port `text` of `size = length(..)`; convert it in a node in between, or connect a source of type `{Self}`"
+        )]
+        #[doc(hidden)]
+        pub(super) trait text<S> {
+            fn __from_source(source: S) -> Self;
+        }
+        impl<T> text<T> for T {
+            #[inline]
+            fn __from_source(source: T) -> T {
+                source
+            }
         }
     }
     #[automatically_derived]
@@ -286,8 +322,9 @@ const _: () = {
                                     0usize,
                                     op,
                                     |starter| {
-                                        let ports = __HelloNode_greeting {
-                                            name: __WorkflowEdge0::__from_source(state.name.take()),
+                                        let ports = greet! {
+                                            { ::workflow_core::__private } __HelloNode_greeting[name
+                                            true { greeting::name::__from_source(state.name.take()) }]
                                         };
                                         starter
                                             .future::<
@@ -304,8 +341,9 @@ const _: () = {
                                     1usize,
                                     op,
                                     |starter| {
-                                        let ports = __HelloNode_size {
-                                            text: __WorkflowEdge1::__from_source(state.greeting.take()),
+                                        let ports = length! {
+                                            { ::workflow_core::__private } __HelloNode_size[text false {
+                                            size::text::__from_source(state.greeting.take()) }]
                                         };
                                         starter
                                             .future::<

@@ -22,17 +22,19 @@ pub use core::task::Poll;
 
 use crate::error::BoxError;
 
+pub use workflow_macros::node_ports;
+
 /// Turns a fn's plain return value into a node result.
 #[inline]
 pub fn infallible<T>(value: T) -> NodeResult<T> {
     Ok(value)
 }
 
-/// Turns a fn's `Result` into a node result, boxing the error. The only place that
-/// requires the error to be boxable, so a bad error type is one compile error.
+/// A node's boxed error as a node result; the boxing is generated next to the fn's
+/// result, through [`NodeError`], so that a bad error type is one error, at `E`.
 #[inline]
-pub fn fallible<T, E: NodeError>(value: Result<T, E>) -> NodeResult<T> {
-    value.map_err(|e| NodeCallError::Error(e.into()))
+pub fn failed<T>(error: BoxError) -> NodeResult<T> {
+    Err(NodeCallError::Error(error))
 }
 
 /// A `Result<T, E>` return type of a `#[node]` fn (also through aliases such as
@@ -52,15 +54,31 @@ impl<T, E> FallibleReturn for Result<T, E> {
     type Err = E;
 }
 
-/// The error type of a fallible node.
+/// The error type `E` of a `#[node]` fn returning `Result<T, E>`: anything that converts
+/// into a [`BoxError`](crate::BoxError) (`Box<dyn Error + Send + Sync>`), such as an
+/// error type deriving `thiserror::Error`, `std::io::Error`, `anyhow::Error`, `String`.
+/// Implemented for every such type; named in the compile error when it is not.
+///
+/// A `Box<dyn std::error::Error>` is not one: it may hold a value that is not `Send`, so
+/// it cannot cross to the thread that reports it. Return a [`BoxError`](crate::BoxError)
+/// instead.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the error of a `#[node]` fn",
     label = "a node's error must convert into `Box<dyn std::error::Error + Send + Sync>`",
-    note = "implement `std::error::Error` for the type (e.g. with `thiserror`), and make it `Send + Sync + 'static`"
+    note = "implement `std::error::Error` for the type (e.g. with `thiserror`), and make it `Send + Sync + 'static`; for `Box<dyn Error>`, write `Box<dyn Error + Send + Sync>` or `workflow_core::BoxError`"
 )]
-pub trait NodeError: Into<BoxError> {}
+pub trait NodeError {
+    /// Boxes the error (for generated code).
+    #[doc(hidden)]
+    fn __into_box_error(self) -> BoxError;
+}
 
-impl<E: Into<BoxError>> NodeError for E {}
+impl<E: Into<BoxError>> NodeError for E {
+    #[inline]
+    fn __into_box_error(self) -> BoxError {
+        self.into()
+    }
+}
 
 /// Autoref-specialised clone: `(&&CloneProbe(&x)).probe_clone()` is `Some(x.clone())`
 /// when `x: Clone`, `None` otherwise. Works because generated code names concrete types.
@@ -96,57 +114,49 @@ impl<T> ViaNoClone<T> for CloneProbe<'_, T> {
     }
 }
 
-/// An input of a retried node: retries call the fn again, so each input is cloned.
+/// An input of a retried node (`#[node(retry(..))]` or `#[retry(..)]` on a binding):
+/// each attempt gets its own copy, so the input must be `Clone`. Implemented for every
+/// `Clone` type; named in the compile error when an input is not.
 #[diagnostic::on_unimplemented(
     message = "input `{Self}` of a retried node must be `Clone`",
     label = "every attempt gets its own copy of this input",
     note = "derive `Clone` for the type, or remove the retry policy"
 )]
-pub trait RetryInput: Clone {}
+pub trait RetryInput {
+    /// Holds when `Self: Clone` (for generated code).
+    #[doc(hidden)]
+    const __IS_CLONE: () = ();
+    /// Holds when `Self: Clone` (for generated code, on a value).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retry_input(&self) {}
+}
 
 impl<T: Clone> RetryInput for T {}
 
-/// Compile-time check that a retried node's inputs are `Clone`.
-pub const fn assert_retry_input<T: RetryInput>() {}
-
-/// An output consumed by several nodes is cloned for all but the last.
+/// An output that `workflow!` connects to more than one port: each consumer but the last
+/// gets a clone, so the output must be `Clone` (or be shared through an `Arc`).
+/// Implemented for every `Clone` type; named in the compile error when an output is not.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is used by several nodes, so it must be `Clone`",
     label = "this output goes to more than one input",
     note = "derive `Clone` for the type, or wrap it in `Arc`"
 )]
-pub trait SharedOutput: Clone {}
+pub trait SharedOutput: Sized {
+    /// A copy for one consumer (for generated code).
+    #[doc(hidden)]
+    fn __share(&self) -> Self;
+}
 
-impl<T: Clone> SharedOutput for T {}
-
-/// Clones a value given to one of several consumers.
-#[inline]
-pub fn share<T: Clone>(value: &T) -> T {
-    value.clone()
+impl<T: Clone> SharedOutput for T {
+    #[inline]
+    fn __share(&self) -> Self {
+        self.clone()
+    }
 }
 
 /// The output of a node declared with `#[node]`.
 pub type Output<N> = <N as Node>::Output;
-
-/// The type of a value, for the checks below. Those take no argument and get their type
-/// by unification (`[type_of(&v), check_shared()]`): rustc then blames the type, and does
-/// not suggest borrowing the value.
-#[inline(always)]
-pub fn type_of<T>(_: &T) -> core::marker::PhantomData<T> {
-    core::marker::PhantomData
-}
-
-/// Requires a retried node's input to be `Clone`.
-#[inline(always)]
-pub fn check_retry_input<T: RetryInput>() -> core::marker::PhantomData<T> {
-    core::marker::PhantomData
-}
-
-/// Requires an output used by several nodes to be `Clone`.
-#[inline(always)]
-pub fn check_shared<T: SharedOutput>() -> core::marker::PhantomData<T> {
-    core::marker::PhantomData
-}
 
 /// Autoref-specialised `Debug`: prints the value when it is `Debug`, a placeholder
 /// otherwise, so generated input/output structs are always `Debug`.
@@ -210,4 +220,62 @@ where
             Err(e) => Err(NodeCallError::Error(Box::new(e))),
         },
     }
+}
+
+/// The ports struct behind a node path in `workflow!`, which names it as
+/// `<fetch! { .. } as NodePath>::Node`. When `fetch!` (the node's ports callback) does
+/// not resolve, rustc reports that once and puts `()` in its place: `()` stands for
+/// [`UnresolvedNode`] then, so the rest of the workflow adds no errors of its own.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a workflow node",
+    label = "not a `#[node]` fn",
+    note = "add `#[node]` to the `async fn` to use it in `workflow!`"
+)]
+pub trait NodePath {
+    /// The node.
+    type Node: Node;
+}
+
+impl<N: Node> NodePath for N {
+    type Node = N;
+}
+
+impl NodePath for () {
+    type Node = UnresolvedNode;
+}
+
+/// The node of a path that names no `#[node]` fn (see [`NodePath`]); that path is
+/// already a compile error, so this node never runs.
+#[derive(Debug)]
+pub struct UnresolvedNode;
+
+impl Node for UnresolvedNode {
+    const NAME: &'static str = "<unresolved>";
+    const PORTS: &'static [&'static str] = &[];
+    const POLICY: NodePolicy = NodePolicy::DEFAULT;
+    const RESOURCES: &'static [ResourceReq] = &[];
+    type Output = ();
+    type Error = core::convert::Infallible;
+
+    fn call(self, _ctx: Context) -> impl Future<Output = NodeResult<()>> + Send + 'static {
+        core::future::ready(Ok(()))
+    }
+
+    fn try_clone(&self) -> Option<Self> {
+        Some(Self)
+    }
+}
+
+/// A resource a node takes as `Res<T>`: nodes on several threads share it, so it must be
+/// `Send + Sync` (and `'static`). Implemented for every such type; named in the compile
+/// error when a resource type is not. (`#[node]` checks it once, at `T`, so a resource
+/// that is not `Sync` is one error rather than one per use.)
+pub trait ResourceValue {
+    /// `Self` (for generated code).
+    #[doc(hidden)]
+    type __Checked: ?Sized;
+}
+
+impl<T: ?Sized + Send + Sync + 'static> ResourceValue for T {
+    type __Checked = T;
 }

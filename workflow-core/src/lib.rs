@@ -116,6 +116,8 @@ mod runtime;
 #[doc(hidden)]
 pub mod __private;
 
+/// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
+pub use __private::{NodeError, ResourceValue, RetryInput, SharedOutput};
 pub use context::Context;
 pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};

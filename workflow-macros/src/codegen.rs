@@ -19,6 +19,70 @@ pub(crate) fn private(krate: &Path) -> TokenStream {
     quote!(#krate::__private)
 }
 
+/// Macros of the std prelude (and this crate's own), which a node's ports callback
+/// named like the fn would shadow in the fn's module.
+const PRELUDE_MACROS: &[&str] = &[
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "bench",
+    "cfg",
+    "cfg_accessible",
+    "cfg_eval",
+    "column",
+    "compile_error",
+    "concat",
+    "concat_idents",
+    "const_format_args",
+    "dbg",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "derive",
+    "env",
+    "eprint",
+    "eprintln",
+    "file",
+    "format",
+    "format_args",
+    "format_args_nl",
+    "global_allocator",
+    "include",
+    "include_bytes",
+    "include_str",
+    "is_x86_feature_detected",
+    "line",
+    "log_syntax",
+    "matches",
+    "module_path",
+    "node",
+    "option_env",
+    "panic",
+    "print",
+    "println",
+    "stringify",
+    "test",
+    "test_case",
+    "thread_local",
+    "todo",
+    "trace_macros",
+    "try",
+    "unimplemented",
+    "unreachable",
+    "vec",
+    "workflow",
+    "workflow_test",
+    "write",
+    "writeln",
+];
+
+/// Whether `#[node]` gives a fn of this name a ports callback (a macro of the same
+/// name) and `workflow!` calls it: every name except the prelude macros'.
+pub(crate) fn has_ports_callback(name: &syn::Ident) -> bool {
+    let name = syn::ext::IdentExt::unraw(name).to_string();
+    !PRELUDE_MACROS.contains(&name.as_str())
+}
+
 /// `Some(Duration::from_nanos(n))` or `None`.
 pub(crate) fn optional_duration(p: &TokenStream, nanos: Option<u64>) -> TokenStream {
     match nanos {

@@ -46,6 +46,13 @@ use proc_macro::TokenStream;
 /// events, tracked waits). The fn itself is left unchanged and stays callable as plain
 /// Rust, so it can be unit-tested directly.
 ///
+/// Beside the fn, `#[node]` declares a hidden struct of its ports and a hidden macro, both
+/// under the fn's name (so they are imported with it), through which `workflow!` learns
+/// the ports and reports a port mistake as one: "`total` has no port `values`". A node
+/// named like a std prelude macro (`format`, `write`, `vec`, `matches`, `env`, ..) gets
+/// no such macro, so as not to shadow the std one; port mistakes on it are reported by
+/// rustc as struct-literal errors.
+///
 /// # Options
 ///
 /// | option | meaning |
@@ -223,6 +230,14 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn workflow(input: TokenStream) -> TokenStream {
     workflow::expand(input.into()).into()
+}
+
+/// The ports literal of one node call in `workflow!`, reached through the node's ports
+/// callback. Not public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn node_ports(input: TokenStream) -> TokenStream {
+    workflow::expand::node_ports(input.into()).into()
 }
 
 /// Runs an async test with a watchdog. See `workflow_test::workflow_test`.

@@ -9,12 +9,12 @@
 //! ```text
 //! pub struct parse { pub raw: Page }            // ports_struct: the input ports (type namespace only)
 //! const _: () = {
-//!     const _: () = { assert_retry_input::<Page>(); };   // retry_input_checks (retried nodes)
+//!     const _: () = <Page as RetryInput>::__IS_CLONE;   // retry_input_checks (retried nodes)
 //!     impl ::workflow_core::__private::Node for parse {  // node_impl
 //!         const NAME = "parse"; const PORTS = &["raw"]; const POLICY = ..; const RESOURCES = ..;
 //!         type Output = Items; type Error = E;        // output_types
 //!         fn call(self, ctx) -> impl Future<..> {     // call_body
-//!             async move { let http = ctx.__resource::<Http>()?; fallible(parse(raw, http, &ctx).await) }
+//!             async move { let http = ctx.__resource::<Http>()?; match parse(raw, http, &ctx).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
 //!         }
 //!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn
 //!     }
@@ -42,6 +42,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         ctx: Ident::new("__workflow_ctx", Span::mixed_site()),
     };
     let ports_struct = g.ports_struct();
+    let ports_callback = g.ports_callback();
     let retry_checks = g.retry_input_checks();
     let node_impl = g.node_impl();
     quote! {
@@ -50,6 +51,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         #item
 
         #ports_struct
+        #ports_callback
 
         #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
@@ -77,8 +79,8 @@ struct NodeGen<'a> {
 struct OutputTypes {
     output_ty: TokenStream,
     error_ty: TokenStream,
-    /// `infallible` or `fallible`, applied to the fn's result.
-    convert: TokenStream,
+    /// Whether the fn returns a `Result` (converted by `convert_result`).
+    fallible: bool,
     /// Where the fn's result is named: at `E` of `Result<T, E>`, so that a bad error
     /// type is blamed there.
     out_span: Span,
@@ -112,6 +114,63 @@ impl NodeGen<'_> {
         }
     }
 
+    /// The node's ports in the macro namespace, under the fn's own name, so that
+    /// wherever `workflow!` can name `parse` it can also call `parse! { .. }` and learn
+    /// the ports (to report a port mistake in the DSL's terms, see
+    /// `workflow/expand/ports.rs`). Only names travel: the types stay in the ports struct.
+    ///
+    /// A `pub` fn's callback is `#[macro_export]`ed (usable from other crates) under a
+    /// crate-unique name and re-exported under the fn's name; any other fn's mirrors its
+    /// visibility. Skipped for names that would shadow a prelude macro (`vec`, `write`,
+    /// ..): `workflow!` falls back to a plain struct literal for those.
+    fn ports_callback(&self) -> TokenStream {
+        let name = self.name;
+        if !crate::codegen::has_ports_callback(name) {
+            return quote!();
+        }
+        let unraw = syn::ext::IdentExt::unraw(name).to_string();
+        let hidden = Ident::new(
+            &format!("__wf_node_{unraw}_{}", unique_suffix(self.item)),
+            name.span(),
+        );
+        let ports = self.port_idents();
+        let (mut context, mut resources) = (Vec::new(), Vec::new());
+        for param in &self.node.params {
+            match (&param.ident, &param.kind) {
+                (Some(ident), ParamKind::Context) => context.push(ident),
+                (Some(ident), ParamKind::Resource(_)) => resources.push(ident),
+                _ => {}
+            }
+        }
+        let rules = quote! {
+            ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
+            ({$($p:tt)*} $($call:tt)*) => {
+                $($p)*::node_ports! {
+                    #name [#(#ports)*] [#(#context)*] [#(#resources)*] $($call)*
+                }
+            };
+        };
+        let vis = &self.item.vis;
+        if matches!(vis, syn::Visibility::Public(_)) {
+            quote! {
+                #[doc(hidden)]
+                #[macro_export]
+                #[allow(non_local_definitions)]
+                macro_rules! #hidden { #rules }
+                #[doc(hidden)]
+                #vis use #hidden as #name;
+            }
+        } else {
+            quote! {
+                #[doc(hidden)]
+                macro_rules! #hidden { #rules }
+                #[doc(hidden)]
+                #[allow(unused_imports)]
+                #vis use #hidden as #name;
+            }
+        }
+    }
+
     /// A retried node is called again with the same inputs, so each must be `Clone`;
     /// one assertion per port, spanned at its type.
     fn retry_input_checks(&self) -> TokenStream {
@@ -120,9 +179,9 @@ impl NodeGen<'_> {
         }
         let p = &self.p;
         let checks = self.node.ports().map(|(_, ty)| {
-            quote_spanned! {ty.span()=> #p::assert_retry_input::<#ty>(); }
+            quote_spanned! {ty.span()=> const _: () = <#ty as #p::RetryInput>::__IS_CLONE; }
         });
-        quote!(const _: () = { #(#checks)* };)
+        quote!(#(#checks)*)
     }
 
     fn output_types(&self) -> OutputTypes {
@@ -131,23 +190,22 @@ impl NodeGen<'_> {
             OutputKind::Unit => OutputTypes {
                 output_ty: quote!(()),
                 error_ty: quote!(::core::convert::Infallible),
-                convert: quote!(#p::infallible),
+                fallible: false,
                 out_span: Span::call_site(),
             },
             OutputKind::Plain(ty) => OutputTypes {
                 output_ty: quote_spanned!(ty.span()=> #ty),
                 error_ty: quote!(::core::convert::Infallible),
-                convert: quote!(#p::infallible),
+                fallible: false,
                 out_span: Span::call_site(),
             },
             OutputKind::Fallible(ty) => {
                 // A bad error type is reported once, at `E` in `Result<T, E>`.
                 let err_span = result_error_span(ty);
-                let p_err = respan(p.clone(), err_span);
                 OutputTypes {
                     output_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok),
                     error_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
-                    convert: quote_spanned!(err_span=> #p_err::fallible),
+                    fallible: true,
                     out_span: err_span,
                 }
             }
@@ -166,7 +224,7 @@ impl NodeGen<'_> {
             .params
             .iter()
             .filter_map(|param| match &param.kind {
-                ParamKind::Resource(inner) => Some(inner),
+                ParamKind::Resource(inner) => Some(resource_value(p, inner)),
                 _ => None,
             });
         let out = self.output_types();
@@ -226,8 +284,9 @@ impl NodeGen<'_> {
             let Some(ident) = &param.ident else { continue };
             match &param.kind {
                 ParamKind::Resource(inner) => {
+                    let checked = resource_value(p, inner);
                     fetch_resources.push(quote_spanned! {param.ty.span()=>
-                        let #ident = #ctx.__resource::<#inner>()?;
+                        let #ident = #ctx.__resource::<#checked>()?;
                     });
                     call_args.push(quote!(#ident));
                 }
@@ -235,8 +294,8 @@ impl NodeGen<'_> {
                 _ => call_args.push(quote!(#ident)),
             }
         }
-        let convert = &out.convert;
         let result = Ident::new("__workflow_out", out.out_span);
+        let convert = self.convert_result(out, &result);
         if self.args.blocking.is_some() {
             // The closure owns the ports and the context; a panic in it is resumed in the
             // node's future, where the executor reports it like any other node panic.
@@ -245,7 +304,7 @@ impl NodeGen<'_> {
                     #(#fetch_resources)*
                     #p::spawn_blocking(move || {
                         let #result = #name(#(#call_args),*);
-                        #convert(#result)
+                        #convert
                     })
                     .await
                 }
@@ -255,8 +314,42 @@ impl NodeGen<'_> {
                 async move {
                     #(#fetch_resources)*
                     let #result = #name(#(#call_args),*).await;
-                    #convert(#result)
+                    #convert
                 }
+            }
+        }
+    }
+
+    /// The fn's result as a `NodeResult`. A fallible fn's error is boxed through
+    /// `NodeError`, spanned at `E`, so a bad error type is one error, there.
+    fn convert_result(&self, out: &OutputTypes, result: &Ident) -> TokenStream {
+        let p = &self.p;
+        if !out.fallible {
+            return quote!(#p::infallible(#result));
+        }
+        let p_err = respan(p.clone(), out.out_span);
+        if let OutputKind::Fallible(ty) = &self.node.output {
+            if let Some(err) = box_dyn_error_not_send_sync(ty) {
+                // rustc would say three things about `dyn Error` (not `Send`, not
+                // `Sync`, not `Sized`); one error says the fix.
+                let e = syn::Error::new_spanned(
+                    err,
+                    "a node's error must be `Send + Sync` to cross threads: write `Box<dyn Error + Send + Sync>` (or `workflow_core::BoxError`)",
+                )
+                .to_compile_error();
+                return quote! {
+                    match #result {
+                        #p::Result::Ok(v) => #p::Result::Ok(v),
+                        #p::Result::Err(_) => #e,
+                    }
+                };
+            }
+        }
+        let boxed = quote_spanned!(out.out_span=> <_ as #p_err::NodeError>::__into_box_error(e));
+        quote! {
+            match #result {
+                #p::Result::Ok(v) => #p::Result::Ok(v),
+                #p::Result::Err(e) => #p::failed(#boxed),
             }
         }
     }
@@ -276,6 +369,77 @@ impl NodeGen<'_> {
             }
         }
     }
+}
+
+/// `E` in `Result<T, Box<dyn Error>>` when the trait object lacks `Send` or `Sync`.
+fn box_dyn_error_not_send_sync(ty: &syn::Type) -> Option<&syn::Type> {
+    let last_args = |ty: &'_ syn::Type| -> Option<Vec<syn::Type>> {
+        let syn::Type::Path(tp) = ty else { return None };
+        let last = tp.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        Some(
+            args.args
+                .iter()
+                .filter_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        )
+    };
+    let syn::Type::Path(tp) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &tp.path.segments.last()?.arguments else {
+        return None;
+    };
+    let err = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(1)?;
+    let syn::Type::Path(err_path) = err else {
+        return None;
+    };
+    if err_path.path.segments.last()?.ident != "Box" {
+        return None;
+    }
+    let inner = last_args(err)?;
+    let [syn::Type::TraitObject(obj)] = inner.as_slice() else {
+        return None;
+    };
+    let traits: Vec<String> = obj
+        .bounds
+        .iter()
+        .filter_map(|b| match b {
+            syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    let has = |name: &str| traits.iter().any(|t| t == name);
+    (has("Error") && !(has("Send") && has("Sync"))).then_some(err)
+}
+
+/// `<T as ResourceValue>::__Checked` for a `Res<T>` parameter, spanned at `T`: both
+/// places that need `T: Send + Sync` report the same error there, which rustc prints once.
+fn resource_value(p: &TokenStream, inner: &syn::Type) -> TokenStream {
+    let p_ty = respan(p.clone(), inner.span());
+    quote_spanned!(inner.span()=> <#inner as #p_ty::ResourceValue>::__Checked)
+}
+
+/// A suffix that tells apart the callbacks of one crate (`#[macro_export]` puts them all
+/// at its root): a hash of the fn and of where it is (its span's `Debug` form names its
+/// place in the source), so that two identical fns in different modules differ, and
+/// each build names them the same.
+fn unique_suffix(item: &ItemFn) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    quote!(#item).to_string().hash(&mut h);
+    format!("{:?}", item.sig.ident.span()).hash(&mut h);
+    format!("{:x}", h.finish() & 0xffff_ffff)
 }
 
 /// The span of `E` in a return type written `Result<T, E>`, else of the whole type.

@@ -12,7 +12,7 @@
 mod ast;
 mod attr;
 mod check;
-mod expand;
+pub(crate) mod expand;
 mod graph;
 mod resolve;
 
@@ -110,7 +110,8 @@ mod tests {
         assert!(out.contains("edge `u -> a.u`"), "{out}");
         assert!(out.contains("edge `a -> b.x`"), "{out}");
         assert!(out.contains("edge `u -> b.y`"), "{out}");
-        assert!(out.contains("__WorkflowEdge2"), "{out}");
+        assert!(out.contains("mod b"), "{out}");
+        assert!(out.contains("b :: y :: __from_source"), "{out}");
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The value of every port: taken (or cloned) from its source's slot, projected to a
 //! field, checked for `Clone` where needed, and passed through a per-edge trait so that
-//! a type mismatch names the edge. Every token of an edge's check carries the span of
+//! a type mismatch names the edge. That trait is `<binding>::<port>` (a module per
+//! binding, a trait per port), so rustc's own line about it reads in the DSL's terms:
+//! "the trait `parse::raw<Vec<u8>>` is not implemented for `String`". Every token of an edge's check carries the span of
 //! its source (`fetch` in `parse(raw: fetch)`), so a type error lands there.
 
 use std::collections::HashSet;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::{Ident, Member};
 
 use super::WorkflowGen;
@@ -19,7 +21,7 @@ pub(super) struct NumberedEdge<'a> {
     /// The consuming binding.
     pub(super) node: usize,
     pub(super) edge: &'a Edge,
-    /// `__WorkflowEdge{n}`, spanned at the source.
+    /// The port, spanned at the source: the edge's trait, in the binding's module.
     pub(super) trait_name: Ident,
     /// Whether this is the first edge from its source (the one that checks `Clone`).
     pub(super) first_from_source: bool,
@@ -31,11 +33,12 @@ impl WorkflowGen<'_> {
         let mut out = Vec::new();
         for (node, links) in self.g.nodes.iter().enumerate() {
             for edge in &links.edges {
-                let n = out.len();
+                let mut trait_name = edge.port.clone();
+                trait_name.set_span(edge.source.span());
                 out.push(NumberedEdge {
                     node,
                     edge,
-                    trait_name: format_ident!("__WorkflowEdge{}", n, span = edge.source.span()),
+                    trait_name,
                     first_from_source: sources.insert(edge.source.text()),
                 });
             }
@@ -47,9 +50,23 @@ impl WorkflowGen<'_> {
     /// checks the call, so rustc cannot infer it from the identity impl and reports a
     /// mismatch through this trait (with the edge named) instead of a bare E0308.
     pub(super) fn edge_traits(&self) -> TokenStream {
-        self.numbered_edges()
-            .iter()
-            .map(|e| self.edge_trait(e))
+        let edges = self.numbered_edges();
+        (0..self.g.nodes.len())
+            .filter(|&i| edges.iter().any(|e| e.node == i))
+            .map(|i| {
+                let module = &self.def.bindings[i].name;
+                let traits = edges
+                    .iter()
+                    .filter(|e| e.node == i)
+                    .map(|e| self.edge_trait(e));
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(non_snake_case, non_camel_case_types)]
+                    mod #module {
+                        #(#traits)*
+                    }
+                }
+            })
             .collect()
     }
 
@@ -70,7 +87,7 @@ impl WorkflowGen<'_> {
         quote_spanned! {span=>
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
             #[doc(hidden)]
-            trait #trait_name<S> {
+            pub(super) trait #trait_name<S> {
                 fn #method(source: S) -> Self;
             }
             impl<T> #trait_name<T> for T {
@@ -82,15 +99,22 @@ impl WorkflowGen<'_> {
         }
     }
 
-    /// `port: __WorkflowEdge3::__from_source(<value>),`: a field of the ports literal.
+    /// `port: parse::port::__from_source(<value>),`: a field of the ports literal.
     pub(super) fn port_field(&self, e: &NumberedEdge<'_>) -> TokenStream {
-        let span = e.edge.source.span();
         let port = &e.edge.port;
+        let checked = self.port_value(e);
+        quote!(#port: #checked,)
+    }
+
+    /// `parse::port::__from_source(<value>)`: the checked value of a port.
+    pub(super) fn port_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
+        let span = e.edge.source.span();
         let trait_name = &e.trait_name;
+        let mut module = self.def.bindings[e.node].name.clone();
+        module.set_span(span);
         let method = Ident::new("__from_source", span);
         let value = self.retry_checked(e.node, self.source_value(e), span);
-        let checked = quote_spanned!(span=> #trait_name::#method(#value));
-        quote!(#port: #checked,)
+        quote_spanned!(span=> #module::#trait_name::#method(#value))
     }
 
     /// The value an edge carries, taken from its source's slot in `state`. A value with
@@ -120,9 +144,7 @@ impl WorkflowGen<'_> {
         } else if e.first_from_source {
             quote_spanned!(span=> state.#root.consume(
                 |v| {
-                    let v = &(*v) #(#projection)*;
-                    let _ = [#p_at::type_of(v), #p_at::check_shared()];
-                    #p_at::share(v)
+                    <_ as #p_at::SharedOutput>::__share(&(*v) #(#projection)*)
                 },
                 |v| v #(#projection)*,
             ))
@@ -154,7 +176,7 @@ impl WorkflowGen<'_> {
             return value;
         };
         let p_retry = respan(self.p.clone(), retry.span);
-        let check = quote_spanned!(retry.span=> let _ = [#p_retry::type_of(&v), #p_retry::check_retry_input()]);
+        let check = quote_spanned!(retry.span=> <_ as #p_retry::RetryInput>::__retry_input(&v));
         quote_spanned!(span=> {
             let v = #value;
             #check;

@@ -22,7 +22,7 @@ impl WorkflowGen<'_> {
         let node_paths = self
             .declared_bindings
             .iter()
-            .map(|&i| &self.def.bindings[i].node);
+            .map(|&i| self.node_type(&self.def.bindings[i].node));
         quote! {
             #(
                 #[doc(hidden)]
@@ -34,6 +34,19 @@ impl WorkflowGen<'_> {
                 #[allow(non_camel_case_types)]
                 type #node_aliases = #node_paths;
             )*
+        }
+    }
+
+    /// The ports struct of a node path, through the node's ports callback where it has
+    /// one (`<fetch! { {..} @type fetch } as NodePath>::Node`): then a path that is not
+    /// a `#[node]` is one error, about the callback, rather than two (see `NodePath`).
+    fn node_type(&self, path: &syn::Path) -> TokenStream {
+        let p = &self.p;
+        match path.segments.last() {
+            Some(last) if crate::codegen::has_ports_callback(&last.ident) => {
+                quote!(<#path! { {#p} @type #path } as #p::NodePath>::Node)
+            }
+            _ => quote!(#path),
         }
     }
 

@@ -18,7 +18,7 @@
 //!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }   // items::debug_impls
 //!     pub struct __WorkflowState { url: Slot<String>, page: Slot<Output<fetch>>, .. }  // run::state_types
 //!     pub enum __WorkflowValue { page(Output<fetch>), sum(Output<total>) }
-//!     trait __WorkflowEdge0<T> { .. }               // edges: one per edge, for a precise type error
+//!     mod sum { trait items<S> { .. } }              // edges: a trait per edge (binding::port), for a precise type error
 //!     impl Workflow for Etl {
 //!         const TOPOLOGICAL_ORDER, MERMAID, DOT;     // render
 //!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };  // plan
@@ -31,6 +31,7 @@ mod edges;
 mod fallback;
 mod items;
 mod plan;
+mod ports;
 mod render;
 mod run;
 
@@ -45,6 +46,7 @@ use super::graph::{Graph, Workflow};
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
+pub(crate) use ports::node_ports;
 
 /// Expands a workflow that passed every check.
 pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {

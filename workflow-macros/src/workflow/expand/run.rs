@@ -6,6 +6,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::Ident;
 
+use super::edges::NumberedEdge;
 use super::WorkflowGen;
 
 impl WorkflowGen<'_> {
@@ -106,16 +107,9 @@ impl WorkflowGen<'_> {
                 let alias = &self.node_aliases[i];
                 let ident = &b.name;
                 let cell = &cells[i];
-                let fields = edges
-                    .iter()
-                    .filter(|e| e.node == i)
-                    .map(|e| self.port_field(e));
-                // Named at the node path, so a missing port is reported there. The
-                // literal carries the user's span (not the macro's), so rustc treats the
-                // ports as fields the user can name, and suggests `raw` for a misspelt
-                // `rwa`.
+                // Named at the node path, so a missing port is reported there.
                 let literal = Ident::new(&alias.to_string(), b.node_span());
-                let ports = quote::quote_spanned!(b.node_span()=> #literal { #(#fields)* });
+                let ports = self.ports_literal(i, &literal, &edges);
                 quote! {
                     #i => #p::step(
                         #cell.as_mut(),
@@ -130,6 +124,38 @@ impl WorkflowGen<'_> {
                 }
             })
             .collect()
+    }
+
+    /// The ports of binding `i`, built from its edges: through the node's ports callback
+    /// (`fetch! { .. }`, see `ports.rs`), which says a port mistake in ports; for a node
+    /// without one, as a struct literal, whose mistakes rustc reports (the literal
+    /// carries the user's span, so rustc suggests `raw` for a misspelt `rwa`).
+    fn ports_literal(&self, i: usize, literal: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
+        let b = &self.def.bindings[i];
+        let edges = edges.iter().filter(|e| e.node == i);
+        let has_callback = b
+            .node
+            .segments
+            .last()
+            .is_some_and(|s| crate::codegen::has_ports_callback(&s.ident));
+        if !has_callback {
+            let fields = edges.map(|e| self.port_field(e));
+            return quote::quote_spanned!(b.node_span()=> #literal { #(#fields)* });
+        }
+        let p = &self.p;
+        let path = &b.node;
+        let args = edges.map(|e| {
+            let port = &e.edge.port;
+            let value = self.port_value(e);
+            let last = match e.edge.source.fields.last() {
+                Some(syn::Member::Named(id)) => Some(id),
+                Some(syn::Member::Unnamed(_)) => None,
+                None => Some(&e.edge.source.root),
+            };
+            let shorthand = last.is_some_and(|l| l == port);
+            quote!(#port #shorthand { #value })
+        });
+        quote!(#path! { {#p} #literal [ #(#args)* ] })
     }
 
     /// `store`: a finished node's value goes to its slot.

@@ -1,0 +1,32 @@
+//! Sources written in port order without the port names: one error, with the call as it should read.
+use workflow_core::prelude::*;
+
+#[node]
+async fn fetch(url: String) -> Vec<u8> {
+    url.into_bytes()
+}
+
+#[node]
+async fn total(items: Vec<u8>) -> usize {
+    items.len()
+}
+
+#[node]
+async fn add(a: usize, b: usize) -> usize {
+    a + b
+}
+
+workflow! {
+    struct Etl {
+        input url: String,
+        page = fetch(url),
+        n = total(items: page),
+        m = total(items: page),
+        s = add(n, m),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let _ = Runtime::new().execute(Etl, EtlInput { url: "x".into() }).await;
+}

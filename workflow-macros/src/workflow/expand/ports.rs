@@ -1,0 +1,265 @@
+//! The ports literal of one node call, built by the hidden `node_ports!` macro that the
+//! node's ports callback forwards to (see `node/expand.rs`, `ports_callback`).
+//! `workflow!` writes
+//! ```text
+//! total! { {::workflow_core::__private} __EtlNode_sum [ items false { <value> } ] }
+//! ```
+//! and the callback adds what `#[node]` knew about the fn:
+//! ```text
+//! ::workflow_core::__private::node_ports! { total [items] [ctx] [db]  __EtlNode_sum [ .. ] }
+//! ```
+//! which becomes `__EtlNode_sum { items: <value> }` when every port is connected once,
+//! and one error per mistake otherwise, said in ports: "`total` has no port `values`".
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::{braced, bracketed, Ident, LitBool};
+
+use crate::internals::suggest::{closest, list};
+
+/// What the node's callback knows, then what the call site wrote.
+struct PortsCall {
+    node: Ident,
+    ports: Vec<Ident>,
+    context: Vec<Ident>,
+    resources: Vec<Ident>,
+    /// The ports struct, spanned at the node's name in the call.
+    head: Ident,
+    args: Vec<Arg>,
+}
+
+/// `port shorthand { value }`.
+struct Arg {
+    port: Ident,
+    /// Written as a bare source (`fetch(url)`) rather than `port: source`.
+    shorthand: bool,
+    value: TokenStream,
+}
+
+fn idents(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
+    let content;
+    bracketed!(content in input);
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        out.push(content.call(syn::ext::IdentExt::parse_any)?);
+    }
+    Ok(out)
+}
+
+impl Parse for PortsCall {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let node = input.call(syn::ext::IdentExt::parse_any)?;
+        let ports = idents(input)?;
+        let context = idents(input)?;
+        let resources = idents(input)?;
+        let head = input.parse()?;
+        let content;
+        bracketed!(content in input);
+        let mut args = Vec::new();
+        while !content.is_empty() {
+            let port = content.call(syn::ext::IdentExt::parse_any)?;
+            let shorthand: LitBool = content.parse()?;
+            let value;
+            braced!(value in content);
+            args.push(Arg {
+                port,
+                shorthand: shorthand.value,
+                value: value.parse()?,
+            });
+        }
+        Ok(Self {
+            node,
+            ports,
+            context,
+            resources,
+            head,
+            args,
+        })
+    }
+}
+
+/// Expands `node_ports! { .. }`.
+pub(crate) fn node_ports(input: TokenStream) -> TokenStream {
+    match syn::parse2::<PortsCall>(input) {
+        Ok(call) => call.expand(),
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+impl PortsCall {
+    fn expand(&self) -> TokenStream {
+        let errors = self.errors();
+        if errors.is_empty() {
+            let head = &self.head;
+            let fields = self.args.iter().map(|a| {
+                let (port, value) = (&a.port, &a.value);
+                quote!(#port: #value,)
+            });
+            return quote_spanned!(head.span()=> #head { #(#fields)* });
+        }
+        // An erroneous expression (of any type), so nothing else about the call is
+        // reported.
+        let mut errors: Vec<TokenStream> = errors
+            .into_iter()
+            .map(|(span, msg)| syn::Error::new(span, msg).to_compile_error())
+            .collect();
+        let last = errors.pop();
+        quote!({ #((#errors);)* (#last) })
+    }
+
+    /// Each mistake in the call, at its token, in ports.
+    fn errors(&self) -> Vec<(Span, String)> {
+        let node = &self.node;
+        let port_names: Vec<String> = self.ports.iter().map(ToString::to_string).collect();
+        let connected: Vec<String> = self.args.iter().map(|a| a.port.to_string()).collect();
+        let missing: Vec<String> = port_names
+            .iter()
+            .filter(|p| !connected.contains(p))
+            .cloned()
+            .collect();
+        let mut errors = Vec::new();
+        // `add(n, m)` for `add(a: .., b: ..)`: sources written in port order without
+        // the port names; one error for the call, with the call as it should read.
+        let unknown_args: Vec<&Arg> = self
+            .args
+            .iter()
+            .filter(|a| !port_names.contains(&a.port.to_string()))
+            .collect();
+        let injected = |a: &Arg| {
+            self.context
+                .iter()
+                .chain(&self.resources)
+                .any(|i| *i == a.port)
+        };
+        if unknown_args.len() >= 2
+            && unknown_args.len() == missing.len()
+            && unknown_args.iter().all(|a| a.shorthand && !injected(a))
+        {
+            let written = list(
+                &unknown_args
+                    .iter()
+                    .map(|a| a.port.to_string())
+                    .collect::<Vec<_>>(),
+            );
+            let fixed = missing
+                .iter()
+                .zip(&unknown_args)
+                .map(|(port, a)| format!("{port}: {}", a.port))
+                .collect::<Vec<_>>()
+                .join(", ");
+            errors.push((
+                unknown_args[0].port.span(),
+                format!(
+                    "`{node}` has no ports {written}; its ports are {}: name them, like `{node}({fixed})`",
+                    list(&port_names)
+                ),
+            ));
+            return errors;
+        }
+        for arg in &self.args {
+            let port = arg.port.to_string();
+            if port_names.contains(&port) {
+                continue;
+            }
+            let msg = if self.context.iter().any(|c| *c == port) {
+                format!(
+                    "`{port}` is the `&Context` of `{node}`, which the runtime passes in; it is not a port, so do not connect it"
+                )
+            } else if self.resources.iter().any(|r| *r == port) {
+                format!(
+                    "`{port}` is a resource of `{node}` (`Res<..>`), which the runtime passes in from `Runtime::builder().resource(..)`; it is not a port, so do not connect it"
+                )
+            } else if port_names.is_empty() {
+                format!("`{node}` has no input ports; call it as `{node}()`")
+            } else {
+                let ports = list(&port_names);
+                let near = match missing.as_slice() {
+                    // The only unconnected port is the likely meant one, however far
+                    // its spelling.
+                    [only] if unknown_args.len() == 1 => Some(only.as_str()),
+                    // A name of one or two letters is close to any other.
+                    _ if port.len() <= 2 => None,
+                    _ => closest(&port, &missing),
+                };
+                match (arg.shorthand, missing.as_slice(), near) {
+                    // `total(values)` for `total(items: ..)`: the source is right, the
+                    // port is not named.
+                    (true, [only], _) => format!(
+                        "`{node}` has no port `{port}`; connect `{port}` to its port `{only}` with `{only}: {port}`"
+                    ),
+                    (_, _, Some(near)) if port_names.len() == 1 => {
+                        format!("`{node}` has no port `{port}`; its only port is `{near}`")
+                    }
+                    (_, _, Some(near)) => format!(
+                        "`{node}` has no port `{port}`; did you mean `{near}`? Its ports are {ports}"
+                    ),
+                    _ if port_names.len() == 1 => {
+                        format!("`{node}` has no port `{port}`; its only port is {ports}")
+                    }
+                    _ => format!("`{node}` has no port `{port}`; its ports are {ports}"),
+                }
+            };
+            errors.push((arg.port.span(), msg));
+        }
+        // A misnamed port is usually also the unconnected one: report the name only.
+        if errors.is_empty() && !missing.is_empty() {
+            let msg = if let [one] = missing.as_slice() {
+                format!("port `{one}` of `{node}` is not connected; add `{one}: <input or binding>` to the call")
+            } else {
+                format!(
+                    "ports {} of `{node}` are not connected; add `port: <input or binding>` for each to the call",
+                    list(&missing)
+                )
+            };
+            errors.push((self.head.span(), msg));
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The messages for a call of `add(a, b, ctx: &Context, db: Res<Db>)` written with
+    /// `args` (`port shorthand { value }` each).
+    fn messages(args: TokenStream) -> Vec<String> {
+        let call: PortsCall =
+            syn::parse2(quote!(add [a b] [ctx] [db] __Node_s [#args])).expect("parses");
+        call.errors().into_iter().map(|(_, m)| m).collect()
+    }
+
+    #[test]
+    fn every_port_once_is_a_literal() {
+        let out = node_ports(quote!(add [a b] [] [] __Node_s [a true { x } b false { y }]));
+        let want = "__Node_s { a : x , b : y , }";
+        assert_eq!(out.to_string(), want);
+    }
+
+    #[test]
+    fn each_port_mistake_is_one_message_in_ports() {
+        let cases: &[(TokenStream, &str)] = &[
+            (quote!(a true {x}), "port `b` of `add` is not connected"),
+            (quote!(), "ports `a`, `b` of `add` are not connected"),
+            (quote!(a true {x} bee true {y}), "`add` has no port `bee`; connect `bee` to its port `b` with `b: bee`"),
+            (quote!(a true {x} bee false {y}), "`add` has no port `bee`; did you mean `b`? Its ports are `a`, `b`"),
+            (quote!(n true {x} m true {y}), "`add` has no ports `n`, `m`; its ports are `a`, `b`: name them, like `add(a: n, b: m)`"),
+            (quote!(a true {x} b true {y} ctx true {z}), "`ctx` is the `&Context` of `add`"),
+            (quote!(a true {x} b true {y} db false {z}), "`db` is a resource of `add`"),
+        ];
+        for (args, want) in cases {
+            let got = messages(args.clone());
+            assert_eq!(got.len(), 1, "{args}: {got:?}");
+            assert!(got[0].starts_with(want), "{args}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn a_node_without_ports_takes_no_arguments() {
+        let call: PortsCall =
+            syn::parse2(quote!(now [] [] [] __Node_t [n true {n}])).expect("parses");
+        let got: Vec<String> = call.errors().into_iter().map(|(_, m)| m).collect();
+        assert_eq!(got, ["`now` has no input ports; call it as `now()`"]);
+    }
+}
