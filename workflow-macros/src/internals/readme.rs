@@ -17,8 +17,9 @@ fn snapshot(case: &str) -> Option<PathBuf> {
 
 #[test]
 fn quoted_diagnostics_are_the_real_output() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-        .expect("README.md");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README.md");
     let section = readme
         .split("## A wrong workflow does not compile")
         .nth(1)

@@ -238,6 +238,13 @@ fn starts_entry(input: ParseStream<'_>) -> bool {
 /// of Rust code that do not belong here (`let`, `;`, `.await`, a default value).
 fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
     let attrs = input.call(Attribute::parse_outer)?;
+    if input.peek(Token![pub]) {
+        let vis: Visibility = input.parse()?;
+        cx.error_spanned_by(
+            vis,
+            "remove `pub`: inputs and kept outputs are already public fields of the workflow's input and output structs",
+        );
+    }
     if input.peek(kw::input) && input.peek2(Ident::peek_any) {
         input.parse::<kw::input>()?;
         let name = parse_name(input)?;
@@ -280,7 +287,13 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         ));
     }
     let name = parse_name(input)?;
-    if input.peek(Token![=]) && !input.peek(Token![==]) {
+    if input.peek(Token![==]) {
+        let eq: Token![==] = input.parse()?;
+        cx.error_spanned_by(
+            eq,
+            format!("bind a node with one `=`: `{name} = node_fn(..)`"),
+        );
+    } else if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
     } else {
         return Err(syn::Error::new(
@@ -340,12 +353,27 @@ fn parse_binding_rest(
     attrs: Vec<Attribute>,
     name: Ident,
 ) -> syn::Result<Binding> {
-    let node: Path = input.call(Path::parse_mod_style).map_err(|e| {
+    if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
+        return Err(input.error(format!(
+            "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
+        )));
+    }
+    let mut node: Path = input.parse::<Path>().map_err(|e| {
         syn::Error::new(
             here(input, &e, name.span()),
             format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
         )
     })?;
+    // `fetch::<T>(..)`: a node is not generic; reported, and the path kept without it.
+    for segment in &mut node.segments {
+        if !segment.arguments.is_none() {
+            let args = std::mem::replace(&mut segment.arguments, syn::PathArguments::None);
+            cx.error_spanned_by(
+                args,
+                "remove the generic arguments: a `#[node]` fn is not generic, its port types are fixed",
+            );
+        }
+    }
     if !input.peek(syn::token::Paren) {
         return Err(syn::Error::new(
             node.span(),
@@ -578,6 +606,14 @@ fn parse_source(
             "remove `&`: ports take their source by value (a source with several consumers is cloned for each)",
         );
     }
+    if input.peek(syn::token::Paren) {
+        let group: TokenTree = input.parse()?;
+        cx.error_spanned_by(
+            group,
+            "remove the parentheses: a source is written bare, like `page` or `page.title`",
+        );
+        return Ok(None);
+    }
     if input.peek(Token![-]) || input.peek(Token![!]) || input.peek(Token![*]) {
         cx.syn_error(input.error(
             "a port connects to a source (an input, a binding, or `binding.field`), not an expression; compute the value in a `#[node]`",
@@ -800,6 +836,7 @@ mod tests {
             (quote!(n: page.items.len()), None, "not a method call"),
             (quote!(n: page.items[0]), None, "not an element"),
             (quote!(n: -x), None, "not an expression"),
+            (quote!(n: (page.n)), None, "remove the parentheses"),
         ];
         for (tokens, kept, message) in cases {
             let text = tokens.to_string();
@@ -824,6 +861,9 @@ mod tests {
                     b = g(a)
                     c: h(x: b, y: v)?,
                     d = k(u v),
+                    e == k(u),
+                    f = k::<u8>(u),
+                    pub input w: u8,
                 }
             },
         )
@@ -839,6 +879,9 @@ mod tests {
             "bind a node with `=`, not `:`",
             "remove `?`",
             "missing `,` before this port connection",
+            "bind a node with one `=`",
+            "remove the generic arguments",
+            "remove `pub`",
         ];
         assert_eq!(messages.len(), expected.len(), "{messages:?}");
         for (m, e) in messages.iter().zip(expected) {
@@ -847,11 +890,11 @@ mod tests {
         let names = |v: Vec<&Ident>| v.into_iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(
             names(def.inputs.iter().map(|i| &i.name).collect()),
-            ["u", "v"]
+            ["u", "v", "w"]
         );
         assert_eq!(
             names(def.bindings.iter().map(|b| &b.name).collect()),
-            ["a", "b", "c", "d"]
+            ["a", "b", "c", "d", "e", "f"]
         );
         assert_eq!(def.bindings[3].args.len(), 2);
     }
