@@ -323,12 +323,19 @@ fn parse_input_rest(
     attrs: Vec<Attribute>,
     name: Ident,
 ) -> syn::Result<Entry> {
-    let colon = input.parse::<Token![:]>().map_err(|e| {
-        syn::Error::new(
-            here(input, &e, name.span()),
-            format!("expected `:` and a type after input `{name}`, like `input {name}: String`"),
-        )
-    })?;
+    let missing_colon =
+        format!("expected `:` and a type after input `{name}`, like `input {name}: String`");
+    if !input.peek(Token![:]) && !input.is_empty() {
+        // `input url String`: the type is there, so the input is kept.
+        if input.fork().parse::<Type>().is_ok() {
+            let ty: Type = input.parse()?;
+            cx.error_spanned_by(&ty, missing_colon);
+            return Ok(Entry::Input(InputDecl { attrs, name, ty }));
+        }
+    }
+    let colon = input
+        .parse::<Token![:]>()
+        .map_err(|e| syn::Error::new(here(input, &e, name.span()), missing_colon))?;
     let ty: Type = input.parse().map_err(|e| {
         syn::Error::new(
             here(input, &e, colon.span),
@@ -514,14 +521,15 @@ fn parse_port_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<PortArg
         if input.is_empty() {
             return Ok(args);
         }
-        if input.peek(Ident::peek_any) {
+        if input.peek(Ident) {
             cx.error_at(input.span(), "missing `,` before this port connection");
             continue;
         }
-        cx.syn_error(input.error(
-            "expected `,` after this port connection; a port connects to a source: an input, a binding, or `binding.field`",
-        ));
-        input.parse::<TokenStream>()?;
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            "a port connects to a source (an input, a binding, or `binding.field`), not an expression; compute the value in a `#[node]`, or add the missing `,`",
+        );
         return Ok(args);
     }
 }
