@@ -104,9 +104,11 @@ use proc_macro::TokenStream;
 /// Compile errors, each at the offending tokens: a fn that is not `async`, takes
 /// `self`, has generics or lifetimes, destructures a parameter, takes an `impl Trait`
 /// or borrowed port, returns `impl Trait`; unknown or malformed options (all of them, in
-/// one pass, with the valid ones listed). Type checks land on the user's tokens too: an
-/// output or a future that is not `Send` (at the fn's name, with rustc's note on the
-/// value held across an `.await`), an error type that is not a boxable
+/// one pass, with the valid ones listed); `max_backoff` below `backoff`; a `retry(..)`
+/// that can never run (the fn cannot fail and has no `timeout`: an error rather than a
+/// warning, which stable proc macros cannot emit). Type checks land on the user's tokens
+/// too: an output or a future that is not `Send` (at the fn's name, with rustc's note on
+/// the value held across an `.await`), an error type that is not a boxable
 /// `std::error::Error` (at `E`), a non-`Clone` input of a retried node.
 ///
 /// # Generated items
@@ -216,9 +218,13 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 /// differ (naming the edge and both types), an unknown node fn, port, field or source,
 /// an unconnected port, a port connected twice, a duplicate name, an unused input (an
 /// error rather than a warning: connect it or remove it), a cycle (printed as
-/// `a -> b -> a`, on the edge that closes it), unknown or malformed options, a shared
-/// output that is not `Clone`. Next to graph errors the workflow's types are still
-/// emitted, so code using them adds no errors of its own.
+/// `a -> b -> a`, on the edge that closes it), unknown or malformed options, a
+/// `deadlock` not shorter than the `timeout`, a shared output that is not `Clone`. Rust
+/// habits are recognised and said in the DSL's terms (`fetch(url).await`, `page.clone()`,
+/// `&page`, a nested call, a literal argument, `let x = f(a);`, `input x: u32 = 3`).
+/// Next to any error the workflow's types are still emitted with every entry that could
+/// be understood (parsing resumes at the next `,`), so code using them adds no errors of
+/// its own.
 ///
 /// ```text
 /// error[E0277]: edge `fetch -> parse.raw` carries `Vec<u8>`, but input `raw` of `parse` takes `String`

@@ -32,6 +32,8 @@ pub(crate) struct RetryArgs {
     pub(crate) max: Option<u32>,
     pub(crate) backoff: Option<u64>,
     pub(crate) max_backoff: Option<u64>,
+    /// The span of `backoff`'s and `max_backoff`'s values, for the check that they fit.
+    backoff_spans: (Option<Span>, Option<Span>),
     pub(crate) multiplier: Option<u32>,
     pub(crate) jitter: Option<bool>,
     pub(crate) retry_if: Option<Path>,
@@ -83,6 +85,7 @@ impl RetryArgs {
             max: None,
             backoff: None,
             max_backoff: None,
+            backoff_spans: (None, None),
             multiplier: None,
             jitter: None,
             retry_if: None,
@@ -111,7 +114,22 @@ impl RetryArgs {
                 "`retry(..)` needs `max = N`, the number of attempts including the first, like `retry(max = 3)`",
             );
         }
+        args.check_backoff_cap(cx);
         Ok(args)
+    }
+
+    /// `max_backoff` caps each delay, so one below `backoff` would silently replace it.
+    fn check_backoff_cap(&self, cx: &Ctxt) {
+        if let (Some(backoff), Some(cap), Some(span)) =
+            (self.backoff, self.max_backoff, self.backoff_spans.1)
+        {
+            if cap < backoff {
+                cx.error_at(
+                    span,
+                    "`max_backoff` is shorter than `backoff`, so it would cap even the first delay; make `max_backoff` at least `backoff`, or swap them",
+                );
+            }
+        }
     }
 
     /// Parses one setting inside `retry(..)`.
@@ -147,11 +165,13 @@ impl RetryArgs {
             "backoff" => {
                 if let Some(d) = duration_value(m, cx)? {
                     duplicate(self.backoff.replace(d.value).is_some());
+                    self.backoff_spans.0 = Some(d.span);
                 }
             }
             "max_backoff" => {
                 if let Some(d) = duration_value(m, cx)? {
                     duplicate(self.max_backoff.replace(d.value).is_some());
+                    self.backoff_spans.1 = Some(d.span);
                 }
             }
             "total_timeout" => {

@@ -126,6 +126,21 @@ mod tests {
     }
 
     #[test]
+    fn max_backoff_below_backoff_is_an_error() {
+        assert_eq!(
+            messages(quote!(retry(max = 3, backoff = "1s", max_backoff = "10ms"))),
+            ["`max_backoff` is shorter than `backoff`, so it would cap even the first delay; make `max_backoff` at least `backoff`, or swap them"]
+        );
+        assert!(messages(quote!(retry(
+            max = 3,
+            backoff = "10ms",
+            max_backoff = "10ms"
+        )))
+        .is_empty());
+        assert!(messages(quote!(retry(max = 3, max_backoff = "10ms"))).is_empty());
+    }
+
+    #[test]
     fn flags_take_no_value_and_retry_needs_max() {
         assert_eq!(
             messages(quote!(spawn = true, spawn_blocking(x), bogus(a, b), retry(backoff = "1s"))),

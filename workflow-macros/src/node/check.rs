@@ -6,14 +6,46 @@ use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{FnArg, Ident, ItemFn, ReturnType, Signature, Type};
 
-use super::ast::{NodeFn, Param, ParamKind};
+use super::ast::{NodeFn, OutputKind, Param, ParamKind};
 use super::attr::NodeArgs;
 use crate::internals::Ctxt;
 
-/// Checks that the options fit together. A node with bad options is still emitted
-/// (with the valid ones), so these errors are kept apart from [`check_fn`]'s.
-pub(crate) fn check_options(cx: &Ctxt, args: &NodeArgs) {
+/// Checks that the options fit together and fit the fn. A node with bad options is
+/// still emitted (with the valid ones), so these errors are kept apart from
+/// [`check_fn`]'s.
+pub(crate) fn check_options(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs) {
     check_spawn_modes(cx, args);
+    check_retry_can_run(cx, item, node, args);
+}
+
+/// A retry needs a failure to retry: an error (a `Result` output) or a timed-out
+/// attempt. Panics are never retried. Dead configuration is an error rather than a
+/// warning because stable proc macros cannot emit warnings, and a retry that never runs
+/// usually means the fn's `Result` was hidden behind an alias the macro cannot see.
+fn check_retry_can_run(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs) {
+    // After a bad option, the retry's settings may be half read: say nothing more.
+    let Some(retry) = args.policy.retry.as_ref().filter(|_| !cx.has_errors()) else {
+        return;
+    };
+    if matches!(node.output, OutputKind::Fallible(_)) {
+        return;
+    }
+    let name = &item.sig.ident;
+    let returns = match &item.sig.output {
+        ReturnType::Default => "nothing".to_string(),
+        ReturnType::Type(_, ty) => format!("`{}`", ty.to_token_stream()),
+    };
+    let why = match (&args.policy.timeout, retry.retry_timeouts) {
+        (Some(_), Some(false)) => {
+            "its timed-out attempts are not retried (`retry_timeouts = false`)"
+        }
+        (Some(_), _) => return,
+        (None, _) => "it has no `timeout`",
+    };
+    cx.error_at(
+        retry.span,
+        format!("`retry(..)` never runs: `{name}` cannot fail (it returns {returns}, not a `Result`) and {why}; remove `retry(..)`, or add a `timeout`"),
+    );
 }
 
 /// Checks the fn's shape: a node is emitted only if none of these fail.
@@ -252,9 +284,10 @@ mod tests {
         let cx = Ctxt::new();
         let args = parse_args(&cx, args);
         assert!(!cx.has_errors(), "{:?}", cx.messages());
-        check_options(&cx, &args);
         let item: ItemFn = syn::parse2(item).expect("parses");
-        check_fn(&cx, &item, &NodeFn::from_item(&item), &args);
+        let node = NodeFn::from_item(&item);
+        check_options(&cx, &item, &node, &args);
+        check_fn(&cx, &item, &node, &args);
         cx.messages()
     }
 
@@ -274,6 +307,64 @@ mod tests {
             )
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_retry_that_can_never_run_is_an_error() {
+        let dead = "`retry(..)` never runs: `f` cannot fail";
+        for (args, item, error) in [
+            (
+                quote!(retry(max = 3)),
+                quote!(
+                    async fn f() -> u8 {}
+                ),
+                Some("(it returns `u8`, not a `Result`) and it has no `timeout`"),
+            ),
+            (
+                quote!(retry(max = 3)),
+                quote!(
+                    async fn f() {}
+                ),
+                Some("(it returns nothing, not a `Result`)"),
+            ),
+            (
+                quote!(timeout = "1s", retry(max = 3, retry_timeouts = false)),
+                quote!(
+                    async fn f() -> u8 {}
+                ),
+                Some("`retry_timeouts = false`"),
+            ),
+            (
+                quote!(timeout = "1s", retry(max = 3)),
+                quote!(
+                    async fn f() -> u8 {}
+                ),
+                None,
+            ),
+            (
+                quote!(retry(max = 3)),
+                quote!(
+                    async fn f() -> Result<u8, E> {}
+                ),
+                None,
+            ),
+            (
+                quote!(retry(max = 3)),
+                quote!(
+                    async fn f() -> io::Result<u8> {}
+                ),
+                None,
+            ),
+        ] {
+            let msgs = messages(args, item);
+            match error {
+                Some(e) => {
+                    assert_eq!(msgs.len(), 1, "{msgs:?}");
+                    assert!(msgs[0].starts_with(dead) && msgs[0].contains(e), "{msgs:?}");
+                }
+                None => assert!(msgs.is_empty(), "{msgs:?}"),
+            }
+        }
     }
 
     #[test]

@@ -27,8 +27,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     let node_args = attr::parse_args(&cx, args);
-    check::check_options(&cx, &node_args);
     let node = ast::NodeFn::from_item(&item_fn);
+    check::check_options(&cx, &item_fn, &node, &node_args);
     let option_errors = cx.error_count();
     check::check_fn(&cx, &item_fn, &node, &node_args);
     let fn_is_usable = cx.error_count() == option_errors;

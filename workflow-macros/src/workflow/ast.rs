@@ -12,8 +12,7 @@
 
 use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
-use syn::parse::{Parse, ParseStream};
-use syn::punctuated::Punctuated;
+use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Member, Path, Token, Type, Visibility};
 
@@ -98,7 +97,8 @@ impl Source {
 
 impl WorkflowDef {
     /// Parses the body of `workflow! { .. }`. `Err` when the header (`struct Name { .. }`)
-    /// does not parse; a bad entry is recorded in `cx` and left out.
+    /// does not parse; a bad entry is recorded in `cx`, and whatever of it can be
+    /// understood is kept (so the fallback expansion still declares its field).
     pub(crate) fn parse(cx: &Ctxt, tokens: TokenStream) -> syn::Result<Self> {
         syn::parse::Parser::parse2(
             |input: ParseStream<'_>| Self::parse_stream(cx, input),
@@ -118,6 +118,12 @@ impl WorkflowDef {
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
+        if input.peek(syn::token::Paren) || input.peek(Token![;]) {
+            return Err(syn::Error::new(
+                input.span(),
+                format!("a workflow's entries go in braces: `struct {name} {{ input url: String, page = fetch(url) }}`"),
+            ));
+        }
         let content;
         let brace = braced!(content in input);
         // Each entry is parsed on its own, so one syntax error does not hide the others
@@ -125,21 +131,51 @@ impl WorkflowDef {
         let body: TokenStream = content.parse()?;
         let mut inputs = Vec::new();
         let mut bindings = Vec::new();
-        for (entry, comma) in split_entries(body) {
+        // `;` for `,` is one habit: reported once, at the first `;` not explained by a
+        // `let` (whose own error mentions it).
+        let mut semicolon_reported = false;
+        for (entry, separator) in split_top_level(body, true) {
+            let after_let = entry
+                .clone()
+                .into_iter()
+                .find(|t| {
+                    !matches!(t, TokenTree::Punct(p) if p.as_char() == '#')
+                        && !matches!(t, TokenTree::Group(_))
+                })
+                .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let"));
+            let mut semicolon = |cx: &Ctxt| {
+                if let Some(Separator::Semicolon(span)) = separator {
+                    if !after_let && !std::mem::replace(&mut semicolon_reported, true) {
+                        cx.error_at(span, "separate workflow entries with `,`, not `;`");
+                    }
+                }
+            };
             if entry.is_empty() {
-                cx.syn_error(syn::Error::new(
-                    comma.unwrap_or(brace.span.close()),
-                    "expected an entry before this `,`: an input `input name: Type` or a node binding `name = node_fn(port: source)`",
-                ));
+                semicolon(cx);
+                if let Some(Separator::Comma(span)) = separator {
+                    cx.error_at(
+                        span,
+                        "expected an entry before this `,`: an input `input name: Type` or a node binding `name = node_fn(port: source)`",
+                    );
+                }
                 continue;
             }
-            let parsed =
-                syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_entry(input), entry);
+            let parsed = syn::parse::Parser::parse2(
+                |input: ParseStream<'_>| parse_entries(cx, input),
+                entry,
+            );
             match parsed {
-                Ok(Entry::Input(i)) => inputs.push(i),
-                Ok(Entry::Binding(b)) => bindings.push(b),
+                Ok(entries) => {
+                    for entry in entries {
+                        match entry {
+                            Entry::Input(i) => inputs.push(i),
+                            Entry::Binding(b) => bindings.push(b),
+                        }
+                    }
+                }
                 Err(e) => cx.syn_error(e),
             }
+            semicolon(cx);
         }
         if !input.is_empty() {
             return Err(input.error(
@@ -162,41 +198,265 @@ enum Entry {
     Binding(Binding),
 }
 
-/// One entry: `attr* input name: Type` or `attr* name = node_fn(..)`.
-fn parse_entry(input: ParseStream<'_>) -> syn::Result<Entry> {
-    let attrs = input.call(Attribute::parse_outer)?;
-    let entry = if input.peek(kw::input) && input.peek2(Ident::peek_any) {
-        input.parse::<kw::input>()?;
-        let name: Ident = input.call(Ident::parse_any)?;
-        let colon = input.parse::<Token![:]>().map_err(|e| {
-            syn::Error::new(
-                here(input, &e, name.span()),
-                format!(
-                    "expected `:` and a type after input `{name}`, like `input {name}: String`"
-                ),
-            )
-        })?;
-        let ty: Type = input.parse().map_err(|e| {
-            syn::Error::new(
-                here(input, &e, colon.span),
-                format!("expected the type of input `{name}`, like `input {name}: String`"),
-            )
-        })?;
-        Entry::Input(InputDecl { attrs, name, ty })
-    } else {
-        Entry::Binding(parse_binding(input, attrs)?)
-    };
-    if !input.is_empty() {
-        return Err(input.error("expected `,` between workflow entries"));
+/// The entries of one comma-separated chunk: one, or several when a `,` is missing
+/// between them (reported, and each entry kept).
+fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
+    let mut entries = Vec::new();
+    loop {
+        match parse_entry(cx, input) {
+            Ok(entry) => entries.push(entry),
+            // What was understood so far is kept; the error is the chunk's only one.
+            Err(e) if entries.is_empty() => return Err(e),
+            Err(e) => {
+                cx.syn_error(e);
+                return Ok(entries);
+            }
+        }
+        if input.is_empty() {
+            return Ok(entries);
+        }
+        if starts_entry(input) {
+            cx.error_at(input.span(), "missing `,` before this entry");
+            continue;
+        }
+        cx.syn_error(input.error("expected `,` between workflow entries"));
+        input.parse::<TokenStream>()?;
+        return Ok(entries);
     }
-    Ok(entry)
 }
 
-/// Splits the body of the workflow struct at its top-level commas; commas inside
-/// `<..>` (as in `input m: HashMap<K, V>`) do not split. Each entry comes with the
-/// comma that ends it, if any.
-fn split_entries(body: TokenStream) -> Vec<(TokenStream, Option<Span>)> {
-    let mut entries = Vec::new();
+/// Whether the tokens ahead start an entry: `#[..]`, `input name`, `let name` or `name =`.
+fn starts_entry(input: ParseStream<'_>) -> bool {
+    input.peek(Token![#])
+        || (input.peek(kw::input) && input.peek2(Ident::peek_any))
+        || (input.peek(Token![let]) && input.peek2(Ident::peek_any))
+        || (input.peek(Ident::peek_any) && input.peek2(Token![=]) && !input.peek2(Token![==]))
+        || (input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::]))
+}
+
+/// One entry: `attr* input name: Type` or `attr* name = node_fn(..)`, and the habits
+/// of Rust code that do not belong here (`let`, `;`, `.await`, a default value).
+fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
+    let attrs = input.call(Attribute::parse_outer)?;
+    if input.peek(Token![pub]) {
+        let vis: Visibility = input.parse()?;
+        cx.error_spanned_by(
+            vis,
+            "remove `pub`: inputs and kept outputs are already public fields of the workflow's input and output structs",
+        );
+    }
+    if input.peek(kw::input) && input.peek2(Ident::peek_any) {
+        input.parse::<kw::input>()?;
+        let name = parse_name(input)?;
+        return parse_input_rest(cx, input, attrs, name);
+    }
+    if input.peek(Token![let]) && input.peek2(Ident::peek_any) {
+        let let_token: Token![let] = input.parse()?;
+        let name: Ident = input.fork().call(Ident::parse_any)?;
+        cx.error_spanned_by(
+            let_token,
+            format!("remove `let`: a node binding is written `{name} = node_fn(..),` (with `,` after it, not `;`)"),
+        );
+    }
+    // `name: ..` without `input`: an input missing its keyword, or a binding written
+    // with `:` instead of `=`.
+    if input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        let name = parse_name(input)?;
+        let colon: Token![:] = input.parse()?;
+        let ahead = input.fork();
+        let is_call = ahead.call(Path::parse_mod_style).is_ok() && ahead.peek(syn::token::Paren);
+        if is_call {
+            cx.error_at(
+                colon.span,
+                format!("bind a node with `=`, not `:`: `{name} = node_fn(..)`"),
+            );
+            return parse_binding_rest(cx, input, attrs, name).map(Entry::Binding);
+        }
+        cx.error_spanned_by(
+            &name,
+            format!("declare an input with the `input` keyword: `input {name}: Type`"),
+        );
+        let ty: Type = input.parse()?;
+        return Ok(Entry::Input(InputDecl { attrs, name, ty }));
+    }
+    let after_attrs = attrs.last().map_or_else(Span::call_site, |a| a.span());
+    if !input.peek(Ident::peek_any) {
+        return Err(syn::Error::new(
+            here(input, &input.error(""), after_attrs),
+            "expected a node binding `name = node_fn(port: source, ..)` or an input `input name: Type`",
+        ));
+    }
+    let name = parse_name(input)?;
+    if input.peek(Token![==]) {
+        let eq: Token![==] = input.parse()?;
+        cx.error_spanned_by(
+            eq,
+            format!("bind a node with one `=`: `{name} = node_fn(..)`"),
+        );
+    } else if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+    } else {
+        return Err(syn::Error::new(
+            here(input, &input.error(""), name.span()),
+            format!("expected `=` after `{name}`: bind a node like `{name} = node_fn(port: source)`, or declare an input like `input {name}: Type`"),
+        ));
+    }
+    parse_binding_rest(cx, input, attrs, name).map(Entry::Binding)
+}
+
+/// The name of an input or binding: it names a struct field, so not a Rust keyword.
+fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
+    if input.peek(Ident) {
+        return input.parse();
+    }
+    let keyword: Ident = input.call(Ident::parse_any)?;
+    Err(syn::Error::new(
+        keyword.span(),
+        format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name"),
+    ))
+}
+
+/// `: Type` after `input name`, and a default value (reported, the input kept).
+fn parse_input_rest(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    attrs: Vec<Attribute>,
+    name: Ident,
+) -> syn::Result<Entry> {
+    let missing_colon =
+        format!("expected `:` and a type after input `{name}`, like `input {name}: String`");
+    if !input.peek(Token![:]) && !input.is_empty() {
+        // `input url String`: the type is there, so the input is kept.
+        if input.fork().parse::<Type>().is_ok() {
+            let ty: Type = input.parse()?;
+            cx.error_spanned_by(&ty, missing_colon);
+            return Ok(Entry::Input(InputDecl { attrs, name, ty }));
+        }
+    }
+    let colon = input
+        .parse::<Token![:]>()
+        .map_err(|e| syn::Error::new(here(input, &e, name.span()), missing_colon))?;
+    let ty: Type = input.parse().map_err(|e| {
+        syn::Error::new(
+            here(input, &e, colon.span),
+            format!("expected the type of input `{name}`, like `input {name}: String`"),
+        )
+    })?;
+    if input.peek(Token![=]) {
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            format!("an input has no default value; the caller passes `{name}` in the workflow's input struct"),
+        );
+    }
+    Ok(Entry::Input(InputDecl { attrs, name, ty }))
+}
+
+/// `node_fn(args)` after a binding's `name =`, and what may follow the call by habit
+/// (`.await`, `?`: reported and dropped).
+fn parse_binding_rest(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    attrs: Vec<Attribute>,
+    name: Ident,
+) -> syn::Result<Binding> {
+    if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
+        return Err(input.error(format!(
+            "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
+        )));
+    }
+    let mut node: Path = input.parse::<Path>().map_err(|e| {
+        syn::Error::new(
+            here(input, &e, name.span()),
+            format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
+        )
+    })?;
+    // `fetch::<T>(..)`: a node is not generic; reported, and the path kept without it.
+    for segment in &mut node.segments {
+        if !segment.arguments.is_none() {
+            let args = std::mem::replace(&mut segment.arguments, syn::PathArguments::None);
+            cx.error_spanned_by(
+                args,
+                "remove the generic arguments: a `#[node]` fn is not generic, its port types are fixed",
+            );
+        }
+    }
+    if !input.peek(syn::token::Paren) {
+        return Err(syn::Error::new(
+            node.span(),
+            format!("expected `(..)` after `{}`: list its inputs, like `{}(port: source)` (or `()` for none)", path_text(&node), path_text(&node)),
+        ));
+    }
+    let content;
+    parenthesized!(content in input);
+    let body: TokenStream = content.parse()?;
+    let mut args = Vec::new();
+    for (arg, separator) in split_top_level(body, false) {
+        if arg.is_empty() {
+            if let Some(Separator::Comma(span)) = separator {
+                cx.error_at(span, "expected a port connection before this `,`");
+            }
+            continue;
+        }
+        let parsed =
+            syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_port_args(cx, input), arg);
+        match parsed {
+            Ok(parsed) => args.extend(parsed),
+            Err(e) => cx.syn_error(e),
+        }
+    }
+    let node_text = path_text(&node);
+    if input.peek(Token![.]) && input.peek2(Token![await]) {
+        let dot: Token![.] = input.parse()?;
+        let await_token: Token![await] = input.parse()?;
+        cx.error_spanned_by(
+            quote::quote!(#dot #await_token),
+            format!("remove `.await`: `workflow!` runs and awaits `{node_text}` for you; write `{name} = {node_text}(..)`"),
+        );
+    } else if input.peek(Token![?]) {
+        let q: Token![?] = input.parse()?;
+        cx.error_spanned_by(
+            q,
+            format!("remove `?`: `{name}` is `{node_text}`'s `Ok` value, and an error fails the run (or is retried)"),
+        );
+    } else if input.peek(Token![.]) {
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            format!("a binding holds the whole output of `{node_text}`; connect a field where it is used, like `other(port: {name}.field)`"),
+        );
+    }
+    Ok(Binding {
+        attrs,
+        name,
+        node,
+        args,
+    })
+}
+
+pub(crate) fn path_text(path: &Path) -> String {
+    let mut s = String::new();
+    if path.leading_colon.is_some() {
+        s.push_str("::");
+    }
+    let segs: Vec<_> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    s.push_str(&segs.join("::"));
+    s
+}
+
+/// What ends a chunk of [`split_top_level`].
+#[derive(Clone, Copy)]
+enum Separator {
+    Comma(Span),
+    /// `;` where a `,` belongs (only split at when asked).
+    Semicolon(Span),
+}
+
+/// Splits at the top-level commas (and semicolons, if `semicolons`); commas inside
+/// `<..>` (as in `input m: HashMap<K, V>`) do not split. Each chunk comes with the
+/// separator that ends it, if any.
+fn split_top_level(body: TokenStream, semicolons: bool) -> Vec<(TokenStream, Option<Separator>)> {
+    let mut chunks = Vec::new();
     let mut current = TokenStream::new();
     let mut angle_depth = 0usize;
     let mut after_dash = false;
@@ -204,7 +464,21 @@ fn split_entries(body: TokenStream) -> Vec<(TokenStream, Option<Span>)> {
         if let TokenTree::Punct(p) = &tt {
             match p.as_char() {
                 ',' if angle_depth == 0 => {
-                    entries.push((std::mem::take(&mut current), Some(p.span())));
+                    chunks.push((
+                        std::mem::take(&mut current),
+                        Some(Separator::Comma(p.span())),
+                    ));
+                    after_dash = false;
+                    continue;
+                }
+                // `;` never belongs to an entry (array types are in brackets), so it
+                // ends one even inside an unclosed `<`.
+                ';' if semicolons => {
+                    chunks.push((
+                        std::mem::take(&mut current),
+                        Some(Separator::Semicolon(p.span())),
+                    ));
+                    angle_depth = 0;
                     after_dash = false;
                     continue;
                 }
@@ -220,9 +494,9 @@ fn split_entries(body: TokenStream) -> Vec<(TokenStream, Option<Span>)> {
         current.extend([tt]);
     }
     if !current.is_empty() {
-        entries.push((current, None));
+        chunks.push((current, None));
     }
-    entries
+    chunks
 }
 
 /// Where to report a missing token: at the next token, or, at the end of the entry, on
@@ -235,122 +509,235 @@ fn here(input: ParseStream<'_>, e: &syn::Error, last: Span) -> Span {
     }
 }
 
-fn parse_binding(input: ParseStream<'_>, attrs: Vec<Attribute>) -> syn::Result<Binding> {
-    let after_attrs = attrs.last().map_or_else(Span::call_site, |a| a.span());
-    let name: Ident = input.call(Ident::parse_any).map_err(|e| {
-        syn::Error::new(
-            here(input, &e, after_attrs),
-            "expected a node binding `name = node_fn(port: source, ..)` or an input `input name: Type`",
-        )
-    })?;
-    let eq = input.parse::<Token![=]>().map_err(|e| {
-        syn::Error::new(
-            here(input, &e, name.span()),
-            format!("expected `=` after `{name}`: bind a node like `{name} = node_fn(port: source)`, or declare an input like `input {name}: Type`"),
-        )
-    })?;
-    let node: Path = input.call(Path::parse_mod_style).map_err(|e| {
-        syn::Error::new(
-            here(input, &e, eq.span),
-            format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
-        )
-    })?;
-    if !input.peek(syn::token::Paren) {
-        return Err(syn::Error::new(
-            node.span(),
-            format!("expected `(..)` after `{}`: list its inputs, like `{}(port: source)` (or `()` for none)", path_text(&node), path_text(&node)),
-        ));
+/// The port connections of one comma-separated chunk inside `node_fn(..)`: one, or
+/// several when a `,` is missing between them.
+fn parse_port_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<PortArg>> {
+    let mut args = Vec::new();
+    loop {
+        match parse_port_arg(cx, input)? {
+            Some(arg) => args.push(arg),
+            None => return Ok(args),
+        }
+        if input.is_empty() {
+            return Ok(args);
+        }
+        if input.peek(Ident) {
+            cx.error_at(input.span(), "missing `,` before this port connection");
+            continue;
+        }
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            "a port connects to a source (an input, a binding, or `binding.field`), not an expression; compute the value in a `#[node]`, or add the missing `,`",
+        );
+        return Ok(args);
     }
-    let content;
-    parenthesized!(content in input);
-    let args = Punctuated::<PortArg, Token![,]>::parse_terminated(&content)?;
-    Ok(Binding {
-        attrs,
-        name,
-        node,
-        args: args.into_iter().collect(),
-    })
 }
 
-pub(crate) fn path_text(path: &Path) -> String {
-    let mut s = String::new();
-    if path.leading_colon.is_some() {
-        s.push_str("::");
-    }
-    let segs: Vec<_> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    s.push_str(&segs.join("::"));
-    s
-}
-
-impl Parse for PortArg {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let first: Ident = input.call(Ident::parse_any).map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "expected a port connection `port: source` or a source named like the port",
-            )
-        })?;
+/// One `port: source` or `source`. `Ok(None)` when a mistake was reported and nothing
+/// can be kept (the rest of the chunk is consumed); `Ok(Some(..))` also after a mistake
+/// whose intent is clear (`port = source`, `&source`, `source.clone()`).
+fn parse_port_arg(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<PortArg>> {
+    let port = if input.peek(Ident::peek_any)
+        && (input.peek2(Token![:]) && !input.peek2(Token![::])
+            || input.peek2(Token![=]) && !input.peek2(Token![==]))
+    {
+        let port: Ident = input.call(Ident::parse_any)?;
         if input.peek(Token![=]) {
             let eq: Token![=] = input.parse()?;
-            return Err(syn::Error::new(
+            cx.error_at(
                 eq.span,
-                format!("connect a port with `:`, like `{first}: source`"),
-            ));
-        }
-        if input.peek(Token![:]) && !input.peek(Token![::]) {
-            input.parse::<Token![:]>()?;
-            let source = parse_source(input)?;
-            Ok(Self {
-                port: first,
-                source,
-            })
+                format!("connect a port with `:`, like `{port}: source`"),
+            );
         } else {
-            let mut source = Source {
-                root: first.clone(),
-                fields: Vec::new(),
-            };
-            parse_fields(input, &mut source)?;
-            // Shorthand `page.items` connects port `items`.
-            let port = match source.fields.last() {
-                Some(Member::Named(last)) => last.clone(),
-                Some(Member::Unnamed(_)) => {
-                    return Err(syn::Error::new(
-                        source.span(),
-                        format!(
-                            "name the port for `{}`: write `port: {}`",
-                            source.text(),
-                            source.text()
-                        ),
-                    ))
-                }
-                None => first,
-            };
-            Ok(Self { port, source })
+            input.parse::<Token![:]>()?;
         }
-    }
+        Some(port)
+    } else {
+        None
+    };
+    let Some(source) = parse_source(cx, input, port.as_ref())? else {
+        input.parse::<TokenStream>()?;
+        return Ok(None);
+    };
+    let port = match (port, source.fields.last()) {
+        (Some(port), _) => port,
+        // Shorthand `page.items` connects port `items`.
+        (None, Some(Member::Named(last))) => last.clone(),
+        (None, Some(Member::Unnamed(_))) => {
+            cx.error_at(
+                source.span(),
+                format!(
+                    "name the port for `{}`: write `port: {}`",
+                    source.text(),
+                    source.text()
+                ),
+            );
+            return Ok(None);
+        }
+        (None, None) => source.root.clone(),
+    };
+    Ok(Some(PortArg { port, source }))
 }
 
-fn parse_source(input: ParseStream<'_>) -> syn::Result<Source> {
-    let root: Ident = input.call(Ident::parse_any).map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected a source: an input, a node binding, or `binding.field`",
-        )
-    })?;
+/// A source after `port:` (or as a shorthand). The Rust expressions a source may be
+/// mistaken for are reported, each with what to write instead: `Ok(None)` then.
+fn parse_source(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    port: Option<&Ident>,
+) -> syn::Result<Option<Source>> {
+    let port_text = port.map_or_else(|| "port".to_string(), ToString::to_string);
+    if input.is_empty() {
+        let span = port.map_or_else(|| input.span(), Ident::span);
+        cx.error_at(
+            span,
+            format!(
+                "expected a source after `{port_text}:`: an input, a binding, or `binding.field`"
+            ),
+        );
+        return Ok(None);
+    }
+    if input.peek(syn::Lit) {
+        let lit: syn::Lit = input.parse()?;
+        cx.error_spanned_by(
+            lit,
+            format!("a port connects to a source, not a value: declare an input (`input {port_text}: Type`) and connect it (`{port_text}: {port_text}`), or set the value inside the node"),
+        );
+        return Ok(None);
+    }
+    if input.peek(Token![&]) {
+        let amp: Token![&] = input.parse()?;
+        input.parse::<Option<Token![mut]>>()?;
+        cx.error_at(
+            amp.span,
+            "remove `&`: ports take their source by value (a source with several consumers is cloned for each)",
+        );
+    }
+    if input.peek(syn::token::Paren) {
+        let group: TokenTree = input.parse()?;
+        cx.error_spanned_by(
+            group,
+            "remove the parentheses: a source is written bare, like `page` or `page.title`",
+        );
+        return Ok(None);
+    }
+    if input.peek(Token![-]) || input.peek(Token![!]) || input.peek(Token![*]) {
+        cx.syn_error(input.error(
+            "a port connects to a source (an input, a binding, or `binding.field`), not an expression; compute the value in a `#[node]`",
+        ));
+        return Ok(None);
+    }
+    let root: Ident = match input.call(Ident::parse_any) {
+        Ok(root) => root,
+        Err(e) => {
+            cx.syn_error(syn::Error::new(
+                e.span(),
+                "expected a source: an input, a node binding, or `binding.field`",
+            ));
+            return Ok(None);
+        }
+    };
+    if input.peek(syn::token::Paren) {
+        // `fetch(url).items`: the fields say what to connect once the call is bound.
+        let call: TokenTree = input.parse()?;
+        let mut fields = String::new();
+        while input.peek(Token![.]) && input.peek2(Ident) {
+            input.parse::<Token![.]>()?;
+            let field: Ident = input.parse()?;
+            fields.push('.');
+            fields.push_str(&field.to_string());
+        }
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            quote::quote!(#root #call #rest),
+            format!("a port connects to a source, not a call: bind the call first (`{root} = {root}(..),`), then connect `{port_text}: {root}{fields}`"),
+        );
+        return Ok(None);
+    }
+    if input.peek(Token![::]) || input.peek(Token![!]) {
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            quote::quote!(#root #rest),
+            "a port connects to a source (an input, a binding, or `binding.field`), not an expression; compute the value in a `#[node]`",
+        );
+        return Ok(None);
+    }
     let mut source = Source {
         root,
         fields: Vec::new(),
     };
-    parse_fields(input, &mut source)?;
-    Ok(source)
+    parse_fields(cx, input, &mut source)
 }
 
-fn parse_fields(input: ParseStream<'_>, source: &mut Source) -> syn::Result<()> {
-    while input.peek(Token![.]) {
-        input.parse::<Token![.]>()?;
-        source.fields.push(input.parse::<Member>()?);
+/// `.field`s after a source's root; `.clone()` and `.await` are reported and dropped,
+/// other method calls and indexing are reported (`Ok(None)`).
+fn parse_fields(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    source: &mut Source,
+) -> syn::Result<Option<Source>> {
+    loop {
+        if input.peek(syn::token::Bracket) {
+            let rest: TokenStream = input.parse()?;
+            cx.error_spanned_by(
+                rest,
+                format!("a port connects to `{}` or one of its fields, not an element; index inside the node", source.text()),
+            );
+            return Ok(None);
+        }
+        if !input.peek(Token![.]) {
+            return Ok(Some(source.clone()));
+        }
+        let dot: Token![.] = input.parse()?;
+        if input.peek(Token![await]) {
+            let await_token: Token![await] = input.parse()?;
+            cx.error_spanned_by(
+                quote::quote!(#dot #await_token),
+                "remove `.await`: a source is the finished output of a node",
+            );
+            continue;
+        }
+        let member = match input.parse::<Member>() {
+            Ok(member) => member,
+            Err(e) => {
+                cx.syn_error(syn::Error::new(
+                    e.span(),
+                    format!("expected a field of `{}` after `.`", source.text()),
+                ));
+                return Ok(None);
+            }
+        };
+        let is_clone = matches!(&member, Member::Named(m) if m == "clone");
+        if is_clone && input.peek(syn::token::Paren) {
+            let args: TokenTree = input.parse()?;
+            if matches!(&args, TokenTree::Group(g) if g.stream().is_empty()) {
+                cx.error_spanned_by(
+                    quote::quote!(#dot #member #args),
+                    format!(
+                        "remove `.clone()`: `{}` is cloned for each consumer when several use it",
+                        source.text()
+                    ),
+                );
+                continue;
+            }
+            let rest: TokenStream = input.parse()?;
+            cx.error_spanned_by(
+                quote::quote!(#dot #member #args #rest),
+                format!("a port connects to `{}` or one of its fields, not a method call; do the work in a `#[node]`", source.text()),
+            );
+            return Ok(None);
+        }
+        if input.peek(syn::token::Paren) || input.peek(Token![::]) {
+            let args: TokenStream = input.parse()?;
+            cx.error_spanned_by(
+                quote::quote!(#dot #member #args),
+                format!("a port connects to `{}` or one of its fields, not a method call; do the work in a `#[node]`", source.text()),
+            );
+            return Ok(None);
+        }
+        source.fields.push(member);
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -366,7 +753,7 @@ mod tests {
             a = g(x: m, y: f),
             b = h(a)
         };
-        let entries: Vec<String> = split_entries(body)
+        let entries: Vec<String> = split_top_level(body, true)
             .into_iter()
             .map(|(e, _)| e.to_string())
             .collect();
@@ -398,26 +785,125 @@ mod tests {
         assert!(messages[2].starts_with("expected `(..)` after `h`"));
         assert!(messages[3].starts_with("expected `:` and a type after input `v`"));
         assert_eq!(def.inputs.len(), 1);
-        assert_eq!(def.bindings.len(), 1);
-        assert_eq!(def.bindings[0].name, "b");
+        // `a`'s intent is clear (`x: u`), so it is kept; `c = h u` is not.
+        assert_eq!(def.bindings.len(), 2);
+        assert_eq!(def.bindings[0].name, "a");
+        assert_eq!(def.bindings[0].args[0].port, "x");
+        assert_eq!(def.bindings[1].name, "b");
+    }
+
+    /// One port connection and the messages it gave.
+    fn port_arg(tokens: TokenStream) -> (Option<PortArg>, Vec<String>) {
+        let cx = Ctxt::new();
+        let arg =
+            syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_port_arg(&cx, input), tokens)
+                .expect("recovers");
+        (arg, cx.messages())
     }
 
     #[test]
     fn shorthand_names_the_port_after_the_last_field() {
-        let arg: PortArg = syn::parse2(quote!(page.body.words)).expect("parses");
+        let arg = port_arg(quote!(page.body.words)).0.expect("parses");
         assert_eq!(arg.port, "words");
         assert_eq!(arg.source.text(), "page.body.words");
-        let arg: PortArg = syn::parse2(quote!(n: pair.0)).expect("parses");
+        let arg = port_arg(quote!(n: pair.0)).0.expect("parses");
         assert_eq!(
             (arg.port.to_string(), arg.source.text()),
             ("n".into(), "pair.0".into())
         );
-        let err = syn::parse2::<PortArg>(quote!(pair.0))
-            .err()
-            .map(|e| e.to_string());
+        let (arg, messages) = port_arg(quote!(pair.0));
+        assert!(arg.is_none());
         assert_eq!(
-            err.as_deref(),
-            Some("name the port for `pair.0`: write `port: pair.0`")
+            messages,
+            ["name the port for `pair.0`: write `port: pair.0`"]
         );
+    }
+
+    #[test]
+    fn rust_habits_in_a_connection_say_what_to_write() {
+        let cases = [
+            (
+                quote!(items: page.clone().items),
+                Some("items <- page.items"),
+                "remove `.clone()`",
+            ),
+            (quote!(x = u), Some("x <- u"), "connect a port with `:`"),
+            (quote!(&url), Some("url <- url"), "remove `&`"),
+            (quote!(u.await), Some("u <- u"), "remove `.await`"),
+            (
+                quote!(items: fetch(url).items),
+                None,
+                "not a call: bind the call first (`fetch = fetch(..),`), then connect `items: fetch.items`",
+            ),
+            (
+                quote!(b: 3),
+                None,
+                "not a value: declare an input (`input b: Type`)",
+            ),
+            (quote!("a"), None, "not a value"),
+            (quote!(n: page.items.len()), None, "not a method call"),
+            (quote!(n: page.items[0]), None, "not an element"),
+            (quote!(n: -x), None, "not an expression"),
+            (quote!(n: (page.n)), None, "remove the parentheses"),
+        ];
+        for (tokens, kept, message) in cases {
+            let text = tokens.to_string();
+            let (arg, messages) = port_arg(tokens);
+            let arg = arg.map(|a| format!("{} <- {}", a.port, a.source.text()));
+            assert_eq!(arg.as_deref(), kept, "{text}");
+            assert_eq!(messages.len(), 1, "{text}: {messages:?}");
+            assert!(messages[0].contains(message), "{text}: {messages:?}");
+        }
+    }
+
+    #[test]
+    fn recovery_keeps_every_entry_it_understands() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote! {
+                struct W {
+                    input u: u8 = 3,
+                    v: u8;
+                    let a = f(u).await,
+                    b = g(a)
+                    c: h(x: b, y: v)?,
+                    d = k(u v),
+                    e == k(u),
+                    f = k::<u8>(u),
+                    pub input w: u8,
+                }
+            },
+        )
+        .expect("the header parses");
+        let messages = cx.messages();
+        let expected = [
+            "an input has no default value",
+            "declare an input with the `input` keyword",
+            "separate workflow entries with `,`, not `;`",
+            "remove `let`",
+            "remove `.await`",
+            "missing `,` before this entry",
+            "bind a node with `=`, not `:`",
+            "remove `?`",
+            "missing `,` before this port connection",
+            "bind a node with one `=`",
+            "remove the generic arguments",
+            "remove `pub`",
+        ];
+        assert_eq!(messages.len(), expected.len(), "{messages:?}");
+        for (m, e) in messages.iter().zip(expected) {
+            assert!(m.starts_with(e) || m.contains(e), "{m} / {e}");
+        }
+        let names = |v: Vec<&Ident>| v.into_iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            names(def.inputs.iter().map(|i| &i.name).collect()),
+            ["u", "v", "w"]
+        );
+        assert_eq!(
+            names(def.bindings.iter().map(|b| &b.name).collect()),
+            ["a", "b", "c", "d", "e", "f"]
+        );
+        assert_eq!(def.bindings[3].args.len(), 2);
     }
 }

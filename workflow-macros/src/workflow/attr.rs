@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Path};
 
@@ -27,6 +28,8 @@ pub(crate) struct WorkflowOptions {
     pub(crate) concurrency: Option<u64>,
     pub(crate) continue_on_failure: bool,
     pub(crate) krate: Option<Path>,
+    /// Where `timeout` and `deadlock` were written, for the check that they fit.
+    spans: (Option<Span>, Option<Span>),
 }
 
 /// The workflow's attributes: its options and the rest (docs, derives' helpers, ..),
@@ -79,7 +82,22 @@ pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAt
             cx.syn_error(e);
         }
     }
+    check_deadlock_below_timeout(cx, &options);
     WorkflowAttrs { options, other }
+}
+
+/// The stall watchdog must be able to fire before the run's own timeout.
+fn check_deadlock_below_timeout(cx: &Ctxt, options: &WorkflowOptions) {
+    if let (Some(timeout), Some(deadlock), Some(span)) =
+        (options.timeout, options.deadlock, options.spans.1)
+    {
+        if deadlock >= timeout {
+            cx.error_at(
+                span,
+                "`deadlock` must be shorter than `timeout`, or the timeout always fires first; shorten `deadlock` or drop it",
+            );
+        }
+    }
 }
 
 /// One option of `#[workflow(..)]`; `seen` holds the options read so far (this one
@@ -100,6 +118,7 @@ fn parse_workflow_option(
                 "a timeout of zero would fail every run; use a positive duration like \"1s\"",
             )? {
                 options.timeout.get_or_insert(d.value);
+                options.spans.0.get_or_insert(d.span);
             }
         }
         "deadlock" => {
@@ -109,6 +128,7 @@ fn parse_workflow_option(
                 "a stall limit of zero would fail every run; use a positive duration like \"5s\"",
             )? {
                 options.deadlock.get_or_insert(d.value);
+                options.spans.1.get_or_insert(d.span);
             }
         }
         "sequential" => {
@@ -253,6 +273,22 @@ mod tests {
         assert!(msgs[3].contains("unknown failure policy \"ignore\""));
         assert!(msgs[4].starts_with("unknown `#[workflow]` option `bogus`; expected one of"));
         assert_eq!(msgs[5], "duplicate `timeout` option; keep only one");
+    }
+
+    #[test]
+    fn deadlock_must_be_shorter_than_timeout() {
+        for (timeout, deadlock, errors) in [("1s", "5s", 1), ("2s", "2s", 1), ("5s", "1s", 0)] {
+            let (def, cx) = parse(quote! {
+                #[workflow(timeout = #timeout, deadlock = #deadlock)]
+                struct W { a = f() }
+            });
+            parse_workflow_attrs(&cx, &def.attrs);
+            let msgs = cx.messages();
+            assert_eq!(msgs.len(), errors, "{timeout} {deadlock}: {msgs:?}");
+            assert!(msgs
+                .iter()
+                .all(|m| m.starts_with("`deadlock` must be shorter than `timeout`")));
+        }
     }
 
     #[test]

@@ -6,11 +6,19 @@ use super::graph::{Graph, NodeLinks};
 use super::resolve::{Namespace, Origin};
 use crate::internals::Ctxt;
 
-/// Runs every graph check.
-pub(crate) fn check(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace, graph: &Graph) {
+/// Runs every graph check. Unused inputs are reported into `unused` (they do not stop
+/// the expansion); returns the connections reported as closing a cycle, as
+/// `(binding, port)`.
+pub(crate) fn check(
+    cx: &Ctxt,
+    unused: &Ctxt,
+    def: &WorkflowDef,
+    ns: &Namespace,
+    graph: &Graph,
+) -> Vec<(usize, String)> {
     check_has_bindings(cx, def);
-    check_inputs_are_used(cx, def, ns, graph);
-    check_acyclic(cx, def, &graph.nodes);
+    check_inputs_are_used(unused, def, ns, graph);
+    check_acyclic(cx, def, &graph.nodes)
 }
 
 /// A workflow runs at least one node.
@@ -24,13 +32,19 @@ fn check_has_bindings(cx: &Ctxt, def: &WorkflowDef) {
 }
 
 /// Every input feeds a port: an unused one is an error, not a warning. Not reported
-/// for an input declared twice (already an error) or a workflow without bindings.
+/// for an input declared twice (already an error), a workflow without bindings, or an
+/// input named in a connection that is an error itself (a port connected twice).
 fn check_inputs_are_used(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace, graph: &Graph) {
     if def.bindings.is_empty() {
         return;
     }
     for (k, input) in def.inputs.iter().enumerate() {
-        if graph.input_consumers[k] == 0 && !ns.is_duplicate_input(k) {
+        let mentioned = def
+            .bindings
+            .iter()
+            .flat_map(|b| &b.args)
+            .any(|a| a.source.root == input.name);
+        if graph.input_consumers[k] == 0 && !mentioned && !ns.is_duplicate_input(k) {
             cx.error_spanned_by(
                 &input.name,
                 format!(
@@ -43,8 +57,8 @@ fn check_inputs_are_used(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace, graph: &G
 }
 
 /// No cycles. Each cycle is reported once, on the edge that closes it, printing the
-/// whole loop.
-fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) {
+/// whole loop. Returns those edges as `(consumer, port)`.
+fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) -> Vec<(usize, String)> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -58,6 +72,7 @@ fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) {
         nodes: &'a [NodeLinks],
         mark: Vec<Mark>,
         stack: Vec<usize>,
+        closing: Vec<(usize, String)>,
     }
 
     impl Search<'_> {
@@ -68,7 +83,10 @@ fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) {
             for (c, consumer) in self.nodes.iter().enumerate() {
                 for edge in consumer.edges.iter().filter(|e| e.from == Origin::Node(i)) {
                     match self.mark[c] {
-                        Mark::Active => self.report(c, edge),
+                        Mark::Active => {
+                            self.report(c, edge);
+                            self.closing.push((c, edge.port.to_string()));
+                        }
                         Mark::New => self.visit(c),
                         Mark::Done => {}
                     }
@@ -107,12 +125,14 @@ fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) {
         nodes,
         mark: vec![Mark::New; nodes.len()],
         stack: Vec::new(),
+        closing: Vec::new(),
     };
     for i in 0..nodes.len() {
         if search.mark[i] == Mark::New {
             search.visit(i);
         }
     }
+    search.closing
 }
 
 #[cfg(test)]
@@ -127,8 +147,10 @@ mod tests {
         let cx = Ctxt::new();
         let def = WorkflowDef::parse(&cx, src).expect("parses");
         assert!(!cx.has_errors(), "{:?}", cx.messages());
-        crate::workflow::analyse(&cx, &def);
-        cx.messages()
+        let (_, unused) = crate::workflow::analyse(&cx, &def);
+        let mut messages = cx.messages();
+        messages.extend(unused.messages());
+        messages
     }
 
     #[test]

@@ -76,6 +76,25 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// The same graph without the given connections (`(binding, port)`).
+    pub(crate) fn without_edges(self, cut: &[(usize, String)], keep_output: &[bool]) -> Self {
+        let input_count = self.input_consumers.len();
+        let edges = self
+            .nodes
+            .into_iter()
+            .enumerate()
+            .map(|(i, node)| {
+                node.edges
+                    .into_iter()
+                    .filter(|e| !cut.iter().any(|(c, port)| *c == i && e.port == port))
+                    .collect()
+            })
+            .collect();
+        Self::build(input_count, edges, keep_output)
+    }
+}
+
 /// Kahn's algorithm, smallest declaration index first. Nodes on cycles are appended
 /// at the end (only reached when errors are reported anyway).
 fn topological_order(nodes: &[NodeLinks]) -> Vec<usize> {
@@ -119,7 +138,7 @@ mod tests {
     fn graph_of(src: proc_macro2::TokenStream) -> super::Graph {
         let cx = Ctxt::new();
         let def = WorkflowDef::parse(&cx, src).expect("parses");
-        let w = crate::workflow::analyse(&cx, &def);
+        let (w, _) = crate::workflow::analyse(&cx, &def);
         assert!(!cx.has_errors(), "{:?}", cx.messages());
         w.graph
     }

@@ -33,18 +33,29 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     // is reported: the later phases then report into a scratch context and run only to
     // build the fallback.
     let scratch = Ctxt::new();
-    let analysis_cx = if cx.has_errors() { &scratch } else { &cx };
-    let workflow = analyse(analysis_cx, &def);
+    let syntax_errors = cx.has_errors();
+    let analysis_cx = if syntax_errors { &scratch } else { &cx };
+    let (workflow, unused_inputs) = analyse(analysis_cx, &def);
     if cx.has_errors() {
         let errors = cx.to_compile_errors();
+        let unused = if syntax_errors {
+            TokenStream::new()
+        } else {
+            unused_inputs.to_compile_errors()
+        };
         let fallback = expand::fallback(&workflow);
-        return quote::quote!(#errors #fallback);
+        return quote::quote!(#errors #unused #fallback);
     }
-    expand::expand(&workflow)
+    // An unused input alone does not stop the expansion: a port left unconnected (the
+    // usual reason for an unused input) is then reported too, by the node's port check.
+    let unused = unused_inputs.to_compile_errors();
+    let expanded = expand::expand(&workflow);
+    quote::quote!(#unused #expanded)
 }
 
-/// Phases 2 to 5: attributes, names, graph, checks.
-fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> graph::Workflow<'a> {
+/// Phases 2 to 5: attributes, names, graph, checks. Returns the workflow and, apart,
+/// the errors that do not stop the full expansion (unused inputs).
+fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> (graph::Workflow<'a>, Ctxt) {
     let attrs = attr::parse_workflow_attrs(cx, &def.attrs);
     for input in &def.inputs {
         attr::check_input_attrs(cx, input);
@@ -57,14 +68,21 @@ fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> graph::Workflow<'a> {
     let namespace = resolve::declare_names(cx, def);
     let edges = resolve::resolve_edges(cx, def, &namespace);
     let keep_output: Vec<bool> = bindings.iter().map(|b| b.keep_output).collect();
-    let graph = graph::Graph::build(def.inputs.len(), edges, &keep_output);
-    check::check(cx, def, &namespace, &graph);
-    graph::Workflow {
+    let mut graph = graph::Graph::build(def.inputs.len(), edges, &keep_output);
+    let unused_inputs = Ctxt::new();
+    let cycle_edges = check::check(cx, &unused_inputs, def, &namespace, &graph);
+    if !cycle_edges.is_empty() {
+        // The fallback's output struct as if each reported connection were removed, as
+        // the error says: the sink the user meant keeps its output field.
+        graph = graph.without_edges(&cycle_edges, &keep_output);
+    }
+    let workflow = graph::Workflow {
         def,
         attrs,
         bindings,
         graph,
-    }
+    };
+    (workflow, unused_inputs)
 }
 
 #[cfg(test)]
@@ -88,6 +106,42 @@ mod tests {
         ] {
             assert!(out.contains(item), "missing `{item}` in {out}");
         }
+    }
+
+    #[test]
+    fn after_a_cycle_the_outputs_are_those_without_the_closing_connection() {
+        let out = expand(quote! {
+            struct Loop { input a: u32, x = add(a, b: y), y = add(a, b: x) }
+        })
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        // `y -> x.b` closes the loop; without it `y` is a sink.
+        assert!(
+            out.contains("pub y : :: workflow_core :: __private :: Output"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn an_unused_input_alone_keeps_the_full_expansion() {
+        let out = expand(quote! {
+            struct W { input a: u32, input b: u32, c = add(a) }
+        })
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("input `b` is not used"), "{out}");
+        // The node's ports are built, so the unconnected port `b` is reported too.
+        assert!(out.contains("__WorkflowState"), "{out}");
+    }
+
+    #[test]
+    fn a_port_connected_twice_does_not_make_its_second_source_unused() {
+        let out = expand(quote! {
+            struct W { input a: u32, input b: u32, c = add(a, b: a, b: b) }
+        })
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("connected twice"), "{out}");
     }
 
     #[test]

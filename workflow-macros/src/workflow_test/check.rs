@@ -47,14 +47,16 @@ fn check_deadlock_below_timeout(cx: &Ctxt, args: &TestArgs) {
 /// Checks the test fn: `async`, not `const`/`unsafe`/generic/variadic, at most one
 /// `Harness` parameter, and no second test attribute.
 pub(crate) fn check_fn(cx: &Ctxt, f: &ItemFn) {
-    check_signature(cx, f);
+    // A test attribute expanded before this one (`#[tokio::test]` above it) has already
+    // made the fn sync: that attribute is the one mistake to report.
+    let stacked = check_no_second_test_attr(cx, f);
+    check_signature(cx, f, stacked);
     check_params(cx, f);
-    check_no_second_test_attr(cx, f);
 }
 
-fn check_signature(cx: &Ctxt, f: &ItemFn) {
+fn check_signature(cx: &Ctxt, f: &ItemFn, stacked: bool) {
     let sig = &f.sig;
-    if sig.asyncness.is_none() {
+    if sig.asyncness.is_none() && !stacked {
         cx.error_spanned_by(
             sig.fn_token,
             "the `async` keyword is missing from the function declaration; `#[workflow_test]` runs an `async fn`",
@@ -122,21 +124,47 @@ fn is_harness(ty: &Type) -> bool {
     }
 }
 
-/// `#[workflow_test]` already makes the fn a test.
-fn check_no_second_test_attr(cx: &Ctxt, f: &ItemFn) {
+/// `#[workflow_test]` already makes the fn a test. Returns whether another test
+/// attribute was found.
+fn check_no_second_test_attr(cx: &Ctxt, f: &ItemFn) -> bool {
+    let mut found = false;
     for attr in &f.attrs {
-        if is_test_attr(attr.path()) {
+        if let Some(written) = test_attr_as_written(attr.path(), f) {
             cx.error_spanned_by(
                 attr,
-                "second test attribute is supplied; `#[workflow_test]` already makes this a test, remove this attribute",
+                format!("remove `#[{written}]`: `#[workflow_test]` already makes this a test"),
             );
+            found = true;
         }
     }
+    found
 }
 
-fn is_test_attr(path: &Path) -> bool {
+/// Whether `path` names a test attribute (`test`, `tokio::test`, `workflow_test`, ..).
+pub(crate) fn is_test_attr(path: &Path) -> bool {
     let last = path.segments.last().map(|s| s.ident.to_string());
     matches!(last.as_deref(), Some("test" | "workflow_test"))
+}
+
+/// The test attribute as the user wrote it, if `path` is one: `test`, `tokio::test`,
+/// `workflow_test`; or the `#[::core::prelude::v1::test]` that `#[tokio::test]` leaves
+/// when it expands first (its body then drives a tokio runtime).
+fn test_attr_as_written(path: &Path, f: &ItemFn) -> Option<String> {
+    if !is_test_attr(path) {
+        return None;
+    }
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let expanded_std_test =
+        path.leading_colon.is_some() && segments.len() > 1 && segments[0] == "core";
+    if expanded_std_test {
+        let body = quote::ToTokens::to_token_stream(&f.block).to_string();
+        return Some(if body.contains("tokio") {
+            "tokio::test".to_string()
+        } else {
+            "test".to_string()
+        });
+    }
+    Some(segments.join("::"))
 }
 
 #[cfg(test)]
@@ -242,8 +270,32 @@ mod tests {
             quote!(#[workflow_test]),
         ] {
             let msgs = messages(quote!(), quote!(#attr async fn t() {}));
-            assert_eq!(msgs.len(), 1, "{attr}: {msgs:?}");
-            assert!(msgs[0].starts_with("second test attribute is supplied"));
+            let written = attr.to_string().replace(' ', "");
+            let expected =
+                format!("remove `{written}`: `#[workflow_test]` already makes this a test");
+            assert_eq!(msgs, [expected], "{attr}");
         }
+    }
+
+    #[test]
+    fn tokio_test_expanded_first_is_one_error() {
+        // What `#[tokio::test]` above `#[workflow_test]` hands over: a sync fn.
+        let msgs = messages(
+            quote!(),
+            quote!(
+                #[::core::prelude::v1::test]
+                fn t() {
+                    let body = async {};
+                    tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .unwrap()
+                        .block_on(body)
+                }
+            ),
+        );
+        assert_eq!(
+            msgs,
+            ["remove `#[tokio::test]`: `#[workflow_test]` already makes this a test"]
+        );
     }
 }

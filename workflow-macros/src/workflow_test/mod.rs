@@ -35,7 +35,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     check::check_fn(&cx, &item_fn);
     if cx.has_errors() {
         // The fn as written, so IDEs keep working; its warnings would only be noise next
-        // to the errors.
+        // to the errors. Without other test attributes: they would add their own errors.
+        let mut item_fn = item_fn;
+        item_fn.attrs.retain(|a| !check::is_test_attr(a.path()));
         let errors = cx.to_compile_errors();
         return quote!(#[allow(unused)] #item_fn #errors);
     }
