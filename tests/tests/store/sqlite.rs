@@ -256,7 +256,12 @@ fn killed_during_a_batch_commit() {
         let dir = TempDir::new("kill");
         let db = dir.file("runs.db");
         let mut child = Command::new(&exe)
-            .args(["--exact", "sqlite::kill_child", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "sqlite::kill_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &db)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

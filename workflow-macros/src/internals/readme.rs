@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 fn snapshot(case: &str) -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let stderr = case.replace(".rs", ".stderr");
-    // `tests/ui/..` of package `tests` (`tests/tests/ui`), or its own package `tests/ui`.
-    ["tests", "."]
+    // `tests/ui/..` of the UI package `tests/ui` (`tests/ui/tests/ui`), or of the older
+    // layout inside package `tests` (`tests/tests/ui`).
+    ["tests/ui", "tests"]
         .iter()
         .map(|dir| root.join(dir).join(&stderr))
         .find(|p| p.exists())
