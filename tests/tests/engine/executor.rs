@@ -426,8 +426,9 @@ async fn the_first_error_stops_the_run_and_keeps_its_type() {
         err.to_string().contains("simulated async error: boom"),
         "{err}"
     );
-    let source = std::error::Error::source(&err).unwrap();
-    assert_eq!(source.to_string(), "simulated async error: boom");
+    // The message is in `{err}`, so `source()` continues below the node's error (which
+    // has no source of its own): a chain printer shows "boom" once.
+    assert!(std::error::Error::source(&err).is_none());
 
     assert_eq!(report.node("failing").unwrap().status, NodeStatus::Failed);
     assert_eq!(report.node("recovery").unwrap().status, NodeStatus::Skipped);
