@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use workflow_core::prelude::*;
+use workflow_core::RunOutcome;
 
 fn section(title: &str) {
     println!("\n== {title}");
@@ -257,7 +258,7 @@ async fn main() -> Result<(), WorkflowError> {
     println!("shutdown cleaned {:?}", report.cleaned);
 
     section("async error propagation");
-    let (result, report, _) = rt
+    let RunOutcome { result, report, .. } = rt
         .execute_report(ErrorTest, ErrorTestInput {}, RunOptions::new())
         .await;
     let err = result.unwrap_err();

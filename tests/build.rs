@@ -180,7 +180,7 @@ fn main() {
             .collect();
         writeln!(
             out,
-            "        {s} => Box::pin(rt.execute_report(Shape{s}, Shape{s}Input {{ s }}, opts).map(|(r, report, _)| (r.map(|o| vec![{outs}]), report))),"
+            "        {s} => Box::pin(rt.execute_report(Shape{s}, Shape{s}Input {{ s }}, opts).map(|run| (run.result.map(|o| vec![{outs}]), run.report))),"
         )
         .unwrap();
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use workflow_core::prelude::*;
+use workflow_core::RunOutcome;
 use workflow_core::{NodeStatus, TimeoutScope};
 
 async fn sleep_ms(ms: u64) {
@@ -405,7 +406,7 @@ async fn the_first_error_stops_the_run_and_keeps_its_type() {
     let counter = Arc::new(DropCounter::default());
     let rt = Runtime::builder().resource_arc(counter.clone()).build();
     let start = Instant::now();
-    let (result, report, _) = rt
+    let RunOutcome { result, report, .. } = rt
         .execute_report(
             FailFast,
             FailFastInput {
@@ -439,7 +440,7 @@ async fn the_first_error_stops_the_run_and_keeps_its_type() {
     assert_eq!(counter.dropped.load(Ordering::SeqCst), 1, "sibling dropped");
 
     // The typed error can be taken out, too.
-    let (result, _, _) = rt
+    let RunOutcome { result, .. } = rt
         .execute_report(
             FailFast,
             FailFastInput { msg: "x", ms: 1 },

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use workflow_core::prelude::*;
 use workflow_core::trace::{AttemptSpan, SpanOutcome, TraceKind};
+use workflow_core::RunOutcome;
 use workflow_core::{DeadlockKind, NodeStatus, WaitError};
 use workflow_test::{workflow_test, Harness};
 
@@ -160,7 +161,12 @@ async fn seed() -> Vec<u32> {
 #[tokio::test(start_paused = true)]
 async fn a_failed_run_still_has_its_trace() {
     let rt = Runtime::new();
-    let (result, report, trace) = rt
+    let RunOutcome {
+        result,
+        report,
+        trace,
+        ..
+    } = rt
         .execute_report(
             Explodes,
             ExplodesInput {

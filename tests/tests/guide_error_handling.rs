@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use workflow_core::prelude::*;
+use workflow_core::RunOutcome;
 use workflow_core::{NodeStatus, TimeoutScope};
 use workflow_test::{workflow_test, Harness};
 
@@ -116,7 +117,12 @@ async fn the_original_error_reaches_the_caller_of_the_runtime() {
 #[tokio::test(start_paused = true)]
 async fn the_report_of_a_failed_run_shows_what_ran() {
     let (rt, _calls) = counting_runtime();
-    let (result, report, trace) = rt
+    let RunOutcome {
+        result,
+        report,
+        trace,
+        ..
+    } = rt
         .execute_report(
             ErrorTest,
             ErrorTestInput {
@@ -166,7 +172,7 @@ workflow! {
 async fn a_failure_cancels_running_siblings_and_skips_everything_downstream() {
     let (rt, calls) = counting_runtime();
     let start = Instant::now();
-    let (result, report, _) = rt
+    let RunOutcome { result, report, .. } = rt
         .execute_report(
             FailsMidway,
             FailsMidwayInput {
@@ -274,7 +280,7 @@ async fn to_count(flag: bool) -> u32 {
 async fn a_per_run_timeout_reports_which_nodes_were_still_running() {
     let (rt, _) = counting_runtime();
     let start = Instant::now();
-    let (result, report, _) = rt
+    let RunOutcome { result, report, .. } = rt
         .execute_report(
             Branches,
             BranchesInput {

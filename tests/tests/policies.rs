@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use workflow_core::policy::FailurePolicy;
 use workflow_core::prelude::*;
+use workflow_core::RunOutcome;
 use workflow_core::{NodeStatus, TimeoutScope};
 
 async fn sleep_ms(ms: u64) {
@@ -397,7 +398,7 @@ async fn continue_lets_independent_branches_finish_and_reports_every_failure() {
         long: 500,
     };
     let start = Instant::now();
-    let (result, report, _) = Runtime::new()
+    let RunOutcome { result, report, .. } = Runtime::new()
         .execute_report(Branches, input(), RunOptions::new())
         .await;
     assert_eq!(start.elapsed(), Duration::from_millis(500));
@@ -576,7 +577,7 @@ async fn spawn_blocking_runs_plain_fns_with_errors_and_panics_reported() {
 
 #[tokio::test(start_paused = true)]
 async fn a_total_timeout_reports_the_attempts_made() {
-    let (result, report, _) = Runtime::new()
+    let RunOutcome { result, report, .. } = Runtime::new()
         .execute_report(TotalLimit, TotalLimitInput {}, RunOptions::new())
         .await;
     assert!(result.unwrap_err().is_timeout());

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use workflow_core::prelude::*;
+use workflow_core::RunOutcome;
 use workflow_core::{DeadlockKind, NodeStatus};
 
 async fn sleep_ms(ms: u64) {
@@ -101,7 +102,7 @@ workflow! {
 async fn a_missing_resource_is_reported_before_any_node_runs() {
     let counter = Arc::new(AtomicUsize::new(0));
     let rt = Runtime::builder().resource_arc(counter.clone()).build();
-    let (result, report, _) = rt
+    let RunOutcome { result, report, .. } = rt
         .execute_report(
             NeedsDb,
             NeedsDbInput {

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_core::trace::{AttemptSpan, SpanOutcome, TraceKind};
+use workflow_core::RunOutcome;
 
 #[derive(Debug, thiserror::Error)]
 #[error("boom on attempt {0}")]
@@ -225,7 +226,7 @@ workflow! {
 
 #[tokio::test(start_paused = true)]
 async fn failure_cancels_siblings_and_skips_downstream_in_the_trace() {
-    let (result, _report, trace) = Runtime::new()
+    let RunOutcome { result, trace, .. } = Runtime::new()
         .execute_report(
             FailFast,
             FailFastInput {
@@ -279,7 +280,7 @@ workflow! {
 
 #[tokio::test(start_paused = true)]
 async fn node_timeout_is_a_failure_at_the_limit() {
-    let (result, _, trace) = Runtime::new()
+    let RunOutcome { result, trace, .. } = Runtime::new()
         .execute_report(Slow, SlowInput {}, RunOptions::new().trace(true))
         .await;
     assert!(matches!(result, Err(WorkflowError::Timeout { .. })));
@@ -304,7 +305,7 @@ async fn cancelling_a_run_records_cancelled_nodes() {
         tokio::time::sleep(Duration::from_millis(15)).await;
         cancel.cancel();
     });
-    let (result, _, trace) = Runtime::new()
+    let RunOutcome { result, trace, .. } = Runtime::new()
         .execute_report(
             FailFast,
             FailFastInput {

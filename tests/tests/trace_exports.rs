@@ -5,6 +5,7 @@ use std::time::Duration;
 use serde_json::Value;
 use workflow_core::prelude::*;
 use workflow_core::ExecutionTrace;
+use workflow_core::RunOutcome;
 
 #[derive(Debug, thiserror::Error)]
 #[error("flaky: \"{0}\" failed\n(see logs)")]
@@ -291,7 +292,7 @@ workflow! {
 
 #[tokio::test(start_paused = true)]
 async fn exports_of_a_failed_run_show_failure_and_cancellation() {
-    let (result, _, trace) = Runtime::new()
+    let RunOutcome { result, trace, .. } = Runtime::new()
         .execute_report(Broken, BrokenInput {}, RunOptions::new().trace(true))
         .await;
     assert!(result.is_err());

@@ -7,10 +7,13 @@ pub use std::boxed::Box;
 pub use std::time::Duration;
 
 pub use crate::context::Context;
-pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Outcome};
-pub use crate::node::{Node, NodeCallError, NodeResult, Res, ResourceReq};
-pub use crate::plan::{NodeSpec, Plan, Slot, Workflow};
+/// What a run returns, under the name generated code uses.
+pub use crate::executor::RunOutcome as Outcome;
+pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Workflow};
+pub use crate::node::{Node, NodeCallError, NodeResult};
+pub use crate::plan::{NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
+pub use crate::resources::{Res, ResourceReq};
 pub use core::pin::{pin, Pin};
 pub use core::task::Poll;
 

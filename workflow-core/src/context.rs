@@ -1,139 +1,16 @@
 //! What a node can see of its run: [`Context`], cancellation, custom trace events and
 //! tracked waits.
 
-use std::any::Any;
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Poll, Waker};
+use std::sync::Arc;
 
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::node::{NodeCallError, Res};
-use crate::plan::NodeSpec;
-use crate::run::{NodeStatus, RunSnapshot, SnapshotNode};
-use crate::runtime::RuntimeInner;
-use crate::trace::{TraceEvent, TraceKind, TraceRecorder};
-
-/// State shared by the nodes of one run (one allocation per run).
-pub(crate) struct RunShared {
-    pub(crate) run_id: u64,
-    pub(crate) workflow: &'static str,
-    pub(crate) nodes: &'static [NodeSpec],
-    pub(crate) started: Instant,
-    pub(crate) cancel: CancellationToken,
-    pub(crate) trace: Option<TraceRecorder>,
-    pub(crate) runtime: Arc<RuntimeInner>,
-    board: Mutex<Board>,
-    /// Nodes currently blocked in a tracked wait.
-    pub(crate) waiting: AtomicUsize,
-    /// Live node states, kept only when someone (a test harness) monitors runs.
-    pub(crate) live: Option<Mutex<Vec<NodeStatus>>>,
-}
-
-impl RunShared {
-    pub(crate) fn new(
-        run_id: u64,
-        started: Instant,
-        workflow: &'static str,
-        nodes: &'static [NodeSpec],
-        cancel: CancellationToken,
-        trace: bool,
-        runtime: Arc<RuntimeInner>,
-    ) -> Self {
-        let monitored = runtime.is_monitored();
-        Self {
-            run_id,
-            workflow,
-            nodes,
-            started,
-            cancel,
-            trace: trace.then(|| TraceRecorder::new(workflow, run_id)),
-            runtime,
-            board: Mutex::new(Board::default()),
-            waiting: AtomicUsize::new(0),
-            live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
-        }
-    }
-
-    /// Records a trace event if the run is traced. Off the trace, this is one branch.
-    #[inline]
-    pub(crate) fn record(&self, node: Option<usize>, kind: TraceKind) {
-        if let Some(trace) = &self.trace {
-            self.push_event(trace, node, kind);
-        }
-    }
-
-    /// Like [`record`](Self::record), for events whose data costs something to build
-    /// (strings): `kind` runs only when the run is traced.
-    #[inline]
-    pub(crate) fn record_with(&self, node: Option<usize>, kind: impl FnOnce() -> TraceKind) {
-        if let Some(trace) = &self.trace {
-            self.push_event(trace, node, kind());
-        }
-    }
-
-    #[cold]
-    fn push_event(&self, trace: &TraceRecorder, node: Option<usize>, kind: TraceKind) {
-        trace.push(TraceEvent {
-            at: self.started.elapsed(),
-            node: node.map(|i| self.nodes[i].name),
-            kind,
-        });
-    }
-
-    #[inline]
-    pub(crate) fn set_live(&self, node: usize, status: NodeStatus) {
-        if let Some(live) = &self.live {
-            lock(live)[node] = status;
-        }
-    }
-
-    pub(crate) fn board(&self) -> MutexGuard<'_, Board> {
-        lock(&self.board)
-    }
-
-    /// What each live node waits for (by node index).
-    pub(crate) fn waits(&self) -> HashMap<usize, String> {
-        self.board().waiting_on.clone()
-    }
-
-    /// A picture of the run for monitors: node states, waits and the trace so far.
-    pub(crate) fn snapshot(&self) -> RunSnapshot {
-        let waits = self.waits();
-        let statuses = self
-            .live
-            .as_ref()
-            .map(|l| lock(l).clone())
-            .unwrap_or_default();
-        RunSnapshot {
-            workflow: self.workflow,
-            run_id: self.run_id,
-            elapsed: self.started.elapsed(),
-            nodes: self
-                .nodes
-                .iter()
-                .enumerate()
-                .map(|(i, spec)| SnapshotNode {
-                    name: spec.name,
-                    status: statuses.get(i).copied().unwrap_or(NodeStatus::NotStarted),
-                    waits_for: waits.get(&i).cloned(),
-                })
-                .collect(),
-            trace: self.trace.as_ref().map(TraceRecorder::snapshot),
-        }
-    }
-}
-
-/// Locks a mutex, ignoring poisoning: every critical section here leaves the data
-/// consistent, and a panic in user code never happens while one of these is held.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::resources::Res;
+use crate::shared::RunShared;
+use crate::trace::TraceKind;
+use crate::waits::{TrackedWait, WaitError};
 
 /// The run-time view of a node: its name, run, attempt, cancellation, custom trace
 /// events and tracked waits.
@@ -255,12 +132,6 @@ impl Context {
         self.shared.runtime.resource::<T>()
     }
 
-    #[doc(hidden)]
-    pub fn __resource<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
-        self.resource::<T>()
-            .ok_or_else(|| NodeCallError::MissingResource(std::any::type_name::<T>()))
-    }
-
     /// Publishes `value` under `key` for [`Context::wait`]ers in this run; wakes them.
     ///
     /// A later publish under the same key replaces the value.
@@ -270,15 +141,7 @@ impl Context {
             .record_with(Some(self.node), || TraceKind::Custom {
                 message: format!("published `{key}`"),
             });
-        let mut board = self.shared.board();
-        let entry = board.entries.entry(key).or_default();
-        entry.value = Some(Arc::new(value));
-        let waiters = std::mem::take(&mut entry.waiters);
-        for w in waiters {
-            board.waiting_on.remove(&w.node);
-            self.shared.waiting.fetch_sub(1, Ordering::SeqCst);
-            w.waker.wake();
-        }
+        self.shared.waits.publish(key, Arc::new(value));
     }
 
     /// Waits until some node of this run publishes a value under `key`, and returns a
@@ -297,14 +160,16 @@ impl Context {
         &self,
         key: impl Into<String>,
     ) -> impl Future<Output = Result<T, WaitError>> + Send + '_ {
-        let key = key.into();
-        let mut wait = TrackedWait {
-            shared: &self.shared,
-            node: self.node,
-            key,
-            registered: false,
-        };
-        std::future::poll_fn(move |cx| wait.poll_value(cx.waker()))
+        let shared = &self.shared;
+        let node = self.node;
+        let mut wait = TrackedWait::new(&shared.waits, node, key.into());
+        std::future::poll_fn(move |cx| {
+            wait.poll_value(cx.waker(), |key| {
+                shared.record_with(Some(node), || TraceKind::Waiting {
+                    key: key.to_owned(),
+                });
+            })
+        })
     }
 
     /// Waits for a signal: `wait::<()>`.
@@ -318,110 +183,3 @@ impl Context {
         self.publish(key, ());
     }
 }
-
-/// A tracked wait had a value of another type than asked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the value published under `{key}` is not a `{expected}`")]
-pub struct WaitError {
-    /// The key.
-    pub key: String,
-    /// The type the waiter asked for.
-    pub expected: &'static str,
-}
-
-#[derive(Default)]
-pub(crate) struct Board {
-    entries: HashMap<String, BoardEntry>,
-    pub(crate) waiting_on: HashMap<usize, String>,
-    /// The latest attempt started by each node that was retried (only written on the
-    /// retry path, by the attempt's call when first polled), so a node cancelled
-    /// mid-retry reports its attempts.
-    pub(crate) retry_attempts: HashMap<usize, u32>,
-}
-
-#[derive(Default)]
-struct BoardEntry {
-    value: Option<Arc<dyn Any + Send + Sync>>,
-    waiters: Vec<Waiter>,
-}
-
-struct Waiter {
-    node: usize,
-    waker: Waker,
-}
-
-struct TrackedWait<'a> {
-    shared: &'a Arc<RunShared>,
-    node: usize,
-    key: String,
-    registered: bool,
-}
-
-impl TrackedWait<'_> {
-    fn poll_value<T: Clone + 'static>(&mut self, waker: &Waker) -> Poll<Result<T, WaitError>> {
-        let mut board = self.shared.board();
-        let entry = board.entries.entry(self.key.clone()).or_default();
-        if let Some(value) = &entry.value {
-            let value = Arc::clone(value);
-            if self.registered {
-                // Not yet released by a publisher (a spurious poll): release ourselves.
-                self.unregister_locked(&mut board);
-            }
-            drop(board);
-            return Poll::Ready(value.downcast_ref::<T>().cloned().ok_or_else(|| WaitError {
-                key: self.key.clone(),
-                expected: std::any::type_name::<T>(),
-            }));
-        }
-        match entry.waiters.iter_mut().find(|w| w.node == self.node) {
-            Some(w) => w.waker.clone_from(waker),
-            None => {
-                entry.waiters.push(Waiter {
-                    node: self.node,
-                    waker: waker.clone(),
-                });
-                board.waiting_on.insert(self.node, self.key.clone());
-                if !self.registered {
-                    self.shared.waiting.fetch_add(1, Ordering::SeqCst);
-                    self.registered = true;
-                }
-                drop(board);
-                self.shared
-                    .record_with(Some(self.node), || TraceKind::Waiting {
-                        key: self.key.clone(),
-                    });
-                return Poll::Pending;
-            }
-        }
-        Poll::Pending
-    }
-
-    /// Removes this waiter if a publisher has not already done so.
-    fn unregister_locked(&mut self, board: &mut Board) {
-        if !self.registered {
-            return;
-        }
-        self.registered = false;
-        if let Some(entry) = board.entries.get_mut(&self.key) {
-            let before = entry.waiters.len();
-            entry.waiters.retain(|w| w.node != self.node);
-            if entry.waiters.len() != before {
-                board.waiting_on.remove(&self.node);
-                self.shared.waiting.fetch_sub(1, Ordering::SeqCst);
-            }
-        }
-    }
-}
-
-impl Drop for TrackedWait<'_> {
-    fn drop(&mut self) {
-        if self.registered {
-            let shared = self.shared;
-            let mut board = shared.board();
-            self.unregister_locked(&mut board);
-        }
-    }
-}
-
-/// A `Future` object type used by the executor.
-pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;

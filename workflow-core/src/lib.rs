@@ -67,7 +67,7 @@
 //! # Crate layout
 //!
 //! - [`node`](macro@node), [`workflow!`]: the macros (from `workflow-macros`).
-//! - [`Runtime`], [`RunOptions`], [`Run`]: running workflows.
+//! - [`Runtime`], [`RunOptions`], [`Run`], [`RunOutcome`]: running workflows.
 //! - [`Context`], [`Res`], [`EventQueue`]: what nodes can use besides their ports.
 //! - [`policy`]: timeouts, retries, concurrency, failure handling.
 //! - [`WorkflowError`]: why a run failed, with the node and cause.
@@ -76,30 +76,46 @@
 #![forbid(unsafe_code)]
 #![doc(test(attr(deny(warnings))))]
 
-mod context;
+// Modules by layer, from the bottom up (see ARCHITECTURE.md): a module uses only
+// modules of lower layers. One layer per group; `src/layers.rs` checks this.
 mod error;
-mod events;
-mod executor;
-mod node;
-mod plan;
+mod sync;
+
 pub mod policy;
-mod run;
-mod runtime;
 #[cfg(feature = "store")]
 pub mod store;
 pub mod trace;
 
+mod events;
+mod resources;
+mod run;
+
+mod plan;
+mod waits;
+
+mod shared;
+
+mod context;
+
+mod node;
+
+mod executor;
+
+mod runtime;
+
 #[doc(hidden)]
 pub mod __private;
 
-pub use context::{Context, WaitError};
+pub use context::Context;
 pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};
-pub use node::{Node, Res, ResourceReq};
-pub use plan::Workflow;
+pub use executor::{RunOutcome, Workflow};
+pub use node::Node;
+pub use resources::Res;
 pub use run::{NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotNode};
 pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
+pub use waits::WaitError;
 
 /// Re-exported so that users name one crate.
 pub use tokio_util::sync::CancellationToken;
@@ -118,3 +134,6 @@ pub mod prelude {
         Runtime, Workflow, WorkflowError,
     };
 }
+
+#[cfg(test)]
+mod layers;

@@ -1,14 +1,12 @@
-//! The node contract that `#[node]` implements, and injected resources.
+//! The node contract that `#[node]` implements: the [`Node`] trait and what one call of
+//! a node returns.
 
-use std::any::TypeId;
-use std::fmt;
 use std::future::Future;
-use std::ops::Deref;
-use std::sync::Arc;
 
 use crate::context::Context;
 use crate::error::BoxError;
 use crate::policy::NodePolicy;
+use crate::resources::{Res, ResourceReq};
 
 /// A graph node: the input ports of one `#[node]` fn, gathered in a struct.
 ///
@@ -31,6 +29,7 @@ pub trait Node: Sized + Send + 'static {
     /// The policy from `#[node(..)]`.
     const POLICY: NodePolicy;
     /// The resources (`Res<T>` parameters) the node needs.
+    #[doc(hidden)]
     const RESOURCES: &'static [ResourceReq];
     /// The output: `T` for a fn returning `T` or `Result<T, E>`.
     type Output: Send + 'static;
@@ -60,96 +59,12 @@ pub enum NodeCallError {
     MissingResource(&'static str),
 }
 
-/// A resource a node needs, as recorded by `#[node]`.
-#[derive(Clone, Copy)]
-pub struct ResourceReq {
-    /// The resource's type id.
-    pub type_id: fn() -> TypeId,
-    /// The resource's type name.
-    pub type_name: fn() -> &'static str,
-    /// The type id of `Arc<T>`, to spot `resource(Arc<T>)` where `resource_arc` was meant.
-    pub arc_type_id: fn() -> TypeId,
-}
-
-impl ResourceReq {
-    /// The requirement for a `Res<T>` parameter.
-    pub const fn of<T: ?Sized + Send + Sync + 'static>() -> Self {
-        Self {
-            type_id: TypeId::of::<T>,
-            type_name: std::any::type_name::<T>,
-            arc_type_id: TypeId::of::<Arc<T>>,
-        }
-    }
-}
-
-impl fmt::Debug for ResourceReq {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ResourceReq")
-            .field(&(self.type_name)())
-            .finish()
-    }
-}
-
-/// A shared resource injected into a node: write `http: Res<HttpClient>` as a parameter.
-///
-/// `Res<T>` parameters are not ports; the runtime provides them from what was registered
-/// with [`RuntimeBuilder::resource`](crate::RuntimeBuilder::resource). A missing
-/// resource fails the run before any node starts.
-///
-/// # Examples
-///
-/// ```
-/// use workflow_core::prelude::*;
-///
-/// struct Greeting(&'static str);
-///
-/// #[node]
-/// async fn greet(name: String, greeting: Res<Greeting>) -> String {
-///     format!("{}, {name}", greeting.0)
-/// }
-///
-/// workflow! {
-///     struct Hello {
-///         input name: String,
-///         out = greet(name),
-///     }
-/// }
-///
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// let rt = Runtime::builder().resource(Greeting("hello")).build();
-/// let run = rt.execute(Hello, HelloInput { name: "ada".into() }).await.unwrap();
-/// assert_eq!(run.outputs.out, "hello, ada");
-/// # });
-/// ```
-pub struct Res<T: ?Sized>(Arc<T>);
-
-impl<T: ?Sized> Res<T> {
-    /// Wraps a shared value.
-    pub fn from_arc(value: Arc<T>) -> Self {
-        Self(value)
-    }
-
-    /// The shared value.
-    pub fn arc(this: &Self) -> &Arc<T> {
-        &this.0
-    }
-}
-
-impl<T: ?Sized> Clone for Res<T> {
-    fn clone(&self) -> Self {
-        Self(Arc::clone(&self.0))
-    }
-}
-
-impl<T: ?Sized> Deref for Res<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for Res<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Res").field(&&*self.0).finish()
+/// The resource lookup of a generated node call (`Res<T>` parameters): here rather than
+/// in `context`, which sits below the node contract.
+impl Context {
+    #[doc(hidden)]
+    pub fn __resource<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
+        self.resource::<T>()
+            .ok_or_else(|| NodeCallError::MissingResource(std::any::type_name::<T>()))
     }
 }

@@ -22,8 +22,9 @@ pub struct Run<O> {
 }
 
 impl<O> Run<O> {
-    /// Puts a run together from what [`Runtime::execute_report`](crate::Runtime::execute_report)
-    /// returned (used by test harnesses that record every run).
+    /// Puts a run together from its parts (superseded by
+    /// [`RunOutcome::into_run`](crate::RunOutcome::into_run)).
+    #[doc(hidden)]
     pub fn from_parts(outputs: O, report: RunReport, trace: Option<ExecutionTrace>) -> Self {
         Self {
             outputs,

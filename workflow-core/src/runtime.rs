@@ -1,59 +1,23 @@
 //! [`Runtime`]: runs workflows on the caller's tokio runtime, holds resources, shuts down.
 
-use std::any::{Any, TypeId};
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::FutureExt as _;
-use tokio::sync::{Notify, Semaphore};
 
-use crate::context::{BoxFuture, RunShared};
 use crate::error::WorkflowError;
-use crate::executor::{panic_message, Executor, Outcome};
-use crate::node::Res;
-use crate::plan::{NodeSpec, Workflow};
+use crate::executor::{panic_message, Executor, RunOutcome, Workflow};
+use crate::resources::{erase_cleanup, Res, Resources};
 use crate::run::{Run, RunOptions, RunReport, RunSnapshot};
-use crate::trace::ExecutionTrace;
-
-static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
-
-/// Run ids handed to a thread at a time, so concurrent runs on different worker threads
-/// do not contend on one counter.
-const RUN_ID_BLOCK: u64 = 1024;
-
-thread_local! {
-    /// The next id of this thread's block and the end of the block.
-    static RUN_IDS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
-}
-
-/// A process-unique run id.
-pub(crate) fn next_run_id() -> u64 {
-    RUN_IDS.with(|ids| {
-        let (mut next, mut end) = ids.get();
-        if next == end {
-            next = NEXT_RUN_ID.fetch_add(RUN_ID_BLOCK, Ordering::Relaxed);
-            end = next + RUN_ID_BLOCK;
-        }
-        ids.set((next + 1, end));
-        next
-    })
-}
-
-/// A registered resource: an `Arc<T>` (for any `T: ?Sized`, so `dyn Trait` works) behind
-/// `dyn Any`.
-type AnyArc = Arc<dyn Any + Send + Sync>;
-type Cleanup = Box<dyn FnOnce(AnyArc) -> BoxFuture<()> + Send + Sync>;
-type Monitor = Arc<dyn Fn(RunHandle) + Send + Sync>;
+use crate::shared::{Monitor, RunShared, RuntimeShared};
 
 /// Runs workflows on the caller's tokio runtime (it never creates or nests one).
 ///
 /// A `Runtime` is cheap to clone and can be shared by many concurrent runs; each run is
-/// isolated (its own slots, cancellation, trace and tracked waits). It holds the typed
+/// isolated (its own cells and output slots, cancellation, trace and tracked waits). It holds the typed
 /// resources nodes receive as `Res<T>`.
 ///
 /// # Examples
@@ -83,14 +47,14 @@ type Monitor = Arc<dyn Fn(RunHandle) + Send + Sync>;
 /// ```
 #[derive(Clone)]
 pub struct Runtime {
-    inner: Arc<RuntimeInner>,
+    inner: Arc<RuntimeShared>,
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
             .field("active_runs", &self.active_runs())
-            .field("resources", &self.inner.resource_names())
+            .field("resources", &self.inner.resources().names())
             .finish_non_exhaustive()
     }
 }
@@ -98,97 +62,6 @@ impl fmt::Debug for Runtime {
 impl Default for Runtime {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-pub(crate) struct RuntimeInner {
-    resources: RwLock<Resources>,
-    pub(crate) node_limit: Option<Arc<Semaphore>>,
-    pub(crate) trace: bool,
-    active: AtomicUsize,
-    /// Live tasks of spawned nodes (they may outlive an aborted run briefly).
-    tasks: AtomicUsize,
-    idle: Notify,
-    closed: AtomicBool,
-    monitors: RwLock<Vec<Monitor>>,
-    monitored: AtomicBool,
-}
-
-#[derive(Default)]
-struct Resources {
-    map: HashMap<TypeId, AnyArc>,
-    /// Registration order, for cleanup in reverse.
-    order: Vec<Registered>,
-}
-
-struct Registered {
-    type_id: TypeId,
-    type_name: &'static str,
-    cleanup: Option<Cleanup>,
-}
-
-impl RuntimeInner {
-    pub(crate) fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
-        let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
-        let arc = resources
-            .map
-            .get(&TypeId::of::<T>())?
-            .downcast_ref::<Arc<T>>()?;
-        Some(Res::from_arc(Arc::clone(arc)))
-    }
-
-    /// The first node (and resource type) whose `Res<T>` is not registered, and whether
-    /// an `Arc<T>` was registered instead.
-    pub(crate) fn missing_resource(
-        &self,
-        nodes: &'static [NodeSpec],
-    ) -> Option<(&'static str, &'static str, bool)> {
-        if nodes.iter().all(|n| n.resources.is_empty()) {
-            return None;
-        }
-        let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
-        nodes.iter().find_map(|n| {
-            n.resources
-                .iter()
-                .find(|r| !resources.map.contains_key(&(r.type_id)()))
-                .map(|r| {
-                    let arc_instead = resources.map.contains_key(&(r.arc_type_id)());
-                    (n.name, (r.type_name)(), arc_instead)
-                })
-        })
-    }
-
-    fn resource_names(&self) -> Vec<&'static str> {
-        let resources = self.resources.read().unwrap_or_else(|e| e.into_inner());
-        resources.order.iter().map(|r| r.type_name).collect()
-    }
-
-    /// Counts a spawned node task until the returned guard is dropped with its future.
-    pub(crate) fn track_task(self: &Arc<Self>) -> TaskGuard {
-        self.tasks.fetch_add(1, Ordering::SeqCst);
-        TaskGuard(Arc::clone(self))
-    }
-
-    pub(crate) fn is_monitored(&self) -> bool {
-        self.monitored.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn notify_monitors(&self, shared: &Arc<RunShared>) {
-        if !self.is_monitored() {
-            return;
-        }
-        let monitors = self
-            .monitors
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        for m in monitors {
-            m(RunHandle {
-                run_id: shared.run_id,
-                workflow: shared.workflow,
-                shared: Arc::downgrade(shared),
-            });
-        }
     }
 }
 
@@ -289,7 +162,7 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Records an [`ExecutionTrace`] for every run (per-run [`RunOptions::trace`] wins).
+    /// Records an [`ExecutionTrace`](crate::ExecutionTrace) for every run (per-run [`RunOptions::trace`] wins).
     pub fn trace(mut self, on: bool) -> Self {
         self.trace = on;
         self
@@ -298,61 +171,32 @@ impl RuntimeBuilder {
     /// Calls `f` with a handle to every run as it starts (used by test harnesses to
     /// report live runs).
     pub fn monitor(mut self, f: impl Fn(RunHandle) + Send + Sync + 'static) -> Self {
-        self.monitors.push(Arc::new(f));
+        self.monitors.push(erase_monitor(f));
         self
     }
 
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
-        let monitored = !self.monitors.is_empty();
         Runtime {
-            inner: Arc::new(RuntimeInner {
-                resources: RwLock::new(self.resources),
-                node_limit: self.node_limit.map(|n| Arc::new(Semaphore::new(n))),
-                trace: self.trace,
-                active: AtomicUsize::new(0),
-                tasks: AtomicUsize::new(0),
-                idle: Notify::new(),
-                closed: AtomicBool::new(false),
-                monitors: RwLock::new(self.monitors),
-                monitored: AtomicBool::new(monitored),
-            }),
+            inner: Arc::new(RuntimeShared::new(
+                self.resources,
+                self.node_limit,
+                self.trace,
+                self.monitors,
+            )),
         }
     }
 }
 
-fn erase_cleanup<T, F, Fut>(cleanup: F) -> Cleanup
-where
-    T: Send + Sync + 'static,
-    F: FnOnce(Arc<T>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    Box::new(move |any: AnyArc| -> BoxFuture<()> {
-        match any.downcast_ref::<Arc<T>>() {
-            Some(value) => Box::pin(cleanup(Arc::clone(value))),
-            None => Box::pin(async {}),
-        }
+/// A monitor callback over the run's shared state.
+fn erase_monitor(f: impl Fn(RunHandle) + Send + Sync + 'static) -> Monitor {
+    Arc::new(move |run: &Arc<RunShared>| {
+        f(RunHandle {
+            run_id: run.run_id,
+            workflow: run.workflow,
+            shared: Arc::downgrade(run),
+        })
     })
-}
-
-impl Resources {
-    fn insert<T: ?Sized + Send + Sync + 'static>(
-        &mut self,
-        value: Arc<T>,
-        cleanup: Option<Cleanup>,
-    ) {
-        let type_id = TypeId::of::<T>();
-        self.map.insert(type_id, Arc::new(value));
-        let registered = Registered {
-            type_id,
-            type_name: std::any::type_name::<T>(),
-            cleanup,
-        };
-        match self.order.iter_mut().find(|r| r.type_id == type_id) {
-            Some(slot) => *slot = registered,
-            None => self.order.push(registered),
-        }
-    }
 }
 
 /// What [`Runtime::shutdown`] did.
@@ -438,17 +282,11 @@ impl Runtime {
         options: RunOptions,
     ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
         let run = self.execute_report(workflow, input, options);
-        async move {
-            let (result, report, trace) = run.await;
-            result.map(|outputs| Run {
-                outputs,
-                report,
-                trace,
-            })
-        }
+        async move { run.await.into_run() }
     }
 
-    /// Runs `workflow` and returns the report (and trace) whether it succeeded or not.
+    /// Runs `workflow` and returns its [`RunOutcome`]: the outputs or the error, with the
+    /// report (and trace) whether it succeeded or not.
     ///
     /// This is what test harnesses use to count executions of failed runs.
     pub fn execute_report<W: Workflow>(
@@ -456,60 +294,39 @@ impl Runtime {
         _workflow: W,
         input: W::Input,
         options: RunOptions,
-    ) -> impl Future<
-        Output = (
-            Result<W::Output, WorkflowError>,
-            RunReport,
-            Option<ExecutionTrace>,
-        ),
-    > + Send
-           + 'static {
+    ) -> impl Future<Output = RunOutcome<W::Output>> + Send + 'static {
         let inner = Arc::clone(&self.inner);
         async move {
-            // Counted before the check: `shutdown` sets `closed` and then waits for
-            // active runs, so a run either sees `closed` or is waited for.
-            let _active = ActiveRun::enter(&inner);
-            if inner.closed.load(Ordering::SeqCst) {
-                let report = RunReport {
-                    workflow: W::NAME,
-                    run_id: 0,
-                    duration: Duration::ZERO,
-                    nodes: Vec::new(),
+            // Counted before the check: `shutdown` closes and then waits for active
+            // runs, so a run either sees it closed or is waited for.
+            let _active = inner.enter_run();
+            if inner.is_closed() {
+                return RunOutcome {
+                    result: Err(WorkflowError::ShutDown { workflow: W::NAME }),
+                    report: RunReport {
+                        workflow: W::NAME,
+                        run_id: 0,
+                        duration: Duration::ZERO,
+                        nodes: Vec::new(),
+                    },
+                    trace: None,
                 };
-                return (
-                    Err(WorkflowError::ShutDown { workflow: W::NAME }),
-                    report,
-                    None,
-                );
             }
-            // The run's future holds a slot for every node's future; `run` boxes it, so
+            // The run's future holds a cell for every node's future; `run` boxes it, so
             // that a large workflow does not make the caller's future (and stack) large.
-            let Outcome {
-                result,
-                report,
-                trace,
-            } = W::run(Executor::new(Arc::clone(&inner), input, options)).await;
-            (result, report, trace)
+            W::run(Executor::new(Arc::clone(&inner), input, options)).await
         }
     }
 
     /// Registers (or replaces) a resource on a running runtime; later runs see it.
     pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
-        self.inner
-            .resources
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(Arc::new(value), None);
+        self.inner.resources_mut().insert(Arc::new(value), None);
     }
 
     /// Registers (or replaces) an already shared resource; see
     /// [`RuntimeBuilder::resource_arc`].
     pub fn insert_resource_arc<T: ?Sized + Send + Sync + 'static>(&self, value: Arc<T>) {
-        self.inner
-            .resources
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(value, None);
+        self.inner.resources_mut().insert(value, None);
     }
 
     /// The resource of type `T`, if registered.
@@ -519,22 +336,17 @@ impl Runtime {
 
     /// Adds a monitor after the runtime was built (see [`RuntimeBuilder::monitor`]).
     pub fn add_monitor(&self, f: impl Fn(RunHandle) + Send + Sync + 'static) {
-        self.inner
-            .monitors
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(f));
-        self.inner.monitored.store(true, Ordering::Relaxed);
+        self.inner.add_monitor(erase_monitor(f));
     }
 
     /// Runs currently in flight.
     pub fn active_runs(&self) -> usize {
-        self.inner.active.load(Ordering::SeqCst)
+        self.inner.active_runs()
     }
 
     /// Whether [`Runtime::shutdown`] was called.
     pub fn is_shut_down(&self) -> bool {
-        self.inner.closed.load(Ordering::SeqCst)
+        self.inner.is_closed()
     }
 
     /// Stops accepting runs, waits for in-flight runs (and for the tasks of `spawn` nodes
@@ -552,45 +364,17 @@ impl Runtime {
     }
 
     async fn shutdown_inner(&self, deadline: Option<Duration>) -> ShutdownReport {
-        self.inner.closed.store(true, Ordering::SeqCst);
-        let wait_idle = async {
-            loop {
-                let mut notified = std::pin::pin!(self.inner.idle.notified());
-                // Register before checking, so a run ending in between is not missed.
-                notified.as_mut().enable();
-                if self.inner.active.load(Ordering::SeqCst) == 0
-                    && self.inner.tasks.load(Ordering::SeqCst) == 0
-                {
-                    break;
-                }
-                notified.await;
-            }
-        };
+        let shared = &self.inner;
+        shared.close();
         match deadline {
-            None => wait_idle.await,
+            None => shared.wait_idle().await,
             Some(d) => {
-                let _ = tokio::time::timeout(d, wait_idle).await;
+                let _ = tokio::time::timeout(d, shared.wait_idle()).await;
             }
         }
-        let to_clean: Vec<(AnyArc, &'static str, Cleanup)> = {
-            let mut resources = self
-                .inner
-                .resources
-                .write()
-                .unwrap_or_else(|e| e.into_inner());
-            let Resources { map, order } = &mut *resources;
-            order
-                .iter_mut()
-                .rev()
-                .filter_map(|r| {
-                    let cleanup = r.cleanup.take()?;
-                    let value = map.get(&r.type_id)?.clone();
-                    Some((value, r.type_name, cleanup))
-                })
-                .collect()
-        };
+        let to_clean = shared.resources_mut().take_cleanups();
         let mut report = ShutdownReport {
-            runs_still_active: self.inner.active.load(Ordering::SeqCst),
+            runs_still_active: shared.active_runs(),
             ..ShutdownReport::default()
         };
         for (value, name, cleanup) in to_clean {
@@ -602,33 +386,5 @@ impl Runtime {
             }
         }
         report
-    }
-}
-
-struct ActiveRun<'a>(&'a RuntimeInner);
-
-impl<'a> ActiveRun<'a> {
-    fn enter(inner: &'a RuntimeInner) -> Self {
-        inner.active.fetch_add(1, Ordering::SeqCst);
-        Self(inner)
-    }
-}
-
-impl Drop for ActiveRun<'_> {
-    fn drop(&mut self) {
-        if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
-    }
-}
-
-/// Held by a spawned node's task; see [`RuntimeInner::track_task`].
-pub(crate) struct TaskGuard(Arc<RuntimeInner>);
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        if self.0.tasks.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
     }
 }

@@ -18,7 +18,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::context::lock;
+use crate::sync::lock;
 
 /// One event of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]

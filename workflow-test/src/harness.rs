@@ -362,15 +362,14 @@ impl Harness {
         let run = self.inner.runtime.execute_report(workflow, input, options);
         let this = self.clone();
         async move {
-            let (result, report, trace) = run.await;
+            let outcome = run.await;
             let record = RunRecord {
-                report,
-                trace,
-                error: result.as_ref().err().map(ToString::to_string),
+                report: outcome.report.clone(),
+                trace: outcome.trace.clone(),
+                error: outcome.result.as_ref().err().map(ToString::to_string),
             };
-            let (report, trace) = (record.report.clone(), record.trace.clone());
             this.record(record, keep);
-            result.map(|outputs| Run::from_parts(outputs, report, trace))
+            outcome.into_run()
         }
     }
 

@@ -1,0 +1,388 @@
+//! Attempts: the only reader of node policies. Decides how each node runs ([`Mode`]),
+//! and runs a node's attempts: retries with their delays, attempt and total timeouts,
+//! spawning, the runtime-wide node limit, and turning panics into failures.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt as _;
+use tokio::sync::OwnedSemaphorePermit;
+use tracing::Instrument as _;
+
+use crate::context::Context;
+use crate::error::BoxError;
+use crate::node::{Node, NodeCallError};
+use crate::plan::NodeSpec;
+use crate::policy::{Execution, NodePolicy};
+use crate::shared::{RunShared, RuntimeShared};
+use crate::trace::TraceKind;
+
+/// How a node runs, from its policy and the run's settings; computed once per node and
+/// run, when the node starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// One attempt in the run's task, with no timeout, trace or node limit: the node's
+    /// call itself sits in its cell (no allocation), and the driver does the rest (span,
+    /// panics, the outcome).
+    Inline,
+    /// One attempt in a tokio task of its own (`spawn`), with no timeout, trace or node
+    /// limit.
+    Spawned,
+    /// Attempts under the node's policies (retries, timeouts, trace, the node limit), in
+    /// the run's task or, when `spawned`, each in a task of its own.
+    Supervised {
+        /// Each attempt runs in a tokio task of its own.
+        spawned: bool,
+    },
+}
+
+impl Mode {
+    /// How `node` runs, in a run where `supervised` says whether every node must be
+    /// supervised (see [`supervises_all`]).
+    #[inline]
+    pub(crate) fn of(node: &NodeSpec, supervised: bool) -> Self {
+        let policy = &node.policy;
+        let spawned = policy.execution == Execution::Spawn;
+        if supervised || policy.retry.is_some() || policy.timeout.is_some() {
+            Self::Supervised { spawned }
+        } else if spawned {
+            Self::Spawned
+        } else {
+            Self::Inline
+        }
+    }
+
+    /// Whether the node's future stays pending until a task of its own ends.
+    pub(crate) fn spawns(self) -> bool {
+        matches!(self, Self::Spawned | Self::Supervised { spawned: true })
+    }
+}
+
+/// Whether every node of the run must be supervised, whatever its policy: the run is
+/// traced (attempts are recorded) or the runtime limits nodes in flight.
+pub(crate) fn supervises_all(shared: &RunShared) -> bool {
+    shared.trace.is_some() || shared.runtime.node_limit.is_some()
+}
+
+/// How a node ended, after all its attempts; `V` is its output as the workflow's value.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Finished<V> {
+    pub(crate) index: usize,
+    pub(crate) attempts: u32,
+    pub(crate) result: Result<V, NodeFailure>,
+}
+
+/// How one attempt of a node ended badly (becomes a [`WorkflowError`](crate::WorkflowError)).
+#[derive(Debug)]
+pub(crate) enum NodeFailure {
+    Error(BoxError),
+    Panic(String),
+    Timeout(Duration),
+    MissingResource(&'static str),
+}
+
+impl NodeFailure {
+    /// One line for logs and the trace.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Error(e) => e.to_string(),
+            Self::Panic(m) => format!("panicked: {m}"),
+            Self::Timeout(d) => format!("timed out after {d:?}"),
+            Self::MissingResource(t) => format!("missing resource `{t}`"),
+        }
+    }
+}
+
+impl From<NodeCallError> for NodeFailure {
+    fn from(e: NodeCallError) -> Self {
+        match e {
+            NodeCallError::Error(e) => Self::Error(e),
+            NodeCallError::MissingResource(t) => Self::MissingResource(t),
+        }
+    }
+}
+
+/// A node call's outcome, with a panic turned into a failure.
+#[inline]
+pub(crate) fn settle<T>(
+    r: std::thread::Result<Result<T, NodeCallError>>,
+) -> Result<T, NodeFailure> {
+    match r {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(e.into()),
+        Err(payload) => Err(NodeFailure::Panic(panic_message(payload.as_ref()))),
+    }
+}
+
+/// A caught panic's message.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+/// The `tracing` span of one attempt of node `index`.
+pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> tracing::Span {
+    tracing::info_span!(
+        target: "workflow",
+        "node",
+        node = shared.nodes[index].name,
+        node_fn = shared.nodes[index].node_fn,
+        attempt
+    )
+}
+
+/// A [`Mode::Spawned`] node: its one attempt in a task of its own.
+pub(crate) async fn spawned_once<N: Node, V: Send + 'static>(
+    ports: N,
+    index: usize,
+    shared: Arc<RunShared>,
+    wrap: fn(N::Output) -> V,
+) -> Finished<V> {
+    let span = node_span(&shared, index, 1);
+    let runtime = Arc::clone(&shared.runtime);
+    let ctx = Context::new(shared, index, 1);
+    let call = AssertUnwindSafe(N::call(ports, ctx))
+        .catch_unwind()
+        .map(settle)
+        .instrument(span);
+    let result = spawned(call, None, &runtime, None).await;
+    Finished {
+        index,
+        attempts: 1,
+        result: result.map(wrap),
+    }
+}
+
+/// A [`Mode::Supervised`] node: its attempts under its policies, within the total
+/// timeout of its retry policy.
+pub(crate) async fn supervised<N: Node, V: Send + 'static>(
+    ports: N,
+    index: usize,
+    shared: Arc<RunShared>,
+    wrap: fn(N::Output) -> V,
+) -> Finished<V> {
+    let policy = shared.nodes[index].policy;
+    let total = policy.retry.and_then(|r| r.total_timeout);
+    let attempts = attempt_loop::<N>(ports, index, &shared, policy);
+    let (attempts, result) = match total {
+        None => attempts.await,
+        Some(limit) => match tokio::time::timeout(limit, attempts).await {
+            Ok(done) => done,
+            Err(_) => {
+                let made = shared.attempts_started(index);
+                tracing::warn!(
+                    target: "workflow",
+                    node = shared.nodes[index].name,
+                    attempts = made,
+                    ?limit,
+                    "node timed out (all attempts)"
+                );
+                (made, Err(NodeFailure::Timeout(limit)))
+            }
+        },
+    };
+    Finished {
+        index,
+        attempts,
+        result: result.map(wrap),
+    }
+}
+
+/// Attempts until one succeeds or the retry policy gives up: the attempts made, and the
+/// last attempt's outcome.
+async fn attempt_loop<N: Node>(
+    ports: N,
+    index: usize,
+    shared: &Arc<RunShared>,
+    policy: NodePolicy,
+) -> (u32, Result<N::Output, NodeFailure>) {
+    // Runtime-wide limit on nodes in flight across runs.
+    // Shared with the task of a spawned attempt, which may outlive this future briefly
+    // when the run stops (tokio drops an aborted task later).
+    let permit = match &shared.runtime.node_limit {
+        Some(sem) => sem.clone().acquire_owned().await.ok().map(Arc::new),
+        None => None,
+    };
+    let max = policy.max_attempts();
+    let mut ports = Some(ports);
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let Some(this) = next_ports(&mut ports, attempt < max) else {
+            // Unreachable in practice: ports are only given away on the last attempt.
+            return (
+                attempt - 1,
+                Err(NodeFailure::Panic("node ports were consumed".into())),
+            );
+        };
+        shared.record(Some(index), TraceKind::Started { attempt });
+        let failure = match attempt_once::<N>(this, index, attempt, shared, policy, &permit).await {
+            Ok(v) => return (attempt, Ok(v)),
+            Err(f) => f,
+        };
+        if let NodeFailure::Timeout(limit) = failure {
+            tracing::warn!(
+                target: "workflow",
+                node = shared.nodes[index].name,
+                attempt,
+                ?limit,
+                "node attempt timed out"
+            );
+        }
+        let retry = policy.retry.filter(|r| {
+            attempt < max
+                && ports.is_some()
+                && match &failure {
+                    NodeFailure::Error(e) => r.should_retry(e),
+                    NodeFailure::Timeout(_) => r.retry_timeouts,
+                    NodeFailure::Panic(_) | NodeFailure::MissingResource(_) => false,
+                }
+        });
+        let Some(retry) = retry else {
+            return (attempt, Err(failure));
+        };
+        let delay = retry.delay(attempt, shared.run_id ^ (index as u64) << 32);
+        let error = failure.describe();
+        tracing::warn!(
+            target: "workflow",
+            node = shared.nodes[index].name,
+            attempt,
+            ?delay,
+            error = %error,
+            "node attempt failed; retrying"
+        );
+        shared.record(
+            Some(index),
+            TraceKind::Retrying {
+                attempt,
+                delay,
+                error,
+            },
+        );
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// The ports for the next attempt: a clone while more attempts may follow, the
+/// originals for the last one.
+fn next_ports<N: Node>(ports: &mut Option<N>, more_may_follow: bool) -> Option<N> {
+    if more_may_follow {
+        if let Some(copy) = ports.as_ref().and_then(N::try_clone) {
+            return Some(copy);
+        }
+    }
+    ports.take()
+}
+
+/// One attempt, with its time limit, in the run's task or its own.
+async fn attempt_once<N: Node>(
+    ports: N,
+    index: usize,
+    attempt: u32,
+    shared: &Arc<RunShared>,
+    policy: NodePolicy,
+    permit: &Option<Arc<OwnedSemaphorePermit>>,
+) -> Result<N::Output, NodeFailure> {
+    let ctx = Context::new(Arc::clone(shared), index, attempt);
+    let span = node_span(shared, index, attempt);
+    let call = N::call(ports, ctx).map(|r| r.map_err(NodeFailure::from));
+    // A retry counts once its call is first polled, not when it is launched: a spawned
+    // attempt whose task is aborted before it ever ran (the run stopped in the same
+    // instant) made no attempt, and a cancelled node must not report it.
+    let retried = (attempt > 1).then(|| Arc::clone(shared));
+    let call = async move {
+        if let Some(shared) = retried {
+            shared.note_retry(index, attempt);
+        }
+        call.await
+    };
+    match policy.execution {
+        // The timeout is inside `catch_unwind`: a timed-out attempt's future is dropped
+        // there, so a panicking `Drop` of its locals is this node's panic.
+        Execution::InTask => {
+            AssertUnwindSafe(with_timeout(call, policy.timeout))
+                .catch_unwind()
+                .map(caught)
+                .instrument(span)
+                .await
+        }
+        Execution::Spawn => {
+            let call = AssertUnwindSafe(call)
+                .catch_unwind()
+                .map(caught)
+                .instrument(span);
+            spawned(call, policy.timeout, &shared.runtime, permit.clone()).await
+        }
+    }
+}
+
+fn caught<T>(
+    r: Result<Result<T, NodeFailure>, Box<dyn std::any::Any + Send>>,
+) -> Result<T, NodeFailure> {
+    r.unwrap_or_else(|payload| Err(NodeFailure::Panic(panic_message(payload.as_ref()))))
+}
+
+async fn with_timeout<T>(
+    fut: impl Future<Output = Result<T, NodeFailure>>,
+    limit: Option<Duration>,
+) -> Result<T, NodeFailure> {
+    match limit {
+        None => fut.await,
+        Some(limit) => tokio::time::timeout(limit, fut)
+            .await
+            .unwrap_or(Err(NodeFailure::Timeout(limit))),
+    }
+}
+
+/// Runs `fut` as its own tokio task, with the attempt's time limit; dropping the
+/// returned future aborts the task.
+///
+/// A timed-out task is aborted *and awaited*, so its body is gone before the attempt
+/// counts as finished (no overlap with a retry or with the next node of a limited run).
+/// The runtime counts live node tasks, so `Runtime::shutdown` also waits for tasks
+/// aborted when their run was dropped or failed.
+async fn spawned<T: Send + 'static>(
+    fut: impl Future<Output = Result<T, NodeFailure>> + Send + 'static,
+    limit: Option<Duration>,
+    runtime: &Arc<RuntimeShared>,
+    permit: Option<Arc<OwnedSemaphorePermit>>,
+) -> Result<T, NodeFailure> {
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    let task = runtime.track_task();
+    let mut handle = tokio::spawn(async move {
+        let _task = (task, permit);
+        fut.await
+    });
+    let _guard = AbortOnDrop(handle.abort_handle());
+    let joined = match limit {
+        None => (&mut handle).await,
+        Some(limit) => match tokio::time::timeout(limit, &mut handle).await {
+            Ok(joined) => joined,
+            Err(_) => {
+                handle.abort();
+                let _ = handle.await;
+                return Err(NodeFailure::Timeout(limit));
+            }
+        },
+    };
+    match joined {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => Err(NodeFailure::Panic(panic_message(e.into_panic().as_ref()))),
+        Err(_) => Err(NodeFailure::Panic("spawned node task was cancelled".into())),
+    }
+}

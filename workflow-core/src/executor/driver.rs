@@ -1,0 +1,613 @@
+//! The driver: the loop that runs one workflow inside the caller's task.
+//!
+//! It starts every node whose inputs are ready, polls it once in its cell, polls pending
+//! nodes when their wakers fire, stores outputs and schedules successors, and stops the
+//! run on the first event that ends it (done, failure, timeout, stall, deadlock,
+//! cancellation).
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use tokio::time::{Instant, Sleep};
+use tokio_util::sync::WaitForCancellationFuture;
+
+use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
+use super::cells::{NodeStarter, Op};
+use super::status::Statuses;
+use super::wake::PendingNodes;
+use super::workflow::Workflow;
+use crate::error::{DeadlockKind, TimeoutScope, WaitingNode, WorkflowError};
+use crate::policy::FailurePolicy;
+use crate::run::RunOptions;
+use crate::shared::RunShared;
+use crate::trace::TraceKind;
+use crate::waits::deadlock_report;
+
+/// What ends the run's poll loop.
+enum Event {
+    Done,
+    Failed(WorkflowError),
+    TimedOut,
+    /// No node progressed for the stall limit.
+    Stalled(Duration),
+    /// Every live node is blocked in a tracked wait.
+    AllWaiting,
+    Cancelled,
+}
+
+/// Nodes one poll of the run may finish before it yields to other tasks, so a long
+/// chain of nodes that complete at once cannot starve the worker thread.
+const INLINE_BUDGET: usize = 4096;
+
+/// Time one poll of the run may take (measured from its first [`BUDGET_CHECK_EVERY`]
+/// nodes on) before it yields, however few nodes that was. A yield costs a wake-up
+/// (often of another worker thread), so it is worth it only for slow nodes.
+const INLINE_TIME_BUDGET: Duration = Duration::from_micros(500);
+
+/// How often (in finished nodes) one poll of the run looks at [`INLINE_TIME_BUDGET`].
+const BUDGET_CHECK_EVERY: usize = 128;
+
+/// How often (in finished nodes) one poll of the run checks for cancellation by a
+/// node itself; cancellation from outside wakes the run, and is seen at once.
+const CANCEL_CHECK_EVERY: usize = 16;
+
+/// The run's limits, from its options over the workflow's policy.
+pub(super) struct Limits {
+    /// The whole run's time limit.
+    pub(super) timeout: Option<Duration>,
+    /// Longest time without a node finishing (the `deadlock = ".."` policy).
+    pub(super) stall: Option<Duration>,
+    /// How long a stopping run gives its nodes to notice.
+    pub(super) grace: Option<Duration>,
+}
+
+impl Limits {
+    pub(super) fn new<W: Workflow>(opts: &RunOptions) -> Self {
+        let policy = &W::PLAN.policy;
+        Self {
+            timeout: opts.timeout.or(policy.timeout),
+            stall: opts.deadlock.or(policy.deadlock),
+            grace: opts.cancel_grace,
+        }
+    }
+}
+
+/// A stall timer: its limit, and when it fires next.
+type StallTimer = (Duration, Pin<Box<Sleep>>);
+
+/// The state of one run while it is driven.
+pub(super) struct Driver<'a, W: Workflow, C> {
+    shared: &'a Arc<RunShared>,
+    /// The workflow's output slots.
+    pub(super) state: W::State,
+    /// The generated cell table: `cells(state, i, op)` does `op` on node `i`'s cell
+    /// (see [`step`](super::cells::step)).
+    cells: C,
+    /// Each node's predecessors still to finish.
+    deps: Vec<u32>,
+    /// Every node is supervised, whatever its policy (see [`Mode::of`]).
+    supervise_all: bool,
+    ready: VecDeque<usize>,
+    pending: PendingNodes,
+    /// Scratch list of the pending nodes to poll now (kept to avoid an allocation per
+    /// wake-up).
+    due: Vec<usize>,
+    pub(super) statuses: Statuses,
+    /// Nodes that must never start (downstream of a failure, `failure = continue`).
+    blocked: Vec<bool>,
+    errors: Vec<WorkflowError>,
+    concurrency: usize,
+    failure: FailurePolicy,
+    start: Instant,
+    /// The `tracing` spans of running inline nodes (other nodes have theirs in their
+    /// futures). Empty while no subscriber wants them.
+    spans: Vec<tracing::Span>,
+    /// `start.elapsed()` as last read in this poll of the run.
+    clock: Option<Duration>,
+    /// Read the clock after every node poll (traced runs), not once per poll of the run.
+    precise_timing: bool,
+}
+
+impl<'a, W: Workflow, C> Driver<'a, W, C>
+where
+    C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+{
+    /// Inlined so that the driver (with the output slots and the cell table, large for a
+    /// large workflow) is built in place rather than copied there.
+    #[inline(always)]
+    pub(super) fn new(
+        shared: &'a Arc<RunShared>,
+        state: W::State,
+        cells: C,
+        opts: &RunOptions,
+    ) -> Self {
+        let plan = W::PLAN;
+        Self {
+            shared,
+            state,
+            cells,
+            deps: plan.nodes.iter().map(|n| n.deps).collect(),
+            supervise_all: supervises_all(shared),
+            ready: VecDeque::with_capacity(plan.nodes.len()),
+            pending: PendingNodes::default(),
+            due: Vec::new(),
+            statuses: Statuses::new(plan.nodes),
+            blocked: Vec::new(),
+            errors: Vec::new(),
+            concurrency: opts
+                .concurrency
+                .or(plan.policy.concurrency)
+                .unwrap_or(usize::MAX)
+                .max(1),
+            failure: opts.failure.unwrap_or(plan.policy.failure),
+            start: shared.started,
+            spans: Vec::new(),
+            clock: None,
+            precise_timing: shared.trace.is_some(),
+        }
+    }
+
+    /// Drives the run to its end: its outputs, or why there are none.
+    pub(super) async fn run(
+        &mut self,
+        limits: &Limits,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<W::Output, WorkflowError> {
+        self.shared.record(None, TraceKind::RunStarted);
+        for (i, &deps) in self.deps.iter().enumerate() {
+            if deps == 0 {
+                self.ready.push_back(i);
+                self.shared.record(Some(i), TraceKind::Scheduled);
+            }
+        }
+        let mut deadline: Option<Pin<Box<Sleep>>> =
+            limits.timeout.map(|d| Box::pin(tokio::time::sleep(d)));
+        let mut stall_timer: Option<StallTimer> =
+            limits.stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
+        let mut cancelled = std::pin::pin!(cancel.cancelled());
+
+        // The run goes on inside `poll_event` until an event ends it.
+        let event = std::future::poll_fn(|cx| {
+            self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
+        })
+        .await;
+        let error = match event {
+            Event::Done => None,
+            Event::Failed(e) => Some(e),
+            Event::TimedOut => Some(WorkflowError::Timeout {
+                workflow: W::PLAN.name,
+                scope: TimeoutScope::Workflow,
+                // The configured limit, not the measured time (which includes the
+                // run's setup before the timer started).
+                limit: limits.timeout.unwrap_or_default(),
+                running: self.running_names(),
+            }),
+            Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
+            Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),
+            Event::Cancelled => Some(WorkflowError::Cancelled {
+                workflow: W::PLAN.name,
+                running: self.running_names(),
+            }),
+        };
+        if let Some(e) = error {
+            return Err(self.abort(e, limits.grace).await);
+        }
+        self.statuses.skip_not_started(self.shared);
+        match self.errors.len() {
+            0 => {}
+            1 => return Err(self.errors.remove(0)),
+            _ => {
+                return Err(WorkflowError::Multiple {
+                    workflow: W::PLAN.name,
+                    errors: std::mem::take(&mut self.errors),
+                })
+            }
+        }
+        // Every node succeeded, so every output slot is filled.
+        Ok(W::finish(&mut self.state))
+    }
+
+    /// Advances the run as far as it can without waiting: starts every ready node and
+    /// polls it once in its cell (a node that completes on its first poll never gets a
+    /// waker of its own), polls the pending nodes that were woken, handles finished
+    /// nodes, and returns the first event that ends the run or `Poll::Pending` once
+    /// everything left is waiting.
+    fn poll_event(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        deadline: &mut Option<Pin<Box<Sleep>>>,
+        stall: &mut Option<StallTimer>,
+        cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
+    ) -> Poll<Event> {
+        if self.shared.cancel.is_cancelled() {
+            return Poll::Ready(Event::Cancelled);
+        }
+        if let Some(d) = deadline {
+            if d.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Event::TimedOut);
+            }
+        }
+        // Node times are read once per poll of the run: nodes that complete within one
+        // poll share its timestamp (reading the clock costs more than a trivial node).
+        self.clock = None;
+        // Nodes handled in this poll; past the budget the run yields to other tasks.
+        let handled = std::cell::Cell::new(0usize);
+        let mut budget_check = 0usize;
+        let mut poll_began: Option<std::time::Instant> = None;
+        // A finished node: record it, then look for a stop every few nodes
+        // (`is_cancelled` takes a lock).
+        let mut on_done = |this: &mut Self, done: Finished<W::Value>| {
+            handled.set(handled.get() + 1);
+            this.on_finished(done, stall).map_err(Event::Failed)?;
+            if handled.get() % CANCEL_CHECK_EVERY == 0 && this.shared.cancel.is_cancelled() {
+                return Err(Event::Cancelled);
+            }
+            Ok(())
+        };
+        loop {
+            if !self.ready.is_empty() && self.pending.count < self.concurrency {
+                // One timestamp for the batch: these nodes all start now, and in-task
+                // nodes run one after another in this task anyway.
+                let at = self.elapsed();
+                while self.pending.count < self.concurrency {
+                    let Some(i) = self.ready.pop_front() else {
+                        break;
+                    };
+                    let mode = Mode::of(&W::PLAN.nodes[i], self.supervise_all);
+                    // A node in a task of its own is pending until its task ends: it
+                    // gets its own waker at once rather than a second poll to swap
+                    // wakers.
+                    let tracked = mode.spawns();
+                    let polled = self.start_node(i, mode, at, cx, tracked);
+                    if self.precise_timing {
+                        self.clock = None;
+                    }
+                    match polled {
+                        Poll::Ready(done) => {
+                            if let Err(event) = on_done(self, done) {
+                                return Poll::Ready(event);
+                            }
+                        }
+                        Poll::Pending => self.pending.add(i, self.deps.len(), tracked),
+                    }
+                }
+            }
+            let handled = handled.get();
+            if handled >= BUDGET_CHECK_EVERY && budget_check <= handled {
+                // Wall time, not tokio's clock: a paused clock must not disable this.
+                let now = std::time::Instant::now();
+                let began = *poll_began.get_or_insert(now);
+                if handled >= INLINE_BUDGET || now - began >= INLINE_TIME_BUDGET {
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                budget_check = handled + BUDGET_CHECK_EVERY;
+            }
+            if self.pending.count == 0 {
+                if self.ready.is_empty() {
+                    return Poll::Ready(Event::Done);
+                }
+                continue;
+            }
+            match self.poll_woken(cx, &mut on_done) {
+                Err(event) => return Poll::Ready(event),
+                Ok(true) => {}
+                Ok(false) => break,
+            }
+        }
+        let live = self.pending.count;
+        if live > 0 && self.shared.waits.blocked() >= live {
+            return Poll::Ready(Event::AllWaiting);
+        }
+        if let Some((limit, timer)) = stall {
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Event::Stalled(*limit));
+            }
+        }
+        if cancelled.poll(cx).is_ready() {
+            return Poll::Ready(Event::Cancelled);
+        }
+        Poll::Pending
+    }
+
+    /// Polls the pending nodes that are due (woken, or not yet polled with their own
+    /// waker) and hands each that finishes to `on_done`, stopping at its first `Err`.
+    /// Whether any node finished.
+    fn poll_woken<E>(
+        &mut self,
+        cx: &TaskContext<'_>,
+        on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let mut due = std::mem::take(&mut self.due);
+        self.pending.take_due(cx, &mut due);
+        let finished = self.poll_each(&due, on_done);
+        self.due = due;
+        finished
+    }
+
+    /// Polls each node of `nodes` that is still pending, with its own waker, and hands
+    /// each that finishes to `on_done`, stopping at its first `Err`. Whether any node
+    /// finished.
+    fn poll_each<E>(
+        &mut self,
+        nodes: &[usize],
+        mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let mut finished = false;
+        for &i in nodes {
+            if !self.pending.contains(i) {
+                continue;
+            }
+            let Poll::Ready(done) = self.poll_node(i) else {
+                continue;
+            };
+            if self.precise_timing {
+                self.clock = None;
+            }
+            finished = true;
+            on_done(self, done)?;
+        }
+        Ok(finished)
+    }
+
+    /// Time since the run started, read at most once per poll of the run (per node poll
+    /// when precise).
+    fn elapsed(&mut self) -> Duration {
+        match self.clock {
+            Some(t) => t,
+            None => {
+                let t = self.start.elapsed();
+                self.clock = Some(t);
+                t
+            }
+        }
+    }
+
+    /// Starts node `i` (marked running since `at`) in `mode` and polls it once, with its
+    /// own waker if `own_waker`, else with the run's.
+    fn start_node(
+        &mut self,
+        i: usize,
+        mode: Mode,
+        at: Duration,
+        cx: &mut TaskContext<'_>,
+        own_waker: bool,
+    ) -> Poll<Finished<W::Value>> {
+        self.statuses.started(self.shared, i, at);
+        if mode == Mode::Inline {
+            let span = node_span(self.shared, i, 1);
+            if !span.is_disabled() {
+                if self.spans.is_empty() {
+                    self.spans = vec![tracing::Span::none(); self.deps.len()];
+                }
+                self.spans[i] = span;
+            }
+        }
+        let _entered = self.spans.get(i).map(tracing::Span::enter);
+        let starter = NodeStarter {
+            shared: self.shared,
+            mode,
+        };
+        if own_waker {
+            self.pending.init(self.deps.len());
+            // Registers the run's waker, as `take_due` would, so the node's wake-up
+            // reaches this run.
+            if let Some(set) = &self.pending.set {
+                set.run.register(cx.waker());
+            }
+            let waker = self.pending.waker(i);
+            let mut node_cx = TaskContext::from_waker(&waker);
+            return (self.cells)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
+        }
+        (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
+    }
+
+    /// Polls pending node `i` with its own waker; forgets it once it is done.
+    fn poll_node(&mut self, i: usize) -> Poll<Finished<W::Value>> {
+        let waker = self.pending.waker(i);
+        let mut cx = TaskContext::from_waker(&waker);
+        let _entered = self.spans.get(i).map(tracing::Span::enter);
+        let polled = (self.cells)(&mut self.state, i, Op::Poll(&mut cx));
+        if polled.is_ready() {
+            self.pending.remove(i);
+        }
+        polled
+    }
+
+    /// Records a finished node; schedules its successors or returns the failure to stop on.
+    fn on_finished(
+        &mut self,
+        done: Finished<W::Value>,
+        stall: &mut Option<StallTimer>,
+    ) -> Result<(), WorkflowError> {
+        if let Some((d, timer)) = stall {
+            timer.as_mut().reset(Instant::now() + *d);
+        }
+        let Finished {
+            index,
+            attempts,
+            result,
+        } = done;
+        if let Some(span) = self.spans.get_mut(index) {
+            *span = tracing::Span::none();
+        }
+        let now = self.elapsed();
+        match result {
+            Ok(value) => {
+                self.statuses.succeeded(self.shared, index, attempts, now);
+                W::store(&mut self.state, value);
+                for &s in W::PLAN.nodes[index].successors {
+                    self.deps[s] -= 1;
+                    if self.deps[s] == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
+                        self.ready.push_back(s);
+                        self.shared.record(Some(s), TraceKind::Scheduled);
+                    }
+                }
+                Ok(())
+            }
+            Err(failure) => {
+                self.statuses
+                    .failed(self.shared, index, attempts, now, &failure);
+                let error = self.to_error(index, attempts, failure);
+                let node = W::PLAN.nodes[index].name;
+                tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
+                match self.failure {
+                    FailurePolicy::FailFast => Err(error),
+                    FailurePolicy::Continue => {
+                        self.block_downstream(index);
+                        self.errors.push(error);
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+
+    fn block_downstream(&mut self, index: usize) {
+        if self.blocked.is_empty() {
+            self.blocked = vec![false; self.deps.len()];
+        }
+        let mut stack = vec![index];
+        while let Some(n) = stack.pop() {
+            for &s in W::PLAN.nodes[n].successors {
+                if !self.blocked[s] {
+                    self.blocked[s] = true;
+                    stack.push(s);
+                }
+            }
+        }
+    }
+
+    fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
+        let workflow = W::PLAN.name;
+        let node = W::PLAN.nodes[index].name;
+        match failure {
+            NodeFailure::Error(source) => WorkflowError::NodeFailed {
+                workflow,
+                node,
+                attempts,
+                source,
+            },
+            NodeFailure::Panic(message) => WorkflowError::NodePanicked {
+                workflow,
+                node,
+                message,
+            },
+            NodeFailure::Timeout(limit) => WorkflowError::Timeout {
+                workflow,
+                scope: TimeoutScope::Node(node),
+                limit,
+                running: vec![node],
+            },
+            NodeFailure::MissingResource(type_name) => WorkflowError::MissingResource {
+                workflow,
+                node,
+                type_name,
+            },
+        }
+    }
+
+    fn running_names(&self) -> Vec<&'static str> {
+        self.statuses.running().map(|(_, r)| r.name).collect()
+    }
+
+    fn deadlock_error(&self, kind: DeadlockKind) -> WorkflowError {
+        let waits = self.shared.waits.waiting_on();
+        let waiting = self
+            .statuses
+            .running()
+            .map(|(i, r)| WaitingNode {
+                node: r.name,
+                waits_for: waits.get(&i).cloned(),
+            })
+            .collect();
+        WorkflowError::Deadlock {
+            workflow: W::PLAN.name,
+            report: deadlock_report(kind, waiting),
+        }
+    }
+
+    /// Stops the run: cancels the run's token, gives running nodes a chance to notice
+    /// (one poll round, plus up to `grace`), then drops what is still running and marks
+    /// the rest. Outputs produced after the stop are discarded.
+    async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
+        self.shared.cancel.cancel();
+        let stopped = |this: &mut Self, done: Finished<W::Value>| {
+            this.on_stopped(done);
+            Ok::<(), std::convert::Infallible>(())
+        };
+        if self.pending.count > 0 {
+            // Nodes waiting on `Context::cancelled` were just woken: poll them once.
+            let mut all = std::mem::take(&mut self.due);
+            self.pending.all(&mut all);
+            let _ = self.poll_each(&all, stopped);
+            self.due = all;
+        }
+        if let Some(grace) = grace.filter(|g| !g.is_zero()) {
+            let drain = std::future::poll_fn(|cx| loop {
+                if self.pending.count == 0 {
+                    return Poll::Ready(());
+                }
+                if let Ok(false) = self.poll_woken(cx, stopped) {
+                    return Poll::Pending;
+                }
+            });
+            let _ = tokio::time::timeout(grace, drain).await;
+        }
+        // Drop what still runs one node at a time, so that a panicking `Drop` in one
+        // node's future is contained, reported, and does not skip the others.
+        let mut drop_errors = Vec::new();
+        let mut still_pending = std::mem::take(&mut self.due);
+        self.pending.all(&mut still_pending);
+        for &i in &still_pending {
+            self.pending.remove(i);
+            let (cells, state) = (&mut self.cells, &mut self.state);
+            let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| cells(state, i, Op::Drop)));
+            if let Err(payload) = dropped {
+                let message = format!(
+                    "panicked while being dropped: {}",
+                    panic_message(payload.as_ref())
+                );
+                let node = W::PLAN.nodes[i].name;
+                tracing::error!(target: "workflow", workflow = W::PLAN.name, node, %message);
+                drop_errors.push(WorkflowError::NodePanicked {
+                    workflow: W::PLAN.name,
+                    node,
+                    message,
+                });
+            }
+        }
+        let now = self.start.elapsed();
+        let running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
+        for i in running {
+            // Its future was dropped before it could say how many attempts it made:
+            // at least one, more if it was retried.
+            let attempts = self.shared.attempts_started(i);
+            self.statuses.cancelled(self.shared, i, attempts, now);
+        }
+        self.statuses.skip_not_started(self.shared);
+        if self.errors.is_empty() && drop_errors.is_empty() {
+            error
+        } else {
+            let mut errors = std::mem::take(&mut self.errors);
+            errors.push(error);
+            errors.append(&mut drop_errors);
+            WorkflowError::Multiple {
+                workflow: W::PLAN.name,
+                errors,
+            }
+        }
+    }
+
+    /// A node that ended after the run was stopped: it counts as cancelled.
+    fn on_stopped(&mut self, done: Finished<W::Value>) {
+        let now = self.start.elapsed();
+        self.statuses
+            .cancelled(self.shared, done.index, done.attempts, now);
+    }
+}

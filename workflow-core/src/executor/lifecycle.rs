@@ -1,0 +1,188 @@
+//! A run's life around the driver: setup (run id, resource check, the run's shared
+//! state, monitors) and teardown (unconsumed values, end-of-run events, the outcome).
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+
+use super::attempt::{panic_message, Finished};
+use super::cells::Op;
+use super::driver::{Driver, Limits};
+use super::status;
+use super::workflow::{Executor, RunOutcome, Workflow};
+use crate::error::{TimeoutScope, WorkflowError};
+use crate::run::RunReport;
+use crate::shared::{RunShared, RuntimeShared};
+use crate::trace::TraceKind;
+
+static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Run ids handed to a thread at a time, so concurrent runs on different worker threads
+/// do not contend on one counter.
+const RUN_ID_BLOCK: u64 = 1024;
+
+thread_local! {
+    /// The next id of this thread's block and the end of the block.
+    static RUN_IDS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// A process-unique run id.
+fn next_run_id() -> u64 {
+    RUN_IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            next = NEXT_RUN_ID.fetch_add(RUN_ID_BLOCK, Ordering::Relaxed);
+            end = next + RUN_ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        next
+    })
+}
+
+/// Cancels the run's token when the run ends or its future is dropped, so spawned
+/// nodes and `Context::cancelled` waiters notice.
+struct CancelOnDrop(CancellationToken);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+impl<W: Workflow> Executor<W> {
+    /// Runs the workflow with `cells`, the generated cell table: `cells(state, i, op)`
+    /// does `op` on node `i`'s cell (see [`step`](super::cells::step)).
+    pub async fn run<C>(self, cells: C) -> RunOutcome<W::Output>
+    where
+        C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+    {
+        let Self {
+            runtime,
+            input,
+            opts,
+        } = self;
+        let plan = W::PLAN;
+        let run_id = next_run_id();
+        let start = Instant::now();
+
+        // Resources are checked before any node runs.
+        if let Some(error) = missing_resource::<W>(&runtime) {
+            return RunOutcome {
+                result: Err(error),
+                report: RunReport {
+                    workflow: plan.name,
+                    run_id,
+                    duration: Duration::ZERO,
+                    nodes: status::not_started(plan.nodes),
+                },
+                trace: None,
+            };
+        }
+
+        let cancel = match &opts.cancel {
+            Some(outer) => outer.child_token(),
+            None => CancellationToken::new(),
+        };
+        let trace = opts.trace.unwrap_or(runtime.trace);
+        let shared = Arc::new(RunShared::new(
+            run_id,
+            start,
+            plan.name,
+            plan.nodes,
+            cancel.clone(),
+            trace,
+            Arc::clone(&runtime),
+        ));
+        runtime.notify_monitors(&shared);
+        let _cancel_guard = CancelOnDrop(cancel.clone());
+
+        let span =
+            tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
+        let limits = Limits::new::<W>(&opts);
+        let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, &opts);
+        let result = driver.run(&limits, &cancel).instrument(span.clone()).await;
+        let duration = start.elapsed();
+        let Driver {
+            statuses, state, ..
+        } = driver;
+        let _entered = span.enter(); // no await below: the end-of-run events go in the run's span
+
+        // Values left in their slots (the run failed before they were consumed) are
+        // dropped here; a panicking `Drop` among them must not unwind out of the run.
+        if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(state))) {
+            tracing::error!(
+                target: "workflow",
+                workflow = plan.name,
+                run_id,
+                panic = %panic_message(payload.as_ref()),
+                "an unconsumed value panicked while being dropped"
+            );
+        }
+        match &result {
+            Ok(_) => {
+                tracing::debug!(target: "workflow", workflow = plan.name, run_id, ?duration, "run completed");
+                shared.record(None, TraceKind::RunCompleted);
+            }
+            Err(e) => {
+                match e {
+                    WorkflowError::Cancelled { .. } => {
+                        tracing::info!(target: "workflow", workflow = plan.name, run_id, error = %e, "run cancelled");
+                    }
+                    WorkflowError::Timeout {
+                        scope: TimeoutScope::Workflow,
+                        ..
+                    } => {
+                        tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run timed out");
+                    }
+                    _ => {
+                        tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run failed");
+                    }
+                }
+                shared.record_with(None, || TraceKind::RunFailed {
+                    error: e.to_string(),
+                });
+            }
+        }
+        RunOutcome {
+            result,
+            report: RunReport {
+                workflow: plan.name,
+                run_id,
+                duration,
+                nodes: statuses.into_reports(),
+            },
+            trace: shared.trace.as_ref().map(|t| t.snapshot()),
+        }
+    }
+}
+
+/// The error for the first node whose `Res<T>` is not registered, if any.
+fn missing_resource<W: Workflow>(runtime: &RuntimeShared) -> Option<WorkflowError> {
+    let plan = W::PLAN;
+    if plan.nodes.iter().all(|n| n.resources.is_empty()) {
+        return None;
+    }
+    let missing = runtime
+        .resources()
+        .missing(plan.nodes.iter().map(|n| (n.name, n.resources)))?;
+    let (workflow, node, type_name) = (plan.name, missing.node, missing.type_name);
+    Some(if missing.arc_registered {
+        WorkflowError::ResourceRegisteredAsArc {
+            workflow,
+            node,
+            type_name,
+        }
+    } else {
+        WorkflowError::MissingResource {
+            workflow,
+            node,
+            type_name,
+        }
+    })
+}

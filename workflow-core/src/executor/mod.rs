@@ -1,0 +1,75 @@
+//! The executor: drives one run of a [`Workflow`] inside the caller's task.
+//!
+//! # The parts
+//!
+//! - `workflow`: the contract with generated code. `workflow!` implements [`Workflow`]
+//!   for the workflow type; its `run` receives an [`Executor`] and hands it the *cell
+//!   table*, a closure `cells(state, i, op)` with one arm per node. A run returns a
+//!   [`RunOutcome`].
+//! - `lifecycle`: `Executor::run`: setup (run id, resource check, the run's
+//!   [`RunShared`](crate::shared::RunShared), monitors), the driver, and teardown
+//!   (unconsumed values, end-of-run events, the outcome).
+//! - `driver`: the loop. Starts ready nodes, polls pending ones when woken, stores
+//!   outputs into the output slots and schedules successors, and stops the run on the
+//!   first event that ends it; `abort` winds a stopped run down.
+//! - `cells`: a node's future lives in its *cell*, a pinned `Option` in the run's own
+//!   future (no allocation per node). [`Op`] is what the driver asks of a cell: start,
+//!   poll, drop; [`step`] does it.
+//! - `attempt`: the only reader of node policies. [`Mode`](attempt::Mode) says how a node
+//!   runs (decided once per node and run, as it starts); the supervised path runs
+//!   retries, timeouts, spawning and the node limit; panics become failures here.
+//! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
+//!   bit in the run's wake set.
+//! - `status`: the single writer of a node's status, feeding the report, the live
+//!   snapshot and the trace.
+//!
+//! # How a run flows
+//!
+//! 1. `Runtime::execute_report` calls the generated `Workflow::run`, which boxes the
+//!    run's future, pins one empty cell per node in it and calls [`Executor::run`] with
+//!    the cell table; that sets the run up (inside the box, so the run's allocations
+//!    come after it) and builds the driver.
+//! 2. The driver marks nodes without predecessors ready. Each poll of the run starts
+//!    ready nodes (up to the concurrency limit): `Op::Start` builds the node's future in
+//!    its cell and polls it once. A node that completes at once never gets a waker of its
+//!    own; one that does not becomes pending.
+//! 3. A pending node's waker sets its bit in the wake set and wakes the run; the next
+//!    poll of the run polls exactly the woken nodes (`Op::Poll`).
+//! 4. A finished node's output goes to its slot (`Workflow::store`); its successors'
+//!    predecessor counts drop, and those at zero become ready. A failure stops the run
+//!    (fail fast) or blocks the failed node's downstream (`failure = "continue"`).
+//! 5. The run ends when no node is ready or pending (outputs taken from the slots by
+//!    `Workflow::finish`), or on an event: failure, run timeout, stall, every live node
+//!    blocked in a tracked wait, or cancellation. Then `abort` cancels the run's token,
+//!    gives running nodes one poll round and the grace period, drops the rest
+//!    (`Op::Drop`), and marks them cancelled and the unstarted ones skipped.
+//!
+//! # Invariants
+//!
+//! - A node is started once, after all its predecessors stored their outputs; every
+//!   slot is read only after it was written.
+//! - A cell holds a future exactly while its node is running: emptied when the node
+//!   finishes (in `poll_cell`) or when the run stops (`Op::Drop`).
+//! - A node is polled only by the driver, in the run's task, and never after it finished.
+//! - Node statuses change only in `status`; the report and the live snapshot agree.
+//! - Node policies are read only in `attempt`.
+//! - Nothing in the hot path allocates per node for an inline node: no box, no waker
+//!   unless it is pending, no vector per wake-up.
+
+// By layer, from the bottom up: a file uses only files of lower layers (one layer per
+// group; `src/layers.rs` checks this).
+mod attempt;
+mod wake;
+mod workflow;
+
+mod cells;
+mod status;
+
+mod driver;
+
+mod lifecycle;
+
+pub(crate) use attempt::panic_message;
+pub use attempt::Finished;
+pub use cells::{step, NodeStarter, Op};
+pub use workflow::{Executor, RunOutcome, Workflow};

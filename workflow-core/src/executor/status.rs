@@ -1,0 +1,115 @@
+//! The single writer of node statuses.
+//!
+//! Every status change of a node goes through [`Statuses`], which writes it to the run's
+//! report, to the live snapshot that monitors read (when the run is monitored), and to
+//! the trace and `tracing` log, so the three can never disagree.
+
+use std::time::Duration;
+
+use super::attempt::NodeFailure;
+use crate::plan::NodeSpec;
+use crate::run::{NodeReport, NodeStatus};
+use crate::shared::RunShared;
+use crate::trace::TraceKind;
+
+/// Every node's report in one run, in declaration order.
+pub(super) struct Statuses {
+    reports: Vec<NodeReport>,
+}
+
+/// The reports of nodes that never started.
+pub(super) fn not_started(nodes: &'static [NodeSpec]) -> Vec<NodeReport> {
+    nodes
+        .iter()
+        .map(|n| NodeReport {
+            name: n.name,
+            node_fn: n.node_fn,
+            status: NodeStatus::NotStarted,
+            attempts: 0,
+            duration: Duration::ZERO,
+            started_at: None,
+        })
+        .collect()
+}
+
+impl Statuses {
+    pub(super) fn new(nodes: &'static [NodeSpec]) -> Self {
+        Self {
+            reports: not_started(nodes),
+        }
+    }
+
+    #[inline]
+    fn set(&mut self, shared: &RunShared, i: usize, status: NodeStatus) -> &mut NodeReport {
+        shared.set_live(i, status);
+        let report = &mut self.reports[i];
+        report.status = status;
+        report
+    }
+
+    /// Node `i` started at `at` (from the start of the run).
+    #[inline]
+    pub(super) fn started(&mut self, shared: &RunShared, i: usize, at: Duration) {
+        self.set(shared, i, NodeStatus::Running).started_at = Some(at);
+    }
+
+    /// Node `i` produced its output at `now`, after `attempts` attempts.
+    #[inline]
+    pub(super) fn succeeded(&mut self, shared: &RunShared, i: usize, attempts: u32, now: Duration) {
+        let report = self.set(shared, i, NodeStatus::Succeeded);
+        report.attempts = attempts;
+        report.duration = now - report.started_at.unwrap_or_default();
+        tracing::debug!(target: "workflow", node = report.name, attempts, "node completed");
+        shared.record(Some(i), TraceKind::Completed { attempts });
+    }
+
+    /// Node `i` failed at `now`, after `attempts` attempts.
+    pub(super) fn failed(
+        &mut self,
+        shared: &RunShared,
+        i: usize,
+        attempts: u32,
+        now: Duration,
+        failure: &NodeFailure,
+    ) {
+        let report = self.set(shared, i, NodeStatus::Failed);
+        report.attempts = attempts;
+        report.duration = now - report.started_at.unwrap_or_default();
+        shared.record_with(Some(i), || TraceKind::Failed {
+            attempts,
+            error: failure.describe(),
+        });
+    }
+
+    /// Running node `i` was stopped at `now` with the run (whether its future ended
+    /// after the stop or was dropped), after `attempts` attempts.
+    pub(super) fn cancelled(&mut self, shared: &RunShared, i: usize, attempts: u32, now: Duration) {
+        let report = self.set(shared, i, NodeStatus::Cancelled);
+        report.attempts = attempts;
+        report.duration = now - report.started_at.unwrap_or_default();
+        tracing::info!(target: "workflow", node = report.name, "node cancelled");
+        shared.record(Some(i), TraceKind::Cancelled);
+    }
+
+    /// Every node that never started is skipped.
+    pub(super) fn skip_not_started(&mut self, shared: &RunShared) {
+        for i in 0..self.reports.len() {
+            if self.reports[i].status == NodeStatus::NotStarted {
+                self.set(shared, i, NodeStatus::Skipped);
+                shared.record(Some(i), TraceKind::Skipped);
+            }
+        }
+    }
+
+    /// The running nodes, by index.
+    pub(super) fn running(&self) -> impl Iterator<Item = (usize, &NodeReport)> + '_ {
+        self.reports
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.status == NodeStatus::Running)
+    }
+
+    pub(super) fn into_reports(self) -> Vec<NodeReport> {
+        self.reports
+    }
+}

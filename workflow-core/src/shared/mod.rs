@@ -1,0 +1,8 @@
+//! State shared across tasks: by the nodes of one run ([`RunShared`]) and by the runs of
+//! one runtime ([`RuntimeShared`]).
+
+mod run;
+mod runtime;
+
+pub(crate) use run::RunShared;
+pub(crate) use runtime::{Monitor, RuntimeShared};

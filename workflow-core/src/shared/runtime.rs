@@ -1,0 +1,157 @@
+//! [`RuntimeShared`]: the state a runtime shares with its runs and their nodes.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use tokio::sync::{Notify, Semaphore};
+
+use crate::resources::{Res, Resources};
+use crate::shared::RunShared;
+
+/// A monitor: called with every run as it starts.
+pub(crate) type Monitor = Arc<dyn Fn(&Arc<RunShared>) + Send + Sync>;
+
+/// What the runs of one runtime share: resources, the node limit, the trace default,
+/// monitors, and the counts of live runs and node tasks that shutdown waits for.
+///
+/// It refers to [`RunShared`] (monitors are called with it) as `RunShared` refers to it:
+/// the two are one layer.
+pub(crate) struct RuntimeShared {
+    resources: RwLock<Resources>,
+    /// Limit on nodes in flight across runs (`max_concurrent_nodes`).
+    pub(crate) node_limit: Option<Arc<Semaphore>>,
+    /// Whether runs are traced unless their options say otherwise.
+    pub(crate) trace: bool,
+    /// Called with every run as it starts.
+    monitors: RwLock<Vec<Monitor>>,
+    /// Whether `monitors` is not empty (runs then keep live node statuses).
+    monitored: AtomicBool,
+    /// Set by shutdown: no new runs.
+    closed: AtomicBool,
+    /// Runs in flight.
+    active: AtomicUsize,
+    /// Live tasks of spawned nodes (they may outlive an aborted run briefly).
+    tasks: AtomicUsize,
+    /// Notified when the last run or node task ends.
+    idle: Notify,
+}
+
+impl RuntimeShared {
+    pub(crate) fn new(
+        resources: Resources,
+        node_limit: Option<usize>,
+        trace: bool,
+        monitors: Vec<Monitor>,
+    ) -> Self {
+        let monitored = !monitors.is_empty();
+        Self {
+            resources: RwLock::new(resources),
+            node_limit: node_limit.map(|n| Arc::new(Semaphore::new(n))),
+            trace,
+            monitors: RwLock::new(monitors),
+            monitored: AtomicBool::new(monitored),
+            closed: AtomicBool::new(false),
+            active: AtomicUsize::new(0),
+            tasks: AtomicUsize::new(0),
+            idle: Notify::new(),
+        }
+    }
+
+    pub(crate) fn resources(&self) -> RwLockReadGuard<'_, Resources> {
+        self.resources.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn resources_mut(&self) -> RwLockWriteGuard<'_, Resources> {
+        self.resources.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
+        self.resources().get::<T>()
+    }
+
+    pub(crate) fn is_monitored(&self) -> bool {
+        self.monitored.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_monitor(&self, monitor: Monitor) {
+        self.monitors
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(monitor);
+        self.monitored.store(true, Ordering::Relaxed);
+    }
+
+    /// Calls every monitor with `run`, which is starting.
+    pub(crate) fn notify_monitors(&self, run: &Arc<RunShared>) {
+        if !self.is_monitored() {
+            return;
+        }
+        let monitors = self
+            .monitors
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        for m in monitors {
+            m(run);
+        }
+    }
+
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn active_runs(&self) -> usize {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    /// Counts a run until the returned guard is dropped.
+    pub(crate) fn enter_run(&self) -> RunGuard<'_> {
+        self.active.fetch_add(1, Ordering::SeqCst);
+        RunGuard(self)
+    }
+
+    /// Counts a spawned node task until the returned guard is dropped with its future.
+    pub(crate) fn track_task(self: &Arc<Self>) -> TaskGuard {
+        self.tasks.fetch_add(1, Ordering::SeqCst);
+        TaskGuard(Arc::clone(self))
+    }
+
+    /// Completes once no run and no spawned node task is live.
+    pub(crate) async fn wait_idle(&self) {
+        loop {
+            let mut notified = std::pin::pin!(self.idle.notified());
+            // Register before checking, so a run ending in between is not missed.
+            notified.as_mut().enable();
+            if self.active.load(Ordering::SeqCst) == 0 && self.tasks.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Held by a run in flight; see [`RuntimeShared::enter_run`].
+pub(crate) struct RunGuard<'a>(&'a RuntimeShared);
+
+impl Drop for RunGuard<'_> {
+    fn drop(&mut self) {
+        if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+/// Held by a spawned node's task; see [`RuntimeShared::track_task`].
+pub(crate) struct TaskGuard(Arc<RuntimeShared>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if self.0.tasks.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
