@@ -773,7 +773,7 @@ impl Store for PostgresStore {
                 // Three reads, pipelined on one connection. Only the run's lease holder writes
                 // its rows, and it is the one loading them, so they do not change in between.
                 let by_run: [&(dyn ToSql + Sync); 1] = [&run.0];
-                let (record, outputs, branches) = futures::try_join!(
+                let (record, outputs, branches) = futures::future::try_join3(
                     self.get(run),
                     self.read(
                         "loading node outputs",
@@ -786,7 +786,8 @@ impl Store for PostgresStore {
                         "SELECT path, arm FROM workflow_branches WHERE run_id = $1 ORDER BY path",
                         &by_run,
                     ),
-                )?;
+                )
+                .await?;
                 let outputs = outputs
                     .iter()
                     .map(|r| {
