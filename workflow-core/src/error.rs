@@ -135,6 +135,20 @@ pub enum WorkflowError {
         /// The workflow.
         workflow: &'static str,
     },
+    /// A durable run's store failed, or a recorded value no longer decodes. Rows committed
+    /// before the failure are intact: the run can be resumed once the cause is fixed.
+    #[error("durable run {run} of workflow `{workflow}`{}: {source}", node.map_or(String::new(), |n| format!(", node `{n}`")))]
+    Store {
+        /// The workflow.
+        workflow: &'static str,
+        /// The durable run's id in its store (`0`: before the run was created).
+        run: i64,
+        /// The node whose record failed or does not decode, if one.
+        node: Option<&'static str>,
+        /// The store's error (a `store::StoreError`).
+        #[source]
+        source: BoxError,
+    },
 }
 
 fn list(names: &[&'static str]) -> String {
@@ -165,7 +179,8 @@ impl WorkflowError {
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::Multiple { workflow, .. }
-            | Self::ShutDown { workflow } => workflow,
+            | Self::ShutDown { workflow }
+            | Self::Store { workflow, .. } => workflow,
         }
     }
 
@@ -177,6 +192,7 @@ impl WorkflowError {
             | Self::NodePanicked { node, .. }
             | Self::MissingResource { node, .. }
             | Self::ResourceRegisteredAsArc { node, .. } => Some(node),
+            Self::Store { node, .. } => *node,
             Self::Timeout {
                 scope: TimeoutScope::Node(node),
                 ..

@@ -103,10 +103,15 @@ mod executor;
 
 mod runtime;
 
+#[cfg(feature = "store")]
+mod durable;
+
 #[doc(hidden)]
 pub mod __private;
 
 pub use context::Context;
+#[cfg(feature = "store")]
+pub use durable::{DurableRun, DurableWorkflow};
 pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};

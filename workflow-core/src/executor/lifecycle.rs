@@ -66,6 +66,8 @@ impl<W: Workflow> Executor<W> {
             runtime,
             input,
             opts,
+            #[cfg(feature = "store")]
+            durable,
         } = self;
         let plan = W::PLAN;
         let run_id = next_run_id();
@@ -106,6 +108,10 @@ impl<W: Workflow> Executor<W> {
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
         let limits = Limits::new::<W>(&opts);
         let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, &opts);
+        #[cfg(feature = "store")]
+        {
+            driver.durable = durable;
+        }
         let result = driver.run(&limits, &cancel).instrument(span.clone()).await;
         let duration = start.elapsed();
         let Driver {
