@@ -117,17 +117,42 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn stores(name: &str) -> Vec<(&'static str, Arc<dyn Store>)> {
-    let db = temp_dir(name).join("runs.db");
-    vec![
-        ("memory", Arc::new(MemoryStore::new()) as Arc<dyn Store>),
-        ("sqlite", Arc::new(SqliteStore::open(&db).unwrap())),
-    ]
+async fn stores(name: &str) -> Vec<(&'static str, Arc<dyn Store>)> {
+    clocked_stores(name, &ManualClock::new(Timestamp(1_000_000))).await
+}
+
+/// A Postgres store in its own fresh schema `durable_<name>`, or `None` (with a message)
+/// when `WORKFLOW_TEST_POSTGRES_URL` is not set and `WORKFLOW_REQUIRE_POSTGRES` is not `1`.
+async fn postgres(name: &str, clock: &ManualClock) -> Option<Arc<dyn Store>> {
+    use workflow_core::store::PostgresStore;
+    let url = match std::env::var("WORKFLOW_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var("WORKFLOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "WORKFLOW_REQUIRE_POSTGRES=1 but WORKFLOW_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!(
+                "SKIPPED: Postgres durable-run case `{name}`: set WORKFLOW_TEST_POSTGRES_URL \
+                 to a Postgres server to run it (.ci/run starts one)"
+            );
+            return None;
+        }
+    };
+    let schema = format!("durable_{name}");
+    PostgresStore::drop_schema(&url, &schema).await.unwrap();
+    let store = PostgresStore::builder(&url)
+        .schema(&schema)
+        .clock(Arc::new(clock.clone()))
+        .connect()
+        .await
+        .unwrap();
+    Some(Arc::new(store))
 }
 
 #[tokio::test]
 async fn a_durable_run_succeeds_and_deletes_its_rows() {
-    for (kind, store) in stores("plain") {
+    for (kind, store) in stores("plain").await {
         let rt = runtime(Arc::clone(&store), Probe::default());
         let run = rt
             .start_durable(Diamond, DiamondInput { n: 1 }, None)
@@ -147,7 +172,7 @@ async fn a_durable_run_succeeds_and_deletes_its_rows() {
 
 #[tokio::test]
 async fn a_second_start_with_the_same_key_returns_the_first_result() {
-    for (kind, store) in stores("idem") {
+    for (kind, store) in stores("idem").await {
         let rt = runtime(Arc::clone(&store), Probe::default());
         let first = rt
             .start_durable(Diamond, DiamondInput { n: 1 }, Some("k"))
@@ -203,9 +228,9 @@ async fn interrupted_run(store: &Arc<dyn Store>, b_row: Record) -> RunId {
     run
 }
 
-fn clocked_stores(name: &str, clock: &ManualClock) -> Vec<(&'static str, Arc<dyn Store>)> {
+async fn clocked_stores(name: &str, clock: &ManualClock) -> Vec<(&'static str, Arc<dyn Store>)> {
     let db = temp_dir(name).join("runs.db");
-    vec![
+    let mut stores = vec![
         (
             "memory",
             Arc::new(MemoryStore::with_clock(Arc::new(clock.clone()))) as Arc<dyn Store>,
@@ -219,13 +244,17 @@ fn clocked_stores(name: &str, clock: &ManualClock) -> Vec<(&'static str, Arc<dyn
                     .unwrap(),
             ),
         ),
-    ]
+    ];
+    if let Some(pg) = postgres(name, clock).await {
+        stores.push(("postgres", pg));
+    }
+    stores
 }
 
 #[tokio::test]
 async fn recover_restores_recorded_nodes_and_runs_the_rest() {
     let clock = ManualClock::new(Timestamp(1_000_000));
-    for (kind, store) in clocked_stores("resume", &clock) {
+    for (kind, store) in clocked_stores("resume", &clock).await {
         let b = |run| {
             Record::Output(RecordedOutput::encode(run, "b".parse().unwrap(), 1, &4u64).unwrap())
         };
@@ -260,7 +289,7 @@ async fn recover_restores_recorded_nodes_and_runs_the_rest() {
 #[tokio::test]
 async fn a_record_that_no_longer_decodes_is_an_error_naming_run_and_node() {
     let clock = ManualClock::new(Timestamp(1_000_000));
-    for (kind, store) in clocked_stores("decode", &clock) {
+    for (kind, store) in clocked_stores("decode", &clock).await {
         // `b` recorded as text by "older code" under the current type's name.
         let mut row = RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &"x").unwrap();
         row.output_type = std::any::type_name::<u64>().into();
@@ -296,7 +325,7 @@ async fn a_record_that_no_longer_decodes_is_an_error_naming_run_and_node() {
 #[tokio::test]
 async fn a_changed_output_type_reruns_that_node_and_its_downstream() {
     let clock = ManualClock::new(Timestamp(1_000_000));
-    for (kind, store) in clocked_stores("stale", &clock) {
+    for (kind, store) in clocked_stores("stale", &clock).await {
         // `b` recorded as a `u32` by older code: stale, so `b` and `d` run again.
         let row = RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u32).unwrap();
         let run = interrupted_run(&store, Record::Output(row)).await;
@@ -311,7 +340,7 @@ async fn a_changed_output_type_reruns_that_node_and_its_downstream() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_recoverers_resume_each_run_once() {
     let clock = ManualClock::new(Timestamp(1_000_000));
-    for (kind, store) in clocked_stores("recover2", &clock) {
+    for (kind, store) in clocked_stores("recover2", &clock).await {
         let b = |run| {
             Record::Output(RecordedOutput::encode(run, "b".parse().unwrap(), 1, &4u64).unwrap())
         };
@@ -341,6 +370,39 @@ async fn two_recoverers_resume_each_run_once() {
         let c_runs = one.resource::<Probe>().unwrap().count("c")
             + two.resource::<Probe>().unwrap().count("c");
         assert_eq!(c_runs, 6, "{kind}");
+    }
+}
+
+#[node]
+async fn key_of(ctx: &Context) -> String {
+    ctx.idempotency_key()
+}
+
+#[node]
+async fn key_after(_prev: String, ctx: &Context) -> String {
+    ctx.idempotency_key()
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Keys {
+        first = key_of(),
+        second = key_after(_prev: first),
+    }
+}
+
+#[tokio::test]
+async fn idempotency_keys_name_the_stored_run_and_the_node() {
+    for (kind, store) in stores("keys").await {
+        let rt = runtime(store, Probe::default());
+        let run = rt.start_durable(Keys, KeysInput {}, None).await.unwrap();
+        let id = run.run_id;
+        assert_eq!(
+            run.report.unwrap().node("first").unwrap().status,
+            NodeStatus::Succeeded
+        );
+        // `first` is consumed by `second`; only the sink is an output.
+        assert_eq!(run.outputs.second, format!("Keys/{id}/second"), "{kind}");
     }
 }
 

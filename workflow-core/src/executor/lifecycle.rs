@@ -92,7 +92,8 @@ impl<W: Workflow> Executor<W> {
             None => CancellationToken::new(),
         };
         let trace = opts.trace.unwrap_or(runtime.trace);
-        let shared = Arc::new(RunShared::new(
+        #[allow(unused_mut)]
+        let mut shared = RunShared::new(
             run_id,
             start,
             plan.name,
@@ -100,7 +101,12 @@ impl<W: Workflow> Executor<W> {
             cancel.clone(),
             trace,
             Arc::clone(&runtime),
-        ));
+        );
+        #[cfg(feature = "store")]
+        {
+            shared.durable_run = durable.as_ref().map(|d| d.run.0);
+        }
+        let shared = Arc::new(shared);
         runtime.notify_monitors(&shared);
         let _cancel_guard = CancelOnDrop(cancel.clone());
 

@@ -109,7 +109,7 @@ impl WorkflowGen<'_> {
                     }
                 }
                 fn encode_input(input: &Self::Input) -> #p::Result<#p::Vec<u8>, #p::StoreError> {
-                    let run = #p::Option::None;
+                    let run: #p::Option<#p::RunId> = #p::Option::None;
                     #p::Result::Ok(#p::join_encoded(#p::vec![#(#input_encodes)*]))
                 }
                 fn decode_input(bytes: &[u8], run: #p::RunId) -> #p::Result<Self::Input, #p::StoreError> {
