@@ -270,6 +270,13 @@ async fn recover_restores_recorded_nodes_and_runs_the_rest() {
         let result = result.unwrap();
         assert_eq!(result.outputs.d, "4:[2, 3]", "{kind}");
         assert_eq!(result.restored(), ["a", "b"], "{kind}");
+        workflow_test::assert_restored(&result, &["b", "a"]);
+        let wrong = std::panic::catch_unwind(|| workflow_test::assert_restored(&result, &["a"]));
+        let message = *wrong.unwrap_err().downcast::<String>().unwrap();
+        assert!(
+            message.contains("restored [\"a\", \"b\"]") && message.contains("c succeeded"),
+            "{message}"
+        );
         let report = result.report.as_ref().unwrap();
         assert_eq!(
             report.node("c").unwrap().status,
