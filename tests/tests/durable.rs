@@ -536,3 +536,187 @@ fn crash_inside_each_node_then_resume() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// A store whose record writes fail while `broken` is set, as an unreachable database
+/// would; everything else goes to the inner store.
+#[derive(Debug)]
+struct Flaky {
+    inner: Arc<dyn Store>,
+    broken: std::sync::atomic::AtomicBool,
+}
+
+impl Store for Flaky {
+    fn create_run(
+        &self,
+        new: NewRun,
+    ) -> futures::future::BoxFuture<'_, Result<CreatedRun, workflow_core::store::StoreError>> {
+        self.inner.create_run(new)
+    }
+    fn claim_run<'a>(
+        &'a self,
+        run: RunId,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::Claimed, workflow_core::store::StoreError>,
+    > {
+        self.inner.claim_run(run, owner, lease)
+    }
+    fn claim_expired<'a>(
+        &'a self,
+        owner: &'a OwnerId,
+        lease: Duration,
+        limit: usize,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<Vec<workflow_core::store::Claimed>, workflow_core::store::StoreError>,
+    > {
+        self.inner.claim_expired(owner, lease, limit)
+    }
+    fn renew_lease<'a>(
+        &'a self,
+        lease: &'a workflow_core::store::Lease,
+        duration: Duration,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::Lease, workflow_core::store::StoreError>,
+    > {
+        self.inner.renew_lease(lease, duration)
+    }
+    fn record_all<'a>(
+        &'a self,
+        lease: &'a workflow_core::store::Lease,
+        records: Vec<Record>,
+    ) -> futures::future::BoxFuture<'a, Result<(), workflow_core::store::StoreError>> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            let node = records.iter().find_map(|r| match r {
+                Record::Output(o) => Some(o.path.clone()),
+                _ => None,
+            });
+            return Box::pin(async move {
+                Err(workflow_core::store::StoreError::Unavailable {
+                    operation: "recording",
+                    run: Some(lease.run),
+                    node,
+                    source: "connection refused".into(),
+                })
+            });
+        }
+        self.inner.record_all(lease, records)
+    }
+    fn finish_run<'a>(
+        &'a self,
+        lease: &'a workflow_core::store::Lease,
+        outcome: workflow_core::store::RunOutcome,
+        retention: workflow_core::store::Retention,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::RunRecord, workflow_core::store::StoreError>,
+    > {
+        self.inner.finish_run(lease, outcome, retention)
+    }
+    fn get_run(
+        &self,
+        run: RunId,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<workflow_core::store::RunRecord, workflow_core::store::StoreError>,
+    > {
+        self.inner.get_run(run)
+    }
+    fn load_run(
+        &self,
+        run: RunId,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<workflow_core::store::RunState, workflow_core::store::StoreError>,
+    > {
+        self.inner.load_run(run)
+    }
+    fn list_runs(
+        &self,
+        filter: RunFilter,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<Vec<workflow_core::store::RunRecord>, workflow_core::store::StoreError>,
+    > {
+        self.inner.list_runs(filter)
+    }
+    fn purge(
+        &self,
+        filter: workflow_core::store::PurgeFilter,
+    ) -> futures::future::BoxFuture<'_, Result<u64, workflow_core::store::StoreError>> {
+        self.inner.purge(filter)
+    }
+    fn stats(&self) -> workflow_core::store::StoreStats {
+        self.inner.stats()
+    }
+    fn clock(&self) -> &dyn workflow_core::store::Clock {
+        self.inner.clock()
+    }
+}
+
+/// The store fails once `a` is recorded: the run stops with an error naming the run and
+/// the node whose record failed, `a`'s row stays, and once the store is back the same
+/// run resumes from it.
+#[tokio::test]
+async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, inner) in clocked_stores("flaky", &clock).await {
+        let store = Arc::new(Flaky {
+            inner,
+            broken: std::sync::atomic::AtomicBool::new(false),
+        });
+        let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let runs = async {
+            // Break the store once `a` is recorded.
+            loop {
+                let rows = store.inner.list_runs(RunFilter::default()).await.unwrap();
+                if let Some(run) = rows.first() {
+                    // (A finished run fails the assertions below instead of hanging here.)
+                    if run.status.is_finished()
+                        || !store
+                            .inner
+                            .load_run(run.id)
+                            .await
+                            .unwrap()
+                            .outputs
+                            .is_empty()
+                    {
+                        store
+                            .broken
+                            .store(true, std::sync::atomic::Ordering::SeqCst);
+                        return;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+        };
+        let (result, ()) =
+            tokio::join!(rt.start_durable(Diamond, DiamondInput { n: 1 }, None), runs);
+        let err = result.unwrap_err();
+        let WorkflowError::Store { run, node, .. } = &err else {
+            panic!("{kind}: {err:?}")
+        };
+        assert!(
+            node.is_some_and(|n| n != "a"),
+            "{kind}: names the node whose record failed: {err}"
+        );
+        assert!(
+            err.to_string().contains("connection refused"),
+            "{kind}: {err}"
+        );
+        let run = RunId(*run);
+        let state = store.inner.load_run(run).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Running, "{kind}: resumable");
+        assert_eq!(state.outputs[0].path.as_str(), "a", "{kind}");
+        // The store is back: the same owner resumes at once.
+        store
+            .broken
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let resumed = rt.resume(Diamond, run).await.unwrap();
+        assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
+        assert!(resumed.restored().contains(&"a"), "{kind}");
+    }
+}

@@ -391,26 +391,12 @@ impl Runtime {
         // The run's record queue closed with the run: the recorder commits what is left.
         let recorded = recorder
             .await
-            .unwrap_or_else(|e| Err((None, StoreError::unavailable("recording", e.to_string()))));
+            .unwrap_or_else(|e| Err(StoreError::unavailable("recording", e.to_string())));
         let lease = match recorded {
             Ok(lease) => lease,
-            Err((lease, e)) => {
-                let error = store_error::<W>(run, e);
-                if let Some(lease) = lease {
-                    // Best effort: the run stays resumable either way.
-                    let _ = cfg
-                        .store
-                        .finish_run(
-                            &lease,
-                            RunOutcome::Failed {
-                                error: error.to_string(),
-                            },
-                            cfg.retention,
-                        )
-                        .await;
-                }
-                return Err(error);
-            }
+            // The run stays unfinished (what was recorded is kept): it can be resumed, by
+            // this owner at once or by `recover` once its lease expires.
+            Err(e) => return Err(store_error::<W>(run, e)),
         };
         let report = outcome.report;
         let (outcome, result) = match outcome.result {
@@ -453,15 +439,14 @@ impl Runtime {
 /// The recorder of one run: commits its records in order, in batches of whatever has
 /// queued while the previous batch committed, and renews the lease every third of its
 /// length. Ends when the queue closes (the run ended) with the current lease. On a store
-/// error it cancels the run (`stop`) and returns the error, with the lease if it still
-/// holds it.
+/// error it cancels the run (`stop`) and returns the error.
 async fn record(
     store: Arc<dyn Store>,
     mut lease: Lease,
     length: Duration,
     mut queue: mpsc::UnboundedReceiver<Record>,
     stop: CancellationToken,
-) -> Result<Lease, (Option<Lease>, StoreError)> {
+) -> Result<Lease, StoreError> {
     let renew_every = length / 3;
     let mut renewed = tokio::time::Instant::now();
     let mut batch = Vec::new();
@@ -472,8 +457,7 @@ async fn record(
             Ok(_) => {
                 if let Err(e) = store.record_all(&lease, std::mem::take(&mut batch)).await {
                     stop.cancel();
-                    let lease = (!matches!(e, StoreError::LeaseLost { .. })).then_some(lease);
-                    return Err((lease, e));
+                    return Err(e);
                 }
             }
             Err(_elapsed) => {}
@@ -486,7 +470,7 @@ async fn record(
                 }
                 Err(e) => {
                     stop.cancel();
-                    return Err((None, e));
+                    return Err(e);
                 }
             }
         }
