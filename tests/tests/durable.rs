@@ -203,12 +203,16 @@ async fn a_second_start_with_the_same_key_returns_the_first_result() {
 /// A run whose process died after `a` and `b` were recorded: created and recorded by
 /// hand with another owner, then recovered once its lease expired.
 async fn interrupted_run(store: &Arc<dyn Store>, b_row: Record) -> RunId {
+    interrupted_run_of(store, b_row, DIAMOND).await
+}
+
+const DIAMOND: &str = <Diamond as workflow_core::DurableWorkflow>::FINGERPRINT;
+
+async fn interrupted_run_of(store: &Arc<dyn Store>, b_row: Record, fingerprint: &str) -> RunId {
     let created = store
         .create_run(NewRun {
             workflow: "Diamond".into(),
-            fingerprint: GraphFingerprint(
-                <Diamond as workflow_core::DurableWorkflow>::FINGERPRINT.into(),
-            ),
+            fingerprint: GraphFingerprint(fingerprint.into()),
             input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
             idempotency_key: None,
             owner: OwnerId::new("dead"),
@@ -341,6 +345,33 @@ async fn a_changed_output_type_reruns_that_node_and_its_downstream() {
         let result = rt.resume(Diamond, run).await.unwrap();
         assert_eq!(result.restored(), ["a"], "{kind}");
         assert_eq!(result.outputs.d, "4:[2, 3]", "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn a_changed_graph_reruns_changed_nodes_and_refuses_changed_inputs() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("changed", &clock).await {
+        let b = Record::Output(
+            RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+        );
+        // Recorded when `b` called another fn: `b` (and `d`) run again, `a` is restored.
+        let old = DIAMOND.replace("b=double(", "b=quadruple(");
+        let run = interrupted_run_of(&store, b.clone(), &old).await;
+        // Recorded when the input was a `u32`: refused, naming the input.
+        let old_input = DIAMOND.replace("input n: u64", "input n: u32");
+        let refused = interrupted_run_of(&store, b, &old_input).await;
+        clock.advance(Duration::from_secs(11));
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let result = rt.resume(Diamond, run).await.unwrap();
+        workflow_test::assert_restored(&result, &["a"]);
+        assert_eq!(result.outputs.d, "4:[2, 3]", "{kind}");
+        let err = rt.resume(Diamond, refused).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("inputs changed since the run started (input n)"),
+            "{kind}: {err}"
+        );
     }
 }
 

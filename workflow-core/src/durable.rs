@@ -510,6 +510,21 @@ fn restorable<W: DurableWorkflow>(
     let run = state.run.id;
     let nodes = W::PLAN.nodes;
     let changed = changed_nodes(&state.run.fingerprint.0, W::FINGERPRINT);
+    // The run's input was recorded for other inputs: no node can be trusted to match.
+    let inputs: Vec<&str> = changed
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with("input "))
+        .collect();
+    if !inputs.is_empty() {
+        return Err(other_error::<W>(
+            run,
+            format!(
+                "the workflow's inputs changed since the run started ({}); it cannot be resumed",
+                inputs.join(", ")
+            ),
+        ));
+    }
     let stale = state.stale_outputs(|template| {
         node_index::<W>(template).map(|i| NodeSignature {
             version: 1,
@@ -549,4 +564,31 @@ fn restorable<W: DurableWorkflow>(
                 .transpose()
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_nodes;
+
+    const V1: &str = "input n: u64;a=first(n<-n);b=double(x<-a);c=pair(x<-a);";
+
+    #[test]
+    fn only_entries_that_differ_are_changed() {
+        assert!(changed_nodes(V1, V1).is_empty());
+        // `b` reads from another node; `c` calls another fn; `d` is new; `a` is as it was.
+        let v2 = "input n: u64;a=first(n<-n);b=double(x<-c);c=triple(x<-a);d=join(y<-b);";
+        let mut changed = changed_nodes(V1, v2);
+        changed.sort_unstable();
+        assert_eq!(changed, ["b", "c", "d"]);
+        // A removed node is not in the current graph: nothing of it runs.
+        assert!(changed_nodes(V1, "input n: u64;a=first(n<-n);").is_empty());
+        // A changed input type shows as the input entry.
+        assert_eq!(
+            changed_nodes(
+                V1,
+                "input n: u32;a=first(n<-n);b=double(x<-a);c=pair(x<-a);"
+            ),
+            ["input n"]
+        );
+    }
 }
