@@ -574,6 +574,7 @@ fn crash_inside_each_node_then_resume() {
 struct Flaky {
     inner: Arc<dyn Store>,
     broken: std::sync::atomic::AtomicBool,
+    renewals: std::sync::atomic::AtomicU32,
 }
 
 impl Store for Flaky {
@@ -613,6 +614,8 @@ impl Store for Flaky {
         'a,
         Result<workflow_core::store::Lease, workflow_core::store::StoreError>,
     > {
+        self.renewals
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.renew_lease(lease, duration)
     }
     fn record_all<'a>(
@@ -698,6 +701,7 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
         let store = Arc::new(Flaky {
             inner,
             broken: std::sync::atomic::AtomicBool::new(false),
+            renewals: std::sync::atomic::AtomicU32::new(0),
         });
         let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
         let runs = async {
@@ -750,4 +754,42 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
         assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
         assert!(resumed.restored().contains(&"a"), "{kind}");
     }
+}
+
+#[node]
+async fn slow(n: u64) -> u64 {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    n
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Slow {
+        input n: u64,
+        out = slow(n: n),
+    }
+}
+
+/// A run longer than its lease renews it every third of the lease (paused clock).
+#[tokio::test(start_paused = true)]
+async fn a_running_run_renews_its_lease() {
+    let store = Arc::new(Flaky {
+        inner: Arc::new(MemoryStore::new()),
+        broken: std::sync::atomic::AtomicBool::new(false),
+        renewals: std::sync::atomic::AtomicU32::new(0),
+    });
+    let rt = Runtime::builder()
+        .store_arc(Arc::clone(&store) as Arc<dyn Store>)
+        .lease(Duration::from_secs(3))
+        .build();
+    let run = rt
+        .start_durable(Slow, SlowInput { n: 7 }, None)
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.out, 7);
+    let renewals = store.renewals.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (9..=11).contains(&renewals),
+        "10 s at one renewal per second: {renewals}"
+    );
 }
