@@ -8,7 +8,7 @@
 //! | `harness` | `workflow-test`: the `Harness`, memory probes, `#[workflow_test]` |
 //! | `guide` | the guide's chapters |
 //! | `corpus` | property, cancellation, stress and memory tests over the generated corpus |
-//! | `store` | the durable-run stores: one suite for memory, SQLite and Postgres; SQLite's bad files and kills; Postgres outages |
+//! | `store` | durable runs (resume, crash and resume across processes) and the stores: one suite for memory, SQLite and Postgres; SQLite's bad files and kills; Postgres outages |
 //!
 //! `cargo test -p workflow-tests --test engine` runs one area, `cargo test -p
 //! workflow-tests --test engine policies::` one file of it. trybuild UI tests are in the

@@ -10,6 +10,9 @@ pub use std::boxed::Box;
 pub use std::time::Duration;
 
 pub use crate::context::Context;
+/// What `#[workflow(durable)]` code names.
+#[cfg(feature = "store")]
+pub use crate::durable::DurableWorkflow;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Workflow};
@@ -17,8 +20,53 @@ pub use crate::node::{Node, NodeCallError, NodeResult};
 pub use crate::plan::{NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 pub use crate::resources::{Res, ResourceReq};
+#[cfg(feature = "store")]
+pub use crate::store::{decode, encode, RunId, StoreError};
 pub use core::pin::{pin, Pin};
 pub use core::task::Poll;
+#[cfg(feature = "store")]
+pub use serde::{de::DeserializeOwned, Serialize};
+pub use std::vec;
+pub use std::vec::Vec;
+
+/// Joins encoded values into one encoded array (the inputs or outputs of a durable run).
+#[cfg(feature = "store")]
+pub fn join_encoded(parts: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 2);
+    out.push(b'[');
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(part);
+    }
+    out.push(b']');
+    out
+}
+
+/// Splits what [`join_encoded`] made back into `count` encoded values.
+///
+/// # Errors
+///
+/// [`StoreError::Decode`] naming `what` of `run` when the bytes are not such an array.
+#[cfg(feature = "store")]
+pub fn split_encoded(
+    bytes: &[u8],
+    run: RunId,
+    what: &str,
+    count: usize,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let values: Vec<serde_json::Value> = decode(bytes, run, what)?;
+    if values.len() != count {
+        return Err(StoreError::Decode {
+            run,
+            what: what.to_owned(),
+            type_name: "a list of values",
+            source: format!("expected {count} values, found {}", values.len()).into(),
+        });
+    }
+    values.iter().map(|v| encode(v, Some(run), what)).collect()
+}
 
 use crate::error::BoxError;
 

@@ -86,6 +86,51 @@ impl Context {
         self.shared.run_id
     }
 
+    /// A key for calls to the outside world (payments, emails, APIs that deduplicate):
+    /// `<workflow>/<run>/<node>`, the same for every attempt of this node in this run, and
+    /// different for every other node and run.
+    ///
+    /// In a durable run (`Runtime::start_durable`), `<run>` is the run's id in its store,
+    /// so the key also stays the same when the run is resumed after a crash, and a call
+    /// repeated by the resumed node is recognised by the service. Otherwise it is
+    /// `local-<pid>-<run id>`, stable across retries only.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn charge(ctx: &Context) -> String {
+    ///     ctx.idempotency_key()
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Pay {
+    ///         key = charge(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let run = Runtime::new().execute(Pay, PayInput {}).await.unwrap();
+    /// assert!(run.outputs.key.starts_with("Pay/local-"));
+    /// assert!(run.outputs.key.ends_with("/key"));
+    /// # });
+    /// ```
+    pub fn idempotency_key(&self) -> String {
+        let (workflow, node) = (self.shared.workflow, self.node());
+        match self.durable_run() {
+            Some(run) => format!("{workflow}/{run}/{node}"),
+            None => format!(
+                "{workflow}/local-{}-{}/{node}",
+                std::process::id(),
+                self.shared.run_id
+            ),
+        }
+    }
+
+    fn durable_run(&self) -> Option<i64> {
+        self.shared.durable_run
+    }
+
     /// The attempt number, from 1.
     pub fn attempt(&self) -> u32 {
         self.attempt

@@ -133,6 +133,18 @@ pub enum WorkflowError {
         /// The workflow.
         workflow: &'static str,
     },
+    /// A durable run's store failed, or a recorded value no longer decodes. Rows committed
+    /// before the failure are intact: the run can be resumed once the cause is fixed.
+    Store {
+        /// The workflow.
+        workflow: &'static str,
+        /// The durable run's id in its store (`0`: before the run was created).
+        run: i64,
+        /// The node whose record failed or does not decode, if one.
+        node: Option<&'static str>,
+        /// The store's error (a `store::StoreError`).
+        source: BoxError,
+    },
 }
 
 /// `{}` includes the node's own message; `{:#}` adds the rest of the chain (the node
@@ -202,6 +214,18 @@ impl fmt::Display for WorkflowError {
                 f,
                 "the runtime is shut down; workflow `{workflow}` was not started"
             )?,
+            Self::Store {
+                workflow,
+                run,
+                node,
+                source,
+            } => {
+                write!(f, "durable run {run} of workflow `{workflow}`")?;
+                if let Some(node) = node {
+                    write!(f, ", node `{node}`")?;
+                }
+                write!(f, ": {source}")?;
+            }
         }
         if f.alternate() {
             let mut source = std::error::Error::source(self);
@@ -219,7 +243,7 @@ impl fmt::Display for WorkflowError {
 impl std::error::Error for WorkflowError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::NodeFailed { source, .. } => source.source(),
+            Self::NodeFailed { source, .. } | Self::Store { source, .. } => source.source(),
             _ => None,
         }
     }
@@ -250,7 +274,8 @@ impl WorkflowError {
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::Multiple { workflow, .. }
-            | Self::ShutDown { workflow } => workflow,
+            | Self::ShutDown { workflow }
+            | Self::Store { workflow, .. } => workflow,
         }
     }
 
@@ -262,6 +287,7 @@ impl WorkflowError {
             | Self::NodePanicked { node, .. }
             | Self::MissingResource { node, .. }
             | Self::ResourceRegisteredAsArc { node, .. } => Some(node),
+            Self::Store { node, .. } => *node,
             Self::Timeout {
                 scope: TimeoutScope::Node(node),
                 ..

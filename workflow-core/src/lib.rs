@@ -113,12 +113,17 @@ mod executor;
 
 mod runtime;
 
+#[cfg(feature = "store")]
+mod durable;
+
 #[doc(hidden)]
 pub mod __private;
 
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
 pub use __private::{NodeError, ResourceValue, RetryInput, SharedOutput};
 pub use context::Context;
+#[cfg(feature = "store")]
+pub use durable::{DurableRun, DurableWorkflow};
 pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};

@@ -149,6 +149,8 @@ pub enum NodeStatus {
     Cancelled,
     /// Never started because the run stopped or an upstream node failed.
     Skipped,
+    /// Not run: its output was restored from a durable run's store (a resumed run).
+    Restored,
 }
 
 impl NodeStatus {
@@ -161,6 +163,7 @@ impl NodeStatus {
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
             Self::Skipped => "skipped",
+            Self::Restored => "restored",
         }
     }
 

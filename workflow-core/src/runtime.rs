@@ -48,6 +48,9 @@ use crate::shared::{Monitor, RunShared, RuntimeShared};
 #[derive(Clone)]
 pub struct Runtime {
     inner: Arc<RuntimeShared>,
+    /// The store of durable runs (see `crate::durable`).
+    #[cfg(feature = "store")]
+    pub(crate) durable: Option<Arc<DurableConfig>>,
 }
 
 impl fmt::Debug for Runtime {
@@ -88,6 +91,9 @@ pub struct RuntimeBuilder {
     node_limit: Option<usize>,
     trace: bool,
     monitors: Vec<Monitor>,
+    /// The store of durable runs and its lease settings (see `crate::durable`).
+    #[cfg(feature = "store")]
+    pub(crate) durable: DurableSettings,
 }
 
 impl fmt::Debug for RuntimeBuilder {
@@ -184,6 +190,8 @@ impl RuntimeBuilder {
                 self.trace,
                 self.monitors,
             )),
+            #[cfg(feature = "store")]
+            durable: self.durable.build(),
         }
     }
 }
@@ -252,6 +260,12 @@ impl Runtime {
     /// Starts building a runtime.
     pub fn builder() -> RuntimeBuilder {
         RuntimeBuilder::default()
+    }
+
+    /// The state shared by this runtime's runs.
+    #[cfg(feature = "store")]
+    pub(crate) fn shared(&self) -> &Arc<RuntimeShared> {
+        &self.inner
     }
 
     /// Runs `workflow` with `input` and the workflow's own policies.
@@ -387,5 +401,48 @@ impl Runtime {
             }
         }
         report
+    }
+}
+
+/// The store and lease settings of a runtime.
+#[cfg(feature = "store")]
+#[derive(Debug, Clone)]
+pub(crate) struct DurableConfig {
+    pub(crate) store: Arc<dyn crate::store::Store>,
+    pub(crate) owner: crate::store::OwnerId,
+    pub(crate) lease: Duration,
+    pub(crate) retention: crate::store::Retention,
+}
+
+/// The durable settings collected by a [`RuntimeBuilder`].
+#[cfg(feature = "store")]
+#[derive(Debug, Default)]
+pub(crate) struct DurableSettings {
+    pub(crate) store: Option<Arc<dyn crate::store::Store>>,
+    pub(crate) owner: Option<crate::store::OwnerId>,
+    pub(crate) lease: Option<Duration>,
+    pub(crate) retention: crate::store::Retention,
+}
+
+/// The default lease: long against clock skew between processes, short enough that a
+/// crashed process's runs are recovered within a minute.
+#[cfg(feature = "store")]
+const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+
+#[cfg(feature = "store")]
+impl DurableSettings {
+    pub(crate) fn build(self) -> Option<Arc<DurableConfig>> {
+        let store = self.store?;
+        Some(Arc::new(DurableConfig {
+            store,
+            owner: self
+                .owner
+                .unwrap_or_else(crate::store::OwnerId::for_this_process),
+            lease: self
+                .lease
+                .unwrap_or(DEFAULT_LEASE)
+                .max(Duration::from_millis(3)),
+            retention: self.retention,
+        }))
     }
 }

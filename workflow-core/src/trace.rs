@@ -77,6 +77,8 @@ pub enum TraceKind {
     Cancelled,
     /// The node was never started because something upstream failed.
     Skipped,
+    /// The node's output was restored from a durable run's store; it did not run.
+    Restored,
     /// The node entered a tracked wait.
     Waiting {
         /// What it waits for.
@@ -108,6 +110,7 @@ impl TraceKind {
             Self::Failed { .. } => "failed",
             Self::Cancelled => "cancelled",
             Self::Skipped => "skipped",
+            Self::Restored => "restored",
             Self::Waiting { .. } => "waiting",
             Self::Custom { .. } => "custom",
             Self::RunCompleted => "run completed",
@@ -136,6 +139,7 @@ impl fmt::Display for TraceKind {
             }
             Self::Cancelled => f.write_str("cancelled"),
             Self::Skipped => f.write_str("skipped"),
+            Self::Restored => f.write_str("restored"),
             Self::Waiting { key } => write!(f, "waiting for `{key}`"),
             Self::Custom { message } => write!(f, "event: {message}"),
             Self::RunCompleted => f.write_str("run completed"),

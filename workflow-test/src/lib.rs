@@ -146,6 +146,7 @@
 #![doc(test(attr(deny(warnings))))]
 #![deny(unsafe_code)]
 
+mod durable;
 mod harness;
 mod leaks;
 mod load;
@@ -157,6 +158,7 @@ mod mock;
 mod record;
 mod runner;
 
+pub use durable::assert_restored;
 pub use harness::{Harness, HarnessBuilder};
 pub use leaks::LeakReport;
 pub use load::LoadReport;

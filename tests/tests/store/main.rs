@@ -1,5 +1,7 @@
-//! Durable-run stores: one behaviour suite for every store (`conformance`), and what only
-//! the SQLite store (`sqlite`) and the Postgres store (`postgres`) must show. Postgres
+//! Durable runs: the runtime's durable runs over every store (`durable`: idempotency,
+//! resume, crash and resume across processes), one behaviour suite for every store
+//! (`conformance`), and what only the SQLite store (`sqlite`) and the Postgres store
+//! (`postgres`) must show. Postgres
 //! cases need `WORKFLOW_TEST_POSTGRES_URL`; without it they say they were skipped, unless
 //! `WORKFLOW_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes a missing server a failure.
 //!
@@ -7,5 +9,6 @@
 //! store sqlite::` runs one file.
 
 mod conformance;
+mod durable;
 mod postgres;
 mod sqlite;

@@ -111,6 +111,9 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     clock: Option<Duration>,
     /// Read the clock after every node poll (traced runs), not once per poll of the run.
     precise_timing: bool,
+    /// A durable run's restored outputs and record queue.
+    #[cfg(feature = "store")]
+    pub(super) durable: Option<super::durable::DurableExec<W::Value>>,
 }
 
 impl<'a, W: Workflow, C> Driver<'a, W, C>
@@ -152,6 +155,8 @@ where
             spans: Vec::new(),
             clock: None,
             precise_timing: shared.trace.is_some(),
+            #[cfg(feature = "store")]
+            durable: None,
         }
     }
 
@@ -162,8 +167,12 @@ where
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<W::Output, WorkflowError> {
         self.shared.record(None, TraceKind::RunStarted);
+        #[cfg(feature = "store")]
+        let restored = self.restore();
+        #[cfg(not(feature = "store"))]
+        let restored: Vec<bool> = Vec::new();
         for (i, &deps) in self.deps.iter().enumerate() {
-            if deps == 0 {
+            if deps == 0 && !restored.get(i).copied().unwrap_or(false) {
                 self.ready.push_back(i);
                 self.shared.record(Some(i), TraceKind::Scheduled);
             }
@@ -442,6 +451,10 @@ where
         let now = self.elapsed();
         match result {
             Ok(value) => {
+                #[cfg(feature = "store")]
+                if let Some(durable) = &self.durable {
+                    durable.record(W::PLAN, index, &value)?;
+                }
                 self.statuses.succeeded(self.shared, index, attempts, now);
                 W::store(&mut self.state, value);
                 for &s in W::PLAN.nodes[index].successors {
@@ -469,6 +482,31 @@ where
                 }
             }
         }
+    }
+
+    /// Puts a durable run's restored outputs into their slots and marks those nodes
+    /// restored; their successors' predecessor counts drop as if they had finished.
+    /// Which nodes were restored, by index (empty for a run that restores nothing).
+    ///
+    /// A restored node's predecessors are all restored too (the durable layer restores
+    /// nothing downstream of a node that runs), so no finishing node ever schedules one.
+    #[cfg(feature = "store")]
+    fn restore(&mut self) -> Vec<bool> {
+        let Some(durable) = &mut self.durable else {
+            return Vec::new();
+        };
+        let values = std::mem::take(&mut durable.restore);
+        let mut restored = vec![false; self.deps.len()];
+        for (i, value) in values.into_iter().enumerate() {
+            let Some(value) = value else { continue };
+            restored[i] = true;
+            self.statuses.restored(self.shared, i);
+            W::store(&mut self.state, value);
+            for &s in W::PLAN.nodes[i].successors {
+                self.deps[s] -= 1;
+            }
+        }
+        restored
     }
 
     fn block_downstream(&mut self, index: usize) {

@@ -66,6 +66,8 @@ impl<W: Workflow> Executor<W> {
             runtime,
             input,
             opts,
+            #[cfg(feature = "store")]
+            durable,
         } = self;
         let plan = W::PLAN;
         let run_id = next_run_id();
@@ -90,7 +92,8 @@ impl<W: Workflow> Executor<W> {
             None => CancellationToken::new(),
         };
         let trace = opts.trace.unwrap_or(runtime.trace);
-        let shared = Arc::new(RunShared::new(
+        #[allow(unused_mut)]
+        let mut shared = RunShared::new(
             run_id,
             start,
             plan.name,
@@ -98,7 +101,12 @@ impl<W: Workflow> Executor<W> {
             cancel.clone(),
             trace,
             Arc::clone(&runtime),
-        ));
+        );
+        #[cfg(feature = "store")]
+        {
+            shared.durable_run = durable.as_ref().map(|d| d.run.0);
+        }
+        let shared = Arc::new(shared);
         runtime.notify_monitors(&shared);
         let _cancel_guard = CancelOnDrop(cancel.clone());
 
@@ -106,6 +114,10 @@ impl<W: Workflow> Executor<W> {
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
         let limits = Limits::new::<W>(&opts);
         let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, &opts);
+        #[cfg(feature = "store")]
+        {
+            driver.durable = durable;
+        }
         let result = driver.run(&limits, &cancel).instrument(span.clone()).await;
         let duration = start.elapsed();
         let Driver {

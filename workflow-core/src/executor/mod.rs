@@ -20,6 +20,8 @@
 //!   retries, timeouts, spawning and the node limit; panics become failures here.
 //! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
 //!   bit in the run's wake set.
+//! - `durable` (feature `store`): a durable run's restored outputs and the records of
+//!   finished nodes (the group-commit rule is in that file).
 //! - `status`: the single writer of a node's status, feeding the report, the live
 //!   snapshot and the trace.
 //!
@@ -58,6 +60,9 @@
 
 // By layer, from the bottom up: a file uses only files of lower layers (one layer per
 // group; `src/layers.rs` checks this).
+#[cfg(feature = "store")]
+mod durable;
+
 mod attempt;
 mod wake;
 mod workflow;
@@ -72,4 +77,6 @@ mod lifecycle;
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
 pub use cells::{step, NodeStarter, Op};
+#[cfg(feature = "store")]
+pub(crate) use durable::DurableExec;
 pub use workflow::{Executor, RunOutcome, Workflow};

@@ -109,6 +109,14 @@ impl Statuses {
         shared.record(Some(i), TraceKind::Cancelled);
     }
 
+    /// Node `i` did not run: its output was restored from a durable run's store.
+    #[cfg(feature = "store")]
+    pub(super) fn restored(&mut self, shared: &RunShared, i: usize) {
+        let report = self.set(shared, i, NodeStatus::Restored);
+        tracing::debug!(target: "workflow", node = report.name, "node restored");
+        shared.record(Some(i), TraceKind::Restored);
+    }
+
     /// Every node that never started is skipped.
     pub(super) fn skip_not_started(&mut self, shared: &RunShared) {
         for i in 0..self.reports.len() {

@@ -66,6 +66,9 @@ pub struct Executor<W: Workflow> {
     pub(super) runtime: Arc<RuntimeShared>,
     pub(super) input: W::Input,
     pub(super) opts: RunOptions,
+    /// A durable run's restored outputs and record queue.
+    #[cfg(feature = "store")]
+    pub(super) durable: Option<super::durable::DurableExec<W::Value>>,
 }
 
 impl<W: Workflow> Executor<W> {
@@ -74,6 +77,24 @@ impl<W: Workflow> Executor<W> {
             runtime,
             input,
             opts,
+            #[cfg(feature = "store")]
+            durable: None,
+        }
+    }
+
+    /// A run of a durable workflow: restores and records through `durable`.
+    #[cfg(feature = "store")]
+    pub(crate) fn durable(
+        runtime: Arc<RuntimeShared>,
+        input: W::Input,
+        opts: RunOptions,
+        durable: super::durable::DurableExec<W::Value>,
+    ) -> Self {
+        Self {
+            runtime,
+            input,
+            opts,
+            durable: Some(durable),
         }
     }
 }

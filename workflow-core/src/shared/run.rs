@@ -33,6 +33,8 @@ pub(crate) struct RunShared {
     /// Live node statuses, kept only when someone (a test harness) monitors runs.
     /// Written by the executor's status writer only.
     live: Option<Mutex<Vec<NodeStatus>>>,
+    /// A durable run's id in its store (`None`: not durable).
+    pub(crate) durable_run: Option<i64>,
 }
 
 impl fmt::Debug for RunShared {
@@ -66,6 +68,7 @@ impl RunShared {
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
+            durable_run: None,
         }
     }
 

@@ -1,8 +1,7 @@
 //! Durable runs: where a run's progress is recorded so that it survives the process.
 //!
-//! *This is the storage layer of durable runs (issue 16) and its design note. The executor
-//! and `workflow!` integration (`#[workflow(durable)]`, `#[ephemeral]`, restored nodes in
-//! reports) builds on it.*
+//! *This is the storage layer of durable runs (issue 16) and its design note. The runtime's
+//! durable runs (`#[workflow(durable)]`, `Runtime::start_durable`) build on it.*
 //!
 //! # The idea
 //!
@@ -157,11 +156,12 @@
 //! range (see `workflow-core/Cargo.toml`) so that a build that also links `sqlx` can pick
 //! the one `libsqlite3-sys` both accept (cargo links one SQLite per build).
 //!
-//! # Not yet
+//! # In the runtime
 //!
-//! The executor integration: `#[workflow(durable)]`, `#[ephemeral]`, deciding from
-//! [`RunState::stale_outputs`] and the graph whether a changed run may resume,
-//! `ctx.idempotency_key()`, lease renewal while a run executes, restored nodes in reports.
+//! `#[workflow(durable)]`, `Runtime::start_durable`, `resume` and `recover`, restored nodes
+//! in reports, lease renewal and `ctx.idempotency_key()` build on this module; see
+//! `workflow-core/src/durable.rs` for the design. Not yet used by the runtime: branch
+//! rows (no branches yet), `#[ephemeral]` and `#[node_version]` (every node is version 1).
 
 mod codec;
 mod common;

@@ -16,7 +16,7 @@ use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
 
 pub(crate) const WORKFLOW_OPTIONS: &str =
-    "`timeout`, `deadlock`, `sequential`, `concurrency`, `failure`, `crate`";
+    "`timeout`, `deadlock`, `sequential`, `concurrency`, `failure`, `durable`, `crate`";
 pub(crate) const BINDING_ATTRS: &str =
     "`#[output]`, `#[timeout = \"..\"]`, `#[retry(..)]`, `#[spawn]`, `#[doc = ..]`";
 
@@ -27,6 +27,8 @@ pub(crate) struct WorkflowOptions {
     pub(crate) deadlock: Option<u64>,
     pub(crate) concurrency: Option<u64>,
     pub(crate) continue_on_failure: bool,
+    /// `durable`: runs can be recorded in a store (every value must be serializable).
+    pub(crate) durable: bool,
     pub(crate) krate: Option<Path>,
     /// Where `timeout` and `deadlock` were written, for the check that they fit.
     spans: (Option<Span>, Option<Span>),
@@ -168,6 +170,10 @@ fn parse_workflow_option(
                 },
                 Err(e) => cx.syn_error(e),
             }
+        }
+        "durable" => {
+            flag(meta, cx)?;
+            options.durable = true;
         }
         "crate" => match crate_path(meta) {
             Ok(path) => options.krate = Some(path),

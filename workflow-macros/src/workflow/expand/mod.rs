@@ -24,9 +24,11 @@
 //!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };  // plan
 //!         fn init(..) / fn run(exec) / fn store(..) / fn finish(..)                          // run
 //!     }
+//!     trait __WorkflowDurable0 { .. } impl DurableWorkflow for Etl { .. }  // durable: `#[workflow(durable)]` only
 //! };
 //! ```
 
+mod durable;
 mod edges;
 mod fallback;
 mod items;
@@ -54,10 +56,16 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let state_types = gen.state_types();
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
+    let durable_impl = if w.attrs.options.durable {
+        gen.durable_impl()
+    } else {
+        TokenStream::new()
+    };
     gen.with_user_items(quote! {
         #state_types
         #edge_traits
         #workflow_impl
+        #durable_impl
     })
 }
 

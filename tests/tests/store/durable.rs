@@ -1,0 +1,795 @@
+//! Durable runs through the runtime: idempotency, resume with restored nodes, records
+//! that no longer decode, concurrent recovery, and crash and resume across processes
+//! (the test re-runs its own binary as a child that aborts inside node k).
+//!
+//! The same runtime tests run against the memory and SQLite stores, and Postgres when
+//! `WORKFLOW_TEST_POSTGRES_URL` is set (skipped with a message otherwise, required with
+//! `WORKFLOW_REQUIRE_POSTGRES=1`).
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use workflow_core::prelude::*;
+use workflow_core::store::{
+    CreatedRun, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
+    RecordedOutput, RunFilter, RunId, RunStatus, SqliteStore, Store, Timestamp,
+};
+
+/// Counts node executions (in memory, and in a file shared with a child process) and
+/// aborts the process inside one node when told to.
+#[derive(Default)]
+struct Probe {
+    file: Option<PathBuf>,
+    abort_at: Option<String>,
+    counts: Mutex<HashMap<&'static str, u32>>,
+}
+
+impl Probe {
+    fn visit(&self, node: &'static str) {
+        *self.counts.lock().unwrap().entry(node).or_default() += 1;
+        if let Some(file) = &self.file {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(file)
+                .unwrap();
+            writeln!(f, "{node}").unwrap();
+        }
+        if self.abort_at.as_deref() == Some(node) {
+            std::process::abort();
+        }
+    }
+
+    fn count(&self, node: &str) -> u32 {
+        self.counts.lock().unwrap().get(node).copied().unwrap_or(0)
+    }
+}
+
+/// Gives the recorder a moment (it commits in the background) so rows exist when a
+/// later node aborts; nothing asserts on time.
+async fn pause() {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+}
+
+#[node]
+async fn first(n: u64, probe: Res<Probe>) -> u64 {
+    probe.visit("a");
+    pause().await;
+    n + 1
+}
+
+#[node]
+async fn double(x: u64, probe: Res<Probe>) -> u64 {
+    probe.visit("b");
+    pause().await;
+    x * 2
+}
+
+#[node]
+async fn pair(x: u64, probe: Res<Probe>) -> Vec<u64> {
+    probe.visit("c");
+    pause().await;
+    vec![x, x + 1]
+}
+
+#[node]
+async fn join(y: u64, z: Vec<u64>, probe: Res<Probe>) -> String {
+    probe.visit("d");
+    pause().await;
+    format!("{y}:{z:?}")
+}
+
+workflow! {
+    /// a → b, a → c, (b, c) → d.
+    #[workflow(durable)]
+    struct Diamond {
+        input n: u64,
+        a = first(n: n),
+        b = double(x: a),
+        c = pair(x: a),
+        d = join(y: b, z: c),
+    }
+}
+
+const NODES: [&str; 4] = ["a", "b", "c", "d"];
+
+fn runtime(store: Arc<dyn Store>, probe: Probe) -> Runtime {
+    Runtime::builder()
+        .store_arc(store)
+        .owner(OwnerId::new("test"))
+        .resource(probe)
+        .build()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let dir = std::env::temp_dir().join(format!(
+        "workflow-durable-{name}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn stores(name: &str) -> Vec<(&'static str, Arc<dyn Store>)> {
+    clocked_stores(name, &ManualClock::new(Timestamp(1_000_000))).await
+}
+
+/// A Postgres store in its own fresh schema `durable_<name>`, or `None` (with a message)
+/// when `WORKFLOW_TEST_POSTGRES_URL` is not set and `WORKFLOW_REQUIRE_POSTGRES` is not `1`.
+async fn postgres(name: &str, clock: &ManualClock) -> Option<Arc<dyn Store>> {
+    use workflow_core::store::PostgresStore;
+    let url = match std::env::var("WORKFLOW_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var("WORKFLOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "WORKFLOW_REQUIRE_POSTGRES=1 but WORKFLOW_TEST_POSTGRES_URL is not set"
+            );
+            eprintln!(
+                "SKIPPED: Postgres durable-run case `{name}`: set WORKFLOW_TEST_POSTGRES_URL \
+                 to a Postgres server to run it (.ci/run starts one)"
+            );
+            return None;
+        }
+    };
+    let schema = format!("durable_{name}");
+    PostgresStore::drop_schema(&url, &schema).await.unwrap();
+    let store = PostgresStore::builder(&url)
+        .schema(&schema)
+        .clock(Arc::new(clock.clone()))
+        .connect()
+        .await
+        .unwrap();
+    Some(Arc::new(store))
+}
+
+#[tokio::test]
+async fn a_durable_run_succeeds_and_deletes_its_rows() {
+    for (kind, store) in stores("plain").await {
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let run = rt
+            .start_durable(Diamond, DiamondInput { n: 1 }, None)
+            .await
+            .unwrap();
+        assert_eq!(run.outputs.d, "4:[2, 3]", "{kind}");
+        assert!(run.restored().is_empty(), "{kind}");
+        let state = store.load_run(run.run_id).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Succeeded, "{kind}");
+        assert!(state.outputs.is_empty(), "{kind}: rows deleted on success");
+        // Without a store the same workflow runs as any other.
+        let plain = Runtime::builder().resource(Probe::default()).build();
+        let out = plain.execute(Diamond, DiamondInput { n: 1 }).await.unwrap();
+        assert_eq!(out.outputs.d, "4:[2, 3]");
+    }
+}
+
+#[tokio::test]
+async fn a_second_start_with_the_same_key_returns_the_first_result() {
+    for (kind, store) in stores("idem").await {
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let first = rt
+            .start_durable(Diamond, DiamondInput { n: 1 }, Some("k"))
+            .await
+            .unwrap();
+        let second = rt
+            .start_durable(Diamond, DiamondInput { n: 1 }, Some("k"))
+            .await
+            .unwrap();
+        assert_eq!(first.run_id, second.run_id, "{kind}");
+        assert_eq!(second.outputs.d, "4:[2, 3]", "{kind}");
+        assert!(
+            second.report.is_none(),
+            "{kind}: read from the store, not run"
+        );
+        let probe = rt.resource::<Probe>().unwrap();
+        assert_eq!(probe.count("a"), 1, "{kind}: ran once");
+        let other = rt
+            .start_durable(Diamond, DiamondInput { n: 2 }, Some("k"))
+            .await;
+        assert!(
+            matches!(other, Err(WorkflowError::Store { .. })),
+            "{kind}: {other:?}"
+        );
+    }
+}
+
+/// A run whose process died after `a` and `b` were recorded: created and recorded by
+/// hand with another owner, then recovered once its lease expired.
+async fn interrupted_run(store: &Arc<dyn Store>, b_row: Record) -> RunId {
+    interrupted_run_of(store, b_row, DIAMOND).await
+}
+
+const DIAMOND: &str = <Diamond as workflow_core::DurableWorkflow>::FINGERPRINT;
+
+async fn interrupted_run_of(store: &Arc<dyn Store>, b_row: Record, fingerprint: &str) -> RunId {
+    let created = store
+        .create_run(NewRun {
+            workflow: "Diamond".into(),
+            fingerprint: GraphFingerprint(fingerprint.into()),
+            input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
+            idempotency_key: None,
+            owner: OwnerId::new("dead"),
+            lease: Duration::from_secs(10),
+        })
+        .await
+        .unwrap();
+    let CreatedRun::New(claimed) = created else {
+        panic!("new run")
+    };
+    let run = claimed.run.id;
+    let a = RecordedOutput::encode(run, "a".parse().unwrap(), 1, &2u64).unwrap();
+    store
+        .record_all(&claimed.lease, vec![Record::Output(a), b_row])
+        .await
+        .unwrap();
+    run
+}
+
+async fn clocked_stores(name: &str, clock: &ManualClock) -> Vec<(&'static str, Arc<dyn Store>)> {
+    let db = temp_dir(name).join("runs.db");
+    let mut stores = vec![
+        (
+            "memory",
+            Arc::new(MemoryStore::with_clock(Arc::new(clock.clone()))) as Arc<dyn Store>,
+        ),
+        (
+            "sqlite",
+            Arc::new(
+                SqliteStore::builder(&db)
+                    .clock(Arc::new(clock.clone()))
+                    .open()
+                    .unwrap(),
+            ),
+        ),
+    ];
+    if let Some(pg) = postgres(name, clock).await {
+        stores.push(("postgres", pg));
+    }
+    stores
+}
+
+#[tokio::test]
+async fn recover_restores_recorded_nodes_and_runs_the_rest() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("resume", &clock).await {
+        let b = |run| {
+            Record::Output(RecordedOutput::encode(run, "b".parse().unwrap(), 1, &4u64).unwrap())
+        };
+        let run = interrupted_run(&store, b(RunId(0))).await;
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        // Still leased to its owner: nothing to recover yet.
+        assert!(rt.recover(Diamond).await.unwrap().is_empty(), "{kind}");
+        clock.advance(Duration::from_secs(11));
+        let mut recovered = rt.recover(Diamond).await.unwrap();
+        assert_eq!(recovered.len(), 1, "{kind}");
+        let (id, result) = recovered.remove(0);
+        assert_eq!(id, run, "{kind}");
+        let result = result.unwrap();
+        assert_eq!(result.outputs.d, "4:[2, 3]", "{kind}");
+        assert_eq!(result.restored(), ["a", "b"], "{kind}");
+        workflow_test::assert_restored(&result, &["b", "a"]);
+        let wrong = std::panic::catch_unwind(|| workflow_test::assert_restored(&result, &["a"]));
+        let message = *wrong.unwrap_err().downcast::<String>().unwrap();
+        assert!(
+            message.contains("restored [\"a\", \"b\"]") && message.contains("c succeeded"),
+            "{message}"
+        );
+        let report = result.report.as_ref().unwrap();
+        assert_eq!(
+            report.node("c").unwrap().status,
+            NodeStatus::Succeeded,
+            "{kind}"
+        );
+        let probe = rt.resource::<Probe>().unwrap();
+        assert_eq!(
+            (probe.count("a"), probe.count("b"), probe.count("c")),
+            (0, 0, 1),
+            "{kind}"
+        );
+        assert_eq!(store.get_run(run).await.unwrap().claims, 2, "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn a_record_that_no_longer_decodes_is_an_error_naming_run_and_node() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("decode", &clock).await {
+        // `b` recorded as text by "older code" under the current type's name.
+        let mut row = RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &"x").unwrap();
+        row.output_type = std::any::type_name::<u64>().into();
+        let run = interrupted_run(&store, Record::Output(row)).await;
+        clock.advance(Duration::from_secs(11));
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let err = rt.resume(Diamond, run).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                WorkflowError::Store {
+                    node: Some("b"),
+                    ..
+                }
+            ),
+            "{kind}: {err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(&format!("durable run {run}")) && text.contains("node `b`"),
+            "{kind}: {text}"
+        );
+        // Nothing recorded was lost, and nothing ran.
+        assert_eq!(
+            store.load_run(run).await.unwrap().outputs.len(),
+            2,
+            "{kind}"
+        );
+        assert_eq!(rt.resource::<Probe>().unwrap().count("c"), 0, "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn a_changed_output_type_reruns_that_node_and_its_downstream() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("stale", &clock).await {
+        // `b` recorded as a `u32` by older code: stale, so `b` and `d` run again.
+        let row = RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u32).unwrap();
+        let run = interrupted_run(&store, Record::Output(row)).await;
+        clock.advance(Duration::from_secs(11));
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let result = rt.resume(Diamond, run).await.unwrap();
+        assert_eq!(result.restored(), ["a"], "{kind}");
+        assert_eq!(result.outputs.d, "4:[2, 3]", "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn a_changed_graph_reruns_changed_nodes_and_refuses_changed_inputs() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("changed", &clock).await {
+        let b = Record::Output(
+            RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+        );
+        // Recorded when `b` called another fn: `b` (and `d`) run again, `a` is restored.
+        let old = DIAMOND.replace("b=double(", "b=quadruple(");
+        let run = interrupted_run_of(&store, b.clone(), &old).await;
+        // Recorded when the input was a `u32`: refused, naming the input.
+        let old_input = DIAMOND.replace("input n: u64", "input n: u32");
+        let refused = interrupted_run_of(&store, b, &old_input).await;
+        clock.advance(Duration::from_secs(11));
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let result = rt.resume(Diamond, run).await.unwrap();
+        workflow_test::assert_restored(&result, &["a"]);
+        assert_eq!(result.outputs.d, "4:[2, 3]", "{kind}");
+        let err = rt.resume(Diamond, refused).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("inputs changed since the run started (input n)"),
+            "{kind}: {err}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_recoverers_resume_each_run_once() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("recover2", &clock).await {
+        let b = |run| {
+            Record::Output(RecordedOutput::encode(run, "b".parse().unwrap(), 1, &4u64).unwrap())
+        };
+        let mut runs = Vec::new();
+        for _ in 0..6 {
+            runs.push(interrupted_run(&store, b(RunId(0))).await);
+        }
+        clock.advance(Duration::from_secs(11));
+        let one = runtime(Arc::clone(&store), Probe::default());
+        let two = Runtime::builder()
+            .store_arc(Arc::clone(&store))
+            .owner(OwnerId::new("other"))
+            .resource(Probe::default())
+            .build();
+        let (r1, r2) = tokio::join!(one.recover(Diamond), two.recover(Diamond));
+        let mut ids: Vec<RunId> = r1
+            .unwrap()
+            .into_iter()
+            .chain(r2.unwrap())
+            .map(|(id, r)| {
+                assert_eq!(r.unwrap().outputs.d, "4:[2, 3]");
+                id
+            })
+            .collect();
+        ids.sort();
+        assert_eq!(ids, runs, "{kind}: each run resumed exactly once");
+        let c_runs = one.resource::<Probe>().unwrap().count("c")
+            + two.resource::<Probe>().unwrap().count("c");
+        assert_eq!(c_runs, 6, "{kind}");
+    }
+}
+
+#[node]
+async fn key_of(ctx: &Context) -> String {
+    ctx.idempotency_key()
+}
+
+#[node]
+async fn key_after(_prev: String, ctx: &Context) -> String {
+    ctx.idempotency_key()
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Keys {
+        first = key_of(),
+        second = key_after(_prev: first),
+    }
+}
+
+#[tokio::test]
+async fn idempotency_keys_name_the_stored_run_and_the_node() {
+    for (kind, store) in stores("keys").await {
+        let rt = runtime(store, Probe::default());
+        let run = rt.start_durable(Keys, KeysInput {}, None).await.unwrap();
+        let id = run.run_id;
+        assert_eq!(
+            run.report.unwrap().node("first").unwrap().status,
+            NodeStatus::Succeeded
+        );
+        // `first` is consumed by `second`; only the sink is an output.
+        assert_eq!(run.outputs.second, format!("Keys/{id}/second"), "{kind}");
+    }
+}
+
+// ---- Crash and resume across processes ----
+
+const CHILD_ENV: &str = "WORKFLOW_DURABLE_CHILD";
+
+/// In the child: run `Diamond` durably on the database and abort inside node `k`.
+fn child(spec: &str) {
+    let mut parts = spec.splitn(3, '|');
+    let (k, db, counts) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let probe = Probe {
+        file: Some(counts.into()),
+        abort_at: Some(k.to_owned()),
+        ..Probe::default()
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).unwrap());
+        let runtime = runtime(store, probe);
+        let _ = runtime
+            .start_durable(Diamond, DiamondInput { n: 1 }, Some("crash"))
+            .await;
+    });
+    unreachable!("node {k} aborts the process");
+}
+
+fn counts(file: &PathBuf) -> HashMap<String, u32> {
+    let mut counts = HashMap::new();
+    for line in std::fs::read_to_string(file).unwrap_or_default().lines() {
+        *counts.entry(line.to_owned()).or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn crash_inside_each_node_then_resume() {
+    if let Ok(spec) = std::env::var(CHILD_ENV) {
+        return child(&spec);
+    }
+    let expected = "4:[2, 3]";
+    for k in NODES {
+        let dir = temp_dir(&format!("crash-{k}"));
+        let (db, count_file) = (dir.join("runs.db"), dir.join("counts"));
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "durable::crash_inside_each_node_then_resume",
+                "--test-threads=1",
+            ])
+            .env(
+                CHILD_ENV,
+                format!("{k}|{}|{}", db.display(), count_file.display()),
+            )
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the child aborted inside {k}");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+            let runs = store.list_runs(RunFilter::default()).await.unwrap();
+            assert_eq!(runs.len(), 1, "{k}");
+            let recorded: Vec<String> = store
+                .load_run(runs[0].id)
+                .await
+                .unwrap()
+                .outputs
+                .iter()
+                .map(|r| r.path.to_string())
+                .collect();
+            assert!(!recorded.contains(&k.to_owned()), "{k} never finished");
+            // Same owner as the child: the parent may take its run over at once.
+            let runtime = runtime(
+                Arc::clone(&store),
+                Probe {
+                    file: Some(count_file.clone()),
+                    ..Probe::default()
+                },
+            );
+            let result = runtime
+                .start_durable(Diamond, DiamondInput { n: 1 }, Some("crash"))
+                .await
+                .unwrap();
+            assert_eq!(result.run_id, runs[0].id, "{k}");
+            assert_eq!(result.outputs.d, expected, "{k}");
+            assert_eq!(
+                result.restored(),
+                recorded,
+                "{k}: every recorded node restored"
+            );
+            let counts = counts(&count_file);
+            for node in NODES {
+                let n = counts.get(node).copied().unwrap_or(0);
+                if recorded.iter().any(|r| r == node) {
+                    assert_eq!(
+                        n, 1,
+                        "{k}: {node} was recorded before the abort and ran once"
+                    );
+                } else {
+                    assert!((1..=2).contains(&n), "{k}: {node} ran {n} times");
+                }
+            }
+            assert_eq!(
+                counts.get(k).copied(),
+                Some(2),
+                "{k}: ran, aborted, ran again"
+            );
+            if k == "d" {
+                assert!(!recorded.is_empty(), "records commit while later nodes run");
+            }
+        });
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// A store whose record writes fail while `broken` is set, as an unreachable database
+/// would; everything else goes to the inner store.
+#[derive(Debug)]
+struct Flaky {
+    inner: Arc<dyn Store>,
+    broken: std::sync::atomic::AtomicBool,
+    renewals: std::sync::atomic::AtomicU32,
+}
+
+impl Store for Flaky {
+    fn create_run(
+        &self,
+        new: NewRun,
+    ) -> futures::future::BoxFuture<'_, Result<CreatedRun, workflow_core::store::StoreError>> {
+        self.inner.create_run(new)
+    }
+    fn claim_run<'a>(
+        &'a self,
+        run: RunId,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::Claimed, workflow_core::store::StoreError>,
+    > {
+        self.inner.claim_run(run, owner, lease)
+    }
+    fn claim_expired<'a>(
+        &'a self,
+        owner: &'a OwnerId,
+        lease: Duration,
+        limit: usize,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<Vec<workflow_core::store::Claimed>, workflow_core::store::StoreError>,
+    > {
+        self.inner.claim_expired(owner, lease, limit)
+    }
+    fn renew_lease<'a>(
+        &'a self,
+        lease: &'a workflow_core::store::Lease,
+        duration: Duration,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::Lease, workflow_core::store::StoreError>,
+    > {
+        self.renewals
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.renew_lease(lease, duration)
+    }
+    fn record_all<'a>(
+        &'a self,
+        lease: &'a workflow_core::store::Lease,
+        records: Vec<Record>,
+    ) -> futures::future::BoxFuture<'a, Result<(), workflow_core::store::StoreError>> {
+        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
+            let node = records.iter().find_map(|r| match r {
+                Record::Output(o) => Some(o.path.clone()),
+                _ => None,
+            });
+            return Box::pin(async move {
+                Err(workflow_core::store::StoreError::Unavailable {
+                    operation: "recording",
+                    run: Some(lease.run),
+                    node,
+                    source: "connection refused".into(),
+                })
+            });
+        }
+        self.inner.record_all(lease, records)
+    }
+    fn finish_run<'a>(
+        &'a self,
+        lease: &'a workflow_core::store::Lease,
+        outcome: workflow_core::store::RunOutcome,
+        retention: workflow_core::store::Retention,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::RunRecord, workflow_core::store::StoreError>,
+    > {
+        self.inner.finish_run(lease, outcome, retention)
+    }
+    fn get_run(
+        &self,
+        run: RunId,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<workflow_core::store::RunRecord, workflow_core::store::StoreError>,
+    > {
+        self.inner.get_run(run)
+    }
+    fn load_run(
+        &self,
+        run: RunId,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<workflow_core::store::RunState, workflow_core::store::StoreError>,
+    > {
+        self.inner.load_run(run)
+    }
+    fn list_runs(
+        &self,
+        filter: RunFilter,
+    ) -> futures::future::BoxFuture<
+        '_,
+        Result<Vec<workflow_core::store::RunRecord>, workflow_core::store::StoreError>,
+    > {
+        self.inner.list_runs(filter)
+    }
+    fn purge(
+        &self,
+        filter: workflow_core::store::PurgeFilter,
+    ) -> futures::future::BoxFuture<'_, Result<u64, workflow_core::store::StoreError>> {
+        self.inner.purge(filter)
+    }
+    fn stats(&self) -> workflow_core::store::StoreStats {
+        self.inner.stats()
+    }
+    fn clock(&self) -> &dyn workflow_core::store::Clock {
+        self.inner.clock()
+    }
+}
+
+/// The store fails once `a` is recorded: the run stops with an error naming the run and
+/// the node whose record failed, `a`'s row stays, and once the store is back the same
+/// run resumes from it.
+#[tokio::test]
+async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, inner) in clocked_stores("flaky", &clock).await {
+        let store = Arc::new(Flaky {
+            inner,
+            broken: std::sync::atomic::AtomicBool::new(false),
+            renewals: std::sync::atomic::AtomicU32::new(0),
+        });
+        let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let runs = async {
+            // Break the store once `a` is recorded.
+            loop {
+                let rows = store.inner.list_runs(RunFilter::default()).await.unwrap();
+                if let Some(run) = rows.first() {
+                    // (A finished run fails the assertions below instead of hanging here.)
+                    if run.status.is_finished()
+                        || !store
+                            .inner
+                            .load_run(run.id)
+                            .await
+                            .unwrap()
+                            .outputs
+                            .is_empty()
+                    {
+                        store
+                            .broken
+                            .store(true, std::sync::atomic::Ordering::SeqCst);
+                        return;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+        };
+        let (result, ()) =
+            tokio::join!(rt.start_durable(Diamond, DiamondInput { n: 1 }, None), runs);
+        let err = result.unwrap_err();
+        let WorkflowError::Store { run, node, .. } = &err else {
+            panic!("{kind}: {err:?}")
+        };
+        assert!(
+            node.is_some_and(|n| n != "a"),
+            "{kind}: names the node whose record failed: {err}"
+        );
+        assert!(
+            err.to_string().contains("connection refused"),
+            "{kind}: {err}"
+        );
+        let run = RunId(*run);
+        let state = store.inner.load_run(run).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Running, "{kind}: resumable");
+        assert_eq!(state.outputs[0].path.as_str(), "a", "{kind}");
+        // The store is back: the same owner resumes at once.
+        store
+            .broken
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let resumed = rt.resume(Diamond, run).await.unwrap();
+        assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
+        assert!(resumed.restored().contains(&"a"), "{kind}");
+    }
+}
+
+#[node]
+async fn slow(n: u64) -> u64 {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    n
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Slow {
+        input n: u64,
+        out = slow(n: n),
+    }
+}
+
+/// A run longer than its lease renews it every third of the lease (paused clock).
+#[tokio::test(start_paused = true)]
+async fn a_running_run_renews_its_lease() {
+    let store = Arc::new(Flaky {
+        inner: Arc::new(MemoryStore::new()),
+        broken: std::sync::atomic::AtomicBool::new(false),
+        renewals: std::sync::atomic::AtomicU32::new(0),
+    });
+    let rt = Runtime::builder()
+        .store_arc(Arc::clone(&store) as Arc<dyn Store>)
+        .lease(Duration::from_secs(3))
+        .build();
+    let run = rt
+        .start_durable(Slow, SlowInput { n: 7 }, None)
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.out, 7);
+    let renewals = store.renewals.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        (9..=11).contains(&renewals),
+        "10 s at one renewal per second: {renewals}"
+    );
+}
