@@ -100,9 +100,9 @@ async fn the_original_error_reaches_the_caller_of_the_runtime() {
         err.to_string().contains("Simulated async error"),
         "the message is in the display too: {err}"
     );
-    // The node error is also the standard `source()` of the workflow error.
-    let source = std::error::Error::source(&err).expect("a source");
-    assert_eq!(source.to_string(), "Simulated async error");
+    // The message is in the display, so the standard `source()` continues below the node
+    // error (it has no source of its own): anyhow or eyre print the message once.
+    assert!(std::error::Error::source(&err).is_none());
     // And it can be taken out by value.
     assert_eq!(
         err.downcast::<ValueError>().unwrap(),
