@@ -11,6 +11,7 @@
 //! the others are still parsed (and declared by the fallback expansion).
 
 use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
+use quote::ToTokens as _;
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned;
@@ -543,6 +544,15 @@ fn parse_port_arg(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<PortA
             || input.peek2(Token![=]) && !input.peek2(Token![==]))
     {
         let port: Ident = input.call(Ident::parse_any)?;
+        if syn::parse2::<Ident>(port.to_token_stream()).is_err() {
+            // A keyword names no parameter, so no port; and it cannot be emitted as one.
+            cx.error_at(
+                port.span(),
+                format!("`{port}` is a Rust keyword, so no port has that name: a port is named after a parameter of the node fn"),
+            );
+            input.parse::<TokenStream>()?;
+            return Ok(None);
+        }
         if input.peek(Token![=]) {
             let eq: Token![=] = input.parse()?;
             cx.error_at(
@@ -799,6 +809,17 @@ mod tests {
             syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_port_arg(&cx, input), tokens)
                 .expect("recovers");
         (arg, cx.messages())
+    }
+
+    #[test]
+    fn a_keyword_port_is_one_error_and_not_kept() {
+        let (arg, errors) = port_arg(quote!(await: once));
+        assert!(arg.is_none());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains("`await` is a Rust keyword"),
+            "{errors:?}"
+        );
     }
 
     #[test]
