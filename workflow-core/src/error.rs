@@ -207,7 +207,12 @@ impl fmt::Display for WorkflowError {
                     if i > 0 {
                         f.write_str("; ")?;
                     }
-                    write!(f, "{e}")?;
+                    // `{:#}` promises the whole chain: pass it on to each failure.
+                    if f.alternate() {
+                        write!(f, "{e:#}")?;
+                    } else {
+                        write!(f, "{e}")?;
+                    }
                 }
             }
             Self::ShutDown { workflow } => write!(
@@ -511,6 +516,43 @@ mod tests {
         // No single source, so nothing is repeated by a chain printer either.
         assert!(std::error::Error::source(&e).is_none());
         assert_eq!(format!("{e:#}"), expected);
+    }
+
+    /// `{:#}` of several failures shows each one's whole chain; `{}` each one's message.
+    #[test]
+    fn multiple_passes_the_alternate_form_to_each_failure() {
+        let inner = WorkflowError::NodeFailed {
+            workflow: "W",
+            node: "a",
+            attempts: 1,
+            source: Box::new(Chained("bad page", std::io::Error::other("reset"))),
+        };
+        let e = WorkflowError::Multiple {
+            workflow: "W",
+            errors: vec![inner],
+        };
+        assert_eq!(
+            e.to_string(),
+            "1 nodes of workflow `W` failed: node `a` of workflow `W` failed after 1 attempt(s): bad page"
+        );
+        assert_eq!(
+            format!("{e:#}"),
+            "1 nodes of workflow `W` failed: node `a` of workflow `W` failed after 1 attempt(s): bad page: reset"
+        );
+    }
+
+    /// An error with a message and a source, for chain tests.
+    #[derive(Debug)]
+    struct Chained(&'static str, std::io::Error);
+    impl fmt::Display for Chained {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Chained {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.1)
+        }
     }
 
     #[test]
