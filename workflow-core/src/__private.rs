@@ -68,6 +68,99 @@ pub fn split_encoded(
     values.iter().map(|v| encode(v, Some(run), what)).collect()
 }
 
+/// How a durable workflow encodes and decodes one value's type.
+#[cfg(feature = "store")]
+#[derive(Debug)]
+pub struct Codec<T> {
+    pub encode: EncodeFn<T>,
+    pub decode: fn(&[u8], RunId, &str) -> Result<T, StoreError>,
+}
+
+/// Encodes the `what` of a run (`None`: not created yet).
+#[cfg(feature = "store")]
+pub type EncodeFn<T> = fn(&T, Option<RunId>, &str) -> Result<Vec<u8>, StoreError>;
+
+/// Autoref-specialised choice of a [`Codec`] for `T`: serde's when `T` is
+/// `Serialize + DeserializeOwned` ([`ViaSerde`]), one that only errors otherwise
+/// ([`ViaNoSerde`]). Either way the generated code compiles; with the second, a verdict of
+/// [`NotRecordable`] fails the one bound the workflow puts on each value (its own
+/// `#[diagnostic::on_unimplemented]` trait, implemented for [`Recordable`] only), so a
+/// value that cannot be recorded is exactly one error, at its binding, however many
+/// places encode or decode it.
+#[cfg(feature = "store")]
+#[derive(Debug)]
+pub struct RecordProbe<T>(core::marker::PhantomData<fn() -> T>);
+
+#[cfg(feature = "store")]
+impl<T> RecordProbe<T> {
+    pub const NEW: Self = Self(core::marker::PhantomData);
+}
+
+/// The verdict for a `Serialize + DeserializeOwned` type.
+#[cfg(feature = "store")]
+#[derive(Debug)]
+pub struct Recordable;
+
+/// The verdict for any other type.
+#[cfg(feature = "store")]
+#[derive(Debug)]
+pub struct NotRecordable;
+
+/// The serde arm of [`RecordProbe`].
+#[cfg(feature = "store")]
+pub trait ViaSerde<T> {
+    fn codec(&self) -> (Codec<T>, Recordable);
+}
+
+#[cfg(feature = "store")]
+impl<T: Serialize + DeserializeOwned> ViaSerde<T> for &RecordProbe<T> {
+    #[inline]
+    fn codec(&self) -> (Codec<T>, Recordable) {
+        (
+            Codec {
+                encode: |v, run, what| encode(v, run, what),
+                decode: |b, run, what| decode(b, run, what),
+            },
+            Recordable,
+        )
+    }
+}
+
+/// The fallback arm of [`RecordProbe`]: never called in a program that compiles (the
+/// verdict's bound fails), or for an `#[ephemeral]` value (never recorded).
+#[cfg(feature = "store")]
+pub trait ViaNoSerde<T> {
+    fn codec(&self) -> (Codec<T>, NotRecordable);
+}
+
+#[cfg(feature = "store")]
+impl<T> ViaNoSerde<T> for RecordProbe<T> {
+    fn codec(&self) -> (Codec<T>, NotRecordable) {
+        fn unrecordable(run: Option<RunId>, what: &str) -> StoreError {
+            StoreError::Encode {
+                run,
+                what: what.to_owned(),
+                type_name: "a value that is not `Serialize + DeserializeOwned`",
+                source: "not recordable".into(),
+            }
+        }
+        (
+            Codec {
+                encode: |_, run, what| Err(unrecordable(run, what)),
+                decode: |_, run, what| {
+                    Err(StoreError::Decode {
+                        run,
+                        what: what.to_owned(),
+                        type_name: "a value that is not `Serialize + DeserializeOwned`",
+                        source: "not recordable".into(),
+                    })
+                },
+            },
+            NotRecordable,
+        )
+    }
+}
+
 use crate::error::BoxError;
 
 pub use workflow_macros::node_ports;

@@ -49,7 +49,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::WorkflowError;
-use crate::executor::{DurableExec, Executor, Workflow};
+use crate::executor::{DurableExec, Executor, Resume, Workflow};
 use crate::run::{NodeStatus, RunOptions, RunReport};
 use crate::runtime::{DurableConfig, Runtime, RuntimeBuilder};
 use crate::store::{
@@ -69,6 +69,14 @@ pub trait DurableWorkflow: Workflow {
     /// The graph's canonical text: one `binding=node(port<-source,..)` entry per node and
     /// one `input name: Type` per input, `;`-separated. Compared entry by entry on resume.
     const FINGERPRINT: &'static str;
+    /// Whether each node (by index) is `#[ephemeral]`: never recorded, recomputed on
+    /// resume when a node that runs needs it.
+    #[doc(hidden)]
+    const EPHEMERAL: &'static [bool];
+    /// Each node's `#[node(version = N)]` (1 when not given), by index: a recorded output
+    /// of another version is not restored.
+    #[doc(hidden)]
+    const NODE_VERSIONS: &'static [u32];
     /// `std::any::type_name` of node `node`'s output.
     #[doc(hidden)]
     fn output_type(node: usize) -> &'static str;
@@ -234,8 +242,8 @@ impl Runtime {
             .map_err(|e| store_error::<W>(no_run, e))?;
         match created {
             CreatedRun::New(claimed) => {
-                let restore = (0..W::PLAN.nodes.len()).map(|_| None).collect();
-                self.drive::<W>(&cfg, claimed.lease, input, restore).await
+                self.drive::<W>(&cfg, claimed.lease, input, Vec::new())
+                    .await
             }
             CreatedRun::Existing(row) => match row.status {
                 RunStatus::Succeeded => {
@@ -347,18 +355,18 @@ impl Runtime {
             ));
         }
         let input = W::decode_input(&state.run.input, run).map_err(|e| store_error::<W>(run, e))?;
-        let restore = restorable::<W>(&state)?;
-        self.drive::<W>(cfg, lease, input, restore).await
+        let resume = restorable::<W>(&state)?;
+        self.drive::<W>(cfg, lease, input, resume).await
     }
 
-    /// Runs the workflow with `restore`d outputs under `lease`, recording as it goes, and
-    /// finishes the run row.
+    /// Runs the workflow under `lease`, doing with each node what `resume` says (empty:
+    /// run them all), recording as it goes, and finishes the run row.
     async fn drive<W: DurableWorkflow>(
         &self,
         cfg: &Arc<DurableConfig>,
         lease: Lease,
         input: W::Input,
-        restore: Vec<Option<W::Value>>,
+        resume: Vec<Resume<W::Value>>,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let run = lease.run;
         let inner = self.shared();
@@ -384,7 +392,9 @@ impl Runtime {
                 records,
                 encode: W::encode_value,
                 output_type: W::output_type,
-                restore,
+                ephemeral: W::EPHEMERAL,
+                versions: W::NODE_VERSIONS,
+                resume,
             },
         );
         let outcome = W::run(exec).await;
@@ -487,7 +497,11 @@ fn entries(fingerprint: &str) -> HashMap<&str, &str> {
     fingerprint
         .split(';')
         .filter(|e| !e.is_empty())
-        .map(|e| (e.split(['=', ':']).next().unwrap_or(e), e))
+        // `~conn=..`: an ephemeral binding, named `conn`.
+        .map(|e| {
+            let name = e.split(['=', ':']).next().unwrap_or(e);
+            (name.trim_start_matches('~'), e)
+        })
         .collect()
 }
 
@@ -502,11 +516,21 @@ fn changed_nodes<'a>(recorded: &str, current: &'a str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Decodes every recorded output the current graph can take; `None` for the nodes that
-/// run: those without a row, changed ones, and everything downstream of a node that runs.
+/// What the resumed run does with each node: restore its recorded output, run it, or
+/// (an `#[ephemeral]` node nothing that runs needs) skip it.
+///
+/// - A recorded node is restored unless its row is stale (another output type or
+///   `#[node(version = N)]`), its fingerprint entry changed, or a node upstream of it is
+///   *dirty*: one that runs because it changed, or has no row, or is itself downstream of
+///   a dirty node. So no restored output was computed from a value the current code
+///   would compute differently.
+/// - An `#[ephemeral]` node has no row. Recomputing it does not make its consumers dirty
+///   (the handle it opens again is as good as the first); it is dirty only when it
+///   changed or something upstream of it is dirty. It runs when a node that runs needs
+///   it, and is skipped otherwise.
 fn restorable<W: DurableWorkflow>(
     state: &RunState,
-) -> Result<Vec<Option<W::Value>>, WorkflowError> {
+) -> Result<Vec<Resume<W::Value>>, WorkflowError> {
     let run = state.run.id;
     let nodes = W::PLAN.nodes;
     let changed = changed_nodes(&state.run.fingerprint.0, W::FINGERPRINT);
@@ -525,30 +549,49 @@ fn restorable<W: DurableWorkflow>(
             ),
         ));
     }
+    let ephemeral = |i: usize| W::EPHEMERAL.get(i).copied().unwrap_or(false);
+    let version = |i: usize| W::NODE_VERSIONS.get(i).copied().unwrap_or(1);
     let stale = state.stale_outputs(|template| {
         node_index::<W>(template).map(|i| NodeSignature {
-            version: 1,
+            version: version(i),
             output_type: W::output_type(i),
         })
     });
+    // `dirty[i]`: node i's value may differ from what its consumers' rows were computed
+    // from. `rows[i]`: the row to restore.
+    let mut dirty = vec![false; nodes.len()];
     let mut rows: Vec<Option<&[u8]>> = vec![None; nodes.len()];
     for row in &state.outputs {
         let Some(i) = node_index::<W>(row.path.as_str()) else {
             continue;
         };
-        if changed.contains(&nodes[i].name) || stale.iter().any(|(p, _)| p == &row.path) {
+        if ephemeral(i) {
+            continue;
+        }
+        if let Some((_, why)) = stale.iter().find(|(p, _)| p == &row.path) {
+            tracing::info!(target: "workflow", run = run.0, node = nodes[i].name, reason = ?why, "recorded output not restored: the node runs again");
             continue;
         }
         rows[i] = Some(&row.value);
     }
-    // A node downstream of one that runs runs too; repeat until nothing changes (the
-    // plan has no predecessor lists, and this runs once per resume).
+    for (i, node) in nodes.iter().enumerate() {
+        if changed.contains(&node.name) {
+            if rows[i].is_some() {
+                tracing::info!(target: "workflow", run = run.0, node = node.name, "recorded output not restored: the graph changed at this node");
+            }
+            dirty[i] = true;
+        } else if !ephemeral(i) && rows[i].is_none() {
+            dirty[i] = true;
+        }
+    }
+    // Dirtiness flows downstream; repeat until nothing changes (the plan has no
+    // predecessor lists, and this runs once per resume).
     loop {
         let mut again = false;
         for i in 0..nodes.len() {
-            if rows[i].is_none() {
+            if dirty[i] {
                 for &s in nodes[i].successors {
-                    again |= rows[s].take().is_some();
+                    again |= !std::mem::replace(&mut dirty[s], true);
                 }
             }
         }
@@ -556,12 +599,33 @@ fn restorable<W: DurableWorkflow>(
             break;
         }
     }
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, bytes)| {
-            bytes
-                .map(|b| W::decode_value(i, b, run).map_err(|e| store_error::<W>(run, e)))
-                .transpose()
+    // A dirty recorded node runs; an ephemeral node runs when a node that runs needs it
+    // (needs flow upstream, through ephemeral nodes only: others are restored or run).
+    let mut runs: Vec<bool> = (0..nodes.len())
+        .map(|i| !ephemeral(i) && dirty[i])
+        .collect();
+    loop {
+        let mut again = false;
+        for i in 0..nodes.len() {
+            if ephemeral(i) && !runs[i] && nodes[i].successors.iter().any(|&s| runs[s]) {
+                runs[i] = true;
+                again = true;
+            }
+        }
+        if !again {
+            break;
+        }
+    }
+    (0..nodes.len())
+        .map(|i| {
+            Ok(match (runs[i], rows[i]) {
+                (true, _) => Resume::Run,
+                (false, Some(bytes)) => Resume::Restore(
+                    W::decode_value(i, bytes, run).map_err(|e| store_error::<W>(run, e))?,
+                ),
+                // Not needed: an ephemeral node all of whose consumers were restored.
+                (false, None) => Resume::Skip,
+            })
         })
         .collect()
 }

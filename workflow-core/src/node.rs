@@ -32,6 +32,10 @@ pub trait Node: Sized + Send + 'static {
     /// The resources (`Res<T>` parameters) the node needs.
     #[doc(hidden)]
     const RESOURCES: &'static [ResourceReq];
+    /// The version from `#[node(version = N)]`, 1 when not given. Bump it when the fn's
+    /// code changes what it computes: a durable run resumed after the bump runs this node
+    /// again (and every node downstream of it) instead of restoring its recorded output.
+    const VERSION: u32 = 1;
     /// The output: `T` for a fn returning `T` or `Result<T, E>`.
     type Output: Send + 'static;
     /// The error: `E` for a fn returning `Result<T, E>`, `Infallible` otherwise.

@@ -486,27 +486,39 @@ where
 
     /// Puts a durable run's restored outputs into their slots and marks those nodes
     /// restored; their successors' predecessor counts drop as if they had finished.
-    /// Which nodes were restored, by index (empty for a run that restores nothing).
+    /// Which nodes do not run (restored, or `#[ephemeral]` and not needed), by index
+    /// (empty for a run that restores nothing).
     ///
-    /// A restored node's predecessors are all restored too (the durable layer restores
-    /// nothing downstream of a node that runs), so no finishing node ever schedules one.
+    /// A node that does not run can still have a predecessor that runs: an
+    /// `#[ephemeral]` one, recomputed for another consumer. So those nodes are also
+    /// marked blocked, and no finishing node ever schedules one.
     #[cfg(feature = "store")]
     fn restore(&mut self) -> Vec<bool> {
+        use super::durable::Resume;
         let Some(durable) = &mut self.durable else {
             return Vec::new();
         };
-        let values = std::mem::take(&mut durable.restore);
-        let mut restored = vec![false; self.deps.len()];
-        for (i, value) in values.into_iter().enumerate() {
-            let Some(value) = value else { continue };
-            restored[i] = true;
-            self.statuses.restored(self.shared, i);
-            W::store(&mut self.state, value);
-            for &s in W::PLAN.nodes[i].successors {
-                self.deps[s] -= 1;
-            }
+        let resume = std::mem::take(&mut durable.resume);
+        if resume.is_empty() {
+            return Vec::new();
         }
-        restored
+        let mut held = vec![false; self.deps.len()];
+        for (i, what) in resume.into_iter().enumerate() {
+            match what {
+                Resume::Run => continue,
+                Resume::Skip => {}
+                Resume::Restore(value) => {
+                    self.statuses.restored(self.shared, i);
+                    W::store(&mut self.state, value);
+                    for &s in W::PLAN.nodes[i].successors {
+                        self.deps[s] -= 1;
+                    }
+                }
+            }
+            held[i] = true;
+        }
+        self.blocked.clone_from(&held);
+        held
     }
 
     fn block_downstream(&mut self, index: usize) {

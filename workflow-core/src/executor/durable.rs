@@ -16,6 +16,17 @@ use crate::error::WorkflowError;
 use crate::plan::Plan;
 use crate::store::{NodePath, Record, RecordedOutput, RunId, StoreError};
 
+/// What a resumed durable run does with one node.
+pub(crate) enum Resume<V> {
+    /// The node runs.
+    Run,
+    /// The node does not run: its recorded output goes into its slot.
+    Restore(V),
+    /// The node does not run and has no value: an `#[ephemeral]` node that no node
+    /// which runs needs (every consumer was restored). It ends as skipped.
+    Skip,
+}
+
 /// A durable run's part in the executor, for a workflow whose node outputs travel as `V`
 /// (its `Workflow::Value`).
 pub(crate) struct DurableExec<V> {
@@ -27,12 +38,17 @@ pub(crate) struct DurableExec<V> {
     pub(crate) encode: fn(&V, RunId) -> Result<Vec<u8>, StoreError>,
     /// `std::any::type_name` of each node's output, by node index.
     pub(crate) output_type: fn(usize) -> &'static str,
-    /// The recorded outputs to restore, by node index (`None`: the node runs).
-    pub(crate) restore: Vec<Option<V>>,
+    /// Whether each node is `#[ephemeral]` (never recorded), by node index.
+    pub(crate) ephemeral: &'static [bool],
+    /// Each node's `#[node(version = N)]`, by node index, recorded with its output.
+    pub(crate) versions: &'static [u32],
+    /// What to do with each node, by index (empty: every node runs).
+    pub(crate) resume: Vec<Resume<V>>,
 }
 
 impl<V> DurableExec<V> {
-    /// Encodes node `index`'s output and queues its record. An encode failure is the
+    /// Encodes node `index`'s output and queues its record (nothing for an
+    /// `#[ephemeral]` node). An encode failure is the
     /// node's error (nothing was queued); a closed queue means the recorder stopped on a
     /// store error, which it reports itself (the run is being cancelled).
     /// `plan` is the workflow's plan.
@@ -42,6 +58,9 @@ impl<V> DurableExec<V> {
         index: usize,
         value: &V,
     ) -> Result<(), WorkflowError> {
+        if self.ephemeral.get(index).copied().unwrap_or(false) {
+            return Ok(());
+        }
         let node = plan.nodes[index].name;
         let error = |source: StoreError| WorkflowError::Store {
             workflow: plan.name,
@@ -53,7 +72,7 @@ impl<V> DurableExec<V> {
         let bytes = (self.encode)(value, self.run).map_err(error)?;
         let _ = self.records.send(Record::Output(RecordedOutput {
             path,
-            node_version: 1,
+            node_version: self.versions.get(index).copied().unwrap_or(1),
             output_type: (self.output_type)(index).to_owned(),
             value: bytes,
         }));

@@ -78,5 +78,5 @@ pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
 pub use cells::{step, NodeStarter, Op};
 #[cfg(feature = "store")]
-pub(crate) use durable::DurableExec;
+pub(crate) use durable::{DurableExec, Resume};
 pub use workflow::{Executor, RunOutcome, Workflow};

@@ -3,11 +3,14 @@
 use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 
-use crate::internals::attr::{crate_path, has_value, path_name, set_once, skip_value};
+use crate::internals::attr::{
+    crate_path, has_value, int_value, path_name, set_once, skip_value, value_expr,
+};
 use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
 
-pub(crate) const NODE_OPTIONS: &str = "`timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`";
+pub(crate) const NODE_OPTIONS: &str =
+    "`timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `version`, `crate`";
 
 /// `#[node(..)]` options, as written.
 #[derive(Default)]
@@ -17,6 +20,8 @@ pub(crate) struct NodeArgs {
     pub(crate) krate: Option<syn::Path>,
     /// `spawn_blocking`: a plain (non-async) fn run on tokio's blocking pool.
     pub(crate) blocking: Option<Span>,
+    /// `version = N` (N ≥ 1): what durable runs compare a recorded output's version to.
+    pub(crate) version: Option<u32>,
 }
 
 /// Parses the tokens inside `#[node(..)]`. Every bad option is recorded in `cx`; the
@@ -40,6 +45,18 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
                     &meta.path,
                     "duplicate `spawn_blocking` option; keep only one",
                 );
+            }
+            return Ok(());
+        }
+        if meta.path.is_ident("version") {
+            let expr = value_expr(&meta)?;
+            match int_value::<u32>(&expr, "expected a version number, like `version = 2`") {
+                Ok((0, span)) => cx.error_at(
+                    span,
+                    "`version` starts at 1 (a node without `version` is version 1); bump it when the fn computes something else",
+                ),
+                Ok((n, _)) => set_once(&mut out.version, n, &meta, cx),
+                Err(e) => cx.syn_error(e),
             }
             return Ok(());
         }
@@ -90,10 +107,25 @@ mod tests {
             )),
             [
                 "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`",
-                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`",
+                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `version`, `crate`",
                 "`max` counts attempts including the first, so it must be at least 1",
                 "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`",
                 "duplicate `spawn` option; keep only one",
+            ]
+        );
+    }
+
+    #[test]
+    fn version_is_a_positive_number_given_once() {
+        let cx = Ctxt::new();
+        assert_eq!(parse_args(&cx, quote!(version = 3)).version, Some(3));
+        assert!(!cx.has_errors(), "{:?}", cx.messages());
+        assert_eq!(
+            messages(quote!(version = 0, version = "2", version = 2, version = 4)),
+            [
+                "`version` starts at 1 (a node without `version` is version 1); bump it when the fn computes something else",
+                "expected a version number, like `version = 2`",
+                "duplicate `version` option; keep only one",
             ]
         );
     }
@@ -147,7 +179,7 @@ mod tests {
             [
                 "`spawn` takes no value; write just `spawn`",
                 "`spawn_blocking` takes no value; write just `spawn_blocking`",
-                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `crate`",
+                "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `version`, `crate`",
                 "`retry(..)` needs `max = N`, the number of attempts including the first, like `retry(max = 3)`",
             ]
         );

@@ -246,6 +246,7 @@ impl NodeGen<'_> {
         );
         let body = self.call_body(&out);
         let try_clone = self.try_clone_fn();
+        let version = self.args.version.map(|n| quote!(const VERSION: u32 = #n;));
         quote! {
             #[automatically_derived]
             #[allow(unused_qualifications, clippy::all)]
@@ -255,6 +256,7 @@ impl NodeGen<'_> {
                 const POLICY: #p::NodePolicy = #policy;
                 const RESOURCES: &'static [#p::ResourceReq] =
                     &[#(#p::ResourceReq::of::<#resource_types>()),*];
+                #version
                 type Output = #output_ty;
                 type Error = #error_ty;
 

@@ -1,5 +1,6 @@
 //! Attributes of `workflow!`: the workflow's `#[workflow(..)]` options, each binding's
-//! `#[output]`/`#[timeout]`/`#[retry]`/`#[spawn]`/docs, and the inputs' docs.
+//! `#[output]`/`#[timeout]`/`#[retry]`/`#[spawn]`/`#[ephemeral]`/docs, and the inputs'
+//! docs.
 
 use std::collections::HashSet;
 
@@ -18,7 +19,7 @@ use crate::internals::Ctxt;
 pub(crate) const WORKFLOW_OPTIONS: &str =
     "`timeout`, `deadlock`, `sequential`, `concurrency`, `failure`, `durable`, `crate`";
 pub(crate) const BINDING_ATTRS: &str =
-    "`#[output]`, `#[timeout = \"..\"]`, `#[retry(..)]`, `#[spawn]`, `#[doc = ..]`";
+    "`#[output]`, `#[timeout = \"..\"]`, `#[retry(..)]`, `#[spawn]`, `#[ephemeral]`, `#[doc = ..]`";
 
 /// `#[workflow(..)]` options, as written. Durations are in nanoseconds.
 #[derive(Default)]
@@ -50,6 +51,9 @@ pub(crate) struct BindingAttrs {
     pub(crate) keep_output: bool,
     /// Doc comments, copied to the output field.
     pub(crate) docs: Vec<Attribute>,
+    /// `#[ephemeral]` (as written, for errors' spans): in a durable workflow, this output
+    /// is not recorded; it is recomputed on resume when a node that runs needs it.
+    pub(crate) ephemeral: Option<Attribute>,
 }
 
 /// Splits the workflow's attributes into `#[workflow(..)]` options and the rest.
@@ -193,8 +197,49 @@ fn parse_workflow_option(
 /// An input takes only doc comments.
 pub(crate) fn check_input_attrs(cx: &Ctxt, input: &InputDecl) {
     for attr in &input.attrs {
-        if !attr.path().is_ident("doc") {
+        if attr.path().is_ident("ephemeral") {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "`#[ephemeral]` applies to bindings, not to input `{}`: a durable run records its input when it starts; open the connection or handle in a node and mark that binding `#[ephemeral]`",
+                    input.name
+                ),
+            );
+        } else if !attr.path().is_ident("doc") {
             cx.error_spanned_by(attr, "inputs take only doc comments");
+        }
+    }
+}
+
+/// `#[ephemeral]` is for durable workflows, and not on an output (a durable run records
+/// its outputs). `is_output` tells, by binding index, whether a binding is an output.
+pub(crate) fn check_ephemeral(
+    cx: &Ctxt,
+    options: &WorkflowOptions,
+    def: &super::ast::WorkflowDef,
+    bindings: &[BindingAttrs],
+    is_output: impl Fn(usize) -> bool,
+) {
+    for (i, (b, attrs)) in def.bindings.iter().zip(bindings).enumerate() {
+        let Some(attr) = &attrs.ephemeral else {
+            continue;
+        };
+        if !options.durable {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "`#[ephemeral]` on binding `{}` only applies to a durable workflow (nothing else is recorded): add `#[workflow(durable)]` to the workflow, or remove `#[ephemeral]`",
+                    b.name
+                ),
+            );
+        } else if is_output(i) {
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "`#[ephemeral]` binding `{}` is an output of the workflow, and a durable run records its outputs: consume it in a node, or remove `#[ephemeral]` (and make its type `Serialize + Deserialize`)",
+                    b.name
+                ),
+            );
         }
     }
 }
@@ -213,6 +258,14 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
                 cx.error_spanned_by(attr, "duplicate `#[output]`; keep only one");
             }
             out.keep_output = true;
+        } else if attr.path().is_ident("ephemeral") {
+            if !matches!(attr.meta, syn::Meta::Path(_)) {
+                cx.error_spanned_by(attr, "`#[ephemeral]` takes no arguments");
+            }
+            if out.ephemeral.is_some() {
+                cx.error_spanned_by(attr, "duplicate `#[ephemeral]`; keep only one");
+            }
+            out.ephemeral = Some(attr.clone());
         } else if ["timeout", "retry", "spawn"]
             .iter()
             .any(|k| attr.path().is_ident(k))
@@ -357,6 +410,48 @@ mod tests {
         assert_eq!(attrs.policy.retry.as_ref().and_then(|r| r.max), Some(3));
         assert!(attrs.policy.spawn.is_some());
         assert_eq!(attrs.docs.len(), 1);
+    }
+
+    #[test]
+    fn ephemeral_is_for_bindings_of_durable_workflows_that_are_not_outputs() {
+        let src = |durable: bool| {
+            let opt = if durable {
+                quote!(#[workflow(durable)])
+            } else {
+                quote!()
+            };
+            quote! {
+                #opt
+                struct W { #[ephemeral] input u: u8, #[ephemeral] #[ephemeral(x)] a = f(u), #[ephemeral] b = g(a) }
+            }
+        };
+        for durable in [true, false] {
+            let (def, cx) = parse(src(durable));
+            let options = parse_workflow_attrs(&cx, &def.attrs).options;
+            check_input_attrs(&cx, &def.inputs[0]);
+            let bindings: Vec<_> = def
+                .bindings
+                .iter()
+                .map(|b| parse_binding_attrs(&cx, b))
+                .collect();
+            assert!(bindings.iter().all(|b| b.ephemeral.is_some()));
+            // `b` is the sink, so an output.
+            check_ephemeral(&cx, &options, &def, &bindings, |i| i == 1);
+            let msgs = cx.messages();
+            // Durable: `b` is an output. Not durable: both `a` and `b` are misplaced.
+            assert_eq!(msgs.len(), if durable { 4 } else { 5 }, "{msgs:?}");
+            assert!(msgs[0].starts_with("`#[ephemeral]` applies to bindings, not to input `u`"));
+            assert_eq!(msgs[1], "`#[ephemeral]` takes no arguments");
+            assert_eq!(msgs[2], "duplicate `#[ephemeral]`; keep only one");
+            if durable {
+                assert!(msgs[3].starts_with("`#[ephemeral]` binding `b` is an output"));
+            } else {
+                assert!(msgs[3].starts_with(
+                    "`#[ephemeral]` on binding `a` only applies to a durable workflow"
+                ));
+                assert!(msgs[4].starts_with("`#[ephemeral]` on binding `b` only applies"));
+            }
+        }
     }
 
     #[test]

@@ -71,6 +71,9 @@ fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> (graph::Workflow<'a>, Ct
     let mut graph = graph::Graph::build(def.inputs.len(), edges, &keep_output);
     let unused_inputs = Ctxt::new();
     let cycle_edges = check::check(cx, &unused_inputs, def, &namespace, &graph);
+    attr::check_ephemeral(cx, &attrs.options, def, &bindings, |i| {
+        graph.nodes[i].is_output
+    });
     if !cycle_edges.is_empty() {
         // The fallback's output struct as if each reported connection were removed, as
         // the error says: the sink the user meant keeps its output field.

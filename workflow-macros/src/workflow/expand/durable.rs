@@ -2,10 +2,13 @@
 //! a store keeps (the inputs, each node's output, the output struct), and the graph's
 //! fingerprint.
 //!
-//! Every value goes through a trait of its own (`__WorkflowDurable<i>` for binding `i`,
-//! `__WorkflowDurableInput<k>` for input `k`) implemented for every
-//! `Serialize + DeserializeOwned` type, so a value that is not gets one error naming the
-//! node (or input) and its type, spanned at the binding.
+//! Every value's codec comes from `RecordProbe` (autoref specialization: serde's codec
+//! when the type is `Serialize + DeserializeOwned`, an erroring one otherwise), so the
+//! places that encode or decode a value always compile; each recorded value (input or
+//! non-`#[ephemeral]` binding) then gets one bound, `__WorkflowRecordable<i>`, on the
+//! probe's verdict, checked once, spanned at the binding: a value that cannot be recorded
+//! is exactly one error naming the node (or input) and its type. `#[ephemeral]` bindings
+//! get no bound: they are never recorded.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -14,35 +17,43 @@ use super::WorkflowGen;
 use crate::workflow::ast::path_text;
 
 impl WorkflowGen<'_> {
-    /// The value traits and `impl DurableWorkflow`.
+    /// The value bounds and `impl DurableWorkflow`.
     pub(super) fn durable_impl(&self) -> TokenStream {
         let p = &self.p;
         let (name, name_str) = (self.name, &self.name_str);
         let node_outputs = self.node_outputs();
-        let node_traits: Vec<_> = (0..self.def.bindings.len())
-            .map(|i| format_ident!("__WorkflowDurable{}", i))
+        let ephemeral: Vec<bool> = (0..self.def.bindings.len())
+            .map(|i| self.w.bindings[i].ephemeral.is_some())
             .collect();
-        let input_traits: Vec<_> = (0..self.def.inputs.len())
-            .map(|k| format_ident!("__WorkflowDurableInput{}", k))
-            .collect();
+        let codec = |ty: &TokenStream| quote!((&&#p::RecordProbe::<#ty>::NEW).codec());
 
-        let mut traits = TokenStream::new();
+        // One bound per recorded value, and the check of it, spanned where the error belongs.
+        let mut bounds = TokenStream::new();
+        let mut node_checks = Vec::new();
         for (i, b) in self.def.bindings.iter().enumerate() {
+            if ephemeral[i] {
+                node_checks.push(TokenStream::new());
+                continue;
+            }
+            let bound = format_ident!("__WorkflowRecordable{}", i);
             let message = format!(
-                "node `{}` of durable workflow `{name_str}` outputs `{{Self}}`, which cannot be recorded",
+                "node `{}` of durable workflow `{name_str}` outputs `{{T}}`, which cannot be recorded",
                 b.name
             );
-            traits.extend(value_trait(p, &node_traits[i], &message));
+            bounds.extend(value_bound(p, &bound, &message, true));
+            node_checks.push(quote_spanned!(b.name.span()=> #bound::check(&__codec);));
         }
+        let mut input_checks = Vec::new();
         for (k, input) in self.def.inputs.iter().enumerate() {
+            let bound = format_ident!("__WorkflowRecordableInput{}", k);
             let message = format!(
-                "input `{}` of durable workflow `{name_str}` is `{{Self}}`, which cannot be recorded",
+                "input `{}` of durable workflow `{name_str}` is `{{T}}`, which cannot be recorded",
                 input.name
             );
-            traits.extend(value_trait(p, &input_traits[k], &message));
+            bounds.extend(value_bound(p, &bound, &message, false));
+            input_checks.push(quote_spanned!(input.name.span()=> #bound::check(&__codec);));
         }
 
-        // Calls spanned at the binding (or input), where the error belongs.
         let node_names: Vec<String> = self
             .def
             .bindings
@@ -50,32 +61,44 @@ impl WorkflowGen<'_> {
             .map(|b| b.name.to_string())
             .collect();
         let encode_arms = self.def.bindings.iter().enumerate().map(|(i, b)| {
-            let (ident, tr, what) = (&b.name, &node_traits[i], &node_names[i]);
-            quote_spanned!(b.name.span()=> __WorkflowValue::#ident(v) => #tr::__encode(v, run, #what),)
+            let (ident, what, check) = (&b.name, &node_names[i], &node_checks[i]);
+            let codec = codec(&node_outputs[i]);
+            quote!(__WorkflowValue::#ident(v) => {
+                let __codec = #codec;
+                #check
+                (__codec.0.encode)(v, run, #what)
+            })
         });
         let decode_arms = self.def.bindings.iter().enumerate().map(|(i, b)| {
-            let (ident, tr, what) = (&b.name, &node_traits[i], &node_names[i]);
-            // `Self` inferred from the variant, so the bound is checked at this span.
-            quote_spanned!(b.name.span()=>
-                #i => #p::Result::Ok(__WorkflowValue::#ident(#tr::__decode(bytes, run, #what)?)),
-            )
+            let (ident, what) = (&b.name, &node_names[i]);
+            let codec = codec(&node_outputs[i]);
+            quote!(#i => #p::Result::Ok(__WorkflowValue::#ident((#codec.0.decode)(bytes, run, #what)?)),)
         });
         let type_arms = (0..self.def.bindings.len()).map(|i| {
             let ty = &node_outputs[i];
             quote!(#i => ::core::any::type_name::<#ty>(),)
         });
+        let node_aliases = &self.node_aliases;
 
         let input_name = &self.input_name;
         let input_idents: Vec<_> = self.def.inputs.iter().map(|i| &i.name).collect();
+        let input_aliases = &self.input_aliases;
         let input_decodes = self.def.inputs.iter().enumerate().map(|(k, i)| {
-            let (ident, tr) = (&i.name, &input_traits[k]);
-            quote_spanned!(i.name.span()=>
-                let #ident = #tr::__decode(parts.next().map_or(&[][..], |v| &v[..]), run, "input")?;
+            let (ident, alias) = (&i.name, &input_aliases[k]);
+            let codec = codec(&quote!(#alias));
+            quote!(
+                let #ident = (#codec.0.decode)(parts.next().map_or(&[][..], |v| &v[..]), run, "input")?;
             )
         });
         let input_encodes = self.def.inputs.iter().enumerate().map(|(k, i)| {
-            let (ident, tr) = (&i.name, &input_traits[k]);
-            quote_spanned!(i.name.span()=> #tr::__encode(&input.#ident, run, "input")?,)
+            let (ident, check) = (&i.name, &input_checks[k]);
+            let alias = &input_aliases[k];
+            let codec = codec(&quote!(#alias));
+            quote!({
+                let __codec = #codec;
+                #check
+                (__codec.0.encode)(&input.#ident, run, "input")?
+            },)
         });
         let input_count = self.def.inputs.len();
 
@@ -83,25 +106,29 @@ impl WorkflowGen<'_> {
         let outs: Vec<usize> = self.output_bindings().collect();
         let out_idents: Vec<_> = outs.iter().map(|&i| &self.def.bindings[i].name).collect();
         let out_encodes = outs.iter().map(|&i| {
-            let (ident, tr) = (&self.def.bindings[i].name, &node_traits[i]);
-            quote_spanned!(ident.span()=> #tr::__encode(&output.#ident, run, "output")?,)
+            let ident = &self.def.bindings[i].name;
+            let codec = codec(&node_outputs[i]);
+            quote!((#codec.0.encode)(&output.#ident, run, "output")?,)
         });
         let out_decodes = outs.iter().map(|&i| {
-            let (ident, tr) = (&self.def.bindings[i].name, &node_traits[i]);
-            quote_spanned!(ident.span()=>
-                let #ident = #tr::__decode(parts.next().map_or(&[][..], |v| &v[..]), run, "output")?;
+            let ident = &self.def.bindings[i].name;
+            let codec = codec(&node_outputs[i]);
+            quote!(
+                let #ident = (#codec.0.decode)(parts.next().map_or(&[][..], |v| &v[..]), run, "output")?;
             )
         });
         let out_count = outs.len();
         let fingerprint = self.fingerprint();
 
         quote! {
-            #traits
+            #bounds
 
             #[automatically_derived]
             #[allow(unused_qualifications, unused_variables, clippy::all)]
             impl #p::DurableWorkflow for #name {
                 const FINGERPRINT: &'static str = #fingerprint;
+                const EPHEMERAL: &'static [bool] = &[#(#ephemeral),*];
+                const NODE_VERSIONS: &'static [u32] = &[#(<#node_aliases as #p::Node>::VERSION),*];
                 fn output_type(node: usize) -> &'static str {
                     match node {
                         #(#type_arms)*
@@ -109,34 +136,40 @@ impl WorkflowGen<'_> {
                     }
                 }
                 fn encode_input(input: &Self::Input) -> #p::Result<#p::Vec<u8>, #p::StoreError> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
                     let run: #p::Option<#p::RunId> = #p::Option::None;
                     #p::Result::Ok(#p::join_encoded(#p::vec![#(#input_encodes)*]))
                 }
                 fn decode_input(bytes: &[u8], run: #p::RunId) -> #p::Result<Self::Input, #p::StoreError> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
                     let parts = #p::split_encoded(bytes, run, "input", #input_count)?;
                     let mut parts = parts.iter();
                     #(#input_decodes)*
                     #p::Result::Ok(#input_name { #(#input_idents),* })
                 }
                 fn encode_value(value: &Self::Value, run: #p::RunId) -> #p::Result<#p::Vec<u8>, #p::StoreError> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
                     let run = #p::Option::Some(run);
                     match value {
                         #(#encode_arms)*
                     }
                 }
                 fn decode_value(node: usize, bytes: &[u8], run: #p::RunId) -> #p::Result<Self::Value, #p::StoreError> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
                     match node {
                         #(#decode_arms)*
                         _ => ::core::unreachable!("workflow node index out of range"),
                     }
                 }
                 fn encode_output(output: &Self::Output, run: #p::RunId) -> #p::Result<#p::Vec<u8>, #p::StoreError> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
                     let run = #p::Option::Some(run);
                     #p::Result::Ok(#p::join_encoded(#p::vec![
                         #(#out_encodes)*
                     ]))
                 }
                 fn decode_output(bytes: &[u8], run: #p::RunId) -> #p::Result<Self::Output, #p::StoreError> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
                     let parts = #p::split_encoded(bytes, run, "output", #out_count)?;
                     let mut parts = parts.iter();
                     #(#out_decodes)*
@@ -148,7 +181,9 @@ impl WorkflowGen<'_> {
 
     /// `input url: String;page=fetch(url<-url);..`: what a run's rows were recorded
     /// against. Entries are compared one by one on resume, so a changed binding re-runs
-    /// that node (and what depends on it) and leaves the others restorable.
+    /// that node (and what depends on it) and leaves the others restorable. An
+    /// `#[ephemeral]` binding's entry starts with `~` (`~conn=connect(..)`): making a
+    /// binding ephemeral, or no longer, changes its entry.
     fn fingerprint(&self) -> String {
         let mut text = String::new();
         for input in &self.def.inputs {
@@ -162,7 +197,12 @@ impl WorkflowGen<'_> {
                 .map(|e| format!("{}<-{}", e.port, e.source.text()))
                 .collect();
             text.push_str(&format!(
-                "{}={}({});",
+                "{}{}={}({});",
+                if self.w.bindings[i].ephemeral.is_some() {
+                    "~"
+                } else {
+                    ""
+                },
                 b.name,
                 path_text(&b.node),
                 ports.join(",")
@@ -172,29 +212,29 @@ impl WorkflowGen<'_> {
     }
 }
 
-/// A trait that encodes and decodes one value, implemented for every serializable type,
-/// whose error names the value.
-fn value_trait(p: &TokenStream, name: &syn::Ident, message: &str) -> TokenStream {
+/// The one bound a recorded value's type `T` must meet: its probe's verdict implements
+/// `name<T>` only when `T` is `Serialize + DeserializeOwned`. The error names the value.
+fn value_bound(p: &TokenStream, name: &syn::Ident, message: &str, node: bool) -> TokenStream {
+    let note = if node {
+        "a `#[workflow(durable)]` workflow records every node's output: derive `serde::Serialize` and `serde::Deserialize` for `{T}`, or mark the binding `#[ephemeral]` to recompute it on resume instead (connections, handles)"
+    } else {
+        "a `#[workflow(durable)]` workflow records its inputs: derive `serde::Serialize` and `serde::Deserialize` for `{T}`"
+    };
     quote! {
         #[diagnostic::on_unimplemented(
             message = #message,
-            label = "`{Self}` is not `Serialize + DeserializeOwned`",
-            note = "a `#[workflow(durable)]` workflow records every value: derive `serde::Serialize` and `serde::Deserialize` for `{Self}`"
+            label = "`{T}` is not `Serialize + DeserializeOwned`",
+            note = #note
         )]
         #[doc(hidden)]
-        trait #name: ::core::marker::Sized {
-            fn __encode(&self, run: #p::Option<#p::RunId>, what: &str) -> #p::Result<#p::Vec<u8>, #p::StoreError>;
-            fn __decode(bytes: &[u8], run: #p::RunId, what: &str) -> #p::Result<Self, #p::StoreError>;
-        }
-        impl<T: #p::Serialize + #p::DeserializeOwned> #name for T {
-            #[inline]
-            fn __encode(&self, run: #p::Option<#p::RunId>, what: &str) -> #p::Result<#p::Vec<u8>, #p::StoreError> {
-                #p::encode(self, run, what)
-            }
-            #[inline]
-            fn __decode(bytes: &[u8], run: #p::RunId, what: &str) -> #p::Result<Self, #p::StoreError> {
-                #p::decode(bytes, run, what)
+        trait #name<T> {
+            #[inline(always)]
+            fn check(_: &(#p::Codec<T>, Self))
+            where
+                Self: ::core::marker::Sized,
+            {
             }
         }
+        impl<T> #name<T> for #p::Recordable {}
     }
 }
