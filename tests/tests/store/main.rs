@@ -1,5 +1,6 @@
 //! Durable runs: the runtime's durable runs over every store (`durable`: idempotency,
-//! resume, crash and resume across processes), one behaviour suite for every store
+//! resume, crash and resume across processes), the same as a property over random DAGs
+//! (`crash_property`), one behaviour suite for every store
 //! (`conformance`), and what only the SQLite store (`sqlite`) and the Postgres store
 //! (`postgres`) must show. Postgres
 //! cases need `WORKFLOW_TEST_POSTGRES_URL`; without it they say they were skipped, unless
@@ -9,6 +10,7 @@
 //! store sqlite::` runs one file.
 
 mod conformance;
+mod crash_property;
 mod durable;
 mod postgres;
 mod sqlite;
