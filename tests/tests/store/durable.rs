@@ -232,7 +232,10 @@ async fn interrupted_run_of(store: &Arc<dyn Store>, b_row: Record, fingerprint: 
     run
 }
 
-async fn clocked_stores(name: &str, clock: &ManualClock) -> Vec<(&'static str, Arc<dyn Store>)> {
+pub(crate) async fn clocked_stores(
+    name: &str,
+    clock: &ManualClock,
+) -> Vec<(&'static str, Arc<dyn Store>)> {
     let db = temp_dir(name).join("runs.db");
     let mut stores = vec![
         (

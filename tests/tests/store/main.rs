@@ -13,4 +13,5 @@ mod conformance;
 mod crash_property;
 mod durable;
 mod postgres;
+mod resume_rules;
 mod sqlite;
