@@ -3,8 +3,9 @@
 //! Every workflow is an ordinary `workflow!` invocation, exactly what a user would
 //! write by hand; only its size makes writing it by hand impractical. The same text is
 //! written to `$OUT_DIR/chain1000.rs` alone, which `compile_time.sh` uses to time the
-//! compilation of one 1,000-node workflow, and a few small graphs go to
-//! `$OUT_DIR/small.rs` for the `profile` target.
+//! compilation of one 1,000-node workflow, a few small graphs go to
+//! `$OUT_DIR/small.rs` for the `profile` target, and W2's and W4's graphs, durable, to
+//! `$OUT_DIR/durable.rs` for the `durable` target.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -138,5 +139,17 @@ fn main() {
     ]
     .concat();
     std::fs::write(out.join("small.rs"), small).expect("write small.rs");
+    // W2 and W4's graphs as `#[workflow(durable)]` workflows, for the `durable` target.
+    let durable = [
+        sum_node(8),
+        sum_node(100),
+        sum_node(1000),
+        fan("Fan100", 100, false),
+        fan("Fan1000", 1000, false),
+        fan("Diamond", 8, false),
+    ]
+    .concat()
+    .replace("workflow! {\n", "workflow! {\n    #[workflow(durable)]\n");
+    std::fs::write(out.join("durable.rs"), durable).expect("write durable.rs");
     println!("cargo::rerun-if-changed=build.rs");
 }
