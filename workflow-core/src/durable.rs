@@ -30,9 +30,18 @@
 //! On resume, recorded outputs are decoded into their slots and those nodes end as
 //! [`NodeStatus::Restored`](crate::NodeStatus::Restored); the others run. A node is not
 //! restored when the graph changed at it (its binding, node, inputs or output type differ
-//! from the run's fingerprint and row), and neither is anything downstream of a node that
-//! runs again, so no restored value was computed from inputs the current run would not
-//! give it.
+//! from the run's fingerprint and row) or its `#[node(version = N)]` differs from its
+//! row's, and neither is anything downstream of a node that runs again, so no restored
+//! value was computed from inputs the current run would not give it. Nothing refuses the
+//! resume but changed workflow inputs (the error names them): a changed node is safe to
+//! run again, since everything computed from it runs again too. (Why the version is on
+//! the fn, not the binding: the fn's code is what changed, and every workflow using it
+//! must see the bump.)
+//!
+//! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
+//! only when a node that runs needs it, and is skipped otherwise; running it again does
+//! not make its restored consumers run again (the handle it opens is as good as the
+//! first), unless the node itself changed or something upstream of it runs again.
 //!
 //! # Errors
 //!

@@ -61,6 +61,7 @@ use proc_macro::TokenStream;
 /// | `retry(max = 3, backoff = "100ms", max_backoff = "1s", multiplier = 2, jitter, retry_if = path, retry_timeouts = false, total_timeout = "5s")` | retries with exponential backoff; `max` counts all attempts; `retry_if` is a `fn(&E) -> bool`; every input must be `Clone` |
 /// | `spawn` | run each attempt as its own tokio task (CPU-heavy nodes) |
 /// | `spawn_blocking` | on a plain (non-`async`) fn: run it on tokio's blocking pool, for blocking I/O or heavy CPU work |
+/// | `version = 2` | for durable runs: bump it when the fn computes something else; a resumed run re-runs the node (and what is downstream of it) instead of restoring an output recorded at another version (default 1) |
 /// | `crate = path` | path of `workflow_core` if it is re-exported under another name |
 ///
 /// A `workflow!` binding can override these per use: `#[timeout = ".."]`, `#[retry(..)]`,
@@ -160,13 +161,16 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `deadlock = "5s"` | stall watchdog: fail with a deadlock report if no node finishes for this long |
 /// | `concurrency = 4` / `sequential` | most nodes of one run in flight at once |
 /// | `failure = "fail_fast"` / `"continue"` | stop at the first failure (default), or let independent branches finish and report all failures |
+/// | `durable` | runs can be recorded in a store and resumed (`Runtime::start_durable`); every input and node output, except `#[ephemeral]` bindings', must be `Serialize + Deserialize` |
 /// | `crate = path` | path of `workflow_core` if it is re-exported |
 ///
 /// # Binding attributes
 ///
 /// `#[output]` (keep this output for the caller), `#[timeout = "1s"]`, `#[retry(..)]`
-/// (same settings as on `#[node]`), `#[spawn]`, and doc comments (copied to the output
-/// field).
+/// (same settings as on `#[node]`), `#[spawn]`, `#[ephemeral]` (in a
+/// `#[workflow(durable)]` workflow: the output is not recorded and need not be
+/// serializable; a resumed run recomputes it only for a node that runs and needs it),
+/// and doc comments (copied to the output field).
 ///
 /// # Example
 ///

@@ -1,6 +1,7 @@
 //! What the executor does for a durable run: restored outputs go into their slots before
-//! the first node starts, and each finished node's output is encoded and handed to the
-//! run's recorder (a task of the runtime's durable layer, `crate::durable`), which commits
+//! the first node starts (restored nodes, and `#[ephemeral]` ones nothing that runs
+//! needs, are never scheduled), and each finished node's output (but an ephemeral
+//! node's) is encoded and handed to the run's recorder (a task of the runtime's durable layer, `crate::durable`), which commits
 //! it through the store without holding up the run.
 //!
 //! The rule for group commit: a node's successors start as soon as its output is in
