@@ -41,7 +41,8 @@
 //! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
 //! only when a node that runs needs it, and is skipped otherwise; running it again does
 //! not make its restored consumers run again (the handle it opens is as good as the
-//! first), unless the node itself changed or something upstream of it runs again.
+//! first), unless the node itself changed (its entry, or its version, which the run's
+//! fingerprint carries since no row does) or something upstream of it runs again.
 //!
 //! # Errors
 //!
@@ -241,7 +242,7 @@ impl Runtime {
             .store
             .create_run(NewRun {
                 workflow: W::NAME.to_owned(),
-                fingerprint: GraphFingerprint(W::FINGERPRINT.to_owned()),
+                fingerprint: GraphFingerprint(fingerprint::<W>()),
                 input: encoded,
                 idempotency_key: idempotency_key.map(str::to_owned),
                 owner: cfg.owner.clone(),
@@ -501,17 +502,44 @@ fn node_index<W: Workflow>(name: &str) -> Option<usize> {
     W::PLAN.nodes.iter().position(|n| n.name == name)
 }
 
+/// The name in a fingerprint entry: `b` of `b=f(..)`, `conn` of `~conn@2=connect(..)`
+/// (an ephemeral binding at version 2), `input n` of `input n: u64`.
+fn entry_name(entry: &str) -> &str {
+    let name = entry.split(['=', ':', '@']).next().unwrap_or(entry);
+    name.trim_start_matches('~')
+}
+
 /// The fingerprint entries by name (`binding=..` or `input name: Type`).
 fn entries(fingerprint: &str) -> HashMap<&str, &str> {
     fingerprint
         .split(';')
         .filter(|e| !e.is_empty())
-        // `~conn=..`: an ephemeral binding, named `conn`.
-        .map(|e| {
-            let name = e.split(['=', ':']).next().unwrap_or(e);
-            (name.trim_start_matches('~'), e)
-        })
+        .map(|e| (entry_name(e), e))
         .collect()
+}
+
+/// The fingerprint a run of `W` records: `W::FINGERPRINT`, with the version of each
+/// `#[ephemeral]` node whose version is not 1 (`~conn@2=connect(..)`). An ephemeral node
+/// has no row to carry its version, so this is where a bump shows: as a changed entry,
+/// after which the nodes it feeds run again.
+fn fingerprint<W: DurableWorkflow>() -> String {
+    let bumped = |name: &str| {
+        node_index::<W>(name)
+            .filter(|&i| W::EPHEMERAL.get(i).copied().unwrap_or(false))
+            .and_then(|i| W::NODE_VERSIONS.get(i).copied())
+            .filter(|&v| v != 1)
+    };
+    let mut out = String::with_capacity(W::FINGERPRINT.len());
+    for entry in W::FINGERPRINT.split_terminator(';') {
+        match (bumped(entry_name(entry)), entry.split_once('=')) {
+            (Some(version), Some((name, rest))) => {
+                out.push_str(&format!("{name}@{version}={rest}"));
+            }
+            _ => out.push_str(entry),
+        }
+        out.push(';');
+    }
+    out
 }
 
 /// The entries of `current` (nodes and inputs, by name) that differ from or are missing
@@ -542,7 +570,8 @@ fn restorable<W: DurableWorkflow>(
 ) -> Result<Vec<Resume<W::Value>>, WorkflowError> {
     let run = state.run.id;
     let nodes = W::PLAN.nodes;
-    let changed = changed_nodes(&state.run.fingerprint.0, W::FINGERPRINT);
+    let current = fingerprint::<W>();
+    let changed = changed_nodes(&state.run.fingerprint.0, &current);
     // The run's input was recorded for other inputs: no node can be trusted to match.
     let inputs: Vec<&str> = changed
         .iter()
@@ -655,6 +684,11 @@ mod tests {
         assert_eq!(changed, ["b", "c", "d"]);
         // A removed node is not in the current graph: nothing of it runs.
         assert!(changed_nodes(V1, "input n: u64;a=first(n<-n);").is_empty());
+        // An ephemeral binding whose version was bumped (see `fingerprint`).
+        let v2 = V1.replace("c=pair", "~c@2=pair");
+        let v3 = V1.replace("c=pair", "~c@3=pair");
+        assert_eq!(changed_nodes(&v2, &v3), ["c"]);
+        assert!(changed_nodes(&v2, &v2).is_empty());
         // A changed input type shows as the input entry.
         assert_eq!(
             changed_nodes(

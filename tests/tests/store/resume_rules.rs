@@ -192,6 +192,57 @@ async fn an_ephemeral_output_no_running_node_needs_is_not_recomputed() {
     }
 }
 
+/// `connect` after a change to what it connects to.
+#[node(version = 2)]
+async fn connect_v2(n: u64, runs: Res<Runs>, ctx: &Context) -> Handle {
+    runs.visit(ctx);
+    Handle { base: n * 1000 }
+}
+
+workflow! {
+    /// `Conn` with `conn` at version 2.
+    #[workflow(durable)]
+    struct ConnV2 {
+        input n: u64,
+        #[ephemeral]
+        conn = connect_v2(n: n),
+        a = query(h: conn),
+        b = query_more(h: conn, x: a),
+        sum = total(x: a, y: b),
+    }
+}
+
+#[tokio::test]
+async fn a_bumped_ephemeral_node_reruns_what_it_feeds() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("eph_version", &clock).await {
+        // Recorded when `conn` was at version 1 (the plain fingerprint): `a` and `b` were
+        // computed through the old connection, so they run again.
+        let run = interrupted::<ConnV2>(&store, "ConnV2", &[("a", 1, 11), ("b", 1, 21)]).await;
+        clock.advance(Duration::from_secs(11));
+        let rt = runtime(&store);
+        let result = rt.resume(ConnV2, run).await.unwrap();
+        assert_eq!(result.outputs.sum, 1001 + 2001, "{kind}");
+        workflow_test::assert_restored(&result, &[]);
+        let runs = rt.resource::<Runs>().unwrap();
+        assert_eq!(
+            (runs.of("conn"), runs.of("a"), runs.of("b")),
+            (1, 1, 1),
+            "{kind}"
+        );
+        // A run started now records the version: resuming it changes nothing.
+        let fresh = rt
+            .start_durable(ConnV2, ConnV2Input { n: 1 }, None)
+            .await
+            .unwrap();
+        let recorded = store.get_run(fresh.run_id).await.unwrap().fingerprint.0;
+        assert!(
+            recorded.contains("~conn@2=connect_v2("),
+            "{kind}: {recorded}"
+        );
+    }
+}
+
 // ---- Node versions ----
 
 #[node]
