@@ -380,3 +380,76 @@ fn killed_during_a_batch_commit() {
         "no kill interrupted a batch in flight"
     );
 }
+
+/// Run rows written by concurrent runs share commits (group commit across runs), and an
+/// operation that fails inside a shared transaction rolls back alone: every other
+/// operation of its batch is kept and answered with its own result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_run_writes_share_commits_and_fail_alone() {
+    const RUNS: usize = 300;
+    let dir = TempDir::new("group");
+    let store = SqliteStore::builder(dir.file("runs.db"))
+        .durability(Durability::SurvivesPowerLoss)
+        .open()
+        .unwrap();
+    let before = store.stats().commits;
+    let creates = (0..RUNS).map(|i| {
+        let mut new = new_run("owner", Duration::from_secs(60));
+        new.idempotency_key = Some(format!("run-{i}"));
+        store.create_run(new)
+    });
+    let created: Vec<RunId> = join_all(creates)
+        .await
+        .into_iter()
+        .map(|c| match c.unwrap() {
+            CreatedRun::New(claimed) => claimed.run.id,
+            CreatedRun::Existing(_) => panic!("each key is new"),
+        })
+        .collect();
+    let commits = store.stats().commits - before;
+    assert!(
+        commits * 10 <= RUNS as u64,
+        "{RUNS} concurrent run creations took {commits} commits"
+    );
+
+    // Finish every run, half of them with a lease of another owner (refused), at once.
+    let owner = OwnerId::new("owner");
+    let claimed: Vec<_> = join_all(
+        created
+            .iter()
+            .map(|&run| store.claim_run(run, &owner, Duration::from_secs(60))),
+    )
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    let store = &store;
+    let finishes = claimed.iter().enumerate().map(|(i, c)| {
+        let mut lease = c.lease.clone();
+        if i % 2 == 1 {
+            lease.owner = OwnerId::new("intruder");
+        }
+        async move {
+            let outcome = RunOutcome::Succeeded { output: None };
+            (i, store.finish_run(&lease, outcome, Retention::Keep).await)
+        }
+    });
+    for (i, result) in join_all(finishes).await {
+        if i % 2 == 1 {
+            assert!(
+                matches!(result, Err(StoreError::LeaseLost { .. })),
+                "{i}: {result:?}"
+            );
+        } else {
+            assert_eq!(result.unwrap().status, RunStatus::Succeeded, "{i}");
+        }
+    }
+    for (i, &run) in created.iter().enumerate() {
+        let expected = if i % 2 == 1 {
+            RunStatus::Running
+        } else {
+            RunStatus::Succeeded
+        };
+        assert_eq!(store.get_run(run).await.unwrap().status, expected, "{i}");
+    }
+}

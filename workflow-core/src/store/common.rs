@@ -190,6 +190,11 @@ impl Counters {
         self.commits.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// `n` records committed (in a transaction counted apart).
+    pub(crate) fn recorded(&self, n: usize) {
+        self.records.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
     pub(crate) fn stats(&self) -> StoreStats {
         StoreStats {
             commits: self.commits.load(Ordering::Relaxed),
@@ -206,25 +211,38 @@ impl Counters {
         outcome: Result<(), StoreError>,
         results: Vec<Result<(), StoreError>>,
     ) {
-        match outcome {
-            Ok(()) => {
-                self.committed();
-                let written: usize = batch
-                    .iter()
-                    .zip(&results)
-                    .filter(|(_, result)| result.is_ok())
-                    .map(|((_, rows, _), _)| rows.len())
-                    .sum();
-                self.records.fetch_add(written as u64, Ordering::Relaxed);
-                for ((_, _, reply), result) in batch.into_iter().zip(results) {
-                    // The caller may have stopped waiting; the rows are written either way.
-                    let _ = reply.send(result);
-                }
+        if outcome.is_ok() {
+            self.committed();
+            let written: usize = batch
+                .iter()
+                .zip(&results)
+                .filter(|(_, result)| result.is_ok())
+                .map(|((_, rows, _), _)| rows.len())
+                .sum();
+            self.recorded(written);
+        }
+        reply_records(batch, outcome, results);
+    }
+}
+
+/// Answers every caller of a batch of records: with its own verdict when the records'
+/// transaction committed (`outcome` is `Ok`), with the transaction's error otherwise.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn reply_records(
+    batch: Vec<PendingRecord>,
+    outcome: Result<(), StoreError>,
+    results: Vec<Result<(), StoreError>>,
+) {
+    match outcome {
+        Ok(()) => {
+            for ((_, _, reply), result) in batch.into_iter().zip(results) {
+                // The caller may have stopped waiting; the rows are written either way.
+                let _ = reply.send(result);
             }
-            Err(e) => {
-                for (_, _, reply) in batch {
-                    let _ = reply.send(Err(e.for_batch()));
-                }
+        }
+        Err(e) => {
+            for (_, _, reply) in batch {
+                let _ = reply.send(Err(e.for_batch()));
             }
         }
     }

@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::common::{
     about_run, check_claim, check_lease, check_same_run, check_version, claims, first_path,
-    parse_path, parse_status, parse_version, split_outcome, Counters, PendingRecord,
+    parse_path, parse_status, parse_version, reply_records, split_outcome, Counters, PendingRecord,
 };
 use super::{
     BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, OwnerId,
@@ -98,8 +98,10 @@ const MAX_BATCH: usize = 4096;
 /// ```
 ///
 /// The connection lives on a dedicated thread, the store's writer: no tokio worker ever
-/// blocks on SQLite. Operations queue to it; records queued together commit in one
-/// transaction (group commit). Several processes may open the same file: claims take
+/// blocks on SQLite. Operations queue to it; whatever queued together (records, and the
+/// run rows that concurrent runs create, claim and finish) commits in one transaction
+/// (group commit), each operation in a savepoint of its own so that one failing rolls
+/// back alone, and every caller is answered after the commit. Several processes may open the same file: claims take
 /// SQLite's write lock (`BEGIN IMMEDIATE`), so each expired run goes to one of them.
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -147,6 +149,8 @@ impl SqliteStoreBuilder {
             conn,
             clock: self.clock.clone(),
             counters: counters.clone(),
+            in_batch: false,
+            wrote: false,
         };
         let thread = std::thread::Builder::new()
             .name("workflow-sqlite-store".into())
@@ -197,8 +201,14 @@ impl SqliteStore {
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
             let job: Job = Box::new(move |writer| {
-                // The caller may have stopped waiting; the work is done either way.
-                let _ = reply.send(op(writer));
+                let result = op(writer);
+                Box::new(move |committed: Result<(), &StoreError>| {
+                    // The caller may have stopped waiting; the work is done either way.
+                    let _ = reply.send(match committed {
+                        Ok(()) => result,
+                        Err(e) => Err(e.for_batch()),
+                    });
+                })
             });
             send(queue, Op::Job(job), operation)?;
             answer.await.map_err(|_| writer_gone(operation))?
@@ -232,7 +242,10 @@ fn writer_gone(operation: &'static str) -> StoreError {
     StoreError::unavailable(operation, "the SQLite writer thread stopped")
 }
 
-type Job = Box<dyn FnOnce(&mut Writer) + Send>;
+/// An operation for the writer; what it returns answers the caller once the operation's
+/// transaction committed (or with the commit's error).
+type Job = Box<dyn FnOnce(&mut Writer) -> Reply + Send>;
+type Reply = Box<dyn FnOnce(Result<(), &StoreError>) + Send>;
 
 /// What the writer thread is asked to do.
 enum Op {
@@ -242,7 +255,7 @@ enum Op {
         records: Vec<Record>,
         reply: oneshot::Sender<Result<(), StoreError>>,
     },
-    /// Anything else, in its own transaction, in queue order.
+    /// Anything else, in queue order, in a savepoint of its own.
     Job(Job),
 }
 
@@ -251,12 +264,16 @@ struct Writer {
     conn: Connection,
     clock: Arc<dyn Clock>,
     counters: Arc<Counters>,
+    /// A batch's transaction is open: writes go into savepoints of it.
+    in_batch: bool,
+    /// Something was written in the open batch (a batch of reads commits nothing).
+    wrote: bool,
 }
 
 impl Writer {
     fn serve(&mut self, queue: mpsc::Receiver<Op>) {
         while let Ok(first) = queue.recv() {
-            // Take everything queued meanwhile: records that arrived while the last commit
+            // Take everything queued meanwhile: writes that arrived while the last commit
             // was syncing share the next one.
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -265,35 +282,71 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let mut records = Vec::new();
-            for op in batch {
-                match op {
-                    Op::Record {
-                        lease,
-                        records: rows,
-                        reply,
-                    } => records.push((lease, rows, reply)),
-                    Op::Job(job) => {
-                        // Keep queue order: records queued before this job commit first.
-                        self.commit_records(std::mem::take(&mut records));
-                        job(self);
-                    }
-                }
-            }
-            self.commit_records(records);
+            self.run_batch(batch);
         }
     }
 
-    /// Writes `records` in one transaction and answers each caller.
-    fn commit_records(&mut self, records: Vec<PendingRecord>) {
-        if records.is_empty() {
-            return;
+    /// Runs a batch in one transaction (group commit across runs: the run rows that
+    /// concurrent runs create and finish share a sync, as their records do). Each job and
+    /// each group of records between jobs has a savepoint of its own, so a failed one
+    /// rolls back alone; every caller is answered after the commit, so none hears of a
+    /// write a crash could still undo. When the transaction cannot start (the database is
+    /// locked past the busy timeout), each operation runs in its own transaction instead.
+    fn run_batch(&mut self, batch: Vec<Op>) {
+        self.in_batch = self.conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+        self.wrote = false;
+        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
+        let mut records = Vec::new();
+        for op in batch {
+            match op {
+                Op::Record {
+                    lease,
+                    records: rows,
+                    reply,
+                } => records.push((lease, rows, reply)),
+                Op::Job(job) => {
+                    // Keep queue order: records queued before this job are written first.
+                    replies.push(self.commit_records(std::mem::take(&mut records)));
+                    replies.push(job(self));
+                }
+            }
         }
+        replies.push(self.commit_records(records));
+        let committed = if self.in_batch {
+            self.in_batch = false;
+            match self.conn.execute_batch("COMMIT") {
+                Ok(()) => {
+                    if self.wrote {
+                        self.counters.committed();
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(sql_error("committing a batch of writes", e))
+                }
+            }
+        } else {
+            Ok(())
+        };
+        for reply in replies {
+            reply(committed.as_ref().map(|_| ()));
+        }
+    }
+
+    /// Writes `records` in a savepoint (of the batch's transaction, or outside one a
+    /// transaction of its own) and returns what answers their callers.
+    fn commit_records(&mut self, records: Vec<PendingRecord>) -> Reply {
+        if records.is_empty() {
+            return Box::new(|_| {});
+        }
+        let in_batch = self.in_batch;
         let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(records.len());
         let outcome = (|| -> Result<(), StoreError> {
+            // Outside a transaction, a savepoint is a transaction of its own.
             let tx = self
                 .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .savepoint()
                 .map_err(|e| sql_error("recording node outputs", e))?;
             let mut holders: HashMap<RunId, Option<(RunStatus, Option<OwnerId>)>> = HashMap::new();
             for (lease, rows, _) in &records {
@@ -312,16 +365,48 @@ impl Writer {
             tx.commit()
                 .map_err(|e| sql_error("committing node outputs", e))
         })();
-        self.counters.answer(records, outcome, results);
+        let counters = Arc::clone(&self.counters);
+        if in_batch {
+            self.wrote |= outcome.is_ok();
+            Box::new(move |committed| {
+                let outcome = match (outcome, committed) {
+                    (Ok(()), Ok(())) => {
+                        let written: usize = records
+                            .iter()
+                            .zip(&results)
+                            .filter(|(_, result)| result.is_ok())
+                            .map(|((_, rows, _), _)| rows.len())
+                            .sum();
+                        counters.recorded(written);
+                        Ok(())
+                    }
+                    (Err(e), _) => Err(e),
+                    (Ok(()), Err(e)) => Err(e.for_batch()),
+                };
+                reply_records(records, outcome, results);
+            })
+        } else {
+            counters.answer(records, outcome, results);
+            Box::new(|_| {})
+        }
     }
 
-    /// Runs `body` in an immediate (write-locked) transaction and counts the commit.
+    /// Runs `body` in a savepoint of the batch's transaction, or outside a batch in an
+    /// immediate (write-locked) transaction of its own, and counts the commit.
     fn write<T>(
         &mut self,
         operation: &'static str,
-        body: impl FnOnce(&rusqlite::Transaction<'_>, Timestamp) -> Result<T, StoreError>,
+        body: impl FnOnce(&Connection, Timestamp) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let now = self.clock.now();
+        if self.in_batch {
+            // Dropped on error: rolled back to where it started.
+            let sp = self.conn.savepoint().map_err(|e| sql_error(operation, e))?;
+            let value = body(&sp, now)?;
+            sp.commit().map_err(|e| sql_error(operation, e))?;
+            self.wrote = true;
+            return Ok(value);
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -463,9 +548,10 @@ impl Writer {
     }
 
     fn load_run(&mut self, run: RunId) -> Result<RunState, StoreError> {
+        // A consistent read: within the batch's transaction, or one of its own.
         let tx = self
             .conn
-            .transaction()
+            .savepoint()
             .map_err(|e| sql_error("loading a run", e))?;
         let row = get_run(&tx, run)?;
         let outputs = tx
@@ -575,7 +661,7 @@ impl Writer {
 
 /// Claims the runs matching `condition` (with `?3` bound to `arg`, `?4` to now).
 fn claim_where(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     condition: &str,
     arg: i64,
     owner: &OwnerId,
