@@ -289,6 +289,7 @@ const _: () = {
                 concurrency: ::workflow_core::__private::Option::None,
                 failure: ::workflow_core::__private::FailurePolicy::FailFast,
             },
+            decisions: &[],
         };
         fn init(input: Self::Input) -> Self::State {
             let HelloInput { name } = input;

@@ -15,9 +15,9 @@ pub use crate::context::Context;
 pub use crate::durable::DurableWorkflow;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
-pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Workflow};
+pub use crate::executor::{route, step, Executor, Finished, NodeStarter, Op, Workflow};
 pub use crate::node::{Node, NodeCallError, NodeResult};
-pub use crate::plan::{NodeSpec, Plan, Slot};
+pub use crate::plan::{Decision, NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 pub use crate::resources::{Res, ResourceReq};
 #[cfg(feature = "store")]

@@ -456,6 +456,12 @@ where
                     durable.record(W::PLAN, index, &value)?;
                 }
                 self.statuses.succeeded(self.shared, index, attempts, now);
+                // A constant per workflow: a static graph pays nothing here.
+                if !W::PLAN.decisions.is_empty() {
+                    if let Some(arm) = W::chosen_arm(&value) {
+                        self.take_arm(index, arm);
+                    }
+                }
                 W::store(&mut self.state, value);
                 for &s in W::PLAN.nodes[index].successors {
                     self.deps[s] -= 1;
@@ -495,8 +501,11 @@ where
         let Some(durable) = &mut self.durable else {
             return Vec::new();
         };
-        let values = std::mem::take(&mut durable.restore);
+        let mut values = std::mem::take(&mut durable.restore);
         let mut restored = vec![false; self.deps.len()];
+        if !W::PLAN.decisions.is_empty() {
+            self.restore_routes(&mut values);
+        }
         for (i, value) in values.into_iter().enumerate() {
             let Some(value) = value else { continue };
             restored[i] = true;
@@ -507,6 +516,74 @@ where
             }
         }
         restored
+    }
+
+    /// Router `router` took arm `arm`: every node of the other arms ends not taken, and
+    /// counts as finished without an output for its successors, so a node after the
+    /// decision (a merge, or a `name?` consumer) waits for the taken arm only. Called
+    /// before the router's own successors are scheduled, so no node of an arm not taken
+    /// is ever ready.
+    #[cold]
+    fn take_arm(&mut self, router: usize, arm: usize) {
+        let Some(decision) = W::PLAN.decision_of(router) else {
+            return;
+        };
+        if self.blocked.is_empty() {
+            self.blocked = vec![false; self.deps.len()];
+        }
+        let not_taken = decision
+            .arms
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != arm)
+            .flat_map(|(_, nodes)| nodes.iter().copied());
+        for n in not_taken.clone() {
+            self.blocked[n] = true;
+            self.statuses.not_taken(self.shared, n);
+        }
+        for n in not_taken {
+            for &s in W::PLAN.nodes[n].successors {
+                self.deps[s] -= 1;
+                if self.deps[s] == 0 && !self.blocked[s] {
+                    self.ready.push_back(s);
+                    self.shared.record(Some(s), TraceKind::Scheduled);
+                }
+            }
+        }
+    }
+
+    /// A resumed run's decisions: each router with a recorded arm runs again, held to
+    /// that arm by its stored value (so a changed guard cannot change a resumed run's
+    /// route), and puts the arm's pattern bindings back into their slots as it does.
+    /// Restored outputs of nodes in the arms it will not take are dropped (a merge's
+    /// row is found under its name, which every arm's binding shares). Restored nodes
+    /// are blocked: a router finishing again must not schedule them.
+    #[cfg(feature = "store")]
+    #[cold]
+    fn restore_routes(&mut self, values: &mut [Option<W::Value>]) {
+        let mut not_taken = vec![false; values.len()];
+        for i in 0..values.len() {
+            let Some(arm) = values[i].as_ref().and_then(W::chosen_arm) else {
+                continue;
+            };
+            if let Some(value) = values[i].take() {
+                W::store(&mut self.state, value);
+            }
+            if let Some(decision) = W::PLAN.decision_of(i) {
+                for (j, nodes) in decision.arms.iter().enumerate() {
+                    if j != arm {
+                        nodes.iter().for_each(|&n| not_taken[n] = true);
+                    }
+                }
+            }
+        }
+        self.blocked = vec![false; self.deps.len()];
+        for (i, value) in values.iter_mut().enumerate() {
+            if not_taken[i] {
+                *value = None;
+            }
+            self.blocked[i] = value.is_some();
+        }
     }
 
     fn block_downstream(&mut self, index: usize) {

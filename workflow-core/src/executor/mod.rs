@@ -76,7 +76,7 @@ mod lifecycle;
 
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
-pub use cells::{step, NodeStarter, Op};
+pub use cells::{route, step, NodeStarter, Op};
 #[cfg(feature = "store")]
 pub(crate) use durable::DurableExec;
 pub use workflow::{Executor, RunOutcome, Workflow};

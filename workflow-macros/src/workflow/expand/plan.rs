@@ -19,6 +19,7 @@ impl WorkflowGen<'_> {
                 name: #name_str,
                 nodes: &[#(#specs),*],
                 policy: #policy,
+                decisions: &[],
             }
         }
     }
