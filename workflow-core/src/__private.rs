@@ -279,6 +279,28 @@ where
     label = "not a `#[node]` fn",
     note = "add `#[node]` to the `async fn` to use it in `workflow!`"
 )]
+/// The type of one input port of a `#[node]`, by the [`port_key`] of its name:
+/// `#[node]` implements it for its ports struct, so `workflow!` can name the type of a
+/// port (the slot of a pattern binding that feeds it) without seeing the node's fn.
+pub trait PortType<const KEY: u64> {
+    /// The port's type.
+    type Ty;
+}
+
+/// The key of a port name in [`PortType`] (64-bit FNV-1a of the name; computed the same
+/// way by the macros).
+pub const fn port_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
 pub trait NodePath {
     /// The node.
     type Node: Node;

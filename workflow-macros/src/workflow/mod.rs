@@ -67,20 +67,22 @@ fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> (graph::Workflow<'a>, Ct
         .collect();
     let namespace = resolve::declare_names(cx, def);
     let edges = resolve::resolve_edges(cx, def, &namespace);
+    let decision_edges = resolve::resolve_decisions(cx, def, &namespace);
     let keep_output: Vec<bool> = bindings.iter().map(|b| b.keep_output).collect();
-    let mut graph = graph::Graph::build(def.inputs.len(), edges, &keep_output);
+    let mut graph = graph::Graph::build(def, edges, decision_edges, &keep_output);
     let unused_inputs = Ctxt::new();
     let cycle_edges = check::check(cx, &unused_inputs, def, &namespace, &graph);
     if !cycle_edges.is_empty() {
         // The fallback's output struct as if each reported connection were removed, as
         // the error says: the sink the user meant keeps its output field.
-        graph = graph.without_edges(&cycle_edges, &keep_output);
+        graph = graph.without_edges(def, &cycle_edges, &keep_output);
     }
     let workflow = graph::Workflow {
         def,
         attrs,
         bindings,
         graph,
+        namespace,
     };
     (workflow, unused_inputs)
 }

@@ -49,21 +49,41 @@ impl WorkflowGen<'_> {
             .iter()
             .map(|b| b.name.to_string())
             .collect();
-        let encode_arms = self.def.bindings.iter().enumerate().map(|(i, b)| {
+        // A merge's definitions share their first one's variant (and trait).
+        let encode_arms = self.slot_owners().into_iter().map(|i| {
+            let b = &self.def.bindings[i];
             let (ident, tr, what) = (&b.name, &node_traits[i], &node_names[i]);
             quote_spanned!(b.name.span()=> __WorkflowValue::#ident(v) => #tr::__encode(v, run, #what),)
         });
         let decode_arms = self.def.bindings.iter().enumerate().map(|(i, b)| {
-            let (ident, tr, what) = (&b.name, &node_traits[i], &node_names[i]);
+            let owner = self.owner(i);
+            let (ident, tr, what) = (
+                &self.def.bindings[owner].name,
+                &node_traits[owner],
+                &node_names[i],
+            );
             // `Self` inferred from the variant, so the bound is checked at this span.
             quote_spanned!(b.name.span()=>
                 #i => #p::Result::Ok(__WorkflowValue::#ident(#tr::__decode(bytes, run, #what)?)),
             )
         });
         let type_arms = (0..self.def.bindings.len()).map(|i| {
-            let ty = &node_outputs[i];
+            let ty = &node_outputs[self.owner(i)];
             quote!(#i => ::core::any::type_name::<#ty>(),)
         });
+        // A router's value is the index of its arm.
+        let routes: Vec<_> = (0..self.def.decisions.len())
+            .map(|d| (self.router(d), Self::route_variant(d), self.router_name(d)))
+            .collect();
+        let route_encodes = routes.iter().map(|(_, variant, what)| {
+            quote!(__WorkflowValue::#variant(arm) => #p::encode(arm, run, #what),)
+        });
+        let route_decodes = routes.iter().map(|(index, variant, what)| {
+            quote!(#index => #p::Result::Ok(__WorkflowValue::#variant(#p::decode(bytes, run, #what)?)),)
+        });
+        let route_types = routes
+            .iter()
+            .map(|(index, _, _)| quote!(#index => "usize",));
 
         let input_name = &self.input_name;
         let input_idents: Vec<_> = self.def.inputs.iter().map(|i| &i.name).collect();
@@ -105,6 +125,7 @@ impl WorkflowGen<'_> {
                 fn output_type(node: usize) -> &'static str {
                     match node {
                         #(#type_arms)*
+                        #(#route_types)*
                         _ => "",
                     }
                 }
@@ -122,11 +143,13 @@ impl WorkflowGen<'_> {
                     let run = #p::Option::Some(run);
                     match value {
                         #(#encode_arms)*
+                        #(#route_encodes)*
                     }
                 }
                 fn decode_value(node: usize, bytes: &[u8], run: #p::RunId) -> #p::Result<Self::Value, #p::StoreError> {
                     match node {
                         #(#decode_arms)*
+                        #(#route_decodes)*
                         _ => ::core::unreachable!("workflow node index out of range"),
                     }
                 }
@@ -155,17 +178,43 @@ impl WorkflowGen<'_> {
             let ty = &input.ty;
             text.push_str(&format!("input {}: {};", input.name, quote!(#ty)));
         }
-        for (i, b) in self.def.bindings.iter().enumerate() {
-            let ports: Vec<String> = self.g.nodes[i]
-                .edges
+        // A merge is one entry (its name): its definitions, `|`-separated.
+        for owner in self.slot_owners() {
+            let name = &self.def.bindings[owner].name;
+            let definitions: Vec<String> = (owner..self.def.bindings.len())
+                .filter(|&i| self.owner(i) == owner)
+                .map(|i| {
+                    let ports: Vec<String> = self.g.nodes[i]
+                        .edges
+                        .iter()
+                        .map(|e| format!("{}<-{}", e.port, e.source.text()))
+                        .collect();
+                    format!(
+                        "{}({})",
+                        path_text(&self.def.bindings[i].node),
+                        ports.join(",")
+                    )
+                })
+                .collect();
+            text.push_str(&format!("{name}={};", definitions.join("|")));
+        }
+        // A decision is its patterns, not its guards: a resumed run takes its recorded
+        // arm even when a guard changed, but not when the arms did.
+        for (d, decision) in self.def.decisions.iter().enumerate() {
+            let pats: Vec<String> = decision
+                .arms
                 .iter()
-                .map(|e| format!("{}<-{}", e.port, e.source.text()))
+                .map(|a| {
+                    let pat = &a.pat;
+                    crate::workflow::ast::tokens_text(&quote!(#pat))
+                })
                 .collect();
             text.push_str(&format!(
-                "{}={}({});",
-                b.name,
-                path_text(&b.node),
-                ports.join(",")
+                "{}={} {}{{{}}};",
+                self.router_name(d),
+                decision.keyword,
+                decision.on.text(),
+                pats.join("|")
             ));
         }
         text
