@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use workflow_core::prelude::*;
+use workflow_test::Harness;
 
 const LIMIT: u32 = 1000;
 
@@ -131,4 +132,281 @@ async fn a_guarded_arm_and_a_partial_binding() {
     assert_eq!(run.outputs.audit, "no approval");
     let run = checkout(0).await;
     assert_eq!(run.outputs.sent, "sent <refused: empty order>");
+}
+
+// ---- a merge after arms of unequal length, then a diamond -------------------------------
+
+#[node]
+async fn is_big(n: u32) -> bool {
+    n >= 10
+}
+
+#[node]
+async fn slow_step(x: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    x + 1
+}
+
+#[node]
+async fn quick(n: u32) -> u32 {
+    n * 100
+}
+
+#[node]
+async fn add_one(v: u32) -> u32 {
+    v + 1
+}
+
+#[node]
+async fn double(v: u32) -> u32 {
+    v * 2
+}
+
+#[node]
+async fn sum(left: u32, right: u32) -> u32 {
+    left + right
+}
+
+workflow! {
+    struct Diamond {
+        input n: u32,
+        big = is_big(n),
+        if big {
+            a = slow_step(x: n),
+            b = slow_step(x: a),
+            v = slow_step(x: b),
+        } else {
+            v = quick(n),
+        }
+        left = add_one(v),
+        right = double(v),
+        joined = sum(left, right),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_merge_waits_for_the_taken_arm_only_and_runs_once() {
+    let h = Harness::new();
+    // The long arm: the merge waits for its last node.
+    let run = h.execute(Diamond, DiamondInput { n: 10 }).await.unwrap();
+    assert_eq!(run.outputs.joined, (13 + 1) + 13 * 2);
+    assert_eq!(run.duration(), Duration::from_millis(30));
+    for node in ["v", "left", "right", "joined"] {
+        h.assert_executed(node, 1);
+    }
+    let statuses: Vec<NodeStatus> = run
+        .report
+        .nodes
+        .iter()
+        .filter(|n| n.name == "v")
+        .map(|n| n.status)
+        .collect();
+    assert_eq!(statuses, [NodeStatus::Succeeded, NodeStatus::NotTaken]);
+
+    // The short arm: the long one's nodes are not taken, the merge runs once.
+    let run = h.execute(Diamond, DiamondInput { n: 1 }).await.unwrap();
+    assert_eq!(run.outputs.joined, 101 + 200);
+    assert_eq!(run.duration(), Duration::ZERO);
+    h.assert_not_taken("a");
+    h.assert_not_taken("b");
+    h.assert_executed("a", 3 - 2);
+    h.assert_executed("joined", 2);
+    h.assert_executed("v", 2);
+}
+
+// ---- nesting, failures -------------------------------------------------------------
+
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    Point,
+    Line(u32),
+}
+
+#[node]
+async fn shape(n: u32) -> Shape {
+    if n == 0 {
+        Shape::Point
+    } else {
+        Shape::Line(n)
+    }
+}
+
+#[node]
+async fn label(text: String) -> String {
+    text
+}
+
+#[node]
+async fn point_label() -> String {
+    "point".into()
+}
+
+#[node]
+async fn short_label(len: u32) -> String {
+    format!("short {len}")
+}
+
+#[node]
+async fn long_label(len: u32) -> Result<String, std::io::Error> {
+    if len > 100 {
+        return Err(std::io::Error::other("too long to label"));
+    }
+    Ok(format!("long {len}"))
+}
+
+#[node]
+async fn is_short(len: u32) -> bool {
+    len < 10
+}
+
+#[node]
+async fn independent(n: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    n
+}
+
+workflow! {
+    struct Nested {
+        input n: u32,
+        s = shape(n),
+        match s {
+            Shape::Point => { text = point_label(), }
+            Shape::Line(len) => {
+                short = is_short(len),
+                if short {
+                    text = short_label(len),
+                } else {
+                    text = long_label(len),
+                }
+            }
+        }
+        out = label(text),
+        side = independent(n),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn nested_decisions_route_and_merge_through_both_levels() {
+    let h = Harness::new();
+    let run = h.execute(Nested, NestedInput { n: 0 }).await.unwrap();
+    assert_eq!(run.outputs.out, "point");
+    h.assert_not_taken("short");
+    h.assert_not_taken("if_short");
+    let run = h.execute(Nested, NestedInput { n: 3 }).await.unwrap();
+    assert_eq!(run.outputs.out, "short 3");
+    let run = h.execute(Nested, NestedInput { n: 30 }).await.unwrap();
+    assert_eq!(run.outputs.out, "long 30");
+    let text: Vec<NodeStatus> = run
+        .report
+        .nodes
+        .iter()
+        .filter(|n| n.name == "text")
+        .map(|n| n.status)
+        .collect();
+    assert_eq!(
+        text,
+        [
+            NodeStatus::NotTaken,
+            NodeStatus::NotTaken,
+            NodeStatus::Succeeded
+        ]
+    );
+    h.assert_executed("out", 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_in_the_taken_arm_fails_fast() {
+    let h = Harness::new();
+    let err = h.execute(Nested, NestedInput { n: 300 }).await.unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::NodeFailed { node: "text", .. }),
+        "{err:?}"
+    );
+    let record = h.last_run().unwrap();
+    let report = record.report();
+    assert_eq!(report.node("out").unwrap().status, NodeStatus::Skipped);
+    // Fail fast: the independent node still sleeping was cancelled.
+    assert_eq!(report.node("side").unwrap().status, NodeStatus::Cancelled);
+    h.assert_not_taken("point_label");
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct NestedContinue {
+        input n: u32,
+        s = shape(n),
+        match s {
+            Shape::Point => { text = point_label(), }
+            Shape::Line(len) => {
+                short = is_short(len),
+                if short {
+                    text = short_label(len),
+                } else {
+                    text = long_label(len),
+                }
+            }
+        }
+        out = label(text),
+        side = independent(n),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn failure_continue_skips_what_follows_the_failed_arm_and_runs_the_rest() {
+    let h = Harness::new();
+    let err = h
+        .execute(NestedContinue, NestedContinueInput { n: 300 })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::NodeFailed { node: "text", .. }),
+        "{err:?}"
+    );
+    let record = h.last_run().unwrap();
+    let report = record.report();
+    let status = |n: &str| report.node(n).unwrap().status;
+    assert_eq!(status("out"), NodeStatus::Skipped);
+    assert_eq!(status("side"), NodeStatus::Succeeded);
+    assert_eq!(
+        record.node("point_label").unwrap().status,
+        NodeStatus::NotTaken,
+        "{report}"
+    );
+    assert_eq!(status("text"), NodeStatus::Failed);
+    // And without a failure the same workflow routes as usual.
+    let run = h
+        .execute(NestedContinue, NestedContinueInput { n: 4 })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.out, "short 4");
+}
+
+// ---- statuses in the trace ---------------------------------------------------------
+
+#[tokio::test(start_paused = true)]
+async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
+    let run = Runtime::new()
+        .execute_with(
+            Diamond,
+            DiamondInput { n: 1 },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    let trace = run.trace.unwrap();
+    assert_eq!(
+        trace.kinds("a"),
+        [&workflow_core::trace::TraceKind::NotTaken]
+    );
+    assert!(
+        trace.render_text().contains("a: not taken"),
+        "{}",
+        trace.render_text()
+    );
+    // A router takes no time: it is scheduled and completes, with no attempt span.
+    let order = trace.start_order();
+    assert_eq!(order, ["big", "v", "left", "right", "joined"]);
+    assert_eq!(trace.kinds("if_big").len(), 2, "{}", trace.render_text());
+    let gantt = trace.to_mermaid_gantt();
+    assert!(gantt.contains("a (not taken)"), "{gantt}");
 }
