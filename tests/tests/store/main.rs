@@ -11,4 +11,5 @@
 mod conformance;
 mod durable;
 mod postgres;
+mod routing;
 mod sqlite;

@@ -78,6 +78,8 @@ pub(crate) struct Arm {
     pub(crate) names: Vec<Ident>,
     /// The pattern (and guard) as written, for pictures, messages and fingerprints.
     pub(crate) label: String,
+    /// The arm's braces (`=> { .. }`): where rustc suggests a missing arm.
+    pub(crate) body_span: Span,
 }
 
 pub(crate) struct InputDecl {
@@ -469,7 +471,7 @@ fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision>
             ));
         }
         let body;
-        braced!(body in content);
+        let brace = braced!(body in content);
         let body: TokenStream = body.parse()?;
         if content.peek(Token![,]) {
             content.parse::<Token![,]>()?;
@@ -486,6 +488,7 @@ fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision>
                 guard,
                 names,
                 label,
+                body_span: brace.span.join(),
             },
             body,
         ));
@@ -533,6 +536,7 @@ fn parse_if(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision> {
         guard: None,
         names: Vec::new(),
         label: value.to_string(),
+        body_span: span,
     };
     Ok(RawDecision {
         arms: vec![

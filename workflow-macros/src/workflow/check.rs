@@ -148,7 +148,15 @@ fn check_inputs_are_used(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace, graph: &G
             .bindings
             .iter()
             .flat_map(|b| &b.args)
-            .any(|a| a.source.root == input.name);
+            .any(|a| a.source.root == input.name)
+            // Named in a guard: reported there (a guard may not use it).
+            || def.decisions.iter().flat_map(|d| &d.arms).any(|arm| {
+                arm.guard.as_ref().is_some_and(|g| {
+                    flatten(quote::ToTokens::to_token_stream(g))
+                        .iter()
+                        .any(|t| matches!(t, TokenTree::Ident(i) if *i == input.name))
+                })
+            });
         if graph.input_consumers[k] == 0 && !mentioned && !ns.is_duplicate_input(k) {
             cx.error_spanned_by(
                 &input.name,

@@ -139,9 +139,36 @@ impl<'a> WorkflowGen<'a> {
     fn module_ident(&self, i: usize) -> Ident {
         let b = &self.def.bindings[i];
         if self.owner(i) == i {
-            b.name.clone()
-        } else {
-            format_ident!("{}__{}", b.name, i, span = b.name.span())
+            return b.name.clone();
+        }
+        // `receipt_in_Large`: named after the arm's variant, as rustc shows it in a note.
+        let arm = b
+            .scope
+            .last()
+            .map(|r| &self.def.decisions[r.decision].arms[r.arm]);
+        let variant = arm.and_then(|a| pattern_variant(&a.pat));
+        let taken = |name: &str| {
+            (0..i).any(|j| j != i && self.owner(j) != j && self.module_ident_raw(j) == name)
+                || self.def.bindings.iter().any(|o| o.name == name)
+        };
+        match variant {
+            Some(v) if !taken(&format!("{}_in_{v}", b.name)) => {
+                format_ident!("{}_in_{}", b.name, v, span = b.name.span())
+            }
+            _ => format_ident!("{}__{}", b.name, i, span = b.name.span()),
+        }
+    }
+
+    /// [`Self::module_ident`] as text (without the uniqueness check of later ones).
+    fn module_ident_raw(&self, j: usize) -> String {
+        let b = &self.def.bindings[j];
+        let arm = b
+            .scope
+            .last()
+            .map(|r| &self.def.decisions[r.decision].arms[r.arm]);
+        match arm.and_then(|a| pattern_variant(&a.pat)) {
+            Some(v) => format!("{}_in_{v}", b.name),
+            None => format!("{}__{}", b.name, j),
         }
     }
 
@@ -262,4 +289,21 @@ fn pattern_slot(def: &WorkflowDef, arm: ArmRef, k: usize) -> Ident {
         name,
         span = name.span()
     )
+}
+
+/// The variant (or literal) a pattern names: `Large` for `Triage::Large(o)`, `false`
+/// for an `if`'s `else`.
+fn pattern_variant(pat: &syn::Pat) -> Option<String> {
+    let path = match pat {
+        syn::Pat::TupleStruct(p) => &p.path,
+        syn::Pat::Struct(p) => &p.path,
+        syn::Pat::Path(p) => &p.path,
+        syn::Pat::Lit(syn::PatLit {
+            lit: syn::Lit::Bool(b),
+            ..
+        }) => return Some(b.value.to_string()),
+        syn::Pat::Ident(p) if p.subpat.is_none() => return Some(p.ident.to_string()),
+        _ => return None,
+    };
+    path.segments.last().map(|s| s.ident.to_string())
 }

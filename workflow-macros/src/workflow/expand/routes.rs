@@ -146,7 +146,7 @@ impl WorkflowGen<'_> {
             let pat = &arm.pat;
             let guard = arm.guard.as_ref().map(|g| quote!(if #g));
             let puts = puts(a);
-            quote!(#pat #guard => { #puts #a })
+            quote_spanned!(arm.body_span=> #pat #guard => { #puts #a })
         });
         let recorded = Ident::new("__recorded", Span::mixed_site());
         let recorded_arms = decision.arms.iter().enumerate().map(|(a, arm)| {
@@ -156,12 +156,16 @@ impl WorkflowGen<'_> {
         });
         let what = format!("{} {}", decision.keyword, decision.on.text());
         let arm_var = Ident::new("__arm", Span::mixed_site());
-        let value_var = Ident::new("__value", Span::mixed_site());
+        // At the user's `match t`, so that rustc's own errors about the match (a variant
+        // not covered, E0004) point there.
+        let on_span = decision.on.span();
+        let value_var = Ident::new("__value", Span::mixed_site().located_at(on_span));
+        let match_kw = syn::Token![match](decision.keyword.span());
         quote! {
             #index => #p::route(#index, op, || {
                 let #value_var = #value;
                 let #arm_var: usize = match state.#forced.take() {
-                    #p::Option::None => match #value_var {
+                    #p::Option::None => #match_kw #value_var {
                         #(#user_arms)*
                     },
                     #p::Option::Some(#recorded) => {
