@@ -410,3 +410,95 @@ async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
     let gantt = trace.to_mermaid_gantt();
     assert!(gantt.contains("a (not taken)"), "{gantt}");
 }
+
+// ---- pictures ------------------------------------------------------------------
+
+/// A decision is a rhombus with an edge per arm, labelled by its pattern, to the arm's
+/// subgraph; a merge's definitions are nodes of their own, each feeding the consumers.
+#[test]
+fn mermaid_draws_a_decision_and_a_subgraph_per_arm() {
+    assert_eq!(
+        <Diamond as Workflow>::MERMAID,
+        r#"flowchart LR
+    n[/"n: u32"/]
+    big["big<br/><small>is_big</small>"]
+    left["left<br/><small>add_one</small>"]
+    right["right<br/><small>double</small>"]
+    joined["joined<br/><small>sum</small>"]
+    if_big{"if big"}
+    subgraph if_big_arm0["true"]
+        a["a<br/><small>slow_step</small>"]
+        b["b<br/><small>slow_step</small>"]
+        v["v<br/><small>slow_step</small>"]
+    end
+    subgraph if_big_arm1["false"]
+        v__4["v<br/><small>quick</small>"]
+    end
+    n -->|n| big
+    n -->|x| a
+    a -->|x| b
+    b -->|x| v
+    n -->|n| v__4
+    v -->|v| left
+    v__4 -->|v| left
+    v -->|v| right
+    v__4 -->|v| right
+    left -->|left| joined
+    right -->|right| joined
+    big --> if_big
+    if_big -->|"true"| if_big_arm0
+    if_big -->|"false"| if_big_arm1
+"#
+    );
+}
+
+/// In DOT, a decision is a diamond and each arm a cluster (nested arms nest), with a
+/// dashed edge labelled by the pattern into each node of the arm.
+#[test]
+fn dot_draws_a_decision_and_a_cluster_per_arm() {
+    assert_eq!(
+        <Nested as Workflow>::DOT,
+        r#"digraph "Nested" {
+    rankdir=LR;
+    node [shape=box];
+    "n" [shape=parallelogram, label="n: u32"];
+    "s" [label="s\nshape"];
+    "out" [label="out\nlabel"];
+    "side" [label="side\nindependent"];
+    "match_s" [shape=diamond, label="match s"];
+    subgraph "cluster_match_s_arm0" {
+        label="Shape::Point";
+        "text" [label="text\npoint_label"];
+    }
+    subgraph "cluster_match_s_arm1" {
+        label="Shape::Line(len)";
+        "short" [label="short\nis_short"];
+        "if_short" [shape=diamond, label="if short"];
+        subgraph "cluster_if_short_arm0" {
+            label="true";
+            "text__3" [label="text\nshort_label"];
+        }
+        subgraph "cluster_if_short_arm1" {
+            label="false";
+            "text__4" [label="text\nlong_label"];
+        }
+    }
+    "n" -> "s" [label="n"];
+    "match_s" -> "short" [label="len"];
+    "match_s" -> "text__3" [label="len"];
+    "match_s" -> "text__4" [label="len"];
+    "text" -> "out" [label="text"];
+    "text__3" -> "out" [label="text"];
+    "text__4" -> "out" [label="text"];
+    "n" -> "side" [label="n"];
+    "s" -> "match_s";
+    "short" -> "if_short";
+    "match_s" -> "text" [label="Shape::Point", style=dashed];
+    "match_s" -> "short" [label="Shape::Line(len)", style=dashed];
+    "match_s" -> "if_short" [label="Shape::Line(len)", style=dashed];
+    "if_short" -> "text__3" [label="true", style=dashed];
+    "if_short" -> "text__4" [label="false", style=dashed];
+}
+"#
+    );
+}
