@@ -73,6 +73,10 @@ fn ident_text(ident: &Ident) -> String {
 /// a port of another name.
 fn edge_label(e: &Edge) -> String {
     let port = ident_text(&e.port);
+    // A pattern binding comes from the decision's node: say which binding it is.
+    if matches!(e.from, Origin::Pattern(..)) && e.source.root != e.port {
+        return format!("{} as {port}", ident_text(&e.source.root));
+    }
     if e.source.fields.is_empty() {
         port
     } else {
