@@ -562,11 +562,11 @@ where
     #[cold]
     fn restore_routes(&mut self, values: &mut [Option<W::Value>]) {
         let mut not_taken = vec![false; values.len()];
-        for i in 0..values.len() {
-            let Some(arm) = values[i].as_ref().and_then(W::chosen_arm) else {
+        for (i, slot) in values.iter_mut().enumerate() {
+            let Some(arm) = slot.as_ref().and_then(W::chosen_arm) else {
                 continue;
             };
-            if let Some(value) = values[i].take() {
+            if let Some(value) = slot.take() {
                 W::store(&mut self.state, value);
             }
             if let Some(decision) = W::PLAN.decision_of(i) {

@@ -112,8 +112,8 @@ impl Graph {
                 pattern_consumers.insert((arm, k), count(*key));
             }
         }
-        for i in 0..bindings {
-            nodes[i].consumers = count(SlotKey::Node(i));
+        for (i, node) in nodes.iter_mut().enumerate().take(bindings) {
+            node.consumers = count(SlotKey::Node(i));
         }
         // A merge is one output: kept if any definition says so, a sink if no
         // definition is read.
@@ -124,9 +124,9 @@ impl Graph {
                 nodes[owner].consumers += 1;
             }
         }
-        for i in 0..bindings {
-            if owner_of(def, i) == i && nodes[i].consumers == 0 {
-                nodes[i].is_output = true;
+        for (i, node) in nodes.iter_mut().enumerate().take(bindings) {
+            if owner_of(def, i) == i && node.consumers == 0 {
+                node.is_output = true;
             }
         }
         let (topo, has_cycle) = topological_order(&nodes);
