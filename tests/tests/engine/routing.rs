@@ -502,3 +502,176 @@ fn dot_draws_a_decision_and_a_cluster_per_arm() {
 "#
     );
 }
+
+// ---- policies, resources and limits inside arms ---------------------------------------
+
+#[derive(Default)]
+struct Flaky {
+    attempts: AtomicU32,
+}
+
+#[node]
+async fn flaky(x: u32, state: Res<Flaky>) -> Result<u32, std::io::Error> {
+    if state.attempts.fetch_add(1, Ordering::SeqCst) < 2 {
+        return Err(std::io::Error::other("not yet"));
+    }
+    Ok(x * 10)
+}
+
+#[node(timeout = "50ms")]
+async fn too_slow(x: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    x
+}
+
+#[node]
+async fn waits_forever(x: u32, ctx: &Context) -> u32 {
+    let _ = ctx.wait::<u32>("never").await;
+    x
+}
+
+#[node]
+async fn pick(n: u32) -> u32 {
+    n % 3
+}
+
+workflow! {
+    #[workflow(concurrency = 1)]
+    struct Policies {
+        input n: u32,
+        which = pick(n),
+        side = independent(n),
+        match which {
+            0 => {
+                #[retry(max = 3, backoff = "10ms")]
+                r = flaky(x: n),
+            }
+            1 => { r = too_slow(x: n), }
+            _ => { r = waits_forever(x: n), }
+        }
+        out = add_one(v: r),
+    }
+}
+
+fn policies_harness() -> Harness {
+    Harness::builder()
+        .resource(Flaky::default())
+        .trace(true)
+        .build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_resources_and_the_concurrency_limit_apply_inside_an_arm() {
+    let h = policies_harness();
+    let run = h.execute(Policies, PoliciesInput { n: 3 }).await.unwrap();
+    assert_eq!(run.outputs.out, 31);
+    assert_eq!(run.report.node("r").unwrap().attempts, 3);
+    // One node at a time: `side` (5ms), then `r` with backoffs of 10ms and 20ms.
+    assert_eq!(run.duration(), Duration::from_millis(35));
+    let trace = h.last_trace().unwrap();
+    assert!(!trace.overlapped("side", "r"));
+    h.assert_not_taken("too_slow");
+    h.assert_not_taken("waits_forever");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_inside_an_arm_names_the_node() {
+    let h = policies_harness();
+    let err = h
+        .execute(Policies, PoliciesInput { n: 4 })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            WorkflowError::Timeout {
+                scope: workflow_core::TimeoutScope::Node("r"),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    h.assert_not_taken("flaky");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_live_snapshot_shows_not_taken_and_a_deadlock_inside_an_arm_is_detected() {
+    let h = policies_harness();
+    let run = tokio::spawn(h.execute(Policies, PoliciesInput { n: 4 }));
+    // One node at a time: the decision is made once `side` is done (at 5ms).
+    tokio::time::sleep(Duration::from_millis(6)).await;
+    let live = h.live_runs();
+    let states: Vec<(&str, NodeStatus)> =
+        live[0].nodes.iter().map(|n| (n.name, n.status)).collect();
+    assert_eq!(
+        states,
+        [
+            ("which", NodeStatus::Succeeded),
+            ("side", NodeStatus::Succeeded),
+            ("r", NodeStatus::NotTaken),
+            ("r", NodeStatus::Running),
+            ("r", NodeStatus::NotTaken),
+            ("out", NodeStatus::NotStarted),
+            ("match_which", NodeStatus::Succeeded),
+        ]
+    );
+    h.assert_timeout(run.await.unwrap());
+    // The only live node waits on a key nobody publishes: a deadlock, at once.
+    let report = h.assert_deadlock(h.execute(Policies, PoliciesInput { n: 5 }).await);
+    assert_eq!(report.kind, workflow_core::DeadlockKind::AllWaiting);
+    let waiting: Vec<(&str, Option<&str>)> = report
+        .waiting
+        .iter()
+        .map(|w| (w.node, w.waits_for.as_deref()))
+        .collect();
+    assert_eq!(waiting, [("r", Some("never"))]);
+}
+
+// ---- shapes: an input matched, `_ => {}`, `if` without `else`, a sink in one arm --------
+
+#[node]
+async fn note(v: u32) -> String {
+    format!("note {v}")
+}
+
+workflow! {
+    struct Shapes {
+        input n: u32,
+        input loud: bool,
+        match n {
+            0 => {}
+            _ => { first = add_one(v: n), }
+        }
+        if loud {
+            shouted = note(v: n),
+        }
+        tail = or_zero(v: first?),
+    }
+}
+
+#[node]
+async fn or_zero(v: Option<u32>) -> u32 {
+    v.unwrap_or_default()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_input_matched_an_empty_arm_an_if_without_else_and_a_sink_in_one_arm() {
+    let rt = Runtime::new();
+    let run = rt
+        .execute(Shapes, ShapesInput { n: 0, loud: false })
+        .await
+        .unwrap();
+    // `shouted` is a sink bound in one arm: an `Option` in the output struct.
+    assert_eq!(run.outputs.shouted, None);
+    assert_eq!(run.outputs.tail, 0);
+    assert_eq!(
+        run.report.node("first").unwrap().status,
+        NodeStatus::NotTaken
+    );
+    let run = rt
+        .execute(Shapes, ShapesInput { n: 4, loud: true })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.shouted.as_deref(), Some("note 4"));
+    assert_eq!(run.outputs.tail, 5);
+}
