@@ -268,6 +268,35 @@ mod tests {
     }
 
     #[test]
+    fn reads_in_exclusive_arms_count_once_and_a_merge_waits_for_each_definition() {
+        let g = graph_of(quote! {
+            struct W {
+                input u: u8,
+                t = f(u),
+                match t {
+                    A(x) => { m = g(x, u), }
+                    B(y) => { k = h(y, u), m = g(x: k, u) }
+                }
+                z = h(m, opt: k?),
+            }
+        });
+        // `u` is read by `t` and by one arm's nodes: at most 1 + 2 reads in one run.
+        assert_eq!(g.input_consumers, [3]);
+        // Bindings t, m, k, m, z; then the router (5).
+        assert_eq!(g.bindings, 5);
+        assert_eq!(g.nodes[5].deps, [0]);
+        assert_eq!(g.nodes[1].deps, [5]);
+        // `z` waits for both definitions of `m` and for `k`.
+        let mut z = g.nodes[4].deps.clone();
+        z.sort_unstable();
+        assert_eq!(z, [1, 2, 3]);
+        // `m`'s one slot (on its first definition) has one reader.
+        assert_eq!(g.nodes[1].consumers, 1);
+        assert!(!g.nodes[3].is_output);
+        assert!(!g.has_cycle);
+    }
+
+    #[test]
     fn consumers_are_counted_per_source() {
         let g = graph_of(quote! {
             struct W { input u: u8, a = f(u), b = g(x: a, y: a.0), #[output] c = h(a, u) }

@@ -147,6 +147,71 @@ mod tests {
     }
 
     #[test]
+    fn a_durable_fingerprint_names_the_patterns_but_not_the_guards() {
+        let fingerprint = |limit: u32| {
+            let out = expand(quote! {
+                #[workflow(durable)]
+                struct W { input u: u8, t = f(u), match t { x if x < #limit => { m = g(x), } _ => { m = h(u), } } }
+            })
+            .to_string();
+            assert!(!out.contains("compile_error"), "{out}");
+            let start = out.find("const FINGERPRINT").expect("a fingerprint");
+            let text = &out[start..];
+            text[..text.find("\" ;").expect("the string's end")].to_owned()
+        };
+        assert_eq!(fingerprint(10), fingerprint(20));
+        assert!(
+            fingerprint(10).contains("match_t=match t{x|_}"),
+            "{}",
+            fingerprint(10)
+        );
+        assert!(
+            fingerprint(10).contains("m=g(x<-x)|h(u<-u)"),
+            "{}",
+            fingerprint(10)
+        );
+    }
+
+    #[test]
+    fn branch_misuse_is_one_error_each() {
+        let cases = [
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), } B(y) => { b = g(y), } } c = h(a) } },
+                "`a` is bound only in arm `A(x)` of `match t`, so it may not exist here; write `a?`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), } B(y) => { a = g(y), } } c = h(a?) } },
+                "every arm binds `a`, so it always has a value here: remove the `?`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) if x > u => { a = g(x), } _ => { a = g(u), } } c = h(a) } },
+                "the guard of arm `A(x)` uses `u`, which its pattern does not bind",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), } B(y) => { b = g(x: a), } } } },
+                "`a` is bound only in arm `A(x)` of `match t`, which never runs together with `b`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), a = g(x), } _ => {} } } },
+                "`a` is already a node binding of this workflow",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u, k: a), match t { A(x) => { a = g(x), } _ => { a = g(u), } } } },
+                "cycle in workflow `W` through `match t`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { if x { a = g(u), } } _ => {} } } },
+                "`if x` routes on a pattern binding of the arm around it",
+            ),
+        ];
+        for (src, expected) in cases {
+            let out = expand(src).to_string();
+            assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+            assert!(out.contains(expected), "expected `{expected}` in {out}");
+        }
+    }
+
+    #[test]
     fn syntax_errors_are_one_spanned_error() {
         let out = expand(quote! { struct W { input u: u8, a = f(x = u) } }).to_string();
         assert_eq!(out.matches("compile_error").count(), 1, "{out}");
