@@ -675,3 +675,49 @@ async fn an_input_matched_an_empty_arm_an_if_without_else_and_a_sink_in_one_arm(
     assert_eq!(run.outputs.shouted.as_deref(), Some("note 4"));
     assert_eq!(run.outputs.tail, 5);
 }
+
+// ---- the `tracing` log and the Chrome export -------------------------------------------
+
+/// A `tracing` writer into a shared buffer.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn not_taken_nodes_are_logged_and_exported() {
+    let log = LogBuffer::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let run = Runtime::new()
+        .execute_with(
+            Diamond,
+            DiamondInput { n: 1 },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let not_taken: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("node not taken"))
+        .collect();
+    assert_eq!(not_taken.len(), 3, "{text}");
+    assert!(not_taken.iter().any(|l| l.contains("node=\"a\"")), "{text}");
+    let chrome = run.trace.unwrap().to_chrome_json();
+    assert_eq!(chrome.matches("\"not taken\"").count(), 3, "{chrome}");
+}
