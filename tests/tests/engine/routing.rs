@@ -721,3 +721,58 @@ async fn not_taken_nodes_are_logged_and_exported() {
     let chrome = run.trace.unwrap().to_chrome_json();
     assert_eq!(chrome.matches("\"not taken\"").count(), 3, "{chrome}");
 }
+
+// ---- `failure = "continue"`: a failure before the decision, used by an arm not taken ---
+
+#[node]
+async fn broken() -> Result<u32, std::io::Error> {
+    Err(std::io::Error::other("broken"))
+}
+
+#[node]
+async fn slow_pick(n: u32) -> bool {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    n > 0
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct EarlyFailure {
+        input n: u32,
+        p = broken(),
+        go = slow_pick(n),
+        if go {
+            m = quick(n),
+        } else {
+            m = add_one(v: p),
+        }
+        after = double(v: m),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_only_an_arm_not_taken_needs_does_not_stop_the_merge() {
+    // `p` fails at once, before the decision; the arm that uses it is not taken, so
+    // `after` runs (the static plan decides, not the order of events).
+    let h = Harness::new();
+    let err = h
+        .execute(EarlyFailure, EarlyFailureInput { n: 1 })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::NodeFailed { node: "p", .. }),
+        "{err:?}"
+    );
+    let record = h.last_run().unwrap();
+    let status = |n: &str| record.node(n).unwrap().status;
+    assert_eq!(status("after"), NodeStatus::Succeeded);
+    assert_eq!(status("add_one"), NodeStatus::NotTaken);
+    h.assert_executed("after", 1);
+    // The arm that needs `p` taken: it and what follows are skipped.
+    let _ = h.execute(EarlyFailure, EarlyFailureInput { n: 0 }).await;
+    let record = h.last_run().unwrap();
+    let status = |n: &str| record.node(n).unwrap().status;
+    assert_eq!(status("add_one"), NodeStatus::Skipped);
+    assert_eq!(status("quick"), NodeStatus::NotTaken);
+    assert_eq!(status("after"), NodeStatus::Skipped);
+}

@@ -586,16 +586,35 @@ where
         }
     }
 
+    /// Blocks everything downstream of failed node `index` (`failure = "continue"`).
+    ///
+    /// Not through a node inside an arm: whether what follows it runs depends on the
+    /// arm its decision takes (not taken, it counts as finished for its successors), so
+    /// the outcome does not depend on whether the failure came before the decision.
+    /// Nothing is lost: a node whose predecessor failed never has all its inputs.
     fn block_downstream(&mut self, index: usize) {
         if self.blocked.is_empty() {
             self.blocked = vec![false; self.deps.len()];
+        }
+        let mut in_arm = Vec::new();
+        if !W::PLAN.decisions.is_empty() {
+            in_arm = vec![false; self.deps.len()];
+            for n in W::PLAN
+                .decisions
+                .iter()
+                .flat_map(|d| d.arms.iter().copied().flatten())
+            {
+                in_arm[*n] = true;
+            }
         }
         let mut stack = vec![index];
         while let Some(n) = stack.pop() {
             for &s in W::PLAN.nodes[n].successors {
                 if !self.blocked[s] {
                     self.blocked[s] = true;
-                    stack.push(s);
+                    if !in_arm.get(s).copied().unwrap_or(false) {
+                        stack.push(s);
+                    }
                 }
             }
         }
