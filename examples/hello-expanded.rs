@@ -69,6 +69,10 @@ const _: () = {
             })
         }
     }
+    #[automatically_derived]
+    impl ::workflow_core::__private::PortType<14176396743819860870u64> for greet {
+        type Ty = String;
+    }
 };
 #[allow(clippy::unused_async)]
 /// Counts the characters of a text.
@@ -125,6 +129,10 @@ const _: () = {
                     .probe_clone()?,
             })
         }
+    }
+    #[automatically_derived]
+    impl ::workflow_core::__private::PortType<18015793717152399486u64> for length {
+        type Ty = String;
     }
 };
 #[doc(hidden)]
@@ -289,6 +297,7 @@ const _: () = {
                 concurrency: ::workflow_core::__private::Option::None,
                 failure: ::workflow_core::__private::FailurePolicy::FailFast,
             },
+            decisions: &[],
         };
         fn init(input: Self::Input) -> Self::State {
             let HelloInput { name } = input;

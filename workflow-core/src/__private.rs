@@ -15,9 +15,9 @@ pub use crate::context::Context;
 pub use crate::durable::DurableWorkflow;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
-pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Workflow};
+pub use crate::executor::{route, step, Executor, Finished, NodeStarter, Op, Workflow};
 pub use crate::node::{Node, NodeCallError, NodeResult};
-pub use crate::plan::{NodeSpec, Plan, Slot};
+pub use crate::plan::{Decision, NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 pub use crate::resources::{Res, ResourceReq};
 #[cfg(feature = "store")]
@@ -372,6 +372,28 @@ where
     label = "not a `#[node]` fn",
     note = "add `#[node]` to the `async fn` to use it in `workflow!`"
 )]
+/// The type of one input port of a `#[node]`, by the [`port_key`] of its name:
+/// `#[node]` implements it for its ports struct, so `workflow!` can name the type of a
+/// port (the slot of a pattern binding that feeds it) without seeing the node's fn.
+pub trait PortType<const KEY: u64> {
+    /// The port's type.
+    type Ty;
+}
+
+/// The key of a port name in [`PortType`] (64-bit FNV-1a of the name; computed the same
+/// way by the macros).
+pub const fn port_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
+
 pub trait NodePath {
     /// The node.
     type Node: Node;

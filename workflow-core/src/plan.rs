@@ -15,6 +15,28 @@ pub struct Plan {
     pub nodes: &'static [NodeSpec],
     /// The workflow's policies.
     pub policy: WorkflowPolicy,
+    /// The `match`/`if` decisions of the workflow (empty for a static graph).
+    pub decisions: &'static [Decision],
+}
+
+/// A `match` (or `if`) in `workflow!`: a *router* node of the plan picks one arm; the
+/// nodes of every other arm end *not taken* and count as finished without an output
+/// for their successors (a merge after the decision waits for the taken arm only).
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct Decision {
+    /// The router's node index: a node that reads the matched value, evaluates the
+    /// patterns and guards, and outputs the index of the arm it took.
+    pub router: usize,
+    /// Per arm, every node inside it (nested decisions' routers and arms included).
+    pub arms: &'static [&'static [usize]],
+}
+
+impl Plan {
+    /// The decision whose router is node `index`, if any.
+    pub fn decision_of(&self, index: usize) -> Option<&'static Decision> {
+        self.decisions.iter().find(|d| d.router == index)
+    }
 }
 
 /// One node of a [`Plan`].
@@ -89,6 +111,27 @@ impl<T> Slot<T> {
         }
     }
 
+    /// Takes the value for its single consumer, if it was written: `None` when its
+    /// producer is in an arm the run did not take (a `name?` consumer).
+    pub fn take_opt(&mut self) -> Option<T> {
+        self.remaining = self.remaining.saturating_sub(1);
+        self.value.take()
+    }
+
+    /// [`consume`](Self::consume) for a `name?` consumer: `None` when the value was never
+    /// written.
+    pub fn consume_opt<U>(
+        &mut self,
+        by_ref: impl FnOnce(&T) -> U,
+        by_val: impl FnOnce(T) -> U,
+    ) -> Option<U> {
+        if self.value.is_none() {
+            self.remaining = self.remaining.saturating_sub(1);
+            return None;
+        }
+        Some(self.consume(by_ref, by_val))
+    }
+
     fn take_with<U>(&mut self, f: impl FnOnce(T) -> U) -> U {
         f(self.take())
     }
@@ -120,5 +163,16 @@ mod tests {
         let c = s.consume(|v| (v.clone(), "clone"), |v| (v, "move"));
         assert_eq!([a.1, b.1, c.1], ["clone", "clone", "move"]);
         assert_eq!(c.0, vec![1, 2]);
+    }
+
+    #[test]
+    fn optional_consumers_see_none_for_an_unwritten_slot() {
+        let mut s: Slot<u8> = Slot::empty(2);
+        assert_eq!(s.consume_opt(|v| *v, |v| v), None);
+        assert_eq!(s.take_opt(), None);
+        let mut s = Slot::empty(2);
+        s.put(7u8);
+        assert_eq!(s.consume_opt(|v| *v + 1, |v| v), Some(8));
+        assert_eq!(s.take_opt(), Some(7));
     }
 }

@@ -70,9 +70,17 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// The report of the node binding `name`.
+    /// The report of the node binding `name`. A merge (a binding defined in every arm
+    /// of a `match`) has one node per arm: this is the one of the arm taken.
     pub fn node(&self, name: &str) -> Option<&NodeReport> {
-        self.nodes.iter().find(|n| n.name == name)
+        let mut named = self.nodes.iter().filter(|n| n.name == name);
+        let first = named.next()?;
+        if first.status != NodeStatus::NotTaken {
+            return Some(first);
+        }
+        named
+            .find(|n| n.status != NodeStatus::NotTaken)
+            .or(Some(first))
     }
 
     /// The nodes with a given status.
@@ -151,6 +159,9 @@ pub enum NodeStatus {
     Skipped,
     /// Not run: its output was restored from a durable run's store (a resumed run).
     Restored,
+    /// Not run: it is in an arm of a `match` (or `if`) in `workflow!` that the run did
+    /// not take. Unlike [`Skipped`](Self::Skipped), nothing went wrong.
+    NotTaken,
 }
 
 impl NodeStatus {
@@ -164,6 +175,7 @@ impl NodeStatus {
             Self::Cancelled => "cancelled",
             Self::Skipped => "skipped",
             Self::Restored => "restored",
+            Self::NotTaken => "not taken",
         }
     }
 

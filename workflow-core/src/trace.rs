@@ -79,6 +79,9 @@ pub enum TraceKind {
     Skipped,
     /// The node's output was restored from a durable run's store; it did not run.
     Restored,
+    /// The node is in an arm of a `match` (or `if`) that the run did not take; it will
+    /// not run.
+    NotTaken,
     /// The node entered a tracked wait.
     Waiting {
         /// What it waits for.
@@ -111,6 +114,7 @@ impl TraceKind {
             Self::Cancelled => "cancelled",
             Self::Skipped => "skipped",
             Self::Restored => "restored",
+            Self::NotTaken => "not taken",
             Self::Waiting { .. } => "waiting",
             Self::Custom { .. } => "custom",
             Self::RunCompleted => "run completed",
@@ -140,6 +144,7 @@ impl fmt::Display for TraceKind {
             Self::Cancelled => f.write_str("cancelled"),
             Self::Skipped => f.write_str("skipped"),
             Self::Restored => f.write_str("restored"),
+            Self::NotTaken => f.write_str("not taken"),
             Self::Waiting { key } => write!(f, "waiting for `{key}`"),
             Self::Custom { message } => write!(f, "event: {message}"),
             Self::RunCompleted => f.write_str("run completed"),

@@ -179,3 +179,14 @@ fn retry_if(pred: &Path, error_ty: &TokenStream) -> TokenStream {
         }
     }
 }
+
+/// The key of a port name in `__private::PortType` (64-bit FNV-1a, as
+/// `__private::port_key` computes it).
+pub(crate) fn port_key(name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}

@@ -144,14 +144,27 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `binding.field` (a field of its output, also `binding.0`). `node_fn(x)` is short for
 /// `node_fn(x: x)`, and `node_fn(page.title)` for `node_fn(title: page.title)`.
 ///
+/// # Branches
+///
+/// `match t { Pattern (if guard)? => { entries.. } .. }` routes on a source (an
+/// `if ok { .. } else { .. }` is a `match` on a `bool`; arms nest). The arms are a real
+/// `match`, checked by rustc (a missing variant is E0004 at the `match`); a guard may use
+/// only its own pattern's bindings, which the arm's entries may connect like sources. A
+/// binding defined in every arm is one value after the `match` (same type in every
+/// arm); one defined in some arms only is read outside as `name?`, an `Option`. The
+/// nodes of the arms not taken end *not taken*; the decision is a node of the plan
+/// named `match_t` (or `if_ok`) whose output is the arm taken (recorded by durable
+/// runs). See the crate's README, section *Branches*.
+///
 /// # Generated items
 ///
 /// - `Name`: a unit struct implementing `workflow_core::Workflow`, with the consts
 ///   `TOPOLOGICAL_ORDER`, `MERMAID` and `DOT` describing the graph.
 /// - `NameInput`: one public field per `input`.
 /// - `NameOutput`: one public field per **sink** binding (an output no node consumes)
-///   and per binding marked `#[output]`. Outputs move to their last consumer and are
-///   cloned for the others, so an output with several consumers must be `Clone`.
+///   and per binding marked `#[output]` (an `Option` for a binding of some arms only).
+///   Outputs move to their last consumer and are cloned for the others, so an output
+///   with several consumers in one run must be `Clone`.
 ///
 /// # Workflow options (`#[workflow(..)]`)
 ///

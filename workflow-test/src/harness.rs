@@ -834,6 +834,35 @@ impl Harness {
         self.assert_executed(node, 0);
     }
 
+    /// Asserts that `node` ended *not taken* in the last run: it is in an arm of a
+    /// `match` (or `if`) in `workflow!` that the run did not take (not the same as
+    /// skipped, which says something upstream failed).
+    ///
+    /// # Panics
+    ///
+    /// When no run was recorded, the last run has no such node, or it ended otherwise
+    /// (for a merge, defined in several arms: when the arm that defines it ran).
+    #[track_caller]
+    pub fn assert_not_taken(&self, node: &str) {
+        let Some(run) = self.last_run() else {
+            self.fail(format!(
+                "expected node `{node}` to be not taken, but no run was recorded"
+            ));
+        };
+        match run.node(node) {
+            Some(r) if r.status == workflow_core::NodeStatus::NotTaken => {}
+            Some(r) => self.fail(format!(
+                "expected node `{node}` to be not taken in the last run, but it is {}\n{}",
+                r.status,
+                run.report()
+            )),
+            None => self.fail(format!(
+                "expected node `{node}` to be not taken, but the last run has no node `{node}`\n{}",
+                run.report()
+            )),
+        }
+    }
+
     /// Asserts that node `a` finished before node `b` started, in the last run where
     /// both ran.
     ///

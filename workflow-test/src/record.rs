@@ -76,9 +76,7 @@ impl RunRecord {
     /// The report of one node, by binding name (or `#[node]` fn name).
     pub fn node(&self, name: &str) -> Option<&workflow_core::NodeReport> {
         self.report
-            .nodes
-            .iter()
-            .find(|n| n.name == name)
+            .node(name)
             .or_else(|| self.report.nodes.iter().find(|n| n.node_fn == name))
     }
 

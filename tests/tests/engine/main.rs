@@ -12,6 +12,7 @@ mod policies;
 mod reliability_panics;
 mod reliability_spawn;
 mod resources_context;
+mod routing;
 mod shapes;
 mod status_at_stop;
 mod wide;

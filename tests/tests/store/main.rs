@@ -14,4 +14,5 @@ mod crash_property;
 mod durable;
 mod postgres;
 mod resume_rules;
+mod routing;
 mod sqlite;

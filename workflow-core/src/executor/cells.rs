@@ -118,6 +118,35 @@ where
     }
 }
 
+/// Does `op` on a decision's router (see [`Decision`](crate::plan::Decision)): on
+/// start, `choose` evaluates the `match` at once (it reads the matched value from the
+/// state, puts the taken arm's pattern bindings into their slots and returns the
+/// router's value, the arm); a router is never pending. A panic in a guard, or `Err`
+/// (a recorded arm that no longer matches), fails the router like a node.
+#[doc(hidden)]
+#[inline(never)]
+pub fn route<V>(
+    index: usize,
+    op: Op<'_, '_>,
+    choose: impl FnOnce() -> Result<V, String>,
+) -> Poll<Finished<V>> {
+    let Op::Start(..) = op else {
+        return Poll::Pending;
+    };
+    let result = match std::panic::catch_unwind(AssertUnwindSafe(choose)) {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(message)) => Err(attempt::NodeFailure::Error(message.into())),
+        Err(payload) => Err(attempt::NodeFailure::Panic(attempt::panic_message(
+            payload.as_ref(),
+        ))),
+    };
+    Poll::Ready(Finished {
+        index,
+        attempts: 1,
+        result,
+    })
+}
+
 /// Puts a node's new future in its cell and polls it. Not inlined, like [`poll_cell`].
 #[inline(never)]
 fn start_cell<F, T, V>(

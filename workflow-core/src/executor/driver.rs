@@ -456,6 +456,12 @@ where
                     durable.record(W::PLAN, index, &value)?;
                 }
                 self.statuses.succeeded(self.shared, index, attempts, now);
+                // A constant per workflow: a static graph pays nothing here.
+                if !W::PLAN.decisions.is_empty() {
+                    if let Some(arm) = W::chosen_arm(&value) {
+                        self.take_arm(index, arm);
+                    }
+                }
                 W::store(&mut self.state, value);
                 for &s in W::PLAN.nodes[index].successors {
                     self.deps[s] -= 1;
@@ -498,9 +504,12 @@ where
         let Some(durable) = &mut self.durable else {
             return Vec::new();
         };
-        let resume = std::mem::take(&mut durable.resume);
+        let mut resume = std::mem::take(&mut durable.resume);
         if resume.is_empty() {
             return Vec::new();
+        }
+        if !W::PLAN.decisions.is_empty() {
+            self.restore_routes(&mut resume);
         }
         let mut held = vec![false; self.deps.len()];
         for (i, what) in resume.into_iter().enumerate() {
@@ -521,16 +530,106 @@ where
         held
     }
 
+    /// Router `router` took arm `arm`: every node of the other arms ends not taken, and
+    /// counts as finished without an output for its successors, so a node after the
+    /// decision (a merge, or a `name?` consumer) waits for the taken arm only. Called
+    /// before the router's own successors are scheduled, so no node of an arm not taken
+    /// is ever ready.
+    #[cold]
+    fn take_arm(&mut self, router: usize, arm: usize) {
+        let Some(decision) = W::PLAN.decision_of(router) else {
+            return;
+        };
+        if self.blocked.is_empty() {
+            self.blocked = vec![false; self.deps.len()];
+        }
+        let not_taken = decision
+            .arms
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != arm)
+            .flat_map(|(_, nodes)| nodes.iter().copied());
+        for n in not_taken.clone() {
+            self.blocked[n] = true;
+            self.statuses.not_taken(self.shared, n);
+        }
+        for n in not_taken {
+            for &s in W::PLAN.nodes[n].successors {
+                self.deps[s] -= 1;
+                if self.deps[s] == 0 && !self.blocked[s] {
+                    self.ready.push_back(s);
+                    self.shared.record(Some(s), TraceKind::Scheduled);
+                }
+            }
+        }
+    }
+
+    /// A resumed run's decisions: each router with a recorded arm runs again, held to
+    /// that arm by its stored value (so a changed guard cannot change a resumed run's
+    /// route), and puts the arm's pattern bindings back into their slots as it does.
+    /// Restored outputs of nodes in the arms it will not take are dropped (a merge's
+    /// row is found under its name, which every arm's binding shares). Restored nodes
+    /// are blocked: a router finishing again must not schedule them.
+    #[cfg(feature = "store")]
+    #[cold]
+    fn restore_routes(&mut self, resume: &mut [super::durable::Resume<W::Value>]) {
+        use super::durable::Resume;
+        let mut not_taken = vec![false; resume.len()];
+        for (i, what) in resume.iter_mut().enumerate() {
+            let Resume::Restore(value) = what else {
+                continue;
+            };
+            let Some(arm) = W::chosen_arm(value) else {
+                continue;
+            };
+            // The router runs again, from its stored choice.
+            if let Resume::Restore(value) = std::mem::replace(what, Resume::Run) {
+                W::store(&mut self.state, value);
+            }
+            if let Some(decision) = W::PLAN.decision_of(i) {
+                for (j, nodes) in decision.arms.iter().enumerate() {
+                    if j != arm {
+                        nodes.iter().for_each(|&n| not_taken[n] = true);
+                    }
+                }
+            }
+        }
+        for (i, what) in resume.iter_mut().enumerate() {
+            if not_taken[i] {
+                *what = Resume::Run;
+            }
+        }
+    }
+
+    /// Blocks everything downstream of failed node `index` (`failure = "continue"`).
+    ///
+    /// Not through a node inside an arm: whether what follows it runs depends on the
+    /// arm its decision takes (not taken, it counts as finished for its successors), so
+    /// the outcome does not depend on whether the failure came before the decision.
+    /// Nothing is lost: a node whose predecessor failed never has all its inputs.
     fn block_downstream(&mut self, index: usize) {
         if self.blocked.is_empty() {
             self.blocked = vec![false; self.deps.len()];
+        }
+        let mut in_arm = Vec::new();
+        if !W::PLAN.decisions.is_empty() {
+            in_arm = vec![false; self.deps.len()];
+            for n in W::PLAN
+                .decisions
+                .iter()
+                .flat_map(|d| d.arms.iter().copied().flatten())
+            {
+                in_arm[*n] = true;
+            }
         }
         let mut stack = vec![index];
         while let Some(n) = stack.pop() {
             for &s in W::PLAN.nodes[n].successors {
                 if !self.blocked[s] {
                     self.blocked[s] = true;
-                    stack.push(s);
+                    if !in_arm.get(s).copied().unwrap_or(false) {
+                        stack.push(s);
+                    }
                 }
             }
         }

@@ -40,7 +40,16 @@
 //! 4. A finished node's output goes to its slot (`Workflow::store`); its successors'
 //!    predecessor counts drop, and those at zero become ready. A failure stops the run
 //!    (fail fast) or blocks the failed node's downstream (`failure = "continue"`).
-//! 5. The run ends when no node is ready or pending (outputs taken from the slots by
+//! 5. A decision's router (a node of the plan for each `match`/`if` in `workflow!`)
+//!    completes on its first poll with the index of the arm it took
+//!    (`Workflow::chosen_arm`); before its successors are scheduled, `take_arm` marks
+//!    the nodes of every other arm *not taken* (blocked, so never ready) and counts them
+//!    down as finished without an output for their successors: a merge or `name?`
+//!    consumer after the decision waits for the taken arm only, decided from the static
+//!    plan. `PLAN.decisions` is a constant, so a workflow without decisions pays nothing
+//!    (the check folds away). A resumed durable run's router runs again, held to its
+//!    recorded arm (its restored value), and restored nodes are blocked.
+//! 6. The run ends when no node is ready or pending (outputs taken from the slots by
 //!    `Workflow::finish`), or on an event: failure, run timeout, stall, every live node
 //!    blocked in a tracked wait, or cancellation. Then `abort` cancels the run's token,
 //!    gives running nodes one poll round and the grace period, drops the rest
@@ -48,8 +57,12 @@
 //!
 //! # Invariants
 //!
-//! - A node is started once, after all its predecessors stored their outputs; every
-//!   slot is read only after it was written.
+//! - A node is started once, after all its predecessors stored their outputs (or, in
+//!   an arm not taken, counted as finished without one); every slot is read only after
+//!   it was written, except by a `name?` consumer, which reads `None` from a slot whose
+//!   producer was not taken.
+//! - A node of an arm not taken is never started: it is marked not taken before its
+//!   router's successors are scheduled.
 //! - A cell holds a future exactly while its node is running: emptied when the node
 //!   finishes (in `poll_cell`) or when the run stops (`Op::Drop`).
 //! - A node is polled only by the driver, in the run's task, and never after it finished.
@@ -76,7 +89,7 @@ mod lifecycle;
 
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
-pub use cells::{step, NodeStarter, Op};
+pub use cells::{route, step, NodeStarter, Op};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};
 pub use workflow::{Executor, RunOutcome, Workflow};

@@ -117,6 +117,13 @@ impl Statuses {
         shared.record(Some(i), TraceKind::Restored);
     }
 
+    /// Node `i` is in an arm its decision did not take: it will not run.
+    pub(super) fn not_taken(&mut self, shared: &RunShared, i: usize) {
+        let report = self.set(shared, i, NodeStatus::NotTaken);
+        tracing::debug!(target: "workflow", node = report.name, "node not taken");
+        shared.record(Some(i), TraceKind::NotTaken);
+    }
+
     /// Every node that never started is skipped.
     pub(super) fn skip_not_started(&mut self, shared: &RunShared) {
         for i in 0..self.reports.len() {

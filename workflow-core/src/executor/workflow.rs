@@ -56,6 +56,13 @@ pub trait Workflow: Sized + Send + Sync + 'static {
     fn store(state: &mut Self::State, value: Self::Value);
     #[doc(hidden)]
     fn finish(state: &mut Self::State) -> Self::Output;
+    /// The arm a router's value says its decision took; `None` for any other node's
+    /// value. Only asked of workflows with decisions (`PLAN.decisions`).
+    #[doc(hidden)]
+    fn chosen_arm(value: &Self::Value) -> Option<usize> {
+        let _ = value;
+        None
+    }
 }
 
 /// One run about to start: what generated [`Workflow::run`] code hands its cell table

@@ -93,9 +93,10 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
             TraceKind::RunStarted | TraceKind::RunCompleted | TraceKind::RunFailed { .. } => {
                 (e.kind.name(), "run")
             }
-            TraceKind::Scheduled | TraceKind::Skipped | TraceKind::Restored => {
-                (e.kind.name(), "schedule")
-            }
+            TraceKind::Scheduled
+            | TraceKind::Skipped
+            | TraceKind::Restored
+            | TraceKind::NotTaken => (e.kind.name(), "schedule"),
             TraceKind::Waiting { .. } => (e.kind.name(), "wait"),
             _ => (e.kind.name(), "node"),
         };

@@ -11,13 +11,15 @@
 //!     fetch attempt 2 :done, 150, 250
 //!     section total
 //!     total :done, 250, 270
+//!     section refund
+//!     refund (not taken) :milestone, 250, 250
 //! ```
 //! `dateFormat x` reads times as milliseconds since the epoch, so the axis starts at 0.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{ExecutionTrace, SpanOutcome};
+use super::{ExecutionTrace, SpanOutcome, TraceKind};
 
 pub(super) fn render(trace: &ExecutionTrace) -> String {
     let spans = trace.attempt_spans();
@@ -25,7 +27,8 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     let mut sections: Vec<&'static str> = Vec::new();
     for e in &trace.events {
         if let Some(node) = e.node {
-            if !sections.contains(&node) && spans.iter().any(|s| s.node == node) {
+            let drawn = spans.iter().any(|s| s.node == node) || e.kind == TraceKind::NotTaken;
+            if !sections.contains(&node) && drawn {
                 sections.push(node);
             }
         }
@@ -51,6 +54,16 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     for node in sections {
         let node_text = task_name(node);
         let _ = writeln!(out, "    section {}", clean(node));
+        // A node of an arm not taken: a milestone when its decision was made.
+        let not_taken = trace
+            .events
+            .iter()
+            .find(|e| e.node == Some(node) && e.kind == TraceKind::NotTaken);
+        if let Some(e) = not_taken {
+            let at = e.at.as_millis();
+            let _ = writeln!(out, "    {node_text} (not taken) :milestone, {at}, {at}");
+            continue;
+        }
         let attempts: Vec<_> = spans.iter().filter(|s| s.node == node).collect();
         let several = attempts.len() > 1 || attempts.iter().any(|s| s.attempt > 1);
         for span in attempts {

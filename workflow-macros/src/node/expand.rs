@@ -45,6 +45,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
     let ports_callback = g.ports_callback();
     let retry_checks = g.retry_input_checks();
     let node_impl = g.node_impl();
+    let port_types = g.port_types();
     quote! {
         // `#[node]` requires `async` even when the body never awaits.
         #[allow(clippy::unused_async)]
@@ -57,6 +58,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         const _: () = {
             #retry_checks
             #node_impl
+            #port_types
         };
     }
 }
@@ -169,6 +171,23 @@ impl NodeGen<'_> {
                 #vis use #hidden as #name;
             }
         }
+    }
+
+    /// `impl PortType<key> for <ports struct>` per port: the port's type by its name, for
+    /// `workflow!` (the slot of a `match` arm's pattern binding takes the type of the
+    /// port it feeds).
+    fn port_types(&self) -> TokenStream {
+        let (p, name) = (&self.p, self.name);
+        let impls = self.node.ports().map(|(ident, ty)| {
+            let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(ident).to_string());
+            quote! {
+                #[automatically_derived]
+                impl #p::PortType<#key> for #name {
+                    type Ty = #ty;
+                }
+            }
+        });
+        quote!(#(#impls)*)
     }
 
     /// A retried node is called again with the same inputs, so each must be `Clone`;

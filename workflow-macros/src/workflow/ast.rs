@@ -4,8 +4,13 @@
 //! workflow  := attr* vis "struct" Ident "{" (entry ","?)* "}"
 //! entry     := attr* ( "input" Ident ":" Type | Ident "=" Path "(" (arg ","?)* ")" )
 //! arg       := Ident ":" source | source          // shorthand: port name == source name
-//! source    := Ident ("." (Ident | Index))*
+//! source    := Ident ("." (Ident | Index))* "?"?      // `?`: a binding of some arms only
+//! entry     := ... | "match" source "{" (Pat ("if" Expr)? "=>" "{" (entry ","?)* "}" ","?)* "}"
+//!            | "if" Ident "{" (entry ","?)* "}" ("else" ("{" (entry ","?)* "}" | if-entry))?
 //! ```
+//!
+//! A `match` or `if` is a [`Decision`]; the bindings inside its arms keep their place in
+//! [`WorkflowDef::bindings`] and say which arm(s) they are in ([`Binding::scope`]).
 //!
 //! Each entry is parsed on its own: a syntax error in one is recorded in the [`Ctxt`] and
 //! the others are still parsed (and declared by the fallback expansion).
@@ -29,7 +34,52 @@ pub(crate) struct WorkflowDef {
     pub(crate) name: Ident,
     pub(crate) inputs: Vec<InputDecl>,
     pub(crate) bindings: Vec<Binding>,
+    /// The `match`/`if` decisions, in declaration order (an outer one before those in
+    /// its arms).
+    pub(crate) decisions: Vec<Decision>,
     pub(crate) brace_span: Span,
+}
+
+/// Where an entry is: the arms around it, outermost first (empty at the top level).
+pub(crate) type Scope = Vec<ArmRef>;
+
+/// Arm `arm` of decision `decision` (indices into [`WorkflowDef::decisions`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct ArmRef {
+    pub(crate) decision: usize,
+    pub(crate) arm: usize,
+}
+
+/// Whether two scopes can never both run: they lie in different arms of one decision.
+pub(crate) fn exclusive(a: &[ArmRef], b: &[ArmRef]) -> bool {
+    a.iter()
+        .zip(b)
+        .find(|(x, y)| x != y)
+        .is_some_and(|(x, y)| x.decision == y.decision)
+}
+
+/// `match on { arms }` or `if on { .. } else { .. }` (a match on `bool`).
+pub(crate) struct Decision {
+    /// `match` or `if`, spanned at the keyword.
+    pub(crate) keyword: Ident,
+    pub(crate) is_if: bool,
+    /// What is matched: an input, a binding, or one of its fields.
+    pub(crate) on: Source,
+    pub(crate) arms: Vec<Arm>,
+    /// The arms around the decision itself.
+    pub(crate) scope: Scope,
+}
+
+pub(crate) struct Arm {
+    /// The pattern (`true`/`false` for an `if`).
+    pub(crate) pat: syn::Pat,
+    pub(crate) guard: Option<syn::Expr>,
+    /// The names the pattern binds (for the arm's entries, and its guard).
+    pub(crate) names: Vec<Ident>,
+    /// The pattern (and guard) as written, for pictures, messages and fingerprints.
+    pub(crate) label: String,
+    /// The arm's braces (`=> { .. }`): where rustc suggests a missing arm.
+    pub(crate) body_span: Span,
 }
 
 pub(crate) struct InputDecl {
@@ -43,6 +93,8 @@ pub(crate) struct Binding {
     pub(crate) name: Ident,
     pub(crate) node: Path,
     pub(crate) args: Vec<PortArg>,
+    /// The arms it is in (empty at the top level).
+    pub(crate) scope: Scope,
 }
 
 impl InputDecl {
@@ -71,6 +123,8 @@ pub(crate) struct PortArg {
 pub(crate) struct Source {
     pub(crate) root: Ident,
     pub(crate) fields: Vec<Member>,
+    /// The `?` of `name?`: the value as an `Option`, for a binding of some arms only.
+    pub(crate) optional: Option<Span>,
 }
 
 impl Source {
@@ -130,54 +184,13 @@ impl WorkflowDef {
         // Each entry is parsed on its own, so one syntax error does not hide the others
         // (nor the valid entries, which the fallback expansion still declares).
         let body: TokenStream = content.parse()?;
-        let mut inputs = Vec::new();
-        let mut bindings = Vec::new();
-        // `;` for `,` is one habit: reported once, at the first `;` not explained by a
-        // `let` (whose own error mentions it).
-        let mut semicolon_reported = false;
-        for (entry, separator) in split_top_level(body, true) {
-            let after_let = entry
-                .clone()
-                .into_iter()
-                .find(|t| {
-                    !matches!(t, TokenTree::Punct(p) if p.as_char() == '#')
-                        && !matches!(t, TokenTree::Group(_))
-                })
-                .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let"));
-            let mut semicolon = |cx: &Ctxt| {
-                if let Some(Separator::Semicolon(span)) = separator {
-                    if !after_let && !std::mem::replace(&mut semicolon_reported, true) {
-                        cx.error_at(span, "separate workflow entries with `,`, not `;`");
-                    }
-                }
-            };
-            if entry.is_empty() {
-                semicolon(cx);
-                if let Some(Separator::Comma(span)) = separator {
-                    cx.error_at(
-                        span,
-                        "expected an entry before this `,`: an input `input name: Type` or a node binding `name = node_fn(port: source)`",
-                    );
-                }
-                continue;
-            }
-            let parsed = syn::parse::Parser::parse2(
-                |input: ParseStream<'_>| parse_entries(cx, input),
-                entry,
-            );
-            match parsed {
-                Ok(entries) => {
-                    for entry in entries {
-                        match entry {
-                            Entry::Input(i) => inputs.push(i),
-                            Entry::Binding(b) => bindings.push(b),
-                        }
-                    }
-                }
-                Err(e) => cx.syn_error(e),
-            }
-            semicolon(cx);
-        }
+        let mut parsed = Parsed::default();
+        parse_body(cx, body, &Scope::new(), &mut parsed);
+        let Parsed {
+            inputs,
+            bindings,
+            decisions,
+        } = parsed;
         if !input.is_empty() {
             return Err(input.error(
                 "unexpected tokens after the workflow struct; declare one workflow per `workflow!`",
@@ -189,6 +202,7 @@ impl WorkflowDef {
             name,
             inputs,
             bindings,
+            decisions,
             brace_span: brace.span.join(),
         })
     }
@@ -197,6 +211,112 @@ impl WorkflowDef {
 enum Entry {
     Input(InputDecl),
     Binding(Binding),
+    Decision(RawDecision),
+}
+
+/// A decision as parsed, its arms' entries still unparsed.
+struct RawDecision {
+    keyword: Ident,
+    is_if: bool,
+    on: Source,
+    arms: Vec<(Arm, TokenStream)>,
+}
+
+/// What a body (the workflow's, or an arm's) declares, in order.
+#[derive(Default)]
+struct Parsed {
+    inputs: Vec<InputDecl>,
+    bindings: Vec<Binding>,
+    decisions: Vec<Decision>,
+}
+
+impl Parsed {
+    fn add(&mut self, cx: &Ctxt, entry: Entry, scope: &Scope) {
+        match entry {
+            Entry::Input(i) => {
+                if !scope.is_empty() {
+                    cx.error_spanned_by(
+                        &i.name,
+                        format!("declare input `{}` at the top of the workflow, not inside a `match` arm", i.name),
+                    );
+                }
+                self.inputs.push(i);
+            }
+            Entry::Binding(mut b) => {
+                b.scope = scope.clone();
+                self.bindings.push(b);
+            }
+            Entry::Decision(raw) => {
+                let decision = self.decisions.len();
+                let mut bodies = Vec::new();
+                let mut arms = Vec::new();
+                for (arm, body) in raw.arms {
+                    arms.push(arm);
+                    bodies.push(body);
+                }
+                self.decisions.push(Decision {
+                    keyword: raw.keyword,
+                    is_if: raw.is_if,
+                    on: raw.on,
+                    arms,
+                    scope: scope.clone(),
+                });
+                for (arm, body) in bodies.into_iter().enumerate() {
+                    let mut inner = scope.clone();
+                    inner.push(ArmRef { decision, arm });
+                    parse_body(cx, body, &inner, self);
+                }
+            }
+        }
+    }
+}
+
+/// Parses the entries of a body into `out`, each entry on its own (a syntax error in one
+/// is recorded and the others are kept).
+fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
+    // Each entry is parsed on its own, so one syntax error does not hide the others
+    // (nor the valid entries, which the fallback expansion still declares).
+    // `;` for `,` is one habit: reported once, at the first `;` not explained by a
+    // `let` (whose own error mentions it).
+    let mut semicolon_reported = false;
+    for (entry, separator) in split_top_level(body, true) {
+        let after_let = entry
+            .clone()
+            .into_iter()
+            .find(|t| {
+                !matches!(t, TokenTree::Punct(p) if p.as_char() == '#')
+                    && !matches!(t, TokenTree::Group(_))
+            })
+            .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let"));
+        let mut semicolon = |cx: &Ctxt| {
+            if let Some(Separator::Semicolon(span)) = separator {
+                if !after_let && !std::mem::replace(&mut semicolon_reported, true) {
+                    cx.error_at(span, "separate workflow entries with `,`, not `;`");
+                }
+            }
+        };
+        if entry.is_empty() {
+            semicolon(cx);
+            if let Some(Separator::Comma(span)) = separator {
+                cx.error_at(
+                    span,
+                    "expected an entry before this `,`: an input `input name: Type` or a node binding `name = node_fn(port: source)`",
+                );
+            }
+            continue;
+        }
+        let parsed =
+            syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_entries(cx, input), entry);
+        match parsed {
+            Ok(entries) => {
+                for entry in entries {
+                    out.add(cx, entry, scope);
+                }
+            }
+            Err(e) => cx.syn_error(e),
+        }
+        semicolon(cx);
+    }
 }
 
 /// The entries of one comma-separated chunk: one, or several when a `,` is missing
@@ -205,6 +325,14 @@ fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     loop {
         match parse_entry(cx, input) {
+            // A `match` or `if` ends at its `}`: the next entry needs no `,` before it.
+            Ok(entry @ Entry::Decision(_)) => {
+                entries.push(entry);
+                if input.is_empty() {
+                    return Ok(entries);
+                }
+                continue;
+            }
             Ok(entry) => entries.push(entry),
             // What was understood so far is kept; the error is the chunk's only one.
             Err(e) if entries.is_empty() => return Err(e),
@@ -239,6 +367,15 @@ fn starts_entry(input: ParseStream<'_>) -> bool {
 /// of Rust code that do not belong here (`let`, `;`, `.await`, a default value).
 fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
     let attrs = input.call(Attribute::parse_outer)?;
+    if input.peek(Token![match]) || input.peek(Token![if]) {
+        if let Some(attr) = attrs.first() {
+            cx.error_spanned_by(
+                attr,
+                "attributes go on the bindings inside an arm, not on a `match` or `if`",
+            );
+        }
+        return parse_decision(cx, input).map(Entry::Decision);
+    }
     if input.peek(Token![pub]) {
         let vis: Visibility = input.parse()?;
         cx.error_spanned_by(
@@ -303,6 +440,223 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         ));
     }
     parse_binding_rest(cx, input, attrs, name).map(Entry::Binding)
+}
+
+/// `match source { Pat (if guard)? => { entries }, .. }` or `if name { .. } else { .. }`.
+fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision> {
+    if input.peek(Token![if]) {
+        return parse_if(cx, input);
+    }
+    let keyword: Token![match] = input.parse()?;
+    let keyword = Ident::new("match", keyword.span);
+    let on = parse_decision_source(cx, input, "match")?;
+    let content;
+    braced!(content in input);
+    let mut arms = Vec::new();
+    while !content.is_empty() {
+        let pat = syn::Pat::parse_multi_with_leading_vert(&content)?;
+        let guard = if content.peek(Token![if]) {
+            content.parse::<Token![if]>()?;
+            Some(content.call(syn::Expr::parse_without_eager_brace)?)
+        } else {
+            None
+        };
+        let arrow: Token![=>] = content.parse().map_err(|e| {
+            syn::Error::new(e.span(), "expected `=>` and the arm's entries in braces, like `Pattern => { x = node_fn(..), }`")
+        })?;
+        if !content.peek(syn::token::Brace) {
+            return Err(syn::Error::new(
+                here(&content, &content.error(""), arrow.spans[1]),
+                "an arm's entries go in braces, like `Pattern => { x = node_fn(..), }` (or `=> {}` for none)",
+            ));
+        }
+        let body;
+        let brace = braced!(body in content);
+        let body: TokenStream = body.parse()?;
+        if content.peek(Token![,]) {
+            content.parse::<Token![,]>()?;
+        }
+        let mut label = tokens_text(&pat.to_token_stream());
+        if let Some(guard) = &guard {
+            label.push_str(" if ");
+            label.push_str(&tokens_text(&guard.to_token_stream()));
+        }
+        let names = pattern_names(&pat);
+        arms.push((
+            Arm {
+                pat,
+                guard,
+                names,
+                label,
+                body_span: brace.span.join(),
+            },
+            body,
+        ));
+    }
+    Ok(RawDecision {
+        keyword,
+        is_if: false,
+        on,
+        arms,
+    })
+}
+
+/// `if name { .. } else { .. }`: a match on `bool` (`else if` nests a decision in the
+/// `else` arm; no `else` is an empty one).
+fn parse_if(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision> {
+    let keyword: Token![if] = input.parse()?;
+    let keyword = Ident::new("if", keyword.span);
+    let on = parse_decision_source(cx, input, "if")?;
+    if !input.peek(syn::token::Brace) {
+        return Err(input.error(
+            "expected `{ .. }` after the condition: `if ok { x = node_fn(..), } else { .. }`",
+        ));
+    }
+    let then;
+    braced!(then in input);
+    let then: TokenStream = then.parse()?;
+    let otherwise: TokenStream = if input.peek(Token![else]) {
+        input.parse::<Token![else]>()?;
+        if input.peek(Token![if]) {
+            // `else if c { .. }`: the rest of the chain is the one entry of the `else` arm.
+            take_if_chain(input)?
+        } else {
+            let body;
+            braced!(body in input);
+            body.parse()?
+        }
+    } else {
+        TokenStream::new()
+    };
+    let arm = |value: bool, span: Span| Arm {
+        pat: syn::Pat::Lit(syn::PatLit {
+            attrs: Vec::new(),
+            lit: syn::Lit::Bool(syn::LitBool::new(value, span)),
+        }),
+        guard: None,
+        names: Vec::new(),
+        label: value.to_string(),
+        body_span: span,
+    };
+    Ok(RawDecision {
+        arms: vec![
+            (arm(true, keyword.span()), then),
+            (arm(false, keyword.span()), otherwise),
+        ],
+        keyword,
+        is_if: true,
+        on,
+    })
+}
+
+/// The tokens of `if c { .. } (else (if-chain | { .. }))?`, unparsed.
+fn take_if_chain(input: ParseStream<'_>) -> syn::Result<TokenStream> {
+    let mut chain = TokenStream::new();
+    loop {
+        let tt: TokenTree = input.parse()?;
+        let is_body =
+            matches!(&tt, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace);
+        chain.extend([tt]);
+        if !is_body {
+            continue;
+        }
+        if !input.peek(Token![else]) {
+            return Ok(chain);
+        }
+        let else_token: TokenTree = input.parse()?;
+        chain.extend([else_token]);
+        if !input.peek(Token![if]) {
+            let body: TokenTree = input.parse()?;
+            chain.extend([body]);
+            return Ok(chain);
+        }
+    }
+}
+
+/// What a decision matches: a source (an `if` takes a plain name or field).
+fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> syn::Result<Source> {
+    let root: Ident = input.call(Ident::parse_any).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected a binding or input after `{keyword}`: `{keyword}` routes on a node's output, like `{keyword} triage {{ .. }}`"),
+        )
+    })?;
+    let mut source = Source {
+        root,
+        fields: Vec::new(),
+        optional: None,
+    };
+    while input.peek(Token![.]) {
+        input.parse::<Token![.]>()?;
+        source.fields.push(input.parse()?);
+    }
+    if !input.peek(syn::token::Brace) {
+        let rest: TokenStream = input.parse()?;
+        let _ = cx;
+        return Err(syn::Error::new_spanned(
+            rest,
+            format!("`{keyword}` routes on a binding or input as it is, not an expression; compute the value in a `#[node]` and `{keyword}` on its binding"),
+        ));
+    }
+    Ok(source)
+}
+
+/// Tokens as text, closer to how Rust is written than `TokenStream::to_string`.
+pub(crate) fn tokens_text(tokens: &TokenStream) -> String {
+    let text = tokens.to_string();
+    let mut out = text
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" ,", ",")
+        .replace(" .", ".")
+        .replace(". ", ".")
+        .replace("& ", "&");
+    if out.starts_with(":: ") {
+        out = out.replacen(":: ", "::", 1);
+    }
+    out
+}
+
+/// The names a pattern binds, in order (an or-pattern's from its first alternative). A
+/// bare name that starts with an uppercase letter is taken for a constant or unit
+/// variant (`None`), as Rust's own lint would have it.
+fn pattern_names(pat: &syn::Pat) -> Vec<Ident> {
+    fn walk(pat: &syn::Pat, out: &mut Vec<Ident>) {
+        match pat {
+            syn::Pat::Ident(p) => {
+                let text = p.ident.to_string();
+                let constant = text.chars().next().is_some_and(char::is_uppercase)
+                    && p.by_ref.is_none()
+                    && p.mutability.is_none()
+                    && p.subpat.is_none();
+                if !constant {
+                    out.push(p.ident.clone());
+                }
+                if let Some((_, sub)) = &p.subpat {
+                    walk(sub, out);
+                }
+            }
+            syn::Pat::Or(p) => {
+                if let Some(first) = p.cases.first() {
+                    walk(first, out);
+                }
+            }
+            syn::Pat::Paren(p) => walk(&p.pat, out),
+            syn::Pat::Reference(p) => walk(&p.pat, out),
+            syn::Pat::Slice(p) => p.elems.iter().for_each(|e| walk(e, out)),
+            syn::Pat::Struct(p) => p.fields.iter().for_each(|f| walk(&f.pat, out)),
+            syn::Pat::Tuple(p) => p.elems.iter().for_each(|e| walk(e, out)),
+            syn::Pat::TupleStruct(p) => p.elems.iter().for_each(|e| walk(e, out)),
+            syn::Pat::Type(p) => walk(&p.pat, out),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(pat, &mut out);
+    out
 }
 
 /// The name of an input or binding: it names a struct field, so not a Rust keyword.
@@ -432,6 +786,7 @@ fn parse_binding_rest(
         name,
         node,
         args,
+        scope: Scope::new(),
     })
 }
 
@@ -676,6 +1031,7 @@ fn parse_source(
     let mut source = Source {
         root,
         fields: Vec::new(),
+        optional: None,
     };
     parse_fields(cx, input, &mut source)
 }
@@ -695,6 +1051,11 @@ fn parse_fields(
                 format!("a port connects to `{}` or one of its fields, not an element; index inside the node", source.text()),
             );
             return Ok(None);
+        }
+        if input.peek(Token![?]) {
+            let question: Token![?] = input.parse()?;
+            source.optional = Some(question.span);
+            return Ok(Some(source.clone()));
         }
         if !input.peek(Token![.]) {
             return Ok(Some(source.clone()));

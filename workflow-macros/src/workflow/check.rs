@@ -1,6 +1,8 @@
 //! Graph checks of `workflow!`, one small function per rule. Name resolution (duplicate
 //! names, unknown sources, ports connected twice) is in `resolve.rs`.
 
+use proc_macro2::TokenTree;
+
 use super::ast::WorkflowDef;
 use super::graph::{Graph, NodeLinks};
 use super::resolve::{Namespace, Origin};
@@ -18,7 +20,110 @@ pub(crate) fn check(
 ) -> Vec<(usize, String)> {
     check_has_bindings(cx, def);
     check_inputs_are_used(unused, def, ns, graph);
-    check_acyclic(cx, def, &graph.nodes)
+    check_guards(cx, def, ns);
+    check_decision_sources(cx, def, graph);
+    let closing = check_acyclic(cx, def, &graph.nodes[..graph.bindings]);
+    if closing.is_empty() {
+        check_no_cycle_through_decisions(cx, def, graph);
+    }
+    closing
+}
+
+/// A guard may use only the names its own arm's pattern binds: routing must be a
+/// function of the matched value alone (a durable run records that value and the arm).
+fn check_guards(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace) {
+    for (d, decision) in def.decisions.iter().enumerate() {
+        for arm in &decision.arms {
+            let Some(guard) = &arm.guard else { continue };
+            let outer_patterns: Vec<&syn::Ident> = decision
+                .scope
+                .iter()
+                .flat_map(|r| &def.decisions[r.decision].arms[r.arm].names)
+                .collect();
+            let tokens: Vec<TokenTree> = flatten(quote::ToTokens::to_token_stream(guard));
+            for (k, tt) in tokens.iter().enumerate() {
+                let TokenTree::Ident(ident) = tt else {
+                    continue;
+                };
+                let after_dot_or_path = k > 0
+                    && matches!(&tokens[k - 1], TokenTree::Punct(p) if p.as_char() == '.' || p.as_char() == ':');
+                let before_path = matches!(tokens.get(k + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':' || p.as_char() == '!');
+                if after_dot_or_path || before_path || arm.names.contains(ident) {
+                    continue;
+                }
+                let name = ident.to_string();
+                let outside = ns.is_declared(&name) || outer_patterns.iter().any(|n| **n == name);
+                if outside {
+                    cx.error_spanned_by(
+                        ident,
+                        format!(
+                            "the guard of arm `{}` uses `{name}`, which its pattern does not bind; a guard may use only its own pattern's bindings (the route must depend on the matched value alone): bind what the guard needs in the pattern, or compute the decision in the node `{} {}` routes on",
+                            tokens_text_of(&arm.pat),
+                            def.decisions[d].keyword,
+                            decision.on.text()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The tokens of a stream with groups opened (their delimiters dropped).
+fn flatten(tokens: proc_macro2::TokenStream) -> Vec<TokenTree> {
+    let mut out = Vec::new();
+    for tt in tokens {
+        match tt {
+            TokenTree::Group(g) => out.extend(flatten(g.stream())),
+            tt => out.push(tt),
+        }
+    }
+    out
+}
+
+fn tokens_text_of(pat: &syn::Pat) -> String {
+    super::ast::tokens_text(&quote::ToTokens::to_token_stream(pat))
+}
+
+/// A decision routes on a node's output or an input, not on another arm's pattern
+/// binding (whose type `workflow!` learns only from a port it feeds).
+fn check_decision_sources(cx: &Ctxt, def: &WorkflowDef, graph: &Graph) {
+    for (d, decision) in def.decisions.iter().enumerate() {
+        let router = &graph.nodes[graph.bindings + d];
+        if router
+            .edges
+            .iter()
+            .any(|e| matches!(e.from, Origin::Pattern(..)))
+        {
+            cx.error_spanned_by(
+                &decision.on.root,
+                format!(
+                    "`{} {}` routes on a pattern binding of the arm around it: match it in that arm's pattern instead (like `Outer::A(Inner::B(x))`)",
+                    decision.keyword,
+                    decision.on.text()
+                ),
+            );
+        }
+    }
+}
+
+/// No cycle through a decision (a node inside an arm feeding what the decision
+/// matches): the graph's order says so once the edge checks found no cycle.
+fn check_no_cycle_through_decisions(cx: &Ctxt, def: &WorkflowDef, graph: &Graph) {
+    if !graph.has_cycle {
+        return;
+    }
+    if let Some(decision) = def.decisions.first() {
+        cx.error_spanned_by(
+            &decision.on.root,
+            format!(
+                "cycle in workflow `{}` through `{} {}`: a node inside an arm feeds what the decision routes on (directly or through other nodes); a decision's arms can only use what exists before it",
+                def.name,
+                decision.keyword,
+                decision.on.text()
+            ),
+        );
+    }
 }
 
 /// A workflow runs at least one node.
@@ -43,7 +148,15 @@ fn check_inputs_are_used(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace, graph: &G
             .bindings
             .iter()
             .flat_map(|b| &b.args)
-            .any(|a| a.source.root == input.name);
+            .any(|a| a.source.root == input.name)
+            // Named in a guard: reported there (a guard may not use it).
+            || def.decisions.iter().flat_map(|d| &d.arms).any(|arm| {
+                arm.guard.as_ref().is_some_and(|g| {
+                    flatten(quote::ToTokens::to_token_stream(g))
+                        .iter()
+                        .any(|t| matches!(t, TokenTree::Ident(i) if *i == input.name))
+                })
+            });
         if graph.input_consumers[k] == 0 && !mentioned && !ns.is_duplicate_input(k) {
             cx.error_spanned_by(
                 &input.name,

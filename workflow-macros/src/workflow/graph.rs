@@ -1,42 +1,65 @@
 //! The resolved graph of a workflow (who feeds whom, how many consumers each value has,
 //! a topological order), and [`Workflow`], everything expansion reads.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use super::ast::WorkflowDef;
+use super::ast::{ArmRef, Scope, WorkflowDef};
 use super::attr::{BindingAttrs, WorkflowAttrs};
 use super::resolve::{Edge, Origin};
 
-/// A binding's place in the graph.
+/// A node's place in the graph: a binding's, or a decision's router's.
 pub(crate) struct NodeLinks {
-    /// Its resolved port connections, in port order.
+    /// Its resolved port connections, in port order (a router's: what it matches).
     pub(crate) edges: Vec<Edge>,
     /// Distinct upstream nodes.
     pub(crate) deps: Vec<usize>,
     /// Distinct downstream nodes.
     pub(crate) successors: Vec<usize>,
-    /// Ports fed by this node's output (plus one if it is kept as an output).
+    /// Reads of this node's output slot in one run, at most (plus one if it is kept as
+    /// an output); counted on a merge's first definition, which owns the slot. Reads in
+    /// different arms of one decision never both happen, so they count as one.
     pub(crate) consumers: u32,
     /// Whether its output is in the workflow's output struct: a sink, or `#[output]`.
     pub(crate) is_output: bool,
 }
 
+/// A value slot, as the graph counts its readers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum SlotKey {
+    Input(usize),
+    Node(usize),
+    Pattern(ArmRef, usize),
+}
+
 pub(crate) struct Graph {
-    /// One per binding, in declaration order.
+    /// One per binding, in declaration order, then one per decision (its router).
     pub(crate) nodes: Vec<NodeLinks>,
-    /// Ports fed by each input.
+    /// The number of bindings: node `bindings + d` is decision `d`'s router.
+    pub(crate) bindings: usize,
+    /// Ports fed by each input (reads in one run, at most).
     pub(crate) input_consumers: Vec<u32>,
-    /// Binding indices in a topological order (declaration order among ready nodes);
-    /// nodes on a cycle come last.
+    /// Reads of each pattern binding's slot, `(arm, name index)`.
+    pub(crate) pattern_consumers: HashMap<(ArmRef, usize), u32>,
+    /// Node indices (bindings and routers) in a topological order (declaration order
+    /// among ready nodes); nodes on a cycle come last.
     pub(crate) topo: Vec<usize>,
+    /// Whether some nodes are on a cycle.
+    pub(crate) has_cycle: bool,
 }
 
 impl Graph {
-    /// Links the resolved edges (one list per binding) into a graph. `keep_output[i]`
-    /// is binding `i`'s `#[output]`.
-    pub(crate) fn build(input_count: usize, edges: Vec<Vec<Edge>>, keep_output: &[bool]) -> Self {
+    /// Links the resolved edges (one list per binding, one optional edge per decision)
+    /// into a graph. `keep_output[i]` is binding `i`'s `#[output]`.
+    pub(crate) fn build(
+        def: &WorkflowDef,
+        edges: Vec<Vec<Edge>>,
+        decision_edges: Vec<Option<Edge>>,
+        keep_output: &[bool],
+    ) -> Self {
+        let bindings = edges.len();
         let mut nodes: Vec<NodeLinks> = edges
             .into_iter()
+            .chain(decision_edges.into_iter().map(|e| e.into_iter().collect()))
             .map(|edges| NodeLinks {
                 edges,
                 deps: Vec::new(),
@@ -45,59 +68,150 @@ impl Graph {
                 is_output: false,
             })
             .collect();
-        let mut input_consumers = vec![0u32; input_count];
+        let scope_of = |i: usize| -> &[ArmRef] {
+            if i < bindings {
+                &def.bindings[i].scope
+            } else {
+                &def.decisions[i - bindings].scope
+            }
+        };
+        let mut reads: HashMap<SlotKey, Vec<Scope>> = HashMap::new();
         for i in 0..nodes.len() {
-            let origins: Vec<Origin> = nodes[i].edges.iter().map(|e| e.from).collect();
-            for origin in origins {
-                match origin {
-                    Origin::Input(k) => input_consumers[k] += 1,
-                    Origin::Node(j) => {
-                        nodes[j].consumers += 1;
-                        if !nodes[i].deps.contains(&j) {
-                            nodes[i].deps.push(j);
-                            nodes[j].successors.push(i);
-                        }
-                    }
+            let scope = scope_of(i).to_vec();
+            let mut upstream: Vec<usize> = Vec::new();
+            for edge in &nodes[i].edges {
+                let key = match edge.from {
+                    Origin::Input(k) => SlotKey::Input(k),
+                    Origin::Node(j) => SlotKey::Node(j),
+                    Origin::Pattern(arm, k) => SlotKey::Pattern(arm, k),
+                };
+                reads.entry(key).or_default().push(scope.clone());
+                upstream.extend(edge.producers.iter().copied());
+            }
+            // Inside an arm, a node waits for its decision's router.
+            if let Some(r) = scope.last() {
+                upstream.push(bindings + r.decision);
+            }
+            for j in upstream {
+                if j != i && !nodes[i].deps.contains(&j) {
+                    nodes[i].deps.push(j);
+                    nodes[j].successors.push(i);
                 }
             }
         }
-        for (node, &keep) in nodes.iter_mut().zip(keep_output) {
-            node.is_output = keep || node.consumers == 0;
-            if keep {
-                node.consumers += 1;
+        let count = |key: SlotKey| -> u32 {
+            let scopes = reads.get(&key).map_or(&[][..], Vec::as_slice);
+            reads_in_one_run(def, scopes, &Scope::new())
+        };
+        let input_consumers = (0..def.inputs.len())
+            .map(|k| count(SlotKey::Input(k)))
+            .collect();
+        let mut pattern_consumers = HashMap::new();
+        for key in reads.keys() {
+            if let SlotKey::Pattern(arm, k) = *key {
+                pattern_consumers.insert((arm, k), count(*key));
             }
         }
-        let topo = topological_order(&nodes);
+        for (i, node) in nodes.iter_mut().enumerate().take(bindings) {
+            node.consumers = count(SlotKey::Node(i));
+        }
+        // A merge is one output: kept if any definition says so, a sink if no
+        // definition is read.
+        for i in 0..bindings {
+            let owner = owner_of(def, i);
+            if keep_output.get(i).copied().unwrap_or(false) && !nodes[owner].is_output {
+                nodes[owner].is_output = true;
+                nodes[owner].consumers += 1;
+            }
+        }
+        for (i, node) in nodes.iter_mut().enumerate().take(bindings) {
+            if owner_of(def, i) == i && node.consumers == 0 {
+                node.is_output = true;
+            }
+        }
+        let (topo, has_cycle) = topological_order(&nodes);
         Self {
             nodes,
+            bindings,
             input_consumers,
+            pattern_consumers,
             topo,
+            has_cycle,
         }
     }
+
+    /// The binding indices in topological order (without the routers).
+    pub(crate) fn binding_order(&self) -> impl Iterator<Item = usize> + '_ {
+        self.topo.iter().copied().filter(|&i| i < self.bindings)
+    }
+}
+
+/// The first definition of binding `i`'s name: the owner of a merge's slot.
+pub(crate) fn owner_of(def: &WorkflowDef, i: usize) -> usize {
+    let b = &def.bindings[i];
+    def.bindings[..i]
+        .iter()
+        .position(|o| o.name == b.name && super::ast::exclusive(&o.scope, &b.scope))
+        .unwrap_or(i)
+}
+
+/// The most reads one run makes, for reads at `scopes`, of those in `scope` and below:
+/// the reads right there, plus for each decision there the most of any one arm.
+fn reads_in_one_run(def: &WorkflowDef, scopes: &[Scope], scope: &[ArmRef]) -> u32 {
+    let here = scopes.iter().filter(|s| s.as_slice() == scope).count() as u32;
+    let below: u32 = def
+        .decisions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.scope == scope)
+        .map(|(d, decision)| {
+            (0..decision.arms.len())
+                .map(|arm| {
+                    let mut inner = scope.to_vec();
+                    inner.push(ArmRef { decision: d, arm });
+                    if scopes.iter().any(|s| s.starts_with(&inner)) {
+                        reads_in_one_run(def, scopes, &inner)
+                    } else {
+                        0
+                    }
+                })
+                .max()
+                .unwrap_or(0)
+        })
+        .sum();
+    here + below
 }
 
 impl Graph {
     /// The same graph without the given connections (`(binding, port)`).
-    pub(crate) fn without_edges(self, cut: &[(usize, String)], keep_output: &[bool]) -> Self {
-        let input_count = self.input_consumers.len();
-        let edges = self
-            .nodes
-            .into_iter()
-            .enumerate()
-            .map(|(i, node)| {
-                node.edges
-                    .into_iter()
-                    .filter(|e| !cut.iter().any(|(c, port)| *c == i && e.port == port))
-                    .collect()
-            })
-            .collect();
-        Self::build(input_count, edges, keep_output)
+    pub(crate) fn without_edges(
+        self,
+        def: &WorkflowDef,
+        cut: &[(usize, String)],
+        keep_output: &[bool],
+    ) -> Self {
+        let bindings = self.bindings;
+        let mut edges: Vec<Vec<Edge>> = Vec::new();
+        let mut decision_edges = Vec::new();
+        for (i, node) in self.nodes.into_iter().enumerate() {
+            let kept: Vec<Edge> = node
+                .edges
+                .into_iter()
+                .filter(|e| !cut.iter().any(|(c, port)| *c == i && e.port == port))
+                .collect();
+            if i < bindings {
+                edges.push(kept);
+            } else {
+                decision_edges.push(kept.into_iter().next());
+            }
+        }
+        Self::build(def, edges, decision_edges, keep_output)
     }
 }
 
 /// Kahn's algorithm, smallest declaration index first. Nodes on cycles are appended
 /// at the end (only reached when errors are reported anyway).
-fn topological_order(nodes: &[NodeLinks]) -> Vec<usize> {
+fn topological_order(nodes: &[NodeLinks]) -> (Vec<usize>, bool) {
     let mut deps: Vec<usize> = nodes.iter().map(|n| n.deps.len()).collect();
     let mut ready: BTreeSet<usize> = (0..nodes.len()).filter(|&i| deps[i] == 0).collect();
     let mut order = Vec::with_capacity(nodes.len());
@@ -110,12 +224,13 @@ fn topological_order(nodes: &[NodeLinks]) -> Vec<usize> {
             }
         }
     }
+    let has_cycle = order.len() < nodes.len();
     for i in 0..nodes.len() {
         if !order.contains(&i) {
             order.push(i);
         }
     }
-    order
+    (order, has_cycle)
 }
 
 /// A parsed and resolved workflow: the input of expansion (and of the fallback
@@ -126,6 +241,7 @@ pub(crate) struct Workflow<'a> {
     /// One per binding, in declaration order.
     pub(crate) bindings: Vec<BindingAttrs>,
     pub(crate) graph: Graph,
+    pub(crate) namespace: super::resolve::Namespace,
 }
 
 #[cfg(test)]
@@ -149,6 +265,35 @@ mod tests {
             struct W { input u: u8, c = h(x: b), a = f(u), b = g(x: a), d = k(u) }
         });
         assert_eq!(g.topo, [1, 2, 0, 3]);
+    }
+
+    #[test]
+    fn reads_in_exclusive_arms_count_once_and_a_merge_waits_for_each_definition() {
+        let g = graph_of(quote! {
+            struct W {
+                input u: u8,
+                t = f(u),
+                match t {
+                    A(x) => { m = g(x, u), }
+                    B(y) => { k = h(y, u), m = g(x: k, u) }
+                }
+                z = h(m, opt: k?),
+            }
+        });
+        // `u` is read by `t` and by one arm's nodes: at most 1 + 2 reads in one run.
+        assert_eq!(g.input_consumers, [3]);
+        // Bindings t, m, k, m, z; then the router (5).
+        assert_eq!(g.bindings, 5);
+        assert_eq!(g.nodes[5].deps, [0]);
+        assert_eq!(g.nodes[1].deps, [5]);
+        // `z` waits for both definitions of `m` and for `k`.
+        let mut z = g.nodes[4].deps.clone();
+        z.sort_unstable();
+        assert_eq!(z, [1, 2, 3]);
+        // `m`'s one slot (on its first definition) has one reader.
+        assert_eq!(g.nodes[1].consumers, 1);
+        assert!(!g.nodes[3].is_output);
+        assert!(!g.has_cycle);
     }
 
     #[test]

@@ -67,8 +67,9 @@ fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> (graph::Workflow<'a>, Ct
         .collect();
     let namespace = resolve::declare_names(cx, def);
     let edges = resolve::resolve_edges(cx, def, &namespace);
+    let decision_edges = resolve::resolve_decisions(cx, def, &namespace);
     let keep_output: Vec<bool> = bindings.iter().map(|b| b.keep_output).collect();
-    let mut graph = graph::Graph::build(def.inputs.len(), edges, &keep_output);
+    let mut graph = graph::Graph::build(def, edges, decision_edges, &keep_output);
     let unused_inputs = Ctxt::new();
     let cycle_edges = check::check(cx, &unused_inputs, def, &namespace, &graph);
     attr::check_ephemeral(cx, &attrs.options, def, &bindings, |i| {
@@ -77,13 +78,14 @@ fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> (graph::Workflow<'a>, Ct
     if !cycle_edges.is_empty() {
         // The fallback's output struct as if each reported connection were removed, as
         // the error says: the sink the user meant keeps its output field.
-        graph = graph.without_edges(&cycle_edges, &keep_output);
+        graph = graph.without_edges(def, &cycle_edges, &keep_output);
     }
     let workflow = graph::Workflow {
         def,
         attrs,
         bindings,
         graph,
+        namespace,
     };
     (workflow, unused_inputs)
 }
@@ -145,6 +147,71 @@ mod tests {
         .to_string();
         assert_eq!(out.matches("compile_error").count(), 1, "{out}");
         assert!(out.contains("connected twice"), "{out}");
+    }
+
+    #[test]
+    fn a_durable_fingerprint_names_the_patterns_but_not_the_guards() {
+        let fingerprint = |limit: u32| {
+            let out = expand(quote! {
+                #[workflow(durable)]
+                struct W { input u: u8, t = f(u), match t { x if x < #limit => { m = g(x), } _ => { m = h(u), } } }
+            })
+            .to_string();
+            assert!(!out.contains("compile_error"), "{out}");
+            let start = out.find("const FINGERPRINT").expect("a fingerprint");
+            let text = &out[start..];
+            text[..text.find("\" ;").expect("the string's end")].to_owned()
+        };
+        assert_eq!(fingerprint(10), fingerprint(20));
+        assert!(
+            fingerprint(10).contains("match_t=match t{x|_}"),
+            "{}",
+            fingerprint(10)
+        );
+        assert!(
+            fingerprint(10).contains("m=g(x<-x)|h(u<-u)"),
+            "{}",
+            fingerprint(10)
+        );
+    }
+
+    #[test]
+    fn branch_misuse_is_one_error_each() {
+        let cases = [
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), } B(y) => { b = g(y), } } c = h(a) } },
+                "`a` is bound only in arm `A(x)` of `match t`, so it may not exist here; write `a?`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), } B(y) => { a = g(y), } } c = h(a?) } },
+                "every arm binds `a`, so it always has a value here: remove the `?`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) if x > u => { a = g(x), } _ => { a = g(u), } } c = h(a) } },
+                "the guard of arm `A(x)` uses `u`, which its pattern does not bind",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), } B(y) => { b = g(x: a), } } } },
+                "`a` is bound only in arm `A(x)` of `match t`, which never runs together with `b`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { a = g(x), a = g(x), } _ => {} } } },
+                "`a` is already a node binding of this workflow",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u, k: a), match t { A(x) => { a = g(x), } _ => { a = g(u), } } } },
+                "cycle in workflow `W` through `match t`",
+            ),
+            (
+                quote! { struct W { input u: u8, t = f(u), match t { A(x) => { if x { a = g(u), } } _ => {} } } },
+                "`if x` routes on a pattern binding of the arm around it",
+            ),
+        ];
+        for (src, expected) in cases {
+            let out = expand(src).to_string();
+            assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+            assert!(out.contains(expected), "expected `{expected}` in {out}");
+        }
     }
 
     #[test]

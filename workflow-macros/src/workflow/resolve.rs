@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use syn::Ident;
 
-use super::ast::{Binding, PortArg, WorkflowDef};
+use super::ast::{exclusive, ArmRef, Binding, PortArg, Source, WorkflowDef};
 use crate::internals::suggest::{closest, list};
 use crate::internals::Ctxt;
 
@@ -15,8 +15,12 @@ use crate::internals::Ctxt;
 pub(crate) enum Origin {
     /// The workflow input of this index.
     Input(usize),
-    /// The output of the binding of this index.
+    /// The output of the binding of this index (for a binding defined in several arms,
+    /// a merge, its first definition, which owns the one slot).
     Node(usize),
+    /// A name bound by the pattern of an arm (`o` in `Triage::Small(o)`): the index of
+    /// the name in [`Arm::names`](super::ast::Arm::names).
+    Pattern(ArmRef, usize),
 }
 
 /// A resolved port connection: `port: source`, where the source's root is `from`.
@@ -24,6 +28,10 @@ pub(crate) struct Edge {
     pub(crate) port: Ident,
     pub(crate) source: super::ast::Source,
     pub(crate) from: Origin,
+    /// The bindings whose output this edge may carry: one, or for a merge or a `name?`
+    /// every definition that can run together with the consumer. The consumer waits
+    /// for each (those in arms not taken count as finished).
+    pub(crate) producers: Vec<usize>,
 }
 
 /// Inputs and bindings share one namespace. A name declared twice resolves to its first
@@ -32,6 +40,8 @@ pub(crate) struct Edge {
 pub(crate) struct Namespace {
     inputs: HashMap<String, usize>,
     nodes: HashMap<String, usize>,
+    /// Every definition of each binding name (several for a merge), in order.
+    definitions: HashMap<String, Vec<usize>>,
     /// Every distinct name, in declaration order (inputs first), for suggestions.
     names: Vec<String>,
     /// Inputs that repeat an earlier name.
@@ -41,6 +51,16 @@ pub(crate) struct Namespace {
 impl Namespace {
     pub(crate) fn is_duplicate_input(&self, index: usize) -> bool {
         self.duplicate_inputs[index]
+    }
+
+    /// The definitions of a binding name (empty for an input or an unknown name).
+    pub(crate) fn definitions(&self, name: &str) -> &[usize] {
+        self.definitions.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `name` names an input or a binding.
+    pub(crate) fn is_declared(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
     }
 
     fn lookup(&self, name: &str) -> Option<Origin> {
@@ -55,13 +75,29 @@ impl Namespace {
 /// Declares every input and binding, reporting names declared twice.
 pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
     let mut first_is_input: HashMap<String, bool> = HashMap::new();
-    let declared = def
-        .inputs
-        .iter()
-        .map(|i| (&i.name, true))
-        .chain(def.bindings.iter().map(|b| (&b.name, false)));
-    for (ident, is_input) in declared {
+    // A binding may be defined again in another arm of a decision (a merge): each
+    // definition must be exclusive with every earlier one.
+    let mut scopes: HashMap<String, Vec<&[ArmRef]>> = HashMap::new();
+    let declared = def.inputs.iter().map(|i| (&i.name, None)).chain(
+        def.bindings
+            .iter()
+            .map(|b| (&b.name, Some(b.scope.as_slice()))),
+    );
+    for (ident, scope) in declared {
+        let is_input = scope.is_none();
         let name = ident.to_string();
+        let earlier = scopes.entry(name.clone()).or_default();
+        let merges = scope.is_some_and(|scope| {
+            !earlier.is_empty()
+                && first_is_input.get(&name) == Some(&false)
+                && earlier.iter().all(|e| exclusive(e, scope))
+        });
+        if let Some(scope) = scope {
+            earlier.push(scope);
+        }
+        if merges {
+            continue;
+        }
         match first_is_input.get(&name) {
             Some(&first) => {
                 let first = if first { "an input" } else { "a node binding" };
@@ -87,10 +123,19 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
         duplicate_inputs.push(is_duplicate);
     }
     let mut nodes = HashMap::new();
+    let mut definitions: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, b) in def.bindings.iter().enumerate() {
         let name = b.name.to_string();
         if !inputs.contains_key(&name) {
-            nodes.entry(name).or_insert(i);
+            nodes.entry(name.clone()).or_insert(i);
+            let defs = definitions.entry(name).or_default();
+            // A definition that is a duplicate (not exclusive) is not one.
+            if defs
+                .iter()
+                .all(|&d| exclusive(&def.bindings[d].scope, &b.scope))
+            {
+                defs.push(i);
+            }
         }
     }
     let mut names = Vec::new();
@@ -108,6 +153,7 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
     Namespace {
         inputs,
         nodes,
+        definitions,
         names,
         duplicate_inputs,
     }
@@ -117,13 +163,13 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
 pub(crate) fn resolve_edges(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace) -> Vec<Vec<Edge>> {
     def.bindings
         .iter()
-        .map(|b| resolve_binding(cx, b, ns))
+        .map(|b| resolve_binding(cx, def, b, ns))
         .collect()
 }
 
 /// Each port is connected once and its source is declared. A port connected again, or
 /// to an unknown source, gets no edge.
-fn resolve_binding(cx: &Ctxt, b: &Binding, ns: &Namespace) -> Vec<Edge> {
+fn resolve_binding(cx: &Ctxt, def: &WorkflowDef, b: &Binding, ns: &Namespace) -> Vec<Edge> {
     let mut edges = Vec::new();
     let mut connected = HashSet::new();
     for arg in &b.args {
@@ -137,22 +183,201 @@ fn resolve_binding(cx: &Ctxt, b: &Binding, ns: &Namespace) -> Vec<Edge> {
             );
             continue;
         }
-        if let Some(from) = resolve_source(cx, b, arg, ns) {
+        if let Some((from, producers)) = resolve_source(cx, def, b, arg, ns) {
             edges.push(Edge {
                 port: arg.port.clone(),
                 source: arg.source.clone(),
                 from,
+                producers,
             });
         }
     }
     edges
 }
 
+/// Resolves what each decision matches: an edge into its router (port `match`/`if`).
+pub(crate) fn resolve_decisions(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace) -> Vec<Option<Edge>> {
+    def.decisions
+        .iter()
+        .map(|d| {
+            if let Some(q) = d.on.optional {
+                cx.error_at(
+                    q,
+                    format!(
+                        "`{}` routes on a value that exists: remove the `?`",
+                        d.keyword
+                    ),
+                );
+                return None;
+            }
+            let root = d.on.root.to_string();
+            let found = lookup_in_scope(
+                cx,
+                def,
+                ns,
+                &d.scope,
+                &d.on,
+                &format!("`{} {}`", d.keyword, d.on.text()),
+            );
+            if found.is_none()
+                && !ns.is_declared(&root)
+                && pattern_lookup(def, &d.scope, &root).is_none()
+            {
+                cx.error_spanned_by(
+                    &d.on.root,
+                    unknown_source_message(&root, &ns.names, &d.keyword.to_string()).replace(
+                        &format!("for port `{}`", d.keyword),
+                        &format!("for `{} {root}`", d.keyword),
+                    ),
+                );
+            }
+            found.map(|(from, producers)| Edge {
+                port: d.keyword.clone(),
+                source: d.on.clone(),
+                from,
+                producers,
+            })
+        })
+        .collect()
+}
+
+/// A name bound by the pattern of an arm around `scope` (innermost first).
+fn pattern_lookup(def: &WorkflowDef, scope: &[ArmRef], name: &str) -> Option<Origin> {
+    scope.iter().rev().find_map(|r| {
+        let arm = &def.decisions[r.decision].arms[r.arm];
+        arm.names
+            .iter()
+            .position(|n| n == name)
+            .map(|k| Origin::Pattern(*r, k))
+    })
+}
+
+/// Whether `name` is defined in scope `scope` itself: bound there, or bound in every arm
+/// of a decision there (recursively).
+fn covers(def: &WorkflowDef, ns: &Namespace, name: &str, scope: &[ArmRef]) -> bool {
+    if ns
+        .definitions(name)
+        .iter()
+        .any(|&i| def.bindings[i].scope == scope)
+    {
+        return true;
+    }
+    def.decisions.iter().enumerate().any(|(d, decision)| {
+        decision.scope == scope
+            && (0..decision.arms.len()).all(|arm| {
+                let mut inner = scope.to_vec();
+                inner.push(ArmRef { decision: d, arm });
+                covers(def, ns, name, &inner)
+            })
+    })
+}
+
+/// Whether every arm around `scope`, or the top level, defines `name` as a plain value.
+pub(crate) fn is_total(def: &WorkflowDef, ns: &Namespace, name: &str, scope: &[ArmRef]) -> bool {
+    (0..=scope.len()).any(|k| covers(def, ns, name, &scope[..k]))
+}
+
+/// What `source` names for a consumer in `scope`, and the producers it waits for; a
+/// merge used with `?`, or a binding of some arms used without, is reported (`None`).
+/// `None` without a report for an unknown name (the caller reports it).
+fn lookup_in_scope(
+    cx: &Ctxt,
+    def: &WorkflowDef,
+    ns: &Namespace,
+    scope: &[ArmRef],
+    source: &Source,
+    consumer: &str,
+) -> Option<(Origin, Vec<usize>)> {
+    let root = source.root.to_string();
+    if let Some(origin) = pattern_lookup(def, scope, &root) {
+        if let Some(q) = source.optional {
+            cx.error_at(q, format!("`{root}` is bound by this arm's pattern, so it always has a value here: remove the `?`"));
+            return None;
+        }
+        if !source.fields.is_empty() {
+            cx.error_at(
+                source.span(),
+                format!("connect pattern binding `{root}` as a whole: to use a field, bind it in the pattern (like `Variant(Type {{ field, .. }})`)"),
+            );
+            return None;
+        }
+        return Some((origin, Vec::new()));
+    }
+    let found = ns.lookup(&root)?;
+    let Origin::Node(owner) = found else {
+        if let Some(q) = source.optional {
+            cx.error_at(
+                q,
+                format!("input `{root}` always has a value: remove the `?`"),
+            );
+            return None;
+        }
+        return Some((found, Vec::new()));
+    };
+    let producers: Vec<usize> = ns
+        .definitions(&root)
+        .iter()
+        .copied()
+        .filter(|&i| !exclusive(&def.bindings[i].scope, scope))
+        .collect();
+    let total = is_total(def, ns, &root, scope);
+    let arms_text = || {
+        let mut arms: Vec<String> = Vec::new();
+        for &i in ns.definitions(&root) {
+            if let Some(r) = def.bindings[i].scope.last() {
+                let d = &def.decisions[r.decision];
+                let text = format!(
+                    "`{}` of `{} {}`",
+                    d.arms[r.arm].label,
+                    d.keyword,
+                    d.on.text()
+                );
+                if !arms.contains(&text) {
+                    arms.push(text);
+                }
+            }
+        }
+        arms.join(", ")
+    };
+    match (total, source.optional) {
+        (true, Some(q)) => {
+            cx.error_at(
+                q,
+                format!("every arm binds `{root}`, so it always has a value here: remove the `?` (`?` is for a binding that only some arms define)"),
+            );
+            None
+        }
+        (true, None) => Some((found, producers)),
+        (false, _) if producers.is_empty() => {
+            cx.error_at(
+                source.span(),
+                format!("`{root}` is bound only in arm {}, which never runs together with {consumer}; move {consumer} into that arm", arms_text()),
+            );
+            None
+        }
+        (false, Some(_)) => Some((Origin::Node(owner), producers)),
+        (false, None) => {
+            cx.error_at(
+                source.span(),
+                format!("`{root}` is bound only in arm {}, so it may not exist here; write `{root}?` to get an `Option` (`None` when another arm ran), or move {consumer} into that arm", arms_text()),
+            );
+            None
+        }
+    }
+}
+
 /// What the root of `arg`'s source names; an unknown one is reported with a suggestion.
-fn resolve_source(cx: &Ctxt, b: &Binding, arg: &PortArg, ns: &Namespace) -> Option<Origin> {
+fn resolve_source(
+    cx: &Ctxt,
+    def: &WorkflowDef,
+    b: &Binding,
+    arg: &PortArg,
+    ns: &Namespace,
+) -> Option<(Origin, Vec<usize>)> {
     let root = arg.source.root.to_string();
-    let found = ns.lookup(&root);
-    if found.is_none() {
+    let consumer = format!("`{}`", b.name);
+    let found = lookup_in_scope(cx, def, ns, &b.scope, &arg.source, &consumer);
+    if found.is_none() && !ns.is_declared(&root) && pattern_lookup(def, &b.scope, &root).is_none() {
         // A binding cannot consume itself, so its own name is no suggestion.
         let candidates: Vec<String> = ns
             .names

@@ -30,8 +30,10 @@ impl WorkflowGen<'_> {
         // One bound per recorded value, and the check of it, spanned where the error belongs.
         let mut bounds = TokenStream::new();
         let mut node_checks = Vec::new();
+        let owners = self.slot_owners();
         for (i, b) in self.def.bindings.iter().enumerate() {
-            if ephemeral[i] {
+            // A merge's later definitions share their first one's slot, variant and bound.
+            if ephemeral[i] || !owners.contains(&i) {
                 node_checks.push(TokenStream::new());
                 continue;
             }
@@ -60,7 +62,8 @@ impl WorkflowGen<'_> {
             .iter()
             .map(|b| b.name.to_string())
             .collect();
-        let encode_arms = self.def.bindings.iter().enumerate().map(|(i, b)| {
+        let encode_arms = owners.iter().map(|&i| {
+            let b = &self.def.bindings[i];
             let (ident, what, check) = (&b.name, &node_names[i], &node_checks[i]);
             let codec = codec(&node_outputs[i]);
             quote!(__WorkflowValue::#ident(v) => {
@@ -69,16 +72,32 @@ impl WorkflowGen<'_> {
                 (__codec.0.encode)(v, run, #what)
             })
         });
-        let decode_arms = self.def.bindings.iter().enumerate().map(|(i, b)| {
-            let (ident, what) = (&b.name, &node_names[i]);
-            let codec = codec(&node_outputs[i]);
+        let decode_arms = (0..self.def.bindings.len()).map(|i| {
+            let owner = self.owner(i);
+            let (ident, what) = (&self.def.bindings[owner].name, &node_names[i]);
+            let codec = codec(&node_outputs[owner]);
             quote!(#i => #p::Result::Ok(__WorkflowValue::#ident((#codec.0.decode)(bytes, run, #what)?)),)
         });
         let type_arms = (0..self.def.bindings.len()).map(|i| {
-            let ty = &node_outputs[i];
+            let ty = &node_outputs[self.owner(i)];
             quote!(#i => ::core::any::type_name::<#ty>(),)
         });
         let node_aliases = &self.node_aliases;
+        // A router's value is the index of its arm; routers follow the bindings.
+        let routes: Vec<_> = (0..self.def.decisions.len())
+            .map(|d| (self.router(d), Self::route_variant(d), self.router_name(d)))
+            .collect();
+        let route_encodes = routes.iter().map(|(_, variant, what)| {
+            quote!(__WorkflowValue::#variant(arm) => #p::encode(arm, run, #what),)
+        });
+        let route_decodes = routes.iter().map(|(index, variant, what)| {
+            quote!(#index => #p::Result::Ok(__WorkflowValue::#variant(#p::decode(bytes, run, #what)?)),)
+        });
+        let route_types = routes
+            .iter()
+            .map(|(index, _, _)| quote!(#index => "usize",));
+        let route_flags = routes.iter().map(|_| quote!(false));
+        let route_versions = routes.iter().map(|_| quote!(1u32));
 
         let input_name = &self.input_name;
         let input_idents: Vec<_> = self.def.inputs.iter().map(|i| &i.name).collect();
@@ -105,14 +124,22 @@ impl WorkflowGen<'_> {
         let output_name = &self.output_name;
         let outs: Vec<usize> = self.output_bindings().collect();
         let out_idents: Vec<_> = outs.iter().map(|&i| &self.def.bindings[i].name).collect();
+        let out_ty = |i: usize| {
+            let ty = &node_outputs[self.owner(i)];
+            if self.is_partial(i) {
+                quote!(#p::Option<#ty>)
+            } else {
+                ty.clone()
+            }
+        };
         let out_encodes = outs.iter().map(|&i| {
             let ident = &self.def.bindings[i].name;
-            let codec = codec(&node_outputs[i]);
+            let codec = codec(&out_ty(i));
             quote!((#codec.0.encode)(&output.#ident, run, "output")?,)
         });
         let out_decodes = outs.iter().map(|&i| {
             let ident = &self.def.bindings[i].name;
-            let codec = codec(&node_outputs[i]);
+            let codec = codec(&out_ty(i));
             quote!(
                 let #ident = (#codec.0.decode)(parts.next().map_or(&[][..], |v| &v[..]), run, "output")?;
             )
@@ -127,11 +154,12 @@ impl WorkflowGen<'_> {
             #[allow(unused_qualifications, unused_variables, clippy::all)]
             impl #p::DurableWorkflow for #name {
                 const FINGERPRINT: &'static str = #fingerprint;
-                const EPHEMERAL: &'static [bool] = &[#(#ephemeral),*];
-                const NODE_VERSIONS: &'static [u32] = &[#(<#node_aliases as #p::Node>::VERSION),*];
+                const EPHEMERAL: &'static [bool] = &[#(#ephemeral,)* #(#route_flags),*];
+                const NODE_VERSIONS: &'static [u32] = &[#(<#node_aliases as #p::Node>::VERSION,)* #(#route_versions),*];
                 fn output_type(node: usize) -> &'static str {
                     match node {
                         #(#type_arms)*
+                        #(#route_types)*
                         _ => "",
                     }
                 }
@@ -152,12 +180,14 @@ impl WorkflowGen<'_> {
                     let run = #p::Option::Some(run);
                     match value {
                         #(#encode_arms)*
+                        #(#route_encodes)*
                     }
                 }
                 fn decode_value(node: usize, bytes: &[u8], run: #p::RunId) -> #p::Result<Self::Value, #p::StoreError> {
                     use #p::{ViaNoSerde as _, ViaSerde as _};
                     match node {
                         #(#decode_arms)*
+                        #(#route_decodes)*
                         _ => ::core::unreachable!("workflow node index out of range"),
                     }
                 }
@@ -190,22 +220,48 @@ impl WorkflowGen<'_> {
             let ty = &input.ty;
             text.push_str(&format!("input {}: {};", input.name, quote!(#ty)));
         }
-        for (i, b) in self.def.bindings.iter().enumerate() {
-            let ports: Vec<String> = self.g.nodes[i]
-                .edges
+        // A merge is one entry (its name): its definitions, `|`-separated.
+        for owner in self.slot_owners() {
+            let name = &self.def.bindings[owner].name;
+            let definitions: Vec<String> = (owner..self.def.bindings.len())
+                .filter(|&i| self.owner(i) == owner)
+                .map(|i| {
+                    let ports: Vec<String> = self.g.nodes[i]
+                        .edges
+                        .iter()
+                        .map(|e| format!("{}<-{}", e.port, e.source.text()))
+                        .collect();
+                    format!(
+                        "{}({})",
+                        path_text(&self.def.bindings[i].node),
+                        ports.join(",")
+                    )
+                })
+                .collect();
+            let ephemeral = if self.w.bindings[owner].ephemeral.is_some() {
+                "~"
+            } else {
+                ""
+            };
+            text.push_str(&format!("{ephemeral}{name}={};", definitions.join("|")));
+        }
+        // A decision is its patterns, not its guards: a resumed run takes its recorded
+        // arm even when a guard changed, but not when the arms did.
+        for (d, decision) in self.def.decisions.iter().enumerate() {
+            let pats: Vec<String> = decision
+                .arms
                 .iter()
-                .map(|e| format!("{}<-{}", e.port, e.source.text()))
+                .map(|a| {
+                    let pat = &a.pat;
+                    crate::workflow::ast::tokens_text(&quote!(#pat))
+                })
                 .collect();
             text.push_str(&format!(
-                "{}{}={}({});",
-                if self.w.bindings[i].ephemeral.is_some() {
-                    "~"
-                } else {
-                    ""
-                },
-                b.name,
-                path_text(&b.node),
-                ports.join(",")
+                "{}={} {}{{{}}};",
+                self.router_name(d),
+                decision.keyword,
+                decision.on.text(),
+                pats.join("|")
             ));
         }
         text

@@ -31,7 +31,7 @@ impl WorkflowGen<'_> {
     pub(super) fn numbered_edges(&self) -> Vec<NumberedEdge<'_>> {
         let mut sources = HashSet::new();
         let mut out = Vec::new();
-        for (node, links) in self.g.nodes.iter().enumerate() {
+        for (node, links) in self.g.nodes.iter().enumerate().take(self.g.bindings) {
             for edge in &links.edges {
                 let mut trait_name = edge.port.clone();
                 trait_name.set_span(edge.source.span());
@@ -39,7 +39,10 @@ impl WorkflowGen<'_> {
                     node,
                     edge,
                     trait_name,
-                    first_from_source: sources.insert(edge.source.text()),
+                    first_from_source: sources.insert((
+                        self.slot_ident(edge.from, &edge.source.root).to_string(),
+                        edge.source.text(),
+                    )),
                 });
             }
         }
@@ -51,19 +54,25 @@ impl WorkflowGen<'_> {
     /// mismatch through this trait (with the edge named) instead of a bare E0308.
     pub(super) fn edge_traits(&self) -> TokenStream {
         let edges = self.numbered_edges();
-        (0..self.g.nodes.len())
-            .filter(|&i| edges.iter().any(|e| e.node == i))
+        (0..self.def.bindings.len())
+            .filter(|&i| edges.iter().any(|e| e.node == i) || self.owner(i) != i)
             .map(|i| {
-                let module = &self.def.bindings[i].name;
+                let module = self.module_ident(i);
                 let traits = edges
                     .iter()
                     .filter(|e| e.node == i)
                     .map(|e| self.edge_trait(e));
+                let merge = if self.owner(i) == i {
+                    TokenStream::new()
+                } else {
+                    self.merge_trait(i)
+                };
                 quote! {
                     #[doc(hidden)]
                     #[allow(non_snake_case, non_camel_case_types)]
                     mod #module {
                         #(#traits)*
+                        #merge
                     }
                 }
             })
@@ -110,7 +119,7 @@ impl WorkflowGen<'_> {
     pub(super) fn port_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
         let span = e.edge.source.span();
         let trait_name = &e.trait_name;
-        let mut module = self.def.bindings[e.node].name.clone();
+        let mut module = self.module_ident(e.node);
         module.set_span(span);
         let method = Ident::new("__from_source", span);
         let value = self.retry_checked(e.node, self.source_value(e), span);
@@ -122,14 +131,31 @@ impl WorkflowGen<'_> {
     /// from a source checks `Clone` (one error, on that edge); the others clone through
     /// a probe that cannot fail to compile.
     fn source_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
-        let edge = e.edge;
+        self.slot_read(e.edge, e.first_from_source)
+    }
+
+    /// What a decision's router matches: read like a port's value (without a port).
+    pub(super) fn router_value(&self, _router: usize, edge: &Edge) -> TokenStream {
+        self.slot_read(edge, true)
+    }
+
+    /// The value `edge` reads from its source's slot (see [`Self::source_value`]); for
+    /// a `name?` source, an `Option` of it.
+    fn slot_read(&self, edge: &Edge, first_from_source: bool) -> TokenStream {
         let span = edge.source.span();
         let p_at = respan(self.p.clone(), span);
-        let root = &edge.source.root;
+        let root = &self.slot_ident(edge.from, &edge.source.root);
         let consumers = match edge.from {
             Origin::Input(k) => self.g.input_consumers[k],
             Origin::Node(j) => self.g.nodes[j].consumers,
+            Origin::Pattern(arm, k) => self
+                .g
+                .pattern_consumers
+                .get(&(arm, k))
+                .copied()
+                .unwrap_or(1),
         };
+        let optional = edge.source.optional.is_some();
         let projection: Vec<TokenStream> = edge
             .source
             .fields
@@ -139,9 +165,24 @@ impl WorkflowGen<'_> {
                 Member::Unnamed(ix) => quote!(.#ix),
             })
             .collect();
+        if optional {
+            let projected = if projection.is_empty() {
+                quote!()
+            } else {
+                quote_spanned!(span=> .map(|v| v #(#projection)*))
+            };
+            return if consumers <= 1 {
+                quote_spanned!(span=> state.#root.take_opt() #projected)
+            } else {
+                quote_spanned!(span=> state.#root.consume_opt(
+                    |v| <_ as #p_at::SharedOutput>::__share(v),
+                    |v| v,
+                ) #projected)
+            };
+        }
         if consumers <= 1 {
             quote_spanned!(span=> state.#root.take() #(#projection)*)
-        } else if e.first_from_source {
+        } else if first_from_source {
             quote_spanned!(span=> state.#root.consume(
                 |v| {
                     <_ as #p_at::SharedOutput>::__share(&(*v) #(#projection)*)

@@ -46,6 +46,7 @@ impl WorkflowGen<'_> {
                     name: #name_str,
                     nodes: &[],
                     policy: #p::WorkflowPolicy::DEFAULT,
+                    decisions: &[],
                 };
                 fn init(_: Self::Input) -> Self::State {}
                 fn run(

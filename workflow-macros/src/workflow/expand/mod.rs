@@ -35,6 +35,7 @@ mod items;
 mod plan;
 mod ports;
 mod render;
+mod routes;
 mod run;
 
 use std::collections::HashSet;
@@ -43,8 +44,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::ast::WorkflowDef;
+use super::ast::{ArmRef, WorkflowDef};
 use super::graph::{Graph, Workflow};
+use super::resolve::Origin;
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
@@ -113,9 +115,76 @@ impl<'a> WorkflowGen<'a> {
             input_name: input_struct_name(name),
             output_name: output_struct_name(name),
             input_aliases: def.inputs.iter().map(|i| input_alias(name, i)).collect(),
-            node_aliases: def.bindings.iter().map(|b| node_alias(name, b)).collect(),
+            node_aliases: (0..def.bindings.len())
+                .map(|i| node_alias(name, def, i))
+                .collect(),
             declared_inputs,
             declared_bindings,
+        }
+    }
+
+    /// The node index of decision `d`'s router (after every binding).
+    fn router(&self, d: usize) -> usize {
+        self.def.bindings.len() + d
+    }
+
+    /// The first definition of binding `i`'s name (itself, unless `i` is a later arm's
+    /// definition of a merge): it owns the slot and the value variant.
+    fn owner(&self, i: usize) -> usize {
+        super::graph::owner_of(self.def, i)
+    }
+
+    /// The name of binding `i`'s module of edge traits: its name, or for a merge's later
+    /// definition, its name and index.
+    fn module_ident(&self, i: usize) -> Ident {
+        let b = &self.def.bindings[i];
+        if self.owner(i) == i {
+            return b.name.clone();
+        }
+        // `receipt_in_Large`: named after the arm's variant, as rustc shows it in a note.
+        let arm = b
+            .scope
+            .last()
+            .map(|r| &self.def.decisions[r.decision].arms[r.arm]);
+        let variant = arm.and_then(|a| pattern_variant(&a.pat));
+        let taken = |name: &str| {
+            (0..i).any(|j| j != i && self.owner(j) != j && self.module_ident_raw(j) == name)
+                || self.def.bindings.iter().any(|o| o.name == name)
+        };
+        match variant {
+            Some(v) if !taken(&format!("{}_in_{v}", b.name)) => {
+                format_ident!("{}_in_{}", b.name, v, span = b.name.span())
+            }
+            _ => format_ident!("{}__{}", b.name, i, span = b.name.span()),
+        }
+    }
+
+    /// [`Self::module_ident`] as text (without the uniqueness check of later ones).
+    fn module_ident_raw(&self, j: usize) -> String {
+        let b = &self.def.bindings[j];
+        let arm = b
+            .scope
+            .last()
+            .map(|r| &self.def.decisions[r.decision].arms[r.arm]);
+        match arm.and_then(|a| pattern_variant(&a.pat)) {
+            Some(v) => format!("{}_in_{v}", b.name),
+            None => format!("{}__{}", b.name, j),
+        }
+    }
+
+    /// Whether binding `i`'s name is bound only in some arms at the top level: its
+    /// output field is an `Option`.
+    fn is_partial(&self, i: usize) -> bool {
+        let name = self.def.bindings[i].name.to_string();
+        !super::resolve::is_total(self.def, &self.w.namespace, &name, &[])
+    }
+
+    /// The slot an edge reads: an input's, a binding's (a merge's one slot), or a
+    /// pattern binding's (`__pat<decision>_<arm>_<name>`).
+    fn slot_ident(&self, from: Origin, root: &Ident) -> Ident {
+        match from {
+            Origin::Input(_) | Origin::Node(_) => root.clone(),
+            Origin::Pattern(arm, k) => pattern_slot(self.def, arm, k),
         }
     }
 
@@ -189,11 +258,52 @@ fn input_alias(workflow: &Ident, input: &super::ast::InputDecl) -> Ident {
     format_ident!("__{}Input_{}", workflow, input.name, span = input.ty_span())
 }
 
-fn node_alias(workflow: &Ident, binding: &super::ast::Binding) -> Ident {
+/// `__EtlNode_page`; a merge's later definitions add their index.
+fn node_alias(workflow: &Ident, def: &WorkflowDef, i: usize) -> Ident {
+    let binding = &def.bindings[i];
+    if super::graph::owner_of(def, i) == i {
+        format_ident!(
+            "__{}Node_{}",
+            workflow,
+            binding.name,
+            span = binding.node_span()
+        )
+    } else {
+        format_ident!(
+            "__{}Node_{}__{}",
+            workflow,
+            binding.name,
+            i,
+            span = binding.node_span()
+        )
+    }
+}
+
+/// The slot of name `k` of an arm's pattern: `__pat<decision>_<arm>_<name>`.
+fn pattern_slot(def: &WorkflowDef, arm: ArmRef, k: usize) -> Ident {
+    let name = &def.decisions[arm.decision].arms[arm.arm].names[k];
     format_ident!(
-        "__{}Node_{}",
-        workflow,
-        binding.name,
-        span = binding.node_span()
+        "__pat{}_{}_{}",
+        arm.decision,
+        arm.arm,
+        name,
+        span = name.span()
     )
+}
+
+/// The variant (or literal) a pattern names: `Large` for `Triage::Large(o)`, `false`
+/// for an `if`'s `else`.
+fn pattern_variant(pat: &syn::Pat) -> Option<String> {
+    let path = match pat {
+        syn::Pat::TupleStruct(p) => &p.path,
+        syn::Pat::Struct(p) => &p.path,
+        syn::Pat::Path(p) => &p.path,
+        syn::Pat::Lit(syn::PatLit {
+            lit: syn::Lit::Bool(b),
+            ..
+        }) => return Some(b.value.to_string()),
+        syn::Pat::Ident(p) if p.subpat.is_none() => return Some(p.ident.to_string()),
+        _ => return None,
+    };
+    path.segments.last().map(|s| s.ident.to_string())
 }

@@ -12,13 +12,17 @@ impl WorkflowGen<'_> {
     pub(super) fn plan(&self) -> TokenStream {
         let p = &self.p;
         let name_str = &self.name_str;
-        let specs = (0..self.g.nodes.len()).map(|i| self.node_spec(i));
+        let specs = (0..self.def.bindings.len())
+            .map(|i| self.node_spec(i))
+            .chain((0..self.def.decisions.len()).map(|d| self.router_spec(d)));
         let policy = self.workflow_policy();
+        let decisions = self.decisions_plan();
         quote! {
             #p::Plan {
                 name: #name_str,
                 nodes: &[#(#specs),*],
                 policy: #policy,
+                decisions: #decisions,
             }
         }
     }
@@ -46,6 +50,27 @@ impl WorkflowGen<'_> {
                 successors: &[#(#successors),*],
                 policy: #policy,
                 resources: <#path as #p::Node>::RESOURCES,
+            }
+        }
+    }
+
+    /// The `NodeSpec` of decision `d`'s router: a node named `match_t` (or `if_ok`)
+    /// with the default policy and no resources.
+    fn router_spec(&self, d: usize) -> TokenStream {
+        let p = &self.p;
+        let name = self.router_name(d);
+        let node_fn = self.def.decisions[d].keyword.to_string();
+        let links = &self.g.nodes[self.router(d)];
+        let deps = links.deps.len() as u32;
+        let successors = &links.successors;
+        quote! {
+            #p::NodeSpec {
+                name: #name,
+                node_fn: #node_fn,
+                deps: #deps,
+                successors: &[#(#successors),*],
+                policy: #p::NodePolicy::DEFAULT,
+                resources: &[],
             }
         }
     }

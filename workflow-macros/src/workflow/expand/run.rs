@@ -15,31 +15,50 @@ impl WorkflowGen<'_> {
         let p = &self.p;
         let input_idents = self.def.inputs.iter().map(|i| &i.name);
         let input_types = &self.input_aliases;
-        let node_idents: Vec<_> = self.def.bindings.iter().map(|b| &b.name).collect();
-        let node_outputs = self.node_outputs();
+        // One slot per name: a merge's definitions share their first one's.
+        let owners = self.slot_owners();
+        let node_idents: Vec<_> = owners.iter().map(|&i| &self.def.bindings[i].name).collect();
+        let all_outputs = self.node_outputs();
+        let node_outputs: Vec<_> = owners.iter().map(|&i| &all_outputs[i]).collect();
+        let pattern_slots = self.pattern_slots();
+        let pattern_idents = pattern_slots.iter().map(|(s, _, _)| s);
+        let pattern_types = pattern_slots.iter().map(|(_, t, _)| t);
+        let forced = (0..self.def.decisions.len()).map(Self::forced_field);
+        let routes = (0..self.def.decisions.len()).map(Self::route_variant);
         quote! {
             #[doc(hidden)]
             #[allow(non_snake_case, dead_code)]
             pub struct __WorkflowState {
                 #( #input_idents: #p::Slot<#input_types>, )*
                 #( #node_idents: #p::Slot<#node_outputs>, )*
+                #( #pattern_idents: #p::Slot<#pattern_types>, )*
+                #( #forced: #p::Option<usize>, )*
             }
 
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
             pub enum __WorkflowValue {
                 #( #node_idents(#node_outputs), )*
+                #( #routes(usize), )*
             }
         }
     }
 
-    /// `init`, `run`, `store` and `finish`.
+    /// `init`, `run`, `store`, `finish` and (with decisions) `chosen_arm`.
     pub(super) fn methods(&self) -> TokenStream {
         let init = self.init_fn();
         let run = self.run_fn();
         let store = self.store_fn();
         let finish = self.finish_fn();
-        quote!(#init #run #store #finish)
+        let chosen_arm = self.chosen_arm_fn();
+        quote!(#init #run #store #finish #chosen_arm)
+    }
+
+    /// The bindings that own a slot: the first definition of each name.
+    pub(super) fn slot_owners(&self) -> Vec<usize> {
+        (0..self.def.bindings.len())
+            .filter(|&i| self.owner(i) == i)
+            .collect()
     }
 
     /// `init`: the inputs fill their slots; each slot knows how many ports it feeds.
@@ -48,15 +67,22 @@ impl WorkflowGen<'_> {
         let input_name = &self.input_name;
         let input_idents: Vec<_> = self.def.inputs.iter().map(|i| &i.name).collect();
         let input_counts = &self.g.input_consumers;
-        let node_idents = self.def.bindings.iter().map(|b| &b.name);
+        let owners = self.slot_owners();
+        let node_idents = owners.iter().map(|&i| &self.def.bindings[i].name);
         // A node without consumers still has one reader: the output struct.
-        let node_counts = self.g.nodes.iter().map(|n| n.consumers.max(1));
+        let node_counts = owners.iter().map(|&i| self.g.nodes[i].consumers.max(1));
+        let pattern_slots = self.pattern_slots();
+        let pattern_idents = pattern_slots.iter().map(|(s, _, _)| s);
+        let pattern_counts = pattern_slots.iter().map(|(_, _, n)| *n);
+        let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         quote! {
             fn init(input: Self::Input) -> Self::State {
                 let #input_name { #(#input_idents),* } = input;
                 __WorkflowState {
                     #( #input_idents: #p::Slot::filled(#input_idents, #input_counts), )*
                     #( #node_idents: #p::Slot::empty(#node_counts), )*
+                    #( #pattern_idents: #p::Slot::empty(#pattern_counts), )*
+                    #( #forced: #p::Option::None, )*
                 }
             }
         }
@@ -91,7 +117,7 @@ impl WorkflowGen<'_> {
 
     /// One pinned cell per node, where its future lives while it runs (hygienic names).
     fn future_cells(&self) -> Vec<Ident> {
-        (0..self.g.nodes.len())
+        (0..self.def.bindings.len())
             .map(|i| Ident::new(&format!("__workflow_slot{i}"), Span::mixed_site()))
             .collect()
     }
@@ -101,11 +127,12 @@ impl WorkflowGen<'_> {
     fn start_arms(&self, cells: &[Ident]) -> Vec<TokenStream> {
         let p = &self.p;
         let edges = self.numbered_edges();
-        (0..self.g.nodes.len())
+        let routers = (0..self.def.decisions.len()).map(|d| self.router_arm(d));
+        (0..self.def.bindings.len())
             .map(|i| {
                 let b = &self.def.bindings[i];
                 let alias = &self.node_aliases[i];
-                let ident = &b.name;
+                let wrap = self.value_wrap(i);
                 let cell = &cells[i];
                 // Named at the node path, so a missing port is reported there.
                 let literal = Ident::new(&alias.to_string(), b.node_span());
@@ -117,12 +144,13 @@ impl WorkflowGen<'_> {
                         op,
                         |starter| {
                             let ports = #ports;
-                            starter.future::<#alias, __WorkflowValue>(#i, ports, __WorkflowValue::#ident)
+                            starter.future::<#alias, __WorkflowValue>(#i, ports, #wrap)
                         },
-                        __WorkflowValue::#ident,
+                        #wrap,
                     ),
                 }
             })
+            .chain(routers)
             .collect()
     }
 
@@ -159,12 +187,19 @@ impl WorkflowGen<'_> {
     }
 
     /// `store`: a finished node's value goes to its slot.
+    /// A router's value is its arm: kept for a resumed run's router, which takes it
+    /// again (a fresh run's router has already run by then, so it is never read).
     fn store_fn(&self) -> TokenStream {
-        let node_idents = self.def.bindings.iter().map(|b| &b.name);
+        let p = &self.p;
+        let owners = self.slot_owners();
+        let node_idents = owners.iter().map(|&i| &self.def.bindings[i].name);
+        let routes = (0..self.def.decisions.len()).map(Self::route_variant);
+        let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         quote! {
             fn store(state: &mut Self::State, value: Self::Value) {
                 match value {
                     #( __WorkflowValue::#node_idents(v) => state.#node_idents.put(v), )*
+                    #( __WorkflowValue::#routes(arm) => state.#forced = #p::Option::Some(arm), )*
                 }
             }
         }
@@ -175,7 +210,11 @@ impl WorkflowGen<'_> {
         let output_name = &self.output_name;
         let takes = self.output_bindings().map(|i| {
             let ident = &self.def.bindings[i].name;
-            quote!(#ident: state.#ident.take(),)
+            if self.is_partial(i) {
+                quote!(#ident: state.#ident.take_opt(),)
+            } else {
+                quote!(#ident: state.#ident.take(),)
+            }
         });
         quote! {
             fn finish(state: &mut Self::State) -> Self::Output {
