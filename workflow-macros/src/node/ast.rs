@@ -141,3 +141,16 @@ pub(crate) fn last_segment_is(ty: &Type, name: &str) -> bool {
         _ => false,
     }
 }
+
+/// `T` in a fallible return type `Result<T, E>` (or an alias like `io::Result<T>`): its
+/// first type argument.
+pub(crate) fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(tp) = ty else { return None };
+    let PathArguments::AngleBracketed(args) = &tp.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}

@@ -189,6 +189,29 @@ fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type) -> bool {
     borrows
 }
 
+/// Ports and the output cross threads: a visibly non-`Send` type (`Rc<T>`) is one
+/// error, at it, saying to use `Arc`. Reported next to a usable node: the expansion
+/// puts `Arc` in its place (see `internals::not_send`), so no bound repeats it.
+pub(crate) fn check_send(cx: &Ctxt, node: &NodeFn) {
+    use crate::internals::not_send;
+    for param in &node.params {
+        if let (Some(ident), ParamKind::Port) = (&param.ident, &param.kind) {
+            if let Some((found, fix)) = not_send::find(&param.ty) {
+                let what = format!("input port `{ident}`");
+                cx.error_spanned_by(found, not_send::message(&what, found, fix));
+            }
+        }
+    }
+    let output = match &node.output {
+        OutputKind::Plain(ty) => Some(ty),
+        OutputKind::Fallible(ty) => super::ast::result_ok_type(ty),
+        OutputKind::Unit => None,
+    };
+    if let Some((found, fix)) = output.and_then(not_send::find) {
+        cx.error_spanned_by(found, not_send::message("the output", found, fix));
+    }
+}
+
 /// At most one `&Context`.
 fn check_one_context(cx: &Ctxt, sig: &Signature, node: &NodeFn) {
     let contexts = node

@@ -32,10 +32,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let option_errors = cx.error_count();
     check::check_fn(&cx, &item_fn, &node, &node_args);
     let fn_is_usable = cx.error_count() == option_errors;
-    let errors = cx.to_compile_errors();
     if !fn_is_usable {
+        let errors = cx.to_compile_errors();
         return quote!(#item_fn #errors);
     }
+    check::check_send(&cx, &node);
+    let errors = cx.to_compile_errors();
     let node = expand::expand(&item_fn, &node, &node_args);
     quote!(#node #errors)
 }

@@ -17,8 +17,22 @@ pub(crate) fn check(
     graph: &Graph,
 ) -> Vec<(usize, String)> {
     check_has_bindings(cx, def);
+    check_inputs_are_send(cx, def);
     check_inputs_are_used(unused, def, ns, graph);
     check_acyclic(cx, def, &graph.nodes)
+}
+
+/// Inputs cross threads: a visibly non-`Send` type (`Rc<T>`) is one error, at it,
+/// saying to use `Arc` (the fallback's input struct has `Arc` in its place, so no bound
+/// reports it again; see `internals::not_send`).
+fn check_inputs_are_send(cx: &Ctxt, def: &WorkflowDef) {
+    use crate::internals::not_send;
+    for input in &def.inputs {
+        if let Some((found, fix)) = not_send::find(&input.ty) {
+            let what = format!("input `{}`", input.name);
+            cx.error_spanned_by(found, not_send::message(&what, found, fix));
+        }
+    }
 }
 
 /// A workflow runs at least one node.

@@ -14,7 +14,12 @@ impl WorkflowGen<'_> {
     /// one error (and rustdoc shows the target).
     pub(super) fn aliases(&self) -> TokenStream {
         let input_aliases = self.declared_inputs.iter().map(|&i| &self.input_aliases[i]);
-        let input_types = self.declared_inputs.iter().map(|&i| &self.def.inputs[i].ty);
+        // `Arc` for a visibly non-`Send` `Rc`, already reported (`check_inputs_are_send`),
+        // so that the fallback's `Workflow` impl does not report it again.
+        let input_types = self.declared_inputs.iter().map(|&i| {
+            let ty = &self.def.inputs[i].ty;
+            crate::internals::not_send::sendable(ty).unwrap_or_else(|| ty.clone())
+        });
         let node_aliases = self
             .declared_bindings
             .iter()
