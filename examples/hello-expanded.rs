@@ -216,7 +216,7 @@ const _: () = {
     }
     #[doc(hidden)]
     #[allow(non_snake_case, non_camel_case_types)]
-    mod greeting {
+    mod Hello_greeting {
         #[diagnostic::on_unimplemented(
             message = "edge `name -> greeting.name` carries `{S}`, but input `name` of `greet` takes `{Self}`",
             label = "this is `{S}`",
@@ -235,7 +235,7 @@ const _: () = {
     }
     #[doc(hidden)]
     #[allow(non_snake_case, non_camel_case_types)]
-    mod size {
+    mod Hello_size {
         #[diagnostic::on_unimplemented(
             message = "edge `greeting -> size.text` carries `{S}`, but input `text` of `length` takes `{Self}`",
             label = "this is `{S}`",
@@ -324,7 +324,8 @@ const _: () = {
                                     |starter| {
                                         let ports = greet! {
                                             { ::workflow_core::__private } __HelloNode_greeting[name
-                                            true { greeting::name::__from_source(state.name.take()) }]
+                                            true { Hello_greeting::name::__from_source(state.name
+                                            .take()) }]
                                         };
                                         starter
                                             .future::<
@@ -343,7 +344,7 @@ const _: () = {
                                     |starter| {
                                         let ports = length! {
                                             { ::workflow_core::__private } __HelloNode_size[text false {
-                                            size::text::__from_source(state.greeting.take()) }]
+                                            Hello_size::text::__from_source(state.greeting.take()) }]
                                         };
                                         starter
                                             .future::<

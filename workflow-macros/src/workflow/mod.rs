@@ -164,8 +164,8 @@ mod tests {
         assert!(out.contains("edge `u -> a.u`"), "{out}");
         assert!(out.contains("edge `a -> b.x`"), "{out}");
         assert!(out.contains("edge `u -> b.y`"), "{out}");
-        assert!(out.contains("mod b"), "{out}");
-        assert!(out.contains("b :: y :: __from_source"), "{out}");
+        assert!(out.contains("mod W_b"), "{out}");
+        assert!(out.contains("W_b :: y :: __from_source"), "{out}");
     }
 
     #[test]

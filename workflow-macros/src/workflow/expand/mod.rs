@@ -18,7 +18,7 @@
 //!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }   // items::debug_impls
 //!     pub struct __WorkflowState { url: Slot<String>, page: Slot<Output<fetch>>, .. }  // run::state_types
 //!     pub enum __WorkflowValue { page(Output<fetch>), sum(Output<total>) }
-//!     mod sum { trait items<S> { .. } }              // edges: a trait per edge (binding::port), for a precise type error
+//!     mod Etl_sum { trait items<S> { .. } }          // edges: a trait per edge (binding::port), for a precise type error
 //!     impl Workflow for Etl {
 //!         const TOPOLOGICAL_ORDER, MERMAID, DOT;     // render
 //!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };  // plan
