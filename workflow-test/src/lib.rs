@@ -165,6 +165,7 @@ pub use load::LoadReport;
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
 pub use mock::{CallRecorder, MockFn};
 pub use record::RunRecord;
+pub use runner::TestOutput;
 
 /// Runs an `async fn` as a test on its own tokio runtime, watched for timeouts and
 /// deadlocks, with an optional injected [`Harness`].

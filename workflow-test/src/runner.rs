@@ -59,14 +59,16 @@ pub enum Flavor {
     MultiThread,
 }
 
-/// What the body of a `#[workflow_test]` may return: `()` or `Result<T, E: Debug>`.
+/// What the body of a `#[workflow_test]` may return: `()` or `Result<T, E: Debug>`
+/// (a returned `Err` fails the test, printed with `Debug`). Implemented for those two;
+/// named in the compile error when a test returns something else.
 #[diagnostic::on_unimplemented(
     message = "a `#[workflow_test]` fn must return `()` or `Result<T, E>` with `E: Debug`, not `{Self}`",
     label = "unsupported return type"
 )]
-#[doc(hidden)]
 pub trait TestOutput {
     /// `Err(message)` when the test failed by returning an error.
+    #[doc(hidden)]
     fn into_outcome(self) -> Result<(), String>;
 }
 
