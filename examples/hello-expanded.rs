@@ -30,6 +30,9 @@ macro_rules! __wf_node_greet_b95069da {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
     };
+    ({ $($p:tt)* } @ claim $($rest:tt)*) => {
+        $($p)* ::node_claims! { [name] $($rest)* }
+    };
     ({ $($p:tt)* } $($call:tt)*) => {
         $($p)* ::node_ports! { greet[name] [] [] $($call)* }
     };
@@ -86,6 +89,9 @@ struct length {
 macro_rules! __wf_node_length_c13303ab {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
+    };
+    ({ $($p:tt)* } @ claim $($rest:tt)*) => {
+        $($p)* ::node_claims! { [text] $($rest)* }
     };
     ({ $($p:tt)* } $($call:tt)*) => {
         $($p)* ::node_ports! { length[text] [] [] $($call)* }

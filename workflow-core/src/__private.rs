@@ -70,7 +70,7 @@ pub fn split_encoded(
 
 use crate::error::BoxError;
 
-pub use workflow_macros::node_ports;
+pub use workflow_macros::{node_claims, node_ports};
 
 /// Turns a fn's plain return value into a node result.
 #[inline]

@@ -171,6 +171,9 @@ impl NodeGen<'_> {
         }
         let rules = quote! {
             ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
+            ({$($p:tt)*} @claim $($rest:tt)*) => {
+                $($p)*::node_claims! { [#(#ports)*] $($rest)* }
+            };
             ({$($p:tt)*} $($call:tt)*) => {
                 $($p)*::node_ports! {
                     #name [#(#ports)*] [#(#context)*] [#(#resources)*] $($call)*

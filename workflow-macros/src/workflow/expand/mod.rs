@@ -48,7 +48,12 @@ use super::graph::{Graph, Workflow};
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
-pub(crate) use ports::node_ports;
+pub(crate) use ports::{node_claims, node_ports};
+
+/// The errors for a valid workflow's unused inputs (see `WorkflowGen::unused_inputs`).
+pub(crate) fn unused_inputs(w: &Workflow<'_>) -> TokenStream {
+    WorkflowGen::new(w).unused_inputs()
+}
 
 /// Expands a workflow that passed every check.
 pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
