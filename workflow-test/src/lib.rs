@@ -237,5 +237,5 @@ pub use workflow_macros::workflow_test;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::harness::Harness;
-    pub use crate::runner::{into_outcome, run, Config, Flavor, TestOutput};
+    pub use crate::runner::{run, Config, Flavor, TestOutput};
 }

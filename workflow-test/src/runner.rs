@@ -85,13 +85,6 @@ impl<T, E: std::fmt::Debug> TestOutput for Result<T, E> {
     }
 }
 
-/// Turns what the test fn returned into its outcome; spanned at the fn's return type by
-/// the expansion, so an unsupported return type is reported there.
-#[doc(hidden)]
-pub fn into_outcome<T: TestOutput>(value: T) -> Result<(), String> {
-    value.into_outcome()
-}
-
 /// The harnesses of the running test, for the watchdogs.
 #[derive(Default)]
 pub(crate) struct TestContext {
