@@ -104,12 +104,12 @@ impl WorkflowGen<'_> {
         } else {
             quote!()
         };
+        let head =
+            self.at_workflow_name(vis, input_name, quote!(#( #attrs pub #idents: #types, )*));
         quote! {
             #[doc = #input_doc]
             #derive
-            #vis struct #input_name {
-                #( #attrs pub #idents: #types, )*
-            }
+            #head
         }
     }
 
@@ -135,12 +135,29 @@ impl WorkflowGen<'_> {
             };
             quote!(#docs pub #ident: #ty,)
         });
+        let head = self.at_workflow_name(vis, output_name, quote!(#(#fields)*));
         quote! {
             #[doc = #output_doc]
-            #vis struct #output_name {
-                #(#fields)*
-            }
+            #head
         }
+    }
+
+    /// `pub struct EtlInput { fields }`, its own tokens spanned at the workflow's name:
+    /// where a user type has the same name, rustc's "`EtlInput` redefined here" points
+    /// at `struct Etl`, which is what declares it.
+    fn at_workflow_name(
+        &self,
+        vis: &syn::Visibility,
+        ident: &syn::Ident,
+        fields: TokenStream,
+    ) -> TokenStream {
+        let span = self.name.span();
+        let mut ident = ident.clone();
+        ident.set_span(span);
+        let vis = crate::codegen::respan(quote!(#vis), span);
+        let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, fields);
+        body.set_span(span);
+        quote::quote_spanned!(span=> #vis struct #ident #body)
     }
 
     /// The indices of the bindings in the output struct, in declaration order.
