@@ -2,8 +2,6 @@
 //! context) and what it returns. Built as written, without judging it: malformed
 //! parameters are kept (as [`ParamKind::ContextMut`] and the like) for `check.rs`.
 
-use proc_macro2::TokenStream;
-use quote::ToTokens;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 /// What a parameter of a node fn is.
@@ -18,8 +16,8 @@ pub(crate) enum ParamKind {
     ContextMut,
     /// `Context` by value (an error).
     ContextByValue,
-    /// `Res` without exactly one type argument (an error), with the tokens to blame.
-    MalformedResource(TokenStream),
+    /// `Res` without exactly one type argument (an error rustc reports).
+    MalformedResource,
 }
 
 /// A typed parameter (`name: Type`) of a node fn.
@@ -122,10 +120,10 @@ fn classify(ty: &Type) -> ParamKind {
                         Some(GenericArgument::Type(inner)) => {
                             ParamKind::Resource(Box::new(inner.clone()))
                         }
-                        _ => ParamKind::MalformedResource(args.to_token_stream()),
+                        _ => ParamKind::MalformedResource,
                     }
                 }
-                _ => ParamKind::MalformedResource(ty.to_token_stream()),
+                _ => ParamKind::MalformedResource,
             }
         }
         _ => ParamKind::Port,

@@ -165,7 +165,7 @@ fn check_param(cx: &Ctxt, param: &Param) -> bool {
         // Not reported here: rustc reports `Res` without exactly one type argument
         // (E0107, with the fix `Res<T>`) at the same tokens, and a second error there
         // would add nothing. The node is not generated (see `node::expand`).
-        ParamKind::MalformedResource(_) => check_port_type(cx, ident, &param.ty),
+        ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty),
     }
 }
 

@@ -36,7 +36,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let malformed_resource = node
         .params
         .iter()
-        .any(|p| matches!(p.kind, ast::ParamKind::MalformedResource(_)));
+        .any(|p| matches!(p.kind, ast::ParamKind::MalformedResource));
     let fn_is_usable = cx.error_count() == option_errors && !malformed_resource;
     if !fn_is_usable {
         let errors = cx.to_compile_errors();
