@@ -119,8 +119,12 @@ mod durable;
 #[doc(hidden)]
 pub mod __private;
 
+/// The two arms of the node-error conversion, public so that a compile error names
+/// them by a short path. Not API.
+#[doc(hidden)]
+pub use __private::{ConvertNodeError, UnsupportedNodeError};
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
-pub use __private::{NodeError, ResourceValue, RetryInput, SharedOutput};
+pub use __private::{NodeError, NodeErrorType, ResourceValue, RetryInput, SharedOutput};
 pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableRun, DurableWorkflow};

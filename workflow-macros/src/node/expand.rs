@@ -396,7 +396,11 @@ impl NodeGen<'_> {
                 };
             }
         }
-        let boxed = quote_spanned!(out.out_span=> <_ as #p_err::NodeError>::__into_box_error(e));
+        let boxed = quote_spanned! {out.out_span=> {
+            #[allow(unused_imports)]
+            use #p_err::{ConvertNodeError as _, UnsupportedNodeError as _};
+            (&&#p_err::ErrorProbe::new(e)).convert_node_error()
+        }};
         quote! {
             match #result {
                 #p::Result::Ok(v) => #p::Result::Ok(v),
