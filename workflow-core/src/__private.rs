@@ -16,7 +16,10 @@ pub use crate::durable::DurableWorkflow;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Workflow};
-pub use crate::node::{Node, NodeCallError, NodeResult};
+pub use crate::node::{
+    ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
+    UnsupportedNodeError,
+};
 pub use crate::plan::{NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 pub use crate::resources::{Res, ResourceReq};
@@ -127,68 +130,6 @@ impl<E: Into<BoxError>> NodeError for E {
         self.into()
     }
 }
-
-/// Autoref-specialised error boxing: `(&&ErrorProbe::new(e)).convert_node_error()` is
-/// `e.into()` when `E: Into<BoxError>` ([`NodeError`]), and otherwise fails to compile
-/// with one error, [`NodeErrorType`]'s, at `E`. (Through `NodeError` alone rustc reports
-/// each unmet bound of the conversion apart: `Box<dyn Error>` gave three errors.)
-pub struct ErrorProbe<E>(core::cell::Cell<Option<E>>);
-
-impl<E> ErrorProbe<E> {
-    #[inline]
-    pub fn new(error: E) -> Self {
-        Self(core::cell::Cell::new(Some(error)))
-    }
-}
-
-impl<E> core::fmt::Debug for ErrorProbe<E> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("ErrorProbe")
-    }
-}
-
-/// The [`NodeError`] arm of [`ErrorProbe`].
-pub trait ConvertNodeError {
-    fn convert_node_error(&self) -> BoxError;
-}
-
-impl<E: NodeError> ConvertNodeError for &ErrorProbe<E> {
-    #[inline]
-    fn convert_node_error(&self) -> BoxError {
-        match self.0.take() {
-            Some(e) => e.__into_box_error(),
-            // Each probe is made for one error and converted once.
-            None => "a node's error was converted twice".into(),
-        }
-    }
-}
-
-/// The fallback arm of [`ErrorProbe`]: reached only by a type that is not a node
-/// error, where its bound is the one compile error.
-pub trait UnsupportedNodeError<E> {
-    fn convert_node_error(&self) -> BoxError
-    where
-        E: NodeErrorType;
-}
-
-impl<E> UnsupportedNodeError<E> for ErrorProbe<E> {
-    fn convert_node_error(&self) -> BoxError
-    where
-        E: NodeErrorType,
-    {
-        "not a node error".into()
-    }
-}
-
-/// Not implemented for any type: named in the compile error of a `#[node]` fn whose
-/// error type `E` does not convert into a [`BoxError`](crate::BoxError) (see
-/// [`NodeError`]).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be the error of a `#[node]` fn",
-    label = "a node's error must convert into `Box<dyn std::error::Error + Send + Sync>`",
-    note = "implement `std::error::Error` for the type (e.g. with `thiserror`), and make it `Send + Sync + 'static`; for `Box<dyn Error>`, write `Box<dyn Error + Send + Sync>` or `workflow_core::BoxError`"
-)]
-pub trait NodeErrorType {}
 
 /// Autoref-specialised clone: `(&&CloneProbe(&x)).probe_clone()` is `Some(x.clone())`
 /// when `x: Clone`, `None` otherwise. Works because generated code names concrete types.

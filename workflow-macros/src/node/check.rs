@@ -18,6 +18,17 @@ pub(crate) fn check_options(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &Node
     check_retry_can_run(cx, item, node, args);
 }
 
+/// Whether a node's `retry(..)` can never run: the fn cannot fail and no timed-out
+/// attempt is retried. (Then its inputs need not be `Clone` either: `node::expand`
+/// skips that check, so the dead retry is the one error.)
+pub(crate) fn retry_is_dead(node: &NodeFn, args: &NodeArgs) -> bool {
+    let Some(retry) = &args.policy.retry else {
+        return false;
+    };
+    !matches!(node.output, OutputKind::Fallible(_))
+        && (args.policy.timeout.is_none() || retry.retry_timeouts == Some(false))
+}
+
 /// A retry needs a failure to retry: an error (a `Result` output) or a timed-out
 /// attempt. Panics are never retried. Dead configuration is an error rather than a
 /// warning because stable proc macros cannot emit warnings, and a retry that never runs
@@ -35,12 +46,12 @@ fn check_retry_can_run(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
         ReturnType::Default => "nothing".to_string(),
         ReturnType::Type(_, ty) => format!("`{}`", ty.to_token_stream()),
     };
-    let why = match (&args.policy.timeout, retry.retry_timeouts) {
-        (Some(_), Some(false)) => {
-            "its timed-out attempts are not retried (`retry_timeouts = false`)"
-        }
-        (Some(_), _) => return,
-        (None, _) => "it has no `timeout`",
+    if !retry_is_dead(node, args) {
+        return;
+    }
+    let why = match args.policy.timeout {
+        Some(_) => "its timed-out attempts are not retried (`retry_timeouts = false`)",
+        None => "it has no `timeout`",
     };
     cx.error_at(
         retry.span,

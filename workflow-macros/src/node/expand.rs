@@ -204,7 +204,7 @@ impl NodeGen<'_> {
     /// A retried node is called again with the same inputs, so each must be `Clone`;
     /// one assertion per port, spanned at its type.
     fn retry_input_checks(&self) -> TokenStream {
-        if self.args.policy.retry.is_none() {
+        if self.args.policy.retry.is_none() || super::check::retry_is_dead(self.node, self.args) {
             return quote!();
         }
         let p = &self.p;
