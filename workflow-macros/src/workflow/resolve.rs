@@ -43,6 +43,11 @@ impl Namespace {
         self.duplicate_inputs[index]
     }
 
+    /// Whether `name` is an input or a binding.
+    pub(crate) fn knows(&self, name: &str) -> bool {
+        self.lookup(name).is_some()
+    }
+
     fn lookup(&self, name: &str) -> Option<Origin> {
         // A binding named like an input is not declared (see `declare_names`).
         self.nodes
