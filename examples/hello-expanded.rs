@@ -49,6 +49,7 @@ const _: () = {
         const PORTS: &'static [&'static str] = &["name"];
         const POLICY: ::workflow_core::__private::NodePolicy = ::workflow_core::__private::NodePolicy::DEFAULT;
         const RESOURCES: &'static [::workflow_core::__private::ResourceReq] = &[];
+        const FALLIBLE: bool = false;
         type Output = String;
         type Error = ::core::convert::Infallible;
         fn call(
@@ -109,6 +110,7 @@ const _: () = {
         const PORTS: &'static [&'static str] = &["text"];
         const POLICY: ::workflow_core::__private::NodePolicy = ::workflow_core::__private::NodePolicy::DEFAULT;
         const RESOURCES: &'static [::workflow_core::__private::ResourceReq] = &[];
+        const FALLIBLE: bool = false;
         type Output = usize;
         type Error = ::core::convert::Infallible;
         fn call(

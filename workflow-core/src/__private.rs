@@ -185,6 +185,25 @@ pub trait RetryInput {
 
 impl<T: Clone> RetryInput for T {}
 
+/// [`RetryInput`] for a binding's `#[retry(..)]`, required only when the retry can run
+/// (`RUNS`): when it cannot (the node cannot fail and has no timeout), that is the one
+/// error, and the inputs need not be `Clone`.
+#[diagnostic::on_unimplemented(
+    message = "input `{Self}` of a retried node must be `Clone`",
+    label = "every attempt gets its own copy of this input",
+    note = "derive `Clone` for the type, or remove the retry policy"
+)]
+pub trait RetriedInput<const RUNS: bool> {
+    /// Holds when the retry cannot run, or `Self: Clone` (for generated code).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retried_input(&self) {}
+}
+
+impl<T: Clone> RetriedInput<true> for T {}
+
+impl<T> RetriedInput<false> for T {}
+
 /// An output that `workflow!` connects to more than one port: each consumer but the last
 /// gets a clone, so the output must be `Clone` (or be shared through an `Arc`).
 /// Implemented for every `Clone` type; named in the compile error when an output is not.

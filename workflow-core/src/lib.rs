@@ -120,7 +120,7 @@ mod durable;
 pub mod __private;
 
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
-pub use __private::{NodeError, ResourceValue, RetryInput, SharedOutput};
+pub use __private::{NodeError, ResourceValue, RetriedInput, RetryInput, SharedOutput};
 pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableRun, DurableWorkflow};

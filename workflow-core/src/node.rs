@@ -32,6 +32,10 @@ pub trait Node: Sized + Send + 'static {
     /// The resources (`Res<T>` parameters) the node needs.
     #[doc(hidden)]
     const RESOURCES: &'static [ResourceReq];
+    /// Whether the fn can fail (returns a `Result`): a `#[retry(..)]` on a binding of a
+    /// node that cannot fail and has no timeout never runs, which `workflow!` rejects.
+    #[doc(hidden)]
+    const FALLIBLE: bool = true;
     /// The output: `T` for a fn returning `T` or `Result<T, E>`.
     type Output: Send + 'static;
     /// The error: `E` for a fn returning `Result<T, E>`, `Infallible` otherwise.

@@ -275,6 +275,7 @@ impl NodeGen<'_> {
         let OutputTypes {
             output_ty,
             error_ty,
+            fallible,
             ..
         } = &out;
         let port_idents = self.port_idents();
@@ -298,6 +299,7 @@ impl NodeGen<'_> {
                 const POLICY: #p::NodePolicy = #policy;
                 const RESOURCES: &'static [#p::ResourceReq] =
                     &[#(#p::ResourceReq::of::<#resource_types>()),*];
+                const FALLIBLE: bool = #fallible;
                 type Output = #output_ty;
                 type Error = #error_ty;
 

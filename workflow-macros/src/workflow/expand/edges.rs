@@ -192,7 +192,19 @@ impl WorkflowGen<'_> {
             return value;
         };
         let p_retry = respan(self.p.clone(), retry.span);
-        let check = quote_spanned!(retry.span=> <_ as #p_retry::RetryInput>::__retry_input(&v));
+        // Whether the retry can run; when it cannot, `dead_retry_checks` reports that
+        // and this asks for no `Clone`.
+        let runs = if self.w.bindings[node].policy.timeout.is_some() {
+            quote!(true)
+        } else {
+            let path = &self.node_aliases[node];
+            let p = &self.p;
+            quote!({
+                <#path as #p::Node>::FALLIBLE || <#path as #p::Node>::POLICY.timeout.is_some()
+            })
+        };
+        let check =
+            quote_spanned!(retry.span=> <_ as #p_retry::RetriedInput<#runs>>::__retried_input(&v));
         quote_spanned!(span=> {
             let v = #value;
             #check;

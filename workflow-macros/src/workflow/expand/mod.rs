@@ -61,17 +61,23 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let state_types = gen.state_types();
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
+    let dead_retry_checks = gen.dead_retry_checks();
     let durable_impl = if w.attrs.options.durable {
         gen.durable_impl()
     } else {
         TokenStream::new()
     };
-    gen.with_user_items(quote! {
+    let items = gen.with_user_items(quote! {
         #state_types
         #edge_traits
         #workflow_impl
         #durable_impl
-    })
+    });
+    // Outside the `const _` block, so rustc's "evaluation of `_` failed" names no path.
+    quote! {
+        #items
+        #dead_retry_checks
+    }
 }
 
 /// What every piece of a workflow's expansion is generated from.
