@@ -250,10 +250,36 @@ fn check_output(cx: &Ctxt, sig: &Signature) -> bool {
         cx.error_spanned_by(tokens, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
     }
     let borrows = found.borrowed.is_some();
-    if let Some(tokens) = found.borrowed {
+    if let Some(tokens) = found
+        .borrowed
+        .filter(|_| !output_lifetime_is_rustcs_error(sig))
+    {
         cx.error_spanned_by(tokens, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
     }
     borrows
+}
+
+/// Whether the output borrows with an elided lifetime (`-> &str`) that no parameter
+/// can supply: rustc reports that (E0106, suggesting an owned type), so `#[node]` adds
+/// no second error and generates no node (see `node::expand`).
+pub(crate) fn output_lifetime_is_rustcs_error(sig: &Signature) -> bool {
+    struct Elided(bool);
+    impl<'ast> Visit<'ast> for Elided {
+        fn visit_type_reference(&mut self, i: &'ast syn::TypeReference) {
+            self.0 |= i.lifetime.as_ref().is_none_or(|l| l.ident == "_");
+            syn::visit::visit_type_reference(self, i);
+        }
+    }
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let mut elided = Elided(false);
+    elided.visit_type(ty);
+    let inputs_borrow = sig.inputs.iter().any(|input| match input {
+        FnArg::Receiver(_) => true,
+        FnArg::Typed(pt) => TypeFinder::find(&pt.ty).borrowed.is_some(),
+    });
+    elided.0 && !inputs_borrow
 }
 
 /// No lifetime parameters: inputs and output outlive the call.

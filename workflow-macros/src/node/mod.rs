@@ -37,7 +37,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         .params
         .iter()
         .any(|p| matches!(p.kind, ast::ParamKind::MalformedResource));
-    let fn_is_usable = cx.error_count() == option_errors && !malformed_resource;
+    let fn_is_usable = cx.error_count() == option_errors
+        && !malformed_resource
+        && !check::output_lifetime_is_rustcs_error(&item_fn.sig);
     if !fn_is_usable {
         let errors = cx.to_compile_errors();
         return quote!(#item_fn #errors);
