@@ -39,7 +39,7 @@ macro_rules! __wf_node_greet_b95069da {
 }
 #[doc(hidden)]
 #[allow(unused_imports)]
-use __wf_node_greet_b95069da as greet;
+pub(crate) use __wf_node_greet_b95069da as greet;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]
@@ -100,7 +100,7 @@ macro_rules! __wf_node_length_c13303ab {
 }
 #[doc(hidden)]
 #[allow(unused_imports)]
-use __wf_node_length_c13303ab as length;
+pub(crate) use __wf_node_length_c13303ab as length;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]

@@ -110,11 +110,17 @@ impl NodeGen<'_> {
             OutputKind::Plain(ty) | OutputKind::Fallible(ty) => Some(ty),
             OutputKind::Unit => None,
         };
-        self.node
-            .ports()
-            .map(|(_, ty)| ty)
-            .chain(output)
-            .any(|ty| not_send::sendable(ty).is_some())
+        let shared_resources = self.node.params.iter().all(|p| match &p.kind {
+            ParamKind::Resource(inner) => not_send::missing_shared_bounds(inner).is_none(),
+            _ => true,
+        });
+        !shared_resources
+            || self
+                .node
+                .ports()
+                .map(|(_, ty)| ty)
+                .chain(output)
+                .any(|ty| not_send::sendable(ty).is_some())
     }
 
     /// `pub struct parse { pub raw: Page }`: the input ports, which `workflow!` fills
@@ -147,8 +153,8 @@ impl NodeGen<'_> {
     /// `workflow/expand/ports.rs`). Only names travel: the types stay in the ports struct.
     ///
     /// A `pub` fn's callback is `#[macro_export]`ed (usable from other crates) under a
-    /// crate-unique name and re-exported under the fn's name; any other fn's mirrors its
-    /// visibility. Skipped for names that would shadow a prelude macro (`vec`, `write`,
+    /// crate-unique name and re-exported under the fn's name; any other fn's is
+    /// `pub(crate)`. Skipped for names that would shadow a prelude macro (`vec`, `write`,
     /// ..): `workflow!` falls back to a plain struct literal for those.
     fn ports_callback(&self) -> TokenStream {
         let name = self.name;
@@ -191,12 +197,15 @@ impl NodeGen<'_> {
                 #vis use #hidden as #name;
             }
         } else {
+            // `pub(crate)` whatever the fn's visibility, so that naming a private node
+            // from outside its module is rustc's privacy error about the node (its
+            // ports struct), not about this hidden macro (whose name it would print).
             quote! {
                 #[doc(hidden)]
                 macro_rules! #hidden { #rules }
                 #[doc(hidden)]
                 #[allow(unused_imports)]
-                #vis use #hidden as #name;
+                pub(crate) use #hidden as #name;
             }
         }
     }
@@ -484,6 +493,8 @@ fn box_dyn_error_not_send_sync(ty: &syn::Type) -> Option<&syn::Type> {
 /// places that need `T: Send + Sync` report the same error there, which rustc prints once.
 fn resource_value(p: &TokenStream, inner: &syn::Type) -> TokenStream {
     let p_ty = respan(p.clone(), inner.span());
+    // `dyn Trait + Send + Sync` for a `dyn Trait` without them (reported by `check_send`).
+    let inner = &not_send::shared(inner).unwrap_or_else(|| inner.clone());
     quote_spanned!(inner.span()=> <#inner as #p_ty::ResourceValue>::__Checked)
 }
 
