@@ -98,38 +98,6 @@ fn replacement(tp: &TypePath) -> Option<(&'static str, &'static str)> {
     }
 }
 
-/// `dyn Trait` without `Send` or `Sync` (a resource type that cannot be shared across
-/// threads): the bounds to add, like `" + Send + Sync"`.
-pub(crate) fn missing_shared_bounds(ty: &Type) -> Option<&'static str> {
-    let obj = match ty {
-        Type::TraitObject(obj) => obj,
-        Type::Paren(p) => return missing_shared_bounds(&p.elem),
-        Type::Group(g) => return missing_shared_bounds(&g.elem),
-        _ => return None,
-    };
-    let has = |name: &str| {
-        obj.bounds.iter().any(|b| match b {
-            syn::TypeParamBound::Trait(t) => {
-                t.path.segments.last().is_some_and(|s| s.ident == name)
-            }
-            _ => false,
-        })
-    };
-    match (has("Send"), has("Sync")) {
-        (true, true) => None,
-        (true, false) => Some(" + Sync"),
-        (false, true) => Some(" + Send"),
-        (false, false) => Some(" + Send + Sync"),
-    }
-}
-
-/// `dyn Trait` with the bounds [`missing_shared_bounds`] found added, or `None`.
-pub(crate) fn shared(ty: &Type) -> Option<Type> {
-    let add = missing_shared_bounds(ty)?;
-    let text = format!("{}{add}", quote::ToTokens::to_token_stream(ty));
-    syn::parse_str(&text).ok()
-}
-
 /// The message for a non-`Send` type found in `what` (e.g. "input port `text`").
 pub(crate) fn message(what: &str, found: &TypePath, fix: &str) -> String {
     let written = quote::ToTokens::to_token_stream(found)
@@ -182,22 +150,6 @@ mod tests {
             assert!(find(&ty(src)).is_none(), "{src}");
             assert!(sendable(&ty(src)).is_none(), "{src}");
         }
-    }
-
-    #[test]
-    fn a_trait_object_resource_needs_send_and_sync() {
-        assert_eq!(
-            missing_shared_bounds(&ty("dyn Store")),
-            Some(" + Send + Sync")
-        );
-        assert_eq!(
-            missing_shared_bounds(&ty("dyn Store + Send")),
-            Some(" + Sync")
-        );
-        assert_eq!(missing_shared_bounds(&ty("dyn Store + Send + Sync")), None);
-        assert_eq!(missing_shared_bounds(&ty("Db")), None);
-        let t = shared(&ty("dyn Store")).expect("completed");
-        assert_eq!(quote::quote!(#t).to_string(), "dyn Store + Send + Sync");
     }
 
     #[test]

@@ -200,28 +200,16 @@ fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type) -> bool {
 }
 
 /// Ports and the output cross threads: a visibly non-`Send` type (`Rc<T>`) is one
-/// error, at it, saying to use `Arc`; so is a `Res<dyn Trait>` without `Send + Sync`. Reported next to a usable node: the expansion
+/// error, at it, saying to use `Arc`. Reported next to a usable node: the expansion
 /// puts `Arc` in its place (see `internals::not_send`), so no bound repeats it.
 pub(crate) fn check_send(cx: &Ctxt, node: &NodeFn) {
     use crate::internals::not_send;
     for param in &node.params {
-        match (&param.ident, &param.kind) {
-            (Some(ident), ParamKind::Port) => {
-                if let Some((found, fix)) = not_send::find(&param.ty) {
-                    let what = format!("input port `{ident}`");
-                    cx.error_spanned_by(found, not_send::message(&what, found, fix));
-                }
+        if let (Some(ident), ParamKind::Port) = (&param.ident, &param.kind) {
+            if let Some((found, fix)) = not_send::find(&param.ty) {
+                let what = format!("input port `{ident}`");
+                cx.error_spanned_by(found, not_send::message(&what, found, fix));
             }
-            (Some(_), ParamKind::Resource(inner)) => {
-                if let Some(add) = not_send::missing_shared_bounds(inner) {
-                    let written = quote::ToTokens::to_token_stream(&**inner).to_string();
-                    cx.error_spanned_by(
-                        inner,
-                        format!("resource `{written}` is shared by nodes on several threads, so it must be `Send + Sync`: write `Res<{written}{add}>`"),
-                    );
-                }
-            }
-            _ => {}
         }
     }
     let output = match &node.output {

@@ -110,17 +110,11 @@ impl NodeGen<'_> {
             OutputKind::Plain(ty) | OutputKind::Fallible(ty) => Some(ty),
             OutputKind::Unit => None,
         };
-        let shared_resources = self.node.params.iter().all(|p| match &p.kind {
-            ParamKind::Resource(inner) => not_send::missing_shared_bounds(inner).is_none(),
-            _ => true,
-        });
-        !shared_resources
-            || self
-                .node
-                .ports()
-                .map(|(_, ty)| ty)
-                .chain(output)
-                .any(|ty| not_send::sendable(ty).is_some())
+        self.node
+            .ports()
+            .map(|(_, ty)| ty)
+            .chain(output)
+            .any(|ty| not_send::sendable(ty).is_some())
     }
 
     /// `pub struct parse { pub raw: Page }`: the input ports, which `workflow!` fills
@@ -493,8 +487,6 @@ fn box_dyn_error_not_send_sync(ty: &syn::Type) -> Option<&syn::Type> {
 /// places that need `T: Send + Sync` report the same error there, which rustc prints once.
 fn resource_value(p: &TokenStream, inner: &syn::Type) -> TokenStream {
     let p_ty = respan(p.clone(), inner.span());
-    // `dyn Trait + Send + Sync` for a `dyn Trait` without them (reported by `check_send`).
-    let inner = &not_send::shared(inner).unwrap_or_else(|| inner.clone());
     quote_spanned!(inner.span()=> <#inner as #p_ty::ResourceValue>::__Checked)
 }
 
