@@ -690,7 +690,7 @@ fn parse_fields(
     loop {
         if input.peek(syn::token::Bracket) {
             let rest: TokenStream = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 rest,
                 format!("a port connects to `{}` or one of its fields, not an element; index inside the node", source.text()),
             );
@@ -702,7 +702,7 @@ fn parse_fields(
         let dot: Token![.] = input.parse()?;
         if input.peek(Token![await]) {
             let await_token: Token![await] = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 quote::quote!(#dot #await_token),
                 "remove `.await`: a source is the finished output of a node",
             );
@@ -722,7 +722,7 @@ fn parse_fields(
         if is_clone && input.peek(syn::token::Paren) {
             let args: TokenTree = input.parse()?;
             if matches!(&args, TokenTree::Group(g) if g.stream().is_empty()) {
-                cx.error_spanned_by(
+                cx.error_once_spanned_by(
                     quote::quote!(#dot #member #args),
                     format!(
                         "remove `.clone()`: `{}` is cloned for each consumer when several use it",
@@ -732,7 +732,7 @@ fn parse_fields(
                 continue;
             }
             let rest: TokenStream = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 quote::quote!(#dot #member #args #rest),
                 format!("a port connects to `{}` or one of its fields, not a method call; do the work in a `#[node]`", source.text()),
             );
@@ -740,7 +740,7 @@ fn parse_fields(
         }
         if input.peek(syn::token::Paren) || input.peek(Token![::]) {
             let args: TokenStream = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 quote::quote!(#dot #member #args),
                 format!("a port connects to `{}` or one of its fields, not a method call; do the work in a `#[node]`", source.text()),
             );
@@ -754,6 +754,16 @@ fn parse_fields(
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn a_habit_repeated_in_one_call_is_one_error() {
+        let cx = Ctxt::new();
+        let _ = WorkflowDef::parse(
+            &cx,
+            quote! { struct W { input p: u8, s = add(a: p.items[0], b: p.items[1]) } },
+        );
+        assert_eq!(cx.messages().len(), 1, "{:?}", cx.messages());
+    }
 
     #[test]
     fn entries_split_at_top_level_commas_only() {
