@@ -119,6 +119,12 @@ impl WorkflowDef {
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
+        if input.peek(Token![<]) || input.peek(Token![where]) {
+            return Err(syn::Error::new(
+                input.span(),
+                format!("a workflow cannot be generic: its inputs, nodes and ports have fixed types; write `struct {name} {{ .. }}`"),
+            ));
+        }
         if input.peek(syn::token::Paren) || input.peek(Token![;]) {
             return Err(syn::Error::new(
                 input.span(),
