@@ -249,7 +249,11 @@ impl super::WorkflowGen<'_> {
                 quote!({#path} [#(#connected)*])
             })
             .collect();
-        let Some((first, rest)) = calls.split_first() else {
+        // Each call in the chain is two nested macro expansions: past this many, the
+        // chain could reach rustc's recursion limit (128), so the inputs are reported
+        // as unused directly (a port left unconnected is still reported by its call).
+        const MAX_CHAIN: usize = 40;
+        let Some((first, rest)) = calls.split_first().filter(|_| calls.len() <= MAX_CHAIN) else {
             return unused.iter().map(|u| unused_input_error(u)).collect();
         };
         let p = &self.p;
