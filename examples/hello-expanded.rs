@@ -30,13 +30,16 @@ macro_rules! __wf_node_greet_b95069da {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
     };
+    ({ $($p:tt)* } @ claim $($rest:tt)*) => {
+        $($p)* ::node_claims! { [name] $($rest)* }
+    };
     ({ $($p:tt)* } $($call:tt)*) => {
         $($p)* ::node_ports! { greet[name] [] [] $($call)* }
     };
 }
 #[doc(hidden)]
 #[allow(unused_imports)]
-use __wf_node_greet_b95069da as greet;
+pub(crate) use __wf_node_greet_b95069da as greet;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]
@@ -46,6 +49,7 @@ const _: () = {
         const PORTS: &'static [&'static str] = &["name"];
         const POLICY: ::workflow_core::__private::NodePolicy = ::workflow_core::__private::NodePolicy::DEFAULT;
         const RESOURCES: &'static [::workflow_core::__private::ResourceReq] = &[];
+        const FALLIBLE: bool = false;
         type Output = String;
         type Error = ::core::convert::Infallible;
         fn call(
@@ -91,13 +95,16 @@ macro_rules! __wf_node_length_c13303ab {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
     };
+    ({ $($p:tt)* } @ claim $($rest:tt)*) => {
+        $($p)* ::node_claims! { [text] $($rest)* }
+    };
     ({ $($p:tt)* } $($call:tt)*) => {
         $($p)* ::node_ports! { length[text] [] [] $($call)* }
     };
 }
 #[doc(hidden)]
 #[allow(unused_imports)]
-use __wf_node_length_c13303ab as length;
+pub(crate) use __wf_node_length_c13303ab as length;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]
@@ -107,6 +114,7 @@ const _: () = {
         const PORTS: &'static [&'static str] = &["text"];
         const POLICY: ::workflow_core::__private::NodePolicy = ::workflow_core::__private::NodePolicy::DEFAULT;
         const RESOURCES: &'static [::workflow_core::__private::ResourceReq] = &[];
+        const FALLIBLE: bool = false;
         type Output = usize;
         type Error = ::core::convert::Infallible;
         fn call(
@@ -224,7 +232,7 @@ const _: () = {
     }
     #[doc(hidden)]
     #[allow(non_snake_case, non_camel_case_types)]
-    mod greeting {
+    mod Hello_greeting {
         #[diagnostic::on_unimplemented(
             message = "edge `name -> greeting.name` carries `{S}`, but input `name` of `greet` takes `{Self}`",
             label = "this is `{S}`",
@@ -243,7 +251,7 @@ const _: () = {
     }
     #[doc(hidden)]
     #[allow(non_snake_case, non_camel_case_types)]
-    mod size {
+    mod Hello_size {
         #[diagnostic::on_unimplemented(
             message = "edge `greeting -> size.text` carries `{S}`, but input `text` of `length` takes `{Self}`",
             label = "this is `{S}`",
@@ -333,7 +341,8 @@ const _: () = {
                                     |starter| {
                                         let ports = greet! {
                                             { ::workflow_core::__private } __HelloNode_greeting[name
-                                            true { greeting::name::__from_source(state.name.take()) }]
+                                            true { Hello_greeting::name::__from_source(state.name
+                                            .take()) }]
                                         };
                                         starter
                                             .future::<
@@ -352,7 +361,7 @@ const _: () = {
                                     |starter| {
                                         let ports = length! {
                                             { ::workflow_core::__private } __HelloNode_size[text false {
-                                            size::text::__from_source(state.greeting.take()) }]
+                                            Hello_size::text::__from_source(state.greeting.take()) }]
                                         };
                                         starter
                                             .future::<

@@ -16,7 +16,10 @@ pub use crate::durable::DurableWorkflow;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{route, step, Executor, Finished, NodeStarter, Op, Workflow};
-pub use crate::node::{Node, NodeCallError, NodeResult};
+pub use crate::node::{
+    ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
+    UnsupportedNodeError,
+};
 pub use crate::plan::{Decision, NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 pub use crate::resources::{Res, ResourceReq};
@@ -163,7 +166,7 @@ impl<T> ViaNoSerde<T> for RecordProbe<T> {
 
 use crate::error::BoxError;
 
-pub use workflow_macros::node_ports;
+pub use workflow_macros::{node_claims, node_ports};
 
 /// Turns a fn's plain return value into a node result.
 #[inline]
@@ -274,6 +277,25 @@ pub trait RetryInput {
 }
 
 impl<T: Clone> RetryInput for T {}
+
+/// [`RetryInput`] for a binding's `#[retry(..)]`, required only when the retry can run
+/// (`RUNS`): when it cannot (the node cannot fail and has no timeout), that is the one
+/// error, and the inputs need not be `Clone`.
+#[diagnostic::on_unimplemented(
+    message = "input `{Self}` of a retried node must be `Clone`",
+    label = "every attempt gets its own copy of this input",
+    note = "derive `Clone` for the type, or remove the retry policy"
+)]
+pub trait RetriedInput<const RUNS: bool> {
+    /// Holds when the retry cannot run, or `Self: Clone` (for generated code).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __retried_input(&self) {}
+}
+
+impl<T: Clone> RetriedInput<true> for T {}
+
+impl<T> RetriedInput<false> for T {}
 
 /// An output that `workflow!` connects to more than one port: each consumer but the last
 /// gets a clone, so the output must be `Clone` (or be shared through an `Arc`).

@@ -120,7 +120,7 @@ mod durable;
 pub mod __private;
 
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
-pub use __private::{NodeError, ResourceValue, RetryInput, SharedOutput};
+pub use __private::{NodeError, ResourceValue, RetriedInput, RetryInput, SharedOutput};
 pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableRun, DurableWorkflow};
@@ -128,6 +128,11 @@ pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNod
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};
 pub use node::Node;
+pub use node::NodeErrorType;
+/// The two arms of the node-error conversion, public so that a compile error names
+/// them by a short path. Not API.
+#[doc(hidden)]
+pub use node::{ConvertNodeError, UnsupportedNodeError};
 pub use resources::Res;
 pub use run::{NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotNode};
 pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};

@@ -36,6 +36,10 @@ pub trait Node: Sized + Send + 'static {
     /// code changes what it computes: a durable run resumed after the bump runs this node
     /// again (and every node downstream of it) instead of restoring its recorded output.
     const VERSION: u32 = 1;
+    /// Whether the fn can fail (returns a `Result`): a `#[retry(..)]` on a binding of a
+    /// node that cannot fail and has no timeout never runs, which `workflow!` rejects.
+    #[doc(hidden)]
+    const FALLIBLE: bool = true;
     /// The output: `T` for a fn returning `T` or `Result<T, E>`.
     type Output: Send + 'static;
     /// The error: `E` for a fn returning `Result<T, E>`, `Infallible` otherwise.
@@ -73,3 +77,72 @@ impl Context {
             .ok_or_else(|| NodeCallError::MissingResource(std::any::type_name::<T>()))
     }
 }
+
+// The error conversion of a generated node call; here rather than in `__private` so
+// that its compile error points into this file.
+
+/// Autoref-specialised error boxing: `(&&ErrorProbe::new(e)).convert_node_error()` is
+/// `e.into()` when `E: Into<BoxError>` ([`NodeError`](crate::NodeError)), and otherwise
+/// fails to compile with one error, [`NodeErrorType`]'s, at `E`. (Through `NodeError`
+/// alone rustc reports each unmet bound of the conversion apart: `Box<dyn Error>` gave
+/// three errors.)
+pub struct ErrorProbe<E>(core::cell::Cell<Option<E>>);
+
+impl<E> ErrorProbe<E> {
+    /// A probe holding `error`, converted once.
+    #[inline]
+    pub fn new(error: E) -> Self {
+        Self(core::cell::Cell::new(Some(error)))
+    }
+}
+
+impl<E> core::fmt::Debug for ErrorProbe<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ErrorProbe")
+    }
+}
+
+/// The [`NodeError`](crate::NodeError) arm of [`ErrorProbe`].
+pub trait ConvertNodeError {
+    /// The boxed error.
+    fn convert_node_error(&self) -> BoxError;
+}
+
+impl<E: crate::NodeError> ConvertNodeError for &ErrorProbe<E> {
+    #[inline]
+    fn convert_node_error(&self) -> BoxError {
+        match self.0.take() {
+            Some(e) => e.__into_box_error(),
+            // Each probe is made for one error and converted once.
+            None => "a node's error was converted twice".into(),
+        }
+    }
+}
+
+/// The fallback arm of [`ErrorProbe`]: reached only by a type that is not a node
+/// error, where its bound is the one compile error.
+pub trait UnsupportedNodeError<E> {
+    /// Never compiles: `E` is not a [`NodeErrorType`].
+    fn convert_node_error(&self) -> BoxError
+    where
+        E: NodeErrorType;
+}
+
+impl<E> UnsupportedNodeError<E> for ErrorProbe<E> {
+    fn convert_node_error(&self) -> BoxError
+    where
+        E: NodeErrorType,
+    {
+        "not a node error".into()
+    }
+}
+
+/// Not implemented for any type: named in the compile error of a `#[node]` fn whose
+/// error type `E` does not convert into a [`BoxError`] (see
+/// [`NodeError`](crate::NodeError)).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error of a `#[node]` fn",
+    label = "a node's error must convert into `Box<dyn std::error::Error + Send + Sync>`",
+    note = "implement `std::error::Error` for the type (e.g. with `thiserror`), and make it `Send + Sync + 'static`; for `Box<dyn Error>`, write `Box<dyn Error + Send + Sync>` or `workflow_core::BoxError`"
+)]
+pub trait NodeErrorType {}

@@ -263,6 +263,14 @@ pub fn node_ports(input: TokenStream) -> TokenStream {
     workflow::expand::node_ports(input.into()).into()
 }
 
+/// Which unused inputs of a workflow no node call claims (by leaving a port of the same
+/// name unconnected), reached through the nodes' ports callbacks. Not public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn node_claims(input: TokenStream) -> TokenStream {
+    workflow::expand::node_claims(input.into()).into()
+}
+
 /// Runs an async test with a watchdog. See `workflow_test::workflow_test`.
 #[proc_macro_attribute]
 pub fn workflow_test(args: TokenStream, item: TokenStream) -> TokenStream {

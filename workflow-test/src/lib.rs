@@ -165,6 +165,7 @@ pub use load::LoadReport;
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
 pub use mock::{CallRecorder, MockFn};
 pub use record::RunRecord;
+pub use runner::TestOutput;
 
 /// Runs an `async fn` as a test on its own tokio runtime, watched for timeouts and
 /// deadlocks, with an optional injected [`Harness`].
@@ -236,5 +237,5 @@ pub use workflow_macros::workflow_test;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::harness::Harness;
-    pub use crate::runner::{into_outcome, run, Config, Flavor, TestOutput};
+    pub use crate::runner::{run, Config, Flavor, TestOutput};
 }

@@ -59,14 +59,16 @@ pub enum Flavor {
     MultiThread,
 }
 
-/// What the body of a `#[workflow_test]` may return: `()` or `Result<T, E: Debug>`.
+/// What the body of a `#[workflow_test]` may return: `()` or `Result<T, E: Debug>`
+/// (a returned `Err` fails the test, printed with `Debug`). Implemented for those two;
+/// named in the compile error when a test returns something else.
 #[diagnostic::on_unimplemented(
     message = "a `#[workflow_test]` fn must return `()` or `Result<T, E>` with `E: Debug`, not `{Self}`",
     label = "unsupported return type"
 )]
-#[doc(hidden)]
 pub trait TestOutput {
     /// `Err(message)` when the test failed by returning an error.
+    #[doc(hidden)]
     fn into_outcome(self) -> Result<(), String>;
 }
 
@@ -81,13 +83,6 @@ impl<T, E: std::fmt::Debug> TestOutput for Result<T, E> {
         self.map(|_| ())
             .map_err(|e| format!("the test returned an error: {e:?}"))
     }
-}
-
-/// Turns what the test fn returned into its outcome; spanned at the fn's return type by
-/// the expansion, so an unsupported return type is reported there.
-#[doc(hidden)]
-pub fn into_outcome<T: TestOutput>(value: T) -> Result<(), String> {
-    value.into_outcome()
 }
 
 /// The harnesses of the running test, for the watchdogs.

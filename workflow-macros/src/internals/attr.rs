@@ -124,6 +124,15 @@ pub(crate) fn duration_value(
     cx: &Ctxt,
 ) -> syn::Result<Option<SpannedValue<u64>>> {
     let key = path_name(&meta.path);
+    if !meta.input.peek(syn::Token![=]) {
+        // `timeout("1s")` or a bare `timeout`: say the form rather than "expected `=`".
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` takes a duration after `=`, like `{key} = \"250ms\"`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
     let expr = value_expr(meta)?;
     let parsed = str_value(
         &expr,

@@ -25,6 +25,21 @@ impl Ctxt {
         self.syn_error(syn::Error::new_spanned(tokens, message));
     }
 
+    /// Records an error spanning `tokens` unless one with the same message was recorded:
+    /// a habit repeated in one call (`page.items[0]`, `page.items[1]`) is one mistake,
+    /// reported once, at its first use.
+    pub(crate) fn error_once_spanned_by(&self, tokens: impl ToTokens, message: impl Display) {
+        let message = message.to_string();
+        let seen = self
+            .errors
+            .borrow()
+            .iter()
+            .any(|e| e.to_string() == message);
+        if !seen {
+            self.error_spanned_by(tokens, message);
+        }
+    }
+
     /// Records an error at `span`.
     pub(crate) fn error_at(&self, span: Span, message: impl Display) {
         self.syn_error(syn::Error::new(span, message));

@@ -10,6 +10,7 @@ pub(crate) mod ctxt;
 pub(crate) mod duration;
 #[cfg(test)]
 mod no_panic;
+pub(crate) mod not_send;
 pub(crate) mod policy;
 #[cfg(test)]
 mod readme;

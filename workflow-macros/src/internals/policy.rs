@@ -207,6 +207,17 @@ impl RetryArgs {
                     "`retry_if` takes the path of a `fn(&YourError) -> bool`, like `retry_if = is_transient`",
                 ),
             },
+            // Other names for the attempt count: one error, which names `max` (not
+            // also "needs `max = N`").
+            "attempts" | "max_retries" | "retries" | "times" | "tries" | "max_tries"
+            | "count" | "limit" => {
+                self.max.get_or_insert(1);
+                cx.error_spanned_by(
+                    &m.path,
+                    format!("unknown `retry` setting `{key}`; the number of attempts (including the first) is `max`, like `retry(max = 3)`"),
+                );
+                skip_value(m)?;
+            }
             _ => {
                 cx.error_spanned_by(
                     &m.path,

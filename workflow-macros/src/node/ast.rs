@@ -2,8 +2,6 @@
 //! context) and what it returns. Built as written, without judging it: malformed
 //! parameters are kept (as [`ParamKind::ContextMut`] and the like) for `check.rs`.
 
-use proc_macro2::TokenStream;
-use quote::ToTokens;
 use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 /// What a parameter of a node fn is.
@@ -18,8 +16,8 @@ pub(crate) enum ParamKind {
     ContextMut,
     /// `Context` by value (an error).
     ContextByValue,
-    /// `Res` without exactly one type argument (an error), with the tokens to blame.
-    MalformedResource(TokenStream),
+    /// `Res` without exactly one type argument (an error rustc reports).
+    MalformedResource,
 }
 
 /// A typed parameter (`name: Type`) of a node fn.
@@ -122,10 +120,10 @@ fn classify(ty: &Type) -> ParamKind {
                         Some(GenericArgument::Type(inner)) => {
                             ParamKind::Resource(Box::new(inner.clone()))
                         }
-                        _ => ParamKind::MalformedResource(args.to_token_stream()),
+                        _ => ParamKind::MalformedResource,
                     }
                 }
-                _ => ParamKind::MalformedResource(ty.to_token_stream()),
+                _ => ParamKind::MalformedResource,
             }
         }
         _ => ParamKind::Port,
@@ -140,4 +138,17 @@ pub(crate) fn last_segment_is(ty: &Type, name: &str) -> bool {
         Type::Paren(p) => last_segment_is(&p.elem, name),
         _ => false,
     }
+}
+
+/// `T` in a fallible return type `Result<T, E>` (or an alias like `io::Result<T>`): its
+/// first type argument.
+pub(crate) fn result_ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(tp) = ty else { return None };
+    let PathArguments::AngleBracketed(args) = &tp.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
 }

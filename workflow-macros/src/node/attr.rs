@@ -173,6 +173,14 @@ mod tests {
     }
 
     #[test]
+    fn another_name_for_the_attempt_count_is_one_error_naming_max() {
+        assert_eq!(
+            messages(quote!(retry(attempts = 3))),
+            ["unknown `retry` setting `attempts`; the number of attempts (including the first) is `max`, like `retry(max = 3)`"]
+        );
+    }
+
+    #[test]
     fn flags_take_no_value_and_retry_needs_max() {
         assert_eq!(
             messages(quote!(spawn = true, spawn_blocking(x), bogus(a, b), retry(backoff = "1s"))),

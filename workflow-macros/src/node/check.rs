@@ -18,6 +18,17 @@ pub(crate) fn check_options(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &Node
     check_retry_can_run(cx, item, node, args);
 }
 
+/// Whether a node's `retry(..)` can never run: the fn cannot fail and no timed-out
+/// attempt is retried. (Then its inputs need not be `Clone` either: `node::expand`
+/// skips that check, so the dead retry is the one error.)
+pub(crate) fn retry_is_dead(node: &NodeFn, args: &NodeArgs) -> bool {
+    let Some(retry) = &args.policy.retry else {
+        return false;
+    };
+    !matches!(node.output, OutputKind::Fallible(_))
+        && (args.policy.timeout.is_none() || retry.retry_timeouts == Some(false))
+}
+
 /// A retry needs a failure to retry: an error (a `Result` output) or a timed-out
 /// attempt. Panics are never retried. Dead configuration is an error rather than a
 /// warning because stable proc macros cannot emit warnings, and a retry that never runs
@@ -35,12 +46,12 @@ fn check_retry_can_run(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
         ReturnType::Default => "nothing".to_string(),
         ReturnType::Type(_, ty) => format!("`{}`", ty.to_token_stream()),
     };
-    let why = match (&args.policy.timeout, retry.retry_timeouts) {
-        (Some(_), Some(false)) => {
-            "its timed-out attempts are not retried (`retry_timeouts = false`)"
-        }
-        (Some(_), _) => return,
-        (None, _) => "it has no `timeout`",
+    if !retry_is_dead(node, args) {
+        return;
+    }
+    let why = match args.policy.timeout {
+        Some(_) => "its timed-out attempts are not retried (`retry_timeouts = false`)",
+        None => "it has no `timeout`",
     };
     cx.error_at(
         retry.span,
@@ -162,11 +173,10 @@ fn check_param(cx: &Ctxt, param: &Param) -> bool {
             cx.error_spanned_by(&param.ty, "take the context by reference: `ctx: &Context`");
             false
         }
-        ParamKind::MalformedResource(tokens) => {
-            cx.error_spanned_by(tokens, "`Res` takes one type: `Res<HttpClient>`");
-            // Checked as the port it falls back to, as before the split.
-            check_port_type(cx, ident, &param.ty)
-        }
+        // Not reported here: rustc reports `Res` without exactly one type argument
+        // (E0107, with the fix `Res<T>`) at the same tokens, and a second error there
+        // would add nothing. The node is not generated (see `node::expand`).
+        ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty),
     }
 }
 
@@ -187,6 +197,29 @@ fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type) -> bool {
         );
     }
     borrows
+}
+
+/// Ports and the output cross threads: a visibly non-`Send` type (`Rc<T>`) is one
+/// error, at it, saying to use `Arc`. Reported next to a usable node: the expansion
+/// puts `Arc` in its place (see `internals::not_send`), so no bound repeats it.
+pub(crate) fn check_send(cx: &Ctxt, node: &NodeFn) {
+    use crate::internals::not_send;
+    for param in &node.params {
+        if let (Some(ident), ParamKind::Port) = (&param.ident, &param.kind) {
+            if let Some((found, fix)) = not_send::find(&param.ty) {
+                let what = format!("input port `{ident}`");
+                cx.error_spanned_by(found, not_send::message(&what, found, fix));
+            }
+        }
+    }
+    let output = match &node.output {
+        OutputKind::Plain(ty) => Some(ty),
+        OutputKind::Fallible(ty) => super::ast::result_ok_type(ty),
+        OutputKind::Unit => None,
+    };
+    if let Some((found, fix)) = output.and_then(not_send::find) {
+        cx.error_spanned_by(found, not_send::message("the output", found, fix));
+    }
 }
 
 /// At most one `&Context`.
@@ -217,10 +250,36 @@ fn check_output(cx: &Ctxt, sig: &Signature) -> bool {
         cx.error_spanned_by(tokens, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
     }
     let borrows = found.borrowed.is_some();
-    if let Some(tokens) = found.borrowed {
+    if let Some(tokens) = found
+        .borrowed
+        .filter(|_| !output_lifetime_is_rustcs_error(sig))
+    {
         cx.error_spanned_by(tokens, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
     }
     borrows
+}
+
+/// Whether the output borrows with an elided lifetime (`-> &str`) that no parameter
+/// can supply: rustc reports that (E0106, suggesting an owned type), so `#[node]` adds
+/// no second error and generates no node (see `node::expand`).
+pub(crate) fn output_lifetime_is_rustcs_error(sig: &Signature) -> bool {
+    struct Elided(bool);
+    impl<'ast> Visit<'ast> for Elided {
+        fn visit_type_reference(&mut self, i: &'ast syn::TypeReference) {
+            self.0 |= i.lifetime.as_ref().is_none_or(|l| l.ident == "_");
+            syn::visit::visit_type_reference(self, i);
+        }
+    }
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let mut elided = Elided(false);
+    elided.visit_type(ty);
+    let inputs_borrow = sig.inputs.iter().any(|input| match input {
+        FnArg::Receiver(_) => true,
+        FnArg::Typed(pt) => TypeFinder::find(&pt.ty).borrowed.is_some(),
+    });
+    elided.0 && !inputs_borrow
 }
 
 /// No lifetime parameters: inputs and output outlive the call.
@@ -436,7 +495,8 @@ mod tests {
                 }
             ),
         );
-        assert_eq!(msgs.len(), 7, "{msgs:?}");
+        // `e: Res` is left to rustc (E0107).
+        assert_eq!(msgs.len(), 6, "{msgs:?}");
         assert!(msgs[0].starts_with("a `#[node]` fn cannot take `self`"));
         assert!(msgs[1].starts_with("a `#[node]` parameter must be a plain name"));
         assert_eq!(
@@ -444,9 +504,8 @@ mod tests {
             "take the context as `&Context`, not `&mut Context`"
         );
         assert_eq!(msgs[3], "take the context by reference: `ctx: &Context`");
-        assert_eq!(msgs[4], "`Res` takes one type: `Res<HttpClient>`");
-        assert!(msgs[5].starts_with("input port `x` cannot have an `impl Trait` type"));
-        assert_eq!(msgs[6], "a `#[node]` fn takes at most one `&Context`");
+        assert!(msgs[4].starts_with("input port `x` cannot have an `impl Trait` type"));
+        assert_eq!(msgs[5], "a `#[node]` fn takes at most one `&Context`");
     }
 
     #[test]

@@ -31,11 +31,21 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     check::check_options(&cx, &item_fn, &node, &node_args);
     let option_errors = cx.error_count();
     check::check_fn(&cx, &item_fn, &node, &node_args);
-    let fn_is_usable = cx.error_count() == option_errors;
-    let errors = cx.to_compile_errors();
+    // A `Res` without exactly one type is rustc's error (see `check_param`); the fn is
+    // emitted as written, for rustc to report it, and no node.
+    let malformed_resource = node
+        .params
+        .iter()
+        .any(|p| matches!(p.kind, ast::ParamKind::MalformedResource));
+    let fn_is_usable = cx.error_count() == option_errors
+        && !malformed_resource
+        && !check::output_lifetime_is_rustcs_error(&item_fn.sig);
     if !fn_is_usable {
+        let errors = cx.to_compile_errors();
         return quote!(#item_fn #errors);
     }
+    check::check_send(&cx, &node);
+    let errors = cx.to_compile_errors();
     let node = expand::expand(&item_fn, &node, &node_args);
     quote!(#node #errors)
 }
@@ -110,6 +120,24 @@ mod tests {
     }
 
     #[test]
+    fn a_res_without_one_type_is_left_to_rustc() {
+        for item in [
+            quote!(
+                async fn f(r: Res) {}
+            ),
+            quote!(
+                async fn f(r: Res<A, B>) {}
+            ),
+        ] {
+            let out = expand_str(quote!(), item);
+            // rustc's E0107 is the one error; no node is generated around it.
+            assert!(!out.contains("compile_error"), "{out}");
+            assert!(out.contains("async fn f"), "{out}");
+            assert!(!out.contains("Node for"), "{out}");
+        }
+    }
+
+    #[test]
     fn resources_and_context_are_not_ports() {
         let item: syn::ItemFn = syn::parse2(quote!(
             async fn f(a: u8, http: Res<Http>, ctx: &Context, b: workflow_core::Res<Db>) {}
@@ -153,8 +181,6 @@ mod tests {
             ("", "async fn f(x @ 1: u8) {}"),
             ("", "async fn f(ctx: &mut Context) {}"),
             ("", "async fn f(a: &Context, b: &Context) {}"),
-            ("", "async fn f(r: Res) {}"),
-            ("", "async fn f(r: Res<A, B>) {}"),
             ("", "async fn f() -> impl Sized {}"),
             ("", "const async fn f() {}"),
             ("", "async unsafe fn f() {}"),

@@ -173,6 +173,12 @@ impl WorkflowDef {
         }
         input.parse::<Token![struct]>()?;
         let name: Ident = input.parse()?;
+        if input.peek(Token![<]) || input.peek(Token![where]) {
+            return Err(syn::Error::new(
+                input.span(),
+                format!("a workflow cannot be generic: its inputs, nodes and ports have fixed types; write `struct {name} {{ .. }}`"),
+            ));
+        }
         if input.peek(syn::token::Paren) || input.peek(Token![;]) {
             return Err(syn::Error::new(
                 input.span(),
@@ -1046,7 +1052,7 @@ fn parse_fields(
     loop {
         if input.peek(syn::token::Bracket) {
             let rest: TokenStream = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 rest,
                 format!("a port connects to `{}` or one of its fields, not an element; index inside the node", source.text()),
             );
@@ -1063,7 +1069,7 @@ fn parse_fields(
         let dot: Token![.] = input.parse()?;
         if input.peek(Token![await]) {
             let await_token: Token![await] = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 quote::quote!(#dot #await_token),
                 "remove `.await`: a source is the finished output of a node",
             );
@@ -1083,7 +1089,7 @@ fn parse_fields(
         if is_clone && input.peek(syn::token::Paren) {
             let args: TokenTree = input.parse()?;
             if matches!(&args, TokenTree::Group(g) if g.stream().is_empty()) {
-                cx.error_spanned_by(
+                cx.error_once_spanned_by(
                     quote::quote!(#dot #member #args),
                     format!(
                         "remove `.clone()`: `{}` is cloned for each consumer when several use it",
@@ -1093,7 +1099,7 @@ fn parse_fields(
                 continue;
             }
             let rest: TokenStream = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 quote::quote!(#dot #member #args #rest),
                 format!("a port connects to `{}` or one of its fields, not a method call; do the work in a `#[node]`", source.text()),
             );
@@ -1101,7 +1107,7 @@ fn parse_fields(
         }
         if input.peek(syn::token::Paren) || input.peek(Token![::]) {
             let args: TokenStream = input.parse()?;
-            cx.error_spanned_by(
+            cx.error_once_spanned_by(
                 quote::quote!(#dot #member #args),
                 format!("a port connects to `{}` or one of its fields, not a method call; do the work in a `#[node]`", source.text()),
             );
@@ -1115,6 +1121,16 @@ fn parse_fields(
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn a_habit_repeated_in_one_call_is_one_error() {
+        let cx = Ctxt::new();
+        let _ = WorkflowDef::parse(
+            &cx,
+            quote! { struct W { input p: u8, s = add(a: p.items[0], b: p.items[1]) } },
+        );
+        assert_eq!(cx.messages().len(), 1, "{:?}", cx.messages());
+    }
 
     #[test]
     fn entries_split_at_top_level_commas_only() {

@@ -16,8 +16,8 @@
 //!     ::workflow_test::__private::run(
 //!         ::workflow_test::__private::Config { name: .., timeout: Some(..), .. },  // config
 //!         |h: Harness| async move {                                              // body_closure
-//!             // `into_outcome::<R>` requires `R: TestOutput`, spanned at `R`.
-//!             ::workflow_test::__private::into_outcome::<Result<(), E>>(name(h).await)
+//!             // requires `R: TestOutput`, spanned at `R`.
+//!             <Result<(), E> as ::workflow_test::__private::TestOutput>::into_outcome(name(h).await)
 //!         },
 //!     )
 //! }
@@ -95,7 +95,7 @@ fn config(p: &TokenStream, name: &syn::Ident, args: &TestArgs) -> TokenStream {
     }
 }
 
-/// `|h: Harness| async move { into_outcome::<R>(name(h).await) }`. The output is checked
+/// `|h: Harness| async move { <R as TestOutput>::into_outcome(name(h).await) }`. The output is checked
 /// at the user's return type `R`, so an unsupported one is reported there.
 fn body_closure(p: &TokenStream, sig: &Signature) -> TokenStream {
     let name = &sig.ident;
@@ -109,7 +109,10 @@ fn body_closure(p: &TokenStream, sig: &Signature) -> TokenStream {
         ReturnType::Default => (quote!(()), span),
         ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
     };
-    let into_outcome = quote_spanned!(ret_span=> #p::into_outcome::<#ret_ty>);
+    // A trait call, not a generic fn: rustc then adds no "required by a bound in"
+    // note naming the hidden module.
+    let p_ret = crate::codegen::respan(p.clone(), ret_span);
+    let into_outcome = quote_spanned!(ret_span=> <#ret_ty as #p_ret::TestOutput>::into_outcome);
     quote_spanned! {span=>
         |__workflow_harness: #p::Harness| async move { #into_outcome(#call.await) }
     }

@@ -1,8 +1,9 @@
 //! The value of every port: taken (or cloned) from its source's slot, projected to a
 //! field, checked for `Clone` where needed, and passed through a per-edge trait so that
-//! a type mismatch names the edge. That trait is `<binding>::<port>` (a module per
-//! binding, a trait per port), so rustc's own line about it reads in the DSL's terms:
-//! "the trait `parse::raw<Vec<u8>>` is not implemented for `String`". Every token of an edge's check carries the span of
+//! a type mismatch names the edge. That trait is `<Workflow>_<binding>::<port>` (a
+//! module per binding, a trait per port), so rustc's own line about it reads in the
+//! DSL's terms: "the trait `raw<Vec<u8>>` is not implemented for `String`", or where
+//! another port is named `raw`, "the trait `Etl_parse::raw<Vec<u8>>` ..". Every token of an edge's check carries the span of
 //! its source (`fetch` in `parse(raw: fetch)`), so a type error lands there.
 
 use std::collections::HashSet;
@@ -49,6 +50,22 @@ impl WorkflowGen<'_> {
         out
     }
 
+    /// `Etl_parse`: the module of the edge traits of binding `parse` in workflow `Etl`.
+    /// rustc names a trait by its path only when its name is not unique in the crate
+    /// (two ports `raw`), and a module by its own path only when that name is not unique
+    /// either: named after the binding alone, it would clash with the node fn of the same
+    /// name (`parse = parse(..)`) or a binding of another workflow, and rustc would print
+    /// the anonymous block around it, `_::parse::raw`.
+    pub(super) fn edge_module(&self, node: usize, span: proc_macro2::Span) -> Ident {
+        let binding = syn::ext::IdentExt::unraw(&self.module_ident(node));
+        quote::format_ident!(
+            "{}_{}",
+            self.name_str.trim_start_matches("r#"),
+            binding,
+            span = span
+        )
+    }
+
     /// One trait per edge. `Self` is the port type. It is still unknown while rustc
     /// checks the call, so rustc cannot infer it from the identity impl and reports a
     /// mismatch through this trait (with the edge named) instead of a bare E0308.
@@ -57,7 +74,7 @@ impl WorkflowGen<'_> {
         (0..self.def.bindings.len())
             .filter(|&i| edges.iter().any(|e| e.node == i) || self.owner(i) != i)
             .map(|i| {
-                let module = self.module_ident(i);
+                let module = self.edge_module(i, self.def.bindings[i].name.span());
                 let traits = edges
                     .iter()
                     .filter(|e| e.node == i)
@@ -119,8 +136,7 @@ impl WorkflowGen<'_> {
     pub(super) fn port_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
         let span = e.edge.source.span();
         let trait_name = &e.trait_name;
-        let mut module = self.module_ident(e.node);
-        module.set_span(span);
+        let module = self.edge_module(e.node, span);
         let method = Ident::new("__from_source", span);
         let value = self.retry_checked(e.node, self.source_value(e), span);
         quote_spanned!(span=> #module::#trait_name::#method(#value))
@@ -217,7 +233,19 @@ impl WorkflowGen<'_> {
             return value;
         };
         let p_retry = respan(self.p.clone(), retry.span);
-        let check = quote_spanned!(retry.span=> <_ as #p_retry::RetryInput>::__retry_input(&v));
+        // Whether the retry can run; when it cannot, `dead_retry_checks` reports that
+        // and this asks for no `Clone`.
+        let runs = if self.w.bindings[node].policy.timeout.is_some() {
+            quote!(true)
+        } else {
+            let path = &self.node_aliases[node];
+            let p = &self.p;
+            quote!({
+                <#path as #p::Node>::FALLIBLE || <#path as #p::Node>::POLICY.timeout.is_some()
+            })
+        };
+        let check =
+            quote_spanned!(retry.span=> <_ as #p_retry::RetriedInput<#runs>>::__retried_input(&v));
         quote_spanned!(span=> {
             let v = #value;
             #check;

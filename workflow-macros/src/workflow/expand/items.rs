@@ -14,7 +14,12 @@ impl WorkflowGen<'_> {
     /// one error (and rustdoc shows the target).
     pub(super) fn aliases(&self) -> TokenStream {
         let input_aliases = self.declared_inputs.iter().map(|&i| &self.input_aliases[i]);
-        let input_types = self.declared_inputs.iter().map(|&i| &self.def.inputs[i].ty);
+        // `Arc` for a visibly non-`Send` `Rc`, already reported (`check_inputs_are_send`),
+        // so that the fallback's `Workflow` impl does not report it again.
+        let input_types = self.declared_inputs.iter().map(|&i| {
+            let ty = &self.def.inputs[i].ty;
+            crate::internals::not_send::sendable(ty).unwrap_or_else(|| ty.clone())
+        });
         // Every declared binding, and a merge's later definitions (each its own node).
         let aliased: Vec<usize> = (0..self.def.bindings.len())
             .filter(|&i| self.declared_bindings.contains(&i) || self.owner(i) != i)
@@ -99,12 +104,12 @@ impl WorkflowGen<'_> {
         } else {
             quote!()
         };
+        let head =
+            self.at_workflow_name(vis, input_name, quote!(#( #attrs pub #idents: #types, )*));
         quote! {
             #[doc = #input_doc]
             #derive
-            #vis struct #input_name {
-                #( #attrs pub #idents: #types, )*
-            }
+            #head
         }
     }
 
@@ -137,12 +142,29 @@ impl WorkflowGen<'_> {
             };
             quote!(#docs pub #ident: #ty,)
         });
+        let head = self.at_workflow_name(vis, output_name, quote!(#(#fields)*));
         quote! {
             #[doc = #output_doc]
-            #vis struct #output_name {
-                #(#fields)*
-            }
+            #head
         }
+    }
+
+    /// `pub struct EtlInput { fields }`, its own tokens spanned at the workflow's name:
+    /// where a user type has the same name, rustc's "`EtlInput` redefined here" points
+    /// at `struct Etl`, which is what declares it.
+    fn at_workflow_name(
+        &self,
+        vis: &syn::Visibility,
+        ident: &syn::Ident,
+        fields: TokenStream,
+    ) -> TokenStream {
+        let span = self.name.span();
+        let mut ident = ident.clone();
+        ident.set_span(span);
+        let vis = crate::codegen::respan(quote!(#vis), span);
+        let mut body = proc_macro2::Group::new(proc_macro2::Delimiter::Brace, fields);
+        body.set_span(span);
+        quote::quote_spanned!(span=> #vis struct #ident #body)
     }
 
     /// The indices of the bindings in the output struct, in declaration order.

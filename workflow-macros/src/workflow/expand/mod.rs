@@ -18,7 +18,7 @@
 //!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }   // items::debug_impls
 //!     pub struct __WorkflowState { url: Slot<String>, page: Slot<Output<fetch>>, .. }  // run::state_types
 //!     pub enum __WorkflowValue { page(Output<fetch>), sum(Output<total>) }
-//!     mod sum { trait items<S> { .. } }              // edges: a trait per edge (binding::port), for a precise type error
+//!     mod Etl_sum { trait items<S> { .. } }          // edges: a trait per edge (binding::port), for a precise type error
 //!     impl Workflow for Etl {
 //!         const TOPOLOGICAL_ORDER, MERMAID, DOT;     // render
 //!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };  // plan
@@ -50,7 +50,12 @@ use super::resolve::Origin;
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
-pub(crate) use ports::node_ports;
+pub(crate) use ports::{node_claims, node_ports};
+
+/// The errors for a valid workflow's unused inputs (see `WorkflowGen::unused_inputs`).
+pub(crate) fn unused_inputs(w: &Workflow<'_>) -> TokenStream {
+    WorkflowGen::new(w).unused_inputs()
+}
 
 /// Expands a workflow that passed every check.
 pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
@@ -58,17 +63,23 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let state_types = gen.state_types();
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
+    let dead_retry_checks = gen.dead_retry_checks();
     let durable_impl = if w.attrs.options.durable {
         gen.durable_impl()
     } else {
         TokenStream::new()
     };
-    gen.with_user_items(quote! {
+    let items = gen.with_user_items(quote! {
         #state_types
         #edge_traits
         #workflow_impl
         #durable_impl
-    })
+    });
+    // Outside the `const _` block, so rustc's "evaluation of `_` failed" names no path.
+    quote! {
+        #items
+        #dead_retry_checks
+    }
 }
 
 /// What every piece of a workflow's expansion is generated from.

@@ -75,6 +75,34 @@ impl WorkflowGen<'_> {
         }
     }
 
+    /// A `#[retry(..)]` on a binding whose node cannot fail and has no timeout (its own
+    /// or the binding's) never runs: one compile-time error, at `retry`. Checked by a
+    /// const, as only the node's `Node` impl knows whether it can fail.
+    pub(super) fn dead_retry_checks(&self) -> TokenStream {
+        let p = &self.p;
+        (0..self.g.nodes.len())
+            .filter_map(|i| {
+                let policy = &self.w.bindings[i].policy;
+                let retry = policy.retry.as_ref().filter(|_| policy.timeout.is_none())?;
+                let path = &self.node_aliases[i];
+                let b = &self.def.bindings[i];
+                let msg = format!(
+                    "`#[retry(..)]` on `{}` never runs: `{}` cannot fail (it does not return a `Result`) and has no timeout; remove `#[retry(..)]`, or add `#[timeout = \"..\"]`",
+                    b.name,
+                    crate::workflow::ast::path_text(&b.node)
+                );
+                let p_at = crate::codegen::respan(p.clone(), retry.span);
+                Some(quote::quote_spanned! {retry.span=>
+                    const _: () = if !<#path as #p_at::Node>::FALLIBLE
+                        && <#path as #p_at::Node>::POLICY.timeout.is_none()
+                    {
+                        ::core::panic!(#msg)
+                    };
+                })
+            })
+            .collect()
+    }
+
     /// `WorkflowPolicy { timeout, deadlock, concurrency, failure }` from `#[workflow(..)]`.
     fn workflow_policy(&self) -> TokenStream {
         let p = &self.p;

@@ -218,6 +218,130 @@ impl PortsCall {
     }
 }
 
+impl super::WorkflowGen<'_> {
+    /// The errors for the inputs of a valid workflow that no port uses. An unused input
+    /// named like a port that a call leaves unconnected (`input b`, `c = add(a)`) is
+    /// one mistake, the port's, which that call reports; so rather than reporting the
+    /// inputs here, this asks each node call with a ports callback in turn, through
+    /// `node_claims!`, and the last one reports what none claimed.
+    pub(crate) fn unused_inputs(&self) -> TokenStream {
+        let unused: Vec<&Ident> = (0..self.def.inputs.len())
+            .filter(|&k| self.g.input_consumers[k] == 0)
+            .map(|k| &self.def.inputs[k].name)
+            .collect();
+        if unused.is_empty() {
+            return TokenStream::new();
+        }
+        let calls: Vec<TokenStream> = self
+            .def
+            .bindings
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| {
+                b.node
+                    .segments
+                    .last()
+                    .is_some_and(|s| crate::codegen::has_ports_callback(&s.ident))
+            })
+            .map(|(i, b)| {
+                let path = &b.node;
+                let connected = self.g.nodes[i].edges.iter().map(|e| &e.port);
+                quote!({#path} [#(#connected)*])
+            })
+            .collect();
+        // Each call in the chain is two nested macro expansions: past this many, the
+        // chain could reach rustc's recursion limit (128), so the inputs are reported
+        // as unused directly (a port left unconnected is still reported by its call).
+        const MAX_CHAIN: usize = 40;
+        let Some((first, rest)) = calls.split_first().filter(|_| calls.len() <= MAX_CHAIN) else {
+            return unused.iter().map(|u| unused_input_error(u)).collect();
+        };
+        let p = &self.p;
+        // `{path} [connected]` → `path! { {p} @claim {p} [unused] [connected] [rest] }`.
+        let mut first = first.clone().into_iter();
+        let (Some(proc_macro2::TokenTree::Group(path)), Some(connected)) =
+            (first.next(), first.next())
+        else {
+            return unused.iter().map(|u| unused_input_error(u)).collect();
+        };
+        let path = path.stream();
+        quote!(#path! { {#p} @claim {#p} [#(#unused)*] #connected [#(#rest)*] })
+    }
+}
+
+/// `node_claims! { [ports] {p} [unused inputs] [connected ports] [ {path} [connected] .. ] }`:
+/// one step of the chain that decides which unused inputs to report (see
+/// [`WorkflowGen::unused_inputs`](super::WorkflowGen)). An unused input named like a
+/// port this call leaves unconnected is that port's mistake, already reported by the
+/// call ("port `b` of `add` is not connected"); the others go on to the next node call
+/// with a ports callback, and after the last are reported as unused.
+struct ClaimStep {
+    ports: Vec<Ident>,
+    krate: TokenStream,
+    unused: Vec<Ident>,
+    connected: Vec<Ident>,
+    rest: Vec<(TokenStream, Vec<Ident>)>,
+}
+
+impl Parse for ClaimStep {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let ports = idents(input)?;
+        let krate;
+        braced!(krate in input);
+        let krate = krate.parse()?;
+        let unused = idents(input)?;
+        let connected = idents(input)?;
+        let content;
+        bracketed!(content in input);
+        let mut rest = Vec::new();
+        while !content.is_empty() {
+            let path;
+            braced!(path in content);
+            rest.push((path.parse()?, idents(&content)?));
+        }
+        Ok(Self {
+            ports,
+            krate,
+            unused,
+            connected,
+            rest,
+        })
+    }
+}
+
+/// Expands `node_claims! { .. }`.
+pub(crate) fn node_claims(input: TokenStream) -> TokenStream {
+    let step = match syn::parse2::<ClaimStep>(input) {
+        Ok(step) => step,
+        Err(e) => return e.to_compile_error(),
+    };
+    let unclaimed: Vec<&Ident> = step
+        .unused
+        .iter()
+        .filter(|u| !step.ports.contains(u) || step.connected.contains(u))
+        .collect();
+    if unclaimed.is_empty() {
+        return TokenStream::new();
+    }
+    let p = &step.krate;
+    match step.rest.split_first() {
+        Some(((path, connected), rest)) => {
+            let rest = rest.iter().map(|(path, c)| quote!({#path} [#(#c)*]));
+            quote!(#path! { {#p} @claim {#p} [#(#unclaimed)*] [#(#connected)*] [#(#rest)*] })
+        }
+        None => unclaimed.iter().map(|u| unused_input_error(u)).collect(),
+    }
+}
+
+/// "input `b` is not used by any node", at the input's name.
+pub(crate) fn unused_input_error(input: &Ident) -> TokenStream {
+    syn::Error::new(
+        input.span(),
+        format!("input `{input}` is not used by any node; connect it (e.g. `node_fn({input})`) or remove it"),
+    )
+    .to_compile_error()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +377,21 @@ mod tests {
             assert_eq!(got.len(), 1, "{args}: {got:?}");
             assert!(got[0].starts_with(want), "{args}: {got:?}");
         }
+    }
+
+    #[test]
+    fn an_unused_input_named_like_an_unconnected_port_is_claimed() {
+        let step = |args: TokenStream| node_claims(args).to_string();
+        // `add(a)` leaves `b` unconnected: input `b` is that port's mistake.
+        assert_eq!(step(quote!([a b] {p} [b] [a] [])), "");
+        // Connected (to something else), or not a port: reported after the last call.
+        assert!(step(quote!([a b] {p} [b] [a b] [])).contains("input `b` is not used"));
+        assert!(step(quote!([a b] {p} [c] [a] [])).contains("input `c` is not used"));
+        // Not claimed here: asked of the next call.
+        assert_eq!(
+            step(quote!([a b] {p} [c] [a] [{mul} [x]])),
+            "mul ! { { p } @ claim { p } [c] [x] [] }"
+        );
     }
 
     #[test]

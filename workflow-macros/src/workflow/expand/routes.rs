@@ -259,8 +259,8 @@ impl WorkflowGen<'_> {
         if owner == i {
             return quote!(__WorkflowValue::#variant);
         }
-        let module = self.module_ident(i);
         let span = self.def.bindings[i].name.span();
+        let module = self.edge_module(i, span);
         quote_spanned!(span=> |v| __WorkflowValue::#variant(#module::merge::__from_arm(v)))
     }
 }

@@ -19,9 +19,9 @@ async fn open(url: String) -> Connection {
 }
 
 #[node]
-async fn query(conn: Connection) -> u32 {
+async fn query(conn: Connection) -> Result<u32, std::io::Error> {
     let _ = conn;
-    1
+    Ok(1)
 }
 
 workflow! {

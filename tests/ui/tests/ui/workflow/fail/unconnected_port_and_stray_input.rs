@@ -1,4 +1,4 @@
-//! An unconnected port next to the input meant for it: the port error is reported, not hidden.
+//! An unconnected port next to the input meant for it: one error, the port's (the input is not also reported as unused).
 use workflow_core::prelude::*;
 
 #[derive(Debug, Clone)]

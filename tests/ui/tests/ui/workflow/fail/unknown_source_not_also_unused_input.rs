@@ -1,0 +1,29 @@
+//! A port connected to an unknown source leaves the input it meant unused: one error, the
+//! unknown source (which lists the inputs).
+use workflow_core::prelude::*;
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub title: String,
+    pub items: Vec<u32>,
+}
+
+#[node]
+async fn fetch(url: String) -> Page {
+    Page { title: url, items: vec![1, 2] }
+}
+
+#[node]
+async fn total(items: Vec<u32>) -> u32 {
+    items.iter().sum()
+}
+
+workflow! {
+    struct Etl {
+        input url: String,
+        page = fetch(url: Etl),
+        sum = total(items: page.items),
+    }
+}
+
+fn main() {}
