@@ -126,7 +126,8 @@
 //!   then assert: [`assert_success`](Harness::assert_success),
 //!   [`assert_error`](Harness::assert_error), [`assert_executed`](Harness::assert_executed),
 //!   [`assert_before`](Harness::assert_before), [`assert_overlapped`](Harness::assert_overlapped),
-//!   [`last_trace`](Harness::last_trace), ...
+//!   [`assert_not_taken`](Harness::assert_not_taken) (a node in an arm of a `match` the
+//!   run did not take), [`last_trace`](Harness::last_trace), ...
 //! - Mocks: [`Harness::mock`] and [`Harness::insert_resource_arc`] swap a resource;
 //!   [`MockFn`] and [`CallRecorder`] record calls.
 //! - Load: [`Harness::load`] runs N executions at concurrency C and returns a
