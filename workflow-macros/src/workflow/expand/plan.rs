@@ -80,7 +80,7 @@ impl WorkflowGen<'_> {
     /// const, as only the node's `Node` impl knows whether it can fail.
     pub(super) fn dead_retry_checks(&self) -> TokenStream {
         let p = &self.p;
-        (0..self.g.nodes.len())
+        (0..self.def.bindings.len())
             .filter_map(|i| {
                 let policy = &self.w.bindings[i].policy;
                 let retry = policy.retry.as_ref().filter(|_| policy.timeout.is_none())?;
