@@ -79,4 +79,5 @@ pub use attempt::Finished;
 pub use cells::{step, NodeStarter, Op};
 #[cfg(feature = "store")]
 pub(crate) use durable::DurableExec;
+pub(crate) use lifecycle::next_run_id;
 pub use workflow::{Executor, RunOutcome, Workflow};

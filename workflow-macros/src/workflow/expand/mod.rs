@@ -25,6 +25,7 @@
 //!         fn init(..) / fn run(exec) / fn store(..) / fn finish(..)                          // run
 //!     }
 //!     trait __WorkflowDurable0 { .. } impl DurableWorkflow for Etl { .. }  // durable: `#[workflow(durable)]` only
+//!     impl NodeByNode for Etl { .. }                 // remote: `#[workflow(durable)]` only
 //! };
 //! ```
 
@@ -34,6 +35,7 @@ mod fallback;
 mod items;
 mod plan;
 mod ports;
+mod remote;
 mod render;
 mod run;
 
@@ -57,7 +59,8 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
     let durable_impl = if w.attrs.options.durable {
-        gen.durable_impl()
+        let (durable, remote) = (gen.durable_impl(), gen.remote_impl());
+        quote!(#durable #remote)
     } else {
         TokenStream::new()
     };
