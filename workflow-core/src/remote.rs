@@ -50,6 +50,9 @@ pub trait NodeByNode: DurableWorkflow {
     const NODE_INPUTS: &'static [&'static [usize]];
     /// Per node, the indices of the nodes whose outputs its ports read (each once).
     const NODE_SOURCES: &'static [&'static [usize]];
+    /// The nodes whose outputs make the workflow's output struct, in the order of
+    /// `DurableWorkflow::encode_output`'s array.
+    const OUTPUT_NODES: &'static [usize];
     /// A state with every slot empty and one reader per slot.
     #[doc(hidden)]
     fn blank_state() -> Self::State;

@@ -38,6 +38,7 @@ impl WorkflowGen<'_> {
             node_sources.push(quote!(&[#(#sources),*]));
         }
 
+        let output_nodes = self.output_bindings();
         let input_idents = self.def.inputs.iter().map(|i| &i.name);
         let node_idents = self.def.bindings.iter().map(|b| &b.name);
         let call_arms = (0..self.g.nodes.len()).map(|i| {
@@ -65,6 +66,7 @@ impl WorkflowGen<'_> {
             impl #p::NodeByNode for #name {
                 const NODE_INPUTS: &'static [&'static [usize]] = &[#(#node_inputs),*];
                 const NODE_SOURCES: &'static [&'static [usize]] = &[#(#node_sources),*];
+                const OUTPUT_NODES: &'static [usize] = &[#(#output_nodes),*];
                 fn blank_state() -> Self::State {
                     __WorkflowState {
                         #( #input_idents: #p::Slot::empty(1), )*

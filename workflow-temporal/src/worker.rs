@@ -1,0 +1,92 @@
+//! A worker: polls one workflow's task queue, runs its generated Temporal workflow and its
+//! nodes' activities.
+
+use temporalio_common::worker::WorkerDeploymentOptions;
+use temporalio_sdk::{Runtime as SdkRuntime, Worker, WorkerOptions};
+use workflow_core::remote::NodeByNode;
+use workflow_core::Runtime;
+
+use crate::activity::NodeImpl;
+use crate::client::TemporalClient;
+use crate::error::Error;
+use crate::graph::GraphWorkflow;
+use crate::policy::{build_id, task_queue};
+
+/// A Temporal worker for the workflow `W`: every node of `W` registered as an activity
+/// (`W.binding`), and `W`'s graph as the Temporal workflow `W`.
+///
+/// Nodes run on `runtime`, a [`workflow_core::Runtime`]: its resources are what nodes'
+/// `Res<T>` parameters receive, as in-process.
+pub struct TemporalWorker {
+    worker: Worker,
+    task_queue: String,
+    // The SDK's runtime must outlive its workers.
+    _sdk: SdkRuntime,
+}
+
+impl std::fmt::Debug for TemporalWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporalWorker")
+            .field("task_queue", &self.task_queue)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TemporalWorker {
+    /// A worker for `W`, connected through `client`, running nodes on `runtime`. Must be
+    /// called inside a tokio runtime (the SDK's core runs on it).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Temporal`] when the SDK refuses the worker.
+    pub fn new<W: NodeByNode>(client: &TemporalClient, runtime: Runtime) -> Result<Self, Error> {
+        let sdk = SdkRuntime::from_current_tokio(Default::default())
+            .map_err(|e| Error::temporal("starting the SDK runtime", e))?;
+        let settings = &client.settings;
+        let queue = task_queue::<W>(settings);
+        let mut options = WorkerOptions::new(queue.clone())
+            .register_workflow::<GraphWorkflow<W>>()
+            .map_err(|e| Error::temporal("registering the workflow", e))?;
+        for node in 0..W::PLAN.nodes.len() {
+            options = options.register_activities(NodeImpl::<W>::new(
+                node,
+                runtime.clone(),
+                settings.heartbeat,
+                settings.max_payload_bytes,
+            ));
+        }
+        let options = options
+            .deployment_options(WorkerDeploymentOptions::from_build_id(build_id::<W>()))
+            .build();
+        let worker = Worker::new(&sdk, client.client.clone(), options)
+            .map_err(|e| Error::temporal("creating the worker", e))?;
+        Ok(Self {
+            worker,
+            task_queue: queue,
+            _sdk: sdk,
+        })
+    }
+
+    /// The task queue this worker polls.
+    pub fn task_queue(&self) -> &str {
+        &self.task_queue
+    }
+
+    /// A fn that asks the worker to stop: it finishes the tasks it holds, then
+    /// [`run`](Self::run) returns.
+    pub fn shutdown_handle(&self) -> impl Fn() + Send + Sync + 'static {
+        self.worker.shutdown_handle()
+    }
+
+    /// Polls and runs tasks until [`shutdown_handle`](Self::shutdown_handle) is called.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Temporal`] when the worker fails (the server went away for good).
+    pub async fn run(mut self) -> Result<(), Error> {
+        self.worker
+            .run()
+            .await
+            .map_err(|e| Error::temporal("running the worker", e))
+    }
+}
