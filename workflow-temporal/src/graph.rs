@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use futures::stream::{FuturesUnordered, StreamExt};
+use futures::future::select_all;
 use futures::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -219,7 +219,10 @@ async fn drive<W: NodeByNode>(
     let fail_fast = matches!(plan.policy.failure, FailurePolicy::FailFast);
     let mut failures = Vec::new();
     let mut losses = vec![0u32; n];
-    let mut running = FuturesUnordered::new();
+    // Polled with `select_all`, which hands each activity future the workflow's own
+    // waker: the SDK rejects wakers it did not create (FuturesUnordered's), and picks the
+    // first finished future in scheduling order, so a replay sees the same order.
+    let mut running = Vec::new();
 
     loop {
         while running.len() < limit {
@@ -257,11 +260,13 @@ async fn drive<W: NodeByNode>(
                 node_input,
                 options,
             );
-            running.push(async move { (i, mapping, activity.await) });
+            running.push(async move { (i, mapping, activity.await) }.boxed_local());
         }
-        let Some((i, mapping, result)) = running.next().await else {
+        if running.is_empty() {
             break;
-        };
+        }
+        let ((i, mapping, result), _, rest) = select_all(running).await;
+        running = rest;
         match result {
             Ok(output) => {
                 attempts[i] = output.attempt;

@@ -69,4 +69,4 @@ pub use error::{Error, RemoteError};
 pub use policy::{
     activity_type, build_id, task_queue, NodeMapping, RetryMapping, TemporalSettings,
 };
-pub use worker::TemporalWorker;
+pub use worker::{TemporalWorker, WorkerThread};

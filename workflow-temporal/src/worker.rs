@@ -1,6 +1,9 @@
 //! A worker: polls one workflow's task queue, runs its generated Temporal workflow and its
 //! nodes' activities.
 
+use std::sync::mpsc;
+use std::thread;
+
 use temporalio_common::worker::WorkerDeploymentOptions;
 use temporalio_sdk::{Runtime as SdkRuntime, Worker, WorkerOptions};
 use workflow_core::remote::NodeByNode;
@@ -80,6 +83,9 @@ impl TemporalWorker {
 
     /// Polls and runs tasks until [`shutdown_handle`](Self::shutdown_handle) is called.
     ///
+    /// The future is not `Send` (the SDK runs workflow code on one thread): await it in
+    /// `main`, on a `LocalSet`, or use [`spawn`](Self::spawn).
+    ///
     /// # Errors
     ///
     /// [`Error::Temporal`] when the worker fails (the server went away for good).
@@ -88,5 +94,97 @@ impl TemporalWorker {
             .run()
             .await
             .map_err(|e| Error::temporal("running the worker", e))
+    }
+}
+
+/// A worker running on a thread of its own ([`TemporalWorker::spawn`]); stopped when
+/// dropped.
+pub struct WorkerThread {
+    shutdown: Box<dyn Fn() + Send + Sync>,
+    thread: Option<thread::JoinHandle<Result<(), Error>>>,
+}
+
+impl std::fmt::Debug for WorkerThread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerThread").finish_non_exhaustive()
+    }
+}
+
+impl WorkerThread {
+    /// Stops the worker (it finishes the tasks it holds) and waits for its thread.
+    ///
+    /// # Errors
+    ///
+    /// What [`TemporalWorker::run`] returned.
+    pub fn stop(mut self) -> Result<(), Error> {
+        self.stop_and_join()
+    }
+
+    fn stop_and_join(&mut self) -> Result<(), Error> {
+        (self.shutdown)();
+        match self.thread.take().map(thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(Error::temporal(
+                "running the worker",
+                "the worker thread panicked",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for WorkerThread {
+    fn drop(&mut self) {
+        let _ = self.stop_and_join();
+    }
+}
+
+impl TemporalWorker {
+    /// Starts a worker for `W` on a new thread with its own single-threaded tokio
+    /// runtime (nodes run there too), for embedding a worker in a process that does
+    /// other things, and for tests.
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    pub fn spawn<W: NodeByNode>(
+        client: &TemporalClient,
+        runtime: Runtime,
+    ) -> Result<WorkerThread, Error> {
+        let client = client.clone();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name(format!("temporal-worker-{}", W::NAME))
+            .spawn(move || -> Result<(), Error> {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| Error::temporal("starting the worker's tokio runtime", e))?;
+                rt.block_on(async move {
+                    let worker = match Self::new::<W>(&client, runtime) {
+                        Ok(worker) => worker,
+                        Err(e) => {
+                            let message = e.to_string();
+                            let _ = ready_tx.send(Err(e));
+                            return Err(Error::temporal("creating the worker", message));
+                        }
+                    };
+                    let shutdown: Box<dyn Fn() + Send + Sync> = Box::new(worker.shutdown_handle());
+                    let _ = ready_tx.send(Ok(shutdown));
+                    worker.run().await
+                })
+            })
+            .map_err(|e| Error::temporal("starting the worker thread", e))?;
+        match ready_rx.recv() {
+            Ok(Ok(shutdown)) => Ok(WorkerThread {
+                shutdown,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(match thread.join() {
+                Ok(Err(e)) => e,
+                _ => Error::temporal("starting the worker", "the worker thread ended early"),
+            }),
+        }
     }
 }
