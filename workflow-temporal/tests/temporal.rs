@@ -493,3 +493,80 @@ async fn a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again() 
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// == A changed graph ============================================================================
+
+#[node]
+async fn inc(x: u32) -> u32 {
+    x + 1
+}
+
+/// The workflow `Shop` as first deployed.
+mod v1 {
+    use super::*;
+    workflow! {
+        #[workflow(durable)]
+        pub struct Shop {
+            input x: u32,
+            a = inc(x),
+        }
+    }
+}
+
+/// `Shop` after a change: a node added.
+mod v2 {
+    use super::*;
+    workflow! {
+        #[workflow(durable)]
+        pub struct Shop {
+            input x: u32,
+            a = inc(x),
+            b = inc(x: a),
+        }
+    }
+}
+
+#[test]
+fn a_changed_graph_has_its_own_task_queue_and_build_id() {
+    let s = TemporalSettings::new("shop");
+    assert_eq!(
+        workflow_temporal::activity_type("Shop", "a"),
+        "Shop.a",
+        "both versions keep the workflow's and the nodes' names"
+    );
+    assert_ne!(
+        workflow_temporal::task_queue::<v1::Shop>(&s),
+        workflow_temporal::task_queue::<v2::Shop>(&s)
+    );
+    assert_ne!(
+        workflow_temporal::build_id::<v1::Shop>(),
+        workflow_temporal::build_id::<v2::Shop>()
+    );
+    assert!(workflow_temporal::task_queue::<v1::Shop>(&s).starts_with("shop.Shop."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_graph_leaves_old_runs_to_workers_of_the_old_graph() {
+    let Some(url) = server("changed graph") else {
+        return;
+    };
+    let client = connect(&url, settings("shop"), "shop").await;
+    // Only the new graph's worker is up when a run of the old graph starts.
+    let _new = start_worker::<v2::Shop>(&client, Runtime::new());
+    let old_run = client
+        .start::<v1::Shop>(&v1::ShopInput { x: 1 }, &run_id("shop-v1"))
+        .await
+        .unwrap();
+    let new_run = client
+        .execute::<v2::Shop>(&v2::ShopInput { x: 1 }, &run_id("shop-v2"))
+        .await
+        .unwrap();
+    assert_eq!(new_run.outputs.b, 3);
+    // The new worker finished a run of its own, and did not touch the old one.
+    assert_eq!(old_run.attempts().await.unwrap(), []);
+
+    // A worker of the old graph finishes the old run, as the old graph says.
+    let _old = start_worker::<v1::Shop>(&client, Runtime::new());
+    let run = old_run.result().await.unwrap();
+    assert_eq!(run.outputs.a, 2);
+}
