@@ -22,9 +22,8 @@
 //!
 //! # async fn demo() -> Result<(), workflow_temporal::Error> {
 //! let client = TemporalClient::connect("http://127.0.0.1:7233", TemporalSettings::default()).await?;
-//! // In the worker process:
-//! let worker = TemporalWorker::new::<Doubler>(&client, Runtime::new())?;
-//! tokio::spawn(worker.run());
+//! // A worker (in a worker process: `TemporalWorker::new(..)?.run().await`):
+//! let _worker = TemporalWorker::spawn::<Doubler>(&client, Runtime::new())?;
 //! // Anywhere:
 //! let run = client.execute::<Doubler>(&DoublerInput { x: 21 }, "doubler-1").await?;
 //! assert_eq!(run.outputs.y, 42);

@@ -29,6 +29,8 @@ pub struct TemporalSettings {
     /// (default 2 MB, Temporal's own limit): a larger one fails the run with our error,
     /// naming the value, instead of a server error later.
     pub max_payload_bytes: usize,
+    /// Most nodes one worker runs at once (its activity slots; default 100, the SDK's).
+    pub max_concurrent_nodes: usize,
 }
 
 impl Default for TemporalSettings {
@@ -39,6 +41,7 @@ impl Default for TemporalSettings {
             default_node_timeout: Duration::from_secs(600),
             heartbeat: Duration::from_secs(1),
             max_payload_bytes: 2 * 1024 * 1024,
+            max_concurrent_nodes: 100,
         }
     }
 }
@@ -67,6 +70,12 @@ impl TemporalSettings {
     /// Replaces the heartbeat interval of running nodes.
     pub fn heartbeat(mut self, every: Duration) -> Self {
         self.heartbeat = every;
+        self
+    }
+
+    /// Replaces the number of nodes one worker runs at once (at least 1).
+    pub fn max_concurrent_nodes(mut self, nodes: usize) -> Self {
+        self.max_concurrent_nodes = nodes.max(1);
         self
     }
 

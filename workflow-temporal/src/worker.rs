@@ -5,6 +5,7 @@ use std::sync::mpsc;
 use std::thread;
 
 use temporalio_common::worker::WorkerDeploymentOptions;
+use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime as SdkRuntime, Worker, WorkerOptions};
 use workflow_core::remote::NodeByNode;
 use workflow_core::Runtime;
@@ -58,8 +59,17 @@ impl TemporalWorker {
                 settings.max_payload_bytes,
             ));
         }
+        // The SDK's default slots, but `max_concurrent_nodes` activity slots.
+        let slots = FixedSizeSlotSupplier::new;
+        let tuner = TunerHolder::builder()
+            .workflow_task_slot_supplier(slots(100))
+            .activity_task_slot_supplier(slots(settings.max_concurrent_nodes.max(1)))
+            .local_activity_task_slot_supplier(slots(100))
+            .nexus_task_slot_supplier(slots(100))
+            .build();
         let options = options
             .deployment_options(WorkerDeploymentOptions::from_build_id(build_id::<W>()))
+            .tuner(tuner)
             .build();
         let worker = Worker::new(&sdk, client.client.clone(), options)
             .map_err(|e| Error::temporal("creating the worker", e))?;

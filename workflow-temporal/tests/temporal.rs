@@ -570,3 +570,85 @@ async fn a_changed_graph_leaves_old_runs_to_workers_of_the_old_graph() {
     let run = old_run.result().await.unwrap();
     assert_eq!(run.outputs.a, 2);
 }
+
+// == Two workers share one run ==================================================================
+
+/// Marks `name` as started in `dir`, then waits until `other` started too: the two nodes
+/// must run at the same time, so with one node per worker they run on different workers.
+async fn meet(dir: &str, name: &str, other: &str) -> String {
+    let dir = Path::new(dir);
+    std::fs::write(dir.join(name), b"").unwrap();
+    for _ in 0..600 {
+        if dir.join(other).exists() {
+            return name.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("`{other}` never started next to `{name}`");
+}
+
+#[node]
+async fn meet_left(dir: String) -> String {
+    meet(&dir, "left", "right").await
+}
+
+#[node]
+async fn meet_right(dir: String) -> String {
+    meet(&dir, "right", "left").await
+}
+
+#[node]
+async fn both(l: String, r: String) -> String {
+    format!("{l}+{r}")
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Pair {
+        input dir: String,
+        l = meet_left(dir),
+        r = meet_right(dir),
+        out = both(l, r),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_share_the_nodes_of_one_run() {
+    let Some(url) = server("two workers") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(run_id("pair"));
+    std::fs::create_dir_all(&dir).unwrap();
+    // One node at a time per worker.
+    let settings = settings("pair").max_concurrent_nodes(1);
+    let one = connect(&url, settings.clone(), "worker-1").await;
+    let two = connect(&url, settings.clone(), "worker-2").await;
+    let _w1 = start_worker::<Pair>(&one, Runtime::new());
+    let _w2 = start_worker::<Pair>(&two, Runtime::new());
+    let starter = connect(&url, settings, "starter").await;
+    let handle = starter
+        .start::<Pair>(
+            &PairInput {
+                dir: dir.display().to_string(),
+            },
+            &run_id("pair"),
+        )
+        .await
+        .unwrap();
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.out, "left+right");
+
+    let history = handle.attempts().await.unwrap();
+    let worker = |node: &str| {
+        history
+            .iter()
+            .find(|a| a.node == node)
+            .map(|a| a.worker.clone())
+            .unwrap_or_default()
+    };
+    let (l, r) = (worker("l"), worker("r"));
+    let mut workers = [l.clone(), r.clone()];
+    workers.sort();
+    assert_eq!(workers, ["worker-1", "worker-2"], "l on {l}, r on {r}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
