@@ -115,6 +115,35 @@ workflow! {
     }
 }
 
+/// Ten ports: one per branch of the fan-out.
+#[allow(clippy::too_many_arguments)]
+#[node]
+async fn sum10(
+    a: u64,
+    b: u64,
+    c: u64,
+    d: u64,
+    e: u64,
+    f: u64,
+    g: u64,
+    h: u64,
+    i: u64,
+    j: u64,
+) -> u64 {
+    a + b + c + d + e + f + g + h + i + j
+}
+
+workflow! {
+    /// Ten trivial nodes side by side, then one that sums them: what concurrency saves.
+    #[workflow(durable)]
+    pub struct Fan10 {
+        input x: u64,
+        n1 = step(x), n2 = step(x), n3 = step(x), n4 = step(x), n5 = step(x),
+        n6 = step(x), n7 = step(x), n8 = step(x), n9 = step(x), n10 = step(x),
+        total = sum10(a: n1, b: n2, c: n3, d: n4, e: n5, f: n6, g: n7, h: n8, i: n9, j: n10),
+    }
+}
+
 workflow! {
     /// One trivial node: the fixed cost of a run on Temporal.
     #[workflow(durable)]
@@ -176,6 +205,7 @@ async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Erro
     const RUNS: u32 = 20;
     let _w1 = TemporalWorker::spawn::<Chain1>(client, Runtime::new())?;
     let _w10 = TemporalWorker::spawn::<Chain10>(client, Runtime::new())?;
+    let _wf = TemporalWorker::spawn::<Fan10>(client, Runtime::new())?;
     // Warm up: connections, sticky caches.
     client
         .execute::<Chain1>(&Chain1Input { x: 0 }, &run_id("warm1"))
@@ -183,8 +213,12 @@ async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Erro
     client
         .execute::<Chain10>(&Chain10Input { x: 0 }, &run_id("warm10"))
         .await?;
+    client
+        .execute::<Fan10>(&Fan10Input { x: 0 }, &run_id("warmfan"))
+        .await?;
     let mut one = Vec::new();
     let mut ten = Vec::new();
+    let mut fan = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();
         let run = client
@@ -198,14 +232,23 @@ async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Erro
             .await?;
         assert_eq!(run.outputs.n10, 10);
         ten.push(t.elapsed());
+        let t = Instant::now();
+        let run = client
+            .execute::<Fan10>(&Fan10Input { x: 0 }, &run_id("fan10"))
+            .await?;
+        assert_eq!(run.outputs.total, 10);
+        fan.push(t.elapsed());
     }
     one.sort();
     ten.sort();
+    fan.sort();
     let median = |v: &[Duration]| v[v.len() / 2];
     let (m1, m10) = (median(&one), median(&ten));
     println!("runs of each: {RUNS}, one at a time");
     println!("1-node chain:  median {m1:?} per run");
     println!("10-node chain: median {m10:?} per run");
     println!("per extra node: {:?}", m10.saturating_sub(m1) / 9);
+    let mf = median(&fan);
+    println!("fan-out of 10 + join (11 nodes, 2 levels): median {mf:?} per run");
     Ok(())
 }
