@@ -49,6 +49,7 @@
 //! | `failure = "continue"` | independent nodes finish; `WorkflowError::Multiple` |
 //! | workflow `deadlock` | not mapped: tracked waits do not cross activities |
 //! | `Res<T>` | the resources of the `Runtime` given to [`TemporalWorker::new`] |
+//! | runtime `max_concurrent_nodes` | [`TemporalSettings::max_concurrent_nodes`]: the worker's activity slots |
 //! | `ctx.attempt()` | Temporal's activity attempt |
 //! | `ctx.emit` | a `tracing` event on the worker (not yet heartbeat details) |
 //! | graph fingerprint | the worker's build id and part of the task queue name ([`task_queue`]): a changed graph polls another queue, so old runs are only ever replayed by workers of the old graph |

@@ -652,3 +652,66 @@ async fn two_workers_share_the_nodes_of_one_run() {
     assert_eq!(workers, ["worker-1", "worker-2"], "l on {l}, r on {r}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// == The policy table, per node ================================================================
+
+#[node(timeout = "300ms")]
+async fn hangs(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Hangs {
+        input ms: u64,
+        slow = hangs(ms),
+    }
+}
+
+#[test]
+fn each_node_maps_to_its_activity_options() {
+    use workflow_temporal::NodeMapping;
+    let s = TemporalSettings::new("map").heartbeat(Duration::from_millis(500));
+    // `flaky`: retry(max = 3, backoff = "10ms"), no timeout.
+    let m = NodeMapping::of::<Flaky>(0, &s);
+    assert_eq!(m.activity_type, "Flaky.y");
+    assert_eq!(m.start_to_close, s.default_node_timeout);
+    assert_eq!(m.schedule_to_close, None);
+    assert_eq!(m.heartbeat_timeout, Duration::from_millis(1500));
+    assert_eq!(m.retry.maximum_attempts, 3);
+    assert_eq!(m.retry.initial_interval, Duration::from_millis(10));
+    assert_eq!(m.retry.maximum_interval, Duration::from_millis(20));
+    // `hangs`: timeout = "300ms", no retry.
+    let m = NodeMapping::of::<Hangs>(0, &s);
+    assert_eq!(m.start_to_close, Duration::from_millis(300));
+    assert_eq!(m.retry.maximum_attempts, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
+    let Some(url) = server("node timeout") else {
+        return;
+    };
+    let local = Runtime::new()
+        .execute(Hangs, HangsInput { ms: 5_000 })
+        .await
+        .unwrap_err();
+    let client = connect(&url, settings("hangs"), "hangs").await;
+    let _worker = start_worker::<Hangs>(&client, Runtime::new());
+    let err = client
+        .execute::<Hangs>(&HangsInput { ms: 5_000 }, &run_id("hangs"))
+        .await
+        .unwrap_err();
+    let Some(remote) = err.workflow_error() else {
+        panic!("expected the run's own error, got {err}");
+    };
+    assert_eq!(remote.to_string(), local.to_string());
+    match remote {
+        WorkflowError::Timeout { scope, limit, .. } => {
+            assert_eq!(*scope, workflow_core::TimeoutScope::Node("slow"));
+            assert_eq!(*limit, Duration::from_millis(300));
+        }
+        other => panic!("expected the node's timeout, got {other:?}"),
+    }
+}
