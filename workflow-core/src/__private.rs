@@ -22,6 +22,9 @@ pub use crate::node::{
 };
 pub use crate::plan::{Decision, NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
+/// What `#[workflow(durable)]` code names for running one node by itself.
+#[cfg(feature = "store")]
+pub use crate::remote::NodeByNode;
 pub use crate::resources::{Res, ResourceReq};
 #[cfg(feature = "store")]
 pub use crate::store::{decode, encode, RunId, StoreError};

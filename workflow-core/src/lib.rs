@@ -116,6 +116,9 @@ mod runtime;
 #[cfg(feature = "store")]
 mod durable;
 
+#[cfg(feature = "store")]
+pub mod remote;
+
 #[doc(hidden)]
 pub mod __private;
 

@@ -33,7 +33,7 @@ thread_local! {
 }
 
 /// A process-unique run id.
-fn next_run_id() -> u64 {
+pub(crate) fn next_run_id() -> u64 {
     RUN_IDS.with(|ids| {
         let (mut next, mut end) = ids.get();
         if next == end {

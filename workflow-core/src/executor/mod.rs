@@ -92,4 +92,5 @@ pub use attempt::Finished;
 pub use cells::{route, step, NodeStarter, Op};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};
+pub(crate) use lifecycle::next_run_id;
 pub use workflow::{Executor, RunOutcome, Workflow};

@@ -25,6 +25,7 @@
 //!         fn init(..) / fn run(exec) / fn store(..) / fn finish(..)                          // run
 //!     }
 //!     trait __WorkflowDurable0 { .. } impl DurableWorkflow for Etl { .. }  // durable: `#[workflow(durable)]` only
+//!     impl NodeByNode for Etl { .. }                 // remote: `#[workflow(durable)]` only
 //! };
 //! ```
 
@@ -34,6 +35,7 @@ mod fallback;
 mod items;
 mod plan;
 mod ports;
+mod remote;
 mod render;
 mod routes;
 mod run;
@@ -65,7 +67,8 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let workflow_impl = gen.workflow_impl();
     let dead_retry_checks = gen.dead_retry_checks();
     let durable_impl = if w.attrs.options.durable {
-        gen.durable_impl()
+        let (durable, remote) = (gen.durable_impl(), gen.remote_impl());
+        quote!(#durable #remote)
     } else {
         TokenStream::new()
     };

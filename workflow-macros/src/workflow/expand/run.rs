@@ -158,7 +158,12 @@ impl WorkflowGen<'_> {
     /// (`fetch! { .. }`, see `ports.rs`), which says a port mistake in ports; for a node
     /// without one, as a struct literal, whose mistakes rustc reports (the literal
     /// carries the user's span, so rustc suggests `raw` for a misspelt `rwa`).
-    fn ports_literal(&self, i: usize, literal: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
+    pub(super) fn ports_literal(
+        &self,
+        i: usize,
+        literal: &Ident,
+        edges: &[NumberedEdge<'_>],
+    ) -> TokenStream {
         let b = &self.def.bindings[i];
         let edges = edges.iter().filter(|e| e.node == i);
         let has_callback = b

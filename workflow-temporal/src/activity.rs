@@ -1,0 +1,246 @@
+//! Every node is an activity: `NodeActivity<W>` runs one attempt of one node of `W` through
+//! [`Runtime::call_node`], on the worker's `workflow_core::Runtime` (its resources are the
+//! nodes' `Res<T>`), heartbeating while the node runs.
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use temporalio_common::ActivityDefinition;
+use temporalio_sdk::activities::{
+    ActivityContext, ActivityDefinitions, ActivityError, ActivityImplementer, ExecutableActivity,
+};
+use temporalio_sdk::ApplicationFailure;
+use workflow_core::remote::{NodeByNode, NodeCall, NodeCallFailure};
+use workflow_core::Runtime;
+
+use crate::wire::{FailureInfo, FailureKind, NodeInput, NodeOutput};
+
+thread_local! {
+    /// The activity type being registered. The SDK asks an activity type for its name
+    /// through `ExecutableActivity::definition()`, a fn without arguments, while one
+    /// generic type serves every node; registration sets the name here around the call.
+    static REGISTERING: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// One node's activity type (the SDK's marker for it).
+pub(crate) struct NodeActivity<W> {
+    name: String,
+    _workflow: PhantomData<fn() -> W>,
+}
+
+impl<W> NodeActivity<W> {
+    /// The activity type `name` (`Workflow.binding`), to schedule.
+    pub(crate) fn named(name: String) -> Self {
+        Self {
+            name,
+            _workflow: PhantomData,
+        }
+    }
+}
+
+impl<W: NodeByNode> ActivityDefinition for NodeActivity<W> {
+    type Input = NodeInput;
+    type Output = NodeOutput;
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// What runs one node's activity: the node, the worker's runtime and settings.
+pub(crate) struct NodeImpl<W> {
+    node: usize,
+    runtime: Runtime,
+    heartbeat: Duration,
+    max_payload_bytes: usize,
+    _workflow: PhantomData<fn() -> W>,
+}
+
+impl<W: NodeByNode> NodeImpl<W> {
+    pub(crate) fn new(
+        node: usize,
+        runtime: Runtime,
+        heartbeat: Duration,
+        max_payload_bytes: usize,
+    ) -> Self {
+        Self {
+            node,
+            runtime,
+            heartbeat,
+            max_payload_bytes,
+            _workflow: PhantomData,
+        }
+    }
+}
+
+impl<W: NodeByNode> ActivityImplementer for NodeImpl<W> {
+    fn register_all(self: Arc<Self>, defs: &mut ActivityDefinitions) {
+        let name = crate::policy::activity_type(W::NAME, W::PLAN.nodes[self.node].name);
+        REGISTERING.with(|r| *r.borrow_mut() = name);
+        defs.register_activity::<NodeActivity<W>>(self);
+        REGISTERING.with(|r| r.borrow_mut().clear());
+    }
+}
+
+impl<W: NodeByNode> ExecutableActivity for NodeActivity<W> {
+    type Implementer = NodeImpl<W>;
+    const REQUIRES_INSTANCE: bool = true;
+
+    fn definition() -> Self {
+        Self {
+            name: REGISTERING.with(|r| r.borrow().clone()),
+            _workflow: PhantomData,
+        }
+    }
+
+    fn execute(
+        receiver: Option<Arc<NodeImpl<W>>>,
+        ctx: ActivityContext,
+        input: NodeInput,
+    ) -> BoxFuture<'static, Result<NodeOutput, ActivityError>> {
+        async move {
+            let Some(imp) = receiver else {
+                return Err(ActivityError::from(ApplicationFailure::non_retryable(
+                    "a node activity was called without its node",
+                )));
+            };
+            imp.run(ctx, input).await
+        }
+        .boxed()
+    }
+}
+
+impl<W: NodeByNode> NodeImpl<W> {
+    async fn run(
+        &self,
+        ctx: ActivityContext,
+        input: NodeInput,
+    ) -> Result<NodeOutput, ActivityError> {
+        let attempt = ctx.info().attempt.max(1);
+        let node_name = W::PLAN.nodes[self.node].name;
+        let fail = |kind: FailureKind, message: String, retryable: bool| {
+            failure(
+                FailureInfo {
+                    kind,
+                    node: Some(node_name.to_owned()),
+                    attempts: attempt,
+                    message,
+                    chain: Vec::new(),
+                },
+                retryable,
+            )
+        };
+        let encoded_input = match &input.input {
+            Some(v) => Some(
+                serde_json::to_vec(v)
+                    .map_err(|e| fail(FailureKind::Payload, e.to_string(), false))?,
+            ),
+            None => None,
+        };
+        let mut encoded_sources = Vec::with_capacity(input.sources.len());
+        for (i, v) in &input.sources {
+            let bytes = serde_json::to_vec(v)
+                .map_err(|e| fail(FailureKind::Payload, e.to_string(), false))?;
+            encoded_sources.push((*i, bytes));
+        }
+        let sources: Vec<(usize, &[u8])> = encoded_sources
+            .iter()
+            .map(|(i, b)| (*i, b.as_slice()))
+            .collect();
+        let call = NodeCall::new(self.node, attempt, encoded_input.as_deref(), &sources);
+
+        // Heartbeats while the node runs, so that a worker that dies is noticed within
+        // the heartbeat timeout; a cancelled activity (the run failed elsewhere, or timed
+        // out) drops the node's future.
+        let running = self.runtime.call_node::<W>(call);
+        tokio::pin!(running);
+        let mut tick = tokio::time::interval(self.heartbeat);
+        let result = loop {
+            tokio::select! {
+                result = &mut running => break result,
+                _ = tick.tick() => {
+                    // A failed heartbeat is not the node's failure: the server's heartbeat
+                    // timeout decides.
+                    let _ = ctx.record_heartbeat(()).await;
+                }
+                () = ctx.cancelled() => return Err(ActivityError::cancelled()),
+            }
+        };
+
+        match result {
+            Ok(bytes) => {
+                if bytes.len() > self.max_payload_bytes {
+                    return Err(fail(
+                        FailureKind::Payload,
+                        format!(
+                            "the output of node `{node_name}` is {} bytes, over the {} byte limit of a Temporal payload",
+                            bytes.len(),
+                            self.max_payload_bytes
+                        ),
+                        false,
+                    ));
+                }
+                let value = serde_json::from_slice(&bytes)
+                    .map_err(|e| fail(FailureKind::Payload, e.to_string(), false))?;
+                Ok(NodeOutput { value, attempt })
+            }
+            Err(NodeCallFailure::Failed { source, retryable }) => {
+                let mut chain = Vec::new();
+                let mut next = source.source();
+                while let Some(e) = next {
+                    chain.push(e.to_string());
+                    next = e.source();
+                }
+                Err(failure(
+                    FailureInfo {
+                        kind: FailureKind::NodeFailed,
+                        node: Some(node_name.to_owned()),
+                        attempts: attempt,
+                        message: source.to_string(),
+                        chain,
+                    },
+                    retryable,
+                ))
+            }
+            Err(NodeCallFailure::Panicked(message)) => {
+                // A panic is a bug, not a transient failure: like the in-process runtime,
+                // it is not retried.
+                Err(fail(FailureKind::NodePanicked, message, false))
+            }
+            Err(NodeCallFailure::TimedOut { limit, retryable }) => Err(fail(
+                FailureKind::NodeTimeout,
+                limit.as_millis().to_string(),
+                retryable,
+            )),
+            Err(NodeCallFailure::MissingResource {
+                type_name,
+                registered_as_arc,
+            }) => {
+                let kind = if registered_as_arc {
+                    FailureKind::ResourceRegisteredAsArc
+                } else {
+                    FailureKind::MissingResource
+                };
+                Err(fail(kind, type_name.to_owned(), false))
+            }
+            Err(other) => Err(fail(FailureKind::Payload, other.to_string(), false)),
+        }
+    }
+}
+
+/// The activity error carrying `info` (as JSON details, and its kind as the failure's
+/// type), retryable or not.
+fn failure(info: FailureInfo, retryable: bool) -> ActivityError {
+    let details = serde_json::to_string(&info).unwrap_or_default();
+    ActivityError::from(
+        ApplicationFailure::builder(info.message.clone())
+            .type_name(info.kind.type_name().to_owned())
+            .non_retryable(!retryable)
+            .details(details)
+            .build(),
+    )
+}

@@ -1,0 +1,275 @@
+//! Starting runs on Temporal and reading their results back as the workflow's own types.
+
+use std::marker::PhantomData;
+
+use temporalio_client::errors::WorkflowGetResultError;
+use temporalio_client::{
+    Client, ClientOptions, Connection, ConnectionOptions, Url, WorkflowFetchHistoryOptions,
+    WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
+};
+use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+use workflow_core::remote::NodeByNode;
+use workflow_core::store::RunId;
+use workflow_core::{TimeoutScope, WorkflowError};
+
+use crate::error::{from_failures, Error};
+use crate::graph::{GraphRun, GraphRunInput};
+use crate::policy::{task_queue, TemporalSettings};
+use crate::wire::{FailureInfo, GraphInput};
+
+/// A connection to a Temporal server, with the settings of the runs it starts.
+///
+/// Cheap to clone; workers are built from it ([`TemporalWorker::new`](crate::TemporalWorker::new)).
+#[derive(Clone)]
+pub struct TemporalClient {
+    pub(crate) client: Client,
+    pub(crate) settings: TemporalSettings,
+}
+
+impl std::fmt::Debug for TemporalClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporalClient")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TemporalClient {
+    /// Connects to the Temporal server at `target` (`http://127.0.0.1:7233`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Temporal`] when `target` is not a URL or the server cannot be reached.
+    pub async fn connect(target: &str, settings: TemporalSettings) -> Result<Self, Error> {
+        Self::connect_as(target, settings, None).await
+    }
+
+    /// Like [`connect`](Self::connect), with the identity this process shows in run
+    /// histories (a worker's identity is its client's; default: Temporal's
+    /// `pid@hostname`).
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](Self::connect).
+    pub async fn connect_as(
+        target: &str,
+        settings: TemporalSettings,
+        identity: Option<String>,
+    ) -> Result<Self, Error> {
+        let url = Url::parse(target).map_err(|e| Error::temporal("parsing the server URL", e))?;
+        let mut options = ConnectionOptions::new(url).build();
+        if let Some(identity) = identity {
+            options.identity = identity;
+        }
+        let connection = Connection::connect(options)
+            .await
+            .map_err(|e| Error::temporal("connecting to the server", e))?;
+        let client = Client::new(
+            connection,
+            ClientOptions::new(settings.namespace.clone()).build(),
+        )
+        .map_err(|e| Error::temporal("creating the client", e))?;
+        Ok(Self { client, settings })
+    }
+
+    /// The settings of the runs this client starts.
+    pub fn settings(&self) -> &TemporalSettings {
+        &self.settings
+    }
+
+    /// Starts a run of `W` with id `workflow_id` (unique among running workflows of the
+    /// namespace), on `W`'s task queue ([`task_queue`](crate::task_queue)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Payload`] when the input does not encode or is over the payload limit;
+    /// [`Error::Temporal`] when the server refuses the start (an id already running).
+    pub async fn start<W: NodeByNode>(
+        &self,
+        input: &W::Input,
+        workflow_id: &str,
+    ) -> Result<TemporalRunHandle<W>, Error> {
+        let bytes = W::encode_input(input).map_err(|e| Error::Payload(e.to_string()))?;
+        if bytes.len() > self.settings.max_payload_bytes {
+            return Err(Error::Payload(format!(
+                "the input of workflow `{}` is {} bytes, over the {} byte limit of a Temporal payload",
+                W::NAME,
+                bytes.len(),
+                self.settings.max_payload_bytes
+            )));
+        }
+        let input = serde_json::from_slice(&bytes).map_err(|e| Error::Payload(e.to_string()))?;
+        let run_input = GraphRunInput::new(GraphInput { input }, &self.settings);
+        let mut options =
+            WorkflowStartOptions::new(task_queue::<W>(&self.settings), workflow_id).build();
+        options.execution_timeout = W::PLAN.policy.timeout;
+        let handle = self
+            .client
+            .start_workflow(GraphRun::<W>::new(), run_input, options)
+            .await
+            .map_err(|e| Error::temporal("starting the workflow", e))?;
+        Ok(TemporalRunHandle {
+            handle,
+            _workflow: PhantomData,
+        })
+    }
+
+    /// Starts a run of `W` and waits for its outputs: what
+    /// [`Runtime::execute`](workflow_core::Runtime::execute) does in-process.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Workflow`] with the same `WorkflowError` the run would have ended with
+    /// in-process; the other variants for what only Temporal can do wrong.
+    pub async fn execute<W: NodeByNode>(
+        &self,
+        input: &W::Input,
+        workflow_id: &str,
+    ) -> Result<TemporalRun<W::Output>, Error> {
+        self.start::<W>(input, workflow_id).await?.result().await
+    }
+}
+
+/// The outputs of a run on Temporal.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TemporalRun<O> {
+    /// The workflow's outputs.
+    pub outputs: O,
+    /// The Temporal workflow id.
+    pub workflow_id: String,
+    /// The attempt that succeeded, per node (binding name, attempt from 1), in plan order.
+    pub attempts: Vec<(&'static str, u32)>,
+}
+
+/// One attempt of one node, as the run's Temporal history records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ActivityAttempt {
+    /// The node's binding name (the activity id).
+    pub node: String,
+    /// The attempt, from 1.
+    pub attempt: u32,
+    /// The identity of the worker that ran it.
+    pub worker: String,
+}
+
+/// A run started on Temporal.
+pub struct TemporalRunHandle<W: NodeByNode> {
+    handle: WorkflowHandle<Client, GraphRun<W>>,
+    _workflow: PhantomData<fn() -> W>,
+}
+
+impl<W: NodeByNode> std::fmt::Debug for TemporalRunHandle<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporalRunHandle")
+            .field("workflow", &W::NAME)
+            .field("workflow_id", &self.workflow_id())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: NodeByNode> TemporalRunHandle<W> {
+    /// The Temporal workflow id.
+    pub fn workflow_id(&self) -> &str {
+        &self.handle.info().workflow_id
+    }
+
+    /// Waits for the run to end and returns its outputs.
+    ///
+    /// # Errors
+    ///
+    /// As [`TemporalClient::execute`].
+    pub async fn result(&self) -> Result<TemporalRun<W::Output>, Error> {
+        let workflow_id = self.workflow_id().to_owned();
+        match self
+            .handle
+            .get_result(WorkflowGetResultOptions::default())
+            .await
+        {
+            Ok(output) => {
+                let bytes = serde_json::to_vec(&output.outputs)
+                    .map_err(|e| Error::Payload(e.to_string()))?;
+                let outputs = W::decode_output(&bytes, RunId(0))
+                    .map_err(|e| Error::Payload(e.to_string()))?;
+                let attempts = W::PLAN
+                    .nodes
+                    .iter()
+                    .zip(output.attempts)
+                    .map(|(n, a)| (n.name, a))
+                    .collect();
+                Ok(TemporalRun {
+                    outputs,
+                    workflow_id,
+                    attempts,
+                })
+            }
+            Err(WorkflowGetResultError::Failed(failure)) => {
+                let failures = match &*failure {
+                    temporalio_common::error::IncomingError::Application(app) => app
+                        .details::<String>()
+                        .ok()
+                        .flatten()
+                        .and_then(|t| serde_json::from_str::<Vec<FailureInfo>>(&t).ok()),
+                    _ => None,
+                };
+                match failures {
+                    Some(failures) if !failures.is_empty() => Err(from_failures::<W>(failures)),
+                    _ => Err(Error::temporal("the run failed", failure.to_string())),
+                }
+            }
+            Err(WorkflowGetResultError::TimedOut) => Err(Error::Workflow(WorkflowError::Timeout {
+                workflow: W::NAME,
+                scope: TimeoutScope::Workflow,
+                limit: W::PLAN.policy.timeout.unwrap_or_default(),
+                running: Vec::new(),
+            })),
+            Err(WorkflowGetResultError::Cancelled { .. }) => {
+                Err(Error::Workflow(WorkflowError::Cancelled {
+                    workflow: W::NAME,
+                    running: Vec::new(),
+                }))
+            }
+            Err(WorkflowGetResultError::Terminated { details }) => {
+                Err(Error::Terminated(format!("{details:?}")))
+            }
+            Err(other) => Err(Error::temporal("waiting for the result", other)),
+        }
+    }
+
+    /// Every attempt of every node the run's history records so far, in order: which
+    /// worker ran it and which attempt it was.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Temporal`] when the history cannot be read.
+    pub async fn attempts(&self) -> Result<Vec<ActivityAttempt>, Error> {
+        let events = self
+            .handle
+            .fetch_history(WorkflowFetchHistoryOptions::default())
+            .into_events()
+            .await
+            .map_err(|e| Error::temporal("reading the history", e))?;
+        let mut scheduled = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for event in events {
+            match event.attributes {
+                Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
+                    scheduled.insert(event.event_id, a.activity_id);
+                }
+                Some(Attributes::ActivityTaskStartedEventAttributes(a)) => {
+                    out.push(ActivityAttempt {
+                        node: scheduled
+                            .get(&a.scheduled_event_id)
+                            .cloned()
+                            .unwrap_or_default(),
+                        attempt: u32::try_from(a.attempt).unwrap_or(0),
+                        worker: a.identity,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}

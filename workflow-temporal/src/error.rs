@@ -1,0 +1,176 @@
+//! Errors of runs on Temporal: the run's own failure as the in-process runtime reports it
+//! ([`WorkflowError`]), or a failure of Temporal itself.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use workflow_core::remote::NodeByNode;
+use workflow_core::{BoxError, TimeoutScope, WorkflowError};
+
+use crate::wire::{FailureInfo, FailureKind};
+
+/// Why a run on Temporal produced no outputs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The run failed the way it would have in-process: the same [`WorkflowError`] kinds,
+    /// nodes, attempts and messages. A node's error crossed the wire as text: its
+    /// `source` is a [`RemoteError`], not the node's own error type.
+    #[error(transparent)]
+    Workflow(WorkflowError),
+    /// A value (an input, a node's input or output) could not be encoded, decoded, or is
+    /// over Temporal's payload limit.
+    #[error("payload: {0}")]
+    Payload(String),
+    /// The run was terminated from outside (`temporal workflow terminate`).
+    #[error("the run was terminated on the Temporal server: {0}")]
+    Terminated(String),
+    /// The Temporal server or the connection to it failed, or the worker could not start.
+    #[error("temporal: {context}: {source}")]
+    Temporal {
+        /// What was being done.
+        context: &'static str,
+        /// The SDK's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// The run's [`WorkflowError`], when it failed as it would have in-process.
+    pub fn workflow_error(&self) -> Option<&WorkflowError> {
+        match self {
+            Self::Workflow(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn temporal(context: &'static str, source: impl Into<BoxError>) -> Self {
+        Self::Temporal {
+            context,
+            source: source.into(),
+        }
+    }
+}
+
+/// A node's error that crossed the wire: its message and the messages of its sources.
+///
+/// The node's error type does not cross (only its `Display`), so
+/// `WorkflowError::downcast_ref::<YourError>()` finds nothing on a run from Temporal;
+/// match on the message, or on [`RemoteError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteError {
+    message: String,
+    source: Option<Box<RemoteError>>,
+}
+
+impl RemoteError {
+    fn from_chain(message: String, chain: &[String]) -> Self {
+        let source = chain
+            .split_first()
+            .map(|(first, rest)| Box::new(Self::from_chain(first.clone(), rest)));
+        Self { message, source }
+    }
+
+    /// The error's message, as its `Display` printed it on the worker.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for RemoteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RemoteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// `name` as a `&'static str` (the type of `WorkflowError`'s names): a node's name from
+/// the plan, anything else (a resource's type name from the worker) interned once.
+fn node_name<W: NodeByNode>(name: Option<&str>) -> &'static str {
+    let name = name.unwrap_or("");
+    W::PLAN
+        .nodes
+        .iter()
+        .find(|n| n.name == name)
+        .map_or_else(|| intern(name), |n| n.name)
+}
+
+fn intern(text: &str) -> &'static str {
+    static NAMES: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    let names = names.get_or_insert_with(HashSet::new);
+    if let Some(&known) = names.get(text) {
+        return known;
+    }
+    // Bounded: one leak per distinct resource type name or unknown node name.
+    let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// The error of a run of `W` that failed with `failures`.
+pub(crate) fn from_failures<W: NodeByNode>(mut failures: Vec<FailureInfo>) -> Error {
+    if failures.len() == 1 {
+        return from_failure::<W>(failures.remove(0));
+    }
+    let mut errors = Vec::new();
+    for f in failures {
+        match from_failure::<W>(f) {
+            Error::Workflow(e) => errors.push(e),
+            other => return other,
+        }
+    }
+    Error::Workflow(WorkflowError::Multiple {
+        workflow: W::NAME,
+        errors,
+    })
+}
+
+fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
+    let workflow = W::NAME;
+    let node = node_name::<W>(f.node.as_deref());
+    Error::Workflow(match f.kind {
+        FailureKind::NodeFailed => WorkflowError::NodeFailed {
+            workflow,
+            node,
+            attempts: f.attempts.max(1),
+            source: Box::new(RemoteError::from_chain(f.message, &f.chain)),
+        },
+        FailureKind::NodePanicked => WorkflowError::NodePanicked {
+            workflow,
+            node,
+            message: f.message,
+        },
+        FailureKind::NodeTimeout => WorkflowError::Timeout {
+            workflow,
+            scope: TimeoutScope::Node(node),
+            limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
+            running: vec![node],
+        },
+        FailureKind::MissingResource => WorkflowError::MissingResource {
+            workflow,
+            node,
+            type_name: intern(&f.message),
+        },
+        FailureKind::ResourceRegisteredAsArc => WorkflowError::ResourceRegisteredAsArc {
+            workflow,
+            node,
+            type_name: intern(&f.message),
+        },
+        FailureKind::Cancelled => WorkflowError::Cancelled {
+            workflow,
+            running: Vec::new(),
+        },
+        FailureKind::Payload => return Error::Payload(f.message),
+    })
+}

@@ -1,0 +1,362 @@
+//! The graph is a Temporal workflow: `GraphWorkflow<W>` drives `W`'s static plan with
+//! Temporal's deterministic primitives only (activities and their completions), so there
+//! is no user code on the workflow side and nothing that could break replay.
+//!
+//! A node's activity is scheduled as soon as the last node it reads completed (not level
+//! by level), up to `concurrency` at once; completions are handled in the order Temporal
+//! delivers them, which replays identically. Fail-fast ends the run with the first
+//! failure (Temporal abandons the activities still running); `failure = "continue"` lets
+//! every node that does not depend on a failed one finish and reports all failures.
+
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use futures::future::select_all;
+use futures::FutureExt;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use temporalio_common::error::{ActivityExecutionError, IncomingError};
+use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
+use temporalio_sdk::{
+    ApplicationFailure, OutgoingWorkflowError, TimeoutType, WorkflowContext, WorkflowContextView,
+    WorkflowTermination,
+};
+use temporalio_workflow::__private::macros::WorkflowDefinitionDescriptor;
+use temporalio_workflow::__private::LocalBoxFuture;
+use temporalio_workflow::workflow_interceptors::WorkflowOutputValue;
+use temporalio_workflow::workflows::{
+    WorkflowError as TemporalWorkflowError, WorkflowImplementation,
+};
+use workflow_core::policy::FailurePolicy;
+use workflow_core::remote::NodeByNode;
+
+use crate::activity::NodeActivity;
+use crate::policy::{NodeMapping, TemporalSettings};
+use crate::wire::{FailureInfo, FailureKind, GraphInput, GraphOutput, NodeInput};
+
+/// The Temporal workflow of `W` (what the worker registers).
+pub(crate) struct GraphWorkflow<W>(PhantomData<fn() -> W>);
+
+/// The workflow type's marker (its name is `W::NAME`).
+pub(crate) struct GraphRun<W>(PhantomData<fn() -> W>);
+
+impl<W> GraphRun<W> {
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<W: NodeByNode> WorkflowDefinition for GraphRun<W> {
+    type Input = GraphRunInput;
+    type Output = GraphOutput;
+
+    fn name(&self) -> &str {
+        W::NAME
+    }
+}
+
+impl<W: NodeByNode> HasWorkflowDefinition for GraphRun<W> {
+    type Run = Self;
+}
+
+/// The workflow's input: the run's inputs and the settings that shape its activities
+/// (in the input, so a replay schedules exactly what the first execution did).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct GraphRunInput {
+    pub(crate) graph: GraphInput,
+    pub(crate) default_node_timeout_ms: u64,
+    pub(crate) heartbeat_ms: u64,
+    pub(crate) max_payload_bytes: usize,
+}
+
+impl GraphRunInput {
+    pub(crate) fn new(graph: GraphInput, settings: &TemporalSettings) -> Self {
+        Self {
+            graph,
+            default_node_timeout_ms: millis(settings.default_node_timeout),
+            heartbeat_ms: millis(settings.heartbeat),
+            max_payload_bytes: settings.max_payload_bytes,
+        }
+    }
+
+    fn settings(&self) -> TemporalSettings {
+        TemporalSettings::default()
+            .default_node_timeout(Duration::from_millis(self.default_node_timeout_ms))
+            .heartbeat(Duration::from_millis(self.heartbeat_ms))
+            .max_payload_bytes(self.max_payload_bytes)
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl<W: NodeByNode> WorkflowImplementation for GraphWorkflow<W> {
+    type Run = GraphRun<W>;
+    const HAS_INIT: bool = false;
+    const INIT_TAKES_INPUT: bool = false;
+
+    fn name() -> &'static str {
+        W::NAME
+    }
+
+    fn definition() -> WorkflowDefinitionDescriptor {
+        WorkflowDefinitionDescriptor {
+            workflow_type: W::NAME.to_owned(),
+            has_init: false,
+            init_takes_input: false,
+            signals: Vec::new(),
+            queries: Vec::new(),
+            updates: Vec::new(),
+        }
+    }
+
+    fn init(_ctx: WorkflowContextView, _input: Option<GraphRunInput>) -> Self {
+        Self(PhantomData)
+    }
+
+    fn run(
+        ctx: WorkflowContext<Self>,
+        input: Option<GraphRunInput>,
+    ) -> LocalBoxFuture<'static, Result<Box<dyn WorkflowOutputValue>, WorkflowTermination>> {
+        async move {
+            let Some(input) = input else {
+                return Err(terminate(vec![FailureInfo {
+                    kind: FailureKind::Payload,
+                    node: None,
+                    attempts: 0,
+                    message: "the workflow was started without its input".into(),
+                    chain: Vec::new(),
+                }]));
+            };
+            match drive::<W>(&ctx, input).await {
+                Ok(output) => Ok(Box::new(output) as Box<dyn WorkflowOutputValue>),
+                Err(failures) => Err(terminate(failures)),
+            }
+        }
+        .boxed_local()
+    }
+
+    fn dispatch_signal(
+        _ctx: WorkflowContext<Self>,
+        name: &str,
+        _input: Box<dyn std::any::Any>,
+    ) -> LocalBoxFuture<'static, Result<(), TemporalWorkflowError>> {
+        let message = format!("workflow `{}` has no signal `{name}`", W::NAME);
+        async move { Err(TemporalWorkflowError::Execution(message.into())) }.boxed_local()
+    }
+
+    fn dispatch_query(
+        &self,
+        _ctx: WorkflowContextView,
+        name: &str,
+        _input: Box<dyn std::any::Any>,
+    ) -> Result<Box<dyn WorkflowOutputValue>, TemporalWorkflowError> {
+        Err(TemporalWorkflowError::Execution(
+            format!("workflow `{}` has no query `{name}`", W::NAME).into(),
+        ))
+    }
+
+    fn dispatch_update(
+        _ctx: WorkflowContext<Self>,
+        name: &str,
+        _input: Box<dyn std::any::Any>,
+    ) -> LocalBoxFuture<'static, Result<Box<dyn WorkflowOutputValue>, TemporalWorkflowError>> {
+        let message = format!("workflow `{}` has no update `{name}`", W::NAME);
+        async move { Err(TemporalWorkflowError::Execution(message.into())) }.boxed_local()
+    }
+
+    fn validate_update(
+        &self,
+        _ctx: WorkflowContextView,
+        name: &str,
+        _input: Box<dyn std::any::Any>,
+    ) -> Result<(), TemporalWorkflowError> {
+        Err(TemporalWorkflowError::Execution(
+            format!("workflow `{}` has no update `{name}`", W::NAME).into(),
+        ))
+    }
+}
+
+/// The run's failure: its message is what `WorkflowError` would print; its details the
+/// failures, for the client to rebuild that `WorkflowError`.
+fn terminate(failures: Vec<FailureInfo>) -> WorkflowTermination {
+    let message = match failures.as_slice() {
+        [one] => match &one.node {
+            Some(node) => format!("node `{node}`: {}", one.message),
+            None => one.message.clone(),
+        },
+        many => format!("{} nodes failed", many.len()),
+    };
+    let details = serde_json::to_string(&failures).unwrap_or_default();
+    let kind = failures
+        .first()
+        .map_or(FailureKind::Payload, |f| f.kind)
+        .type_name();
+    WorkflowTermination::Failed(OutgoingWorkflowError::Application(Box::new(
+        ApplicationFailure::builder(message)
+            .type_name(kind.to_owned())
+            .non_retryable(true)
+            .details(details)
+            .build(),
+    )))
+}
+
+/// Runs the plan: every node an activity, each scheduled when the nodes it reads are done.
+async fn drive<W: NodeByNode>(
+    ctx: &WorkflowContext<GraphWorkflow<W>>,
+    input: GraphRunInput,
+) -> Result<GraphOutput, Vec<FailureInfo>> {
+    let plan = W::PLAN;
+    let settings = input.settings();
+    let n = plan.nodes.len();
+    let mut remaining: Vec<u32> = plan.nodes.iter().map(|s| s.deps).collect();
+    let mut values: Vec<Option<Value>> = vec![None; n];
+    let mut attempts = vec![0u32; n];
+    let mut ready: VecDeque<usize> = (0..n).filter(|&i| remaining[i] == 0).collect();
+    let limit = plan.policy.concurrency.unwrap_or(usize::MAX).max(1);
+    let fail_fast = matches!(plan.policy.failure, FailurePolicy::FailFast);
+    let mut failures = Vec::new();
+    let mut losses = vec![0u32; n];
+    // Polled with `select_all`, which hands each activity future the workflow's own
+    // waker: the SDK rejects wakers it did not create (FuturesUnordered's), and picks the
+    // first finished future in scheduling order, so a replay sees the same order.
+    let mut running = Vec::new();
+
+    loop {
+        while running.len() < limit {
+            let Some(i) = ready.pop_front() else { break };
+            let node_input = NodeInput {
+                input: (!W::NODE_INPUTS[i].is_empty()).then(|| input.graph.input.clone()),
+                sources: W::NODE_SOURCES[i]
+                    .iter()
+                    .map(|&j| (j, values[j].clone().unwrap_or(Value::Null)))
+                    .collect(),
+            };
+            let size = serde_json::to_vec(&node_input).map_or(0, |v| v.len());
+            if size > settings.max_payload_bytes {
+                let failure = FailureInfo {
+                    kind: FailureKind::Payload,
+                    node: Some(plan.nodes[i].name.to_owned()),
+                    attempts: 0,
+                    message: format!(
+                        "the input of node `{}` is {size} bytes, over the {} byte limit of a Temporal payload",
+                        plan.nodes[i].name, settings.max_payload_bytes
+                    ),
+                    chain: Vec::new(),
+                };
+                if fail_fast {
+                    return Err(vec![failure]);
+                }
+                failures.push(failure);
+                continue;
+            }
+            let mapping = NodeMapping::of::<W>(i, &settings);
+            let mut options = mapping.activity_options();
+            options.activity_id = Some(plan.nodes[i].name.to_owned());
+            let activity = ctx.execute_activity(
+                NodeActivity::<W>::named(mapping.activity_type.clone()),
+                node_input,
+                options,
+            );
+            running.push(async move { (i, mapping, activity.await) }.boxed_local());
+        }
+        if running.is_empty() {
+            break;
+        }
+        let ((i, mapping, result), _, rest) = select_all(running).await;
+        running = rest;
+        match result {
+            Ok(output) => {
+                attempts[i] = output.attempt;
+                values[i] = Some(output.value);
+                for &s in plan.nodes[i].successors {
+                    remaining[s] -= 1;
+                    if remaining[s] == 0 {
+                        ready.push_back(s);
+                    }
+                }
+            }
+            Err(error) if worker_lost(&error) && losses[i] < MAX_WORKER_LOSSES => {
+                // The node's worker stopped heartbeating (it died, or lost the server):
+                // not the node's failure, so it runs again, even when its retry policy
+                // has no attempts left.
+                losses[i] += 1;
+                ready.push_front(i);
+            }
+            Err(error) => {
+                let failure = failure_of(plan.nodes[i].name, &mapping, &error);
+                if fail_fast {
+                    return Err(vec![failure]);
+                }
+                failures.push(failure);
+            }
+        }
+    }
+    if !failures.is_empty() {
+        return Err(failures);
+    }
+    let outputs = W::OUTPUT_NODES
+        .iter()
+        .map(|&i| values[i].take().unwrap_or(Value::Null))
+        .collect();
+    Ok(GraphOutput {
+        outputs: Value::Array(outputs),
+        attempts,
+    })
+}
+
+/// How often one node is run again after its worker was lost, before the loss is
+/// reported as the node's timeout.
+const MAX_WORKER_LOSSES: u32 = 10;
+
+/// Whether the activity failed because its worker stopped heartbeating. Our activities
+/// heartbeat on their own while the node runs, so this is the worker, not the node.
+fn worker_lost(error: &ActivityExecutionError) -> bool {
+    matches!(
+        error.cause(),
+        Some(IncomingError::Timeout(t)) if t.timeout_type() == TimeoutType::Heartbeat
+    )
+}
+
+/// What a failed activity of node `node` means: the details our activity attached, or,
+/// for a failure the server decided (a timeout), the same kinds.
+fn failure_of(node: &str, mapping: &NodeMapping, error: &ActivityExecutionError) -> FailureInfo {
+    let base = |kind, attempts, message: String| FailureInfo {
+        kind,
+        node: Some(node.to_owned()),
+        attempts,
+        message,
+        chain: Vec::new(),
+    };
+    match error.cause() {
+        Some(IncomingError::Application(app)) => app
+            .details::<String>()
+            .ok()
+            .flatten()
+            .and_then(|text| serde_json::from_str::<FailureInfo>(&text).ok())
+            .unwrap_or_else(|| base(FailureKind::NodeFailed, 0, app.source_error().to_string())),
+        Some(IncomingError::Timeout(timeout)) => {
+            let limit = match timeout.timeout_type() {
+                TimeoutType::ScheduleToClose => {
+                    mapping.schedule_to_close.unwrap_or(mapping.start_to_close)
+                }
+                TimeoutType::Heartbeat => mapping.heartbeat_timeout,
+                _ => mapping.start_to_close,
+            };
+            base(
+                FailureKind::NodeTimeout,
+                mapping.retry.maximum_attempts,
+                limit.as_millis().to_string(),
+            )
+        }
+        Some(IncomingError::Cancelled(_)) => base(FailureKind::Cancelled, 0, "cancelled".into()),
+        _ => match error {
+            ActivityExecutionError::Cancelled(_) => {
+                base(FailureKind::Cancelled, 0, "cancelled".into())
+            }
+            other => base(FailureKind::Payload, 0, other.to_string()),
+        },
+    }
+}

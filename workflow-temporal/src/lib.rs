@@ -1,0 +1,72 @@
+//! Run `workflow!` graphs on [Temporal](https://temporal.io) without changing them: every
+//! node becomes a Temporal activity, the graph becomes a Temporal workflow generated from
+//! its static plan, and a client call returns the workflow's own typed output or the same
+//! [`WorkflowError`](workflow_core::WorkflowError) kinds as the in-process runtime.
+//!
+//! Any `#[workflow(durable)]` workflow runs on Temporal: durability already makes every
+//! input and node output `Serialize + Deserialize`, which is what crossing the wire needs.
+//!
+//! ```no_run
+//! use workflow_core::prelude::*;
+//! use workflow_temporal::{TemporalClient, TemporalSettings, TemporalWorker};
+//!
+//! #[node(retry(max = 3, backoff = "100ms"))]
+//! async fn double(x: u64) -> Result<u64, std::io::Error> {
+//!     Ok(x * 2)
+//! }
+//!
+//! workflow! {
+//!     #[workflow(durable)]
+//!     pub struct Doubler { input x: u64, y = double(x) }
+//! }
+//!
+//! # async fn demo() -> Result<(), workflow_temporal::Error> {
+//! let client = TemporalClient::connect("http://127.0.0.1:7233", TemporalSettings::default()).await?;
+//! // A worker (in a worker process: `TemporalWorker::new(..)?.run().await`):
+//! let _worker = TemporalWorker::spawn::<Doubler>(&client, Runtime::new())?;
+//! // Anywhere:
+//! let run = client.execute::<Doubler>(&DoublerInput { x: 21 }, "doubler-1").await?;
+//! assert_eq!(run.outputs.y, 42);
+//! # Ok(()) }
+//! ```
+//!
+//! # Policies on Temporal
+//!
+//! | workflow policy | on Temporal |
+//! |---|---|
+//! | `retry(max)` | activity retry `maximum_attempts = max`; no `retry`: 1 attempt (not Temporal's unlimited default) |
+//! | `retry(backoff)` | `initial_interval` (0 becomes 1 ms: Temporal reads 0 as 1 s) |
+//! | `retry(multiplier)` | `backoff_coefficient` |
+//! | `retry(max_backoff)` | `maximum_interval`; none: the longest delay the policy reaches |
+//! | `retry(jitter)` | not mapped: Temporal's server schedules retries without jitter |
+//! | `retry(retry_if)` | evaluated on the worker against the node's error; `false` marks the failure non-retryable (a fn pointer cannot cross the wire, so no `non_retryable_error_types` list is needed) |
+//! | `retry(total_timeout)` | `schedule_to_close_timeout` |
+//! | a timed-out attempt with `retry_timeouts = false` | the worker's own timeout marks it non-retryable; a server-side start-to-close timeout is always retried |
+//! | node `timeout` | `start_to_close_timeout` (also enforced on the worker); none: [`TemporalSettings::default_node_timeout`] |
+//! | a panicking node | not retried, `WorkflowError::NodePanicked` |
+//! | workflow `timeout` | workflow `execution_timeout`; `WorkflowError::Timeout { scope: Workflow }` |
+//! | workflow `concurrency` / `sequential` | at most that many node activities scheduled at once |
+//! | `failure = "continue"` | independent nodes finish; `WorkflowError::Multiple` |
+//! | workflow `deadlock` | not mapped: tracked waits do not cross activities |
+//! | `Res<T>` | the resources of the `Runtime` given to [`TemporalWorker::new`] |
+//! | runtime `max_concurrent_nodes` | [`TemporalSettings::max_concurrent_nodes`]: the worker's activity slots |
+//! | `ctx.attempt()` | Temporal's activity attempt |
+//! | `ctx.emit` | a `tracing` event on the worker (not yet heartbeat details) |
+//! | graph fingerprint | the worker's build id and part of the task queue name ([`task_queue`]): a changed graph polls another queue, so old runs are only ever replayed by workers of the old graph |
+//! | (none) | the activity heartbeats every [`TemporalSettings::heartbeat`]; heartbeat timeout 3× that, so a dead worker's node moves to another worker quickly |
+//! | payload over 2 MB | [`Error::Payload`] (workflow input, before starting) or a run failure naming the node, before Temporal rejects it |
+
+mod activity;
+mod client;
+mod error;
+mod graph;
+mod policy;
+mod wire;
+mod worker;
+
+pub use client::{ActivityAttempt, TemporalClient, TemporalRun, TemporalRunHandle};
+pub use error::{Error, RemoteError};
+pub use policy::{
+    activity_type, build_id, task_queue, NodeMapping, RetryMapping, TemporalSettings,
+};
+pub use worker::{TemporalWorker, WorkerThread};

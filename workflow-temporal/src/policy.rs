@@ -1,0 +1,264 @@
+//! How a workflow's policies become Temporal options (the table in the crate docs), as
+//! plain values that tests and users can inspect before anything talks to a server.
+
+use std::time::Duration;
+
+use temporalio_common::RetryPolicy as TemporalRetryPolicy;
+use temporalio_sdk::{ActivityCloseTimeouts, ActivityOptions};
+use workflow_core::policy::RetryPolicy;
+use workflow_core::remote::NodeByNode;
+
+/// The settings of a run on Temporal that the workflow itself does not give.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TemporalSettings {
+    /// The Temporal namespace (default `"default"`).
+    pub namespace: String,
+    /// The task queue's base name (default `"workflow"`): the queue a workflow's runs and
+    /// activities use is this name, the workflow's name and its graph fingerprint (see
+    /// [`task_queue`]).
+    pub task_queue: String,
+    /// Start-to-close timeout of a node without a `timeout` (Temporal requires one;
+    /// default 10 minutes).
+    pub default_node_timeout: Duration,
+    /// How often a running node's activity heartbeats (default 1 s); Temporal's heartbeat
+    /// timeout is three times this, so a node on a worker that died is retried on another
+    /// worker within about that time instead of after its start-to-close timeout.
+    pub heartbeat: Duration,
+    /// The largest encoded value (workflow input, node input or output) sent to Temporal
+    /// (default 2 MB, Temporal's own limit): a larger one fails the run with our error,
+    /// naming the value, instead of a server error later.
+    pub max_payload_bytes: usize,
+    /// Most nodes one worker runs at once (its activity slots; default 100, the SDK's).
+    pub max_concurrent_nodes: usize,
+}
+
+impl Default for TemporalSettings {
+    fn default() -> Self {
+        Self {
+            namespace: "default".into(),
+            task_queue: "workflow".into(),
+            default_node_timeout: Duration::from_secs(600),
+            heartbeat: Duration::from_secs(1),
+            max_payload_bytes: 2 * 1024 * 1024,
+            max_concurrent_nodes: 100,
+        }
+    }
+}
+
+impl TemporalSettings {
+    /// Settings with this task queue base name and the defaults otherwise.
+    pub fn new(task_queue: impl Into<String>) -> Self {
+        Self {
+            task_queue: task_queue.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Replaces the namespace.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// Replaces the start-to-close timeout of nodes without a `timeout`.
+    pub fn default_node_timeout(mut self, timeout: Duration) -> Self {
+        self.default_node_timeout = timeout;
+        self
+    }
+
+    /// Replaces the heartbeat interval of running nodes.
+    pub fn heartbeat(mut self, every: Duration) -> Self {
+        self.heartbeat = every;
+        self
+    }
+
+    /// Replaces the number of nodes one worker runs at once (at least 1).
+    pub fn max_concurrent_nodes(mut self, nodes: usize) -> Self {
+        self.max_concurrent_nodes = nodes.max(1);
+        self
+    }
+
+    /// Replaces the payload limit.
+    pub fn max_payload_bytes(mut self, bytes: usize) -> Self {
+        self.max_payload_bytes = bytes;
+        self
+    }
+}
+
+/// A node's Temporal activity options, as plain values.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct NodeMapping {
+    /// The activity type: `Workflow.binding` (`Etl.page`).
+    pub activity_type: String,
+    /// Limit on one attempt: the node's `timeout`, or
+    /// [`TemporalSettings::default_node_timeout`].
+    pub start_to_close: Duration,
+    /// Limit on all attempts together: the retry policy's `total_timeout`.
+    pub schedule_to_close: Option<Duration>,
+    /// Three heartbeat intervals.
+    pub heartbeat_timeout: Duration,
+    /// Temporal's retry policy.
+    pub retry: RetryMapping,
+}
+
+/// A node's retry policy in Temporal's terms.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RetryMapping {
+    /// The first delay: `backoff` (at least 1 ms: Temporal reads 0 as its default, 1 s).
+    pub initial_interval: Duration,
+    /// `multiplier` (at least 1).
+    pub backoff_coefficient: f64,
+    /// `max_backoff`; without one, the longest delay the policy reaches (Temporal's own
+    /// default would cap delays at 100 times the first).
+    pub maximum_interval: Duration,
+    /// `max` attempts, the first included; 1 without a retry policy (Temporal's default
+    /// would retry forever).
+    pub maximum_attempts: u32,
+}
+
+impl RetryMapping {
+    /// The mapping of `retry` (`None`: one attempt).
+    pub fn from_policy(retry: Option<&RetryPolicy>) -> Self {
+        let Some(r) = retry else {
+            return Self {
+                initial_interval: Duration::from_millis(1),
+                backoff_coefficient: 1.0,
+                maximum_interval: Duration::from_millis(1),
+                maximum_attempts: 1,
+            };
+        };
+        let initial_interval = r.backoff.max(Duration::from_millis(1));
+        let multiplier = r.multiplier.max(1);
+        let maximum_interval = r.max_backoff.unwrap_or_else(|| {
+            // The delay before the last attempt: backoff * multiplier^(max - 2).
+            let steps = r.max_attempts.saturating_sub(2);
+            let factor = multiplier.checked_pow(steps).unwrap_or(u32::MAX);
+            initial_interval.saturating_mul(factor)
+        });
+        Self {
+            initial_interval,
+            backoff_coefficient: f64::from(multiplier),
+            maximum_interval: maximum_interval.max(initial_interval),
+            maximum_attempts: r.max_attempts.max(1),
+        }
+    }
+
+    fn to_temporal(&self) -> TemporalRetryPolicy {
+        TemporalRetryPolicy::builder()
+            .initial_interval(self.initial_interval)
+            .backoff_coefficient(self.backoff_coefficient)
+            .maximum_interval(self.maximum_interval)
+            .maximum_attempts(self.maximum_attempts)
+            .build()
+    }
+}
+
+impl NodeMapping {
+    /// The mapping of node `node` (plan index) of `W` under `settings`.
+    ///
+    /// # Panics
+    ///
+    /// When `node` is not a node of `W`.
+    pub fn of<W: NodeByNode>(node: usize, settings: &TemporalSettings) -> Self {
+        let spec = &W::PLAN.nodes[node];
+        let policy = &spec.policy;
+        Self {
+            activity_type: activity_type(W::NAME, spec.name),
+            start_to_close: policy.timeout.unwrap_or(settings.default_node_timeout),
+            schedule_to_close: policy.retry.as_ref().and_then(|r| r.total_timeout),
+            heartbeat_timeout: settings.heartbeat * 3,
+            retry: RetryMapping::from_policy(policy.retry.as_ref()),
+        }
+    }
+
+    /// The options to schedule the activity with.
+    pub(crate) fn activity_options(&self) -> ActivityOptions {
+        let timeouts = match self.schedule_to_close {
+            Some(total) => ActivityCloseTimeouts::ScheduleAndStartToClose {
+                schedule_to_close: total,
+                start_to_close: self.start_to_close,
+            },
+            None => ActivityCloseTimeouts::StartToClose(self.start_to_close),
+        };
+        ActivityOptions::with_close_timeouts(timeouts)
+            .heartbeat_timeout(self.heartbeat_timeout)
+            .retry_policy(self.retry.to_temporal())
+            .build()
+    }
+}
+
+/// The activity type of node `binding` of workflow `workflow`: `Workflow.binding`.
+pub fn activity_type(workflow: &str, binding: &str) -> String {
+    format!("{workflow}.{binding}")
+}
+
+/// The task queue of `W`'s runs and activities: `{base}.{Workflow}.{fingerprint hash}`.
+///
+/// A changed graph has another fingerprint, so its worker polls another queue: runs
+/// started against the old graph stay with workers of the old build and are never
+/// replayed by code that would schedule different activities.
+pub fn task_queue<W: NodeByNode>(settings: &TemporalSettings) -> String {
+    format!("{}.{}.{}", settings.task_queue, W::NAME, build_id::<W>())
+}
+
+/// The worker's build id: a hash of the graph's fingerprint (16 hex digits).
+pub fn build_id<W: NodeByNode>() -> String {
+    format!("{:016x}", fnv1a(W::FINGERPRINT.as_bytes()))
+}
+
+/// FNV-1a, 64 bits: stable across Rust releases and platforms, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_retry_policy_is_one_attempt_not_temporals_unlimited_default() {
+        let m = RetryMapping::from_policy(None);
+        assert_eq!(m.maximum_attempts, 1);
+    }
+
+    #[test]
+    fn backoff_multiplier_and_cap_map_one_to_one() {
+        let p = RetryPolicy::new(5)
+            .backoff(Duration::from_millis(100))
+            .multiplier(3)
+            .max_backoff(Duration::from_secs(2));
+        let m = RetryMapping::from_policy(Some(&p));
+        assert_eq!(m.initial_interval, Duration::from_millis(100));
+        assert_eq!(m.backoff_coefficient, 3.0);
+        assert_eq!(m.maximum_interval, Duration::from_secs(2));
+        assert_eq!(m.maximum_attempts, 5);
+    }
+
+    #[test]
+    fn without_a_cap_the_longest_delay_is_the_last_one_the_policy_reaches() {
+        // 4 attempts, backoff 10 ms doubling: delays 10, 20, 40 ms.
+        let p = RetryPolicy::new(4).backoff(Duration::from_millis(10));
+        let m = RetryMapping::from_policy(Some(&p));
+        assert_eq!(m.maximum_interval, Duration::from_millis(40));
+        assert_eq!(m.backoff_coefficient, 2.0);
+    }
+
+    #[test]
+    fn a_zero_backoff_is_one_millisecond_not_temporals_one_second_default() {
+        let m = RetryMapping::from_policy(Some(&RetryPolicy::new(3)));
+        assert_eq!(m.initial_interval, Duration::from_millis(1));
+        assert_eq!(m.maximum_attempts, 3);
+    }
+
+    #[test]
+    fn the_fingerprint_hash_is_stable() {
+        // Pinned: a change here would move every deployed workflow to a new task queue.
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+}

@@ -1,0 +1,717 @@
+//! Runs on a real Temporal server.
+//!
+//! Set `WORKFLOW_TEST_TEMPORAL_URL` (e.g. `http://127.0.0.1:7233`, a dev server from
+//! `temporal server start-dev --headless --ip 127.0.0.1`). Without it each test prints
+//! that it was skipped and why, and passes, unless `WORKFLOW_REQUIRE_TEMPORAL=1` (set by
+//! `.ci/run`, which starts a dev server), where a missing server fails it.
+//!
+//! Each test uses its own task queue base name, so tests run in parallel without
+//! stealing each other's tasks.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use workflow_core::prelude::*;
+use workflow_core::remote::NodeByNode;
+use workflow_temporal::{Error, TemporalClient, TemporalSettings, TemporalWorker, WorkerThread};
+
+/// The server's URL, or `None` (after saying so) when the test is to be skipped.
+fn server(test: &str) -> Option<String> {
+    match std::env::var("WORKFLOW_TEST_TEMPORAL_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            let required = std::env::var("WORKFLOW_REQUIRE_TEMPORAL").as_deref() == Ok("1");
+            assert!(
+                !required,
+                "WORKFLOW_REQUIRE_TEMPORAL=1 but WORKFLOW_TEST_TEMPORAL_URL is not set: \
+                 the Temporal tests must run here"
+            );
+            eprintln!(
+                "SKIPPED: {test}: set WORKFLOW_TEST_TEMPORAL_URL to a Temporal server to run it \
+                 (.ci/run starts a dev server)"
+            );
+            None
+        }
+    }
+}
+
+/// Settings for one test: its own queue, quick heartbeats.
+fn settings(queue: &str) -> TemporalSettings {
+    TemporalSettings::new(format!("test-{queue}-{}", std::process::id()))
+        .heartbeat(Duration::from_millis(300))
+}
+
+/// A unique workflow id.
+fn run_id(name: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{name}-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn connect(url: &str, settings: TemporalSettings, identity: &str) -> TemporalClient {
+    TemporalClient::connect_as(url, settings, Some(identity.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("Temporal at `{url}` unusable: {e}"))
+}
+
+/// A worker for `W` in this process (on its own thread), stopped when dropped.
+fn start_worker<W: NodeByNode>(client: &TemporalClient, runtime: Runtime) -> WorkerThread {
+    TemporalWorker::spawn::<W>(client, runtime).expect("worker")
+}
+
+// == The quick-start workflow (examples/quickstart.rs), durable ==============================
+// The same nodes and graph; the types derive serde, the workflow is `durable`, and its
+// timeout is 10 s instead of 2 s (a dev server on a loaded CI machine).
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Product {
+    name: String,
+    price_cents: u64,
+    stock: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("catalogue service unavailable: {0}")]
+struct CatalogueError(String);
+
+#[node]
+async fn fetch_catalogue(region: String) -> Result<Vec<Product>, CatalogueError> {
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    if region.is_empty() {
+        return Err(CatalogueError("no region".into()));
+    }
+    let product = |name: &str, price_cents, stock| Product {
+        name: name.into(),
+        price_cents,
+        stock,
+    };
+    Ok(vec![
+        product("kettle", 2_999, 12),
+        product("teapot", 4_550, 0),
+        product("mug", 899, 140),
+        product("infuser", 1_250, 33),
+    ])
+}
+
+#[node]
+async fn stock_value(products: Vec<Product>) -> u64 {
+    products
+        .iter()
+        .map(|p| p.price_cents * u64::from(p.stock))
+        .sum()
+}
+
+#[node]
+async fn sold_out(products: Vec<Product>) -> Vec<String> {
+    products
+        .into_iter()
+        .filter(|p| p.stock == 0)
+        .map(|p| p.name)
+        .collect()
+}
+
+#[node]
+async fn priciest(products: Vec<Product>) -> Option<String> {
+    products
+        .into_iter()
+        .max_by_key(|p| p.price_cents)
+        .map(|p| p.name)
+}
+
+#[node]
+async fn report(value: u64, sold_out: Vec<String>, top: Option<String>) -> String {
+    format!(
+        "stock value ${}.{:02}; sold out: [{}]; priciest: {}",
+        value / 100,
+        value % 100,
+        sold_out.join(", "),
+        top.unwrap_or_else(|| "-".into())
+    )
+}
+
+workflow! {
+    #[workflow(durable, timeout = "10s")]
+    pub struct CatalogueReport {
+        input region: String,
+        catalogue = fetch_catalogue(region),
+        value = stock_value(products: catalogue),
+        empty = sold_out(products: catalogue),
+        top = priciest(products: catalogue),
+        summary = report(value, sold_out: empty, top),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quick_start_gives_the_same_outputs_in_process_and_on_temporal() {
+    let Some(url) = server("quick start") else {
+        return;
+    };
+    let input = || CatalogueReportInput {
+        region: "eu".into(),
+    };
+    let local = Runtime::new()
+        .execute(CatalogueReport, input())
+        .await
+        .unwrap();
+
+    let client = connect(&url, settings("quickstart"), "quickstart").await;
+    let _worker = start_worker::<CatalogueReport>(&client, Runtime::new());
+    let remote = client
+        .execute::<CatalogueReport>(&input(), &run_id("quickstart"))
+        .await
+        .unwrap();
+
+    assert_eq!(remote.outputs.summary, local.outputs.summary);
+    assert_eq!(
+        remote.outputs.summary,
+        "stock value $2030.98; sold out: [teapot]; priciest: teapot"
+    );
+    // Every node ran once, each on its first attempt.
+    let attempts: Vec<_> = remote.attempts.iter().map(|(n, a)| (*n, *a)).collect();
+    assert_eq!(
+        attempts,
+        [
+            ("catalogue", 1),
+            ("value", 1),
+            ("empty", 1),
+            ("top", 1),
+            ("summary", 1)
+        ]
+    );
+}
+
+// == Retries ====================================================================================
+
+#[derive(Debug, thiserror::Error)]
+#[error("busy (attempt {0})")]
+struct Busy(u32);
+
+#[node(retry(max = 3, backoff = "10ms"))]
+async fn flaky(x: u32, ctx: &Context) -> Result<u32, Busy> {
+    if ctx.attempt() < 3 {
+        return Err(Busy(ctx.attempt()));
+    }
+    Ok(x + 1)
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Flaky {
+        input x: u32,
+        y = flaky(x),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_fails_twice_then_succeeds_shows_three_attempts() {
+    let Some(url) = server("retries") else {
+        return;
+    };
+    let client = connect(&url, settings("flaky"), "flaky").await;
+    let _worker = start_worker::<Flaky>(&client, Runtime::new());
+    let handle = client
+        .start::<Flaky>(&FlakyInput { x: 41 }, &run_id("flaky"))
+        .await
+        .unwrap();
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.y, 42);
+    assert_eq!(run.attempts, [("y", 3)]);
+    // Temporal records the started event of the attempt that finished.
+    let history = handle.attempts().await.unwrap();
+    let attempts: Vec<_> = history
+        .iter()
+        .map(|a| (a.node.as_str(), a.attempt))
+        .collect();
+    assert_eq!(attempts, [("y", 3)]);
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("refused: {0}")]
+struct Refused(&'static str);
+
+#[node(retry(max = 2, backoff = "10ms"))]
+async fn always_fails(x: u32) -> Result<u32, Refused> {
+    let _ = x;
+    Err(Refused("no"))
+}
+
+fn only_busy(e: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    e.to_string().starts_with("busy")
+}
+
+#[node(retry(max = 5, backoff = "10ms", retry_if = only_busy))]
+async fn refuses(x: u32) -> Result<u32, Refused> {
+    let _ = x;
+    Err(Refused("permanent"))
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Fails {
+        input x: u32,
+        y = always_fails(x),
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct NotRetried {
+        input x: u32,
+        y = refuses(x),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_node_is_the_same_workflow_error_as_in_process() {
+    let Some(url) = server("errors") else {
+        return;
+    };
+    let local = Runtime::new()
+        .execute(Fails, FailsInput { x: 1 })
+        .await
+        .unwrap_err();
+    let client = connect(&url, settings("fails"), "fails").await;
+    let _worker = start_worker::<Fails>(&client, Runtime::new());
+    let remote = client
+        .execute::<Fails>(&FailsInput { x: 1 }, &run_id("fails"))
+        .await
+        .unwrap_err();
+    let Error::Workflow(remote) = remote else {
+        panic!("expected the run's own error, got {remote}");
+    };
+    assert_eq!(remote.to_string(), local.to_string());
+    assert_eq!(
+        remote.to_string(),
+        "node `y` of workflow `Fails` failed after 2 attempt(s): refused: no"
+    );
+    assert_eq!((remote.node(), remote.attempts()), (Some("y"), Some(2)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_if_is_decided_on_the_worker_and_stops_temporals_retries() {
+    let Some(url) = server("retry_if") else {
+        return;
+    };
+    let client = connect(&url, settings("retry-if"), "retry-if").await;
+    let _worker = start_worker::<NotRetried>(&client, Runtime::new());
+    let err = client
+        .execute::<NotRetried>(&NotRetriedInput { x: 1 }, &run_id("retry-if"))
+        .await
+        .unwrap_err();
+    let err = err.workflow_error().expect("the run's own error");
+    // `retry_if` said no: one attempt of the five allowed.
+    assert_eq!(err.attempts(), Some(1), "{err}");
+}
+
+// == Time limits =================================================================================
+
+#[node]
+async fn sleeps(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    #[workflow(durable, timeout = "1s")]
+    struct TooSlow {
+        input ms: u64,
+        done = sleeps(ms),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workflow_timeout_is_the_execution_timeout() {
+    let Some(url) = server("workflow timeout") else {
+        return;
+    };
+    let client = connect(&url, settings("timeout"), "timeout").await;
+    let _worker = start_worker::<TooSlow>(&client, Runtime::new());
+    let err = client
+        .execute::<TooSlow>(&TooSlowInput { ms: 5_000 }, &run_id("timeout"))
+        .await
+        .unwrap_err();
+    match err.workflow_error() {
+        Some(WorkflowError::Timeout { scope, limit, .. }) => {
+            assert_eq!(*scope, workflow_core::TimeoutScope::Workflow);
+            assert_eq!(*limit, Duration::from_secs(1));
+        }
+        other => panic!("expected the workflow's timeout, got {other:?}"),
+    }
+}
+
+// == A worker killed mid-run ====================================================================
+
+/// Appends `line` to `dir/log`.
+fn log(dir: &Path, line: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("log"))
+        .unwrap();
+    writeln!(f, "{line}").unwrap();
+}
+
+fn logged(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[node]
+async fn first(dir: String) -> u32 {
+    log(Path::new(&dir), "first");
+    1
+}
+
+/// Blocks until the test has killed the first worker (`dir/killed` exists).
+#[node]
+async fn slow(x: u32, dir: String) -> u32 {
+    let dir = PathBuf::from(dir);
+    log(&dir, "slow");
+    while !dir.join("killed").exists() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    x + 1
+}
+
+#[node]
+async fn last(y: u32, dir: String) -> u32 {
+    log(Path::new(&dir), "last");
+    y * 10
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Relay {
+        input dir: String,
+        a = first(dir),
+        b = slow(x: a, dir),
+        c = last(y: b, dir),
+    }
+}
+
+/// Not a test of its own: the worker process that
+/// `a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again` starts (and
+/// kills). Without `WORKFLOW_TEMPORAL_CHILD_QUEUE` it does nothing.
+#[test]
+fn child_worker_process() {
+    let (Ok(url), Ok(queue)) = (
+        std::env::var("WORKFLOW_TEST_TEMPORAL_URL"),
+        std::env::var("WORKFLOW_TEMPORAL_CHILD_QUEUE"),
+    ) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = connect(
+            &url,
+            TemporalSettings::new(queue).heartbeat(Duration::from_millis(300)),
+            "child-worker",
+        )
+        .await;
+        let worker = TemporalWorker::new::<Relay>(&client, Runtime::new()).unwrap();
+        worker.run().await.unwrap();
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again() {
+    let Some(url) = server("worker killed") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(run_id("relay"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = settings("relay");
+    let queue = settings.task_queue.clone();
+
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_worker_process", "--nocapture"])
+        .env("WORKFLOW_TEMPORAL_CHILD_QUEUE", &queue)
+        .env("WORKFLOW_TEST_TEMPORAL_URL", &url)
+        .spawn()
+        .unwrap();
+    let client = connect(&url, settings, "parent-worker").await;
+    let handle = client
+        .start::<Relay>(
+            &RelayInput {
+                dir: dir.display().to_string(),
+            },
+            &run_id("relay"),
+        )
+        .await
+        .unwrap();
+
+    // The child runs `a`, then blocks in `b`: kill it there (SIGKILL, no goodbye).
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while logged(&dir) != ["first", "slow"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child worker did not reach `b`: {:?}",
+            logged(&dir)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::write(dir.join("killed"), b"").unwrap();
+
+    // A new worker takes over: `b` runs again (its worker died before it finished),
+    // `a` does not.
+    let _worker = start_worker::<Relay>(&client, Runtime::new());
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.c, 20);
+    assert_eq!(logged(&dir), ["first", "slow", "slow", "last"]);
+
+    let history = handle.attempts().await.unwrap();
+    let ran: Vec<_> = history
+        .iter()
+        .map(|a| (a.node.as_str(), a.worker.as_str()))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            ("a", "child-worker"),
+            ("b", "child-worker"),
+            ("b", "parent-worker"),
+            ("c", "parent-worker"),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// == A changed graph ============================================================================
+
+#[node]
+async fn inc(x: u32) -> u32 {
+    x + 1
+}
+
+/// The workflow `Shop` as first deployed.
+mod v1 {
+    use super::*;
+    workflow! {
+        #[workflow(durable)]
+        pub struct Shop {
+            input x: u32,
+            a = inc(x),
+        }
+    }
+}
+
+/// `Shop` after a change: a node added.
+mod v2 {
+    use super::*;
+    workflow! {
+        #[workflow(durable)]
+        pub struct Shop {
+            input x: u32,
+            a = inc(x),
+            b = inc(x: a),
+        }
+    }
+}
+
+#[test]
+fn a_changed_graph_has_its_own_task_queue_and_build_id() {
+    let s = TemporalSettings::new("shop");
+    assert_eq!(
+        workflow_temporal::activity_type("Shop", "a"),
+        "Shop.a",
+        "both versions keep the workflow's and the nodes' names"
+    );
+    assert_ne!(
+        workflow_temporal::task_queue::<v1::Shop>(&s),
+        workflow_temporal::task_queue::<v2::Shop>(&s)
+    );
+    assert_ne!(
+        workflow_temporal::build_id::<v1::Shop>(),
+        workflow_temporal::build_id::<v2::Shop>()
+    );
+    assert!(workflow_temporal::task_queue::<v1::Shop>(&s).starts_with("shop.Shop."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_graph_leaves_old_runs_to_workers_of_the_old_graph() {
+    let Some(url) = server("changed graph") else {
+        return;
+    };
+    let client = connect(&url, settings("shop"), "shop").await;
+    // Only the new graph's worker is up when a run of the old graph starts.
+    let _new = start_worker::<v2::Shop>(&client, Runtime::new());
+    let old_run = client
+        .start::<v1::Shop>(&v1::ShopInput { x: 1 }, &run_id("shop-v1"))
+        .await
+        .unwrap();
+    let new_run = client
+        .execute::<v2::Shop>(&v2::ShopInput { x: 1 }, &run_id("shop-v2"))
+        .await
+        .unwrap();
+    assert_eq!(new_run.outputs.b, 3);
+    // The new worker finished a run of its own, and did not touch the old one.
+    assert_eq!(old_run.attempts().await.unwrap(), []);
+
+    // A worker of the old graph finishes the old run, as the old graph says.
+    let _old = start_worker::<v1::Shop>(&client, Runtime::new());
+    let run = old_run.result().await.unwrap();
+    assert_eq!(run.outputs.a, 2);
+}
+
+// == Two workers share one run ==================================================================
+
+/// Marks `name` as started in `dir`, then waits until `other` started too: the two nodes
+/// must run at the same time, so with one node per worker they run on different workers.
+async fn meet(dir: &str, name: &str, other: &str) -> String {
+    let dir = Path::new(dir);
+    std::fs::write(dir.join(name), b"").unwrap();
+    for _ in 0..600 {
+        if dir.join(other).exists() {
+            return name.to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("`{other}` never started next to `{name}`");
+}
+
+#[node]
+async fn meet_left(dir: String) -> String {
+    meet(&dir, "left", "right").await
+}
+
+#[node]
+async fn meet_right(dir: String) -> String {
+    meet(&dir, "right", "left").await
+}
+
+#[node]
+async fn both(l: String, r: String) -> String {
+    format!("{l}+{r}")
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Pair {
+        input dir: String,
+        l = meet_left(dir),
+        r = meet_right(dir),
+        out = both(l, r),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_share_the_nodes_of_one_run() {
+    let Some(url) = server("two workers") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(run_id("pair"));
+    std::fs::create_dir_all(&dir).unwrap();
+    // One node at a time per worker.
+    let settings = settings("pair").max_concurrent_nodes(1);
+    let one = connect(&url, settings.clone(), "worker-1").await;
+    let two = connect(&url, settings.clone(), "worker-2").await;
+    let _w1 = start_worker::<Pair>(&one, Runtime::new());
+    let _w2 = start_worker::<Pair>(&two, Runtime::new());
+    let starter = connect(&url, settings, "starter").await;
+    let handle = starter
+        .start::<Pair>(
+            &PairInput {
+                dir: dir.display().to_string(),
+            },
+            &run_id("pair"),
+        )
+        .await
+        .unwrap();
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.out, "left+right");
+
+    let history = handle.attempts().await.unwrap();
+    let worker = |node: &str| {
+        history
+            .iter()
+            .find(|a| a.node == node)
+            .map(|a| a.worker.clone())
+            .unwrap_or_default()
+    };
+    let (l, r) = (worker("l"), worker("r"));
+    let mut workers = [l.clone(), r.clone()];
+    workers.sort();
+    assert_eq!(workers, ["worker-1", "worker-2"], "l on {l}, r on {r}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// == The policy table, per node ================================================================
+
+#[node(timeout = "300ms")]
+async fn hangs(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Hangs {
+        input ms: u64,
+        slow = hangs(ms),
+    }
+}
+
+#[test]
+fn each_node_maps_to_its_activity_options() {
+    use workflow_temporal::NodeMapping;
+    let s = TemporalSettings::new("map").heartbeat(Duration::from_millis(500));
+    // `flaky`: retry(max = 3, backoff = "10ms"), no timeout.
+    let m = NodeMapping::of::<Flaky>(0, &s);
+    assert_eq!(m.activity_type, "Flaky.y");
+    assert_eq!(m.start_to_close, s.default_node_timeout);
+    assert_eq!(m.schedule_to_close, None);
+    assert_eq!(m.heartbeat_timeout, Duration::from_millis(1500));
+    assert_eq!(m.retry.maximum_attempts, 3);
+    assert_eq!(m.retry.initial_interval, Duration::from_millis(10));
+    assert_eq!(m.retry.maximum_interval, Duration::from_millis(20));
+    // `hangs`: timeout = "300ms", no retry.
+    let m = NodeMapping::of::<Hangs>(0, &s);
+    assert_eq!(m.start_to_close, Duration::from_millis(300));
+    assert_eq!(m.retry.maximum_attempts, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
+    let Some(url) = server("node timeout") else {
+        return;
+    };
+    let local = Runtime::new()
+        .execute(Hangs, HangsInput { ms: 5_000 })
+        .await
+        .unwrap_err();
+    let client = connect(&url, settings("hangs"), "hangs").await;
+    let _worker = start_worker::<Hangs>(&client, Runtime::new());
+    let err = client
+        .execute::<Hangs>(&HangsInput { ms: 5_000 }, &run_id("hangs"))
+        .await
+        .unwrap_err();
+    let Some(remote) = err.workflow_error() else {
+        panic!("expected the run's own error, got {err}");
+    };
+    assert_eq!(remote.to_string(), local.to_string());
+    match remote {
+        WorkflowError::Timeout { scope, limit, .. } => {
+            assert_eq!(*scope, workflow_core::TimeoutScope::Node("slow"));
+            assert_eq!(*limit, Duration::from_millis(300));
+        }
+        other => panic!("expected the node's timeout, got {other:?}"),
+    }
+}
