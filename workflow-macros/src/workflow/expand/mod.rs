@@ -67,7 +67,14 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let workflow_impl = gen.workflow_impl();
     let dead_retry_checks = gen.dead_retry_checks();
     let durable_impl = if w.attrs.options.durable {
-        let (durable, remote) = (gen.durable_impl(), gen.remote_impl());
+        let durable = gen.durable_impl();
+        // Running node by node elsewhere (`workflow-temporal`) does not drive decisions
+        // yet: such a workflow does not implement `NodeByNode`.
+        let remote = if w.def.decisions.is_empty() {
+            gen.remote_impl()
+        } else {
+            TokenStream::new()
+        };
         quote!(#durable #remote)
     } else {
         TokenStream::new()

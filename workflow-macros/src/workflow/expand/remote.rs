@@ -31,6 +31,8 @@ impl WorkflowGen<'_> {
                 match e.from {
                     Origin::Input(k) => inputs.insert(k),
                     Origin::Node(j) => sources.insert(j),
+                    // Only in an arm, and a workflow with decisions gets no `NodeByNode`.
+                    Origin::Pattern(..) => false,
                 };
             }
             let (inputs, sources) = (inputs.into_iter(), sources.into_iter());
