@@ -506,7 +506,7 @@ mod v1 {
     use super::*;
     workflow! {
         #[workflow(durable)]
-        pub struct Shop {
+        pub(crate) struct Shop {
             input x: u32,
             a = inc(x),
         }
@@ -518,7 +518,7 @@ mod v2 {
     use super::*;
     workflow! {
         #[workflow(durable)]
-        pub struct Shop {
+        pub(crate) struct Shop {
             input x: u32,
             a = inc(x),
             b = inc(x: a),

@@ -42,7 +42,7 @@ async fn report(value: u64, sold_out: Vec<String>, top: Option<String>) -> Strin
 }
 
 workflow! {
-    pub struct CatalogueReport {
+    pub(crate) struct CatalogueReport {
         input region: String,
         catalogue = fetch_catalogue(region),
         value = stock_value(products: catalogue),
