@@ -13,9 +13,13 @@ pub use crate::context::Context;
 /// What `#[workflow(durable)]` code names.
 #[cfg(feature = "store")]
 pub use crate::durable::DurableWorkflow;
+pub use crate::error::WorkflowError;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
-pub use crate::executor::{step, Executor, Finished, NodeStarter, Op, Workflow};
+pub use crate::executor::{
+    fan_out, fan_out_collect, step, sub_workflow, Executor, FanOutOptions, Finished, NodeStarter,
+    Op, Workflow,
+};
 pub use crate::node::{Node, NodeCallError, NodeResult};
 pub use crate::plan::{NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};

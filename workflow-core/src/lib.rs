@@ -124,7 +124,9 @@ pub use __private::{NodeError, ResourceValue, RetryInput, SharedOutput};
 pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableRun, DurableWorkflow};
-pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
+pub use error::{
+    BoxError, DeadlockKind, DeadlockReport, NodeName, TimeoutScope, WaitingNode, WorkflowError,
+};
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};
 pub use node::Node;

@@ -14,4 +14,5 @@ mod reliability_spawn;
 mod resources_context;
 mod shapes;
 mod status_at_stop;
+mod subworkflows;
 mod wide;

@@ -74,9 +74,12 @@ mod driver;
 
 mod lifecycle;
 
+mod child;
+
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
 pub use cells::{step, NodeStarter, Op};
+pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::DurableExec;
 pub use workflow::{Executor, RunOutcome, Workflow};

@@ -22,9 +22,9 @@ use super::{ExecutionTrace, SpanOutcome};
 pub(super) fn render(trace: &ExecutionTrace) -> String {
     let spans = trace.attempt_spans();
     // Sections in order of first appearance in the trace.
-    let mut sections: Vec<&'static str> = Vec::new();
+    let mut sections: Vec<&str> = Vec::new();
     for e in &trace.events {
-        if let Some(node) = e.node {
+        if let Some(node) = e.node.as_deref() {
             if !sections.contains(&node) && spans.iter().any(|s| s.node == node) {
                 sections.push(node);
             }

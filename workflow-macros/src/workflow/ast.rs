@@ -30,6 +30,9 @@ pub(crate) struct WorkflowDef {
     pub(crate) inputs: Vec<InputDecl>,
     pub(crate) bindings: Vec<Binding>,
     pub(crate) brace_span: Span,
+    /// The anonymous child workflow of a fan-out's body (`for x in xs { .. }`), which
+    /// `workflow!` declares itself: hidden, and never called by name.
+    pub(crate) hidden_body: bool,
 }
 
 pub(crate) struct InputDecl {
@@ -190,6 +193,7 @@ impl WorkflowDef {
             inputs,
             bindings,
             brace_span: brace.span.join(),
+            hidden_body: false,
         })
     }
 }

@@ -36,6 +36,7 @@ mod plan;
 mod ports;
 mod render;
 mod run;
+mod subworkflow;
 
 use std::collections::HashSet;
 
@@ -56,6 +57,7 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let state_types = gen.state_types();
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
+    let node_impl = gen.node_impl();
     let durable_impl = if w.attrs.options.durable {
         gen.durable_impl()
     } else {
@@ -65,6 +67,7 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
         #state_types
         #edge_traits
         #workflow_impl
+        #node_impl
         #durable_impl
     })
 }
@@ -136,12 +139,14 @@ impl<'a> WorkflowGen<'a> {
         let workflow_struct = self.workflow_struct();
         let input_struct = self.input_struct();
         let output_struct = self.output_struct();
+        let ports_callback = self.ports_callback();
         let debug_impls = self.debug_impls();
         quote! {
             #aliases
             #workflow_struct
             #input_struct
             #output_struct
+            #ports_callback
 
             #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
             const _: () = {
