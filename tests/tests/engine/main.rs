@@ -7,6 +7,7 @@
 //! engine policies::` runs one file.
 
 mod executor;
+mod fanout;
 mod graph_exports;
 mod policies;
 mod reliability_panics;

@@ -66,6 +66,8 @@ fn child_failed(error: WorkflowError) -> NodeCallError {
 
 /// The call of a sub-workflow node (`report = Render(page)`): one child run of `W` at
 /// the node's path. What `workflow!` emits as `Node::call` of `W`'s input struct.
+// Not `async fn`: the signature promises `Send`, which generated `Node::call`s need.
+#[allow(clippy::manual_async_fn)]
 pub fn sub_workflow<W: Workflow>(
     input: W::Input,
     ctx: Context,
@@ -161,6 +163,8 @@ where
 
 /// The call of a fail-fast fan-out node: `Vec<T>` in input order, or the first item's
 /// failure (see [`run_items`]).
+// Not `async fn`: the signature promises `Send`, which generated `Node::call`s need.
+#[allow(clippy::manual_async_fn)]
 pub fn fan_out<W, I, T>(
     ctx: Context,
     items: I,
@@ -188,6 +192,8 @@ where
 
 /// The call of a fan-out node with `failure = "collect"`: every item's result, in input
 /// order.
+// Not `async fn`: the signature promises `Send`, which generated `Node::call`s need.
+#[allow(clippy::manual_async_fn)]
 pub fn fan_out_collect<W, I, T>(
     ctx: Context,
     items: I,

@@ -28,6 +28,30 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Ok(def) => def,
         Err(e) => return e.to_compile_error(),
     };
+    expand_def(cx, &def)
+}
+
+/// Phases 2 to 6 of a parsed workflow (`cx` holds its syntax errors), and of the child
+/// workflow of each of its `for` bodies, declared next to it.
+fn expand_def(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
+    let krate = attr::parse_workflow_attrs(&Ctxt::new(), &def.attrs)
+        .options
+        .krate
+        .unwrap_or_else(crate::codegen::default_crate);
+    let p = crate::codegen::private(&krate);
+    let mut bodies = TokenStream::new();
+    for b in &def.bindings {
+        let body_cx = Ctxt::new();
+        if let Some(body) = expand::body_def(&body_cx, def, b, &p) {
+            bodies.extend(expand_def(body_cx, &body));
+        }
+    }
+    let own = expand_own(cx, def);
+    quote::quote!(#own #bodies)
+}
+
+/// Phases 2 to 6 of one workflow.
+fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
     // Graph checks of a partly parsed workflow would report follow-on errors (a source
     // defined by an entry that did not parse), so after a syntax error only the syntax
     // is reported: the later phases then report into a scratch context and run only to
@@ -35,7 +59,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let scratch = Ctxt::new();
     let syntax_errors = cx.has_errors();
     let analysis_cx = if syntax_errors { &scratch } else { &cx };
-    let (workflow, unused_inputs) = analyse(analysis_cx, &def);
+    let (workflow, unused_inputs) = analyse(analysis_cx, def);
     if cx.has_errors() {
         let errors = cx.to_compile_errors();
         let unused = if syntax_errors {

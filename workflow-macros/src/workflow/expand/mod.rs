@@ -31,6 +31,7 @@
 mod durable;
 mod edges;
 mod fallback;
+mod fanout;
 mod items;
 mod plan;
 mod ports;
@@ -49,6 +50,7 @@ use super::graph::{Graph, Workflow};
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
+pub(crate) use fanout::body_def;
 pub(crate) use ports::node_ports;
 
 /// Expands a workflow that passed every check.
@@ -58,6 +60,8 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
     let node_impl = gen.node_impl();
+    let fan_out_impls = gen.fan_out_node_impls(false);
+    let map_input_impl = gen.map_input_impl();
     let durable_impl = if w.attrs.options.durable {
         gen.durable_impl()
     } else {
@@ -68,6 +72,8 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
         #edge_traits
         #workflow_impl
         #node_impl
+        #fan_out_impls
+        #map_input_impl
         #durable_impl
     })
 }
@@ -140,6 +146,7 @@ impl<'a> WorkflowGen<'a> {
         let input_struct = self.input_struct();
         let output_struct = self.output_struct();
         let ports_callback = self.ports_callback();
+        let fan_out_ports = self.fan_out_ports_structs();
         let debug_impls = self.debug_impls();
         quote! {
             #aliases
@@ -147,6 +154,7 @@ impl<'a> WorkflowGen<'a> {
             #input_struct
             #output_struct
             #ports_callback
+            #fan_out_ports
 
             #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
             const _: () = {
