@@ -316,3 +316,78 @@ async fn a_fan_out_body_may_call_a_sub_workflow(h: Harness) {
     h.assert_executed("out.report.layout", 4);
     h.assert_executed("layout", 4);
 }
+
+/// A fan-out is drawn as a stacked block holding its body: the loop variable, the body's
+/// nodes, the outer sources it uses, and the collected binding feeding downstream.
+#[test]
+fn a_fan_out_is_a_stacked_block_in_mermaid_and_dot() {
+    let mermaid = r#"
+flowchart LR
+    urls[/"urls: Vec#lt;String#gt;"/]
+    scale["scale<br/><small>scale</small>"]
+    subgraph thumbs["thumbs<br/><small>for url in urls, one run per item</small>"]
+        thumbs__url[/"url"/]
+        thumbs__img["img<br/><small>download</small>"]
+        thumbs__t["t<br/><small>resize</small>"]
+    end
+    style thumbs stroke-width:3px,stroke-dasharray:6 3
+    sum["sum<br/><small>total</small>"]
+    urls -->|each| thumbs__url
+    thumbs__url -->|url| thumbs__img
+    thumbs__img -->|img| thumbs__t
+    scale -->|scale| thumbs__t
+    thumbs__t -->|sizes| sum
+"#;
+    assert_eq!(Gallery::MERMAID, &mermaid[1..]);
+    let dot = r#"
+digraph "Gallery" {
+    rankdir=LR;
+    node [shape=box];
+    "urls" [shape=parallelogram, label="urls: Vec<String>"];
+    "scale" [label="scale\nscale"];
+    subgraph "cluster_thumbs" {
+        label="thumbs\nfor url in urls, one run per item"; style=rounded; peripheries=2;
+        "thumbs__url" [shape=parallelogram, label="url"];
+        "thumbs__img" [label="img\ndownload"];
+        "thumbs__t" [label="t\nresize"];
+    }
+    "sum" [label="sum\ntotal"];
+    "urls" -> "thumbs__url" [label="each"];
+    "thumbs__url" -> "thumbs__img" [label="url"];
+    "thumbs__img" -> "thumbs__t" [label="img"];
+    "scale" -> "thumbs__t" [label="scale"];
+    "thumbs__t" -> "sum" [label="sizes"];
+}
+"#;
+    assert_eq!(Gallery::DOT, &dot[1..]);
+}
+
+/// `map(Render, ..)` is a stacked block around the mapped workflow; a sub-workflow
+/// inside a body is a subroutine box labelled with its workflow.
+#[test]
+fn map_and_sub_workflows_are_labelled_with_their_workflow() {
+    let site = r#"
+flowchart LR
+    urls[/"urls: Vec#lt;String#gt;"/]
+    subgraph pages["pages<br/><small>map(Render), one run per item</small>"]
+        pages__each[["workflow Render"]]
+    end
+    style pages stroke-width:3px,stroke-dasharray:6 3
+    urls -->|each| pages__each
+"#;
+    assert_eq!(Site::MERMAID, &site[1..]);
+    let nested = r#"
+flowchart LR
+    urls[/"urls: Vec#lt;String#gt;"/]
+    subgraph out["out<br/><small>for url in urls, one run per item</small>"]
+        out__url[/"url"/]
+        out__page["page<br/><small>fetch</small>"]
+        out__report[["report<br/><small>workflow Render</small>"]]
+    end
+    style out stroke-width:3px,stroke-dasharray:6 3
+    urls -->|each| out__url
+    out__url -->|url| out__page
+    out__page -->|page| out__report
+"#;
+    assert_eq!(Nested::MERMAID, &nested[1..]);
+}

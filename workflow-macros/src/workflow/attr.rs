@@ -18,7 +18,9 @@ use crate::internals::Ctxt;
 pub(crate) const WORKFLOW_OPTIONS: &str =
     "`timeout`, `deadlock`, `sequential`, `concurrency`, `failure`, `durable`, `crate`";
 pub(crate) const BINDING_ATTRS: &str =
-    "`#[output]`, `#[timeout = \"..\"]`, `#[retry(..)]`, `#[spawn]`, `#[doc = ..]` (and on a fan-out `#[concurrency = N]`, `#[failure = \"collect\"]`)";
+    "`#[output]`, `#[timeout = \"..\"]`, `#[retry(..)]`, `#[spawn]`, `#[doc = ..]`";
+/// What a fan-out binding takes on top of [`BINDING_ATTRS`].
+const FAN_OUT_ATTRS: &str = "`#[concurrency = N]`, `#[failure = \"collect\"]`";
 
 /// `#[workflow(..)]` options, as written. Durations are in nanoseconds.
 #[derive(Default)]
@@ -261,11 +263,19 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
         } else {
             cx.error_spanned_by(
                 attr.path(),
-                format!(
-                    "unknown attribute `#[{}]` on binding `{}`; expected one of {BINDING_ATTRS}",
-                    path_name(attr.path()),
-                    b.name
-                ),
+                if b.fan_out.is_some() {
+                    format!(
+                        "unknown attribute `#[{}]` on fan-out `{}`; expected one of {BINDING_ATTRS}, {FAN_OUT_ATTRS}",
+                        path_name(attr.path()),
+                        b.name
+                    )
+                } else {
+                    format!(
+                        "unknown attribute `#[{}]` on binding `{}`; expected one of {BINDING_ATTRS}",
+                        path_name(attr.path()),
+                        b.name
+                    )
+                },
             );
         }
     }
