@@ -8,6 +8,7 @@
 //! nodes are named by their path (`report.layout`, `thumbs[3].img`) in the trace, in
 //! errors, and in the parent's report, where its node reports are merged when it ends.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -26,7 +27,8 @@ const NO_ITEM: usize = usize::MAX;
 
 /// Runs `W` with `input` as a child of `parent`'s node `node` (item `item`), at `path`,
 /// until it ends; merges its node reports into `parent`'s. Its error names the root
-/// run's workflow and the child's node by its path.
+/// run's workflow and the child's node by its path. The child stops when `cancel` is
+/// cancelled, and cancels it when it fails (so children sharing it stop with it).
 async fn run_child<W: Workflow>(
     parent: &Arc<RunShared>,
     node: usize,
@@ -76,6 +78,7 @@ pub fn sub_workflow<W: Workflow>(
         let (shared, node) = ctx.parts();
         let path: Arc<str> = Arc::from(&*shared.node_name(node));
         let cancel = shared.cancel.child_token();
+        let _stop = cancel.clone().drop_guard();
         run_child::<W>(shared, node, NO_ITEM, path, input, cancel)
             .await
             .map_err(child_failed)
@@ -115,9 +118,13 @@ where
     let items = items.into_iter();
     let mut results: Vec<Option<Result<T, WorkflowError>>> = Vec::new();
     results.resize_with(items.size_hint().0, || None);
-    let name = shared.node_name(node);
-    // Every item's token is a child of this one: cancelling it stops the items in flight.
+    // Fail-fast items share this token: the first failing item cancels it as its run
+    // stops, and so the others; collected items get a child token each. Cancelled when
+    // the fan-out ends or its future is dropped, so no item outlives it.
     let cancel = shared.cancel.child_token();
+    let _stop = cancel.clone().drop_guard();
+    let mut path = String::from(&*shared.node_name(node));
+    let name_len = path.len();
     let mut running = FuturesUnordered::new();
     let mut items = items.enumerate();
     let mut first_error: Option<WorkflowError> = None;
@@ -127,8 +134,15 @@ where
             if i >= results.len() {
                 results.resize_with(i + 1, || None);
             }
-            let path: Arc<str> = Arc::from(format!("{name}[{i}]"));
-            let child = run_child::<W>(shared, node, i, path, input(item), cancel.child_token());
+            // One allocation per item for its path.
+            path.truncate(name_len);
+            let _ = write!(path, "[{i}]");
+            let token = if opts.collect {
+                cancel.child_token()
+            } else {
+                cancel.clone()
+            };
+            let child = run_child::<W>(shared, node, i, Arc::from(&*path), input(item), token);
             running.push(async move { (i, child.await) });
         }
         let Some((i, result)) = running.next().await else {

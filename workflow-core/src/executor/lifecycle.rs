@@ -92,9 +92,12 @@ impl<W: Workflow> Executor<W> {
             };
         }
 
-        let cancel = match &opts.cancel {
-            Some(outer) => outer.child_token(),
-            None => CancellationToken::new(),
+        // A child run is handed the token it stops with (see `executor/child.rs`): the
+        // items of a fail-fast fan-out share one, so one item's failure stops them all.
+        let cancel = match (&opts.cancel, child.is_some()) {
+            (Some(token), true) => token.clone(),
+            (Some(outer), false) => outer.child_token(),
+            (None, _) => CancellationToken::new(),
         };
         let trace = opts.trace.unwrap_or(runtime.trace);
         let mut shared = RunShared::new(
@@ -118,7 +121,9 @@ impl<W: Workflow> Executor<W> {
         if !is_child {
             runtime.notify_monitors(&shared);
         }
-        let _cancel_guard = CancelOnDrop(cancel.clone());
+        // A child run's token outlives it (its siblings may share it); the node that ran
+        // it cancels it when needed.
+        let _cancel_guard = (!is_child).then(|| CancelOnDrop(cancel.clone()));
 
         let span =
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
