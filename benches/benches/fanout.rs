@@ -139,7 +139,11 @@ fn main() {
     println!("| fan-out, {ITEMS} items of `inc` | median | items/s | allocations | per item | peak heap |");
     println!("|---|---:|---:|---:|---:|---:|");
     for (name, t, a) in [
-        ("workflow (`for x in xs { y = inc(x), } => y`)", w, ours_allocs),
+        (
+            "workflow (`for x in xs { y = inc(x), } => y`)",
+            w,
+            ours_allocs,
+        ),
         ("hand-written (`FuturesUnordered`)", h, hand_allocs),
     ] {
         println!(

@@ -278,6 +278,7 @@ impl WorkflowDef {
             .chain(bindings.iter().map(|b: &Binding| b.name.to_string()))
             .collect();
         finish_fan_outs(cx, &name, &names, &mut bindings);
+        check_fan_out_lists(cx, &inputs, &bindings);
         Ok(Self {
             attrs,
             vis,
@@ -431,6 +432,43 @@ pub(crate) fn finish_fan_outs(
                     fields: Vec::new(),
                 },
             });
+        }
+    }
+}
+
+/// Types that are never a list, by their written name: a fan-out over an input of one
+/// of these is one error here, rather than rustc's errors about every place the body
+/// names its item type.
+const NOT_LISTS: &[&str] = &[
+    "bool", "char", "str", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
+    "i32", "i64", "i128", "isize", "f32", "f64",
+];
+
+/// Reports a fan-out over an input whose type is written as a scalar or a string.
+fn check_fan_out_lists(cx: &Ctxt, inputs: &[InputDecl], bindings: &[Binding]) {
+    for b in bindings {
+        let Some(f) = &b.fan_out else { continue };
+        let Some(input) = inputs.iter().find(|i| i.name == f.items.root) else {
+            continue;
+        };
+        let mut ty = &input.ty;
+        while let Type::Reference(r) = ty {
+            ty = &r.elem;
+        }
+        let Type::Path(path) = ty else { continue };
+        let Some(last) = path.path.segments.last() else {
+            continue;
+        };
+        let ty_name = last.ident.to_string();
+        if path.qself.is_none() && NOT_LISTS.contains(&ty_name.as_str()) {
+            let input_name = &input.name;
+            cx.error_at(
+                f.items.span(),
+                format!(
+                    "cannot fan out over `{input_name}`: it is a `{ty_name}`, not a list; `{} = for .. in ..` runs its body once per item of a `Vec<T>` (or another `IntoIterator`), so declare `input {input_name}: Vec<{ty_name}>` or bind the body's nodes directly to run them once",
+                    b.name
+                ),
+            );
         }
     }
 }

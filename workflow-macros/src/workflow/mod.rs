@@ -39,19 +39,24 @@ fn expand_def(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
         .krate
         .unwrap_or_else(crate::codegen::default_crate);
     let p = crate::codegen::private(&krate);
+    let (own, valid) = expand_own(cx, def);
+    // A body names the workflow's types (its list's item type, the outer sources it
+    // uses): next to the workflow's errors it would only repeat them, so its own errors
+    // wait until the workflow's are fixed.
     let mut bodies = TokenStream::new();
-    for b in &def.bindings {
-        let body_cx = Ctxt::new();
-        if let Some(body) = expand::body_def(&body_cx, def, b, &p) {
-            bodies.extend(expand_def(body_cx, &body));
+    if valid {
+        for b in &def.bindings {
+            let body_cx = Ctxt::new();
+            if let Some(body) = expand::body_def(&body_cx, def, b, &p) {
+                bodies.extend(expand_def(body_cx, &body));
+            }
         }
     }
-    let own = expand_own(cx, def);
     quote::quote!(#own #bodies)
 }
 
-/// Phases 2 to 6 of one workflow.
-fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
+/// Phases 2 to 6 of one workflow; whether it passed its checks.
+fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool) {
     // Graph checks of a partly parsed workflow would report follow-on errors (a source
     // defined by an entry that did not parse), so after a syntax error only the syntax
     // is reported: the later phases then report into a scratch context and run only to
@@ -68,13 +73,13 @@ fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
             unused_inputs.to_compile_errors()
         };
         let fallback = expand::fallback(&workflow);
-        return quote::quote!(#errors #unused #fallback);
+        return (quote::quote!(#errors #unused #fallback), false);
     }
     // An unused input alone does not stop the expansion: a port left unconnected (the
     // usual reason for an unused input) is then reported too, by the node's port check.
     let unused = unused_inputs.to_compile_errors();
     let expanded = expand::expand(&workflow);
-    quote::quote!(#unused #expanded)
+    (quote::quote!(#unused #expanded), true)
 }
 
 /// Phases 2 to 5: attributes, names, graph, checks. Returns the workflow and, apart,
