@@ -198,6 +198,29 @@ mod tests {
     }
 
     #[test]
+    fn a_nested_fan_out_declares_a_body_per_level_and_passes_outer_sources_down() {
+        let out = expand(quote! {
+            struct W { input y: Vec<Vec<u8>>, input k: u8, a = for x in y { b = for z in x { c = f(z, k) } => c } => b }
+        })
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        // The fan-out's ports: the list and the outer source its body uses.
+        assert!(
+            out.contains("struct __WFan_a { y : __WInput_y , k : __WInput_k , }"),
+            "{out}"
+        );
+        // Each level's body is a workflow whose inputs are the item and what it uses.
+        assert!(out.contains("pub x : ____WEachAInput_x , # [doc = \"Workflow input `k`.\"] pub k : ____WEachAInput_k"), "{out}");
+        assert!(
+            out.contains(
+                "struct ____WEachAFan_b { x : ____WEachAInput_x , k : ____WEachAInput_k , }"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("pub z : ______WEachAEachBInput_z"), "{out}");
+    }
+
+    #[test]
     fn odd_inputs_are_errors_not_panics() {
         let cases = [
             "",
@@ -225,6 +248,19 @@ mod tests {
             "struct W { #[input] input x: u8, a = f(x) }",
             "struct W { a = f(a.b.c.d) }",
             "enum W { a = f() }",
+            "struct W { a = for }",
+            "struct W { a = for x }",
+            "struct W { a = for x in }",
+            "struct W { a = for x in y }",
+            "struct W { input y: Vec<u8>, a = for x in y { } }",
+            "struct W { input y: Vec<u8>, a = for x in y { b = f(x) } => }",
+            "struct W { input y: Vec<u8>, a = for x in y { b = f(x) } => c }",
+            "struct W { input y: Vec<u8>, a = for x in y.z { b = f(x) } => b }",
+            "struct W { input y: Vec<u8>, a = for x in y { input q: u8, b = f(x) } => b }",
+            "struct W { input y: Vec<u8>, a = map(V, ) }",
+            "struct W { input y: Vec<u8>, a = map(V, y, y) }",
+            "struct W { input y: Vec<u8>, #[concurrency = 0] a = map(V, y) }",
+            "struct W { input y: Vec<u8>, #[failure = \"x\"] a = map(V, y) }",
         ];
         for case in cases {
             let tokens: TokenStream = case.parse().expect("lexes");
