@@ -105,3 +105,92 @@ async fn a_sub_workflow_failure_names_the_path() {
         "node `report.html` of workflow `Site` failed after 1 attempt(s): layout broke on bad/index"
     );
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("not yet")]
+struct NotYet;
+
+/// Fails on its first two attempts (counted across runs of the child, through `tries`).
+#[node]
+async fn flaky(n: u32, tries: Res<std::sync::atomic::AtomicU32>) -> Result<u32, NotYet> {
+    let attempt = tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if attempt < 3 {
+        return Err(NotYet);
+    }
+    Ok(n * 2)
+}
+
+workflow! {
+    pub struct Flaky {
+        input n: u32,
+        out = flaky(n),
+    }
+}
+
+#[node]
+async fn slow(n: u32) -> u32 {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    n
+}
+
+workflow! {
+    pub struct Slow {
+        input n: u32,
+        out = slow(n),
+    }
+}
+
+#[node]
+async fn seven() -> u32 {
+    7
+}
+
+workflow! {
+    struct Policies {
+        n = seven(),
+        #[retry(max = 3, backoff = "10ms")]
+        retried = Flaky(n),
+    }
+}
+
+workflow! {
+    struct TimedOut {
+        n = seven(),
+        #[timeout = "1s"]
+        late = Slow(n),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sub_workflow_binding_is_retried_as_a_whole() {
+    let rt = Runtime::builder()
+        .resource(std::sync::atomic::AtomicU32::new(0))
+        .build();
+    let run = rt.execute(Policies, PoliciesInput {}).await.unwrap();
+    assert_eq!(run.outputs.retried.out, 14);
+    assert_eq!(run.node("retried").unwrap().attempts, 3);
+    // The report keeps the child run of the last attempt.
+    assert_eq!(
+        run.node("retried.out").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    let children = run
+        .report
+        .nodes
+        .iter()
+        .filter(|n| n.name == "retried.out")
+        .count();
+    assert_eq!(children, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sub_workflow_binding_times_out_like_a_node() {
+    let start = tokio::time::Instant::now();
+    let err = Runtime::new()
+        .execute(TimedOut, TimedOutInput {})
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(err.node(), Some("late"));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}

@@ -138,7 +138,12 @@ impl RunShared {
         if children.is_empty() {
             return own;
         }
+        // A retried node ran its children again: only its last attempt's are kept (the
+        // sort is stable, so they come last among their key).
         children.sort_by_key(|c| c.key);
+        children.reverse();
+        children.dedup_by_key(|c| c.key);
+        children.reverse();
         let total = own.len() + children.iter().map(|c| c.nodes.len()).sum::<usize>();
         let mut out = Vec::with_capacity(total);
         let mut children = children.into_iter().peekable();
