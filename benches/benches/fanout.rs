@@ -159,4 +159,7 @@ fn main() {
         "\nworkflow throughput / hand-written throughput: {:.2}x (target >= 0.5x)",
         h / w
     );
+    if let Some(kib) = alloc::peak_rss_kib() {
+        println!("peak resident set of the benchmark process: {kib} KiB");
+    }
 }
