@@ -391,3 +391,50 @@ flowchart LR
 "#;
     assert_eq!(Nested::MERMAID, &nested[1..]);
 }
+
+#[node]
+async fn nap(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    /// Items that take 50 ms each, one at a time, under a 100 ms stall limit.
+    #[workflow(deadlock = "100ms")]
+    struct LongFanOut {
+        input ms: Vec<u64>,
+        #[concurrency = 1]
+        naps = for m in ms {
+            n = nap(ms: m),
+        } => n,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn items_that_progress_are_not_a_stall_but_a_stuck_item_is() {
+    let run = Runtime::new()
+        .execute(LongFanOut, LongFanOutInput { ms: vec![50; 6] })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.naps, [50; 6]);
+    assert_eq!(run.duration(), Duration::from_millis(300));
+
+    let start = tokio::time::Instant::now();
+    let err = Runtime::new()
+        .execute(
+            LongFanOut,
+            LongFanOutInput {
+                ms: vec![50, 10_000],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_deadlock(), "{err}");
+    // The first item finished at 50 ms; nothing finished for 100 ms after the check
+    // that saw it (at 100 ms).
+    assert!(
+        start.elapsed() <= Duration::from_millis(250),
+        "{:?}",
+        start.elapsed()
+    );
+}

@@ -318,7 +318,13 @@ where
         }
         if let Some((limit, timer)) = stall {
             if timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Event::Stalled(*limit));
+                if !self.shared.take_child_progress() {
+                    return Poll::Ready(Event::Stalled(*limit));
+                }
+                // A node of a child run (a sub-workflow, a fan-out item) finished: the
+                // run progresses. Look again a whole limit later.
+                timer.as_mut().reset(Instant::now() + *limit);
+                let _ = timer.as_mut().poll(cx);
             }
         }
         if cancelled.poll(cx).is_ready() {
@@ -440,6 +446,7 @@ where
         if let Some((d, timer)) = stall {
             timer.as_mut().reset(Instant::now() + *d);
         }
+        self.shared.note_progress();
         let Finished {
             index,
             attempts,

@@ -1,7 +1,7 @@
 //! [`RunShared`]: the state the nodes of one run share with its driver.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::time::Instant;
@@ -31,6 +31,11 @@ pub(crate) struct RunShared {
     pub(crate) path: Option<Arc<str>>,
     /// The root run's workflow, which child runs' errors name.
     pub(crate) root_workflow: &'static str,
+    /// A child run's parent run, told of its progress (`None` for a root run).
+    parent: Option<Arc<RunShared>>,
+    /// Nodes of child runs (at any depth) finished since the stall timer last looked:
+    /// a long fan-out whose items progress is not a stalled run.
+    child_progress: AtomicU64,
     /// The reports of child runs started by this run's nodes (sub-workflows, fan-out
     /// items), each tagged with its node and item; merged into this run's report when it
     /// ends. Empty (no allocation) for a run without children.
@@ -87,6 +92,8 @@ impl RunShared {
             runtime,
             path: None,
             root_workflow: workflow,
+            parent: None,
+            child_progress: AtomicU64::new(0),
             child_reports: Mutex::new(Vec::new()),
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
@@ -98,12 +105,30 @@ impl RunShared {
     /// Makes this the shared state of a child run at `path` inside the run `parent`: it
     /// records into the parent's trace, names the parent's workflow in its errors, and is
     /// not watched by monitors (its nodes show in the root run's report).
-    pub(crate) fn into_child(mut self, parent: &RunShared, path: Arc<str>) -> Self {
+    pub(crate) fn into_child(mut self, parent: &Arc<RunShared>, path: Arc<str>) -> Self {
         self.trace = parent.trace.clone();
         self.path = Some(path);
         self.root_workflow = parent.root_workflow;
         self.live = None;
+        self.parent = Some(Arc::clone(parent));
         self
+    }
+
+    /// A node of this run finished: in a child run, its ancestors count it as progress
+    /// (see [`take_child_progress`](Self::take_child_progress)). Nothing in a root run.
+    #[inline]
+    pub(crate) fn note_progress(&self) {
+        let mut up = self.parent.as_deref();
+        while let Some(run) = up {
+            run.child_progress.fetch_add(1, Ordering::Relaxed);
+            up = run.parent.as_deref();
+        }
+    }
+
+    /// Whether a node of a child run finished since the last call (the stall timer asks
+    /// before it declares the run stalled).
+    pub(crate) fn take_child_progress(&self) -> bool {
+        self.child_progress.swap(0, Ordering::Relaxed) != 0
     }
 
     /// Node `i`'s name in reports, traces and errors: its binding, or in a child run its
