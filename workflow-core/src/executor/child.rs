@@ -176,7 +176,7 @@ where
 }
 
 /// The call of a fail-fast fan-out node: `Vec<T>` in input order, or the first item's
-/// failure (see [`run_items`]).
+/// failure (see `run_items`).
 // Not `async fn`: the signature promises `Send`, which generated `Node::call`s need.
 #[allow(clippy::manual_async_fn)]
 pub fn fan_out<W, I, T>(
