@@ -65,7 +65,7 @@ impl<W: Workflow> Executor<W> {
         let Self {
             runtime,
             input,
-            opts,
+            mut opts,
             #[cfg(feature = "store")]
             durable,
             child,
@@ -94,8 +94,9 @@ impl<W: Workflow> Executor<W> {
 
         // A child run is handed the token it stops with (see `executor/child.rs`): the
         // items of a fail-fast fan-out share one, so one item's failure stops them all.
-        let cancel = match (&opts.cancel, child.is_some()) {
-            (Some(token), true) => token.clone(),
+        // Taken, not cloned: a token's clone takes a lock, and nothing else reads it.
+        let cancel = match (opts.cancel.take(), child.is_some()) {
+            (Some(token), true) => token,
             (Some(outer), false) => outer.child_token(),
             (None, _) => CancellationToken::new(),
         };
