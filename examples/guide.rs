@@ -334,7 +334,7 @@ async fn main() -> Result<(), WorkflowError> {
         println!(
             "  {:?}: {}: {}",
             step.at,
-            step.node.unwrap_or("run"),
+            step.node.as_deref().unwrap_or("run"),
             step.kind
         );
     }

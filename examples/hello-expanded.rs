@@ -181,6 +181,20 @@ pub struct HelloOutput {
     ///Output of node `size` (`length`).
     pub size: ::workflow_core::__private::Output<__HelloNode_size>,
 }
+#[doc(hidden)]
+#[macro_export]
+#[allow(non_local_definitions)]
+macro_rules! __wf_workflow_Hello_976d8248 {
+    ({ $($p:tt)* } @ type $($path:tt)*) => {
+        < $($path)* as $($p)* ::Workflow > ::Input
+    };
+    ({ $($p:tt)* } $($call:tt)*) => {
+        $($p)* ::node_ports! { Hello[name] [] [] $($call)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+pub use __wf_workflow_Hello_976d8248 as Hello;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]
@@ -388,6 +402,39 @@ const _: () = {
             HelloOutput {
                 size: state.size.take(),
             }
+        }
+    }
+    #[automatically_derived]
+    #[allow(unused_qualifications, clippy::all)]
+    impl ::workflow_core::__private::Node for HelloInput {
+        const NAME: &'static str = "Hello";
+        const PORTS: &'static [&'static str] = &["name"];
+        const POLICY: ::workflow_core::__private::NodePolicy = ::workflow_core::__private::NodePolicy::DEFAULT;
+        const RESOURCES: &'static [::workflow_core::__private::ResourceReq] = &[];
+        type Output = <Hello as ::workflow_core::__private::Workflow>::Output;
+        type Error = ::workflow_core::__private::WorkflowError;
+        fn call(
+            self,
+            ctx: ::workflow_core::__private::Context,
+        ) -> impl ::workflow_core::__private::Future<
+            Output = ::workflow_core::__private::NodeResult<Self::Output>,
+        > + ::core::marker::Send + 'static {
+            ::workflow_core::__private::sub_workflow::<Hello>(self, ctx)
+        }
+        fn try_clone(&self) -> ::workflow_core::__private::Option<Self> {
+            #[allow(unused_imports)]
+            use ::workflow_core::__private::{ViaClone as _, ViaNoClone as _};
+            ::workflow_core::__private::Option::Some(Self {
+                name: (&&::workflow_core::__private::CloneProbe(&self.name))
+                    .probe_clone()?,
+            })
+        }
+    }
+    #[automatically_derived]
+    impl ::workflow_core::__private::MapInput for HelloInput {
+        type Item = __HelloInput_name;
+        fn from_item(item: __HelloInput_name) -> Self {
+            Self { name: item }
         }
     }
 };

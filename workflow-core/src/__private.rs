@@ -13,9 +13,13 @@ pub use crate::context::Context;
 /// What `#[workflow(durable)]` code names.
 #[cfg(feature = "store")]
 pub use crate::durable::DurableWorkflow;
+pub use crate::error::WorkflowError;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
-pub use crate::executor::{route, step, Executor, Finished, NodeStarter, Op, Workflow};
+pub use crate::executor::{
+    fan_out, fan_out_collect, route, step, sub_workflow, Executor, FanOutOptions, Finished,
+    NodeStarter, Op, Workflow,
+};
 pub use crate::node::{
     ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
     UnsupportedNodeError,
@@ -466,4 +470,45 @@ pub trait ResourceValue {
 
 impl<T: ?Sized + Send + Sync + 'static> ResourceValue for T {
     type __Checked = T;
+}
+
+/// The list a fan-out (`for x in xs { .. }`, `map(W, xs)`) runs over: any `IntoIterator`
+/// whose items can cross threads, such as a `Vec<T>`. Implemented for every such type;
+/// named in the compile error when the source of a fan-out is not one.
+#[diagnostic::on_unimplemented(
+    message = "cannot fan out over `{Self}`: it is not a list",
+    label = "`for .. in` runs its body once per item of this, so it must be a `Vec<T>` (or another `IntoIterator`)",
+    note = "fan out over an input or binding holding a `Vec<T>`; to run a body once, bind its nodes directly"
+)]
+pub trait FanOutItems:
+    IntoIterator<IntoIter = Self::Items, Item = Self::Each> + Send + 'static
+{
+    /// One item (an input of the body's child workflow).
+    type Each: Send + 'static;
+    /// The iterator over the items.
+    type Items: Iterator<Item = Self::Each> + Send;
+}
+
+impl<T> FanOutItems for T
+where
+    T: IntoIterator + Send + 'static,
+    T::IntoIter: Send,
+    T::Item: Send + 'static,
+{
+    type Each = T::Item;
+    type Items = T::IntoIter;
+}
+
+/// The input struct of a workflow with exactly one input, built from one item of a
+/// `map(Workflow, items)` fan-out. `workflow!` implements it for such workflows.
+#[diagnostic::on_unimplemented(
+    message = "`map` runs a workflow with exactly one input per item, and `{Self}` does not have exactly one",
+    label = "not a one-input workflow's input struct",
+    note = "run a workflow with several inputs per item with `for x in items {{ out = Workflow(a: x, b: other), }} => out`"
+)]
+pub trait MapInput: Sized {
+    /// The type of the one input.
+    type Item;
+    /// The input struct holding `item`.
+    fn from_item(item: Self::Item) -> Self;
 }

@@ -66,6 +66,17 @@ impl Context {
         }
     }
 
+    /// The run's shared state and this node's index in its plan (for child runs).
+    pub(crate) fn parts(&self) -> (&Arc<RunShared>, usize) {
+        (&self.shared, self.node)
+    }
+
+    /// The node's path in the root run: its binding (`fetch`), or inside a sub-workflow
+    /// or fan-out item, the binding after its path (`report.layout`, `thumbs[3].img`).
+    pub fn path(&self) -> crate::error::NodeName {
+        self.shared.node_name(self.node)
+    }
+
     /// The node binding's name in the workflow (`fetch` in `fetch = fetch_data(url)`).
     pub fn node(&self) -> &'static str {
         self.shared.nodes[self.node].name
@@ -116,7 +127,7 @@ impl Context {
     /// # });
     /// ```
     pub fn idempotency_key(&self) -> String {
-        let (workflow, node) = (self.shared.workflow, self.node());
+        let (workflow, node) = (self.shared.root_workflow, self.path());
         match self.durable_run() {
             Some(run) => format!("{workflow}/{run}/{node}"),
             None => format!(

@@ -120,10 +120,10 @@ pub struct DurableRun<O> {
 
 impl<O> DurableRun<O> {
     /// The nodes whose outputs were restored from the store instead of run.
-    pub fn restored(&self) -> Vec<&'static str> {
+    pub fn restored(&self) -> Vec<&str> {
         self.report.as_ref().map_or_else(Vec::new, |r| {
             r.with_status(NodeStatus::Restored)
-                .map(|n| n.name)
+                .map(|n| &*n.name)
                 .collect()
         })
     }

@@ -7,6 +7,28 @@ use std::time::Duration;
 /// downcast back to the node's own error type.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// A node's name in reports, traces and errors: its binding (`fetch`), borrowed from the
+/// static plan, or, for a node of a sub-workflow or of a fan-out's item, its path
+/// (`report.layout`, `thumbs[3].img`), built when the child run records it.
+pub type NodeName = std::borrow::Cow<'static, str>;
+
+/// A child run's error (a sub-workflow's or a fan-out item's) on its way out of the
+/// node that ran the child: the parent's driver passes it on as the run's error.
+#[derive(Debug)]
+pub(crate) struct ChildFailed(pub(crate) WorkflowError);
+
+impl fmt::Display for ChildFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for ChildFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.0)
+    }
+}
+
 /// Why a run of a workflow did not produce its outputs.
 ///
 /// Every variant names the workflow and, where one is to blame, the node. The error a
@@ -60,8 +82,9 @@ pub enum WorkflowError {
     NodeFailed {
         /// The workflow.
         workflow: &'static str,
-        /// The node binding that failed.
-        node: &'static str,
+        /// The node binding that failed (a path such as `thumbs[3].img` inside a
+        /// fan-out or sub-workflow).
+        node: NodeName,
         /// How many attempts were made.
         attempts: u32,
         /// The node's own error; downcast it with [`WorkflowError::downcast_ref`].
@@ -71,8 +94,8 @@ pub enum WorkflowError {
     NodePanicked {
         /// The workflow.
         workflow: &'static str,
-        /// The node binding that panicked.
-        node: &'static str,
+        /// The node binding that panicked (a path inside a fan-out or sub-workflow).
+        node: NodeName,
         /// The panic message (or a placeholder when the payload was not a string).
         message: String,
     },
@@ -284,14 +307,37 @@ impl WorkflowError {
         }
     }
 
+    /// The same error as an error of the root run's workflow `root` (a child run's error
+    /// names its node by its path, and the workflow the caller ran).
+    pub(crate) fn in_workflow(mut self, root: &'static str) -> Self {
+        match &mut self {
+            Self::NodeFailed { workflow, .. }
+            | Self::NodePanicked { workflow, .. }
+            | Self::Timeout { workflow, .. }
+            | Self::MissingResource { workflow, .. }
+            | Self::ResourceRegisteredAsArc { workflow, .. }
+            | Self::Deadlock { workflow, .. }
+            | Self::Cancelled { workflow, .. }
+            | Self::ShutDown { workflow }
+            | Self::Store { workflow, .. } => *workflow = root,
+            Self::Multiple { workflow, errors } => {
+                *workflow = root;
+                for e in std::mem::take(errors) {
+                    errors.push(e.in_workflow(root));
+                }
+            }
+        }
+        self
+    }
+
     /// The node to blame, if one is: the node that failed, panicked, timed out or
     /// lacked a resource. For [`WorkflowError::Multiple`], the first failure's node.
-    pub fn node(&self) -> Option<&'static str> {
+    pub fn node(&self) -> Option<&str> {
         match self {
-            Self::NodeFailed { node, .. }
-            | Self::NodePanicked { node, .. }
-            | Self::MissingResource { node, .. }
-            | Self::ResourceRegisteredAsArc { node, .. } => Some(node),
+            Self::NodeFailed { node, .. } | Self::NodePanicked { node, .. } => Some(node),
+            Self::MissingResource { node, .. } | Self::ResourceRegisteredAsArc { node, .. } => {
+                Some(node)
+            }
             Self::Store { node, .. } => *node,
             Self::Timeout {
                 scope: TimeoutScope::Node(node),
@@ -364,13 +410,14 @@ impl WorkflowError {
 /// What a [`WorkflowError::Timeout`] applies to.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TimeoutScope {
     /// The whole run (`#[workflow(timeout = ..)]`).
     Workflow,
-    /// One node (`#[node(timeout = ..)]` or a binding's `#[timeout = ..]`).
-    Node(&'static str),
+    /// One node (`#[node(timeout = ..)]` or a binding's `#[timeout = ..]`), by name or
+    /// path.
+    Node(NodeName),
 }
 
 impl fmt::Display for TimeoutScope {
@@ -447,7 +494,7 @@ mod tests {
     fn node_failed(node: &'static str, message: &str) -> WorkflowError {
         WorkflowError::NodeFailed {
             workflow: "W",
-            node,
+            node: node.into(),
             attempts: 2,
             source: std::io::Error::other(message.to_owned()).into(),
         }
@@ -491,7 +538,7 @@ mod tests {
         }
         let e = WorkflowError::NodeFailed {
             workflow: "W",
-            node: "fetch",
+            node: "fetch".into(),
             attempts: 1,
             source: Box::new(Outer(std::io::Error::other("connection refused"))),
         };
@@ -523,7 +570,7 @@ mod tests {
     fn multiple_passes_the_alternate_form_to_each_failure() {
         let inner = WorkflowError::NodeFailed {
             workflow: "W",
-            node: "a",
+            node: "a".into(),
             attempts: 1,
             source: Box::new(Chained("bad page", std::io::Error::other("reset"))),
         };
@@ -601,7 +648,7 @@ mod tests {
                 "cycle": ["a", "b", "a"],
             })
         );
-        let scopes = [TimeoutScope::Workflow, TimeoutScope::Node("fetch")];
+        let scopes = [TimeoutScope::Workflow, TimeoutScope::Node("fetch".into())];
         assert_eq!(
             serde_json::to_value(scopes).unwrap(),
             serde_json::json!(["workflow", { "node": "fetch" }])

@@ -127,7 +127,9 @@ pub use __private::{NodeError, ResourceValue, RetriedInput, RetryInput, SharedOu
 pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableRun, DurableWorkflow};
-pub use error::{BoxError, DeadlockKind, DeadlockReport, TimeoutScope, WaitingNode, WorkflowError};
+pub use error::{
+    BoxError, DeadlockKind, DeadlockReport, NodeName, TimeoutScope, WaitingNode, WorkflowError,
+};
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};
 pub use node::Node;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::error::NodeName;
 use crate::policy::FailurePolicy;
 use crate::trace::ExecutionTrace;
 
@@ -115,8 +116,9 @@ impl fmt::Display for RunReport {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NodeReport {
-    /// The binding's name (`fetch` in `fetch = fetch_data(url)`).
-    pub name: &'static str,
+    /// The binding's name (`fetch` in `fetch = fetch_data(url)`); for a node of a
+    /// sub-workflow or of a fan-out's item, its path (`report.layout`, `thumbs[3].img`).
+    pub name: NodeName,
     /// The `#[node]` fn's name (`fetch_data`).
     pub node_fn: &'static str,
     /// How it ended.

@@ -22,6 +22,7 @@ use std::fmt::{self, Write as _};
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::error::NodeName;
 use crate::sync::lock;
 
 /// One event of a run.
@@ -31,8 +32,9 @@ use crate::sync::lock;
 pub struct TraceEvent {
     /// Time since the run started, on tokio's clock (exact under a paused clock).
     pub at: Duration,
-    /// The node binding, or `None` for run-level events.
-    pub node: Option<&'static str>,
+    /// The node binding, or `None` for run-level events. A node of a sub-workflow or
+    /// fan-out is named by its path: `report.layout`, `thumbs[3].img`.
+    pub node: Option<NodeName>,
     /// What happened.
     pub kind: TraceKind,
 }
@@ -156,7 +158,7 @@ impl fmt::Display for TraceKind {
 impl fmt::Display for TraceEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:>12} ", format!("{:?}", self.at))?;
-        match self.node {
+        match &self.node {
             Some(node) => write!(f, "{node}: {}", self.kind),
             None => write!(f, "{}", self.kind),
         }
@@ -282,7 +284,9 @@ impl ExecutionTrace {
 
     /// The events of one node.
     pub fn node_events<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a TraceEvent> + 'a {
-        self.events.iter().filter(move |e| e.node == Some(node))
+        self.events
+            .iter()
+            .filter(move |e| e.node.as_deref() == Some(node))
     }
 
     /// What happened to one node, in order.
@@ -323,18 +327,20 @@ impl ExecutionTrace {
         self.events
             .iter()
             .filter_map(|e| match &e.kind {
-                TraceKind::Custom { message } if e.node == Some(node) => Some(message.as_str()),
+                TraceKind::Custom { message } if e.node.as_deref() == Some(node) => {
+                    Some(message.as_str())
+                }
                 _ => None,
             })
             .collect()
     }
 
     /// Nodes in the order their first attempt started.
-    pub fn start_order(&self) -> Vec<&'static str> {
+    pub fn start_order(&self) -> Vec<&str> {
         self.events
             .iter()
             .filter(|e| matches!(e.kind, TraceKind::Started { attempt: 1 }))
-            .filter_map(|e| e.node)
+            .filter_map(|e| e.node.as_deref())
             .collect()
     }
 
@@ -373,11 +379,11 @@ impl ExecutionTrace {
         let mut open: Vec<AttemptSpan> = Vec::new();
         let mut done: Vec<AttemptSpan> = Vec::new();
         for e in &self.events {
-            let Some(node) = e.node else { continue };
+            let Some(node) = &e.node else { continue };
             let outcome = match &e.kind {
                 TraceKind::Started { attempt } => {
                     open.push(AttemptSpan {
-                        node,
+                        node: node.clone(),
                         attempt: *attempt,
                         start: e.at,
                         end: e.at,
@@ -390,7 +396,7 @@ impl ExecutionTrace {
                 TraceKind::Retrying { .. } | TraceKind::Failed { .. } => SpanOutcome::Failed,
                 _ => continue,
             };
-            if let Some(pos) = open.iter().position(|s| s.node == node) {
+            if let Some(pos) = open.iter().position(|s| s.node == *node) {
                 let mut span = open.remove(pos);
                 span.end = e.at;
                 span.outcome = outcome;
@@ -398,7 +404,7 @@ impl ExecutionTrace {
             }
         }
         done.extend(open);
-        done.sort_by_key(|s| (s.start, s.node, s.attempt));
+        done.sort_by(|a, b| (a.start, &a.node, a.attempt).cmp(&(b.start, &b.node, b.attempt)));
         done
     }
 
@@ -486,8 +492,8 @@ impl fmt::Display for ExecutionTrace {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AttemptSpan {
-    /// The node binding.
-    pub node: &'static str,
+    /// The node binding (a path such as `thumbs[3].img` inside a fan-out).
+    pub node: NodeName,
     /// The attempt number.
     pub attempt: u32,
     /// When it started.

@@ -26,7 +26,7 @@ pub fn assert_restored<O>(run: &DurableRun<O>, expected: &[&str]) {
     };
     let mut actual: Vec<&str> = report
         .with_status(NodeStatus::Restored)
-        .map(|n| n.name)
+        .map(|n| &*n.name)
         .collect();
     let mut wanted = expected.to_vec();
     actual.sort_unstable();

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use workflow_core::{
-    DeadlockReport, ExecutionTrace, Res, Run, RunHandle, RunOptions, RunSnapshot, Runtime,
-    RuntimeBuilder, Workflow, WorkflowError,
+    DeadlockReport, ExecutionTrace, NodeName, Res, Run, RunHandle, RunOptions, RunSnapshot,
+    Runtime, RuntimeBuilder, Workflow, WorkflowError,
 };
 
 use crate::record::RunRecord;
@@ -90,8 +90,10 @@ pub(crate) struct State {
     pub(crate) records: VecDeque<RunRecord>,
     pub(crate) last: Option<RunRecord>,
     pub(crate) dropped_records: u64,
-    /// Calls of each node (attempts) by binding name; every binding seen has an entry.
-    pub(crate) counts: HashMap<&'static str, u64>,
+    /// Calls of each node (attempts) by binding name or path; every binding seen has an
+    /// entry. A node of a fan-out's item (`thumbs[3].img`) also counts under its path
+    /// without item indices (`thumbs.img`), which so counts every item.
+    pub(crate) counts: HashMap<NodeName, u64>,
     /// Calls by `#[node]` fn name.
     pub(crate) fn_counts: HashMap<&'static str, u64>,
     pub(crate) runs: u64,
@@ -381,7 +383,10 @@ impl Harness {
             state.failures += 1;
         }
         for n in &record.report.nodes {
-            *state.counts.entry(n.name).or_default() += u64::from(n.attempts);
+            *state.counts.entry(n.name.clone()).or_default() += u64::from(n.attempts);
+            if let Some(all_items) = without_item_indices(&n.name) {
+                *state.counts.entry(all_items.into()).or_default() += u64::from(n.attempts);
+            }
             *state.fn_counts.entry(n.node_fn).or_default() += u64::from(n.attempts);
         }
         if keep {
@@ -942,7 +947,7 @@ impl Harness {
 
     fn known_nodes(&self) -> Vec<String> {
         let state = lock(&self.inner.state);
-        let mut names: Vec<String> = state.counts.keys().map(|k| (*k).to_owned()).collect();
+        let mut names: Vec<String> = state.counts.keys().map(ToString::to_string).collect();
         names.sort();
         names
     }
@@ -1021,4 +1026,23 @@ pub(crate) fn write_runs(out: &mut String, state: &State) {
         out.push_str(&text);
     }
     let _ = write!(out, "{last}");
+}
+
+/// A node path without its fan-out item indices (`thumbs[3].img` -> `thumbs.img`), or
+/// `None` when it has none.
+fn without_item_indices(path: &str) -> Option<String> {
+    if !path.contains('[') {
+        return None;
+    }
+    let mut out = String::with_capacity(path.len());
+    let mut depth = 0u32;
+    for c in path.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    Some(out)
 }

@@ -107,7 +107,7 @@ impl RunRecord {
             let mut start = None;
             let mut end = None;
             for (i, e) in trace.events.iter().enumerate() {
-                if e.node != Some(node.name) {
+                if e.node.as_deref() != Some(&*node.name) {
                     continue;
                 }
                 match e.kind {

@@ -7,6 +7,7 @@
 //! engine policies::` runs one file.
 
 mod executor;
+mod fanout;
 mod graph_exports;
 mod policies;
 mod reliability_panics;
@@ -15,4 +16,5 @@ mod resources_context;
 mod routing;
 mod shapes;
 mod status_at_stop;
+mod subworkflows;
 mod wide;

@@ -41,7 +41,7 @@ async fn a_ten_second_node_under_a_one_second_timeout_fails_at_one_second() {
     assert_eq!(err.node(), Some("slow"));
     match err {
         WorkflowError::Timeout { scope, limit, .. } => {
-            assert_eq!(scope, TimeoutScope::Node("slow"));
+            assert_eq!(scope, TimeoutScope::Node("slow".into()));
             assert_eq!(limit, Duration::from_secs(1));
         }
         other => panic!("{other:?}"),

@@ -87,7 +87,7 @@ async fn test_with_tracing(h: Harness) {
     println!("Execution steps: {}", trace.len());
     for step in &trace {
         // `{step['timestamp']}: {step['event']}`
-        let node = step.node.unwrap_or("run");
+        let node = step.node.as_deref().unwrap_or("run");
         println!("  {:?}: {node}: {}", step.at, step.kind);
     }
     assert_eq!(trace.render_text().lines().count(), trace.len());
@@ -95,9 +95,9 @@ async fn test_with_tracing(h: Harness) {
     // Every step has an exact timestamp on the paused clock, so the trace can be asserted
     // on. Attempt spans: the load failed at 60 ms, was retried after 40 ms, ...
     let ms = Duration::from_millis;
-    let spans: Vec<_> = trace
-        .attempt_spans()
-        .into_iter()
+    let attempt_spans = trace.attempt_spans();
+    let spans: Vec<_> = attempt_spans
+        .iter()
         .map(
             |AttemptSpan {
                  node,
@@ -106,7 +106,7 @@ async fn test_with_tracing(h: Harness) {
                  end,
                  outcome,
                  ..
-             }| (node, attempt, start, end, outcome),
+             }| (&**node, *attempt, *start, *end, *outcome),
         )
         .collect();
     assert_eq!(

@@ -111,11 +111,13 @@ async fn times_under_a_paused_clock_are_exact() {
     assert_eq!(trace.duration(), ms(160));
 
     // `AttemptSpan` is `#[non_exhaustive]`: compare its fields.
-    let span = |node, attempt, start, end, outcome| (node, attempt, ms(start), ms(end), outcome);
+    let span = |node: &str, attempt, start, end, outcome| {
+        (node.to_owned(), attempt, ms(start), ms(end), outcome)
+    };
     let spans: Vec<_> = trace
         .attempt_spans()
         .into_iter()
-        .map(|s: AttemptSpan| (s.node, s.attempt, s.start, s.end, s.outcome))
+        .map(|s: AttemptSpan| (s.node.into_owned(), s.attempt, s.start, s.end, s.outcome))
         .collect();
     assert_eq!(
         spans,
@@ -252,11 +254,8 @@ async fn failure_cancels_siblings_and_skips_downstream_in_the_trace() {
     assert_eq!(trace.render_text(), expected);
     assert_eq!(trace.finished_at("slow"), Some(ms(30)));
     assert_eq!(trace.started_at("next"), None);
-    let outcomes: Vec<_> = trace
-        .attempt_spans()
-        .into_iter()
-        .map(|s| (s.node, s.outcome))
-        .collect();
+    let spans = trace.attempt_spans();
+    let outcomes: Vec<_> = spans.iter().map(|s| (&*s.node, s.outcome)).collect();
     assert_eq!(
         outcomes,
         [

@@ -458,7 +458,7 @@ async fn a_trace_serializes_event_by_event() {
             event.kind.name().replace(' ', "_"),
             "{value}"
         );
-        assert_eq!(value["node"].as_str(), event.node, "{value}");
+        assert_eq!(value["node"].as_str(), event.node.as_deref(), "{value}");
     }
     assert_eq!(
         events[0],

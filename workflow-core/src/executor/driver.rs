@@ -21,7 +21,7 @@ use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::wake::PendingNodes;
 use super::workflow::Workflow;
-use crate::error::{DeadlockKind, TimeoutScope, WaitingNode, WorkflowError};
+use crate::error::{ChildFailed, DeadlockKind, TimeoutScope, WaitingNode, WorkflowError};
 use crate::policy::FailurePolicy;
 use crate::run::RunOptions;
 use crate::shared::RunShared;
@@ -318,7 +318,13 @@ where
         }
         if let Some((limit, timer)) = stall {
             if timer.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Event::Stalled(*limit));
+                if !self.shared.take_child_progress() {
+                    return Poll::Ready(Event::Stalled(*limit));
+                }
+                // A node of a child run (a sub-workflow, a fan-out item) finished: the
+                // run progresses. Look again a whole limit later.
+                timer.as_mut().reset(Instant::now() + *limit);
+                let _ = timer.as_mut().poll(cx);
             }
         }
         if cancelled.poll(cx).is_ready() {
@@ -440,6 +446,7 @@ where
         if let Some((d, timer)) = stall {
             timer.as_mut().reset(Instant::now() + *d);
         }
+        self.shared.note_progress();
         let Finished {
             index,
             attempts,
@@ -637,8 +644,23 @@ where
 
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
         let workflow = W::PLAN.name;
-        let node = W::PLAN.nodes[index].name;
+        // In a child run (a sub-workflow, a fan-out item), the node's path.
+        let node = self.shared.node_name(index);
         match failure {
+            // A sub-workflow or fan-out node passes on its child run's own error, which
+            // names the child's node by its path.
+            NodeFailure::Error(source) if source.is::<ChildFailed>() => match source.downcast() {
+                Ok(child) => {
+                    let ChildFailed(error) = *child;
+                    error
+                }
+                Err(source) => WorkflowError::NodeFailed {
+                    workflow,
+                    node,
+                    attempts,
+                    source,
+                },
+            },
             NodeFailure::Error(source) => WorkflowError::NodeFailed {
                 workflow,
                 node,
@@ -654,18 +676,21 @@ where
                 workflow,
                 scope: TimeoutScope::Node(node),
                 limit,
-                running: vec![node],
+                running: vec![W::PLAN.nodes[index].name],
             },
             NodeFailure::MissingResource(type_name) => WorkflowError::MissingResource {
                 workflow,
-                node,
+                node: W::PLAN.nodes[index].name,
                 type_name,
             },
         }
     }
 
     fn running_names(&self) -> Vec<&'static str> {
-        self.statuses.running().map(|(_, r)| r.name).collect()
+        self.statuses
+            .running()
+            .map(|(i, _)| W::PLAN.nodes[i].name)
+            .collect()
     }
 
     fn deadlock_error(&self, kind: DeadlockKind) -> WorkflowError {
@@ -673,8 +698,8 @@ where
         let waiting = self
             .statuses
             .running()
-            .map(|(i, r)| WaitingNode {
-                node: r.name,
+            .map(|(i, _)| WaitingNode {
+                node: W::PLAN.nodes[i].name,
                 waits_for: waits.get(&i).cloned(),
             })
             .collect();
@@ -729,7 +754,7 @@ where
                 tracing::error!(target: "workflow", workflow = W::PLAN.name, node, %message);
                 drop_errors.push(WorkflowError::NodePanicked {
                     workflow: W::PLAN.name,
-                    node,
+                    node: self.shared.node_name(i),
                     message,
                 });
             }

@@ -15,7 +15,7 @@ use super::attempt::{panic_message, Finished};
 use super::cells::Op;
 use super::driver::{Driver, Limits};
 use super::status;
-use super::workflow::{Executor, RunOutcome, Workflow};
+use super::workflow::{ChildOf, Executor, RunOutcome, Workflow};
 use crate::error::{TimeoutScope, WorkflowError};
 use crate::run::RunReport;
 use crate::shared::{RunShared, RuntimeShared};
@@ -65,13 +65,18 @@ impl<W: Workflow> Executor<W> {
         let Self {
             runtime,
             input,
-            opts,
+            mut opts,
             #[cfg(feature = "store")]
             durable,
+            child,
         } = self;
         let plan = W::PLAN;
-        let run_id = next_run_id();
-        let start = Instant::now();
+        // A child run has its root run's id and clock, so its times in the root's report
+        // and trace count from the root's start.
+        let (run_id, start) = match &child {
+            Some(c) => (c.parent.run_id, c.parent.started),
+            None => (next_run_id(), Instant::now()),
+        };
 
         // Resources are checked before any node runs.
         if let Some(error) = missing_resource::<W>(&runtime) {
@@ -87,12 +92,15 @@ impl<W: Workflow> Executor<W> {
             };
         }
 
-        let cancel = match &opts.cancel {
-            Some(outer) => outer.child_token(),
-            None => CancellationToken::new(),
+        // A child run is handed the token it stops with (see `executor/child.rs`): the
+        // items of a fail-fast fan-out share one, so one item's failure stops them all.
+        // Taken, not cloned: a token's clone takes a lock, and nothing else reads it.
+        let cancel = match (opts.cancel.take(), child.is_some()) {
+            (Some(token), true) => token,
+            (Some(outer), false) => outer.child_token(),
+            (None, _) => CancellationToken::new(),
         };
         let trace = opts.trace.unwrap_or(runtime.trace);
-        #[allow(unused_mut)]
         let mut shared = RunShared::new(
             run_id,
             start,
@@ -106,9 +114,17 @@ impl<W: Workflow> Executor<W> {
         {
             shared.durable_run = durable.as_ref().map(|d| d.run.0);
         }
+        let is_child = child.is_some();
+        if let Some(ChildOf { parent, path }) = child {
+            shared = shared.into_child(&parent, path);
+        }
         let shared = Arc::new(shared);
-        runtime.notify_monitors(&shared);
-        let _cancel_guard = CancelOnDrop(cancel.clone());
+        if !is_child {
+            runtime.notify_monitors(&shared);
+        }
+        // A child run's token outlives it (its siblings may share it); the node that ran
+        // it cancels it when needed.
+        let _cancel_guard = (!is_child).then(|| CancelOnDrop(cancel.clone()));
 
         let span =
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
@@ -167,9 +183,12 @@ impl<W: Workflow> Executor<W> {
                 workflow: plan.name,
                 run_id,
                 duration,
-                nodes: statuses.into_reports(),
+                nodes: shared.merge_reports(statuses.into_reports()),
             },
-            trace: shared.trace.as_ref().map(|t| t.snapshot()),
+            // A child run's events are in its root run's trace.
+            trace: (!is_child)
+                .then(|| shared.trace.as_ref().map(|t| t.snapshot()))
+                .flatten(),
         }
     }
 }

@@ -24,6 +24,15 @@
 //!   finished nodes (the group-commit rule is in that file).
 //! - `status`: the single writer of a node's status, feeding the report, the live
 //!   snapshot and the trace.
+//! - `child`: child runs. A sub-workflow node (`report = Render(page)`) and each item of
+//!   a fan-out (`for x in xs { .. } => t`, `map(W, xs)`) run a whole run of the child
+//!   workflow inside the future of one node of the parent: the parent's plan stays
+//!   static. A child run shares the parent's runtime, cancellation token (a child of
+//!   it; the items of a fail-fast fan-out share one), trace recorder and run id; it
+//!   names its nodes by their path (`thumbs[3].img`) in the trace and in errors, and its
+//!   node reports are merged into the parent's report after the node that ran it. Its
+//!   failure reaches the parent's driver wrapped in `ChildFailed`, which the driver
+//!   unwraps, so the run's error names the child's node.
 //!
 //! # How a run flows
 //!
@@ -69,7 +78,8 @@
 //! - Node statuses change only in `status`; the report and the live snapshot agree.
 //! - Node policies are read only in `attempt`.
 //! - Nothing in the hot path allocates per node for an inline node: no box, no waker
-//!   unless it is pending, no vector per wake-up.
+//!   unless it is pending, no vector per wake-up. A node of a root run is named by its
+//!   static binding (`NodeName::Borrowed`); only child runs build path names.
 
 // By layer, from the bottom up: a file uses only files of lower layers (one layer per
 // group; `src/layers.rs` checks this).
@@ -87,9 +97,12 @@ mod driver;
 
 mod lifecycle;
 
+mod child;
+
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
 pub use cells::{route, step, NodeStarter, Op};
+pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};
 pub(crate) use lifecycle::next_run_id;

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::attempt::NodeFailure;
+use crate::error::NodeName;
 use crate::plan::NodeSpec;
 use crate::run::{NodeReport, NodeStatus};
 use crate::shared::RunShared;
@@ -22,7 +23,7 @@ pub(super) fn not_started(nodes: &'static [NodeSpec]) -> Vec<NodeReport> {
     nodes
         .iter()
         .map(|n| NodeReport {
-            name: n.name,
+            name: NodeName::Borrowed(n.name),
             node_fn: n.node_fn,
             status: NodeStatus::NotStarted,
             attempts: 0,
@@ -77,7 +78,7 @@ impl Statuses {
         let report = self.set(shared, i, NodeStatus::Succeeded);
         report.attempts = attempts;
         report.duration = now - report.started_at.unwrap_or_default();
-        tracing::debug!(target: "workflow", node = report.name, attempts, "node completed");
+        tracing::debug!(target: "workflow", node = &*report.name, attempts, "node completed");
         shared.record(Some(i), TraceKind::Completed { attempts });
     }
 
@@ -105,7 +106,7 @@ impl Statuses {
         let report = self.set(shared, i, NodeStatus::Cancelled);
         report.attempts = attempts;
         report.duration = now - report.started_at.unwrap_or_default();
-        tracing::info!(target: "workflow", node = report.name, "node cancelled");
+        tracing::info!(target: "workflow", node = &*report.name, "node cancelled");
         shared.record(Some(i), TraceKind::Cancelled);
     }
 
@@ -113,7 +114,7 @@ impl Statuses {
     #[cfg(feature = "store")]
     pub(super) fn restored(&mut self, shared: &RunShared, i: usize) {
         let report = self.set(shared, i, NodeStatus::Restored);
-        tracing::debug!(target: "workflow", node = report.name, "node restored");
+        tracing::debug!(target: "workflow", node = &*report.name, "node restored");
         shared.record(Some(i), TraceKind::Restored);
     }
 

@@ -1,14 +1,15 @@
 //! [`RunShared`]: the state the nodes of one run share with its driver.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::NodeName;
 use crate::plan::NodeSpec;
-use crate::run::{NodeStatus, RunSnapshot, SnapshotNode};
+use crate::run::{NodeReport, NodeStatus, RunSnapshot, SnapshotNode};
 use crate::shared::RuntimeShared;
 use crate::sync::lock;
 use crate::trace::{TraceEvent, TraceKind, TraceRecorder};
@@ -21,8 +22,24 @@ pub(crate) struct RunShared {
     pub(crate) nodes: &'static [NodeSpec],
     pub(crate) started: Instant,
     pub(crate) cancel: CancellationToken,
-    pub(crate) trace: Option<TraceRecorder>,
+    /// The run's trace; a child run shares its root run's recorder.
+    pub(crate) trace: Option<Arc<TraceRecorder>>,
     pub(crate) runtime: Arc<RuntimeShared>,
+    /// A child run's place in its root run (`thumbs[3]`, `report`, `thumbs[3].inner[0]`):
+    /// its nodes are named `<path>.<binding>` in the root's report, trace and errors.
+    /// `None` for a root run, whose nodes keep their static names.
+    pub(crate) path: Option<Arc<str>>,
+    /// The root run's workflow, which child runs' errors name.
+    pub(crate) root_workflow: &'static str,
+    /// A child run's parent run, told of its progress (`None` for a root run).
+    parent: Option<Arc<RunShared>>,
+    /// Nodes of child runs (at any depth) finished since the stall timer last looked:
+    /// a long fan-out whose items progress is not a stalled run.
+    child_progress: AtomicU64,
+    /// The reports of child runs started by this run's nodes (sub-workflows, fan-out
+    /// items), each tagged with its node and item; merged into this run's report when it
+    /// ends. Empty (no allocation) for a run without children.
+    child_reports: Mutex<Vec<ChildReport>>,
     /// Published values and the nodes blocked in tracked waits for them.
     pub(crate) waits: Waits,
     /// Per node, the latest attempt whose call was polled (0: none). Written only by
@@ -35,6 +52,14 @@ pub(crate) struct RunShared {
     live: Option<Mutex<Vec<NodeStatus>>>,
     /// A durable run's id in its store (`None`: not durable).
     pub(crate) durable_run: Option<i64>,
+}
+
+/// The node reports of one child run, already named by their paths.
+struct ChildReport {
+    /// The node of this run that ran the child, and the child's item (`usize::MAX` for a
+    /// sub-workflow): the report's order.
+    key: (usize, usize),
+    nodes: Vec<NodeReport>,
 }
 
 impl fmt::Debug for RunShared {
@@ -63,13 +88,97 @@ impl RunShared {
             nodes,
             started,
             cancel,
-            trace: trace.then(|| TraceRecorder::new(workflow, run_id)),
+            trace: trace.then(|| Arc::new(TraceRecorder::new(workflow, run_id))),
             runtime,
+            path: None,
+            root_workflow: workflow,
+            parent: None,
+            child_progress: AtomicU64::new(0),
+            child_reports: Mutex::new(Vec::new()),
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
             durable_run: None,
         }
+    }
+
+    /// Makes this the shared state of a child run at `path` inside the run `parent`: it
+    /// records into the parent's trace, names the parent's workflow in its errors, and is
+    /// not watched by monitors (its nodes show in the root run's report).
+    pub(crate) fn into_child(mut self, parent: &Arc<RunShared>, path: Arc<str>) -> Self {
+        self.trace = parent.trace.clone();
+        self.path = Some(path);
+        self.root_workflow = parent.root_workflow;
+        self.live = None;
+        self.parent = Some(Arc::clone(parent));
+        self
+    }
+
+    /// A node of this run finished: in a child run, its ancestors count it as progress
+    /// (see [`take_child_progress`](Self::take_child_progress)). Nothing in a root run.
+    #[inline]
+    pub(crate) fn note_progress(&self) {
+        let mut up = self.parent.as_deref();
+        while let Some(run) = up {
+            run.child_progress.fetch_add(1, Ordering::Relaxed);
+            up = run.parent.as_deref();
+        }
+    }
+
+    /// Whether a node of a child run finished since the last call (the stall timer asks
+    /// before it declares the run stalled).
+    pub(crate) fn take_child_progress(&self) -> bool {
+        self.child_progress.swap(0, Ordering::Relaxed) != 0
+    }
+
+    /// Node `i`'s name in reports, traces and errors: its binding, or in a child run its
+    /// path. Borrowed (no allocation) in a root run.
+    pub(crate) fn node_name(&self, i: usize) -> NodeName {
+        let name = self.nodes[i].name;
+        match &self.path {
+            None => NodeName::Borrowed(name),
+            Some(path) => NodeName::Owned(format!("{path}.{name}")),
+        }
+    }
+
+    /// Keeps the reports of a child run started by node `node` (item `item` of a fan-out,
+    /// `usize::MAX` for a sub-workflow) for this run's report.
+    pub(crate) fn add_child_report(&self, node: usize, item: usize, nodes: Vec<NodeReport>) {
+        lock(&self.child_reports).push(ChildReport {
+            key: (node, item),
+            nodes,
+        });
+    }
+
+    /// This run's node reports (`own`, one per node of its plan, by index) with the
+    /// reports of its child runs after the node that ran them, items in order. In a
+    /// child run, its own nodes are renamed to their paths.
+    pub(crate) fn merge_reports(&self, mut own: Vec<NodeReport>) -> Vec<NodeReport> {
+        if let Some(path) = &self.path {
+            for r in &mut own {
+                r.name = NodeName::Owned(format!("{path}.{}", r.name));
+            }
+        }
+        let mut children = std::mem::take(&mut *lock(&self.child_reports));
+        if children.is_empty() {
+            return own;
+        }
+        // A retried node ran its children again: only its last attempt's are kept (the
+        // sort is stable, so they come last among their key).
+        children.sort_by_key(|c| c.key);
+        children.reverse();
+        children.dedup_by_key(|c| c.key);
+        children.reverse();
+        let total = own.len() + children.iter().map(|c| c.nodes.len()).sum::<usize>();
+        let mut out = Vec::with_capacity(total);
+        let mut children = children.into_iter().peekable();
+        for (i, report) in own.into_iter().enumerate() {
+            out.push(report);
+            while let Some(child) = children.next_if(|c| c.key.0 == i) {
+                out.extend(child.nodes);
+            }
+        }
+        out
     }
 
     /// Records a trace event if the run is traced. Off the trace, this is one branch.
@@ -91,9 +200,13 @@ impl RunShared {
 
     #[cold]
     fn push_event(&self, trace: &TraceRecorder, node: Option<usize>, kind: TraceKind) {
+        // A child run's start and end are its parent node's start and end.
+        if node.is_none() && self.path.is_some() {
+            return;
+        }
         trace.push(TraceEvent {
             at: self.started.elapsed(),
-            node: node.map(|i| self.nodes[i].name),
+            node: node.map(|i| self.node_name(i)),
             kind,
         });
     }
@@ -144,7 +257,7 @@ impl RunShared {
                     waits_for: waits.get(&i).cloned(),
                 })
                 .collect(),
-            trace: self.trace.as_ref().map(TraceRecorder::snapshot),
+            trace: self.trace.as_deref().map(TraceRecorder::snapshot),
         }
     }
 }

@@ -14,9 +14,9 @@ const PID: u32 = 1;
 
 pub(super) fn render(trace: &ExecutionTrace) -> String {
     // One row (tid) per node, in order of first appearance; the run is row 0.
-    let mut lanes: Vec<&'static str> = Vec::new();
+    let mut lanes: Vec<&str> = Vec::new();
     for e in &trace.events {
-        if let Some(node) = e.node {
+        if let Some(node) = e.node.as_deref() {
             if !lanes.contains(&node) {
                 lanes.push(node);
             }
@@ -69,7 +69,7 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
 
     // One complete event per node attempt.
     for span in trace.attempt_spans() {
-        let mut e = event(span.node, "node", "X", tid(Some(span.node)), span.start);
+        let mut e = event(&span.node, "node", "X", tid(Some(&span.node)), span.start);
         e.insert("dur".into(), us(span.duration()));
         let cname = match span.outcome {
             SpanOutcome::Completed => "good",
@@ -114,7 +114,7 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
             TraceKind::Custom { message } => json!({ "message": message }),
             _ => json!({}),
         };
-        let mut instant = event(name, cat, "i", tid(e.node), e.at);
+        let mut instant = event(name, cat, "i", tid(e.node.as_deref()), e.at);
         instant.insert("s".into(), "t".into());
         instant.insert("args".into(), args);
         events.push(instant.into());

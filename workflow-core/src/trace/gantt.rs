@@ -24,9 +24,9 @@ use super::{ExecutionTrace, SpanOutcome, TraceKind};
 pub(super) fn render(trace: &ExecutionTrace) -> String {
     let spans = trace.attempt_spans();
     // Sections in order of first appearance in the trace.
-    let mut sections: Vec<&'static str> = Vec::new();
+    let mut sections: Vec<&str> = Vec::new();
     for e in &trace.events {
-        if let Some(node) = e.node {
+        if let Some(node) = e.node.as_deref() {
             let drawn = spans.iter().any(|s| s.node == node) || e.kind == TraceKind::NotTaken;
             if !sections.contains(&node) && drawn {
                 sections.push(node);

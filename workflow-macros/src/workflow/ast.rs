@@ -2,7 +2,10 @@
 //!
 //! ```text
 //! workflow  := attr* vis "struct" Ident "{" (entry ","?)* "}"
-//! entry     := attr* ( "input" Ident ":" Type | Ident "=" Path "(" (arg ","?)* ")" )
+//! entry     := attr* ( "input" Ident ":" Type | Ident "=" rhs )
+//! rhs       := Path "(" (arg ","?)* ")"                       // a node or a sub-workflow
+//!            | "map" "(" Path "," source ")"                  // a workflow per item
+//!            | "for" Ident "in" source "{" (entry ","?)* "}" "=>" Ident   // a fan-out
 //! arg       := Ident ":" source | source          // shorthand: port name == source name
 //! source    := Ident ("." (Ident | Index))* "?"?      // `?`: a binding of some arms only
 //! entry     := ... | "match" source "{" (Pat ("if" Expr)? "=>" "{" (entry ","?)* "}" ","?)* "}"
@@ -22,10 +25,12 @@ use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Member, Path, Token, Type, Visibility};
 
+use crate::internals::suggest::{closest, list};
 use crate::internals::Ctxt;
 
 mod kw {
     syn::custom_keyword!(input);
+    syn::custom_keyword!(map);
 }
 
 pub(crate) struct WorkflowDef {
@@ -38,6 +43,9 @@ pub(crate) struct WorkflowDef {
     /// its arms).
     pub(crate) decisions: Vec<Decision>,
     pub(crate) brace_span: Span,
+    /// The anonymous child workflow of a fan-out's body (`for x in xs { .. }`), which
+    /// `workflow!` declares itself: hidden, and never called by name.
+    pub(crate) hidden_body: bool,
 }
 
 /// Where an entry is: the arms around it, outermost first (empty at the top level).
@@ -82,19 +90,79 @@ pub(crate) struct Arm {
     pub(crate) body_span: Span,
 }
 
+#[derive(Clone)]
 pub(crate) struct InputDecl {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) name: Ident,
     pub(crate) ty: Type,
 }
 
+#[derive(Clone)]
 pub(crate) struct Binding {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) name: Ident,
+    /// The node (or sub-workflow) it runs. For a fan-out, the ports struct `workflow!`
+    /// declares for it (`__GalleryFan_thumbs`, see [`FanOut`]).
     pub(crate) node: Path,
+    /// Its port connections. For a fan-out: the list it runs over, then each outer
+    /// source its body uses (`for`), all named after their source.
     pub(crate) args: Vec<PortArg>,
     /// The arms it is in (empty at the top level).
     pub(crate) scope: Scope,
+    /// `Some` for `for x in xs { .. } => t` and `map(Workflow, xs)`.
+    pub(crate) fan_out: Option<FanOut>,
+}
+
+/// A fan-out binding: one child run per item of `items`, outputs in input order.
+#[derive(Clone)]
+pub(crate) struct FanOut {
+    /// The list, a workflow input or a whole binding.
+    pub(crate) items: Source,
+    pub(crate) body: FanOutBody,
+}
+
+#[derive(Clone)]
+pub(crate) enum FanOutBody {
+    /// `for var in items { bindings } => result`: an anonymous child workflow whose
+    /// inputs are `var` and the outer sources its bindings use.
+    For {
+        var: Ident,
+        bindings: Vec<Binding>,
+        result: Ident,
+        brace_span: Span,
+    },
+    /// `map(workflow, items)`: a workflow with one input, run per item.
+    Map { workflow: Path },
+}
+
+impl FanOut {
+    /// `for url in urls` or `map(Render)`, for labels.
+    pub(crate) fn label(&self) -> String {
+        match &self.body {
+            FanOutBody::For { var, .. } => format!("for {var} in {}", self.items.text()),
+            FanOutBody::Map { workflow } => format!("map({})", path_text(workflow)),
+        }
+    }
+
+    /// The outer sources a `for` body uses: each root that is neither the loop variable
+    /// nor a body binding, and that `outer` (the enclosing workflow's names) declares,
+    /// once, in order of use. Roots declared nowhere stay in the body, which reports them.
+    pub(crate) fn captures(&self, outer: &[String]) -> Vec<Ident> {
+        let FanOutBody::For { var, bindings, .. } = &self.body else {
+            return Vec::new();
+        };
+        let local: Vec<String> = std::iter::once(var.to_string())
+            .chain(bindings.iter().map(|b| b.name.to_string()))
+            .collect();
+        let mut out: Vec<Ident> = Vec::new();
+        for root in bindings.iter().flat_map(Binding::source_roots) {
+            let name = root.to_string();
+            if !local.contains(&name) && outer.contains(&name) && !out.iter().any(|o| *o == name) {
+                out.push(root.clone());
+            }
+        }
+        out
+    }
 }
 
 impl InputDecl {
@@ -105,6 +173,26 @@ impl InputDecl {
 }
 
 impl Binding {
+    /// The root of every source this binding uses, its body's too (nested fan-outs).
+    fn source_roots(&self) -> Vec<&Ident> {
+        let mut out: Vec<&Ident> = self.args.iter().map(|a| &a.source.root).collect();
+        if let Some(FanOutBody::For { bindings, .. }) = self.fan_out.as_ref().map(|f| &f.body) {
+            out.extend(bindings.iter().flat_map(Binding::source_roots));
+        }
+        out
+    }
+
+    /// Whether the node path has a ports callback to call: a `#[node]` fn or a workflow,
+    /// not a fan-out's generated ports struct nor a name that would shadow a prelude macro.
+    pub(crate) fn has_ports_callback(&self) -> bool {
+        self.fan_out.is_none()
+            && self
+                .node
+                .segments
+                .last()
+                .is_some_and(|s| crate::codegen::has_ports_callback(&s.ident))
+    }
+
     /// The span of the node fn's name (the last segment of its path).
     pub(crate) fn node_span(&self) -> Span {
         self.node
@@ -114,6 +202,7 @@ impl Binding {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct PortArg {
     pub(crate) port: Ident,
     pub(crate) source: Source,
@@ -194,7 +283,7 @@ impl WorkflowDef {
         parse_body(cx, body, &Scope::new(), &mut parsed);
         let Parsed {
             inputs,
-            bindings,
+            mut bindings,
             decisions,
         } = parsed;
         if !input.is_empty() {
@@ -202,6 +291,13 @@ impl WorkflowDef {
                 "unexpected tokens after the workflow struct; declare one workflow per `workflow!`",
             ));
         }
+        let names: Vec<String> = inputs
+            .iter()
+            .map(|i: &InputDecl| i.name.to_string())
+            .chain(bindings.iter().map(|b: &Binding| b.name.to_string()))
+            .collect();
+        finish_fan_outs(cx, &name, &names, &mut bindings);
+        check_fan_out_lists(cx, &inputs, &bindings);
         Ok(Self {
             attrs,
             vis,
@@ -210,6 +306,7 @@ impl WorkflowDef {
             bindings,
             decisions,
             brace_span: brace.span.join(),
+            hidden_body: false,
         })
     }
 }
@@ -665,6 +762,267 @@ fn pattern_names(pat: &syn::Pat) -> Vec<Ident> {
     out
 }
 
+/// Completes the fan-out bindings of a workflow (or of a fan-out body) named
+/// `workflow`, whose inputs and bindings are `names`: each gets its generated ports
+/// struct as its node (`__{workflow}Fan_{binding}`) and, for `for`, a port per outer
+/// source its body uses.
+pub(crate) fn finish_fan_outs(
+    cx: &Ctxt,
+    workflow: &Ident,
+    names: &[String],
+    bindings: &mut [Binding],
+) {
+    for b in bindings {
+        let Some(fan_out) = &b.fan_out else { continue };
+        let ports_struct =
+            quote::format_ident!("__{}Fan_{}", workflow, b.name, span = b.name.span());
+        b.node = Path::from(ports_struct);
+        for capture in fan_out.captures(names) {
+            if capture == fan_out.items.root {
+                cx.error_spanned_by(
+                    &capture,
+                    format!("`{capture}` is the list this fan-out runs over, so its body sees one item of it at a time; to use the whole list in every item, bind a copy of it first (a node that returns it)"),
+                );
+                continue;
+            }
+            b.args.push(PortArg {
+                port: capture.clone(),
+                source: Source {
+                    root: capture,
+                    fields: Vec::new(),
+                    optional: None,
+                },
+            });
+        }
+    }
+}
+
+/// Types that are never a list, by their written name: a fan-out over an input of one
+/// of these is one error here, rather than rustc's errors about every place the body
+/// names its item type.
+const NOT_LISTS: &[&str] = &[
+    "bool", "char", "str", "String", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16",
+    "i32", "i64", "i128", "isize", "f32", "f64",
+];
+
+/// Reports a fan-out over an input whose type is written as a scalar or a string.
+fn check_fan_out_lists(cx: &Ctxt, inputs: &[InputDecl], bindings: &[Binding]) {
+    for b in bindings {
+        let Some(f) = &b.fan_out else { continue };
+        let Some(input) = inputs.iter().find(|i| i.name == f.items.root) else {
+            continue;
+        };
+        let mut ty = &input.ty;
+        while let Type::Reference(r) = ty {
+            ty = &r.elem;
+        }
+        let Type::Path(path) = ty else { continue };
+        let Some(last) = path.path.segments.last() else {
+            continue;
+        };
+        let ty_name = last.ident.to_string();
+        if path.qself.is_none() && NOT_LISTS.contains(&ty_name.as_str()) {
+            let input_name = &input.name;
+            cx.error_at(
+                f.items.span(),
+                format!(
+                    "cannot fan out over `{input_name}`: it is a `{ty_name}`, not a list; `{} = for .. in ..` runs its body once per item of a `Vec<T>` (or another `IntoIterator`), so declare `input {input_name}: Vec<{ty_name}>` or bind the body's nodes directly to run them once",
+                    b.name
+                ),
+            );
+        }
+    }
+}
+
+/// `for var in items { entries } => result` after `name =` (the `for` is next).
+fn parse_for_rest(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    attrs: Vec<Attribute>,
+    name: Ident,
+) -> syn::Result<Binding> {
+    input.parse::<Token![for]>()?;
+    let var = parse_name(input)?;
+    input.parse::<Token![in]>().map_err(|e| {
+        syn::Error::new(e.span(), format!("expected `in` after `for {var}`: write `{name} = for {var} in list {{ .. }} => result`"))
+    })?;
+    let items = parse_items(cx, input, &name)?;
+    if !input.peek(syn::token::Brace) {
+        return Err(input.error(format!(
+            "expected the body of the fan-out in braces: `{name} = for {var} in {} {{ out = node({var}), }} => out`",
+            items.text()
+        )));
+    }
+    let content;
+    let brace = braced!(content in input);
+    let body: TokenStream = content.parse()?;
+    let mut bindings = Vec::new();
+    for (entry, _) in split_top_level(body, true) {
+        if entry.is_empty() {
+            continue;
+        }
+        let parsed =
+            syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_entries(cx, input), entry);
+        match parsed {
+            Ok(entries) => {
+                for entry in entries {
+                    match entry {
+                        Entry::Binding(b) => bindings.push(b),
+                        Entry::Input(i) => cx.error_spanned_by(
+                            &i.name,
+                            format!("a fan-out body has no inputs of its own: it sees `{var}` (one item) and the workflow's inputs and bindings; declare `input {}` in the workflow", i.name),
+                        ),
+                        Entry::Decision(d) => cx.error_spanned_by(
+                            &d.keyword,
+                            format!("a fan-out body cannot route yet: `{}` works at the top level of a workflow and in arms; move the decision into a workflow of its own and `map` over it, or route before or after the fan-out", d.keyword),
+                        ),
+                    }
+                }
+            }
+            Err(e) => cx.syn_error(e),
+        }
+    }
+    let arrow: Token![=>] = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("expected `=> binding` after the body: which body binding `{name}` collects per item, like `}} => {}`", bindings.last().map_or_else(|| "out".to_owned(), |b: &Binding| b.name.to_string())),
+        )
+    })?;
+    let result = parse_name(input).map_err(|e| {
+        syn::Error::new(
+            e.span().join(arrow.spans[0]).unwrap_or(arrow.spans[0]),
+            "expected the body binding to collect after `=>`",
+        )
+    })?;
+    if !bindings.iter().any(|b| b.name == result) {
+        let names: Vec<String> = bindings.iter().map(|b| b.name.to_string()).collect();
+        let msg = if result == var {
+            format!("`{name}` collects a body binding per item, and `{var}` is the item itself; to collect the items, use `{}` directly", items.text())
+        } else if names.is_empty() {
+            format!("`{result}` is not bound in the body of `{name}`, which binds nothing; bind it there, like `{result} = node({var}),`")
+        } else {
+            let near = closest(&result.to_string(), &names)
+                .map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default();
+            format!(
+                "`{result}` is not bound in the body of `{name}`; {near}`=> ..` names the body binding collected per item: one of {}",
+                list(&names)
+            )
+        };
+        cx.error_spanned_by(&result, msg);
+    }
+    Ok(Binding {
+        attrs,
+        name: name.clone(),
+        node: Path::from(name),
+        args: vec![items_arg(&items)],
+        scope: Scope::new(),
+        fan_out: Some(FanOut {
+            items,
+            body: FanOutBody::For {
+                var,
+                bindings,
+                result,
+                brace_span: brace.span.join(),
+            },
+        }),
+    })
+}
+
+/// `map(Workflow, items)` after `name =` (`map(` is next, with a path and a `,`).
+fn parse_map_rest(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    attrs: Vec<Attribute>,
+    name: Ident,
+) -> syn::Result<Binding> {
+    input.parse::<kw::map>()?;
+    let content;
+    parenthesized!(content in input);
+    let workflow: Path = content.parse()?;
+    content.parse::<Token![,]>()?;
+    let items = parse_items(cx, &content, &name)?;
+    content.parse::<Option<Token![,]>>()?;
+    if !content.is_empty() {
+        return Err(content.error(format!(
+            "`map` takes a workflow and one list: `{name} = map({}, list)`; a workflow with more inputs is run per item with `for x in list {{ out = {}(..), }} => out`",
+            path_text(&workflow),
+            path_text(&workflow)
+        )));
+    }
+    Ok(Binding {
+        attrs,
+        name: name.clone(),
+        node: Path::from(name),
+        args: vec![items_arg(&items)],
+        scope: Scope::new(),
+        fan_out: Some(FanOut {
+            items,
+            body: FanOutBody::Map { workflow },
+        }),
+    })
+}
+
+/// Whether a `map(Workflow, list)` fan-out is next: `map(` and a path whose last
+/// segment is a type name (capitalised), then `,`; a `#[node]` fn called `map` is
+/// snake_case.
+fn peeks_map(input: ParseStream<'_>) -> bool {
+    let ahead = input.fork();
+    if ahead.parse::<kw::map>().is_err() || !ahead.peek(syn::token::Paren) {
+        return false;
+    }
+    let Ok(group) = ahead.parse::<proc_macro2::Group>() else {
+        return false;
+    };
+    let peek = |content: ParseStream<'_>| -> syn::Result<(Path, bool)> {
+        let path: Path = content.parse()?;
+        let comma = content.peek(Token![,]);
+        content.parse::<TokenStream>()?;
+        Ok((path, comma))
+    };
+    let Ok((path, comma)) = syn::parse::Parser::parse2(peek, group.stream()) else {
+        return false;
+    };
+    let capitalised = path.segments.last().is_some_and(|s| {
+        s.ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase())
+    });
+    capitalised && comma
+}
+
+/// The list a fan-out runs over: an input or a whole binding (its item type is named
+/// from the source's type, which a field's is not).
+fn parse_items(cx: &Ctxt, input: ParseStream<'_>, name: &Ident) -> syn::Result<Source> {
+    let Some(items) = parse_source(cx, input, None)? else {
+        return Err(input.error(format!(
+            "expected the list `{name}` fans out over: an input or a binding"
+        )));
+    };
+    if !items.fields.is_empty() {
+        cx.error_at(
+            items.span(),
+            format!(
+                "a fan-out runs over an input or a whole binding, not a field: bind `{}` first with a node that returns it",
+                items.text()
+            ),
+        );
+    }
+    Ok(items)
+}
+
+/// The port of a fan-out's list, named after its source.
+fn items_arg(items: &Source) -> PortArg {
+    PortArg {
+        port: items.root.clone(),
+        source: Source {
+            root: items.root.clone(),
+            fields: Vec::new(),
+            optional: None,
+        },
+    }
+}
+
 /// The name of an input or binding: it names a struct field, so not a Rust keyword.
 fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
     if input.peek(Ident) {
@@ -721,6 +1079,12 @@ fn parse_binding_rest(
     attrs: Vec<Attribute>,
     name: Ident,
 ) -> syn::Result<Binding> {
+    if input.peek(Token![for]) {
+        return parse_for_rest(cx, input, attrs, name);
+    }
+    if peeks_map(input) {
+        return parse_map_rest(cx, input, attrs, name);
+    }
     if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
         return Err(input.error(format!(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
@@ -793,6 +1157,7 @@ fn parse_binding_rest(
         node,
         args,
         scope: Scope::new(),
+        fan_out: None,
     })
 }
 

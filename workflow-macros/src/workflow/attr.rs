@@ -20,6 +20,8 @@ pub(crate) const WORKFLOW_OPTIONS: &str =
     "`timeout`, `deadlock`, `sequential`, `concurrency`, `failure`, `durable`, `crate`";
 pub(crate) const BINDING_ATTRS: &str =
     "`#[output]`, `#[timeout = \"..\"]`, `#[retry(..)]`, `#[spawn]`, `#[ephemeral]`, `#[doc = ..]`";
+/// What a fan-out binding takes on top of [`BINDING_ATTRS`].
+const FAN_OUT_ATTRS: &str = "`#[concurrency = N]`, `#[failure = \"collect\"]`";
 
 /// `#[workflow(..)]` options, as written. Durations are in nanoseconds.
 #[derive(Default)]
@@ -54,6 +56,10 @@ pub(crate) struct BindingAttrs {
     /// `#[ephemeral]` (as written, for errors' spans): in a durable workflow, this output
     /// is not recorded; it is recomputed on resume when a node that runs needs it.
     pub(crate) ephemeral: Option<Attribute>,
+    /// A fan-out's `#[concurrency = N]`: items in flight at most.
+    pub(crate) concurrency: Option<u64>,
+    /// A fan-out's `#[failure = "collect"]`: every item's `Result`, rather than fail-fast.
+    pub(crate) collect: bool,
 }
 
 /// Splits the workflow's attributes into `#[workflow(..)]` options and the rest.
@@ -271,14 +277,58 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
             .any(|k| attr.path().is_ident(k))
         {
             parse_policy_attr(cx, attr, &mut out.policy);
+        } else if b.fan_out.is_some() && attr.path().is_ident("concurrency") {
+            let parsed = match &attr.meta {
+                syn::Meta::NameValue(nv) => int_value::<u64>(
+                    &nv.value,
+                    "expected a number of items, like `#[concurrency = 8]`",
+                ),
+                _ => Err(syn::Error::new_spanned(
+                    attr,
+                    "expected a number of items in flight, like `#[concurrency = 8]`",
+                )),
+            };
+            match parsed {
+                Ok((0, span)) => cx.error_at(
+                    span,
+                    "`concurrency` must be at least 1 (1 runs the items one at a time)",
+                ),
+                Ok((n, _)) => out.concurrency = Some(n),
+                Err(e) => cx.syn_error(e),
+            }
+        } else if b.fan_out.is_some() && attr.path().is_ident("failure") {
+            let expected = "expected `#[failure = \"collect\"]` (every item's `Result`) or `#[failure = \"fail_fast\"]` (the default)";
+            let parsed = match &attr.meta {
+                syn::Meta::NameValue(nv) => str_value(&nv.value, expected),
+                _ => Err(syn::Error::new_spanned(attr, expected)),
+            };
+            match parsed {
+                Ok(lit) => match lit.value().as_str() {
+                    "collect" => out.collect = true,
+                    "fail_fast" => out.collect = false,
+                    other => cx.error_spanned_by(
+                        &lit,
+                        format!("unknown fan-out failure policy \"{other}\"; expected \"collect\" or \"fail_fast\""),
+                    ),
+                },
+                Err(e) => cx.syn_error(e),
+            }
         } else {
             cx.error_spanned_by(
                 attr.path(),
-                format!(
-                    "unknown attribute `#[{}]` on binding `{}`; expected one of {BINDING_ATTRS}",
-                    path_name(attr.path()),
-                    b.name
-                ),
+                if b.fan_out.is_some() {
+                    format!(
+                        "unknown attribute `#[{}]` on fan-out `{}`; expected one of {BINDING_ATTRS}, {FAN_OUT_ATTRS}",
+                        path_name(attr.path()),
+                        b.name
+                    )
+                } else {
+                    format!(
+                        "unknown attribute `#[{}]` on binding `{}`; expected one of {BINDING_ATTRS}",
+                        path_name(attr.path()),
+                        b.name
+                    )
+                },
             );
         }
     }

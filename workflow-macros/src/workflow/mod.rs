@@ -28,6 +28,35 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Ok(def) => def,
         Err(e) => return e.to_compile_error(),
     };
+    expand_def(cx, &def)
+}
+
+/// Phases 2 to 6 of a parsed workflow (`cx` holds its syntax errors), and of the child
+/// workflow of each of its `for` bodies, declared next to it.
+fn expand_def(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
+    let krate = attr::parse_workflow_attrs(&Ctxt::new(), &def.attrs)
+        .options
+        .krate
+        .unwrap_or_else(crate::codegen::default_crate);
+    let p = crate::codegen::private(&krate);
+    let (own, valid) = expand_own(cx, def);
+    // A body names the workflow's types (its list's item type, the outer sources it
+    // uses): next to the workflow's errors it would only repeat them, so its own errors
+    // wait until the workflow's are fixed.
+    let mut bodies = TokenStream::new();
+    if valid {
+        for b in &def.bindings {
+            let body_cx = Ctxt::new();
+            if let Some(body) = expand::body_def(&body_cx, def, b, &p) {
+                bodies.extend(expand_def(body_cx, &body));
+            }
+        }
+    }
+    quote::quote!(#own #bodies)
+}
+
+/// Phases 2 to 6 of one workflow; whether it passed its checks.
+fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool) {
     // Graph checks of a partly parsed workflow would report follow-on errors (a source
     // defined by an entry that did not parse), so after a syntax error only the syntax
     // is reported: the later phases then report into a scratch context and run only to
@@ -35,7 +64,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let scratch = Ctxt::new();
     let syntax_errors = cx.has_errors();
     let analysis_cx = if syntax_errors { &scratch } else { &cx };
-    let (workflow, unused_inputs) = analyse(analysis_cx, &def);
+    let (workflow, unused_inputs) = analyse(analysis_cx, def);
     if cx.has_errors() {
         let errors = cx.to_compile_errors();
         let unused = if syntax_errors {
@@ -44,7 +73,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             unused_inputs.to_compile_errors()
         };
         let fallback = expand::fallback(&workflow);
-        return quote::quote!(#errors #unused #fallback);
+        return (quote::quote!(#errors #unused #fallback), false);
     }
     // An unused input alone does not stop the expansion: a port left unconnected (the
     // usual reason for an unused input) is reported by the node's port check, and the
@@ -52,7 +81,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     drop(unused_inputs);
     let unused = expand::unused_inputs(&workflow);
     let expanded = expand::expand(&workflow);
-    quote::quote!(#unused #expanded)
+    (quote::quote!(#unused #expanded), true)
 }
 
 /// Phases 2 to 5: attributes, names, graph, checks. Returns the workflow and, apart,
@@ -246,6 +275,29 @@ mod tests {
     }
 
     #[test]
+    fn a_nested_fan_out_declares_a_body_per_level_and_passes_outer_sources_down() {
+        let out = expand(quote! {
+            struct W { input y: Vec<Vec<u8>>, input k: u8, a = for x in y { b = for z in x { c = f(z, k) } => c } => b }
+        })
+        .to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        // The fan-out's ports: the list and the outer source its body uses.
+        assert!(
+            out.contains("struct __WFan_a { y : __WInput_y , k : __WInput_k , }"),
+            "{out}"
+        );
+        // Each level's body is a workflow whose inputs are the item and what it uses.
+        assert!(out.contains("pub x : ____WEachAInput_x , # [doc = \"Workflow input `k`.\"] pub k : ____WEachAInput_k"), "{out}");
+        assert!(
+            out.contains(
+                "struct ____WEachAFan_b { x : ____WEachAInput_x , k : ____WEachAInput_k , }"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("pub z : ______WEachAEachBInput_z"), "{out}");
+    }
+
+    #[test]
     fn odd_inputs_are_errors_not_panics() {
         let cases = [
             "",
@@ -273,6 +325,19 @@ mod tests {
             "struct W { #[input] input x: u8, a = f(x) }",
             "struct W { a = f(a.b.c.d) }",
             "enum W { a = f() }",
+            "struct W { a = for }",
+            "struct W { a = for x }",
+            "struct W { a = for x in }",
+            "struct W { a = for x in y }",
+            "struct W { input y: Vec<u8>, a = for x in y { } }",
+            "struct W { input y: Vec<u8>, a = for x in y { b = f(x) } => }",
+            "struct W { input y: Vec<u8>, a = for x in y { b = f(x) } => c }",
+            "struct W { input y: Vec<u8>, a = for x in y.z { b = f(x) } => b }",
+            "struct W { input y: Vec<u8>, a = for x in y { input q: u8, b = f(x) } => b }",
+            "struct W { input y: Vec<u8>, a = map(V, ) }",
+            "struct W { input y: Vec<u8>, a = map(V, y, y) }",
+            "struct W { input y: Vec<u8>, #[concurrency = 0] a = map(V, y) }",
+            "struct W { input y: Vec<u8>, #[failure = \"x\"] a = map(V, y) }",
         ];
         for case in cases {
             let tokens: TokenStream = case.parse().expect("lexes");

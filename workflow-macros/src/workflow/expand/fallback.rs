@@ -23,7 +23,8 @@ use crate::workflow::graph::Workflow;
 pub(crate) fn fallback(w: &Workflow<'_>) -> TokenStream {
     let gen = WorkflowGen::new(w);
     let stub_impl = gen.stub_workflow_impl();
-    gen.with_user_items(stub_impl)
+    let fan_out_stubs = gen.fan_out_node_impls(true);
+    gen.with_user_items(quote!(#stub_impl #fan_out_stubs))
 }
 
 impl WorkflowGen<'_> {

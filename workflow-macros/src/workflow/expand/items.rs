@@ -27,7 +27,7 @@ impl WorkflowGen<'_> {
         let node_aliases = aliased.iter().map(|&i| &self.node_aliases[i]);
         let node_paths = aliased
             .iter()
-            .map(|&i| self.node_type(&self.def.bindings[i].node));
+            .map(|&i| self.node_type(&self.def.bindings[i]));
         quote! {
             #(
                 #[doc(hidden)]
@@ -45,13 +45,13 @@ impl WorkflowGen<'_> {
     /// The ports struct of a node path, through the node's ports callback where it has
     /// one (`<fetch! { {..} @type fetch } as NodePath>::Node`): then a path that is not
     /// a `#[node]` is one error, about the callback, rather than two (see `NodePath`).
-    fn node_type(&self, path: &syn::Path) -> TokenStream {
+    fn node_type(&self, b: &crate::workflow::ast::Binding) -> TokenStream {
         let p = &self.p;
-        match path.segments.last() {
-            Some(last) if crate::codegen::has_ports_callback(&last.ident) => {
-                quote!(<#path! { {#p} @type #path } as #p::NodePath>::Node)
-            }
-            _ => quote!(#path),
+        let path = &b.node;
+        if b.has_ports_callback() {
+            quote!(<#path! { {#p} @type #path } as #p::NodePath>::Node)
+        } else {
+            quote!(#path)
         }
     }
 

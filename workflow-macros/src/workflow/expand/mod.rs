@@ -32,13 +32,16 @@
 mod durable;
 mod edges;
 mod fallback;
+mod fanout;
 mod items;
 mod plan;
 mod ports;
 mod remote;
 mod render;
+mod render_arms;
 mod routes;
 mod run;
+mod subworkflow;
 
 use std::collections::HashSet;
 
@@ -52,6 +55,7 @@ use super::resolve::Origin;
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
+pub(crate) use fanout::body_def;
 pub(crate) use ports::{node_claims, node_ports};
 
 /// The errors for a valid workflow's unused inputs (see `WorkflowGen::unused_inputs`).
@@ -66,6 +70,9 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
     let dead_retry_checks = gen.dead_retry_checks();
+    let node_impl = gen.node_impl();
+    let fan_out_impls = gen.fan_out_node_impls(false);
+    let map_input_impl = gen.map_input_impl();
     let durable_impl = if w.attrs.options.durable {
         let durable = gen.durable_impl();
         // Running node by node elsewhere (`workflow-temporal`) does not drive decisions
@@ -83,6 +90,9 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
         #state_types
         #edge_traits
         #workflow_impl
+        #node_impl
+        #fan_out_impls
+        #map_input_impl
         #durable_impl
     });
     // Outside the `const _` block, so rustc's "evaluation of `_` failed" names no path.
@@ -226,12 +236,16 @@ impl<'a> WorkflowGen<'a> {
         let workflow_struct = self.workflow_struct();
         let input_struct = self.input_struct();
         let output_struct = self.output_struct();
+        let ports_callback = self.ports_callback();
+        let fan_out_ports = self.fan_out_ports_structs();
         let debug_impls = self.debug_impls();
         quote! {
             #aliases
             #workflow_struct
             #input_struct
             #output_struct
+            #ports_callback
+            #fan_out_ports
 
             #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
             const _: () = {

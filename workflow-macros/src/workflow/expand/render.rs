@@ -25,8 +25,27 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::WorkflowGen;
-use crate::workflow::ast::{path_text, ArmRef};
-use crate::workflow::resolve::{Edge, Origin};
+use crate::workflow::ast::{path_text, Binding, FanOut, FanOutBody, WorkflowDef};
+use crate::workflow::graph::Workflow;
+
+/// The Mermaid flowchart of a workflow (its fan-outs as stacked blocks, or, with
+/// decisions, its arms as subgraphs: see `render_arms`).
+pub(super) fn mermaid(gen: &WorkflowGen<'_>) -> String {
+    if gen.def.decisions.is_empty() {
+        mermaid_static(gen.w)
+    } else {
+        super::render_arms::mermaid(gen)
+    }
+}
+
+/// The DOT digraph of a workflow, drawn like [`mermaid`].
+fn dot(gen: &WorkflowGen<'_>) -> String {
+    if gen.def.decisions.is_empty() {
+        dot_static(gen.w)
+    } else {
+        super::render_arms::dot(gen)
+    }
+}
 
 impl WorkflowGen<'_> {
     /// `TOPOLOGICAL_ORDER`, `MERMAID` and `DOT`, computed at compile time.
@@ -47,7 +66,7 @@ impl WorkflowGen<'_> {
 
 /// A Rust type as text, with the spaces `to_token_stream` puts around `<`, `>`, `,`
 /// and `::` removed.
-fn type_text(ty: &syn::Type) -> String {
+pub(super) fn type_text(ty: &syn::Type) -> String {
     quote::ToTokens::to_token_stream(ty)
         .to_string()
         .replace(" < ", "<")
@@ -61,32 +80,11 @@ fn type_text(ty: &syn::Type) -> String {
 }
 
 /// An identifier without its `r#` prefix.
-fn ident_text(ident: &Ident) -> String {
+pub(super) fn ident_text(ident: &Ident) -> String {
     let s = ident.to_string();
     match s.strip_prefix("r#") {
         Some(rest) => rest.to_owned(),
         None => s,
-    }
-}
-
-/// The label of an edge: the port, or `field as port` when a field of an output feeds
-/// a port of another name.
-fn edge_label(e: &Edge) -> String {
-    let port = ident_text(&e.port);
-    // A pattern binding comes from the decision's node: say which binding it is.
-    if matches!(e.from, Origin::Pattern(..)) && e.source.root != e.port {
-        return format!("{} as {port}", ident_text(&e.source.root));
-    }
-    if e.source.fields.is_empty() {
-        port
-    } else {
-        let text = e.source.text();
-        let field = text.split_once('.').map_or("", |(_, f)| f);
-        if port == field {
-            port
-        } else {
-            format!("{field} as {port}")
-        }
     }
 }
 
@@ -110,7 +108,7 @@ const MERMAID_KEYWORDS: &[&str] = &[
 ];
 
 /// A Mermaid node id for a name.
-fn mermaid_id(name: &str) -> String {
+pub(super) fn mermaid_id(name: &str) -> String {
     if MERMAID_KEYWORDS.contains(&name.to_ascii_lowercase().as_str()) {
         format!("{name}_")
     } else {
@@ -120,7 +118,7 @@ fn mermaid_id(name: &str) -> String {
 
 /// Text inside a quoted Mermaid label: quotes and angle brackets become entity codes,
 /// so `Vec<u8>` is not taken for an HTML tag.
-fn mermaid_text(s: &str) -> String {
+pub(super) fn mermaid_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -135,7 +133,7 @@ fn mermaid_text(s: &str) -> String {
 }
 
 /// Text inside a quoted DOT string.
-fn dot_text(s: &str) -> String {
+pub(super) fn dot_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -147,61 +145,219 @@ fn dot_text(s: &str) -> String {
     out
 }
 
-/// The graph's nodes as the pictures name them.
-struct Names<'a> {
-    gen: &'a WorkflowGen<'a>,
+/// How one binding is drawn: a node, a sub-workflow, or a fan-out block.
+enum Shape<'a> {
+    Node,
+    /// A binding that runs another workflow (a capitalised path, like `Render`).
+    SubWorkflow,
+    /// A fan-out: drawn as a block of its own (a subgraph), one run per item.
+    FanOut(&'a FanOut),
 }
 
-impl Names<'_> {
-    /// Node `i`'s id: a binding's name (a merge's later definitions add their index), a
-    /// router's `match_t`.
-    fn node(&self, i: usize) -> String {
-        let def = self.gen.def;
-        if i >= def.bindings.len() {
-            return self.gen.router_name(i - def.bindings.len());
+fn shape(b: &Binding) -> Shape<'_> {
+    match &b.fan_out {
+        Some(f) => Shape::FanOut(f),
+        None if is_workflow_path(&b.node) => Shape::SubWorkflow,
+        None => Shape::Node,
+    }
+}
+
+/// Whether a binding's path names a workflow rather than a `#[node]` fn: workflows are
+/// types (capitalised), node fns are snake_case. Only the pictures use this.
+fn is_workflow_path(path: &syn::Path) -> bool {
+    path.segments
+        .last()
+        .is_some_and(|s| ident_text(&s.ident).starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// The bindings of one scope (a workflow, or a fan-out's body) and how their ids are
+/// written: `prefix` is empty for the workflow, `thumbs__` inside `thumbs`.
+struct Scope<'a> {
+    prefix: String,
+    bindings: &'a [Binding],
+    /// The loop variable of a fan-out's body.
+    var: Option<&'a Ident>,
+    /// The enclosing scope, where names the body does not declare are found.
+    outer: Option<&'a Scope<'a>>,
+}
+
+impl Scope<'_> {
+    /// The id edges from the source `name` start at: an input, the loop variable, a
+    /// binding (a fan-out's collected binding inside its block), searched outwards.
+    fn source_id(&self, name: &Ident) -> String {
+        if self.var.is_some_and(|v| v == name) {
+            return format!("{}{}", self.prefix, ident_text(name));
         }
-        let name = ident_text(&def.bindings[i].name);
-        if self.gen.owner(i) == i {
-            name
-        } else {
-            format!("{name}__{i}")
+        if let Some(b) = self.bindings.iter().find(|b| b.name == *name) {
+            return self.out_anchor(b);
+        }
+        match self.outer {
+            Some(outer) => outer.source_id(name),
+            None => ident_text(name),
         }
     }
 
-    /// The ids an edge comes from: an input, each binding it may carry (several for a
-    /// merge), or the router whose pattern binds it.
-    fn sources(&self, e: &Edge) -> Vec<String> {
-        let def = self.gen.def;
-        match e.from {
-            Origin::Input(k) => vec![ident_text(&def.inputs[k].name)],
-            Origin::Node(_) => e.producers.iter().map(|&j| self.node(j)).collect(),
-            Origin::Pattern(arm, _) => vec![self.gen.router_name(arm.decision)],
+    /// The id of a binding's own box (a fan-out's block).
+    fn id(&self, b: &Binding) -> String {
+        format!("{}{}", self.prefix, ident_text(&b.name))
+    }
+
+    /// Where edges into a binding end: a fan-out's loop variable (or its mapped
+    /// workflow's box), another binding's own box.
+    fn in_anchor(&self, b: &Binding) -> String {
+        match &b.fan_out {
+            Some(f) => match &f.body {
+                FanOutBody::For { var, .. } => format!("{}__{}", self.id(b), ident_text(var)),
+                FanOutBody::Map { .. } => format!("{}__each", self.id(b)),
+            },
+            None => self.id(b),
         }
     }
 
-    /// The id of arm `arm`'s subgraph: `match_t_arm0`.
-    fn arm(&self, arm: ArmRef) -> String {
-        format!("{}_arm{}", self.gen.router_name(arm.decision), arm.arm)
+    /// Where edges out of a binding start: a fan-out's collected binding (or its mapped
+    /// workflow's box), another binding's own box.
+    fn out_anchor(&self, b: &Binding) -> String {
+        match &b.fan_out {
+            Some(f) => match &f.body {
+                FanOutBody::For { result, .. } => {
+                    format!("{}__{}", self.id(b), ident_text(result))
+                }
+                FanOutBody::Map { .. } => format!("{}__each", self.id(b)),
+            },
+            None => self.id(b),
+        }
     }
+}
 
-    /// Whether node `i` is right inside `scope` (not in an arm within it).
-    fn is_in(&self, i: usize, scope: &[ArmRef]) -> bool {
-        let def = self.gen.def;
-        let own = if i < def.bindings.len() {
-            &def.bindings[i].scope
-        } else {
-            &def.decisions[i - def.bindings.len()].scope
-        };
-        own.as_slice() == scope
+/// An edge of one binding, as drawn: from, label, to.
+struct Drawn {
+    from: String,
+    label: String,
+    to: String,
+}
+
+/// The edges of a scope's bindings, in declaration and port order; a fan-out's ports
+/// go to the nodes inside it that use them.
+fn scope_edges(scope: &Scope<'_>, out: &mut Vec<Drawn>) {
+    for b in scope.bindings {
+        match &b.fan_out {
+            None => {
+                for a in &b.args {
+                    out.push(Drawn {
+                        from: scope.source_id(&a.source.root),
+                        label: arg_label(a),
+                        to: scope.id(b),
+                    });
+                }
+            }
+            Some(f) => {
+                let items = &b.args[0];
+                out.push(Drawn {
+                    from: scope.source_id(&items.source.root),
+                    label: "each".to_owned(),
+                    to: scope.in_anchor(b),
+                });
+                if let FanOutBody::For { var, bindings, .. } = &f.body {
+                    let inner = Scope {
+                        prefix: format!("{}__", scope.id(b)),
+                        bindings,
+                        var: Some(var),
+                        outer: Some(scope),
+                    };
+                    scope_edges(&inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// The label of a port connection as written (the port, or `field as port`).
+fn arg_label(a: &crate::workflow::ast::PortArg) -> String {
+    let port = ident_text(&a.port);
+    if a.source.fields.is_empty() {
+        return port;
+    }
+    let text = a.source.text();
+    let field = text.split_once('.').map_or("", |(_, f)| f);
+    if port == field {
+        port
+    } else {
+        format!("{field} as {port}")
+    }
+}
+
+/// The boxes of a scope's bindings in Mermaid, `indent` deep.
+fn mermaid_boxes(scope: &Scope<'_>, indent: &str, s: &mut String) {
+    for b in scope.bindings {
+        let name = ident_text(&b.name);
+        let id = mermaid_id(&scope.id(b));
+        match shape(b) {
+            Shape::Node => {
+                let _ = writeln!(
+                    s,
+                    "{indent}{id}[\"{}<br/><small>{}</small>\"]",
+                    mermaid_text(&name),
+                    mermaid_text(&path_text(&b.node))
+                );
+            }
+            Shape::SubWorkflow => {
+                let _ = writeln!(
+                    s,
+                    "{indent}{id}[[\"{}<br/><small>workflow {}</small>\"]]",
+                    mermaid_text(&name),
+                    mermaid_text(&path_text(&b.node))
+                );
+            }
+            Shape::FanOut(f) => {
+                let _ = writeln!(
+                    s,
+                    "{indent}subgraph {id}[\"{}<br/><small>{}, one run per item</small>\"]",
+                    mermaid_text(&name),
+                    mermaid_text(&f.label())
+                );
+                let inner_indent = format!("{indent}    ");
+                match &f.body {
+                    FanOutBody::For { var, bindings, .. } => {
+                        let inner = Scope {
+                            prefix: format!("{}__", scope.id(b)),
+                            bindings,
+                            var: Some(var),
+                            outer: Some(scope),
+                        };
+                        let _ = writeln!(
+                            s,
+                            "{inner_indent}{}[/\"{}\"/]",
+                            mermaid_id(&scope.in_anchor(b)),
+                            mermaid_text(&ident_text(var))
+                        );
+                        mermaid_boxes(&inner, &inner_indent, s);
+                    }
+                    FanOutBody::Map { workflow } => {
+                        let _ = writeln!(
+                            s,
+                            "{inner_indent}{}[[\"workflow {}\"]]",
+                            mermaid_id(&scope.in_anchor(b)),
+                            mermaid_text(&path_text(workflow))
+                        );
+                    }
+                }
+                let _ = writeln!(s, "{indent}end");
+                // A stacked block: a double-weight dashed border.
+                let _ = writeln!(
+                    s,
+                    "{indent}style {id} stroke-width:3px,stroke-dasharray:6 3"
+                );
+            }
+        }
     }
 }
 
 /// The graph as a Mermaid flowchart: inputs as parallelograms, nodes as boxes
-/// (`binding` over `node_fn`), edges labelled with the port; a decision as a rhombus
-/// with an edge labelled by its pattern to a subgraph per arm.
-pub(super) fn mermaid(gen: &WorkflowGen<'_>) -> String {
-    let (def, g) = (gen.def, gen.g);
-    let names = Names { gen };
+/// (`binding` over `node_fn`), sub-workflows as subroutine boxes, fan-outs as stacked
+/// blocks holding their body (the loop variable as a parallelogram), edges labelled
+/// with the port (`each` for a fan-out's list).
+fn mermaid_static(w: &Workflow<'_>) -> String {
+    let def = w.def;
     let mut s = String::from("flowchart LR\n");
     for input in &def.inputs {
         let name = ident_text(&input.name);
@@ -213,94 +369,97 @@ pub(super) fn mermaid(gen: &WorkflowGen<'_>) -> String {
             mermaid_text(&label)
         );
     }
-    mermaid_scope(&names, &[], 1, &mut s);
-    for (i, n) in g.nodes.iter().enumerate() {
-        for e in &n.edges {
-            for source in names.sources(e) {
-                let label = if i >= def.bindings.len() {
-                    String::new()
-                } else {
-                    format!("|{}|", mermaid_text(&edge_label(e)))
-                };
-                let _ = writeln!(
-                    s,
-                    "    {} -->{} {}",
-                    mermaid_id(&source),
-                    label,
-                    mermaid_id(&names.node(i))
-                );
-            }
-        }
-    }
-    for (d, decision) in def.decisions.iter().enumerate() {
-        for (a, arm) in decision.arms.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "    {} -->|\"{}\"| {}",
-                mermaid_id(&gen.router_name(d)),
-                mermaid_text(&arm.label),
-                mermaid_id(&names.arm(ArmRef {
-                    decision: d,
-                    arm: a
-                }))
-            );
-        }
+    let scope = top_scope(def);
+    mermaid_boxes(&scope, "    ", &mut s);
+    let mut edges = Vec::new();
+    scope_edges(&scope, &mut edges);
+    for e in edges {
+        let _ = writeln!(
+            s,
+            "    {} -->|{}| {}",
+            mermaid_id(&e.from),
+            mermaid_text(&e.label),
+            mermaid_id(&e.to)
+        );
     }
     s
 }
 
-/// The nodes right inside `scope`, in declaration order, each decision with its arms'
-/// subgraphs.
-fn mermaid_scope(names: &Names<'_>, scope: &[ArmRef], depth: usize, s: &mut String) {
-    let (def, gen) = (names.gen.def, names.gen);
-    let pad = "    ".repeat(depth);
-    for (i, b) in def.bindings.iter().enumerate() {
-        if !names.is_in(i, scope) {
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "{pad}{}[\"{}<br/><small>{}</small>\"]",
-            mermaid_id(&names.node(i)),
-            mermaid_text(&ident_text(&b.name)),
-            mermaid_text(&path_text(&b.node))
-        );
+fn top_scope(def: &WorkflowDef) -> Scope<'_> {
+    Scope {
+        prefix: String::new(),
+        bindings: &def.bindings,
+        var: None,
+        outer: None,
     }
-    for (d, decision) in def.decisions.iter().enumerate() {
-        if decision.scope.as_slice() != scope {
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "{pad}{}{{\"{} {}\"}}",
-            mermaid_id(&gen.router_name(d)),
-            decision.keyword,
-            mermaid_text(&decision.on.text())
-        );
-        for (a, arm) in decision.arms.iter().enumerate() {
-            let here = ArmRef {
-                decision: d,
-                arm: a,
-            };
-            let _ = writeln!(
-                s,
-                "{pad}subgraph {}[\"{}\"]",
-                mermaid_id(&names.arm(here)),
-                mermaid_text(&arm.label)
-            );
-            let mut inner = scope.to_vec();
-            inner.push(here);
-            mermaid_scope(names, &inner, depth + 1, s);
-            let _ = writeln!(s, "{pad}end");
+}
+
+/// The boxes of a scope's bindings in DOT, `indent` deep (a fan-out is a cluster with
+/// a double border).
+fn dot_boxes(scope: &Scope<'_>, indent: &str, s: &mut String) {
+    for b in scope.bindings {
+        let name = ident_text(&b.name);
+        let id = dot_text(&scope.id(b));
+        match shape(b) {
+            Shape::Node => {
+                let _ = writeln!(
+                    s,
+                    "{indent}\"{id}\" [label=\"{}\\n{}\"];",
+                    dot_text(&name),
+                    dot_text(&path_text(&b.node))
+                );
+            }
+            Shape::SubWorkflow => {
+                let _ = writeln!(
+                    s,
+                    "{indent}\"{id}\" [shape=component, label=\"{}\\nworkflow {}\"];",
+                    dot_text(&name),
+                    dot_text(&path_text(&b.node))
+                );
+            }
+            Shape::FanOut(f) => {
+                let _ = writeln!(s, "{indent}subgraph \"cluster_{id}\" {{");
+                let inner_indent = format!("{indent}    ");
+                let _ = writeln!(
+                    s,
+                    "{inner_indent}label=\"{}\\n{}, one run per item\"; style=rounded; peripheries=2;",
+                    dot_text(&name),
+                    dot_text(&f.label())
+                );
+                match &f.body {
+                    FanOutBody::For { var, bindings, .. } => {
+                        let inner = Scope {
+                            prefix: format!("{}__", scope.id(b)),
+                            bindings,
+                            var: Some(var),
+                            outer: Some(scope),
+                        };
+                        let _ = writeln!(
+                            s,
+                            "{inner_indent}\"{}\" [shape=parallelogram, label=\"{}\"];",
+                            dot_text(&scope.in_anchor(b)),
+                            dot_text(&ident_text(var))
+                        );
+                        dot_boxes(&inner, &inner_indent, s);
+                    }
+                    FanOutBody::Map { workflow } => {
+                        let _ = writeln!(
+                            s,
+                            "{inner_indent}\"{}\" [shape=component, label=\"workflow {}\"];",
+                            dot_text(&scope.in_anchor(b)),
+                            dot_text(&path_text(workflow))
+                        );
+                    }
+                }
+                let _ = writeln!(s, "{indent}}}");
+            }
         }
     }
 }
 
-/// The graph in Graphviz DOT: a decision is a diamond, each arm a cluster, and the
-/// decision's edges into an arm carry its pattern.
-fn dot(gen: &WorkflowGen<'_>) -> String {
-    let (def, g) = (gen.def, gen.g);
-    let names = Names { gen };
+/// The graph in Graphviz DOT.
+fn dot_static(w: &Workflow<'_>) -> String {
+    let def = w.def;
     let mut s = format!(
         "digraph \"{}\" {{\n    rankdir=LR;\n    node [shape=box];\n",
         dot_text(&ident_text(&def.name))
@@ -315,92 +474,19 @@ fn dot(gen: &WorkflowGen<'_>) -> String {
             dot_text(&type_text(&input.ty))
         );
     }
-    dot_scope(&names, &[], 1, &mut s);
-    for (i, n) in g.nodes.iter().enumerate() {
-        for e in &n.edges {
-            for source in names.sources(e) {
-                let attrs = if i >= def.bindings.len() {
-                    String::new()
-                } else {
-                    format!(" [label=\"{}\"]", dot_text(&edge_label(e)))
-                };
-                let _ = writeln!(
-                    s,
-                    "    \"{}\" -> \"{}\"{attrs};",
-                    dot_text(&source),
-                    dot_text(&names.node(i)),
-                );
-            }
-        }
-    }
-    for (d, decision) in def.decisions.iter().enumerate() {
-        for (a, arm) in decision.arms.iter().enumerate() {
-            let here = [ArmRef {
-                decision: d,
-                arm: a,
-            }];
-            let mut scope = decision.scope.clone();
-            scope.extend(here);
-            for i in 0..g.nodes.len() {
-                if names.is_in(i, &scope) {
-                    let _ = writeln!(
-                        s,
-                        "    \"{}\" -> \"{}\" [label=\"{}\", style=dashed];",
-                        dot_text(&gen.router_name(d)),
-                        dot_text(&names.node(i)),
-                        dot_text(&arm.label)
-                    );
-                }
-            }
-        }
+    let scope = top_scope(def);
+    dot_boxes(&scope, "    ", &mut s);
+    let mut edges = Vec::new();
+    scope_edges(&scope, &mut edges);
+    for e in edges {
+        let _ = writeln!(
+            s,
+            "    \"{}\" -> \"{}\" [label=\"{}\"];",
+            dot_text(&e.from),
+            dot_text(&e.to),
+            dot_text(&e.label)
+        );
     }
     s.push_str("}\n");
     s
-}
-
-/// The DOT nodes right inside `scope`, each decision with a cluster per arm.
-fn dot_scope(names: &Names<'_>, scope: &[ArmRef], depth: usize, s: &mut String) {
-    let (def, gen) = (names.gen.def, names.gen);
-    let pad = "    ".repeat(depth);
-    for (i, b) in def.bindings.iter().enumerate() {
-        if !names.is_in(i, scope) {
-            continue;
-        }
-        let name = ident_text(&b.name);
-        let _ = writeln!(
-            s,
-            "{pad}\"{}\" [label=\"{}\\n{}\"];",
-            dot_text(&names.node(i)),
-            dot_text(&name),
-            dot_text(&path_text(&b.node))
-        );
-    }
-    for (d, decision) in def.decisions.iter().enumerate() {
-        if decision.scope.as_slice() != scope {
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "{pad}\"{}\" [shape=diamond, label=\"{} {}\"];",
-            dot_text(&gen.router_name(d)),
-            decision.keyword,
-            dot_text(&decision.on.text())
-        );
-        for (a, arm) in decision.arms.iter().enumerate() {
-            let here = ArmRef {
-                decision: d,
-                arm: a,
-            };
-            let _ = writeln!(
-                s,
-                "{pad}subgraph \"cluster_{}\" {{\n{pad}    label=\"{}\";",
-                dot_text(&names.arm(here)),
-                dot_text(&arm.label)
-            );
-            let mut inner = scope.to_vec();
-            inner.push(here);
-            dot_scope(names, &inner, depth + 1, s);
-            let _ = writeln!(s, "{pad}}}");
-        }
-    }
 }

@@ -166,12 +166,7 @@ impl WorkflowGen<'_> {
     ) -> TokenStream {
         let b = &self.def.bindings[i];
         let edges = edges.iter().filter(|e| e.node == i);
-        let has_callback = b
-            .node
-            .segments
-            .last()
-            .is_some_and(|s| crate::codegen::has_ports_callback(&s.ident));
-        if !has_callback {
+        if !b.has_ports_callback() {
             let fields = edges.map(|e| self.port_field(e));
             return quote::quote_spanned!(b.node_span()=> #literal { #(#fields)* });
         }

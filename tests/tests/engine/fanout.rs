@@ -1,0 +1,440 @@
+//! Fan-out: `for x in xs { .. } => t` and `map(Workflow, xs)` run one child run per
+//! item, give the outputs in input order, bound the items in flight with
+//! `#[concurrency = N]`, fail fast (or collect with `#[failure = "collect"]`), and name
+//! every item's nodes by their path (`thumbs[3].img`).
+
+use std::time::Duration;
+
+use workflow_core::prelude::*;
+use workflow_core::trace::TraceKind;
+use workflow_test::{workflow_test, Harness};
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot download {0}")]
+struct DownloadError(String);
+
+/// Sleeps for a pseudo-random time derived from the url, so items finish out of order.
+#[node]
+async fn download(url: String) -> Result<Vec<u8>, DownloadError> {
+    let jitter = url
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    tokio::time::sleep(Duration::from_millis(10 + jitter % 90)).await;
+    if url.contains("broken") {
+        return Err(DownloadError(url));
+    }
+    Ok(url.into_bytes())
+}
+
+#[node]
+async fn resize(img: Vec<u8>, scale: usize) -> usize {
+    img.len() * scale
+}
+
+#[node]
+async fn scale() -> usize {
+    10
+}
+
+#[node]
+async fn total(sizes: Vec<usize>) -> usize {
+    sizes.iter().sum()
+}
+
+workflow! {
+    struct Gallery {
+        input urls: Vec<String>,
+        scale = scale(),
+        #[output]
+        thumbs = for url in urls {
+            img = download(url),
+            t = resize(img, scale),
+        } => t,
+        sum = total(sizes: thumbs),
+    }
+}
+
+fn urls(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("u{i}")).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn outputs_are_in_input_order_under_random_sleeps() {
+    let input: Vec<String> = (0..20).map(|i| "x".repeat(i + 1)).collect();
+    let run = Runtime::new()
+        .execute_with(
+            Gallery,
+            GalleryInput { urls: input },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    let want: Vec<usize> = (0..20).map(|i| (i + 1) * 10).collect();
+    // ... in input order ...
+    assert_eq!(run.outputs.thumbs, want);
+    assert_eq!(run.outputs.sum, want.iter().sum::<usize>());
+    // ... though the items finished out of order.
+    let finished: Vec<&str> = run
+        .trace
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::Completed { .. }))
+        .filter_map(|e| e.node.as_deref())
+        .filter(|n| n.ends_with(".t"))
+        .collect();
+    let in_order: Vec<String> = (0..20).map(|i| format!("thumbs[{i}].t")).collect();
+    assert_eq!(finished.len(), 20);
+    assert_ne!(finished, in_order);
+    // Every item's nodes are in the report, by path, in item order.
+    assert_eq!(
+        run.node("thumbs[0].img").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    assert_eq!(
+        run.node("thumbs[19].t").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    let names: Vec<&str> = run.report.nodes.iter().map(|n| &*n.name).collect();
+    assert_eq!(
+        &names[..4],
+        ["scale", "thumbs", "thumbs[0].img", "thumbs[0].t"]
+    );
+    assert_eq!(names.last(), Some(&"sum"));
+}
+
+workflow! {
+    struct Thumbs {
+        input urls: Vec<String>,
+        scale = scale(),
+        #[concurrency = 3]
+        thumbs = for url in urls {
+            img = download(url),
+            t = resize(img, scale),
+        } => t,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_list_comes_back_in_input_order_with_a_bound() {
+    let input: Vec<String> = (0..12).map(|i| "y".repeat(12 - i)).collect();
+    let run = Runtime::new()
+        .execute(Thumbs, ThumbsInput { urls: input })
+        .await
+        .unwrap();
+    let want: Vec<usize> = (0..12).map(|i| (12 - i) * 10).collect();
+    assert_eq!(run.outputs.thumbs, want);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_concurrency_bound_is_visible_in_the_trace() {
+    let run = Runtime::new()
+        .execute_with(
+            Thumbs,
+            ThumbsInput { urls: urls(10) },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    let trace = run.trace.unwrap();
+    // Items in flight over time: +1 when an item's first node starts, -1 when its last
+    // node ends.
+    let mut changes: Vec<(Duration, i32)> = Vec::new();
+    for e in trace.iter() {
+        let Some(node) = e.node.as_deref() else {
+            continue;
+        };
+        match (&e.kind, node.ends_with(".img"), node.ends_with(".t")) {
+            (TraceKind::Started { .. }, true, _) => changes.push((e.at, 1)),
+            (TraceKind::Completed { .. }, _, true) => changes.push((e.at, -1)),
+            _ => {}
+        }
+    }
+    assert_eq!(changes.iter().filter(|c| c.1 == 1).count(), 10);
+    // Ends before starts at the same instant: a slot freed is taken at once.
+    changes.sort_by_key(|&(at, d)| (at, d));
+    let mut in_flight = 0;
+    let mut peak = 0;
+    for (_, d) in changes {
+        in_flight += d;
+        peak = peak.max(in_flight);
+    }
+    assert_eq!(peak, 3, "{trace}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_list_gives_an_empty_vec_and_downstream_runs() {
+    let run = Runtime::new()
+        .execute(Gallery, GalleryInput { urls: Vec::new() })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.sum, 0);
+    assert_eq!(run.node("thumbs").unwrap().status, NodeStatus::Succeeded);
+    assert_eq!(run.node("sum").unwrap().status, NodeStatus::Succeeded);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_failing_item_fails_fast_and_names_its_path() {
+    let mut input = urls(8);
+    input[3] = "broken".into();
+    let outcome = Runtime::new()
+        .execute_report(Thumbs, ThumbsInput { urls: input }, RunOptions::new())
+        .await;
+    let err = outcome.result.unwrap_err();
+    assert_eq!(err.node(), Some("thumbs[3].img"));
+    assert_eq!(err.workflow(), "Thumbs");
+    assert!(err.downcast_ref::<DownloadError>().is_some());
+    assert_eq!(
+        err.to_string(),
+        "node `thumbs[3].img` of workflow `Thumbs` failed after 1 attempt(s): cannot download broken"
+    );
+    let report = &outcome.report;
+    assert_eq!(report.node("thumbs").unwrap().status, NodeStatus::Failed);
+    assert_eq!(
+        report.node("thumbs[3].img").unwrap().status,
+        NodeStatus::Failed
+    );
+    // Items not yet started when it failed never ran.
+    assert!(report.node("thumbs[7].img").is_none());
+    // Items in flight were cancelled.
+    assert!(
+        report
+            .nodes
+            .iter()
+            .any(|n| n.name.starts_with("thumbs[") && n.status == NodeStatus::Cancelled),
+        "{report}"
+    );
+}
+
+workflow! {
+    struct Tolerant {
+        input urls: Vec<String>,
+        scale = scale(),
+        #[failure = "collect"]
+        thumbs = for url in urls {
+            img = download(url),
+            t = resize(img, scale),
+        } => t,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn collect_keeps_every_items_result() {
+    let input = vec!["a".to_owned(), "broken".to_owned(), "ccc".to_owned()];
+    let run = Runtime::new()
+        .execute(Tolerant, TolerantInput { urls: input })
+        .await
+        .unwrap();
+    let results = &run.outputs.thumbs;
+    assert_eq!(results.len(), 3);
+    assert_eq!(*results[0].as_ref().unwrap(), 10);
+    let err = results[1].as_ref().unwrap_err();
+    assert_eq!(err.node(), Some("thumbs[1].img"));
+    assert!(err.downcast_ref::<DownloadError>().is_some());
+    assert_eq!(*results[2].as_ref().unwrap(), 30);
+}
+
+#[node]
+async fn layout(page: String) -> String {
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    format!("<{page}>")
+}
+
+workflow! {
+    pub struct Render {
+        input page: String,
+        layout = layout(page),
+    }
+}
+
+workflow! {
+    struct Site {
+        input urls: Vec<String>,
+        pages = map(Render, urls),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn map_runs_a_workflow_per_item() {
+    let run = Runtime::new()
+        .execute(Site, SiteInput { urls: urls(3) })
+        .await
+        .unwrap();
+    let layouts: Vec<&str> = run
+        .outputs
+        .pages
+        .iter()
+        .map(|o| o.layout.as_str())
+        .collect();
+    assert_eq!(layouts, ["<u0>", "<u1>", "<u2>"]);
+    assert_eq!(
+        run.node("pages[2].layout").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    assert_eq!(run.node("pages").unwrap().node_fn, "map(Render)");
+}
+
+#[node]
+async fn fetch(url: String) -> String {
+    format!("page of {url}")
+}
+
+workflow! {
+    /// A fan-out whose body calls a sub-workflow.
+    struct Nested {
+        input urls: Vec<String>,
+        out = for url in urls {
+            page = fetch(url),
+            report = Render(page),
+        } => report,
+    }
+}
+
+#[workflow_test(start_paused = true)]
+async fn a_fan_out_body_may_call_a_sub_workflow(h: Harness) {
+    let run = h.assert_success(
+        h.execute_with(
+            Nested,
+            NestedInput { urls: urls(4) },
+            RunOptions::new().trace(true),
+        )
+        .await,
+    );
+    assert_eq!(run.outputs.out[1].layout, "<page of u1>");
+    let node = run.node("out[3].report.layout").unwrap();
+    assert_eq!(node.status, NodeStatus::Succeeded);
+    assert_eq!(
+        run.trace
+            .as_ref()
+            .unwrap()
+            .finished_at("out[0].report.layout"),
+        Some(Duration::from_millis(5))
+    );
+    // The harness counts item paths, and the path without indices counts every item.
+    h.assert_executed("out[2].page", 1);
+    h.assert_executed("out.page", 4);
+    h.assert_executed("out.report.layout", 4);
+    h.assert_executed("layout", 4);
+}
+
+/// A fan-out is drawn as a stacked block holding its body: the loop variable, the body's
+/// nodes, the outer sources it uses, and the collected binding feeding downstream.
+#[test]
+fn a_fan_out_is_a_stacked_block_in_mermaid_and_dot() {
+    let mermaid = r#"
+flowchart LR
+    urls[/"urls: Vec#lt;String#gt;"/]
+    scale["scale<br/><small>scale</small>"]
+    subgraph thumbs["thumbs<br/><small>for url in urls, one run per item</small>"]
+        thumbs__url[/"url"/]
+        thumbs__img["img<br/><small>download</small>"]
+        thumbs__t["t<br/><small>resize</small>"]
+    end
+    style thumbs stroke-width:3px,stroke-dasharray:6 3
+    sum["sum<br/><small>total</small>"]
+    urls -->|each| thumbs__url
+    thumbs__url -->|url| thumbs__img
+    thumbs__img -->|img| thumbs__t
+    scale -->|scale| thumbs__t
+    thumbs__t -->|sizes| sum
+"#;
+    assert_eq!(Gallery::MERMAID, &mermaid[1..]);
+    let dot = r#"
+digraph "Gallery" {
+    rankdir=LR;
+    node [shape=box];
+    "urls" [shape=parallelogram, label="urls: Vec<String>"];
+    "scale" [label="scale\nscale"];
+    subgraph "cluster_thumbs" {
+        label="thumbs\nfor url in urls, one run per item"; style=rounded; peripheries=2;
+        "thumbs__url" [shape=parallelogram, label="url"];
+        "thumbs__img" [label="img\ndownload"];
+        "thumbs__t" [label="t\nresize"];
+    }
+    "sum" [label="sum\ntotal"];
+    "urls" -> "thumbs__url" [label="each"];
+    "thumbs__url" -> "thumbs__img" [label="url"];
+    "thumbs__img" -> "thumbs__t" [label="img"];
+    "scale" -> "thumbs__t" [label="scale"];
+    "thumbs__t" -> "sum" [label="sizes"];
+}
+"#;
+    assert_eq!(Gallery::DOT, &dot[1..]);
+}
+
+/// `map(Render, ..)` is a stacked block around the mapped workflow; a sub-workflow
+/// inside a body is a subroutine box labelled with its workflow.
+#[test]
+fn map_and_sub_workflows_are_labelled_with_their_workflow() {
+    let site = r#"
+flowchart LR
+    urls[/"urls: Vec#lt;String#gt;"/]
+    subgraph pages["pages<br/><small>map(Render), one run per item</small>"]
+        pages__each[["workflow Render"]]
+    end
+    style pages stroke-width:3px,stroke-dasharray:6 3
+    urls -->|each| pages__each
+"#;
+    assert_eq!(Site::MERMAID, &site[1..]);
+    let nested = r#"
+flowchart LR
+    urls[/"urls: Vec#lt;String#gt;"/]
+    subgraph out["out<br/><small>for url in urls, one run per item</small>"]
+        out__url[/"url"/]
+        out__page["page<br/><small>fetch</small>"]
+        out__report[["report<br/><small>workflow Render</small>"]]
+    end
+    style out stroke-width:3px,stroke-dasharray:6 3
+    urls -->|each| out__url
+    out__url -->|url| out__page
+    out__page -->|page| out__report
+"#;
+    assert_eq!(Nested::MERMAID, &nested[1..]);
+}
+
+#[node]
+async fn nap(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    /// Items that take 50 ms each, one at a time, under a 100 ms stall limit.
+    #[workflow(deadlock = "100ms")]
+    struct LongFanOut {
+        input ms: Vec<u64>,
+        #[concurrency = 1]
+        naps = for m in ms {
+            n = nap(ms: m),
+        } => n,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn items_that_progress_are_not_a_stall_but_a_stuck_item_is() {
+    let run = Runtime::new()
+        .execute(LongFanOut, LongFanOutInput { ms: vec![50; 6] })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.naps, [50; 6]);
+    assert_eq!(run.duration(), Duration::from_millis(300));
+
+    let start = tokio::time::Instant::now();
+    let err = Runtime::new()
+        .execute(
+            LongFanOut,
+            LongFanOutInput {
+                ms: vec![50, 10_000],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_deadlock(), "{err}");
+    // The first item finished at 50 ms; nothing finished for 100 ms after the check
+    // that saw it (at 100 ms).
+    assert!(
+        start.elapsed() <= Duration::from_millis(250),
+        "{:?}",
+        start.elapsed()
+    );
+}

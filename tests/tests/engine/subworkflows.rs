@@ -1,0 +1,196 @@
+//! A workflow used as a node of another (`report = Render(page)`): its inputs are the
+//! node's ports and its output struct the node's output; its nodes show in the parent's
+//! report and trace under the binding's path, and its failures name that path.
+
+use std::time::Duration;
+
+use workflow_core::prelude::*;
+use workflow_core::trace::TraceKind;
+
+#[derive(Debug, thiserror::Error)]
+#[error("layout broke on {0}")]
+struct LayoutError(String);
+
+#[node]
+async fn layout(page: String) -> Result<String, LayoutError> {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    if page.contains("bad") {
+        return Err(LayoutError(page));
+    }
+    Ok(format!("<{page}>"))
+}
+
+#[node]
+async fn measure(html: String) -> usize {
+    html.len()
+}
+
+workflow! {
+    /// Lays a page out and measures it.
+    pub struct Render {
+        input page: String,
+        #[output]
+        html = layout(page),
+        size = measure(html),
+    }
+}
+
+#[node]
+async fn title(site: String) -> String {
+    format!("{site}/index")
+}
+
+#[node]
+async fn publish(html: String, size: usize) -> String {
+    format!("{html}:{size}")
+}
+
+workflow! {
+    struct Site {
+        input site: String,
+        page = title(site),
+        report = Render(page),
+        out = publish(html: report.html, size: report.size),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_workflow_runs_as_a_node_of_another() {
+    let run = Runtime::new()
+        .execute_with(
+            Site,
+            SiteInput { site: "a".into() },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.out, "<a/index>:9");
+    // The child's nodes are in the parent's report, after the node that ran them.
+    let names: Vec<&str> = run.report.nodes.iter().map(|n| &*n.name).collect();
+    assert_eq!(
+        names,
+        ["page", "report", "report.html", "report.size", "out"]
+    );
+    let html = run.node("report.html").unwrap();
+    assert_eq!(html.status, NodeStatus::Succeeded);
+    assert_eq!(html.node_fn, "layout");
+    assert_eq!(run.node("report").unwrap().node_fn, "Render");
+    // ... and in its trace, on the parent's clock.
+    let trace = run.trace.unwrap();
+    assert_eq!(trace.started_at("report.html"), Some(Duration::ZERO));
+    assert_eq!(
+        trace.finished_at("report.html"),
+        Some(Duration::from_millis(10))
+    );
+    assert_eq!(trace.finished_at("report"), Some(Duration::from_millis(10)));
+    // The child's own run events are not repeated in the parent's trace.
+    let run_events = trace
+        .iter()
+        .filter(|e| matches!(e.kind, TraceKind::RunStarted | TraceKind::RunCompleted))
+        .count();
+    assert_eq!(run_events, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sub_workflow_failure_names_the_path() {
+    let err = Runtime::new()
+        .execute(Site, SiteInput { site: "bad".into() })
+        .await
+        .unwrap_err();
+    assert_eq!(err.node(), Some("report.html"));
+    assert_eq!(err.workflow(), "Site");
+    assert!(err.downcast_ref::<LayoutError>().is_some());
+    assert_eq!(
+        err.to_string(),
+        "node `report.html` of workflow `Site` failed after 1 attempt(s): layout broke on bad/index"
+    );
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("not yet")]
+struct NotYet;
+
+/// Fails on its first two attempts (counted across runs of the child, through `tries`).
+#[node]
+async fn flaky(n: u32, tries: Res<std::sync::atomic::AtomicU32>) -> Result<u32, NotYet> {
+    let attempt = tries.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    if attempt < 3 {
+        return Err(NotYet);
+    }
+    Ok(n * 2)
+}
+
+workflow! {
+    pub struct Flaky {
+        input n: u32,
+        out = flaky(n),
+    }
+}
+
+#[node]
+async fn slow(n: u32) -> u32 {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    n
+}
+
+workflow! {
+    pub struct Slow {
+        input n: u32,
+        out = slow(n),
+    }
+}
+
+#[node]
+async fn seven() -> u32 {
+    7
+}
+
+workflow! {
+    struct Policies {
+        n = seven(),
+        #[retry(max = 3, backoff = "10ms")]
+        retried = Flaky(n),
+    }
+}
+
+workflow! {
+    struct TimedOut {
+        n = seven(),
+        #[timeout = "1s"]
+        late = Slow(n),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sub_workflow_binding_is_retried_as_a_whole() {
+    let rt = Runtime::builder()
+        .resource(std::sync::atomic::AtomicU32::new(0))
+        .build();
+    let run = rt.execute(Policies, PoliciesInput {}).await.unwrap();
+    assert_eq!(run.outputs.retried.out, 14);
+    assert_eq!(run.node("retried").unwrap().attempts, 3);
+    // The report keeps the child run of the last attempt.
+    assert_eq!(
+        run.node("retried.out").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    let children = run
+        .report
+        .nodes
+        .iter()
+        .filter(|n| n.name == "retried.out")
+        .count();
+    assert_eq!(children, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sub_workflow_binding_times_out_like_a_node() {
+    let start = tokio::time::Instant::now();
+    let err = Runtime::new()
+        .execute(TimedOut, TimedOutInput {})
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(err.node(), Some("late"));
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}

@@ -1,0 +1,303 @@
+//! Fan-out bindings: `thumbs = for url in urls { img = download(url), t = resize(img), }
+//! => t` and `pages = map(Render, urls)`. Each is one node of the workflow whose ports
+//! are the list and, for `for`, the outer sources its body uses; its call runs one child
+//! run per item (`fan_out` in workflow-core). A `for` body is an anonymous child
+//! workflow, declared by a `workflow!` expansion of its own ([`body_def`]).
+//!
+//! Output, for `thumbs` in `Gallery`:
+//! ```text
+//! pub struct __GalleryFan_thumbs { pub urls: __GalleryInput_urls, pub size: Output<__GalleryNode_size> }
+//! // the body, expanded like a workflow `__GalleryEach_thumbs { input url: <urls' item>, input size: .., img = .., #[output] t = .. }`
+//! impl Node for __GalleryFan_thumbs {                      // in the `const _` block
+//!     type Output = Vec<Output<__GalleryEach_thumbsNode_t>>;   // `Vec<Result<_, WorkflowError>>` with `#[failure = "collect"]`
+//!     fn call(self, ctx) -> .. {
+//!         fan_out::<__GalleryEach_thumbs, _, _>(ctx, urls, FanOutOptions { .. },
+//!             move |url| __GalleryEach_thumbsInput { url, size: size.__share() }, |out| out.t)
+//!     }
+//! }
+//! ```
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Ident, Type};
+
+use super::{input_alias, node_alias, WorkflowGen};
+use crate::codegen::respan;
+use crate::internals::Ctxt;
+use crate::workflow::ast::{finish_fan_outs, Binding, FanOut, FanOutBody, InputDecl, WorkflowDef};
+
+/// The name of a `for` body's child workflow: `__GalleryEachThumbs` for `thumbs`.
+fn body_name(workflow: &Ident, binding: &Ident) -> Ident {
+    let binding_text = syn::ext::IdentExt::unraw(binding).to_string();
+    let camel: String = binding_text
+        .split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect();
+    format_ident!("__{}Each{}", workflow, camel, span = binding.span())
+}
+
+/// The type of the source `name` in workflow `def`: an input's alias, or a binding's
+/// output; `()` when `name` is declared nowhere (already an error).
+fn source_type(def: &WorkflowDef, p: &TokenStream, name: &Ident) -> TokenStream {
+    if let Some(input) = def.inputs.iter().find(|i| i.name == *name) {
+        let alias = input_alias(&def.name, input);
+        return quote!(#alias);
+    }
+    if let Some(i) = def.bindings.iter().position(|b| b.name == *name) {
+        let alias = node_alias(&def.name, def, i);
+        return quote!(#p::Output<#alias>);
+    }
+    quote!(())
+}
+
+/// The item type of a fan-out's list, spanned at the list: a list that is not one is
+/// one error there (every use of the type reports the same error at the same place).
+fn item_type(def: &WorkflowDef, p: &TokenStream, f: &FanOut) -> TokenStream {
+    let list = source_type(def, p, &f.items.root);
+    respan(
+        quote!(<#list as #p::FanOutItems>::Each),
+        f.items.root.span(),
+    )
+}
+
+/// The child workflow of the `for` body of binding `b` in workflow `def`: its inputs are
+/// the loop variable (one item) and the outer sources the body uses; its bindings are
+/// the body's, the collected one marked `#[output]`. `None` for other bindings.
+pub(crate) fn body_def(
+    cx: &Ctxt,
+    def: &WorkflowDef,
+    b: &Binding,
+    p: &TokenStream,
+) -> Option<WorkflowDef> {
+    let f = b.fan_out.as_ref()?;
+    let FanOutBody::For {
+        var,
+        bindings,
+        result,
+        brace_span,
+    } = &f.body
+    else {
+        return None;
+    };
+    let name = body_name(&def.name, &b.name);
+    let typed = |name: &Ident, ty: TokenStream| -> Option<InputDecl> {
+        Some(InputDecl {
+            attrs: Vec::new(),
+            name: name.clone(),
+            ty: syn::parse2::<Type>(ty).ok()?,
+        })
+    };
+    let mut inputs = vec![typed(var, item_type(def, p, f))?];
+    for arg in b.args.iter().skip(1) {
+        let ty = source_type(def, p, &arg.source.root);
+        inputs.push(typed(&arg.port, ty)?);
+    }
+    let mut bindings = bindings.clone();
+    for body_binding in &mut bindings {
+        if body_binding.name == *result {
+            body_binding.attrs.push(syn::parse_quote!(#[output]));
+        }
+    }
+    let names: Vec<String> = inputs
+        .iter()
+        .map(|i| i.name.to_string())
+        .chain(bindings.iter().map(|b| b.name.to_string()))
+        .collect();
+    finish_fan_outs(cx, &name, &names, &mut bindings);
+    Some(WorkflowDef {
+        attrs: vec![syn::parse_quote!(#[doc(hidden)])],
+        vis: def.vis.clone(),
+        name,
+        inputs,
+        bindings,
+        decisions: Vec::new(),
+        brace_span: *brace_span,
+        hidden_body: true,
+    })
+}
+
+impl WorkflowGen<'_> {
+    /// The fan-out bindings, by index.
+    fn fan_outs(&self) -> impl Iterator<Item = (usize, &Binding, &FanOut)> + '_ {
+        self.def
+            .bindings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| b.fan_out.as_ref().map(|f| (i, b, f)))
+    }
+
+    /// `pub struct __GalleryFan_thumbs { pub urls: .., pub size: .. }`: the ports of
+    /// each fan-out, named after their sources.
+    pub(super) fn fan_out_ports_structs(&self) -> TokenStream {
+        let p = &self.p;
+        let vis = &self.def.vis;
+        let structs = self.fan_outs().map(|(i, b, _)| {
+            let ident = &self.node_aliases[i];
+            let target = b.node.get_ident().unwrap_or(ident);
+            let ports = b.args.iter().map(|a| &a.port);
+            let types = b
+                .args
+                .iter()
+                .map(|a| source_type(self.def, p, &a.source.root));
+            let doc = format!(
+                "Ports of the fan-out `{}` (generated by `workflow!`).",
+                b.name
+            );
+            quote! {
+                #[doc = #doc]
+                #[doc(hidden)]
+                #[allow(non_camel_case_types, dead_code)]
+                #vis struct #target {
+                    #( #vis #ports: #types, )*
+                }
+            }
+        });
+        quote!(#(#structs)*)
+    }
+
+    /// `impl Node` for each fan-out's ports struct: the call runs the child runs. Next to
+    /// errors (`stub`), a node with output `()` that never runs.
+    pub(super) fn fan_out_node_impls(&self, stub: bool) -> TokenStream {
+        let p = &self.p;
+        let impls = self.fan_outs().map(|(i, b, f)| {
+            let target = &b.node;
+            let ports: Vec<&Ident> = b.args.iter().map(|a| &a.port).collect();
+            let port_strs = ports.iter().map(|p| p.to_string());
+            let label = f.label();
+            let attrs = &self.w.bindings[i];
+            let collect = attrs.collect;
+            let concurrency = attrs.concurrency.map_or(usize::MAX, |n| n as usize);
+            let (child, output, input, pick) = if stub {
+                (quote!(), quote!(()), quote!(), quote!())
+            } else {
+                self.fan_out_parts(b, f)
+            };
+            let call = if stub {
+                quote!(::core::future::pending())
+            } else {
+                let items = &ports[0];
+                let run = if collect {
+                    quote!(#p::fan_out_collect)
+                } else {
+                    quote!(#p::fan_out)
+                };
+                quote! {
+                    let Self { #(#ports),* } = self;
+                    #run::<#child, _, _>(
+                        ctx,
+                        #items,
+                        #p::FanOutOptions { concurrency: #concurrency, collect: #collect },
+                        #input,
+                        #pick,
+                    )
+                }
+            };
+            let output = if stub || !collect {
+                if stub { output } else { quote!(#p::Vec<#output>) }
+            } else {
+                quote!(#p::Vec<#p::Result<#output, #p::WorkflowError>>)
+            };
+            quote! {
+                #[automatically_derived]
+                #[allow(unused_qualifications, unused_variables, clippy::all)]
+                impl #p::Node for #target {
+                    const NAME: &'static str = #label;
+                    const PORTS: &'static [&'static str] = &[#(#port_strs),*];
+                    const POLICY: #p::NodePolicy = #p::NodePolicy::DEFAULT;
+                    const RESOURCES: &'static [#p::ResourceReq] = &[];
+                    type Output = #output;
+                    type Error = #p::WorkflowError;
+
+                    fn call(
+                        self,
+                        ctx: #p::Context,
+                    ) -> impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static {
+                        #call
+                    }
+
+                    fn try_clone(&self) -> #p::Option<Self> {
+                        #[allow(unused_imports)]
+                        use #p::{ViaClone as _, ViaNoClone as _};
+                        #p::Option::Some(Self {
+                            #( #ports: (&&#p::CloneProbe(&self.#ports)).probe_clone()?, )*
+                        })
+                    }
+                }
+            }
+        });
+        quote!(#(#impls)*)
+    }
+
+    /// The child workflow, the type an item keeps, the item's input and the pick of a
+    /// fan-out's call.
+    fn fan_out_parts(
+        &self,
+        b: &Binding,
+        f: &FanOut,
+    ) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
+        let p = &self.p;
+        match &f.body {
+            FanOutBody::For { var, result, .. } => {
+                let child = body_name(self.name, &b.name);
+                let child_input = super::input_struct_name(&child);
+                let child_output = super::output_struct_name(&child);
+                let result_alias = format_ident!("__{}Node_{}", child, result);
+                let captures = b.args.iter().skip(1).map(|a| &a.port);
+                let shares = captures.clone();
+                (
+                    quote!(#child),
+                    quote!(#p::Output<#result_alias>),
+                    quote! {
+                        move |#var| #child_input {
+                            #var,
+                            #( #captures: #p::SharedOutput::__share(&#shares), )*
+                        }
+                    },
+                    quote!(|out: #child_output| out.#result),
+                )
+            }
+            FanOutBody::Map { workflow } => {
+                let span = workflow
+                    .segments
+                    .last()
+                    .map_or_else(Span::call_site, |s| s.ident.span());
+                let input = quote_spanned! {span=>
+                    <<#workflow as #p::Workflow>::Input as #p::MapInput>::from_item
+                };
+                (
+                    quote!(#workflow),
+                    quote!(<#workflow as #p::Workflow>::Output),
+                    input,
+                    quote!(|out| out),
+                )
+            }
+        }
+    }
+
+    /// `impl MapInput for RenderInput` for a workflow with exactly one input, so that
+    /// `map(Render, items)` can build its input from one item.
+    pub(super) fn map_input_impl(&self) -> TokenStream {
+        let [only] = self.declared_inputs.as_slice() else {
+            return TokenStream::new();
+        };
+        let p = &self.p;
+        let input_name = &self.input_name;
+        let field = &self.def.inputs[*only].name;
+        let ty = &self.input_aliases[*only];
+        quote! {
+            #[automatically_derived]
+            impl #p::MapInput for #input_name {
+                type Item = #ty;
+                fn from_item(item: #ty) -> Self {
+                    Self { #field: item }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! A workflow as a node of another (`report = Render(page)`): the workflow's ports
+//! callback (the same format `#[node]` emits, so a port mistake in a call of `Render` is
+//! the same precise error as for a node) and a `Node` impl on its input struct, whose
+//! call runs the workflow as a child run.
+//!
+//! Output, for `pub struct Render { input page: Page, .. }`:
+//! ```text
+//! macro_rules! __wf_workflow_Render_1a2b { ({$p} @type $path) => { <$path as Workflow>::Input };
+//!                                           ({$p} $call) => { node_ports! { Render [page] [] [] $call } } }
+//! pub use __wf_workflow_Render_1a2b as Render;      // #[macro_export]ed for a `pub` workflow
+//! impl Node for RenderInput {                       // in the `const _` block
+//!     const NAME = "Render"; const PORTS = &["page"]; type Output = RenderOutput; type Error = WorkflowError;
+//!     fn call(self, ctx) -> .. { sub_workflow::<Render>(self, ctx) }
+//! }
+//! ```
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::WorkflowGen;
+
+impl WorkflowGen<'_> {
+    /// The workflow's ports callback, under the workflow's name in the macro namespace.
+    /// Hidden body workflows of fan-outs are never called by name, so they get none.
+    pub(super) fn ports_callback(&self) -> TokenStream {
+        if self.def.hidden_body {
+            return TokenStream::new();
+        }
+        let name = self.name;
+        let hidden = format_ident!(
+            "__wf_workflow_{}_{}",
+            name,
+            self.unique_suffix(),
+            span = name.span()
+        );
+        let ports = self
+            .declared_inputs
+            .iter()
+            .map(|&i| &self.def.inputs[i].name);
+        let rules = quote! {
+            ({$($p:tt)*} @type $($path:tt)*) => { <$($path)* as $($p)*::Workflow>::Input };
+            ({$($p:tt)*} $($call:tt)*) => {
+                $($p)*::node_ports! { #name [#(#ports)*] [] [] $($call)* }
+            };
+        };
+        let vis = &self.def.vis;
+        if matches!(vis, syn::Visibility::Public(_)) {
+            quote! {
+                #[doc(hidden)]
+                #[macro_export]
+                #[allow(non_local_definitions)]
+                macro_rules! #hidden { #rules }
+                #[doc(hidden)]
+                #[allow(unused_imports)]
+                #vis use #hidden as #name;
+            }
+        } else {
+            quote! {
+                #[doc(hidden)]
+                #[allow(unused_macros)]
+                macro_rules! #hidden { #rules }
+                #[doc(hidden)]
+                #[allow(unused_imports)]
+                #vis use #hidden as #name;
+            }
+        }
+    }
+
+    /// `impl Node for RenderInput`: the workflow as a node whose ports are its inputs.
+    pub(super) fn node_impl(&self) -> TokenStream {
+        let p = &self.p;
+        let (name, name_str) = (self.name, &self.name_str);
+        let input_name = &self.input_name;
+        let inputs: Vec<_> = self
+            .declared_inputs
+            .iter()
+            .map(|&i| &self.def.inputs[i].name)
+            .collect();
+        let input_strs = inputs.iter().map(|i| i.to_string());
+        quote! {
+            #[automatically_derived]
+            #[allow(unused_qualifications, clippy::all)]
+            impl #p::Node for #input_name {
+                const NAME: &'static str = #name_str;
+                const PORTS: &'static [&'static str] = &[#(#input_strs),*];
+                const POLICY: #p::NodePolicy = #p::NodePolicy::DEFAULT;
+                const RESOURCES: &'static [#p::ResourceReq] = &[];
+                type Output = <#name as #p::Workflow>::Output;
+                type Error = #p::WorkflowError;
+
+                fn call(
+                    self,
+                    ctx: #p::Context,
+                ) -> impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static {
+                    #p::sub_workflow::<#name>(self, ctx)
+                }
+
+                fn try_clone(&self) -> #p::Option<Self> {
+                    #[allow(unused_imports)]
+                    use #p::{ViaClone as _, ViaNoClone as _};
+                    #p::Option::Some(Self {
+                        #( #inputs: (&&#p::CloneProbe(&self.#inputs)).probe_clone()?, )*
+                    })
+                }
+            }
+        }
+    }
+
+    /// Tells apart the callbacks of one crate (`#[macro_export]` puts them all at its
+    /// root): a hash of the workflow's name, entries and place in the source.
+    fn unique_suffix(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.name_str.hash(&mut h);
+        for b in &self.def.bindings {
+            b.name.to_string().hash(&mut h);
+        }
+        format!("{:?}", self.name.span()).hash(&mut h);
+        format!("{:x}", h.finish() & 0xffff_ffff)
+    }
+}
