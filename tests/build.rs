@@ -260,7 +260,7 @@ fn durable_corpus(shapes: &[Vec<NodeGen>], rng: &mut Rng) -> String {
             .collect();
         writeln!(
             dispatch,
-            "        {s} => Box::pin(async move {{ let o = rt.start_durable(Durable{s}, Durable{s}Input {{ seed }}, Some(&key)).await?; let restored = o.restored(); Ok((vec![{outs}], restored)) }}),"
+            "        {s} => Box::pin(async move {{ let o = rt.start_durable(Durable{s}, Durable{s}Input {{ seed }}, Some(&key)).await?; let restored = o.restored().into_iter().map(String::from).collect(); Ok((vec![{outs}], restored)) }}),"
         )
         .unwrap();
     }

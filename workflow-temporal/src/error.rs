@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use workflow_core::remote::NodeByNode;
-use workflow_core::{BoxError, TimeoutScope, WorkflowError};
+use workflow_core::{BoxError, NodeName, TimeoutScope, WorkflowError};
 
 use crate::wire::{FailureInfo, FailureKind};
 
@@ -139,21 +139,22 @@ pub(crate) fn from_failures<W: NodeByNode>(mut failures: Vec<FailureInfo>) -> Er
 fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
     let workflow = W::NAME;
     let node = node_name::<W>(f.node.as_deref());
+    let name = NodeName::Borrowed(node);
     Error::Workflow(match f.kind {
         FailureKind::NodeFailed => WorkflowError::NodeFailed {
             workflow,
-            node,
+            node: name,
             attempts: f.attempts.max(1),
             source: Box::new(RemoteError::from_chain(f.message, &f.chain)),
         },
         FailureKind::NodePanicked => WorkflowError::NodePanicked {
             workflow,
-            node,
+            node: name,
             message: f.message,
         },
         FailureKind::NodeTimeout => WorkflowError::Timeout {
             workflow,
-            scope: TimeoutScope::Node(node),
+            scope: TimeoutScope::Node(name),
             limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
             running: vec![node],
         },

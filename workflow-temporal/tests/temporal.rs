@@ -709,7 +709,7 @@ async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
     assert_eq!(remote.to_string(), local.to_string());
     match remote {
         WorkflowError::Timeout { scope, limit, .. } => {
-            assert_eq!(*scope, workflow_core::TimeoutScope::Node("slow"));
+            assert_eq!(*scope, workflow_core::TimeoutScope::Node("slow".into()));
             assert_eq!(*limit, Duration::from_millis(300));
         }
         other => panic!("expected the node's timeout, got {other:?}"),

@@ -241,7 +241,7 @@ async fn layout(page: String) -> String {
 }
 
 workflow! {
-    pub struct Render {
+    pub(crate) struct Render {
         input page: String,
         layout = layout(page),
     }

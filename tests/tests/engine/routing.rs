@@ -319,7 +319,7 @@ async fn a_failure_in_the_taken_arm_fails_fast() {
     let h = Harness::new();
     let err = h.execute(Nested, NestedInput { n: 300 }).await.unwrap_err();
     assert!(
-        matches!(&err, WorkflowError::NodeFailed { node: "text", .. }),
+        matches!(&err, WorkflowError::NodeFailed { node, .. } if node == "text"),
         "{err:?}"
     );
     let record = h.last_run().unwrap();
@@ -359,7 +359,7 @@ async fn failure_continue_skips_what_follows_the_failed_arm_and_runs_the_rest() 
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, WorkflowError::NodeFailed { node: "text", .. }),
+        matches!(&err, WorkflowError::NodeFailed { node, .. } if node == "text"),
         "{err:?}"
     );
     let record = h.last_run().unwrap();
@@ -585,9 +585,9 @@ async fn a_timeout_inside_an_arm_names_the_node() {
         matches!(
             &err,
             WorkflowError::Timeout {
-                scope: workflow_core::TimeoutScope::Node("r"),
+                scope: workflow_core::TimeoutScope::Node(node),
                 ..
-            }
+            } if node == "r"
         ),
         "{err:?}"
     );
@@ -760,7 +760,7 @@ async fn a_failure_only_an_arm_not_taken_needs_does_not_stop_the_merge() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, WorkflowError::NodeFailed { node: "p", .. }),
+        matches!(&err, WorkflowError::NodeFailed { node, .. } if node == "p"),
         "{err:?}"
     );
     let record = h.last_run().unwrap();

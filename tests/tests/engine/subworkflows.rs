@@ -27,7 +27,7 @@ async fn measure(html: String) -> usize {
 
 workflow! {
     /// Lays a page out and measures it.
-    pub struct Render {
+    pub(crate) struct Render {
         input page: String,
         #[output]
         html = layout(page),
@@ -121,7 +121,7 @@ async fn flaky(n: u32, tries: Res<std::sync::atomic::AtomicU32>) -> Result<u32, 
 }
 
 workflow! {
-    pub struct Flaky {
+    pub(crate) struct Flaky {
         input n: u32,
         out = flaky(n),
     }
@@ -134,7 +134,7 @@ async fn slow(n: u32) -> u32 {
 }
 
 workflow! {
-    pub struct Slow {
+    pub(crate) struct Slow {
         input n: u32,
         out = slow(n),
     }

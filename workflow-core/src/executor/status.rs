@@ -121,7 +121,7 @@ impl Statuses {
     /// Node `i` is in an arm its decision did not take: it will not run.
     pub(super) fn not_taken(&mut self, shared: &RunShared, i: usize) {
         let report = self.set(shared, i, NodeStatus::NotTaken);
-        tracing::debug!(target: "workflow", node = report.name, "node not taken");
+        tracing::debug!(target: "workflow", node = &*report.name, "node not taken");
         shared.record(Some(i), TraceKind::NotTaken);
     }
 

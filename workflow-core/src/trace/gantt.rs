@@ -58,7 +58,7 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
         let not_taken = trace
             .events
             .iter()
-            .find(|e| e.node == Some(node) && e.kind == TraceKind::NotTaken);
+            .find(|e| e.node.as_deref() == Some(node) && e.kind == TraceKind::NotTaken);
         if let Some(e) = not_taken {
             let at = e.at.as_millis();
             let _ = writeln!(out, "    {node_text} (not taken) :milestone, {at}, {at}");
