@@ -44,9 +44,8 @@ pub(crate) struct DurableShape {
 
 /// What [`run_durable`] returns: the outputs as (node, value) pairs, and the restored
 /// nodes' names.
-type DurableShapeRun<'a> = Pin<
-    Box<dyn Future<Output = Result<(Vec<(usize, u64)>, Vec<String>), WorkflowError>> + 'a>,
->;
+type DurableShapeRun<'a> =
+    Pin<Box<dyn Future<Output = Result<(Vec<(usize, u64)>, Vec<String>), WorkflowError>> + 'a>>;
 
 include!(concat!(env!("OUT_DIR"), "/durable_corpus.rs"));
 
