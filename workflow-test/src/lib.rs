@@ -147,6 +147,7 @@
 #![doc(test(attr(deny(warnings))))]
 #![deny(unsafe_code)]
 
+#[cfg(feature = "store")]
 mod durable;
 mod harness;
 mod leaks;
@@ -159,6 +160,7 @@ mod mock;
 mod record;
 mod runner;
 
+#[cfg(feature = "store")]
 pub use durable::assert_restored;
 pub use harness::{Harness, HarnessBuilder};
 pub use leaks::LeakReport;

@@ -105,5 +105,6 @@ pub use cells::{route, step, NodeStarter, Op};
 pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};
+#[cfg(feature = "store")]
 pub(crate) use lifecycle::next_run_id;
 pub use workflow::{Executor, RunOutcome, Workflow};
