@@ -575,8 +575,9 @@ where
     /// that arm by its stored value (so a changed guard cannot change a resumed run's
     /// route), and puts the arm's pattern bindings back into their slots as it does.
     /// Restored outputs of nodes in the arms it will not take are dropped (a merge's
-    /// row is found under its name, which every arm's binding shares). Restored nodes
-    /// are blocked: a router finishing again must not schedule them.
+    /// row is found under its name, which every arm's binding shares). `restore` then
+    /// blocks the nodes that stay restored, so a router finishing again never schedules
+    /// them.
     #[cfg(feature = "store")]
     #[cold]
     fn restore_routes(&mut self, resume: &mut [super::durable::Resume<W::Value>]) {
