@@ -252,6 +252,9 @@ async fn runs_log_through_tracing_when_a_subscriber_is_installed() {
     let lines = Arc::clone(&capture.0);
     // Current-thread test runtime: the default subscriber covers every node.
     let _guard = tracing::subscriber::set_default(capture);
+    // Callsites first hit by another test thread (no subscriber there) may have cached
+    // "never interested"; recompute their interest now that this thread has one.
+    tracing::callsite::rebuild_interest_cache();
     let err = Runtime::new()
         .execute(Explodes, ExplodesInput { ms: 5, slow_ms: 50 })
         .await
