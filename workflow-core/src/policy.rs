@@ -12,7 +12,7 @@
 //!
 //! `retry(max = n)` allows `n` attempts in all, the first one included. Failed attempt
 //! `k` (counting from 1) is followed by a delay of `backoff * multiplier^(k-1)` (the
-//! multiplier is 2 unless set; 1 gives a constant delay), capped at `max_backoff`. With
+//! multiplier is 2 unless set, and may be fractional like 1.5; 1 gives a constant delay), capped at `max_backoff`. With
 //! `jitter`, each delay is drawn from `[delay / 2, delay]`, deterministically per run,
 //! node and attempt, so a paused-clock test sees the same delays every time. Only errors
 //! for which `retry_if` returns `true` are retried; timed-out attempts are retried
@@ -52,8 +52,8 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// Delay after the first failed attempt.
     pub backoff: Duration,
-    /// Growth factor of the delay per attempt.
-    pub multiplier: u32,
+    /// Growth factor of the delay per attempt (at least 1).
+    pub multiplier: f64,
     /// Upper bound of a single delay.
     pub max_backoff: Option<Duration>,
     /// Draw each delay from `[delay / 2, delay]`.
@@ -72,7 +72,7 @@ impl RetryPolicy {
         Self {
             max_attempts: if max_attempts == 0 { 1 } else { max_attempts },
             backoff: Duration::ZERO,
-            multiplier: 2,
+            multiplier: 2.0,
             max_backoff: None,
             jitter: false,
             retry_if: None,
@@ -87,8 +87,9 @@ impl RetryPolicy {
         self
     }
 
-    /// Growth factor of the delay (2 by default; 1 gives a constant delay).
-    pub const fn multiplier(mut self, multiplier: u32) -> Self {
+    /// Growth factor of the delay (2 by default; 1 gives a constant delay, 1.5 grows it by
+    /// half each time). Values below 1 (and NaN) count as 1.
+    pub const fn multiplier(mut self, multiplier: f64) -> Self {
         self.multiplier = multiplier;
         self
     }
@@ -125,11 +126,16 @@ impl RetryPolicy {
 
     /// The delay after failed attempt `attempt` (1-based). `seed` feeds the jitter.
     pub fn delay(&self, attempt: u32, seed: u64) -> Duration {
-        let factor = u64::from(self.multiplier).saturating_pow(attempt.saturating_sub(1));
-        let nanos = u64::try_from(self.backoff.as_nanos())
-            .unwrap_or(u64::MAX)
-            .saturating_mul(factor);
-        let mut delay = Duration::from_nanos(nanos);
+        // In f64, rounded to whole nanoseconds: exact for the usual factors (2, 1.5, 3)
+        // and backoffs, so paused-clock tests see round numbers. `as` saturates.
+        let multiplier = if self.multiplier >= 1.0 {
+            self.multiplier
+        } else {
+            1.0
+        };
+        let exponent = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
+        let nanos = self.backoff.as_nanos() as f64 * multiplier.powi(exponent);
+        let mut delay = Duration::from_nanos(nanos.round() as u64);
         if let Some(cap) = self.max_backoff {
             delay = delay.min(cap);
         }
@@ -272,6 +278,25 @@ mod tests {
             assert!(d >= Duration::from_millis(100) && d <= Duration::from_millis(200));
             assert_eq!(d, p.delay(2, seed));
         }
+    }
+
+    #[test]
+    fn fractional_multiplier_gives_round_delays() {
+        let p = RetryPolicy::new(5)
+            .backoff(Duration::from_millis(100))
+            .multiplier(1.5);
+        assert_eq!(p.delay(1, 0), Duration::from_millis(100));
+        assert_eq!(p.delay(2, 0), Duration::from_millis(150));
+        assert_eq!(p.delay(3, 0), Duration::from_millis(225));
+        // Below 1 (or NaN) counts as 1: the delay never shrinks.
+        let flat = RetryPolicy::new(3)
+            .backoff(Duration::from_millis(10))
+            .multiplier(0.5);
+        assert_eq!(flat.delay(3, 0), Duration::from_millis(10));
+        let nan = RetryPolicy::new(3)
+            .backoff(Duration::from_millis(10))
+            .multiplier(f64::NAN);
+        assert_eq!(nan.delay(3, 0), Duration::from_millis(10));
     }
 
     #[test]

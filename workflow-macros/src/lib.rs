@@ -58,7 +58,7 @@ use proc_macro::TokenStream;
 /// | option | meaning |
 /// |---|---|
 /// | `timeout = "500ms"` | limit on each attempt (units `ns`, `us`, `ms`, `s`, `m`, `h`) |
-/// | `retry(max = 3, backoff = "100ms", max_backoff = "1s", multiplier = 2, jitter, retry_if = path, retry_timeouts = false, total_timeout = "5s")` | retries with exponential backoff; `max` counts all attempts; `retry_if` is a `fn(&E) -> bool`; every input must be `Clone` |
+/// | `retry(max = 3, backoff = "100ms", max_backoff = "1s", multiplier = 1.5, jitter, retry_if = path, retry_timeouts = false, total_timeout = "5s")` | retries with exponential backoff; `max` counts all attempts; `retry_if` is a `fn(&E) -> bool`; every input must be `Clone` |
 /// | `spawn` | run each attempt as its own tokio task (CPU-heavy nodes) |
 /// | `spawn_blocking` | on a plain (non-`async`) fn: run it on tokio's blocking pool, for blocking I/O or heavy CPU work |
 /// | `version = 2` | for durable runs: bump it when the fn computes something else; a resumed run re-runs the node (and what is downstream of it) instead of restoring an output recorded at another version (default 1) |

@@ -131,16 +131,18 @@ impl RetryMapping {
             };
         };
         let initial_interval = r.backoff.max(Duration::from_millis(1));
-        let multiplier = r.multiplier.max(1);
+        // As `RetryPolicy::delay` reads it: below 1 (or NaN) counts as 1.
+        let multiplier = if r.multiplier >= 1.0 { r.multiplier } else { 1.0 };
         let maximum_interval = r.max_backoff.unwrap_or_else(|| {
             // The delay before the last attempt: backoff * multiplier^(max - 2).
-            let steps = r.max_attempts.saturating_sub(2);
-            let factor = multiplier.checked_pow(steps).unwrap_or(u32::MAX);
-            initial_interval.saturating_mul(factor)
+            let steps = i32::try_from(r.max_attempts.saturating_sub(2)).unwrap_or(i32::MAX);
+            let nanos = initial_interval.as_nanos() as f64 * multiplier.powi(steps);
+            // `as` saturates at u64::MAX nanoseconds (and maps NaN to 0).
+            Duration::from_nanos(nanos.round() as u64)
         });
         Self {
             initial_interval,
-            backoff_coefficient: f64::from(multiplier),
+            backoff_coefficient: multiplier,
             maximum_interval: maximum_interval.max(initial_interval),
             maximum_attempts: r.max_attempts.max(1),
         }
@@ -230,7 +232,7 @@ mod tests {
     fn backoff_multiplier_and_cap_map_one_to_one() {
         let p = RetryPolicy::new(5)
             .backoff(Duration::from_millis(100))
-            .multiplier(3)
+            .multiplier(3.0)
             .max_backoff(Duration::from_secs(2));
         let m = RetryMapping::from_policy(Some(&p));
         assert_eq!(m.initial_interval, Duration::from_millis(100));

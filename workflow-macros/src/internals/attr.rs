@@ -93,6 +93,21 @@ where
     }
 }
 
+/// A number literal (`2` or `1.5`) as `f64`, or an error with the given message.
+pub(crate) fn number_value(expr: &syn::Expr, expected: &str) -> syn::Result<(f64, Span)> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(lit),
+            ..
+        }) => Ok((lit.base10_parse::<u32>()?.into(), lit.span())),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(lit),
+            ..
+        }) => Ok((lit.base10_parse()?, lit.span())),
+        other => Err(syn::Error::new_spanned(other, expected)),
+    }
+}
+
 /// A `bool` literal value, or an error with the given message.
 pub(crate) fn bool_value(expr: &syn::Expr, expected: &str) -> syn::Result<bool> {
     match expr {

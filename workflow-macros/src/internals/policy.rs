@@ -8,8 +8,8 @@ use syn::spanned::Spanned;
 use syn::Path;
 
 use super::attr::{
-    duration_value, flag, int_value, optional_bool, path_name, positive_duration_value, skip_value,
-    value_expr, SpannedValue,
+    duration_value, flag, int_value, number_value, optional_bool, path_name,
+    positive_duration_value, skip_value, value_expr, SpannedValue,
 };
 use super::Ctxt;
 
@@ -34,7 +34,7 @@ pub(crate) struct RetryArgs {
     pub(crate) max_backoff: Option<u64>,
     /// The span of `backoff`'s and `max_backoff`'s values, for the check that they fit.
     backoff_spans: (Option<Span>, Option<Span>),
-    pub(crate) multiplier: Option<u32>,
+    pub(crate) multiplier: Option<f64>,
     pub(crate) jitter: Option<bool>,
     pub(crate) retry_if: Option<Path>,
     pub(crate) retry_timeouts: Option<bool>,
@@ -181,8 +181,8 @@ impl RetryArgs {
             }
             "multiplier" => {
                 let expr = value_expr(m)?;
-                match int_value::<u32>(&expr, "expected a whole number, like `multiplier = 2`") {
-                    Ok((0, span)) => cx.error_at(
+                match number_value(&expr, "expected a number, like `multiplier = 2` or `multiplier = 1.5`") {
+                    Ok((n, span)) if !(n >= 1.0 && n.is_finite()) => cx.error_at(
                         span,
                         "`multiplier` must be at least 1 (1 keeps the delay constant)",
                     ),
