@@ -1,6 +1,6 @@
 //! Durable runs: the runtime's durable runs over every store (`durable`: idempotency,
 //! resume, crash and resume across processes), the same as a property over random DAGs
-//! (`crash_property`), one behaviour suite for every store
+//! (`crash_property`) and over random shapes with a `match` and fan-outs (`crash_routes`), one behaviour suite for every store
 //! (`conformance`), and what only the SQLite store (`sqlite`) and the Postgres store
 //! (`postgres`) must show. Postgres
 //! cases need `WORKFLOW_TEST_POSTGRES_URL`; without it they say they were skipped, unless
@@ -11,6 +11,7 @@
 
 mod conformance;
 mod crash_property;
+mod crash_routes;
 mod durable;
 mod postgres;
 mod resume_rules;
