@@ -17,21 +17,10 @@ use workflow_core::store::{
     RecordedOutput, Store, StoreError,
 };
 
+use crate::support::postgres_url;
+
 fn server_config() -> Option<tokio_postgres::Config> {
-    match std::env::var("WORKFLOW_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url.parse().expect("a valid connection string")),
-        _ => {
-            assert!(
-                std::env::var("WORKFLOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "WORKFLOW_REQUIRE_POSTGRES=1 but WORKFLOW_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!(
-                "SKIPPED: Postgres store tests: set WORKFLOW_TEST_POSTGRES_URL to a Postgres \
-                 server to run them (.ci/run starts one)"
-            );
-            None
-        }
-    }
+    postgres_url("store tests").map(|url| url.parse().expect("a valid connection string"))
 }
 
 /// Forwards connections on `listen` to `server` until aborted (which closes every
