@@ -1,6 +1,8 @@
 //! What only the Postgres store must show: a server that becomes unreachable in the middle
 //! of a run gives clear errors naming the run and node, loses nothing already recorded,
-//! and the store carries on once the server is back.
+//! and the store carries on once the server is back; a schema holding someone else's
+//! `workflow_runs` or written by a newer version is refused (the Postgres side of
+//! SQLite's foreign and newer database files).
 //!
 //! The server is reached through a TCP proxy on 127.0.0.1 that the test cuts and restores.
 //! Needs `WORKFLOW_TEST_POSTGRES_URL` (in `key=value` form, as `.ci/run` sets it); skipped
@@ -14,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use workflow_core::store::{
     encode, CreatedRun, GraphFingerprint, NewRun, NodePath, OwnerId, PostgresStore, Record,
-    RecordedOutput, Store, StoreError,
+    RecordedOutput, Retention, RunFilter, RunOutcome, RunStatus, Store, StoreError,
 };
 
 use crate::support::postgres_url;
@@ -142,4 +144,185 @@ async fn an_unreachable_server_is_a_clear_error_and_loses_nothing() {
         .await
         .unwrap();
     running.abort();
+}
+
+/// Runs `sql` on the test server (outside any store).
+async fn raw(url: &str, sql: &str) {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    client.batch_execute(sql).await.unwrap();
+    drop(client);
+    let _ = driver.await;
+}
+
+/// The Postgres side of "a foreign database": a schema whose `workflow_runs` table
+/// belongs to something else is refused, naming where, and left as it was.
+#[tokio::test]
+async fn a_foreign_schema_is_a_clear_error() {
+    let Some(url) = postgres_url("store case `foreign schema`") else {
+        return;
+    };
+    let schema = "wf_test_foreign";
+    raw(
+        &url,
+        &format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
+             CREATE TABLE {schema}.workflow_runs (id INT, customer TEXT); \
+             INSERT INTO {schema}.workflow_runs VALUES (1, 'kept')"
+        ),
+    )
+    .await;
+    let err = PostgresStore::builder(&url)
+        .schema(schema)
+        .connect()
+        .await
+        .expect_err("a foreign table");
+    let StoreError::Schema { location, reason } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(location.contains(schema), "{err}");
+    assert!(reason.contains("belongs to something else"), "{err}");
+    // Nothing of theirs was touched.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let driver = tokio::spawn(connection);
+    let kept: String = client
+        .query_one(&format!("SELECT customer FROM {schema}.workflow_runs"), &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, "kept");
+    drop(client);
+    let _ = driver.await;
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+}
+
+/// A schema written by a newer version of the store is refused, not misread.
+#[tokio::test]
+async fn a_schema_from_a_newer_version_is_a_clear_error() {
+    let Some(url) = postgres_url("store case `newer schema`") else {
+        return;
+    };
+    let schema = "wf_test_newer";
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+    drop(
+        PostgresStore::builder(&url)
+            .schema(schema)
+            .connect()
+            .await
+            .unwrap(),
+    );
+    raw(
+        &url,
+        &format!(
+            "UPDATE {schema}.workflow_store_meta SET value = '99' WHERE key = 'schema_version'"
+        ),
+    )
+    .await;
+    let err = PostgresStore::builder(&url)
+        .schema(schema)
+        .connect()
+        .await
+        .expect_err("a newer schema");
+    let StoreError::Schema { location, reason } = &err else {
+        panic!("{err:?}")
+    };
+    assert!(location.contains(schema), "{err}");
+    assert!(reason.contains("newer version"), "{err}");
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+}
+
+/// Run rows written by concurrent runs share transactions (group commit across runs),
+/// and an operation that fails inside a shared transaction rolls back alone: a create
+/// the server rejects (a NUL in the workflow's name, which `TEXT` cannot hold) and
+/// finishes under a lease another owner holds fail; every other operation of their
+/// batches is kept and answered with its own result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_run_writes_share_commits_and_fail_alone() {
+    const RUNS: usize = 300;
+    const BAD: usize = 150;
+    let Some(url) = postgres_url("store case `shared commits`") else {
+        return;
+    };
+    let schema = "wf_test_shared_commits";
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+    let store = PostgresStore::builder(&url)
+        .schema(schema)
+        .connect()
+        .await
+        .unwrap();
+    let before = store.stats().commits;
+    let creates = (0..RUNS).map(|i| {
+        let workflow = if i == BAD { "bad\0name" } else { "etl" };
+        store.create_run(NewRun {
+            workflow: workflow.into(),
+            fingerprint: GraphFingerprint("fp".into()),
+            input: encode(&i, None, "input").unwrap(),
+            idempotency_key: Some(format!("run-{i}")),
+            owner: OwnerId::new("owner"),
+            lease: Duration::from_secs(60),
+        })
+    });
+    let mut created = Vec::new();
+    for (i, result) in futures::future::join_all(creates)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        match result {
+            Ok(CreatedRun::New(claimed)) if i != BAD => created.push(claimed.lease),
+            Err(StoreError::Backend { .. }) if i == BAD => {}
+            other => panic!("create {i}: {other:?}"),
+        }
+    }
+    let commits = store.stats().commits - before;
+    assert!(
+        commits * 10 <= RUNS as u64,
+        "{RUNS} concurrent run creations took {commits} commits"
+    );
+
+    // Finish every run at once, every other one with a lease of another owner (refused).
+    let finishes = created.iter().enumerate().map(|(i, lease)| {
+        let mut lease = lease.clone();
+        if i % 2 == 1 {
+            lease.owner = OwnerId::new("intruder");
+        }
+        let store = &store;
+        async move {
+            let outcome = RunOutcome::Succeeded { output: None };
+            (i, store.finish_run(&lease, outcome, Retention::Keep).await)
+        }
+    });
+    let before = store.stats().commits;
+    for (i, result) in futures::future::join_all(finishes).await {
+        if i % 2 == 1 {
+            assert!(
+                matches!(result, Err(StoreError::LeaseLost { .. })),
+                "{i}: {result:?}"
+            );
+        } else {
+            assert_eq!(result.unwrap().status, RunStatus::Succeeded, "{i}");
+        }
+    }
+    let commits = store.stats().commits - before;
+    assert!(
+        commits * 10 <= created.len() as u64,
+        "{} concurrent finishes took {commits} commits",
+        created.len()
+    );
+    for (i, lease) in created.iter().enumerate() {
+        let expected = if i % 2 == 1 {
+            RunStatus::Running
+        } else {
+            RunStatus::Succeeded
+        };
+        let status = store.get_run(lease.run).await.unwrap().status;
+        assert_eq!(status, expected, "{i}");
+    }
+    let all = store.list_runs(RunFilter::default()).await.unwrap();
+    assert_eq!(all.len(), RUNS - 1, "the rejected create left no row");
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
 }
