@@ -326,3 +326,60 @@ async fn concurrent_run_writes_share_commits_and_fail_alone() {
     assert_eq!(all.len(), RUNS - 1, "the rejected create left no row");
     PostgresStore::drop_schema(&url, schema).await.unwrap();
 }
+
+/// Rows whose columns no longer read (a path that does not parse, a status this build
+/// does not know: hand edits, or another writer) are an error naming the run, not a panic.
+#[tokio::test]
+async fn an_unreadable_row_is_an_error_naming_the_run() {
+    let Some(url) = postgres_url("store case `unreadable rows`") else {
+        return;
+    };
+    let schema = "wf_test_unreadable_rows";
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+    let store = PostgresStore::builder(&url)
+        .schema(schema)
+        .connect()
+        .await
+        .unwrap();
+    let CreatedRun::New(claimed) = store
+        .create_run(NewRun {
+            workflow: "etl".into(),
+            fingerprint: GraphFingerprint("fp".into()),
+            input: encode(&1u8, None, "input").unwrap(),
+            idempotency_key: None,
+            owner: OwnerId::new("a"),
+            lease: Duration::from_secs(60),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("a fresh schema")
+    };
+    let run = claimed.run.id;
+    store
+        .record(&claimed.lease, output(run, "thumbs[2].img", 1))
+        .await
+        .unwrap();
+    raw(
+        &url,
+        &format!("UPDATE {schema}.workflow_node_outputs SET path = 'thumbs[2.img'"),
+    )
+    .await;
+    let err = store.load_run(run).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::CorruptRow { run: r, reason } if *r == run && reason.contains("thumbs[2.img")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&format!("run {run}")), "{err}");
+    raw(
+        &url,
+        &format!("UPDATE {schema}.workflow_runs SET status = 'zombie'"),
+    )
+    .await;
+    let err = store.get_run(run).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::CorruptRow { run: r, reason } if *r == run && reason.contains("zombie")),
+        "{err:?}"
+    );
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+}

@@ -429,3 +429,39 @@ async fn concurrent_run_writes_share_commits_and_fail_alone() {
         assert_eq!(store.get_run(run).await.unwrap().status, expected, "{i}");
     }
 }
+
+/// Rows whose columns no longer read (a path that does not parse, a status this build
+/// does not know: hand edits, or another writer) are an error naming the run, not a panic.
+#[tokio::test]
+async fn an_unreadable_row_is_an_error_naming_the_run() {
+    let dir = TempDir::new("unreadable");
+    let store = SqliteStore::open(dir.file("runs.db")).unwrap();
+    let CreatedRun::New(claimed) = store
+        .create_run(new_run("owner", Duration::from_secs(60)))
+        .await
+        .unwrap()
+    else {
+        panic!("a new file")
+    };
+    let run = claimed.run.id;
+    store
+        .record_all(&claimed.lease, vec![row(run, "thumbs[2].img", &1u32)])
+        .await
+        .unwrap();
+    let conn = rusqlite::Connection::open(dir.file("runs.db")).unwrap();
+    conn.execute("UPDATE workflow_node_outputs SET path = 'thumbs[2.img'", [])
+        .unwrap();
+    let err = store.load_run(run).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::CorruptRow { run: r, reason } if *r == run && reason.contains("thumbs[2.img")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&format!("run {run}")), "{err}");
+    conn.execute("UPDATE workflow_runs SET status = 'zombie'", [])
+        .unwrap();
+    let err = store.get_run(run).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::CorruptRow { run: r, reason } if *r == run && reason.contains("zombie")),
+        "{err:?}"
+    );
+}
