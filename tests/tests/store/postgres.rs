@@ -1,8 +1,10 @@
 //! What only the Postgres store must show: a server that becomes unreachable in the middle
 //! of a run gives clear errors naming the run and node, loses nothing already recorded,
-//! and the store carries on once the server is back; a schema holding someone else's
-//! `workflow_runs` or written by a newer version is refused (the Postgres side of
-//! SQLite's foreign and newer database files).
+//! and the store (and a durable run through the runtime) carries on once the server is
+//! back; concurrent runs' creates and finishes share commits and fail alone; a schema
+//! holding someone else's `workflow_runs` or written by a newer version is refused (the
+//! Postgres side of SQLite's foreign and newer database files), and unreadable rows name
+//! their run.
 //!
 //! The server is reached through a TCP proxy on 127.0.0.1 that the test cuts and restores.
 //! Needs `WORKFLOW_TEST_POSTGRES_URL` (in `key=value` form, as `.ci/run` sets it); skipped
@@ -382,4 +384,114 @@ async fn an_unreadable_row_is_an_error_naming_the_run() {
         "{err:?}"
     );
     PostgresStore::drop_schema(&url, schema).await.unwrap();
+}
+
+/// Opens the gate node: set by the test once the server is cut off.
+#[derive(Default)]
+pub(crate) struct Gate(tokio::sync::Notify);
+
+#[workflow_core::node]
+async fn gate_first(n: u64) -> u64 {
+    n + 1
+}
+
+#[workflow_core::node]
+async fn gate_wait(x: u64, gate: workflow_core::Res<Gate>) -> u64 {
+    gate.0.notified().await;
+    x * 10
+}
+
+workflow_core::workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Gated {
+        input n: u64,
+        a = gate_first(n),
+        b = gate_wait(x: a),
+    }
+}
+
+/// A durable run whose server becomes unreachable while a node runs: the run stops with
+/// an error naming the run and that node, the row recorded before stays, and once the
+/// server is back the same run resumes from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_server_goes_away_stops_naming_the_node_and_resumes() {
+    use workflow_core::prelude::*;
+    let Some(config) = server_config() else {
+        return;
+    };
+    let server_port = config.get_ports().first().copied().unwrap_or(5432);
+    let server: SocketAddr = ([127, 0, 0, 1], server_port).into();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_addr = listener.local_addr().unwrap();
+    let mut running = proxy(listener, server);
+    let (user, db) = (
+        config.get_user().unwrap_or("postgres"),
+        config.get_dbname().unwrap_or("postgres"),
+    );
+    let via_proxy = format!(
+        "host=127.0.0.1 port={} user={user} dbname={db}",
+        proxy_addr.port()
+    );
+    let direct = format!("host=127.0.0.1 port={server_port} user={user} dbname={db}");
+    let schema = "wf_test_gone_mid_run";
+    PostgresStore::drop_schema(&direct, schema).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        PostgresStore::builder(&via_proxy)
+            .schema(schema)
+            .connect()
+            .await
+            .unwrap(),
+    );
+    let watcher = PostgresStore::builder(&direct)
+        .schema(schema)
+        .connect()
+        .await
+        .unwrap();
+    let rt = Runtime::builder()
+        .store_arc(Arc::clone(&store))
+        .owner(OwnerId::new("test"))
+        .resource(Gate::default())
+        .build();
+    let started = rt.start_durable(Gated, GatedInput { n: 4 }, None);
+    let cut = async {
+        // `b` waits at the gate until `a`'s row is committed; then the server goes away.
+        loop {
+            if let Some(run) = watcher
+                .list_runs(RunFilter::default())
+                .await
+                .unwrap()
+                .first()
+            {
+                if !watcher.load_run(run.id).await.unwrap().outputs.is_empty() {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        running.abort();
+        let _ = (&mut running).await;
+        rt.resource::<Gate>().unwrap().0.notify_one();
+    };
+    let (result, ()) = tokio::join!(started, cut);
+    let err = result.expect_err("the server went away mid-run");
+    let WorkflowError::Store { run, node, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(node.as_deref(), Some("b"), "{err}");
+    let run = workflow_core::store::RunId(*run);
+    assert!(err.to_string().contains(&run.to_string()), "{err}");
+    let state = watcher.load_run(run).await.unwrap();
+    assert_eq!(state.run.status, RunStatus::Running, "resumable");
+    let rows: Vec<&str> = state.outputs.iter().map(|o| o.path.as_str()).collect();
+    assert_eq!(rows, ["a"]);
+
+    // The server is back: the same owner resumes at once, restoring `a`.
+    let listener = TcpListener::bind(proxy_addr).await.unwrap();
+    running = proxy(listener, server);
+    rt.resource::<Gate>().unwrap().0.notify_one();
+    let resumed = rt.resume(Gated, run).await.unwrap();
+    assert_eq!(resumed.outputs.b, 50);
+    assert_eq!(resumed.restored(), ["a"]);
+    PostgresStore::drop_schema(&direct, schema).await.unwrap();
+    running.abort();
 }
