@@ -553,6 +553,35 @@ fn changed_nodes<'a>(recorded: &str, current: &'a str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The nodes a resumed run will leave not taken, by index: those in the other arms of
+/// every decision whose router recorded the arm it took (the resumed router is held to
+/// it). Decisions not recorded yet are decided again, so their arms count as unrecorded.
+fn not_taken<W: DurableWorkflow>(state: &RunState) -> Result<Vec<bool>, WorkflowError> {
+    let run = state.run.id;
+    let mut not_taken = vec![false; W::PLAN.nodes.len()];
+    for decision in W::PLAN.decisions {
+        let router = decision.router;
+        let Some(row) = state
+            .outputs
+            .iter()
+            .find(|r| r.path.as_str() == W::PLAN.nodes[router].name)
+        else {
+            continue;
+        };
+        let value =
+            W::decode_value(router, &row.value, run).map_err(|e| store_error::<W>(run, e))?;
+        let Some(arm) = W::chosen_arm(&value) else {
+            continue;
+        };
+        for (j, nodes) in decision.arms.iter().enumerate() {
+            if j != arm {
+                nodes.iter().for_each(|&n| not_taken[n] = true);
+            }
+        }
+    }
+    Ok(not_taken)
+}
+
 /// What the resumed run does with each node: restore its recorded output, run it, or
 /// (an `#[ephemeral]` node nothing that runs needs) skip it.
 ///
@@ -561,6 +590,9 @@ fn changed_nodes<'a>(recorded: &str, current: &'a str) -> Vec<&'a str> {
 ///   *dirty*: one that runs because it changed, or has no row, or is itself downstream of
 ///   a dirty node. So no restored output was computed from a value the current code
 ///   would compute differently.
+/// - A node in an arm the run will not take (its decision's arm is recorded) is never
+///   dirty: it has no row because it never ran, and its merge successors wait for the
+///   taken arm only.
 /// - An `#[ephemeral]` node has no row. Recomputing it does not make its consumers dirty
 ///   (the handle it opens again is as good as the first); it is dirty only when it
 ///   changed or something upstream of it is dirty. It runs when a node that runs needs
@@ -589,8 +621,12 @@ fn restorable<W: DurableWorkflow>(
     }
     let ephemeral = |i: usize| W::EPHEMERAL.get(i).copied().unwrap_or(false);
     let version = |i: usize| W::NODE_VERSIONS.get(i).copied().unwrap_or(1);
+    let not_taken = not_taken::<W>(state)?;
+    // A row's node: the one of that name in no arm the run left behind (a merge's
+    // binding is defined in every arm, and its row belongs to the arm taken).
+    let node_of = |name: &str| (0..nodes.len()).find(|&i| nodes[i].name == name && !not_taken[i]);
     let stale = state.stale_outputs(|template| {
-        node_index::<W>(template).map(|i| NodeSignature {
+        node_of(template).map(|i| NodeSignature {
             version: version(i),
             output_type: W::output_type(i),
         })
@@ -600,7 +636,7 @@ fn restorable<W: DurableWorkflow>(
     let mut dirty = vec![false; nodes.len()];
     let mut rows: Vec<Option<&[u8]>> = vec![None; nodes.len()];
     for row in &state.outputs {
-        let Some(i) = node_index::<W>(row.path.as_str()) else {
+        let Some(i) = node_of(row.path.as_str()) else {
             continue;
         };
         if ephemeral(i) {
@@ -613,6 +649,10 @@ fn restorable<W: DurableWorkflow>(
         rows[i] = Some(&row.value);
     }
     for (i, node) in nodes.iter().enumerate() {
+        if not_taken[i] {
+            // It never ran and will not: no work was lost, nothing downstream is stale.
+            continue;
+        }
         if changed.contains(&node.name) {
             if rows[i].is_some() {
                 tracing::info!(target: "workflow", run = run.0, node = node.name, "recorded output not restored: the graph changed at this node");
@@ -628,7 +668,7 @@ fn restorable<W: DurableWorkflow>(
         let mut again = false;
         for i in 0..nodes.len() {
             if dirty[i] {
-                for &s in nodes[i].successors {
+                for &s in nodes[i].successors.iter().filter(|&&s| !not_taken[s]) {
                     again |= !std::mem::replace(&mut dirty[s], true);
                 }
             }

@@ -8,8 +8,6 @@
 //! Each Postgres case works in its own schema, so cases can run in parallel.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,6 +17,8 @@ use workflow_core::store::{
     NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId,
     RunOutcome, RunStatus, SqliteStore, Store, StoreError, Timestamp,
 };
+
+use crate::support::{postgres_url, TempDir};
 
 const LEASE: Duration = Duration::from_secs(30);
 
@@ -53,7 +53,7 @@ impl Fixture {
             ),
             Kind::Sqlite => {
                 let dir = TempDir::new(case);
-                let store = SqliteStore::builder(dir.path.join("runs.db"))
+                let store = SqliteStore::builder(dir.file("runs.db"))
                     .clock(Arc::new(clock.clone()))
                     .open()
                     .expect("open the SQLite store");
@@ -75,7 +75,7 @@ impl Fixture {
         match self.kind {
             Kind::Memory => self.store.clone(),
             Kind::Sqlite => Arc::new(
-                SqliteStore::builder(self.dir.as_ref().unwrap().path.join("runs.db"))
+                SqliteStore::builder(self.dir.as_ref().unwrap().file("runs.db"))
                     .clock(Arc::new(self.clock.clone()))
                     .open()
                     .expect("open a second SQLite handle"),
@@ -84,30 +84,6 @@ impl Fixture {
                 .await
                 .expect("a second Postgres connection"),
         }
-    }
-}
-
-/// A directory removed when dropped.
-struct TempDir {
-    path: PathBuf,
-}
-
-impl TempDir {
-    fn new(case: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "wf-store-{case}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir { path }
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
@@ -122,23 +98,7 @@ mod postgres {
         clock: &ManualClock,
         fresh: bool,
     ) -> Option<Arc<dyn Store>> {
-        let url = match std::env::var("WORKFLOW_TEST_POSTGRES_URL") {
-            Ok(url) if !url.is_empty() => url,
-            _ => {
-                let required = std::env::var("WORKFLOW_REQUIRE_POSTGRES").as_deref() == Ok("1");
-                assert!(
-                    !required,
-                    "WORKFLOW_REQUIRE_POSTGRES=1 but WORKFLOW_TEST_POSTGRES_URL is not set: \
-                     the Postgres store tests must run here"
-                );
-                eprintln!(
-                    "SKIPPED: Postgres store case in schema `{schema}`: set \
-                     WORKFLOW_TEST_POSTGRES_URL to a Postgres server to run it \
-                     (.ci/run starts one)"
-                );
-                return None;
-            }
-        };
+        let url = postgres_url(&format!("store case in schema `{schema}`"))?;
         if fresh {
             PostgresStore::drop_schema(&url, schema)
                 .await

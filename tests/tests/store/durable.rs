@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use workflow_core::prelude::*;
+
+use crate::support::{postgres_url, TempDir};
 use workflow_core::store::{
     CreatedRun, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
     RecordedOutput, RunFilter, RunId, RunStatus, SqliteStore, Store, Timestamp,
@@ -104,19 +106,6 @@ fn runtime(store: Arc<dyn Store>, probe: Probe) -> Runtime {
         .build()
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "workflow-durable-{name}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 async fn stores(name: &str) -> Vec<(&'static str, Arc<dyn Store>)> {
     clocked_stores(name, &ManualClock::new(Timestamp(1_000_000))).await
 }
@@ -125,20 +114,7 @@ async fn stores(name: &str) -> Vec<(&'static str, Arc<dyn Store>)> {
 /// when `WORKFLOW_TEST_POSTGRES_URL` is not set and `WORKFLOW_REQUIRE_POSTGRES` is not `1`.
 async fn postgres(name: &str, clock: &ManualClock) -> Option<Arc<dyn Store>> {
     use workflow_core::store::PostgresStore;
-    let url = match std::env::var("WORKFLOW_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(
-                std::env::var("WORKFLOW_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "WORKFLOW_REQUIRE_POSTGRES=1 but WORKFLOW_TEST_POSTGRES_URL is not set"
-            );
-            eprintln!(
-                "SKIPPED: Postgres durable-run case `{name}`: set WORKFLOW_TEST_POSTGRES_URL \
-                 to a Postgres server to run it (.ci/run starts one)"
-            );
-            return None;
-        }
-    };
+    let url = postgres_url(&format!("durable-run case `{name}`"))?;
     let schema = format!("durable_{name}");
     PostgresStore::drop_schema(&url, &schema).await.unwrap();
     let store = PostgresStore::builder(&url)
@@ -236,7 +212,8 @@ pub(crate) async fn clocked_stores(
     name: &str,
     clock: &ManualClock,
 ) -> Vec<(&'static str, Arc<dyn Store>)> {
-    let db = temp_dir(name).join("runs.db");
+    // Kept: the store is shared with tasks that may outlive the test's last line.
+    let db = TempDir::new(name).keep().join("runs.db");
     let mut stores = vec![
         (
             "memory",
@@ -493,8 +470,8 @@ fn crash_inside_each_node_then_resume() {
     }
     let expected = "4:[2, 3]";
     for k in NODES {
-        let dir = temp_dir(&format!("crash-{k}"));
-        let (db, count_file) = (dir.join("runs.db"), dir.join("counts"));
+        let dir = TempDir::new(&format!("crash-{k}"));
+        let (db, count_file) = (dir.file("runs.db"), dir.file("counts"));
         let status = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
@@ -567,16 +544,17 @@ fn crash_inside_each_node_then_resume() {
                 assert!(!recorded.is_empty(), "records commit while later nodes run");
             }
         });
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
 
 /// A store whose record writes fail while `broken` is set, as an unreachable database
-/// would; everything else goes to the inner store.
+/// would; everything else goes to the inner store. It breaks itself once a batch holding
+/// node `break_after` committed.
 #[derive(Debug)]
 struct Flaky {
     inner: Arc<dyn Store>,
     broken: std::sync::atomic::AtomicBool,
+    break_after: Option<&'static str>,
     renewals: std::sync::atomic::AtomicU32,
 }
 
@@ -640,7 +618,18 @@ impl Store for Flaky {
                 })
             });
         }
-        self.inner.record_all(lease, records)
+        let trips = self.break_after.is_some_and(|node| {
+            records
+                .iter()
+                .any(|r| matches!(r, Record::Output(o) if o.path.as_str() == node))
+        });
+        Box::pin(async move {
+            let result = self.inner.record_all(lease, records).await;
+            if trips && result.is_ok() {
+                self.broken.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            result
+        })
     }
     fn finish_run<'a>(
         &'a self,
@@ -704,35 +693,11 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
         let store = Arc::new(Flaky {
             inner,
             broken: std::sync::atomic::AtomicBool::new(false),
+            break_after: Some("a"),
             renewals: std::sync::atomic::AtomicU32::new(0),
         });
         let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
-        let runs = async {
-            // Break the store once `a` is recorded.
-            loop {
-                let rows = store.inner.list_runs(RunFilter::default()).await.unwrap();
-                if let Some(run) = rows.first() {
-                    // (A finished run fails the assertions below instead of hanging here.)
-                    if run.status.is_finished()
-                        || !store
-                            .inner
-                            .load_run(run.id)
-                            .await
-                            .unwrap()
-                            .outputs
-                            .is_empty()
-                    {
-                        store
-                            .broken
-                            .store(true, std::sync::atomic::Ordering::SeqCst);
-                        return;
-                    }
-                }
-                tokio::task::yield_now().await;
-            }
-        };
-        let (result, ()) =
-            tokio::join!(rt.start_durable(Diamond, DiamondInput { n: 1 }, None), runs);
+        let result = rt.start_durable(Diamond, DiamondInput { n: 1 }, None).await;
         let err = result.unwrap_err();
         let WorkflowError::Store { run, node, .. } = &err else {
             panic!("{kind}: {err:?}")
@@ -779,6 +744,7 @@ async fn a_running_run_renews_its_lease() {
     let store = Arc::new(Flaky {
         inner: Arc::new(MemoryStore::new()),
         broken: std::sync::atomic::AtomicBool::new(false),
+        break_after: None,
         renewals: std::sync::atomic::AtomicU32::new(0),
     });
     let rt = Runtime::builder()

@@ -84,12 +84,12 @@ async fn a_fresh_run_records_the_arm_it_took() {
     assert_eq!(arm.value, b"0");
 }
 
-#[tokio::test]
-async fn a_resumed_run_takes_the_recorded_arm() {
+/// A run that measured 5 and took the second arm (under a guard that has since changed),
+/// with `t`, its decision and `rows` recorded, whose owner died; the clock is past its
+/// lease.
+async fn dead_run(rows: &[(&str, &str)]) -> (Arc<dyn Store>, workflow_core::store::RunId) {
     let clock = ManualClock::new(Timestamp(1_000_000));
     let store: Arc<dyn Store> = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
-    // A run that measured 5 and took the second arm (under a guard that has since
-    // changed), then died before `r` was recorded.
     let created = store
         .create_run(NewRun {
             workflow: "Sized".into(),
@@ -109,12 +109,21 @@ async fn a_resumed_run_takes_the_recorded_arm() {
     let run = claimed.run.id;
     let t = RecordedOutput::encode(run, "t".parse().unwrap(), 1, &5u64).unwrap();
     let arm = RecordedOutput::encode(run, "match_t".parse().unwrap(), 1, &1usize).unwrap();
-    store
-        .record_all(&claimed.lease, vec![Record::Output(t), Record::Output(arm)])
-        .await
-        .unwrap();
+    let mut records = vec![Record::Output(t), Record::Output(arm)];
+    for (path, value) in rows {
+        records.push(Record::Output(
+            RecordedOutput::encode(run, path.parse().unwrap(), 1, &value.to_string()).unwrap(),
+        ));
+    }
+    store.record_all(&claimed.lease, records).await.unwrap();
     clock.advance(Duration::from_secs(11));
+    (store, run)
+}
 
+#[tokio::test]
+async fn a_resumed_run_takes_the_recorded_arm() {
+    // `r` was not recorded.
+    let (store, run) = dead_run(&[]).await;
     let rt = runtime(Arc::clone(&store));
     let resumed = rt.resume(Sized, run).await.unwrap();
     assert_eq!(resumed.outputs.out, "LARGE 5");
@@ -135,4 +144,26 @@ async fn a_resumed_run_takes_the_recorded_arm() {
         .map(|n| n.status)
         .collect();
     assert_eq!(r, [NodeStatus::NotTaken, NodeStatus::Succeeded]);
+}
+
+/// The merge `r` is defined in both arms; its row belongs to the arm taken (the second),
+/// and the first arm, which never ran and has no rows, does not make what follows the
+/// decision run again.
+#[tokio::test]
+async fn a_merge_recorded_in_the_taken_arm_is_restored() {
+    let (store, run) = dead_run(&[("r", "large 5")]).await;
+    let rt = runtime(Arc::clone(&store));
+    let resumed = rt.resume(Sized, run).await.unwrap();
+    assert_eq!(resumed.outputs.out, "LARGE 5");
+    let mut restored = resumed.restored();
+    restored.sort_unstable();
+    assert_eq!(restored, ["r", "t"]);
+    let calls = rt.resource::<Calls>().unwrap();
+    assert_eq!(
+        (
+            calls.small.load(Ordering::SeqCst),
+            calls.large.load(Ordering::SeqCst)
+        ),
+        (0, 0)
+    );
 }

@@ -3,9 +3,8 @@
 //! database readable with every earlier row and no partial batch.
 
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +14,8 @@ use workflow_core::store::{
     RecordedOutput, Retention, RunId, RunOutcome, RunStatus, SqliteStore, Store, StoreError,
 };
 
+use crate::support::TempDir;
+
 /// Set in the child process of [`killed_during_a_batch_commit`]: the database to write.
 const CHILD_ENV: &str = "WORKFLOW_STORE_KILL_CHILD_DB";
 /// Each batch of the child is this many `record_all` calls made at once (so the writer
@@ -23,31 +24,6 @@ const GROUPS: usize = 4;
 /// ... of this many rows each (8 KB values; a batch is 3 MB, more than SQLite's page cache,
 /// so pages spill into the log before the commit record): a commit takes milliseconds.
 const GROUP_ROWS: usize = 100;
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(case: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "wf-sqlite-{case}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn new_run(owner: &str, lease: Duration) -> NewRun {
     NewRun {
@@ -452,4 +428,40 @@ async fn concurrent_run_writes_share_commits_and_fail_alone() {
         };
         assert_eq!(store.get_run(run).await.unwrap().status, expected, "{i}");
     }
+}
+
+/// Rows whose columns no longer read (a path that does not parse, a status this build
+/// does not know: hand edits, or another writer) are an error naming the run, not a panic.
+#[tokio::test]
+async fn an_unreadable_row_is_an_error_naming_the_run() {
+    let dir = TempDir::new("unreadable");
+    let store = SqliteStore::open(dir.file("runs.db")).unwrap();
+    let CreatedRun::New(claimed) = store
+        .create_run(new_run("owner", Duration::from_secs(60)))
+        .await
+        .unwrap()
+    else {
+        panic!("a new file")
+    };
+    let run = claimed.run.id;
+    store
+        .record_all(&claimed.lease, vec![row(run, "thumbs[2].img", &1u32)])
+        .await
+        .unwrap();
+    let conn = rusqlite::Connection::open(dir.file("runs.db")).unwrap();
+    conn.execute("UPDATE workflow_node_outputs SET path = 'thumbs[2.img'", [])
+        .unwrap();
+    let err = store.load_run(run).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::CorruptRow { run: r, reason } if *r == run && reason.contains("thumbs[2.img")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&format!("run {run}")), "{err}");
+    conn.execute("UPDATE workflow_runs SET status = 'zombie'", [])
+        .unwrap();
+    let err = store.get_run(run).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::CorruptRow { run: r, reason } if *r == run && reason.contains("zombie")),
+        "{err:?}"
+    );
 }

@@ -52,11 +52,13 @@
 //!
 //! Each database store writes records through one writer that owns a connection: a
 //! dedicated thread for SQLite (it runs every SQLite operation, in queue order, so no tokio
-//! worker ever blocks on SQLite), a task for Postgres (whose other operations are single
-//! atomic statements on a second connection). Records that arrive while the writer is
-//! committing are written together in its next transaction, so a fan-out whose nodes
-//! finish together shares its syncs: 1,000 concurrent records took 1 commit on SQLite and 2
-//! on Postgres. A record call returns once its transaction is committed; one
+//! worker ever blocks on SQLite), a task for Postgres (which also creates and finishes
+//! runs; claims, renewals, reads and purges are single atomic statements on a second
+//! connection). Writes that arrive while the writer is committing are written together in
+//! its next transaction, each in a savepoint of its own so that one failing rolls back
+//! alone: a fan-out whose nodes finish together shares its syncs (1,000 concurrent records
+//! took 1 commit on SQLite and 2 on Postgres), and so do the run rows of many small
+//! concurrent runs. A record call returns once its transaction is committed; one
 //! [`Store::record_all`] is never split across transactions. [`Store::stats`] counts
 //! commits and records.
 //!

@@ -8,11 +8,11 @@ use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::config::Host;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, NoTls, Row};
+use tokio_postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
 use super::common::{
     about_run, check_claim, check_lease, check_same_run, claims, first_path, parse_path,
-    parse_status, parse_version, split_outcome, Counters, PendingRecord,
+    parse_status, parse_version, reply_records, split_outcome, Counters, PendingRecord,
 };
 use super::{
     BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, OwnerId,
@@ -65,10 +65,12 @@ const MAX_BATCH: usize = 4096;
 /// A store on a Postgres server, reached with `tokio-postgres` (no TLS: use a local
 /// server, a Unix socket or a tunnel).
 ///
-/// Records go through one writer task that owns a connection and commits the records
-/// queued together in one transaction (group commit). Every other operation is one atomic
-/// statement on a second connection; claims use `FOR UPDATE SKIP LOCKED`, so processes
-/// recovering at once never take the same run. Tables live in the connection's schema
+/// Writes go through one writer task that owns a connection and commits everything
+/// queued together in one transaction (group commit across runs): records, and the run
+/// rows concurrent runs create and finish, each operation in a savepoint of its own so
+/// that one failing rolls back alone. Every other operation is one atomic statement on a
+/// second connection; claims use `FOR UPDATE SKIP LOCKED`, so processes recovering at
+/// once never take the same run. Tables live in the connection's schema
 /// (`public` unless [`PostgresStoreBuilder::schema`] says otherwise), beside the
 /// application's own tables.
 ///
@@ -76,7 +78,7 @@ const MAX_BATCH: usize = 4096;
 /// with [`StoreError::Unavailable`]; the next operation reconnects.
 #[derive(Debug)]
 pub struct PostgresStore {
-    queue: mpsc::UnboundedSender<PendingRecord>,
+    queue: mpsc::UnboundedSender<Op>,
     /// The connection for everything but records; replaced when it breaks.
     client: Mutex<Arc<Client>>,
     target: Arc<Target>,
@@ -157,6 +159,7 @@ impl PostgresStoreBuilder {
         let target = Arc::new(Target::new(&self.config, self.schema)?);
         let mut writer = connect(&target).await?;
         migrate(&mut writer, &target.location).await?;
+        let writer = Writer::prepare(writer).await?;
         let client = connect(&target).await?;
         let counters = Arc::new(Counters::default());
         let (queue, receiver) = mpsc::unbounded_channel();
@@ -283,6 +286,10 @@ impl PostgresStore {
     }
 }
 
+fn writer_gone(operation: &'static str) -> StoreError {
+    StoreError::unavailable(operation, "the Postgres writer task stopped")
+}
+
 fn check_schema_name(schema: &str) -> Result<(), StoreError> {
     let valid = schema
         .chars()
@@ -394,54 +401,412 @@ async fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> 
     tx.commit().await.map_err(|e| pg_error(op, e))
 }
 
-/// The writer task: commits the records queued together in one transaction.
+/// `INSERT` of a new run row; returns nothing when its idempotency key exists.
+const CREATE_SQL: &str = "INSERT INTO workflow_runs (workflow, fingerprint, input, \
+     idempotency_key, status, owner, lease_expires_at, claims, created_at) \
+     VALUES ($1, $2, $3, $4, 'running', $5, $6, 1, $7) \
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING ";
+
+/// Finishes a run held by `$6`; its node rows are deleted in the same statement when `$7`.
+const FINISH_SQL: &str = "WITH finished AS (UPDATE workflow_runs SET status = $1, output = $2, \
+     error = $3, owner = NULL, lease_expires_at = NULL, finished_at = $4 \
+     WHERE id = $5 AND owner = $6 AND status = 'running' RETURNING *), \
+     outputs AS (DELETE FROM workflow_node_outputs WHERE $7 \
+     AND run_id IN (SELECT id FROM finished)), \
+     branches AS (DELETE FROM workflow_branches WHERE $7 \
+     AND run_id IN (SELECT id FROM finished)) \
+     SELECT ";
+
+/// What the writer task is asked to do.
+#[derive(Debug)]
+enum Op {
+    /// Records, committed with the other records queued beside them.
+    Record(PendingRecord),
+    /// Create a run row ([`CREATE_SQL`]); `None` when the idempotency key exists.
+    Create {
+        new: NewRun,
+        now: Timestamp,
+        reply: oneshot::Sender<Result<Option<RunRecord>, StoreError>>,
+    },
+    /// Finish a run; `None` when the lease no longer holds.
+    Finish {
+        lease: Lease,
+        outcome: RunOutcome,
+        delete_rows: bool,
+        now: Timestamp,
+        reply: oneshot::Sender<Result<Option<RunRecord>, StoreError>>,
+    },
+}
+
+/// The writer's connection and the statements it prepared on it (one round trip each
+/// per batch saved).
+struct Writer {
+    client: Client,
+    create: Statement,
+    finish: Statement,
+    holders: Statement,
+    outputs: Statement,
+    branches: Statement,
+}
+
+impl Writer {
+    async fn prepare(client: Client) -> Result<Writer, StoreError> {
+        let op = "preparing the Postgres writer's statements";
+        let prepare = |sql: String| {
+            let client = &client;
+            async move { client.prepare(&sql).await.map_err(|e| pg_error(op, e)) }
+        };
+        let (create, finish, holders, outputs, branches) = futures::future::try_join5(
+            prepare(format!("{CREATE_SQL}{RUN_COLUMNS}")),
+            prepare(format!("{FINISH_SQL}{RUN_COLUMNS} FROM finished")),
+            prepare(
+                "SELECT id, status, owner FROM workflow_runs WHERE id = ANY($1) \
+                 ORDER BY id FOR SHARE"
+                    .into(),
+            ),
+            prepare(
+                "INSERT INTO workflow_node_outputs (run_id, path, node_version, output_type, value) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bytea[]) \
+                 ON CONFLICT (run_id, path) DO UPDATE SET node_version = excluded.node_version, \
+                 output_type = excluded.output_type, value = excluded.value"
+                    .into(),
+            ),
+            prepare(
+                "INSERT INTO workflow_branches (run_id, path, arm) \
+                 SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[]) \
+                 ON CONFLICT (run_id, path) DO UPDATE SET arm = excluded.arm"
+                    .into(),
+            ),
+        )
+        .await?;
+        Ok(Writer {
+            client,
+            create,
+            finish,
+            holders,
+            outputs,
+            branches,
+        })
+    }
+}
+
+/// The writer task: runs everything queued together in one transaction.
 async fn serve(
     target: Arc<Target>,
-    mut client: Client,
-    mut queue: mpsc::UnboundedReceiver<PendingRecord>,
+    mut writer: Writer,
+    mut queue: mpsc::UnboundedReceiver<Op>,
     counters: Arc<Counters>,
 ) {
     while let Some(first) = queue.recv().await {
+        // Take everything queued meanwhile: writes that arrived while the last commit was
+        // syncing share the next one.
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(record) => batch.push(record),
+                Ok(op) => batch.push(op),
                 Err(_) => break,
             }
         }
-        if client.is_closed() {
-            match connect(&target).await {
-                Ok(fresh) => client = fresh,
+        if writer.client.is_closed() {
+            let fresh = match connect(&target).await {
+                Ok(client) => Writer::prepare(client).await,
+                Err(e) => Err(e),
+            };
+            match fresh {
+                Ok(fresh) => writer = fresh,
                 Err(e) => {
-                    for (_, _, reply) in batch {
-                        let _ = reply.send(Err(e.for_batch()));
+                    for answer in batch.into_iter().map(Answer::unanswered) {
+                        answer.send(Err(&e));
                     }
                     continue;
                 }
             }
         }
-        let mut results = Vec::with_capacity(batch.len());
-        let outcome = commit_records(&mut client, &batch, &mut results).await;
-        counters.answer(batch, outcome, results);
+        run_batch(&mut writer, batch, &counters).await;
     }
 }
 
-async fn commit_records(
-    client: &mut Client,
+/// An operation done in a batch's transaction, waiting for the commit to answer.
+enum Answer {
+    Records {
+        batch: Vec<PendingRecord>,
+        outcome: Result<(), StoreError>,
+        results: Vec<Result<(), StoreError>>,
+    },
+    Run {
+        reply: oneshot::Sender<Result<Option<RunRecord>, StoreError>>,
+        result: Result<Option<RunRecord>, StoreError>,
+    },
+}
+
+impl Answer {
+    /// An operation the batch never got to (its transaction could not start).
+    fn unanswered(op: Op) -> Answer {
+        let placeholder = || StoreError::backend("batched write", "not run");
+        match op {
+            Op::Record(pending) => Answer::Records {
+                batch: vec![pending],
+                outcome: Err(placeholder()),
+                results: Vec::new(),
+            },
+            Op::Create { reply, .. } | Op::Finish { reply, .. } => Answer::Run {
+                reply,
+                result: Ok(None),
+            },
+        }
+    }
+
+    /// Answers the caller: with the operation's own result once the transaction
+    /// committed, with the commit's error otherwise (the operation's own error first).
+    fn send(self, committed: Result<(), &StoreError>) {
+        match self {
+            Answer::Records {
+                batch,
+                outcome,
+                results,
+            } => {
+                let outcome = match (outcome, committed) {
+                    (Ok(()), Ok(())) => Ok(()),
+                    (Err(e), Ok(())) => Err(e),
+                    (_, Err(e)) => Err(e.for_batch()),
+                };
+                reply_records(batch, outcome, results);
+            }
+            Answer::Run { reply, result } => {
+                let result = match (result, committed) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(e)) => Err(e.for_batch()),
+                    (Ok(row), Ok(())) => Ok(row),
+                };
+                let _ = reply.send(result);
+            }
+        }
+    }
+}
+
+/// Runs a batch in one transaction (group commit across runs: the run rows that
+/// concurrent runs create and finish share a commit, as their records do). Each
+/// operation, and each group of records between them, runs in a savepoint of its own,
+/// so a failed one rolls back alone; every caller is answered after the commit, so none
+/// hears of a write a crash could still undo.
+///
+/// Round trips: a savepoint travels in one pipeline with the statements of the
+/// operation it protects, and its release with the next savepoint (the commit releases
+/// the last), so an operation of one statement costs one round trip.
+async fn run_batch(writer: &mut Writer, batch: Vec<Op>, counters: &Counters) {
+    let Writer {
+        client,
+        create,
+        finish,
+        holders,
+        outputs,
+        branches,
+    } = writer;
+    let tx = match client.transaction().await {
+        Ok(tx) => tx,
+        Err(e) => {
+            let e = pg_error("starting a batch of writes", e);
+            for answer in batch.into_iter().map(Answer::unanswered) {
+                answer.send(Err(&e));
+            }
+            return;
+        }
+    };
+    let statements = RecordStatements {
+        holders,
+        outputs,
+        branches,
+    };
+    let mut savepoints = Savepoints::default();
+    let mut answers = Vec::with_capacity(batch.len());
+    let mut records = Vec::new();
+    let mut written = 0;
+    for op in batch {
+        let (reply, result) = match op {
+            Op::Record(pending) => {
+                records.push(pending);
+                continue;
+            }
+            Op::Create { new, now, reply } => {
+                // Keep queue order: records queued before this run's row are written first.
+                let group = std::mem::take(&mut records);
+                answers.push(
+                    record_group(&tx, &mut savepoints, &statements, group, &mut written).await,
+                );
+                let expires = now.plus(new.lease);
+                let params: [&(dyn ToSql + Sync); 7] = [
+                    &new.workflow,
+                    &new.fingerprint.0,
+                    &new.input,
+                    &new.idempotency_key,
+                    &new.owner.0,
+                    &expires.0,
+                    &now.0,
+                ];
+                let result = savepoints
+                    .run(&tx, "creating a run", async {
+                        let rows = tx
+                            .query(&*create, &params)
+                            .await
+                            .map_err(|e| pg_error("creating a run", e))?;
+                        rows.first().map(run_from_row).transpose()
+                    })
+                    .await;
+                (reply, result)
+            }
+            Op::Finish {
+                lease,
+                outcome,
+                delete_rows,
+                now,
+                reply,
+            } => {
+                let group = std::mem::take(&mut records);
+                answers.push(
+                    record_group(&tx, &mut savepoints, &statements, group, &mut written).await,
+                );
+                let (status, output, error) = split_outcome(outcome);
+                let params: [&(dyn ToSql + Sync); 7] = [
+                    &status.as_str(),
+                    &output,
+                    &error,
+                    &now.0,
+                    &lease.run.0,
+                    &lease.owner.0,
+                    &delete_rows,
+                ];
+                let result = savepoints
+                    .run(&tx, "finishing a run", async {
+                        let rows = tx
+                            .query(&*finish, &params)
+                            .await
+                            .map_err(|e| pg_error("finishing a run", e))?;
+                        rows.first().map(run_from_row).transpose()
+                    })
+                    .await;
+                (reply, result)
+            }
+        };
+        savepoints.wrote |= result.is_ok();
+        answers.push(Answer::Run { reply, result });
+    }
+    answers.push(record_group(&tx, &mut savepoints, &statements, records, &mut written).await);
+    let wrote = savepoints.wrote;
+    let committed = tx
+        .commit()
+        .await
+        .map_err(|e| pg_error("committing a batch of writes", e));
+    if committed.is_ok() && wrote {
+        counters.committed();
+        counters.recorded(written);
+    }
+    for answer in answers {
+        answer.send(committed.as_ref().map(|_| ()));
+    }
+}
+
+/// The savepoints of a batch's transaction: one per operation, all named alike (a
+/// rollback goes to the newest).
+#[derive(Default)]
+struct Savepoints {
+    /// The last operation succeeded: its savepoint is released with the next one's start.
+    release: bool,
+    /// Something was written (a batch whose every operation failed commits nothing).
+    wrote: bool,
+}
+
+impl Savepoints {
+    /// Runs `body` (statements on `tx`) in a savepoint: when it fails, what it wrote is
+    /// rolled back and the transaction goes on.
+    async fn run<T>(
+        &mut self,
+        tx: &Transaction<'_>,
+        operation: &'static str,
+        body: impl std::future::Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let start = if std::mem::take(&mut self.release) {
+            "RELEASE SAVEPOINT op; SAVEPOINT op"
+        } else {
+            "SAVEPOINT op"
+        };
+        // Polled in order, so the savepoint is sent before the body's first statement.
+        let (started, result) = futures::future::join(tx.batch_execute(start), body).await;
+        started.map_err(|e| pg_error(operation, e))?;
+        match result {
+            Ok(value) => {
+                self.release = true;
+                Ok(value)
+            }
+            Err(e) => {
+                tx.batch_execute("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op")
+                    .await
+                    .map_err(|e| pg_error(operation, e))?;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The statements [`record_group`] uses.
+struct RecordStatements<'a> {
+    holders: &'a Statement,
+    outputs: &'a Statement,
+    branches: &'a Statement,
+}
+
+/// Writes a group of records in a savepoint of the batch's transaction; `written` counts
+/// the records whose leases allowed them.
+async fn record_group(
+    tx: &Transaction<'_>,
+    savepoints: &mut Savepoints,
+    statements: &RecordStatements<'_>,
+    batch: Vec<PendingRecord>,
+    written: &mut usize,
+) -> Answer {
+    let mut results = Vec::with_capacity(batch.len());
+    if batch.is_empty() {
+        return Answer::Records {
+            batch,
+            outcome: Ok(()),
+            results,
+        };
+    }
+    let outcome = savepoints
+        .run(
+            tx,
+            "recording node outputs",
+            write_records(tx, statements, &batch, &mut results),
+        )
+        .await;
+    if outcome.is_ok() {
+        savepoints.wrote = true;
+        *written += batch
+            .iter()
+            .zip(&results)
+            .filter(|(_, result)| result.is_ok())
+            .map(|((_, rows, _), _)| rows.len())
+            .sum::<usize>();
+    }
+    Answer::Records {
+        batch,
+        outcome,
+        results,
+    }
+}
+
+async fn write_records(
+    tx: &Transaction<'_>,
+    statements: &RecordStatements<'_>,
     batch: &[PendingRecord],
     results: &mut Vec<Result<(), StoreError>>,
 ) -> Result<(), StoreError> {
     let op = "recording node outputs";
-    let tx = client.transaction().await.map_err(|e| pg_error(op, e))?;
     // Lock the runs' rows (shared) so that no claim changes their owner before this commit.
     let mut run_ids: Vec<i64> = batch.iter().map(|(lease, _, _)| lease.run.0).collect();
     run_ids.sort_unstable();
     run_ids.dedup();
     let holders: HashMap<RunId, (RunStatus, Option<OwnerId>)> = tx
-        .query(
-            "SELECT id, status, owner FROM workflow_runs WHERE id = ANY($1) ORDER BY id FOR SHARE",
-            &[&run_ids],
-        )
+        .query(statements.holders, &[&run_ids])
         .await
         .map_err(|e| pg_error(op, e))?
         .iter()
@@ -474,43 +839,41 @@ async fn commit_records(
         }
         results.push(allowed);
     }
-    if !outputs.is_empty() {
-        let (mut runs, mut paths, mut versions, mut types, mut values) =
-            (vec![], vec![], vec![], vec![], vec![]);
-        for ((run, path), out) in &outputs {
-            runs.push(*run);
-            paths.push(*path);
-            versions.push(i64::from(out.node_version));
-            types.push(out.output_type.as_str());
-            values.push(out.value.as_slice());
+    let (mut runs, mut paths, mut versions, mut types, mut values) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for ((run, path), out) in &outputs {
+        runs.push(*run);
+        paths.push(*path);
+        versions.push(i64::from(out.node_version));
+        types.push(out.output_type.as_str());
+        values.push(out.value.as_slice());
+    }
+    let (mut branch_runs, mut branch_paths, mut arms) = (vec![], vec![], vec![]);
+    for ((run, path), choice) in &branches {
+        branch_runs.push(*run);
+        branch_paths.push(*path);
+        arms.push(choice.arm.as_str());
+    }
+    // Both inserts in one pipeline.
+    let write_outputs = async {
+        if outputs.is_empty() {
+            return Ok(0);
         }
         tx.execute(
-            "INSERT INTO workflow_node_outputs (run_id, path, node_version, output_type, value) \
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::bytea[]) \
-             ON CONFLICT (run_id, path) DO UPDATE SET node_version = excluded.node_version, \
-             output_type = excluded.output_type, value = excluded.value",
+            statements.outputs,
             &[&runs, &paths, &versions, &types, &values],
         )
         .await
-        .map_err(|e| pg_error(op, e))?;
-    }
-    if !branches.is_empty() {
-        let (mut runs, mut paths, mut arms) = (vec![], vec![], vec![]);
-        for ((run, path), choice) in &branches {
-            runs.push(*run);
-            paths.push(*path);
-            arms.push(choice.arm.as_str());
+    };
+    let write_branches = async {
+        if branches.is_empty() {
+            return Ok(0);
         }
-        tx.execute(
-            "INSERT INTO workflow_branches (run_id, path, arm) \
-             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[]) \
-             ON CONFLICT (run_id, path) DO UPDATE SET arm = excluded.arm",
-            &[&runs, &paths, &arms],
-        )
-        .await
-        .map_err(|e| pg_error(op, e))?;
-    }
-    tx.commit().await.map_err(|e| pg_error(op, e))
+        tx.execute(statements.branches, &[&branch_runs, &branch_paths, &arms])
+            .await
+    };
+    let (a, b) = futures::future::join(write_outputs, write_branches).await;
+    a.and(b).map(|_| ()).map_err(|e| pg_error(op, e))
 }
 
 fn run_from_row(r: &Row) -> Result<RunRecord, StoreError> {
@@ -546,28 +909,17 @@ impl Store for PostgresStore {
         Box::pin(async move {
             let now = self.clock.now();
             let expires = now.plus(new.lease);
-            let rows = self
-                .statement(
-                    "creating a run",
-                    &format!(
-                        "INSERT INTO workflow_runs (workflow, fingerprint, input, idempotency_key, \
-                         status, owner, lease_expires_at, claims, created_at) \
-                         VALUES ($1, $2, $3, $4, 'running', $5, $6, 1, $7) \
-                         ON CONFLICT (idempotency_key) DO NOTHING RETURNING {RUN_COLUMNS}"
-                    ),
-                    &[
-                        &new.workflow,
-                        &new.fingerprint.0,
-                        &new.input,
-                        &new.idempotency_key,
-                        &new.owner.0,
-                        &expires.0,
-                        &now.0,
-                    ],
-                )
-                .await?;
-            if let Some(row) = rows.first() {
-                let run = run_from_row(row)?;
+            let operation = "creating a run";
+            let (reply, answer) = oneshot::channel();
+            self.queue
+                .send(Op::Create {
+                    new: new.clone(),
+                    now,
+                    reply,
+                })
+                .map_err(|_| writer_gone(operation))?;
+            let created = answer.await.map_err(|_| writer_gone(operation))??;
+            if let Some(run) = created {
                 return Ok(CreatedRun::New(Claimed {
                     lease: Lease {
                         run: run.id,
@@ -701,13 +1053,11 @@ impl Store for PostgresStore {
         about_run(
             Box::pin(async move {
                 let operation = "recording a node output";
-                let gone =
-                    || StoreError::unavailable(operation, "the Postgres writer task stopped");
                 let (reply, answer) = oneshot::channel();
                 self.queue
-                    .send((lease.clone(), records, reply))
-                    .map_err(|_| gone())?;
-                answer.await.map_err(|_| gone())?
+                    .send(Op::Record((lease.clone(), records, reply)))
+                    .map_err(|_| writer_gone(operation))?;
+                answer.await.map_err(|_| writer_gone(operation))?
             }),
             run,
             node,
@@ -723,38 +1073,20 @@ impl Store for PostgresStore {
         let run = lease.run;
         about_run(
             Box::pin(async move {
-                let now = self.clock.now();
-                let (status, output, error) = split_outcome(outcome);
-                let delete_rows =
-                    status == RunStatus::Succeeded && retention == Retention::DeleteOnSuccess;
-                // One statement: the status change and the row deletion commit together.
-                let rows = self
-                    .statement(
-                        "finishing a run",
-                        &format!(
-                            "WITH finished AS (UPDATE workflow_runs SET status = $1, output = $2, \
-                             error = $3, owner = NULL, lease_expires_at = NULL, finished_at = $4 \
-                             WHERE id = $5 AND owner = $6 AND status = 'running' \
-                             RETURNING {RUN_COLUMNS}), \
-                             outputs AS (DELETE FROM workflow_node_outputs WHERE $7 \
-                             AND run_id IN (SELECT id FROM finished)), \
-                             branches AS (DELETE FROM workflow_branches WHERE $7 \
-                             AND run_id IN (SELECT id FROM finished)) \
-                             SELECT * FROM finished"
-                        ),
-                        &[
-                            &status.as_str(),
-                            &output,
-                            &error,
-                            &now.0,
-                            &lease.run.0,
-                            &lease.owner.0,
-                            &delete_rows,
-                        ],
-                    )
-                    .await?;
-                match rows.first() {
-                    Some(row) => run_from_row(row),
+                let operation = "finishing a run";
+                let (reply, answer) = oneshot::channel();
+                self.queue
+                    .send(Op::Finish {
+                        lease: lease.clone(),
+                        delete_rows: matches!(outcome, RunOutcome::Succeeded { .. })
+                            && retention == Retention::DeleteOnSuccess,
+                        outcome,
+                        now: self.clock.now(),
+                        reply,
+                    })
+                    .map_err(|_| writer_gone(operation))?;
+                match answer.await.map_err(|_| writer_gone(operation))?? {
+                    Some(row) => Ok(row),
                     None => Err(self.lease_refusal(lease).await),
                 }
             }),
