@@ -4,8 +4,8 @@ use std::marker::PhantomData;
 
 use temporalio_client::errors::WorkflowGetResultError;
 use temporalio_client::{
-    Client, ClientOptions, Connection, ConnectionOptions, Url, WorkflowFetchHistoryOptions,
-    WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
+    Client, ClientOptions, Connection, ConnectionOptions, Url, WorkflowDescribeOptions,
+    WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
 };
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 use workflow_core::remote::NodeByNode;
@@ -154,6 +154,22 @@ pub struct ActivityAttempt {
     pub worker: String,
 }
 
+/// A node of a run on Temporal that is running now, and what it last emitted
+/// (`ctx.emit`), as its latest heartbeat carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeProgress {
+    /// The node's binding name (the activity id).
+    pub node: String,
+    /// The attempt running.
+    pub attempt: u32,
+    /// How many messages the attempt emitted so far (as of its last heartbeat).
+    pub emitted: u64,
+    /// Its latest messages (at most 20), oldest first: `(node, message)`, where `node`
+    /// is the binding or, inside a fan-out, a path such as `thumbs[3].img`.
+    pub last: Vec<(String, String)>,
+}
+
 /// A run started on Temporal.
 pub struct TemporalRunHandle<W: NodeByNode> {
     handle: WorkflowHandle<Client, GraphRun<W>>,
@@ -235,6 +251,47 @@ impl<W: NodeByNode> TemporalRunHandle<W> {
             }
             Err(other) => Err(Error::temporal("waiting for the result", other)),
         }
+    }
+
+    /// The nodes running now, each with what it last emitted (`ctx.emit` reaches
+    /// Temporal as heartbeat details, sent every [`TemporalSettings::heartbeat`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Temporal`] when the run cannot be described.
+    pub async fn progress(&self) -> Result<Vec<NodeProgress>, Error> {
+        let description = self
+            .handle
+            .describe(WorkflowDescribeOptions::default())
+            .await
+            .map_err(|e| Error::temporal("describing the run", e))?;
+        let mut out = Vec::new();
+        for pending in description.raw_description.pending_activities {
+            let details = pending
+                .heartbeat_details
+                .and_then(|d| d.payloads.into_iter().next())
+                .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p.data).ok())
+                .unwrap_or_default();
+            let last = details["last"]
+                .as_array()
+                .map(|messages| {
+                    messages
+                        .iter()
+                        .map(|m| {
+                            let text = |key: &str| m[key].as_str().unwrap_or_default().to_owned();
+                            (text("node"), text("message"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(NodeProgress {
+                node: pending.activity_id,
+                attempt: u32::try_from(pending.attempt).unwrap_or(0),
+                emitted: details["emitted"].as_u64().unwrap_or(0),
+                last,
+            });
+        }
+        Ok(out)
     }
 
     /// Every attempt of every node the run's history records so far, in order: which

@@ -94,15 +94,19 @@ impl std::error::Error for RemoteError {
     }
 }
 
-/// `name` as a `&'static str` (the type of `WorkflowError`'s names): a node's name from
-/// the plan, anything else (a resource's type name from the worker) interned once.
-fn node_name<W: NodeByNode>(name: Option<&str>) -> &'static str {
-    let name = name.unwrap_or("");
+/// Node `name` of `W`'s plan, as the plan spells it (`&'static`), if it is one.
+fn plan_name<W: NodeByNode>(name: &str) -> Option<&'static str> {
     W::PLAN
         .nodes
         .iter()
         .find(|n| n.name == name)
-        .map_or_else(|| intern(name), |n| n.name)
+        .map(|n| n.name)
+}
+
+/// `name` as a `&'static str`, for the fields of `WorkflowError` that are one (a
+/// timeout's running nodes, a resource's node): the plan's, or interned once.
+fn static_name<W: NodeByNode>(name: &str) -> &'static str {
+    plan_name::<W>(name).unwrap_or_else(|| intern(name))
 }
 
 fn intern(text: &str) -> &'static str {
@@ -138,8 +142,11 @@ pub(crate) fn from_failures<W: NodeByNode>(mut failures: Vec<FailureInfo>) -> Er
 
 fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
     let workflow = W::NAME;
-    let node = node_name::<W>(f.node.as_deref());
-    let name = NodeName::Borrowed(node);
+    let path = f.node.as_deref().unwrap_or("");
+    // A node of the plan is borrowed, a path inside a fan-out or sub-workflow
+    // (`thumbs[3].img`) owned: as in-process.
+    let name =
+        plan_name::<W>(path).map_or_else(|| NodeName::Owned(path.to_owned()), NodeName::Borrowed);
     Error::Workflow(match f.kind {
         FailureKind::NodeFailed => WorkflowError::NodeFailed {
             workflow,
@@ -156,16 +163,16 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             workflow,
             scope: TimeoutScope::Node(name),
             limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
-            running: vec![node],
+            running: vec![static_name::<W>(path)],
         },
         FailureKind::MissingResource => WorkflowError::MissingResource {
             workflow,
-            node,
+            node: static_name::<W>(path),
             type_name: intern(&f.message),
         },
         FailureKind::ResourceRegisteredAsArc => WorkflowError::ResourceRegisteredAsArc {
             workflow,
-            node,
+            node: static_name::<W>(path),
             type_name: intern(&f.message),
         },
         FailureKind::Cancelled => WorkflowError::Cancelled {

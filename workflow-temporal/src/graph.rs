@@ -7,6 +7,13 @@
 //! delivers them, which replays identically. Fail-fast ends the run with the first
 //! failure (Temporal abandons the activities still running); `failure = "continue"` lets
 //! every node that does not depend on a failed one finish and reports all failures.
+//!
+//! A decision's router is a node like the others (its activity evaluates the user's
+//! `match` on a worker and returns the index of the arm it took, recorded in the
+//! history); when it completes, the nodes of every other arm end not taken and count as
+//! finished for their successors, as in-process (`take_arm` in the executor's driver).
+//! Values are kept by slot (a binding defined in several arms fills one slot), and a
+//! slot whose producer was not taken is not sent: a `name?` port reads it as `None`.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
@@ -28,6 +35,7 @@ use temporalio_workflow::workflow_interceptors::WorkflowOutputValue;
 use temporalio_workflow::workflows::{
     WorkflowError as TemporalWorkflowError, WorkflowImplementation,
 };
+use workflow_core::__private::{Decision, Plan};
 use workflow_core::policy::FailurePolicy;
 use workflow_core::remote::NodeByNode;
 
@@ -212,7 +220,10 @@ async fn drive<W: NodeByNode>(
     let settings = input.settings();
     let n = plan.nodes.len();
     let mut remaining: Vec<u32> = plan.nodes.iter().map(|s| s.deps).collect();
+    // By slot (`NODE_SLOT`): the first definition of a binding defined in several arms.
     let mut values: Vec<Option<Value>> = vec![None; n];
+    // Nodes in an arm not taken, and (`failure = "continue"`) nothing else: never run.
+    let mut blocked = vec![false; n];
     let mut attempts = vec![0u32; n];
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| remaining[i] == 0).collect();
     let limit = plan.policy.concurrency.unwrap_or(usize::MAX).max(1);
@@ -227,11 +238,14 @@ async fn drive<W: NodeByNode>(
     loop {
         while running.len() < limit {
             let Some(i) = ready.pop_front() else { break };
+            if blocked[i] {
+                continue;
+            }
             let node_input = NodeInput {
                 input: (!W::NODE_INPUTS[i].is_empty()).then(|| input.graph.input.clone()),
                 sources: W::NODE_SOURCES[i]
                     .iter()
-                    .map(|&j| (j, values[j].clone().unwrap_or(Value::Null)))
+                    .filter_map(|&j| values[j].clone().map(|v| (j, v)))
                     .collect(),
             };
             let size = serde_json::to_vec(&node_input).map_or(0, |v| v.len());
@@ -270,10 +284,31 @@ async fn drive<W: NodeByNode>(
         match result {
             Ok(output) => {
                 attempts[i] = output.attempt;
-                values[i] = Some(output.value);
+                if let Some(decision) = plan.decision_of(i) {
+                    let Some(arm) = output.value.as_u64().and_then(|a| usize::try_from(a).ok())
+                    else {
+                        let failure = FailureInfo {
+                            kind: FailureKind::Payload,
+                            node: Some(plan.nodes[i].name.to_owned()),
+                            attempts: output.attempt,
+                            message: format!("the router returned {}, not an arm", output.value),
+                            chain: Vec::new(),
+                        };
+                        return Err(vec![failure]);
+                    };
+                    take_arm(
+                        plan,
+                        decision,
+                        arm,
+                        &mut blocked,
+                        &mut remaining,
+                        &mut ready,
+                    );
+                }
+                values[W::NODE_SLOT[i]] = Some(output.value);
                 for &s in plan.nodes[i].successors {
                     remaining[s] -= 1;
-                    if remaining[s] == 0 {
+                    if remaining[s] == 0 && !blocked[s] {
                         ready.push_back(s);
                     }
                 }
@@ -286,11 +321,11 @@ async fn drive<W: NodeByNode>(
                 ready.push_front(i);
             }
             Err(error) => {
-                let failure = failure_of(plan.nodes[i].name, &mapping, &error);
+                let node_failures = failure_of(plan.nodes[i].name, &mapping, &error);
                 if fail_fast {
-                    return Err(vec![failure]);
+                    return Err(node_failures);
                 }
-                failures.push(failure);
+                failures.extend(node_failures);
             }
         }
     }
@@ -307,6 +342,39 @@ async fn drive<W: NodeByNode>(
     })
 }
 
+/// The router of `decision` took `arm`: the nodes of the other arms never run and count as
+/// finished for their successors (a merge after the decision waits for the taken arm
+/// only). Before the router's own successors are scheduled, so no node of an arm not
+/// taken is ever ready.
+fn take_arm(
+    plan: &Plan,
+    decision: &Decision,
+    arm: usize,
+    blocked: &mut [bool],
+    remaining: &mut [u32],
+    ready: &mut VecDeque<usize>,
+) {
+    let not_taken = || {
+        decision
+            .arms
+            .iter()
+            .enumerate()
+            .filter(move |&(j, _)| j != arm)
+            .flat_map(|(_, nodes)| nodes.iter().copied())
+    };
+    for n in not_taken() {
+        blocked[n] = true;
+    }
+    for n in not_taken() {
+        for &s in plan.nodes[n].successors {
+            remaining[s] -= 1;
+            if remaining[s] == 0 && !blocked[s] {
+                ready.push_back(s);
+            }
+        }
+    }
+}
+
 /// How often one node is run again after its worker was lost, before the loss is
 /// reported as the node's timeout.
 const MAX_WORKER_LOSSES: u32 = 10;
@@ -320,9 +388,32 @@ fn worker_lost(error: &ActivityExecutionError) -> bool {
     )
 }
 
-/// What a failed activity of node `node` means: the details our activity attached, or,
-/// for a failure the server decided (a timeout), the same kinds.
-fn failure_of(node: &str, mapping: &NodeMapping, error: &ActivityExecutionError) -> FailureInfo {
+/// What a failed activity of node `node` means: the details our activity attached (one
+/// failure, or a fan-out's child run's several), or, for a failure the server decided
+/// (a timeout), the same kinds.
+fn failure_of(
+    node: &str,
+    mapping: &NodeMapping,
+    error: &ActivityExecutionError,
+) -> Vec<FailureInfo> {
+    if let Some(IncomingError::Application(app)) = error.cause() {
+        let details = app.details::<String>().ok().flatten();
+        if let Some(infos) = details
+            .and_then(|text| serde_json::from_str::<Vec<FailureInfo>>(&text).ok())
+            .filter(|infos| !infos.is_empty())
+        {
+            return infos;
+        }
+    }
+    vec![server_failure_of(node, mapping, error)]
+}
+
+/// A failure without our details: the server's (a timeout, a cancellation).
+fn server_failure_of(
+    node: &str,
+    mapping: &NodeMapping,
+    error: &ActivityExecutionError,
+) -> FailureInfo {
     let base = |kind, attempts, message: String| FailureInfo {
         kind,
         node: Some(node.to_owned()),
@@ -331,12 +422,9 @@ fn failure_of(node: &str, mapping: &NodeMapping, error: &ActivityExecutionError)
         chain: Vec::new(),
     };
     match error.cause() {
-        Some(IncomingError::Application(app)) => app
-            .details::<String>()
-            .ok()
-            .flatten()
-            .and_then(|text| serde_json::from_str::<FailureInfo>(&text).ok())
-            .unwrap_or_else(|| base(FailureKind::NodeFailed, 0, app.source_error().to_string())),
+        Some(IncomingError::Application(app)) => {
+            base(FailureKind::NodeFailed, 0, app.source_error().to_string())
+        }
         Some(IncomingError::Timeout(timeout)) => {
             let limit = match timeout.timeout_type() {
                 TimeoutType::ScheduleToClose => {

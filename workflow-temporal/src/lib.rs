@@ -51,7 +51,7 @@
 //! | `Res<T>` | the resources of the `Runtime` given to [`TemporalWorker::new`] |
 //! | runtime `max_concurrent_nodes` | [`TemporalSettings::max_concurrent_nodes`]: the worker's activity slots |
 //! | `ctx.attempt()` | Temporal's activity attempt |
-//! | `ctx.emit` | a `tracing` event on the worker (not yet heartbeat details) |
+//! | `ctx.emit` | the node's heartbeat details (its last 20 messages, sent every [`TemporalSettings::heartbeat`]; read them with [`TemporalRunHandle::progress`]), and a `tracing` event on the worker |
 //! | graph fingerprint | the worker's build id and part of the task queue name ([`task_queue`]): a changed graph polls another queue, so old runs are only ever replayed by workers of the old graph |
 //! | (none) | the activity heartbeats every [`TemporalSettings::heartbeat`]; heartbeat timeout 3× that, so a dead worker's node moves to another worker quickly |
 //! | payload over 2 MB | [`Error::Payload`] (workflow input, before starting) or a run failure naming the node, before Temporal rejects it |
@@ -64,7 +64,7 @@ mod policy;
 mod wire;
 mod worker;
 
-pub use client::{ActivityAttempt, TemporalClient, TemporalRun, TemporalRunHandle};
+pub use client::{ActivityAttempt, NodeProgress, TemporalClient, TemporalRun, TemporalRunHandle};
 pub use error::{Error, RemoteError};
 pub use policy::{
     activity_type, build_id, task_queue, NodeMapping, RetryMapping, TemporalSettings,

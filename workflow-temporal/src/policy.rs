@@ -166,7 +166,7 @@ impl NodeMapping {
         let spec = &W::PLAN.nodes[node];
         let policy = &spec.policy;
         Self {
-            activity_type: activity_type(W::NAME, spec.name),
+            activity_type: node_activity_type::<W>(node),
             start_to_close: policy.timeout.unwrap_or(settings.default_node_timeout),
             schedule_to_close: policy.retry.as_ref().and_then(|r| r.total_timeout),
             heartbeat_timeout: settings.heartbeat * 3,
@@ -193,6 +193,19 @@ impl NodeMapping {
 /// The activity type of node `binding` of workflow `workflow`: `Workflow.binding`.
 pub fn activity_type(workflow: &str, binding: &str) -> String {
     format!("{workflow}.{binding}")
+}
+
+/// The activity type of node `node` of `W`: [`activity_type`], and for a later
+/// definition of a binding defined in several arms (a merge: one name, one node per
+/// arm), `Workflow.binding@index`, so that every node has an activity of its own.
+pub(crate) fn node_activity_type<W: NodeByNode>(node: usize) -> String {
+    let nodes = W::PLAN.nodes;
+    let name = nodes[node].name;
+    if nodes[..node].iter().any(|n| n.name == name) {
+        format!("{}@{node}", activity_type(W::NAME, name))
+    } else {
+        activity_type(W::NAME, name)
+    }
 }
 
 /// The task queue of `W`'s runs and activities: `{base}.{Workflow}.{fingerprint hash}`.

@@ -715,3 +715,314 @@ async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
         other => panic!("expected the node's timeout, got {other:?}"),
     }
 }
+
+// == Branches =====================================================================================
+// examples/routing.rs's `Checkout` (a guard, a merge, a partial binding), durable, and the
+// engine tests' `Nested` (a decision inside an arm, whose nodes read the outer arm's
+// pattern binding).
+
+const LIMIT: u32 = 1_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Order {
+    total: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Triage {
+    Small(Order),
+    Large(Order),
+    Rejected(String),
+}
+
+#[node]
+async fn triage(order: Order) -> Triage {
+    match order.total {
+        0 => Triage::Rejected("empty order".into()),
+        1..=99 => Triage::Small(order),
+        _ => Triage::Large(order),
+    }
+}
+
+#[node]
+async fn pay_now(order: Order) -> String {
+    format!("paid {} €", order.total)
+}
+
+#[node]
+async fn ask_manager(order: Order) -> u32 {
+    order.total
+}
+
+#[node]
+async fn pay_after(approval: u32) -> String {
+    format!("paid {approval} € after approval")
+}
+
+#[node]
+async fn refuse_large(order: Order) -> String {
+    format!("refused {} €: over the limit", order.total)
+}
+
+#[node]
+async fn refuse(reason: String) -> String {
+    format!("refused: {reason}")
+}
+
+#[node]
+async fn email(receipt: String) -> String {
+    format!("emailed \"{receipt}\"")
+}
+
+#[node]
+async fn log_approval(approval: Option<u32>) -> String {
+    approval.map_or_else(|| "no approval".into(), |a| format!("approved {a} €"))
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Checkout {
+        input order: Order,
+        t = triage(order),
+        match t {
+            Triage::Small(o) => { receipt = pay_now(order: o), }
+            Triage::Large(o) if o.total < LIMIT => {
+                approval = ask_manager(order: o),
+                receipt = pay_after(approval),
+            }
+            Triage::Large(o) => { receipt = refuse_large(order: o), }
+            Triage::Rejected(reason) => { receipt = refuse(reason), }
+        }
+        sent = email(receipt),
+        audit = log_approval(approval?),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Shape {
+    Point,
+    Line(u32),
+}
+
+#[node]
+async fn shape(n: u32) -> Shape {
+    if n == 0 {
+        Shape::Point
+    } else {
+        Shape::Line(n)
+    }
+}
+
+#[node]
+async fn point_label() -> String {
+    "point".into()
+}
+
+#[node]
+async fn is_short(len: u32) -> bool {
+    len < 10
+}
+
+#[node]
+async fn short_label(len: u32) -> String {
+    format!("short {len}")
+}
+
+#[node]
+async fn long_label(len: u32) -> String {
+    format!("long {len}")
+}
+
+#[node]
+async fn label(text: String) -> String {
+    format!("[{text}]")
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Nested {
+        input n: u32,
+        s = shape(n),
+        match s {
+            Shape::Point => { text = point_label(), }
+            Shape::Line(len) => {
+                short = is_short(len),
+                if short {
+                    text = short_label(len),
+                } else {
+                    text = long_label(len),
+                }
+            }
+        }
+        out = label(text),
+    }
+}
+
+/// The nodes whose activities ran, in the order the history records their attempts.
+async fn ran<W: NodeByNode>(handle: &workflow_temporal::TemporalRunHandle<W>) -> Vec<String> {
+    handle
+        .attempts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.node)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branches_take_the_same_arms_and_give_the_same_outputs_in_process_and_on_temporal() {
+    let Some(url) = server("branches") else {
+        return;
+    };
+    let client = connect(&url, settings("branches"), "branches").await;
+    let _checkout = start_worker::<Checkout>(&client, Runtime::new());
+    let _nested = start_worker::<Nested>(&client, Runtime::new());
+
+    for total in [40, 400, 4_000, 0] {
+        let input = || CheckoutInput {
+            order: Order { total },
+        };
+        let local = Runtime::new().execute(Checkout, input()).await.unwrap();
+        let handle = client
+            .start::<Checkout>(&input(), &run_id("checkout"))
+            .await
+            .unwrap();
+        let remote = handle.result().await.unwrap();
+        assert_eq!(
+            (&remote.outputs.sent, &remote.outputs.audit),
+            (&local.outputs.sent, &local.outputs.audit),
+            "total {total}"
+        );
+        // Only the taken arm's nodes ran; the others are not in the history.
+        let mut nodes = ran(&handle).await;
+        nodes.sort();
+        let expected: &[&str] = match total {
+            400 => &["approval", "audit", "match_t", "receipt", "sent", "t"],
+            _ => &["audit", "match_t", "receipt", "sent", "t"],
+        };
+        assert_eq!(nodes, expected, "total {total}");
+        // Node by node (plan order: a merge's definitions share a name), not taken
+        // in-process exactly where no attempt ran on Temporal.
+        let not_taken: Vec<bool> = local
+            .report
+            .nodes
+            .iter()
+            .map(|n| n.status == NodeStatus::NotTaken)
+            .collect();
+        let no_attempt: Vec<bool> = remote.attempts.iter().map(|(_, a)| *a == 0).collect();
+        assert_eq!(
+            no_attempt, not_taken,
+            "total {total}: {:?}",
+            remote.attempts
+        );
+    }
+    assert_eq!(
+        client
+            .execute::<Checkout>(
+                &CheckoutInput {
+                    order: Order { total: 400 }
+                },
+                &run_id("checkout")
+            )
+            .await
+            .unwrap()
+            .outputs
+            .audit,
+        "approved 400 €"
+    );
+
+    for n in [0, 3, 30] {
+        let local = Runtime::new()
+            .execute(Nested, NestedInput { n })
+            .await
+            .unwrap();
+        let remote = client
+            .execute::<Nested>(&NestedInput { n }, &run_id("nested"))
+            .await
+            .unwrap();
+        assert_eq!(remote.outputs.out, local.outputs.out, "n {n}");
+    }
+}
+
+// == Fan-out ======================================================================================
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot download {0}")]
+struct DownloadError(String);
+
+#[node]
+async fn download(url: String) -> Result<Vec<u8>, DownloadError> {
+    if url.contains("broken") {
+        return Err(DownloadError(url));
+    }
+    Ok(url.into_bytes())
+}
+
+#[node]
+async fn resize(img: Vec<u8>, scale: u32) -> usize {
+    img.len() * scale as usize
+}
+
+#[node]
+async fn scale() -> u32 {
+    3
+}
+
+#[node]
+async fn total(sizes: Vec<usize>) -> usize {
+    sizes.iter().sum()
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Gallery {
+        input urls: Vec<String>,
+        scale = scale(),
+        #[output]
+        thumbs = for url in urls {
+            img = download(url),
+            t = resize(img, scale),
+        } => t,
+        sum = total(sizes: thumbs),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal() {
+    let Some(url) = server("fan-out") else {
+        return;
+    };
+    let client = connect(&url, settings("gallery"), "gallery").await;
+    let _worker = start_worker::<Gallery>(&client, Runtime::new());
+
+    let urls: Vec<String> = (0..25).map(|i| format!("https://img/{i}")).collect();
+    for urls in [urls, Vec::new()] {
+        let input = || GalleryInput { urls: urls.clone() };
+        let local = Runtime::new().execute(Gallery, input()).await.unwrap();
+        let remote = client
+            .execute::<Gallery>(&input(), &run_id("gallery"))
+            .await
+            .unwrap();
+        assert_eq!(remote.outputs.thumbs, local.outputs.thumbs);
+        assert_eq!(remote.outputs.sum, local.outputs.sum);
+    }
+
+    // An item's failure is the item's node, by its path, as in-process.
+    let input = || GalleryInput {
+        urls: vec!["https://img/0".into(), "https://img/broken".into()],
+    };
+    let local = Runtime::new().execute(Gallery, input()).await.unwrap_err();
+    let err = client
+        .execute::<Gallery>(&input(), &run_id("gallery-broken"))
+        .await
+        .unwrap_err();
+    let Some(remote) = err.workflow_error() else {
+        panic!("expected the run's own error, got {err}");
+    };
+    assert_eq!(remote.to_string(), local.to_string());
+    assert_eq!(remote.node(), Some("thumbs[1].img"));
+    assert!(
+        matches!(remote, WorkflowError::NodeFailed { .. }),
+        "{remote:?}"
+    );
+}
