@@ -130,6 +130,7 @@ impl<W: NodeByNode> NodeImpl<W> {
                     attempts: attempt,
                     message,
                     chain: Vec::new(),
+                    size: None,
                 },
                 retryable,
             )
@@ -179,15 +180,13 @@ impl<W: NodeByNode> NodeImpl<W> {
         match result {
             Ok(bytes) => {
                 if bytes.len() > self.max_payload_bytes {
-                    return Err(fail(
-                        FailureKind::Payload,
-                        format!(
-                            "the output of node `{node_name}` is {} bytes, over the {} byte limit of a Temporal payload",
-                            bytes.len(),
-                            self.max_payload_bytes
-                        ),
-                        false,
-                    ));
+                    let info = FailureInfo::too_large(
+                        Some(node_name),
+                        true,
+                        bytes.len(),
+                        self.max_payload_bytes,
+                    );
+                    return Err(failure(info, false));
                 }
                 let value = serde_json::from_slice(&bytes)
                     .map_err(|e| fail(FailureKind::Payload, e.to_string(), false))?;
@@ -207,6 +206,7 @@ impl<W: NodeByNode> NodeImpl<W> {
                         attempts: attempt,
                         message: source.to_string(),
                         chain,
+                        size: None,
                     },
                     retryable,
                 ))
@@ -311,6 +311,7 @@ pub(crate) fn failure_infos(error: &WorkflowError, node: &str, attempt: u32) -> 
         attempts,
         message,
         chain,
+        size: None,
     };
     match error {
         WorkflowError::NodeFailed {

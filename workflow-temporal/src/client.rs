@@ -82,7 +82,8 @@ impl TemporalClient {
     ///
     /// # Errors
     ///
-    /// [`Error::Payload`] when the input does not encode or is over the payload limit;
+    /// [`Error::Payload`] when the input does not encode, [`Error::PayloadTooLarge`]
+    /// when it is over the payload limit;
     /// [`Error::Temporal`] when the server refuses the start (an id already running).
     pub async fn start<W: NodeByNode>(
         &self,
@@ -91,12 +92,13 @@ impl TemporalClient {
     ) -> Result<TemporalRunHandle<W>, Error> {
         let bytes = W::encode_input(input).map_err(|e| Error::Payload(e.to_string()))?;
         if bytes.len() > self.settings.max_payload_bytes {
-            return Err(Error::Payload(format!(
-                "the input of workflow `{}` is {} bytes, over the {} byte limit of a Temporal payload",
-                W::NAME,
-                bytes.len(),
-                self.settings.max_payload_bytes
-            )));
+            return Err(Error::PayloadTooLarge {
+                workflow: W::NAME,
+                node: None,
+                output: false,
+                bytes: bytes.len() as u64,
+                limit: self.settings.max_payload_bytes as u64,
+            });
         }
         let input = serde_json::from_slice(&bytes).map_err(|e| Error::Payload(e.to_string()))?;
         let run_input = GraphRunInput::new(GraphInput { input }, &self.settings);

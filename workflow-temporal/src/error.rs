@@ -20,10 +20,30 @@ pub enum Error {
     /// `source` is a [`RemoteError`], not the node's own error type.
     #[error(transparent)]
     Workflow(WorkflowError),
-    /// A value (an input, a node's input or output) could not be encoded, decoded, or is
-    /// over Temporal's payload limit.
+    /// A value (an input, a node's input or output) could not be encoded or decoded.
     #[error("payload: {0}")]
     Payload(String),
+    /// A value is over the payload limit
+    /// ([`TemporalSettings::max_payload_bytes`](crate::TemporalSettings::max_payload_bytes),
+    /// Temporal's 2 MB by default): found before it reaches Temporal, which would
+    /// reject it with an error that names no node, or fail the run's workflow task.
+    #[error(
+        "the {} of {} is {bytes} bytes, over the {limit} byte limit of a Temporal payload",
+        if *.output { "output" } else { "input" },
+        .node.as_ref().map_or_else(|| format!("workflow `{}`", .workflow), |n| format!("node `{n}` of workflow `{}`", .workflow))
+    )]
+    PayloadTooLarge {
+        /// The workflow.
+        workflow: &'static str,
+        /// The node whose input or output it is; `None` for the workflow's.
+        node: Option<NodeName>,
+        /// An output (`true`) or an input (`false`).
+        output: bool,
+        /// Its size, encoded.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The run was terminated from outside (`temporal workflow terminate`).
     #[error("the run was terminated on the Temporal server: {0}")]
     Terminated(String),
@@ -180,5 +200,19 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             running: Vec::new(),
         },
         FailureKind::Payload => return Error::Payload(f.message),
+        FailureKind::PayloadTooLarge => {
+            let size = f.size.unwrap_or(crate::wire::PayloadSize {
+                output: false,
+                bytes: 0,
+                limit: 0,
+            });
+            return Error::PayloadTooLarge {
+                workflow,
+                node: f.node.is_some().then_some(name),
+                output: size.output,
+                bytes: size.bytes,
+                limit: size.limit,
+            };
+        }
     })
 }

@@ -76,6 +76,12 @@ pub(crate) struct GraphRunInput {
     pub(crate) default_node_timeout_ms: u64,
     pub(crate) heartbeat_ms: u64,
     pub(crate) max_payload_bytes: usize,
+    #[serde(default = "default_max_pending_nodes")]
+    pub(crate) max_pending_nodes: usize,
+}
+
+fn default_max_pending_nodes() -> usize {
+    TemporalSettings::default().max_pending_nodes
 }
 
 impl GraphRunInput {
@@ -85,6 +91,7 @@ impl GraphRunInput {
             default_node_timeout_ms: millis(settings.default_node_timeout),
             heartbeat_ms: millis(settings.heartbeat),
             max_payload_bytes: settings.max_payload_bytes,
+            max_pending_nodes: settings.max_pending_nodes,
         }
     }
 
@@ -93,6 +100,7 @@ impl GraphRunInput {
             .default_node_timeout(Duration::from_millis(self.default_node_timeout_ms))
             .heartbeat(Duration::from_millis(self.heartbeat_ms))
             .max_payload_bytes(self.max_payload_bytes)
+            .max_pending_nodes(self.max_pending_nodes)
     }
 }
 
@@ -136,6 +144,7 @@ impl<W: NodeByNode> WorkflowImplementation for GraphWorkflow<W> {
                     attempts: 0,
                     message: "the workflow was started without its input".into(),
                     chain: Vec::new(),
+                    size: None,
                 }]));
             };
             match drive::<W>(&ctx, input).await {
@@ -226,7 +235,13 @@ async fn drive<W: NodeByNode>(
     let mut blocked = vec![false; n];
     let mut attempts = vec![0u32; n];
     let mut ready: VecDeque<usize> = (0..n).filter(|&i| remaining[i] == 0).collect();
-    let limit = plan.policy.concurrency.unwrap_or(usize::MAX).max(1);
+    // The graph's `concurrency`, and never more than the pending-activity window.
+    let limit = plan
+        .policy
+        .concurrency
+        .unwrap_or(usize::MAX)
+        .min(settings.max_pending_nodes)
+        .max(1);
     let fail_fast = matches!(plan.policy.failure, FailurePolicy::FailFast);
     let mut failures = Vec::new();
     let mut losses = vec![0u32; n];
@@ -250,16 +265,12 @@ async fn drive<W: NodeByNode>(
             };
             let size = serde_json::to_vec(&node_input).map_or(0, |v| v.len());
             if size > settings.max_payload_bytes {
-                let failure = FailureInfo {
-                    kind: FailureKind::Payload,
-                    node: Some(plan.nodes[i].name.to_owned()),
-                    attempts: 0,
-                    message: format!(
-                        "the input of node `{}` is {size} bytes, over the {} byte limit of a Temporal payload",
-                        plan.nodes[i].name, settings.max_payload_bytes
-                    ),
-                    chain: Vec::new(),
-                };
+                let failure = FailureInfo::too_large(
+                    Some(plan.nodes[i].name),
+                    false,
+                    size,
+                    settings.max_payload_bytes,
+                );
                 if fail_fast {
                     return Err(vec![failure]);
                 }
@@ -293,6 +304,7 @@ async fn drive<W: NodeByNode>(
                             attempts: output.attempt,
                             message: format!("the router returned {}, not an arm", output.value),
                             chain: Vec::new(),
+                            size: None,
                         };
                         return Err(vec![failure]);
                     };
@@ -336,10 +348,21 @@ async fn drive<W: NodeByNode>(
         .iter()
         .map(|&i| values[i].take().unwrap_or(Value::Null))
         .collect();
-    Ok(GraphOutput {
+    let output = GraphOutput {
         outputs: Value::Array(outputs),
         attempts,
-    })
+    };
+    // Each node's output fits, but the output struct gathers several.
+    let size = serde_json::to_vec(&output).map_or(0, |v| v.len());
+    if size > settings.max_payload_bytes {
+        return Err(vec![FailureInfo::too_large(
+            None,
+            true,
+            size,
+            settings.max_payload_bytes,
+        )]);
+    }
+    Ok(output)
 }
 
 /// The router of `decision` took `arm`: the nodes of the other arms never run and count as
@@ -420,6 +443,7 @@ fn server_failure_of(
         attempts,
         message,
         chain: Vec::new(),
+        size: None,
     };
     match error.cause() {
         Some(IncomingError::Application(app)) => {

@@ -31,6 +31,12 @@ pub struct TemporalSettings {
     pub max_payload_bytes: usize,
     /// Most nodes one worker runs at once (its activity slots; default 100, the SDK's).
     pub max_concurrent_nodes: usize,
+    /// Most node activities one run has scheduled and not finished at once (default
+    /// 1000; Temporal fails a workflow task that schedules more than its pending-activity
+    /// limit, 2000 by default): a wider graph runs in windows of this many, as if its
+    /// `concurrency` were this. Recorded in the run's input, so a replay schedules the
+    /// same.
+    pub max_pending_nodes: usize,
 }
 
 impl Default for TemporalSettings {
@@ -42,6 +48,7 @@ impl Default for TemporalSettings {
             heartbeat: Duration::from_secs(1),
             max_payload_bytes: 2 * 1024 * 1024,
             max_concurrent_nodes: 100,
+            max_pending_nodes: 1000,
         }
     }
 }
@@ -70,6 +77,12 @@ impl TemporalSettings {
     /// Replaces the heartbeat interval of running nodes.
     pub fn heartbeat(mut self, every: Duration) -> Self {
         self.heartbeat = every;
+        self
+    }
+
+    /// Replaces the most node activities one run has pending at once (at least 1).
+    pub fn max_pending_nodes(mut self, nodes: usize) -> Self {
+        self.max_pending_nodes = nodes.max(1);
         self
     }
 

@@ -1026,3 +1026,206 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
         "{remote:?}"
     );
 }
+
+// == Limits =======================================================================================
+
+#[node]
+async fn repeat(text: String, times: usize) -> String {
+    text.repeat(times)
+}
+
+#[node]
+async fn length(text: String) -> usize {
+    text.len()
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Grow {
+        input text: String,
+        input times: usize,
+        big = repeat(text, times),
+        len = length(text: big),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_over_the_payload_limit_fails_early_naming_the_node() {
+    let Some(url) = server("payload limit") else {
+        return;
+    };
+    let client = connect(&url, settings("grow"), "grow").await;
+    let _worker = start_worker::<Grow>(&client, Runtime::new());
+
+    // Temporal's own limit (2 MB): a node's 3 MB output.
+    let err = client
+        .execute::<Grow>(
+            &GrowInput {
+                text: "x".repeat(1024),
+                times: 3 * 1024,
+            },
+            &run_id("grow-big"),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::PayloadTooLarge {
+            node: Some(node),
+            output: true,
+            bytes,
+            limit,
+            ..
+        } => {
+            assert_eq!(node, "big");
+            assert_eq!(*limit, 2 * 1024 * 1024);
+            assert!(*bytes > 3 * 1024 * 1024, "{bytes}");
+        }
+        other => panic!("expected the output of `big` too large, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("the output of node `big` of workflow `Grow` is "),
+        "{err}"
+    );
+
+    // The workflow's own input, before anything starts.
+    let small = connect(
+        &url,
+        settings("grow").max_payload_bytes(1_000),
+        "grow-small",
+    )
+    .await;
+    let err = small
+        .execute::<Grow>(
+            &GrowInput {
+                text: "x".repeat(2_000),
+                times: 1,
+            },
+            &run_id("grow-input"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PayloadTooLarge {
+                node: None,
+                output: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// Nodes running now in this process, and the most at once.
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[node]
+async fn counted(x: u32) -> u32 {
+    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+    PEAK.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    RUNNING.fetch_sub(1, Ordering::SeqCst);
+    x
+}
+
+#[node]
+async fn sum4(a: u32, b: u32, c: u32, d: u32) -> u32 {
+    a + b + c + d
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Wide {
+        input x: u32,
+        a = counted(x),
+        b = counted(x),
+        c = counted(x),
+        d = counted(x),
+        s = sum4(a, b, c, d),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_wider_than_the_pending_window_runs_in_windows() {
+    let Some(url) = server("pending window") else {
+        return;
+    };
+    let client = connect(&url, settings("wide").max_pending_nodes(2), "wide").await;
+    let _worker = start_worker::<Wide>(&client, Runtime::new());
+    let run = client
+        .execute::<Wide>(&WideInput { x: 5 }, &run_id("wide"))
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.s, 20);
+    // Four nodes side by side, two at a time (the worker alone could run 100).
+    assert_eq!(PEAK.load(Ordering::SeqCst), 2);
+}
+
+// == ctx.emit =====================================================================================
+
+#[node]
+async fn reports_progress(dir: String, ctx: &Context) -> u32 {
+    let dir = PathBuf::from(dir);
+    ctx.emit("downloaded 1/2");
+    ctx.emit("downloaded 2/2");
+    while !dir.join("go").exists() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    2
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Progress {
+        input dir: String,
+        fetched = reports_progress(dir),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctx_emit_reaches_temporal_as_heartbeat_details() {
+    let Some(url) = server("emit") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(run_id("progress"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let client = connect(&url, settings("progress"), "progress").await;
+    let _worker = start_worker::<Progress>(&client, Runtime::new());
+    let handle = client
+        .start::<Progress>(
+            &ProgressInput {
+                dir: dir.display().to_string(),
+            },
+            &run_id("progress"),
+        )
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let progress = loop {
+        let progress = handle.progress().await.unwrap();
+        if progress.iter().any(|p| p.emitted > 0) {
+            break progress;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no heartbeat details: {progress:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(progress.len(), 1, "{progress:?}");
+    assert_eq!(progress[0].node, "fetched");
+    assert_eq!(progress[0].emitted, 2);
+    assert_eq!(
+        progress[0].last,
+        [
+            ("fetched".to_owned(), "downloaded 1/2".to_owned()),
+            ("fetched".to_owned(), "downloaded 2/2".to_owned())
+        ]
+    );
+    std::fs::write(dir.join("go"), b"").unwrap();
+    assert_eq!(handle.result().await.unwrap().outputs.fetched, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
