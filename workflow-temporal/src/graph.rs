@@ -26,8 +26,8 @@ use serde_json::Value;
 use temporalio_common::error::{ActivityExecutionError, IncomingError};
 use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
 use temporalio_sdk::{
-    ApplicationFailure, OutgoingWorkflowError, TimeoutType, WorkflowContext, WorkflowContextView,
-    WorkflowTermination,
+    ApplicationFailure, ContinueAsNewOptions, OutgoingWorkflowError, TimeoutType, WorkflowContext,
+    WorkflowContextView, WorkflowTermination,
 };
 use temporalio_workflow::__private::macros::WorkflowDefinitionDescriptor;
 use temporalio_workflow::__private::LocalBoxFuture;
@@ -78,6 +78,16 @@ pub(crate) struct GraphRunInput {
     pub(crate) max_payload_bytes: usize,
     #[serde(default = "default_max_pending_nodes")]
     pub(crate) max_pending_nodes: usize,
+    /// History events after which the run continues as a new run.
+    #[serde(default = "default_continue_as_new_after")]
+    pub(crate) continue_as_new_after: u32,
+    /// Where the plan stood, in a run continued from another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) resume: Option<DriveState>,
+}
+
+fn default_continue_as_new_after() -> u32 {
+    TemporalSettings::default().continue_as_new_after_events
 }
 
 fn default_max_pending_nodes() -> usize {
@@ -92,6 +102,8 @@ impl GraphRunInput {
             heartbeat_ms: millis(settings.heartbeat),
             max_payload_bytes: settings.max_payload_bytes,
             max_pending_nodes: settings.max_pending_nodes,
+            continue_as_new_after: settings.continue_as_new_after_events,
+            resume: None,
         }
     }
 
@@ -149,7 +161,8 @@ impl<W: NodeByNode> WorkflowImplementation for GraphWorkflow<W> {
             };
             match drive::<W>(&ctx, input).await {
                 Ok(output) => Ok(Box::new(output) as Box<dyn WorkflowOutputValue>),
-                Err(failures) => Err(terminate(failures)),
+                Err(Ended::Failed(failures)) => Err(terminate(failures)),
+                Err(Ended::ContinuedAsNew(termination)) => Err(termination),
             }
         }
         .boxed_local()
@@ -220,21 +233,86 @@ fn terminate(failures: Vec<FailureInfo>) -> WorkflowTermination {
     )))
 }
 
+/// Where a run's plan stands: what `drive` carries into the next run of a
+/// continue-as-new chain.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DriveState {
+    /// Per node, predecessors still to finish.
+    remaining: Vec<u32>,
+    /// By slot (`NODE_SLOT`): the first definition of a binding defined in several
+    /// arms. Only the values a node still to run reads, or the output needs, are carried.
+    values: Vec<Option<Value>>,
+    /// Nodes in an arm not taken: never run.
+    blocked: Vec<bool>,
+    /// Finished nodes (completed, failed, or blocked).
+    done: Vec<bool>,
+    attempts: Vec<u32>,
+    ready: VecDeque<usize>,
+    failures: Vec<FailureInfo>,
+    losses: Vec<u32>,
+    /// Runs of the chain before this one.
+    runs: u32,
+}
+
+impl DriveState {
+    fn new<W: NodeByNode>() -> Self {
+        let plan = W::PLAN;
+        let n = plan.nodes.len();
+        let remaining: Vec<u32> = plan.nodes.iter().map(|s| s.deps).collect();
+        Self {
+            ready: (0..n).filter(|&i| remaining[i] == 0).collect(),
+            remaining,
+            values: vec![None; n],
+            blocked: vec![false; n],
+            done: vec![false; n],
+            attempts: vec![0; n],
+            failures: Vec::new(),
+            losses: vec![0; n],
+            runs: 0,
+        }
+    }
+
+    /// Drops the values no node still to run reads and the output does not need.
+    fn prune<W: NodeByNode>(&mut self) {
+        let mut needed = vec![false; self.values.len()];
+        for &i in W::OUTPUT_NODES {
+            needed[i] = true;
+        }
+        for (i, sources) in W::NODE_SOURCES.iter().enumerate() {
+            if !self.done[i] {
+                sources.iter().for_each(|&j| needed[j] = true);
+            }
+        }
+        for (value, needed) in self.values.iter_mut().zip(needed) {
+            if !needed {
+                *value = None;
+            }
+        }
+    }
+}
+
+/// How `drive` ended without the outputs.
+enum Ended {
+    /// The run failed.
+    Failed(Vec<FailureInfo>),
+    /// The history grew long: the run continues as a new run (this is the SDK's
+    /// termination that says so).
+    ContinuedAsNew(WorkflowTermination),
+}
+
 /// Runs the plan: every node an activity, each scheduled when the nodes it reads are done.
+///
+/// When the history reaches `continue_as_new_after` events (or the server suggests it),
+/// no further node is scheduled; once the running ones finished, the run continues as a
+/// new run of the same workflow id with the plan's state in its input (the values still
+/// needed, which must fit in one payload).
 async fn drive<W: NodeByNode>(
     ctx: &WorkflowContext<GraphWorkflow<W>>,
-    input: GraphRunInput,
-) -> Result<GraphOutput, Vec<FailureInfo>> {
+    mut input: GraphRunInput,
+) -> Result<GraphOutput, Ended> {
     let plan = W::PLAN;
     let settings = input.settings();
-    let n = plan.nodes.len();
-    let mut remaining: Vec<u32> = plan.nodes.iter().map(|s| s.deps).collect();
-    // By slot (`NODE_SLOT`): the first definition of a binding defined in several arms.
-    let mut values: Vec<Option<Value>> = vec![None; n];
-    // Nodes in an arm not taken, and (`failure = "continue"`) nothing else: never run.
-    let mut blocked = vec![false; n];
-    let mut attempts = vec![0u32; n];
-    let mut ready: VecDeque<usize> = (0..n).filter(|&i| remaining[i] == 0).collect();
+    let mut st = input.resume.take().unwrap_or_else(DriveState::new::<W>);
     // The graph's `concurrency`, and never more than the pending-activity window.
     let limit = plan
         .policy
@@ -243,24 +321,24 @@ async fn drive<W: NodeByNode>(
         .min(settings.max_pending_nodes)
         .max(1);
     let fail_fast = matches!(plan.policy.failure, FailurePolicy::FailFast);
-    let mut failures = Vec::new();
-    let mut losses = vec![0u32; n];
     // Polled with `select_all`, which hands each activity future the workflow's own
     // waker: the SDK rejects wakers it did not create (FuturesUnordered's), and picks the
     // first finished future in scheduling order, so a replay sees the same order.
     let mut running = Vec::new();
 
     loop {
-        while running.len() < limit {
-            let Some(i) = ready.pop_front() else { break };
-            if blocked[i] {
+        let continuing =
+            ctx.history_length() >= input.continue_as_new_after || ctx.continue_as_new_suggested();
+        while running.len() < limit && !continuing {
+            let Some(i) = st.ready.pop_front() else { break };
+            if st.blocked[i] {
                 continue;
             }
             let node_input = NodeInput {
                 input: (!W::NODE_INPUTS[i].is_empty()).then(|| input.graph.input.clone()),
                 sources: W::NODE_SOURCES[i]
                     .iter()
-                    .filter_map(|&j| values[j].clone().map(|v| (j, v)))
+                    .filter_map(|&j| st.values[j].clone().map(|v| (j, v)))
                     .collect(),
             };
             let size = serde_json::to_vec(&node_input).map_or(0, |v| v.len());
@@ -272,9 +350,10 @@ async fn drive<W: NodeByNode>(
                     settings.max_payload_bytes,
                 );
                 if fail_fast {
-                    return Err(vec![failure]);
+                    return Err(Ended::Failed(vec![failure]));
                 }
-                failures.push(failure);
+                st.done[i] = true;
+                st.failures.push(failure);
                 continue;
             }
             let mapping = NodeMapping::of::<W>(i, &settings);
@@ -288,13 +367,23 @@ async fn drive<W: NodeByNode>(
             running.push(async move { (i, mapping, activity.await) }.boxed_local());
         }
         if running.is_empty() {
+            if continuing && !st.ready.is_empty() {
+                st.runs += 1;
+                st.prune::<W>();
+                input.resume = Some(st);
+                return match ctx.continue_as_new(input, ContinueAsNewOptions::default()) {
+                    Err(termination) => Err(Ended::ContinuedAsNew(termination)),
+                    Ok(never) => match never {},
+                };
+            }
             break;
         }
         let ((i, mapping, result), _, rest) = select_all(running).await;
         running = rest;
         match result {
             Ok(output) => {
-                attempts[i] = output.attempt;
+                st.attempts[i] = output.attempt;
+                st.done[i] = true;
                 if let Some(decision) = plan.decision_of(i) {
                     let Some(arm) = output.value.as_u64().and_then(|a| usize::try_from(a).ok())
                     else {
@@ -306,61 +395,62 @@ async fn drive<W: NodeByNode>(
                             chain: Vec::new(),
                             size: None,
                         };
-                        return Err(vec![failure]);
+                        return Err(Ended::Failed(vec![failure]));
                     };
                     take_arm(
                         plan,
                         decision,
                         arm,
-                        &mut blocked,
-                        &mut remaining,
-                        &mut ready,
+                        &mut st.blocked,
+                        &mut st.remaining,
+                        &mut st.ready,
                     );
                 }
-                values[W::NODE_SLOT[i]] = Some(output.value);
+                st.values[W::NODE_SLOT[i]] = Some(output.value);
                 for &s in plan.nodes[i].successors {
-                    remaining[s] -= 1;
-                    if remaining[s] == 0 && !blocked[s] {
-                        ready.push_back(s);
+                    st.remaining[s] -= 1;
+                    if st.remaining[s] == 0 && !st.blocked[s] {
+                        st.ready.push_back(s);
                     }
                 }
             }
-            Err(error) if worker_lost(&error) && losses[i] < MAX_WORKER_LOSSES => {
+            Err(error) if worker_lost(&error) && st.losses[i] < MAX_WORKER_LOSSES => {
                 // The node's worker stopped heartbeating (it died, or lost the server):
                 // not the node's failure, so it runs again, even when its retry policy
                 // has no attempts left.
-                losses[i] += 1;
-                ready.push_front(i);
+                st.losses[i] += 1;
+                st.ready.push_front(i);
             }
             Err(error) => {
                 let node_failures = failure_of(plan.nodes[i].name, &mapping, &error);
                 if fail_fast {
-                    return Err(node_failures);
+                    return Err(Ended::Failed(node_failures));
                 }
-                failures.extend(node_failures);
+                st.done[i] = true;
+                st.failures.extend(node_failures);
             }
         }
     }
-    if !failures.is_empty() {
-        return Err(failures);
+    if !st.failures.is_empty() {
+        return Err(Ended::Failed(st.failures));
     }
     let outputs = W::OUTPUT_NODES
         .iter()
-        .map(|&i| values[i].take().unwrap_or(Value::Null))
+        .map(|&i| st.values[i].take().unwrap_or(Value::Null))
         .collect();
     let output = GraphOutput {
         outputs: Value::Array(outputs),
-        attempts,
+        attempts: st.attempts,
     };
     // Each node's output fits, but the output struct gathers several.
     let size = serde_json::to_vec(&output).map_or(0, |v| v.len());
     if size > settings.max_payload_bytes {
-        return Err(vec![FailureInfo::too_large(
+        return Err(Ended::Failed(vec![FailureInfo::too_large(
             None,
             true,
             size,
             settings.max_payload_bytes,
-        )]);
+        )]));
     }
     Ok(output)
 }

@@ -37,6 +37,12 @@ pub struct TemporalSettings {
     /// `concurrency` were this. Recorded in the run's input, so a replay schedules the
     /// same.
     pub max_pending_nodes: usize,
+    /// History events after which a run continues as a new run of the same workflow id
+    /// (default 10,000, where Temporal starts warning; its hard limit is 50,000 events
+    /// or 50 MB). A node costs about six events, so a graph below ~1,600 nodes never
+    /// gets there; a longer one stops scheduling, lets its running nodes finish, and
+    /// continues with the values still needed in the new run's input.
+    pub continue_as_new_after_events: u32,
 }
 
 impl Default for TemporalSettings {
@@ -49,6 +55,7 @@ impl Default for TemporalSettings {
             max_payload_bytes: 2 * 1024 * 1024,
             max_concurrent_nodes: 100,
             max_pending_nodes: 1000,
+            continue_as_new_after_events: 10_000,
         }
     }
 }
@@ -83,6 +90,12 @@ impl TemporalSettings {
     /// Replaces the most node activities one run has pending at once (at least 1).
     pub fn max_pending_nodes(mut self, nodes: usize) -> Self {
         self.max_pending_nodes = nodes.max(1);
+        self
+    }
+
+    /// Replaces the history length after which a run continues as a new run.
+    pub fn continue_as_new_after_events(mut self, events: u32) -> Self {
+        self.continue_as_new_after_events = events;
         self
     }
 

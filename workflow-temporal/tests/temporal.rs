@@ -1229,3 +1229,43 @@ async fn ctx_emit_reaches_temporal_as_heartbeat_details() {
     assert_eq!(handle.result().await.unwrap().outputs.fetched, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// == Continue-as-new ==============================================================================
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Long {
+        input x: u32,
+        a = inc(x), b = inc(x: a), c = inc(x: b), d = inc(x: c),
+        e = inc(x: d), f = inc(x: e), g = inc(x: f), h = inc(x: g),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_run_continues_as_new_and_carries_its_values() {
+    let Some(url) = server("continue-as-new") else {
+        return;
+    };
+    // About three nodes per run of the chain (a node is about six history events).
+    let settings = settings("long").continue_as_new_after_events(20);
+    let client = connect(&url, settings, "long").await;
+    let _worker = start_worker::<Long>(&client, Runtime::new());
+    let handle = client
+        .start::<Long>(&LongInput { x: 0 }, &run_id("long"))
+        .await
+        .unwrap();
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.h, 8);
+    // Every node ran once, over the whole chain of runs.
+    assert!(
+        run.attempts.iter().all(|(_, a)| *a == 1),
+        "{:?}",
+        run.attempts
+    );
+    // The first run's history holds only the first few nodes.
+    let first = ran(&handle).await;
+    assert!(
+        !first.is_empty() && first.len() < 8,
+        "nodes in the first run: {first:?}"
+    );
+}
