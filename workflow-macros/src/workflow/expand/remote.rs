@@ -89,10 +89,9 @@ impl WorkflowGen<'_> {
             let mut decisions: Vec<usize> = reads[i].decisions.iter().copied().collect();
             decisions.sort_by_key(|&d| (self.def.decisions[d].scope.len(), d));
             let replays = decisions.into_iter().map(|d| {
-                let body = self.router_body(d);
+                let route = route_fn(d);
                 quote! {
-                    let __replayed: #p::Result<__WorkflowValue, ::std::string::String> = (|| #body)();
-                    if let #p::Result::Err(e) = __replayed {
+                    if let #p::Result::Err(e) = #route(state) {
                         return #p::Box::pin(async move {
                             #p::Result::Err(#p::NodeCallError::Error(e.into()))
                         });
@@ -133,11 +132,11 @@ impl WorkflowGen<'_> {
         let router_arms = (0..self.def.decisions.len()).map(|d| {
             let index = self.router(d);
             let replays = replays(index);
-            let body = self.router_body(d);
+            let route = route_fn(d);
             quote! {
                 #index => {
                     #replays
-                    let __routed: #p::Result<__WorkflowValue, ::std::string::String> = (|| #body)();
+                    let __routed = #route(state);
                     #p::Box::pin(async move {
                         __routed.map_err(|e| #p::NodeCallError::Error(e.into()))
                     })
@@ -145,7 +144,21 @@ impl WorkflowGen<'_> {
             }
         });
 
+        // Each router once, called by its own activity and by the nodes that read its
+        // pattern bindings.
+        let route_fns = (0..self.def.decisions.len()).map(|d| {
+            let route = route_fn(d);
+            let body = self.router_body(d);
+            quote! {
+                #[allow(non_snake_case, unused_variables, unreachable_code, clippy::all)]
+                fn #route(state: &mut __WorkflowState) -> #p::Result<__WorkflowValue, ::std::string::String>
+                    #body
+            }
+        });
+
         quote! {
+            #(#route_fns)*
+
             #[automatically_derived]
             #[allow(unused_qualifications, unused_variables, unreachable_code, clippy::all)]
             impl #p::NodeByNode for #name {
@@ -177,4 +190,9 @@ impl WorkflowGen<'_> {
             }
         }
     }
+}
+
+/// `__workflow_remote_route<d>`: decision `d`'s router as a fn of the state.
+fn route_fn(d: usize) -> Ident {
+    quote::format_ident!("__workflow_remote_route{}", d)
 }
