@@ -955,6 +955,7 @@ async fn download(url: String) -> Result<Vec<u8>, DownloadError> {
     if url.contains("broken") {
         return Err(DownloadError(url));
     }
+    assert!(!url.contains("panic"), "no image at {url}");
     Ok(url.into_bytes())
 }
 
@@ -1023,6 +1024,22 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
     assert_eq!(remote.node(), Some("thumbs[1].img"));
     assert!(
         matches!(remote, WorkflowError::NodeFailed { .. }),
+        "{remote:?}"
+    );
+
+    // A panicking item: the same kind (not the fan-out node's failure).
+    let input = || GalleryInput {
+        urls: vec!["https://img/panic".into()],
+    };
+    let local = Runtime::new().execute(Gallery, input()).await.unwrap_err();
+    let err = client
+        .execute::<Gallery>(&input(), &run_id("gallery-panic"))
+        .await
+        .unwrap_err();
+    let remote = err.workflow_error().expect("the run's own error");
+    assert_eq!(remote.to_string(), local.to_string());
+    assert!(
+        matches!(remote, WorkflowError::NodePanicked { node, .. } if node == "thumbs[0].img"),
         "{remote:?}"
     );
 }
