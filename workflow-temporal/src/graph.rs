@@ -371,6 +371,18 @@ async fn drive<W: NodeByNode>(
                 st.runs += 1;
                 st.prune::<W>();
                 input.resume = Some(st);
+                // The carried values are one payload: fail with our error, not the
+                // server's, when they do not fit.
+                let size = serde_json::to_vec(&input).map_or(0, |v| v.len());
+                if size > settings.max_payload_bytes {
+                    let mut failure =
+                        FailureInfo::too_large(None, false, size, settings.max_payload_bytes);
+                    failure.message = format!(
+                        "continuing the run as new: its state and the values still needed are {size} bytes, over the {} byte limit of a Temporal payload",
+                        settings.max_payload_bytes
+                    );
+                    return Err(Ended::Failed(vec![failure]));
+                }
                 return match ctx.continue_as_new(input, ContinueAsNewOptions::default()) {
                     Err(termination) => Err(Ended::ContinuedAsNew(termination)),
                     Ok(never) => match never {},

@@ -1286,3 +1286,39 @@ async fn a_long_run_continues_as_new_and_carries_its_values() {
         "nodes in the first run: {first:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_too_large_to_carry_into_a_continued_run_fail_with_our_error() {
+    let Some(url) = server("continue-as-new payload") else {
+        return;
+    };
+    // `big` (2,000 bytes) fits, but continuing after it carries the input (1,000
+    // bytes) and `big` together: over 3,000.
+    let settings = settings("carry")
+        .max_payload_bytes(3_000)
+        .continue_as_new_after_events(5);
+    let client = connect(&url, settings, "carry").await;
+    let _worker = start_worker::<Grow>(&client, Runtime::new());
+    let err = client
+        .execute::<Grow>(
+            &GrowInput {
+                text: "x".repeat(1_000),
+                times: 2,
+            },
+            &run_id("carry"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PayloadTooLarge {
+                node: None,
+                output: false,
+                limit: 3_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
