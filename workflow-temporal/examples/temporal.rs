@@ -144,6 +144,22 @@ workflow! {
     }
 }
 
+#[node]
+async fn sum_all(ys: Vec<u64>) -> u64 {
+    ys.iter().sum()
+}
+
+workflow! {
+    /// A fan-out of trivial items, then their sum: the fan-out node is one activity
+    /// whose items run on the worker.
+    #[workflow(durable)]
+    struct ForEach {
+        input xs: Vec<u64>,
+        ys = for x in xs { y = step(x), } => y,
+        total = sum_all(ys),
+    }
+}
+
 workflow! {
     /// One trivial node: the fixed cost of a run on Temporal.
     #[workflow(durable)]
@@ -202,10 +218,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// what a node costs on Temporal (an activity scheduled, polled, run, completed, and a
 /// workflow task to schedule the next).
 async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Error>> {
+    const FAN_OUT_ITEMS: u64 = 100;
     const RUNS: u32 = 20;
     let _w1 = TemporalWorker::spawn::<Chain1>(client, Runtime::new())?;
     let _w10 = TemporalWorker::spawn::<Chain10>(client, Runtime::new())?;
     let _wf = TemporalWorker::spawn::<Fan10>(client, Runtime::new())?;
+    let _we = TemporalWorker::spawn::<ForEach>(client, Runtime::new())?;
+    let items = || ForEachInput {
+        xs: (0..FAN_OUT_ITEMS).collect(),
+    };
     // Warm up: connections, sticky caches.
     client
         .execute::<Chain1>(&Chain1Input { x: 0 }, &run_id("warm1"))
@@ -216,9 +237,13 @@ async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Erro
     client
         .execute::<Fan10>(&Fan10Input { x: 0 }, &run_id("warmfan"))
         .await?;
+    client
+        .execute::<ForEach>(&items(), &run_id("warmfor"))
+        .await?;
     let mut one = Vec::new();
     let mut ten = Vec::new();
     let mut fan = Vec::new();
+    let mut each = Vec::new();
     for _ in 0..RUNS {
         let t = Instant::now();
         let run = client
@@ -238,10 +263,15 @@ async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Erro
             .await?;
         assert_eq!(run.outputs.total, 10);
         fan.push(t.elapsed());
+        let t = Instant::now();
+        let run = client.execute::<ForEach>(&items(), &run_id("for")).await?;
+        assert_eq!(run.outputs.total, (1..=FAN_OUT_ITEMS).sum::<u64>());
+        each.push(t.elapsed());
     }
     one.sort();
     ten.sort();
     fan.sort();
+    each.sort();
     let median = |v: &[Duration]| v[v.len() / 2];
     let (m1, m10) = (median(&one), median(&ten));
     println!("runs of each: {RUNS}, one at a time");
@@ -250,5 +280,13 @@ async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Erro
     println!("per extra node: {:?}", m10.saturating_sub(m1) / 9);
     let mf = median(&fan);
     println!("fan-out of 10 + join (11 nodes, 2 levels): median {mf:?} per run");
+    let me = median(&each);
+    // A 2-node chain, from the two chains: what the fan-out run costs without its items.
+    let two = m1 + m10.saturating_sub(m1) / 9;
+    println!(
+        "`for` fan-out of {FAN_OUT_ITEMS} items + sum (2 activities): median {me:?} per run, \
+         {:?} per item over a 2-node chain ({two:?})",
+        me.saturating_sub(two) / u32::try_from(FAN_OUT_ITEMS).unwrap_or(1)
+    );
     Ok(())
 }

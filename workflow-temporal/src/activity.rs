@@ -14,8 +14,8 @@ use temporalio_sdk::activities::{
     ActivityContext, ActivityDefinitions, ActivityError, ActivityImplementer, ExecutableActivity,
 };
 use temporalio_sdk::ApplicationFailure;
-use workflow_core::remote::{NodeByNode, NodeCall, NodeCallFailure};
-use workflow_core::Runtime;
+use workflow_core::remote::{EmitLog, Emitted, NodeByNode, NodeCall, NodeCallFailure};
+use workflow_core::{Runtime, TimeoutScope, WorkflowError};
 
 use crate::wire::{FailureInfo, FailureKind, NodeInput, NodeOutput};
 
@@ -79,7 +79,7 @@ impl<W: NodeByNode> NodeImpl<W> {
 
 impl<W: NodeByNode> ActivityImplementer for NodeImpl<W> {
     fn register_all(self: Arc<Self>, defs: &mut ActivityDefinitions) {
-        let name = crate::policy::activity_type(W::NAME, W::PLAN.nodes[self.node].name);
+        let name = crate::policy::node_activity_type::<W>(self.node);
         REGISTERING.with(|r| *r.borrow_mut() = name);
         defs.register_activity::<NodeActivity<W>>(self);
         REGISTERING.with(|r| r.borrow_mut().clear());
@@ -130,6 +130,7 @@ impl<W: NodeByNode> NodeImpl<W> {
                     attempts: attempt,
                     message,
                     chain: Vec::new(),
+                    size: None,
                 },
                 retryable,
             )
@@ -151,21 +152,26 @@ impl<W: NodeByNode> NodeImpl<W> {
             .iter()
             .map(|(i, b)| (*i, b.as_slice()))
             .collect();
-        let call = NodeCall::new(self.node, attempt, encoded_input.as_deref(), &sources);
+        let emitted = EmitLog::new();
+        let call = NodeCall::new(self.node, attempt, encoded_input.as_deref(), &sources)
+            .with_emitted(&emitted);
 
         // Heartbeats while the node runs, so that a worker that dies is noticed within
         // the heartbeat timeout; a cancelled activity (the run failed elsewhere, or timed
-        // out) drops the node's future.
+        // out) drops the node's future. Each heartbeat carries the node's latest
+        // `ctx.emit` messages as its details (Temporal keeps the last heartbeat's).
         let running = self.runtime.call_node::<W>(call);
         tokio::pin!(running);
         let mut tick = tokio::time::interval(self.heartbeat);
+        let mut details = HeartbeatDetails::default();
         let result = loop {
             tokio::select! {
                 result = &mut running => break result,
                 _ = tick.tick() => {
+                    details.add(emitted.take_new());
                     // A failed heartbeat is not the node's failure: the server's heartbeat
                     // timeout decides.
-                    let _ = ctx.record_heartbeat(()).await;
+                    let _ = ctx.record_heartbeat(details.payload()).await;
                 }
                 () = ctx.cancelled() => return Err(ActivityError::cancelled()),
             }
@@ -174,15 +180,13 @@ impl<W: NodeByNode> NodeImpl<W> {
         match result {
             Ok(bytes) => {
                 if bytes.len() > self.max_payload_bytes {
-                    return Err(fail(
-                        FailureKind::Payload,
-                        format!(
-                            "the output of node `{node_name}` is {} bytes, over the {} byte limit of a Temporal payload",
-                            bytes.len(),
-                            self.max_payload_bytes
-                        ),
-                        false,
-                    ));
+                    let info = FailureInfo::too_large(
+                        Some(node_name),
+                        true,
+                        bytes.len(),
+                        self.max_payload_bytes,
+                    );
+                    return Err(failure(info, false));
                 }
                 let value = serde_json::from_slice(&bytes)
                     .map_err(|e| fail(FailureKind::Payload, e.to_string(), false))?;
@@ -202,9 +206,13 @@ impl<W: NodeByNode> NodeImpl<W> {
                         attempts: attempt,
                         message: source.to_string(),
                         chain,
+                        size: None,
                     },
                     retryable,
                 ))
+            }
+            Err(NodeCallFailure::Child { error, retryable }) => {
+                Err(child_failure(&error, node_name, attempt, retryable))
             }
             Err(NodeCallFailure::Panicked(message)) => {
                 // A panic is a bug, not a transient failure: like the in-process runtime,
@@ -232,10 +240,169 @@ impl<W: NodeByNode> NodeImpl<W> {
     }
 }
 
+/// What a node's heartbeat carries: its latest `ctx.emit` messages.
+#[derive(Debug, Default)]
+struct HeartbeatDetails {
+    /// The last [`HEARTBEAT_MESSAGES`] messages, oldest first.
+    last: std::collections::VecDeque<EmittedMessage>,
+    /// How many the node emitted in all.
+    count: u64,
+}
+
+/// At most this many messages ride on one heartbeat: Temporal keeps only the last
+/// heartbeat's details, and they count against the payload limit.
+const HEARTBEAT_MESSAGES: usize = 20;
+
+/// One `ctx.emit` message in heartbeat details.
+#[derive(Debug, Clone, serde::Serialize)]
+struct EmittedMessage {
+    node: String,
+    message: String,
+}
+
+impl HeartbeatDetails {
+    fn add(&mut self, new: Vec<Emitted>) {
+        for e in new {
+            self.count += 1;
+            if self.last.len() == HEARTBEAT_MESSAGES {
+                self.last.pop_front();
+            }
+            self.last.push_back(EmittedMessage {
+                node: e.node.into_owned(),
+                message: e.message,
+            });
+        }
+    }
+
+    /// `{"emitted": 3, "last": [{"node": "b", "message": ".."}, ..]}`.
+    fn payload(&self) -> serde_json::Value {
+        serde_json::json!({ "emitted": self.count, "last": self.last })
+    }
+}
+
+/// A fan-out's or sub-workflow's child run failed: the child's error, kind by kind (its
+/// nodes named by their paths), as the activity's failure, so that the run fails with
+/// the same `WorkflowError` as in-process.
+fn child_failure(
+    error: &WorkflowError,
+    node: &str,
+    attempt: u32,
+    retryable: bool,
+) -> ActivityError {
+    let infos = failure_infos(error, node, attempt);
+    let details = serde_json::to_string(&infos).unwrap_or_default();
+    let kind = infos.first().map_or(FailureKind::NodeFailed, |f| f.kind);
+    ActivityError::from(
+        ApplicationFailure::builder(error.to_string())
+            .type_name(kind.type_name().to_owned())
+            .non_retryable(!retryable)
+            .details(details)
+            .build(),
+    )
+}
+
+/// `error` as [`FailureInfo`]s (several for `Multiple`). What has no kind of its own on
+/// the wire (a child's deadlock, shutdown or store failure) becomes `NodeFailed` of the
+/// fan-out node `node` with the error's text.
+pub(crate) fn failure_infos(error: &WorkflowError, node: &str, attempt: u32) -> Vec<FailureInfo> {
+    let info = |kind, at: &str, attempts, message: String, chain| FailureInfo {
+        kind,
+        node: Some(at.to_owned()),
+        attempts,
+        message,
+        chain,
+        size: None,
+    };
+    match error {
+        WorkflowError::NodeFailed {
+            node: at,
+            attempts,
+            source,
+            ..
+        } => {
+            let mut chain = Vec::new();
+            let mut next = source.source();
+            while let Some(e) = next {
+                chain.push(e.to_string());
+                next = e.source();
+            }
+            vec![info(
+                FailureKind::NodeFailed,
+                at,
+                *attempts,
+                source.to_string(),
+                chain,
+            )]
+        }
+        WorkflowError::NodePanicked {
+            node: at, message, ..
+        } => vec![info(
+            FailureKind::NodePanicked,
+            at,
+            1,
+            message.clone(),
+            Vec::new(),
+        )],
+        WorkflowError::Timeout {
+            scope: TimeoutScope::Node(at),
+            limit,
+            ..
+        } => vec![info(
+            FailureKind::NodeTimeout,
+            at,
+            attempt,
+            limit.as_millis().to_string(),
+            Vec::new(),
+        )],
+        WorkflowError::MissingResource {
+            node: at,
+            type_name,
+            ..
+        } => vec![info(
+            FailureKind::MissingResource,
+            at,
+            0,
+            (*type_name).to_owned(),
+            Vec::new(),
+        )],
+        WorkflowError::ResourceRegisteredAsArc {
+            node: at,
+            type_name,
+            ..
+        } => vec![info(
+            FailureKind::ResourceRegisteredAsArc,
+            at,
+            0,
+            (*type_name).to_owned(),
+            Vec::new(),
+        )],
+        WorkflowError::Cancelled { .. } => {
+            vec![info(
+                FailureKind::Cancelled,
+                node,
+                0,
+                "cancelled".into(),
+                Vec::new(),
+            )]
+        }
+        WorkflowError::Multiple { errors, .. } => errors
+            .iter()
+            .flat_map(|e| failure_infos(e, node, attempt))
+            .collect(),
+        other => vec![info(
+            FailureKind::NodeFailed,
+            node,
+            attempt,
+            other.to_string(),
+            Vec::new(),
+        )],
+    }
+}
+
 /// The activity error carrying `info` (as JSON details, and its kind as the failure's
 /// type), retryable or not.
 fn failure(info: FailureInfo, retryable: bool) -> ActivityError {
-    let details = serde_json::to_string(&info).unwrap_or_default();
+    let details = serde_json::to_string(&[&info]).unwrap_or_default();
     ActivityError::from(
         ApplicationFailure::builder(info.message.clone())
             .type_name(info.kind.type_name().to_owned())

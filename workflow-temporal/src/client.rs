@@ -4,8 +4,8 @@ use std::marker::PhantomData;
 
 use temporalio_client::errors::WorkflowGetResultError;
 use temporalio_client::{
-    Client, ClientOptions, Connection, ConnectionOptions, Url, WorkflowFetchHistoryOptions,
-    WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
+    Client, ClientOptions, Connection, ConnectionOptions, Url, WorkflowDescribeOptions,
+    WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
 };
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
 use workflow_core::remote::NodeByNode;
@@ -82,7 +82,8 @@ impl TemporalClient {
     ///
     /// # Errors
     ///
-    /// [`Error::Payload`] when the input does not encode or is over the payload limit;
+    /// [`Error::Payload`] when the input does not encode, [`Error::PayloadTooLarge`]
+    /// when it is over the payload limit;
     /// [`Error::Temporal`] when the server refuses the start (an id already running).
     pub async fn start<W: NodeByNode>(
         &self,
@@ -91,12 +92,13 @@ impl TemporalClient {
     ) -> Result<TemporalRunHandle<W>, Error> {
         let bytes = W::encode_input(input).map_err(|e| Error::Payload(e.to_string()))?;
         if bytes.len() > self.settings.max_payload_bytes {
-            return Err(Error::Payload(format!(
-                "the input of workflow `{}` is {} bytes, over the {} byte limit of a Temporal payload",
-                W::NAME,
-                bytes.len(),
-                self.settings.max_payload_bytes
-            )));
+            return Err(Error::PayloadTooLarge {
+                workflow: W::NAME,
+                node: None,
+                output: false,
+                bytes: bytes.len() as u64,
+                limit: self.settings.max_payload_bytes as u64,
+            });
         }
         let input = serde_json::from_slice(&bytes).map_err(|e| Error::Payload(e.to_string()))?;
         let run_input = GraphRunInput::new(GraphInput { input }, &self.settings);
@@ -152,6 +154,22 @@ pub struct ActivityAttempt {
     pub attempt: u32,
     /// The identity of the worker that ran it.
     pub worker: String,
+}
+
+/// A node of a run on Temporal that is running now, and what it last emitted
+/// (`ctx.emit`), as its latest heartbeat carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeProgress {
+    /// The node's binding name (the activity id).
+    pub node: String,
+    /// The attempt running.
+    pub attempt: u32,
+    /// How many messages the attempt emitted so far (as of its last heartbeat).
+    pub emitted: u64,
+    /// Its latest messages (at most 20), oldest first: `(node, message)`, where `node`
+    /// is the binding or, inside a fan-out, a path such as `thumbs[3].img`.
+    pub last: Vec<(String, String)>,
 }
 
 /// A run started on Temporal.
@@ -235,6 +253,47 @@ impl<W: NodeByNode> TemporalRunHandle<W> {
             }
             Err(other) => Err(Error::temporal("waiting for the result", other)),
         }
+    }
+
+    /// The nodes running now, each with what it last emitted (`ctx.emit` reaches
+    /// Temporal as heartbeat details, sent every [`TemporalSettings::heartbeat`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Temporal`] when the run cannot be described.
+    pub async fn progress(&self) -> Result<Vec<NodeProgress>, Error> {
+        let description = self
+            .handle
+            .describe(WorkflowDescribeOptions::default())
+            .await
+            .map_err(|e| Error::temporal("describing the run", e))?;
+        let mut out = Vec::new();
+        for pending in description.raw_description.pending_activities {
+            let details = pending
+                .heartbeat_details
+                .and_then(|d| d.payloads.into_iter().next())
+                .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p.data).ok())
+                .unwrap_or_default();
+            let last = details["last"]
+                .as_array()
+                .map(|messages| {
+                    messages
+                        .iter()
+                        .map(|m| {
+                            let text = |key: &str| m[key].as_str().unwrap_or_default().to_owned();
+                            (text("node"), text("message"))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(NodeProgress {
+                node: pending.activity_id,
+                attempt: u32::try_from(pending.attempt).unwrap_or(0),
+                emitted: details["emitted"].as_u64().unwrap_or(0),
+                last,
+            });
+        }
+        Ok(out)
     }
 
     /// Every attempt of every node the run's history records so far, in order: which

@@ -20,10 +20,30 @@ pub enum Error {
     /// `source` is a [`RemoteError`], not the node's own error type.
     #[error(transparent)]
     Workflow(WorkflowError),
-    /// A value (an input, a node's input or output) could not be encoded, decoded, or is
-    /// over Temporal's payload limit.
+    /// A value (an input, a node's input or output) could not be encoded or decoded.
     #[error("payload: {0}")]
     Payload(String),
+    /// A value is over the payload limit
+    /// ([`TemporalSettings::max_payload_bytes`](crate::TemporalSettings::max_payload_bytes),
+    /// Temporal's 2 MB by default): found before it reaches Temporal, which would
+    /// reject it with an error that names no node, or fail the run's workflow task.
+    #[error(
+        "the {} of {} is {bytes} bytes, over the {limit} byte limit of a Temporal payload",
+        if *.output { "output" } else { "input" },
+        .node.as_ref().map_or_else(|| format!("workflow `{}`", .workflow), |n| format!("node `{n}` of workflow `{}`", .workflow))
+    )]
+    PayloadTooLarge {
+        /// The workflow.
+        workflow: &'static str,
+        /// The node whose input or output it is; `None` for the workflow's.
+        node: Option<NodeName>,
+        /// An output (`true`) or an input (`false`).
+        output: bool,
+        /// Its size, encoded.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The run was terminated from outside (`temporal workflow terminate`).
     #[error("the run was terminated on the Temporal server: {0}")]
     Terminated(String),
@@ -94,15 +114,19 @@ impl std::error::Error for RemoteError {
     }
 }
 
-/// `name` as a `&'static str` (the type of `WorkflowError`'s names): a node's name from
-/// the plan, anything else (a resource's type name from the worker) interned once.
-fn node_name<W: NodeByNode>(name: Option<&str>) -> &'static str {
-    let name = name.unwrap_or("");
+/// Node `name` of `W`'s plan, as the plan spells it (`&'static`), if it is one.
+fn plan_name<W: NodeByNode>(name: &str) -> Option<&'static str> {
     W::PLAN
         .nodes
         .iter()
         .find(|n| n.name == name)
-        .map_or_else(|| intern(name), |n| n.name)
+        .map(|n| n.name)
+}
+
+/// `name` as a `&'static str`, for the fields of `WorkflowError` that are one (a
+/// timeout's running nodes, a resource's node): the plan's, or interned once.
+fn static_name<W: NodeByNode>(name: &str) -> &'static str {
+    plan_name::<W>(name).unwrap_or_else(|| intern(name))
 }
 
 fn intern(text: &str) -> &'static str {
@@ -138,8 +162,11 @@ pub(crate) fn from_failures<W: NodeByNode>(mut failures: Vec<FailureInfo>) -> Er
 
 fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
     let workflow = W::NAME;
-    let node = node_name::<W>(f.node.as_deref());
-    let name = NodeName::Borrowed(node);
+    let path = f.node.as_deref().unwrap_or("");
+    // A node of the plan is borrowed, a path inside a fan-out or sub-workflow
+    // (`thumbs[3].img`) owned: as in-process.
+    let name =
+        plan_name::<W>(path).map_or_else(|| NodeName::Owned(path.to_owned()), NodeName::Borrowed);
     Error::Workflow(match f.kind {
         FailureKind::NodeFailed => WorkflowError::NodeFailed {
             workflow,
@@ -156,16 +183,16 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             workflow,
             scope: TimeoutScope::Node(name),
             limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
-            running: vec![node],
+            running: vec![static_name::<W>(path)],
         },
         FailureKind::MissingResource => WorkflowError::MissingResource {
             workflow,
-            node,
+            node: static_name::<W>(path),
             type_name: intern(&f.message),
         },
         FailureKind::ResourceRegisteredAsArc => WorkflowError::ResourceRegisteredAsArc {
             workflow,
-            node,
+            node: static_name::<W>(path),
             type_name: intern(&f.message),
         },
         FailureKind::Cancelled => WorkflowError::Cancelled {
@@ -173,5 +200,19 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             running: Vec::new(),
         },
         FailureKind::Payload => return Error::Payload(f.message),
+        FailureKind::PayloadTooLarge => {
+            let size = f.size.unwrap_or(crate::wire::PayloadSize {
+                output: false,
+                bytes: 0,
+                limit: 0,
+            });
+            return Error::PayloadTooLarge {
+                workflow,
+                node: f.node.is_some().then_some(name),
+                output: size.output,
+                bytes: size.bytes,
+                limit: size.limit,
+            };
+        }
     })
 }

@@ -7,6 +7,13 @@
 //! delivers them, which replays identically. Fail-fast ends the run with the first
 //! failure (Temporal abandons the activities still running); `failure = "continue"` lets
 //! every node that does not depend on a failed one finish and reports all failures.
+//!
+//! A decision's router is a node like the others (its activity evaluates the user's
+//! `match` on a worker and returns the index of the arm it took, recorded in the
+//! history); when it completes, the nodes of every other arm end not taken and count as
+//! finished for their successors, as in-process (`take_arm` in the executor's driver).
+//! Values are kept by slot (a binding defined in several arms fills one slot), and a
+//! slot whose producer was not taken is not sent: a `name?` port reads it as `None`.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
@@ -19,8 +26,8 @@ use serde_json::Value;
 use temporalio_common::error::{ActivityExecutionError, IncomingError};
 use temporalio_common::{HasWorkflowDefinition, WorkflowDefinition};
 use temporalio_sdk::{
-    ApplicationFailure, OutgoingWorkflowError, TimeoutType, WorkflowContext, WorkflowContextView,
-    WorkflowTermination,
+    ApplicationFailure, ContinueAsNewOptions, OutgoingWorkflowError, TimeoutType, WorkflowContext,
+    WorkflowContextView, WorkflowTermination,
 };
 use temporalio_workflow::__private::macros::WorkflowDefinitionDescriptor;
 use temporalio_workflow::__private::LocalBoxFuture;
@@ -28,6 +35,7 @@ use temporalio_workflow::workflow_interceptors::WorkflowOutputValue;
 use temporalio_workflow::workflows::{
     WorkflowError as TemporalWorkflowError, WorkflowImplementation,
 };
+use workflow_core::__private::{Decision, Plan};
 use workflow_core::policy::FailurePolicy;
 use workflow_core::remote::NodeByNode;
 
@@ -68,6 +76,22 @@ pub(crate) struct GraphRunInput {
     pub(crate) default_node_timeout_ms: u64,
     pub(crate) heartbeat_ms: u64,
     pub(crate) max_payload_bytes: usize,
+    #[serde(default = "default_max_pending_nodes")]
+    pub(crate) max_pending_nodes: usize,
+    /// History events after which the run continues as a new run.
+    #[serde(default = "default_continue_as_new_after")]
+    pub(crate) continue_as_new_after: u32,
+    /// Where the plan stood, in a run continued from another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) resume: Option<DriveState>,
+}
+
+fn default_continue_as_new_after() -> u32 {
+    TemporalSettings::default().continue_as_new_after_events
+}
+
+fn default_max_pending_nodes() -> usize {
+    TemporalSettings::default().max_pending_nodes
 }
 
 impl GraphRunInput {
@@ -77,6 +101,9 @@ impl GraphRunInput {
             default_node_timeout_ms: millis(settings.default_node_timeout),
             heartbeat_ms: millis(settings.heartbeat),
             max_payload_bytes: settings.max_payload_bytes,
+            max_pending_nodes: settings.max_pending_nodes,
+            continue_as_new_after: settings.continue_as_new_after_events,
+            resume: None,
         }
     }
 
@@ -85,6 +112,7 @@ impl GraphRunInput {
             .default_node_timeout(Duration::from_millis(self.default_node_timeout_ms))
             .heartbeat(Duration::from_millis(self.heartbeat_ms))
             .max_payload_bytes(self.max_payload_bytes)
+            .max_pending_nodes(self.max_pending_nodes)
     }
 }
 
@@ -128,11 +156,13 @@ impl<W: NodeByNode> WorkflowImplementation for GraphWorkflow<W> {
                     attempts: 0,
                     message: "the workflow was started without its input".into(),
                     chain: Vec::new(),
+                    size: None,
                 }]));
             };
             match drive::<W>(&ctx, input).await {
                 Ok(output) => Ok(Box::new(output) as Box<dyn WorkflowOutputValue>),
-                Err(failures) => Err(terminate(failures)),
+                Err(Ended::Failed(failures)) => Err(terminate(failures)),
+                Err(Ended::ContinuedAsNew(termination)) => Err(termination),
             }
         }
         .boxed_local()
@@ -203,53 +233,127 @@ fn terminate(failures: Vec<FailureInfo>) -> WorkflowTermination {
     )))
 }
 
+/// Where a run's plan stands: what `drive` carries into the next run of a
+/// continue-as-new chain.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DriveState {
+    /// Per node, predecessors still to finish.
+    remaining: Vec<u32>,
+    /// By slot (`NODE_SLOT`): the first definition of a binding defined in several
+    /// arms. Only the values a node still to run reads, or the output needs, are carried.
+    values: Vec<Option<Value>>,
+    /// Nodes in an arm not taken: never run.
+    blocked: Vec<bool>,
+    /// Finished nodes (completed, failed, or blocked).
+    done: Vec<bool>,
+    attempts: Vec<u32>,
+    ready: VecDeque<usize>,
+    failures: Vec<FailureInfo>,
+    losses: Vec<u32>,
+    /// Runs of the chain before this one.
+    runs: u32,
+}
+
+impl DriveState {
+    fn new<W: NodeByNode>() -> Self {
+        let plan = W::PLAN;
+        let n = plan.nodes.len();
+        let remaining: Vec<u32> = plan.nodes.iter().map(|s| s.deps).collect();
+        Self {
+            ready: (0..n).filter(|&i| remaining[i] == 0).collect(),
+            remaining,
+            values: vec![None; n],
+            blocked: vec![false; n],
+            done: vec![false; n],
+            attempts: vec![0; n],
+            failures: Vec::new(),
+            losses: vec![0; n],
+            runs: 0,
+        }
+    }
+
+    /// Drops the values no node still to run reads and the output does not need.
+    fn prune<W: NodeByNode>(&mut self) {
+        let mut needed = vec![false; self.values.len()];
+        for &i in W::OUTPUT_NODES {
+            needed[i] = true;
+        }
+        for (i, sources) in W::NODE_SOURCES.iter().enumerate() {
+            if !self.done[i] {
+                sources.iter().for_each(|&j| needed[j] = true);
+            }
+        }
+        for (value, needed) in self.values.iter_mut().zip(needed) {
+            if !needed {
+                *value = None;
+            }
+        }
+    }
+}
+
+/// How `drive` ended without the outputs.
+enum Ended {
+    /// The run failed.
+    Failed(Vec<FailureInfo>),
+    /// The history grew long: the run continues as a new run (this is the SDK's
+    /// termination that says so).
+    ContinuedAsNew(WorkflowTermination),
+}
+
 /// Runs the plan: every node an activity, each scheduled when the nodes it reads are done.
+///
+/// When the history reaches `continue_as_new_after` events (or the server suggests it),
+/// no further node is scheduled; once the running ones finished, the run continues as a
+/// new run of the same workflow id with the plan's state in its input (the values still
+/// needed, which must fit in one payload).
 async fn drive<W: NodeByNode>(
     ctx: &WorkflowContext<GraphWorkflow<W>>,
-    input: GraphRunInput,
-) -> Result<GraphOutput, Vec<FailureInfo>> {
+    mut input: GraphRunInput,
+) -> Result<GraphOutput, Ended> {
     let plan = W::PLAN;
     let settings = input.settings();
-    let n = plan.nodes.len();
-    let mut remaining: Vec<u32> = plan.nodes.iter().map(|s| s.deps).collect();
-    let mut values: Vec<Option<Value>> = vec![None; n];
-    let mut attempts = vec![0u32; n];
-    let mut ready: VecDeque<usize> = (0..n).filter(|&i| remaining[i] == 0).collect();
-    let limit = plan.policy.concurrency.unwrap_or(usize::MAX).max(1);
+    let mut st = input.resume.take().unwrap_or_else(DriveState::new::<W>);
+    // The graph's `concurrency`, and never more than the pending-activity window.
+    let limit = plan
+        .policy
+        .concurrency
+        .unwrap_or(usize::MAX)
+        .min(settings.max_pending_nodes)
+        .max(1);
     let fail_fast = matches!(plan.policy.failure, FailurePolicy::FailFast);
-    let mut failures = Vec::new();
-    let mut losses = vec![0u32; n];
     // Polled with `select_all`, which hands each activity future the workflow's own
     // waker: the SDK rejects wakers it did not create (FuturesUnordered's), and picks the
     // first finished future in scheduling order, so a replay sees the same order.
     let mut running = Vec::new();
 
     loop {
-        while running.len() < limit {
-            let Some(i) = ready.pop_front() else { break };
+        let continuing =
+            ctx.history_length() >= input.continue_as_new_after || ctx.continue_as_new_suggested();
+        while running.len() < limit && !continuing {
+            let Some(i) = st.ready.pop_front() else { break };
+            if st.blocked[i] {
+                continue;
+            }
             let node_input = NodeInput {
                 input: (!W::NODE_INPUTS[i].is_empty()).then(|| input.graph.input.clone()),
                 sources: W::NODE_SOURCES[i]
                     .iter()
-                    .map(|&j| (j, values[j].clone().unwrap_or(Value::Null)))
+                    .filter_map(|&j| st.values[j].clone().map(|v| (j, v)))
                     .collect(),
             };
             let size = serde_json::to_vec(&node_input).map_or(0, |v| v.len());
             if size > settings.max_payload_bytes {
-                let failure = FailureInfo {
-                    kind: FailureKind::Payload,
-                    node: Some(plan.nodes[i].name.to_owned()),
-                    attempts: 0,
-                    message: format!(
-                        "the input of node `{}` is {size} bytes, over the {} byte limit of a Temporal payload",
-                        plan.nodes[i].name, settings.max_payload_bytes
-                    ),
-                    chain: Vec::new(),
-                };
+                let failure = FailureInfo::too_large(
+                    Some(plan.nodes[i].name),
+                    false,
+                    size,
+                    settings.max_payload_bytes,
+                );
                 if fail_fast {
-                    return Err(vec![failure]);
+                    return Err(Ended::Failed(vec![failure]));
                 }
-                failures.push(failure);
+                st.done[i] = true;
+                st.failures.push(failure);
                 continue;
             }
             let mapping = NodeMapping::of::<W>(i, &settings);
@@ -263,48 +367,137 @@ async fn drive<W: NodeByNode>(
             running.push(async move { (i, mapping, activity.await) }.boxed_local());
         }
         if running.is_empty() {
+            if continuing && !st.ready.is_empty() {
+                st.runs += 1;
+                st.prune::<W>();
+                input.resume = Some(st);
+                // The carried values are one payload: fail with our error, not the
+                // server's, when they do not fit.
+                let size = serde_json::to_vec(&input).map_or(0, |v| v.len());
+                if size > settings.max_payload_bytes {
+                    let mut failure =
+                        FailureInfo::too_large(None, false, size, settings.max_payload_bytes);
+                    failure.message = format!(
+                        "continuing the run as new: its state and the values still needed are {size} bytes, over the {} byte limit of a Temporal payload",
+                        settings.max_payload_bytes
+                    );
+                    return Err(Ended::Failed(vec![failure]));
+                }
+                return match ctx.continue_as_new(input, ContinueAsNewOptions::default()) {
+                    Err(termination) => Err(Ended::ContinuedAsNew(termination)),
+                    Ok(never) => match never {},
+                };
+            }
             break;
         }
         let ((i, mapping, result), _, rest) = select_all(running).await;
         running = rest;
         match result {
             Ok(output) => {
-                attempts[i] = output.attempt;
-                values[i] = Some(output.value);
+                st.attempts[i] = output.attempt;
+                st.done[i] = true;
+                if let Some(decision) = plan.decision_of(i) {
+                    let Some(arm) = output.value.as_u64().and_then(|a| usize::try_from(a).ok())
+                    else {
+                        let failure = FailureInfo {
+                            kind: FailureKind::Payload,
+                            node: Some(plan.nodes[i].name.to_owned()),
+                            attempts: output.attempt,
+                            message: format!("the router returned {}, not an arm", output.value),
+                            chain: Vec::new(),
+                            size: None,
+                        };
+                        return Err(Ended::Failed(vec![failure]));
+                    };
+                    take_arm(
+                        plan,
+                        decision,
+                        arm,
+                        &mut st.blocked,
+                        &mut st.remaining,
+                        &mut st.ready,
+                    );
+                }
+                st.values[W::NODE_SLOT[i]] = Some(output.value);
                 for &s in plan.nodes[i].successors {
-                    remaining[s] -= 1;
-                    if remaining[s] == 0 {
-                        ready.push_back(s);
+                    st.remaining[s] -= 1;
+                    if st.remaining[s] == 0 && !st.blocked[s] {
+                        st.ready.push_back(s);
                     }
                 }
             }
-            Err(error) if worker_lost(&error) && losses[i] < MAX_WORKER_LOSSES => {
+            Err(error) if worker_lost(&error) && st.losses[i] < MAX_WORKER_LOSSES => {
                 // The node's worker stopped heartbeating (it died, or lost the server):
                 // not the node's failure, so it runs again, even when its retry policy
                 // has no attempts left.
-                losses[i] += 1;
-                ready.push_front(i);
+                st.losses[i] += 1;
+                st.ready.push_front(i);
             }
             Err(error) => {
-                let failure = failure_of(plan.nodes[i].name, &mapping, &error);
+                let node_failures = failure_of(plan.nodes[i].name, &mapping, &error);
                 if fail_fast {
-                    return Err(vec![failure]);
+                    return Err(Ended::Failed(node_failures));
                 }
-                failures.push(failure);
+                st.done[i] = true;
+                st.failures.extend(node_failures);
             }
         }
     }
-    if !failures.is_empty() {
-        return Err(failures);
+    if !st.failures.is_empty() {
+        return Err(Ended::Failed(st.failures));
     }
     let outputs = W::OUTPUT_NODES
         .iter()
-        .map(|&i| values[i].take().unwrap_or(Value::Null))
+        .map(|&i| st.values[i].take().unwrap_or(Value::Null))
         .collect();
-    Ok(GraphOutput {
+    let output = GraphOutput {
         outputs: Value::Array(outputs),
-        attempts,
-    })
+        attempts: st.attempts,
+    };
+    // Each node's output fits, but the output struct gathers several.
+    let size = serde_json::to_vec(&output).map_or(0, |v| v.len());
+    if size > settings.max_payload_bytes {
+        return Err(Ended::Failed(vec![FailureInfo::too_large(
+            None,
+            true,
+            size,
+            settings.max_payload_bytes,
+        )]));
+    }
+    Ok(output)
+}
+
+/// The router of `decision` took `arm`: the nodes of the other arms never run and count as
+/// finished for their successors (a merge after the decision waits for the taken arm
+/// only). Before the router's own successors are scheduled, so no node of an arm not
+/// taken is ever ready.
+fn take_arm(
+    plan: &Plan,
+    decision: &Decision,
+    arm: usize,
+    blocked: &mut [bool],
+    remaining: &mut [u32],
+    ready: &mut VecDeque<usize>,
+) {
+    let not_taken = || {
+        decision
+            .arms
+            .iter()
+            .enumerate()
+            .filter(move |&(j, _)| j != arm)
+            .flat_map(|(_, nodes)| nodes.iter().copied())
+    };
+    for n in not_taken() {
+        blocked[n] = true;
+    }
+    for n in not_taken() {
+        for &s in plan.nodes[n].successors {
+            remaining[s] -= 1;
+            if remaining[s] == 0 && !blocked[s] {
+                ready.push_back(s);
+            }
+        }
+    }
 }
 
 /// How often one node is run again after its worker was lost, before the loss is
@@ -320,23 +513,44 @@ fn worker_lost(error: &ActivityExecutionError) -> bool {
     )
 }
 
-/// What a failed activity of node `node` means: the details our activity attached, or,
-/// for a failure the server decided (a timeout), the same kinds.
-fn failure_of(node: &str, mapping: &NodeMapping, error: &ActivityExecutionError) -> FailureInfo {
+/// What a failed activity of node `node` means: the details our activity attached (one
+/// failure, or a fan-out's child run's several), or, for a failure the server decided
+/// (a timeout), the same kinds.
+fn failure_of(
+    node: &str,
+    mapping: &NodeMapping,
+    error: &ActivityExecutionError,
+) -> Vec<FailureInfo> {
+    if let Some(IncomingError::Application(app)) = error.cause() {
+        let details = app.details::<String>().ok().flatten();
+        if let Some(infos) = details
+            .and_then(|text| serde_json::from_str::<Vec<FailureInfo>>(&text).ok())
+            .filter(|infos| !infos.is_empty())
+        {
+            return infos;
+        }
+    }
+    vec![server_failure_of(node, mapping, error)]
+}
+
+/// A failure without our details: the server's (a timeout, a cancellation).
+fn server_failure_of(
+    node: &str,
+    mapping: &NodeMapping,
+    error: &ActivityExecutionError,
+) -> FailureInfo {
     let base = |kind, attempts, message: String| FailureInfo {
         kind,
         node: Some(node.to_owned()),
         attempts,
         message,
         chain: Vec::new(),
+        size: None,
     };
     match error.cause() {
-        Some(IncomingError::Application(app)) => app
-            .details::<String>()
-            .ok()
-            .flatten()
-            .and_then(|text| serde_json::from_str::<FailureInfo>(&text).ok())
-            .unwrap_or_else(|| base(FailureKind::NodeFailed, 0, app.source_error().to_string())),
+        Some(IncomingError::Application(app)) => {
+            base(FailureKind::NodeFailed, 0, app.source_error().to_string())
+        }
         Some(IncomingError::Timeout(timeout)) => {
             let limit = match timeout.timeout_type() {
                 TimeoutType::ScheduleToClose => {

@@ -51,10 +51,15 @@
 //! | `Res<T>` | the resources of the `Runtime` given to [`TemporalWorker::new`] |
 //! | runtime `max_concurrent_nodes` | [`TemporalSettings::max_concurrent_nodes`]: the worker's activity slots |
 //! | `ctx.attempt()` | Temporal's activity attempt |
-//! | `ctx.emit` | a `tracing` event on the worker (not yet heartbeat details) |
+//! | `ctx.emit` | the node's heartbeat details (its last 20 messages, sent every [`TemporalSettings::heartbeat`]; read them with [`TemporalRunHandle::progress`]), and a `tracing` event on the worker |
 //! | graph fingerprint | the worker's build id and part of the task queue name ([`task_queue`]): a changed graph polls another queue, so old runs are only ever replayed by workers of the old graph |
 //! | (none) | the activity heartbeats every [`TemporalSettings::heartbeat`]; heartbeat timeout 3× that, so a dead worker's node moves to another worker quickly |
-//! | payload over 2 MB | [`Error::Payload`] (workflow input, before starting) or a run failure naming the node, before Temporal rejects it |
+//! | `match` / `if` in the graph | the router is an activity (`Workflow.match_t`) returning the arm taken, recorded in the history; the other arms' nodes never run; a node reading a pattern binding gets the router's recorded arm and value and evaluates the router again on its worker, held to that arm |
+//! | a binding defined in several arms (a merge) | one activity type per definition (`Workflow.receipt`, `Workflow.receipt@3`), one value after the decision |
+//! | `for x in xs { .. } => t` fan-out | one activity: the items' child runs run on the worker (with the fan-out's `concurrency` and failure mode); a failed item's error keeps its kind and path (`thumbs[3].img`) |
+//! | a value over 2 MB | [`Error::PayloadTooLarge`] naming the node and whether its input or output ([`TemporalSettings::max_payload_bytes`]): the run's input before starting, a node's input before scheduling it, its output on the worker, the gathered output at the end |
+//! | more than 1,000 nodes ready at once | scheduled in windows of [`TemporalSettings::max_pending_nodes`] (Temporal's pending-activity limit is 2,000) |
+//! | a history over 10,000 events (~1,600 nodes) | the run continues as new with the plan's state and the values still needed ([`TemporalSettings::continue_as_new_after_events`]); [`TemporalRunHandle::result`] follows the chain, [`TemporalRunHandle::attempts`] reads the first run's history |
 
 mod activity;
 mod client;
@@ -64,7 +69,7 @@ mod policy;
 mod wire;
 mod worker;
 
-pub use client::{ActivityAttempt, TemporalClient, TemporalRun, TemporalRunHandle};
+pub use client::{ActivityAttempt, NodeProgress, TemporalClient, TemporalRun, TemporalRunHandle};
 pub use error::{Error, RemoteError};
 pub use policy::{
     activity_type, build_id, task_queue, NodeMapping, RetryMapping, TemporalSettings,

@@ -31,6 +31,18 @@ pub struct TemporalSettings {
     pub max_payload_bytes: usize,
     /// Most nodes one worker runs at once (its activity slots; default 100, the SDK's).
     pub max_concurrent_nodes: usize,
+    /// Most node activities one run has scheduled and not finished at once (default
+    /// 1000; Temporal fails a workflow task that schedules more than its pending-activity
+    /// limit, 2000 by default): a wider graph runs in windows of this many, as if its
+    /// `concurrency` were this. Recorded in the run's input, so a replay schedules the
+    /// same.
+    pub max_pending_nodes: usize,
+    /// History events after which a run continues as a new run of the same workflow id
+    /// (default 10,000, where Temporal starts warning; its hard limit is 50,000 events
+    /// or 50 MB). A node costs about six events, so a graph below ~1,600 nodes never
+    /// gets there; a longer one stops scheduling, lets its running nodes finish, and
+    /// continues with the values still needed in the new run's input.
+    pub continue_as_new_after_events: u32,
 }
 
 impl Default for TemporalSettings {
@@ -42,6 +54,8 @@ impl Default for TemporalSettings {
             heartbeat: Duration::from_secs(1),
             max_payload_bytes: 2 * 1024 * 1024,
             max_concurrent_nodes: 100,
+            max_pending_nodes: 1000,
+            continue_as_new_after_events: 10_000,
         }
     }
 }
@@ -70,6 +84,18 @@ impl TemporalSettings {
     /// Replaces the heartbeat interval of running nodes.
     pub fn heartbeat(mut self, every: Duration) -> Self {
         self.heartbeat = every;
+        self
+    }
+
+    /// Replaces the most node activities one run has pending at once (at least 1).
+    pub fn max_pending_nodes(mut self, nodes: usize) -> Self {
+        self.max_pending_nodes = nodes.max(1);
+        self
+    }
+
+    /// Replaces the history length after which a run continues as a new run.
+    pub fn continue_as_new_after_events(mut self, events: u32) -> Self {
+        self.continue_as_new_after_events = events;
         self
     }
 
@@ -168,7 +194,7 @@ impl NodeMapping {
         let spec = &W::PLAN.nodes[node];
         let policy = &spec.policy;
         Self {
-            activity_type: activity_type(W::NAME, spec.name),
+            activity_type: node_activity_type::<W>(node),
             start_to_close: policy.timeout.unwrap_or(settings.default_node_timeout),
             schedule_to_close: policy.retry.as_ref().and_then(|r| r.total_timeout),
             heartbeat_timeout: settings.heartbeat * 3,
@@ -195,6 +221,19 @@ impl NodeMapping {
 /// The activity type of node `binding` of workflow `workflow`: `Workflow.binding`.
 pub fn activity_type(workflow: &str, binding: &str) -> String {
     format!("{workflow}.{binding}")
+}
+
+/// The activity type of node `node` of `W`: [`activity_type`], and for a later
+/// definition of a binding defined in several arms (a merge: one name, one node per
+/// arm), `Workflow.binding@index`, so that every node has an activity of its own.
+pub(crate) fn node_activity_type<W: NodeByNode>(node: usize) -> String {
+    let nodes = W::PLAN.nodes;
+    let name = nodes[node].name;
+    if nodes[..node].iter().any(|n| n.name == name) {
+        format!("{}@{node}", activity_type(W::NAME, name))
+    } else {
+        activity_type(W::NAME, name)
+    }
 }
 
 /// The task queue of `W`'s runs and activities: `{base}.{Workflow}.{fingerprint hash}`.

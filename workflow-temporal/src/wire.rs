@@ -60,6 +60,41 @@ pub(crate) struct FailureInfo {
     /// The `Display` of each `source()` below the cause.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) chain: Vec<String>,
+    /// For [`FailureKind::PayloadTooLarge`]: which value, and how large.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) size: Option<PayloadSize>,
+}
+
+/// A value over the payload limit: which, its size and the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PayloadSize {
+    /// The node's input (`false`) or output (`true`); of the workflow without a node.
+    pub(crate) output: bool,
+    pub(crate) bytes: u64,
+    pub(crate) limit: u64,
+}
+
+impl FailureInfo {
+    /// `node`'s input or output (the workflow's, without a node) is `bytes` long, over
+    /// `limit`.
+    pub(crate) fn too_large(node: Option<&str>, output: bool, bytes: usize, limit: usize) -> Self {
+        let what = if output { "output" } else { "input" };
+        let whose = node.map_or_else(|| "the workflow".to_owned(), |n| format!("node `{n}`"));
+        Self {
+            kind: FailureKind::PayloadTooLarge,
+            node: node.map(str::to_owned),
+            attempts: 0,
+            message: format!(
+                "the {what} of {whose} is {bytes} bytes, over the {limit} byte limit of a Temporal payload"
+            ),
+            chain: Vec::new(),
+            size: Some(PayloadSize {
+                output,
+                bytes: bytes as u64,
+                limit: limit as u64,
+            }),
+        }
+    }
 }
 
 /// The kinds of [`FailureInfo`], one per `WorkflowError` variant a run on Temporal can end
@@ -76,8 +111,10 @@ pub(crate) enum FailureKind {
     MissingResource,
     /// A `Res<T>` is registered as `Arc<T>`; `message` is its type.
     ResourceRegisteredAsArc,
-    /// A value did not encode or decode, or is over Temporal's payload limit.
+    /// A value did not encode or decode.
     Payload,
+    /// A value is over the payload limit (`size` says which).
+    PayloadTooLarge,
     /// The node's activity, or the run, was cancelled.
     Cancelled,
 }
@@ -93,6 +130,7 @@ impl FailureKind {
             Self::MissingResource => "workflow.MissingResource",
             Self::ResourceRegisteredAsArc => "workflow.ResourceRegisteredAsArc",
             Self::Payload => "workflow.Payload",
+            Self::PayloadTooLarge => "workflow.PayloadTooLarge",
             Self::Cancelled => "workflow.Cancelled",
         }
     }
@@ -110,6 +148,7 @@ mod tests {
             attempts: 3,
             message: "connection refused".into(),
             chain: vec!["os error 111".into()],
+            size: None,
         };
         let text = serde_json::to_string(&info).unwrap();
         assert_eq!(serde_json::from_str::<FailureInfo>(&text).unwrap(), info);

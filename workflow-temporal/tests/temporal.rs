@@ -715,3 +715,610 @@ async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
         other => panic!("expected the node's timeout, got {other:?}"),
     }
 }
+
+// == Branches =====================================================================================
+// examples/routing.rs's `Checkout` (a guard, a merge, a partial binding), durable, and the
+// engine tests' `Nested` (a decision inside an arm, whose nodes read the outer arm's
+// pattern binding).
+
+const LIMIT: u32 = 1_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Order {
+    total: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Triage {
+    Small(Order),
+    Large(Order),
+    Rejected(String),
+}
+
+#[node]
+async fn triage(order: Order) -> Triage {
+    match order.total {
+        0 => Triage::Rejected("empty order".into()),
+        1..=99 => Triage::Small(order),
+        _ => Triage::Large(order),
+    }
+}
+
+#[node]
+async fn pay_now(order: Order) -> String {
+    format!("paid {} €", order.total)
+}
+
+#[node]
+async fn ask_manager(order: Order) -> u32 {
+    order.total
+}
+
+#[node]
+async fn pay_after(approval: u32) -> String {
+    format!("paid {approval} € after approval")
+}
+
+#[node]
+async fn refuse_large(order: Order) -> String {
+    format!("refused {} €: over the limit", order.total)
+}
+
+#[node]
+async fn refuse(reason: String) -> String {
+    format!("refused: {reason}")
+}
+
+#[node]
+async fn email(receipt: String) -> String {
+    format!("emailed \"{receipt}\"")
+}
+
+#[node]
+async fn log_approval(approval: Option<u32>) -> String {
+    approval.map_or_else(|| "no approval".into(), |a| format!("approved {a} €"))
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Checkout {
+        input order: Order,
+        t = triage(order),
+        match t {
+            Triage::Small(o) => { receipt = pay_now(order: o), }
+            Triage::Large(o) if o.total < LIMIT => {
+                approval = ask_manager(order: o),
+                receipt = pay_after(approval),
+            }
+            Triage::Large(o) => { receipt = refuse_large(order: o), }
+            Triage::Rejected(reason) => { receipt = refuse(reason), }
+        }
+        sent = email(receipt),
+        audit = log_approval(approval?),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Shape {
+    Point,
+    Line(u32),
+}
+
+#[node]
+async fn shape(n: u32) -> Shape {
+    if n == 0 {
+        Shape::Point
+    } else {
+        Shape::Line(n)
+    }
+}
+
+#[node]
+async fn point_label() -> String {
+    "point".into()
+}
+
+#[node]
+async fn is_short(len: u32) -> bool {
+    len < 10
+}
+
+#[node]
+async fn short_label(len: u32) -> String {
+    format!("short {len}")
+}
+
+#[node]
+async fn long_label(len: u32) -> String {
+    format!("long {len}")
+}
+
+#[node]
+async fn label(text: String) -> String {
+    format!("[{text}]")
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Nested {
+        input n: u32,
+        s = shape(n),
+        match s {
+            Shape::Point => { text = point_label(), }
+            Shape::Line(len) => {
+                short = is_short(len),
+                if short {
+                    text = short_label(len),
+                } else {
+                    text = long_label(len),
+                }
+            }
+        }
+        out = label(text),
+    }
+}
+
+/// The nodes whose activities ran, in the order the history records their attempts.
+async fn ran<W: NodeByNode>(handle: &workflow_temporal::TemporalRunHandle<W>) -> Vec<String> {
+    handle
+        .attempts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.node)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn branches_take_the_same_arms_and_give_the_same_outputs_in_process_and_on_temporal() {
+    let Some(url) = server("branches") else {
+        return;
+    };
+    let client = connect(&url, settings("branches"), "branches").await;
+    let _checkout = start_worker::<Checkout>(&client, Runtime::new());
+    let _nested = start_worker::<Nested>(&client, Runtime::new());
+
+    for total in [40, 400, 4_000, 0] {
+        let input = || CheckoutInput {
+            order: Order { total },
+        };
+        let local = Runtime::new().execute(Checkout, input()).await.unwrap();
+        let handle = client
+            .start::<Checkout>(&input(), &run_id("checkout"))
+            .await
+            .unwrap();
+        let remote = handle.result().await.unwrap();
+        assert_eq!(
+            (&remote.outputs.sent, &remote.outputs.audit),
+            (&local.outputs.sent, &local.outputs.audit),
+            "total {total}"
+        );
+        // Only the taken arm's nodes ran; the others are not in the history.
+        let mut nodes = ran(&handle).await;
+        nodes.sort();
+        let expected: &[&str] = match total {
+            400 => &["approval", "audit", "match_t", "receipt", "sent", "t"],
+            _ => &["audit", "match_t", "receipt", "sent", "t"],
+        };
+        assert_eq!(nodes, expected, "total {total}");
+        // Node by node (plan order: a merge's definitions share a name), not taken
+        // in-process exactly where no attempt ran on Temporal.
+        let not_taken: Vec<bool> = local
+            .report
+            .nodes
+            .iter()
+            .map(|n| n.status == NodeStatus::NotTaken)
+            .collect();
+        let no_attempt: Vec<bool> = remote.attempts.iter().map(|(_, a)| *a == 0).collect();
+        assert_eq!(
+            no_attempt, not_taken,
+            "total {total}: {:?}",
+            remote.attempts
+        );
+    }
+    assert_eq!(
+        client
+            .execute::<Checkout>(
+                &CheckoutInput {
+                    order: Order { total: 400 }
+                },
+                &run_id("checkout")
+            )
+            .await
+            .unwrap()
+            .outputs
+            .audit,
+        "approved 400 €"
+    );
+
+    for n in [0, 3, 30] {
+        let local = Runtime::new()
+            .execute(Nested, NestedInput { n })
+            .await
+            .unwrap();
+        let remote = client
+            .execute::<Nested>(&NestedInput { n }, &run_id("nested"))
+            .await
+            .unwrap();
+        assert_eq!(remote.outputs.out, local.outputs.out, "n {n}");
+    }
+}
+
+// == Fan-out ======================================================================================
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot download {0}")]
+struct DownloadError(String);
+
+#[node]
+async fn download(url: String) -> Result<Vec<u8>, DownloadError> {
+    if url.contains("broken") {
+        return Err(DownloadError(url));
+    }
+    assert!(!url.contains("panic"), "no image at {url}");
+    Ok(url.into_bytes())
+}
+
+#[node]
+async fn resize(img: Vec<u8>, scale: u32) -> usize {
+    img.len() * scale as usize
+}
+
+#[node]
+async fn scale() -> u32 {
+    3
+}
+
+#[node]
+async fn total(sizes: Vec<usize>) -> usize {
+    sizes.iter().sum()
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Gallery {
+        input urls: Vec<String>,
+        scale = scale(),
+        #[output]
+        thumbs = for url in urls {
+            img = download(url),
+            t = resize(img, scale),
+        } => t,
+        sum = total(sizes: thumbs),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal() {
+    let Some(url) = server("fan-out") else {
+        return;
+    };
+    let client = connect(&url, settings("gallery"), "gallery").await;
+    let _worker = start_worker::<Gallery>(&client, Runtime::new());
+
+    let urls: Vec<String> = (0..25).map(|i| format!("https://img/{i}")).collect();
+    for urls in [urls, Vec::new()] {
+        let input = || GalleryInput { urls: urls.clone() };
+        let local = Runtime::new().execute(Gallery, input()).await.unwrap();
+        let remote = client
+            .execute::<Gallery>(&input(), &run_id("gallery"))
+            .await
+            .unwrap();
+        assert_eq!(remote.outputs.thumbs, local.outputs.thumbs);
+        assert_eq!(remote.outputs.sum, local.outputs.sum);
+    }
+
+    // An item's failure is the item's node, by its path, as in-process.
+    let input = || GalleryInput {
+        urls: vec!["https://img/0".into(), "https://img/broken".into()],
+    };
+    let local = Runtime::new().execute(Gallery, input()).await.unwrap_err();
+    let err = client
+        .execute::<Gallery>(&input(), &run_id("gallery-broken"))
+        .await
+        .unwrap_err();
+    let Some(remote) = err.workflow_error() else {
+        panic!("expected the run's own error, got {err}");
+    };
+    assert_eq!(remote.to_string(), local.to_string());
+    assert_eq!(remote.node(), Some("thumbs[1].img"));
+    assert!(
+        matches!(remote, WorkflowError::NodeFailed { .. }),
+        "{remote:?}"
+    );
+
+    // A panicking item: the same kind (not the fan-out node's failure).
+    let input = || GalleryInput {
+        urls: vec!["https://img/panic".into()],
+    };
+    let local = Runtime::new().execute(Gallery, input()).await.unwrap_err();
+    let err = client
+        .execute::<Gallery>(&input(), &run_id("gallery-panic"))
+        .await
+        .unwrap_err();
+    let remote = err.workflow_error().expect("the run's own error");
+    assert_eq!(remote.to_string(), local.to_string());
+    assert!(
+        matches!(remote, WorkflowError::NodePanicked { node, .. } if node == "thumbs[0].img"),
+        "{remote:?}"
+    );
+}
+
+// == Limits =======================================================================================
+
+#[node]
+async fn repeat(text: String, times: usize) -> String {
+    text.repeat(times)
+}
+
+#[node]
+async fn length(text: String) -> usize {
+    text.len()
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Grow {
+        input text: String,
+        input times: usize,
+        big = repeat(text, times),
+        len = length(text: big),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_over_the_payload_limit_fails_early_naming_the_node() {
+    let Some(url) = server("payload limit") else {
+        return;
+    };
+    let client = connect(&url, settings("grow"), "grow").await;
+    let _worker = start_worker::<Grow>(&client, Runtime::new());
+
+    // Temporal's own limit (2 MB): a node's 3 MB output.
+    let err = client
+        .execute::<Grow>(
+            &GrowInput {
+                text: "x".repeat(1024),
+                times: 3 * 1024,
+            },
+            &run_id("grow-big"),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::PayloadTooLarge {
+            node: Some(node),
+            output: true,
+            bytes,
+            limit,
+            ..
+        } => {
+            assert_eq!(node, "big");
+            assert_eq!(*limit, 2 * 1024 * 1024);
+            assert!(*bytes > 3 * 1024 * 1024, "{bytes}");
+        }
+        other => panic!("expected the output of `big` too large, got {other:?}"),
+    }
+    assert!(
+        err.to_string()
+            .starts_with("the output of node `big` of workflow `Grow` is "),
+        "{err}"
+    );
+
+    // The workflow's own input, before anything starts.
+    let small = connect(
+        &url,
+        settings("grow").max_payload_bytes(1_000),
+        "grow-small",
+    )
+    .await;
+    let err = small
+        .execute::<Grow>(
+            &GrowInput {
+                text: "x".repeat(2_000),
+                times: 1,
+            },
+            &run_id("grow-input"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PayloadTooLarge {
+                node: None,
+                output: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// Nodes running now in this process, and the most at once.
+static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[node]
+async fn counted(x: u32) -> u32 {
+    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+    PEAK.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    RUNNING.fetch_sub(1, Ordering::SeqCst);
+    x
+}
+
+#[node]
+async fn sum4(a: u32, b: u32, c: u32, d: u32) -> u32 {
+    a + b + c + d
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Wide {
+        input x: u32,
+        a = counted(x),
+        b = counted(x),
+        c = counted(x),
+        d = counted(x),
+        s = sum4(a, b, c, d),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_wider_than_the_pending_window_runs_in_windows() {
+    let Some(url) = server("pending window") else {
+        return;
+    };
+    let client = connect(&url, settings("wide").max_pending_nodes(2), "wide").await;
+    let _worker = start_worker::<Wide>(&client, Runtime::new());
+    let run = client
+        .execute::<Wide>(&WideInput { x: 5 }, &run_id("wide"))
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.s, 20);
+    // Four nodes side by side, two at a time (the worker alone could run 100).
+    assert_eq!(PEAK.load(Ordering::SeqCst), 2);
+}
+
+// == ctx.emit =====================================================================================
+
+#[node]
+async fn reports_progress(dir: String, ctx: &Context) -> u32 {
+    let dir = PathBuf::from(dir);
+    ctx.emit("downloaded 1/2");
+    ctx.emit("downloaded 2/2");
+    while !dir.join("go").exists() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    2
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Progress {
+        input dir: String,
+        fetched = reports_progress(dir),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctx_emit_reaches_temporal_as_heartbeat_details() {
+    let Some(url) = server("emit") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(run_id("progress"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let client = connect(&url, settings("progress"), "progress").await;
+    let _worker = start_worker::<Progress>(&client, Runtime::new());
+    let handle = client
+        .start::<Progress>(
+            &ProgressInput {
+                dir: dir.display().to_string(),
+            },
+            &run_id("progress"),
+        )
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let progress = loop {
+        let progress = handle.progress().await.unwrap();
+        if progress.iter().any(|p| p.emitted > 0) {
+            break progress;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no heartbeat details: {progress:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(progress.len(), 1, "{progress:?}");
+    assert_eq!(progress[0].node, "fetched");
+    assert_eq!(progress[0].emitted, 2);
+    assert_eq!(
+        progress[0].last,
+        [
+            ("fetched".to_owned(), "downloaded 1/2".to_owned()),
+            ("fetched".to_owned(), "downloaded 2/2".to_owned())
+        ]
+    );
+    std::fs::write(dir.join("go"), b"").unwrap();
+    assert_eq!(handle.result().await.unwrap().outputs.fetched, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// == Continue-as-new ==============================================================================
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Long {
+        input x: u32,
+        a = inc(x), b = inc(x: a), c = inc(x: b), d = inc(x: c),
+        e = inc(x: d), f = inc(x: e), g = inc(x: f), h = inc(x: g),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_run_continues_as_new_and_carries_its_values() {
+    let Some(url) = server("continue-as-new") else {
+        return;
+    };
+    // About three nodes per run of the chain (a node is about six history events).
+    let settings = settings("long").continue_as_new_after_events(20);
+    let client = connect(&url, settings, "long").await;
+    let _worker = start_worker::<Long>(&client, Runtime::new());
+    let handle = client
+        .start::<Long>(&LongInput { x: 0 }, &run_id("long"))
+        .await
+        .unwrap();
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.h, 8);
+    // Every node ran once, over the whole chain of runs.
+    assert!(
+        run.attempts.iter().all(|(_, a)| *a == 1),
+        "{:?}",
+        run.attempts
+    );
+    // The first run's history holds only the first few nodes.
+    let first = ran(&handle).await;
+    assert!(
+        !first.is_empty() && first.len() < 8,
+        "nodes in the first run: {first:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_too_large_to_carry_into_a_continued_run_fail_with_our_error() {
+    let Some(url) = server("continue-as-new payload") else {
+        return;
+    };
+    // `big` (2,000 bytes) fits, but continuing after it carries the input (1,000
+    // bytes) and `big` together: over 3,000.
+    let settings = settings("carry")
+        .max_payload_bytes(3_000)
+        .continue_as_new_after_events(5);
+    let client = connect(&url, settings, "carry").await;
+    let _worker = start_worker::<Grow>(&client, Runtime::new());
+    let err = client
+        .execute::<Grow>(
+            &GrowInput {
+                text: "x".repeat(1_000),
+                times: 2,
+            },
+            &run_id("carry"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PayloadTooLarge {
+                node: None,
+                output: false,
+                limit: 3_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}

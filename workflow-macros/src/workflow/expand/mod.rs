@@ -75,13 +75,7 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let map_input_impl = gen.map_input_impl();
     let durable_impl = if w.attrs.options.durable {
         let durable = gen.durable_impl();
-        // Running node by node elsewhere (`workflow-temporal`) does not drive decisions
-        // yet: such a workflow does not implement `NodeByNode`.
-        let remote = if w.def.decisions.is_empty() {
-            gen.remote_impl()
-        } else {
-            TokenStream::new()
-        };
+        let remote = gen.remote_impl();
         quote!(#durable #remote)
     } else {
         TokenStream::new()

@@ -121,6 +121,16 @@ impl WorkflowGen<'_> {
     /// The cell-table arm of decision `d`'s router.
     pub(super) fn router_arm(&self, d: usize) -> TokenStream {
         let p = &self.p;
+        let index = self.router(d);
+        let body = self.router_body(d);
+        quote!(#index => #p::route(#index, op, || #body),)
+    }
+
+    /// The block that evaluates decision `d`'s router on `state` (the user's `match`, or
+    /// the recorded arm in `state.__forced<d>`) into `Result<__WorkflowValue, String>`:
+    /// the cell table's, and `NodeByNode`'s (`remote.rs`).
+    pub(super) fn router_body(&self, d: usize) -> TokenStream {
+        let p = &self.p;
         let decision = &self.def.decisions[d];
         let index = self.router(d);
         let forced = Self::forced_field(d);
@@ -162,7 +172,7 @@ impl WorkflowGen<'_> {
         let value_var = Ident::new("__value", Span::mixed_site().located_at(on_span));
         let match_kw = syn::Token![match](decision.keyword.span());
         quote! {
-            #index => #p::route(#index, op, || {
+            {
                 let #value_var = #value;
                 let #arm_var: usize = match state.#forced.take() {
                     #p::Option::None => #match_kw #value_var {
@@ -181,7 +191,7 @@ impl WorkflowGen<'_> {
                     }
                 };
                 #p::Result::Ok(__WorkflowValue::#variant(#arm_var))
-            }),
+            }
         }
     }
 
