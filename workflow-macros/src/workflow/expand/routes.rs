@@ -64,6 +64,26 @@ impl WorkflowGen<'_> {
         out
     }
 
+    /// For the slot of pattern binding `k` of `arm`: the edge check of the first port it
+    /// feeds (the port that gives the slot its type), as `module::port`, spanned at the
+    /// port's source. The matched value passes it on its way into the slot, so a pattern
+    /// binding of another type is one error naming that edge, at the pattern.
+    fn pattern_slot_check(&self, arm: ArmRef, k: usize) -> Option<TokenStream> {
+        for (i, links) in self.g.nodes.iter().enumerate().take(self.g.bindings) {
+            for edge in &links.edges {
+                if edge.from != Origin::Pattern(arm, k) {
+                    continue;
+                }
+                let span = edge.source.span();
+                let module = self.edge_module(i, span);
+                let mut port = edge.port.clone();
+                port.set_span(span);
+                return Some(quote!(#module::#port));
+            }
+        }
+        None
+    }
+
     /// `__forced<d>`: the state's field holding decision `d`'s recorded arm.
     pub(super) fn forced_field(d: usize) -> Ident {
         format_ident!("__forced{}", d)
@@ -134,11 +154,19 @@ impl WorkflowGen<'_> {
             let names = &decision.arms[arm].names;
             let slots = self.pattern_slots();
             let puts = names.iter().enumerate().filter_map(|(k, name)| {
-                let slot = pattern_slot(self.def, ArmRef { decision: d, arm }, k);
-                slots
-                    .iter()
-                    .any(|(s, _, _)| *s == slot)
-                    .then(|| quote_spanned!(name.span()=> state.#slot.put(#name);))
+                let arm_ref = ArmRef { decision: d, arm };
+                let slot = pattern_slot(self.def, arm_ref, k);
+                if !slots.iter().any(|(s, _, _)| *s == slot) {
+                    return None;
+                }
+                let value = match self.pattern_slot_check(arm_ref, k) {
+                    Some(check) => {
+                        let check = crate::codegen::respan(check, name.span());
+                        quote_spanned!(name.span()=> #check::__from_source(#name))
+                    }
+                    None => quote!(#name),
+                };
+                Some(quote_spanned!(name.span()=> state.#slot.put(#value);))
             });
             quote!(#(#puts)*)
         };
@@ -161,6 +189,14 @@ impl WorkflowGen<'_> {
         let on_span = decision.on.span();
         let value_var = Ident::new("__value", Span::mixed_site().located_at(on_span));
         let match_kw = syn::Token![match](decision.keyword.span());
+        // An `if` checks its value is a `bool` first: a value of another type is one
+        // error in the DSL's terms, rather than a mismatch at each arm.
+        let value = if decision.is_if {
+            let p_on = crate::codegen::respan(p.clone(), on_span);
+            quote_spanned!(on_span=> #p_on::IfCondition::__condition(#value))
+        } else {
+            value
+        };
         quote! {
             #index => #p::route(#index, op, || {
                 let #value_var = #value;
