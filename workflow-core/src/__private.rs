@@ -494,6 +494,28 @@ impl IfCondition for bool {
     }
 }
 
+/// What a `match` in `workflow!` routes on, passed through on its way to the user's own
+/// `match`: `Self` is left for the arms' patterns to infer (`Triage::Small(o)` makes it
+/// `Triage`), so a value of another type is one error here, naming both types, rather
+/// than a mismatch at each arm.
+#[diagnostic::on_unimplemented(
+    message = "`match` routes on `{S}`, but its arms match `{Self}`",
+    label = "this is `{S}`",
+    note = "match on a binding or input of type `{Self}`, or write the arms' patterns for `{S}`"
+)]
+pub trait MatchOn<S> {
+    /// The value (for generated code).
+    #[doc(hidden)]
+    fn __matched(source: S) -> Self;
+}
+
+impl<T> MatchOn<T> for T {
+    #[inline]
+    fn __matched(source: T) -> T {
+        source
+    }
+}
+
 /// The list a fan-out (`for x in xs { .. }`, `map(W, xs)`) runs over: any `IntoIterator`
 /// whose items can cross threads, such as a `Vec<T>`. Implemented for every such type;
 /// named in the compile error when the source of a fan-out is not one.

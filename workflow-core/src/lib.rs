@@ -128,8 +128,8 @@ pub mod __private;
 pub use __private::NotRecordable;
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
 pub use __private::{
-    FanOutItems, IfCondition, MapInput, NodeError, ResourceValue, RetriedInput, RetryInput,
-    SharedOutput,
+    FanOutItems, IfCondition, MapInput, MatchOn, NodeError, ResourceValue, RetriedInput,
+    RetryInput, SharedOutput,
 };
 pub use context::Context;
 #[cfg(feature = "store")]

@@ -678,6 +678,11 @@ fn take_if_chain(input: ParseStream<'_>) -> syn::Result<TokenStream> {
 
 /// What a decision matches: a source (an `if` takes a plain name or field).
 fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> syn::Result<Source> {
+    if keyword == "if" && input.peek(Token![!]) {
+        return Err(input.error(
+            "`if` routes on a `bool` binding or input as it is, not an expression: for `if !ok`, write `if ok` and swap the arms (`if ok { ..else arm.. } else { ..then arm.. }`)",
+        ));
+    }
     let root: Ident = input.call(Ident::parse_any).map_err(|e| {
         syn::Error::new(
             e.span(),
@@ -1614,6 +1619,18 @@ mod tests {
         assert!(
             parse_messages(quote! { struct W { input ts: Vec<String>, p = map(Render, ts) } })
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_negated_if_says_to_swap_the_arms() {
+        let got = parse_messages(quote! {
+            struct W { input ok: bool, if !ok { a = f(), } else { a = g(), } }
+        });
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].contains("write `if ok` and swap the arms"),
+            "{got:?}"
         );
     }
 

@@ -191,9 +191,20 @@ impl WorkflowGen<'_> {
         let match_kw = syn::Token![match](decision.keyword.span());
         // An `if` checks its value is a `bool` first: a value of another type is one
         // error in the DSL's terms, rather than a mismatch at each arm.
+        // A `match` whose first pattern names its type (`Triage::Small(o)`) passes its
+        // value through `MatchOn`, whose output type the patterns infer: a value of
+        // another type is one error, at the value.
+        let typed_by_pattern = decision.arms.first().is_some_and(|arm| {
+            matches!(
+                arm.pat,
+                syn::Pat::TupleStruct(_) | syn::Pat::Struct(_) | syn::Pat::Path(_)
+            )
+        });
+        let p_on = crate::codegen::respan(p.clone(), on_span);
         let value = if decision.is_if {
-            let p_on = crate::codegen::respan(p.clone(), on_span);
             quote_spanned!(on_span=> #p_on::IfCondition::__condition(#value))
+        } else if typed_by_pattern {
+            quote_spanned!(on_span=> #p_on::MatchOn::__matched(#value))
         } else {
             value
         };
