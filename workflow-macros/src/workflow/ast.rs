@@ -298,6 +298,7 @@ impl WorkflowDef {
             .collect();
         finish_fan_outs(cx, &name, &names, &mut bindings);
         check_fan_out_lists(cx, &inputs, &bindings);
+        drop_calls_of_itself(cx, &name, &mut bindings);
         Ok(Self {
             attrs,
             vis,
@@ -1010,6 +1011,27 @@ fn parse_map_rest(
     })
 }
 
+/// Reports and drops each binding that runs the workflow being declared (`again =
+/// Render(page)` inside `Render`, or `map(Render, ..)`): its output would contain itself,
+/// which rustc reports as an unsized cycle with no place in the user's code.
+fn drop_calls_of_itself(cx: &Ctxt, workflow: &Ident, bindings: &mut Vec<Binding>) {
+    bindings.retain(|b| {
+        let called = match &b.fan_out {
+            Some(FanOut { body: FanOutBody::Map { workflow: w }, .. }) => w,
+            _ => &b.node,
+        };
+        if !called.is_ident(workflow) {
+            return true;
+        }
+        let at = called.segments.last().map_or_else(|| b.name.span(), |s| s.ident.span());
+        cx.error_at(
+            at,
+            format!("`{workflow}` calls itself: a workflow cannot run as a node of its own graph (its output would contain itself); run the step with a node, or call another workflow"),
+        );
+        false
+    });
+}
+
 /// What `map(..)` after `name =` is.
 enum MapPeek {
     /// `map(Workflow, list)`: a fan-out.
@@ -1620,6 +1642,21 @@ mod tests {
             parse_messages(quote! { struct W { input ts: Vec<String>, p = map(Render, ts) } })
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_workflow_calling_itself_is_one_error_and_the_call_is_dropped() {
+        for src in [
+            quote! { struct Render { input page: String, html = layout(page), again = Render(page: html) } },
+            quote! { struct Render { input pages: Vec<String>, again = map(Render, pages) } },
+        ] {
+            let cx = Ctxt::new();
+            let def = WorkflowDef::parse(&cx, src).expect("parses");
+            let got = cx.messages();
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert!(got[0].starts_with("`Render` calls itself"), "{got:?}");
+            assert!(def.bindings.iter().all(|b| b.name != "again"));
+        }
     }
 
     #[test]
