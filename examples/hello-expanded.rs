@@ -188,6 +188,9 @@ macro_rules! __wf_workflow_Hello_976d8248 {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         < $($path)* as $($p)* ::Workflow > ::Input
     };
+    ({ $($p:tt)* } @ claim $($rest:tt)*) => {
+        $($p)* ::node_claims! { [name] $($rest)* }
+    };
     ({ $($p:tt)* } $($call:tt)*) => {
         $($p)* ::node_ports! { Hello[name] [] [] $($call)* }
     };
@@ -431,6 +434,7 @@ const _: () = {
         }
     }
     #[automatically_derived]
+    #[diagnostic::do_not_recommend]
     impl ::workflow_core::__private::MapInput for HelloInput {
         type Item = __HelloInput_name;
         fn from_item(item: __HelloInput_name) -> Self {

@@ -472,6 +472,50 @@ impl<T: ?Sized + Send + Sync + 'static> ResourceValue for T {
     type __Checked = T;
 }
 
+/// The value an `if` in `workflow!` routes on: a `bool`. Named in the compile error
+/// when `if c { .. }` routes on a binding or input of another type.
+#[diagnostic::on_unimplemented(
+    message = "`if` routes on a `bool`, and this is `{Self}`",
+    label = "not a `bool`",
+    note = "`if name {{ .. }} else {{ .. }}` takes a binding or input of type `bool`; to route on another value, use `match name {{ Pattern => {{ .. }} }}`, or compute a `bool` in a `#[node]`"
+)]
+pub trait IfCondition {
+    /// The condition (for generated code).
+    #[doc(hidden)]
+    fn __condition(self) -> bool;
+}
+
+// Not listed in the error (it would point into this file); the note says what to do.
+#[diagnostic::do_not_recommend]
+impl IfCondition for bool {
+    #[inline]
+    fn __condition(self) -> bool {
+        self
+    }
+}
+
+/// What a `match` in `workflow!` routes on, passed through on its way to the user's own
+/// `match`: `Self` is left for the arms' patterns to infer (`Triage::Small(o)` makes it
+/// `Triage`), so a value of another type is one error here, naming both types, rather
+/// than a mismatch at each arm.
+#[diagnostic::on_unimplemented(
+    message = "`match` routes on `{S}`, but its arms match `{Self}`",
+    label = "this is `{S}`",
+    note = "match on a binding or input of type `{Self}`, or write the arms' patterns for `{S}`"
+)]
+pub trait MatchOn<S> {
+    /// The value (for generated code).
+    #[doc(hidden)]
+    fn __matched(source: S) -> Self;
+}
+
+impl<T> MatchOn<T> for T {
+    #[inline]
+    fn __matched(source: T) -> T {
+        source
+    }
+}
+
 /// The list a fan-out (`for x in xs { .. }`, `map(W, xs)`) runs over: any `IntoIterator`
 /// whose items can cross threads, such as a `Vec<T>`. Implemented for every such type;
 /// named in the compile error when the source of a fan-out is not one.

@@ -122,8 +122,15 @@ pub mod remote;
 #[doc(hidden)]
 pub mod __private;
 
+/// The verdict of `#[workflow(durable)]`'s check on a value that is not
+/// `Serialize + DeserializeOwned`, named in that compile error.
+#[cfg(feature = "store")]
+pub use __private::NotRecordable;
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
-pub use __private::{NodeError, ResourceValue, RetriedInput, RetryInput, SharedOutput};
+pub use __private::{
+    FanOutItems, IfCondition, MapInput, MatchOn, NodeError, ResourceValue, RetriedInput,
+    RetryInput, SharedOutput,
+};
 pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableRun, DurableWorkflow};

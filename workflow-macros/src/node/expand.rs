@@ -52,6 +52,11 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
     let retry_checks = g.retry_input_checks();
     let node_impl = g.node_impl();
     let port_type_impls = g.port_type_impls();
+    // A `Box<dyn Error>` without `Send + Sync` is reported (see `convert_result`); the fn
+    // is emitted with `Box<dyn Error + Send + Sync>` instead, so that a `?` in its body
+    // (which has no `From` into `Box<dyn Error + Send>`) is not a second error.
+    let sendable = with_sendable_error(item);
+    let item = sendable.as_ref().unwrap_or(item);
     quote! {
         // `#[node]` requires `async` even when the body never awaits.
         #[allow(clippy::unused_async)]
@@ -451,6 +456,38 @@ impl NodeGen<'_> {
             }
         }
     }
+}
+
+/// `item` with `E` in its `-> Result<T, Box<dyn Error ..>>` replaced by
+/// `Box<dyn Error + Send + Sync>`, when the trait object lacks `Send` or `Sync`.
+fn with_sendable_error(item: &ItemFn) -> Option<ItemFn> {
+    let syn::ReturnType::Type(_, ty) = &item.sig.output else {
+        return None;
+    };
+    let span = syn::spanned::Spanned::span(box_dyn_error_not_send_sync(ty)?);
+    let mut item = item.clone();
+    let syn::ReturnType::Type(_, ty) = &mut item.sig.output else {
+        return None;
+    };
+    let syn::Type::Path(tp) = &mut **ty else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &mut tp.path.segments.last_mut()?.arguments
+    else {
+        return None;
+    };
+    let err = args
+        .args
+        .iter_mut()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(1)?;
+    *err = syn::parse_quote_spanned!(span=>
+        ::std::boxed::Box<dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync>
+    );
+    Some(item)
 }
 
 /// `E` in `Result<T, Box<dyn Error>>` when the trait object lacks `Send` or `Sync`.

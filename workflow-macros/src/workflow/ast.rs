@@ -298,6 +298,7 @@ impl WorkflowDef {
             .collect();
         finish_fan_outs(cx, &name, &names, &mut bindings);
         check_fan_out_lists(cx, &inputs, &bindings);
+        drop_calls_of_itself(cx, &name, &mut bindings);
         Ok(Self {
             attrs,
             vis,
@@ -678,6 +679,11 @@ fn take_if_chain(input: ParseStream<'_>) -> syn::Result<TokenStream> {
 
 /// What a decision matches: a source (an `if` takes a plain name or field).
 fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> syn::Result<Source> {
+    if keyword == "if" && input.peek(Token![!]) {
+        return Err(input.error(
+            "`if` routes on a `bool` binding or input as it is, not an expression: for `if !ok`, write `if ok` and swap the arms (`if ok { ..else arm.. } else { ..then arm.. }`)",
+        ));
+    }
     let root: Ident = input.call(Ident::parse_any).map_err(|e| {
         syn::Error::new(
             e.span(),
@@ -842,6 +848,11 @@ fn parse_for_rest(
     name: Ident,
 ) -> syn::Result<Binding> {
     input.parse::<Token![for]>()?;
+    if input.peek(syn::token::Paren) || input.peek(syn::token::Bracket) {
+        return Err(input.error(format!(
+            "a fan-out names each item with one name, like `{name} = for item in list {{ .. }} => out`: it runs its body once per item, so there is no pattern or index to take apart; give each item what it needs in the list itself (a node can return a `Vec` of pairs)"
+        )));
+    }
     let var = parse_name(input)?;
     input.parse::<Token![in]>().map_err(|e| {
         syn::Error::new(e.span(), format!("expected `in` after `for {var}`: write `{name} = for {var} in list {{ .. }} => result`"))
@@ -857,6 +868,9 @@ fn parse_for_rest(
     let brace = braced!(content in input);
     let body: TokenStream = content.parse()?;
     let mut bindings = Vec::new();
+    // Names bound in the arms of a decision the body may not hold (reported once, at its
+    // keyword): not reported again as missing when `=> ..` names one.
+    let mut routed_names: Vec<Ident> = Vec::new();
     for (entry, _) in split_top_level(body, true) {
         if entry.is_empty() {
             continue;
@@ -872,10 +886,15 @@ fn parse_for_rest(
                             &i.name,
                             format!("a fan-out body has no inputs of its own: it sees `{var}` (one item) and the workflow's inputs and bindings; declare `input {}` in the workflow", i.name),
                         ),
-                        Entry::Decision(d) => cx.error_spanned_by(
-                            &d.keyword,
-                            format!("a fan-out body cannot route yet: `{}` works at the top level of a workflow and in arms; move the decision into a workflow of its own and `map` over it, or route before or after the fan-out", d.keyword),
-                        ),
+                        Entry::Decision(d) => {
+                            cx.error_spanned_by(
+                                &d.keyword,
+                                format!("a fan-out body cannot route yet: `{}` works at the top level of a workflow and in arms; move the decision into a workflow of its own and `map` over it, or route before or after the fan-out", d.keyword),
+                            );
+                            for (_, arm_body) in d.arms {
+                                routed_names.extend(bound_names(arm_body));
+                            }
+                        }
                     }
                 }
             }
@@ -894,7 +913,7 @@ fn parse_for_rest(
             "expected the body binding to collect after `=>`",
         )
     })?;
-    if !bindings.iter().any(|b| b.name == result) {
+    if !bindings.iter().any(|b| b.name == result) && !routed_names.contains(&result) {
         let names: Vec<String> = bindings.iter().map(|b| b.name.to_string()).collect();
         let msg = if result == var {
             format!("`{name}` collects a body binding per item, and `{var}` is the item itself; to collect the items, use `{}` directly", items.text())
@@ -927,6 +946,35 @@ fn parse_for_rest(
             },
         }),
     })
+}
+
+/// The names an unparsed body binds (`name = ..` entries, also inside nested arms), as
+/// far as they can be seen without parsing it.
+fn bound_names(body: TokenStream) -> Vec<Ident> {
+    let mut names = Vec::new();
+    for (entry, _) in split_top_level(body, true) {
+        let mut tokens = entry.into_iter().filter(|t| {
+            // Attributes (`#[..]`) come first.
+            !matches!(t, TokenTree::Punct(p) if p.as_char() == '#')
+                && !matches!(t, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Bracket)
+        });
+        match (tokens.next(), tokens.next()) {
+            (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(eq))) if eq.as_char() == '=' => {
+                names.push(name);
+            }
+            (first, _) => {
+                // A nested decision: the names in its arms' braces.
+                for t in first.into_iter().chain(tokens) {
+                    if let TokenTree::Group(g) = t {
+                        if g.delimiter() == proc_macro2::Delimiter::Brace {
+                            names.extend(bound_names(g.stream()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    names
 }
 
 /// `map(Workflow, items)` after `name =` (`map(` is next, with a path and a `,`).
@@ -963,32 +1011,84 @@ fn parse_map_rest(
     })
 }
 
+/// Reports and drops each binding that runs the workflow being declared (`again =
+/// Render(page)` inside `Render`, or `map(Render, ..)`): its output would contain itself,
+/// which rustc reports as an unsized cycle with no place in the user's code.
+fn drop_calls_of_itself(cx: &Ctxt, workflow: &Ident, bindings: &mut Vec<Binding>) {
+    bindings.retain(|b| {
+        let called = match &b.fan_out {
+            Some(FanOut { body: FanOutBody::Map { workflow: w }, .. }) => w,
+            _ => &b.node,
+        };
+        if !called.is_ident(workflow) {
+            return true;
+        }
+        let at = called.segments.last().map_or_else(|| b.name.span(), |s| s.ident.span());
+        cx.error_at(
+            at,
+            format!("`{workflow}` calls itself: a workflow cannot run as a node of its own graph (its output would contain itself); run the step with a node, or call another workflow"),
+        );
+        false
+    });
+}
+
+/// What `map(..)` after `name =` is.
+enum MapPeek {
+    /// `map(Workflow, list)`: a fan-out.
+    Map,
+    /// `map(node_fn, list)`: a fan-out of a node fn (an error): the fn and the list.
+    OfNode(Ident, String),
+    /// `map(Workflow)`: a fan-out without its list (an error).
+    NoList(Ident),
+    /// Anything else (a `#[node]` fn called `map`, or no `map` at all).
+    No,
+}
+
 /// Whether a `map(Workflow, list)` fan-out is next: `map(` and a path whose last
-/// segment is a type name (capitalised), then `,`; a `#[node]` fn called `map` is
-/// snake_case.
-fn peeks_map(input: ParseStream<'_>) -> bool {
+/// segment is a type name (capitalised), then `,`. `map(node_fn, list)`, two bare
+/// names whose first is snake_case, is the same form with a node where the workflow
+/// goes (a `#[node]` fn called `map` names its ports); `map(Workflow)` lacks the list.
+fn peek_map(input: ParseStream<'_>) -> MapPeek {
     let ahead = input.fork();
     if ahead.parse::<kw::map>().is_err() || !ahead.peek(syn::token::Paren) {
-        return false;
+        return MapPeek::No;
     }
     let Ok(group) = ahead.parse::<proc_macro2::Group>() else {
-        return false;
+        return MapPeek::No;
     };
-    let peek = |content: ParseStream<'_>| -> syn::Result<(Path, bool)> {
+    let peek = |content: ParseStream<'_>| -> syn::Result<(Path, bool, Option<Ident>, bool)> {
         let path: Path = content.parse()?;
-        let comma = content.peek(Token![,]);
+        let comma = content.parse::<Option<Token![,]>>()?.is_some();
+        let list = if comma && content.peek(Ident) && !content.peek2(Token![:]) {
+            content.parse::<Ident>().ok()
+        } else {
+            None
+        };
+        let _ = content.parse::<Option<Token![,]>>();
+        let end = content.is_empty();
         content.parse::<TokenStream>()?;
-        Ok((path, comma))
+        Ok((path, comma, list, end))
     };
-    let Ok((path, comma)) = syn::parse::Parser::parse2(peek, group.stream()) else {
-        return false;
+    let Ok((path, comma, list, end)) = syn::parse::Parser::parse2(peek, group.stream()) else {
+        return MapPeek::No;
     };
-    let capitalised = path.segments.last().is_some_and(|s| {
-        s.ident
-            .to_string()
-            .starts_with(|c: char| c.is_ascii_uppercase())
-    });
-    capitalised && comma
+    let Some(last) = path.segments.last() else {
+        return MapPeek::No;
+    };
+    let capitalised = last
+        .ident
+        .to_string()
+        .starts_with(|c: char| c.is_ascii_uppercase());
+    match (capitalised, comma, list) {
+        (true, true, _) => MapPeek::Map,
+        (true, false, _) if path.segments.len() == 1 && path.leading_colon.is_none() => {
+            MapPeek::NoList(last.ident.clone())
+        }
+        (false, true, Some(list)) if end && path.get_ident().is_some() => {
+            MapPeek::OfNode(last.ident.clone(), list.to_string())
+        }
+        _ => MapPeek::No,
+    }
 }
 
 /// The list a fan-out runs over: an input or a whole binding (its item type is named
@@ -1082,8 +1182,21 @@ fn parse_binding_rest(
     if input.peek(Token![for]) {
         return parse_for_rest(cx, input, attrs, name);
     }
-    if peeks_map(input) {
-        return parse_map_rest(cx, input, attrs, name);
+    match peek_map(input) {
+        MapPeek::Map => return parse_map_rest(cx, input, attrs, name),
+        MapPeek::OfNode(node, list) => {
+            return Err(syn::Error::new(
+                node.span(),
+                format!("`map` runs a workflow per item, and `{node}` is a `#[node]` fn (workflows are `workflow!` structs, like `Render`); to run a node per item, write `{name} = for item in {list} {{ out = {node}(item), }} => out` (a node fn named `map` takes its ports by name here: `map(a: x, b: y)`)"),
+            ));
+        }
+        MapPeek::NoList(workflow) => {
+            return Err(syn::Error::new(
+                workflow.span(),
+                format!("`map` takes a workflow and the list to run it over, one run per item: `{name} = map({workflow}, list)`"),
+            ));
+        }
+        MapPeek::No => {}
     }
     if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
         return Err(input.error(format!(
@@ -1495,6 +1608,98 @@ mod tests {
             quote! { struct W { input p: u8, s = add(a: p.items[0], b: p.items[1]) } },
         );
         assert_eq!(cx.messages().len(), 1, "{:?}", cx.messages());
+    }
+
+    /// The messages of parsing `src` alone.
+    fn parse_messages(src: TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let _ = WorkflowDef::parse(&cx, src);
+        cx.messages()
+    }
+
+    #[test]
+    fn map_of_a_node_or_without_a_list_is_one_error_saying_what_map_takes() {
+        let node =
+            parse_messages(quote! { struct W { input ts: Vec<String>, p = map(layout, ts) } });
+        assert_eq!(node.len(), 1, "{node:?}");
+        assert!(
+            node[0].starts_with("`map` runs a workflow per item, and `layout` is a `#[node]` fn"),
+            "{node:?}"
+        );
+        let no_list =
+            parse_messages(quote! { struct W { input ts: Vec<String>, p = map(Render) } });
+        assert_eq!(no_list.len(), 1, "{no_list:?}");
+        assert!(
+            no_list[0].starts_with("`map` takes a workflow and the list"),
+            "{no_list:?}"
+        );
+        // A `#[node]` fn called `map` with its ports named is a node call.
+        assert!(parse_messages(
+            quote! { struct W { input x: u8, input y: u8, p = map(a: x, b: y) } }
+        )
+        .is_empty());
+        assert!(
+            parse_messages(quote! { struct W { input ts: Vec<String>, p = map(Render, ts) } })
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_workflow_calling_itself_is_one_error_and_the_call_is_dropped() {
+        for src in [
+            quote! { struct Render { input page: String, html = layout(page), again = Render(page: html) } },
+            quote! { struct Render { input pages: Vec<String>, again = map(Render, pages) } },
+        ] {
+            let cx = Ctxt::new();
+            let def = WorkflowDef::parse(&cx, src).expect("parses");
+            let got = cx.messages();
+            assert_eq!(got.len(), 1, "{got:?}");
+            assert!(got[0].starts_with("`Render` calls itself"), "{got:?}");
+            assert!(def.bindings.iter().all(|b| b.name != "again"));
+        }
+    }
+
+    #[test]
+    fn a_negated_if_says_to_swap_the_arms() {
+        let got = parse_messages(quote! {
+            struct W { input ok: bool, if !ok { a = f(), } else { a = g(), } }
+        });
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].contains("write `if ok` and swap the arms"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_tuple_loop_variable_is_one_error() {
+        let got = parse_messages(quote! {
+            struct W { input xs: Vec<u8>, d = for (i, x) in xs.iter().enumerate() { y = f(x), } => y }
+        });
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].starts_with("a fan-out names each item with one name"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_rejected_decision_in_a_body_still_binds_its_names_for_the_result() {
+        let got = parse_messages(quote! {
+            struct W { input xs: Vec<u8>, d = for x in xs { b = big(x), if b { y = f(x), } else { y = g(x), } } => y }
+        });
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].starts_with("a fan-out body cannot route yet"),
+            "{got:?}"
+        );
+        let names: Vec<String> = bound_names(quote! {
+            #[timeout = "1s"] a = f(x), match t { A(o) => { b = g(o), } _ => { if c { d = h(), } } }
+        })
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(names, ["a", "b", "d"]);
     }
 
     #[test]

@@ -5,10 +5,11 @@
 //! Every value's codec comes from `RecordProbe` (autoref specialization: serde's codec
 //! when the type is `Serialize + DeserializeOwned`, an erroring one otherwise), so the
 //! places that encode or decode a value always compile; each recorded value (input or
-//! non-`#[ephemeral]` binding) then gets one bound, `__WorkflowRecordable<i>`, on the
-//! probe's verdict, checked once, spanned at the binding: a value that cannot be recorded
-//! is exactly one error naming the node (or input) and its type. `#[ephemeral]` bindings
-//! get no bound: they are never recorded.
+//! non-`#[ephemeral]` binding) then gets one bound, a trait named after it in a module
+//! `<Workflow>Durable` (so rustc's help line reads ``the trait `FilesDurable::handle<Handle>`
+//! is not implemented for `NotRecordable` ``), on the probe's verdict, checked once, spanned
+//! at the binding: a value that cannot be recorded is exactly one error naming the node (or
+//! input) and its type. `#[ephemeral]` bindings get no bound: they are never recorded.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -28,7 +29,10 @@ impl WorkflowGen<'_> {
         let codec = |ty: &TokenStream| quote!((&&#p::RecordProbe::<#ty>::NEW).codec());
 
         // One bound per recorded value, and the check of it, spanned where the error belongs.
-        let mut bounds = TokenStream::new();
+        let module = format_ident!("{}Durable", self.name);
+        let (mut bounds, mut bound_impls) = (TokenStream::new(), TokenStream::new());
+        // A name seen twice is already an error (a duplicate binding); declare it once.
+        let mut declared = std::collections::HashSet::new();
         let mut node_checks = Vec::new();
         let owners = self.slot_owners();
         for (i, b) in self.def.bindings.iter().enumerate() {
@@ -37,23 +41,39 @@ impl WorkflowGen<'_> {
                 node_checks.push(TokenStream::new());
                 continue;
             }
-            let bound = format_ident!("__WorkflowRecordable{}", i);
+            let bound = b.name.clone();
             let message = format!(
                 "node `{}` of durable workflow `{name_str}` outputs `{{T}}`, which cannot be recorded",
                 b.name
             );
-            bounds.extend(value_bound(p, &bound, &message, true));
-            node_checks.push(quote_spanned!(b.name.span()=> #bound::check(&__codec);));
+            if declared.insert(bound.to_string()) {
+                let (declare, implement) = value_bound(p, &module, &bound, &message, true);
+                bounds.extend(declare);
+                bound_impls.extend(implement);
+            }
+            let ty = &node_outputs[i];
+            // The module at the binding too, so the call's span is the binding alone.
+            let module = syn::Ident::new(&module.to_string(), b.name.span());
+            node_checks
+                .push(quote_spanned!(b.name.span()=> #module::#bound::<#ty>::check(&__codec);));
         }
         let mut input_checks = Vec::new();
         for (k, input) in self.def.inputs.iter().enumerate() {
-            let bound = format_ident!("__WorkflowRecordableInput{}", k);
+            let bound = input.name.clone();
             let message = format!(
                 "input `{}` of durable workflow `{name_str}` is `{{T}}`, which cannot be recorded",
                 input.name
             );
-            bounds.extend(value_bound(p, &bound, &message, false));
-            input_checks.push(quote_spanned!(input.name.span()=> #bound::check(&__codec);));
+            if declared.insert(bound.to_string()) {
+                let (declare, implement) = value_bound(p, &module, &bound, &message, false);
+                bounds.extend(declare);
+                bound_impls.extend(implement);
+            }
+            let alias = &self.input_aliases[k];
+            let module = syn::Ident::new(&module.to_string(), input.name.span());
+            input_checks.push(
+                quote_spanned!(input.name.span()=> #module::#bound::<#alias>::check(&__codec);),
+            );
         }
 
         let node_names: Vec<String> = self
@@ -148,7 +168,12 @@ impl WorkflowGen<'_> {
         let fingerprint = self.fingerprint();
 
         quote! {
-            #bounds
+            #[doc(hidden)]
+            #[allow(non_snake_case, non_camel_case_types)]
+            mod #module {
+                #bounds
+            }
+            #bound_impls
 
             #[automatically_derived]
             #[allow(unused_qualifications, unused_variables, clippy::all)]
@@ -268,29 +293,37 @@ impl WorkflowGen<'_> {
     }
 }
 
-/// The one bound a recorded value's type `T` must meet: its probe's verdict implements
-/// `name<T>` only when `T` is `Serialize + DeserializeOwned`. The error names the value.
-fn value_bound(p: &TokenStream, name: &syn::Ident, message: &str, node: bool) -> TokenStream {
+/// The one bound a recorded value's type `T` must meet, declared in `module` (and
+/// implemented outside it, where the crate path `p` resolves as the user wrote it): its
+/// probe's verdict implements `module::name<T>` only when `T` is
+/// `Serialize + DeserializeOwned`. The error names the value.
+fn value_bound(
+    p: &TokenStream,
+    module: &syn::Ident,
+    name: &syn::Ident,
+    message: &str,
+    node: bool,
+) -> (TokenStream, TokenStream) {
     let note = if node {
         "a `#[workflow(durable)]` workflow records every node's output: derive `serde::Serialize` and `serde::Deserialize` for `{T}`, or mark the binding `#[ephemeral]` to recompute it on resume instead (connections, handles)"
     } else {
         "a `#[workflow(durable)]` workflow records its inputs: derive `serde::Serialize` and `serde::Deserialize` for `{T}`"
     };
-    quote! {
+    let declare = quote! {
         #[diagnostic::on_unimplemented(
             message = #message,
             label = "`{T}` is not `Serialize + DeserializeOwned`",
             note = #note
         )]
-        #[doc(hidden)]
-        trait #name<T> {
+        pub(super) trait #name<T> {
             #[inline(always)]
-            fn check(_: &(#p::Codec<T>, Self))
+            fn check<C>(_: &(C, Self))
             where
                 Self: ::core::marker::Sized,
             {
             }
         }
-        impl<T> #name<T> for #p::Recordable {}
-    }
+    };
+    let implement = quote!(impl<T> #module::#name<T> for #p::Recordable {});
+    (declare, implement)
 }

@@ -14,7 +14,7 @@ use syn::{Ident, Member};
 
 use super::WorkflowGen;
 use crate::codegen::respan;
-use crate::workflow::ast::path_text;
+use crate::workflow::ast::{path_text, FanOut, FanOutBody};
 use crate::workflow::resolve::{Edge, Origin};
 
 /// The edges of the whole workflow, numbered in binding and port order.
@@ -84,16 +84,65 @@ impl WorkflowGen<'_> {
                 } else {
                     self.merge_trait(i)
                 };
+                let item = self.fan_out_item_trait(i);
                 quote! {
                     #[doc(hidden)]
                     #[allow(non_snake_case, non_camel_case_types)]
                     mod #module {
                         #(#traits)*
                         #merge
+                        #item
                     }
                 }
             })
             .collect()
+    }
+
+    /// For `xs = for x in list { d = node(port: x), } => d`, whose item takes the type
+    /// of the port `x` feeds, and for `xs = map(W, list)`: the trait `Item` that each
+    /// item passes through on its way into its child run, so that a list of other items
+    /// is one error naming the port (or workflow).
+    fn fan_out_item_trait(&self, i: usize) -> TokenStream {
+        let b = &self.def.bindings[i];
+        let Some(FanOut { items, body }) = &b.fan_out else {
+            return TokenStream::new();
+        };
+        let (binding, list) = (&b.name, items.text());
+        let (message, note, label) = match body {
+            FanOutBody::For { var, bindings, .. } => {
+                let Some((j, port)) = super::fanout::item_consumer(var, bindings) else {
+                    return TokenStream::new();
+                };
+                let (consumer, node_fn) = (&bindings[j].name, path_text(&bindings[j].node));
+                (
+                    format!("the items of `{list}` are `{{S}}`, but `{binding} = for {var} in {list}` feeds each to port `{port}` of `{consumer} = {node_fn}(..)`, which takes `{{Self}}`"),
+                    format!("fan out over a list of `{{Self}}`, or convert `{var}` in a node of the body first"),
+                    "a list of `{S}`",
+                )
+            }
+            FanOutBody::Map { workflow } => {
+                let workflow = path_text(workflow);
+                (
+                    format!("the items of `{list}` are `{{S}}`, but `{binding} = map({workflow}, {list})` runs `{workflow}` on each, and its input takes `{{Self}}`"),
+                    "map over a list of `{Self}`, or convert the items in a node first".to_owned(),
+                    "takes `{Self}`, not `{S}`",
+                )
+            }
+        };
+        let span = items.root.span();
+        quote_spanned! {span=>
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            #[doc(hidden)]
+            pub(super) trait Item<S> {
+                fn __from_source(source: S) -> Self;
+            }
+            impl<T> Item<T> for T {
+                #[inline]
+                fn __from_source(source: T) -> T {
+                    source
+                }
+            }
+        }
     }
 
     fn edge_trait(&self, e: &NumberedEdge<'_>) -> TokenStream {

@@ -93,7 +93,23 @@ pub(crate) fn body_def(
             ty: syn::parse2::<Type>(ty).ok()?,
         })
     };
-    let mut inputs = vec![typed(var, item_type(def, p, f))?];
+    // The item's type: the type of the node port it feeds, when one takes it as it is
+    // (a type that exists whatever the list is, so a list that is not one is one error,
+    // at the fan-out's call); else the list's item type.
+    let item_ty = match item_consumer(var, bindings) {
+        Some((j, port)) => {
+            let alias = format_ident!(
+                "__{}Node_{}",
+                name,
+                bindings[j].name,
+                span = bindings[j].node_span()
+            );
+            let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(&port).to_string());
+            quote!(<#alias as #p::PortType<#key>>::Ty)
+        }
+        None => item_type(def, p, f),
+    };
+    let mut inputs = vec![typed(var, item_ty)?];
     for arg in b.args.iter().skip(1) {
         let ty = source_type(def, p, &arg.source.root);
         inputs.push(typed(&arg.port, ty)?);
@@ -119,6 +135,26 @@ pub(crate) fn body_def(
         decisions: Vec::new(),
         brace_span: *brace_span,
         hidden_body: true,
+    })
+}
+
+/// The first body binding that feeds the loop variable `var`, as it is, to a port of a
+/// `#[node]` fn (not a field of it, not a workflow or a nested fan-out): its index and
+/// the port.
+pub(super) fn item_consumer(var: &Ident, bindings: &[Binding]) -> Option<(usize, Ident)> {
+    bindings.iter().enumerate().find_map(|(j, b)| {
+        let last = b.node.segments.last()?;
+        let node_fn = last
+            .ident
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_lowercase() || c == '_');
+        if b.fan_out.is_some() || !node_fn || !crate::codegen::has_ports_callback(&last.ident) {
+            return None;
+        }
+        let arg = b.args.iter().find(|a| {
+            a.source.root == *var && a.source.fields.is_empty() && a.source.optional.is_none()
+        })?;
+        Some((j, arg.port.clone()))
     })
 }
 
@@ -187,15 +223,30 @@ impl WorkflowGen<'_> {
                 } else {
                     quote!(#p::fan_out)
                 };
+                // Spanned at the list: a list that is not one is reported there.
+                let list_span = f.items.root.span();
+                // The whole call is spanned at the list, for the bounds on its instance
+                // (a list that is not one is reported there), except a `map`'s item
+                // function, whose checks belong at the workflow.
+                let head = respan(quote!(#run::<#child, _, _>), list_span);
+                let options = respan(
+                    quote!(ctx, #items, #p::FanOutOptions { concurrency: #concurrency, collect: #collect },),
+                    list_span,
+                );
+                let input = match f.body {
+                    FanOutBody::For { .. } => respan(input, list_span),
+                    FanOutBody::Map { .. } => input,
+                };
+                let pick = respan(pick, list_span);
+                let mut args = proc_macro2::Group::new(
+                    proc_macro2::Delimiter::Parenthesis,
+                    quote!(#options #input, #pick),
+                );
+                args.set_span(list_span);
+                let call = quote!(#head #args);
                 quote! {
                     let Self { #(#ports),* } = self;
-                    #run::<#child, _, _>(
-                        ctx,
-                        #items,
-                        #p::FanOutOptions { concurrency: #concurrency, collect: #collect },
-                        #input,
-                        #pick,
-                    )
+                    #call
                 }
             };
             let output = if stub || !collect {
@@ -250,12 +301,27 @@ impl WorkflowGen<'_> {
                 let result_alias = format_ident!("__{}Node_{}", child, result);
                 let captures = b.args.iter().skip(1).map(|a| &a.port);
                 let shares = captures.clone();
+                // An item typed by the port it feeds passes the binding's `Item` check
+                // (edges.rs), which names that port when the list holds something else.
+                let item = match (
+                    &f.body,
+                    self.def.bindings.iter().position(|x| std::ptr::eq(x, b)),
+                ) {
+                    (FanOutBody::For { bindings, .. }, Some(i))
+                        if item_consumer(var, bindings).is_some() =>
+                    {
+                        let span = f.items.root.span();
+                        let module = self.edge_module(i, span);
+                        quote_spanned!(span=> #module::Item::__from_source(#var))
+                    }
+                    _ => quote!(#var),
+                };
                 (
                     quote!(#child),
                     quote!(#p::Output<#result_alias>),
                     quote! {
                         move |#var| #child_input {
-                            #var,
+                            #var: #item,
                             #( #captures: #p::SharedOutput::__share(&#shares), )*
                         }
                     },
@@ -267,8 +333,18 @@ impl WorkflowGen<'_> {
                     .segments
                     .last()
                     .map_or_else(Span::call_site, |s| s.ident.span());
+                // Each item passes the binding's `Item` check (edges.rs), so a list of
+                // other items is one error naming the workflow. At the workflow, like the
+                // `MapInput` check: a workflow without exactly one input is one error.
+                let item = match self.def.bindings.iter().position(|x| std::ptr::eq(x, b)) {
+                    Some(i) => {
+                        let module = self.edge_module(i, span);
+                        quote_spanned!(span=> #module::Item::__from_source(__item))
+                    }
+                    None => quote!(__item),
+                };
                 let input = quote_spanned! {span=>
-                    <<#workflow as #p::Workflow>::Input as #p::MapInput>::from_item
+                    move |__item| <<#workflow as #p::Workflow>::Input as #p::MapInput>::from_item(#item)
                 };
                 (
                     quote!(#workflow),
@@ -290,8 +366,11 @@ impl WorkflowGen<'_> {
         let input_name = &self.input_name;
         let field = &self.def.inputs[*only].name;
         let ty = &self.input_aliases[*only];
+        // Not listed when another workflow's input is not one (rustc would point at this
+        // workflow's whole `workflow!` call); the error's note says what to do.
         quote! {
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl #p::MapInput for #input_name {
                 type Item = #ty;
                 fn from_item(item: #ty) -> Self {

@@ -273,7 +273,8 @@ impl super::WorkflowGen<'_> {
 /// one step of the chain that decides which unused inputs to report (see
 /// [`WorkflowGen::unused_inputs`](super::WorkflowGen)). An unused input named like a
 /// port this call leaves unconnected is that port's mistake, already reported by the
-/// call ("port `b` of `add` is not connected"); the others go on to the next node call
+/// call ("port `b` of `add` is not connected"), and so is one more unused input per port
+/// it leaves unconnected under another name; the others go on to the next node call
 /// with a ports callback, and after the last are reported as unused.
 struct ClaimStep {
     ports: Vec<Ident>,
@@ -315,11 +316,21 @@ pub(crate) fn node_claims(input: TokenStream) -> TokenStream {
         Ok(step) => step,
         Err(e) => return e.to_compile_error(),
     };
-    let unclaimed: Vec<&Ident> = step
+    let mut unclaimed: Vec<&Ident> = step
         .unused
         .iter()
         .filter(|u| !step.ports.contains(u) || step.connected.contains(u))
         .collect();
+    // An unused input next to a port this call leaves unconnected under another name
+    // (`input title`, `front = Render()` for port `page`) is most likely meant for that
+    // port: one mistake, which the call reports. Each such port claims one input.
+    let open_ports = step
+        .ports
+        .iter()
+        .filter(|p| !step.connected.contains(p) && !step.unused.contains(p))
+        .count();
+    let claimed = open_ports.min(unclaimed.len());
+    unclaimed.drain(..claimed);
     if unclaimed.is_empty() {
         return TokenStream::new();
     }
@@ -386,10 +397,14 @@ mod tests {
         assert_eq!(step(quote!([a b] {p} [b] [a] [])), "");
         // Connected (to something else), or not a port: reported after the last call.
         assert!(step(quote!([a b] {p} [b] [a b] [])).contains("input `b` is not used"));
-        assert!(step(quote!([a b] {p} [c] [a] [])).contains("input `c` is not used"));
+        assert!(step(quote!([a b] {p} [c] [a b] [])).contains("input `c` is not used"));
+        // `add(a)` and an unused input `c`: most likely meant for `b`, whose error says so.
+        assert_eq!(step(quote!([a b] {p} [c] [a] [])), "");
+        // One unconnected port claims one input; the other is reported.
+        assert!(step(quote!([a b] {p} [c d] [a] [])).contains("input `d` is not used"));
         // Not claimed here: asked of the next call.
         assert_eq!(
-            step(quote!([a b] {p} [c] [a] [{mul} [x]])),
+            step(quote!([a b] {p} [c] [a b] [{mul} [x]])),
             "mul ! { { p } @ claim { p } [c] [x] [] }"
         );
     }

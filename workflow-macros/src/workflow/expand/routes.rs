@@ -64,6 +64,26 @@ impl WorkflowGen<'_> {
         out
     }
 
+    /// For the slot of pattern binding `k` of `arm`: the edge check of the first port it
+    /// feeds (the port that gives the slot its type), as `module::port`, spanned at the
+    /// port's source. The matched value passes it on its way into the slot, so a pattern
+    /// binding of another type is one error naming that edge, at the pattern.
+    fn pattern_slot_check(&self, arm: ArmRef, k: usize) -> Option<TokenStream> {
+        for (i, links) in self.g.nodes.iter().enumerate().take(self.g.bindings) {
+            for edge in &links.edges {
+                if edge.from != Origin::Pattern(arm, k) {
+                    continue;
+                }
+                let span = edge.source.span();
+                let module = self.edge_module(i, span);
+                let mut port = edge.port.clone();
+                port.set_span(span);
+                return Some(quote!(#module::#port));
+            }
+        }
+        None
+    }
+
     /// `__forced<d>`: the state's field holding decision `d`'s recorded arm.
     pub(super) fn forced_field(d: usize) -> Ident {
         format_ident!("__forced{}", d)
@@ -144,11 +164,19 @@ impl WorkflowGen<'_> {
             let names = &decision.arms[arm].names;
             let slots = self.pattern_slots();
             let puts = names.iter().enumerate().filter_map(|(k, name)| {
-                let slot = pattern_slot(self.def, ArmRef { decision: d, arm }, k);
-                slots
-                    .iter()
-                    .any(|(s, _, _)| *s == slot)
-                    .then(|| quote_spanned!(name.span()=> state.#slot.put(#name);))
+                let arm_ref = ArmRef { decision: d, arm };
+                let slot = pattern_slot(self.def, arm_ref, k);
+                if !slots.iter().any(|(s, _, _)| *s == slot) {
+                    return None;
+                }
+                let value = match self.pattern_slot_check(arm_ref, k) {
+                    Some(check) => {
+                        let check = crate::codegen::respan(check, name.span());
+                        quote_spanned!(name.span()=> #check::__from_source(#name))
+                    }
+                    None => quote!(#name),
+                };
+                Some(quote_spanned!(name.span()=> state.#slot.put(#value);))
             });
             quote!(#(#puts)*)
         };
@@ -171,6 +199,25 @@ impl WorkflowGen<'_> {
         let on_span = decision.on.span();
         let value_var = Ident::new("__value", Span::mixed_site().located_at(on_span));
         let match_kw = syn::Token![match](decision.keyword.span());
+        // An `if` checks its value is a `bool` first: a value of another type is one
+        // error in the DSL's terms, rather than a mismatch at each arm.
+        // A `match` whose first pattern names its type (`Triage::Small(o)`) passes its
+        // value through `MatchOn`, whose output type the patterns infer: a value of
+        // another type is one error, at the value.
+        let typed_by_pattern = decision.arms.first().is_some_and(|arm| {
+            matches!(
+                arm.pat,
+                syn::Pat::TupleStruct(_) | syn::Pat::Struct(_) | syn::Pat::Path(_)
+            )
+        });
+        let p_on = crate::codegen::respan(p.clone(), on_span);
+        let value = if decision.is_if {
+            quote_spanned!(on_span=> #p_on::IfCondition::__condition(#value))
+        } else if typed_by_pattern {
+            quote_spanned!(on_span=> #p_on::MatchOn::__matched(#value))
+        } else {
+            value
+        };
         quote! {
             {
                 let #value_var = #value;

@@ -6,6 +6,7 @@
 //! Output, for `pub struct Render { input page: Page, .. }`:
 //! ```text
 //! macro_rules! __wf_workflow_Render_1a2b { ({$p} @type $path) => { <$path as Workflow>::Input };
+//!                                           ({$p} @claim $rest) => { node_claims! { [page] $rest } };
 //!                                           ({$p} $call) => { node_ports! { Render [page] [] [] $call } } }
 //! pub use __wf_workflow_Render_1a2b as Render;      // #[macro_export]ed for a `pub` workflow
 //! impl Node for RenderInput {                       // in the `const _` block
@@ -33,12 +34,17 @@ impl WorkflowGen<'_> {
             self.unique_suffix(),
             span = name.span()
         );
-        let ports = self
+        let ports: Vec<_> = self
             .declared_inputs
             .iter()
-            .map(|&i| &self.def.inputs[i].name);
+            .map(|&i| &self.def.inputs[i].name)
+            .collect();
         let rules = quote! {
             ({$($p:tt)*} @type $($path:tt)*) => { <$($path)* as $($p)*::Workflow>::Input };
+            // The unused-input check asks every call which ports it leaves unconnected.
+            ({$($p:tt)*} @claim $($rest:tt)*) => {
+                $($p)*::node_claims! { [#(#ports)*] $($rest)* }
+            };
             ({$($p:tt)*} $($call:tt)*) => {
                 $($p)*::node_ports! { #name [#(#ports)*] [] [] $($call)* }
             };

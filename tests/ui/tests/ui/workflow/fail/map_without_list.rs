@@ -1,0 +1,22 @@
+use workflow_core::prelude::*;
+
+#[node]
+async fn layout(page: String) -> String {
+    format!("<p>{page}</p>")
+}
+
+workflow! {
+    pub struct Render {
+        input page: String,
+        html = layout(page),
+    }
+}
+
+workflow! {
+    struct Book {
+        input titles: Vec<String>,
+        pages = map(Render),
+    }
+}
+
+fn main() {}
