@@ -194,8 +194,12 @@ async fn the_first_failing_item_fails_fast_and_names_its_path() {
         report.node("thumbs[3].img").unwrap().status,
         NodeStatus::Failed
     );
-    // Items not yet started when it failed never ran.
-    assert!(report.node("thumbs[7].img").is_none());
+    // Items not yet started when it failed never ran: they are skipped, with their paths.
+    assert_eq!(
+        report.node("thumbs[7].img").unwrap().status,
+        NodeStatus::Skipped
+    );
+    assert_eq!(report.node("thumbs[7].img").unwrap().attempts, 0);
     // Items in flight were cancelled.
     assert!(
         report
