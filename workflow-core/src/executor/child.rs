@@ -95,12 +95,10 @@ pub fn sub_workflow<W: Workflow>(
                 let _flush = FlushOnDrop(&feed);
                 run_lanes(&feed, &shared.runtime, 1).await;
             }
-            let result = feed.results().and_then(|results| {
-                results.into_iter().next().unwrap_or_else(|| {
-                    Err(WorkflowError::Cancelled {
-                        workflow: shared.root_workflow,
-                        running: Vec::new(),
-                    })
+            let result = feed.outputs(|o| o).and_then(|outputs| {
+                outputs.into_iter().next().ok_or(WorkflowError::Cancelled {
+                    workflow: shared.root_workflow,
+                    running: Vec::new(),
                 })
             });
             return result.map_err(child_failed);
@@ -124,14 +122,14 @@ pub struct FanOutOptions {
 }
 
 /// Runs `W` once per item of `items` in lanes (see `items.rs`), at most
-/// `opts.concurrency` items at a time, with the semantics of [`run_items`].
-async fn run_in_lanes<W, I, T>(
+/// `opts.concurrency` items at a time, with the semantics of [`run_items`]; the feed
+/// then holds the items' outputs and failures.
+async fn run_in_lanes<W, I>(
     ctx: &Context,
     items: I,
     opts: FanOutOptions,
     mut input: impl FnMut(I::Item) -> W::Input + Send + 'static,
-    pick: fn(W::Output) -> T,
-) -> Result<Vec<Result<T, WorkflowError>>, WorkflowError>
+) -> Arc<Feed<W>>
 where
     W: Workflow,
     I: IntoIterator,
@@ -157,7 +155,7 @@ where
         let _flush = FlushOnDrop(&feed);
         run_lanes(&feed, &shared.runtime, opts.concurrency).await;
     }
-    Ok(feed.results()?.into_iter().map(|r| r.map(pick)).collect())
+    feed
 }
 
 /// Runs `W` once per item of `items`, at most `opts.concurrency` at a time, each as a
@@ -259,12 +257,13 @@ where
     T: Send + 'static,
 {
     async move {
-        let results = if fits_lanes::<W>() {
-            run_in_lanes::<W, I, T>(&ctx, items, opts, input, pick).await
-        } else {
-            run_items::<W, I, T>(&ctx, items, opts, input, pick).await
+        if fits_lanes::<W>() {
+            let feed = run_in_lanes::<W, I>(&ctx, items, opts, input).await;
+            return feed.outputs(pick).map_err(child_failed);
         }
-        .map_err(child_failed)?;
+        let results = run_items::<W, I, T>(&ctx, items, opts, input, pick)
+            .await
+            .map_err(child_failed)?;
         results
             .into_iter()
             .collect::<Result<Vec<T>, WorkflowError>>()
@@ -296,10 +295,11 @@ where
             ..opts
         };
         if fits_lanes::<W>() {
-            run_in_lanes::<W, I, T>(&ctx, items, opts, input, pick).await
-        } else {
-            run_items::<W, I, T>(&ctx, items, opts, input, pick).await
+            let feed = run_in_lanes::<W, I>(&ctx, items, opts, input).await;
+            return Ok(feed.results(pick));
         }
-        .map_err(child_failed)
+        run_items::<W, I, T>(&ctx, items, opts, input, pick)
+            .await
+            .map_err(child_failed)
     }
 }

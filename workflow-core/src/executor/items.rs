@@ -97,8 +97,10 @@ struct FeedState<W: Workflow> {
     closed: bool,
     /// Items taken from the source.
     taken: usize,
-    /// Each item's result, by index (`None`: not finished).
-    results: Vec<Option<Result<W::Output, WorkflowError>>>,
+    /// Each item's output, by index (`None`: not finished, or failed).
+    outputs: Vec<Option<W::Output>>,
+    /// The failures of a collecting fan-out's items, by item.
+    errors: Vec<(usize, WorkflowError)>,
     /// `k` report entries per item (`k` nodes in the body), item-major, names borrowed
     /// until the reports are handed over.
     reports: Vec<NodeReport>,
@@ -124,10 +126,12 @@ impl<W: Workflow> Feed<W> {
     ) -> Self {
         let cancel = parent.cancel.child_token();
         let k = W::PLAN.nodes.len();
-        let mut results = Vec::new();
-        results.resize_with(hint, || None);
+        let mut outputs = Vec::new();
+        outputs.resize_with(hint, || None);
         let template = status::not_started(W::PLAN.nodes);
-        let mut reports = Vec::with_capacity(hint * k);
+        // Room for the parent's own reports too: the parent's report is built in this
+        // vector when the fan-out is its only child (see `RunShared::merge_reports`).
+        let mut reports = Vec::with_capacity(hint * k + parent.nodes.len());
         for _ in 0..hint {
             reports.extend_from_slice(&template);
         }
@@ -142,7 +146,8 @@ impl<W: Workflow> Feed<W> {
                 source,
                 closed: false,
                 taken: 0,
-                results,
+                outputs,
+                errors: Vec::new(),
                 reports,
                 children: Vec::new(),
                 first_error: None,
@@ -174,20 +179,22 @@ impl<W: Workflow> Feed<W> {
     ) -> Option<(usize, W::Input)> {
         let mut state = lock(&self.state);
         state.store_reports(item, reports, children);
-        let result = result.map_err(|e| e.in_workflow(self.parent.root_workflow));
         match result {
-            Err(e) if !self.collect => {
-                if state.first_error.is_none() {
+            Err(e) => {
+                let e = e.in_workflow(self.parent.root_workflow);
+                if self.collect {
+                    state.errors.push((item, e));
+                } else if state.first_error.is_none() {
                     state.first_error = Some(e);
                     state.closed = true;
                     self.cancel.cancel();
                 }
             }
-            r => {
-                if state.results.len() <= item {
-                    state.results.resize_with(item + 1, || None);
+            Ok(output) => {
+                if state.outputs.len() <= item {
+                    state.outputs.resize_with(item + 1, || None);
                 }
-                state.results[item] = Some(r);
+                state.outputs[item] = Some(output);
             }
         }
         if stop {
@@ -196,27 +203,50 @@ impl<W: Workflow> Feed<W> {
         state.next()
     }
 
-    /// The fan-out's outcome: its first failure (fail-fast), or every item's result in
-    /// input order (an item without one was cancelled).
-    pub(crate) fn results(&self) -> Result<Vec<Result<W::Output, WorkflowError>>, WorkflowError> {
+    /// A fail-fast fan-out's outcome: every item's output (`pick`ed) in input order,
+    /// or its first failure (an item without an output was cancelled).
+    pub(crate) fn outputs<T>(&self, pick: fn(W::Output) -> T) -> Result<Vec<T>, WorkflowError> {
         let mut state = lock(&self.state);
         if let Some(e) = state.first_error.take() {
             return Err(e);
         }
         let taken = state.taken;
-        let results = std::mem::take(&mut state.results);
-        Ok(results
+        let outputs = std::mem::take(&mut state.outputs);
+        outputs
             .into_iter()
             .take(taken)
-            .map(|r| {
-                r.unwrap_or_else(|| {
-                    Err(WorkflowError::Cancelled {
-                        workflow: self.parent.root_workflow,
-                        running: Vec::new(),
-                    })
-                })
-            })
-            .collect())
+            .map(|o| o.map(pick).ok_or_else(|| self.cancelled()))
+            .collect()
+    }
+
+    /// A collecting fan-out's outcome: every item's result in input order.
+    pub(crate) fn results<T>(&self, pick: fn(W::Output) -> T) -> Vec<Result<T, WorkflowError>> {
+        let mut state = lock(&self.state);
+        let taken = state.taken;
+        let outputs = std::mem::take(&mut state.outputs);
+        let mut errors = std::mem::take(&mut state.errors);
+        errors.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut results = Vec::with_capacity(taken);
+        for (i, output) in outputs.into_iter().take(taken).enumerate() {
+            results.push(match output {
+                Some(o) => Ok(pick(o)),
+                None => match errors.last() {
+                    Some((item, _)) if *item == i => Err(errors
+                        .pop()
+                        .map(|e| e.1)
+                        .unwrap_or_else(|| self.cancelled())),
+                    _ => Err(self.cancelled()),
+                },
+            });
+        }
+        results
+    }
+
+    fn cancelled(&self) -> WorkflowError {
+        WorkflowError::Cancelled {
+            workflow: self.parent.root_workflow,
+            running: Vec::new(),
+        }
     }
 
     /// Hands the items' node reports to the parent run, named by their paths (once):
@@ -241,14 +271,12 @@ impl<W: Workflow> Feed<W> {
         state.reports.truncate(total * k);
         let mut children = std::mem::take(&mut state.children);
         children.sort_by_key(|&(item, node, _)| (item, node));
-        let reports = std::mem::take(&mut state.reports);
+        let mut reports = std::mem::take(&mut state.reports);
         drop(state);
-        let extra: usize = children.iter().map(|c| c.2.len()).sum();
-        let mut out = Vec::with_capacity(reports.len() + extra);
-        let mut children = children.into_iter().peekable();
-        for (at, mut report) in reports.into_iter().enumerate() {
-            let (item, node) = (at / k.max(1), at % k.max(1));
-            let name = report.name.clone();
+        let k = k.max(1);
+        for (at, report) in reports.iter_mut().enumerate() {
+            let item = at / k;
+            let name = std::mem::take(&mut report.name);
             report.name = if self.single {
                 format!("{}.{}", self.path, name).into()
             } else {
@@ -263,11 +291,22 @@ impl<W: Workflow> Feed<W> {
                 report.status = status;
                 self.parent.record_named(report.name.clone(), kind);
             }
-            out.push(report);
-            while let Some((_, _, nodes)) = children.next_if(|c| c.0 == item && c.1 == node) {
-                out.extend(nodes);
-            }
         }
+        let out = if children.is_empty() {
+            reports
+        } else {
+            let extra: usize = children.iter().map(|c| c.2.len()).sum();
+            let mut out = Vec::with_capacity(reports.len() + extra);
+            let mut children = children.into_iter().peekable();
+            for (at, report) in reports.into_iter().enumerate() {
+                let (item, node) = (at / k, at % k);
+                out.push(report);
+                while let Some((_, _, nodes)) = children.next_if(|c| c.0 == item && c.1 == node) {
+                    out.extend(nodes);
+                }
+            }
+            out
+        };
         self.parent.add_child_report(self.node, 0, out);
     }
 }
@@ -537,10 +576,13 @@ where
     /// Starts ready nodes and polls pending ones until the item ends (`Ready(None)`),
     /// stops (`Ready(Some)`), or waits.
     fn poll_item(&mut self, cx: &mut TaskContext<'_>, state: &mut W::State) -> Poll<Option<Stop>> {
-        if self.pending_count > 0 && self.shared.cancel.is_cancelled() {
-            return Poll::Ready(Some(Stop::Cancelled));
+        if self.pending_count > 0 {
+            // Woken: a new poll of the lane, with its own time.
+            self.clock = None;
+            if self.shared.cancel.is_cancelled() {
+                return Poll::Ready(Some(Stop::Cancelled));
+            }
         }
-        self.clock = None;
         let mut handled = 0usize;
         loop {
             while self.pending_count < self.concurrency {
@@ -946,6 +988,7 @@ where
                 yield_once().await;
                 handled = 0;
                 began = None;
+                lane.clock = None;
             }
         }
     }

@@ -169,7 +169,9 @@ impl RunShared {
     /// Takes the reports of child runs started since the last call (a lane's item's
     /// sub-workflows and nested fan-outs), each with the node that ran it.
     pub(crate) fn take_child_reports(&self) -> Vec<(usize, Vec<NodeReport>)> {
-        if !self.has_child_reports.swap(false, Ordering::Acquire) {
+        if !self.has_child_reports.load(Ordering::Acquire)
+            || !self.has_child_reports.swap(false, Ordering::Acquire)
+        {
             return Vec::new();
         }
         let mut children = std::mem::take(&mut *lock(&self.child_reports));
@@ -212,6 +214,15 @@ impl RunShared {
         children.reverse();
         children.dedup_by_key(|c| c.key);
         children.reverse();
+        if let [only] = children.as_mut_slice() {
+            // One child (a fan-out's items, thousands of entries): the report is built
+            // in its vector, which has room for this run's own entries.
+            let at = (only.key.0 + 1).min(own.len());
+            let mut out = std::mem::take(&mut only.nodes);
+            out.splice(0..0, own.drain(..at));
+            out.append(&mut own);
+            return out;
+        }
         let total = own.len() + children.iter().map(|c| c.nodes.len()).sum::<usize>();
         let mut out = Vec::with_capacity(total);
         let mut children = children.into_iter().peekable();
