@@ -584,34 +584,9 @@ where
             }
         }
         let mut handled = 0usize;
-        loop {
-            while self.pending_count < self.concurrency {
-                let Some(j) = self.ready.pop_front() else {
-                    break;
-                };
-                match self.start_node(j, state, cx) {
-                    Poll::Ready(done) => {
-                        handled += 1;
-                        if let Err(e) = self.on_finished(state, done) {
-                            return Poll::Ready(Some(Stop::Failed(e)));
-                        }
-                        if handled % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
-                            return Poll::Ready(Some(Stop::Cancelled));
-                        }
-                    }
-                    Poll::Pending => {
-                        self.pending[j] = true;
-                        self.pending_count += 1;
-                    }
-                }
-            }
-            if self.pending_count == 0 {
-                if self.ready.is_empty() {
-                    return Poll::Ready(None);
-                }
-                continue;
-            }
-            let mut progressed = false;
+        // Nodes pending since an earlier poll are polled once, now (the lane was woken
+        // for one of them); nodes that become pending in this poll wait for a wake-up.
+        if self.pending_count > 0 {
             for j in 0..self.pending.len() {
                 if !self.pending[j] {
                     continue;
@@ -619,15 +594,35 @@ where
                 let Poll::Ready(done) = self.poll_node(j, state, cx) else {
                     continue;
                 };
-                progressed = true;
                 if let Err(e) = self.on_finished(state, done) {
                     return Poll::Ready(Some(Stop::Failed(e)));
                 }
             }
-            if !progressed {
-                return Poll::Pending;
+        }
+        while self.pending_count < self.concurrency {
+            let Some(j) = self.ready.pop_front() else {
+                break;
+            };
+            match self.start_node(j, state, cx) {
+                Poll::Ready(done) => {
+                    handled += 1;
+                    if let Err(e) = self.on_finished(state, done) {
+                        return Poll::Ready(Some(Stop::Failed(e)));
+                    }
+                    if handled % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+                        return Poll::Ready(Some(Stop::Cancelled));
+                    }
+                }
+                Poll::Pending => {
+                    self.pending[j] = true;
+                    self.pending_count += 1;
+                }
             }
         }
+        if self.pending_count == 0 && self.ready.is_empty() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
     }
 
     fn elapsed(&mut self) -> Duration {
