@@ -55,6 +55,9 @@ const BUDGET_CHECK_EVERY: usize = 64;
 /// [`BUDGET_CHECK_EVERY`] items).
 const TIME_BUDGET: Duration = Duration::from_micros(500);
 
+/// Lanes one poll of a fan-out starts at most before it yields.
+const LANE_START_BUDGET: usize = 64;
+
 /// How often (in finished nodes) a lane checks for cancellation while its nodes
 /// complete at once; a lane waiting on a pending item checks whenever it is woken.
 const CANCEL_CHECK_EVERY: usize = 16;
@@ -86,6 +89,9 @@ pub(crate) struct Feed<W: Workflow> {
     collect: bool,
     /// A sub-workflow: one item, whose nodes are named `<path>.<binding>`.
     single: bool,
+    /// A lane yielded to other tasks (it ran long): it is not waiting on an item, so
+    /// the fan-out starts no lane for it.
+    yielded: AtomicBool,
     state: Mutex<FeedState<W>>,
 }
 
@@ -142,6 +148,7 @@ impl<W: Workflow> Feed<W> {
             cancel,
             collect,
             single,
+            yielded: AtomicBool::new(false),
             state: Mutex::new(FeedState {
                 source,
                 closed: false,
@@ -429,10 +436,24 @@ pub(crate) async fn run_lanes<W: Workflow>(
             }
         }
         due.clear();
+        if feed.yielded.swap(false, Ordering::Relaxed) {
+            // A lane ran many items and yielded: it goes on at the next poll.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let mut started = 0;
         while live < concurrency {
+            if started == LANE_START_BUDGET {
+                // Let the lanes just started make progress (their wake-ups may be
+                // deferred to the end of this task's poll) before starting more: items
+                // that wait briefly then reuse these lanes rather than each taking one.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             let Some((item, input)) = feed.next() else {
                 break;
             };
+            started += 1;
             let l = free.pop().unwrap_or_else(|| {
                 let waker = Arc::new(LaneWaker {
                     wake: Arc::clone(&wake),
@@ -444,7 +465,8 @@ pub(crate) async fn run_lanes<W: Workflow>(
                 lanes.len() - 1
             });
             let exec = Executor::<W>::lane(Arc::clone(runtime), input, Arc::clone(&erased), item);
-            let mut lane: LaneFuture<W> = Box::pin(W::run(exec));
+            let inner = W::run(exec);
+            let mut lane: LaneFuture<W> = Box::pin(inner);
             let (waker, w) = &wakers[l];
             waker.queued.store(false, Ordering::Release);
             if lane
@@ -980,6 +1002,7 @@ where
             let now = std::time::Instant::now();
             let since = *began.get_or_insert(now);
             if handled >= ITEM_BUDGET || now - since >= TIME_BUDGET {
+                feed.yielded.store(true, Ordering::Relaxed);
                 yield_once().await;
                 handled = 0;
                 began = None;
