@@ -442,3 +442,94 @@ async fn items_that_progress_are_not_a_stall_but_a_stuck_item_is() {
         start.elapsed()
     );
 }
+
+#[node]
+async fn wait_for(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    /// A fan-out whose node times out while items run; two at a time.
+    struct LateItems {
+        input waits: Vec<u64>,
+        #[timeout = "150ms"]
+        #[concurrency = 2]
+        done = for ms in waits {
+            w = wait_for(ms),
+        } => w,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_fan_out_still_reports_its_items() {
+    let outcome = Runtime::new()
+        .execute_report(
+            LateItems,
+            LateItemsInput {
+                waits: vec![100, 1000, 100, 1000],
+            },
+            RunOptions::new(),
+        )
+        .await;
+    let err = outcome.result.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(err.node(), Some("done"));
+    let report = &outcome.report;
+    let status = |name: &str| report.node(name).map(|n| n.status);
+    // Item 0 finished at 100 ms; item 2 then started, and items 1 and 2 were running
+    // at 150 ms; item 3 never started.
+    assert_eq!(status("done[0].w"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("done[1].w"), Some(NodeStatus::Cancelled));
+    assert_eq!(status("done[2].w"), Some(NodeStatus::Cancelled));
+    assert_eq!(status("done[3].w"), Some(NodeStatus::Skipped));
+    assert_eq!(report.node("done[3].w").unwrap().attempts, 0);
+    let names: Vec<&str> = report.nodes.iter().map(|n| &*n.name).collect();
+    assert_eq!(
+        names,
+        ["done", "done[0].w", "done[1].w", "done[2].w", "done[3].w"],
+        "{report}"
+    );
+}
+
+/// Items that complete at once share a lane, yet each item's nodes keep their own
+/// path, status and output.
+#[tokio::test(start_paused = true)]
+async fn many_items_that_complete_at_once_keep_their_own_paths() {
+    let run = Runtime::new()
+        .execute(
+            Many,
+            ManyInput {
+                xs: (0..3000).collect(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.ys, (1..=3000).collect::<Vec<u64>>());
+    assert_eq!(run.report.nodes.len(), 1 + 2 * 3000);
+    assert_eq!(
+        run.node("ys[2999].b").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    assert_eq!(run.node("ys[0].a").unwrap().attempts, 1);
+}
+
+#[node]
+async fn plus_one(x: u64) -> u64 {
+    x + 1
+}
+
+#[node]
+async fn same(x: u64) -> u64 {
+    x
+}
+
+workflow! {
+    struct Many {
+        input xs: Vec<u64>,
+        ys = for x in xs {
+            a = plus_one(x),
+            b = same(x: a),
+        } => b,
+    }
+}
