@@ -533,3 +533,57 @@ workflow! {
         } => b,
     }
 }
+
+#[node]
+async fn is_big(x: u64) -> bool {
+    x >= 10
+}
+
+#[node]
+async fn halve(x: u64) -> u64 {
+    x / 2
+}
+
+#[node]
+async fn double(x: u64) -> u64 {
+    x * 2
+}
+
+workflow! {
+    /// A decision inside a fan-out body: each item takes its own arm.
+    struct RoutedItems {
+        input xs: Vec<u64>,
+        ys = for x in xs {
+            big = is_big(x),
+            if big {
+                y = halve(x),
+            } else {
+                d = double(x),
+                y = same(x: d),
+            }
+        } => y,
+    }
+}
+
+#[workflow_test(start_paused = true)]
+async fn a_decision_inside_a_fan_out_body_takes_each_items_own_arm(h: Harness) {
+    let run = h.assert_success(
+        h.execute(
+            RoutedItems,
+            RoutedItemsInput {
+                xs: vec![3, 20, 5, 40],
+            },
+        )
+        .await,
+    );
+    assert_eq!(run.outputs.ys, vec![6, 10, 10, 20]);
+    let status = |name: &str| run.node(name).map(|n| n.status);
+    assert_eq!(status("ys[0].d"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("ys[1].d"), Some(NodeStatus::NotTaken));
+    assert_eq!(status("ys[1].y"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("ys[3].d"), Some(NodeStatus::NotTaken));
+    // Counted per item and over all items.
+    h.assert_executed("ys[1].big", 1);
+    h.assert_executed("ys.d", 2);
+    h.assert_executed("ys.big", 4);
+}
