@@ -587,3 +587,45 @@ async fn a_decision_inside_a_fan_out_body_takes_each_items_own_arm(h: Harness) {
     h.assert_executed("ys.d", 2);
     h.assert_executed("ys.big", 4);
 }
+
+#[node]
+async fn key_of(x: u64, ctx: &Context) -> String {
+    // Items that wait run in lanes of their own; those that do not share one.
+    if x % 2 == 0 {
+        tokio::task::yield_now().await;
+    }
+    format!("{} {}", ctx.path(), ctx.idempotency_key())
+}
+
+workflow! {
+    struct Keys {
+        input xs: Vec<u64>,
+        ks = for x in xs {
+            k = key_of(x),
+        } => k,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_item_has_its_own_path_and_idempotency_key() {
+    let run = Runtime::new()
+        .execute(
+            Keys,
+            KeysInput {
+                xs: (0..6).collect(),
+            },
+        )
+        .await
+        .unwrap();
+    let keys = &run.outputs.ks;
+    for (i, k) in keys.iter().enumerate() {
+        let (path, key) = k.split_once(' ').unwrap();
+        assert_eq!(path, format!("ks[{i}].k"));
+        assert!(key.starts_with("Keys/local-"), "{key}");
+        assert!(key.ends_with(&format!("/ks[{i}].k")), "{key}");
+    }
+    let mut distinct = keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 6);
+}
