@@ -194,8 +194,12 @@ async fn the_first_failing_item_fails_fast_and_names_its_path() {
         report.node("thumbs[3].img").unwrap().status,
         NodeStatus::Failed
     );
-    // Items not yet started when it failed never ran.
-    assert!(report.node("thumbs[7].img").is_none());
+    // Items not yet started when it failed never ran: they are skipped, with their paths.
+    assert_eq!(
+        report.node("thumbs[7].img").unwrap().status,
+        NodeStatus::Skipped
+    );
+    assert_eq!(report.node("thumbs[7].img").unwrap().attempts, 0);
     // Items in flight were cancelled.
     assert!(
         report
@@ -437,4 +441,191 @@ async fn items_that_progress_are_not_a_stall_but_a_stuck_item_is() {
         "{:?}",
         start.elapsed()
     );
+}
+
+#[node]
+async fn wait_for(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    /// A fan-out whose node times out while items run; two at a time.
+    struct LateItems {
+        input waits: Vec<u64>,
+        #[timeout = "150ms"]
+        #[concurrency = 2]
+        done = for ms in waits {
+            w = wait_for(ms),
+        } => w,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_fan_out_still_reports_its_items() {
+    let outcome = Runtime::new()
+        .execute_report(
+            LateItems,
+            LateItemsInput {
+                waits: vec![100, 1000, 100, 1000],
+            },
+            RunOptions::new(),
+        )
+        .await;
+    let err = outcome.result.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(err.node(), Some("done"));
+    let report = &outcome.report;
+    let status = |name: &str| report.node(name).map(|n| n.status);
+    // Item 0 finished at 100 ms; item 2 then started, and items 1 and 2 were running
+    // at 150 ms; item 3 never started.
+    assert_eq!(status("done[0].w"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("done[1].w"), Some(NodeStatus::Cancelled));
+    assert_eq!(status("done[2].w"), Some(NodeStatus::Cancelled));
+    assert_eq!(status("done[3].w"), Some(NodeStatus::Skipped));
+    assert_eq!(report.node("done[3].w").unwrap().attempts, 0);
+    let names: Vec<&str> = report.nodes.iter().map(|n| &*n.name).collect();
+    assert_eq!(
+        names,
+        ["done", "done[0].w", "done[1].w", "done[2].w", "done[3].w"],
+        "{report}"
+    );
+}
+
+/// Items that complete at once share a lane, yet each item's nodes keep their own
+/// path, status and output.
+#[tokio::test(start_paused = true)]
+async fn many_items_that_complete_at_once_keep_their_own_paths() {
+    let run = Runtime::new()
+        .execute(
+            Many,
+            ManyInput {
+                xs: (0..3000).collect(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.ys, (1..=3000).collect::<Vec<u64>>());
+    assert_eq!(run.report.nodes.len(), 1 + 2 * 3000);
+    assert_eq!(
+        run.node("ys[2999].b").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    assert_eq!(run.node("ys[0].a").unwrap().attempts, 1);
+}
+
+#[node]
+async fn plus_one(x: u64) -> u64 {
+    x + 1
+}
+
+#[node]
+async fn same(x: u64) -> u64 {
+    x
+}
+
+workflow! {
+    struct Many {
+        input xs: Vec<u64>,
+        ys = for x in xs {
+            a = plus_one(x),
+            b = same(x: a),
+        } => b,
+    }
+}
+
+#[node]
+async fn is_big(x: u64) -> bool {
+    x >= 10
+}
+
+#[node]
+async fn halve(x: u64) -> u64 {
+    x / 2
+}
+
+#[node]
+async fn double(x: u64) -> u64 {
+    x * 2
+}
+
+workflow! {
+    /// A decision inside a fan-out body: each item takes its own arm.
+    struct RoutedItems {
+        input xs: Vec<u64>,
+        ys = for x in xs {
+            big = is_big(x),
+            if big {
+                y = halve(x),
+            } else {
+                d = double(x),
+                y = same(x: d),
+            }
+        } => y,
+    }
+}
+
+#[workflow_test(start_paused = true)]
+async fn a_decision_inside_a_fan_out_body_takes_each_items_own_arm(h: Harness) {
+    let run = h.assert_success(
+        h.execute(
+            RoutedItems,
+            RoutedItemsInput {
+                xs: vec![3, 20, 5, 40],
+            },
+        )
+        .await,
+    );
+    assert_eq!(run.outputs.ys, vec![6, 10, 10, 20]);
+    let status = |name: &str| run.node(name).map(|n| n.status);
+    assert_eq!(status("ys[0].d"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("ys[1].d"), Some(NodeStatus::NotTaken));
+    assert_eq!(status("ys[1].y"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("ys[3].d"), Some(NodeStatus::NotTaken));
+    // Counted per item and over all items.
+    h.assert_executed("ys[1].big", 1);
+    h.assert_executed("ys.d", 2);
+    h.assert_executed("ys.big", 4);
+}
+
+#[node]
+async fn key_of(x: u64, ctx: &Context) -> String {
+    // Items that wait run in lanes of their own; those that do not share one.
+    if x % 2 == 0 {
+        tokio::task::yield_now().await;
+    }
+    format!("{} {}", ctx.path(), ctx.idempotency_key())
+}
+
+workflow! {
+    struct Keys {
+        input xs: Vec<u64>,
+        ks = for x in xs {
+            k = key_of(x),
+        } => k,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_item_has_its_own_path_and_idempotency_key() {
+    let run = Runtime::new()
+        .execute(
+            Keys,
+            KeysInput {
+                xs: (0..6).collect(),
+            },
+        )
+        .await
+        .unwrap();
+    let keys = &run.outputs.ks;
+    for (i, k) in keys.iter().enumerate() {
+        let (path, key) = k.split_once(' ').unwrap();
+        assert_eq!(path, format!("ks[{i}].k"));
+        assert!(key.starts_with("Keys/local-"), "{key}");
+        assert!(key.ends_with(&format!("/ks[{i}].k")), "{key}");
+    }
+    let mut distinct = keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 6);
 }

@@ -194,3 +194,24 @@ async fn a_sub_workflow_binding_times_out_like_a_node() {
     assert_eq!(err.node(), Some("late"));
     assert_eq!(start.elapsed(), Duration::from_secs(1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_timed_out_sub_workflow_still_reports_its_nodes() {
+    let outcome = Runtime::new()
+        .execute_report(TimedOut, TimedOutInput {}, RunOptions::new().trace(true))
+        .await;
+    assert!(outcome.result.unwrap_err().is_timeout());
+    let report = &outcome.report;
+    let names: Vec<&str> = report.nodes.iter().map(|n| &*n.name).collect();
+    assert_eq!(names, ["n", "late", "late.out"]);
+    assert_eq!(report.node("late").unwrap().status, NodeStatus::Failed);
+    // The child's node was running when its parent node timed out: cancelled.
+    let out = report.node("late.out").unwrap();
+    assert_eq!(out.status, NodeStatus::Cancelled);
+    assert_eq!(out.attempts, 1);
+    // The trace says so too.
+    let trace = outcome.trace.unwrap();
+    assert!(trace
+        .iter()
+        .any(|e| e.node.as_deref() == Some("late.out") && e.kind == TraceKind::Cancelled));
+}

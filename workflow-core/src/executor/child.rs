@@ -15,6 +15,7 @@ use std::sync::Arc;
 use futures::stream::{FuturesUnordered, StreamExt as _};
 use tokio_util::sync::CancellationToken;
 
+use super::items::{fits_lanes, run_lanes, Feed, FlushOnDrop};
 use super::workflow::{ChildOf, Executor, Workflow};
 use crate::context::Context;
 use crate::error::{ChildFailed, WorkflowError};
@@ -77,6 +78,31 @@ pub fn sub_workflow<W: Workflow>(
     async move {
         let (shared, node) = ctx.parts();
         let path: Arc<str> = Arc::from(&*shared.node_name(node));
+        if fits_lanes::<W>() {
+            // One item in a lane: no run of its own (see `items.rs`).
+            let source = Box::new(std::iter::once((0, input)));
+            let feed = Arc::new(Feed::<W>::new(
+                Arc::clone(shared),
+                node,
+                path,
+                false,
+                true,
+                source,
+                1,
+            ));
+            let _stop = feed.cancel.clone().drop_guard();
+            {
+                let _flush = FlushOnDrop(&feed);
+                run_lanes(&feed, &shared.runtime, 1).await;
+            }
+            let result = feed.outputs(|o| o).and_then(|outputs| {
+                outputs.into_iter().next().ok_or(WorkflowError::Cancelled {
+                    workflow: shared.root_workflow,
+                    running: Vec::new(),
+                })
+            });
+            return result.map_err(child_failed);
+        }
         let cancel = shared.cancel.child_token();
         let _stop = cancel.clone().drop_guard();
         run_child::<W>(shared, node, NO_ITEM, path, input, cancel)
@@ -93,6 +119,43 @@ pub struct FanOutOptions {
     /// `failure = "collect"`: every item runs, and each item's result is kept. Otherwise
     /// the first failing item cancels the others and fails the node.
     pub collect: bool,
+}
+
+/// Runs `W` once per item of `items` in lanes (see `items.rs`), at most
+/// `opts.concurrency` items at a time, with the semantics of [`run_items`]; the feed
+/// then holds the items' outputs and failures.
+async fn run_in_lanes<W, I>(
+    ctx: &Context,
+    items: I,
+    opts: FanOutOptions,
+    mut input: impl FnMut(I::Item) -> W::Input + Send + 'static,
+) -> Arc<Feed<W>>
+where
+    W: Workflow,
+    I: IntoIterator,
+    I::IntoIter: Send + 'static,
+{
+    let (shared, node) = ctx.parts();
+    let items = items.into_iter();
+    let hint = items.size_hint().0;
+    let source = Box::new(items.enumerate().map(move |(i, item)| (i, input(item))));
+    let path: Arc<str> = Arc::from(&*shared.node_name(node));
+    let feed = Arc::new(Feed::<W>::new(
+        Arc::clone(shared),
+        node,
+        path,
+        opts.collect,
+        false,
+        source,
+        hint,
+    ));
+    // No item outlives the fan-out.
+    let _stop = feed.cancel.clone().drop_guard();
+    {
+        let _flush = FlushOnDrop(&feed);
+        run_lanes(&feed, &shared.runtime, opts.concurrency).await;
+    }
+    feed
 }
 
 /// Runs `W` once per item of `items`, at most `opts.concurrency` at a time, each as a
@@ -189,11 +252,15 @@ pub fn fan_out<W, I, T>(
 where
     W: Workflow,
     I: IntoIterator + Send + 'static,
-    I::IntoIter: Send,
+    I::IntoIter: Send + 'static,
     I::Item: Send,
     T: Send + 'static,
 {
     async move {
+        if fits_lanes::<W>() {
+            let feed = run_in_lanes::<W, I>(&ctx, items, opts, input).await;
+            return feed.outputs(pick).map_err(child_failed);
+        }
         let results = run_items::<W, I, T>(&ctx, items, opts, input, pick)
             .await
             .map_err(child_failed)?;
@@ -218,7 +285,7 @@ pub fn fan_out_collect<W, I, T>(
 where
     W: Workflow,
     I: IntoIterator + Send + 'static,
-    I::IntoIter: Send,
+    I::IntoIter: Send + 'static,
     I::Item: Send,
     T: Send + 'static,
 {
@@ -227,6 +294,10 @@ where
             collect: true,
             ..opts
         };
+        if fits_lanes::<W>() {
+            let feed = run_in_lanes::<W, I>(&ctx, items, opts, input).await;
+            return Ok(feed.results(pick));
+        }
         run_items::<W, I, T>(&ctx, items, opts, input, pick)
             .await
             .map_err(child_failed)

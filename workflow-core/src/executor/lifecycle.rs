@@ -69,7 +69,11 @@ impl<W: Workflow> Executor<W> {
             #[cfg(feature = "store")]
             durable,
             child,
+            lane,
         } = self;
+        if let Some((feed, item)) = lane {
+            return super::items::drive_lane::<W, C>(runtime, feed, item, input, cells).await;
+        }
         let plan = W::PLAN;
         // A child run has its root run's id and clock, so its times in the root's report
         // and trace count from the root's start.

@@ -94,6 +94,7 @@ mod cells;
 mod status;
 
 mod driver;
+mod items;
 
 mod lifecycle;
 

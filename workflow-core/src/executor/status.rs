@@ -143,6 +143,21 @@ impl Statuses {
             .filter(|(_, r)| r.status == NodeStatus::Running)
     }
 
+    /// The reports so far, by node.
+    pub(super) fn reports(&self) -> &[NodeReport] {
+        &self.reports
+    }
+
+    /// Every node back to not started (a fan-out lane's next item, `items.rs`).
+    pub(super) fn reset(&mut self) {
+        for r in &mut self.reports {
+            r.status = NodeStatus::NotStarted;
+            r.attempts = 0;
+            r.duration = Duration::ZERO;
+            r.started_at = None;
+        }
+    }
+
     pub(super) fn into_reports(self) -> Vec<NodeReport> {
         self.reports
     }

@@ -78,6 +78,10 @@ pub struct Executor<W: Workflow> {
     pub(super) durable: Option<super::durable::DurableExec<W::Value>>,
     /// A child run: the run whose node runs it, and its path there.
     pub(super) child: Option<ChildOf>,
+    /// A lane of a fan-out (`executor/items.rs`): the fan-out's feed (an
+    /// `items::Feed<W>`, type-erased because it lives in a higher layer) and the item
+    /// that `input` is. `Executor::run` hands the run to the lane driver.
+    pub(super) lane: Option<(Arc<dyn std::any::Any + Send + Sync>, usize)>,
 }
 
 /// Where a child run (a sub-workflow, a fan-out item) sits: the run whose node runs it,
@@ -96,6 +100,7 @@ impl<W: Workflow> Executor<W> {
             #[cfg(feature = "store")]
             durable: None,
             child: None,
+            lane: None,
         }
     }
 
@@ -109,6 +114,20 @@ impl<W: Workflow> Executor<W> {
         Self {
             child: Some(child),
             ..Self::new(runtime, input, opts)
+        }
+    }
+
+    /// A lane of a fan-out whose first item is `item` (`input`), taking the others
+    /// from `feed` (see `executor/items.rs`).
+    pub(crate) fn lane(
+        runtime: Arc<RuntimeShared>,
+        input: W::Input,
+        feed: Arc<dyn std::any::Any + Send + Sync>,
+        item: usize,
+    ) -> Self {
+        Self {
+            lane: Some((feed, item)),
+            ..Self::new(runtime, input, RunOptions::default())
         }
     }
 
@@ -126,6 +145,7 @@ impl<W: Workflow> Executor<W> {
             opts,
             durable: Some(durable),
             child: None,
+            lane: None,
         }
     }
 }

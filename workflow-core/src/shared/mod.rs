@@ -4,5 +4,5 @@
 mod run;
 mod runtime;
 
-pub(crate) use run::RunShared;
+pub(crate) use run::{item_path, RunShared};
 pub(crate) use runtime::{Monitor, RuntimeShared};

@@ -1,7 +1,7 @@
 //! [`RunShared`]: the state the nodes of one run share with its driver.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::time::Instant;
@@ -29,6 +29,9 @@ pub(crate) struct RunShared {
     /// its nodes are named `<path>.<binding>` in the root's report, trace and errors.
     /// `None` for a root run, whose nodes keep their static names.
     pub(crate) path: Option<Arc<str>>,
+    /// In a lane of a fan-out (`executor/items.rs`), the item it runs now: its nodes are
+    /// named `<path>[<item>].<binding>`. [`NO_ITEM`] otherwise.
+    item: AtomicUsize,
     /// The root run's workflow, which child runs' errors name.
     pub(crate) root_workflow: &'static str,
     /// A child run's parent run, told of its progress (`None` for a root run).
@@ -40,6 +43,9 @@ pub(crate) struct RunShared {
     /// items), each tagged with its node and item; merged into this run's report when it
     /// ends. Empty (no allocation) for a run without children.
     child_reports: Mutex<Vec<ChildReport>>,
+    /// Whether `child_reports` may hold reports (read without its lock by a fan-out
+    /// lane after each item).
+    has_child_reports: std::sync::atomic::AtomicBool,
     /// Published values and the nodes blocked in tracked waits for them.
     pub(crate) waits: Waits,
     /// Per node, the latest attempt whose call was polled (0: none). Written only by
@@ -53,6 +59,9 @@ pub(crate) struct RunShared {
     /// A durable run's id in its store (`None`: not durable).
     pub(crate) durable_run: Option<i64>,
 }
+
+/// The item of a run that is not a fan-out's lane.
+const NO_ITEM: usize = usize::MAX;
 
 /// The node reports of one child run, already named by their paths.
 struct ChildReport {
@@ -91,10 +100,12 @@ impl RunShared {
             trace: trace.then(|| Arc::new(TraceRecorder::new(workflow, run_id))),
             runtime,
             path: None,
+            item: AtomicUsize::new(NO_ITEM),
             root_workflow: workflow,
             parent: None,
             child_progress: AtomicU64::new(0),
             child_reports: Mutex::new(Vec::new()),
+            has_child_reports: std::sync::atomic::AtomicBool::new(false),
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
@@ -137,8 +148,41 @@ impl RunShared {
         let name = self.nodes[i].name;
         match &self.path {
             None => NodeName::Borrowed(name),
-            Some(path) => NodeName::Owned(format!("{path}.{name}")),
+            Some(path) => match self.item.load(Ordering::Relaxed) {
+                NO_ITEM => NodeName::Owned(format!("{path}.{name}")),
+                item => NodeName::Owned(item_path(path, item, name)),
+            },
         }
+    }
+
+    /// A fan-out lane starts item `item` (see `executor/items.rs`): its nodes' names,
+    /// attempts and published values are that item's.
+    pub(crate) fn set_item(&self, item: usize) {
+        self.item.store(item, Ordering::Relaxed);
+        if let Some(made) = self.attempts_made.get() {
+            for a in made.iter() {
+                a.store(0, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Takes the reports of child runs started since the last call (a lane's item's
+    /// sub-workflows and nested fan-outs), each with the node that ran it.
+    pub(crate) fn take_child_reports(&self) -> Vec<(usize, Vec<NodeReport>)> {
+        if !self.has_child_reports.load(Ordering::Acquire)
+            || !self.has_child_reports.swap(false, Ordering::Acquire)
+        {
+            return Vec::new();
+        }
+        let mut children = std::mem::take(&mut *lock(&self.child_reports));
+        if children.is_empty() {
+            return Vec::new();
+        }
+        children.sort_by_key(|c| c.key);
+        children.reverse();
+        children.dedup_by_key(|c| c.key);
+        children.reverse();
+        children.into_iter().map(|c| (c.key.0, c.nodes)).collect()
     }
 
     /// Keeps the reports of a child run started by node `node` (item `item` of a fan-out,
@@ -148,6 +192,7 @@ impl RunShared {
             key: (node, item),
             nodes,
         });
+        self.has_child_reports.store(true, Ordering::Release);
     }
 
     /// This run's node reports (`own`, one per node of its plan, by index) with the
@@ -169,6 +214,15 @@ impl RunShared {
         children.reverse();
         children.dedup_by_key(|c| c.key);
         children.reverse();
+        if let [only] = children.as_mut_slice() {
+            // One child (a fan-out's items, thousands of entries): the report is built
+            // in its vector, which has room for this run's own entries.
+            let at = (only.key.0 + 1).min(own.len());
+            let mut out = std::mem::take(&mut only.nodes);
+            out.splice(0..0, own.drain(..at));
+            out.append(&mut own);
+            return out;
+        }
         let total = own.len() + children.iter().map(|c| c.nodes.len()).sum::<usize>();
         let mut out = Vec::with_capacity(total);
         let mut children = children.into_iter().peekable();
@@ -179,6 +233,19 @@ impl RunShared {
             }
         }
         out
+    }
+
+    /// Records a trace event for a node named `name` of a child run (one that has no
+    /// run of its own: a fan-out item never started).
+    #[cold]
+    pub(crate) fn record_named(&self, name: NodeName, kind: TraceKind) {
+        if let Some(trace) = &self.trace {
+            trace.push(TraceEvent {
+                at: self.started.elapsed(),
+                node: Some(name),
+                kind,
+            });
+        }
     }
 
     /// Records a trace event if the run is traced. Off the trace, this is one branch.
@@ -260,4 +327,29 @@ impl RunShared {
             trace: self.trace.as_deref().map(TraceRecorder::snapshot),
         }
     }
+}
+
+/// `<path>[<item>].<name>`, the name of a fan-out item's node, in one allocation.
+pub(crate) fn item_path(path: &str, item: usize, name: &str) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = item;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let digits = &digits[at..];
+    let mut out = String::with_capacity(path.len() + digits.len() + name.len() + 3);
+    out.push_str(path);
+    out.push('[');
+    for &d in digits {
+        out.push(char::from(d));
+    }
+    out.push_str("].");
+    out.push_str(name);
+    out
 }

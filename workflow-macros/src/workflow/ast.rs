@@ -67,6 +67,7 @@ pub(crate) fn exclusive(a: &[ArmRef], b: &[ArmRef]) -> bool {
 }
 
 /// `match on { arms }` or `if on { .. } else { .. }` (a match on `bool`).
+#[derive(Clone)]
 pub(crate) struct Decision {
     /// `match` or `if`, spanned at the keyword.
     pub(crate) keyword: Ident,
@@ -78,6 +79,7 @@ pub(crate) struct Decision {
     pub(crate) scope: Scope,
 }
 
+#[derive(Clone)]
 pub(crate) struct Arm {
     /// The pattern (`true`/`false` for an `if`).
     pub(crate) pat: syn::Pat,
@@ -128,6 +130,8 @@ pub(crate) enum FanOutBody {
     For {
         var: Ident,
         bindings: Vec<Binding>,
+        /// The body's `match`/`if` decisions (its bindings in arms carry their scope).
+        decisions: Vec<Decision>,
         result: Ident,
         brace_span: Span,
     },
@@ -148,14 +152,24 @@ impl FanOut {
     /// nor a body binding, and that `outer` (the enclosing workflow's names) declares,
     /// once, in order of use. Roots declared nowhere stay in the body, which reports them.
     pub(crate) fn captures(&self, outer: &[String]) -> Vec<Ident> {
-        let FanOutBody::For { var, bindings, .. } = &self.body else {
+        let FanOutBody::For {
+            var,
+            bindings,
+            decisions,
+            ..
+        } = &self.body
+        else {
             return Vec::new();
         };
         let local: Vec<String> = std::iter::once(var.to_string())
             .chain(bindings.iter().map(|b| b.name.to_string()))
             .collect();
         let mut out: Vec<Ident> = Vec::new();
-        for root in bindings.iter().flat_map(Binding::source_roots) {
+        let roots = bindings
+            .iter()
+            .flat_map(Binding::source_roots)
+            .chain(decisions.iter().map(|d| &d.on.root));
+        for root in roots {
             let name = root.to_string();
             if !local.contains(&name) && outer.contains(&name) && !out.iter().any(|o| *o == name) {
                 out.push(root.clone());
@@ -867,40 +881,21 @@ fn parse_for_rest(
     let content;
     let brace = braced!(content in input);
     let body: TokenStream = content.parse()?;
-    let mut bindings = Vec::new();
-    // Names bound in the arms of a decision the body may not hold (reported once, at its
-    // keyword): not reported again as missing when `=> ..` names one.
-    let mut routed_names: Vec<Ident> = Vec::new();
-    for (entry, _) in split_top_level(body, true) {
-        if entry.is_empty() {
-            continue;
-        }
-        let parsed =
-            syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_entries(cx, input), entry);
-        match parsed {
-            Ok(entries) => {
-                for entry in entries {
-                    match entry {
-                        Entry::Binding(b) => bindings.push(b),
-                        Entry::Input(i) => cx.error_spanned_by(
-                            &i.name,
-                            format!("a fan-out body has no inputs of its own: it sees `{var}` (one item) and the workflow's inputs and bindings; declare `input {}` in the workflow", i.name),
-                        ),
-                        Entry::Decision(d) => {
-                            cx.error_spanned_by(
-                                &d.keyword,
-                                format!("a fan-out body cannot route yet: `{}` works at the top level of a workflow and in arms; move the decision into a workflow of its own and `map` over it, or route before or after the fan-out", d.keyword),
-                            );
-                            for (_, arm_body) in d.arms {
-                                routed_names.extend(bound_names(arm_body));
-                            }
-                        }
-                    }
-                }
-            }
-            Err(e) => cx.syn_error(e),
-        }
+    // The body is parsed like a workflow's (decisions and arms included); it declares
+    // no inputs of its own.
+    let mut parsed = Parsed::default();
+    parse_body(cx, body, &Scope::new(), &mut parsed);
+    for i in &parsed.inputs {
+        cx.error_spanned_by(
+            &i.name,
+            format!("a fan-out body has no inputs of its own: it sees `{var}` (one item) and the workflow's inputs and bindings; declare `input {}` in the workflow", i.name),
+        );
     }
+    let Parsed {
+        bindings,
+        decisions,
+        ..
+    } = parsed;
     let arrow: Token![=>] = input.parse().map_err(|e| {
         syn::Error::new(
             e.span(),
@@ -913,7 +908,7 @@ fn parse_for_rest(
             "expected the body binding to collect after `=>`",
         )
     })?;
-    if !bindings.iter().any(|b| b.name == result) && !routed_names.contains(&result) {
+    if !bindings.iter().any(|b| b.name == result) {
         let names: Vec<String> = bindings.iter().map(|b| b.name.to_string()).collect();
         let msg = if result == var {
             format!("`{name}` collects a body binding per item, and `{var}` is the item itself; to collect the items, use `{}` directly", items.text())
@@ -941,40 +936,12 @@ fn parse_for_rest(
             body: FanOutBody::For {
                 var,
                 bindings,
+                decisions,
                 result,
                 brace_span: brace.span.join(),
             },
         }),
     })
-}
-
-/// The names an unparsed body binds (`name = ..` entries, also inside nested arms), as
-/// far as they can be seen without parsing it.
-fn bound_names(body: TokenStream) -> Vec<Ident> {
-    let mut names = Vec::new();
-    for (entry, _) in split_top_level(body, true) {
-        let mut tokens = entry.into_iter().filter(|t| {
-            // Attributes (`#[..]`) come first.
-            !matches!(t, TokenTree::Punct(p) if p.as_char() == '#')
-                && !matches!(t, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Bracket)
-        });
-        match (tokens.next(), tokens.next()) {
-            (Some(TokenTree::Ident(name)), Some(TokenTree::Punct(eq))) if eq.as_char() == '=' => {
-                names.push(name);
-            }
-            (first, _) => {
-                // A nested decision: the names in its arms' braces.
-                for t in first.into_iter().chain(tokens) {
-                    if let TokenTree::Group(g) = t {
-                        if g.delimiter() == proc_macro2::Delimiter::Brace {
-                            names.extend(bound_names(g.stream()));
-                        }
-                    }
-                }
-            }
-        }
-    }
-    names
 }
 
 /// `map(Workflow, items)` after `name =` (`map(` is next, with a path and a `,`).
@@ -1684,22 +1651,11 @@ mod tests {
     }
 
     #[test]
-    fn a_rejected_decision_in_a_body_still_binds_its_names_for_the_result() {
+    fn a_decision_in_a_fan_out_body_parses_and_its_merge_can_be_collected() {
         let got = parse_messages(quote! {
             struct W { input xs: Vec<u8>, d = for x in xs { b = big(x), if b { y = f(x), } else { y = g(x), } } => y }
         });
-        assert_eq!(got.len(), 1, "{got:?}");
-        assert!(
-            got[0].starts_with("a fan-out body cannot route yet"),
-            "{got:?}"
-        );
-        let names: Vec<String> = bound_names(quote! {
-            #[timeout = "1s"] a = f(x), match t { A(o) => { b = g(o), } _ => { if c { d = h(), } } }
-        })
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-        assert_eq!(names, ["a", "b", "d"]);
+        assert!(got.is_empty(), "{got:?}");
     }
 
     #[test]

@@ -79,6 +79,7 @@ pub(crate) fn body_def(
     let FanOutBody::For {
         var,
         bindings,
+        decisions,
         result,
         brace_span,
     } = &f.body
@@ -132,7 +133,7 @@ pub(crate) fn body_def(
         name,
         inputs,
         bindings,
-        decisions: Vec::new(),
+        decisions: decisions.clone(),
         brace_span: *brace_span,
         hidden_body: true,
     })

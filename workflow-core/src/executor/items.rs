@@ -1,0 +1,1031 @@
+//! Fan-out items in lanes: how the items of a fan-out (and a sub-workflow without
+//! policies of its own) run without a whole run per item.
+//!
+//! A *lane* is a run of the body's workflow (its generated `Workflow::run`, so its cell
+//! table) that takes items one after another from the fan-out's [`Feed`]: when an item
+//! ends, the lane writes its result and node reports into the feed and starts the next
+//! item in the same cells, with the same predecessor counts, ready queue and status
+//! table, reset. A fan-out starts a lane only when every lane it has is waiting on a
+//! pending item (and `#[concurrency = N]` allows one more), so items that complete at
+//! once all run in one lane: no allocation per item but its output and report entries.
+//! Items that wait (I/O, timers) get a lane each, reused by the next item.
+//!
+//! Each lane has one [`RunShared`] (its nodes' `Context`), named by the fan-out's path
+//! and the item it runs now (`thumbs[3].img`). Item reports are kept in the feed, `k`
+//! entries per item in item order, and handed to the parent run in one piece when the
+//! fan-out ends or is dropped (a timed-out fan-out still reports its items: those that
+//! ran, were cancelled, or never started).
+//!
+//! Within an item, the lane is a small driver: fail-fast, no run timeout or stall
+//! limit (bodies with such policies, or `failure = "continue"`, run as whole child runs,
+//! `child.rs`), and every pending node of the item is polled when the lane is woken
+//! (an item has few nodes; the lane's waker is the one thing that tells items apart).
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::time::Duration;
+
+use futures::task::AtomicWaker;
+use tokio_util::sync::CancellationToken;
+
+use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
+use super::cells::{NodeStarter, Op};
+use super::status::{self, Statuses};
+use super::workflow::{Executor, RunOutcome, Workflow};
+use crate::error::{ChildFailed, TimeoutScope, WorkflowError};
+use crate::policy::{FailurePolicy, WorkflowPolicy};
+use crate::run::{NodeReport, NodeStatus, RunReport};
+use crate::shared::{item_path, RunShared, RuntimeShared};
+use crate::sync::lock;
+use crate::trace::TraceKind;
+
+/// Items one poll of a lane may finish before it yields to other tasks.
+const ITEM_BUDGET: usize = 1024;
+
+/// How often (in items) a lane looks at the time it has run in one poll.
+const BUDGET_CHECK_EVERY: usize = 64;
+
+/// Time one poll of a lane may take before it yields (checked every
+/// [`BUDGET_CHECK_EVERY`] items).
+const TIME_BUDGET: Duration = Duration::from_micros(500);
+
+/// Lanes one poll of a fan-out starts at most before it yields.
+const LANE_START_BUDGET: usize = 64;
+
+/// How often (in finished nodes) a lane checks for cancellation while its nodes
+/// complete at once; a lane waiting on a pending item checks whenever it is woken.
+const CANCEL_CHECK_EVERY: usize = 16;
+
+/// Whether the items of `W` can run in lanes: the body has no run timeout or stall
+/// limit and fails fast (what a lane's item driver does).
+pub(crate) fn fits_lanes<W: Workflow>() -> bool {
+    let WorkflowPolicy {
+        timeout,
+        deadlock,
+        concurrency: _,
+        failure,
+    } = W::PLAN.policy;
+    timeout.is_none() && deadlock.is_none() && failure == FailurePolicy::FailFast
+}
+
+/// The items of one fan-out: where lanes take them and leave their results and
+/// reports (one per fan-out; the "arena" of its items).
+pub(crate) struct Feed<W: Workflow> {
+    /// The run whose node runs the fan-out.
+    parent: Arc<RunShared>,
+    /// That node.
+    node: usize,
+    /// Its path in the root run (`thumbs`).
+    path: Arc<str>,
+    /// The fan-out's token: cancelled when it fails fast, ends, or its run stops.
+    pub(crate) cancel: CancellationToken,
+    /// `failure = "collect"`: an item's failure stops only that item.
+    collect: bool,
+    /// A sub-workflow: one item, whose nodes are named `<path>.<binding>`.
+    single: bool,
+    /// A lane yielded to other tasks (it ran long): it is not waiting on an item, so
+    /// the fan-out starts no lane for it.
+    yielded: AtomicBool,
+    state: Mutex<FeedState<W>>,
+}
+
+/// What lanes share (under the feed's lock, taken once per item).
+struct FeedState<W: Workflow> {
+    /// The items not taken yet, each with its index.
+    source: Box<dyn Iterator<Item = (usize, W::Input)> + Send>,
+    /// No more items will be taken (the source ended, or the fan-out stops).
+    closed: bool,
+    /// Items taken from the source.
+    taken: usize,
+    /// Each item's output, by index (`None`: not finished, or failed).
+    outputs: Vec<Option<W::Output>>,
+    /// The failures of a collecting fan-out's items, by item.
+    errors: Vec<(usize, WorkflowError)>,
+    /// `k` report entries per item (`k` nodes in the body), item-major, names borrowed
+    /// until the reports are handed over.
+    reports: Vec<NodeReport>,
+    /// Reports of child runs of items' nodes: (item, node, reports).
+    children: Vec<(usize, usize, Vec<NodeReport>)>,
+    /// The first failure of a fail-fast fan-out.
+    first_error: Option<WorkflowError>,
+    /// The reports were handed to the parent.
+    flushed: bool,
+}
+
+impl<W: Workflow> Feed<W> {
+    /// The feed of the fan-out run by `parent`'s node `node` at `path` over `source`
+    /// (of about `hint` items). `single`: a sub-workflow (one item, no index).
+    pub(crate) fn new(
+        parent: Arc<RunShared>,
+        node: usize,
+        path: Arc<str>,
+        collect: bool,
+        single: bool,
+        source: Box<dyn Iterator<Item = (usize, W::Input)> + Send>,
+        hint: usize,
+    ) -> Self {
+        let cancel = parent.cancel.child_token();
+        let k = W::PLAN.nodes.len();
+        let mut outputs = Vec::new();
+        outputs.resize_with(hint, || None);
+        let template = status::not_started(W::PLAN.nodes);
+        // Room for the parent's own reports too: the parent's report is built in this
+        // vector when the fan-out is its only child (see `RunShared::merge_reports`).
+        let mut reports = Vec::with_capacity(hint * k + parent.nodes.len());
+        for _ in 0..hint {
+            reports.extend_from_slice(&template);
+        }
+        Self {
+            parent,
+            node,
+            path,
+            cancel,
+            collect,
+            single,
+            yielded: AtomicBool::new(false),
+            state: Mutex::new(FeedState {
+                source,
+                closed: false,
+                taken: 0,
+                outputs,
+                errors: Vec::new(),
+                reports,
+                children: Vec::new(),
+                first_error: None,
+                flushed: false,
+            }),
+        }
+    }
+
+    /// The next item to run, if the fan-out goes on.
+    pub(crate) fn next(&self) -> Option<(usize, W::Input)> {
+        lock(&self.state).next()
+    }
+
+    /// No more items start (the fan-out was cancelled).
+    fn close(&self) {
+        lock(&self.state).closed = true;
+    }
+
+    /// Item `item` ended with `result`, its nodes as in `reports` (and `children`, the
+    /// reports of child runs of its nodes); the next item to run, if any. The first
+    /// failure of a fail-fast fan-out cancels the others and starts no more.
+    fn finish(
+        &self,
+        item: usize,
+        result: Result<W::Output, WorkflowError>,
+        reports: &[NodeReport],
+        children: Vec<(usize, Vec<NodeReport>)>,
+        stop: bool,
+    ) -> Option<(usize, W::Input)> {
+        let mut state = lock(&self.state);
+        state.store_reports(item, reports, children);
+        match result {
+            Err(e) => {
+                let e = e.in_workflow(self.parent.root_workflow);
+                if self.collect {
+                    state.errors.push((item, e));
+                } else if state.first_error.is_none() {
+                    state.first_error = Some(e);
+                    state.closed = true;
+                    self.cancel.cancel();
+                }
+            }
+            Ok(output) => {
+                if state.outputs.len() <= item {
+                    state.outputs.resize_with(item + 1, || None);
+                }
+                state.outputs[item] = Some(output);
+            }
+        }
+        if stop {
+            state.closed = true;
+        }
+        state.next()
+    }
+
+    /// A fail-fast fan-out's outcome: every item's output (`pick`ed) in input order,
+    /// or its first failure (an item without an output was cancelled).
+    pub(crate) fn outputs<T>(&self, pick: fn(W::Output) -> T) -> Result<Vec<T>, WorkflowError> {
+        let mut state = lock(&self.state);
+        if let Some(e) = state.first_error.take() {
+            return Err(e);
+        }
+        let taken = state.taken;
+        let outputs = std::mem::take(&mut state.outputs);
+        outputs
+            .into_iter()
+            .take(taken)
+            .map(|o| o.map(pick).ok_or_else(|| self.cancelled()))
+            .collect()
+    }
+
+    /// A collecting fan-out's outcome: every item's result in input order.
+    pub(crate) fn results<T>(&self, pick: fn(W::Output) -> T) -> Vec<Result<T, WorkflowError>> {
+        let mut state = lock(&self.state);
+        let taken = state.taken;
+        let outputs = std::mem::take(&mut state.outputs);
+        let mut errors = std::mem::take(&mut state.errors);
+        errors.sort_by_key(|e| std::cmp::Reverse(e.0));
+        let mut results = Vec::with_capacity(taken);
+        for (i, output) in outputs.into_iter().take(taken).enumerate() {
+            results.push(match output {
+                Some(o) => Ok(pick(o)),
+                None => match errors.last() {
+                    Some((item, _)) if *item == i => Err(errors
+                        .pop()
+                        .map(|e| e.1)
+                        .unwrap_or_else(|| self.cancelled())),
+                    _ => Err(self.cancelled()),
+                },
+            });
+        }
+        results
+    }
+
+    fn cancelled(&self) -> WorkflowError {
+        WorkflowError::Cancelled {
+            workflow: self.parent.root_workflow,
+            running: Vec::new(),
+        }
+    }
+
+    /// Hands the items' node reports to the parent run, named by their paths (once):
+    /// after the fan-out ends, or when it is dropped. Items never started (after a
+    /// fail-fast failure, or a stop) are reported skipped, nodes still running cancelled.
+    pub(crate) fn flush(&self) {
+        let mut state = lock(&self.state);
+        if state.flushed {
+            return;
+        }
+        state.flushed = true;
+        // Items the source still holds never start: count them (their inputs are made
+        // and dropped) so they are reported.
+        state.closed = true;
+        let rest = state.source.by_ref().count();
+        let total = state.taken + rest;
+        let k = W::PLAN.nodes.len();
+        let template = status::not_started(W::PLAN.nodes);
+        while state.reports.len() < total * k {
+            state.reports.extend_from_slice(&template);
+        }
+        state.reports.truncate(total * k);
+        let mut children = std::mem::take(&mut state.children);
+        children.sort_by_key(|&(item, node, _)| (item, node));
+        let mut reports = std::mem::take(&mut state.reports);
+        drop(state);
+        let k = k.max(1);
+        for (at, report) in reports.iter_mut().enumerate() {
+            let item = at / k;
+            let name = std::mem::take(&mut report.name);
+            report.name = if self.single {
+                format!("{}.{}", self.path, name).into()
+            } else {
+                item_path(&self.path, item, &name).into()
+            };
+            let kind = match report.status {
+                NodeStatus::NotStarted => Some((NodeStatus::Skipped, TraceKind::Skipped)),
+                NodeStatus::Running => Some((NodeStatus::Cancelled, TraceKind::Cancelled)),
+                _ => None,
+            };
+            if let Some((status, kind)) = kind {
+                report.status = status;
+                self.parent.record_named(report.name.clone(), kind);
+            }
+        }
+        let out = if children.is_empty() {
+            reports
+        } else {
+            let extra: usize = children.iter().map(|c| c.2.len()).sum();
+            let mut out = Vec::with_capacity(reports.len() + extra);
+            let mut children = children.into_iter().peekable();
+            for (at, report) in reports.into_iter().enumerate() {
+                let (item, node) = (at / k, at % k);
+                out.push(report);
+                while let Some((_, _, nodes)) = children.next_if(|c| c.0 == item && c.1 == node) {
+                    out.extend(nodes);
+                }
+            }
+            out
+        };
+        self.parent.add_child_report(self.node, 0, out);
+    }
+}
+
+impl<W: Workflow> FeedState<W> {
+    fn next(&mut self) -> Option<(usize, W::Input)> {
+        if self.closed {
+            return None;
+        }
+        let Some((i, input)) = self.source.next() else {
+            self.closed = true;
+            return None;
+        };
+        self.taken = i + 1;
+        Some((i, input))
+    }
+
+    /// Writes item `item`'s reports into its entries.
+    fn store_reports(
+        &mut self,
+        item: usize,
+        reports: &[NodeReport],
+        children: Vec<(usize, Vec<NodeReport>)>,
+    ) {
+        let k = reports.len();
+        if self.reports.len() < (item + 1) * k {
+            let template = status::not_started(W::PLAN.nodes);
+            while self.reports.len() < (item + 1) * k {
+                self.reports.extend_from_slice(&template);
+            }
+        }
+        self.reports[item * k..(item + 1) * k].clone_from_slice(reports);
+        self.children.extend(
+            children
+                .into_iter()
+                .map(|(node, nodes)| (item, node, nodes)),
+        );
+    }
+}
+
+/// Hands a fan-out's reports to its parent when dropped (also when the fan-out's
+/// future is dropped: a timed-out fan-out still reports its items).
+pub(crate) struct FlushOnDrop<'f, W: Workflow>(pub(crate) &'f Feed<W>);
+
+impl<W: Workflow> Drop for FlushOnDrop<'_, W> {
+    fn drop(&mut self) {
+        self.0.flush();
+    }
+}
+
+/// Lanes woken since the fan-out last looked, and the fan-out's own waker.
+#[derive(Default)]
+struct LaneWake {
+    woken: Mutex<Vec<usize>>,
+    fan: AtomicWaker,
+}
+
+/// The waker a lane is polled with: queues the lane once, wakes the fan-out.
+struct LaneWaker {
+    wake: Arc<LaneWake>,
+    lane: usize,
+    queued: AtomicBool,
+}
+
+impl Wake for LaneWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            lock(&self.wake.woken).push(self.lane);
+        }
+        self.wake.fan.wake();
+    }
+}
+
+/// A lane: the body workflow's run future.
+type LaneFuture<W> =
+    Pin<Box<dyn Future<Output = RunOutcome<<W as Workflow>::Output>> + Send + 'static>>;
+
+/// Runs every item of `feed`, at most `concurrency` at a time, in lanes; returns when
+/// every lane ended (the feed then has every result). `runtime` is the parent's.
+pub(crate) async fn run_lanes<W: Workflow>(
+    feed: &Arc<Feed<W>>,
+    runtime: &Arc<RuntimeShared>,
+    concurrency: usize,
+) {
+    let concurrency = concurrency.max(1);
+    let wake = Arc::new(LaneWake::default());
+    let erased: Arc<dyn Any + Send + Sync> = Arc::clone(feed) as _;
+    let mut lanes: Vec<Option<LaneFuture<W>>> = Vec::new();
+    let mut wakers: Vec<(Arc<LaneWaker>, Waker)> = Vec::new();
+    let mut free: Vec<usize> = Vec::new();
+    let mut due: Vec<usize> = Vec::new();
+    let mut live = 0usize;
+    let mut cancelled = std::pin::pin!(feed.cancel.cancelled());
+    std::future::poll_fn(|cx| {
+        wake.fan.register(cx.waker());
+        std::mem::swap(&mut due, &mut *lock(&wake.woken));
+        if live > 0 && cancelled.as_mut().poll(cx).is_ready() {
+            // Every lane looks at the token: its items stop.
+            feed.close();
+            due.clear();
+            due.extend((0..lanes.len()).filter(|&l| lanes[l].is_some()));
+        }
+        for &l in &due {
+            let Some(lane) = lanes.get_mut(l).and_then(Option::as_mut) else {
+                continue;
+            };
+            let (waker, w) = &wakers[l];
+            waker.queued.store(false, Ordering::Release);
+            if Pin::as_mut(lane)
+                .poll(&mut TaskContext::from_waker(w))
+                .is_ready()
+            {
+                lanes[l] = None;
+                live -= 1;
+                free.push(l);
+            }
+        }
+        due.clear();
+        if feed.yielded.swap(false, Ordering::Relaxed) {
+            // A lane ran many items and yielded: it goes on at the next poll.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let mut started = 0;
+        while live < concurrency {
+            if started == LANE_START_BUDGET {
+                // Let the lanes just started make progress (their wake-ups may be
+                // deferred to the end of this task's poll) before starting more: items
+                // that wait briefly then reuse these lanes rather than each taking one.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            let Some((item, input)) = feed.next() else {
+                break;
+            };
+            started += 1;
+            let l = free.pop().unwrap_or_else(|| {
+                let waker = Arc::new(LaneWaker {
+                    wake: Arc::clone(&wake),
+                    lane: lanes.len(),
+                    queued: AtomicBool::new(false),
+                });
+                wakers.push((Arc::clone(&waker), Waker::from(waker)));
+                lanes.push(None);
+                lanes.len() - 1
+            });
+            let exec = Executor::<W>::lane(Arc::clone(runtime), input, Arc::clone(&erased), item);
+            let inner = W::run(exec);
+            let mut lane: LaneFuture<W> = Box::pin(inner);
+            let (waker, w) = &wakers[l];
+            waker.queued.store(false, Ordering::Release);
+            if lane
+                .as_mut()
+                .poll(&mut TaskContext::from_waker(w))
+                .is_ready()
+            {
+                free.push(l);
+            } else {
+                lanes[l] = Some(lane);
+                live += 1;
+            }
+        }
+        if live == 0 {
+            return Poll::Ready(());
+        }
+        if !lock(&wake.woken).is_empty() {
+            // Lanes woken while this poll ran (or that yielded): next poll.
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    })
+    .await;
+}
+
+/// How an item stopped early.
+enum Stop {
+    Failed(WorkflowError),
+    Cancelled,
+}
+
+/// A lane's driver of one item at a time (see the module docs).
+struct Lane<'f, W: Workflow, C> {
+    feed: &'f Feed<W>,
+    runtime: Arc<RuntimeShared>,
+    shared: Arc<RunShared>,
+    /// The lane cancelled its token (an item of a collecting fan-out failed): the next
+    /// item gets a fresh run state.
+    spent: bool,
+    cells: C,
+    deps: Vec<u32>,
+    ready: VecDeque<usize>,
+    pending: Vec<bool>,
+    pending_count: usize,
+    /// Nodes of arms not taken (empty for a body without decisions).
+    blocked: Vec<bool>,
+    statuses: Statuses,
+    spans: Vec<tracing::Span>,
+    supervise_all: bool,
+    concurrency: usize,
+    clock: Option<Duration>,
+    precise_timing: bool,
+    /// The item running now: its reports go to the feed if the lane is dropped.
+    item: Option<usize>,
+}
+
+impl<'f, W, C> Lane<'f, W, C>
+where
+    W: Workflow,
+    C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+{
+    fn new(feed: &'f Feed<W>, runtime: Arc<RuntimeShared>, cells: C) -> Self {
+        let plan = W::PLAN;
+        let k = plan.nodes.len();
+        let shared = lane_shared(feed, &runtime);
+        Self {
+            feed,
+            supervise_all: supervises_all(&shared),
+            precise_timing: shared.trace.is_some(),
+            runtime,
+            shared,
+            spent: false,
+            cells,
+            deps: Vec::with_capacity(k),
+            ready: VecDeque::with_capacity(k),
+            pending: vec![false; k],
+            pending_count: 0,
+            blocked: Vec::new(),
+            statuses: Statuses::new(plan.nodes),
+            spans: Vec::new(),
+            concurrency: plan.policy.concurrency.unwrap_or(usize::MAX).max(1),
+            clock: None,
+            item: None,
+        }
+    }
+
+    /// Runs item `item` with `input` to its end.
+    async fn run_item(&mut self, item: usize, input: W::Input) -> Result<W::Output, WorkflowError> {
+        if self.spent {
+            self.shared = lane_shared(self.feed, &self.runtime);
+            self.spent = false;
+        }
+        if !self.feed.single {
+            self.shared.set_item(item);
+        }
+        self.item = Some(item);
+        self.statuses.reset();
+        self.deps.clear();
+        self.deps.extend(W::PLAN.nodes.iter().map(|n| n.deps));
+        self.blocked.clear();
+        let mut state = W::init(input);
+        for (j, &deps) in self.deps.iter().enumerate() {
+            if deps == 0 {
+                self.ready.push_back(j);
+                self.shared.record(Some(j), TraceKind::Scheduled);
+            }
+        }
+        let stop = std::future::poll_fn(|cx| self.poll_item(cx, &mut state)).await;
+        let result = match stop {
+            None => {
+                self.statuses.skip_not_started(&self.shared);
+                Ok(W::finish(&mut state))
+            }
+            Some(stop) => Err(self.abort(&mut state, stop)),
+        };
+        // Values left in their slots are dropped here; a panicking `Drop` must not
+        // unwind out of the fan-out.
+        if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(state))) {
+            tracing::error!(
+                target: "workflow",
+                workflow = W::PLAN.name,
+                panic = %panic_message(payload.as_ref()),
+                "an unconsumed value panicked while being dropped"
+            );
+        }
+        result
+    }
+
+    /// Starts ready nodes and polls pending ones until the item ends (`Ready(None)`),
+    /// stops (`Ready(Some)`), or waits.
+    fn poll_item(&mut self, cx: &mut TaskContext<'_>, state: &mut W::State) -> Poll<Option<Stop>> {
+        if self.pending_count > 0 {
+            // Woken: a new poll of the lane, with its own time.
+            self.clock = None;
+            if self.shared.cancel.is_cancelled() {
+                return Poll::Ready(Some(Stop::Cancelled));
+            }
+        }
+        let mut handled = 0usize;
+        // Nodes pending since an earlier poll are polled once, now (the lane was woken
+        // for one of them); nodes that become pending in this poll wait for a wake-up.
+        if self.pending_count > 0 {
+            for j in 0..self.pending.len() {
+                if !self.pending[j] {
+                    continue;
+                }
+                let Poll::Ready(done) = self.poll_node(j, state, cx) else {
+                    continue;
+                };
+                if let Err(e) = self.on_finished(state, done) {
+                    return Poll::Ready(Some(Stop::Failed(e)));
+                }
+            }
+        }
+        while self.pending_count < self.concurrency {
+            let Some(j) = self.ready.pop_front() else {
+                break;
+            };
+            match self.start_node(j, state, cx) {
+                Poll::Ready(done) => {
+                    handled += 1;
+                    if let Err(e) = self.on_finished(state, done) {
+                        return Poll::Ready(Some(Stop::Failed(e)));
+                    }
+                    if handled % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+                        return Poll::Ready(Some(Stop::Cancelled));
+                    }
+                }
+                Poll::Pending => {
+                    self.pending[j] = true;
+                    self.pending_count += 1;
+                }
+            }
+        }
+        if self.pending_count == 0 && self.ready.is_empty() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    }
+
+    fn elapsed(&mut self) -> Duration {
+        if self.precise_timing {
+            return self.shared.started.elapsed();
+        }
+        *self
+            .clock
+            .get_or_insert_with(|| self.shared.started.elapsed())
+    }
+
+    fn start_node(
+        &mut self,
+        j: usize,
+        state: &mut W::State,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Finished<W::Value>> {
+        let at = self.elapsed();
+        self.statuses.started(&self.shared, j, at);
+        let mode = Mode::of(&W::PLAN.nodes[j], self.supervise_all);
+        if mode == Mode::Inline {
+            let span = node_span(&self.shared, j, 1);
+            if !span.is_disabled() {
+                if self.spans.is_empty() {
+                    self.spans = vec![tracing::Span::none(); self.deps.len()];
+                }
+                self.spans[j] = span;
+            }
+        }
+        let _entered = self.spans.get(j).map(tracing::Span::enter);
+        let starter = NodeStarter {
+            shared: &self.shared,
+            mode,
+        };
+        (self.cells)(state, j, Op::Start(&starter, cx))
+    }
+
+    fn poll_node(
+        &mut self,
+        j: usize,
+        state: &mut W::State,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Finished<W::Value>> {
+        let _entered = self.spans.get(j).map(tracing::Span::enter);
+        let polled = (self.cells)(state, j, Op::Poll(cx));
+        if polled.is_ready() {
+            self.pending[j] = false;
+            self.pending_count -= 1;
+        }
+        polled
+    }
+
+    /// Records a finished node; schedules its successors, or returns its failure.
+    fn on_finished(
+        &mut self,
+        state: &mut W::State,
+        done: Finished<W::Value>,
+    ) -> Result<(), WorkflowError> {
+        self.shared.note_progress();
+        let Finished {
+            index,
+            attempts,
+            result,
+        } = done;
+        if let Some(span) = self.spans.get_mut(index) {
+            *span = tracing::Span::none();
+        }
+        let now = self.elapsed();
+        match result {
+            Ok(value) => {
+                self.statuses.succeeded(&self.shared, index, attempts, now);
+                if !W::PLAN.decisions.is_empty() {
+                    if let Some(arm) = W::chosen_arm(&value) {
+                        self.take_arm(index, arm);
+                    }
+                }
+                W::store(state, value);
+                for &s in W::PLAN.nodes[index].successors {
+                    self.deps[s] -= 1;
+                    if self.deps[s] == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
+                        self.ready.push_back(s);
+                        self.shared.record(Some(s), TraceKind::Scheduled);
+                    }
+                }
+                Ok(())
+            }
+            Err(failure) => {
+                self.statuses
+                    .failed(&self.shared, index, attempts, now, &failure);
+                let error = self.to_error(index, attempts, failure);
+                let node = W::PLAN.nodes[index].name;
+                tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
+                Err(error)
+            }
+        }
+    }
+
+    /// Router `router` took arm `arm`: the nodes of the other arms end not taken and
+    /// count as finished for their successors (as the run driver's `take_arm`).
+    #[cold]
+    fn take_arm(&mut self, router: usize, arm: usize) {
+        let Some(decision) = W::PLAN.decision_of(router) else {
+            return;
+        };
+        if self.blocked.is_empty() {
+            self.blocked = vec![false; self.deps.len()];
+        }
+        let not_taken = decision
+            .arms
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != arm)
+            .flat_map(|(_, nodes)| nodes.iter().copied());
+        for n in not_taken.clone() {
+            self.blocked[n] = true;
+            self.statuses.not_taken(&self.shared, n);
+        }
+        for n in not_taken {
+            for &s in W::PLAN.nodes[n].successors {
+                self.deps[s] -= 1;
+                if self.deps[s] == 0 && !self.blocked[s] {
+                    self.ready.push_back(s);
+                    self.shared.record(Some(s), TraceKind::Scheduled);
+                }
+            }
+        }
+    }
+
+    fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
+        let workflow = W::PLAN.name;
+        let node = self.shared.node_name(index);
+        match failure {
+            // A sub-workflow or fan-out node inside the item passes its child's error on.
+            NodeFailure::Error(source) if source.is::<ChildFailed>() => match source.downcast() {
+                Ok(child) => {
+                    let ChildFailed(error) = *child;
+                    error
+                }
+                Err(source) => WorkflowError::NodeFailed {
+                    workflow,
+                    node,
+                    attempts,
+                    source,
+                },
+            },
+            NodeFailure::Error(source) => WorkflowError::NodeFailed {
+                workflow,
+                node,
+                attempts,
+                source,
+            },
+            NodeFailure::Panic(message) => WorkflowError::NodePanicked {
+                workflow,
+                node,
+                message,
+            },
+            NodeFailure::Timeout(limit) => WorkflowError::Timeout {
+                workflow,
+                scope: TimeoutScope::Node(node),
+                limit,
+                running: vec![W::PLAN.nodes[index].name],
+            },
+            NodeFailure::MissingResource(type_name) => WorkflowError::MissingResource {
+                workflow,
+                node: W::PLAN.nodes[index].name,
+                type_name,
+            },
+        }
+    }
+
+    /// Stops the item: cancels its nodes (a fail-fast fan-out's token, so every item
+    /// stops; a collecting fan-out's lane token, this item only), polls them once so
+    /// they can notice, drops what still runs and marks the rest.
+    fn abort(&mut self, state: &mut W::State, stop: Stop) -> WorkflowError {
+        let running: Vec<&'static str> = self
+            .statuses
+            .running()
+            .map(|(i, _)| W::PLAN.nodes[i].name)
+            .collect();
+        let error = match stop {
+            Stop::Failed(e) => {
+                if self.feed.collect {
+                    self.shared.cancel.cancel();
+                    self.spent = true;
+                } else {
+                    self.feed.cancel.cancel();
+                }
+                e
+            }
+            Stop::Cancelled => WorkflowError::Cancelled {
+                workflow: W::PLAN.name,
+                running,
+            },
+        };
+        let mut cx = TaskContext::from_waker(Waker::noop());
+        for j in 0..self.pending.len() {
+            if !self.pending[j] {
+                continue;
+            }
+            if let Poll::Ready(done) = self.poll_node(j, state, &mut cx) {
+                let now = self.elapsed();
+                self.statuses
+                    .cancelled(&self.shared, done.index, done.attempts, now);
+            }
+        }
+        let mut drop_errors = Vec::new();
+        for j in 0..self.pending.len() {
+            if !self.pending[j] {
+                continue;
+            }
+            self.pending[j] = false;
+            self.pending_count -= 1;
+            let cells = &mut self.cells;
+            let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| cells(state, j, Op::Drop)));
+            if let Err(payload) = dropped {
+                let message = format!(
+                    "panicked while being dropped: {}",
+                    panic_message(payload.as_ref())
+                );
+                tracing::error!(target: "workflow", workflow = W::PLAN.name, node = W::PLAN.nodes[j].name, %message);
+                drop_errors.push(WorkflowError::NodePanicked {
+                    workflow: W::PLAN.name,
+                    node: self.shared.node_name(j),
+                    message,
+                });
+            }
+        }
+        self.ready.clear();
+        self.end_running();
+        if drop_errors.is_empty() {
+            error
+        } else {
+            drop_errors.insert(0, error);
+            WorkflowError::Multiple {
+                workflow: W::PLAN.name,
+                errors: drop_errors,
+            }
+        }
+    }
+
+    /// Marks the nodes still running cancelled (or never started, when their fn never
+    /// ran) and those not started skipped.
+    fn end_running(&mut self) {
+        let now = self.shared.started.elapsed();
+        let running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
+        for i in running {
+            let attempts = if Mode::of(&W::PLAN.nodes[i], self.supervise_all) == Mode::Inline {
+                1
+            } else {
+                self.shared.attempts_made(i)
+            };
+            if attempts == 0 {
+                self.statuses.never_ran(&self.shared, i);
+            } else {
+                self.statuses.cancelled(&self.shared, i, attempts, now);
+            }
+        }
+        self.statuses.skip_not_started(&self.shared);
+    }
+}
+
+impl<W: Workflow, C> Drop for Lane<'_, W, C> {
+    /// A lane dropped with its item running (the fan-out's future was dropped: its node
+    /// timed out, or its run stopped): the item's reports still reach the feed.
+    fn drop(&mut self) {
+        let Some(item) = self.item.take() else {
+            return;
+        };
+        let now = self.shared.started.elapsed();
+        let running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
+        for i in running {
+            let inline = Mode::of(&W::PLAN.nodes[i], self.supervise_all) == Mode::Inline;
+            let attempts = if inline {
+                1
+            } else {
+                self.shared.attempts_made(i)
+            };
+            if attempts == 0 {
+                self.statuses.never_ran(&self.shared, i);
+            } else {
+                self.statuses.cancelled(&self.shared, i, attempts, now);
+            }
+        }
+        self.statuses.skip_not_started(&self.shared);
+        let children = self.shared.take_child_reports();
+        lock(&self.feed.state).store_reports(item, self.statuses.reports(), children);
+    }
+}
+
+/// A lane's run state: the fan-out's path, the parent's trace, run id and clock; the
+/// fan-out's token (fail-fast: one for all items) or a child of it (collect).
+fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc<RunShared> {
+    let parent = &feed.parent;
+    let token = if feed.collect {
+        feed.cancel.child_token()
+    } else {
+        feed.cancel.clone()
+    };
+    let shared = RunShared::new(
+        parent.run_id,
+        parent.started,
+        W::PLAN.name,
+        W::PLAN.nodes,
+        token,
+        false,
+        Arc::clone(runtime),
+    )
+    .into_child(parent, Arc::clone(&feed.path));
+    Arc::new(shared)
+}
+
+/// Runs a lane (what `Executor::run` does for an executor made by `Executor::lane`):
+/// item `item` with `input`, then the feed's next items, until it has none. The
+/// outcome is not read (results and reports are in the feed).
+pub(super) async fn drive_lane<W, C>(
+    runtime: Arc<RuntimeShared>,
+    feed: Arc<dyn Any + Send + Sync>,
+    item: usize,
+    input: W::Input,
+    cells: C,
+) -> RunOutcome<W::Output>
+where
+    W: Workflow,
+    C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
+{
+    let outcome = |result| RunOutcome {
+        result,
+        report: RunReport {
+            workflow: W::PLAN.name,
+            run_id: 0,
+            duration: Duration::ZERO,
+            nodes: Vec::new(),
+        },
+        trace: None,
+    };
+    let Ok(feed) = feed.downcast::<Feed<W>>() else {
+        return outcome(Err(WorkflowError::Cancelled {
+            workflow: W::PLAN.name,
+            running: Vec::new(),
+        }));
+    };
+    let mut lane = Lane::<W, C>::new(&feed, runtime, cells);
+    let mut next = Some((item, input));
+    let mut handled = 0usize;
+    let mut began: Option<std::time::Instant> = None;
+    while let Some((i, input)) = next {
+        let result = lane.run_item(i, input).await;
+        let stopped = matches!(result, Err(WorkflowError::Cancelled { .. }));
+        let children = lane.shared.take_child_reports();
+        next = feed.finish(i, result, lane.statuses.reports(), children, stopped);
+        lane.item = None;
+        handled += 1;
+        if handled % BUDGET_CHECK_EVERY == 0 {
+            // Wall time, not tokio's clock: a paused clock must not disable this.
+            let now = std::time::Instant::now();
+            let since = *began.get_or_insert(now);
+            if handled >= ITEM_BUDGET || now - since >= TIME_BUDGET {
+                feed.yielded.store(true, Ordering::Relaxed);
+                yield_once().await;
+                handled = 0;
+                began = None;
+                lane.clock = None;
+            }
+        }
+    }
+    outcome(Err(WorkflowError::Cancelled {
+        workflow: W::PLAN.name,
+        running: Vec::new(),
+    }))
+}
+
+/// Returns `Pending` once (waking itself), so a lane that ran many items yields.
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await;
+}
