@@ -158,7 +158,11 @@ impl RetryMapping {
         };
         let initial_interval = r.backoff.max(Duration::from_millis(1));
         // As `RetryPolicy::delay` reads it: below 1 (or NaN) counts as 1.
-        let multiplier = if r.multiplier >= 1.0 { r.multiplier } else { 1.0 };
+        let multiplier = if r.multiplier >= 1.0 {
+            r.multiplier
+        } else {
+            1.0
+        };
         let maximum_interval = r.max_backoff.unwrap_or_else(|| {
             // The delay before the last attempt: backoff * multiplier^(max - 2).
             let steps = i32::try_from(r.max_attempts.saturating_sub(2)).unwrap_or(i32::MAX);
