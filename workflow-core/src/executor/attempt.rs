@@ -12,7 +12,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument as _;
 
 use crate::context::Context;
-use crate::error::BoxError;
+use crate::error::{BoxError, ChildFailed, NodeName, TimeoutScope, WorkflowError};
 use crate::node::{Node, NodeCallError};
 use crate::plan::NodeSpec;
 use crate::policy::{Execution, NodePolicy};
@@ -93,6 +93,55 @@ impl NodeFailure {
             Self::Panic(m) => format!("panicked: {m}"),
             Self::Timeout(d) => format!("timed out after {d:?}"),
             Self::MissingResource(t) => format!("missing resource `{t}`"),
+        }
+    }
+
+    /// The run's error for node `static_name` of `workflow` (named `node`: its path in a
+    /// child run) that ended this way after `attempts` attempts. A sub-workflow or
+    /// fan-out node passes on its child run's own error, which names the child's node
+    /// by its path.
+    pub(crate) fn into_error(
+        self,
+        workflow: &'static str,
+        node: NodeName,
+        static_name: &'static str,
+        attempts: u32,
+    ) -> WorkflowError {
+        match self {
+            Self::Error(source) if source.is::<ChildFailed>() => match source.downcast() {
+                Ok(child) => {
+                    let ChildFailed(error) = *child;
+                    error
+                }
+                Err(source) => WorkflowError::NodeFailed {
+                    workflow,
+                    node,
+                    attempts,
+                    source,
+                },
+            },
+            Self::Error(source) => WorkflowError::NodeFailed {
+                workflow,
+                node,
+                attempts,
+                source,
+            },
+            Self::Panic(message) => WorkflowError::NodePanicked {
+                workflow,
+                node,
+                message,
+            },
+            Self::Timeout(limit) => WorkflowError::Timeout {
+                workflow,
+                scope: TimeoutScope::Node(node),
+                limit,
+                running: vec![static_name],
+            },
+            Self::MissingResource(type_name) => WorkflowError::MissingResource {
+                workflow,
+                node: static_name,
+                type_name,
+            },
         }
     }
 }

@@ -21,7 +21,7 @@ use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::wake::PendingNodes;
 use super::workflow::Workflow;
-use crate::error::{ChildFailed, DeadlockKind, TimeoutScope, WaitingNode, WorkflowError};
+use crate::error::{DeadlockKind, TimeoutScope, WaitingNode, WorkflowError};
 use crate::policy::FailurePolicy;
 use crate::run::RunOptions;
 use crate::shared::RunShared;
@@ -644,47 +644,9 @@ where
     }
 
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
-        let workflow = W::PLAN.name;
         // In a child run (a sub-workflow, a fan-out item), the node's path.
         let node = self.shared.node_name(index);
-        match failure {
-            // A sub-workflow or fan-out node passes on its child run's own error, which
-            // names the child's node by its path.
-            NodeFailure::Error(source) if source.is::<ChildFailed>() => match source.downcast() {
-                Ok(child) => {
-                    let ChildFailed(error) = *child;
-                    error
-                }
-                Err(source) => WorkflowError::NodeFailed {
-                    workflow,
-                    node,
-                    attempts,
-                    source,
-                },
-            },
-            NodeFailure::Error(source) => WorkflowError::NodeFailed {
-                workflow,
-                node,
-                attempts,
-                source,
-            },
-            NodeFailure::Panic(message) => WorkflowError::NodePanicked {
-                workflow,
-                node,
-                message,
-            },
-            NodeFailure::Timeout(limit) => WorkflowError::Timeout {
-                workflow,
-                scope: TimeoutScope::Node(node),
-                limit,
-                running: vec![W::PLAN.nodes[index].name],
-            },
-            NodeFailure::MissingResource(type_name) => WorkflowError::MissingResource {
-                workflow,
-                node: W::PLAN.nodes[index].name,
-                type_name,
-            },
-        }
+        failure.into_error(W::PLAN.name, node, W::PLAN.nodes[index].name, attempts)
     }
 
     fn running_names(&self) -> Vec<&'static str> {

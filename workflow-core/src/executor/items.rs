@@ -38,7 +38,7 @@ use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, N
 use super::cells::{NodeStarter, Op};
 use super::status::{self, Statuses};
 use super::workflow::{Executor, RunOutcome, Workflow};
-use crate::error::{ChildFailed, TimeoutScope, WorkflowError};
+use crate::error::WorkflowError;
 use crate::policy::{FailurePolicy, WorkflowPolicy};
 use crate::run::{NodeReport, NodeStatus, RunReport};
 use crate::shared::{item_path, RunShared, RuntimeShared};
@@ -774,45 +774,9 @@ where
     }
 
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
-        let workflow = W::PLAN.name;
+        // In a child run (a sub-workflow, a fan-out item), the node's path.
         let node = self.shared.node_name(index);
-        match failure {
-            // A sub-workflow or fan-out node inside the item passes its child's error on.
-            NodeFailure::Error(source) if source.is::<ChildFailed>() => match source.downcast() {
-                Ok(child) => {
-                    let ChildFailed(error) = *child;
-                    error
-                }
-                Err(source) => WorkflowError::NodeFailed {
-                    workflow,
-                    node,
-                    attempts,
-                    source,
-                },
-            },
-            NodeFailure::Error(source) => WorkflowError::NodeFailed {
-                workflow,
-                node,
-                attempts,
-                source,
-            },
-            NodeFailure::Panic(message) => WorkflowError::NodePanicked {
-                workflow,
-                node,
-                message,
-            },
-            NodeFailure::Timeout(limit) => WorkflowError::Timeout {
-                workflow,
-                scope: TimeoutScope::Node(node),
-                limit,
-                running: vec![W::PLAN.nodes[index].name],
-            },
-            NodeFailure::MissingResource(type_name) => WorkflowError::MissingResource {
-                workflow,
-                node: W::PLAN.nodes[index].name,
-                type_name,
-            },
-        }
+        failure.into_error(W::PLAN.name, node, W::PLAN.nodes[index].name, attempts)
     }
 
     /// Stops the item: cancels its nodes (a fail-fast fan-out's token, so every item
