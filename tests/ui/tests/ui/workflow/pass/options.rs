@@ -6,6 +6,17 @@ async fn step(x: u32) -> u32 {
     x + 1
 }
 
+/// A fractional multiplier, and one written as a float.
+#[node(retry(max = 2, backoff = "10ms", multiplier = 1.5))]
+async fn gentle(x: u32) -> Result<u32, std::io::Error> {
+    Ok(x)
+}
+
+#[node(retry(max = 2, multiplier = 2.0))]
+async fn doubling(x: u32) -> Result<u32, std::io::Error> {
+    Ok(x)
+}
+
 #[node(spawn)]
 async fn last(x: u32) -> u32 {
     x
@@ -32,6 +43,9 @@ workflow! {
     struct Sequential {
         input x: u32,
         a = step(x),
+        c = gentle(x: a),
+        #[retry(max = 3, multiplier = 1.25)]
+        d = doubling(x: c),
     }
 }
 
@@ -41,5 +55,5 @@ async fn main() {
     let run = rt.execute(Options, OptionsInput { x: 1 }).await.unwrap();
     assert_eq!((run.outputs.a, run.outputs.b), (2, 2));
     let run = rt.execute(Sequential, SequentialInput { x: 1 }).await.unwrap();
-    assert_eq!(run.outputs.a, 2);
+    assert_eq!(run.outputs.d, 2);
 }
