@@ -236,6 +236,39 @@ pub use runner::TestOutput;
 #[doc(inline)]
 pub use workflow_macros::workflow_test;
 
+/// Everything a workflow test usually needs: `workflow_core::prelude` plus the test
+/// attribute, the harness and the mocks, in one import.
+///
+/// ```
+/// use workflow_test::prelude::*;
+///
+/// #[node]
+/// async fn double(x: u32) -> u32 {
+///     x * 2
+/// }
+///
+/// workflow! {
+///     struct Double {
+///         input x: u32,
+///         y = double(x),
+///     }
+/// }
+///
+/// #[workflow_test]
+/// async fn doubles(h: Harness) {
+///     let run = h.assert_success(h.execute(Double, DoubleInput { x: 21 }).await);
+///     assert_eq!(run.outputs.y, 42);
+///     h.assert_executed("y", 1);
+/// }
+/// # fn main() {}
+/// ```
+pub mod prelude {
+    #[cfg(feature = "store")]
+    pub use crate::assert_restored;
+    pub use crate::{workflow_test, CallRecorder, Harness, MockFn};
+    pub use workflow_core::prelude::*;
+}
+
 /// Items named by `#[workflow_test]`'s expansion. Not public API.
 #[doc(hidden)]
 pub mod __private {
