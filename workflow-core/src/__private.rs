@@ -20,6 +20,7 @@ pub use crate::executor::{
     fan_out, fan_out_collect, route, step, sub_workflow, Executor, FanOutOptions, Finished,
     NodeStarter, Op, Workflow,
 };
+pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
     ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
     UnsupportedNodeError,

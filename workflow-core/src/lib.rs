@@ -113,6 +113,8 @@ mod executor;
 
 mod runtime;
 
+mod launch;
+
 #[cfg(feature = "store")]
 mod durable;
 
@@ -139,6 +141,7 @@ pub use error::{
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};
+pub use launch::{RunFuture, Runnable, WorkflowGoesFirst};
 pub use node::Node;
 pub use node::NodeErrorType;
 /// The two arms of the node-error conversion, public so that a compile error names
