@@ -130,8 +130,8 @@ pub mod __private;
 pub use __private::NotRecordable;
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
 pub use __private::{
-    FanOutItems, IfCondition, MapInput, MatchOn, NodeError, ResourceValue, RetriedInput,
-    RetryInput, SharedOutput,
+    FanOutItems, IfCondition, MapInput, MatchOn, NodeError, NotSendSync, ResourceValue,
+    RetriedInput, RetryInput, SharedOutput, SharedResource,
 };
 pub use context::Context;
 #[cfg(feature = "store")]
