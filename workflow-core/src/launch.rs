@@ -27,8 +27,9 @@ use crate::run::Run;
 pub trait Runnable<I>: Sized {
     /// The workflow that runs.
     type Workflow: Workflow<Output = Self::Output>;
-    /// Its output struct.
-    type Output: Send + 'static;
+    /// Its output struct. (No bounds of its own: `Workflow::Output` has them, and a
+    /// second `Send` bound would report a non-`Send` output once more.)
+    type Output;
     /// The workflow and its input.
     #[doc(hidden)]
     fn into_parts(self, input: I) -> (Self::Workflow, <Self::Workflow as Workflow>::Input);
