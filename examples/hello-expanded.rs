@@ -230,6 +230,20 @@ const _: () = {
                 .finish()
         }
     }
+    #[automatically_derived]
+    #[doc(hidden)]
+    impl ::workflow_core::__private::Runnable<
+        ::workflow_core::__private::WorkflowGoesFirst<Hello>,
+    > for HelloInput {
+        type Workflow = Hello;
+        type Output = HelloOutput;
+        fn into_parts(
+            self,
+            input: ::workflow_core::__private::WorkflowGoesFirst<Hello>,
+        ) -> (Hello, HelloInput) {
+            input.unreachable()
+        }
+    }
     #[doc(hidden)]
     #[allow(non_snake_case, dead_code)]
     pub struct __WorkflowState {

@@ -20,6 +20,7 @@ pub use crate::executor::{
     fan_out, fan_out_collect, route, step, sub_workflow, Executor, FanOutOptions, Finished,
     NodeStarter, Op, Workflow,
 };
+pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
     ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
     UnsupportedNodeError,
@@ -459,9 +460,8 @@ impl Node for UnresolvedNode {
 }
 
 /// A resource a node takes as `Res<T>`: nodes on several threads share it, so it must be
-/// `Send + Sync` (and `'static`). Implemented for every such type; named in the compile
-/// error when a resource type is not. (`#[node]` checks it once, at `T`, so a resource
-/// that is not `Sync` is one error rather than one per use.)
+/// `Send + Sync` (and `'static`). Implemented for every such type. (`#[node]` checks a
+/// `Res<T>` parameter through [`SharedResource`], whose error names the resource type.)
 pub trait ResourceValue {
     /// `Self` (for generated code).
     #[doc(hidden)]
@@ -470,6 +470,75 @@ pub trait ResourceValue {
 
 impl<T: ?Sized + Send + Sync + 'static> ResourceValue for T {
     type __Checked = T;
+}
+
+/// The resource lookup of a `Res<T>` parameter, chosen by whether `T: Send + Sync`
+/// (autoref specialization: `(&&ResourceProbe::<T>::NEW).__fetch(&ctx)`), then passed
+/// through [`SharedResource`]: a type that is not both is one error in the resource's
+/// terms, where `Send` and `Sync` bounds would report each one that fails (and
+/// `Res<dyn Trait>` usually misses both).
+pub struct ResourceProbe<T: ?Sized>(core::marker::PhantomData<fn(&T)>);
+
+impl<T: ?Sized> core::fmt::Debug for ResourceProbe<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ResourceProbe")
+    }
+}
+
+impl<T: ?Sized> ResourceProbe<T> {
+    /// The probe of `T`.
+    pub const NEW: Self = Self(core::marker::PhantomData);
+}
+
+/// The lookup of a resource that is `Send + Sync` (picked first by method resolution).
+pub trait ResourceShared<T: ?Sized> {
+    /// `ctx.__resource::<T>()`.
+    fn __fetch(&self, ctx: &Context) -> Result<Res<T>, NodeCallError>;
+}
+
+impl<T: ?Sized + Send + Sync + 'static> ResourceShared<T> for &ResourceProbe<T> {
+    fn __fetch(&self, ctx: &Context) -> Result<Res<T>, NodeCallError> {
+        ctx.__resource::<T>()
+    }
+}
+
+/// The lookup of any other resource type: [`NotSendSync`], which is not a
+/// [`SharedResource`], so it never compiles.
+pub trait ResourceNotShared {
+    /// [`NotSendSync`].
+    fn __fetch(&self, ctx: &Context) -> NotSendSync;
+}
+
+impl<T: ?Sized> ResourceNotShared for ResourceProbe<T> {
+    fn __fetch(&self, _: &Context) -> NotSendSync {
+        NotSendSync
+    }
+}
+
+/// What a `Res<T>` parameter whose `T` is not `Send + Sync` looks up: named in that
+/// compile error.
+#[derive(Debug)]
+pub struct NotSendSync;
+
+/// A resource lookup of a type nodes on several threads can share (`Send + Sync`): the
+/// compile error of a `Res<T>` parameter whose `T` is not both names it.
+#[diagnostic::on_unimplemented(
+    message = "resource `{T}` must be `Send + Sync`: nodes on several threads share it",
+    label = "not `Send + Sync`",
+    note = "for a trait object, write `Res<dyn Trait + Send + Sync>` (or declare `trait Trait: Send + Sync`); for shared mutable state, use `Mutex`/`RwLock` or atomics, not `RefCell`/`Cell`/`Rc`"
+)]
+pub trait SharedResource<T: ?Sized> {
+    /// The looked-up resource.
+    #[doc(hidden)]
+    fn __resource(self) -> Result<Res<T>, NodeCallError>;
+}
+
+// Not listed as "implemented for `Result<..>`" in that error.
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized> SharedResource<T> for Result<Res<T>, NodeCallError> {
+    fn __resource(self) -> Self {
+        self
+    }
 }
 
 /// The value an `if` in `workflow!` routes on: a `bool`. Named in the compile error

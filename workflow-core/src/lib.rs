@@ -113,6 +113,8 @@ mod executor;
 
 mod runtime;
 
+mod launch;
+
 #[cfg(feature = "store")]
 mod durable;
 
@@ -128,8 +130,8 @@ pub mod __private;
 pub use __private::NotRecordable;
 /// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
 pub use __private::{
-    FanOutItems, IfCondition, MapInput, MatchOn, NodeError, ResourceValue, RetriedInput,
-    RetryInput, SharedOutput,
+    FanOutItems, IfCondition, MapInput, MatchOn, NodeError, NotSendSync, ResourceValue,
+    RetriedInput, RetryInput, SharedOutput, SharedResource,
 };
 pub use context::Context;
 #[cfg(feature = "store")]
@@ -139,6 +141,7 @@ pub use error::{
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};
+pub use launch::{RunFuture, Runnable, WorkflowGoesFirst};
 pub use node::Node;
 pub use node::NodeErrorType;
 /// The two arms of the node-error conversion, public so that a compile error names

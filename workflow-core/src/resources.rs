@@ -23,7 +23,8 @@ pub struct ResourceReq {
 
 impl ResourceReq {
     /// The requirement for a `Res<T>` parameter.
-    pub const fn of<T: ?Sized + Send + Sync + 'static>() -> Self {
+    /// (`Send + Sync` is checked where the node fetches it, as one error.)
+    pub const fn of<T: ?Sized + 'static>() -> Self {
         Self {
             type_id: TypeId::of::<T>,
             type_name: std::any::type_name::<T>,

@@ -10,8 +10,9 @@ use futures::FutureExt as _;
 
 use crate::error::WorkflowError;
 use crate::executor::{panic_message, Executor, RunOutcome, Workflow};
+use crate::launch::{RunFuture, Runnable};
 use crate::resources::{erase_cleanup, Res, Resources};
-use crate::run::{Run, RunOptions, RunReport, RunSnapshot};
+use crate::run::{RunOptions, RunReport, RunSnapshot};
 use crate::shared::{Monitor, RunShared, RuntimeShared};
 
 /// Runs workflows on the caller's tokio runtime (it never creates or nests one).
@@ -268,7 +269,9 @@ impl Runtime {
         &self.inner
     }
 
-    /// Runs `workflow` with `input` and the workflow's own policies.
+    /// Runs `workflow` with `input` and the workflow's own policies: a workflow declared
+    /// by `workflow!` and its input struct, `rt.execute(Etl, EtlInput { .. })` (that is
+    /// what `W: Runnable<I>` says).
     ///
     /// The returned future drives the run; dropping it cancels every node it started.
     ///
@@ -277,11 +280,10 @@ impl Runtime {
     /// [`WorkflowError`] naming the node and cause when a node fails, panics or times
     /// out, the run times out or deadlocks, a resource is missing, or the runtime is
     /// shut down.
-    pub fn execute<W: Workflow>(
-        &self,
-        workflow: W,
-        input: W::Input,
-    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+    pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+    {
         self.execute_with(workflow, input, RunOptions::new())
     }
 
@@ -290,14 +292,13 @@ impl Runtime {
     /// # Errors
     ///
     /// As [`Runtime::execute`].
-    pub fn execute_with<W: Workflow>(
-        &self,
-        workflow: W,
-        input: W::Input,
-        options: RunOptions,
-    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+    pub fn execute_with<W, I, O>(&self, workflow: W, input: I, options: RunOptions) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+    {
+        let (workflow, input) = workflow.into_parts(input);
         let run = self.execute_report(workflow, input, options);
-        async move { run.await.into_run() }
+        RunFuture::new(async move { run.await.into_run() })
     }
 
     /// Runs `workflow` and returns its [`RunOutcome`]: the outputs or the error, with the

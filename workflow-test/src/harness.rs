@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use workflow_core::{
-    DeadlockReport, ExecutionTrace, NodeName, Res, Run, RunHandle, RunOptions, RunSnapshot,
-    Runtime, RuntimeBuilder, Workflow, WorkflowError,
+    DeadlockReport, ExecutionTrace, NodeName, Res, Run, RunFuture, RunHandle, RunOptions,
+    RunSnapshot, Runnable, Runtime, RuntimeBuilder, Workflow, WorkflowError,
 };
 
 use crate::record::RunRecord;
@@ -321,11 +321,10 @@ impl Harness {
     /// # });
     /// ```
     #[doc(alias = "execute_workflow")]
-    pub fn execute<W: Workflow>(
-        &self,
-        workflow: W,
-        input: W::Input,
-    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+    pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+    {
         self.execute_with(workflow, input, RunOptions::new())
     }
 
@@ -336,14 +335,13 @@ impl Harness {
     /// # Errors
     ///
     /// The run's [`WorkflowError`], as the runtime returns it.
-    pub fn execute_with<W: Workflow>(
-        &self,
-        workflow: W,
-        input: W::Input,
-        options: RunOptions,
-    ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
+    pub fn execute_with<W, I, O>(&self, workflow: W, input: I, options: RunOptions) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+    {
         let keep = self.inner.keep_records.load(Ordering::Relaxed);
-        self.run_recorded(workflow, input, options, keep)
+        let (workflow, input) = workflow.into_parts(input);
+        RunFuture::new(self.run_recorded(workflow, input, options, keep))
     }
 
     /// Pictures of the runs in flight now: each node's state (succeeded, running,

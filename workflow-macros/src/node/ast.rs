@@ -16,6 +16,8 @@ pub(crate) enum ParamKind {
     ContextMut,
     /// `Context` by value (an error).
     ContextByValue,
+    /// `&Res<T>` (an error: a `Res` is taken by value).
+    ResourceByRef,
     /// `Res` without exactly one type argument (an error rustc reports).
     MalformedResource,
 }
@@ -104,6 +106,7 @@ fn classify(ty: &Type) -> ParamKind {
                 ParamKind::Context
             }
         }
+        Type::Reference(r) if last_segment_is(&r.elem, "Res") => ParamKind::ResourceByRef,
         Type::Path(tp) if tp.qself.is_none() => {
             let Some(last) = tp.path.segments.last() else {
                 return ParamKind::Port;

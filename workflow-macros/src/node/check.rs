@@ -66,12 +66,18 @@ pub(crate) fn check_fn(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
     check_qualifiers(cx, sig);
     check_generics(cx, sig);
     check_receiver(cx, sig);
+    // A fn that borrows in and out (`fn f<'a>(x: &'a [T]) -> &'a T`) is one mistake: the
+    // first borrowed port's error also says to return an owned output.
+    let output_borrows = match &sig.output {
+        ReturnType::Type(_, ty) => TypeFinder::find(ty).borrowed.is_some(),
+        ReturnType::Default => false,
+    };
     let mut borrows = false;
     for param in &node.params {
-        borrows |= check_param(cx, param);
+        borrows |= check_param(cx, param, output_borrows && !borrows);
     }
     check_one_context(cx, sig, node);
-    borrows |= check_output(cx, sig);
+    borrows |= check_output(cx, sig, borrows);
     // A borrowed port or output already explains a lifetime parameter.
     if !borrows {
         check_no_lifetimes(cx, sig);
@@ -151,7 +157,7 @@ fn check_receiver(cx: &Ctxt, sig: &Signature) {
 
 /// A parameter is a plain name of a well-formed kind; a port owns its data. Returns
 /// whether a port borrows.
-fn check_param(cx: &Ctxt, param: &Param) -> bool {
+fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
     let Some(ident) = &param.ident else {
         cx.error_spanned_by(
             &param.pat,
@@ -160,12 +166,23 @@ fn check_param(cx: &Ctxt, param: &Param) -> bool {
         return false;
     };
     match &param.kind {
-        ParamKind::Port => check_port_type(cx, ident, &param.ty),
+        ParamKind::Port => check_port_type(cx, ident, &param.ty, output_borrows),
         ParamKind::Resource(_) | ParamKind::Context => false,
         ParamKind::ContextMut => {
             cx.error_spanned_by(
                 &param.ty,
                 "take the context as `&Context`, not `&mut Context`",
+            );
+            false
+        }
+        ParamKind::ResourceByRef => {
+            let elem = match &param.ty {
+                Type::Reference(r) => r.elem.to_token_stream().to_string().replace(' ', ""),
+                _ => "Res<T>".into(),
+            };
+            cx.error_spanned_by(
+                &param.ty,
+                format!("take the resource by value: `{ident}: {elem}` (a `Res` is a shared handle to it, cheap to clone)"),
             );
             false
         }
@@ -176,12 +193,12 @@ fn check_param(cx: &Ctxt, param: &Param) -> bool {
         // Not reported here: rustc reports `Res` without exactly one type argument
         // (E0107, with the fix `Res<T>`) at the same tokens, and a second error there
         // would add nothing. The node is not generated (see `node::expand`).
-        ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty),
+        ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty, output_borrows),
     }
 }
 
 /// A port's type names a concrete, owned type. Returns whether it borrows.
-fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type) -> bool {
+fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type, output_borrows: bool) -> bool {
     let found = TypeFinder::find(ty);
     if let Some(tokens) = found.impl_trait {
         cx.error_spanned_by(
@@ -193,7 +210,11 @@ fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type) -> bool {
     if let Some(tokens) = found.borrowed {
         cx.error_spanned_by(
             tokens,
-            format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)"),
+            if output_borrows {
+                format!("input port `{ident}` and the output must own their data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type, and return an owned type too (only `&'static` borrows are allowed)")
+            } else {
+                format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)")
+            },
         );
     }
     borrows
@@ -240,8 +261,9 @@ fn check_one_context(cx: &Ctxt, sig: &Signature, node: &NodeFn) {
     }
 }
 
-/// The output is a named, owned type. Returns whether it borrows.
-fn check_output(cx: &Ctxt, sig: &Signature) -> bool {
+/// The output is a named, owned type (a borrowed one is said with the first borrowed
+/// port's error, if any). Returns whether it borrows.
+fn check_output(cx: &Ctxt, sig: &Signature, ports_borrow: bool) -> bool {
     let ReturnType::Type(_, ty) = &sig.output else {
         return false;
     };
@@ -252,7 +274,7 @@ fn check_output(cx: &Ctxt, sig: &Signature) -> bool {
     let borrows = found.borrowed.is_some();
     if let Some(tokens) = found
         .borrowed
-        .filter(|_| !output_lifetime_is_rustcs_error(sig))
+        .filter(|_| !ports_borrow && !output_lifetime_is_rustcs_error(sig))
     {
         cx.error_spanned_by(tokens, "a `#[node]` output must own its data (no borrowed types other than `&'static`), because it outlives the call");
     }

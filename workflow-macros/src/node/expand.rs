@@ -14,7 +14,7 @@
 //!         const NAME = "parse"; const PORTS = &["raw"]; const POLICY = ..; const RESOURCES = ..;
 //!         type Output = Items; type Error = E;        // output_types
 //!         fn call(self, ctx) -> impl Future<..> {     // call_body
-//!             async move { let http = ctx.__resource::<Http>()?; match parse(raw, http, &ctx).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
+//!             async move { let http = (&&ResourceProbe::<Http>::NEW).__fetch(&ctx)?; match parse(raw, http, &ctx).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
 //!         }
 //!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn
 //!     }
@@ -290,7 +290,7 @@ impl NodeGen<'_> {
             .params
             .iter()
             .filter_map(|param| match &param.kind {
-                ParamKind::Resource(inner) => Some(resource_value(p, inner)),
+                ParamKind::Resource(inner) => Some(quote!(#inner)),
                 _ => None,
             });
         let out = self.output_types();
@@ -359,9 +359,9 @@ impl NodeGen<'_> {
             let Some(ident) = &param.ident else { continue };
             match &param.kind {
                 ParamKind::Resource(inner) => {
-                    let checked = resource_value(p, inner);
+                    let fetch = resource_fetch(p, inner, ctx);
                     fetch_resources.push(quote_spanned! {param.ty.span()=>
-                        let #ident = #ctx.__resource::<#checked>()?;
+                        let #ident = #fetch?;
                     });
                     call_args.push(quote!(#ident));
                 }
@@ -542,11 +542,20 @@ fn box_dyn_error_not_send_sync(ty: &syn::Type) -> Option<&syn::Type> {
     (has("Error") && !(has("Send") && has("Sync"))).then_some(err)
 }
 
-/// `<T as ResourceValue>::__Checked` for a `Res<T>` parameter, spanned at `T`: both
-/// places that need `T: Send + Sync` report the same error there, which rustc prints once.
-fn resource_value(p: &TokenStream, inner: &syn::Type) -> TokenStream {
+/// The lookup of a `Res<T>` parameter, spanned at `T`: through `ResourceProbe`, so that a
+/// `T` that is not `Send + Sync` is one error there (`SharedResource`), not one per
+/// missing auto trait. The one place that requires it.
+fn resource_fetch(p: &TokenStream, inner: &syn::Type, ctx: &Ident) -> TokenStream {
     let p_ty = respan(p.clone(), inner.span());
-    quote_spanned!(inner.span()=> <#inner as #p_ty::ResourceValue>::__Checked)
+    quote_spanned! {inner.span()=>
+        {
+            #[allow(unused_imports)]
+            use #p_ty::{ResourceNotShared as _, ResourceShared as _};
+            <_ as #p_ty::SharedResource<#inner>>::__resource(
+                (&&#p_ty::ResourceProbe::<#inner>::NEW).__fetch(&#ctx),
+            )
+        }
+    }
 }
 
 /// A suffix that tells apart the callbacks of one crate (`#[macro_export]` puts them all

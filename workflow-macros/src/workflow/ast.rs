@@ -528,6 +528,19 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
             );
             return parse_binding_rest(cx, input, attrs, name).map(Entry::Binding);
         }
+        // `page: Page = fetch(url)`: a binding with a Rust-style type annotation.
+        let ahead = input.fork();
+        if ahead.parse::<Type>().is_ok() && ahead.peek(Token![=]) && !ahead.peek(Token![==]) {
+            let ty: Type = input.parse()?;
+            let ty_text = ty.to_token_stream().to_string().replace(' ', "");
+            let annotation = quote::quote!(#colon #ty);
+            cx.error_spanned_by(
+                annotation,
+                format!("remove `: {ty_text}`: a binding takes its node's output type, so it has no type annotation; write `{name} = node_fn(..)`"),
+            );
+            input.parse::<Token![=]>()?;
+            return parse_binding_rest(cx, input, attrs, name).map(Entry::Binding);
+        }
         cx.error_spanned_by(
             &name,
             format!("declare an input with the `input` keyword: `input {name}: Type`"),

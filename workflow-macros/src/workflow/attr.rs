@@ -62,12 +62,60 @@ pub(crate) struct BindingAttrs {
     pub(crate) collect: bool,
 }
 
+/// What the workflow struct derives itself (see `expand/items.rs`).
+const DERIVED: [&str; 7] = [
+    "Debug",
+    "Clone",
+    "Copy",
+    "Default",
+    "PartialEq",
+    "Eq",
+    "Hash",
+];
+
+/// `#[derive(..)]` on the workflow struct without the traits it already derives, each of
+/// which is an error (rustc's would be "conflicting implementations").
+fn derive_without_generated(cx: &Ctxt, attr: &Attribute) -> Option<Attribute> {
+    use syn::punctuated::Punctuated;
+    let Ok(paths) = attr.parse_args_with(Punctuated::<Path, syn::Token![,]>::parse_terminated)
+    else {
+        return Some(attr.clone());
+    };
+    let (generated, kept): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| {
+        p.segments
+            .last()
+            .is_some_and(|s| DERIVED.contains(&s.ident.to_string().as_str()))
+    });
+    for path in &generated {
+        let name = path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        cx.error_spanned_by(
+            path,
+            format!(
+                "remove `{name}` from `#[derive(..)]`: a workflow struct already derives `{}`",
+                DERIVED.join("`, `")
+            ),
+        );
+    }
+    if kept.is_empty() {
+        return None;
+    }
+    Some(syn::parse_quote!(#[derive(#(#kept),*)]))
+}
+
 /// Splits the workflow's attributes into `#[workflow(..)]` options and the rest.
 pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAttrs {
     let mut options = WorkflowOptions::default();
     let mut other = Vec::new();
     let mut seen_attr = false;
     for attr in attrs {
+        if attr.path().is_ident("derive") {
+            other.extend(derive_without_generated(cx, attr));
+            continue;
+        }
         if !attr.path().is_ident("workflow") {
             other.push(attr.clone());
             continue;

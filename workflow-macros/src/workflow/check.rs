@@ -2,6 +2,7 @@
 //! names, unknown sources, ports connected twice) is in `resolve.rs`.
 
 use proc_macro2::TokenTree;
+use quote::ToTokens as _;
 
 use super::ast::WorkflowDef;
 use super::graph::{Graph, NodeLinks};
@@ -20,6 +21,7 @@ pub(crate) fn check(
 ) -> Vec<(usize, String)> {
     check_has_bindings(cx, def);
     check_inputs_are_send(cx, def);
+    check_inputs_own_data(cx, def);
     check_inputs_are_used(unused, def, ns, graph);
     check_guards(cx, def, ns);
     check_decision_sources(cx, def, graph);
@@ -138,6 +140,55 @@ fn check_inputs_are_send(cx: &Ctxt, def: &WorkflowDef) {
             cx.error_spanned_by(found, not_send::message(&what, found, fix));
         }
     }
+}
+
+/// An input owns its data: a run outlives the caller's borrows. `input url: &str` is
+/// one error here, and the input struct gets the owned type it suggests (`String`, see
+/// [`owned_input`]), so rustc adds no "missing lifetime specifier" and the ports it
+/// feeds (which own their data too) see no mismatch.
+fn check_inputs_own_data(cx: &Ctxt, def: &WorkflowDef) {
+    for input in &def.inputs {
+        let (Some(owned), syn::Type::Reference(r)) = (owned_input(&input.ty), &input.ty) else {
+            continue;
+        };
+        let elem = r.elem.to_token_stream().to_string().replace(' ', "");
+        let owned = match (&*r.elem, owned) {
+            (syn::Type::Slice(sl), _) => {
+                format!(
+                    "Vec<{}>",
+                    sl.elem.to_token_stream().to_string().replace(' ', "")
+                )
+            }
+            (syn::Type::Path(_), _) if elem == "str" => "String".to_string(),
+            (_, owned) => owned.to_token_stream().to_string().replace(' ', ""),
+        };
+        cx.error_spanned_by(
+            &input.ty,
+            format!("input `{}` must own its data, since a run outlives the caller's borrows: declare `input {}: {owned}` (or `&'static {elem}`)", input.name, input.name),
+        );
+    }
+}
+
+/// The owned type for an input declared `&T` or `&'a T` (not `&'static T`): `String`
+/// for `&str`, `Vec<T>` for `&[T]`, else `T`.
+pub(crate) fn owned_input(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Reference(r) = ty else {
+        return None;
+    };
+    if r.lifetime.as_ref().is_some_and(|l| l.ident == "static") {
+        return None;
+    }
+    let elem = &*r.elem;
+    Some(match elem {
+        syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => {
+            syn::parse_quote_spanned!(r.and_token.span=> ::std::string::String)
+        }
+        syn::Type::Slice(s) => {
+            let t = &s.elem;
+            syn::parse_quote_spanned!(r.and_token.span=> ::std::vec::Vec<#t>)
+        }
+        other => other.clone(),
+    })
 }
 
 /// A workflow runs at least one node.

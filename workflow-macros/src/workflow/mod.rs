@@ -212,6 +212,21 @@ mod tests {
     }
 
     #[test]
+    fn a_durable_workflow_holds_one_copy_of_each_users_match() {
+        // The cell table calls the route fn `NodeByNode` calls: rustc checks the user's
+        // arms (and counts a missing variant) once.
+        let src = quote! {
+            #[workflow(durable)]
+            struct Price { input n: u32, s = small(n), match s { Some(x) => { l = cheap(n: x), } None => { l = cheap(n), } } }
+        };
+        let out = expand(src).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        let user_arm = "Some (x) => {";
+        assert_eq!(out.matches(user_arm).count(), 1, "{out}");
+        assert!(out.contains("__workflow_remote_route0 (state)"), "{out}");
+    }
+
+    #[test]
     fn branch_misuse_is_one_error_each() {
         let cases = [
             (

@@ -18,7 +18,9 @@ impl WorkflowGen<'_> {
         // so that the fallback's `Workflow` impl does not report it again.
         let input_types = self.declared_inputs.iter().map(|&i| {
             let ty = &self.def.inputs[i].ty;
-            crate::internals::not_send::sendable(ty).unwrap_or_else(|| ty.clone())
+            crate::internals::not_send::sendable(ty)
+                .or_else(|| crate::workflow::check::owned_input(ty))
+                .unwrap_or_else(|| ty.clone())
         });
         // Every declared binding, and a merge's later definitions (each its own node).
         let aliased: Vec<usize> = (0..self.def.bindings.len())

@@ -233,6 +233,7 @@ impl<'a> WorkflowGen<'a> {
         let ports_callback = self.ports_callback();
         let fan_out_ports = self.fan_out_ports_structs();
         let debug_impls = self.debug_impls();
+        let input_first = self.workflow_goes_first_impl();
         quote! {
             #aliases
             #workflow_struct
@@ -244,8 +245,28 @@ impl<'a> WorkflowGen<'a> {
             #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
             const _: () = {
                 #debug_impls
+                #input_first
                 #hidden
             };
+        }
+    }
+
+    /// `impl Runnable<WorkflowGoesFirst<Etl>> for EtlInput`: `rt.execute(EtlInput { .. })`
+    /// (the input where the workflow goes) is then rustc's one "argument #2 of type
+    /// `WorkflowGoesFirst<Etl>` is missing", not that and "`EtlInput` is not a workflow".
+    fn workflow_goes_first_impl(&self) -> TokenStream {
+        let p = &self.p;
+        let (name, input_name, output_name) = (self.name, &self.input_name, &self.output_name);
+        quote! {
+            #[automatically_derived]
+            #[doc(hidden)]
+            impl #p::Runnable<#p::WorkflowGoesFirst<#name>> for #input_name {
+                type Workflow = #name;
+                type Output = #output_name;
+                fn into_parts(self, input: #p::WorkflowGoesFirst<#name>) -> (#name, #input_name) {
+                    input.unreachable()
+                }
+            }
         }
     }
 

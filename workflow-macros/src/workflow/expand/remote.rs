@@ -193,6 +193,6 @@ impl WorkflowGen<'_> {
 }
 
 /// `__workflow_remote_route<d>`: decision `d`'s router as a fn of the state.
-fn route_fn(d: usize) -> Ident {
+pub(super) fn route_fn(d: usize) -> Ident {
     quote::format_ident!("__workflow_remote_route{}", d)
 }

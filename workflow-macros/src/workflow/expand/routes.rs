@@ -139,9 +139,16 @@ impl WorkflowGen<'_> {
     }
 
     /// The cell-table arm of decision `d`'s router.
+    /// A durable workflow's cell table calls the route fn `NodeByNode` calls (`remote.rs`)
+    /// rather than holding a copy of the user's `match`: one copy, so a variant missing
+    /// from it is one error (rustc showed one but counted both).
     pub(super) fn router_arm(&self, d: usize) -> TokenStream {
         let p = &self.p;
         let index = self.router(d);
+        if self.w.attrs.options.durable {
+            let route = super::remote::route_fn(d);
+            return quote!(#index => #p::route(#index, op, || #route(state)),);
+        }
         let body = self.router_body(d);
         quote!(#index => #p::route(#index, op, || #body),)
     }

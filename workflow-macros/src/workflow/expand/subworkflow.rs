@@ -61,13 +61,17 @@ impl WorkflowGen<'_> {
                 #vis use #hidden as #name;
             }
         } else {
+            // `pub(crate)` whatever the workflow's visibility (as a node's callback), so
+            // that naming a private workflow from outside its module is rustc's privacy
+            // error about the workflow, not about this hidden macro (whose name it would
+            // print).
             quote! {
                 #[doc(hidden)]
                 #[allow(unused_macros)]
                 macro_rules! #hidden { #rules }
                 #[doc(hidden)]
                 #[allow(unused_imports)]
-                #vis use #hidden as #name;
+                pub(crate) use #hidden as #name;
             }
         }
     }
