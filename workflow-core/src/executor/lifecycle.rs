@@ -108,7 +108,9 @@ impl<W: Workflow> Executor<W> {
             plan.nodes,
             cancel.clone(),
             trace,
-            Arc::clone(&runtime),
+            // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
+            // counter that the runs on all worker threads share.
+            runtime,
         );
         #[cfg(feature = "store")]
         {
@@ -120,7 +122,7 @@ impl<W: Workflow> Executor<W> {
         }
         let shared = Arc::new(shared);
         if !is_child {
-            runtime.notify_monitors(&shared);
+            shared.runtime.notify_monitors(&shared);
         }
         // A child run's token outlives it (its siblings may share it); the node that ran
         // it cancels it when needed.

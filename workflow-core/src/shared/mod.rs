@@ -5,4 +5,4 @@ mod run;
 mod runtime;
 
 pub(crate) use run::RunShared;
-pub(crate) use runtime::{Monitor, RuntimeShared};
+pub(crate) use runtime::{Monitor, RuntimeShared, TaskGuard};
