@@ -248,6 +248,7 @@ where
         if self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled() {
             return Poll::Ready(Event::Cancelled);
         }
+        self.pending.polling();
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(Event::TimedOut);

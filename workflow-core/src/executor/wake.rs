@@ -135,6 +135,13 @@ impl<T> Completions<T> {
         self.has_done.load(Ordering::Acquire) && lock(&self.done).len() >= n
     }
 
+    /// The run is being polled, and looks at the queue before it waits: no task needs
+    /// to wake it meanwhile. (A wake-up of a task being polled makes tokio poll it
+    /// again through the back of the run queue, waking a parked worker.)
+    fn hold_wakes(&self) {
+        self.wake_at.store(usize::MAX, Ordering::SeqCst);
+    }
+
     /// Takes the queued outcomes (in the order they ended) into `out`.
     fn take(&self, out: &mut Vec<T>) {
         if self.has_done.swap(false, Ordering::Acquire) {
@@ -259,6 +266,14 @@ impl<T> PendingNodes<T> {
         let is = &self.is;
         self.queued.retain(|&i| is[i]);
         &self.queued
+    }
+
+    /// The run is being polled: spawned nodes ending meanwhile need not wake it (it
+    /// looks at the queue, and sets when to be woken, before it waits).
+    pub(super) fn polling(&self) {
+        if let Some(done) = &self.done {
+            done.hold_wakes();
+        }
     }
 
     /// Whether spawned nodes report to an outcome queue in this run.
