@@ -246,12 +246,12 @@ where
         mut cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
     ) -> Poll<Event> {
         if self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled() {
-            return Poll::Ready(Event::Cancelled);
+            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
         }
         self.pending.polling();
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Event::TimedOut);
+                return Poll::Ready(self.stop_on(cx, stall, Event::TimedOut));
             }
         }
         // Node times are read once per poll of the run: nodes that complete within one
@@ -329,16 +329,30 @@ where
         if live > 0 && self.shared.waits.blocked() >= live {
             return Poll::Ready(Event::AllWaiting);
         }
-        if let Some((limit, timer)) = stall {
-            if timer.as_mut().poll(cx).is_ready() {
-                if !self.shared.take_child_progress() {
-                    return Poll::Ready(Event::Stalled(*limit));
+        let stall_fired = stall
+            .as_mut()
+            .is_some_and(|(_, timer)| timer.as_mut().poll(cx).is_ready());
+        if stall_fired {
+            // Spawned nodes that ended meanwhile are progress (their end resets the
+            // timer); handled now, as the run may not have been woken for them.
+            match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+                Err(e) => return Poll::Ready(Event::Failed(e)),
+                Ok(true) => {
+                    // Successors may be ready: the next poll starts them.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
-                // A node of a child run (a sub-workflow, a fan-out item) finished: the
-                // run progresses. Look again a whole limit later.
-                timer.as_mut().reset(Instant::now() + *limit);
-                let _ = timer.as_mut().poll(cx);
+                Ok(false) => {}
             }
+        }
+        if let Some((limit, timer)) = stall.as_mut().filter(|_| stall_fired) {
+            if !self.shared.take_child_progress() {
+                return Poll::Ready(Event::Stalled(*limit));
+            }
+            // A node of a child run (a sub-workflow, a fan-out item) finished: the run
+            // progresses. Look again a whole limit later.
+            timer.as_mut().reset(Instant::now() + *limit);
+            let _ = timer.as_mut().poll(cx);
         }
         let cancel_fired = if self.pending.has_queue() {
             self.pending
@@ -355,7 +369,7 @@ where
             cancelled.as_mut().poll(cx).is_ready()
         };
         if cancel_fired {
-            return Poll::Ready(Event::Cancelled);
+            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
         }
         if self.pending.has_queue() {
             let threshold = self.wake_threshold();
@@ -373,6 +387,11 @@ where
     fn wake_threshold(&mut self) -> usize {
         if !self.ready.is_empty() {
             // Held back by the concurrency limit: any end frees a place.
+            return 1;
+        }
+        if self.shared.waits.blocked() > 0 {
+            // A node waits for a published value: whether all live nodes do (a
+            // deadlock) is decided when the run is polled, so every end must poll it.
             return 1;
         }
         let queued = self.pending.queued_nodes();
@@ -397,10 +416,27 @@ where
         cx: &TaskContext<'_>,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
+        let finished = self.take_ended(cx, &mut on_done);
         let mut due = std::mem::take(&mut self.due);
+        self.pending.take_woken(cx, &mut due);
+        let finished = match finished {
+            Ok(any) => self.poll_each(&due, on_done).map(|more| any || more),
+            Err(e) => Err(e),
+        };
+        self.due = due;
+        finished
+    }
+
+    /// Hands the spawned nodes that ended since the last look (their outcomes queued)
+    /// to `on_done`, each at the time it ended; after its first `Err`, the rest count
+    /// as stopped. Whether any ended.
+    fn take_ended<E>(
+        &mut self,
+        cx: &TaskContext<'_>,
+        mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
+    ) -> Result<bool, E> {
         let mut ended = std::mem::take(&mut self.finished);
-        self.pending
-            .take_due(cx, &mut due, &mut ended, |(f, _)| f.index);
+        self.pending.take_done(cx, &mut ended, |(f, _)| f.index);
         let mut finished = Ok(!ended.is_empty());
         for (done, at) in ended.drain(..) {
             // Its cell holds only the handle of its ended task.
@@ -419,12 +455,23 @@ where
             }
         }
         self.finished = ended;
-        let finished = match finished {
-            Ok(any) => self.poll_each(&due, on_done).map(|more| any || more),
-            Err(e) => Err(e),
-        };
-        self.due = due;
         finished
+    }
+
+    /// The run stops on `event` (a timeout or cancellation): first the spawned nodes
+    /// that ended before it are handled as finished, at the times they ended (the run
+    /// is not woken for every one: see `wake_threshold`). A failure among them came
+    /// first, and is the event instead.
+    fn stop_on(
+        &mut self,
+        cx: &TaskContext<'_>,
+        stall: &mut Option<StallTimer>,
+        event: Event,
+    ) -> Event {
+        match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+            Ok(_) => event,
+            Err(e) => Event::Failed(e),
+        }
     }
 
     /// Polls each node of `nodes` that is still pending, with its own waker, and hands
@@ -776,8 +823,10 @@ where
         };
         if self.pending.count > 0 {
             // Nodes waiting on `Context::cancelled` were just woken: poll them once.
+            // (Not the spawned nodes reporting to the outcome queue: never polled, and
+            // without a waker of their own.)
             let mut all = std::mem::take(&mut self.due);
-            self.pending.all(&mut all);
+            self.pending.polled(&mut all);
             let _ = self.poll_each(&all, stopped);
             self.due = all;
         }

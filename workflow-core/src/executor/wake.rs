@@ -70,7 +70,9 @@ impl std::task::Wake for NodeWaker {
 /// success only once [`wake_at`](Self::set_wake_at) outcomes are queued (the run sets
 /// that to the fewest completions that could make a node ready or end the run: the
 /// successors of a fan-out's branches wait for all of them, so the branches wake the
-/// run once, not once each).
+/// run once, not once each). So outcomes may wait in the queue unseen: whatever
+/// stops the run (a timeout, cancellation, a stall) takes them first, and a node that
+/// ended before it counts as finished, at the time it ended.
 ///
 /// Held by the run and by its spawned tasks only (and, while the run waits, by the
 /// run's cancellation future as its waker): while any holds it, the runtime counts the
@@ -179,13 +181,23 @@ impl<T> Drop for Completions<T> {
     }
 }
 
+/// Whether, and how, a node is pending.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Waiting {
+    No,
+    /// Polled again when its waker fires.
+    Polled,
+    /// Never polled again: its task reports to the outcome queue.
+    Queued,
+}
+
 /// Nodes that did not complete on their first poll. Nothing here is allocated until a
 /// node is pending: a run whose nodes all complete at once never allocates a waker.
 pub(super) struct PendingNodes<T> {
     /// Number of pending nodes.
     pub(super) count: usize,
-    /// `is[i]`: node `i` is pending.
-    is: Vec<bool>,
+    /// `is[i]`: whether and how node `i` is pending.
+    is: Vec<Waiting>,
     /// Pending nodes first polled with the run's waker rather than their own: they are
     /// polled with their own at the run's next wake-up.
     untracked: Vec<usize>,
@@ -220,11 +232,22 @@ impl<T> Default for PendingNodes<T> {
 
 impl<T> PendingNodes<T> {
     /// Allocates the wake set and waker table for a run of `nodes` nodes (once).
+    ///
+    /// Keyed on the wake set, not on `is`: a spawned node reporting to the outcome
+    /// queue may have made `is` already ([`add_queued`](Self::add_queued)) without a
+    /// wake set, and a node pending after it still needs one.
     pub(super) fn init(&mut self, nodes: usize) {
-        if self.is.is_empty() {
-            self.is = vec![false; nodes];
+        if self.set.is_none() {
+            self.init_is(nodes);
             self.wakers = vec![None; nodes];
             self.set = Some(Arc::new(WakeSet::new(nodes)));
+        }
+    }
+
+    /// Allocates the pending flags for a run of `nodes` nodes (once).
+    fn init_is(&mut self, nodes: usize) {
+        if self.is.is_empty() {
+            self.is = vec![Waiting::No; nodes];
         }
     }
 
@@ -232,7 +255,7 @@ impl<T> PendingNodes<T> {
     /// own waker (else with the run's).
     pub(super) fn add(&mut self, i: usize, nodes: usize, tracked: bool) {
         self.init(nodes);
-        self.is[i] = true;
+        self.is[i] = Waiting::Polled;
         self.count += 1;
         if !tracked {
             self.untracked.push(i);
@@ -242,10 +265,8 @@ impl<T> PendingNodes<T> {
     /// Node `i` runs in a task of its own that reports to [`Completions`]: pending until
     /// its outcome is taken, never polled meanwhile.
     pub(super) fn add_queued(&mut self, i: usize, nodes: usize) {
-        if self.is.is_empty() {
-            self.is = vec![false; nodes];
-        }
-        self.is[i] = true;
+        self.init_is(nodes);
+        self.is[i] = Waiting::Queued;
         self.count += 1;
         self.queued.push(i);
     }
@@ -264,7 +285,7 @@ impl<T> PendingNodes<T> {
     /// The nodes reporting to the outcome queue that are still pending.
     pub(super) fn queued_nodes(&mut self) -> &[usize] {
         let is = &self.is;
-        self.queued.retain(|&i| is[i]);
+        self.queued.retain(|&i| is[i] == Waiting::Queued);
         &self.queued
     }
 
@@ -316,14 +337,14 @@ impl<T> PendingNodes<T> {
     }
 
     pub(super) fn remove(&mut self, i: usize) {
-        if self.is.get(i).copied().unwrap_or(false) {
-            self.is[i] = false;
+        if self.contains(i) {
+            self.is[i] = Waiting::No;
             self.count -= 1;
         }
     }
 
     pub(super) fn contains(&self, i: usize) -> bool {
-        self.is.get(i).copied().unwrap_or(false)
+        self.is.get(i).is_some_and(|&w| w != Waiting::No)
     }
 
     /// Node `i`'s own waker (made on first use).
@@ -339,19 +360,28 @@ impl<T> PendingNodes<T> {
             .clone()
     }
 
-    /// Puts the pending nodes to poll now into `due`: those not yet polled with their
-    /// own waker, then those woken since the last look; and the outcomes of spawned
-    /// nodes queued since the last look into `done` (their nodes are no longer
-    /// pending). Registers the run's waker first, so a wake-up that races with this
-    /// look is not lost.
-    pub(super) fn take_due(
+    /// [`take_done`](Self::take_done), then [`take_woken`](Self::take_woken).
+    #[cfg(test)]
+    fn take_due(
         &mut self,
         cx: &TaskContext<'_>,
         due: &mut Vec<usize>,
         done: &mut Vec<T>,
         index: impl Fn(&T) -> usize,
     ) {
-        due.clear();
+        self.take_done(cx, done, index);
+        self.take_woken(cx, due);
+    }
+
+    /// Puts the outcomes of spawned nodes queued since the last look into `done` (their
+    /// nodes are no longer pending). Registers the run's waker first, so a wake-up that
+    /// races with this look is not lost.
+    pub(super) fn take_done(
+        &mut self,
+        cx: &TaskContext<'_>,
+        done: &mut Vec<T>,
+        index: impl Fn(&T) -> usize,
+    ) {
         if let Some(queue) = &self.done {
             queue.run.register(cx.waker());
             queue.take(done);
@@ -363,12 +393,19 @@ impl<T> PendingNodes<T> {
                 pending
             });
         }
+    }
+
+    /// Puts the pending nodes to poll now into `due`: those not yet polled with their
+    /// own waker, then those woken since the last look. Registers the run's waker
+    /// first, so a wake-up that races with this look is not lost.
+    pub(super) fn take_woken(&mut self, cx: &TaskContext<'_>, due: &mut Vec<usize>) {
+        due.clear();
         let Some(set) = &self.set else { return };
         set.run.register(cx.waker());
         due.append(&mut self.untracked);
         set.drain(&mut self.woken);
         for i in self.woken.drain(..) {
-            if self.is[i] {
+            if self.is[i] == Waiting::Polled {
                 due.push(i);
             }
         }
@@ -377,7 +414,14 @@ impl<T> PendingNodes<T> {
     /// Puts every pending node into `out` (ascending).
     pub(super) fn all(&self, out: &mut Vec<usize>) {
         out.clear();
-        out.extend((0..self.is.len()).filter(|&i| self.is[i]));
+        out.extend((0..self.is.len()).filter(|&i| self.is[i] != Waiting::No));
+    }
+
+    /// Puts every pending node that is polled (not one reporting to the outcome queue)
+    /// into `out` (ascending).
+    pub(super) fn polled(&self, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend((0..self.is.len()).filter(|&i| self.is[i] == Waiting::Polled));
     }
 }
 
@@ -456,6 +500,32 @@ mod tests {
         done.clear();
         p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert!(done.is_empty(), "taken once");
+
+        // A node pending with a waker after a queued node gets a wake set of its own
+        // (regression: the queued node's pending flags stood in for it, and the node's
+        // waker panicked, or an untracked node was never due).
+        p.add_queued(1, 10);
+        p.add(2, 10, false);
+        p.init(10);
+        let waker = p.waker(4);
+        p.add(4, 10, true);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert_eq!(due, [2], "polled once with its own waker");
+        waker.wake();
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert_eq!(due, [4]);
+        // A stopping run polls the polled ones once, and drops them all.
+        p.polled(&mut due);
+        assert_eq!(due, [2, 4], "not the queued node");
+        p.all(&mut due);
+        assert_eq!(due, [1, 2, 4]);
+        p.remove(2);
+        p.remove(4);
+        queue.complete(1, false);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert_eq!(done, [1]);
+        assert_eq!(p.count, 0);
+        done.clear();
 
         // An outcome for a node no longer pending (dropped as the run stopped) is not
         // handed out.
