@@ -11,10 +11,12 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
 
 use futures::future::Either;
 
 use super::attempt::{self, Finished, Mode};
+use super::wake::Completions;
 use crate::context::Context;
 use crate::node::{Node, NodeResult};
 use crate::shared::RunShared;
@@ -33,6 +35,9 @@ pub struct NodeStarter<'a> {
     pub(super) shared: &'a Arc<RunShared>,
     /// How the node being started runs.
     pub(super) mode: Mode,
+    /// The run's outcome queue for a [`Mode::Spawned`] node (an
+    /// `Arc<Completions<Finished<V>>>`; typed by the workflow, which this is not).
+    pub(super) done: Option<&'a (dyn std::any::Any + Send + Sync)>,
 }
 
 impl std::fmt::Debug for NodeStarter<'_> {
@@ -59,9 +64,33 @@ impl NodeStarter<'_> {
         let shared = Arc::clone(self.shared);
         match self.mode {
             Mode::Inline => Either::Left(N::call(ports, Context::new(shared, index, 1))),
-            Mode::Spawned => Either::Right(Box::pin(attempt::spawned_once::<N, V>(
-                ports, index, shared, wrap,
-            ))),
+            Mode::Spawned => {
+                let queue = self
+                    .done
+                    .and_then(|d| d.downcast_ref::<Arc<Completions<(Finished<V>, Duration)>>>());
+                match queue {
+                    // Its task reports to the run's queue; the cell only holds the task.
+                    Some(queue) => {
+                        queue.track_tasks(&shared.runtime);
+                        let queue = Arc::clone(queue);
+                        Either::Right(Box::pin(attempt::spawn_once::<N, V>(
+                            ports,
+                            index,
+                            shared,
+                            wrap,
+                            move |done, at| {
+                                // A failure stops the run (or its downstream) at once.
+                                let urgent = done.result.is_err();
+                                queue.complete((done, at), urgent);
+                            },
+                        )))
+                    }
+                    // Without a queue: its one attempt awaited by its future.
+                    None => Either::Right(Box::pin(attempt::supervised::<N, V>(
+                        ports, index, shared, wrap,
+                    ))),
+                }
+            }
             Mode::Supervised { .. } => Either::Right(Box::pin(attempt::supervised::<N, V>(
                 ports, index, shared, wrap,
             ))),
