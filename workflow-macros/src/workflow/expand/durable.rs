@@ -59,6 +59,12 @@ impl WorkflowGen<'_> {
         }
         let mut input_checks = Vec::new();
         for (k, input) in self.def.inputs.iter().enumerate() {
+            // A `for` body's inputs (the item, the outer values it uses) are never
+            // recorded as its own: the workflow's list and values are.
+            if self.def.hidden_body {
+                input_checks.push(TokenStream::new());
+                continue;
+            }
             let bound = input.name.clone();
             let message = format!(
                 "input `{}` of durable workflow `{name_str}` is `{{T}}`, which cannot be recorded",
