@@ -38,6 +38,18 @@
 //! the fn, not the binding: the fn's code is what changed, and every workflow using it
 //! must see the bump.)
 //!
+//! A fan-out is checkpointed per item: a durable workflow's `for` body is durable too
+//! (and so is `map(W, xs)`'s workflow when it is durable), so each item's nodes are
+//! recorded under their paths (`thumbs[3].img`) as they finish, and the fan-out's value,
+//! assembled in input order, as one row when it ends. A resumed fan-out without that row
+//! restores the recorded nodes of each item and runs the rest (within an item, by the
+//! rules above), but only when it runs from the inputs its items were computed from: it
+//! did not change and nothing upstream of it runs again; otherwise every item runs. A
+//! failed node is not recorded, so an item whose error a `failure = "collect"` fan-out
+//! kept runs again on resume (an error is not a checkpoint, and a transient one gets
+//! another try). A body with policies of its own runs as whole child runs and is recorded
+//! with the fan-out's value only. Details in the executor's `item_records.rs`.
+//!
 //! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
 //! only when a node that runs needs it, and is skipped otherwise; running it again does
 //! not make its restored consumers run again (the handle it opens is as good as the

@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use workflow_core::prelude::*;
 use workflow_core::store::{
-    CreatedRun, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
+    CreatedRun, Durability, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
     RecordedOutput, RunFilter, RunId, SqliteStore, Store, Timestamp,
 };
 
@@ -333,7 +333,7 @@ async fn recorded_item_nodes_are_restored_and_only_the_rest_run() {
 #[tokio::test]
 async fn item_rows_are_not_restored_when_the_list_runs_again() {
     let clock = ManualClock::new(Timestamp(1_000_000));
-    for (kind, store) in clocked_stores("items-list", &clock).await {
+    for (kind, store) in clocked_stores("items_list", &clock).await {
         // `xs` has no row: it runs again, and the items' rows were computed from the
         // list it returned then, so none of them is trusted.
         let rows = [("ys[0].a", 0), ("ys[0].b", 0)];
@@ -360,7 +360,7 @@ async fn item_rows_are_not_restored_when_the_list_runs_again() {
 #[tokio::test]
 async fn a_stale_item_row_is_not_restored() {
     let clock = ManualClock::new(Timestamp(1_000_000));
-    for (kind, store) in clocked_stores("items-stale", &clock).await {
+    for (kind, store) in clocked_stores("items_stale", &clock).await {
         // `ys[0].a` recorded as text by older code: another output type, so `a` runs
         // again for item 0, and so does `b`, downstream of it.
         let run = interrupted(&store, 2, &[("ys[0].b", 0)], true).await;
@@ -510,6 +510,16 @@ async fn a_thousand_item_fan_out_shares_its_commits() {
         (
             "sqlite",
             Arc::new(SqliteStore::open(dir.file("runs.db")).unwrap()),
+        ),
+        // One sync to disk per commit: the commit count is the sync count.
+        (
+            "sqlite, survives power loss",
+            Arc::new(
+                SqliteStore::builder(dir.file("full.db"))
+                    .durability(Durability::SurvivesPowerLoss)
+                    .open()
+                    .unwrap(),
+            ),
         ),
     ];
     let clock = ManualClock::new(Timestamp(1_000_000));
