@@ -78,6 +78,7 @@ use crate::store::{
     CreatedRun, GraphFingerprint, Lease, NewRun, NodeSignature, OwnerId, Record, RecordedOutput,
     Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store, StoreError,
 };
+use crate::trace::ExecutionTrace;
 
 /// A workflow declared `#[workflow(durable)]`: its values can be recorded in a [`Store`].
 ///
@@ -128,6 +129,9 @@ pub struct DurableRun<O> {
     /// succeeded (a start with the same idempotency key) and its outputs were read from
     /// the store.
     pub report: Option<RunReport>,
+    /// The execution trace, when tracing was on (`RuntimeBuilder::trace`): restored nodes
+    /// show as [`TraceKind::Restored`](crate::trace::TraceKind::Restored) events.
+    pub trace: Option<ExecutionTrace>,
 }
 
 impl<O> DurableRun<O> {
@@ -278,6 +282,7 @@ impl Runtime {
                         run_id: row.id,
                         outputs,
                         report: None,
+                        trace: None,
                     })
                 }
                 RunStatus::Failed => Err(other_error::<W>(
@@ -431,7 +436,7 @@ impl Runtime {
             // this owner at once or by `recover` once its lease expires.
             Err(e) => return Err(store_error::<W>(run, e)),
         };
-        let report = outcome.report;
+        let (report, trace) = (outcome.report, outcome.trace);
         let (outcome, result) = match outcome.result {
             Ok(outputs) => match W::encode_output(&outputs, run) {
                 Ok(bytes) => (
@@ -465,6 +470,7 @@ impl Runtime {
             run_id: run,
             outputs,
             report: Some(report),
+            trace,
         })
     }
 }

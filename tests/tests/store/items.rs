@@ -25,6 +25,7 @@ use workflow_core::store::{
     CreatedRun, Durability, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
     RecordedOutput, RunFilter, RunId, SqliteStore, Store, Timestamp,
 };
+use workflow_core::trace::TraceKind;
 
 use crate::durable::clocked_stores;
 use crate::support::TempDir;
@@ -303,12 +304,28 @@ async fn recorded_item_nodes_are_restored_and_only_the_rest_run() {
         let rows = [("ys[0].a", 0), ("ys[0].b", 0), ("ys[1].a", 10)];
         let run = interrupted(&store, 4, &rows, true).await;
         clock.advance(Duration::from_secs(11));
-        let rt = runtime(Arc::clone(&store), Visits::default());
+        let rt = Runtime::builder()
+            .store_arc(Arc::clone(&store))
+            .owner(OwnerId::new("items"))
+            .resource(Visits::default())
+            .trace(true)
+            .build();
         let result = rt.resume(Wide, run).await.unwrap();
         assert_eq!(result.outputs.ys, wide_ys(4), "{kind}");
         let mut restored = result.restored();
         restored.sort_unstable();
         assert_eq!(restored, ["xs", "ys[0].a", "ys[0].b", "ys[1].a"], "{kind}");
+        workflow_test::assert_restored(&result, &["xs", "ys[0].a", "ys[0].b", "ys[1].a"]);
+        // The trace says so too, by path.
+        let trace = result.trace.as_ref().expect("tracing is on");
+        let mut in_trace: Vec<String> = trace
+            .events
+            .iter()
+            .filter(|e| e.kind == TraceKind::Restored)
+            .filter_map(|e| e.node.as_ref().map(|n| n.to_string()))
+            .collect();
+        in_trace.sort_unstable();
+        assert_eq!(in_trace, restored, "{kind}");
         let counts = rt.resource::<Visits>().unwrap().counts();
         let ran: Vec<&str> = counts.keys().map(String::as_str).collect();
         assert_eq!(
