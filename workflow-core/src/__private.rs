@@ -18,7 +18,7 @@ pub use crate::error::WorkflowError;
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{
     fan_out, fan_out_collect, route, step, sub_workflow, Executor, FanOutOptions, Finished,
-    NodeStarter, Op, Workflow,
+    ItemCodec, NodeStarter, Op, Workflow,
 };
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
@@ -625,3 +625,50 @@ pub trait MapInput: Sized {
     /// The input struct holding `item`.
     fn from_item(item: Self::Item) -> Self;
 }
+
+/// Autoref-specialised choice of a fan-out's [`ItemCodec`]: `Some` when the items'
+/// workflow `W` is durable ([`ViaDurableItems`], a `for` body of a durable workflow, or a
+/// durable workflow of `map(W, xs)`), so a durable run records each item's nodes;
+/// `None` otherwise ([`ViaPlainItems`]). Generated as
+/// `(&&ItemsProbe::<W>::NEW).item_codec()` with both traits in scope.
+#[derive(Debug)]
+pub struct ItemsProbe<W>(core::marker::PhantomData<fn() -> W>);
+
+impl<W> ItemsProbe<W> {
+    pub const NEW: Self = Self(core::marker::PhantomData);
+}
+
+/// The fallback arm of [`ItemsProbe`]: items recorded only as part of the fan-out.
+pub trait ViaPlainItems<W: Workflow> {
+    fn item_codec(&self) -> Option<ItemCodec<W>> {
+        None
+    }
+}
+
+impl<W: Workflow> ViaPlainItems<W> for ItemsProbe<W> {}
+
+/// The durable arm of [`ItemsProbe`] (without the `store` feature, a trait nothing
+/// implements, so generated code names it either way).
+#[cfg(feature = "store")]
+pub trait ViaDurableItems<W: Workflow> {
+    fn item_codec(&self) -> Option<ItemCodec<W>>;
+}
+
+#[cfg(feature = "store")]
+impl<W: DurableWorkflow> ViaDurableItems<W> for &ItemsProbe<W> {
+    fn item_codec(&self) -> Option<ItemCodec<W>> {
+        Some(ItemCodec {
+            encode: W::encode_value,
+            decode: W::decode_value,
+            output_type: W::output_type,
+            ephemeral: W::EPHEMERAL,
+            versions: W::NODE_VERSIONS,
+            workflow: core::marker::PhantomData,
+        })
+    }
+}
+
+/// The durable arm of [`ItemsProbe`] (without the `store` feature, a trait nothing
+/// implements, so generated code names it either way).
+#[cfg(not(feature = "store"))]
+pub trait ViaDurableItems {}

@@ -38,6 +38,18 @@
 //! the fn, not the binding: the fn's code is what changed, and every workflow using it
 //! must see the bump.)
 //!
+//! A fan-out is checkpointed per item: a durable workflow's `for` body is durable too
+//! (and so is `map(W, xs)`'s workflow when it is durable), so each item's nodes are
+//! recorded under their paths (`thumbs[3].img`) as they finish, and the fan-out's value,
+//! assembled in input order, as one row when it ends. A resumed fan-out without that row
+//! restores the recorded nodes of each item and runs the rest (within an item, by the
+//! rules above), but only when it runs from the inputs its items were computed from: it
+//! did not change and nothing upstream of it runs again; otherwise every item runs. A
+//! failed node is not recorded, so an item whose error a `failure = "collect"` fan-out
+//! kept runs again on resume (an error is not a checkpoint, and a transient one gets
+//! another try). A body with policies of its own runs as whole child runs and is recorded
+//! with the fan-out's value only. Details in the executor's `item_records.rs`.
+//!
 //! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
 //! only when a node that runs needs it, and is skipped otherwise; running it again does
 //! not make its restored consumers run again (the handle it opens is as good as the
@@ -63,9 +75,10 @@ use crate::executor::{DurableExec, Executor, Resume, Workflow};
 use crate::run::{NodeStatus, RunOptions, RunReport};
 use crate::runtime::{DurableConfig, Runtime, RuntimeBuilder};
 use crate::store::{
-    CreatedRun, GraphFingerprint, Lease, NewRun, NodeSignature, OwnerId, Record, Retention,
-    RunFilter, RunId, RunOutcome, RunState, RunStatus, Store, StoreError,
+    CreatedRun, GraphFingerprint, Lease, NewRun, NodeSignature, OwnerId, Record, RecordedOutput,
+    Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store, StoreError,
 };
+use crate::trace::ExecutionTrace;
 
 /// A workflow declared `#[workflow(durable)]`: its values can be recorded in a [`Store`].
 ///
@@ -116,6 +129,9 @@ pub struct DurableRun<O> {
     /// succeeded (a start with the same idempotency key) and its outputs were read from
     /// the store.
     pub report: Option<RunReport>,
+    /// The execution trace, when tracing was on (`RuntimeBuilder::trace`): restored nodes
+    /// show as [`TraceKind::Restored`](crate::trace::TraceKind::Restored) events.
+    pub trace: Option<ExecutionTrace>,
 }
 
 impl<O> DurableRun<O> {
@@ -252,7 +268,7 @@ impl Runtime {
             .map_err(|e| store_error::<W>(no_run, e))?;
         match created {
             CreatedRun::New(claimed) => {
-                self.drive::<W>(&cfg, claimed.lease, input, Vec::new())
+                self.drive::<W>(&cfg, claimed.lease, input, Restore::default())
                     .await
             }
             CreatedRun::Existing(row) => match row.status {
@@ -266,6 +282,7 @@ impl Runtime {
                         run_id: row.id,
                         outputs,
                         report: None,
+                        trace: None,
                     })
                 }
                 RunStatus::Failed => Err(other_error::<W>(
@@ -365,8 +382,8 @@ impl Runtime {
             ));
         }
         let input = W::decode_input(&state.run.input, run).map_err(|e| store_error::<W>(run, e))?;
-        let resume = restorable::<W>(&state)?;
-        self.drive::<W>(cfg, lease, input, resume).await
+        let restore = restorable::<W>(state)?;
+        self.drive::<W>(cfg, lease, input, restore).await
     }
 
     /// Runs the workflow under `lease`, doing with each node what `resume` says (empty:
@@ -376,7 +393,7 @@ impl Runtime {
         cfg: &Arc<DurableConfig>,
         lease: Lease,
         input: W::Input,
-        resume: Vec<Resume<W::Value>>,
+        restore: Restore<W::Value>,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let run = lease.run;
         let inner = self.shared();
@@ -404,7 +421,8 @@ impl Runtime {
                 output_type: W::output_type,
                 ephemeral: W::EPHEMERAL,
                 versions: W::NODE_VERSIONS,
-                resume,
+                resume: restore.nodes,
+                items: restore.items,
             },
         );
         let outcome = W::run(exec).await;
@@ -418,7 +436,7 @@ impl Runtime {
             // this owner at once or by `recover` once its lease expires.
             Err(e) => return Err(store_error::<W>(run, e)),
         };
-        let report = outcome.report;
+        let (report, trace) = (outcome.report, outcome.trace);
         let (outcome, result) = match outcome.result {
             Ok(outputs) => match W::encode_output(&outputs, run) {
                 Ok(bytes) => (
@@ -452,6 +470,7 @@ impl Runtime {
             run_id: run,
             outputs,
             report: Some(report),
+            trace,
         })
     }
 }
@@ -493,6 +512,22 @@ async fn record(
                     return Err(e);
                 }
             }
+        }
+    }
+}
+
+/// What a resumed run restores: what each node does, by index (empty: every node
+/// runs), and the rows of fan-out items that may be restored, by path.
+struct Restore<V> {
+    nodes: Vec<Resume<V>>,
+    items: HashMap<String, RecordedOutput>,
+}
+
+impl<V> Default for Restore<V> {
+    fn default() -> Self {
+        Self {
+            nodes: Vec::new(),
+            items: HashMap::new(),
         }
     }
 }
@@ -597,9 +632,12 @@ fn not_taken<W: DurableWorkflow>(state: &RunState) -> Result<Vec<bool>, Workflow
 ///   (the handle it opens again is as good as the first); it is dirty only when it
 ///   changed or something upstream of it is dirty. It runs when a node that runs needs
 ///   it, and is skipped otherwise.
-fn restorable<W: DurableWorkflow>(
-    state: &RunState,
-) -> Result<Vec<Resume<W::Value>>, WorkflowError> {
+///
+/// Rows of fan-out items (`ys[3].y1`) are kept for the items to restore (see the
+/// executor's `item_records.rs`) when their fan-out runs again from the same inputs:
+/// it did not change and nothing upstream of it runs again (ephemeral nodes recomputed
+/// aside). Otherwise its items run again too.
+fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, WorkflowError> {
     let run = state.run.id;
     let nodes = W::PLAN.nodes;
     let current = fingerprint::<W>();
@@ -621,7 +659,7 @@ fn restorable<W: DurableWorkflow>(
     }
     let ephemeral = |i: usize| W::EPHEMERAL.get(i).copied().unwrap_or(false);
     let version = |i: usize| W::NODE_VERSIONS.get(i).copied().unwrap_or(1);
-    let not_taken = not_taken::<W>(state)?;
+    let not_taken = not_taken::<W>(&state)?;
     // A row's node: the one of that name in no arm the run left behind (a merge's
     // binding is defined in every arm, and its row belongs to the arm taken).
     let node_of = |name: &str| (0..nodes.len()).find(|&i| nodes[i].name == name && !not_taken[i]);
@@ -634,6 +672,7 @@ fn restorable<W: DurableWorkflow>(
     // `dirty[i]`: node i's value may differ from what its consumers' rows were computed
     // from. `rows[i]`: the row to restore.
     let mut dirty = vec![false; nodes.len()];
+    let mut upstream_dirty = vec![false; nodes.len()];
     let mut rows: Vec<Option<&[u8]>> = vec![None; nodes.len()];
     for row in &state.outputs {
         let Some(i) = node_of(row.path.as_str()) else {
@@ -669,6 +708,7 @@ fn restorable<W: DurableWorkflow>(
         for i in 0..nodes.len() {
             if dirty[i] {
                 for &s in nodes[i].successors.iter().filter(|&&s| !not_taken[s]) {
+                    upstream_dirty[s] = true;
                     again |= !std::mem::replace(&mut dirty[s], true);
                 }
             }
@@ -694,7 +734,7 @@ fn restorable<W: DurableWorkflow>(
             break;
         }
     }
-    (0..nodes.len())
+    let resume = (0..nodes.len())
         .map(|i| {
             Ok(match (runs[i], rows[i]) {
                 (true, _) => Resume::Run,
@@ -705,7 +745,30 @@ fn restorable<W: DurableWorkflow>(
                 (false, None) => Resume::Skip,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, WorkflowError>>()?;
+    // The fan-outs whose items' rows hold: they run, from the inputs they ran with.
+    let fresh = |name: &str| {
+        (0..nodes.len()).any(|i| {
+            nodes[i].name == name
+                && runs[i]
+                && !not_taken[i]
+                && !upstream_dirty[i]
+                && !changed.contains(&name)
+        })
+    };
+    let items = state
+        .outputs
+        .into_iter()
+        .filter(|row| {
+            let path = row.path.as_str();
+            path.split_once('[').is_some_and(|(top, _)| fresh(top))
+        })
+        .map(|row| (row.path.as_str().to_owned(), row))
+        .collect();
+    Ok(Restore {
+        nodes: resume,
+        items,
+    })
 }
 
 #[cfg(test)]

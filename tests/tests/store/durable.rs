@@ -424,6 +424,136 @@ async fn idempotency_keys_name_the_stored_run_and_the_node() {
     }
 }
 
+// ---- Concurrent recovery from two processes ----
+
+const RECOVER_ENV: &str = "WORKFLOW_DURABLE_RECOVER_CHILD";
+
+/// In a child: open the database (a connection and writer of its own), recover every
+/// expired run of `Diamond` as owner `owner`, and write the recovered run ids to `out`.
+fn recover_child(spec: &str) {
+    let parts: Vec<&str> = spec.split('|').collect();
+    let (db, out, counts, owner) = (parts[0], parts[1], parts[2], parts[3]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let runtime = Runtime::builder()
+            .store(SqliteStore::open(db).unwrap())
+            .owner(OwnerId::new(owner))
+            .resource(Probe {
+                file: Some(counts.into()),
+                ..Probe::default()
+            })
+            .build();
+        let recovered = runtime.recover(Diamond).await.unwrap();
+        let mut text = String::new();
+        for (id, result) in recovered {
+            assert_eq!(result.unwrap().outputs.d, "4:[2, 3]");
+            text.push_str(&format!("{}\n", id.0));
+        }
+        std::fs::write(out, text).unwrap();
+    });
+}
+
+#[test]
+fn two_processes_recover_each_run_once() {
+    if let Ok(spec) = std::env::var(RECOVER_ENV) {
+        return recover_child(&spec);
+    }
+    let dir = TempDir::new("recover-procs");
+    let db = dir.file("runs.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Eight runs whose owner died: `a` recorded, leases already expired.
+    let runs: Vec<RunId> = rt.block_on(async {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+        let mut runs = Vec::new();
+        for i in 0..8 {
+            let created = store
+                .create_run(NewRun {
+                    workflow: "Diamond".into(),
+                    fingerprint: GraphFingerprint(DIAMOND.into()),
+                    input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
+                    idempotency_key: Some(format!("dead-{i}")),
+                    owner: OwnerId::new("dead"),
+                    lease: Duration::from_millis(1),
+                })
+                .await
+                .unwrap();
+            let CreatedRun::New(claimed) = created else {
+                panic!("new run")
+            };
+            let a = RecordedOutput::encode(claimed.run.id, "a".parse().unwrap(), 1, &2u64);
+            store
+                .record_all(&claimed.lease, vec![Record::Output(a.unwrap())])
+                .await
+                .unwrap();
+            runs.push(claimed.run.id);
+        }
+        runs
+    });
+    std::thread::sleep(Duration::from_millis(20));
+    let children: Vec<_> = ["one", "two"]
+        .iter()
+        .map(|owner| {
+            let (out, counts) = (
+                dir.file(&format!("{owner}.ids")),
+                dir.file(&format!("{owner}.counts")),
+            );
+            let child = std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "durable::two_processes_recover_each_run_once",
+                    "--test-threads=1",
+                ])
+                .env(
+                    RECOVER_ENV,
+                    format!(
+                        "{}|{}|{}|{owner}",
+                        db.display(),
+                        out.display(),
+                        counts.display()
+                    ),
+                )
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            (child, out, counts)
+        })
+        .collect();
+    let mut recovered = Vec::new();
+    let mut c_runs = 0;
+    for (mut child, out, counts) in children {
+        assert!(
+            child.wait().unwrap().success(),
+            "a recovering process failed"
+        );
+        let ids = std::fs::read_to_string(&out).unwrap();
+        recovered.extend(ids.lines().map(|l| RunId(l.parse().unwrap())));
+        c_runs += std::fs::read_to_string(&counts)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| *l == "c")
+            .count();
+    }
+    recovered.sort();
+    assert_eq!(recovered, runs, "each run recovered by exactly one process");
+    assert_eq!(c_runs, runs.len(), "each run's `c` ran once");
+    rt.block_on(async {
+        let store = SqliteStore::open(&db).unwrap();
+        for run in runs {
+            assert_eq!(
+                store.get_run(run).await.unwrap().status,
+                RunStatus::Succeeded
+            );
+        }
+    });
+}
+
 // ---- Crash and resume across processes ----
 
 const CHILD_ENV: &str = "WORKFLOW_DURABLE_CHILD";

@@ -465,3 +465,140 @@ async fn an_unreadable_row_is_an_error_naming_the_run() {
         "{err:?}"
     );
 }
+
+// ---- Another connection holds the database's write lock mid-run ----
+
+mod locked {
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use workflow_core::prelude::*;
+    use workflow_core::store::{OwnerId, RunId, RunStatus, SqliteStore, Store};
+
+    use crate::support::TempDir;
+
+    /// Takes the database's write lock from a connection of its own (as another process,
+    /// a backup tool or a `sqlite3` shell would) once, when `b` first runs, and holds it
+    /// until released.
+    pub(super) struct Locker {
+        db: PathBuf,
+        armed: AtomicBool,
+        held: Mutex<Option<rusqlite::Connection>>,
+    }
+
+    impl Locker {
+        /// Waits until `a`'s row committed (so the lock comes after it), then locks.
+        fn lock_after_a(&self) {
+            if !self.armed.swap(false, Ordering::SeqCst) {
+                return;
+            }
+            let conn = rusqlite::Connection::open(&self.db).unwrap();
+            conn.busy_timeout(Duration::from_secs(10)).unwrap();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let rows: i64 = conn
+                    .query_row(
+                        "SELECT count(*) FROM workflow_node_outputs WHERE path = 'a'",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                if rows == 1 {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "`a` was never committed");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+            *self.held.lock().unwrap() = Some(conn);
+        }
+
+        fn release(&self) {
+            let conn = self
+                .held
+                .lock()
+                .unwrap()
+                .take()
+                .expect("the lock was taken");
+            conn.execute_batch("ROLLBACK").unwrap();
+        }
+    }
+
+    #[node]
+    async fn one(n: u64) -> u64 {
+        n + 1
+    }
+
+    #[node]
+    async fn locks(x: u64, locker: Res<Locker>) -> u64 {
+        locker.lock_after_a();
+        x * 10
+    }
+
+    #[node]
+    async fn last(x: u64) -> u64 {
+        x + 5
+    }
+
+    workflow! {
+        #[workflow(durable)]
+        struct Locked {
+            input n: u64,
+            a = one(n: n),
+            b = locks(x: a),
+            c = last(x: b),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_database_locked_by_another_connection_fails_the_run_naming_it_and_resumes() {
+        let dir = TempDir::new("sqlite-locked");
+        let db = dir.file("runs.db");
+        let store = Arc::new(
+            SqliteStore::builder(&db)
+                .busy_timeout(Duration::from_millis(100))
+                .open()
+                .unwrap(),
+        );
+        let rt = Runtime::builder()
+            .store_arc(store.clone())
+            .owner(OwnerId::new("locked"))
+            .resource(Locker {
+                db: db.clone(),
+                armed: AtomicBool::new(true),
+                held: Mutex::new(None),
+            })
+            .build();
+        let err = rt
+            .start_durable(Locked, LockedInput { n: 1 }, None)
+            .await
+            .unwrap_err();
+        let WorkflowError::Store { run, node, .. } = &err else {
+            panic!("expected a store error, got {err:?}");
+        };
+        assert_eq!(*node, Some("b"), "{err}");
+        let message = format!("{err:#}");
+        assert!(
+            message.contains(&format!("durable run {run} of workflow `Locked`, node `b`"))
+                && message.contains("locked"),
+            "{message}"
+        );
+        let run = RunId(*run);
+
+        // The lock is released: nothing recorded was lost, and the run resumes from it.
+        rt.resource::<Locker>().unwrap().release();
+        let state = store.load_run(run).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Running);
+        let rows: Vec<&str> = state.outputs.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(rows, ["a"], "b's record failed; a's is intact");
+        let resumed = rt.resume(Locked, run).await.unwrap();
+        assert_eq!(resumed.outputs.c, 25);
+        assert_eq!(resumed.restored(), ["a"]);
+        assert_eq!(
+            store.get_run(run).await.unwrap().status,
+            RunStatus::Succeeded
+        );
+    }
+}

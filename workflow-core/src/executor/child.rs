@@ -16,7 +16,7 @@ use futures::stream::{FuturesUnordered, StreamExt as _};
 use tokio_util::sync::CancellationToken;
 
 use super::items::{fits_lanes, run_lanes, Feed, FlushOnDrop};
-use super::workflow::{ChildOf, Executor, Workflow};
+use super::workflow::{ChildOf, Executor, ItemCodec, Workflow};
 use crate::context::Context;
 use crate::error::{ChildFailed, WorkflowError};
 use crate::node::{NodeCallError, NodeResult};
@@ -87,6 +87,7 @@ pub fn sub_workflow<W: Workflow>(
                 path,
                 false,
                 true,
+                None,
                 source,
                 1,
             ));
@@ -128,6 +129,7 @@ async fn run_in_lanes<W, I>(
     ctx: &Context,
     items: I,
     opts: FanOutOptions,
+    codec: Option<ItemCodec<W>>,
     mut input: impl FnMut(I::Item) -> W::Input + Send + 'static,
 ) -> Arc<Feed<W>>
 where
@@ -146,6 +148,7 @@ where
         path,
         opts.collect,
         false,
+        codec,
         source,
         hint,
     ));
@@ -239,13 +242,16 @@ where
 }
 
 /// The call of a fail-fast fan-out node: `Vec<T>` in input order, or the first item's
-/// failure (see `run_items`).
+/// failure (see `run_items`). `codec`: how a durable run records each item's nodes
+/// (`Some` when `W` is a durable workflow; used only when items run in lanes, so a body
+/// with policies of its own is recorded as part of the fan-out's one value).
 // Not `async fn`: the signature promises `Send`, which generated `Node::call`s need.
 #[allow(clippy::manual_async_fn)]
 pub fn fan_out<W, I, T>(
     ctx: Context,
     items: I,
     opts: FanOutOptions,
+    codec: Option<ItemCodec<W>>,
     input: impl FnMut(I::Item) -> W::Input + Send + 'static,
     pick: fn(W::Output) -> T,
 ) -> impl Future<Output = NodeResult<Vec<T>>> + Send + 'static
@@ -258,7 +264,7 @@ where
 {
     async move {
         if fits_lanes::<W>() {
-            let feed = run_in_lanes::<W, I>(&ctx, items, opts, input).await;
+            let feed = run_in_lanes::<W, I>(&ctx, items, opts, codec, input).await;
             return feed.outputs(pick).map_err(child_failed);
         }
         let results = run_items::<W, I, T>(&ctx, items, opts, input, pick)
@@ -279,6 +285,7 @@ pub fn fan_out_collect<W, I, T>(
     ctx: Context,
     items: I,
     opts: FanOutOptions,
+    codec: Option<ItemCodec<W>>,
     input: impl FnMut(I::Item) -> W::Input + Send + 'static,
     pick: fn(W::Output) -> T,
 ) -> impl Future<Output = NodeResult<Vec<Result<T, WorkflowError>>>> + Send + 'static
@@ -295,7 +302,7 @@ where
             ..opts
         };
         if fits_lanes::<W>() {
-            let feed = run_in_lanes::<W, I>(&ctx, items, opts, input).await;
+            let feed = run_in_lanes::<W, I>(&ctx, items, opts, codec, input).await;
             return Ok(feed.results(pick));
         }
         run_items::<W, I, T>(&ctx, items, opts, input, pick)

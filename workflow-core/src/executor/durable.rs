@@ -11,6 +11,8 @@
 //! lost a record; a crash in between re-runs at most the nodes whose records were not
 //! committed yet, and their successors.
 
+use std::collections::HashMap;
+
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::error::WorkflowError;
@@ -45,6 +47,10 @@ pub(crate) struct DurableExec<V> {
     pub(crate) versions: &'static [u32],
     /// What to do with each node, by index (empty: every node runs).
     pub(crate) resume: Vec<Resume<V>>,
+    /// Recorded rows of fan-out items that a resumed run may restore, by path
+    /// (`thumbs[3].img`): those of fan-outs that run again from the inputs their items
+    /// were computed from. Handed to the run's [`DurableLink`].
+    pub(crate) items: HashMap<String, RecordedOutput>,
 }
 
 impl<V> DurableExec<V> {

@@ -37,7 +37,7 @@ use tokio_util::sync::CancellationToken;
 use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
 use super::cells::{NodeStarter, Op};
 use super::status::{self, Statuses};
-use super::workflow::{Executor, RunOutcome, Workflow};
+use super::workflow::{Executor, ItemCodec, RunOutcome, Workflow};
 use crate::error::WorkflowError;
 use crate::policy::{FailurePolicy, WorkflowPolicy};
 use crate::run::{NodeReport, NodeStatus, RunReport};
@@ -89,6 +89,10 @@ pub(crate) struct Feed<W: Workflow> {
     collect: bool,
     /// A sub-workflow: one item, whose nodes are named `<path>.<binding>`.
     single: bool,
+    /// How items' nodes are recorded in a durable run (`item_records.rs`); `None`: the
+    /// fan-out is recorded as one value only.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    codec: Option<ItemCodec<W>>,
     /// A lane yielded to other tasks (it ran long): it is not waiting on an item, so
     /// the fan-out starts no lane for it.
     yielded: AtomicBool,
@@ -121,12 +125,14 @@ struct FeedState<W: Workflow> {
 impl<W: Workflow> Feed<W> {
     /// The feed of the fan-out run by `parent`'s node `node` at `path` over `source`
     /// (of about `hint` items). `single`: a sub-workflow (one item, no index).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         parent: Arc<RunShared>,
         node: usize,
         path: Arc<str>,
         collect: bool,
         single: bool,
+        codec: Option<ItemCodec<W>>,
         source: Box<dyn Iterator<Item = (usize, W::Input)> + Send>,
         hint: usize,
     ) -> Self {
@@ -148,6 +154,7 @@ impl<W: Workflow> Feed<W> {
             cancel,
             collect,
             single,
+            codec,
             yielded: AtomicBool::new(false),
             state: Mutex::new(FeedState {
                 source,
@@ -568,8 +575,10 @@ where
         self.deps.extend(W::PLAN.nodes.iter().map(|n| n.deps));
         self.blocked.clear();
         let mut state = W::init(input);
+        #[cfg(feature = "store")]
+        self.restore(&mut state)?;
         for (j, &deps) in self.deps.iter().enumerate() {
-            if deps == 0 {
+            if deps == 0 && !self.blocked.get(j).copied().unwrap_or(false) {
                 self.ready.push_back(j);
                 self.shared.record(Some(j), TraceKind::Scheduled);
             }
@@ -716,6 +725,10 @@ where
         let now = self.elapsed();
         match result {
             Ok(value) => {
+                #[cfg(feature = "store")]
+                if let (Some(codec), Some(link)) = (&self.feed.codec, &self.shared.durable) {
+                    super::item_records::record_item(codec, link, &self.shared, index, &value)?;
+                }
                 self.statuses.succeeded(&self.shared, index, attempts, now);
                 if !W::PLAN.decisions.is_empty() {
                     if let Some(arm) = W::chosen_arm(&value) {
@@ -741,6 +754,60 @@ where
                 Err(error)
             }
         }
+    }
+
+    /// A resumed durable run's item: puts its recorded outputs into their slots and
+    /// marks those nodes restored (see `item_records.rs`; as the run driver's `restore`
+    /// and `restore_routes`). Nothing for an item of a run that records nothing.
+    #[cfg(feature = "store")]
+    fn restore(&mut self, state: &mut W::State) -> Result<(), WorkflowError> {
+        use super::durable::Resume;
+        let (Some(codec), Some(link)) = (&self.feed.codec, &self.shared.durable) else {
+            return Ok(());
+        };
+        let mut resume = super::item_records::item_resume::<W>(codec, link, &self.shared)?;
+        if resume.is_empty() {
+            return Ok(());
+        }
+        // A router with a recorded arm runs again, held to it by its stored value; the
+        // nodes of its other arms stay to run (they end not taken).
+        let mut not_taken = vec![false; resume.len()];
+        for (i, what) in resume.iter_mut().enumerate() {
+            let Resume::Restore(value) = what else {
+                continue;
+            };
+            let Some(arm) = W::chosen_arm(value) else {
+                continue;
+            };
+            if let Resume::Restore(value) = std::mem::replace(what, Resume::Run) {
+                W::store(state, value);
+            }
+            if let Some(decision) = W::PLAN.decision_of(i) {
+                for (j, nodes) in decision.arms.iter().enumerate() {
+                    if j != arm {
+                        nodes.iter().for_each(|&n| not_taken[n] = true);
+                    }
+                }
+            }
+        }
+        let mut held = vec![false; resume.len()];
+        for (i, what) in resume.into_iter().enumerate() {
+            match what {
+                _ if not_taken[i] => continue,
+                Resume::Run => continue,
+                Resume::Skip => {}
+                Resume::Restore(value) => {
+                    self.statuses.restored(&self.shared, i);
+                    W::store(state, value);
+                    for &s in W::PLAN.nodes[i].successors {
+                        self.deps[s] -= 1;
+                    }
+                }
+            }
+            held[i] = true;
+        }
+        self.blocked = held;
+        Ok(())
     }
 
     /// Router `router` took arm `arm`: the nodes of the other arms end not taken and
@@ -908,7 +975,8 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
     } else {
         feed.cancel.clone()
     };
-    let shared = RunShared::new(
+    #[cfg_attr(not(feature = "store"), allow(unused_mut))]
+    let mut shared = RunShared::new(
         parent.run_id,
         parent.started,
         W::PLAN.name,
@@ -918,6 +986,15 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
         Arc::clone(runtime),
     )
     .into_child(parent, Arc::clone(&feed.path));
+    // A durable run's items are recorded node by node when the body's workflow is
+    // durable (its values can be encoded); a sub-workflow's are not.
+    #[cfg(feature = "store")]
+    {
+        shared.durable = parent
+            .durable
+            .clone()
+            .filter(|_| feed.codec.is_some() && !feed.single);
+    }
     Arc::new(shared)
 }
 

@@ -113,8 +113,18 @@ impl<W: Workflow> Executor<W> {
             runtime,
         );
         #[cfg(feature = "store")]
+        let mut durable = durable;
+        #[cfg(feature = "store")]
         {
             shared.durable_run = durable.as_ref().map(|d| d.run.0);
+            // Fan-out lanes record their items' nodes and restore them through this.
+            shared.durable = durable.as_mut().map(|d| {
+                Arc::new(crate::shared::DurableLink::new(
+                    d.run,
+                    d.records.clone(),
+                    std::mem::take(&mut d.items),
+                ))
+            });
         }
         let is_child = child.is_some();
         if let Some(ChildOf { parent, path }) = child {
@@ -140,6 +150,11 @@ impl<W: Workflow> Executor<W> {
             .run(&limits, &shared.cancel)
             .instrument(span.clone())
             .await;
+        // Every item has ended: the recorder may see its queue close with the run.
+        #[cfg(feature = "store")]
+        if let Some(link) = &shared.durable {
+            link.close();
+        }
         let duration = start.elapsed();
         let Driver {
             statuses, state, ..

@@ -22,7 +22,8 @@
 //!   bit in the run's wake set; and the run's completion queue, into which the task of
 //!   a spawned node (`Mode::Spawned`) pushes its outcome, drained once per wake-up.
 //! - `durable` (feature `store`): a durable run's restored outputs and the records of
-//!   finished nodes (the group-commit rule is in that file).
+//!   finished nodes (the group-commit rule is in that file); `item_records`: a durable
+//!   run's fan-out items recorded and restored node by node, under their paths.
 //! - `status`: the single writer of a node's status, feeding the report, the live
 //!   snapshot and the trace.
 //! - `child`: child runs. A sub-workflow node (`report = Render(page)`) and each item of
@@ -93,6 +94,8 @@ mod wake;
 mod workflow;
 
 mod cells;
+#[cfg(feature = "store")]
+mod item_records;
 mod status;
 
 mod driver;
@@ -110,4 +113,4 @@ pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 pub(crate) use durable::{DurableExec, Resume};
 #[cfg(feature = "store")]
 pub(crate) use lifecycle::next_run_id;
-pub use workflow::{Executor, RunOutcome, Workflow};
+pub use workflow::{Executor, ItemCodec, RunOutcome, Workflow};

@@ -65,6 +65,51 @@ pub trait Workflow: Sized + Send + Sync + 'static {
     }
 }
 
+/// How the items of a fan-out over `W` are recorded in a durable run: `W`'s value codec
+/// and node attributes, when `W` is a durable workflow (a `for` body of a durable
+/// workflow is one; so is a workflow of `map(W, xs)` declared `#[workflow(durable)]`).
+/// Generated code passes `None` otherwise, and the items are recorded as part of the
+/// fan-out's one value.
+#[doc(hidden)]
+pub struct ItemCodec<W: Workflow> {
+    #[cfg(feature = "store")]
+    pub(crate) encode:
+        fn(&W::Value, crate::store::RunId) -> Result<Vec<u8>, crate::store::StoreError>,
+    #[cfg(feature = "store")]
+    pub(crate) decode: DecodeValue<W>,
+    #[cfg(feature = "store")]
+    pub(crate) output_type: fn(usize) -> &'static str,
+    #[cfg(feature = "store")]
+    pub(crate) ephemeral: &'static [bool],
+    #[cfg(feature = "store")]
+    pub(crate) versions: &'static [u32],
+    pub(crate) workflow: std::marker::PhantomData<fn() -> W>,
+}
+
+/// Decodes node `index`'s recorded output (`DurableWorkflow::decode_value`).
+#[cfg(feature = "store")]
+type DecodeValue<W> = fn(
+    usize,
+    &[u8],
+    crate::store::RunId,
+) -> Result<<W as Workflow>::Value, crate::store::StoreError>;
+
+impl<W: Workflow> Clone for ItemCodec<W> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<W: Workflow> Copy for ItemCodec<W> {}
+
+impl<W: Workflow> fmt::Debug for ItemCodec<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemCodec")
+            .field("workflow", &W::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
 /// One run about to start: what generated [`Workflow::run`] code hands its cell table
 /// to (`Executor::run`, in `lifecycle.rs`, sets the run up inside the future that
 /// `Workflow::run` boxes).

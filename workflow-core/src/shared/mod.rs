@@ -4,5 +4,7 @@
 mod run;
 mod runtime;
 
+#[cfg(feature = "store")]
+pub(crate) use run::DurableLink;
 pub(crate) use run::{item_path, RunShared};
 pub(crate) use runtime::{Monitor, RuntimeShared, TaskGuard};

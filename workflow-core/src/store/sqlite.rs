@@ -76,7 +76,7 @@ const RUN_COLUMNS: &str = "id, workflow, fingerprint, input, idempotency_key, st
      lease_expires_at, claims, created_at, finished_at, output, error";
 
 /// How long a write waits for another process's transaction before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Most operations the writer takes from its queue at once.
 const MAX_BATCH: usize = 4096;
@@ -118,6 +118,7 @@ pub struct SqliteStoreBuilder {
     path: PathBuf,
     durability: Durability,
     clock: Arc<dyn Clock>,
+    busy_timeout: Duration,
 }
 
 impl SqliteStoreBuilder {
@@ -133,6 +134,29 @@ impl SqliteStoreBuilder {
         self
     }
 
+    /// How long a write waits for another connection's lock on the file (another
+    /// process, a backup tool, `sqlite3` in a shell) before it fails: 10 s by default.
+    /// A write that gives up fails its durable run with [`StoreError::Backend`] naming
+    /// the run and node (the run's earlier rows stay; resume it once the lock is gone).
+    /// Zero fails at once.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), workflow_core::store::StoreError> {
+    /// use std::time::Duration;
+    /// use workflow_core::store::SqliteStore;
+    ///
+    /// let store = SqliteStore::builder("runs.db")
+    ///     .busy_timeout(Duration::from_secs(2))
+    ///     .open()?;
+    /// # drop(store);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
     /// Opens (or creates) the database, runs pending migrations and starts the writer.
     /// Blocks the calling thread for that long; call it at startup.
     ///
@@ -142,7 +166,7 @@ impl SqliteStoreBuilder {
     /// other tables but no workflow store, or was written by a newer version;
     /// [`StoreError::Unavailable`] when it cannot be opened.
     pub fn open(self) -> Result<SqliteStore, StoreError> {
-        let conn = open_connection(&self.path, self.durability)?;
+        let conn = open_connection(&self.path, self.durability, self.busy_timeout)?;
         let counters = Arc::new(Counters::default());
         let (queue, receiver) = mpsc::channel();
         let mut writer = Writer {
@@ -183,6 +207,7 @@ impl SqliteStore {
             path: path.as_ref().to_owned(),
             durability: Durability::default(),
             clock: Arc::new(SystemClock),
+            busy_timeout: DEFAULT_BUSY_TIMEOUT,
         }
     }
 
@@ -806,7 +831,11 @@ fn sql_error(operation: &'static str, e: rusqlite::Error) -> StoreError {
     StoreError::backend(operation, e)
 }
 
-fn open_connection(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
+fn open_connection(
+    path: &Path,
+    durability: Durability,
+    busy_timeout: Duration,
+) -> Result<Connection, StoreError> {
     let location = path.display().to_string();
     let schema_error = |e: StoreError| match e {
         StoreError::Schema { reason, .. } => StoreError::Schema {
@@ -817,7 +846,7 @@ fn open_connection(path: &Path, durability: Durability) -> Result<Connection, St
     };
     let mut conn = Connection::open(path)
         .map_err(|e| StoreError::unavailable("opening the SQLite database", e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)
+    conn.busy_timeout(busy_timeout)
         .map_err(|e| sql_error("opening the SQLite database", e))?;
     // The first statement that reads the file is where SQLite notices it is not a database.
     let mode: String = conn

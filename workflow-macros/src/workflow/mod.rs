@@ -227,6 +227,33 @@ mod tests {
     }
 
     #[test]
+    fn a_durable_fingerprint_holds_each_fan_out_body() {
+        // The first fingerprint in the expansion is the workflow's (its body's follows).
+        let fingerprint = |body: proc_macro2::TokenStream| {
+            let out = expand(quote! {
+                #[workflow(durable)]
+                struct W { input xs: Vec<u8>, k = f(), ys = for x in xs { #body } => b, }
+            })
+            .to_string();
+            assert!(!out.contains("compile_error"), "{out}");
+            let start = out.find("const FINGERPRINT").expect("a fingerprint");
+            let text = &out[start..];
+            text[..text.find("\" ;").expect("the string's end")].to_owned()
+        };
+        let v1 = fingerprint(quote!(a = g(x), b = h(a),));
+        assert!(v1.contains("for x {a=g(x<-x) & b=h(a<-a)}=>b"), "{v1}");
+        // A body that reads another value, or marks a binding ephemeral, is another entry:
+        // its items' rows are not restored.
+        assert_ne!(v1, fingerprint(quote!(a = g(x), b = h(k),)));
+        let v3 = fingerprint(quote!(
+            #[ephemeral]
+            a = g(x),
+            b = h(a),
+        ));
+        assert!(v3.contains("{~a=g(x<-x) & b=h(a<-a)}"), "{v3}");
+    }
+
+    #[test]
     fn branch_misuse_is_one_error_each() {
         let cases = [
             (

@@ -59,6 +59,12 @@ impl WorkflowGen<'_> {
         }
         let mut input_checks = Vec::new();
         for (k, input) in self.def.inputs.iter().enumerate() {
+            // A `for` body's inputs (the item, the outer values it uses) are never
+            // recorded as its own: the workflow's list and values are.
+            if self.def.hidden_body {
+                input_checks.push(TokenStream::new());
+                continue;
+            }
             let bound = input.name.clone();
             let message = format!(
                 "input `{}` of durable workflow `{name_str}` is `{{T}}`, which cannot be recorded",
@@ -257,9 +263,10 @@ impl WorkflowGen<'_> {
                         .map(|e| format!("{}<-{}", e.port, e.source.text()))
                         .collect();
                     format!(
-                        "{}({})",
+                        "{}({}){}",
                         path_text(&self.def.bindings[i].node),
-                        ports.join(",")
+                        ports.join(","),
+                        fan_out_text(&self.def.bindings[i])
                     )
                 })
                 .collect();
@@ -290,6 +297,48 @@ impl WorkflowGen<'_> {
             ));
         }
         text
+    }
+}
+
+/// What a fan-out runs per item, for its fingerprint entry: ` for x {a=f(x<-x) & ~c=g(..)}=>t`
+/// (each body binding as written, `~` marking `#[ephemeral]`; no `;`, which separates
+/// entries), or ` map W`. Its items'
+/// rows are restored only when the entry is unchanged: a body that changed reruns every
+/// item. Empty for other bindings.
+fn fan_out_text(b: &crate::workflow::ast::Binding) -> String {
+    use crate::workflow::ast::FanOutBody;
+    let Some(f) = &b.fan_out else {
+        return String::new();
+    };
+    match &f.body {
+        FanOutBody::For {
+            var,
+            bindings,
+            result,
+            ..
+        } => {
+            let body: Vec<String> = bindings
+                .iter()
+                .map(|x| {
+                    let ephemeral = x.attrs.iter().any(|a| a.path().is_ident("ephemeral"));
+                    let ports: Vec<String> = x
+                        .args
+                        .iter()
+                        .map(|a| format!("{}<-{}", a.port, a.source.text()))
+                        .collect();
+                    format!(
+                        "{}{}={}({}){}",
+                        if ephemeral { "~" } else { "" },
+                        x.name,
+                        path_text(&x.node),
+                        ports.join(","),
+                        fan_out_text(x)
+                    )
+                })
+                .collect();
+            format!(" for {var} {{{}}}=>{result}", body.join(" & "))
+        }
+        FanOutBody::Map { workflow } => format!(" map {}", path_text(workflow)),
     }
 }
 

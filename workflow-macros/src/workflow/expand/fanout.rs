@@ -87,6 +87,15 @@ pub(crate) fn body_def(
         return None;
     };
     let name = body_name(&def.name, &b.name);
+    // A durable workflow's body is durable: each item's nodes are recorded under their
+    // paths (`thumbs[3].img`), so a resumed run reruns only the items that did not end.
+    let durable = crate::workflow::attr::parse_workflow_attrs(&Ctxt::new(), &def.attrs)
+        .options
+        .durable;
+    let mut attrs = vec![syn::parse_quote!(#[doc(hidden)])];
+    if durable {
+        attrs.push(syn::parse_quote!(#[workflow(durable)]));
+    }
     let typed = |name: &Ident, ty: TokenStream| -> Option<InputDecl> {
         Some(InputDecl {
             attrs: Vec::new(),
@@ -128,7 +137,7 @@ pub(crate) fn body_def(
         .collect();
     finish_fan_outs(cx, &name, &names, &mut bindings);
     Some(WorkflowDef {
-        attrs: vec![syn::parse_quote!(#[doc(hidden)])],
+        attrs,
         vis: def.vis.clone(),
         name,
         inputs,
@@ -239,9 +248,19 @@ impl WorkflowGen<'_> {
                     FanOutBody::Map { .. } => input,
                 };
                 let pick = respan(pick, list_span);
+                // `Some` when the child workflow is durable: a durable run then records
+                // each item's nodes (a `for` body of a durable workflow is durable).
+                let codec = respan(
+                    quote!({
+                        #[allow(unused_imports)]
+                        use #p::{ViaDurableItems as _, ViaPlainItems as _};
+                        (&&#p::ItemsProbe::<#child>::NEW).item_codec()
+                    },),
+                    list_span,
+                );
                 let mut args = proc_macro2::Group::new(
                     proc_macro2::Delimiter::Parenthesis,
-                    quote!(#options #input, #pick),
+                    quote!(#options #codec #input, #pick),
                 );
                 args.set_span(list_span);
                 let call = quote!(#head #args);

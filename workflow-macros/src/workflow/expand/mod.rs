@@ -75,7 +75,12 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let map_input_impl = gen.map_input_impl();
     let durable_impl = if w.attrs.options.durable {
         let durable = gen.durable_impl();
-        let remote = gen.remote_impl();
+        // A `for` body is not run by itself: it needs no node-by-node runner.
+        let remote = if w.def.hidden_body {
+            TokenStream::new()
+        } else {
+            gen.remote_impl()
+        };
         quote!(#durable #remote)
     } else {
         TokenStream::new()
