@@ -102,6 +102,8 @@ pub struct NodeCall<'a> {
     pub sources: &'a [(usize, &'a [u8])],
     /// Where the node's `ctx.emit` messages go, when the caller forwards them.
     pub emitted: Option<&'a EmitLog>,
+    /// The run's name in the calling engine, for `ctx.idempotency_key()`.
+    pub run_key: Option<&'a str>,
 }
 
 impl<'a> NodeCall<'a> {
@@ -118,7 +120,17 @@ impl<'a> NodeCall<'a> {
             input,
             sources,
             emitted: None,
+            run_key: None,
         }
+    }
+
+    /// The same call, in the run the engine names `key` (a Temporal workflow id): the
+    /// node's `ctx.idempotency_key()` is `<workflow>/<key>/<node path>`, the same for
+    /// every attempt, on every worker, and different for every node and fan-out item.
+    #[must_use]
+    pub fn with_run_key(mut self, key: &'a str) -> Self {
+        self.run_key = Some(key);
+        self
     }
 
     /// The same call, recording the node's `ctx.emit` messages (and its fan-out
@@ -315,7 +327,7 @@ impl Runtime {
         }
 
         let cancel = CancellationToken::new();
-        let shared = Arc::new(RunShared::new(
+        let mut shared = RunShared::new(
             crate::executor::next_run_id(),
             Instant::now(),
             plan.name,
@@ -323,7 +335,9 @@ impl Runtime {
             cancel.clone(),
             call.emitted.is_some(),
             runtime,
-        ));
+        );
+        shared.run_key = call.run_key.map(Arc::from);
+        let shared = Arc::new(shared);
         if let (Some(log), Some(trace)) = (call.emitted, &shared.trace) {
             log.attach(Arc::clone(trace));
         }

@@ -58,6 +58,10 @@ pub(crate) struct RunShared {
     live: Option<Mutex<Vec<NodeStatus>>>,
     /// A durable run's id in its store (`None`: not durable).
     pub(crate) durable_run: Option<i64>,
+    /// The run's name in the engine that called one of its nodes by itself
+    /// (`Runtime::call_node`: a Temporal workflow id), which idempotency keys use; a
+    /// child run has its root's.
+    pub(crate) run_key: Option<Arc<str>>,
 }
 
 /// The item of a run that is not a fan-out's lane.
@@ -110,6 +114,7 @@ impl RunShared {
             attempts_made: OnceLock::new(),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
             durable_run: None,
+            run_key: None,
         }
     }
 
@@ -120,6 +125,7 @@ impl RunShared {
         self.trace = parent.trace.clone();
         self.path = Some(path);
         self.root_workflow = parent.root_workflow;
+        self.run_key.clone_from(&parent.run_key);
         self.live = None;
         self.parent = Some(Arc::clone(parent));
         self
