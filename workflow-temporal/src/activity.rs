@@ -153,8 +153,14 @@ impl<W: NodeByNode> NodeImpl<W> {
             .map(|(i, b)| (*i, b.as_slice()))
             .collect();
         let emitted = EmitLog::new();
-        let call = NodeCall::new(self.node, attempt, encoded_input.as_deref(), &sources)
+        // The workflow id names the run for `ctx.idempotency_key()`: the same on every
+        // attempt and worker, and across a continue-as-new chain.
+        let run_key = ctx.info().workflow_id.clone().unwrap_or_default();
+        let mut call = NodeCall::new(self.node, attempt, encoded_input.as_deref(), &sources)
             .with_emitted(&emitted);
+        if !run_key.is_empty() {
+            call = call.with_run_key(&run_key);
+        }
 
         // Heartbeats while the node runs, so that a worker that dies is noticed within
         // the heartbeat timeout; a cancelled activity (the run failed elsewhere, or timed
