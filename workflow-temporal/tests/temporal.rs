@@ -1429,6 +1429,37 @@ async fn a_sub_workflow_and_map_give_the_same_outputs_and_errors_in_process_and_
     );
 }
 
+/// Not on Temporal: `Book` is an ordinary durable workflow too. A second start with the
+/// same idempotency key reads the first run's outputs back from the store (the
+/// sub-workflow's `RenderOutput`, decoded).
+#[tokio::test]
+async fn a_workflow_with_a_sub_workflow_and_map_is_durable_in_process() {
+    let runtime = Runtime::builder()
+        .store(workflow_core::store::MemoryStore::new())
+        .build();
+    let input = || BookInput {
+        cover: "cover".into(),
+        titles: vec!["one".into(), "two".into()],
+    };
+    let first = runtime
+        .start_durable(Book, input(), Some("book-1"))
+        .await
+        .unwrap();
+    let again = runtime
+        .start_durable(Book, input(), Some("book-1"))
+        .await
+        .unwrap();
+    assert_eq!(again.run_id, first.run_id);
+    assert_eq!(again.outputs.front.html, "<p>cover</p>");
+    assert_eq!(
+        serde_json::to_value(&again.outputs.pages).unwrap(),
+        serde_json::json!([
+            { "html": "<p>one</p>", "size": 10 },
+            { "html": "<p>two</p>", "size": 10 },
+        ])
+    );
+}
+
 #[test]
 fn a_durable_workflows_output_struct_round_trips_through_serde() {
     let output = RenderOutput {
