@@ -58,8 +58,8 @@
 //! | (none) | the activity heartbeats every [`TemporalSettings::heartbeat`]; heartbeat timeout 3× that, so a dead worker's node moves to another worker quickly |
 //! | `match` / `if` in the graph | the router is an activity (`Workflow.match_t`) returning the arm taken, recorded in the history; the other arms' nodes never run; a node reading a pattern binding gets the router's recorded arm and value and evaluates the router again on its worker, held to that arm |
 //! | a binding defined in several arms (a merge) | one activity type per definition (`Workflow.receipt`, `Workflow.receipt@3`), one value after the decision |
-//! | `for x in xs { .. } => t` fan-out | one activity: the items' child runs run on the worker (with the fan-out's `concurrency` and failure mode); a failed item's error keeps its kind and path (`thumbs[3].img`) |
-//! | sub-workflow `front = Render(page)`, `pages = map(Render, titles)` | one activity, like a fan-out (`pages[1].html` in errors); the sub-workflow must be `#[workflow(durable)]` too, which makes its `RenderOutput` serde |
+//! | `for x in xs { .. } => t` fan-out | one activity per item (`thumbs[3]`, sent that item only), at most the fan-out's `#[concurrency = N]` at once and within the pending window; the item's body runs on the worker that took it; outputs joined in item order; a failed item fails the run fast with its kind and path (`thumbs[3].img`); a lost worker re-runs only its unfinished items. The fan-out's `timeout` and `retry` apply to each item. A list that is not a JSON array where the fan-out reads it (a map) stays one activity |
+//! | sub-workflow `front = Render(page)`, `pages = map(Render, titles)` | one activity whose child runs run on the worker (`pages[1].html` in errors; a lost worker runs them all again); the sub-workflow must be `#[workflow(durable)]` too, which makes its `RenderOutput` serde |
 //! | a value over 2 MB | [`Error::PayloadTooLarge`] naming the node and whether its input or output ([`TemporalSettings::max_payload_bytes`]): the run's input before starting, a node's input before scheduling it, its output on the worker, the gathered output at the end |
 //! | more than 1,000 nodes ready at once | scheduled in windows of [`TemporalSettings::max_pending_nodes`] (Temporal's pending-activity limit is 2,000) |
 //! | a history over 10,000 events (~1,600 nodes) | the run continues as new with the plan's state and the values still needed ([`TemporalSettings::continue_as_new_after_events`]); [`TemporalRunHandle::result`] and [`TemporalRunHandle::attempts`] follow the chain |
@@ -67,6 +67,7 @@
 mod activity;
 mod client;
 mod error;
+mod fanout;
 mod graph;
 mod policy;
 mod wire;

@@ -403,7 +403,8 @@ workflow! {
 
 /// Not a test of its own: the worker process that
 /// `a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again` (a `Relay`
-/// worker, `child-worker`) and `two_worker_processes_share_the_nodes_of_one_run` (a
+/// worker, `child-worker`), `a_worker_killed_mid_fan_out_reruns_only_its_unfinished_item`
+/// (a `Sweep` worker, `child-worker`) and `two_worker_processes_share_the_nodes_of_one_run` (a
 /// `Pair` worker, `worker-2`, one node at a time) start and kill. Without
 /// `WORKFLOW_TEMPORAL_CHILD_QUEUE` it does nothing.
 #[test]
@@ -414,7 +415,7 @@ fn child_worker_process() {
     ) else {
         return;
     };
-    let pair = std::env::var("WORKFLOW_TEMPORAL_CHILD_WORKFLOW").as_deref() == Ok("pair");
+    let workflow = std::env::var("WORKFLOW_TEMPORAL_CHILD_WORKFLOW").unwrap_or_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -422,9 +423,12 @@ fn child_worker_process() {
         .unwrap();
     rt.block_on(async {
         let settings = TemporalSettings::new(queue).heartbeat(Duration::from_millis(300));
-        let worker = if pair {
+        let worker = if workflow == "pair" {
             let client = connect(&url, settings.max_concurrent_nodes(1), "worker-2").await;
             TemporalWorker::new::<Pair>(&client, Runtime::new()).unwrap()
+        } else if workflow == "sweep" {
+            let client = connect(&url, settings, "child-worker").await;
+            TemporalWorker::new::<Sweep>(&client, Runtime::new()).unwrap()
         } else {
             let client = connect(&url, settings, "child-worker").await;
             TemporalWorker::new::<Relay>(&client, Runtime::new()).unwrap()
@@ -450,7 +454,7 @@ impl Drop for WorkerProcess {
     }
 }
 
-/// Starts [`child_worker_process`] for `workflow` (`relay` or `pair`) on `queue`.
+/// Starts [`child_worker_process`] for `workflow` (`relay`, `pair` or `sweep`) on `queue`.
 fn spawn_worker_process(url: &str, queue: &str, workflow: &str) -> WorkerProcess {
     WorkerProcess(
         std::process::Command::new(std::env::current_exe().unwrap())
@@ -1028,17 +1032,36 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
     for urls in [urls, Vec::new()] {
         let input = || GalleryInput { urls: urls.clone() };
         let local = Runtime::new().execute(Gallery, input()).await.unwrap();
-        let remote = client
-            .execute::<Gallery>(&input(), &run_id("gallery"))
+        let handle = client
+            .start::<Gallery>(&input(), &run_id("gallery-items"))
             .await
             .unwrap();
+        let remote = handle.result().await.unwrap();
         assert_eq!(remote.outputs.thumbs, local.outputs.thumbs);
         assert_eq!(remote.outputs.sum, local.outputs.sum);
+        // Every item is an activity of its own, run once; the fan-out node is none.
+        let mut items: Vec<String> = handle
+            .attempts()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.node)
+            .filter(|node| node.starts_with("thumbs"))
+            .collect();
+        items.sort_by_key(|node| node[7..node.len() - 1].parse::<usize>().unwrap());
+        let expected: Vec<String> = (0..urls.len()).map(|i| format!("thumbs[{i}]")).collect();
+        assert_eq!(items, expected);
     }
 
-    // An item's failure is the item's node, by its path, as in-process.
+    // An item's failure is the item's node, by its path, as in-process (the item's
+    // activity was sent that item only, numbered as in the whole list).
     let input = || GalleryInput {
-        urls: vec!["https://img/0".into(), "https://img/broken".into()],
+        urls: (0..6)
+            .map(|i| match i {
+                3 => "https://img/broken".to_owned(),
+                i => format!("https://img/{i}"),
+            })
+            .collect(),
     };
     let local = Runtime::new().execute(Gallery, input()).await.unwrap_err();
     let err = client
@@ -1049,7 +1072,7 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
         panic!("expected the run's own error, got {err}");
     };
     assert_eq!(remote.to_string(), local.to_string());
-    assert_eq!(remote.node(), Some("thumbs[1].img"));
+    assert_eq!(remote.node(), Some("thumbs[3].img"));
     assert!(
         matches!(remote, WorkflowError::NodeFailed { .. }),
         "{remote:?}"
@@ -1070,6 +1093,161 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
         matches!(remote, WorkflowError::NodePanicked { node, .. } if node == "thumbs[0].img"),
         "{remote:?}"
     );
+}
+
+// == Fan-out items: the window, the fan-out's concurrency, a lost worker ==========================
+
+#[node]
+async fn nap(x: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    x * 2
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Naps {
+        input xs: Vec<u32>,
+        ys = for x in xs {
+            y = nap(x),
+        } => y,
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct CappedNaps {
+        input xs: Vec<u32>,
+        #[concurrency = 2]
+        ys = for x in xs {
+            y = nap(x),
+        } => y,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fan_out_items_stay_within_the_pending_window_and_the_fan_outs_concurrency() {
+    let Some(url) = server("fan-out window") else {
+        return;
+    };
+    let xs: Vec<u32> = (0..8).collect();
+    let doubled: Vec<u32> = xs.iter().map(|x| x * 2).collect();
+
+    // A window of 3 pending activities: 8 items never have more than 3 scheduled at once
+    // (and do have 3: the window is used).
+    let client = connect(&url, settings("naps").max_pending_nodes(3), "naps").await;
+    let _worker = start_worker::<Naps>(&client, Runtime::new());
+    let local = Runtime::new()
+        .execute(Naps, NapsInput { xs: xs.clone() })
+        .await
+        .unwrap();
+    assert_eq!(local.outputs.ys, doubled);
+    let handle = client
+        .start::<Naps>(&NapsInput { xs: xs.clone() }, &run_id("naps"))
+        .await
+        .unwrap();
+    assert_eq!(handle.result().await.unwrap().outputs.ys, doubled);
+    assert_eq!(handle.most_pending().await.unwrap(), 3);
+    assert_eq!(handle.attempts().await.unwrap().len(), 8);
+
+    // `#[concurrency = 2]` on the fan-out, under the default window of 1,000.
+    let client = connect(&url, settings("capped-naps"), "capped-naps").await;
+    let _worker = start_worker::<CappedNaps>(&client, Runtime::new());
+    let handle = client
+        .start::<CappedNaps>(&CappedNapsInput { xs }, &run_id("capped-naps"))
+        .await
+        .unwrap();
+    assert_eq!(handle.result().await.unwrap().outputs.ys, doubled);
+    assert_eq!(handle.most_pending().await.unwrap(), 2);
+}
+
+/// Logs `item<x>`; item 3 then blocks until the test has killed the first worker.
+#[node]
+async fn sweep_item(x: u32, dir: String) -> u32 {
+    let dir = PathBuf::from(dir);
+    log(&dir, &format!("item{x}"));
+    if x == 3 {
+        while !dir.join("killed").exists() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    x + 100
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Sweep {
+        input dir: String,
+        input xs: Vec<u32>,
+        #[concurrency = 1]
+        swept = for x in xs {
+            y = sweep_item(x, dir),
+        } => y,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_fan_out_reruns_only_its_unfinished_item() {
+    let Some(url) = server("worker killed mid fan-out") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(run_id("sweep"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = settings("sweep");
+    let queue = settings.task_queue.clone();
+
+    let mut child = spawn_worker_process(&url, &queue, "sweep");
+    let client = connect(&url, settings, "sweep-parent").await;
+    let input = SweepInput {
+        dir: dir.display().to_string(),
+        xs: (0..6).collect(),
+    };
+    let handle = client
+        .start::<Sweep>(&input, &run_id("sweep"))
+        .await
+        .unwrap();
+
+    // The child runs items 0, 1 and 2 (one at a time), then blocks in item 3: kill it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while logged(&dir) != ["item0", "item1", "item2", "item3"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child worker did not reach item 3: {:?}",
+            logged(&dir)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill();
+    std::fs::write(dir.join("killed"), b"").unwrap();
+
+    // A new worker takes over: item 3 runs again, the finished items do not.
+    let _worker = start_worker::<Sweep>(&client, Runtime::new());
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.swept, [100, 101, 102, 103, 104, 105]);
+    assert_eq!(
+        logged(&dir),
+        ["item0", "item1", "item2", "item3", "item3", "item4", "item5"]
+    );
+    let local = Runtime::new().execute(Sweep, input).await.unwrap();
+    assert_eq!(local.outputs.swept, run.outputs.swept);
+
+    let history = handle.attempts().await.unwrap();
+    let ran: Vec<_> = history
+        .iter()
+        .map(|a| (a.node.as_str(), a.worker.as_str()))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            ("swept[0]", "child-worker"),
+            ("swept[1]", "child-worker"),
+            ("swept[2]", "child-worker"),
+            ("swept[3]", "child-worker"),
+            ("swept[3]", "sweep-parent"),
+            ("swept[4]", "sweep-parent"),
+            ("swept[5]", "sweep-parent"),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // == Limits =======================================================================================

@@ -140,7 +140,7 @@ where
     let hint = items.size_hint().0;
     let source = Box::new(items.enumerate().map(move |(i, item)| (i, input(item))));
     let path: Arc<str> = Arc::from(&*shared.node_name(node));
-    let feed = Arc::new(Feed::<W>::new(
+    let mut feed = Feed::<W>::new(
         Arc::clone(shared),
         node,
         path,
@@ -148,7 +148,9 @@ where
         false,
         source,
         hint,
-    ));
+    );
+    feed.first_item = shared.first_item;
+    let feed = Arc::new(feed);
     // No item outlives the fan-out.
     let _stop = feed.cancel.clone().drop_guard();
     {
@@ -199,7 +201,7 @@ where
             }
             // One allocation per item for its path.
             path.truncate(name_len);
-            let _ = write!(path, "[{i}]");
+            let _ = write!(path, "[{}]", i + shared.first_item);
             let token = if opts.collect {
                 cancel.child_token()
             } else {
@@ -257,6 +259,9 @@ where
     T: Send + 'static,
 {
     async move {
+        if let Some(seen) = &ctx.parts().0.called_fan_out {
+            seen.store(opts.concurrency, std::sync::atomic::Ordering::Relaxed);
+        }
         if fits_lanes::<W>() {
             let feed = run_in_lanes::<W, I>(&ctx, items, opts, input).await;
             return feed.outputs(pick).map_err(child_failed);
@@ -290,6 +295,9 @@ where
     T: Send + 'static,
 {
     async move {
+        if let Some(seen) = &ctx.parts().0.called_fan_out {
+            seen.store(opts.concurrency, std::sync::atomic::Ordering::Relaxed);
+        }
         let opts = FanOutOptions {
             collect: true,
             ..opts

@@ -89,6 +89,9 @@ pub(crate) struct Feed<W: Workflow> {
     collect: bool,
     /// A sub-workflow: one item, whose nodes are named `<path>.<binding>`.
     single: bool,
+    /// The index in the whole list of the source's item 0: items are named by it (a
+    /// fan-out node called by itself with a slice of its list, `NodeCall::with_first_item`).
+    pub(crate) first_item: usize,
     /// A lane yielded to other tasks (it ran long): it is not waiting on an item, so
     /// the fan-out starts no lane for it.
     yielded: AtomicBool,
@@ -148,6 +151,7 @@ impl<W: Workflow> Feed<W> {
             cancel,
             collect,
             single,
+            first_item: 0,
             yielded: AtomicBool::new(false),
             state: Mutex::new(FeedState {
                 source,
@@ -287,7 +291,7 @@ impl<W: Workflow> Feed<W> {
             report.name = if self.single {
                 format!("{}.{}", self.path, name).into()
             } else {
-                item_path(&self.path, item, &name).into()
+                item_path(&self.path, item + self.first_item, &name).into()
             };
             let kind = match report.status {
                 NodeStatus::NotStarted => Some((NodeStatus::Skipped, TraceKind::Skipped)),
@@ -560,7 +564,7 @@ where
             self.spent = false;
         }
         if !self.feed.single {
-            self.shared.set_item(item);
+            self.shared.set_item(item + self.feed.first_item);
         }
         self.item = Some(item);
         self.statuses.reset();

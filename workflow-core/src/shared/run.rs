@@ -62,6 +62,13 @@ pub(crate) struct RunShared {
     /// (`Runtime::call_node`: a Temporal workflow id), which idempotency keys use; a
     /// child run has its root's.
     pub(crate) run_key: Option<Arc<str>>,
+    /// The index of the first item of the list a fan-out node gets, when an engine calls
+    /// the node by itself with a slice of its list (`NodeCall::with_first_item`): its
+    /// items are numbered from here. Never inherited by a child run.
+    pub(crate) first_item: usize,
+    /// Set when a node is called by itself (`Runtime::call_node`): the `concurrency` of
+    /// the fan-out the node ran, for the engine that schedules its items (0: none ran).
+    pub(crate) called_fan_out: Option<std::sync::atomic::AtomicUsize>,
 }
 
 /// The item of a run that is not a fan-out's lane.
@@ -115,6 +122,8 @@ impl RunShared {
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
             durable_run: None,
             run_key: None,
+            first_item: 0,
+            called_fan_out: None,
         }
     }
 
