@@ -1160,6 +1160,30 @@ async fn fan_out_items_stay_within_the_pending_window_and_the_fan_outs_concurren
     assert_eq!(handle.most_pending().await.unwrap(), 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_continued_as_new_mid_way_carries_its_finished_items() {
+    let Some(url) = server("fan-out continue-as-new") else {
+        return;
+    };
+    // Two items at a time, about six history events each: the run continues as new
+    // every few items, carrying the fan-out's outputs so far.
+    let settings = settings("capped-long").continue_as_new_after_events(20);
+    let client = connect(&url, settings, "capped-long").await;
+    let _worker = start_worker::<CappedNaps>(&client, Runtime::new());
+    let xs: Vec<u32> = (0..8).collect();
+    let handle = client
+        .start::<CappedNaps>(&CappedNapsInput { xs: xs.clone() }, &run_id("capped-long"))
+        .await
+        .unwrap();
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.ys, xs.iter().map(|x| x * 2).collect::<Vec<_>>());
+    // Every item once over the whole chain of runs.
+    let mut items = ran(&handle).await;
+    items.sort();
+    let expected: Vec<String> = (0..8).map(|i| format!("ys[{i}]")).collect();
+    assert_eq!(items, expected);
+}
+
 /// Logs `item<x>`; item 3 then blocks until the test has killed the first worker.
 #[node]
 async fn sweep_item(x: u32, dir: String) -> u32 {
