@@ -36,7 +36,7 @@ pub use crate::store::{decode, encode, RunId, StoreError};
 pub use core::pin::{pin, Pin};
 pub use core::task::Poll;
 #[cfg(feature = "store")]
-pub use serde::{de::DeserializeOwned, Serialize};
+pub use serde::{de::DeserializeOwned, Deserialize, Deserializer, Serialize, Serializer};
 pub use std::vec;
 pub use std::vec::Vec;
 
@@ -77,6 +77,60 @@ pub fn split_encoded(
         });
     }
     values.iter().map(|v| encode(v, Some(run), what)).collect()
+}
+
+/// `Serialize` for a durable workflow's output struct `name` (so that a workflow using
+/// it as a sub-workflow, or in `map`, can be durable too): a struct of `fields`, each the
+/// value its field's codec encoded. The fields' types are checked where they are recorded
+/// (one error per binding), so this never needs a bound of its own.
+///
+/// # Errors
+///
+/// The serializer's, or a field that did not encode.
+#[cfg(feature = "store")]
+pub fn serialize_output<S: Serializer>(
+    serializer: S,
+    name: &'static str,
+    fields: &[(&'static str, Result<Vec<u8>, StoreError>)],
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::{Error as _, SerializeStruct as _};
+    let mut out = serializer.serialize_struct(name, fields.len())?;
+    for (field, encoded) in fields {
+        let bytes = encoded.as_ref().map_err(S::Error::custom)?;
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(S::Error::custom)?;
+        out.serialize_field(field, &value)?;
+    }
+    out.end()
+}
+
+/// The fields of a durable workflow's output struct, as [`serialize_output`] wrote
+/// them (read through `serde_json::Value`, so from a self-describing format).
+///
+/// # Errors
+///
+/// The deserializer's, when the value is not a map.
+#[cfg(feature = "store")]
+pub fn deserialize_output<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+    Deserialize::deserialize(deserializer)
+}
+
+/// Field `name` of [`deserialize_output`]'s map, through the field's codec; a missing
+/// field reads as `null` (an output bound in some arms only is an `Option`).
+///
+/// # Errors
+///
+/// `E::custom` with the codec's error.
+#[cfg(feature = "store")]
+pub fn output_field<T, E: serde::de::Error>(
+    fields: &mut serde_json::Map<String, serde_json::Value>,
+    name: &str,
+    decode: fn(&[u8], RunId, &str) -> Result<T, StoreError>,
+) -> Result<T, E> {
+    let value = fields.remove(name).unwrap_or(serde_json::Value::Null);
+    let bytes = serde_json::to_vec(&value).map_err(E::custom)?;
+    decode(&bytes, RunId(0), name).map_err(E::custom)
 }
 
 /// How a durable workflow encodes and decodes one value's type.

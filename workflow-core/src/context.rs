@@ -103,8 +103,11 @@ impl Context {
     ///
     /// In a durable run (`Runtime::start_durable`), `<run>` is the run's id in its store,
     /// so the key also stays the same when the run is resumed after a crash, and a call
-    /// repeated by the resumed node is recognised by the service. Otherwise it is
-    /// `local-<pid>-<run id>`, stable across retries only.
+    /// repeated by the resumed node is recognised by the service. A node called by an
+    /// engine with the run's name (`Runtime::call_node` with `NodeCall::with_run_key`:
+    /// `workflow-temporal` passes the Temporal workflow id) uses that name, the same on
+    /// every worker and attempt. Otherwise it is `local-<pid>-<run id>`, stable across
+    /// retries only.
     ///
     /// ```
     /// use workflow_core::prelude::*;
@@ -128,6 +131,9 @@ impl Context {
     /// ```
     pub fn idempotency_key(&self) -> String {
         let (workflow, node) = (self.shared.root_workflow, self.path());
+        if let Some(key) = &self.shared.run_key {
+            return format!("{workflow}/{key}/{node}");
+        }
         match self.durable_run() {
             Some(run) => format!("{workflow}/{run}/{node}"),
             None => format!(

@@ -35,6 +35,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,6 +103,13 @@ pub struct NodeCall<'a> {
     pub sources: &'a [(usize, &'a [u8])],
     /// Where the node's `ctx.emit` messages go, when the caller forwards them.
     pub emitted: Option<&'a EmitLog>,
+    /// The run's name in the calling engine, for `ctx.idempotency_key()`.
+    pub run_key: Option<&'a str>,
+    /// For a `for` fan-out node sent a slice of its list: the index of the slice's first
+    /// item in the whole list (see [`with_first_item`](Self::with_first_item)).
+    pub first_item: usize,
+    /// Where a fan-out node's call reports its fan-out.
+    pub fan_out: Option<&'a FanOutSeen>,
 }
 
 impl<'a> NodeCall<'a> {
@@ -118,7 +126,37 @@ impl<'a> NodeCall<'a> {
             input,
             sources,
             emitted: None,
+            run_key: None,
+            first_item: 0,
+            fan_out: None,
         }
+    }
+
+    /// The same call of a `for` fan-out node that was sent a slice of its list (an
+    /// engine running the items one by one, `workflow-temporal`): the slice starts at
+    /// item `first` of the whole list, so its items are named, keyed and reported as
+    /// the whole list's (`thumbs[first].img`, not `thumbs[0].img`). Other nodes ignore it.
+    #[must_use]
+    pub fn with_first_item(mut self, first: usize) -> Self {
+        self.first_item = first;
+        self
+    }
+
+    /// The same call, recording into `seen` what the node's fan-out is (its
+    /// `#[concurrency = N]`), if the node is a `for` fan-out or a `map`.
+    #[must_use]
+    pub fn with_fan_out_seen(mut self, seen: &'a FanOutSeen) -> Self {
+        self.fan_out = Some(seen);
+        self
+    }
+
+    /// The same call, in the run the engine names `key` (a Temporal workflow id): the
+    /// node's `ctx.idempotency_key()` is `<workflow>/<key>/<node path>`, the same for
+    /// every attempt, on every worker, and different for every node and fan-out item.
+    #[must_use]
+    pub fn with_run_key(mut self, key: &'a str) -> Self {
+        self.run_key = Some(key);
+        self
     }
 
     /// The same call, recording the node's `ctx.emit` messages (and its fan-out
@@ -127,6 +165,29 @@ impl<'a> NodeCall<'a> {
     pub fn with_emitted(mut self, log: &'a EmitLog) -> Self {
         self.emitted = Some(log);
         self
+    }
+}
+
+/// What a fan-out node called by [`Runtime::call_node`] told about its fan-out: an
+/// engine that runs the items one by one bounds them by the fan-out's own concurrency.
+#[derive(Debug, Default)]
+pub struct FanOutSeen {
+    concurrency: AtomicUsize,
+}
+
+impl FanOutSeen {
+    /// Nothing seen yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The fan-out's `#[concurrency = N]` (`usize::MAX` without one), or `None` when the
+    /// call ran no fan-out.
+    pub fn concurrency(&self) -> Option<usize> {
+        match self.concurrency.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some(n),
+        }
     }
 }
 
@@ -315,7 +376,7 @@ impl Runtime {
         }
 
         let cancel = CancellationToken::new();
-        let shared = Arc::new(RunShared::new(
+        let mut shared = RunShared::new(
             crate::executor::next_run_id(),
             Instant::now(),
             plan.name,
@@ -323,7 +384,14 @@ impl Runtime {
             cancel.clone(),
             call.emitted.is_some(),
             runtime,
-        ));
+        );
+        shared.run_key = call.run_key.map(Arc::from);
+        shared.first_item = call.first_item;
+        if call.fan_out.is_some() {
+            shared.called_fan_out = Some(AtomicUsize::new(0));
+        }
+        let shared = Arc::new(shared);
+        let seen = call.fan_out.map(|seen| (seen, Arc::clone(&shared)));
         if let (Some(log), Some(trace)) = (call.emitted, &shared.trace) {
             log.attach(Arc::clone(trace));
         }
@@ -351,6 +419,12 @@ impl Runtime {
             None => future.await,
         };
         cancel.cancel();
+        if let Some((seen, shared)) = seen {
+            if let Some(concurrency) = &shared.called_fan_out {
+                let n = concurrency.load(Ordering::Relaxed);
+                seen.concurrency.store(n, Ordering::Relaxed);
+            }
+        }
         match outcome {
             Ok(Ok(value)) => W::encode_value(&value, run).map_err(NodeCallFailure::Codec),
             Ok(Err(NodeCallError::Error(source))) => {

@@ -150,8 +150,7 @@ async fn sum_all(ys: Vec<u64>) -> u64 {
 }
 
 workflow! {
-    /// A fan-out of trivial items, then their sum: the fan-out node is one activity
-    /// whose items run on the worker.
+    /// A fan-out of trivial items, then their sum: one activity per item.
     #[workflow(durable)]
     struct ForEach {
         input xs: Vec<u64>,
@@ -284,8 +283,9 @@ async fn measure(client: &TemporalClient) -> Result<(), Box<dyn std::error::Erro
     // A 2-node chain, from the two chains: what the fan-out run costs without its items.
     let two = m1 + m10.saturating_sub(m1) / 9;
     println!(
-        "`for` fan-out of {FAN_OUT_ITEMS} items + sum (2 activities): median {me:?} per run, \
+        "`for` fan-out of {FAN_OUT_ITEMS} items + sum ({} activities): median {me:?} per run, \
          {:?} per item over a 2-node chain ({two:?})",
+        FAN_OUT_ITEMS + 1,
         me.saturating_sub(two) / u32::try_from(FAN_OUT_ITEMS).unwrap_or(1)
     );
     Ok(())

@@ -14,7 +14,7 @@ use temporalio_sdk::activities::{
     ActivityContext, ActivityDefinitions, ActivityError, ActivityImplementer, ExecutableActivity,
 };
 use temporalio_sdk::ApplicationFailure;
-use workflow_core::remote::{EmitLog, Emitted, NodeByNode, NodeCall, NodeCallFailure};
+use workflow_core::remote::{EmitLog, Emitted, FanOutSeen, NodeByNode, NodeCall, NodeCallFailure};
 use workflow_core::{Runtime, TimeoutScope, WorkflowError};
 
 use crate::wire::{FailureInfo, FailureKind, NodeInput, NodeOutput};
@@ -153,8 +153,20 @@ impl<W: NodeByNode> NodeImpl<W> {
             .map(|(i, b)| (*i, b.as_slice()))
             .collect();
         let emitted = EmitLog::new();
-        let call = NodeCall::new(self.node, attempt, encoded_input.as_deref(), &sources)
+        // The workflow id names the run for `ctx.idempotency_key()`: the same on every
+        // attempt and worker, and across a continue-as-new chain.
+        let run_key = ctx.info().workflow_id.clone().unwrap_or_default();
+        let mut call = NodeCall::new(self.node, attempt, encoded_input.as_deref(), &sources)
             .with_emitted(&emitted);
+        if !run_key.is_empty() {
+            call = call.with_run_key(&run_key);
+        }
+        // One item of a `for` fan-out: the list holds that item only, numbered as in the
+        // whole list (its paths, keys and errors are `thumbs[3].img`).
+        let seen = FanOutSeen::new();
+        if let Some(item) = input.item {
+            call = call.with_first_item(item).with_fan_out_seen(&seen);
+        }
 
         // Heartbeats while the node runs, so that a worker that dies is noticed within
         // the heartbeat timeout; a cancelled activity (the run failed elsewhere, or timed
@@ -190,7 +202,11 @@ impl<W: NodeByNode> NodeImpl<W> {
                 }
                 let value = serde_json::from_slice(&bytes)
                     .map_err(|e| fail(FailureKind::Payload, e.to_string(), false))?;
-                Ok(NodeOutput { value, attempt })
+                Ok(NodeOutput {
+                    value,
+                    attempt,
+                    fan_out_concurrency: input.item.and(seen.concurrency()),
+                })
             }
             Err(NodeCallFailure::Failed { source, retryable }) => {
                 let mut chain = Vec::new();

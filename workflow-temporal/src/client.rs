@@ -8,6 +8,7 @@ use temporalio_client::{
     WorkflowFetchHistoryOptions, WorkflowGetResultOptions, WorkflowHandle, WorkflowStartOptions,
 };
 use temporalio_common::protos::temporal::api::history::v1::history_event::Attributes;
+use temporalio_common::protos::temporal::api::history::v1::HistoryEvent;
 use workflow_core::remote::NodeByNode;
 use workflow_core::store::RunId;
 use workflow_core::{TimeoutScope, WorkflowError};
@@ -82,6 +83,7 @@ impl TemporalClient {
     ///
     /// # Errors
     ///
+    /// [`Error::Unsupported`] when `W` has an `#[ephemeral]` binding;
     /// [`Error::Payload`] when the input does not encode, [`Error::PayloadTooLarge`]
     /// when it is over the payload limit;
     /// [`Error::Temporal`] when the server refuses the start (an id already running).
@@ -90,6 +92,7 @@ impl TemporalClient {
         input: &W::Input,
         workflow_id: &str,
     ) -> Result<TemporalRunHandle<W>, Error> {
+        Error::check_supported::<W>()?;
         let bytes = W::encode_input(input).map_err(|e| Error::Payload(e.to_string()))?;
         if bytes.len() > self.settings.max_payload_bytes {
             return Err(Error::PayloadTooLarge {
@@ -171,6 +174,9 @@ pub struct NodeProgress {
     /// is the binding or, inside a fan-out, a path such as `thumbs[3].img`.
     pub last: Vec<(String, String)>,
 }
+
+/// The most runs of one continue-as-new chain [`TemporalRunHandle::attempts`] reads.
+const MAX_CHAIN_RUNS: usize = 100_000;
 
 /// A run started on Temporal.
 pub struct TemporalRunHandle<W: NodeByNode> {
@@ -297,36 +303,97 @@ impl<W: NodeByNode> TemporalRunHandle<W> {
     }
 
     /// Every attempt of every node the run's history records so far, in order: which
-    /// worker ran it and which attempt it was.
+    /// worker ran it and which attempt it was (a `for` fan-out's items are activities of
+    /// their own, `thumbs[3]`). A run that continued as new is a chain of Temporal runs,
+    /// each with a history of its own: this reads them all, in order.
     ///
     /// # Errors
     ///
     /// [`Error::Temporal`] when the history cannot be read.
     pub async fn attempts(&self) -> Result<Vec<ActivityAttempt>, Error> {
-        let events = self
-            .handle
-            .fetch_history(WorkflowFetchHistoryOptions::default())
-            .into_events()
-            .await
-            .map_err(|e| Error::temporal("reading the history", e))?;
-        let mut scheduled = std::collections::HashMap::new();
         let mut out = Vec::new();
-        for event in events {
-            match event.attributes {
-                Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
-                    scheduled.insert(event.event_id, a.activity_id);
+        for events in self.histories().await? {
+            let mut scheduled = std::collections::HashMap::new();
+            for event in events {
+                match event.attributes {
+                    Some(Attributes::ActivityTaskScheduledEventAttributes(a)) => {
+                        scheduled.insert(event.event_id, a.activity_id);
+                    }
+                    Some(Attributes::ActivityTaskStartedEventAttributes(a)) => {
+                        out.push(ActivityAttempt {
+                            node: scheduled
+                                .get(&a.scheduled_event_id)
+                                .cloned()
+                                .unwrap_or_default(),
+                            attempt: u32::try_from(a.attempt).unwrap_or(0),
+                            worker: a.identity,
+                        });
+                    }
+                    _ => {}
                 }
-                Some(Attributes::ActivityTaskStartedEventAttributes(a)) => {
-                    out.push(ActivityAttempt {
-                        node: scheduled
-                            .get(&a.scheduled_event_id)
-                            .cloned()
-                            .unwrap_or_default(),
-                        attempt: u32::try_from(a.attempt).unwrap_or(0),
-                        worker: a.identity,
-                    });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The most node activities (nodes, and items of `for` fan-outs) the run had
+    /// scheduled and not yet closed at once, as its history records them: what
+    /// `TemporalSettings::max_pending_nodes` and a fan-out's `#[concurrency = N]` bound.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Temporal`] when the history cannot be read.
+    pub async fn most_pending(&self) -> Result<usize, Error> {
+        let mut most = 0;
+        for events in self.histories().await? {
+            let mut pending = 0usize;
+            for event in events {
+                match event.attributes {
+                    Some(Attributes::ActivityTaskScheduledEventAttributes(_)) => {
+                        pending += 1;
+                        most = most.max(pending);
+                    }
+                    Some(
+                        Attributes::ActivityTaskCompletedEventAttributes(_)
+                        | Attributes::ActivityTaskFailedEventAttributes(_)
+                        | Attributes::ActivityTaskTimedOutEventAttributes(_)
+                        | Attributes::ActivityTaskCanceledEventAttributes(_),
+                    ) => pending = pending.saturating_sub(1),
+                    _ => {}
                 }
-                _ => {}
+            }
+        }
+        Ok(most)
+    }
+
+    /// The history of every Temporal run of the chain so far, in order.
+    async fn histories(&self) -> Result<Vec<Vec<HistoryEvent>>, Error> {
+        let mut out = Vec::new();
+        let mut run = self.handle.info().clone();
+        // A chain is as long as the run's nodes allow; the bound only guards against a
+        // server that links runs in a cycle.
+        for _ in 0..MAX_CHAIN_RUNS {
+            let handle = WorkflowHandle::<Client, GraphRun<W>>::new(
+                self.handle.client().clone(),
+                run.clone(),
+            );
+            let events = handle
+                .fetch_history(WorkflowFetchHistoryOptions::default())
+                .into_events()
+                .await
+                .map_err(|e| Error::temporal("reading the history", e))?;
+            let next = events.iter().find_map(|event| match &event.attributes {
+                Some(Attributes::WorkflowExecutionContinuedAsNewEventAttributes(a))
+                    if !a.new_execution_run_id.is_empty() =>
+                {
+                    Some(a.new_execution_run_id.clone())
+                }
+                _ => None,
+            });
+            out.push(events);
+            match next {
+                Some(next) => run.run_id = Some(next),
+                None => break,
             }
         }
         Ok(out)

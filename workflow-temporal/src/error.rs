@@ -44,6 +44,18 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// The workflow uses what does not run on Temporal yet: an `#[ephemeral]` binding
+    /// (its output is never encoded, so it cannot reach the activity of a node that
+    /// reads it). Found when starting a run or a worker, before any node runs.
+    #[error("workflow `{workflow}` cannot run on Temporal: node `{node}` {why}")]
+    Unsupported {
+        /// The workflow.
+        workflow: &'static str,
+        /// The binding.
+        node: &'static str,
+        /// Why, and what to do instead.
+        why: &'static str,
+    },
     /// The run was terminated from outside (`temporal workflow terminate`).
     #[error("the run was terminated on the Temporal server: {0}")]
     Terminated(String),
@@ -64,6 +76,23 @@ impl Error {
         match self {
             Self::Workflow(e) => Some(e),
             _ => None,
+        }
+    }
+
+    /// [`Error::Unsupported`] for the first node of `W` that cannot run on Temporal.
+    pub(crate) fn check_supported<W: NodeByNode>() -> Result<(), Self> {
+        let ephemeral = W::PLAN
+            .nodes
+            .iter()
+            .zip(W::EPHEMERAL)
+            .find(|(_, &ephemeral)| ephemeral);
+        match ephemeral {
+            Some((node, _)) => Err(Self::Unsupported {
+                workflow: W::NAME,
+                node: node.name,
+                why: "is `#[ephemeral]`: its output is never encoded, so it cannot reach the activities of the nodes that read it; compute it inside the node that reads it (a resource, `Res<T>`, for a connection)",
+            }),
+            None => Ok(()),
         }
     }
 

@@ -14,6 +14,13 @@
 //! finished for their successors, as in-process (`take_arm` in the executor's driver).
 //! Values are kept by slot (a binding defined in several arms fills one slot), and a
 //! slot whose producer was not taken is not sent: a `name?` port reads it as `None`.
+//!
+//! A `for` fan-out is one activity per item (`fanout.rs`): when the node is ready, its
+//! list is taken out of its input and each item is scheduled as the fan-out node's own
+//! activity (`thumbs[3]`) sent that item only, at most the fan-out's `concurrency` at
+//! once (learnt from the first item, which runs alone) and within the pending window;
+//! the node completes with the items' outputs in item order. A lost worker re-runs only
+//! the items it had not finished.
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
@@ -40,6 +47,7 @@ use workflow_core::policy::FailurePolicy;
 use workflow_core::remote::NodeByNode;
 
 use crate::activity::NodeActivity;
+use crate::fanout::{list_at, FanOutRun};
 use crate::policy::{NodeMapping, TemporalSettings};
 use crate::wire::{FailureInfo, FailureKind, GraphInput, GraphOutput, NodeInput};
 
@@ -252,6 +260,9 @@ pub(crate) struct DriveState {
     losses: Vec<u32>,
     /// Runs of the chain before this one.
     runs: u32,
+    /// `for` fan-outs whose items are running as activities of their own.
+    #[serde(default)]
+    fan_outs: Vec<FanOutRun>,
 }
 
 impl DriveState {
@@ -269,6 +280,7 @@ impl DriveState {
             failures: Vec::new(),
             losses: vec![0; n],
             runs: 0,
+            fan_outs: Vec::new(),
         }
     }
 
@@ -325,22 +337,88 @@ async fn drive<W: NodeByNode>(
     // waker: the SDK rejects wakers it did not create (FuturesUnordered's), and picks the
     // first finished future in scheduling order, so a replay sees the same order.
     let mut running = Vec::new();
+    // Nodes in flight, for the graph's `concurrency` (a fan-out whose items are running
+    // counts once, as in-process); every activity counts for the pending window.
+    let mut nodes_running = st.fan_outs.len();
+    let window = settings.max_pending_nodes.max(1);
 
     loop {
         let continuing =
             ctx.history_length() >= input.continue_as_new_after || ctx.continue_as_new_suggested();
-        while running.len() < limit && !continuing {
+        while running.len() < window && !continuing {
+            // Items of fan-outs already started first: their node holds a slot.
+            if let Some((f, k)) = st
+                .fan_outs
+                .iter_mut()
+                .enumerate()
+                .find_map(|(f, run)| run.take_next().map(|k| (f, k)))
+            {
+                let run = &mut st.fan_outs[f];
+                let i = run.node;
+                let item = std::mem::take(&mut run.items[k]);
+                let Some(at) = list_at::<W>(i) else {
+                    return Err(Ended::Failed(vec![bad_state(i, "its list is gone")]));
+                };
+                let node_input = at.item_input(&run.base, k, item.clone());
+                run.items[k] = item;
+                let path = format!("{}[{k}]", plan.nodes[i].name);
+                let size = serde_json::to_vec(&node_input).map_or(0, |v| v.len());
+                if size > settings.max_payload_bytes {
+                    let failure = FailureInfo::too_large(
+                        Some(&path),
+                        false,
+                        size,
+                        settings.max_payload_bytes,
+                    );
+                    if fail_fast {
+                        return Err(Ended::Failed(vec![failure]));
+                    }
+                    st.fan_outs.remove(f);
+                    nodes_running -= 1;
+                    st.done[i] = true;
+                    st.failures.push(failure);
+                    continue;
+                }
+                run.running += 1;
+                let mapping = NodeMapping::of::<W>(i, &settings);
+                let mut options = mapping.activity_options();
+                options.activity_id = Some(path);
+                let activity = ctx.execute_activity(
+                    NodeActivity::<W>::named(mapping.activity_type.clone()),
+                    node_input,
+                    options,
+                );
+                running
+                    .push(async move { (Task::Item(i, k), mapping, activity.await) }.boxed_local());
+                continue;
+            }
+            if nodes_running >= limit {
+                break;
+            }
             let Some(i) = st.ready.pop_front() else { break };
             if st.blocked[i] {
                 continue;
             }
-            let node_input = NodeInput {
+            let mut node_input = NodeInput {
                 input: (!W::NODE_INPUTS[i].is_empty()).then(|| input.graph.input.clone()),
                 sources: W::NODE_SOURCES[i]
                     .iter()
                     .filter_map(|&j| st.values[j].clone().map(|v| (j, v)))
                     .collect(),
+                item: None,
             };
+            // A `for` fan-out: one activity per item (see `fanout.rs`).
+            if let Some(at) = list_at::<W>(i) {
+                if let Some(items) = at.take_items(&mut node_input) {
+                    if items.is_empty() {
+                        complete::<W>(&mut st, i, Value::Array(Vec::new()), 1)?;
+                    } else {
+                        st.fan_outs.push(FanOutRun::new(i, node_input, items));
+                        nodes_running += 1;
+                    }
+                    continue;
+                }
+            }
             let size = serde_json::to_vec(&node_input).map_or(0, |v| v.len());
             if size > settings.max_payload_bytes {
                 let failure = FailureInfo::too_large(
@@ -364,10 +442,11 @@ async fn drive<W: NodeByNode>(
                 node_input,
                 options,
             );
-            running.push(async move { (i, mapping, activity.await) }.boxed_local());
+            nodes_running += 1;
+            running.push(async move { (Task::Node(i), mapping, activity.await) }.boxed_local());
         }
         if running.is_empty() {
-            if continuing && !st.ready.is_empty() {
+            if continuing && (!st.ready.is_empty() || !st.fan_outs.is_empty()) {
                 st.runs += 1;
                 st.prune::<W>();
                 input.resume = Some(st);
@@ -390,56 +469,78 @@ async fn drive<W: NodeByNode>(
             }
             break;
         }
-        let ((i, mapping, result), _, rest) = select_all(running).await;
+        let ((task, mapping, result), _, rest) = select_all(running).await;
         running = rest;
-        match result {
-            Ok(output) => {
-                st.attempts[i] = output.attempt;
-                st.done[i] = true;
-                if let Some(decision) = plan.decision_of(i) {
-                    let Some(arm) = output.value.as_u64().and_then(|a| usize::try_from(a).ok())
-                    else {
-                        let failure = FailureInfo {
-                            kind: FailureKind::Payload,
-                            node: Some(plan.nodes[i].name.to_owned()),
-                            attempts: output.attempt,
-                            message: format!("the router returned {}, not an arm", output.value),
-                            chain: Vec::new(),
-                            size: None,
-                        };
-                        return Err(Ended::Failed(vec![failure]));
-                    };
-                    take_arm(
-                        plan,
-                        decision,
-                        arm,
-                        &mut st.blocked,
-                        &mut st.remaining,
-                        &mut st.ready,
-                    );
-                }
-                st.values[W::NODE_SLOT[i]] = Some(output.value);
-                for &s in plan.nodes[i].successors {
-                    st.remaining[s] -= 1;
-                    if st.remaining[s] == 0 && !st.blocked[s] {
-                        st.ready.push_back(s);
+        match task {
+            Task::Node(i) => {
+                nodes_running -= 1;
+                match result {
+                    Ok(output) => complete::<W>(&mut st, i, output.value, output.attempt)?,
+                    Err(error) if worker_lost(&error) && st.losses[i] < MAX_WORKER_LOSSES => {
+                        // The node's worker stopped heartbeating (it died, or lost the
+                        // server): not the node's failure, so it runs again, even when
+                        // its retry policy has no attempts left.
+                        st.losses[i] += 1;
+                        st.ready.push_front(i);
+                    }
+                    Err(error) => {
+                        let node_failures = failure_of(plan.nodes[i].name, &mapping, &error);
+                        if fail_fast {
+                            return Err(Ended::Failed(node_failures));
+                        }
+                        st.done[i] = true;
+                        st.failures.extend(node_failures);
                     }
                 }
             }
-            Err(error) if worker_lost(&error) && st.losses[i] < MAX_WORKER_LOSSES => {
-                // The node's worker stopped heartbeating (it died, or lost the server):
-                // not the node's failure, so it runs again, even when its retry policy
-                // has no attempts left.
-                st.losses[i] += 1;
-                st.ready.push_front(i);
-            }
-            Err(error) => {
-                let node_failures = failure_of(plan.nodes[i].name, &mapping, &error);
-                if fail_fast {
-                    return Err(Ended::Failed(node_failures));
+            Task::Item(i, k) => {
+                // A fan-out that already failed (under `failure = "continue"`) ignores
+                // its items still running.
+                let Some(f) = st.fan_outs.iter().position(|run| run.node == i) else {
+                    continue;
+                };
+                let run = &mut st.fan_outs[f];
+                run.running -= 1;
+                match result {
+                    Ok(output) => {
+                        if output.fan_out_concurrency.is_some() {
+                            run.concurrency = output.fan_out_concurrency;
+                        }
+                        // The item's call returned the fan-out's output for a list of
+                        // one item.
+                        let value = match output.value {
+                            Value::Array(mut one) if one.len() == 1 => one.pop(),
+                            _ => None,
+                        };
+                        let Some(value) = value else {
+                            return Err(Ended::Failed(vec![bad_state(
+                                i,
+                                "an item's activity did not return one output",
+                            )]));
+                        };
+                        run.outputs[k] = Some(value);
+                        run.items[k] = Value::Null;
+                        if let Some(joined) = run.joined() {
+                            st.fan_outs.remove(f);
+                            nodes_running -= 1;
+                            complete::<W>(&mut st, i, joined, 1)?;
+                        }
+                    }
+                    Err(error) if worker_lost(&error) && run.losses[k] < MAX_WORKER_LOSSES => {
+                        run.losses[k] += 1;
+                        run.again.push(k);
+                    }
+                    Err(error) => {
+                        let failures = failure_of(plan.nodes[i].name, &mapping, &error);
+                        if fail_fast {
+                            return Err(Ended::Failed(failures));
+                        }
+                        st.fan_outs.remove(f);
+                        nodes_running -= 1;
+                        st.done[i] = true;
+                        st.failures.extend(failures);
+                    }
                 }
-                st.done[i] = true;
-                st.failures.extend(node_failures);
             }
         }
     }
@@ -465,6 +566,69 @@ async fn drive<W: NodeByNode>(
         )]));
     }
     Ok(output)
+}
+
+/// What an activity of `drive` runs.
+#[derive(Debug, Clone, Copy)]
+enum Task {
+    /// A node.
+    Node(usize),
+    /// Item `.1` of the `for` fan-out node `.0`.
+    Item(usize, usize),
+}
+
+/// Node `i` completed with `value` at attempt `attempt`: a router takes its arm, the value
+/// fills the node's slot, and its successors whose inputs are all in become ready.
+fn complete<W: NodeByNode>(
+    st: &mut DriveState,
+    i: usize,
+    value: Value,
+    attempt: u32,
+) -> Result<(), Ended> {
+    let plan = W::PLAN;
+    st.attempts[i] = attempt;
+    st.done[i] = true;
+    if let Some(decision) = plan.decision_of(i) {
+        let Some(arm) = value.as_u64().and_then(|a| usize::try_from(a).ok()) else {
+            let failure = FailureInfo {
+                kind: FailureKind::Payload,
+                node: Some(plan.nodes[i].name.to_owned()),
+                attempts: attempt,
+                message: format!("the router returned {value}, not an arm"),
+                chain: Vec::new(),
+                size: None,
+            };
+            return Err(Ended::Failed(vec![failure]));
+        };
+        take_arm(
+            plan,
+            decision,
+            arm,
+            &mut st.blocked,
+            &mut st.remaining,
+            &mut st.ready,
+        );
+    }
+    st.values[W::NODE_SLOT[i]] = Some(value);
+    for &s in plan.nodes[i].successors {
+        st.remaining[s] -= 1;
+        if st.remaining[s] == 0 && !st.blocked[s] {
+            st.ready.push_back(s);
+        }
+    }
+    Ok(())
+}
+
+/// A run whose state does not match its plan (a history from another build).
+fn bad_state(node: usize, why: &str) -> FailureInfo {
+    FailureInfo {
+        kind: FailureKind::Payload,
+        node: None,
+        attempts: 0,
+        message: format!("node {node}: {why}"),
+        chain: Vec::new(),
+        size: None,
+    }
 }
 
 /// The router of `decision` took `arm`: the nodes of the other arms never run and count as

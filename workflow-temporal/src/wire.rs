@@ -25,7 +25,7 @@ pub(crate) struct GraphOutput {
 }
 
 /// The input of one node's activity: the values its ports read, and nothing else.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct NodeInput {
     /// The workflow's inputs, when the node reads one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -33,6 +33,10 @@ pub(crate) struct NodeInput {
     /// The outputs of the nodes it reads, by node index.
     #[serde(default)]
     pub(crate) sources: Vec<(usize, Value)>,
+    /// For one item of a `for` fan-out: the item's index in the whole list (the list in
+    /// `input`/`sources` then holds that item only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) item: Option<usize>,
 }
 
 /// The result of one node's activity.
@@ -42,6 +46,10 @@ pub(crate) struct NodeOutput {
     pub(crate) value: Value,
     /// Which attempt produced it (Temporal's attempt number, from 1).
     pub(crate) attempt: u32,
+    /// For one item of a `for` fan-out: the fan-out's `#[concurrency = N]`
+    /// (`usize::MAX` without one), which bounds the items the workflow schedules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) fan_out_concurrency: Option<usize>,
 }
 
 /// What went wrong, in terms the client turns back into a `WorkflowError`: the details
@@ -159,6 +167,7 @@ mod tests {
         let input = NodeInput {
             input: None,
             sources: vec![(0, serde_json::json!([1, 2]))],
+            item: None,
         };
         assert_eq!(
             serde_json::to_string(&input).unwrap(),

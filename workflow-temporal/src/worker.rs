@@ -42,8 +42,10 @@ impl TemporalWorker {
     ///
     /// # Errors
     ///
+    /// [`Error::Unsupported`] when `W` has an `#[ephemeral]` binding;
     /// [`Error::Temporal`] when the SDK refuses the worker.
     pub fn new<W: NodeByNode>(client: &TemporalClient, runtime: Runtime) -> Result<Self, Error> {
+        Error::check_supported::<W>()?;
         let sdk = SdkRuntime::from_current_tokio(Default::default())
             .map_err(|e| Error::temporal("starting the SDK runtime", e))?;
         let settings = &client.settings;

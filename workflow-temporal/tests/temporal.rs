@@ -402,8 +402,11 @@ workflow! {
 }
 
 /// Not a test of its own: the worker process that
-/// `a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again` starts (and
-/// kills). Without `WORKFLOW_TEMPORAL_CHILD_QUEUE` it does nothing.
+/// `a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again` (a `Relay`
+/// worker, `child-worker`), `a_worker_killed_mid_fan_out_reruns_only_its_unfinished_item`
+/// (a `Sweep` worker, `child-worker`) and `two_worker_processes_share_the_nodes_of_one_run` (a
+/// `Pair` worker, `worker-2`, one node at a time) start and kill. Without
+/// `WORKFLOW_TEMPORAL_CHILD_QUEUE` it does nothing.
 #[test]
 fn child_worker_process() {
     let (Ok(url), Ok(queue)) = (
@@ -412,21 +415,56 @@ fn child_worker_process() {
     ) else {
         return;
     };
+    let workflow = std::env::var("WORKFLOW_TEMPORAL_CHILD_WORKFLOW").unwrap_or_default();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let client = connect(
-            &url,
-            TemporalSettings::new(queue).heartbeat(Duration::from_millis(300)),
-            "child-worker",
-        )
-        .await;
-        let worker = TemporalWorker::new::<Relay>(&client, Runtime::new()).unwrap();
+        let settings = TemporalSettings::new(queue).heartbeat(Duration::from_millis(300));
+        let worker = if workflow == "pair" {
+            let client = connect(&url, settings.max_concurrent_nodes(1), "worker-2").await;
+            TemporalWorker::new::<Pair>(&client, Runtime::new()).unwrap()
+        } else if workflow == "sweep" {
+            let client = connect(&url, settings, "child-worker").await;
+            TemporalWorker::new::<Sweep>(&client, Runtime::new()).unwrap()
+        } else {
+            let client = connect(&url, settings, "child-worker").await;
+            TemporalWorker::new::<Relay>(&client, Runtime::new()).unwrap()
+        };
         worker.run().await.unwrap();
     });
+}
+
+/// A worker process, killed (SIGKILL) by [`kill`](Self::kill) or when dropped, so that a
+/// failing test leaves none behind.
+struct WorkerProcess(std::process::Child);
+
+impl WorkerProcess {
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Starts [`child_worker_process`] for `workflow` (`relay`, `pair` or `sweep`) on `queue`.
+fn spawn_worker_process(url: &str, queue: &str, workflow: &str) -> WorkerProcess {
+    WorkerProcess(
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "child_worker_process", "--nocapture"])
+            .env("WORKFLOW_TEMPORAL_CHILD_QUEUE", queue)
+            .env("WORKFLOW_TEMPORAL_CHILD_WORKFLOW", workflow)
+            .env("WORKFLOW_TEST_TEMPORAL_URL", url)
+            .spawn()
+            .unwrap(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,12 +477,7 @@ async fn a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again() 
     let settings = settings("relay");
     let queue = settings.task_queue.clone();
 
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_worker_process", "--nocapture"])
-        .env("WORKFLOW_TEMPORAL_CHILD_QUEUE", &queue)
-        .env("WORKFLOW_TEST_TEMPORAL_URL", &url)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_worker_process(&url, &queue, "relay");
     let client = connect(&url, settings, "parent-worker").await;
     let handle = client
         .start::<Relay>(
@@ -466,8 +499,7 @@ async fn a_worker_killed_mid_run_is_replaced_and_no_completed_node_runs_again() 
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.kill();
     std::fs::write(dir.join("killed"), b"").unwrap();
 
     // A new worker takes over: `b` runs again (its worker died before it finished),
@@ -613,18 +645,17 @@ workflow! {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_workers_share_the_nodes_of_one_run() {
+async fn two_worker_processes_share_the_nodes_of_one_run() {
     let Some(url) = server("two workers") else {
         return;
     };
     let dir = std::env::temp_dir().join(run_id("pair"));
     std::fs::create_dir_all(&dir).unwrap();
-    // One node at a time per worker.
+    // One node at a time per worker: `worker-1` here, `worker-2` in another process.
     let settings = settings("pair").max_concurrent_nodes(1);
+    let mut other_process = spawn_worker_process(&url, &settings.task_queue, "pair");
     let one = connect(&url, settings.clone(), "worker-1").await;
-    let two = connect(&url, settings.clone(), "worker-2").await;
     let _w1 = start_worker::<Pair>(&one, Runtime::new());
-    let _w2 = start_worker::<Pair>(&two, Runtime::new());
     let starter = connect(&url, settings, "starter").await;
     let handle = starter
         .start::<Pair>(
@@ -649,6 +680,7 @@ async fn two_workers_share_the_nodes_of_one_run() {
     let (l, r) = (worker("l"), worker("r"));
     let mut workers = [l.clone(), r.clone()];
     workers.sort();
+    other_process.kill();
     assert_eq!(workers, ["worker-1", "worker-2"], "l on {l}, r on {r}");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -1000,17 +1032,36 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
     for urls in [urls, Vec::new()] {
         let input = || GalleryInput { urls: urls.clone() };
         let local = Runtime::new().execute(Gallery, input()).await.unwrap();
-        let remote = client
-            .execute::<Gallery>(&input(), &run_id("gallery"))
+        let handle = client
+            .start::<Gallery>(&input(), &run_id("gallery-items"))
             .await
             .unwrap();
+        let remote = handle.result().await.unwrap();
         assert_eq!(remote.outputs.thumbs, local.outputs.thumbs);
         assert_eq!(remote.outputs.sum, local.outputs.sum);
+        // Every item is an activity of its own, run once; the fan-out node is none.
+        let mut items: Vec<String> = handle
+            .attempts()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.node)
+            .filter(|node| node.starts_with("thumbs"))
+            .collect();
+        items.sort_by_key(|node| node[7..node.len() - 1].parse::<usize>().unwrap());
+        let expected: Vec<String> = (0..urls.len()).map(|i| format!("thumbs[{i}]")).collect();
+        assert_eq!(items, expected);
     }
 
-    // An item's failure is the item's node, by its path, as in-process.
+    // An item's failure is the item's node, by its path, as in-process (the item's
+    // activity was sent that item only, numbered as in the whole list).
     let input = || GalleryInput {
-        urls: vec!["https://img/0".into(), "https://img/broken".into()],
+        urls: (0..6)
+            .map(|i| match i {
+                3 => "https://img/broken".to_owned(),
+                i => format!("https://img/{i}"),
+            })
+            .collect(),
     };
     let local = Runtime::new().execute(Gallery, input()).await.unwrap_err();
     let err = client
@@ -1021,7 +1072,7 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
         panic!("expected the run's own error, got {err}");
     };
     assert_eq!(remote.to_string(), local.to_string());
-    assert_eq!(remote.node(), Some("thumbs[1].img"));
+    assert_eq!(remote.node(), Some("thumbs[3].img"));
     assert!(
         matches!(remote, WorkflowError::NodeFailed { .. }),
         "{remote:?}"
@@ -1042,6 +1093,185 @@ async fn a_fan_out_gives_the_same_outputs_and_errors_in_process_and_on_temporal(
         matches!(remote, WorkflowError::NodePanicked { node, .. } if node == "thumbs[0].img"),
         "{remote:?}"
     );
+}
+
+// == Fan-out items: the window, the fan-out's concurrency, a lost worker ==========================
+
+#[node]
+async fn nap(x: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    x * 2
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Naps {
+        input xs: Vec<u32>,
+        ys = for x in xs {
+            y = nap(x),
+        } => y,
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct CappedNaps {
+        input xs: Vec<u32>,
+        #[concurrency = 2]
+        ys = for x in xs {
+            y = nap(x),
+        } => y,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fan_out_items_stay_within_the_pending_window_and_the_fan_outs_concurrency() {
+    let Some(url) = server("fan-out window") else {
+        return;
+    };
+    let xs: Vec<u32> = (0..8).collect();
+    let doubled: Vec<u32> = xs.iter().map(|x| x * 2).collect();
+
+    // A window of 3 pending activities: 8 items never have more than 3 scheduled at once
+    // (and do have 3: the window is used).
+    let client = connect(&url, settings("naps").max_pending_nodes(3), "naps").await;
+    let _worker = start_worker::<Naps>(&client, Runtime::new());
+    let local = Runtime::new()
+        .execute(Naps, NapsInput { xs: xs.clone() })
+        .await
+        .unwrap();
+    assert_eq!(local.outputs.ys, doubled);
+    let handle = client
+        .start::<Naps>(&NapsInput { xs: xs.clone() }, &run_id("naps"))
+        .await
+        .unwrap();
+    assert_eq!(handle.result().await.unwrap().outputs.ys, doubled);
+    assert_eq!(handle.most_pending().await.unwrap(), 3);
+    assert_eq!(handle.attempts().await.unwrap().len(), 8);
+
+    // `#[concurrency = 2]` on the fan-out, under the default window of 1,000.
+    let client = connect(&url, settings("capped-naps"), "capped-naps").await;
+    let _worker = start_worker::<CappedNaps>(&client, Runtime::new());
+    let handle = client
+        .start::<CappedNaps>(&CappedNapsInput { xs }, &run_id("capped-naps"))
+        .await
+        .unwrap();
+    assert_eq!(handle.result().await.unwrap().outputs.ys, doubled);
+    assert_eq!(handle.most_pending().await.unwrap(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_continued_as_new_mid_way_carries_its_finished_items() {
+    let Some(url) = server("fan-out continue-as-new") else {
+        return;
+    };
+    // Two items at a time, about six history events each: the run continues as new
+    // every few items, carrying the fan-out's outputs so far.
+    let settings = settings("capped-long").continue_as_new_after_events(20);
+    let client = connect(&url, settings, "capped-long").await;
+    let _worker = start_worker::<CappedNaps>(&client, Runtime::new());
+    let xs: Vec<u32> = (0..8).collect();
+    let handle = client
+        .start::<CappedNaps>(&CappedNapsInput { xs: xs.clone() }, &run_id("capped-long"))
+        .await
+        .unwrap();
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.ys, xs.iter().map(|x| x * 2).collect::<Vec<_>>());
+    // Every item once over the whole chain of runs.
+    let mut items = ran(&handle).await;
+    items.sort();
+    let expected: Vec<String> = (0..8).map(|i| format!("ys[{i}]")).collect();
+    assert_eq!(items, expected);
+}
+
+/// Logs `item<x>`; item 3 then blocks until the test has killed the first worker.
+#[node]
+async fn sweep_item(x: u32, dir: String) -> u32 {
+    let dir = PathBuf::from(dir);
+    log(&dir, &format!("item{x}"));
+    if x == 3 {
+        while !dir.join("killed").exists() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    x + 100
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Sweep {
+        input dir: String,
+        input xs: Vec<u32>,
+        #[concurrency = 1]
+        swept = for x in xs {
+            y = sweep_item(x, dir),
+        } => y,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_fan_out_reruns_only_its_unfinished_item() {
+    let Some(url) = server("worker killed mid fan-out") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(run_id("sweep"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = settings("sweep");
+    let queue = settings.task_queue.clone();
+
+    let mut child = spawn_worker_process(&url, &queue, "sweep");
+    let client = connect(&url, settings, "sweep-parent").await;
+    let input = SweepInput {
+        dir: dir.display().to_string(),
+        xs: (0..6).collect(),
+    };
+    let handle = client
+        .start::<Sweep>(&input, &run_id("sweep"))
+        .await
+        .unwrap();
+
+    // The child runs items 0, 1 and 2 (one at a time), then blocks in item 3: kill it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while logged(&dir) != ["item0", "item1", "item2", "item3"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child worker did not reach item 3: {:?}",
+            logged(&dir)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill();
+    std::fs::write(dir.join("killed"), b"").unwrap();
+
+    // A new worker takes over: item 3 runs again, the finished items do not.
+    let _worker = start_worker::<Sweep>(&client, Runtime::new());
+    let run = handle.result().await.unwrap();
+    assert_eq!(run.outputs.swept, [100, 101, 102, 103, 104, 105]);
+    assert_eq!(
+        logged(&dir),
+        ["item0", "item1", "item2", "item3", "item3", "item4", "item5"]
+    );
+    let local = Runtime::new().execute(Sweep, input).await.unwrap();
+    assert_eq!(local.outputs.swept, run.outputs.swept);
+
+    let history = handle.attempts().await.unwrap();
+    let ran: Vec<_> = history
+        .iter()
+        .map(|a| (a.node.as_str(), a.worker.as_str()))
+        .collect();
+    assert_eq!(
+        ran,
+        [
+            ("swept[0]", "child-worker"),
+            ("swept[1]", "child-worker"),
+            ("swept[2]", "child-worker"),
+            ("swept[3]", "child-worker"),
+            ("swept[3]", "sweep-parent"),
+            ("swept[4]", "sweep-parent"),
+            ("swept[5]", "sweep-parent"),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // == Limits =======================================================================================
@@ -1279,12 +1509,9 @@ async fn a_long_run_continues_as_new_and_carries_its_values() {
         "{:?}",
         run.attempts
     );
-    // The first run's history holds only the first few nodes.
-    let first = ran(&handle).await;
-    assert!(
-        !first.is_empty() && first.len() < 8,
-        "nodes in the first run: {first:?}"
-    );
+    // The history, read across every run of the chain (each run's history holds only
+    // a few nodes): every node once, in order.
+    assert_eq!(ran(&handle).await, ["a", "b", "c", "d", "e", "f", "g", "h"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1321,4 +1548,246 @@ async fn values_too_large_to_carry_into_a_continued_run_fail_with_our_error() {
         ),
         "{err:?}"
     );
+}
+
+// == Sub-workflows and `map` ======================================================================
+
+#[node]
+async fn layout(page: String) -> Result<String, DownloadError> {
+    if page.contains("broken") {
+        return Err(DownloadError(page));
+    }
+    Ok(format!("<p>{page}</p>"))
+}
+
+#[node]
+async fn page_len(html: String) -> usize {
+    html.len()
+}
+
+workflow! {
+    /// A workflow used as a node below: durable, so its `RenderOutput` is serde.
+    #[workflow(durable)]
+    pub(crate) struct Render {
+        input page: String,
+        #[output]
+        html = layout(page),
+        size = page_len(html),
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Book {
+        input cover: String,
+        input titles: Vec<String>,
+        front = Render(page: cover),
+        pages = map(Render, titles),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sub_workflow_and_map_give_the_same_outputs_and_errors_in_process_and_on_temporal() {
+    let Some(url) = server("sub-workflow") else {
+        return;
+    };
+    let client = connect(&url, settings("book"), "book").await;
+    let _worker = start_worker::<Book>(&client, Runtime::new());
+
+    let titles: Vec<String> = (0..12).map(|i| format!("chapter {i}")).collect();
+    for titles in [titles, Vec::new()] {
+        let input = || BookInput {
+            cover: "cover".into(),
+            titles: titles.clone(),
+        };
+        let local = Runtime::new().execute(Book, input()).await.unwrap();
+        let remote = client
+            .execute::<Book>(&input(), &run_id("book"))
+            .await
+            .unwrap();
+        assert_eq!(remote.outputs.front.html, "<p>cover</p>");
+        assert_eq!(remote.outputs.pages.len(), titles.len());
+        // The whole output, field by field (through the generated serde impls).
+        let json = |o: &BookOutput| serde_json::to_value(o).unwrap();
+        assert_eq!(json(&remote.outputs), json(&local.outputs));
+    }
+
+    // A failing item of `map` is its node, by its path, as in-process.
+    let input = || BookInput {
+        cover: "cover".into(),
+        titles: vec!["one".into(), "broken".into()],
+    };
+    let local = Runtime::new().execute(Book, input()).await.unwrap_err();
+    let err = client
+        .execute::<Book>(&input(), &run_id("book-broken"))
+        .await
+        .unwrap_err();
+    let remote = err.workflow_error().expect("the run's own error");
+    assert_eq!(remote.to_string(), local.to_string());
+    assert_eq!(remote.node(), Some("pages[1].html"));
+    assert!(
+        matches!(remote, WorkflowError::NodeFailed { .. }),
+        "{remote:?}"
+    );
+}
+
+/// Not on Temporal: `Book` is an ordinary durable workflow too. A second start with the
+/// same idempotency key reads the first run's outputs back from the store (the
+/// sub-workflow's `RenderOutput`, decoded).
+#[tokio::test]
+async fn a_workflow_with_a_sub_workflow_and_map_is_durable_in_process() {
+    let runtime = Runtime::builder()
+        .store(workflow_core::store::MemoryStore::new())
+        .build();
+    let input = || BookInput {
+        cover: "cover".into(),
+        titles: vec!["one".into(), "two".into()],
+    };
+    let first = runtime
+        .start_durable(Book, input(), Some("book-1"))
+        .await
+        .unwrap();
+    let again = runtime
+        .start_durable(Book, input(), Some("book-1"))
+        .await
+        .unwrap();
+    assert_eq!(again.run_id, first.run_id);
+    assert_eq!(again.outputs.front.html, "<p>cover</p>");
+    assert_eq!(
+        serde_json::to_value(&again.outputs.pages).unwrap(),
+        serde_json::json!([
+            { "html": "<p>one</p>", "size": 10 },
+            { "html": "<p>two</p>", "size": 10 },
+        ])
+    );
+}
+
+#[test]
+fn a_durable_workflows_output_struct_round_trips_through_serde() {
+    let output = RenderOutput {
+        html: "<p>x</p>".into(),
+        size: 8,
+    };
+    let json = serde_json::to_value(&output).unwrap();
+    assert_eq!(json, serde_json::json!({ "html": "<p>x</p>", "size": 8 }));
+    let back: RenderOutput = serde_json::from_value(json).unwrap();
+    assert_eq!((back.html, back.size), (output.html, output.size));
+    // A field that does not decode is serde's error, naming the field.
+    let err = serde_json::from_value::<RenderOutput>(serde_json::json!({ "html": 1, "size": 8 }))
+        .unwrap_err();
+    assert!(err.to_string().contains("html"), "{err}");
+}
+
+// == Idempotency keys =============================================================================
+
+/// The key each first attempt of `charge` saw, by workflow id.
+static FIRST_KEYS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+#[node(retry(max = 2, backoff = "10ms"))]
+async fn charge(ctx: &Context) -> Result<String, Busy> {
+    let key = ctx.idempotency_key();
+    if ctx.attempt() == 1 {
+        FIRST_KEYS.lock().unwrap().push(key);
+        return Err(Busy(1));
+    }
+    Ok(key)
+}
+
+#[node]
+async fn item_key(x: u32, ctx: &Context) -> String {
+    format!("{x}:{}", ctx.idempotency_key())
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct Keys {
+        input xs: Vec<u32>,
+        paid = charge(),
+        items = for x in xs {
+            k = item_key(x),
+        } => k,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_name_the_workflow_id_and_the_node_path_and_survive_retries() {
+    let Some(url) = server("idempotency keys") else {
+        return;
+    };
+    let client = connect(&url, settings("keys"), "keys").await;
+    let _worker = start_worker::<Keys>(&client, Runtime::new());
+    let id = run_id("keys");
+    let run = client
+        .execute::<Keys>(&KeysInput { xs: vec![7, 8] }, &id)
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.paid, format!("Keys/{id}/paid"));
+    assert_eq!(run.attempts[0], ("paid", 2));
+    // The failed first attempt (on the same or another worker) saw the same key.
+    assert!(
+        FIRST_KEYS.lock().unwrap().contains(&run.outputs.paid),
+        "{:?}",
+        FIRST_KEYS.lock().unwrap()
+    );
+    assert_eq!(
+        run.outputs.items,
+        [
+            format!("7:Keys/{id}/items[0].k"),
+            format!("8:Keys/{id}/items[1].k")
+        ]
+    );
+}
+
+// == `#[ephemeral]` ==============================================================================
+
+/// Not serializable: a connection a node opens.
+struct Conn(u32);
+
+#[node]
+async fn open_conn(n: u32) -> Conn {
+    Conn(n)
+}
+
+#[node]
+async fn query(conn: Conn) -> u32 {
+    conn.0 + 1
+}
+
+workflow! {
+    #[workflow(durable)]
+    pub(crate) struct WithConn {
+        input n: u32,
+        #[ephemeral]
+        conn = open_conn(n),
+        out = query(conn),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ephemeral_binding_is_refused_before_any_node_runs() {
+    let Some(url) = server("ephemeral") else {
+        return;
+    };
+    let client = connect(&url, settings("conn"), "conn").await;
+    let unsupported = |err: Error| match err {
+        Error::Unsupported {
+            workflow: "WithConn",
+            node: "conn",
+            ..
+        } => {}
+        other => panic!("expected Unsupported for `conn`, got {other:?}"),
+    };
+    unsupported(TemporalWorker::new::<WithConn>(&client, Runtime::new()).unwrap_err());
+    unsupported(
+        client
+            .start::<WithConn>(&WithConnInput { n: 1 }, &run_id("conn"))
+            .await
+            .unwrap_err(),
+    );
+    // In-process, the same workflow runs.
+    let local = Runtime::new()
+        .execute(WithConn, WithConnInput { n: 1 })
+        .await
+        .unwrap();
+    assert_eq!(local.outputs.out, 2);
 }

@@ -142,7 +142,7 @@ where
     let hint = items.size_hint().0;
     let source = Box::new(items.enumerate().map(move |(i, item)| (i, input(item))));
     let path: Arc<str> = Arc::from(&*shared.node_name(node));
-    let feed = Arc::new(Feed::<W>::new(
+    let mut feed = Feed::<W>::new(
         Arc::clone(shared),
         node,
         path,
@@ -151,7 +151,9 @@ where
         codec,
         source,
         hint,
-    ));
+    );
+    feed.first_item = shared.first_item;
+    let feed = Arc::new(feed);
     // No item outlives the fan-out.
     let _stop = feed.cancel.clone().drop_guard();
     {
@@ -202,7 +204,7 @@ where
             }
             // One allocation per item for its path.
             path.truncate(name_len);
-            let _ = write!(path, "[{i}]");
+            let _ = write!(path, "[{}]", i + shared.first_item);
             let token = if opts.collect {
                 cancel.child_token()
             } else {
@@ -263,6 +265,9 @@ where
     T: Send + 'static,
 {
     async move {
+        if let Some(seen) = &ctx.parts().0.called_fan_out {
+            seen.store(opts.concurrency, std::sync::atomic::Ordering::Relaxed);
+        }
         if fits_lanes::<W>() {
             let feed = run_in_lanes::<W, I>(&ctx, items, opts, codec, input).await;
             return feed.outputs(pick).map_err(child_failed);
@@ -297,6 +302,9 @@ where
     T: Send + 'static,
 {
     async move {
+        if let Some(seen) = &ctx.parts().0.called_fan_out {
+            seen.store(opts.concurrency, std::sync::atomic::Ordering::Relaxed);
+        }
         let opts = FanOutOptions {
             collect: true,
             ..opts

@@ -93,6 +93,9 @@ pub(crate) struct Feed<W: Workflow> {
     /// fan-out is recorded as one value only.
     #[cfg_attr(not(feature = "store"), allow(dead_code))]
     codec: Option<ItemCodec<W>>,
+    /// The index in the whole list of the source's item 0: items are named by it (a
+    /// fan-out node called by itself with a slice of its list, `NodeCall::with_first_item`).
+    pub(crate) first_item: usize,
     /// A lane yielded to other tasks (it ran long): it is not waiting on an item, so
     /// the fan-out starts no lane for it.
     yielded: AtomicBool,
@@ -155,6 +158,7 @@ impl<W: Workflow> Feed<W> {
             collect,
             single,
             codec,
+            first_item: 0,
             yielded: AtomicBool::new(false),
             state: Mutex::new(FeedState {
                 source,
@@ -294,7 +298,7 @@ impl<W: Workflow> Feed<W> {
             report.name = if self.single {
                 format!("{}.{}", self.path, name).into()
             } else {
-                item_path(&self.path, item, &name).into()
+                item_path(&self.path, item + self.first_item, &name).into()
             };
             let kind = match report.status {
                 NodeStatus::NotStarted => Some((NodeStatus::Skipped, TraceKind::Skipped)),
@@ -567,7 +571,7 @@ where
             self.spent = false;
         }
         if !self.feed.single {
-            self.shared.set_item(item);
+            self.shared.set_item(item + self.feed.first_item);
         }
         self.item = Some(item);
         self.statuses.reset();

@@ -59,6 +59,17 @@ pub(crate) struct RunShared {
     /// A durable run's id in its store (`None`: not durable). A child run has its root's
     /// (so `Context::idempotency_key` is stable across resumes in fan-out items too).
     pub(crate) durable_run: Option<i64>,
+    /// The run's name in the engine that called one of its nodes by itself
+    /// (`Runtime::call_node`: a Temporal workflow id), which idempotency keys use; a
+    /// child run has its root's.
+    pub(crate) run_key: Option<Arc<str>>,
+    /// The index of the first item of the list a fan-out node gets, when an engine calls
+    /// the node by itself with a slice of its list (`NodeCall::with_first_item`): its
+    /// items are numbered from here. Never inherited by a child run.
+    pub(crate) first_item: usize,
+    /// Set when a node is called by itself (`Runtime::call_node`): the `concurrency` of
+    /// the fan-out the node ran, for the engine that schedules its items (0: none ran).
+    pub(crate) called_fan_out: Option<std::sync::atomic::AtomicUsize>,
     /// Where a durable run's fan-out items record their nodes, and the item rows a
     /// resumed run restores (`None`: not durable, or a child whose nodes are not
     /// recorded one by one, like a sub-workflow's).
@@ -184,6 +195,9 @@ impl RunShared {
             attempts_made: OnceLock::new(),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
             durable_run: None,
+            run_key: None,
+            first_item: 0,
+            called_fan_out: None,
             #[cfg(feature = "store")]
             durable: None,
         }
@@ -196,6 +210,7 @@ impl RunShared {
         self.trace = parent.trace.clone();
         self.path = Some(path);
         self.root_workflow = parent.root_workflow;
+        self.run_key.clone_from(&parent.run_key);
         self.live = None;
         self.parent = Some(Arc::clone(parent));
         self.durable_run = parent.durable_run;

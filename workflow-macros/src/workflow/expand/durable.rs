@@ -172,6 +172,9 @@ impl WorkflowGen<'_> {
         });
         let out_count = outs.len();
         let fingerprint = self.fingerprint();
+        let output_str = output_name.to_string();
+        let out_strs: Vec<String> = out_idents.iter().map(|i| i.to_string()).collect();
+        let out_codecs: Vec<TokenStream> = outs.iter().map(|&i| codec(&out_ty(i))).collect();
 
         quote! {
             #[doc(hidden)]
@@ -235,6 +238,33 @@ impl WorkflowGen<'_> {
                     let mut parts = parts.iter();
                     #(#out_decodes)*
                     #p::Result::Ok(#output_name { #(#out_idents),* })
+                }
+            }
+
+            // The output struct is serde, so that a durable workflow can use this one as
+            // a sub-workflow or in `map` (its node's output is this struct). Through each
+            // field's codec, not a derive: a field that cannot be recorded is already one
+            // error at its binding, and a derive would add its own.
+            #[automatically_derived]
+            #[allow(unused_qualifications, clippy::all)]
+            impl #p::Serialize for #output_name {
+                fn serialize<__S: #p::Serializer>(&self, serializer: __S) -> #p::Result<__S::Ok, __S::Error> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
+                    #p::serialize_output(serializer, #output_str, &[
+                        #( (#out_strs, (#out_codecs.0.encode)(&self.#out_idents, #p::Option::None, #out_strs)), )*
+                    ])
+                }
+            }
+            #[automatically_derived]
+            #[allow(unused_qualifications, clippy::all)]
+            impl<'de> #p::Deserialize<'de> for #output_name {
+                fn deserialize<__D: #p::Deserializer<'de>>(deserializer: __D) -> #p::Result<Self, __D::Error> {
+                    use #p::{ViaNoSerde as _, ViaSerde as _};
+                    #[allow(unused_mut, unused_variables)]
+                    let mut fields = #p::deserialize_output(deserializer)?;
+                    #p::Result::Ok(#output_name {
+                        #( #out_idents: #p::output_field(&mut fields, #out_strs, #out_codecs.0.decode)?, )*
+                    })
                 }
             }
         }
