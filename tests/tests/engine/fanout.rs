@@ -514,6 +514,38 @@ async fn many_items_that_complete_at_once_keep_their_own_paths() {
     assert_eq!(run.node("ys[0].a").unwrap().attempts, 1);
 }
 
+workflow! {
+    /// One `wait_for` per item, no bound: every item waits at the same time.
+    struct Waits {
+        input ms: Vec<u64>,
+        done = for m in ms {
+            w = wait_for(ms: m),
+        } => w,
+    }
+}
+
+/// Items that wait long (downloads) all start before any ends: the fan-out starts its
+/// lanes a batch per poll, yet 5,000 items of 1 s take 1 s, not a batch's worth each.
+#[tokio::test(start_paused = true)]
+async fn items_that_wait_long_all_wait_side_by_side() {
+    let start = tokio::time::Instant::now();
+    let run = Runtime::new()
+        .execute(
+            Waits,
+            WaitsInput {
+                ms: vec![1000; 5000],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(1000));
+    assert_eq!(run.outputs.done, vec![1000; 5000]);
+    assert_eq!(
+        run.node("done[4999].w").unwrap().status,
+        NodeStatus::Succeeded
+    );
+}
+
 #[node]
 async fn plus_one(x: u64) -> u64 {
     x + 1
