@@ -621,6 +621,117 @@ async fn a_decision_inside_a_fan_out_body_takes_each_items_own_arm(h: Harness) {
 }
 
 #[node]
+async fn small(x: u64) -> Option<u64> {
+    (x < 10).then_some(x)
+}
+
+#[node]
+async fn sum_all(ys: Vec<u64>) -> u64 {
+    ys.iter().sum()
+}
+
+workflow! {
+    /// A `match` inside a fan-out body, with a pattern binding (`n`) and a merge (`y`)
+    /// that the fan-out collects for a node downstream.
+    struct SortedItems {
+        input xs: Vec<u64>,
+        ys = for x in xs {
+            s = small(x),
+            match s {
+                Some(n) => {
+                    y = double(x: n),
+                }
+                None => {
+                    h = halve(x),
+                    y = same(x: h),
+                }
+            }
+        } => y,
+        total = sum_all(ys),
+    }
+}
+
+/// A decision inside a fan-out body is drawn as a top-level one, inside the stacked
+/// block: a rhombus fed by what it matches on, a subgraph per arm entered by an edge
+/// labelled with the arm's pattern, pattern bindings coming from the rhombus, and
+/// every arm's definition of a merged binding feeding what consumes it.
+#[test]
+fn a_decision_inside_a_fan_out_body_is_drawn_in_its_block() {
+    let mermaid = r#"
+flowchart LR
+    xs[/"xs: Vec#lt;u64#gt;"/]
+    subgraph ys["ys<br/><small>for x in xs, one run per item</small>"]
+        ys__x[/"x"/]
+        ys__s["s<br/><small>small</small>"]
+        ys__match_s{"match s"}
+        subgraph ys__match_s_arm0["Some(n)"]
+            ys__y["y<br/><small>double</small>"]
+        end
+        subgraph ys__match_s_arm1["None"]
+            ys__h["h<br/><small>halve</small>"]
+            ys__y__3["y<br/><small>same</small>"]
+        end
+    end
+    style ys stroke-width:3px,stroke-dasharray:6 3
+    total["total<br/><small>sum_all</small>"]
+    xs -->|each| ys__x
+    ys__x -->|x| ys__s
+    ys__match_s -->|n as x| ys__y
+    ys__x -->|x| ys__h
+    ys__h -->|x| ys__y__3
+    ys__s --> ys__match_s
+    ys__match_s -->|"Some(n)"| ys__match_s_arm0
+    ys__match_s -->|"None"| ys__match_s_arm1
+    ys__y -->|ys| total
+    ys__y__3 -->|ys| total
+"#;
+    assert_eq!(SortedItems::MERMAID, &mermaid[1..]);
+    let dot = r#"
+digraph "SortedItems" {
+    rankdir=LR;
+    node [shape=box];
+    "xs" [shape=parallelogram, label="xs: Vec<u64>"];
+    subgraph "cluster_ys" {
+        label="ys\nfor x in xs, one run per item"; style=rounded; peripheries=2;
+        "ys__x" [shape=parallelogram, label="x"];
+        "ys__s" [label="s\nsmall"];
+        "ys__match_s" [shape=diamond, label="match s"];
+        subgraph "cluster_ys__match_s_arm0" {
+            label="Some(n)";
+            "ys__y" [label="y\ndouble"];
+        }
+        subgraph "cluster_ys__match_s_arm1" {
+            label="None";
+            "ys__h" [label="h\nhalve"];
+            "ys__y__3" [label="y\nsame"];
+        }
+    }
+    "total" [label="total\nsum_all"];
+    "xs" -> "ys__x" [label="each"];
+    "ys__x" -> "ys__s" [label="x"];
+    "ys__match_s" -> "ys__y" [label="n as x"];
+    "ys__x" -> "ys__h" [label="x"];
+    "ys__h" -> "ys__y__3" [label="x"];
+    "ys__s" -> "ys__match_s";
+    "ys__match_s" -> "ys__y" [label="Some(n)", style=dashed];
+    "ys__match_s" -> "ys__h" [label="None", style=dashed];
+    "ys__match_s" -> "ys__y__3" [label="None", style=dashed];
+    "ys__y" -> "total" [label="ys"];
+    "ys__y__3" -> "total" [label="ys"];
+}
+"#;
+    assert_eq!(SortedItems::DOT, &dot[1..]);
+    // An `if` is drawn the same way (a `match` on `bool`).
+    assert!(
+        RoutedItems::MERMAID.contains(
+            "        ys__if_big{\"if big\"}\n        subgraph ys__if_big_arm0[\"true\"]\n"
+        ),
+        "{}",
+        RoutedItems::MERMAID
+    );
+}
+
+#[node]
 async fn key_of(x: u64, ctx: &Context) -> String {
     // Items that wait run in lanes of their own; those that do not share one.
     if x % 2 == 0 {
