@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_core::trace::TraceKind;
+use workflow_core::RunHandle;
 use workflow_test::{workflow_test, Harness};
 
 #[derive(Debug, thiserror::Error)]
@@ -544,6 +545,82 @@ async fn items_that_wait_long_all_wait_side_by_side() {
         run.node("done[4999].w").unwrap().status,
         NodeStatus::Succeeded
     );
+}
+
+workflow! {
+    /// Two items at a time, each waiting its own time.
+    struct Paced {
+        input waits: Vec<u64>,
+        #[concurrency = 2]
+        done = for ms in waits {
+            w = wait_for(ms),
+        } => w,
+    }
+}
+
+/// A live snapshot of a monitored run shows the fan-out items in flight by their paths,
+/// with their live statuses; a lane that moves on to the next item shows that item.
+#[tokio::test(start_paused = true)]
+async fn live_snapshots_show_the_items_in_flight_by_path() {
+    let handles = std::sync::Arc::new(std::sync::Mutex::new(Vec::<RunHandle>::new()));
+    let seen = std::sync::Arc::clone(&handles);
+    let rt = Runtime::builder()
+        .monitor(move |run| seen.lock().unwrap().push(run))
+        .build();
+    let run = tokio::spawn(rt.execute(
+        Paced,
+        PacedInput {
+            waits: vec![100, 1000, 300],
+        },
+    ));
+    let children = || {
+        let snapshot = handles.lock().unwrap()[0].snapshot().unwrap();
+        let children: Vec<(String, NodeStatus)> = snapshot
+            .children
+            .iter()
+            .map(|n| (n.name.to_string(), n.status))
+            .collect();
+        (children, snapshot)
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (now, snapshot) = children();
+    assert_eq!(
+        now,
+        [
+            ("done[0].w".to_owned(), NodeStatus::Running),
+            ("done[1].w".to_owned(), NodeStatus::Running),
+        ],
+        "{snapshot}"
+    );
+    assert_eq!(snapshot.nodes[0].status, NodeStatus::Running, "{snapshot}");
+    assert!(
+        snapshot
+            .to_string()
+            .contains("  done[1].w        running\n"),
+        "{snapshot}"
+    );
+    // Item 0 ended at 100 ms; its lane runs item 2 now.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (now, snapshot) = children();
+    assert_eq!(
+        now,
+        [
+            ("done[2].w".to_owned(), NodeStatus::Running),
+            ("done[1].w".to_owned(), NodeStatus::Running),
+        ],
+        "{snapshot}"
+    );
+    // Item 2 ended at 400 ms and its lane with it: item 1 is the one in flight.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (now, snapshot) = children();
+    assert_eq!(
+        now,
+        [("done[1].w".to_owned(), NodeStatus::Running)],
+        "{snapshot}"
+    );
+    let run = run.await.unwrap().unwrap();
+    assert_eq!(run.outputs.done, [100, 1000, 300]);
+    assert!(handles.lock().unwrap()[0].snapshot().is_none());
 }
 
 #[node]

@@ -587,6 +587,7 @@ where
         }
         self.item = Some(item);
         self.statuses.reset();
+        self.shared.reset_live();
         self.deps.clear();
         self.deps.extend(W::PLAN.nodes.iter().map(|n| n.deps));
         self.blocked.clear();
@@ -940,7 +941,9 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
         Arc::clone(runtime),
     )
     .into_child(parent, Arc::clone(&feed.path));
-    Arc::new(shared)
+    let shared = Arc::new(shared);
+    shared.watch_as_child();
+    shared
 }
 
 /// Runs a lane (what `Executor::run` does for an executor made by `Executor::lane`):
