@@ -279,6 +279,57 @@ async fn map_runs_a_workflow_per_item() {
     assert_eq!(run.node("pages").unwrap().node_fn, "map(Render)");
 }
 
+workflow! {
+    /// A workflow with a run policy of its own (a run timeout): mapped, each item is a
+    /// whole child run with that policy (not a lane).
+    #[workflow(timeout = "200ms")]
+    pub(crate) struct Bounded {
+        input ms: u64,
+        #[output]
+        w = wait_for(ms),
+    }
+}
+
+workflow! {
+    struct BoundedPages {
+        input waits: Vec<u64>,
+        #[failure = "collect"]
+        pages = map(Bounded, waits),
+    }
+}
+
+/// `map(W, xs)` over a workflow with its own policies: each item runs under them (its
+/// run timeout here), its nodes reported under the item's path, and its failure names
+/// that path.
+#[tokio::test(start_paused = true)]
+async fn a_mapped_workflow_keeps_its_own_policies() {
+    let run = Runtime::new()
+        .execute(
+            BoundedPages,
+            BoundedPagesInput {
+                waits: vec![50, 500, 100],
+            },
+        )
+        .await
+        .unwrap();
+    let pages = &run.outputs.pages;
+    assert_eq!(pages[0].as_ref().unwrap().w, 50);
+    let err = pages[1].as_ref().unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("pages[1]"), "{err}");
+    assert_eq!(pages[2].as_ref().unwrap().w, 100);
+    assert_eq!(
+        run.node("pages[0].w").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    assert_eq!(
+        run.node("pages[1].w").unwrap().status,
+        NodeStatus::Cancelled
+    );
+    // The timed-out item stopped at its own limit, not the others'.
+    assert_eq!(run.duration(), Duration::from_millis(200));
+}
+
 #[node]
 async fn fetch(url: String) -> String {
     format!("page of {url}")
