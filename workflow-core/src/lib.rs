@@ -149,7 +149,10 @@ pub use node::NodeErrorType;
 #[doc(hidden)]
 pub use node::{ConvertNodeError, UnsupportedNodeError};
 pub use resources::Res;
-pub use run::{NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotNode};
+pub use run::{
+    NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotChildNode,
+    SnapshotNode,
+};
 pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
 pub use waits::WaitError;

@@ -289,8 +289,64 @@ pub struct RunSnapshot {
     pub elapsed: Duration,
     /// Each node's state.
     pub nodes: Vec<SnapshotNode>,
+    /// The nodes of the child runs in flight (the items a fan-out runs now, a
+    /// sub-workflow), named by their paths (`thumbs[3].img`, `report.layout`), in the order
+    /// their runs started.
+    pub children: Vec<SnapshotChildNode>,
     /// The trace so far, when tracing is on.
     pub trace: Option<ExecutionTrace>,
+}
+
+/// A node of a child run (a fan-out item, a sub-workflow) in a [`RunSnapshot`].
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use std::time::Duration;
+/// use workflow_core::prelude::*;
+/// use workflow_core::RunHandle;
+///
+/// #[node]
+/// async fn download(url: String) -> usize {
+///     tokio::time::sleep(Duration::from_secs(1)).await;
+///     url.len()
+/// }
+///
+/// workflow! {
+///     struct Gallery {
+///         input urls: Vec<String>,
+///         thumbs = for url in urls {
+///             img = download(url),
+///         } => img,
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+/// let handles = Arc::new(Mutex::new(Vec::<RunHandle>::new()));
+/// let seen = Arc::clone(&handles);
+/// let rt = Runtime::builder()
+///     .monitor(move |run| seen.lock().unwrap().push(run))
+///     .build();
+/// let run = tokio::spawn(rt.execute(Gallery, GalleryInput { urls: vec!["a".into(), "b".into()] }));
+/// tokio::time::sleep(Duration::from_millis(10)).await;
+/// let snapshot = handles.lock().unwrap()[0].snapshot().unwrap();
+/// let names: Vec<&str> = snapshot.children.iter().map(|n| &*n.name).collect();
+/// assert_eq!(names, ["thumbs[0].img", "thumbs[1].img"]);
+/// assert_eq!(snapshot.children[1].status, NodeStatus::Running);
+/// run.await.unwrap().unwrap();
+/// # });
+/// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SnapshotChildNode {
+    /// Its path in the run (`thumbs[3].img`).
+    pub name: crate::error::NodeName,
+    /// Its state.
+    pub status: NodeStatus,
+    /// The key of the tracked wait it is blocked in.
+    pub waits_for: Option<String>,
 }
 
 /// A node in a [`RunSnapshot`].
@@ -314,6 +370,13 @@ impl fmt::Display for RunSnapshot {
             self.run_id, self.workflow, self.elapsed
         )?;
         for n in &self.nodes {
+            let state = match (&n.waits_for, n.status) {
+                (Some(key), _) => format!("waiting for `{key}`"),
+                (None, status) => status.to_string(),
+            };
+            writeln!(f, "  {:<16} {state}", n.name)?;
+        }
+        for n in &self.children {
             let state = match (&n.waits_for, n.status) {
                 (Some(key), _) => format!("waiting for `{key}`"),
                 (None, status) => status.to_string(),

@@ -207,6 +207,15 @@ pub(crate) fn write_snapshot(out: &mut String, s: &RunSnapshot) {
             state_word(n.status, n.waits_for.as_deref())
         );
     }
+    // Fan-out items and sub-workflows in flight, by path (`thumbs[3].img`).
+    for n in &s.children {
+        let _ = writeln!(
+            out,
+            "  {:<18} {}",
+            n.name,
+            state_word(n.status, n.waits_for.as_deref())
+        );
+    }
     match &s.trace {
         Some(trace) => {
             let _ = write_trace(out, trace, "trace so far");

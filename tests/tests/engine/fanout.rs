@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_core::trace::TraceKind;
+use workflow_core::RunHandle;
 use workflow_test::{workflow_test, Harness};
 
 #[derive(Debug, thiserror::Error)]
@@ -278,6 +279,57 @@ async fn map_runs_a_workflow_per_item() {
     assert_eq!(run.node("pages").unwrap().node_fn, "map(Render)");
 }
 
+workflow! {
+    /// A workflow with a run policy of its own (a run timeout): mapped, each item is a
+    /// whole child run with that policy (not a lane).
+    #[workflow(timeout = "200ms")]
+    pub(crate) struct Bounded {
+        input ms: u64,
+        #[output]
+        w = wait_for(ms),
+    }
+}
+
+workflow! {
+    struct BoundedPages {
+        input waits: Vec<u64>,
+        #[failure = "collect"]
+        pages = map(Bounded, waits),
+    }
+}
+
+/// `map(W, xs)` over a workflow with its own policies: each item runs under them (its
+/// run timeout here), its nodes reported under the item's path, and its failure names
+/// that path.
+#[tokio::test(start_paused = true)]
+async fn a_mapped_workflow_keeps_its_own_policies() {
+    let run = Runtime::new()
+        .execute(
+            BoundedPages,
+            BoundedPagesInput {
+                waits: vec![50, 500, 100],
+            },
+        )
+        .await
+        .unwrap();
+    let pages = &run.outputs.pages;
+    assert_eq!(pages[0].as_ref().unwrap().w, 50);
+    let err = pages[1].as_ref().unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("pages[1]"), "{err}");
+    assert_eq!(pages[2].as_ref().unwrap().w, 100);
+    assert_eq!(
+        run.node("pages[0].w").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    assert_eq!(
+        run.node("pages[1].w").unwrap().status,
+        NodeStatus::Cancelled
+    );
+    // The timed-out item stopped at its own limit, not the others'.
+    assert_eq!(run.duration(), Duration::from_millis(200));
+}
+
 #[node]
 async fn fetch(url: String) -> String {
     format!("page of {url}")
@@ -514,6 +566,114 @@ async fn many_items_that_complete_at_once_keep_their_own_paths() {
     assert_eq!(run.node("ys[0].a").unwrap().attempts, 1);
 }
 
+workflow! {
+    /// One `wait_for` per item, no bound: every item waits at the same time.
+    struct Waits {
+        input ms: Vec<u64>,
+        done = for m in ms {
+            w = wait_for(ms: m),
+        } => w,
+    }
+}
+
+/// Items that wait long (downloads) all start before any ends: the fan-out starts its
+/// lanes a batch per poll, yet 5,000 items of 1 s take 1 s, not a batch's worth each.
+#[tokio::test(start_paused = true)]
+async fn items_that_wait_long_all_wait_side_by_side() {
+    let start = tokio::time::Instant::now();
+    let run = Runtime::new()
+        .execute(
+            Waits,
+            WaitsInput {
+                ms: vec![1000; 5000],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(1000));
+    assert_eq!(run.outputs.done, vec![1000; 5000]);
+    assert_eq!(
+        run.node("done[4999].w").unwrap().status,
+        NodeStatus::Succeeded
+    );
+}
+
+workflow! {
+    /// Two items at a time, each waiting its own time.
+    struct Paced {
+        input waits: Vec<u64>,
+        #[concurrency = 2]
+        done = for ms in waits {
+            w = wait_for(ms),
+        } => w,
+    }
+}
+
+/// A live snapshot of a monitored run shows the fan-out items in flight by their paths,
+/// with their live statuses; a lane that moves on to the next item shows that item.
+#[tokio::test(start_paused = true)]
+async fn live_snapshots_show_the_items_in_flight_by_path() {
+    let handles = std::sync::Arc::new(std::sync::Mutex::new(Vec::<RunHandle>::new()));
+    let seen = std::sync::Arc::clone(&handles);
+    let rt = Runtime::builder()
+        .monitor(move |run| seen.lock().unwrap().push(run))
+        .build();
+    let run = tokio::spawn(rt.execute(
+        Paced,
+        PacedInput {
+            waits: vec![100, 1000, 300],
+        },
+    ));
+    let children = || {
+        let snapshot = handles.lock().unwrap()[0].snapshot().unwrap();
+        let children: Vec<(String, NodeStatus)> = snapshot
+            .children
+            .iter()
+            .map(|n| (n.name.to_string(), n.status))
+            .collect();
+        (children, snapshot)
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (now, snapshot) = children();
+    assert_eq!(
+        now,
+        [
+            ("done[0].w".to_owned(), NodeStatus::Running),
+            ("done[1].w".to_owned(), NodeStatus::Running),
+        ],
+        "{snapshot}"
+    );
+    assert_eq!(snapshot.nodes[0].status, NodeStatus::Running, "{snapshot}");
+    assert!(
+        snapshot
+            .to_string()
+            .contains("  done[1].w        running\n"),
+        "{snapshot}"
+    );
+    // Item 0 ended at 100 ms; its lane runs item 2 now.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (now, snapshot) = children();
+    assert_eq!(
+        now,
+        [
+            ("done[2].w".to_owned(), NodeStatus::Running),
+            ("done[1].w".to_owned(), NodeStatus::Running),
+        ],
+        "{snapshot}"
+    );
+    // Item 2 ended at 400 ms and its lane with it: item 1 is the one in flight.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (now, snapshot) = children();
+    assert_eq!(
+        now,
+        [("done[1].w".to_owned(), NodeStatus::Running)],
+        "{snapshot}"
+    );
+    let run = run.await.unwrap().unwrap();
+    assert_eq!(run.outputs.done, [100, 1000, 300]);
+    assert!(handles.lock().unwrap()[0].snapshot().is_none());
+}
+
 #[node]
 async fn plus_one(x: u64) -> u64 {
     x + 1
@@ -586,6 +746,117 @@ async fn a_decision_inside_a_fan_out_body_takes_each_items_own_arm(h: Harness) {
     h.assert_executed("ys[1].big", 1);
     h.assert_executed("ys.d", 2);
     h.assert_executed("ys.big", 4);
+}
+
+#[node]
+async fn small(x: u64) -> Option<u64> {
+    (x < 10).then_some(x)
+}
+
+#[node]
+async fn sum_all(ys: Vec<u64>) -> u64 {
+    ys.iter().sum()
+}
+
+workflow! {
+    /// A `match` inside a fan-out body, with a pattern binding (`n`) and a merge (`y`)
+    /// that the fan-out collects for a node downstream.
+    struct SortedItems {
+        input xs: Vec<u64>,
+        ys = for x in xs {
+            s = small(x),
+            match s {
+                Some(n) => {
+                    y = double(x: n),
+                }
+                None => {
+                    h = halve(x),
+                    y = same(x: h),
+                }
+            }
+        } => y,
+        total = sum_all(ys),
+    }
+}
+
+/// A decision inside a fan-out body is drawn as a top-level one, inside the stacked
+/// block: a rhombus fed by what it matches on, a subgraph per arm entered by an edge
+/// labelled with the arm's pattern, pattern bindings coming from the rhombus, and
+/// every arm's definition of a merged binding feeding what consumes it.
+#[test]
+fn a_decision_inside_a_fan_out_body_is_drawn_in_its_block() {
+    let mermaid = r#"
+flowchart LR
+    xs[/"xs: Vec#lt;u64#gt;"/]
+    subgraph ys["ys<br/><small>for x in xs, one run per item</small>"]
+        ys__x[/"x"/]
+        ys__s["s<br/><small>small</small>"]
+        ys__match_s{"match s"}
+        subgraph ys__match_s_arm0["Some(n)"]
+            ys__y["y<br/><small>double</small>"]
+        end
+        subgraph ys__match_s_arm1["None"]
+            ys__h["h<br/><small>halve</small>"]
+            ys__y__3["y<br/><small>same</small>"]
+        end
+    end
+    style ys stroke-width:3px,stroke-dasharray:6 3
+    total["total<br/><small>sum_all</small>"]
+    xs -->|each| ys__x
+    ys__x -->|x| ys__s
+    ys__match_s -->|n as x| ys__y
+    ys__x -->|x| ys__h
+    ys__h -->|x| ys__y__3
+    ys__s --> ys__match_s
+    ys__match_s -->|"Some(n)"| ys__match_s_arm0
+    ys__match_s -->|"None"| ys__match_s_arm1
+    ys__y -->|ys| total
+    ys__y__3 -->|ys| total
+"#;
+    assert_eq!(SortedItems::MERMAID, &mermaid[1..]);
+    let dot = r#"
+digraph "SortedItems" {
+    rankdir=LR;
+    node [shape=box];
+    "xs" [shape=parallelogram, label="xs: Vec<u64>"];
+    subgraph "cluster_ys" {
+        label="ys\nfor x in xs, one run per item"; style=rounded; peripheries=2;
+        "ys__x" [shape=parallelogram, label="x"];
+        "ys__s" [label="s\nsmall"];
+        "ys__match_s" [shape=diamond, label="match s"];
+        subgraph "cluster_ys__match_s_arm0" {
+            label="Some(n)";
+            "ys__y" [label="y\ndouble"];
+        }
+        subgraph "cluster_ys__match_s_arm1" {
+            label="None";
+            "ys__h" [label="h\nhalve"];
+            "ys__y__3" [label="y\nsame"];
+        }
+    }
+    "total" [label="total\nsum_all"];
+    "xs" -> "ys__x" [label="each"];
+    "ys__x" -> "ys__s" [label="x"];
+    "ys__match_s" -> "ys__y" [label="n as x"];
+    "ys__x" -> "ys__h" [label="x"];
+    "ys__h" -> "ys__y__3" [label="x"];
+    "ys__s" -> "ys__match_s";
+    "ys__match_s" -> "ys__y" [label="Some(n)", style=dashed];
+    "ys__match_s" -> "ys__h" [label="None", style=dashed];
+    "ys__match_s" -> "ys__y__3" [label="None", style=dashed];
+    "ys__y" -> "total" [label="ys"];
+    "ys__y__3" -> "total" [label="ys"];
+}
+"#;
+    assert_eq!(SortedItems::DOT, &dot[1..]);
+    // An `if` is drawn the same way (a `match` on `bool`).
+    assert!(
+        RoutedItems::MERMAID.contains(
+            "        ys__if_big{\"if big\"}\n        subgraph ys__if_big_arm0[\"true\"]\n"
+        ),
+        "{}",
+        RoutedItems::MERMAID
+    );
 }
 
 #[node]

@@ -202,7 +202,12 @@ where
             Event::Failed(e) => Some(e),
             Event::TimedOut => Some(WorkflowError::Timeout {
                 workflow: W::PLAN.name,
-                scope: TimeoutScope::Workflow,
+                // A child run (a sub-workflow, a mapped item) is named by its path in
+                // the root run (`pages[1]`): its error reaches the root's caller.
+                scope: match &self.shared.path {
+                    Some(path) => TimeoutScope::Node(path.to_string().into()),
+                    None => TimeoutScope::Workflow,
+                },
                 // The configured limit, not the measured time (which includes the
                 // run's setup before the timer started).
                 limit: limits.timeout.unwrap_or_default(),

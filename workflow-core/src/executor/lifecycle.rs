@@ -131,7 +131,9 @@ impl<W: Workflow> Executor<W> {
             shared = shared.into_child(&parent, path);
         }
         let shared = Arc::new(shared);
-        if !is_child {
+        if is_child {
+            shared.watch_as_child();
+        } else {
             shared.runtime.notify_monitors(&shared);
         }
         // A child run's token outlives it (its siblings may share it); the node that ran

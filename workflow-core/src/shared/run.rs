@@ -2,14 +2,14 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::NodeName;
 use crate::plan::NodeSpec;
-use crate::run::{NodeReport, NodeStatus, RunSnapshot, SnapshotNode};
+use crate::run::{NodeReport, NodeStatus, RunSnapshot, SnapshotChildNode, SnapshotNode};
 use crate::shared::RuntimeShared;
 use crate::sync::lock;
 use crate::trace::{TraceEvent, TraceKind, TraceRecorder};
@@ -56,6 +56,9 @@ pub(crate) struct RunShared {
     /// Live node statuses, kept only when someone (a test harness) monitors runs.
     /// Written by the executor's status writer only.
     live: Option<Mutex<Vec<NodeStatus>>>,
+    /// The child runs of a monitored run (fan-out lanes, sub-workflows), for its live
+    /// snapshot; empty (no allocation) when runs are not monitored.
+    live_children: Mutex<Vec<Weak<RunShared>>>,
     /// A durable run's id in its store (`None`: not durable). A child run has its root's
     /// (so `Context::idempotency_key` is stable across resumes in fan-out items too).
     pub(crate) durable_run: Option<i64>,
@@ -194,6 +197,7 @@ impl RunShared {
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
             live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
+            live_children: Mutex::new(Vec::new()),
             durable_run: None,
             run_key: None,
             first_item: 0,
@@ -205,16 +209,40 @@ impl RunShared {
 
     /// Makes this the shared state of a child run at `path` inside the run `parent`: it
     /// records into the parent's trace, names the parent's workflow in its errors, and is
-    /// not watched by monitors (its nodes show in the root run's report).
+    /// not watched by monitors (its nodes show in the root run's report, and in its live
+    /// snapshot once [`watch_as_child`](Self::watch_as_child) is called).
     pub(crate) fn into_child(mut self, parent: &Arc<RunShared>, path: Arc<str>) -> Self {
         self.trace = parent.trace.clone();
         self.path = Some(path);
         self.root_workflow = parent.root_workflow;
         self.run_key.clone_from(&parent.run_key);
-        self.live = None;
+        if parent.live.is_none() {
+            self.live = None;
+        }
         self.parent = Some(Arc::clone(parent));
         self.durable_run = parent.durable_run;
         self
+    }
+
+    /// Shows this child run's nodes in its parent's live snapshot while it is alive.
+    /// Nothing when runs are not monitored.
+    pub(crate) fn watch_as_child(self: &Arc<Self>) {
+        let (Some(_), Some(parent)) = (&self.live, &self.parent) else {
+            return;
+        };
+        let mut children = lock(&parent.live_children);
+        if children.len() == children.capacity() {
+            // Ended children go when the list would grow: amortised O(1) per child.
+            children.retain(|c| c.strong_count() > 0);
+        }
+        children.push(Arc::downgrade(self));
+    }
+
+    /// Every live status back to not started (a fan-out lane starts its next item).
+    pub(crate) fn reset_live(&self) {
+        if let Some(live) = &self.live {
+            lock(live).fill(NodeStatus::NotStarted);
+        }
     }
 
     /// A node of this run finished: in a child run, its ancestors count it as progress
@@ -416,8 +444,37 @@ impl RunShared {
                     waits_for: waits.get(&i).cloned(),
                 })
                 .collect(),
+            children: self.child_snapshots(),
             trace: self.trace.as_deref().map(TraceRecorder::snapshot),
         }
+    }
+
+    /// The nodes of the child runs alive now (and of theirs), named by their paths.
+    fn child_snapshots(&self) -> Vec<SnapshotChildNode> {
+        let children: Vec<Arc<RunShared>> = lock(&self.live_children)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        let mut out = Vec::new();
+        for child in children {
+            let Some(live) = &child.live else {
+                continue;
+            };
+            let statuses = lock(live).clone();
+            let waits = child.waits.waiting_on();
+            out.extend(
+                statuses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &status)| SnapshotChildNode {
+                        name: child.node_name(i),
+                        status,
+                        waits_for: waits.get(&i).cloned(),
+                    }),
+            );
+            out.extend(child.child_snapshots());
+        }
+        out
     }
 }
 

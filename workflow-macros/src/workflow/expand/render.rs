@@ -25,7 +25,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::WorkflowGen;
-use crate::workflow::ast::{path_text, Binding, FanOut, FanOutBody, WorkflowDef};
+use crate::workflow::ast::{path_text, ArmRef, Binding, Decision, FanOut, FanOutBody, WorkflowDef};
 use crate::workflow::graph::Workflow;
 
 /// The Mermaid flowchart of a workflow (its fan-outs as stacked blocks, or, with
@@ -175,31 +175,122 @@ fn is_workflow_path(path: &syn::Path) -> bool {
 struct Scope<'a> {
     prefix: String,
     bindings: &'a [Binding],
+    /// The `match`/`if` decisions of a fan-out's body (drawn as the top level's are:
+    /// a rhombus, and a subgraph per arm). Empty for a workflow without decisions.
+    decisions: &'a [Decision],
     /// The loop variable of a fan-out's body.
     var: Option<&'a Ident>,
     /// The enclosing scope, where names the body does not declare are found.
     outer: Option<&'a Scope<'a>>,
 }
 
-impl Scope<'_> {
-    /// The id edges from the source `name` start at: an input, the loop variable, a
-    /// binding (a fan-out's collected binding inside its block), searched outwards.
-    fn source_id(&self, name: &Ident) -> String {
-        if self.var.is_some_and(|v| v == name) {
-            return format!("{}{}", self.prefix, ident_text(name));
-        }
-        if let Some(b) = self.bindings.iter().find(|b| b.name == *name) {
-            return self.out_anchor(b);
-        }
-        match self.outer {
-            Some(outer) => outer.source_id(name),
-            None => ident_text(name),
+impl<'a> Scope<'a> {
+    /// The scope of a fan-out's `for` body, inside binding `b` of this scope.
+    fn body(&'a self, b: &Binding, f: &'a FanOut) -> Option<Scope<'a>> {
+        match &f.body {
+            FanOutBody::For {
+                var,
+                bindings,
+                decisions,
+                ..
+            } => Some(Scope {
+                prefix: format!("{}__", self.id(b)),
+                bindings,
+                decisions,
+                var: Some(var),
+                outer: Some(self),
+            }),
+            FanOutBody::Map { .. } => None,
         }
     }
 
-    /// The id of a binding's own box (a fan-out's block).
+    /// The ids edges from the source `name` start at: an input, the loop variable, a
+    /// binding (every arm's definition of a merge; a fan-out's collected binding inside
+    /// its block), searched outwards.
+    fn source_ids(&self, name: &Ident) -> Vec<String> {
+        if self.var.is_some_and(|v| v == name) {
+            return vec![format!("{}{}", self.prefix, ident_text(name))];
+        }
+        let defs: Vec<String> = self
+            .bindings
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.name == *name)
+            .flat_map(|(i, b)| self.out_anchors(i, b))
+            .collect();
+        if !defs.is_empty() {
+            return defs;
+        }
+        match self.outer {
+            Some(outer) => outer.source_ids(name),
+            None => vec![ident_text(name)],
+        }
+    }
+
+    /// The id of binding `b`'s own box (a fan-out's block): its name, or for a later
+    /// arm's definition of a merged name, the name and its index.
     fn id(&self, b: &Binding) -> String {
-        format!("{}{}", self.prefix, ident_text(&b.name))
+        let i = self
+            .bindings
+            .iter()
+            .position(|other| std::ptr::eq(other, b))
+            .unwrap_or(0);
+        self.id_at(i, b)
+    }
+
+    fn id_at(&self, i: usize, b: &Binding) -> String {
+        let first = self.bindings.iter().position(|other| other.name == b.name);
+        if first.is_none_or(|first| first == i) {
+            format!("{}{}", self.prefix, ident_text(&b.name))
+        } else {
+            format!("{}{}__{i}", self.prefix, ident_text(&b.name))
+        }
+    }
+
+    /// Where edges out of binding `i` (`b`) start: a fan-out's collected binding (each
+    /// definition of it), its mapped workflow's box, another binding's own box.
+    fn out_anchors(&self, i: usize, b: &Binding) -> Vec<String> {
+        match &b.fan_out {
+            Some(f) => match self.body(b, f) {
+                Some(inner) => {
+                    let FanOutBody::For { result, .. } = &f.body else {
+                        return Vec::new();
+                    };
+                    inner.source_ids(result)
+                }
+                None => vec![format!("{}__each", self.id_at(i, b))],
+            },
+            None => vec![self.id_at(i, b)],
+        }
+    }
+
+    /// The id of decision `d`'s rhombus: `match_t` (or `if_ok`), made unique among the
+    /// scope's names by its index when needed (as the router's report name is).
+    fn router_id(&self, d: usize) -> String {
+        let base = |e: &Decision| format!("{}_{}", e.keyword, e.on.root);
+        let name = base(&self.decisions[d]);
+        let taken = self.bindings.iter().any(|b| b.name == name)
+            || self.var.is_some_and(|v| *v == name)
+            || self.decisions[..d].iter().any(|e| base(e) == name);
+        if taken {
+            format!("{}{name}_{d}", self.prefix)
+        } else {
+            format!("{}{name}", self.prefix)
+        }
+    }
+
+    /// The id of arm `arm`'s subgraph: `match_t_arm0`.
+    fn arm_id(&self, arm: ArmRef) -> String {
+        format!("{}_arm{}", self.router_id(arm.decision), arm.arm)
+    }
+
+    /// The decision whose arm around `scope` (innermost first) binds `name` in its
+    /// pattern.
+    fn pattern_router(&self, scope: &[ArmRef], name: &Ident) -> Option<usize> {
+        scope.iter().rev().find_map(|arm| {
+            let names = &self.decisions.get(arm.decision)?.arms.get(arm.arm)?.names;
+            names.contains(name).then_some(arm.decision)
+        })
     }
 
     /// Where edges into a binding end: a fan-out's loop variable (or its mapped
@@ -213,20 +304,20 @@ impl Scope<'_> {
             None => self.id(b),
         }
     }
+}
 
-    /// Where edges out of a binding start: a fan-out's collected binding (or its mapped
-    /// workflow's box), another binding's own box.
-    fn out_anchor(&self, b: &Binding) -> String {
-        match &b.fan_out {
-            Some(f) => match &f.body {
-                FanOutBody::For { result, .. } => {
-                    format!("{}__{}", self.id(b), ident_text(result))
-                }
-                FanOutBody::Map { .. } => format!("{}__each", self.id(b)),
-            },
-            None => self.id(b),
-        }
-    }
+/// What an edge is, for how each format draws it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EdgeKind {
+    /// A port connection, labelled with the port.
+    Port,
+    /// Into a decision's rhombus from what it matches on: no label.
+    Route,
+    /// From a decision's rhombus to an arm, labelled with its pattern: Mermaid draws
+    /// one edge to the arm's subgraph.
+    ArmMermaid,
+    /// The same for DOT: one dashed edge to each node right inside the arm.
+    ArmDot,
 }
 
 /// An edge of one binding, as drawn: from, label, to.
@@ -234,37 +325,117 @@ struct Drawn {
     from: String,
     label: String,
     to: String,
+    kind: EdgeKind,
 }
 
-/// The edges of a scope's bindings, in declaration and port order; a fan-out's ports
-/// go to the nodes inside it that use them.
+/// The edges of a scope's bindings, in declaration and port order (a fan-out's ports
+/// go to the nodes inside it that use them), then its decisions' edges.
 fn scope_edges(scope: &Scope<'_>, out: &mut Vec<Drawn>) {
-    for b in scope.bindings {
+    for (i, b) in scope.bindings.iter().enumerate() {
+        let to = scope.id_at(i, b);
         match &b.fan_out {
             None => {
                 for a in &b.args {
-                    out.push(Drawn {
-                        from: scope.source_id(&a.source.root),
-                        label: arg_label(a),
-                        to: scope.id(b),
-                    });
+                    let root = &a.source.root;
+                    if let Some(d) = scope.pattern_router(&b.scope, root) {
+                        // A name the arm's pattern binds: it comes from the decision.
+                        let port = ident_text(&a.port);
+                        let label = if *root == a.port {
+                            port
+                        } else {
+                            format!("{} as {port}", ident_text(root))
+                        };
+                        out.push(Drawn {
+                            from: scope.router_id(d),
+                            label,
+                            to: to.clone(),
+                            kind: EdgeKind::Port,
+                        });
+                        continue;
+                    }
+                    for from in scope.source_ids(root) {
+                        out.push(Drawn {
+                            from,
+                            label: arg_label(a),
+                            to: to.clone(),
+                            kind: EdgeKind::Port,
+                        });
+                    }
                 }
             }
             Some(f) => {
                 let items = &b.args[0];
-                out.push(Drawn {
-                    from: scope.source_id(&items.source.root),
-                    label: "each".to_owned(),
-                    to: scope.in_anchor(b),
-                });
-                if let FanOutBody::For { var, bindings, .. } = &f.body {
-                    let inner = Scope {
-                        prefix: format!("{}__", scope.id(b)),
-                        bindings,
-                        var: Some(var),
-                        outer: Some(scope),
-                    };
+                for from in scope.source_ids(&items.source.root) {
+                    out.push(Drawn {
+                        from,
+                        label: "each".to_owned(),
+                        to: scope.in_anchor(b),
+                        kind: EdgeKind::Port,
+                    });
+                }
+                if let Some(inner) = scope.body(b, f) {
                     scope_edges(&inner, out);
+                }
+            }
+        }
+    }
+    decision_edges(scope, out);
+}
+
+/// A scope's decisions' edges: what each matches on into its rhombus, and the rhombus
+/// to each arm, labelled with the arm's pattern.
+fn decision_edges(scope: &Scope<'_>, out: &mut Vec<Drawn>) {
+    for (d, decision) in scope.decisions.iter().enumerate() {
+        let router = scope.router_id(d);
+        let froms = match scope.pattern_router(&decision.scope, &decision.on.root) {
+            Some(outer) => vec![scope.router_id(outer)],
+            None => scope.source_ids(&decision.on.root),
+        };
+        for from in froms {
+            out.push(Drawn {
+                from,
+                label: String::new(),
+                to: router.clone(),
+                kind: EdgeKind::Route,
+            });
+        }
+    }
+    for (d, decision) in scope.decisions.iter().enumerate() {
+        let router = scope.router_id(d);
+        for (a, arm) in decision.arms.iter().enumerate() {
+            let here = ArmRef {
+                decision: d,
+                arm: a,
+            };
+            out.push(Drawn {
+                from: router.clone(),
+                label: arm.label.clone(),
+                to: scope.arm_id(here),
+                kind: EdgeKind::ArmMermaid,
+            });
+            let mut inside = decision.scope.clone();
+            inside.push(here);
+            for (i, b) in scope.bindings.iter().enumerate() {
+                if b.scope == inside {
+                    out.push(Drawn {
+                        from: router.clone(),
+                        label: arm.label.clone(),
+                        to: match &b.fan_out {
+                            Some(_) => scope.in_anchor(b),
+                            None => scope.id_at(i, b),
+                        },
+                        kind: EdgeKind::ArmDot,
+                    });
+                }
+            }
+            for (e, nested) in scope.decisions.iter().enumerate() {
+                if nested.scope == inside {
+                    out.push(Drawn {
+                        from: router.clone(),
+                        label: arm.label.clone(),
+                        to: scope.router_id(e),
+                        kind: EdgeKind::ArmDot,
+                    });
                 }
             }
         }
@@ -288,66 +459,103 @@ fn arg_label(a: &crate::workflow::ast::PortArg) -> String {
 
 /// The boxes of a scope's bindings in Mermaid, `indent` deep.
 fn mermaid_boxes(scope: &Scope<'_>, indent: &str, s: &mut String) {
-    for b in scope.bindings {
-        let name = ident_text(&b.name);
-        let id = mermaid_id(&scope.id(b));
-        match shape(b) {
-            Shape::Node => {
-                let _ = writeln!(
-                    s,
-                    "{indent}{id}[\"{}<br/><small>{}</small>\"]",
-                    mermaid_text(&name),
-                    mermaid_text(&path_text(&b.node))
-                );
-            }
-            Shape::SubWorkflow => {
-                let _ = writeln!(
-                    s,
-                    "{indent}{id}[[\"{}<br/><small>workflow {}</small>\"]]",
-                    mermaid_text(&name),
-                    mermaid_text(&path_text(&b.node))
-                );
-            }
-            Shape::FanOut(f) => {
-                let _ = writeln!(
-                    s,
-                    "{indent}subgraph {id}[\"{}<br/><small>{}, one run per item</small>\"]",
-                    mermaid_text(&name),
-                    mermaid_text(&f.label())
-                );
-                let inner_indent = format!("{indent}    ");
-                match &f.body {
-                    FanOutBody::For { var, bindings, .. } => {
-                        let inner = Scope {
-                            prefix: format!("{}__", scope.id(b)),
-                            bindings,
-                            var: Some(var),
-                            outer: Some(scope),
-                        };
-                        let _ = writeln!(
-                            s,
-                            "{inner_indent}{}[/\"{}\"/]",
-                            mermaid_id(&scope.in_anchor(b)),
-                            mermaid_text(&ident_text(var))
-                        );
+    mermaid_arm(scope, &[], indent, s);
+}
+
+/// The boxes right inside arm `arm` of a scope (its top level for `[]`), each decision
+/// there as a rhombus with a subgraph per arm.
+fn mermaid_arm(scope: &Scope<'_>, arm: &[ArmRef], indent: &str, s: &mut String) {
+    for (i, b) in scope.bindings.iter().enumerate() {
+        if b.scope == arm {
+            mermaid_box(scope, i, b, indent, s);
+        }
+    }
+    for (d, decision) in scope.decisions.iter().enumerate() {
+        if decision.scope != arm {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "{indent}{}{{\"{} {}\"}}",
+            mermaid_id(&scope.router_id(d)),
+            decision.keyword,
+            mermaid_text(&decision.on.text())
+        );
+        for (a, each) in decision.arms.iter().enumerate() {
+            let here = ArmRef {
+                decision: d,
+                arm: a,
+            };
+            let _ = writeln!(
+                s,
+                "{indent}subgraph {}[\"{}\"]",
+                mermaid_id(&scope.arm_id(here)),
+                mermaid_text(&each.label)
+            );
+            let mut inner = arm.to_vec();
+            inner.push(here);
+            mermaid_arm(scope, &inner, &format!("{indent}    "), s);
+            let _ = writeln!(s, "{indent}end");
+        }
+    }
+}
+
+/// Binding `i` (`b`) of a scope in Mermaid: a box, or a fan-out's stacked block.
+fn mermaid_box(scope: &Scope<'_>, i: usize, b: &Binding, indent: &str, s: &mut String) {
+    let name = ident_text(&b.name);
+    let id = mermaid_id(&scope.id_at(i, b));
+    match shape(b) {
+        Shape::Node => {
+            let _ = writeln!(
+                s,
+                "{indent}{id}[\"{}<br/><small>{}</small>\"]",
+                mermaid_text(&name),
+                mermaid_text(&path_text(&b.node))
+            );
+        }
+        Shape::SubWorkflow => {
+            let _ = writeln!(
+                s,
+                "{indent}{id}[[\"{}<br/><small>workflow {}</small>\"]]",
+                mermaid_text(&name),
+                mermaid_text(&path_text(&b.node))
+            );
+        }
+        Shape::FanOut(f) => {
+            let _ = writeln!(
+                s,
+                "{indent}subgraph {id}[\"{}<br/><small>{}, one run per item</small>\"]",
+                mermaid_text(&name),
+                mermaid_text(&f.label())
+            );
+            let inner_indent = format!("{indent}    ");
+            match &f.body {
+                FanOutBody::For { var, .. } => {
+                    let _ = writeln!(
+                        s,
+                        "{inner_indent}{}[/\"{}\"/]",
+                        mermaid_id(&scope.in_anchor(b)),
+                        mermaid_text(&ident_text(var))
+                    );
+                    if let Some(inner) = scope.body(b, f) {
                         mermaid_boxes(&inner, &inner_indent, s);
                     }
-                    FanOutBody::Map { workflow } => {
-                        let _ = writeln!(
-                            s,
-                            "{inner_indent}{}[[\"workflow {}\"]]",
-                            mermaid_id(&scope.in_anchor(b)),
-                            mermaid_text(&path_text(workflow))
-                        );
-                    }
                 }
-                let _ = writeln!(s, "{indent}end");
-                // A stacked block: a double-weight dashed border.
-                let _ = writeln!(
-                    s,
-                    "{indent}style {id} stroke-width:3px,stroke-dasharray:6 3"
-                );
+                FanOutBody::Map { workflow } => {
+                    let _ = writeln!(
+                        s,
+                        "{inner_indent}{}[[\"workflow {}\"]]",
+                        mermaid_id(&scope.in_anchor(b)),
+                        mermaid_text(&path_text(workflow))
+                    );
+                }
             }
+            let _ = writeln!(s, "{indent}end");
+            // A stacked block: a double-weight dashed border.
+            let _ = writeln!(
+                s,
+                "{indent}style {id} stroke-width:3px,stroke-dasharray:6 3"
+            );
         }
     }
 }
@@ -374,13 +582,14 @@ fn mermaid_static(w: &Workflow<'_>) -> String {
     let mut edges = Vec::new();
     scope_edges(&scope, &mut edges);
     for e in edges {
-        let _ = writeln!(
-            s,
-            "    {} -->|{}| {}",
-            mermaid_id(&e.from),
-            mermaid_text(&e.label),
-            mermaid_id(&e.to)
-        );
+        let (from, to) = (mermaid_id(&e.from), mermaid_id(&e.to));
+        let label = mermaid_text(&e.label);
+        let _ = match e.kind {
+            EdgeKind::Port => writeln!(s, "    {from} -->|{label}| {to}"),
+            EdgeKind::Route => writeln!(s, "    {from} --> {to}"),
+            EdgeKind::ArmMermaid => writeln!(s, "    {from} -->|\"{label}\"| {to}"),
+            EdgeKind::ArmDot => Ok(()),
+        };
     }
     s
 }
@@ -389,6 +598,7 @@ fn top_scope(def: &WorkflowDef) -> Scope<'_> {
     Scope {
         prefix: String::new(),
         bindings: &def.bindings,
+        decisions: &def.decisions,
         var: None,
         outer: None,
     }
@@ -397,62 +607,99 @@ fn top_scope(def: &WorkflowDef) -> Scope<'_> {
 /// The boxes of a scope's bindings in DOT, `indent` deep (a fan-out is a cluster with
 /// a double border).
 fn dot_boxes(scope: &Scope<'_>, indent: &str, s: &mut String) {
-    for b in scope.bindings {
-        let name = ident_text(&b.name);
-        let id = dot_text(&scope.id(b));
-        match shape(b) {
-            Shape::Node => {
-                let _ = writeln!(
-                    s,
-                    "{indent}\"{id}\" [label=\"{}\\n{}\"];",
-                    dot_text(&name),
-                    dot_text(&path_text(&b.node))
-                );
-            }
-            Shape::SubWorkflow => {
-                let _ = writeln!(
-                    s,
-                    "{indent}\"{id}\" [shape=component, label=\"{}\\nworkflow {}\"];",
-                    dot_text(&name),
-                    dot_text(&path_text(&b.node))
-                );
-            }
-            Shape::FanOut(f) => {
-                let _ = writeln!(s, "{indent}subgraph \"cluster_{id}\" {{");
-                let inner_indent = format!("{indent}    ");
-                let _ = writeln!(
-                    s,
-                    "{inner_indent}label=\"{}\\n{}, one run per item\"; style=rounded; peripheries=2;",
-                    dot_text(&name),
-                    dot_text(&f.label())
-                );
-                match &f.body {
-                    FanOutBody::For { var, bindings, .. } => {
-                        let inner = Scope {
-                            prefix: format!("{}__", scope.id(b)),
-                            bindings,
-                            var: Some(var),
-                            outer: Some(scope),
-                        };
-                        let _ = writeln!(
-                            s,
-                            "{inner_indent}\"{}\" [shape=parallelogram, label=\"{}\"];",
-                            dot_text(&scope.in_anchor(b)),
-                            dot_text(&ident_text(var))
-                        );
+    dot_arm(scope, &[], indent, s);
+}
+
+/// The DOT boxes right inside arm `arm` of a scope (its top level for `[]`), each
+/// decision there as a diamond with a cluster per arm.
+fn dot_arm(scope: &Scope<'_>, arm: &[ArmRef], indent: &str, s: &mut String) {
+    for (i, b) in scope.bindings.iter().enumerate() {
+        if b.scope == arm {
+            dot_box(scope, i, b, indent, s);
+        }
+    }
+    for (d, decision) in scope.decisions.iter().enumerate() {
+        if decision.scope != arm {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "{indent}\"{}\" [shape=diamond, label=\"{} {}\"];",
+            dot_text(&scope.router_id(d)),
+            decision.keyword,
+            dot_text(&decision.on.text())
+        );
+        for (a, each) in decision.arms.iter().enumerate() {
+            let here = ArmRef {
+                decision: d,
+                arm: a,
+            };
+            let _ = writeln!(
+                s,
+                "{indent}subgraph \"cluster_{}\" {{\n{indent}    label=\"{}\";",
+                dot_text(&scope.arm_id(here)),
+                dot_text(&each.label)
+            );
+            let mut inner = arm.to_vec();
+            inner.push(here);
+            dot_arm(scope, &inner, &format!("{indent}    "), s);
+            let _ = writeln!(s, "{indent}}}");
+        }
+    }
+}
+
+/// Binding `i` (`b`) of a scope in DOT: a box, or a fan-out's cluster.
+fn dot_box(scope: &Scope<'_>, i: usize, b: &Binding, indent: &str, s: &mut String) {
+    let name = ident_text(&b.name);
+    let id = dot_text(&scope.id_at(i, b));
+    match shape(b) {
+        Shape::Node => {
+            let _ = writeln!(
+                s,
+                "{indent}\"{id}\" [label=\"{}\\n{}\"];",
+                dot_text(&name),
+                dot_text(&path_text(&b.node))
+            );
+        }
+        Shape::SubWorkflow => {
+            let _ = writeln!(
+                s,
+                "{indent}\"{id}\" [shape=component, label=\"{}\\nworkflow {}\"];",
+                dot_text(&name),
+                dot_text(&path_text(&b.node))
+            );
+        }
+        Shape::FanOut(f) => {
+            let _ = writeln!(s, "{indent}subgraph \"cluster_{id}\" {{");
+            let inner_indent = format!("{indent}    ");
+            let _ = writeln!(
+                s,
+                "{inner_indent}label=\"{}\\n{}, one run per item\"; style=rounded; peripheries=2;",
+                dot_text(&name),
+                dot_text(&f.label())
+            );
+            match &f.body {
+                FanOutBody::For { var, .. } => {
+                    let _ = writeln!(
+                        s,
+                        "{inner_indent}\"{}\" [shape=parallelogram, label=\"{}\"];",
+                        dot_text(&scope.in_anchor(b)),
+                        dot_text(&ident_text(var))
+                    );
+                    if let Some(inner) = scope.body(b, f) {
                         dot_boxes(&inner, &inner_indent, s);
                     }
-                    FanOutBody::Map { workflow } => {
-                        let _ = writeln!(
-                            s,
-                            "{inner_indent}\"{}\" [shape=component, label=\"workflow {}\"];",
-                            dot_text(&scope.in_anchor(b)),
-                            dot_text(&path_text(workflow))
-                        );
-                    }
                 }
-                let _ = writeln!(s, "{indent}}}");
+                FanOutBody::Map { workflow } => {
+                    let _ = writeln!(
+                        s,
+                        "{inner_indent}\"{}\" [shape=component, label=\"workflow {}\"];",
+                        dot_text(&scope.in_anchor(b)),
+                        dot_text(&path_text(workflow))
+                    );
+                }
             }
+            let _ = writeln!(s, "{indent}}}");
         }
     }
 }
@@ -479,13 +726,17 @@ fn dot_static(w: &Workflow<'_>) -> String {
     let mut edges = Vec::new();
     scope_edges(&scope, &mut edges);
     for e in edges {
-        let _ = writeln!(
-            s,
-            "    \"{}\" -> \"{}\" [label=\"{}\"];",
-            dot_text(&e.from),
-            dot_text(&e.to),
-            dot_text(&e.label)
-        );
+        let (from, to) = (dot_text(&e.from), dot_text(&e.to));
+        let label = dot_text(&e.label);
+        let _ = match e.kind {
+            EdgeKind::Port => writeln!(s, "    \"{from}\" -> \"{to}\" [label=\"{label}\"];"),
+            EdgeKind::Route => writeln!(s, "    \"{from}\" -> \"{to}\";"),
+            EdgeKind::ArmDot => writeln!(
+                s,
+                "    \"{from}\" -> \"{to}\" [label=\"{label}\", style=dashed];"
+            ),
+            EdgeKind::ArmMermaid => Ok(()),
+        };
     }
     s.push_str("}\n");
     s
