@@ -301,7 +301,7 @@ const _: () = {
                     node_fn: <__HelloNode_greeting as ::workflow_core::__private::Node>::NAME,
                     deps: 0u32,
                     successors: &[1usize],
-                    policy: <__HelloNode_greeting as ::workflow_core::__private::Node>::POLICY,
+                    policy: &<__HelloNode_greeting as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_greeting as ::workflow_core::__private::Node>::RESOURCES,
                 },
                 ::workflow_core::__private::NodeSpec {
@@ -309,7 +309,7 @@ const _: () = {
                     node_fn: <__HelloNode_size as ::workflow_core::__private::Node>::NAME,
                     deps: 1u32,
                     successors: &[],
-                    policy: <__HelloNode_size as ::workflow_core::__private::Node>::POLICY,
+                    policy: &<__HelloNode_size as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_size as ::workflow_core::__private::Node>::RESOURCES,
                 },
             ],
