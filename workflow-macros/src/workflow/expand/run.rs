@@ -106,7 +106,7 @@ impl WorkflowGen<'_> {
         let type_of = type_of
             .iter()
             .copied()
-            .chain(std::iter::repeat(u32::MAX).take(nodes - self.def.bindings.len()));
+            .chain(std::iter::repeat_n(u32::MAX, nodes - self.def.bindings.len()));
         quote! {
             fn run(
                 exec: #p::Executor<Self>,
