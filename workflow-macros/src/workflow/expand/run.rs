@@ -88,24 +88,52 @@ impl WorkflowGen<'_> {
         }
     }
 
-    /// `run`: the executor's loop over one pinned future cell per node.
+    /// `run`: the executor's loop over one pinned future cell per node *type* (see
+    /// `executor/cells.rs`). Only a node's start arm is code of its own: it builds the
+    /// node's ports and calls the start function shared by its type; polling and
+    /// dropping find the node's cell from data (`__TYPE_OF`).
     fn run_fn(&self) -> TokenStream {
         let p = &self.p;
-        let cells = self.future_cells();
-        let start_arms = self.start_arms(&cells);
+        let (type_of, types) = self.node_types();
+        let cells: Vec<Ident> = (0..types)
+            .map(|t| Ident::new(&format!("__workflow_cell{t}"), Span::mixed_site()))
+            .collect();
+        let boxed = Ident::new("__boxed", Span::mixed_site());
+        let start_arms = self.start_arms(&cells, &type_of, &boxed);
+        let nodes = self.g.nodes.len();
+        let type_ids = 0..types;
+        // Routers are never pending: any type index does for them.
+        let type_of = type_of
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(u32::MAX, nodes - self.def.bindings.len()));
         quote! {
             fn run(
                 exec: #p::Executor<Self>,
             ) -> impl #p::Future<Output = #p::Outcome<Self::Output>> + ::core::marker::Send {
-                // Boxed here, where the (large) future is built, so that it is
-                // written straight into its allocation rather than copied there.
+                /// The type (cell) of each node.
+                static __TYPE_OF: [u32; #nodes] = [#(#type_of),*];
+                // Boxed here, where the future is built, so that it is written straight
+                // into its allocation rather than copied there.
                 #p::Box::pin(async move {
                     #( let mut #cells = #p::pin!(#p::Option::None); )*
+                    let mut #boxed = #p::BoxedNodes::<__WorkflowValue>::new(#nodes);
                     exec.run(
                         move |state: &mut __WorkflowState, node: usize, op: #p::Op<'_, '_>| {
-                            match node {
-                                #(#start_arms)*
-                                _ => ::core::unreachable!("workflow node index out of range"),
+                            match op {
+                                op @ #p::Op::Start(..) => match node {
+                                    #(#start_arms)*
+                                    _ => ::core::unreachable!("workflow node index out of range"),
+                                },
+                                op => {
+                                    if #boxed.holds(node) {
+                                        return #boxed.step(node, op);
+                                    }
+                                    match __TYPE_OF[node] {
+                                        #( #type_ids => #p::cell_op(#cells.as_mut(), node, op), )*
+                                        _ => #p::Poll::Pending,
+                                    }
+                                }
                             }
                         },
                     )
@@ -115,16 +143,29 @@ impl WorkflowGen<'_> {
         }
     }
 
-    /// One pinned cell per node, where its future lives while it runs (hygienic names).
-    fn future_cells(&self) -> Vec<Ident> {
-        (0..self.def.bindings.len())
-            .map(|i| Ident::new(&format!("__workflow_slot{i}"), Span::mixed_site()))
-            .collect()
+    /// The type index of each binding (bindings calling the same node fn share one), and
+    /// how many types there are.
+    fn node_types(&self) -> (Vec<u32>, u32) {
+        let mut seen: Vec<String> = Vec::new();
+        let type_of = self
+            .def
+            .bindings
+            .iter()
+            .map(|b| {
+                let key = crate::workflow::ast::path_text(&b.node);
+                let t = seen.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    seen.push(key);
+                    seen.len() - 1
+                });
+                t as u32
+            })
+            .collect();
+        (type_of, seen.len() as u32)
     }
 
-    /// `i => step(cell_i, i, op, |starter| starter.future(i, ports, ..), ..)`: builds
-    /// node `i`'s ports from the state and starts (or polls) it.
-    fn start_arms(&self, cells: &[Ident]) -> Vec<TokenStream> {
+    /// `i => start_node(cell_t, &mut boxed, i, op, ports, wrap, inline_call::<..>)`:
+    /// builds node `i`'s ports from the state and starts it in its type's cell `t`.
+    fn start_arms(&self, cells: &[Ident], type_of: &[u32], boxed: &Ident) -> Vec<TokenStream> {
         let p = &self.p;
         let edges = self.numbered_edges();
         let routers = (0..self.def.decisions.len()).map(|d| self.router_arm(d));
@@ -133,20 +174,19 @@ impl WorkflowGen<'_> {
                 let b = &self.def.bindings[i];
                 let alias = &self.node_aliases[i];
                 let wrap = self.value_wrap(i);
-                let cell = &cells[i];
+                let cell = &cells[type_of[i] as usize];
                 // Named at the node path, so a missing port is reported there.
                 let literal = Ident::new(&alias.to_string(), b.node_span());
                 let ports = self.ports_literal(i, &literal, &edges);
                 quote! {
-                    #i => #p::step(
+                    #i => #p::start_node(
                         #cell.as_mut(),
+                        &mut #boxed,
                         #i,
                         op,
-                        |starter| {
-                            let ports = #ports;
-                            starter.future::<#alias, __WorkflowValue>(#i, ports, #wrap)
-                        },
+                        #ports,
                         #wrap,
+                        #p::inline_call::<#alias, __WorkflowValue>,
                     ),
                 }
             })
