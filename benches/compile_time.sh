@@ -27,7 +27,7 @@ done
 if [ ${#shapes[@]} -eq 0 ]; then
     shapes=(chain100 chain1000 chain5000 fan100 fan1000 fan5000)
 fi
-dir=$root/target/compile-time
+dir=${CT_DIR:-$root/target/compile-time}
 mkdir -p "$dir/src"
 cat > "$dir/Cargo.toml" <<TOML
 [package]

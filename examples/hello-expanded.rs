@@ -337,8 +337,44 @@ const _: () = {
         ) -> impl ::workflow_core::__private::Future<
             Output = ::workflow_core::__private::Outcome<Self::Output>,
         > + ::core::marker::Send {
-            /// The type (cell) of each node.
+            /// The type (cell and table) of each node.
             static __TYPE_OF: [u32; 2usize] = [0u32, 1u32];
+            /// Each node's index in its type's table.
+            static __RANK: [u32; 2usize] = [0u32, 0u32];
+            #[allow(clippy::type_complexity)]
+            static __NODES0: [(
+                fn(&mut __WorkflowState) -> __HelloNode_greeting,
+                fn(
+                    ::workflow_core::__private::Output<__HelloNode_greeting>,
+                ) -> __WorkflowValue,
+            ); 1usize] = [
+                (
+                    |state: &mut __WorkflowState| {
+                        greet! {
+                            { ::workflow_core::__private } __HelloNode_greeting[name true
+                            { Hello_greeting::name::__from_source(state.name.take()) }]
+                        }
+                    },
+                    __WorkflowValue::greeting,
+                ),
+            ];
+            #[allow(clippy::type_complexity)]
+            static __NODES1: [(
+                fn(&mut __WorkflowState) -> __HelloNode_size,
+                fn(
+                    ::workflow_core::__private::Output<__HelloNode_size>,
+                ) -> __WorkflowValue,
+            ); 1usize] = [
+                (
+                    |state: &mut __WorkflowState| {
+                        length! {
+                            { ::workflow_core::__private } __HelloNode_size[text false {
+                            Hello_size::text::__from_source(state.greeting.take()) }]
+                        }
+                    },
+                    __WorkflowValue::size,
+                ),
+            ];
             ::workflow_core::__private::Box::pin(async move {
                 let mut __workflow_cell0 = ::workflow_core::__private::pin!(
                     ::workflow_core::__private::Option::None
@@ -356,36 +392,31 @@ const _: () = {
                     {
                         match op {
                             op @ ::workflow_core::__private::Op::Start(..) => {
-                                match node {
-                                    0usize => {
+                                match __TYPE_OF[node] {
+                                    0u32 => {
+                                        let (ports, wrap) = __NODES0[__RANK[node] as usize];
                                         ::workflow_core::__private::start_node(
                                             __workflow_cell0.as_mut(),
                                             &mut __boxed,
-                                            0usize,
+                                            node,
                                             op,
-                                            greet! {
-                                                { ::workflow_core::__private } __HelloNode_greeting[name
-                                                true { Hello_greeting::name::__from_source(state.name
-                                                .take()) }]
-                                            },
-                                            __WorkflowValue::greeting,
+                                            ports(state),
+                                            wrap,
                                             ::workflow_core::__private::inline_call::<
                                                 __HelloNode_greeting,
                                                 __WorkflowValue,
                                             >,
                                         )
                                     }
-                                    1usize => {
+                                    1u32 => {
+                                        let (ports, wrap) = __NODES1[__RANK[node] as usize];
                                         ::workflow_core::__private::start_node(
                                             __workflow_cell1.as_mut(),
                                             &mut __boxed,
-                                            1usize,
+                                            node,
                                             op,
-                                            length! {
-                                                { ::workflow_core::__private } __HelloNode_size[text false {
-                                                Hello_size::text::__from_source(state.greeting.take()) }]
-                                            },
-                                            __WorkflowValue::size,
+                                            ports(state),
+                                            wrap,
                                             ::workflow_core::__private::inline_call::<
                                                 __HelloNode_size,
                                                 __WorkflowValue,
@@ -393,7 +424,11 @@ const _: () = {
                                         )
                                     }
                                     _ => {
-                                        ::core::unreachable!("workflow node index out of range")
+                                        match node {
+                                            _ => {
+                                                ::core::unreachable!("workflow node index out of range")
+                                            }
+                                        }
                                     }
                                 }
                             }
