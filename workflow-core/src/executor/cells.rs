@@ -5,10 +5,10 @@
 //! future, pinned in the run's own future, and one [`BoxedNodes`] table for the rest:
 //! a node costs no allocation of its own as long as no other node of its type is pending
 //! when it starts (a chain, a fan-out of nodes that complete at once). The driver reaches
-//! a cell only through the table, with an [`Op`]: the table's start arm for node `i`
-//! builds the node's ports and calls [`start_node`]; polling and dropping go to the
-//! node's boxed future or its type's cell ([`cell_op`]), found from data (the node's
-//! type index), not from code per node. Every function here is generic over the node
+//! a cell only through the table, with an [`Op`]: the table's start arm for node `i`'s
+//! type calls the node's ports fn (from its record in the type's static table) and
+//! [`start_node`]; polling and dropping go to the node's boxed future or its type's cell
+//! ([`cell_op`]), found from data (the node's type index), not from code per node. Every function here is generic over the node
 //! type or its future alone, so one copy serves all nodes of one type.
 
 use std::future::Future;
@@ -172,7 +172,8 @@ impl std::fmt::Debug for Op<'_, '_> {
 /// output into the workflow's value enum.
 ///
 /// Not inlined, and generic over the node type only: the generated start arm of a node
-/// builds its ports and calls this, the one copy for all nodes of that type.
+/// type builds the node's ports (through its record) and calls this, the one copy for
+/// all nodes of that type.
 #[doc(hidden)]
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]

@@ -4,8 +4,9 @@
 //!
 //! - `workflow`: the contract with generated code. `workflow!` implements [`Workflow`]
 //!   for the workflow type; its `run` receives an [`Executor`] and hands it the *cell
-//!   table*, a closure `cells(state, i, op)`: a start arm per node (it builds the
-//!   node's ports), polls and drops dispatched by data. A run returns a [`RunOutcome`].
+//!   table*, a closure `cells(state, i, op)` with an arm per node *type*: node `i`'s
+//!   ports and output wrap come from its record in its type's static table, its cell
+//!   from its type index (data, not code per node). A run returns a [`RunOutcome`].
 //! - `lifecycle`: `Executor::run`: setup (run id, resource check, the run's
 //!   [`RunShared`](crate::shared::RunShared), monitors), the driver, and teardown
 //!   (unconsumed values, end-of-run events, the outcome).
