@@ -139,6 +139,9 @@ fn main() {
         lattice("Lattice32", 32, false),
         fan("Diamond", 8, false),
         fan("DiamondSpawn", 8, true),
+        // Spawn mode (issue 17).
+        chain("Chain100Spawn", 100, true),
+        fan("Fan100Spawn", 100, true),
     ]
     .concat();
     std::fs::write(out.join("small.rs"), small).expect("write small.rs");

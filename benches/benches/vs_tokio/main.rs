@@ -160,6 +160,50 @@ where
     }
 }
 
+/// `n` concurrent copies of `f`, all joined in the calling task (`join_all`).
+async fn joined<F, Fut>(n: usize, f: F)
+where
+    F: Fn(u64) -> Fut,
+    Fut: Future,
+{
+    black_box(futures::future::join_all((0..n as u64).map(f)).await);
+}
+
+/// W4 with the 10,000 runs joined in one task (`join_all`) rather than a task each
+/// (issue 17): the run's own cost, without a tokio task around each run.
+fn w4_joined(c: &mut Criterion, tokio: &Tokio, rt: &workflow_core::Runtime) {
+    let (r1, r2) = (rt.clone(), rt.clone());
+    pair(
+        c,
+        tokio,
+        "W4 throughput joined",
+        "10000 runs",
+        true,
+        move || {
+            let rt = r1.clone();
+            async move { joined(10_000, |x| rt.execute(Diamond, DiamondInput { x })).await }
+        },
+        || joined(10_000, |x| in_task::fan(8, x)),
+    );
+    pair(
+        c,
+        tokio,
+        "W4 throughput spawn joined",
+        "10000 runs",
+        true,
+        move || {
+            let rt = r2.clone();
+            async move {
+                joined(10_000, |x| {
+                    rt.execute(DiamondSpawn, DiamondSpawnInput { x })
+                })
+                .await
+            }
+        },
+        || joined(10_000, |x| spawned::fan(8, x)),
+    );
+}
+
 macro_rules! run {
     ($rt:expr, $wf:ident, $input:expr, $out:ident) => {{
         let rt = $rt.clone();
@@ -303,6 +347,7 @@ fn benches(c: &mut Criterion, tokio: &Tokio) {
         },
         || concurrently(10_000, |x| spawned::fan(8, x)),
     );
+    w4_joined(c, tokio, &rt);
 
     // W5: sleeps (wall time).
     let (r1, r2) = (rt.clone(), rt.clone());
@@ -481,6 +526,13 @@ fn table() -> String {
             Kind::Throughput(1.0 / 3.0),
         ),
         (
+            "W4 throughput joined",
+            "10000 runs",
+            10.0,
+            10_000.0,
+            Kind::Throughput(1.0 / 3.0),
+        ),
+        (
             "W5 sleep",
             "100 runs x 10ms",
             1.0,
@@ -501,6 +553,13 @@ fn table() -> String {
         ("W3 lattice spawn", "32x32", 1024.0, 1.0, Kind::Ratio(1.5)),
         (
             "W4 throughput spawn",
+            "10000 runs",
+            10.0,
+            10_000.0,
+            Kind::Throughput(1.0 / 1.5),
+        ),
+        (
+            "W4 throughput spawn joined",
             "10000 runs",
             10.0,
             10_000.0,

@@ -525,6 +525,177 @@ async fn a_cancel_token_stops_the_run_with_a_typed_error() {
     assert_eq!(counter.dropped.load(Ordering::SeqCst), 2);
 }
 
+// --- spawned nodes beside in-task ones ---------------------------------------------------
+
+#[node]
+async fn wait_ms(ms: u64) -> u64 {
+    sleep_ms(ms).await;
+    ms
+}
+
+workflow! {
+    /// A spawned node (reporting to the run's outcome queue) is pending first; then a
+    /// supervised spawned node (its own waker) and an in-task node wait beside it.
+    struct QueuedThenWoken {
+        input long: u64,
+        input mid: u64,
+        input short: u64,
+        #[spawn]
+        queued = wait_ms(ms: long),
+        #[spawn] #[timeout = "10s"]
+        supervised = wait_ms(ms: mid),
+        in_task = wait_ms(ms: short),
+        joined = add(a: queued, b: supervised),
+        last = add(a: joined, b: in_task),
+    }
+}
+
+workflow! {
+    /// A spawned node reporting to the outcome queue, then an in-task node pending.
+    struct QueuedThenInTask {
+        input long: u64,
+        input short: u64,
+        #[spawn]
+        queued = wait_ms(ms: long),
+        in_task = wait_ms(ms: short),
+        last = add(a: queued, b: in_task),
+    }
+}
+
+/// Regression: a node pending after a spawned node that reports to the outcome queue
+/// still gets a wake set (the queue made the pending flags without one, and the wake
+/// set was keyed on those: the supervised node's start panicked with "a pending node
+/// has a wake set" and an in-task node was never polled again).
+#[tokio::test(start_paused = true)]
+async fn nodes_pending_after_a_queued_spawned_node_are_woken() {
+    let start = Instant::now();
+    let run = tokio::time::timeout(
+        Duration::from_secs(60),
+        Runtime::new().execute(
+            QueuedThenWoken,
+            QueuedThenWokenInput {
+                long: 300,
+                mid: 200,
+                short: 100,
+            },
+        ),
+    )
+    .await
+    .expect("the run ends")
+    .unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    assert_eq!(run.outputs.last, 600);
+    for name in ["queued", "supervised", "in_task", "joined", "last"] {
+        assert_eq!(
+            run.node(name).unwrap().status,
+            NodeStatus::Succeeded,
+            "{name}"
+        );
+    }
+
+    let start = Instant::now();
+    let run = tokio::time::timeout(
+        Duration::from_secs(60),
+        Runtime::new().execute(
+            QueuedThenInTask,
+            QueuedThenInTaskInput {
+                long: 300,
+                short: 100,
+            },
+        ),
+    )
+    .await
+    .expect("the in-task node is polled again when woken")
+    .unwrap();
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    assert_eq!(run.outputs.last, 400);
+}
+
+#[node]
+async fn fails_at_once(msg: &'static str) -> Result<u64, Simulated> {
+    Err(Simulated(msg))
+}
+
+workflow! {
+    /// A spawned node reporting to the outcome queue is the only pending node when a
+    /// node fails on its first poll.
+    struct QueuedThenFails {
+        input long: u64,
+        input msg: &'static str,
+        #[spawn]
+        queued = wait_ms(ms: long),
+        failing = fails_at_once(msg),
+    }
+}
+
+/// Regression: stopping a run polls its pending nodes once (for `Context::cancelled`),
+/// but not a spawned node reporting to the outcome queue: it has no waker of its own
+/// (its poll panicked with "a pending node has a wake set" when no node had one).
+#[tokio::test(start_paused = true)]
+async fn a_run_stopping_with_only_queued_spawned_nodes_pending_drops_them() {
+    let start = Instant::now();
+    let RunOutcome { result, report, .. } = Runtime::new()
+        .execute_report(
+            QueuedThenFails,
+            QueuedThenFailsInput {
+                long: 10_000,
+                msg: "first poll",
+            },
+            RunOptions::new(),
+        )
+        .await;
+    let err = result.unwrap_err();
+    assert_eq!(err.node(), Some("failing"));
+    assert_eq!(
+        err.downcast_ref::<Simulated>(),
+        Some(&Simulated("first poll"))
+    );
+    assert_eq!(
+        start.elapsed(),
+        Duration::ZERO,
+        "the spawned node is not awaited"
+    );
+    let queued = report.node("queued").unwrap();
+    assert_ne!(queued.status, NodeStatus::Succeeded, "{queued:?}");
+}
+
+workflow! {
+    /// Two spawned nodes without successors: the first to end need not wake the run.
+    struct QueuedAtTimeout {
+        input short: u64,
+        input long: u64,
+        #[spawn]
+        quick = wait_ms(ms: short),
+        #[spawn]
+        slow = wait_ms(ms: long),
+    }
+}
+
+/// Regression: a spawned node that ended before the workflow timeout succeeded, though
+/// the run was not woken for it (nothing waited for it): the timeout takes the outcome
+/// queue before it names the running nodes.
+#[tokio::test(start_paused = true)]
+async fn a_timeout_counts_spawned_nodes_that_ended_before_it_as_succeeded() {
+    let RunOutcome { result, report, .. } = Runtime::new()
+        .execute_report(
+            QueuedAtTimeout,
+            QueuedAtTimeoutInput {
+                short: 100,
+                long: 10_000,
+            },
+            RunOptions::new().timeout(Duration::from_secs(1)),
+        )
+        .await;
+    match result.unwrap_err() {
+        WorkflowError::Timeout { running, .. } => assert_eq!(running, ["slow"]),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    let quick = report.node("quick").unwrap();
+    assert_eq!(quick.status, NodeStatus::Succeeded, "{quick:?}");
+    assert_eq!(quick.duration, Duration::from_millis(100), "{quick:?}");
+    assert_eq!(report.node("slow").unwrap().status, NodeStatus::Cancelled);
+}
+
 // --- many runs -------------------------------------------------------------------------
 
 #[node]

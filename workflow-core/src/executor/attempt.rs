@@ -189,31 +189,68 @@ pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> traci
     )
 }
 
-/// A [`Mode::Spawned`] node: its one attempt in a task of its own.
-pub(crate) async fn spawned_once<N: Node, V: Send + 'static>(
+/// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which hands
+/// the node's outcome and its end time (since the run started) to `deliver` (the run's
+/// completion queue) as it ends. The run
+/// never polls the node: the returned cell future stays pending, and dropping it (the
+/// run stopped) aborts the task.
+///
+/// The whole call, its drop included, runs inside `catch_unwind`: a panic is the node's
+/// failure, so every task that runs to its end delivers an outcome.
+pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     ports: N,
     index: usize,
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
-) -> Finished<V> {
+    deliver: impl FnOnce(Finished<V>, Duration) + Send + 'static,
+) -> InTask<V> {
     let span = node_span(&shared, index, 1);
-    let runtime = Arc::clone(&shared.runtime);
-    let noted = Arc::clone(&shared);
-    let ctx = Context::new(shared, index, 1);
-    let call = AssertUnwindSafe(N::call(ports, ctx))
-        .catch_unwind()
-        .map(settle)
-        .instrument(span);
-    // Its fn ran only if tokio polled the task (see `attempt_once`).
+    let started = shared.started;
     let call = async move {
-        noted.note_attempt(index, 1);
-        call.await
+        // Its fn ran only if tokio polled the task (see `attempt_once`).
+        shared.note_attempt(index, 1);
+        let ctx = Context::new(shared, index, 1);
+        N::call(ports, ctx).await
     };
-    let result = spawned(call, None, &runtime, None).await;
-    Finished {
-        index,
-        attempts: 1,
-        result: result.map(wrap),
+    let task = tokio::spawn(async move {
+        let result = AssertUnwindSafe(call).catch_unwind().instrument(span).await;
+        let finished = Finished {
+            index,
+            attempts: 1,
+            result: settle(result).map(wrap),
+        };
+        // Its end time for the report (the run may take the outcome later).
+        deliver(finished, started.elapsed());
+    });
+    InTask {
+        task,
+        output: std::marker::PhantomData,
+    }
+}
+
+/// The cell future of a node whose task reports to the run's completion queue (see
+/// [`spawn_once`]): never ready, as the outcome arrives through the queue; dropping it
+/// aborts the task.
+pub(crate) struct InTask<V> {
+    task: tokio::task::JoinHandle<()>,
+    output: std::marker::PhantomData<fn() -> V>,
+}
+
+impl<V> Future for InTask<V> {
+    type Output = Finished<V>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Finished<V>> {
+        std::task::Poll::Pending
+    }
+}
+
+impl<V> Drop for InTask<V> {
+    fn drop(&mut self) {
+        // A no-op for a task that already ended.
+        self.task.abort();
     }
 }
 

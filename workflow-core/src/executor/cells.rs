@@ -16,10 +16,12 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
 
 use futures::future::{FutureExt as _, TryFutureExt as _};
 
 use super::attempt::{self, Finished, Mode};
+use super::wake::Completions;
 use crate::context::Context;
 use crate::node::{Node, NodeResult};
 use crate::shared::RunShared;
@@ -33,6 +35,9 @@ pub struct NodeStarter<'a> {
     pub(super) shared: &'a Arc<RunShared>,
     /// How the node being started runs.
     pub(super) mode: Mode,
+    /// The run's outcome queue for a [`Mode::Spawned`] node (an
+    /// `Arc<Completions<Finished<V>>>`; typed by the workflow, which this is not).
+    pub(super) done: Option<&'a (dyn std::any::Any + Send + Sync)>,
 }
 
 impl std::fmt::Debug for NodeStarter<'_> {
@@ -58,15 +63,37 @@ pub fn inline_call<N: Node, V: Send + 'static>(
 /// A node that does not run inline ([`Mode::Spawned`], [`Mode::Supervised`]), boxed:
 /// their tasks, timers and bookkeeping dwarf one allocation.
 fn boxed_node<N: Node, V: Send + 'static>(
-    mode: Mode,
+    starter: &NodeStarter<'_>,
     ports: N,
     index: usize,
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
 ) -> BoxedNode<V> {
-    match mode {
-        Mode::Spawned => Box::pin(attempt::spawned_once::<N, V>(ports, index, shared, wrap)),
-        _ => Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap)),
+    if starter.mode != Mode::Spawned {
+        return Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap));
+    }
+    let queue = starter
+        .done
+        .and_then(|d| d.downcast_ref::<Arc<Completions<(Finished<V>, Duration)>>>());
+    match queue {
+        // Its task reports to the run's queue; the boxed future only holds the task.
+        Some(queue) => {
+            queue.track_tasks(&shared.runtime);
+            let queue = Arc::clone(queue);
+            Box::pin(attempt::spawn_once::<N, V>(
+                ports,
+                index,
+                shared,
+                wrap,
+                move |done, at| {
+                    // A failure stops the run (or its downstream) at once.
+                    let urgent = done.result.is_err();
+                    queue.complete((done, at), urgent);
+                },
+            ))
+        }
+        // Without a queue: its one attempt awaited by its future.
+        None => Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap)),
     }
 }
 
@@ -198,7 +225,7 @@ where
     if starter.mode != Mode::Inline {
         return boxed.start(
             index,
-            boxed_node(starter.mode, ports, index, shared, wrap),
+            boxed_node(starter, ports, index, shared, wrap),
             cx,
         );
     }

@@ -93,10 +93,17 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// Every node is supervised, whatever its policy (see [`Mode::of`]).
     supervise_all: bool,
     ready: VecDeque<usize>,
-    pending: PendingNodes,
+    /// Spawned nodes report `(outcome, time since the run started)` to its queue.
+    pending: PendingNodes<(Finished<W::Value>, Duration)>,
     /// Scratch list of the pending nodes to poll now (kept to avoid an allocation per
     /// wake-up).
     due: Vec<usize>,
+    /// Scratch list of the outcomes of spawned nodes taken from the run's queue.
+    finished: Vec<(Finished<W::Value>, Duration)>,
+    /// The waker the run's cancellation future was last polled with: polling it again
+    /// with the same one only takes its locks (a cancellation is seen by the check at
+    /// the top of each poll of the run).
+    cancel_waker: Option<std::task::Waker>,
     pub(super) statuses: Statuses,
     /// Nodes that must never start (downstream of a failure, `failure = continue`).
     blocked: Vec<bool>,
@@ -142,6 +149,8 @@ where
             ready: VecDeque::with_capacity(plan.nodes.len()),
             pending: PendingNodes::default(),
             due: Vec::new(),
+            finished: Vec::new(),
+            cancel_waker: None,
             statuses,
             blocked: Vec::new(),
             errors: Vec::new(),
@@ -234,14 +243,15 @@ where
         cx: &mut TaskContext<'_>,
         deadline: &mut Option<Pin<Box<Sleep>>>,
         stall: &mut Option<StallTimer>,
-        cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
+        mut cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
     ) -> Poll<Event> {
-        if self.shared.cancel.is_cancelled() {
-            return Poll::Ready(Event::Cancelled);
+        if self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled() {
+            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
         }
+        self.pending.polling();
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Event::TimedOut);
+                return Poll::Ready(self.stop_on(cx, stall, Event::TimedOut));
             }
         }
         // Node times are read once per poll of the run: nodes that complete within one
@@ -271,10 +281,12 @@ where
                         break;
                     };
                     let mode = Mode::of(&W::PLAN.nodes[i], self.supervise_all);
-                    // A node in a task of its own is pending until its task ends: it
-                    // gets its own waker at once rather than a second poll to swap
-                    // wakers.
-                    let tracked = mode.spawns();
+                    // A spawned node reports to the run's queue (never polled again).
+                    let queued = mode == Mode::Spawned;
+                    // A supervised node in a task of its own is pending until its task
+                    // ends: it gets its own waker at once rather than a second poll to
+                    // swap wakers.
+                    let tracked = mode.spawns() && !queued;
                     let polled = self.start_node(i, mode, at, cx, tracked);
                     if self.precise_timing {
                         self.clock = None;
@@ -285,6 +297,7 @@ where
                                 return Poll::Ready(event);
                             }
                         }
+                        Poll::Pending if queued => self.pending.add_queued(i, self.deps.len()),
                         Poll::Pending => self.pending.add(i, self.deps.len(), tracked),
                     }
                 }
@@ -316,36 +329,149 @@ where
         if live > 0 && self.shared.waits.blocked() >= live {
             return Poll::Ready(Event::AllWaiting);
         }
-        if let Some((limit, timer)) = stall {
-            if timer.as_mut().poll(cx).is_ready() {
-                if !self.shared.take_child_progress() {
-                    return Poll::Ready(Event::Stalled(*limit));
+        let stall_fired = stall
+            .as_mut()
+            .is_some_and(|(_, timer)| timer.as_mut().poll(cx).is_ready());
+        if stall_fired {
+            // Spawned nodes that ended meanwhile are progress (their end resets the
+            // timer); handled now, as the run may not have been woken for them.
+            match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+                Err(e) => return Poll::Ready(Event::Failed(e)),
+                Ok(true) => {
+                    // Successors may be ready: the next poll starts them.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
-                // A node of a child run (a sub-workflow, a fan-out item) finished: the
-                // run progresses. Look again a whole limit later.
-                timer.as_mut().reset(Instant::now() + *limit);
-                let _ = timer.as_mut().poll(cx);
+                Ok(false) => {}
             }
         }
-        if cancelled.poll(cx).is_ready() {
-            return Poll::Ready(Event::Cancelled);
+        if let Some((limit, timer)) = stall.as_mut().filter(|_| stall_fired) {
+            if !self.shared.take_child_progress() {
+                return Poll::Ready(Event::Stalled(*limit));
+            }
+            // A node of a child run (a sub-workflow, a fan-out item) finished: the run
+            // progresses. Look again a whole limit later.
+            timer.as_mut().reset(Instant::now() + *limit);
+            let _ = timer.as_mut().poll(cx);
+        }
+        let cancel_fired = if self.pending.has_queue() {
+            self.pending
+                .poll_cancel(|cx| cancelled.as_mut().poll(cx))
+                .is_some_and(|p| p.is_ready())
+        } else if self
+            .cancel_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            false
+        } else {
+            self.cancel_waker = Some(cx.waker().clone());
+            cancelled.as_mut().poll(cx).is_ready()
+        };
+        if cancel_fired {
+            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
+        }
+        if self.pending.has_queue() {
+            let threshold = self.wake_threshold();
+            if self.pending.wake_when_done(threshold) {
+                // Enough spawned nodes ended while the threshold was higher.
+                cx.waker().wake_by_ref();
+            }
         }
         Poll::Pending
     }
 
-    /// Polls the pending nodes that are due (woken, or not yet polled with their own
-    /// waker) and hands each that finishes to `on_done`, stopping at its first `Err`.
-    /// Whether any node finished.
+    /// The fewest spawned nodes that must end before the run has something to do: a
+    /// node to start, or its end. Each ending node counts down its successors'
+    /// predecessors by one, so none becomes ready before that many ended.
+    fn wake_threshold(&mut self) -> usize {
+        if !self.ready.is_empty() {
+            // Held back by the concurrency limit: any end frees a place.
+            return 1;
+        }
+        if self.shared.waits.blocked() > 0 {
+            // A node waits for a published value: whether all live nodes do (a
+            // deadlock) is decided when the run is polled, so every end must poll it.
+            return 1;
+        }
+        let queued = self.pending.queued_nodes();
+        let mut n = queued.len();
+        for &i in queued {
+            for &s in W::PLAN.nodes[i].successors {
+                n = n.min(self.deps[s] as usize);
+            }
+            if n <= 1 {
+                return 1;
+            }
+        }
+        n
+    }
+
+    /// Hands the spawned nodes that ended since the last look to `on_done`, then polls
+    /// the pending nodes that are due (woken, or not yet polled with their own waker)
+    /// and hands each that finishes to `on_done`, stopping at its first `Err`. Whether
+    /// any node finished.
     fn poll_woken<E>(
         &mut self,
         cx: &TaskContext<'_>,
-        on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
+        mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
+        let finished = self.take_ended(cx, &mut on_done);
         let mut due = std::mem::take(&mut self.due);
-        self.pending.take_due(cx, &mut due);
-        let finished = self.poll_each(&due, on_done);
+        self.pending.take_woken(cx, &mut due);
+        let finished = match finished {
+            Ok(any) => self.poll_each(&due, on_done).map(|more| any || more),
+            Err(e) => Err(e),
+        };
         self.due = due;
         finished
+    }
+
+    /// Hands the spawned nodes that ended since the last look (their outcomes queued)
+    /// to `on_done`, each at the time it ended; after its first `Err`, the rest count
+    /// as stopped. Whether any ended.
+    fn take_ended<E>(
+        &mut self,
+        cx: &TaskContext<'_>,
+        mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let mut ended = std::mem::take(&mut self.finished);
+        self.pending.take_done(cx, &mut ended, |(f, _)| f.index);
+        let mut finished = Ok(!ended.is_empty());
+        for (done, at) in ended.drain(..) {
+            // Its cell holds only the handle of its ended task.
+            let _ = (self.cells)(&mut self.state, done.index, Op::Drop);
+            if finished.is_ok() {
+                // It ended at `at` (its task read the clock), whenever the run looks.
+                let clock = self.clock.replace(at);
+                let handled = on_done(self, done);
+                self.clock = clock;
+                if let Err(e) = handled {
+                    finished = Err(e);
+                }
+            } else {
+                // The run stops: these count as stopped, like nodes polled after it.
+                self.on_stopped(done);
+            }
+        }
+        self.finished = ended;
+        finished
+    }
+
+    /// The run stops on `event` (a timeout or cancellation): first the spawned nodes
+    /// that ended before it are handled as finished, at the times they ended (the run
+    /// is not woken for every one: see `wake_threshold`). A failure among them came
+    /// first, and is the event instead.
+    fn stop_on(
+        &mut self,
+        cx: &TaskContext<'_>,
+        stall: &mut Option<StallTimer>,
+        event: Event,
+    ) -> Event {
+        match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+            Ok(_) => event,
+            Err(e) => Event::Failed(e),
+        }
     }
 
     /// Polls each node of `nodes` that is still pending, with its own waker, and hands
@@ -407,10 +533,6 @@ where
             }
         }
         let _entered = self.spans.get(i).map(tracing::Span::enter);
-        let starter = NodeStarter {
-            shared: self.shared,
-            mode,
-        };
         if own_waker {
             self.pending.init(self.deps.len());
             // Registers the run's waker, as `take_due` would, so the node's wake-up
@@ -420,8 +542,24 @@ where
             }
             let waker = self.pending.waker(i);
             let mut node_cx = TaskContext::from_waker(&waker);
+            let starter = NodeStarter {
+                shared: self.shared,
+                mode,
+                done: None,
+            };
             return (self.cells)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
         }
+        let done = if mode == Mode::Spawned {
+            // Registers the run's waker, so the node's outcome reaches this run.
+            Some(self.pending.completions(cx) as &(dyn std::any::Any + Send + Sync))
+        } else {
+            None
+        };
+        let starter = NodeStarter {
+            shared: self.shared,
+            mode,
+            done,
+        };
         (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
     }
 
@@ -677,14 +815,18 @@ where
     /// the rest. Outputs produced after the stop are discarded.
     async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
         self.shared.cancel.cancel();
+        // Spawned nodes that end from now on wake the run at once.
+        let _ = self.pending.wake_when_done(1);
         let stopped = |this: &mut Self, done: Finished<W::Value>| {
             this.on_stopped(done);
             Ok::<(), std::convert::Infallible>(())
         };
         if self.pending.count > 0 {
             // Nodes waiting on `Context::cancelled` were just woken: poll them once.
+            // (Not the spawned nodes reporting to the outcome queue: never polled, and
+            // without a waker of their own.)
             let mut all = std::mem::take(&mut self.due);
-            self.pending.all(&mut all);
+            self.pending.polled(&mut all);
             let _ = self.poll_each(&all, stopped);
             self.due = all;
         }

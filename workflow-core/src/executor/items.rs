@@ -678,6 +678,7 @@ where
         let starter = NodeStarter {
             shared: &self.shared,
             mode,
+            done: None,
         };
         (self.cells)(state, j, Op::Start(&starter, cx))
     }

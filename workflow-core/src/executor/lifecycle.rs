@@ -46,12 +46,13 @@ pub(crate) fn next_run_id() -> u64 {
 }
 
 /// Cancels the run's token when the run ends or its future is dropped, so spawned
-/// nodes and `Context::cancelled` waiters notice.
-struct CancelOnDrop(CancellationToken);
+/// nodes and `Context::cancelled` waiters notice. Holds the run's shared state rather
+/// than a clone of the token: cloning and dropping a token each take its lock.
+struct CancelOnDrop(Arc<RunShared>);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.0.cancel();
+        self.0.cancel.cancel();
     }
 }
 
@@ -106,13 +107,10 @@ impl<W: Workflow> Executor<W> {
         };
         let trace = opts.trace.unwrap_or(runtime.trace);
         let mut shared = RunShared::new(
-            run_id,
-            start,
-            plan.name,
-            plan.nodes,
-            cancel.clone(),
-            trace,
-            Arc::clone(&runtime),
+            run_id, start, plan.name, plan.nodes, cancel, trace,
+            // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
+            // counter that the runs on all worker threads share.
+            runtime,
         );
         #[cfg(feature = "store")]
         {
@@ -124,11 +122,11 @@ impl<W: Workflow> Executor<W> {
         }
         let shared = Arc::new(shared);
         if !is_child {
-            runtime.notify_monitors(&shared);
+            shared.runtime.notify_monitors(&shared);
         }
         // A child run's token outlives it (its siblings may share it); the node that ran
         // it cancels it when needed.
-        let _cancel_guard = (!is_child).then(|| CancelOnDrop(cancel.clone()));
+        let _cancel_guard = (!is_child).then(|| CancelOnDrop(Arc::clone(&shared)));
 
         let span =
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
@@ -138,7 +136,10 @@ impl<W: Workflow> Executor<W> {
         {
             driver.durable = durable;
         }
-        let result = driver.run(&limits, &cancel).instrument(span.clone()).await;
+        let result = driver
+            .run(&limits, &shared.cancel)
+            .instrument(span.clone())
+            .await;
         let duration = start.elapsed();
         let Driver {
             statuses, state, ..

@@ -23,7 +23,8 @@
 //!   runs (decided once per node and run, as it starts); the supervised path runs
 //!   retries, timeouts, spawning and the node limit; panics become failures here.
 //! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
-//!   bit in the run's wake set.
+//!   bit in the run's wake set; and the run's completion queue, into which the task of
+//!   a spawned node (`Mode::Spawned`) pushes its outcome, drained once per wake-up.
 //! - `durable` (feature `store`): a durable run's restored outputs and the records of
 //!   finished nodes (the group-commit rule is in that file).
 //! - `status`: the single writer of a node's status, feeding the report, the live
@@ -77,7 +78,8 @@
 //! - A node of an arm not taken is never started: it is marked not taken before its
 //!   router's successors are scheduled.
 //! - A cell holds a future exactly while its node is running: emptied when the node
-//!   finishes (in `poll_cell`) or when the run stops (`Op::Drop`). A running node's
+//!   finishes (in `poll_cell`, or by `Op::Drop` once a spawned node's outcome is taken
+//!   from the completion queue) or when the run stops (`Op::Drop`). A running node's
 //!   future is in its type's cell or in [`BoxedNodes`], never both; a node found in
 //!   neither is not running.
 //! - A node is polled only by the driver, in the run's task, and never after it finished.

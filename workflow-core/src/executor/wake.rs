@@ -1,15 +1,24 @@
-//! Wake-ups: which pending nodes to poll again.
+//! Wake-ups: which pending nodes to poll again, and which spawned nodes finished.
 //!
 //! A node that does not complete on its first poll becomes pending. It is then polled
 //! only when its own waker fired: each pending node gets a [`NodeWaker`] that sets the
 //! node's bit in the run's [`WakeSet`] and wakes the run's task. Nothing here is
 //! allocated until a node is pending.
+//!
+//! A node in a tokio task of its own with nothing to supervise (`Mode::Spawned`) is
+//! never polled again after it started: its task pushes the node's outcome into the
+//! run's [`Completions`] queue and wakes the run, which takes every outcome queued
+//! since its last look in one go (one wake-up of the run for all the tasks that ended
+//! meanwhile, no waker per node).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Waker};
 
 use futures::task::AtomicWaker;
+
+use crate::shared::{RuntimeShared, TaskGuard};
+use crate::sync::lock;
 
 /// Wake-ups of pending nodes: one bit per node, and the run's own waker.
 pub(super) struct WakeSet {
@@ -54,14 +63,141 @@ impl std::task::Wake for NodeWaker {
     }
 }
 
+/// The outcomes of a run's spawned nodes (`Mode::Spawned`), pushed by their tasks as
+/// they end and taken by the run once per wake-up.
+///
+/// A task wakes the run only when the run asked for it: a failure always does, a
+/// success only once [`wake_at`](Self::set_wake_at) outcomes are queued (the run sets
+/// that to the fewest completions that could make a node ready or end the run: the
+/// successors of a fan-out's branches wait for all of them, so the branches wake the
+/// run once, not once each). So outcomes may wait in the queue unseen: whatever
+/// stops the run (a timeout, cancellation, a stall) takes them first, and a node that
+/// ended before it counts as finished, at the time it ended.
+///
+/// Held by the run and by its spawned tasks only (and, while the run waits, by the
+/// run's cancellation future as its waker): while any holds it, the runtime counts the
+/// run's spawned tasks as live, so `Runtime::shutdown` waits for tasks that outlive an
+/// aborted run. One count per run, not one per task: the runtime's counter is shared
+/// by all runs.
+pub(crate) struct Completions<T> {
+    done: Mutex<Vec<T>>,
+    /// Whether `done` may hold something (a wake-up for another reason skips the lock).
+    has_done: AtomicBool,
+    /// Wake the run once this many outcomes are queued. Set by the run each time it is
+    /// about to wait (never, until then: a poll of the run that is starting nodes
+    /// looks at the queue before it waits).
+    wake_at: AtomicUsize,
+    /// The run's waker.
+    run: AtomicWaker,
+    /// Set when the run's cancellation future, polled with this as its waker, fired:
+    /// until then the run need not look at its token (which takes a lock).
+    cancel_fired: AtomicBool,
+    /// Counts the run's spawned tasks as live on the runtime (set by the first one).
+    tasks: OnceLock<TaskGuard>,
+}
+
+impl<T> Completions<T> {
+    fn new() -> Self {
+        Self {
+            done: Mutex::new(Vec::new()),
+            has_done: AtomicBool::new(false),
+            wake_at: AtomicUsize::new(usize::MAX),
+            run: AtomicWaker::new(),
+            cancel_fired: AtomicBool::new(false),
+            tasks: OnceLock::new(),
+        }
+    }
+
+    /// Counts the run's spawned tasks as live on `runtime` while this queue lives (a
+    /// spawned task holds it until it ends).
+    pub(crate) fn track_tasks(&self, runtime: &Arc<RuntimeShared>) {
+        self.tasks.get_or_init(|| runtime.track_task());
+    }
+
+    /// A spawned node ended with `outcome`: queue it, and wake the run if it is
+    /// `urgent` (a failure) or enough outcomes are queued.
+    pub(crate) fn complete(&self, outcome: T, urgent: bool) {
+        let queued = {
+            let mut done = lock(&self.done);
+            done.push(outcome);
+            done.len()
+        };
+        self.has_done.store(true, Ordering::Release);
+        // SeqCst with `set_wake_at`: the run either sees this outcome when it looks
+        // after lowering the threshold, or this sees the lowered threshold.
+        if urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
+            self.run.wake();
+        }
+    }
+
+    /// The run wants to be woken once `n` (at least 1) outcomes are queued; whether
+    /// that many already are (then it must not wait).
+    pub(super) fn set_wake_at(&self, n: usize) -> bool {
+        self.wake_at.store(n.max(1), Ordering::SeqCst);
+        self.has_done.load(Ordering::Acquire) && lock(&self.done).len() >= n
+    }
+
+    /// The run is being polled, and looks at the queue before it waits: no task needs
+    /// to wake it meanwhile. (A wake-up of a task being polled makes tokio poll it
+    /// again through the back of the run queue, waking a parked worker.)
+    fn hold_wakes(&self) {
+        self.wake_at.store(usize::MAX, Ordering::SeqCst);
+    }
+
+    /// Takes the queued outcomes (in the order they ended) into `out`.
+    fn take(&self, out: &mut Vec<T>) {
+        if self.has_done.swap(false, Ordering::Acquire) {
+            let mut done = lock(&self.done);
+            if out.is_empty() {
+                // Swap buffers: neither side allocates again once both have grown.
+                std::mem::swap(&mut *done, out);
+            } else {
+                out.append(&mut done);
+            }
+        }
+    }
+}
+
+impl<T: Send + 'static> std::task::Wake for Completions<T> {
+    /// The waker of the run's cancellation future.
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.cancel_fired.store(true, Ordering::SeqCst);
+        self.run.wake();
+    }
+}
+
+impl<T> Drop for Completions<T> {
+    /// Outcomes nobody took (the run stopped): a panicking `Drop` of a node's output
+    /// must not unwind out of whichever task drops the queue last.
+    fn drop(&mut self) {
+        let done = std::mem::take(self.done.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if !done.is_empty() {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(done)));
+        }
+    }
+}
+
+/// Whether, and how, a node is pending.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Waiting {
+    No,
+    /// Polled again when its waker fires.
+    Polled,
+    /// Never polled again: its task reports to the outcome queue.
+    Queued,
+}
+
 /// Nodes that did not complete on their first poll. Nothing here is allocated until a
 /// node is pending: a run whose nodes all complete at once never allocates a waker.
-#[derive(Default)]
-pub(super) struct PendingNodes {
+pub(super) struct PendingNodes<T> {
     /// Number of pending nodes.
     pub(super) count: usize,
-    /// `is[i]`: node `i` is pending.
-    is: Vec<bool>,
+    /// `is[i]`: whether and how node `i` is pending.
+    is: Vec<Waiting>,
     /// Pending nodes first polled with the run's waker rather than their own: they are
     /// polled with their own at the run's next wake-up.
     untracked: Vec<usize>,
@@ -69,15 +205,49 @@ pub(super) struct PendingNodes {
     pub(super) set: Option<Arc<WakeSet>>,
     /// Scratch for [`WakeSet::drain`].
     woken: Vec<usize>,
+    /// The outcome queue of spawned nodes (made when the first one starts).
+    done: Option<Arc<Completions<T>>>,
+    /// The nodes reporting to `done` that were pending when last looked at (some may
+    /// have ended since: see [`queued_nodes`](Self::queued_nodes)).
+    queued: Vec<usize>,
+    /// The run's cancellation future was polled with `done` as its waker.
+    cancel_via_done: bool,
 }
 
-impl PendingNodes {
+impl<T> Default for PendingNodes<T> {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            is: Vec::new(),
+            untracked: Vec::new(),
+            wakers: Vec::new(),
+            set: None,
+            woken: Vec::new(),
+            done: None,
+            queued: Vec::new(),
+            cancel_via_done: false,
+        }
+    }
+}
+
+impl<T> PendingNodes<T> {
     /// Allocates the wake set and waker table for a run of `nodes` nodes (once).
+    ///
+    /// Keyed on the wake set, not on `is`: a spawned node reporting to the outcome
+    /// queue may have made `is` already ([`add_queued`](Self::add_queued)) without a
+    /// wake set, and a node pending after it still needs one.
     pub(super) fn init(&mut self, nodes: usize) {
-        if self.is.is_empty() {
-            self.is = vec![false; nodes];
+        if self.set.is_none() {
+            self.init_is(nodes);
             self.wakers = vec![None; nodes];
             self.set = Some(Arc::new(WakeSet::new(nodes)));
+        }
+    }
+
+    /// Allocates the pending flags for a run of `nodes` nodes (once).
+    fn init_is(&mut self, nodes: usize) {
+        if self.is.is_empty() {
+            self.is = vec![Waiting::No; nodes];
         }
     }
 
@@ -85,22 +255,96 @@ impl PendingNodes {
     /// own waker (else with the run's).
     pub(super) fn add(&mut self, i: usize, nodes: usize, tracked: bool) {
         self.init(nodes);
-        self.is[i] = true;
+        self.is[i] = Waiting::Polled;
         self.count += 1;
         if !tracked {
             self.untracked.push(i);
         }
     }
 
+    /// Node `i` runs in a task of its own that reports to [`Completions`]: pending until
+    /// its outcome is taken, never polled meanwhile.
+    pub(super) fn add_queued(&mut self, i: usize, nodes: usize) {
+        self.init_is(nodes);
+        self.is[i] = Waiting::Queued;
+        self.count += 1;
+        self.queued.push(i);
+    }
+
+    /// The run's outcome queue for spawned nodes. Made on first use, with the run's
+    /// waker registered, so the node about to start reaches this run when it ends;
+    /// later, [`take_due`](Self::take_due) registers it once per poll of the run.
+    pub(super) fn completions(&mut self, cx: &TaskContext<'_>) -> &Arc<Completions<T>> {
+        self.done.get_or_insert_with(|| {
+            let done = Arc::new(Completions::new());
+            done.run.register(cx.waker());
+            done
+        })
+    }
+
+    /// The nodes reporting to the outcome queue that are still pending.
+    pub(super) fn queued_nodes(&mut self) -> &[usize] {
+        let is = &self.is;
+        self.queued.retain(|&i| is[i] == Waiting::Queued);
+        &self.queued
+    }
+
+    /// The run is being polled: spawned nodes ending meanwhile need not wake it (it
+    /// looks at the queue, and sets when to be woken, before it waits).
+    pub(super) fn polling(&self) {
+        if let Some(done) = &self.done {
+            done.hold_wakes();
+        }
+    }
+
+    /// Whether spawned nodes report to an outcome queue in this run.
+    pub(super) fn has_queue(&self) -> bool {
+        self.done.is_some()
+    }
+
+    /// Asks the outcome queue (if any) to wake the run once `n` outcomes are queued;
+    /// whether that many already are.
+    pub(super) fn wake_when_done(&self, n: usize) -> bool {
+        self.done.as_ref().is_some_and(|d| d.set_wake_at(n))
+    }
+
+    /// In a run with an outcome queue: polls the run's cancellation future (`poll`)
+    /// once, with the queue as its waker, so that later polls of the run can tell
+    /// whether it fired without taking the token's lock
+    /// ([`may_be_cancelled`](Self::may_be_cancelled)). `None` when it needs no poll
+    /// (registered already, or no queue).
+    pub(super) fn poll_cancel<R>(
+        &mut self,
+        poll: impl FnOnce(&mut TaskContext<'_>) -> R,
+    ) -> Option<R>
+    where
+        T: Send + 'static,
+    {
+        let done = self.done.as_ref().filter(|_| !self.cancel_via_done)?;
+        self.cancel_via_done = true;
+        let waker = Waker::from(Arc::clone(done));
+        Some(poll(&mut TaskContext::from_waker(&waker)))
+    }
+
+    /// Whether the run's token may have been cancelled since the last look: always,
+    /// unless its cancellation future waits with the outcome queue's waker and has not
+    /// fired.
+    pub(super) fn may_be_cancelled(&self) -> bool {
+        match &self.done {
+            Some(done) if self.cancel_via_done => done.cancel_fired.load(Ordering::SeqCst),
+            _ => true,
+        }
+    }
+
     pub(super) fn remove(&mut self, i: usize) {
-        if self.is.get(i).copied().unwrap_or(false) {
-            self.is[i] = false;
+        if self.contains(i) {
+            self.is[i] = Waiting::No;
             self.count -= 1;
         }
     }
 
     pub(super) fn contains(&self, i: usize) -> bool {
-        self.is.get(i).copied().unwrap_or(false)
+        self.is.get(i).is_some_and(|&w| w != Waiting::No)
     }
 
     /// Node `i`'s own waker (made on first use).
@@ -116,17 +360,52 @@ impl PendingNodes {
             .clone()
     }
 
+    /// [`take_done`](Self::take_done), then [`take_woken`](Self::take_woken).
+    #[cfg(test)]
+    fn take_due(
+        &mut self,
+        cx: &TaskContext<'_>,
+        due: &mut Vec<usize>,
+        done: &mut Vec<T>,
+        index: impl Fn(&T) -> usize,
+    ) {
+        self.take_done(cx, done, index);
+        self.take_woken(cx, due);
+    }
+
+    /// Puts the outcomes of spawned nodes queued since the last look into `done` (their
+    /// nodes are no longer pending). Registers the run's waker first, so a wake-up that
+    /// races with this look is not lost.
+    pub(super) fn take_done(
+        &mut self,
+        cx: &TaskContext<'_>,
+        done: &mut Vec<T>,
+        index: impl Fn(&T) -> usize,
+    ) {
+        if let Some(queue) = &self.done {
+            queue.run.register(cx.waker());
+            queue.take(done);
+            // Only nodes still pending: one dropped as the run stopped is done with.
+            done.retain(|d| {
+                let i = index(d);
+                let pending = self.contains(i);
+                self.remove(i);
+                pending
+            });
+        }
+    }
+
     /// Puts the pending nodes to poll now into `due`: those not yet polled with their
     /// own waker, then those woken since the last look. Registers the run's waker
     /// first, so a wake-up that races with this look is not lost.
-    pub(super) fn take_due(&mut self, cx: &TaskContext<'_>, due: &mut Vec<usize>) {
+    pub(super) fn take_woken(&mut self, cx: &TaskContext<'_>, due: &mut Vec<usize>) {
         due.clear();
         let Some(set) = &self.set else { return };
         set.run.register(cx.waker());
         due.append(&mut self.untracked);
         set.drain(&mut self.woken);
         for i in self.woken.drain(..) {
-            if self.is[i] {
+            if self.is[i] == Waiting::Polled {
                 due.push(i);
             }
         }
@@ -135,7 +414,14 @@ impl PendingNodes {
     /// Puts every pending node into `out` (ascending).
     pub(super) fn all(&self, out: &mut Vec<usize>) {
         out.clear();
-        out.extend((0..self.is.len()).filter(|&i| self.is[i]));
+        out.extend((0..self.is.len()).filter(|&i| self.is[i] != Waiting::No));
+    }
+
+    /// Puts every pending node that is polled (not one reporting to the outcome queue)
+    /// into `out` (ascending).
+    pub(super) fn polled(&self, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend((0..self.is.len()).filter(|&i| self.is[i] == Waiting::Polled));
     }
 }
 
@@ -164,7 +450,7 @@ mod tests {
 
     #[test]
     fn pending_nodes_are_due_once_untracked_then_when_woken() {
-        let mut p = PendingNodes::default();
+        let mut p = PendingNodes::<usize>::default();
         assert!(p.set.is_none(), "nothing allocated before a node waits");
         p.add(5, 130, false);
         p.add(100, 130, false);
@@ -172,25 +458,81 @@ mod tests {
         assert_eq!(p.count, 3);
         let cx = noop_cx();
         let mut due = Vec::new();
-        p.take_due(&cx, &mut due);
+        let mut done = Vec::new();
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert_eq!(due, [5, 100], "polled once with their own waker");
-        p.take_due(&cx, &mut due);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert!(due.is_empty(), "nothing woken since");
 
         // A node's own waker makes it (and only it) due again; so does a clone of it.
         p.waker(100).wake_by_ref();
         p.waker(7).wake();
-        p.take_due(&cx, &mut due);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert_eq!(due, [7, 100]);
 
         // A finished node is no longer due, even if its waker fires late.
         p.remove(100);
         assert!(!p.contains(100));
         p.waker(100).wake();
-        p.take_due(&cx, &mut due);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert!(due.is_empty());
         assert_eq!(p.count, 2);
         p.all(&mut due);
         assert_eq!(due, [5, 7]);
+    }
+
+    #[test]
+    fn spawned_outcomes_are_taken_once_and_only_for_pending_nodes() {
+        let mut p = PendingNodes::<usize>::default();
+        let cx = noop_cx();
+        let queue = Arc::clone(p.completions(&cx));
+        p.add_queued(3, 10);
+        p.add_queued(8, 10);
+        assert_eq!(p.count, 2);
+        assert!(p.set.is_none(), "a queued node needs no wake set or waker");
+        queue.complete(8, false);
+        queue.complete(3, false);
+        let (mut due, mut done) = (Vec::new(), Vec::new());
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert!(due.is_empty());
+        assert_eq!(done, [8, 3], "in the order they ended");
+        assert_eq!(p.count, 0);
+        done.clear();
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert!(done.is_empty(), "taken once");
+
+        // A node pending with a waker after a queued node gets a wake set of its own
+        // (regression: the queued node's pending flags stood in for it, and the node's
+        // waker panicked, or an untracked node was never due).
+        p.add_queued(1, 10);
+        p.add(2, 10, false);
+        p.init(10);
+        let waker = p.waker(4);
+        p.add(4, 10, true);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert_eq!(due, [2], "polled once with its own waker");
+        waker.wake();
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert_eq!(due, [4]);
+        // A stopping run polls the polled ones once, and drops them all.
+        p.polled(&mut due);
+        assert_eq!(due, [2, 4], "not the queued node");
+        p.all(&mut due);
+        assert_eq!(due, [1, 2, 4]);
+        p.remove(2);
+        p.remove(4);
+        queue.complete(1, false);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert_eq!(done, [1]);
+        assert_eq!(p.count, 0);
+        done.clear();
+
+        // An outcome for a node no longer pending (dropped as the run stopped) is not
+        // handed out.
+        p.add_queued(5, 10);
+        p.remove(5);
+        queue.complete(5, false);
+        p.take_due(&cx, &mut due, &mut done, |&i| i);
+        assert!(done.is_empty());
     }
 }

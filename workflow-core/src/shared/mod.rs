@@ -5,4 +5,4 @@ mod run;
 mod runtime;
 
 pub(crate) use run::{item_path, RunShared};
-pub(crate) use runtime::{Monitor, RuntimeShared};
+pub(crate) use runtime::{Monitor, RuntimeShared, TaskGuard};
