@@ -223,11 +223,7 @@ where
     };
     let shared = Arc::clone(starter.shared);
     if starter.mode != Mode::Inline {
-        return boxed.start(
-            index,
-            boxed_node(starter, ports, index, shared, wrap),
-            cx,
-        );
+        return boxed.start(index, boxed_node(starter, ports, index, shared, wrap), cx);
     }
     let call = inline(ports, Context::new(shared, index, 1), wrap);
     if cell.is_some() {
