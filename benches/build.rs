@@ -131,9 +131,12 @@ fn main() {
     let small = [
         sum_node(8),
         sum_node(100),
+        sum_node(1000),
         chain("Chain100", 100, false),
         chain("Chain1000", 1000, false),
         fan("Fan100", 100, false),
+        fan("Fan1000", 1000, false),
+        lattice("Lattice32", 32, false),
         fan("Diamond", 8, false),
         fan("DiamondSpawn", 8, true),
         // Spawn mode (issue 17).

@@ -1,19 +1,33 @@
 #!/usr/bin/env bash
-# Times the compilation of one generated 1,000-node workflow (a chain of `inc` nodes).
+# Times the compilation of generated workflows that are *executed*, not only declared.
 #
-# Builds a throwaway crate in target/compile-time that depends on workflow-core and
-# contains the chain, once with the workflow and once with an empty `main`, after the
-# dependencies are built; the difference is the workflow's own compile time.
-# Usage: bash benches/compile_time.sh [--release]
-# (Set CARGO_TARGET_DIR to reuse already built dependencies.)
+# For each shape (default: chain and fan-out of 100, 1,000 and 5,000 nodes) it builds a
+# throwaway crate in target/compile-time twice: once with the node fns and an empty
+# `main`, once with the workflow added and `main` running it with `Runtime::execute` (so
+# `Workflow::run` and the executor are instantiated for it, as in any program that uses
+# the workflow). The difference is what the workflow adds to the build.
+#
+#   chain N: `n0 = inc(x)`, `n{i} = inc(x: n{i-1})`
+#   fan N:   `src = inc(x)`, `m{i} = inc(x: src)` for i < N, `sink = sumN(a{i}: m{i}, ..)`
+#
+# Usage: bash benches/compile_time.sh [--release] [chain100 fan1000 ...]
+# Prints one line per shape: `profile shape nodes baseline_s with_workflow_s added_s`.
+# Uses the worktree's target dir (shared dependencies); set CARGO_TARGET_DIR to change it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-profile=${1:-}
-cargo build -p workflow-benches --lib $profile -q
-tdir=${CARGO_TARGET_DIR:-$root/target}
-out=$(ls -d "$tdir"/*/build/workflow-benches-*/out 2>/dev/null | xargs -I{} sh -c 'test -f {}/chain1000.rs && echo {}' | head -1)
-dir=target/compile-time
+profile=""
+shapes=()
+for a in "$@"; do
+    case "$a" in
+        --release) profile="--release" ;;
+        *) shapes+=("$a") ;;
+    esac
+done
+if [ ${#shapes[@]} -eq 0 ]; then
+    shapes=(chain100 chain1000 chain5000 fan100 fan1000 fan5000)
+fi
+dir=${CT_DIR:-$root/target/compile-time}
 mkdir -p "$dir/src"
 cat > "$dir/Cargo.toml" <<TOML
 [package]
@@ -24,15 +38,68 @@ publish = false
 [workspace]
 [dependencies]
 workflow-core = { path = "$root/workflow-core" }
-workflow-benches = { path = "$root/benches" }
+tokio = { version = "1", features = ["rt"] }
 TOML
 cp Cargo.lock "$dir/Cargo.lock"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/compile-time/target}"
-empty='use workflow_benches::inc; use workflow_core::prelude::*; fn main() { let _ = inc; }'
-echo "$empty" > "$dir/src/main.rs"
-(cd "$dir" && cargo build $profile -q)
-touch "$dir/src/main.rs"
-t0=$(date +%s.%N); (cd "$dir" && cargo build $profile -q); t1=$(date +%s.%N)
-{ echo 'use workflow_benches::inc; use workflow_core::prelude::*;'; cat "$out/chain1000.rs"; echo 'fn main() { let _ = Chain1000; }'; } > "$dir/src/main.rs"
-t2=$(date +%s.%N); (cd "$dir" && cargo build $profile -q); t3=$(date +%s.%N)
-python3 -c "e=$t1-$t0; w=$t3-$t2; print(f'empty crate: {e:.2f} s, with the 1,000-node chain: {w:.2f} s, the workflow itself: {w-e:.2f} s')"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+name=${profile:+release}
+name=${name:-debug}
+
+# gen <shape> <n> <with-workflow 0|1>: writes src/main.rs.
+gen() {
+    python3 - "$1" "$2" "$3" > "$dir/src/main.rs" <<'PY'
+import sys
+shape, n, with_wf = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+out = ["use std::hint::black_box;", "use workflow_core::prelude::*;", "",
+       "#[node]", "async fn inc(x: u64) -> u64 { black_box(x).wrapping_add(1) }", ""]
+if shape == "fan":
+    params = ", ".join(f"a{i}: u64" for i in range(n))
+    terms = "".join(f".wrapping_add(a{i})" for i in range(n))
+    out += ["#[node]", "#[allow(clippy::too_many_arguments)]",
+            f"async fn sum{n}({params}) -> u64 {{ black_box(0u64){terms} }}", ""]
+if not with_wf:
+    out += ["fn main() { let _ = inc;" + (f" let _ = sum{n};" if shape == "fan" else "") + " }"]
+else:
+    lines = []
+    if shape == "chain":
+        lines.append("n0 = inc(x),")
+        lines += [f"n{i} = inc(x: n{i-1})," for i in range(1, n)]
+        last = f"n{n-1}"
+    else:
+        lines.append("src = inc(x),")
+        lines += [f"m{i} = inc(x: src)," for i in range(n)]
+        lines.append(f"sink = sum{n}(" + ", ".join(f"a{i}: m{i}" for i in range(n)) + "),")
+        last = "sink"
+    out += ["workflow! {", "    struct W {", "        input x: u64,"]
+    out += ["        " + l for l in lines]
+    out += ["    }", "}", "",
+            "fn main() {",
+            "    let tokio = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();",
+            "    let run = tokio.block_on(Runtime::new().execute(W, WInput { x: 1 })).unwrap();",
+            f"    println!(\"{{}}\", run.outputs.{last});",
+            "}"]
+print("\n".join(out))
+PY
+}
+
+build() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    (cd "$dir" && cargo build $profile -q 2>&1 | grep -v "^warning" >&2 || true)
+    t1=$(date +%s.%N)
+    python3 -c "print(f'{$t1-$t0:.2f}')"
+}
+
+for s in "${shapes[@]}"; do
+    shape=${s%%[0-9]*}
+    n=${s#"$shape"}
+    gen "$shape" "$n" 0
+    (cd "$dir" && cargo build $profile -q 2>/dev/null || true)
+    touch "$dir/src/main.rs"
+    base=$(build)
+    gen "$shape" "$n" 1
+    with=$(build)
+    # The workflow ran: its result is the chain's (x + n) or the fan-out's.
+    got=$("$CARGO_TARGET_DIR/$name/compile-time")
+    python3 -c "print(f'$name $shape $n {$base} {$with} {$with-$base:.2f}  (result $got)')"
+done

@@ -75,6 +75,35 @@ pub mod in_task {
         grid[n * n - 1]
     }
 
+    /// W3's wavefront baseline: an `n`×`n` lattice, one anti-diagonal at a time, the
+    /// nodes of each awaited together with `join_all` (what a scheduler that knows only
+    /// the levels of the graph could do).
+    pub async fn lattice_wavefront(n: usize, x: u64) -> u64 {
+        let mut grid = vec![0u64; n * n];
+        for d in 0..2 * n - 1 {
+            let cells: Vec<(usize, usize)> = (0..n)
+                .filter(|&i| d >= i && d - i < n)
+                .map(|i| (i, d - i))
+                .collect();
+            let values = join_all(cells.iter().map(|&(i, j)| {
+                let g = &grid;
+                async move {
+                    match (i, j) {
+                        (0, 0) => inc(x).await,
+                        (0, j) => inc(g[j - 1]).await,
+                        (i, 0) => inc(g[(i - 1) * n]).await,
+                        (i, j) => add(g[(i - 1) * n + j], g[i * n + j - 1]).await,
+                    }
+                }
+            }))
+            .await;
+            for (&(i, j), v) in cells.iter().zip(values) {
+                grid[i * n + j] = v;
+            }
+        }
+        grid[n * n - 1]
+    }
+
     /// W5: `n` concurrent sleeps of `ms` milliseconds.
     pub async fn sleeps(n: usize, ms: u64) {
         join_all((0..n).map(|_| tokio::time::sleep(Duration::from_millis(ms)))).await;
@@ -170,6 +199,11 @@ mod tests {
         assert_eq!(spawned::fan(10, 1).await, 30);
         // x = 1 -> src 2 -> ten nodes of 3 -> 30. Lattice 2x2: (0,0)=x+1, (0,1)=(1,0)=x+2, (1,1)=2x+4.
         assert_eq!(in_task::lattice(2, 1).await, 6);
+        assert_eq!(in_task::lattice_wavefront(2, 1).await, 6);
+        assert_eq!(
+            in_task::lattice_wavefront(32, 1).await,
+            in_task::lattice(32, 1).await
+        );
         assert_eq!(spawned::lattice(2, 1).await, 6);
         assert_eq!(in_task::lattice(32, 0).await, spawned::lattice(32, 0).await);
     }

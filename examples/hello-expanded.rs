@@ -318,7 +318,7 @@ const _: () = {
                     node_fn: <__HelloNode_greeting as ::workflow_core::__private::Node>::NAME,
                     deps: 0u32,
                     successors: &[1usize],
-                    policy: <__HelloNode_greeting as ::workflow_core::__private::Node>::POLICY,
+                    policy: &<__HelloNode_greeting as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_greeting as ::workflow_core::__private::Node>::RESOURCES,
                 },
                 ::workflow_core::__private::NodeSpec {
@@ -326,7 +326,7 @@ const _: () = {
                     node_fn: <__HelloNode_size as ::workflow_core::__private::Node>::NAME,
                     deps: 1u32,
                     successors: &[],
-                    policy: <__HelloNode_size as ::workflow_core::__private::Node>::POLICY,
+                    policy: &<__HelloNode_size as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_size as ::workflow_core::__private::Node>::RESOURCES,
                 },
             ],
@@ -351,59 +351,123 @@ const _: () = {
         ) -> impl ::workflow_core::__private::Future<
             Output = ::workflow_core::__private::Outcome<Self::Output>,
         > + ::core::marker::Send {
+            /// The type (cell and table) of each node.
+            static __TYPE_OF: [u32; 2usize] = [0u32, 1u32];
+            /// Each node's index in its type's table.
+            static __RANK: [u32; 2usize] = [0u32, 0u32];
+            #[allow(clippy::type_complexity)]
+            static __NODES0: [(
+                fn(&mut __WorkflowState) -> __HelloNode_greeting,
+                fn(
+                    ::workflow_core::__private::Output<__HelloNode_greeting>,
+                ) -> __WorkflowValue,
+            ); 1usize] = [
+                (
+                    |state: &mut __WorkflowState| {
+                        greet! {
+                            { ::workflow_core::__private } __HelloNode_greeting[name true
+                            { Hello_greeting::name::__from_source(state.name.take()) }]
+                        }
+                    },
+                    __WorkflowValue::greeting,
+                ),
+            ];
+            #[allow(clippy::type_complexity)]
+            static __NODES1: [(
+                fn(&mut __WorkflowState) -> __HelloNode_size,
+                fn(
+                    ::workflow_core::__private::Output<__HelloNode_size>,
+                ) -> __WorkflowValue,
+            ); 1usize] = [
+                (
+                    |state: &mut __WorkflowState| {
+                        length! {
+                            { ::workflow_core::__private } __HelloNode_size[text false {
+                            Hello_size::text::__from_source(state.greeting.take()) }]
+                        }
+                    },
+                    __WorkflowValue::size,
+                ),
+            ];
             ::workflow_core::__private::Box::pin(async move {
-                let mut __workflow_slot0 = ::workflow_core::__private::pin!(
+                let mut __workflow_cell0 = ::workflow_core::__private::pin!(
                     ::workflow_core::__private::Option::None
                 );
-                let mut __workflow_slot1 = ::workflow_core::__private::pin!(
+                let mut __workflow_cell1 = ::workflow_core::__private::pin!(
                     ::workflow_core::__private::Option::None
                 );
+                let mut __boxed = ::workflow_core::__private::BoxedNodes::<
+                    __WorkflowValue,
+                >::new(2usize);
                 exec.run(move |
                         state: &mut __WorkflowState,
                         node: usize,
                         op: ::workflow_core::__private::Op<'_, '_>|
                     {
-                        match node {
-                            0usize => {
-                                ::workflow_core::__private::step(
-                                    __workflow_slot0.as_mut(),
-                                    0usize,
-                                    op,
-                                    |starter| {
-                                        let ports = greet! {
-                                            { ::workflow_core::__private } __HelloNode_greeting[name
-                                            true { Hello_greeting::name::__from_source(state.name
-                                            .take()) }]
-                                        };
-                                        starter
-                                            .future::<
+                        match op {
+                            op @ ::workflow_core::__private::Op::Start(..) => {
+                                match __TYPE_OF[node] {
+                                    0u32 => {
+                                        let (ports, wrap) = __NODES0[__RANK[node] as usize];
+                                        ::workflow_core::__private::start_node(
+                                            __workflow_cell0.as_mut(),
+                                            &mut __boxed,
+                                            node,
+                                            op,
+                                            ports(state),
+                                            wrap,
+                                            ::workflow_core::__private::inline_call::<
                                                 __HelloNode_greeting,
                                                 __WorkflowValue,
-                                            >(0usize, ports, __WorkflowValue::greeting)
-                                    },
-                                    __WorkflowValue::greeting,
-                                )
-                            }
-                            1usize => {
-                                ::workflow_core::__private::step(
-                                    __workflow_slot1.as_mut(),
-                                    1usize,
-                                    op,
-                                    |starter| {
-                                        let ports = length! {
-                                            { ::workflow_core::__private } __HelloNode_size[text false {
-                                            Hello_size::text::__from_source(state.greeting.take()) }]
-                                        };
-                                        starter
-                                            .future::<
+                                            >,
+                                        )
+                                    }
+                                    1u32 => {
+                                        let (ports, wrap) = __NODES1[__RANK[node] as usize];
+                                        ::workflow_core::__private::start_node(
+                                            __workflow_cell1.as_mut(),
+                                            &mut __boxed,
+                                            node,
+                                            op,
+                                            ports(state),
+                                            wrap,
+                                            ::workflow_core::__private::inline_call::<
                                                 __HelloNode_size,
                                                 __WorkflowValue,
-                                            >(1usize, ports, __WorkflowValue::size)
-                                    },
-                                    __WorkflowValue::size,
-                                )
+                                            >,
+                                        )
+                                    }
+                                    _ => {
+                                        match node {
+                                            _ => {
+                                                ::core::unreachable!("workflow node index out of range")
+                                            }
+                                        }
+                                    }
+                                }
                             }
-                            _ => ::core::unreachable!("workflow node index out of range"),
+                            op => {
+                                if __boxed.holds(node) {
+                                    return __boxed.step(node, op);
+                                }
+                                match __TYPE_OF[node] {
+                                    0u32 => {
+                                        ::workflow_core::__private::cell_op(
+                                            __workflow_cell0.as_mut(),
+                                            node,
+                                            op,
+                                        )
+                                    }
+                                    1u32 => {
+                                        ::workflow_core::__private::cell_op(
+                                            __workflow_cell1.as_mut(),
+                                            node,
+                                            op,
+                                        )
+                                    }
+                                    _ => ::workflow_core::__private::Poll::Pending,
+                                }
+                            }
                         }
                     })
                     .await

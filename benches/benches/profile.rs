@@ -1,20 +1,32 @@
 //! A small, quick-to-compile driver for profilers (callgrind, perf): runs one workload
 //! many times, workflow or hand-written, and prints the time per run.
 //!
-//! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs]`, where
-//! `<workload>` is `chain100`, `chain1000`, `fan100`, `diamond`, `diamond-spawn`,
-//! `chain100-spawn`, `fan100-spawn`, or a W4 batch of 10,000 runs (`w4`, `w4-joined`,
-//! `w4-spawn`, `w4-spawn-joined`; see [`spawn_and_throughput`]) and `<side>` is
-//! `workflow` or `tokio`. Without arguments (as under `cargo test --benches`) it runs
-//! each workload once.
+//! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs] [cold]`,
+//! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
+//! `diamond`, `diamond-spawn`, `chain100-spawn`, `fan100-spawn`, or a W4 batch of 10,000
+//! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`; see [`spawn_and_throughput`])
+//! and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`. With `cold`, every
+//! run starts with cold caches: before it, the driver writes a buffer twice the size of
+//! the L3 cache (64 MiB here: `lscpu` says 32 MiB), and only the run itself is timed.
+//! Without arguments (as under `cargo test --benches`) it runs each workload once.
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use workflow_benches::{in_task, inc, spawned};
+use workflow_benches::{add, in_task, inc, spawned};
 use workflow_core::prelude::*;
 
 include!(concat!(env!("OUT_DIR"), "/small.rs"));
+
+/// Bytes written between cold runs: twice this machine's L3 cache.
+const EVICT_BYTES: usize = 64 << 20;
+
+/// Evicts the caches: writes (and reads back) a buffer larger than the L3 cache.
+fn evict(buffer: &mut [u8], round: u64) {
+    // A different byte each round, so the writes cannot be skipped.
+    buffer.fill(round as u8);
+    black_box(&buffer[buffer.len() / 2]);
+}
 
 async fn one(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64 {
     macro_rules! wf {
@@ -33,6 +45,10 @@ async fn one(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64
         ("chain1000", false) => in_task::chain(1000, 1).await,
         ("fan100", true) => wf!(Fan100, Fan100Input { x: 1 }, sink),
         ("fan100", false) => in_task::fan(100, 1).await,
+        ("fan1000", true) => wf!(Fan1000, Fan1000Input { x: 1 }, sink),
+        ("fan1000", false) => in_task::fan(1000, 1).await,
+        ("lattice32", true) => wf!(Lattice32, Lattice32Input { x: 1 }, l_31_31),
+        ("lattice32", false) => in_task::lattice(32, 1).await,
         ("diamond", true) => wf!(Diamond, DiamondInput { x: 1 }, sink),
         ("diamond", false) => in_task::fan(8, 1).await,
         ("diamond-spawn", true) => wf!(DiamondSpawn, DiamondSpawnInput { x: 1 }, sink),
@@ -126,6 +142,8 @@ fn main() {
                 "chain100",
                 "chain1000",
                 "fan100",
+                "fan1000",
+                "lattice32",
                 "diamond",
                 "diamond-spawn",
                 "chain100-spawn",
@@ -137,20 +155,49 @@ fn main() {
             ] {
                 assert_eq!(one(&rt, w, true).await, one(&rt, w, false).await, "{w}");
             }
+            assert_eq!(
+                in_task::lattice_wavefront(32, 1).await,
+                one(&rt, "lattice32", true).await
+            );
         });
         return;
     }
     let workload = args[0].clone();
-    let workflow = args.get(1).is_none_or(|s| s == "workflow");
+    let side = args.get(1).cloned().unwrap_or_else(|| "workflow".into());
     let runs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let cold = args.get(3).is_some_and(|s| s == "cold");
     let elapsed = tokio
         .block_on(tokio.spawn(async move {
-            let start = Instant::now();
-            for _ in 0..runs {
-                black_box(one(&rt, &workload, workflow).await);
+            let mut buffer = if cold {
+                vec![0u8; EVICT_BYTES]
+            } else {
+                Vec::new()
+            };
+            let mut total = std::time::Duration::ZERO;
+            let mut start = Instant::now();
+            for round in 0..runs {
+                if cold {
+                    evict(&mut buffer, round);
+                    start = Instant::now();
+                }
+                black_box(match side.as_str() {
+                    "wavefront" => in_task::lattice_wavefront(32, 1).await,
+                    s => one(&rt, &workload, s == "workflow").await,
+                });
+                if cold {
+                    total += start.elapsed();
+                }
             }
-            start.elapsed()
+            if cold {
+                total
+            } else {
+                start.elapsed()
+            }
         }))
         .expect("profile task panicked");
-    println!("{} ns per run", elapsed.as_nanos() as f64 / runs as f64);
+    let mode = if cold { "cold" } else { "hot" };
+    println!(
+        "{} ns per run ({mode})",
+        elapsed.as_nanos() as f64 / runs as f64
+    );
 }

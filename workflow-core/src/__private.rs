@@ -17,8 +17,8 @@ pub use crate::error::WorkflowError;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{
-    fan_out, fan_out_collect, route, step, sub_workflow, Executor, FanOutOptions, Finished,
-    ItemCodec, NodeStarter, Op, Workflow,
+    cell_op, fan_out, fan_out_collect, inline_call, route, start_node, sub_workflow, BoxedNodes,
+    Executor, FanOutOptions, Finished, ItemCodec, NodeStarter, Op, Workflow,
 };
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{

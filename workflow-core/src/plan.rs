@@ -51,8 +51,10 @@ pub struct NodeSpec {
     pub deps: u32,
     /// Downstream nodes (each once).
     pub successors: &'static [usize],
-    /// The effective policy.
-    pub policy: NodePolicy,
+    /// The effective policy. A reference, so that the nodes of the plan, which a run
+    /// reads one by one, stay small (a policy is about 100 bytes, and most nodes of a
+    /// large workflow share one).
+    pub policy: &'static NodePolicy,
     /// Resources the node needs.
     pub resources: &'static [ResourceReq],
 }

@@ -626,6 +626,117 @@ fn table() -> String {
     s
 }
 
+/// Cold runs (issue 17): one execution at a time with cold caches, as a service that
+/// runs a workflow now and then meets it. Before each timed run, a buffer twice the size
+/// of the L3 cache (32 MiB here, see `lscpu`) is written, evicting the workflow's code
+/// and data; workflow and hand-written runs alternate. Also W3 against a wavefront of
+/// `join_all`s, hot (the W3 target's baseline). A Markdown table.
+/// One run of a workload, boxed (so the cold-run table holds workflows and baselines alike).
+type BoxedRun = std::pin::Pin<Box<dyn Future<Output = u64> + Send>>;
+
+fn cold_runs(tokio: &Tokio) -> String {
+    const EVICT_BYTES: usize = 64 << 20;
+    const SAMPLES: usize = 31;
+    let rt = workflow_core::Runtime::new();
+    let mut buffer = vec![0u8; EVICT_BYTES];
+    let mut round = 0u8;
+    let mut cold = |f: &dyn Fn() -> BoxedRun| {
+        round = round.wrapping_add(1);
+        buffer.fill(round);
+        black_box(&buffer[EVICT_BYTES / 2]);
+        let fut = f();
+        tokio.block_on(async move {
+            let start = Instant::now();
+            black_box(fut.await);
+            start.elapsed().as_nanos() as f64
+        })
+    };
+    type Run<'a> = &'a dyn Fn() -> BoxedRun;
+    macro_rules! wf {
+        ($wf:ident, $input:expr, $out:ident) => {{
+            let rt = rt.clone();
+            move || -> BoxedRun {
+                let rt = rt.clone();
+                Box::pin(async move {
+                    rt.execute($wf, $input)
+                        .await
+                        .expect("cold run")
+                        .outputs
+                        .$out
+                })
+            }
+        }};
+    }
+    let c100 = wf!(Chain100, Chain100Input { x: 1 }, n99);
+    let c1000 = wf!(Chain1000, Chain1000Input { x: 1 }, n999);
+    let f100 = wf!(Fan100, Fan100Input { x: 1 }, sink);
+    let f1000 = wf!(Fan1000, Fan1000Input { x: 1 }, sink);
+    let l32 = wf!(Lattice32, Lattice32Input { x: 1 }, l_31_31);
+    let hand = |f: fn(usize, u64) -> BoxedRun, n| move || f(n, 1);
+    let h_chain = |n, x| -> BoxedRun { Box::pin(in_task::chain(n, x)) };
+    let h_fan = |n, x| -> BoxedRun { Box::pin(in_task::fan(n, x)) };
+    let h_lattice = |n, x| -> BoxedRun { Box::pin(in_task::lattice(n, x)) };
+    let h_wave = |n, x| -> BoxedRun { Box::pin(in_task::lattice_wavefront(n, x)) };
+    let (hc100, hc1000) = (hand(h_chain, 100), hand(h_chain, 1000));
+    let (hf100, hf1000) = (hand(h_fan, 100), hand(h_fan, 1000));
+    let (hl, hw) = (hand(h_lattice, 32), hand(h_wave, 32));
+    // (workload, nodes, workflow, hand-written, target ratio)
+    let rows: [(&str, f64, Run<'_>, Run<'_>, f64); 6] = [
+        ("W1 chain 100", 100.0, &c100, &hc100, 10.0),
+        ("W1 chain 1000", 1000.0, &c1000, &hc1000, 10.0),
+        ("W2 fan 100", 102.0, &f100, &hf100, 2.0),
+        ("W2 fan 1000", 1002.0, &f1000, &hf1000, 2.0),
+        ("W3 lattice 32x32", 1024.0, &l32, &hl, f64::NAN),
+        ("W3 lattice 32x32 vs wavefront", 1024.0, &l32, &hw, f64::NAN),
+    ];
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let mut s = String::from(
+        "| workload, cold | workflow (median) | hand-written (median) | ratio | workflow per node | hand-written per node | target | met |\n|---|---:|---:|---:|---:|---:|---|---|\n",
+    );
+    for (name, nodes, ours, theirs, target) in rows {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..SAMPLES {
+            a.push(cold(ours));
+            b.push(cold(theirs));
+        }
+        let (a, b) = (med(a), med(b));
+        let (target, met) = if target.is_nan() {
+            ("–".to_owned(), "–")
+        } else {
+            (
+                format!("≤ {target}×"),
+                if a / b <= target { "yes" } else { "**no**" },
+            )
+        };
+        s.push_str(&format!(
+            "| {name} | {} | {} | {:.2}× | {} | {} | {target} | {met} |\n",
+            fmt_ns(a),
+            fmt_ns(b),
+            a / b,
+            fmt_ns(a / nodes),
+            fmt_ns(b / nodes),
+        ));
+    }
+    // W3's target baseline, hot: the same lattice as a wavefront of `join_all`s.
+    interleaved(tokio, "W3 lattice vs wavefront", "32x32", false, &l32, &hw);
+    if let (Some(a), Some(b)) = (
+        median("W3 lattice vs wavefront/workflow/32x32"),
+        median("W3 lattice vs wavefront/tokio/32x32"),
+    ) {
+        s.push_str(&format!(
+            "\nHot, W3 lattice 32x32 against the wavefront: {} vs {}, {:.2}× (target ≤ 3×: {}).\n",
+            fmt_ns(a),
+            fmt_ns(b),
+            a / b,
+            if a / b <= 3.0 { "met" } else { "**not met**" }
+        ));
+    }
+    s
+}
+
 fn main() {
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -645,6 +756,10 @@ fn main() {
 
     if bench_mode {
         println!("\n## Medians and ratios (same run)\n\n{}", table());
+        println!(
+            "## Cold runs (caches evicted before each run)\n\n{}",
+            cold_runs(&tokio)
+        );
         println!("## Allocations\n\n{}", allocs.unwrap_or_default());
     }
 }

@@ -262,7 +262,7 @@ pub(crate) async fn supervised<N: Node, V: Send + 'static>(
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
 ) -> Finished<V> {
-    let policy = shared.nodes[index].policy;
+    let policy = *shared.nodes[index].policy;
     let total = policy.retry.and_then(|r| r.total_timeout);
     let attempts = attempt_loop::<N>(ports, index, &shared, policy);
     let (attempts, result) = match total {

@@ -1,10 +1,15 @@
 //! Cells: the pinned places in a run where node futures live while they run.
 //!
-//! The generated cell table (`workflow!`'s `Workflow::run`) holds one cell per node, an
-//! `Option` of the node's [`CellFuture`], pinned in the run's own future: a node costs
-//! no allocation of its own. The driver reaches a cell only through the table, with an
-//! [`Op`]; the table's arm for node `i` calls [`step`], which dispatches to functions
-//! generic over the node's future alone, shared by all nodes of one type.
+//! The generated cell table (`workflow!`'s `Workflow::run`) holds one cell per node
+//! *type* (per distinct `#[node]` fn of the workflow), an `Option` of that type's inline
+//! future, pinned in the run's own future, and one [`BoxedNodes`] table for the rest:
+//! a node costs no allocation of its own as long as no other node of its type is pending
+//! when it starts (a chain, a fan-out of nodes that complete at once). The driver reaches
+//! a cell only through the table, with an [`Op`]: the table's start arm for node `i`'s
+//! type calls the node's ports fn (from its record in the type's static table) and
+//! [`start_node`]; polling and dropping go to the node's boxed future or its type's cell
+//! ([`cell_op`]), found from data (the node's type index), not from code per node. Every function here is generic over the node
+//! type or its future alone, so one copy serves all nodes of one type.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -13,7 +18,7 @@ use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use futures::future::Either;
+use futures::future::{FutureExt as _, TryFutureExt as _};
 
 use super::attempt::{self, Finished, Mode};
 use super::wake::Completions;
@@ -21,15 +26,10 @@ use crate::context::Context;
 use crate::node::{Node, NodeResult};
 use crate::shared::RunShared;
 
-/// The future in a node's cell: the node's own call for a [`Mode::Inline`] node, boxed
-/// otherwise (their tasks, timers and bookkeeping dwarf one allocation, and boxing keeps
-/// every node's cell in the run small).
-pub(crate) type CellFuture<Call, V> = Either<Call, BoxedNode<V>>;
-
 /// A boxed future of a whole node (all its attempts).
 pub(crate) type BoxedNode<V> = Pin<Box<dyn Future<Output = Finished<V>> + Send + 'static>>;
 
-/// Starts nodes for generated code (see [`step`]).
+/// Starts nodes for generated code (see [`start_node`]).
 #[doc(hidden)]
 pub struct NodeStarter<'a> {
     pub(super) shared: &'a Arc<RunShared>,
@@ -48,52 +48,126 @@ impl std::fmt::Debug for NodeStarter<'_> {
     }
 }
 
-impl NodeStarter<'_> {
-    /// The future of node `index` with its ports; `wrap` puts its output into the
-    /// workflow's value enum.
-    ///
-    /// Not inlined: one copy per node type serves all nodes of that type, rather than one
-    /// per node in the generated cell table.
+/// An inline node's future: its call, its output put into the workflow's value enum.
+/// Passed (as a function item) to [`start_node`], which infers the type of the cell
+/// from it.
+#[doc(hidden)]
+pub fn inline_call<N: Node, V: Send + 'static>(
+    ports: N,
+    ctx: Context,
+    wrap: fn(N::Output) -> V,
+) -> impl Future<Output = NodeResult<V>> + Send + 'static {
+    N::call(ports, ctx).map_ok(wrap)
+}
+
+/// A node that does not run inline ([`Mode::Spawned`], [`Mode::Supervised`]), boxed:
+/// their tasks, timers and bookkeeping dwarf one allocation.
+fn boxed_node<N: Node, V: Send + 'static>(
+    starter: &NodeStarter<'_>,
+    ports: N,
+    index: usize,
+    shared: Arc<RunShared>,
+    wrap: fn(N::Output) -> V,
+) -> BoxedNode<V> {
+    if starter.mode != Mode::Spawned {
+        return Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap));
+    }
+    let queue = starter
+        .done
+        .and_then(|d| d.downcast_ref::<Arc<Completions<(Finished<V>, Duration)>>>());
+    match queue {
+        // Its task reports to the run's queue; the boxed future only holds the task.
+        Some(queue) => {
+            queue.track_tasks(&shared.runtime);
+            let queue = Arc::clone(queue);
+            Box::pin(attempt::spawn_once::<N, V>(
+                ports,
+                index,
+                shared,
+                wrap,
+                move |done, at| {
+                    // A failure stops the run (or its downstream) at once.
+                    let urgent = done.result.is_err();
+                    queue.complete((done, at), urgent);
+                },
+            ))
+        }
+        // Without a queue: its one attempt awaited by its future.
+        None => Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap)),
+    }
+}
+
+/// The futures of a run's boxed nodes, by node index: nodes that do not run inline, and
+/// inline nodes started while their type's cell held another pending node. Allocated on
+/// first use, so a run whose nodes all fit in their cells allocates nothing here.
+#[doc(hidden)]
+pub struct BoxedNodes<V> {
+    futures: Vec<Option<BoxedNode<V>>>,
+    /// The run's node count (the table's length once allocated).
+    nodes: usize,
+}
+
+impl<V> std::fmt::Debug for BoxedNodes<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoxedNodes")
+            .field("nodes", &self.nodes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<V> BoxedNodes<V> {
+    /// An empty table for a run of `nodes` nodes.
+    pub fn new(nodes: usize) -> Self {
+        Self {
+            futures: Vec::new(),
+            nodes,
+        }
+    }
+
+    /// Whether node `index`'s future is here (else it is in its type's cell).
+    #[inline]
+    pub fn holds(&self, index: usize) -> bool {
+        matches!(self.futures.get(index), Some(Some(_)))
+    }
+
+    /// Keeps node `index`'s new future and polls it once.
     #[inline(never)]
-    pub fn future<N: Node, V: Send + 'static>(
-        &self,
+    fn start(
+        &mut self,
         index: usize,
-        ports: N,
-        wrap: fn(N::Output) -> V,
-    ) -> CellFuture<impl Future<Output = NodeResult<N::Output>> + Send + 'static, V> {
-        let shared = Arc::clone(self.shared);
-        match self.mode {
-            Mode::Inline => Either::Left(N::call(ports, Context::new(shared, index, 1))),
-            Mode::Spawned => {
-                let queue = self
-                    .done
-                    .and_then(|d| d.downcast_ref::<Arc<Completions<(Finished<V>, Duration)>>>());
-                match queue {
-                    // Its task reports to the run's queue; the cell only holds the task.
-                    Some(queue) => {
-                        queue.track_tasks(&shared.runtime);
-                        let queue = Arc::clone(queue);
-                        Either::Right(Box::pin(attempt::spawn_once::<N, V>(
-                            ports,
-                            index,
-                            shared,
-                            wrap,
-                            move |done, at| {
-                                // A failure stops the run (or its downstream) at once.
-                                let urgent = done.result.is_err();
-                                queue.complete((done, at), urgent);
-                            },
-                        )))
-                    }
-                    // Without a queue: its one attempt awaited by its future.
-                    None => Either::Right(Box::pin(attempt::supervised::<N, V>(
-                        ports, index, shared, wrap,
-                    ))),
+        future: BoxedNode<V>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Finished<V>> {
+        if self.futures.is_empty() {
+            self.futures.resize_with(self.nodes.max(index + 1), || None);
+        }
+        self.futures[index] = Some(future);
+        self.poll(index, cx)
+    }
+
+    /// Polls node `index`'s future; forgets it once it is done.
+    fn poll(&mut self, index: usize, cx: &mut TaskContext<'_>) -> Poll<Finished<V>> {
+        let Some(Some(future)) = self.futures.get_mut(index) else {
+            return Poll::Pending;
+        };
+        let done = std::task::ready!(future.as_mut().poll(cx));
+        self.futures[index] = None;
+        Poll::Ready(done)
+    }
+
+    /// Does a poll or drop `op` on node `index`'s boxed future (a start is
+    /// [`start_node`]'s).
+    #[inline(never)]
+    pub fn step(&mut self, index: usize, op: Op<'_, '_>) -> Poll<Finished<V>> {
+        match op {
+            Op::Poll(cx) => self.poll(index, cx),
+            Op::Drop => {
+                if let Some(slot) = self.futures.get_mut(index) {
+                    *slot = None;
                 }
+                Poll::Pending
             }
-            Mode::Supervised { .. } => Either::Right(Box::pin(attempt::supervised::<N, V>(
-                ports, index, shared, wrap,
-            ))),
+            Op::Start(..) => Poll::Pending,
         }
     }
 }
@@ -119,31 +193,75 @@ impl std::fmt::Debug for Op<'_, '_> {
     }
 }
 
-/// Does `op` on node `index`'s cell. The future is dropped as soon as it completes. An
-/// inline node's call is polled here, with its panics caught; `wrap` puts its output
-/// into the workflow's value enum.
+/// Starts node `index` (for `op`, an [`Op::Start`]) with its `ports`: an inline node
+/// in its type's `cell` when that is free (`inline` is [`inline_call`], which gives the
+/// cell its type), any other node boxed in `boxed`; then polls it once. `wrap` puts its
+/// output into the workflow's value enum.
 ///
-/// Inlined into each arm of the cell table, where it is only a dispatch: the work is in
-/// functions generic over the node's future alone, shared by all nodes of one type.
+/// Not inlined, and generic over the node type only: the generated start arm of a node
+/// type builds the node's ports (through its record) and calls this, the one copy for
+/// all nodes of that type.
 #[doc(hidden)]
-#[inline(always)]
-pub fn step<F, T, V>(
-    cell: Pin<&mut Option<CellFuture<F, V>>>,
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+pub fn start_node<N, V, F>(
+    mut cell: Pin<&mut Option<F>>,
+    boxed: &mut BoxedNodes<V>,
     index: usize,
     op: Op<'_, '_>,
-    make: impl FnOnce(&NodeStarter<'_>) -> CellFuture<F, V>,
-    wrap: fn(T) -> V,
+    ports: N,
+    wrap: fn(N::Output) -> V,
+    inline: impl FnOnce(N, Context, fn(N::Output) -> V) -> F,
 ) -> Poll<Finished<V>>
 where
-    F: Future<Output = NodeResult<T>>,
+    N: Node,
+    V: Send + 'static,
+    F: Future<Output = NodeResult<V>> + Send + 'static,
+{
+    let Op::Start(starter, cx) = op else {
+        return Poll::Pending;
+    };
+    let shared = Arc::clone(starter.shared);
+    if starter.mode != Mode::Inline {
+        return boxed.start(index, boxed_node(starter, ports, index, shared, wrap), cx);
+    }
+    let call = inline(ports, Context::new(shared, index, 1), wrap);
+    if cell.is_some() {
+        // Another node of this type is pending in the cell.
+        return boxed.start(index, Box::pin(inline_boxed(call, index)), cx);
+    }
+    cell.set(Some(call));
+    poll_cell(cell, index, cx)
+}
+
+/// An inline node's call, boxed (its type's cell was taken): polled like in a cell.
+async fn inline_boxed<F, V>(call: F, index: usize) -> Finished<V>
+where
+    F: Future<Output = NodeResult<V>>,
+{
+    let result = AssertUnwindSafe(call).catch_unwind().await;
+    Finished {
+        index,
+        attempts: 1,
+        result: attempt::settle(result),
+    }
+}
+
+/// Does a poll or drop `op` on node `index`, which is in its type's `cell` (a start is
+/// [`start_node`]'s).
+#[doc(hidden)]
+#[inline(never)]
+pub fn cell_op<F, V>(cell: Pin<&mut Option<F>>, index: usize, op: Op<'_, '_>) -> Poll<Finished<V>>
+where
+    F: Future<Output = NodeResult<V>>,
 {
     match op {
-        Op::Start(starter, cx) => start_cell(cell, make(starter), index, cx, wrap),
-        Op::Poll(cx) => poll_cell(cell, index, cx, wrap),
+        Op::Poll(cx) => poll_cell(cell, index, cx),
         Op::Drop => {
             drop_cell(cell);
             Poll::Pending
         }
+        Op::Start(..) => Poll::Pending,
     }
 }
 
@@ -176,65 +294,33 @@ pub fn route<V>(
     })
 }
 
-/// Puts a node's new future in its cell and polls it. Not inlined, like [`poll_cell`].
-#[inline(never)]
-fn start_cell<F, T, V>(
-    mut cell: Pin<&mut Option<CellFuture<F, V>>>,
-    future: CellFuture<F, V>,
-    index: usize,
-    cx: &mut TaskContext<'_>,
-    wrap: fn(T) -> V,
-) -> Poll<Finished<V>>
-where
-    F: Future<Output = NodeResult<T>>,
-{
-    cell.set(Some(future));
-    poll_cell(cell, index, cx, wrap)
-}
-
-/// Drops a node's future. Not inlined, like [`poll_cell`].
-#[inline(never)]
-fn drop_cell<F, V>(mut cell: Pin<&mut Option<CellFuture<F, V>>>) {
+/// Drops a node's future.
+fn drop_cell<F>(mut cell: Pin<&mut Option<F>>) {
     cell.set(None);
 }
 
-/// Polls a node's future in its cell; empties the cell once it is done.
-///
-/// Not inlined, and generic over the node's future only (not over `step`'s closure): the
-/// generated cell table has one arm per node, and a copy of this in every arm would make
-/// one huge function for LLVM and thrash the instruction cache of a large workflow.
-#[inline(never)]
-fn poll_cell<F, T, V>(
-    mut cell: Pin<&mut Option<CellFuture<F, V>>>,
+/// Polls a node's future in its type's cell; empties the cell once it is done.
+fn poll_cell<F, V>(
+    mut cell: Pin<&mut Option<F>>,
     index: usize,
     cx: &mut TaskContext<'_>,
-    wrap: fn(T) -> V,
 ) -> Poll<Finished<V>>
 where
-    F: Future<Output = NodeResult<T>>,
+    F: Future<Output = NodeResult<V>>,
 {
-    let Some(future) = cell.as_mut().as_pin_mut() else {
+    let Some(call) = cell.as_mut().as_pin_mut() else {
         return Poll::Pending;
     };
-    let done = match future.as_pin_mut() {
-        Either::Left(call) => {
-            let polled = std::panic::catch_unwind(AssertUnwindSafe(|| call.poll(cx)));
-            let result = match polled {
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(r)) => attempt::settle(Ok(r)),
-                Err(payload) => attempt::settle(Err(payload)),
-            };
-            Finished {
-                index,
-                attempts: 1,
-                result: result.map(wrap),
-            }
-        }
-        Either::Right(boxed) => match boxed.poll(cx) {
-            Poll::Ready(done) => done,
-            Poll::Pending => return Poll::Pending,
-        },
+    let polled = std::panic::catch_unwind(AssertUnwindSafe(|| call.poll(cx)));
+    let result = match polled {
+        Ok(Poll::Pending) => return Poll::Pending,
+        Ok(Poll::Ready(r)) => attempt::settle(Ok(r)),
+        Err(payload) => attempt::settle(Err(payload)),
     };
     cell.set(None);
-    Poll::Ready(done)
+    Poll::Ready(Finished {
+        index,
+        attempts: 1,
+        result,
+    })
 }

@@ -86,7 +86,7 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// The workflow's output slots.
     pub(super) state: W::State,
     /// The generated cell table: `cells(state, i, op)` does `op` on node `i`'s cell
-    /// (see [`step`](super::cells::step)).
+    /// (see [`start_node`](super::cells::start_node)).
     cells: C,
     /// Each node's predecessors still to finish.
     deps: Vec<u32>,

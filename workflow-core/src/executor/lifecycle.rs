@@ -58,7 +58,7 @@ impl Drop for CancelOnDrop {
 
 impl<W: Workflow> Executor<W> {
     /// Runs the workflow with `cells`, the generated cell table: `cells(state, i, op)`
-    /// does `op` on node `i`'s cell (see [`step`](super::cells::step)).
+    /// does `op` on node `i`'s cell (see [`start_node`](super::cells::start_node)).
     pub async fn run<C>(self, cells: C) -> RunOutcome<W::Output>
     where
         C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,

@@ -4,17 +4,21 @@
 //!
 //! - `workflow`: the contract with generated code. `workflow!` implements [`Workflow`]
 //!   for the workflow type; its `run` receives an [`Executor`] and hands it the *cell
-//!   table*, a closure `cells(state, i, op)` with one arm per node. A run returns a
-//!   [`RunOutcome`].
+//!   table*, a closure `cells(state, i, op)` with an arm per node *type*: node `i`'s
+//!   ports and output wrap come from its record in its type's static table, its cell
+//!   from its type index (data, not code per node). A run returns a [`RunOutcome`].
 //! - `lifecycle`: `Executor::run`: setup (run id, resource check, the run's
 //!   [`RunShared`](crate::shared::RunShared), monitors), the driver, and teardown
 //!   (unconsumed values, end-of-run events, the outcome).
 //! - `driver`: the loop. Starts ready nodes, polls pending ones when woken, stores
 //!   outputs into the output slots and schedules successors, and stops the run on the
 //!   first event that ends it; `abort` winds a stopped run down.
-//! - `cells`: a node's future lives in its *cell*, a pinned `Option` in the run's own
-//!   future (no allocation per node). [`Op`] is what the driver asks of a cell: start,
-//!   poll, drop; [`step`] does it.
+//! - `cells`: an inline node's future lives in its type's *cell*, a pinned `Option` in
+//!   the run's own future, one per node type (per distinct `#[node]` fn), not per node:
+//!   the code and the run's data do not grow per node. A node started while its type's
+//!   cell holds another pending node, and a node with policies or `#[spawn]`, is boxed
+//!   in the run's [`BoxedNodes`]. [`Op`] is what the driver asks of a node: start
+//!   ([`start_node`]), poll, drop ([`cell_op`], [`BoxedNodes::step`]).
 //! - `attempt`: the only reader of node policies. [`Mode`](attempt::Mode) says how a node
 //!   runs (decided once per node and run, as it starts); the supervised path runs
 //!   retries, timeouts, spawning and the node limit; panics become failures here.
@@ -39,12 +43,12 @@
 //! # How a run flows
 //!
 //! 1. `Runtime::execute_report` calls the generated `Workflow::run`, which boxes the
-//!    run's future, pins one empty cell per node in it and calls [`Executor::run`] with
+//!    run's future, pins one empty cell per node type in it and calls [`Executor::run`] with
 //!    the cell table; that sets the run up (inside the box, so the run's allocations
 //!    come after it) and builds the driver.
 //! 2. The driver marks nodes without predecessors ready. Each poll of the run starts
 //!    ready nodes (up to the concurrency limit): `Op::Start` builds the node's future in
-//!    its cell and polls it once. A node that completes at once never gets a waker of its
+//!    its type's cell (or boxed) and polls it once. A node that completes at once never gets a waker of its
 //!    own; one that does not becomes pending.
 //! 3. A pending node's waker sets its bit in the wake set and wakes the run; the next
 //!    poll of the run polls exactly the woken nodes (`Op::Poll`).
@@ -76,12 +80,16 @@
 //!   router's successors are scheduled.
 //! - A cell holds a future exactly while its node is running: emptied when the node
 //!   finishes (in `poll_cell`, or by `Op::Drop` once a spawned node's outcome is taken
-//!   from the completion queue) or when the run stops (`Op::Drop`).
+//!   from the completion queue) or when the run stops (`Op::Drop`). A running node's
+//!   future is in its type's cell or in [`BoxedNodes`], never both; a node found in
+//!   neither is not running.
 //! - A node is polled only by the driver, in the run's task, and never after it finished.
 //! - Node statuses change only in `status`; the report and the live snapshot agree.
 //! - Node policies are read only in `attempt`.
-//! - Nothing in the hot path allocates per node for an inline node: no box, no waker
-//!   unless it is pending, no vector per wake-up. A node of a root run is named by its
+//! - Nothing in the hot path allocates per node for an inline node that finds its
+//!   type's cell free (every node of a chain, or of a fan-out whose nodes complete at
+//!   once): no box, no waker unless it is pending, no vector per wake-up. Only an inline
+//!   node started while another of its type is pending is boxed. A node of a root run is named by its
 //!   static binding (`NodeName::Borrowed`); only child runs build path names.
 
 // By layer, from the bottom up: a file uses only files of lower layers (one layer per
@@ -107,7 +115,7 @@ mod child;
 
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
-pub use cells::{route, step, NodeStarter, Op};
+pub use cells::{cell_op, inline_call, route, start_node, BoxedNodes, NodeStarter, Op};
 pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};

@@ -48,7 +48,7 @@ impl WorkflowGen<'_> {
                 node_fn: <#path as #p::Node>::NAME,
                 deps: #deps,
                 successors: &[#(#successors),*],
-                policy: #policy,
+                policy: &#policy,
                 resources: <#path as #p::Node>::RESOURCES,
             }
         }
@@ -69,7 +69,7 @@ impl WorkflowGen<'_> {
                 node_fn: #node_fn,
                 deps: #deps,
                 successors: &[#(#successors),*],
-                policy: #p::NodePolicy::DEFAULT,
+                policy: &#p::NodePolicy::DEFAULT,
                 resources: &[],
             }
         }

@@ -76,6 +76,9 @@ impl WorkflowGen<'_> {
         let pattern_counts = pattern_slots.iter().map(|(_, _, n)| *n);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         quote! {
+            // Not inlined: straight-line code with a section per slot, which must not
+            // make the executor's functions grow with the graph.
+            #[inline(never)]
             fn init(input: Self::Input) -> Self::State {
                 let #input_name { #(#input_idents),* } = input;
                 __WorkflowState {
@@ -88,24 +91,112 @@ impl WorkflowGen<'_> {
         }
     }
 
-    /// `run`: the executor's loop over one pinned future cell per node.
+    /// `run`: the executor's loop over one pinned future cell per node *type* (see
+    /// `executor/cells.rs`). No code of the run is per node: each node is a record in a
+    /// static table of its type (`__NODES<t>`: the fn that builds its ports from the
+    /// state, and the fn that wraps its output), found from data (`__TYPE_OF`,
+    /// `__RANK`); the start, poll and drop arms are one per type. A table arm per node
+    /// made the closure one function that grew with every node, which LLVM optimises in
+    /// superlinear time (issue 17).
     fn run_fn(&self) -> TokenStream {
         let p = &self.p;
-        let cells = self.future_cells();
-        let start_arms = self.start_arms(&cells);
+        let (type_of, types) = self.node_types();
+        let cells: Vec<Ident> = (0..types)
+            .map(|t| Ident::new(&format!("__workflow_cell{t}"), Span::mixed_site()))
+            .collect();
+        let boxed = Ident::new("__boxed", Span::mixed_site());
+        let nodes = self.g.nodes.len();
+        let bindings = self.def.bindings.len();
+        // The rank of each binding among the nodes of its type, and each type's nodes.
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); types as usize];
+        let mut rank = Vec::with_capacity(nodes);
+        for (i, &t) in type_of.iter().enumerate() {
+            rank.push(members[t as usize].len() as u32);
+            members[t as usize].push(i);
+        }
+        rank.resize(nodes, u32::MAX);
+        let edges = self.numbered_edges();
+        let tables: Vec<Ident> = (0..types)
+            .map(|t| Ident::new(&format!("__NODES{t}"), Span::mixed_site()))
+            .collect();
+        let table_defs = members.iter().zip(&tables).map(|(members, table)| {
+            let alias = &self.node_aliases[members[0]];
+            let len = members.len();
+            let records = members.iter().map(|&i| {
+                let b = &self.def.bindings[i];
+                let wrap = self.value_wrap(i);
+                // Named at the node path, so a missing port is reported there.
+                let literal = Ident::new(&self.node_aliases[i].to_string(), b.node_span());
+                let ports = self.ports_literal(i, &literal, &edges);
+                quote!((|state: &mut __WorkflowState| #ports, #wrap))
+            });
+            quote! {
+                #[allow(clippy::type_complexity)]
+                static #table: [(
+                    fn(&mut __WorkflowState) -> #alias,
+                    fn(#p::Output<#alias>) -> __WorkflowValue,
+                ); #len] = [#(#records),*];
+            }
+        });
+        let start_arms = members.iter().enumerate().map(|(t, members)| {
+            let alias = &self.node_aliases[members[0]];
+            let (cell, table) = (&cells[t], &tables[t]);
+            let t = t as u32;
+            quote! {
+                #t => {
+                    let (ports, wrap) = #table[__RANK[node] as usize];
+                    #p::start_node(
+                        #cell.as_mut(),
+                        &mut #boxed,
+                        node,
+                        op,
+                        ports(state),
+                        wrap,
+                        #p::inline_call::<#alias, __WorkflowValue>,
+                    )
+                }
+            }
+        });
+        let router_arms = (0..self.def.decisions.len()).map(|d| self.router_arm(d));
+        let type_ids = 0..types;
+        // Routers are never pending, and start by their own arm: no type.
+        let type_of = type_of
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(u32::MAX, nodes - bindings));
         quote! {
             fn run(
                 exec: #p::Executor<Self>,
             ) -> impl #p::Future<Output = #p::Outcome<Self::Output>> + ::core::marker::Send {
-                // Boxed here, where the (large) future is built, so that it is
-                // written straight into its allocation rather than copied there.
+                /// The type (cell and table) of each node.
+                static __TYPE_OF: [u32; #nodes] = [#(#type_of),*];
+                /// Each node's index in its type's table.
+                static __RANK: [u32; #nodes] = [#(#rank),*];
+                #(#table_defs)*
+                // Boxed here, where the future is built, so that it is written straight
+                // into its allocation rather than copied there.
                 #p::Box::pin(async move {
                     #( let mut #cells = #p::pin!(#p::Option::None); )*
+                    let mut #boxed = #p::BoxedNodes::<__WorkflowValue>::new(#nodes);
                     exec.run(
                         move |state: &mut __WorkflowState, node: usize, op: #p::Op<'_, '_>| {
-                            match node {
-                                #(#start_arms)*
-                                _ => ::core::unreachable!("workflow node index out of range"),
+                            match op {
+                                op @ #p::Op::Start(..) => match __TYPE_OF[node] {
+                                    #(#start_arms)*
+                                    _ => match node {
+                                        #(#router_arms)*
+                                        _ => ::core::unreachable!("workflow node index out of range"),
+                                    },
+                                },
+                                op => {
+                                    if #boxed.holds(node) {
+                                        return #boxed.step(node, op);
+                                    }
+                                    match __TYPE_OF[node] {
+                                        #( #type_ids => #p::cell_op(#cells.as_mut(), node, op), )*
+                                        _ => #p::Poll::Pending,
+                                    }
+                                }
                             }
                         },
                     )
@@ -115,43 +206,21 @@ impl WorkflowGen<'_> {
         }
     }
 
-    /// One pinned cell per node, where its future lives while it runs (hygienic names).
-    fn future_cells(&self) -> Vec<Ident> {
-        (0..self.def.bindings.len())
-            .map(|i| Ident::new(&format!("__workflow_slot{i}"), Span::mixed_site()))
-            .collect()
-    }
-
-    /// `i => step(cell_i, i, op, |starter| starter.future(i, ports, ..), ..)`: builds
-    /// node `i`'s ports from the state and starts (or polls) it.
-    fn start_arms(&self, cells: &[Ident]) -> Vec<TokenStream> {
-        let p = &self.p;
-        let edges = self.numbered_edges();
-        let routers = (0..self.def.decisions.len()).map(|d| self.router_arm(d));
-        (0..self.def.bindings.len())
-            .map(|i| {
-                let b = &self.def.bindings[i];
-                let alias = &self.node_aliases[i];
-                let wrap = self.value_wrap(i);
-                let cell = &cells[i];
-                // Named at the node path, so a missing port is reported there.
-                let literal = Ident::new(&alias.to_string(), b.node_span());
-                let ports = self.ports_literal(i, &literal, &edges);
-                quote! {
-                    #i => #p::step(
-                        #cell.as_mut(),
-                        #i,
-                        op,
-                        |starter| {
-                            let ports = #ports;
-                            starter.future::<#alias, __WorkflowValue>(#i, ports, #wrap)
-                        },
-                        #wrap,
-                    ),
-                }
+    /// The type index of each binding (bindings calling the same node fn share one), and
+    /// how many types there are.
+    fn node_types(&self) -> (Vec<u32>, u32) {
+        let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        let type_of = self
+            .def
+            .bindings
+            .iter()
+            .map(|b| {
+                let key = crate::workflow::ast::path_text(&b.node);
+                let next = seen.len() as u32;
+                *seen.entry(key).or_insert(next)
             })
-            .chain(routers)
-            .collect()
+            .collect();
+        (type_of, seen.len() as u32)
     }
 
     /// The ports of binding `i`, built from its edges: through the node's ports callback
@@ -196,6 +265,8 @@ impl WorkflowGen<'_> {
         let routes = (0..self.def.decisions.len()).map(Self::route_variant);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         quote! {
+            // Not inlined: a match with an arm per node (see `init`).
+            #[inline(never)]
             fn store(state: &mut Self::State, value: Self::Value) {
                 match value {
                     #( __WorkflowValue::#node_idents(v) => state.#node_idents.put(v), )*
