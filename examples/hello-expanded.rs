@@ -338,6 +338,7 @@ const _: () = {
             },
             decisions: &[],
         };
+        #[inline(never)]
         fn init(input: Self::Input) -> Self::State {
             let HelloInput { name } = input;
             __WorkflowState {
@@ -473,6 +474,7 @@ const _: () = {
                     .await
             })
         }
+        #[inline(never)]
         fn store(state: &mut Self::State, value: Self::Value) {
             match value {
                 __WorkflowValue::greeting(v) => state.greeting.put(v),
