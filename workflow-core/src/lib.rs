@@ -111,9 +111,9 @@ mod node;
 
 mod executor;
 
-mod runtime;
-
 mod launch;
+
+mod runtime;
 
 #[cfg(feature = "store")]
 mod durable;
