@@ -900,3 +900,37 @@ async fn each_item_has_its_own_path_and_idempotency_key() {
     distinct.dedup();
     assert_eq!(distinct.len(), 6);
 }
+
+workflow! {
+    /// A top-level `match` with a fan-out in one arm.
+    struct RoutedFanOut {
+        input xs: Vec<u64>,
+        input x: u64,
+        s = small(x),
+        match s {
+            Some(n) => {
+                ys = for x in xs { y = double(x), } => y,
+                total = sum_all(ys),
+            }
+            None => {
+                total = halve(x),
+            }
+        }
+    }
+}
+
+/// A fan-out inside a top-level arm is drawn as a stacked block inside the arm's
+/// subgraph, as it is without decisions (it was a plain box before).
+#[test]
+fn a_fan_out_inside_a_top_level_arm_is_a_stacked_block() {
+    let mermaid = RoutedFanOut::MERMAID;
+    assert!(
+        mermaid.contains("subgraph match_s_arm0[\"Some(n)\"]\n        subgraph ys[\"ys<br/><small>for x in xs, one run per item</small>\"]\n            ys__x[/\"x\"/]\n            ys__y[\"y<br/><small>double</small>\"]\n        end\n        style ys stroke-width:3px,stroke-dasharray:6 3\n"),
+        "{mermaid}"
+    );
+    assert!(mermaid.contains("    xs -->|each| ys__x\n"), "{mermaid}");
+    assert!(mermaid.contains("    s --> match_s\n"), "{mermaid}");
+    let dot = RoutedFanOut::DOT;
+    assert!(dot.contains("subgraph \"cluster_ys\""), "{dot}");
+    assert!(dot.contains("peripheries=2"), "{dot}");
+}

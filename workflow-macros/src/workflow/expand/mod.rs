@@ -38,7 +38,6 @@ mod plan;
 mod ports;
 mod remote;
 mod render;
-mod render_arms;
 mod routes;
 mod run;
 mod subworkflow;

@@ -28,23 +28,15 @@ use super::WorkflowGen;
 use crate::workflow::ast::{path_text, ArmRef, Binding, Decision, FanOut, FanOutBody, WorkflowDef};
 use crate::workflow::graph::Workflow;
 
-/// The Mermaid flowchart of a workflow (its fan-outs as stacked blocks, or, with
-/// decisions, its arms as subgraphs: see `render_arms`).
+/// The Mermaid flowchart of a workflow: its fan-outs as stacked blocks, its decisions
+/// as rhombi with a subgraph per arm, at the top level and inside fan-out bodies alike.
 pub(super) fn mermaid(gen: &WorkflowGen<'_>) -> String {
-    if gen.def.decisions.is_empty() {
-        mermaid_static(gen.w)
-    } else {
-        super::render_arms::mermaid(gen)
-    }
+    mermaid_static(gen.w)
 }
 
 /// The DOT digraph of a workflow, drawn like [`mermaid`].
 fn dot(gen: &WorkflowGen<'_>) -> String {
-    if gen.def.decisions.is_empty() {
-        dot_static(gen.w)
-    } else {
-        super::render_arms::dot(gen)
-    }
+    dot_static(gen.w)
 }
 
 impl WorkflowGen<'_> {
