@@ -117,15 +117,20 @@ impl<T> Completions<T> {
     /// A spawned node ended with `outcome`: queue it, and wake the run if it is
     /// `urgent` (a failure) or enough outcomes are queued.
     pub(crate) fn complete(&self, outcome: T, urgent: bool) {
-        let queued = {
+        // Everything is decided under the queue's lock, which orders this against
+        // `set_wake_at` (which lowers the threshold, then counts under the lock): either
+        // that count sees this outcome, or this sees the lowered threshold. (Flags set
+        // after unlocking raced with it: each side could miss the other, and the run
+        // slept forever with its last outcomes queued.)
+        let wake = {
             let mut done = lock(&self.done);
             done.push(outcome);
-            done.len()
+            // Set before unlocking: whoever counts this outcome under the lock then
+            // also sees the flag, so `take` never skips a counted outcome.
+            self.has_done.store(true, Ordering::Release);
+            urgent || done.len() >= self.wake_at.load(Ordering::SeqCst)
         };
-        self.has_done.store(true, Ordering::Release);
-        // SeqCst with `set_wake_at`: the run either sees this outcome when it looks
-        // after lowering the threshold, or this sees the lowered threshold.
-        if urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
+        if wake {
             self.run.wake();
         }
     }
@@ -134,7 +139,7 @@ impl<T> Completions<T> {
     /// that many already are (then it must not wait).
     pub(super) fn set_wake_at(&self, n: usize) -> bool {
         self.wake_at.store(n.max(1), Ordering::SeqCst);
-        self.has_done.load(Ordering::Acquire) && lock(&self.done).len() >= n
+        lock(&self.done).len() >= n
     }
 
     /// The run is being polled, and looks at the queue before it waits: no task needs
