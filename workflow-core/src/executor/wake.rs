@@ -138,7 +138,8 @@ impl<T> Completions<T> {
     /// The run wants to be woken once `n` (at least 1) outcomes are queued; whether
     /// that many already are (then it must not wait).
     pub(super) fn set_wake_at(&self, n: usize) -> bool {
-        self.wake_at.store(n.max(1), Ordering::SeqCst);
+        let n = n.max(1);
+        self.wake_at.store(n, Ordering::SeqCst);
         lock(&self.done).len() >= n
     }
 
@@ -484,6 +485,45 @@ mod tests {
         assert_eq!(p.count, 2);
         p.all(&mut due);
         assert_eq!(due, [5, 7]);
+    }
+
+    /// Wakes counted by a test waker.
+    struct CountWakes(AtomicUsize);
+
+    impl std::task::Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn the_wake_threshold_is_checked_against_the_queue_on_both_sides() {
+        let queue = Completions::<usize>::new();
+        let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+        queue.run.register(&Waker::from(Arc::clone(&wakes)));
+        // A threshold of 0 (no spawned node pending) is 1: an empty queue is not "due"
+        // (regression: the run woke itself forever, starving a paused clock).
+        assert!(!queue.set_wake_at(0));
+        // While the run is polled, ends queue silently.
+        queue.hold_wakes();
+        queue.complete(1, false);
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        // Lowering the threshold sees what is queued already: the run must not wait.
+        assert!(queue.set_wake_at(1));
+        assert!(!queue.set_wake_at(2));
+        // The second end reaches the threshold of 2 and wakes the run once.
+        queue.complete(2, false);
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        let mut out = Vec::new();
+        queue.take(&mut out);
+        assert_eq!(out, [1, 2]);
+        assert!(!queue.set_wake_at(1), "taken outcomes no longer count");
+        // A failure wakes at once, whatever the threshold (the run registers its
+        // waker again each time it looks at the queue).
+        queue.run.register(&Waker::from(Arc::clone(&wakes)));
+        assert!(!queue.set_wake_at(5));
+        queue.complete(3, true);
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
     }
 
     #[test]
