@@ -178,6 +178,14 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// Whether a node's `tracing` span may be wanted: the level test `info_span!` starts
+/// with, inline, so a run without a subscriber at that level skips building spans.
+#[inline(always)]
+pub(crate) fn node_spans_possible() -> bool {
+    tracing::Level::INFO <= tracing::level_filters::STATIC_MAX_LEVEL
+        && tracing::Level::INFO <= tracing::level_filters::LevelFilter::current()
+}
+
 /// The `tracing` span of one attempt of node `index`.
 pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> tracing::Span {
     tracing::info_span!(

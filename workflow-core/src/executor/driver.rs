@@ -5,7 +5,6 @@
 //! run on the first event that ends it (done, failure, timeout, stall, deadlock,
 //! cancellation).
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
@@ -16,7 +15,9 @@ use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 use tokio_util::sync::WaitForCancellationFuture;
 
-use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
+use super::attempt::{
+    node_span, node_spans_possible, panic_message, supervises_all, Finished, Mode, NodeFailure,
+};
 use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::wake::PendingNodes;
@@ -80,6 +81,40 @@ impl Limits {
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
+/// The nodes ready to start, first in first out. A node becomes ready at most once per
+/// run, so the queue never wraps: a vector and the index of its head, cheaper on every
+/// node's path than a ring buffer.
+struct ReadyQueue {
+    nodes: Vec<u32>,
+    head: usize,
+}
+
+impl ReadyQueue {
+    fn with_capacity(nodes: usize) -> Self {
+        Self {
+            nodes: Vec::with_capacity(nodes),
+            head: 0,
+        }
+    }
+
+    #[inline]
+    fn push_back(&mut self, i: usize) {
+        self.nodes.push(i as u32);
+    }
+
+    #[inline]
+    fn pop_front(&mut self) -> Option<usize> {
+        let i = *self.nodes.get(self.head)?;
+        self.head += 1;
+        Some(i as usize)
+    }
+
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.head == self.nodes.len()
+    }
+}
+
 /// The state of one run while it is driven.
 pub(super) struct Driver<'a, W: Workflow, C> {
     shared: &'a Arc<RunShared>,
@@ -92,7 +127,7 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     deps: Vec<u32>,
     /// Every node is supervised, whatever its policy (see [`Mode::of`]).
     supervise_all: bool,
-    ready: VecDeque<usize>,
+    ready: ReadyQueue,
     /// Spawned nodes report `(outcome, time since the run started)` to its queue.
     pending: PendingNodes<(Finished<W::Value>, Duration)>,
     /// Scratch list of the pending nodes to poll now (kept to avoid an allocation per
@@ -146,7 +181,7 @@ where
             cells,
             deps: plan.nodes.iter().map(|n| n.deps).collect(),
             supervise_all: supervises_all(shared),
-            ready: VecDeque::with_capacity(plan.nodes.len()),
+            ready: ReadyQueue::with_capacity(plan.nodes.len()),
             pending: PendingNodes::default(),
             due: Vec::new(),
             finished: Vec::new(),
@@ -528,7 +563,7 @@ where
         own_waker: bool,
     ) -> Poll<Finished<W::Value>> {
         self.statuses.started(self.shared, i, at);
-        if mode == Mode::Inline {
+        if mode == Mode::Inline && node_spans_possible() {
             let span = node_span(self.shared, i, 1);
             if !span.is_disabled() {
                 if self.spans.is_empty() {
@@ -614,8 +649,9 @@ where
                 }
                 W::store(&mut self.state, value);
                 for &s in W::PLAN.nodes[index].successors {
-                    self.deps[s] -= 1;
-                    if self.deps[s] == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
+                    let left = &mut self.deps[s];
+                    *left -= 1;
+                    if *left == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
                         self.ready.push_back(s);
                         self.shared.record(Some(s), TraceKind::Scheduled);
                     }

@@ -53,14 +53,24 @@ impl Statuses {
     /// Behind the runtime's node limit, the live status stays "not started" until the
     /// node holds its permit: the attempt loop then writes it (the one write to live
     /// statuses outside this module).
-    #[inline]
+    ///
+    /// On every node's path: two stores, and the live status out of line.
+    #[inline(always)]
     pub(super) fn started(&mut self, shared: &RunShared, i: usize, at: Duration) {
-        if shared.runtime.node_limit.is_none() {
-            shared.set_live(i, NodeStatus::Running);
-        }
         let report = &mut self.reports[i];
         report.status = NodeStatus::Running;
         report.started_at = Some(at);
+        if shared.is_live() {
+            Self::started_live(shared, i);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn started_live(shared: &RunShared, i: usize) {
+        if shared.runtime.node_limit.is_none() {
+            shared.set_live(i, NodeStatus::Running);
+        }
     }
 
     /// Running node `i` was stopped before its fn ever ran (a spawned task tokio never
@@ -73,12 +83,30 @@ impl Statuses {
     }
 
     /// Node `i` produced its output at `now`, after `attempts` attempts.
-    #[inline]
+    ///
+    /// On every node's path: the report's stores inline; the live status, the trace and
+    /// the `tracing` event out of line, only when someone may want them.
+    #[inline(always)]
     pub(super) fn succeeded(&mut self, shared: &RunShared, i: usize, attempts: u32, now: Duration) {
-        let report = self.set(shared, i, NodeStatus::Succeeded);
+        let report = &mut self.reports[i];
+        report.status = NodeStatus::Succeeded;
         report.attempts = attempts;
-        report.duration = now - report.started_at.unwrap_or_default();
-        tracing::debug!(target: "workflow", node = &*report.name, attempts, "node completed");
+        report.duration = now.saturating_sub(report.started_at.unwrap_or_default());
+        // The level test `tracing::debug!` starts with, inline.
+        let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
+            && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current();
+        if debug || shared.is_live() || shared.trace.is_some() {
+            self.succeeded_noted(shared, i, attempts);
+        }
+    }
+
+    /// The live status, trace event and `tracing` event of a node that succeeded.
+    #[cold]
+    #[inline(never)]
+    fn succeeded_noted(&self, shared: &RunShared, i: usize, attempts: u32) {
+        shared.set_live(i, NodeStatus::Succeeded);
+        let name = &*self.reports[i].name;
+        tracing::debug!(target: "workflow", node = name, attempts, "node completed");
         shared.record(Some(i), TraceKind::Completed { attempts });
     }
 

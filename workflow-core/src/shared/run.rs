@@ -398,6 +398,13 @@ impl RunShared {
         });
     }
 
+    /// Whether live statuses are kept (someone monitors runs): the status writer's
+    /// inline test before its out-of-line writes.
+    #[inline]
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
     /// Sets node `node`'s live status (for monitors). Only the status writer calls this.
     #[inline]
     pub(crate) fn set_live(&self, node: usize, status: NodeStatus) {
