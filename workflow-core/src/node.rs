@@ -40,6 +40,11 @@ pub trait Node: Sized + Send + 'static {
     /// node that cannot fail and has no timeout never runs, which `workflow!` rejects.
     #[doc(hidden)]
     const FALLIBLE: bool = true;
+    /// Whether `call` reads the [`Context`] it is given (the fn takes a `&Context` or a
+    /// `Res<T>`). A node that does not is given a detached one, which saves cloning the
+    /// run's shared state for every node that starts; `#[node]` says `false` for those.
+    #[doc(hidden)]
+    const CONTEXT: bool = true;
     /// The output: `T` for a fn returning `T` or `Result<T, E>`.
     type Output: Send + 'static;
     /// The error: `E` for a fn returning `Result<T, E>`, `Infallible` otherwise.
@@ -68,9 +73,24 @@ pub enum NodeCallError {
     MissingResource(&'static str),
 }
 
-/// The resource lookup of a generated node call (`Res<T>` parameters): here rather than
-/// in `context`, which sits below the node contract.
+/// The resource lookup of a generated node call (`Res<T>` parameters), and the context
+/// a node is given: here rather than in `context`, which sits below the node contract.
 impl Context {
+    /// The context of attempt `attempt` of node `node`, a node of type `N`: detached
+    /// when `N`'s call reads no context (`N::CONTEXT`), else sharing the run's state.
+    #[inline]
+    pub(crate) fn for_node<N: Node>(
+        shared: &std::sync::Arc<crate::shared::RunShared>,
+        node: usize,
+        attempt: u32,
+    ) -> Self {
+        if N::CONTEXT {
+            Self::new(std::sync::Arc::clone(shared), node, attempt)
+        } else {
+            Self::detached(node, attempt)
+        }
+    }
+
     #[doc(hidden)]
     pub fn __resource<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
         self.resource::<T>()

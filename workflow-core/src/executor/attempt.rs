@@ -402,7 +402,7 @@ async fn attempt_once<N: Node>(
     policy: NodePolicy,
     permit: &Option<Arc<OwnedSemaphorePermit>>,
 ) -> Result<N::Output, NodeFailure> {
-    let ctx = Context::new(Arc::clone(shared), index, attempt);
+    let ctx = Context::for_node::<N>(shared, index, attempt);
     let span = node_span(shared, index, attempt);
     let call = N::call(ports, ctx).map(|r| r.map_err(NodeFailure::from));
     // An attempt counts once its call is first polled, not when it is launched: a

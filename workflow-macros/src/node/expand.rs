@@ -319,6 +319,19 @@ impl NodeGen<'_> {
         };
         let try_clone = self.try_clone_fn();
         let version = self.args.version.map(|n| quote!(const VERSION: u32 = #n;));
+        // A fn whose parameters are all ports (no `&Context`, no `Res<T>`) never reads
+        // its context: the executor then hands it a detached one (no clone of the run's
+        // `Arc`).
+        let reads_context = self
+            .node
+            .params
+            .iter()
+            .any(|param| !matches!(param.kind, ParamKind::Port));
+        let context = (!reads_context).then(|| {
+            quote!(
+                const CONTEXT: bool = false;
+            )
+        });
         quote! {
             #[automatically_derived]
             #[allow(unused_qualifications, clippy::all)]
@@ -329,6 +342,7 @@ impl NodeGen<'_> {
                 const RESOURCES: &'static [#p::ResourceReq] =
                     &[#(#p::ResourceReq::of::<#resource_types>()),*];
                 #version
+                #context
                 const FALLIBLE: bool = #fallible;
                 type Output = #output_ty;
                 type Error = #error_ty;

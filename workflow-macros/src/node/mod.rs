@@ -75,6 +75,27 @@ mod tests {
     }
 
     #[test]
+    fn only_a_fn_of_ports_alone_is_given_no_context() {
+        let reads_context =
+            |item| !expand_str(quote!(), item).contains("const CONTEXT : bool = false");
+        assert!(!reads_context(quote!(
+            async fn f(a: u8, b: String) -> u8 {
+                a
+            }
+        )));
+        assert!(reads_context(quote!(
+            async fn f(a: u8, ctx: &Context) -> u8 {
+                a
+            }
+        )));
+        assert!(reads_context(quote!(
+            async fn f(a: u8, db: Res<Db>) -> u8 {
+                a
+            }
+        )));
+    }
+
+    #[test]
     fn bad_options_still_emit_the_node() {
         let out = expand_str(
             quote!(timeout = "soon"),
