@@ -46,11 +46,13 @@ pub(crate) fn next_run_id() -> u64 {
 }
 
 /// Cancels the run's token when the run ends or its future is dropped, so spawned
-/// nodes and `Context::cancelled` waiters notice. Holds the run's shared state rather
-/// than a clone of the token: cloning and dropping a token each take its lock.
-struct CancelOnDrop(Arc<RunShared>);
+/// nodes and `Context::cancelled` waiters notice. Borrows the run's shared state (a
+/// local of the run's future, like the guard) rather than holding a clone of the token
+/// (cloning and dropping a token each take its lock) or of the `Arc` (two atomic
+/// read-modify-writes per run).
+struct CancelOnDrop<'a>(&'a RunShared);
 
-impl Drop for CancelOnDrop {
+impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         self.0.cancel.cancel();
     }
@@ -138,7 +140,7 @@ impl<W: Workflow> Executor<W> {
         }
         // A child run's token outlives it (its siblings may share it); the node that ran
         // it cancels it when needed.
-        let _cancel_guard = (!is_child).then(|| CancelOnDrop(Arc::clone(&shared)));
+        let _cancel_guard = (!is_child).then(|| CancelOnDrop(&shared));
 
         let span =
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
