@@ -422,6 +422,22 @@ mod tests {
     }
 
     #[test]
+    fn each_call_of_a_table_is_an_element_of_one_array() {
+        let out = node_ports(quote!(add [a b] [] [] @each { |s| } [
+            __N_p [a true { x } b false { y }] { wrap_p }
+            __N_q [a true { z }] { wrap_q }
+        ]));
+        let text = out.to_string();
+        assert!(
+            text.starts_with("[(| s | __N_p { a : x , b : y , } , wrap_p) , (| s | {"),
+            "{text}"
+        );
+        // The second call's mistake is reported in its element, as for a single call.
+        assert!(text.contains("port `b` of `add` is not connected"), "{text}");
+        assert!(text.ends_with(", wrap_q)]"), "{text}");
+    }
+
+    #[test]
     fn each_port_mistake_is_one_message_in_ports() {
         let cases: &[(TokenStream, &str)] = &[
             (quote!(a true {x}), "port `b` of `add` is not connected"),
