@@ -433,7 +433,10 @@ mod tests {
             "{text}"
         );
         // The second call's mistake is reported in its element, as for a single call.
-        assert!(text.contains("port `b` of `add` is not connected"), "{text}");
+        assert!(
+            text.contains("port `b` of `add` is not connected"),
+            "{text}"
+        );
         assert!(text.ends_with(", wrap_q)]"), "{text}");
     }
 
