@@ -11,7 +11,8 @@
 #   fan N:   `src = inc(x)`, `m{i} = inc(x: src)` for i < N, `sink = sumN(a{i}: m{i}, ..)`
 #
 # Usage: bash benches/compile_time.sh [--release] [chain100 fan1000 ...]
-# Prints one line per shape: `profile shape nodes baseline_s with_workflow_s added_s`.
+# Prints one line per shape: `profile shape nodes wall <baseline> <with workflow> +<added>
+# cpu <baseline> <with workflow> +<added>` in seconds, and the load average at the end.
 # Uses the worktree's target dir (shared dependencies); set CARGO_TARGET_DIR to change it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,12 +83,12 @@ print("\n".join(out))
 PY
 }
 
+# build: prints `wall cpu` in seconds (cpu = user + sys of cargo and rustc): on a
+# loaded machine the wall time is several times the CPU time.
 build() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    (cd "$dir" && cargo build $profile -q 2>&1 | grep -v "^warning" >&2 || true)
-    t1=$(date +%s.%N)
-    python3 -c "print(f'{$t1-$t0:.2f}')"
+    local TIMEFORMAT='%R %U %S' t
+    t=$( { time (cd "$dir" && cargo build $profile -q 2>&1 | grep -v "^warning" >&2 || true); } 2>&1 )
+    python3 -c "r, u, s = map(float, '$t'.split()[-3:]); print(f'{r:.2f} {u + s:.2f}')"
 }
 
 for s in "${shapes[@]}"; do
@@ -96,10 +97,10 @@ for s in "${shapes[@]}"; do
     gen "$shape" "$n" 0
     (cd "$dir" && cargo build $profile -q 2>/dev/null || true)
     touch "$dir/src/main.rs"
-    base=$(build)
+    read -r base base_cpu <<< "$(build)"
     gen "$shape" "$n" 1
-    with=$(build)
+    read -r with with_cpu <<< "$(build)"
     # The workflow ran: its result is the chain's (x + n) or the fan-out's.
     got=$("$CARGO_TARGET_DIR/$name/compile-time")
-    python3 -c "print(f'$name $shape $n {$base} {$with} {$with-$base:.2f}  (result $got)')"
+    python3 -c "print(f'$name $shape $n wall {$base} {$with} +{$with-$base:.2f}  cpu {$base_cpu} {$with_cpu} +{$with_cpu-$base_cpu:.2f}  (result $got, load $(cut -d' ' -f1 /proc/loadavg))')"
 done

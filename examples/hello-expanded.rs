@@ -364,34 +364,23 @@ const _: () = {
                 fn(
                     ::workflow_core::__private::Output<__HelloNode_greeting>,
                 ) -> __WorkflowValue,
-            ); 1usize] = [
-                (
-                    |state: &mut __WorkflowState| {
-                        greet! {
-                            { ::workflow_core::__private } __HelloNode_greeting[name true
-                            { Hello_greeting::name::__from_source(state.name.take()) }]
-                        }
-                    },
-                    __WorkflowValue::greeting,
-                ),
-            ];
+            ); 1usize] = greet! {
+                { ::workflow_core::__private } @ each { | state : & mut __WorkflowState |
+                } [__HelloNode_greeting[name true {
+                Hello_greeting::name::__from_source(state.name.take()) }] {
+                __WorkflowValue::greeting }]
+            };
             #[allow(clippy::type_complexity)]
             static __NODES1: [(
                 fn(&mut __WorkflowState) -> __HelloNode_size,
                 fn(
                     ::workflow_core::__private::Output<__HelloNode_size>,
                 ) -> __WorkflowValue,
-            ); 1usize] = [
-                (
-                    |state: &mut __WorkflowState| {
-                        length! {
-                            { ::workflow_core::__private } __HelloNode_size[text false {
-                            Hello_size::text::__from_source(state.greeting.take()) }]
-                        }
-                    },
-                    __WorkflowValue::size,
-                ),
-            ];
+            ); 1usize] = length! {
+                { ::workflow_core::__private } @ each { | state : & mut __WorkflowState |
+                } [__HelloNode_size[text false { Hello_size::text::__from_source(state
+                .greeting.take()) }] { __WorkflowValue::size }]
+            };
             ::workflow_core::__private::Box::pin(async move {
                 let mut __workflow_cell0 = ::workflow_core::__private::pin!(
                     ::workflow_core::__private::Option::None

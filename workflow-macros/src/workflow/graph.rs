@@ -117,15 +117,15 @@ impl Graph {
         }
         // A merge is one output: kept if any definition says so, a sink if no
         // definition is read.
-        for i in 0..bindings {
-            let owner = owner_of(def, i);
+        let owners = owners_of(def);
+        for (i, &owner) in owners.iter().enumerate() {
             if keep_output.get(i).copied().unwrap_or(false) && !nodes[owner].is_output {
                 nodes[owner].is_output = true;
                 nodes[owner].consumers += 1;
             }
         }
         for (i, node) in nodes.iter_mut().enumerate().take(bindings) {
-            if owner_of(def, i) == i && node.consumers == 0 {
+            if owners[i] == i && node.consumers == 0 {
                 node.is_output = true;
             }
         }
@@ -153,6 +153,26 @@ pub(crate) fn owner_of(def: &WorkflowDef, i: usize) -> usize {
         .iter()
         .position(|o| o.name == b.name && super::ast::exclusive(&o.scope, &b.scope))
         .unwrap_or(i)
+}
+
+/// `owner_of` every binding, comparing each only with the earlier bindings of its name
+/// (a scan of all earlier bindings per binding was quadratic, issue 17).
+pub(crate) fn owners_of(def: &WorkflowDef) -> Vec<usize> {
+    let mut by_name: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
+    (0..def.bindings.len())
+        .map(|i| {
+            let b = &def.bindings[i];
+            let same = by_name.entry(b.name.to_string()).or_default();
+            let owner = same
+                .iter()
+                .copied()
+                .find(|&o| super::ast::exclusive(&def.bindings[o].scope, &b.scope))
+                .unwrap_or(i);
+            same.push(i);
+            owner
+        })
+        .collect()
 }
 
 /// The most reads one run makes, for reads at `scopes`, of those in `scope` and below:

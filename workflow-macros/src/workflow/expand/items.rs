@@ -1,6 +1,8 @@
 //! The user-facing items of a workflow: the type aliases that name the user's types
 //! once, the workflow struct, its input and output structs and their `Debug` impls.
 
+use std::collections::HashSet;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -23,13 +25,35 @@ impl WorkflowGen<'_> {
                 .unwrap_or_else(|| ty.clone())
         });
         // Every declared binding, and a merge's later definitions (each its own node).
+        let declared: HashSet<usize> = self.declared_bindings.iter().copied().collect();
         let aliased: Vec<usize> = (0..self.def.bindings.len())
-            .filter(|&i| self.declared_bindings.contains(&i) || self.owner(i) != i)
+            .filter(|&i| declared.contains(&i) || self.owner(i) != i)
             .collect();
         let node_aliases = aliased.iter().map(|&i| &self.node_aliases[i]);
-        let node_paths = aliased
+        // One ports-callback call per node path: later bindings of the same path name
+        // the first one's alias (a macro call per node was most of a large workflow's
+        // compile time, issue 17).
+        let mut first_of: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        let node_paths: Vec<TokenStream> = aliased
             .iter()
-            .map(|&i| self.node_type(&self.def.bindings[i]));
+            .map(|&i| {
+                let b = &self.def.bindings[i];
+                if !b.has_ports_callback() {
+                    return self.node_type(b);
+                }
+                match first_of.entry(path_text(&b.node)) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let alias = &self.node_aliases[*first.get()];
+                        quote!(#alias)
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(i);
+                        self.node_type(b)
+                    }
+                }
+            })
+            .collect();
         quote! {
             #(
                 #[doc(hidden)]

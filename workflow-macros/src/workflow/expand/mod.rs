@@ -120,6 +120,9 @@ struct WorkflowGen<'a> {
     /// fallback declares each name once).
     declared_inputs: Vec<usize>,
     declared_bindings: Vec<usize>,
+    /// `owner_of` of each binding, computed once (`owners_of`): asked per binding by
+    /// several parts of the expansion.
+    owners: Vec<usize>,
 }
 
 impl<'a> WorkflowGen<'a> {
@@ -131,6 +134,7 @@ impl<'a> WorkflowGen<'a> {
         let declared_inputs = (0..def.inputs.len())
             .filter(|&i| seen.insert(def.inputs[i].name.to_string()))
             .collect();
+        let owners = super::graph::owners_of(def);
         let declared_bindings = (0..def.bindings.len())
             .filter(|&i| seen.insert(def.bindings[i].name.to_string()))
             .collect();
@@ -145,10 +149,11 @@ impl<'a> WorkflowGen<'a> {
             output_name: output_struct_name(name),
             input_aliases: def.inputs.iter().map(|i| input_alias(name, i)).collect(),
             node_aliases: (0..def.bindings.len())
-                .map(|i| node_alias(name, def, i))
+                .map(|i| owned_node_alias(name, def, i, owners[i] == i))
                 .collect(),
             declared_inputs,
             declared_bindings,
+            owners,
         }
     }
 
@@ -160,7 +165,7 @@ impl<'a> WorkflowGen<'a> {
     /// The first definition of binding `i`'s name (itself, unless `i` is a later arm's
     /// definition of a merge): it owns the slot and the value variant.
     fn owner(&self, i: usize) -> usize {
-        super::graph::owner_of(self.def, i)
+        self.owners[i]
     }
 
     /// The name of binding `i`'s module of edge traits: its name, or for a merge's later
@@ -314,8 +319,13 @@ fn input_alias(workflow: &Ident, input: &super::ast::InputDecl) -> Ident {
 
 /// `__EtlNode_page`; a merge's later definitions add their index.
 fn node_alias(workflow: &Ident, def: &WorkflowDef, i: usize) -> Ident {
+    owned_node_alias(workflow, def, i, super::graph::owner_of(def, i) == i)
+}
+
+/// `node_alias`, told whether binding `i` owns its name.
+fn owned_node_alias(workflow: &Ident, def: &WorkflowDef, i: usize, is_owner: bool) -> Ident {
     let binding = &def.bindings[i];
-    if super::graph::owner_of(def, i) == i {
+    if is_owner {
         format_ident!(
             "__{}Node_{}",
             workflow,

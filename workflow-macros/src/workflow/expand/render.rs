@@ -17,6 +17,7 @@
 //! the port (and the field, when it differs: `items as xs`). Nodes come in declaration
 //! order and edges in port order, so the text is stable and suits snapshot tests.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use syn::Ident;
@@ -174,9 +175,39 @@ struct Scope<'a> {
     var: Option<&'a Ident>,
     /// The enclosing scope, where names the body does not declare are found.
     outer: Option<&'a Scope<'a>>,
+    /// The indices of each name's definitions, in order: found by name per edge, so a
+    /// scan of the bindings per edge was quadratic (most of a 5,000-node workflow's
+    /// expansion, where each `Ident` comparison crosses rustc's proc-macro bridge).
+    defs: HashMap<String, Vec<usize>>,
 }
 
 impl<'a> Scope<'a> {
+    fn new(
+        prefix: String,
+        bindings: &'a [Binding],
+        decisions: &'a [Decision],
+        var: Option<&'a Ident>,
+        outer: Option<&'a Scope<'a>>,
+    ) -> Self {
+        let mut defs: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, b) in bindings.iter().enumerate() {
+            defs.entry(b.name.to_string()).or_default().push(i);
+        }
+        Scope {
+            prefix,
+            bindings,
+            decisions,
+            var,
+            outer,
+            defs,
+        }
+    }
+
+    /// The indices of the definitions of `name` in this scope.
+    fn defs_of(&self, name: &Ident) -> &[usize] {
+        self.defs.get(&name.to_string()).map_or(&[], Vec::as_slice)
+    }
+
     /// The scope of a fan-out's `for` body, inside binding `b` of this scope.
     fn body(&'a self, b: &Binding, f: &'a FanOut) -> Option<Scope<'a>> {
         match &f.body {
@@ -185,13 +216,13 @@ impl<'a> Scope<'a> {
                 bindings,
                 decisions,
                 ..
-            } => Some(Scope {
-                prefix: format!("{}__", self.id(b)),
+            } => Some(Scope::new(
+                format!("{}__", self.id(b)),
                 bindings,
                 decisions,
-                var: Some(var),
-                outer: Some(self),
-            }),
+                Some(var),
+                Some(self),
+            )),
             FanOutBody::Map { .. } => None,
         }
     }
@@ -204,11 +235,9 @@ impl<'a> Scope<'a> {
             return vec![format!("{}{}", self.prefix, ident_text(name))];
         }
         let defs: Vec<String> = self
-            .bindings
+            .defs_of(name)
             .iter()
-            .enumerate()
-            .filter(|(_, b)| b.name == *name)
-            .flat_map(|(i, b)| self.out_anchors(i, b))
+            .flat_map(|&i| self.out_anchors(i, &self.bindings[i]))
             .collect();
         if !defs.is_empty() {
             return defs;
@@ -231,7 +260,7 @@ impl<'a> Scope<'a> {
     }
 
     fn id_at(&self, i: usize, b: &Binding) -> String {
-        let first = self.bindings.iter().position(|other| other.name == b.name);
+        let first = self.defs_of(&b.name).first().copied();
         if first.is_none_or(|first| first == i) {
             format!("{}{}", self.prefix, ident_text(&b.name))
         } else {
@@ -587,13 +616,7 @@ fn mermaid_static(w: &Workflow<'_>) -> String {
 }
 
 fn top_scope(def: &WorkflowDef) -> Scope<'_> {
-    Scope {
-        prefix: String::new(),
-        bindings: &def.bindings,
-        decisions: &def.decisions,
-        var: None,
-        outer: None,
-    }
+    Scope::new(String::new(), &def.bindings, &def.decisions, None, None)
 }
 
 /// The boxes of a scope's bindings in DOT, `indent` deep (a fan-out is a cluster with

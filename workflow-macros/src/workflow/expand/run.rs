@@ -122,20 +122,13 @@ impl WorkflowGen<'_> {
         let table_defs = members.iter().zip(&tables).map(|(members, table)| {
             let alias = &self.node_aliases[members[0]];
             let len = members.len();
-            let records = members.iter().map(|&i| {
-                let b = &self.def.bindings[i];
-                let wrap = self.value_wrap(i);
-                // Named at the node path, so a missing port is reported there.
-                let literal = Ident::new(&self.node_aliases[i].to_string(), b.node_span());
-                let ports = self.ports_literal(i, &literal, &edges);
-                quote!((|state: &mut __WorkflowState| #ports, #wrap))
-            });
+            let records = self.table_records(members, &edges);
             quote! {
                 #[allow(clippy::type_complexity)]
                 static #table: [(
                     fn(&mut __WorkflowState) -> #alias,
                     fn(#p::Output<#alias>) -> __WorkflowValue,
-                ); #len] = [#(#records),*];
+                ); #len] = #records;
             }
         });
         let start_arms = members.iter().enumerate().map(|(t, members)| {
@@ -223,6 +216,39 @@ impl WorkflowGen<'_> {
         (type_of, seen.len() as u32)
     }
 
+    /// The records of one node type's table (`__NODES<t>`), as an array expression:
+    /// for each member, the fn that builds its ports from the state and the fn that
+    /// wraps its output. The ports go through the node's ports callback once for the
+    /// whole table (`fetch! { {p} @each .. }`), not once per node: nested macro calls
+    /// per node were most of a large workflow's compile time (issue 17).
+    fn table_records(&self, members: &[usize], edges: &[NumberedEdge<'_>]) -> TokenStream {
+        let first = &self.def.bindings[members[0]];
+        let pre = quote!(|state: &mut __WorkflowState|);
+        if !first.has_ports_callback() {
+            let records = members.iter().map(|&i| {
+                let literal = Ident::new(
+                    &self.node_aliases[i].to_string(),
+                    self.def.bindings[i].node_span(),
+                );
+                let ports = self.ports_literal(i, &literal, edges);
+                let wrap = self.value_wrap(i);
+                quote!((#pre #ports, #wrap))
+            });
+            return quote!([#(#records),*]);
+        }
+        let p = &self.p;
+        let path = &first.node;
+        let calls = members.iter().map(|&i| {
+            let b = &self.def.bindings[i];
+            // Named at the node path, so a missing port is reported there.
+            let literal = Ident::new(&self.node_aliases[i].to_string(), b.node_span());
+            let args = self.ports_args(i, edges);
+            let wrap = self.value_wrap(i);
+            quote!(#literal [ #(#args)* ] { #wrap })
+        });
+        quote!(#path! { {#p} @each { #pre } [ #(#calls)* ] })
+    }
+
     /// The ports of binding `i`, built from its edges: through the node's ports callback
     /// (`fetch! { .. }`, see `ports.rs`), which says a port mistake in ports; for a node
     /// without one, as a struct literal, whose mistakes rustc reports (the literal
@@ -234,25 +260,37 @@ impl WorkflowGen<'_> {
         edges: &[NumberedEdge<'_>],
     ) -> TokenStream {
         let b = &self.def.bindings[i];
-        let edges = edges.iter().filter(|e| e.node == i);
         if !b.has_ports_callback() {
-            let fields = edges.map(|e| self.port_field(e));
+            let fields = edges
+                .iter()
+                .filter(|e| e.node == i)
+                .map(|e| self.port_field(e));
             return quote::quote_spanned!(b.node_span()=> #literal { #(#fields)* });
         }
         let p = &self.p;
         let path = &b.node;
-        let args = edges.map(|e| {
-            let port = &e.edge.port;
-            let value = self.port_value(e);
-            let last = match e.edge.source.fields.last() {
-                Some(syn::Member::Named(id)) => Some(id),
-                Some(syn::Member::Unnamed(_)) => None,
-                None => Some(&e.edge.source.root),
-            };
-            let shorthand = last.is_some_and(|l| l == port);
-            quote!(#port #shorthand { #value })
-        });
+        let args = self.ports_args(i, edges);
         quote!(#path! { {#p} #literal [ #(#args)* ] })
+    }
+
+    /// `port shorthand { value }` for each edge into binding `i`: a call's arguments
+    /// for its ports callback.
+    fn ports_args(&self, i: usize, edges: &[NumberedEdge<'_>]) -> Vec<TokenStream> {
+        edges
+            .iter()
+            .filter(|e| e.node == i)
+            .map(|e| {
+                let port = &e.edge.port;
+                let value = self.port_value(e);
+                let last = match e.edge.source.fields.last() {
+                    Some(syn::Member::Named(id)) => Some(id),
+                    Some(syn::Member::Unnamed(_)) => None,
+                    None => Some(&e.edge.source.root),
+                };
+                let shorthand = last.is_some_and(|l| l == port);
+                quote!(#port #shorthand { #value })
+            })
+            .collect()
     }
 
     /// `store`: a finished node's value goes to its slot.
