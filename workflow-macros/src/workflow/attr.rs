@@ -289,9 +289,8 @@ fn misplaced_binding_attr(name: &str) -> Option<String> {
         "concurrency" | "failure" => format!(
             "`#[{name} = ..]` applies to a fan-out binding (`for`, `map`); for the whole workflow write `#[workflow({name} = ..)]`"
         ),
-        "node" => format!(
-            "`#[node(..)]` goes on the fn; to override its policies for this binding write `#[timeout = \"1s\"]`, `#[retry(max = 3)]` or `#[spawn]`"
-        ),
+        "node" => "`#[node(..)]` goes on the fn; to override its policies for this binding write `#[timeout = \"1s\"]`, `#[retry(max = 3)]` or `#[spawn]`"
+            .to_owned(),
         "spawn_blocking" => {
             "`spawn_blocking` is fixed by the fn: write `#[node(spawn_blocking)]` on a plain (not `async`) fn".to_owned()
         }
