@@ -94,6 +94,32 @@ impl RetryArgs {
         }
     }
 
+    /// `retry(3)` or `retry("3")`: a value without a setting name, reported (naming
+    /// `max` when it is a number) and skipped. Returns the attempts to go on with.
+    fn positional(meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<Option<u32>> {
+        let fork = meta.input.fork();
+        let content;
+        syn::parenthesized!(content in fork);
+        if !content.peek(syn::Lit) {
+            return Ok(None);
+        }
+        let lit: syn::Lit = content.parse()?;
+        let max = match &lit {
+            syn::Lit::Int(n) => n.base10_parse::<u32>().ok(),
+            _ => None,
+        };
+        let message = match max {
+            Some(n) => format!(
+                "name the setting: `retry(max = {n})` (`max` counts attempts including the first)"
+            ),
+            None => "`retry` takes named settings, like `retry(max = 3, backoff = \"100ms\")`"
+                .to_owned(),
+        };
+        cx.error_spanned_by(&lit, message);
+        skip_value(meta)?;
+        Ok(Some(max.unwrap_or(1).max(1)))
+    }
+
     /// Parses `retry(..)`. Every setting is checked on its own; a missing `max` is
     /// reported once at `retry`.
     fn parse(meta: &ParseNestedMeta<'_>, cx: &Ctxt) -> syn::Result<Self> {
@@ -105,6 +131,10 @@ impl RetryArgs {
             );
             skip_value(meta)?;
             args.max = Some(1);
+            return Ok(args);
+        }
+        if let Some(max) = Self::positional(meta, cx)? {
+            args.max = Some(max);
             return Ok(args);
         }
         meta.parse_nested_meta(|m| args.parse_setting(&m, cx))?;

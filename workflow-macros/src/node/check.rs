@@ -77,7 +77,7 @@ pub(crate) fn check_fn(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
         borrows |= check_param(cx, param, output_borrows && !borrows);
     }
     check_one_context(cx, sig, node);
-    borrows |= check_output(cx, sig, borrows);
+    borrows |= check_output(cx, sig, borrows, args.blocking.is_some());
     // A borrowed port or output already explains a lifetime parameter.
     if !borrows {
         check_no_lifetimes(cx, sig);
@@ -97,6 +97,10 @@ fn check_spawn_modes(cx: &Ctxt, args: &NodeArgs) {
 /// An `async fn`, or a plain fn with `spawn_blocking`.
 fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
     match (&sig.asyncness, args.blocking.is_some()) {
+        (None, false) if returns_impl_future(sig) => cx.error_spanned_by(
+            sig.fn_token,
+            "`#[node]` needs an `async fn`: write `async fn` and return the future's `Output` type instead of `impl Future`",
+        ),
         (None, false) => cx.error_spanned_by(
             sig.fn_token,
             "`#[node]` needs an `async fn`; add `async` before `fn` (or, for a plain fn that blocks or burns CPU, use `#[node(spawn_blocking)]`)",
@@ -107,6 +111,20 @@ fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
         ),
         _ => {}
     }
+}
+
+/// `fn f(..) -> impl Future<Output = T>`: an async fn written out by hand.
+fn returns_impl_future(sig: &Signature) -> bool {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let Type::ImplTrait(it) = &**ty else {
+        return false;
+    };
+    it.bounds.iter().any(|b| {
+        matches!(b, syn::TypeParamBound::Trait(t)
+            if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
+    })
 }
 
 /// No `const`, `unsafe`, `extern` or variadic fn.
@@ -263,12 +281,17 @@ fn check_one_context(cx: &Ctxt, sig: &Signature, node: &NodeFn) {
 
 /// The output is a named, owned type (a borrowed one is said with the first borrowed
 /// port's error, if any). Returns whether it borrows.
-fn check_output(cx: &Ctxt, sig: &Signature, ports_borrow: bool) -> bool {
+fn check_output(cx: &Ctxt, sig: &Signature, ports_borrow: bool, blocking: bool) -> bool {
     let ReturnType::Type(_, ty) = &sig.output else {
         return false;
     };
     let found = TypeFinder::find(ty);
-    if let Some(tokens) = found.impl_trait {
+    // `-> impl Future` on a plain fn is said once, as a missing `async` (see
+    // `check_asyncness`).
+    if let Some(tokens) = found
+        .impl_trait
+        .filter(|_| sig.asyncness.is_some() || blocking || !returns_impl_future(sig))
+    {
         cx.error_spanned_by(tokens, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
     }
     let borrows = found.borrowed.is_some();

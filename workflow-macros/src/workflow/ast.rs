@@ -46,6 +46,19 @@ pub(crate) struct WorkflowDef {
     /// The anonymous child workflow of a fan-out's body (`for x in xs { .. }`), which
     /// `workflow!` declares itself: hidden, and never called by name.
     pub(crate) hidden_body: bool,
+    /// For a hidden body, where it is in the user's terms (``the `for` body of `thumbs`
+    /// in durable workflow `Gallery` ``), for the messages that would otherwise name it.
+    pub(crate) body_of: Option<BodyOf>,
+}
+
+/// Where a hidden `for` body is, in the user's terms.
+#[derive(Clone)]
+pub(crate) struct BodyOf {
+    /// ``the `for` body of `thumbs` in durable workflow `Gallery` ``.
+    pub(crate) text: String,
+    /// `Gallery_thumbs`: the stem of the names rustc may print (its value bounds'
+    /// module), instead of the hidden workflow's `__GalleryEachThumbs`.
+    pub(crate) stem: String,
 }
 
 /// Where an entry is: the arms around it, outermost first (empty at the top level).
@@ -322,6 +335,7 @@ impl WorkflowDef {
             decisions,
             brace_span: brace.span.join(),
             hidden_body: false,
+            body_of: None,
         })
     }
 }

@@ -117,7 +117,20 @@ pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAt
             continue;
         }
         if !attr.path().is_ident("workflow") {
-            other.push(attr.clone());
+            let name = path_name(attr.path());
+            if WORKFLOW_OPTION_NAMES.contains(&name.as_str()) || name == "retry" {
+                // Passed on to the struct, it would be rustc's "cannot find attribute".
+                cx.error_spanned_by(
+                    attr,
+                    if name == "retry" {
+                        "`#[retry(..)]` goes on a node: on its fn (`#[node(retry(max = 3))]`) or on its binding (`#[retry(max = 3)] page = fetch(url)`)".to_owned()
+                    } else {
+                        format!("`{name}` is an option of `#[workflow(..)]`: write `#[workflow({name}{})]`", option_example(&name))
+                    },
+                );
+            } else {
+                other.push(attr.clone());
+            }
             continue;
         }
         if seen_attr {
@@ -144,6 +157,27 @@ pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAt
     }
     check_deadlock_below_timeout(cx, &options);
     WorkflowAttrs { options, other }
+}
+
+/// The options of `#[workflow(..)]`, found alone on a workflow (`#[timeout = "2s"]`).
+const WORKFLOW_OPTION_NAMES: [&str; 6] = [
+    "timeout",
+    "deadlock",
+    "sequential",
+    "concurrency",
+    "failure",
+    "durable",
+];
+
+/// How an option of `#[workflow(..)]` is written after its name.
+fn option_example(name: &str) -> &'static str {
+    match name {
+        "timeout" => " = \"2s\"",
+        "deadlock" => " = \"1s\"",
+        "concurrency" => " = 4",
+        "failure" => " = \"continue\"",
+        _ => "",
+    }
 }
 
 /// The stall watchdog must be able to fire before the run's own timeout.
@@ -248,6 +282,39 @@ fn parse_workflow_option(
     Ok(())
 }
 
+/// What to write instead of an attribute a binding does not take but a user may put
+/// there: an option of the fn's `#[node(..)]`, of a fan-out, or of `#[workflow(..)]`.
+fn misplaced_binding_attr(name: &str) -> Option<String> {
+    Some(match name {
+        "concurrency" | "failure" => format!(
+            "`#[{name} = ..]` applies to a fan-out binding (`for`, `map`); for the whole workflow write `#[workflow({name} = ..)]`"
+        ),
+        "node" => "`#[node(..)]` goes on the fn; to override its policies for this binding write `#[timeout = \"1s\"]`, `#[retry(max = 3)]` or `#[spawn]`"
+            .to_owned(),
+        "spawn_blocking" => {
+            "`spawn_blocking` is fixed by the fn: write `#[node(spawn_blocking)]` on a plain (not `async`) fn".to_owned()
+        }
+        "retries" | "retry_max" | "max_retries" | "attempts" => {
+            "write `#[retry(max = 3)]` (`max` counts attempts including the first)".to_owned()
+        }
+        "timeout_ms" | "deadline" => "write `#[timeout = \"500ms\"]`".to_owned(),
+        _ => return None,
+    })
+}
+
+/// How a binding attribute is written, for the error when it is put on an input.
+fn binding_attr_example(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "timeout" => "#[timeout = \"1s\"]",
+        "retry" => "#[retry(max = 3)]",
+        "spawn" => "#[spawn]",
+        "output" => "#[output]",
+        "concurrency" => "#[concurrency = 8]",
+        "failure" => "#[failure = \"collect\"]",
+        _ => return None,
+    })
+}
+
 /// An input takes only doc comments.
 pub(crate) fn check_input_attrs(cx: &Ctxt, input: &InputDecl) {
     for attr in &input.attrs {
@@ -257,6 +324,15 @@ pub(crate) fn check_input_attrs(cx: &Ctxt, input: &InputDecl) {
                 format!(
                     "`#[ephemeral]` applies to bindings, not to input `{}`: a durable run records its input when it starts; open the connection or handle in a node and mark that binding `#[ephemeral]`",
                     input.name
+                ),
+            );
+        } else if let Some(example) = binding_attr_example(&path_name(attr.path())) {
+            // A policy or output attribute put on the input its node reads.
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "this attribute goes on a node binding, like `{example} page = fetch({})`, not on input `{}`; inputs take only doc comments",
+                    input.name, input.name
                 ),
             );
         } else if !attr.path().is_ident("doc") {
@@ -306,7 +382,7 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
             out.docs.push(attr.clone());
         } else if attr.path().is_ident("output") {
             if !matches!(attr.meta, syn::Meta::Path(_)) {
-                cx.error_spanned_by(attr, "`#[output]` takes no arguments");
+                cx.error_spanned_by(attr, "`#[output]` takes no value; write just `#[output]`");
             }
             if out.keep_output {
                 cx.error_spanned_by(attr, "duplicate `#[output]`; keep only one");
@@ -314,7 +390,10 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
             out.keep_output = true;
         } else if attr.path().is_ident("ephemeral") {
             if !matches!(attr.meta, syn::Meta::Path(_)) {
-                cx.error_spanned_by(attr, "`#[ephemeral]` takes no arguments");
+                cx.error_spanned_by(
+                    attr,
+                    "`#[ephemeral]` takes no value; write just `#[ephemeral]`",
+                );
             }
             if out.ephemeral.is_some() {
                 cx.error_spanned_by(attr, "duplicate `#[ephemeral]`; keep only one");
@@ -364,7 +443,13 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
         } else {
             cx.error_spanned_by(
                 attr.path(),
-                if b.fan_out.is_some() {
+                if let Some(hint) = misplaced_binding_attr(&path_name(attr.path())) {
+                    format!(
+                        "`#[{}]` does not go on binding `{}`: {hint}",
+                        path_name(attr.path()),
+                        b.name
+                    )
+                } else if b.fan_out.is_some() {
                     format!(
                         "unknown attribute `#[{}]` on fan-out `{}`; expected one of {BINDING_ATTRS}, {FAN_OUT_ATTRS}",
                         path_name(attr.path()),
@@ -489,9 +574,10 @@ mod tests {
         let attrs = parse_binding_attrs(&cx, &def.bindings[0]);
         let msgs = cx.messages();
         assert_eq!(msgs.len(), 3, "{msgs:?}");
-        assert!(msgs[0].starts_with(
-            "unknown attribute `#[retries]` on binding `a`; expected one of `#[output]`"
-        ));
+        assert_eq!(
+            msgs[0],
+            "`#[retries]` does not go on binding `a`: write `#[retry(max = 3)]` (`max` counts attempts including the first)"
+        );
         assert_eq!(msgs[1], "duplicate `#[output]`; keep only one");
         assert!(msgs[2].contains("\"soon\" is not a duration"));
         assert!(attrs.keep_output);
@@ -539,7 +625,10 @@ mod tests {
             // Durable: `b` is an output. Not durable: both `a` and `b` are misplaced.
             assert_eq!(msgs.len(), if durable { 4 } else { 5 }, "{msgs:?}");
             assert!(msgs[0].starts_with("`#[ephemeral]` applies to bindings, not to input `u`"));
-            assert_eq!(msgs[1], "`#[ephemeral]` takes no arguments");
+            assert_eq!(
+                msgs[1],
+                "`#[ephemeral]` takes no value; write just `#[ephemeral]`"
+            );
             assert_eq!(msgs[2], "duplicate `#[ephemeral]`; keep only one");
             if durable {
                 assert!(msgs[3].starts_with("`#[ephemeral]` binding `b` is an output"));

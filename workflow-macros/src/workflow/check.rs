@@ -22,12 +22,14 @@ pub(crate) fn check(
     check_has_bindings(cx, def);
     check_inputs_are_send(cx, def);
     check_inputs_own_data(cx, def);
-    check_inputs_are_used(unused, def, ns, graph);
     check_guards(cx, def, ns);
     check_decision_sources(cx, def, graph);
     let closing = check_acyclic(cx, def, &graph.nodes[..graph.bindings]);
     if closing.is_empty() {
         check_no_cycle_through_decisions(cx, def, graph);
+        // After a cycle, an unused input is most often the source the closing connection
+        // meant (`n = fetch(url: n)`): one mistake, reported once, as the cycle.
+        check_inputs_are_used(unused, def, ns, graph);
     }
     closing
 }

@@ -402,6 +402,12 @@ fn unknown_source_message(root: &str, names: &[String], port: &str) -> String {
             "{msg}; did you mean `{best}`? (sources here: {})",
             list(names)
         )
+    } else if root == port {
+        // `load(id, db)` with `db: Res<Db>`: no source can be named like that parameter.
+        format!(
+            "{msg}; use an input or a node binding of this workflow ({}), or declare `input {root}: Type` (if `{root}` is a `Res<..>` or `&Context` parameter, leave it out: the runtime passes it in)",
+            list(names)
+        )
     } else {
         format!(
             "{msg}; use an input or a node binding of this workflow ({}), or declare `input {root}: Type`",

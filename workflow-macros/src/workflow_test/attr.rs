@@ -56,6 +56,17 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
     let duplicate = || {
         cx.error_spanned_by(path, format!("duplicate `{name}` option; keep only one"));
     };
+    if let Some(example) = example_value(&name) {
+        if !meta.input.peek(syn::Token![=]) {
+            // Without this, syn says "expected `=`" at the whole attribute.
+            cx.error_spanned_by(
+                path,
+                format!("`{name}` takes a value after `=`, like `{name} = {example}`"),
+            );
+            skip_value(meta)?;
+            return Ok(());
+        }
+    }
     match name.as_str() {
         "timeout" | "deadlock" => {
             let message = format!("`{name}` must be a positive duration, like \"2s\"");
@@ -136,6 +147,19 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
         }
     }
     Ok(())
+}
+
+/// An example value of a known option, for the error when its `= value` is missing.
+fn example_value(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "timeout" => "\"5s\"",
+        "deadlock" => "\"1s\"",
+        "flavor" => "\"multi_thread\"",
+        "workers" | "worker_threads" => "2",
+        "start_paused" => "true",
+        "crate" => "my_crate::testing",
+        _ => return None,
+    })
 }
 
 /// `flavor = "current_thread" | "multi_thread"`.

@@ -23,13 +23,21 @@ impl WorkflowGen<'_> {
         let p = &self.p;
         let (name, name_str) = (self.name, &self.name_str);
         let node_outputs = self.node_outputs();
+        // A `for` body is named by its binding, not by its hidden workflow's name.
+        let where_ = self.def.body_of.as_ref().map_or_else(
+            || format!("durable workflow `{name_str}`"),
+            |body| body.text.clone(),
+        );
         let ephemeral: Vec<bool> = (0..self.def.bindings.len())
             .map(|i| self.w.bindings[i].ephemeral.is_some())
             .collect();
         let codec = |ty: &TokenStream| quote!((&&#p::RecordProbe::<#ty>::NEW).codec());
 
         // One bound per recorded value, and the check of it, spanned where the error belongs.
-        let module = format_ident!("{}Durable", self.name);
+        let module = match &self.def.body_of {
+            Some(body) => format_ident!("{}Durable", body.stem),
+            None => format_ident!("{}Durable", self.name),
+        };
         let (mut bounds, mut bound_impls) = (TokenStream::new(), TokenStream::new());
         // A name seen twice is already an error (a duplicate binding); declare it once.
         let mut declared = std::collections::HashSet::new();
@@ -43,7 +51,7 @@ impl WorkflowGen<'_> {
             }
             let bound = b.name.clone();
             let message = format!(
-                "node `{}` of durable workflow `{name_str}` outputs `{{T}}`, which cannot be recorded",
+                "node `{}` of {where_} outputs `{{T}}`, which cannot be recorded",
                 b.name
             );
             if declared.insert(bound.to_string()) {

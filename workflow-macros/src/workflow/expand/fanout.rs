@@ -145,6 +145,19 @@ pub(crate) fn body_def(
         decisions: decisions.clone(),
         brace_span: *brace_span,
         hidden_body: true,
+        body_of: Some(match &def.body_of {
+            Some(outer) => crate::workflow::ast::BodyOf {
+                text: format!("the `for` body of `{}` in {}", b.name, outer.text),
+                stem: format!("{}_{}", outer.stem, b.name),
+            },
+            None => crate::workflow::ast::BodyOf {
+                text: format!(
+                    "the `for` body of `{}` in durable workflow `{}`",
+                    b.name, def.name
+                ),
+                stem: format!("{}_{}", def.name, b.name),
+            },
+        }),
     })
 }
 

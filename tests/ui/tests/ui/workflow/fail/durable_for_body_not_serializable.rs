@@ -1,0 +1,22 @@
+use workflow_core::prelude::*;
+#[derive(Debug, Clone)]
+pub struct Img(pub Vec<u8>);
+#[node]
+async fn download(url: String) -> Img {
+    Img(url.into_bytes())
+}
+#[node]
+async fn size(img: Img) -> usize {
+    img.0.len()
+}
+workflow! {
+    #[workflow(durable)]
+    struct Gallery {
+        input urls: Vec<String>,
+        sizes = for url in urls {
+            img = download(url),
+            s = size(img),
+        } => s,
+    }
+}
+fn main() {}

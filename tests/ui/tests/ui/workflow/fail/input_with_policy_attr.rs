@@ -1,0 +1,13 @@
+use workflow_core::prelude::*;
+#[node]
+async fn fetch(url: String) -> usize {
+    url.len()
+}
+workflow! {
+    struct Etl {
+        #[retry(max = 3)]
+        input url: String,
+        n = fetch(url),
+    }
+}
+fn main() {}

@@ -1,0 +1,12 @@
+use workflow_core::prelude::*;
+#[node]
+async fn fetch(url: String) -> usize {
+    url.len()
+}
+workflow! {
+    struct Etl {
+        input url: String,
+        n = fetch(url: n),
+    }
+}
+fn main() {}
