@@ -221,11 +221,15 @@ where
     let Op::Start(starter, cx) = op else {
         return Poll::Pending;
     };
-    let shared = Arc::clone(starter.shared);
     if starter.mode != Mode::Inline {
+        let shared = Arc::clone(starter.shared);
         return boxed.start(index, boxed_node(starter, ports, index, shared, wrap), cx);
     }
-    let call = inline(ports, Context::new(shared, index, 1), wrap);
+    let call = inline(
+        ports,
+        Context::for_node::<N>(starter.shared, index, 1),
+        wrap,
+    );
     if cell.is_some() {
         // Another node of this type is pending in the cell.
         return boxed.start(index, Box::pin(inline_boxed(call, index)), cx);
