@@ -454,10 +454,7 @@ where
                 // It ended at `at` (its task read the clock), whenever the run looks.
                 let clock = self.clock.replace(at);
                 let handled = on_done(self, done);
-                // Then the latest end stands in for this poll's clock reading (no
-                // later than now): the successors it made ready start without
-                // another read of the clock.
-                self.clock = Some(clock.map_or(at, |c| c.max(at)));
+                self.clock = clock;
                 if let Err(e) = handled {
                     finished = Err(e);
                 }
