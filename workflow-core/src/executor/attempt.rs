@@ -206,16 +206,17 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
 ) -> InTask<V> {
     let span = node_span(&shared, index, 1);
     let started = shared.started;
-    // Combinators rather than async blocks: an async block keeps what it captured and
-    // the future it awaits side by side, and tokio moves the task's future several
-    // times as it spawns it (a smaller task is cheaper to spawn).
-    let call = futures::future::lazy(move |_| {
+    // The task's outer layer is a combinator, not an async block: an async block keeps
+    // what it captured and the future it awaits side by side (the node's call twice),
+    // and tokio moves the task's future several times as it spawns it. (The same for
+    // the inner `call`, `lazy(..).flatten()`, made the corpus's paused-clock runs start
+    // successors early, for a reason not found yet: left as an async block.)
+    let call = async move {
         // Its fn ran only if tokio polled the task (see `attempt_once`).
         shared.note_attempt(index, 1);
         let ctx = Context::new(shared, index, 1);
-        N::call(ports, ctx)
-    })
-    .flatten();
+        N::call(ports, ctx).await
+    };
     let task = tokio::spawn(AssertUnwindSafe(call).catch_unwind().instrument(span).map(
         move |result| {
             let finished = Finished {
