@@ -142,6 +142,7 @@ fn main() {
         // Spawn mode (issue 17).
         chain("Chain100Spawn", 100, true),
         fan("Fan100Spawn", 100, true),
+        lattice("Lattice32Spawn", 32, true),
     ]
     .concat();
     std::fs::write(out.join("small.rs"), small).expect("write small.rs");

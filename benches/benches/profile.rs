@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs] [cold]`,
 //! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
-//! `diamond`, `diamond-spawn`, `chain100-spawn`, `fan100-spawn`, or a W4 batch of 10,000
+//! `diamond`, `diamond-spawn`, `chain100-spawn`, `fan100-spawn`, `lattice32-spawn`, or a W4 batch of 10,000
 //! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`; see [`spawn_and_throughput`])
 //! and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`. With `cold`, every
 //! run starts with cold caches: before it, the driver writes a buffer twice the size of
@@ -57,9 +57,9 @@ async fn one(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64
     }
 }
 
-/// Spawn mode and W4 (issue 17): `chain100-spawn`, `fan100-spawn`, and one W4 batch of
-/// 10,000 concurrent diamond runs, each run in a task of its own (`w4`, `w4-spawn`) or
-/// all joined in one task (`w4-joined`, `w4-spawn-joined`).
+/// Spawn mode and W4 (issue 17): `chain100-spawn`, `fan100-spawn`, `lattice32-spawn`,
+/// and one W4 batch of 10,000 concurrent diamond runs, each run in a task of its own
+/// (`w4`, `w4-spawn`) or all joined in one task (`w4-joined`, `w4-spawn-joined`).
 async fn spawn_and_throughput(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64 {
     use futures::future::join_all;
     const RUNS: u64 = 10_000;
@@ -112,6 +112,13 @@ async fn spawn_and_throughput(rt: &workflow_core::Runtime, workload: &str, workf
             run.expect("workflow failed").outputs.sink
         }
         "fan100-spawn" => spawned::fan(100, 1).await,
+        "lattice32-spawn" if workflow => {
+            let run = rt
+                .execute(Lattice32Spawn, Lattice32SpawnInput { x: 1 })
+                .await;
+            run.expect("workflow failed").outputs.l_31_31
+        }
+        "lattice32-spawn" => spawned::lattice(32, 1).await,
         "w4" | "w4-spawn" => {
             let mut outs = Vec::with_capacity(RUNS as usize);
             for h in per_task(workload == "w4-spawn") {
@@ -148,6 +155,7 @@ fn main() {
                 "diamond-spawn",
                 "chain100-spawn",
                 "fan100-spawn",
+                "lattice32-spawn",
                 "w4",
                 "w4-joined",
                 "w4-spawn",

@@ -114,3 +114,150 @@ async fn shutdown_waits_for_aborted_spawned_nodes() {
         "cleanup ran while aborted spawned nodes were still alive"
     );
 }
+
+#[node]
+async fn one() -> u64 {
+    1
+}
+
+#[node]
+async fn plus(a: u64, b: u64) -> u64 {
+    a + b
+}
+
+#[node]
+async fn never() -> u64 {
+    std::future::pending().await
+}
+
+workflow! {
+    /// A fan-out of spawned nodes: the run asks to be woken once all 4 branches ended.
+    struct SpawnedFan {
+        #[spawn] s = one(),
+        #[spawn] a = plus(a: s, b: s),
+        #[spawn] b = plus(a: s, b: s),
+        #[spawn] c = plus(a: s, b: s),
+        #[spawn] d = plus(a: s, b: s),
+        #[spawn] ab = plus(a: a, b: b),
+        #[spawn] cd = plus(a: c, b: d),
+        #[spawn] sink = plus(a: ab, b: cd),
+    }
+}
+
+workflow! {
+    /// A 3×3 lattice of spawned nodes (thresholds of 1 and 2 alternate).
+    struct SpawnedLattice {
+        #[spawn] l00 = one(),
+        #[spawn] l01 = plus(a: l00, b: l00),
+        #[spawn] l02 = plus(a: l01, b: l01),
+        #[spawn] l10 = plus(a: l00, b: l00),
+        #[spawn] l11 = plus(a: l01, b: l10),
+        #[spawn] l12 = plus(a: l02, b: l11),
+        #[spawn] l20 = plus(a: l10, b: l10),
+        #[spawn] l21 = plus(a: l11, b: l20),
+        #[spawn] l22 = plus(a: l12, b: l21),
+    }
+}
+
+workflow! {
+    /// Spawned nodes that end one after another while one never does: the run is
+    /// woken (and polled) often until it is cancelled.
+    struct SpawnedNever {
+        #[spawn] forever = never(),
+        #[spawn] c0 = one(),
+        #[spawn] c1 = plus(a: c0, b: c0),
+        #[spawn] c2 = plus(a: c1, b: c0),
+        #[spawn] c3 = plus(a: c2, b: c0),
+        #[spawn] c4 = plus(a: c3, b: c0),
+        #[spawn] c5 = plus(a: c4, b: c0),
+        #[spawn] c6 = plus(a: c5, b: c0),
+        #[spawn] c7 = plus(a: c6, b: c0),
+        #[spawn] c8 = plus(a: c7, b: c0),
+        #[spawn] c9 = plus(a: c8, b: c0),
+        #[spawn] c10 = plus(a: c9, b: c0),
+        #[spawn] c11 = plus(a: c10, b: c0),
+        #[spawn] c12 = plus(a: c11, b: c0),
+        #[spawn] c13 = plus(a: c12, b: c0),
+        #[spawn] c14 = plus(a: c13, b: c0),
+        #[spawn] c15 = plus(a: c14, b: c0),
+        #[spawn] c16 = plus(a: c15, b: c0),
+        #[spawn] c17 = plus(a: c16, b: c0),
+        #[spawn] c18 = plus(a: c17, b: c0),
+        #[spawn] c19 = plus(a: c18, b: c0),
+        #[spawn] c20 = plus(a: c19, b: c0),
+        #[spawn] c21 = plus(a: c20, b: c0),
+        #[spawn] c22 = plus(a: c21, b: c0),
+        #[spawn] c23 = plus(a: c22, b: c0),
+        #[spawn] c24 = plus(a: c23, b: c0),
+        #[spawn] c25 = plus(a: c24, b: c0),
+        #[spawn] c26 = plus(a: c25, b: c0),
+        #[spawn] c27 = plus(a: c26, b: c0),
+        #[spawn] c28 = plus(a: c27, b: c0),
+        #[spawn] c29 = plus(a: c28, b: c0),
+        #[spawn] c30 = plus(a: c29, b: c0),
+        #[spawn] c31 = plus(a: c30, b: c0),
+        #[spawn] c32 = plus(a: c31, b: c0),
+        #[spawn] c33 = plus(a: c32, b: c0),
+        #[spawn] c34 = plus(a: c33, b: c0),
+        #[spawn] c35 = plus(a: c34, b: c0),
+        #[spawn] c36 = plus(a: c35, b: c0),
+        #[spawn] c37 = plus(a: c36, b: c0),
+        #[spawn] c38 = plus(a: c37, b: c0),
+        #[spawn] c39 = plus(a: c38, b: c0),
+    }
+}
+
+/// Lost wake-ups of spawned nodes (regression: a node's end and the run's new wake
+/// threshold raced, and the run slept forever with its last outcomes queued): thousands
+/// of runs on two workers, each run in a task of its own and all joined in one task. A
+/// lost wake-up hangs this test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spawned_runs_on_two_workers_all_end() {
+    let rt = Runtime::new();
+    for round in 0..20 {
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let rt = rt.clone();
+                tokio::spawn(async move {
+                    let fan = rt.execute(SpawnedFan, SpawnedFanInput {}).await;
+                    let lattice = rt.execute(SpawnedLattice, SpawnedLatticeInput {}).await;
+                    (fan.unwrap().outputs.sink, lattice.unwrap().outputs.l22)
+                })
+            })
+            .collect();
+        let joined = futures::future::join_all((0..50).map(|_| async {
+            let fan = rt.execute(SpawnedFan, SpawnedFanInput {}).await;
+            let lattice = rt.execute(SpawnedLattice, SpawnedLatticeInput {}).await;
+            (fan.unwrap().outputs.sink, lattice.unwrap().outputs.l22)
+        }))
+        .await;
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), (8, 16), "round {round}");
+        }
+        assert!(joined.iter().all(|&o| o == (8, 16)), "round {round}");
+    }
+}
+
+/// Cancellation reaches a run whose spawned nodes keep waking it (regression: a cancel
+/// between the start of a poll and its registering the run's waker again woke no one,
+/// and the run waited for a node that never ends). Cancelled at many points on two
+/// workers; a lost cancellation hangs this test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_run_of_spawned_nodes_always_ends_it() {
+    let rt = Runtime::new();
+    for k in 0..2000u32 {
+        let token = CancellationToken::new();
+        let opts = RunOptions::new().cancel_token(token.clone());
+        let run = tokio::spawn(rt.execute_with(SpawnedNever, SpawnedNeverInput {}, opts));
+        for _ in 0..k % 40 {
+            tokio::task::yield_now().await;
+        }
+        token.cancel();
+        let err = run.await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, WorkflowError::Cancelled { .. }),
+            "cancelled after {} yields: {err}",
+            k % 40
+        );
+    }
+}

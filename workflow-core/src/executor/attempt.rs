@@ -214,22 +214,28 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
 ) -> InTask<V> {
     let span = node_span(&shared, index, 1);
     let started = shared.started;
+    // The task's outer layer is a combinator, not an async block: an async block keeps
+    // what it captured and the future it awaits side by side (the node's call twice),
+    // and tokio moves the task's future several times as it spawns it. (The same for
+    // the inner `call`, `lazy(..).flatten()`, made the corpus's paused-clock runs start
+    // successors early, for a reason not found yet: left as an async block.)
     let call = async move {
         // Its fn ran only if tokio polled the task (see `attempt_once`).
         shared.note_attempt(index, 1);
         let ctx = Context::new(shared, index, 1);
         N::call(ports, ctx).await
     };
-    let task = tokio::spawn(async move {
-        let result = AssertUnwindSafe(call).catch_unwind().instrument(span).await;
-        let finished = Finished {
-            index,
-            attempts: 1,
-            result: settle(result).map(wrap),
-        };
-        // Its end time for the report (the run may take the outcome later).
-        deliver(finished, started.elapsed());
-    });
+    let task = tokio::spawn(AssertUnwindSafe(call).catch_unwind().instrument(span).map(
+        move |result| {
+            let finished = Finished {
+                index,
+                attempts: 1,
+                result: settle(result).map(wrap),
+            };
+            // Its end time for the report (the run may take the outcome later).
+            deliver(finished, started.elapsed());
+        },
+    ));
     InTask {
         task,
         output: std::marker::PhantomData,

@@ -395,9 +395,13 @@ where
             let _ = timer.as_mut().poll(cx);
         }
         let cancel_fired = if self.pending.has_queue() {
-            self.pending
-                .poll_cancel(|cx| cancelled.as_mut().poll(cx))
-                .is_some_and(|p| p.is_ready())
+            match self.pending.poll_cancel(|cx| cancelled.as_mut().poll(cx)) {
+                Some(polled) => polled.is_ready(),
+                // It fired since this poll's first look, perhaps before the run's waker
+                // was registered again (its wake-up then reached no one): look again,
+                // now that a later one would wake the run.
+                None => self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled(),
+            }
         } else if self
             .cancel_waker
             .as_ref()

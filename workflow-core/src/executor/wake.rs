@@ -154,6 +154,11 @@ impl<T> Completions<T> {
     fn take(&self, out: &mut Vec<T>) {
         if self.has_done.swap(false, Ordering::Acquire) {
             let mut done = lock(&self.done);
+            if out.capacity() == 0 {
+                // Sized like the queue (see `PendingNodes::add_queued`), so that
+                // swapping leaves the queue as large as it was.
+                out.reserve(done.capacity());
+            }
             if out.is_empty() {
                 // Swap buffers: neither side allocates again once both have grown.
                 std::mem::swap(&mut *done, out);
@@ -186,6 +191,10 @@ impl<T> Drop for Completions<T> {
         }
     }
 }
+
+/// The most spawned nodes a run's queue makes room for at once when its first spawned
+/// node starts (it grows past that if needed).
+const QUEUE_CAPACITY: usize = 64;
 
 /// Whether, and how, a node is pending.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -272,6 +281,15 @@ impl<T> PendingNodes<T> {
     /// its outcome is taken, never polled meanwhile.
     pub(super) fn add_queued(&mut self, i: usize, nodes: usize) {
         self.init_is(nodes);
+        if self.queued.capacity() == 0 {
+            // Sized once per run for the nodes likely queued at once, rather than grown
+            // a few times per run (allocations are a large part of a small run's cost).
+            let likely = nodes.min(QUEUE_CAPACITY);
+            self.queued.reserve(likely);
+            if let Some(done) = &self.done {
+                lock(&done.done).reserve(likely);
+            }
+        }
         self.is[i] = Waiting::Queued;
         self.count += 1;
         self.queued.push(i);
