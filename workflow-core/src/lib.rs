@@ -55,7 +55,9 @@
 //! # }).unwrap();
 //! ```
 //!
-//! The fns stay ordinary async fns: `fetch("u".into()).await` still works in unit tests.
+//! The fns stay ordinary async fns: `fetch("u".into()).await` still works in unit tests
+//! (a `Res<T>` parameter takes [`Res::from_arc`]; a [`Context`] exists only inside a
+//! run, so a node taking `ctx: &Context` is tested through a one-node workflow).
 //!
 //! # Outputs
 //!

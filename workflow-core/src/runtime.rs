@@ -151,7 +151,8 @@ impl RuntimeBuilder {
     }
 
     /// Registers a resource with an async cleanup hook, run once by
-    /// [`Runtime::shutdown`] (in reverse registration order).
+    /// [`Runtime::shutdown`] (in reverse registration order). The hook receives the
+    /// resource as an `Arc<T>`: `|db: Arc<Db>| async move { .. }`.
     pub fn resource_with_cleanup<T, F, Fut>(mut self, value: T, cleanup: F) -> Self
     where
         T: Send + Sync + 'static,

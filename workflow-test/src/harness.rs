@@ -188,7 +188,30 @@ impl HarnessBuilder {
         self
     }
 
-    /// Registers a resource with an async cleanup hook, run by [`Harness::shutdown`].
+    /// Registers a resource with an async cleanup hook, run once by
+    /// [`Harness::shutdown`] (in reverse registration order, after the runs in flight).
+    ///
+    /// The hook receives the resource as an `Arc<T>` (the handle the runtime kept), not
+    /// a `T`.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use workflow_test::Harness;
+    ///
+    /// struct Db(&'static str);
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let closed = Arc::new(Mutex::new(Vec::new()));
+    /// let log = Arc::clone(&closed);
+    /// let h = Harness::builder()
+    ///     .resource_with_cleanup(Db("orders"), move |db: Arc<Db>| async move {
+    ///         log.lock().unwrap().push(db.0);
+    ///     })
+    ///     .build();
+    /// h.shutdown().await;
+    /// assert_eq!(*closed.lock().unwrap(), ["orders"]);
+    /// # });
+    /// ```
     pub fn resource_with_cleanup<T, F, Fut>(mut self, value: T, cleanup: F) -> Self
     where
         T: Send + Sync + 'static,

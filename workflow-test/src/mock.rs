@@ -199,6 +199,13 @@ type Answer<A, R> = Box<dyn Fn(A) -> R + Send + Sync>;
 /// Clones share calls and answers. Put one inside a mock resource and keep another in the
 /// test to assert on (see [`Harness::mock`](crate::Harness::mock)).
 ///
+/// Registered as a resource itself, a mock is found by its exact type: a node taking
+/// `Res<MockFn<String, Option<u32>>>` does not see a `MockFn<String, Option<i32>>`,
+/// which is what `MockFn::new(|_| Some(5))` infers, and its run fails with
+/// [`WorkflowError::MissingResource`](workflow_core::WorkflowError::MissingResource)
+/// naming the type it looked for. Spell the types out where a literal decides them:
+/// `MockFn::<String, Option<u32>>::new(..)`.
+///
 /// # Examples
 ///
 /// A flaky dependency that fails twice, then succeeds (the guide's retry test):

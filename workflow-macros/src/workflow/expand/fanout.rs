@@ -138,7 +138,9 @@ pub(crate) fn body_def(
     finish_fan_outs(cx, &name, &names, &mut bindings);
     Some(WorkflowDef {
         attrs,
-        vis: def.vis.clone(),
+        // Private, whatever the outer workflow's visibility: the body's items name the
+        // body's node fns, which a `pub` workflow may keep private (E0446 otherwise).
+        vis: syn::Visibility::Inherited,
         name,
         inputs,
         bindings,
@@ -191,7 +193,7 @@ impl WorkflowGen<'_> {
             .filter_map(|(i, b)| b.fan_out.as_ref().map(|f| (i, b, f)))
     }
 
-    /// `pub struct __GalleryFan_thumbs { pub urls: .., pub size: .. }`: the ports of
+    /// `struct __GalleryFan_thumbs { pub urls: .., pub size: .. }`: the ports of
     /// each fan-out, named after their sources.
     pub(super) fn fan_out_ports_structs(&self) -> TokenStream {
         let p = &self.p;
@@ -212,7 +214,9 @@ impl WorkflowGen<'_> {
                 #[doc = #doc]
                 #[doc(hidden)]
                 #[allow(non_camel_case_types, dead_code)]
-                #vis struct #target {
+                // Private like a node fn's own type: its `Node` impl names the body's
+                // items (private, see `body_def`).
+                struct #target {
                     #( #vis #ports: #types, )*
                 }
             }
