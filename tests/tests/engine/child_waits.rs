@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use workflow_core::prelude::*;
+use workflow_core::RunFuture;
 
 /// Long enough for any of these runs; reached at once under the paused clock.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -51,33 +52,30 @@ workflow! {
     }
 }
 
+/// The run ends, within [`LIMIT`] on the paused clock, with a `Deadlock` error.
+async fn expect_deadlock<O: std::fmt::Debug>(run: RunFuture<O>) {
+    let err = tokio::time::timeout(LIMIT, run)
+        .await
+        .expect("no hang")
+        .unwrap_err();
+    assert!(err.is_deadlock(), "{err}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_wait_nobody_can_answer_is_a_deadlock_at_the_top() {
-    let run = tokio::time::timeout(LIMIT, Runtime::new().execute(Lonely, LonelyInput { x: 1 }));
-    let err = run.await.expect("no hang").unwrap_err();
-    assert!(err.is_deadlock(), "{err}");
+    expect_deadlock(Runtime::new().execute(Lonely, LonelyInput { x: 1 })).await;
 }
 
 #[tokio::test(start_paused = true)]
 #[ignore = "bug: a sub-workflow whose only node waits on a key nobody publishes hangs; no Deadlock is reported"]
 async fn a_wait_nobody_can_answer_is_a_deadlock_in_a_sub_workflow() {
-    let run = Runtime::new().execute(LonelySub, LonelySubInput { x: 1 });
-    let err = tokio::time::timeout(LIMIT, run)
-        .await
-        .expect("no hang")
-        .unwrap_err();
-    assert!(err.is_deadlock(), "{err}");
+    expect_deadlock(Runtime::new().execute(LonelySub, LonelySubInput { x: 1 })).await;
 }
 
 #[tokio::test(start_paused = true)]
 #[ignore = "bug: fan-out items that all wait on a key nobody publishes hang; no Deadlock is reported"]
 async fn a_wait_nobody_can_answer_is_a_deadlock_in_fan_out_items() {
-    let run = Runtime::new().execute(LonelyItems, LonelyItemsInput { xs: vec![1, 2] });
-    let err = tokio::time::timeout(LIMIT, run)
-        .await
-        .expect("no hang")
-        .unwrap_err();
-    assert!(err.is_deadlock(), "{err}");
+    expect_deadlock(Runtime::new().execute(LonelyItems, LonelyItemsInput { xs: vec![1, 2] })).await;
 }
 
 #[tokio::test(start_paused = true)]

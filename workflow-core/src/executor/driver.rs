@@ -285,7 +285,7 @@ where
         stall: &mut Option<StallTimer>,
         mut cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
     ) -> Poll<Event> {
-        if self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled() {
+        if self.cancel_seen() {
             return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
         }
         self.pending.polling();
@@ -400,7 +400,7 @@ where
                 // It fired since this poll's first look, perhaps before the run's waker
                 // was registered again (its wake-up then reached no one): look again,
                 // now that a later one would wake the run.
-                None => self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled(),
+                None => self.cancel_seen(),
             }
         } else if self
             .cancel_waker
@@ -423,6 +423,12 @@ where
             }
         }
         Poll::Pending
+    }
+
+    /// Whether the run's token is cancelled, skipping the token's lock while the outcome
+    /// queue's waker says its cancellation future has not fired.
+    fn cancel_seen(&self) -> bool {
+        self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled()
     }
 
     /// The fewest spawned nodes that must end before the run has something to do: a
