@@ -226,7 +226,9 @@ impl Context {
         self.shared().runtime.resource::<T>()
     }
 
-    /// Publishes `value` under `key` for [`Context::wait`]ers in this run; wakes them.
+    /// Publishes `value` under `key` for [`Context::wait`]ers in this run, its
+    /// sub-workflows and fan-out items, and the run above it; wakes them. Keys are
+    /// shared by the whole tree of runs started by one `execute`.
     ///
     /// A later publish under the same key replaces the value.
     pub fn publish<T: Clone + Send + Sync + 'static>(&self, key: impl Into<String>, value: T) {
@@ -235,16 +237,18 @@ impl Context {
             .record_with(Some(self.node), || TraceKind::Custom {
                 message: format!("published `{key}`"),
             });
-        self.shared().waits.publish(key, Arc::new(value));
+        crate::waits::publish(self.shared(), key, Arc::new(value));
     }
 
-    /// Waits until some node of this run publishes a value under `key`, and returns a
-    /// clone of it.
+    /// Waits until some node of this run (or of a run above it, or of a sub-workflow or
+    /// fan-out item in the same tree) publishes a value under `key`, and returns a clone
+    /// of it.
     ///
-    /// The wait is *tracked*: when every live node of the run is blocked in a tracked
-    /// wait, nobody can publish, and the run fails at once with
-    /// [`WorkflowError::Deadlock`](crate::WorkflowError::Deadlock) naming each node and
-    /// its key. Use a node's name as the key (`ctx.wait::<T>("task2")`) and the report
+    /// The wait is *tracked*: when every live node of the whole tree of runs is blocked
+    /// in a tracked wait (a node running a sub-workflow or fan-out counts as blocked when
+    /// all of its child runs are), nobody can publish, and the run fails at once with
+    /// [`WorkflowError::Deadlock`](crate::WorkflowError::Deadlock) naming each node (by
+    /// its path, `sub.inner`, `items[2].w`) and its key. Use a node's name as the key (`ctx.wait::<T>("task2")`) and the report
     /// also prints the wait-for cycle.
     ///
     /// # Errors
@@ -256,7 +260,7 @@ impl Context {
     ) -> impl Future<Output = Result<T, WaitError>> + Send + '_ {
         let shared = self.shared();
         let node = self.node;
-        let mut wait = TrackedWait::new(&shared.waits, node, key.into());
+        let mut wait = TrackedWait::new(shared, node, key.into());
         std::future::poll_fn(move |cx| {
             wait.poll_value(cx.waker(), |key| {
                 shared.record_with(Some(node), || TraceKind::Waiting {

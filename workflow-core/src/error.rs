@@ -459,8 +459,9 @@ pub enum DeadlockKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WaitingNode {
-    /// The node binding.
-    pub node: &'static str,
+    /// The node binding; in a sub-workflow or fan-out item, its path in the root run
+    /// (`report.layout`, `thumbs[3].img`).
+    pub node: NodeName,
     /// The key of the tracked wait it was blocked in, if any.
     pub waits_for: Option<String>,
 }
@@ -622,15 +623,15 @@ mod tests {
             kind: DeadlockKind::Stalled(Duration::from_millis(1500)),
             waiting: vec![
                 WaitingNode {
-                    node: "a",
+                    node: "a".into(),
                     waits_for: Some("b".into()),
                 },
                 WaitingNode {
-                    node: "b",
+                    node: "b".into(),
                     waits_for: Some("a".into()),
                 },
                 WaitingNode {
-                    node: "c",
+                    node: "c".into(),
                     waits_for: None,
                 },
             ],

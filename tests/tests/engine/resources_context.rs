@@ -486,7 +486,7 @@ async fn two_nodes_waiting_on_each_other_are_a_deadlock_found_at_once() {
     match &err {
         WorkflowError::Deadlock { report, .. } => {
             assert_eq!(report.kind, DeadlockKind::AllWaiting);
-            let nodes: Vec<_> = report.waiting.iter().map(|w| w.node).collect();
+            let nodes: Vec<_> = report.waiting.iter().map(|w| &*w.node).collect();
             assert_eq!(nodes, ["task1", "task2"]);
             assert_eq!(
                 report.cycle.as_deref(),

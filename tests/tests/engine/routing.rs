@@ -622,7 +622,7 @@ async fn the_live_snapshot_shows_not_taken_and_a_deadlock_inside_an_arm_is_detec
     let waiting: Vec<(&str, Option<&str>)> = report
         .waiting
         .iter()
-        .map(|w| (w.node, w.waits_for.as_deref()))
+        .map(|w| (&*w.node, w.waits_for.as_deref()))
         .collect();
     assert_eq!(waiting, [("r", Some("never"))]);
 }

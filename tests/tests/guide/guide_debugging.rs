@@ -314,7 +314,7 @@ async fn test_deadlock_detection(h: Harness) {
         .await,
     );
     assert_eq!(start.elapsed(), Duration::ZERO);
-    let mut nodes: Vec<_> = report.waiting.iter().map(|w| w.node).collect();
+    let mut nodes: Vec<_> = report.waiting.iter().map(|w| &*w.node).collect();
     nodes.sort_unstable();
     assert_eq!(nodes, ["task1", "task2"]);
     // Both ran once, and were cancelled when the deadlock was found.
@@ -346,7 +346,7 @@ async fn a_deadlock_error_names_both_nodes_and_the_cycle() {
     let waiting: Vec<_> = report
         .waiting
         .iter()
-        .map(|w| (w.node, w.waits_for.as_deref()))
+        .map(|w| (&*w.node, w.waits_for.as_deref()))
         .collect();
     assert_eq!(
         waiting,
@@ -399,7 +399,7 @@ async fn a_three_node_ring_is_reported_once_every_live_node_waits() {
     let WorkflowError::Deadlock { report, .. } = &err else {
         panic!("{err:?}");
     };
-    let mut nodes: Vec<_> = report.waiting.iter().map(|w| w.node).collect();
+    let mut nodes: Vec<_> = report.waiting.iter().map(|w| &*w.node).collect();
     nodes.sort_unstable();
     assert_eq!(nodes, ["a", "b", "c"]);
     let cycle = report.cycle.clone().expect("a wait-for cycle");

@@ -51,6 +51,7 @@ async fn run_child<W: Workflow>(
         opts,
         ChildOf {
             parent: Arc::clone(parent),
+            node,
             path,
         },
     );
@@ -106,9 +107,17 @@ pub fn sub_workflow<W: Workflow>(
         }
         let cancel = shared.cancel.child_token();
         let _stop = cancel.clone().drop_guard();
-        run_child::<W>(shared, node, NO_ITEM, path, input, cancel)
-            .await
-            .map_err(child_failed)
+        let mut child = std::pin::pin!(run_child::<W>(shared, node, NO_ITEM, path, input, cancel));
+        std::future::poll_fn(|cx| {
+            let polled = child.as_mut().poll(cx);
+            if polled.is_pending() {
+                // The node is blocked while its child run is (tracked waits).
+                crate::waits::check_children(shared, node, 1);
+            }
+            polled
+        })
+        .await
+        .map_err(child_failed)
     }
 }
 
@@ -213,7 +222,16 @@ where
             let child = run_child::<W>(shared, node, i, Arc::from(&*path), input(item), token);
             running.push(async move { (i, child.await) });
         }
-        let Some((i, result)) = running.next().await else {
+        let next = std::future::poll_fn(|cx| {
+            let polled = running.poll_next_unpin(cx);
+            if polled.is_pending() {
+                // The node is blocked while each item's run is (tracked waits).
+                crate::waits::check_children(shared, node, running.len());
+            }
+            polled
+        })
+        .await;
+        let Some((i, result)) = next else {
             break;
         };
         if first_error.is_some() {

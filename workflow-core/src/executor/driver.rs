@@ -22,12 +22,12 @@ use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::wake::PendingNodes;
 use super::workflow::Workflow;
-use crate::error::{DeadlockKind, TimeoutScope, WaitingNode, WorkflowError};
+use crate::error::{DeadlockKind, TimeoutScope, WorkflowError};
 use crate::policy::FailurePolicy;
 use crate::run::RunOptions;
 use crate::shared::RunShared;
 use crate::trace::TraceKind;
-use crate::waits::deadlock_report;
+use crate::waits::{deadlock_report, waiting_nodes};
 
 /// What ends the run's poll loop.
 enum Event {
@@ -153,6 +153,9 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     clock: Option<Duration>,
     /// Read the clock after every node poll (traced runs), not once per poll of the run.
     precise_timing: bool,
+    /// The waker the run last left for its nodes in tasks of their own to wake it with
+    /// when they start blocking in a tracked wait (see `watch_waits`).
+    wait_waker: Option<std::task::Waker>,
     /// A durable run's restored outputs and record queue.
     #[cfg(feature = "store")]
     pub(super) durable: Option<super::durable::DurableExec<W::Value>>,
@@ -199,6 +202,7 @@ where
             spans: Vec::new(),
             clock: None,
             precise_timing: shared.trace.is_some(),
+            wait_waker: None,
             #[cfg(feature = "store")]
             durable: None,
         }
@@ -365,8 +369,7 @@ where
                 Ok(false) => break,
             }
         }
-        let live = self.pending.count;
-        if live > 0 && self.shared.waits.blocked() >= live {
+        if self.all_waiting(cx) {
             return Poll::Ready(Event::AllWaiting);
         }
         let stall_fired = stall
@@ -423,6 +426,26 @@ where
             }
         }
         Poll::Pending
+    }
+
+    /// Whether every live node is blocked in a tracked wait (or runs child runs that all
+    /// are) and nothing above this run can release one: this run is the root (a child
+    /// run tells the node that runs it instead, see `waits::all_blocked`).
+    ///
+    /// A node in a task of its own starts blocking without this run being polled: while
+    /// there are such nodes, the run leaves its waker for them to wake it with.
+    #[inline]
+    fn all_waiting(&mut self, cx: &TaskContext<'_>) -> bool {
+        let live = self.pending.count;
+        if live == 0 {
+            return false;
+        }
+        if self.pending.has_queue() || self.pending.set.is_some() {
+            self.shared
+                .waits
+                .register_waker(cx.waker(), &mut self.wait_waker);
+        }
+        self.shared.waits.blocked() >= live && crate::waits::all_blocked(self.shared, live)
     }
 
     /// Whether the run's token is cancelled, skipping the token's lock while the outcome
@@ -846,15 +869,8 @@ where
     }
 
     fn deadlock_error(&self, kind: DeadlockKind) -> WorkflowError {
-        let waits = self.shared.waits.waiting_on();
-        let waiting = self
-            .statuses
-            .running()
-            .map(|(i, _)| WaitingNode {
-                node: W::PLAN.nodes[i].name,
-                waits_for: waits.get(&i).cloned(),
-            })
-            .collect();
+        // By path, with the nodes blocked in child runs in place of the nodes running them.
+        let waiting = waiting_nodes(self.shared, self.statuses.running().map(|(i, _)| i));
         WorkflowError::Deadlock {
             workflow: W::PLAN.name,
             report: deadlock_report(kind, waiting),

@@ -508,6 +508,8 @@ pub(crate) async fn run_lanes<W: Workflow>(
         if live == 0 {
             return Poll::Ready(());
         }
+        // The fan-out's node is blocked while every lane's item is (tracked waits).
+        crate::waits::check_children(&feed.parent, feed.node, live);
         if !lock(&wake.woken).is_empty() {
             // Lanes woken while this poll ran (or that yielded): next poll.
             cx.waker().wake_by_ref();
@@ -555,6 +557,11 @@ struct Lane<'f, W: Workflow, C> {
     precise_timing: bool,
     /// The item running now: its reports go to the feed if the lane is dropped.
     item: Option<usize>,
+    /// Some node of the body runs in a task of its own: the lane leaves its waker for
+    /// such a node to wake it with when it starts blocking in a tracked wait.
+    spawns: bool,
+    /// The waker the lane last left so (for its current run state).
+    wait_waker: Option<Waker>,
 }
 
 impl<'f, W, C> Lane<'f, W, C>
@@ -566,9 +573,15 @@ where
         let plan = W::PLAN;
         let k = plan.nodes.len();
         let shared = lane_shared(feed, &runtime);
+        let supervise_all = supervises_all(&shared);
         Self {
             feed,
-            supervise_all: supervises_all(&shared),
+            supervise_all,
+            spawns: plan
+                .nodes
+                .iter()
+                .any(|n| Mode::of(n, supervise_all).spawns()),
+            wait_waker: None,
             precise_timing: shared.trace.is_some(),
             runtime,
             shared,
@@ -592,6 +605,7 @@ where
         if self.spent {
             self.shared = lane_shared(self.feed, &self.runtime);
             self.spent = false;
+            self.wait_waker = None;
         }
         if !self.feed.single {
             self.shared.set_item(item + self.feed.first_item);
@@ -680,6 +694,18 @@ where
         }
         if self.pending_count == 0 && self.ready.is_empty() {
             return Poll::Ready(None);
+        }
+        if self.pending_count > 0 {
+            if self.spawns {
+                self.shared
+                    .waits
+                    .register_waker(cx.waker(), &mut self.wait_waker);
+            }
+            if self.shared.waits.blocked() >= self.pending_count {
+                // Every node of the item waits: the fan-out's node is told (a lane is
+                // never a root run, so this is never a deadlock by itself).
+                crate::waits::all_blocked(&self.shared, self.pending_count);
+            }
         }
         Poll::Pending
     }
@@ -1013,7 +1039,7 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
         false,
         Arc::clone(runtime),
     )
-    .into_child(parent, Arc::clone(&feed.path));
+    .into_child(parent, feed.node, Arc::clone(&feed.path));
     // A durable run's items are recorded node by node when the body's workflow is
     // durable (its values can be encoded); a sub-workflow's are not.
     #[cfg(feature = "store")]

@@ -129,8 +129,8 @@ impl<W: Workflow> Executor<W> {
             });
         }
         let is_child = child.is_some();
-        if let Some(ChildOf { parent, path }) = child {
-            shared = shared.into_child(&parent, path);
+        if let Some(ChildOf { parent, node, path }) = child {
+            shared = shared.into_child(&parent, node, path);
         }
         let shared = Arc::new(shared);
         if is_child {

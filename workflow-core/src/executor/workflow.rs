@@ -133,6 +133,8 @@ pub struct Executor<W: Workflow> {
 /// and its path in the root run (`report`, `thumbs[3]`).
 pub(crate) struct ChildOf {
     pub(crate) parent: Arc<RunShared>,
+    /// The node of `parent` that runs it.
+    pub(crate) node: usize,
     pub(crate) path: Arc<str>,
 }
 

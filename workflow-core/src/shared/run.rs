@@ -36,6 +36,8 @@ pub(crate) struct RunShared {
     pub(crate) root_workflow: &'static str,
     /// A child run's parent run, told of its progress (`None` for a root run).
     parent: Option<Arc<RunShared>>,
+    /// The node of `parent` that runs this child run (0 for a root run).
+    parent_node: usize,
     /// Nodes of child runs (at any depth) finished since the stall timer last looked:
     /// a long fan-out whose items progress is not a stalled run.
     child_progress: AtomicU64,
@@ -46,7 +48,8 @@ pub(crate) struct RunShared {
     /// Whether `child_reports` may hold reports (read without its lock by a fan-out
     /// lane after each item).
     has_child_reports: std::sync::atomic::AtomicBool,
-    /// Published values and the nodes blocked in tracked waits for them.
+    /// This run's nodes blocked in tracked waits; in a root run, also the published
+    /// values and blocked nodes of its whole run tree (see `waits.rs`).
     pub(crate) waits: Waits,
     /// Per node, the latest attempt whose call was polled (0: none). Written only by
     /// nodes whose fn may not run when they are started (spawned, behind the runtime's
@@ -191,6 +194,7 @@ impl RunShared {
             item: AtomicUsize::new(NO_ITEM),
             root_workflow: workflow,
             parent: None,
+            parent_node: 0,
             child_progress: AtomicU64::new(0),
             child_reports: Mutex::new(Vec::new()),
             has_child_reports: std::sync::atomic::AtomicBool::new(false),
@@ -207,11 +211,17 @@ impl RunShared {
         }
     }
 
-    /// Makes this the shared state of a child run at `path` inside the run `parent`: it
-    /// records into the parent's trace, names the parent's workflow in its errors, and is
-    /// not watched by monitors (its nodes show in the root run's report, and in its live
-    /// snapshot once [`watch_as_child`](Self::watch_as_child) is called).
-    pub(crate) fn into_child(mut self, parent: &Arc<RunShared>, path: Arc<str>) -> Self {
+    /// Makes this the shared state of a child run at `path` inside the run `parent`, run
+    /// by its node `node`: it records into the parent's trace, names the parent's
+    /// workflow in its errors, waits and publishes in the root run's tracked waits, and
+    /// is not watched by monitors (its nodes show in the root run's report, and in its
+    /// live snapshot once [`watch_as_child`](Self::watch_as_child) is called).
+    pub(crate) fn into_child(
+        mut self,
+        parent: &Arc<RunShared>,
+        node: usize,
+        path: Arc<str>,
+    ) -> Self {
         self.trace = parent.trace.clone();
         self.path = Some(path);
         self.root_workflow = parent.root_workflow;
@@ -220,8 +230,28 @@ impl RunShared {
             self.live = None;
         }
         self.parent = Some(Arc::clone(parent));
+        self.parent_node = node;
         self.durable_run = parent.durable_run;
         self
+    }
+
+    /// A child run's parent run (`None` for a root run).
+    pub(crate) fn parent(&self) -> Option<&Arc<RunShared>> {
+        self.parent.as_ref()
+    }
+
+    /// The node of the parent run that runs this child run.
+    pub(crate) fn parent_node(&self) -> usize {
+        self.parent_node
+    }
+
+    /// The root of this run's tree, whose registry holds its tracked waits.
+    pub(crate) fn wait_root(&self) -> &RunShared {
+        let mut run = self;
+        while let Some(parent) = &run.parent {
+            run = parent;
+        }
+        run
     }
 
     /// Shows this child run's nodes in its parent's live snapshot while it is alive.
@@ -275,8 +305,8 @@ impl RunShared {
         }
     }
 
-    /// A fan-out lane starts item `item` (see `executor/items.rs`): its nodes' names,
-    /// attempts and published values are that item's.
+    /// A fan-out lane starts item `item` (see `executor/items.rs`): its nodes' names and
+    /// attempts are that item's.
     pub(crate) fn set_item(&self, item: usize) {
         self.item.store(item, Ordering::Relaxed);
         if let Some(made) = self.attempts_made.get() {
@@ -431,7 +461,7 @@ impl RunShared {
 
     /// A picture of the run for monitors: node states, waits and the trace so far.
     pub(crate) fn snapshot(&self) -> RunSnapshot {
-        let waits = self.waits.waiting_on();
+        let waits = crate::waits::waiting_on(self);
         let statuses = self
             .live
             .as_ref()
@@ -468,7 +498,7 @@ impl RunShared {
                 continue;
             };
             let statuses = lock(live).clone();
-            let waits = child.waits.waiting_on();
+            let waits = crate::waits::waiting_on(&child);
             out.extend(
                 statuses
                     .iter()
