@@ -8,9 +8,10 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::resources::Res;
+use crate::shared::waits::TrackedWait;
 use crate::shared::RunShared;
 use crate::trace::TraceKind;
-use crate::waits::{TrackedWait, WaitError};
+use crate::waits::WaitError;
 
 /// The run-time view of a node: its name, run, attempt, cancellation, custom trace
 /// events and tracked waits.
@@ -237,7 +238,7 @@ impl Context {
             .record_with(Some(self.node), || TraceKind::Custom {
                 message: format!("published `{key}`"),
             });
-        crate::waits::publish(self.shared(), key, Arc::new(value));
+        crate::shared::waits::publish(self.shared(), key, Arc::new(value));
     }
 
     /// Waits until some node of this run (or of a run above it, or of a sub-workflow or

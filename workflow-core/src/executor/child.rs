@@ -112,7 +112,7 @@ pub fn sub_workflow<W: Workflow>(
             let polled = child.as_mut().poll(cx);
             if polled.is_pending() {
                 // The node is blocked while its child run is (tracked waits).
-                crate::waits::check_children(shared, node, 1);
+                crate::shared::waits::check_children(shared, node, 1);
             }
             polled
         })
@@ -226,7 +226,7 @@ where
             let polled = running.poll_next_unpin(cx);
             if polled.is_pending() {
                 // The node is blocked while each item's run is (tracked waits).
-                crate::waits::check_children(shared, node, running.len());
+                crate::shared::waits::check_children(shared, node, running.len());
             }
             polled
         })

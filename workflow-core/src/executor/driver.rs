@@ -25,9 +25,10 @@ use super::workflow::Workflow;
 use crate::error::{DeadlockKind, TimeoutScope, WorkflowError};
 use crate::policy::FailurePolicy;
 use crate::run::RunOptions;
+use crate::shared::waits::{all_blocked, waiting_nodes};
 use crate::shared::RunShared;
 use crate::trace::TraceKind;
-use crate::waits::{deadlock_report, waiting_nodes};
+use crate::waits::deadlock_report;
 
 /// What ends the run's poll loop.
 enum Event {
@@ -154,8 +155,11 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// Read the clock after every node poll (traced runs), not once per poll of the run.
     precise_timing: bool,
     /// The waker the run last left for its nodes in tasks of their own to wake it with
-    /// when they start blocking in a tracked wait (see `watch_waits`).
+    /// when they start blocking in a tracked wait (see `all_waiting`).
     wait_waker: Option<std::task::Waker>,
+    /// Whether any node may run in a task of its own (`#[spawn]`); found out the first
+    /// time the run waits with a node pending.
+    spawn_nodes: Option<bool>,
     /// A durable run's restored outputs and record queue.
     #[cfg(feature = "store")]
     pub(super) durable: Option<super::durable::DurableExec<W::Value>>,
@@ -203,6 +207,7 @@ where
             clock: None,
             precise_timing: shared.trace.is_some(),
             wait_waker: None,
+            spawn_nodes: None,
             #[cfg(feature = "store")]
             durable: None,
         }
@@ -430,7 +435,7 @@ where
 
     /// Whether every live node is blocked in a tracked wait (or runs child runs that all
     /// are) and nothing above this run can release one: this run is the root (a child
-    /// run tells the node that runs it instead, see `waits::all_blocked`).
+    /// run tells the node that runs it instead, see `shared/waits.rs`).
     ///
     /// A node in a task of its own starts blocking without this run being polled: while
     /// there are such nodes, the run leaves its waker for them to wake it with.
@@ -440,12 +445,18 @@ where
         if live == 0 {
             return false;
         }
-        if self.pending.has_queue() || self.pending.set.is_some() {
+        let spawn_nodes = *self.spawn_nodes.get_or_insert_with(|| {
+            W::PLAN
+                .nodes
+                .iter()
+                .any(|n| n.policy.execution == crate::policy::Execution::Spawn)
+        });
+        if spawn_nodes {
             self.shared
                 .waits
                 .register_waker(cx.waker(), &mut self.wait_waker);
         }
-        self.shared.waits.blocked() >= live && crate::waits::all_blocked(self.shared, live)
+        self.shared.waits.blocked() >= live && all_blocked(self.shared, live)
     }
 
     /// Whether the run's token is cancelled, skipping the token's lock while the outcome

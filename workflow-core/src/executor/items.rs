@@ -509,7 +509,7 @@ pub(crate) async fn run_lanes<W: Workflow>(
             return Poll::Ready(());
         }
         // The fan-out's node is blocked while every lane's item is (tracked waits).
-        crate::waits::check_children(&feed.parent, feed.node, live);
+        crate::shared::waits::check_children(&feed.parent, feed.node, live);
         if !lock(&wake.woken).is_empty() {
             // Lanes woken while this poll ran (or that yielded): next poll.
             cx.waker().wake_by_ref();
@@ -704,7 +704,7 @@ where
             if self.shared.waits.blocked() >= self.pending_count {
                 // Every node of the item waits: the fan-out's node is told (a lane is
                 // never a root run, so this is never a deadlock by itself).
-                crate::waits::all_blocked(&self.shared, self.pending_count);
+                crate::shared::waits::all_blocked(&self.shared, self.pending_count);
             }
         }
         Poll::Pending

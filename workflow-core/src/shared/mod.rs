@@ -3,6 +3,7 @@
 
 mod run;
 mod runtime;
+pub(crate) mod waits;
 
 #[cfg(feature = "store")]
 pub(crate) use run::DurableLink;

@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::waits::Waits;
 use crate::error::NodeName;
 use crate::plan::NodeSpec;
 use crate::run::{NodeReport, NodeStatus, RunSnapshot, SnapshotChildNode, SnapshotNode};
 use crate::shared::RuntimeShared;
 use crate::sync::lock;
 use crate::trace::{TraceEvent, TraceKind, TraceRecorder};
-use crate::waits::Waits;
 
 /// State shared by the nodes of one run (one allocation per run).
 pub(crate) struct RunShared {
@@ -461,7 +461,7 @@ impl RunShared {
 
     /// A picture of the run for monitors: node states, waits and the trace so far.
     pub(crate) fn snapshot(&self) -> RunSnapshot {
-        let waits = crate::waits::waiting_on(self);
+        let waits = super::waits::waiting_on(self);
         let statuses = self
             .live
             .as_ref()
@@ -498,7 +498,7 @@ impl RunShared {
                 continue;
             };
             let statuses = lock(live).clone();
-            let waits = crate::waits::waiting_on(&child);
+            let waits = super::waits::waiting_on(&child);
             out.extend(
                 statuses
                     .iter()
