@@ -19,7 +19,7 @@
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Poll, Waker};
 
 use super::RunShared;
@@ -41,8 +41,9 @@ pub(crate) struct Waits {
     /// Root run only: nodes of the tree blocked in a tracked wait now (a node that runs
     /// child runs skips the registry while it is 0).
     waiting: AtomicUsize,
-    /// Root run only: the tree's published values and blocked nodes.
-    registry: Mutex<Registry>,
+    /// Root run only: the tree's published values and blocked nodes, made by the first
+    /// publish or wait (a run that uses neither builds no maps).
+    registry: OnceLock<Mutex<Registry>>,
 }
 
 /// A run's identity in the registry: the address of its shared state (alive while any
@@ -124,7 +125,7 @@ impl Waits {
     }
 
     fn registry(&self) -> MutexGuard<'_, Registry> {
-        lock(&self.registry)
+        lock(self.registry.get_or_init(Mutex::default))
     }
 }
 
