@@ -435,8 +435,9 @@ where
     /// node to start, or its end. Each ending node counts down its successors'
     /// predecessors by one, so none becomes ready before that many ended.
     fn wake_threshold(&mut self) -> usize {
-        if !self.ready.is_empty() {
-            // Held back by the concurrency limit: any end frees a place.
+        if !self.ready.is_empty() || self.pending.count <= 1 {
+            // Held back by the concurrency limit: any end frees a place. (Or one node
+            // pending: its end is the next thing to do, no need to scan for it.)
             return 1;
         }
         if self.shared.waits.blocked() > 0 {
