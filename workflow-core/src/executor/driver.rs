@@ -490,8 +490,7 @@ where
         self.pending.take_done(cx, &mut ended, |(f, _)| f.index);
         let mut finished = Ok(!ended.is_empty());
         for (done, at) in ended.drain(..) {
-            // Its cell holds only the handle of its ended task.
-            let _ = (self.cells)(&mut self.state, done.index, Op::Drop);
+            // Its cell holds nothing (its task's handle was in the run's task table).
             if finished.is_ok() {
                 // It ended at `at` (its task read the clock), whenever the run looks.
                 let clock = self.clock.replace(at);
@@ -600,18 +599,24 @@ where
             };
             return (self.cells)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
         }
-        let done = if mode == Mode::Spawned {
-            // Registers the run's waker, so the node's outcome reaches this run.
-            Some(self.pending.completions(cx) as &(dyn std::any::Any + Send + Sync))
-        } else {
-            None
-        };
+        if mode != Mode::Spawned {
+            let starter = NodeStarter {
+                shared: self.shared,
+                mode,
+                done: None,
+            };
+            return (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+        }
         let starter = NodeStarter {
             shared: self.shared,
             mode,
-            done,
+            // Registers the run's waker, so the node's outcome reaches this run.
+            done: Some(self.pending.spawner(cx) as &dyn std::any::Any),
         };
-        (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
+        let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+        // Its task's handle, left in the spawner: kept in the run's task table.
+        self.pending.keep_started(i, self.deps.len());
+        polled
     }
 
     /// Polls pending node `i` with its own waker; forgets it once it is done.
