@@ -198,8 +198,8 @@ pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> traci
 }
 
 /// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which hands
-/// the node's outcome and its end time (since the run started) to `deliver` (the run's
-/// completion queue) as it ends. The run never polls the node: it keeps the returned
+/// the node's outcome to `deliver` (the run's completion queue, which notes its end
+/// time) as it ends. The run never polls the node: it keeps the returned
 /// handle in its task table, which aborts the task if the run stops first.
 ///
 /// The whole call, its drop included, runs inside `catch_unwind`: a panic is the node's
@@ -209,10 +209,11 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     index: usize,
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
-    deliver: impl FnOnce(Finished<V>, Duration) + Send + 'static,
+    deliver: impl FnOnce(Finished<V>) + Send + 'static,
 ) -> tokio::task::JoinHandle<()> {
     let span = node_span(&shared, index, 1);
-    let started = shared.started;
+    // The task's future is kept small (tokio moves it several times as it spawns it,
+    // and copies its stage as it ends: past ~128 bytes each move is a `memcpy` call).
     // The task's outer layer is a combinator, not an async block: an async block keeps
     // what it captured and the future it awaits side by side (the node's call twice),
     // and tokio moves the task's future several times as it spawns it. (The same for
@@ -234,8 +235,7 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
                     attempts: 1,
                     result: settle(result).map(wrap),
                 };
-                // Its end time for the report (the run may take the outcome later).
-                deliver(finished, started.elapsed());
+                deliver(finished);
             }),
     )
 }

@@ -84,9 +84,11 @@ fn spawn_reporting<N: Node, V: Send + 'static>(
 ) {
     let queue = Arc::clone(&spawner.queue);
     queue.track_tasks(&shared.runtime);
-    let task = attempt::spawn_once::<N, V>(ports, index, shared, wrap, move |done, at| {
+    let task = attempt::spawn_once::<N, V>(ports, index, shared, wrap, move |done| {
         // A failure stops the run (or its downstream) at once.
         let urgent = done.result.is_err();
+        // Its end time for the report (the run may take the outcome later).
+        let at = queue.since_start();
         queue.complete((done, at), urgent);
     });
     spawner.started.set(Some(task));

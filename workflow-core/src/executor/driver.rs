@@ -611,7 +611,7 @@ where
             shared: self.shared,
             mode,
             // Registers the run's waker, so the node's outcome reaches this run.
-            done: Some(self.pending.spawner(cx) as &dyn std::any::Any),
+            done: Some(self.pending.spawner(cx, self.start) as &dyn std::any::Any),
         };
         let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
         // Its task's handle, left in the spawner: kept in the run's task table.

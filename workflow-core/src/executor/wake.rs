@@ -96,10 +96,13 @@ pub(crate) struct Completions<T> {
     cancel_fired: AtomicBool,
     /// Counts the run's spawned tasks as live on the runtime (set by the first one).
     tasks: OnceLock<TaskGuard>,
+    /// When the run started: a task notes its end time against this (kept here rather
+    /// than in each task's future, which tokio moves several times).
+    started: tokio::time::Instant,
 }
 
 impl<T> Completions<T> {
-    fn new() -> Self {
+    fn new(started: tokio::time::Instant) -> Self {
         Self {
             done: Mutex::new(Vec::new()),
             has_done: AtomicBool::new(false),
@@ -107,7 +110,13 @@ impl<T> Completions<T> {
             run: AtomicWaker::new(),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
+            started,
         }
+    }
+
+    /// Time since the run started (a spawned node's end time).
+    pub(crate) fn since_start(&self) -> std::time::Duration {
+        self.started.elapsed()
     }
 
     /// Counts the run's spawned tasks as live on `runtime` while this queue lives (a
@@ -350,9 +359,13 @@ impl<T> PendingNodes<T> {
     /// handle. Made on first use, with the run's waker registered, so the node about to
     /// start reaches this run when it ends; later, [`take_due`](Self::take_due)
     /// registers it once per poll of the run.
-    pub(super) fn spawner(&mut self, cx: &TaskContext<'_>) -> &Spawner<T> {
+    pub(super) fn spawner(
+        &mut self,
+        cx: &TaskContext<'_>,
+        started: tokio::time::Instant,
+    ) -> &Spawner<T> {
         self.done.get_or_insert_with(|| {
-            let queue = Arc::new(Completions::new());
+            let queue = Arc::new(Completions::new(started));
             queue.run.register(cx.waker());
             Spawner {
                 queue,
@@ -588,7 +601,7 @@ mod tests {
 
     #[test]
     fn the_wake_threshold_is_checked_against_the_queue_on_both_sides() {
-        let queue = Completions::<usize>::new();
+        let queue = Completions::<usize>::new(tokio::time::Instant::now());
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
         queue.run.register(&Waker::from(Arc::clone(&wakes)));
         // A threshold of 0 (no spawned node pending) is 1: an empty queue is not "due"
@@ -620,7 +633,7 @@ mod tests {
     fn spawned_outcomes_are_taken_once_and_only_for_pending_nodes() {
         let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
-        let queue = Arc::clone(&p.spawner(&cx).queue);
+        let queue = Arc::clone(&p.spawner(&cx, tokio::time::Instant::now()).queue);
         p.add_queued(3, 10);
         p.add_queued(8, 10);
         assert_eq!(p.count, 2);
