@@ -286,12 +286,12 @@ where
         mut cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
     ) -> Poll<Event> {
         if self.cancel_seen() {
-            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
+            return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
-        self.pending.polling();
+        self.pending.polling(cx);
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(self.stop_on(cx, stall, Event::TimedOut));
+                return Poll::Ready(self.stop_on(stall, Event::TimedOut));
             }
         }
         // Node times are read once per poll of the run: nodes that complete within one
@@ -375,7 +375,7 @@ where
         if stall_fired {
             // Spawned nodes that ended meanwhile are progress (their end resets the
             // timer); handled now, as the run may not have been woken for them.
-            match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+            match self.take_ended(|this, done| this.on_finished(done, stall)) {
                 Err(e) => return Poll::Ready(Event::Failed(e)),
                 Ok(true) => {
                     // Successors may be ready: the next poll starts them.
@@ -413,7 +413,7 @@ where
             cancelled.as_mut().poll(cx).is_ready()
         };
         if cancel_fired {
-            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
+            return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
         if self.pending.has_queue() {
             let threshold = self.wake_threshold();
@@ -467,7 +467,7 @@ where
         cx: &TaskContext<'_>,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
-        let finished = self.take_ended(cx, &mut on_done);
+        let finished = self.take_ended(&mut on_done);
         let mut due = std::mem::take(&mut self.due);
         self.pending.take_woken(cx, &mut due);
         let finished = match finished {
@@ -483,11 +483,10 @@ where
     /// as stopped. Whether any ended.
     fn take_ended<E>(
         &mut self,
-        cx: &TaskContext<'_>,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
         let mut ended = std::mem::take(&mut self.finished);
-        self.pending.take_done(cx, &mut ended, |(f, _)| f.index);
+        self.pending.take_done(&mut ended, |(f, _)| f.index);
         let mut finished = Ok(!ended.is_empty());
         for (done, at) in ended.drain(..) {
             // Its cell holds nothing (its task's handle was in the run's task table).
@@ -512,13 +511,8 @@ where
     /// that ended before it are handled as finished, at the times they ended (the run
     /// is not woken for every one: see `wake_threshold`). A failure among them came
     /// first, and is the event instead.
-    fn stop_on(
-        &mut self,
-        cx: &TaskContext<'_>,
-        stall: &mut Option<StallTimer>,
-        event: Event,
-    ) -> Event {
-        match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+    fn stop_on(&mut self, stall: &mut Option<StallTimer>, event: Event) -> Event {
+        match self.take_ended(|this, done| this.on_finished(done, stall)) {
             Ok(_) => event,
             Err(e) => Event::Failed(e),
         }
@@ -892,6 +886,7 @@ where
                 if self.pending.count == 0 {
                     return Poll::Ready(());
                 }
+                self.pending.register(cx);
                 if let Ok(false) = self.poll_woken(cx, stopped) {
                     return Poll::Pending;
                 }

@@ -389,10 +389,22 @@ impl<T> PendingNodes<T> {
     }
 
     /// The run is being polled: spawned nodes ending meanwhile need not wake it (it
-    /// looks at the queue, and sets when to be woken, before it waits).
-    pub(super) fn polling(&self) {
+    /// looks at the queue, and sets when to be woken, before it waits). Registers the
+    /// run's waker with the queue, once per poll: a wake-up that races with a later
+    /// look at the queue in this poll then reaches the run (and polls it again).
+    pub(super) fn polling(&self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
             done.queue.hold_wakes();
+            done.queue.run.register(cx.waker());
+        }
+    }
+
+    /// Registers the run's waker with the outcome queue (see
+    /// [`polling`](Self::polling)), for a run that waits for its nodes without being in
+    /// [`Driver::poll_event`](super::driver::Driver).
+    pub(super) fn register(&self, cx: &TaskContext<'_>) {
+        if let Some(done) = &self.done {
+            done.queue.run.register(cx.waker());
         }
     }
 
@@ -473,22 +485,21 @@ impl<T> PendingNodes<T> {
         done: &mut Vec<T>,
         index: impl Fn(&T) -> usize,
     ) {
-        self.take_done(cx, done, index);
+        self.register(cx);
+        self.take_done(done, index);
         self.take_woken(cx, due);
     }
 
     /// Puts the outcomes of spawned nodes queued since the last look into `done` (their
-    /// nodes are no longer pending). Registers the run's waker first, so a wake-up that
-    /// races with this look is not lost.
-    pub(super) fn take_done(
-        &mut self,
-        cx: &TaskContext<'_>,
-        done: &mut Vec<T>,
-        index: impl Fn(&T) -> usize,
-    ) {
+    /// nodes are no longer pending). The run's waker must be registered first (once per
+    /// poll: [`polling`](Self::polling), [`register`](Self::register)), so a wake-up
+    /// that races with this look is not lost.
+    pub(super) fn take_done(&mut self, done: &mut Vec<T>, index: impl Fn(&T) -> usize) {
         if let Some(spawner) = &self.done {
-            spawner.queue.run.register(cx.waker());
             spawner.queue.take(done);
+            if done.is_empty() {
+                return;
+            }
             // Only nodes still pending: one dropped as the run stopped is done with.
             done.retain(|d| {
                 let i = index(d);
