@@ -198,10 +198,9 @@ pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> traci
 }
 
 /// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which hands
-/// the node's outcome and its end time (since the run started) to `deliver` (the run's
-/// completion queue) as it ends. The run
-/// never polls the node: the returned cell future stays pending, and dropping it (the
-/// run stopped) aborts the task.
+/// the node's outcome to `deliver` (the run's completion queue, which notes its end
+/// time) as it ends. The run never polls the node: it keeps the returned
+/// handle in its task table, which aborts the task if the run stops first.
 ///
 /// The whole call, its drop included, runs inside `catch_unwind`: a panic is the node's
 /// failure, so every task that runs to its end delivers an outcome.
@@ -210,10 +209,11 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     index: usize,
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
-    deliver: impl FnOnce(Finished<V>, Duration) + Send + 'static,
-) -> InTask<V> {
+    deliver: impl FnOnce(Finished<V>) + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
     let span = node_span(&shared, index, 1);
-    let started = shared.started;
+    // The task's future is kept small (tokio moves it several times as it spawns it,
+    // and copies its stage as it ends: past ~128 bytes each move is a `memcpy` call).
     // The task's outer layer is a combinator, not an async block: an async block keeps
     // what it captured and the future it awaits side by side (the node's call twice),
     // and tokio moves the task's future several times as it spawns it. (The same for
@@ -225,47 +225,19 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
         let ctx = Context::new(shared, index, 1);
         N::call(ports, ctx).await
     };
-    let task = tokio::spawn(AssertUnwindSafe(call).catch_unwind().instrument(span).map(
-        move |result| {
-            let finished = Finished {
-                index,
-                attempts: 1,
-                result: settle(result).map(wrap),
-            };
-            // Its end time for the report (the run may take the outcome later).
-            deliver(finished, started.elapsed());
-        },
-    ));
-    InTask {
-        task,
-        output: std::marker::PhantomData,
-    }
-}
-
-/// The cell future of a node whose task reports to the run's completion queue (see
-/// [`spawn_once`]): never ready, as the outcome arrives through the queue; dropping it
-/// aborts the task.
-pub(crate) struct InTask<V> {
-    task: tokio::task::JoinHandle<()>,
-    output: std::marker::PhantomData<fn() -> V>,
-}
-
-impl<V> Future for InTask<V> {
-    type Output = Finished<V>;
-
-    fn poll(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Finished<V>> {
-        std::task::Poll::Pending
-    }
-}
-
-impl<V> Drop for InTask<V> {
-    fn drop(&mut self) {
-        // A no-op for a task that already ended.
-        self.task.abort();
-    }
+    tokio::spawn(
+        AssertUnwindSafe(call)
+            .catch_unwind()
+            .instrument(span)
+            .map(move |result| {
+                let finished = Finished {
+                    index,
+                    attempts: 1,
+                    result: settle(result).map(wrap),
+                };
+                deliver(finished);
+            }),
+    )
 }
 
 /// A [`Mode::Supervised`] node: its attempts under its policies, within the total

@@ -21,7 +21,7 @@ use std::time::Duration;
 use futures::future::{FutureExt as _, TryFutureExt as _};
 
 use super::attempt::{self, Finished, Mode};
-use super::wake::Completions;
+use super::wake::Spawner;
 use crate::context::Context;
 use crate::node::{Node, NodeResult};
 use crate::shared::RunShared;
@@ -35,9 +35,9 @@ pub struct NodeStarter<'a> {
     pub(super) shared: &'a Arc<RunShared>,
     /// How the node being started runs.
     pub(super) mode: Mode,
-    /// The run's outcome queue for a [`Mode::Spawned`] node (an
-    /// `Arc<Completions<Finished<V>>>`; typed by the workflow, which this is not).
-    pub(super) done: Option<&'a (dyn std::any::Any + Send + Sync)>,
+    /// For a [`Mode::Spawned`] node, the run's outcome queue and the slot its task's
+    /// handle is left in (a [`Spawner`]; typed by the workflow, which this is not).
+    pub(super) done: Option<&'a dyn std::any::Any>,
 }
 
 impl std::fmt::Debug for NodeStarter<'_> {
@@ -60,41 +60,38 @@ pub fn inline_call<N: Node, V: Send + 'static>(
     N::call(ports, ctx).map_ok(wrap)
 }
 
-/// A node that does not run inline ([`Mode::Spawned`], [`Mode::Supervised`]), boxed:
-/// their tasks, timers and bookkeeping dwarf one allocation.
+/// A node that does not run inline and does not report to a queue
+/// ([`Mode::Supervised`], or [`Mode::Spawned`] without the run's queue: its one attempt
+/// awaited by its future), boxed: their tasks, timers and bookkeeping dwarf one
+/// allocation.
 fn boxed_node<N: Node, V: Send + 'static>(
-    starter: &NodeStarter<'_>,
     ports: N,
     index: usize,
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
 ) -> BoxedNode<V> {
-    if starter.mode != Mode::Spawned {
-        return Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap));
-    }
-    let queue = starter
-        .done
-        .and_then(|d| d.downcast_ref::<Arc<Completions<(Finished<V>, Duration)>>>());
-    match queue {
-        // Its task reports to the run's queue; the boxed future only holds the task.
-        Some(queue) => {
-            queue.track_tasks(&shared.runtime);
-            let queue = Arc::clone(queue);
-            Box::pin(attempt::spawn_once::<N, V>(
-                ports,
-                index,
-                shared,
-                wrap,
-                move |done, at| {
-                    // A failure stops the run (or its downstream) at once.
-                    let urgent = done.result.is_err();
-                    queue.complete((done, at), urgent);
-                },
-            ))
-        }
-        // Without a queue: its one attempt awaited by its future.
-        None => Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap)),
-    }
+    Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap))
+}
+
+/// Starts a [`Mode::Spawned`] node whose task reports to the run's queue: nothing is
+/// boxed, the task's handle is left in the run's `spawner`.
+fn spawn_reporting<N: Node, V: Send + 'static>(
+    spawner: &Spawner<(Finished<V>, Duration)>,
+    ports: N,
+    index: usize,
+    shared: Arc<RunShared>,
+    wrap: fn(N::Output) -> V,
+) {
+    let queue = Arc::clone(&spawner.queue);
+    queue.track_tasks(&shared.runtime);
+    let task = attempt::spawn_once::<N, V>(ports, index, shared, wrap, move |done| {
+        // A failure stops the run (or its downstream) at once.
+        let urgent = done.result.is_err();
+        // Its end time for the report (the run may take the outcome later).
+        let at = queue.since_start();
+        queue.complete((done, at), urgent);
+    });
+    spawner.started.set(Some(task));
 }
 
 /// The futures of a run's boxed nodes, by node index: nodes that do not run inline, and
@@ -223,7 +220,16 @@ where
     };
     if starter.mode != Mode::Inline {
         let shared = Arc::clone(starter.shared);
-        return boxed.start(index, boxed_node(starter, ports, index, shared, wrap), cx);
+        let spawner = starter
+            .done
+            .filter(|_| starter.mode == Mode::Spawned)
+            .and_then(|d| d.downcast_ref::<Spawner<(Finished<V>, Duration)>>());
+        if let Some(spawner) = spawner {
+            // Never polled: its outcome reaches the run through the queue.
+            spawn_reporting(spawner, ports, index, shared, wrap);
+            return Poll::Pending;
+        }
+        return boxed.start(index, boxed_node(ports, index, shared, wrap), cx);
     }
     let call = inline(
         ports,

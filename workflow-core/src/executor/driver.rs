@@ -295,12 +295,12 @@ where
         mut cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
     ) -> Poll<Event> {
         if self.cancel_seen() {
-            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
+            return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
-        self.pending.polling();
+        self.pending.polling(cx);
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(self.stop_on(cx, stall, Event::TimedOut));
+                return Poll::Ready(self.stop_on(stall, Event::TimedOut));
             }
         }
         // Node times are read once per poll of the run: nodes that complete within one
@@ -383,7 +383,7 @@ where
         if stall_fired {
             // Spawned nodes that ended meanwhile are progress (their end resets the
             // timer); handled now, as the run may not have been woken for them.
-            match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+            match self.take_ended(|this, done| this.on_finished(done, stall)) {
                 Err(e) => return Poll::Ready(Event::Failed(e)),
                 Ok(true) => {
                     // Successors may be ready: the next poll starts them.
@@ -421,7 +421,7 @@ where
             cancelled.as_mut().poll(cx).is_ready()
         };
         if cancel_fired {
-            return Poll::Ready(self.stop_on(cx, stall, Event::Cancelled));
+            return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
         if self.pending.has_queue() {
             let threshold = self.wake_threshold();
@@ -469,8 +469,9 @@ where
     /// node to start, or its end. Each ending node counts down its successors'
     /// predecessors by one, so none becomes ready before that many ended.
     fn wake_threshold(&mut self) -> usize {
-        if !self.ready.is_empty() {
-            // Held back by the concurrency limit: any end frees a place.
+        if !self.ready.is_empty() || self.pending.count <= 1 {
+            // Held back by the concurrency limit: any end frees a place. (Or one node
+            // pending: its end is the next thing to do, no need to scan for it.)
             return 1;
         }
         if self.shared.waits.blocked() > 0 {
@@ -500,7 +501,7 @@ where
         cx: &TaskContext<'_>,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
-        let finished = self.take_ended(cx, &mut on_done);
+        let finished = self.take_ended(&mut on_done);
         let mut due = std::mem::take(&mut self.due);
         self.pending.take_woken(cx, &mut due);
         let finished = match finished {
@@ -516,15 +517,13 @@ where
     /// as stopped. Whether any ended.
     fn take_ended<E>(
         &mut self,
-        cx: &TaskContext<'_>,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
         let mut ended = std::mem::take(&mut self.finished);
-        self.pending.take_done(cx, &mut ended, |(f, _)| f.index);
+        self.pending.take_done(&mut ended, |(f, _)| f.index);
         let mut finished = Ok(!ended.is_empty());
         for (done, at) in ended.drain(..) {
-            // Its cell holds only the handle of its ended task.
-            let _ = (self.cells)(&mut self.state, done.index, Op::Drop);
+            // Its cell holds nothing (its task's handle was in the run's task table).
             if finished.is_ok() {
                 // It ended at `at` (its task read the clock), whenever the run looks.
                 let clock = self.clock.replace(at);
@@ -546,13 +545,8 @@ where
     /// that ended before it are handled as finished, at the times they ended (the run
     /// is not woken for every one: see `wake_threshold`). A failure among them came
     /// first, and is the event instead.
-    fn stop_on(
-        &mut self,
-        cx: &TaskContext<'_>,
-        stall: &mut Option<StallTimer>,
-        event: Event,
-    ) -> Event {
-        match self.take_ended(cx, |this, done| this.on_finished(done, stall)) {
+    fn stop_on(&mut self, stall: &mut Option<StallTimer>, event: Event) -> Event {
+        match self.take_ended(|this, done| this.on_finished(done, stall)) {
             Ok(_) => event,
             Err(e) => Event::Failed(e),
         }
@@ -633,18 +627,24 @@ where
             };
             return (self.cells)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
         }
-        let done = if mode == Mode::Spawned {
-            // Registers the run's waker, so the node's outcome reaches this run.
-            Some(self.pending.completions(cx) as &(dyn std::any::Any + Send + Sync))
-        } else {
-            None
-        };
+        if mode != Mode::Spawned {
+            let starter = NodeStarter {
+                shared: self.shared,
+                mode,
+                done: None,
+            };
+            return (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+        }
         let starter = NodeStarter {
             shared: self.shared,
             mode,
-            done,
+            // Registers the run's waker, so the node's outcome reaches this run.
+            done: Some(self.pending.spawner(cx, self.start) as &dyn std::any::Any),
         };
-        (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
+        let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+        // Its task's handle, left in the spawner: kept in the run's task table.
+        self.pending.keep_started(i, self.deps.len());
+        polled
     }
 
     /// Polls pending node `i` with its own waker; forgets it once it is done.
@@ -913,6 +913,7 @@ where
                 if self.pending.count == 0 {
                     return Poll::Ready(());
                 }
+                self.pending.register(cx);
                 if let Ok(false) = self.poll_woken(cx, stopped) {
                     return Poll::Pending;
                 }

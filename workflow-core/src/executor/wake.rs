@@ -11,11 +11,13 @@
 //! since its last look in one go (one wake-up of the run for all the tasks that ended
 //! meanwhile, no waker per node).
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Waker};
 
 use futures::task::AtomicWaker;
+use tokio::task::JoinHandle;
 
 use crate::shared::{RuntimeShared, TaskGuard};
 use crate::sync::lock;
@@ -94,10 +96,13 @@ pub(crate) struct Completions<T> {
     cancel_fired: AtomicBool,
     /// Counts the run's spawned tasks as live on the runtime (set by the first one).
     tasks: OnceLock<TaskGuard>,
+    /// When the run started: a task notes its end time against this (kept here rather
+    /// than in each task's future, which tokio moves several times).
+    started: tokio::time::Instant,
 }
 
 impl<T> Completions<T> {
-    fn new() -> Self {
+    fn new(started: tokio::time::Instant) -> Self {
         Self {
             done: Mutex::new(Vec::new()),
             has_done: AtomicBool::new(false),
@@ -105,7 +110,13 @@ impl<T> Completions<T> {
             run: AtomicWaker::new(),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
+            started,
         }
+    }
+
+    /// Time since the run started (a spawned node's end time).
+    pub(crate) fn since_start(&self) -> std::time::Duration {
+        self.started.elapsed()
     }
 
     /// Counts the run's spawned tasks as live on `runtime` while this queue lives (a
@@ -192,6 +203,52 @@ impl<T> Drop for Completions<T> {
     }
 }
 
+/// What starting a spawned node (`Mode::Spawned`) needs from its run: the queue its
+/// task reports to, and a place to leave the task's handle, which the run keeps in its
+/// table of spawned tasks (see [`SpawnedTasks`]) rather than in a boxed cell future.
+pub(crate) struct Spawner<T> {
+    pub(crate) queue: Arc<Completions<T>>,
+    /// The handle of the task just spawned, until the run takes it.
+    pub(crate) started: Cell<Option<JoinHandle<()>>>,
+}
+
+/// The handles of a run's spawned tasks still pending, by node index (allocated when
+/// the first one starts). Dropping the table (the run stopped, or was dropped) aborts
+/// them; a task whose outcome was taken has ended, and its handle is just dropped.
+#[derive(Default)]
+struct SpawnedTasks(Vec<Option<JoinHandle<()>>>);
+
+impl SpawnedTasks {
+    fn keep(&mut self, i: usize, nodes: usize, task: JoinHandle<()>) {
+        if self.0.is_empty() {
+            self.0.resize_with(nodes, || None);
+        }
+        self.0[i] = Some(task);
+    }
+
+    /// Forgets node `i`'s task, which ended (it delivered its outcome).
+    fn ended(&mut self, i: usize) {
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = None;
+        }
+    }
+
+    /// Aborts node `i`'s task, if it still has one (a no-op for a task that ended).
+    fn abort(&mut self, i: usize) {
+        if let Some(task) = self.0.get_mut(i).and_then(Option::take) {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for SpawnedTasks {
+    fn drop(&mut self) {
+        for task in self.0.iter().flatten() {
+            task.abort();
+        }
+    }
+}
+
 /// The most spawned nodes a run's queue makes room for at once when its first spawned
 /// node starts (it grows past that if needed).
 const QUEUE_CAPACITY: usize = 64;
@@ -221,7 +278,9 @@ pub(super) struct PendingNodes<T> {
     /// Scratch for [`WakeSet::drain`].
     woken: Vec<usize>,
     /// The outcome queue of spawned nodes (made when the first one starts).
-    done: Option<Arc<Completions<T>>>,
+    done: Option<Spawner<T>>,
+    /// The tasks of spawned nodes reporting to `done`.
+    tasks: SpawnedTasks,
     /// The nodes reporting to `done` that were pending when last looked at (some may
     /// have ended since: see [`queued_nodes`](Self::queued_nodes)).
     queued: Vec<usize>,
@@ -239,6 +298,7 @@ impl<T> Default for PendingNodes<T> {
             set: None,
             woken: Vec::new(),
             done: None,
+            tasks: SpawnedTasks::default(),
             queued: Vec::new(),
             cancel_via_done: false,
         }
@@ -287,7 +347,7 @@ impl<T> PendingNodes<T> {
             let likely = nodes.min(QUEUE_CAPACITY);
             self.queued.reserve(likely);
             if let Some(done) = &self.done {
-                lock(&done.done).reserve(likely);
+                lock(&done.queue.done).reserve(likely);
             }
         }
         self.is[i] = Waiting::Queued;
@@ -295,15 +355,30 @@ impl<T> PendingNodes<T> {
         self.queued.push(i);
     }
 
-    /// The run's outcome queue for spawned nodes. Made on first use, with the run's
-    /// waker registered, so the node about to start reaches this run when it ends;
-    /// later, [`take_due`](Self::take_due) registers it once per poll of the run.
-    pub(super) fn completions(&mut self, cx: &TaskContext<'_>) -> &Arc<Completions<T>> {
+    /// The run's outcome queue for spawned nodes, with the slot for a started task's
+    /// handle. Made on first use, with the run's waker registered, so the node about to
+    /// start reaches this run when it ends; later, [`take_due`](Self::take_due)
+    /// registers it once per poll of the run.
+    pub(super) fn spawner(
+        &mut self,
+        cx: &TaskContext<'_>,
+        started: tokio::time::Instant,
+    ) -> &Spawner<T> {
         self.done.get_or_insert_with(|| {
-            let done = Arc::new(Completions::new());
-            done.run.register(cx.waker());
-            done
+            let queue = Arc::new(Completions::new(started));
+            queue.run.register(cx.waker());
+            Spawner {
+                queue,
+                started: Cell::new(None),
+            }
         })
+    }
+
+    /// Keeps the handle of node `i`'s task, if its start left one in the spawner.
+    pub(super) fn keep_started(&mut self, i: usize, nodes: usize) {
+        if let Some(task) = self.done.as_ref().and_then(|d| d.started.take()) {
+            self.tasks.keep(i, nodes, task);
+        }
     }
 
     /// The nodes reporting to the outcome queue that are still pending.
@@ -314,10 +389,22 @@ impl<T> PendingNodes<T> {
     }
 
     /// The run is being polled: spawned nodes ending meanwhile need not wake it (it
-    /// looks at the queue, and sets when to be woken, before it waits).
-    pub(super) fn polling(&self) {
+    /// looks at the queue, and sets when to be woken, before it waits). Registers the
+    /// run's waker with the queue, once per poll: a wake-up that races with a later
+    /// look at the queue in this poll then reaches the run (and polls it again).
+    pub(super) fn polling(&self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
-            done.hold_wakes();
+            done.queue.hold_wakes();
+            done.queue.run.register(cx.waker());
+        }
+    }
+
+    /// Registers the run's waker with the outcome queue (see
+    /// [`polling`](Self::polling)), for a run that waits for its nodes without being in
+    /// [`Driver::poll_event`](super::driver::Driver).
+    pub(super) fn register(&self, cx: &TaskContext<'_>) {
+        if let Some(done) = &self.done {
+            done.queue.run.register(cx.waker());
         }
     }
 
@@ -329,7 +416,7 @@ impl<T> PendingNodes<T> {
     /// Asks the outcome queue (if any) to wake the run once `n` outcomes are queued;
     /// whether that many already are.
     pub(super) fn wake_when_done(&self, n: usize) -> bool {
-        self.done.as_ref().is_some_and(|d| d.set_wake_at(n))
+        self.done.as_ref().is_some_and(|d| d.queue.set_wake_at(n))
     }
 
     /// In a run with an outcome queue: polls the run's cancellation future (`poll`)
@@ -346,7 +433,7 @@ impl<T> PendingNodes<T> {
     {
         let done = self.done.as_ref().filter(|_| !self.cancel_via_done)?;
         self.cancel_via_done = true;
-        let waker = Waker::from(Arc::clone(done));
+        let waker = Waker::from(Arc::clone(&done.queue));
         Some(poll(&mut TaskContext::from_waker(&waker)))
     }
 
@@ -355,13 +442,18 @@ impl<T> PendingNodes<T> {
     /// fired.
     pub(super) fn may_be_cancelled(&self) -> bool {
         match &self.done {
-            Some(done) if self.cancel_via_done => done.cancel_fired.load(Ordering::SeqCst),
+            Some(done) if self.cancel_via_done => done.queue.cancel_fired.load(Ordering::SeqCst),
             _ => true,
         }
     }
 
+    /// Node `i` is no longer pending: it finished, or the run drops it (then its task,
+    /// if it reports to the outcome queue, is aborted).
     pub(super) fn remove(&mut self, i: usize) {
         if self.contains(i) {
+            if self.is[i] == Waiting::Queued {
+                self.tasks.abort(i);
+            }
             self.is[i] = Waiting::No;
             self.count -= 1;
         }
@@ -393,27 +485,31 @@ impl<T> PendingNodes<T> {
         done: &mut Vec<T>,
         index: impl Fn(&T) -> usize,
     ) {
-        self.take_done(cx, done, index);
+        self.register(cx);
+        self.take_done(done, index);
         self.take_woken(cx, due);
     }
 
     /// Puts the outcomes of spawned nodes queued since the last look into `done` (their
-    /// nodes are no longer pending). Registers the run's waker first, so a wake-up that
-    /// races with this look is not lost.
-    pub(super) fn take_done(
-        &mut self,
-        cx: &TaskContext<'_>,
-        done: &mut Vec<T>,
-        index: impl Fn(&T) -> usize,
-    ) {
-        if let Some(queue) = &self.done {
-            queue.run.register(cx.waker());
-            queue.take(done);
+    /// nodes are no longer pending). The run's waker must be registered first (once per
+    /// poll: [`polling`](Self::polling), [`register`](Self::register)), so a wake-up
+    /// that races with this look is not lost.
+    pub(super) fn take_done(&mut self, done: &mut Vec<T>, index: impl Fn(&T) -> usize) {
+        if let Some(spawner) = &self.done {
+            spawner.queue.take(done);
+            if done.is_empty() {
+                return;
+            }
             // Only nodes still pending: one dropped as the run stopped is done with.
             done.retain(|d| {
                 let i = index(d);
                 let pending = self.contains(i);
-                self.remove(i);
+                if pending {
+                    // Its task ended: its handle is dropped, not aborted.
+                    self.tasks.ended(i);
+                    self.is[i] = Waiting::No;
+                    self.count -= 1;
+                }
                 pending
             });
         }
@@ -516,7 +612,7 @@ mod tests {
 
     #[test]
     fn the_wake_threshold_is_checked_against_the_queue_on_both_sides() {
-        let queue = Completions::<usize>::new();
+        let queue = Completions::<usize>::new(tokio::time::Instant::now());
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
         queue.run.register(&Waker::from(Arc::clone(&wakes)));
         // A threshold of 0 (no spawned node pending) is 1: an empty queue is not "due"
@@ -548,7 +644,7 @@ mod tests {
     fn spawned_outcomes_are_taken_once_and_only_for_pending_nodes() {
         let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
-        let queue = Arc::clone(p.completions(&cx));
+        let queue = Arc::clone(&p.spawner(&cx, tokio::time::Instant::now()).queue);
         p.add_queued(3, 10);
         p.add_queued(8, 10);
         assert_eq!(p.count, 2);
