@@ -4,10 +4,14 @@
 //! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs] [cold]`,
 //! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
 //! `diamond`, `diamond-spawn`, `chain100-spawn`, `fan100-spawn`, `lattice32-spawn`, or a W4 batch of 10,000
-//! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`; see [`spawn_and_throughput`])
+//! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`, and `w4-vs`, shaped exactly as
+//! `vs_tokio`'s W4; see [`spawn_and_throughput`])
 //! and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`. With `cold`, every
 //! run starts with cold caches: before it, the driver writes a buffer twice the size of
 //! the L3 cache (64 MiB here: `lscpu` says 32 MiB), and only the run itself is timed.
+//! With `fresh`, every run is a task of its own spawned from outside the runtime (as
+//! `vs_tokio` times a sample), and the median is printed; with `allocs`, the allocations
+//! of one run are counted (after three warm-up runs), with their sizes.
 //! Without arguments (as under `cargo test --benches`) it runs each workload once.
 
 use std::hint::black_box;
@@ -17,6 +21,15 @@ use workflow_benches::{add, in_task, inc, spawned};
 use workflow_core::prelude::*;
 
 include!(concat!(env!("OUT_DIR"), "/small.rs"));
+
+// The counting allocator of `vs_tokio` (the one module of the benchmarks with `unsafe`):
+// `<workload> <side> allocs` counts one run's allocations; off, it only forwards.
+#[path = "vs_tokio/alloc.rs"]
+#[allow(dead_code)]
+mod alloc;
+
+#[global_allocator]
+static ALLOC: alloc::Counting = alloc::Counting;
 
 /// Bytes written between cold runs: twice this machine's L3 cache.
 const EVICT_BYTES: usize = 64 << 20;
@@ -126,6 +139,29 @@ async fn spawn_and_throughput(rt: &workflow_core::Runtime, workload: &str, workf
             }
             sum(outs)
         }
+        // `vs_tokio`'s W4 exactly: the run's future itself is the task (its output, with
+        // the report, stays in the task until joined), the baseline's future too.
+        "w4-vs" if workflow => {
+            let handles: Vec<_> = (0..RUNS)
+                .map(|x| tokio::spawn(rt.execute(Diamond, DiamondInput { x })))
+                .collect();
+            let mut total = 0u64;
+            for h in handles {
+                let run = h.await.expect("run task panicked");
+                total = total.wrapping_add(run.expect("workflow failed").outputs.sink);
+            }
+            total
+        }
+        "w4-vs" => {
+            let handles: Vec<_> = (0..RUNS)
+                .map(|x| tokio::spawn(in_task::fan(8, x)))
+                .collect();
+            let mut total = 0u64;
+            for h in handles {
+                total = total.wrapping_add(h.await.expect("run task panicked"));
+            }
+            total
+        }
         "w4-joined" => joined(false).await,
         "w4-spawn-joined" => joined(true).await,
         _ => panic!("unknown workload `{workload}`"),
@@ -160,6 +196,7 @@ fn main() {
                 "w4-joined",
                 "w4-spawn",
                 "w4-spawn-joined",
+                "w4-vs",
             ] {
                 assert_eq!(one(&rt, w, true).await, one(&rt, w, false).await, "{w}");
             }
@@ -173,7 +210,11 @@ fn main() {
     let workload = args[0].clone();
     let side = args.get(1).cloned().unwrap_or_else(|| "workflow".into());
     let runs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let cold = args.get(3).is_some_and(|s| s == "cold");
+    let mode = args.get(3).map_or("hot", String::as_str);
+    if mode == "allocs" || mode == "fresh" {
+        return separate(&tokio, &rt, &workload, &side, runs, mode == "allocs");
+    }
+    let cold = mode == "cold";
     let elapsed = tokio
         .block_on(tokio.spawn(async move {
             let mut buffer = if cold {
@@ -203,9 +244,48 @@ fn main() {
             }
         }))
         .expect("profile task panicked");
-    let mode = if cold { "cold" } else { "hot" };
     println!(
         "{} ns per run ({mode})",
         elapsed.as_nanos() as f64 / runs as f64
+    );
+}
+
+/// `runs` runs, each in a task of its own spawned from outside the runtime, as
+/// `vs_tokio` times its samples (`fresh`: prints the median time per run); or (`allocs`)
+/// the allocations and peak heap of one such run after three warm-up runs.
+fn separate(
+    tokio: &tokio::runtime::Runtime,
+    rt: &workflow_core::Runtime,
+    workload: &str,
+    side: &str,
+    runs: u64,
+    allocs: bool,
+) {
+    let once = || {
+        let (rt, workload, workflow) = (rt.clone(), workload.to_owned(), side == "workflow");
+        let task = tokio.spawn(async move {
+            let start = Instant::now();
+            black_box(one(&rt, &workload, workflow).await);
+            start.elapsed()
+        });
+        tokio.block_on(task).expect("profile task panicked")
+    };
+    if allocs {
+        for _ in 0..3 {
+            once();
+        }
+        let (_, counts) = alloc::count(once);
+        println!(
+            "{} allocations, peak {} bytes live (one run of `{workload}`, {side})",
+            counts.allocs, counts.peak_bytes
+        );
+        println!("sizes, in order: {:?}", alloc::first_sizes());
+        return;
+    }
+    let mut times: Vec<f64> = (0..runs).map(|_| once().as_nanos() as f64).collect();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{} ns per run (median of {runs}, fresh task each)",
+        times[times.len() / 2]
     );
 }

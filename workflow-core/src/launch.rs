@@ -11,11 +11,14 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use crate::error::WorkflowError;
-use crate::executor::Workflow;
-use crate::run::Run;
+use crate::executor::{Executor, RunOutcome, Workflow};
+use crate::run::{Run, RunOptions, RunReport};
+use crate::shared::RuntimeShared;
 
 /// A workflow that runs with input `I`: every [`Workflow`] with its own input struct,
 /// `Etl` with `EtlInput`. You never implement it; `workflow!` declares workflows.
@@ -76,14 +79,36 @@ impl<W> fmt::Debug for WorkflowGoesFirst<W> {
 /// and `'static`, so it can be spawned.
 #[must_use = "a run does nothing unless awaited (or spawned)"]
 pub struct RunFuture<O> {
-    inner: Pin<Box<dyn Future<Output = Result<Run<O>, WorkflowError>> + Send + 'static>>,
+    inner: Inner<O>,
+}
+
+/// What a [`RunFuture`] drives.
+enum Inner<O> {
+    /// A run started by `Runtime::execute`: the future of its [`RunOutcome`] itself,
+    /// turned into a [`Run`] when it ends. Boxed where `execute` is called, which is
+    /// often not the thread that polls it (`tokio::spawn(rt.execute(..))`), so the box
+    /// holds only what the run starts from (the runtime, the input and the options,
+    /// about 100 bytes for a small input): the run's own state is allocated by its
+    /// first poll, on the thread that runs it, and freed there. A box allocated on
+    /// one thread and freed on another goes back to the first thread's heap; glibc
+    /// takes that heap's lock for it unless the block is small (up to 120 bytes).
+    Outcome(Pin<Box<dyn Future<Output = RunOutcome<O>> + Send + 'static>>),
+    /// Any future of a run (what test harnesses that record runs return).
+    Run(Pin<Box<dyn Future<Output = Result<Run<O>, WorkflowError>> + Send + 'static>>),
 }
 
 impl<O> RunFuture<O> {
     /// Wraps the future of a run (what test harnesses that record runs return).
     pub fn new(run: impl Future<Output = Result<Run<O>, WorkflowError>> + Send + 'static) -> Self {
         Self {
-            inner: Box::pin(run),
+            inner: Inner::Run(Box::pin(run)),
+        }
+    }
+
+    /// The future of a run's outcome, which this turns into its [`Run`] or error.
+    pub(crate) fn of_outcome(run: impl Future<Output = RunOutcome<O>> + Send + 'static) -> Self {
+        Self {
+            inner: Inner::Outcome(Box::pin(run)),
         }
     }
 }
@@ -92,7 +117,10 @@ impl<O> Future for RunFuture<O> {
     type Output = Result<Run<O>, WorkflowError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.inner.as_mut().poll(cx)
+        match &mut self.inner {
+            Inner::Outcome(run) => run.as_mut().poll(cx).map(RunOutcome::into_run),
+            Inner::Run(run) => run.as_mut().poll(cx),
+        }
     }
 }
 
@@ -100,4 +128,33 @@ impl<O> fmt::Debug for RunFuture<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RunFuture").finish_non_exhaustive()
     }
+}
+
+/// The future of one run of `W` on `runtime`: counts the run as active (shutdown waits
+/// for it), then hands the input and the options (made by `options` on the first poll,
+/// so that a run without options does not carry them before it starts) to the
+/// generated [`Workflow::run`], which sets the run up.
+pub(crate) async fn launch<W: Workflow>(
+    runtime: Arc<RuntimeShared>,
+    input: W::Input,
+    options: impl FnOnce() -> RunOptions + Send + 'static,
+) -> RunOutcome<W::Output> {
+    // Counted before the check: `shutdown` closes and then waits for active runs, so a
+    // run either sees it closed or is waited for.
+    let _active = runtime.enter_run();
+    if runtime.is_closed() {
+        return RunOutcome {
+            result: Err(WorkflowError::ShutDown { workflow: W::NAME }),
+            report: RunReport {
+                workflow: W::NAME,
+                run_id: 0,
+                duration: Duration::ZERO,
+                nodes: Vec::new(),
+            },
+            trace: None,
+        };
+    }
+    // The run's future holds a cell for every node's future; `run` boxes it, so that a
+    // large workflow does not make the caller's future (and stack) large.
+    W::run(Executor::new(Arc::clone(&runtime), input, options())).await
 }

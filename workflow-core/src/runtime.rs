@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use futures::FutureExt as _;
 
-use crate::error::WorkflowError;
-use crate::executor::{panic_message, Executor, RunOutcome, Workflow};
-use crate::launch::{RunFuture, Runnable};
+use crate::executor::{panic_message, RunOutcome, Workflow};
+use crate::launch::{launch, RunFuture, Runnable};
 use crate::resources::{erase_cleanup, Res, Resources};
-use crate::run::{RunOptions, RunReport, RunSnapshot};
+use crate::run::{RunOptions, RunSnapshot};
 use crate::shared::{Monitor, RunShared, RuntimeShared};
 
 /// Runs workflows on the caller's tokio runtime (it never creates or nests one).
@@ -231,7 +230,7 @@ pub struct RunHandle {
 }
 
 impl RunHandle {
-    /// The run's id (as in its [`RunReport`]).
+    /// The run's id (as in its [`RunReport`](crate::RunReport)).
     pub fn run_id(&self) -> u64 {
         self.run_id
     }
@@ -278,14 +277,20 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// [`WorkflowError`] naming the node and cause when a node fails, panics or times
+    /// [`WorkflowError`](crate::WorkflowError) naming the node and cause when a node fails, panics or times
     /// out, the run times out or deadlocks, a resource is missing, or the runtime is
     /// shut down.
     pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
     where
         W: Runnable<I, Output = O>,
     {
-        self.execute_with(workflow, input, RunOptions::new())
+        let (_, input) = workflow.into_parts(input);
+        // No options: the box `RunFuture` makes here holds the runtime and the input alone.
+        RunFuture::of_outcome(launch::<W::Workflow>(
+            Arc::clone(&self.inner),
+            input,
+            RunOptions::new,
+        ))
     }
 
     /// Runs `workflow` with per-run options (trace, timeout, concurrency, cancellation).
@@ -297,9 +302,12 @@ impl Runtime {
     where
         W: Runnable<I, Output = O>,
     {
-        let (workflow, input) = workflow.into_parts(input);
-        let run = self.execute_report(workflow, input, options);
-        RunFuture::new(async move { run.await.into_run() })
+        let (_, input) = workflow.into_parts(input);
+        RunFuture::of_outcome(launch::<W::Workflow>(
+            Arc::clone(&self.inner),
+            input,
+            move || options,
+        ))
     }
 
     /// Runs `workflow` and returns its [`RunOutcome`]: the outputs or the error, with the
@@ -312,27 +320,7 @@ impl Runtime {
         input: W::Input,
         options: RunOptions,
     ) -> impl Future<Output = RunOutcome<W::Output>> + Send + 'static {
-        let inner = Arc::clone(&self.inner);
-        async move {
-            // Counted before the check: `shutdown` closes and then waits for active
-            // runs, so a run either sees it closed or is waited for.
-            let _active = inner.enter_run();
-            if inner.is_closed() {
-                return RunOutcome {
-                    result: Err(WorkflowError::ShutDown { workflow: W::NAME }),
-                    report: RunReport {
-                        workflow: W::NAME,
-                        run_id: 0,
-                        duration: Duration::ZERO,
-                        nodes: Vec::new(),
-                    },
-                    trace: None,
-                };
-            }
-            // The run's future holds a cell for every node's future; `run` boxes it, so
-            // that a large workflow does not make the caller's future (and stack) large.
-            W::run(Executor::new(Arc::clone(&inner), input, options)).await
-        }
+        launch::<W>(Arc::clone(&self.inner), input, move || options)
     }
 
     /// Registers (or replaces) a resource on a running runtime; later runs see it.

@@ -17,10 +17,16 @@ static ON: AtomicBool = AtomicBool::new(false);
 static ALLOCS: AtomicUsize = AtomicUsize::new(0);
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// The sizes of the first [`LOGGED`] allocations while counting (0: none).
+static SIZES: [AtomicUsize; LOGGED] = [const { AtomicUsize::new(0) }; LOGGED];
+const LOGGED: usize = 32;
 
 fn on_alloc(size: usize) {
     if ON.load(Relaxed) {
-        ALLOCS.fetch_add(1, Relaxed);
+        let n = ALLOCS.fetch_add(1, Relaxed);
+        if let Some(slot) = SIZES.get(n) {
+            slot.store(size, Relaxed);
+        }
         let live = LIVE.fetch_add(size, Relaxed) + size;
         PEAK.fetch_max(live, Relaxed);
     }
@@ -76,6 +82,9 @@ pub(crate) fn count<T>(f: impl FnOnce() -> T) -> (T, Counts) {
     ALLOCS.store(0, Relaxed);
     LIVE.store(0, Relaxed);
     PEAK.store(0, Relaxed);
+    for s in &SIZES {
+        s.store(0, Relaxed);
+    }
     ON.store(true, Relaxed);
     let out = f();
     ON.store(false, Relaxed);
@@ -86,6 +95,16 @@ pub(crate) fn count<T>(f: impl FnOnce() -> T) -> (T, Counts) {
             peak_bytes: PEAK.load(Relaxed),
         },
     )
+}
+
+/// The sizes of the first allocations of the last counted section, in order.
+#[allow(dead_code)] // `fanout` includes this module without using it
+pub(crate) fn first_sizes() -> Vec<usize> {
+    SIZES
+        .iter()
+        .map(|s| s.load(Relaxed))
+        .take_while(|&s| s != 0)
+        .collect()
 }
 
 /// The process's peak resident set size (`VmHWM`), in KiB, where `/proc` has it.

@@ -486,6 +486,22 @@ fn allocations(tokio: &Tokio) -> String {
         b.allocs as f64 / nodes,
         b.peak_bytes as f64 / 1024.0
     ));
+    // W4's run: one diamond, in the task that awaits it (the task itself not counted).
+    let ours = run!(rt, Diamond, DiamondInput { x: 1 }, sink);
+    let hand = || in_task::fan(8, 1);
+    time_in_task(tokio, 3, &ours);
+    time_in_task(tokio, 3, &hand);
+    let (_, task) = alloc::count(|| time_in_task(tokio, 1, &|| async { 0u64 }));
+    let (_, a) = alloc::count(|| time_in_task(tokio, 1, &ours));
+    let sizes = alloc::first_sizes();
+    let (_, b) = alloc::count(|| time_in_task(tokio, 1, &hand));
+    let task_sizes = task.allocs.min(sizes.len());
+    s.push_str(&format!(
+        "\n| W4 diamond (10 nodes), one run | allocations | bytes allocated, in order |\n|---|---:|---|\n| workflow | {} | {:?} |\n| hand-written (join_all) | {} | |\n",
+        a.allocs - task.allocs,
+        &sizes[task_sizes..],
+        b.allocs - task.allocs,
+    ));
     if let (Some(x), Some(y)) = (rss_before, rss_after) {
         s.push_str(&format!(
             "\nProcess peak RSS (VmHWM): {x} KiB before the counted workflow run, {y} KiB after (includes the bench binary and tokio).\n"

@@ -162,7 +162,7 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     spawn_nodes: Option<bool>,
     /// A durable run's restored outputs and record queue.
     #[cfg(feature = "store")]
-    pub(super) durable: Option<super::durable::DurableExec<W::Value>>,
+    pub(super) durable: Option<Box<super::durable::DurableExec<W::Value>>>,
 }
 
 impl<'a, W: Workflow, C> Driver<'a, W, C>

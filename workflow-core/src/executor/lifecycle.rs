@@ -108,31 +108,36 @@ impl<W: Workflow> Executor<W> {
             (None, _) => CancellationToken::new(),
         };
         let trace = opts.trace.unwrap_or(runtime.trace);
-        let mut shared = RunShared::new(
-            run_id, start, plan.name, plan.nodes, cancel, trace,
-            // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
-            // counter that the runs on all worker threads share.
-            runtime,
-        );
         #[cfg(feature = "store")]
         let mut durable = durable;
-        #[cfg(feature = "store")]
-        {
-            shared.durable_run = durable.as_ref().map(|d| d.run.0);
-            // Fan-out lanes record their items' nodes and restore them through this.
-            shared.durable = durable.as_mut().map(|d| {
-                Arc::new(crate::shared::DurableLink::new(
-                    d.run,
-                    d.records.clone(),
-                    std::mem::take(&mut d.items),
-                ))
-            });
-        }
         let is_child = child.is_some();
-        if let Some(ChildOf { parent, node, path }) = child {
-            shared = shared.into_child(&parent, node, path);
-        }
-        let shared = Arc::new(shared);
+        // Built in a block, so that the `RunShared` value (~450 bytes) keeps no place in
+        // the run's future next to its `Arc`: a moved-from local whose scope spans an
+        // `.await` does.
+        let shared = {
+            let mut shared = RunShared::new(
+                run_id, start, plan.name, plan.nodes, cancel, trace,
+                // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
+                // counter that the runs on all worker threads share.
+                runtime,
+            );
+            #[cfg(feature = "store")]
+            {
+                shared.durable_run = durable.as_ref().map(|d| d.run.0);
+                // Fan-out lanes record their items' nodes and restore them through this.
+                shared.durable = durable.as_mut().map(|d| {
+                    Arc::new(crate::shared::DurableLink::new(
+                        d.run,
+                        d.records.clone(),
+                        std::mem::take(&mut d.items),
+                    ))
+                });
+            }
+            if let Some(ChildOf { parent, node, path }) = child {
+                shared = shared.into_child(&parent, node, path);
+            }
+            Arc::new(shared)
+        };
         if is_child {
             shared.watch_as_child();
         } else {

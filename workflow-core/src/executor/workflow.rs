@@ -118,9 +118,10 @@ pub struct Executor<W: Workflow> {
     pub(super) runtime: Arc<RuntimeShared>,
     pub(super) input: W::Input,
     pub(super) opts: RunOptions,
-    /// A durable run's restored outputs and record queue.
+    /// A durable run's restored outputs and record queue. Boxed: most runs have none,
+    /// and the executor is moved (and its place kept) in every run's future.
     #[cfg(feature = "store")]
-    pub(super) durable: Option<super::durable::DurableExec<W::Value>>,
+    pub(super) durable: Option<Box<super::durable::DurableExec<W::Value>>>,
     /// A child run: the run whose node runs it, and its path there.
     pub(super) child: Option<ChildOf>,
     /// A lane of a fan-out (`executor/items.rs`): the fan-out's feed (an
@@ -190,7 +191,7 @@ impl<W: Workflow> Executor<W> {
             runtime,
             input,
             opts,
-            durable: Some(durable),
+            durable: Some(Box::new(durable)),
             child: None,
             lane: None,
         }

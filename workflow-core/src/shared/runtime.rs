@@ -120,6 +120,19 @@ impl RuntimeShared {
         TaskGuard(Arc::clone(self))
     }
 
+    /// The last live run or node task ended: wakes `wait_idle`. Only a shut-down
+    /// runtime has anyone waiting there, and `notify_waiters` takes a lock that the runs
+    /// on every worker thread would share (runs of a task each often bring the count to
+    /// zero, once per run). Sound without the lock: `close` is stored before
+    /// `wait_idle` reads the counts, and the counts are decremented before `closed` is
+    /// read here (all `SeqCst`), so either this sees the runtime closed or `wait_idle`
+    /// sees the count at zero.
+    fn last_ended(&self) {
+        if self.is_closed() {
+            self.idle.notify_waiters();
+        }
+    }
+
     /// Completes once no run and no spawned node task is live.
     pub(crate) async fn wait_idle(&self) {
         loop {
@@ -140,7 +153,7 @@ pub(crate) struct RunGuard<'a>(&'a RuntimeShared);
 impl Drop for RunGuard<'_> {
     fn drop(&mut self) {
         if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
+            self.0.last_ended();
         }
     }
 }
@@ -151,7 +164,7 @@ pub(crate) struct TaskGuard(Arc<RuntimeShared>);
 impl Drop for TaskGuard {
     fn drop(&mut self) {
         if self.0.tasks.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
+            self.0.last_ended();
         }
     }
 }
