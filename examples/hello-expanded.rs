@@ -182,7 +182,7 @@ const _: () = {
 #[doc(hidden)]
 #[allow(non_upper_case_globals)]
 const __wf_send_Hello_976d8248: usize = {
-    ::workflow_core::__private::must_be_send::<__HelloInput_name__written>();
+    ::workflow_core::__private::must_be_send::<String>();
     0
 };
 #[doc(hidden)]

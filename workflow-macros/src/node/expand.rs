@@ -261,6 +261,7 @@ impl NodeGen<'_> {
                 #[allow(non_local_definitions)]
                 macro_rules! #hidden { #rules }
                 #[doc(hidden)]
+                #[allow(unused_imports)]
                 #vis use #hidden as #name;
             }
         } else {

@@ -31,8 +31,8 @@ impl WorkflowGen<'_> {
                 )
             })
             .collect();
-        // The types as written, named once (a wrong one is one error), by the check
-        // and the aliases.
+        // The types as written, under a name of their own for the aliases (a type named
+        // only in the qself position of `Checked`, where a wrong one stays one error).
         let raw_aliases: Vec<syn::Ident> = input_aliases
             .clone()
             .map(|alias| quote::format_ident!("{alias}__written"))
@@ -46,13 +46,10 @@ impl WorkflowGen<'_> {
         let send_check = (!input_types.is_empty()).then(|| {
             let checks = input_types
                 .iter()
-                .zip(&raw_aliases)
-                .map(|((span, _, reported), raw)| match reported {
+                .map(|(span, written, reported)| match reported {
                     Some(error) => error.clone(),
-                    None => {
-                        let raw = crate::codegen::respan(quote!(#raw), *span);
-                        quote::quote_spanned!(*span=> #p::must_be_send::<#raw>();)
-                    }
+                    // The type as written (not its alias), so that the error spans it.
+                    None => quote::quote_spanned!(*span=> #p::must_be_send::<#written>();),
                 });
             quote! {
                 #[doc(hidden)]
