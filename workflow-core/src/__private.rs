@@ -380,6 +380,43 @@ impl<T: Clone> SharedOutput for T {
     }
 }
 
+/// A node's input port or output, or a workflow's input: it moves between threads, so
+/// it must be `Send`. `#[node]` and `workflow!` call this once per such type, in a const
+/// of the node (or workflow) that [`SendChecked`] takes, so that a type that is not
+/// `Send` is one error, at the type, rather than one per generated item that holds it.
+/// (rustc shows the bound's line in that error, hence the comment on it.)
+#[inline(always)]
+pub const fn must_be_send<T>()
+where
+    T: Send, // node inputs and outputs move between threads: use Arc/Mutex/atomics, not Rc/RefCell/Cell
+{
+}
+
+/// The types of a node's ports and output, by the const that checks that they are all
+/// `Send` (`0`: they are). When one is not, that const is the one error, and every type
+/// named through [`Checked`] becomes an error type, which rustc reports nothing more
+/// about: not the ports struct, the node's future, nor the workflow's state holding the
+/// value.
+#[derive(Debug)]
+pub struct SendChecked<const OK: usize>;
+
+/// `Self` (and a value of it) through [`SendChecked`]: `<T as Checked<SendChecked<OK>>>::T`
+/// is `T` when `OK` is `0`, an error type when `OK` failed to compile.
+pub trait Checked<S> {
+    /// `Self`.
+    type T;
+    /// The value.
+    fn pass(value: Self) -> Self::T;
+}
+
+impl<T> Checked<SendChecked<0>> for T {
+    type T = T;
+    #[inline(always)]
+    fn pass(value: T) -> T {
+        value
+    }
+}
+
 /// The output of a node declared with `#[node]`.
 pub type Output<N> = <N as Node>::Output;
 

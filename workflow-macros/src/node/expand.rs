@@ -45,8 +45,18 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         args,
         p: private(&krate),
         name: &item.sig.ident,
+        send_ok: (node.ports().next().is_some() || !matches!(node.output, OutputKind::Unit)).then(
+            || {
+                let unraw = syn::ext::IdentExt::unraw(&item.sig.ident).to_string();
+                Ident::new(
+                    &format!("__wf_send_{unraw}_{}", unique_suffix(item)),
+                    Span::call_site(),
+                )
+            },
+        ),
         ctx: Ident::new("__workflow_ctx", Span::mixed_site()),
     };
+    let send_check = g.send_check();
     let ports_struct = g.ports_struct();
     let ports_callback = g.ports_callback();
     let retry_checks = g.retry_input_checks();
@@ -62,6 +72,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
         #[allow(clippy::unused_async)]
         #item
 
+        #send_check
         #ports_struct
         #ports_callback
 
@@ -83,6 +94,9 @@ struct NodeGen<'a> {
     p: TokenStream,
     /// The fn's name, which is also the ports struct's.
     name: &'a Ident,
+    /// The const that checks that the ports and the output are `Send` (see
+    /// `send_check`); `None` when the node has neither.
+    send_ok: Option<Ident>,
     /// The `Context` the executor passes to `Node::call` (hygienic).
     ctx: Ident,
 }
@@ -105,9 +119,61 @@ impl NodeGen<'_> {
     }
 
     /// The ports' types, with `Arc` for a visibly non-`Send` `Rc` (already reported,
-    /// see `check_send`), so that no `Send` bound reports it again.
-    fn port_types(&self) -> Vec<syn::Type> {
-        self.node.ports().map(|(_, ty)| sendable(ty)).collect()
+    /// see `check_send`), so that no `Send` bound reports it again; named through
+    /// `checked`.
+    fn port_types(&self) -> Vec<TokenStream> {
+        self.node
+            .ports()
+            .map(|(_, ty)| self.checked(&sendable(ty)))
+            .collect()
+    }
+
+    /// `ty` named through the node's `Send` check: `ty` when the ports and the output
+    /// are all `Send`, an error type (about which rustc says nothing more) when one is
+    /// not.
+    fn checked(&self, ty: &dyn quote::ToTokens) -> TokenStream {
+        let p = &self.p;
+        match &self.send_ok {
+            Some(ok) => quote!(<#ty as #p::Checked<#p::SendChecked<#ok>>>::T),
+            None => quote!(#ty),
+        }
+    }
+
+    /// `const __wf_send_parse_..: usize = { must_be_send::<Page>(); .. 0 };`:
+    /// each port's type and the output must be `Send` to cross threads. Checked here
+    /// once, spanned at each type, so a type that is not `Send` (such as a struct
+    /// holding an `Rc`) is one error, at the fn's signature; the ports struct, the
+    /// output and the future are named through this const (`checked`), so nothing else
+    /// reports it again, here or in a workflow using the node.
+    fn send_check(&self) -> TokenStream {
+        let Some(ok) = &self.send_ok else {
+            return quote!();
+        };
+        let p = &self.p;
+        let ports = self.node.ports().map(|(_, ty)| (ty.span(), sendable(ty)));
+        let checks = ports
+            .map(|(span, ty)| quote_spanned!(span=> #p::must_be_send::<#ty>();))
+            .chain(match &self.node.output {
+                OutputKind::Unit => None,
+                OutputKind::Plain(written) => {
+                    let ty = sendable(written);
+                    Some(quote_spanned!(written.span()=> #p::must_be_send::<#ty>();))
+                }
+                OutputKind::Fallible(written) => {
+                    let ty = sendable(written);
+                    Some(quote_spanned!(written.span()=>
+                        #p::must_be_send::<<#ty as #p::FallibleReturn>::Ok>();
+                    ))
+                }
+            });
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            const #ok: usize = {
+                #(#checks)*
+                0
+            };
+        }
     }
 
     /// Whether a port or the output had an `Rc` replaced: the node is an error then,
@@ -195,6 +261,7 @@ impl NodeGen<'_> {
                 #[allow(non_local_definitions)]
                 macro_rules! #hidden { #rules }
                 #[doc(hidden)]
+                #[allow(unused_imports)]
                 #vis use #hidden as #name;
             }
         } else {
@@ -218,7 +285,7 @@ impl NodeGen<'_> {
         let (p, name) = (&self.p, self.name);
         let impls = self.node.ports().map(|(ident, ty)| {
             let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(ident).to_string());
-            let sendable_ty = sendable(ty);
+            let sendable_ty = self.checked(&sendable(ty));
             quote! {
                 #[automatically_derived]
                 impl #p::PortType<#key> for #name {
@@ -256,7 +323,7 @@ impl NodeGen<'_> {
                 out_span: Span::call_site(),
             },
             OutputKind::Plain(written) => {
-                let ty = sendable(written);
+                let ty = self.checked(&sendable(written));
                 OutputTypes {
                     output_ty: quote_spanned!(written.span()=> #ty),
                     error_ty: quote!(::core::convert::Infallible),
@@ -268,8 +335,9 @@ impl NodeGen<'_> {
                 // A bad error type is reported once, at `E` in `Result<T, E>`.
                 let err_span = result_error_span(written);
                 let ty = &sendable(written);
+                let ok = self.checked(&quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok));
                 OutputTypes {
-                    output_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Ok),
+                    output_ty: ok,
                     error_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
                     fallible: true,
                     out_span: err_span,
@@ -312,6 +380,14 @@ impl NodeGen<'_> {
             name.span(),
         );
         let body = self.call_body(&out);
+        // Through the `Send` check, so that a future holding a port that is not `Send`
+        // is not a second error (the check already reported the port's type).
+        let body = match &self.send_ok {
+            Some(ok) => quote_spanned! {name.span()=>
+                <_ as #p::Checked<#p::SendChecked<#ok>>>::pass({ #body })
+            },
+            None => body,
+        };
         let destructure = if self.replaced_not_send() {
             quote!()
         } else {

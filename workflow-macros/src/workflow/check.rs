@@ -132,8 +132,8 @@ fn check_no_cycle_through_decisions(cx: &Ctxt, def: &WorkflowDef, graph: &Graph)
 }
 
 /// Inputs cross threads: a visibly non-`Send` type (`Rc<T>`) is one error, at it,
-/// saying to use `Arc` (the fallback's input struct has `Arc` in its place, so no bound
-/// reports it again; see `internals::not_send`).
+/// saying to use `Arc` (the input's `Send` check repeats it, so the input's type is an
+/// error type that no bound reports again; see `expand/items.rs`).
 fn check_inputs_are_send(cx: &Ctxt, def: &WorkflowDef) {
     use crate::internals::not_send;
     for input in &def.inputs {

@@ -16,13 +16,49 @@ impl WorkflowGen<'_> {
     /// one error (and rustdoc shows the target).
     pub(super) fn aliases(&self) -> TokenStream {
         let input_aliases = self.declared_inputs.iter().map(|&i| &self.input_aliases[i]);
-        // `Arc` for a visibly non-`Send` `Rc`, already reported (`check_inputs_are_send`),
-        // so that the fallback's `Workflow` impl does not report it again.
-        let input_types = self.declared_inputs.iter().map(|&i| {
-            let ty = &self.def.inputs[i].ty;
-            crate::internals::not_send::sendable(ty)
-                .or_else(|| crate::workflow::check::owned_input(ty))
-                .unwrap_or_else(|| ty.clone())
+        // The owned type for a borrowed one (already reported, see `owned_input`).
+        let input_types: Vec<(proc_macro2::Span, syn::Type, Option<TokenStream>)> = self
+            .declared_inputs
+            .iter()
+            .map(|&i| {
+                let input = &self.def.inputs[i];
+                let ty = &input.ty;
+                let written = crate::workflow::check::owned_input(ty).unwrap_or_else(|| ty.clone());
+                (
+                    syn::spanned::Spanned::span(ty),
+                    written,
+                    not_send_error(input),
+                )
+            })
+            .collect();
+        // The types as written, under a name of their own for the aliases (a type named
+        // only in the qself position of `Checked`, where a wrong one stays one error).
+        let raw_aliases: Vec<syn::Ident> = input_aliases
+            .clone()
+            .map(|alias| quote::format_ident!("{alias}__written"))
+            .collect();
+        let raw_types = input_types.iter().map(|(_, ty, _)| ty);
+        // Each input crosses threads: one `Send` check of all of them (an error at the
+        // type of one that is not), which the aliases name the types through, so that no
+        // generated item holding the input reports it again (see `SendChecked`).
+        let p = &self.p;
+        let send_ok = quote::format_ident!("__wf_send_{}_{}", self.name_str, self.unique_suffix());
+        let send_check = (!input_types.is_empty()).then(|| {
+            let checks = input_types
+                .iter()
+                .map(|(span, written, reported)| match reported {
+                    Some(error) => error.clone(),
+                    // The type as written (not its alias), so that the error spans it.
+                    None => quote::quote_spanned!(*span=> #p::must_be_send::<#written>();),
+                });
+            quote! {
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals)]
+                const #send_ok: usize = {
+                    #(#checks)*
+                    0
+                };
+            }
         });
         // Every declared binding, and a merge's later definitions (each its own node).
         let declared: HashSet<usize> = self.declared_bindings.iter().copied().collect();
@@ -55,10 +91,14 @@ impl WorkflowGen<'_> {
             })
             .collect();
         quote! {
+            #send_check
             #(
                 #[doc(hidden)]
                 #[allow(non_camel_case_types)]
-                type #input_aliases = #input_types;
+                type #raw_aliases = #raw_types;
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                type #input_aliases = <#raw_aliases as #p::Checked<#p::SendChecked<#send_ok>>>::T;
             )*
             #(
                 #[doc(hidden)]
@@ -235,4 +275,15 @@ impl WorkflowGen<'_> {
             }
         }
     }
+}
+
+/// The error `check_inputs_are_send` reported for a visibly non-`Send` input (`Rc<T>`),
+/// repeated in the input's `Send` check: rustc prints an identical error once, and it
+/// makes the check fail, so the input's type is an error type that nothing else reports
+/// (not the input struct, nor a caller building it with an `Rc`).
+fn not_send_error(input: &crate::workflow::ast::InputDecl) -> Option<TokenStream> {
+    use crate::internals::not_send;
+    let (found, fix) = not_send::find(&input.ty)?;
+    let what = format!("input `{}`", input.name);
+    Some(syn::Error::new_spanned(found, not_send::message(&what, found, fix)).to_compile_error())
 }

@@ -118,7 +118,7 @@ impl WorkflowGen<'_> {
 
     /// Tells apart the callbacks of one crate (`#[macro_export]` puts them all at its
     /// root): a hash of the workflow's name, entries and place in the source.
-    fn unique_suffix(&self) -> String {
+    pub(super) fn unique_suffix(&self) -> String {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.name_str.hash(&mut h);

@@ -1,0 +1,23 @@
+//! A boxed closure without `+ Send` passed between nodes: one error at each
+//! signature naming it, none from the workflow.
+use workflow_core::prelude::*;
+
+#[node]
+async fn make(n: u32) -> Box<dyn Fn() -> u32> {
+    Box::new(move || n)
+}
+
+#[node]
+async fn call(f: Box<dyn Fn() -> u32>) -> u32 {
+    f()
+}
+
+workflow! {
+    struct W {
+        input n: u32,
+        f = make(n),
+        out = call(f),
+    }
+}
+
+fn main() {}
