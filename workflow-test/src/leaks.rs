@@ -86,6 +86,7 @@ impl Harness {
         let handles = lock(&self.inner.live).clone();
         let live_runs = handles
             .iter()
+            .map(|r| &r.handle)
             .filter(|h| !h.is_finished())
             .map(|h| {
                 let running = h
