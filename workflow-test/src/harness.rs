@@ -1006,9 +1006,25 @@ impl Harness {
         };
         match found {
             Some(r) => r,
-            None => self.fail(format!(
-                "nodes `{a}` and `{b}` never both ran in one run of this harness"
-            )),
+            None => {
+                // A misspelt name is the likelier mistake: say which nodes exist.
+                let known = self.known_nodes();
+                let unknown: Vec<&str> = [a, b]
+                    .into_iter()
+                    .filter(|n| !known.iter().any(|k| k == n))
+                    .collect();
+                if unknown.is_empty() {
+                    self.fail(format!(
+                        "nodes `{a}` and `{b}` never both ran in one run of this harness"
+                    ))
+                } else {
+                    self.fail(format!(
+                        "no run of this harness has a node `{}` (nodes seen: {})",
+                        unknown.join("` or `"),
+                        known.join(", ")
+                    ))
+                }
+            }
         }
     }
 
@@ -1037,8 +1053,6 @@ impl Harness {
             .join(", ")
     }
 
-    /// Panics with `message` followed by the harness's report.
-    #[track_caller]
     /// How a run is named in messages: its number in this harness, or, for a run the
     /// harness did not record (executed on a runtime directly), its run id.
     fn number_of(&self, run_id: u64) -> String {
@@ -1051,6 +1065,8 @@ impl Harness {
             .map_or_else(|| format!("(id {run_id})"), |r| r.number().to_string())
     }
 
+    /// Panics with `message` followed by the harness's report.
+    #[track_caller]
     pub(crate) fn fail(&self, message: String) -> ! {
         let report = self.report();
         panic!("{message}\n\n{report}")

@@ -528,7 +528,7 @@ async fn ordering_failures_show_when_each_node_ran(h: Harness) {
     }));
     let message = panic_message(caught.unwrap_err());
     assert!(
-        message.contains("nodes `page` and `nowhere` never both ran in one run of this harness"),
+        message.contains("no run of this harness has a node `nowhere` (nodes seen: n, page, sum)"),
         "{message}"
     );
 }

@@ -111,6 +111,37 @@ workflow! {
     }
 }
 
+// ---- where an assertion fails ------------------------------------------------------------
+
+#[workflow_test(timeout = "5s", start_paused = true)]
+#[ignore = "fails on purpose; its outer test runs it in a child process"]
+async fn inner_failing_assertion(h: Harness) {
+    h.assert_success(h.execute(Quick, QuickInput {}).await);
+    h.assert_executed("one", 2); // the line the failure must point at
+}
+
+/// A failed harness assertion is reported at the test's line (the assertions are
+/// `#[track_caller]` down to the panic), not inside workflow-test; a misspelt node is
+/// named as such, with the nodes that exist.
+#[test]
+fn a_failed_assertion_points_at_the_test_line() {
+    let (ok, out) = run_inner("inner_failing_assertion");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    let line = include_str!("workflow_test.rs")
+        .lines()
+        .position(|l| l.contains("the line the failure must point at"))
+        .unwrap()
+        + 1;
+    assert_contains(
+        &out,
+        &[
+            format!("panicked at tests/tests/harness/workflow_test.rs:{line}:").as_str(),
+            "expected node `one` to be executed 2 time(s), but it was executed 1 time(s)",
+        ],
+    );
+    assert!(!out.contains("workflow-test/src"), "{out}");
+}
+
 // ---- timeout -------------------------------------------------------------------------
 
 #[workflow_test(timeout = "1s", start_paused = true)]
