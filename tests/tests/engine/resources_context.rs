@@ -149,7 +149,7 @@ async fn registering_an_arc_where_the_value_is_wanted_says_how_to_fix_it() {
 }
 
 workflow! {
-    pub struct EffectChild {
+    pub(crate) struct EffectChild {
         input x: u32,
         out = side_effect(x),
     }
