@@ -202,7 +202,8 @@ impl fmt::Display for WorkflowError {
                 attempts,
             } => {
                 write!(f, "{scope} of workflow `{workflow}` timed out after {limit:?}")?;
-                // With retries, the limit is per attempt: say how many were made.
+                // With retries, say how many attempts were made: the limit is per
+                // attempt (`timeout`) or for them all (`retry(total_timeout)`).
                 if *attempts > 1 {
                     write!(f, " in the last of {attempts} attempt(s)")?;
                 }

@@ -327,6 +327,26 @@ async fn load_reports_throughput_latency_and_failures(h: Harness) {
     h.assert_no_leaks().await;
 }
 
+/// A load of no runs reports no throughput (not 0/0 = infinite) and no latencies.
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn a_load_of_no_runs_has_zero_throughput(h: Harness) {
+    let report = h
+        .load(LoadTest, 0, 4, |i| LoadTestInput { item_id: i })
+        .await;
+    assert_eq!((report.runs, report.succeeded, report.failed), (0, 0, 0));
+    assert!(report.all_succeeded());
+    assert_eq!(report.throughput(), 0.0);
+    assert_eq!(report.wall_throughput(), 0.0);
+    assert_eq!(report.p99(), Duration::ZERO);
+    assert!(
+        report
+            .to_string()
+            .starts_with("0 runs at concurrency 4: 0 succeeded, 0 failed in 0ns (0.0 runs/s;"),
+        "{report}"
+    );
+    assert_eq!(h.run_count(), 0);
+}
+
 #[workflow_test(timeout = "20s", flavor = "multi_thread", workers = 2)]
 async fn load_spreads_over_workers(h: Harness) {
     let report = h
