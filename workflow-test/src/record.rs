@@ -169,6 +169,17 @@ impl fmt::Display for RunRecord {
         }
         match &self.trace {
             Some(trace) => write_trace(f, trace, "trace"),
+            // A run refused before it started (shut-down runtime, missing resource) has
+            // no trace even with tracing on: say so rather than blame tracing.
+            None if self.error.is_some()
+                && self
+                    .report
+                    .nodes
+                    .iter()
+                    .all(|n| n.status == NodeStatus::NotStarted) =>
+            {
+                writeln!(f, "  (no trace: the run failed before any node started)")
+            }
             None => writeln!(f, "  (no trace: tracing was off for this run)"),
         }
     }

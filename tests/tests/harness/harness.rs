@@ -327,6 +327,44 @@ async fn load_reports_throughput_latency_and_failures(h: Harness) {
     h.assert_no_leaks().await;
 }
 
+#[node]
+async fn needs_pool(pool: Res<Pool>) -> u8 {
+    let _pool = pool;
+    1
+}
+
+workflow! {
+    struct NeedsPool {
+        p = needs_pool(),
+    }
+}
+
+/// A run refused before any node started has no trace although tracing is on: the
+/// report says why instead of "tracing was off".
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn a_run_that_never_started_is_reported_as_such(h: Harness) {
+    assert!(h.trace_enabled());
+    h.assert_failure(h.execute(NeedsPool, NeedsPoolInput {}).await);
+    h.shutdown().await;
+    h.assert_failure(h.execute(Etl, etl_input()).await);
+    let report = h.report();
+    assert_eq!(
+        report
+            .matches("(no trace: the run failed before any node started)")
+            .count(),
+        1,
+        "{report}"
+    );
+    assert!(
+        h.last_run()
+            .unwrap()
+            .to_string()
+            .contains("(no trace: the run failed before any node started)"),
+        "{report}"
+    );
+    assert!(!report.contains("tracing was off"), "{report}");
+}
+
 /// A load of no runs reports no throughput (not 0/0 = infinite) and no latencies.
 #[workflow_test(timeout = "20s", start_paused = true)]
 async fn a_load_of_no_runs_has_zero_throughput(h: Harness) {
