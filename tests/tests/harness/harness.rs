@@ -448,14 +448,21 @@ async fn timed_out_runs_release_everything(h: Harness) {
 
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn leaked_handles_and_tasks_are_found(h: Harness) {
+    // A run elsewhere first, so that the leaking run's id is not 1.
+    Runtime::new().execute(Etl, etl_input()).await.unwrap();
     h.insert_resource(Pool);
     h.execute(LeaksPool, LeaksPoolInput {}).await.unwrap();
     let report = h.leaks().await;
     assert_eq!(report.resources, vec![(std::any::type_name::<Pool>(), 1)]);
     assert_eq!(report.live_runs.len(), 1);
     assert_eq!(report.live_runs[0].1, "LeaksPool");
+    // Named as the harness's reports name it: its number in the harness.
+    assert_eq!(report.live_runs[0].0, 1);
     let text = report.to_string();
-    assert!(text.contains("its state is still held"), "{text}");
+    assert!(
+        text.contains("run 1 of `LeaksPool`: its state is still held"),
+        "{text}"
+    );
     LEAKED.lock().unwrap().clear();
 }
 
