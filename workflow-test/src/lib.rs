@@ -138,7 +138,10 @@
 //! - Leaks: [`Harness::assert_no_leaks`] checks that no node task and no resource handle
 //!   outlived the runs ([`LeakReport`]).
 //! - Runs: [`Harness::last_run`], [`Harness::runs`] ([`RunRecord`]),
-//!   [`Harness::live_runs`], [`Harness::report`].
+//!   [`Harness::live_runs`], [`Harness::report`]. Reports and messages number the runs
+//!   of a harness in the order they started (`run 1`, `run 2`:
+//!   [`RunRecord::number`]), whatever else ran in the process; the runtime's own,
+//!   process-wide id is [`RunRecord::run_id`].
 //!
 //! With the default `serde` feature, [`RunRecord`], [`LoadReport`], [`LeakReport`],
 //! [`MemoryStats`] and [`MemoryGrowth`] are `serde::Serialize` (like workflow-core's
