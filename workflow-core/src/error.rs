@@ -109,14 +109,18 @@ pub enum WorkflowError {
         limit: Duration,
         /// The nodes that were still running when time ran out (they were cancelled).
         running: Vec<&'static str>,
+        /// For a node's timeout, how many attempts the node made, the last of which
+        /// timed out (more than 1 with `retry`); 0 for the run's own timeout.
+        attempts: u32,
     },
     /// A node needs a resource that is not registered on the runtime. Reported before any
     /// node runs.
     MissingResource {
         /// The workflow.
         workflow: &'static str,
-        /// The node binding that asked for the resource.
-        node: &'static str,
+        /// The node binding that asked for the resource (a path such as `thumbs[3].img`
+        /// inside a fan-out or sub-workflow).
+        node: NodeName,
         /// The resource type.
         type_name: &'static str,
     },
@@ -124,8 +128,9 @@ pub enum WorkflowError {
     ResourceRegisteredAsArc {
         /// The workflow.
         workflow: &'static str,
-        /// The node binding that asked for the resource.
-        node: &'static str,
+        /// The node binding that asked for the resource (a path inside a fan-out or
+        /// sub-workflow).
+        node: NodeName,
         /// The resource type.
         type_name: &'static str,
     },
@@ -194,11 +199,16 @@ impl fmt::Display for WorkflowError {
                 scope,
                 limit,
                 running,
-            } => write!(
-                f,
-                "{scope} of workflow `{workflow}` timed out after {limit:?}; still running: {}",
-                List(running)
-            )?,
+                attempts,
+            } => {
+                write!(f, "{scope} of workflow `{workflow}` timed out after {limit:?}")?;
+                // With retries, say how many attempts were made: the limit is per
+                // attempt (`timeout`) or for them all (`retry(total_timeout)`).
+                if *attempts > 1 {
+                    write!(f, " in the last of {attempts} attempt(s)")?;
+                }
+                write!(f, "; still running: {}", List(running))?;
+            }
             Self::MissingResource {
                 workflow,
                 node,
@@ -348,10 +358,12 @@ impl WorkflowError {
         }
     }
 
-    /// How many attempts the failed node made (1 without retries).
+    /// How many attempts the failed node made (1 without retries): for a node that
+    /// failed, or a node that timed out (the last of its attempts ran out of time).
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Self::NodeFailed { attempts, .. } => Some(*attempts),
+            Self::Timeout { attempts, .. } if *attempts > 0 => Some(*attempts),
             _ => None,
         }
     }

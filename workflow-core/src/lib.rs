@@ -176,7 +176,7 @@ pub use workflow_macros::{node, workflow};
 pub mod prelude {
     pub use crate::{
         node, workflow, CancellationToken, Context, EventQueue, NodeStatus, Res, Run, RunOptions,
-        Runtime, Workflow, WorkflowError,
+        Runtime, TimeoutScope, Workflow, WorkflowError,
     };
 }
 

@@ -45,7 +45,9 @@ impl fmt::Debug for ResourceReq {
 ///
 /// `Res<T>` parameters are not ports; the runtime provides them from what was registered
 /// with [`RuntimeBuilder::resource`](crate::RuntimeBuilder::resource). A missing
-/// resource fails the run before any node starts.
+/// resource fails the run before any node starts; one needed only by a node of a
+/// sub-workflow or of a fan-out's item fails it when that child gets there, naming the
+/// node by its path (`thumbs[0].img`).
 ///
 /// # Examples
 ///

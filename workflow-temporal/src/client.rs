@@ -247,6 +247,7 @@ impl<W: NodeByNode> TemporalRunHandle<W> {
                 scope: TimeoutScope::Workflow,
                 limit: W::PLAN.policy.timeout.unwrap_or_default(),
                 running: Vec::new(),
+                attempts: 0,
             })),
             Err(WorkflowGetResultError::Cancelled { .. }) => {
                 Err(Error::Workflow(WorkflowError::Cancelled {

@@ -213,15 +213,16 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             scope: TimeoutScope::Node(name),
             limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
             running: vec![static_name::<W>(path)],
+            attempts: f.attempts.max(1),
         },
         FailureKind::MissingResource => WorkflowError::MissingResource {
             workflow,
-            node: static_name::<W>(path),
+            node: name,
             type_name: intern(&f.message),
         },
         FailureKind::ResourceRegisteredAsArc => WorkflowError::ResourceRegisteredAsArc {
             workflow,
-            node: static_name::<W>(path),
+            node: name,
             type_name: intern(&f.message),
         },
         FailureKind::Cancelled => WorkflowError::Cancelled {

@@ -5,7 +5,7 @@ use std::any::TypeId;
 use std::collections::{HashMap, VecDeque};
 use std::fmt::{self, Write as _};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use workflow_core::{
@@ -80,8 +80,10 @@ pub(crate) struct Inner {
     /// own records do not count as growth).
     pub(crate) keep_records: AtomicBool,
     pub(crate) state: Mutex<State>,
-    /// Runs seen starting (filled by the runtime monitor).
-    pub(crate) live: Arc<Mutex<Vec<RunHandle>>>,
+    /// Runs seen starting (filled by the runtime monitor), with their numbers.
+    pub(crate) live: Arc<Mutex<Vec<LiveRun>>>,
+    /// The number of the next run started on the harness's runtime (from 1).
+    next_number: Arc<AtomicU64>,
     pub(crate) resources: Mutex<HashMap<TypeId, TrackedResource>>,
 }
 
@@ -100,6 +102,20 @@ pub(crate) struct State {
     pub(crate) failures: u64,
 }
 
+/// A run started on the harness's runtime: its number in the harness and its handle.
+#[derive(Clone)]
+pub(crate) struct LiveRun {
+    pub(crate) number: u64,
+    pub(crate) handle: RunHandle,
+}
+
+tokio::task_local! {
+    /// Where the monitor puts the number of the run that [`Harness::execute`] is
+    /// starting (the runtime calls the monitor from the run's own first poll), so its
+    /// record carries the same number as its live snapshot.
+    static STARTING: Arc<AtomicU64>;
+}
+
 /// A registered resource, watched for handles that outlive runs.
 pub(crate) struct TrackedResource {
     pub(crate) type_name: &'static str,
@@ -107,6 +123,16 @@ pub(crate) struct TrackedResource {
     pub(crate) expected: usize,
     /// Handles alive now, not counting the one taken to count.
     pub(crate) count: CountFn,
+}
+
+impl Inner {
+    /// Pictures of the runs in flight now, each with its number in the harness.
+    pub(crate) fn numbered_snapshots(&self) -> Vec<(u64, RunSnapshot)> {
+        let live = lock(&self.live).clone();
+        live.iter()
+            .filter_map(|r| Some((r.number, r.handle.snapshot()?)))
+            .collect()
+    }
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -246,15 +272,22 @@ impl HarnessBuilder {
     /// Builds the harness. Inside a `#[workflow_test]`, it is watched by the test's
     /// watchdogs.
     pub fn build(self) -> Harness {
-        let live: Arc<Mutex<Vec<RunHandle>>> = Arc::default();
-        let seen = Arc::clone(&live);
+        let live: Arc<Mutex<Vec<LiveRun>>> = Arc::default();
+        let next_number = Arc::new(AtomicU64::new(1));
+        let (seen, numbers) = (Arc::clone(&live), Arc::clone(&next_number));
         let runtime = self
             .runtime
             .monitor(move |handle| {
+                let number = numbers.fetch_add(1, Ordering::Relaxed);
+                // Only the outermost run of the task: a run started from inside a node
+                // keeps its own number apart.
+                let _ = STARTING.try_with(|slot| {
+                    slot.compare_exchange(0, number, Ordering::Relaxed, Ordering::Relaxed)
+                });
                 let mut live = lock(&seen);
                 // Forget runs that are over and whose state is gone.
-                live.retain(|h| !h.is_finished());
-                live.push(handle);
+                live.retain(|r| !r.handle.is_finished());
+                live.push(LiveRun { number, handle });
             })
             .build();
         let resources = self
@@ -279,6 +312,7 @@ impl HarnessBuilder {
                 keep_records: AtomicBool::new(true),
                 state: Mutex::default(),
                 live,
+                next_number,
                 resources: Mutex::new(resources),
             }),
         };
@@ -370,8 +404,11 @@ impl Harness {
     /// Pictures of the runs in flight now: each node's state (succeeded, running,
     /// waiting for a key, not started, ...) and the trace so far.
     pub fn live_runs(&self) -> Vec<RunSnapshot> {
-        let handles = lock(&self.inner.live).clone();
-        handles.iter().filter_map(RunHandle::snapshot).collect()
+        self.inner
+            .numbered_snapshots()
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect()
     }
 
     pub(crate) fn run_recorded<W: Workflow>(
@@ -385,8 +422,16 @@ impl Harness {
         let run = self.inner.runtime.execute_report(workflow, input, options);
         let this = self.clone();
         async move {
-            let outcome = run.await;
+            let number = Arc::new(AtomicU64::new(0));
+            let outcome = STARTING.scope(Arc::clone(&number), run).await;
+            // 0: the run never started (a missing resource, a shut-down runtime), so
+            // the monitor did not number it.
+            let number = match number.load(Ordering::Relaxed) {
+                0 => this.inner.next_number.fetch_add(1, Ordering::Relaxed),
+                n => n,
+            };
             let record = RunRecord {
+                number,
                 report: outcome.report.clone(),
                 trace: outcome.trace.clone(),
                 // `{:#}`: with the node's own error, which `{}` leaves to `source()`.
@@ -716,7 +761,8 @@ impl Harness {
             Err(e) => e,
             Ok(run) => self.fail(format!(
                 "expected the run to fail, but run {} of `{}` succeeded",
-                run.report.run_id, run.report.workflow
+                self.number_of(run.report.run_id),
+                run.report.workflow
             )),
         }
     }
@@ -901,7 +947,7 @@ impl Harness {
         if record.before(a, b) != Some(true) {
             self.fail(format!(
                 "expected `{a}` to finish before `{b}` started in run {}, but it did not ({}; {})",
-                record.run_id(),
+                record.number(),
                 timing(&record, a),
                 timing(&record, b)
             ));
@@ -920,7 +966,7 @@ impl Harness {
         if record.overlapped(a, b) != Some(true) {
             self.fail(format!(
                 "expected `{a}` and `{b}` to run concurrently in run {}, but one finished before the other started ({}; {})",
-                record.run_id(),
+                record.number(),
                 timing(&record, a),
                 timing(&record, b)
             ));
@@ -939,7 +985,7 @@ impl Harness {
         if record.overlapped(a, b) != Some(false) {
             self.fail(format!(
                 "expected `{a}` and `{b}` not to run concurrently in run {}, but they did ({}; {})",
-                record.run_id(),
+                record.number(),
                 timing(&record, a),
                 timing(&record, b)
             ));
@@ -960,9 +1006,25 @@ impl Harness {
         };
         match found {
             Some(r) => r,
-            None => self.fail(format!(
-                "nodes `{a}` and `{b}` never both ran in one run of this harness"
-            )),
+            None => {
+                // A misspelt name is the likelier mistake: say which nodes exist.
+                let known = self.known_nodes();
+                let unknown: Vec<&str> = [a, b]
+                    .into_iter()
+                    .filter(|n| !known.iter().any(|k| k == n))
+                    .collect();
+                if unknown.is_empty() {
+                    self.fail(format!(
+                        "nodes `{a}` and `{b}` never both ran in one run of this harness"
+                    ))
+                } else {
+                    self.fail(format!(
+                        "no run of this harness has a node `{}` (nodes seen: {})",
+                        unknown.join("` or `"),
+                        known.join(", ")
+                    ))
+                }
+            }
         }
     }
 
@@ -989,6 +1051,18 @@ impl Harness {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// How a run is named in messages: its number in this harness, or, for a run the
+    /// harness did not record (executed on a runtime directly), its run id.
+    fn number_of(&self, run_id: u64) -> String {
+        let state = lock(&self.inner.state);
+        state
+            .last
+            .iter()
+            .chain(state.records.iter().rev())
+            .find(|r| r.run_id() == run_id)
+            .map_or_else(|| format!("(id {run_id})"), |r| r.number().to_string())
     }
 
     /// Panics with `message` followed by the harness's report.
@@ -1032,7 +1106,7 @@ pub(crate) fn write_runs(out: &mut String, state: &State) {
     let earlier: Vec<&RunRecord> = state
         .records
         .iter()
-        .filter(|r| r.run_id() != last.run_id())
+        .filter(|r| r.number() != last.number())
         .collect();
     let skipped = earlier.len().saturating_sub(SHOWN) as u64 + state.dropped_records;
     if skipped > 0 {

@@ -13,8 +13,8 @@ use crate::harness::{lock, Harness};
 #[non_exhaustive]
 pub struct LeakReport {
     /// Runs whose state is still held after they ended or were dropped: a node future,
-    /// its `Context` or a task it spawned is alive. `(run id, workflow, nodes that were
-    /// running)`.
+    /// its `Context` or a task it spawned is alive. `(run number in the harness, as
+    /// its reports print it, workflow, nodes that were running)`.
     pub live_runs: Vec<(u64, &'static str, Vec<&'static str>)>,
     /// Resources with more handles than the runtime's and the test's:
     /// `(type, extra handles)`.
@@ -38,10 +38,10 @@ impl fmt::Display for LeakReport {
         if self.active_runs > 0 {
             writeln!(f, "{} run(s) still in flight", self.active_runs)?;
         }
-        for (run_id, workflow, running) in &self.live_runs {
+        for (number, workflow, running) in &self.live_runs {
             write!(
                 f,
-                "run {run_id} of `{workflow}`: its state is still held (a node future, its Context or a task it spawned is alive)"
+                "run {number} of `{workflow}`: its state is still held (a node future, its Context or a task it spawned is alive)"
             )?;
             if !running.is_empty() {
                 write!(f, "; nodes still running: {}", running.join(", "))?;
@@ -86,8 +86,9 @@ impl Harness {
         let handles = lock(&self.inner.live).clone();
         let live_runs = handles
             .iter()
-            .filter(|h| !h.is_finished())
-            .map(|h| {
+            .filter(|r| !r.handle.is_finished())
+            .map(|r| {
+                let h = &r.handle;
                 let running = h
                     .snapshot()
                     .map(|s| {
@@ -98,7 +99,7 @@ impl Harness {
                             .collect()
                     })
                     .unwrap_or_default();
-                (h.run_id(), h.workflow(), running)
+                (r.number, h.workflow(), running)
             })
             .collect();
         let runtime = &self.inner.runtime;

@@ -138,7 +138,10 @@
 //! - Leaks: [`Harness::assert_no_leaks`] checks that no node task and no resource handle
 //!   outlived the runs ([`LeakReport`]).
 //! - Runs: [`Harness::last_run`], [`Harness::runs`] ([`RunRecord`]),
-//!   [`Harness::live_runs`], [`Harness::report`].
+//!   [`Harness::live_runs`], [`Harness::report`]. Reports and messages number the runs
+//!   of a harness in the order they started (`run 1`, `run 2`:
+//!   [`RunRecord::number`]), whatever else ran in the process; the runtime's own,
+//!   process-wide id is [`RunRecord::run_id`].
 //!
 //! With the default `serde` feature, [`RunRecord`], [`LoadReport`], [`LeakReport`],
 //! [`MemoryStats`] and [`MemoryGrowth`] are `serde::Serialize` (like workflow-core's
@@ -201,8 +204,8 @@ pub use runner::TestOutput;
 ///
 /// | option | meaning |
 /// |---|---|
-/// | `timeout = "2s"` | fail the test when it runs longer (real time). Enforced from the test's own thread, so it fires even when the body blocks its thread; the failure lists every run of the test's harnesses with each node's state (succeeded, running, waiting for a key, not started, ...) and the trace so far; the runtime is then shut down in the background |
-/// | `deadlock = "500ms"` | fail with a deadlock report when no node of any run made progress for that long while nodes are pending (which nodes wait, on what). Measured on tokio's clock: under `start_paused` a true deadlock is reported at once, without waiting in real time |
+/// | `timeout = "2s"` | fail the test when it runs longer (real time; none by default, so without it a hung test hangs as a `#[tokio::test]` would). Enforced from the test's own thread, so it fires even when the body blocks its thread; the failure lists every run of the test's harnesses with each node's state (succeeded, running, waiting for a key, not started, ...) and the trace so far; the runtime is then shut down in the background |
+/// | `deadlock = "500ms"` | fail with a deadlock report when no node of any run made progress for that long while nodes are pending (which nodes wait, on what; none by default). Measured on tokio's clock: under `start_paused` a true deadlock is reported at once, without waiting in real time |
 /// | `flavor = "current_thread"` (default) or `"multi_thread"` | the tokio runtime |
 /// | `workers = N` | worker threads (`multi_thread` only) |
 /// | `start_paused = true` | start tokio's clock paused (`current_thread` only): sleeps take no real time and timings are exact |

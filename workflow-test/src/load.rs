@@ -40,8 +40,8 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    /// Runs per second over [`LoadReport::elapsed`] (infinite when no time passed, as
-    /// with instant runs under a paused clock).
+    /// Runs per second over [`LoadReport::elapsed`] (infinite when runs took no time, as
+    /// instant runs under a paused clock do; 0 for a load of no runs).
     pub fn throughput(&self) -> f64 {
         per_second(self.runs, self.elapsed)
     }
@@ -104,7 +104,10 @@ impl LoadReport {
 }
 
 fn per_second(n: usize, d: Duration) -> f64 {
-    if d.is_zero() {
+    if n == 0 {
+        // No runs: nothing per second, not 0/0.
+        0.0
+    } else if d.is_zero() {
         f64::INFINITY
     } else {
         n as f64 / d.as_secs_f64()

@@ -37,6 +37,8 @@ use workflow_core::{ExecutionTrace, NodeStatus, RunReport, RunSnapshot};
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 pub struct RunRecord {
+    /// The run's number in its harness: 1 for the first run started, 2 for the next.
+    pub(crate) number: u64,
     pub(crate) report: RunReport,
     pub(crate) trace: Option<ExecutionTrace>,
     pub(crate) error: Option<String>,
@@ -48,7 +50,18 @@ impl RunRecord {
         self.report.workflow
     }
 
-    /// The run's id.
+    /// The run's number in its harness, in the order runs started: 1 for the first.
+    /// This is how the harness's reports and failure messages name the run (`run 2 of
+    /// `Etl``); it does not depend on other tests running in the same process.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// The run's id from the runtime (as in its [`RunReport`], [`Context::run_id`] and
+    /// the `tracing` spans): unique in the process, so its value depends on what else
+    /// ran before, such as other tests of the same binary.
+    ///
+    /// [`Context::run_id`]: workflow_core::Context::run_id
     pub fn run_id(&self) -> u64 {
         self.report.run_id
     }
@@ -145,7 +158,7 @@ impl fmt::Display for RunRecord {
         writeln!(
             f,
             "run {} of `{}` ({:?}) {outcome}",
-            self.report.run_id, self.report.workflow, self.report.duration
+            self.number, self.report.workflow, self.report.duration
         )?;
         for n in &self.report.nodes {
             let mut line = format!("  {:<18} {:<12}", n.name, state_word(n.status, None));
@@ -156,6 +169,17 @@ impl fmt::Display for RunRecord {
         }
         match &self.trace {
             Some(trace) => write_trace(f, trace, "trace"),
+            // A run refused before it started (shut-down runtime, missing resource) has
+            // no trace even with tracing on: say so rather than blame tracing.
+            None if self.error.is_some()
+                && self
+                    .report
+                    .nodes
+                    .iter()
+                    .all(|n| n.status == NodeStatus::NotStarted) =>
+            {
+                writeln!(f, "  (no trace: the run failed before any node started)")
+            }
             None => writeln!(f, "  (no trace: tracing was off for this run)"),
         }
     }
@@ -187,17 +211,17 @@ pub(crate) fn write_trace(
     Ok(())
 }
 
-/// A live run as the watchdog prints it.
-pub(crate) fn write_snapshot(out: &mut String, s: &RunSnapshot) {
+/// A live run, run `number` of its harness, as the watchdog prints it.
+pub(crate) fn write_snapshot(out: &mut String, number: u64, s: &RunSnapshot) {
     // `s.elapsed` mixes clocks when a watchdog thread takes the picture of a run on a
     // paused clock; the trace's last event time is on the run's own clock.
     let _ = match s.trace.as_ref().and_then(|t| t.events.last()) {
         Some(last) => writeln!(
             out,
-            "run {} of `{}` still running (last event at {:?})",
-            s.run_id, s.workflow, last.at
+            "run {number} of `{}` still running (last event at {:?})",
+            s.workflow, last.at
         ),
-        None => writeln!(out, "run {} of `{}` still running", s.run_id, s.workflow),
+        None => writeln!(out, "run {number} of `{}` still running", s.workflow),
     };
     for n in &s.nodes {
         let _ = writeln!(

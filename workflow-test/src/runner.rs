@@ -117,12 +117,12 @@ impl TestContext {
             .collect()
     }
 
-    /// Pictures of the runs still in flight (or whose state is still held).
-    fn live_snapshots(&self) -> Vec<RunSnapshot> {
+    /// Pictures of the runs still in flight (or whose state is still held), each with
+    /// its number in its harness.
+    fn live_snapshots(&self) -> Vec<(u64, RunSnapshot)> {
         let mut out = Vec::new();
         for h in self.harnesses() {
-            let handles = lock(&h.live).clone();
-            out.extend(handles.iter().filter_map(|r| r.snapshot()));
+            out.extend(h.numbered_snapshots());
         }
         out
     }
@@ -141,14 +141,10 @@ impl TestContext {
                 let _ = writeln!(out, "harness #{}:", i + 1);
             }
             write_runs(&mut out, &lock(&h.state));
-            let live: Vec<RunSnapshot> = lock(&h.live)
-                .clone()
-                .iter()
-                .filter_map(|r| r.snapshot())
-                .collect();
+            let live = h.numbered_snapshots();
             let _ = writeln!(out, "runs in flight: {}", live.len());
-            for s in &live {
-                write_snapshot(&mut out, s);
+            for (number, s) in &live {
+                write_snapshot(&mut out, *number, s);
             }
         }
         out
@@ -168,11 +164,11 @@ impl StallTracker {
         let snaps = ctx.live_snapshots();
         let pending: usize = snaps
             .iter()
-            .flat_map(|s| &s.nodes)
+            .flat_map(|(_, s)| &s.nodes)
             .filter(|n| matches!(n.status, NodeStatus::Running | NodeStatus::NotStarted))
             .count();
         let mut hasher = DefaultHasher::new();
-        for s in &snaps {
+        for (_, s) in &snaps {
             s.run_id.hash(&mut hasher);
             for n in &s.nodes {
                 n.status.hash(&mut hasher);
@@ -192,7 +188,7 @@ impl StallTracker {
         let mut out = format!(
             "deadlock: no node of any workflow run made progress for {limit:?} while {pending} node(s) were pending\n"
         );
-        for s in &snaps {
+        for (number, s) in &snaps {
             let stuck: Vec<String> = s
                 .nodes
                 .iter()
@@ -205,16 +201,15 @@ impl StallTracker {
             if !stuck.is_empty() {
                 let _ = writeln!(
                     out,
-                    "run {} of `{}`: {}",
-                    s.run_id,
+                    "run {number} of `{}`: {}",
                     s.workflow,
                     stuck.join(", ")
                 );
             }
         }
         out.push('\n');
-        for s in &snaps {
-            write_snapshot(&mut out, s);
+        for (number, s) in &snaps {
+            write_snapshot(&mut out, *number, s);
         }
         Some(out)
     }

@@ -62,6 +62,61 @@ workflow! {
     }
 }
 
+static TIMED_OUT_CALLS: AtomicU32 = AtomicU32::new(0);
+
+#[node]
+async fn never_in_time() -> u32 {
+    TIMED_OUT_CALLS.fetch_add(1, Ordering::SeqCst);
+    sleep_ms(10_000).await;
+    1
+}
+
+workflow! {
+    struct RetriedTimeout {
+        #[retry(max = 4, backoff = "5ms")]
+        #[timeout = "40ms"]
+        s = never_in_time(),
+    }
+}
+
+/// A node that times out on every attempt: the error says how many attempts were made,
+/// as a node that fails with an error does (the limit is per attempt).
+#[tokio::test(start_paused = true)]
+async fn a_node_timing_out_on_every_retry_reports_its_attempts() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(RetriedTimeout, RetriedTimeoutInput {})
+        .await
+        .unwrap_err();
+    // Four attempts of 40 ms, with backoffs of 5, 10 and 20 ms between them.
+    assert_eq!(start.elapsed(), Duration::from_millis(4 * 40 + 5 + 10 + 20));
+    assert_eq!(TIMED_OUT_CALLS.load(Ordering::SeqCst), 4);
+    assert_eq!(err.attempts(), Some(4), "{err}");
+    match &err {
+        WorkflowError::Timeout {
+            scope, attempts, ..
+        } => {
+            assert_eq!(*scope, TimeoutScope::Node("s".into()));
+            assert_eq!(*attempts, 4);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "node `s` of workflow `RetriedTimeout` timed out after 40ms in the last of 4 attempt(s); still running: s"
+    );
+    // One attempt: the count is 1, and the message does not mention attempts.
+    let err = Runtime::new()
+        .execute(NodeTimeout, NodeTimeoutInput { ms: 10_000 })
+        .await
+        .unwrap_err();
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(
+        err.to_string(),
+        "node `slow` of workflow `NodeTimeout` timed out after 1s; still running: slow"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_binding_overrides_the_node_timeout() {
     let start = Instant::now();

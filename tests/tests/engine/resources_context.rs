@@ -148,6 +148,60 @@ async fn registering_an_arc_where_the_value_is_wanted_says_how_to_fix_it() {
     assert!(err.to_string().contains("resource_arc"), "{err}");
 }
 
+workflow! {
+    pub(crate) struct EffectChild {
+        input x: u32,
+        out = side_effect(x),
+    }
+}
+
+workflow! {
+    struct EffectInSub {
+        input x: u32,
+        sub = EffectChild(x),
+    }
+}
+
+workflow! {
+    struct EffectPerItem {
+        input xs: Vec<u32>,
+        outs = for x in xs {
+            out = side_effect(x),
+        } => out,
+    }
+}
+
+/// Inside a sub-workflow or a fan-out's item, the node that lacks the resource is named
+/// by its path in the run, as every other error of a child's node is.
+#[tokio::test]
+async fn a_missing_resource_in_a_child_names_the_node_by_its_path() {
+    let rt = Runtime::new();
+    let err = rt
+        .execute(EffectInSub, EffectInSubInput { x: 1 })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::MissingResource { .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.node(), Some("sub.out"));
+    assert!(
+        err.to_string()
+            .starts_with("node `sub.out` of workflow `EffectInSub` needs resource"),
+        "{err}"
+    );
+    let err = rt
+        .execute(EffectPerItem, EffectPerItemInput { xs: vec![1, 2] })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::MissingResource { .. }),
+        "{err:?}"
+    );
+    let node = err.node().unwrap();
+    assert!(node == "outs[0].out" || node == "outs[1].out", "{err}");
+}
+
 #[node]
 async fn long_user(ms: u64, db: Res<Database>) -> &'static str {
     sleep_ms(ms).await;

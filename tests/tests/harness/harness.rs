@@ -327,6 +327,64 @@ async fn load_reports_throughput_latency_and_failures(h: Harness) {
     h.assert_no_leaks().await;
 }
 
+#[node]
+async fn needs_pool(pool: Res<Pool>) -> u8 {
+    let _pool = pool;
+    1
+}
+
+workflow! {
+    struct NeedsPool {
+        p = needs_pool(),
+    }
+}
+
+/// A run refused before any node started has no trace although tracing is on: the
+/// report says why instead of "tracing was off".
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn a_run_that_never_started_is_reported_as_such(h: Harness) {
+    assert!(h.trace_enabled());
+    h.assert_failure(h.execute(NeedsPool, NeedsPoolInput {}).await);
+    h.shutdown().await;
+    h.assert_failure(h.execute(Etl, etl_input()).await);
+    let report = h.report();
+    assert_eq!(
+        report
+            .matches("(no trace: the run failed before any node started)")
+            .count(),
+        1,
+        "{report}"
+    );
+    assert!(
+        h.last_run()
+            .unwrap()
+            .to_string()
+            .contains("(no trace: the run failed before any node started)"),
+        "{report}"
+    );
+    assert!(!report.contains("tracing was off"), "{report}");
+}
+
+/// A load of no runs reports no throughput (not 0/0 = infinite) and no latencies.
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn a_load_of_no_runs_has_zero_throughput(h: Harness) {
+    let report = h
+        .load(LoadTest, 0, 4, |i| LoadTestInput { item_id: i })
+        .await;
+    assert_eq!((report.runs, report.succeeded, report.failed), (0, 0, 0));
+    assert!(report.all_succeeded());
+    assert_eq!(report.throughput(), 0.0);
+    assert_eq!(report.wall_throughput(), 0.0);
+    assert_eq!(report.p99(), Duration::ZERO);
+    assert!(
+        report
+            .to_string()
+            .starts_with("0 runs at concurrency 4: 0 succeeded, 0 failed in 0ns (0.0 runs/s;"),
+        "{report}"
+    );
+    assert_eq!(h.run_count(), 0);
+}
+
 #[workflow_test(timeout = "20s", flavor = "multi_thread", workers = 2)]
 async fn load_spreads_over_workers(h: Harness) {
     let report = h
@@ -390,14 +448,21 @@ async fn timed_out_runs_release_everything(h: Harness) {
 
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn leaked_handles_and_tasks_are_found(h: Harness) {
+    // A run elsewhere first, so that the leaking run's id is not 1.
+    Runtime::new().execute(Etl, etl_input()).await.unwrap();
     h.insert_resource(Pool);
     h.execute(LeaksPool, LeaksPoolInput {}).await.unwrap();
     let report = h.leaks().await;
     assert_eq!(report.resources, vec![(std::any::type_name::<Pool>(), 1)]);
     assert_eq!(report.live_runs.len(), 1);
     assert_eq!(report.live_runs[0].1, "LeaksPool");
+    // Named as the harness's reports name it: its number in the harness.
+    assert_eq!(report.live_runs[0].0, 1);
     let text = report.to_string();
-    assert!(text.contains("its state is still held"), "{text}");
+    assert!(
+        text.contains("run 1 of `LeaksPool`: its state is still held"),
+        "{text}"
+    );
     LEAKED.lock().unwrap().clear();
 }
 
@@ -528,7 +593,7 @@ async fn ordering_failures_show_when_each_node_ran(h: Harness) {
     }));
     let message = panic_message(caught.unwrap_err());
     assert!(
-        message.contains("nodes `page` and `nowhere` never both ran in one run of this harness"),
+        message.contains("no run of this harness has a node `nowhere` (nodes seen: n, page, sum)"),
         "{message}"
     );
 }
@@ -562,6 +627,13 @@ workflow! {
 
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn the_failure_report_reads_well(h: Harness) {
+    // A run elsewhere in the process first: run ids are process-wide, but the harness
+    // names its runs by their number in it, so the report below does not depend on
+    // what ran before (other tests of this binary, here a run on another runtime).
+    let other = Runtime::new()
+        .execute(Etl, EtlInput { url: "u".into() })
+        .await
+        .unwrap();
     let result = h
         .execute(
             EtlStore,
@@ -570,11 +642,14 @@ async fn the_failure_report_reads_well(h: Harness) {
             },
         )
         .await;
-    let run_id = h.last_run().unwrap().run_id();
+    let record = h.last_run().unwrap();
+    assert_eq!(record.number(), 1);
+    assert_ne!(record.run_id(), 1);
+    assert!(record.run_id() > other.run_id());
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         h.assert_success(result);
     }));
-    let message = panic_message(caught.unwrap_err()).replace(&format!("run {run_id} "), "run 1 ");
+    let message = panic_message(caught.unwrap_err());
     let expected = "\
 expected the run to succeed, but it failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
 

@@ -111,11 +111,50 @@ workflow! {
     }
 }
 
+// ---- where an assertion fails ------------------------------------------------------------
+
+#[workflow_test(timeout = "5s", start_paused = true)]
+#[ignore = "fails on purpose; its outer test runs it in a child process"]
+async fn inner_failing_assertion(h: Harness) {
+    h.assert_success(h.execute(Quick, QuickInput {}).await);
+    h.assert_executed("one", 2); // the line the failure must point at
+}
+
+/// A failed harness assertion is reported at the test's line (the assertions are
+/// `#[track_caller]` down to the panic), not inside workflow-test; a misspelt node is
+/// named as such, with the nodes that exist.
+#[test]
+fn a_failed_assertion_points_at_the_test_line() {
+    let (ok, out) = run_inner("inner_failing_assertion");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    let line = include_str!("workflow_test.rs")
+        .lines()
+        .position(|l| l.contains("the line the failure must point at"))
+        .unwrap()
+        + 1;
+    assert_contains(
+        &out,
+        &[
+            format!("panicked at tests/tests/harness/workflow_test.rs:{line}:").as_str(),
+            "expected node `one` to be executed 2 time(s), but it was executed 1 time(s)",
+        ],
+    );
+    // (A backtrace, with RUST_BACKTRACE set, may list workflow-test's frames.)
+    assert!(
+        !out.lines()
+            .any(|l| l.contains("panicked at") && l.contains("workflow-test/src")),
+        "{out}"
+    );
+}
+
 // ---- timeout -------------------------------------------------------------------------
 
 #[workflow_test(timeout = "1s", start_paused = true)]
 #[ignore = "fails on purpose; its outer test runs it in a child process"]
 async fn inner_timeout_blocking_body(h: Harness) {
+    // A run on another runtime first, so the harness's run has run id 2 but is its
+    // run 1: the report names it by its number in the harness.
+    Runtime::new().execute(Quick, QuickInput {}).await.unwrap();
     tokio::spawn(h.execute(Pipeline, PipelineInput {}));
     // Let the run start its nodes (paused clock: no real time passes).
     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -136,7 +175,7 @@ fn timeout_fires_when_the_body_blocks_and_lists_every_node() {
             )
             .as_str(),
             "runs in flight: 1",
-            "of `Pipeline` still running (last event at 0ns)",
+            "run 1 of `Pipeline` still running (last event at 0ns)",
             "fetch              succeeded",
             "slow               running",
             "gate               waiting for `go`",

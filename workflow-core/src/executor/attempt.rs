@@ -136,10 +136,11 @@ impl NodeFailure {
                 scope: TimeoutScope::Node(node),
                 limit,
                 running: vec![static_name],
+                attempts,
             },
             Self::MissingResource(type_name) => WorkflowError::MissingResource {
                 workflow,
-                node: static_name,
+                node,
                 type_name,
             },
         }

@@ -256,6 +256,8 @@ where
                 // run's setup before the timer started).
                 limit: limits.timeout.unwrap_or_default(),
                 running: self.running_names(),
+                // The run's own limit, not a node attempt's.
+                attempts: 0,
             }),
             Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
             Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),

@@ -86,7 +86,7 @@ impl<W: Workflow> Executor<W> {
         };
 
         // Resources are checked before any node runs.
-        if let Some(error) = missing_resource::<W>(&runtime) {
+        if let Some(error) = missing_resource::<W>(&runtime, child.as_ref().map(|c| &*c.path)) {
             return RunOutcome {
                 result: Err(error),
                 report: RunReport {
@@ -222,8 +222,12 @@ impl<W: Workflow> Executor<W> {
     }
 }
 
-/// The error for the first node whose `Res<T>` is not registered, if any.
-fn missing_resource<W: Workflow>(runtime: &RuntimeShared) -> Option<WorkflowError> {
+/// The error for the first node whose `Res<T>` is not registered, if any; in a child
+/// run at `path` (`report`, `thumbs[3]`), the node is named by its path in the root run.
+fn missing_resource<W: Workflow>(
+    runtime: &RuntimeShared,
+    path: Option<&str>,
+) -> Option<WorkflowError> {
     let plan = W::PLAN;
     if plan.nodes.iter().all(|n| n.resources.is_empty()) {
         return None;
@@ -231,7 +235,11 @@ fn missing_resource<W: Workflow>(runtime: &RuntimeShared) -> Option<WorkflowErro
     let missing = runtime
         .resources()
         .missing(plan.nodes.iter().map(|n| (n.name, n.resources)))?;
-    let (workflow, node, type_name) = (plan.name, missing.node, missing.type_name);
+    let (workflow, type_name) = (plan.name, missing.type_name);
+    let node: crate::error::NodeName = match path {
+        Some(path) => format!("{path}.{}", missing.node).into(),
+        None => missing.node.into(),
+    };
     Some(if missing.arc_registered {
         WorkflowError::ResourceRegisteredAsArc {
             workflow,
