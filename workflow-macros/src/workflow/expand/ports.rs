@@ -284,6 +284,9 @@ impl super::WorkflowGen<'_> {
             .bindings
             .iter()
             .enumerate()
+            // A fan-out's node is the ports struct `workflow!` declares for it, which has
+            // no ports callback (and leaves no port unconnected).
+            .filter(|(_, b)| b.fan_out.is_none())
             .filter(|(_, b)| {
                 b.node
                     .segments
