@@ -309,7 +309,7 @@ const _: () = {
         size(::workflow_core::__private::Output<__HelloNode_size>),
     }
     #[doc(hidden)]
-    #[allow(non_snake_case, non_camel_case_types)]
+    #[allow(non_snake_case, non_camel_case_types, dead_code)]
     mod Hello_greeting {
         #[diagnostic::on_unimplemented(
             message = "edge `name -> greeting.name` carries `{S}`, but input `name` of `greet` takes `{Self}`",
@@ -328,7 +328,7 @@ const _: () = {
         }
     }
     #[doc(hidden)]
-    #[allow(non_snake_case, non_camel_case_types)]
+    #[allow(non_snake_case, non_camel_case_types, dead_code)]
     mod Hello_size {
         #[diagnostic::on_unimplemented(
             message = "edge `greeting -> size.text` carries `{S}`, but input `text` of `length` takes `{Self}`",

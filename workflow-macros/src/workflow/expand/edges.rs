@@ -85,9 +85,11 @@ impl WorkflowGen<'_> {
                     self.merge_trait(i)
                 };
                 let item = self.fan_out_item_trait(i);
+                // `dead_code`: a workflow that is declared but not (yet) executed would
+                // otherwise warn "trait `x` is never used" at a port's source.
                 quote! {
                     #[doc(hidden)]
-                    #[allow(non_snake_case, non_camel_case_types)]
+                    #[allow(non_snake_case, non_camel_case_types, dead_code)]
                     mod #module {
                         #(#traits)*
                         #merge
