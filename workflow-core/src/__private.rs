@@ -228,7 +228,7 @@ impl<T> ViaNoSerde<T> for RecordProbe<T> {
 
 use crate::error::BoxError;
 
-pub use workflow_macros::{node_claims, node_ports};
+pub use workflow_macros::{node_claims, node_items, node_ports};
 
 /// Turns a fn's plain return value into a node result.
 #[inline]
