@@ -165,6 +165,10 @@ impl WorkflowGen<'_> {
             })
         });
         let note = match sub_workflow.flatten() {
+            _ if edge.source.optional.is_some() => format!(
+                "`{source}?` is an `Option` (`None` when the arm that binds `{root}` did not run): take `Option<..>` in port `{port}` of `{node_fn}`, or bind `{root}` in every arm and connect it without `?`",
+                root = edge.source.root
+            ),
             Some(s) => format!(
                 "`{source}` is the whole output struct of sub-workflow `{}`: to pass one of its outputs, connect a field, like `{port}: {source}.<output>`, or convert it in a node in between",
                 path_text(&s.node)
