@@ -228,7 +228,7 @@ impl<T> ViaNoSerde<T> for RecordProbe<T> {
 
 use crate::error::BoxError;
 
-pub use workflow_macros::{node_claims, node_ports};
+pub use workflow_macros::{node_claims, node_items, node_ports};
 
 /// Turns a fn's plain return value into a node result.
 #[inline]
@@ -364,7 +364,7 @@ impl<T> RetriedInput<false> for T {}
 /// Implemented for every `Clone` type; named in the compile error when an output is not.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is used by several nodes, so it must be `Clone`",
-    label = "this output goes to more than one input",
+    label = "this value goes to more than one input",
     note = "derive `Clone` for the type, or wrap it in `Arc`"
 )]
 pub trait SharedOutput: Sized {

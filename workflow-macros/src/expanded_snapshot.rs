@@ -62,10 +62,39 @@ fn expand_file(source: &str) -> Result<String, String> {
         }
         let parsed: syn::File = syn::parse2(expanded)
             .map_err(|e| format!("the expansion does not parse as items: {e}"))?;
-        items.extend(parsed.items);
+        for item in parsed.items {
+            items.extend(expand_node_items(item)?);
+        }
     }
     file.items = items;
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
+}
+
+/// `item`, and after it the items its `#[__private::node_items(..)]` attribute carries
+/// (what that attribute expands to; see `node::expand`), so the snapshot shows them as
+/// the compiler sees them.
+fn expand_node_items(mut item: Item) -> Result<Vec<Item>, String> {
+    let Item::Struct(s) = &mut item else {
+        return Ok(vec![item]);
+    };
+    let carrier = s.attrs.iter().position(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|seg| seg.ident == "node_items")
+    });
+    let Some(index) = carrier else {
+        return Ok(vec![item]);
+    };
+    let tokens = match s.attrs.remove(index).meta {
+        Meta::List(list) => list.tokens,
+        _ => proc_macro2::TokenStream::new(),
+    };
+    let carried: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("the items of `node_items` do not parse: {e}"))?;
+    let mut out = vec![item];
+    out.extend(carried.items);
+    Ok(out)
 }
 
 /// Removes `#[node]` or `#[node(..)]` from `attrs`, returning its arguments.

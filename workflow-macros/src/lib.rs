@@ -112,6 +112,10 @@ use proc_macro::TokenStream;
 /// the value held across an `.await`), an error type that is not a boxable
 /// `std::error::Error` (at `E`), a non-`Clone` input of a retried node.
 ///
+/// A node is a free fn at module (or fn-body) scope. On a fn inside an `impl` or `trait`
+/// block, `#[node]` is one error, rustc's `struct is not supported in traits or impls` at
+/// the attribute: move the fn out of the block (and pass what `self` held as a `Res<T>`).
+///
 /// # Generated items
 ///
 /// Besides the fn, a hidden braced struct of the same name (`struct lookup { pub user_id: u64 }`,
@@ -269,6 +273,19 @@ pub fn node_ports(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn node_claims(input: TokenStream) -> TokenStream {
     workflow::expand::node_claims(input.into()).into()
+}
+
+/// Emits the item it is on (a node's ports struct) followed by its arguments (the rest of
+/// the node's items). `#[node]` puts the module-level items of a node behind this
+/// attribute so that a `#[node]` fn inside an `impl` or `trait` is one error: rustc
+/// rejects the struct there before it expands any attribute, and drops the items with
+/// it. Not public API.
+#[doc(hidden)]
+#[proc_macro_attribute]
+pub fn node_items(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut out = item;
+    out.extend(args);
+    out
 }
 
 /// Runs an async test with a watchdog. See `workflow_test::workflow_test`.

@@ -28,6 +28,20 @@ pub(crate) fn path_name(path: &Path) -> String {
         .join("::")
 }
 
+/// What an unknown option most likely meant, as `; did you mean ..?`, for the names a
+/// user of other libraries writes (`retries`, `max_attempts`, `timeout_ms`, ..); empty
+/// when nothing fits. `retry` says whether the attribute has a `retry(..)` option.
+pub(crate) fn unknown_option_hint(name: &str, retry: bool) -> &'static str {
+    let name = name.to_ascii_lowercase();
+    if name.contains("timeout") || name.contains("deadline") {
+        "; did you mean `timeout = \"500ms\"` (a duration string with its unit)?"
+    } else if retry && (name.contains("retr") || name.contains("attempt")) {
+        "; did you mean `retry(max = 3)` (`max` counts attempts including the first)?"
+    } else {
+        ""
+    }
+}
+
 /// The value of `key = value`, consumed whole (up to the next `,`), so that parsing can
 /// go on after a bad value and report the following options too.
 pub(crate) fn value_expr(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Expr> {

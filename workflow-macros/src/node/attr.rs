@@ -4,7 +4,8 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 
 use crate::internals::attr::{
-    crate_path, has_value, int_value, path_name, set_once, skip_value, value_expr,
+    crate_path, has_value, int_value, path_name, set_once, skip_value, unknown_option_hint,
+    value_expr,
 };
 use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
@@ -67,11 +68,12 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
             }
             return Ok(());
         }
+        let name = path_name(&meta.path);
         cx.error_spanned_by(
             &meta.path,
             format!(
-                "unknown `#[node]` option `{}`; expected one of {NODE_OPTIONS}",
-                path_name(&meta.path)
+                "unknown `#[node]` option `{name}`; expected one of {NODE_OPTIONS}{}",
+                unknown_option_hint(&name, true),
             ),
         );
         skip_value(&meta)

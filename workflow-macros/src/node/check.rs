@@ -96,6 +96,10 @@ fn check_spawn_modes(cx: &Ctxt, args: &NodeArgs) {
 
 /// An `async fn`, or a plain fn with `spawn_blocking`.
 fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
+    // A `const fn` is said once, by `check_qualifiers` (which says to write `async fn`).
+    if sig.constness.is_some() {
+        return;
+    }
     match (&sig.asyncness, args.blocking.is_some()) {
         (None, false) if returns_impl_future(sig) => cx.error_spanned_by(
             sig.fn_token,
@@ -130,7 +134,10 @@ fn returns_impl_future(sig: &Signature) -> bool {
 /// No `const`, `unsafe`, `extern` or variadic fn.
 fn check_qualifiers(cx: &Ctxt, sig: &Signature) {
     if let Some(c) = &sig.constness {
-        cx.error_spanned_by(c, "a `#[node]` fn cannot be `const`");
+        cx.error_spanned_by(
+            c,
+            "a `#[node]` fn cannot be `const`; write `async fn` (or, for a plain fn that blocks or burns CPU, `#[node(spawn_blocking)] fn`)",
+        );
     }
     if let syn::Safety::Unsafe(u) = &sig.safety {
         cx.error_spanned_by(
@@ -517,7 +524,7 @@ mod tests {
                 )
             ),
             [
-                "a `#[node]` fn cannot be `const`",
+                "a `#[node]` fn cannot be `const`; write `async fn` (or, for a plain fn that blocks or burns CPU, `#[node(spawn_blocking)] fn`)",
                 "a `#[node]` fn cannot be `unsafe`; keep the unsafe code inside a safe fn",
                 "a `#[node]` fn cannot have an `extern` ABI",
             ]

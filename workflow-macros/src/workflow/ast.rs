@@ -924,8 +924,11 @@ fn parse_for_rest(
         ..
     } = parsed;
     let arrow: Token![=>] = input.parse().map_err(|e| {
+        // At the end of the binding, point at the body's closing brace, where `=> ..`
+        // goes, not at the whole macro (the span of the end of input).
+        let span = if input.is_empty() { brace.span.close() } else { e.span() };
         syn::Error::new(
-            e.span(),
+            span,
             format!("expected `=> binding` after the body: which body binding `{name}` collects per item, like `}} => {}`", bindings.last().map_or_else(|| "out".to_owned(), |b: &Binding| b.name.to_string())),
         )
     })?;

@@ -11,7 +11,7 @@ use syn::{Attribute, Path};
 use super::ast::{Binding, InputDecl};
 use crate::internals::attr::{
     crate_path, flag, int_value, path_name, positive_duration_value, skip_value, str_value,
-    value_expr,
+    unknown_option_hint, value_expr,
 };
 use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
@@ -274,7 +274,10 @@ fn parse_workflow_option(
         _ => {
             cx.error_spanned_by(
                 &meta.path,
-                format!("unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}"),
+                format!(
+                    "unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}{}",
+                    unknown_option_hint(key, false),
+                ),
             );
             skip_value(meta)?;
         }

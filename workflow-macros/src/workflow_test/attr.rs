@@ -7,8 +7,8 @@ use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
 use crate::internals::attr::{
-    bool_value, int_value, path_name, positive_duration_value, skip_value, str_value, value_expr,
-    SpannedValue,
+    bool_value, int_value, path_name, positive_duration_value, skip_value, str_value,
+    unknown_option_hint, value_expr, SpannedValue,
 };
 use crate::internals::Ctxt;
 
@@ -141,7 +141,10 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
         _ => {
             cx.error_spanned_by(
                 path,
-                format!("unknown `#[workflow_test]` option `{name}`; expected one of {OPTIONS}"),
+                format!(
+                    "unknown `#[workflow_test]` option `{name}`; expected one of {OPTIONS}{}",
+                    unknown_option_hint(&name.to_string(), false),
+                ),
             );
             skip_value(meta)?;
         }

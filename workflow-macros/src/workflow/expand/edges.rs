@@ -157,9 +157,28 @@ impl WorkflowGen<'_> {
             "edge `{source} -> {binding}.{port}` carries `{{S}}`, but input `{port}` of `{node_fn}` takes `{{Self}}`"
         );
         let label = "this is `{S}`";
-        let note = format!(
-            "`{source}` feeds port `{port}` of `{binding} = {node_fn}(..)`; convert it in a node in between, or connect a source of type `{{Self}}`"
-        );
+        // A sub-workflow's binding is its whole `…Output` struct; passing it where one of
+        // its outputs was meant is the likely mistake, so that note names the field syntax.
+        let sub_workflow = edge.source.fields.is_empty().then(|| {
+            self.def.bindings.iter().find(|s| {
+                s.name == edge.source.root
+                    && s.fan_out.is_none()
+                    && super::render::is_workflow_path(&s.node)
+            })
+        });
+        let note = match sub_workflow.flatten() {
+            _ if edge.source.optional.is_some() => format!(
+                "`{source}?` is an `Option` (`None` when the arm that binds `{root}` did not run): take `Option<..>` in port `{port}` of `{node_fn}`, or bind `{root}` in every arm and connect it without `?`",
+                root = edge.source.root
+            ),
+            Some(s) => format!(
+                "`{source}` is the whole output struct of sub-workflow `{}`: to pass one of its outputs, connect a field, like `{port}: {source}.<output>`, or convert it in a node in between",
+                path_text(&s.node)
+            ),
+            None => format!(
+                "`{source}` feeds port `{port}` of `{binding} = {node_fn}(..)`; convert it in a node in between, or connect a source of type `{{Self}}`"
+            ),
+        };
         let method = Ident::new("__from_source", span);
         quote_spanned! {span=>
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]

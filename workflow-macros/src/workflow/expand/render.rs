@@ -156,8 +156,9 @@ fn shape(b: &Binding) -> Shape<'_> {
 }
 
 /// Whether a binding's path names a workflow rather than a `#[node]` fn: workflows are
-/// types (capitalised), node fns are snake_case. Only the pictures use this.
-fn is_workflow_path(path: &syn::Path) -> bool {
+/// types (capitalised), node fns are snake_case. Only the pictures and an edge's error
+/// note (`edges.rs`) use this.
+pub(super) fn is_workflow_path(path: &syn::Path) -> bool {
     path.segments
         .last()
         .is_some_and(|s| ident_text(&s.ident).starts_with(|c: char| c.is_ascii_uppercase()))
