@@ -246,15 +246,38 @@ mod capture {
     }
 }
 
+/// Set in the child process that runs [`runs_log_through_tracing_when_a_subscriber_is_installed`]
+/// alone.
+const TRACING_ALONE: &str = "WORKFLOW_GUIDE_TRACING_ALONE";
+
 #[tokio::test(start_paused = true)]
 async fn runs_log_through_tracing_when_a_subscriber_is_installed() {
+    // `tracing` caches each callsite's interest process-wide, computed from the
+    // subscribers alive when the callsite is first hit. A callsite first hit by another
+    // test's thread while this one installs its subscriber can cache "never" after
+    // `rebuild_interest_cache` ran (it failed 1 run in 6). So the body runs in a process
+    // of its own, where no other test runs.
+    if std::env::var_os(TRACING_ALONE).is_none() {
+        let name = "guide_debugging::runs_log_through_tracing_when_a_subscriber_is_installed";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+            .env(TRACING_ALONE, "1")
+            .output()
+            .expect("the test binary runs again");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the test failed in its own process:\n{stdout}\n{stderr}"
+        );
+        return;
+    }
     let capture = capture::Capture::default();
     let lines = Arc::clone(&capture.0);
     // Current-thread test runtime: the default subscriber covers every node.
     let _guard = tracing::subscriber::set_default(capture);
-    // Callsites first hit by another test thread (no subscriber there) may have cached
-    // "never interested"; recompute their interest now that this thread has one.
-    tracing::callsite::rebuild_interest_cache();
     let err = Runtime::new()
         .execute(Explodes, ExplodesInput { ms: 5, slow_ms: 50 })
         .await
