@@ -502,3 +502,52 @@ async fn the_stall_limit_can_be_set_per_run() {
     assert!(err.is_deadlock(), "{err}");
     assert_eq!(start.elapsed(), Duration::from_millis(1_500));
 }
+
+#[node]
+async fn slow_but_fine(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    struct SlowNode {
+        input ms: u64,
+        slow = slow_but_fine(ms),
+    }
+}
+
+/// The stall watchdog cannot tell slow from stuck (its docs say so): a node of 2 s under
+/// a limit of 1.5 s is reported as stalled at 1.5 s, and the same node under 2.5 s
+/// succeeds. The limit belongs above the slowest node's time.
+#[tokio::test(start_paused = true)]
+async fn the_stall_limit_must_be_above_the_slowest_node() {
+    let rt = Runtime::new();
+    let start = Instant::now();
+    let err = rt
+        .execute_with(
+            SlowNode,
+            SlowNodeInput { ms: 2_000 },
+            RunOptions::new().deadlock(Duration::from_millis(1_500)),
+        )
+        .await
+        .unwrap_err();
+    let WorkflowError::Deadlock { report, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        report.kind,
+        DeadlockKind::Stalled(Duration::from_millis(1_500))
+    );
+    assert_eq!(report.waiting[0].node, "slow");
+    assert_eq!(start.elapsed(), Duration::from_millis(1_500));
+
+    let run = rt
+        .execute_with(
+            SlowNode,
+            SlowNodeInput { ms: 2_000 },
+            RunOptions::new().deadlock(Duration::from_millis(2_500)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.slow, 2_000);
+}
