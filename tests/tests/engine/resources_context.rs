@@ -232,7 +232,11 @@ workflow! {
 async fn a_resource_needed_only_inside_sub_workflows_is_checked_when_the_run_starts() {
     let rt = Runtime::new();
     let RunOutcome { result, report, .. } = rt
-        .execute_report(EffectTwoDown, EffectTwoDownInput { x: 1 }, RunOptions::new())
+        .execute_report(
+            EffectTwoDown,
+            EffectTwoDownInput { x: 1 },
+            RunOptions::new(),
+        )
         .await;
     let err = result.unwrap_err();
     match &err {
@@ -247,7 +251,10 @@ async fn a_resource_needed_only_inside_sub_workflows_is_checked_when_the_run_sta
         other => panic!("{other:?}"),
     }
     assert!(
-        report.nodes.iter().all(|n| n.status == NodeStatus::NotStarted),
+        report
+            .nodes
+            .iter()
+            .all(|n| n.status == NodeStatus::NotStarted),
         "no node ran: {report}"
     );
 

@@ -169,8 +169,12 @@ workflow! {
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn counts_qualified_by_the_workflow_tell_same_named_bindings_apart(h: Harness) {
     h.execute(Etl, etl_input()).await.unwrap();
-    h.execute(OtherEtl, OtherEtlInput { url: "x".into() }).await.unwrap();
-    h.execute(OtherEtl, OtherEtlInput { url: "y".into() }).await.unwrap();
+    h.execute(OtherEtl, OtherEtlInput { url: "x".into() })
+        .await
+        .unwrap();
+    h.execute(OtherEtl, OtherEtlInput { url: "y".into() })
+        .await
+        .unwrap();
     assert_eq!(h.execution_count("page"), 3);
     assert_eq!(h.execution_count("Etl::page"), 1);
     assert_eq!(h.execution_count("OtherEtl::page"), 2);

@@ -351,7 +351,10 @@ async fn leases(f: Fixture) {
     // The expiry reads as a time, not as `Timestamp(..)`.
     assert_eq!(
         err.to_string(),
-        format!("run {run} is leased to `a` until {}", f.clock.now().plus(LEASE))
+        format!(
+            "run {run} is leased to `a` until {}",
+            f.clock.now().plus(LEASE)
+        )
     );
     assert!(!err.to_string().contains("Timestamp"), "{err}");
     assert!(store.claim_expired(&b, LEASE, 0).await.unwrap().is_empty());

@@ -926,7 +926,11 @@ async fn a_timeout_under_the_paused_clock_keeps_the_first_checkpoint() {
         .build();
     let dropped = tokio::time::timeout(
         Duration::from_secs(1),
-        rt.start_durable(FirstCheckpoint, FirstCheckpointInput { n: 4 }, Some("first")),
+        rt.start_durable(
+            FirstCheckpoint,
+            FirstCheckpointInput { n: 4 },
+            Some("first"),
+        ),
     )
     .await;
     assert!(dropped.is_err(), "b sleeps for 10 s");

@@ -241,7 +241,7 @@ fn missing_resource<W: Workflow>(
     let (workflow, type_name) = (plan.name, missing.type_name);
     let node: crate::error::NodeName = match path {
         Some(path) => format!("{path}.{node}").into(),
-        None => node.into(),
+        None => node,
     };
     Some(if missing.arc_registered {
         WorkflowError::ResourceRegisteredAsArc {
