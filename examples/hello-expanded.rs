@@ -367,6 +367,7 @@ const _: () = {
                     successors: &[1usize],
                     policy: &<__HelloNode_greeting as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_greeting as ::workflow_core::__private::Node>::RESOURCES,
+                    child: <__HelloNode_greeting as ::workflow_core::__private::Node>::CHILD,
                 },
                 ::workflow_core::__private::NodeSpec {
                     name: "size",
@@ -375,6 +376,7 @@ const _: () = {
                     successors: &[],
                     policy: &<__HelloNode_size as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_size as ::workflow_core::__private::Node>::RESOURCES,
+                    child: <__HelloNode_size as ::workflow_core::__private::Node>::CHILD,
                 },
             ],
             policy: ::workflow_core::__private::WorkflowPolicy {
@@ -530,6 +532,11 @@ const _: () = {
         const PORTS: &'static [&'static str] = &["name"];
         const POLICY: ::workflow_core::__private::NodePolicy = ::workflow_core::__private::NodePolicy::DEFAULT;
         const RESOURCES: &'static [::workflow_core::__private::ResourceReq] = &[];
+        const CHILD: ::workflow_core::__private::Option<
+            &'static ::workflow_core::__private::Plan,
+        > = ::workflow_core::__private::Option::Some(
+            <Hello as ::workflow_core::__private::Workflow>::PLAN,
+        );
         type Output = <Hello as ::workflow_core::__private::Workflow>::Output;
         type Error = ::workflow_core::__private::WorkflowError;
         fn call(

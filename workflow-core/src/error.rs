@@ -462,7 +462,10 @@ pub struct DeadlockReport {
 pub enum DeadlockKind {
     /// Every live node was blocked in a tracked wait (found at once).
     AllWaiting,
-    /// No node made progress for the stall limit.
+    /// No node made progress for the stall limit (`#[workflow(deadlock = ..)]`,
+    /// [`RunOptions::deadlock`](crate::RunOptions::deadlock)). A node that is merely
+    /// slower than the limit is reported this way too, so the limit must be above the
+    /// slowest node's time.
     Stalled(Duration),
 }
 

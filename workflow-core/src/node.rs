@@ -32,6 +32,10 @@ pub trait Node: Sized + Send + 'static {
     /// The resources (`Res<T>` parameters) the node needs.
     #[doc(hidden)]
     const RESOURCES: &'static [ResourceReq];
+    /// The plan of the workflow this node runs, when it is a sub-workflow: a run checks
+    /// the resources of its sub-workflows' nodes when it starts, as it does its own.
+    #[doc(hidden)]
+    const CHILD: Option<&'static crate::plan::Plan> = None;
     /// The version from `#[node(version = N)]`, 1 when not given. Bump it when the fn's
     /// code changes what it computes: a durable run resumed after the bump runs this node
     /// again (and every node downstream of it) instead of restoring its recorded output.
@@ -69,8 +73,9 @@ pub type NodeResult<T> = Result<T, NodeCallError>;
 pub enum NodeCallError {
     /// The fn returned `Err`.
     Error(BoxError),
-    /// A `Res<T>` parameter had no registered resource.
-    MissingResource(&'static str),
+    /// A `Res<T>` parameter had no registered resource: its type name, and whether an
+    /// `Arc<T>` was registered instead (`resource(Arc::new(..))` for `resource_arc`).
+    MissingResource(&'static str, bool),
 }
 
 /// The resource lookup of a generated node call (`Res<T>` parameters), and the context
@@ -93,8 +98,11 @@ impl Context {
 
     #[doc(hidden)]
     pub fn __resource<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
-        self.resource::<T>()
-            .ok_or_else(|| NodeCallError::MissingResource(std::any::type_name::<T>()))
+        // The lookup of `Arc<T>` runs only on the error path, for the hint.
+        self.resource::<T>().ok_or_else(|| {
+            let arc_registered = self.resource::<std::sync::Arc<T>>().is_some();
+            NodeCallError::MissingResource(std::any::type_name::<T>(), arc_registered)
+        })
     }
 }
 

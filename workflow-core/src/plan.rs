@@ -57,6 +57,9 @@ pub struct NodeSpec {
     pub policy: &'static NodePolicy,
     /// Resources the node needs.
     pub resources: &'static [ResourceReq],
+    /// The plan of the sub-workflow this node runs, if it is one: its resources are
+    /// checked when the outer run starts, with the node's own.
+    pub child: Option<&'static Plan>,
 }
 
 /// A typed output slot with the number of consumers still to come.

@@ -442,10 +442,10 @@ impl Runtime {
                     Err(source) => Err(NodeCallFailure::Failed { source, retryable }),
                 }
             }
-            Ok(Err(NodeCallError::MissingResource(type_name))) => {
+            Ok(Err(NodeCallError::MissingResource(type_name, registered_as_arc))) => {
                 Err(NodeCallFailure::MissingResource {
                     type_name,
-                    registered_as_arc: false,
+                    registered_as_arc,
                 })
             }
             Err(payload) => Err(NodeCallFailure::Panicked(panic_message(payload.as_ref()))),

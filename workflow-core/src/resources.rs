@@ -45,9 +45,13 @@ impl fmt::Debug for ResourceReq {
 ///
 /// `Res<T>` parameters are not ports; the runtime provides them from what was registered
 /// with [`RuntimeBuilder::resource`](crate::RuntimeBuilder::resource). A missing
-/// resource fails the run before any node starts; one needed only by a node of a
-/// sub-workflow or of a fan-out's item fails it when that child gets there, naming the
-/// node by its path (`thumbs[0].img`).
+/// resource fails the run before any node starts
+/// ([`WorkflowError::MissingResource`](crate::WorkflowError::MissingResource), or
+/// [`ResourceRegisteredAsArc`](crate::WorkflowError::ResourceRegisteredAsArc) when an
+/// `Arc<T>` was registered with `resource` instead of `resource_arc`), the nodes of
+/// sub-workflows at any depth included, named by their path (`front.html`). One needed
+/// only by a node of a fan-out's item fails the run when an item gets there
+/// (`thumbs[0].img`).
 ///
 /// # Examples
 ///
@@ -183,6 +187,21 @@ impl Resources {
                     type_name: (r.type_name)(),
                     arc_registered: self.map.contains_key(&(r.arc_type_id)()),
                 })
+        })
+    }
+
+    /// The first node of `plan` or of its sub-workflows (recursively) whose `Res<T>` is
+    /// not registered, named by its path from `plan` (`front.html`).
+    pub(crate) fn missing_in(
+        &self,
+        plan: &'static crate::plan::Plan,
+    ) -> Option<(std::borrow::Cow<'static, str>, MissingResource)> {
+        if let Some(missing) = self.missing(plan.nodes.iter().map(|n| (n.name, n.resources))) {
+            return Some((missing.node.into(), missing));
+        }
+        plan.nodes.iter().find_map(|n| {
+            let (inner, missing) = self.missing_in(n.child?)?;
+            Some((format!("{}.{inner}", n.name).into(), missing))
         })
     }
 

@@ -237,7 +237,15 @@ impl RunOptions {
         self
     }
 
-    /// Fails the run with a deadlock when no node finishes for `limit`.
+    /// Fails the run with a deadlock when no node finishes for `limit` (replaces
+    /// `#[workflow(deadlock = ..)]`).
+    ///
+    /// This stall watchdog cannot tell a stuck node from a slow one: a node that runs
+    /// longer than `limit` while no other node finishes is reported as a stall
+    /// ([`DeadlockKind::Stalled`](crate::DeadlockKind::Stalled)). Set it above the
+    /// slowest node's time (its timeout times its attempts, plus backoffs). Nodes blocked
+    /// in tracked waits ([`Context::wait`](crate::Context::wait)) are found at once,
+    /// whatever the limit.
     pub fn deadlock(mut self, limit: Duration) -> Self {
         self.deadlock = Some(limit);
         self

@@ -98,6 +98,9 @@ pub(crate) struct State {
     pub(crate) counts: HashMap<NodeName, u64>,
     /// Calls by `#[node]` fn name.
     pub(crate) fn_counts: HashMap<&'static str, u64>,
+    /// Calls by workflow and binding name or path, `Etl::rows` (the run's workflow, not
+    /// a sub-workflow's), with item indices and without, as in `counts`.
+    pub(crate) qualified: HashMap<String, u64>,
     pub(crate) runs: u64,
     pub(crate) failures: u64,
 }
@@ -448,12 +451,22 @@ impl Harness {
         if record.error.is_some() {
             state.failures += 1;
         }
+        let workflow = record.report.workflow;
         for n in &record.report.nodes {
-            *state.counts.entry(n.name.clone()).or_default() += u64::from(n.attempts);
+            let attempts = u64::from(n.attempts);
+            *state.counts.entry(n.name.clone()).or_default() += attempts;
+            *state
+                .qualified
+                .entry(format!("{workflow}::{}", n.name))
+                .or_default() += attempts;
             if let Some(all_items) = without_item_indices(&n.name) {
-                *state.counts.entry(all_items.into()).or_default() += u64::from(n.attempts);
+                *state
+                    .qualified
+                    .entry(format!("{workflow}::{all_items}"))
+                    .or_default() += attempts;
+                *state.counts.entry(all_items.into()).or_default() += attempts;
             }
-            *state.fn_counts.entry(n.node_fn).or_default() += u64::from(n.attempts);
+            *state.fn_counts.entry(n.node_fn).or_default() += attempts;
         }
         if keep {
             if state.records.len() >= MAX_RECORDS {
@@ -565,20 +578,70 @@ impl Harness {
     }
 
     /// How often a node's fn was called across all runs of this harness: every attempt
-    /// counts, so a node that succeeded on its third try counts 3. `node` is a binding
-    /// name (`fetch` in `fetch = fetch_data(url)`) or a `#[node]` fn name (`fetch_data`,
-    /// which counts every binding of that fn).
+    /// counts, so a node that succeeded on its third try counts 3. `node` is one of:
+    ///
+    /// - a binding name or path (`fetch` in `fetch = fetch_data(url)`; `front.html` in a
+    ///   sub-workflow; `thumbs[3].img` for one item, `thumbs.img` for every item),
+    ///   counted in **every** workflow the harness ran: two workflows that each bind
+    ///   `y` add up under `y`;
+    /// - the same qualified by the workflow that was run, `Etl::fetch`, `Gallery::thumbs.img`,
+    ///   to count one workflow's binding only (a sub-workflow's nodes are counted under
+    ///   the outer workflow's name and their path: `Gallery::front.html`);
+    /// - a `#[node]` fn name (`fetch_data`, which counts every binding of that fn), when
+    ///   no binding has that name.
+    ///
+    /// [`Harness::assert_executed`] with a bare name that several workflows bind says
+    /// so when the count differs, with each workflow's count.
     ///
     /// The guide's `get_node_execution_count`.
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn inc(x: u32) -> u32 { x + 1 }
+    ///
+    /// workflow! { struct One { input x: u32, y = inc(x), } }
+    /// workflow! { struct Two { input x: u32, y = inc(x), z = inc(x: y), } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// h.execute(One, OneInput { x: 1 }).await.unwrap();
+    /// h.execute(Two, TwoInput { x: 1 }).await.unwrap();
+    /// assert_eq!(h.execution_count("y"), 2);      // One's and Two's
+    /// assert_eq!(h.execution_count("One::y"), 1);
+    /// assert_eq!(h.execution_count("inc"), 3);    // the fn, every binding
+    /// # });
+    /// ```
     #[doc(alias = "get_node_execution_count")]
     pub fn execution_count(&self, node: &str) -> u64 {
         let state = lock(&self.inner.state);
+        if node.contains("::") {
+            return state.qualified.get(node).copied().unwrap_or(0);
+        }
         state
             .counts
             .get(node)
             .or_else(|| state.fn_counts.get(node))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The workflows that bind `node` (a bare binding name or path), with its count in
+    /// each, `One::y=2`, when there are several.
+    fn qualified_counts_of(&self, node: &str) -> Vec<String> {
+        let state = lock(&self.inner.state);
+        let mut found: Vec<String> = state
+            .qualified
+            .iter()
+            .filter(|(k, _)| k.split_once("::").is_some_and(|(_, path)| path == node))
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        found.sort();
+        if found.len() < 2 {
+            found.clear();
+        }
+        found
     }
 
     /// Everything recorded, for failure messages: each run's nodes and the last run's
@@ -881,7 +944,16 @@ impl Harness {
         let actual = self.execution_count(node);
         if actual != times {
             let known = self.known_nodes();
-            let hint = if known.iter().any(|k| k == node) || self.is_known_fn(node) {
+            let several = self.qualified_counts_of(node);
+            let hint = if !several.is_empty() {
+                format!(
+                    " (summed over every workflow that binds `{node}`: {}; name one as `Workflow::{node}`)",
+                    several.join(", ")
+                )
+            } else if known.iter().any(|k| k == node)
+                || self.is_known_fn(node)
+                || lock(&self.inner.state).qualified.contains_key(node)
+            {
                 String::new()
             } else {
                 format!(

@@ -203,6 +203,103 @@ async fn a_missing_resource_in_a_child_names_the_node_by_its_path() {
 }
 
 #[node]
+async fn count_up(x: u32) -> u32 {
+    x + 1
+}
+
+workflow! {
+    pub(crate) struct EffectMiddle {
+        input x: u32,
+        before = count_up(x),
+        inner = EffectChild(x: before),
+    }
+}
+
+workflow! {
+    struct EffectTwoDown {
+        input x: u32,
+        #[timeout = "1s"]
+        top = count_up(x),
+        mid = EffectMiddle(x: top),
+    }
+}
+
+/// A resource needed only two sub-workflows down fails the outer run when it starts,
+/// before any node (not when the inner workflow gets there), naming the node by its
+/// path and the resource by its type; an `Arc<T>` registered instead gets the
+/// `resource_arc` hint there too.
+#[tokio::test(start_paused = true)]
+async fn a_resource_needed_only_inside_sub_workflows_is_checked_when_the_run_starts() {
+    let rt = Runtime::new();
+    let RunOutcome { result, report, .. } = rt
+        .execute_report(
+            EffectTwoDown,
+            EffectTwoDownInput { x: 1 },
+            RunOptions::new(),
+        )
+        .await;
+    let err = result.unwrap_err();
+    match &err {
+        WorkflowError::MissingResource {
+            workflow,
+            node,
+            type_name,
+        } => {
+            assert_eq!((*workflow, &**node), ("EffectTwoDown", "mid.inner.out"));
+            assert!(type_name.ends_with("AtomicUsize"), "{type_name}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        report
+            .nodes
+            .iter()
+            .all(|n| n.status == NodeStatus::NotStarted),
+        "no node ran: {report}"
+    );
+
+    let rt = Runtime::builder()
+        .resource(Arc::new(AtomicUsize::new(0)))
+        .build();
+    let err = rt
+        .execute(EffectTwoDown, EffectTwoDownInput { x: 1 })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::ResourceRegisteredAsArc { node, .. } if node == "mid.inner.out"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("resource_arc(..)"), "{err}");
+
+    let counter = Arc::new(AtomicUsize::new(0));
+    let rt = Runtime::builder().resource_arc(counter.clone()).build();
+    let run = rt
+        .execute(EffectTwoDown, EffectTwoDownInput { x: 1 })
+        .await
+        .unwrap();
+    assert_eq!(counter.load(Ordering::SeqCst), 1);
+    assert!(run.node("mid.inner.out").is_some());
+}
+
+/// An `Arc<T>` registered for a node of a fan-out's item: the item's node is named by its
+/// path and the error says to use `resource_arc`.
+#[tokio::test(start_paused = true)]
+async fn an_arc_registered_for_an_item_node_gets_the_resource_arc_hint() {
+    let rt = Runtime::builder()
+        .resource(Arc::new(AtomicUsize::new(0)))
+        .build();
+    let err = rt
+        .execute(EffectPerItem, EffectPerItemInput { xs: vec![1, 2, 3] })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::ResourceRegisteredAsArc { node, .. } if node.starts_with("outs[") && node.ends_with("].out")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("resource_arc(..)"), "{err}");
+}
+
+#[node]
 async fn long_user(ms: u64, db: Res<Database>) -> &'static str {
     sleep_ms(ms).await;
     db.name

@@ -246,15 +246,38 @@ mod capture {
     }
 }
 
+/// Set in the child process that runs [`runs_log_through_tracing_when_a_subscriber_is_installed`]
+/// alone.
+const TRACING_ALONE: &str = "WORKFLOW_GUIDE_TRACING_ALONE";
+
 #[tokio::test(start_paused = true)]
 async fn runs_log_through_tracing_when_a_subscriber_is_installed() {
+    // `tracing` caches each callsite's interest process-wide, computed from the
+    // subscribers alive when the callsite is first hit. A callsite first hit by another
+    // test's thread while this one installs its subscriber can cache "never" after
+    // `rebuild_interest_cache` ran (it failed 1 run in 6). So the body runs in a process
+    // of its own, where no other test runs.
+    if std::env::var_os(TRACING_ALONE).is_none() {
+        let name = "guide_debugging::runs_log_through_tracing_when_a_subscriber_is_installed";
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--test-threads=1", "--nocapture"])
+            .env(TRACING_ALONE, "1")
+            .output()
+            .expect("the test binary runs again");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the test failed in its own process:\n{stdout}\n{stderr}"
+        );
+        return;
+    }
     let capture = capture::Capture::default();
     let lines = Arc::clone(&capture.0);
     // Current-thread test runtime: the default subscriber covers every node.
     let _guard = tracing::subscriber::set_default(capture);
-    // Callsites first hit by another test thread (no subscriber there) may have cached
-    // "never interested"; recompute their interest now that this thread has one.
-    tracing::callsite::rebuild_interest_cache();
     let err = Runtime::new()
         .execute(Explodes, ExplodesInput { ms: 5, slow_ms: 50 })
         .await
@@ -478,4 +501,53 @@ async fn the_stall_limit_can_be_set_per_run() {
         .unwrap_err();
     assert!(err.is_deadlock(), "{err}");
     assert_eq!(start.elapsed(), Duration::from_millis(1_500));
+}
+
+#[node]
+async fn slow_but_fine(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    struct SlowNode {
+        input ms: u64,
+        slow = slow_but_fine(ms),
+    }
+}
+
+/// The stall watchdog cannot tell slow from stuck (its docs say so): a node of 2 s under
+/// a limit of 1.5 s is reported as stalled at 1.5 s, and the same node under 2.5 s
+/// succeeds. The limit belongs above the slowest node's time.
+#[tokio::test(start_paused = true)]
+async fn the_stall_limit_must_be_above_the_slowest_node() {
+    let rt = Runtime::new();
+    let start = Instant::now();
+    let err = rt
+        .execute_with(
+            SlowNode,
+            SlowNodeInput { ms: 2_000 },
+            RunOptions::new().deadlock(Duration::from_millis(1_500)),
+        )
+        .await
+        .unwrap_err();
+    let WorkflowError::Deadlock { report, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        report.kind,
+        DeadlockKind::Stalled(Duration::from_millis(1_500))
+    );
+    assert_eq!(report.waiting[0].node, "slow");
+    assert_eq!(start.elapsed(), Duration::from_millis(1_500));
+
+    let run = rt
+        .execute_with(
+            SlowNode,
+            SlowNodeInput { ms: 2_000 },
+            RunOptions::new().deadlock(Duration::from_millis(2_500)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.slow, 2_000);
 }

@@ -157,6 +157,40 @@ async fn count_assertion_names_known_nodes(h: Harness) {
     );
 }
 
+workflow! {
+    struct OtherEtl {
+        input url: String,
+        page = fetch(url),
+    }
+}
+
+/// Two workflows that bind `page` add up under `page`; `Etl::page` counts one of them,
+/// and a count assertion on the bare name that fails says it was summed.
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn counts_qualified_by_the_workflow_tell_same_named_bindings_apart(h: Harness) {
+    h.execute(Etl, etl_input()).await.unwrap();
+    h.execute(OtherEtl, OtherEtlInput { url: "x".into() })
+        .await
+        .unwrap();
+    h.execute(OtherEtl, OtherEtlInput { url: "y".into() })
+        .await
+        .unwrap();
+    assert_eq!(h.execution_count("page"), 3);
+    assert_eq!(h.execution_count("Etl::page"), 1);
+    assert_eq!(h.execution_count("OtherEtl::page"), 2);
+    assert_eq!(h.execution_count("OtherEtl::sum"), 0);
+    h.assert_executed("Etl::sum", 1);
+    h.assert_executed("fetch", 3);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_executed("page", 1);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("expected node `page` to be executed 1 time(s), but it was executed 3 time(s) (summed over every workflow that binds `page`: Etl::page=1, OtherEtl::page=2; name one as `Workflow::page`)"),
+        "{message}"
+    );
+}
+
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
     let ok = h.execute(Etl, etl_input()).await;

@@ -348,6 +348,15 @@ async fn leases(f: Fixture) {
         matches!(&err, StoreError::LeaseHeld { owner, .. } if *owner == a),
         "{err}"
     );
+    // The expiry reads as a time, not as `Timestamp(..)`.
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "run {run} is leased to `a` until {}",
+            f.clock.now().plus(LEASE)
+        )
+    );
+    assert!(!err.to_string().contains("Timestamp"), "{err}");
     assert!(store.claim_expired(&b, LEASE, 0).await.unwrap().is_empty());
 
     // Renewed: still held past the first expiry.

@@ -892,3 +892,59 @@ async fn a_running_run_renews_its_lease() {
         "10 s at one renewal per second: {renewals}"
     );
 }
+
+#[node]
+async fn checkpoint_first(n: u32) -> u32 {
+    n + 1
+}
+
+#[node]
+async fn checkpoint_slow(n: u32) -> u32 {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    n
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct FirstCheckpoint {
+        input n: u32,
+        a = checkpoint_first(n),
+        b = checkpoint_slow(n: a),
+    }
+}
+
+/// Under the paused clock a `MemoryStore` answers within tokio, so a virtual timeout that
+/// drops the run while its second node sleeps finds the first node recorded (the
+/// recorder commits what was queued after the run's future is gone). With SQLite the
+/// clock may jump past the timeout while the run's row is being created, before any
+/// node ran: documented on `SqliteStore` and in the README, not a lost record.
+#[tokio::test(start_paused = true)]
+async fn a_timeout_under_the_paused_clock_keeps_the_first_checkpoint() {
+    let rt = Runtime::builder()
+        .store(MemoryStore::new())
+        .keep_records(true)
+        .build();
+    let dropped = tokio::time::timeout(
+        Duration::from_secs(1),
+        rt.start_durable(
+            FirstCheckpoint,
+            FirstCheckpointInput { n: 4 },
+            Some("first"),
+        ),
+    )
+    .await;
+    assert!(dropped.is_err(), "b sleeps for 10 s");
+    // The recorder is a task of its own: let it commit what the run queued.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    let store = Arc::clone(rt.store().unwrap());
+    let runs = store.list_runs(RunFilter::default()).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    let state = store.load_run(runs[0].id).await.unwrap();
+    let paths: Vec<String> = state.outputs.iter().map(|o| o.path.to_string()).collect();
+    assert_eq!(paths, ["a"]);
+    let run = rt.resume(FirstCheckpoint, runs[0].id).await.unwrap();
+    assert_eq!(run.outputs.b, 5);
+    assert_eq!(run.restored(), ["a"]);
+}

@@ -82,7 +82,8 @@ pub(crate) enum NodeFailure {
     Error(BoxError),
     Panic(String),
     Timeout(Duration),
-    MissingResource(&'static str),
+    /// A `Res<T>` not registered: its type name, and whether an `Arc<T>` was instead.
+    MissingResource(&'static str, bool),
 }
 
 impl NodeFailure {
@@ -92,7 +93,10 @@ impl NodeFailure {
             Self::Error(e) => e.to_string(),
             Self::Panic(m) => format!("panicked: {m}"),
             Self::Timeout(d) => format!("timed out after {d:?}"),
-            Self::MissingResource(t) => format!("missing resource `{t}`"),
+            Self::MissingResource(t, false) => format!("missing resource `{t}`"),
+            Self::MissingResource(t, true) => {
+                format!("missing resource `{t}` (an `Arc<{t}>` was registered instead)")
+            }
         }
     }
 
@@ -138,7 +142,12 @@ impl NodeFailure {
                 running: vec![static_name],
                 attempts,
             },
-            Self::MissingResource(type_name) => WorkflowError::MissingResource {
+            Self::MissingResource(type_name, false) => WorkflowError::MissingResource {
+                workflow,
+                node,
+                type_name,
+            },
+            Self::MissingResource(type_name, true) => WorkflowError::ResourceRegisteredAsArc {
                 workflow,
                 node,
                 type_name,
@@ -151,7 +160,7 @@ impl From<NodeCallError> for NodeFailure {
     fn from(e: NodeCallError) -> Self {
         match e {
             NodeCallError::Error(e) => Self::Error(e),
-            NodeCallError::MissingResource(t) => Self::MissingResource(t),
+            NodeCallError::MissingResource(t, arc) => Self::MissingResource(t, arc),
         }
     }
 }
@@ -331,7 +340,7 @@ async fn attempt_loop<N: Node>(
                 && match &failure {
                     NodeFailure::Error(e) => r.should_retry(e),
                     NodeFailure::Timeout(_) => r.retry_timeouts,
-                    NodeFailure::Panic(_) | NodeFailure::MissingResource(_) => false,
+                    NodeFailure::Panic(_) | NodeFailure::MissingResource(..) => false,
                 }
         });
         let Some(retry) = retry else {

@@ -222,23 +222,26 @@ impl<W: Workflow> Executor<W> {
     }
 }
 
-/// The error for the first node whose `Res<T>` is not registered, if any; in a child
-/// run at `path` (`report`, `thumbs[3]`), the node is named by its path in the root run.
+/// The error for the first node whose `Res<T>` is not registered, if any, sub-workflows'
+/// nodes included (named `front.html`); in a child run at `path` (`report`, `thumbs[3]`),
+/// the node is named by its path in the root run.
 fn missing_resource<W: Workflow>(
     runtime: &RuntimeShared,
     path: Option<&str>,
 ) -> Option<WorkflowError> {
     let plan = W::PLAN;
-    if plan.nodes.iter().all(|n| n.resources.is_empty()) {
+    if plan
+        .nodes
+        .iter()
+        .all(|n| n.resources.is_empty() && n.child.is_none())
+    {
         return None;
     }
-    let missing = runtime
-        .resources()
-        .missing(plan.nodes.iter().map(|n| (n.name, n.resources)))?;
+    let (node, missing) = runtime.resources().missing_in(plan)?;
     let (workflow, type_name) = (plan.name, missing.type_name);
     let node: crate::error::NodeName = match path {
-        Some(path) => format!("{path}.{}", missing.node).into(),
-        None => missing.node.into(),
+        Some(path) => format!("{path}.{node}").into(),
+        None => node,
     };
     Some(if missing.arc_registered {
         WorkflowError::ResourceRegisteredAsArc {

@@ -15,7 +15,7 @@ pub enum StoreError {
         run: RunId,
     },
     /// Another owner holds the run's lease and it has not expired.
-    #[error("run {run} is leased to `{owner}` until {expires_at:?}")]
+    #[error("run {run} is leased to `{owner}` until {expires_at}")]
     LeaseHeld {
         /// The run.
         run: RunId,

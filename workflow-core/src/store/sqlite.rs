@@ -103,6 +103,15 @@ const MAX_BATCH: usize = 4096;
 /// (group commit), each operation in a savepoint of its own so that one failing rolls
 /// back alone, and every caller is answered after the commit. Several processes may open the same file: claims take
 /// SQLite's write lock (`BEGIN IMMEDIATE`), so each expired run goes to one of them.
+///
+/// Under tokio's paused clock (`start_paused`, `tokio::time::pause`), the clock jumps to
+/// the next timer whenever every task waits, and waiting on this writer thread is
+/// waiting: a virtual timeout around a durable run (`tokio::time::timeout(1s,
+/// rt.start_durable(..))`) can fire while the run's row is being created, before its
+/// first node ran, so nothing is recorded. Nothing acknowledged is lost (the run can be
+/// resumed), but such a test does not test what it means to: use
+/// [`MemoryStore`](crate::store::MemoryStore), which answers within tokio, for
+/// paused-clock tests, and the real clock for tests of this store.
 #[derive(Debug)]
 pub struct SqliteStore {
     queue: Option<mpsc::Sender<Op>>,

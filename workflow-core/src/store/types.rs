@@ -18,8 +18,45 @@ impl fmt::Display for RunId {
 }
 
 /// Milliseconds since the Unix epoch, as the store's [`Clock`] reads them.
+///
+/// Displayed as a UTC date and time, to the millisecond:
+///
+/// ```
+/// use workflow_core::store::Timestamp;
+///
+/// assert_eq!(Timestamp(0).to_string(), "1970-01-01 00:00:00.000 UTC");
+/// assert_eq!(Timestamp(1_764_556_437_085).to_string(), "2025-12-01 02:33:57.085 UTC");
+/// assert_eq!(Timestamp(-1).to_string(), "1969-12-31 23:59:59.999 UTC");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (days, ms) = (self.0.div_euclid(86_400_000), self.0.rem_euclid(86_400_000));
+        let (year, month, day) = civil_from_days(days);
+        let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02} {h:02}:{m:02}:{s:02}.{milli:03} UTC"
+        )
+    }
+}
+
+/// The proleptic Gregorian date of `days` since 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`), for [`Timestamp`]'s display without a date crate.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
 
 impl Timestamp {
     /// This time plus `d` (saturating).
@@ -237,7 +274,11 @@ fn invalid(path: &str, reason: &'static str) -> StoreError {
     }
 }
 
-/// Who holds a run's lease: one per process (or per runtime), stable while it lives.
+/// Who holds a run's lease: one per [`Runtime`](crate::Runtime), stable while it lives.
+///
+/// Two owners never share a lease: a run leased to one is refused to the other
+/// ([`StoreError::LeaseHeld`]) until the lease expires, while the same owner may claim
+/// its own run again (a resume after its run's future was dropped).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OwnerId(pub String);
 
@@ -247,13 +288,32 @@ impl OwnerId {
         OwnerId(name.into())
     }
 
-    /// An owner unique to this process: `pid-<pid>-<start time in ns>`.
+    /// A new owner of this process, distinct from every other call's:
+    /// `pid-<pid>-<time in ns>-<call number>`. It is what a runtime built without
+    /// [`RuntimeBuilder::owner`](crate::RuntimeBuilder::owner) holds its leases as.
+    ///
+    /// Distinct per call, not one per process, on purpose: two runtimes of one process
+    /// (a server's and a recovery job's, or two tests') sharing an owner would each be
+    /// allowed to claim a run the other is running, and run its nodes twice. Name the
+    /// owner yourself ([`OwnerId::new`]) when a restarted process should take its own
+    /// runs back at once rather than after their leases expire.
+    ///
+    /// ```
+    /// use workflow_core::store::OwnerId;
+    ///
+    /// let (a, b) = (OwnerId::for_this_process(), OwnerId::for_this_process());
+    /// assert_ne!(a, b);
+    /// assert!(a.0.starts_with(&format!("pid-{}-", std::process::id())));
+    /// ```
     pub fn for_this_process() -> OwnerId {
+        // The call number makes two calls in one clock tick distinct too.
+        static CALLS: AtomicI64 = AtomicI64::new(0);
+        let call = CALLS.fetch_add(1, Ordering::Relaxed);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO)
             .as_nanos();
-        OwnerId(format!("pid-{}-{nanos}", std::process::id()))
+        OwnerId(format!("pid-{}-{nanos}-{call}", std::process::id()))
     }
 }
 

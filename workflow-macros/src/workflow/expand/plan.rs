@@ -50,6 +50,7 @@ impl WorkflowGen<'_> {
                 successors: &[#(#successors),*],
                 policy: &#policy,
                 resources: <#path as #p::Node>::RESOURCES,
+                child: <#path as #p::Node>::CHILD,
             }
         }
     }
@@ -71,6 +72,7 @@ impl WorkflowGen<'_> {
                 successors: &[#(#successors),*],
                 policy: &#p::NodePolicy::DEFAULT,
                 resources: &[],
+                child: #p::Option::None,
             }
         }
     }

@@ -95,6 +95,8 @@ impl WorkflowGen<'_> {
                 const PORTS: &'static [&'static str] = &[#(#input_strs),*];
                 const POLICY: #p::NodePolicy = #p::NodePolicy::DEFAULT;
                 const RESOURCES: &'static [#p::ResourceReq] = &[];
+                const CHILD: #p::Option<&'static #p::Plan> =
+                    #p::Option::Some(<#name as #p::Workflow>::PLAN);
                 type Output = <#name as #p::Workflow>::Output;
                 type Error = #p::WorkflowError;
 
