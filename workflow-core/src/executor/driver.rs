@@ -214,11 +214,7 @@ where
     }
 
     /// Drives the run to its end: its outputs, or why there are none.
-    pub(super) async fn run(
-        &mut self,
-        limits: &Limits,
-        cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<W::Output, WorkflowError> {
+    pub(super) async fn run(&mut self, limits: &Limits) -> Result<W::Output, WorkflowError> {
         self.shared.record(None, TraceKind::RunStarted);
         #[cfg(feature = "store")]
         let restored = self.restore();
@@ -234,7 +230,8 @@ where
             limits.timeout.map(|d| Box::pin(tokio::time::sleep(d)));
         let mut stall_timer: Option<StallTimer> =
             limits.stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
-        let mut cancelled = std::pin::pin!(cancel.cancelled());
+        // The wait on the run's token, from when it exists (see `RunCancel`).
+        let mut cancelled = std::pin::pin!(None);
 
         // The run goes on inside `poll_event` until an event ends it.
         let event = std::future::poll_fn(|cx| {
@@ -294,7 +291,7 @@ where
         cx: &mut TaskContext<'_>,
         deadline: &mut Option<Pin<Box<Sleep>>>,
         stall: &mut Option<StallTimer>,
-        mut cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
+        mut cancelled: Pin<&mut Option<WaitForCancellationFuture<'a>>>,
     ) -> Poll<Event> {
         if self.cancel_seen() {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
@@ -405,22 +402,39 @@ where
             let _ = timer.as_mut().poll(cx);
         }
         let cancel_fired = if self.pending.has_queue() {
-            match self.pending.poll_cancel(|cx| cancelled.as_mut().poll(cx)) {
+            // The outcome queue's waker watches the token: it must exist.
+            if cancelled.is_none() {
+                cancelled.set(Some(self.shared.cancel.token().cancelled()));
+            }
+            match self
+                .pending
+                .poll_cancel(|cx| poll_cancelled(cancelled.as_mut(), cx))
+            {
                 Some(polled) => polled.is_ready(),
                 // It fired since this poll's first look, perhaps before the run's waker
                 // was registered again (its wake-up then reached no one): look again,
                 // now that a later one would wake the run.
                 None => self.cancel_seen(),
             }
-        } else if self
-            .cancel_waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
+        } else if cancelled.is_some()
+            && self
+                .cancel_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
         {
             false
-        } else {
+        } else if cancelled.is_some() {
             self.cancel_waker = Some(cx.waker().clone());
-            cancelled.as_mut().poll(cx).is_ready()
+            poll_cancelled(cancelled.as_mut(), cx).is_ready()
+        } else if let Some(token) = self.shared.cancel.watch(cx.waker()) {
+            // Made since the run last looked (it is woken then): watched from now on.
+            cancelled.set(Some(token.cancelled()));
+            self.cancel_waker = Some(cx.waker().clone());
+            poll_cancelled(cancelled.as_mut(), cx).is_ready()
+        } else {
+            // No token (nobody asked for one): nothing to watch; a token made later
+            // wakes the run.
+            false
         };
         if cancel_fired {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
@@ -982,5 +996,16 @@ where
         let now = self.start.elapsed();
         self.statuses
             .cancelled(self.shared, done.index, done.attempts, now);
+    }
+}
+
+/// Polls the wait on the run's token, once it exists.
+fn poll_cancelled(
+    cancelled: Pin<&mut Option<WaitForCancellationFuture<'_>>>,
+    cx: &mut TaskContext<'_>,
+) -> Poll<()> {
+    match cancelled.as_pin_mut() {
+        Some(wait) => wait.poll(cx),
+        None => Poll::Pending,
     }
 }

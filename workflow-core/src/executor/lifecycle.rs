@@ -8,7 +8,6 @@ use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use super::attempt::{panic_message, Finished};
@@ -102,10 +101,11 @@ impl<W: Workflow> Executor<W> {
         // A child run is handed the token it stops with (see `executor/child.rs`): the
         // items of a fail-fast fan-out share one, so one item's failure stops them all.
         // Taken, not cloned: a token's clone takes a lock, and nothing else reads it.
+        // Without one, the run's token is made only if someone asks for it.
         let cancel = match (opts.cancel.take(), child.is_some()) {
-            (Some(token), true) => token,
-            (Some(outer), false) => outer.child_token(),
-            (None, _) => CancellationToken::new(),
+            (Some(token), true) => Some(token),
+            (Some(outer), false) => Some(outer.child_token()),
+            (None, _) => None,
         };
         let trace = opts.trace.unwrap_or(runtime.trace);
         #[cfg(feature = "store")]
@@ -155,10 +155,7 @@ impl<W: Workflow> Executor<W> {
         {
             driver.durable = durable;
         }
-        let result = driver
-            .run(&limits, &shared.cancel)
-            .instrument(span.clone())
-            .await;
+        let result = driver.run(&limits).instrument(span.clone()).await;
         // Every item has ended: the recorder may see its queue close with the run.
         #[cfg(feature = "store")]
         if let Some(link) = &shared.durable {
