@@ -264,7 +264,9 @@ where
             }),
         };
         if let Some(e) = error {
-            return Err(self.abort(e, limits.grace).await);
+            // Boxed: a stop is rare, and its future (with the grace timer) would make
+            // every run's future larger by its size (issue 17).
+            return Err(Box::pin(self.abort(e, limits.grace)).await);
         }
         self.statuses.skip_not_started(self.shared);
         match self.errors.len() {
