@@ -216,14 +216,16 @@ where
     /// Drives the run to its end: its outputs, or why there are none.
     pub(super) async fn run(&mut self, limits: &Limits) -> Result<W::Output, WorkflowError> {
         self.shared.record(None, TraceKind::RunStarted);
-        #[cfg(feature = "store")]
-        let restored = self.restore();
-        #[cfg(not(feature = "store"))]
-        let restored: Vec<bool> = Vec::new();
-        for (i, &deps) in self.deps.iter().enumerate() {
-            if deps == 0 && !restored.get(i).copied().unwrap_or(false) {
-                self.ready.push_back(i);
-                self.shared.record(Some(i), TraceKind::Scheduled);
+        {
+            #[cfg(feature = "store")]
+            let restored = self.restore();
+            #[cfg(not(feature = "store"))]
+            let restored: Vec<bool> = Vec::new();
+            for (i, &deps) in self.deps.iter().enumerate() {
+                if deps == 0 && !restored.get(i).copied().unwrap_or(false) {
+                    self.ready.push_back(i);
+                    self.shared.record(Some(i), TraceKind::Scheduled);
+                }
             }
         }
         let mut deadline: Option<Pin<Box<Sleep>>> =
@@ -234,39 +236,46 @@ where
         let mut cancelled = std::pin::pin!(None);
 
         // The run goes on inside `poll_event` until an event ends it.
-        let event = std::future::poll_fn(|cx| {
-            self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
-        })
-        .await;
-        let error = match event {
-            Event::Done => None,
-            Event::Failed(e) => Some(e),
-            Event::TimedOut => Some(WorkflowError::Timeout {
-                workflow: W::PLAN.name,
-                // A child run (a sub-workflow, a mapped item) is named by its path in
-                // the root run (`pages[1]`): its error reaches the root's caller.
-                scope: match &self.shared.path {
-                    Some(path) => TimeoutScope::Node(path.to_string().into()),
-                    None => TimeoutScope::Workflow,
-                },
-                // The configured limit, not the measured time (which includes the
-                // run's setup before the timer started).
-                limit: limits.timeout.unwrap_or_default(),
-                running: self.running_names(),
-                // The run's own limit, not a node attempt's.
-                attempts: 0,
-            }),
-            Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
-            Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),
-            Event::Cancelled => Some(WorkflowError::Cancelled {
-                workflow: W::PLAN.name,
-                running: self.running_names(),
-            }),
-        };
-        if let Some(e) = error {
+        // In a block, so that the event and the error keep no place in the run's
+        // future while it stops (they are moved into the stop's boxed future).
+        let stop = {
+            let event = std::future::poll_fn(|cx| {
+                self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
+            })
+            .await;
+            let error = match event {
+                Event::Done => None,
+                Event::Failed(e) => Some(e),
+                Event::TimedOut => Some(WorkflowError::Timeout {
+                    workflow: W::PLAN.name,
+                    // A child run (a sub-workflow, a mapped item) is named by its path in
+                    // the root run (`pages[1]`): its error reaches the root's caller.
+                    scope: match &self.shared.path {
+                        Some(path) => TimeoutScope::Node(path.to_string().into()),
+                        None => TimeoutScope::Workflow,
+                    },
+                    // The configured limit, not the measured time (which includes the
+                    // run's setup before the timer started).
+                    limit: limits.timeout.unwrap_or_default(),
+                    running: self.running_names(),
+                    // The run's own limit, not a node attempt's.
+                    attempts: 0,
+                }),
+                Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
+                Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),
+                Event::Cancelled => Some(WorkflowError::Cancelled {
+                    workflow: W::PLAN.name,
+                    running: self.running_names(),
+                }),
+            };
             // Boxed: a stop is rare, and its future (with the grace timer) would make
             // every run's future larger by its size (issue 17).
-            return Err(Box::pin(self.abort(e, limits.grace)).await);
+            error.map(|e| Box::pin(self.abort(e, limits.grace)))
+        };
+        match stop {
+            Some(stop) => return Err(stop.await),
+            // (Its borrow of the driver ends here.)
+            None => drop(stop),
         }
         self.statuses.skip_not_started(self.shared);
         match self.errors.len() {
