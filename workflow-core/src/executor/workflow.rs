@@ -116,7 +116,7 @@ impl<W: Workflow> fmt::Debug for ItemCodec<W> {
 ///
 /// Small: the generated future keeps it (as its capture) beside the run's own future,
 /// which receives it too. What most runs do not have (options, a durable run's state,
-/// a child run's or a lane's place) is boxed in [`Setup`].
+/// a child run's or a lane's place) is boxed in `Setup`.
 #[doc(hidden)]
 pub struct Executor<W: Workflow> {
     pub(super) runtime: Arc<RuntimeShared>,
