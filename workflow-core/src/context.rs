@@ -193,7 +193,7 @@ impl Context {
 
     /// The run's cancellation token: cancelled when the run is cancelled, fails or times out.
     pub fn cancellation(&self) -> &CancellationToken {
-        &self.shared().cancel
+        self.shared().cancel.token()
     }
 
     /// Whether the run was cancelled.
@@ -203,7 +203,7 @@ impl Context {
 
     /// Completes when the run is cancelled.
     pub async fn cancelled(&self) {
-        self.shared().cancel.cancelled().await;
+        self.shared().cancel.token().cancelled().await;
     }
 
     /// Records a custom event in the run's trace (when the run is traced) and as an

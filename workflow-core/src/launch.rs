@@ -132,12 +132,13 @@ impl<O> fmt::Debug for RunFuture<O> {
 
 /// The future of one run of `W` on `runtime`: counts the run as active (shutdown waits
 /// for it), then hands the input and the options (made by `options` on the first poll,
-/// so that a run without options does not carry them before it starts) to the
+/// so that a run without options does not carry them before it starts; `None` for
+/// none) to the
 /// generated [`Workflow::run`], which sets the run up.
 pub(crate) async fn launch<W: Workflow>(
     runtime: Arc<RuntimeShared>,
     input: W::Input,
-    options: impl FnOnce() -> RunOptions + Send + 'static,
+    options: impl FnOnce() -> Option<RunOptions> + Send + 'static,
 ) -> RunOutcome<W::Output> {
     // Counted before the check: `shutdown` closes and then waits for active runs, so a
     // run either sees it closed or is waited for.

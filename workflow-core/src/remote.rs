@@ -381,7 +381,7 @@ impl Runtime {
             Instant::now(),
             plan.name,
             plan.nodes,
-            cancel.clone(),
+            Some(cancel.clone()),
             call.emitted.is_some(),
             runtime,
         );

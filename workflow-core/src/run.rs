@@ -220,6 +220,17 @@ pub struct RunOptions {
 }
 
 impl RunOptions {
+    /// No options (what `Default` gives), as a constant.
+    pub(crate) const NONE: Self = Self {
+        trace: None,
+        timeout: None,
+        deadlock: None,
+        concurrency: None,
+        failure: None,
+        cancel: None,
+        cancel_grace: None,
+    };
+
     /// Defaults: the workflow's own policies, tracing as the runtime says.
     pub fn new() -> Self {
         Self::default()

@@ -289,7 +289,7 @@ impl Runtime {
         RunFuture::of_outcome(launch::<W::Workflow>(
             Arc::clone(&self.inner),
             input,
-            RunOptions::new,
+            || None,
         ))
     }
 
@@ -306,7 +306,7 @@ impl Runtime {
         RunFuture::of_outcome(launch::<W::Workflow>(
             Arc::clone(&self.inner),
             input,
-            move || options,
+            move || Some(options),
         ))
     }
 
@@ -320,7 +320,7 @@ impl Runtime {
         input: W::Input,
         options: RunOptions,
     ) -> impl Future<Output = RunOutcome<W::Output>> + Send + 'static {
-        launch::<W>(Arc::clone(&self.inner), input, move || options)
+        launch::<W>(Arc::clone(&self.inner), input, move || Some(options))
     }
 
     /// Registers (or replaces) a resource on a running runtime; later runs see it.

@@ -87,6 +87,9 @@ fn pair<F1, Fut1, F2, Fut2>(
     Fut2: Future + Send,
     Fut2::Output: Send,
 {
+    if !selected(group) {
+        return;
+    }
     let mut g = c.benchmark_group(group);
     if flat {
         g.sampling_mode(SamplingMode::Flat).sample_size(10);
@@ -101,6 +104,12 @@ fn pair<F1, Fut1, F2, Fut2>(
     if std::env::args().any(|a| a == "--bench") {
         interleaved(tokio, group, param, flat, &ours, &hand);
     }
+}
+
+/// Whether `group` runs: with `VS_TOKIO_ONLY=<prefix>` (`VS_TOKIO_ONLY="W4 throughput"`),
+/// only the groups it starts; the cold-run table is skipped then.
+fn selected(group: &str) -> bool {
+    std::env::var("VS_TOKIO_ONLY").map_or(true, |only| group.starts_with(&only))
 }
 
 /// The samples behind the ratio table: workflow and hand-written samples alternate, so
@@ -772,10 +781,12 @@ fn main() {
 
     if bench_mode {
         println!("\n## Medians and ratios (same run)\n\n{}", table());
-        println!(
-            "## Cold runs (caches evicted before each run)\n\n{}",
-            cold_runs(&tokio)
-        );
+        if std::env::var_os("VS_TOKIO_ONLY").is_none() {
+            println!(
+                "## Cold runs (caches evicted before each run)\n\n{}",
+                cold_runs(&tokio)
+            );
+        }
         println!("## Allocations\n\n{}", allocs.unwrap_or_default());
     }
 }

@@ -525,6 +525,154 @@ async fn a_cancel_token_stops_the_run_with_a_typed_error() {
     assert_eq!(counter.dropped.load(Ordering::SeqCst), 2);
 }
 
+/// Hands its context to a task of its own, which takes the run's token after `take_ms`
+/// and cancels it `cancel_ms` later; the node itself returns at once.
+#[node]
+async fn cancels_later(take_ms: u64, cancel_ms: u64, ctx: &Context) -> u64 {
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        sleep_ms(take_ms).await;
+        let token = ctx.cancellation().clone();
+        sleep_ms(cancel_ms).await;
+        token.cancel();
+    });
+    take_ms
+}
+
+/// Takes the run's token in its own task (`#[spawn]`) and cancels it after `ms`.
+#[node]
+async fn cancels_in_task(ms: u64, ctx: &Context) -> u64 {
+    let token = ctx.cancellation().clone();
+    sleep_ms(ms).await;
+    token.cancel();
+    sleep_ms(60_000).await;
+    ms
+}
+
+workflow! {
+    struct CancelledByANode {
+        input take: u64,
+        input cancel: u64,
+        input long: u64,
+        canceller = cancels_later(take_ms: take, cancel_ms: cancel),
+        slow = wait_ms(ms: long),
+    }
+}
+
+workflow! {
+    struct CancelledByASpawnedNode {
+        input cancel: u64,
+        input long: u64,
+        #[spawn] #[timeout = "100s"]
+        canceller = cancels_in_task(ms: cancel),
+        slow = wait_ms(ms: long),
+    }
+}
+
+workflow! {
+    struct CancelledByAQueuedNode {
+        input cancel: u64,
+        input long: u64,
+        #[spawn]
+        canceller = cancels_in_task(ms: cancel),
+        slow = wait_ms(ms: long),
+    }
+}
+
+/// A run's token is made only when someone asks for it (issue 17): one made outside
+/// the run's poll, by a task a node started, long after the run began waiting, still
+/// stops the run when cancelled, at once.
+#[tokio::test(start_paused = true)]
+async fn a_token_taken_late_by_a_nodes_task_still_cancels_the_run() {
+    let rt = Runtime::new();
+    let start = Instant::now();
+    let err = rt
+        .execute(
+            CancelledByANode,
+            CancelledByANodeInput {
+                take: 100,
+                cancel: 200,
+                long: 10_000,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::Cancelled { running, .. } if running == &["slow"]),
+        "{err:?}"
+    );
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+}
+
+/// The same for nodes in tasks of their own: supervised (their own waker) and
+/// reporting to the run's outcome queue.
+#[tokio::test(start_paused = true)]
+async fn a_spawned_node_that_cancels_the_run_stops_it() {
+    let rt = Runtime::new();
+    let start = Instant::now();
+    let err = rt
+        .execute(
+            CancelledByASpawnedNode,
+            CancelledByASpawnedNodeInput {
+                cancel: 200,
+                long: 10_000,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WorkflowError::Cancelled { .. }), "{err:?}");
+    assert_eq!(start.elapsed(), Duration::from_millis(200));
+    let start = Instant::now();
+    let err = rt
+        .execute(
+            CancelledByAQueuedNode,
+            CancelledByAQueuedNodeInput {
+                cancel: 200,
+                long: 10_000,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WorkflowError::Cancelled { .. }), "{err:?}");
+    assert_eq!(start.elapsed(), Duration::from_millis(200));
+}
+
+/// What a task that outlived its run saw: `(ctx.is_cancelled(), its token's)`.
+#[derive(Default)]
+struct LateLook(Mutex<Option<(bool, bool)>>);
+
+/// Hands its context to a task that looks at the run's token after `ms`.
+#[node]
+async fn looks_late(ms: u64, ctx: &Context, seen: Res<LateLook>) -> u64 {
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        sleep_ms(ms).await;
+        let flag = ctx.is_cancelled();
+        let token = ctx.cancellation().is_cancelled();
+        *seen.0.lock().unwrap() = Some((flag, token));
+    });
+    ms
+}
+
+workflow! {
+    struct LooksLate {
+        input ms: u64,
+        late = looks_late(ms: ms),
+    }
+}
+
+/// A token first asked for after the run ended is made cancelled.
+#[tokio::test(start_paused = true)]
+async fn a_token_taken_after_the_run_ended_is_cancelled() {
+    let seen = Arc::new(LateLook::default());
+    let rt = Runtime::builder().resource_arc(seen.clone()).build();
+    rt.execute(LooksLate, LooksLateInput { ms: 500 })
+        .await
+        .unwrap();
+    sleep_ms(1_000).await;
+    assert_eq!(*seen.0.lock().unwrap(), Some((true, true)));
+}
+
 // --- spawned nodes beside in-task ones ---------------------------------------------------
 
 #[node]

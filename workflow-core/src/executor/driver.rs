@@ -214,60 +214,68 @@ where
     }
 
     /// Drives the run to its end: its outputs, or why there are none.
-    pub(super) async fn run(
-        &mut self,
-        limits: &Limits,
-        cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<W::Output, WorkflowError> {
+    pub(super) async fn run(&mut self, limits: &Limits) -> Result<W::Output, WorkflowError> {
         self.shared.record(None, TraceKind::RunStarted);
-        #[cfg(feature = "store")]
-        let restored = self.restore();
-        #[cfg(not(feature = "store"))]
-        let restored: Vec<bool> = Vec::new();
-        for (i, &deps) in self.deps.iter().enumerate() {
-            if deps == 0 && !restored.get(i).copied().unwrap_or(false) {
-                self.ready.push_back(i);
-                self.shared.record(Some(i), TraceKind::Scheduled);
+        {
+            #[cfg(feature = "store")]
+            let restored = self.restore();
+            #[cfg(not(feature = "store"))]
+            let restored: Vec<bool> = Vec::new();
+            for (i, &deps) in self.deps.iter().enumerate() {
+                if deps == 0 && !restored.get(i).copied().unwrap_or(false) {
+                    self.ready.push_back(i);
+                    self.shared.record(Some(i), TraceKind::Scheduled);
+                }
             }
         }
         let mut deadline: Option<Pin<Box<Sleep>>> =
             limits.timeout.map(|d| Box::pin(tokio::time::sleep(d)));
         let mut stall_timer: Option<StallTimer> =
             limits.stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
-        let mut cancelled = std::pin::pin!(cancel.cancelled());
+        // The wait on the run's token, from when it exists (see `RunCancel`).
+        let mut cancelled = std::pin::pin!(None);
 
         // The run goes on inside `poll_event` until an event ends it.
-        let event = std::future::poll_fn(|cx| {
-            self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
-        })
-        .await;
-        let error = match event {
-            Event::Done => None,
-            Event::Failed(e) => Some(e),
-            Event::TimedOut => Some(WorkflowError::Timeout {
-                workflow: W::PLAN.name,
-                // A child run (a sub-workflow, a mapped item) is named by its path in
-                // the root run (`pages[1]`): its error reaches the root's caller.
-                scope: match &self.shared.path {
-                    Some(path) => TimeoutScope::Node(path.to_string().into()),
-                    None => TimeoutScope::Workflow,
-                },
-                // The configured limit, not the measured time (which includes the
-                // run's setup before the timer started).
-                limit: limits.timeout.unwrap_or_default(),
-                running: self.running_names(),
-                // The run's own limit, not a node attempt's.
-                attempts: 0,
-            }),
-            Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
-            Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),
-            Event::Cancelled => Some(WorkflowError::Cancelled {
-                workflow: W::PLAN.name,
-                running: self.running_names(),
-            }),
+        // In a block, so that the event and the error keep no place in the run's
+        // future while it stops (they are moved into the stop's boxed future).
+        let stop = {
+            let event = std::future::poll_fn(|cx| {
+                self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
+            })
+            .await;
+            let error = match event {
+                Event::Done => None,
+                Event::Failed(e) => Some(e),
+                Event::TimedOut => Some(WorkflowError::Timeout {
+                    workflow: W::PLAN.name,
+                    // A child run (a sub-workflow, a mapped item) is named by its path in
+                    // the root run (`pages[1]`): its error reaches the root's caller.
+                    scope: match &self.shared.path {
+                        Some(path) => TimeoutScope::Node(path.to_string().into()),
+                        None => TimeoutScope::Workflow,
+                    },
+                    // The configured limit, not the measured time (which includes the
+                    // run's setup before the timer started).
+                    limit: limits.timeout.unwrap_or_default(),
+                    running: self.running_names(),
+                    // The run's own limit, not a node attempt's.
+                    attempts: 0,
+                }),
+                Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
+                Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),
+                Event::Cancelled => Some(WorkflowError::Cancelled {
+                    workflow: W::PLAN.name,
+                    running: self.running_names(),
+                }),
+            };
+            // Boxed: a stop is rare, and its future (with the grace timer) would make
+            // every run's future larger by its size (issue 17).
+            error.map(|e| Box::pin(self.abort(e, limits.grace)))
         };
-        if let Some(e) = error {
-            return Err(self.abort(e, limits.grace).await);
+        match stop {
+            Some(stop) => return Err(stop.await),
+            // (Its borrow of the driver ends here.)
+            None => drop(stop),
         }
         self.statuses.skip_not_started(self.shared);
         match self.errors.len() {
@@ -294,7 +302,7 @@ where
         cx: &mut TaskContext<'_>,
         deadline: &mut Option<Pin<Box<Sleep>>>,
         stall: &mut Option<StallTimer>,
-        mut cancelled: Pin<&mut WaitForCancellationFuture<'_>>,
+        mut cancelled: Pin<&mut Option<WaitForCancellationFuture<'a>>>,
     ) -> Poll<Event> {
         if self.cancel_seen() {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
@@ -405,22 +413,39 @@ where
             let _ = timer.as_mut().poll(cx);
         }
         let cancel_fired = if self.pending.has_queue() {
-            match self.pending.poll_cancel(|cx| cancelled.as_mut().poll(cx)) {
+            // The outcome queue's waker watches the token: it must exist.
+            if cancelled.is_none() {
+                cancelled.set(Some(self.shared.cancel.token().cancelled()));
+            }
+            match self
+                .pending
+                .poll_cancel(|cx| poll_cancelled(cancelled.as_mut(), cx))
+            {
                 Some(polled) => polled.is_ready(),
                 // It fired since this poll's first look, perhaps before the run's waker
                 // was registered again (its wake-up then reached no one): look again,
                 // now that a later one would wake the run.
                 None => self.cancel_seen(),
             }
-        } else if self
-            .cancel_waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
+        } else if cancelled.is_some()
+            && self
+                .cancel_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
         {
             false
-        } else {
+        } else if cancelled.is_some() {
             self.cancel_waker = Some(cx.waker().clone());
-            cancelled.as_mut().poll(cx).is_ready()
+            poll_cancelled(cancelled.as_mut(), cx).is_ready()
+        } else if let Some(token) = self.shared.cancel.watch(cx.waker()) {
+            // Made since the run last looked (it is woken then): watched from now on.
+            cancelled.set(Some(token.cancelled()));
+            self.cancel_waker = Some(cx.waker().clone());
+            poll_cancelled(cancelled.as_mut(), cx).is_ready()
+        } else {
+            // No token (nobody asked for one): nothing to watch; a token made later
+            // wakes the run.
+            false
         };
         if cancel_fired {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
@@ -982,5 +1007,16 @@ where
         let now = self.start.elapsed();
         self.statuses
             .cancelled(self.shared, done.index, done.attempts, now);
+    }
+}
+
+/// Polls the wait on the run's token, once it exists.
+fn poll_cancelled(
+    cancelled: Pin<&mut Option<WaitForCancellationFuture<'_>>>,
+    cx: &mut TaskContext<'_>,
+) -> Poll<()> {
+    match cancelled.as_pin_mut() {
+        Some(wait) => wait.poll(cx),
+        None => Poll::Pending,
     }
 }

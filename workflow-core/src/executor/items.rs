@@ -1035,7 +1035,7 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
         parent.started,
         W::PLAN.name,
         W::PLAN.nodes,
-        token,
+        Some(token),
         false,
         Arc::clone(runtime),
     )

@@ -8,7 +8,6 @@ use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
 use super::attempt::{panic_message, Finished};
@@ -17,9 +16,13 @@ use super::driver::{Driver, Limits};
 use super::status;
 use super::workflow::{ChildOf, Executor, RunOutcome, Workflow};
 use crate::error::{TimeoutScope, WorkflowError};
+use crate::run::RunOptions;
 use crate::run::RunReport;
 use crate::shared::{RunShared, RuntimeShared};
 use crate::trace::TraceKind;
+
+/// The options of a run started without any.
+static NO_OPTIONS: RunOptions = RunOptions::NONE;
 
 static NEXT_RUN_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -68,25 +71,22 @@ impl<W: Workflow> Executor<W> {
         let Self {
             runtime,
             input,
-            mut opts,
-            #[cfg(feature = "store")]
-            durable,
-            child,
-            lane,
+            mut setup,
         } = self;
-        if let Some((feed, item)) = lane {
+        if let Some((feed, item)) = setup.as_mut().and_then(|s| s.lane.take()) {
             return super::items::drive_lane::<W, C>(runtime, feed, item, input, cells).await;
         }
         let plan = W::PLAN;
         // A child run has its root run's id and clock, so its times in the root's report
         // and trace count from the root's start.
-        let (run_id, start) = match &child {
+        let child = setup.as_ref().and_then(|s| s.child.as_ref());
+        let (run_id, start) = match child {
             Some(c) => (c.parent.run_id, c.parent.started),
             None => (next_run_id(), Instant::now()),
         };
 
         // Resources are checked before any node runs.
-        if let Some(error) = missing_resource::<W>(&runtime, child.as_ref().map(|c| &*c.path)) {
+        if let Some(error) = missing_resource::<W>(&runtime, child.map(|c| &*c.path)) {
             return RunOutcome {
                 result: Err(error),
                 report: RunReport {
@@ -102,15 +102,19 @@ impl<W: Workflow> Executor<W> {
         // A child run is handed the token it stops with (see `executor/child.rs`): the
         // items of a fail-fast fan-out share one, so one item's failure stops them all.
         // Taken, not cloned: a token's clone takes a lock, and nothing else reads it.
-        let cancel = match (opts.cancel.take(), child.is_some()) {
-            (Some(token), true) => token,
-            (Some(outer), false) => outer.child_token(),
-            (None, _) => CancellationToken::new(),
-        };
-        let trace = opts.trace.unwrap_or(runtime.trace);
-        #[cfg(feature = "store")]
-        let mut durable = durable;
+        // Without one, the run's token is made only if someone asks for it.
         let is_child = child.is_some();
+        let cancel = match (setup.as_mut().and_then(|s| s.opts.cancel.take()), is_child) {
+            (Some(token), true) => Some(token),
+            (Some(outer), false) => Some(outer.child_token()),
+            (None, _) => None,
+        };
+        let trace = setup
+            .as_ref()
+            .and_then(|s| s.opts.trace)
+            .unwrap_or(runtime.trace);
+        #[cfg(feature = "store")]
+        let mut durable = setup.as_mut().and_then(|s| s.durable.take());
         // Built in a block, so that the `RunShared` value (~450 bytes) keeps no place in
         // the run's future next to its `Arc`: a moved-from local whose scope spans an
         // `.await` does.
@@ -133,7 +137,9 @@ impl<W: Workflow> Executor<W> {
                     ))
                 });
             }
-            if let Some(ChildOf { parent, node, path }) = child {
+            if let Some(ChildOf { parent, node, path }) =
+                setup.as_mut().and_then(|s| s.child.take())
+            {
                 shared = shared.into_child(&parent, node, path);
             }
             Arc::new(shared)
@@ -149,16 +155,15 @@ impl<W: Workflow> Executor<W> {
 
         let span =
             tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
-        let limits = Limits::new::<W>(&opts);
-        let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, &opts);
+        let opts = setup.as_deref().map_or(&NO_OPTIONS, |s| &s.opts);
+        let limits = Limits::new::<W>(opts);
+        let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, opts);
+        drop(setup);
         #[cfg(feature = "store")]
         {
             driver.durable = durable;
         }
-        let result = driver
-            .run(&limits, &shared.cancel)
-            .instrument(span.clone())
-            .await;
+        let result = driver.run(&limits).instrument(span.clone()).await;
         // Every item has ended: the recorder may see its queue close with the run.
         #[cfg(feature = "store")]
         if let Some(link) = &shared.durable {

@@ -113,13 +113,23 @@ impl<W: Workflow> fmt::Debug for ItemCodec<W> {
 /// One run about to start: what generated [`Workflow::run`] code hands its cell table
 /// to (`Executor::run`, in `lifecycle.rs`, sets the run up inside the future that
 /// `Workflow::run` boxes).
+///
+/// Small: the generated future keeps it (as its capture) beside the run's own future,
+/// which receives it too. What most runs do not have (options, a durable run's state,
+/// a child run's or a lane's place) is boxed in `Setup`.
 #[doc(hidden)]
 pub struct Executor<W: Workflow> {
     pub(super) runtime: Arc<RuntimeShared>,
     pub(super) input: W::Input,
+    /// `None` for a run started without options (`Runtime::execute`).
+    pub(super) setup: Option<Box<Setup<W>>>,
+}
+
+/// The parts of an [`Executor`] that a plain run does not have.
+pub(super) struct Setup<W: Workflow> {
     pub(super) opts: RunOptions,
-    /// A durable run's restored outputs and record queue. Boxed: most runs have none,
-    /// and the executor is moved (and its place kept) in every run's future.
+    /// A durable run's restored outputs and record queue (boxed again: the driver
+    /// keeps it for the run, and most runs have none).
     #[cfg(feature = "store")]
     pub(super) durable: Option<Box<super::durable::DurableExec<W::Value>>>,
     /// A child run: the run whose node runs it, and its path there.
@@ -128,6 +138,20 @@ pub struct Executor<W: Workflow> {
     /// `items::Feed<W>`, type-erased because it lives in a higher layer) and the item
     /// that `input` is. `Executor::run` hands the run to the lane driver.
     pub(super) lane: Option<(Arc<dyn std::any::Any + Send + Sync>, usize)>,
+    workflow: std::marker::PhantomData<fn() -> W>,
+}
+
+impl<W: Workflow> Setup<W> {
+    fn new(opts: RunOptions) -> Self {
+        Self {
+            opts,
+            #[cfg(feature = "store")]
+            durable: None,
+            child: None,
+            lane: None,
+            workflow: std::marker::PhantomData,
+        }
+    }
 }
 
 /// Where a child run (a sub-workflow, a fan-out item) sits: the run whose node runs it,
@@ -140,15 +164,24 @@ pub(crate) struct ChildOf {
 }
 
 impl<W: Workflow> Executor<W> {
-    pub(crate) fn new(runtime: Arc<RuntimeShared>, input: W::Input, opts: RunOptions) -> Self {
+    /// A root run, with `opts` if any (`None`: the workflow's own policies).
+    pub(crate) fn new(
+        runtime: Arc<RuntimeShared>,
+        input: W::Input,
+        opts: Option<RunOptions>,
+    ) -> Self {
         Self {
             runtime,
             input,
-            opts,
-            #[cfg(feature = "store")]
-            durable: None,
-            child: None,
-            lane: None,
+            setup: opts.map(|opts| Box::new(Setup::new(opts))),
+        }
+    }
+
+    fn with(runtime: Arc<RuntimeShared>, input: W::Input, setup: Setup<W>) -> Self {
+        Self {
+            runtime,
+            input,
+            setup: Some(Box::new(setup)),
         }
     }
 
@@ -159,10 +192,11 @@ impl<W: Workflow> Executor<W> {
         opts: RunOptions,
         child: ChildOf,
     ) -> Self {
-        Self {
+        let setup = Setup {
             child: Some(child),
-            ..Self::new(runtime, input, opts)
-        }
+            ..Setup::new(opts)
+        };
+        Self::with(runtime, input, setup)
     }
 
     /// A lane of a fan-out whose first item is `item` (`input`), taking the others
@@ -173,10 +207,11 @@ impl<W: Workflow> Executor<W> {
         feed: Arc<dyn std::any::Any + Send + Sync>,
         item: usize,
     ) -> Self {
-        Self {
+        let setup = Setup {
             lane: Some((feed, item)),
-            ..Self::new(runtime, input, RunOptions::default())
-        }
+            ..Setup::new(RunOptions::default())
+        };
+        Self::with(runtime, input, setup)
     }
 
     /// A run of a durable workflow: restores and records through `durable`.
@@ -187,14 +222,11 @@ impl<W: Workflow> Executor<W> {
         opts: RunOptions,
         durable: super::durable::DurableExec<W::Value>,
     ) -> Self {
-        Self {
-            runtime,
-            input,
-            opts,
+        let setup = Setup {
             durable: Some(Box::new(durable)),
-            child: None,
-            lane: None,
-        }
+            ..Setup::new(opts)
+        };
+        Self::with(runtime, input, setup)
     }
 }
 

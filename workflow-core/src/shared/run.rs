@@ -1,8 +1,9 @@
 //! [`RunShared`]: the state the nodes of one run share with its driver.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::task::Waker;
 
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -21,7 +22,8 @@ pub(crate) struct RunShared {
     pub(crate) workflow: &'static str,
     pub(crate) nodes: &'static [NodeSpec],
     pub(crate) started: Instant,
-    pub(crate) cancel: CancellationToken,
+    /// The run's cancellation, its token made only when someone asks for it.
+    pub(crate) cancel: RunCancel,
     /// The run's trace; a child run shares its root run's recorder.
     pub(crate) trace: Option<Arc<TraceRecorder>>,
     pub(crate) runtime: Arc<RuntimeShared>,
@@ -81,6 +83,94 @@ pub(crate) struct RunShared {
     /// recorded one by one, like a sub-workflow's).
     #[cfg(feature = "store")]
     pub(crate) durable: Option<Arc<DurableLink>>,
+}
+
+/// A run's cancellation: its token, made the first time someone asks for it (a node's
+/// `Context::cancellation`/`cancelled`, a child run), or given (an external token, a
+/// child run's). Most runs never need one: a token is an allocation, and its creation,
+/// the run's wait on it and its cancellation at the end take its locks (~350
+/// instructions and one of a small run's seven allocations, issue 17).
+///
+/// A run stopped (failed, timed out, cancelled, ended, dropped) before its token
+/// exists is marked `stopped`: a token made later is made cancelled. The driver watches
+/// the token once it exists; a token made outside the run's poll (by a node in a task
+/// of its own) wakes the run through `waker`, so it starts watching.
+pub(crate) struct RunCancel {
+    token: OnceLock<CancellationToken>,
+    /// Cancelled: the token, if any, is cancelled (and one made later will be).
+    stopped: AtomicBool,
+    /// The run's waker while it has no token, woken when the token is made.
+    waker: Mutex<Option<Waker>>,
+}
+
+impl RunCancel {
+    /// The cancellation of a run with `token`, or of one whose token is made when asked for.
+    pub(crate) fn new(token: Option<CancellationToken>) -> Self {
+        Self {
+            token: token.map_or_else(OnceLock::new, OnceLock::from),
+            stopped: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        }
+    }
+
+    /// The run's token, made now if nobody asked for it before.
+    pub(crate) fn token(&self) -> &CancellationToken {
+        if let Some(token) = self.token.get() {
+            return token;
+        }
+        self.make_token()
+    }
+
+    #[cold]
+    fn make_token(&self) -> &CancellationToken {
+        let token = self.token.get_or_init(CancellationToken::new);
+        // Pairs with the fence in `cancel`: either it sees the token, or this sees
+        // `stopped`.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if self.stopped.load(Ordering::Relaxed) {
+            token.cancel();
+        }
+        // The run may be waiting without a token to watch: it watches this one now.
+        if let Some(waker) = lock(&self.waker).take() {
+            waker.wake();
+        }
+        token
+    }
+
+    /// The token, if any; if none, `waker` is woken when one is made.
+    pub(crate) fn watch(&self, waker: &Waker) -> Option<&CancellationToken> {
+        if let Some(token) = self.token.get() {
+            return Some(token);
+        }
+        {
+            let mut slot = lock(&self.waker);
+            if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                *slot = Some(waker.clone());
+            }
+        }
+        // Made meanwhile (its maker may have found the slot empty): watch it now.
+        self.token.get()
+    }
+
+    /// Whether the run was cancelled. Without a token, no lock.
+    #[inline]
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.stopped.load(Ordering::Relaxed) || self.token.get().is_some_and(|t| t.is_cancelled())
+    }
+
+    /// Cancels the run: its token, and any token made later.
+    pub(crate) fn cancel(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if let Some(token) = self.token.get() {
+            token.cancel();
+        }
+    }
+
+    /// A token cancelled with the run's (which is made now if it does not exist yet).
+    pub(crate) fn child_token(&self) -> CancellationToken {
+        self.token().child_token()
+    }
 }
 
 /// A durable run's record queue and restorable item rows, shared by the lanes of its
@@ -177,7 +267,7 @@ impl RunShared {
         started: Instant,
         workflow: &'static str,
         nodes: &'static [NodeSpec],
-        cancel: CancellationToken,
+        cancel: Option<CancellationToken>,
         trace: bool,
         runtime: Arc<RuntimeShared>,
     ) -> Self {
@@ -187,7 +277,7 @@ impl RunShared {
             workflow,
             nodes,
             started,
-            cancel,
+            cancel: RunCancel::new(cancel),
             trace: trace.then(|| Arc::new(TraceRecorder::new(workflow, run_id))),
             runtime,
             path: None,
