@@ -662,6 +662,11 @@ where
     }
 
     /// Records a finished node; schedules its successors or returns the failure to stop on.
+    ///
+    /// Inlined (into the few places a node finishes): on every node's path, and a call
+    /// returning a `Result<(), WorkflowError>` through memory cost ~20 instructions a
+    /// node. A failure goes out of line ([`on_failed`](Self::on_failed)).
+    #[inline(always)]
     fn on_finished(
         &mut self,
         done: Finished<W::Value>,
@@ -704,20 +709,32 @@ where
                 }
                 Ok(())
             }
-            Err(failure) => {
-                self.statuses
-                    .failed(self.shared, index, attempts, now, &failure);
-                let error = self.to_error(index, attempts, failure);
-                let node = W::PLAN.nodes[index].name;
-                tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
-                match self.failure {
-                    FailurePolicy::FailFast => Err(error),
-                    FailurePolicy::Continue => {
-                        self.block_downstream(index);
-                        self.errors.push(error);
-                        Ok(())
-                    }
-                }
+            Err(failure) => self.on_failed(index, attempts, now, failure),
+        }
+    }
+
+    /// Records node `index`'s failure at `now`: the error to stop on (fail-fast), or
+    /// its downstream blocked and the error kept (`failure = "continue"`).
+    #[cold]
+    #[inline(never)]
+    fn on_failed(
+        &mut self,
+        index: usize,
+        attempts: u32,
+        now: Duration,
+        failure: NodeFailure,
+    ) -> Result<(), WorkflowError> {
+        self.statuses
+            .failed(self.shared, index, attempts, now, &failure);
+        let error = self.to_error(index, attempts, failure);
+        let node = W::PLAN.nodes[index].name;
+        tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
+        match self.failure {
+            FailurePolicy::FailFast => Err(error),
+            FailurePolicy::Continue => {
+                self.block_downstream(index);
+                self.errors.push(error);
+                Ok(())
             }
         }
     }
