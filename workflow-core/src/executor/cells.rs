@@ -367,6 +367,8 @@ where
     let polled = std::panic::catch_unwind(AssertUnwindSafe(|| call.poll(cx)));
     let result = match polled {
         Ok(Poll::Pending) => return Poll::Pending,
+        // The output as it is: `settle` is not inlined, and moved it once more.
+        Ok(Poll::Ready(Ok(value))) => Ok(value),
         Ok(Poll::Ready(r)) => attempt::settle(Ok(r)),
         Err(payload) => attempt::settle(Err(payload)),
     };

@@ -312,16 +312,8 @@ where
         let handled = std::cell::Cell::new(0usize);
         let mut budget_check = 0usize;
         let mut poll_began: Option<std::time::Instant> = None;
-        // A finished node: record it, then look for a stop every few nodes
-        // (`is_cancelled` takes a lock).
-        let mut on_done = |this: &mut Self, done: Finished<W::Value>| {
-            handled.set(handled.get() + 1);
-            this.on_finished(done, stall).map_err(Event::Failed)?;
-            if handled.get() % CANCEL_CHECK_EVERY == 0 && this.shared.cancel.is_cancelled() {
-                return Err(Event::Cancelled);
-            }
-            Ok(())
-        };
+        // The count again, under a name the loop's snapshot of it does not shadow.
+        let handled_now = &handled;
         loop {
             if !self.ready.is_empty() && self.pending.count < self.concurrency {
                 // One timestamp for the batch: these nodes all start now, and in-task
@@ -344,7 +336,7 @@ where
                     }
                     match polled {
                         Poll::Ready(done) => {
-                            if let Err(event) = on_done(self, done) {
+                            if let Err(event) = self.on_done_in_poll(done, stall, &handled) {
                                 return Poll::Ready(event);
                             }
                         }
@@ -370,7 +362,9 @@ where
                 }
                 continue;
             }
-            match self.poll_woken(cx, &mut on_done) {
+            match self.poll_woken(cx, |this, done| {
+                this.on_done_in_poll(done, stall, handled_now)
+            }) {
                 Err(event) => return Poll::Ready(event),
                 Ok(true) => {}
                 Ok(false) => break,
@@ -433,6 +427,23 @@ where
             }
         }
         Poll::Pending
+    }
+
+    /// A node finished in this poll of the run (the `handled`-th): record it, then look
+    /// for a stop every few nodes (`is_cancelled` takes a lock).
+    #[inline(always)]
+    fn on_done_in_poll(
+        &mut self,
+        done: Finished<W::Value>,
+        stall: &mut Option<StallTimer>,
+        handled: &std::cell::Cell<usize>,
+    ) -> Result<(), Event> {
+        handled.set(handled.get() + 1);
+        self.on_finished(done, stall).map_err(Event::Failed)?;
+        if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+            return Err(Event::Cancelled);
+        }
+        Ok(())
     }
 
     /// Whether every live node is blocked in a tracked wait (or runs child runs that all
