@@ -320,16 +320,9 @@ where
         let handled = std::cell::Cell::new(0usize);
         let mut budget_check = 0usize;
         let mut poll_began: Option<std::time::Instant> = None;
-        // A finished node: record it, then look for a stop every few nodes
-        // (`is_cancelled` takes a lock).
-        let mut on_done = |this: &mut Self, done: Finished<W::Value>| {
-            handled.set(handled.get() + 1);
-            this.on_finished(done, stall).map_err(Event::Failed)?;
-            if handled.get() % CANCEL_CHECK_EVERY == 0 && this.shared.cancel.is_cancelled() {
-                return Err(Event::Cancelled);
-            }
-            Ok(())
-        };
+        // The count again, under a name the loop's snapshot of it does not shadow.
+        let handled_now = &handled;
+        let quiet = self.quiet(stall);
         loop {
             if !self.ready.is_empty() && self.pending.count < self.concurrency {
                 // One timestamp for the batch: these nodes all start now, and in-task
@@ -346,13 +339,17 @@ where
                     // ends: it gets its own waker at once rather than a second poll to
                     // swap wakers.
                     let tracked = mode.spawns() && !queued;
-                    let polled = self.start_node(i, mode, at, cx, tracked);
+                    let polled = self.start_node(i, mode, at, cx, tracked, quiet);
                     if self.precise_timing {
                         self.clock = None;
                     }
                     match polled {
                         Poll::Ready(done) => {
-                            if let Err(event) = on_done(self, done) {
+                            // An inline node's report is written once, now.
+                            let started = (mode == Mode::Inline).then_some(at);
+                            if let Err(event) =
+                                self.on_done_in_poll(done, stall, &handled, started, quiet)
+                            {
                                 return Poll::Ready(event);
                             }
                         }
@@ -378,7 +375,9 @@ where
                 }
                 continue;
             }
-            match self.poll_woken(cx, &mut on_done) {
+            match self.poll_woken(cx, |this, done| {
+                this.on_done_in_poll(done, stall, handled_now, None, quiet)
+            }) {
                 Err(event) => return Poll::Ready(event),
                 Ok(true) => {}
                 Ok(false) => break,
@@ -458,6 +457,51 @@ where
             }
         }
         Poll::Pending
+    }
+
+    /// A node finished in this poll of the run (the `handled`-th): record it, then look
+    /// for a stop every few nodes (`is_cancelled` takes a lock). `started`: see
+    /// [`record_finished`](Self::record_finished).
+    #[inline(always)]
+    fn on_done_in_poll(
+        &mut self,
+        done: Finished<W::Value>,
+        stall: &mut Option<StallTimer>,
+        handled: &std::cell::Cell<usize>,
+        started: Option<Duration>,
+        quiet: bool,
+    ) -> Result<(), Event> {
+        handled.set(handled.get() + 1);
+        self.record_finished(done, stall, started, quiet)
+            .map_err(Event::Failed)?;
+        if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+            return Err(Event::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// Whether nothing beyond the report is wanted of the nodes that start and end in
+    /// this poll of the run: no stall timer, parent run, durable record, live status,
+    /// trace, `tracing` span or event (the levels as this poll begins). Then their path
+    /// skips those tests one by one (~25 instructions a node, issue 17).
+    #[inline]
+    fn quiet(&self, stall: &Option<StallTimer>) -> bool {
+        #[cfg(feature = "store")]
+        let durable = self.durable.is_some();
+        #[cfg(not(feature = "store"))]
+        let durable = false;
+        let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
+            && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current();
+        // DEBUG enabled implies INFO (node spans) enabled.
+        stall.is_none()
+            && !durable
+            && !debug
+            && !node_spans_possible()
+            && self.spans.is_empty()
+            && !self.precise_timing
+            && self.shared.trace.is_none()
+            && !self.shared.is_live()
+            && self.shared.parent().is_none()
     }
 
     /// Whether every live node is blocked in a tracked wait (or runs child runs that all
@@ -626,9 +670,16 @@ where
         at: Duration,
         cx: &mut TaskContext<'_>,
         own_waker: bool,
+        quiet: bool,
     ) -> Poll<Finished<W::Value>> {
-        self.statuses.started(self.shared, i, at);
-        if mode == Mode::Inline && node_spans_possible() {
+        let inline = mode == Mode::Inline;
+        if !inline {
+            self.statuses.started(self.shared, i, at);
+        } else if !quiet {
+            // Its report is written after its first poll (`Statuses::starting`).
+            self.statuses.starting(self.shared, i);
+        }
+        if inline && !quiet && node_spans_possible() {
             let span = node_span(self.shared, i, 1);
             if !span.is_disabled() {
                 if self.spans.is_empty() {
@@ -660,7 +711,12 @@ where
                 mode,
                 done: None,
             };
-            return (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+            let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+            // An inline node that ended is written by the caller (`Statuses::ran`).
+            if inline && polled.is_pending() {
+                self.statuses.started_report(i, at);
+            }
+            return polled;
         }
         let starter = NodeStarter {
             shared: self.shared,
@@ -687,31 +743,64 @@ where
     }
 
     /// Records a finished node; schedules its successors or returns the failure to stop on.
+    ///
+    /// Inlined (into the few places a node finishes): on every node's path, and a call
+    /// returning a `Result<(), WorkflowError>` through memory cost ~20 instructions a
+    /// node. A failure goes out of line ([`on_failed`](Self::on_failed)).
+    #[inline(always)]
     fn on_finished(
         &mut self,
         done: Finished<W::Value>,
         stall: &mut Option<StallTimer>,
     ) -> Result<(), WorkflowError> {
-        if let Some((d, timer)) = stall {
-            timer.as_mut().reset(Instant::now() + *d);
+        self.record_finished(done, stall, None, false)
+    }
+
+    /// [`on_finished`](Self::on_finished), for a node whose report says it is running,
+    /// or (`started`, its start time) an inline node that ended in its first poll, whose
+    /// report is written once, here (see `Statuses::starting`). `quiet`: see
+    /// [`quiet`](Self::quiet).
+    #[inline(always)]
+    fn record_finished(
+        &mut self,
+        done: Finished<W::Value>,
+        stall: &mut Option<StallTimer>,
+        started: Option<Duration>,
+        quiet: bool,
+    ) -> Result<(), WorkflowError> {
+        if !quiet {
+            if let Some((d, timer)) = stall {
+                timer.as_mut().reset(Instant::now() + *d);
+            }
+            self.shared.note_progress();
         }
-        self.shared.note_progress();
         let Finished {
             index,
             attempts,
             result,
         } = done;
-        if let Some(span) = self.spans.get_mut(index) {
-            *span = tracing::Span::none();
+        if !quiet {
+            if let Some(span) = self.spans.get_mut(index) {
+                *span = tracing::Span::none();
+            }
         }
         let now = self.elapsed();
         match result {
             Ok(value) => {
                 #[cfg(feature = "store")]
-                if let Some(durable) = &self.durable {
-                    durable.record(W::PLAN, index, &value)?;
+                if let Some(durable) = self.durable.as_ref().filter(|_| !quiet) {
+                    if let Err(e) = durable.record(W::PLAN, index, &value) {
+                        // The run stops with the node running (it counts as cancelled).
+                        if let Some(at) = started {
+                            self.statuses.started_report(index, at);
+                        }
+                        return Err(e);
+                    }
                 }
-                self.statuses.succeeded(self.shared, index, attempts, now);
+                match started {
+                    Some(at) => self.statuses.ran(self.shared, index, at, now, quiet),
+                    None => self.statuses.succeeded(self.shared, index, attempts, now),
+                }
                 // A constant per workflow: a static graph pays nothing here.
                 if !W::PLAN.decisions.is_empty() {
                     if let Some(arm) = W::chosen_arm(&value) {
@@ -724,25 +813,44 @@ where
                     *left -= 1;
                     if *left == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
                         self.ready.push_back(s);
-                        self.shared.record(Some(s), TraceKind::Scheduled);
+                        if !quiet {
+                            self.shared.record(Some(s), TraceKind::Scheduled);
+                        }
                     }
                 }
                 Ok(())
             }
             Err(failure) => {
-                self.statuses
-                    .failed(self.shared, index, attempts, now, &failure);
-                let error = self.to_error(index, attempts, failure);
-                let node = W::PLAN.nodes[index].name;
-                tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
-                match self.failure {
-                    FailurePolicy::FailFast => Err(error),
-                    FailurePolicy::Continue => {
-                        self.block_downstream(index);
-                        self.errors.push(error);
-                        Ok(())
-                    }
+                if let Some(at) = started {
+                    self.statuses.started_report(index, at);
                 }
+                self.on_failed(index, attempts, now, failure)
+            }
+        }
+    }
+
+    /// Records node `index`'s failure at `now`: the error to stop on (fail-fast), or
+    /// its downstream blocked and the error kept (`failure = "continue"`).
+    #[cold]
+    #[inline(never)]
+    fn on_failed(
+        &mut self,
+        index: usize,
+        attempts: u32,
+        now: Duration,
+        failure: NodeFailure,
+    ) -> Result<(), WorkflowError> {
+        self.statuses
+            .failed(self.shared, index, attempts, now, &failure);
+        let error = self.to_error(index, attempts, failure);
+        let node = W::PLAN.nodes[index].name;
+        tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
+        match self.failure {
+            FailurePolicy::FailFast => Err(error),
+            FailurePolicy::Continue => {
+                self.block_downstream(index);
+                self.errors.push(error);
+                Ok(())
             }
         }
     }

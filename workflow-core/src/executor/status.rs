@@ -65,6 +65,63 @@ impl Statuses {
         }
     }
 
+    /// Inline node `i` starts: its live status now (when monitored), its report only
+    /// once its first poll is over: [`ran`](Self::ran) if it ended there, else
+    /// [`started_report`](Self::started_report). Nothing reads the report in between:
+    /// only the run's own task does, between node polls.
+    #[inline(always)]
+    pub(super) fn starting(&self, shared: &RunShared, i: usize) {
+        if shared.is_live() {
+            Self::started_live(shared, i);
+        }
+    }
+
+    /// Node `i`, started at `at` (see [`starting`](Self::starting)), is running.
+    #[inline(always)]
+    pub(super) fn started_report(&mut self, i: usize, at: Duration) {
+        let report = &mut self.reports[i];
+        report.status = NodeStatus::Running;
+        report.started_at = Some(at);
+    }
+
+    /// Inline node `i`, started at `at` (see [`starting`](Self::starting)), produced
+    /// its output at `now` in its first poll: its report written once, `started` and
+    /// `succeeded` in one. `quiet`: the run wants nothing beyond the report (see
+    /// `Driver::quiet`).
+    #[inline(always)]
+    pub(super) fn ran(
+        &mut self,
+        shared: &RunShared,
+        i: usize,
+        at: Duration,
+        now: Duration,
+        quiet: bool,
+    ) {
+        let report = &mut self.reports[i];
+        report.status = NodeStatus::Succeeded;
+        report.attempts = 1;
+        report.started_at = Some(at);
+        // Nodes that end in the poll of the run that starts them share its timestamp
+        // (see `Driver::elapsed`): no subtraction then.
+        report.duration = if now == at {
+            Duration::ZERO
+        } else {
+            now.saturating_sub(at)
+        };
+        if !quiet && Self::noted(shared) {
+            self.succeeded_noted(shared, i, 1);
+        }
+    }
+
+    /// Whether a success is noted beyond the report: the level test `tracing::debug!`
+    /// starts with (inline), the live status, the trace.
+    #[inline(always)]
+    fn noted(shared: &RunShared) -> bool {
+        let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
+            && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current();
+        debug || shared.is_live() || shared.trace.is_some()
+    }
+
     #[cold]
     #[inline(never)]
     fn started_live(shared: &RunShared, i: usize) {
@@ -92,10 +149,7 @@ impl Statuses {
         report.status = NodeStatus::Succeeded;
         report.attempts = attempts;
         report.duration = now.saturating_sub(report.started_at.unwrap_or_default());
-        // The level test `tracing::debug!` starts with, inline.
-        let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
-            && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current();
-        if debug || shared.is_live() || shared.trace.is_some() {
+        if Self::noted(shared) {
             self.succeeded_noted(shared, i, attempts);
         }
     }
