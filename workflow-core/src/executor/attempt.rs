@@ -207,49 +207,6 @@ pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> traci
     )
 }
 
-/// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which hands
-/// the node's outcome to `deliver` (the run's completion queue, which notes its end
-/// time) as it ends. The run never polls the node: it keeps the returned
-/// handle in its task table, which aborts the task if the run stops first.
-///
-/// The whole call, its drop included, runs inside `catch_unwind`: a panic is the node's
-/// failure, so every task that runs to its end delivers an outcome.
-pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
-    ports: N,
-    index: usize,
-    shared: Arc<RunShared>,
-    wrap: fn(N::Output) -> V,
-    deliver: impl FnOnce(Finished<V>) + Send + 'static,
-) -> tokio::task::JoinHandle<()> {
-    let span = node_span(&shared, index, 1);
-    // The task's future is kept small (tokio moves it several times as it spawns it,
-    // and copies its stage as it ends: past ~128 bytes each move is a `memcpy` call).
-    // The task's outer layer is a combinator, not an async block: an async block keeps
-    // what it captured and the future it awaits side by side (the node's call twice),
-    // and tokio moves the task's future several times as it spawns it. (The same for
-    // the inner `call`, `lazy(..).flatten()`, made the corpus's paused-clock runs start
-    // successors early, for a reason not found yet: left as an async block.)
-    let call = async move {
-        // Its fn ran only if tokio polled the task (see `attempt_once`).
-        shared.note_attempt(index, 1);
-        let ctx = Context::new(shared, index, 1);
-        N::call(ports, ctx).await
-    };
-    tokio::spawn(
-        AssertUnwindSafe(call)
-            .catch_unwind()
-            .instrument(span)
-            .map(move |result| {
-                let finished = Finished {
-                    index,
-                    attempts: 1,
-                    result: settle(result).map(wrap),
-                };
-                deliver(finished);
-            }),
-    )
-}
-
 /// A [`Mode::Supervised`] node: its attempts under its policies, within the total
 /// timeout of its retry policy.
 pub(crate) async fn supervised<N: Node, V: Send + 'static>(

@@ -21,7 +21,7 @@ use std::time::Duration;
 use futures::future::FutureExt as _;
 
 use super::attempt::{self, Finished, Mode};
-use super::wake::Spawner;
+use super::wake::{Completions, Spawner};
 use crate::context::Context;
 use crate::node::{Node, NodeResult};
 use crate::shared::RunShared;
@@ -115,22 +115,139 @@ fn boxed_node<N: Node, V: Send + 'static>(
 /// Starts a [`Mode::Spawned`] node whose task reports to the run's queue: nothing is
 /// boxed, the task's handle is left in the run's `spawner`.
 fn spawn_reporting<N: Node, V: Send + 'static>(
-    spawner: &Spawner<(Finished<V>, Duration)>,
+    spawner: &Spawner<(Finished<V>, Option<Duration>)>,
     ports: N,
     index: usize,
-    shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
 ) {
     let queue = Arc::clone(&spawner.queue);
-    queue.track_tasks(&shared.runtime);
-    let task = attempt::spawn_once::<N, V>(ports, index, shared, wrap, move |done| {
-        // A failure stops the run (or its downstream) at once.
-        let urgent = done.result.is_err();
-        // Its end time for the report (the run may take the outcome later).
-        let at = queue.since_start();
-        queue.complete((done, at), urgent);
-    });
+    let task = spawn_once::<N, V>(ports, index, queue, wrap);
     spawner.started.set(Some(task));
+}
+
+/// The queue a [`Mode::Spawned`] node's task reports to: its outcome as the workflow's
+/// value `V`, with the time it ended (since the run started) unless the run's next
+/// clock reading serves (see [`Completions::complete`]).
+pub(crate) type OutcomeQueue<V> = Completions<(Finished<V>, Option<Duration>)>;
+
+/// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which pushes
+/// the node's outcome, with its end time, into the run's `queue` as it ends. The run
+/// never polls the node: it keeps the returned handle in its task table, which aborts
+/// the task if the run stops first.
+pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
+    ports: N,
+    index: usize,
+    queue: Arc<OutcomeQueue<V>>,
+    wrap: fn(N::Output) -> V,
+) -> tokio::task::JoinHandle<()> {
+    queue.track_tasks();
+    // Boxed, and only when a subscriber wants it: the task's future stays small (tokio
+    // moves it several times as it spawns it, with a `memcpy` call past ~128 bytes).
+    let span = attempt::node_spans_possible()
+        .then(|| attempt::node_span(queue.shared(), index, 1))
+        .filter(|span| !span.is_disabled())
+        .map(Box::new);
+    tokio::spawn(SpawnedNode {
+        stage: Stage::Start { ports: Some(ports) },
+        call: N::call,
+        queue,
+        index,
+        wrap,
+        span,
+    })
+}
+
+pin_project_lite::pin_project! {
+    /// A [`Mode::Spawned`] node's task (see [`spawn_once`]): the node's call, made on
+    /// the task's first poll, in one future rather than a stack of combinators and an
+    /// async block (which keeps what it captured beside the future it awaits: the
+    /// ports twice).
+    ///
+    /// The whole call, its drop included, runs inside `catch_unwind`: a panic is the
+    /// node's failure, so every task that runs to its end delivers an outcome.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    struct SpawnedNode<N, C, F, W, V> {
+        #[pin]
+        stage: Stage<N, F>,
+        // `N::call` (a function item, no bytes), which makes `F` from the ports.
+        call: C,
+        queue: Arc<OutcomeQueue<V>>,
+        index: usize,
+        // `wrap`: the output into the workflow's value.
+        wrap: W,
+        span: Option<Box<tracing::Span>>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Where a spawned node's call is.
+    #[project = StageProj]
+    enum Stage<N, F> {
+        /// Not polled yet: the ports (taken as the call is made).
+        Start { ports: Option<N> },
+        /// The call, running.
+        Running { #[pin] call: F },
+        /// The call ended, and was dropped.
+        Done,
+    }
+}
+
+impl<N, C, F, W, V> Future for SpawnedNode<N, C, F, W, V>
+where
+    N: Node,
+    C: FnOnce(N, Context) -> F + Copy,
+    W: FnOnce(N::Output) -> V + Copy,
+    F: Future<Output = crate::node::NodeResult<N::Output>>,
+    V: Send + 'static,
+{
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let index = *this.index;
+        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        let mut stage = this.stage;
+        let (call, queue) = (*this.call, &*this.queue);
+        let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if let StageProj::Start { ports } = stage.as_mut().project() {
+                let Some(ports) = ports.take() else {
+                    return Poll::Pending;
+                };
+                // Its fn runs only if tokio polls the task (see `attempt::attempt_once`).
+                let shared = queue.shared();
+                shared.note_attempt(index, 1);
+                let ctx = Context::for_node::<N>(shared, index, 1);
+                stage.set(Stage::Running {
+                    call: call(ports, ctx),
+                });
+            }
+            let StageProj::Running { call } = stage.as_mut().project() else {
+                return Poll::Pending;
+            };
+            let result = std::task::ready!(call.poll(cx));
+            // Dropped here, inside `catch_unwind`: a panicking `Drop` fails the node.
+            stage.set(Stage::Done);
+            Poll::Ready(result)
+        }));
+        let result = match polled {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(result)) => attempt::settle(Ok(result)),
+            Err(payload) => {
+                // What the panic left of the call is dropped, its panics contained.
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(|| stage.set(Stage::Done)));
+                attempt::settle(Err(payload))
+            }
+        };
+        // A failure stops the run (or its downstream) at once.
+        let urgent = result.is_err();
+        let finished = Finished {
+            index,
+            attempts: 1,
+            result: result.map(*this.wrap),
+        };
+        queue.complete(urgent, |at| (finished, at));
+        Poll::Ready(())
+    }
 }
 
 /// The futures of a run's boxed nodes, by node index: nodes that do not run inline, and
@@ -258,16 +375,16 @@ where
         return Poll::Pending;
     };
     if starter.mode != Mode::Inline {
-        let shared = Arc::clone(starter.shared);
         let spawner = starter
             .done
             .filter(|_| starter.mode == Mode::Spawned)
-            .and_then(|d| d.downcast_ref::<Spawner<(Finished<V>, Duration)>>());
+            .and_then(|d| d.downcast_ref::<Spawner<(Finished<V>, Option<Duration>)>>());
         if let Some(spawner) = spawner {
             // Never polled: its outcome reaches the run through the queue.
-            spawn_reporting(spawner, ports, index, shared, wrap);
+            spawn_reporting(spawner, ports, index, wrap);
             return Poll::Pending;
         }
+        let shared = Arc::clone(starter.shared);
         return boxed.start(index, boxed_node(ports, index, shared, wrap), cx);
     }
     let call = inline(

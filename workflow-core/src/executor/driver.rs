@@ -129,13 +129,14 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// Every node is supervised, whatever its policy (see [`Mode::of`]).
     supervise_all: bool,
     ready: ReadyQueue,
-    /// Spawned nodes report `(outcome, time since the run started)` to its queue.
-    pending: PendingNodes<(Finished<W::Value>, Duration)>,
+    /// Spawned nodes report `(outcome, time since the run started)` to its queue (no
+    /// time: the run's clock reading when it takes it serves).
+    pending: PendingNodes<(Finished<W::Value>, Option<Duration>)>,
     /// Scratch list of the pending nodes to poll now (kept to avoid an allocation per
     /// wake-up).
     due: Vec<usize>,
     /// Scratch list of the outcomes of spawned nodes taken from the run's queue.
-    finished: Vec<(Finished<W::Value>, Duration)>,
+    finished: Vec<(Finished<W::Value>, Option<Duration>)>,
     /// The waker the run's cancellation future was last polled with: polling it again
     /// with the same one only takes its locks (a cancellation is seen by the check at
     /// the top of each poll of the run).
@@ -304,6 +305,11 @@ where
         stall: &mut Option<StallTimer>,
         mut cancelled: Pin<&mut Option<WaitForCancellationFuture<'a>>>,
     ) -> Poll<Event> {
+        // Node times are read once per poll of the run: nodes that complete within one
+        // poll share its timestamp (reading the clock costs more than a trivial node).
+        // Reset first: a spawned node's outcome taken in this poll may end at its
+        // reading (see `take_ended`), which must come after the wake-up.
+        self.clock = None;
         if self.cancel_seen() {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
@@ -313,9 +319,6 @@ where
                 return Poll::Ready(self.stop_on(stall, Event::TimedOut));
             }
         }
-        // Node times are read once per poll of the run: nodes that complete within one
-        // poll share its timestamp (reading the clock costs more than a trivial node).
-        self.clock = None;
         // Nodes handled in this poll; past the budget the run yields to other tasks.
         let handled = std::cell::Cell::new(0usize);
         let mut budget_check = 0usize;
@@ -573,6 +576,10 @@ where
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
         let finished = self.take_ended(&mut on_done);
+        if self.pending.set.is_none() {
+            // No node is polled with a waker of its own (only spawned ones are pending).
+            return finished;
+        }
         let mut due = std::mem::take(&mut self.due);
         self.pending.take_woken(cx, &mut due);
         let finished = match finished {
@@ -590,13 +597,19 @@ where
         &mut self,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
+        if !self.pending.any_done() {
+            // Nothing queued (a look without the queue's lock, nor moving the buffers).
+            return Ok(false);
+        }
         let mut ended = std::mem::take(&mut self.finished);
         self.pending.take_done(&mut ended, |(f, _)| f.index);
         let mut finished = Ok(!ended.is_empty());
         for (done, at) in ended.drain(..) {
             // Its cell holds nothing (its task's handle was in the run's task table).
             if finished.is_ok() {
-                // It ended at `at` (its task read the clock), whenever the run looks.
+                // It ended at `at` (its task read the clock), whenever the run looks; or,
+                // as it woke the run, before this poll read the clock.
+                let at = at.unwrap_or_else(|| self.elapsed());
                 let clock = self.clock.replace(at);
                 let handled = on_done(self, done);
                 self.clock = clock;
@@ -722,7 +735,7 @@ where
             shared: self.shared,
             mode,
             // Registers the run's waker, so the node's outcome reaches this run.
-            done: Some(self.pending.spawner(cx, self.start) as &dyn std::any::Any),
+            done: Some(self.pending.spawner(cx, self.shared) as &dyn std::any::Any),
         };
         let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
         // Its task's handle, left in the spawner: kept in the run's task table.

@@ -15,11 +15,12 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Waker};
+use std::time::Duration;
 
 use futures::task::AtomicWaker;
 use tokio::task::JoinHandle;
 
-use crate::shared::{RuntimeShared, TaskGuard};
+use crate::shared::{RunShared, TaskGuard};
 use crate::sync::lock;
 
 /// Wake-ups of pending nodes: one bit per node, and the run's own waker.
@@ -83,8 +84,9 @@ impl std::task::Wake for NodeWaker {
 /// by all runs.
 pub(crate) struct Completions<T> {
     done: Mutex<Vec<T>>,
-    /// Whether `done` may hold something (a wake-up for another reason skips the lock).
-    has_done: AtomicBool,
+    /// How many outcomes `done` holds: changed only under its lock, read without it (a
+    /// look that finds nothing, and the run's threshold check, take no lock).
+    queued: AtomicUsize,
     /// Wake the run once this many outcomes are queued. Set by the run each time it is
     /// about to wait (never, until then: a poll of the run that is starting nodes
     /// looks at the queue before it waits).
@@ -96,50 +98,68 @@ pub(crate) struct Completions<T> {
     cancel_fired: AtomicBool,
     /// Counts the run's spawned tasks as live on the runtime (set by the first one).
     tasks: OnceLock<TaskGuard>,
-    /// When the run started: a task notes its end time against this (kept here rather
-    /// than in each task's future, which tokio moves several times).
-    started: tokio::time::Instant,
+    /// The run's shared state, which a spawned node's task reaches through here (one
+    /// `Arc` per task, not two): its `Context`, the attempt it notes, and the run's start,
+    /// against which it notes its end time.
+    shared: Arc<RunShared>,
 }
 
 impl<T> Completions<T> {
-    fn new(started: tokio::time::Instant) -> Self {
+    fn new(shared: Arc<RunShared>) -> Self {
         Self {
             done: Mutex::new(Vec::new()),
-            has_done: AtomicBool::new(false),
+            queued: AtomicUsize::new(0),
             wake_at: AtomicUsize::new(usize::MAX),
             run: AtomicWaker::new(),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
-            started,
+            shared,
         }
     }
 
+    /// The run's shared state.
+    pub(crate) fn shared(&self) -> &Arc<RunShared> {
+        &self.shared
+    }
+
     /// Time since the run started (a spawned node's end time).
-    pub(crate) fn since_start(&self) -> std::time::Duration {
-        self.started.elapsed()
+    fn since_start(&self) -> Duration {
+        self.shared.started.elapsed()
     }
 
-    /// Counts the run's spawned tasks as live on `runtime` while this queue lives (a
+    /// Counts the run's spawned tasks as live on the runtime while this queue lives (a
     /// spawned task holds it until it ends).
-    pub(crate) fn track_tasks(&self, runtime: &Arc<RuntimeShared>) {
-        self.tasks.get_or_init(|| runtime.track_task());
+    pub(crate) fn track_tasks(&self) {
+        self.tasks.get_or_init(|| self.shared.runtime.track_task());
     }
 
-    /// A spawned node ended with `outcome`: queue it, and wake the run if it is
-    /// `urgent` (a failure) or enough outcomes are queued.
-    pub(crate) fn complete(&self, outcome: T, urgent: bool) {
-        // Everything is decided under the queue's lock, which orders this against
-        // `set_wake_at` (which lowers the threshold, then counts under the lock): either
-        // that count sees this outcome, or this sees the lowered threshold. (Flags set
-        // after unlocking raced with it: each side could miss the other, and the run
-        // slept forever with its last outcomes queued.)
+    /// A spawned node ended: queue its `outcome`, and wake the run if it is `urgent` (a
+    /// failure) or enough outcomes are queued.
+    ///
+    /// `outcome` is given the node's end time (since the run started) when the run
+    /// may take it later than now: an outcome that waits below the threshold, or whose
+    /// wake-up raced with the run. An outcome that wakes the run as it is queued is
+    /// given `None`: the run's next poll reads the clock anyway (to start what follows),
+    /// no earlier than this, and that reading serves as its end time (one clock reading
+    /// per node less in a chain).
+    pub(crate) fn complete(&self, urgent: bool, outcome: impl FnOnce(Option<Duration>) -> T) {
+        // The count is raised under the queue's lock (so it always equals the queue's
+        // length, and `take` never misses a counted outcome), then compared with the
+        // threshold. `set_wake_at` does the opposite: lowers the threshold, then reads
+        // the count. All four accesses are `SeqCst`, so at least one side sees the
+        // other's write: this task wakes the run, or the run sees the outcome and does
+        // not wait. (Flags compared on one side only raced: the run slept forever with
+        // its last outcomes queued.)
         let wake = {
             let mut done = lock(&self.done);
-            done.push(outcome);
-            // Set before unlocking: whoever counts this outcome under the lock then
-            // also sees the flag, so `take` never skips a counted outcome.
-            self.has_done.store(true, Ordering::Release);
-            urgent || done.len() >= self.wake_at.load(Ordering::SeqCst)
+            let queued = done.len() + 1;
+            // Read before queueing: a wake-up decided here is certain (the run is not
+            // being polled, or it would have held wake-ups), so the run's clock is read
+            // after this node ended.
+            let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
+            done.push(outcome((!wakes_now).then(|| self.since_start())));
+            self.queued.store(queued, Ordering::SeqCst);
+            wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst)
         };
         if wake {
             self.run.wake();
@@ -151,7 +171,7 @@ impl<T> Completions<T> {
     pub(super) fn set_wake_at(&self, n: usize) -> bool {
         let n = n.max(1);
         self.wake_at.store(n, Ordering::SeqCst);
-        lock(&self.done).len() >= n
+        self.queued.load(Ordering::SeqCst) >= n
     }
 
     /// The run is being polled, and looks at the queue before it waits: no task needs
@@ -161,10 +181,16 @@ impl<T> Completions<T> {
         self.wake_at.store(usize::MAX, Ordering::SeqCst);
     }
 
+    /// Whether outcomes may be queued (a look without the lock).
+    fn any_queued(&self) -> bool {
+        self.queued.load(Ordering::Acquire) != 0
+    }
+
     /// Takes the queued outcomes (in the order they ended) into `out`.
     fn take(&self, out: &mut Vec<T>) {
-        if self.has_done.swap(false, Ordering::Acquire) {
+        if self.any_queued() {
             let mut done = lock(&self.done);
+            self.queued.store(0, Ordering::SeqCst);
             if out.capacity() == 0 {
                 // Sized like the queue (see `PendingNodes::add_queued`), so that
                 // swapping leaves the queue as large as it was.
@@ -320,6 +346,7 @@ impl<T> PendingNodes<T> {
     }
 
     /// Allocates the pending flags for a run of `nodes` nodes (once).
+    #[inline]
     fn init_is(&mut self, nodes: usize) {
         if self.is.is_empty() {
             self.is = vec![Waiting::No; nodes];
@@ -359,13 +386,9 @@ impl<T> PendingNodes<T> {
     /// handle. Made on first use, with the run's waker registered, so the node about to
     /// start reaches this run when it ends; later, [`take_due`](Self::take_due)
     /// registers it once per poll of the run.
-    pub(super) fn spawner(
-        &mut self,
-        cx: &TaskContext<'_>,
-        started: tokio::time::Instant,
-    ) -> &Spawner<T> {
+    pub(super) fn spawner(&mut self, cx: &TaskContext<'_>, shared: &Arc<RunShared>) -> &Spawner<T> {
         self.done.get_or_insert_with(|| {
-            let queue = Arc::new(Completions::new(started));
+            let queue = Arc::new(Completions::new(Arc::clone(shared)));
             queue.run.register(cx.waker());
             Spawner {
                 queue,
@@ -411,6 +434,13 @@ impl<T> PendingNodes<T> {
     /// Whether spawned nodes report to an outcome queue in this run.
     pub(super) fn has_queue(&self) -> bool {
         self.done.is_some()
+    }
+
+    /// Whether the outcome queue may hold outcomes to take (a look without its lock):
+    /// when not, the run skips the take.
+    #[inline]
+    pub(super) fn any_done(&self) -> bool {
+        self.done.as_ref().is_some_and(|d| d.queue.any_queued())
     }
 
     /// Asks the outcome queue (if any) to wake the run once `n` outcomes are queued;
@@ -553,6 +583,21 @@ mod tests {
         TaskContext::from_waker(Waker::noop())
     }
 
+    /// A run's shared state, for a queue (which only reads its start).
+    fn test_shared() -> Arc<RunShared> {
+        let runtime =
+            crate::shared::RuntimeShared::new(Default::default(), None, false, Vec::new());
+        Arc::new(RunShared::new(
+            0,
+            tokio::time::Instant::now(),
+            "test",
+            &[],
+            tokio_util::sync::CancellationToken::new(),
+            false,
+            Arc::new(runtime),
+        ))
+    }
+
     #[test]
     fn wake_set_drains_woken_nodes_across_words_once() {
         let set = WakeSet::new(130);
@@ -612,7 +657,7 @@ mod tests {
 
     #[test]
     fn the_wake_threshold_is_checked_against_the_queue_on_both_sides() {
-        let queue = Completions::<usize>::new(tokio::time::Instant::now());
+        let queue = Completions::<usize>::new(test_shared());
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
         queue.run.register(&Waker::from(Arc::clone(&wakes)));
         // A threshold of 0 (no spawned node pending) is 1: an empty queue is not "due"
@@ -620,13 +665,13 @@ mod tests {
         assert!(!queue.set_wake_at(0));
         // While the run is polled, ends queue silently.
         queue.hold_wakes();
-        queue.complete(1, false);
+        queue.complete(false, |_| 1);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
         // Lowering the threshold sees what is queued already: the run must not wait.
         assert!(queue.set_wake_at(1));
         assert!(!queue.set_wake_at(2));
         // The second end reaches the threshold of 2 and wakes the run once.
-        queue.complete(2, false);
+        queue.complete(false, |_| 2);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
         let mut out = Vec::new();
         queue.take(&mut out);
@@ -636,7 +681,7 @@ mod tests {
         // waker again each time it looks at the queue).
         queue.run.register(&Waker::from(Arc::clone(&wakes)));
         assert!(!queue.set_wake_at(5));
-        queue.complete(3, true);
+        queue.complete(true, |_| 3);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
     }
 
@@ -644,13 +689,13 @@ mod tests {
     fn spawned_outcomes_are_taken_once_and_only_for_pending_nodes() {
         let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
-        let queue = Arc::clone(&p.spawner(&cx, tokio::time::Instant::now()).queue);
+        let queue = Arc::clone(&p.spawner(&cx, &test_shared()).queue);
         p.add_queued(3, 10);
         p.add_queued(8, 10);
         assert_eq!(p.count, 2);
         assert!(p.set.is_none(), "a queued node needs no wake set or waker");
-        queue.complete(8, false);
-        queue.complete(3, false);
+        queue.complete(false, |_| 8);
+        queue.complete(false, |_| 3);
         let (mut due, mut done) = (Vec::new(), Vec::new());
         p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert!(due.is_empty());
@@ -680,7 +725,7 @@ mod tests {
         assert_eq!(due, [1, 2, 4]);
         p.remove(2);
         p.remove(4);
-        queue.complete(1, false);
+        queue.complete(false, |_| 1);
         p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert_eq!(done, [1]);
         assert_eq!(p.count, 0);
@@ -690,7 +735,7 @@ mod tests {
         // handed out.
         p.add_queued(5, 10);
         p.remove(5);
-        queue.complete(5, false);
+        queue.complete(false, |_| 5);
         p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert!(done.is_empty());
     }
