@@ -592,7 +592,7 @@ mod tests {
             tokio::time::Instant::now(),
             "test",
             &[],
-            tokio_util::sync::CancellationToken::new(),
+            Some(tokio_util::sync::CancellationToken::new()),
             false,
             Arc::new(runtime),
         ))
