@@ -190,21 +190,6 @@ impl Resources {
         })
     }
 
-    /// The first node of `plan` or of its sub-workflows (recursively) whose `Res<T>` is
-    /// not registered, named by its path from `plan` (`front.html`).
-    pub(crate) fn missing_in(
-        &self,
-        plan: &'static crate::plan::Plan,
-    ) -> Option<(std::borrow::Cow<'static, str>, MissingResource)> {
-        if let Some(missing) = self.missing(plan.nodes.iter().map(|n| (n.name, n.resources))) {
-            return Some((missing.node.into(), missing));
-        }
-        plan.nodes.iter().find_map(|n| {
-            let (inner, missing) = self.missing_in(n.child?)?;
-            Some((format!("{}.{inner}", n.name).into(), missing))
-        })
-    }
-
     /// The registered types' names, in registration order.
     pub(crate) fn names(&self) -> Vec<&'static str> {
         self.order.iter().map(|r| r.type_name).collect()

@@ -242,7 +242,7 @@ fn missing_resource<W: Workflow>(
     {
         return None;
     }
-    let (node, missing) = runtime.resources().missing_in(plan)?;
+    let (node, missing) = missing_in(&runtime.resources(), plan)?;
     let (workflow, type_name) = (plan.name, missing.type_name);
     let node: crate::error::NodeName = match path {
         Some(path) => format!("{path}.{node}").into(),
@@ -260,5 +260,24 @@ fn missing_resource<W: Workflow>(
             node,
             type_name,
         }
+    })
+}
+
+/// The first node of `plan` or of its sub-workflows (recursively) whose `Res<T>` is not
+/// registered in `resources`, named by its path from `plan` (`front.html`). Here rather
+/// than in `resources`, which sits below the plan in the crate's layers.
+fn missing_in(
+    resources: &crate::resources::Resources,
+    plan: &'static crate::plan::Plan,
+) -> Option<(
+    std::borrow::Cow<'static, str>,
+    crate::resources::MissingResource,
+)> {
+    if let Some(missing) = resources.missing(plan.nodes.iter().map(|n| (n.name, n.resources))) {
+        return Some((missing.node.into(), missing));
+    }
+    plan.nodes.iter().find_map(|n| {
+        let (inner, missing) = missing_in(resources, n.child?)?;
+        Some((format!("{}.{inner}", n.name).into(), missing))
     })
 }
