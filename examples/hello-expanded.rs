@@ -180,6 +180,27 @@ const _: () = {
     }
 };
 #[doc(hidden)]
+#[macro_export]
+#[allow(non_local_definitions)]
+macro_rules! __wf_workflow_Hello_976d8248 {
+    (@ items __wf_items_976d8248 { $($items:tt)* }) => {
+        $($items)*
+    };
+    (@ items $other:ident { $($items:tt)* }) => {};
+    ({ $($p:tt)* } @ type $($path:tt)*) => {
+        < $($path)* as $($p)* ::Workflow > ::Input
+    };
+    ({ $($p:tt)* } @ claim $($rest:tt)*) => {
+        $($p)* ::node_claims! { [name] $($rest)* }
+    };
+    ({ $($p:tt)* } $($call:tt)*) => {
+        $($p)* ::node_ports! { Hello[name] [] [] $($call)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+pub use __wf_workflow_Hello_976d8248 as Hello;
+#[doc(hidden)]
 #[allow(non_upper_case_globals)]
 const __wf_send_Hello_976d8248: usize = {
     ::workflow_core::__private::must_be_send::<String>();
@@ -228,23 +249,6 @@ pub struct HelloOutput {
     ///Output of node `size` (`length`).
     pub size: ::workflow_core::__private::Output<__HelloNode_size>,
 }
-#[doc(hidden)]
-#[macro_export]
-#[allow(non_local_definitions)]
-macro_rules! __wf_workflow_Hello_976d8248 {
-    ({ $($p:tt)* } @ type $($path:tt)*) => {
-        < $($path)* as $($p)* ::Workflow > ::Input
-    };
-    ({ $($p:tt)* } @ claim $($rest:tt)*) => {
-        $($p)* ::node_claims! { [name] $($rest)* }
-    };
-    ({ $($p:tt)* } $($call:tt)*) => {
-        $($p)* ::node_ports! { Hello[name] [] [] $($call)* }
-    };
-}
-#[doc(hidden)]
-#[allow(unused_imports)]
-pub use __wf_workflow_Hello_976d8248 as Hello;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
     #[automatically_derived]

@@ -74,6 +74,17 @@ fn expand_file(source: &str) -> Result<String, String> {
 /// (what that attribute expands to; see `node::expand`), so the snapshot shows them as
 /// the compiler sees them.
 fn expand_node_items(mut item: Item) -> Result<Vec<Item>, String> {
+    if let Item::Macro(m) = &item {
+        if let Some(gated) = gated_items(&m.mac.tokens) {
+            let inner: syn::File = syn::parse2(gated)
+                .map_err(|e| format!("the gated items of `workflow!` do not parse: {e}"))?;
+            let mut out = Vec::new();
+            for item in inner.items {
+                out.extend(expand_node_items(item)?);
+            }
+            return Ok(out);
+        }
+    }
     let Item::Struct(s) = &mut item else {
         return Ok(vec![item]);
     };
@@ -95,6 +106,21 @@ fn expand_node_items(mut item: Item) -> Result<Vec<Item>, String> {
     let mut out = vec![item];
     out.extend(carried.items);
     Ok(out)
+}
+
+/// The items of a workflow's `Name! { @items marker { items } }` (what its own ports
+/// callback expands them to; see `workflow::expand::Gate`).
+fn gated_items(tokens: &proc_macro2::TokenStream) -> Option<proc_macro2::TokenStream> {
+    use proc_macro2::TokenTree;
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Punct(at), TokenTree::Ident(kw), TokenTree::Ident(_), TokenTree::Group(g)]
+            if at.as_char() == '@' && kw == "items" =>
+        {
+            Some(g.stream())
+        }
+        _ => None,
+    }
 }
 
 /// Removes `#[node]` or `#[node(..)]` from `attrs`, returning its arguments.

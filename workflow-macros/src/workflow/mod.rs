@@ -39,7 +39,7 @@ fn expand_def(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
         .krate
         .unwrap_or_else(crate::codegen::default_crate);
     let p = crate::codegen::private(&krate);
-    let (own, valid) = expand_own(cx, def);
+    let (own, valid, gate) = expand_own(cx, def);
     // A body names the workflow's types (its list's item type, the outer sources it
     // uses): next to the workflow's errors it would only repeat them, so its own errors
     // wait until the workflow's are fixed.
@@ -52,11 +52,12 @@ fn expand_def(cx: Ctxt, def: &ast::WorkflowDef) -> TokenStream {
             }
         }
     }
-    quote::quote!(#own #bodies)
+    gate.apply(quote::quote!(#own #bodies))
 }
 
-/// Phases 2 to 6 of one workflow; whether it passed its checks.
-fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool) {
+/// Phases 2 to 6 of one workflow; whether it passed its checks; the gate its items (and
+/// its bodies') go through.
+fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool, expand::Gate) {
     // Graph checks of a partly parsed workflow would report follow-on errors (a source
     // defined by an entry that did not parse), so after a syntax error only the syntax
     // is reported: the later phases then report into a scratch context and run only to
@@ -65,6 +66,7 @@ fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool) {
     let syntax_errors = cx.has_errors();
     let analysis_cx = if syntax_errors { &scratch } else { &cx };
     let (workflow, unused_inputs) = analyse(analysis_cx, def);
+    let gate = expand::gate(&workflow);
     if cx.has_errors() {
         let errors = cx.to_compile_errors();
         let unused = if syntax_errors {
@@ -73,7 +75,7 @@ fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool) {
             unused_inputs.to_compile_errors()
         };
         let fallback = expand::fallback(&workflow);
-        return (quote::quote!(#errors #unused #fallback), false);
+        return (quote::quote!(#errors #unused #fallback), false, gate);
     }
     // An unused input alone does not stop the expansion: a port left unconnected (the
     // usual reason for an unused input) is reported by the node's port check, and the
@@ -81,7 +83,7 @@ fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool) {
     drop(unused_inputs);
     let unused = expand::unused_inputs(&workflow);
     let expanded = expand::expand(&workflow);
-    (quote::quote!(#unused #expanded), true)
+    (quote::quote!(#unused #expanded), true, gate)
 }
 
 /// Phases 2 to 5: attributes, names, graph, checks. Returns the workflow and, apart,

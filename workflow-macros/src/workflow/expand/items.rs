@@ -172,9 +172,11 @@ impl WorkflowGen<'_> {
         };
         let head =
             self.at_workflow_name(vis, input_name, quote!(#( #attrs pub #idents: #types, )*));
+        let derived_item_lints = derived_item_lints();
         quote! {
             #[doc = #input_doc]
             #derive
+            #derived_item_lints
             #head
         }
     }
@@ -209,8 +211,10 @@ impl WorkflowGen<'_> {
             quote!(#docs pub #ident: #ty,)
         });
         let head = self.at_workflow_name(vis, output_name, quote!(#(#fields)*));
+        let derived_item_lints = derived_item_lints();
         quote! {
             #[doc = #output_doc]
+            #derived_item_lints
             #head
         }
     }
@@ -286,4 +290,13 @@ fn not_send_error(input: &crate::workflow::ast::InputDecl) -> Option<TokenStream
     let (found, fix) = not_send::find(&input.ty)?;
     let what = format!("input `{}`", input.name);
     Some(syn::Error::new_spanned(found, not_send::message(&what, found, fix)).to_compile_error())
+}
+
+/// The lints the input and output structs leave to the workflow's own struct, which
+/// every one of them would repeat at the same name: a workflow named `etl` is one
+/// `non_camel_case_types` warning (not also one for `etlInput` and `etlOutput`), and a
+/// private workflow never run is one `dead_code` warning, "struct `Etl` is never
+/// constructed" (not "`EtlInput` is never constructed" and the same for `EtlOutput`).
+fn derived_item_lints() -> TokenStream {
+    quote!(#[allow(dead_code, non_camel_case_types)])
 }

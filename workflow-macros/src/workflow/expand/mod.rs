@@ -56,6 +56,12 @@ use crate::codegen::{default_crate, private};
 pub(crate) use fallback::fallback;
 pub(crate) use fanout::body_def;
 pub(crate) use ports::{node_claims, node_ports};
+pub(crate) use subworkflow::Gate;
+
+/// The ports callback of a workflow and the gate of its items (see [`Gate`]).
+pub(crate) fn gate(w: &Workflow<'_>) -> Gate {
+    WorkflowGen::new(w).gate()
+}
 
 /// The errors for a valid workflow's unused inputs (see `WorkflowGen::unused_inputs`).
 pub(crate) fn unused_inputs(w: &Workflow<'_>) -> TokenStream {
@@ -239,7 +245,6 @@ impl<'a> WorkflowGen<'a> {
         let workflow_struct = self.workflow_struct();
         let input_struct = self.input_struct();
         let output_struct = self.output_struct();
-        let ports_callback = self.ports_callback();
         let fan_out_ports = self.fan_out_ports_structs();
         let debug_impls = self.debug_impls();
         let input_first = self.workflow_goes_first_impl();
@@ -248,7 +253,6 @@ impl<'a> WorkflowGen<'a> {
             #workflow_struct
             #input_struct
             #output_struct
-            #ports_callback
             #fan_out_ports
 
             #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]

@@ -39,7 +39,12 @@ impl WorkflowGen<'_> {
             .iter()
             .map(|&i| &self.def.inputs[i].name)
             .collect();
+        let marker = self.items_marker();
         let rules = quote! {
+            // The workflow's own items pass through here (see `gate_items`): only the
+            // expansion this callback belongs to emits them.
+            (@items #marker { $($items:tt)* }) => { $($items)* };
+            (@items $other:ident { $($items:tt)* }) => {};
             ({$($p:tt)*} @type $($path:tt)*) => { <$($path)* as $($p)*::Workflow>::Input };
             // The unused-input check asks every call which ports it leaves unconnected.
             ({$($p:tt)*} @claim $($rest:tt)*) => {
@@ -73,6 +78,19 @@ impl WorkflowGen<'_> {
                 #[allow(unused_imports)]
                 pub(crate) use #hidden as #name;
             }
+        }
+    }
+
+    /// `__wf_items_1a2b`: what this expansion's items are gated on (see `gate_items`).
+    fn items_marker(&self) -> syn::Ident {
+        format_ident!("__wf_items_{}", self.unique_suffix())
+    }
+
+    /// The workflow's ports callback and what gates its items on it (see [`Gate`]).
+    pub(crate) fn gate(&self) -> Gate {
+        Gate {
+            callback: self.ports_callback(),
+            name: (!self.def.hidden_body).then(|| (self.name.clone(), self.items_marker())),
         }
     }
 
@@ -129,5 +147,33 @@ impl WorkflowGen<'_> {
         }
         format!("{:?}", self.name.span()).hash(&mut h);
         format!("{:x}", h.finish() & 0xffff_ffff)
+    }
+}
+
+/// A workflow's ports callback, and how its items go through it:
+/// `Render! { @items __wf_items_1a2b { items } }`. A workflow declared twice in one
+/// module then is one error, rustc's "the name `Render` is defined multiple times" at
+/// the second name (the second callback's import): the name resolves to the first
+/// callback, whose marker differs, so the second expansion's items (structs, impls) are
+/// dropped instead of each being an error of its own. Matching `$($items:tt)*` walks
+/// only the top-level token trees (an item's body is one group), so it costs little.
+/// Hidden bodies (no callback) are emitted directly.
+pub(crate) struct Gate {
+    callback: TokenStream,
+    /// The workflow's name and its items' marker; `None` for a hidden body.
+    name: Option<(syn::Ident, syn::Ident)>,
+}
+
+impl Gate {
+    /// The callback, then `items` through it.
+    pub(crate) fn apply(self, items: TokenStream) -> TokenStream {
+        let callback = self.callback;
+        match self.name {
+            Some((mut name, marker)) => {
+                name.set_span(proc_macro2::Span::call_site());
+                quote!(#callback #name! { @items #marker { #items } })
+            }
+            None => quote!(#callback #items),
+        }
     }
 }
