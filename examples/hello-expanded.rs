@@ -240,11 +240,13 @@ flowchart LR
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Hello;
 ///Inputs of the [`Hello`] workflow.
+#[allow(dead_code, non_camel_case_types)]
 pub struct HelloInput {
     ///Workflow input `name`.
     pub name: __HelloInput_name,
 }
 ///Outputs of the [`Hello`] workflow: one field per sink node and per `#[output]` binding.
+#[allow(dead_code, non_camel_case_types)]
 pub struct HelloOutput {
     ///Output of node `size` (`length`).
     pub size: ::workflow_core::__private::Output<__HelloNode_size>,
