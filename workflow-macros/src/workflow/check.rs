@@ -22,6 +22,7 @@ pub(crate) fn check(
     check_has_bindings(cx, def);
     check_inputs_are_send(cx, def);
     check_inputs_own_data(cx, def);
+    check_inputs_concrete(cx, def);
     check_guards(cx, def, ns);
     check_decision_sources(cx, def, graph);
     let closing = check_acyclic(cx, def, &graph.nodes[..graph.bindings]);
@@ -169,6 +170,50 @@ fn check_inputs_own_data(cx: &Ctxt, def: &WorkflowDef) {
             format!("input `{}` must own its data, since a run outlives the caller's borrows: declare `input {}: {owned}` (or `&'static {elem}`)", input.name, input.name),
         );
     }
+}
+
+/// An input has one concrete type, written out: `input x: impl Into<String>` or
+/// `input x: _` is one error here, at `impl ..` or `_`, which the input's `Send` check
+/// repeats so that the input's type is an error type nothing else reports (see
+/// `expand/items.rs`): not also rustc's "`impl Trait` in type aliases is unstable", "not
+/// allowed in paths", "unconstrained opaque type", or "placeholder `_` not allowed" and
+/// "type annotations needed".
+fn check_inputs_concrete(cx: &Ctxt, def: &WorkflowDef) {
+    for input in &def.inputs {
+        if let Some((found, message)) = not_concrete_input(input) {
+            cx.error_spanned_by(found, message);
+        }
+    }
+}
+
+/// The `impl Trait` or `_` in an input's type (also nested, `Vec<impl Display>`) and
+/// the error for it.
+pub(crate) fn not_concrete_input(input: &super::ast::InputDecl) -> Option<(&syn::Type, String)> {
+    struct Find<'a>(Option<&'a syn::Type>);
+    impl<'a> syn::visit::Visit<'a> for Find<'a> {
+        fn visit_type(&mut self, t: &'a syn::Type) {
+            match t {
+                syn::Type::ImplTrait(_) | syn::Type::Infer(_) => {
+                    self.0.get_or_insert(t);
+                }
+                _ => syn::visit::visit_type(self, t),
+            }
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_type(&mut find, &input.ty);
+    let found = find.0?;
+    let name = &input.name;
+    let message = if matches!(found, syn::Type::Infer(_)) {
+        format!(
+            "input `{name}` needs its type written out: a workflow's input types are not inferred; declare the type of the ports it feeds, like `input {name}: String`"
+        )
+    } else {
+        format!(
+            "input `{name}` needs one concrete type: `impl Trait` is for fn parameters; declare the type of the ports it feeds, like `input {name}: String`, and let callers convert to it"
+        )
+    };
+    Some((found, message))
 }
 
 /// The owned type for an input declared `&T` or `&'a T` (not `&'static T`): `String`
@@ -342,6 +387,30 @@ mod tests {
         let mut messages = cx.messages();
         messages.extend(unused.messages());
         messages
+    }
+
+    #[test]
+    fn an_input_type_with_impl_trait_or_a_placeholder_is_one_error() {
+        for (ty, expected) in [
+            (
+                quote!(impl Into<String>),
+                "`impl Trait` is for fn parameters",
+            ),
+            (
+                quote!(Vec<impl std::fmt::Display>),
+                "`impl Trait` is for fn parameters",
+            ),
+            (quote!(_), "not inferred"),
+            (quote!(Option<_>), "not inferred"),
+        ] {
+            let m = messages(quote!(struct W { input x: #ty, a = f(x) }));
+            assert_eq!(m.len(), 1, "{ty}: {m:?}");
+            assert!(
+                m[0].contains(expected) && m[0].contains("`input x: String`"),
+                "{m:?}"
+            );
+        }
+        assert!(messages(quote!(struct W { input x: Box<dyn Fn() + Send>, a = f(x) })).is_empty());
     }
 
     #[test]

@@ -221,8 +221,24 @@ impl WorkflowGen<'_> {
     }
 
     /// What a decision's router matches: read like a port's value (without a port).
-    pub(super) fn router_value(&self, _router: usize, edge: &Edge) -> TokenStream {
-        self.slot_read(edge, true)
+    /// It checks `Clone` only when no port edge (nor an earlier router) reads the same
+    /// source, which then checks it: a non-`Clone` output that is matched on and fed to
+    /// a node is one error, not one at the `match` and one at the port.
+    pub(super) fn router_value(&self, router: usize, edge: &Edge) -> TokenStream {
+        let key = |e: &Edge| {
+            (
+                self.slot_ident(e.from, &e.source.root).to_string(),
+                e.source.text(),
+            )
+        };
+        let read_by_a_port = self
+            .numbered_edges()
+            .iter()
+            .any(|e| key(e.edge) == key(edge));
+        let read_by_an_earlier_router = (self.g.bindings..router)
+            .filter_map(|r| self.g.nodes[r].edges.first())
+            .any(|e| key(e) == key(edge));
+        self.slot_read(edge, !read_by_a_port && !read_by_an_earlier_router)
     }
 
     /// The value `edge` reads from its source's slot (see [`Self::source_value`]); for

@@ -23,6 +23,16 @@ impl WorkflowGen<'_> {
             .map(|&i| {
                 let input = &self.def.inputs[i];
                 let ty = &input.ty;
+                if let Some((found, message)) = crate::workflow::check::not_concrete_input(input) {
+                    // Reported (`check_inputs_concrete`): the error again in the `Send`
+                    // check makes the alias an error type; `()` keeps `impl`/`_` out of it.
+                    let error = syn::Error::new_spanned(found, message).to_compile_error();
+                    return (
+                        syn::spanned::Spanned::span(ty),
+                        syn::parse_quote!(()),
+                        Some(error),
+                    );
+                }
                 let written = crate::workflow::check::owned_input(ty).unwrap_or_else(|| ty.clone());
                 (
                     syn::spanned::Spanned::span(ty),
