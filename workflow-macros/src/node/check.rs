@@ -85,6 +85,21 @@ pub(crate) fn check_fn(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
 }
 
 /// `spawn` and `spawn_blocking` exclude each other.
+/// A second `#[node]` (or `#[node(..)]`) on the same fn: one error at it, and it is
+/// removed from `item` so that the node is declared once (not also rustc's
+/// "defined multiple times" and "conflicting implementations" for its items).
+pub(crate) fn take_second_node_attr(cx: &Ctxt, item: &mut ItemFn) {
+    let is_node = |a: &syn::Attribute| a.path().segments.last().is_some_and(|s| s.ident == "node");
+    let Some(index) = item.attrs.iter().position(is_node) else {
+        return;
+    };
+    let second = item.attrs.remove(index);
+    cx.error_spanned_by(
+        &second,
+        "`#[node]` is on this fn twice; keep one and put all its options in it, like `#[node(timeout = \"1s\", retry(max = 3))]`",
+    );
+}
+
 fn check_spawn_modes(cx: &Ctxt, args: &NodeArgs) {
     if let (Some(spawn), Some(_)) = (args.policy.spawn, args.blocking) {
         cx.error_at(

@@ -14,7 +14,7 @@ use crate::internals::Ctxt;
 /// errors, so it stays callable and IDEs keep working. When only the options are wrong,
 /// the node is emitted too (with the valid options), so workflows using it add no errors.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
+    let mut item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(e) => {
             let e = syn::Error::new(
@@ -26,6 +26,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let cx = Ctxt::new();
+    check::take_second_node_attr(&cx, &mut item_fn);
     let node_args = attr::parse_args(&cx, args);
     let node = ast::NodeFn::from_item(&item_fn);
     check::check_options(&cx, &item_fn, &node, &node_args);
@@ -93,6 +94,23 @@ mod tests {
                 a
             }
         )));
+    }
+
+    #[test]
+    fn a_second_node_attribute_is_one_error_and_the_node_is_emitted_once() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                #[node(timeout = "1s")]
+                async fn parse(raw: String) -> usize {
+                    raw.len()
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("is on this fn twice"), "{out}");
+        assert_eq!(out.matches("struct parse").count(), 1, "{out}");
+        assert!(!out.contains("# [node"), "{out}");
     }
 
     #[test]
