@@ -763,3 +763,52 @@ impl<W: DurableWorkflow> ViaDurableItems<W> for &ItemsProbe<W> {
 /// implements, so generated code names it either way).
 #[cfg(not(feature = "store"))]
 pub trait ViaDurableItems {}
+
+/// `Result`'s `unwrap`/`expect` on a run that was not awaited (`rt.execute(..).unwrap()`):
+/// in scope through the prelude, so that mistake is one error saying to add `.await`
+/// (rustc's own is "no method named `unwrap` found for `RunFuture`", with no hint).
+/// The methods can never be called: their bound, [`AwaitedRun`], has no impl.
+pub trait RunNotAwaited<O>: Sized {
+    /// Never callable: see [`AwaitedRun`].
+    #[doc(hidden)]
+    fn unwrap(self) -> crate::Run<O>
+    where
+        Self: AwaitedRun;
+
+    /// Never callable: see [`AwaitedRun`].
+    #[doc(hidden)]
+    fn expect(self, message: &str) -> crate::Run<O>
+    where
+        Self: AwaitedRun;
+}
+
+// `never()` returns an uninhabited type, which rustc's reachability lint flags.
+#[allow(unreachable_code)]
+impl<O> RunNotAwaited<O> for crate::launch::RunFuture<O> {
+    fn unwrap(self) -> crate::Run<O>
+    where
+        Self: AwaitedRun,
+    {
+        match self.never() {}
+    }
+
+    fn expect(self, _: &str) -> crate::Run<O>
+    where
+        Self: AwaitedRun,
+    {
+        match self.never() {}
+    }
+}
+
+/// What `unwrap` and `expect` need: a run's result, which a [`RunFuture`](crate::launch::RunFuture)
+/// becomes once awaited. Implemented for nothing; named in the compile error.
+#[diagnostic::on_unimplemented(
+    message = "a run's result is there only once the run is awaited: add `.await` before this call",
+    label = "`{Self}` is a future: await it first, like `.await.unwrap()` or `.await?`",
+    note = "`execute(..)` returns a future that runs the workflow when awaited, like an `async fn` call"
+)]
+pub trait AwaitedRun {
+    /// Never called (no type implements this trait).
+    #[doc(hidden)]
+    fn never(self) -> core::convert::Infallible;
+}

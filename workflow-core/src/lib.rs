@@ -178,6 +178,9 @@ pub mod prelude {
         node, workflow, CancellationToken, Context, EventQueue, NodeStatus, Res, Run, RunOptions,
         Runtime, TimeoutScope, Workflow, WorkflowError,
     };
+    // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
+    #[doc(hidden)]
+    pub use crate::__private::RunNotAwaited as _;
 }
 
 #[cfg(test)]
