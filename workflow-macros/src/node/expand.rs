@@ -251,6 +251,14 @@ impl NodeGen<'_> {
             name.span(),
         );
         let ports = self.port_idents();
+        // Ports typed `Arc<T>`, for the unconnected-port error's hint (see `node_ports`).
+        let shared: Vec<&Ident> = self
+            .node
+            .ports()
+            .filter(|(_, ty)| is_arc(ty))
+            .map(|(ident, _)| ident)
+            .collect();
+        let shared = (!shared.is_empty()).then(|| quote!([#(#shared)*]));
         let (mut context, mut resources) = (Vec::new(), Vec::new());
         for param in &self.node.params {
             match (&param.ident, &param.kind) {
@@ -266,7 +274,7 @@ impl NodeGen<'_> {
             };
             ({$($p:tt)*} $($call:tt)*) => {
                 $($p)*::node_ports! {
-                    #name [#(#ports)*] [#(#context)*] [#(#resources)*] $($call)*
+                    #name [#(#ports)*] [#(#context)*] [#(#resources)*] #shared $($call)*
                 }
             };
         };
@@ -697,4 +705,11 @@ fn result_error_span(ty: &syn::Type) -> Span {
         }
     }
     ty.span()
+}
+
+/// Whether a port's type is `Arc<T>` (by its last path segment, as written).
+fn is_arc(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Arc"
+            && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))))
 }

@@ -24,6 +24,9 @@ struct PortsCall {
     ports: Vec<Ident>,
     context: Vec<Ident>,
     resources: Vec<Ident>,
+    /// The ports typed `Arc<T>` (an optional list after `resources`): left unconnected,
+    /// such a port is often a resource declared the axum way, which the error says.
+    shared: Vec<Ident>,
     /// The ports struct, spanned at the node's name in the call.
     head: Ident,
     args: Vec<Arg>,
@@ -85,11 +88,17 @@ impl Parse for PortsInput {
         let ports = idents(input)?;
         let context = idents(input)?;
         let resources = idents(input)?;
+        let shared = if input.peek(syn::token::Bracket) {
+            idents(input)?
+        } else {
+            Vec::new()
+        };
         let call = |head: Ident, args: Vec<Arg>| PortsCall {
             node: node.clone(),
             ports: ports.clone(),
             context: context.clone(),
             resources: resources.clone(),
+            shared: shared.clone(),
             head,
             args,
         };
@@ -251,7 +260,7 @@ impl PortsCall {
         }
         // A misnamed port is usually also the unconnected one: report the name only.
         if errors.is_empty() && !missing.is_empty() {
-            let msg = if let [one] = missing.as_slice() {
+            let mut msg = if let [one] = missing.as_slice() {
                 format!("port `{one}` of `{node}` is not connected; add `{one}: <input or binding>` to the call")
             } else {
                 format!(
@@ -259,6 +268,15 @@ impl PortsCall {
                     list(&missing)
                 )
             };
+            if let Some(shared) = self
+                .shared
+                .iter()
+                .find(|s| missing.contains(&s.to_string()))
+            {
+                msg.push_str(&format!(
+                    "; if `{shared}` is a resource shared by every run (`Arc<T>`), take it as `{shared}: Res<T>` in `{node}` and register it with `Runtime::builder().resource(..)`"
+                ));
+            }
             errors.push((self.head.span(), msg));
         }
         errors
@@ -459,6 +477,26 @@ mod tests {
             assert_eq!(got.len(), 1, "{args}: {got:?}");
             assert!(got[0].starts_with(want), "{args}: {got:?}");
         }
+    }
+
+    #[test]
+    fn an_unconnected_arc_port_suggests_a_resource() {
+        let Ok(PortsInput::One(call)) =
+            syn::parse2(quote!(query [q pool] [] [] [pool] __Node_s [q true { q }]))
+        else {
+            panic!("parses as one call");
+        };
+        let got: Vec<String> = call.errors().into_iter().map(|(_, m)| m).collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].starts_with("port `pool` of `query` is not connected"),
+            "{got:?}"
+        );
+        assert!(got[0].contains("take it as `pool: Res<T>`"), "{got:?}");
+        // Without the list (a workflow's callback), or connected: no such hint.
+        assert!(!messages(quote!(a true {x}))
+            .iter()
+            .any(|m| m.contains("Res<T>")));
     }
 
     #[test]
