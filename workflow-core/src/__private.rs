@@ -812,26 +812,3 @@ pub trait AwaitedRun {
     #[doc(hidden)]
     fn never(self) -> core::convert::Infallible;
 }
-
-/// A `retry_if` predicate: a `fn(&E) -> bool` of the node's error type `E` (or a
-/// closure-like value of that shape). Named in the compile error of a predicate of
-/// another shape, such as `fn(E) -> bool`.
-#[diagnostic::on_unimplemented(
-    message = "`retry_if` takes a `fn(&{E}) -> bool`, and this is `{Self}`",
-    label = "not a `fn(&{E}) -> bool`",
-    note = "the predicate gets a reference to the node's error, like `fn is_transient(e: &{E}) -> bool`"
-)]
-pub trait RetryIf<E> {
-    /// Calls the predicate.
-    #[doc(hidden)]
-    fn __retry_if(&self, error: &E) -> bool;
-}
-
-// Not shown in the error: its `Fn` bound is what fails, and the message says it.
-#[diagnostic::do_not_recommend]
-impl<E, F: Fn(&E) -> bool> RetryIf<E> for F {
-    #[inline]
-    fn __retry_if(&self, error: &E) -> bool {
-        self(error)
-    }
-}
