@@ -578,6 +578,12 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         );
     } else if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
+    } else if input.peek(syn::token::Paren) {
+        // `inc(x),`: a call without a name.
+        return Err(syn::Error::new(
+            name.span(),
+            format!("give this node call a name, like `{name} = {name}(..)`: entries, the output struct and the report refer to a node by its name"),
+        ));
     } else {
         return Err(syn::Error::new(
             here(input, &input.error(""), name.span()),
@@ -1126,10 +1132,18 @@ fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
         return input.parse();
     }
     let keyword: Ident = input.call(Ident::parse_any)?;
-    Err(syn::Error::new(
-        keyword.span(),
-        format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name"),
-    ))
+    let message = if keyword == "_" {
+        // `_ = log(x)`, the `let _ = ..` habit for a node run for its effect.
+        let fork = input.fork();
+        let node = (fork.parse::<Token![=]>().is_ok())
+            .then(|| fork.parse::<Ident>().ok())
+            .flatten()
+            .map_or_else(|| "node_fn".to_string(), |n| n.to_string());
+        format!("`_` cannot name a binding: every node has a name, even one whose output nothing uses (it names the node in the report and traces, and its output field); name it, like `{node}_done = {node}(..)`")
+    } else {
+        format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name")
+    };
+    Err(syn::Error::new(keyword.span(), message))
 }
 
 /// `: Type` after `input name`, and a default value (reported, the input kept).
@@ -1612,6 +1626,22 @@ mod tests {
         let cx = Ctxt::new();
         let _ = WorkflowDef::parse(&cx, src);
         cx.messages()
+    }
+
+    #[test]
+    fn an_unnamed_call_or_an_underscore_name_is_one_error_saying_to_name_it() {
+        let m = parse_messages(quote!(struct W { input x: u32, inc(x), a = inc(x) }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("give this node call a name, like `inc = inc(..)`"),
+            "{m:?}"
+        );
+        let m = parse_messages(quote!(struct W { input x: u32, _ = log(x), a = inc(x) }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("`_` cannot name a binding"), "{m:?}");
+        assert!(m[0].contains("like `log_done = log(..)`"), "{m:?}");
+        let m = parse_messages(quote!(struct W { input x: u32, type = log(x) }));
+        assert!(m[0].contains("is a Rust keyword"), "{m:?}");
     }
 
     #[test]
