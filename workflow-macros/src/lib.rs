@@ -103,7 +103,8 @@ use proc_macro::TokenStream;
 /// # Errors
 ///
 /// Compile errors, each at the offending tokens: a fn that is not `async`, takes
-/// `self`, has generics or lifetimes, destructures a parameter, takes an `impl Trait`
+/// `self`, has generics or lifetimes, is `unsafe`, carries a second `#[node]`,
+/// destructures a parameter, takes an `impl Trait`
 /// or borrowed port, returns `impl Trait`; unknown or malformed options (all of them, in
 /// one pass, with the valid ones listed); `max_backoff` below `backoff`; a `retry(..)`
 /// that can never run (the fn cannot fail and has no `timeout`: an error rather than a
@@ -240,7 +241,9 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 /// an unconnected port, a port connected twice, a duplicate name, an unused input (an
 /// error rather than a warning: connect it or remove it), a cycle (printed as
 /// `a -> b -> a`, on the edge that closes it), unknown or malformed options, a
-/// `deadlock` not shorter than the `timeout`, a shared output that is not `Clone`. Rust
+/// `deadlock` not shorter than the `timeout`, a shared output that is not `Clone`, an
+/// input typed `impl Trait` or `_`, a workflow declared twice in one module (one error,
+/// at the second name: the second declaration's items are not emitted). Rust
 /// habits are recognised and said in the DSL's terms (`fetch(url).await`, `page.clone()`,
 /// `&page`, a nested call, a literal argument, `let x = f(a);`, `input x: u32 = 3`).
 /// Next to any error the workflow's types are still emitted with every entry that could
