@@ -176,7 +176,17 @@ impl RetryArgs {
         match key.as_str() {
             "max" | "max_attempts" => {
                 let expr = value_expr(m)?;
-                match int_value::<u32>(&expr, "expected a number of attempts, like `max = 3`") {
+                // `max = -1` (the "unlimited" habit) is the same mistake as `max = 0`.
+                let negative = matches!(&expr, syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)));
+                let parsed = if negative {
+                    Err(syn::Error::new_spanned(
+                        &expr,
+                        "`max` counts attempts including the first, so it must be at least 1",
+                    ))
+                } else {
+                    int_value::<u32>(&expr, "expected a number of attempts, like `max = 3`")
+                };
+                match parsed {
                     Ok((0, span)) => {
                         self.max.get_or_insert(1);
                         cx.error_at(

@@ -114,6 +114,20 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_retry_max_is_the_at_least_one_error() {
+        let out = expand_str(
+            quote!(retry(max = -1)),
+            quote!(
+                async fn parse(raw: String) -> Result<usize, E> {
+                    Ok(raw.len())
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("so it must be at least 1"), "{out}");
+    }
+
+    #[test]
     fn bad_options_still_emit_the_node() {
         let out = expand_str(
             quote!(timeout = "soon"),
