@@ -157,6 +157,47 @@ async fn count_assertion_names_known_nodes(h: Harness) {
     );
 }
 
+#[node]
+async fn cube(x: u32) -> u32 {
+    x * x * x
+}
+
+workflow! {
+    struct Cubes {
+        input xs: Vec<u32>,
+        cubes = for x in xs {
+            c = cube(x),
+        } => c,
+    }
+}
+
+/// A binding that ran only inside fan-out items is counted under its path (`cubes.c`):
+/// the bare name `c` counts nothing, so `assert_not_executed("c")` must not pass quietly,
+/// and a count assertion on it names the path to use (found by a new-user trial).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_bare_name_that_ran_only_inside_items_points_to_its_path(h: Harness) {
+    h.execute(Cubes, CubesInput { xs: vec![1, 2, 3] }).await.unwrap();
+    h.assert_executed("cubes.c", 3);
+    h.assert_executed("cube", 3); // the fn's name counts every item
+    assert_eq!(h.execution_count("c"), 0);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_executed("c");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("no node called `c` ran at the top level, but `c` ran inside a fan-out or sub-workflow: name it by its path, `cubes.c` (3)"),
+        "{message}"
+    );
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_executed("c", 3);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("executed 0 time(s) (no node called `c` ran at the top level; inside a fan-out or sub-workflow it is counted by its path: `cubes.c` (3))"),
+        "{message}"
+    );
+}
+
 workflow! {
     struct OtherEtl {
         input url: String,
