@@ -130,7 +130,9 @@ pub mod __private;
 /// `Serialize + DeserializeOwned`, named in that compile error.
 #[cfg(feature = "store")]
 pub use __private::NotRecordable;
-/// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
+// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
+// (A plain comment: a doc comment on a `pub use` is prepended to each item's own docs,
+// which made it the summary line of every one of these traits in the crate's index.)
 pub use __private::{
     FanOutItems, IfCondition, MapInput, MatchOn, NodeError, NotSendSync, ResourceValue,
     RetriedInput, RetryInput, SharedOutput, SharedResource,

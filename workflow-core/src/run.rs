@@ -55,9 +55,51 @@ impl<O> Run<O> {
     }
 }
 
-/// What happened to the nodes of one run, successful or not.
+/// What happened to the nodes of one run, successful or not: [`Run::report`],
+/// [`RunOutcome::report`](crate::RunOutcome::report) (a failed run's too), `workflow-test`'s run records.
+///
+/// `{}` prints a header and one line per node (status, attempts, time), as test failure
+/// messages show it; with the `serde` feature it serializes (statuses in snake_case).
+/// Whether the run succeeded is not in the report but in the `Result` beside it.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// #[node]
+/// async fn fetch(id: u32) -> Result<u32, std::io::Error> {
+///     if id == 0 { Err(std::io::Error::other("no such id")) } else { Ok(id) }
+/// }
+/// #[node]
+/// async fn render(page: u32) -> String { format!("page {page}") }
+/// #[node]
+/// async fn ping() -> bool { true }
+///
+/// workflow! {
+///     struct Page {
+///         input id: u32,
+///         page = fetch(id),
+///         html = render(page),
+///         alive = ping(),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let outcome = Runtime::new().execute_report(Page, PageInput { id: 0 }, RunOptions::new()).await;
+/// let report = &outcome.report;
+/// assert!(outcome.result.is_err());
+/// assert_eq!(report.node("page").unwrap().status, NodeStatus::Failed);
+/// assert_eq!(report.node("html").unwrap().attempts, 0); // skipped: never started
+/// let failed: Vec<&str> = report.with_status(NodeStatus::Failed).map(|n| &*n.name).collect();
+/// assert_eq!(failed, ["page"]);
+/// let text = report.to_string(); // "run 1 of `Page` (0ns):" then a line per node
+/// assert!(text.lines().any(|l| l.contains("html") && l.contains("skipped")));
+/// # }
+/// ```
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RunReport {
     /// The workflow.
@@ -66,7 +108,11 @@ pub struct RunReport {
     pub run_id: u64,
     /// Duration of the run on tokio's clock.
     pub duration: Duration,
-    /// One report per node, in declaration order.
+    /// One report per node: the workflow's bindings in declaration order, the nodes of a
+    /// sub-workflow or of a fan-out's items (named by path, `thumbs[3].img`) right after
+    /// the node that ran them, and the decision node of each `match`/`if` (`match_t`,
+    /// `if_ok`) after the bindings. A merge (a binding defined in every arm) has one entry
+    /// per arm; [`RunReport::node`] picks the arm taken.
     pub nodes: Vec<NodeReport>,
 }
 
