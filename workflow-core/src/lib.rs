@@ -174,11 +174,33 @@ pub use futures::future::BoxFuture;
 #[doc(inline)]
 pub use workflow_macros::{node, workflow};
 
-/// Everything a workflow module usually needs.
+/// Everything a workflow module usually needs, and the types a test names when it
+/// matches on an outcome.
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::prelude::*;
+///
+/// let options = RunOptions::new().failure(FailurePolicy::Continue);
+/// # let _ = options;
+/// fn describe(err: &WorkflowError) -> String {
+///     match err {
+///         WorkflowError::Timeout { scope: TimeoutScope::Node(node), .. } => format!("{node} timed out"),
+///         WorkflowError::Deadlock { report, .. } if matches!(report.kind, DeadlockKind::Stalled(_)) => {
+///             "stalled".into()
+///         }
+///         other => other.to_string(),
+///     }
+/// }
+/// # let _ = (describe, Duration::ZERO);
+/// ```
 pub mod prelude {
+    // `DeadlockKind` and `FailurePolicy` are here for the same reason as `TimeoutScope`:
+    // a test matching `assert_deadlock(..).kind` or calling `RunOptions::failure` names them.
+    pub use crate::policy::FailurePolicy;
     pub use crate::{
-        node, workflow, CancellationToken, Context, EventQueue, NodeStatus, Res, Run, RunOptions,
-        Runtime, TimeoutScope, Workflow, WorkflowError,
+        node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res,
+        Run, RunOptions, Runtime, TimeoutScope, Workflow, WorkflowError,
     };
 }
 

@@ -300,7 +300,8 @@ impl RunOptions {
     /// This stall watchdog cannot tell a stuck node from a slow one: a node that runs
     /// longer than `limit` while no other node finishes is reported as a stall
     /// ([`DeadlockKind::Stalled`](crate::DeadlockKind::Stalled)). Set it above the
-    /// slowest node's time (its timeout times its attempts, plus backoffs). Nodes blocked
+    /// slowest node's time (its timeout times its attempts, plus backoffs); a zero limit
+    /// reports the first node that awaits anything (a sleep, I/O) as stalled. Nodes blocked
     /// in tracked waits ([`Context::wait`](crate::Context::wait)) are found at once,
     /// whatever the limit.
     pub fn deadlock(mut self, limit: Duration) -> Self {
@@ -308,7 +309,8 @@ impl RunOptions {
         self
     }
 
-    /// At most `n` nodes of this run in flight (`1` runs nodes one at a time).
+    /// At most `n` nodes of this run in flight (`1` runs nodes one at a time; `0` counts
+    /// as `1`).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n.max(1));
         self
