@@ -199,8 +199,8 @@ pub mod prelude {
     // a test matching `assert_deadlock(..).kind` or calling `RunOptions::failure` names them.
     pub use crate::policy::FailurePolicy;
     pub use crate::{
-        node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res,
-        Run, RunOptions, Runtime, TimeoutScope, Workflow, WorkflowError,
+        node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
+        RunOptions, Runtime, TimeoutScope, Workflow, WorkflowError,
     };
 }
 

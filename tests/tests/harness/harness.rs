@@ -176,7 +176,9 @@ workflow! {
 /// and a count assertion on it names the path to use (found by a new-user trial).
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn a_bare_name_that_ran_only_inside_items_points_to_its_path(h: Harness) {
-    h.execute(Cubes, CubesInput { xs: vec![1, 2, 3] }).await.unwrap();
+    h.execute(Cubes, CubesInput { xs: vec![1, 2, 3] })
+        .await
+        .unwrap();
     h.assert_executed("cubes.c", 3);
     h.assert_executed("cube", 3); // the fn's name counts every item
     assert_eq!(h.execution_count("c"), 0);
