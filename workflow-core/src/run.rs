@@ -179,11 +179,20 @@ pub struct NodeReport {
 
 impl fmt::Display for NodeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<16} {:<10}", self.name, self.status.as_str())?;
+        // The status is padded only when something follows it: no trailing spaces on
+        // the lines of nodes that never started (snapshot tests, editors that trim).
         if self.attempts > 0 {
-            write!(f, " attempts={} time={:?}", self.attempts, self.duration)?;
+            write!(
+                f,
+                "{:<16} {:<10} attempts={} time={:?}",
+                self.name,
+                self.status.as_str(),
+                self.attempts,
+                self.duration
+            )
+        } else {
+            write!(f, "{:<16} {}", self.name, self.status.as_str())
         }
-        Ok(())
     }
 }
 
@@ -457,5 +466,42 @@ impl fmt::Display for RunSnapshot {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &'static str, status: NodeStatus, attempts: u32) -> NodeReport {
+        NodeReport {
+            name: name.into(),
+            node_fn: "f",
+            status,
+            attempts,
+            duration: Duration::from_millis(u64::from(attempts) * 5),
+            started_at: (attempts > 0).then_some(Duration::ZERO),
+        }
+    }
+
+    /// One line per node; a node that never started ends at its status, with no padding
+    /// after it (found by a new-user trial snapshotting `{report}`).
+    #[test]
+    fn a_report_prints_a_line_per_node_without_trailing_spaces() {
+        let report = RunReport {
+            workflow: "Checkout",
+            run_id: 7,
+            duration: Duration::from_millis(10),
+            nodes: vec![
+                node("t", NodeStatus::Succeeded, 2),
+                node("approval", NodeStatus::NotTaken, 0),
+                node("sent", NodeStatus::Skipped, 0),
+            ],
+        };
+        assert_eq!(
+            report.to_string(),
+            "run 7 of `Checkout` (10ms):\n  t                succeeded  attempts=2 time=10ms\n  approval         not taken\n  sent             skipped\n"
+        );
+        assert_eq!(report.clone(), report);
     }
 }
