@@ -1015,16 +1015,26 @@ impl Harness {
                 "expected node `{node}` to be not taken, but no run was recorded"
             ));
         };
+        // The harness's report (appended by `fail`) shows every run by its number here;
+        // the run's own `RunReport` would show it by its process-wide id instead.
+        let which = format!("run {} of `{}`", run.number(), run.workflow());
         match run.node(node) {
             Some(r) if r.status == workflow_core::NodeStatus::NotTaken => {}
-            Some(r) => self.fail(format!(
-                "expected node `{node}` to be not taken in the last run, but it is {}\n{}",
-                r.status,
-                run.report()
-            )),
+            Some(r) => {
+                // A merge has one node per arm: say which one was found.
+                let arms = run.report().nodes.iter().filter(|n| n.name == node).count();
+                let merge = if arms > 1 {
+                    format!(" (`{node}` is defined in {arms} arms; the arm that ran defines it)")
+                } else {
+                    String::new()
+                };
+                self.fail(format!(
+                    "expected node `{node}` to be not taken in the last run ({which}), but it is {}{merge}",
+                    r.status
+                ))
+            }
             None => self.fail(format!(
-                "expected node `{node}` to be not taken, but the last run has no node `{node}`\n{}",
-                run.report()
+                "expected node `{node}` to be not taken, but the last run ({which}) has no node `{node}`"
             )),
         }
     }

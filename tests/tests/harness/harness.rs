@@ -200,6 +200,61 @@ async fn a_bare_name_that_ran_only_inside_items_points_to_its_path(h: Harness) {
     );
 }
 
+#[node]
+async fn loud(x: u32) -> String {
+    format!("{x}!")
+}
+
+#[node]
+async fn quiet(x: u32) -> String {
+    format!("{x}.")
+}
+
+workflow! {
+    struct Voice {
+        input shout: bool,
+        input x: u32,
+        if shout {
+            s = loud(x),
+        } else {
+            s = quiet(x),
+        }
+    }
+}
+
+/// `assert_not_taken` on a merge (one node per arm) fails, since the arm that ran defines
+/// it, and says so, naming the run by its number in the harness (not its process-wide id).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
+    // Runs elsewhere first, so that the harness's runs' ids differ from their numbers.
+    for x in 0..3 {
+        Runtime::new()
+            .execute(Voice, VoiceInput { shout: true, x })
+            .await
+            .unwrap();
+    }
+    h.execute(Voice, VoiceInput { shout: true, x: 1 })
+        .await
+        .unwrap();
+    h.execute(Voice, VoiceInput { shout: false, x: 2 })
+        .await
+        .unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_taken("s");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    let first = message.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "expected node `s` to be not taken in the last run (run 2 of `Voice`), but it is succeeded (`s` is defined in 2 arms; the arm that ran defines it)"
+    );
+    let run_id = h.last_run().unwrap().run_id();
+    assert!(
+        !message.contains(&format!("run {run_id} of")),
+        "the process-wide id leaks into: {message}"
+    );
+}
+
 workflow! {
     struct OtherEtl {
         input url: String,
