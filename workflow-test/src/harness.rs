@@ -174,6 +174,12 @@ impl Default for Harness {
 ///     .build();
 /// assert_eq!(h.resource::<Db>().unwrap().0, "test");
 /// ```
+///
+/// A harness has no store: it records runs of [`Harness::execute`], where a durable
+/// workflow runs like any other. To test resuming, run the workflow on a
+/// [`Runtime`](workflow_core::Runtime) built with a store
+/// (`workflow_core::store::MemoryStore` under a paused clock) and check the resumed run
+/// with `workflow_test::assert_restored` (feature `store`), whose example does that.
 #[derive(Default)]
 pub struct HarnessBuilder {
     runtime: RuntimeBuilder,
