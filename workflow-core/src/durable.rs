@@ -246,7 +246,13 @@ impl Runtime {
     ///
     /// With an `idempotency_key`, a second start with the same key does not run again: it
     /// returns the first run's outputs if that run succeeded, resumes it if it is
-    /// unfinished and its lease expired, and fails if it failed.
+    /// unfinished and its lease expired or is this runtime's own (its owner's: a run whose
+    /// future was dropped, such as one cut by `tokio::time::timeout`, resumes at once), and
+    /// fails if it failed.
+    ///
+    /// Without a key, a run cut short is found again by its id
+    /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
+    /// [`Runtime::resume`], or by [`Runtime::recover`] once its lease expired.
     ///
     /// # Errors
     ///

@@ -107,7 +107,8 @@ pub enum WorkflowError {
         scope: TimeoutScope,
         /// The limit that was exceeded.
         limit: Duration,
-        /// The nodes that were still running when time ran out (they were cancelled).
+        /// The nodes that were still running when time ran out (they were cancelled):
+        /// for a node's timeout, that node (by binding name), which `{}` does not repeat.
         running: Vec<&'static str>,
         /// For a node's timeout, how many attempts the node made, the last of which
         /// timed out (more than 1 with `retry`); 0 for the run's own timeout.
@@ -207,7 +208,20 @@ impl fmt::Display for WorkflowError {
                 if *attempts > 1 {
                     write!(f, " in the last of {attempts} attempt(s)")?;
                 }
-                write!(f, "; still running: {}", List(running))?;
+                // A node's own timeout lists that node in `running`; "still running: s"
+                // after "node `s` timed out" read as if it had not been stopped. Name only
+                // the others, if any.
+                let others: Vec<&'static str> = match scope {
+                    TimeoutScope::Node(node) => running
+                        .iter()
+                        .copied()
+                        .filter(|r| !is_named(node, r))
+                        .collect(),
+                    TimeoutScope::Workflow => running.clone(),
+                };
+                if matches!(scope, TimeoutScope::Workflow) || !others.is_empty() {
+                    write!(f, "; still running: {}", List(&others))?;
+                }
             }
             Self::MissingResource {
                 workflow,
@@ -285,6 +299,15 @@ impl std::error::Error for WorkflowError {
             _ => None,
         }
     }
+}
+
+/// Whether `name` (a binding, such as `b` in `running`) names the node at `path`
+/// (`b`, or `out[2].b` inside a fan-out item or sub-workflow).
+fn is_named(path: &str, name: &str) -> bool {
+    path == name
+        || path
+            .strip_suffix(name)
+            .is_some_and(|head| head.ends_with('.'))
 }
 
 /// Node names, comma-separated, or `none`.
@@ -616,6 +639,44 @@ mod tests {
         fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
             Some(&self.1)
         }
+    }
+
+    /// A node's timeout does not call the node "still running" (its `running` holds it,
+    /// by binding name, also for a fan-out item's path); a run's timeout lists every
+    /// node it stopped, or `none`.
+    #[test]
+    fn a_timeout_names_only_the_other_nodes_as_still_running() {
+        let node = |path: &'static str, running: Vec<&'static str>| WorkflowError::Timeout {
+            workflow: "W",
+            scope: TimeoutScope::Node(path.into()),
+            limit: Duration::from_millis(25),
+            running,
+            attempts: 1,
+        };
+        assert_eq!(
+            node("out[2].b", vec!["b"]).to_string(),
+            "node `out[2].b` of workflow `W` timed out after 25ms"
+        );
+        assert_eq!(
+            node("slow", vec!["slow"]).to_string(),
+            "node `slow` of workflow `W` timed out after 25ms"
+        );
+        // `sb` is not `b`: only a whole path segment names the node.
+        assert_eq!(
+            node("b", vec!["b", "sb"]).to_string(),
+            "node `b` of workflow `W` timed out after 25ms; still running: sb"
+        );
+        let run = WorkflowError::Timeout {
+            workflow: "W",
+            scope: TimeoutScope::Workflow,
+            limit: Duration::from_secs(1),
+            running: vec![],
+            attempts: 0,
+        };
+        assert_eq!(
+            run.to_string(),
+            "the run of workflow `W` timed out after 1s; still running: none"
+        );
     }
 
     #[test]

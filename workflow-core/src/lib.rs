@@ -130,7 +130,9 @@ pub mod __private;
 /// `Serialize + DeserializeOwned`, named in that compile error.
 #[cfg(feature = "store")]
 pub use __private::NotRecordable;
-/// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
+// The compile-time requirements `#[node]` and `workflow!` check, named in their errors.
+// (A plain comment: a doc comment on a `pub use` is prepended to each item's own docs,
+// which made it the summary line of every one of these traits in the crate's index.)
 pub use __private::{
     FanOutItems, IfCondition, MapInput, MatchOn, NodeError, NotSendSync, ResourceValue,
     RetriedInput, RetryInput, SharedOutput, SharedResource,
@@ -172,11 +174,33 @@ pub use futures::future::BoxFuture;
 #[doc(inline)]
 pub use workflow_macros::{node, workflow};
 
-/// Everything a workflow module usually needs.
+/// Everything a workflow module usually needs, and the types a test names when it
+/// matches on an outcome.
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::prelude::*;
+///
+/// let options = RunOptions::new().failure(FailurePolicy::Continue);
+/// # let _ = options;
+/// fn describe(err: &WorkflowError) -> String {
+///     match err {
+///         WorkflowError::Timeout { scope: TimeoutScope::Node(node), .. } => format!("{node} timed out"),
+///         WorkflowError::Deadlock { report, .. } if matches!(report.kind, DeadlockKind::Stalled(_)) => {
+///             "stalled".into()
+///         }
+///         other => other.to_string(),
+///     }
+/// }
+/// # let _ = (describe, Duration::ZERO);
+/// ```
 pub mod prelude {
+    // `DeadlockKind` and `FailurePolicy` are here for the same reason as `TimeoutScope`:
+    // a test matching `assert_deadlock(..).kind` or calling `RunOptions::failure` names them.
+    pub use crate::policy::FailurePolicy;
     pub use crate::{
-        node, workflow, CancellationToken, Context, EventQueue, NodeStatus, Res, Run, RunOptions,
-        Runtime, TimeoutScope, Workflow, WorkflowError,
+        node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
+        RunOptions, Runtime, TimeoutScope, Workflow, WorkflowError,
     };
     // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
     #[doc(hidden)]

@@ -105,6 +105,22 @@ impl<T: ?Sized> Deref for Res<T> {
     }
 }
 
+/// Prints the resource itself, as `Arc<T>` does, so `format!("{name}")` works on a
+/// `name: Res<String>` parameter.
+///
+/// ```
+/// use std::sync::Arc;
+/// use workflow_core::Res;
+///
+/// let region: Res<String> = Res::from_arc(Arc::new("eu-west".to_string()));
+/// assert_eq!(format!("region {region}"), "region eu-west");
+/// ```
+impl<T: ?Sized + fmt::Display> fmt::Display for Res<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Res<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("Res").field(&&*self.0).finish()

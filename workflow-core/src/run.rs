@@ -55,9 +55,51 @@ impl<O> Run<O> {
     }
 }
 
-/// What happened to the nodes of one run, successful or not.
+/// What happened to the nodes of one run, successful or not: [`Run::report`],
+/// [`RunOutcome::report`](crate::RunOutcome::report) (a failed run's too), `workflow-test`'s run records.
+///
+/// `{}` prints a header and one line per node (status, attempts, time), as test failure
+/// messages show it; with the `serde` feature it serializes (statuses in snake_case).
+/// Whether the run succeeded is not in the report but in the `Result` beside it.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// #[node]
+/// async fn fetch(id: u32) -> Result<u32, std::io::Error> {
+///     if id == 0 { Err(std::io::Error::other("no such id")) } else { Ok(id) }
+/// }
+/// #[node]
+/// async fn render(page: u32) -> String { format!("page {page}") }
+/// #[node]
+/// async fn ping() -> bool { true }
+///
+/// workflow! {
+///     struct Page {
+///         input id: u32,
+///         page = fetch(id),
+///         html = render(page),
+///         alive = ping(),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let outcome = Runtime::new().execute_report(Page, PageInput { id: 0 }, RunOptions::new()).await;
+/// let report = &outcome.report;
+/// assert!(outcome.result.is_err());
+/// assert_eq!(report.node("page").unwrap().status, NodeStatus::Failed);
+/// assert_eq!(report.node("html").unwrap().attempts, 0); // skipped: never started
+/// let failed: Vec<&str> = report.with_status(NodeStatus::Failed).map(|n| &*n.name).collect();
+/// assert_eq!(failed, ["page"]);
+/// let text = report.to_string(); // "run 1 of `Page` (0ns):" then a line per node
+/// assert!(text.lines().any(|l| l.contains("html") && l.contains("skipped")));
+/// # }
+/// ```
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RunReport {
     /// The workflow.
@@ -66,7 +108,11 @@ pub struct RunReport {
     pub run_id: u64,
     /// Duration of the run on tokio's clock.
     pub duration: Duration,
-    /// One report per node, in declaration order.
+    /// One report per node: the workflow's bindings in declaration order, the nodes of a
+    /// sub-workflow or of a fan-out's items (named by path, `thumbs[3].img`) right after
+    /// the node that ran them, and the decision node of each `match`/`if` (`match_t`,
+    /// `if_ok`) after the bindings. A merge (a binding defined in every arm) has one entry
+    /// per arm; [`RunReport::node`] picks the arm taken.
     pub nodes: Vec<NodeReport>,
 }
 
@@ -133,11 +179,20 @@ pub struct NodeReport {
 
 impl fmt::Display for NodeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:<16} {:<10}", self.name, self.status.as_str())?;
+        // The status is padded only when something follows it: no trailing spaces on
+        // the lines of nodes that never started (snapshot tests, editors that trim).
         if self.attempts > 0 {
-            write!(f, " attempts={} time={:?}", self.attempts, self.duration)?;
+            write!(
+                f,
+                "{:<16} {:<10} attempts={} time={:?}",
+                self.name,
+                self.status.as_str(),
+                self.attempts,
+                self.duration
+            )
+        } else {
+            write!(f, "{:<16} {}", self.name, self.status.as_str())
         }
-        Ok(())
     }
 }
 
@@ -254,7 +309,8 @@ impl RunOptions {
     /// This stall watchdog cannot tell a stuck node from a slow one: a node that runs
     /// longer than `limit` while no other node finishes is reported as a stall
     /// ([`DeadlockKind::Stalled`](crate::DeadlockKind::Stalled)). Set it above the
-    /// slowest node's time (its timeout times its attempts, plus backoffs). Nodes blocked
+    /// slowest node's time (its timeout times its attempts, plus backoffs); a zero limit
+    /// reports the first node that awaits anything (a sleep, I/O) as stalled. Nodes blocked
     /// in tracked waits ([`Context::wait`](crate::Context::wait)) are found at once,
     /// whatever the limit.
     pub fn deadlock(mut self, limit: Duration) -> Self {
@@ -262,7 +318,8 @@ impl RunOptions {
         self
     }
 
-    /// At most `n` nodes of this run in flight (`1` runs nodes one at a time).
+    /// At most `n` nodes of this run in flight (`1` runs nodes one at a time; `0` counts
+    /// as `1`).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n.max(1));
         self
@@ -409,5 +466,42 @@ impl fmt::Display for RunSnapshot {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(name: &'static str, status: NodeStatus, attempts: u32) -> NodeReport {
+        NodeReport {
+            name: name.into(),
+            node_fn: "f",
+            status,
+            attempts,
+            duration: Duration::from_millis(u64::from(attempts) * 5),
+            started_at: (attempts > 0).then_some(Duration::ZERO),
+        }
+    }
+
+    /// One line per node; a node that never started ends at its status, with no padding
+    /// after it (found by a new-user trial snapshotting `{report}`).
+    #[test]
+    fn a_report_prints_a_line_per_node_without_trailing_spaces() {
+        let report = RunReport {
+            workflow: "Checkout",
+            run_id: 7,
+            duration: Duration::from_millis(10),
+            nodes: vec![
+                node("t", NodeStatus::Succeeded, 2),
+                node("approval", NodeStatus::NotTaken, 0),
+                node("sent", NodeStatus::Skipped, 0),
+            ],
+        };
+        assert_eq!(
+            report.to_string(),
+            "run 7 of `Checkout` (10ms):\n  t                succeeded  attempts=2 time=10ms\n  approval         not taken\n  sent             skipped\n"
+        );
+        assert_eq!(report.clone(), report);
     }
 }

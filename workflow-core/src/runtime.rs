@@ -163,7 +163,7 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Limits nodes in flight across all runs of this runtime.
+    /// Limits nodes in flight across all runs of this runtime (`0` counts as `1`).
     pub fn max_concurrent_nodes(mut self, n: usize) -> Self {
         self.node_limit = Some(n.max(1));
         self

@@ -6,9 +6,48 @@ use workflow_core::{DurableRun, NodeStatus};
 /// Asserts that exactly the nodes `expected` (in any order) were restored from the store
 /// in this execution of a durable run, and every other node ran or was skipped.
 ///
-/// ```text
-/// let run = rt.resume(Etl, run_id).await?;
-/// workflow_test::assert_restored(&run, &["fetch", "parse"]);
+/// A run cut while `parse` waits, then started again with the same key: `fetch` is
+/// restored, `parse` runs.
+///
+/// ```
+/// use std::time::Duration;
+/// use tokio::sync::Semaphore;
+/// use workflow_core::store::MemoryStore;
+/// use workflow_test::prelude::*;
+///
+/// #[node]
+/// async fn download(url: String) -> String { format!("<{url}>") }
+///
+/// #[node]
+/// async fn count(page: String, gate: Res<Semaphore>) -> usize {
+///     let _open = gate.acquire().await.unwrap();
+///     page.len()
+/// }
+///
+/// workflow! {
+///     #[workflow(durable)]
+///     struct Etl {
+///         input url: String,
+///         fetch = download(url),
+///         parse = count(page: fetch),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let rt = Runtime::builder()
+///     .store(MemoryStore::new())
+///     .resource(Semaphore::new(0)) // closed: `parse` waits
+///     .build();
+/// let input = || EtlInput { url: "a.b".into() };
+/// let cut = tokio::time::timeout(Duration::from_millis(50), rt.start_durable(Etl, input(), Some("etl-1")));
+/// assert!(cut.await.is_err()); // dropped mid-run, as if the process died
+///
+/// rt.resource::<Semaphore>().unwrap().add_permits(1);
+/// let run = rt.start_durable(Etl, input(), Some("etl-1")).await.unwrap();
+/// assert_eq!(run.outputs.parse, 5);
+/// workflow_test::assert_restored(&run, &["fetch"]);
+/// # }
 /// ```
 ///
 /// # Panics

@@ -174,6 +174,12 @@ impl Default for Harness {
 ///     .build();
 /// assert_eq!(h.resource::<Db>().unwrap().0, "test");
 /// ```
+///
+/// A harness has no store: it records runs of [`Harness::execute`], where a durable
+/// workflow runs like any other. To test resuming, run the workflow on a
+/// [`Runtime`](workflow_core::Runtime) built with a store
+/// (`workflow_core::store::MemoryStore` under a paused clock) and check the resumed run
+/// with `workflow_test::assert_restored` (feature `store`), whose example does that.
 #[derive(Default)]
 pub struct HarnessBuilder {
     runtime: RuntimeBuilder,
@@ -593,6 +599,12 @@ impl Harness {
     /// [`Harness::assert_executed`] with a bare name that several workflows bind says
     /// so when the count differs, with each workflow's count.
     ///
+    /// A binding inside a fan-out's body or a sub-workflow is counted under its path
+    /// only: `img` in `thumbs = for url in urls { img = download(url), .. }` counts 0
+    /// (unless a workflow binds `img` at its top level); ask for `thumbs.img`. So that a
+    /// test does not pass by mistake, [`Harness::assert_executed`] (and
+    /// `assert_not_executed`) with such a bare name fails, naming the paths to use.
+    ///
     /// The guide's `get_node_execution_count`.
     ///
     /// ```
@@ -942,6 +954,17 @@ impl Harness {
     #[track_caller]
     pub fn assert_executed(&self, node: &str, times: u64) {
         let actual = self.execution_count(node);
+        // A bare binding that only ran inside fan-out items or sub-workflows is counted
+        // under its path (`cubes.c`), never under `c`: without this, `assert_not_executed("c")`
+        // would pass although `c` ran in every item.
+        let nested = self.nested_paths_of(node);
+        if actual == times && !nested.is_empty() {
+            self.fail(format!(
+                "no node called `{node}` ran at the top level, but `{node}` ran inside a fan-out or sub-workflow: name it by its path, {} (for every item), to count it\nexecution counts: {}",
+                nested.join(", "),
+                self.counts_line()
+            ));
+        }
         if actual != times {
             let known = self.known_nodes();
             let several = self.qualified_counts_of(node);
@@ -955,6 +978,11 @@ impl Harness {
                 || lock(&self.inner.state).qualified.contains_key(node)
             {
                 String::new()
+            } else if !nested.is_empty() {
+                format!(
+                    " (no node called `{node}` ran at the top level; inside a fan-out or sub-workflow it is counted by its path: {})",
+                    nested.join(", ")
+                )
             } else {
                 format!(
                     " (no node called `{node}` ran; known nodes: {})",
@@ -993,16 +1021,26 @@ impl Harness {
                 "expected node `{node}` to be not taken, but no run was recorded"
             ));
         };
+        // The harness's report (appended by `fail`) shows every run by its number here;
+        // the run's own `RunReport` would show it by its process-wide id instead.
+        let which = format!("run {} of `{}`", run.number(), run.workflow());
         match run.node(node) {
             Some(r) if r.status == workflow_core::NodeStatus::NotTaken => {}
-            Some(r) => self.fail(format!(
-                "expected node `{node}` to be not taken in the last run, but it is {}\n{}",
-                r.status,
-                run.report()
-            )),
+            Some(r) => {
+                // A merge has one node per arm: say which one was found.
+                let arms = run.report().nodes.iter().filter(|n| n.name == node).count();
+                let merge = if arms > 1 {
+                    format!(" (`{node}` is defined in {arms} arms; the arm that ran defines it)")
+                } else {
+                    String::new()
+                };
+                self.fail(format!(
+                    "expected node `{node}` to be not taken in the last run ({which}), but it is {}{merge}",
+                    r.status
+                ))
+            }
             None => self.fail(format!(
-                "expected node `{node}` to be not taken, but the last run has no node `{node}`\n{}",
-                run.report()
+                "expected node `{node}` to be not taken, but the last run ({which}) has no node `{node}`"
             )),
         }
     }
@@ -1105,6 +1143,28 @@ impl Harness {
         let mut names: Vec<String> = state.counts.keys().map(ToString::to_string).collect();
         names.sort();
         names
+    }
+
+    /// When `node` is a bare name that no workflow binds at its top level and that is not
+    /// a `#[node]` fn's name either: the item-wide paths (`cubes.c`, `m.each.y`, no item
+    /// index) that end in it, each with its count, as `` `cubes.c` (5) ``.
+    fn nested_paths_of(&self, node: &str) -> Vec<String> {
+        if node.contains(['.', '[', ':']) || self.is_known_fn(node) {
+            return Vec::new();
+        }
+        let state = lock(&self.inner.state);
+        if state.counts.contains_key(node) || state.qualified.contains_key(node) {
+            return Vec::new();
+        }
+        let suffix = format!(".{node}");
+        let mut paths: Vec<String> = state
+            .counts
+            .iter()
+            .filter(|(k, _)| k.ends_with(&suffix) && !k.contains('['))
+            .map(|(k, v)| format!("`{k}` ({v})"))
+            .collect();
+        paths.sort();
+        paths
     }
 
     fn is_known_fn(&self, node: &str) -> bool {

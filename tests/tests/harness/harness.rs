@@ -157,6 +157,104 @@ async fn count_assertion_names_known_nodes(h: Harness) {
     );
 }
 
+#[node]
+async fn cube(x: u32) -> u32 {
+    x * x * x
+}
+
+workflow! {
+    struct Cubes {
+        input xs: Vec<u32>,
+        cubes = for x in xs {
+            c = cube(x),
+        } => c,
+    }
+}
+
+/// A binding that ran only inside fan-out items is counted under its path (`cubes.c`):
+/// the bare name `c` counts nothing, so `assert_not_executed("c")` must not pass quietly,
+/// and a count assertion on it names the path to use (found by a new-user trial).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_bare_name_that_ran_only_inside_items_points_to_its_path(h: Harness) {
+    h.execute(Cubes, CubesInput { xs: vec![1, 2, 3] })
+        .await
+        .unwrap();
+    h.assert_executed("cubes.c", 3);
+    h.assert_executed("cube", 3); // the fn's name counts every item
+    assert_eq!(h.execution_count("c"), 0);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_executed("c");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("no node called `c` ran at the top level, but `c` ran inside a fan-out or sub-workflow: name it by its path, `cubes.c` (3)"),
+        "{message}"
+    );
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_executed("c", 3);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("executed 0 time(s) (no node called `c` ran at the top level; inside a fan-out or sub-workflow it is counted by its path: `cubes.c` (3))"),
+        "{message}"
+    );
+}
+
+#[node]
+async fn loud(x: u32) -> String {
+    format!("{x}!")
+}
+
+#[node]
+async fn quiet(x: u32) -> String {
+    format!("{x}.")
+}
+
+workflow! {
+    struct Voice {
+        input shout: bool,
+        input x: u32,
+        if shout {
+            s = loud(x),
+        } else {
+            s = quiet(x),
+        }
+    }
+}
+
+/// `assert_not_taken` on a merge (one node per arm) fails, since the arm that ran defines
+/// it, and says so, naming the run by its number in the harness (not its process-wide id).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
+    // Runs elsewhere first, so that the harness's runs' ids differ from their numbers.
+    for x in 0..3 {
+        Runtime::new()
+            .execute(Voice, VoiceInput { shout: true, x })
+            .await
+            .unwrap();
+    }
+    h.execute(Voice, VoiceInput { shout: true, x: 1 })
+        .await
+        .unwrap();
+    h.execute(Voice, VoiceInput { shout: false, x: 2 })
+        .await
+        .unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_taken("s");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    let first = message.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "expected node `s` to be not taken in the last run (run 2 of `Voice`), but it is succeeded (`s` is defined in 2 arms; the arm that ran defines it)"
+    );
+    let run_id = h.last_run().unwrap().run_id();
+    assert!(
+        !message.contains(&format!("run {run_id} of")),
+        "the process-wide id leaks into: {message}"
+    );
+}
+
 workflow! {
     struct OtherEtl {
         input url: String,

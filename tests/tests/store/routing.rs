@@ -167,3 +167,86 @@ async fn a_merge_recorded_in_the_taken_arm_is_restored() {
         (0, 0)
     );
 }
+
+#[node]
+async fn gated_large(x: u64, calls: Res<Calls>, gate: Res<tokio::sync::Semaphore>) -> String {
+    calls.large.fetch_add(1, Ordering::SeqCst);
+    let _permit = gate.acquire().await.unwrap();
+    format!("large {x}")
+}
+
+#[node]
+async fn joined(v: Vec<String>) -> String {
+    v.join(", ")
+}
+
+workflow! {
+    /// A `match` inside a durable `for` body: each item records the arm it took. (This
+    /// did not compile: the body's router called the route fn of a `NodeByNode` impl that
+    /// a body does not get.)
+    #[workflow(durable)]
+    struct SizedItems {
+        input ns: Vec<u64>,
+        labels = for n in ns {
+            t = measure(n),
+            match t {
+                x if x < 10 => { r = small(x), }
+                x => { r = gated_large(x), }
+            }
+        } => r,
+        out = joined(v: labels),
+    }
+}
+
+#[tokio::test]
+async fn a_match_in_a_durable_for_body_restores_each_items_arm_on_resume() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
+    let input = || SizedItemsInput { ns: vec![3, 40, 7] };
+    // The first owner: item 1 waits on a closed gate while items 0 and 2 are recorded.
+    let first = Runtime::builder()
+        .store_arc(Arc::clone(&store))
+        .owner(OwnerId::new("first"))
+        .lease(Duration::from_secs(10))
+        .resource(Calls::default())
+        .resource(tokio::sync::Semaphore::new(0))
+        .build();
+    let cut = tokio::time::timeout(
+        Duration::from_millis(200),
+        first.start_durable(SizedItems, input(), Some("items")),
+    )
+    .await;
+    assert!(cut.is_err(), "item 1 waits on the gate");
+    drop(first);
+    clock.advance(Duration::from_secs(11));
+
+    let second = Runtime::builder()
+        .store_arc(Arc::clone(&store))
+        .owner(OwnerId::new("second"))
+        .resource(Calls::default())
+        .resource(tokio::sync::Semaphore::new(1))
+        .build();
+    let run = second
+        .start_durable(SizedItems, input(), Some("items"))
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.out, "small 3, large 40, small 7");
+    let calls = second.resource::<Calls>().unwrap();
+    assert_eq!(
+        (
+            calls.small.load(Ordering::SeqCst),
+            calls.large.load(Ordering::SeqCst)
+        ),
+        (0, 1),
+        "only the unfinished item runs again"
+    );
+    let report = run.report.unwrap();
+    assert_eq!(
+        report.node("labels[0].r").unwrap().status,
+        NodeStatus::Restored
+    );
+    assert_eq!(
+        report.node("labels[1].r").unwrap().status,
+        NodeStatus::Succeeded
+    );
+}

@@ -141,11 +141,12 @@ impl WorkflowGen<'_> {
     /// The cell-table arm of decision `d`'s router.
     /// A durable workflow's cell table calls the route fn `NodeByNode` calls (`remote.rs`)
     /// rather than holding a copy of the user's `match`: one copy, so a variant missing
-    /// from it is one error (rustc showed one but counted both).
+    /// from it is one error (rustc showed one but counted both). A durable `for` body has
+    /// no `NodeByNode` (and so no route fn): its cell table holds the one copy.
     pub(super) fn router_arm(&self, d: usize) -> TokenStream {
         let p = &self.p;
         let index = self.router(d);
-        if self.w.attrs.options.durable {
+        if self.w.attrs.options.durable && !self.def.hidden_body {
             let route = super::remote::route_fn(d);
             return quote!(#index => #p::route(#index, op, || #route(state)),);
         }
