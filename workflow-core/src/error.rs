@@ -249,7 +249,8 @@ impl fmt::Display for WorkflowError {
             )?,
             // No single source: each failure is printed with its own cause.
             Self::Multiple { workflow, errors } => {
-                write!(f, "{} nodes of workflow `{workflow}` failed: ", errors.len())?;
+                let nodes = if errors.len() == 1 { "node" } else { "nodes" };
+                write!(f, "{} {nodes} of workflow `{workflow}` failed: ", errors.len())?;
                 for (i, e) in errors.iter().enumerate() {
                     if i > 0 {
                         f.write_str("; ")?;
@@ -619,11 +620,11 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "1 nodes of workflow `W` failed: node `a` of workflow `W` failed after 1 attempt(s): bad page"
+            "1 node of workflow `W` failed: node `a` of workflow `W` failed after 1 attempt(s): bad page"
         );
         assert_eq!(
             format!("{e:#}"),
-            "1 nodes of workflow `W` failed: node `a` of workflow `W` failed after 1 attempt(s): bad page: reset"
+            "1 node of workflow `W` failed: node `a` of workflow `W` failed after 1 attempt(s): bad page: reset"
         );
     }
 
