@@ -93,37 +93,68 @@ impl Limits {
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
-/// The nodes ready to start, first in first out. A node becomes ready at most once per
-/// run, so the queue never wraps: a vector and the index of its head, cheaper on every
+/// Each node's predecessors still to finish, and after them the nodes ready to start,
+/// first in first out: one allocation per run, not two. A node becomes ready at most
+/// once per run, so the queue never wraps and never outgrows the room made for it (one
+/// place per node): the buffer and the index of the queue's head, cheaper on every
 /// node's path than a ring buffer.
-struct ReadyQueue {
-    nodes: Vec<u32>,
+struct Counts {
+    /// `[..nodes]`: the counts; `[nodes..]`: the ready queue.
+    buf: Vec<u32>,
+    nodes: usize,
     head: usize,
 }
 
-impl ReadyQueue {
-    fn with_capacity(nodes: usize) -> Self {
+impl Counts {
+    fn new(plan: &'static [crate::plan::NodeSpec]) -> Self {
+        let nodes = plan.len();
+        let mut buf = Vec::with_capacity(2 * nodes);
+        buf.extend(plan.iter().map(|n| n.deps));
         Self {
-            nodes: Vec::with_capacity(nodes),
-            head: 0,
+            buf,
+            nodes,
+            head: nodes,
         }
     }
 
+    /// The number of nodes.
     #[inline]
-    fn push_back(&mut self, i: usize) {
-        self.nodes.push(i as u32);
+    fn len(&self) -> usize {
+        self.nodes
     }
 
     #[inline]
-    fn pop_front(&mut self) -> Option<usize> {
-        let i = *self.nodes.get(self.head)?;
+    fn push_ready(&mut self, i: usize) {
+        self.buf.push(i as u32);
+    }
+
+    #[inline]
+    fn pop_ready(&mut self) -> Option<usize> {
+        let i = *self.buf.get(self.head)?;
         self.head += 1;
         Some(i as usize)
     }
 
     #[inline]
-    fn is_empty(&self) -> bool {
-        self.head == self.nodes.len()
+    fn ready_is_empty(&self) -> bool {
+        self.head == self.buf.len()
+    }
+}
+
+impl std::ops::Index<usize> for Counts {
+    type Output = u32;
+
+    /// Node `i`'s count (`i` is a node of the plan, below `len`).
+    #[inline]
+    fn index(&self, i: usize) -> &u32 {
+        &self.buf[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Counts {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut u32 {
+        &mut self.buf[i]
     }
 }
 
@@ -135,11 +166,10 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// The generated cell table: `cells(state, i, op)` does `op` on node `i`'s cell
     /// (see [`start_node`](super::cells::start_node)).
     cells: C,
-    /// Each node's predecessors still to finish.
-    deps: Vec<u32>,
+    /// Each node's predecessors still to finish, and the ready queue.
+    deps: Counts,
     /// Every node is supervised, whatever its policy (see [`Mode::of`]).
     supervise_all: bool,
-    ready: ReadyQueue,
     /// The pending nodes (it derefs to [`PendingNodes`]), with the driver's parts that
     /// a run whose nodes all end in their first poll never touches ([`Cold`]): boxed,
     /// out of the run's future (see `Executor::run` on its size).
@@ -239,9 +269,8 @@ where
             shared,
             state,
             cells,
-            deps: plan.nodes.iter().map(|n| n.deps).collect(),
+            deps: Counts::new(plan.nodes),
             supervise_all: supervises_all(shared),
-            ready: ReadyQueue::with_capacity(plan.nodes.len()),
             pending: Box::default(),
             statuses,
             concurrency: opts
@@ -275,9 +304,9 @@ where
             let restored = self.restore();
             #[cfg(not(feature = "store"))]
             let restored: Vec<bool> = Vec::new();
-            for (i, &deps) in self.deps.iter().enumerate() {
-                if deps == 0 && !restored.get(i).copied().unwrap_or(false) {
-                    self.ready.push_back(i);
+            for i in 0..self.deps.len() {
+                if self.deps[i] == 0 && !restored.get(i).copied().unwrap_or(false) {
+                    self.deps.push_ready(i);
                     self.shared.record(Some(i), TraceKind::Scheduled);
                 }
             }
@@ -381,12 +410,12 @@ where
         let handled_now = &handled;
         let quiet = self.quiet(stall);
         loop {
-            if !self.ready.is_empty() && self.pending.count < self.concurrency {
+            if !self.deps.ready_is_empty() && self.pending.count < self.concurrency {
                 // One timestamp for the batch: these nodes all start now, and in-task
                 // nodes run one after another in this task anyway.
                 let at = self.elapsed();
                 while self.pending.count < self.concurrency {
-                    let Some(i) = self.ready.pop_front() else {
+                    let Some(i) = self.deps.pop_ready() else {
                         break;
                     };
                     let mode = Mode::of(&W::PLAN.nodes[i], self.supervise_all);
@@ -427,7 +456,7 @@ where
                 budget_check = handled + BUDGET_CHECK_EVERY;
             }
             if self.pending.count == 0 {
-                if self.ready.is_empty() {
+                if self.deps.ready_is_empty() {
                     return Poll::Ready(Event::Done);
                 }
                 continue;
@@ -595,7 +624,7 @@ where
     /// node to start, or its end. Each ending node counts down its successors'
     /// predecessors by one, so none becomes ready before that many ended.
     fn wake_threshold(&mut self) -> usize {
-        if !self.ready.is_empty() || self.pending.count <= 1 {
+        if !self.deps.ready_is_empty() || self.pending.count <= 1 {
             // Held back by the concurrency limit: any end frees a place. (Or one node
             // pending: its end is the next thing to do, no need to scan for it.)
             return 1;
@@ -877,7 +906,7 @@ where
                     let left = &mut self.deps[s];
                     *left -= 1;
                     if *left == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
-                        self.ready.push_back(s);
+                        self.deps.push_ready(s);
                         if !quiet {
                             self.shared.record(Some(s), TraceKind::Scheduled);
                         }
@@ -987,7 +1016,7 @@ where
             for &s in W::PLAN.nodes[n].successors {
                 self.deps[s] -= 1;
                 if self.deps[s] == 0 && !self.blocked[s] {
-                    self.ready.push_back(s);
+                    self.deps.push_ready(s);
                     self.shared.record(Some(s), TraceKind::Scheduled);
                 }
             }

@@ -66,8 +66,8 @@ impl<W: Workflow> Executor<W> {
     /// does `op` on node `i`'s cell (see [`start_node`](super::cells::start_node)).
     ///
     /// What this future keeps while the run goes on is only what the run needs: the set
-    /// up happens in blocks and in [`begin`], so that its locals (the setup, the
-    /// runtime, the plan, borrowed once) keep no place in it. Its size decides whether
+    /// up happens in `begin`, a plain fn, so that its locals (the setup, the runtime,
+    /// the plan, borrowed once) keep no place in it. Its size decides whether
     /// the run's allocation comes from glibc's per-thread cache (up to 1,032 bytes; a
     /// larger one goes through the arena's bins, ~700 instructions a run, issue 17).
     pub async fn run<C>(self, cells: C) -> RunOutcome<W::Output>
