@@ -69,50 +69,92 @@ pub(super) struct Limits {
 }
 
 impl Limits {
-    pub(super) fn new<W: Workflow>(opts: &RunOptions) -> Self {
+    /// No limits.
+    pub(super) const NONE: Self = Self {
+        timeout: None,
+        stall: None,
+        grace: None,
+    };
+
+    /// The limits of a run with `opts`, boxed (most runs have none: then `None`, and
+    /// the run's future keeps 8 bytes for them rather than 48).
+    pub(super) fn new<W: Workflow>(opts: &RunOptions) -> Option<Box<Self>> {
         let policy = &W::PLAN.policy;
-        Self {
+        let limits = Self {
             timeout: opts.timeout.or(policy.timeout),
             stall: opts.deadlock.or(policy.deadlock),
             grace: opts.cancel_grace,
-        }
+        };
+        let none = limits.timeout.is_none() && limits.stall.is_none() && limits.grace.is_none();
+        (!none).then(|| Box::new(limits))
     }
 }
 
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
-/// The nodes ready to start, first in first out. A node becomes ready at most once per
-/// run, so the queue never wraps: a vector and the index of its head, cheaper on every
+/// Each node's predecessors still to finish, and after them the nodes ready to start,
+/// first in first out: one allocation per run, not two. A node becomes ready at most
+/// once per run, so the queue never wraps and never outgrows the room made for it (one
+/// place per node): the buffer and the index of the queue's head, cheaper on every
 /// node's path than a ring buffer.
-struct ReadyQueue {
-    nodes: Vec<u32>,
+struct Counts {
+    /// `[..nodes]`: the counts; `[nodes..]`: the ready queue.
+    buf: Vec<u32>,
+    nodes: usize,
     head: usize,
 }
 
-impl ReadyQueue {
-    fn with_capacity(nodes: usize) -> Self {
+impl Counts {
+    fn new(plan: &'static [crate::plan::NodeSpec]) -> Self {
+        let nodes = plan.len();
+        let mut buf = Vec::with_capacity(2 * nodes);
+        buf.extend(plan.iter().map(|n| n.deps));
         Self {
-            nodes: Vec::with_capacity(nodes),
-            head: 0,
+            buf,
+            nodes,
+            head: nodes,
         }
     }
 
+    /// The number of nodes.
     #[inline]
-    fn push_back(&mut self, i: usize) {
-        self.nodes.push(i as u32);
+    fn len(&self) -> usize {
+        self.nodes
     }
 
     #[inline]
-    fn pop_front(&mut self) -> Option<usize> {
-        let i = *self.nodes.get(self.head)?;
+    fn push_ready(&mut self, i: usize) {
+        self.buf.push(i as u32);
+    }
+
+    #[inline]
+    fn pop_ready(&mut self) -> Option<usize> {
+        let i = *self.buf.get(self.head)?;
         self.head += 1;
         Some(i as usize)
     }
 
     #[inline]
-    fn is_empty(&self) -> bool {
-        self.head == self.nodes.len()
+    fn ready_is_empty(&self) -> bool {
+        self.head == self.buf.len()
+    }
+}
+
+impl std::ops::Index<usize> for Counts {
+    type Output = u32;
+
+    /// Node `i`'s count (`i` is a node of the plan, below `len`).
+    #[inline]
+    fn index(&self, i: usize) -> &u32 {
+        &self.buf[i]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Counts {
+    #[inline]
+    fn index_mut(&mut self, i: usize) -> &mut u32 {
+        &mut self.buf[i]
     }
 }
 
@@ -124,46 +166,86 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// The generated cell table: `cells(state, i, op)` does `op` on node `i`'s cell
     /// (see [`start_node`](super::cells::start_node)).
     cells: C,
-    /// Each node's predecessors still to finish.
-    deps: Vec<u32>,
+    /// Each node's predecessors still to finish, and the ready queue.
+    deps: Counts,
     /// Every node is supervised, whatever its policy (see [`Mode::of`]).
     supervise_all: bool,
-    ready: ReadyQueue,
-    /// Spawned nodes report `(outcome, time since the run started)` to its queue (no
-    /// time: the run's clock reading when it takes it serves).
-    pending: PendingNodes<(Finished<W::Value>, Option<Duration>)>,
+    /// The pending nodes (it derefs to [`PendingNodes`]), with the driver's parts that
+    /// a run whose nodes all end in their first poll never touches ([`Cold`]): boxed,
+    /// out of the run's future (see `Executor::run` on its size).
+    pending: Box<Cold<W::Value>>,
+    pub(super) statuses: Statuses,
+    concurrency: usize,
+    failure: FailurePolicy,
+    /// Nodes that must never start (downstream of a failure, `failure = continue`).
+    /// Read for every successor of a finished node: not in the box.
+    blocked: Vec<bool>,
+    /// The `tracing` spans of running inline nodes (other nodes have theirs in their
+    /// futures). Empty while no subscriber wants them.
+    spans: Vec<tracing::Span>,
+    /// `shared.started.elapsed()` as last read in this poll of the run.
+    clock: Option<Duration>,
+    /// Read the clock after every node poll (traced runs), not once per poll of the run.
+    precise_timing: bool,
+    /// Whether any node may run in a task of its own (`#[spawn]`); found out the first
+    /// time the run waits with a node pending.
+    spawn_nodes: Option<bool>,
+}
+
+/// What spawned nodes report to the run's queue: `(outcome, time since the run
+/// started)` (no time: the run's clock reading when it takes it serves).
+type Reported<V> = (Finished<V>, Option<Duration>);
+
+/// The driver's pending nodes and its rarely used parts, in one allocation (the
+/// `Driver::pending` box): kept out of the run's future, which is then small enough for
+/// glibc's per-thread cache (issue 17). Derefs to the [`PendingNodes`].
+struct Cold<V> {
+    nodes: PendingNodes<Reported<V>>,
     /// Scratch list of the pending nodes to poll now (kept to avoid an allocation per
     /// wake-up).
     due: Vec<usize>,
     /// Scratch list of the outcomes of spawned nodes taken from the run's queue.
-    finished: Vec<(Finished<W::Value>, Option<Duration>)>,
+    finished: Vec<Reported<V>>,
     /// The waker the run's cancellation future was last polled with: polling it again
     /// with the same one only takes its locks (a cancellation is seen by the check at
     /// the top of each poll of the run).
     cancel_waker: Option<std::task::Waker>,
-    pub(super) statuses: Statuses,
-    /// Nodes that must never start (downstream of a failure, `failure = continue`).
-    blocked: Vec<bool>,
     errors: Vec<WorkflowError>,
-    concurrency: usize,
-    failure: FailurePolicy,
-    start: Instant,
-    /// The `tracing` spans of running inline nodes (other nodes have theirs in their
-    /// futures). Empty while no subscriber wants them.
-    spans: Vec<tracing::Span>,
-    /// `start.elapsed()` as last read in this poll of the run.
-    clock: Option<Duration>,
-    /// Read the clock after every node poll (traced runs), not once per poll of the run.
-    precise_timing: bool,
     /// The waker the run last left for its nodes in tasks of their own to wake it with
     /// when they start blocking in a tracked wait (see `all_waiting`).
     wait_waker: Option<std::task::Waker>,
-    /// Whether any node may run in a task of its own (`#[spawn]`); found out the first
-    /// time the run waits with a node pending.
-    spawn_nodes: Option<bool>,
     /// A durable run's restored outputs and record queue.
     #[cfg(feature = "store")]
-    pub(super) durable: Option<Box<super::durable::DurableExec<W::Value>>>,
+    durable: Option<Box<super::durable::DurableExec<V>>>,
+}
+
+impl<V> Default for Cold<V> {
+    fn default() -> Self {
+        Self {
+            nodes: PendingNodes::default(),
+            due: Vec::new(),
+            finished: Vec::new(),
+            cancel_waker: None,
+            errors: Vec::new(),
+            wait_waker: None,
+            #[cfg(feature = "store")]
+            durable: None,
+        }
+    }
+}
+
+impl<V> std::ops::Deref for Cold<V> {
+    type Target = PendingNodes<Reported<V>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.nodes
+    }
+}
+
+impl<V> std::ops::DerefMut for Cold<V> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.nodes
+    }
 }
 
 impl<'a, W: Workflow, C> Driver<'a, W, C>
@@ -187,31 +269,31 @@ where
             shared,
             state,
             cells,
-            deps: plan.nodes.iter().map(|n| n.deps).collect(),
+            deps: Counts::new(plan.nodes),
             supervise_all: supervises_all(shared),
-            ready: ReadyQueue::with_capacity(plan.nodes.len()),
-            pending: PendingNodes::default(),
-            due: Vec::new(),
-            finished: Vec::new(),
-            cancel_waker: None,
+            pending: Box::default(),
             statuses,
-            blocked: Vec::new(),
-            errors: Vec::new(),
             concurrency: opts
                 .concurrency
                 .or(plan.policy.concurrency)
                 .unwrap_or(usize::MAX)
                 .max(1),
             failure: opts.failure.unwrap_or(plan.policy.failure),
-            start: shared.started,
+            blocked: Vec::new(),
             spans: Vec::new(),
             clock: None,
             precise_timing: shared.trace.is_some(),
-            wait_waker: None,
             spawn_nodes: None,
-            #[cfg(feature = "store")]
-            durable: None,
         }
+    }
+
+    /// A durable run's restored outputs and record queue.
+    #[cfg(feature = "store")]
+    pub(super) fn set_durable(
+        &mut self,
+        durable: Option<Box<super::durable::DurableExec<W::Value>>>,
+    ) {
+        self.pending.durable = durable;
     }
 
     /// Drives the run to its end: its outputs, or why there are none.
@@ -222,9 +304,9 @@ where
             let restored = self.restore();
             #[cfg(not(feature = "store"))]
             let restored: Vec<bool> = Vec::new();
-            for (i, &deps) in self.deps.iter().enumerate() {
-                if deps == 0 && !restored.get(i).copied().unwrap_or(false) {
-                    self.ready.push_back(i);
+            for i in 0..self.deps.len() {
+                if self.deps[i] == 0 && !restored.get(i).copied().unwrap_or(false) {
+                    self.deps.push_ready(i);
                     self.shared.record(Some(i), TraceKind::Scheduled);
                 }
             }
@@ -233,15 +315,16 @@ where
             limits.timeout.map(|d| Box::pin(tokio::time::sleep(d)));
         let mut stall_timer: Option<StallTimer> =
             limits.stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
-        // The wait on the run's token, from when it exists (see `RunCancel`).
-        let mut cancelled = std::pin::pin!(None);
+        // The wait on the run's token, from when it exists (see `RunCancel`). Boxed when
+        // made (most runs never have a token): 72 bytes out of the run's future.
+        let mut cancelled = None;
 
         // The run goes on inside `poll_event` until an event ends it.
         // In a block, so that the event and the error keep no place in the run's
         // future while it stops (they are moved into the stop's boxed future).
         let stop = {
             let event = std::future::poll_fn(|cx| {
-                self.poll_event(cx, &mut deadline, &mut stall_timer, cancelled.as_mut())
+                self.poll_event(cx, &mut deadline, &mut stall_timer, &mut cancelled)
             })
             .await;
             let error = match event {
@@ -279,13 +362,13 @@ where
             None => drop(stop),
         }
         self.statuses.skip_not_started(self.shared);
-        match self.errors.len() {
+        match self.pending.errors.len() {
             0 => {}
-            1 => return Err(self.errors.remove(0)),
+            1 => return Err(self.pending.errors.remove(0)),
             _ => {
                 return Err(WorkflowError::Multiple {
                     workflow: W::PLAN.name,
-                    errors: std::mem::take(&mut self.errors),
+                    errors: std::mem::take(&mut self.pending.errors),
                 })
             }
         }
@@ -303,7 +386,7 @@ where
         cx: &mut TaskContext<'_>,
         deadline: &mut Option<Pin<Box<Sleep>>>,
         stall: &mut Option<StallTimer>,
-        mut cancelled: Pin<&mut Option<WaitForCancellationFuture<'a>>>,
+        cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
     ) -> Poll<Event> {
         // Node times are read once per poll of the run: nodes that complete within one
         // poll share its timestamp (reading the clock costs more than a trivial node).
@@ -327,12 +410,12 @@ where
         let handled_now = &handled;
         let quiet = self.quiet(stall);
         loop {
-            if !self.ready.is_empty() && self.pending.count < self.concurrency {
+            if !self.deps.ready_is_empty() && self.pending.count < self.concurrency {
                 // One timestamp for the batch: these nodes all start now, and in-task
                 // nodes run one after another in this task anyway.
                 let at = self.elapsed();
                 while self.pending.count < self.concurrency {
-                    let Some(i) = self.ready.pop_front() else {
+                    let Some(i) = self.deps.pop_ready() else {
                         break;
                     };
                     let mode = Mode::of(&W::PLAN.nodes[i], self.supervise_all);
@@ -373,7 +456,7 @@ where
                 budget_check = handled + BUDGET_CHECK_EVERY;
             }
             if self.pending.count == 0 {
-                if self.ready.is_empty() {
+                if self.deps.ready_is_empty() {
                     return Poll::Ready(Event::Done);
                 }
                 continue;
@@ -417,12 +500,9 @@ where
         let cancel_fired = if self.pending.has_queue() {
             // The outcome queue's waker watches the token: it must exist.
             if cancelled.is_none() {
-                cancelled.set(Some(self.shared.cancel.token().cancelled()));
+                *cancelled = Some(Box::pin(self.shared.cancel.token().cancelled()));
             }
-            match self
-                .pending
-                .poll_cancel(|cx| poll_cancelled(cancelled.as_mut(), cx))
-            {
+            match self.pending.poll_cancel(|cx| poll_cancelled(cancelled, cx)) {
                 Some(polled) => polled.is_ready(),
                 // It fired since this poll's first look, perhaps before the run's waker
                 // was registered again (its wake-up then reached no one): look again,
@@ -431,19 +511,20 @@ where
             }
         } else if cancelled.is_some()
             && self
+                .pending
                 .cancel_waker
                 .as_ref()
                 .is_some_and(|w| w.will_wake(cx.waker()))
         {
             false
         } else if cancelled.is_some() {
-            self.cancel_waker = Some(cx.waker().clone());
-            poll_cancelled(cancelled.as_mut(), cx).is_ready()
+            self.pending.cancel_waker = Some(cx.waker().clone());
+            poll_cancelled(cancelled, cx).is_ready()
         } else if let Some(token) = self.shared.cancel.watch(cx.waker()) {
             // Made since the run last looked (it is woken then): watched from now on.
-            cancelled.set(Some(token.cancelled()));
-            self.cancel_waker = Some(cx.waker().clone());
-            poll_cancelled(cancelled.as_mut(), cx).is_ready()
+            *cancelled = Some(Box::pin(token.cancelled()));
+            self.pending.cancel_waker = Some(cx.waker().clone());
+            poll_cancelled(cancelled, cx).is_ready()
         } else {
             // No token (nobody asked for one): nothing to watch; a token made later
             // wakes the run.
@@ -490,7 +571,7 @@ where
     #[inline]
     fn quiet(&self, stall: &Option<StallTimer>) -> bool {
         #[cfg(feature = "store")]
-        let durable = self.durable.is_some();
+        let durable = self.pending.durable.is_some();
         #[cfg(not(feature = "store"))]
         let durable = false;
         let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
@@ -528,7 +609,7 @@ where
         if spawn_nodes {
             self.shared
                 .waits
-                .register_waker(cx.waker(), &mut self.wait_waker);
+                .register_waker(cx.waker(), &mut self.pending.wait_waker);
         }
         self.shared.waits.blocked() >= live && all_blocked(self.shared, live)
     }
@@ -543,7 +624,7 @@ where
     /// node to start, or its end. Each ending node counts down its successors'
     /// predecessors by one, so none becomes ready before that many ended.
     fn wake_threshold(&mut self) -> usize {
-        if !self.ready.is_empty() || self.pending.count <= 1 {
+        if !self.deps.ready_is_empty() || self.pending.count <= 1 {
             // Held back by the concurrency limit: any end frees a place. (Or one node
             // pending: its end is the next thing to do, no need to scan for it.)
             return 1;
@@ -580,13 +661,13 @@ where
             // No node is polled with a waker of its own (only spawned ones are pending).
             return finished;
         }
-        let mut due = std::mem::take(&mut self.due);
+        let mut due = std::mem::take(&mut self.pending.due);
         self.pending.take_woken(cx, &mut due);
         let finished = match finished {
             Ok(any) => self.poll_each(&due, on_done).map(|more| any || more),
             Err(e) => Err(e),
         };
-        self.due = due;
+        self.pending.due = due;
         finished
     }
 
@@ -601,7 +682,7 @@ where
             // Nothing queued (a look without the queue's lock, nor moving the buffers).
             return Ok(false);
         }
-        let mut ended = std::mem::take(&mut self.finished);
+        let mut ended = std::mem::take(&mut self.pending.finished);
         self.pending.take_done(&mut ended, |(f, _)| f.index);
         let mut finished = Ok(!ended.is_empty());
         for (done, at) in ended.drain(..) {
@@ -621,7 +702,7 @@ where
                 self.on_stopped(done);
             }
         }
-        self.finished = ended;
+        self.pending.finished = ended;
         finished
     }
 
@@ -667,7 +748,7 @@ where
         match self.clock {
             Some(t) => t,
             None => {
-                let t = self.start.elapsed();
+                let t = self.shared.started.elapsed();
                 self.clock = Some(t);
                 t
             }
@@ -801,7 +882,7 @@ where
         match result {
             Ok(value) => {
                 #[cfg(feature = "store")]
-                if let Some(durable) = self.durable.as_ref().filter(|_| !quiet) {
+                if let Some(durable) = self.pending.durable.as_ref().filter(|_| !quiet) {
                     if let Err(e) = durable.record(W::PLAN, index, &value) {
                         // The run stops with the node running (it counts as cancelled).
                         if let Some(at) = started {
@@ -825,7 +906,7 @@ where
                     let left = &mut self.deps[s];
                     *left -= 1;
                     if *left == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
-                        self.ready.push_back(s);
+                        self.deps.push_ready(s);
                         if !quiet {
                             self.shared.record(Some(s), TraceKind::Scheduled);
                         }
@@ -862,7 +943,7 @@ where
             FailurePolicy::FailFast => Err(error),
             FailurePolicy::Continue => {
                 self.block_downstream(index);
-                self.errors.push(error);
+                self.pending.errors.push(error);
                 Ok(())
             }
         }
@@ -879,7 +960,7 @@ where
     #[cfg(feature = "store")]
     fn restore(&mut self) -> Vec<bool> {
         use super::durable::Resume;
-        let Some(durable) = &mut self.durable else {
+        let Some(durable) = &mut self.pending.durable else {
             return Vec::new();
         };
         let mut resume = std::mem::take(&mut durable.resume);
@@ -935,7 +1016,7 @@ where
             for &s in W::PLAN.nodes[n].successors {
                 self.deps[s] -= 1;
                 if self.deps[s] == 0 && !self.blocked[s] {
-                    self.ready.push_back(s);
+                    self.deps.push_ready(s);
                     self.shared.record(Some(s), TraceKind::Scheduled);
                 }
             }
@@ -1051,10 +1132,10 @@ where
             // Nodes waiting on `Context::cancelled` were just woken: poll them once.
             // (Not the spawned nodes reporting to the outcome queue: never polled, and
             // without a waker of their own.)
-            let mut all = std::mem::take(&mut self.due);
+            let mut all = std::mem::take(&mut self.pending.due);
             self.pending.polled(&mut all);
             let _ = self.poll_each(&all, stopped);
-            self.due = all;
+            self.pending.due = all;
         }
         if let Some(grace) = grace.filter(|g| !g.is_zero()) {
             let drain = std::future::poll_fn(|cx| loop {
@@ -1071,7 +1152,7 @@ where
         // Drop what still runs one node at a time, so that a panicking `Drop` in one
         // node's future is contained, reported, and does not skip the others.
         let mut drop_errors = Vec::new();
-        let mut still_pending = std::mem::take(&mut self.due);
+        let mut still_pending = std::mem::take(&mut self.pending.due);
         self.pending.all(&mut still_pending);
         for &i in &still_pending {
             self.pending.remove(i);
@@ -1091,7 +1172,7 @@ where
                 });
             }
         }
-        let now = self.start.elapsed();
+        let now = self.shared.started.elapsed();
         let running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
         for i in running {
             // Its future was dropped before it could say how many attempts it made. An
@@ -1110,10 +1191,10 @@ where
             }
         }
         self.statuses.skip_not_started(self.shared);
-        if self.errors.is_empty() && drop_errors.is_empty() {
+        if self.pending.errors.is_empty() && drop_errors.is_empty() {
             error
         } else {
-            let mut errors = std::mem::take(&mut self.errors);
+            let mut errors = std::mem::take(&mut self.pending.errors);
             errors.push(error);
             errors.append(&mut drop_errors);
             WorkflowError::Multiple {
@@ -1125,7 +1206,7 @@ where
 
     /// A node that ended after the run was stopped: it counts as cancelled.
     fn on_stopped(&mut self, done: Finished<W::Value>) {
-        let now = self.start.elapsed();
+        let now = self.shared.started.elapsed();
         self.statuses
             .cancelled(self.shared, done.index, done.attempts, now);
     }
@@ -1133,11 +1214,11 @@ where
 
 /// Polls the wait on the run's token, once it exists.
 fn poll_cancelled(
-    cancelled: Pin<&mut Option<WaitForCancellationFuture<'_>>>,
+    cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'_>>>>,
     cx: &mut TaskContext<'_>,
 ) -> Poll<()> {
-    match cancelled.as_pin_mut() {
-        Some(wait) => wait.poll(cx),
+    match cancelled {
+        Some(wait) => wait.as_mut().poll(cx),
         None => Poll::Pending,
     }
 }

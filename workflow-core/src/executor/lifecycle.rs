@@ -14,7 +14,7 @@ use super::attempt::{panic_message, Finished};
 use super::cells::Op;
 use super::driver::{Driver, Limits};
 use super::status;
-use super::workflow::{ChildOf, Executor, RunOutcome, Workflow};
+use super::workflow::{ChildOf, Executor, RunOutcome, Setup, Workflow};
 use crate::error::{TimeoutScope, WorkflowError};
 use crate::run::RunOptions;
 use crate::run::RunReport;
@@ -64,6 +64,12 @@ impl Drop for CancelOnDrop<'_> {
 impl<W: Workflow> Executor<W> {
     /// Runs the workflow with `cells`, the generated cell table: `cells(state, i, op)`
     /// does `op` on node `i`'s cell (see [`start_node`](super::cells::start_node)).
+    ///
+    /// What this future keeps while the run goes on is only what the run needs: the set
+    /// up happens in `begin`, a plain fn, so that its locals (the setup, the runtime,
+    /// the plan, borrowed once) keep no place in it. Its size decides whether
+    /// the run's allocation comes from glibc's per-thread cache (up to 1,032 bytes; a
+    /// larger one goes through the arena's bins, ~700 instructions a run, issue 17).
     pub async fn run<C>(self, cells: C) -> RunOutcome<W::Output>
     where
         C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
@@ -71,79 +77,33 @@ impl<W: Workflow> Executor<W> {
         let Self {
             runtime,
             input,
-            mut setup,
+            setup,
         } = self;
-        if let Some((feed, item)) = setup.as_mut().and_then(|s| s.lane.take()) {
-            return super::items::drive_lane::<W, C>(runtime, feed, item, input, cells).await;
-        }
-        let plan = W::PLAN;
-        // A child run has its root run's id and clock, so its times in the root's report
-        // and trace count from the root's start.
-        let child = setup.as_ref().and_then(|s| s.child.as_ref());
-        let (run_id, start) = match child {
-            Some(c) => (c.parent.run_id, c.parent.started),
-            None => (next_run_id(), Instant::now()),
-        };
-
-        // Resources are checked before any node runs.
-        if let Some(error) = missing_resource::<W>(&runtime, child.map(|c| &*c.path)) {
-            return RunOutcome {
-                result: Err(error),
-                report: RunReport {
-                    workflow: plan.name,
-                    run_id,
-                    duration: Duration::ZERO,
-                    nodes: status::not_started(plan.nodes),
-                },
-                trace: None,
-            };
-        }
-
-        // A child run is handed the token it stops with (see `executor/child.rs`): the
-        // items of a fail-fast fan-out share one, so one item's failure stops them all.
-        // Taken, not cloned: a token's clone takes a lock, and nothing else reads it.
-        // Without one, the run's token is made only if someone asks for it.
-        let is_child = child.is_some();
-        let cancel = match (setup.as_mut().and_then(|s| s.opts.cancel.take()), is_child) {
-            (Some(token), true) => Some(token),
-            (Some(outer), false) => Some(outer.child_token()),
-            (None, _) => None,
-        };
-        let trace = setup
-            .as_ref()
-            .and_then(|s| s.opts.trace)
-            .unwrap_or(runtime.trace);
-        #[cfg(feature = "store")]
-        let mut durable = setup.as_mut().and_then(|s| s.durable.take());
-        // Built in a block, so that the `RunShared` value (~450 bytes) keeps no place in
-        // the run's future next to its `Arc`: a moved-from local whose scope spans an
-        // `.await` does.
-        let shared = {
-            let mut shared = RunShared::new(
-                run_id, start, plan.name, plan.nodes, cancel, trace,
-                // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
-                // counter that the runs on all worker threads share.
-                runtime,
-            );
+        let Begun {
+            shared,
+            setup,
             #[cfg(feature = "store")]
-            {
-                shared.durable_run = durable.as_ref().map(|d| d.run.0);
-                // Fan-out lanes record their items' nodes and restore them through this.
-                shared.durable = durable.as_mut().map(|d| {
-                    Arc::new(crate::shared::DurableLink::new(
-                        d.run,
-                        d.records.clone(),
-                        std::mem::take(&mut d.items),
-                    ))
-                });
+            durable,
+        } = match begin::<W>(runtime, setup) {
+            // Boxed: the lane driver's future is as large as a run's (and there is one
+            // lane per fan-out slot, not per item).
+            Begin::Lane(runtime, feed, item) => {
+                let lane = super::items::drive_lane::<W, C>(runtime, feed, item, input, cells);
+                return Box::pin(lane).await;
             }
-            if let Some(ChildOf { parent, node, path }) =
-                setup.as_mut().and_then(|s| s.child.take())
-            {
-                shared = shared.into_child(&parent, node, path);
-            }
-            Arc::new(shared)
+            Begin::Ended(outcome) => return *outcome,
+            Begin::Run(begun) => begun,
         };
+        let opts = setup.as_deref().map_or(&NO_OPTIONS, |s| &s.opts);
+        // Boxed when the run has any (most have none): not kept in the run's future.
+        let limits = Limits::new::<W>(opts);
+        // Not in a block (nor assigned to a local declared before one): built in place,
+        // the output slots (24 KB for 1,000 nodes) are not copied (issue 17).
+        let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, opts);
+        #[cfg(feature = "store")]
+        driver.set_durable(durable);
+        drop(setup);
+        let is_child = shared.parent().is_some();
         if is_child {
             shared.watch_as_child();
         } else {
@@ -153,23 +113,25 @@ impl<W: Workflow> Executor<W> {
         // it cancels it when needed.
         let _cancel_guard = (!is_child).then(|| CancelOnDrop(&shared));
 
-        let span =
-            tracing::info_span!(target: "workflow", "workflow", workflow = plan.name, run_id);
-        let opts = setup.as_deref().map_or(&NO_OPTIONS, |s| &s.opts);
-        let limits = Limits::new::<W>(opts);
-        let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, opts);
-        drop(setup);
-        #[cfg(feature = "store")]
-        {
-            driver.durable = durable;
-        }
-        let result = driver.run(&limits).instrument(span.clone()).await;
+        let (result, span) = {
+            let (workflow, run_id) = (W::PLAN.name, shared.run_id);
+            let span = tracing::info_span!(target: "workflow", "workflow", workflow, run_id);
+            // The span is kept by the driver's future alone (and taken back from it):
+            // a second copy would stay in the run's future for the whole run.
+            let mut running = std::pin::pin!(driver
+                .run(limits.as_deref().unwrap_or(&Limits::NONE))
+                .instrument(span));
+            let result = running.as_mut().await;
+            (result, running.span().clone())
+        };
         // Every item has ended: the recorder may see its queue close with the run.
         #[cfg(feature = "store")]
         if let Some(link) = &shared.durable {
             link.close();
         }
-        let duration = start.elapsed();
+        let duration = shared.started.elapsed();
+        // Not kept in the run's future: read again after it.
+        let (plan, run_id) = (W::PLAN, shared.run_id);
         let Driver {
             statuses, state, ..
         } = driver;
@@ -225,6 +187,104 @@ impl<W: Workflow> Executor<W> {
                 .flatten(),
         }
     }
+}
+
+/// How a run begins (see [`begin`]).
+enum Begin<W: Workflow> {
+    /// A lane of a fan-out: the lane driver runs it (`executor/items.rs`).
+    Lane(
+        Arc<RuntimeShared>,
+        Arc<dyn std::any::Any + Send + Sync>,
+        usize,
+    ),
+    /// It ended before any node ran (a resource is missing). Boxed: a large value
+    /// that would keep its place in the run's future.
+    Ended(Box<RunOutcome<W::Output>>),
+    /// It runs.
+    Run(Begun<W>),
+}
+
+/// A run set up: its shared state, and what is left of its setup for the driver.
+struct Begun<W: Workflow> {
+    shared: Arc<RunShared>,
+    /// Its options (read while the driver is built), if any.
+    setup: Option<Box<Setup<W>>>,
+    #[cfg(feature = "store")]
+    durable: Option<Box<super::durable::DurableExec<W::Value>>>,
+}
+
+/// Sets a run up: its id and clock, the resource check, its cancellation and its shared
+/// state. Not `async`: its locals keep no place in the run's future.
+fn begin<W: Workflow>(runtime: Arc<RuntimeShared>, mut setup: Option<Box<Setup<W>>>) -> Begin<W> {
+    if let Some((feed, item)) = setup.as_mut().and_then(|s| s.lane.take()) {
+        return Begin::Lane(runtime, feed, item);
+    }
+    let plan = W::PLAN;
+    // A child run has its root run's id and clock, so its times in the root's report
+    // and trace count from the root's start.
+    let child = setup.as_ref().and_then(|s| s.child.as_ref());
+    let (run_id, start) = match child {
+        Some(c) => (c.parent.run_id, c.parent.started),
+        None => (next_run_id(), Instant::now()),
+    };
+
+    // Resources are checked before any node runs.
+    if let Some(error) = missing_resource::<W>(&runtime, child.map(|c| &*c.path)) {
+        return Begin::Ended(Box::new(RunOutcome {
+            result: Err(error),
+            report: RunReport {
+                workflow: plan.name,
+                run_id,
+                duration: Duration::ZERO,
+                nodes: status::not_started(plan.nodes),
+            },
+            trace: None,
+        }));
+    }
+
+    // A child run is handed the token it stops with (see `executor/child.rs`): the
+    // items of a fail-fast fan-out share one, so one item's failure stops them all.
+    // Taken, not cloned: a token's clone takes a lock, and nothing else reads it.
+    // Without one, the run's token is made only if someone asks for it.
+    let is_child = child.is_some();
+    let cancel = match (setup.as_mut().and_then(|s| s.opts.cancel.take()), is_child) {
+        (Some(token), true) => Some(token),
+        (Some(outer), false) => Some(outer.child_token()),
+        (None, _) => None,
+    };
+    let trace = setup
+        .as_ref()
+        .and_then(|s| s.opts.trace)
+        .unwrap_or(runtime.trace);
+    #[cfg(feature = "store")]
+    let mut durable = setup.as_mut().and_then(|s| s.durable.take());
+    let mut shared = RunShared::new(
+        run_id, start, plan.name, plan.nodes, cancel, trace,
+        // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
+        // counter that the runs on all worker threads share.
+        runtime,
+    );
+    #[cfg(feature = "store")]
+    {
+        shared.durable_run = durable.as_ref().map(|d| d.run.0);
+        // Fan-out lanes record their items' nodes and restore them through this.
+        shared.durable = durable.as_mut().map(|d| {
+            Arc::new(crate::shared::DurableLink::new(
+                d.run,
+                d.records.clone(),
+                std::mem::take(&mut d.items),
+            ))
+        });
+    }
+    if let Some(ChildOf { parent, node, path }) = setup.as_mut().and_then(|s| s.child.take()) {
+        shared = shared.into_child(&parent, node, path);
+    }
+    Begin::Run(Begun {
+        shared: Arc::new(shared),
+        setup,
+        #[cfg(feature = "store")]
+        durable,
+    })
 }
 
 /// The error for the first node whose `Res<T>` is not registered, if any, sub-workflows'
