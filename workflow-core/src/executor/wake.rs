@@ -95,8 +95,6 @@ pub(crate) struct Completions<T> {
     /// about to wait (never, until then: a poll of the run that is starting nodes
     /// looks at the queue before it waits).
     wake_at: AtomicUsize,
-    /// The run's waker.
-    run: AtomicWaker,
     /// Set when the run's cancellation future, polled with this as its waker, fired:
     /// until then the run need not look at its token (which takes a lock).
     cancel_fired: AtomicBool,
@@ -114,7 +112,6 @@ impl<T> Completions<T> {
             done: Mutex::new(Outcomes::new()),
             queued: AtomicUsize::new(0),
             wake_at: AtomicUsize::new(usize::MAX),
-            run: AtomicWaker::new(),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
             shared,
@@ -154,19 +151,19 @@ impl<T> Completions<T> {
         // other's write: this task wakes the run, or the run sees the outcome and does
         // not wait. (Flags compared on one side only raced: the run slept forever with
         // its last outcomes queued.)
-        let wake = {
-            let mut done = lock(&self.done);
-            let queued = done.len() + 1;
-            // Read before queueing: a wake-up decided here is certain (the run is not
-            // being polled, or it would have held wake-ups), so the run's clock is read
-            // after this node ended.
-            let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
-            done.push(outcome((!wakes_now).then(|| self.since_start())));
-            self.queued.store(queued, Ordering::SeqCst);
-            wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst)
-        };
-        if wake {
-            self.run.wake();
+        let mut done = lock(&self.done);
+        let queued = done.len() + 1;
+        // Read before queueing: a wake-up decided here is certain (the run is not being
+        // polled: it holds wake-ups under this lock as its poll begins), so the run's
+        // clock is read after this node ended.
+        let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
+        done.push(outcome((!wakes_now).then(|| self.since_start())));
+        self.queued.store(queued, Ordering::SeqCst);
+        if wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
+            // Under the lock, by reference: the waker stays registered (no clone per
+            // wake-up), and the run's next registration, also under the lock, cannot
+            // slip between.
+            done.wake_run();
         }
     }
 
@@ -178,11 +175,22 @@ impl<T> Completions<T> {
         self.queued.load(Ordering::SeqCst) >= n
     }
 
-    /// The run is being polled, and looks at the queue before it waits: no task needs
-    /// to wake it meanwhile. (A wake-up of a task being polled makes tokio poll it
-    /// again through the back of the run queue, waking a parked worker.)
-    fn hold_wakes(&self) {
-        self.wake_at.store(usize::MAX, Ordering::SeqCst);
+    /// The run is being polled with `waker`, and looks at the queue before it waits:
+    /// no task needs to wake it meanwhile (a wake-up of a task being polled makes tokio
+    /// poll it again through the back of the run queue, waking a parked worker).
+    /// Registers `waker`, so a wake-up that races with a later look at the queue in
+    /// this poll reaches the run (and polls it again). Under the queue's lock, which a
+    /// task ending holds while it decides to wake the run: a task that ends after this
+    /// sees wake-ups held (and notes its own end time).
+    fn polling(&self, waker: &Waker) {
+        let mut done = lock(&self.done);
+        self.wake_at.store(usize::MAX, Ordering::Relaxed);
+        done.register(waker);
+    }
+
+    /// Registers the run's `waker`.
+    fn register(&self, waker: &Waker) {
+        lock(&self.done).register(waker);
     }
 
     /// Whether outcomes may be queued (a look without the lock).
@@ -203,7 +211,9 @@ impl<T> Completions<T> {
             done.take_all(taken);
         }
         let outcome = done.pop().or_else(|| taken.pop_front());
-        self.queued.store(done.len(), Ordering::SeqCst);
+        // Under the lock, which orders it with `complete`'s count (the threshold
+        // handshake is `set_wake_at`'s, after this).
+        self.queued.store(done.len(), Ordering::Release);
         outcome
     }
 
@@ -228,6 +238,8 @@ struct Outcomes<T> {
     in_ring: usize,
     /// Outcomes queued after all of the ring's: taken only once the ring is empty.
     more: VecDeque<T>,
+    /// The run's waker (kept here, under the queue's lock: see `complete`).
+    run: Option<Waker>,
 }
 
 impl<T> Outcomes<T> {
@@ -237,6 +249,20 @@ impl<T> Outcomes<T> {
             head: 0,
             in_ring: 0,
             more: VecDeque::new(),
+            run: None,
+        }
+    }
+
+    fn register(&mut self, waker: &Waker) {
+        match &self.run {
+            Some(run) if run.will_wake(waker) => {}
+            _ => self.run = Some(waker.clone()),
+        }
+    }
+
+    fn wake_run(&self) {
+        if let Some(run) = &self.run {
+            run.wake_by_ref();
         }
     }
 
@@ -299,7 +325,7 @@ impl<T: Send + 'static> std::task::Wake for Completions<T> {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.cancel_fired.store(true, Ordering::SeqCst);
-        self.run.wake();
+        lock(&self.done).wake_run();
     }
 }
 
@@ -506,7 +532,7 @@ impl<T> PendingNodes<T> {
     pub(super) fn spawner(&mut self, cx: &TaskContext<'_>, shared: &Arc<RunShared>) -> &Spawner<T> {
         self.done.get_or_insert_with(|| {
             let queue = Arc::new(Completions::new(Arc::clone(shared)));
-            queue.run.register(cx.waker());
+            queue.register(cx.waker());
             Spawner {
                 queue,
                 started: Cell::new(None),
@@ -525,8 +551,7 @@ impl<T> PendingNodes<T> {
     /// look at the queue in this poll then reaches the run (and polls it again).
     pub(super) fn polling(&self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
-            done.queue.hold_wakes();
-            done.queue.run.register(cx.waker());
+            done.queue.polling(cx.waker());
         }
     }
 
@@ -535,7 +560,7 @@ impl<T> PendingNodes<T> {
     /// [`Driver::poll_event`](super::driver::Driver).
     pub(super) fn register(&self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
-            done.queue.run.register(cx.waker());
+            done.queue.register(cx.waker());
         }
     }
 
@@ -782,12 +807,12 @@ mod tests {
     fn the_wake_threshold_is_checked_against_the_queue_on_both_sides() {
         let queue = Completions::<usize>::new(test_shared());
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
-        queue.run.register(&Waker::from(Arc::clone(&wakes)));
+        queue.register(&Waker::from(Arc::clone(&wakes)));
         // A threshold of 0 (no spawned node pending) is 1: an empty queue is not "due"
         // (regression: the run woke itself forever, starving a paused clock).
         assert!(!queue.set_wake_at(0));
         // While the run is polled, ends queue silently.
-        queue.hold_wakes();
+        queue.polling(&Waker::from(Arc::clone(&wakes)));
         queue.complete(false, |_| 1);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
         // Lowering the threshold sees what is queued already: the run must not wait.
@@ -802,7 +827,7 @@ mod tests {
         assert!(!queue.set_wake_at(1), "taken outcomes no longer count");
         // A failure wakes at once, whatever the threshold (the run registers its
         // waker again each time it looks at the queue).
-        queue.run.register(&Waker::from(Arc::clone(&wakes)));
+        queue.register(&Waker::from(Arc::clone(&wakes)));
         assert!(!queue.set_wake_at(5));
         queue.complete(true, |_| 3);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
