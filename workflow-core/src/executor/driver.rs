@@ -522,7 +522,13 @@ where
                 .iter()
                 .any(|n| n.policy.execution == crate::policy::Execution::Spawn)
         });
-        if spawn_nodes {
+        // (The same waker as last time, in a chain every time: no call.)
+        if spawn_nodes
+            && !self
+                .wait_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+        {
             self.shared
                 .waits
                 .register_waker(cx.waker(), &mut self.wait_waker);
