@@ -132,7 +132,7 @@ pub(crate) type OutcomeQueue<V> = Completions<(Finished<V>, Option<Duration>)>;
 
 /// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which pushes
 /// the node's outcome, with its end time, into the run's `queue` as it ends. The run
-/// never polls the node: it keeps the returned handle in its task table, which aborts
+/// never polls the node: it keeps the returned handle in its node table, which aborts
 /// the task if the run stops first.
 pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     ports: N,

@@ -204,8 +204,6 @@ struct Cold<V> {
     /// Scratch list of the pending nodes to poll now (kept to avoid an allocation per
     /// wake-up).
     due: Vec<usize>,
-    /// Scratch list of the outcomes of spawned nodes taken from the run's queue.
-    finished: Vec<Reported<V>>,
     /// The waker the run's cancellation future was last polled with: polling it again
     /// with the same one only takes its locks (a cancellation is seen by the check at
     /// the top of each poll of the run).
@@ -224,7 +222,6 @@ impl<V> Default for Cold<V> {
         Self {
             nodes: PendingNodes::default(),
             due: Vec::new(),
-            finished: Vec::new(),
             cancel_waker: None,
             errors: Vec::new(),
             wait_waker: None,
@@ -606,7 +603,14 @@ where
                 .iter()
                 .any(|n| n.policy.execution == crate::policy::Execution::Spawn)
         });
-        if spawn_nodes {
+        // (The same waker as last time, in a chain every time: no call.)
+        if spawn_nodes
+            && !self
+                .pending
+                .wait_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+        {
             self.shared
                 .waits
                 .register_waker(cx.waker(), &mut self.pending.wait_waker);
@@ -636,7 +640,7 @@ where
         }
         let queued = self.pending.queued_nodes();
         let mut n = queued.len();
-        for &i in queued {
+        for i in queued {
             for &s in W::PLAN.nodes[i].successors {
                 n = n.min(self.deps[s] as usize);
             }
@@ -682,12 +686,11 @@ where
             // Nothing queued (a look without the queue's lock, nor moving the buffers).
             return Ok(false);
         }
-        let mut ended = std::mem::take(&mut self.pending.finished);
-        self.pending.take_done(&mut ended, |(f, _)| f.index);
-        let mut finished = Ok(!ended.is_empty());
-        for (done, at) in ended.drain(..) {
-            // Its cell holds nothing (its task's handle was in the run's task table).
+        let mut finished = Ok(false);
+        while let Some((done, at)) = self.pending.take_done(|(f, _)| f.index) {
+            // Its cell holds nothing (its task's handle was in the run's node table).
             if finished.is_ok() {
+                finished = Ok(true);
                 // It ended at `at` (its task read the clock), whenever the run looks; or,
                 // as it woke the run, before this poll read the clock.
                 let at = at.unwrap_or_else(|| self.elapsed());
@@ -702,7 +705,6 @@ where
                 self.on_stopped(done);
             }
         }
-        self.pending.finished = ended;
         finished
     }
 
@@ -818,10 +820,9 @@ where
             // Registers the run's waker, so the node's outcome reaches this run.
             done: Some(self.pending.spawner(cx, self.shared) as &dyn std::any::Any),
         };
-        let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
-        // Its task's handle, left in the spawner: kept in the run's task table.
-        self.pending.keep_started(i, self.deps.len());
-        polled
+        // Pending: its task's handle, left in the spawner, goes to the run's node table
+        // (`PendingNodes::add_queued`).
+        (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
     }
 
     /// Polls pending node `i` with its own waker; forgets it once it is done.

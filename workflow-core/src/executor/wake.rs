@@ -8,10 +8,14 @@
 //! A node in a tokio task of its own with nothing to supervise (`Mode::Spawned`) is
 //! never polled again after it started: its task pushes the node's outcome into the
 //! run's [`Completions`] queue and wakes the run, which takes every outcome queued
-//! since its last look in one go (one wake-up of the run for all the tasks that ended
-//! meanwhile, no waker per node).
+//! since its last look (one wake-up of the run for all the tasks that ended meanwhile,
+//! no waker per node). The queue keeps its first few outcomes in place, and the run's
+//! [`NodeTable`] holds its pending flags, spawned tasks and list of queued nodes in one
+//! allocation: a run allocates two things for its spawned nodes (the queue and the
+//! table) as long as no more than [`OUTCOMES_IN_PLACE`] of them end unseen at once.
 
 use std::cell::Cell;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Waker};
@@ -83,7 +87,7 @@ impl std::task::Wake for NodeWaker {
 /// aborted run. One count per run, not one per task: the runtime's counter is shared
 /// by all runs.
 pub(crate) struct Completions<T> {
-    done: Mutex<Vec<T>>,
+    done: Mutex<Outcomes<T>>,
     /// How many outcomes `done` holds: changed only under its lock, read without it (a
     /// look that finds nothing, and the run's threshold check, take no lock).
     queued: AtomicUsize,
@@ -91,8 +95,6 @@ pub(crate) struct Completions<T> {
     /// about to wait (never, until then: a poll of the run that is starting nodes
     /// looks at the queue before it waits).
     wake_at: AtomicUsize,
-    /// The run's waker.
-    run: AtomicWaker,
     /// Set when the run's cancellation future, polled with this as its waker, fired:
     /// until then the run need not look at its token (which takes a lock).
     cancel_fired: AtomicBool,
@@ -107,10 +109,9 @@ pub(crate) struct Completions<T> {
 impl<T> Completions<T> {
     fn new(shared: Arc<RunShared>) -> Self {
         Self {
-            done: Mutex::new(Vec::new()),
+            done: Mutex::new(Outcomes::new()),
             queued: AtomicUsize::new(0),
             wake_at: AtomicUsize::new(usize::MAX),
-            run: AtomicWaker::new(),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
             shared,
@@ -150,19 +151,19 @@ impl<T> Completions<T> {
         // other's write: this task wakes the run, or the run sees the outcome and does
         // not wait. (Flags compared on one side only raced: the run slept forever with
         // its last outcomes queued.)
-        let wake = {
-            let mut done = lock(&self.done);
-            let queued = done.len() + 1;
-            // Read before queueing: a wake-up decided here is certain (the run is not
-            // being polled, or it would have held wake-ups), so the run's clock is read
-            // after this node ended.
-            let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
-            done.push(outcome((!wakes_now).then(|| self.since_start())));
-            self.queued.store(queued, Ordering::SeqCst);
-            wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst)
-        };
-        if wake {
-            self.run.wake();
+        let mut done = lock(&self.done);
+        let queued = done.len() + 1;
+        // Read before queueing: a wake-up decided here is certain (the run is not being
+        // polled: it holds wake-ups under this lock as its poll begins), so the run's
+        // clock is read after this node ended.
+        let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
+        done.push(outcome((!wakes_now).then(|| self.since_start())));
+        self.queued.store(queued, Ordering::SeqCst);
+        if wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
+            // Under the lock, by reference: the waker stays registered (no clone per
+            // wake-up), and the run's next registration, also under the lock, cannot
+            // slip between.
+            done.wake_run();
         }
     }
 
@@ -174,11 +175,22 @@ impl<T> Completions<T> {
         self.queued.load(Ordering::SeqCst) >= n
     }
 
-    /// The run is being polled, and looks at the queue before it waits: no task needs
-    /// to wake it meanwhile. (A wake-up of a task being polled makes tokio poll it
-    /// again through the back of the run queue, waking a parked worker.)
-    fn hold_wakes(&self) {
-        self.wake_at.store(usize::MAX, Ordering::SeqCst);
+    /// The run is being polled with `waker`, and looks at the queue before it waits:
+    /// no task needs to wake it meanwhile (a wake-up of a task being polled makes tokio
+    /// poll it again through the back of the run queue, waking a parked worker).
+    /// Registers `waker`, so a wake-up that races with a later look at the queue in
+    /// this poll reaches the run (and polls it again). Under the queue's lock, which a
+    /// task ending holds while it decides to wake the run: a task that ends after this
+    /// sees wake-ups held (and notes its own end time).
+    fn polling(&self, waker: &Waker) {
+        let mut done = lock(&self.done);
+        self.wake_at.store(usize::MAX, Ordering::Relaxed);
+        done.register(waker);
+    }
+
+    /// Registers the run's `waker`.
+    fn register(&self, waker: &Waker) {
+        lock(&self.done).register(waker);
     }
 
     /// Whether outcomes may be queued (a look without the lock).
@@ -186,23 +198,123 @@ impl<T> Completions<T> {
         self.queued.load(Ordering::Acquire) != 0
     }
 
-    /// Takes the queued outcomes (in the order they ended) into `out`.
-    fn take(&self, out: &mut Vec<T>) {
-        if self.any_queued() {
-            let mut done = lock(&self.done);
-            self.queued.store(0, Ordering::SeqCst);
-            if out.capacity() == 0 {
-                // Sized like the queue (see `PendingNodes::add_queued`), so that
-                // swapping leaves the queue as large as it was.
-                out.reserve(done.capacity());
-            }
-            if out.is_empty() {
-                // Swap buffers: neither side allocates again once both have grown.
-                std::mem::swap(&mut *done, out);
-            } else {
-                out.append(&mut done);
-            }
+    /// Takes the oldest queued outcome, if any (a look without the lock first). While
+    /// the outcomes fit in place, one at a time; past that, all of them under one lock:
+    /// the rest go to `taken` (the run's, empty), to be handed out from there first.
+    #[inline(always)]
+    fn take(&self, taken: &mut VecDeque<T>) -> Option<T> {
+        if !self.any_queued() {
+            return None;
         }
+        let mut done = lock(&self.done);
+        if !done.more.is_empty() {
+            done.take_all(taken);
+        }
+        let outcome = done.pop().or_else(|| taken.pop_front());
+        // Under the lock, which orders it with `complete`'s count (the threshold
+        // handshake is `set_wake_at`'s, after this).
+        self.queued.store(done.len(), Ordering::Release);
+        outcome
+    }
+
+    /// Makes room for `n` outcomes queued at once (beyond those kept in place).
+    fn reserve(&self, n: usize) {
+        lock(&self.done).reserve(n);
+    }
+}
+
+/// How many outcomes a run's queue keeps in place, in its own allocation: a run with no
+/// more spawned nodes ending unseen at once (a chain, a diamond of eight branches)
+/// allocates no buffer for them. Also how many the run takes per lock.
+const OUTCOMES_IN_PLACE: usize = 8;
+
+/// A run's queued outcomes, first in first out: the first [`OUTCOMES_IN_PLACE`] in a
+/// ring in place, the rest (queued while the ring is full, or after such) in a deque.
+struct Outcomes<T> {
+    ring: [Option<T>; OUTCOMES_IN_PLACE],
+    /// Where the ring's oldest outcome is.
+    head: usize,
+    /// How many outcomes the ring holds.
+    in_ring: usize,
+    /// Outcomes queued after all of the ring's: taken only once the ring is empty.
+    more: VecDeque<T>,
+    /// The run's waker (kept here, under the queue's lock: see `complete`).
+    run: Option<Waker>,
+}
+
+impl<T> Outcomes<T> {
+    fn new() -> Self {
+        Self {
+            ring: std::array::from_fn(|_| None),
+            head: 0,
+            in_ring: 0,
+            more: VecDeque::new(),
+            run: None,
+        }
+    }
+
+    fn register(&mut self, waker: &Waker) {
+        match &self.run {
+            Some(run) if run.will_wake(waker) => {}
+            _ => self.run = Some(waker.clone()),
+        }
+    }
+
+    fn wake_run(&self) {
+        if let Some(run) = &self.run {
+            run.wake_by_ref();
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.in_ring + self.more.len()
+    }
+
+    fn push(&mut self, outcome: T) {
+        // Into the ring only while nothing waits in the deque: what is there ended first.
+        if self.more.is_empty() && self.in_ring < OUTCOMES_IN_PLACE {
+            self.ring[(self.head + self.in_ring) % OUTCOMES_IN_PLACE] = Some(outcome);
+            self.in_ring += 1;
+        } else {
+            self.more.push_back(outcome);
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<T> {
+        if self.in_ring == 0 {
+            return self.more.pop_front();
+        }
+        let outcome = self.ring[self.head].take();
+        self.head = (self.head + 1) % OUTCOMES_IN_PLACE;
+        self.in_ring -= 1;
+        outcome
+    }
+
+    /// Moves every outcome into `taken` (empty), in order.
+    fn take_all(&mut self, taken: &mut VecDeque<T>) {
+        if self.in_ring == 0 {
+            // Swap buffers: neither side allocates again once both have grown.
+            std::mem::swap(&mut self.more, taken);
+            return;
+        }
+        taken.reserve(self.len());
+        while self.in_ring > 0 {
+            taken.extend(self.pop());
+        }
+        taken.append(&mut self.more);
+    }
+
+    /// Room for `n` outcomes in all (once; the deque grows past that if needed).
+    fn reserve(&mut self, n: usize) {
+        if self.more.capacity() == 0 {
+            self.more.reserve(n.saturating_sub(OUTCOMES_IN_PLACE));
+        }
+    }
+
+    /// Whether it holds no outcome.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -214,7 +326,7 @@ impl<T: Send + 'static> std::task::Wake for Completions<T> {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.cancel_fired.store(true, Ordering::SeqCst);
-        self.run.wake();
+        lock(&self.done).wake_run();
     }
 }
 
@@ -222,7 +334,10 @@ impl<T> Drop for Completions<T> {
     /// Outcomes nobody took (the run stopped): a panicking `Drop` of a node's output
     /// must not unwind out of whichever task drops the queue last.
     fn drop(&mut self) {
-        let done = std::mem::take(self.done.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let done = std::mem::replace(
+            self.done.get_mut().unwrap_or_else(|e| e.into_inner()),
+            Outcomes::new(),
+        );
         if !done.is_empty() {
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(done)));
         }
@@ -231,45 +346,79 @@ impl<T> Drop for Completions<T> {
 
 /// What starting a spawned node (`Mode::Spawned`) needs from its run: the queue its
 /// task reports to, and a place to leave the task's handle, which the run keeps in its
-/// table of spawned tasks (see [`SpawnedTasks`]) rather than in a boxed cell future.
+/// node table rather than in a boxed cell future.
 pub(crate) struct Spawner<T> {
     pub(crate) queue: Arc<Completions<T>>,
     /// The handle of the task just spawned, until the run takes it.
     pub(crate) started: Cell<Option<JoinHandle<()>>>,
 }
 
-/// The handles of a run's spawned tasks still pending, by node index (allocated when
-/// the first one starts). Dropping the table (the run stopped, or was dropped) aborts
-/// them; a task whose outcome was taken has ended, and its handle is just dropped.
+/// Per node of a run: whether and how it is pending, and a spawned node's task; and,
+/// in a column of the same rows, the list of nodes reporting to the outcome queue (the
+/// `k`-th row holds its `k`-th entry: the list is never longer than the table). One
+/// allocation for all three, made when the first node is pending.
+///
+/// Dropping the table (the run stopped, or was dropped) aborts the tasks still in it; a
+/// task whose outcome was taken has ended, and its handle was just dropped.
 #[derive(Default)]
-struct SpawnedTasks(Vec<Option<JoinHandle<()>>>);
+struct NodeTable {
+    rows: Vec<NodeRow>,
+    /// How many rows' `listed` make the list of queued nodes.
+    listed: usize,
+}
 
-impl SpawnedTasks {
-    fn keep(&mut self, i: usize, nodes: usize, task: JoinHandle<()>) {
-        if self.0.is_empty() {
-            self.0.resize_with(nodes, || None);
+struct NodeRow {
+    waiting: Waiting,
+    /// A `Waiting::Queued` node's task, until its outcome is taken.
+    task: Option<JoinHandle<()>>,
+    /// An entry of the list of queued nodes (see [`NodeTable`]).
+    listed: u32,
+}
+
+impl NodeTable {
+    /// Allocates the table for a run of `nodes` nodes (once).
+    #[inline]
+    fn init(&mut self, nodes: usize) {
+        if self.rows.is_empty() {
+            self.rows = (0..nodes)
+                .map(|_| NodeRow {
+                    waiting: Waiting::No,
+                    task: None,
+                    listed: 0,
+                })
+                .collect();
         }
-        self.0[i] = Some(task);
     }
 
-    /// Forgets node `i`'s task, which ended (it delivered its outcome).
-    fn ended(&mut self, i: usize) {
-        if let Some(slot) = self.0.get_mut(i) {
-            *slot = None;
-        }
+    #[inline]
+    fn waiting(&self, i: usize) -> Waiting {
+        self.rows.get(i).map_or(Waiting::No, |r| r.waiting)
     }
 
-    /// Aborts node `i`'s task, if it still has one (a no-op for a task that ended).
-    fn abort(&mut self, i: usize) {
-        if let Some(task) = self.0.get_mut(i).and_then(Option::take) {
-            task.abort();
+    /// Adds node `i` to the list of queued nodes.
+    fn list(&mut self, i: usize) {
+        self.rows[self.listed].listed = i as u32;
+        self.listed += 1;
+    }
+
+    /// The list of queued nodes, without those no longer pending.
+    fn queued(&mut self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        let mut kept = 0;
+        for k in 0..self.listed {
+            let i = self.rows[k].listed;
+            if self.rows[i as usize].waiting == Waiting::Queued {
+                self.rows[kept].listed = i;
+                kept += 1;
+            }
         }
+        self.listed = kept;
+        self.rows[..kept].iter().map(|r| r.listed as usize)
     }
 }
 
-impl Drop for SpawnedTasks {
+impl Drop for NodeTable {
     fn drop(&mut self) {
-        for task in self.0.iter().flatten() {
+        for task in self.rows.iter().filter_map(|r| r.task.as_ref()) {
             task.abort();
         }
     }
@@ -294,8 +443,9 @@ enum Waiting {
 pub(super) struct PendingNodes<T> {
     /// Number of pending nodes.
     pub(super) count: usize,
-    /// `is[i]`: whether and how node `i` is pending.
-    is: Vec<Waiting>,
+    /// Whether and how each node is pending; spawned nodes' tasks; the list of nodes
+    /// reporting to the outcome queue.
+    table: NodeTable,
     /// Pending nodes first polled with the run's waker rather than their own: they are
     /// polled with their own at the run's next wake-up.
     untracked: Vec<usize>,
@@ -305,11 +455,11 @@ pub(super) struct PendingNodes<T> {
     woken: Vec<usize>,
     /// The outcome queue of spawned nodes (made when the first one starts).
     done: Option<Spawner<T>>,
-    /// The tasks of spawned nodes reporting to `done`.
-    tasks: SpawnedTasks,
-    /// The nodes reporting to `done` that were pending when last looked at (some may
-    /// have ended since: see [`queued_nodes`](Self::queued_nodes)).
-    queued: Vec<usize>,
+    /// Outcomes taken from `done` all at once (more than it keeps in place were
+    /// queued), handed out from here first.
+    taken: VecDeque<T>,
+    /// The queue has room for more outcomes than it keeps in place.
+    done_reserved: bool,
     /// The run's cancellation future was polled with `done` as its waker.
     cancel_via_done: bool,
 }
@@ -318,14 +468,14 @@ impl<T> Default for PendingNodes<T> {
     fn default() -> Self {
         Self {
             count: 0,
-            is: Vec::new(),
+            table: NodeTable::default(),
             untracked: Vec::new(),
             wakers: Vec::new(),
             set: None,
             woken: Vec::new(),
             done: None,
-            tasks: SpawnedTasks::default(),
-            queued: Vec::new(),
+            taken: VecDeque::new(),
+            done_reserved: false,
             cancel_via_done: false,
         }
     }
@@ -334,22 +484,14 @@ impl<T> Default for PendingNodes<T> {
 impl<T> PendingNodes<T> {
     /// Allocates the wake set and waker table for a run of `nodes` nodes (once).
     ///
-    /// Keyed on the wake set, not on `is`: a spawned node reporting to the outcome
-    /// queue may have made `is` already ([`add_queued`](Self::add_queued)) without a
-    /// wake set, and a node pending after it still needs one.
+    /// Keyed on the wake set, not on the node table: a spawned node reporting to the
+    /// outcome queue may have made the table already ([`add_queued`](Self::add_queued))
+    /// without a wake set, and a node pending after it still needs one.
     pub(super) fn init(&mut self, nodes: usize) {
         if self.set.is_none() {
-            self.init_is(nodes);
+            self.table.init(nodes);
             self.wakers = vec![None; nodes];
             self.set = Some(Arc::new(WakeSet::new(nodes)));
-        }
-    }
-
-    /// Allocates the pending flags for a run of `nodes` nodes (once).
-    #[inline]
-    fn init_is(&mut self, nodes: usize) {
-        if self.is.is_empty() {
-            self.is = vec![Waiting::No; nodes];
         }
     }
 
@@ -357,7 +499,7 @@ impl<T> PendingNodes<T> {
     /// own waker (else with the run's).
     pub(super) fn add(&mut self, i: usize, nodes: usize, tracked: bool) {
         self.init(nodes);
-        self.is[i] = Waiting::Polled;
+        self.table.rows[i].waiting = Waiting::Polled;
         self.count += 1;
         if !tracked {
             self.untracked.push(i);
@@ -365,21 +507,23 @@ impl<T> PendingNodes<T> {
     }
 
     /// Node `i` runs in a task of its own that reports to [`Completions`]: pending until
-    /// its outcome is taken, never polled meanwhile.
+    /// its outcome is taken, never polled meanwhile. Its task's handle, which its start
+    /// left in the spawner, is kept in the node table.
     pub(super) fn add_queued(&mut self, i: usize, nodes: usize) {
-        self.init_is(nodes);
-        if self.queued.capacity() == 0 {
-            // Sized once per run for the nodes likely queued at once, rather than grown
-            // a few times per run (allocations are a large part of a small run's cost).
-            let likely = nodes.min(QUEUE_CAPACITY);
-            self.queued.reserve(likely);
+        self.table.init(nodes);
+        let row = &mut self.table.rows[i];
+        row.waiting = Waiting::Queued;
+        row.task = self.done.as_ref().and_then(|d| d.started.take());
+        self.table.list(i);
+        self.count += 1;
+        if self.count > OUTCOMES_IN_PLACE && !self.done_reserved {
+            // More may end unseen at once than the queue keeps in place: room for as
+            // many as are likely, once per run, rather than grown a few times.
+            self.done_reserved = true;
             if let Some(done) = &self.done {
-                lock(&done.queue.done).reserve(likely);
+                done.queue.reserve(nodes.min(QUEUE_CAPACITY));
             }
         }
-        self.is[i] = Waiting::Queued;
-        self.count += 1;
-        self.queued.push(i);
     }
 
     /// The run's outcome queue for spawned nodes, with the slot for a started task's
@@ -389,7 +533,7 @@ impl<T> PendingNodes<T> {
     pub(super) fn spawner(&mut self, cx: &TaskContext<'_>, shared: &Arc<RunShared>) -> &Spawner<T> {
         self.done.get_or_insert_with(|| {
             let queue = Arc::new(Completions::new(Arc::clone(shared)));
-            queue.run.register(cx.waker());
+            queue.register(cx.waker());
             Spawner {
                 queue,
                 started: Cell::new(None),
@@ -397,18 +541,9 @@ impl<T> PendingNodes<T> {
         })
     }
 
-    /// Keeps the handle of node `i`'s task, if its start left one in the spawner.
-    pub(super) fn keep_started(&mut self, i: usize, nodes: usize) {
-        if let Some(task) = self.done.as_ref().and_then(|d| d.started.take()) {
-            self.tasks.keep(i, nodes, task);
-        }
-    }
-
     /// The nodes reporting to the outcome queue that are still pending.
-    pub(super) fn queued_nodes(&mut self) -> &[usize] {
-        let is = &self.is;
-        self.queued.retain(|&i| is[i] == Waiting::Queued);
-        &self.queued
+    pub(super) fn queued_nodes(&mut self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.table.queued()
     }
 
     /// The run is being polled: spawned nodes ending meanwhile need not wake it (it
@@ -417,8 +552,7 @@ impl<T> PendingNodes<T> {
     /// look at the queue in this poll then reaches the run (and polls it again).
     pub(super) fn polling(&self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
-            done.queue.hold_wakes();
-            done.queue.run.register(cx.waker());
+            done.queue.polling(cx.waker());
         }
     }
 
@@ -427,7 +561,7 @@ impl<T> PendingNodes<T> {
     /// [`Driver::poll_event`](super::driver::Driver).
     pub(super) fn register(&self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
-            done.queue.run.register(cx.waker());
+            done.queue.register(cx.waker());
         }
     }
 
@@ -440,7 +574,9 @@ impl<T> PendingNodes<T> {
     /// when not, the run skips the take.
     #[inline]
     pub(super) fn any_done(&self) -> bool {
-        self.done.as_ref().is_some_and(|d| d.queue.any_queued())
+        self.done
+            .as_ref()
+            .is_some_and(|d| d.queue.any_queued() || !self.taken.is_empty())
     }
 
     /// Asks the outcome queue (if any) to wake the run once `n` outcomes are queued;
@@ -481,16 +617,19 @@ impl<T> PendingNodes<T> {
     /// if it reports to the outcome queue, is aborted).
     pub(super) fn remove(&mut self, i: usize) {
         if self.contains(i) {
-            if self.is[i] == Waiting::Queued {
-                self.tasks.abort(i);
+            let row = &mut self.table.rows[i];
+            if let Some(task) = row.task.take() {
+                // A no-op for a task that ended.
+                task.abort();
             }
-            self.is[i] = Waiting::No;
+            row.waiting = Waiting::No;
             self.count -= 1;
         }
     }
 
+    #[inline]
     pub(super) fn contains(&self, i: usize) -> bool {
-        self.is.get(i).is_some_and(|&w| w != Waiting::No)
+        self.table.waiting(i) != Waiting::No
     }
 
     /// Node `i`'s own waker (made on first use).
@@ -506,42 +645,53 @@ impl<T> PendingNodes<T> {
             .clone()
     }
 
-    /// [`take_done`](Self::take_done), then [`take_woken`](Self::take_woken).
+    /// [`take_done`](Self::take_done) until nothing is queued, then
+    /// [`take_woken`](Self::take_woken).
     #[cfg(test)]
     fn take_due(
         &mut self,
         cx: &TaskContext<'_>,
         due: &mut Vec<usize>,
         done: &mut Vec<T>,
-        index: impl Fn(&T) -> usize,
+        index: impl Fn(&T) -> usize + Copy,
     ) {
         self.register(cx);
-        self.take_done(done, index);
+        while let Some(outcome) = self.take_done(index) {
+            done.push(outcome);
+        }
         self.take_woken(cx, due);
     }
 
-    /// Puts the outcomes of spawned nodes queued since the last look into `done` (their
-    /// nodes are no longer pending). The run's waker must be registered first (once per
-    /// poll: [`polling`](Self::polling), [`register`](Self::register)), so a wake-up
-    /// that races with this look is not lost.
-    pub(super) fn take_done(&mut self, done: &mut Vec<T>, index: impl Fn(&T) -> usize) {
-        if let Some(spawner) = &self.done {
-            spawner.queue.take(done);
-            if done.is_empty() {
-                return;
+    /// The oldest outcome of a spawned node queued since the last look, if any (its
+    /// node is no longer pending); outcomes of nodes no longer pending (dropped as the
+    /// run stopped) are done with, and skipped. Taken one at a time, one lock each:
+    /// the run keeps no buffer for them, and a chain takes one per wake-up anyway.
+    ///
+    /// The run's waker must be registered first (once per poll:
+    /// [`polling`](Self::polling), [`register`](Self::register)), so a wake-up that
+    /// races with this look is not lost.
+    ///
+    /// Inlined into the run's loop: the outcome is moved once less on its way.
+    #[inline(always)]
+    pub(super) fn take_done(&mut self, index: impl Fn(&T) -> usize) -> Option<T> {
+        let queue = &self.done.as_ref()?.queue;
+        loop {
+            let outcome = match self.taken.pop_front() {
+                Some(outcome) => outcome,
+                None => queue.take(&mut self.taken)?,
+            };
+            if let Some(row) = self
+                .table
+                .rows
+                .get_mut(index(&outcome))
+                .filter(|row| row.waiting != Waiting::No)
+            {
+                // Its task ended: its handle is dropped, not aborted.
+                row.task = None;
+                row.waiting = Waiting::No;
+                self.count -= 1;
+                return Some(outcome);
             }
-            // Only nodes still pending: one dropped as the run stopped is done with.
-            done.retain(|d| {
-                let i = index(d);
-                let pending = self.contains(i);
-                if pending {
-                    // Its task ended: its handle is dropped, not aborted.
-                    self.tasks.ended(i);
-                    self.is[i] = Waiting::No;
-                    self.count -= 1;
-                }
-                pending
-            });
         }
     }
 
@@ -555,7 +705,7 @@ impl<T> PendingNodes<T> {
         due.append(&mut self.untracked);
         set.drain(&mut self.woken);
         for i in self.woken.drain(..) {
-            if self.is[i] == Waiting::Polled {
+            if self.table.waiting(i) == Waiting::Polled {
                 due.push(i);
             }
         }
@@ -564,14 +714,16 @@ impl<T> PendingNodes<T> {
     /// Puts every pending node into `out` (ascending).
     pub(super) fn all(&self, out: &mut Vec<usize>) {
         out.clear();
-        out.extend((0..self.is.len()).filter(|&i| self.is[i] != Waiting::No));
+        out.extend((0..self.table.rows.len()).filter(|&i| self.contains(i)));
     }
 
     /// Puts every pending node that is polled (not one reporting to the outcome queue)
     /// into `out` (ascending).
     pub(super) fn polled(&self, out: &mut Vec<usize>) {
         out.clear();
-        out.extend((0..self.is.len()).filter(|&i| self.is[i] == Waiting::Polled));
+        out.extend(
+            (0..self.table.rows.len()).filter(|&i| self.table.waiting(i) == Waiting::Polled),
+        );
     }
 }
 
@@ -659,12 +811,12 @@ mod tests {
     fn the_wake_threshold_is_checked_against_the_queue_on_both_sides() {
         let queue = Completions::<usize>::new(test_shared());
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
-        queue.run.register(&Waker::from(Arc::clone(&wakes)));
+        queue.register(&Waker::from(Arc::clone(&wakes)));
         // A threshold of 0 (no spawned node pending) is 1: an empty queue is not "due"
         // (regression: the run woke itself forever, starving a paused clock).
         assert!(!queue.set_wake_at(0));
         // While the run is polled, ends queue silently.
-        queue.hold_wakes();
+        queue.polling(&Waker::from(Arc::clone(&wakes)));
         queue.complete(false, |_| 1);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
         // Lowering the threshold sees what is queued already: the run must not wait.
@@ -673,16 +825,64 @@ mod tests {
         // The second end reaches the threshold of 2 and wakes the run once.
         queue.complete(false, |_| 2);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-        let mut out = Vec::new();
-        queue.take(&mut out);
-        assert_eq!(out, [1, 2]);
+        let mut taken = VecDeque::new();
+        let mut take = || queue.take(&mut taken);
+        assert_eq!((take(), take(), take()), (Some(1), Some(2), None));
         assert!(!queue.set_wake_at(1), "taken outcomes no longer count");
         // A failure wakes at once, whatever the threshold (the run registers its
         // waker again each time it looks at the queue).
-        queue.run.register(&Waker::from(Arc::clone(&wakes)));
+        queue.register(&Waker::from(Arc::clone(&wakes)));
         assert!(!queue.set_wake_at(5));
         queue.complete(true, |_| 3);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn outcomes_past_those_kept_in_place_come_out_in_the_order_they_were_queued() {
+        let mut q = Outcomes::new();
+        let mut next_in = 0;
+        let mut next_out = 0;
+        // Fill past the ring, take some, queue more while the deque still holds some
+        // (they must follow it), empty it, and go round the ring again.
+        for (push, pop) in [(11, 3), (4, 12), (5, 2), (9, 12)] {
+            for _ in 0..push {
+                q.push(next_in);
+                next_in += 1;
+            }
+            for _ in 0..pop {
+                assert_eq!(q.pop(), Some(next_out));
+                next_out += 1;
+            }
+            assert_eq!(q.len(), next_in - next_out);
+        }
+        assert!(q.is_empty());
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn many_outcomes_are_taken_in_the_order_they_ended() {
+        let mut p = PendingNodes::<usize>::default();
+        let cx = noop_cx();
+        let queue = Arc::clone(&p.spawner(&cx, &test_shared()).queue);
+        for i in 0..20 {
+            p.add_queued(i, 20);
+        }
+        // More than are kept in place: taken all at once, handed out in order, with
+        // outcomes queued meanwhile after them.
+        let order = [7, 3, 19, 0, 11, 12, 5, 6, 1, 2, 18, 4];
+        for &i in &order {
+            queue.complete(false, |_| i);
+        }
+        let index = |&i: &usize| i;
+        let mut done: Vec<usize> = (0..3).map_while(|_| p.take_done(index)).collect();
+        queue.complete(false, |_| 13);
+        queue.complete(false, |_| 9);
+        let (mut due, mut rest) = (Vec::new(), Vec::new());
+        p.take_due(&cx, &mut due, &mut rest, index);
+        done.append(&mut rest);
+        assert_eq!(done, [7, 3, 19, 0, 11, 12, 5, 6, 1, 2, 18, 4, 13, 9]);
+        assert_eq!(p.count, 6);
+        assert!(!p.any_done());
     }
 
     #[test]
