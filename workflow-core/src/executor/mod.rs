@@ -101,6 +101,8 @@ mod attempt;
 mod wake;
 mod workflow;
 
+mod fused;
+
 mod cells;
 #[cfg(feature = "store")]
 mod item_records;
@@ -119,6 +121,9 @@ pub use cells::{cell_op, inline_call, route, start_node, BoxedNodes, NodeStarter
 pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};
+pub use fused::{
+    fused_context, fused_op, fused_segments_started, FusedOp, Progress as FusedProgress,
+};
 #[cfg(feature = "store")]
 pub(crate) use lifecycle::next_run_id;
 pub use workflow::{Executor, ItemCodec, RunOutcome, Workflow};
