@@ -64,6 +64,7 @@ const _: () = {
             ::workflow_core::__private::SendChecked<__wf_send_greet_b95069da>,
         >>::T;
         type Error = ::core::convert::Infallible;
+        #[inline]
         fn call(
             self,
             __workflow_ctx: ::workflow_core::__private::Context,
@@ -147,6 +148,7 @@ const _: () = {
             ::workflow_core::__private::SendChecked<__wf_send_length_c13303ab>,
         >>::T;
         type Error = ::core::convert::Infallible;
+        #[inline]
         fn call(
             self,
             __workflow_ctx: ::workflow_core::__private::Context,
