@@ -201,14 +201,11 @@ fn segments<W: Workflow>() -> Vec<Vec<&'static str>> {
 /// Runs `input` twice, with `options` plus a trace (nodes one by one) and as given
 /// (fused, when `options` allow it), and returns both outcomes and how many segments
 /// the second run started fused.
-async fn both<W: Workflow>(
+async fn both<W: Workflow + Copy>(
     workflow: W,
     input: impl Fn() -> W::Input,
     options: impl Fn() -> RunOptions,
-) -> (RunOutcome<W::Output>, RunOutcome<W::Output>, u64)
-where
-    W: Copy,
-{
+) -> (RunOutcome<W::Output>, RunOutcome<W::Output>, u64) {
     let rt = Runtime::new();
     let before = fused_segments_started();
     let one_by_one = rt
