@@ -252,11 +252,16 @@ impl WorkflowGen<'_> {
         let Some(e) = edges.iter().find(|e| e.node == i) else {
             return quote!(#literal {});
         };
+        // Spanned at the edge's source, like the table's slot read: a mistake on this
+        // edge is then the same error at the same place in both copies, which rustc
+        // reports once.
+        let span = e.edge.source.span();
+        let value = Ident::new(&value.to_string(), span);
         let projection = e.edge.source.fields.iter().map(|m| match m {
-            Member::Named(id) => quote!(.#id),
-            Member::Unnamed(ix) => quote!(.#ix),
+            Member::Named(id) => quote_spanned!(span=> .#id),
+            Member::Unnamed(ix) => quote_spanned!(span=> .#ix),
         });
-        let checked = self.checked_port_value(e, quote!(#value #(#projection)*));
+        let checked = self.checked_port_value(e, quote_spanned!(span=> #value #(#projection)*));
         let port = &e.edge.port;
         if !b.has_ports_callback() {
             return quote_spanned!(b.node_span()=> #literal { #port: #checked, });
