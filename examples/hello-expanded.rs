@@ -64,6 +64,7 @@ const _: () = {
             ::workflow_core::__private::SendChecked<__wf_send_greet_b95069da>,
         >>::T;
         type Error = ::core::convert::Infallible;
+        #[inline]
         fn call(
             self,
             __workflow_ctx: ::workflow_core::__private::Context,
@@ -147,6 +148,7 @@ const _: () = {
             ::workflow_core::__private::SendChecked<__wf_send_length_c13303ab>,
         >>::T;
         type Error = ::core::convert::Infallible;
+        #[inline]
         fn call(
             self,
             __workflow_ctx: ::workflow_core::__private::Context,
@@ -393,6 +395,17 @@ const _: () = {
             },
             decisions: &[],
         };
+        const FUSED: &'static [::workflow_core::__private::FusedSegment] = &[
+            ::workflow_core::__private::FusedSegment {
+                nodes: &[0u32, 1u32],
+                plain: !<__HelloNode_greeting as ::workflow_core::__private::Node>::CONTEXT
+                    && !<__HelloNode_size as ::workflow_core::__private::Node>::CONTEXT
+                    && ::workflow_core::__private::FusedSegment::plain_in(
+                        <Self as ::workflow_core::__private::Workflow>::PLAN,
+                        &[0u32, 1u32],
+                    ),
+            },
+        ];
         #[inline(never)]
         fn init(input: Self::Input) -> Self::State {
             let HelloInput { name } = input;
@@ -434,7 +447,32 @@ const _: () = {
                 } [__HelloNode_size[text false { Hello_size::text::__from_source(state
                 .greeting.take()) }] { __WorkflowValue::size }]
             };
+            #[allow(non_snake_case, clippy::all)]
+            async fn __workflow_fused0(
+                __workflow_progress: &::workflow_core::__private::FusedProgress,
+                __workflow_ports: __HelloNode_greeting,
+            ) -> ::workflow_core::__private::NodeResult<__WorkflowValue> {
+                let __workflow_value = <__HelloNode_greeting as ::workflow_core::__private::Node>::call(
+                        __workflow_ports,
+                        ::workflow_core::__private::fused_context(0usize),
+                    )
+                    .await?;
+                __workflow_progress.at(1u32);
+                let __workflow_value = <__HelloNode_size as ::workflow_core::__private::Node>::call(
+                        length! {
+                            { ::workflow_core::__private } __HelloNode_size[text false {
+                            Hello_size::text::__from_source(__workflow_value) }]
+                        },
+                        ::workflow_core::__private::fused_context(1usize),
+                    )
+                    .await?;
+                ::core::result::Result::Ok((__WorkflowValue::size)(__workflow_value))
+            }
             ::workflow_core::__private::Box::pin(async move {
+                let __workflow_progress = &::workflow_core::__private::FusedProgress::new();
+                let mut __workflow_fused_cell0 = ::workflow_core::__private::pin!(
+                    ::workflow_core::__private::Option::None
+                );
                 let mut __workflow_cell0 = ::workflow_core::__private::pin!(
                     ::workflow_core::__private::Option::None
                 );
@@ -450,6 +488,24 @@ const _: () = {
                         op: ::workflow_core::__private::Op<'_, '_>|
                     {
                         match op {
+                            ::workflow_core::__private::Op::Fused(op) => {
+                                match node {
+                                    0usize => {
+                                        ::workflow_core::__private::fused_op(
+                                            __workflow_fused_cell0.as_mut(),
+                                            op,
+                                            __workflow_progress,
+                                            <Self as ::workflow_core::__private::Workflow>::FUSED[0usize]
+                                                .nodes,
+                                            || __workflow_fused0(
+                                                __workflow_progress,
+                                                (__NODES0[0usize].0)(state),
+                                            ),
+                                        )
+                                    }
+                                    _ => ::workflow_core::__private::Poll::Pending,
+                                }
+                            }
                             op @ ::workflow_core::__private::Op::Start(..) => {
                                 match __TYPE_OF[node] {
                                     0u32 => {

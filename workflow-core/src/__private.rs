@@ -20,12 +20,16 @@ pub use crate::executor::{
     cell_op, fan_out, fan_out_collect, inline_call, route, start_node, sub_workflow, BoxedNodes,
     Executor, FanOutOptions, Finished, ItemCodec, NodeStarter, Op, Workflow,
 };
+/// Fused segments (`executor/fused.rs`).
+pub use crate::executor::{
+    fused_context, fused_op, fused_segments_started, FusedOp, FusedProgress,
+};
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
     ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
     UnsupportedNodeError,
 };
-pub use crate::plan::{Decision, NodeSpec, Plan, Slot};
+pub use crate::plan::{Decision, FusedSegment, NodeSpec, Plan, Slot};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 /// What `#[workflow(durable)]` code names for running one node by itself.
 #[cfg(feature = "store")]

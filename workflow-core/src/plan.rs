@@ -62,6 +62,43 @@ pub struct NodeSpec {
     pub child: Option<&'static Plan>,
 }
 
+/// A *segment*: a linear run of plain in-task nodes that `workflow!` also compiled into
+/// one future awaiting them in sequence (see `executor/fused.rs`). Each node but the
+/// last is the only input of the next and has no other reader. An execution detail:
+/// the nodes stay nodes of the [`Plan`], each with its report entry.
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct FusedSegment {
+    /// The nodes, in the order they run (the first is the segment's *head*).
+    pub nodes: &'static [u32],
+    /// Whether every node is plain: no policy, no `Context` or resource, not a
+    /// sub-workflow (from the plan and `Node::CONTEXT`, a constant). A segment that is
+    /// not plain never runs fused.
+    pub plain: bool,
+}
+
+impl FusedSegment {
+    /// Whether `nodes` of `plan` are all plain as far as the plan says (no retry,
+    /// timeout, spawn, resource or child plan): `Node::CONTEXT` is the caller's part.
+    pub const fn plain_in(plan: &Plan, nodes: &[u32]) -> bool {
+        let mut k = 0;
+        while k < nodes.len() {
+            let node = &plan.nodes[nodes[k] as usize];
+            let policy = node.policy;
+            if policy.retry.is_some()
+                || policy.timeout.is_some()
+                || matches!(policy.execution, crate::policy::Execution::Spawn)
+                || !node.resources.is_empty()
+                || node.child.is_some()
+            {
+                return false;
+            }
+            k += 1;
+        }
+        true
+    }
+}
+
 /// A typed output slot with the number of consumers still to come.
 ///
 /// With one consumer left, the value is moved out; with more, consumers get clones.

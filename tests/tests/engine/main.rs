@@ -10,6 +10,7 @@ mod child_waits;
 mod combinations;
 mod executor;
 mod fanout;
+mod fused;
 mod graph_exports;
 mod policies;
 mod reliability_panics;

@@ -21,6 +21,7 @@ use std::time::Duration;
 use futures::future::FutureExt as _;
 
 use super::attempt::{self, Finished, Mode};
+use super::fused::FusedOp;
 use super::wake::{Completions, Spawner};
 use crate::context::Context;
 use crate::node::{Node, NodeResult};
@@ -320,7 +321,7 @@ impl<V> BoxedNodes<V> {
                 }
                 Poll::Pending
             }
-            Op::Start(..) => Poll::Pending,
+            Op::Start(..) | Op::Fused(_) => Poll::Pending,
         }
     }
 }
@@ -334,6 +335,8 @@ pub enum Op<'a, 'b> {
     Poll(&'a mut TaskContext<'b>),
     /// Drop the node's future (the run stopped).
     Drop,
+    /// Start, poll or drop the fused segment that this node heads (see `fused.rs`).
+    Fused(FusedOp<'a, 'b>),
 }
 
 impl std::fmt::Debug for Op<'_, '_> {
@@ -342,6 +345,7 @@ impl std::fmt::Debug for Op<'_, '_> {
             Op::Start(..) => "Start",
             Op::Poll(_) => "Poll",
             Op::Drop => "Drop",
+            Op::Fused(_) => "Fused",
         })
     }
 }
@@ -427,7 +431,7 @@ where
             drop_cell(cell);
             Poll::Pending
         }
-        Op::Start(..) => Poll::Pending,
+        Op::Start(..) | Op::Fused(_) => Poll::Pending,
     }
 }
 

@@ -30,6 +30,8 @@ use crate::shared::RunShared;
 use crate::trace::TraceKind;
 use crate::waits::deadlock_report;
 
+mod fused;
+
 /// What ends the run's poll loop.
 enum Event {
     Done,
@@ -212,6 +214,8 @@ struct Cold<V> {
     /// The waker the run last left for its nodes in tasks of their own to wake it with
     /// when they start blocking in a tracked wait (see `all_waiting`).
     wait_waker: Option<std::task::Waker>,
+    /// The fused segments running (pending), see `driver/fused.rs`.
+    fused: Vec<fused::Running>,
     /// A durable run's restored outputs and record queue.
     #[cfg(feature = "store")]
     durable: Option<Box<super::durable::DurableExec<V>>>,
@@ -225,6 +229,7 @@ impl<V> Default for Cold<V> {
             cancel_waker: None,
             errors: Vec::new(),
             wait_waker: None,
+            fused: Vec::new(),
             #[cfg(feature = "store")]
             durable: None,
         }
@@ -415,6 +420,19 @@ where
                     let Some(i) = self.deps.pop_ready() else {
                         break;
                     };
+                    if let Some(s) = self.fused_segment(i, quiet) {
+                        match self.start_segment(s, at, cx, &handled) {
+                            Poll::Ready(done) => {
+                                if let Err(event) =
+                                    self.on_done_in_poll(done, stall, &handled, Some(at), quiet)
+                                {
+                                    return Poll::Ready(event);
+                                }
+                            }
+                            Poll::Pending => self.pending.add(i, self.deps.len(), false),
+                        }
+                        continue;
+                    }
                     let mode = Mode::of(&W::PLAN.nodes[i], self.supervise_all);
                     // A spawned node reports to the run's queue (never polled again).
                     let queued = mode == Mode::Spawned;
@@ -829,6 +847,13 @@ where
     fn poll_node(&mut self, i: usize) -> Poll<Finished<W::Value>> {
         let waker = self.pending.waker(i);
         let mut cx = TaskContext::from_waker(&waker);
+        if let Some(r) = self.running_segment(i) {
+            let polled = self.poll_segment(r, &mut cx);
+            if polled.is_ready() {
+                self.pending.remove(i);
+            }
+            return polled;
+        }
         let _entered = self.spans.get(i).map(tracing::Span::enter);
         let polled = (self.cells)(&mut self.state, i, Op::Poll(&mut cx));
         if polled.is_ready() {
@@ -1125,6 +1150,8 @@ where
         self.shared.cancel.cancel();
         // Spawned nodes that end from now on wake the run at once.
         let _ = self.pending.wake_when_done(1);
+        // A fused segment runs on to its next node when polled: dropped now.
+        let mut drop_errors = self.drop_segments();
         let stopped = |this: &mut Self, done: Finished<W::Value>| {
             this.on_stopped(done);
             Ok::<(), std::convert::Infallible>(())
@@ -1152,7 +1179,6 @@ where
         }
         // Drop what still runs one node at a time, so that a panicking `Drop` in one
         // node's future is contained, reported, and does not skip the others.
-        let mut drop_errors = Vec::new();
         let mut still_pending = std::mem::take(&mut self.pending.due);
         self.pending.all(&mut still_pending);
         for &i in &still_pending {

@@ -19,6 +19,23 @@
 //!   cell holds another pending node, and a node with policies or `#[spawn]`, is boxed
 //!   in the run's [`BoxedNodes`]. [`Op`] is what the driver asks of a node: start
 //!   ([`start_node`]), poll, drop ([`cell_op`], [`BoxedNodes::step`]).
+//! - `fused`: *fused segments* (issue 17). `workflow!` also compiles each linear run of
+//!   plain nodes (each the only input and the only reader of the next; top level, no
+//!   binding policy, not a fan-out; at most 64) into one `async fn` that awaits them in
+//!   sequence, handing each output straight to the next node's ports; what the macro
+//!   cannot see (a node's own policy, `&Context`/`Res<T>`, a sub-workflow) makes the
+//!   constant [`FusedSegment::plain`](crate::plan::FusedSegment) false. The driver runs
+//!   a segment fused (`driver/fused.rs`) when its first node would start in a poll that
+//!   wants nothing per node beyond the report (`Driver::quiet`) and no node is
+//!   supervised; otherwise its nodes run one by one as below, so both paths give the
+//!   same outputs and report. Fused, the segment is one pending unit (keyed by its first
+//!   node), in a cell of its own, reached with `Op::Fused`; it writes the position of
+//!   the node it runs into the run's `FusedProgress`, from which the driver writes one
+//!   report entry per node and names the node of a failure or panic. A stop drops a
+//!   pending segment: its node in flight is cancelled, the rest skipped. The plan is
+//!   unchanged: `Workflow::FUSED` is not part of it. Code per segment, not per node type
+//!   (the one exception to the rule below): an `async fn` with a call per node, a cell,
+//!   an arm and a record.
 //! - `attempt`: the only reader of node policies. [`Mode`](attempt::Mode) says how a node
 //!   runs (decided once per node and run, as it starts); the supervised path runs
 //!   retries, timeouts, spawning and the node limit; panics become failures here.
@@ -79,14 +96,18 @@
 //! - A node is started once, after all its predecessors stored their outputs (or, in
 //!   an arm not taken, counted as finished without one); every slot is read only after
 //!   it was written, except by a `name?` consumer, which reads `None` from a slot whose
-//!   producer was not taken.
+//!   producer was not taken. A fused node other than its segment's first is started
+//!   once its one predecessor, the previous node of the segment, returned its output,
+//!   which goes straight into its ports (that slot is never written).
 //! - A node of an arm not taken is never started: it is marked not taken before its
 //!   router's successors are scheduled.
 //! - A cell holds a future exactly while its node is running: emptied when the node
 //!   finishes (in `poll_cell`, or by `Op::Drop` once a spawned node's outcome is taken
 //!   from the completion queue) or when the run stops (`Op::Drop`). A running node's
 //!   future is in its type's cell or in [`BoxedNodes`], never both; a node found in
-//!   neither is not running.
+//!   neither is not running. The exception: the nodes of a segment running fused
+//!   (`Op::Fused`) are in their segment's cell, one at a time, and the driver's
+//!   `fused` list says which node of it is in flight.
 //! - A node is polled only by the driver, in the run's task, and never after it finished.
 //! - Node statuses change only in `status`; the report and the live snapshot agree.
 //! - Node policies are read only in `attempt`.
@@ -104,6 +125,8 @@ mod durable;
 mod attempt;
 mod wake;
 mod workflow;
+
+mod fused;
 
 mod cells;
 #[cfg(feature = "store")]
@@ -123,6 +146,9 @@ pub use cells::{cell_op, inline_call, route, start_node, BoxedNodes, NodeStarter
 pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};
+pub use fused::{
+    fused_context, fused_op, fused_segments_started, FusedOp, Progress as FusedProgress,
+};
 #[cfg(feature = "store")]
 pub(crate) use lifecycle::next_run_id;
 pub use workflow::{Executor, ItemCodec, RunOutcome, Workflow};

@@ -46,6 +46,11 @@ pub trait Workflow: Sized + Send + Sync + 'static {
     type Value: Send + 'static;
     #[doc(hidden)]
     const PLAN: &'static Plan;
+    /// The linear runs of plain nodes compiled into one future each, by their first
+    /// node (see [`FusedSegment`](crate::plan::FusedSegment)): run fused when the run
+    /// wants nothing per node beyond its report. Not part of the plan.
+    #[doc(hidden)]
+    const FUSED: &'static [crate::plan::FusedSegment] = &[];
     #[doc(hidden)]
     fn init(input: Self::Input) -> Self::State;
     /// Runs the workflow: hands the generated cell table (one pinned cell per node's

@@ -448,6 +448,10 @@ impl NodeGen<'_> {
                 type Output = #output_ty;
                 type Error = #error_ty;
 
+                // Inline: it only builds the future, and a caller in another crate
+                // (a workflow using this node, a fused segment's chain of calls) could
+                // not inline it otherwise (issue 17).
+                #[inline]
                 fn call(
                     self,
                     #ctx: #p::Context,

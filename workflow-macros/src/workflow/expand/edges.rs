@@ -205,10 +205,21 @@ impl WorkflowGen<'_> {
     /// `parse::port::__from_source(<value>)`: the checked value of a port.
     pub(super) fn port_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
         let span = e.edge.source.span();
+        let value = self.retry_checked(e.node, self.source_value(e), span);
+        self.checked_port_value(e, value)
+    }
+
+    /// `parse::port::__from_source(<value>)` for a given value of edge `e`'s source (a
+    /// fused segment's previous output, see `fuse.rs`).
+    pub(super) fn checked_port_value(
+        &self,
+        e: &NumberedEdge<'_>,
+        value: TokenStream,
+    ) -> TokenStream {
+        let span = e.edge.source.span();
         let trait_name = &e.trait_name;
         let module = self.edge_module(e.node, span);
         let method = Ident::new("__from_source", span);
-        let value = self.retry_checked(e.node, self.source_value(e), span);
         quote_spanned!(span=> #module::#trait_name::#method(#value))
     }
 

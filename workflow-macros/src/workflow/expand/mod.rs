@@ -33,6 +33,7 @@ mod durable;
 mod edges;
 mod fallback;
 mod fanout;
+mod fuse;
 mod items;
 mod plan;
 mod ports;
@@ -290,6 +291,7 @@ impl<'a> WorkflowGen<'a> {
         let (input_name, output_name) = (&self.input_name, &self.output_name);
         let graph_consts = self.graph_consts();
         let plan = self.plan();
+        let fused = self.fused_const(&self.fused_segments());
         let methods = self.methods();
         quote! {
             #[automatically_derived]
@@ -302,6 +304,7 @@ impl<'a> WorkflowGen<'a> {
                 type State = __WorkflowState;
                 type Value = __WorkflowValue;
                 const PLAN: &'static #p::Plan = &#plan;
+                #fused
 
                 #methods
             }

@@ -119,6 +119,9 @@ impl WorkflowGen<'_> {
         let tables: Vec<Ident> = (0..types)
             .map(|t| Ident::new(&format!("__NODES{t}"), Span::mixed_site()))
             .collect();
+        // Linear runs of plain nodes, also compiled into one future each (`fuse.rs`).
+        let fused = self.fused_run(&self.fused_segments(), &type_of, &rank, &tables, &edges);
+        let (fused_fns, fused_cells, fused_arm) = (&fused.fns, &fused.cells, &fused.arm);
         let table_defs = members.iter().zip(&tables).map(|(members, table)| {
             let alias = &self.node_aliases[members[0]];
             let len = members.len();
@@ -166,14 +169,17 @@ impl WorkflowGen<'_> {
                 /// Each node's index in its type's table.
                 static __RANK: [u32; #nodes] = [#(#rank),*];
                 #(#table_defs)*
+                #fused_fns
                 // Boxed here, where the future is built, so that it is written straight
                 // into its allocation rather than copied there.
                 #p::Box::pin(async move {
+                    #fused_cells
                     #( let mut #cells = #p::pin!(#p::Option::None); )*
                     let mut #boxed = #p::BoxedNodes::<__WorkflowValue>::new(#nodes);
                     exec.run(
                         move |state: &mut __WorkflowState, node: usize, op: #p::Op<'_, '_>| {
                             match op {
+                                #fused_arm
                                 op @ #p::Op::Start(..) => match __TYPE_OF[node] {
                                     #(#start_arms)*
                                     _ => match node {

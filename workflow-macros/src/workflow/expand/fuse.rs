@@ -1,0 +1,356 @@
+//! Fused segments (issue 17): linear runs of plain nodes, each the only input of the
+//! next, compiled into one `async fn` each that awaits them in sequence, beside the
+//! ordinary cell table (see `workflow-core/src/executor/fused.rs`). The driver runs a
+//! segment fused only when the run wants nothing per node beyond the report; otherwise
+//! its nodes run one by one through the table, so both paths are generated and rustc
+//! checks every edge in each.
+//!
+//! Which nodes form a segment is decided here from the graph ([`segments`], plain Rust
+//! over [`Link`]s); what the macro cannot see (a node's own `#[node(..)]` policy, a
+//! `&Context` or `Res<T>` parameter, a sub-workflow) is a constant of the generated
+//! `Workflow::FUSED` (`FusedSegment::plain`), folded by rustc.
+//!
+//! Per segment, not per node type: an `async fn` with one call per node, a cell in the
+//! run's future, an arm of the cell table and a `FusedSegment` record. A segment holds
+//! at most [`MAX_SEGMENT`] nodes, which bounds the size of one function for rustc.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::{Ident, Member};
+
+use super::edges::NumberedEdge;
+use super::WorkflowGen;
+use crate::workflow::resolve::Origin;
+
+/// Most nodes in one segment: a longer chain is cut into segments of this length.
+pub(super) const MAX_SEGMENT: usize = 64;
+
+/// What segment detection reads of one binding.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Link {
+    /// It may be in a segment: a top-level binding (not in an arm, not a merge's
+    /// definition), not a fan-out, without a binding policy (`#[retry]`, `#[timeout]`,
+    /// `#[spawn]`, `#[ephemeral]`).
+    pub(super) plain: bool,
+    /// The node whose whole output feeds its one port, when that is its only input
+    /// and its only predecessor.
+    pub(super) only_input: Option<usize>,
+    /// Its output has exactly one reader and is not one of the workflow's outputs.
+    pub(super) one_reader: bool,
+}
+
+/// The segments of a graph described by `links` (one per binding): maximal runs
+/// `n0 → n1 → …` of plain nodes where each node but the first has the previous one as
+/// its only input, and each but the last has the next one as its only reader; cut into
+/// runs of at most `max` nodes; runs of one node dropped. Sorted by first node.
+pub(super) fn segments(links: &[Link], max: usize) -> Vec<Vec<usize>> {
+    let n = links.len();
+    let mut next: Vec<Option<usize>> = vec![None; n];
+    let mut has_prev = vec![false; n];
+    for (b, link) in links.iter().enumerate() {
+        let Some(a) = link.only_input else {
+            continue;
+        };
+        if a < n && a != b && link.plain && links[a].plain && links[a].one_reader {
+            next[a] = Some(b);
+            has_prev[b] = true;
+        }
+    }
+    let mut out = Vec::new();
+    for first in 0..n {
+        if has_prev[first] || next[first].is_none() {
+            continue;
+        }
+        let mut run = vec![first];
+        let mut at = first;
+        while let Some(b) = next[at] {
+            run.push(b);
+            at = b;
+        }
+        out.extend(
+            run.chunks(max.max(2))
+                .filter(|c| c.len() >= 2)
+                .map(<[usize]>::to_vec),
+        );
+    }
+    out.sort_by_key(|s| s[0]);
+    out
+}
+
+/// What `run` gains for the segments: the `async fn` of each (items in `run`'s body),
+/// the run's [`Progress`] and a cell per segment (in the run's future), and the cell
+/// table's arm for `Op::Fused`.
+pub(super) struct FusedRun {
+    pub(super) fns: TokenStream,
+    pub(super) cells: TokenStream,
+    pub(super) arm: TokenStream,
+}
+
+impl WorkflowGen<'_> {
+    /// Each binding's [`Link`].
+    fn fuse_links(&self) -> Vec<Link> {
+        (0..self.def.bindings.len())
+            .map(|i| {
+                let b = &self.def.bindings[i];
+                let attrs = &self.w.bindings[i];
+                let node = &self.g.nodes[i];
+                let plain = b.scope.is_empty()
+                    && b.fan_out.is_none()
+                    && self.owner(i) == i
+                    && attrs.policy.timeout.is_none()
+                    && attrs.policy.retry.is_none()
+                    && attrs.policy.spawn.is_none()
+                    && attrs.ephemeral.is_none();
+                let only_input = match node.edges.as_slice() {
+                    [e] if e.source.optional.is_none() => match e.from {
+                        Origin::Node(j) if e.producers == [j] && node.deps == [j] => Some(j),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                Link {
+                    plain,
+                    only_input,
+                    one_reader: node.consumers == 1 && !node.is_output,
+                }
+            })
+            .collect()
+    }
+
+    /// The workflow's segments (none for a fan-out's body, whose runs are child runs,
+    /// never fused).
+    pub(super) fn fused_segments(&self) -> Vec<Vec<usize>> {
+        if self.def.hidden_body {
+            return Vec::new();
+        }
+        segments(&self.fuse_links(), MAX_SEGMENT)
+    }
+
+    /// `const FUSED` of `impl Workflow` (nothing without segments: the default, empty).
+    pub(super) fn fused_const(&self, segments: &[Vec<usize>]) -> TokenStream {
+        if segments.is_empty() {
+            return TokenStream::new();
+        }
+        let p = &self.p;
+        let records = segments.iter().map(|seg| {
+            let nodes = seg.iter().map(|&i| i as u32);
+            let nodes = quote!(&[#(#nodes),*]);
+            let aliases = seg.iter().map(|&i| &self.node_aliases[i]);
+            quote! {
+                #p::FusedSegment {
+                    nodes: #nodes,
+                    plain: #( !<#aliases as #p::Node>::CONTEXT && )*
+                        #p::FusedSegment::plain_in(<Self as #p::Workflow>::PLAN, #nodes),
+                }
+            }
+        });
+        quote! {
+            const FUSED: &'static [#p::FusedSegment] = &[#(#records),*];
+        }
+    }
+
+    /// The segments' parts of `run` (see [`FusedRun`]). `tables` and `rank` locate
+    /// each node's record (its ports fn) in its type's table, `type_of` its type.
+    pub(super) fn fused_run(
+        &self,
+        segments: &[Vec<usize>],
+        type_of: &[u32],
+        rank: &[u32],
+        tables: &[Ident],
+        edges: &[NumberedEdge<'_>],
+    ) -> FusedRun {
+        if segments.is_empty() {
+            return FusedRun {
+                fns: TokenStream::new(),
+                cells: TokenStream::new(),
+                arm: TokenStream::new(),
+            };
+        }
+        let p = &self.p;
+        let progress = format_ident!("__workflow_progress");
+        let fn_names: Vec<Ident> = (0..segments.len())
+            .map(|s| format_ident!("__workflow_fused{}", s))
+            .collect();
+        let cells: Vec<Ident> = (0..segments.len())
+            .map(|s| format_ident!("__workflow_fused_cell{}", s))
+            .collect();
+        let fns = segments
+            .iter()
+            .zip(&fn_names)
+            .map(|(seg, name)| self.segment_fn(seg, name, edges));
+        let arms = segments.iter().enumerate().map(|(s, seg)| {
+            let head = seg[0];
+            let table = &tables[type_of[head] as usize];
+            let r = rank[head] as usize;
+            let (cell, name) = (&cells[s], &fn_names[s]);
+            quote! {
+                #head => #p::fused_op(
+                    #cell.as_mut(),
+                    op,
+                    #progress,
+                    <Self as #p::Workflow>::FUSED[#s].nodes,
+                    || #name(#progress, (#table[#r].0)(state)),
+                ),
+            }
+        });
+        FusedRun {
+            fns: quote!(#(#fns)*),
+            cells: quote! {
+                let #progress = &#p::FusedProgress::new();
+                #( let mut #cells = #p::pin!(#p::Option::None); )*
+            },
+            arm: quote! {
+                #p::Op::Fused(op) => match node {
+                    #(#arms)*
+                    _ => #p::Poll::Pending,
+                },
+            },
+        }
+    }
+
+    /// The `async fn` of one segment: the first node's ports in, the last node's
+    /// output (as the workflow's value) out; each node called as in its cell
+    /// (`Node::call`), its output straight into the next node's ports, and the
+    /// progress written before each node after the first.
+    fn segment_fn(&self, seg: &[usize], name: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
+        let p = &self.p;
+        let value = format_ident!("__workflow_value");
+        let progress = format_ident!("__workflow_progress");
+        let first = &self.node_aliases[seg[0]];
+        let calls = seg.iter().enumerate().map(|(k, &i)| {
+            let alias = &self.node_aliases[i];
+            let ports = if k == 0 {
+                quote!(__workflow_ports)
+            } else {
+                self.fused_ports(i, &value, edges)
+            };
+            let k = k as u32;
+            let note = (k > 0).then(|| quote!(#progress.at(#k);));
+            quote! {
+                #note
+                let #value = <#alias as #p::Node>::call(#ports, #p::fused_context(#i)).await?;
+            }
+        });
+        let wrap = self.value_wrap(seg[seg.len() - 1]);
+        quote! {
+            #[allow(non_snake_case, clippy::all)]
+            async fn #name(
+                #progress: &#p::FusedProgress,
+                __workflow_ports: #first,
+            ) -> #p::NodeResult<__WorkflowValue> {
+                #(#calls)*
+                ::core::result::Result::Ok((#wrap)(#value))
+            }
+        }
+    }
+
+    /// The ports of binding `i` of a segment, its one port fed by `value` (the previous
+    /// node's output), checked through the edge's trait like the table's ports.
+    fn fused_ports(&self, i: usize, value: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
+        let b = &self.def.bindings[i];
+        let literal = Ident::new(&self.node_aliases[i].to_string(), b.node_span());
+        let Some(e) = edges.iter().find(|e| e.node == i) else {
+            return quote!(#literal {});
+        };
+        // Spanned at the edge's source, like the table's slot read: a mistake on this
+        // edge is then the same error at the same place in both copies, which rustc
+        // reports once.
+        let span = e.edge.source.span();
+        let value = Ident::new(&value.to_string(), span);
+        let projection = e.edge.source.fields.iter().map(|m| match m {
+            Member::Named(id) => quote_spanned!(span=> .#id),
+            Member::Unnamed(ix) => quote_spanned!(span=> .#ix),
+        });
+        let checked = self.checked_port_value(e, quote_spanned!(span=> #value #(#projection)*));
+        let port = &e.edge.port;
+        if !b.has_ports_callback() {
+            return quote_spanned!(b.node_span()=> #literal { #port: #checked, });
+        }
+        let path = &b.node;
+        let p = &self.p;
+        let last = match e.edge.source.fields.last() {
+            Some(Member::Named(id)) => Some(id),
+            Some(Member::Unnamed(_)) => None,
+            None => Some(&e.edge.source.root),
+        };
+        let shorthand = last.is_some_and(|l| l == port);
+        quote!(#path! { {#p} #literal [ #port #shorthand { #checked } ] })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{segments, Link};
+
+    fn plain(only_input: Option<usize>, one_reader: bool) -> Link {
+        Link {
+            plain: true,
+            only_input,
+            one_reader,
+        }
+    }
+
+    /// A chain of `n` plain nodes, the last an output.
+    fn chain(n: usize) -> Vec<Link> {
+        (0..n).map(|i| plain(i.checked_sub(1), i + 1 < n)).collect()
+    }
+
+    #[test]
+    fn a_chain_is_one_segment() {
+        assert_eq!(segments(&chain(4), 64), vec![vec![0, 1, 2, 3]]);
+    }
+
+    #[test]
+    fn a_long_chain_is_cut_and_a_single_leftover_dropped() {
+        assert_eq!(segments(&chain(5), 2), vec![vec![0, 1], vec![2, 3]]);
+        assert_eq!(segments(&chain(7), 3), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+    }
+
+    #[test]
+    fn a_node_with_a_policy_breaks_the_chain() {
+        let mut links = chain(5);
+        links[2].plain = false;
+        assert_eq!(segments(&links, 64), vec![vec![0, 1], vec![3, 4]]);
+    }
+
+    #[test]
+    fn a_value_with_two_readers_ends_a_segment() {
+        // 0 → 1 → 2, and 1 also feeds 3 (so 2 and 3 are not fused with 1).
+        let links = vec![
+            plain(None, true),
+            plain(Some(0), false),
+            plain(Some(1), true),
+            plain(Some(1), true),
+        ];
+        assert_eq!(segments(&links, 64), vec![vec![0, 1]]);
+    }
+
+    #[test]
+    fn a_node_with_other_inputs_starts_a_new_segment() {
+        // 2 reads 1 and something else (no `only_input`); 2 → 3 is a segment.
+        let links = vec![
+            plain(None, true),
+            plain(Some(0), true),
+            plain(None, true),
+            plain(Some(2), false),
+        ];
+        assert_eq!(segments(&links, 64), vec![vec![0, 1], vec![2, 3]]);
+    }
+
+    #[test]
+    fn segments_follow_the_graph_not_the_declaration_order() {
+        // Declared 2, 0, 1 in run order: 2 → 0 → 1.
+        let links = vec![
+            plain(Some(2), true),
+            plain(Some(0), false),
+            plain(None, true),
+        ];
+        assert_eq!(segments(&links, 64), vec![vec![2, 0, 1]]);
+    }
+
+    #[test]
+    fn a_cycle_is_no_segment() {
+        let links = vec![plain(Some(1), true), plain(Some(0), true)];
+        assert!(segments(&links, 64).is_empty());
+    }
+}
