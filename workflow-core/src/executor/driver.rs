@@ -1143,6 +1143,19 @@ where
         }
     }
 
+    /// The error of node `i` whose future panicked while the stopping run dropped it
+    /// (logged, and kept beside the run's own error).
+    fn panicked_in_drop(&self, i: usize, payload: &(dyn std::any::Any + Send)) -> WorkflowError {
+        let message = format!("panicked while being dropped: {}", panic_message(payload));
+        let node = W::PLAN.nodes[i].name;
+        tracing::error!(target: "workflow", workflow = W::PLAN.name, node, %message);
+        WorkflowError::NodePanicked {
+            workflow: W::PLAN.name,
+            node: self.shared.node_name(i),
+            message,
+        }
+    }
+
     /// Stops the run: cancels the run's token, gives running nodes a chance to notice
     /// (one poll round, plus up to `grace`), then drops what is still running and marks
     /// the rest. Outputs produced after the stop are discarded.
@@ -1186,17 +1199,7 @@ where
             let (cells, state) = (&mut self.cells, &mut self.state);
             let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| cells(state, i, Op::Drop)));
             if let Err(payload) = dropped {
-                let message = format!(
-                    "panicked while being dropped: {}",
-                    panic_message(payload.as_ref())
-                );
-                let node = W::PLAN.nodes[i].name;
-                tracing::error!(target: "workflow", workflow = W::PLAN.name, node, %message);
-                drop_errors.push(WorkflowError::NodePanicked {
-                    workflow: W::PLAN.name,
-                    node: self.shared.node_name(i),
-                    message,
-                });
+                drop_errors.push(self.panicked_in_drop(i, payload.as_ref()));
             }
         }
         let now = self.shared.started.elapsed();

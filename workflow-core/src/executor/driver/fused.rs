@@ -142,14 +142,7 @@ where
             }));
             if let Err(payload) = dropped {
                 let i = W::FUSED[segment as usize].nodes[at as usize] as usize;
-                errors.push(WorkflowError::NodePanicked {
-                    workflow: W::PLAN.name,
-                    node: self.shared.node_name(i),
-                    message: format!(
-                        "panicked while being dropped: {}",
-                        panic_message(payload.as_ref())
-                    ),
-                });
+                errors.push(self.panicked_in_drop(i, payload.as_ref()));
             }
         }
         errors
