@@ -97,7 +97,7 @@ impl Param {
 }
 
 /// What a parameter of type `ty` is: `&Context`, `Res<T>`, or a port.
-fn classify(ty: &Type) -> ParamKind {
+pub(crate) fn classify(ty: &Type) -> ParamKind {
     match ty {
         Type::Reference(r) if last_segment_is(&r.elem, "Context") => {
             if r.mutability.is_some() {

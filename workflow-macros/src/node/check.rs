@@ -206,6 +206,13 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         return false;
     };
     match &param.kind {
+        ParamKind::Port if super::stand_in::holds_context(&param.ty) => {
+            cx.error_spanned_by(
+                &param.ty,
+                format!("take the context as `{ident}: &Context`: every node has one (it is not a port, and not optional)"),
+            );
+            false
+        }
         ParamKind::Port => check_port_type(cx, ident, &param.ty, output_borrows),
         ParamKind::Resource(_) | ParamKind::Context => false,
         ParamKind::ContextMut => {

@@ -44,22 +44,48 @@ fn sendable(ty: &syn::Type) -> syn::Type {
 
 /// Expands a checked `#[node]` fn: the fn itself, its ports struct and its `Node` impl.
 pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStream {
+    // A `Box<dyn Error>` without `Send + Sync` is reported (see `convert_result`); the fn
+    // is emitted with `Box<dyn Error + Send + Sync>` instead, so that a `?` in its body
+    // (which has no `From` into `Box<dyn Error + Send>`) is not a second error.
+    let sendable = with_sendable_error(item);
+    let emitted = sendable.as_ref().unwrap_or(item);
+    expand_node(emitted, item, node, args, false)
+}
+
+/// Expands a `#[node]` fn whose shape is an error (reported by `check_fn`): the fn as
+/// written, and the node of `fixed`, the fn as its errors say to write it (see
+/// `stand_in::repair`), whose `call` never runs. A workflow calling the fn then finds
+/// its ports and adds no error of its own.
+pub(crate) fn stand_in(item: &ItemFn, fixed: &ItemFn, args: &NodeArgs) -> TokenStream {
+    let node = NodeFn::from_item(fixed);
+    expand_node(item, fixed, &node, args, true)
+}
+
+/// `emitted` (the fn), then the node generated from `item`/`node`.
+fn expand_node(
+    emitted: &ItemFn,
+    item: &ItemFn,
+    node: &NodeFn,
+    args: &NodeArgs,
+    stand_in: bool,
+) -> TokenStream {
     let krate = args.krate.clone().unwrap_or_else(default_crate);
     let g = NodeGen {
         item,
         node,
         args,
+        stand_in,
         p: private(&krate),
         name: &item.sig.ident,
-        send_ok: (node.ports().next().is_some() || !matches!(node.output, OutputKind::Unit)).then(
-            || {
-                let unraw = syn::ext::IdentExt::unraw(&item.sig.ident).to_string();
-                Ident::new(
-                    &format!("__wf_send_{unraw}_{}", unique_suffix(item)),
-                    Span::call_site(),
-                )
-            },
-        ),
+        send_ok: (!stand_in
+            && (node.ports().next().is_some() || !matches!(node.output, OutputKind::Unit)))
+        .then(|| {
+            let unraw = syn::ext::IdentExt::unraw(&item.sig.ident).to_string();
+            Ident::new(
+                &format!("__wf_send_{unraw}_{}", unique_suffix(item)),
+                Span::call_site(),
+            )
+        }),
         ctx: Ident::new("__workflow_ctx", Span::mixed_site()),
     };
     let send_check = g.send_check();
@@ -67,11 +93,6 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
     let retry_checks = g.retry_input_checks();
     let node_impl = g.node_impl();
     let port_type_impls = g.port_type_impls();
-    // A `Box<dyn Error>` without `Send + Sync` is reported (see `convert_result`); the fn
-    // is emitted with `Box<dyn Error + Send + Sync>` instead, so that a `?` in its body
-    // (which has no `From` into `Box<dyn Error + Send>`) is not a second error.
-    let sendable = with_sendable_error(item);
-    let item = sendable.as_ref().unwrap_or(item);
     let rest = quote! {
         #send_check
         #ports_callback
@@ -87,7 +108,7 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
     quote! {
         // `#[node]` requires `async` even when the body never awaits.
         #[allow(clippy::unused_async)]
-        #item
+        #emitted
 
         #ports_struct
     }
@@ -98,6 +119,9 @@ struct NodeGen<'a> {
     item: &'a ItemFn,
     node: &'a NodeFn,
     args: &'a NodeArgs,
+    /// Whether this is the stand-in of a fn whose shape is an error (see `stand_in`):
+    /// no checks of its own, and a `call` that never runs.
+    stand_in: bool,
     /// `<crate>::__private`.
     p: TokenStream,
     /// The fn's name, which is also the ports struct's.
@@ -324,7 +348,10 @@ impl NodeGen<'_> {
     /// A retried node is called again with the same inputs, so each must be `Clone`;
     /// one assertion per port, spanned at its type.
     fn retry_input_checks(&self) -> TokenStream {
-        if self.args.policy.retry.is_none() || super::check::retry_is_dead(self.node, self.args) {
+        if self.stand_in
+            || self.args.policy.retry.is_none()
+            || super::check::retry_is_dead(self.node, self.args)
+        {
             return quote!();
         }
         let p = &self.p;
@@ -413,7 +440,7 @@ impl NodeGen<'_> {
             },
             None => body,
         };
-        let destructure = if self.replaced_not_send() {
+        let destructure = if self.stand_in || self.replaced_not_send() {
             quote!()
         } else {
             quote!(let Self { #(#port_idents),* } = self;)
@@ -487,6 +514,13 @@ impl NodeGen<'_> {
                 ParamKind::Context => call_args.push(quote!(&#ctx)),
                 _ => call_args.push(quote!(#ident)),
             }
+        }
+        if self.stand_in {
+            // The fn is an error as written (see `stand_in`): never called.
+            return quote_spanned! {name.span()=>
+                let _ = (self, #ctx);
+                ::core::future::pending::<#p::NodeResult<Self::Output>>()
+            };
         }
         if self.replaced_not_send() {
             // An `Rc` port or output, reported by `check_send`: the ports and output

@@ -4,6 +4,7 @@ mod ast;
 mod attr;
 mod check;
 mod expand;
+mod stand_in;
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -12,7 +13,9 @@ use crate::internals::Ctxt;
 
 /// Expands `#[node(args)] item`. On error the fn is still emitted unchanged, next to the
 /// errors, so it stays callable and IDEs keep working. When only the options are wrong,
-/// the node is emitted too (with the valid options), so workflows using it add no errors.
+/// the node is emitted too (with the valid options), so workflows using it add no errors;
+/// when the fn's shape is wrong, so is a stand-in node of the fn as the errors say to
+/// write it (`stand_in.rs`), when that can be guessed.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
@@ -43,7 +46,18 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         && !check::output_lifetime_is_rustcs_error(&item_fn.sig);
     if !fn_is_usable {
         let errors = cx.to_compile_errors();
-        return quote!(#item_fn #errors);
+        // The node as the errors say to write it, so that a workflow calling the fn
+        // adds no error of its own (rustc's "cannot find macro").
+        let fixed = (!malformed_resource)
+            .then(|| stand_in::repair(&item_fn, &node_args))
+            .flatten();
+        return match fixed {
+            Some(fixed) => {
+                let node = expand::stand_in(&item_fn, &fixed, &node_args);
+                quote!(#node #errors)
+            }
+            None => quote!(#item_fn #errors),
+        };
     }
     check::check_send(&cx, &node);
     let errors = cx.to_compile_errors();

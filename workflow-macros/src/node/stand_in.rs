@@ -1,0 +1,310 @@
+//! The stand-in of a `#[node]` fn whose shape is an error (not `async`, a borrowed port,
+//! `&mut Context`, ..): the signature the user is told to write, so that `#[node]` can
+//! still declare the node's ports for `workflow!`. Without it, a workflow calling the fn
+//! adds rustc's "cannot find macro `fetch`" (the ports callback is missing) to the one
+//! error that matters. The stand-in's `Node::call` never runs (see `expand::stand_in`).
+//!
+//! Repairs, each the fix the fn's error names:
+//! - `fn`, `const fn`, `unsafe fn`, `extern fn` → `async fn`; `-> impl Future<Output = T>`
+//!   → `-> T`;
+//! - a borrowed port or output owns its data: `&str` → `String`, `&[T]` → `Vec<T>`,
+//!   `&T`/`&mut T` → `T`, other lifetimes → `'static`; lifetime parameters and a `where`
+//!   clause go;
+//! - `&mut Context` and `Context` → `&Context`; a second context and a port whose type
+//!   holds a `Context` (`Option<&Context>`) go; `&Res<T>` → `Res<T>`;
+//! - a destructured parameter goes (its port has no name).
+//!
+//! No stand-in when a fix cannot be guessed: type or const generics, `impl Trait` in a
+//! port or the output, a `self` receiver (the fn sits in an `impl`, where the ports
+//! struct would be an error of its own).
+
+use syn::{
+    FnArg, GenericArgument, GenericParam, ItemFn, PathArguments, ReturnType, Token, Type,
+    TypeParamBound,
+};
+
+use super::ast::{classify, last_segment_is, NodeFn, ParamKind};
+use super::attr::NodeArgs;
+use crate::internals::Ctxt;
+
+/// The fn as its errors say to write it, or `None` when no fix can be guessed (or the
+/// repaired fn still fails `check_fn`).
+pub(crate) fn repair(item: &ItemFn, args: &NodeArgs) -> Option<ItemFn> {
+    let mut fixed = item.clone();
+    let sig = &mut fixed.sig;
+    if sig
+        .generics
+        .params
+        .iter()
+        .any(|p| !matches!(p, GenericParam::Lifetime(_)))
+    {
+        return None;
+    }
+    sig.generics.params.clear();
+    sig.generics.lt_token = None;
+    sig.generics.gt_token = None;
+    sig.generics.where_clause = None;
+    sig.constness = None;
+    sig.safety = syn::Safety::Default;
+    sig.abi = None;
+    sig.variadic = None;
+    if args.blocking.is_none() && sig.asyncness.is_none() {
+        sig.asyncness = Some(<Token![async]>::default());
+        if let ReturnType::Type(_, ty) = &mut sig.output {
+            if let Some(output) = impl_future_output(ty) {
+                **ty = output;
+            }
+        }
+    }
+    let mut has_context = false;
+    let mut inputs = syn::punctuated::Punctuated::<FnArg, Token![,]>::new();
+    for input in std::mem::take(&mut sig.inputs) {
+        let FnArg::Typed(mut pt) = input else {
+            return None;
+        };
+        if !matches!(&*pt.pat, syn::Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none()) {
+            continue;
+        }
+        let param = classify(&pt.ty);
+        match param {
+            ParamKind::Context | ParamKind::ContextMut | ParamKind::ContextByValue => {
+                if std::mem::replace(&mut has_context, true) {
+                    continue;
+                }
+                *pt.ty = context_ref(&pt.ty);
+            }
+            ParamKind::ResourceByRef => {
+                if let Type::Reference(r) = &*pt.ty {
+                    *pt.ty = (*r.elem).clone();
+                }
+            }
+            ParamKind::Port if holds_context(&pt.ty) => continue,
+            _ => *pt.ty = owned(&pt.ty)?,
+        }
+        inputs.push(FnArg::Typed(pt));
+    }
+    sig.inputs = inputs;
+    if let ReturnType::Type(_, ty) = &mut sig.output {
+        **ty = owned(ty)?;
+    }
+    let node = NodeFn::from_item(&fixed);
+    let scratch = Ctxt::new();
+    super::check::check_fn(&scratch, &fixed, &node, args);
+    (!scratch.has_errors()).then_some(fixed)
+}
+
+/// `T` of `impl Future<Output = T>`.
+fn impl_future_output(ty: &Type) -> Option<Type> {
+    let Type::ImplTrait(it) = ty else { return None };
+    it.bounds.iter().find_map(|b| {
+        let TypeParamBound::Trait(t) = b else {
+            return None;
+        };
+        let last = t.path.segments.last()?;
+        if last.ident != "Future" {
+            return None;
+        }
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            GenericArgument::AssocType(at) if at.ident == "Output" => Some(at.ty.clone()),
+            _ => None,
+        })
+    })
+}
+
+/// `&Context` with the path the user wrote (`Context`, `&mut wf::Context`, ..).
+fn context_ref(ty: &Type) -> Type {
+    let path = match ty {
+        Type::Reference(r) => (*r.elem).clone(),
+        other => other.clone(),
+    };
+    syn::parse_quote!(&#path)
+}
+
+/// Whether `ty` holds a `&Context` inside (`Option<&Context>`, `Arc<&mut Context>`).
+pub(crate) fn holds_context(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            self.0 |= last_segment_is(&r.elem, "Context");
+            syn::visit::visit_type_reference(self, r);
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// `ty` owning its data, or `None` if it holds an `impl Trait` (or something this does
+/// not know how to own).
+fn owned(ty: &Type) -> Option<Type> {
+    Some(match ty {
+        Type::Reference(r) if r.lifetime.as_ref().is_some_and(|l| l.ident == "static") => {
+            ty.clone()
+        }
+        Type::Reference(r) => match &*r.elem {
+            Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => {
+                syn::parse_quote!(::std::string::String)
+            }
+            Type::Slice(s) => {
+                let elem = owned(&s.elem)?;
+                syn::parse_quote!(::std::vec::Vec<#elem>)
+            }
+            elem => owned(elem)?,
+        },
+        Type::Path(p) => {
+            let mut p = p.clone();
+            if let Some(q) = &mut p.qself {
+                *q.ty = owned(&q.ty)?;
+            }
+            for segment in &mut p.path.segments {
+                if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        match arg {
+                            GenericArgument::Type(t) => *t = owned(t)?,
+                            GenericArgument::Lifetime(l) if l.ident != "static" => {
+                                *l = syn::Lifetime::new("'static", l.span());
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            Type::Path(p)
+        }
+        Type::Slice(s) => {
+            let mut s = s.clone();
+            *s.elem = owned(&s.elem)?;
+            Type::Slice(s)
+        }
+        Type::Array(a) => {
+            let mut a = a.clone();
+            *a.elem = owned(&a.elem)?;
+            Type::Array(a)
+        }
+        Type::Tuple(t) => {
+            let mut t = t.clone();
+            for elem in &mut t.elems {
+                *elem = owned(elem)?;
+            }
+            Type::Tuple(t)
+        }
+        Type::Paren(p) => owned(&p.elem)?,
+        Type::Group(g) => owned(&g.elem)?,
+        Type::ImplTrait(_) | Type::Infer(_) | Type::Macro(_) | Type::Verbatim(_) => return None,
+        other => other.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::{quote, ToTokens};
+
+    use super::*;
+
+    fn repaired(args: TokenStream, item: TokenStream) -> Option<String> {
+        let cx = Ctxt::new();
+        let args = crate::node::attr::parse_args(&cx, args);
+        let item: ItemFn = syn::parse2(item).expect("parses");
+        repair(&item, &args).map(|f| f.sig.to_token_stream().to_string())
+    }
+
+    #[test]
+    fn each_fix_is_the_one_the_error_names() {
+        for (item, sig) in [
+            (
+                quote!(
+                    fn f(a: u8) -> u8 {}
+                ),
+                quote!(async fn f(a: u8) -> u8),
+            ),
+            (
+                quote!(
+                    fn f(a: u8) -> impl Future<Output = u8> {}
+                ),
+                quote!(async fn f(a: u8) -> u8),
+            ),
+            (
+                quote!(
+                    const unsafe fn f() {}
+                ),
+                quote!(async fn f()),
+            ),
+            (
+                quote!(
+                    async fn f<'a>(
+                        s: &'a str,
+                        xs: &[u8],
+                        o: Option<&str>,
+                        m: &mut Vec<u8>,
+                    ) -> &'a str {
+                    }
+                ),
+                quote!(async fn f(s: ::std::string::String, xs: ::std::vec::Vec<u8>, o: Option<::std::string::String>, m: Vec<u8>) -> ::std::string::String),
+            ),
+            (
+                quote!(
+                    async fn f(s: &'static str, c: Cow<'a, str>) {}
+                ),
+                quote!(async fn f(s: &'static str, c: Cow<'static, str>)),
+            ),
+            (
+                quote!(
+                    async fn f(
+                        a: u8,
+                        ctx: &mut Context,
+                        b: Context,
+                        c: Option<&Context>,
+                        d: &Res<Db>,
+                    ) {
+                    }
+                ),
+                quote!(async fn f(a: u8, ctx: &Context, d: Res<Db>)),
+            ),
+            (
+                quote!(
+                    async fn f((a, b): (u8, u8), c: u8) {}
+                ),
+                quote!(async fn f(c: u8)),
+            ),
+        ] {
+            assert_eq!(repaired(quote!(), item), Some(sig.to_string()));
+        }
+    }
+
+    #[test]
+    fn a_sync_blocking_fn_stays_sync() {
+        assert_eq!(
+            repaired(
+                quote!(spawn_blocking),
+                quote!(
+                    fn f(s: &str) -> u8 {}
+                )
+            ),
+            Some(quote!(fn f(s: ::std::string::String) -> u8).to_string())
+        );
+    }
+
+    #[test]
+    fn no_stand_in_when_no_fix_can_be_guessed() {
+        for item in [
+            quote!(
+                async fn f<T>(x: T) {}
+            ),
+            quote!(
+                async fn f(x: impl Display) {}
+            ),
+            quote!(
+                async fn f() -> impl Display {}
+            ),
+            quote!(
+                async fn f(&self, x: u8) {}
+            ),
+        ] {
+            assert_eq!(repaired(quote!(), item.clone()), None, "{item}");
+        }
+    }
+}
