@@ -24,9 +24,14 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
         "m" | "min" => 60 * 1_000_000_000,
         "h" => 3_600 * 1_000_000_000,
         _ => {
-            return Err(format!(
-                "unknown duration unit `{unit}` in \"{text}\"; expected one of `ns`, `us`, `ms`, `s`, `m`, `h`"
-            ))
+            return Err(match long_unit(unit) {
+                Some(short) => format!(
+                    "unknown duration unit `{unit}` in \"{text}\"; write \"{number}{short}\" (units: `ns`, `us`, `ms`, `s`, `m`, `h`)"
+                ),
+                None => format!(
+                    "unknown duration unit `{unit}` in \"{text}\"; expected one of `ns`, `us`, `ms`, `s`, `m`, `h`"
+                ),
+            })
         }
     };
     let (int, frac) = match number.split_once('.') {
@@ -56,9 +61,41 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
     Ok(nanos)
 }
 
+/// The short unit for a unit spelt out (`sec`, `millis`, `minutes`) or in capitals
+/// (`"5S"`), for the error's fix.
+fn long_unit(unit: &str) -> Option<&'static str> {
+    Some(match unit.to_ascii_lowercase().as_str() {
+        "ns" | "nsec" | "nsecs" | "nanos" | "nanosecond" | "nanoseconds" => "ns",
+        "us" | "usec" | "usecs" | "micros" | "microsecond" | "microseconds" => "us",
+        "msec" | "msecs" | "millis" | "millisecond" | "milliseconds" | "ms" => "ms",
+        "sec" | "secs" | "second" | "seconds" | "s" => "s",
+        "m" | "min" | "mins" | "minute" | "minutes" => "m",
+        "hr" | "hrs" | "hour" | "hours" | "h" => "h",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_duration;
+
+    #[test]
+    fn a_unit_spelt_out_gets_its_short_form() {
+        assert!(parse_duration("5 sec")
+            .unwrap_err()
+            .contains("write \"5s\""));
+        assert!(parse_duration("100millis")
+            .unwrap_err()
+            .contains("write \"100ms\""));
+        assert!(parse_duration("2 Minutes")
+            .unwrap_err()
+            .contains("write \"2m\""));
+        assert!(parse_duration("1hr").unwrap_err().contains("write \"1h\""));
+        assert!(parse_duration("3S").unwrap_err().contains("write \"3s\""));
+        assert!(parse_duration("2 parsecs")
+            .unwrap_err()
+            .contains("expected one of"));
+    }
 
     #[test]
     fn parses_units() {

@@ -904,7 +904,7 @@ fn parse_for_rest(
     input.parse::<Token![in]>().map_err(|e| {
         syn::Error::new(e.span(), format!("expected `in` after `for {var}`: write `{name} = for {var} in list {{ .. }} => result`"))
     })?;
-    let items = parse_items(cx, input, &name)?;
+    let items = parse_for_items(cx, input, &name, &var)?;
     if !input.peek(syn::token::Brace) {
         return Err(input.error(format!(
             "expected the body of the fan-out in braces: `{name} = for {var} in {} {{ out = node({var}), }} => out`",
@@ -1112,6 +1112,59 @@ fn parse_items(cx: &Ctxt, input: ParseStream<'_>, name: &Ident) -> syn::Result<S
         );
     }
     Ok(items)
+}
+
+/// The list of a `for`: the tokens before the body's braces, so that a mistake in them
+/// is one error and the body still parses. `xs.iter()` (the `for` loop habit) is said as
+/// such, and the fan-out kept over `xs`.
+fn parse_for_items(
+    cx: &Ctxt,
+    input: ParseStream<'_>,
+    name: &Ident,
+    var: &Ident,
+) -> syn::Result<Source> {
+    let mut list = TokenStream::new();
+    while !input.is_empty() && !input.peek(syn::token::Brace) {
+        list.extend(std::iter::once(input.parse::<TokenTree>()?));
+    }
+    if list.is_empty() {
+        return Err(input.error(format!(
+            "expected the list `{name}` fans out over: an input or a binding"
+        )));
+    }
+    if let Some((root, calls)) = method_calls_on_name(&list) {
+        let text = calls.to_string().replace(' ', "");
+        cx.error_spanned_by(
+            &calls,
+            format!("remove `{text}`: `for {var} in {root}` runs the body once per item of `{root}`, each item taken by value (there is no index)"),
+        );
+        return Ok(Source {
+            root,
+            fields: Vec::new(),
+            optional: None,
+        });
+    }
+    syn::parse::Parser::parse2(|s: ParseStream<'_>| parse_items(cx, s, name), list)
+}
+
+/// `xs` and `.iter().enumerate()` when `tokens` are a name followed only by method calls.
+fn method_calls_on_name(tokens: &TokenStream) -> Option<(Ident, TokenStream)> {
+    let mut iter = tokens.clone().into_iter().peekable();
+    let Some(TokenTree::Ident(root)) = iter.next() else {
+        return None;
+    };
+    let calls: Vec<TokenTree> = iter.collect();
+    if calls.is_empty() || calls.len() % 3 != 0 {
+        return None;
+    }
+    let all_calls = calls.chunks(3).all(|call| {
+        matches!(
+            call,
+            [TokenTree::Punct(dot), TokenTree::Ident(_), TokenTree::Group(args)]
+                if dot.as_char() == '.' && args.delimiter() == proc_macro2::Delimiter::Parenthesis
+        )
+    });
+    all_calls.then(|| (root, calls.into_iter().collect()))
 }
 
 /// The port of a fan-out's list, named after its source.
@@ -1642,6 +1695,39 @@ mod tests {
         assert!(m[0].contains("like `log_done = log(..)`"), "{m:?}");
         let m = parse_messages(quote!(struct W { input x: u32, type = log(x) }));
         assert!(m[0].contains("is a Rust keyword"), "{m:?}");
+    }
+
+    #[test]
+    fn a_for_over_method_calls_is_one_error_and_the_body_still_parses() {
+        for (list, calls) in [
+            ("xs.iter()", ".iter()"),
+            ("xs.iter().enumerate()", ".iter().enumerate()"),
+        ] {
+            let list: TokenStream = list.parse().expect("lexes");
+            let cx = Ctxt::new();
+            let def = WorkflowDef::parse(
+                &cx,
+                quote! { struct W { input xs: Vec<u8>, ys = for x in #list { d = double(x), } => d, } },
+            );
+            assert!(def.is_ok());
+            let m = cx.messages();
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(
+                m[0].starts_with(&format!(
+                    "remove `{calls}`: `for x in xs` runs the body once per item"
+                )),
+                "{m:?}"
+            );
+        }
+        // A field is still the field error, once.
+        let m = parse_messages(
+            quote! { struct W { input p: P, ys = for x in p.items { d = double(x), } => d, } },
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a fan-out runs over an input or a whole binding, not a field"),
+            "{m:?}"
+        );
     }
 
     #[test]
