@@ -111,7 +111,10 @@ use proc_macro::TokenStream;
 /// warning, which stable proc macros cannot emit). Type checks land on the user's tokens
 /// too: an output or a future that is not `Send` (at the fn's name, with rustc's note on
 /// the value held across an `.await`), an error type that is not a boxable
-/// `std::error::Error` (at `E`), a non-`Clone` input of a retried node.
+/// `std::error::Error` (at `E`), a non-`Clone` input of a retried node. A workflow
+/// calling a misshapen fn adds no error of its own: `#[node]` still declares the node's
+/// ports, as the errors say to write them (`async`, owned ports, `&Context`), unless the
+/// fix cannot be guessed (generics, `impl Trait`).
 ///
 /// A node is a free fn at module (or fn-body) scope. On a fn inside an `impl` or `trait`
 /// block, `#[node]` is one error, rustc's `struct is not supported in traits or impls` at

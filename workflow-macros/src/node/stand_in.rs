@@ -5,8 +5,8 @@
 //! error that matters. The stand-in's `Node::call` never runs (see `expand::stand_in`).
 //!
 //! Repairs, each the fix the fn's error names:
-//! - `fn`, `const fn`, `unsafe fn`, `extern fn` → `async fn`; `-> impl Future<Output = T>`
-//!   → `-> T`;
+//! - `fn`, `const fn`, `unsafe fn`, `extern fn` → `async fn` (a plain `fn` with
+//!   `spawn_blocking`); `-> impl Future<Output = T>` → `-> T`;
 //! - a borrowed port or output owns its data: `&str` → `String`, `&[T]` → `Vec<T>`,
 //!   `&T`/`&mut T` → `T`, other lifetimes → `'static`; lifetime parameters and a `where`
 //!   clause go;
@@ -48,7 +48,9 @@ pub(crate) fn repair(item: &ItemFn, args: &NodeArgs) -> Option<ItemFn> {
     sig.safety = syn::Safety::Default;
     sig.abi = None;
     sig.variadic = None;
-    if args.blocking.is_none() && sig.asyncness.is_none() {
+    if args.blocking.is_some() {
+        sig.asyncness = None;
+    } else if sig.asyncness.is_none() {
         sig.asyncness = Some(<Token![async]>::default());
         if let ReturnType::Type(_, ty) = &mut sig.output {
             if let Some(output) = impl_future_output(ty) {
@@ -276,16 +278,20 @@ mod tests {
     }
 
     #[test]
-    fn a_sync_blocking_fn_stays_sync() {
-        assert_eq!(
-            repaired(
-                quote!(spawn_blocking),
-                quote!(
-                    fn f(s: &str) -> u8 {}
-                )
+    fn a_blocking_fn_is_a_plain_fn() {
+        for item in [
+            quote!(
+                fn f(s: &str) -> u8 {}
             ),
-            Some(quote!(fn f(s: ::std::string::String) -> u8).to_string())
-        );
+            quote!(
+                async fn f(s: &str) -> u8 {}
+            ),
+        ] {
+            assert_eq!(
+                repaired(quote!(spawn_blocking), item),
+                Some(quote!(fn f(s: ::std::string::String) -> u8).to_string())
+            );
+        }
     }
 
     #[test]

@@ -1098,9 +1098,7 @@ fn peek_map(input: ParseStream<'_>) -> MapPeek {
 /// from the source's type, which a field's is not).
 fn parse_items(cx: &Ctxt, input: ParseStream<'_>, name: &Ident) -> syn::Result<Source> {
     let Some(items) = parse_source(cx, input, None)? else {
-        return Err(input.error(format!(
-            "expected the list `{name}` fans out over: an input or a binding"
-        )));
+        return Err(no_list(input, name));
     };
     if !items.fields.is_empty() {
         cx.error_at(
@@ -1112,6 +1110,13 @@ fn parse_items(cx: &Ctxt, input: ParseStream<'_>, name: &Ident) -> syn::Result<S
         );
     }
     Ok(items)
+}
+
+/// A fan-out without its list.
+fn no_list(input: ParseStream<'_>, name: &Ident) -> syn::Error {
+    input.error(format!(
+        "expected the list `{name}` fans out over: an input or a binding"
+    ))
 }
 
 /// The list of a `for`: the tokens before the body's braces, so that a mistake in them
@@ -1128,9 +1133,7 @@ fn parse_for_items(
         list.extend(std::iter::once(input.parse::<TokenTree>()?));
     }
     if list.is_empty() {
-        return Err(input.error(format!(
-            "expected the list `{name}` fans out over: an input or a binding"
-        )));
+        return Err(no_list(input, name));
     }
     if let Some((root, calls)) = method_calls_on_name(&list) {
         let text = calls.to_string().replace(' ', "");
