@@ -10,6 +10,20 @@ use crate::internals::attr::{
 use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
 
+/// Where an option of another attribute that is no `#[node]` option goes, as
+/// `; ..`: the workflow's options, and a name (a node is named by its binding).
+fn misplaced_hint(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "concurrency" | "deadlock" | "sequential" | "failure" | "durable" => {
+            "; it is an option of a workflow, in `workflow!`: `#[workflow(..)]` above its `struct` (and `#[concurrency = N]` / `#[failure = \"..\"]` on a `for` fan-out)"
+        }
+        "name" | "id" | "label" => {
+            "; a node is named by its binding in `workflow!` (`fetch_data = fetch(url)` names it `fetch_data` in reports, traces and outputs)"
+        }
+        _ => return None,
+    })
+}
+
 pub(crate) const NODE_OPTIONS: &str =
     "`timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `version`, `crate`";
 
@@ -73,7 +87,7 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
             &meta.path,
             format!(
                 "unknown `#[node]` option `{name}`; expected one of {NODE_OPTIONS}{}",
-                unknown_option_hint(&name, true),
+                misplaced_hint(&name).unwrap_or_else(|| unknown_option_hint(&name, true)),
             ),
         );
         skip_value(&meta)
@@ -114,6 +128,17 @@ mod tests {
                 "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`",
                 "duplicate `spawn` option; keep only one",
             ]
+        );
+    }
+
+    #[test]
+    fn an_option_of_the_workflow_or_a_name_says_where_it_goes() {
+        let m = messages(quote!(concurrency = 4, name = "fetch_data"));
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m[0].ends_with("; it is an option of a workflow, in `workflow!`: `#[workflow(..)]` above its `struct` (and `#[concurrency = N]` / `#[failure = \"..\"]` on a `for` fan-out)"), "{m:?}");
+        assert!(
+            m[1].contains("; a node is named by its binding in `workflow!`"),
+            "{m:?}"
         );
     }
 

@@ -213,6 +213,13 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
             );
             false
         }
+        ParamKind::Port if super::stand_in::holds_resource(&param.ty) => {
+            cx.error_spanned_by(
+                &param.ty,
+                format!("a resource parameter is a `Res<T>` itself, like `{ident}: Res<T>` (a run fails before any node starts when it is not registered); for a resource that may be absent, take `ctx: &Context` and call `ctx.resource::<T>()`, an `Option<Res<T>>`"),
+            );
+            false
+        }
         ParamKind::Port => check_port_type(cx, ident, &param.ty, output_borrows),
         ParamKind::Resource(_) | ParamKind::Context => false,
         ParamKind::ContextMut => {

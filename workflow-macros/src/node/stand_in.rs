@@ -11,7 +11,8 @@
 //!   `&T`/`&mut T` → `T`, other lifetimes → `'static`; lifetime parameters and a `where`
 //!   clause go;
 //! - `&mut Context` and `Context` → `&Context`; a second context and a port whose type
-//!   holds a `Context` (`Option<&Context>`) go; `&Res<T>` → `Res<T>`;
+//!   holds a `Context` (`Option<&Context>`) or a `Res` (`Option<Res<T>>`) go;
+//!   `&Res<T>` → `Res<T>`;
 //! - a destructured parameter goes (its port has no name).
 //!
 //! No stand-in when a fix cannot be guessed: type or const generics, `impl Trait` in a
@@ -80,7 +81,7 @@ pub(crate) fn repair(item: &ItemFn, args: &NodeArgs) -> Option<ItemFn> {
                     *pt.ty = (*r.elem).clone();
                 }
             }
-            ParamKind::Port if holds_context(&pt.ty) => continue,
+            ParamKind::Port if holds_context(&pt.ty) || holds_resource(&pt.ty) => continue,
             _ => *pt.ty = owned(&pt.ty)?,
         }
         inputs.push(FnArg::Typed(pt));
@@ -132,6 +133,20 @@ pub(crate) fn holds_context(ty: &Type) -> bool {
         fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
             self.0 |= last_segment_is(&r.elem, "Context");
             syn::visit::visit_type_reference(self, r);
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
+}
+
+/// Whether `ty` holds a `Res<..>` inside (`Option<Res<Cache>>`, `Vec<Res<Db>>`).
+pub(crate) fn holds_resource(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_path_segment(&mut self, s: &'ast syn::PathSegment) {
+            self.0 |= s.ident == "Res" && !s.arguments.is_empty();
+            syn::visit::visit_path_segment(self, s);
         }
     }
     let mut finder = Finder(false);
@@ -261,6 +276,7 @@ mod tests {
                         b: Context,
                         c: Option<&Context>,
                         d: &Res<Db>,
+                        e: Option<Res<Db>>,
                     ) {
                     }
                 ),

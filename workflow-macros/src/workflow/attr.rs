@@ -276,7 +276,11 @@ fn parse_workflow_option(
                 &meta.path,
                 format!(
                     "unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}{}",
-                    unknown_option_hint(key, false),
+                    if key == "retry" || key == "spawn" {
+                        "; it is a node's option: on the fn (`#[node(retry(max = 3))]`) or on one binding (`#[retry(max = 3)] page = fetch(url)`)"
+                    } else {
+                        unknown_option_hint(key, false)
+                    },
                 ),
             );
             skip_value(meta)?;
