@@ -151,19 +151,24 @@ impl<T> Completions<T> {
         // other's write: this task wakes the run, or the run sees the outcome and does
         // not wait. (Flags compared on one side only raced: the run slept forever with
         // its last outcomes queued.)
-        let mut done = lock(&self.done);
-        let queued = done.len() + 1;
-        // Read before queueing: a wake-up decided here is certain (the run is not being
-        // polled: it holds wake-ups under this lock as its poll begins), so the run's
-        // clock is read after this node ended.
-        let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
-        done.push(outcome((!wakes_now).then(|| self.since_start())));
-        self.queued.store(queued, Ordering::SeqCst);
-        if wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
-            // Under the lock, by reference: the waker stays registered (no clone per
-            // wake-up), and the run's next registration, also under the lock, cannot
-            // slip between.
-            done.wake_run();
+        let run = {
+            let mut done = lock(&self.done);
+            let queued = done.len() + 1;
+            // Read before queueing: a wake-up decided here is certain (the run is not
+            // being polled: it holds wake-ups under this lock as its poll begins), so
+            // the run's clock is read after this node ended.
+            let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
+            done.push(outcome((!wakes_now).then(|| self.since_start())));
+            self.queued.store(queued, Ordering::SeqCst);
+            if wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
+                done.run.take()
+            } else {
+                None
+            }
+        };
+        // Woken after the lock is released (see `Outcomes::run`).
+        if let Some(run) = run {
+            run.wake();
         }
     }
 
@@ -198,16 +203,20 @@ impl<T> Completions<T> {
         self.queued.load(Ordering::Acquire) != 0
     }
 
-    /// Takes the oldest queued outcome, if any (a look without the lock first). While
-    /// the outcomes fit in place, one at a time; past that, all of them under one lock:
-    /// the rest go to `taken` (the run's, empty), to be handed out from there first.
+    /// Takes the oldest queued outcome, if any (a look without the lock first). One
+    /// queued (a chain's every wake-up): that one. More: all of them under one lock,
+    /// the rest into `taken` (the run's, empty), to be handed out from there first.
+    /// (Taken one lock each, outcomes that tasks on the other worker keep queueing
+    /// while the run takes them cost a lock round trip each, the lock's cache line
+    /// moving between the workers every time: the fan-out of 100 and the lattice
+    /// slowed down by a third on the clock, with the same instruction counts.)
     #[inline(always)]
     fn take(&self, taken: &mut VecDeque<T>) -> Option<T> {
         if !self.any_queued() {
             return None;
         }
         let mut done = lock(&self.done);
-        if !done.more.is_empty() {
+        if done.len() > 1 {
             done.take_all(taken);
         }
         let outcome = done.pop().or_else(|| taken.pop_front());
@@ -225,7 +234,7 @@ impl<T> Completions<T> {
 
 /// How many outcomes a run's queue keeps in place, in its own allocation: a run with no
 /// more spawned nodes ending unseen at once (a chain, a diamond of eight branches)
-/// allocates no buffer for them. Also how many the run takes per lock.
+/// allocates no buffer for them.
 const OUTCOMES_IN_PLACE: usize = 8;
 
 /// A run's queued outcomes, first in first out: the first [`OUTCOMES_IN_PLACE`] in a
@@ -238,7 +247,15 @@ struct Outcomes<T> {
     in_ring: usize,
     /// Outcomes queued after all of the ring's: taken only once the ring is empty.
     more: VecDeque<T>,
-    /// The run's waker (kept here, under the queue's lock: see `complete`).
+    /// The run's waker, registered under the queue's lock as each poll of the run
+    /// begins (so a task that ends after that sees wake-ups held, see `complete`).
+    /// Taken out, under the lock, by whichever wake-up comes first, and woken after
+    /// the lock is released: the woken run (perhaps on the other worker) does not wait
+    /// for the lock its waker's call held, and tasks that end before the run is polled
+    /// again find no waker and wake nothing (the run is scheduled; its poll registers
+    /// the waker again, then takes what they queued). Not woken under the lock either:
+    /// a wake-up is foreign code (tokio's scheduler, which may unpark a worker with a
+    /// system call, or any executor's waker).
     run: Option<Waker>,
 }
 
@@ -257,12 +274,6 @@ impl<T> Outcomes<T> {
         match &self.run {
             Some(run) if run.will_wake(waker) => {}
             _ => self.run = Some(waker.clone()),
-        }
-    }
-
-    fn wake_run(&self) {
-        if let Some(run) = &self.run {
-            run.wake_by_ref();
         }
     }
 
@@ -298,7 +309,8 @@ impl<T> Outcomes<T> {
             std::mem::swap(&mut self.more, taken);
             return;
         }
-        taken.reserve(self.len());
+        // At least a ring's worth (a run that takes several at once once will again).
+        taken.reserve(self.len().max(OUTCOMES_IN_PLACE));
         while self.in_ring > 0 {
             taken.extend(self.pop());
         }
@@ -326,7 +338,10 @@ impl<T: Send + 'static> std::task::Wake for Completions<T> {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.cancel_fired.store(true, Ordering::SeqCst);
-        lock(&self.done).wake_run();
+        let run = lock(&self.done).run.take();
+        if let Some(run) = run {
+            run.wake();
+        }
     }
 }
 
@@ -455,8 +470,8 @@ pub(super) struct PendingNodes<T> {
     woken: Vec<usize>,
     /// The outcome queue of spawned nodes (made when the first one starts).
     done: Option<Spawner<T>>,
-    /// Outcomes taken from `done` all at once (more than it keeps in place were
-    /// queued), handed out from here first.
+    /// Outcomes taken from `done` all at once (more than one was queued), handed out
+    /// from here first. Allocated the first time (a chain never does).
     taken: VecDeque<T>,
     /// The queue has room for more outcomes than it keeps in place.
     done_reserved: bool,
@@ -664,8 +679,9 @@ impl<T> PendingNodes<T> {
 
     /// The oldest outcome of a spawned node queued since the last look, if any (its
     /// node is no longer pending); outcomes of nodes no longer pending (dropped as the
-    /// run stopped) are done with, and skipped. Taken one at a time, one lock each:
-    /// the run keeps no buffer for them, and a chain takes one per wake-up anyway.
+    /// run stopped) are done with, and skipped. One lock for all those queued at
+    /// once (see [`Completions::take`]); a chain takes one per wake-up, without a
+    /// buffer.
     ///
     /// The run's waker must be registered first (once per poll:
     /// [`polling`](Self::polling), [`register`](Self::register)), so a wake-up that
@@ -825,9 +841,11 @@ mod tests {
         // The second end reaches the threshold of 2 and wakes the run once.
         queue.complete(false, |_| 2);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        // Both at once, under one lock: the second waits in the run's `taken`.
         let mut taken = VecDeque::new();
-        let mut take = || queue.take(&mut taken);
-        assert_eq!((take(), take(), take()), (Some(1), Some(2), None));
+        assert_eq!(queue.take(&mut taken), Some(1));
+        assert_eq!(Vec::from(std::mem::take(&mut taken)), [2]);
+        assert_eq!(queue.take(&mut taken), None);
         assert!(!queue.set_wake_at(1), "taken outcomes no longer count");
         // A failure wakes at once, whatever the threshold (the run registers its
         // waker again each time it looks at the queue).
