@@ -18,8 +18,8 @@ use crate::shared::{DurableLink, RunShared};
 use crate::store::{NodePath, Record, RecordedOutput, RunId, StoreError};
 
 /// The error of a fan-out item's node `index` (of `W`) whose record failed or whose
-/// row does not decode: the root run's workflow, the run, and the node's binding (its
-/// path, `thumbs[3].img`, is in the source's `what` and in the trace).
+/// row does not decode: the root run's workflow, the run, and the node's path in the
+/// root run (`thumbs[3].img`).
 fn item_error<W: Workflow>(
     shared: &RunShared,
     run: RunId,
@@ -29,7 +29,7 @@ fn item_error<W: Workflow>(
     WorkflowError::Store {
         workflow: shared.root_workflow,
         run: run.0,
-        node: Some(W::PLAN.nodes[index].name),
+        node: Some(shared.node_name(index)),
         source: source.into(),
     }
 }
