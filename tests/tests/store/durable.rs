@@ -861,6 +861,8 @@ async fn seeds(n: u64) -> Vec<u64> {
 
 #[node]
 async fn square(x: u64) -> u64 {
+    // Later than `xs`'s record, whose batch breaks the store.
+    tokio::time::sleep(Duration::from_millis(20)).await;
     x * x
 }
 
