@@ -70,7 +70,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::WorkflowError;
+use crate::error::{NodeName, WorkflowError};
 use crate::executor::{DurableExec, Executor, Resume, Workflow};
 use crate::run::{NodeStatus, RunOptions, RunReport};
 use crate::runtime::{DurableConfig, Runtime, RuntimeBuilder};
@@ -203,12 +203,17 @@ impl RuntimeBuilder {
 }
 
 fn store_error<W: Workflow>(run: RunId, source: StoreError) -> WorkflowError {
-    let node = source.node().and_then(|path| {
+    // A node of the plan by its (static) binding; a fan-out item's node or a
+    // sub-workflow's by its path (`thumbs[3].img`).
+    let node = source.node().map(|path| {
         W::PLAN
             .nodes
             .iter()
             .find(|n| n.name == path.as_str())
-            .map(|n| n.name)
+            .map_or_else(
+                || NodeName::Owned(path.as_str().to_owned()),
+                |n| n.name.into(),
+            )
     });
     WorkflowError::Store {
         workflow: W::NAME,

@@ -107,9 +107,10 @@ pub enum WorkflowError {
         scope: TimeoutScope,
         /// The limit that was exceeded.
         limit: Duration,
-        /// The nodes that were still running when time ran out (they were cancelled):
-        /// for a node's timeout, that node (by binding name), which `{}` does not repeat.
-        running: Vec<&'static str>,
+        /// The nodes that were still running when time ran out (they were cancelled), by
+        /// binding or, in a sub-workflow or fan-out item, by path (`thumbs[3].img`): for
+        /// a node's timeout, that node, which `{}` does not repeat.
+        running: Vec<NodeName>,
         /// For a node's timeout, how many attempts the node made, the last of which
         /// timed out (more than 1 with `retry`); 0 for the run's own timeout.
         attempts: u32,
@@ -147,8 +148,9 @@ pub enum WorkflowError {
     Cancelled {
         /// The workflow.
         workflow: &'static str,
-        /// The nodes that were running when the run was cancelled.
-        running: Vec<&'static str>,
+        /// The nodes that were running when the run was cancelled (by binding, or by path
+        /// in a sub-workflow or fan-out item).
+        running: Vec<NodeName>,
     },
     /// Several independent branches failed (only with `failure = "continue"`).
     Multiple {
@@ -169,8 +171,9 @@ pub enum WorkflowError {
         workflow: &'static str,
         /// The durable run's id in its store (`0`: before the run was created).
         run: i64,
-        /// The node whose record failed or does not decode, if one.
-        node: Option<&'static str>,
+        /// The node whose record failed or does not decode, if one: its binding, or its
+        /// path inside a fan-out item or sub-workflow (`thumbs[3].img`).
+        node: Option<NodeName>,
         /// The store's error (a `store::StoreError`).
         source: BoxError,
     },
@@ -211,14 +214,14 @@ impl fmt::Display for WorkflowError {
                 // A node's own timeout lists that node in `running`; "still running: s"
                 // after "node `s` timed out" read as if it had not been stopped. Name only
                 // the others, if any.
-                let others: Vec<&'static str> = match scope {
-                    TimeoutScope::Node(node) => running
-                        .iter()
-                        .copied()
-                        .filter(|r| !is_named(node, r))
-                        .collect(),
-                    TimeoutScope::Workflow => running.clone(),
-                };
+                let others: Vec<&str> = running
+                    .iter()
+                    .map(|r| &**r)
+                    .filter(|r| match scope {
+                        TimeoutScope::Node(node) => !is_named(node, r),
+                        TimeoutScope::Workflow => true,
+                    })
+                    .collect();
                 if matches!(scope, TimeoutScope::Workflow) || !others.is_empty() {
                     write!(f, "; still running: {}", List(&others))?;
                 }
@@ -245,7 +248,7 @@ impl fmt::Display for WorkflowError {
             Self::Cancelled { workflow, running } => write!(
                 f,
                 "run of workflow `{workflow}` was cancelled; still running: {}",
-                List(running)
+                List(&running.iter().map(|r| &**r).collect::<Vec<_>>())
             )?,
             // No single source: each failure is printed with its own cause.
             Self::Multiple { workflow, errors } => {
@@ -302,8 +305,9 @@ impl std::error::Error for WorkflowError {
     }
 }
 
-/// Whether `name` (a binding, such as `b` in `running`) names the node at `path`
-/// (`b`, or `out[2].b` inside a fan-out item or sub-workflow).
+/// Whether `name` (in `running`: the node's path, or a binding such as `b` in an error
+/// made by hand) names the node at `path` (`b`, or `out[2].b` inside a fan-out item or
+/// sub-workflow).
 fn is_named(path: &str, name: &str) -> bool {
     path == name
         || path
@@ -312,7 +316,7 @@ fn is_named(path: &str, name: &str) -> bool {
 }
 
 /// Node names, comma-separated, or `none`.
-struct List<'a>(&'a [&'static str]);
+struct List<'a>(&'a [&'a str]);
 
 impl fmt::Display for List<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -372,7 +376,7 @@ impl WorkflowError {
             Self::MissingResource { node, .. } | Self::ResourceRegisteredAsArc { node, .. } => {
                 Some(node)
             }
-            Self::Store { node, .. } => *node,
+            Self::Store { node, .. } => node.as_deref(),
             Self::Timeout {
                 scope: TimeoutScope::Node(node),
                 ..
@@ -505,14 +509,33 @@ pub struct WaitingNode {
     pub waits_for: Option<String>,
 }
 
+/// How the deadlock was found, as [`DeadlockReport`]'s `{}` starts.
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::DeadlockKind;
+///
+/// assert_eq!(
+///     DeadlockKind::AllWaiting.to_string(),
+///     "every live node is blocked in a tracked wait"
+/// );
+/// assert_eq!(
+///     DeadlockKind::Stalled(Duration::from_millis(300)).to_string(),
+///     "no node made progress for 300ms"
+/// );
+/// ```
+impl fmt::Display for DeadlockKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AllWaiting => f.write_str("every live node is blocked in a tracked wait"),
+            Self::Stalled(d) => write!(f, "no node made progress for {d:?}"),
+        }
+    }
+}
+
 impl fmt::Display for DeadlockReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            DeadlockKind::AllWaiting => {
-                f.write_str("every live node is blocked in a tracked wait")?
-            }
-            DeadlockKind::Stalled(d) => write!(f, "no node made progress for {d:?}")?,
-        }
+        fmt::Display::fmt(&self.kind, f)?;
         for (i, w) in self.waiting.iter().enumerate() {
             f.write_str(if i == 0 { ": " } else { ", " })?;
             match &w.waits_for {
@@ -651,12 +674,16 @@ mod tests {
             workflow: "W",
             scope: TimeoutScope::Node(path.into()),
             limit: Duration::from_millis(25),
-            running,
+            running: running.into_iter().map(NodeName::from).collect(),
             attempts: 1,
         };
         assert_eq!(
             node("out[2].b", vec!["b"]).to_string(),
             "node `out[2].b` of workflow `W` timed out after 25ms"
+        );
+        assert_eq!(
+            node("out[2].b", vec!["out[2].b", "out[3].b"]).to_string(),
+            "node `out[2].b` of workflow `W` timed out after 25ms; still running: out[3].b"
         );
         assert_eq!(
             node("slow", vec!["slow"]).to_string(),
@@ -684,11 +711,11 @@ mod tests {
     fn errors_without_a_source_print_the_same_either_way() {
         let e = WorkflowError::Cancelled {
             workflow: "W",
-            running: vec!["a", "b"],
+            running: vec!["a".into(), "items[1].b".into()],
         };
         assert_eq!(
             e.to_string(),
-            "run of workflow `W` was cancelled; still running: a, b"
+            "run of workflow `W` was cancelled; still running: a, items[1].b"
         );
         assert_eq!(format!("{e:#}"), e.to_string());
     }

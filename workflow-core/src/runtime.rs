@@ -221,6 +221,44 @@ pub struct ShutdownReport {
     pub cleanup_panics: Vec<(&'static str, String)>,
 }
 
+/// One line: the runs left, then each cleanup that ran or panicked, in order.
+///
+/// ```
+/// use std::sync::Arc;
+/// use workflow_core::Runtime;
+///
+/// struct Db;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let rt = Runtime::builder()
+///     .resource_with_cleanup(Db, |_db: Arc<Db>| async {})
+///     .build();
+/// let report = rt.shutdown().await;
+/// assert_eq!(
+///     report.to_string(),
+///     format!("shut down with no run in flight; cleaned up: {}", std::any::type_name::<Db>())
+/// );
+/// # });
+/// ```
+impl fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.runs_still_active {
+            0 => f.write_str("shut down with no run in flight")?,
+            1 => f.write_str("shut down with 1 run still in flight")?,
+            n => write!(f, "shut down with {n} runs still in flight")?,
+        }
+        if self.cleaned.is_empty() && self.cleanup_panics.is_empty() {
+            return f.write_str("; no cleanup hooks");
+        }
+        if !self.cleaned.is_empty() {
+            write!(f, "; cleaned up: {}", self.cleaned.join(", "))?;
+        }
+        for (resource, message) in &self.cleanup_panics {
+            write!(f, "; cleanup of {resource} panicked: {message}")?;
+        }
+        Ok(())
+    }
+}
+
 /// A handle on a live run, given to [`RuntimeBuilder::monitor`] callbacks.
 #[derive(Debug, Clone)]
 pub struct RunHandle {
@@ -249,6 +287,64 @@ impl RunHandle {
     /// its state any more: no node future, `Context` or spawned node task is alive.
     pub fn is_finished(&self) -> bool {
         self.shared.strong_count() == 0
+    }
+
+    /// Cancels the run, as cancelling the token given to
+    /// [`RunOptions::cancel_token`](crate::RunOptions::cancel_token) would: its running
+    /// nodes are cancelled (they see [`Context::cancelled`](crate::Context::cancelled)
+    /// and get the run's `cancel_grace`), nothing more starts, and the run ends with
+    /// [`WorkflowError::Cancelled`](crate::WorkflowError::Cancelled) naming the nodes that
+    /// were running. Returns `false` when there was nothing to cancel: the run ended and
+    /// its state is gone ([`is_finished`](Self::is_finished)). Cancelling a run that is
+    /// ending anyway changes nothing.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::RunHandle;
+    ///
+    /// #[node]
+    /// async fn slow() -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Slow {
+    ///         s = slow(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let handles: Arc<Mutex<Vec<RunHandle>>> = Arc::default();
+    /// let seen = Arc::clone(&handles);
+    /// let rt = Runtime::builder()
+    ///     .monitor(move |handle| seen.lock().unwrap().push(handle))
+    ///     .build();
+    /// let run = tokio::spawn(rt.execute(Slow, SlowInput {}));
+    /// tokio::time::sleep(Duration::from_millis(10)).await;
+    /// let handle = handles.lock().unwrap()[0].clone();
+    /// assert!(handle.cancel());
+    /// let err = run.await.unwrap().unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "run of workflow `Slow` was cancelled; still running: s"
+    /// );
+    /// assert!(!handle.cancel()); // over
+    /// # });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        match self.shared.upgrade() {
+            Some(run) => {
+                // The run's token (made now if nobody asked for one, which wakes the run
+                // so that it watches it), not `RunCancel::cancel`, which marks the run
+                // stopped without waking it.
+                run.cancel.token().cancel();
+                true
+            }
+            None => false,
+        }
     }
 }
 

@@ -152,12 +152,8 @@ fn plan_name<W: NodeByNode>(name: &str) -> Option<&'static str> {
         .map(|n| n.name)
 }
 
-/// `name` as a `&'static str`, for the fields of `WorkflowError` that are one (a
-/// timeout's running nodes, a resource's node): the plan's, or interned once.
-fn static_name<W: NodeByNode>(name: &str) -> &'static str {
-    plan_name::<W>(name).unwrap_or_else(|| intern(name))
-}
-
+/// `text` as a `&'static str`, for a resource's type name (a field of `WorkflowError`
+/// that is one): interned once.
 fn intern(text: &str) -> &'static str {
     static NAMES: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
     let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
@@ -210,9 +206,9 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
         },
         FailureKind::NodeTimeout => WorkflowError::Timeout {
             workflow,
-            scope: TimeoutScope::Node(name),
+            scope: TimeoutScope::Node(name.clone()),
             limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
-            running: vec![static_name::<W>(path)],
+            running: vec![name],
             attempts: f.attempts.max(1),
         },
         FailureKind::MissingResource => WorkflowError::MissingResource {

@@ -175,11 +175,10 @@ impl Default for Harness {
 /// assert_eq!(h.resource::<Db>().unwrap().0, "test");
 /// ```
 ///
-/// A harness has no store: it records runs of [`Harness::execute`], where a durable
-/// workflow runs like any other. To test resuming, run the workflow on a
-/// [`Runtime`](workflow_core::Runtime) built with a store
-/// (`workflow_core::store::MemoryStore` under a paused clock) and check the resumed run
-/// with `workflow_test::assert_restored` (feature `store`), whose example does that.
+/// A durable workflow run by [`Harness::execute`] runs like any other, without a store.
+/// To test resuming, give the harness a store ([`HarnessBuilder::store`], feature
+/// `store`) and start the run on [`Harness::runtime`] (`start_durable`, `resume`,
+/// `recover`); check the resumed run with `workflow_test::assert_restored`.
 #[derive(Default)]
 pub struct HarnessBuilder {
     runtime: RuntimeBuilder,
@@ -278,14 +277,106 @@ impl HarnessBuilder {
         self
     }
 
+    /// Records durable runs in `store` (see
+    /// [`RuntimeBuilder::store`](workflow_core::RuntimeBuilder::store)), so that
+    /// `h.runtime().start_durable(..)`, `resume` and `recover` work with the harness's
+    /// resources, are traced like its other runs and are watched by the test's
+    /// watchdogs. Under a paused clock, use
+    /// [`MemoryStore`](workflow_core::store::MemoryStore) (a SQLite write waits on the
+    /// store's own thread, which a paused clock does not wait for).
+    ///
+    /// Durable runs are not recorded by the harness (its counts and
+    /// [`Harness::runs`] cover [`Harness::execute`]): check one with
+    /// [`assert_restored`](crate::assert_restored) and its report.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tokio::sync::Semaphore;
+    /// use workflow_core::store::MemoryStore;
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn fetch(id: u32) -> String { format!("row {id}") }
+    ///
+    /// #[node]
+    /// async fn save(row: String, gate: Res<Semaphore>) -> usize {
+    ///     let _open = gate.acquire().await.unwrap();
+    ///     row.len()
+    /// }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Mirror {
+    ///         input id: u32,
+    ///         row = fetch(id),
+    ///         saved = save(row),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s", start_paused = true)]
+    /// async fn resumes_after_a_crash() {
+    ///     let h = Harness::builder()
+    ///         .store(MemoryStore::new())
+    ///         .resource(Semaphore::new(0)) // closed: `saved` waits
+    ///         .build();
+    ///     let rt = h.runtime();
+    ///     let cut = tokio::time::timeout(
+    ///         Duration::from_millis(50),
+    ///         rt.start_durable(Mirror, MirrorInput { id: 7 }, Some("sync-7")),
+    ///     );
+    ///     assert!(cut.await.is_err()); // dropped mid-run, as if the process died
+    ///
+    ///     h.resource::<Semaphore>().unwrap().add_permits(1);
+    ///     let run = rt.start_durable(Mirror, MirrorInput { id: 7 }, Some("sync-7")).await.unwrap();
+    ///     assert_eq!(run.outputs.saved, 5);
+    ///     assert_restored(&run, &["row"]);
+    ///     assert_eq!(run.trace.unwrap().attempts("saved"), 1);
+    /// }
+    /// # fn main() { resumes_after_a_crash(); }
+    /// ```
+    #[cfg(feature = "store")]
+    pub fn store(mut self, store: impl workflow_core::store::Store + 'static) -> Self {
+        self.runtime = self.runtime.store(store);
+        self
+    }
+
+    /// Records durable runs in a store shared with other code (see
+    /// [`HarnessBuilder::store`]).
+    #[cfg(feature = "store")]
+    pub fn store_arc(mut self, store: Arc<dyn workflow_core::store::Store>) -> Self {
+        self.runtime = self.runtime.store_arc(store);
+        self
+    }
+
+    /// Who holds the leases of the harness's durable runs (see
+    /// [`RuntimeBuilder::owner`](workflow_core::RuntimeBuilder::owner)): two harnesses
+    /// with different owners on one store act as two processes.
+    #[cfg(feature = "store")]
+    pub fn owner(mut self, owner: workflow_core::store::OwnerId) -> Self {
+        self.runtime = self.runtime.owner(owner);
+        self
+    }
+
+    /// How long a durable run's lease lasts unless renewed (see
+    /// [`RuntimeBuilder::lease`](workflow_core::RuntimeBuilder::lease)).
+    #[cfg(feature = "store")]
+    pub fn lease(mut self, lease: std::time::Duration) -> Self {
+        self.runtime = self.runtime.lease(lease);
+        self
+    }
+
     /// Builds the harness. Inside a `#[workflow_test]`, it is watched by the test's
     /// watchdogs.
     pub fn build(self) -> Harness {
         let live: Arc<Mutex<Vec<LiveRun>>> = Arc::default();
         let next_number = Arc::new(AtomicU64::new(1));
         let (seen, numbers) = (Arc::clone(&live), Arc::clone(&next_number));
+        let trace = self.trace.unwrap_or(true);
         let runtime = self
             .runtime
+            // Runs started on the runtime itself (durable ones) are traced as the
+            // harness's are; `Harness::execute` sets it per run, following `set_trace`.
+            .trace(trace)
             .monitor(move |handle| {
                 let number = numbers.fetch_add(1, Ordering::Relaxed);
                 // Only the outermost run of the task: a run started from inside a node
@@ -317,7 +408,7 @@ impl HarnessBuilder {
         let harness = Harness {
             inner: Arc::new(Inner {
                 runtime,
-                trace: AtomicBool::new(self.trace.unwrap_or(true)),
+                trace: AtomicBool::new(trace),
                 keep_records: AtomicBool::new(true),
                 state: Mutex::default(),
                 live,
@@ -1074,8 +1165,20 @@ impl Harness {
     pub fn assert_overlapped(&self, a: &str, b: &str) {
         let record = self.last_with_both(a, b);
         if record.overlapped(a, b) != Some(true) {
+            // Two nodes that never wait each run start to finish when polled: at the same
+            // instant, one after the other. Say so, or the timings read as a contradiction.
+            let instant = |n: &str| {
+                record
+                    .node(n)
+                    .is_some_and(|r| r.started_at.is_some() && r.duration.is_zero())
+            };
+            let hint = if instant(a) || instant(b) {
+                "\nhint: a node that took no time on tokio's clock never waited: it ran start to finish when it was polled, one after the other with its siblings in the run's task, so it overlaps nothing. Overlap shows for nodes that wait (a timer, I/O, a channel)."
+            } else {
+                ""
+            };
             self.fail(format!(
-                "expected `{a}` and `{b}` to run concurrently in run {}, but one finished before the other started ({}; {})",
+                "expected `{a}` and `{b}` to run concurrently in run {}, but one finished before the other started ({}; {}){hint}",
                 record.number(),
                 timing(&record, a),
                 timing(&record, b)

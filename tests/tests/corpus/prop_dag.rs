@@ -215,7 +215,7 @@ fn check_fail_fast(shape_ix: usize, behaviour: &[Behaviour], w: u64) {
                     ..
                 }) => {
                     assert_eq!(ms(*limit), w, "{ctx}");
-                    let mut running: Vec<&str> = running.clone();
+                    let mut running: Vec<&str> = running.iter().map(|r| &**r).collect();
                     running.sort_unstable();
                     let want: Vec<String> = running_at(&refs, w);
                     let mut want: Vec<&str> = want.iter().map(String::as_str).collect();

@@ -316,7 +316,15 @@ async fn a_mapped_workflow_keeps_its_own_policies() {
     assert_eq!(pages[0].as_ref().unwrap().w, 50);
     let err = pages[1].as_ref().unwrap_err();
     assert!(err.is_timeout(), "{err}");
-    assert!(err.to_string().contains("pages[1]"), "{err}");
+    // The node it stopped is named by its path in the root run, as in the report.
+    assert!(
+        matches!(err, WorkflowError::Timeout { running, .. } if running == &["pages[1].w"]),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "node `pages[1]` of workflow `BoundedPages` timed out after 200ms; still running: pages[1].w"
+    );
     assert_eq!(pages[2].as_ref().unwrap().w, 100);
     assert_eq!(
         run.node("pages[0].w").unwrap().status,
@@ -511,6 +519,53 @@ workflow! {
             w = wait_for(ms),
         } => w,
     }
+}
+
+#[node(timeout = "150ms")]
+async fn bounded_wait(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    /// A body whose node has a timeout of its own.
+    struct BoundedItems {
+        input waits: Vec<u64>,
+        done = for ms in waits {
+            w = bounded_wait(ms),
+        } => w,
+    }
+}
+
+/// An item's node that times out is named by its path in the error's scope and in
+/// `running` alike (not by its bare binding, which every item shares).
+#[tokio::test(start_paused = true)]
+async fn an_items_node_timeout_names_it_by_path() {
+    let err = Runtime::new()
+        .execute(
+            BoundedItems,
+            BoundedItemsInput {
+                waits: vec![100, 1000, 100],
+            },
+        )
+        .await
+        .unwrap_err();
+    let WorkflowError::Timeout {
+        scope,
+        running,
+        attempts,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*scope, TimeoutScope::Node("done[1].w".into()));
+    assert_eq!(running, &["done[1].w"]);
+    assert_eq!(*attempts, 1);
+    assert_eq!(
+        err.to_string(),
+        "node `done[1].w` of workflow `BoundedItems` timed out after 150ms"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -730,6 +730,40 @@ async fn ordering_failures_show_when_each_node_ran(h: Harness) {
     );
 }
 
+#[node]
+async fn instant(x: u32) -> u32 {
+    x + 1
+}
+
+workflow! {
+    struct Instants {
+        input x: u32,
+        a = instant(x),
+        b = instant(x),
+    }
+}
+
+/// Two nodes that never wait run one after the other at the same instant: the failure
+/// says why they cannot overlap instead of printing `0ns..0ns` twice as a contradiction.
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn nodes_that_never_wait_are_explained_when_overlap_is_expected(h: Harness) {
+    h.execute(Instants, InstantsInput { x: 1 }).await.unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_overlapped("a", "b");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("(`a` ran 0ns..0ns; `b` ran 0ns..0ns)\nhint: a node that took no time on tokio's clock never waited"),
+        "{message}"
+    );
+    // Nodes that wait get no such hint (`page` and `sum` of `Etl` take 100 ms and 50 ms).
+    h.execute(Etl, etl_input()).await.unwrap();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_overlapped("page", "sum");
+    }));
+    assert!(!panic_message(caught.unwrap_err()).contains("hint:"));
+}
+
 // ---- the failure report, exactly (the crate docs show it) ------------------------------
 
 #[derive(Debug, thiserror::Error)]

@@ -290,11 +290,11 @@ async fn a_record_that_no_longer_decodes_is_an_error_naming_run_and_node() {
         let err = rt.resume(Diamond, run).await.unwrap_err();
         assert!(
             matches!(
-                err,
+                &err,
                 WorkflowError::Store {
-                    node: Some("b"),
+                    node: Some(node),
                     ..
-                }
+                } if node == "b"
             ),
             "{kind}: {err:?}"
         );
@@ -833,7 +833,7 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
             panic!("{kind}: {err:?}")
         };
         assert!(
-            node.is_some_and(|n| n != "a"),
+            node.as_ref().is_some_and(|n| n != "a"),
             "{kind}: names the node whose record failed: {err}"
         );
         assert!(
@@ -852,6 +852,58 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
         assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
         assert!(resumed.restored().contains(&"a"), "{kind}");
     }
+}
+
+#[node]
+async fn seeds(n: u64) -> Vec<u64> {
+    (0..n).collect()
+}
+
+#[node]
+async fn square(x: u64) -> u64 {
+    // Later than `xs`'s record, whose batch breaks the store.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    x * x
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Squares {
+        input n: u64,
+        xs = seeds(n: n),
+        ys = for x in xs {
+            y = square(x: x),
+        } => y,
+    }
+}
+
+/// A record of a fan-out item's node that fails names that node by its path in the
+/// error (`ys[0].y`), as the error of any other node of an item does.
+#[tokio::test]
+async fn a_store_failure_in_a_fan_out_item_names_the_items_node() {
+    let store = Arc::new(Flaky {
+        inner: Arc::new(MemoryStore::new()),
+        broken: std::sync::atomic::AtomicBool::new(false),
+        break_after: Some("xs"),
+        renewals: std::sync::atomic::AtomicU32::new(0),
+    });
+    let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+    let err = rt
+        .start_durable(Squares, SquaresInput { n: 3 }, None)
+        .await
+        .unwrap_err();
+    let WorkflowError::Store { node, .. } = &err else {
+        panic!("{err:?}")
+    };
+    let node = node
+        .as_deref()
+        .unwrap_or_else(|| panic!("no node named: {err}"));
+    assert!(
+        node.starts_with("ys[") && node.ends_with("].y"),
+        "the item's node by its path: {err}"
+    );
+    assert_eq!(err.node(), Some(node));
+    assert!(err.to_string().contains(&format!("node `{node}`")), "{err}");
 }
 
 #[node]

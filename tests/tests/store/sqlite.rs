@@ -578,7 +578,7 @@ mod locked {
         let WorkflowError::Store { run, node, .. } = &err else {
             panic!("expected a store error, got {err:?}");
         };
-        assert_eq!(*node, Some("b"), "{err}");
+        assert_eq!(node.as_deref(), Some("b"), "{err}");
         let message = format!("{err:#}");
         assert!(
             message.contains(&format!("durable run {run} of workflow `Locked`, node `b`"))

@@ -100,7 +100,7 @@ impl NodeFailure {
         }
     }
 
-    /// The run's error for node `static_name` of `workflow` (named `node`: its path in a
+    /// The run's error for node `node` of `workflow` (its binding, or its path in a
     /// child run) that ended this way after `attempts` attempts. A sub-workflow or
     /// fan-out node passes on its child run's own error, which names the child's node
     /// by its path.
@@ -108,7 +108,6 @@ impl NodeFailure {
         self,
         workflow: &'static str,
         node: NodeName,
-        static_name: &'static str,
         attempts: u32,
     ) -> WorkflowError {
         match self {
@@ -137,9 +136,9 @@ impl NodeFailure {
             },
             Self::Timeout(limit) => WorkflowError::Timeout {
                 workflow,
-                scope: TimeoutScope::Node(node),
+                scope: TimeoutScope::Node(node.clone()),
                 limit,
-                running: vec![static_name],
+                running: vec![node],
                 attempts,
             },
             Self::MissingResource(type_name, false) => WorkflowError::MissingResource {

@@ -22,7 +22,7 @@ use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::wake::PendingNodes;
 use super::workflow::Workflow;
-use crate::error::{DeadlockKind, TimeoutScope, WorkflowError};
+use crate::error::{DeadlockKind, NodeName, TimeoutScope, WorkflowError};
 use crate::policy::FailurePolicy;
 use crate::run::RunOptions;
 use crate::shared::waits::{all_blocked, waiting_nodes};
@@ -1124,13 +1124,14 @@ where
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
         // In a child run (a sub-workflow, a fan-out item), the node's path.
         let node = self.shared.node_name(index);
-        failure.into_error(W::PLAN.name, node, W::PLAN.nodes[index].name, attempts)
+        failure.into_error(W::PLAN.name, node, attempts)
     }
 
-    fn running_names(&self) -> Vec<&'static str> {
+    /// The running nodes, by path in a child run (a cold path: a stopped run's error).
+    fn running_names(&self) -> Vec<NodeName> {
         self.statuses
             .running()
-            .map(|(i, _)| W::PLAN.nodes[i].name)
+            .map(|(i, _)| self.shared.node_name(i))
             .collect()
     }
 

@@ -72,7 +72,7 @@ impl<V> DurableExec<V> {
         let error = |source: StoreError| WorkflowError::Store {
             workflow: plan.name,
             run: self.run.0,
-            node: Some(node),
+            node: Some(node.into()),
             source: source.into(),
         };
         let path = NodePath::new(node).map_err(error)?;

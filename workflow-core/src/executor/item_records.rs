@@ -17,19 +17,14 @@ use crate::error::WorkflowError;
 use crate::shared::{DurableLink, RunShared};
 use crate::store::{NodePath, Record, RecordedOutput, RunId, StoreError};
 
-/// The error of a fan-out item's node `index` (of `W`) whose record failed or whose
-/// row does not decode: the root run's workflow, the run, and the node's binding (its
-/// path, `thumbs[3].img`, is in the source's `what` and in the trace).
-fn item_error<W: Workflow>(
-    shared: &RunShared,
-    run: RunId,
-    index: usize,
-    source: StoreError,
-) -> WorkflowError {
+/// The error of a fan-out item's node `index` whose record failed or whose
+/// row does not decode: the root run's workflow, the run, and the node's path in the
+/// root run (`thumbs[3].img`).
+fn item_error(shared: &RunShared, run: RunId, index: usize, source: StoreError) -> WorkflowError {
     WorkflowError::Store {
         workflow: shared.root_workflow,
         run: run.0,
-        node: Some(W::PLAN.nodes[index].name),
+        node: Some(shared.node_name(index)),
         source: source.into(),
     }
 }
@@ -51,8 +46,8 @@ pub(super) fn record_item<W: Workflow>(
     let name = shared.node_name(index);
     let path: NodePath = name
         .parse()
-        .map_err(|e| item_error::<W>(shared, run, index, e))?;
-    let bytes = (codec.encode)(value, run).map_err(|e| item_error::<W>(shared, run, index, e))?;
+        .map_err(|e| item_error(shared, run, index, e))?;
+    let bytes = (codec.encode)(value, run).map_err(|e| item_error(shared, run, index, e))?;
     // A closed queue: the recorder stopped on a store error and reports it itself.
     let _ = link.send(Record::Output(RecordedOutput {
         path,
@@ -107,7 +102,7 @@ pub(super) fn item_resume<W: Workflow>(
             .and_then(|(_, r)| r.as_ref())
     };
     let decode = |j: usize, row: &RecordedOutput| {
-        (codec.decode)(j, &row.value, run).map_err(|e| item_error::<W>(shared, run, j, e))
+        (codec.decode)(j, &row.value, run).map_err(|e| item_error(shared, run, j, e))
     };
     let mut not_taken = vec![false; k];
     for decision in W::PLAN.decisions {

@@ -45,7 +45,7 @@ use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, N
 use super::cells::{NodeStarter, Op};
 use super::status::{self, Statuses};
 use super::workflow::{Executor, ItemCodec, RunOutcome, Workflow};
-use crate::error::WorkflowError;
+use crate::error::{NodeName, WorkflowError};
 use crate::policy::{FailurePolicy, WorkflowPolicy};
 use crate::run::{NodeReport, NodeStatus, RunReport};
 use crate::shared::{item_path, RunShared, RuntimeShared};
@@ -898,17 +898,17 @@ where
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
         // In a child run (a sub-workflow, a fan-out item), the node's path.
         let node = self.shared.node_name(index);
-        failure.into_error(W::PLAN.name, node, W::PLAN.nodes[index].name, attempts)
+        failure.into_error(W::PLAN.name, node, attempts)
     }
 
     /// Stops the item: cancels its nodes (a fail-fast fan-out's token, so every item
     /// stops; a collecting fan-out's lane token, this item only), polls them once so
     /// they can notice, drops what still runs and marks the rest.
     fn abort(&mut self, state: &mut W::State, stop: Stop) -> WorkflowError {
-        let running: Vec<&'static str> = self
+        let running: Vec<NodeName> = self
             .statuses
             .running()
-            .map(|(i, _)| W::PLAN.nodes[i].name)
+            .map(|(i, _)| self.shared.node_name(i))
             .collect();
         let error = match stop {
             Stop::Failed(e) => {
