@@ -141,6 +141,12 @@ impl Counts {
     fn ready_is_empty(&self) -> bool {
         self.head == self.buf.len()
     }
+
+    /// How many nodes were scheduled so far (each is, at most once per run).
+    #[inline]
+    fn scheduled(&self) -> usize {
+        self.buf.len() - self.nodes
+    }
 }
 
 impl std::ops::Index<usize> for Counts {
@@ -216,6 +222,9 @@ struct Cold<V> {
     wait_waker: Option<std::task::Waker>,
     /// The fused segments running (pending), see `driver/fused.rs`.
     fused: Vec<fused::Running>,
+    /// The nodes that ran in fused segments that succeeded, their first nodes excepted
+    /// (see `Driver::every_node_ran`).
+    fused_ran: usize,
     /// A durable run's restored outputs and record queue.
     #[cfg(feature = "store")]
     durable: Option<Box<super::durable::DurableExec<V>>>,
@@ -230,6 +239,7 @@ impl<V> Default for Cold<V> {
             errors: Vec::new(),
             wait_waker: None,
             fused: Vec::new(),
+            fused_ran: 0,
             #[cfg(feature = "store")]
             durable: None,
         }
@@ -363,7 +373,9 @@ where
             // (Its borrow of the driver ends here.)
             None => drop(stop),
         }
-        self.statuses.skip_not_started(self.shared);
+        if !self.every_node_ran() {
+            self.statuses.skip_not_started(self.shared);
+        }
         match self.pending.errors.len() {
             0 => {}
             1 => return Err(self.pending.errors.remove(0)),
