@@ -406,14 +406,17 @@ const _: () = {
                     ),
             },
         ];
-        #[inline(never)]
         fn init(input: Self::Input) -> Self::State {
-            let HelloInput { name } = input;
-            __WorkflowState {
-                name: ::workflow_core::__private::Slot::filled(name, 1u32),
-                greeting: ::workflow_core::__private::Slot::empty(1u32),
-                size: ::workflow_core::__private::Slot::empty(1u32),
+            #[inline(never)]
+            fn __workflow_slots(input: HelloInput) -> __WorkflowState {
+                let HelloInput { name } = input;
+                __WorkflowState {
+                    name: ::workflow_core::__private::Slot::filled(name, 1u32),
+                    greeting: ::workflow_core::__private::Slot::empty(1u32),
+                    size: ::workflow_core::__private::Slot::empty(1u32),
+                }
             }
+            __workflow_slots(input)
         }
         fn run(
             exec: ::workflow_core::__private::Executor<Self>,
@@ -483,7 +486,7 @@ const _: () = {
                     __WorkflowValue,
                 >::new(2usize);
                 exec.run(move |
-                        state: &mut __WorkflowState,
+                        state: &mut <Self as ::workflow_core::__private::Workflow>::State,
                         node: usize,
                         op: ::workflow_core::__private::Op<'_, '_>|
                     {

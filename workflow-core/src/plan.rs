@@ -179,6 +179,69 @@ impl<T> Slot<T> {
     }
 }
 
+/// The output slots of a large workflow, in an allocation of their own made when its
+/// run starts (`Workflow::init`), rather than in the run's future (issue 17).
+///
+/// The run's future is moved twice as it is built (into its box, and the executor's
+/// part of it into the generated part), and each move copies all of it: with the slots
+/// inline that was ~50 bytes a node (~50 KB a run of a 1,000-node chain). Here the
+/// future keeps a pointer, and the slots are written straight into their allocation:
+/// `Box::default` makes it without building a value first, and the slots are built by
+/// a call whose result goes straight into it. `workflow!` uses this for workflows with
+/// many slots (`BOXED_SLOTS_ABOVE` in `workflow-macros`' `expand/run.rs`); smaller ones
+/// keep their slots inline, where the copies cost less than an allocation.
+///
+/// ```
+/// # use workflow_core::__private::{BoxedSlots, Slot};
+/// struct Slots {
+///     a: Slot<u64>,
+/// }
+/// let mut slots = BoxedSlots::new(|| Slots { a: Slot::filled(7, 1) });
+/// assert_eq!(slots.a.take(), 7);
+/// ```
+#[doc(hidden)]
+pub struct BoxedSlots<S>(Box<Option<S>>);
+
+impl<S> BoxedSlots<S> {
+    /// The slots that `slots` builds, in their allocation. Inlined, so that `slots`'s
+    /// result (the generated `init`'s, out of line) is written in place.
+    #[inline(always)]
+    pub fn new(slots: impl FnOnce() -> S) -> Self {
+        // Not `Box::new(None)`: that builds the `None` on the stack and copies all of it.
+        let mut home: Box<Option<S>> = Box::default();
+        home.get_or_insert_with(slots);
+        Self(home)
+    }
+}
+
+impl<S> std::fmt::Debug for BoxedSlots<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoxedSlots").finish_non_exhaustive()
+    }
+}
+
+impl<S> std::ops::Deref for BoxedSlots<S> {
+    type Target = S;
+
+    #[inline(always)]
+    fn deref(&self) -> &S {
+        match &*self.0 {
+            Some(slots) => slots,
+            None => unreachable_slot(),
+        }
+    }
+}
+
+impl<S> std::ops::DerefMut for BoxedSlots<S> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut S {
+        match &mut *self.0 {
+            Some(slots) => slots,
+            None => unreachable_slot(),
+        }
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn unreachable_slot() -> ! {

@@ -113,6 +113,20 @@ impl Statuses {
         }
     }
 
+    /// Nodes `nodes` (a fused segment's, see `executor/driver/fused.rs`) started at `at`
+    /// and produced their outputs in the same poll, in a run that wants nothing beyond
+    /// the report: [`ran`](Self::ran) of each (`quiet`), in one pass over consecutive
+    /// entries, without a bounds check each (~19 instructions a node before, issue 17).
+    #[inline]
+    pub(super) fn ran_range(&mut self, nodes: std::ops::Range<usize>, at: Duration) {
+        for report in &mut self.reports[nodes] {
+            report.status = NodeStatus::Succeeded;
+            report.attempts = 1;
+            report.started_at = Some(at);
+            report.duration = Duration::ZERO;
+        }
+    }
+
     /// Whether a success is noted beyond the report: the level test `tracing::debug!`
     /// starts with (inline), the live status, the trace.
     #[inline(always)]

@@ -293,6 +293,7 @@ impl<'a> WorkflowGen<'a> {
         let plan = self.plan();
         let fused = self.fused_const(&self.fused_segments());
         let methods = self.methods();
+        let state = self.state_type();
         quote! {
             #[automatically_derived]
             #[allow(unused_qualifications, clippy::all)]
@@ -301,7 +302,7 @@ impl<'a> WorkflowGen<'a> {
                 type Output = #output_name;
                 const NAME: &'static str = #name_str;
                 #graph_consts
-                type State = __WorkflowState;
+                type State = #state;
                 type Value = __WorkflowValue;
                 const PLAN: &'static #p::Plan = &#plan;
                 #fused

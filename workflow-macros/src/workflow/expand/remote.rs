@@ -109,6 +109,14 @@ impl WorkflowGen<'_> {
             .map(|i| &self.def.bindings[i].name);
         let pattern_idents = self.pattern_slots().into_iter().map(|(slot, _, _)| slot);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
+        let blank = self.state_value(quote! {
+            __WorkflowState {
+                #( #input_idents: #p::Slot::empty(u32::MAX), )*
+                #( #node_idents: #p::Slot::empty(u32::MAX), )*
+                #( #pattern_idents: #p::Slot::empty(u32::MAX), )*
+                #( #forced: #p::Option::None, )*
+            }
+        });
         let call_arms = (0..bindings).map(|i| {
             let b = &self.def.bindings[i];
             let alias = &self.node_aliases[i];
@@ -169,12 +177,7 @@ impl WorkflowGen<'_> {
                 fn blank_state() -> Self::State {
                     // Every slot holds a value for as many reads as a call makes: a
                     // shared value is cloned, never moved out by the first read.
-                    __WorkflowState {
-                        #( #input_idents: #p::Slot::empty(u32::MAX), )*
-                        #( #node_idents: #p::Slot::empty(u32::MAX), )*
-                        #( #pattern_idents: #p::Slot::empty(u32::MAX), )*
-                        #( #forced: #p::Option::None, )*
-                    }
+                    #blank
                 }
                 fn call_node(
                     state: &mut Self::State,

@@ -9,6 +9,12 @@ use syn::Ident;
 use super::edges::NumberedEdge;
 use super::WorkflowGen;
 
+/// Workflows with more slots than this (inputs, nodes, pattern bindings) keep them in
+/// an allocation of their own (`BoxedSlots`), out of the run's future, which is copied
+/// as it is built: at 64 slots of ~24 bytes, the two copies of ~1.5 KB each cost about
+/// what the allocation does (issue 17).
+const BOXED_SLOTS_ABOVE: usize = 64;
+
 impl WorkflowGen<'_> {
     /// `__WorkflowState` (one slot per input and per binding) and `__WorkflowValue`.
     pub(super) fn state_types(&self) -> TokenStream {
@@ -61,6 +67,37 @@ impl WorkflowGen<'_> {
             .collect()
     }
 
+    /// Whether the run keeps its slots in an allocation of their own
+    /// (`BoxedSlots`, see `workflow-core`'s `plan.rs`): more than
+    /// [`BOXED_SLOTS_ABOVE`] of them.
+    pub(super) fn boxed_slots(&self) -> bool {
+        let slots = self.def.inputs.len() + self.slot_owners().len() + self.pattern_slots().len();
+        slots > BOXED_SLOTS_ABOVE
+    }
+
+    /// `Workflow::State`: the slots, inline or boxed (see [`boxed_slots`](Self::boxed_slots)).
+    pub(super) fn state_type(&self) -> TokenStream {
+        let p = &self.p;
+        if self.boxed_slots() {
+            quote!(#p::BoxedSlots<__WorkflowState>)
+        } else {
+            quote!(__WorkflowState)
+        }
+    }
+
+    /// `slots` (an expression of type `__WorkflowState`) as a `Workflow::State`, boxed
+    /// when [`boxed_slots`](Self::boxed_slots). Written straight into the allocation
+    /// when `slots` calls a fn that is not inlined (`init`'s); otherwise built, then
+    /// copied there.
+    pub(super) fn state_value(&self, slots: TokenStream) -> TokenStream {
+        let p = &self.p;
+        if self.boxed_slots() {
+            quote!(#p::BoxedSlots::new(move || #slots))
+        } else {
+            slots
+        }
+    }
+
     /// `init`: the inputs fill their slots; each slot knows how many ports it feeds.
     fn init_fn(&self) -> TokenStream {
         let p = &self.p;
@@ -75,18 +112,22 @@ impl WorkflowGen<'_> {
         let pattern_idents = pattern_slots.iter().map(|(s, _, _)| s);
         let pattern_counts = pattern_slots.iter().map(|(_, _, n)| *n);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
+        let state = self.state_value(quote!(__workflow_slots(input)));
         quote! {
-            // Not inlined: straight-line code with a section per slot, which must not
-            // make the executor's functions grow with the graph.
-            #[inline(never)]
             fn init(input: Self::Input) -> Self::State {
-                let #input_name { #(#input_idents),* } = input;
-                __WorkflowState {
-                    #( #input_idents: #p::Slot::filled(#input_idents, #input_counts), )*
-                    #( #node_idents: #p::Slot::empty(#node_counts), )*
-                    #( #pattern_idents: #p::Slot::empty(#pattern_counts), )*
-                    #( #forced: #p::Option::None, )*
+                // Not inlined: straight-line code with a section per slot, which must
+                // not make the executor's functions grow with the graph.
+                #[inline(never)]
+                fn __workflow_slots(input: #input_name) -> __WorkflowState {
+                    let #input_name { #(#input_idents),* } = input;
+                    __WorkflowState {
+                        #( #input_idents: #p::Slot::filled(#input_idents, #input_counts), )*
+                        #( #node_idents: #p::Slot::empty(#node_counts), )*
+                        #( #pattern_idents: #p::Slot::empty(#pattern_counts), )*
+                        #( #forced: #p::Option::None, )*
+                    }
                 }
+                #state
             }
         }
     }
@@ -177,7 +218,7 @@ impl WorkflowGen<'_> {
                     #( let mut #cells = #p::pin!(#p::Option::None); )*
                     let mut #boxed = #p::BoxedNodes::<__WorkflowValue>::new(#nodes);
                     exec.run(
-                        move |state: &mut __WorkflowState, node: usize, op: #p::Op<'_, '_>| {
+                        move |state: &mut <Self as #p::Workflow>::State, node: usize, op: #p::Op<'_, '_>| {
                             match op {
                                 #fused_arm
                                 op @ #p::Op::Start(..) => match __TYPE_OF[node] {
