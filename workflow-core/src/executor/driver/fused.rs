@@ -74,7 +74,7 @@ where
         handled.set(handled.get() + ended);
         if polled.is_pending() {
             self.statuses.started_report(nodes[ended] as usize, at);
-            self.pending.fused.push(Running {
+            self.pending.make().fused.push(Running {
                 head: head as u32,
                 segment: s as u32,
                 at: k,
@@ -86,10 +86,11 @@ where
     /// The running segment whose first node is `i` (its place in `fused`), if any.
     #[inline]
     pub(super) fn running_segment(&self, i: usize) -> Option<usize> {
-        if W::FUSED.is_empty() || self.pending.fused.is_empty() {
+        if W::FUSED.is_empty() {
             return None;
         }
-        self.pending.fused.iter().position(|r| r.head as usize == i)
+        let fused = &self.pending.get()?.fused;
+        fused.iter().position(|r| r.head as usize == i)
     }
 
     /// Polls running segment `r` with `cx` (its own waker): the node that was in flight
@@ -101,7 +102,7 @@ where
         r: usize,
         cx: &mut TaskContext<'_>,
     ) -> Poll<Finished<W::Value>> {
-        let Running { head, segment, at } = self.pending.fused[r];
+        let Running { head, segment, at } = self.pending.make().fused[r];
         let nodes = W::FUSED[segment as usize].nodes;
         let mut k = at;
         let op = Op::Fused(FusedOp::Poll {
@@ -121,9 +122,9 @@ where
                 .started_report(nodes[k as usize] as usize, now);
         }
         if polled.is_ready() {
-            self.pending.fused.swap_remove(r);
+            self.pending.make().fused.swap_remove(r);
         } else {
-            self.pending.fused[r].at = k;
+            self.pending.make().fused[r].at = k;
         }
         polled
     }
@@ -134,8 +135,8 @@ where
     /// the error of the node in flight.
     pub(super) fn drop_segments(&mut self) -> Vec<WorkflowError> {
         let mut errors = Vec::new();
-        for Running { head, segment, at } in std::mem::take(&mut self.pending.fused) {
-            self.pending.remove(head as usize);
+        for Running { head, segment, at } in std::mem::take(&mut self.pending.make().fused) {
+            self.pending.make().remove(head as usize);
             let (cells, state) = (&mut self.cells, &mut self.state);
             let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 cells(state, head as usize, Op::Fused(FusedOp::Drop))
