@@ -141,12 +141,6 @@ impl Counts {
     fn ready_is_empty(&self) -> bool {
         self.head == self.buf.len()
     }
-
-    /// How many nodes were scheduled so far (each is, at most once per run).
-    #[inline]
-    fn scheduled(&self) -> usize {
-        self.buf.len() - self.nodes
-    }
 }
 
 /// The nodes of a plan without predecessors, when there are at most [`Roots::MAX`]:
@@ -215,10 +209,11 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     deps: Counts,
     /// Every node is supervised, whatever its policy (see [`Mode::of`]).
     supervise_all: bool,
-    /// The pending nodes (it derefs to [`PendingNodes`]), with the driver's parts that
-    /// a run whose nodes all end in their first poll never touches ([`Cold`]): boxed,
-    /// out of the run's future (see `Executor::run` on its size).
-    pending: Box<Cold<W::Value>>,
+    /// The pending nodes, with the driver's parts that a run whose nodes all end in
+    /// their first poll never touches ([`Cold`]): boxed, out of the run's future (see
+    /// `Executor::run` on its size), and only once a node is pending (or a durable
+    /// run's state, an error kept, a cancellation watched needs a place).
+    pending: ColdBox<W::Value>,
     pub(super) statuses: Statuses,
     concurrency: usize,
     failure: FailurePolicy,
@@ -228,7 +223,9 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// The `tracing` spans of running inline nodes (other nodes have theirs in their
     /// futures). Empty while no subscriber wants them.
     spans: Vec<tracing::Span>,
-    /// `shared.started.elapsed()` as last read in this poll of the run.
+    /// `shared.started.elapsed()` as last read in this poll of the run. A root run's
+    /// first poll is the one that read its start (`lifecycle::begin`): zero then, no
+    /// second reading.
     clock: Option<Duration>,
     /// Read the clock after every node poll (traced runs), not once per poll of the run.
     precise_timing: bool,
@@ -259,9 +256,6 @@ struct Cold<V> {
     wait_waker: Option<std::task::Waker>,
     /// The fused segments running (pending), see `driver/fused.rs`.
     fused: Vec<fused::Running>,
-    /// The nodes that ran in fused segments that succeeded, their first nodes excepted
-    /// (see `Driver::every_node_ran`).
-    fused_ran: usize,
     /// A durable run's restored outputs and record queue.
     #[cfg(feature = "store")]
     durable: Option<Box<super::durable::DurableExec<V>>>,
@@ -276,10 +270,43 @@ impl<V> Default for Cold<V> {
             errors: Vec::new(),
             wait_waker: None,
             fused: Vec::new(),
-            fused_ran: 0,
             #[cfg(feature = "store")]
             durable: None,
         }
+    }
+}
+
+/// The driver's [`Cold`] parts, allocated on first use: a run whose nodes all end in
+/// their first poll (W4's diamond) never makes them, one allocation and its
+/// initialisation and drop fewer per run (issue 17). Reads see an absent box as empty.
+struct ColdBox<V>(Option<Box<Cold<V>>>);
+
+impl<V> ColdBox<V> {
+    /// The parts, if made.
+    #[inline(always)]
+    fn get(&self) -> Option<&Cold<V>> {
+        self.0.as_deref()
+    }
+
+    /// The parts, made now if not yet.
+    #[inline(always)]
+    fn make(&mut self) -> &mut Cold<V> {
+        match &mut self.0 {
+            Some(cold) => cold,
+            none => none.insert(Box::default()),
+        }
+    }
+
+    /// The number of pending nodes.
+    #[inline(always)]
+    fn count(&self) -> usize {
+        self.get().map_or(0, |c| c.count)
+    }
+
+    /// Whether spawned nodes report to an outcome queue in this run.
+    #[inline(always)]
+    fn has_queue(&self) -> bool {
+        self.get().is_some_and(|c| c.has_queue())
     }
 }
 
@@ -320,7 +347,7 @@ where
             cells,
             deps: Counts::new(plan.nodes),
             supervise_all: supervises_all(shared),
-            pending: Box::default(),
+            pending: ColdBox(None),
             statuses,
             concurrency: opts
                 .concurrency
@@ -330,7 +357,8 @@ where
             failure: opts.failure.unwrap_or(plan.policy.failure),
             blocked: Vec::new(),
             spans: Vec::new(),
-            clock: None,
+            // (A child run's clock is its root's; a traced run times every node.)
+            clock: (shared.parent().is_none() && shared.trace.is_none()).then_some(Duration::ZERO),
             precise_timing: shared.trace.is_some(),
             spawn_nodes: None,
         }
@@ -342,7 +370,9 @@ where
         &mut self,
         durable: Option<Box<super::durable::DurableExec<W::Value>>>,
     ) {
-        self.pending.durable = durable;
+        if durable.is_some() {
+            self.pending.make().durable = durable;
+        }
     }
 
     /// Drives the run to its end: its outputs, or why there are none.
@@ -386,7 +416,11 @@ where
         // future while it stops (they are moved into the stop's boxed future).
         let stop = {
             let event = std::future::poll_fn(|cx| {
-                self.poll_event(cx, &mut deadline, &mut stall_timer, &mut cancelled)
+                let polled = self.poll_event(cx, &mut deadline, &mut stall_timer, &mut cancelled);
+                if polled.is_pending() {
+                    self.clock = None;
+                }
+                polled
             })
             .await;
             let error = match event {
@@ -423,16 +457,19 @@ where
             // (Its borrow of the driver ends here.)
             None => drop(stop),
         }
-        if !self.every_node_ran() {
+        // Every node whose predecessors all finished was started: nodes that never
+        // started are only behind a node that did not run (a failure under `failure =
+        // "continue"`, an arm not taken, a restored node), which marks them blocked.
+        if !self.blocked.is_empty() {
             self.statuses.skip_not_started(self.shared);
         }
-        match self.pending.errors.len() {
+        match self.pending.get().map_or(0, |c| c.errors.len()) {
             0 => {}
-            1 => return Err(self.pending.errors.remove(0)),
+            1 => return Err(self.pending.make().errors.remove(0)),
             _ => {
                 return Err(WorkflowError::Multiple {
                     workflow: W::PLAN.name,
-                    errors: std::mem::take(&mut self.pending.errors),
+                    errors: std::mem::take(&mut self.pending.make().errors),
                 })
             }
         }
@@ -454,13 +491,15 @@ where
     ) -> Poll<Event> {
         // Node times are read once per poll of the run: nodes that complete within one
         // poll share its timestamp (reading the clock costs more than a trivial node).
-        // Reset first: a spawned node's outcome taken in this poll may end at its
-        // reading (see `take_ended`), which must come after the wake-up.
-        self.clock = None;
+        // The reading is forgotten as the poll ends (see `run`): a spawned node's
+        // outcome taken in the next poll may end at its reading (see `take_ended`),
+        // which must come after the wake-up.
         if self.cancel_seen() {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
-        self.pending.polling(cx);
+        if let Some(cold) = self.pending.get() {
+            cold.polling(cx);
+        }
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(self.stop_on(stall, Event::TimedOut));
@@ -474,11 +513,11 @@ where
         let handled_now = &handled;
         let quiet = self.quiet(stall);
         loop {
-            if !self.deps.ready_is_empty() && self.pending.count < self.concurrency {
+            if !self.deps.ready_is_empty() && self.pending.count() < self.concurrency {
                 // One timestamp for the batch: these nodes all start now, and in-task
                 // nodes run one after another in this task anyway.
                 let at = self.elapsed();
-                while self.pending.count < self.concurrency {
+                while self.pending.count() < self.concurrency {
                     let Some(i) = self.deps.pop_ready() else {
                         break;
                     };
@@ -491,7 +530,7 @@ where
                                     return Poll::Ready(event);
                                 }
                             }
-                            Poll::Pending => self.pending.add(i, self.deps.len(), false),
+                            Poll::Pending => self.pending.make().add(i, self.deps.len(), false),
                         }
                         continue;
                     }
@@ -516,8 +555,10 @@ where
                                 return Poll::Ready(event);
                             }
                         }
-                        Poll::Pending if queued => self.pending.add_queued(i, self.deps.len()),
-                        Poll::Pending => self.pending.add(i, self.deps.len(), tracked),
+                        Poll::Pending if queued => {
+                            self.pending.make().add_queued(i, self.deps.len());
+                        }
+                        Poll::Pending => self.pending.make().add(i, self.deps.len(), tracked),
                     }
                 }
             }
@@ -532,7 +573,7 @@ where
                 }
                 budget_check = handled + BUDGET_CHECK_EVERY;
             }
-            if self.pending.count == 0 {
+            if self.pending.count() == 0 {
                 if self.deps.ready_is_empty() {
                     return Poll::Ready(Event::Done);
                 }
@@ -579,7 +620,11 @@ where
             if cancelled.is_none() {
                 *cancelled = Some(Box::pin(self.shared.cancel.token().cancelled()));
             }
-            match self.pending.poll_cancel(|cx| poll_cancelled(cancelled, cx)) {
+            match self
+                .pending
+                .make()
+                .poll_cancel(|cx| poll_cancelled(cancelled, cx))
+            {
                 Some(polled) => polled.is_ready(),
                 // It fired since this poll's first look, perhaps before the run's waker
                 // was registered again (its wake-up then reached no one): look again,
@@ -589,18 +634,18 @@ where
         } else if cancelled.is_some()
             && self
                 .pending
-                .cancel_waker
-                .as_ref()
+                .get()
+                .and_then(|c| c.cancel_waker.as_ref())
                 .is_some_and(|w| w.will_wake(cx.waker()))
         {
             false
         } else if cancelled.is_some() {
-            self.pending.cancel_waker = Some(cx.waker().clone());
+            self.pending.make().cancel_waker = Some(cx.waker().clone());
             poll_cancelled(cancelled, cx).is_ready()
         } else if let Some(token) = self.shared.cancel.watch(cx.waker()) {
             // Made since the run last looked (it is woken then): watched from now on.
             *cancelled = Some(Box::pin(token.cancelled()));
-            self.pending.cancel_waker = Some(cx.waker().clone());
+            self.pending.make().cancel_waker = Some(cx.waker().clone());
             poll_cancelled(cancelled, cx).is_ready()
         } else {
             // No token (nobody asked for one): nothing to watch; a token made later
@@ -612,7 +657,7 @@ where
         }
         if self.pending.has_queue() {
             let threshold = self.wake_threshold();
-            if self.pending.wake_when_done(threshold) {
+            if self.pending.make().wake_when_done(threshold) {
                 // Enough spawned nodes ended while the threshold was higher.
                 cx.waker().wake_by_ref();
             }
@@ -648,7 +693,7 @@ where
     #[inline]
     fn quiet(&self, stall: &Option<StallTimer>) -> bool {
         #[cfg(feature = "store")]
-        let durable = self.pending.durable.is_some();
+        let durable = self.pending.get().is_some_and(|c| c.durable.is_some());
         #[cfg(not(feature = "store"))]
         let durable = false;
         let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
@@ -673,7 +718,7 @@ where
     /// there are such nodes, the run leaves its waker for them to wake it with.
     #[inline]
     fn all_waiting(&mut self, cx: &TaskContext<'_>) -> bool {
-        let live = self.pending.count;
+        let live = self.pending.count();
         if live == 0 {
             return false;
         }
@@ -687,13 +732,13 @@ where
         if spawn_nodes
             && !self
                 .pending
-                .wait_waker
-                .as_ref()
+                .get()
+                .and_then(|c| c.wait_waker.as_ref())
                 .is_some_and(|w| w.will_wake(cx.waker()))
         {
             self.shared
                 .waits
-                .register_waker(cx.waker(), &mut self.pending.wait_waker);
+                .register_waker(cx.waker(), &mut self.pending.make().wait_waker);
         }
         self.shared.waits.blocked() >= live && all_blocked(self.shared, live)
     }
@@ -701,14 +746,14 @@ where
     /// Whether the run's token is cancelled, skipping the token's lock while the outcome
     /// queue's waker says its cancellation future has not fired.
     fn cancel_seen(&self) -> bool {
-        self.pending.may_be_cancelled() && self.shared.cancel.is_cancelled()
+        self.pending.get().is_none_or(|c| c.may_be_cancelled()) && self.shared.cancel.is_cancelled()
     }
 
     /// The fewest spawned nodes that must end before the run has something to do: a
     /// node to start, or its end. Each ending node counts down its successors'
     /// predecessors by one, so none becomes ready before that many ended.
     fn wake_threshold(&mut self) -> usize {
-        if !self.deps.ready_is_empty() || self.pending.count <= 1 {
+        if !self.deps.ready_is_empty() || self.pending.count() <= 1 {
             // Held back by the concurrency limit: any end frees a place. (Or one node
             // pending: its end is the next thing to do, no need to scan for it.)
             return 1;
@@ -718,7 +763,7 @@ where
             // deadlock) is decided when the run is polled, so every end must poll it.
             return 1;
         }
-        let queued = self.pending.queued_nodes();
+        let queued = self.pending.make().queued_nodes();
         let mut n = queued.len();
         for i in queued {
             for &s in W::PLAN.nodes[i].successors {
@@ -741,17 +786,17 @@ where
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
         let finished = self.take_ended(&mut on_done);
-        if self.pending.set.is_none() {
+        if self.pending.get().is_none_or(|c| c.set.is_none()) {
             // No node is polled with a waker of its own (only spawned ones are pending).
             return finished;
         }
-        let mut due = std::mem::take(&mut self.pending.due);
-        self.pending.take_woken(cx, &mut due);
+        let mut due = std::mem::take(&mut self.pending.make().due);
+        self.pending.make().take_woken(cx, &mut due);
         let finished = match finished {
             Ok(any) => self.poll_each(&due, on_done).map(|more| any || more),
             Err(e) => Err(e),
         };
-        self.pending.due = due;
+        self.pending.make().due = due;
         finished
     }
 
@@ -762,12 +807,12 @@ where
         &mut self,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
-        if !self.pending.any_done() {
+        if !self.pending.get().is_some_and(|c| c.any_done()) {
             // Nothing queued (a look without the queue's lock, nor moving the buffers).
             return Ok(false);
         }
         let mut finished = Ok(false);
-        while let Some((done, at)) = self.pending.take_done(|(f, _)| f.index) {
+        while let Some((done, at)) = self.pending.make().take_done(|(f, _)| f.index) {
             // Its cell holds nothing (its task's handle was in the run's node table).
             if finished.is_ok() {
                 finished = Ok(true);
@@ -809,7 +854,7 @@ where
     ) -> Result<bool, E> {
         let mut finished = false;
         for &i in nodes {
-            if !self.pending.contains(i) {
+            if !self.pending.get().is_some_and(|c| c.contains(i)) {
                 continue;
             }
             let Poll::Ready(done) = self.poll_node(i) else {
@@ -866,13 +911,14 @@ where
         }
         let _entered = self.spans.get(i).map(tracing::Span::enter);
         if own_waker {
-            self.pending.init(self.deps.len());
+            let pending = self.pending.make();
+            pending.init(self.deps.len());
             // Registers the run's waker, as `take_due` would, so the node's wake-up
             // reaches this run.
-            if let Some(set) = &self.pending.set {
+            if let Some(set) = &pending.set {
                 set.run.register(cx.waker());
             }
-            let waker = self.pending.waker(i);
+            let waker = pending.waker(i);
             let mut node_cx = TaskContext::from_waker(&waker);
             let starter = NodeStarter {
                 shared: self.shared,
@@ -898,7 +944,7 @@ where
             shared: self.shared,
             mode,
             // Registers the run's waker, so the node's outcome reaches this run.
-            done: Some(self.pending.spawner(cx, self.shared) as &dyn std::any::Any),
+            done: Some(self.pending.make().spawner(cx, self.shared) as &dyn std::any::Any),
         };
         // Pending: its task's handle, left in the spawner, goes to the run's node table
         // (`PendingNodes::add_queued`).
@@ -907,19 +953,19 @@ where
 
     /// Polls pending node `i` with its own waker; forgets it once it is done.
     fn poll_node(&mut self, i: usize) -> Poll<Finished<W::Value>> {
-        let waker = self.pending.waker(i);
+        let waker = self.pending.make().waker(i);
         let mut cx = TaskContext::from_waker(&waker);
         if let Some(r) = self.running_segment(i) {
             let polled = self.poll_segment(r, &mut cx);
             if polled.is_ready() {
-                self.pending.remove(i);
+                self.pending.make().remove(i);
             }
             return polled;
         }
         let _entered = self.spans.get(i).map(tracing::Span::enter);
         let polled = (self.cells)(&mut self.state, i, Op::Poll(&mut cx));
         if polled.is_ready() {
-            self.pending.remove(i);
+            self.pending.make().remove(i);
         }
         polled
     }
@@ -970,7 +1016,8 @@ where
         match result {
             Ok(value) => {
                 #[cfg(feature = "store")]
-                if let Some(durable) = self.pending.durable.as_ref().filter(|_| !quiet) {
+                let durable = self.pending.get().and_then(|c| c.durable.as_ref());
+                if let Some(durable) = durable.filter(|_| !quiet) {
                     if let Err(e) = durable.record(W::PLAN, index, &value) {
                         // The run stops with the node running (it counts as cancelled).
                         if let Some(at) = started {
@@ -1031,7 +1078,7 @@ where
             FailurePolicy::FailFast => Err(error),
             FailurePolicy::Continue => {
                 self.block_downstream(index);
-                self.pending.errors.push(error);
+                self.pending.make().errors.push(error);
                 Ok(())
             }
         }
@@ -1048,7 +1095,7 @@ where
     #[cfg(feature = "store")]
     fn restore(&mut self) -> Vec<bool> {
         use super::durable::Resume;
-        let Some(durable) = &mut self.pending.durable else {
+        let Some(durable) = self.pending.0.as_mut().and_then(|c| c.durable.as_mut()) else {
             return Vec::new();
         };
         let mut resume = std::mem::take(&mut durable.resume);
@@ -1225,28 +1272,28 @@ where
     async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
         self.shared.cancel.cancel();
         // Spawned nodes that end from now on wake the run at once.
-        let _ = self.pending.wake_when_done(1);
+        let _ = self.pending.make().wake_when_done(1);
         // A fused segment runs on to its next node when polled: dropped now.
         let mut drop_errors = self.drop_segments();
         let stopped = |this: &mut Self, done: Finished<W::Value>| {
             this.on_stopped(done);
             Ok::<(), std::convert::Infallible>(())
         };
-        if self.pending.count > 0 {
+        if self.pending.count() > 0 {
             // Nodes waiting on `Context::cancelled` were just woken: poll them once.
             // (Not the spawned nodes reporting to the outcome queue: never polled, and
             // without a waker of their own.)
-            let mut all = std::mem::take(&mut self.pending.due);
-            self.pending.polled(&mut all);
+            let mut all = std::mem::take(&mut self.pending.make().due);
+            self.pending.make().polled(&mut all);
             let _ = self.poll_each(&all, stopped);
-            self.pending.due = all;
+            self.pending.make().due = all;
         }
         if let Some(grace) = grace.filter(|g| !g.is_zero()) {
             let drain = std::future::poll_fn(|cx| loop {
-                if self.pending.count == 0 {
+                if self.pending.count() == 0 {
                     return Poll::Ready(());
                 }
-                self.pending.register(cx);
+                self.pending.make().register(cx);
                 if let Ok(false) = self.poll_woken(cx, stopped) {
                     return Poll::Pending;
                 }
@@ -1255,10 +1302,10 @@ where
         }
         // Drop what still runs one node at a time, so that a panicking `Drop` in one
         // node's future is contained, reported, and does not skip the others.
-        let mut still_pending = std::mem::take(&mut self.pending.due);
-        self.pending.all(&mut still_pending);
+        let mut still_pending = std::mem::take(&mut self.pending.make().due);
+        self.pending.make().all(&mut still_pending);
         for &i in &still_pending {
-            self.pending.remove(i);
+            self.pending.make().remove(i);
             let (cells, state) = (&mut self.cells, &mut self.state);
             let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| cells(state, i, Op::Drop)));
             if let Err(payload) = dropped {
@@ -1284,10 +1331,10 @@ where
             }
         }
         self.statuses.skip_not_started(self.shared);
-        if self.pending.errors.is_empty() && drop_errors.is_empty() {
+        if self.pending.get().is_none_or(|c| c.errors.is_empty()) && drop_errors.is_empty() {
             error
         } else {
-            let mut errors = std::mem::take(&mut self.pending.errors);
+            let mut errors = std::mem::take(&mut self.pending.make().errors);
             errors.push(error);
             errors.append(&mut drop_errors);
             WorkflowError::Multiple {

@@ -444,6 +444,10 @@ impl RunShared {
                 r.name = NodeName::Owned(format!("{path}.{}", r.name));
             }
         }
+        // No lock for a run without children (every child's report sets the flag).
+        if !self.has_child_reports.load(Ordering::Acquire) {
+            return own;
+        }
         let mut children = std::mem::take(&mut *lock(&self.child_reports));
         if children.is_empty() {
             return own;

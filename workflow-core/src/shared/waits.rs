@@ -42,8 +42,10 @@ pub(crate) struct Waits {
     /// child runs skips the registry while it is 0).
     waiting: AtomicUsize,
     /// Root run only: the tree's published values and blocked nodes, made by the first
-    /// publish or wait (a run that uses neither builds no maps).
-    registry: OnceLock<Mutex<Registry>>,
+    /// publish or wait (a run that uses neither builds no maps). Boxed: inline, its
+    /// 250 bytes of empty maps made every run's shared state that much larger to build
+    /// and move (issue 17).
+    registry: OnceLock<Box<Mutex<Registry>>>,
 }
 
 /// A run's identity in the registry: the address of its shared state (alive while any
@@ -125,7 +127,7 @@ impl Waits {
     }
 
     fn registry(&self) -> MutexGuard<'_, Registry> {
-        lock(self.registry.get_or_init(Mutex::default))
+        lock(self.registry.get_or_init(Box::default))
     }
 }
 

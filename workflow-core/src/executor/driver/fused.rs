@@ -77,10 +77,9 @@ where
             }
         }
         handled.set(handled.get() + ended);
-        self.count_fused(&polled, nodes);
         if polled.is_pending() {
             self.statuses.started_report(nodes[ended] as usize, at);
-            self.pending.fused.push(Running {
+            self.pending.make().fused.push(Running {
                 head: head as u32,
                 segment: s as u32,
                 at: k,
@@ -89,38 +88,14 @@ where
         polled
     }
 
-    /// A segment that ended with `polled`: when it succeeded, its nodes but the first
-    /// (which was scheduled) are counted as run (see [`every_node_ran`](Self::every_node_ran)).
-    #[inline]
-    fn count_fused(&mut self, polled: &Poll<Finished<W::Value>>, nodes: &[u32]) {
-        if let Poll::Ready(Finished {
-            index,
-            result: Ok(_),
-            ..
-        }) = polled
-        {
-            if nodes.last().is_some_and(|&last| last as usize == *index) {
-                self.pending.fused_ran += nodes.len() - 1;
-            }
-        }
-    }
-
-    /// Whether every node of the workflow ran (a run that ended `Done`): each node was
-    /// scheduled once, or ran in a segment that succeeded. Then no node is left to be
-    /// skipped, and the run's end does not look at every node for one (~6 instructions
-    /// a node, issue 17).
-    #[inline]
-    pub(super) fn every_node_ran(&self) -> bool {
-        self.deps.scheduled() + self.pending.fused_ran == self.deps.len()
-    }
-
     /// The running segment whose first node is `i` (its place in `fused`), if any.
     #[inline]
     pub(super) fn running_segment(&self, i: usize) -> Option<usize> {
-        if W::FUSED.is_empty() || self.pending.fused.is_empty() {
+        if W::FUSED.is_empty() {
             return None;
         }
-        self.pending.fused.iter().position(|r| r.head as usize == i)
+        let fused = &self.pending.get()?.fused;
+        fused.iter().position(|r| r.head as usize == i)
     }
 
     /// Polls running segment `r` with `cx` (its own waker): the node that was in flight
@@ -132,7 +107,7 @@ where
         r: usize,
         cx: &mut TaskContext<'_>,
     ) -> Poll<Finished<W::Value>> {
-        let Running { head, segment, at } = self.pending.fused[r];
+        let Running { head, segment, at } = self.pending.make().fused[r];
         let nodes = W::FUSED[segment as usize].nodes;
         let mut k = at;
         let op = Op::Fused(FusedOp::Poll {
@@ -152,10 +127,9 @@ where
                 .started_report(nodes[k as usize] as usize, now);
         }
         if polled.is_ready() {
-            self.pending.fused.swap_remove(r);
-            self.count_fused(&polled, nodes);
+            self.pending.make().fused.swap_remove(r);
         } else {
-            self.pending.fused[r].at = k;
+            self.pending.make().fused[r].at = k;
         }
         polled
     }
@@ -166,8 +140,8 @@ where
     /// the error of the node in flight.
     pub(super) fn drop_segments(&mut self) -> Vec<WorkflowError> {
         let mut errors = Vec::new();
-        for Running { head, segment, at } in std::mem::take(&mut self.pending.fused) {
-            self.pending.remove(head as usize);
+        for Running { head, segment, at } in std::mem::take(&mut self.pending.make().fused) {
+            self.pending.make().remove(head as usize);
             let (cells, state) = (&mut self.cells, &mut self.state);
             let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| {
                 cells(state, head as usize, Op::Fused(FusedOp::Drop))
