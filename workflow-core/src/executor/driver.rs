@@ -92,6 +92,24 @@ impl Limits {
     }
 }
 
+/// Whether every node of `plan` runs inline when the run does not supervise them all:
+/// none is spawned, retried or limited in time (see [`Mode::of`]). Evaluated at compile
+/// time, per workflow.
+const fn all_inline(plan: &crate::plan::Plan) -> bool {
+    let mut k = 0;
+    while k < plan.nodes.len() {
+        let policy = plan.nodes[k].policy;
+        if matches!(policy.execution, crate::policy::Execution::Spawn)
+            || policy.retry.is_some()
+            || policy.timeout.is_some()
+        {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
@@ -512,6 +530,15 @@ where
         // The count again, under a name the loop's snapshot of it does not shadow.
         let handled_now = &handled;
         let quiet = self.quiet(stall);
+        // Every node starts inline and nothing beyond the report is wanted of it: the
+        // short path below (see `start_quiet`).
+        let plain = quiet && !self.supervise_all && const { all_inline(W::PLAN) };
+        // What an inline node is started with (one for every node of this poll).
+        let starter = NodeStarter {
+            shared: self.shared,
+            mode: Mode::Inline,
+            done: None,
+        };
         loop {
             if !self.deps.ready_is_empty() && self.pending.count() < self.concurrency {
                 // One timestamp for the batch: these nodes all start now, and in-task
@@ -531,6 +558,12 @@ where
                                 }
                             }
                             Poll::Pending => self.pending.make().add(i, self.deps.len(), false),
+                        }
+                        continue;
+                    }
+                    if plain {
+                        if let Err(event) = self.start_quiet(i, at, &starter, cx, stall, &handled) {
+                            return Poll::Ready(event);
                         }
                         continue;
                     }
@@ -951,6 +984,76 @@ where
         (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
     }
 
+    /// Starts inline node `i` at `at` in a quiet run (see [`quiet`](Self::quiet)) that
+    /// supervises no node, polls it once, and records it if it ended: the path of every
+    /// node of a small static workflow run with `Runtime::execute` (W4's diamond).
+    ///
+    /// [`start_node`](Self::start_node) and [`record_finished`](Self::record_finished)
+    /// less what a quiet, inline node never needs (its span, its own waker, a spawner,
+    /// the trace, a durable record, the stall timer), and with the outcome taken apart
+    /// where the cell table returns it: through the general path, it was moved three
+    /// times on the stack before its value reached its slot (~150 instructions a node
+    /// there, issue 17).
+    #[inline(always)]
+    fn start_quiet(
+        &mut self,
+        i: usize,
+        at: Duration,
+        starter: &NodeStarter<'_>,
+        cx: &mut TaskContext<'_>,
+        stall: &mut Option<StallTimer>,
+        handled: &std::cell::Cell<usize>,
+    ) -> Result<(), Event> {
+        match (self.cells)(&mut self.state, i, Op::Start(starter, cx)) {
+            Poll::Ready(Finished {
+                index,
+                result: Ok(value),
+                ..
+            }) => {
+                handled.set(handled.get() + 1);
+                // Started and ended at the batch's timestamp: the clock is read once
+                // per poll of the run (see `elapsed`), so `now` is `at`.
+                self.statuses.ran(self.shared, index, at, at, true);
+                self.stored(index, value, true);
+                if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+                    return Err(Event::Cancelled);
+                }
+                Ok(())
+            }
+            // A failure: the general path (its report entry, the error or `continue`).
+            Poll::Ready(done) => self.on_done_in_poll(done, stall, handled, Some(at), true),
+            Poll::Pending => {
+                self.statuses.started_report(i, at);
+                self.pending.make().add(i, self.deps.len(), false);
+                Ok(())
+            }
+        }
+    }
+
+    /// Node `index` succeeded with `value` (its report written): the decision it took
+    /// if it is a router, its value into its slot, and its successors whose
+    /// predecessors have all finished into the ready queue.
+    #[inline(always)]
+    fn stored(&mut self, index: usize, value: W::Value, quiet: bool) {
+        // A constant per workflow: a static graph pays nothing here.
+        if !W::PLAN.decisions.is_empty() {
+            if let Some(arm) = W::chosen_arm(&value) {
+                self.take_arm(index, arm);
+            }
+        }
+        W::store(&mut self.state, value);
+        for &s in W::PLAN.nodes[index].successors {
+            let left = &mut self.deps[s];
+            *left -= 1;
+            if *left == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
+                self.deps.push_ready(s);
+                if !quiet {
+                    self.shared.record(Some(s), TraceKind::Scheduled);
+                }
+            }
+        }
+    }
+
     /// Polls pending node `i` with its own waker; forgets it once it is done.
     fn poll_node(&mut self, i: usize) -> Poll<Finished<W::Value>> {
         let waker = self.pending.make().waker(i);
@@ -1030,23 +1133,7 @@ where
                     Some(at) => self.statuses.ran(self.shared, index, at, now, quiet),
                     None => self.statuses.succeeded(self.shared, index, attempts, now),
                 }
-                // A constant per workflow: a static graph pays nothing here.
-                if !W::PLAN.decisions.is_empty() {
-                    if let Some(arm) = W::chosen_arm(&value) {
-                        self.take_arm(index, arm);
-                    }
-                }
-                W::store(&mut self.state, value);
-                for &s in W::PLAN.nodes[index].successors {
-                    let left = &mut self.deps[s];
-                    *left -= 1;
-                    if *left == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
-                        self.deps.push_ready(s);
-                        if !quiet {
-                            self.shared.record(Some(s), TraceKind::Scheduled);
-                        }
-                    }
-                }
+                self.stored(index, value, quiet);
                 Ok(())
             }
             Err(failure) => {
