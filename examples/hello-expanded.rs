@@ -454,10 +454,16 @@ const _: () = {
             async fn __workflow_fused0(
                 __workflow_progress: &::workflow_core::__private::FusedProgress,
                 __workflow_ports: __HelloNode_greeting,
-            ) -> ::workflow_core::__private::NodeResult<__WorkflowValue> {
+                __workflow_nodes: &'static [u32],
+            ) -> ::workflow_core::__private::NodeResult<
+                ::workflow_core::__private::Output<__HelloNode_size>,
+            > {
                 let __workflow_value = <__HelloNode_greeting as ::workflow_core::__private::Node>::call(
                         __workflow_ports,
-                        ::workflow_core::__private::fused_context(0usize),
+                        ::workflow_core::__private::fused_context(
+                            __workflow_nodes,
+                            0usize,
+                        ),
                     )
                     .await?;
                 __workflow_progress.at(1u32);
@@ -466,10 +472,13 @@ const _: () = {
                             { ::workflow_core::__private } __HelloNode_size[text false {
                             Hello_size::text::__from_source(__workflow_value) }]
                         },
-                        ::workflow_core::__private::fused_context(1usize),
+                        ::workflow_core::__private::fused_context(
+                            __workflow_nodes,
+                            1usize,
+                        ),
                     )
                     .await?;
-                ::core::result::Result::Ok((__WorkflowValue::size)(__workflow_value))
+                ::core::result::Result::Ok(__workflow_value)
             }
             ::workflow_core::__private::Box::pin(async move {
                 let __workflow_progress = &::workflow_core::__private::FusedProgress::new();
@@ -500,10 +509,13 @@ const _: () = {
                                             __workflow_progress,
                                             <Self as ::workflow_core::__private::Workflow>::FUSED[0usize]
                                                 .nodes,
-                                            || __workflow_fused0(
+                                            &mut || __workflow_fused0(
                                                 __workflow_progress,
                                                 (__NODES0[0usize].0)(state),
+                                                <Self as ::workflow_core::__private::Workflow>::FUSED[0usize]
+                                                    .nodes,
                                             ),
+                                            __WorkflowValue::size,
                                         )
                                     }
                                     _ => ::workflow_core::__private::Poll::Pending,

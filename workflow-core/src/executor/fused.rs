@@ -86,32 +86,37 @@ impl Progress {
     }
 }
 
-/// The context of fused node `node`: detached (a fused node's call reads none, see
-/// `Node::CONTEXT`).
+/// The context of the node at position `k` of a fused segment of `nodes`: detached (a
+/// fused node's call reads none, see `Node::CONTEXT`). Without a bounds check: the
+/// index is then never read.
 #[doc(hidden)]
 #[inline(always)]
-pub fn fused_context(node: usize) -> Context {
-    Context::detached(node, 1)
+pub fn fused_context(nodes: &[u32], k: usize) -> Context {
+    Context::detached(nodes.get(k).map_or(usize::MAX, |&n| n as usize), 1)
 }
 
 /// Does `op` on a fused segment in its `cell`: on a start, `start` creates the
 /// segment's future (it builds the first node's ports from the run's state); a poll
 /// runs it, with panics caught, as far as it goes. `nodes`: the segment's nodes, by
-/// position. The outcome is that of the last node (its output, as the workflow's value)
-/// or of the node that failed or panicked, whose position `op`'s `at` then holds.
+/// position. The outcome is that of the last node (its output, made the workflow's
+/// value by `wrap`) or of the node that failed or panicked, whose position `op`'s `at`
+/// then holds.
 ///
-/// Not inlined, and generic over the segment's future only: one copy per segment.
+/// Not inlined, and generic over the segment's future and its output only: one copy per
+/// shape of segment, shared by the segments of that shape (`start` and `wrap` are
+/// called through pointers, once per segment).
 #[doc(hidden)]
 #[inline(never)]
-pub fn fused_op<F, V>(
+pub fn fused_op<F, O, V>(
     mut cell: Pin<&mut Option<F>>,
     op: FusedOp<'_, '_>,
     progress: &Progress,
     nodes: &'static [u32],
-    start: impl FnOnce() -> F,
+    start: &mut dyn FnMut() -> F,
+    wrap: fn(O) -> V,
 ) -> Poll<Finished<V>>
 where
-    F: Future<Output = NodeResult<V>>,
+    F: Future<Output = NodeResult<O>>,
 {
     let FusedOp::Poll {
         cx,
@@ -134,8 +139,8 @@ where
     *at = progress.0.load(Ordering::Relaxed);
     let result = match polled {
         Ok(Poll::Pending) => return Poll::Pending,
-        Ok(Poll::Ready(Ok(value))) => Ok(value),
-        Ok(Poll::Ready(r)) => attempt::settle(Ok(r)),
+        Ok(Poll::Ready(Ok(value))) => Ok(wrap(value)),
+        Ok(Poll::Ready(r)) => attempt::settle(Ok(r)).map(wrap),
         Err(payload) => attempt::settle(Err(payload)),
     };
     cell.set(None);

@@ -10,12 +10,14 @@
 //! `&Context` or `Res<T>` parameter, a sub-workflow) is a constant of the generated
 //! `Workflow::FUSED` (`FusedSegment::plain`), folded by rustc.
 //!
-//! Per segment, not per node type: an `async fn` with one call per node, a cell in the
-//! run's future, an arm of the cell table and a `FusedSegment` record. A segment holds
-//! at most [`MAX_SEGMENT`] nodes, which bounds the size of one function for rustc.
+//! Per segment: a cell in the run's future, an arm of the cell table and a
+//! `FusedSegment` record; per shape of segment (its nodes and their ports), an `async fn`
+//! with one call per node, shared by the segments of that shape. A segment holds at most
+//! [`MAX_SEGMENT`] nodes, which bounds the size of one function for rustc; a longer
+//! chain is cut evenly, so that its pieces are of one or two shapes.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned, ToTokens as _};
 use syn::{Ident, Member};
 
 use super::edges::NumberedEdge;
@@ -42,7 +44,9 @@ pub(super) struct Link {
 /// The segments of a graph described by `links` (one per binding): maximal runs
 /// `n0 → n1 → …` of plain nodes where each node but the first has the previous one as
 /// its only input, and each but the last has the next one as its only reader; cut into
-/// runs of at most `max` nodes; runs of one node dropped. Sorted by first node.
+/// runs of at most `max` nodes, as even as can be (a run of 100 is two of 50, not 64
+/// and 36: segments of one shape share their code, see [`WorkflowGen::fused_run`]);
+/// runs of one node dropped. Sorted by first node.
 pub(super) fn segments(links: &[Link], max: usize) -> Vec<Vec<usize>> {
     let n = links.len();
     let mut next: Vec<Option<usize>> = vec![None; n];
@@ -67,17 +71,26 @@ pub(super) fn segments(links: &[Link], max: usize) -> Vec<Vec<usize>> {
             run.push(b);
             at = b;
         }
-        out.extend(
-            run.chunks(max.max(2))
-                .filter(|c| c.len() >= 2)
-                .map(<[usize]>::to_vec),
-        );
+        out.extend(even_chunks(&run, max.max(2)).filter(|c| c.len() >= 2));
     }
     out.sort_by_key(|s| s[0]);
     out
 }
 
-/// What `run` gains for the segments: the `async fn` of each (items in `run`'s body),
+/// `run` cut into the fewest chunks of at most `max`, their lengths differing by at most
+/// one (the longer ones first).
+fn even_chunks(run: &[usize], max: usize) -> impl Iterator<Item = Vec<usize>> + '_ {
+    let count = run.len().div_ceil(max).max(1);
+    let (short, longer) = (run.len() / count, run.len() % count);
+    let mut rest = run;
+    (0..count).map(move |c| {
+        let (chunk, after) = rest.split_at(short + usize::from(c < longer));
+        rest = after;
+        chunk.to_vec()
+    })
+}
+
+/// What `run` gains for the segments: the `async fn` of each shape (items in `run`'s body),
 /// the run's [`Progress`] and a cell per segment (in the run's future), and the cell
 /// table's arm for `Op::Fused`.
 pub(super) struct FusedRun {
@@ -168,28 +181,48 @@ impl WorkflowGen<'_> {
         }
         let p = &self.p;
         let progress = format_ident!("__workflow_progress");
-        let fn_names: Vec<Ident> = (0..segments.len())
-            .map(|s| format_ident!("__workflow_fused{}", s))
-            .collect();
+        // Segments of one shape (the same nodes, fed through the same ports and fields)
+        // share one `async fn`, so one copy of its code: a chain of 1,000 `inc`s is 16
+        // segments of two shapes, not 16 functions (each ~13 KB of machine code, which a
+        // cold run fetched and rustc compiled one by one, issue 17). Each segment's edges
+        // are still checked in the cell table.
+        let mut shapes: Vec<String> = Vec::new();
+        let mut shape_of = Vec::with_capacity(segments.len());
+        let mut fns = Vec::new();
+        for seg in segments {
+            let shape = self.segment_shape(seg, edges);
+            let g = match shapes.iter().position(|s| *s == shape) {
+                Some(g) => g,
+                None => {
+                    let name = format_ident!("__workflow_fused{}", shapes.len());
+                    fns.push(self.segment_fn(seg, &name, edges));
+                    shapes.push(shape);
+                    shapes.len() - 1
+                }
+            };
+            shape_of.push(format_ident!("__workflow_fused{}", g));
+        }
         let cells: Vec<Ident> = (0..segments.len())
             .map(|s| format_ident!("__workflow_fused_cell{}", s))
             .collect();
-        let fns = segments
-            .iter()
-            .zip(&fn_names)
-            .map(|(seg, name)| self.segment_fn(seg, name, edges));
         let arms = segments.iter().enumerate().map(|(s, seg)| {
             let head = seg[0];
             let table = &tables[type_of[head] as usize];
             let r = rank[head] as usize;
-            let (cell, name) = (&cells[s], &fn_names[s]);
+            let (cell, name) = (&cells[s], &shape_of[s]);
+            let wrap = self.value_wrap(seg[seg.len() - 1]);
             quote! {
                 #head => #p::fused_op(
                     #cell.as_mut(),
                     op,
                     #progress,
                     <Self as #p::Workflow>::FUSED[#s].nodes,
-                    || #name(#progress, (#table[#r].0)(state)),
+                    &mut || #name(
+                        #progress,
+                        (#table[#r].0)(state),
+                        <Self as #p::Workflow>::FUSED[#s].nodes,
+                    ),
+                    #wrap,
                 ),
             }
         });
@@ -208,15 +241,34 @@ impl WorkflowGen<'_> {
         }
     }
 
-    /// The `async fn` of one segment: the first node's ports in, the last node's
-    /// output (as the workflow's value) out; each node called as in its cell
-    /// (`Node::call`), its output straight into the next node's ports, and the
-    /// progress written before each node after the first.
+    /// What makes two segments one shape, so that one `async fn` runs both: each
+    /// node's path (its type), and how the previous output feeds it (port, fields).
+    fn segment_shape(&self, seg: &[usize], edges: &[NumberedEdge<'_>]) -> String {
+        let mut shape = String::new();
+        for &i in seg {
+            let b = &self.def.bindings[i];
+            shape.push_str(&b.node.to_token_stream().to_string());
+            if let Some(e) = edges.iter().find(|e| e.node == i) {
+                let fields = &e.edge.source.fields;
+                shape.push_str(&format!(" [{} {}]", e.edge.port, quote!(#(.#fields)*)));
+            }
+            shape.push(';');
+        }
+        shape
+    }
+
+    /// The `async fn` of one shape of segment (see [`segment_shape`](Self::segment_shape)),
+    /// written from its first segment `seg`: the first node's ports in, the last node's
+    /// output out (the caller makes it the workflow's value); each node called as in
+    /// its cell (`Node::call`), its output straight into the next node's ports, and the
+    /// progress written before each node after the first. `nodes`: the segment's
+    /// nodes, each one's context names.
     fn segment_fn(&self, seg: &[usize], name: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
         let p = &self.p;
         let value = format_ident!("__workflow_value");
         let progress = format_ident!("__workflow_progress");
         let first = &self.node_aliases[seg[0]];
+        let last = &self.node_aliases[seg[seg.len() - 1]];
         let calls = seg.iter().enumerate().map(|(k, &i)| {
             let alias = &self.node_aliases[i];
             let ports = if k == 0 {
@@ -224,22 +276,27 @@ impl WorkflowGen<'_> {
             } else {
                 self.fused_ports(i, &value, edges)
             };
-            let k = k as u32;
-            let note = (k > 0).then(|| quote!(#progress.at(#k);));
+            let note = (k > 0).then(|| {
+                let k = k as u32;
+                quote!(#progress.at(#k);)
+            });
             quote! {
                 #note
-                let #value = <#alias as #p::Node>::call(#ports, #p::fused_context(#i)).await?;
+                let #value = <#alias as #p::Node>::call(
+                    #ports,
+                    #p::fused_context(__workflow_nodes, #k),
+                ).await?;
             }
         });
-        let wrap = self.value_wrap(seg[seg.len() - 1]);
         quote! {
             #[allow(non_snake_case, clippy::all)]
             async fn #name(
                 #progress: &#p::FusedProgress,
                 __workflow_ports: #first,
-            ) -> #p::NodeResult<__WorkflowValue> {
+                __workflow_nodes: &'static [u32],
+            ) -> #p::NodeResult<#p::Output<#last>> {
                 #(#calls)*
-                ::core::result::Result::Ok((#wrap)(#value))
+                ::core::result::Result::Ok(#value)
             }
         }
     }
@@ -301,9 +358,19 @@ mod tests {
     }
 
     #[test]
-    fn a_long_chain_is_cut_and_a_single_leftover_dropped() {
+    fn a_long_chain_is_cut_evenly_and_a_single_leftover_dropped() {
         assert_eq!(segments(&chain(5), 2), vec![vec![0, 1], vec![2, 3]]);
-        assert_eq!(segments(&chain(7), 3), vec![vec![0, 1, 2], vec![3, 4, 5]]);
+        assert_eq!(
+            segments(&chain(7), 3),
+            vec![vec![0, 1, 2], vec![3, 4], vec![5, 6]]
+        );
+        // 100 nodes are two segments of 50 (one shape), not 64 and 36.
+        let lengths =
+            |n, max| -> Vec<usize> { segments(&chain(n), max).iter().map(Vec::len).collect() };
+        assert_eq!(lengths(100, 64), [50, 50]);
+        assert_eq!(lengths(1000, 64), [[63; 8], [62; 8]].concat());
+        assert_eq!(lengths(64, 64), [64]);
+        assert_eq!(lengths(65, 64), [33, 32]);
     }
 
     #[test]
