@@ -840,6 +840,20 @@ mod tests {
         ))
     }
 
+    /// A run's pending nodes with an outcome queue, and its nodes `queued` (of
+    /// `nodes`) reporting to it.
+    fn queued_nodes(
+        queued: std::ops::Range<usize>,
+        nodes: usize,
+    ) -> (PendingNodes<usize>, Arc<Completions<usize>>) {
+        let mut p = PendingNodes::<usize>::default();
+        let queue = Arc::clone(&p.spawner(&noop_cx(), &test_shared()).queue);
+        for i in queued {
+            p.add_queued(i, nodes);
+        }
+        (p, queue)
+    }
+
     #[test]
     fn wake_set_drains_woken_nodes_across_words_once() {
         let set = WakeSet::new(130);
@@ -937,12 +951,8 @@ mod tests {
 
     #[test]
     fn a_poll_of_the_run_takes_what_is_queued_as_it_registers_its_waker() {
-        let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
-        let queue = Arc::clone(&p.spawner(&cx, &test_shared()).queue);
-        for i in 0..6 {
-            p.add_queued(i, 8);
-        }
+        let (mut p, queue) = queued_nodes(0..6, 8);
         // One queued (a chain): taken as the poll begins, no lock left to take it.
         queue.complete(false, |_| 4);
         p.polling(&cx);
@@ -1005,12 +1015,8 @@ mod tests {
 
     #[test]
     fn many_outcomes_are_taken_in_the_order_they_ended() {
-        let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
-        let queue = Arc::clone(&p.spawner(&cx, &test_shared()).queue);
-        for i in 0..20 {
-            p.add_queued(i, 20);
-        }
+        let (mut p, queue) = queued_nodes(0..20, 20);
         // More than are kept in place: taken all at once, handed out in order, with
         // outcomes queued meanwhile after them.
         let order = [7, 3, 19, 0, 11, 12, 5, 6, 1, 2, 18, 4];
