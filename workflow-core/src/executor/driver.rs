@@ -515,7 +515,7 @@ where
         if self.cancel_seen() {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
-        if let Some(cold) = self.pending.get() {
+        if let Some(cold) = self.pending.0.as_deref_mut() {
             cold.polling(cx);
         }
         if let Some(d) = deadline {

@@ -140,9 +140,9 @@ impl<T> Completions<T> {
     /// `outcome` is given the node's end time (since the run started) when the run
     /// may take it later than now: an outcome that waits below the threshold, or whose
     /// wake-up raced with the run. An outcome that wakes the run as it is queued is
-    /// given `None`: the run's next poll reads the clock anyway (to start what follows),
-    /// no earlier than this, and that reading serves as its end time (one clock reading
-    /// per node less in a chain).
+    /// given `None` (unless the clock was read already, see below): the run's next poll
+    /// reads the clock anyway (to start what follows), no earlier than this, and that
+    /// reading serves as its end time (one clock reading per node less in a chain).
     pub(crate) fn complete(&self, urgent: bool, outcome: impl FnOnce(Option<Duration>) -> T) {
         // The count is raised under the queue's lock (so it always equals the queue's
         // length, and `take` never misses a counted outcome), then compared with the
@@ -151,6 +151,15 @@ impl<T> Completions<T> {
         // other's write: this task wakes the run, or the run sees the outcome and does
         // not wait. (Flags compared on one side only raced: the run slept forever with
         // its last outcomes queued.)
+        //
+        // An outcome that will wait (a fan-out's branch below the threshold, or one
+        // ending while the run is polled) reads the clock before the lock is taken, as
+        // a look without the lock suggests: the run's poll and the other tasks do not
+        // wait behind a clock reading. Any reading after the node ended is its end time;
+        // the look only decides where it is read.
+        let early = (urgent
+            || self.queued.load(Ordering::Relaxed) + 1 < self.wake_at.load(Ordering::Relaxed))
+        .then(|| self.since_start());
         let run = {
             let mut done = lock(&self.done);
             let queued = done.len() + 1;
@@ -158,7 +167,11 @@ impl<T> Completions<T> {
             // being polled: it holds wake-ups under this lock as its poll begins), so
             // the run's clock is read after this node ended.
             let wakes_now = !urgent && queued >= self.wake_at.load(Ordering::SeqCst);
-            done.push(outcome((!wakes_now).then(|| self.since_start())));
+            let at = match early {
+                Some(at) => Some(at),
+                None => (!wakes_now).then(|| self.since_start()),
+            };
+            done.push(outcome(at));
             self.queued.store(queued, Ordering::SeqCst);
             if wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
                 done.run.take()
@@ -187,10 +200,32 @@ impl<T> Completions<T> {
     /// this poll reaches the run (and polls it again). Under the queue's lock, which a
     /// task ending holds while it decides to wake the run: a task that ends after this
     /// sees wake-ups held (and notes its own end time).
-    fn polling(&self, waker: &Waker) {
+    ///
+    /// Takes what is queued under the same lock (a chain's every wake-up finds its one
+    /// outcome here: one lock round trip per node fewer than a separate take): the
+    /// outcome into `next` if it is the only one and the run holds none (`next` and
+    /// `taken` empty), else all of them to the back of `taken`, behind what the run
+    /// holds (they ended later).
+    fn polling(
+        &self,
+        waker: &Waker,
+        next: &mut Option<T>,
+        taken: &mut VecDeque<T>,
+        pending: usize,
+    ) {
         let mut done = lock(&self.done);
         self.wake_at.store(usize::MAX, Ordering::Relaxed);
         done.register(waker);
+        if done.is_empty() {
+            return;
+        }
+        if !take_all_now(done.len(), pending) && next.is_none() && taken.is_empty() {
+            *next = done.pop();
+        } else {
+            done.take_all(taken);
+        }
+        // Under the lock, as in `take`.
+        self.queued.store(done.len(), Ordering::Release);
     }
 
     /// Registers the run's `waker`.
@@ -204,19 +239,17 @@ impl<T> Completions<T> {
     }
 
     /// Takes the oldest queued outcome, if any (a look without the lock first). One
-    /// queued (a chain's every wake-up): that one. More: all of them under one lock,
-    /// the rest into `taken` (the run's, empty), to be handed out from there first.
-    /// (Taken one lock each, outcomes that tasks on the other worker keep queueing
-    /// while the run takes them cost a lock round trip each, the lock's cache line
-    /// moving between the workers every time: the fan-out of 100 and the lattice
-    /// slowed down by a third on the clock, with the same instruction counts.)
+    /// queued (a chain's every wake-up), or one of the outcomes of all the run's
+    /// `pending` nodes: that one. More, while some of those still run: all of them
+    /// under one lock, the rest into `taken` (the run's, empty), to be handed out from
+    /// there first (see [`take_all_now`]).
     #[inline(always)]
-    fn take(&self, taken: &mut VecDeque<T>) -> Option<T> {
+    fn take(&self, taken: &mut VecDeque<T>, pending: usize) -> Option<T> {
         if !self.any_queued() {
             return None;
         }
         let mut done = lock(&self.done);
-        if done.len() > 1 {
+        if take_all_now(done.len(), pending) {
             done.take_all(taken);
         }
         let outcome = done.pop().or_else(|| taken.pop_front());
@@ -230,6 +263,20 @@ impl<T> Completions<T> {
     fn reserve(&self, n: usize) {
         lock(&self.done).reserve(n);
     }
+}
+
+/// Whether the run takes all `queued` outcomes under one lock, rather than one: when
+/// more than one is queued and some of its `pending` nodes still run. Taken one lock
+/// each, outcomes that tasks on the other worker keep queueing while the run takes them
+/// cost a lock round trip each, the lock's cache line moving between the workers every
+/// time (the fan-out of 100 and the lattice slowed down by a third on the clock, with
+/// the same instruction counts). Once every pending node has ended (a diamond's
+/// branches, which wake the run together), no task queues meanwhile: one lock each is
+/// uncontended, and saves moving them into the run's deque (allocated for it, ~800
+/// instructions a W4 diamond run).
+#[inline(always)]
+fn take_all_now(queued: usize, pending: usize) -> bool {
+    queued > 1 && queued < pending
 }
 
 /// How many outcomes a run's queue keeps in place, in its own allocation: a run with no
@@ -302,9 +349,9 @@ impl<T> Outcomes<T> {
         outcome
     }
 
-    /// Moves every outcome into `taken` (empty), in order.
+    /// Moves every outcome to the back of `taken`, in order.
     fn take_all(&mut self, taken: &mut VecDeque<T>) {
-        if self.in_ring == 0 {
+        if self.in_ring == 0 && taken.is_empty() {
             // Swap buffers: neither side allocates again once both have grown.
             std::mem::swap(&mut self.more, taken);
             return;
@@ -395,14 +442,21 @@ impl NodeTable {
     #[inline]
     fn init(&mut self, nodes: usize) {
         if self.rows.is_empty() {
-            self.rows = (0..nodes)
-                .map(|_| NodeRow {
-                    waiting: Waiting::No,
-                    task: None,
-                    listed: 0,
-                })
-                .collect();
+            self.make(nodes);
         }
+    }
+
+    /// Out of line: once per run, off the path of every spawned node.
+    #[cold]
+    #[inline(never)]
+    fn make(&mut self, nodes: usize) {
+        self.rows = (0..nodes)
+            .map(|_| NodeRow {
+                waiting: Waiting::No,
+                task: None,
+                listed: 0,
+            })
+            .collect();
     }
 
     #[inline]
@@ -470,8 +524,11 @@ pub(super) struct PendingNodes<T> {
     woken: Vec<usize>,
     /// The outcome queue of spawned nodes (made when the first one starts).
     done: Option<Spawner<T>>,
+    /// The one outcome taken from `done` as the run's poll began (see
+    /// [`polling`](Self::polling)), handed out first.
+    next: Option<T>,
     /// Outcomes taken from `done` all at once (more than one was queued), handed out
-    /// from here first. Allocated the first time (a chain never does).
+    /// from here first (after `next`). Allocated the first time (a chain never does).
     taken: VecDeque<T>,
     /// The queue has room for more outcomes than it keeps in place.
     done_reserved: bool,
@@ -489,6 +546,7 @@ impl<T> Default for PendingNodes<T> {
             set: None,
             woken: Vec::new(),
             done: None,
+            next: None,
             taken: VecDeque::new(),
             done_reserved: false,
             cancel_via_done: false,
@@ -532,12 +590,19 @@ impl<T> PendingNodes<T> {
         self.table.list(i);
         self.count += 1;
         if self.count > OUTCOMES_IN_PLACE && !self.done_reserved {
-            // More may end unseen at once than the queue keeps in place: room for as
-            // many as are likely, once per run, rather than grown a few times.
-            self.done_reserved = true;
-            if let Some(done) = &self.done {
-                done.queue.reserve(nodes.min(QUEUE_CAPACITY));
-            }
+            self.reserve_queue(nodes);
+        }
+    }
+
+    /// More may end unseen at once than the queue keeps in place: room for as many as
+    /// are likely, once per run, rather than grown a few times. Out of line, off the
+    /// path of every spawned node.
+    #[cold]
+    #[inline(never)]
+    fn reserve_queue(&mut self, nodes: usize) {
+        self.done_reserved = true;
+        if let Some(done) = &self.done {
+            done.queue.reserve(nodes.min(QUEUE_CAPACITY));
         }
     }
 
@@ -565,9 +630,15 @@ impl<T> PendingNodes<T> {
     /// looks at the queue, and sets when to be woken, before it waits). Registers the
     /// run's waker with the queue, once per poll: a wake-up that races with a later
     /// look at the queue in this poll then reaches the run (and polls it again).
-    pub(super) fn polling(&self, cx: &TaskContext<'_>) {
+    ///
+    /// Takes the outcomes queued meanwhile under the same lock, to be handed out by
+    /// [`take_done`](Self::take_done) in this poll (after any taken earlier and not
+    /// yet handed out: a poll that yielded).
+    #[inline]
+    pub(super) fn polling(&mut self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
-            done.queue.polling(cx.waker());
+            done.queue
+                .polling(cx.waker(), &mut self.next, &mut self.taken, self.count);
         }
     }
 
@@ -591,7 +662,7 @@ impl<T> PendingNodes<T> {
     pub(super) fn any_done(&self) -> bool {
         self.done
             .as_ref()
-            .is_some_and(|d| d.queue.any_queued() || !self.taken.is_empty())
+            .is_some_and(|d| d.queue.any_queued() || self.next.is_some() || !self.taken.is_empty())
     }
 
     /// Asks the outcome queue (if any) to wake the run once `n` outcomes are queued;
@@ -692,9 +763,12 @@ impl<T> PendingNodes<T> {
     pub(super) fn take_done(&mut self, index: impl Fn(&T) -> usize) -> Option<T> {
         let queue = &self.done.as_ref()?.queue;
         loop {
-            let outcome = match self.taken.pop_front() {
+            let outcome = match self.next.take() {
                 Some(outcome) => outcome,
-                None => queue.take(&mut self.taken)?,
+                None => match self.taken.pop_front() {
+                    Some(outcome) => outcome,
+                    None => queue.take(&mut self.taken, self.count)?,
+                },
             };
             if let Some(row) = self
                 .table
@@ -766,6 +840,20 @@ mod tests {
         ))
     }
 
+    /// A run's pending nodes with an outcome queue, and its nodes `queued` (of
+    /// `nodes`) reporting to it.
+    fn queued_nodes(
+        queued: std::ops::Range<usize>,
+        nodes: usize,
+    ) -> (PendingNodes<usize>, Arc<Completions<usize>>) {
+        let mut p = PendingNodes::<usize>::default();
+        let queue = Arc::clone(&p.spawner(&noop_cx(), &test_shared()).queue);
+        for i in queued {
+            p.add_queued(i, nodes);
+        }
+        (p, queue)
+    }
+
     #[test]
     fn wake_set_drains_woken_nodes_across_words_once() {
         let set = WakeSet::new(130);
@@ -832,7 +920,12 @@ mod tests {
         // (regression: the run woke itself forever, starving a paused clock).
         assert!(!queue.set_wake_at(0));
         // While the run is polled, ends queue silently.
-        queue.polling(&Waker::from(Arc::clone(&wakes)));
+        queue.polling(
+            &Waker::from(Arc::clone(&wakes)),
+            &mut None,
+            &mut VecDeque::new(),
+            1,
+        );
         queue.complete(false, |_| 1);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
         // Lowering the threshold sees what is queued already: the run must not wait.
@@ -841,11 +934,12 @@ mod tests {
         // The second end reaches the threshold of 2 and wakes the run once.
         queue.complete(false, |_| 2);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-        // Both at once, under one lock: the second waits in the run's `taken`.
+        // Both at once, under one lock, while a third node runs: the second waits in
+        // the run's `taken`.
         let mut taken = VecDeque::new();
-        assert_eq!(queue.take(&mut taken), Some(1));
+        assert_eq!(queue.take(&mut taken, 3), Some(1));
         assert_eq!(Vec::from(std::mem::take(&mut taken)), [2]);
-        assert_eq!(queue.take(&mut taken), None);
+        assert_eq!(queue.take(&mut taken, 1), None);
         assert!(!queue.set_wake_at(1), "taken outcomes no longer count");
         // A failure wakes at once, whatever the threshold (the run registers its
         // waker again each time it looks at the queue).
@@ -853,6 +947,48 @@ mod tests {
         assert!(!queue.set_wake_at(5));
         queue.complete(true, |_| 3);
         assert_eq!(wakes.0.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_poll_of_the_run_takes_what_is_queued_as_it_registers_its_waker() {
+        let cx = noop_cx();
+        let (mut p, queue) = queued_nodes(0..6, 8);
+        // One queued (a chain): taken as the poll begins, no lock left to take it.
+        queue.complete(false, |_| 4);
+        p.polling(&cx);
+        assert_eq!(p.next, Some(4));
+        assert!(!queue.any_queued() && p.any_done());
+        // More while one is held (a poll that yielded): behind it, in order.
+        queue.complete(false, |_| 1);
+        queue.complete(false, |_| 5);
+        p.polling(&cx);
+        queue.complete(false, |_| 0);
+        let index = |&i: &usize| i;
+        let done: Vec<usize> = std::iter::from_fn(|| p.take_done(index)).collect();
+        assert_eq!(done, [4, 1, 5, 0]);
+        // Several at once while others run: all moved out under the one lock.
+        p.add_queued(6, 8);
+        p.add_queued(7, 8);
+        queue.complete(false, |_| 3);
+        queue.complete(false, |_| 2);
+        p.polling(&cx);
+        assert_eq!((p.next, Vec::from(p.taken.clone())), (None, vec![3, 2]));
+        assert!(!queue.set_wake_at(1), "taken outcomes no longer count");
+        let done: Vec<usize> = std::iter::from_fn(|| p.take_done(index)).collect();
+        assert_eq!(done, [3, 2]);
+        // Those of every pending node (nothing queues meanwhile): one at a time.
+        queue.complete(false, |_| 7);
+        queue.complete(false, |_| 6);
+        p.polling(&cx);
+        assert_eq!(p.next, Some(7));
+        assert!(
+            p.taken.is_empty() && queue.set_wake_at(1),
+            "one still queued"
+        );
+        let done: Vec<usize> = std::iter::from_fn(|| p.take_done(index)).collect();
+        assert_eq!(done, [7, 6]);
+        assert_eq!(p.count, 0);
+        assert!(!p.any_done());
     }
 
     #[test]
@@ -879,12 +1015,8 @@ mod tests {
 
     #[test]
     fn many_outcomes_are_taken_in_the_order_they_ended() {
-        let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
-        let queue = Arc::clone(&p.spawner(&cx, &test_shared()).queue);
-        for i in 0..20 {
-            p.add_queued(i, 20);
-        }
+        let (mut p, queue) = queued_nodes(0..20, 20);
         // More than are kept in place: taken all at once, handed out in order, with
         // outcomes queued meanwhile after them.
         let order = [7, 3, 19, 0, 11, 12, 5, 6, 1, 2, 18, 4];
