@@ -293,6 +293,7 @@ impl NodeGen<'_> {
         }
         let rules = quote! {
             ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
+            ({$($p:tt)*} @resolved) => { 0 };
             ({$($p:tt)*} @claim $($rest:tt)*) => {
                 $($p)*::node_claims! { [#(#ports)*] $($rest)* }
             };
