@@ -310,6 +310,26 @@ const _: () = {
                 .finish()
         }
     }
+    #[diagnostic::on_unimplemented(
+        message = "`HelloOutput` is a struct, not a map: its outputs are fields, like `run.outputs.size`",
+        label = "write a field: `.size`"
+    )]
+    pub trait OutputField {
+        type Value;
+    }
+    pub enum NoKey {}
+    #[diagnostic::do_not_recommend]
+    impl OutputField for NoKey {
+        type Value = NoKey;
+    }
+    #[doc(hidden)]
+    #[automatically_derived]
+    impl<K: OutputField> ::core::ops::Index<K> for HelloOutput {
+        type Output = <K as OutputField>::Value;
+        fn index(&self, _: K) -> &Self::Output {
+            ::core::unreachable!("no key implements `OutputField`")
+        }
+    }
     #[automatically_derived]
     #[doc(hidden)]
     impl ::workflow_core::__private::Runnable<

@@ -280,6 +280,47 @@ impl WorkflowGen<'_> {
         quote!(#input #output)
     }
 
+    /// `run.outputs["sum"]` (a map's habit) is an error with the fields to write: an
+    /// `Index` impl on the output struct whose key must implement a trait that nothing
+    /// implements, with the hint as its `on_unimplemented` message. Its `Output` is a
+    /// projection on that trait, an error type, so the expression adds nothing more.
+    pub(super) fn output_index_hint(&self) -> TokenStream {
+        let output_name = &self.output_name;
+        let fields: Vec<String> = self
+            .output_bindings()
+            .map(|i| format!(".{}", syn::ext::IdentExt::unraw(&self.def.bindings[i].name)))
+            .collect();
+        let Some(first) = self.output_bindings().next() else {
+            return TokenStream::new();
+        };
+        let first = syn::ext::IdentExt::unraw(&self.def.bindings[first].name);
+        let message = format!(
+            "`{output_name}` is a struct, not a map: its outputs are fields, like `run.outputs.{first}`"
+        );
+        let label = format!("write a field: {}", crate::internals::suggest::list(&fields));
+        quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            pub trait OutputField {
+                type Value;
+            }
+            // One implementation, on a type no one can name, not shown (or rustc adds
+            // "this trait has no implementations, consider adding one").
+            pub enum NoKey {}
+            #[diagnostic::do_not_recommend]
+            impl OutputField for NoKey {
+                type Value = NoKey;
+            }
+            #[doc(hidden)]
+            #[automatically_derived]
+            impl<K: OutputField> ::core::ops::Index<K> for #output_name {
+                type Output = <K as OutputField>::Value;
+                fn index(&self, _: K) -> &Self::Output {
+                    ::core::unreachable!("no key implements `OutputField`")
+                }
+            }
+        }
+    }
+
     fn debug_impl(&self, ty: &syn::Ident, fields: &[&syn::Ident]) -> TokenStream {
         let p = &self.p;
         let ty_str = ty.to_string();
