@@ -314,9 +314,11 @@ const _: () = {
         message = "`HelloOutput` is a struct, not a map: its outputs are fields, like `run.outputs.size`",
         label = "write a field: `.size`"
     )]
+    #[allow(unreachable_pub)]
     pub trait OutputField {
         type Value;
     }
+    #[allow(unreachable_pub, dead_code)]
     pub enum NoKey {}
     #[diagnostic::do_not_recommend]
     impl OutputField for NoKey {

@@ -299,12 +299,15 @@ impl WorkflowGen<'_> {
         );
         let label = format!("write a field: {}", crate::internals::suggest::list(&fields));
         quote! {
+            // `pub` (a bound of a public impl), unreachable in this block.
             #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            #[allow(unreachable_pub)]
             pub trait OutputField {
                 type Value;
             }
             // One implementation, on a type no one can name, not shown (or rustc adds
             // "this trait has no implementations, consider adding one").
+            #[allow(unreachable_pub, dead_code)]
             pub enum NoKey {}
             #[diagnostic::do_not_recommend]
             impl OutputField for NoKey {
