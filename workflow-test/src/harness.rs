@@ -965,11 +965,7 @@ impl Harness {
     ///
     /// When the run succeeded or the messages do not contain `needle`.
     #[track_caller]
-    pub fn assert_error_contains<R: RunResult>(
-        &self,
-        result: R,
-        needle: &str,
-    ) -> WorkflowError {
+    pub fn assert_error_contains<R: RunResult>(&self, result: R, needle: &str) -> WorkflowError {
         let e = self.assert_failure(result);
         let mut messages = vec![e.to_string()];
         let mut source = std::error::Error::source(&e);
@@ -992,11 +988,7 @@ impl Harness {
     ///
     /// When the run succeeded or another node (or none) is to blame.
     #[track_caller]
-    pub fn assert_failed_at<R: RunResult>(
-        &self,
-        result: R,
-        node: &str,
-    ) -> WorkflowError {
+    pub fn assert_failed_at<R: RunResult>(&self, result: R, node: &str) -> WorkflowError {
         let e = self.assert_failure(result);
         if e.node() == Some(node) {
             e
