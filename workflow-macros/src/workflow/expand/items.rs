@@ -228,13 +228,42 @@ impl WorkflowGen<'_> {
             };
             quote!(#docs pub #ident: #ty,)
         });
-        let head = self.at_workflow_name(vis, output_name, quote!(#(#fields)*));
+        let broken = self.broken_fields();
+        let head = self.at_workflow_name(vis, output_name, quote!(#(#fields)* #broken));
         let derived_item_lints = derived_item_lints();
         quote! {
             #[doc = #output_doc]
             #derived_item_lints
             #head
         }
+    }
+
+    /// A field per binding whose entry did not parse (`WorkflowDef::broken`), of an
+    /// error type (`()` through the const holding the workflow's errors, see
+    /// [`errors_const`]): code reading `run.outputs.pages` adds no error to the syntax
+    /// error. Empty in a workflow that parsed.
+    fn broken_fields(&self) -> TokenStream {
+        let p = &self.p;
+        let errors = errors_const(self.name);
+        let mut seen: HashSet<String> = self
+            .def
+            .bindings
+            .iter()
+            .map(|b| b.name.to_string())
+            .collect();
+        let fields = self
+            .def
+            .broken
+            .iter()
+            .filter(|name| seen.insert(name.to_string()))
+            .map(|name| {
+                let doc = format!("Output of node `{name}` (its entry did not compile).");
+                quote! {
+                    #[doc = #doc]
+                    pub #name: <() as #p::Checked<#p::SendChecked<#errors>>>::T,
+                }
+            });
+        quote!(#(#fields)*)
     }
 
     /// `pub struct EtlInput { fields }`, its own tokens spanned at the workflow's name:
@@ -297,7 +326,10 @@ impl WorkflowGen<'_> {
         let message = format!(
             "`{output_name}` is a struct, not a map: its outputs are fields, like `run.outputs.{first}`"
         );
-        let label = format!("write a field: {}", crate::internals::suggest::list(&fields));
+        let label = format!(
+            "write a field: {}",
+            crate::internals::suggest::list(&fields)
+        );
         quote! {
             // `pub` (a bound of a public impl), unreachable in this block.
             #[diagnostic::on_unimplemented(message = #message, label = #label)]
@@ -341,6 +373,12 @@ impl WorkflowGen<'_> {
             }
         }
     }
+}
+
+/// The const holding a workflow's errors when a binding did not parse (see
+/// `broken_fields`): `__wf_errors_Etl`.
+pub(crate) fn errors_const(workflow: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__wf_errors_{}", syn::ext::IdentExt::unraw(workflow))
 }
 
 /// The error `check_inputs_are_send` reported for a visibly non-`Send` input (`Rc<T>`),
