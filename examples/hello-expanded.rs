@@ -39,6 +39,9 @@ macro_rules! __wf_node_greet_b95069da {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
     };
+    ({ $($p:tt)* } @ resolved) => {
+        0
+    };
     ({ $($p:tt)* } @ claim $($rest:tt)*) => {
         $($p)* ::node_claims! { [name] $($rest)* }
     };
@@ -123,6 +126,9 @@ macro_rules! __wf_node_length_c13303ab {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
     };
+    ({ $($p:tt)* } @ resolved) => {
+        0
+    };
     ({ $($p:tt)* } @ claim $($rest:tt)*) => {
         $($p)* ::node_claims! { [text] $($rest)* }
     };
@@ -192,6 +198,9 @@ macro_rules! __wf_workflow_Hello_976d8248 {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         < $($path)* as $($p)* ::Workflow > ::Input
     };
+    ({ $($p:tt)* } @ resolved) => {
+        0
+    };
     ({ $($p:tt)* } @ claim $($rest:tt)*) => {
         $($p)* ::node_claims! { [name] $($rest)* }
     };
@@ -218,14 +227,30 @@ type __HelloInput_name = <__HelloInput_name__written as ::workflow_core::__priva
 >>::T;
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
-type __HelloNode_greeting = <greet! {
+type __HelloNode_greeting = <<greet! {
     { ::workflow_core::__private } @ type greet
-} as ::workflow_core::__private::NodePath>::Node;
+} as ::workflow_core::__private::NodePath>::Node as ::workflow_core::__private::Checked<
+    ::workflow_core::__private::SendChecked<
+        {
+            greet! {
+                { ::workflow_core::__private } @ resolved
+            }
+        },
+    >,
+>>::T;
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
-type __HelloNode_size = <length! {
+type __HelloNode_size = <<length! {
     { ::workflow_core::__private } @ type length
-} as ::workflow_core::__private::NodePath>::Node;
+} as ::workflow_core::__private::NodePath>::Node as ::workflow_core::__private::Checked<
+    ::workflow_core::__private::SendChecked<
+        {
+            length! {
+                { ::workflow_core::__private } @ resolved
+            }
+        },
+    >,
+>>::T;
 /// Greets, then measures the greeting.
 /**
 
@@ -283,6 +308,28 @@ const _: () = {
                     (&&::workflow_core::__private::DebugProbe(&self.size)).probe_fmt(f)),
                 )
                 .finish()
+        }
+    }
+    #[diagnostic::on_unimplemented(
+        message = "`HelloOutput` is a struct, not a map: its outputs are fields, like `run.outputs.size`",
+        label = "write a field: `.size`"
+    )]
+    #[allow(unreachable_pub)]
+    pub trait OutputField {
+        type Value;
+    }
+    #[allow(unreachable_pub, dead_code)]
+    pub enum NoKey {}
+    #[diagnostic::do_not_recommend]
+    impl OutputField for NoKey {
+        type Value = NoKey;
+    }
+    #[doc(hidden)]
+    #[automatically_derived]
+    impl<K: OutputField> ::core::ops::Index<K> for HelloOutput {
+        type Output = <K as OutputField>::Value;
+        fn index(&self, _: K) -> &Self::Output {
+            ::core::unreachable!("no key implements `OutputField`")
         }
     }
     #[automatically_derived]

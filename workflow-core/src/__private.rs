@@ -488,15 +488,6 @@ where
     }
 }
 
-/// The ports struct behind a node path in `workflow!`, which names it as
-/// `<fetch! { .. } as NodePath>::Node`. When `fetch!` (the node's ports callback) does
-/// not resolve, rustc reports that once and puts `()` in its place: `()` stands for
-/// [`UnresolvedNode`] then, so the rest of the workflow adds no errors of its own.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a workflow node",
-    label = "not a `#[node]` fn",
-    note = "add `#[node]` to the `async fn` to use it in `workflow!`"
-)]
 /// The type of one input port of a `#[node]`, by the [`port_key`] of its name:
 /// `#[node]` implements it for its ports struct, so `workflow!` can name the type of a
 /// port (the slot of a pattern binding that feeds it) without seeing the node's fn.
@@ -519,6 +510,16 @@ pub const fn port_key(name: &str) -> u64 {
     hash
 }
 
+/// The ports struct behind a node path in `workflow!`, which names it as
+/// `<fetch! { .. } as NodePath>::Node`. When `fetch!` (the node's ports callback) does
+/// not resolve, rustc reports that once and puts `()` in its place: `()` stands for
+/// [`UnresolvedNode`] then (which `workflow!` turns into an error type, see
+/// [`Checked`]), so the rest of the workflow adds no errors of its own.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a workflow node",
+    label = "not a `#[node]` fn",
+    note = "add `#[node]` to the `async fn` to use it in `workflow!`"
+)]
 pub trait NodePath {
     /// The node.
     type Node: Node;

@@ -113,12 +113,14 @@ use proc_macro::TokenStream;
 /// the value held across an `.await`), an error type that is not a boxable
 /// `std::error::Error` (at `E`), a non-`Clone` input of a retried node. A workflow
 /// calling a misshapen fn adds no error of its own: `#[node]` still declares the node's
-/// ports, as the errors say to write them (`async`, owned ports, `&Context`), unless the
-/// fix cannot be guessed (generics, `impl Trait`).
+/// ports, as the errors say to write them (`async`, owned ports, `&Context`), with an
+/// error type where the fix cannot be guessed (generics, `impl Trait`), about which
+/// rustc says nothing more.
 ///
 /// A node is a free fn at module (or fn-body) scope. On a fn inside an `impl` or `trait`
 /// block, `#[node]` is one error, rustc's `struct is not supported in traits or impls` at
-/// the attribute: move the fn out of the block (and pass what `self` held as a `Res<T>`).
+/// the attribute (the fn's own errors, if any, come once it is moved): move the fn out of
+/// the block (and pass what `self` held as a `Res<T>`).
 ///
 /// # Generated items
 ///

@@ -901,6 +901,8 @@ impl Harness {
     }
 
     // ---- assertions ----------------------------------------------------------------
+    // Each takes a `RunResult` (only `Result<Run<O>, WorkflowError>` is one), so that a
+    // run's future passed without `.await` is one error saying to add it.
 
     /// Asserts that a run succeeded and returns it.
     ///
@@ -909,8 +911,8 @@ impl Harness {
     /// When `result` is an error, with the error, what ran, what failed and the trace.
     #[track_caller]
     #[doc(alias = "assert_workflow_success")]
-    pub fn assert_success<O>(&self, result: Result<Run<O>, WorkflowError>) -> Run<O> {
-        match result {
+    pub fn assert_success<R: RunResult>(&self, result: R) -> Run<R::Outputs> {
+        match result.into_result() {
             Ok(run) => run,
             Err(e) => self.fail(format!("expected the run to succeed, but it failed: {e:#}")),
         }
@@ -922,8 +924,8 @@ impl Harness {
     ///
     /// When the run succeeded, with what ran and the trace.
     #[track_caller]
-    pub fn assert_failure<O>(&self, result: Result<Run<O>, WorkflowError>) -> WorkflowError {
-        match result {
+    pub fn assert_failure<R: RunResult>(&self, result: R) -> WorkflowError {
+        match result.into_result() {
             Err(e) => e,
             Ok(run) => self.fail(format!(
                 "expected the run to fail, but run {} of `{}` succeeded",
@@ -940,9 +942,10 @@ impl Harness {
     ///
     /// When the run succeeded or failed otherwise, with the actual outcome and the trace.
     #[track_caller]
-    pub fn assert_error<E, O>(&self, result: Result<Run<O>, WorkflowError>) -> E
+    pub fn assert_error<E, R>(&self, result: R) -> E
     where
         E: std::error::Error + 'static,
+        R: RunResult,
     {
         let e = self.assert_failure(result);
         let message = format!("{e:#}");
@@ -962,11 +965,7 @@ impl Harness {
     ///
     /// When the run succeeded or the messages do not contain `needle`.
     #[track_caller]
-    pub fn assert_error_contains<O>(
-        &self,
-        result: Result<Run<O>, WorkflowError>,
-        needle: &str,
-    ) -> WorkflowError {
+    pub fn assert_error_contains<R: RunResult>(&self, result: R, needle: &str) -> WorkflowError {
         let e = self.assert_failure(result);
         let mut messages = vec![e.to_string()];
         let mut source = std::error::Error::source(&e);
@@ -989,11 +988,7 @@ impl Harness {
     ///
     /// When the run succeeded or another node (or none) is to blame.
     #[track_caller]
-    pub fn assert_failed_at<O>(
-        &self,
-        result: Result<Run<O>, WorkflowError>,
-        node: &str,
-    ) -> WorkflowError {
+    pub fn assert_failed_at<R: RunResult>(&self, result: R, node: &str) -> WorkflowError {
         let e = self.assert_failure(result);
         if e.node() == Some(node) {
             e
@@ -1010,7 +1005,7 @@ impl Harness {
     ///
     /// When the run succeeded or failed otherwise.
     #[track_caller]
-    pub fn assert_timeout<O>(&self, result: Result<Run<O>, WorkflowError>) -> WorkflowError {
+    pub fn assert_timeout<R: RunResult>(&self, result: R) -> WorkflowError {
         let e = self.assert_failure(result);
         if e.is_timeout() {
             e
@@ -1027,7 +1022,7 @@ impl Harness {
     ///
     /// When the run succeeded or failed otherwise.
     #[track_caller]
-    pub fn assert_deadlock<O>(&self, result: Result<Run<O>, WorkflowError>) -> DeadlockReport {
+    pub fn assert_deadlock<R: RunResult>(&self, result: R) -> DeadlockReport {
         match self.assert_failure(result) {
             WorkflowError::Deadlock { report, .. } => report,
             e => self.fail(format!(
@@ -1375,4 +1370,48 @@ fn without_item_indices(path: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// What the `assert_*` methods of [`Harness`] take: the result of an awaited run,
+/// `Result<Run<O>, WorkflowError>` (what `h.execute(..).await` gives), and nothing else.
+/// Passing the run's future itself (`h.assert_success(h.execute(..))`) is then one error
+/// that says to add `.await`, rather than a type mismatch.
+///
+/// ```
+/// use workflow_test::prelude::*;
+///
+/// #[node]
+/// async fn double(x: u32) -> u32 { x * 2 }
+///
+/// workflow! { struct Twice { input x: u32, y = double(x), } }
+///
+/// #[workflow_test]
+/// async fn doubles(h: Harness) {
+///     let result = h.execute(Twice, TwiceInput { x: 2 }).await; // a `RunResult`
+///     assert_eq!(h.assert_success(result).outputs.y, 4);
+/// }
+/// # fn main() {}
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not the result of a run: assertions take what awaiting the run gives",
+    label = "expected `Result<Run<_>, WorkflowError>`; for `h.execute(..)`, add `.await`",
+    note = "pass the result of `.await`, before any `.unwrap()` or `?`, like `h.assert_success(h.execute(workflow, input).await)`"
+)]
+pub trait RunResult: sealed::Sealed {
+    /// The workflow's outputs, `O` of `Run<O>`.
+    type Outputs;
+    /// The result itself.
+    fn into_result(self) -> Result<Run<Self::Outputs>, WorkflowError>;
+}
+
+impl<O> RunResult for Result<Run<O>, WorkflowError> {
+    type Outputs = O;
+    fn into_result(self) -> Self {
+        self
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<O> Sealed for Result<workflow_core::Run<O>, workflow_core::WorkflowError> {}
 }

@@ -49,26 +49,59 @@ pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStre
     // (which has no `From` into `Box<dyn Error + Send>`) is not a second error.
     let sendable = with_sendable_error(item);
     let emitted = sendable.as_ref().unwrap_or(item);
-    expand_node(emitted, item, node, args, false)
+    expand_node(emitted, item, node, args, None)
 }
 
-/// Expands a `#[node]` fn whose shape is an error (reported by `check_fn`): the fn as
-/// written, and the node of `fixed`, the fn as its errors say to write it (see
-/// `stand_in::repair`), whose `call` never runs. A workflow calling the fn then finds
-/// its ports and adds no error of its own.
-pub(crate) fn stand_in(item: &ItemFn, fixed: &ItemFn, args: &NodeArgs) -> TokenStream {
+/// Expands a `#[node]` fn whose shape is an error: the fn as written, and the node of
+/// `fixed`, the fn as its errors say to write it (see `stand_in::repair`), whose `call`
+/// never runs. A workflow calling the fn then finds its ports and adds no error of its
+/// own.
+///
+/// The fn's `errors` are emitted in the const `errors.0` (see [`errors_const`]), a
+/// module-level item of the node: a type that cannot be guessed is named through it (an
+/// error type then), and in an `impl` block, where rustc rejects the ports struct and
+/// with it the node's other items, the fn's own errors wait until it is moved out (one
+/// error, "struct is not supported in `trait`s or `impl`s", at `#[node]`).
+pub(crate) fn stand_in(
+    item: &ItemFn,
+    fixed: &ItemFn,
+    args: &NodeArgs,
+    errors: (&Ident, TokenStream),
+) -> TokenStream {
     let node = NodeFn::from_item(fixed);
-    expand_node(item, fixed, &node, args, true)
+    let (name, errors) = errors;
+    let errors = quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        const #name: usize = { #errors 0 };
+    };
+    expand_node(item, fixed, &node, args, Some(errors))
 }
 
-/// `emitted` (the fn), then the node generated from `item`/`node`.
+/// The const holding the errors of a misshapen fn (see [`stand_in`]), and the type a
+/// stand-in has where the fix cannot be guessed: `()` through that const, an error type
+/// about which rustc reports nothing more (see `Checked`).
+pub(crate) fn errors_const(item: &ItemFn, args: &NodeArgs) -> (Ident, syn::Type) {
+    let unraw = syn::ext::IdentExt::unraw(&item.sig.ident).to_string();
+    let name = Ident::new(
+        &format!("__wf_errors_{unraw}_{}", unique_suffix(item)),
+        Span::call_site(),
+    );
+    let p = private(&args.krate.clone().unwrap_or_else(default_crate));
+    let unknown = syn::parse_quote!(<() as #p::Checked<#p::SendChecked<#name>>>::T);
+    (name, unknown)
+}
+
+/// `emitted` (the fn), then the node generated from `item`/`node`; a stand-in's
+/// (`errors` is its errors' const, see [`stand_in`]) never runs.
 fn expand_node(
     emitted: &ItemFn,
     item: &ItemFn,
     node: &NodeFn,
     args: &NodeArgs,
-    stand_in: bool,
+    errors: Option<TokenStream>,
 ) -> TokenStream {
+    let stand_in = errors.is_some();
     let krate = args.krate.clone().unwrap_or_else(default_crate);
     let g = NodeGen {
         item,
@@ -94,6 +127,7 @@ fn expand_node(
     let node_impl = g.node_impl();
     let port_type_impls = g.port_type_impls();
     let rest = quote! {
+        #errors
         #send_check
         #ports_callback
 
@@ -293,6 +327,7 @@ impl NodeGen<'_> {
         }
         let rules = quote! {
             ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
+            ({$($p:tt)*} @resolved) => { 0 };
             ({$($p:tt)*} @claim $($rest:tt)*) => {
                 $($p)*::node_claims! { [#(#ports)*] $($rest)* }
             };

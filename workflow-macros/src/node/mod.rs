@@ -47,15 +47,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     if !fn_is_usable {
         let errors = cx.to_compile_errors();
         // The node as the errors say to write it, so that a workflow calling the fn
-        // adds no error of its own (rustc's "cannot find macro").
+        // adds no error of its own (rustc's "cannot find macro"); the errors go with it.
+        let (errors_const, unknown) = expand::errors_const(&item_fn, &node_args);
         let fixed = (!malformed_resource)
-            .then(|| stand_in::repair(&item_fn, &node_args))
+            .then(|| stand_in::repair(&item_fn, &node_args, &unknown))
             .flatten();
         return match fixed {
-            Some(fixed) => {
-                let node = expand::stand_in(&item_fn, &fixed, &node_args);
-                quote!(#node #errors)
-            }
+            Some(fixed) => expand::stand_in(&item_fn, &fixed, &node_args, (&errors_const, errors)),
             None => quote!(#item_fn #errors),
         };
     }

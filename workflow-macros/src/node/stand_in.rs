@@ -15,9 +15,12 @@
 //!   `&Res<T>` → `Res<T>`;
 //! - a destructured parameter goes (its port has no name).
 //!
-//! No stand-in when a fix cannot be guessed: type or const generics, `impl Trait` in a
-//! port or the output, a `self` receiver (the fn sits in an `impl`, where the ports
-//! struct would be an error of its own).
+//! - a type that cannot be guessed (an `impl Trait` port or output, one naming a type or
+//!   const parameter, whose parameters go) becomes `unknown`: an error type made of the
+//!   fn's errors (see `expand::stand_in`), about which rustc says nothing more.
+//!
+//! No stand-in for a `self` receiver (the fn sits in an `impl`, where the ports struct
+//! would be an error of its own).
 
 use syn::{
     FnArg, GenericArgument, GenericParam, ItemFn, PathArguments, ReturnType, Token, Type,
@@ -28,19 +31,29 @@ use super::ast::{classify, last_segment_is, NodeFn, ParamKind};
 use super::attr::NodeArgs;
 use crate::internals::Ctxt;
 
-/// The fn as its errors say to write it, or `None` when no fix can be guessed (or the
-/// repaired fn still fails `check_fn`).
-pub(crate) fn repair(item: &ItemFn, args: &NodeArgs) -> Option<ItemFn> {
+/// The fn as its errors say to write it, with `unknown` for a type that cannot be
+/// guessed; `None` for a method (or if the repaired fn still fails `check_fn`).
+pub(crate) fn repair(item: &ItemFn, args: &NodeArgs, unknown: &Type) -> Option<ItemFn> {
     let mut fixed = item.clone();
     let sig = &mut fixed.sig;
-    if sig
+    // Type and const parameters go; a type naming one is unknown.
+    let generic: Vec<syn::Ident> = sig
         .generics
         .params
         .iter()
-        .any(|p| !matches!(p, GenericParam::Lifetime(_)))
-    {
-        return None;
-    }
+        .filter_map(|p| match p {
+            GenericParam::Type(t) => Some(t.ident.clone()),
+            GenericParam::Const(c) => Some(c.ident.clone()),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let fix = |ty: &Type| {
+        if names_any(ty, &generic) {
+            unknown.clone()
+        } else {
+            owned(ty, unknown)
+        }
+    };
     sig.generics.params.clear();
     sig.generics.lt_token = None;
     sig.generics.gt_token = None;
@@ -82,13 +95,13 @@ pub(crate) fn repair(item: &ItemFn, args: &NodeArgs) -> Option<ItemFn> {
                 }
             }
             ParamKind::Port if holds_context(&pt.ty) || holds_resource(&pt.ty) => continue,
-            _ => *pt.ty = owned(&pt.ty)?,
+            _ => *pt.ty = fix(&pt.ty),
         }
         inputs.push(FnArg::Typed(pt));
     }
     sig.inputs = inputs;
     if let ReturnType::Type(_, ty) = &mut sig.output {
-        **ty = owned(ty)?;
+        **ty = fix(ty);
     }
     let node = NodeFn::from_item(&fixed);
     let scratch = Ctxt::new();
@@ -154,10 +167,27 @@ pub(crate) fn holds_resource(ty: &Type) -> bool {
     finder.0
 }
 
-/// `ty` owning its data, or `None` if it holds an `impl Trait` (or something this does
-/// not know how to own).
-fn owned(ty: &Type) -> Option<Type> {
-    Some(match ty {
+/// Whether `ty` names one of `params` (a fn's type or const parameters).
+fn names_any(ty: &Type, params: &[syn::Ident]) -> bool {
+    struct Finder<'a>(&'a [syn::Ident], bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_ident(&mut self, i: &'ast syn::Ident) {
+            self.1 |= self.0.contains(i);
+        }
+    }
+    if params.is_empty() {
+        return false;
+    }
+    let mut finder = Finder(params, false);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.1
+}
+
+/// `ty` owning its data, with `unknown` for what cannot be guessed (an `impl Trait`, a
+/// type macro, `_`).
+fn owned(ty: &Type, unknown: &Type) -> Type {
+    let owned = |ty: &Type| owned(ty, unknown);
+    match ty {
         Type::Reference(r) if r.lifetime.as_ref().is_some_and(|l| l.ident == "static") => {
             ty.clone()
         }
@@ -166,21 +196,21 @@ fn owned(ty: &Type) -> Option<Type> {
                 syn::parse_quote!(::std::string::String)
             }
             Type::Slice(s) => {
-                let elem = owned(&s.elem)?;
+                let elem = owned(&s.elem);
                 syn::parse_quote!(::std::vec::Vec<#elem>)
             }
-            elem => owned(elem)?,
+            elem => owned(elem),
         },
         Type::Path(p) => {
             let mut p = p.clone();
             if let Some(q) = &mut p.qself {
-                *q.ty = owned(&q.ty)?;
+                *q.ty = owned(&q.ty);
             }
             for segment in &mut p.path.segments {
                 if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
                     for arg in &mut args.args {
                         match arg {
-                            GenericArgument::Type(t) => *t = owned(t)?,
+                            GenericArgument::Type(t) => *t = owned(t),
                             GenericArgument::Lifetime(l) if l.ident != "static" => {
                                 *l = syn::Lifetime::new("'static", l.span());
                             }
@@ -193,26 +223,26 @@ fn owned(ty: &Type) -> Option<Type> {
         }
         Type::Slice(s) => {
             let mut s = s.clone();
-            *s.elem = owned(&s.elem)?;
+            *s.elem = owned(&s.elem);
             Type::Slice(s)
         }
         Type::Array(a) => {
             let mut a = a.clone();
-            *a.elem = owned(&a.elem)?;
+            *a.elem = owned(&a.elem);
             Type::Array(a)
         }
         Type::Tuple(t) => {
             let mut t = t.clone();
             for elem in &mut t.elems {
-                *elem = owned(elem)?;
+                *elem = owned(elem);
             }
             Type::Tuple(t)
         }
-        Type::Paren(p) => owned(&p.elem)?,
-        Type::Group(g) => owned(&g.elem)?,
-        Type::ImplTrait(_) | Type::Infer(_) | Type::Macro(_) | Type::Verbatim(_) => return None,
+        Type::Paren(p) => owned(&p.elem),
+        Type::Group(g) => owned(&g.elem),
+        Type::ImplTrait(_) | Type::Infer(_) | Type::Macro(_) | Type::Verbatim(_) => unknown.clone(),
         other => other.clone(),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -226,7 +256,8 @@ mod tests {
         let cx = Ctxt::new();
         let args = crate::node::attr::parse_args(&cx, args);
         let item: ItemFn = syn::parse2(item).expect("parses");
-        repair(&item, &args).map(|f| f.sig.to_token_stream().to_string())
+        repair(&item, &args, &syn::parse_quote!(Unknown))
+            .map(|f| f.sig.to_token_stream().to_string())
     }
 
     #[test]
@@ -311,22 +342,36 @@ mod tests {
     }
 
     #[test]
-    fn no_stand_in_when_no_fix_can_be_guessed() {
-        for item in [
-            quote!(
-                async fn f<T>(x: T) {}
+    fn a_type_that_cannot_be_guessed_is_unknown() {
+        for (item, sig) in [
+            (
+                quote!(
+                    async fn f<T: Display, const N: usize>(x: T, a: [u8; N], n: u8) -> Vec<T> {}
+                ),
+                quote!(async fn f(x: Unknown, a: Unknown, n: u8) -> Unknown),
             ),
-            quote!(
-                async fn f(x: impl Display) {}
+            (
+                quote!(
+                    async fn f(x: impl Display, v: Vec<impl Display>) -> impl Display {}
+                ),
+                quote!(async fn f(x: Unknown, v: Vec<Unknown>) -> Unknown),
             ),
-            quote!(
-                async fn f() -> impl Display {}
-            ),
-            quote!(
-                async fn f(&self, x: u8) {}
+            (
+                quote!(
+                    async fn f() -> Result<impl Display, E> {}
+                ),
+                quote!(async fn f() -> Result<Unknown, E>),
             ),
         ] {
-            assert_eq!(repaired(quote!(), item.clone()), None, "{item}");
+            assert_eq!(repaired(quote!(), item), Some(sig.to_string()));
         }
+    }
+
+    #[test]
+    fn no_stand_in_for_a_method() {
+        let item = quote!(
+            async fn f(&self, x: u8) {}
+        );
+        assert_eq!(repaired(quote!(), item), None);
     }
 }

@@ -49,6 +49,10 @@ pub(crate) struct WorkflowDef {
     /// For a hidden body, where it is in the user's terms (``the `for` body of `thumbs`
     /// in durable workflow `Gallery` ``), for the messages that would otherwise name it.
     pub(crate) body_of: Option<BodyOf>,
+    /// The names of the top-level bindings whose entry did not parse (`pages =
+    /// map(render, titles)`): the fallback's output struct keeps a field for each, of an
+    /// error type, so code reading it adds no error (see `expand::fallback`).
+    pub(crate) broken: Vec<Ident>,
 }
 
 /// Where a hidden `for` body is, in the user's terms.
@@ -312,6 +316,7 @@ impl WorkflowDef {
             inputs,
             mut bindings,
             decisions,
+            broken,
         } = parsed;
         if !input.is_empty() {
             return Err(input.error(
@@ -336,6 +341,7 @@ impl WorkflowDef {
             brace_span: brace.span.join(),
             hidden_body: false,
             body_of: None,
+            broken,
         })
     }
 }
@@ -360,6 +366,8 @@ struct Parsed {
     inputs: Vec<InputDecl>,
     bindings: Vec<Binding>,
     decisions: Vec<Decision>,
+    /// Bindings whose entry did not parse, by name (see `WorkflowDef::broken`).
+    broken: Vec<Ident>,
 }
 
 impl Parsed {
@@ -437,6 +445,7 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
             }
             continue;
         }
+        let name = binding_name(&entry);
         let parsed =
             syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_entries(cx, input), entry);
         match parsed {
@@ -445,9 +454,37 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                     out.add(cx, entry, scope);
                 }
             }
-            Err(e) => cx.syn_error(e),
+            Err(e) => {
+                cx.syn_error(e);
+                out.broken.extend(name);
+            }
         }
         semicolon(cx);
+    }
+}
+
+/// The name an entry binds, `name` of `#[..] name = ..` (not `==`), read from its tokens
+/// alone, so that it is known even when the entry does not parse.
+fn binding_name(entry: &TokenStream) -> Option<Ident> {
+    let mut tokens = entry.clone().into_iter().peekable();
+    // Outer attributes: `#` and its brackets.
+    while matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '#') {
+        tokens.next();
+        tokens.next();
+    }
+    let TokenTree::Ident(name) = tokens.next()? else {
+        return None;
+    };
+    // Not a keyword nor `_` (their own errors say so; no field can have that name).
+    let name: Ident = syn::parse2(TokenTree::Ident(name).into()).ok()?;
+    match tokens.next()? {
+        // `==` is two `=`, the first joint.
+        TokenTree::Punct(eq)
+            if eq.as_char() == '=' && eq.spacing() == proc_macro2::Spacing::Alone =>
+        {
+            Some(name)
+        }
+        _ => None,
     }
 }
 

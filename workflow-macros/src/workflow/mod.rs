@@ -68,7 +68,17 @@ fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool, expand::G
     let (workflow, unused_inputs) = analyse(analysis_cx, def);
     let gate = expand::gate(&workflow);
     if cx.has_errors() {
-        let errors = cx.to_compile_errors();
+        let mut errors = cx.to_compile_errors();
+        if !def.broken.is_empty() {
+            // The fields of the bindings that did not parse are named through the
+            // errors (see `broken_fields`): an error type, about which rustc says no more.
+            let name = expand::errors_const(&def.name);
+            errors = quote::quote! {
+                #[doc(hidden)]
+                #[allow(non_upper_case_globals)]
+                const #name: usize = { #errors 0 };
+            };
+        }
         let unused = if syntax_errors {
             TokenStream::new()
         } else {

@@ -105,6 +105,27 @@ mod tests {
     }
 
     #[test]
+    fn a_binding_that_did_not_parse_keeps_an_error_typed_output_field() {
+        let out = fallback_of(quote! {
+            struct W { input xs: Vec<u8>, #[output] a = f(x: xs), pages = map(g, xs), a == h(xs) }
+        });
+        // The errors sit in the const that types the field.
+        assert!(out.contains("const __wf_errors_W : usize = {"), "{out}");
+        assert!(
+            out.contains("pub pages : < () as :: workflow_core :: __private :: Checked < :: workflow_core :: __private :: SendChecked < __wf_errors_W"),
+            "{out}"
+        );
+        // `a == h(..)` is not a binding of `a`, which parsed: one field `a`.
+        assert_eq!(out.matches("pub a :").count(), 1, "{out}");
+        // A keyword or `_` names no field.
+        let out = fallback_of(
+            quote! { struct W { input x: u8, a = f(x), type = map(g, x), _ = map(g, x) } },
+        );
+        assert!(!out.contains("pub type"), "{out}");
+        assert!(!out.contains("pub _"), "{out}");
+    }
+
+    #[test]
     fn non_doc_input_attributes_are_not_copied() {
         let out = fallback_of(quote! { struct W { #[serde(skip)] input u: u8, a = f(u) } });
         assert!(out.contains("inputs take only doc comments"), "{out}");

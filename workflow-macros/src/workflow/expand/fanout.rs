@@ -147,6 +147,7 @@ pub(crate) fn body_def(
         decisions: decisions.clone(),
         brace_span: *brace_span,
         hidden_body: true,
+        broken: Vec::new(),
         body_of: Some(match &def.body_of {
             Some(outer) => crate::workflow::ast::BodyOf {
                 text: format!("the `for` body of `{}` in {}", b.name, outer.text),

@@ -120,12 +120,20 @@ impl WorkflowGen<'_> {
 
     /// The ports struct of a node path, through the node's ports callback where it has
     /// one (`<fetch! { {..} @type fetch } as NodePath>::Node`): then a path that is not
-    /// a `#[node]` is one error, about the callback, rather than two (see `NodePath`).
+    /// a `#[node]` (a plain fn, a node not imported) is one error, rustc's "cannot find
+    /// macro `fetch`", rather than two (see `NodePath`). The type also passes through
+    /// `Checked<SendChecked<{ fetch! { {..} @resolved } }>>`, `0` from the callback:
+    /// when the callback does not resolve, that const is an error (the same one, which
+    /// rustc reports once) and the node an error type, so nothing using it adds an
+    /// error, not an edge from it nor `run.outputs.y` in the user's code.
     fn node_type(&self, b: &crate::workflow::ast::Binding) -> TokenStream {
         let p = &self.p;
         let path = &b.node;
         if b.has_ports_callback() {
-            quote!(<#path! { {#p} @type #path } as #p::NodePath>::Node)
+            quote! {
+                <<#path! { {#p} @type #path } as #p::NodePath>::Node
+                    as #p::Checked<#p::SendChecked<{ #path! { {#p} @resolved } }>>>::T
+            }
         } else {
             quote!(#path)
         }
@@ -220,13 +228,42 @@ impl WorkflowGen<'_> {
             };
             quote!(#docs pub #ident: #ty,)
         });
-        let head = self.at_workflow_name(vis, output_name, quote!(#(#fields)*));
+        let broken = self.broken_fields();
+        let head = self.at_workflow_name(vis, output_name, quote!(#(#fields)* #broken));
         let derived_item_lints = derived_item_lints();
         quote! {
             #[doc = #output_doc]
             #derived_item_lints
             #head
         }
+    }
+
+    /// A field per binding whose entry did not parse (`WorkflowDef::broken`), of an
+    /// error type (`()` through the const holding the workflow's errors, see
+    /// [`errors_const`]): code reading `run.outputs.pages` adds no error to the syntax
+    /// error. Empty in a workflow that parsed.
+    fn broken_fields(&self) -> TokenStream {
+        let p = &self.p;
+        let errors = errors_const(self.name);
+        let mut seen: HashSet<String> = self
+            .def
+            .bindings
+            .iter()
+            .map(|b| b.name.to_string())
+            .collect();
+        let fields = self
+            .def
+            .broken
+            .iter()
+            .filter(|name| seen.insert(name.to_string()))
+            .map(|name| {
+                let doc = format!("Output of node `{name}` (its entry did not compile).");
+                quote! {
+                    #[doc = #doc]
+                    pub #name: <() as #p::Checked<#p::SendChecked<#errors>>>::T,
+                }
+            });
+        quote!(#(#fields)*)
     }
 
     /// `pub struct EtlInput { fields }`, its own tokens spanned at the workflow's name:
@@ -272,6 +309,53 @@ impl WorkflowGen<'_> {
         quote!(#input #output)
     }
 
+    /// `run.outputs["sum"]` (a map's habit) is an error with the fields to write: an
+    /// `Index` impl on the output struct whose key must implement a trait that nothing
+    /// implements, with the hint as its `on_unimplemented` message. Its `Output` is a
+    /// projection on that trait, an error type, so the expression adds nothing more.
+    pub(super) fn output_index_hint(&self) -> TokenStream {
+        let output_name = &self.output_name;
+        let fields: Vec<String> = self
+            .output_bindings()
+            .map(|i| format!(".{}", syn::ext::IdentExt::unraw(&self.def.bindings[i].name)))
+            .collect();
+        let Some(first) = self.output_bindings().next() else {
+            return TokenStream::new();
+        };
+        let first = syn::ext::IdentExt::unraw(&self.def.bindings[first].name);
+        let message = format!(
+            "`{output_name}` is a struct, not a map: its outputs are fields, like `run.outputs.{first}`"
+        );
+        let label = format!(
+            "write a field: {}",
+            crate::internals::suggest::list(&fields)
+        );
+        quote! {
+            // `pub` (a bound of a public impl), unreachable in this block.
+            #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            #[allow(unreachable_pub)]
+            pub trait OutputField {
+                type Value;
+            }
+            // One implementation, on a type no one can name, not shown (or rustc adds
+            // "this trait has no implementations, consider adding one").
+            #[allow(unreachable_pub, dead_code)]
+            pub enum NoKey {}
+            #[diagnostic::do_not_recommend]
+            impl OutputField for NoKey {
+                type Value = NoKey;
+            }
+            #[doc(hidden)]
+            #[automatically_derived]
+            impl<K: OutputField> ::core::ops::Index<K> for #output_name {
+                type Output = <K as OutputField>::Value;
+                fn index(&self, _: K) -> &Self::Output {
+                    ::core::unreachable!("no key implements `OutputField`")
+                }
+            }
+        }
+    }
+
     fn debug_impl(&self, ty: &syn::Ident, fields: &[&syn::Ident]) -> TokenStream {
         let p = &self.p;
         let ty_str = ty.to_string();
@@ -289,6 +373,12 @@ impl WorkflowGen<'_> {
             }
         }
     }
+}
+
+/// The const holding a workflow's errors when a binding did not parse (see
+/// `broken_fields`): `__wf_errors_Etl`.
+pub(crate) fn errors_const(workflow: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__wf_errors_{}", syn::ext::IdentExt::unraw(workflow))
 }
 
 /// The error `check_inputs_are_send` reported for a visibly non-`Send` input (`Rc<T>`),

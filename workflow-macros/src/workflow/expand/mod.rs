@@ -16,6 +16,7 @@
 //! pub struct EtlOutput { pub sum: Output<total> }   // items::output_struct: sinks and `#[output]` bindings
 //! const _: () = {
 //!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }   // items::debug_impls
+//!     trait OutputField { .. } impl<K: OutputField> Index<K> for EtlOutput   // items::output_index_hint
 //!     pub struct __WorkflowState { url: Slot<String>, page: Slot<Output<fetch>>, .. }  // run::state_types
 //!     pub enum __WorkflowValue { page(Output<fetch>), sum(Output<total>) }
 //!     mod Etl_sum { trait items<S> { .. } }          // edges: a trait per edge (binding::port), for a precise type error
@@ -56,6 +57,7 @@ use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
 pub(crate) use fanout::body_def;
+pub(crate) use items::errors_const;
 pub(crate) use ports::{node_claims, node_ports};
 pub(crate) use subworkflow::Gate;
 
@@ -248,6 +250,7 @@ impl<'a> WorkflowGen<'a> {
         let output_struct = self.output_struct();
         let fan_out_ports = self.fan_out_ports_structs();
         let debug_impls = self.debug_impls();
+        let index_hint = self.output_index_hint();
         let input_first = self.workflow_goes_first_impl();
         quote! {
             #aliases
@@ -259,6 +262,7 @@ impl<'a> WorkflowGen<'a> {
             #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
             const _: () = {
                 #debug_impls
+                #index_hint
                 #input_first
                 #hidden
             };
