@@ -356,3 +356,71 @@ async fn a_publish_in_an_item_reaches_a_wait_of_the_run() {
     let out = expect_outputs(run).await;
     assert_eq!((out.out, out.got), (vec![5, 3], 3));
 }
+
+#[node]
+async fn ping(ctx: &Context) -> u32 {
+    let v = ctx.wait::<u32>("pong").await.unwrap();
+    ctx.publish("ping", v + 1);
+    v
+}
+
+#[node]
+async fn pong(ctx: &Context) -> u32 {
+    let v = ctx.wait::<u32>("ping").await.unwrap();
+    ctx.publish("pong", v + 1);
+    v
+}
+
+workflow! {
+    /// Two nodes each waiting for the other, by binding name.
+    struct PingPong {
+        ping = ping(),
+        pong = pong(),
+    }
+}
+
+workflow! {
+    struct PingPongInside {
+        inner = PingPong(),
+    }
+}
+
+workflow! {
+    struct PingPongItems {
+        input xs: Vec<u32>,
+        out = for x in xs { w = waiter(x), ping = ping(), pong = pong(), } => w,
+    }
+}
+
+/// Keys name bindings as the waiter's own workflow sees them, so a ring inside a
+/// sub-workflow or a fan-out item is reported with its cycle, by path.
+#[tokio::test(start_paused = true)]
+async fn a_ring_inside_a_child_run_is_reported_with_its_cycle() {
+    let err = Runtime::new()
+        .execute(PingPongInside, PingPongInsideInput {})
+        .await
+        .unwrap_err();
+    let WorkflowError::Deadlock { report, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        report.cycle.as_deref(),
+        Some(&["inner.ping", "inner.pong", "inner.ping"].map(String::from)[..])
+    );
+    assert!(
+        err.to_string()
+            .ends_with("(cycle: inner.ping -> inner.pong -> inner.ping)"),
+        "{err}"
+    );
+    let err = Runtime::new()
+        .execute(PingPongItems, PingPongItemsInput { xs: vec![4] })
+        .await
+        .unwrap_err();
+    let WorkflowError::Deadlock { report, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        report.cycle.as_deref(),
+        Some(&["out[0].ping", "out[0].pong", "out[0].ping"].map(String::from)[..])
+    );
+}
