@@ -357,25 +357,12 @@ async fn a_publish_in_an_item_reaches_a_wait_of_the_run() {
     assert_eq!((out.out, out.got), (vec![5, 3], 3));
 }
 
-#[node]
-async fn ping(ctx: &Context) -> u32 {
-    let v = ctx.wait::<u32>("pong").await.unwrap();
-    ctx.publish("ping", v + 1);
-    v
-}
-
-#[node]
-async fn pong(ctx: &Context) -> u32 {
-    let v = ctx.wait::<u32>("ping").await.unwrap();
-    ctx.publish("pong", v + 1);
-    v
-}
-
 workflow! {
-    /// Two nodes each waiting for the other, by binding name.
+    /// Two nodes each waiting for the other, by binding name (`ask` waits for
+    /// `answer`, `answer` for `question`).
     struct PingPong {
-        ping = ping(),
-        pong = pong(),
+        question = ask(),
+        answer = answer(),
     }
 }
 
@@ -388,7 +375,7 @@ workflow! {
 workflow! {
     struct PingPongItems {
         input xs: Vec<u32>,
-        out = for x in xs { w = waiter(x), ping = ping(), pong = pong(), } => w,
+        out = for x in xs { w = waiter(x), question = ask(), answer = answer(), } => w,
     }
 }
 
@@ -405,11 +392,11 @@ async fn a_ring_inside_a_child_run_is_reported_with_its_cycle() {
     };
     assert_eq!(
         report.cycle.as_deref(),
-        Some(&["inner.ping", "inner.pong", "inner.ping"].map(String::from)[..])
+        Some(&["inner.answer", "inner.question", "inner.answer"].map(String::from)[..])
     );
     assert!(
         err.to_string()
-            .ends_with("(cycle: inner.ping -> inner.pong -> inner.ping)"),
+            .ends_with("(cycle: inner.answer -> inner.question -> inner.answer)"),
         "{err}"
     );
     let err = Runtime::new()
@@ -421,6 +408,6 @@ async fn a_ring_inside_a_child_run_is_reported_with_its_cycle() {
     };
     assert_eq!(
         report.cycle.as_deref(),
-        Some(&["out[0].ping", "out[0].pong", "out[0].ping"].map(String::from)[..])
+        Some(&["out[0].answer", "out[0].question", "out[0].answer"].map(String::from)[..])
     );
 }
