@@ -249,8 +249,11 @@ impl Context {
     /// in a tracked wait (a node running a sub-workflow or fan-out counts as blocked when
     /// all of its child runs are), nobody can publish, and the run fails at once with
     /// [`WorkflowError::Deadlock`](crate::WorkflowError::Deadlock) naming each node (by
-    /// its path, `sub.inner`, `items[2].w`) and its key. Use a node's name as the key (`ctx.wait::<T>("task2")`) and the report
-    /// also prints the wait-for cycle.
+    /// its path, `sub.inner`, `items[2].w`) and its key. Use a node's name as the key
+    /// (`ctx.wait::<T>("task2")`) and the report also prints the wait-for cycle; in a
+    /// sub-workflow or fan-out item, a key names a binding of the waiter's own workflow
+    /// first (`pong` waited for by `inner.ping` is `inner.pong`), then of the ones around
+    /// it.
     ///
     /// # Errors
     ///

@@ -478,7 +478,9 @@ pub struct DeadlockReport {
     pub kind: DeadlockKind,
     /// Every node that was live, with what it waited for (if it was in a tracked wait).
     pub waiting: Vec<WaitingNode>,
-    /// A wait-for cycle, when keys name nodes: `["task1", "task2", "task1"]`.
+    /// A wait-for cycle, when keys name nodes: `["task1", "task2", "task1"]`. A key names
+    /// a binding as the waiter's own workflow sees it, so in a sub-workflow or fan-out
+    /// item the cycle is of paths: `["inner.ping", "inner.pong", "inner.ping"]`.
     pub cycle: Option<Vec<String>>,
 }
 

@@ -198,9 +198,11 @@ pub mod prelude {
     // `DeadlockKind` and `FailurePolicy` are here for the same reason as `TimeoutScope`:
     // a test matching `assert_deadlock(..).kind` or calling `RunOptions::failure` names them.
     pub use crate::policy::FailurePolicy;
+    // `WaitError` is what `Context::wait` returns: a node that passes it on with `?`
+    // (`-> Result<T, WaitError>`) names it.
     pub use crate::{
         node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
-        RunOptions, Runtime, TimeoutScope, Workflow, WorkflowError,
+        RunOptions, Runtime, TimeoutScope, WaitError, Workflow, WorkflowError,
     };
     // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
     #[doc(hidden)]

@@ -339,6 +339,11 @@ impl RunOptions {
     /// When the run stops early (cancelled, timed out, failed fast, deadlocked), running
     /// nodes get this long to notice [`Context::cancelled`](crate::Context::cancelled)
     /// and finish before their futures are dropped. Without it they get one poll.
+    ///
+    /// The grace is for the run's own nodes: the nodes of its sub-workflows and fan-out
+    /// items (`front.html`, `thumbs[3].img`) see the cancellation too, but are dropped
+    /// when their child run stops, at once. A node whose cleanup must finish keeps it
+    /// in a `Drop` guard, which runs either way.
     pub fn cancel_grace(mut self, grace: Duration) -> Self {
         self.cancel_grace = Some(grace);
         self

@@ -26,12 +26,13 @@ pub(crate) fn deadlock_report(kind: DeadlockKind, waiting: Vec<WaitingNode>) -> 
 }
 
 fn find_cycle(waiting: &[WaitingNode]) -> Option<Vec<String>> {
+    // The waiting node a waiter's key names, resolved from the waiter's own scope out.
     let next = |node: &str| -> Option<&str> {
-        waiting
+        let key = waiting
             .iter()
             .find(|w| w.node == node)
-            .and_then(|w| w.waits_for.as_deref())
-            .filter(|key| waiting.iter().any(|w| w.node == *key))
+            .and_then(|w| w.waits_for.as_deref())?;
+        named_by(node, key, waiting)
     };
     for start in waiting {
         let mut path: Vec<&str> = vec![&start.node];
@@ -47,6 +48,21 @@ fn find_cycle(waiting: &[WaitingNode]) -> Option<Vec<String>> {
         }
     }
     None
+}
+
+/// The live node of `waiting` that `key`, waited for by the node at `waiter`, names: a
+/// key names a binding as the waiter's own workflow sees it, so `pong` waited for by
+/// `inner.ping` (a sub-workflow's node) names `inner.pong`, and by `items[2].w` (a fan-out
+/// item's node) names `items[2].pong`; failing that, a binding of an enclosing run
+/// (`pong` at the top), nearest first, or a whole path (`inner.pong`).
+fn named_by<'a>(waiter: &str, key: &str, waiting: &'a [WaitingNode]) -> Option<&'a str> {
+    let find = |name: &str| waiting.iter().find(|w| w.node == name).map(|w| &*w.node);
+    let mut scopes: Vec<usize> = waiter.match_indices('.').map(|(i, _)| i + 1).collect();
+    scopes.reverse();
+    scopes
+        .into_iter()
+        .find_map(|end| find(&format!("{}{key}", &waiter[..end])))
+        .or_else(|| find(key))
 }
 
 #[cfg(test)]
@@ -72,6 +88,49 @@ mod tests {
             report.to_string(),
             "every live node is blocked in a tracked wait: `task1` waits for `task2`, `task2` waits for `task1` (cycle: task1 -> task2 -> task1)"
         );
+    }
+
+    /// Keys name bindings as the waiter's workflow sees them: the ring of a
+    /// sub-workflow's two nodes (`inner.ping`, `inner.pong`, each waiting for the other's
+    /// binding) is a cycle, as is one between a fan-out item's node and a node at the top.
+    #[test]
+    fn keys_name_bindings_in_the_waiters_scope() {
+        let waiting = |pairs: &[(&'static str, &str)]| {
+            pairs
+                .iter()
+                .map(|&(node, key)| WaitingNode {
+                    node: node.into(),
+                    waits_for: Some(key.into()),
+                })
+                .collect::<Vec<_>>()
+        };
+        let report = deadlock_report(
+            DeadlockKind::AllWaiting,
+            waiting(&[("inner.ping", "pong"), ("inner.pong", "ping")]),
+        );
+        assert_eq!(
+            report.cycle.unwrap(),
+            ["inner.ping", "inner.pong", "inner.ping"]
+        );
+        // An item's node waiting for a top-level node, which waits for that item's node
+        // by its path.
+        let report = deadlock_report(
+            DeadlockKind::AllWaiting,
+            waiting(&[("xs[1].a", "gate"), ("gate", "xs[1].a")]),
+        );
+        assert_eq!(report.cycle.unwrap(), ["xs[1].a", "gate", "xs[1].a"]);
+        // The nearest scope wins: `b` from `s.a` is `s.b`, not the top-level `b`.
+        let report = deadlock_report(
+            DeadlockKind::AllWaiting,
+            waiting(&[("s.a", "b"), ("s.b", "a"), ("b", "k")]),
+        );
+        assert_eq!(report.cycle.unwrap(), ["s.a", "s.b", "s.a"]);
+        // Another item's node of the same name is not named by a bare key.
+        let report = deadlock_report(
+            DeadlockKind::AllWaiting,
+            waiting(&[("xs[0].a", "b"), ("xs[1].b", "a")]),
+        );
+        assert_eq!(report.cycle, None);
     }
 
     #[test]

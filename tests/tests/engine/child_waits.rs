@@ -356,3 +356,58 @@ async fn a_publish_in_an_item_reaches_a_wait_of_the_run() {
     let out = expect_outputs(run).await;
     assert_eq!((out.out, out.got), (vec![5, 3], 3));
 }
+
+workflow! {
+    /// Two nodes each waiting for the other, by binding name (`ask` waits for
+    /// `answer`, `answer` for `question`).
+    struct PingPong {
+        question = ask(),
+        answer = answer(),
+    }
+}
+
+workflow! {
+    struct PingPongInside {
+        inner = PingPong(),
+    }
+}
+
+workflow! {
+    struct PingPongItems {
+        input xs: Vec<u32>,
+        out = for x in xs { w = waiter(x), question = ask(), answer = answer(), } => w,
+    }
+}
+
+/// Keys name bindings as the waiter's own workflow sees them, so a ring inside a
+/// sub-workflow or a fan-out item is reported with its cycle, by path.
+#[tokio::test(start_paused = true)]
+async fn a_ring_inside_a_child_run_is_reported_with_its_cycle() {
+    let err = Runtime::new()
+        .execute(PingPongInside, PingPongInsideInput {})
+        .await
+        .unwrap_err();
+    let WorkflowError::Deadlock { report, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        report.cycle.as_deref(),
+        Some(&["inner.answer", "inner.question", "inner.answer"].map(String::from)[..])
+    );
+    assert!(
+        err.to_string()
+            .ends_with("(cycle: inner.answer -> inner.question -> inner.answer)"),
+        "{err}"
+    );
+    let err = Runtime::new()
+        .execute(PingPongItems, PingPongItemsInput { xs: vec![4] })
+        .await
+        .unwrap_err();
+    let WorkflowError::Deadlock { report, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        report.cycle.as_deref(),
+        Some(&["out[0].answer", "out[0].question", "out[0].answer"].map(String::from)[..])
+    );
+}

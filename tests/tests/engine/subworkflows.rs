@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_core::trace::TraceKind;
+use workflow_core::NodeName;
 
 #[derive(Debug, thiserror::Error)]
 #[error("layout broke on {0}")]
@@ -214,4 +215,92 @@ async fn a_timed_out_sub_workflow_still_reports_its_nodes() {
     assert!(trace
         .iter()
         .any(|e| e.node.as_deref() == Some("late.out") && e.kind == TraceKind::Cancelled));
+}
+
+#[node]
+async fn wait_ms(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+#[node]
+async fn at_once(ms: u64) -> u64 {
+    ms
+}
+
+workflow! {
+    /// One node that waits, one that does not.
+    pub(crate) struct Halves {
+        input ms: u64,
+        slow = wait_ms(ms),
+        quick = at_once(ms),
+    }
+}
+
+workflow! {
+    /// A sub-workflow and a fan-out side by side, both still running at 100 ms.
+    struct Busy {
+        input ms: u64,
+        input each: Vec<u64>,
+        halves = Halves(ms),
+        items = for m in each { w = wait_ms(ms: m), } => w,
+    }
+}
+
+workflow! {
+    struct BusyWithin {
+        input ms: u64,
+        #[timeout = "30ms"]
+        halves = Halves(ms),
+    }
+}
+
+fn sorted(running: &[NodeName]) -> Vec<&str> {
+    let mut names: Vec<&str> = running.iter().map(|r| &**r).collect();
+    names.sort_unstable();
+    names
+}
+
+/// A run stopped while a sub-workflow and a fan-out run names the nodes it stopped
+/// inside them by path, not the nodes running them (`halves`, `items`).
+#[tokio::test(start_paused = true)]
+async fn a_stopped_run_names_the_nodes_it_stopped_in_child_runs() {
+    let input = || BusyInput {
+        ms: 1_000,
+        each: vec![10, 500, 900],
+    };
+    let options = RunOptions::new().timeout(Duration::from_millis(100));
+    let err = Runtime::new()
+        .execute_with(Busy, input(), options)
+        .await
+        .unwrap_err();
+    let WorkflowError::Timeout { running, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(sorted(running), ["halves.slow", "items[1].w", "items[2].w"]);
+
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cancel.cancel();
+    });
+    let err = Runtime::new()
+        .execute_with(Busy, input(), RunOptions::new().cancel_token(token))
+        .await
+        .unwrap_err();
+    let WorkflowError::Cancelled { running, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(sorted(running), ["halves.slow", "items[1].w", "items[2].w"]);
+
+    // A sub-workflow binding's own timeout names what it stopped inside.
+    let err = Runtime::new()
+        .execute(BusyWithin, BusyWithinInput { ms: 1_000 })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "node `halves` of workflow `BusyWithin` timed out after 30ms; still running: halves.slow"
+    );
 }

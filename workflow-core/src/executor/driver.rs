@@ -1320,7 +1320,20 @@ where
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
         // In a child run (a sub-workflow, a fan-out item), the node's path.
         let node = self.shared.node_name(index);
-        failure.into_error(W::PLAN.name, node, attempts)
+        let mut error = failure.into_error(W::PLAN.name, node, attempts);
+        // A sub-workflow or fan-out node that timed out stopped its child runs' nodes:
+        // name them too (`still running: front.html`).
+        if let WorkflowError::Timeout {
+            scope: TimeoutScope::Node(node),
+            running,
+            ..
+        } = &mut error
+        {
+            if *node == self.shared.node_name(index) {
+                running.extend(self.shared.cancelled_children(index));
+            }
+        }
+        error
     }
 
     /// The running nodes, by path in a child run (a cold path: a stopped run's error).
@@ -1357,6 +1370,7 @@ where
     /// (one poll round, plus up to `grace`), then drops what is still running and marks
     /// the rest. Outputs produced after the stop are discarded.
     async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
+        let was_running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
         self.shared.cancel.cancel();
         // Spawned nodes that end from now on wake the run at once.
         let _ = self.pending.make().wake_when_done(1);
@@ -1418,6 +1432,7 @@ where
             }
         }
         self.statuses.skip_not_started(self.shared);
+        let error = self.name_stopped_children(error, &was_running);
         if self.pending.get().is_none_or(|c| c.errors.is_empty()) && drop_errors.is_empty() {
             error
         } else {
@@ -1429,6 +1444,36 @@ where
                 errors,
             }
         }
+    }
+
+    /// A run's timeout or cancellation names the nodes it stopped; a node running a
+    /// sub-workflow or fan-out (`was_running`) is named by the nodes of its child runs
+    /// it stopped (`front.html`, `thumbs[2].img`), as their reports say once dropped.
+    #[cold]
+    fn name_stopped_children(
+        &self,
+        mut error: WorkflowError,
+        was_running: &[usize],
+    ) -> WorkflowError {
+        if let WorkflowError::Cancelled { running, .. }
+        | WorkflowError::Timeout {
+            scope: TimeoutScope::Workflow,
+            running,
+            ..
+        } = &mut error
+        {
+            let mut named = Vec::with_capacity(running.len());
+            for &i in was_running {
+                let children = self.shared.cancelled_children(i);
+                if children.is_empty() {
+                    named.push(self.shared.node_name(i));
+                } else {
+                    named.extend(children);
+                }
+            }
+            *running = named;
+        }
+        error
     }
 
     /// A node that ended after the run was stopped: it counts as cancelled.

@@ -435,6 +435,27 @@ impl RunShared {
         self.has_child_reports.store(true, Ordering::Release);
     }
 
+    /// The nodes of node `node`'s child runs (a sub-workflow's, a fan-out's items') that
+    /// were stopped while running, by path (`front.html`, `thumbs[3].img`), as their
+    /// runs reported them so far: what a stopped run's error names in place of the node
+    /// that ran them (a cold path).
+    pub(crate) fn cancelled_children(&self, node: usize) -> Vec<NodeName> {
+        if !self.has_child_reports.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let reports = lock(&self.child_reports);
+        let of_node: Vec<&ChildReport> = reports.iter().filter(|c| c.key.0 == node).collect();
+        // A retried node ran its children again: only its last attempt's count.
+        of_node
+            .iter()
+            .enumerate()
+            .filter(|(at, c)| of_node[at + 1..].iter().all(|later| later.key != c.key))
+            .flat_map(|(_, c)| &c.nodes)
+            .filter(|n| n.status == NodeStatus::Cancelled)
+            .map(|n| n.name.clone())
+            .collect()
+    }
+
     /// This run's node reports (`own`, one per node of its plan, by index) with the
     /// reports of its child runs after the node that ran them, items in order. In a
     /// child run, its own nodes are renamed to their paths.
