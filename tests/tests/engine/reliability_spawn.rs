@@ -239,6 +239,47 @@ async fn spawned_runs_on_two_workers_all_end() {
     }
 }
 
+/// A run of spawned nodes without a token (none given, none asked for) waits for one to
+/// be made rather than making it: `RunHandle::cancel`, which makes it, still reaches the
+/// run at any point, and the runs' ends leave nothing behind (the queue's waiter in the
+/// run's state was a cycle): `shutdown` does not wait for tasks of runs long gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_run_of_spawned_nodes_through_its_handle_always_ends_it() {
+    let handles = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&handles);
+    let rt = Runtime::builder()
+        .monitor(move |handle| seen.lock().unwrap().push(handle))
+        .build();
+    for k in 0..500u32 {
+        let run = tokio::spawn(rt.execute(SpawnedNever, SpawnedNeverInput {}));
+        for _ in 0..k % 40 {
+            tokio::task::yield_now().await;
+        }
+        let handle = loop {
+            if let Some(handle) = handles.lock().unwrap().pop() {
+                break handle;
+            }
+            tokio::task::yield_now().await;
+        };
+        assert!(handle.cancel(), "the run is live");
+        let err = run.await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, WorkflowError::Cancelled { .. }),
+            "cancelled after {} yields: {err}",
+            k % 40
+        );
+    }
+    // Runs that ended with all their nodes done and no token made, then a shutdown
+    // that must not wait for them.
+    for _ in 0..50 {
+        let run = rt.execute(SpawnedFan, SpawnedFanInput {}).await.unwrap();
+        assert_eq!(run.outputs.sink, 8);
+    }
+    tokio::time::timeout(Duration::from_secs(60), rt.shutdown())
+        .await
+        .expect("shutdown waits for no task");
+}
+
 /// Cancellation reaches a run whose spawned nodes keep waking it (regression: a cancel
 /// between the start of a poll and its registering the run's waker again woke no one,
 /// and the run waited for a node that never ends). Cancelled at many points on two

@@ -141,7 +141,7 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     queue: Arc<OutcomeQueue<V>>,
     wrap: fn(N::Output) -> V,
 ) -> tokio::task::JoinHandle<()> {
-    queue.track_tasks();
+    // (Its queue counts the run's tasks as live on the runtime: see `track_tasks`.)
     // Boxed, and only when a subscriber wants it: the task's future stays small (tokio
     // moves it several times as it spawns it, with a `memcpy` call past ~128 bytes).
     let span = attempt::node_spans_possible()
@@ -215,9 +215,8 @@ where
                     return Poll::Pending;
                 };
                 // Its fn runs only if tokio polls the task (see `attempt::attempt_once`).
-                let shared = queue.shared();
-                shared.note_attempt(index, 1);
-                let ctx = Context::for_node::<N>(shared, index, 1);
+                queue.note_attempt(index);
+                let ctx = Context::for_node::<N>(queue.shared(), index, 1);
                 stage.set(Stage::Running {
                     call: call(ports, ctx),
                 });

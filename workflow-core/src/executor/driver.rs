@@ -649,16 +649,9 @@ where
             let _ = timer.as_mut().poll(cx);
         }
         let cancel_fired = if self.pending.has_queue() {
-            // The outcome queue's waker watches the token: it must exist.
-            if cancelled.is_none() {
-                *cancelled = Some(Box::pin(self.shared.cancel.token().cancelled()));
-            }
-            match self
-                .pending
-                .make()
-                .poll_cancel(|cx| poll_cancelled(cancelled, cx))
-            {
-                Some(polled) => polled.is_ready(),
+            // The outcome queue's waker watches the token (or waits for one to be made).
+            match self.pending.make().watch_cancel(self.shared, cancelled) {
+                Some(fired) => fired,
                 // It fired since this poll's first look, perhaps before the run's waker
                 // was registered again (its wake-up then reached no one): look again,
                 // now that a later one would wake the run.
@@ -1420,10 +1413,14 @@ where
             // inline node's fn runs when it starts; the others note each attempt whose
             // fn ran. None ran when the node still waited for a node-limit permit, or
             // was spawned and tokio never polled its task: it counts as never started.
-            let attempts = if Mode::of(&W::PLAN.nodes[i], self.supervise_all) == Mode::Inline {
-                1
-            } else {
-                self.shared.attempts_made(i)
+            let attempts = match Mode::of(&W::PLAN.nodes[i], self.supervise_all) {
+                Mode::Inline => 1,
+                // Noted by its queue, if it reported to one.
+                Mode::Spawned => self
+                    .shared
+                    .attempts_made(i)
+                    .max(self.pending.get().map_or(0, |c| c.attempts_made(i))),
+                _ => self.shared.attempts_made(i),
             };
             if attempts == 0 {
                 self.statuses.never_ran(self.shared, i);

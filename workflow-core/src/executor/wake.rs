@@ -16,6 +16,8 @@
 
 use std::cell::Cell;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context as TaskContext, Waker};
@@ -23,6 +25,7 @@ use std::time::Duration;
 
 use futures::task::AtomicWaker;
 use tokio::task::JoinHandle;
+use tokio_util::sync::WaitForCancellationFuture;
 
 use crate::shared::{RunShared, TaskGuard};
 use crate::sync::lock;
@@ -95,11 +98,16 @@ pub(crate) struct Completions<T> {
     /// about to wait (never, until then: a poll of the run that is starting nodes
     /// looks at the queue before it waits).
     wake_at: AtomicUsize,
-    /// Set when the run's cancellation future, polled with this as its waker, fired:
-    /// until then the run need not look at its token (which takes a lock).
+    /// Set when this, as the waker of the run's cancellation future or as the waker
+    /// waiting for the run's token to be made, fired (see [`CancelWatch`]): until then
+    /// the run need not look at its token (which takes a lock).
     cancel_fired: AtomicBool,
     /// Counts the run's spawned tasks as live on the runtime (set by the first one).
     tasks: OnceLock<TaskGuard>,
+    /// Whether the task of node `i` (below [`ATTEMPTS_IN_PLACE`]) called its fn: what
+    /// `RunShared::note_attempt` keeps for other nodes, here without the per-run
+    /// allocation and its `OnceLock` (~480 instructions a W4 diamond run, issue 17).
+    attempted: [AtomicBool; ATTEMPTS_IN_PLACE],
     /// The run's shared state, which a spawned node's task reaches through here (one
     /// `Arc` per task, not two): its `Context`, the attempt it notes, and the run's start,
     /// against which it notes its end time.
@@ -114,7 +122,27 @@ impl<T> Completions<T> {
             wake_at: AtomicUsize::new(usize::MAX),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
+            attempted: [const { AtomicBool::new(false) }; ATTEMPTS_IN_PLACE],
             shared,
+        }
+    }
+
+    /// Notes that the task of spawned node `index` called its fn (its one attempt), for
+    /// [`attempts_made`](Self::attempts_made).
+    #[inline]
+    pub(crate) fn note_attempt(&self, index: usize) {
+        match self.attempted.get(index) {
+            Some(flag) => flag.store(true, Ordering::Relaxed),
+            None => self.shared.note_attempt(index, 1),
+        }
+    }
+
+    /// 1 if the task of spawned node `index` called its fn (see
+    /// [`note_attempt`](Self::note_attempt)), else 0.
+    pub(crate) fn attempts_made(&self, index: usize) -> u32 {
+        match self.attempted.get(index) {
+            Some(flag) => u32::from(flag.load(Ordering::Relaxed)),
+            None => self.shared.attempts_made(index),
         }
     }
 
@@ -129,7 +157,8 @@ impl<T> Completions<T> {
     }
 
     /// Counts the run's spawned tasks as live on the runtime while this queue lives (a
-    /// spawned task holds it until it ends).
+    /// spawned task holds it until it ends). Called as the queue is made for the run's
+    /// first spawned node, not by each one.
     pub(crate) fn track_tasks(&self) {
         self.tasks.get_or_init(|| self.shared.runtime.track_task());
     }
@@ -278,6 +307,10 @@ impl<T> Completions<T> {
 fn take_all_now(queued: usize, pending: usize) -> bool {
     queued > 1 && queued < pending
 }
+
+/// For how many nodes (the first, by index) a run's queue notes whether their tasks
+/// called their fns, in its own allocation (one byte each).
+const ATTEMPTS_IN_PLACE: usize = 128;
 
 /// How many outcomes a run's queue keeps in place, in its own allocation: a run with no
 /// more spawned nodes ending unseen at once (a chain, a diamond of eight branches)
@@ -532,8 +565,27 @@ pub(super) struct PendingNodes<T> {
     taken: VecDeque<T>,
     /// The queue has room for more outcomes than it keeps in place.
     done_reserved: bool,
-    /// The run's cancellation future was polled with `done` as its waker.
-    cancel_via_done: bool,
+    /// How the outcome queue's waker watches the run's cancellation.
+    cancel_watch: CancelWatch,
+}
+
+/// How a run with an outcome queue learns that it was cancelled without looking at its
+/// token (a lock) on every poll: the queue is the waker of what would tell, and sets
+/// its `cancel_fired` flag when woken.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum CancelWatch {
+    /// Nothing watches yet: the run looks at its token on every poll.
+    No,
+    /// The run has no token, and the queue waits for one to be made (every stop from
+    /// outside makes it: `RunHandle::cancel`, a node's `Context::cancelled`), in the
+    /// run's cancellation's waker slot (`RunCancel::watch`). No token is made for the
+    /// run's own sake: a token, its wait and its cancellation as the run ends cost a W4
+    /// diamond run two allocations and ~1,000 instructions (issue 17). The slot's waker
+    /// is taken out as the run ends (see `Drop`): it holds the queue, which holds the
+    /// run's shared state, which holds the slot.
+    TokenMade,
+    /// The run's cancellation future was polled with the queue as its waker.
+    Cancelled,
 }
 
 impl<T> Default for PendingNodes<T> {
@@ -549,7 +601,17 @@ impl<T> Default for PendingNodes<T> {
             next: None,
             taken: VecDeque::new(),
             done_reserved: false,
-            cancel_via_done: false,
+            cancel_watch: CancelWatch::No,
+        }
+    }
+}
+
+impl<T> Drop for PendingNodes<T> {
+    /// The run ends: the queue's waker waiting for a token to be made (if it still does)
+    /// is taken out of the run's shared state, which the queue holds (a cycle).
+    fn drop(&mut self) {
+        if let (CancelWatch::TokenMade, Some(done)) = (self.cancel_watch, &self.done) {
+            done.queue.shared.cancel.unwatch();
         }
     }
 }
@@ -614,6 +676,8 @@ impl<T> PendingNodes<T> {
         self.done.get_or_insert_with(|| {
             let queue = Arc::new(Completions::new(Arc::clone(shared)));
             queue.register(cx.waker());
+            // Its first spawned node starts now.
+            queue.track_tasks();
             Spawner {
                 queue,
                 started: Cell::new(None),
@@ -671,32 +735,86 @@ impl<T> PendingNodes<T> {
         self.done.as_ref().is_some_and(|d| d.queue.set_wake_at(n))
     }
 
-    /// In a run with an outcome queue: polls the run's cancellation future (`poll`)
-    /// once, with the queue as its waker, so that later polls of the run can tell
-    /// whether it fired without taking the token's lock
-    /// ([`may_be_cancelled`](Self::may_be_cancelled)). `None` when it needs no poll
-    /// (registered already, or no queue).
-    pub(super) fn poll_cancel<R>(
+    /// In a run with an outcome queue: watches the run's cancellation with the queue as
+    /// the waker, so that later polls of the run can tell whether it may have been
+    /// cancelled without taking the token's lock
+    /// ([`may_be_cancelled`](Self::may_be_cancelled)). Once the run's token exists,
+    /// polls the run's wait on it (`cancelled`, made here if need be) once with that
+    /// waker: whether it fired. Before, waits for the token to be made (see
+    /// [`CancelWatch::TokenMade`]): `Some(false)`. `None` when nothing changed since the
+    /// last call (or no queue): the caller looks at the token if
+    /// [`may_be_cancelled`](Self::may_be_cancelled) says so.
+    #[inline]
+    pub(super) fn watch_cancel<'a>(
         &mut self,
-        poll: impl FnOnce(&mut TaskContext<'_>) -> R,
-    ) -> Option<R>
+        shared: &'a RunShared,
+        cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+    ) -> Option<bool>
     where
         T: Send + 'static,
     {
-        let done = self.done.as_ref().filter(|_| !self.cancel_via_done)?;
-        self.cancel_via_done = true;
+        let done = self.done.as_ref()?;
+        match self.cancel_watch {
+            CancelWatch::Cancelled => None,
+            // No token made since (its maker wakes the queue).
+            CancelWatch::TokenMade if !done.queue.cancel_fired.load(Ordering::SeqCst) => None,
+            _ => Some(self.start_watching(shared, cancelled)),
+        }
+    }
+
+    /// [`watch_cancel`](Self::watch_cancel) when something changed: out of line, off
+    /// the path of every wake-up (once or twice a run).
+    #[cold]
+    #[inline(never)]
+    fn start_watching<'a>(
+        &mut self,
+        shared: &'a RunShared,
+        cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+    ) -> bool
+    where
+        T: Send + 'static,
+    {
+        let Some(done) = &self.done else {
+            return false;
+        };
         let waker = Waker::from(Arc::clone(&done.queue));
-        Some(poll(&mut TaskContext::from_waker(&waker)))
+        let wait = match cancelled {
+            Some(wait) => wait,
+            None => match shared.cancel.watch(&waker) {
+                Some(token) => cancelled.insert(Box::pin(token.cancelled())),
+                None => {
+                    self.cancel_watch = CancelWatch::TokenMade;
+                    return false;
+                }
+            },
+        };
+        // From now on the queue's waker fires only for the token's cancellation (the
+        // wait polled below sees one that came before).
+        done.queue.cancel_fired.store(false, Ordering::SeqCst);
+        self.cancel_watch = CancelWatch::Cancelled;
+        wait.as_mut()
+            .poll(&mut TaskContext::from_waker(&waker))
+            .is_ready()
     }
 
     /// Whether the run's token may have been cancelled since the last look: always,
-    /// unless its cancellation future waits with the outcome queue's waker and has not
-    /// fired.
+    /// unless the outcome queue's waker watches it (or waits for it to be made) and has
+    /// not fired.
     pub(super) fn may_be_cancelled(&self) -> bool {
         match &self.done {
-            Some(done) if self.cancel_via_done => done.queue.cancel_fired.load(Ordering::SeqCst),
+            Some(done) if self.cancel_watch != CancelWatch::No => {
+                done.queue.cancel_fired.load(Ordering::SeqCst)
+            }
             _ => true,
         }
+    }
+
+    /// How many attempts spawned node `i`, reporting to the outcome queue, made: 1 if
+    /// its task called its fn (see [`Completions::note_attempt`]).
+    pub(super) fn attempts_made(&self, i: usize) -> u32 {
+        self.done
+            .as_ref()
+            .map_or(0, |done| done.queue.attempts_made(i))
     }
 
     /// Node `i` is no longer pending: it finished, or the run drops it (then its task,

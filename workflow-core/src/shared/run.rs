@@ -152,6 +152,13 @@ impl RunCancel {
         self.token.get()
     }
 
+    /// Takes out the waker [`watch`](Self::watch) left, if any: the run ended, and a
+    /// waker may hold what holds this (a spawned nodes' outcome queue does).
+    pub(crate) fn unwatch(&self) {
+        let waker = lock(&self.waker).take();
+        drop(waker);
+    }
+
     /// Whether the run was cancelled. Without a token, no lock.
     #[inline]
     pub(crate) fn is_cancelled(&self) -> bool {
