@@ -420,6 +420,12 @@ impl Runtime {
     }
 
     /// Registers (or replaces) a resource on a running runtime; later runs see it.
+    ///
+    /// `value` is registered as its own type: an `Arc<FakeHttp>` passed here is the
+    /// resource `Arc<FakeHttp>`, not a `dyn Http` (the run then fails with
+    /// [`WorkflowError::ResourceRegisteredAsArc`](crate::WorkflowError::ResourceRegisteredAsArc));
+    /// register shared or trait-object values with
+    /// [`insert_resource_arc`](Self::insert_resource_arc).
     pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
         self.inner.resources_mut().insert(Arc::new(value), None);
     }

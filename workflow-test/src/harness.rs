@@ -759,6 +759,11 @@ impl Harness {
     // ---- resources and mocks -------------------------------------------------------
 
     /// Registers (or replaces) a resource for the following runs.
+    ///
+    /// `value` is registered as its own type: `h.insert_resource(Arc::new(FakeHttp))`
+    /// registers `Arc<FakeHttp>`, which a `Res<dyn Http>` node does not receive (its run
+    /// fails with `WorkflowError::ResourceRegisteredAsArc`, saying so); use
+    /// [`insert_resource_arc::<dyn Http>`](Self::insert_resource_arc) for a trait object.
     pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
         self.inner.runtime.insert_resource(value);
         self.track::<T>(0);
