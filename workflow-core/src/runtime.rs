@@ -504,6 +504,7 @@ pub(crate) struct DurableConfig {
     pub(crate) owner: crate::store::OwnerId,
     pub(crate) lease: Duration,
     pub(crate) retention: crate::store::Retention,
+    pub(crate) on_end: Option<crate::durable::OnDurableEnd>,
 }
 
 /// The durable settings collected by a [`RuntimeBuilder`].
@@ -514,6 +515,7 @@ pub(crate) struct DurableSettings {
     pub(crate) owner: Option<crate::store::OwnerId>,
     pub(crate) lease: Option<Duration>,
     pub(crate) retention: crate::store::Retention,
+    pub(crate) on_end: Option<crate::durable::OnDurableEnd>,
 }
 
 /// The default lease: long against clock skew between processes, short enough that a
@@ -535,6 +537,7 @@ impl DurableSettings {
                 .unwrap_or(DEFAULT_LEASE)
                 .max(Duration::from_millis(3)),
             retention: self.retention,
+            on_end: self.on_end,
         }))
     }
 }
