@@ -1321,16 +1321,19 @@ where
         // In a child run (a sub-workflow, a fan-out item), the node's path.
         let node = self.shared.node_name(index);
         let mut error = failure.into_error(W::PLAN.name, node, attempts);
-        // A sub-workflow or fan-out node that timed out stopped its child runs' nodes:
-        // name them too (`still running: front.html`).
+        // A sub-workflow or fan-out node that timed out stopped its child runs' nodes,
+        // and so did a node of one of its child runs that timed out (the fail-fast
+        // stops the other items): name them too (`still running: front.html`), once.
         if let WorkflowError::Timeout {
-            scope: TimeoutScope::Node(node),
+            scope: TimeoutScope::Node(_),
             running,
             ..
         } = &mut error
         {
-            if *node == self.shared.node_name(index) {
-                running.extend(self.shared.cancelled_children(index));
+            for name in self.shared.cancelled_children(index) {
+                if !running.contains(&name) {
+                    running.push(name);
+                }
             }
         }
         error
