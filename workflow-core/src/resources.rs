@@ -204,20 +204,23 @@ impl Resources {
                         node,
                         type_name,
                         arc_registered: self.map.contains_key(&(r.arc_type_id)())
-                            || (is_trait_object(type_name) && self.holds_an_arc()),
+                            || self.arc_in_place_of(type_name),
                     }
                 })
         })
     }
 
-    /// Whether a registered resource is itself an `Arc` (`resource(Arc::new(x))`): for
-    /// a missing `dyn Trait`, almost surely the value meant for it, which only
+    /// For a missing resource named `type_name`: whether it is a `dyn Trait` and a
+    /// registered resource is itself an `Arc` (`resource(Arc::new(x))`), almost surely
+    /// the value meant for it, which only
     /// `resource_arc::<dyn Trait>` registers as such (the type of `x` behind the `Arc`,
     /// and whether it implements the trait, are not known here).
-    fn holds_an_arc(&self) -> bool {
-        self.order
-            .iter()
-            .any(|r| r.type_name.starts_with("alloc::sync::Arc<"))
+    pub(crate) fn arc_in_place_of(&self, type_name: &str) -> bool {
+        is_trait_object(type_name)
+            && self
+                .order
+                .iter()
+                .any(|r| r.type_name.starts_with("alloc::sync::Arc<"))
     }
 
     /// The registered types' names, in registration order.

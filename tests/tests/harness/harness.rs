@@ -357,7 +357,9 @@ async fn mocked_http_client_is_called_exactly_once(h: Harness) {
     let run = h.assert_success(h.execute(ApiTest, ApiTestInput {}).await);
     assert_eq!(run.outputs.fetch_api, "test");
     recorder.assert_called_once();
-    recorder.assert_called_with(&"/api/data".to_owned());
+    // A `MockFn<String, _>` is asserted with a `&str`, as one writes it.
+    recorder.assert_called_with("/api/data");
+    recorder.assert_any_call(&"/api/data".to_owned());
     assert_eq!(recorder.calls(), vec!["/api/data".to_owned()]);
     h.assert_no_leaks().await;
 }
@@ -935,6 +937,16 @@ workflow! {
     }
 }
 
+workflow! {
+    struct Routes {
+        input froms: Vec<String>,
+        input to: String,
+        kms = for from in froms {
+            km = distance(from, to),
+        } => km,
+    }
+}
+
 /// `h.insert_resource(Arc::new(FlatGeo))` registers `Arc<FlatGeo>`, which a
 /// `Res<dyn Geo>` node cannot receive (nothing at run time can turn it into the trait
 /// object): the run fails before any node starts, and the error says which call
@@ -969,7 +981,25 @@ async fn an_arc_inserted_for_a_trait_object_resource_gets_the_resource_arc_hint(
     );
     assert!(err.to_string().contains("resource_arc::<dyn "), "{err}");
 
+    // A node of a fan-out's item is checked when an item gets there: the same error,
+    // naming the item's node.
+    let items = || RoutesInput {
+        froms: vec!["a".into(), "abcd".into()],
+        to: "abc".into(),
+    };
+    let err = h.execute(Routes, items()).await.unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::ResourceRegisteredAsArc { node, .. } if node == "kms[0].km"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("insert_resource_arc::<dyn "),
+        "{err}"
+    );
+
     h.insert_resource_arc::<dyn Geo>(Arc::new(FlatGeo));
     let run = h.assert_success(h.execute(Route, input()).await);
     assert_eq!(run.outputs.km, 6);
+    let run = h.assert_success(h.execute(Routes, items()).await);
+    assert_eq!(run.outputs.kms, [3, 12]);
 }
