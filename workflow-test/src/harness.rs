@@ -913,7 +913,7 @@ impl Harness {
     /// let run = h.assert_success(h.execute(ApiTest, ApiTestInput {}).await);
     /// assert_eq!(run.outputs.api_data, "test");
     /// recorder.assert_called_once();
-    /// recorder.assert_called_with(&"/api/data".to_owned());
+    /// recorder.assert_called_with("/api/data");
     /// # });
     /// ```
     #[doc(alias = "create_test_resource")]
