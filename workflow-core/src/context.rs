@@ -227,6 +227,12 @@ impl Context {
         self.shared().runtime.resource::<T>()
     }
 
+    /// Whether an `Arc` was registered where the missing trait object `type_name` was
+    /// meant (see `Resources::arc_in_place_of`): an error path's hint.
+    pub(crate) fn arc_in_place_of(&self, type_name: &str) -> bool {
+        self.shared().runtime.resources().arc_in_place_of(type_name)
+    }
+
     /// Publishes `value` under `key` for [`Context::wait`]ers in this run, its
     /// sub-workflows and fan-out items, and the run above it; wakes them. Keys are
     /// shared by the whole tree of runs started by one `execute`.

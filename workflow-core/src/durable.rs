@@ -64,6 +64,7 @@
 //! decodes is the same error, before any node runs.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -153,6 +154,30 @@ impl<O> DurableRun<O> {
     }
 }
 
+/// A durable run that ended, as [`RuntimeBuilder::on_durable_run_end`] sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DurableRunEnd<'a> {
+    /// The run's id in the store.
+    pub run_id: RunId,
+    /// What happened to each node in this execution (restored ones included).
+    pub report: &'a RunReport,
+    /// The execution trace, when tracing was on.
+    pub trace: Option<&'a ExecutionTrace>,
+    /// Why the run failed, if it did.
+    pub error: Option<&'a WorkflowError>,
+}
+
+/// The hook of [`RuntimeBuilder::on_durable_run_end`].
+#[derive(Clone)]
+pub(crate) struct OnDurableEnd(Arc<dyn Fn(&DurableRunEnd<'_>) + Send + Sync>);
+
+impl fmt::Debug for OnDurableEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OnDurableEnd(..)")
+    }
+}
+
 impl RuntimeBuilder {
     /// Records durable runs ([`Runtime::start_durable`]) in `store`.
     ///
@@ -187,6 +212,55 @@ impl RuntimeBuilder {
     /// renew every third of it.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.durable.lease = Some(lease);
+        self
+    }
+
+    /// Calls `f` when a durable run executed by this runtime ends ([`Runtime::start_durable`],
+    /// [`Runtime::resume`], [`Runtime::recover`]), succeeded or failed, with its report,
+    /// trace and error (a start that only read an earlier run's outputs executed
+    /// nothing, and calls nothing). Test harnesses use it to record durable runs as they
+    /// record [`Runtime::execute`]'s: `workflow_test::Harness` with a store counts their
+    /// nodes in `execution_count`, keeps them in `runs()` and `last_trace()`.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::store::MemoryStore;
+    ///
+    /// #[node]
+    /// async fn double(x: u32) -> u32 {
+    ///     x * 2
+    /// }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Double {
+    ///         input x: u32,
+    ///         y = double(x),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let ended = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&ended);
+    /// let rt = Runtime::builder()
+    ///     .store(MemoryStore::new())
+    ///     .on_durable_run_end(move |end| {
+    ///         let node = &end.report.nodes[0];
+    ///         seen.lock().unwrap().push((end.run_id, node.name.to_string(), end.error.is_none()));
+    ///     })
+    ///     .build();
+    /// let run = rt.start_durable(Double, DoubleInput { x: 2 }, Some("d")).await.unwrap();
+    /// // Again with the key: the outputs are read back, nothing runs.
+    /// rt.start_durable(Double, DoubleInput { x: 2 }, Some("d")).await.unwrap();
+    /// assert_eq!(*ended.lock().unwrap(), [(run.run_id, "y".to_string(), true)]);
+    /// # });
+    /// ```
+    pub fn on_durable_run_end(
+        mut self,
+        f: impl Fn(&DurableRunEnd<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.durable.on_end = Some(OnDurableEnd(Arc::new(f)));
         self
     }
 
@@ -487,13 +561,27 @@ impl Runtime {
         let recorded = recorder
             .await
             .unwrap_or_else(|e| Err(StoreError::unavailable("recording", e.to_string())));
+        let (report, trace) = (outcome.report, outcome.trace);
+        let ended = |error: Option<&WorkflowError>| {
+            if let Some(OnDurableEnd(on_end)) = &cfg.on_end {
+                on_end(&DurableRunEnd {
+                    run_id: run,
+                    report: &report,
+                    trace: trace.as_ref(),
+                    error,
+                });
+            }
+        };
         let lease = match recorded {
             Ok(lease) => lease,
             // The run stays unfinished (what was recorded is kept): it can be resumed, by
             // this owner at once or by `recover` once its lease expires.
-            Err(e) => return Err(store_error::<W>(run, e)),
+            Err(e) => {
+                let e = store_error::<W>(run, e);
+                ended(Some(&e));
+                return Err(e);
+            }
         };
-        let (report, trace) = (outcome.report, outcome.trace);
         let (outcome, result) = match outcome.result {
             Ok(outputs) => match W::encode_output(&outputs, run) {
                 Ok(bytes) => (
@@ -519,10 +607,13 @@ impl Runtime {
                 Err(e),
             ),
         };
-        cfg.store
+        let finished = cfg
+            .store
             .finish_run(&lease, outcome, cfg.retention)
             .await
-            .map_err(|e| store_error::<W>(run, e))?;
+            .map_err(|e| store_error::<W>(run, e));
+        let result = finished.and(result);
+        ended(result.as_ref().err());
         result.map(|outputs| DurableRun {
             run_id: run,
             outputs,

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::resources::is_trait_object;
+
 /// A boxed error as returned by a failing node: `Send + Sync + 'static`, so it can be
 /// downcast back to the node's own error type.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -108,8 +110,10 @@ pub enum WorkflowError {
         /// The limit that was exceeded.
         limit: Duration,
         /// The nodes that were still running when time ran out (they were cancelled), by
-        /// binding or, in a sub-workflow or fan-out item, by path (`thumbs[3].img`): for
-        /// a node's timeout, that node, which `{}` does not repeat.
+        /// binding or, in a sub-workflow or fan-out item, by path (`thumbs[3].img`). For
+        /// a node's timeout, that node first (which `{}` does not repeat), then the
+        /// nodes the run stopped because of it (fail-fast), at every depth; under
+        /// `failure = "continue"` the others run on, and only that node is listed.
         running: Vec<NodeName>,
         /// For a node's timeout, how many attempts the node made, the last of which
         /// timed out (more than 1 with `retry`); 0 for the run's own timeout.
@@ -126,7 +130,50 @@ pub enum WorkflowError {
         /// The resource type.
         type_name: &'static str,
     },
-    /// A node needs `Res<T>`, but an `Arc<T>` was registered with `resource(..)`.
+    /// A node needs `Res<T>`, but an `Arc<T>` was registered with `resource(..)` (or
+    /// `insert_resource(..)`), which registers the type `Arc<T>`, where `resource_arc`
+    /// was meant. For a `Res<dyn Trait>`, reported when any `Arc` was registered that
+    /// way (`insert_resource(Arc::new(FakeHttp))`): only
+    /// `resource_arc::<dyn Trait>(..)` registers a value as the trait object.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use workflow_core::prelude::*;
+    ///
+    /// trait Http: Send + Sync {
+    ///     fn get(&self, url: &str) -> String;
+    /// }
+    /// struct FakeHttp;
+    /// impl Http for FakeHttp {
+    ///     fn get(&self, url: &str) -> String {
+    ///         format!("fake {url}")
+    ///     }
+    /// }
+    ///
+    /// #[node]
+    /// async fn call(url: String, http: Res<dyn Http>) -> String {
+    ///     http.get(&url)
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Calls {
+    ///         input url: String,
+    ///         body = call(url),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::new();
+    /// rt.insert_resource(Arc::new(FakeHttp)); // registers `Arc<FakeHttp>`
+    /// let err = rt.execute(Calls, CallsInput { url: "u".into() }).await.unwrap_err();
+    /// assert!(matches!(err, WorkflowError::ResourceRegisteredAsArc { .. }));
+    /// assert!(err.to_string().contains("register it with `resource_arc::<dyn "));
+    ///
+    /// rt.insert_resource_arc::<dyn Http>(Arc::new(FakeHttp));
+    /// let run = rt.execute(Calls, CallsInput { url: "u".into() }).await.unwrap();
+    /// assert_eq!(run.outputs.body, "fake u");
+    /// # });
+    /// ```
     ResourceRegisteredAsArc {
         /// The workflow.
         workflow: &'static str,
@@ -230,9 +277,28 @@ impl fmt::Display for WorkflowError {
                 workflow,
                 node,
                 type_name,
-            } => write!(
+            } => {
+                write!(
+                    f,
+                    "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; "
+                )?;
+                // A trait object has no size: `resource(..)` cannot take one.
+                if is_trait_object(type_name) {
+                    write!(
+                        f,
+                        "add a value of a type that implements it with `Runtime::builder().resource_arc::<{type_name}>(Arc::new(..))`"
+                    )?;
+                } else {
+                    f.write_str("add it with `Runtime::builder().resource(..)`")?;
+                }
+            }
+            Self::ResourceRegisteredAsArc {
+                workflow,
+                node,
+                type_name,
+            } if is_trait_object(type_name) => write!(
                 f,
-                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; add it with `Runtime::builder().resource(..)`"
+                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc` was registered with `resource(..)` or `insert_resource(..)`, which registers the type `Arc<..>` itself; register it with `resource_arc::<{type_name}>(..)` (`insert_resource_arc::<{type_name}>(..)` on a running runtime or a `Harness`) so nodes receive it as `Res<{type_name}>`"
             )?,
             Self::ResourceRegisteredAsArc {
                 workflow,

@@ -139,7 +139,7 @@ pub use __private::{
 };
 pub use context::Context;
 #[cfg(feature = "store")]
-pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
+pub use durable::{DurableFuture, DurableRun, DurableRunEnd, DurableWorkflow};
 pub use error::{
     BoxError, DeadlockKind, DeadlockReport, NodeName, TimeoutScope, WaitingNode, WorkflowError,
 };

@@ -100,7 +100,8 @@ impl Context {
     pub fn __resource<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
         // The lookup of `Arc<T>` runs only on the error path, for the hint.
         self.resource::<T>().ok_or_else(|| {
-            let arc_registered = self.resource::<std::sync::Arc<T>>().is_some();
+            let arc_registered = self.resource::<std::sync::Arc<T>>().is_some()
+                || self.arc_in_place_of(std::any::type_name::<T>());
             NodeCallError::MissingResource(std::any::type_name::<T>(), arc_registered)
         })
     }

@@ -198,12 +198,29 @@ impl Resources {
             needs
                 .iter()
                 .find(|r| !self.map.contains_key(&(r.type_id)()))
-                .map(|r| MissingResource {
-                    node,
-                    type_name: (r.type_name)(),
-                    arc_registered: self.map.contains_key(&(r.arc_type_id)()),
+                .map(|r| {
+                    let type_name = (r.type_name)();
+                    MissingResource {
+                        node,
+                        type_name,
+                        arc_registered: self.map.contains_key(&(r.arc_type_id)())
+                            || self.arc_in_place_of(type_name),
+                    }
                 })
         })
+    }
+
+    /// For a missing resource named `type_name`: whether it is a `dyn Trait` and a
+    /// registered resource is itself an `Arc` (`resource(Arc::new(x))`), almost surely
+    /// the value meant for it, which only
+    /// `resource_arc::<dyn Trait>` registers as such (the type of `x` behind the `Arc`,
+    /// and whether it implements the trait, are not known here).
+    pub(crate) fn arc_in_place_of(&self, type_name: &str) -> bool {
+        is_trait_object(type_name)
+            && self
+                .order
+                .iter()
+                .any(|r| r.type_name.starts_with("alloc::sync::Arc<"))
     }
 
     /// The registered types' names, in registration order.
@@ -225,6 +242,12 @@ impl Resources {
             })
             .collect()
     }
+}
+
+/// Whether `type_name` (from [`std::any::type_name`]) names a trait object, which is
+/// registered only as an `Arc<dyn Trait>` through `resource_arc`.
+pub(crate) fn is_trait_object(type_name: &str) -> bool {
+    type_name.starts_with("dyn ")
 }
 
 /// Erases the type of a cleanup hook for `T`.

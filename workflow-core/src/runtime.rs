@@ -420,6 +420,12 @@ impl Runtime {
     }
 
     /// Registers (or replaces) a resource on a running runtime; later runs see it.
+    ///
+    /// `value` is registered as its own type: an `Arc<FakeHttp>` passed here is the
+    /// resource `Arc<FakeHttp>`, not a `dyn Http` (the run then fails with
+    /// [`WorkflowError::ResourceRegisteredAsArc`](crate::WorkflowError::ResourceRegisteredAsArc));
+    /// register shared or trait-object values with
+    /// [`insert_resource_arc`](Self::insert_resource_arc).
     pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
         self.inner.resources_mut().insert(Arc::new(value), None);
     }
@@ -498,6 +504,7 @@ pub(crate) struct DurableConfig {
     pub(crate) owner: crate::store::OwnerId,
     pub(crate) lease: Duration,
     pub(crate) retention: crate::store::Retention,
+    pub(crate) on_end: Option<crate::durable::OnDurableEnd>,
 }
 
 /// The durable settings collected by a [`RuntimeBuilder`].
@@ -508,6 +515,7 @@ pub(crate) struct DurableSettings {
     pub(crate) owner: Option<crate::store::OwnerId>,
     pub(crate) lease: Option<Duration>,
     pub(crate) retention: crate::store::Retention,
+    pub(crate) on_end: Option<crate::durable::OnDurableEnd>,
 }
 
 /// The default lease: long against clock skew between processes, short enough that a
@@ -529,6 +537,7 @@ impl DurableSettings {
                 .unwrap_or(DEFAULT_LEASE)
                 .max(Duration::from_millis(3)),
             retention: self.retention,
+            on_end: self.on_end,
         }))
     }
 }

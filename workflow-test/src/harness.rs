@@ -285,9 +285,13 @@ impl HarnessBuilder {
     /// [`MemoryStore`](workflow_core::store::MemoryStore) (a SQLite write waits on the
     /// store's own thread, which a paused clock does not wait for).
     ///
-    /// Durable runs are not recorded by the harness (its counts and
-    /// [`Harness::runs`] cover [`Harness::execute`]): check one with
-    /// [`assert_restored`](crate::assert_restored) and its report.
+    /// The harness records the durable runs that end (succeeded or failed) as it records
+    /// [`Harness::execute`]'s: [`Harness::runs`], [`Harness::last_trace`],
+    /// [`Harness::execution_count`] (a restored node counts no call) and the
+    /// assertions on them. A run whose future was dropped (cut, as below) never ended
+    /// and is not recorded, as for `execute`; a start that only read an earlier run's
+    /// outputs ran nothing. Check what a resumed run restored with
+    /// [`assert_restored`](crate::assert_restored).
     ///
     /// ```
     /// use std::time::Duration;
@@ -331,6 +335,10 @@ impl HarnessBuilder {
     ///     assert_eq!(run.outputs.saved, 5);
     ///     assert_restored(&run, &["row"]);
     ///     assert_eq!(run.trace.unwrap().attempts("saved"), 1);
+    ///     // Recorded: the cut run never ended; the resumed one restored `row`.
+    ///     assert_eq!(h.run_count(), 1);
+    ///     h.assert_executed("saved", 1);
+    ///     h.assert_not_executed("row");
     /// }
     /// # fn main() { resumes_after_a_crash(); }
     /// ```
@@ -372,8 +380,21 @@ impl HarnessBuilder {
         let next_number = Arc::new(AtomicU64::new(1));
         let (seen, numbers) = (Arc::clone(&live), Arc::clone(&next_number));
         let trace = self.trace.unwrap_or(true);
-        let runtime = self
-            .runtime
+        // The harness, once built: durable runs are recorded when they end.
+        #[cfg(feature = "store")]
+        let built: Arc<std::sync::OnceLock<std::sync::Weak<Inner>>> = Arc::default();
+        #[cfg(feature = "store")]
+        let runtime = {
+            let built = Arc::clone(&built);
+            self.runtime.on_durable_run_end(move |end| {
+                if let Some(inner) = built.get().and_then(std::sync::Weak::upgrade) {
+                    Harness { inner }.record_durable(end);
+                }
+            })
+        };
+        #[cfg(not(feature = "store"))]
+        let runtime = self.runtime;
+        let runtime = runtime
             // Runs started on the runtime itself (durable ones) are traced as the
             // harness's are; `Harness::execute` sets it per run, following `set_trace`.
             .trace(trace)
@@ -416,6 +437,8 @@ impl HarnessBuilder {
                 resources: Mutex::new(resources),
             }),
         };
+        #[cfg(feature = "store")]
+        let _ = built.set(Arc::downgrade(&harness.inner));
         crate::runner::register(&harness);
         harness
     }
@@ -540,6 +563,26 @@ impl Harness {
             this.record(record, keep);
             outcome.into_run()
         }
+    }
+
+    /// Records a durable run of the harness's runtime that ended (started with
+    /// `h.runtime().start_durable(..)`, `resume` or `recover`), as `execute` records its
+    /// runs: numbered as its live snapshot was.
+    #[cfg(feature = "store")]
+    fn record_durable(&self, end: &workflow_core::DurableRunEnd<'_>) {
+        let run_id = end.report.run_id;
+        let number = lock(&self.inner.live)
+            .iter()
+            .find(|r| r.handle.run_id() == run_id)
+            .map(|r| r.number)
+            .unwrap_or_else(|| self.inner.next_number.fetch_add(1, Ordering::Relaxed));
+        let record = RunRecord {
+            number,
+            report: end.report.clone(),
+            trace: end.trace.cloned(),
+            error: end.error.map(|e| format!("{e:#}")),
+        };
+        self.record(record, self.inner.keep_records.load(Ordering::Relaxed));
     }
 
     fn record(&self, record: RunRecord, keep: bool) {
@@ -759,6 +802,11 @@ impl Harness {
     // ---- resources and mocks -------------------------------------------------------
 
     /// Registers (or replaces) a resource for the following runs.
+    ///
+    /// `value` is registered as its own type: `h.insert_resource(Arc::new(FakeHttp))`
+    /// registers `Arc<FakeHttp>`, which a `Res<dyn Http>` node does not receive (its run
+    /// fails with `WorkflowError::ResourceRegisteredAsArc`, saying so); use
+    /// [`insert_resource_arc::<dyn Http>`](Self::insert_resource_arc) for a trait object.
     pub fn insert_resource<T: Send + Sync + 'static>(&self, value: T) {
         self.inner.runtime.insert_resource(value);
         self.track::<T>(0);
@@ -865,7 +913,7 @@ impl Harness {
     /// let run = h.assert_success(h.execute(ApiTest, ApiTestInput {}).await);
     /// assert_eq!(run.outputs.api_data, "test");
     /// recorder.assert_called_once();
-    /// recorder.assert_called_with(&"/api/data".to_owned());
+    /// recorder.assert_called_with("/api/data");
     /// # });
     /// ```
     #[doc(alias = "create_test_resource")]

@@ -1,6 +1,7 @@
 //! Mocks: [`CallRecorder`] records calls of a hand-written mock, [`MockFn`] is a
 //! ready-made mock function with programmable answers.
 
+use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -148,31 +149,53 @@ impl<A: fmt::Debug> CallRecorder<A> {
     }
 }
 
-impl<A: fmt::Debug + PartialEq> CallRecorder<A> {
-    /// Asserts that the last call had these arguments.
+impl<A: fmt::Debug> CallRecorder<A> {
+    /// Asserts that the last call had these arguments: `args` is anything the recorded
+    /// arguments borrow as, so a recorder of `String`s takes a `&str`
+    /// (`assert_called_with("/api/data")`), one of `Vec<T>`s a slice.
+    ///
+    /// ```
+    /// use workflow_test::CallRecorder;
+    ///
+    /// let calls = CallRecorder::<String>::new();
+    /// calls.record("/a".to_string());
+    /// calls.record("/b".to_string());
+    /// calls.assert_called_with("/b");
+    /// calls.assert_called_with(&"/b".to_string());
+    /// calls.assert_any_call("/a");
+    /// ```
     ///
     /// # Panics
     ///
     /// When there was no call or the last one differs.
     #[track_caller]
-    pub fn assert_called_with(&self, args: &A) {
+    pub fn assert_called_with<Q>(&self, args: &Q)
+    where
+        A: Borrow<Q>,
+        Q: ?Sized + fmt::Debug + PartialEq,
+    {
         let calls = lock(&self.calls);
-        if calls.last() != Some(args) {
+        if calls.last().map(Borrow::borrow) != Some(args) {
             let listed = list_calls(&calls);
             drop(calls);
             panic!("expected the last call of the mock to be {args:?}{listed}");
         }
     }
 
-    /// Asserts that some call had these arguments.
+    /// Asserts that some call had these arguments (anything they borrow as, as for
+    /// [`assert_called_with`](Self::assert_called_with)).
     ///
     /// # Panics
     ///
     /// When no call matches.
     #[track_caller]
-    pub fn assert_any_call(&self, args: &A) {
+    pub fn assert_any_call<Q>(&self, args: &Q)
+    where
+        A: Borrow<Q>,
+        Q: ?Sized + fmt::Debug + PartialEq,
+    {
         let calls = lock(&self.calls);
-        if !calls.contains(args) {
+        if !calls.iter().any(|call| call.borrow() == args) {
             let listed = list_calls(&calls);
             drop(calls);
             panic!("expected a call of the mock with {args:?}{listed}");
@@ -334,24 +357,33 @@ impl<A: fmt::Debug, R> MockFn<A, R> {
     }
 }
 
-impl<A: fmt::Debug + PartialEq, R> MockFn<A, R> {
-    /// Asserts that the last call had these arguments.
+impl<A: fmt::Debug, R> MockFn<A, R> {
+    /// Asserts that the last call had these arguments: anything the arguments borrow
+    /// as, so a `MockFn<String, _>` takes a `&str` (`assert_called_with("/api/data")`).
     ///
     /// # Panics
     ///
     /// When there was no call or the last one differs.
     #[track_caller]
-    pub fn assert_called_with(&self, args: &A) {
+    pub fn assert_called_with<Q>(&self, args: &Q)
+    where
+        A: Borrow<Q>,
+        Q: ?Sized + fmt::Debug + PartialEq,
+    {
         self.inner.calls.assert_called_with(args);
     }
 
-    /// Asserts that some call had these arguments.
+    /// Asserts that some call had these arguments (anything they borrow as).
     ///
     /// # Panics
     ///
     /// When no call matches.
     #[track_caller]
-    pub fn assert_any_call(&self, args: &A) {
+    pub fn assert_any_call<Q>(&self, args: &Q)
+    where
+        A: Borrow<Q>,
+        Q: ?Sized + fmt::Debug + PartialEq,
+    {
         self.inner.calls.assert_any_call(args);
     }
 }

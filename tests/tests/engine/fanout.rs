@@ -568,6 +568,89 @@ async fn an_items_node_timeout_names_it_by_path() {
     );
 }
 
+#[node]
+async fn sum_two(a: u64, b: u64) -> u64 {
+    a + b
+}
+
+workflow! {
+    /// A body with a node beside the one that may time out; items collected.
+    struct BoundedPairs {
+        input waits: Vec<u64>,
+        #[failure = "collect"]
+        done = for ms in waits {
+            w = bounded_wait(ms),
+            twice = wait_for(ms),
+            both = sum_two(a: w, b: twice),
+        } => both,
+    }
+}
+
+/// An item's node that times out names, after itself, the nodes of its item that the
+/// item's stop cut (as a run's driver does for a node's timeout); the other items, which
+/// a collecting fan-out lets run, are not stopped and not named.
+#[tokio::test(start_paused = true)]
+async fn an_items_node_timeout_names_the_nodes_of_its_item_it_stopped() {
+    let run = Runtime::new()
+        .execute(
+            BoundedPairs,
+            BoundedPairsInput {
+                waits: vec![40, 400, 30],
+            },
+        )
+        .await
+        .unwrap();
+    let results = &run.outputs.done;
+    assert_eq!(*results[0].as_ref().unwrap(), 80);
+    assert_eq!(*results[2].as_ref().unwrap(), 60);
+    let err = results[1].as_ref().unwrap_err();
+    let WorkflowError::Timeout { scope, running, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*scope, TimeoutScope::Node("done[1].w".into()));
+    assert_eq!(running, &["done[1].w", "done[1].twice"]);
+    assert_eq!(
+        err.to_string(),
+        "node `done[1].w` of workflow `BoundedPairs` timed out after 150ms; still running: done[1].twice"
+    );
+    let status = |n: &str| run.report.node(n).unwrap().status;
+    assert_eq!(status("done[1].twice"), NodeStatus::Cancelled);
+    assert_eq!(status("done[1].both"), NodeStatus::Skipped);
+}
+
+workflow! {
+    /// Items of two steps, fail-fast: an item whose first step times out stops the
+    /// others.
+    struct BoundedSteps {
+        input waits: Vec<u64>,
+        done = for ms in waits {
+            w = bounded_wait(ms),
+            long = wait_for(ms: w),
+        } => long,
+    }
+}
+
+/// Fail-fast: an item's node that times out stops the other items in flight, and
+/// names their nodes after itself.
+#[tokio::test(start_paused = true)]
+async fn an_items_node_timeout_names_the_other_items_the_fail_fast_stopped() {
+    let err = Runtime::new()
+        .execute(
+            BoundedSteps,
+            BoundedStepsInput {
+                waits: vec![100, 400, 20],
+            },
+        )
+        .await
+        .unwrap_err();
+    let WorkflowError::Timeout { scope, running, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*scope, TimeoutScope::Node("done[1].w".into()));
+    // Item 0's second step runs from 100 to 200 ms; item 2 ended at 40.
+    assert_eq!(running, &["done[1].w", "done[0].long"]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_timed_out_fan_out_still_reports_its_items() {
     let outcome = Runtime::new()

@@ -54,6 +54,98 @@ async fn a_ten_second_node_under_a_one_second_timeout_fails_at_one_second() {
     assert!(run.outputs.slow);
 }
 
+#[node]
+async fn nap(ms: u64) -> u64 {
+    sleep_ms(ms).await;
+    ms
+}
+
+workflow! {
+    struct NapInside {
+        input ms: u64,
+        inner = nap(ms),
+    }
+}
+
+workflow! {
+    struct TimeoutStopsSiblings {
+        input ms: u64,
+        input long: u64,
+        input longs: Vec<u64>,
+        #[timeout = "50ms"]
+        slow = nap(ms),
+        other = nap(ms: long),
+        sub = NapInside(ms: long),
+        items = for l in longs {
+            n = nap(ms: l),
+        } => n,
+    }
+}
+
+/// A node's own timeout stops the run (fail-fast): `running` names that node, then
+/// every node it stopped, in sub-workflows and items by path, as a run's timeout does
+/// (it used to name the node alone, though `{}` was written to print the others).
+/// Under `failure = "continue"` nothing else is stopped, and only the node is named.
+#[tokio::test(start_paused = true)]
+async fn a_node_timeout_names_every_node_it_stopped() {
+    let input = || TimeoutStopsSiblingsInput {
+        ms: 1_000,
+        long: 500,
+        longs: vec![10, 400, 300],
+    };
+    let start = Instant::now();
+    let RunOutcome { result, report, .. } = Runtime::new()
+        .execute_report(TimeoutStopsSiblings, input(), RunOptions::new())
+        .await;
+    let err = result.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(50));
+    let WorkflowError::Timeout { scope, running, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*scope, TimeoutScope::Node("slow".into()));
+    assert_eq!(
+        running,
+        &["slow", "other", "sub.inner", "items[1].n", "items[2].n"]
+    );
+    assert_eq!(
+        err.to_string(),
+        "node `slow` of workflow `TimeoutStopsSiblings` timed out after 50ms; \
+         still running: other, sub.inner, items[1].n, items[2].n"
+    );
+    // The report agrees: those were cancelled, the first item had finished.
+    for name in &running[1..] {
+        assert_eq!(
+            report.node(name).unwrap().status,
+            NodeStatus::Cancelled,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        report.node("items[0].n").unwrap().status,
+        NodeStatus::Succeeded
+    );
+
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute_with(
+            TimeoutStopsSiblings,
+            input(),
+            RunOptions::new().failure(FailurePolicy::Continue),
+        )
+        .await
+        .unwrap_err();
+    // The others ran to their end.
+    assert_eq!(start.elapsed(), Duration::from_millis(500));
+    let timeout = match &err {
+        WorkflowError::Multiple { errors, .. } if errors.len() == 1 => &errors[0],
+        other => other,
+    };
+    let WorkflowError::Timeout { running, .. } = timeout else {
+        panic!("{err:?}")
+    };
+    assert_eq!(running, &["slow"]);
+}
+
 workflow! {
     struct BindingTimeout {
         input ms: u64,

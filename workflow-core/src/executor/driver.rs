@@ -1314,16 +1314,19 @@ where
         // In a child run (a sub-workflow, a fan-out item), the node's path.
         let node = self.shared.node_name(index);
         let mut error = failure.into_error(W::PLAN.name, node, attempts);
-        // A sub-workflow or fan-out node that timed out stopped its child runs' nodes:
-        // name them too (`still running: front.html`).
+        // A sub-workflow or fan-out node that timed out stopped its child runs' nodes,
+        // and so did a node of one of its child runs that timed out (the fail-fast
+        // stops the other items): name them too (`still running: front.html`), once.
         if let WorkflowError::Timeout {
-            scope: TimeoutScope::Node(node),
+            scope: TimeoutScope::Node(_),
             running,
             ..
         } = &mut error
         {
-            if *node == self.shared.node_name(index) {
-                running.extend(self.shared.cancelled_children(index));
+            for name in self.shared.cancelled_children(index) {
+                if !running.contains(&name) {
+                    running.push(name);
+                }
             }
         }
         error
@@ -1443,9 +1446,10 @@ where
         }
     }
 
-    /// A run's timeout or cancellation names the nodes it stopped; a node running a
-    /// sub-workflow or fan-out (`was_running`) is named by the nodes of its child runs
-    /// it stopped (`front.html`, `thumbs[2].img`), as their reports say once dropped.
+    /// A run's timeout or cancellation, or a node's timeout, names the nodes it stopped;
+    /// a node running a sub-workflow or fan-out (`was_running`) is named by the nodes of
+    /// its child runs it stopped (`front.html`, `thumbs[2].img`), as their reports say
+    /// once dropped.
     #[cold]
     fn name_stopped_children(
         &self,
@@ -1469,6 +1473,27 @@ where
                 }
             }
             *running = named;
+        } else if let WorkflowError::Timeout {
+            scope: TimeoutScope::Node(_),
+            running,
+            ..
+        } = &mut error
+        {
+            // A node's own timeout stops its siblings too (fail-fast): `running` names
+            // them after the node, as a run's timeout does.
+            for &i in was_running {
+                let children = self.shared.cancelled_children(i);
+                let names = if children.is_empty() {
+                    vec![self.shared.node_name(i)]
+                } else {
+                    children
+                };
+                for name in names {
+                    if !running.contains(&name) {
+                        running.push(name);
+                    }
+                }
+            }
         }
         error
     }

@@ -45,7 +45,7 @@ use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, N
 use super::cells::{NodeStarter, Op};
 use super::status::{self, Statuses};
 use super::workflow::{Executor, ItemCodec, RunOutcome, Workflow};
-use crate::error::{NodeName, WorkflowError};
+use crate::error::{NodeName, TimeoutScope, WorkflowError};
 use crate::policy::{FailurePolicy, WorkflowPolicy};
 use crate::run::{NodeReport, NodeStatus, RunReport};
 use crate::shared::{item_path, RunShared, RuntimeShared};
@@ -911,7 +911,21 @@ where
             .map(|(i, _)| self.shared.node_name(i))
             .collect();
         let error = match stop {
-            Stop::Failed(e) => {
+            Stop::Failed(mut e) => {
+                // A node's own timeout names the item's nodes it stopped, after itself,
+                // as a run's driver does (`Driver::name_stopped_children`).
+                if let WorkflowError::Timeout {
+                    scope: TimeoutScope::Node(_),
+                    running: named,
+                    ..
+                } = &mut e
+                {
+                    for name in running {
+                        if !named.contains(&name) {
+                            named.push(name);
+                        }
+                    }
+                }
                 if self.feed.collect {
                     self.shared.cancel.cancel();
                     self.spent = true;

@@ -1,0 +1,87 @@
+//! Durable runs started on a `Harness`'s runtime are recorded by the harness when they
+//! end, as `Harness::execute`'s runs are: counts (a restored node counts no call), runs,
+//! failures and the last trace.
+
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use workflow_core::prelude::*;
+use workflow_core::store::MemoryStore;
+use workflow_test::{assert_restored, workflow_test, Harness};
+
+#[derive(Debug, thiserror::Error)]
+#[error("ledger closed")]
+struct Closed;
+
+#[node]
+async fn read_row(id: u32) -> u32 {
+    id * 10
+}
+
+#[node]
+async fn post(row: u32, gate: Res<Semaphore>) -> Result<u32, Closed> {
+    let _open = gate.acquire().await.map_err(|_| Closed)?;
+    if row == 0 {
+        return Err(Closed);
+    }
+    Ok(row + 1)
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Ledger {
+        input id: u32,
+        row = read_row(id),
+        posted = post(row),
+    }
+}
+
+#[workflow_test(timeout = "5s", start_paused = true)]
+async fn the_harness_records_durable_runs_that_end() {
+    let h = Harness::builder()
+        .store(MemoryStore::new())
+        .resource(Semaphore::new(0)) // closed: `posted` waits
+        .build();
+    let rt = h.runtime();
+
+    // Cut mid-run: it never ended, so nothing is recorded.
+    let cut = tokio::time::timeout(
+        Duration::from_millis(20),
+        rt.start_durable(Ledger, LedgerInput { id: 4 }, Some("l-4")),
+    );
+    assert!(cut.await.is_err());
+    assert_eq!(h.run_count(), 0);
+
+    // Resumed with the same key: `row` restored, `posted` runs.
+    h.resource::<Semaphore>().unwrap().add_permits(10);
+    let run = rt
+        .start_durable(Ledger, LedgerInput { id: 4 }, Some("l-4"))
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.posted, 41);
+    assert_restored(&run, &["row"]);
+    assert_eq!(h.run_count(), 1);
+    h.assert_executed("posted", 1);
+    h.assert_not_executed("row");
+    assert_eq!(h.last_trace().unwrap().attempts("posted"), 1);
+
+    // The same key again reads the outputs back: nothing ran, nothing is recorded.
+    rt.start_durable(Ledger, LedgerInput { id: 4 }, Some("l-4"))
+        .await
+        .unwrap();
+    assert_eq!(h.run_count(), 1);
+
+    // A failed durable run is recorded with its error.
+    let err = rt
+        .start_durable(Ledger, LedgerInput { id: 0 }, None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.node(), Some("posted"));
+    assert_eq!((h.run_count(), h.failure_count()), (2, 1));
+    h.assert_executed("row", 1);
+    h.assert_executed("Ledger::posted", 2);
+    let last = h.last_run().unwrap();
+    // Numbered in the order runs started: the cut run was run 1, the resumed one run 2.
+    assert_eq!(last.number(), 3);
+    assert!(last.error().unwrap().contains("ledger closed"), "{last:?}");
+}
