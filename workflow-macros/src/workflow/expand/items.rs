@@ -122,17 +122,19 @@ impl WorkflowGen<'_> {
     /// one (`<fetch! { {..} @type fetch } as NodePath>::Node`): then a path that is not
     /// a `#[node]` (a plain fn, a node not imported) is one error, rustc's "cannot find
     /// macro `fetch`", rather than two (see `NodePath`). The type also passes through
-    /// `Checked<SendChecked<{ fetch! { {..} @resolved } }>>`, `0` from the callback:
-    /// when the callback does not resolve, that const is an error (the same one, which
-    /// rustc reports once) and the node an error type, so nothing using it adds an
-    /// error, not an edge from it nor `run.outputs.y` in the user's code.
+    /// `Checked<SendChecked<{ fetch! { {..} @resolved fetch } }>>`, `0` from the
+    /// callback: when the callback does not resolve, that const is an error (the same
+    /// one, which rustc reports once) and the node an error type, so nothing using it
+    /// adds an error, not an edge from it nor `run.outputs.y` in the user's code. A node
+    /// whose options are wrong answers `fetch::__WF_ERRORS`, the const holding those
+    /// errors, to the same effect.
     fn node_type(&self, b: &crate::workflow::ast::Binding) -> TokenStream {
         let p = &self.p;
         let path = &b.node;
         if b.has_ports_callback() {
             quote! {
                 <<#path! { {#p} @type #path } as #p::NodePath>::Node
-                    as #p::Checked<#p::SendChecked<{ #path! { {#p} @resolved } }>>>::T
+                    as #p::Checked<#p::SendChecked<{ #path! { {#p} @resolved #path } }>>>::T
             }
         } else {
             quote!(#path)
