@@ -310,6 +310,17 @@ const _: () = {
                 .finish()
         }
     }
+    #[automatically_derived]
+    impl ::core::cmp::PartialEq for HelloOutput
+    where
+        for<'__wf> ::workflow_core::__private::Output<
+            __HelloNode_size,
+        >: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            true && self.size == other.size
+        }
+    }
     #[diagnostic::on_unimplemented(
         message = "`HelloOutput` is a struct, not a map: its outputs are fields, like `run.outputs.size`",
         label = "write a field: `.size`"

@@ -213,14 +213,7 @@ impl WorkflowGen<'_> {
         let fields = self.output_bindings().map(|i| {
             let b = &self.def.bindings[i];
             let ident = &b.name;
-            let ty = &node_outputs[i];
-            let p = &self.p;
-            // Bound in some arms only: `None` when another arm ran.
-            let ty = if self.is_partial(i) {
-                quote!(#p::Option<#ty>)
-            } else {
-                quote!(#ty)
-            };
+            let ty = self.output_field_type(&node_outputs, i);
             let docs = &self.w.bindings[i].docs;
             let docs = if docs.is_empty() {
                 let doc = format!("Output of node `{}` (`{}`).", ident, path_text(&b.node));
@@ -237,6 +230,46 @@ impl WorkflowGen<'_> {
             #[doc = #output_doc]
             #derived_item_lints
             #head
+        }
+    }
+
+    /// The type of binding `i`'s field in the output struct: its node's output, in an
+    /// `Option` when some arms only bind it (`None` when another arm ran).
+    fn output_field_type(&self, node_outputs: &[TokenStream], i: usize) -> TokenStream {
+        let p = &self.p;
+        let ty = &node_outputs[i];
+        if self.is_partial(i) {
+            quote!(#p::Option<#ty>)
+        } else {
+            quote!(#ty)
+        }
+    }
+
+    /// `PartialEq` for the output struct when every output has it, so that a test can
+    /// write `assert_eq!(run.outputs, EtlOutput { .. })`. A field's bound is
+    /// higher-ranked (`for<'a> Page: PartialEq`): one that does not hold makes the impl
+    /// not apply (`==` is then rustc's "cannot be applied to `EtlOutput`"), where a plain
+    /// bound naming no generic parameter would be an error of its own.
+    pub(super) fn output_eq_impl(&self) -> TokenStream {
+        let output_name = &self.output_name;
+        let node_outputs = self.node_outputs();
+        let fields: Vec<_> = self
+            .output_bindings()
+            .map(|i| &self.def.bindings[i].name)
+            .collect();
+        let types = self
+            .output_bindings()
+            .map(|i| self.output_field_type(&node_outputs, i));
+        quote! {
+            #[automatically_derived]
+            impl ::core::cmp::PartialEq for #output_name
+            where
+                #(for<'__wf> #types: ::core::cmp::PartialEq,)*
+            {
+                fn eq(&self, other: &Self) -> bool {
+                    true #(&& self.#fields == other.#fields)*
+                }
+            }
         }
     }
 
