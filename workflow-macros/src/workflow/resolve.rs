@@ -314,6 +314,17 @@ fn lookup_in_scope(
         }
         return Some((found, Vec::new()));
     };
+    if let (Some(fan_out), Some(field)) = (&def.bindings[owner].fan_out, source.fields.first()) {
+        let field = quote::ToTokens::to_token_stream(field);
+        cx.error_at(
+            source.span(),
+            format!(
+                "`{root}` is a fan-out: a `Vec` with one value per item of `{}`, which has no field `{field}`; connect it whole (`port: {root}`, a port taking the `Vec`) and read each item's `{field}` in that node",
+                fan_out.items.text()
+            ),
+        );
+        return None;
+    }
     let producers: Vec<usize> = ns
         .definitions(&root)
         .iter()
