@@ -1338,12 +1338,36 @@ fn parse_binding_rest(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
         )));
     }
+    // `await fetch(url)` (another language's habit): said, and the call parsed on.
+    let await_kw = input.parse::<Option<Token![await]>>()?;
     let mut node: Path = input.parse::<Path>().map_err(|e| {
         syn::Error::new(
             here(input, &e, name.span()),
             format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
         )
     })?;
+    if let Some(kw) = await_kw {
+        cx.error_spanned_by(
+            kw,
+            format!(
+                "remove `await`: `workflow!` runs and awaits `{}` for you; write `{name} = {}(..)`",
+                path_text(&node),
+                path_text(&node)
+            ),
+        );
+    }
+    // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a
+    // fn here; said, and the call parsed on.
+    if let Some(bang) = input.parse::<Option<Token![!]>>()? {
+        cx.error_spanned_by(
+            bang,
+            format!(
+                "remove the `!`: `{}` is a `#[node]` fn, bound like `{name} = {}(..)`",
+                path_text(&node),
+                path_text(&node)
+            ),
+        );
+    }
     // `fetch::<T>(..)`: a node is not generic; reported, and the path kept without it.
     for segment in &mut node.segments {
         if !segment.arguments.is_none() {

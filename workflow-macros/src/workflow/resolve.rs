@@ -396,10 +396,22 @@ fn resolve_source(
             .filter(|n| b.name != n.as_str())
             .cloned()
             .collect();
-        cx.error_spanned_by(
-            &arg.source.root,
-            unknown_source_message(&root, &candidates, &arg.port.to_string()),
+        // `self.x`, `input.x`, `Etl.x`: a prefix before a name that is a source.
+        let named_directly = matches!(
+            arg.source.fields.first(),
+            Some(syn::Member::Named(field)) if ns.is_declared(&field.to_string())
         );
+        let message = if named_directly {
+            let text = arg.source.text();
+            let rest = text.split_once('.').map_or("", |(_, rest)| rest);
+            format!(
+                "remove `{root}.`: inputs and bindings are named directly in `workflow!`, like `{}: {rest}`",
+                arg.port
+            )
+        } else {
+            unknown_source_message(&root, &candidates, &arg.port.to_string())
+        };
+        cx.error_spanned_by(&arg.source.root, message);
     }
     found
 }
