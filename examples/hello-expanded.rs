@@ -39,7 +39,7 @@ macro_rules! __wf_node_greet_b95069da {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
     };
-    ({ $($p:tt)* } @ resolved) => {
+    ({ $($p:tt)* } @ resolved $($path:tt)*) => {
         0
     };
     ({ $($p:tt)* } @ claim $($rest:tt)*) => {
@@ -126,7 +126,7 @@ macro_rules! __wf_node_length_c13303ab {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         $($path)*
     };
-    ({ $($p:tt)* } @ resolved) => {
+    ({ $($p:tt)* } @ resolved $($path:tt)*) => {
         0
     };
     ({ $($p:tt)* } @ claim $($rest:tt)*) => {
@@ -198,7 +198,7 @@ macro_rules! __wf_workflow_Hello_976d8248 {
     ({ $($p:tt)* } @ type $($path:tt)*) => {
         < $($path)* as $($p)* ::Workflow > ::Input
     };
-    ({ $($p:tt)* } @ resolved) => {
+    ({ $($p:tt)* } @ resolved $($path:tt)*) => {
         0
     };
     ({ $($p:tt)* } @ claim $($rest:tt)*) => {
@@ -233,7 +233,7 @@ type __HelloNode_greeting = <<greet! {
     ::workflow_core::__private::SendChecked<
         {
             greet! {
-                { ::workflow_core::__private } @ resolved
+                { ::workflow_core::__private } @ resolved greet
             }
         },
     >,
@@ -246,7 +246,7 @@ type __HelloNode_size = <<length! {
     ::workflow_core::__private::SendChecked<
         {
             length! {
-                { ::workflow_core::__private } @ resolved
+                { ::workflow_core::__private } @ resolved length
             }
         },
     >,
@@ -308,6 +308,17 @@ const _: () = {
                     (&&::workflow_core::__private::DebugProbe(&self.size)).probe_fmt(f)),
                 )
                 .finish()
+        }
+    }
+    #[automatically_derived]
+    impl ::core::cmp::PartialEq for HelloOutput
+    where
+        for<'__wf> ::workflow_core::__private::Output<
+            __HelloNode_size,
+        >: ::core::cmp::PartialEq,
+    {
+        fn eq(&self, other: &Self) -> bool {
+            true && self.size == other.size
         }
     }
     #[diagnostic::on_unimplemented(

@@ -11,7 +11,8 @@ use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
 
 /// Where an option of another attribute that is no `#[node]` option goes, as
-/// `; ..`: the workflow's options, and a name (a node is named by its binding).
+/// `; ..`: the workflow's options, a name (a node is named by its binding), and a
+/// binding's attributes.
 fn misplaced_hint(name: &str) -> Option<&'static str> {
     Some(match name {
         "concurrency" | "deadlock" | "sequential" | "failure" | "durable" => {
@@ -19,6 +20,12 @@ fn misplaced_hint(name: &str) -> Option<&'static str> {
         }
         "name" | "id" | "label" => {
             "; a node is named by its binding in `workflow!` (`fetch_data = fetch(url)` names it `fetch_data` in reports, traces and outputs)"
+        }
+        "ephemeral" => {
+            "; it is an attribute of a binding in `workflow!`, above the call: `#[ephemeral] api = connect(),`"
+        }
+        "output" => {
+            "; it is an attribute of a binding in `workflow!`, above the call: `#[output] page = fetch(url),`"
         }
         _ => return None,
     })

@@ -43,13 +43,32 @@ fn sendable(ty: &syn::Type) -> syn::Type {
 }
 
 /// Expands a checked `#[node]` fn: the fn itself, its ports struct and its `Node` impl.
-pub(crate) fn expand(item: &ItemFn, node: &NodeFn, args: &NodeArgs) -> TokenStream {
+///
+/// `errors` are the node's own errors when its fn is usable (bad options, see
+/// `node::expand`): they go in the const `fetch::__WF_ERRORS`, which the node's
+/// `@resolved` callback names, so that in a workflow the node is an error type about
+/// which nothing more is reported (a durable workflow's "cannot be recorded" for a
+/// `#[node(ephemeral)]`, say): the options are the one mistake to fix.
+pub(crate) fn expand(
+    item: &ItemFn,
+    node: &NodeFn,
+    args: &NodeArgs,
+    errors: Option<TokenStream>,
+) -> TokenStream {
     // A `Box<dyn Error>` without `Send + Sync` is reported (see `convert_result`); the fn
     // is emitted with `Box<dyn Error + Send + Sync>` instead, so that a `?` in its body
     // (which has no `From` into `Box<dyn Error + Send>`) is not a second error.
     let sendable = with_sendable_error(item);
     let emitted = sendable.as_ref().unwrap_or(item);
-    expand_node(emitted, item, node, args, None)
+    expand_node(emitted, item, node, args, NodeErrors::Options(errors))
+}
+
+/// Where a node's errors go (see [`expand`] and [`stand_in`]).
+enum NodeErrors {
+    /// A usable fn: its option errors, if any, in `fetch::__WF_ERRORS`.
+    Options(Option<TokenStream>),
+    /// A stand-in's errors const (see [`stand_in`]).
+    StandIn(TokenStream),
 }
 
 /// Expands a `#[node]` fn whose shape is an error: the fn as written, and the node of
@@ -75,7 +94,7 @@ pub(crate) fn stand_in(
         #[allow(non_upper_case_globals)]
         const #name: usize = { #errors 0 };
     };
-    expand_node(item, fixed, &node, args, Some(errors))
+    expand_node(item, fixed, &node, args, NodeErrors::StandIn(errors))
 }
 
 /// The const holding the errors of a misshapen fn (see [`stand_in`]), and the type a
@@ -99,9 +118,12 @@ fn expand_node(
     item: &ItemFn,
     node: &NodeFn,
     args: &NodeArgs,
-    errors: Option<TokenStream>,
+    errors: NodeErrors,
 ) -> TokenStream {
-    let stand_in = errors.is_some();
+    let (stand_in, option_errors, errors) = match errors {
+        NodeErrors::StandIn(errors) => (true, None, Some(errors)),
+        NodeErrors::Options(errors) => (false, errors, None),
+    };
     let krate = args.krate.clone().unwrap_or_else(default_crate);
     let g = NodeGen {
         item,
@@ -120,7 +142,17 @@ fn expand_node(
             )
         }),
         ctx: Ident::new("__workflow_ctx", Span::mixed_site()),
+        broken: option_errors.is_some(),
     };
+    let option_errors = option_errors.map(|errors| {
+        let (vis, name) = (&item.vis, &item.sig.ident);
+        quote! {
+            impl #name {
+                #[doc(hidden)]
+                #vis const __WF_ERRORS: usize = { #errors 0 };
+            }
+        }
+    });
     let send_check = g.send_check();
     let ports_callback = g.ports_callback();
     let retry_checks = g.retry_input_checks();
@@ -128,6 +160,7 @@ fn expand_node(
     let port_type_impls = g.port_type_impls();
     let rest = quote! {
         #errors
+        #option_errors
         #send_check
         #ports_callback
 
@@ -165,6 +198,8 @@ struct NodeGen<'a> {
     send_ok: Option<Ident>,
     /// The `Context` the executor passes to `Node::call` (hygienic).
     ctx: Ident,
+    /// Whether the options had errors (in `fetch::__WF_ERRORS`, see [`expand`]).
+    broken: bool,
 }
 
 /// The `Output` and `Error` types of the `Node` impl and how the fn's result becomes a
@@ -325,9 +360,16 @@ impl NodeGen<'_> {
                 _ => {}
             }
         }
+        // `@resolved fetch` (the node's path in the workflow): `0`, or the const holding
+        // the options' errors, an error then (see `expand`).
+        let resolved = if self.broken {
+            quote!($($path)*::__WF_ERRORS)
+        } else {
+            quote!(0)
+        };
         let rules = quote! {
             ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
-            ({$($p:tt)*} @resolved) => { 0 };
+            ({$($p:tt)*} @resolved $($path:tt)*) => { #resolved };
             ({$($p:tt)*} @claim $($rest:tt)*) => {
                 $($p)*::node_claims! { [#(#ports)*] $($rest)* }
             };

@@ -58,9 +58,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         };
     }
     check::check_send(&cx, &node);
-    let errors = cx.to_compile_errors();
-    let node = expand::expand(&item_fn, &node, &node_args);
-    quote!(#node #errors)
+    // Only option errors (and `check_send`'s) are left: they go with the node.
+    let errors = cx.has_errors().then(|| cx.to_compile_errors());
+    expand::expand(&item_fn, &node, &node_args, errors)
 }
 
 #[cfg(test)]

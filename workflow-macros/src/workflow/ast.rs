@@ -941,7 +941,11 @@ fn parse_for_rest(
     input.parse::<Token![in]>().map_err(|e| {
         syn::Error::new(e.span(), format!("expected `in` after `for {var}`: write `{name} = for {var} in list {{ .. }} => result`"))
     })?;
-    let items = parse_for_items(cx, input, &name, &var)?;
+    let items = parse_for_items(cx, input, &name, &var).inspect_err(|_| {
+        // The body and `=> ..` are part of the entry that did not parse: consumed, or
+        // syn reports them as unexpected too.
+        let _ = input.parse::<TokenStream>();
+    })?;
     if !input.peek(syn::token::Brace) {
         return Err(input.error(format!(
             "expected the body of the fan-out in braces: `{name} = for {var} in {} {{ out = node({var}), }} => out`",
@@ -981,6 +985,22 @@ fn parse_for_rest(
             "expected the body binding to collect after `=>`",
         )
     })?;
+    if input.peek(Token![.]) {
+        // `=> s.len`: the field and any after it are consumed, so that the entries after
+        // the fan-out parse on.
+        input.parse::<Token![.]>()?;
+        let mut fields = vec![input.parse::<Member>()?];
+        while input.peek(Token![.]) {
+            input.parse::<Token![.]>()?;
+            fields.push(input.parse()?);
+        }
+        let field = quote::ToTokens::to_token_stream(&fields[0]);
+        // At the field (a span cannot be joined on stable).
+        cx.error_at(
+            fields[0].span(),
+            format!("`=> ..` names a body binding, collected whole per item, not a field of it: write `}} => {result}` (`{name}` is then a `Vec` of its values) and read `.{field}` of each item in the node that takes `{name}`"),
+        );
+    }
     if !bindings.iter().any(|b| b.name == result) {
         let names: Vec<String> = bindings.iter().map(|b| b.name.to_string()).collect();
         let msg = if result == var {
@@ -1146,6 +1166,17 @@ fn parse_items(cx: &Ctxt, input: ParseStream<'_>, name: &Ident) -> syn::Result<S
             ),
         );
     }
+    if let Some(q) = items.optional {
+        // The entry is dropped (as a syntax error): resolving it without the `?` would
+        // say to add one.
+        return Err(syn::Error::new(
+            q,
+            format!(
+                "a fan-out runs over a list, not an `Option`: `{}?` is `None` when another arm ran; move `{name}` into the arm that binds `{}`",
+                items.root, items.root
+            ),
+        ));
+    }
     Ok(items)
 }
 
@@ -1307,12 +1338,36 @@ fn parse_binding_rest(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
         )));
     }
+    // `await fetch(url)` (another language's habit): said, and the call parsed on.
+    let await_kw = input.parse::<Option<Token![await]>>()?;
     let mut node: Path = input.parse::<Path>().map_err(|e| {
         syn::Error::new(
             here(input, &e, name.span()),
             format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
         )
     })?;
+    if let Some(kw) = await_kw {
+        cx.error_spanned_by(
+            kw,
+            format!(
+                "remove `await`: `workflow!` runs and awaits `{}` for you; write `{name} = {}(..)`",
+                path_text(&node),
+                path_text(&node)
+            ),
+        );
+    }
+    // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a
+    // fn here; said, and the call parsed on.
+    if let Some(bang) = input.parse::<Option<Token![!]>>()? {
+        cx.error_spanned_by(
+            bang,
+            format!(
+                "remove the `!`: `{}` is a `#[node]` fn, bound like `{name} = {}(..)`",
+                path_text(&node),
+                path_text(&node)
+            ),
+        );
+    }
     // `fetch::<T>(..)`: a node is not generic; reported, and the path kept without it.
     for segment in &mut node.segments {
         if !segment.arguments.is_none() {

@@ -305,6 +305,7 @@ fn misplaced_binding_attr(name: &str) -> Option<String> {
             "write `#[retry(max = 3)]` (`max` counts attempts including the first)".to_owned()
         }
         "timeout_ms" | "deadline" => "write `#[timeout = \"500ms\"]`".to_owned(),
+        "workflow" => WORKFLOW_ATTR_PLACE.to_owned(),
         _ => return None,
     })
 }
@@ -322,10 +323,15 @@ fn binding_attr_example(name: &str) -> Option<&'static str> {
     })
 }
 
+/// Where `#[workflow(..)]` goes, for the error when it is put on an entry.
+const WORKFLOW_ATTR_PLACE: &str = "`#[workflow(..)]` goes above the workflow's `struct`, not on an entry: `#[workflow(timeout = \"1s\")] struct Name { .. }`";
+
 /// An input takes only doc comments.
 pub(crate) fn check_input_attrs(cx: &Ctxt, input: &InputDecl) {
     for attr in &input.attrs {
-        if attr.path().is_ident("ephemeral") {
+        if attr.path().is_ident("workflow") {
+            cx.error_spanned_by(attr, WORKFLOW_ATTR_PLACE);
+        } else if attr.path().is_ident("ephemeral") {
             cx.error_spanned_by(
                 attr,
                 format!(

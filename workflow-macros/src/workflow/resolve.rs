@@ -314,6 +314,17 @@ fn lookup_in_scope(
         }
         return Some((found, Vec::new()));
     };
+    if let (Some(fan_out), Some(field)) = (&def.bindings[owner].fan_out, source.fields.first()) {
+        let field = quote::ToTokens::to_token_stream(field);
+        cx.error_at(
+            source.span(),
+            format!(
+                "`{root}` is a fan-out: a `Vec` with one value per item of `{}`, which has no field `{field}`; connect it whole (`port: {root}`, a port taking the `Vec`) and read each item's `{field}` in that node",
+                fan_out.items.text()
+            ),
+        );
+        return None;
+    }
     let producers: Vec<usize> = ns
         .definitions(&root)
         .iter()
@@ -385,10 +396,22 @@ fn resolve_source(
             .filter(|n| b.name != n.as_str())
             .cloned()
             .collect();
-        cx.error_spanned_by(
-            &arg.source.root,
-            unknown_source_message(&root, &candidates, &arg.port.to_string()),
+        // `self.x`, `input.x`, `Etl.x`: a prefix before a name that is a source.
+        let named_directly = matches!(
+            arg.source.fields.first(),
+            Some(syn::Member::Named(field)) if ns.is_declared(&field.to_string())
         );
+        let message = if named_directly {
+            let text = arg.source.text();
+            let rest = text.split_once('.').map_or("", |(_, rest)| rest);
+            format!(
+                "remove `{root}.`: inputs and bindings are named directly in `workflow!`, like `{}: {rest}`",
+                arg.port
+            )
+        } else {
+            unknown_source_message(&root, &candidates, &arg.port.to_string())
+        };
+        cx.error_spanned_by(&arg.source.root, message);
     }
     found
 }

@@ -7,8 +7,8 @@ use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
 use crate::internals::attr::{
-    bool_value, int_value, path_name, positive_duration_value, skip_value, str_value,
-    unknown_option_hint, value_expr, SpannedValue,
+    bool_value, int_value, path_name, positive_duration_value, skip_value, unknown_option_hint,
+    value_expr, SpannedValue,
 };
 use crate::internals::Ctxt;
 
@@ -29,6 +29,9 @@ pub(crate) struct TestArgs {
     pub(crate) workers: Option<SpannedValue<usize>>,
     pub(crate) start_paused: Option<SpannedValue<bool>>,
     pub(crate) krate: Option<Path>,
+    /// A `flavor` was written but names neither flavor (already an error): the checks
+    /// that depend on the flavor are skipped.
+    pub(crate) flavor_unknown: bool,
 }
 
 impl TestArgs {
@@ -82,13 +85,14 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
                 duplicate();
             }
         }
-        "flavor" => {
-            if let Some(flavor) = parse_flavor(meta, cx)? {
+        "flavor" => match parse_flavor(meta, cx)? {
+            Ok(flavor) => {
                 if out.flavor.replace(flavor).is_some() {
                     duplicate();
                 }
             }
-        }
+            Err(()) => out.flavor_unknown = true,
+        },
         "workers" | "worker_threads" => {
             let expr = value_expr(meta)?;
             let expected = "expected a number of worker threads, like `workers = 2`";
@@ -166,36 +170,65 @@ fn example_value(name: &str) -> Option<&'static str> {
 }
 
 /// `flavor = "current_thread" | "multi_thread"`.
+///
+/// A flavor written as a bare word (`flavor = multi_thread`, tokio's own attribute wants a
+/// string too) or spelt with a dash (`"multi-thread"`) is an error that still counts as
+/// that flavor, so that `workers` next to it is not reported as well. A value naming
+/// neither flavor is `Err(())`: the options that depend on the flavor are not checked.
 fn parse_flavor(
     meta: &ParseNestedMeta<'_>,
     cx: &Ctxt,
-) -> syn::Result<Option<SpannedValue<Flavor>>> {
+) -> syn::Result<Result<SpannedValue<Flavor>, ()>> {
     let expr = value_expr(meta)?;
-    let lit = match str_value(
-        &expr,
-        "expected `flavor = \"current_thread\"` or `flavor = \"multi_thread\"`",
-    ) {
-        Ok(lit) => lit,
-        Err(e) => {
-            cx.syn_error(e);
-            return Ok(None);
+    let expected = "expected `flavor = \"current_thread\"` or `flavor = \"multi_thread\"`";
+    let (written, span, quoted) = match &expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => (lit.value(), lit.span(), true),
+        syn::Expr::Path(p) if p.path.get_ident().is_some() => {
+            (path_name(&p.path), expr.span(), false)
         }
-    };
-    let value = match lit.value().as_str() {
-        "current_thread" => Flavor::CurrentThread,
-        "multi_thread" => Flavor::MultiThread,
         other => {
-            cx.error_at(
-                lit.span(),
-                format!("unknown flavor `{other}`; expected `current_thread` or `multi_thread`"),
-            );
-            return Ok(None);
+            cx.error_spanned_by(other, expected);
+            return Ok(Err(()));
         }
     };
-    Ok(Some(SpannedValue {
-        value,
-        span: lit.span(),
-    }))
+    let value = match written
+        .to_ascii_lowercase()
+        .replace(['-', ' '], "_")
+        .as_str()
+    {
+        "current_thread" | "currentthread" => Flavor::CurrentThread,
+        "multi_thread" | "multithread" => Flavor::MultiThread,
+        _ if !quoted => {
+            cx.error_at(span, expected);
+            return Ok(Err(()));
+        }
+        _ => {
+            cx.error_at(
+                span,
+                format!("unknown flavor `{written}`; expected `current_thread` or `multi_thread`"),
+            );
+            return Ok(Err(()));
+        }
+    };
+    let canonical = match value {
+        Flavor::CurrentThread => "current_thread",
+        Flavor::MultiThread => "multi_thread",
+    };
+    if !quoted {
+        cx.error_at(
+            span,
+            format!("the flavor is a string: write `flavor = \"{canonical}\"`"),
+        );
+    } else if written != canonical {
+        cx.error_at(
+            span,
+            format!("unknown flavor `{written}`; write `\"{canonical}\"`"),
+        );
+    }
+    Ok(Ok(SpannedValue { value, span }))
 }
 
 /// `crate = path` or `crate = "path"`.

@@ -14,6 +14,9 @@ pub(crate) fn check_args(cx: &Ctxt, args: &TestArgs) {
 }
 
 fn check_workers_need_multi_thread(cx: &Ctxt, args: &TestArgs) {
+    if args.flavor_unknown {
+        return;
+    }
     if let (Some(w), false) = (args.workers, args.is_multi_thread()) {
         cx.error_at(
             w.span,

@@ -122,17 +122,19 @@ impl WorkflowGen<'_> {
     /// one (`<fetch! { {..} @type fetch } as NodePath>::Node`): then a path that is not
     /// a `#[node]` (a plain fn, a node not imported) is one error, rustc's "cannot find
     /// macro `fetch`", rather than two (see `NodePath`). The type also passes through
-    /// `Checked<SendChecked<{ fetch! { {..} @resolved } }>>`, `0` from the callback:
-    /// when the callback does not resolve, that const is an error (the same one, which
-    /// rustc reports once) and the node an error type, so nothing using it adds an
-    /// error, not an edge from it nor `run.outputs.y` in the user's code.
+    /// `Checked<SendChecked<{ fetch! { {..} @resolved fetch } }>>`, `0` from the
+    /// callback: when the callback does not resolve, that const is an error (the same
+    /// one, which rustc reports once) and the node an error type, so nothing using it
+    /// adds an error, not an edge from it nor `run.outputs.y` in the user's code. A node
+    /// whose options are wrong answers `fetch::__WF_ERRORS`, the const holding those
+    /// errors, to the same effect.
     fn node_type(&self, b: &crate::workflow::ast::Binding) -> TokenStream {
         let p = &self.p;
         let path = &b.node;
         if b.has_ports_callback() {
             quote! {
                 <<#path! { {#p} @type #path } as #p::NodePath>::Node
-                    as #p::Checked<#p::SendChecked<{ #path! { {#p} @resolved } }>>>::T
+                    as #p::Checked<#p::SendChecked<{ #path! { {#p} @resolved #path } }>>>::T
             }
         } else {
             quote!(#path)
@@ -211,14 +213,7 @@ impl WorkflowGen<'_> {
         let fields = self.output_bindings().map(|i| {
             let b = &self.def.bindings[i];
             let ident = &b.name;
-            let ty = &node_outputs[i];
-            let p = &self.p;
-            // Bound in some arms only: `None` when another arm ran.
-            let ty = if self.is_partial(i) {
-                quote!(#p::Option<#ty>)
-            } else {
-                quote!(#ty)
-            };
+            let ty = self.output_field_type(&node_outputs, i);
             let docs = &self.w.bindings[i].docs;
             let docs = if docs.is_empty() {
                 let doc = format!("Output of node `{}` (`{}`).", ident, path_text(&b.node));
@@ -235,6 +230,46 @@ impl WorkflowGen<'_> {
             #[doc = #output_doc]
             #derived_item_lints
             #head
+        }
+    }
+
+    /// The type of binding `i`'s field in the output struct: its node's output, in an
+    /// `Option` when some arms only bind it (`None` when another arm ran).
+    fn output_field_type(&self, node_outputs: &[TokenStream], i: usize) -> TokenStream {
+        let p = &self.p;
+        let ty = &node_outputs[i];
+        if self.is_partial(i) {
+            quote!(#p::Option<#ty>)
+        } else {
+            quote!(#ty)
+        }
+    }
+
+    /// `PartialEq` for the output struct when every output has it, so that a test can
+    /// write `assert_eq!(run.outputs, EtlOutput { .. })`. A field's bound is
+    /// higher-ranked (`for<'a> Page: PartialEq`): one that does not hold makes the impl
+    /// not apply (`==` is then rustc's "cannot be applied to `EtlOutput`"), where a plain
+    /// bound naming no generic parameter would be an error of its own.
+    pub(super) fn output_eq_impl(&self) -> TokenStream {
+        let output_name = &self.output_name;
+        let node_outputs = self.node_outputs();
+        let fields: Vec<_> = self
+            .output_bindings()
+            .map(|i| &self.def.bindings[i].name)
+            .collect();
+        let types = self
+            .output_bindings()
+            .map(|i| self.output_field_type(&node_outputs, i));
+        quote! {
+            #[automatically_derived]
+            impl ::core::cmp::PartialEq for #output_name
+            where
+                #(for<'__wf> #types: ::core::cmp::PartialEq,)*
+            {
+                fn eq(&self, other: &Self) -> bool {
+                    true #(&& self.#fields == other.#fields)*
+                }
+            }
         }
     }
 

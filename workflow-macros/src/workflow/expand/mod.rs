@@ -241,7 +241,7 @@ impl<'a> WorkflowGen<'a> {
     }
 
     /// The user-facing items (aliases, the workflow struct, its input and output structs
-    /// and their `Debug` impls) and, in one `const _` block with the `Debug` impls,
+    /// and their `Debug` impls, the output's `PartialEq`) and, in one `const _` block with the `Debug` impls,
     /// `hidden`: what the valid expansion and the fallback share.
     fn with_user_items(&self, hidden: TokenStream) -> TokenStream {
         let aliases = self.aliases();
@@ -250,6 +250,7 @@ impl<'a> WorkflowGen<'a> {
         let output_struct = self.output_struct();
         let fan_out_ports = self.fan_out_ports_structs();
         let debug_impls = self.debug_impls();
+        let eq_impl = self.output_eq_impl();
         let index_hint = self.output_index_hint();
         let input_first = self.workflow_goes_first_impl();
         quote! {
@@ -262,6 +263,7 @@ impl<'a> WorkflowGen<'a> {
             #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
             const _: () = {
                 #debug_impls
+                #eq_impl
                 #index_hint
                 #input_first
                 #hidden

@@ -46,7 +46,7 @@ impl WorkflowGen<'_> {
             (@items #marker { $($items:tt)* }) => { $($items)* };
             (@items $other:ident { $($items:tt)* }) => {};
             ({$($p:tt)*} @type $($path:tt)*) => { <$($path)* as $($p)*::Workflow>::Input };
-            ({$($p:tt)*} @resolved) => { 0 };
+            ({$($p:tt)*} @resolved $($path:tt)*) => { 0 };
             // The unused-input check asks every call which ports it leaves unconnected.
             ({$($p:tt)*} @claim $($rest:tt)*) => {
                 $($p)*::node_claims! { [#(#ports)*] $($rest)* }
