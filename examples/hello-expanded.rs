@@ -349,12 +349,17 @@ const _: () = {
     #[doc(hidden)]
     #[allow(non_snake_case, dead_code)]
     pub struct __WorkflowState {
-        name: ::workflow_core::__private::Slot<__HelloInput_name>,
+        name: ::workflow_core::__private::Slot<
+            __HelloInput_name,
+            ::workflow_core::__private::OneConsumer,
+        >,
         greeting: ::workflow_core::__private::Slot<
             ::workflow_core::__private::Output<__HelloNode_greeting>,
+            ::workflow_core::__private::OneConsumer,
         >,
         size: ::workflow_core::__private::Slot<
             ::workflow_core::__private::Output<__HelloNode_size>,
+            ::workflow_core::__private::OneConsumer,
         >,
     }
     #[doc(hidden)]
@@ -418,7 +423,6 @@ const _: () = {
                 ::workflow_core::__private::NodeSpec {
                     name: "greeting",
                     node_fn: <__HelloNode_greeting as ::workflow_core::__private::Node>::NAME,
-                    deps: 0u32,
                     successors: &[1usize],
                     policy: &<__HelloNode_greeting as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_greeting as ::workflow_core::__private::Node>::RESOURCES,
@@ -427,13 +431,13 @@ const _: () = {
                 ::workflow_core::__private::NodeSpec {
                     name: "size",
                     node_fn: <__HelloNode_size as ::workflow_core::__private::Node>::NAME,
-                    deps: 1u32,
                     successors: &[],
                     policy: &<__HelloNode_size as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_size as ::workflow_core::__private::Node>::RESOURCES,
                     child: <__HelloNode_size as ::workflow_core::__private::Node>::CHILD,
                 },
             ],
+            deps: &[0u32, 1u32],
             policy: ::workflow_core::__private::WorkflowPolicy {
                 timeout: ::workflow_core::__private::Option::None,
                 deadlock: ::workflow_core::__private::Option::None,

@@ -13,6 +13,9 @@ pub struct Plan {
     pub name: &'static str,
     /// The nodes, in declaration order.
     pub nodes: &'static [NodeSpec],
+    /// Each node's number of distinct upstream nodes, by index in `nodes`: what a run
+    /// copies to count down (one array, not a field of each `NodeSpec`, issue 17).
+    pub deps: &'static [u32],
     /// The workflow's policies.
     pub policy: WorkflowPolicy,
     /// The `match`/`if` decisions of the workflow (empty for a static graph).
@@ -47,8 +50,6 @@ pub struct NodeSpec {
     pub name: &'static str,
     /// The `#[node]` fn's name.
     pub node_fn: &'static str,
-    /// Number of distinct upstream nodes.
-    pub deps: u32,
     /// Downstream nodes (each once).
     pub successors: &'static [usize],
     /// The effective policy. A reference, so that the nodes of the plan, which a run

@@ -614,7 +614,7 @@ where
         self.statuses.reset();
         self.shared.reset_live();
         self.deps.clear();
-        self.deps.extend(W::PLAN.nodes.iter().map(|n| n.deps));
+        self.deps.extend_from_slice(W::PLAN.deps);
         self.blocked.clear();
         let mut state = W::init(input);
         #[cfg(feature = "store")]

@@ -46,6 +46,7 @@ impl WorkflowGen<'_> {
                 const PLAN: &'static #p::Plan = &#p::Plan {
                     name: #name_str,
                     nodes: &[],
+                    deps: &[],
                     policy: #p::WorkflowPolicy::DEFAULT,
                     decisions: &[],
                 };

@@ -1,5 +1,5 @@
-//! The static plan: one `NodeSpec` per binding (name, node fn, dependency count,
-//! successors, policy, resources) and the workflow's policy.
+//! The static plan: one `NodeSpec` per binding (name, node fn, successors, policy,
+//! resources), each node's dependency count, and the workflow's policy.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -15,12 +15,17 @@ impl WorkflowGen<'_> {
         let specs = (0..self.def.bindings.len())
             .map(|i| self.node_spec(i))
             .chain((0..self.def.decisions.len()).map(|d| self.router_spec(d)));
+        let deps = (0..self.def.bindings.len())
+            .map(|i| &self.g.nodes[i])
+            .chain((0..self.def.decisions.len()).map(|d| &self.g.nodes[self.router(d)]))
+            .map(|links| links.deps.len() as u32);
         let policy = self.workflow_policy();
         let decisions = self.decisions_plan();
         quote! {
             #p::Plan {
                 name: #name_str,
                 nodes: &[#(#specs),*],
+                deps: &[#(#deps),*],
                 policy: #policy,
                 decisions: #decisions,
             }
@@ -34,7 +39,6 @@ impl WorkflowGen<'_> {
         let path = &self.node_aliases[i];
         let name = self.def.bindings[i].name.to_string();
         let links = &self.g.nodes[i];
-        let deps = links.deps.len() as u32;
         let successors = &links.successors;
         let policy = crate::codegen::policy(
             &self.w.bindings[i].policy,
@@ -46,7 +50,6 @@ impl WorkflowGen<'_> {
             #p::NodeSpec {
                 name: #name,
                 node_fn: <#path as #p::Node>::NAME,
-                deps: #deps,
                 successors: &[#(#successors),*],
                 policy: &#policy,
                 resources: <#path as #p::Node>::RESOURCES,
@@ -62,13 +65,11 @@ impl WorkflowGen<'_> {
         let name = self.router_name(d);
         let node_fn = self.def.decisions[d].keyword.to_string();
         let links = &self.g.nodes[self.router(d)];
-        let deps = links.deps.len() as u32;
         let successors = &links.successors;
         quote! {
             #p::NodeSpec {
                 name: #name,
                 node_fn: #node_fn,
-                deps: #deps,
                 successors: &[#(#successors),*],
                 policy: &#p::NodePolicy::DEFAULT,
                 resources: &[],
