@@ -438,6 +438,16 @@ const _: () = {
                 },
             ],
             deps: &[0u32, 1u32],
+            names: &[
+                ::workflow_core::__private::NodeNames {
+                    name: "greeting",
+                    node_fn: <__HelloNode_greeting as ::workflow_core::__private::Node>::NAME,
+                },
+                ::workflow_core::__private::NodeNames {
+                    name: "size",
+                    node_fn: <__HelloNode_size as ::workflow_core::__private::Node>::NAME,
+                },
+            ],
             policy: ::workflow_core::__private::WorkflowPolicy {
                 timeout: ::workflow_core::__private::Option::None,
                 deadlock: ::workflow_core::__private::Option::None,

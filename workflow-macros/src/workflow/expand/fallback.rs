@@ -47,6 +47,7 @@ impl WorkflowGen<'_> {
                     name: #name_str,
                     nodes: &[],
                     deps: &[],
+                    names: &[],
                     policy: #p::WorkflowPolicy::DEFAULT,
                     decisions: &[],
                 };
