@@ -360,12 +360,17 @@ const _: () = {
     #[doc(hidden)]
     #[allow(non_snake_case, dead_code)]
     pub struct __WorkflowState {
-        name: ::workflow_core::__private::Slot<__HelloInput_name>,
+        name: ::workflow_core::__private::Slot<
+            __HelloInput_name,
+            ::workflow_core::__private::OneConsumer,
+        >,
         greeting: ::workflow_core::__private::Slot<
             ::workflow_core::__private::Output<__HelloNode_greeting>,
+            ::workflow_core::__private::OneConsumer,
         >,
         size: ::workflow_core::__private::Slot<
             ::workflow_core::__private::Output<__HelloNode_size>,
+            ::workflow_core::__private::OneConsumer,
         >,
     }
     #[doc(hidden)]
@@ -429,7 +434,6 @@ const _: () = {
                 ::workflow_core::__private::NodeSpec {
                     name: "greeting",
                     node_fn: <__HelloNode_greeting as ::workflow_core::__private::Node>::NAME,
-                    deps: 0u32,
                     successors: &[1usize],
                     policy: &<__HelloNode_greeting as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_greeting as ::workflow_core::__private::Node>::RESOURCES,
@@ -438,11 +442,21 @@ const _: () = {
                 ::workflow_core::__private::NodeSpec {
                     name: "size",
                     node_fn: <__HelloNode_size as ::workflow_core::__private::Node>::NAME,
-                    deps: 1u32,
                     successors: &[],
                     policy: &<__HelloNode_size as ::workflow_core::__private::Node>::POLICY,
                     resources: <__HelloNode_size as ::workflow_core::__private::Node>::RESOURCES,
                     child: <__HelloNode_size as ::workflow_core::__private::Node>::CHILD,
+                },
+            ],
+            deps: &[0u32, 1u32],
+            names: &[
+                ::workflow_core::__private::NodeNames {
+                    name: "greeting",
+                    node_fn: <__HelloNode_greeting as ::workflow_core::__private::Node>::NAME,
+                },
+                ::workflow_core::__private::NodeNames {
+                    name: "size",
+                    node_fn: <__HelloNode_size as ::workflow_core::__private::Node>::NAME,
                 },
             ],
             policy: ::workflow_core::__private::WorkflowPolicy {

@@ -29,7 +29,9 @@ pub use crate::node::{
     ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
     UnsupportedNodeError,
 };
-pub use crate::plan::{BoxedSlots, Decision, FusedSegment, NodeSpec, Plan, Slot};
+pub use crate::plan::{
+    BoxedSlots, Consumers, Decision, FusedSegment, NodeNames, NodeSpec, OneConsumer, Plan, Slot,
+};
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 /// What `#[workflow(durable)]` code names for running one node by itself.
 #[cfg(feature = "store")]

@@ -13,6 +13,13 @@ pub struct Plan {
     pub name: &'static str,
     /// The nodes, in declaration order.
     pub nodes: &'static [NodeSpec],
+    /// Each node's number of distinct upstream nodes, by index in `nodes`: what a run
+    /// copies to count down (one array, not a field of each `NodeSpec`, issue 17).
+    pub deps: &'static [u32],
+    /// Each node's names again, by index in `nodes`, packed: what every run's report is
+    /// made of, read once a node (32 bytes a node rather than a whole 80-byte
+    /// `NodeSpec`: a cold run of a chain of 1,000 read 80 KB of specs for it, issue 17).
+    pub names: &'static [NodeNames],
     /// The workflow's policies.
     pub policy: WorkflowPolicy,
     /// The `match`/`if` decisions of the workflow (empty for a static graph).
@@ -39,6 +46,17 @@ impl Plan {
     }
 }
 
+/// The names of one node of a [`Plan`] (see [`Plan::names`]): its spec's `name` and
+/// `node_fn`.
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct NodeNames {
+    /// The binding's name.
+    pub name: &'static str,
+    /// The `#[node]` fn's name.
+    pub node_fn: &'static str,
+}
+
 /// One node of a [`Plan`].
 #[derive(Debug)]
 #[doc(hidden)]
@@ -47,8 +65,6 @@ pub struct NodeSpec {
     pub name: &'static str,
     /// The `#[node]` fn's name.
     pub node_fn: &'static str,
-    /// Number of distinct upstream nodes.
-    pub deps: u32,
     /// Downstream nodes (each once).
     pub successors: &'static [usize],
     /// The effective policy. A reference, so that the nodes of the plan, which a run
@@ -102,27 +118,94 @@ impl FusedSegment {
 /// A typed output slot with the number of consumers still to come.
 ///
 /// With one consumer left, the value is moved out; with more, consumers get clones.
+/// A slot with a single consumer (most of them: every link of a chain) counts nothing:
+/// `Slot<T, One>` is the `Option<T>` alone, half the stores to make it empty and a
+/// third less memory for a `u64` (issue 17: the generated `init` makes every slot of
+/// the workflow, straight-line code that a cold run fetches).
+///
+/// ```
+/// # use workflow_core::__private::{OneConsumer, Slot};
+/// let mut shared: Slot<Vec<u8>> = Slot::filled(vec![1], 2);
+/// assert_eq!(shared.consume(|v| v.len(), |v| v.len() + 10), 1); // a clone's part
+/// assert_eq!(shared.consume(|v| v.len(), |v| v.len() + 10), 11); // the last one moves
+/// let mut single: Slot<u64, OneConsumer> = Slot::empty(1);
+/// single.put(7);
+/// assert_eq!(single.take(), 7);
+/// assert_eq!(size_of::<Slot<u64, OneConsumer>>(), size_of::<Option<u64>>());
+/// ```
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Slot<T> {
+pub struct Slot<T, N: Consumers = u32> {
     value: Option<T>,
-    remaining: u32,
+    remaining: N,
 }
 
-impl<T> Slot<T> {
+/// How many consumers of a [`Slot`] are still to come: a count (`u32`), or
+/// [`OneConsumer`], which needs none.
+#[doc(hidden)]
+pub trait Consumers: Copy {
+    /// The count for a slot with `n` consumers.
+    fn new(n: u32) -> Self;
+    /// Consumers still to come.
+    fn left(self) -> u32;
+    /// One consumer took its part.
+    fn served(&mut self);
+}
+
+impl Consumers for u32 {
+    #[inline(always)]
+    fn new(n: u32) -> Self {
+        n
+    }
+
+    #[inline(always)]
+    fn left(self) -> u32 {
+        self
+    }
+
+    #[inline(always)]
+    fn served(&mut self) {
+        *self = self.saturating_sub(1);
+    }
+}
+
+/// The count of a [`Slot`] read by a single consumer, which takes its value: nothing
+/// to count (zero-sized).
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct OneConsumer;
+
+impl Consumers for OneConsumer {
+    #[inline(always)]
+    fn new(_: u32) -> Self {
+        Self
+    }
+
+    #[inline(always)]
+    fn left(self) -> u32 {
+        1
+    }
+
+    #[inline(always)]
+    fn served(&mut self) {}
+}
+
+impl<T, N: Consumers> Slot<T, N> {
     /// An empty slot awaiting a value for `consumers` consumers.
+    #[inline(always)]
     pub fn empty(consumers: u32) -> Self {
         Self {
             value: None,
-            remaining: consumers,
+            remaining: N::new(consumers),
         }
     }
 
     /// A slot holding a workflow input.
+    #[inline(always)]
     pub fn filled(value: T, consumers: u32) -> Self {
         Self {
             value: Some(value),
-            remaining: consumers,
+            remaining: N::new(consumers),
         }
     }
 
@@ -133,7 +216,7 @@ impl<T> Slot<T> {
 
     /// Takes the value for its single consumer.
     pub fn take(&mut self) -> T {
-        self.remaining = self.remaining.saturating_sub(1);
+        self.remaining.served();
         match self.value.take() {
             Some(v) => v,
             None => unreachable_slot(),
@@ -142,10 +225,10 @@ impl<T> Slot<T> {
 
     /// Gives a consumer its part: by move for the last consumer, by reference otherwise.
     pub fn consume<U>(&mut self, by_ref: impl FnOnce(&T) -> U, by_val: impl FnOnce(T) -> U) -> U {
-        if self.remaining <= 1 {
+        if self.remaining.left() <= 1 {
             self.take_with(by_val)
         } else {
-            self.remaining -= 1;
+            self.remaining.served();
             match &self.value {
                 Some(v) => by_ref(v),
                 None => unreachable_slot(),
@@ -156,7 +239,7 @@ impl<T> Slot<T> {
     /// Takes the value for its single consumer, if it was written: `None` when its
     /// producer is in an arm the run did not take (a `name?` consumer).
     pub fn take_opt(&mut self) -> Option<T> {
-        self.remaining = self.remaining.saturating_sub(1);
+        self.remaining.served();
         self.value.take()
     }
 
@@ -168,7 +251,7 @@ impl<T> Slot<T> {
         by_val: impl FnOnce(T) -> U,
     ) -> Option<U> {
         if self.value.is_none() {
-            self.remaining = self.remaining.saturating_sub(1);
+            self.remaining.served();
             return None;
         }
         Some(self.consume(by_ref, by_val))
@@ -256,13 +339,13 @@ mod tests {
 
     #[test]
     fn single_consumer_moves() {
-        let mut s = Slot::filled(String::from("x"), 1);
+        let mut s: Slot<_> = Slot::filled(String::from("x"), 1);
         assert_eq!(s.consume(|_| unreachable!(), |v| v), "x");
     }
 
     #[test]
     fn last_of_many_consumers_moves_others_clone() {
-        let mut s = Slot::filled(vec![1, 2], 3);
+        let mut s: Slot<_> = Slot::filled(vec![1, 2], 3);
         let a = s.consume(|v| (v.clone(), "clone"), |v| (v, "move"));
         let b = s.consume(|v| (v.clone(), "clone"), |v| (v, "move"));
         let c = s.consume(|v| (v.clone(), "clone"), |v| (v, "move"));
@@ -275,7 +358,7 @@ mod tests {
         let mut s: Slot<u8> = Slot::empty(2);
         assert_eq!(s.consume_opt(|v| *v, |v| v), None);
         assert_eq!(s.take_opt(), None);
-        let mut s = Slot::empty(2);
+        let mut s: Slot<_> = Slot::empty(2);
         s.put(7u8);
         assert_eq!(s.consume_opt(|v| *v + 1, |v| v), Some(8));
         assert_eq!(s.take_opt(), Some(7));

@@ -152,7 +152,7 @@ impl<W: Workflow> Feed<W> {
         let k = W::PLAN.nodes.len();
         let mut outputs = Vec::new();
         outputs.resize_with(hint, || None);
-        let template = status::not_started(W::PLAN.nodes);
+        let template = status::not_started(W::PLAN.names);
         // Room for the parent's own reports too: the parent's report is built in this
         // vector when the fan-out is its only child (see `RunShared::merge_reports`).
         let mut reports = Vec::with_capacity(hint * k + parent.nodes.len());
@@ -291,7 +291,7 @@ impl<W: Workflow> Feed<W> {
         let rest = state.source.by_ref().count();
         let total = state.taken + rest;
         let k = W::PLAN.nodes.len();
-        let template = status::not_started(W::PLAN.nodes);
+        let template = status::not_started(W::PLAN.names);
         while state.reports.len() < total * k {
             state.reports.extend_from_slice(&template);
         }
@@ -360,7 +360,7 @@ impl<W: Workflow> FeedState<W> {
     ) {
         let k = reports.len();
         if self.reports.len() < (item + 1) * k {
-            let template = status::not_started(W::PLAN.nodes);
+            let template = status::not_started(W::PLAN.names);
             while self.reports.len() < (item + 1) * k {
                 self.reports.extend_from_slice(&template);
             }
@@ -592,7 +592,7 @@ where
             pending: vec![false; k],
             pending_count: 0,
             blocked: Vec::new(),
-            statuses: Statuses::new(plan.nodes),
+            statuses: Statuses::new(plan.names),
             spans: Vec::new(),
             concurrency: plan.policy.concurrency.unwrap_or(usize::MAX).max(1),
             clock: None,
@@ -614,7 +614,7 @@ where
         self.statuses.reset();
         self.shared.reset_live();
         self.deps.clear();
-        self.deps.extend(W::PLAN.nodes.iter().map(|n| n.deps));
+        self.deps.extend_from_slice(W::PLAN.deps);
         self.blocked.clear();
         let mut state = W::init(input);
         #[cfg(feature = "store")]

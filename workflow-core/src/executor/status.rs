@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::attempt::NodeFailure;
 use crate::error::NodeName;
-use crate::plan::NodeSpec;
+use crate::plan::NodeNames;
 use crate::run::{NodeReport, NodeStatus};
 use crate::shared::RunShared;
 use crate::trace::TraceKind;
@@ -25,17 +25,20 @@ use crate::trace::TraceKind;
 /// report, makes every entry left ([`fill`](Self::fill)).
 pub(super) struct Statuses {
     reports: Vec<NodeReport>,
-    nodes: &'static [NodeSpec],
+    /// The names of the entries: the plan's packed array
+    /// ([`Plan::names`](crate::plan::Plan::names)).
+    nodes: &'static [NodeNames],
 }
 
-/// The reports of nodes that never started.
-pub(super) fn not_started(nodes: &'static [NodeSpec]) -> Vec<NodeReport> {
-    nodes.iter().map(not_started_entry).collect()
+/// The reports of nodes that never started (`names`: the plan's,
+/// [`Plan::names`](crate::plan::Plan::names)).
+pub(super) fn not_started(names: &'static [NodeNames]) -> Vec<NodeReport> {
+    names.iter().map(not_started_entry).collect()
 }
 
 /// The report of node `n` while it has not started.
 #[inline(always)]
-fn not_started_entry(n: &'static NodeSpec) -> NodeReport {
+fn not_started_entry(n: &'static NodeNames) -> NodeReport {
     NodeReport {
         name: NodeName::Borrowed(n.name),
         node_fn: n.node_fn,
@@ -48,10 +51,11 @@ fn not_started_entry(n: &'static NodeSpec) -> NodeReport {
 
 impl Statuses {
     /// No entry written yet: room for every node's (one allocation, nothing written).
-    pub(super) fn new(nodes: &'static [NodeSpec]) -> Self {
+    /// `names`: the plan's ([`Plan::names`](crate::plan::Plan::names)).
+    pub(super) fn new(names: &'static [NodeNames]) -> Self {
         Self {
-            reports: Vec::with_capacity(nodes.len()),
-            nodes,
+            reports: Vec::with_capacity(names.len()),
+            nodes: names,
         }
     }
 
@@ -119,6 +123,16 @@ impl Statuses {
     /// Node `i`, started at `at` (see [`starting`](Self::starting)), is running.
     #[inline(always)]
     pub(super) fn started_report(&mut self, i: usize, at: Duration) {
+        if i == self.reports.len() {
+            // Made once with its values, not made "not started" and rewritten.
+            let running = NodeReport {
+                status: NodeStatus::Running,
+                started_at: Some(at),
+                ..not_started_entry(&self.nodes[i])
+            };
+            self.reports.push(running);
+            return;
+        }
         let report = self.entry(i);
         report.status = NodeStatus::Running;
         report.started_at = Some(at);
@@ -137,17 +151,31 @@ impl Statuses {
         now: Duration,
         quiet: bool,
     ) {
-        let report = self.entry(i);
-        report.status = NodeStatus::Succeeded;
-        report.attempts = 1;
-        report.started_at = Some(at);
         // Nodes that end in the poll of the run that starts them share its timestamp
         // (see `Driver::elapsed`): no subtraction then.
-        report.duration = if now == at {
+        let duration = if now == at {
             Duration::ZERO
         } else {
             now.saturating_sub(at)
         };
+        if i == self.reports.len() {
+            // Made once with its values: made "not started" and then rewritten, the
+            // same 80 bytes were written twice (issue 17).
+            let ran = NodeReport {
+                status: NodeStatus::Succeeded,
+                attempts: 1,
+                started_at: Some(at),
+                duration,
+                ..not_started_entry(&self.nodes[i])
+            };
+            self.reports.push(ran);
+        } else {
+            let report = self.entry(i);
+            report.status = NodeStatus::Succeeded;
+            report.attempts = 1;
+            report.started_at = Some(at);
+            report.duration = duration;
+        }
         if !quiet && Self::noted(shared) {
             self.succeeded_noted(shared, i, 1);
         }

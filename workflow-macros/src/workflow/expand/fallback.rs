@@ -46,6 +46,8 @@ impl WorkflowGen<'_> {
                 const PLAN: &'static #p::Plan = &#p::Plan {
                     name: #name_str,
                     nodes: &[],
+                    deps: &[],
+                    names: &[],
                     policy: #p::WorkflowPolicy::DEFAULT,
                     decisions: &[],
                 };

@@ -14,7 +14,9 @@
 //! `FusedSegment` record; per shape of segment (its nodes and their ports), an `async fn`
 //! with one call per node, shared by the segments of that shape. A segment holds at most
 //! [`MAX_SEGMENT`] nodes, which bounds the size of one function for rustc; a longer
-//! chain is cut evenly, so that its pieces are of one or two shapes.
+//! chain is cut evenly, so that its pieces are of one or two shapes. A chain of calls of
+//! one node fn, each fed the same way (`n{i} = inc(x: n{i-1})`), is one segment of any
+//! length whose `async fn` calls the node in a loop ([`WorkflowGen::loops`]).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens as _};
@@ -43,11 +45,11 @@ pub(super) struct Link {
 
 /// The segments of a graph described by `links` (one per binding): maximal runs
 /// `n0 → n1 → …` of plain nodes where each node but the first has the previous one as
-/// its only input, and each but the last has the next one as its only reader; cut into
-/// runs of at most `max` nodes, as even as can be (a run of 100 is two of 50, not 64
-/// and 36: segments of one shape share their code, see [`WorkflowGen::fused_run`]);
-/// runs of one node dropped. Sorted by first node.
-pub(super) fn segments(links: &[Link], max: usize) -> Vec<Vec<usize>> {
+/// its only input, and each but the last has the next one as its only reader; each
+/// cut into runs of at most `max(run)` nodes, as even as can be (a run of 100 is two
+/// of 50, not 64 and 36: segments of one shape share their code, see
+/// [`WorkflowGen::fused_run`]); runs of one node dropped. Sorted by first node.
+pub(super) fn segments(links: &[Link], max: impl Fn(&[usize]) -> usize) -> Vec<Vec<usize>> {
     let n = links.len();
     let mut next: Vec<Option<usize>> = vec![None; n];
     let mut has_prev = vec![false; n];
@@ -71,7 +73,7 @@ pub(super) fn segments(links: &[Link], max: usize) -> Vec<Vec<usize>> {
             run.push(b);
             at = b;
         }
-        out.extend(even_chunks(&run, max.max(2)).filter(|c| c.len() >= 2));
+        out.extend(even_chunks(&run, max(&run).max(2)).filter(|c| c.len() >= 2));
     }
     out.sort_by_key(|s| s[0]);
     out
@@ -136,7 +138,39 @@ impl WorkflowGen<'_> {
         if self.def.hidden_body {
             return Vec::new();
         }
-        segments(&self.fuse_links(), MAX_SEGMENT)
+        // A run that one loop runs (see `loops`) is one segment, whatever its length:
+        // its code does not grow with it.
+        segments(&self.fuse_links(), |run| {
+            if self.loops(run) {
+                usize::MAX
+            } else {
+                MAX_SEGMENT
+            }
+        })
+    }
+
+    /// Whether segment `seg` runs as one loop: its nodes are all calls of one node fn,
+    /// and each after the first is fed by the previous one through the same port and
+    /// fields (a chain `n{i} = inc(x: n{i-1})`). Its `async fn` then calls the node once
+    /// in a loop over the segment's length (see [`segment_fn`](Self::segment_fn)): a
+    /// few hundred bytes of machine code for a chain of any length, where a call per
+    /// node took ~200 bytes a node (issue 17: what a cold run fetches).
+    fn loops(&self, seg: &[usize]) -> bool {
+        let path = |i: usize| self.def.bindings[i].node.to_token_stream().to_string();
+        let head = path(seg[0]);
+        seg.len() >= 2
+            && seg.iter().all(|&i| path(i) == head)
+            && seg[1..]
+                .iter()
+                .all(|&i| self.feed(i).is_some() && self.feed(i) == self.feed(seg[1]))
+    }
+
+    /// How binding `i` of a segment is fed by the previous one: its one edge's port and
+    /// fields, as text.
+    fn feed(&self, i: usize) -> Option<String> {
+        let e = self.g.nodes[i].edges.first()?;
+        let fields = &e.source.fields;
+        Some(format!("{} {}", e.port, quote!(#(.#fields)*)))
     }
 
     /// `const FUSED` of `impl Workflow` (nothing without segments: the default, empty).
@@ -182,15 +216,16 @@ impl WorkflowGen<'_> {
         let p = &self.p;
         let progress = format_ident!("__workflow_progress");
         // Segments of one shape (the same nodes, fed through the same ports and fields)
-        // share one `async fn`, so one copy of its code: a chain of 1,000 `inc`s is 16
-        // segments of two shapes, not 16 functions (each ~13 KB of machine code, which a
-        // cold run fetched and rustc compiled one by one, issue 17). Each segment's edges
-        // are still checked in the cell table.
+        // share one `async fn`, so one copy of its code: 16 segments of 64 different
+        // nodes are not 16 functions (each ~13 KB of machine code, which a cold run
+        // fetched and rustc compiled one by one, issue 17); a chain of 1,000 `inc`s is
+        // one segment, and a loop. Each segment's edges are still checked in the cell
+        // table.
         let mut shapes: Vec<String> = Vec::new();
         let mut shape_of = Vec::with_capacity(segments.len());
         let mut fns = Vec::new();
         for seg in segments {
-            let shape = self.segment_shape(seg, edges);
+            let shape = self.segment_shape(seg);
             let g = match shapes.iter().position(|s| *s == shape) {
                 Some(g) => g,
                 None => {
@@ -243,14 +278,22 @@ impl WorkflowGen<'_> {
 
     /// What makes two segments one shape, so that one `async fn` runs both: each
     /// node's path (its type), and how the previous output feeds it (port, fields).
-    fn segment_shape(&self, seg: &[usize], edges: &[NumberedEdge<'_>]) -> String {
+    /// A segment that [`loops`](Self::loops) is of one shape with every other of the
+    /// same node fn and feed, whatever their lengths.
+    fn segment_shape(&self, seg: &[usize]) -> String {
+        let path = |i: usize| self.def.bindings[i].node.to_token_stream().to_string();
+        if self.loops(seg) {
+            return format!(
+                "loop {} [{}]",
+                path(seg[0]),
+                self.feed(seg[1]).unwrap_or_default()
+            );
+        }
         let mut shape = String::new();
         for &i in seg {
-            let b = &self.def.bindings[i];
-            shape.push_str(&b.node.to_token_stream().to_string());
-            if let Some(e) = edges.iter().find(|e| e.node == i) {
-                let fields = &e.edge.source.fields;
-                shape.push_str(&format!(" [{} {}]", e.edge.port, quote!(#(.#fields)*)));
+            shape.push_str(&path(i));
+            if let Some(feed) = self.feed(i) {
+                shape.push_str(&format!(" [{feed}]"));
             }
             shape.push(';');
         }
@@ -263,39 +306,65 @@ impl WorkflowGen<'_> {
     /// its cell (`Node::call`), its output straight into the next node's ports, and the
     /// progress written before each node after the first. `nodes`: the segment's
     /// nodes, each one's context names.
+    ///
+    /// A segment that [`loops`](Self::loops) calls its first node, then the others in
+    /// a loop over the segment's length (`nodes`), each written like its second node.
     fn segment_fn(&self, seg: &[usize], name: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
         let p = &self.p;
         let value = format_ident!("__workflow_value");
         let progress = format_ident!("__workflow_progress");
         let first = &self.node_aliases[seg[0]];
         let last = &self.node_aliases[seg[seg.len() - 1]];
-        let calls = seg.iter().enumerate().map(|(k, &i)| {
-            let alias = &self.node_aliases[i];
-            let ports = if k == 0 {
-                quote!(__workflow_ports)
-            } else {
-                self.fused_ports(i, &value, edges)
-            };
-            let note = (k > 0).then(|| {
-                let k = k as u32;
-                quote!(#progress.at(#k);)
-            });
-            quote! {
-                #note
-                let #value = <#alias as #p::Node>::call(
-                    #ports,
-                    #p::fused_context(__workflow_nodes, #k),
+        let (body, output) = if self.loops(seg) {
+            let next = &self.node_aliases[seg[1]];
+            let ports = self.fused_ports(seg[1], &value, edges);
+            let k = format_ident!("__workflow_k");
+            let body = quote! {
+                let mut #value = <#first as #p::Node>::call(
+                    __workflow_ports,
+                    #p::fused_context(__workflow_nodes, 0),
                 ).await?;
-            }
-        });
+                let mut #k: u32 = 1;
+                while (#k as usize) < __workflow_nodes.len() {
+                    #progress.at(#k);
+                    #value = <#next as #p::Node>::call(
+                        #ports,
+                        #p::fused_context(__workflow_nodes, #k as usize),
+                    ).await?;
+                    #k += 1;
+                }
+            };
+            (body, first)
+        } else {
+            let calls = seg.iter().enumerate().map(|(k, &i)| {
+                let alias = &self.node_aliases[i];
+                let ports = if k == 0 {
+                    quote!(__workflow_ports)
+                } else {
+                    self.fused_ports(i, &value, edges)
+                };
+                let note = (k > 0).then(|| {
+                    let k = k as u32;
+                    quote!(#progress.at(#k);)
+                });
+                quote! {
+                    #note
+                    let #value = <#alias as #p::Node>::call(
+                        #ports,
+                        #p::fused_context(__workflow_nodes, #k),
+                    ).await?;
+                }
+            });
+            (quote!(#(#calls)*), last)
+        };
         quote! {
             #[allow(non_snake_case, clippy::all)]
             async fn #name(
                 #progress: &#p::FusedProgress,
                 __workflow_ports: #first,
                 __workflow_nodes: &'static [u32],
-            ) -> #p::NodeResult<#p::Output<#last>> {
-                #(#calls)*
+            ) -> #p::NodeResult<#p::Output<#output>> {
+                #body
                 ::core::result::Result::Ok(#value)
             }
         }
@@ -354,19 +423,19 @@ mod tests {
 
     #[test]
     fn a_chain_is_one_segment() {
-        assert_eq!(segments(&chain(4), 64), vec![vec![0, 1, 2, 3]]);
+        assert_eq!(segments(&chain(4), |_| 64), vec![vec![0, 1, 2, 3]]);
     }
 
     #[test]
     fn a_long_chain_is_cut_evenly_and_a_single_leftover_dropped() {
-        assert_eq!(segments(&chain(5), 2), vec![vec![0, 1], vec![2, 3]]);
+        assert_eq!(segments(&chain(5), |_| 2), vec![vec![0, 1], vec![2, 3]]);
         assert_eq!(
-            segments(&chain(7), 3),
+            segments(&chain(7), |_| 3),
             vec![vec![0, 1, 2], vec![3, 4], vec![5, 6]]
         );
         // 100 nodes are two segments of 50 (one shape), not 64 and 36.
         let lengths =
-            |n, max| -> Vec<usize> { segments(&chain(n), max).iter().map(Vec::len).collect() };
+            |n, max| -> Vec<usize> { segments(&chain(n), |_| max).iter().map(Vec::len).collect() };
         assert_eq!(lengths(100, 64), [50, 50]);
         assert_eq!(lengths(1000, 64), [[63; 8], [62; 8]].concat());
         assert_eq!(lengths(64, 64), [64]);
@@ -374,10 +443,21 @@ mod tests {
     }
 
     #[test]
+    fn a_run_allowed_any_length_is_one_segment() {
+        // (A chain that one loop runs: `WorkflowGen::loops`.)
+        let uncut = |run: &[usize]| if run.len() > 500 { usize::MAX } else { 64 };
+        assert_eq!(
+            segments(&chain(1000), uncut),
+            vec![(0..1000).collect::<Vec<_>>()]
+        );
+        assert_eq!(segments(&chain(100), uncut).len(), 2);
+    }
+
+    #[test]
     fn a_node_with_a_policy_breaks_the_chain() {
         let mut links = chain(5);
         links[2].plain = false;
-        assert_eq!(segments(&links, 64), vec![vec![0, 1], vec![3, 4]]);
+        assert_eq!(segments(&links, |_| 64), vec![vec![0, 1], vec![3, 4]]);
     }
 
     #[test]
@@ -389,7 +469,7 @@ mod tests {
             plain(Some(1), true),
             plain(Some(1), true),
         ];
-        assert_eq!(segments(&links, 64), vec![vec![0, 1]]);
+        assert_eq!(segments(&links, |_| 64), vec![vec![0, 1]]);
     }
 
     #[test]
@@ -401,7 +481,7 @@ mod tests {
             plain(None, true),
             plain(Some(2), false),
         ];
-        assert_eq!(segments(&links, 64), vec![vec![0, 1], vec![2, 3]]);
+        assert_eq!(segments(&links, |_| 64), vec![vec![0, 1], vec![2, 3]]);
     }
 
     #[test]
@@ -412,12 +492,12 @@ mod tests {
             plain(Some(0), false),
             plain(None, true),
         ];
-        assert_eq!(segments(&links, 64), vec![vec![2, 0, 1]]);
+        assert_eq!(segments(&links, |_| 64), vec![vec![2, 0, 1]]);
     }
 
     #[test]
     fn a_cycle_is_no_segment() {
         let links = vec![plain(Some(1), true), plain(Some(0), true)];
-        assert!(segments(&links, 64).is_empty());
+        assert!(segments(&links, |_| 64).is_empty());
     }
 }

@@ -22,7 +22,7 @@
 //!     mod Etl_sum { trait items<S> { .. } }          // edges: a trait per edge (binding::port), for a precise type error
 //!     impl Workflow for Etl {
 //!         const TOPOLOGICAL_ORDER, MERMAID, DOT;     // render
-//!         const PLAN = &Plan { nodes: &[NodeSpec { deps, successors, policy, .. }, ..], .. };  // plan
+//!         const PLAN = &Plan { nodes: &[NodeSpec { successors, policy, .. }, ..], deps: &[..], .. };  // plan
 //!         fn init(..) / fn run(exec) / fn store(..) / fn finish(..)                          // run
 //!     }
 //!     trait __WorkflowDurable0 { .. } impl DurableWorkflow for Etl { .. }  // durable: `#[workflow(durable)]` only

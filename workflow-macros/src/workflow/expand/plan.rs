@@ -1,5 +1,5 @@
-//! The static plan: one `NodeSpec` per binding (name, node fn, dependency count,
-//! successors, policy, resources) and the workflow's policy.
+//! The static plan: one `NodeSpec` per binding (name, node fn, successors, policy,
+//! resources), each node's dependency count, and the workflow's policy.
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -15,12 +15,23 @@ impl WorkflowGen<'_> {
         let specs = (0..self.def.bindings.len())
             .map(|i| self.node_spec(i))
             .chain((0..self.def.decisions.len()).map(|d| self.router_spec(d)));
+        // The names of each spec again, packed (`Plan::names`).
+        let names = (0..self.def.bindings.len())
+            .map(|i| self.node_names(i))
+            .chain((0..self.def.decisions.len()).map(|d| self.router_names(d)))
+            .map(|(name, node_fn)| quote!(#p::NodeNames { name: #name, node_fn: #node_fn }));
+        let deps = (0..self.def.bindings.len())
+            .map(|i| &self.g.nodes[i])
+            .chain((0..self.def.decisions.len()).map(|d| &self.g.nodes[self.router(d)]))
+            .map(|links| links.deps.len() as u32);
         let policy = self.workflow_policy();
         let decisions = self.decisions_plan();
         quote! {
             #p::Plan {
                 name: #name_str,
                 nodes: &[#(#specs),*],
+                deps: &[#(#deps),*],
+                names: &[#(#names),*],
                 policy: #policy,
                 decisions: #decisions,
             }
@@ -32,9 +43,8 @@ impl WorkflowGen<'_> {
     fn node_spec(&self, i: usize) -> TokenStream {
         let p = &self.p;
         let path = &self.node_aliases[i];
-        let name = self.def.bindings[i].name.to_string();
+        let (name, node_fn) = self.node_names(i);
         let links = &self.g.nodes[i];
-        let deps = links.deps.len() as u32;
         let successors = &links.successors;
         let policy = crate::codegen::policy(
             &self.w.bindings[i].policy,
@@ -45,8 +55,7 @@ impl WorkflowGen<'_> {
         quote! {
             #p::NodeSpec {
                 name: #name,
-                node_fn: <#path as #p::Node>::NAME,
-                deps: #deps,
+                node_fn: #node_fn,
                 successors: &[#(#successors),*],
                 policy: &#policy,
                 resources: <#path as #p::Node>::RESOURCES,
@@ -55,20 +64,31 @@ impl WorkflowGen<'_> {
         }
     }
 
+    /// The names of binding `i` (`NodeSpec::name`, `node_fn`), as expressions.
+    fn node_names(&self, i: usize) -> (TokenStream, TokenStream) {
+        let (p, path) = (&self.p, &self.node_aliases[i]);
+        let name = self.def.bindings[i].name.to_string();
+        (quote!(#name), quote!(<#path as #p::Node>::NAME))
+    }
+
+    /// The names of decision `d`'s router (`match_t`, `match`), as expressions.
+    fn router_names(&self, d: usize) -> (TokenStream, TokenStream) {
+        let name = self.router_name(d);
+        let node_fn = self.def.decisions[d].keyword.to_string();
+        (quote!(#name), quote!(#node_fn))
+    }
+
     /// The `NodeSpec` of decision `d`'s router: a node named `match_t` (or `if_ok`)
     /// with the default policy and no resources.
     fn router_spec(&self, d: usize) -> TokenStream {
         let p = &self.p;
-        let name = self.router_name(d);
-        let node_fn = self.def.decisions[d].keyword.to_string();
+        let (name, node_fn) = self.router_names(d);
         let links = &self.g.nodes[self.router(d)];
-        let deps = links.deps.len() as u32;
         let successors = &links.successors;
         quote! {
             #p::NodeSpec {
                 name: #name,
                 node_fn: #node_fn,
-                deps: #deps,
                 successors: &[#(#successors),*],
                 policy: &#p::NodePolicy::DEFAULT,
                 resources: &[],

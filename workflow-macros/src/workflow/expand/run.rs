@@ -29,15 +29,20 @@ impl WorkflowGen<'_> {
         let pattern_slots = self.pattern_slots();
         let pattern_idents = pattern_slots.iter().map(|(s, _, _)| s);
         let pattern_types = pattern_slots.iter().map(|(_, t, _)| t);
+        // Each slot's count of consumers, nothing for a slot with one (see `Slot`).
+        let count = |consumers: u32| (consumers <= 1).then(|| quote!(, #p::OneConsumer));
+        let input_counts = self.g.input_consumers.iter().map(|&n| count(n));
+        let node_counts = owners.iter().map(|&i| count(self.g.nodes[i].consumers));
+        let pattern_counts = pattern_slots.iter().map(|&(_, _, n)| count(n));
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         let routes = (0..self.def.decisions.len()).map(Self::route_variant);
         quote! {
             #[doc(hidden)]
             #[allow(non_snake_case, dead_code)]
             pub struct __WorkflowState {
-                #( #input_idents: #p::Slot<#input_types>, )*
-                #( #node_idents: #p::Slot<#node_outputs>, )*
-                #( #pattern_idents: #p::Slot<#pattern_types>, )*
+                #( #input_idents: #p::Slot<#input_types #input_counts>, )*
+                #( #node_idents: #p::Slot<#node_outputs #node_counts>, )*
+                #( #pattern_idents: #p::Slot<#pattern_types #pattern_counts>, )*
                 #( #forced: #p::Option<usize>, )*
             }
 
