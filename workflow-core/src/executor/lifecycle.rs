@@ -275,7 +275,7 @@ fn begin<W: Workflow>(runtime: Arc<RuntimeShared>, mut setup: Option<Box<Setup<W
     // (440 bytes) before it allocates, and copies it there; it was moved once more on
     // its way (152 instructions a run, issue 17).
     let shared = Arc::new_cyclic(|_| {
-        RunShared::of_run(
+        RunShared::new(
             run_id,
             start,
             plan.name,

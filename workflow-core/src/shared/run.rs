@@ -262,37 +262,17 @@ impl fmt::Debug for RunShared {
     }
 }
 
-/// Where a child run sits (see [`RunShared::into_child`]): the run whose node runs it,
-/// that node, and the child's path in the root run.
+/// Where a child run sits (see [`RunShared::new`]): the run whose node runs it, that
+/// node, and the child's path in the root run.
 pub(crate) type ChildPlace = (Arc<RunShared>, usize, Arc<str>);
 
 impl RunShared {
-    pub(crate) fn new(
-        run_id: u64,
-        started: Instant,
-        workflow: &'static str,
-        nodes: &'static [NodeSpec],
-        cancel: Option<CancellationToken>,
-        trace: bool,
-        runtime: Arc<RuntimeShared>,
-    ) -> Self {
-        Self::of_run(
-            run_id,
-            started,
-            workflow,
-            nodes,
-            cancel,
-            trace,
-            runtime,
-            None,
-            #[cfg(feature = "store")]
-            None,
-        )
-    }
-
-    /// [`new`](Self::new), of a child run when `child` says where it sits (as
-    /// [`into_child`](Self::into_child) makes it), and of a durable run with its
-    /// fan-out items' `durable` link.
+    /// A run's shared state; of a child run when `child` says where it sits (it records
+    /// into its parent's trace, names the parent's workflow in its errors, waits and
+    /// publishes in the root run's tracked waits, and is not watched by monitors: its
+    /// nodes show in the root run's report, and in its live snapshot once
+    /// [`watch_as_child`](Self::watch_as_child) is called); with `durable`, the link a
+    /// durable run's fan-out items record through.
     ///
     /// Every field written once, in one expression, and inlined: `lifecycle::begin`
     /// builds a run's shared state in its `Arc`'s allocation, which a field written
@@ -300,7 +280,7 @@ impl RunShared {
     /// keep from happening.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn of_run(
+    pub(crate) fn new(
         run_id: u64,
         started: Instant,
         workflow: &'static str,
@@ -355,30 +335,6 @@ impl RunShared {
             durable,
             parent,
         }
-    }
-
-    /// Makes this the shared state of a child run at `path` inside the run `parent`, run
-    /// by its node `node`: it records into the parent's trace, names the parent's
-    /// workflow in its errors, waits and publishes in the root run's tracked waits, and
-    /// is not watched by monitors (its nodes show in the root run's report, and in its
-    /// live snapshot once [`watch_as_child`](Self::watch_as_child) is called).
-    pub(crate) fn into_child(
-        mut self,
-        parent: &Arc<RunShared>,
-        node: usize,
-        path: Arc<str>,
-    ) -> Self {
-        self.trace = parent.trace.clone();
-        self.path = Some(path);
-        self.root_workflow = parent.root_workflow;
-        self.run_key.clone_from(&parent.run_key);
-        if parent.live.is_none() {
-            self.live = None;
-        }
-        self.parent = Some(Arc::clone(parent));
-        self.parent_node = node;
-        self.durable_run = parent.durable_run;
-        self
     }
 
     /// A child run's parent run (`None` for a root run).
