@@ -384,6 +384,9 @@ impl Runtime {
             Some(cancel.clone()),
             call.emitted.is_some(),
             runtime,
+            None,
+            #[cfg(feature = "store")]
+            None,
         );
         shared.run_key = call.run_key.map(Arc::from);
         shared.first_item = call.first_item;

@@ -41,11 +41,12 @@ pub(crate) enum Mode {
 
 impl Mode {
     /// How `node` runs, in a run where `supervised` says whether every node must be
-    /// supervised (see [`supervises_all`]).
+    /// supervised (see [`supervises_all`]). A `const fn`: the driver also asks it of a
+    /// whole plan at compile time (whether every node of a workflow runs inline).
     #[inline]
-    pub(crate) fn of(node: &NodeSpec, supervised: bool) -> Self {
+    pub(crate) const fn of(node: &NodeSpec, supervised: bool) -> Self {
         let policy = &node.policy;
-        let spawned = policy.execution == Execution::Spawn;
+        let spawned = matches!(policy.execution, Execution::Spawn);
         if supervised || policy.retry.is_some() || policy.timeout.is_some() {
             Self::Supervised { spawned }
         } else if spawned {

@@ -38,7 +38,7 @@ async fn run_child<W: Workflow>(
     input: W::Input,
     cancel: CancellationToken,
 ) -> Result<W::Output, WorkflowError> {
-    // The child records into the parent's trace (see `RunShared::into_child`), so it
+    // The child records into the parent's trace (see `RunShared::new`), so it
     // builds no recorder of its own.
     let opts = RunOptions {
         trace: Some(false),

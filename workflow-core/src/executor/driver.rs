@@ -92,17 +92,12 @@ impl Limits {
     }
 }
 
-/// Whether every node of `plan` runs inline when the run does not supervise them all:
-/// none is spawned, retried or limited in time (see [`Mode::of`]). Evaluated at compile
-/// time, per workflow.
+/// Whether every node of `plan` runs inline ([`Mode::Inline`]) in a run that does not
+/// supervise them all: [`Mode::of`] asked of each node, at compile time, per workflow.
 const fn all_inline(plan: &crate::plan::Plan) -> bool {
     let mut k = 0;
     while k < plan.nodes.len() {
-        let policy = plan.nodes[k].policy;
-        if matches!(policy.execution, crate::policy::Execution::Spawn)
-            || policy.retry.is_some()
-            || policy.timeout.is_some()
-        {
+        if !matches!(Mode::of(&plan.nodes[k], false), Mode::Inline) {
             return false;
         }
         k += 1;

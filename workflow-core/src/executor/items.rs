@@ -1043,8 +1043,7 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
     } else {
         feed.cancel.clone()
     };
-    #[cfg_attr(not(feature = "store"), allow(unused_mut))]
-    let mut shared = RunShared::new(
+    let shared = RunShared::new(
         parent.run_id,
         parent.started,
         W::PLAN.name,
@@ -1052,17 +1051,15 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
         Some(token),
         false,
         Arc::clone(runtime),
-    )
-    .into_child(parent, feed.node, Arc::clone(&feed.path));
-    // A durable run's items are recorded node by node when the body's workflow is
-    // durable (its values can be encoded); a sub-workflow's are not.
-    #[cfg(feature = "store")]
-    {
-        shared.durable = parent
+        Some((Arc::clone(parent), feed.node, Arc::clone(&feed.path))),
+        // A durable run's items are recorded node by node when the body's workflow is
+        // durable (its values can be encoded); a sub-workflow's are not.
+        #[cfg(feature = "store")]
+        parent
             .durable
             .clone()
-            .filter(|_| feed.codec.is_some() && !feed.single);
-    }
+            .filter(|_| feed.codec.is_some() && !feed.single),
+    );
     let shared = Arc::new(shared);
     shared.watch_as_child();
     shared

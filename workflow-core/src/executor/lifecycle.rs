@@ -14,7 +14,7 @@ use super::attempt::{panic_message, Finished};
 use super::cells::Op;
 use super::driver::{Driver, Limits};
 use super::status;
-use super::workflow::{ChildOf, Executor, RunOutcome, Setup, Workflow};
+use super::workflow::{Executor, RunOutcome, Setup, Workflow};
 use crate::error::{TimeoutScope, WorkflowError};
 use crate::run::RunOptions;
 use crate::run::RunReport;
@@ -258,29 +258,40 @@ fn begin<W: Workflow>(runtime: Arc<RuntimeShared>, mut setup: Option<Box<Setup<W
         .unwrap_or(runtime.trace);
     #[cfg(feature = "store")]
     let mut durable = setup.as_mut().and_then(|s| s.durable.take());
-    let mut shared = RunShared::new(
-        run_id, start, plan.name, plan.nodes, cancel, trace,
-        // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
-        // counter that the runs on all worker threads share.
-        runtime,
-    );
+    // Fan-out lanes record their items' nodes and restore them through this.
     #[cfg(feature = "store")]
-    {
-        shared.durable_run = durable.as_ref().map(|d| d.run.0);
-        // Fan-out lanes record their items' nodes and restore them through this.
-        shared.durable = durable.as_mut().map(|d| {
-            Arc::new(crate::shared::DurableLink::new(
-                d.run,
-                d.records.clone(),
-                std::mem::take(&mut d.items),
-            ))
-        });
-    }
-    if let Some(ChildOf { parent, node, path }) = setup.as_mut().and_then(|s| s.child.take()) {
-        shared = shared.into_child(&parent, node, path);
-    }
+    let link = durable.as_mut().map(|d| {
+        Arc::new(crate::shared::DurableLink::new(
+            d.run,
+            d.records.clone(),
+            std::mem::take(&mut d.items),
+        ))
+    });
+    let child = setup
+        .as_mut()
+        .and_then(|s| s.child.take())
+        .map(|c| (c.parent, c.node, c.path));
+    // Allocated first, then built in its allocation: `Arc::new(value)` builds its value
+    // (440 bytes) before it allocates, and copies it there; it was moved once more on
+    // its way (152 instructions a run, issue 17).
+    let shared = Arc::new_cyclic(|_| {
+        RunShared::new(
+            run_id,
+            start,
+            plan.name,
+            plan.nodes,
+            cancel,
+            trace,
+            // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
+            // counter that the runs on all worker threads share.
+            runtime,
+            child,
+            #[cfg(feature = "store")]
+            link,
+        )
+    });
     Begin::Run(Begun {
-        shared: Arc::new(shared),
+        shared,
         setup,
         #[cfg(feature = "store")]
         durable,

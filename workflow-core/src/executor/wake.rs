@@ -955,6 +955,9 @@ mod tests {
             Some(tokio_util::sync::CancellationToken::new()),
             false,
             Arc::new(runtime),
+            None,
+            #[cfg(feature = "store")]
+            None,
         ))
     }
 

@@ -105,6 +105,7 @@ pub(crate) struct RunCancel {
 
 impl RunCancel {
     /// The cancellation of a run with `token`, or of one whose token is made when asked for.
+    #[inline]
     pub(crate) fn new(token: Option<CancellationToken>) -> Self {
         Self {
             token: token.map_or_else(OnceLock::new, OnceLock::from),
@@ -268,7 +269,24 @@ impl fmt::Debug for RunShared {
     }
 }
 
+/// Where a child run sits (see [`RunShared::new`]): the run whose node runs it, that
+/// node, and the child's path in the root run.
+pub(crate) type ChildPlace = (Arc<RunShared>, usize, Arc<str>);
+
 impl RunShared {
+    /// A run's shared state; of a child run when `child` says where it sits (it records
+    /// into its parent's trace, names the parent's workflow in its errors, waits and
+    /// publishes in the root run's tracked waits, and is not watched by monitors: its
+    /// nodes show in the root run's report, and in its live snapshot once
+    /// [`watch_as_child`](Self::watch_as_child) is called); with `durable`, the link a
+    /// durable run's fan-out items record through.
+    ///
+    /// Every field written once, in one expression, and inlined: `lifecycle::begin`
+    /// builds a run's shared state in its `Arc`'s allocation, which a field written
+    /// twice (its old value dropped through a call given its place) or a call would
+    /// keep from happening.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         run_id: u64,
         started: Instant,
@@ -277,59 +295,53 @@ impl RunShared {
         cancel: Option<CancellationToken>,
         trace: bool,
         runtime: Arc<RuntimeShared>,
+        child: Option<ChildPlace>,
+        #[cfg(feature = "store")] durable: Option<Arc<DurableLink>>,
     ) -> Self {
         let monitored = runtime.is_monitored();
+        let (parent, parent_node, path) = match child {
+            Some((parent, node, path)) => (Some(parent), node, Some(path)),
+            None => (None, 0, None),
+        };
+        let of_parent = parent.as_deref();
         Self {
             run_id,
             workflow,
             nodes,
             started,
             cancel: RunCancel::new(cancel),
-            trace: trace.then(|| Arc::new(TraceRecorder::new(workflow, run_id))),
+            // A child run records into its parent's trace.
+            trace: match of_parent {
+                Some(parent) => parent.trace.clone(),
+                None => trace.then(|| Arc::new(TraceRecorder::new(workflow, run_id))),
+            },
             runtime,
-            path: None,
+            path,
             item: AtomicUsize::new(NO_ITEM),
-            root_workflow: workflow,
-            parent: None,
-            parent_node: 0,
+            root_workflow: of_parent.map_or(workflow, |p| p.root_workflow),
+            parent_node,
             child_progress: AtomicU64::new(0),
             child_reports: Mutex::new(Vec::new()),
             has_child_reports: std::sync::atomic::AtomicBool::new(false),
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
-            live: monitored.then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
+            live: (monitored && of_parent.is_none_or(|p| p.live.is_some()))
+                .then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
             live_children: Mutex::new(Vec::new()),
-            durable_run: None,
-            run_key: None,
+            #[cfg(feature = "store")]
+            durable_run: match of_parent {
+                Some(parent) => parent.durable_run,
+                None => durable.as_ref().map(|d| d.run.0),
+            },
+            #[cfg(not(feature = "store"))]
+            durable_run: of_parent.and_then(|p| p.durable_run),
+            run_key: of_parent.and_then(|p| p.run_key.clone()),
             first_item: 0,
             called_fan_out: None,
             #[cfg(feature = "store")]
-            durable: None,
+            durable,
+            parent,
         }
-    }
-
-    /// Makes this the shared state of a child run at `path` inside the run `parent`, run
-    /// by its node `node`: it records into the parent's trace, names the parent's
-    /// workflow in its errors, waits and publishes in the root run's tracked waits, and
-    /// is not watched by monitors (its nodes show in the root run's report, and in its
-    /// live snapshot once [`watch_as_child`](Self::watch_as_child) is called).
-    pub(crate) fn into_child(
-        mut self,
-        parent: &Arc<RunShared>,
-        node: usize,
-        path: Arc<str>,
-    ) -> Self {
-        self.trace = parent.trace.clone();
-        self.path = Some(path);
-        self.root_workflow = parent.root_workflow;
-        self.run_key.clone_from(&parent.run_key);
-        if parent.live.is_none() {
-            self.live = None;
-        }
-        self.parent = Some(Arc::clone(parent));
-        self.parent_node = node;
-        self.durable_run = parent.durable_run;
-        self
     }
 
     /// A child run's parent run (`None` for a root run).
