@@ -64,7 +64,6 @@
 //! decodes is the same error, before any node runs.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,7 +73,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{NodeName, WorkflowError};
 use crate::executor::{DurableExec, Executor, Resume, Workflow};
 use crate::run::{NodeStatus, RunOptions, RunReport};
-use crate::runtime::{DurableConfig, Runtime, RuntimeBuilder};
+use crate::runtime::{DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder};
 use crate::store::{
     CreatedRun, GraphFingerprint, Lease, NewRun, NodeSignature, OwnerId, Record, RecordedOutput,
     Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store, StoreError,
@@ -151,30 +150,6 @@ impl<O> DurableRun<O> {
                 .map(|n| &*n.name)
                 .collect()
         })
-    }
-}
-
-/// A durable run that ended, as [`RuntimeBuilder::on_durable_run_end`] sees it.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct DurableRunEnd<'a> {
-    /// The run's id in the store.
-    pub run_id: RunId,
-    /// What happened to each node in this execution (restored ones included).
-    pub report: &'a RunReport,
-    /// The execution trace, when tracing was on.
-    pub trace: Option<&'a ExecutionTrace>,
-    /// Why the run failed, if it did.
-    pub error: Option<&'a WorkflowError>,
-}
-
-/// The hook of [`RuntimeBuilder::on_durable_run_end`].
-#[derive(Clone)]
-pub(crate) struct OnDurableEnd(Arc<dyn Fn(&DurableRunEnd<'_>) + Send + Sync>);
-
-impl fmt::Debug for OnDurableEnd {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("OnDurableEnd(..)")
     }
 }
 

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::resources::is_trait_object;
-
 /// A boxed error as returned by a failing node: `Send + Sync + 'static`, so it can be
 /// downcast back to the node's own error type.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -616,6 +614,12 @@ impl fmt::Display for DeadlockReport {
         }
         Ok(())
     }
+}
+
+/// Whether `type_name` (from [`std::any::type_name`]) names a trait object, which is
+/// registered only as an `Arc<dyn Trait>` through `resource_arc`.
+pub(crate) fn is_trait_object(type_name: &str) -> bool {
+    type_name.starts_with("dyn ")
 }
 
 #[cfg(test)]

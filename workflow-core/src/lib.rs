@@ -139,7 +139,7 @@ pub use __private::{
 };
 pub use context::Context;
 #[cfg(feature = "store")]
-pub use durable::{DurableFuture, DurableRun, DurableRunEnd, DurableWorkflow};
+pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
 pub use error::{
     BoxError, DeadlockKind, DeadlockReport, NodeName, TimeoutScope, WaitingNode, WorkflowError,
 };
@@ -157,6 +157,8 @@ pub use run::{
     NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotChildNode,
     SnapshotNode,
 };
+#[cfg(feature = "store")]
+pub use runtime::DurableRunEnd;
 pub use runtime::{RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
 pub use waits::WaitError;

@@ -216,7 +216,7 @@ impl Resources {
     /// `resource_arc::<dyn Trait>` registers as such (the type of `x` behind the `Arc`,
     /// and whether it implements the trait, are not known here).
     pub(crate) fn arc_in_place_of(&self, type_name: &str) -> bool {
-        is_trait_object(type_name)
+        crate::error::is_trait_object(type_name)
             && self
                 .order
                 .iter()
@@ -242,12 +242,6 @@ impl Resources {
             })
             .collect()
     }
-}
-
-/// Whether `type_name` (from [`std::any::type_name`]) names a trait object, which is
-/// registered only as an `Arc<dyn Trait>` through `resource_arc`.
-pub(crate) fn is_trait_object(type_name: &str) -> bool {
-    type_name.starts_with("dyn ")
 }
 
 /// Erases the type of a cleanup hook for `T`.

@@ -496,6 +496,33 @@ impl Runtime {
     }
 }
 
+/// A durable run that ended, as [`RuntimeBuilder::on_durable_run_end`] sees it.
+#[cfg(feature = "store")]
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DurableRunEnd<'a> {
+    /// The run's id in the store.
+    pub run_id: crate::store::RunId,
+    /// What happened to each node in this execution (restored ones included).
+    pub report: &'a crate::run::RunReport,
+    /// The execution trace, when tracing was on.
+    pub trace: Option<&'a crate::trace::ExecutionTrace>,
+    /// Why the run failed, if it did.
+    pub error: Option<&'a crate::error::WorkflowError>,
+}
+
+/// The hook of [`RuntimeBuilder::on_durable_run_end`].
+#[cfg(feature = "store")]
+#[derive(Clone)]
+pub(crate) struct OnDurableEnd(pub(crate) Arc<dyn Fn(&DurableRunEnd<'_>) + Send + Sync>);
+
+#[cfg(feature = "store")]
+impl fmt::Debug for OnDurableEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OnDurableEnd(..)")
+    }
+}
+
 /// The store and lease settings of a runtime.
 #[cfg(feature = "store")]
 #[derive(Debug, Clone)]
@@ -504,7 +531,7 @@ pub(crate) struct DurableConfig {
     pub(crate) owner: crate::store::OwnerId,
     pub(crate) lease: Duration,
     pub(crate) retention: crate::store::Retention,
-    pub(crate) on_end: Option<crate::durable::OnDurableEnd>,
+    pub(crate) on_end: Option<OnDurableEnd>,
 }
 
 /// The durable settings collected by a [`RuntimeBuilder`].
@@ -515,7 +542,7 @@ pub(crate) struct DurableSettings {
     pub(crate) owner: Option<crate::store::OwnerId>,
     pub(crate) lease: Option<Duration>,
     pub(crate) retention: crate::store::Retention,
-    pub(crate) on_end: Option<crate::durable::OnDurableEnd>,
+    pub(crate) on_end: Option<OnDurableEnd>,
 }
 
 /// The default lease: long against clock skew between processes, short enough that a

@@ -269,7 +269,7 @@ impl DriveState {
     fn new<W: NodeByNode>() -> Self {
         let plan = W::PLAN;
         let n = plan.nodes.len();
-        let remaining: Vec<u32> = plan.nodes.iter().map(|s| s.deps).collect();
+        let remaining: Vec<u32> = plan.deps.to_vec();
         Self {
             ready: (0..n).filter(|&i| remaining[i] == 0).collect(),
             remaining,

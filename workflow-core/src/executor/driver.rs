@@ -1109,8 +1109,12 @@ where
         match result {
             Ok(value) => {
                 #[cfg(feature = "store")]
-                let durable = self.pending.get().and_then(|c| c.durable.as_ref());
-                if let Some(durable) = durable.filter(|_| !quiet) {
+                if let Some(durable) = self
+                    .pending
+                    .get()
+                    .and_then(|c| c.durable.as_ref())
+                    .filter(|_| !quiet)
+                {
                     if let Err(e) = durable.record(W::PLAN, index, &value) {
                         // The run stops with the node running (it counts as cancelled).
                         if let Some(at) = started {
