@@ -109,52 +109,145 @@ const fn all_inline(plan: &crate::plan::Plan) -> bool {
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
 /// Each node's predecessors still to finish, and after them the nodes ready to start,
-/// first in first out: one allocation per run, not two. A node becomes ready at most
-/// once per run, so the queue never wraps and never outgrows the room made for it (one
-/// place per node): the buffer and the index of the queue's head, cheaper on every
-/// node's path than a ring buffer.
-struct Counts {
-    /// `[..nodes]`: the counts; `[nodes..]`: the ready queue.
-    buf: Vec<u32>,
-    nodes: usize,
-    head: usize,
+/// first in first out. A node becomes ready at most once per run, so the queue never
+/// wraps and never outgrows the room made for it (one place per node): the buffer and
+/// the index of the queue's head, cheaper on every node's path than a ring buffer.
+///
+/// A plan of at most [`Counts::SMALL`] nodes keeps them in the driver itself, a byte
+/// each, made at compile time per workflow ([`Counts::small`]): no allocation, no copy
+/// loop, nothing to free (W4's diamond: ~130 instructions a run, issue 17). A larger
+/// plan keeps them in one allocation per run.
+enum Counts {
+    /// At most [`Counts::SMALL`] nodes: `buf[..nodes]` the counts, `buf[nodes..len]`
+    /// the ready queue. No larger than the `Large` form: the run's future does not grow.
+    Small {
+        buf: [u8; 2 * Counts::SMALL],
+        nodes: u8,
+        len: u8,
+        head: u8,
+    },
+    /// `buf[..nodes]`: the counts; `buf[nodes..]`: the ready queue.
+    Large { buf: Vec<u32>, nodes: u32, head: u32 },
 }
 
 impl Counts {
-    fn new(deps: &'static [u32]) -> Self {
+    /// The most nodes kept in the driver itself: a count (fewer predecessors than
+    /// nodes) and a node index fit in a byte, and both halves in the room the `Large`
+    /// form takes anyway.
+    const SMALL: usize = 16;
+
+    /// The counts and queue of a plan of `deps.len()` nodes, with `small` (see
+    /// [`small`](Self::small)) when it has at most [`SMALL`](Self::SMALL).
+    #[inline]
+    fn new(deps: &'static [u32], small: Option<[u8; 2 * Counts::SMALL]>) -> Self {
         let nodes = deps.len();
-        let mut buf = Vec::with_capacity(2 * nodes);
-        // One copy from the plan's own array (gathered from the node specs, 88 bytes
-        // each, it was ~3 instructions a node, issue 17).
-        buf.extend_from_slice(deps);
-        Self {
-            buf,
-            nodes,
-            head: nodes,
+        match small {
+            Some(buf) => Self::Small {
+                buf,
+                nodes: nodes as u8,
+                len: nodes as u8,
+                head: nodes as u8,
+            },
+            None => {
+                let mut buf = Vec::with_capacity(2 * nodes);
+                // One copy from the plan's own array (gathered from the node specs, 88
+                // bytes each, it was ~3 instructions a node, issue 17).
+                buf.extend_from_slice(deps);
+                Self::Large {
+                    buf,
+                    nodes: nodes as u32,
+                    head: nodes as u32,
+                }
+            }
         }
+    }
+
+    /// A small plan's counts as bytes, for [`new`](Self::new): evaluated at compile
+    /// time per workflow (`const { Counts::small(W::PLAN.deps) }`). `None` for a plan
+    /// of more than [`SMALL`](Self::SMALL) nodes.
+    const fn small(deps: &[u32]) -> Option<[u8; 2 * Counts::SMALL]> {
+        if deps.len() > Self::SMALL {
+            return None;
+        }
+        let mut buf = [0u8; 2 * Counts::SMALL];
+        let mut i = 0;
+        while i < deps.len() {
+            // Fewer predecessors than nodes: below `SMALL`.
+            buf[i] = deps[i] as u8;
+            i += 1;
+        }
+        Some(buf)
     }
 
     /// The number of nodes.
     #[inline]
     fn len(&self) -> usize {
-        self.nodes
+        match self {
+            Self::Small { nodes, .. } => *nodes as usize,
+            Self::Large { nodes, .. } => *nodes as usize,
+        }
+    }
+
+    /// Node `i`'s predecessors still to finish (`i` is a node of the plan).
+    #[inline]
+    fn left(&self, i: usize) -> u32 {
+        match self {
+            Self::Small { buf, .. } => u32::from(buf[i]),
+            Self::Large { buf, .. } => buf[i],
+        }
+    }
+
+    /// One predecessor of node `i` finished: how many it has left.
+    #[inline]
+    fn count_down(&mut self, i: usize) -> u32 {
+        match self {
+            Self::Small { buf, .. } => {
+                buf[i] -= 1;
+                u32::from(buf[i])
+            }
+            Self::Large { buf, .. } => {
+                buf[i] -= 1;
+                buf[i]
+            }
+        }
     }
 
     #[inline]
     fn push_ready(&mut self, i: usize) {
-        self.buf.push(i as u32);
+        match self {
+            Self::Small { buf, len, .. } => {
+                buf[*len as usize] = i as u8;
+                *len += 1;
+            }
+            Self::Large { buf, .. } => buf.push(i as u32),
+        }
     }
 
     #[inline]
     fn pop_ready(&mut self) -> Option<usize> {
-        let i = *self.buf.get(self.head)?;
-        self.head += 1;
-        Some(i as usize)
+        match self {
+            Self::Small { buf, len, head, .. } => {
+                if head == len {
+                    return None;
+                }
+                let i = buf[*head as usize];
+                *head += 1;
+                Some(i as usize)
+            }
+            Self::Large { buf, head, .. } => {
+                let i = *buf.get(*head as usize)?;
+                *head += 1;
+                Some(i as usize)
+            }
+        }
     }
 
     #[inline]
     fn ready_is_empty(&self) -> bool {
-        self.head == self.buf.len()
+        match self {
+            Self::Small { len, head, .. } => head == len,
+            Self::Large { buf, head, .. } => *head as usize == buf.len(),
+        }
     }
 }
 
@@ -192,23 +285,6 @@ impl Roots {
     /// The roots, if there are at most `MAX`.
     fn list(&self) -> Option<&[u32]> {
         self.nodes.get(..self.len)
-    }
-}
-
-impl std::ops::Index<usize> for Counts {
-    type Output = u32;
-
-    /// Node `i`'s count (`i` is a node of the plan, below `len`).
-    #[inline]
-    fn index(&self, i: usize) -> &u32 {
-        &self.buf[i]
-    }
-}
-
-impl std::ops::IndexMut<usize> for Counts {
-    #[inline]
-    fn index_mut(&mut self, i: usize) -> &mut u32 {
-        &mut self.buf[i]
     }
 }
 
@@ -360,7 +436,7 @@ where
             shared,
             state,
             cells,
-            deps: Counts::new(plan.deps),
+            deps: Counts::new(plan.deps, const { Counts::small(W::PLAN.deps) }),
             supervise_all: supervises_all(shared),
             pending: ColdBox(None),
             statuses,
@@ -410,7 +486,7 @@ where
                 }
                 _ => {
                     for i in 0..self.deps.len() {
-                        if self.deps[i] == 0 && !restored.get(i).copied().unwrap_or(false) {
+                        if self.deps.left(i) == 0 && !restored.get(i).copied().unwrap_or(false) {
                             self.deps.push_ready(i);
                             self.shared.record(Some(i), TraceKind::Scheduled);
                         }
@@ -790,7 +866,7 @@ where
         let mut n = queued.len();
         for i in queued {
             for &s in W::PLAN.nodes[i].successors {
-                n = n.min(self.deps[s] as usize);
+                n = n.min(self.deps.left(s) as usize);
             }
             if n <= 1 {
                 return 1;
@@ -1033,9 +1109,7 @@ where
         }
         W::store(&mut self.state, value);
         for &s in W::PLAN.nodes[index].successors {
-            let left = &mut self.deps[s];
-            *left -= 1;
-            if *left == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
+            if self.deps.count_down(s) == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
                 self.deps.push_ready(s);
                 if !quiet {
                     self.shared.record(Some(s), TraceKind::Scheduled);
@@ -1195,7 +1269,7 @@ where
                     self.statuses.restored(self.shared, i);
                     W::store(&mut self.state, value);
                     for &s in W::PLAN.nodes[i].successors {
-                        self.deps[s] -= 1;
+                        self.deps.count_down(s);
                     }
                 }
             }
@@ -1230,8 +1304,7 @@ where
         }
         for n in not_taken {
             for &s in W::PLAN.nodes[n].successors {
-                self.deps[s] -= 1;
-                if self.deps[s] == 0 && !self.blocked[s] {
+                if self.deps.count_down(s) == 0 && !self.blocked[s] {
                     self.deps.push_ready(s);
                     self.shared.record(Some(s), TraceKind::Scheduled);
                 }
@@ -1515,5 +1588,57 @@ fn poll_cancelled(
     match cancelled {
         Some(wait) => wait.as_mut().poll(cx),
         None => Poll::Pending,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Counts;
+
+    /// The same counts and queue, kept in the driver or allocated.
+    fn both(deps: &'static [u32]) -> [Counts; 2] {
+        [Counts::new(deps, Counts::small(deps)), Counts::new(deps, None)]
+    }
+
+    #[test]
+    fn small_counts_take_no_more_room_than_large_ones() {
+        // The run's future holds them: a larger form would make every run's larger.
+        assert!(std::mem::size_of::<Counts>() <= 40);
+        assert!(Counts::small(&[0; Counts::SMALL]).is_some());
+        assert!(Counts::small(&[0; Counts::SMALL + 1]).is_none());
+    }
+
+    #[test]
+    fn counts_down_and_queues_first_in_first_out() {
+        // A diamond: 0 -> (1, 2) -> 3.
+        for mut counts in both(&[0, 1, 1, 2]) {
+            assert_eq!(counts.len(), 4);
+            assert!(counts.ready_is_empty());
+            counts.push_ready(0);
+            assert_eq!(counts.pop_ready(), Some(0));
+            assert_eq!(counts.pop_ready(), None);
+            for s in [1, 2] {
+                assert_eq!(counts.count_down(s), 0);
+                counts.push_ready(s);
+            }
+            assert_eq!(counts.count_down(3), 1);
+            assert_eq!(counts.left(3), 1);
+            assert_eq!(counts.pop_ready(), Some(1));
+            assert_eq!(counts.count_down(3), 0);
+            counts.push_ready(3);
+            assert_eq!(counts.pop_ready(), Some(2));
+            assert_eq!(counts.pop_ready(), Some(3));
+            assert!(counts.ready_is_empty());
+        }
+    }
+
+    #[test]
+    fn a_full_small_plan_queues_every_node() {
+        static DEPS: [u32; Counts::SMALL] = [0; Counts::SMALL];
+        for mut counts in both(&DEPS) {
+            (0..Counts::SMALL).for_each(|i| counts.push_ready(i));
+            let order: Vec<_> = std::iter::from_fn(|| counts.pop_ready()).collect();
+            assert_eq!(order, (0..Counts::SMALL).collect::<Vec<_>>());
+        }
     }
 }

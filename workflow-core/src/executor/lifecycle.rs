@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::Instrument as _;
 
-use super::attempt::{panic_message, Finished};
+use super::attempt::{node_spans_possible, panic_message, Finished};
 use super::cells::Op;
 use super::driver::{Driver, Limits};
 use super::status;
@@ -113,16 +113,20 @@ impl<W: Workflow> Executor<W> {
         // it cancels it when needed.
         let _cancel_guard = (!is_child).then(|| CancelOnDrop(&shared));
 
-        let (result, span) = {
+        let limits = limits.as_deref().unwrap_or(&Limits::NONE);
+        let (result, span) = if node_spans_possible() {
             let (workflow, run_id) = (W::PLAN.name, shared.run_id);
             let span = tracing::info_span!(target: "workflow", "workflow", workflow, run_id);
             // The span is kept by the driver's future alone (and taken back from it):
             // a second copy would stay in the run's future for the whole run.
-            let mut running = std::pin::pin!(driver
-                .run(limits.as_deref().unwrap_or(&Limits::NONE))
-                .instrument(span));
+            let mut running = std::pin::pin!(driver.run(limits).instrument(span));
             let result = running.as_mut().await;
             (result, running.span().clone())
+        } else {
+            // No subscriber wants the run's span at its level (INFO, the nodes' spans'
+            // too; the test `info_span!` starts with): no span to make, clone and drop,
+            // and no `Instrumented` layer around the driver's future (issue 17).
+            (driver.run(limits).await, tracing::Span::none())
         };
         // Every item has ended: the recorder may see its queue close with the run.
         #[cfg(feature = "store")]
