@@ -109,28 +109,91 @@ const fn all_inline(plan: &crate::plan::Plan) -> bool {
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
 /// Each node's predecessors still to finish, and after them the nodes ready to start,
+/// first in first out (a [`CountBuf`]), for a run of `W`.
+///
+/// Whether `W`'s plan is small ([`CountBuf::SMALL`] nodes or fewer) is a constant per
+/// workflow, and each method compiles to the code of that one form: a larger plan's
+/// path stays what it was before small plans had a form of their own (a test of both
+/// forms on every node's path cost the fan-out of 100 ~20 instructions a node).
+struct Counts<W> {
+    buf: CountBuf,
+    workflow: std::marker::PhantomData<fn() -> W>,
+}
+
+impl<W: Workflow> Counts<W> {
+    /// Whether `W`'s plan keeps its counts in the driver itself.
+    const SMALL: bool = W::PLAN.deps.len() <= CountBuf::SMALL;
+
+    #[inline(always)]
+    fn new() -> Self {
+        Self {
+            buf: CountBuf::new(W::PLAN.deps, const { CountBuf::small(W::PLAN.deps) }),
+            workflow: std::marker::PhantomData,
+        }
+    }
+
+    /// The number of nodes (a constant).
+    #[inline(always)]
+    fn len(&self) -> usize {
+        W::PLAN.deps.len()
+    }
+
+    /// Node `i`'s predecessors still to finish (`i` is a node of the plan).
+    #[inline(always)]
+    fn left(&self, i: usize) -> u32 {
+        self.buf.left(Self::SMALL, i)
+    }
+
+    /// One predecessor of node `i` finished: how many it has left.
+    #[inline(always)]
+    fn count_down(&mut self, i: usize) -> u32 {
+        self.buf.count_down(Self::SMALL, i)
+    }
+
+    #[inline(always)]
+    fn push_ready(&mut self, i: usize) {
+        self.buf.push_ready(Self::SMALL, i);
+    }
+
+    #[inline(always)]
+    fn pop_ready(&mut self) -> Option<usize> {
+        self.buf.pop_ready(Self::SMALL)
+    }
+
+    #[inline(always)]
+    fn ready_is_empty(&self) -> bool {
+        self.buf.ready_is_empty(Self::SMALL)
+    }
+}
+
+/// Each node's predecessors still to finish, and after them the nodes ready to start,
 /// first in first out. A node becomes ready at most once per run, so the queue never
 /// wraps and never outgrows the room made for it (one place per node): the buffer and
 /// the index of the queue's head, cheaper on every node's path than a ring buffer.
 ///
-/// A plan of at most [`Counts::SMALL`] nodes keeps them in the driver itself, a byte
-/// each, made at compile time per workflow ([`Counts::small`]): no allocation, no copy
-/// loop, nothing to free (W4's diamond: ~130 instructions a run, issue 17). A larger
-/// plan keeps them in one allocation per run.
-enum Counts {
-    /// At most [`Counts::SMALL`] nodes: `buf[..nodes]` the counts, `buf[nodes..len]`
+/// A plan of at most [`CountBuf::SMALL`] nodes keeps them in the driver itself, a byte
+/// each, made at compile time per workflow ([`CountBuf::small`]): no allocation, no
+/// copy loop, nothing to free (W4's diamond: ~130 instructions a run, issue 17). A
+/// larger plan keeps them in one allocation per run.
+///
+/// Every method is told which form the plan has (`small`, a constant per workflow: see
+/// [`Counts`]); the other form is never there.
+enum CountBuf {
+    /// At most [`CountBuf::SMALL`] nodes: `buf[..nodes]` the counts, `buf[nodes..len]`
     /// the ready queue. No larger than the `Large` form: the run's future does not grow.
     Small {
-        buf: [u8; 2 * Counts::SMALL],
-        nodes: u8,
+        buf: [u8; 2 * CountBuf::SMALL],
         len: u8,
         head: u8,
     },
     /// `buf[..nodes]`: the counts; `buf[nodes..]`: the ready queue.
-    Large { buf: Vec<u32>, nodes: u32, head: u32 },
+    Large { buf: Vec<u32>, head: usize },
 }
 
-impl Counts {
+/// A plan's counts asked of the form its plan does not have (see [`CountBuf`]).
+const OTHER_FORM: &str = "a plan's counts are in the form of its size";
+
+impl CountBuf {
     /// The most nodes kept in the driver itself: a count (fewer predecessors than
     /// nodes) and a node index fit in a byte, and both halves in the room the `Large`
     /// form takes anyway.
@@ -138,13 +201,12 @@ impl Counts {
 
     /// The counts and queue of a plan of `deps.len()` nodes, with `small` (see
     /// [`small`](Self::small)) when it has at most [`SMALL`](Self::SMALL).
-    #[inline]
-    fn new(deps: &'static [u32], small: Option<[u8; 2 * Counts::SMALL]>) -> Self {
+    #[inline(always)]
+    fn new(deps: &'static [u32], small: Option<[u8; 2 * CountBuf::SMALL]>) -> Self {
         let nodes = deps.len();
         match small {
             Some(buf) => Self::Small {
                 buf,
-                nodes: nodes as u8,
                 len: nodes as u8,
                 head: nodes as u8,
             },
@@ -153,23 +215,19 @@ impl Counts {
                 // One copy from the plan's own array (gathered from the node specs, 88
                 // bytes each, it was ~3 instructions a node, issue 17).
                 buf.extend_from_slice(deps);
-                Self::Large {
-                    buf,
-                    nodes: nodes as u32,
-                    head: nodes as u32,
-                }
+                Self::Large { buf, head: nodes }
             }
         }
     }
 
     /// A small plan's counts as bytes, for [`new`](Self::new): evaluated at compile
-    /// time per workflow (`const { Counts::small(W::PLAN.deps) }`). `None` for a plan
+    /// time per workflow (`const { CountBuf::small(W::PLAN.deps) }`). `None` for a plan
     /// of more than [`SMALL`](Self::SMALL) nodes.
-    const fn small(deps: &[u32]) -> Option<[u8; 2 * Counts::SMALL]> {
+    const fn small(deps: &[u32]) -> Option<[u8; 2 * CountBuf::SMALL]> {
         if deps.len() > Self::SMALL {
             return None;
         }
-        let mut buf = [0u8; 2 * Counts::SMALL];
+        let mut buf = [0u8; 2 * CountBuf::SMALL];
         let mut i = 0;
         while i < deps.len() {
             // Fewer predecessors than nodes: below `SMALL`.
@@ -179,54 +237,46 @@ impl Counts {
         Some(buf)
     }
 
-    /// The number of nodes.
-    #[inline]
-    fn len(&self) -> usize {
+    #[inline(always)]
+    fn left(&self, small: bool, i: usize) -> u32 {
         match self {
-            Self::Small { nodes, .. } => *nodes as usize,
-            Self::Large { nodes, .. } => *nodes as usize,
+            Self::Small { buf, .. } if small => u32::from(buf[i]),
+            Self::Large { buf, .. } if !small => buf[i],
+            _ => unreachable!("{OTHER_FORM}"),
         }
     }
 
-    /// Node `i`'s predecessors still to finish (`i` is a node of the plan).
-    #[inline]
-    fn left(&self, i: usize) -> u32 {
+    #[inline(always)]
+    fn count_down(&mut self, small: bool, i: usize) -> u32 {
         match self {
-            Self::Small { buf, .. } => u32::from(buf[i]),
-            Self::Large { buf, .. } => buf[i],
-        }
-    }
-
-    /// One predecessor of node `i` finished: how many it has left.
-    #[inline]
-    fn count_down(&mut self, i: usize) -> u32 {
-        match self {
-            Self::Small { buf, .. } => {
+            Self::Small { buf, .. } if small => {
                 buf[i] -= 1;
                 u32::from(buf[i])
             }
-            Self::Large { buf, .. } => {
+            Self::Large { buf, .. } if !small => {
                 buf[i] -= 1;
                 buf[i]
             }
+            _ => unreachable!("{OTHER_FORM}"),
         }
     }
 
-    #[inline]
-    fn push_ready(&mut self, i: usize) {
+    #[inline(always)]
+    fn push_ready(&mut self, small: bool, i: usize) {
         match self {
-            Self::Small { buf, len, .. } => {
+            Self::Small { buf, len, .. } if small => {
                 buf[*len as usize] = i as u8;
                 *len += 1;
             }
-            Self::Large { buf, .. } => buf.push(i as u32),
+            Self::Large { buf, .. } if !small => buf.push(i as u32),
+            _ => unreachable!("{OTHER_FORM}"),
         }
     }
 
-    #[inline]
-    fn pop_ready(&mut self) -> Option<usize> {
+    #[inline(always)]
+    fn pop_ready(&mut self, small: bool) -> Option<usize> {
         match self {
-            Self::Small { buf, len, head, .. } => {
+            Self::Small { buf, len, head } if small => {
                 if head == len {
                     return None;
                 }
@@ -234,19 +284,21 @@ impl Counts {
                 *head += 1;
                 Some(i as usize)
             }
-            Self::Large { buf, head, .. } => {
-                let i = *buf.get(*head as usize)?;
+            Self::Large { buf, head } if !small => {
+                let i = *buf.get(*head)?;
                 *head += 1;
                 Some(i as usize)
             }
+            _ => unreachable!("{OTHER_FORM}"),
         }
     }
 
-    #[inline]
-    fn ready_is_empty(&self) -> bool {
+    #[inline(always)]
+    fn ready_is_empty(&self, small: bool) -> bool {
         match self {
-            Self::Small { len, head, .. } => head == len,
-            Self::Large { buf, head, .. } => *head as usize == buf.len(),
+            Self::Small { len, head, .. } if small => head == len,
+            Self::Large { buf, head } if !small => *head == buf.len(),
+            _ => unreachable!("{OTHER_FORM}"),
         }
     }
 }
@@ -297,7 +349,7 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// (see [`start_node`](super::cells::start_node)).
     cells: C,
     /// Each node's predecessors still to finish, and the ready queue.
-    deps: Counts,
+    deps: Counts<W>,
     /// Every node is supervised, whatever its policy (see [`Mode::of`]).
     supervise_all: bool,
     /// The pending nodes, with the driver's parts that a run whose nodes all end in
@@ -436,7 +488,7 @@ where
             shared,
             state,
             cells,
-            deps: Counts::new(plan.deps, const { Counts::small(W::PLAN.deps) }),
+            deps: Counts::new(),
             supervise_all: supervises_all(shared),
             pending: ColdBox(None),
             statuses,
@@ -455,8 +507,10 @@ where
         }
     }
 
-    /// A durable run's restored outputs and record queue.
+    /// A durable run's restored outputs and record queue. (Inlined: most runs have
+    /// none, and pay a test, not a call.)
     #[cfg(feature = "store")]
+    #[inline]
     pub(super) fn set_durable(
         &mut self,
         durable: Option<Box<super::durable::DurableExec<W::Value>>>,
@@ -1248,7 +1302,19 @@ where
     /// `#[ephemeral]` one, recomputed for another consumer. So those nodes are also
     /// marked blocked, and no finishing node ever schedules one.
     #[cfg(feature = "store")]
+    #[inline]
     fn restore(&mut self) -> Vec<bool> {
+        // (Most runs are not durable: a test, not a call.)
+        if self.pending.get().is_none_or(|c| c.durable.is_none()) {
+            return Vec::new();
+        }
+        self.restore_durable()
+    }
+
+    /// [`restore`](Self::restore) in a durable run.
+    #[cfg(feature = "store")]
+    #[cold]
+    fn restore_durable(&mut self) -> Vec<bool> {
         use super::durable::Resume;
         let Some(durable) = self.pending.0.as_mut().and_then(|c| c.durable.as_mut()) else {
             return Vec::new();
@@ -1593,52 +1659,54 @@ fn poll_cancelled(
 
 #[cfg(test)]
 mod tests {
-    use super::Counts;
+    use super::CountBuf;
 
-    /// The same counts and queue, kept in the driver or allocated.
-    fn both(deps: &'static [u32]) -> [Counts; 2] {
-        [Counts::new(deps, Counts::small(deps)), Counts::new(deps, None)]
+    /// The same counts and queue, kept in the driver (`true`) or allocated.
+    fn both(deps: &'static [u32]) -> [(CountBuf, bool); 2] {
+        [
+            (CountBuf::new(deps, CountBuf::small(deps)), true),
+            (CountBuf::new(deps, None), false),
+        ]
     }
 
     #[test]
     fn small_counts_take_no_more_room_than_large_ones() {
         // The run's future holds them: a larger form would make every run's larger.
-        assert!(std::mem::size_of::<Counts>() <= 40);
-        assert!(Counts::small(&[0; Counts::SMALL]).is_some());
-        assert!(Counts::small(&[0; Counts::SMALL + 1]).is_none());
+        assert!(std::mem::size_of::<CountBuf>() <= 40);
+        assert!(CountBuf::small(&[0; CountBuf::SMALL]).is_some());
+        assert!(CountBuf::small(&[0; CountBuf::SMALL + 1]).is_none());
     }
 
     #[test]
     fn counts_down_and_queues_first_in_first_out() {
         // A diamond: 0 -> (1, 2) -> 3.
-        for mut counts in both(&[0, 1, 1, 2]) {
-            assert_eq!(counts.len(), 4);
-            assert!(counts.ready_is_empty());
-            counts.push_ready(0);
-            assert_eq!(counts.pop_ready(), Some(0));
-            assert_eq!(counts.pop_ready(), None);
+        for (mut counts, small) in both(&[0, 1, 1, 2]) {
+            assert!(counts.ready_is_empty(small));
+            counts.push_ready(small, 0);
+            assert_eq!(counts.pop_ready(small), Some(0));
+            assert_eq!(counts.pop_ready(small), None);
             for s in [1, 2] {
-                assert_eq!(counts.count_down(s), 0);
-                counts.push_ready(s);
+                assert_eq!(counts.count_down(small, s), 0);
+                counts.push_ready(small, s);
             }
-            assert_eq!(counts.count_down(3), 1);
-            assert_eq!(counts.left(3), 1);
-            assert_eq!(counts.pop_ready(), Some(1));
-            assert_eq!(counts.count_down(3), 0);
-            counts.push_ready(3);
-            assert_eq!(counts.pop_ready(), Some(2));
-            assert_eq!(counts.pop_ready(), Some(3));
-            assert!(counts.ready_is_empty());
+            assert_eq!(counts.count_down(small, 3), 1);
+            assert_eq!(counts.left(small, 3), 1);
+            assert_eq!(counts.pop_ready(small), Some(1));
+            assert_eq!(counts.count_down(small, 3), 0);
+            counts.push_ready(small, 3);
+            assert_eq!(counts.pop_ready(small), Some(2));
+            assert_eq!(counts.pop_ready(small), Some(3));
+            assert!(counts.ready_is_empty(small));
         }
     }
 
     #[test]
     fn a_full_small_plan_queues_every_node() {
-        static DEPS: [u32; Counts::SMALL] = [0; Counts::SMALL];
-        for mut counts in both(&DEPS) {
-            (0..Counts::SMALL).for_each(|i| counts.push_ready(i));
-            let order: Vec<_> = std::iter::from_fn(|| counts.pop_ready()).collect();
-            assert_eq!(order, (0..Counts::SMALL).collect::<Vec<_>>());
+        static DEPS: [u32; CountBuf::SMALL] = [0; CountBuf::SMALL];
+        for (mut counts, small) in both(&DEPS) {
+            (0..CountBuf::SMALL).for_each(|i| counts.push_ready(small, i));
+            let order: Vec<_> = std::iter::from_fn(|| counts.pop_ready(small)).collect();
+            assert_eq!(order, (0..CountBuf::SMALL).collect::<Vec<_>>());
         }
     }
 }

@@ -106,7 +106,8 @@ impl<W: Workflow> Executor<W> {
         let is_child = shared.parent().is_some();
         if is_child {
             shared.watch_as_child();
-        } else {
+        } else if shared.runtime.is_monitored() {
+            // (Tested here: most runtimes have no monitor, and their runs pay no call.)
             shared.runtime.notify_monitors(&shared);
         }
         // A child run's token outlives it (its siblings may share it); the node that ran
