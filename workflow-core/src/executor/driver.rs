@@ -113,8 +113,7 @@ type StallTimer = (Duration, Pin<Box<Sleep>>);
 ///
 /// Whether `W`'s plan is small ([`CountBuf::SMALL`] nodes or fewer) is a constant per
 /// workflow, and each method compiles to the code of that one form: a larger plan's
-/// path stays what it was before small plans had a form of their own (a test of both
-/// forms on every node's path cost the fan-out of 100 ~20 instructions a node).
+/// path stays what it was before small plans had a form of their own.
 struct Counts<W> {
     buf: CountBuf,
     workflow: std::marker::PhantomData<fn() -> W>,
@@ -171,32 +170,29 @@ impl<W: Workflow> Counts<W> {
 /// wraps and never outgrows the room made for it (one place per node): the buffer and
 /// the index of the queue's head, cheaper on every node's path than a ring buffer.
 ///
-/// A plan of at most [`CountBuf::SMALL`] nodes keeps them in the driver itself, a byte
-/// each, made at compile time per workflow ([`CountBuf::small`]): no allocation, no
-/// copy loop, nothing to free (W4's diamond: ~130 instructions a run, issue 17). A
-/// larger plan keeps them in one allocation per run.
+/// A plan of at most [`CountBuf::SMALL`] nodes keeps them in `small`, a byte each,
+/// made at compile time per workflow ([`CountBuf::small`]): no allocation, no copy
+/// loop, nothing to free (W4's diamond: ~130 instructions a run, issue 17). A larger
+/// plan keeps them in `large`, one allocation per run.
 ///
-/// Every method is told which form the plan has (`small`, a constant per workflow: see
-/// [`Counts`]); the other form is never there.
-enum CountBuf {
-    /// At most [`CountBuf::SMALL`] nodes: `buf[..nodes]` the counts, `buf[nodes..len]`
-    /// the ready queue. No larger than the `Large` form: the run's future does not grow.
-    Small {
-        buf: [u8; 2 * CountBuf::SMALL],
-        len: u8,
-        head: u8,
-    },
-    /// `buf[..nodes]`: the counts; `buf[nodes..]`: the ready queue.
-    Large { buf: Vec<u32>, head: usize },
+/// Both forms have their fields, not an enum's variants: every method is told which
+/// form the plan has (`small`, a constant per workflow: see [`Counts`]), so each
+/// compiles to its form's code alone, without a test of the variant (one on every
+/// queue operation cost the fan-out of 100 ~9 instructions a node).
+struct CountBuf {
+    /// A large plan's counts (`[..nodes]`) and ready queue (`[nodes..]`); empty (no
+    /// allocation) for a small plan.
+    large: Vec<u32>,
+    /// The ready queue's head: an index into `large` or `small`.
+    head: u32,
+    /// A small plan's counts (`[..nodes]`) and ready queue (`[nodes..small_len]`).
+    small: [u8; 2 * CountBuf::SMALL],
+    small_len: u8,
 }
 
-/// A plan's counts asked of the form its plan does not have (see [`CountBuf`]).
-const OTHER_FORM: &str = "a plan's counts are in the form of its size";
-
 impl CountBuf {
-    /// The most nodes kept in the driver itself: a count (fewer predecessors than
-    /// nodes) and a node index fit in a byte, and both halves in the room the `Large`
-    /// form takes anyway.
+    /// The most nodes kept in `small`: a count (fewer predecessors than nodes) and a
+    /// node index fit in a byte.
     const SMALL: usize = 16;
 
     /// The counts and queue of a plan of `deps.len()` nodes, with `small` (see
@@ -205,17 +201,23 @@ impl CountBuf {
     fn new(deps: &'static [u32], small: Option<[u8; 2 * CountBuf::SMALL]>) -> Self {
         let nodes = deps.len();
         match small {
-            Some(buf) => Self::Small {
-                buf,
-                len: nodes as u8,
-                head: nodes as u8,
+            Some(small) => Self {
+                large: Vec::new(),
+                head: nodes as u32,
+                small,
+                small_len: nodes as u8,
             },
             None => {
-                let mut buf = Vec::with_capacity(2 * nodes);
+                let mut large = Vec::with_capacity(2 * nodes);
                 // One copy from the plan's own array (gathered from the node specs, 88
                 // bytes each, it was ~3 instructions a node, issue 17).
-                buf.extend_from_slice(deps);
-                Self::Large { buf, head: nodes }
+                large.extend_from_slice(deps);
+                Self {
+                    large,
+                    head: nodes as u32,
+                    small: [0; 2 * CountBuf::SMALL],
+                    small_len: 0,
+                }
             }
         }
     }
@@ -239,67 +241,57 @@ impl CountBuf {
 
     #[inline(always)]
     fn left(&self, small: bool, i: usize) -> u32 {
-        match self {
-            Self::Small { buf, .. } if small => u32::from(buf[i]),
-            Self::Large { buf, .. } if !small => buf[i],
-            _ => unreachable!("{OTHER_FORM}"),
+        if small {
+            u32::from(self.small[i])
+        } else {
+            self.large[i]
         }
     }
 
     #[inline(always)]
     fn count_down(&mut self, small: bool, i: usize) -> u32 {
-        match self {
-            Self::Small { buf, .. } if small => {
-                buf[i] -= 1;
-                u32::from(buf[i])
-            }
-            Self::Large { buf, .. } if !small => {
-                buf[i] -= 1;
-                buf[i]
-            }
-            _ => unreachable!("{OTHER_FORM}"),
+        if small {
+            self.small[i] -= 1;
+            u32::from(self.small[i])
+        } else {
+            self.large[i] -= 1;
+            self.large[i]
         }
     }
 
     #[inline(always)]
     fn push_ready(&mut self, small: bool, i: usize) {
-        match self {
-            Self::Small { buf, len, .. } if small => {
-                buf[*len as usize] = i as u8;
-                *len += 1;
-            }
-            Self::Large { buf, .. } if !small => buf.push(i as u32),
-            _ => unreachable!("{OTHER_FORM}"),
+        if small {
+            self.small[self.small_len as usize] = i as u8;
+            self.small_len += 1;
+        } else {
+            self.large.push(i as u32);
         }
     }
 
     #[inline(always)]
     fn pop_ready(&mut self, small: bool) -> Option<usize> {
-        match self {
-            Self::Small { buf, len, head } if small => {
-                if head == len {
-                    return None;
-                }
-                let i = buf[*head as usize];
-                *head += 1;
-                Some(i as usize)
+        let head = self.head as usize;
+        let i = if small {
+            if head == self.small_len as usize {
+                return None;
             }
-            Self::Large { buf, head } if !small => {
-                let i = *buf.get(*head)?;
-                *head += 1;
-                Some(i as usize)
-            }
-            _ => unreachable!("{OTHER_FORM}"),
-        }
+            usize::from(self.small[head])
+        } else {
+            *self.large.get(head)? as usize
+        };
+        self.head += 1;
+        Some(i)
     }
 
     #[inline(always)]
     fn ready_is_empty(&self, small: bool) -> bool {
-        match self {
-            Self::Small { len, head, .. } if small => head == len,
-            Self::Large { buf, head } if !small => *head == buf.len(),
-            _ => unreachable!("{OTHER_FORM}"),
-        }
+        let len = if small {
+            self.small_len as usize
+        } else {
+            self.large.len()
+        };
+        self.head as usize == len
     }
 }
 
@@ -1670,9 +1662,10 @@ mod tests {
     }
 
     #[test]
-    fn small_counts_take_no_more_room_than_large_ones() {
-        // The run's future holds them: a larger form would make every run's larger.
-        assert!(std::mem::size_of::<CountBuf>() <= 40);
+    fn small_counts_take_little_room() {
+        // The run's future holds them (W4's diamond's is 944 bytes, glibc's per-thread
+        // cache takes up to 1,024): 24 bytes more than the allocated form alone.
+        assert!(std::mem::size_of::<CountBuf>() <= 64);
         assert!(CountBuf::small(&[0; CountBuf::SMALL]).is_some());
         assert!(CountBuf::small(&[0; CountBuf::SMALL + 1]).is_none());
     }
