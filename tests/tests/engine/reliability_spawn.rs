@@ -303,3 +303,127 @@ async fn cancelling_a_run_of_spawned_nodes_always_ends_it() {
         );
     }
 }
+
+// --- a wake-up whose pending nodes are all spawned (`Driver::step_spawned`) ----------
+
+workflow! {
+    /// Spawned nodes in a chain, an in-task node after one, a spawned fan-out (run under
+    /// concurrency limits too) and a spawned sink: the compact path of a wake-up whose
+    /// pending nodes are all spawned, and each of its ways back to the general loop (an
+    /// in-task successor, the limit, the run's end).
+    struct SpawnedMixed {
+        input x: u64,
+        #[spawn] a = plus(a: x, b: x),
+        #[spawn] b = plus(a: a, b: a),
+        c = plus(a: b, b: b),
+        #[spawn] d = plus(a: c, b: c),
+        #[spawn] e1 = plus(a: d, b: d),
+        #[spawn] e2 = plus(a: d, b: x),
+        #[spawn] e3 = plus(a: d, b: a),
+        #[spawn] f = plus(a: e1, b: e2),
+        #[spawn] sink = plus(a: f, b: e3),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is too big")]
+struct TooBig(u64);
+
+#[node]
+async fn at_most_one(x: u64) -> Result<u64, TooBig> {
+    if x > 1 {
+        Err(TooBig(x))
+    } else {
+        Ok(x)
+    }
+}
+
+workflow! {
+    /// A spawned node fails in a spawned chain while a spawned branch goes on beside it.
+    struct SpawnedFailing {
+        input x: u64,
+        #[spawn] a = plus(a: x, b: x),
+        #[spawn] bad = at_most_one(x: a),
+        #[spawn] after = plus(a: bad, b: bad),
+        #[spawn] other = plus(a: a, b: a),
+        #[spawn] other2 = plus(a: other, b: other),
+    }
+}
+
+/// Every node's report after a run: succeeded once, started no earlier than each of its
+/// predecessors ended (a spawned node's end is the time the run took its outcome, or its
+/// task's own clock reading).
+fn assert_ran_in_order(report: &workflow_core::RunReport, edges: &[(&str, &str)]) {
+    for node in &report.nodes {
+        assert_eq!(node.status, NodeStatus::Succeeded, "{}", node.name);
+        assert_eq!(node.attempts, 1, "{}", node.name);
+    }
+    for (before, after) in edges {
+        let (b, a) = (report.node(before).unwrap(), report.node(after).unwrap());
+        let ended = b.started_at.unwrap() + b.duration;
+        assert!(
+            ended <= a.started_at.unwrap(),
+            "{before} ended after {after} started"
+        );
+    }
+}
+
+/// Runs whose spawned nodes end while the run waits take the compact path of a wake-up;
+/// an in-task successor, a concurrency limit and the run's end go back to the general
+/// loop. Same outputs and reports either way, on two workers, many times.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wake_ups_with_only_spawned_nodes_pending_run_every_shape() {
+    let rt = Runtime::new();
+    let edges = [
+        ("a", "b"),
+        ("b", "c"),
+        ("c", "d"),
+        ("d", "e1"),
+        ("d", "e2"),
+        ("d", "e3"),
+        ("e1", "f"),
+        ("e2", "f"),
+        ("f", "sink"),
+        ("e3", "sink"),
+    ];
+    for round in 0..200u64 {
+        let opts = match round % 3 {
+            0 => RunOptions::new(),
+            1 => RunOptions::new().concurrency(1),
+            _ => RunOptions::new().concurrency(2),
+        };
+        let run = rt
+            .execute_with(SpawnedMixed, SpawnedMixedInput { x: 1 }, opts)
+            .await
+            .unwrap();
+        // a 2, b 4, c 8, d 16, e1 32, e2 17, e3 18, f 49, sink 67.
+        assert_eq!(run.outputs.sink, 67, "round {round}");
+        assert_ran_in_order(&run.report, &edges);
+    }
+}
+
+/// A spawned node that fails while only spawned nodes are pending: fail-fast stops the
+/// run with its error; `failure = "continue"` skips what follows it and runs the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spawned_failure_on_the_compact_path_fails_fast_or_continues() {
+    let rt = Runtime::new();
+    for _ in 0..50 {
+        let err = rt
+            .execute(SpawnedFailing, SpawnedFailingInput { x: 1 })
+            .await
+            .unwrap_err();
+        assert_eq!(err.node(), Some("bad"), "{err}");
+        assert!(err.to_string().contains("2 is too big"), "{err}");
+
+        let opts = RunOptions::new().failure(FailurePolicy::Continue);
+        let outcome = rt
+            .execute_report(SpawnedFailing, SpawnedFailingInput { x: 1 }, opts)
+            .await;
+        let err = outcome.result.unwrap_err();
+        assert_eq!(err.node(), Some("bad"), "{err}");
+        let status = |n: &str| outcome.report.node(n).unwrap().status;
+        assert_eq!(status("bad"), NodeStatus::Failed);
+        assert_eq!(status("after"), NodeStatus::Skipped);
+        assert_eq!(status("other2"), NodeStatus::Succeeded);
+    }
+}

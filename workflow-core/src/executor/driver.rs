@@ -293,6 +293,12 @@ impl CountBuf {
         };
         self.head as usize == len
     }
+
+    /// The next node ready, left in the queue.
+    #[inline]
+    fn peek_ready(&self) -> Option<usize> {
+        self.buf.get(self.head).map(|&i| i as usize)
+    }
 }
 
 /// The nodes of a plan without predecessors, when there are at most [`Roots::MAX`]:
@@ -642,6 +648,16 @@ where
                 return Poll::Ready(self.stop_on(stall, Event::TimedOut));
             }
         }
+        // Spawned nodes ended, and only such nodes are pending (a spawned chain's,
+        // fan-out's or lattice's every wake-up after its first).
+        if stall.is_none()
+            && self.deps.ready_is_empty()
+            && self.pending.get().is_some_and(|c| c.only_queued_ended())
+        {
+            if let Some(polled) = self.step_spawned(cx, stall, cancelled) {
+                return polled;
+            }
+        }
         // Nodes handled in this poll; past the budget the run yields to other tasks.
         let handled = std::cell::Cell::new(0usize);
         let mut budget_check = 0usize;
@@ -739,6 +755,19 @@ where
                 Ok(false) => break,
             }
         }
+        self.wait(cx, stall, cancelled)
+    }
+
+    /// What a poll of the run does once nothing is left to start or poll, before it
+    /// waits: the deadlock and stall checks, a last look at the run's cancellation, and
+    /// (with spawned nodes reporting to the outcome queue) how many of their outcomes
+    /// should wake it. `Poll::Pending` unless one of those ends the run.
+    fn wait(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        stall: &mut Option<StallTimer>,
+        cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+    ) -> Poll<Event> {
         if self.all_waiting(cx) {
             return Poll::Ready(Event::AllWaiting);
         }
@@ -808,6 +837,72 @@ where
             }
         }
         Poll::Pending
+    }
+
+    /// A wake-up of a run whose pending nodes are all spawned (`Mode::Spawned`, each
+    /// reporting to the outcome queue), some of which ended, in a quiet run without a
+    /// stall timer: every wake-up of a spawned chain, fan-out or lattice after its
+    /// first. Records the outcomes, starts the nodes they made ready while those are
+    /// spawned too, and waits ([`wait`](Self::wait)). `None` when anything else is to
+    /// be done (a ready node that is inline, supervised or heads a fused segment, the
+    /// run's end, a run that is not quiet, a poll past [`BUDGET_CHECK_EVERY`] nodes):
+    /// the general loop of `poll_event` goes on from there, with what was handled here
+    /// recorded.
+    ///
+    /// The general loop does the same, but through every test its other cases need
+    /// (the start of any mode, nodes polled with their own wakers, the yield budget),
+    /// with the outcome's handling inlined into it several times: out of line, this
+    /// path touches a fraction of that code per node (issue 17: a spawned chain's clock
+    /// ratio is instruction-cache bound).
+    #[inline(never)]
+    fn step_spawned(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        stall: &mut Option<StallTimer>,
+        cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+    ) -> Option<Poll<Event>> {
+        if !self.quiet(stall) {
+            return None;
+        }
+        let handled = std::cell::Cell::new(0usize);
+        loop {
+            let ended = self
+                .take_ended(|this, done| this.on_done_in_poll(done, stall, &handled, None, true));
+            if let Err(event) = ended {
+                return Some(Poll::Ready(event));
+            }
+            while let Some(i) = self.deps.peek_ready() {
+                if self.pending.count() >= self.concurrency {
+                    // Held back by the concurrency limit: any end frees a place.
+                    break;
+                }
+                if Mode::of(&W::PLAN.nodes[i], self.supervise_all) != Mode::Spawned
+                    || self.fused_segment(i, true).is_some()
+                {
+                    return None;
+                }
+                self.deps.pop_ready();
+                let at = self.elapsed();
+                match self.start_spawned(i, at, cx) {
+                    // Never polled: its outcome reaches the run through the queue.
+                    Poll::Pending => self.pending.make().add_queued(i, self.deps.len()),
+                    Poll::Ready(done) => {
+                        if let Err(event) = self.on_done_in_poll(done, stall, &handled, None, true)
+                        {
+                            return Some(Poll::Ready(event));
+                        }
+                    }
+                }
+            }
+            if self.pending.count() == 0 || handled.get() >= BUDGET_CHECK_EVERY {
+                // The run's end, or a long poll: the general loop's.
+                return None;
+            }
+            if !self.pending.get().is_some_and(|c| c.any_done()) {
+                break;
+            }
+        }
+        Some(self.wait(cx, stall, cancelled))
     }
 
     /// A node finished in this poll of the run (the `handled`-th): record it, then look
@@ -966,7 +1061,9 @@ where
                 let at = at.unwrap_or_else(|| self.elapsed());
                 let clock = self.clock.replace(at);
                 let handled = on_done(self, done);
-                self.clock = clock;
+                // A node that ended after this poll read the clock (during the poll):
+                // that reading must not time the start of its successors.
+                self.clock = clock.filter(|&read| read >= at);
                 if let Err(e) = handled {
                     finished = Err(e);
                 }
@@ -1039,6 +1136,10 @@ where
         quiet: bool,
     ) -> Poll<Finished<W::Value>> {
         let inline = mode == Mode::Inline;
+        if mode == Mode::Spawned {
+            // Its task reports to the run's queue (it has no waker of its own).
+            return self.start_spawned(i, at, cx);
+        }
         if !inline {
             self.statuses.started(self.shared, i, at);
         } else if !quiet {
@@ -1072,27 +1173,36 @@ where
             };
             return (self.cells)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
         }
-        if mode != Mode::Spawned {
-            let starter = NodeStarter {
-                shared: self.shared,
-                mode,
-                done: None,
-            };
-            let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
-            // An inline node that ended is written by the caller (`Statuses::ran`).
-            if inline && polled.is_pending() {
-                self.statuses.started_report(i, at);
-            }
-            return polled;
-        }
         let starter = NodeStarter {
             shared: self.shared,
             mode,
+            done: None,
+        };
+        let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+        // An inline node that ended is written by the caller (`Statuses::ran`).
+        if inline && polled.is_pending() {
+            self.statuses.started_report(i, at);
+        }
+        polled
+    }
+
+    /// Starts spawned node `i` ([`Mode::Spawned`], marked running since `at`): its task
+    /// reports to the run's outcome queue. Pending: its task's handle, left in the
+    /// spawner, goes to the run's node table (`PendingNodes::add_queued`).
+    #[inline]
+    fn start_spawned(
+        &mut self,
+        i: usize,
+        at: Duration,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Finished<W::Value>> {
+        self.statuses.started(self.shared, i, at);
+        let starter = NodeStarter {
+            shared: self.shared,
+            mode: Mode::Spawned,
             // Registers the run's waker, so the node's outcome reaches this run.
             done: Some(self.pending.make().spawner(cx, self.shared) as &dyn std::any::Any),
         };
-        // Pending: its task's handle, left in the spawner, goes to the run's node table
-        // (`PendingNodes::add_queued`).
         (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
     }
 

@@ -706,6 +706,13 @@ impl<T> PendingNodes<T> {
         }
     }
 
+    /// Whether every pending node reports to the outcome queue (none is polled with a
+    /// waker of its own) and some may have ended (see `Driver::step_spawned`).
+    #[inline]
+    pub(super) fn only_queued_ended(&self) -> bool {
+        self.set.is_none() && self.any_done()
+    }
+
     /// Registers the run's waker with the outcome queue (see
     /// [`polling`](Self::polling)), for a run that waits for its nodes without being in
     /// [`Driver::poll_event`](super::driver::Driver).
