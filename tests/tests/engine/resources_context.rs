@@ -570,7 +570,7 @@ async fn flusher(ms: u64, ctx: &Context, log: Res<Flushes>) -> u64 {
 }
 
 workflow! {
-    pub struct Flush {
+    pub(crate) struct Flush {
         input ms: u64,
         f = flusher(ms),
     }
@@ -579,14 +579,14 @@ workflow! {
 workflow! {
     // A run timeout of its own: not run in a lane, but by a child run's driver.
     #[workflow(timeout = "10s")]
-    pub struct TimedFlush {
+    pub(crate) struct TimedFlush {
         input ms: u64,
         f = flusher(ms),
     }
 }
 
 workflow! {
-    pub struct DeepFlush {
+    pub(crate) struct DeepFlush {
         input ms: u64,
         inner = Flush(ms: ms),
     }
