@@ -269,7 +269,16 @@ fn store_error<W: Workflow>(run: RunId, source: StoreError) -> WorkflowError {
         run: run.0,
         node,
         source: source.into(),
+        run_error: None,
     }
+}
+
+/// `error` (a store error) carrying the run's own error, if the run had failed.
+fn with_run_error(mut error: WorkflowError, own: Option<WorkflowError>) -> WorkflowError {
+    if let WorkflowError::Store { run_error, .. } = &mut error {
+        *run_error = own.map(Box::new);
+    }
+    error
 }
 
 fn other_error<W: Workflow>(run: RunId, message: String) -> WorkflowError {
@@ -278,6 +287,7 @@ fn other_error<W: Workflow>(run: RunId, message: String) -> WorkflowError {
         run: run.0,
         node: None,
         source: message.into(),
+        run_error: None,
     }
 }
 
@@ -550,9 +560,16 @@ impl Runtime {
         let lease = match recorded {
             Ok(lease) => lease,
             // The run stays unfinished (what was recorded is kept): it can be resumed, by
-            // this owner at once or by `recover` once its lease expires.
+            // this owner at once or by `recover` once its lease expires. A run that had
+            // failed by itself keeps its own error beside the store's; one cancelled by
+            // the recorder (`stop`) failed because of the store.
             Err(e) => {
-                let e = store_error::<W>(run, e);
+                let own = match outcome.result {
+                    Err(WorkflowError::Cancelled { .. }) if stop.is_cancelled() => None,
+                    Err(own) => Some(own),
+                    Ok(_) => None,
+                };
+                let e = with_run_error(store_error::<W>(run, e), own);
                 ended(Some(&e));
                 return Err(e);
             }
@@ -582,12 +599,12 @@ impl Runtime {
                 Err(e),
             ),
         };
-        let finished = cfg
-            .store
-            .finish_run(&lease, outcome, cfg.retention)
-            .await
-            .map_err(|e| store_error::<W>(run, e));
-        let result = finished.and(result);
+        let finished = cfg.store.finish_run(&lease, outcome, cfg.retention).await;
+        let result = match (finished, result) {
+            (Ok(_), result) => result,
+            // The failed run's own error is kept beside the store's.
+            (Err(e), result) => Err(with_run_error(store_error::<W>(run, e), result.err())),
+        };
         ended(result.as_ref().err());
         result.map(|outputs| DurableRun {
             run_id: run,

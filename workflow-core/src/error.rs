@@ -221,6 +221,12 @@ pub enum WorkflowError {
         node: Option<NodeName>,
         /// The store's error (a `store::StoreError`).
         source: BoxError,
+        /// The run's own error, when the run had already failed (a node's error, a
+        /// timeout, ..) and the store then failed to record its end: the run stays
+        /// unfinished in the store, so it can be resumed, and this says why it failed.
+        /// [`WorkflowError::node`] and [`WorkflowError::downcast_ref`] look into it
+        /// when the store's error names no node.
+        run_error: Option<Box<WorkflowError>>,
     },
 }
 
@@ -339,12 +345,16 @@ impl fmt::Display for WorkflowError {
                 run,
                 node,
                 source,
+                run_error,
             } => {
                 write!(f, "durable run {run} of workflow `{workflow}`")?;
                 if let Some(node) = node {
                     write!(f, ", node `{node}`")?;
                 }
                 write!(f, ": {source}")?;
+                if let Some(e) = run_error {
+                    write!(f, " (after the run itself failed: {e})")?;
+                }
             }
         }
         if f.alternate() {
@@ -440,7 +450,11 @@ impl WorkflowError {
             Self::MissingResource { node, .. } | Self::ResourceRegisteredAsArc { node, .. } => {
                 Some(node)
             }
-            Self::Store { node, .. } => node.as_deref(),
+            Self::Store {
+                node, run_error, ..
+            } => node
+                .as_deref()
+                .or_else(|| run_error.as_deref().and_then(Self::node)),
             Self::Timeout {
                 scope: TimeoutScope::Node(node),
                 ..
@@ -465,6 +479,9 @@ impl WorkflowError {
         match self {
             Self::NodeFailed { source, .. } => Some(source.as_ref()),
             Self::Multiple { errors, .. } => errors.iter().find_map(Self::node_error),
+            Self::Store {
+                run_error: Some(e), ..
+            } => e.node_error(),
             _ => None,
         }
     }

@@ -206,6 +206,9 @@ pub mod prelude {
         node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
         RunOptions, Runtime, TimeoutScope, WaitError, Workflow, WorkflowError,
     };
+    // A test asserting how an attempt ended (`trace.attempt_spans("a")[0].outcome`)
+    // names it.
+    pub use crate::trace::SpanOutcome;
     // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
     #[doc(hidden)]
     pub use crate::__private::RunNotAwaited as _;

@@ -340,10 +340,50 @@ impl RunOptions {
     /// nodes get this long to notice [`Context::cancelled`](crate::Context::cancelled)
     /// and finish before their futures are dropped. Without it they get one poll.
     ///
-    /// The grace is for the run's own nodes: the nodes of its sub-workflows and fan-out
-    /// items (`front.html`, `thumbs[3].img`) see the cancellation too, but are dropped
-    /// when their child run stops, at once. A node whose cleanup must finish keeps it
-    /// in a `Drop` guard, which runs either way.
+    /// The nodes of its sub-workflows and fan-out items (`front.html`, `thumbs[3].img`)
+    /// get the same grace, ending at the same instant, when the run stops. (A fan-out
+    /// that stops its own items, because one failed fast, gives them one poll.) A node
+    /// whose cleanup must finish in any case keeps it in a `Drop` guard, which runs
+    /// either way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn upload(part: u64, ctx: &Context, flushed: Res<AtomicU32>) -> u64 {
+    ///     tokio::select! {
+    ///         _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+    ///         _ = ctx.cancelled() => {
+    ///             // Flushing takes 10 ms a part.
+    ///             tokio::time::sleep(Duration::from_millis(10 * part)).await;
+    ///             flushed.fetch_add(1, Ordering::SeqCst);
+    ///         }
+    ///     }
+    ///     part
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Upload {
+    ///         input parts: Vec<u64>,
+    ///         done = for p in parts { u = upload(part: p), } => u,
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().resource(AtomicU32::new(0)).build();
+    /// let opts = RunOptions::new()
+    ///     .timeout(Duration::from_millis(50))
+    ///     .cancel_grace(Duration::from_millis(25));
+    /// let err = rt.execute_with(Upload, UploadInput { parts: vec![1, 2, 3] }, opts).await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// // Parts 1 and 2 flushed within the grace; part 3 (30 ms) was dropped.
+    /// assert_eq!(rt.resource::<AtomicU32>().unwrap().load(Ordering::SeqCst), 2);
+    /// # });
+    /// ```
     pub fn cancel_grace(mut self, grace: Duration) -> Self {
         self.cancel_grace = Some(grace);
         self

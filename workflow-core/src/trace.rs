@@ -347,7 +347,7 @@ impl ExecutionTrace {
     /// Whether some attempt of `a` and some attempt of `b` were running at the same
     /// time (their spans overlap by more than an instant).
     pub fn overlapped(&self, a: &str, b: &str) -> bool {
-        let spans = self.attempt_spans();
+        let spans = self.all_attempt_spans();
         spans.iter().filter(|s| s.node == a).any(|x| {
             spans
                 .iter()
@@ -371,11 +371,48 @@ impl ExecutionTrace {
         out
     }
 
-    /// The node attempts as time spans, in start order (ties broken by node name and
+    /// The attempts of one node as time spans, in order: like
+    /// [`attempts`](Self::attempts) and [`started_at`](Self::started_at), by binding
+    /// (or path, `thumbs[3].img`). [`all_attempt_spans`](Self::all_attempt_spans) gives
+    /// every node's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use workflow_core::prelude::*;
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("busy")]
+    /// struct Busy;
+    ///
+    /// #[node(retry(max = 2, backoff = "5ms"))]
+    /// async fn flaky(ctx: &Context) -> Result<u8, Busy> {
+    ///     tokio::time::sleep(Duration::from_millis(10)).await;
+    ///     if ctx.attempt() == 1 { Err(Busy) } else { Ok(1) }
+    /// }
+    /// workflow! { struct Flaky { a = flaky() } }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let run = Runtime::new()
+    ///     .execute_with(Flaky, FlakyInput {}, RunOptions::new().trace(true))
+    ///     .await
+    ///     .unwrap();
+    /// let spans = run.trace.unwrap().attempt_spans("a");
+    /// let ms = Duration::from_millis;
+    /// assert_eq!((spans[0].start, spans[0].end, spans[0].outcome), (ms(0), ms(10), SpanOutcome::Failed));
+    /// assert_eq!((spans[1].start, spans[1].end, spans[1].outcome), (ms(15), ms(25), SpanOutcome::Completed));
+    /// # });
+    /// ```
+    pub fn attempt_spans(&self, node: &str) -> Vec<AttemptSpan> {
+        let mut spans = self.all_attempt_spans();
+        spans.retain(|s| s.node == node);
+        spans
+    }
+
+    /// Every node's attempts as time spans, in start order (ties broken by node name and
     /// attempt). An attempt ends when it completes, fails (and is retried or not) or is
     /// cancelled; one that had not ended when the trace was taken is
     /// [`SpanOutcome::Running`] with `end == start`.
-    pub fn attempt_spans(&self) -> Vec<AttemptSpan> {
+    pub fn all_attempt_spans(&self) -> Vec<AttemptSpan> {
         let mut open: Vec<AttemptSpan> = Vec::new();
         let mut done: Vec<AttemptSpan> = Vec::new();
         for e in &self.events {

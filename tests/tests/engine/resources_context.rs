@@ -537,6 +537,151 @@ async fn without_grace_an_in_task_node_still_gets_one_poll_to_notice() {
     assert_eq!(stopped.load(Ordering::SeqCst), 1);
 }
 
+/// What nodes flushed in their grace, and how many were dropped before they could.
+#[derive(Default)]
+struct Flushes {
+    flushed: Mutex<Vec<u64>>,
+    dropped: AtomicUsize,
+}
+
+/// Counts a drop unless disarmed.
+struct DropCount<'a>(&'a AtomicUsize, bool);
+
+impl Drop for DropCount<'_> {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[node]
+async fn flusher(ms: u64, ctx: &Context, log: Res<Flushes>) -> u64 {
+    let mut guard = DropCount(&log.dropped, false);
+    tokio::select! {
+        _ = sleep_ms(60_000) => {}
+        _ = ctx.cancelled() => {
+            sleep_ms(ms).await;
+            log.flushed.lock().unwrap().push(ms);
+        }
+    }
+    guard.1 = true;
+    ms
+}
+
+workflow! {
+    pub(crate) struct Flush {
+        input ms: u64,
+        f = flusher(ms),
+    }
+}
+
+workflow! {
+    // A run timeout of its own: not run in a lane, but by a child run's driver.
+    #[workflow(timeout = "10s")]
+    pub(crate) struct TimedFlush {
+        input ms: u64,
+        f = flusher(ms),
+    }
+}
+
+workflow! {
+    pub(crate) struct DeepFlush {
+        input ms: u64,
+        inner = Flush(ms: ms),
+    }
+}
+
+workflow! {
+    struct GraceTree {
+        input a: u64,
+        input b: u64,
+        input cs: Vec<u64>,
+        input d: u64,
+        input e: u64,
+        own = flusher(ms: e),
+        sub = Flush(ms: a),
+        timed = TimedFlush(ms: b),
+        items = for c in cs {
+            f = flusher(ms: c),
+        } => f,
+        deep = DeepFlush(ms: d),
+    }
+}
+
+/// `cancel_grace` reaches the nodes of child runs: a sub-workflow (run in a lane), one
+/// with policies of its own (run by a child driver), fan-out items and a sub-workflow of
+/// a sub-workflow all get the run's grace, ending when the run's own nodes' ends; a node
+/// needing longer is dropped then.
+#[tokio::test(start_paused = true)]
+async fn the_cancel_grace_reaches_sub_workflows_and_items_at_every_depth() {
+    let rt = Runtime::builder().resource(Flushes::default()).build();
+    let input = GraceTreeInput {
+        a: 10,
+        b: 20,
+        cs: vec![5, 40],
+        d: 15,
+        e: 24,
+    };
+    let start = Instant::now();
+    let opts = RunOptions::new()
+        .timeout(Duration::from_millis(30))
+        .cancel_grace(Duration::from_millis(25));
+    let err = rt.execute_with(GraceTree, input, opts).await.unwrap_err();
+    let WorkflowError::Timeout { running, .. } = &err else {
+        panic!("{err:?}")
+    };
+    let mut running: Vec<&str> = running.iter().map(|n| &**n).collect();
+    running.sort_unstable();
+    assert_eq!(
+        running,
+        [
+            "deep.inner.f",
+            "items[0].f",
+            "items[1].f",
+            "own",
+            "sub.f",
+            "timed.f"
+        ]
+    );
+    let log = rt.resource::<Flushes>().unwrap();
+    let mut flushed = log.flushed.lock().unwrap().clone();
+    flushed.sort_unstable();
+    assert_eq!(flushed, [5, 10, 15, 20, 24]);
+    assert_eq!(log.dropped.load(Ordering::SeqCst), 1, "items[1].f (40 ms)");
+    assert_eq!(start.elapsed(), Duration::from_millis(55));
+}
+
+/// Cancelled through its token, with a grace longer than every flush: the run ends when
+/// the last child's node finished flushing, not at the end of the grace.
+#[tokio::test(start_paused = true)]
+async fn a_grace_ends_early_when_every_childs_node_finished() {
+    let rt = Runtime::builder().resource(Flushes::default()).build();
+    let token = CancellationToken::new();
+    let cancel = token.clone();
+    tokio::spawn(async move {
+        sleep_ms(7).await;
+        cancel.cancel();
+    });
+    let input = GraceTreeInput {
+        a: 3,
+        b: 9,
+        cs: vec![1, 2, 11],
+        d: 4,
+        e: 6,
+    };
+    let start = Instant::now();
+    let opts = RunOptions::new()
+        .cancel_token(token)
+        .cancel_grace(Duration::from_secs(1));
+    let err = rt.execute_with(GraceTree, input, opts).await.unwrap_err();
+    assert!(matches!(err, WorkflowError::Cancelled { .. }), "{err}");
+    let log = rt.resource::<Flushes>().unwrap();
+    assert_eq!(log.flushed.lock().unwrap().len(), 7);
+    assert_eq!(log.dropped.load(Ordering::SeqCst), 0);
+    assert_eq!(start.elapsed(), Duration::from_millis(7 + 11));
+}
+
 // --- events --------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, PartialEq)]

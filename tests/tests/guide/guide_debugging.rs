@@ -95,7 +95,7 @@ async fn test_with_tracing(h: Harness) {
     // Every step has an exact timestamp on the paused clock, so the trace can be asserted
     // on. Attempt spans: the load failed at 60 ms, was retried after 40 ms, ...
     let ms = Duration::from_millis;
-    let attempt_spans = trace.attempt_spans();
+    let attempt_spans = trace.all_attempt_spans();
     let spans: Vec<_> = attempt_spans
         .iter()
         .map(

@@ -686,6 +686,8 @@ struct Flaky {
     broken: std::sync::atomic::AtomicBool,
     break_after: Option<&'static str>,
     renewals: std::sync::atomic::AtomicU32,
+    /// `finish_run` fails (the run's end cannot be recorded).
+    finish_broken: bool,
 }
 
 impl Store for Flaky {
@@ -770,6 +772,16 @@ impl Store for Flaky {
         'a,
         Result<workflow_core::store::RunRecord, workflow_core::store::StoreError>,
     > {
+        if self.finish_broken {
+            return Box::pin(async move {
+                Err(workflow_core::store::StoreError::Unavailable {
+                    operation: "finishing",
+                    run: Some(lease.run),
+                    node: None,
+                    source: "disk full".into(),
+                })
+            });
+        }
         self.inner.finish_run(lease, outcome, retention)
     }
     fn get_run(
@@ -825,6 +837,7 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
             broken: std::sync::atomic::AtomicBool::new(false),
             break_after: Some("a"),
             renewals: std::sync::atomic::AtomicU32::new(0),
+            finish_broken: false,
         });
         let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
         let result = rt.start_durable(Diamond, DiamondInput { n: 1 }, None).await;
@@ -886,6 +899,7 @@ async fn a_store_failure_in_a_fan_out_item_names_the_items_node() {
         broken: std::sync::atomic::AtomicBool::new(false),
         break_after: Some("xs"),
         renewals: std::sync::atomic::AtomicU32::new(0),
+        finish_broken: false,
     });
     let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
     let err = rt
@@ -928,6 +942,7 @@ async fn a_running_run_renews_its_lease() {
         broken: std::sync::atomic::AtomicBool::new(false),
         break_after: None,
         renewals: std::sync::atomic::AtomicU32::new(0),
+        finish_broken: false,
     });
     let rt = Runtime::builder()
         .store_arc(Arc::clone(&store) as Arc<dyn Store>)
@@ -999,4 +1014,68 @@ async fn a_timeout_under_the_paused_clock_keeps_the_first_checkpoint() {
     let run = rt.resume(FirstCheckpoint, runs[0].id).await.unwrap();
     assert_eq!(run.outputs.b, 5);
     assert_eq!(run.restored(), ["a"]);
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("refused {0}")]
+struct Refused(u64);
+
+#[node]
+async fn refuse(n: u64) -> Result<u64, Refused> {
+    Err(Refused(n))
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Refusing {
+        input n: u64,
+        r = refuse(n: n),
+    }
+}
+
+/// A run that failed by itself, whose end the store then fails to record: the error is
+/// the store's (the run stays unfinished, resumable) and keeps the run's own error, so
+/// the node, its message and its type are not lost.
+#[tokio::test]
+async fn a_failed_run_whose_end_is_not_recorded_keeps_its_own_error() {
+    let store = Arc::new(Flaky {
+        inner: Arc::new(MemoryStore::new()),
+        broken: std::sync::atomic::AtomicBool::new(false),
+        break_after: None,
+        renewals: std::sync::atomic::AtomicU32::new(0),
+        finish_broken: true,
+    });
+    let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+    let err = rt
+        .start_durable(Refusing, RefusingInput { n: 7 }, None)
+        .await
+        .unwrap_err();
+    let WorkflowError::Store {
+        run,
+        node: None,
+        run_error: Some(own),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(&**own, WorkflowError::NodeFailed { node, attempts: 1, .. } if node == "r"),
+        "{own:?}"
+    );
+    assert_eq!(err.node(), Some("r"));
+    assert_eq!(err.downcast_ref::<Refused>().map(|r| r.0), Some(7));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "durable run {run} of workflow `Refusing`: {} (after the run itself failed: node `r` of workflow `Refusing` failed after 1 attempt(s): refused 7)",
+            match &err {
+                WorkflowError::Store { source, .. } => source.to_string(),
+                _ => unreachable!(),
+            }
+        )
+    );
+    assert!(err.to_string().contains("disk full"), "{err}");
+    let state = store.inner.load_run(RunId(*run)).await.unwrap();
+    assert_eq!(state.run.status, RunStatus::Running, "resumable");
 }

@@ -115,7 +115,7 @@ async fn times_under_a_paused_clock_are_exact() {
         (node.to_owned(), attempt, ms(start), ms(end), outcome)
     };
     let spans: Vec<_> = trace
-        .attempt_spans()
+        .all_attempt_spans()
         .into_iter()
         .map(|s: AttemptSpan| (s.node.into_owned(), s.attempt, s.start, s.end, s.outcome))
         .collect();
@@ -130,6 +130,22 @@ async fn times_under_a_paused_clock_are_exact() {
             span("both", 1, 160, 160, SpanOutcome::Completed),
         ]
     );
+    // One node's spans by its name, as `attempts("left")` counts them.
+    let left: Vec<_> = trace
+        .attempt_spans("left")
+        .into_iter()
+        .map(|s| (s.attempt, s.start, s.end, s.outcome))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (1, ms(10), ms(40), SpanOutcome::Failed),
+            (2, ms(60), ms(90), SpanOutcome::Failed),
+            (3, ms(130), ms(160), SpanOutcome::Completed),
+        ]
+    );
+    assert_eq!(trace.attempts("left"), 3);
+    assert!(trace.attempt_spans("nobody").is_empty());
     // Every event time is a whole number of milliseconds: nothing drifted.
     for e in &trace {
         assert_eq!(e.at.subsec_nanos() % 1_000_000, 0, "{e}");
@@ -254,7 +270,7 @@ async fn failure_cancels_siblings_and_skips_downstream_in_the_trace() {
     assert_eq!(trace.render_text(), expected);
     assert_eq!(trace.finished_at("slow"), Some(ms(30)));
     assert_eq!(trace.started_at("next"), None);
-    let spans = trace.attempt_spans();
+    let spans = trace.all_attempt_spans();
     let outcomes: Vec<_> = spans.iter().map(|s| (&*s.node, s.outcome)).collect();
     assert_eq!(
         outcomes,

@@ -98,7 +98,7 @@ async fn chrome_json_is_valid_with_one_complete_event_per_attempt() {
         .sum();
     assert_eq!(attempts, 7, "parse ran three times, the others once");
     assert_eq!(node_spans.len(), 7);
-    assert_eq!(node_spans.len(), trace.attempt_spans().len());
+    assert_eq!(node_spans.len(), trace.all_attempt_spans().len());
 
     // Exact times (microseconds) under the paused clock.
     let parsed: Vec<(f64, f64, &str)> = node_spans
@@ -495,7 +495,7 @@ async fn a_trace_serializes_event_by_event() {
     );
 
     // Attempt spans, for a timeline of one's own.
-    let spans = serde_json::to_value(trace.attempt_spans()).unwrap();
+    let spans = serde_json::to_value(trace.all_attempt_spans()).unwrap();
     assert_eq!(
         spans.as_array().unwrap()[..2],
         [

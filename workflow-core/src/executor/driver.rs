@@ -1609,6 +1609,16 @@ where
     /// the rest. Outputs produced after the stop are discarded.
     async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
         let was_running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
+        // The run's own grace, noted for its child runs' nodes before they see the
+        // cancellation; a child run without one gets its parent's, if that stops with one.
+        let grace_end = match grace.filter(|g| !g.is_zero()) {
+            Some(grace) => {
+                let end = tokio::time::Instant::now() + grace;
+                self.shared.cancel.set_grace_end(end);
+                Some(end)
+            }
+            None => self.shared.inherited_grace_end(),
+        };
         self.shared.cancel.cancel();
         // Spawned nodes that end from now on wake the run at once.
         let _ = self.pending.make().wake_when_done(1);
@@ -1627,7 +1637,7 @@ where
             let _ = self.poll_each(&all, stopped);
             self.pending.make().due = all;
         }
-        if let Some(grace) = grace.filter(|g| !g.is_zero()) {
+        if let Some(end) = grace_end {
             let drain = std::future::poll_fn(|cx| loop {
                 if self.pending.count() == 0 {
                     return Poll::Ready(());
@@ -1637,7 +1647,7 @@ where
                     return Poll::Pending;
                 }
             });
-            let _ = tokio::time::timeout(grace, drain).await;
+            let _ = tokio::time::timeout_at(end, drain).await;
         }
         // Drop what still runs one node at a time, so that a panicking `Drop` in one
         // node's future is contained, reported, and does not skip the others.

@@ -74,6 +74,7 @@ impl<V> DurableExec<V> {
             run: self.run.0,
             node: Some(node.into()),
             source: source.into(),
+            run_error: None,
         };
         let path = NodePath::new(node).map_err(error)?;
         let bytes = (self.encode)(value, self.run).map_err(error)?;

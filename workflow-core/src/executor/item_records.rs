@@ -26,6 +26,7 @@ fn item_error(shared: &RunShared, run: RunId, index: usize, source: StoreError) 
         run: run.0,
         node: Some(shared.node_name(index)),
         source: source.into(),
+        run_error: None,
     }
 }
 

@@ -631,7 +631,22 @@ where
                 self.statuses.skip_not_started(&self.shared);
                 Ok(W::finish(&mut state))
             }
-            Some(stop) => Err(self.abort(&mut state, stop)),
+            Some(stop) => {
+                // The nodes running when the item stopped, before a grace lets some end.
+                let running: Vec<NodeName> = self
+                    .statuses
+                    .running()
+                    .map(|(i, _)| self.shared.node_name(i))
+                    .collect();
+                if let Stop::Cancelled = stop {
+                    // A run above stops with a grace (`RunOptions::cancel_grace`): the
+                    // item's nodes, which see the cancellation, get it too.
+                    if let Some(end) = self.shared.inherited_grace_end() {
+                        self.drain(&mut state, end).await;
+                    }
+                }
+                Err(self.abort(&mut state, stop, running))
+            }
         };
         // Values left in their slots are dropped here; a panicking `Drop` must not
         // unwind out of the fan-out.
@@ -901,15 +916,36 @@ where
         failure.into_error(W::PLAN.name, node, attempts)
     }
 
+    /// Polls the item's running nodes, which saw the cancellation, until they end or the
+    /// grace ends at `end`; what they produce is discarded (they end cancelled), as a
+    /// run's driver does in its grace. `abort` then drops what still runs.
+    #[cold]
+    async fn drain(&mut self, state: &mut W::State, end: tokio::time::Instant) {
+        let drain = std::future::poll_fn(|cx| {
+            for j in 0..self.pending.len() {
+                if !self.pending[j] {
+                    continue;
+                }
+                if let Poll::Ready(done) = self.poll_node(j, state, cx) {
+                    let now = self.elapsed();
+                    self.statuses
+                        .cancelled(&self.shared, done.index, done.attempts, now);
+                }
+            }
+            if self.pending_count == 0 {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        });
+        let _ = tokio::time::timeout_at(end, drain).await;
+    }
+
     /// Stops the item: cancels its nodes (a fail-fast fan-out's token, so every item
     /// stops; a collecting fan-out's lane token, this item only), polls them once so
-    /// they can notice, drops what still runs and marks the rest.
-    fn abort(&mut self, state: &mut W::State, stop: Stop) -> WorkflowError {
-        let running: Vec<NodeName> = self
-            .statuses
-            .running()
-            .map(|(i, _)| self.shared.node_name(i))
-            .collect();
+    /// they can notice, drops what still runs and marks the rest. `running`: the nodes
+    /// running when the item stopped.
+    fn abort(&mut self, state: &mut W::State, stop: Stop, running: Vec<NodeName>) -> WorkflowError {
         let error = match stop {
             Stop::Failed(mut e) => {
                 // A node's own timeout names the item's nodes it stopped, after itself,

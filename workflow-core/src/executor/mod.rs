@@ -89,7 +89,9 @@
 //!    `Workflow::finish`), or on an event: failure, run timeout, stall, every live node
 //!    blocked in a tracked wait, or cancellation. Then `abort` cancels the run's token,
 //!    gives running nodes one poll round and the grace period, drops the rest
-//!    (`Op::Drop`), and marks them cancelled and the unstarted ones skipped.
+//!    (`Op::Drop`), and marks them cancelled and the unstarted ones skipped. The grace's
+//!    end is noted in the run's `RunCancel` before the token is cancelled, so child runs
+//!    (a child driver's `abort`, a lane's `drain`) give their nodes the same grace.
 //!
 //! # Invariants
 //!

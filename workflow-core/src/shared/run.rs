@@ -101,6 +101,11 @@ pub(crate) struct RunCancel {
     stopped: AtomicBool,
     /// The run's waker while it has no token, woken when the token is made.
     waker: Mutex<Option<Waker>>,
+    /// When the grace this run gives its nodes as it stops ends
+    /// (`RunOptions::cancel_grace`): set by the driver's abort, before it cancels, so
+    /// that the nodes of child runs (sub-workflows, fan-out items) get the same grace.
+    /// Unset for runs that stop without a grace (and for runs that never stop early).
+    grace_end: OnceLock<Instant>,
 }
 
 impl RunCancel {
@@ -111,7 +116,14 @@ impl RunCancel {
             token: token.map_or_else(OnceLock::new, OnceLock::from),
             stopped: AtomicBool::new(false),
             waker: Mutex::new(None),
+            grace_end: OnceLock::new(),
         }
+    }
+
+    /// Notes that the run stops with a grace ending at `end` (before it cancels).
+    #[cold]
+    pub(crate) fn set_grace_end(&self, end: Instant) {
+        let _ = self.grace_end.set(end);
     }
 
     /// The run's token, made now if nobody asked for it before.
@@ -354,6 +366,21 @@ impl RunShared {
         self.parent_node
     }
 
+    /// When the grace of the nearest run above this child run that stops with one ends
+    /// (`RunOptions::cancel_grace` reaches the nodes of sub-workflows and fan-out
+    /// items): `None` for a root run, or when no run above gave a grace.
+    #[cold]
+    pub(crate) fn inherited_grace_end(&self) -> Option<Instant> {
+        let mut up = self.parent.as_deref();
+        while let Some(run) = up {
+            if let Some(end) = run.cancel.grace_end.get() {
+                return Some(*end);
+            }
+            up = run.parent.as_deref();
+        }
+        None
+    }
+
     /// The root of this run's tree, whose registry holds its tracked waits.
     pub(crate) fn wait_root(&self) -> &RunShared {
         let mut run = self;
@@ -465,13 +492,27 @@ impl RunShared {
         let reports = lock(&self.child_reports);
         let of_node: Vec<&ChildReport> = reports.iter().filter(|c| c.key.0 == node).collect();
         // A retried node ran its children again: only its last attempt's count.
-        of_node
+        let cancelled: Vec<NodeName> = of_node
             .iter()
             .enumerate()
             .filter(|(at, c)| of_node[at + 1..].iter().all(|later| later.key != c.key))
             .flat_map(|(_, c)| &c.nodes)
             .filter(|n| n.status == NodeStatus::Cancelled)
             .map(|n| n.name.clone())
+            .collect();
+        // A child's node that ran a child run of its own (`deep.inner` running
+        // `deep.inner.f`) is named by its stopped nodes only, as this run's own are.
+        let runs_children = |name: &str| {
+            cancelled.iter().any(|other| {
+                other
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+            })
+        };
+        cancelled
+            .iter()
+            .filter(|n| !runs_children(n))
+            .cloned()
             .collect()
     }
 

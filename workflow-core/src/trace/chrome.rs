@@ -68,7 +68,7 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     events.push(run.into());
 
     // One complete event per node attempt.
-    for span in trace.attempt_spans() {
+    for span in trace.all_attempt_spans() {
         let mut e = event(&span.node, "node", "X", tid(Some(&span.node)), span.start);
         e.insert("dur".into(), us(span.duration()));
         let cname = match span.outcome {

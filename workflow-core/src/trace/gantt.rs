@@ -22,7 +22,7 @@ use std::time::Duration;
 use super::{ExecutionTrace, SpanOutcome, TraceKind};
 
 pub(super) fn render(trace: &ExecutionTrace) -> String {
-    let spans = trace.attempt_spans();
+    let spans = trace.all_attempt_spans();
     // Sections in order of first appearance in the trace.
     let mut sections: Vec<&str> = Vec::new();
     for e in &trace.events {
