@@ -22,7 +22,7 @@ pub use crate::executor::{
 };
 /// Fused segments (`executor/fused.rs`).
 pub use crate::executor::{
-    fused_context, fused_op, fused_segments_started, FusedOp, FusedProgress,
+    fused_context, fused_op, fused_segments_started, FusedOp, FusedProgress, Looped,
 };
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{

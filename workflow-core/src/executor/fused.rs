@@ -95,6 +95,83 @@ pub fn fused_context(nodes: &[u32], k: usize) -> Context {
     Context::detached(nodes.get(k).map_or(usize::MAX, |&n| n as usize), 1)
 }
 
+pin_project_lite::pin_project! {
+    /// The future of a fused segment whose nodes are all calls of one node fn, each fed
+    /// by the one before (a chain of `inc`s): polls the first node's future `node`,
+    /// then, while each ends at once, makes the next one with `next` (the previous
+    /// output, the next one's position) in its place and polls it, writing the
+    /// position into the run's [`Progress`] before each node after the first.
+    ///
+    /// What the generated `async fn` with a `while` loop did, with one difference that
+    /// matters on the clock: the position `k` is a local of `poll`, in a register, and
+    /// reaches memory only when a node is pending. In the `async fn`, `k` lived in the
+    /// future across each node's `await`, so every node stored it and loaded it back
+    /// (a store-to-load round trip on the loop's critical path, through the same heap
+    /// block the node's future is written to; issue 17, the chain's hot loop).
+    #[doc(hidden)]
+    pub struct Looped<'p, F, M> {
+        #[pin]
+        node: F,
+        next: M,
+        progress: &'p Progress,
+        nodes: &'static [u32],
+        // The position of the node in `node`.
+        k: u32,
+    }
+}
+
+impl<'p, F, M, O> Looped<'p, F, M>
+where
+    F: Future<Output = NodeResult<O>>,
+    M: FnMut(O, usize) -> F,
+{
+    /// A segment of `nodes` (their indices, by position) whose first node's future is
+    /// `first`; `next` makes the node at a position from the previous node's output.
+    #[inline(always)]
+    pub fn new(first: F, next: M, progress: &'p Progress, nodes: &'static [u32]) -> Self {
+        Self {
+            node: first,
+            next,
+            progress,
+            nodes,
+            k: 0,
+        }
+    }
+}
+
+impl<F, M, O> Future for Looped<'_, F, M>
+where
+    F: Future<Output = NodeResult<O>>,
+    M: FnMut(O, usize) -> F,
+{
+    type Output = NodeResult<O>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<NodeResult<O>> {
+        let mut this = self.project();
+        let mut k = *this.k;
+        let len = this.nodes.len();
+        loop {
+            match this.node.as_mut().poll(cx) {
+                Poll::Ready(Ok(value)) => {
+                    k += 1;
+                    if k as usize >= len {
+                        return Poll::Ready(Ok(value));
+                    }
+                    this.progress.at(k);
+                    let next = (this.next)(value, k as usize);
+                    this.node.set(next);
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    *this.k = k;
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
+
 /// Does `op` on a fused segment in its `cell`: on a start, `start` creates the
 /// segment's future (it builds the first node's ports from the run's state); a poll
 /// runs it, with panics caught, as far as it goes. `nodes`: the segment's nodes, by

@@ -149,7 +149,7 @@ pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};
 pub use fused::{
-    fused_context, fused_op, fused_segments_started, FusedOp, Progress as FusedProgress,
+    fused_context, fused_op, fused_segments_started, FusedOp, Looped, Progress as FusedProgress,
 };
 #[cfg(feature = "store")]
 pub(crate) use lifecycle::next_run_id;

@@ -16,7 +16,8 @@
 //! [`MAX_SEGMENT`] nodes, which bounds the size of one function for rustc; a longer
 //! chain is cut evenly, so that its pieces are of one or two shapes. A chain of calls of
 //! one node fn, each fed the same way (`n{i} = inc(x: n{i-1})`), is one segment of any
-//! length whose `async fn` calls the node in a loop ([`WorkflowGen::loops`]).
+//! length whose fn returns a `Looped` future, which calls the node in a loop
+//! ([`WorkflowGen::loops`]).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens as _};
@@ -151,8 +152,8 @@ impl WorkflowGen<'_> {
 
     /// Whether segment `seg` runs as one loop: its nodes are all calls of one node fn,
     /// and each after the first is fed by the previous one through the same port and
-    /// fields (a chain `n{i} = inc(x: n{i-1})`). Its `async fn` then calls the node once
-    /// in a loop over the segment's length (see [`segment_fn`](Self::segment_fn)): a
+    /// fields (a chain `n{i} = inc(x: n{i-1})`). Its fn then calls the node once, in
+    /// `Looped`'s loop over the segment's length (see [`segment_fn`](Self::segment_fn)): a
     /// few hundred bytes of machine code for a chain of any length, where a call per
     /// node took ~200 bytes a node (issue 17: what a cold run fetches).
     fn loops(&self, seg: &[usize]) -> bool {
@@ -307,64 +308,73 @@ impl WorkflowGen<'_> {
     /// progress written before each node after the first. `nodes`: the segment's
     /// nodes, each one's context names.
     ///
-    /// A segment that [`loops`](Self::loops) calls its first node, then the others in
-    /// a loop over the segment's length (`nodes`), each written like its second node.
+    /// A segment that [`loops`](Self::loops) is a plain fn returning a `Looped` future
+    /// (`executor/fused.rs`): its first node's future, and a closure that makes the
+    /// node at a position from the previous output, written like the segment's second
+    /// node; `Looped` runs it over the segment's length (`nodes`).
     fn segment_fn(&self, seg: &[usize], name: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
         let p = &self.p;
         let value = format_ident!("__workflow_value");
         let progress = format_ident!("__workflow_progress");
         let first = &self.node_aliases[seg[0]];
-        let last = &self.node_aliases[seg[seg.len() - 1]];
-        let (body, output) = if self.loops(seg) {
+        if self.loops(seg) {
+            // The loop is `Looped`'s (`executor/fused.rs`): its position stays in a
+            // register while nodes end at once. `next` makes the node at position `k`
+            // from the previous one's output, written like the segment's second node.
             let next = &self.node_aliases[seg[1]];
             let ports = self.fused_ports(seg[1], &value, edges);
-            let k = format_ident!("__workflow_k");
-            let body = quote! {
-                let mut #value = <#first as #p::Node>::call(
-                    __workflow_ports,
-                    #p::fused_context(__workflow_nodes, 0),
-                ).await?;
-                let mut #k: u32 = 1;
-                while (#k as usize) < __workflow_nodes.len() {
-                    #progress.at(#k);
-                    #value = <#next as #p::Node>::call(
-                        #ports,
-                        #p::fused_context(__workflow_nodes, #k as usize),
-                    ).await?;
-                    #k += 1;
+            return quote! {
+                #[allow(non_snake_case, clippy::all)]
+                fn #name<'__workflow_p>(
+                    #progress: &'__workflow_p #p::FusedProgress,
+                    __workflow_ports: #first,
+                    __workflow_nodes: &'static [u32],
+                ) -> impl #p::Future<Output = #p::NodeResult<#p::Output<#first>>> + '__workflow_p {
+                    #p::Looped::new(
+                        <#first as #p::Node>::call(
+                            __workflow_ports,
+                            #p::fused_context(__workflow_nodes, 0),
+                        ),
+                        move |#value: #p::Output<#first>, __workflow_k: usize| {
+                            <#next as #p::Node>::call(
+                                #ports,
+                                #p::fused_context(__workflow_nodes, __workflow_k),
+                            )
+                        },
+                        #progress,
+                        __workflow_nodes,
+                    )
                 }
             };
-            (body, first)
-        } else {
-            let calls = seg.iter().enumerate().map(|(k, &i)| {
-                let alias = &self.node_aliases[i];
-                let ports = if k == 0 {
-                    quote!(__workflow_ports)
-                } else {
-                    self.fused_ports(i, &value, edges)
-                };
-                let note = (k > 0).then(|| {
-                    let k = k as u32;
-                    quote!(#progress.at(#k);)
-                });
-                quote! {
-                    #note
-                    let #value = <#alias as #p::Node>::call(
-                        #ports,
-                        #p::fused_context(__workflow_nodes, #k),
-                    ).await?;
-                }
+        }
+        let calls = seg.iter().enumerate().map(|(k, &i)| {
+            let alias = &self.node_aliases[i];
+            let ports = if k == 0 {
+                quote!(__workflow_ports)
+            } else {
+                self.fused_ports(i, &value, edges)
+            };
+            let note = (k > 0).then(|| {
+                let k = k as u32;
+                quote!(#progress.at(#k);)
             });
-            (quote!(#(#calls)*), last)
-        };
+            quote! {
+                #note
+                let #value = <#alias as #p::Node>::call(
+                    #ports,
+                    #p::fused_context(__workflow_nodes, #k),
+                ).await?;
+            }
+        });
+        let last = &self.node_aliases[seg[seg.len() - 1]];
         quote! {
             #[allow(non_snake_case, clippy::all)]
             async fn #name(
                 #progress: &#p::FusedProgress,
                 __workflow_ports: #first,
                 __workflow_nodes: &'static [u32],
-            ) -> #p::NodeResult<#p::Output<#output>> {
-                #body
+            ) -> #p::NodeResult<#p::Output<#last>> {
+                #(#calls)*
                 ::core::result::Result::Ok(#value)
             }
         }
