@@ -232,7 +232,10 @@ impl Harness {
         F: InputFn<W::Input> + Send + 'a,
     {
         let mut input = input;
-        Box::pin(async move { self.load_with(workflow, runs, concurrency, &mut input).await })
+        Box::pin(async move {
+            self.load_with(workflow, runs, concurrency, &mut input)
+                .await
+        })
     }
 
     async fn load_with<W, F>(
@@ -268,8 +271,12 @@ impl Harness {
         };
         loop {
             while next < runs && set.len() < concurrency {
-                let run =
-                    self.run_recorded(W::clone(&workflow), input.make(next), RunOptions::new(), false);
+                let run = self.run_recorded(
+                    W::clone(&workflow),
+                    input.make(next),
+                    RunOptions::new(),
+                    false,
+                );
                 next += 1;
                 set.spawn(async move {
                     let t = tokio::time::Instant::now();
