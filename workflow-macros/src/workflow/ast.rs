@@ -1816,6 +1816,60 @@ mod tests {
     }
 
     #[test]
+    fn output_declared_like_an_input_is_one_error_and_kept_as_an_output() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input x: u32, output y = double(x), z = inc(x: y) }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "an output is a binding marked `#[output]`: write `#[output] y = node_fn(..)`"
+            ),
+            "{m:?}"
+        );
+        let y = def.bindings.iter().find(|b| b.name == "y").expect("kept");
+        assert!(
+            y.attrs.iter().any(|a| a.path().is_ident("output")),
+            "`y` is an output"
+        );
+        // A binding named `output` is still one.
+        assert!(parse_messages(quote!(struct W { input x: u32, output = double(x) })).is_empty());
+    }
+
+    #[test]
+    fn an_if_on_an_expression_is_one_error_and_its_arms_still_parse() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input o: u32, if o > 100 { r = big(o), } else { r = small(o), } }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`if` routes on a binding or input as it is"),
+            "{m:?}"
+        );
+        assert_eq!(def.bindings.iter().filter(|b| b.name == "r").count(), 2);
+    }
+
+    #[test]
+    fn a_sub_workflow_bound_by_its_input_struct_says_to_use_the_workflow() {
+        let m = parse_messages(quote!(struct W { input c: String, f = RenderInput(page: c) }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`RenderInput` is the input struct of workflow `Render`"),
+            "{m:?}"
+        );
+        // A node fn may end in `input`: not the input struct of a workflow.
+        assert!(parse_messages(quote!(struct W { input c: String, f = read_input(c) })).is_empty());
+    }
+
+    #[test]
     fn an_unnamed_call_or_an_underscore_name_is_one_error_saying_to_name_it() {
         let m = parse_messages(quote!(struct W { input x: u32, inc(x), a = inc(x) }));
         assert_eq!(m.len(), 1, "{m:?}");

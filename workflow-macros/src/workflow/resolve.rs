@@ -481,6 +481,23 @@ mod tests {
     }
 
     #[test]
+    fn a_for_body_binding_read_outside_says_it_exists_per_item() {
+        let m = messages(quote! {
+            struct W {
+                input urls: Vec<String>,
+                sizes = for url in urls { img = download(url), s = size(img), } => s,
+                n = count(imgs: img),
+            }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`img` is bound inside the body of fan-out `sizes`, once per item"),
+            "{m:?}"
+        );
+        assert!(m[0].contains("(`sizes` now collects `s`)"), "{m:?}");
+    }
+
+    #[test]
     fn a_name_declared_twice_is_one_error() {
         // `url` resolves to the input, so `b` reads the input and nothing else fails.
         assert_eq!(
