@@ -167,7 +167,7 @@ mod runner;
 pub use durable::assert_restored;
 pub use harness::{Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
-pub use load::LoadReport;
+pub use load::{InputFn, LoadReport};
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
 pub use mock::{CallRecorder, MockFn};
 pub use record::RunRecord;

@@ -1,6 +1,8 @@
 //! Load tests: N runs at concurrency C → throughput, latency percentiles, failures.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +13,36 @@ use crate::harness::Harness;
 
 /// At most this many distinct failure messages are kept.
 const MAX_ERRORS: usize = 10;
+
+/// How [`Harness::load`] makes each run's input: a closure given the run's number
+/// (0, 1, 2, ..) and returning that run's input. Every `FnMut(usize) -> I` is one.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_test::InputFn;
+///
+/// fn inputs<F: InputFn<u32>>(mut f: F) -> Vec<u32> {
+///     (0..3).map(|i| f.make(i)).collect()
+/// }
+/// assert_eq!(inputs(|i| i as u32 * 10), [0, 10, 20]);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`load` makes each run's input with a closure, not `{Self}`: write `|i| {I} {{ .. }}`",
+    label = "expected a closure `|i| {I} {{ .. }}`",
+    note = "run `i` (0, 1, 2, ..) gets what the closure returns for `i`; `|_| input.clone()` runs one input again and again"
+)]
+pub trait InputFn<I> {
+    /// The input of run `i`.
+    fn make(&mut self, i: usize) -> I;
+}
+
+#[diagnostic::do_not_recommend]
+impl<I, F: FnMut(usize) -> I> InputFn<I> for F {
+    fn make(&mut self, i: usize) -> I {
+        self(i)
+    }
+}
 
 /// The result of [`Harness::load`].
 ///
@@ -184,16 +216,38 @@ impl Harness {
     /// assert_eq!(h.execution_count("processed"), 100);
     /// # });
     /// ```
-    pub async fn load<W, F>(
+    ///
+    /// `load` is a plain fn returning a boxed future rather than an `async fn`, so that an
+    /// `input` that is not a closure is one error, at that argument (an `async fn`
+    /// repeats its bounds at the call and at its `.await`).
+    pub fn load<'a, W, F>(
+        &'a self,
+        workflow: W,
+        runs: usize,
+        concurrency: usize,
+        input: F,
+    ) -> Pin<Box<dyn Future<Output = LoadReport> + Send + 'a>>
+    where
+        W: Workflow + Clone,
+        F: InputFn<W::Input> + Send + 'a,
+    {
+        let mut input = input;
+        Box::pin(async move {
+            self.load_with(workflow, runs, concurrency, &mut input)
+                .await
+        })
+    }
+
+    async fn load_with<W, F>(
         &self,
         workflow: W,
         runs: usize,
         concurrency: usize,
-        mut input: F,
+        input: &mut F,
     ) -> LoadReport
     where
         W: Workflow + Clone,
-        F: FnMut(usize) -> W::Input,
+        F: InputFn<W::Input>,
     {
         let concurrency = concurrency.max(1);
         let wall = std::time::Instant::now();
@@ -217,8 +271,12 @@ impl Harness {
         };
         loop {
             while next < runs && set.len() < concurrency {
-                let run =
-                    self.run_recorded(W::clone(&workflow), input(next), RunOptions::new(), false);
+                let run = self.run_recorded(
+                    W::clone(&workflow),
+                    input.make(next),
+                    RunOptions::new(),
+                    false,
+                );
                 next += 1;
                 set.spawn(async move {
                     let t = tokio::time::Instant::now();

@@ -344,11 +344,12 @@ impl NodeGen<'_> {
             name.span(),
         );
         let ports = self.port_idents();
-        // Ports typed `Arc<T>`, for the unconnected-port error's hint (see `node_ports`).
+        // Ports typed `Arc<T>` or `EventQueue<T>`, for the unconnected-port error's hint
+        // (see `node_ports`).
         let shared: Vec<&Ident> = self
             .node
             .ports()
-            .filter(|(_, ty)| is_arc(ty))
+            .filter(|(_, ty)| is_shared_handle(ty))
             .map(|(ident, _)| ident)
             .collect();
         let shared = (!shared.is_empty()).then(|| quote!([#(#shared)*]));
@@ -822,9 +823,10 @@ fn result_error_span(ty: &syn::Type) -> Span {
     ty.span()
 }
 
-/// Whether a port's type is `Arc<T>` (by its last path segment, as written).
-fn is_arc(ty: &syn::Type) -> bool {
+/// Whether a port's type is `Arc<T>` or `EventQueue<T>`, a handle usually meant as a
+/// resource (by its last path segment, as written).
+fn is_shared_handle(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.qself.is_none()
-        && p.path.segments.last().is_some_and(|s| s.ident == "Arc"
+        && p.path.segments.last().is_some_and(|s| (s.ident == "Arc" || s.ident == "EventQueue")
             && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))))
 }

@@ -535,7 +535,7 @@ fn starts_entry(input: ParseStream<'_>) -> bool {
 /// One entry: `attr* input name: Type` or `attr* name = node_fn(..)`, and the habits
 /// of Rust code that do not belong here (`let`, `;`, `.await`, a default value).
 fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
-    let attrs = input.call(Attribute::parse_outer)?;
+    let mut attrs = input.call(Attribute::parse_outer)?;
     if input.peek(Token![match]) || input.peek(Token![if]) {
         if let Some(attr) = attrs.first() {
             cx.error_spanned_by(
@@ -556,6 +556,20 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         input.parse::<kw::input>()?;
         let name = parse_name(input)?;
         return parse_input_rest(cx, input, attrs, name);
+    }
+    // `output y = node_fn(..)`: an output declared like an input; kept as `#[output]`.
+    if input.peek(Ident::peek_any) && input.peek2(Ident::peek_any) {
+        let ahead = input.fork();
+        let keyword = ahead.call(Ident::parse_any)?;
+        let name = ahead.call(Ident::parse_any)?;
+        if keyword == "output" && ahead.peek(Token![=]) && !ahead.peek(Token![==]) {
+            input.parse::<Ident>()?;
+            cx.error_spanned_by(
+                &keyword,
+                format!("an output is a binding marked `#[output]`: write `#[output] {name} = node_fn(..)` (a binding no node consumes is an output already)"),
+            );
+            attrs.push(syn::parse_quote_spanned!(keyword.span()=> #[output]));
+        }
     }
     if input.peek(Token![let]) && input.peek2(Ident::peek_any) {
         let let_token: Token![let] = input.parse()?;
@@ -784,14 +798,29 @@ fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> sy
         source.fields.push(input.parse()?);
     }
     if !input.peek(syn::token::Brace) {
-        let rest: TokenStream = input.parse()?;
-        let _ = cx;
-        return Err(syn::Error::new_spanned(
-            rest,
-            format!("`{keyword}` routes on a binding or input as it is, not an expression; compute the value in a `#[node]` and `{keyword}` on its binding"),
-        ));
+        // The expression up to the arms' braces is the error; the arms still parse, so
+        // their bindings keep their output fields.
+        let mut rest = TokenStream::new();
+        while !input.is_empty() && !input.peek(syn::token::Brace) {
+            rest.extend([input.parse::<proc_macro2::TokenTree>()?]);
+        }
+        let message = format!("`{keyword}` routes on a binding or input as it is, not an expression; compute the value in a `#[node]` and `{keyword}` on its binding");
+        if input.is_empty() {
+            return Err(syn::Error::new_spanned(rest, message));
+        }
+        cx.error_spanned_by(rest, message);
     }
     Ok(source)
+}
+
+/// `Render` for a node path ending in `RenderInput` (an upper-camel name with the
+/// `Input` suffix of a workflow's input struct; a `#[node]` fn is snake case).
+fn input_struct_workflow(node: &Path) -> Option<String> {
+    let last = syn::ext::IdentExt::unraw(&node.segments.last()?.ident).to_string();
+    let workflow = last.strip_suffix("Input")?;
+    workflow
+        .starts_with(|c: char| c.is_ascii_uppercase())
+        .then(|| workflow.to_owned())
 }
 
 /// Tokens as text, closer to how Rust is written than `TokenStream::to_string`.
@@ -1356,6 +1385,16 @@ fn parse_binding_rest(
             ),
         );
     }
+    // `RenderInput(page: p)`: a sub-workflow called by its input struct's name. An
+    // error, and the binding broken (an error-typed field), since no callback has the
+    // name (`workflow!` names the input struct `<Workflow>Input`).
+    if let Some(workflow) = input_struct_workflow(&node) {
+        let last = node.segments.last().map(|s| &s.ident);
+        return Err(syn::Error::new(
+            node.segments.last().map_or_else(|| node.span(), |s| s.ident.span()),
+            format!("`{}` is the input struct of workflow `{workflow}`: a sub-workflow is bound by the workflow's name, with its inputs as ports: `{name} = {workflow}(..)`", last.map(ToString::to_string).unwrap_or_default()),
+        ));
+    }
     // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a
     // fn here; said, and the call parsed on.
     if let Some(bang) = input.parse::<Option<Token![!]>>()? {
@@ -1774,6 +1813,60 @@ mod tests {
         let cx = Ctxt::new();
         let _ = WorkflowDef::parse(&cx, src);
         cx.messages()
+    }
+
+    #[test]
+    fn output_declared_like_an_input_is_one_error_and_kept_as_an_output() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input x: u32, output y = double(x), z = inc(x: y) }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "an output is a binding marked `#[output]`: write `#[output] y = node_fn(..)`"
+            ),
+            "{m:?}"
+        );
+        let y = def.bindings.iter().find(|b| b.name == "y").expect("kept");
+        assert!(
+            y.attrs.iter().any(|a| a.path().is_ident("output")),
+            "`y` is an output"
+        );
+        // A binding named `output` is still one.
+        assert!(parse_messages(quote!(struct W { input x: u32, output = double(x) })).is_empty());
+    }
+
+    #[test]
+    fn an_if_on_an_expression_is_one_error_and_its_arms_still_parse() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input o: u32, if o > 100 { r = big(o), } else { r = small(o), } }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`if` routes on a binding or input as it is"),
+            "{m:?}"
+        );
+        assert_eq!(def.bindings.iter().filter(|b| b.name == "r").count(), 2);
+    }
+
+    #[test]
+    fn a_sub_workflow_bound_by_its_input_struct_says_to_use_the_workflow() {
+        let m = parse_messages(quote!(struct W { input c: String, f = RenderInput(page: c) }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`RenderInput` is the input struct of workflow `Render`"),
+            "{m:?}"
+        );
+        // A node fn may end in `input`: not the input struct of a workflow.
+        assert!(parse_messages(quote!(struct W { input c: String, f = read_input(c) })).is_empty());
     }
 
     #[test]

@@ -408,12 +408,38 @@ fn resolve_source(
                 "remove `{root}.`: inputs and bindings are named directly in `workflow!`, like `{}: {rest}`",
                 arg.port
             )
+        } else if let Some((fan_out, var, result)) = body_binding(&def.bindings, &root) {
+            // `img` bound in a `for` body, read outside it: one per item, not one here.
+            format!(
+                "`{root}` is bound inside the body of fan-out `{fan_out}`, once per item of the list, so there is no one `{root}` here; collect it per item with `{fan_out} = for {var} in .. {{ .. }} => {root}` (a `Vec`, in input order), or move this node into the body{}",
+                if result == root { String::new() } else { format!(" (`{fan_out}` now collects `{result}`)") }
+            )
         } else {
             unknown_source_message(&root, &candidates, &arg.port.to_string())
         };
         cx.error_spanned_by(&arg.source.root, message);
     }
     found
+}
+
+/// The fan-out (and its item variable and result) whose `for` body, at any depth,
+/// binds `name`.
+fn body_binding(bindings: &[Binding], name: &str) -> Option<(String, String, String)> {
+    bindings.iter().find_map(|b| {
+        let crate::workflow::ast::FanOutBody::For {
+            var,
+            bindings,
+            result,
+            ..
+        } = &b.fan_out.as_ref()?.body
+        else {
+            return None;
+        };
+        if bindings.iter().any(|inner| inner.name == name) {
+            return Some((b.name.to_string(), var.to_string(), result.to_string()));
+        }
+        body_binding(bindings, name)
+    })
 }
 
 fn unknown_source_message(root: &str, names: &[String], port: &str) -> String {
@@ -452,6 +478,23 @@ mod tests {
         let ns = declare_names(&cx, &def);
         resolve_edges(&cx, &def, &ns);
         cx.messages()
+    }
+
+    #[test]
+    fn a_for_body_binding_read_outside_says_it_exists_per_item() {
+        let m = messages(quote! {
+            struct W {
+                input urls: Vec<String>,
+                sizes = for url in urls { img = download(url), s = size(img), } => s,
+                n = count(imgs: img),
+            }
+        });
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`img` is bound inside the body of fan-out `sizes`, once per item"),
+            "{m:?}"
+        );
+        assert!(m[0].contains("(`sizes` now collects `s`)"), "{m:?}");
     }
 
     #[test]

@@ -23,8 +23,11 @@ use crate::workflow::graph::Workflow;
 pub(crate) fn fallback(w: &Workflow<'_>) -> TokenStream {
     let gen = WorkflowGen::new(w);
     let stub_impl = gen.stub_workflow_impl();
+    // A workflow declared durable stays durable next to its errors, so that
+    // `rt.start_durable(Etl, ..)` does not add "`Etl` is not a durable workflow".
+    let durable_stub = w.attrs.options.durable.then(|| gen.stub_durable_impl());
     let fan_out_stubs = gen.fan_out_node_impls(true);
-    gen.with_user_items(quote!(#stub_impl #fan_out_stubs))
+    gen.with_user_items(quote!(#stub_impl #durable_stub #fan_out_stubs))
 }
 
 impl WorkflowGen<'_> {
@@ -62,6 +65,27 @@ impl WorkflowGen<'_> {
                 fn finish(_: &mut Self::State) -> Self::Output {
                     ::core::unreachable!("this workflow did not compile")
                 }
+            }
+        }
+    }
+
+    /// `impl DurableWorkflow` with bodies that are never run.
+    fn stub_durable_impl(&self) -> TokenStream {
+        let p = &self.p;
+        let name = self.name;
+        let unreachable = quote!(::core::unreachable!("this workflow did not compile"));
+        quote! {
+            impl #p::DurableWorkflow for #name {
+                const FINGERPRINT: &'static str = "";
+                const EPHEMERAL: &'static [bool] = &[];
+                const NODE_VERSIONS: &'static [u32] = &[];
+                fn output_type(_: usize) -> &'static str { "" }
+                fn encode_input(_: &Self::Input) -> #p::Result<#p::Vec<u8>, #p::StoreError> { #unreachable }
+                fn decode_input(_: &[u8], _: #p::RunId) -> #p::Result<Self::Input, #p::StoreError> { #unreachable }
+                fn encode_value(_: &Self::Value, _: #p::RunId) -> #p::Result<#p::Vec<u8>, #p::StoreError> { #unreachable }
+                fn decode_value(_: usize, _: &[u8], _: #p::RunId) -> #p::Result<Self::Value, #p::StoreError> { #unreachable }
+                fn encode_output(_: &Self::Output, _: #p::RunId) -> #p::Result<#p::Vec<u8>, #p::StoreError> { #unreachable }
+                fn decode_output(_: &[u8], _: #p::RunId) -> #p::Result<Self::Output, #p::StoreError> { #unreachable }
             }
         }
     }

@@ -274,7 +274,7 @@ impl PortsCall {
                 .find(|s| missing.contains(&s.to_string()))
             {
                 msg.push_str(&format!(
-                    "; if `{shared}` is a resource shared by every run (`Arc<T>`), take it as `{shared}: Res<T>` in `{node}` and register it with `Runtime::builder().resource(..)`"
+                    "; if `{shared}` is a resource shared by every run (an `Arc<T>`, an `EventQueue<T>`), take it as `{shared}: Res<T>` in `{node}` and register `T` with `Runtime::builder().resource(..)`"
                 ));
             }
             errors.push((self.head.span(), msg));
