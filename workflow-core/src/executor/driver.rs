@@ -163,6 +163,12 @@ impl<W: Workflow> Counts<W> {
     fn ready_is_empty(&self) -> bool {
         self.buf.ready_is_empty(Self::SMALL)
     }
+
+    /// The next node ready, left in the queue.
+    #[inline(always)]
+    fn peek_ready(&self) -> Option<usize> {
+        self.buf.peek_ready(Self::SMALL)
+    }
 }
 
 /// Each node's predecessors still to finish, and after them the nodes ready to start,
@@ -295,9 +301,14 @@ impl CountBuf {
     }
 
     /// The next node ready, left in the queue.
-    #[inline]
-    fn peek_ready(&self) -> Option<usize> {
-        self.buf.get(self.head).map(|&i| i as usize)
+    #[inline(always)]
+    fn peek_ready(&self, small: bool) -> Option<usize> {
+        let head = self.head as usize;
+        if small {
+            (head < self.small_len as usize).then(|| usize::from(self.small[head]))
+        } else {
+            self.large.get(head).map(|&i| i as usize)
+        }
     }
 }
 
