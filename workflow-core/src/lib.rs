@@ -206,6 +206,10 @@ pub mod prelude {
         node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
         RunOptions, Runtime, TimeoutScope, WaitError, Workflow, WorkflowError,
     };
+    // `DurableRun` is `Run`'s durable counterpart: a helper returning the result of
+    // `start_durable`/`resume` names it.
+    #[cfg(feature = "store")]
+    pub use crate::DurableRun;
     // A test asserting how an attempt ended (`trace.attempt_spans("a")[0].outcome`)
     // names it.
     pub use crate::trace::SpanOutcome;
