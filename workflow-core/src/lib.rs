@@ -206,6 +206,9 @@ pub mod prelude {
         node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
         RunOptions, Runtime, TimeoutScope, WaitError, Workflow, WorkflowError,
     };
+    // `RunHandle` is what a `monitor` receives: a test keeping handles to cancel a run
+    // names it (`Vec<RunHandle>`).
+    pub use crate::RunHandle;
     // `DurableRun` is `Run`'s durable counterpart: a helper returning the result of
     // `start_durable`/`resume` names it.
     #[cfg(feature = "store")]
