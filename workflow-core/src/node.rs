@@ -112,7 +112,7 @@ impl Context {
 // that its compile error points into this file.
 
 /// Autoref-specialised error boxing: `(&&ErrorProbe::new(e)).convert_node_error()` is
-/// `e` itself for a [`BoxError`], a [`DerefError`] keeping `e` for a type that
+/// `e` itself for a [`BoxError`], a `DerefError` keeping `e` for a type that
 /// dereferences to the error it carries (`anyhow::Error`), `e.into()` when
 /// `E: Into<BoxError>` ([`NodeError`](crate::NodeError)), and otherwise fails to compile
 /// with one error, [`NodeErrorType`]'s, at `E`. (Through `NodeError` alone rustc reports
@@ -154,19 +154,12 @@ impl<E: crate::NodeError> ConvertNodeError for ErrorProbe<E> {
 }
 
 /// The arm of [`ErrorProbe`] for an error type that dereferences to the error it
-/// carries (`anyhow::Error`, `eyre::Report`): kept whole in a [`DerefError`], so that
+/// carries (`anyhow::Error`, `eyre::Report`): kept whole in a `DerefError`, so that
 /// [`WorkflowError::downcast_ref`](crate::WorkflowError::downcast_ref) finds the typed
 /// error inside. (Their own conversion into a [`BoxError`] boxes a private wrapper that
 /// no downcast sees through.) Its receiver `&&&ErrorProbe` is tried (autoref) before
 /// the [`NodeError`](crate::NodeError) arm's `&ErrorProbe` (deref).
-impl<E> ConvertNodeError for &&ErrorProbe<E>
-where
-    E: std::ops::Deref<Target = dyn std::error::Error + Send + Sync + 'static>
-        + fmt::Debug
-        + Send
-        + Sync
-        + 'static,
-{
+impl<E: CarriesError> ConvertNodeError for &&ErrorProbe<E> {
     #[inline]
     fn convert_node_error(&self) -> BoxError {
         match self.0.take() {
@@ -197,17 +190,20 @@ impl ConvertNodeError for &ErrorProbe<BoxError> {
 /// (not one under a `.context(..)`: that is the context's source). It cannot be taken
 /// out by value ([`WorkflowError::downcast`](crate::WorkflowError::downcast) gives the
 /// error back): only the carrier knows how.
-pub(crate) struct DerefError(Box<dyn DerefErrorValue>);
+pub(crate) struct DerefError(Box<dyn CarriesError>);
 
-/// What [`DerefError`] needs of the value it keeps.
-trait DerefErrorValue: Send + Sync + 'static {
+/// An error type that dereferences to the error it carries (`anyhow::Error`,
+/// `eyre::Report`): what `DerefError` keeps. Implemented for every such type; public
+/// only as the bound of the probe's arm (for generated code).
+#[doc(hidden)]
+pub trait CarriesError: Send + Sync + 'static {
     /// The error it carries.
     fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static);
     /// Its own `Debug` (anyhow's lists the causes).
     fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
 }
 
-impl<E> DerefErrorValue for E
+impl<E> CarriesError for E
 where
     E: std::ops::Deref<Target = dyn std::error::Error + Send + Sync + 'static>
         + fmt::Debug
