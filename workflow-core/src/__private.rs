@@ -26,7 +26,7 @@ pub use crate::executor::{
 };
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
-    ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
+    CarriesError, ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
     UnsupportedNodeError,
 };
 pub use crate::plan::{

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::node::DerefError;
+
 /// A boxed error as returned by a failing node: `Send + Sync + 'static`, so it can be
 /// downcast back to the node's own error type.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -466,18 +468,33 @@ impl WorkflowError {
 
     /// How many attempts the failed node made (1 without retries): for a node that
     /// failed, or a node that timed out (the last of its attempts ran out of time).
+    /// For [`WorkflowError::Multiple`], the first failure's, as [`WorkflowError::node`];
+    /// for [`WorkflowError::Store`] without a node of its own, the run's own error's.
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Self::NodeFailed { attempts, .. } => Some(*attempts),
             Self::Timeout { attempts, .. } if *attempts > 0 => Some(*attempts),
+            Self::Multiple { errors, .. } => errors.first().and_then(Self::attempts),
+            Self::Store {
+                node: None,
+                run_error: Some(e),
+                ..
+            } => e.attempts(),
             _ => None,
         }
     }
 
-    /// The node's own error, if a node returned one.
+    /// The node's own error, if a node returned one. For a node returning
+    /// `anyhow::Result<T>` (or another error type that dereferences to the error it
+    /// carries, such as `eyre::Report`), the error the `anyhow::Error` carries, so
+    /// [`downcast_ref`](WorkflowError::downcast_ref) finds a typed error converted into
+    /// it.
     pub fn node_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match self {
-            Self::NodeFailed { source, .. } => Some(source.as_ref()),
+            Self::NodeFailed { source, .. } => Some(match source.downcast_ref::<DerefError>() {
+                Some(kept) => kept.error(),
+                None => source.as_ref(),
+            }),
             Self::Multiple { errors, .. } => errors.iter().find_map(Self::node_error),
             Self::Store {
                 run_error: Some(e), ..
@@ -486,14 +503,48 @@ impl WorkflowError {
         }
     }
 
-    /// Downcasts the node's own error to `E`.
+    /// Downcasts the node's own error to `E`. For [`WorkflowError::Multiple`], the first
+    /// failure whose node error is an `E` (as `Harness::assert_error` finds it).
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
-        self.node_error().and_then(|e| e.downcast_ref::<E>())
+        match self {
+            Self::Multiple { errors, .. } => errors.iter().find_map(Self::downcast_ref::<E>),
+            _ => self.node_error().and_then(|e| e.downcast_ref::<E>()),
+        }
     }
 
     /// Takes the node's own error out, downcast to `E`; gives `self` back otherwise.
+    /// Finds what [`downcast_ref`](WorkflowError::downcast_ref) finds (for
+    /// [`WorkflowError::Multiple`], the first failure of type `E`, dropping the others),
+    /// except an error carried by an `anyhow::Error`, which only anyhow can take out:
+    /// read it with `downcast_ref`.
     pub fn downcast<E: std::error::Error + 'static>(self) -> Result<E, Self> {
         match self {
+            Self::Multiple { workflow, errors } => {
+                let mut kept = Vec::with_capacity(errors.len());
+                for e in errors {
+                    match e.downcast::<E>() {
+                        Ok(found) => return Ok(found),
+                        Err(e) => kept.push(e),
+                    }
+                }
+                Err(Self::Multiple {
+                    workflow,
+                    errors: kept,
+                })
+            }
+            Self::Store {
+                workflow,
+                run,
+                node,
+                source,
+                run_error: Some(e),
+            } => e.downcast::<E>().map_err(|e| Self::Store {
+                workflow,
+                run,
+                node,
+                source,
+                run_error: Some(Box::new(e)),
+            }),
             Self::NodeFailed {
                 workflow,
                 node,

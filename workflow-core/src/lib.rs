@@ -206,6 +206,13 @@ pub mod prelude {
         node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
         RunOptions, Runtime, TimeoutScope, WaitError, Workflow, WorkflowError,
     };
+    // `RunHandle` is what a `monitor` receives: a test keeping handles to cancel a run
+    // names it (`Vec<RunHandle>`).
+    pub use crate::RunHandle;
+    // `DurableRun` is `Run`'s durable counterpart: a helper returning the result of
+    // `start_durable`/`resume` names it.
+    #[cfg(feature = "store")]
+    pub use crate::DurableRun;
     // A test asserting how an attempt ended (`trace.attempt_spans("a")[0].outcome`)
     // names it.
     pub use crate::trace::SpanOutcome;

@@ -1,6 +1,7 @@
 //! The node contract that `#[node]` implements: the [`Node`] trait and what one call of
 //! a node returns.
 
+use std::fmt;
 use std::future::Future;
 
 use crate::context::Context;
@@ -111,10 +112,14 @@ impl Context {
 // that its compile error points into this file.
 
 /// Autoref-specialised error boxing: `(&&ErrorProbe::new(e)).convert_node_error()` is
-/// `e.into()` when `E: Into<BoxError>` ([`NodeError`](crate::NodeError)), and otherwise
-/// fails to compile with one error, [`NodeErrorType`]'s, at `E`. (Through `NodeError`
-/// alone rustc reports each unmet bound of the conversion apart: `Box<dyn Error>` gave
-/// three errors.)
+/// `e` itself for a [`BoxError`], a `DerefError` keeping `e` for a type that
+/// dereferences to the error it carries (`anyhow::Error`), `e.into()` when
+/// `E: Into<BoxError>` ([`NodeError`](crate::NodeError)), and otherwise fails to compile
+/// with one error, [`NodeErrorType`]'s, at `E`. (Through `NodeError` alone rustc reports
+/// each unmet bound of the conversion apart: `Box<dyn Error>` gave three errors.) The
+/// arms are tried in the order of their receivers, as method lookup does from `&&P`:
+/// `&&P` (by value), `&&&P` (autoref), `&P` (one deref), then `P` (two derefs, by
+/// value).
 pub struct ErrorProbe<E>(core::cell::Cell<Option<E>>);
 
 impl<E> ErrorProbe<E> {
@@ -137,7 +142,7 @@ pub trait ConvertNodeError {
     fn convert_node_error(&self) -> BoxError;
 }
 
-impl<E: crate::NodeError> ConvertNodeError for &ErrorProbe<E> {
+impl<E: crate::NodeError> ConvertNodeError for ErrorProbe<E> {
     #[inline]
     fn convert_node_error(&self) -> BoxError {
         match self.0.take() {
@@ -148,17 +153,109 @@ impl<E: crate::NodeError> ConvertNodeError for &ErrorProbe<E> {
     }
 }
 
+/// The arm of [`ErrorProbe`] for an error type that dereferences to the error it
+/// carries (`anyhow::Error`, `eyre::Report`): kept whole in a `DerefError`, so that
+/// [`WorkflowError::downcast_ref`](crate::WorkflowError::downcast_ref) finds the typed
+/// error inside. (Their own conversion into a [`BoxError`] boxes a private wrapper that
+/// no downcast sees through.) Its receiver `&&&ErrorProbe` is tried (autoref) before
+/// the [`NodeError`](crate::NodeError) arm's `&ErrorProbe` (deref).
+impl<E: CarriesError> ConvertNodeError for &&ErrorProbe<E> {
+    #[inline]
+    fn convert_node_error(&self) -> BoxError {
+        match self.0.take() {
+            Some(e) => Box::new(DerefError(Box::new(e))),
+            None => "a node's error was converted twice".into(),
+        }
+    }
+}
+
+/// A node returning [`BoxError`] itself keeps it as it is (a `Box<dyn Error>`
+/// dereferences to its error too, but needs no wrapper: it is one already). Probed
+/// first (its receiver is the call's `&&ErrorProbe`, by value).
+impl ConvertNodeError for &ErrorProbe<BoxError> {
+    #[inline]
+    fn convert_node_error(&self) -> BoxError {
+        match self.0.take() {
+            Some(e) => e,
+            None => "a node's error was converted twice".into(),
+        }
+    }
+}
+
+/// A node's error of a type that dereferences to the error it carries, such as
+/// `anyhow::Error` or `eyre::Report` (what a `#[node]` fn returning `anyhow::Result<T>`
+/// fails with). It prints, and continues its `source()` chain, as the error it carries;
+/// [`WorkflowError::node_error`](crate::WorkflowError::node_error) gives that error, so
+/// `err.downcast_ref::<MyError>()` finds a `MyError` converted into an `anyhow::Error`
+/// (not one under a `.context(..)`: that is the context's source). It cannot be taken
+/// out by value ([`WorkflowError::downcast`](crate::WorkflowError::downcast) gives the
+/// error back): only the carrier knows how.
+pub(crate) struct DerefError(Box<dyn CarriesError>);
+
+/// An error type that dereferences to the error it carries (`anyhow::Error`,
+/// `eyre::Report`): what `DerefError` keeps. Implemented for every such type; public
+/// only as the bound of the probe's arm (for generated code).
+#[doc(hidden)]
+pub trait CarriesError: Send + Sync + 'static {
+    /// The error it carries.
+    fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static);
+    /// Its own `Debug` (anyhow's lists the causes).
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+impl<E> CarriesError for E
+where
+    E: std::ops::Deref<Target = dyn std::error::Error + Send + Sync + 'static>
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &**self
+    }
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl DerefError {
+    /// The error it carries.
+    pub(crate) fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self.0.error()
+    }
+}
+
+impl fmt::Debug for DerefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.debug(f)
+    }
+}
+
+impl fmt::Display for DerefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.error(), f)
+    }
+}
+
+impl std::error::Error for DerefError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error().source()
+    }
+}
+
 /// The fallback arm of [`ErrorProbe`]: reached only by a type that is not a node
 /// error, where its bound is the one compile error.
 pub trait UnsupportedNodeError<E> {
-    /// Never compiles: `E` is not a [`NodeErrorType`].
-    fn convert_node_error(&self) -> BoxError
+    /// Never compiles: `E` is not a [`NodeErrorType`]. (By value, so that its receiver
+    /// `ErrorProbe` comes after every other arm's.)
+    fn convert_node_error(self) -> BoxError
     where
         E: NodeErrorType;
 }
 
 impl<E> UnsupportedNodeError<E> for ErrorProbe<E> {
-    fn convert_node_error(&self) -> BoxError
+    fn convert_node_error(self) -> BoxError
     where
         E: NodeErrorType,
     {

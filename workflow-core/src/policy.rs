@@ -17,7 +17,9 @@
 //! node and attempt, so a paused-clock test sees the same delays every time. Only errors
 //! for which `retry_if` returns `true` are retried; timed-out attempts are retried
 //! unless `retry_timeouts = false`; `total_timeout` limits all attempts and delays of one
-//! node together.
+//! node together. `retry_if = f` takes an `f: fn(&E) -> bool` for the node's error type
+//! `E`, which must be a `std::error::Error` type: a node returning `anyhow::Result`,
+//! `Result<_, String>` or `Result<_, BoxError>` returns a typed error instead to use it.
 
 use std::time::Duration;
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_core::trace::TraceKind;
-use workflow_core::RunHandle;
 use workflow_test::{workflow_test, Harness};
 
 #[derive(Debug, thiserror::Error)]
@@ -751,6 +750,7 @@ workflow! {
 /// with their live statuses; a lane that moves on to the next item shows that item.
 #[tokio::test(start_paused = true)]
 async fn live_snapshots_show_the_items_in_flight_by_path() {
+    // `RunHandle` comes with the prelude.
     let handles = std::sync::Arc::new(std::sync::Mutex::new(Vec::<RunHandle>::new()));
     let seen = std::sync::Arc::clone(&handles);
     let rt = Runtime::builder()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 use workflow_core::prelude::*;
-use workflow_core::RunOutcome;
+use workflow_core::{BoxError, RunOutcome};
 use workflow_core::{NodeStatus, TimeoutScope};
 use workflow_test::{workflow_test, Harness};
 
@@ -377,4 +377,148 @@ async fn a_node_cancelled_during_its_second_attempt_counts_two_executions(h: Har
     assert_eq!(node.status, NodeStatus::Cancelled);
     assert_eq!(node.attempts, 2);
     h.assert_executed("node", 2);
+}
+
+// --- the node's error through anyhow, a `BoxError`, or several failures ----------------------
+
+/// A node written the anyhow way: typed errors converted with `?`/`.into()`, context added.
+#[node]
+async fn parse_limit(text: String) -> anyhow::Result<u32> {
+    use anyhow::Context as _;
+    let limit: u32 = text
+        .parse()
+        .with_context(|| format!("limit {text:?} is not a number"))?;
+    if limit > 100 {
+        return Err(ValueError(format!("limit {limit} is over 100")).into());
+    }
+    Ok(limit)
+}
+
+#[node]
+async fn boxed_limit(text: String) -> Result<u32, BoxError> {
+    Err(Box::new(ValueError(format!("no limit in {text:?}"))))
+}
+
+workflow! {
+    struct AnyhowLimit {
+        input text: String,
+        limit = parse_limit(text),
+    }
+}
+
+workflow! {
+    struct BoxedLimit {
+        input text: String,
+        limit = boxed_limit(text),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_carried_by_anyhow_is_found_by_its_own_type() {
+    let rt = Runtime::new();
+    let run = |text: &str| {
+        rt.execute(
+            AnyhowLimit,
+            AnyhowLimitInput {
+                text: text.to_owned(),
+            },
+        )
+    };
+
+    // `ValueError(..).into()`: anyhow's own conversion into a `Box<dyn Error>` hides the
+    // type, the runtime keeps the `anyhow::Error` whole and looks inside.
+    let err = run("250").await.unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<ValueError>(),
+        Some(&ValueError("limit 250 is over 100".into()))
+    );
+    assert_eq!(
+        err.to_string(),
+        "node `limit` of workflow `AnyhowLimit` failed after 1 attempt(s): limit 250 is over 100"
+    );
+    assert!(std::error::Error::source(&err).is_none());
+    // Only anyhow can take its error out by value: `downcast` gives the error back whole.
+    let err = err.downcast::<ValueError>().unwrap_err();
+    assert!(err.downcast_ref::<ValueError>().is_some());
+
+    // Under a `.context(..)`: the context is the node's error, its cause the source.
+    let err = run("x").await.unwrap_err();
+    assert!(err.downcast_ref::<ValueError>().is_none());
+    assert_eq!(
+        format!("{err:#}"),
+        "node `limit` of workflow `AnyhowLimit` failed after 1 attempt(s): limit \"x\" is not a number: invalid digit found in string"
+    );
+    let cause = std::error::Error::source(&err).expect("the parse error");
+    assert!(cause.is::<std::num::ParseIntError>());
+
+    assert_eq!(run("42").await.unwrap().outputs.limit, 42);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_boxed_error_is_kept_as_it_is() {
+    let err = Runtime::new()
+        .execute(BoxedLimit, BoxedLimitInput { text: "t".into() })
+        .await
+        .unwrap_err();
+    assert!(err.downcast_ref::<ValueError>().is_some());
+    assert_eq!(
+        err.downcast::<ValueError>().unwrap(),
+        ValueError("no limit in \"t\"".into())
+    );
+}
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("{0} is closed")]
+struct Closed(&'static str);
+
+#[node(retry(max = 2, backoff = "10ms"))]
+async fn open_region(ms: u64, ctx: &Context) -> Result<u64, Closed> {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    match ctx.node() {
+        "east" => Err(Closed("east")),
+        "west" => Err(Closed("west")),
+        _ => Ok(ms),
+    }
+}
+
+#[node]
+async fn late_failure(ms: u64) -> Result<u64, ValueError> {
+    tokio::time::sleep(Duration::from_millis(ms * 10)).await;
+    Err(ValueError("late".into()))
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct Regions {
+        input ms: u64,
+        east = open_region(ms),
+        north = open_region(ms),
+        west = late_failure(ms),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn several_failures_answer_like_their_first() {
+    let err = Runtime::new()
+        .execute(Regions, RegionsInput { ms: 5 })
+        .await
+        .unwrap_err();
+    let WorkflowError::Multiple { errors, .. } = &err else {
+        panic!("expected several failures: {err}");
+    };
+    assert_eq!(errors.len(), 2);
+    // `east` failed first (5 + 10 + 5 ms), after 2 attempts; `west` at 50 ms.
+    assert_eq!(err.node(), Some("east"));
+    assert_eq!(err.attempts(), Some(2));
+    // `downcast` finds what `downcast_ref` finds, in any of the failures.
+    assert_eq!(
+        err.downcast_ref::<ValueError>(),
+        Some(&ValueError("late".into()))
+    );
+    let err = err.downcast::<std::io::Error>().unwrap_err();
+    assert!(matches!(&err, WorkflowError::Multiple { errors, .. } if errors.len() == 2));
+    assert_eq!(
+        err.downcast::<ValueError>().unwrap(),
+        ValueError("late".into())
+    );
 }

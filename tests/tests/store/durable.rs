@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use workflow_core::prelude::*;
+use workflow_core::DurableFuture;
 
 use crate::support::{postgres_url, TempDir};
 use workflow_core::store::{
@@ -150,14 +151,12 @@ async fn a_durable_run_succeeds_and_deletes_its_rows() {
 async fn a_second_start_with_the_same_key_returns_the_first_result() {
     for (kind, store) in stores("idem").await {
         let rt = runtime(Arc::clone(&store), Probe::default());
-        let first = rt
-            .start_durable(Diamond, DiamondInput { n: 1 }, Some("k"))
-            .await
-            .unwrap();
-        let second = rt
-            .start_durable(Diamond, DiamondInput { n: 1 }, Some("k"))
-            .await
-            .unwrap();
+        // `DurableRun` is in the prelude, as `Run` is: a helper returning one names it.
+        fn start(rt: &Runtime, n: u64) -> DurableFuture<'_, DurableRun<DiamondOutput>> {
+            rt.start_durable(Diamond, DiamondInput { n }, Some("k"))
+        }
+        let first = start(&rt, 1).await.unwrap();
+        let second = start(&rt, 1).await.unwrap();
         assert_eq!(first.run_id, second.run_id, "{kind}");
         assert_eq!(second.outputs.d, "4:[2, 3]", "{kind}");
         assert!(
