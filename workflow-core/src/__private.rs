@@ -346,6 +346,32 @@ pub trait RetryInput {
 
 impl<T: Clone> RetryInput for T {}
 
+/// The error type a `retry(retry_if = pred)` predicate takes, `E` of the node's
+/// `Result<T, E>`: the engine holds a failed attempt's error as a `dyn Error` and gives
+/// it back to `pred` as an `&E`, so `E` must be a `std::error::Error` (not `String`,
+/// `anyhow::Error` or `Box<dyn Error>`, which a run keeps but cannot downcast to). Named
+/// in the compile error when it is not, instead of `downcast_ref`'s bound.
+#[diagnostic::on_unimplemented(
+    message = "`retry_if` takes the node's error as `&{Self}`, and `{Self}` is not a `std::error::Error`, which the run could give back to it",
+    label = "not a `std::error::Error`",
+    note = "return an error type of your own (`#[derive(Debug, thiserror::Error)]`) and take it in the predicate, like `fn is_transient(e: &FetchError) -> bool`"
+)]
+pub trait RetryIfError: Sized + 'static {
+    /// The failed attempt's error as `Self`, if it is one.
+    fn downcast<'a>(error: &'a (dyn std::error::Error + Send + Sync + 'static))
+        -> Option<&'a Self>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: std::error::Error + 'static> RetryIfError for E {
+    #[inline]
+    fn downcast<'a>(
+        error: &'a (dyn std::error::Error + Send + Sync + 'static),
+    ) -> Option<&'a Self> {
+        error.downcast_ref::<E>()
+    }
+}
+
 /// [`RetryInput`] for a binding's `#[retry(..)]`, required only when the retry can run
 /// (`RUNS`): when it cannot (the node cannot fail and has no timeout), that is the one
 /// error, and the inputs need not be `Clone`.

@@ -156,7 +156,7 @@ fn retry_policy(r: &RetryArgs, p: &TokenStream, error_ty: &TokenStream) -> Token
         out = quote!(#out.total_timeout(#p::Duration::from_nanos(#n)));
     }
     if let Some(pred) = &r.retry_if {
-        let check = retry_if(pred, error_ty);
+        let check = retry_if(pred, p, error_ty);
         out = quote!(#out.retry_if(#check));
     }
     out
@@ -164,13 +164,15 @@ fn retry_policy(r: &RetryArgs, p: &TokenStream, error_ty: &TokenStream) -> Token
 
 /// A `fn(&dyn Error) -> bool` that downcasts to the node's error type and calls the
 /// user's predicate; spanned at the predicate, so a wrong signature is reported there.
-fn retry_if(pred: &Path, error_ty: &TokenStream) -> TokenStream {
+/// The downcast goes through `RetryIfError`, so that an error type that is not a
+/// `std::error::Error` (`String`, `anyhow::Error`) is one error saying so.
+fn retry_if(pred: &Path, p: &TokenStream, error_ty: &TokenStream) -> TokenStream {
     quote_spanned! {pred.span()=>
         {
             fn __workflow_retry_if(
                 error: &(dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static),
             ) -> bool {
-                match error.downcast_ref::<#error_ty>() {
+                match <#error_ty as #p::RetryIfError>::downcast(error) {
                     ::core::option::Option::Some(error) => #pred(error),
                     ::core::option::Option::None => false,
                 }

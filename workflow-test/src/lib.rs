@@ -169,7 +169,7 @@ pub use harness::{Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
-pub use mock::{CallRecorder, MockFn};
+pub use mock::{CallRecorder, CloneAnswer, MockFn};
 pub use record::RunRecord;
 pub use runner::TestOutput;
 

@@ -249,6 +249,32 @@ pub struct MockFn<A, R> {
     inner: Arc<MockInner<A, R>>,
 }
 
+/// What [`MockFn::returning`] answers with: a value it clones for each call, so `Clone`
+/// and `Sync` (implemented for every such type). Its own trait so that a value that is
+/// not says how to answer without cloning, as one error at the value: a `Result` with
+/// an error type that is not `Clone` is the usual one.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_test::{CloneAnswer, MockFn};
+///
+/// fn answers<R: CloneAnswer>(r: R) -> (R, R) {
+///     (r.clone(), r)
+/// }
+/// assert_eq!(answers(Ok::<u32, String>(3)), (Ok(3), Ok(3)));
+/// let _ = MockFn::<String, u32>::returning(3);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`MockFn::returning` answers every call with a clone of its value, and `{Self}` is not `Clone + Sync`",
+    label = "not `Clone + Sync`",
+    note = "derive `Clone` on the type (for a `Result`, on its error type), or answer with a closure, which makes a new value per call: `MockFn::new(|_| ..)`"
+)]
+pub trait CloneAnswer: Clone + Sync {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Clone + Sync> CloneAnswer for T {}
+
 struct MockInner<A, R> {
     calls: CallRecorder<A>,
     queued: Mutex<VecDeque<R>>,
@@ -285,10 +311,12 @@ impl<A: Clone + Send + 'static, R: Send + 'static> MockFn<A, R> {
     }
 
     /// A mock answering every call with a clone of `value` (unittest's
-    /// `return_value`).
+    /// `return_value`). `value` must be [`Clone`] (and `Sync`); for an answer that is
+    /// not (a `Result` whose error is not `Clone`), answer with a closure:
+    /// `MockFn::new(|_| Err(MyError))`.
     pub fn returning(value: R) -> Self
     where
-        R: Clone + Sync,
+        R: CloneAnswer,
     {
         Self::new(move |_| value.clone())
     }

@@ -267,11 +267,39 @@ fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type, output_borrows: bool) ->
             if output_borrows {
                 format!("input port `{ident}` and the output must own their data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type, and return an owned type too (only `&'static` borrows are allowed)")
             } else {
-                format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)")
+                let mut msg = format!("input port `{ident}` must own its data: take `String`/`Vec<T>`/`Arc<T>` instead of a borrowed type (only `&'static` is allowed)");
+                if let Some(service) = borrowed_service(ty) {
+                    msg.push_str(&format!("; if `{service}` is a resource the runtime holds (`Runtime::builder().resource(..)`), take it as `{ident}: Res<{service}>`"));
+                }
+                msg
             },
         );
     }
     borrows
+}
+
+/// `Db` of a port typed `&Db`: a borrowed type of the user's own (not `&str`, `&[T]`,
+/// `&String`, ..), often a resource taken the way a plain fn takes a shared service.
+fn borrowed_service(ty: &Type) -> Option<String> {
+    let Type::Reference(r) = ty else { return None };
+    if r.lifetime.is_some() {
+        return None;
+    }
+    let Type::Path(tp) = &*r.elem else {
+        return None;
+    };
+    let [segment] = tp.path.segments.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let name = segment.ident.to_string();
+    const STD: &[&str] = &[
+        "String", "Vec", "Option", "Box", "Arc", "Rc", "Path", "PathBuf", "OsStr", "Cow",
+        "HashMap", "HashSet", "BTreeMap", "BTreeSet", "VecDeque", "Result", "Context",
+    ];
+    let user_type = name.starts_with(char::is_uppercase)
+        && !STD.contains(&name.as_str())
+        && matches!(segment.arguments, syn::PathArguments::None);
+    user_type.then_some(name)
 }
 
 /// Ports and the output cross threads: a visibly non-`Send` type (`Rc<T>`) is one
@@ -429,6 +457,33 @@ mod tests {
         check_options(&cx, &item, &node, &args);
         check_fn(&cx, &item, &node, &args);
         cx.messages()
+    }
+
+    #[test]
+    fn a_borrowed_service_port_is_told_to_be_a_resource() {
+        let m = messages(
+            quote!(),
+            quote!(
+                async fn f(db: &Db) -> u8 {}
+            ),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].ends_with("take it as `db: Res<Db>`"), "{m:?}");
+        // Borrowed data is not a service: no such hint.
+        for item in [
+            quote!(
+                async fn f(name: &str) -> u8 {}
+            ),
+            quote!(
+                async fn f(items: &Vec<u8>) -> u8 {}
+            ),
+            quote!(
+                async fn f(items: &[u8]) -> u8 {}
+            ),
+        ] {
+            let m = messages(quote!(), item);
+            assert!(!m[0].contains("Res<"), "{m:?}");
+        }
     }
 
     #[test]

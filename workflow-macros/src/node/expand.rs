@@ -67,8 +67,8 @@ pub(crate) fn expand(
 enum NodeErrors {
     /// A usable fn: its option errors, if any, in `fetch::__WF_ERRORS`.
     Options(Option<TokenStream>),
-    /// A stand-in's errors const (see [`stand_in`]).
-    StandIn(TokenStream),
+    /// A stand-in's errors const (see [`stand_in`]) and its name.
+    StandIn(TokenStream, Ident),
 }
 
 /// Expands a `#[node]` fn whose shape is an error: the fn as written, and the node of
@@ -94,7 +94,13 @@ pub(crate) fn stand_in(
         #[allow(non_upper_case_globals)]
         const #name: usize = { #errors 0 };
     };
-    expand_node(item, fixed, &node, args, NodeErrors::StandIn(errors))
+    expand_node(
+        item,
+        fixed,
+        &node,
+        args,
+        NodeErrors::StandIn(errors, name.clone()),
+    )
 }
 
 /// The const holding the errors of a misshapen fn (see [`stand_in`]), and the type a
@@ -120,9 +126,11 @@ fn expand_node(
     args: &NodeArgs,
     errors: NodeErrors,
 ) -> TokenStream {
+    // What `fetch::__WF_ERRORS` holds (see `ports_callback`'s `@resolved`): the options'
+    // errors, or a stand-in's (named, not repeated).
     let (stand_in, option_errors, errors) = match errors {
-        NodeErrors::StandIn(errors) => (true, None, Some(errors)),
-        NodeErrors::Options(errors) => (false, errors, None),
+        NodeErrors::StandIn(errors, name) => (true, Some(quote!(#name)), Some(errors)),
+        NodeErrors::Options(errors) => (false, errors.map(|e| quote!({ #e 0 })), None),
     };
     let krate = args.krate.clone().unwrap_or_else(default_crate);
     let g = NodeGen {
@@ -149,7 +157,7 @@ fn expand_node(
         quote! {
             impl #name {
                 #[doc(hidden)]
-                #vis const __WF_ERRORS: usize = { #errors 0 };
+                #vis const __WF_ERRORS: usize = #errors;
             }
         }
     });
@@ -198,7 +206,8 @@ struct NodeGen<'a> {
     send_ok: Option<Ident>,
     /// The `Context` the executor passes to `Node::call` (hygienic).
     ctx: Ident,
-    /// Whether the options had errors (in `fetch::__WF_ERRORS`, see [`expand`]).
+    /// Whether the node has errors of its own, its options' or (a stand-in) its fn's
+    /// shape: in `fetch::__WF_ERRORS` (see [`expand`], [`stand_in`]).
     broken: bool,
 }
 
@@ -352,7 +361,17 @@ impl NodeGen<'_> {
             .filter(|(_, ty)| is_shared_handle(ty))
             .map(|(ident, _)| ident)
             .collect();
-        let shared = (!shared.is_empty()).then(|| quote!([#(#shared)*]));
+        // Ports of a type named like a service (`db: Db`, `http: HttpClient`), for the
+        // same hint: `[port Type ..]` after the shared ones.
+        let services: Vec<(&Ident, &Ident)> = self
+            .node
+            .ports()
+            .filter_map(|(ident, ty)| service_type(ty).map(|t| (ident, t)))
+            .collect();
+        let shared = (!shared.is_empty() || !services.is_empty()).then(|| {
+            let services = services.iter().map(|(port, ty)| quote!(#port #ty));
+            quote!([#(#shared)*] [#(#services)*])
+        });
         let (mut context, mut resources) = (Vec::new(), Vec::new());
         for param in &self.node.params {
             match (&param.ident, &param.kind) {
@@ -368,6 +387,10 @@ impl NodeGen<'_> {
         } else {
             quote!(0)
         };
+        // A stand-in's calls are not checked (`!`, see `node_ports`): its ports are a
+        // guess, and the fn's error is the mistake to fix (a destructured parameter has
+        // no port, `db: &Db` may be a resource to take as `Res<Db>`).
+        let stand_in = self.stand_in.then(|| quote!(!));
         let rules = quote! {
             ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
             ({$($p:tt)*} @resolved $($path:tt)*) => { #resolved };
@@ -376,7 +399,7 @@ impl NodeGen<'_> {
             };
             ({$($p:tt)*} $($call:tt)*) => {
                 $($p)*::node_ports! {
-                    #name [#(#ports)*] [#(#context)*] [#(#resources)*] #shared $($call)*
+                    #stand_in #name [#(#ports)*] [#(#context)*] [#(#resources)*] #shared $($call)*
                 }
             };
         };
@@ -825,6 +848,39 @@ fn result_error_span(ty: &syn::Type) -> Span {
 
 /// Whether a port's type is `Arc<T>` or `EventQueue<T>`, a handle usually meant as a
 /// resource (by its last path segment, as written).
+/// `Db` of a port typed `Db` whose name says it is a service a node talks to (a
+/// database, a client, a pool, ..), rather than data: left unconnected, it is likely a
+/// resource taken by value, which the unconnected-port error then says.
+fn service_type(ty: &syn::Type) -> Option<&Ident> {
+    const SERVICES: &[&str] = &[
+        "db",
+        "database",
+        "client",
+        "pool",
+        "conn",
+        "connection",
+        "cache",
+        "store",
+        "repo",
+        "repository",
+        "service",
+        "api",
+        "http",
+        "mailer",
+        "gateway",
+        "sender",
+    ];
+    let syn::Type::Path(p) = ty else { return None };
+    let [segment] = p.path.segments.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let name = segment.ident.to_string().to_lowercase();
+    (p.qself.is_none()
+        && matches!(segment.arguments, syn::PathArguments::None)
+        && SERVICES.iter().any(|s| name.ends_with(s)))
+    .then_some(&segment.ident)
+}
+
 fn is_shared_handle(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.qself.is_none()
         && p.path.segments.last().is_some_and(|s| (s.ident == "Arc" || s.ident == "EventQueue")

@@ -684,6 +684,9 @@ fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision>
             label.push_str(&tokens_text(&guard.to_token_stream()));
         }
         let names = pattern_names(&pat);
+        if let Some(guard) = &guard {
+            check_guard_names_scrutinee(cx, &on, &pat, &names, guard);
+        }
         arms.push((
             Arm {
                 pat,
@@ -845,6 +848,52 @@ pub(crate) fn tokens_text(tokens: &TokenStream) -> String {
 /// The names a pattern binds, in order (an or-pattern's from its first alternative). A
 /// bare name that starts with an uppercase letter is taken for a constant or unit
 /// variant (`None`), as Rust's own lint would have it.
+/// `match c { 400..=499 if c != 429 => .. }`: a guard sees its pattern's bindings only
+/// (it decides the route from the matched value, see README), so the matched binding's
+/// name there is rustc's "cannot find value `c`"; said here with the fix, binding the
+/// value in the pattern (`c @ 400..=499 if c != 429`).
+fn check_guard_names_scrutinee(
+    cx: &Ctxt,
+    on: &Source,
+    pat: &syn::Pat,
+    names: &[Ident],
+    guard: &syn::Expr,
+) {
+    /// `name` in `tokens`, not as a field (`x.name`).
+    fn find(tokens: TokenStream, name: &Ident) -> Option<Ident> {
+        let mut after_dot = false;
+        for t in tokens {
+            match &t {
+                TokenTree::Ident(i) if i == name && !after_dot => return Some(i.clone()),
+                TokenTree::Group(g) => {
+                    if let Some(i) = find(g.stream(), name) {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+            after_dot = matches!(&t, TokenTree::Punct(p) if p.as_char() == '.');
+        }
+        None
+    }
+    if names.contains(&on.root) {
+        return;
+    }
+    let Some(found) = find(guard.to_token_stream(), &on.root) else {
+        return;
+    };
+    let root = &on.root;
+    let pat = tokens_text(&pat.to_token_stream()).replace("..= ", "..=");
+    let fixed = match pat.as_str() {
+        "_" => root.to_string(),
+        _ => format!("{root} @ {pat}"),
+    };
+    cx.error_spanned_by(
+        &found,
+        format!("a guard sees only its pattern's bindings, not `{root}`, the value matched on (the route is decided from that value alone): bind it in the pattern, like `{fixed} if ..`"),
+    );
+}
+
 fn pattern_names(pat: &syn::Pat) -> Vec<Ident> {
     fn walk(pat: &syn::Pat, out: &mut Vec<Ident>) {
         match pat {
@@ -1008,12 +1057,33 @@ fn parse_for_rest(
             format!("expected `=> binding` after the body: which body binding `{name}` collects per item, like `}} => {}`", bindings.last().map_or_else(|| "out".to_owned(), |b: &Binding| b.name.to_string())),
         )
     })?;
-    let result = parse_name(input).map_err(|e| {
-        syn::Error::new(
-            e.span().join(arrow.spans[0]).unwrap_or(arrow.spans[0]),
-            "expected the body binding to collect after `=>`",
-        )
-    })?;
+    let result = if input.peek(syn::token::Paren) {
+        // `=> (img, s)`: one error at the tuple, and its first name collected, so that
+        // `name` keeps its field.
+        let group: proc_macro2::Group = input.parse()?;
+        let first = group.stream().into_iter().find_map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => Some(i),
+            _ => None,
+        });
+        let Some(first) = first else {
+            return Err(syn::Error::new(
+                group.span(),
+                "expected the body binding to collect after `=>`",
+            ));
+        };
+        cx.error_at(
+            group.span(),
+            format!("a fan-out collects one body binding per item, like `}} => {first}`: to keep several values per item, return them together (a struct or a tuple) from one node of the body and collect that binding, or collect each in a fan-out of its own"),
+        );
+        first
+    } else {
+        parse_name(input).map_err(|e| {
+            syn::Error::new(
+                e.span().join(arrow.spans[0]).unwrap_or(arrow.spans[0]),
+                "expected the body binding to collect after `=>`",
+            )
+        })?
+    };
     if input.peek(Token![.]) {
         // `=> s.len`: the field and any after it are consumed, so that the entries after
         // the fan-out parse on.
@@ -1813,6 +1883,50 @@ mod tests {
         let cx = Ctxt::new();
         let _ = WorkflowDef::parse(&cx, src);
         cx.messages()
+    }
+
+    #[test]
+    fn a_guard_naming_the_matched_value_is_one_error_with_the_binding_to_write() {
+        let m = parse_messages(quote!(struct W {
+            input u: String,
+            c = status(u),
+            match c {
+                400..=499 if c != 429 => { r = a(code: c), }
+                Some(x) if x.c > 1 => { r = b(code: c), }
+                c @ 500..=599 if c != 503 => { r = d(code: c), }
+                _ => { r = e(code: c), }
+            }
+        }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].ends_with("bind it in the pattern, like `c @ 400..=499 if ..`"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn a_fan_out_collecting_a_tuple_is_one_error_and_collects_its_first_name() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input urls: Vec<String>, sizes = for u in urls { img = get(u), s = size(img), } => (img, s), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a fan-out collects one body binding per item, like `} => img`"),
+            "{m:?}"
+        );
+        let sizes = def
+            .bindings
+            .iter()
+            .find(|b| b.name == "sizes")
+            .expect("kept");
+        assert!(matches!(
+            &sizes.fan_out.as_ref().expect("a fan-out").body,
+            FanOutBody::For { result, .. } if result == "img"
+        ));
     }
 
     #[test]

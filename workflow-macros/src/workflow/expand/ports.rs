@@ -20,6 +20,10 @@ use crate::internals::suggest::{closest, list};
 
 /// What the node's callback knows, then what the call site wrote.
 struct PortsCall {
+    /// The node is the stand-in of a misshapen fn (`node_ports! { ! fetch .. }`): its
+    /// ports are a guess and it is an error type already (see `node::stand_in`), so the
+    /// call is not checked, and is an expression about which nothing is reported.
+    stand_in: bool,
     node: Ident,
     ports: Vec<Ident>,
     context: Vec<Ident>,
@@ -27,6 +31,9 @@ struct PortsCall {
     /// The ports typed `Arc<T>` (an optional list after `resources`): left unconnected,
     /// such a port is often a resource declared the axum way, which the error says.
     shared: Vec<Ident>,
+    /// Ports whose type is named like a service (`db: Db`), and that type: the same
+    /// hint, naming it (an optional list after `shared`).
+    services: Vec<(Ident, Ident)>,
     /// The ports struct, spanned at the node's name in the call.
     head: Ident,
     args: Vec<Arg>,
@@ -84,6 +91,7 @@ enum PortsInput {
 
 impl Parse for PortsInput {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let stand_in = input.parse::<Option<syn::Token![!]>>()?.is_some();
         let node: Ident = input.call(syn::ext::IdentExt::parse_any)?;
         let ports = idents(input)?;
         let context = idents(input)?;
@@ -93,12 +101,25 @@ impl Parse for PortsInput {
         } else {
             Vec::new()
         };
+        let services = if input.peek(syn::token::Bracket) {
+            let flat = idents(input)?;
+            flat.chunks(2)
+                .filter_map(|pair| match pair {
+                    [port, ty] => Some((port.clone(), ty.clone())),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let call = |head: Ident, args: Vec<Arg>| PortsCall {
+            stand_in,
             node: node.clone(),
             ports: ports.clone(),
             context: context.clone(),
             resources: resources.clone(),
             shared: shared.clone(),
+            services: services.clone(),
             head,
             args,
         };
@@ -145,6 +166,12 @@ pub(crate) fn node_ports(input: TokenStream) -> TokenStream {
 
 impl PortsCall {
     fn expand(&self) -> TokenStream {
+        if self.stand_in {
+            // `head` names the node's type, an error type (see `PortsCall::stand_in`):
+            // its literal is one too, and rustc says nothing about it.
+            let head = &self.head;
+            return quote_spanned!(head.span()=> #head {});
+        }
         let errors = self.errors();
         if errors.is_empty() {
             let head = &self.head;
@@ -276,6 +303,14 @@ impl PortsCall {
                 msg.push_str(&format!(
                     "; if `{shared}` is a resource shared by every run (an `Arc<T>`, an `EventQueue<T>`), take it as `{shared}: Res<T>` in `{node}` and register `T` with `Runtime::builder().resource(..)`"
                 ));
+            } else if let Some((port, ty)) = self
+                .services
+                .iter()
+                .find(|(s, _)| missing.contains(&s.to_string()))
+            {
+                msg.push_str(&format!(
+                    "; if `{port}` is a resource shared by every run, take it as `{port}: Res<{ty}>` in `{node}` and register it with `Runtime::builder().resource(..)`: the runtime passes it in"
+                ));
             }
             errors.push((self.head.span(), msg));
         }
@@ -302,19 +337,25 @@ impl super::WorkflowGen<'_> {
             .bindings
             .iter()
             .enumerate()
-            // A fan-out's node is the ports struct `workflow!` declares for it, which has
-            // no ports callback (and leaves no port unconnected).
-            .filter(|(_, b)| b.fan_out.is_none())
-            .filter(|(_, b)| {
-                b.node
-                    .segments
+            // A `for` fan-out's node is the ports struct `workflow!` declares for it,
+            // which has no ports callback (and leaves no port unconnected); a `map`
+            // asks its workflow (`[*]`: see `ClaimStep::map`).
+            .filter_map(|(i, b)| match b.fan_out.as_ref().map(|f| &f.body) {
+                None => Some((&b.node, Some(i))),
+                Some(crate::workflow::ast::FanOutBody::Map { workflow }) => Some((workflow, None)),
+                Some(crate::workflow::ast::FanOutBody::For { .. }) => None,
+            })
+            .filter(|(path, _)| {
+                path.segments
                     .last()
                     .is_some_and(|s| crate::codegen::has_ports_callback(&s.ident))
             })
-            .map(|(i, b)| {
-                let path = &b.node;
-                let connected = self.g.nodes[i].edges.iter().map(|e| &e.port);
-                quote!({#path} [#(#connected)*])
+            .map(|(path, i)| match i {
+                Some(i) => {
+                    let connected = self.g.nodes[i].edges.iter().map(|e| &e.port);
+                    quote!({#path} [#(#connected)*])
+                }
+                None => quote!({#path} [*]),
             })
             .collect();
         // Each call in the chain is two nested macro expansions: past this many, the
@@ -348,8 +389,36 @@ struct ClaimStep {
     ports: Vec<Ident>,
     krate: TokenStream,
     unused: Vec<Ident>,
-    connected: Vec<Ident>,
-    rest: Vec<(TokenStream, Vec<Ident>)>,
+    /// `None` for a `map(Render, items)` (written `[*]`), which connects the item to
+    /// the workflow's one input: a workflow of several inputs is then rustc's error at
+    /// `Render` ("`map` runs a workflow with exactly one input"), and an unused input
+    /// named like one of its ports (`input theme`) was meant for it: claimed, the one
+    /// mistake is that error.
+    connected: Option<Vec<Ident>>,
+    rest: Vec<(TokenStream, Option<Vec<Ident>>)>,
+}
+
+/// `[ports]`, or `[*]` for a `map` (see [`ClaimStep::connected`]).
+fn connected(input: ParseStream<'_>) -> syn::Result<Option<Vec<Ident>>> {
+    let fork = input.fork();
+    let content;
+    bracketed!(content in fork);
+    if content.peek(syn::Token![*]) {
+        content.parse::<syn::Token![*]>()?;
+        if content.is_empty() {
+            syn::parse::discouraged::Speculative::advance_to(input, &fork);
+            return Ok(None);
+        }
+    }
+    idents(input).map(Some)
+}
+
+/// `[connected]` as [`connected`] reads it.
+fn connected_tokens(connected: &Option<Vec<Ident>>) -> TokenStream {
+    match connected {
+        Some(c) => quote!([#(#c)*]),
+        None => quote!([*]),
+    }
 }
 
 impl Parse for ClaimStep {
@@ -359,14 +428,14 @@ impl Parse for ClaimStep {
         braced!(krate in input);
         let krate = krate.parse()?;
         let unused = idents(input)?;
-        let connected = idents(input)?;
+        let connected = connected(input)?;
         let content;
         bracketed!(content in input);
         let mut rest = Vec::new();
         while !content.is_empty() {
             let path;
             braced!(path in content);
-            rest.push((path.parse()?, idents(&content)?));
+            rest.push((path.parse()?, self::connected(&content)?));
         }
         Ok(Self {
             ports,
@@ -384,29 +453,44 @@ pub(crate) fn node_claims(input: TokenStream) -> TokenStream {
         Ok(step) => step,
         Err(e) => return e.to_compile_error(),
     };
-    let mut unclaimed: Vec<&Ident> = step
-        .unused
-        .iter()
-        .filter(|u| !step.ports.contains(u) || step.connected.contains(u))
-        .collect();
+    let mut unclaimed: Vec<&Ident> = match &step.connected {
+        Some(connected) => step
+            .unused
+            .iter()
+            .filter(|u| !step.ports.contains(u) || connected.contains(u))
+            .collect(),
+        // A `map` of a one-input workflow claims nothing (its item feeds the input).
+        None if step.ports.len() < 2 => step.unused.iter().collect(),
+        None => step
+            .unused
+            .iter()
+            .filter(|u| !step.ports.contains(u))
+            .collect(),
+    };
     // An unused input next to a port this call leaves unconnected under another name
     // (`input title`, `front = Render()` for port `page`) is most likely meant for that
     // port: one mistake, which the call reports. Each such port claims one input.
-    let open_ports = step
-        .ports
-        .iter()
-        .filter(|p| !step.connected.contains(p) && !step.unused.contains(p))
-        .count();
-    let claimed = open_ports.min(unclaimed.len());
-    unclaimed.drain(..claimed);
+    if let Some(connected) = &step.connected {
+        let open_ports = step
+            .ports
+            .iter()
+            .filter(|p| !connected.contains(p) && !step.unused.contains(p))
+            .count();
+        let claimed = open_ports.min(unclaimed.len());
+        unclaimed.drain(..claimed);
+    }
     if unclaimed.is_empty() {
         return TokenStream::new();
     }
     let p = &step.krate;
     match step.rest.split_first() {
         Some(((path, connected), rest)) => {
-            let rest = rest.iter().map(|(path, c)| quote!({#path} [#(#c)*]));
-            quote!(#path! { {#p} @claim {#p} [#(#unclaimed)*] [#(#connected)*] [#(#rest)*] })
+            let rest = rest.iter().map(|(path, c)| {
+                let c = connected_tokens(c);
+                quote!({#path} #c)
+            });
+            let connected = connected_tokens(connected);
+            quote!(#path! { {#p} @claim {#p} [#(#unclaimed)*] #connected [#(#rest)*] })
         }
         None => unclaimed.iter().map(|u| unused_input_error(u)).collect(),
     }
@@ -500,6 +584,28 @@ mod tests {
     }
 
     #[test]
+    fn an_unconnected_service_port_suggests_a_resource_of_its_type() {
+        let Ok(PortsInput::One(call)) =
+            syn::parse2(quote!(count [id db] [] [] [] [db Db] __Node_n [id true { id }]))
+        else {
+            panic!("parses as one call");
+        };
+        let got: Vec<String> = call.errors().into_iter().map(|(_, m)| m).collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].contains("take it as `db: Res<Db>` in `count`"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_stand_in_call_is_not_checked() {
+        // `add(pair)` of a node whose only parameter was destructured (no port).
+        let out = node_ports(quote!(! add [] [] [] __Node_s [pair true { pair }]));
+        assert_eq!(out.to_string(), "__Node_s { }");
+    }
+
+    #[test]
     fn an_unused_input_named_like_an_unconnected_port_is_claimed() {
         let step = |args: TokenStream| node_claims(args).to_string();
         // `add(a)` leaves `b` unconnected: input `b` is that port's mistake.
@@ -515,6 +621,23 @@ mod tests {
         assert_eq!(
             step(quote!([a b] {p} [c] [a b] [{mul} [x]])),
             "mul ! { { p } @ claim { p } [c] [x] [] }"
+        );
+    }
+
+    #[test]
+    fn a_map_claims_the_unused_inputs_named_like_its_workflows_ports() {
+        let step = |args: TokenStream| node_claims(args).to_string();
+        // `map(Render, pages)`, `Render(page, theme)` and an unused `input theme`: meant
+        // for `Render`, whose `map` is the error.
+        assert_eq!(step(quote!([page theme] {p} [theme] [*] [])), "");
+        // Not a port of it: reported.
+        assert!(step(quote!([page theme] {p} [foo] [*] [])).contains("input `foo` is not used"));
+        // A one-input workflow (a valid `map`) claims nothing, not even its port's name.
+        assert!(step(quote!([page] {p} [page] [*] [])).contains("input `page` is not used"));
+        // Passed on along the chain as `[*]`.
+        assert_eq!(
+            step(quote!([a b] {p} [c] [a b] [{Render} [*]])),
+            "Render ! { { p } @ claim { p } [c] [*] [] }"
         );
     }
 
