@@ -287,6 +287,7 @@ impl<O> RunOutcome<O> {
     /// # Errors
     ///
     /// The run's [`WorkflowError`] when it failed.
+    #[inline]
     pub fn into_run(self) -> Result<Run<O>, WorkflowError> {
         let Self {
             result,
