@@ -245,19 +245,10 @@ impl CountBuf {
         Some(buf)
     }
 
-    /// `i` as an index into `small`: masked, not checked (it is below its length for
-    /// a small plan, a node or a queue position), which removed a compare and branch
-    /// from every count, push and pop of a small plan's run (issue 17).
-    #[inline(always)]
-    fn at(i: usize) -> usize {
-        debug_assert!(i < 2 * Self::SMALL);
-        i & (2 * Self::SMALL - 1)
-    }
-
     #[inline(always)]
     fn left(&self, small: bool, i: usize) -> u32 {
         if small {
-            u32::from(self.small[Self::at(i)])
+            u32::from(self.small[i])
         } else {
             self.large[i]
         }
@@ -266,9 +257,8 @@ impl CountBuf {
     #[inline(always)]
     fn count_down(&mut self, small: bool, i: usize) -> u32 {
         if small {
-            let count = &mut self.small[Self::at(i)];
-            *count -= 1;
-            u32::from(*count)
+            self.small[i] -= 1;
+            u32::from(self.small[i])
         } else {
             self.large[i] -= 1;
             self.large[i]
@@ -278,7 +268,7 @@ impl CountBuf {
     #[inline(always)]
     fn push_ready(&mut self, small: bool, i: usize) {
         if small {
-            self.small[Self::at(self.small_len as usize)] = i as u8;
+            self.small[self.small_len as usize] = i as u8;
             self.small_len += 1;
         } else {
             self.large.push(i as u32);
@@ -292,7 +282,7 @@ impl CountBuf {
             if head == self.small_len as usize {
                 return None;
             }
-            usize::from(self.small[Self::at(head)])
+            usize::from(self.small[head])
         } else {
             *self.large.get(head)? as usize
         };
@@ -315,7 +305,7 @@ impl CountBuf {
     fn peek_ready(&self, small: bool) -> Option<usize> {
         let head = self.head as usize;
         if small {
-            (head < self.small_len as usize).then(|| usize::from(self.small[Self::at(head)]))
+            (head < self.small_len as usize).then(|| usize::from(self.small[head]))
         } else {
             self.large.get(head).map(|&i| i as usize)
         }

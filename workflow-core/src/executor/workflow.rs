@@ -297,10 +297,15 @@ impl<O> RunOutcome<O> {
             report,
             trace,
         } = self;
-        result.map(|outputs| Run {
-            outputs,
-            report,
-            trace,
-        })
+        // A match, not `Result::map`: that one was called out of line (~45 instructions
+        // a run, issue 17).
+        match result {
+            Ok(outputs) => Ok(Run {
+                outputs,
+                report,
+                trace,
+            }),
+            Err(e) => Err(e),
+        }
     }
 }
