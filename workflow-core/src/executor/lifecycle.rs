@@ -105,7 +105,11 @@ impl<W: Workflow> Executor<W> {
         let mut driver = Driver::<W, C>::new(&shared, W::init(input), cells, opts);
         #[cfg(feature = "store")]
         driver.set_durable(durable);
-        drop(setup);
+        // Dropped only if there is one: `drop(setup)` called its drop glue out of line
+        // in every run, most of which have none (issue 17).
+        if let Some(setup) = setup {
+            drop(setup);
+        }
         let is_child = shared.parent().is_some();
         if is_child {
             shared.watch_as_child();
