@@ -79,36 +79,23 @@ impl<W> fmt::Debug for WorkflowGoesFirst<W> {
 /// and `'static`, so it can be spawned.
 #[must_use = "a run does nothing unless awaited (or spawned)"]
 pub struct RunFuture<O> {
-    inner: Inner<O>,
-}
-
-/// What a [`RunFuture`] drives.
-enum Inner<O> {
-    /// A run started by `Runtime::execute`: the future of its [`RunOutcome`] itself,
-    /// turned into a [`Run`] when it ends. Boxed where `execute` is called, which is
+    /// The run's future: for a run started by `Runtime::execute`, [`launch`] with the
+    /// outcome turned into a [`Run`] inside it (not one layer of futures above it, which
+    /// moved the outcome once more, issue 17). Boxed where `execute` is called, which is
     /// often not the thread that polls it (`tokio::spawn(rt.execute(..))`), so the box
     /// holds only what the run starts from (the runtime, the input and the options,
     /// about 100 bytes for a small input): the run's own state is allocated by its
     /// first poll, on the thread that runs it, and freed there. A box allocated on
     /// one thread and freed on another goes back to the first thread's heap; glibc
     /// takes that heap's lock for it unless the block is small (up to 120 bytes).
-    Outcome(Pin<Box<dyn Future<Output = RunOutcome<O>> + Send + 'static>>),
-    /// Any future of a run (what test harnesses that record runs return).
-    Run(Pin<Box<dyn Future<Output = Result<Run<O>, WorkflowError>> + Send + 'static>>),
+    inner: Pin<Box<dyn Future<Output = Result<Run<O>, WorkflowError>> + Send + 'static>>,
 }
 
 impl<O> RunFuture<O> {
     /// Wraps the future of a run (what test harnesses that record runs return).
     pub fn new(run: impl Future<Output = Result<Run<O>, WorkflowError>> + Send + 'static) -> Self {
         Self {
-            inner: Inner::Run(Box::pin(run)),
-        }
-    }
-
-    /// The future of a run's outcome, which this turns into its [`Run`] or error.
-    pub(crate) fn of_outcome(run: impl Future<Output = RunOutcome<O>> + Send + 'static) -> Self {
-        Self {
-            inner: Inner::Outcome(Box::pin(run)),
+            inner: Box::pin(run),
         }
     }
 }
@@ -117,10 +104,7 @@ impl<O> Future for RunFuture<O> {
     type Output = Result<Run<O>, WorkflowError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.inner {
-            Inner::Outcome(run) => run.as_mut().poll(cx).map(RunOutcome::into_run),
-            Inner::Run(run) => run.as_mut().poll(cx),
-        }
+        self.inner.as_mut().poll(cx)
     }
 }
 
@@ -134,17 +118,19 @@ impl<O> fmt::Debug for RunFuture<O> {
 /// for it), then hands the input and the options (made by `options` on the first poll,
 /// so that a run without options does not carry them before it starts; `None` for
 /// none) to the
-/// generated [`Workflow::run`], which sets the run up.
-pub(crate) async fn launch<W: Workflow>(
+/// generated [`Workflow::run`], which sets the run up. Its outcome goes through
+/// [`Finish`] here, as it is taken from the run's future ([`IntoRun`] for
+/// `execute`): a layer above that did it moved the 200-byte outcome once more.
+pub(crate) async fn launch<W: Workflow, F: Finish<W::Output>>(
     runtime: Arc<RuntimeShared>,
     input: W::Input,
     options: impl FnOnce() -> Option<RunOptions> + Send + 'static,
-) -> RunOutcome<W::Output> {
+) -> F::Output {
     // Counted before the check: `shutdown` closes and then waits for active runs, so a
     // run either sees it closed or is waited for.
     let _active = runtime.enter_run();
     if runtime.is_closed() {
-        return RunOutcome {
+        return F::finish(RunOutcome {
             result: Err(WorkflowError::ShutDown { workflow: W::NAME }),
             report: RunReport {
                 workflow: W::NAME,
@@ -153,9 +139,43 @@ pub(crate) async fn launch<W: Workflow>(
                 nodes: Vec::new(),
             },
             trace: None,
-        };
+        });
     }
     // The run's future holds a cell for every node's future; `run` boxes it, so that a
     // large workflow does not make the caller's future (and stack) large.
-    W::run(Executor::new(Arc::clone(&runtime), input, options())).await
+    F::finish(W::run(Executor::new(Arc::clone(&runtime), input, options())).await)
+}
+
+/// What [`launch`] makes of a run's outcome: a marker type rather than a closure or
+/// a type parameter for the result, so that the run's future (a `'static` box) does
+/// not have the output type among its parameters.
+pub(crate) trait Finish<O> {
+    /// What the run's future returns.
+    type Output;
+    /// Makes it of the outcome.
+    fn finish(outcome: RunOutcome<O>) -> Self::Output;
+}
+
+/// The [`Run`] or the error ([`RunOutcome::into_run`]): `Runtime::execute`'s.
+pub(crate) struct IntoRun;
+
+impl<O> Finish<O> for IntoRun {
+    type Output = Result<Run<O>, WorkflowError>;
+
+    #[inline(always)]
+    fn finish(outcome: RunOutcome<O>) -> Self::Output {
+        outcome.into_run()
+    }
+}
+
+/// The outcome itself: `Runtime::execute_report`'s.
+pub(crate) struct AsOutcome;
+
+impl<O> Finish<O> for AsOutcome {
+    type Output = RunOutcome<O>;
+
+    #[inline(always)]
+    fn finish(outcome: RunOutcome<O>) -> Self::Output {
+        outcome
+    }
 }

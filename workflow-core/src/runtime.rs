@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::FutureExt as _;
 
 use crate::executor::{panic_message, RunOutcome, Workflow};
-use crate::launch::{launch, RunFuture, Runnable};
+use crate::launch::{launch, AsOutcome, IntoRun, RunFuture, Runnable};
 use crate::resources::{erase_cleanup, Res, Resources};
 use crate::run::{RunOptions, RunSnapshot};
 use crate::shared::{Monitor, RunShared, RuntimeShared};
@@ -382,7 +382,7 @@ impl Runtime {
     {
         let (_, input) = workflow.into_parts(input);
         // No options: the box `RunFuture` makes here holds the runtime and the input alone.
-        RunFuture::of_outcome(launch::<W::Workflow>(
+        RunFuture::new(launch::<W::Workflow, IntoRun>(
             Arc::clone(&self.inner),
             input,
             || None,
@@ -399,7 +399,7 @@ impl Runtime {
         W: Runnable<I, Output = O>,
     {
         let (_, input) = workflow.into_parts(input);
-        RunFuture::of_outcome(launch::<W::Workflow>(
+        RunFuture::new(launch::<W::Workflow, IntoRun>(
             Arc::clone(&self.inner),
             input,
             move || Some(options),
@@ -416,7 +416,7 @@ impl Runtime {
         input: W::Input,
         options: RunOptions,
     ) -> impl Future<Output = RunOutcome<W::Output>> + Send + 'static {
-        launch::<W>(Arc::clone(&self.inner), input, move || Some(options))
+        launch::<W, AsOutcome>(Arc::clone(&self.inner), input, move || Some(options))
     }
 
     /// Registers (or replaces) a resource on a running runtime; later runs see it.

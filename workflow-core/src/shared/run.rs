@@ -179,6 +179,7 @@ impl RunCancel {
     }
 
     /// Cancels the run: its token, and any token made later.
+    #[inline]
     pub(crate) fn cancel(&self) {
         self.stopped.store(true, Ordering::Relaxed);
         std::sync::atomic::fence(Ordering::SeqCst);
@@ -519,7 +520,20 @@ impl RunShared {
     /// This run's node reports (`own`, one per node of its plan, by index) with the
     /// reports of its child runs after the node that ran them, items in order. In a
     /// child run, its own nodes are renamed to their paths.
-    pub(crate) fn merge_reports(&self, mut own: Vec<NodeReport>) -> Vec<NodeReport> {
+    ///
+    /// Inlined for a root run without children (most runs): their reports are `own`,
+    /// with no call (~25 instructions a run, issue 17).
+    #[inline]
+    pub(crate) fn merge_reports(&self, own: Vec<NodeReport>) -> Vec<NodeReport> {
+        if self.path.is_none() && !self.has_child_reports.load(Ordering::Acquire) {
+            return own;
+        }
+        self.merge_child_reports(own)
+    }
+
+    /// [`merge_reports`](Self::merge_reports) of a child run, or of a run with children.
+    #[inline(never)]
+    fn merge_child_reports(&self, mut own: Vec<NodeReport>) -> Vec<NodeReport> {
         if let Some(path) = &self.path {
             for r in &mut own {
                 r.name = NodeName::Owned(format!("{path}.{}", r.name));

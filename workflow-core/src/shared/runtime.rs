@@ -69,6 +69,10 @@ impl RuntimeShared {
         self.resources().get::<T>()
     }
 
+    /// (The run's small helpers are `#[inline]`: a run's code is generic, compiled in
+    /// the user's crate, which calls a non-inline fn of this crate out of line, ~10
+    /// instructions each, issue 17.)
+    #[inline]
     pub(crate) fn is_monitored(&self) -> bool {
         self.monitored.load(Ordering::Relaxed)
     }
@@ -100,6 +104,7 @@ impl RuntimeShared {
         self.closed.store(true, Ordering::SeqCst);
     }
 
+    #[inline]
     pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
@@ -109,6 +114,7 @@ impl RuntimeShared {
     }
 
     /// Counts a run until the returned guard is dropped.
+    #[inline]
     pub(crate) fn enter_run(&self) -> RunGuard<'_> {
         self.active.fetch_add(1, Ordering::SeqCst);
         RunGuard(self)
@@ -127,6 +133,7 @@ impl RuntimeShared {
     /// `wait_idle` reads the counts, and the counts are decremented before `closed` is
     /// read here (all `SeqCst`), so either this sees the runtime closed or `wait_idle`
     /// sees the count at zero.
+    #[cold]
     fn last_ended(&self) {
         if self.is_closed() {
             self.idle.notify_waiters();
@@ -151,6 +158,7 @@ impl RuntimeShared {
 pub(crate) struct RunGuard<'a>(&'a RuntimeShared);
 
 impl Drop for RunGuard<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.0.last_ended();
