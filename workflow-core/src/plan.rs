@@ -190,6 +190,64 @@ impl Consumers for OneConsumer {
     fn served(&mut self) {}
 }
 
+impl<T> Slot<T, OneConsumer> {
+    /// An empty slot for one consumer, as a constant: the generated `init` fills an
+    /// array of such slots (a long run of one node fn's slots, see `Slot::counted`)
+    /// with `[const { Slot::empty_one() }; N]`, a loop, where a field per slot was a
+    /// store per slot in straight-line code (a chain of 1,000: 11 KB of machine code
+    /// that every cold run fetched, issue 17).
+    ///
+    /// ```
+    /// # use workflow_core::__private::{OneConsumer, Slot};
+    /// let mut slots: [Slot<u64, OneConsumer>; 3] = [const { Slot::empty_one() }; 3];
+    /// slots[1].put(7);
+    /// assert_eq!(slots[1].take(), 7);
+    /// ```
+    #[inline(always)]
+    pub const fn empty_one() -> Self {
+        Self {
+            value: None,
+            remaining: OneConsumer,
+        }
+    }
+
+    /// `LEN` empty slots for one consumer each: the generated `init`'s value for an
+    /// array of slots. Not inlined, so that the array is written where the caller's
+    /// state is (the call's return place, which rustc and LLVM make the field itself):
+    /// built inline, the array went to a temporary on the stack and was then copied
+    /// (16 KB for a chain of 1,000, a `memcpy` a run).
+    #[inline(never)]
+    pub fn empty_run<const LEN: usize>() -> [Self; LEN] {
+        [const { Self::empty_one() }; LEN]
+    }
+}
+
+impl<T> Slot<T, u32> {
+    /// An empty slot for `consumers` consumers, as a constant (see
+    /// [`Slot::empty_one`]).
+    ///
+    /// ```
+    /// # use workflow_core::__private::Slot;
+    /// let mut slots: [Slot<u64>; 2] = [const { Slot::counted(2) }; 2];
+    /// slots[0].put(7);
+    /// assert_eq!(slots[0].consume(|v| *v, |v| v), 7); // a copy for the first
+    /// assert_eq!(slots[0].consume(|v| *v, |v| v), 7); // the value for the last
+    /// ```
+    #[inline(always)]
+    pub const fn counted(consumers: u32) -> Self {
+        Self {
+            value: None,
+            remaining: consumers,
+        }
+    }
+
+    /// `LEN` empty slots for `COUNT` consumers each (see [`Slot::empty_run`]).
+    #[inline(never)]
+    pub fn counted_run<const LEN: usize, const COUNT: u32>() -> [Self; LEN] {
+        [const { Self::counted(COUNT) }; LEN]
+    }
+}
+
 impl<T, N: Consumers> Slot<T, N> {
     /// An empty slot awaiting a value for `consumers` consumers.
     #[inline(always)]
