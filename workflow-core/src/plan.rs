@@ -215,9 +215,13 @@ impl<T> Slot<T, OneConsumer> {
     /// array of slots. Not inlined, so that the array is written where the caller's
     /// state is (the call's return place, which rustc and LLVM make the field itself):
     /// built inline, the array went to a temporary on the stack and was then copied
-    /// (16 KB for a chain of 1,000, a `memcpy` a run).
+    /// (16 KB for a chain of 1,000, a `memcpy` a run). `extern "C"`, so that the call
+    /// cannot unwind (this loop of constant writes cannot panic): LLVM passes the
+    /// caller's return place only to a call that cannot unwind (see
+    /// [`BoxedSlots::build`]).
     #[inline(never)]
-    pub fn empty_run<const LEN: usize>() -> [Self; LEN] {
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn empty_run<const LEN: usize>() -> [Self; LEN] {
         [const { Self::empty_one() }; LEN]
     }
 }
@@ -243,7 +247,8 @@ impl<T> Slot<T, u32> {
 
     /// `LEN` empty slots for `COUNT` consumers each (see [`Slot::empty_run`]).
     #[inline(never)]
-    pub fn counted_run<const LEN: usize, const COUNT: u32>() -> [Self; LEN] {
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn counted_run<const LEN: usize, const COUNT: u32>() -> [Self; LEN] {
         [const { Self::counted(COUNT) }; LEN]
     }
 }
@@ -345,12 +350,43 @@ pub struct BoxedSlots<S>(Box<Option<S>>);
 
 impl<S> BoxedSlots<S> {
     /// The slots that `slots` builds, in their allocation. Inlined, so that `slots`'s
-    /// result (the generated `init`'s, out of line) is written in place.
+    /// result (the generated `init`'s, out of line) is written in place when LLVM can:
+    /// see [`BoxedSlots::build`] for the form that guarantees it.
     #[inline(always)]
     pub fn new(slots: impl FnOnce() -> S) -> Self {
         // Not `Box::new(None)`: that builds the `None` on the stack and copies all of it.
         let mut home: Box<Option<S>> = Box::default();
         home.get_or_insert_with(slots);
+        Self(home)
+    }
+
+    /// The slots that `slots(input)` builds, written straight into their allocation:
+    /// the generated `init`'s form (issue 17).
+    ///
+    /// `slots` is an `extern "C"` fn so that the call cannot unwind (a panic in it
+    /// aborts; the generated one only moves the inputs and writes empty slots, which
+    /// cannot panic). That is what lets LLVM pass the allocation itself as the call's
+    /// return place: were the call able to unwind, the unwinding path (which frees the
+    /// box) would see the half-written slots, so LLVM built them in a stack temporary
+    /// and copied them over (16 KB a run for a chain of 1,000, once its slots were an
+    /// array built by a call of their own, `Slot::empty_run`).
+    ///
+    /// ```
+    /// # use workflow_core::__private::{BoxedSlots, Slot};
+    /// struct Slots {
+    ///     a: Slot<u64>,
+    /// }
+    /// #[allow(improper_ctypes_definitions)]
+    /// extern "C" fn slots(a: u64) -> Slots {
+    ///     Slots { a: Slot::filled(a, 1) }
+    /// }
+    /// let mut slots = BoxedSlots::build(slots, 7);
+    /// assert_eq!(slots.a.take(), 7);
+    /// ```
+    #[inline(always)]
+    pub fn build<I>(slots: extern "C" fn(I) -> S, input: I) -> Self {
+        let mut home: Box<Option<S>> = Box::default();
+        home.get_or_insert_with(|| slots(input));
         Self(home)
     }
 }

@@ -226,9 +226,9 @@ impl WorkflowGen<'_> {
     }
 
     /// `slots` (an expression of type `__WorkflowState`) as a `Workflow::State`, boxed
-    /// when [`boxed_slots`](Self::boxed_slots). Written straight into the allocation
-    /// when `slots` calls a fn that is not inlined (`init`'s); otherwise built, then
-    /// copied there.
+    /// when [`boxed_slots`](Self::boxed_slots): the remote run's blank state, built,
+    /// then copied into its box (`init` writes its slots in place with
+    /// `BoxedSlots::build`).
     pub(super) fn state_value(&self, slots: TokenStream) -> TokenStream {
         let p = &self.p;
         if self.boxed_slots() {
@@ -255,13 +255,22 @@ impl WorkflowGen<'_> {
         let pattern_idents = pattern_slots.iter().map(|(s, _, _)| s);
         let pattern_counts = pattern_slots.iter().map(|(_, _, n)| *n);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
-        let state = self.state_value(quote!(__workflow_slots(input)));
+        // Boxed slots are written straight into their box by a call that cannot unwind
+        // (`BoxedSlots::build`): an `extern "C"` fn, of Rust types only.
+        let (abi, state) = if self.boxed_slots() {
+            (
+                quote!(#[allow(improper_ctypes_definitions)] extern "C"),
+                quote!(#p::BoxedSlots::build(__workflow_slots, input)),
+            )
+        } else {
+            (quote!(), quote!(__workflow_slots(input)))
+        };
         quote! {
             fn init(input: Self::Input) -> Self::State {
                 // Not inlined: straight-line code with a section per slot, which must
                 // not make the executor's functions grow with the graph.
                 #[inline(never)]
-                fn __workflow_slots(input: #input_name) -> __WorkflowState {
+                #abi fn __workflow_slots(input: #input_name) -> __WorkflowState {
                     let #input_name { #(#input_idents),* } = input;
                     __WorkflowState {
                         #( #input_idents: #p::Slot::filled(#input_idents, #input_counts), )*
