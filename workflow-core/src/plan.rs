@@ -190,6 +190,69 @@ impl Consumers for OneConsumer {
     fn served(&mut self) {}
 }
 
+impl<T> Slot<T, OneConsumer> {
+    /// An empty slot for one consumer, as a constant: the generated `init` fills an
+    /// array of such slots (a long run of one node fn's slots, see `Slot::counted`)
+    /// with `[const { Slot::empty_one() }; N]`, a loop, where a field per slot was a
+    /// store per slot in straight-line code (a chain of 1,000: 11 KB of machine code
+    /// that every cold run fetched, issue 17).
+    ///
+    /// ```
+    /// # use workflow_core::__private::{OneConsumer, Slot};
+    /// let mut slots: [Slot<u64, OneConsumer>; 3] = [const { Slot::empty_one() }; 3];
+    /// slots[1].put(7);
+    /// assert_eq!(slots[1].take(), 7);
+    /// ```
+    #[inline(always)]
+    pub const fn empty_one() -> Self {
+        Self {
+            value: None,
+            remaining: OneConsumer,
+        }
+    }
+
+    /// `LEN` empty slots for one consumer each: the generated `init`'s value for an
+    /// array of slots. Not inlined, so that the array is written where the caller's
+    /// state is (the call's return place, which rustc and LLVM make the field itself):
+    /// built inline, the array went to a temporary on the stack and was then copied
+    /// (16 KB for a chain of 1,000, a `memcpy` a run). `extern "C"`, so that the call
+    /// cannot unwind (this loop of constant writes cannot panic): LLVM passes the
+    /// caller's return place only to a call that cannot unwind (see
+    /// [`BoxedSlots::build`]).
+    #[inline(never)]
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn empty_run<const LEN: usize>() -> [Self; LEN] {
+        [const { Self::empty_one() }; LEN]
+    }
+}
+
+impl<T> Slot<T, u32> {
+    /// An empty slot for `consumers` consumers, as a constant (see
+    /// [`Slot::empty_one`]).
+    ///
+    /// ```
+    /// # use workflow_core::__private::Slot;
+    /// let mut slots: [Slot<u64>; 2] = [const { Slot::counted(2) }; 2];
+    /// slots[0].put(7);
+    /// assert_eq!(slots[0].consume(|v| *v, |v| v), 7); // a copy for the first
+    /// assert_eq!(slots[0].consume(|v| *v, |v| v), 7); // the value for the last
+    /// ```
+    #[inline(always)]
+    pub const fn counted(consumers: u32) -> Self {
+        Self {
+            value: None,
+            remaining: consumers,
+        }
+    }
+
+    /// `LEN` empty slots for `COUNT` consumers each (see [`Slot::empty_run`]).
+    #[inline(never)]
+    #[allow(improper_ctypes_definitions)]
+    pub extern "C" fn counted_run<const LEN: usize, const COUNT: u32>() -> [Self; LEN] {
+        [const { Self::counted(COUNT) }; LEN]
+    }
+}
+
 impl<T, N: Consumers> Slot<T, N> {
     /// An empty slot awaiting a value for `consumers` consumers.
     #[inline(always)]
@@ -287,12 +350,43 @@ pub struct BoxedSlots<S>(Box<Option<S>>);
 
 impl<S> BoxedSlots<S> {
     /// The slots that `slots` builds, in their allocation. Inlined, so that `slots`'s
-    /// result (the generated `init`'s, out of line) is written in place.
+    /// result (the generated `init`'s, out of line) is written in place when LLVM can:
+    /// see [`BoxedSlots::build`] for the form that guarantees it.
     #[inline(always)]
     pub fn new(slots: impl FnOnce() -> S) -> Self {
         // Not `Box::new(None)`: that builds the `None` on the stack and copies all of it.
         let mut home: Box<Option<S>> = Box::default();
         home.get_or_insert_with(slots);
+        Self(home)
+    }
+
+    /// The slots that `slots(input)` builds, written straight into their allocation:
+    /// the generated `init`'s form (issue 17).
+    ///
+    /// `slots` is an `extern "C"` fn so that the call cannot unwind (a panic in it
+    /// aborts; the generated one only moves the inputs and writes empty slots, which
+    /// cannot panic). That is what lets LLVM pass the allocation itself as the call's
+    /// return place: were the call able to unwind, the unwinding path (which frees the
+    /// box) would see the half-written slots, so LLVM built them in a stack temporary
+    /// and copied them over (16 KB a run for a chain of 1,000, once its slots were an
+    /// array built by a call of their own, `Slot::empty_run`).
+    ///
+    /// ```
+    /// # use workflow_core::__private::{BoxedSlots, Slot};
+    /// struct Slots {
+    ///     a: Slot<u64>,
+    /// }
+    /// #[allow(improper_ctypes_definitions)]
+    /// extern "C" fn slots(a: u64) -> Slots {
+    ///     Slots { a: Slot::filled(a, 1) }
+    /// }
+    /// let mut slots = BoxedSlots::build(slots, 7);
+    /// assert_eq!(slots.a.take(), 7);
+    /// ```
+    #[inline(always)]
+    pub fn build<I>(slots: extern "C" fn(I) -> S, input: I) -> Self {
+        let mut home: Box<Option<S>> = Box::default();
+        home.get_or_insert_with(|| slots(input));
         Self(home)
     }
 }

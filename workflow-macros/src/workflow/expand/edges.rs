@@ -257,7 +257,7 @@ impl WorkflowGen<'_> {
     fn slot_read(&self, edge: &Edge, first_from_source: bool) -> TokenStream {
         let span = edge.source.span();
         let p_at = respan(self.p.clone(), span);
-        let root = &self.slot_ident(edge.from, &edge.source.root);
+        let root = &self.source_place(edge.from, &edge.source.root, span);
         let consumers = match edge.from {
             Origin::Input(k) => self.g.input_consumers[k],
             Origin::Node(j) => self.g.nodes[j].consumers,

@@ -132,6 +132,8 @@ struct WorkflowGen<'a> {
     /// `owner_of` of each binding, computed once (`owners_of`): asked per binding by
     /// several parts of the expansion.
     owners: Vec<usize>,
+    /// The node slots kept in arrays (`run::SlotGroups`), computed once.
+    slot_groups: run::SlotGroups,
 }
 
 impl<'a> WorkflowGen<'a> {
@@ -163,7 +165,9 @@ impl<'a> WorkflowGen<'a> {
             declared_inputs,
             declared_bindings,
             owners,
+            slot_groups: run::SlotGroups::default(),
         }
+        .with_slot_groups()
     }
 
     /// The node index of decision `d`'s router (after every binding).

@@ -106,13 +106,16 @@ impl WorkflowGen<'_> {
         let node_idents = self
             .slot_owners()
             .into_iter()
+            .filter(|&i| self.own_field(i))
             .map(|i| &self.def.bindings[i].name);
+        let (_, groups) = self.group_fields(true);
         let pattern_idents = self.pattern_slots().into_iter().map(|(slot, _, _)| slot);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         let blank = self.state_value(quote! {
             __WorkflowState {
                 #( #input_idents: #p::Slot::empty(u32::MAX), )*
                 #( #node_idents: #p::Slot::empty(u32::MAX), )*
+                #groups
                 #( #pattern_idents: #p::Slot::empty(u32::MAX), )*
                 #( #forced: #p::Option::None, )*
             }

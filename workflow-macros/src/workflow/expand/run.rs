@@ -2,12 +2,135 @@
 //! node's output travels in (`__WorkflowValue`), and the `Workflow` methods `init`,
 //! `run` (one arm per node that builds its ports and starts it), `store` and `finish`.
 
+use std::collections::HashMap;
+
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote, quote_spanned, ToTokens as _};
 use syn::Ident;
 
 use super::edges::NumberedEdge;
 use super::WorkflowGen;
+use crate::workflow::resolve::Origin;
+
+/// Node slots of one type and consumer count, at least this many, are one array of the
+/// state ([`SlotGroups`]) rather than a field each.
+const SLOT_GROUP_MIN: usize = 16;
+
+/// The node slots kept in arrays: the slots of the bindings that call one node fn (not
+/// a fan-out, not a merge) and have the same count of consumers, when there are at
+/// least [`SLOT_GROUP_MIN`] of them (a chain of `inc`s, a lattice of `add`s). `init`
+/// then empties each array with one loop (`Slot::empty_run`) where a
+/// field per slot was a store per slot in straight-line code: 11 KB of machine code for
+/// a chain of 1,000, what every cold run fetched (issue 17). Small workflows have no
+/// group: their state is a field per slot, as their errors and expansion show it.
+#[derive(Default)]
+pub(super) struct SlotGroups {
+    /// Each group's bindings (slot owners, in order) and their consumer count (1 for
+    /// one or none, the output struct's read).
+    groups: Vec<(Vec<usize>, u32)>,
+    /// Each binding's place in a group (group, index), if its slot is in one.
+    place: Vec<Option<(usize, usize)>>,
+}
+
+impl WorkflowGen<'_> {
+    /// `self` with its [`SlotGroups`].
+    pub(super) fn with_slot_groups(mut self) -> Self {
+        let n = self.def.bindings.len();
+        let merged: std::collections::HashSet<usize> = (0..n)
+            .filter(|&i| self.owner(i) != i)
+            .map(|i| self.owner(i))
+            .collect();
+        let mut by_key: HashMap<(String, u32), usize> = HashMap::new();
+        let mut candidates: Vec<(Vec<usize>, u32)> = Vec::new();
+        for i in 0..n {
+            let b = &self.def.bindings[i];
+            if self.owner(i) != i || merged.contains(&i) || b.fan_out.is_some() {
+                continue;
+            }
+            let count = self.g.nodes[i].consumers.max(1);
+            let key = (b.node.to_token_stream().to_string(), count);
+            let g = *by_key.entry(key).or_insert_with(|| {
+                candidates.push((Vec::new(), count));
+                candidates.len() - 1
+            });
+            candidates[g].0.push(i);
+        }
+        let mut groups = SlotGroups {
+            groups: Vec::new(),
+            place: vec![None; n],
+        };
+        for (members, count) in candidates {
+            if members.len() < SLOT_GROUP_MIN {
+                continue;
+            }
+            for (k, &i) in members.iter().enumerate() {
+                groups.place[i] = Some((groups.groups.len(), k));
+            }
+            groups.groups.push((members, count));
+        }
+        self.slot_groups = groups;
+        self
+    }
+
+    /// The name of slot group `g`'s array field.
+    fn slot_group_ident(g: usize) -> Ident {
+        format_ident!("__workflow_slots{}", g)
+    }
+
+    /// Where binding `i`'s slot is in the state (after `state.`): its field, or its
+    /// group's array at its index, spanned at `span`.
+    pub(super) fn slot_place(&self, i: usize, name: &Ident, span: Span) -> TokenStream {
+        match self.slot_groups.place.get(i).copied().flatten() {
+            Some((g, k)) => {
+                let group = Ident::new(&Self::slot_group_ident(g).to_string(), span);
+                quote_spanned!(span=> #group[#k])
+            }
+            None => quote!(#name),
+        }
+    }
+
+    /// Where the slot an edge from `from` reads is (see [`slot_place`](Self::slot_place)).
+    pub(super) fn source_place(&self, from: Origin, root: &Ident, span: Span) -> TokenStream {
+        match from {
+            Origin::Node(j) => self.slot_place(self.owner(j), root, span),
+            _ => {
+                let ident = self.slot_ident(from, root);
+                quote!(#ident)
+            }
+        }
+    }
+
+    /// Whether slot owner `i` is a field of its own (not in a group).
+    pub(super) fn own_field(&self, i: usize) -> bool {
+        self.slot_groups.place.get(i).copied().flatten().is_none()
+    }
+
+    /// The group arrays' fields (`name: [Slot<T, N>; len]`) and their empty values
+    /// (`name: Slot::empty_run::<len>()`, written in place; `blank`: every count
+    /// `u32::MAX`, the blank state a remote run restores into).
+    pub(super) fn group_fields(&self, blank: bool) -> (TokenStream, TokenStream) {
+        let p = &self.p;
+        let outputs = self.node_outputs();
+        let (mut types, mut values) = (TokenStream::new(), TokenStream::new());
+        for (g, (members, count)) in self.slot_groups.groups.iter().enumerate() {
+            let name = Self::slot_group_ident(g);
+            let len = members.len();
+            let ty = &outputs[members[0]];
+            let (kind, empty) = if *count <= 1 {
+                (
+                    quote!(#p::OneConsumer),
+                    quote!(#p::Slot::empty_run::<#len>()),
+                )
+            } else {
+                let n = if blank { u32::MAX } else { *count };
+                (quote!(u32), quote!(#p::Slot::counted_run::<#len, #n>()))
+            };
+            types.extend(quote!(#name: [#p::Slot<#ty, #kind>; #len],));
+            values.extend(quote!(#name: #empty,));
+        }
+        (types, values)
+    }
+}
 
 /// Workflows with more slots than this (inputs, nodes, pattern bindings) keep them in
 /// an allocation of their own (`BoxedSlots`), out of the run's future, which is copied
@@ -26,13 +149,21 @@ impl WorkflowGen<'_> {
         let node_idents: Vec<_> = owners.iter().map(|&i| &self.def.bindings[i].name).collect();
         let all_outputs = self.node_outputs();
         let node_outputs: Vec<_> = owners.iter().map(|&i| &all_outputs[i]).collect();
+        let fields: Vec<usize> = owners
+            .iter()
+            .copied()
+            .filter(|&i| self.own_field(i))
+            .collect();
+        let field_idents = fields.iter().map(|&i| &self.def.bindings[i].name);
+        let field_outputs = fields.iter().map(|&i| &all_outputs[i]);
+        // Each slot's count of consumers, nothing for a slot with one (see `Slot`).
+        let count = |consumers: u32| (consumers <= 1).then(|| quote!(, #p::OneConsumer));
+        let field_counts = fields.iter().map(|&i| count(self.g.nodes[i].consumers));
+        let (group_fields, _) = self.group_fields(false);
         let pattern_slots = self.pattern_slots();
         let pattern_idents = pattern_slots.iter().map(|(s, _, _)| s);
         let pattern_types = pattern_slots.iter().map(|(_, t, _)| t);
-        // Each slot's count of consumers, nothing for a slot with one (see `Slot`).
-        let count = |consumers: u32| (consumers <= 1).then(|| quote!(, #p::OneConsumer));
         let input_counts = self.g.input_consumers.iter().map(|&n| count(n));
-        let node_counts = owners.iter().map(|&i| count(self.g.nodes[i].consumers));
         let pattern_counts = pattern_slots.iter().map(|&(_, _, n)| count(n));
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         let routes = (0..self.def.decisions.len()).map(Self::route_variant);
@@ -41,7 +172,8 @@ impl WorkflowGen<'_> {
             #[allow(non_snake_case, dead_code)]
             pub struct __WorkflowState {
                 #( #input_idents: #p::Slot<#input_types #input_counts>, )*
-                #( #node_idents: #p::Slot<#node_outputs #node_counts>, )*
+                #( #field_idents: #p::Slot<#field_outputs #field_counts>, )*
+                #group_fields
                 #( #pattern_idents: #p::Slot<#pattern_types #pattern_counts>, )*
                 #( #forced: #p::Option<usize>, )*
             }
@@ -94,9 +226,9 @@ impl WorkflowGen<'_> {
     }
 
     /// `slots` (an expression of type `__WorkflowState`) as a `Workflow::State`, boxed
-    /// when [`boxed_slots`](Self::boxed_slots). Written straight into the allocation
-    /// when `slots` calls a fn that is not inlined (`init`'s); otherwise built, then
-    /// copied there.
+    /// when [`boxed_slots`](Self::boxed_slots): the remote run's blank state, built,
+    /// then copied into its box (`init` writes its slots in place with
+    /// `BoxedSlots::build`).
     pub(super) fn state_value(&self, slots: TokenStream) -> TokenStream {
         let p = &self.p;
         if self.boxed_slots() {
@@ -112,25 +244,38 @@ impl WorkflowGen<'_> {
         let input_name = &self.input_name;
         let input_idents: Vec<_> = self.def.inputs.iter().map(|i| &i.name).collect();
         let input_counts = &self.g.input_consumers;
-        let owners = self.slot_owners();
+        let owners: Vec<usize> = (self.slot_owners().into_iter())
+            .filter(|&i| self.own_field(i))
+            .collect();
         let node_idents = owners.iter().map(|&i| &self.def.bindings[i].name);
         // A node without consumers still has one reader: the output struct.
         let node_counts = owners.iter().map(|&i| self.g.nodes[i].consumers.max(1));
+        let (_, groups) = self.group_fields(false);
         let pattern_slots = self.pattern_slots();
         let pattern_idents = pattern_slots.iter().map(|(s, _, _)| s);
         let pattern_counts = pattern_slots.iter().map(|(_, _, n)| *n);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
-        let state = self.state_value(quote!(__workflow_slots(input)));
+        // Boxed slots are written straight into their box by a call that cannot unwind
+        // (`BoxedSlots::build`): an `extern "C"` fn, of Rust types only.
+        let (abi, state) = if self.boxed_slots() {
+            (
+                quote!(#[allow(improper_ctypes_definitions)] extern "C"),
+                quote!(#p::BoxedSlots::build(__workflow_slots, input)),
+            )
+        } else {
+            (quote!(), quote!(__workflow_slots(input)))
+        };
         quote! {
             fn init(input: Self::Input) -> Self::State {
                 // Not inlined: straight-line code with a section per slot, which must
                 // not make the executor's functions grow with the graph.
                 #[inline(never)]
-                fn __workflow_slots(input: #input_name) -> __WorkflowState {
+                #abi fn __workflow_slots(input: #input_name) -> __WorkflowState {
                     let #input_name { #(#input_idents),* } = input;
                     __WorkflowState {
                         #( #input_idents: #p::Slot::filled(#input_idents, #input_counts), )*
                         #( #node_idents: #p::Slot::empty(#node_counts), )*
+                        #groups
                         #( #pattern_idents: #p::Slot::empty(#pattern_counts), )*
                         #( #forced: #p::Option::None, )*
                     }
@@ -355,6 +500,10 @@ impl WorkflowGen<'_> {
         let p = &self.p;
         let owners = self.slot_owners();
         let node_idents = owners.iter().map(|&i| &self.def.bindings[i].name);
+        let places = owners.iter().map(|&i| {
+            let name = &self.def.bindings[i].name;
+            self.slot_place(i, name, Span::call_site())
+        });
         let routes = (0..self.def.decisions.len()).map(Self::route_variant);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         quote! {
@@ -362,7 +511,7 @@ impl WorkflowGen<'_> {
             #[inline(never)]
             fn store(state: &mut Self::State, value: Self::Value) {
                 match value {
-                    #( __WorkflowValue::#node_idents(v) => state.#node_idents.put(v), )*
+                    #( __WorkflowValue::#node_idents(v) => state.#places.put(v), )*
                     #( __WorkflowValue::#routes(arm) => state.#forced = #p::Option::Some(arm), )*
                 }
             }
@@ -374,10 +523,11 @@ impl WorkflowGen<'_> {
         let output_name = &self.output_name;
         let takes = self.output_bindings().map(|i| {
             let ident = &self.def.bindings[i].name;
+            let place = self.slot_place(self.owner(i), ident, Span::call_site());
             if self.is_partial(i) {
-                quote!(#ident: state.#ident.take_opt(),)
+                quote!(#ident: state.#place.take_opt(),)
             } else {
-                quote!(#ident: state.#ident.take(),)
+                quote!(#ident: state.#place.take(),)
             }
         });
         quote! {
