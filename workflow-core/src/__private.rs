@@ -13,6 +13,7 @@ pub use crate::context::Context;
 /// What `#[workflow(durable)]` code names.
 #[cfg(feature = "store")]
 pub use crate::durable::DurableWorkflow;
+pub use crate::error::CarriesError;
 pub use crate::error::WorkflowError;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
@@ -26,7 +27,7 @@ pub use crate::executor::{
 };
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
-    CarriesError, ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
+    ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,
     UnsupportedNodeError,
 };
 pub use crate::plan::{

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::node::DerefError;
-
 /// A boxed error as returned by a failing node: `Send + Sync + 'static`, so it can be
 /// downcast back to the node's own error type.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -688,6 +686,68 @@ impl fmt::Display for DeadlockReport {
 /// registered only as an `Arc<dyn Trait>` through `resource_arc`.
 pub(crate) fn is_trait_object(type_name: &str) -> bool {
     type_name.starts_with("dyn ")
+}
+
+/// A node's error of a type that dereferences to the error it carries, such as
+/// `anyhow::Error` or `eyre::Report` (what a `#[node]` fn returning `anyhow::Result<T>`
+/// fails with). It prints, and continues its `source()` chain, as the error it carries;
+/// [`WorkflowError::node_error`](crate::WorkflowError::node_error) gives that error, so
+/// `err.downcast_ref::<MyError>()` finds a `MyError` converted into an `anyhow::Error`
+/// (not one under a `.context(..)`: that is the context's source). It cannot be taken
+/// out by value ([`WorkflowError::downcast`](crate::WorkflowError::downcast) gives the
+/// error back): only the carrier knows how.
+pub(crate) struct DerefError(pub(crate) Box<dyn CarriesError>);
+
+/// An error type that dereferences to the error it carries (`anyhow::Error`,
+/// `eyre::Report`): what `DerefError` keeps. Implemented for every such type; public
+/// only as the bound of the probe's arm (for generated code).
+#[doc(hidden)]
+pub trait CarriesError: Send + Sync + 'static {
+    /// The error it carries.
+    fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static);
+    /// Its own `Debug` (anyhow's lists the causes).
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+impl<E> CarriesError for E
+where
+    E: std::ops::Deref<Target = dyn std::error::Error + Send + Sync + 'static>
+        + fmt::Debug
+        + Send
+        + Sync
+        + 'static,
+{
+    fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &**self
+    }
+    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+impl DerefError {
+    /// The error it carries.
+    pub(crate) fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self.0.error()
+    }
+}
+
+impl fmt::Debug for DerefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.debug(f)
+    }
+}
+
+impl fmt::Display for DerefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.error(), f)
+    }
+}
+
+impl std::error::Error for DerefError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error().source()
+    }
 }
 
 #[cfg(test)]

@@ -1,11 +1,10 @@
 //! The node contract that `#[node]` implements: the [`Node`] trait and what one call of
 //! a node returns.
 
-use std::fmt;
 use std::future::Future;
 
 use crate::context::Context;
-use crate::error::BoxError;
+use crate::error::{BoxError, CarriesError, DerefError};
 use crate::policy::NodePolicy;
 use crate::resources::{Res, ResourceReq};
 
@@ -179,68 +178,6 @@ impl ConvertNodeError for &ErrorProbe<BoxError> {
             Some(e) => e,
             None => "a node's error was converted twice".into(),
         }
-    }
-}
-
-/// A node's error of a type that dereferences to the error it carries, such as
-/// `anyhow::Error` or `eyre::Report` (what a `#[node]` fn returning `anyhow::Result<T>`
-/// fails with). It prints, and continues its `source()` chain, as the error it carries;
-/// [`WorkflowError::node_error`](crate::WorkflowError::node_error) gives that error, so
-/// `err.downcast_ref::<MyError>()` finds a `MyError` converted into an `anyhow::Error`
-/// (not one under a `.context(..)`: that is the context's source). It cannot be taken
-/// out by value ([`WorkflowError::downcast`](crate::WorkflowError::downcast) gives the
-/// error back): only the carrier knows how.
-pub(crate) struct DerefError(Box<dyn CarriesError>);
-
-/// An error type that dereferences to the error it carries (`anyhow::Error`,
-/// `eyre::Report`): what `DerefError` keeps. Implemented for every such type; public
-/// only as the bound of the probe's arm (for generated code).
-#[doc(hidden)]
-pub trait CarriesError: Send + Sync + 'static {
-    /// The error it carries.
-    fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static);
-    /// Its own `Debug` (anyhow's lists the causes).
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result;
-}
-
-impl<E> CarriesError for E
-where
-    E: std::ops::Deref<Target = dyn std::error::Error + Send + Sync + 'static>
-        + fmt::Debug
-        + Send
-        + Sync
-        + 'static,
-{
-    fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        &**self
-    }
-    fn debug(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
-
-impl DerefError {
-    /// The error it carries.
-    pub(crate) fn error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self.0.error()
-    }
-}
-
-impl fmt::Debug for DerefError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.debug(f)
-    }
-}
-
-impl fmt::Display for DerefError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.error(), f)
-    }
-}
-
-impl std::error::Error for DerefError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.error().source()
     }
 }
 
