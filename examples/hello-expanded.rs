@@ -94,7 +94,7 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl ::workflow_core::__private::PortType<14176396743819860870u64> for greet {
+    impl<const KEY: u64> ::workflow_core::__private::PortType<KEY> for greet {
         type Ty = <String as ::workflow_core::__private::Checked<
             ::workflow_core::__private::SendChecked<__wf_send_greet_b95069da>,
         >>::T;
@@ -181,7 +181,7 @@ const _: () = {
         }
     }
     #[automatically_derived]
-    impl ::workflow_core::__private::PortType<18015793717152399486u64> for length {
+    impl<const KEY: u64> ::workflow_core::__private::PortType<KEY> for length {
         type Ty = <String as ::workflow_core::__private::Checked<
             ::workflow_core::__private::SendChecked<__wf_send_length_c13303ab>,
         >>::T;

@@ -100,6 +100,47 @@ pub(crate) fn take_second_node_attr(cx: &Ctxt, item: &mut ItemFn) {
     );
 }
 
+/// `#[retry(..)]`, `#[timeout = ".."]`, `#[spawn]` or `#[spawn_blocking]` under `#[node]`:
+/// the binding attributes of `workflow!` (or the node's options) written as attributes of
+/// the fn, which rustc would report as "cannot find attribute `retry`". One error each, at
+/// the attribute, with the `#[node(..)]` option to write; the attribute is removed, so the
+/// node is still emitted (with its other options) and workflows using it add no errors.
+pub(crate) fn take_option_attrs(cx: &Ctxt, item: &mut ItemFn) {
+    item.attrs.retain(|attr| {
+        let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
+            return true;
+        };
+        let option = match (name.as_str(), &attr.meta) {
+            ("retry", syn::Meta::List(list)) => {
+                format!("retry({})", crate::workflow::ast::tokens_text(&list.tokens))
+            }
+            ("retry", _) => "retry(max = 3)".to_string(),
+            ("timeout", syn::Meta::NameValue(nv)) => {
+                format!("timeout = {}", nv.value.to_token_stream())
+            }
+            ("timeout", syn::Meta::List(list)) => match syn::parse2::<syn::LitStr>(list.tokens.clone()) {
+                Ok(lit) => format!("timeout = {}", lit.to_token_stream()),
+                Err(_) => "timeout = \"1s\"".to_string(),
+            },
+            ("timeout", syn::Meta::Path(_)) => "timeout = \"1s\"".to_string(),
+            ("spawn" | "spawn_blocking", _) => name.clone(),
+            _ => return true,
+        };
+        let per_call = match name.as_str() {
+            "retry" => "; for one call only, put `#[retry(..)]` on its binding in `workflow!`",
+            "timeout" => "; for one call only, put `#[timeout = \"..\"]` on its binding in `workflow!`",
+            _ => "",
+        };
+        cx.error_spanned_by(
+            attr,
+            format!(
+                "`{name}` is an option of `#[node]`, not an attribute of its own: write `#[node({option})]` (with the node's other options, if any){per_call}"
+            ),
+        );
+        false
+    });
+}
+
 fn check_spawn_modes(cx: &Ctxt, args: &NodeArgs) {
     if let (Some(spawn), Some(_)) = (args.policy.spawn, args.blocking) {
         cx.error_at(

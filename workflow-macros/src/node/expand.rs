@@ -431,8 +431,22 @@ impl NodeGen<'_> {
     /// `impl PortType<key> for <ports struct>` per port: the port's type by its name, for
     /// `workflow!` (the slot of a `match` arm's pattern binding takes the type of the
     /// port it feeds).
+    ///
+    /// A node of one port implements it for every key: a call that names that port
+    /// wrongly (`cheap(n)` for port `x`) is one error, `node_ports!`'s "connect `n` to its
+    /// port `x` with `x: n`", and the slot of pattern binding `n` still has the type meant.
     fn port_type_impls(&self) -> TokenStream {
         let (p, name) = (&self.p, self.name);
+        let mut ports = self.node.ports();
+        if let (Some((_, ty)), None) = (ports.next(), ports.next()) {
+            let sendable_ty = self.checked(&sendable(ty));
+            return quote! {
+                #[automatically_derived]
+                impl<const KEY: u64> #p::PortType<KEY> for #name {
+                    type Ty = #sendable_ty;
+                }
+            };
+        }
         let impls = self.node.ports().map(|(ident, ty)| {
             let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(ident).to_string());
             let sendable_ty = self.checked(&sendable(ty));

@@ -30,6 +30,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let cx = Ctxt::new();
     check::take_second_node_attr(&cx, &mut item_fn);
+    check::take_option_attrs(&cx, &mut item_fn);
     let node_args = attr::parse_args(&cx, args);
     let node = ast::NodeFn::from_item(&item_fn);
     check::check_options(&cx, &item_fn, &node, &node_args);
@@ -123,6 +124,44 @@ mod tests {
         assert!(out.contains("is on this fn twice"), "{out}");
         assert_eq!(out.matches("struct parse").count(), 1, "{out}");
         assert!(!out.contains("# [node"), "{out}");
+    }
+
+    #[test]
+    fn a_retry_attribute_under_node_says_to_make_it_an_option_and_the_node_is_emitted() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                #[retry(max = 3, backoff = "100ms")]
+                async fn fetch(url: String) -> Result<usize, E> {
+                    Ok(url.len())
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(r#"write `#[node(retry(max = 3, backoff = \"100ms\"))]`"#),
+            "{out}"
+        );
+        assert!(out.contains("struct fetch"), "{out}");
+        assert!(!out.contains("# [retry"), "{out}");
+    }
+
+    #[test]
+    fn a_timeout_attribute_under_node_says_the_option_with_its_duration() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                #[timeout("2s")]
+                async fn fetch(url: String) -> usize {
+                    url.len()
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(r#"write `#[node(timeout = \"2s\")]`"#),
+            "{out}"
+        );
     }
 
     #[test]

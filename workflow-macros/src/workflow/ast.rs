@@ -666,15 +666,28 @@ fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision>
         let arrow: Token![=>] = content.parse().map_err(|e| {
             syn::Error::new(e.span(), "expected `=>` and the arm's entries in braces, like `Pattern => { x = node_fn(..), }`")
         })?;
-        if !content.peek(syn::token::Brace) {
-            return Err(syn::Error::new(
-                here(&content, &content.error(""), arrow.spans[1]),
-                "an arm's entries go in braces, like `Pattern => { x = node_fn(..), }` (or `=> {}` for none)",
-            ));
-        }
-        let body;
-        let brace = braced!(body in content);
-        let body: TokenStream = body.parse()?;
+        let (body, body_span) = if content.peek(syn::token::Brace) {
+            let body;
+            let brace = braced!(body in content);
+            (body.parse::<TokenStream>()?, brace.span.join())
+        } else {
+            let message = "an arm's entries go in braces, like `Pattern => { x = node_fn(..), }` (or `=> {}` for none)";
+            if !starts_binding(&content) {
+                return Err(syn::Error::new(
+                    here(&content, &content.error(""), arrow.spans[1]),
+                    message,
+                ));
+            }
+            // `Pat => p = node_fn(..),`: said, and read as `Pat => { p = node_fn(..), }`, so
+            // that `p` keeps its field and the arm's other mistakes are still found.
+            cx.error_at(content.span(), message);
+            let span = content.span();
+            let mut body = TokenStream::new();
+            while !content.is_empty() && !content.peek(Token![,]) {
+                body.extend([content.parse::<TokenTree>()?]);
+            }
+            (body, span)
+        };
         if content.peek(Token![,]) {
             content.parse::<Token![,]>()?;
         }
@@ -693,7 +706,7 @@ fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision>
                 guard,
                 names,
                 label,
-                body_span: brace.span.join(),
+                body_span,
             },
             body,
         ));
@@ -1609,6 +1622,18 @@ fn split_top_level(body: TokenStream, semicolons: bool) -> Vec<(TokenStream, Opt
 
 /// Where to report a missing token: at the next token, or, at the end of the entry, on
 /// the last token read (syn would point at the whole macro call).
+/// Whether `input` starts like a binding: `name = ..` (not `==`/`=>`) or an attribute.
+fn starts_binding(input: ParseStream<'_>) -> bool {
+    if input.peek(Token![#]) {
+        return true;
+    }
+    let fork = input.fork();
+    fork.parse::<Ident>().is_ok()
+        && fork.peek(Token![=])
+        && !fork.peek(Token![==])
+        && !fork.peek(Token![=>])
+}
+
 fn here(input: ParseStream<'_>, e: &syn::Error, last: Span) -> Span {
     if input.is_empty() {
         last
@@ -1867,6 +1892,34 @@ fn parse_fields(
 mod tests {
     use super::*;
     use quote::quote;
+
+    #[test]
+    fn an_arm_without_braces_keeps_its_binding() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input x: u32, s = measure(x), match s { S::A(n) => p = cheap(x: n), S::B(n) => { p = costly(x: n), } } }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("an arm's entries go in braces"), "{m:?}");
+        let arms = def.bindings.iter().filter(|b| b.name == "p").count();
+        assert_eq!(arms, 2, "`p` is bound in both arms");
+    }
+
+    #[test]
+    fn an_arm_without_braces_nor_binding_stops_the_parse() {
+        let cx = Ctxt::new();
+        let parsed = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input x: u32, s = measure(x), match s { S::A(n) => cheap(x: n), } }),
+        );
+        let mut m = cx.messages();
+        m.extend(parsed.err().map(|e| e.to_string()));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("an arm's entries go in braces"), "{m:?}");
+    }
 
     #[test]
     fn a_habit_repeated_in_one_call_is_one_error() {

@@ -9,7 +9,7 @@
 //!
 //! Every phase reports into one [`Ctxt`], so a call shows all its errors at once.
 
-mod ast;
+pub(crate) mod ast;
 mod attr;
 mod check;
 pub(crate) mod expand;

@@ -55,6 +55,43 @@ pub(crate) fn check_fn(cx: &Ctxt, f: &ItemFn) {
     let stacked = check_no_second_test_attr(cx, f);
     check_signature(cx, f, stacked);
     check_params(cx, f);
+    check_no_policy_attr(cx, f);
+}
+
+/// `#[retry(..)]` or `#[timeout = ".."]` on the test fn: the node and binding attributes,
+/// which rustc would report as "cannot find attribute". Said with where they go (a
+/// `#[timeout(1000)]` of another crate, with no string, is left alone).
+fn check_no_policy_attr(cx: &Ctxt, f: &ItemFn) {
+    for attr in f.attrs.iter().filter(|a| is_policy_attr(a)) {
+        let message = if attr.path().is_ident("retry") {
+            "`#[retry]` does not go on a test: a node retries, with `#[node(retry(..))]` on its fn or `#[retry(..)]` on its binding in `workflow!`, and the test checks it (`h.assert_executed(\"binding\", 3)`); remove it"
+        } else {
+            "`#[timeout]` does not go on a test: bound the test with `#[workflow_test(timeout = \"5s\")]`, or a node with `#[node(timeout = \"..\")]` on its fn or `#[timeout = \"..\"]` on its binding in `workflow!`"
+        };
+        cx.error_spanned_by(attr, message);
+    }
+}
+
+/// `#[retry(..)]`, or `#[timeout = "5s"]` / `#[timeout("5s")]` (a string: another crate's
+/// `#[timeout(1000)]` takes milliseconds).
+pub(crate) fn is_policy_attr(attr: &syn::Attribute) -> bool {
+    if attr.path().is_ident("retry") {
+        return true;
+    }
+    if !attr.path().is_ident("timeout") {
+        return false;
+    }
+    match &attr.meta {
+        syn::Meta::NameValue(nv) => matches!(
+            &nv.value,
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(_),
+                ..
+            })
+        ),
+        syn::Meta::List(list) => syn::parse2::<syn::LitStr>(list.tokens.clone()).is_ok(),
+        syn::Meta::Path(_) => false,
+    }
 }
 
 fn check_signature(cx: &Ctxt, f: &ItemFn, stacked: bool) {

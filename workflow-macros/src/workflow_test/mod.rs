@@ -37,7 +37,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         // The fn as written, so IDEs keep working; its warnings would only be noise next
         // to the errors. Without other test attributes: they would add their own errors.
         let mut item_fn = item_fn;
-        item_fn.attrs.retain(|a| !check::is_test_attr(a.path()));
+        item_fn
+            .attrs
+            .retain(|a| !check::is_test_attr(a.path()) && !check::is_policy_attr(a));
         if item_fn.sig.asyncness.is_none() {
             // A body written for a sync fn (`h.execute(..)` without `.await`) or one with
             // `.await` in a sync fn would each add rustc's errors to "add `async`".
@@ -55,6 +57,37 @@ mod tests {
 
     fn expand_str(args: TokenStream, item: TokenStream) -> String {
         expand(args, item).to_string()
+    }
+
+    #[test]
+    fn a_retry_attribute_on_the_test_is_one_error_and_is_removed() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                #[retry(max = 3)]
+                async fn retries(h: Harness) {
+                    let _ = h;
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("`#[retry]` does not go on a test"), "{out}");
+        assert!(!out.contains("# [retry"), "{out}");
+    }
+
+    #[test]
+    fn another_crates_timeout_in_milliseconds_is_left_alone() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                #[timeout(1000)]
+                async fn waits(h: Harness) {
+                    let _ = h;
+                }
+            ),
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("# [timeout (1000)]"), "{out}");
     }
 
     #[test]
