@@ -678,14 +678,16 @@ fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision>
                     message,
                 ));
             }
-            // `Pat => p = node_fn(..),`: said, and read as `Pat => { p = node_fn(..), }`, so
-            // that `p` keeps its field and the arm's other mistakes are still found.
-            cx.error_at(content.span(), message);
+            // `Pat => p = node_fn(..),`: said (once: the habit repeated in the other arms
+            // is the same mistake), and read as `Pat => { p = node_fn(..), }`, so that `p`
+            // keeps its field.
             let span = content.span();
             let mut body = TokenStream::new();
             while !content.is_empty() && !content.peek(Token![,]) {
                 body.extend([content.parse::<TokenTree>()?]);
             }
+            let first = body.clone().into_iter().next();
+            cx.error_once_spanned_by(first, message);
             (body, span)
         };
         if content.peek(Token![,]) {
@@ -1898,7 +1900,7 @@ mod tests {
         let cx = Ctxt::new();
         let def = WorkflowDef::parse(
             &cx,
-            quote!(struct W { input x: u32, s = measure(x), match s { S::A(n) => p = cheap(x: n), S::B(n) => { p = costly(x: n), } } }),
+            quote!(struct W { input x: u32, s = measure(x), match s { S::A(n) => p = cheap(x: n), S::B(n) => p = costly(x: n), } }),
         )
         .expect("parses");
         let m = cx.messages();
