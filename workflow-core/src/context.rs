@@ -244,7 +244,12 @@ impl Context {
             .record_with(Some(self.node), || TraceKind::Custom {
                 message: format!("published `{key}`"),
             });
-        crate::shared::waits::publish(self.shared(), key, Arc::new(value));
+        crate::shared::waits::publish(
+            self.shared(),
+            key,
+            Arc::new(value),
+            std::any::type_name::<T>(),
+        );
     }
 
     /// Waits until some node of this run (or of a run above it, or of a sub-workflow or
@@ -263,7 +268,7 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// [`WaitError`] when the published value is not a `T`.
+    /// [`WaitError`] when the published value is not a `T` (it names both types).
     pub fn wait<T: Clone + Send + Sync + 'static>(
         &self,
         key: impl Into<String>,

@@ -347,7 +347,13 @@ impl fmt::Display for WorkflowError {
                 source,
                 run_error,
             } => {
-                write!(f, "durable run {run} of workflow `{workflow}`")?;
+                // Run 0: refused before a run was created (no store, a key naming
+                // another run); "durable run 0" read like a run of that id.
+                if *run == 0 {
+                    write!(f, "durable workflow `{workflow}`")?;
+                } else {
+                    write!(f, "durable run {run} of workflow `{workflow}`")?;
+                }
                 if let Some(node) = node {
                     write!(f, ", node `{node}`")?;
                 }

@@ -4,14 +4,52 @@
 
 use crate::error::{DeadlockKind, DeadlockReport, WaitingNode};
 
-/// A tracked wait had a value of another type than asked.
+/// A tracked wait had a value of another type than asked. Keys are shared by the whole
+/// tree of runs (sub-workflows, fan-out items), so two nodes publishing different things
+/// under one key is the usual cause: the message names both types.
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// #[node]
+/// async fn announce(ctx: &Context) -> u8 {
+///     ctx.publish("ready", "yes".to_string());
+///     0
+/// }
+///
+/// #[node]
+/// async fn listen(ctx: &Context) -> Result<u32, WaitError> {
+///     ctx.wait::<u32>("ready").await
+/// }
+///
+/// workflow! {
+///     struct Mixup {
+///         a = announce(),
+///         b = listen(),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let err = Runtime::new().execute(Mixup, MixupInput {}).await.unwrap_err();
+/// assert_eq!(err.node(), Some("b"));
+/// let wait = err.downcast_ref::<WaitError>().unwrap();
+/// assert_eq!((wait.expected, wait.found), ("u32", "alloc::string::String"));
+/// assert_eq!(
+///     err.to_string(),
+///     "node `b` of workflow `Mixup` failed after 1 attempt(s): the value published under \
+///      `ready` is a `alloc::string::String`, not a `u32`"
+/// );
+/// # });
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the value published under `{key}` is not a `{expected}`")]
+#[error("the value published under `{key}` is a `{found}`, not a `{expected}`")]
 pub struct WaitError {
     /// The key.
     pub key: String,
     /// The type the waiter asked for.
     pub expected: &'static str,
+    /// The type of the value that was published under the key.
+    pub found: &'static str,
 }
 
 /// A deadlock report for the live nodes `waiting`, with the wait-for cycle when wait

@@ -1144,6 +1144,43 @@ impl Harness {
     /// `match` (or `if`) in `workflow!` that the run did not take (not the same as
     /// skipped, which says something upstream failed).
     ///
+    /// Inside a fan-out, each item takes its own arm: name the item's node by its path.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn is_big(n: u32) -> bool { n > 10 }
+    /// #[node]
+    /// async fn split(n: u32) -> u32 { n / 10 }
+    /// #[node]
+    /// async fn keep(n: u32) -> u32 { n }
+    /// #[node]
+    /// async fn pick(a: Option<u32>, b: Option<u32>) -> u32 { a.or(b).unwrap_or(0) }
+    ///
+    /// workflow! {
+    ///     struct Sizes {
+    ///         input ns: Vec<u32>,
+    ///         out = for n in ns {
+    ///             big = is_big(n),
+    ///             if big { parts = split(n), } else { whole = keep(n), }
+    ///             v = pick(a: parts?, b: whole?),
+    ///         } => v,
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// let run = h.assert_success(h.execute(Sizes, SizesInput { ns: vec![50, 7] }).await);
+    /// assert_eq!(run.outputs.out, [5, 7]);
+    /// h.assert_not_taken("out[0].whole"); // 50 is big
+    /// h.assert_not_taken("out[1].parts"); // 7 is not
+    /// h.assert_executed("out.big", 2);    // every item decides
+    /// # });
+    /// ```
+    ///
     /// # Panics
     ///
     /// When no run was recorded, the last run has no such node, or it ended otherwise
@@ -1181,6 +1218,48 @@ impl Harness {
 
     /// Asserts that node `a` finished before node `b` started, in the last run where
     /// both ran.
+    ///
+    /// Nodes are named by binding, or by path inside a sub-workflow or a fan-out's item
+    /// (`items[1].x`). Times are the nodes' start and end on tokio's clock.
+    ///
+    /// # Examples
+    ///
+    /// A `prepare` step, then two branches side by side, then a fan-out whose items
+    /// run one at a time:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn wait_ms(ms: u64) -> u64 {
+    ///     tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///     ms
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Steps {
+    ///         input ms: u64,
+    ///         input list: Vec<u64>,
+    ///         prepare = wait_ms(ms),
+    ///         left = wait_ms(ms: prepare),
+    ///         right = wait_ms(ms: prepare),
+    ///         #[concurrency = 1]
+    ///         items = for ms in list { x = wait_ms(ms), } => x,
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s", start_paused = true)]
+    /// async fn order(h: Harness) {
+    ///     h.assert_success(h.execute(Steps, StepsInput { ms: 10, list: vec![5, 5] }).await);
+    ///     h.assert_before("prepare", "left");   // `prepare` ended before `left` started
+    ///     h.assert_overlapped("left", "right"); // each started before the other ended
+    ///     h.assert_before("items[0].x", "items[1].x"); // one item at a time
+    ///     h.assert_not_overlapped("items[0].x", "items[1].x");
+    ///     h.assert_overlapped("prepare", "items"); // the fan-out needs only `list`
+    /// }
+    /// # fn main() { order(); }
+    /// ```
     ///
     /// # Panics
     ///

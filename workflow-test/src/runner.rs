@@ -160,17 +160,23 @@ struct StallTracker {
 
 impl StallTracker {
     /// Looks at the runs at time `now`; returns a report when stalled for `limit`.
+    ///
+    /// A run's nodes and the nodes of its child runs in flight (fan-out items,
+    /// sub-workflows, by path) are looked at alike: an item or a sub-workflow's node that
+    /// finishes is progress even when tracing is off, and a stall names the nodes that
+    /// are stuck (`items[2].x`), not the fan-out or sub-workflow node around them.
     fn check(&mut self, ctx: &TestContext, now: Duration, limit: Duration) -> Option<String> {
         let snaps = ctx.live_snapshots();
         let pending: usize = snaps
             .iter()
-            .flat_map(|(_, s)| &s.nodes)
+            .flat_map(|(_, s)| innermost(s))
             .filter(|n| matches!(n.status, NodeStatus::Running | NodeStatus::NotStarted))
             .count();
         let mut hasher = DefaultHasher::new();
         for (_, s) in &snaps {
             s.run_id.hash(&mut hasher);
-            for n in &s.nodes {
+            for n in all_nodes(s) {
+                n.name.hash(&mut hasher);
                 n.status.hash(&mut hasher);
                 n.waits_for.hash(&mut hasher);
             }
@@ -189,11 +195,9 @@ impl StallTracker {
             "deadlock: no node of any workflow run made progress for {limit:?} while {pending} node(s) were pending\n"
         );
         for (number, s) in &snaps {
-            let stuck: Vec<String> = s
-                .nodes
-                .iter()
+            let stuck: Vec<String> = innermost(s)
                 .filter(|n| n.status == NodeStatus::Running)
-                .map(|n| match &n.waits_for {
+                .map(|n| match n.waits_for {
                     Some(key) => format!("`{}` waits for `{key}`", n.name),
                     None => format!("`{}` is running (not in a tracked wait)", n.name),
                 })
@@ -213,6 +217,41 @@ impl StallTracker {
         }
         Some(out)
     }
+}
+
+/// A node of a run snapshot: one of the run's own, or of a child run in flight (by path).
+struct SnapNode<'a> {
+    name: &'a str,
+    status: NodeStatus,
+    waits_for: Option<&'a str>,
+}
+
+/// The run's own nodes, then the nodes of its child runs in flight.
+fn all_nodes(s: &RunSnapshot) -> impl Iterator<Item = SnapNode<'_>> + '_ {
+    let own = s.nodes.iter().map(|n| SnapNode {
+        name: n.name,
+        status: n.status,
+        waits_for: n.waits_for.as_deref(),
+    });
+    let children = s.children.iter().map(|n| SnapNode {
+        name: &n.name,
+        status: n.status,
+        waits_for: n.waits_for.as_deref(),
+    });
+    own.chain(children)
+}
+
+/// The nodes of `all_nodes` but a fan-out or sub-workflow node whose child runs' nodes
+/// are listed (`items` when `items[2].x` is): what is stuck is inside it.
+fn innermost(s: &RunSnapshot) -> impl Iterator<Item = SnapNode<'_>> + '_ {
+    all_nodes(s).filter(move |n| {
+        !all_nodes(s).any(|inner| {
+            inner
+                .name
+                .strip_prefix(n.name)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        })
+    })
 }
 
 enum Msg {

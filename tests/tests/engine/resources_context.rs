@@ -795,6 +795,44 @@ async fn two_nodes_waiting_on_each_other_are_a_deadlock_found_at_once() {
 }
 
 #[node]
+async fn publish_label(item: u32, ctx: &Context) -> u32 {
+    // Keys are shared by every item: item 0 publishes a `String` where the waiter
+    // below expects a `u32`.
+    ctx.publish("done", format!("item {item}"));
+    item
+}
+
+#[node]
+async fn wait_done(ctx: &Context) -> Result<u32, workflow_core::WaitError> {
+    ctx.wait::<u32>("done").await
+}
+
+workflow! {
+    struct KeyMixup {
+        input items: Vec<u32>,
+        labels = for item in items { l = publish_label(item), } => l,
+        got = wait_done(),
+    }
+}
+
+#[tokio::test]
+async fn a_wait_for_another_type_names_both_types() {
+    let err = Runtime::new()
+        .execute(KeyMixup, KeyMixupInput { items: vec![0] })
+        .await
+        .unwrap_err();
+    assert_eq!(err.node(), Some("got"));
+    let wait = err.downcast_ref::<workflow_core::WaitError>().unwrap();
+    assert_eq!(wait.key, "done");
+    assert_eq!(wait.expected, "u32");
+    assert_eq!(wait.found, "alloc::string::String");
+    assert_eq!(
+        err.to_string(),
+        "node `got` of workflow `KeyMixup` failed after 1 attempt(s): the value published under `done` is a `alloc::string::String`, not a `u32`"
+    );
+}
+
+#[node]
 async fn publisher(ms: u64, ctx: &Context) -> u32 {
     sleep_ms(ms).await;
     ctx.publish("ready", 41u32);

@@ -268,6 +268,106 @@ fn deadlock_is_reported_even_when_the_body_blocks_its_thread() {
     assert!(!out.contains("timed out"), "{out}");
 }
 
+// ---- the stall watchdog looks inside fan-outs and sub-workflows ----------------------
+
+#[node]
+async fn tick(i: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    i
+}
+
+#[node]
+async fn hang_on_two(i: u32) -> u32 {
+    if i == 2 {
+        std::future::pending::<()>().await;
+    }
+    i
+}
+
+#[node]
+async fn first(items: Vec<u32>) -> u32 {
+    items[0]
+}
+
+workflow! {
+    /// Four nodes of 100ms in sequence: a sub-workflow that takes 400ms.
+    pub(crate) struct Ticks {
+        input i: u32,
+        a = tick(i),
+        b = tick(i: a),
+        c = tick(i: b),
+        d = tick(i: c),
+    }
+}
+
+workflow! {
+    /// Items of 100ms one at a time, then a sub-workflow of four 100ms steps: each
+    /// step finishes inside a child run, so the run's own node stays `running` longer
+    /// than the stall limit of the tests below.
+    struct OneAtATime {
+        input ids: Vec<u32>,
+        #[concurrency = 1]
+        items = for i in ids { x = tick(i), } => x,
+        f = first(items),
+        sub = Ticks(i: f),
+    }
+}
+
+workflow! {
+    /// Item 2 never ends, the others do at once.
+    struct ItemHangs {
+        input ids: Vec<u32>,
+        items = for i in ids { x = hang_on_two(i), } => x,
+    }
+}
+
+// With tracing off nothing but node states shows progress: the items' and the
+// sub-workflow's nodes finishing every 100ms must count, or the 250ms watchdog reports
+// a deadlock while the run moves on.
+#[workflow_test(timeout = "60s", deadlock = "250ms", start_paused = true)]
+async fn progress_inside_items_and_sub_workflows_is_progress_with_tracing_off(h: Harness) {
+    h.set_trace(false);
+    let start = tokio::time::Instant::now();
+    let run = h.assert_success(
+        h.execute(
+            OneAtATime,
+            OneAtATimeInput {
+                ids: vec![1, 2, 3, 4, 5],
+            },
+        )
+        .await,
+    );
+    assert_eq!(run.outputs.sub.d, 1);
+    assert_eq!(start.elapsed(), Duration::from_millis(900));
+}
+
+#[workflow_test(timeout = "60s", deadlock = "300ms", start_paused = true)]
+#[ignore = "fails on purpose; its outer test runs it in a child process"]
+async fn inner_stall_inside_an_item(h: Harness) {
+    let _ = h
+        .execute(
+            ItemHangs,
+            ItemHangsInput {
+                ids: vec![0, 1, 2, 3],
+            },
+        )
+        .await;
+}
+
+#[test]
+fn a_stall_inside_an_item_names_the_item_not_the_fan_out() {
+    let (ok, out) = run_inner("inner_stall_inside_an_item");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    assert_contains(
+        &out,
+        &[
+            "no node of any workflow run made progress for 300ms while 1 node(s) were pending",
+            "of `ItemHangs`: `items[2].x` is running (not in a tracked wait)\n",
+            "items[2].x         running",
+        ],
+    );
+}
+
 #[node]
 async fn task1(ctx: &Context) -> Result<u32, WaitError> {
     ctx.wait::<u32>("task2").await

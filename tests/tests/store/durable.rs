@@ -172,7 +172,29 @@ async fn a_second_start_with_the_same_key_returns_the_first_result() {
             matches!(other, Err(WorkflowError::Store { .. })),
             "{kind}: {other:?}"
         );
+        // Refused before a run was created: no "durable run 0", which read like a run
+        // of that id.
+        assert_eq!(
+            other.unwrap_err().to_string(),
+            format!(
+                "durable workflow `Diamond`: idempotency key `k` already names run {} of workflow `Diamond` with another input",
+                first.run_id
+            ),
+            "{kind}"
+        );
     }
+}
+
+#[tokio::test]
+async fn a_durable_start_without_a_store_says_how_to_add_one() {
+    let err = Runtime::new()
+        .start_durable(Diamond, DiamondInput { n: 1 }, None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "durable workflow `Diamond`: no store configured: build the runtime with `Runtime::builder().store(..)`"
+    );
 }
 
 /// A run whose process died after `a` and `b` were recorded: created and recorded by

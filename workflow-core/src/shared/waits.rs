@@ -77,6 +77,8 @@ struct Registry {
 #[derive(Default)]
 struct Entry {
     value: Option<Arc<dyn Any + Send + Sync>>,
+    /// The published value's type, for a waiter that asks for another.
+    type_name: &'static str,
     waiters: Vec<Waiter>,
 }
 
@@ -131,9 +133,14 @@ impl Waits {
     }
 }
 
-/// Publishes `value` under `key` (replacing an earlier one) in `run`'s tree and wakes
-/// its waiters.
-pub(crate) fn publish(run: &RunShared, key: String, value: Arc<dyn Any + Send + Sync>) {
+/// Publishes `value` (of type `type_name`) under `key` (replacing an earlier one) in
+/// `run`'s tree and wakes its waiters.
+pub(crate) fn publish(
+    run: &RunShared,
+    key: String,
+    value: Arc<dyn Any + Send + Sync>,
+    type_name: &'static str,
+) {
     let root = run.wait_root();
     let mut released = Vec::new();
     let mut wakers = Vec::new();
@@ -141,6 +148,7 @@ pub(crate) fn publish(run: &RunShared, key: String, value: Arc<dyn Any + Send + 
         let mut reg = root.waits.registry();
         let entry = reg.entries.entry(key).or_default();
         entry.value = Some(value);
+        entry.type_name = type_name;
         let waiters = std::mem::take(&mut entry.waiters);
         for w in waiters {
             released.extend(release(&mut reg, root, w.serial));
@@ -343,6 +351,7 @@ impl<'a> TrackedWait<'a> {
         let entry = reg.entries.entry(self.key.clone()).or_default();
         if let Some(value) = &entry.value {
             let value = Arc::clone(value);
+            let found = entry.type_name;
             // Not yet released by a publisher (a spurious poll): release ourselves.
             let released = self.unregister_locked(&mut reg);
             drop(reg);
@@ -350,6 +359,7 @@ impl<'a> TrackedWait<'a> {
             return Poll::Ready(value.downcast_ref::<T>().cloned().ok_or_else(|| WaitError {
                 key: self.key.clone(),
                 expected: std::any::type_name::<T>(),
+                found,
             }));
         }
         if let Some(serial) = self.serial {
