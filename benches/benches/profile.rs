@@ -4,8 +4,8 @@
 //! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs] [cold]`,
 //! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
 //! `diamond`, `diamond-spawn`, `chain100-spawn`, `fan100-spawn`, `lattice32-spawn`, or a W4 batch of 10,000
-//! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`, and `w4-vs`, shaped exactly as
-//! `vs_tokio`'s W4; see [`spawn_and_throughput`])
+//! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`, and `w4-vs` and `w4-joined-vs`,
+//! shaped exactly as `vs_tokio`'s W4 and W4 joined; see [`spawn_and_throughput`])
 //! and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`. With `cold`, every
 //! run starts with cold caches: before it, the driver writes a buffer twice the size of
 //! the L3 cache (64 MiB here: `lscpu` says 32 MiB), and only the run itself is timed.
@@ -163,6 +163,15 @@ async fn spawn_and_throughput(rt: &workflow_core::Runtime, workload: &str, workf
             total
         }
         "w4-joined" => joined(false).await,
+        // `vs_tokio`'s W4 joined exactly: `join_all` of the runs' own futures, whose
+        // outputs (each `Run` with its report) all stay alive until the last run ends.
+        "w4-joined-vs" if workflow => {
+            let runs = join_all((0..RUNS).map(|x| rt.execute(Diamond, DiamondInput { x }))).await;
+            runs.into_iter()
+                .map(|run| run.expect("workflow failed").outputs.sink)
+                .fold(0u64, u64::wrapping_add)
+        }
+        "w4-joined-vs" => sum(join_all((0..RUNS).map(|x| in_task::fan(8, x))).await),
         "w4-spawn-joined" => joined(true).await,
         _ => panic!("unknown workload `{workload}`"),
     }
@@ -194,6 +203,7 @@ fn main() {
                 "lattice32-spawn",
                 "w4",
                 "w4-joined",
+                "w4-joined-vs",
                 "w4-spawn",
                 "w4-spawn-joined",
                 "w4-vs",

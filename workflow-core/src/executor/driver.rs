@@ -365,7 +365,7 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// their first poll never touches ([`Cold`]): boxed, out of the run's future (see
     /// `Executor::run` on its size), and only once a node is pending (or a durable
     /// run's state, an error kept, a cancellation watched needs a place).
-    pending: ColdBox<W::Value>,
+    pub(super) pending: ColdBox<W::Value>,
     pub(super) statuses: Statuses,
     concurrency: usize,
     failure: FailurePolicy,
@@ -374,7 +374,7 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     blocked: Vec<bool>,
     /// The `tracing` spans of running inline nodes (other nodes have theirs in their
     /// futures). Empty while no subscriber wants them.
-    spans: Vec<tracing::Span>,
+    pub(super) spans: Vec<tracing::Span>,
     /// `shared.started.elapsed()` as last read in this poll of the run. A root run's
     /// first poll is the one that read its start (`lifecycle::begin`): zero then, no
     /// second reading.
@@ -384,6 +384,19 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     /// Whether any node may run in a task of its own (`#[spawn]`); found out the first
     /// time the run waits with a node pending.
     spawn_nodes: Option<bool>,
+}
+
+/// Drops the spans of a run's inline nodes if any were made: tested inline, where the
+/// list's drop glue was a call in every run, most of which make none (issue 17).
+#[inline(always)]
+pub(super) fn drop_spans(spans: Vec<tracing::Span>) {
+    if spans.capacity() == 0 {
+        // Never allocated: no element (its length is at most its capacity) and no
+        // buffer, so there is nothing to drop.
+        std::mem::forget(spans);
+    } else {
+        drop(spans);
+    }
 }
 
 /// What spawned nodes report to the run's queue: `(outcome, time since the run
@@ -431,9 +444,18 @@ impl<V> Default for Cold<V> {
 /// The driver's [`Cold`] parts, allocated on first use: a run whose nodes all end in
 /// their first poll (W4's diamond) never makes them, one allocation and its
 /// initialisation and drop fewer per run (issue 17). Reads see an absent box as empty.
-struct ColdBox<V>(Option<Box<Cold<V>>>);
+pub(super) struct ColdBox<V>(Option<Box<Cold<V>>>);
 
 impl<V> ColdBox<V> {
+    /// Drops the parts if they were made: a run's end tests this inline, where the
+    /// box's drop glue was a call in every run, most of which never make it (issue 17).
+    #[inline(always)]
+    pub(super) fn drop_if_made(self) {
+        if let Some(cold) = self.0 {
+            drop(cold);
+        }
+    }
+
     /// The parts, if made.
     #[inline(always)]
     fn get(&self) -> Option<&Cold<V>> {

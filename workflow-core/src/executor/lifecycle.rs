@@ -145,8 +145,15 @@ impl<W: Workflow> Executor<W> {
         // Not kept in the run's future: read again after it.
         let (plan, run_id) = (W::PLAN, shared.run_id);
         let Driver {
-            statuses, state, ..
+            statuses,
+            state,
+            pending,
+            spans,
+            ..
         } = driver;
+        // Dropped here only if made (most runs make neither).
+        pending.drop_if_made();
+        super::driver::drop_spans(spans);
         let _entered = span.enter(); // no await below: the end-of-run events go in the run's span
 
         // Values left in their slots (the run failed before they were consumed) are
