@@ -17,6 +17,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::future::Future;
 use std::hash::{Hash, Hasher};
@@ -244,14 +245,16 @@ fn all_nodes(s: &RunSnapshot) -> impl Iterator<Item = SnapNode<'_>> + '_ {
 /// The nodes of `all_nodes` but a fan-out or sub-workflow node whose child runs' nodes
 /// are listed (`items` when `items[2].x` is): what is stuck is inside it.
 fn innermost(s: &RunSnapshot) -> impl Iterator<Item = SnapNode<'_>> + '_ {
-    all_nodes(s).filter(move |n| {
-        !all_nodes(s).any(|inner| {
-            inner
-                .name
-                .strip_prefix(n.name)
-                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    // Every path's enclosing paths (`items` and `items[2]` of `items[2].x`), collected
+    // once so a fan-out of thousands of items is not compared pairwise on every tick.
+    let enclosing: HashSet<&str> = all_nodes(s)
+        .flat_map(|n| {
+            let name = n.name;
+            name.match_indices(['.', '['])
+                .map(move |(at, _)| &name[..at])
         })
-    })
+        .collect();
+    all_nodes(s).filter(move |n| !enclosing.contains(n.name))
 }
 
 enum Msg {
