@@ -584,7 +584,7 @@ where
             pending: vec![false; k],
             pending_count: 0,
             blocked: Vec::new(),
-            statuses: Statuses::new(plan.names),
+            statuses: Statuses::new(&plan.names),
             spans: Vec::new(),
             concurrency: plan.policy.concurrency.unwrap_or(usize::MAX).max(1),
             clock: None,

@@ -28,13 +28,14 @@ use crate::trace::TraceKind;
 pub(super) struct Statuses {
     reports: Vec<NodeRecord>,
     /// The names of the entries: the plan's packed array
-    /// ([`Plan::names`](crate::plan::Plan::names)).
-    nodes: &'static [NodeNames],
+    /// ([`Plan::names`](crate::plan::Plan::names)), by a thin reference (kept in the
+    /// report, see [`NodeReports`]).
+    nodes: &'static &'static [NodeNames],
 }
 
 /// The reports of nodes that never started (`names`: the plan's,
 /// [`Plan::names`](crate::plan::Plan::names)).
-pub(super) fn not_started(names: &'static [NodeNames]) -> NodeReports {
+pub(super) fn not_started(names: &'static &'static [NodeNames]) -> NodeReports {
     NodeReports::compact(names, vec![NodeRecord::NOT_STARTED; names.len()])
 }
 
@@ -42,7 +43,7 @@ impl Statuses {
     /// No entry written yet: room for every node's (one allocation, nothing written).
     /// `names`: the plan's ([`Plan::names`](crate::plan::Plan::names)).
     #[inline]
-    pub(super) fn new(names: &'static [NodeNames]) -> Self {
+    pub(super) fn new(names: &'static &'static [NodeNames]) -> Self {
         Self {
             reports: Vec::with_capacity(names.len()),
             nodes: names,
