@@ -247,7 +247,7 @@ impl NodeRecord {
 ///     struct Twice {
 ///         input x: u32,
 ///         a = double(x),
-///         b = double(a),
+///         b = double(x: a),
 ///     }
 /// }
 ///
