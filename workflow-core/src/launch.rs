@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::error::WorkflowError;
 use crate::executor::{Executor, RunOutcome, Workflow};
-use crate::run::{Run, RunOptions, RunReport};
+use crate::run::{NodeReports, Run, RunOptions, RunReport};
 use crate::shared::RuntimeShared;
 
 /// A workflow that runs with input `I`: every [`Workflow`] with its own input struct,
@@ -136,7 +136,7 @@ pub(crate) async fn launch<W: Workflow, F: Finish<W::Output>>(
                 workflow: W::NAME,
                 run_id: 0,
                 duration: Duration::ZERO,
-                nodes: Vec::new(),
+                nodes: NodeReports::default(),
             },
             trace: None,
         });

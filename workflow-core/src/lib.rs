@@ -154,8 +154,8 @@ pub use node::NodeErrorType;
 pub use node::{ConvertNodeError, UnsupportedNodeError};
 pub use resources::Res;
 pub use run::{
-    NodeReport, NodeStatus, Run, RunOptions, RunReport, RunSnapshot, SnapshotChildNode,
-    SnapshotNode,
+    NodeReport, NodeReports, NodeStatus, Run, RunOptions, RunReport, RunSnapshot,
+    SnapshotChildNode, SnapshotNode,
 };
 #[cfg(feature = "store")]
 pub use runtime::DurableRunEnd;

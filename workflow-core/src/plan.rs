@@ -4,6 +4,7 @@
 
 use crate::policy::{NodePolicy, WorkflowPolicy};
 use crate::resources::ResourceReq;
+pub use crate::run::NodeNames;
 
 /// The static plan of a workflow: its nodes, their edges and policies.
 #[derive(Debug)]
@@ -44,17 +45,6 @@ impl Plan {
     pub fn decision_of(&self, index: usize) -> Option<&'static Decision> {
         self.decisions.iter().find(|d| d.router == index)
     }
-}
-
-/// The names of one node of a [`Plan`] (see [`Plan::names`]): its spec's `name` and
-/// `node_fn`.
-#[derive(Debug)]
-#[doc(hidden)]
-pub struct NodeNames {
-    /// The binding's name.
-    pub name: &'static str,
-    /// The `#[node]` fn's name.
-    pub node_fn: &'static str,
 }
 
 /// One node of a [`Plan`].

@@ -1,6 +1,8 @@
 //! The result of a run, per-node reports, and per-run options.
 
 use std::fmt;
+use std::ops::Deref;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -113,7 +115,11 @@ pub struct RunReport {
     /// the node that ran them, and the decision node of each `match`/`if` (`match_t`,
     /// `if_ok`) after the bindings. A merge (a binding defined in every arm) has one entry
     /// per arm; [`RunReport::node`] picks the arm taken.
-    pub nodes: Vec<NodeReport>,
+    ///
+    /// A slice of [`NodeReport`]s (`report.nodes[0]`, `report.nodes.iter()`,
+    /// `for n in &report.nodes`), kept compactly until first read: see
+    /// [`NodeReports`].
+    pub nodes: NodeReports,
 }
 
 impl RunReport {
@@ -147,6 +153,263 @@ impl fmt::Display for RunReport {
             writeln!(f, "  {n}")?;
         }
         Ok(())
+    }
+}
+
+/// The names of one node of a plan (`Plan::names`): its spec's `name` and `node_fn`.
+#[derive(Debug)]
+#[doc(hidden)]
+pub struct NodeNames {
+    /// The binding's name.
+    pub name: &'static str,
+    /// The `#[node]` fn's name.
+    pub node_fn: &'static str,
+}
+
+/// What the run writes of one node: a [`NodeReport`] less its names (the plan's),
+/// with its times in nanoseconds from the start of the run. 24 bytes where a
+/// [`NodeReport`] is 80: the report of a chain of 1,000 nodes was 80 KB of stores a
+/// run, most of a cold run's data misses (issue 17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NodeRecord {
+    /// When it first started, in nanoseconds from the start of the run;
+    /// [`NodeRecord::NEVER`] if it never started.
+    pub(crate) started: u64,
+    /// Time from its first start to its end, in nanoseconds.
+    pub(crate) duration: u64,
+    /// Attempts made.
+    pub(crate) attempts: u32,
+    /// How it ended.
+    pub(crate) status: NodeStatus,
+}
+
+impl NodeRecord {
+    /// `started` of a node that never started.
+    pub(crate) const NEVER: u64 = u64::MAX;
+
+    /// A node that has not started.
+    pub(crate) const NOT_STARTED: Self = Self {
+        started: Self::NEVER,
+        duration: 0,
+        attempts: 0,
+        status: NodeStatus::NotStarted,
+    };
+
+    /// `d` in nanoseconds (saturated: a run's times stay below 584 years, and below
+    /// [`NEVER`](Self::NEVER)).
+    #[inline(always)]
+    pub(crate) fn nanos(d: Duration) -> u64 {
+        let n = d.as_secs().saturating_mul(1_000_000_000);
+        n.saturating_add(u64::from(d.subsec_nanos()))
+            .min(Self::NEVER - 1)
+    }
+
+    /// When it first started, from the start of the run.
+    #[inline]
+    pub(crate) fn started_at(&self) -> Option<Duration> {
+        (self.started != Self::NEVER).then(|| Duration::from_nanos(self.started))
+    }
+
+    /// Its public report, named by `names`.
+    #[inline]
+    pub(crate) fn report(&self, names: &'static NodeNames) -> NodeReport {
+        NodeReport {
+            name: NodeName::Borrowed(names.name),
+            node_fn: names.node_fn,
+            status: self.status,
+            attempts: self.attempts,
+            duration: Duration::from_nanos(self.duration),
+            started_at: self.started_at(),
+        }
+    }
+}
+
+/// The nodes of a [`RunReport`] ([`RunReport::nodes`]): a slice of [`NodeReport`]s.
+///
+/// It dereferences to `[NodeReport]`, so it reads like the `Vec` it was: index it, call
+/// `iter()`, `len()`, `first()`, loop over `&report.nodes`. A run writes a compact
+/// record of each of its nodes (24 bytes, no names) and the `NodeReport`s are made from
+/// them the first time they are read, once: a run whose report nobody reads (most runs
+/// of a service) pays for neither the entries nor their drop. Take them out as a `Vec`
+/// with [`into_vec`](Self::into_vec) or `Vec::from`; make one from a `Vec` with
+/// `NodeReports::from`.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+/// use workflow_core::{NodeReport, NodeReports};
+///
+/// #[node]
+/// async fn double(x: u32) -> u32 { x * 2 }
+///
+/// workflow! {
+///     struct Twice {
+///         input x: u32,
+///         a = double(x),
+///         b = double(x: a),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let run = Runtime::new().execute(Twice, TwiceInput { x: 1 }).await.unwrap();
+/// let nodes: &NodeReports = &run.report.nodes;
+/// assert_eq!(nodes.len(), 2);
+/// assert_eq!(nodes[1].name, "b");
+/// assert!(nodes.iter().all(|n| n.status == NodeStatus::Succeeded));
+/// for n in nodes {
+///     assert_eq!(n.attempts, 1);
+/// }
+/// let owned: Vec<NodeReport> = run.report.nodes.into_vec();
+/// assert_eq!(owned.len(), 2);
+/// # }
+/// ```
+///
+/// 48 bytes where the `Vec` was 24 (a run of 10 nodes kept 800 bytes of entries, now
+/// 240 of records and 48 here): the names by a thin reference, the view made on first
+/// read boxed.
+#[derive(Clone)]
+pub struct NodeReports {
+    /// The names of `records`' nodes (the plan's `names` field, by reference: a thin
+    /// one, half a slice's size).
+    names: &'static &'static [NodeNames],
+    /// The run's records, one per name (or none, and `built` set).
+    records: Box<[NodeRecord]>,
+    /// The reports, made on first read (or given).
+    built: OnceLock<Box<[NodeReport]>>,
+}
+
+impl NodeReports {
+    /// The reports of a run's nodes named `names`, as its records say (one each).
+    #[inline]
+    pub(crate) fn compact(names: &'static &'static [NodeNames], records: Vec<NodeRecord>) -> Self {
+        debug_assert_eq!(names.len(), records.len());
+        Self {
+            names,
+            records: records.into_boxed_slice(),
+            built: OnceLock::new(),
+        }
+    }
+
+    /// How many nodes (without making their reports).
+    pub fn len(&self) -> usize {
+        match self.built.get() {
+            Some(built) => built.len(),
+            None => self.records.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The reports, as a `Vec`.
+    pub fn into_vec(self) -> Vec<NodeReport> {
+        let Self {
+            names,
+            records,
+            built,
+        } = self;
+        built
+            .into_inner()
+            .unwrap_or_else(|| build(names, &records))
+            .into_vec()
+    }
+}
+
+/// The reports of `records`, named by `names`.
+#[cold]
+#[inline(never)]
+fn build(names: &'static [NodeNames], records: &[NodeRecord]) -> Box<[NodeReport]> {
+    records
+        .iter()
+        .zip(names)
+        .map(|(r, n)| r.report(n))
+        .collect()
+}
+
+impl Deref for NodeReports {
+    type Target = [NodeReport];
+
+    fn deref(&self) -> &[NodeReport] {
+        self.built.get_or_init(|| build(self.names, &self.records))
+    }
+}
+
+/// The names of no node (of reports given as a `Vec`, or none).
+const NO_NAMES: &&[NodeNames] = &(&[] as &[NodeNames]);
+
+/// No nodes.
+impl Default for NodeReports {
+    fn default() -> Self {
+        Self {
+            names: NO_NAMES,
+            records: Box::default(),
+            built: OnceLock::new(),
+        }
+    }
+}
+
+impl From<Vec<NodeReport>> for NodeReports {
+    fn from(reports: Vec<NodeReport>) -> Self {
+        Self {
+            names: NO_NAMES,
+            records: Box::default(),
+            built: OnceLock::from(reports.into_boxed_slice()),
+        }
+    }
+}
+
+impl From<NodeReports> for Vec<NodeReport> {
+    fn from(reports: NodeReports) -> Self {
+        reports.into_vec()
+    }
+}
+
+impl FromIterator<NodeReport> for NodeReports {
+    fn from_iter<I: IntoIterator<Item = NodeReport>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a NodeReports {
+    type Item = &'a NodeReport;
+    type IntoIter = std::slice::Iter<'a, NodeReport>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for NodeReports {
+    type Item = NodeReport;
+    type IntoIter = std::vec::IntoIter<NodeReport>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.into_vec().into_iter()
+    }
+}
+
+impl PartialEq for NodeReports {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for NodeReports {}
+
+impl fmt::Debug for NodeReports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for NodeReports {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
 }
 
@@ -537,16 +800,105 @@ mod tests {
             workflow: "Checkout",
             run_id: 7,
             duration: Duration::from_millis(10),
-            nodes: vec![
+            nodes: NodeReports::from(vec![
                 node("t", NodeStatus::Succeeded, 2),
                 node("approval", NodeStatus::NotTaken, 0),
                 node("sent", NodeStatus::Skipped, 0),
-            ],
+            ]),
         };
         assert_eq!(
             report.to_string(),
             "run 7 of `Checkout` (10ms):\n  t                succeeded  attempts=2 time=10ms\n  approval         not taken\n  sent             skipped\n"
         );
         assert_eq!(report.clone(), report);
+    }
+
+    static NAMES: [NodeNames; 3] = [
+        NodeNames {
+            name: "fetch",
+            node_fn: "fetch_data",
+        },
+        NodeNames {
+            name: "html",
+            node_fn: "render",
+        },
+        NodeNames {
+            name: "sent",
+            node_fn: "send",
+        },
+    ];
+
+    static NAMES_REF: &[NodeNames] = &NAMES;
+
+    /// The compact records a run writes read as the reports they stand for: the same
+    /// entries, `Debug` and serialized form as a `Vec<NodeReport>`, made once.
+    #[test]
+    fn compact_records_read_as_their_reports() {
+        let records = vec![
+            NodeRecord {
+                started: 0,
+                duration: 1_500_000_000,
+                attempts: 2,
+                status: NodeStatus::Succeeded,
+            },
+            NodeRecord {
+                started: NodeRecord::nanos(Duration::from_millis(1500)),
+                duration: 0,
+                attempts: 1,
+                status: NodeStatus::Running,
+            },
+            NodeRecord::NOT_STARTED,
+        ];
+        let compact = NodeReports::compact(&NAMES_REF, records);
+        assert_eq!(compact.len(), 3);
+        assert!(compact.built.get().is_none(), "len() makes no report");
+        let want = vec![
+            NodeReport {
+                name: "fetch".into(),
+                node_fn: "fetch_data",
+                status: NodeStatus::Succeeded,
+                attempts: 2,
+                duration: Duration::from_millis(1500),
+                started_at: Some(Duration::ZERO),
+            },
+            NodeReport {
+                name: "html".into(),
+                node_fn: "render",
+                status: NodeStatus::Running,
+                attempts: 1,
+                duration: Duration::ZERO,
+                started_at: Some(Duration::from_millis(1500)),
+            },
+            NodeReport {
+                name: "sent".into(),
+                node_fn: "send",
+                status: NodeStatus::NotStarted,
+                attempts: 0,
+                duration: Duration::ZERO,
+                started_at: None,
+            },
+        ];
+        assert_eq!(*compact, *want);
+        assert_eq!(format!("{compact:?}"), format!("{want:?}"));
+        #[cfg(feature = "serde")]
+        assert_eq!(
+            serde_json::to_string(&compact).unwrap(),
+            serde_json::to_string(&want).unwrap()
+        );
+        let names: Vec<&str> = (&compact).into_iter().map(|n| &*n.name).collect();
+        assert_eq!(names, ["fetch", "html", "sent"]);
+        assert_eq!(compact, NodeReports::from(want.clone()));
+        assert_eq!(compact.clone().into_vec(), want);
+        let blank = NodeReports::compact(&NAMES_REF, vec![NodeRecord::NOT_STARTED; 3]);
+        assert_eq!(blank.into_vec()[2], want[2]);
+        assert_eq!(std::mem::size_of::<NodeReports>(), 48);
+    }
+
+    /// Times beyond what nanoseconds in a `u64` hold (584 years) saturate below "never
+    /// started".
+    #[test]
+    fn record_times_saturate() {
+        assert_eq!(NodeRecord::nanos(Duration::MAX), NodeRecord::NEVER - 1);
+        assert_eq!(NodeRecord::nanos(Duration::new(3, 7)), 3_000_000_007);
     }
 }

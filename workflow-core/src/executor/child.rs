@@ -56,7 +56,7 @@ async fn run_child<W: Workflow>(
         },
     );
     let outcome = W::run(exec).await;
-    parent.add_child_report(node, item, outcome.report.nodes);
+    parent.add_child_report(node, item, outcome.report.nodes.into_vec());
     outcome
         .result
         .map_err(|e| e.in_workflow(parent.root_workflow))

@@ -514,7 +514,7 @@ where
         let plan = W::PLAN;
         // The report first: it outlives the run (the caller gets it), so it is best
         // allocated before the vectors that die with the run.
-        let statuses = Statuses::new(plan.names);
+        let statuses = Statuses::new(&plan.names);
         Self {
             shared,
             state,

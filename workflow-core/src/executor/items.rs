@@ -43,11 +43,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
 use super::cells::{NodeStarter, Op};
-use super::status::{self, Statuses};
+use super::status::Statuses;
 use super::workflow::{Executor, ItemCodec, RunOutcome, Workflow};
 use crate::error::{NodeName, TimeoutScope, WorkflowError};
 use crate::policy::{FailurePolicy, WorkflowPolicy};
-use crate::run::{NodeReport, NodeStatus, RunReport};
+use crate::run::{NodeRecord, NodeReport, NodeReports, NodeStatus, RunReport};
 use crate::shared::{item_path, RunShared, RuntimeShared};
 use crate::sync::lock;
 use crate::trace::TraceKind;
@@ -123,9 +123,9 @@ struct FeedState<W: Workflow> {
     outputs: Vec<Option<W::Output>>,
     /// The failures of a collecting fan-out's items, by item.
     errors: Vec<(usize, WorkflowError)>,
-    /// `k` report entries per item (`k` nodes in the body), item-major, names borrowed
-    /// until the reports are handed over.
-    reports: Vec<NodeReport>,
+    /// `k` report records per item (`k` nodes in the body), item-major: the reports
+    /// (named by their paths) are made from them when they are handed over.
+    reports: Vec<NodeRecord>,
     /// Reports of child runs of items' nodes: (item, node, reports).
     children: Vec<(usize, usize, Vec<NodeReport>)>,
     /// The first failure of a fail-fast fan-out.
@@ -152,13 +152,7 @@ impl<W: Workflow> Feed<W> {
         let k = W::PLAN.nodes.len();
         let mut outputs = Vec::new();
         outputs.resize_with(hint, || None);
-        let template = status::not_started(W::PLAN.names);
-        // Room for the parent's own reports too: the parent's report is built in this
-        // vector when the fan-out is its only child (see `RunShared::merge_reports`).
-        let mut reports = Vec::with_capacity(hint * k + parent.nodes.len());
-        for _ in 0..hint {
-            reports.extend_from_slice(&template);
-        }
+        let reports = vec![NodeRecord::NOT_STARTED; hint * k];
         Self {
             parent,
             node,
@@ -200,7 +194,7 @@ impl<W: Workflow> Feed<W> {
         &self,
         item: usize,
         result: Result<W::Output, WorkflowError>,
-        reports: &[NodeReport],
+        reports: &[NodeRecord],
         children: Vec<(usize, Vec<NodeReport>)>,
         stop: bool,
     ) -> Option<(usize, W::Input)> {
@@ -291,23 +285,23 @@ impl<W: Workflow> Feed<W> {
         let rest = state.source.by_ref().count();
         let total = state.taken + rest;
         let k = W::PLAN.nodes.len();
-        let template = status::not_started(W::PLAN.names);
-        while state.reports.len() < total * k {
-            state.reports.extend_from_slice(&template);
-        }
-        state.reports.truncate(total * k);
+        state.reports.resize(total * k, NodeRecord::NOT_STARTED);
         let mut children = std::mem::take(&mut state.children);
         children.sort_by_key(|&(item, node, _)| (item, node));
-        let mut reports = std::mem::take(&mut state.reports);
+        let records = std::mem::take(&mut state.reports);
         drop(state);
+        let names = W::PLAN.names;
         let k = k.max(1);
-        for (at, report) in reports.iter_mut().enumerate() {
+        // Room for the parent's own reports too: the parent's report is built in this
+        // vector when the fan-out is its only child (see `RunShared::merge_reports`).
+        let mut reports = Vec::with_capacity(records.len() + self.parent.nodes.len());
+        for (at, record) in records.iter().enumerate() {
             let item = at / k;
-            let name = std::mem::take(&mut report.name);
+            let mut report = record.report(&names[at % k]);
             report.name = if self.single {
-                format!("{}.{}", self.path, name).into()
+                format!("{}.{}", self.path, report.name).into()
             } else {
-                item_path(&self.path, item + self.first_item, &name).into()
+                item_path(&self.path, item + self.first_item, &report.name).into()
             };
             let kind = match report.status {
                 NodeStatus::NotStarted => Some((NodeStatus::Skipped, TraceKind::Skipped)),
@@ -318,6 +312,7 @@ impl<W: Workflow> Feed<W> {
                 report.status = status;
                 self.parent.record_named(report.name.clone(), kind);
             }
+            reports.push(report);
         }
         let out = if children.is_empty() {
             reports
@@ -355,17 +350,14 @@ impl<W: Workflow> FeedState<W> {
     fn store_reports(
         &mut self,
         item: usize,
-        reports: &[NodeReport],
+        reports: &[NodeRecord],
         children: Vec<(usize, Vec<NodeReport>)>,
     ) {
         let k = reports.len();
         if self.reports.len() < (item + 1) * k {
-            let template = status::not_started(W::PLAN.names);
-            while self.reports.len() < (item + 1) * k {
-                self.reports.extend_from_slice(&template);
-            }
+            self.reports.resize((item + 1) * k, NodeRecord::NOT_STARTED);
         }
-        self.reports[item * k..(item + 1) * k].clone_from_slice(reports);
+        self.reports[item * k..(item + 1) * k].copy_from_slice(reports);
         self.children.extend(
             children
                 .into_iter()
@@ -592,7 +584,7 @@ where
             pending: vec![false; k],
             pending_count: 0,
             blocked: Vec::new(),
-            statuses: Statuses::new(plan.names),
+            statuses: Statuses::new(&plan.names),
             spans: Vec::new(),
             concurrency: plan.policy.concurrency.unwrap_or(usize::MAX).max(1),
             clock: None,
@@ -1121,7 +1113,7 @@ where
             workflow: W::PLAN.name,
             run_id: 0,
             duration: Duration::ZERO,
-            nodes: Vec::new(),
+            nodes: NodeReports::default(),
         },
         trace: None,
     };

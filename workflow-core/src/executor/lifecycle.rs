@@ -255,7 +255,7 @@ fn begin<W: Workflow>(runtime: Arc<RuntimeShared>, mut setup: Option<Box<Setup<W
                 workflow: plan.name,
                 run_id,
                 duration: Duration::ZERO,
-                nodes: status::not_started(plan.names),
+                nodes: status::not_started(&plan.names),
             },
             trace: None,
         }));

@@ -7,13 +7,15 @@
 use std::time::Duration;
 
 use super::attempt::NodeFailure;
-use crate::error::NodeName;
 use crate::plan::NodeNames;
-use crate::run::{NodeReport, NodeStatus};
+use crate::run::{NodeRecord, NodeReports, NodeStatus};
 use crate::shared::RunShared;
 use crate::trace::TraceKind;
 
-/// Every node's report in one run, in declaration order.
+/// Every node's report in one run, in declaration order, as compact records
+/// ([`NodeRecord`], 24 bytes: the public [`NodeReport`](crate::NodeReport)s, 80 bytes
+/// with their names, are made from them only when the report is read, see
+/// [`NodeReports`]).
 ///
 /// Written as the run goes, in one pass where it can: the entries are made as the nodes
 /// are written, not all up front. `reports` holds the first entries (its room is made for
@@ -24,36 +26,24 @@ use crate::trace::TraceKind;
 /// the entries made has its entry made then; a write further on, or a read of the whole
 /// report, makes every entry left ([`fill`](Self::fill)).
 pub(super) struct Statuses {
-    reports: Vec<NodeReport>,
+    reports: Vec<NodeRecord>,
     /// The names of the entries: the plan's packed array
-    /// ([`Plan::names`](crate::plan::Plan::names)).
-    nodes: &'static [NodeNames],
+    /// ([`Plan::names`](crate::plan::Plan::names)), by a thin reference (kept in the
+    /// report, see [`NodeReports`]).
+    nodes: &'static &'static [NodeNames],
 }
 
 /// The reports of nodes that never started (`names`: the plan's,
 /// [`Plan::names`](crate::plan::Plan::names)).
-pub(super) fn not_started(names: &'static [NodeNames]) -> Vec<NodeReport> {
-    names.iter().map(not_started_entry).collect()
-}
-
-/// The report of node `n` while it has not started.
-#[inline(always)]
-fn not_started_entry(n: &'static NodeNames) -> NodeReport {
-    NodeReport {
-        name: NodeName::Borrowed(n.name),
-        node_fn: n.node_fn,
-        status: NodeStatus::NotStarted,
-        attempts: 0,
-        duration: Duration::ZERO,
-        started_at: None,
-    }
+pub(super) fn not_started(names: &'static &'static [NodeNames]) -> NodeReports {
+    NodeReports::compact(names, vec![NodeRecord::NOT_STARTED; names.len()])
 }
 
 impl Statuses {
     /// No entry written yet: room for every node's (one allocation, nothing written).
     /// `names`: the plan's ([`Plan::names`](crate::plan::Plan::names)).
     #[inline]
-    pub(super) fn new(names: &'static [NodeNames]) -> Self {
+    pub(super) fn new(names: &'static &'static [NodeNames]) -> Self {
         Self {
             reports: Vec::with_capacity(names.len()),
             nodes: names,
@@ -63,12 +53,12 @@ impl Statuses {
     /// Node `i`'s entry: made now if it is the next one (nodes are mostly written in
     /// declaration order), with every entry before it if it is further.
     #[inline(always)]
-    fn entry(&mut self, i: usize) -> &mut NodeReport {
+    fn entry(&mut self, i: usize) -> &mut NodeRecord {
         let made = self.reports.len();
         if i >= made {
             if i == made {
                 // (Never grows: the room for every node is made by `new`.)
-                self.reports.push(not_started_entry(&self.nodes[i]));
+                self.reports.push(NodeRecord::NOT_STARTED);
             } else {
                 self.fill();
             }
@@ -80,13 +70,12 @@ impl Statuses {
     #[cold]
     #[inline(never)]
     fn fill(&mut self) {
-        let made = self.reports.len();
         self.reports
-            .extend(self.nodes[made..].iter().map(not_started_entry));
+            .resize(self.nodes.len(), NodeRecord::NOT_STARTED);
     }
 
     #[inline]
-    fn set(&mut self, shared: &RunShared, i: usize, status: NodeStatus) -> &mut NodeReport {
+    fn set(&mut self, shared: &RunShared, i: usize, status: NodeStatus) -> &mut NodeRecord {
         shared.set_live(i, status);
         let report = self.entry(i);
         report.status = status;
@@ -104,7 +93,7 @@ impl Statuses {
     pub(super) fn started(&mut self, shared: &RunShared, i: usize, at: Duration) {
         let report = self.entry(i);
         report.status = NodeStatus::Running;
-        report.started_at = Some(at);
+        report.started = NodeRecord::nanos(at);
         if shared.is_live() {
             Self::started_live(shared, i);
         }
@@ -126,17 +115,17 @@ impl Statuses {
     pub(super) fn started_report(&mut self, i: usize, at: Duration) {
         if i == self.reports.len() {
             // Made once with its values, not made "not started" and rewritten.
-            let running = NodeReport {
+            let running = NodeRecord {
                 status: NodeStatus::Running,
-                started_at: Some(at),
-                ..not_started_entry(&self.nodes[i])
+                started: NodeRecord::nanos(at),
+                ..NodeRecord::NOT_STARTED
             };
             self.reports.push(running);
             return;
         }
         let report = self.entry(i);
         report.status = NodeStatus::Running;
-        report.started_at = Some(at);
+        report.started = NodeRecord::nanos(at);
     }
 
     /// Inline node `i`, started at `at` (see [`starting`](Self::starting)), produced
@@ -154,28 +143,24 @@ impl Statuses {
     ) {
         // Nodes that end in the poll of the run that starts them share its timestamp
         // (see `Driver::elapsed`): no subtraction then.
+        let started = NodeRecord::nanos(at);
         let duration = if now == at {
-            Duration::ZERO
+            0
         } else {
-            now.saturating_sub(at)
+            NodeRecord::nanos(now).saturating_sub(started)
+        };
+        let ran = NodeRecord {
+            status: NodeStatus::Succeeded,
+            attempts: 1,
+            started,
+            duration,
         };
         if i == self.reports.len() {
             // Made once with its values: made "not started" and then rewritten, the
-            // same 80 bytes were written twice (issue 17).
-            let ran = NodeReport {
-                status: NodeStatus::Succeeded,
-                attempts: 1,
-                started_at: Some(at),
-                duration,
-                ..not_started_entry(&self.nodes[i])
-            };
+            // same entry was written twice (issue 17).
             self.reports.push(ran);
         } else {
-            let report = self.entry(i);
-            report.status = NodeStatus::Succeeded;
-            report.attempts = 1;
-            report.started_at = Some(at);
-            report.duration = duration;
+            *self.entry(i) = ran;
         }
         if !quiet && Self::noted(shared) {
             self.succeeded_noted(shared, i, 1);
@@ -190,25 +175,20 @@ impl Statuses {
     /// from its start), each is made once, as it ends.
     #[inline]
     pub(super) fn ran_range(&mut self, nodes: std::ops::Range<usize>, at: Duration) {
+        let ran = NodeRecord {
+            status: NodeStatus::Succeeded,
+            attempts: 1,
+            started: NodeRecord::nanos(at),
+            duration: 0,
+        };
         if nodes.start == self.reports.len() {
-            self.reports
-                .extend(self.nodes[nodes].iter().map(|n| NodeReport {
-                    status: NodeStatus::Succeeded,
-                    attempts: 1,
-                    started_at: Some(at),
-                    ..not_started_entry(n)
-                }));
+            self.reports.resize(nodes.end, ran);
             return;
         }
         if nodes.end > self.reports.len() {
             self.fill();
         }
-        for report in &mut self.reports[nodes] {
-            report.status = NodeStatus::Succeeded;
-            report.attempts = 1;
-            report.started_at = Some(at);
-            report.duration = Duration::ZERO;
-        }
+        self.reports[nodes].fill(ran);
     }
 
     /// Whether a success is noted beyond the report: the level test `tracing::debug!`
@@ -233,7 +213,7 @@ impl Statuses {
     /// started, so the run's end marks it skipped.
     pub(super) fn never_ran(&mut self, shared: &RunShared, i: usize) {
         let report = self.set(shared, i, NodeStatus::NotStarted);
-        report.started_at = None;
+        report.started = NodeRecord::NEVER;
         report.attempts = 0;
     }
 
@@ -246,7 +226,7 @@ impl Statuses {
         let report = self.entry(i);
         report.status = NodeStatus::Succeeded;
         report.attempts = attempts;
-        report.duration = now.saturating_sub(report.started_at.unwrap_or_default());
+        report.duration = ended(report.started, now);
         if Self::noted(shared) {
             self.succeeded_noted(shared, i, attempts);
         }
@@ -257,7 +237,7 @@ impl Statuses {
     #[inline(never)]
     fn succeeded_noted(&self, shared: &RunShared, i: usize, attempts: u32) {
         shared.set_live(i, NodeStatus::Succeeded);
-        let name = &*self.reports[i].name;
+        let name = self.nodes[i].name;
         tracing::debug!(target: "workflow", node = name, attempts, "node completed");
         shared.record(Some(i), TraceKind::Completed { attempts });
     }
@@ -273,7 +253,7 @@ impl Statuses {
     ) {
         let report = self.set(shared, i, NodeStatus::Failed);
         report.attempts = attempts;
-        report.duration = now - report.started_at.unwrap_or_default();
+        report.duration = ended(report.started, now);
         shared.record_with(Some(i), || TraceKind::Failed {
             attempts,
             error: failure.describe(),
@@ -285,23 +265,23 @@ impl Statuses {
     pub(super) fn cancelled(&mut self, shared: &RunShared, i: usize, attempts: u32, now: Duration) {
         let report = self.set(shared, i, NodeStatus::Cancelled);
         report.attempts = attempts;
-        report.duration = now - report.started_at.unwrap_or_default();
-        tracing::info!(target: "workflow", node = &*report.name, "node cancelled");
+        report.duration = ended(report.started, now);
+        tracing::info!(target: "workflow", node = self.nodes[i].name, "node cancelled");
         shared.record(Some(i), TraceKind::Cancelled);
     }
 
     /// Node `i` did not run: its output was restored from a durable run's store.
     #[cfg(feature = "store")]
     pub(super) fn restored(&mut self, shared: &RunShared, i: usize) {
-        let report = self.set(shared, i, NodeStatus::Restored);
-        tracing::debug!(target: "workflow", node = &*report.name, "node restored");
+        self.set(shared, i, NodeStatus::Restored);
+        tracing::debug!(target: "workflow", node = self.nodes[i].name, "node restored");
         shared.record(Some(i), TraceKind::Restored);
     }
 
     /// Node `i` is in an arm its decision did not take: it will not run.
     pub(super) fn not_taken(&mut self, shared: &RunShared, i: usize) {
-        let report = self.set(shared, i, NodeStatus::NotTaken);
-        tracing::debug!(target: "workflow", node = &*report.name, "node not taken");
+        self.set(shared, i, NodeStatus::NotTaken);
+        tracing::debug!(target: "workflow", node = self.nodes[i].name, "node not taken");
         shared.record(Some(i), TraceKind::NotTaken);
     }
 
@@ -317,15 +297,16 @@ impl Statuses {
     }
 
     /// The running nodes, by index (none among the entries not made yet).
-    pub(super) fn running(&self) -> impl Iterator<Item = (usize, &NodeReport)> + '_ {
+    pub(super) fn running(&self) -> impl Iterator<Item = (usize, &NodeRecord)> + '_ {
         self.reports
             .iter()
             .enumerate()
             .filter(|(_, r)| r.status == NodeStatus::Running)
     }
 
-    /// The reports so far, by node.
-    pub(super) fn reports(&mut self) -> &[NodeReport] {
+    /// The records so far, by node (named by the plan's
+    /// [`names`](crate::plan::Plan::names)).
+    pub(super) fn reports(&mut self) -> &[NodeRecord] {
         self.fill();
         &self.reports
     }
@@ -333,20 +314,28 @@ impl Statuses {
     /// Every node back to not started (a fan-out lane's next item, `items.rs`).
     pub(super) fn reset(&mut self) {
         self.fill();
-        for r in &mut self.reports {
-            r.status = NodeStatus::NotStarted;
-            r.attempts = 0;
-            r.duration = Duration::ZERO;
-            r.started_at = None;
-        }
+        self.reports.fill(NodeRecord::NOT_STARTED);
     }
 
     #[inline]
-    pub(super) fn into_reports(mut self) -> Vec<NodeReport> {
+    pub(super) fn into_reports(mut self) -> NodeReports {
         // (Tested here: most runs wrote every entry, and pay no call.)
         if self.reports.len() < self.nodes.len() {
             self.fill();
         }
-        self.reports
+        NodeReports::compact(self.nodes, self.reports)
     }
+}
+
+/// The duration of a node that started at `started` (nanoseconds from the start of the
+/// run, [`NodeRecord::NEVER`] if it did not: counted from the start of the run then)
+/// and ended at `now`.
+#[inline(always)]
+fn ended(started: u64, now: Duration) -> u64 {
+    let started = if started == NodeRecord::NEVER {
+        0
+    } else {
+        started
+    };
+    NodeRecord::nanos(now).saturating_sub(started)
 }

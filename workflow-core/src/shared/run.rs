@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 use super::waits::Waits;
 use crate::error::NodeName;
 use crate::plan::NodeSpec;
-use crate::run::{NodeReport, NodeStatus, RunSnapshot, SnapshotChildNode, SnapshotNode};
+use crate::run::{
+    NodeReport, NodeReports, NodeStatus, RunSnapshot, SnapshotChildNode, SnapshotNode,
+};
 use crate::shared::RuntimeShared;
 use crate::sync::lock;
 use crate::trace::{TraceEvent, TraceKind, TraceRecorder};
@@ -524,11 +526,11 @@ impl RunShared {
     /// Inlined for a root run without children (most runs): their reports are `own`,
     /// with no call (~25 instructions a run, issue 17).
     #[inline]
-    pub(crate) fn merge_reports(&self, own: Vec<NodeReport>) -> Vec<NodeReport> {
+    pub(crate) fn merge_reports(&self, own: NodeReports) -> NodeReports {
         if self.path.is_none() && !self.has_child_reports.load(Ordering::Acquire) {
             return own;
         }
-        self.merge_child_reports(own)
+        NodeReports::from(self.merge_child_reports(own.into_vec()))
     }
 
     /// [`merge_reports`](Self::merge_reports) of a child run, or of a run with children.
