@@ -863,13 +863,47 @@ where
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
         if self.pending.has_queue() {
-            let threshold = self.wake_threshold();
-            if self.pending.make().wake_when_done(threshold) {
-                // Enough spawned nodes ended while the threshold was higher.
-                cx.waker().wake_by_ref();
-            }
+            self.set_wake_threshold(cx);
         }
         Poll::Pending
+    }
+
+    /// [`wait`](Self::wait) in [`step_spawned`](Self::step_spawned)'s quiet run, when
+    /// none of its checks can end the run: no node waits for a published value (no
+    /// deadlock, and every end counts, see `wake_threshold`), the run left this waker
+    /// for its tasks already, and the outcome queue's waker watches the run's
+    /// cancellation and has not fired (no stall timer: the run is quiet). Then only the
+    /// threshold is set. `None` when any check may matter: `wait` does them all.
+    ///
+    /// A spawned chain's every wake-up ends here: `wait`'s checks are spread over its
+    /// code between its rare paths, ~108 instructions on a dozen 64-byte lines a node
+    /// (issue 17: the chain's clock ratio is instruction-cache bound).
+    #[inline(always)]
+    fn wait_settled(&mut self, cx: &TaskContext<'_>) -> Option<Poll<Event>> {
+        let cold = self.pending.get()?;
+        let settled = cold
+            .wait_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+            && cold.cancel_watched_unfired()
+            && self.shared.waits.blocked() == 0;
+        if !settled {
+            return None;
+        }
+        self.set_wake_threshold(cx);
+        Some(Poll::Pending)
+    }
+
+    /// Asks the outcome queue to wake the run once as many spawned nodes ended as could
+    /// give it something to do (see [`wake_threshold`](Self::wake_threshold)), and
+    /// wakes the run now if that many already have.
+    #[inline(always)]
+    fn set_wake_threshold(&mut self, cx: &TaskContext<'_>) {
+        let threshold = self.wake_threshold();
+        if self.pending.make().wake_when_done(threshold) {
+            // Enough spawned nodes ended while the threshold was higher.
+            cx.waker().wake_by_ref();
+        }
     }
 
     /// A wake-up of a run whose pending nodes are all spawned (`Mode::Spawned`, each
@@ -935,7 +969,10 @@ where
                 break;
             }
         }
-        Some(self.wait(cx, stall, cancelled))
+        Some(
+            self.wait_settled(cx)
+                .unwrap_or_else(|| self.wait(cx, stall, cancelled)),
+        )
     }
 
     /// A node finished in this poll of the run (the `handled`-th): record it, then look

@@ -804,9 +804,20 @@ impl<T> PendingNodes<T> {
             .is_ready()
     }
 
+    /// Whether the outcome queue's waker watches the run's cancellation (or waits for
+    /// its token to be made) and has not fired since: then the run was not cancelled
+    /// since its last look, and a wait needs no new watch
+    /// ([`watch_cancel`](Self::watch_cancel) would return `None`, and
+    /// [`may_be_cancelled`](Self::may_be_cancelled) `false`).
+    #[inline]
+    pub(super) fn cancel_watched_unfired(&self) -> bool {
+        self.cancel_watch != CancelWatch::No && !self.may_be_cancelled()
+    }
+
     /// Whether the run's token may have been cancelled since the last look: always,
     /// unless the outcome queue's waker watches it (or waits for it to be made) and has
     /// not fired.
+    #[inline]
     pub(super) fn may_be_cancelled(&self) -> bool {
         match &self.done {
             Some(done) if self.cancel_watch != CancelWatch::No => {
