@@ -1062,6 +1062,9 @@ where
     /// The fewest spawned nodes that must end before the run has something to do: a
     /// node to start, or its end. Each ending node counts down its successors'
     /// predecessors by one, so none becomes ready before that many ended.
+    ///
+    /// Its quick answers inline (a spawned chain's every wait), the scan out of line.
+    #[inline(always)]
     fn wake_threshold(&mut self) -> usize {
         if !self.deps.ready_is_empty() || self.pending.count() <= 1 {
             // Held back by the concurrency limit: any end frees a place. (Or one node
@@ -1073,6 +1076,13 @@ where
             // deadlock) is decided when the run is polled, so every end must poll it.
             return 1;
         }
+        self.scan_wake_threshold()
+    }
+
+    /// [`wake_threshold`](Self::wake_threshold) with several spawned nodes pending:
+    /// the fewest predecessors left among their successors.
+    #[inline(never)]
+    fn scan_wake_threshold(&mut self) -> usize {
         let queued = self.pending.make().queued_nodes();
         let mut n = queued.len();
         for i in queued {

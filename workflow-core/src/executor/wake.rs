@@ -428,12 +428,13 @@ impl<T: Send + 'static> std::task::Wake for Completions<T> {
 impl<T> Drop for Completions<T> {
     /// Outcomes nobody took (the run stopped): a panicking `Drop` of a node's output
     /// must not unwind out of whichever task drops the queue last.
+    ///
+    /// Looked at in place: an empty queue (every run that took all its outcomes) is not
+    /// moved out first (~90 instructions and two written cache lines a run, issue 17).
     fn drop(&mut self) {
-        let done = std::mem::replace(
-            self.done.get_mut().unwrap_or_else(|e| e.into_inner()),
-            Outcomes::new(),
-        );
+        let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
         if !done.is_empty() {
+            let done = std::mem::replace(done, Outcomes::new());
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(done)));
         }
     }
