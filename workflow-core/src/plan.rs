@@ -353,7 +353,11 @@ impl<T, const LEN: usize> LazySlots<T, LEN> {
     }
 
     /// Slot `k` (of `LEN`), every slot made empty first if none was yet.
-    #[inline]
+    ///
+    /// Not inlined: one copy per group, called from each of its nodes' ports fns (on
+    /// the path of a segment run node by node only), which stay as small for rustc as
+    /// with an array's constant index.
+    #[inline(never)]
     pub fn at(&mut self, k: usize) -> &mut Slot<T, OneConsumer> {
         &mut self.slots.get_or_insert_with(Self::make)[k]
     }
