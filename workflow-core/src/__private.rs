@@ -31,7 +31,8 @@ pub use crate::node::{
     UnsupportedNodeError,
 };
 pub use crate::plan::{
-    BoxedSlots, Consumers, Decision, FusedSegment, NodeNames, NodeSpec, OneConsumer, Plan, Slot,
+    BoxedSlots, Consumers, Decision, FusedSegment, LazySlots, NodeNames, NodeSpec, OneConsumer,
+    Plan, Slot,
 };
 pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, WorkflowPolicy};
 /// What `#[workflow(durable)]` code names for running one node by itself.

@@ -315,6 +315,67 @@ impl<T, N: Consumers> Slot<T, N> {
     }
 }
 
+/// The slots of a long run of one node fn's nodes that are each inside a fused segment
+/// (not its last node: a chain's links), made on first use rather than with the run's
+/// state.
+///
+/// A segment that runs fused hands each output straight to the next node: the slots
+/// of its nodes but the last are written and read only when it runs node by node (a
+/// traced or monitored run, see `executor/driver/fused.rs`). `init` wrote them all the
+/// same, as one array of the state: 16 KB a run of a chain of 1,000, 250 cache lines
+/// that every cold run fetched from memory to write (issue 17). This keeps one pointer
+/// until a slot is first reached, then makes all `LEN` in one allocation.
+///
+/// ```
+/// # use workflow_core::__private::LazySlots;
+/// let mut slots: LazySlots<u64, 3> = LazySlots::new();
+/// assert!(!slots.is_made());
+/// slots.at(1).put(7);
+/// assert!(slots.is_made());
+/// assert_eq!(slots.at(1).take(), 7);
+/// ```
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct LazySlots<T, const LEN: usize> {
+    slots: Option<Box<[Slot<T, OneConsumer>]>>,
+}
+
+impl<T, const LEN: usize> LazySlots<T, LEN> {
+    /// None made yet.
+    #[inline(always)]
+    pub const fn new() -> Self {
+        Self { slots: None }
+    }
+
+    /// Whether the slots were made (one of them was reached).
+    pub fn is_made(&self) -> bool {
+        self.slots.is_some()
+    }
+
+    /// Slot `k` (of `LEN`), every slot made empty first if none was yet.
+    ///
+    /// Not inlined: one copy per group, called from each of its nodes' ports fns (on
+    /// the path of a segment run node by node only), which stay as small for rustc as
+    /// with an array's constant index.
+    #[inline(never)]
+    pub fn at(&mut self, k: usize) -> &mut Slot<T, OneConsumer> {
+        &mut self.slots.get_or_insert_with(Self::make)[k]
+    }
+
+    /// The `LEN` empty slots, written in their allocation.
+    #[cold]
+    #[inline(never)]
+    fn make() -> Box<[Slot<T, OneConsumer>]> {
+        (0..LEN).map(|_| Slot::empty_one()).collect()
+    }
+}
+
+impl<T, const LEN: usize> Default for LazySlots<T, LEN> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The output slots of a large workflow, in an allocation of their own made when its
 /// run starts (`Workflow::init`), rather than in the run's future (issue 17).
 ///

@@ -267,17 +267,28 @@ impl NodeRecord {
 /// ```
 ///
 /// 48 bytes where the `Vec` was 24 (a run of 10 nodes kept 800 bytes of entries, now
-/// 240 of records and 48 here): the names by a thin reference, the view made on first
-/// read boxed.
+/// 240 of records and 48 here, or 48 alone when its nodes all ended alike): the names
+/// by a thin reference, the view made on first read boxed.
 #[derive(Clone)]
 pub struct NodeReports {
     /// The names of `records`' nodes (the plan's `names` field, by reference: a thin
     /// one, half a slice's size).
     names: &'static &'static [NodeNames],
-    /// The run's records, one per name (or none, and `built` set).
-    records: Box<[NodeRecord]>,
+    /// The run's records (none if there are no names, or `built` is set).
+    records: Records,
     /// The reports, made on first read (or given).
-    built: OnceLock<Box<[NodeReport]>>,
+    built: OnceLock<Box<Box<[NodeReport]>>>,
+}
+
+/// The records of a run's nodes: one per node, or one for all of them (a run whose
+/// nodes all ended alike, in the poll that started them: a diamond, a fused chain;
+/// nothing allocated, issue 17). 24 bytes (the record's status has room for the tag).
+#[derive(Clone)]
+enum Records {
+    /// One per node, in order.
+    Each(Box<[NodeRecord]>),
+    /// The record of every node.
+    All(NodeRecord),
 }
 
 impl NodeReports {
@@ -287,7 +298,17 @@ impl NodeReports {
         debug_assert_eq!(names.len(), records.len());
         Self {
             names,
-            records: records.into_boxed_slice(),
+            records: Records::Each(records.into_boxed_slice()),
+            built: OnceLock::new(),
+        }
+    }
+
+    /// The reports of a run's nodes named `names`, each as `record` says.
+    #[inline]
+    pub(crate) fn all(names: &'static &'static [NodeNames], record: NodeRecord) -> Self {
+        Self {
+            names,
+            records: Records::All(record),
             built: OnceLock::new(),
         }
     }
@@ -296,7 +317,7 @@ impl NodeReports {
     pub fn len(&self) -> usize {
         match self.built.get() {
             Some(built) => built.len(),
-            None => self.records.len(),
+            None => self.names.len(),
         }
     }
 
@@ -314,7 +335,7 @@ impl NodeReports {
         } = self;
         built
             .into_inner()
-            .unwrap_or_else(|| build(names, &records))
+            .map_or_else(|| build(names, &records), |built| *built)
             .into_vec()
     }
 }
@@ -322,19 +343,23 @@ impl NodeReports {
 /// The reports of `records`, named by `names`.
 #[cold]
 #[inline(never)]
-fn build(names: &'static [NodeNames], records: &[NodeRecord]) -> Box<[NodeReport]> {
-    records
-        .iter()
-        .zip(names)
-        .map(|(r, n)| r.report(n))
-        .collect()
+fn build(names: &'static [NodeNames], records: &Records) -> Box<[NodeReport]> {
+    match records {
+        Records::Each(records) => records
+            .iter()
+            .zip(names)
+            .map(|(r, n)| r.report(n))
+            .collect(),
+        Records::All(record) => names.iter().map(|n| record.report(n)).collect(),
+    }
 }
 
 impl Deref for NodeReports {
     type Target = [NodeReport];
 
     fn deref(&self) -> &[NodeReport] {
-        self.built.get_or_init(|| build(self.names, &self.records))
+        self.built
+            .get_or_init(|| Box::new(build(self.names, &self.records)))
     }
 }
 
@@ -346,7 +371,7 @@ impl Default for NodeReports {
     fn default() -> Self {
         Self {
             names: NO_NAMES,
-            records: Box::default(),
+            records: Records::Each(Box::default()),
             built: OnceLock::new(),
         }
     }
@@ -356,8 +381,8 @@ impl From<Vec<NodeReport>> for NodeReports {
     fn from(reports: Vec<NodeReport>) -> Self {
         Self {
             names: NO_NAMES,
-            records: Box::default(),
-            built: OnceLock::from(reports.into_boxed_slice()),
+            records: Records::Each(Box::default()),
+            built: OnceLock::from(Box::new(reports.into_boxed_slice())),
         }
     }
 }
@@ -892,6 +917,26 @@ mod tests {
         let blank = NodeReports::compact(&NAMES_REF, vec![NodeRecord::NOT_STARTED; 3]);
         assert_eq!(blank.into_vec()[2], want[2]);
         assert_eq!(std::mem::size_of::<NodeReports>(), 48);
+    }
+
+    /// A report whose nodes all ended alike keeps one record for all of them.
+    #[test]
+    fn one_record_for_every_node() {
+        let ran = NodeRecord {
+            started: 5,
+            duration: 0,
+            attempts: 1,
+            status: NodeStatus::Succeeded,
+        };
+        let one = NodeReports::all(&NAMES_REF, ran);
+        assert_eq!(one.len(), 3);
+        assert!(one.built.get().is_none(), "len() makes no report");
+        assert_eq!(one, NodeReports::compact(&NAMES_REF, vec![ran; 3]));
+        assert!(one
+            .iter()
+            .all(|n| n.started_at == Some(Duration::from_nanos(5))));
+        assert_eq!(one.into_vec()[2].name, "sent");
+        assert_eq!(std::mem::size_of::<Records>(), 24);
     }
 
     /// Times beyond what nanoseconds in a `u64` hold (584 years) saturate below "never

@@ -185,6 +185,35 @@ workflow! {
     }
 }
 
+workflow! {
+    /// A chain long enough for its links' slots (all but the last's) to be one group
+    /// made on first use (`LazySlots`), and a node beside it.
+    struct Twenty {
+        input x: u64,
+        n0 = add1(x),
+        n1 = add1(x: n0),
+        n2 = add1(x: n1),
+        n3 = add1(x: n2),
+        n4 = add1(x: n3),
+        n5 = add1(x: n4),
+        n6 = add1(x: n5),
+        n7 = add1(x: n6),
+        n8 = add1(x: n7),
+        n9 = add1(x: n8),
+        n10 = add1(x: n9),
+        n11 = add1(x: n10),
+        n12 = add1(x: n11),
+        n13 = add1(x: n12),
+        n14 = add1(x: n13),
+        n15 = add1(x: n14),
+        n16 = add1(x: n15),
+        n17 = add1(x: n16),
+        n18 = add1(x: n17),
+        n19 = add1(x: n18),
+        other = add1(x),
+    }
+}
+
 /// The segments `workflow!` found, by node name.
 fn segments<W: Workflow>() -> Vec<Vec<&'static str>> {
     W::FUSED
@@ -441,4 +470,20 @@ async fn broken_chains_still_run_right() {
     assert_eq!(started, 0);
     assert_eq!(one.result.unwrap().c, 4);
     assert_eq!(fused.result.unwrap().c, 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_chain_runs_alike_fused_and_one_by_one() {
+    assert_eq!(segments::<Twenty>().len(), 1);
+    let (one, fused, started) = both(Twenty, || TwentyInput { x: 1 }, RunOptions::new).await;
+    assert_eq!(started, 1);
+    let (one_out, fused_out) = (one.result.unwrap(), fused.result.unwrap());
+    assert_eq!((one_out.n19, one_out.other), (21, 2));
+    assert_eq!((fused_out.n19, fused_out.other), (21, 2));
+    assert_eq!(nodes(&one.report), nodes(&fused.report));
+    assert_eq!(fused.report.nodes.len(), 21);
+    assert_eq!(fused.report.nodes[20].name, "other");
+    for n in &fused.report.nodes {
+        assert_eq!((n.status, n.attempts), (NodeStatus::Succeeded, 1), "{n}");
+    }
 }

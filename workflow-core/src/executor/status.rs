@@ -25,8 +25,30 @@ use crate::trace::TraceKind;
 /// then rewritten, it cost ~23 instructions a node, issue 17); a node written right after
 /// the entries made has its entry made then; a write further on, or a read of the whole
 /// report, makes every entry left ([`fill`](Self::fill)).
+///
+/// Nodes that end alike are not written one by one: the entries after `reports` are
+/// `repeats` copies of `tail`, the last entry made. A node that ends in the poll that
+/// started it, as every other node started then (the same clock reading, no duration),
+/// adds a repeat ([`ran`](Self::ran)), and a fused chain's nodes all at once
+/// ([`ran_range`](Self::ran_range)); a record that differs writes the repeats out
+/// ([`spell`](Self::spell)) and starts a new run. So a run whose nodes all end in one
+/// poll (a diamond, a chain of 1,000 run fused, a lattice) writes one record and
+/// allocates nothing for its report ([`NodeReports`] keeps it as the record of every
+/// node): a cold run of the chain of 1,000 wrote 24 KB of equal records, 375 cache
+/// lines fetched from memory to be written, and each W4 run allocated and freed its
+/// records (issue 17). Only nodes that succeeded are repeats, and no status of theirs
+/// is written again before the entries are written out (a write of another kind, a
+/// write further on, a read of the whole report).
 pub(super) struct Statuses {
+    /// The entries written out, in node order (allocated, with room for every node's,
+    /// when the first is written).
     reports: Vec<NodeRecord>,
+    /// The record of the `repeats` entries after `reports`: a success, or "not
+    /// started" before the first (no success is equal to it: see
+    /// [`NodeRecord::NEVER`]).
+    tail: NodeRecord,
+    /// How many entries after `reports` are `tail`, not written out.
+    repeats: usize,
     /// The names of the entries: the plan's packed array
     /// ([`Plan::names`](crate::plan::Plan::names)), by a thin reference (kept in the
     /// report, see [`NodeReports`]).
@@ -36,18 +58,40 @@ pub(super) struct Statuses {
 /// The reports of nodes that never started (`names`: the plan's,
 /// [`Plan::names`](crate::plan::Plan::names)).
 pub(super) fn not_started(names: &'static &'static [NodeNames]) -> NodeReports {
-    NodeReports::compact(names, vec![NodeRecord::NOT_STARTED; names.len()])
+    if names.is_empty() {
+        return NodeReports::compact(names, Vec::new());
+    }
+    NodeReports::all(names, NodeRecord::NOT_STARTED)
 }
 
 impl Statuses {
-    /// No entry written yet: room for every node's (one allocation, nothing written).
-    /// `names`: the plan's ([`Plan::names`](crate::plan::Plan::names)).
+    /// No entry written yet, nothing allocated. `names`: the plan's
+    /// ([`Plan::names`](crate::plan::Plan::names)).
     #[inline]
     pub(super) fn new(names: &'static &'static [NodeNames]) -> Self {
         Self {
-            reports: Vec::with_capacity(names.len()),
+            reports: Vec::new(),
+            tail: NodeRecord::NOT_STARTED,
+            repeats: 0,
             nodes: names,
         }
+    }
+
+    /// Appends an entry after those written out (there are no repeats).
+    #[inline(always)]
+    fn push(&mut self, record: NodeRecord) {
+        if self.reports.capacity() == 0 {
+            self.room();
+        }
+        // (Never grows: the room for every node is made once.)
+        self.reports.push(record);
+    }
+
+    /// Room for every node's entry, made once.
+    #[cold]
+    #[inline(never)]
+    fn room(&mut self) {
+        self.reports.reserve_exact(self.nodes.len());
     }
 
     /// Node `i`'s entry: made now if it is the next one (nodes are mostly written in
@@ -56,22 +100,89 @@ impl Statuses {
     fn entry(&mut self, i: usize) -> &mut NodeRecord {
         let made = self.reports.len();
         if i >= made {
-            if i == made {
-                // (Never grows: the room for every node is made by `new`.)
-                self.reports.push(NodeRecord::NOT_STARTED);
+            if i == made && self.repeats == 0 {
+                self.push(NodeRecord::NOT_STARTED);
             } else {
-                self.fill();
+                self.make_through(i);
             }
         }
         &mut self.reports[i]
     }
 
-    /// Makes the entries not yet written: their nodes have not started.
+    /// Makes the entries through node `i`'s: the repeats written out, then `i`'s alone
+    /// if it is the next, else every entry left.
+    #[inline(never)]
+    fn make_through(&mut self, i: usize) {
+        self.spell();
+        match i.cmp(&self.reports.len()) {
+            std::cmp::Ordering::Less => {}
+            std::cmp::Ordering::Equal => self.push(NodeRecord::NOT_STARTED),
+            std::cmp::Ordering::Greater => self.fill(),
+        }
+    }
+
+    /// Writes `record`, a success, as node `i`'s entry: a repeat if it is the next
+    /// entry and equal to the last one (see [`Statuses`]).
+    #[inline(always)]
+    fn write(&mut self, i: usize, record: NodeRecord) {
+        let made = self.reports.len();
+        if i < made {
+            // (Nodes that end out of declaration order, once their entries are made: a
+            // lattice's anti-diagonals.)
+            self.reports[i] = record;
+        } else if i == made + self.repeats {
+            // (Both successes, see `Statuses`: their times tell them apart. Before the
+            // first, `tail` is "not started", whose start no record has.)
+            debug_assert_eq!((record.status, record.attempts), (NodeStatus::Succeeded, 1));
+            if record.started == self.tail.started && record.duration == self.tail.duration {
+                self.repeats += 1;
+            } else {
+                self.restart(record);
+            }
+        } else {
+            self.make_through(i);
+            self.reports[i] = record;
+        }
+    }
+
+    /// The repeats written out, and a new run of them: `record`, once.
+    #[inline(never)]
+    fn restart(&mut self, record: NodeRecord) {
+        self.spell();
+        self.tail = record;
+        self.repeats = 1;
+    }
+
+    /// Writes out the repeats (see [`Statuses`]).
+    #[inline]
+    fn spell(&mut self) {
+        if self.repeats > 0 {
+            self.spell_out();
+        }
+    }
+
+    #[inline(never)]
+    fn spell_out(&mut self) {
+        if self.reports.capacity() == 0 {
+            self.room();
+        }
+        let len = self.reports.len() + std::mem::take(&mut self.repeats);
+        self.reports.resize(len, self.tail);
+    }
+
+    /// Makes the entries not yet written: the repeats, then those of the nodes that
+    /// have not started.
     #[cold]
     #[inline(never)]
     fn fill(&mut self) {
-        self.reports
-            .resize(self.nodes.len(), NodeRecord::NOT_STARTED);
+        self.spell();
+        if self.reports.len() < self.nodes.len() {
+            if self.reports.capacity() == 0 {
+                self.room();
+            }
+            self.reports
+                .resize(self.nodes.len(), NodeRecord::NOT_STARTED);
+        }
     }
 
     #[inline]
@@ -113,14 +224,14 @@ impl Statuses {
     /// Node `i`, started at `at` (see [`starting`](Self::starting)), is running.
     #[inline(always)]
     pub(super) fn started_report(&mut self, i: usize, at: Duration) {
-        if i == self.reports.len() {
+        if i == self.reports.len() && self.repeats == 0 {
             // Made once with its values, not made "not started" and rewritten.
             let running = NodeRecord {
                 status: NodeStatus::Running,
                 started: NodeRecord::nanos(at),
                 ..NodeRecord::NOT_STARTED
             };
-            self.reports.push(running);
+            self.push(running);
             return;
         }
         let report = self.entry(i);
@@ -155,13 +266,7 @@ impl Statuses {
             started,
             duration,
         };
-        if i == self.reports.len() {
-            // Made once with its values: made "not started" and then rewritten, the
-            // same entry was written twice (issue 17).
-            self.reports.push(ran);
-        } else {
-            *self.entry(i) = ran;
-        }
+        self.write(i, ran);
         if !quiet && Self::noted(shared) {
             self.succeeded_noted(shared, i, 1);
         }
@@ -171,8 +276,8 @@ impl Statuses {
     /// and produced their outputs in the same poll, in a run that wants nothing beyond
     /// the report: [`ran`](Self::ran) of each (`quiet`), in one pass over consecutive
     /// entries, without a bounds check each (~19 instructions a node before, issue 17).
-    /// When they are the next entries to make (a chain declared in order, run fused
-    /// from its start), each is made once, as it ends.
+    /// When they are the next entries (a chain declared in order, run fused from its
+    /// start), they are repeats of one record (see [`Statuses`]): nothing written.
     #[inline]
     pub(super) fn ran_range(&mut self, nodes: std::ops::Range<usize>, at: Duration) {
         let ran = NodeRecord {
@@ -181,8 +286,15 @@ impl Statuses {
             started: NodeRecord::nanos(at),
             duration: 0,
         };
-        if nodes.start == self.reports.len() {
-            self.reports.resize(nodes.end, ran);
+        if nodes.is_empty() {
+            return;
+        }
+        if nodes.start == self.reports.len() + self.repeats {
+            if self.tail != ran {
+                self.spell();
+                self.tail = ran;
+            }
+            self.repeats += nodes.len();
             return;
         }
         if nodes.end > self.reports.len() {
@@ -296,7 +408,8 @@ impl Statuses {
         }
     }
 
-    /// The running nodes, by index (none among the entries not made yet).
+    /// The running nodes, by index (none among the entries not made yet, nor among the
+    /// repeated ones: they ended).
     pub(super) fn running(&self) -> impl Iterator<Item = (usize, &NodeRecord)> + '_ {
         self.reports
             .iter()
@@ -320,9 +433,14 @@ impl Statuses {
     #[inline]
     pub(super) fn into_reports(mut self) -> NodeReports {
         // (Tested here: most runs wrote every entry, and pay no call.)
-        if self.reports.len() < self.nodes.len() {
+        if self.reports.len() + self.repeats < self.nodes.len() {
             self.fill();
         }
+        if self.reports.is_empty() && self.repeats > 0 {
+            // Every node's entry is the one record.
+            return NodeReports::all(self.nodes, self.tail);
+        }
+        self.spell();
         NodeReports::compact(self.nodes, self.reports)
     }
 }

@@ -23,11 +23,16 @@ const SLOT_GROUP_MIN: usize = 16;
 /// field per slot was a store per slot in straight-line code: 11 KB of machine code for
 /// a chain of 1,000, what every cold run fetched (issue 17). Small workflows have no
 /// group: their state is a field per slot, as their errors and expansion show it.
+///
+/// The slots of nodes inside a fused segment (each but its last: a chain's links) are
+/// groups of their own, made on first use (`LazySlots`): a segment that runs fused
+/// never reaches them, and `init` wrote them for nothing (16 KB a run of a chain of
+/// 1,000, what a cold run fetched to write, issue 17).
 #[derive(Default)]
 pub(super) struct SlotGroups {
-    /// Each group's bindings (slot owners, in order) and their consumer count (1 for
-    /// one or none, the output struct's read).
-    groups: Vec<(Vec<usize>, u32)>,
+    /// Each group's bindings (slot owners, in order), their consumer count (1 for
+    /// one or none, the output struct's read), and whether it is made on first use.
+    groups: Vec<(Vec<usize>, u32, bool)>,
     /// Each binding's place in a group (group, index), if its slot is in one.
     place: Vec<Option<(usize, usize)>>,
 }
@@ -40,17 +45,25 @@ impl WorkflowGen<'_> {
             .filter(|&i| self.owner(i) != i)
             .map(|i| self.owner(i))
             .collect();
-        let mut by_key: HashMap<(String, u32), usize> = HashMap::new();
-        let mut candidates: Vec<(Vec<usize>, u32)> = Vec::new();
+        // Nodes inside a fused segment, not its last: their slots are reached only when
+        // it runs node by node.
+        let inside: std::collections::HashSet<usize> = self
+            .fused_segments()
+            .iter()
+            .flat_map(|seg| seg[..seg.len() - 1].iter().copied())
+            .collect();
+        let mut by_key: HashMap<(String, u32, bool), usize> = HashMap::new();
+        let mut candidates: Vec<(Vec<usize>, u32, bool)> = Vec::new();
         for i in 0..n {
             let b = &self.def.bindings[i];
             if self.owner(i) != i || merged.contains(&i) || b.fan_out.is_some() {
                 continue;
             }
             let count = self.g.nodes[i].consumers.max(1);
-            let key = (b.node.to_token_stream().to_string(), count);
+            let lazy = count == 1 && inside.contains(&i);
+            let key = (b.node.to_token_stream().to_string(), count, lazy);
             let g = *by_key.entry(key).or_insert_with(|| {
-                candidates.push((Vec::new(), count));
+                candidates.push((Vec::new(), count, lazy));
                 candidates.len() - 1
             });
             candidates[g].0.push(i);
@@ -59,14 +72,14 @@ impl WorkflowGen<'_> {
             groups: Vec::new(),
             place: vec![None; n],
         };
-        for (members, count) in candidates {
+        for (members, count, lazy) in candidates {
             if members.len() < SLOT_GROUP_MIN {
                 continue;
             }
             for (k, &i) in members.iter().enumerate() {
                 groups.place[i] = Some((groups.groups.len(), k));
             }
-            groups.groups.push((members, count));
+            groups.groups.push((members, count, lazy));
         }
         self.slot_groups = groups;
         self
@@ -78,12 +91,16 @@ impl WorkflowGen<'_> {
     }
 
     /// Where binding `i`'s slot is in the state (after `state.`): its field, or its
-    /// group's array at its index, spanned at `span`.
+    /// group's array at its index (a lazy group's `at(index)`), spanned at `span`.
     pub(super) fn slot_place(&self, i: usize, name: &Ident, span: Span) -> TokenStream {
         match self.slot_groups.place.get(i).copied().flatten() {
             Some((g, k)) => {
                 let group = Ident::new(&Self::slot_group_ident(g).to_string(), span);
-                quote_spanned!(span=> #group[#k])
+                if self.slot_groups.groups[g].2 {
+                    quote_spanned!(span=> #group.at(#k))
+                } else {
+                    quote_spanned!(span=> #group[#k])
+                }
             }
             None => quote!(#name),
         }
@@ -105,17 +122,22 @@ impl WorkflowGen<'_> {
         self.slot_groups.place.get(i).copied().flatten().is_none()
     }
 
-    /// The group arrays' fields (`name: [Slot<T, N>; len]`) and their empty values
-    /// (`name: Slot::empty_run::<len>()`, written in place; `blank`: every count
-    /// `u32::MAX`, the blank state a remote run restores into).
+    /// The group arrays' fields (`name: [Slot<T, N>; len]`, or `LazySlots<T, len>`) and
+    /// their empty values (`name: Slot::empty_run::<len>()`, written in place; `blank`:
+    /// every count `u32::MAX`, the blank state a remote run restores into).
     pub(super) fn group_fields(&self, blank: bool) -> (TokenStream, TokenStream) {
         let p = &self.p;
         let outputs = self.node_outputs();
         let (mut types, mut values) = (TokenStream::new(), TokenStream::new());
-        for (g, (members, count)) in self.slot_groups.groups.iter().enumerate() {
+        for (g, (members, count, lazy)) in self.slot_groups.groups.iter().enumerate() {
             let name = Self::slot_group_ident(g);
             let len = members.len();
             let ty = &outputs[members[0]];
+            if *lazy {
+                types.extend(quote!(#name: #p::LazySlots<#ty, #len>,));
+                values.extend(quote!(#name: #p::LazySlots::new(),));
+                continue;
+            }
             let (kind, empty) = if *count <= 1 {
                 (
                     quote!(#p::OneConsumer),
