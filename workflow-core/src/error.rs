@@ -282,12 +282,14 @@ impl fmt::Display for WorkflowError {
                 node,
                 type_name,
             } => {
+                let is_dyn = is_trait_object(type_name);
+                let type_name = ShortType(type_name);
                 write!(
                     f,
                     "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; "
                 )?;
                 // A trait object has no size: `resource(..)` cannot take one.
-                if is_trait_object(type_name) {
+                if is_dyn {
                     write!(
                         f,
                         "add a value of a type that implements it with `Runtime::builder().resource_arc::<{type_name}>(Arc::new(..))`"
@@ -300,18 +302,24 @@ impl fmt::Display for WorkflowError {
                 workflow,
                 node,
                 type_name,
-            } if is_trait_object(type_name) => write!(
-                f,
-                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc` was registered with `resource(..)` or `insert_resource(..)`, which registers the type `Arc<..>` itself; register it with `resource_arc::<{type_name}>(..)` (`insert_resource_arc::<{type_name}>(..)` on a running runtime or a `Harness`) so nodes receive it as `Res<{type_name}>`"
-            )?,
+            } if is_trait_object(type_name) => {
+                let type_name = ShortType(type_name);
+                write!(
+                    f,
+                    "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc` was registered with `resource(..)` or `insert_resource(..)`, which registers the type `Arc<..>` itself; register it with `resource_arc::<{type_name}>(..)` (`insert_resource_arc::<{type_name}>(..)` on a running runtime or a `Harness`) so nodes receive it as `Res<{type_name}>`"
+                )?;
+            }
             Self::ResourceRegisteredAsArc {
                 workflow,
                 node,
                 type_name,
-            } => write!(
-                f,
-                "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`"
-            )?,
+            } => {
+                let type_name = ShortType(type_name);
+                write!(
+                    f,
+                    "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`"
+                )?;
+            }
             Self::Deadlock { workflow, report } => {
                 write!(f, "deadlock in workflow `{workflow}`: {report}")?;
             }
@@ -694,6 +702,37 @@ pub(crate) fn is_trait_object(type_name: &str) -> bool {
     type_name.starts_with("dyn ")
 }
 
+/// Prints a [`std::any::type_name`] as it is written in code, without module paths:
+/// `alloc::vec::Vec<alloc::string::String>` as `Vec<String>`, `dyn my_app::Rates` as
+/// `dyn Rates` (what a user types in `resource_arc::<dyn Rates>`).
+pub(crate) struct ShortType<'a>(pub(crate) &'a str);
+
+impl fmt::Display for ShortType<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            // The next run of identifier characters, then what follows it.
+            let ident_len = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            let (ident, after) = rest.split_at(ident_len);
+            if ident.is_empty() {
+                // Punctuation (`<`, `, `, `&`, `>::` of `<T as Tr>::X`): kept as it is.
+                let c = after.chars().next().expect("rest is not empty");
+                f.write_str(&after[..c.len_utf8()])?;
+                rest = &after[c.len_utf8()..];
+            } else if let Some(tail) = after.strip_prefix("::") {
+                // A module path segment: dropped.
+                rest = tail;
+            } else {
+                f.write_str(ident)?;
+                rest = after;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A node's error of a type that dereferences to the error it carries, such as
 /// `anyhow::Error` or `eyre::Report` (what a `#[node]` fn returning `anyhow::Result<T>`
 /// fails with). It prints, and continues its `source()` chain, as the error it carries;
@@ -778,6 +817,42 @@ mod tests {
             source = s.source();
         }
         parts.join(": ")
+    }
+
+    #[test]
+    fn type_names_print_without_module_paths() {
+        let short = |name: &str| ShortType(name).to_string();
+        assert_eq!(short("alloc::string::String"), "String");
+        assert_eq!(short("u32"), "u32");
+        assert_eq!(
+            short("alloc::vec::Vec<alloc::string::String>"),
+            "Vec<String>"
+        );
+        assert_eq!(
+            short(
+                "std::collections::hash::map::HashMap<u8, alloc::sync::Arc<dyn my_app::db::Rates>>"
+            ),
+            "HashMap<u8, Arc<dyn Rates>>"
+        );
+        assert_eq!(short("&'static str"), "&'static str");
+        assert_eq!(
+            short("(u8, [core::option::Option<i64>; 3])"),
+            "(u8, [Option<i64>; 3])"
+        );
+        assert_eq!(short("<a::T as b::Tr>::Assoc"), "<T as Tr>::Assoc");
+    }
+
+    #[test]
+    fn a_missing_resource_is_named_as_it_is_written() {
+        let e = WorkflowError::MissingResource {
+            workflow: "W",
+            node: "thumbs[0].img".into(),
+            type_name: "dyn my_app::Rates",
+        };
+        assert_eq!(
+            e.to_string(),
+            "node `thumbs[0].img` of workflow `W` needs resource `dyn Rates`, which is not registered; add a value of a type that implements it with `Runtime::builder().resource_arc::<dyn Rates>(Arc::new(..))`"
+        );
     }
 
     #[test]

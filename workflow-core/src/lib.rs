@@ -214,8 +214,9 @@ pub mod prelude {
     #[cfg(feature = "store")]
     pub use crate::DurableRun;
     // A test asserting how an attempt ended (`trace.attempt_spans("a")[0].outcome`)
-    // names it.
-    pub use crate::trace::SpanOutcome;
+    // names it, and one picking events out of a trace
+    // (`matches!(e.kind, TraceKind::Started { .. })`) names `TraceKind`.
+    pub use crate::trace::{SpanOutcome, TraceKind};
     // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
     #[doc(hidden)]
     pub use crate::__private::RunNotAwaited as _;

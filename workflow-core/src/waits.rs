@@ -2,7 +2,7 @@
 //! deadlock report. The values, the blocked nodes and their counts live in the run
 //! tree's registry (`shared/waits.rs`).
 
-use crate::error::{DeadlockKind, DeadlockReport, WaitingNode};
+use crate::error::{DeadlockKind, DeadlockReport, ShortType, WaitingNode};
 
 /// A tracked wait had a value of another type than asked. Keys are shared by the whole
 /// tree of runs (sub-workflows, fan-out items), so two nodes publishing different things
@@ -37,18 +37,24 @@ use crate::error::{DeadlockKind, DeadlockReport, WaitingNode};
 /// assert_eq!(
 ///     err.to_string(),
 ///     "node `b` of workflow `Mixup` failed after 1 attempt(s): the value published under \
-///      `ready` is a `alloc::string::String`, not a `u32`"
+///      `ready` is a `String`, not a `u32`"
 /// );
 /// # });
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the value published under `{key}` is a `{found}`, not a `{expected}`")]
+#[error(
+    "the value published under `{key}` is a `{}`, not a `{}`",
+    ShortType(found),
+    ShortType(expected)
+)]
 pub struct WaitError {
     /// The key.
     pub key: String,
-    /// The type the waiter asked for.
+    /// The type the waiter asked for, as [`std::any::type_name`] gives it
+    /// (`alloc::string::String`; the message prints it without module paths).
     pub expected: &'static str,
-    /// The type of the value that was published under the key.
+    /// The type of the value that was published under the key, as
+    /// [`std::any::type_name`] gives it (the message prints `String`, `Vec<u8>`).
     pub found: &'static str,
 }
 

@@ -206,6 +206,50 @@ fn counter<T: ?Sized + Send + Sync + 'static>() -> CountFn {
     })
 }
 
+/// A [`HarnessBuilder`] used where its [`Harness`] was meant: `.build()` was left out
+/// (`let h = Harness::builder().resource(db);` then `h.execute(..)`). Implemented for
+/// nothing, and sealed: the builder's hidden `execute`, `execute_with` and `assert_success` require
+/// it, so that leaving out `.build()` is an error saying to add it, rather than rustc's
+/// "no method named `execute` found for struct `HarnessBuilder`".
+#[diagnostic::on_unimplemented(
+    message = "a `HarnessBuilder` is not a `Harness`: finish it with `.build()`",
+    label = "a method of `Harness` called on its `HarnessBuilder`",
+    note = "write `let h = Harness::builder().resource(..).build();`, then `h.execute(..)`"
+)]
+pub trait BuildTheHarnessFirst<T>: sealed::NotImplemented<T> {}
+
+/// Leaving out `.build()`: see [`BuildTheHarnessFirst`].
+impl HarnessBuilder {
+    #[doc(hidden)]
+    pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+        Self: BuildTheHarnessFirst<W>,
+    {
+        let _ = (workflow, input);
+        unreachable!("`HarnessBuilder: BuildTheHarnessFirst` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn execute_with<W, I, O>(&self, workflow: W, input: I, options: RunOptions) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+        Self: BuildTheHarnessFirst<W>,
+    {
+        let _ = (workflow, input, options);
+        unreachable!("`HarnessBuilder: BuildTheHarnessFirst` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_success<R: RunResult>(&self, result: R) -> Run<R::Outputs>
+    where
+        Self: BuildTheHarnessFirst<R>,
+    {
+        let _ = result;
+        unreachable!("`HarnessBuilder: BuildTheHarnessFirst` has no impl")
+    }
+}
+
 impl HarnessBuilder {
     /// Registers a resource (see [`RuntimeBuilder::resource`]).
     pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
@@ -1541,4 +1585,9 @@ impl<O> RunResult for Result<Run<O>, WorkflowError> {
 mod sealed {
     pub trait Sealed {}
     impl<O> Sealed for Result<workflow_core::Run<O>, workflow_core::WorkflowError> {}
+
+    /// Implemented for nothing, and private: nobody can implement
+    /// [`BuildTheHarnessFirst`](super::BuildTheHarnessFirst), so the builder's hidden
+    /// methods can never be called.
+    pub trait NotImplemented<T> {}
 }

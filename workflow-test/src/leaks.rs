@@ -3,9 +3,10 @@
 
 use std::fmt;
 
-use workflow_core::NodeStatus;
+use workflow_core::{NodeName, NodeStatus};
 
 use crate::harness::{lock, Harness};
+use crate::runner::innermost;
 
 /// What outlived the runs of a [`Harness`] (see [`Harness::leaks`]).
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -14,8 +15,10 @@ use crate::harness::{lock, Harness};
 pub struct LeakReport {
     /// Runs whose state is still held after they ended or were dropped: a node future,
     /// its `Context` or a task it spawned is alive. `(run number in the harness, as
-    /// its reports print it, workflow, nodes that were running)`.
-    pub live_runs: Vec<(u64, &'static str, Vec<&'static str>)>,
+    /// its reports print it, workflow, nodes that were running)`; a node inside a
+    /// fan-out item or a sub-workflow is named by its path (`items[2].fetch`, not the
+    /// fan-out `items` around it).
+    pub live_runs: Vec<(u64, &'static str, Vec<NodeName>)>,
     /// Resources with more handles than the runtime's and the test's:
     /// `(type, extra handles)`.
     pub resources: Vec<(&'static str, usize)>,
@@ -89,13 +92,13 @@ impl Harness {
             .filter(|r| !r.handle.is_finished())
             .map(|r| {
                 let h = &r.handle;
+                // By path, innermost: `items[2].x`, not the fan-out `items` around it.
                 let running = h
                     .snapshot()
                     .map(|s| {
-                        s.nodes
-                            .iter()
+                        innermost(&s)
                             .filter(|n| n.status == NodeStatus::Running)
-                            .map(|n| n.name)
+                            .map(|n| NodeName::Owned(n.name.to_owned()))
                             .collect()
                     })
                     .unwrap_or_default();

@@ -165,7 +165,7 @@ mod runner;
 
 #[cfg(feature = "store")]
 pub use durable::assert_restored;
-pub use harness::{Harness, HarnessBuilder, RunResult};
+pub use harness::{BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};

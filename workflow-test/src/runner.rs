@@ -221,10 +221,10 @@ impl StallTracker {
 }
 
 /// A node of a run snapshot: one of the run's own, or of a child run in flight (by path).
-struct SnapNode<'a> {
-    name: &'a str,
-    status: NodeStatus,
-    waits_for: Option<&'a str>,
+pub(crate) struct SnapNode<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) status: NodeStatus,
+    pub(crate) waits_for: Option<&'a str>,
 }
 
 /// The run's own nodes, then the nodes of its child runs in flight.
@@ -244,7 +244,7 @@ fn all_nodes(s: &RunSnapshot) -> impl Iterator<Item = SnapNode<'_>> + '_ {
 
 /// The nodes of `all_nodes` but a fan-out or sub-workflow node whose child runs' nodes
 /// are listed (`items` when `items[2].x` is): what is stuck is inside it.
-fn innermost(s: &RunSnapshot) -> impl Iterator<Item = SnapNode<'_>> + '_ {
+pub(crate) fn innermost(s: &RunSnapshot) -> impl Iterator<Item = SnapNode<'_>> + '_ {
     // Every path's enclosing paths (`items` and `items[2]` of `items[2].x`), collected
     // once so a fan-out of thousands of items is not compared pairwise on every tick.
     let enclosing: HashSet<&str> = all_nodes(s)

@@ -502,6 +502,36 @@ async fn items_that_progress_are_not_a_stall_but_a_stuck_item_is() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn the_runs_own_stall_report_names_the_stuck_item_when_monitored() {
+    // Unmonitored, the fan-out node is named (child states are not kept).
+    let err = Runtime::new()
+        .execute(
+            LongFanOut,
+            LongFanOutInput {
+                ms: vec![50, 10_000],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`naps` is running"), "{err}");
+    // Monitored (a harness, a `RuntimeBuilder::monitor`): the item's node.
+    let h = Harness::new();
+    let err = h
+        .execute(
+            LongFanOut,
+            LongFanOutInput {
+                ms: vec![50, 10_000],
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_deadlock(), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("`naps[1].n` is running"), "{text}");
+    assert!(!text.contains("`naps` is running"), "{text}");
+}
+
 #[node]
 async fn wait_for(ms: u64) -> u64 {
     tokio::time::sleep(Duration::from_millis(ms)).await;

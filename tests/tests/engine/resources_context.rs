@@ -828,7 +828,7 @@ async fn a_wait_for_another_type_names_both_types() {
     assert_eq!(wait.found, "alloc::string::String");
     assert_eq!(
         err.to_string(),
-        "node `got` of workflow `KeyMixup` failed after 1 attempt(s): the value published under `done` is a `alloc::string::String`, not a `u32`"
+        "node `got` of workflow `KeyMixup` failed after 1 attempt(s): the value published under `done` is a `String`, not a `u32`"
     );
 }
 

@@ -600,6 +600,41 @@ async fn leaked_handles_and_tasks_are_found(h: Harness) {
     LEAKED.lock().unwrap().clear();
 }
 
+#[node]
+async fn nap_an_hour(n: u32) -> u32 {
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    n
+}
+
+workflow! {
+    struct NapsInItems {
+        input ns: Vec<u32>,
+        naps = for n in ns {
+            z = nap_an_hour(n),
+        } => z,
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_leaked_run_names_its_running_nodes_by_path(h: Harness) {
+    // A run left running in the background (spawned, never awaited).
+    let run = tokio::spawn(h.execute(NapsInItems, NapsInItemsInput { ns: vec![1, 2] }));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let report = h.leaks().await;
+    assert_eq!(report.active_runs, 1);
+    assert_eq!(report.live_runs.len(), 1);
+    // The item nodes, not the fan-out `naps` around them.
+    assert_eq!(report.live_runs[0].2, ["naps[0].z", "naps[1].z"]);
+    let text = report.to_string();
+    assert!(
+        text.contains("run 1 of `NapsInItems`: its state is still held (a node future, its Context or a task it spawned is alive); nodes still running: naps[0].z, naps[1].z"),
+        "{text}"
+    );
+    run.abort();
+    let _ = run.await;
+    h.assert_no_leaks().await;
+}
+
 // ---- tracing -------------------------------------------------------------------------
 
 #[workflow_test(timeout = "10s", start_paused = true)]

@@ -677,18 +677,51 @@ impl RunShared {
         }
     }
 
-    /// The nodes of the child runs alive now (and of theirs), named by their paths.
-    fn child_snapshots(&self) -> Vec<SnapshotChildNode> {
+    /// The running nodes of the live child runs below this run's node `node` (a fan-out
+    /// or sub-workflow node), innermost and by path (`items[2].x`, not `items`): what a
+    /// stall report names for a node that is not in a tracked wait. Empty when runs are
+    /// not monitored (only then are child states kept).
+    #[cold]
+    pub(crate) fn running_children_under(&self, node: usize) -> Vec<NodeName> {
+        let mut out = Vec::new();
+        for (child, statuses) in self.live_child_runs() {
+            if child.parent_node != node {
+                continue;
+            }
+            for (i, status) in statuses.into_iter().enumerate() {
+                if status != NodeStatus::Running {
+                    continue;
+                }
+                let below = child.running_children_under(i);
+                if below.is_empty() {
+                    out.push(child.node_name(i));
+                } else {
+                    out.extend(below);
+                }
+            }
+        }
+        out
+    }
+
+    /// The child runs alive now that keep live states, with their node states.
+    fn live_child_runs(&self) -> Vec<(Arc<RunShared>, Vec<NodeStatus>)> {
         let children: Vec<Arc<RunShared>> = lock(&self.live_children)
             .iter()
             .filter_map(Weak::upgrade)
             .collect();
+        children
+            .into_iter()
+            .filter_map(|child| {
+                let statuses = lock(child.live.as_ref()?).clone();
+                Some((child, statuses))
+            })
+            .collect()
+    }
+
+    /// The nodes of the child runs alive now (and of theirs), named by their paths.
+    fn child_snapshots(&self) -> Vec<SnapshotChildNode> {
         let mut out = Vec::new();
-        for child in children {
-            let Some(live) = &child.live else {
-                continue;
-            };
-            let statuses = lock(live).clone();
+        for (child, statuses) in self.live_child_runs() {
             let waits = super::waits::waiting_on(&child);
             out.extend(
                 statuses

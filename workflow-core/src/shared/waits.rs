@@ -295,10 +295,17 @@ pub(crate) fn waiting_nodes(
             })
             .collect();
         if below.is_empty() {
-            out.push(WaitingNode {
-                node: run.node_name(i),
+            // Not in a tracked wait: the running nodes inside it when known (a
+            // monitored run), else the node itself.
+            let mut running = run.running_children_under(i);
+            if running.is_empty() {
+                running.push(run.node_name(i));
+            }
+            running.sort();
+            out.extend(running.into_iter().map(|node| WaitingNode {
+                node,
                 waits_for: None,
-            });
+            }));
         } else {
             below.sort_by(|a, b| a.node.cmp(&b.node));
             out.append(&mut below);
