@@ -74,12 +74,12 @@ const _: () = {
         ) -> impl ::workflow_core::__private::Future<
             Output = ::workflow_core::__private::NodeResult<Self::Output>,
         > + ::core::marker::Send + 'static {
-            let Self { name } = self;
+            let Self { name: __workflow_param_name } = self;
             <_ as ::workflow_core::__private::Checked<
                 ::workflow_core::__private::SendChecked<__wf_send_greet_b95069da>,
             >>::pass({
                 async move {
-                    let __workflow_out = greet(name).await;
+                    let __workflow_out = greet(__workflow_param_name).await;
                     ::workflow_core::__private::infallible(__workflow_out)
                 }
             })
@@ -161,12 +161,12 @@ const _: () = {
         ) -> impl ::workflow_core::__private::Future<
             Output = ::workflow_core::__private::NodeResult<Self::Output>,
         > + ::core::marker::Send + 'static {
-            let Self { text } = self;
+            let Self { text: __workflow_param_text } = self;
             <_ as ::workflow_core::__private::Checked<
                 ::workflow_core::__private::SendChecked<__wf_send_length_c13303ab>,
             >>::pass({
                 async move {
-                    let __workflow_out = length(text).await;
+                    let __workflow_out = length(__workflow_param_text).await;
                     ::workflow_core::__private::infallible(__workflow_out)
                 }
             })

@@ -13,6 +13,49 @@ async fn sleep_ms(ms: u64) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
+// --- parameters named like their fn -----------------------------------------------------
+
+// Legal Rust: a parameter may share its fn's name. The generated `call` must still call
+// the fn, not the parameter (issue found by the mistakes corpus, k47).
+#[node]
+async fn price(price: f64) -> f64 {
+    price * 1.5
+}
+
+struct Rate(f64);
+
+#[node]
+async fn rate(rate: Res<Rate>, price: f64) -> f64 {
+    rate.0 * price
+}
+
+#[node(spawn_blocking)]
+fn total(total: f64) -> f64 {
+    total + 1.0
+}
+
+workflow! {
+    struct NamedLikeTheirFns {
+        input base: f64,
+        p = price(price: base),
+        r = rate(price: p),
+        t = total(total: r),
+    }
+}
+
+#[tokio::test]
+async fn a_parameter_named_like_its_fn_still_calls_the_fn() {
+    let rt = Runtime::builder().resource(Rate(2.0)).build();
+    let run = rt
+        .execute(NamedLikeTheirFns, NamedLikeTheirFnsInput { base: 4.0 })
+        .await
+        .unwrap();
+    // 4 * 1.5, then * 2, then + 1: each fn ran once, in order.
+    assert_eq!(run.outputs.t, 13.0);
+    // Still plain fns.
+    assert_eq!(price(2.0).await, 3.0);
+}
+
 // --- resources ---------------------------------------------------------------------------
 
 struct Database {

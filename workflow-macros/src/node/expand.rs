@@ -228,6 +228,14 @@ impl NodeGen<'_> {
         self.node.ports().map(|(ident, _)| ident).collect()
     }
 
+    /// The local that holds a port or resource inside `call`: hygienic (like `ctx`), so a
+    /// parameter named like the fn itself (`async fn price(price: f64)`) does not shadow
+    /// the fn that `call` calls.
+    fn param_local(ident: &Ident) -> Ident {
+        let unraw = syn::ext::IdentExt::unraw(ident);
+        Ident::new(&format!("__workflow_param_{unraw}"), Span::mixed_site())
+    }
+
     /// The ports' types, with `Arc` for a visibly non-`Send` `Rc` (already reported,
     /// see `check_send`), so that no `Send` bound reports it again; named through
     /// `checked`.
@@ -558,7 +566,8 @@ impl NodeGen<'_> {
         let destructure = if self.stand_in || self.replaced_not_send() {
             quote!()
         } else {
-            quote!(let Self { #(#port_idents),* } = self;)
+            let locals = port_idents.iter().map(|ident| Self::param_local(ident));
+            quote!(let Self { #(#port_idents: #locals),* } = self;)
         };
         let try_clone = self.try_clone_fn();
         let version = self.args.version.map(|n| quote!(const VERSION: u32 = #n;));
@@ -621,13 +630,17 @@ impl NodeGen<'_> {
             match &param.kind {
                 ParamKind::Resource(inner) => {
                     let fetch = resource_fetch(p, inner, ctx);
+                    let local = Self::param_local(ident);
                     fetch_resources.push(quote_spanned! {param.ty.span()=>
-                        let #ident = #fetch?;
+                        let #local = #fetch?;
                     });
-                    call_args.push(quote!(#ident));
+                    call_args.push(quote!(#local));
                 }
                 ParamKind::Context => call_args.push(quote!(&#ctx)),
-                _ => call_args.push(quote!(#ident)),
+                _ => {
+                    let local = Self::param_local(ident);
+                    call_args.push(quote!(#local));
+                }
             }
         }
         if self.stand_in {
