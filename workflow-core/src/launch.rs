@@ -128,7 +128,7 @@ pub(crate) async fn launch<W: Workflow, F: Finish<W::Output>>(
 ) -> F::Output {
     // Counted before the check: `shutdown` closes and then waits for active runs, so a
     // run either sees it closed or is waited for.
-    let _active = runtime.enter_run();
+    let active = runtime.enter_run();
     if runtime.is_closed() {
         return F::finish(RunOutcome {
             result: Err(WorkflowError::ShutDown { workflow: W::NAME }),
@@ -141,9 +141,14 @@ pub(crate) async fn launch<W: Workflow, F: Finish<W::Output>>(
             trace: None,
         });
     }
+    // The runtime goes to the run (into its shared state), not a clone of it: the run's
+    // future ends the count (see `Executor::new`), so nothing here keeps an `Arc` for
+    // the guard. Its clone and drop were two locked writes a run to the counter that the
+    // runs of every worker thread share (issue 17).
+    active.hand_over();
     // The run's future holds a cell for every node's future; `run` boxes it, so that a
     // large workflow does not make the caller's future (and stack) large.
-    F::finish(W::run(Executor::new(Arc::clone(&runtime), input, options())).await)
+    F::finish(W::run(Executor::new(runtime, input, options())).await)
 }
 
 /// What [`launch`] makes of a run's outcome: a marker type rather than a closure or

@@ -12,6 +12,7 @@
 //! type or its future alone, so one copy serves all nodes of one type.
 
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -255,9 +256,21 @@ where
 /// first use, so a run whose nodes all fit in their cells allocates nothing here.
 #[doc(hidden)]
 pub struct BoxedNodes<V> {
-    futures: Vec<Option<BoxedNode<V>>>,
+    /// Dropped by hand ([`Drop`] below), and only if allocated: a `Vec`'s own drop glue
+    /// calls its elements' out of line even when it has none, in every run (issue 17).
+    futures: ManuallyDrop<Vec<Option<BoxedNode<V>>>>,
     /// The run's node count (the table's length once allocated).
     nodes: usize,
+}
+
+impl<V> Drop for BoxedNodes<V> {
+    #[inline]
+    fn drop(&mut self) {
+        // Never allocated (most runs): nothing in it, nothing to free.
+        if self.futures.capacity() != 0 {
+            drop(std::mem::take(&mut *self.futures));
+        }
+    }
 }
 
 impl<V> std::fmt::Debug for BoxedNodes<V> {
@@ -272,7 +285,7 @@ impl<V> BoxedNodes<V> {
     /// An empty table for a run of `nodes` nodes.
     pub fn new(nodes: usize) -> Self {
         Self {
-            futures: Vec::new(),
+            futures: ManuallyDrop::new(Vec::new()),
             nodes,
         }
     }

@@ -81,13 +81,14 @@ impl<W: Workflow> Executor<W> {
             runtime,
             input,
             setup,
+            counted,
         } = self;
         let Begun {
             shared,
             setup,
             #[cfg(feature = "store")]
             durable,
-        } = match begin::<W>(runtime, setup) {
+        } = match begin::<W>(runtime, setup, counted) {
             // Boxed: the lane driver's future is as large as a run's (and there is one
             // lane per fan-out slot, not per item).
             Begin::Lane(runtime, feed, item) => {
@@ -97,6 +98,10 @@ impl<W: Workflow> Executor<W> {
             Begin::Ended(outcome) => return *outcome,
             Begin::Run(begun) => begun,
         };
+        // A run `launch` counted among the runtime's active runs stops counting as this
+        // future ends or is dropped (it borrows the runtime from the shared state, which
+        // outlives it: see `Executor::new`).
+        let _counted = counted.then(|| shared.runtime.counted_run());
         let opts = setup.as_deref().map_or(&NO_OPTIONS, |s| &s.opts);
         // Boxed when the run has any (most have none): not kept in the run's future.
         let limits = Limits::new::<W>(opts);
@@ -233,9 +238,16 @@ struct Begun<W: Workflow> {
 }
 
 /// Sets a run up: its id and clock, the resource check, its cancellation and its shared
-/// state. Not `async`: its locals keep no place in the run's future.
-fn begin<W: Workflow>(runtime: Arc<RuntimeShared>, mut setup: Option<Box<Setup<W>>>) -> Begin<W> {
+/// state. Not `async`: its locals keep no place in the run's future. `counted`: the run
+/// is counted among the runtime's active runs (see `Executor::new`); one that ends here
+/// stops counting here.
+fn begin<W: Workflow>(
+    runtime: Arc<RuntimeShared>,
+    mut setup: Option<Box<Setup<W>>>,
+    counted: bool,
+) -> Begin<W> {
     if let Some((feed, item)) = setup.as_mut().and_then(|s| s.lane.take()) {
+        debug_assert!(!counted, "a fan-out's lane is not counted as a run");
         return Begin::Lane(runtime, feed, item);
     }
     let plan = W::PLAN;
@@ -249,6 +261,9 @@ fn begin<W: Workflow>(runtime: Arc<RuntimeShared>, mut setup: Option<Box<Setup<W
 
     // Resources are checked before any node runs.
     if let Some(error) = missing_resource::<W>(&runtime, child.map(|c| &*c.path)) {
+        if counted {
+            drop(runtime.counted_run());
+        }
         return Begin::Ended(Box::new(RunOutcome {
             result: Err(error),
             report: RunReport {

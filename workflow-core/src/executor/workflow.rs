@@ -128,6 +128,9 @@ pub struct Executor<W: Workflow> {
     pub(super) input: W::Input,
     /// `None` for a run started without options (`Runtime::execute`).
     pub(super) setup: Option<Box<Setup<W>>>,
+    /// Counted among the runtime's active runs by `launch`, which handed the count to
+    /// the run: its future ends it (see [`Executor::new`]).
+    pub(super) counted: bool,
 }
 
 /// The parts of an [`Executor`] that a plain run does not have.
@@ -169,9 +172,11 @@ pub(crate) struct ChildOf {
 }
 
 impl<W: Workflow> Executor<W> {
-    /// A root run, with `opts` if any (`None`: the workflow's own policies). Inlined:
-    /// `execute`'s `None` then makes no options to test (a call, ~25 instructions a
-    /// run, issue 17).
+    /// A root run, with `opts` if any (`None`: the workflow's own policies), counted
+    /// among `runtime`'s active runs already ([`RuntimeShared::enter_run`], its guard
+    /// handed over): the run's future ends the count, when it ends or is dropped.
+    /// Inlined: `execute`'s `None` then makes no options to test (a call, ~25
+    /// instructions a run, issue 17).
     #[inline]
     pub(crate) fn new(
         runtime: Arc<RuntimeShared>,
@@ -182,14 +187,17 @@ impl<W: Workflow> Executor<W> {
             runtime,
             input,
             setup: opts.map(|opts| Box::new(Setup::new(opts))),
+            counted: true,
         }
     }
 
+    /// A run not counted (a child run, a lane, a durable run, which counts itself).
     fn with(runtime: Arc<RuntimeShared>, input: W::Input, setup: Setup<W>) -> Self {
         Self {
             runtime,
             input,
             setup: Some(Box::new(setup)),
+            counted: false,
         }
     }
 

@@ -113,10 +113,18 @@ impl RuntimeShared {
         self.active.load(Ordering::SeqCst)
     }
 
-    /// Counts a run until the returned guard is dropped.
+    /// Counts a run until the returned guard is dropped (or, handed over with
+    /// [`RunGuard::hand_over`], until the guard of [`counted_run`](Self::counted_run) is).
     #[inline]
     pub(crate) fn enter_run(&self) -> RunGuard<'_> {
         self.active.fetch_add(1, Ordering::SeqCst);
+        RunGuard(self)
+    }
+
+    /// The guard of a run counted already, whose [`enter_run`](Self::enter_run) guard was
+    /// handed over: ends the count when dropped.
+    #[inline]
+    pub(crate) fn counted_run(&self) -> RunGuard<'_> {
         RunGuard(self)
     }
 
@@ -156,6 +164,16 @@ impl RuntimeShared {
 
 /// Held by a run in flight; see [`RuntimeShared::enter_run`].
 pub(crate) struct RunGuard<'a>(&'a RuntimeShared);
+
+impl RunGuard<'_> {
+    /// Leaves the count to the run's own future: `launch` hands its runtime over to the
+    /// run, whose future ends the count with [`RuntimeShared::counted_run`] (done or
+    /// dropped), so that `launch` keeps no `Arc` of its own for this guard.
+    #[inline]
+    pub(crate) fn hand_over(self) {
+        std::mem::forget(self);
+    }
+}
 
 impl Drop for RunGuard<'_> {
     #[inline]
