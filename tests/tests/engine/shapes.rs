@@ -189,15 +189,20 @@ mod named_gen {
     use workflow_core::prelude::*;
 
     #[node]
-    async fn gen(gen: u32) -> u32 {
+    async fn gen(seed: u32) -> u32 {
+        seed + 1
+    }
+
+    #[node]
+    async fn bump(gen: u32) -> u32 {
         gen + 1
     }
 
     workflow! {
         struct Generations {
             input gen: u32,
-            next = gen(gen),
-            gen2 = gen(gen: next),
+            next = gen(seed: gen),
+            gen2 = bump(gen: next),
         }
     }
 
