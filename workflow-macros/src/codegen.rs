@@ -192,3 +192,111 @@ pub(crate) fn port_key(name: &str) -> u64 {
     }
     hash
 }
+
+/// Whether `tokens` hold the identifier `gen` (or `r#gen`), at any depth.
+///
+/// Edition 2024 reserves `gen`: a `gen` that the user wrote in a 2024 crate is an error
+/// wherever rustc parses it as a name, so generated code naming it must say `r#gen`
+/// (see [`raw_gen`]). `r#gen` too: a name made from it by `format_ident!` loses the `r#`.
+pub(crate) fn mentions_gen(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => ident == "gen" || ident == "r#gen",
+        TokenTree::Group(g) => mentions_gen(&g.stream()),
+        TokenTree::Punct(_) | TokenTree::Literal(_) => false,
+    })
+}
+
+/// `tokens` with every identifier `gen` written `r#gen` (but not a lifetime `'gen` or a
+/// metavariable `$gen`).
+///
+/// A name the user spelled `gen` keeps the user's span, so in an edition-2024 crate each
+/// generated use of it would be its own "expected identifier, found reserved keyword
+/// `gen`" (five to nine errors for one binding, with the workflow's items lost). `r#gen`
+/// is the same identifier in every edition, so the generated code compiles in both, and
+/// the one error is rustc's at the user's own declaration: the fn as written by
+/// `#[node]`, or [`gen_probe`] for a name declared in `workflow!`.
+pub(crate) fn raw_gen(tokens: TokenStream) -> TokenStream {
+    let mut after_prefix = false;
+    tokens
+        .into_iter()
+        .map(|tt| {
+            let prefixed = std::mem::replace(
+                &mut after_prefix,
+                matches!(&tt, TokenTree::Punct(p) if p.as_char() == '\'' || p.as_char() == '$'),
+            );
+            match tt {
+                TokenTree::Ident(ident) if ident == "gen" && !prefixed => {
+                    TokenTree::Ident(proc_macro2::Ident::new_raw("gen", ident.span()))
+                }
+                TokenTree::Group(g) => {
+                    let mut group = proc_macro2::Group::new(g.delimiter(), raw_gen(g.stream()));
+                    group.set_span(g.span());
+                    TokenTree::Group(group)
+                }
+                tt => tt,
+            }
+        })
+        .collect()
+}
+
+/// For a name declared in `workflow!` and spelled `gen` (see [`raw_gen`]): a statement
+/// naming it as written, which is nothing in editions up to 2021 and, in 2024, rustc's
+/// one error at the user's token, "expected identifier, found reserved keyword `gen`",
+/// with its hint to write `r#gen`.
+pub(crate) fn gen_probe(name: &syn::Ident) -> Option<TokenStream> {
+    (*name == "gen").then(|| {
+        quote! {
+            const _: () = {
+                #[allow(unused_variables)]
+                let #name: u8 = 0;
+            };
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gen_is_raw_everywhere_but_in_lifetimes_and_metavariables() {
+        let tokens = quote!(
+            struct S<'gen> {
+                gen: u8,
+                r#gen: u8,
+            }
+            macro_rules! m {
+                ($gen:tt) => {
+                    gen($gen)
+                };
+            }
+        );
+        assert!(mentions_gen(&tokens));
+        assert_eq!(
+            raw_gen(tokens).to_string(),
+            quote!(
+                struct S<'gen> {
+                    r#gen: u8,
+                    r#gen: u8,
+                }
+                macro_rules! m {
+                    ($gen:tt) => {
+                        r#gen($gen)
+                    };
+                }
+            )
+            .to_string()
+        );
+        assert!(!mentions_gen(&quote!(
+            fn generate(general: u8) {}
+        )));
+    }
+
+    #[test]
+    fn a_probe_only_for_gen_as_written() {
+        let probe = gen_probe(&syn::parse_quote!(gen)).unwrap().to_string();
+        assert!(probe.contains("let gen : u8"), "{probe}");
+        assert!(gen_probe(&syn::parse_quote!(r#gen)).is_none());
+        assert!(gen_probe(&syn::parse_quote!(generate)).is_none());
+    }
+}

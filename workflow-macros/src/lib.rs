@@ -272,7 +272,10 @@ pub fn workflow(input: TokenStream) -> TokenStream {
 #[doc(hidden)]
 #[proc_macro]
 pub fn node_ports(input: TokenStream) -> TokenStream {
-    workflow::expand::node_ports(input.into()).into()
+    let input = input.into();
+    let gen = codegen::mentions_gen(&input);
+    let out = workflow::expand::node_ports(input);
+    if gen { codegen::raw_gen(out) } else { out }.into()
 }
 
 /// Which unused inputs of a workflow no node call claims (by leaving a port of the same
@@ -280,7 +283,10 @@ pub fn node_ports(input: TokenStream) -> TokenStream {
 #[doc(hidden)]
 #[proc_macro]
 pub fn node_claims(input: TokenStream) -> TokenStream {
-    workflow::expand::node_claims(input.into()).into()
+    let input = input.into();
+    let gen = codegen::mentions_gen(&input);
+    let out = workflow::expand::node_claims(input);
+    if gen { codegen::raw_gen(out) } else { out }.into()
 }
 
 /// Emits the item it is on (a node's ports struct) followed by its arguments (the rest of

@@ -182,3 +182,36 @@ async fn result_aliases_and_boxed_errors() {
         "disk on fire"
     );
 }
+
+/// `gen` is a plain identifier in this edition-2021 crate (edition 2024 reserves it, and
+/// the macros write it `r#gen`, the same name here: see `workflow-macros`' `raw_gen`).
+mod named_gen {
+    use workflow_core::prelude::*;
+
+    #[node]
+    async fn gen(seed: u32) -> u32 {
+        seed + 1
+    }
+
+    #[node]
+    async fn bump(gen: u32) -> u32 {
+        gen + 1
+    }
+
+    workflow! {
+        struct Generations {
+            input gen: u32,
+            next = gen(seed: gen),
+            gen2 = bump(gen: next),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gen_names_a_node_a_port_and_an_input() {
+        let run = Runtime::new()
+            .execute(Generations, GenerationsInput { gen: 1 })
+            .await
+            .unwrap();
+        assert_eq!(run.outputs.gen2, 3);
+    }
+}

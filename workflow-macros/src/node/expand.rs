@@ -28,7 +28,7 @@
 //! ```
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
@@ -179,7 +179,12 @@ fn expand_node(
             #port_type_impls
         };
     };
-    let ports_struct = g.ports_struct(&rest);
+    let mut ports_struct = g.ports_struct(&rest);
+    // `gen` (reserved in edition 2024) as `r#gen` in the generated items; the fn as
+    // written is the one place rustc reports it (see `codegen::raw_gen`).
+    if crate::codegen::mentions_gen(&item.sig.to_token_stream()) {
+        ports_struct = crate::codegen::raw_gen(ports_struct);
+    }
     quote! {
         // `#[node]` requires `async` even when the body never awaits.
         #[allow(clippy::unused_async)]

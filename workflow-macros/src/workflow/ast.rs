@@ -1379,9 +1379,18 @@ fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
             .map_or_else(|| "node_fn".to_string(), |n| n.to_string());
         format!("`_` cannot name a binding: every node has a name, even one whose output nothing uses (it names the node in the report and traces, and its output field); name it, like `{node}_done = {node}(..)`")
     } else {
-        format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name")
+        let raw = escapable(&keyword)
+            .then(|| format!(", or escape it as rustc does: `r#{keyword}`"))
+            .unwrap_or_default();
+        format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name{raw}")
     };
     Err(syn::Error::new(keyword.span(), message))
+}
+
+/// Whether keyword `ident` can be written as a raw identifier (`r#type`): every keyword
+/// but `_` and the path roots.
+fn escapable(ident: &Ident) -> bool {
+    !["_", "crate", "self", "Self", "super"].contains(&ident.to_string().as_str())
 }
 
 /// `: Type` after `input name`, and a default value (reported, the input kept).
@@ -1682,7 +1691,11 @@ fn parse_port_arg(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<PortA
             // A keyword names no parameter, so no port; and it cannot be emitted as one.
             cx.error_at(
                 port.span(),
-                format!("`{port}` is a Rust keyword, so no port has that name: a port is named after a parameter of the node fn"),
+                if escapable(&port) {
+                    format!("`{port}` is a Rust keyword: a node fn parameter named after it is written `r#{port}`, and so is its port; write `r#{port}: ..`")
+                } else {
+                    format!("`{port}` is a Rust keyword, so no port has that name: a port is named after a parameter of the node fn")
+                },
             );
             input.parse::<TokenStream>()?;
             return Ok(None);
@@ -2226,6 +2239,13 @@ mod tests {
             errors[0].contains("`await` is a Rust keyword"),
             "{errors:?}"
         );
+        let (_, errors) = port_arg(quote!(type: kind));
+        assert_eq!(
+            errors,
+            ["`type` is a Rust keyword: a node fn parameter named after it is written `r#type`, and so is its port; write `r#type: ..`"]
+        );
+        let (_, errors) = port_arg(quote!(self: kind));
+        assert!(!errors[0].contains("r#"), "{errors:?}");
     }
 
     #[test]

@@ -22,13 +22,27 @@ use crate::internals::Ctxt;
 
 /// Expands `workflow! { .. }`. Every error of the call is reported at once, next to the
 /// workflow's types (see [`expand::fallback`]) so that code using them stays quiet.
+///
+/// A name spelled `gen` (reserved in edition 2024) is `r#gen` in every generated use, and
+/// one statement names each declared `gen` as written: one rustc error per name in a
+/// 2024 crate, at the user's token, nothing in 2021 (see [`crate::codegen::raw_gen`]).
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
+    let gen = crate::codegen::mentions_gen(&input);
     let def = match ast::WorkflowDef::parse(&cx, input) {
         Ok(def) => def,
         Err(e) => return e.to_compile_error(),
     };
-    expand_def(cx, &def)
+    let out = expand_def(cx, &def);
+    if !gen {
+        return out;
+    }
+    let declared = def.inputs.iter().map(|i| &i.name);
+    let probes = declared
+        .chain(def.bindings.iter().map(|b| &b.name))
+        .filter_map(crate::codegen::gen_probe);
+    let out = crate::codegen::raw_gen(out);
+    quote::quote!(#out #(#probes)*)
 }
 
 /// Phases 2 to 6 of a parsed workflow (`cx` holds its syntax errors), and of the child
