@@ -1379,9 +1379,11 @@ fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
             .map_or_else(|| "node_fn".to_string(), |n| n.to_string());
         format!("`_` cannot name a binding: every node has a name, even one whose output nothing uses (it names the node in the report and traces, and its output field); name it, like `{node}_done = {node}(..)`")
     } else {
-        let raw = escapable(&keyword)
-            .then(|| format!(", or escape it as rustc does: `r#{keyword}`"))
-            .unwrap_or_default();
+        let raw = if escapable(&keyword) {
+            format!(", or escape it as rustc does: `r#{keyword}`")
+        } else {
+            String::new()
+        };
         format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name{raw}")
     };
     Err(syn::Error::new(keyword.span(), message))
