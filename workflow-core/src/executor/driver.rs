@@ -164,6 +164,12 @@ impl<W: Workflow> Counts<W> {
         self.buf.ready_is_empty(Self::SMALL)
     }
 
+    /// How many nodes are ready (a spawned fan-out's queue makes room for them all).
+    #[inline(always)]
+    fn ready_len(&self) -> usize {
+        self.buf.ready_len(Self::SMALL)
+    }
+
     /// The next node ready, left in the queue.
     #[inline(always)]
     fn peek_ready(&self) -> Option<usize> {
@@ -298,6 +304,16 @@ impl CountBuf {
             self.large.len()
         };
         self.head as usize == len
+    }
+
+    #[inline(always)]
+    fn ready_len(&self, small: bool) -> usize {
+        let len = if small {
+            self.small_len as usize
+        } else {
+            self.large.len()
+        };
+        len - self.head as usize
     }
 
     /// The next node ready, left in the queue.
@@ -757,7 +773,8 @@ where
                             }
                         }
                         Poll::Pending if queued => {
-                            self.pending.make().add_queued(i, self.deps.len());
+                            let ready = self.deps.ready_len();
+                            self.pending.make().add_queued(i, self.deps.len(), ready);
                         }
                         Poll::Pending => self.pending.make().add(i, self.deps.len(), tracked),
                     }
@@ -952,7 +969,10 @@ where
                 let at = self.elapsed();
                 match self.start_spawned(i, at, cx) {
                     // Never polled: its outcome reaches the run through the queue.
-                    Poll::Pending => self.pending.make().add_queued(i, self.deps.len()),
+                    Poll::Pending => {
+                        let ready = self.deps.ready_len();
+                        self.pending.make().add_queued(i, self.deps.len(), ready);
+                    }
                     Poll::Ready(done) => {
                         if let Err(event) = self.on_done_in_poll(done, stall, &handled, None, true)
                         {

@@ -242,6 +242,7 @@ impl<T> Completions<T> {
         taken: &mut VecDeque<T>,
         pending: usize,
     ) {
+        make_room(taken, self.queued.load(Ordering::Relaxed), pending);
         let mut done = lock(&self.done);
         self.wake_at.store(usize::MAX, Ordering::Relaxed);
         done.register(waker);
@@ -274,9 +275,11 @@ impl<T> Completions<T> {
     /// there first (see [`take_all_now`]).
     #[inline(always)]
     fn take(&self, taken: &mut VecDeque<T>, pending: usize) -> Option<T> {
-        if !self.any_queued() {
+        let queued = self.queued.load(Ordering::Acquire);
+        if queued == 0 {
             return None;
         }
+        make_room(taken, queued, pending);
         let mut done = lock(&self.done);
         if take_all_now(done.len(), pending) {
             done.take_all(taken);
@@ -288,10 +291,38 @@ impl<T> Completions<T> {
         outcome
     }
 
-    /// Makes room for `n` outcomes queued at once (beyond those kept in place).
+    /// Makes room for `n` outcomes queued at once (beyond those kept in place). The
+    /// buffer is allocated before the lock is taken and swapped in under it: tasks
+    /// ending meanwhile (on the other worker) wait behind the lock for a swap, not for
+    /// `malloc` (a fan-out's branches spun out and slept on the lock, issue 17).
     fn reserve(&self, n: usize) {
-        lock(&self.done).reserve(n);
+        let mut room = VecDeque::with_capacity(n.saturating_sub(OUTCOMES_IN_PLACE));
+        lock(&self.done).make_room(&mut room);
+        // The buffer left over (the unused one, or an empty one swapped out) is freed
+        // after the lock is released.
+        drop(room);
     }
+}
+
+/// Before the run takes the queue's lock to take its outcomes: room in the run's
+/// `taken` for as many as its `pending` nodes (an outcome per node at most), when it
+/// will take all `queued` at once (see [`take_all_now`]). Allocated outside the lock,
+/// once per run: under it, a fan-out's branches still ending on the other worker
+/// waited for `malloc` and the move into a growing buffer, spun out and slept on the
+/// lock (issue 17). A chain or a diamond, which take their outcomes one at a time,
+/// reserve nothing.
+#[inline(always)]
+fn make_room<T>(taken: &mut VecDeque<T>, queued: usize, pending: usize) {
+    if take_all_now(queued, pending) && taken.capacity() < pending {
+        grow(taken, pending);
+    }
+}
+
+/// [`make_room`]'s allocation, out of line.
+#[cold]
+#[inline(never)]
+fn grow<T>(taken: &mut VecDeque<T>, pending: usize) {
+    taken.reserve(pending.saturating_sub(taken.len()));
 }
 
 /// Whether the run takes all `queued` outcomes under one lock, rather than one: when
@@ -397,10 +428,18 @@ impl<T> Outcomes<T> {
         taken.append(&mut self.more);
     }
 
-    /// Room for `n` outcomes in all (once; the deque grows past that if needed).
-    fn reserve(&mut self, n: usize) {
-        if self.more.capacity() == 0 {
-            self.more.reserve(n.saturating_sub(OUTCOMES_IN_PLACE));
+    /// Room for more outcomes than `more` has, from `room` (allocated by the caller
+    /// before it took the lock): swapped in while `more` is empty (always, unless more
+    /// outcomes than the ring keeps ended meanwhile), else grown here. `room` is left
+    /// with the buffer to free.
+    fn make_room(&mut self, room: &mut VecDeque<T>) {
+        if self.more.capacity() >= room.capacity() {
+            return;
+        }
+        if self.more.is_empty() {
+            std::mem::swap(&mut self.more, room);
+        } else {
+            self.more.reserve(room.capacity() - self.more.len());
         }
     }
 
@@ -645,7 +684,10 @@ impl<T> PendingNodes<T> {
     /// Node `i` runs in a task of its own that reports to [`Completions`]: pending until
     /// its outcome is taken, never polled meanwhile. Its task's handle, which its start
     /// left in the spawner, is kept in the node table.
-    pub(super) fn add_queued(&mut self, i: usize, nodes: usize) {
+    ///
+    /// `ready`: how many more nodes are ready to start in this poll (a fan-out's
+    /// branches after this one), `nodes`: how many the run has.
+    pub(super) fn add_queued(&mut self, i: usize, nodes: usize, ready: usize) {
         self.table.init(nodes);
         let row = &mut self.table.rows[i];
         row.waiting = Waiting::Queued;
@@ -653,19 +695,22 @@ impl<T> PendingNodes<T> {
         self.table.list(i);
         self.count += 1;
         if self.count > OUTCOMES_IN_PLACE && !self.done_reserved {
-            self.reserve_queue(nodes);
+            self.reserve_queue(nodes, ready);
         }
     }
 
     /// More may end unseen at once than the queue keeps in place: room for as many as
-    /// are likely, once per run, rather than grown a few times. Out of line, off the
-    /// path of every spawned node.
+    /// are likely (those pending, and those about to start: a fan-out's every branch;
+    /// at least [`QUEUE_CAPACITY`]), once per run, rather than grown a few times, each
+    /// time under the queue's lock by a task ending. Out of line, off the path of every
+    /// spawned node.
     #[cold]
     #[inline(never)]
-    fn reserve_queue(&mut self, nodes: usize) {
+    fn reserve_queue(&mut self, nodes: usize, ready: usize) {
         self.done_reserved = true;
         if let Some(done) = &self.done {
-            done.queue.reserve(nodes.min(QUEUE_CAPACITY));
+            done.queue
+                .reserve((self.count + ready).max(QUEUE_CAPACITY).min(nodes));
         }
     }
 
@@ -993,7 +1038,7 @@ mod tests {
         let mut p = PendingNodes::<usize>::default();
         let queue = Arc::clone(&p.spawner(&noop_cx(), &test_shared()).queue);
         for i in queued {
-            p.add_queued(i, nodes);
+            p.add_queued(i, nodes, 0);
         }
         (p, queue)
     }
@@ -1111,8 +1156,8 @@ mod tests {
         let done: Vec<usize> = std::iter::from_fn(|| p.take_done(index)).collect();
         assert_eq!(done, [4, 1, 5, 0]);
         // Several at once while others run: all moved out under the one lock.
-        p.add_queued(6, 8);
-        p.add_queued(7, 8);
+        p.add_queued(6, 8, 0);
+        p.add_queued(7, 8, 0);
         queue.complete(false, |_| 3);
         queue.complete(false, |_| 2);
         p.polling(&cx);
@@ -1158,6 +1203,45 @@ mod tests {
     }
 
     #[test]
+    fn room_made_outside_the_lock_keeps_the_outcomes_in_order() {
+        // Room swapped in while nothing waits beyond the ring: the queue's buffer is the
+        // one allocated before the lock, with its capacity.
+        let queue = Completions::<usize>::new(test_shared());
+        queue.reserve(40);
+        assert!(lock(&queue.done).more.capacity() >= 40 - OUTCOMES_IN_PLACE);
+        // Room made once outcomes already wait beyond the ring: grown in place, in order.
+        let queue = Completions::<usize>::new(test_shared());
+        for i in 0..12 {
+            queue.complete(false, |_| i);
+        }
+        queue.reserve(100);
+        assert!(lock(&queue.done).more.capacity() >= 100 - OUTCOMES_IN_PLACE);
+        for i in 12..20 {
+            queue.complete(false, |_| i);
+        }
+        // Taken all at once (20 of 30 pending), into the run's buffer, which had room
+        // for all 30 before the lock was taken.
+        let mut taken = VecDeque::new();
+        assert_eq!(queue.take(&mut taken, 30), Some(0));
+        assert!(taken.capacity() >= 30);
+        assert_eq!(Vec::from(taken), (1..20).collect::<Vec<_>>());
+        assert!(!queue.any_queued());
+    }
+
+    #[test]
+    fn a_fan_out_reserves_room_for_every_branch_once() {
+        // A fan-out of 100 past the ring: room for the 100 branches (those pending and
+        // those ready to start), not the 64 of a default.
+        let mut p = PendingNodes::<usize>::default();
+        let queue = Arc::clone(&p.spawner(&noop_cx(), &test_shared()).queue);
+        for i in 1..=100 {
+            p.add_queued(i, 102, 100 - i);
+        }
+        assert!(lock(&queue.done).more.capacity() >= 100 - OUTCOMES_IN_PLACE);
+        assert_eq!(p.count, 100);
+    }
+
+    #[test]
     fn many_outcomes_are_taken_in_the_order_they_ended() {
         let cx = noop_cx();
         let (mut p, queue) = queued_nodes(0..20, 20);
@@ -1184,8 +1268,8 @@ mod tests {
         let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
         let queue = Arc::clone(&p.spawner(&cx, &test_shared()).queue);
-        p.add_queued(3, 10);
-        p.add_queued(8, 10);
+        p.add_queued(3, 10, 0);
+        p.add_queued(8, 10, 0);
         assert_eq!(p.count, 2);
         assert!(p.set.is_none(), "a queued node needs no wake set or waker");
         queue.complete(false, |_| 8);
@@ -1202,7 +1286,7 @@ mod tests {
         // A node pending with a waker after a queued node gets a wake set of its own
         // (regression: the queued node's pending flags stood in for it, and the node's
         // waker panicked, or an untracked node was never due).
-        p.add_queued(1, 10);
+        p.add_queued(1, 10, 0);
         p.add(2, 10, false);
         p.init(10);
         let waker = p.waker(4);
@@ -1227,7 +1311,7 @@ mod tests {
 
         // An outcome for a node no longer pending (dropped as the run stopped) is not
         // handed out.
-        p.add_queued(5, 10);
+        p.add_queued(5, 10, 0);
         p.remove(5);
         queue.complete(false, |_| 5);
         p.take_due(&cx, &mut due, &mut done, |&i| i);
