@@ -298,22 +298,22 @@ impl CountBuf {
 
     #[inline(always)]
     fn ready_is_empty(&self, small: bool) -> bool {
-        let len = if small {
-            self.small_len as usize
-        } else {
-            self.large.len()
-        };
-        self.head as usize == len
+        self.head as usize == self.ready_end(small)
     }
 
     #[inline(always)]
     fn ready_len(&self, small: bool) -> usize {
-        let len = if small {
+        self.ready_end(small) - self.head as usize
+    }
+
+    /// Where the ready queue ends (its head is `head`).
+    #[inline(always)]
+    fn ready_end(&self, small: bool) -> usize {
+        if small {
             self.small_len as usize
         } else {
             self.large.len()
-        };
-        len - self.head as usize
+        }
     }
 
     /// The next node ready, left in the queue.
@@ -773,8 +773,10 @@ where
                             }
                         }
                         Poll::Pending if queued => {
-                            let ready = self.deps.ready_len();
-                            self.pending.make().add_queued(i, self.deps.len(), ready);
+                            let (nodes, deps) = (self.deps.len(), &self.deps);
+                            self.pending
+                                .make()
+                                .add_queued(i, nodes, || deps.ready_len());
                         }
                         Poll::Pending => self.pending.make().add(i, self.deps.len(), tracked),
                     }
@@ -970,8 +972,10 @@ where
                 match self.start_spawned(i, at, cx) {
                     // Never polled: its outcome reaches the run through the queue.
                     Poll::Pending => {
-                        let ready = self.deps.ready_len();
-                        self.pending.make().add_queued(i, self.deps.len(), ready);
+                        let (nodes, deps) = (self.deps.len(), &self.deps);
+                        self.pending
+                            .make()
+                            .add_queued(i, nodes, || deps.ready_len());
                     }
                     Poll::Ready(done) => {
                         if let Err(event) = self.on_done_in_poll(done, stall, &handled, None, true)

@@ -686,8 +686,9 @@ impl<T> PendingNodes<T> {
     /// left in the spawner, is kept in the node table.
     ///
     /// `ready`: how many more nodes are ready to start in this poll (a fan-out's
-    /// branches after this one), `nodes`: how many the run has.
-    pub(super) fn add_queued(&mut self, i: usize, nodes: usize, ready: usize) {
+    /// branches after this one), asked only as the queue's room is made; `nodes`: how
+    /// many the run has.
+    pub(super) fn add_queued(&mut self, i: usize, nodes: usize, ready: impl FnOnce() -> usize) {
         self.table.init(nodes);
         let row = &mut self.table.rows[i];
         row.waiting = Waiting::Queued;
@@ -695,7 +696,7 @@ impl<T> PendingNodes<T> {
         self.table.list(i);
         self.count += 1;
         if self.count > OUTCOMES_IN_PLACE && !self.done_reserved {
-            self.reserve_queue(nodes, ready);
+            self.reserve_queue(nodes, ready());
         }
     }
 
@@ -1038,7 +1039,7 @@ mod tests {
         let mut p = PendingNodes::<usize>::default();
         let queue = Arc::clone(&p.spawner(&noop_cx(), &test_shared()).queue);
         for i in queued {
-            p.add_queued(i, nodes, 0);
+            p.add_queued(i, nodes, || 0);
         }
         (p, queue)
     }
@@ -1156,8 +1157,8 @@ mod tests {
         let done: Vec<usize> = std::iter::from_fn(|| p.take_done(index)).collect();
         assert_eq!(done, [4, 1, 5, 0]);
         // Several at once while others run: all moved out under the one lock.
-        p.add_queued(6, 8, 0);
-        p.add_queued(7, 8, 0);
+        p.add_queued(6, 8, || 0);
+        p.add_queued(7, 8, || 0);
         queue.complete(false, |_| 3);
         queue.complete(false, |_| 2);
         p.polling(&cx);
@@ -1235,7 +1236,7 @@ mod tests {
         let mut p = PendingNodes::<usize>::default();
         let queue = Arc::clone(&p.spawner(&noop_cx(), &test_shared()).queue);
         for i in 1..=100 {
-            p.add_queued(i, 102, 100 - i);
+            p.add_queued(i, 102, || 100 - i);
         }
         assert!(lock(&queue.done).more.capacity() >= 100 - OUTCOMES_IN_PLACE);
         assert_eq!(p.count, 100);
@@ -1268,8 +1269,8 @@ mod tests {
         let mut p = PendingNodes::<usize>::default();
         let cx = noop_cx();
         let queue = Arc::clone(&p.spawner(&cx, &test_shared()).queue);
-        p.add_queued(3, 10, 0);
-        p.add_queued(8, 10, 0);
+        p.add_queued(3, 10, || 0);
+        p.add_queued(8, 10, || 0);
         assert_eq!(p.count, 2);
         assert!(p.set.is_none(), "a queued node needs no wake set or waker");
         queue.complete(false, |_| 8);
@@ -1286,7 +1287,7 @@ mod tests {
         // A node pending with a waker after a queued node gets a wake set of its own
         // (regression: the queued node's pending flags stood in for it, and the node's
         // waker panicked, or an untracked node was never due).
-        p.add_queued(1, 10, 0);
+        p.add_queued(1, 10, || 0);
         p.add(2, 10, false);
         p.init(10);
         let waker = p.waker(4);
@@ -1311,7 +1312,7 @@ mod tests {
 
         // An outcome for a node no longer pending (dropped as the run stopped) is not
         // handed out.
-        p.add_queued(5, 10, 0);
+        p.add_queued(5, 10, || 0);
         p.remove(5);
         queue.complete(false, |_| 5);
         p.take_due(&cx, &mut due, &mut done, |&i| i);
