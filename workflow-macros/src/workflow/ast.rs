@@ -1520,6 +1520,22 @@ fn parse_binding_rest(
             );
         }
     }
+    if input.peek(Token![.]) && node.segments.len() == 1 {
+        // `sizes = urls.iter().map(..)`: a method call on a source, as in plain code
+        // (was "expected `(..)` after `urls`", as if `urls` were a node fn).
+        let source = path_text(&node);
+        let rest: TokenStream = input.parse()?;
+        let method = rest
+            .clone()
+            .into_iter()
+            .any(|t| matches!(t, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis));
+        let msg = if method {
+            format!("a binding runs a `#[node]` fn, not a method of `{source}`: to run nodes once per item of `{source}`, write `{name} = for item in {source} {{ out = node_fn(item), }} => out`; other work on `{source}` goes in a `#[node]` fn that takes it")
+        } else {
+            format!("a binding runs a `#[node]` fn; to pass `{source}{rest}` on, connect it where it is used, like `other(port: {source}{rest})`", rest = rest.to_string().replace(' ', ""))
+        };
+        return Err(syn::Error::new_spanned(quote::quote!(#node #rest), msg));
+    }
     if !input.peek(syn::token::Paren) {
         return Err(syn::Error::new(
             node.span(),
@@ -2099,6 +2115,22 @@ mod tests {
             m[0].starts_with("remove `* 2`: `=> ..` collects a body binding"),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn a_method_call_or_field_of_a_source_as_a_binding_is_one_error() {
+        let m = parse_messages(
+            quote!(struct W { input urls: Vec<String>, s = urls.iter().map(f), t = g(s) }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a binding runs a `#[node]` fn, not a method of `urls`"),
+            "{m:?}"
+        );
+        assert!(m[0].contains("`s = for item in urls {"), "{m:?}");
+        let m = parse_messages(quote!(struct W { input p: Page, s = p.items, t = g(s) }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("like `other(port: p.items)`"), "{m:?}");
     }
 
     #[test]
