@@ -1114,6 +1114,13 @@ fn parse_for_rest(
             fields[0].span(),
             format!("`=> ..` names a body binding, collected whole per item, not a field of it: write `}} => {result}` (`{name}` is then a `Vec` of its values) and read `.{field}` of each item in the node that takes `{name}`"),
         );
+    } else if input.peek(Token![as]) || peek_operator(input) {
+        // `=> s * 2`: consumed, so that the entries after the fan-out parse on.
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            &rest,
+            format!("remove `{rest}`: `=> ..` collects a body binding as it is, not an expression of it; compute it in a `#[node]` fn of the body (one that takes `{result}`) and collect that binding"),
+        );
     }
     if !bindings.iter().any(|b| b.name == result) {
         let names: Vec<String> = bindings.iter().map(|b| b.name.to_string()).collect();
@@ -1513,6 +1520,22 @@ fn parse_binding_rest(
             );
         }
     }
+    if input.peek(Token![.]) && node.segments.len() == 1 {
+        // `sizes = urls.iter().map(..)`: a method call on a source, as in plain code
+        // (was "expected `(..)` after `urls`", as if `urls` were a node fn).
+        let source = path_text(&node);
+        let rest: TokenStream = input.parse()?;
+        let method = rest
+            .clone()
+            .into_iter()
+            .any(|t| matches!(t, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis));
+        let msg = if method {
+            format!("a binding runs a `#[node]` fn, not a method of `{source}`: to run nodes once per item of `{source}`, write `{name} = for item in {source} {{ out = node_fn(item), }} => out`; other work on `{source}` goes in a `#[node]` fn that takes it")
+        } else {
+            format!("a binding runs a `#[node]` fn; to pass `{source}{rest}` on, connect it where it is used, like `other(port: {source}{rest})`", rest = rest.to_string().replace(' ', ""))
+        };
+        return Err(syn::Error::new_spanned(quote::quote!(#node #rest), msg));
+    }
     if !input.peek(syn::token::Paren) {
         return Err(syn::Error::new(
             node.span(),
@@ -1557,6 +1580,15 @@ fn parse_binding_rest(
             rest,
             format!("a binding holds the whole output of `{node_text}`; connect a field where it is used, like `other(port: {name}.field)`"),
         );
+    } else if input.peek(Token![as]) || peek_operator(input) {
+        // `y = double(x) as u64`, `y = double(x) + 1`: an expression of the output, which
+        // rustc would have computed in plain code (was "expected `,` between entries").
+        let rest: TokenStream = input.parse()?;
+        let text = rest.to_string();
+        cx.error_spanned_by(
+            &rest,
+            format!("remove `{text}`: `{name}` is the output of `{node_text}` as it returns it, not an expression of it; compute that in a `#[node]` fn (in `{node_text}`, or in a node that takes `{name}`)"),
+        );
     }
     Ok(Binding {
         attrs,
@@ -1565,6 +1597,17 @@ fn parse_binding_rest(
         args,
         scope: Scope::new(),
         fan_out: None,
+    })
+}
+
+/// Whether a binary operator follows (`+`, `*`, `==`, `<<`, ..): not `,` `;` `.` `?` `#`
+/// `!`-alone, which have their own meaning or message.
+fn peek_operator(input: ParseStream<'_>) -> bool {
+    input.cursor().punct().is_some_and(|(p, _)| {
+        matches!(
+            p.as_char(),
+            '+' | '-' | '*' | '/' | '%' | '^' | '|' | '&' | '<' | '>' | '='
+        )
     })
 }
 
@@ -2051,6 +2094,43 @@ mod tests {
         );
         // A node fn may end in `input`: not the input struct of a workflow.
         assert!(parse_messages(quote!(struct W { input c: String, f = read_input(c) })).is_empty());
+    }
+
+    #[test]
+    fn an_operator_or_cast_after_a_call_or_a_collected_binding_is_one_error_at_it() {
+        let m = parse_messages(quote!(struct W { input x: u32, y = double(x) as u64, z = f(y) }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `as u64`: `y` is the output of `double`"),
+            "{m:?}"
+        );
+        let m = parse_messages(quote!(struct W { input x: u32, y = double(x) + 1 }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("remove `+ 1`"), "{m:?}");
+        let m = parse_messages(
+            quote!(struct W { input xs: Vec<u32>, s = for x in xs { d = double(x), } => d * 2, t = f(s) }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `* 2`: `=> ..` collects a body binding"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn a_method_call_or_field_of_a_source_as_a_binding_is_one_error() {
+        let m = parse_messages(
+            quote!(struct W { input urls: Vec<String>, s = urls.iter().map(f), t = g(s) }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a binding runs a `#[node]` fn, not a method of `urls`"),
+            "{m:?}"
+        );
+        assert!(m[0].contains("`s = for item in urls {"), "{m:?}");
+        let m = parse_messages(quote!(struct W { input p: Page, s = p.items, t = g(s) }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("like `other(port: p.items)`"), "{m:?}");
     }
 
     #[test]

@@ -86,19 +86,37 @@ fn derive_without_generated(cx: &Ctxt, attr: &Attribute) -> Option<Attribute> {
             .last()
             .is_some_and(|s| DERIVED.contains(&s.ident.to_string().as_str()))
     });
-    for path in &generated {
-        let name = path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
-        cx.error_spanned_by(
-            path,
-            format!(
-                "remove `{name}` from `#[derive(..)]`: a workflow struct already derives `{}`",
-                DERIVED.join("`, `")
-            ),
+    // One error for the attribute's generated traits, at them (the whole attribute when
+    // nothing else is left in it): one mistake, however many traits it lists.
+    if !generated.is_empty() {
+        let names: Vec<String> = generated
+            .iter()
+            .map(|p| {
+                p.segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let already = format!(
+            "a workflow struct already derives `{}`",
+            DERIVED.join("`, `")
         );
+        if kept.is_empty() {
+            cx.error_spanned_by(
+                attr,
+                format!("remove `#[derive({})]`: {already}", names.join(", ")),
+            );
+        } else {
+            let listed = generated.iter();
+            cx.error_spanned_by(
+                quote::quote!(#(#listed)*),
+                format!(
+                    "remove `{}` from `#[derive(..)]`: {already}",
+                    names.join("`, `")
+                ),
+            );
+        }
     }
     if kept.is_empty() {
         return None;
@@ -511,6 +529,32 @@ mod tests {
         let cx = Ctxt::new();
         let def = WorkflowDef::parse(&cx, src).expect("parses");
         (def, cx)
+    }
+
+    #[test]
+    fn a_derive_of_generated_traits_is_one_error_and_the_others_are_kept() {
+        let cx = Ctxt::new();
+        let attr: Attribute = syn::parse_quote!(#[derive(Debug, Clone)]);
+        assert!(derive_without_generated(&cx, &attr).is_none());
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `#[derive(Debug, Clone)]`: a workflow struct already derives"),
+            "{m:?}"
+        );
+        let cx = Ctxt::new();
+        let attr: Attribute = syn::parse_quote!(#[derive(Debug, PartialOrd, Hash)]);
+        let kept = derive_without_generated(&cx, &attr).expect("PartialOrd is kept");
+        assert_eq!(
+            quote!(#kept).to_string(),
+            quote!(#[derive(PartialOrd)]).to_string()
+        );
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `Debug`, `Hash` from `#[derive(..)]`"),
+            "{m:?}"
+        );
     }
 
     #[test]
