@@ -23,6 +23,7 @@ use super::status::Statuses;
 use super::wake::PendingNodes;
 use super::workflow::Workflow;
 use crate::error::{DeadlockKind, NodeName, TimeoutScope, WorkflowError};
+use crate::plan::Plan;
 use crate::policy::FailurePolicy;
 use crate::run::RunOptions;
 use crate::shared::waits::{all_blocked, waiting_nodes};
@@ -1629,83 +1630,26 @@ where
     /// the outcome does not depend on whether the failure came before the decision.
     /// Nothing is lost: a node whose predecessor failed never has all its inputs.
     fn block_downstream(&mut self, index: usize) {
-        if self.blocked.is_empty() {
-            self.blocked = vec![false; self.deps.len()];
-        }
-        let mut in_arm = Vec::new();
-        if !W::PLAN.decisions.is_empty() {
-            in_arm = vec![false; self.deps.len()];
-            for n in W::PLAN
-                .decisions
-                .iter()
-                .flat_map(|d| d.arms.iter().copied().flatten())
-            {
-                in_arm[*n] = true;
-            }
-        }
-        let mut stack = vec![index];
-        while let Some(n) = stack.pop() {
-            for &s in W::PLAN.nodes[n].successors {
-                if !self.blocked[s] {
-                    self.blocked[s] = true;
-                    if !in_arm.get(s).copied().unwrap_or(false) {
-                        stack.push(s);
-                    }
-                }
-            }
-        }
+        block_downstream(W::PLAN, &mut self.blocked, index);
     }
 
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
-        // In a child run (a sub-workflow, a fan-out item), the node's path.
-        let node = self.shared.node_name(index);
-        let mut error = failure.into_error(W::PLAN.name, node, attempts);
-        // A sub-workflow or fan-out node that timed out stopped its child runs' nodes,
-        // and so did a node of one of its child runs that timed out (the fail-fast
-        // stops the other items): name them too (`still running: front.html`), once.
-        if let WorkflowError::Timeout {
-            scope: TimeoutScope::Node(_),
-            running,
-            ..
-        } = &mut error
-        {
-            for name in self.shared.cancelled_children(index) {
-                if !running.contains(&name) {
-                    running.push(name);
-                }
-            }
-        }
-        error
+        node_error(W::PLAN, self.shared, index, attempts, failure)
     }
 
     /// The running nodes, by path in a child run (a cold path: a stopped run's error).
     fn running_names(&self) -> Vec<NodeName> {
-        self.statuses
-            .running()
-            .map(|(i, _)| self.shared.node_name(i))
-            .collect()
+        running_names(self.shared, &self.statuses)
     }
 
     fn deadlock_error(&self, kind: DeadlockKind) -> WorkflowError {
-        // By path, with the nodes blocked in child runs in place of the nodes running them.
-        let waiting = waiting_nodes(self.shared, self.statuses.running().map(|(i, _)| i));
-        WorkflowError::Deadlock {
-            workflow: W::PLAN.name,
-            report: deadlock_report(kind, waiting),
-        }
+        deadlock_error(W::PLAN, self.shared, &self.statuses, kind)
     }
 
     /// The error of node `i` whose future panicked while the stopping run dropped it
     /// (logged, and kept beside the run's own error).
     fn panicked_in_drop(&self, i: usize, payload: &(dyn std::any::Any + Send)) -> WorkflowError {
-        let message = format!("panicked while being dropped: {}", panic_message(payload));
-        let node = W::PLAN.nodes[i].name;
-        tracing::error!(target: "workflow", workflow = W::PLAN.name, node, %message);
-        WorkflowError::NodePanicked {
-            workflow: W::PLAN.name,
-            node: self.shared.node_name(i),
-            message,
-        }
+        panicked_in_drop(W::PLAN, self.shared, i, payload)
     }
 
     /// Stops the run: cancels the run's token, gives running nodes a chance to notice
@@ -1807,51 +1751,8 @@ where
     /// its child runs it stopped (`front.html`, `thumbs[2].img`), as their reports say
     /// once dropped.
     #[cold]
-    fn name_stopped_children(
-        &self,
-        mut error: WorkflowError,
-        was_running: &[usize],
-    ) -> WorkflowError {
-        if let WorkflowError::Cancelled { running, .. }
-        | WorkflowError::Timeout {
-            scope: TimeoutScope::Workflow,
-            running,
-            ..
-        } = &mut error
-        {
-            let mut named = Vec::with_capacity(running.len());
-            for &i in was_running {
-                let children = self.shared.cancelled_children(i);
-                if children.is_empty() {
-                    named.push(self.shared.node_name(i));
-                } else {
-                    named.extend(children);
-                }
-            }
-            *running = named;
-        } else if let WorkflowError::Timeout {
-            scope: TimeoutScope::Node(_),
-            running,
-            ..
-        } = &mut error
-        {
-            // A node's own timeout stops its siblings too (fail-fast): `running` names
-            // them after the node, as a run's timeout does.
-            for &i in was_running {
-                let children = self.shared.cancelled_children(i);
-                let names = if children.is_empty() {
-                    vec![self.shared.node_name(i)]
-                } else {
-                    children
-                };
-                for name in names {
-                    if !running.contains(&name) {
-                        running.push(name);
-                    }
-                }
-            }
-        }
-        error
+    fn name_stopped_children(&self, error: WorkflowError, was_running: &[usize]) -> WorkflowError {
+        name_stopped_children(self.shared, error, was_running)
     }
 
     /// A node that ended after the run was stopped: it counts as cancelled.
@@ -1860,6 +1761,160 @@ where
         self.statuses
             .cancelled(self.shared, done.index, done.attempts, now);
     }
+}
+
+// The driver's cold paths whose work does not depend on the workflow's types: plain fns
+// taking the plan, compiled once in this crate rather than into every crate that
+// executes a workflow (issue 17: the compile time an executed workflow adds). The
+// driver's methods of the same names call them.
+
+/// Blocks everything downstream of failed node `index` in `blocked` (made on first
+/// use, one flag a node of `plan`); see [`Driver::block_downstream`].
+fn block_downstream(plan: &Plan, blocked: &mut Vec<bool>, index: usize) {
+    let len = plan.nodes.len();
+    if blocked.is_empty() {
+        *blocked = vec![false; len];
+    }
+    let mut in_arm = Vec::new();
+    if !plan.decisions.is_empty() {
+        in_arm = vec![false; len];
+        for n in plan
+            .decisions
+            .iter()
+            .flat_map(|d| d.arms.iter().copied().flatten())
+        {
+            in_arm[*n] = true;
+        }
+    }
+    let mut stack = vec![index];
+    while let Some(n) = stack.pop() {
+        for &s in plan.nodes[n].successors {
+            if !blocked[s] {
+                blocked[s] = true;
+                if !in_arm.get(s).copied().unwrap_or(false) {
+                    stack.push(s);
+                }
+            }
+        }
+    }
+}
+
+/// The error of node `index` of `plan` that failed after `attempts` attempts.
+fn node_error(
+    plan: &Plan,
+    shared: &RunShared,
+    index: usize,
+    attempts: u32,
+    failure: NodeFailure,
+) -> WorkflowError {
+    // In a child run (a sub-workflow, a fan-out item), the node's path.
+    let node = shared.node_name(index);
+    let mut error = failure.into_error(plan.name, node, attempts);
+    // A sub-workflow or fan-out node that timed out stopped its child runs' nodes,
+    // and so did a node of one of its child runs that timed out (the fail-fast
+    // stops the other items): name them too (`still running: front.html`), once.
+    if let WorkflowError::Timeout {
+        scope: TimeoutScope::Node(_),
+        running,
+        ..
+    } = &mut error
+    {
+        for name in shared.cancelled_children(index) {
+            if !running.contains(&name) {
+                running.push(name);
+            }
+        }
+    }
+    error
+}
+
+/// The running nodes, by path in a child run.
+fn running_names(shared: &RunShared, statuses: &Statuses) -> Vec<NodeName> {
+    statuses
+        .running()
+        .map(|(i, _)| shared.node_name(i))
+        .collect()
+}
+
+fn deadlock_error(
+    plan: &Plan,
+    shared: &RunShared,
+    statuses: &Statuses,
+    kind: DeadlockKind,
+) -> WorkflowError {
+    // By path, with the nodes blocked in child runs in place of the nodes running them.
+    let waiting = waiting_nodes(shared, statuses.running().map(|(i, _)| i));
+    WorkflowError::Deadlock {
+        workflow: plan.name,
+        report: deadlock_report(kind, waiting),
+    }
+}
+
+/// The error of node `i` whose future panicked while the stopping run dropped it
+/// (logged, and kept beside the run's own error).
+fn panicked_in_drop(
+    plan: &Plan,
+    shared: &RunShared,
+    i: usize,
+    payload: &(dyn std::any::Any + Send),
+) -> WorkflowError {
+    let message = format!("panicked while being dropped: {}", panic_message(payload));
+    let node = plan.nodes[i].name;
+    tracing::error!(target: "workflow", workflow = plan.name, node, %message);
+    WorkflowError::NodePanicked {
+        workflow: plan.name,
+        node: shared.node_name(i),
+        message,
+    }
+}
+
+/// [`Driver::name_stopped_children`].
+#[cold]
+fn name_stopped_children(
+    shared: &RunShared,
+    mut error: WorkflowError,
+    was_running: &[usize],
+) -> WorkflowError {
+    if let WorkflowError::Cancelled { running, .. }
+    | WorkflowError::Timeout {
+        scope: TimeoutScope::Workflow,
+        running,
+        ..
+    } = &mut error
+    {
+        let mut named = Vec::with_capacity(running.len());
+        for &i in was_running {
+            let children = shared.cancelled_children(i);
+            if children.is_empty() {
+                named.push(shared.node_name(i));
+            } else {
+                named.extend(children);
+            }
+        }
+        *running = named;
+    } else if let WorkflowError::Timeout {
+        scope: TimeoutScope::Node(_),
+        running,
+        ..
+    } = &mut error
+    {
+        // A node's own timeout stops its siblings too (fail-fast): `running` names
+        // them after the node, as a run's timeout does.
+        for &i in was_running {
+            let children = shared.cancelled_children(i);
+            let names = if children.is_empty() {
+                vec![shared.node_name(i)]
+            } else {
+                children
+            };
+            for name in names {
+                if !running.contains(&name) {
+                    running.push(name);
+                }
+            }
+        }
+    }
+    error
 }
 
 /// Polls the wait on the run's token, once it exists.

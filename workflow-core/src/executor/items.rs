@@ -109,7 +109,30 @@ pub(crate) struct Feed<W: Workflow> {
     /// the fan-out starts no lane for it.
     yielded: AtomicBool,
     state: Mutex<FeedState<W>>,
+    /// The lane driver of `W`'s items, which `Executor::run` finds here (see
+    /// [`lane_driver`]): named only where `W` is the body of a fan-out, so a workflow
+    /// that never is one does not compile it (issue 17: the lane driver was ~18% of the
+    /// code every executed workflow added to its crate).
+    drive: LaneDriver<W>,
 }
+
+/// A generated cell table seen through `dyn`: what a lane drives its items' nodes
+/// with (one indirect call per node op, in lanes only).
+pub(super) type DynCells<'c, W> = dyn FnMut(&mut <W as Workflow>::State, usize, Op<'_, '_>) -> Poll<Finished<<W as Workflow>::Value>>
+    + Send
+    + 'c;
+
+/// The lane driver of `W` (`drive_lane` behind a box, see [`Feed::drive`](Feed)): runs
+/// the lane whose feed and first item are given with the run's cell table.
+pub(super) type LaneDriver<W> = for<'c> fn(
+    Arc<RuntimeShared>,
+    Arc<dyn Any + Send + Sync>,
+    usize,
+    <W as Workflow>::Input,
+    &'c mut DynCells<'c, W>,
+) -> Pin<
+    Box<dyn Future<Output = RunOutcome<<W as Workflow>::Output>> + Send + 'c>,
+>;
 
 /// What lanes share (under the feed's lock, taken once per item).
 struct FeedState<W: Workflow> {
@@ -163,6 +186,7 @@ impl<W: Workflow> Feed<W> {
             codec,
             first_item: 0,
             yielded: AtomicBool::new(false),
+            drive: drive_boxed::<W>,
             state: Mutex::new(FeedState {
                 source,
                 closed: false,
@@ -1093,10 +1117,44 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
     shared
 }
 
+/// The lane driver of `feed`, a fan-out's `Feed<W>` (what `Executor::run` calls for
+/// an executor made by `Executor::lane`); `None` if it is not one.
+pub(super) fn lane_driver<W: Workflow>(feed: &(dyn Any + Send + Sync)) -> Option<LaneDriver<W>> {
+    feed.downcast_ref::<Feed<W>>().map(|feed| feed.drive)
+}
+
+/// What a lane's run gives back (not read: results and reports are in the feed).
+pub(super) fn lane_ended<W: Workflow>() -> RunOutcome<W::Output> {
+    RunOutcome {
+        result: Err(WorkflowError::Cancelled {
+            workflow: W::PLAN.name,
+            running: Vec::new(),
+        }),
+        report: RunReport {
+            workflow: W::PLAN.name,
+            run_id: 0,
+            duration: Duration::ZERO,
+            nodes: NodeReports::default(),
+        },
+        trace: None,
+    }
+}
+
+/// [`drive_lane`] boxed, with the cell table behind `dyn`: a [`LaneDriver`].
+fn drive_boxed<'c, W: Workflow>(
+    runtime: Arc<RuntimeShared>,
+    feed: Arc<dyn Any + Send + Sync>,
+    item: usize,
+    input: W::Input,
+    cells: &'c mut DynCells<'c, W>,
+) -> Pin<Box<dyn Future<Output = RunOutcome<W::Output>> + Send + 'c>> {
+    Box::pin(drive_lane::<W, _>(runtime, feed, item, input, cells))
+}
+
 /// Runs a lane (what `Executor::run` does for an executor made by `Executor::lane`):
 /// item `item` with `input`, then the feed's next items, until it has none. The
 /// outcome is not read (results and reports are in the feed).
-pub(super) async fn drive_lane<W, C>(
+async fn drive_lane<W, C>(
     runtime: Arc<RuntimeShared>,
     feed: Arc<dyn Any + Send + Sync>,
     item: usize,
@@ -1107,21 +1165,8 @@ where
     W: Workflow,
     C: FnMut(&mut W::State, usize, Op<'_, '_>) -> Poll<Finished<W::Value>> + Send,
 {
-    let outcome = |result| RunOutcome {
-        result,
-        report: RunReport {
-            workflow: W::PLAN.name,
-            run_id: 0,
-            duration: Duration::ZERO,
-            nodes: NodeReports::default(),
-        },
-        trace: None,
-    };
     let Ok(feed) = feed.downcast::<Feed<W>>() else {
-        return outcome(Err(WorkflowError::Cancelled {
-            workflow: W::PLAN.name,
-            running: Vec::new(),
-        }));
+        return lane_ended::<W>();
     };
     let mut lane = Lane::<W, C>::new(&feed, runtime, cells);
     let mut next = Some((item, input));
@@ -1147,10 +1192,7 @@ where
             }
         }
     }
-    outcome(Err(WorkflowError::Cancelled {
-        workflow: W::PLAN.name,
-        running: Vec::new(),
-    }))
+    lane_ended::<W>()
 }
 
 /// Returns `Pending` once (waking itself), so a lane that ran many items yields.

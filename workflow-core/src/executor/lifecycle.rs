@@ -89,11 +89,15 @@ impl<W: Workflow> Executor<W> {
             #[cfg(feature = "store")]
             durable,
         } = match begin::<W>(runtime, setup, counted) {
-            // Boxed: the lane driver's future is as large as a run's (and there is one
-            // lane per fan-out slot, not per item).
+            // Found in the feed, not named here: only a workflow that is a fan-out's
+            // body compiles the lane driver (issue 17). It boxes its future, as large
+            // as a run's (there is one lane per fan-out slot, not per item).
             Begin::Lane(runtime, feed, item) => {
-                let lane = super::items::drive_lane::<W, C>(runtime, feed, item, input, cells);
-                return Box::pin(lane).await;
+                let Some(drive) = super::items::lane_driver::<W>(&*feed) else {
+                    return super::items::lane_ended::<W>();
+                };
+                let mut cells = cells;
+                return drive(runtime, feed, item, input, &mut cells).await;
             }
             Begin::Ended(outcome) => return *outcome,
             Begin::Run(begun) => begun,
