@@ -1078,6 +1078,7 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
         W::PLAN.nodes,
         Some(token),
         false,
+        false,
         Arc::clone(runtime),
         Some((Arc::clone(parent), feed.node, Arc::clone(&feed.path))),
         // A durable run's items are recorded node by node when the body's workflow is

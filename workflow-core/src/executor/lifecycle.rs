@@ -290,6 +290,12 @@ fn begin<W: Workflow>(
         .as_ref()
         .and_then(|s| s.opts.trace)
         .unwrap_or(runtime.trace);
+    // A root run with a stall limit keeps live node states, so that its stall report
+    // names the stuck node inside an item (`thumbs[2].img`) without a monitor. The
+    // plan's limit is a constant: runs without one test `setup` alone.
+    let stall_watched = !is_child
+        && (plan.policy.deadlock.is_some()
+            || setup.as_ref().is_some_and(|s| s.opts.deadlock.is_some()));
     #[cfg(feature = "store")]
     let mut durable = setup.as_mut().and_then(|s| s.durable.take());
     // Fan-out lanes record their items' nodes and restore them through this.
@@ -316,6 +322,7 @@ fn begin<W: Workflow>(
             plan.nodes,
             cancel,
             trace,
+            stall_watched,
             // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
             // counter that the runs on all worker threads share.
             runtime,
