@@ -1113,6 +1113,7 @@ where
         report: RunReport {
             workflow: W::PLAN.name,
             run_id: 0,
+            durable_run: None,
             duration: Duration::ZERO,
             nodes: NodeReports::default(),
         },

@@ -202,6 +202,7 @@ impl<W: Workflow> Executor<W> {
             report: RunReport {
                 workflow: plan.name,
                 run_id,
+                durable_run: None,
                 duration,
                 nodes: shared.merge_reports(statuses.into_reports()),
             },
@@ -269,6 +270,7 @@ fn begin<W: Workflow>(
             report: RunReport {
                 workflow: plan.name,
                 run_id,
+                durable_run: None,
                 duration: Duration::ZERO,
                 nodes: status::not_started(&plan.names),
             },
