@@ -171,14 +171,18 @@ impl RunReport {
     /// let run = Runtime::new().execute(Pay, PayInput { n: 3 }).await.unwrap();
     /// assert_eq!(run.report.merges(), ["done"]);
     /// let text = run.report.to_string();
-    /// assert!(text.contains("done (bill)       not taken"), "{text}");
-    /// assert!(text.contains("done (charge)     succeeded"), "{text}");
+    /// assert!(text.contains("  done (bill)      not taken\n"), "{text}");
+    /// assert!(text.contains("  done (charge)    succeeded  attempts=1"), "{text}");
     /// # }
     /// ```
     pub fn merges(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.nodes.iter().map(|n| &*n.name).collect();
         names.sort_unstable();
-        let mut merges: Vec<&str> = names.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        let mut merges: Vec<&str> = names
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
         merges.dedup();
         merges
     }
@@ -909,6 +913,34 @@ mod tests {
             "run 7 of `Checkout` (10ms):\n  t                succeeded  attempts=2 time=10ms\n  approval         not taken\n  sent             skipped\n"
         );
         assert_eq!(report.clone(), report);
+    }
+
+    /// A merge (one binding in every arm) has a node per arm: each is printed with its
+    /// fn, and a durable run is named by its id in the store (carried from trial12: two
+    /// rows `done`, and `run 1026` beside the store's `run 1`).
+    #[test]
+    fn a_merge_prints_each_arm_with_its_fn_and_a_durable_run_its_store_id() {
+        let arm = |node_fn, status, attempts| NodeReport {
+            node_fn,
+            ..node("done", status, attempts)
+        };
+        let report = RunReport {
+            workflow: "Checkout",
+            run_id: 1026,
+            durable_run: Some(1),
+            duration: Duration::from_millis(5),
+            nodes: NodeReports::from(vec![
+                node("r", NodeStatus::Restored, 0),
+                arm("charge", NodeStatus::NotTaken, 0),
+                arm("bill", NodeStatus::Succeeded, 1),
+            ]),
+        };
+        assert_eq!(report.merges(), ["done"]);
+        assert_eq!(report.node("done").unwrap().node_fn, "bill");
+        assert_eq!(
+            report.to_string(),
+            "durable run 1 of `Checkout` (5ms):\n  r                restored\n  done (charge)    not taken\n  done (bill)      succeeded  attempts=1 time=5ms\n"
+        );
     }
 
     static NAMES: [NodeNames; 3] = [

@@ -510,7 +510,10 @@ async fn the_runs_own_stall_report_names_the_stuck_item() {
     let input = || LongFanOutInput {
         ms: vec![50, 10_000],
     };
-    let plain = Runtime::new().execute(LongFanOut, input()).await.unwrap_err();
+    let plain = Runtime::new()
+        .execute(LongFanOut, input())
+        .await
+        .unwrap_err();
     let h = Harness::new();
     let monitored = h.execute(LongFanOut, input()).await.unwrap_err();
     for err in [plain, monitored] {
