@@ -546,7 +546,9 @@ impl Runtime {
         let recorded = recorder
             .await
             .unwrap_or_else(|e| Err(StoreError::unavailable("recording", e.to_string())));
-        let (report, trace) = (outcome.report, outcome.trace);
+        let (mut report, trace) = (outcome.report, outcome.trace);
+        // Named as the store names it (its errors, `resume`), not by its id in this process.
+        report.durable_run = Some(run.0);
         let ended = |error: Option<&WorkflowError>| {
             if let Some(OnDurableEnd(on_end)) = &cfg.on_end {
                 on_end(&DurableRunEnd {

@@ -613,7 +613,48 @@ impl fmt::Display for TimeoutScope {
     }
 }
 
-/// Which nodes of a run wait, and on what, when a deadlock is declared.
+/// Which nodes of a run wait, and on what, when a deadlock is declared
+/// ([`WorkflowError::Deadlock`]).
+///
+/// A node blocked in a tracked wait ([`Context::wait`](crate::Context::wait)) is listed
+/// with its key; a node stuck elsewhere, found by the stall limit, as running, by its
+/// path inside a fan-out item or sub-workflow (`thumbs[2].img`).
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// #[node]
+/// async fn relay(from: &'static str, ctx: &Context) -> Result<u32, WaitError> {
+///     let v: u32 = ctx.wait(from).await?;
+///     ctx.publish(ctx.node(), v + 1);
+///     Ok(v)
+/// }
+///
+/// workflow! {
+///     struct Ring {
+///         input x: &'static str,
+///         input y: &'static str,
+///         a = relay(from: y), // waits for `b`
+///         b = relay(from: x), // waits for `a`
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let err = Runtime::new().execute(Ring, RingInput { x: "a", y: "b" }).await.unwrap_err();
+/// let WorkflowError::Deadlock { report, .. } = &err else { panic!("{err}") };
+/// assert_eq!(report.kind, DeadlockKind::AllWaiting);
+/// assert_eq!(report.waiting.len(), 2);
+/// let cycle: Vec<&str> = report.cycle.iter().flatten().map(|s| s.as_str()).collect();
+/// assert_eq!(cycle, ["a", "b", "a"]);
+/// assert_eq!(
+///     report.to_string(),
+///     "every live node is blocked in a tracked wait: `a` waits for `b`, `b` waits for `a` (cycle: a -> b -> a)"
+/// );
+/// # }
+/// ```
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

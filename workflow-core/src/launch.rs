@@ -135,6 +135,7 @@ pub(crate) async fn launch<W: Workflow, F: Finish<W::Output>>(
             report: RunReport {
                 workflow: W::NAME,
                 run_id: 0,
+                durable_run: None,
                 duration: Duration::ZERO,
                 nodes: NodeReports::default(),
             },

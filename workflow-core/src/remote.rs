@@ -388,6 +388,7 @@ impl Runtime {
             plan.nodes,
             Some(cancel.clone()),
             call.emitted.is_some(),
+            false,
             runtime,
             None,
             #[cfg(feature = "store")]

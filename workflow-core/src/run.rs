@@ -106,8 +106,14 @@ impl<O> Run<O> {
 pub struct RunReport {
     /// The workflow.
     pub workflow: &'static str,
-    /// The run's id.
+    /// The run's id, unique in this process (as [`Context::run_id`](crate::Context::run_id)
+    /// and the trace say).
     pub run_id: u64,
+    /// A durable run's id in its store (`DurableRun::run_id`, what `Runtime::resume` takes
+    /// and the store's errors name); `None` for a run without a store. `{}` prints a
+    /// durable run by this id: ``durable run 3 of `Checkout` ``.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub durable_run: Option<i64>,
     /// Duration of the run on tokio's clock.
     pub duration: Duration,
     /// One report per node: the workflow's bindings in declaration order, the nodes of a
@@ -140,17 +146,67 @@ impl RunReport {
     pub fn with_status(&self, status: NodeStatus) -> impl Iterator<Item = &NodeReport> + '_ {
         self.nodes.iter().filter(move |n| n.status == status)
     }
+
+    /// The merges of the run: bindings defined in every arm of a `match` (or `if`), which
+    /// have one node per arm in the report, sorted. `{}` prints each of their nodes with
+    /// its fn, `done (charge)` and `done (bill)`, so the arms' lines can be told apart.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node] async fn big(n: u32) -> bool { n > 10 }
+    /// #[node] async fn charge(n: u32) -> String { format!("charged {n}") }
+    /// #[node] async fn bill(n: u32) -> String { format!("billed {n}") }
+    ///
+    /// workflow! {
+    ///     struct Pay {
+    ///         input n: u32,
+    ///         b = big(n),
+    ///         if b { done = bill(n), } else { done = charge(n), }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let run = Runtime::new().execute(Pay, PayInput { n: 3 }).await.unwrap();
+    /// assert_eq!(run.report.merges(), ["done"]);
+    /// let text = run.report.to_string();
+    /// assert!(text.contains("  done (bill)      not taken\n"), "{text}");
+    /// assert!(text.contains("  done (charge)    succeeded  attempts=1"), "{text}");
+    /// # }
+    /// ```
+    pub fn merges(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.nodes.iter().map(|n| &*n.name).collect();
+        names.sort_unstable();
+        let mut merges: Vec<&str> = names
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        merges.dedup();
+        merges
+    }
+
+    /// The run as its reports' headers name it: ``run 1026 of `Checkout` ``, or for a
+    /// durable run ``durable run 3 of `Checkout` `` (its id in the store).
+    fn title(&self) -> String {
+        match self.durable_run {
+            Some(id) => format!("durable run {id} of `{}`", self.workflow),
+            None => format!("run {} of `{}`", self.run_id, self.workflow),
+        }
+    }
 }
 
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "run {} of `{}` ({:?}):",
-            self.run_id, self.workflow, self.duration
-        )?;
+        writeln!(f, "{} ({:?}):", self.title(), self.duration)?;
+        let merges = self.merges();
         for n in &self.nodes {
-            writeln!(f, "  {n}")?;
+            if merges.binary_search(&&*n.name).is_ok() {
+                writeln!(f, "  {}", n.with_fn())?;
+            } else {
+                writeln!(f, "  {n}")?;
+            }
         }
         Ok(())
     }
@@ -465,22 +521,42 @@ pub struct NodeReport {
     pub started_at: Option<Duration>,
 }
 
-impl fmt::Display for NodeReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl NodeReport {
+    /// The node as a line of a report, named `name (node_fn)`: how `{}` of a
+    /// [`RunReport`] prints the nodes of a merge ([`RunReport::merges`]), one per arm.
+    pub fn with_fn(&self) -> impl fmt::Display + '_ {
+        struct WithFn<'a>(&'a NodeReport);
+        impl fmt::Display for WithFn<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let n = self.0;
+                n.write_line(f, &format!("{} ({})", n.name, n.node_fn))
+            }
+        }
+        WithFn(self)
+    }
+
+    /// `label`, the status, and attempts and time if it started.
+    fn write_line(&self, f: &mut fmt::Formatter<'_>, label: &str) -> fmt::Result {
         // The status is padded only when something follows it: no trailing spaces on
         // the lines of nodes that never started (snapshot tests, editors that trim).
         if self.attempts > 0 {
             write!(
                 f,
                 "{:<16} {:<10} attempts={} time={:?}",
-                self.name,
+                label,
                 self.status.as_str(),
                 self.attempts,
                 self.duration
             )
         } else {
-            write!(f, "{:<16} {}", self.name, self.status.as_str())
+            write!(f, "{:<16} {}", label, self.status.as_str())
         }
+    }
+}
+
+impl fmt::Display for NodeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_line(f, &self.name)
     }
 }
 
@@ -824,6 +900,7 @@ mod tests {
         let report = RunReport {
             workflow: "Checkout",
             run_id: 7,
+            durable_run: None,
             duration: Duration::from_millis(10),
             nodes: NodeReports::from(vec![
                 node("t", NodeStatus::Succeeded, 2),
@@ -836,6 +913,34 @@ mod tests {
             "run 7 of `Checkout` (10ms):\n  t                succeeded  attempts=2 time=10ms\n  approval         not taken\n  sent             skipped\n"
         );
         assert_eq!(report.clone(), report);
+    }
+
+    /// A merge (one binding in every arm) has a node per arm: each is printed with its
+    /// fn, and a durable run is named by its id in the store (carried from trial12: two
+    /// rows `done`, and `run 1026` beside the store's `run 1`).
+    #[test]
+    fn a_merge_prints_each_arm_with_its_fn_and_a_durable_run_its_store_id() {
+        let arm = |node_fn, status, attempts| NodeReport {
+            node_fn,
+            ..node("done", status, attempts)
+        };
+        let report = RunReport {
+            workflow: "Checkout",
+            run_id: 1026,
+            durable_run: Some(1),
+            duration: Duration::from_millis(5),
+            nodes: NodeReports::from(vec![
+                node("r", NodeStatus::Restored, 0),
+                arm("charge", NodeStatus::NotTaken, 0),
+                arm("bill", NodeStatus::Succeeded, 1),
+            ]),
+        };
+        assert_eq!(report.merges(), ["done"]);
+        assert_eq!(report.node("done").unwrap().node_fn, "bill");
+        assert_eq!(
+            report.to_string(),
+            "durable run 1 of `Checkout` (5ms):\n  r                restored\n  done (charge)    not taken\n  done (bill)      succeeded  attempts=1 time=5ms\n"
+        );
     }
 
     static NAMES: [NodeNames; 3] = [

@@ -155,13 +155,24 @@ impl fmt::Display for RunRecord {
             None => "succeeded".to_owned(),
             Some(e) => format!("failed: {e}"),
         };
+        let durable = match self.report.durable_run {
+            Some(id) => format!("durable run {id}; "),
+            None => String::new(),
+        };
         writeln!(
             f,
-            "run {} of `{}` ({:?}) {outcome}",
+            "run {} of `{}` ({durable}{:?}) {outcome}",
             self.number, self.report.workflow, self.report.duration
         )?;
+        // A merge's nodes (one per arm, one name) are told apart by their fn.
+        let merges = self.report.merges();
         for n in &self.report.nodes {
-            let mut line = format!("  {:<18} {:<12}", n.name, state_word(n.status, None));
+            let name = if merges.binary_search(&&*n.name).is_ok() {
+                format!("{} ({})", n.name, n.node_fn)
+            } else {
+                n.name.to_string()
+            };
+            let mut line = format!("  {name:<18} {:<12}", state_word(n.status, None));
             if n.attempts > 0 {
                 let _ = write!(line, " attempts={} time={:?}", n.attempts, n.duration);
             }

@@ -503,33 +503,25 @@ async fn items_that_progress_are_not_a_stall_but_a_stuck_item_is() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_runs_own_stall_report_names_the_stuck_item_when_monitored() {
-    // Unmonitored, the fan-out node is named (child states are not kept).
-    let err = Runtime::new()
-        .execute(
-            LongFanOut,
-            LongFanOutInput {
-                ms: vec![50, 10_000],
-            },
-        )
+async fn the_runs_own_stall_report_names_the_stuck_item() {
+    // A run with a stall limit keeps its items' live states for its stall report, so
+    // a plain runtime (no monitor) names the item's node too, not the fan-out
+    // (`naps`), as a harness (a monitored runtime) does.
+    let input = || LongFanOutInput {
+        ms: vec![50, 10_000],
+    };
+    let plain = Runtime::new()
+        .execute(LongFanOut, input())
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("`naps` is running"), "{err}");
-    // Monitored (a harness, a `RuntimeBuilder::monitor`): the item's node.
     let h = Harness::new();
-    let err = h
-        .execute(
-            LongFanOut,
-            LongFanOutInput {
-                ms: vec![50, 10_000],
-            },
-        )
-        .await
-        .unwrap_err();
-    assert!(err.is_deadlock(), "{err}");
-    let text = err.to_string();
-    assert!(text.contains("`naps[1].n` is running"), "{text}");
-    assert!(!text.contains("`naps` is running"), "{text}");
+    let monitored = h.execute(LongFanOut, input()).await.unwrap_err();
+    for err in [plain, monitored] {
+        assert!(err.is_deadlock(), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("`naps[1].n` is running"), "{text}");
+        assert!(!text.contains("`naps` is running"), "{text}");
+    }
 }
 
 #[node]

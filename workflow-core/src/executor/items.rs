@@ -1102,6 +1102,7 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
         W::PLAN.nodes,
         Some(token),
         false,
+        false,
         Arc::clone(runtime),
         Some((Arc::clone(parent), feed.node, Arc::clone(&feed.path))),
         // A durable run's items are recorded node by node when the body's workflow is
@@ -1133,6 +1134,7 @@ pub(super) fn lane_ended<W: Workflow>() -> RunOutcome<W::Output> {
         report: RunReport {
             workflow: W::PLAN.name,
             run_id: 0,
+            durable_run: None,
             duration: Duration::ZERO,
             nodes: NodeReports::default(),
         },

@@ -206,6 +206,7 @@ impl<W: Workflow> Executor<W> {
             report: RunReport {
                 workflow: plan.name,
                 run_id,
+                durable_run: None,
                 duration,
                 nodes: shared.merge_reports(statuses.into_reports()),
             },
@@ -273,6 +274,7 @@ fn begin<W: Workflow>(
             report: RunReport {
                 workflow: plan.name,
                 run_id,
+                durable_run: None,
                 duration: Duration::ZERO,
                 nodes: status::not_started(&plan.names),
             },
@@ -294,6 +296,12 @@ fn begin<W: Workflow>(
         .as_ref()
         .and_then(|s| s.opts.trace)
         .unwrap_or(runtime.trace);
+    // A root run with a stall limit keeps live node states, so that its stall report
+    // names the stuck node inside an item (`thumbs[2].img`) without a monitor. The
+    // plan's limit is a constant: runs without one test `setup` alone.
+    let stall_watched = !is_child
+        && (plan.policy.deadlock.is_some()
+            || setup.as_ref().is_some_and(|s| s.opts.deadlock.is_some()));
     #[cfg(feature = "store")]
     let mut durable = setup.as_mut().and_then(|s| s.durable.take());
     // Fan-out lanes record their items' nodes and restore them through this.
@@ -320,6 +328,7 @@ fn begin<W: Workflow>(
             plan.nodes,
             cancel,
             trace,
+            stall_watched,
             // Moved, not cloned: every clone of the runtime's `Arc` is a write to one
             // counter that the runs on all worker threads share.
             runtime,

@@ -1023,6 +1023,7 @@ mod tests {
             &[],
             Some(tokio_util::sync::CancellationToken::new()),
             false,
+            false,
             Arc::new(runtime),
             None,
             #[cfg(feature = "store")]

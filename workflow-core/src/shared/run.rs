@@ -60,11 +60,12 @@ pub(crate) struct RunShared {
     /// node limit, with policies), so that a node stopped before its fn ran is not
     /// reported as having run. Allocated on first use: a run of inline nodes pays nothing.
     attempts_made: OnceLock<Box<[AtomicU32]>>,
-    /// Live node statuses, kept only when someone (a test harness) monitors runs.
-    /// Written by the executor's status writer only.
+    /// Live node statuses, kept only when someone (a test harness) monitors runs, or
+    /// the run has a stall limit (for its stall report). Written by the executor's status
+    /// writer only.
     live: Option<Mutex<Vec<NodeStatus>>>,
-    /// The child runs of a monitored run (fan-out lanes, sub-workflows), for its live
-    /// snapshot; empty (no allocation) when runs are not monitored.
+    /// The child runs of a run that keeps live states (fan-out lanes, sub-workflows),
+    /// for its live snapshot and stall report; empty (no allocation) otherwise.
     live_children: Mutex<Vec<Weak<RunShared>>>,
     /// A durable run's id in its store (`None`: not durable). A child run has its root's
     /// (so `Context::idempotency_key` is stable across resumes in fan-out items too).
@@ -294,7 +295,11 @@ impl RunShared {
     /// publishes in the root run's tracked waits, and is not watched by monitors: its
     /// nodes show in the root run's report, and in its live snapshot once
     /// [`watch_as_child`](Self::watch_as_child) is called); with `durable`, the link a
-    /// durable run's fan-out items record through.
+    /// durable run's fan-out items record through. `stall_watched`: a root run with a
+    /// stall limit (`deadlock = ".."`), which keeps live node states like a monitored run
+    /// so that its stall report can name the stuck node inside a fan-out item or
+    /// sub-workflow (`thumbs[2].img`, not `thumbs`); a child run keeps them when its
+    /// parent does.
     ///
     /// Every field written once, in one expression, and inlined: `lifecycle::begin`
     /// builds a run's shared state in its `Arc`'s allocation, which a field written
@@ -309,11 +314,12 @@ impl RunShared {
         nodes: &'static [NodeSpec],
         cancel: Option<CancellationToken>,
         trace: bool,
+        stall_watched: bool,
         runtime: Arc<RuntimeShared>,
         child: Option<ChildPlace>,
         #[cfg(feature = "store")] durable: Option<Arc<DurableLink>>,
     ) -> Self {
-        let monitored = runtime.is_monitored();
+        let watched = stall_watched || runtime.is_monitored();
         let (parent, parent_node, path) = match child {
             Some((parent, node, path)) => (Some(parent), node, Some(path)),
             None => (None, 0, None),
@@ -340,8 +346,11 @@ impl RunShared {
             has_child_reports: std::sync::atomic::AtomicBool::new(false),
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
-            live: (monitored && of_parent.is_none_or(|p| p.live.is_some()))
-                .then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
+            live: match of_parent {
+                Some(parent) => parent.live.is_some(),
+                None => watched,
+            }
+            .then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
             live_children: Mutex::new(Vec::new()),
             #[cfg(feature = "store")]
             durable_run: match of_parent {
@@ -394,7 +403,7 @@ impl RunShared {
     }
 
     /// Shows this child run's nodes in its parent's live snapshot while it is alive.
-    /// Nothing when runs are not monitored.
+    /// Nothing when the run keeps no live states.
     pub(crate) fn watch_as_child(self: &Arc<Self>) {
         let (Some(_), Some(parent)) = (&self.live, &self.parent) else {
             return;
@@ -679,8 +688,8 @@ impl RunShared {
 
     /// The running nodes of the live child runs below this run's node `node` (a fan-out
     /// or sub-workflow node), innermost and by path (`items[2].x`, not `items`): what a
-    /// stall report names for a node that is not in a tracked wait. Empty when runs are
-    /// not monitored (only then are child states kept).
+    /// stall report names for a node that is not in a tracked wait. Empty when the run
+    /// keeps no live states (it is neither monitored nor stall-watched).
     #[cold]
     pub(crate) fn running_children_under(&self, node: usize) -> Vec<NodeName> {
         let mut out = Vec::new();

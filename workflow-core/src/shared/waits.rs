@@ -296,7 +296,7 @@ pub(crate) fn waiting_nodes(
             .collect();
         if below.is_empty() {
             // Not in a tracked wait: the running nodes inside it when known (a
-            // monitored run), else the node itself.
+            // monitored or stall-watched run), else the node itself.
             let mut running = run.running_children_under(i);
             if running.is_empty() {
                 running.push(run.node_name(i));
