@@ -55,12 +55,27 @@ pub(crate) fn next_run_id() -> u64 {
 /// local of the run's future, like the guard) rather than holding a clone of the token
 /// (cloning and dropping a token each take its lock) or of the `Arc` (two atomic
 /// read-modify-writes per run).
-struct CancelOnDrop<'a>(&'a RunShared);
+struct CancelOnDrop<'a>(&'a Arc<RunShared>);
 
 impl Drop for CancelOnDrop<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.0.cancel.cancel();
+        let shared = self.0;
+        // Nobody else holds the run's state, not even weakly (no node's context or task,
+        // no child run, no monitor's handle), and only this `Arc` could make a new
+        // holder: nobody can make the run's token from now on. Then the token needs
+        // cancelling only if it was made before, and `cancel`'s fence (a locked
+        // instruction every run, issue 17) has nothing to order. `Arc::get_mut`'s test:
+        // the acquire fence makes what the last other holder did before it let go (a
+        // token made, a downgrade) visible here before the weak count is read.
+        if Arc::strong_count(shared) == 1 {
+            std::sync::atomic::fence(Ordering::Acquire);
+            if Arc::weak_count(shared) == 0 {
+                shared.cancel.cancel_unshared();
+                return;
+            }
+        }
+        shared.cancel.cancel();
     }
 }
 

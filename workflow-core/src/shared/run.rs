@@ -191,6 +191,17 @@ impl RunCancel {
         }
     }
 
+    /// [`cancel`](Self::cancel), for a run whose shared state nobody else holds (nor can
+    /// reach any more): no token can be made concurrently, so there is nothing for
+    /// `cancel`'s fence to order.
+    #[inline]
+    pub(crate) fn cancel_unshared(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        if let Some(token) = self.token.get() {
+            token.cancel();
+        }
+    }
+
     /// A token cancelled with the run's (which is made now if it does not exist yet).
     pub(crate) fn child_token(&self) -> CancellationToken {
         self.token().child_token()
