@@ -3,8 +3,10 @@
 
 use proc_macro2::TokenTree;
 use quote::ToTokens as _;
+use syn::Ident;
 
 use super::ast::WorkflowDef;
+use super::attr::BindingAttrs;
 use super::graph::{Graph, NodeLinks};
 use super::resolve::{Namespace, Origin};
 use crate::internals::Ctxt;
@@ -33,6 +35,44 @@ pub(crate) fn check(
         check_inputs_are_used(unused, def, ns, graph);
     }
     closing
+}
+
+/// A `#[failure = "collect"]` fan-out's output, `Vec<Result<T, WorkflowError>>`, is not
+/// `Clone` (`WorkflowError` is not), so it can go to one consumer only: a second one
+/// (another port, or `#[output]`) is one error at that consumer, in the DSL's terms,
+/// instead of rustc's "`WorkflowError: Clone` is not satisfied".
+pub(crate) fn check_collected_fan_outs_have_one_consumer(
+    cx: &Ctxt,
+    def: &WorkflowDef,
+    attrs: &[BindingAttrs],
+    graph: &Graph,
+) {
+    for (i, b) in def.bindings.iter().enumerate() {
+        let collects = attrs.get(i).is_some_and(|a| a.collect);
+        if !collects || b.fan_out.is_none() || graph.nodes[i].consumers <= 1 {
+            continue;
+        }
+        let reads: Vec<(&Ident, &super::resolve::Edge)> = def
+            .bindings
+            .iter()
+            .zip(&graph.nodes)
+            .flat_map(|(c, n)| n.edges.iter().map(move |e| (&c.name, e)))
+            .filter(|(_, e)| matches!(e.from, Origin::Node(j) if j == i))
+            .collect();
+        let name = &b.name;
+        let cause = format!("`{name}` collects every item's `Result` (`#[failure = \"collect\"]`), and a `Vec<Result<_, WorkflowError>>` cannot be cloned (`WorkflowError` is not `Clone`)");
+        match reads.as_slice() {
+            [_, (consumer, second), ..] => cx.error_at(
+                second.source.span(),
+                format!("{cause}, so only one node can take it and `{consumer}` is a second; take it in one `#[node]` fn that returns what both need, or remove `#[failure = \"collect\"]` to share a plain `Vec`"),
+            ),
+            [(consumer, only)] => cx.error_at(
+                only.source.span(),
+                format!("{cause}, so it cannot be both kept as an `#[output]` and taken by `{consumer}`; remove `#[output]` (and have `{consumer}` return what the caller needs), or remove `#[failure = \"collect\"]`"),
+            ),
+            _ => cx.error_at(name.span(), format!("{cause}, so only one node can take it")),
+        }
+    }
 }
 
 /// A guard may use only the names its own arm's pattern binds: routing must be a

@@ -129,6 +129,7 @@ fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> (graph::Workflow<'a>, Ct
     let mut graph = graph::Graph::build(def, edges, decision_edges, &keep_output);
     let unused_inputs = Ctxt::new();
     let cycle_edges = check::check(cx, &unused_inputs, def, &namespace, &graph);
+    check::check_collected_fan_outs_have_one_consumer(cx, def, &bindings, &graph);
     attr::check_ephemeral(cx, &attrs.options, def, &bindings, |i| {
         graph.nodes[i].is_output
     });
@@ -167,6 +168,36 @@ mod tests {
             "Workflow for Etl",
         ] {
             assert!(out.contains(item), "missing `{item}` in {out}");
+        }
+    }
+
+    #[test]
+    fn a_collected_fan_out_with_two_consumers_is_one_error_at_the_second() {
+        let out = expand(quote! {
+            struct S {
+                input urls: Vec<String>,
+                #[failure = "collect"]
+                sizes = for url in urls { s = size(url), } => s,
+                n = count(sizes),
+                good = ok(sizes),
+            }
+        })
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("and `good` is a second"), "{out}");
+        // One consumer is fine, and so is a fail-fast fan-out's plain `Vec` with two.
+        for attr in [quote!(), quote!(#[failure = "fail_fast"])] {
+            let out = expand(quote! {
+                struct S {
+                    input urls: Vec<String>,
+                    #attr
+                    sizes = for url in urls { s = size(url), } => s,
+                    n = count(sizes),
+                    good = ok(sizes),
+                }
+            })
+            .to_string();
+            assert!(!out.contains("compile_error"), "{out}");
         }
     }
 
