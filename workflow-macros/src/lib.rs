@@ -246,7 +246,9 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 /// an unconnected port, a port connected twice, a duplicate name, an unused input (an
 /// error rather than a warning: connect it or remove it), a cycle (printed as
 /// `a -> b -> a`, on the edge that closes it), unknown or malformed options, a
-/// `deadlock` not shorter than the `timeout`, a shared output that is not `Clone`, an
+/// `deadlock` not shorter than the `timeout`, a shared output that is not `Clone` (a
+/// `#[failure = "collect"]` fan-out, whose `Vec<Result<_, WorkflowError>>` never is, with
+/// a second consumer: said in the DSL's terms, at that consumer), an
 /// input typed `impl Trait` or `_`, a workflow declared twice in one module (one error,
 /// at the second name: the second declaration's items are not emitted). Rust
 /// habits are recognised and said in the DSL's terms (`fetch(url).await`, `page.clone()`,
