@@ -667,6 +667,13 @@ pub struct DeadlockReport {
     /// a binding as the waiter's own workflow sees it, so in a sub-workflow or fan-out
     /// item the cycle is of paths: `["inner.ping", "inner.pong", "inner.ping"]`.
     pub cycle: Option<Vec<String>>,
+    /// Nodes whose inputs were ready but which had not started, held back by the run's
+    /// concurrency limit (`#[workflow(sequential)]`, `concurrency = N`,
+    /// [`RunOptions::concurrency`](crate::RunOptions::concurrency)): the limit is part of
+    /// the deadlock, as when the running node waits for a value one of these would
+    /// publish. Empty without a limit.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
+    pub held_back: Vec<NodeName>,
 }
 
 /// How a deadlock was detected.
@@ -732,6 +739,14 @@ impl fmt::Display for DeadlockReport {
         }
         if let Some(cycle) = &self.cycle {
             write!(f, " (cycle: {})", cycle.join(" -> "))?;
+        }
+        for (i, node) in self.held_back.iter().enumerate() {
+            f.write_str(if i == 0 {
+                "; held back by the concurrency limit, not started: "
+            } else {
+                ", "
+            })?;
+            write!(f, "`{node}`")?;
         }
         Ok(())
     }
@@ -1062,6 +1077,7 @@ mod tests {
                 },
             ],
             cycle: Some(vec!["a".into(), "b".into(), "a".into()]),
+            held_back: Vec::new(),
         };
         assert_eq!(
             serde_json::to_value(&report).unwrap(),

@@ -66,6 +66,7 @@ pub(crate) fn deadlock_report(kind: DeadlockKind, waiting: Vec<WaitingNode>) -> 
         kind,
         waiting,
         cycle,
+        held_back: Vec::new(),
     }
 }
 

@@ -1143,6 +1143,19 @@ impl Harness {
                 self.counts_line()
             ));
         }
+        // The same for `Sub::node` when `Sub` ran only inside other workflows (as a
+        // sub-workflow or `map`): counted as `Outer::path.node`, never as `Sub::node`.
+        let sub_hint = if actual == 0 {
+            self.sub_workflow_hint(node)
+        } else {
+            None
+        };
+        if let (true, Some(hint)) = (actual == times, &sub_hint) {
+            self.fail(format!(
+                "`{node}` counts 0 time(s), but that says nothing{hint}\nexecution counts: {}",
+                self.counts_line()
+            ));
+        }
         if actual != times {
             let known = self.known_nodes();
             let several = self.qualified_counts_of(node);
@@ -1161,6 +1174,8 @@ impl Harness {
                     " (no node called `{node}` ran at the top level; inside a fan-out or sub-workflow it is counted by its path: {})",
                     nested.join(", ")
                 )
+            } else if let Some(hint) = sub_hint {
+                hint
             } else {
                 format!(
                     " (no node called `{node}` ran; known nodes: {})",
@@ -1434,6 +1449,35 @@ impl Harness {
             .collect();
         paths.sort();
         paths
+    }
+
+    /// For `Sub::path` where `Sub` never ran as a workflow of its own but its node ran
+    /// inside the runs of others: the hint to name it by the outer workflow and its path
+    /// (`Site::front.slug`), with each count.
+    fn sub_workflow_hint(&self, node: &str) -> Option<String> {
+        let (workflow, path) = node.split_once("::")?;
+        let state = lock(&self.inner.state);
+        let prefix = format!("{workflow}::");
+        if state.qualified.keys().any(|k| k.starts_with(&prefix)) {
+            return None;
+        }
+        let suffix = format!(".{path}");
+        let mut found: Vec<String> = state
+            .qualified
+            .iter()
+            .filter(|(k, _)| {
+                k.ends_with(&suffix) && !k.split_once("::").is_some_and(|(_, p)| p.contains('['))
+            })
+            .map(|(k, v)| format!("`{k}` ({v})"))
+            .collect();
+        if found.is_empty() {
+            return None;
+        }
+        found.sort();
+        Some(format!(
+            " (`{workflow}` ran only as a sub-workflow or `map` here, whose nodes are counted under the workflow that ran and their path: {})",
+            found.join(", ")
+        ))
     }
 
     fn is_known_fn(&self, node: &str) -> bool {

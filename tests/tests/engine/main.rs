@@ -12,6 +12,7 @@ mod executor;
 mod fanout;
 mod fused;
 mod graph_exports;
+mod held_back;
 mod policies;
 mod reliability_panics;
 mod reliability_spawn;

@@ -200,6 +200,62 @@ async fn a_bare_name_that_ran_only_inside_items_points_to_its_path(h: Harness) {
     );
 }
 
+workflow! {
+    struct CubeOne {
+        input x: u32,
+        c = cube(x),
+    }
+}
+
+workflow! {
+    struct CubeSite {
+        input x: u32,
+        input xs: Vec<u32>,
+        front = CubeOne(x),
+        all = map(CubeOne, xs),
+    }
+}
+
+/// `Sub::node` for a workflow that ran only as a sub-workflow (or `map`) counts nothing:
+/// its nodes are counted under the outer workflow and their path (`CubeSite::front.c`).
+/// `assert_not_executed("CubeOne::c")` must not pass quietly, and a count assertion
+/// names the qualified paths to use (found by a new-user trial, session 17).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_sub_workflows_own_name_points_to_the_outer_paths(h: Harness) {
+    h.execute(
+        CubeSite,
+        CubeSiteInput {
+            x: 2,
+            xs: vec![1, 2],
+        },
+    )
+    .await
+    .unwrap();
+    h.assert_executed("CubeSite::front.c", 1);
+    h.assert_executed("CubeSite::all.c", 2);
+    assert_eq!(h.execution_count("CubeOne::c"), 0);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_executed("CubeOne::c");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("`CubeOne::c` counts 0 time(s), but that says nothing (`CubeOne` ran only as a sub-workflow or `map` here, whose nodes are counted under the workflow that ran and their path: `CubeSite::all.c` (2), `CubeSite::front.c` (1))"),
+        "{message}"
+    );
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_executed("CubeOne::c", 3);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("executed 0 time(s) (`CubeOne` ran only as a sub-workflow or `map` here"),
+        "{message}"
+    );
+    // Once `CubeOne` runs by itself, its own name counts its own runs.
+    h.execute(CubeOne, CubeOneInput { x: 3 }).await.unwrap();
+    h.assert_executed("CubeOne::c", 1);
+    h.assert_not_executed("CubeOne::nope");
+}
+
 #[node]
 async fn loud(x: u32) -> String {
     format!("{x}!")

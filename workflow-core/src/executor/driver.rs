@@ -317,6 +317,21 @@ impl CountBuf {
         }
     }
 
+    /// The nodes ready but not started, in queue order: what a concurrency limit holds
+    /// back when the run stops (for its deadlock report; not on any hot path).
+    #[cold]
+    fn ready_nodes(&self, small: bool) -> Vec<usize> {
+        (self.head as usize..self.ready_end(small))
+            .map(|k| {
+                if small {
+                    usize::from(self.small[k])
+                } else {
+                    self.large[k] as usize
+                }
+            })
+            .collect()
+    }
+
     /// The next node ready, left in the queue.
     #[inline(always)]
     fn peek_ready(&self, small: bool) -> Option<usize> {
@@ -1643,7 +1658,8 @@ where
     }
 
     fn deadlock_error(&self, kind: DeadlockKind) -> WorkflowError {
-        deadlock_error(W::PLAN, self.shared, &self.statuses, kind)
+        let held_back = self.deps.buf.ready_nodes(Counts::<W>::SMALL);
+        deadlock_error(W::PLAN, self.shared, &self.statuses, kind, held_back)
     }
 
     /// The error of node `i` whose future panicked while the stopping run dropped it
@@ -1841,12 +1857,17 @@ fn deadlock_error(
     shared: &RunShared,
     statuses: &Statuses,
     kind: DeadlockKind,
+    held_back: Vec<usize>,
 ) -> WorkflowError {
     // By path, with the nodes blocked in child runs in place of the nodes running them.
     let waiting = waiting_nodes(shared, statuses.running().map(|(i, _)| i));
+    let mut report = deadlock_report(kind, waiting);
+    // Ready nodes a concurrency limit kept from starting: part of the deadlock (a
+    // `sequential` run whose running node waits for a value the next node publishes).
+    report.held_back = held_back.into_iter().map(|i| shared.node_name(i)).collect();
     WorkflowError::Deadlock {
         workflow: plan.name,
-        report: deadlock_report(kind, waiting),
+        report,
     }
 }
 

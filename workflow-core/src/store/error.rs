@@ -35,8 +35,13 @@ pub enum StoreError {
         /// What happened to it.
         reason: String,
     },
-    /// The run is finished and cannot be claimed.
-    #[error("run {run} already finished ({status})")]
+    /// The run is finished and cannot be claimed: a finished run, failed ones included,
+    /// is never resumed (its recorded outputs are not reused by another run).
+    #[error(
+        "run {run} already finished ({status}); a finished run is not resumed: start a new run \
+         (`start_durable`; an idempotency key of a failed run answers with its error until \
+         `Store::purge` removes the run)"
+    )]
     Finished {
         /// The run.
         run: RunId,
