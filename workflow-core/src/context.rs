@@ -181,7 +181,34 @@ impl Context {
         self.shared().durable_run
     }
 
-    /// The attempt number, from 1.
+    /// The attempt number, from 1: a retried node (`#[node(retry(..))]`) sees 2, 3, ..
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("busy")]
+    /// struct Busy;
+    ///
+    /// /// Fails twice, then answers with the attempt that worked.
+    /// #[node(retry(max = 5, backoff = "10ms"))]
+    /// async fn flaky(ctx: &Context) -> Result<u32, Busy> {
+    ///     if ctx.attempt() < 3 { Err(Busy) } else { Ok(ctx.attempt()) }
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Flaky {
+    ///         ok_at = flaky(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let run = Runtime::new().execute(Flaky, FlakyInput {}).await.unwrap();
+    /// assert_eq!(run.outputs.ok_at, 3);
+    /// # });
+    /// ```
     pub fn attempt(&self) -> u32 {
         self.attempt
     }
@@ -201,7 +228,36 @@ impl Context {
         self.shared().cancel.is_cancelled()
     }
 
-    /// Completes when the run is cancelled.
+    /// Completes when the run is cancelled: select on it to stop a long wait early (and
+    /// use the run's [`cancel_grace`](crate::RunOptions::cancel_grace) to clean up; its
+    /// example shows that).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn poll_forever(ctx: &Context) -> &'static str {
+    ///     tokio::select! {
+    ///         _ = std::future::pending::<()>() => "never",
+    ///         _ = ctx.cancelled() => "stopped",
+    ///     }
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Poll {
+    ///         p = poll_forever(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let opts = RunOptions::new().timeout(Duration::from_secs(1));
+    /// let err = Runtime::new().execute_with(Poll, PollInput {}, opts).await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// # });
+    /// ```
     pub async fn cancelled(&self) {
         self.shared().cancel.token().cancelled().await;
     }
@@ -222,7 +278,38 @@ impl Context {
         }
     }
 
-    /// A resource registered on the runtime, if there is one of type `T`.
+    /// A resource registered on the runtime, if there is one of type `T`: for a resource
+    /// a node can do without (a `Res<T>` parameter makes the run fail with
+    /// [`WorkflowError::MissingResource`](crate::WorkflowError::MissingResource) instead).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// struct Greeting(&'static str);
+    ///
+    /// #[node]
+    /// async fn greet(name: String, ctx: &Context) -> String {
+    ///     let hello = ctx.resource::<Greeting>().map_or("hello", |g| g.0);
+    ///     format!("{hello}, {name}")
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Greet {
+    ///         input name: String,
+    ///         line = greet(name),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let plain = Runtime::new().execute(Greet, GreetInput { name: "Ada".into() }).await.unwrap();
+    /// assert_eq!(plain.outputs.line, "hello, Ada");
+    /// let rt = Runtime::builder().resource(Greeting("bonjour")).build();
+    /// let french = rt.execute(Greet, GreetInput { name: "Ada".into() }).await.unwrap();
+    /// assert_eq!(french.outputs.line, "bonjour, Ada");
+    /// # });
+    /// ```
     pub fn resource<T: ?Sized + Send + Sync + 'static>(&self) -> Option<Res<T>> {
         self.shared().runtime.resource::<T>()
     }
@@ -269,6 +356,63 @@ impl Context {
     /// # Errors
     ///
     /// [`WaitError`] when the published value is not a `T` (it names both types).
+    ///
+    /// # Examples
+    ///
+    /// Two branches with no edge between them: one waits for a value the other
+    /// publishes half-way through its work.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn leader(ctx: &Context) -> u32 {
+    ///     ctx.publish("epoch", 7_u32);
+    ///     1
+    /// }
+    ///
+    /// #[node]
+    /// async fn follower(ctx: &Context) -> Result<u32, WaitError> {
+    ///     let epoch: u32 = ctx.wait("epoch").await?;
+    ///     Ok(epoch * 10)
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Elect {
+    ///         f = follower(),
+    ///         l = leader(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let run = Runtime::new().execute(Elect, ElectInput {}).await.unwrap();
+    /// assert_eq!((run.outputs.f, run.outputs.l), (70, 1));
+    /// # });
+    /// ```
+    ///
+    /// A wait nobody can answer is a deadlock, reported at once with the waiting node
+    /// and its key:
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn lonely(ctx: &Context) -> Result<u32, WaitError> {
+    ///     ctx.wait::<u32>("nobody").await
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Lonely {
+    ///         w = lonely(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = Runtime::new().execute(Lonely, LonelyInput {}).await.unwrap_err();
+    /// assert!(err.is_deadlock());
+    /// assert!(err.to_string().contains("nobody"), "{err}");
+    /// # });
+    /// ```
     pub fn wait<T: Clone + Send + Sync + 'static>(
         &self,
         key: impl Into<String>,

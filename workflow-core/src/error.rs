@@ -482,6 +482,34 @@ impl WorkflowError {
     /// failed, or a node that timed out (the last of its attempts ran out of time).
     /// For [`WorkflowError::Multiple`], the first failure's, as [`WorkflowError::node`];
     /// for [`WorkflowError::Store`] without a node of its own, the run's own error's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("down")]
+    /// struct Down;
+    ///
+    /// #[node(retry(max = 4, backoff = "50ms"))]
+    /// async fn call() -> Result<u32, Down> {
+    ///     Err(Down)
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Call {
+    ///         c = call(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let err = Runtime::new().execute(Call, CallInput {}).await.unwrap_err();
+    /// assert_eq!(err.node(), Some("c"));
+    /// assert_eq!(err.attempts(), Some(4));
+    /// assert_eq!(err.to_string(), "node `c` of workflow `Call` failed after 4 attempt(s): down");
+    /// # });
+    /// ```
     pub fn attempts(&self) -> Option<u32> {
         match self {
             Self::NodeFailed { attempts, .. } => Some(*attempts),
@@ -529,6 +557,35 @@ impl WorkflowError {
     /// [`WorkflowError::Multiple`], the first failure of type `E`, dropping the others),
     /// except an error carried by an `anyhow::Error`, which only anyhow can take out:
     /// read it with `downcast_ref`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("HTTP {status}")]
+    /// struct Http { status: u16 }
+    ///
+    /// #[node]
+    /// async fn fetch() -> Result<String, Http> {
+    ///     Err(Http { status: 503 })
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Fetch {
+    ///         page = fetch(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = Runtime::new().execute(Fetch, FetchInput {}).await.unwrap_err();
+    /// // Not an `std::io::Error`: the error comes back whole.
+    /// let err = err.downcast::<std::io::Error>().unwrap_err();
+    /// let http: Http = err.downcast().unwrap();
+    /// assert_eq!(http.status, 503);
+    /// # });
+    /// ```
     pub fn downcast<E: std::error::Error + 'static>(self) -> Result<E, Self> {
         match self {
             Self::Multiple { workflow, errors } => {
@@ -575,7 +632,36 @@ impl WorkflowError {
         }
     }
 
-    /// Whether this is a [`WorkflowError::Timeout`].
+    /// Whether this is a [`WorkflowError::Timeout`]: of a node
+    /// (`#[node(timeout = ..)]`) or of the whole run ([`RunOptions::timeout`](crate::RunOptions::timeout)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node(timeout = "100ms")]
+    /// async fn slow() -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(1)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Slow {
+    ///         s = slow(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let err = Runtime::new().execute(Slow, SlowInput {}).await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert!(matches!(
+    ///     &err,
+    ///     WorkflowError::Timeout { scope: TimeoutScope::Node(node), .. } if node == "s"
+    /// ));
+    /// # });
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Timeout { .. })
     }
@@ -585,7 +671,34 @@ impl WorkflowError {
         matches!(self, Self::Deadlock { .. })
     }
 
-    /// Whether this is a [`WorkflowError::NodePanicked`].
+    /// Whether this is a [`WorkflowError::NodePanicked`]: a node's panic is caught and
+    /// reported with the node's name and the panic message; the caller's task goes on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn parse(text: String) -> u32 {
+    ///     text.parse().expect("not a number")
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Parse {
+    ///         input text: String,
+    ///         n = parse(text),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let input = ParseInput { text: "x".into() };
+    /// let err = Runtime::new().execute(Parse, input).await.unwrap_err();
+    /// assert!(err.is_panic());
+    /// assert_eq!(err.node(), Some("n"));
+    /// assert!(err.to_string().contains("not a number"), "{err}");
+    /// # });
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self, Self::NodePanicked { .. })
     }

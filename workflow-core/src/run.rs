@@ -662,6 +662,32 @@ impl RunOptions {
     }
 
     /// Limits the whole run (replaces `#[workflow(timeout = ..)]`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn slow() -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(10)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Slow {
+    ///         s = slow(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let opts = RunOptions::new().timeout(Duration::from_millis(250));
+    /// let err = Runtime::new().execute_with(Slow, SlowInput {}, opts).await.unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert_eq!(err.to_string(), "the run of workflow `Slow` timed out after 250ms; still running: s");
+    /// # });
+    /// ```
     pub fn timeout(mut self, limit: Duration) -> Self {
         self.timeout = Some(limit);
         self
@@ -677,6 +703,32 @@ impl RunOptions {
     /// reports the first node that awaits anything (a sleep, I/O) as stalled. Nodes blocked
     /// in tracked waits ([`Context::wait`](crate::Context::wait)) are found at once,
     /// whatever the limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// /// Waits on something that never answers (not a tracked wait).
+    /// #[node]
+    /// async fn hung() -> u32 {
+    ///     std::future::pending().await
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Hung {
+    ///         h = hung(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let opts = RunOptions::new().deadlock(Duration::from_secs(2));
+    /// let err = Runtime::new().execute_with(Hung, HungInput {}, opts).await.unwrap_err();
+    /// assert!(err.is_deadlock());
+    /// assert!(err.to_string().contains("h"), "{err}");
+    /// # });
+    /// ```
     pub fn deadlock(mut self, limit: Duration) -> Self {
         self.deadlock = Some(limit);
         self
@@ -684,6 +736,39 @@ impl RunOptions {
 
     /// At most `n` nodes of this run in flight (`1` runs nodes one at a time; `0` counts
     /// as `1`).
+    ///
+    /// # Examples
+    ///
+    /// Four independent 100 ms nodes, two at a time, take 200 ms (on tokio's paused
+    /// clock here):
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn work(id: u32) -> u32 {
+    ///     tokio::time::sleep(Duration::from_millis(100)).await;
+    ///     id
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Four {
+    ///         input x: u32,
+    ///         a = work(id: x),
+    ///         b = work(id: x),
+    ///         c = work(id: x),
+    ///         d = work(id: x),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let start = tokio::time::Instant::now();
+    /// let opts = RunOptions::new().concurrency(2);
+    /// Runtime::new().execute_with(Four, FourInput { x: 1 }, opts).await.unwrap();
+    /// assert_eq!(start.elapsed(), Duration::from_millis(200));
+    /// # });
+    /// ```
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n.max(1));
         self
@@ -694,7 +779,43 @@ impl RunOptions {
         self.concurrency(1)
     }
 
-    /// Fail-fast or continue.
+    /// Fail-fast (the default: the first failure cancels the run) or continue
+    /// (independent branches finish, every failure is reported together).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("bad {0}")]
+    /// struct Bad(u32);
+    ///
+    /// #[node]
+    /// async fn check(n: u32) -> Result<u32, Bad> {
+    ///     if n % 2 == 0 { Ok(n) } else { Err(Bad(n)) }
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Checks {
+    ///         input a: u32,
+    ///         input b: u32,
+    ///         input c: u32,
+    ///         x = check(n: a),
+    ///         y = check(n: b),
+    ///         z = check(n: c),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let opts = RunOptions::new().failure(FailurePolicy::Continue);
+    /// let input = ChecksInput { a: 1, b: 2, c: 3 };
+    /// let err = Runtime::new().execute_with(Checks, input, opts).await.unwrap_err();
+    /// let WorkflowError::Multiple { errors, .. } = &err else { panic!("{err}") };
+    /// let failed: Vec<_> = errors.iter().filter_map(|e| e.node()).collect();
+    /// assert_eq!(failed, ["x", "z"]);
+    /// # });
+    /// ```
     pub fn failure(mut self, policy: FailurePolicy) -> Self {
         self.failure = Some(policy);
         self
@@ -755,6 +876,37 @@ impl RunOptions {
 
     /// Cancels the run when `token` is cancelled; nodes see it through
     /// [`Context::cancellation`](crate::Context::cancellation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn long() -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Long {
+    ///         l = long(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let token = CancellationToken::new();
+    /// let stop = token.clone();
+    /// tokio::spawn(async move {
+    ///     tokio::time::sleep(Duration::from_secs(1)).await;
+    ///     stop.cancel();
+    /// });
+    /// let opts = RunOptions::new().cancel_token(token);
+    /// let err = Runtime::new().execute_with(Long, LongInput {}, opts).await.unwrap_err();
+    /// assert!(matches!(err, WorkflowError::Cancelled { .. }), "{err}");
+    /// # });
+    /// ```
     pub fn cancel_token(mut self, token: CancellationToken) -> Self {
         self.cancel = Some(token);
         self

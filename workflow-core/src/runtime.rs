@@ -177,6 +177,38 @@ impl RuntimeBuilder {
 
     /// Calls `f` with a handle to every run as it starts (used by test harnesses to
     /// report live runs).
+    ///
+    /// # Examples
+    ///
+    /// A watchdog that keeps every run's handle, to look at (or cancel) what is live:
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::RunHandle;
+    ///
+    /// #[node]
+    /// async fn one() -> u32 { 1 }
+    ///
+    /// workflow! {
+    ///     struct One {
+    ///         x = one(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let seen: Arc<Mutex<Vec<RunHandle>>> = Arc::default();
+    /// let keep = Arc::clone(&seen);
+    /// let rt = Runtime::builder()
+    ///     .monitor(move |run| keep.lock().unwrap().push(run))
+    ///     .build();
+    /// let run = rt.execute(One, OneInput {}).await.unwrap();
+    /// let handles = seen.lock().unwrap();
+    /// assert_eq!(handles[0].workflow(), "One");
+    /// assert_eq!(handles[0].run_id(), run.run_id());
+    /// assert!(handles[0].is_finished());
+    /// # });
+    /// ```
     pub fn monitor(mut self, f: impl Fn(RunHandle) + Send + Sync + 'static) -> Self {
         self.monitors.push(erase_monitor(f));
         self
@@ -466,6 +498,37 @@ impl Runtime {
 
     /// As [`Runtime::shutdown`], but waits at most `deadline` for in-flight runs before
     /// cleaning up (those runs keep their `Res` handles alive until they end).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn forever() -> u32 {
+    ///     std::future::pending().await
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Forever {
+    ///         f = forever(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let rt = Runtime::new();
+    /// let run = tokio::spawn(rt.execute(Forever, ForeverInput {}));
+    /// tokio::task::yield_now().await;
+    /// let report = rt.shutdown_timeout(Duration::from_secs(1)).await;
+    /// assert_eq!(report.runs_still_active, 1);
+    /// assert!(rt.is_shut_down());
+    /// // A run started after shutdown fails at once.
+    /// let err = rt.execute(Forever, ForeverInput {}).await.unwrap_err();
+    /// assert!(matches!(err, WorkflowError::ShutDown { .. }), "{err}");
+    /// run.abort();
+    /// # });
+    /// ```
     pub async fn shutdown_timeout(&self, deadline: Duration) -> ShutdownReport {
         self.shutdown_inner(Some(deadline)).await
     }

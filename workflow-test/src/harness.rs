@@ -1079,6 +1079,40 @@ impl Harness {
     /// # Panics
     ///
     /// When the run succeeded or another node (or none) is to blame.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("no stock for {0}")]
+    /// struct NoStock(String);
+    ///
+    /// #[node]
+    /// async fn reserve(sku: String) -> Result<u32, NoStock> {
+    ///     Err(NoStock(sku))
+    /// }
+    /// #[node]
+    /// async fn ship(qty: u32) -> u32 { qty }
+    ///
+    /// workflow! {
+    ///     struct Order {
+    ///         input sku: String,
+    ///         held = reserve(sku),
+    ///         sent = ship(qty: held),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s")]
+    /// async fn no_stock_stops_at_reserve(h: Harness) {
+    ///     let result = h.execute(Order, OrderInput { sku: "A-1".into() }).await;
+    ///     let err = h.assert_failed_at(result, "held");
+    ///     assert_eq!(err.downcast_ref::<NoStock>().unwrap().0, "A-1");
+    ///     h.assert_not_executed("sent");
+    /// }
+    /// # fn main() { no_stock_stops_at_reserve(); }
+    /// ```
     #[track_caller]
     pub fn assert_failed_at<R: RunResult>(&self, result: R, node: &str) -> WorkflowError {
         let e = self.assert_failure(result);
@@ -1096,6 +1130,34 @@ impl Harness {
     /// # Panics
     ///
     /// When the run succeeded or failed otherwise.
+    ///
+    /// # Examples
+    ///
+    /// On tokio's paused clock, a 30 s node against a 2 s timeout fails at once:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node(timeout = "2s")]
+    /// async fn slow_api() -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(30)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Api {
+    ///         reply = slow_api(),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s", start_paused = true)]
+    /// async fn slow_api_times_out(h: Harness) {
+    ///     let err = h.assert_timeout(h.execute(Api, ApiInput {}).await);
+    ///     assert_eq!(err.node(), Some("reply"));
+    /// }
+    /// # fn main() { slow_api_times_out(); }
+    /// ```
     #[track_caller]
     pub fn assert_timeout<R: RunResult>(&self, result: R) -> WorkflowError {
         let e = self.assert_failure(result);
@@ -1113,6 +1175,42 @@ impl Harness {
     /// # Panics
     ///
     /// When the run succeeded or failed otherwise.
+    ///
+    /// # Examples
+    ///
+    /// Two nodes each waiting for the other's signal:
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn first(ctx: &Context) -> u32 {
+    ///     ctx.wait_signal("second").await;
+    ///     ctx.signal("first");
+    ///     1
+    /// }
+    /// #[node]
+    /// async fn second(ctx: &Context) -> u32 {
+    ///     ctx.wait_signal("first").await;
+    ///     ctx.signal("second");
+    ///     2
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Cycle {
+    ///         first = first(),
+    ///         second = second(),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s")]
+    /// async fn waits_form_a_cycle(h: Harness) {
+    ///     let report = h.assert_deadlock(h.execute(Cycle, CycleInput {}).await);
+    ///     assert_eq!(report.waiting.len(), 2);
+    ///     assert!(report.cycle.is_some(), "{report}");
+    /// }
+    /// # fn main() { waits_form_a_cycle(); }
+    /// ```
     #[track_caller]
     pub fn assert_deadlock<R: RunResult>(&self, result: R) -> DeadlockReport {
         match self.assert_failure(result) {
@@ -1129,6 +1227,38 @@ impl Harness {
     /// # Panics
     ///
     /// When the count differs, with the counts of every node and the runs.
+    ///
+    /// # Examples
+    ///
+    /// Counts add up over the harness's runs; a fan-out's nodes are named by their path
+    /// (`squares.sq` counts every item):
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn square(x: u64) -> u64 { x * x }
+    /// #[node]
+    /// async fn total(xs: Vec<u64>) -> u64 { xs.iter().sum() }
+    ///
+    /// workflow! {
+    ///     struct SumSquares {
+    ///         input xs: Vec<u64>,
+    ///         squares = for x in xs { sq = square(x), } => sq,
+    ///         sum = total(xs: squares),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s")]
+    /// async fn counts_every_item(h: Harness) {
+    ///     let run = h.assert_success(h.execute(SumSquares, SumSquaresInput { xs: vec![1, 2, 3] }).await);
+    ///     assert_eq!(run.outputs.sum, 14);
+    ///     h.execute(SumSquares, SumSquaresInput { xs: vec![4] }).await.unwrap();
+    ///     h.assert_executed("sum", 2);
+    ///     h.assert_executed("squares.sq", 4);
+    /// }
+    /// # fn main() { counts_every_item(); }
+    /// ```
     #[track_caller]
     pub fn assert_executed(&self, node: &str, times: u64) {
         let actual = self.execution_count(node);
@@ -1342,6 +1472,38 @@ impl Harness {
     /// # Panics
     ///
     /// When one finished before the other started, or they never ran in the same run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn load(ms: u64) -> u64 {
+    ///     tokio::time::sleep(Duration::from_millis(ms)).await;
+    ///     ms
+    /// }
+    /// #[node]
+    /// async fn merge(a: u64, b: u64) -> u64 { a + b }
+    ///
+    /// workflow! {
+    ///     struct Both {
+    ///         input ms: u64,
+    ///         left = load(ms),
+    ///         right = load(ms),
+    ///         joined = merge(a: left, b: right),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s", start_paused = true)]
+    /// async fn branches_run_together(h: Harness) {
+    ///     h.assert_success(h.execute(Both, BothInput { ms: 50 }).await);
+    ///     h.assert_overlapped("left", "right");
+    ///     h.assert_not_overlapped("left", "joined");
+    /// }
+    /// # fn main() { branches_run_together(); }
+    /// ```
     #[track_caller]
     pub fn assert_overlapped(&self, a: &str, b: &str) {
         let record = self.last_with_both(a, b);

@@ -314,6 +314,17 @@ impl<A: Clone + Send + 'static, R: Send + 'static> MockFn<A, R> {
     /// `return_value`). `value` must be [`Clone`] (and `Sync`); for an answer that is
     /// not (a `Result` whose error is not `Clone`), answer with a closure:
     /// `MockFn::new(|_| Err(MyError))`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::MockFn;
+    ///
+    /// let price = MockFn::<&str, Option<u32>>::returning(Some(250));
+    /// assert_eq!(price.call("apple"), Some(250));
+    /// assert_eq!(price.call("pear"), Some(250));
+    /// assert_eq!(price.calls(), ["apple", "pear"]);
+    /// ```
     pub fn returning(value: R) -> Self
     where
         R: CloneAnswer,
@@ -392,6 +403,19 @@ impl<A: fmt::Debug, R> MockFn<A, R> {
     /// # Panics
     ///
     /// When there was no call or the last one differs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::MockFn;
+    ///
+    /// let get = MockFn::new(|path: String| path.len());
+    /// get.call("/api/users".into());
+    /// get.call("/api/data".into());
+    /// get.assert_called_with("/api/data");
+    /// get.assert_any_call("/api/users");
+    /// get.assert_called_times(2);
+    /// ```
     #[track_caller]
     pub fn assert_called_with<Q>(&self, args: &Q)
     where
