@@ -773,12 +773,7 @@ where
                                 return Poll::Ready(event);
                             }
                         }
-                        Poll::Pending if queued => {
-                            let (nodes, deps) = (self.deps.len(), &self.deps);
-                            self.pending
-                                .make()
-                                .add_queued(i, nodes, || deps.ready_len());
-                        }
+                        Poll::Pending if queued => self.queue_spawned(i),
                         Poll::Pending => self.pending.make().add(i, self.deps.len(), tracked),
                     }
                 }
@@ -888,30 +883,25 @@ where
         Poll::Pending
     }
 
-    /// [`wait`](Self::wait) in [`step_spawned`](Self::step_spawned)'s quiet run, when
-    /// none of its checks can end the run: no node waits for a published value (no
-    /// deadlock, and every end counts, see `wake_threshold`), the run left this waker
-    /// for its tasks already, and the outcome queue's waker watches the run's
-    /// cancellation and has not fired (no stall timer: the run is quiet). Then only the
-    /// threshold is set. `None` when any check may matter: `wait` does them all.
+    /// Whether none of [`wait`](Self::wait)'s checks can end
+    /// [`step_spawned`](Self::step_spawned)'s quiet run: no node waits for a published
+    /// value (no deadlock, and every end counts, see `wake_threshold`), the run left
+    /// this waker for its tasks already, and the outcome queue's waker watches the
+    /// run's cancellation and has not fired (no stall timer: the run is quiet). Then
+    /// only the threshold is set; else `wait` does all its checks.
     ///
     /// A spawned chain's every wake-up ends here: `wait`'s checks are spread over its
     /// code between its rare paths, ~108 instructions on a dozen 64-byte lines a node
     /// (issue 17: the chain's clock ratio is instruction-cache bound).
     #[inline(always)]
-    fn wait_settled(&mut self, cx: &TaskContext<'_>) -> Option<Poll<Event>> {
-        let cold = self.pending.get()?;
-        let settled = cold
-            .wait_waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-            && cold.cancel_watched_unfired()
-            && self.shared.waits.blocked() == 0;
-        if !settled {
-            return None;
-        }
-        self.set_wake_threshold(cx);
-        Some(Poll::Pending)
+    fn settled(&self, cx: &TaskContext<'_>) -> bool {
+        self.pending.get().is_some_and(|cold| {
+            cold.wait_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+                && cold.cancel_watched_unfired()
+                && self.shared.waits.blocked() == 0
+        })
     }
 
     /// Asks the outcome queue to wake the run once as many spawned nodes ended as could
@@ -972,12 +962,7 @@ where
                 let at = self.elapsed();
                 match self.start_spawned(i, at, cx) {
                     // Never polled: its outcome reaches the run through the queue.
-                    Poll::Pending => {
-                        let (nodes, deps) = (self.deps.len(), &self.deps);
-                        self.pending
-                            .make()
-                            .add_queued(i, nodes, || deps.ready_len());
-                    }
+                    Poll::Pending => self.queue_spawned(i),
                     Poll::Ready(done) => {
                         if let Err(event) = self.on_done_in_poll(done, stall, &handled, None, true)
                         {
@@ -990,14 +975,23 @@ where
                 // The run's end, or a long poll: the general loop's.
                 return None;
             }
-            if !self.pending.get().is_some_and(|c| c.any_done()) {
-                break;
+            if self.pending.get().is_some_and(|c| c.any_done()) {
+                continue;
             }
+            if !self.settled(cx) {
+                return Some(self.wait(cx, stall, cancelled));
+            }
+            let threshold = self.wake_threshold();
+            if !self.pending.make().wake_when_done(threshold) {
+                return Some(Poll::Pending);
+            }
+            // Enough spawned nodes ended since the last look (on the other worker): taken
+            // now, rather than by waking the run through tokio's queue (a wake-up of a
+            // task being polled is a yield: to the back of the run queue, and a parked
+            // worker unparked to steal it). Wake-ups held again meanwhile, as while the
+            // poll began (see `PendingNodes::polling`).
+            self.pending.make().hold_wakes();
         }
-        Some(
-            self.wait_settled(cx)
-                .unwrap_or_else(|| self.wait(cx, stall, cancelled)),
-        )
     }
 
     /// A node finished in this poll of the run (the `handled`-th): record it, then look
@@ -1291,9 +1285,21 @@ where
         polled
     }
 
+    /// Spawned node `i` started ([`start_spawned`](Self::start_spawned) returned
+    /// `Pending`): its task's handle, left in the spawner, goes to the run's node table,
+    /// and it is pending until its outcome is taken from the queue. The room the queue
+    /// makes then counts the nodes still ready (a fan-out's branches after this one).
+    #[inline(always)]
+    fn queue_spawned(&mut self, i: usize) {
+        let (nodes, deps) = (self.deps.len(), &self.deps);
+        self.pending
+            .make()
+            .add_queued(i, nodes, || deps.ready_len());
+    }
+
     /// Starts spawned node `i` ([`Mode::Spawned`], marked running since `at`): its task
     /// reports to the run's outcome queue. Pending: its task's handle, left in the
-    /// spawner, goes to the run's node table (`PendingNodes::add_queued`).
+    /// spawner, goes to the run's node table ([`queue_spawned`](Self::queue_spawned)).
     #[inline]
     fn start_spawned(
         &mut self,
