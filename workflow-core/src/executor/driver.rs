@@ -883,30 +883,39 @@ where
         Poll::Pending
     }
 
-    /// Whether none of [`wait`](Self::wait)'s checks can end
-    /// [`step_spawned`](Self::step_spawned)'s quiet run: no node waits for a published
-    /// value (no deadlock, and every end counts, see `wake_threshold`), the run left
-    /// this waker for its tasks already, and the outcome queue's waker watches the
-    /// run's cancellation and has not fired (no stall timer: the run is quiet). Then
-    /// only the threshold is set; else `wait` does all its checks.
+    /// [`wait`](Self::wait) in [`step_spawned`](Self::step_spawned)'s quiet run, when
+    /// none of its checks can end the run: no node waits for a published value (no
+    /// deadlock, and every end counts, see `wake_threshold`), the run left this waker
+    /// for its tasks already, and the outcome queue's waker watches the run's
+    /// cancellation and has not fired (no stall timer: the run is quiet). Then only the
+    /// threshold is set. `None` when any check may matter: `wait` does them all.
     ///
     /// A spawned chain's every wake-up ends here: `wait`'s checks are spread over its
     /// code between its rare paths, ~108 instructions on a dozen 64-byte lines a node
     /// (issue 17: the chain's clock ratio is instruction-cache bound).
     #[inline(always)]
-    fn settled(&self, cx: &TaskContext<'_>) -> bool {
-        self.pending.get().is_some_and(|cold| {
-            cold.wait_waker
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()))
-                && cold.cancel_watched_unfired()
-                && self.shared.waits.blocked() == 0
-        })
+    fn wait_settled(&mut self, cx: &TaskContext<'_>) -> Option<Poll<Event>> {
+        let cold = self.pending.get()?;
+        let settled = cold
+            .wait_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+            && cold.cancel_watched_unfired()
+            && self.shared.waits.blocked() == 0;
+        if !settled {
+            return None;
+        }
+        self.set_wake_threshold(cx);
+        Some(Poll::Pending)
     }
 
     /// Asks the outcome queue to wake the run once as many spawned nodes ended as could
     /// give it something to do (see [`wake_threshold`](Self::wake_threshold)), and
     /// wakes the run now if that many already have.
+    ///
+    /// (Taking those outcomes in the same poll instead of waking, tried in session 17,
+    /// gained nothing measurable on a spawned chain and raised the spawned lattice's
+    /// sleeps on the queue's lock from 11–15 to 16–19 a run.)
     #[inline(always)]
     fn set_wake_threshold(&mut self, cx: &TaskContext<'_>) {
         let threshold = self.wake_threshold();
@@ -975,23 +984,14 @@ where
                 // The run's end, or a long poll: the general loop's.
                 return None;
             }
-            if self.pending.get().is_some_and(|c| c.any_done()) {
-                continue;
+            if !self.pending.get().is_some_and(|c| c.any_done()) {
+                break;
             }
-            if !self.settled(cx) {
-                return Some(self.wait(cx, stall, cancelled));
-            }
-            let threshold = self.wake_threshold();
-            if !self.pending.make().wake_when_done(threshold) {
-                return Some(Poll::Pending);
-            }
-            // Enough spawned nodes ended since the last look (on the other worker): taken
-            // now, rather than by waking the run through tokio's queue (a wake-up of a
-            // task being polled is a yield: to the back of the run queue, and a parked
-            // worker unparked to steal it). Wake-ups held again meanwhile, as while the
-            // poll began (see `PendingNodes::polling`).
-            self.pending.make().hold_wakes();
         }
+        Some(
+            self.wait_settled(cx)
+                .unwrap_or_else(|| self.wait(cx, stall, cancelled)),
+        )
     }
 
     /// A node finished in this poll of the run (the `handled`-th): record it, then look

@@ -783,17 +783,6 @@ impl<T> PendingNodes<T> {
             .is_some_and(|d| d.queue.any_queued() || self.next.is_some() || !self.taken.is_empty())
     }
 
-    /// The run looks at the outcome queue again in this poll (its threshold was met as
-    /// it set it): spawned nodes ending meanwhile need not wake it, as while the poll
-    /// began (see [`polling`](Self::polling)). Without the queue's lock: a task that
-    /// reads the threshold still set wakes the run once more, which finds nothing new.
-    #[inline]
-    pub(super) fn hold_wakes(&self) {
-        if let Some(done) = &self.done {
-            done.queue.wake_at.store(usize::MAX, Ordering::Relaxed);
-        }
-    }
-
     /// Asks the outcome queue (if any) to wake the run once `n` outcomes are queued;
     /// whether that many already are.
     pub(super) fn wake_when_done(&self, n: usize) -> bool {
