@@ -34,15 +34,29 @@ use crate::waits::deadlock_report;
 mod fused;
 
 /// What ends the run's poll loop.
+///
+/// A failure is boxed: the event is returned through every layer of the run's poll
+/// (`step_spawned`, `poll_event`, the driver's future) on each wake-up, mostly as
+/// `Pending`, and a `WorkflowError` in place made each of those results ~90 bytes,
+/// copied at every layer (issue 17); boxed, it fits in two registers.
 enum Event {
     Done,
-    Failed(WorkflowError),
+    Failed(Box<WorkflowError>),
     TimedOut,
     /// No node progressed for the stall limit.
     Stalled(Duration),
     /// Every live node is blocked in a tracked wait.
     AllWaiting,
     Cancelled,
+}
+
+impl Event {
+    /// The run stops on `error` (out of line: rare, and off every node's path).
+    #[cold]
+    #[inline(never)]
+    fn failed(error: WorkflowError) -> Self {
+        Self::Failed(Box::new(error))
+    }
 }
 
 /// Nodes one poll of the run may finish before it yields to other tasks, so a long
@@ -618,7 +632,7 @@ where
             .await;
             let error = match event {
                 Event::Done => None,
-                Event::Failed(e) => Some(e),
+                Event::Failed(e) => Some(*e),
                 Event::TimedOut => Some(WorkflowError::Timeout {
                     workflow: W::PLAN.name,
                     // A child run (a sub-workflow, a mapped item) is named by its path in
@@ -826,7 +840,7 @@ where
             // Spawned nodes that ended meanwhile are progress (their end resets the
             // timer); handled now, as the run may not have been woken for them.
             match self.take_ended(|this, done| this.on_finished(done, stall)) {
-                Err(e) => return Poll::Ready(Event::Failed(e)),
+                Err(e) => return Poll::Ready(Event::failed(e)),
                 Ok(true) => {
                     // Successors may be ready: the next poll starts them.
                     cx.waker().wake_by_ref();
@@ -1008,7 +1022,7 @@ where
     ) -> Result<(), Event> {
         handled.set(handled.get() + 1);
         self.record_finished(done, stall, started, quiet)
-            .map_err(Event::Failed)?;
+            .map_err(Event::failed)?;
         if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
             return Err(Event::Cancelled);
         }
@@ -1181,7 +1195,7 @@ where
     fn stop_on(&mut self, stall: &mut Option<StallTimer>, event: Event) -> Event {
         match self.take_ended(|this, done| this.on_finished(done, stall)) {
             Ok(_) => event,
-            Err(e) => Event::Failed(e),
+            Err(e) => Event::failed(e),
         }
     }
 
