@@ -34,15 +34,29 @@ use crate::waits::deadlock_report;
 mod fused;
 
 /// What ends the run's poll loop.
+///
+/// A failure is boxed: the event is returned through every layer of the run's poll
+/// (`step_spawned`, `poll_event`, the driver's future) on each wake-up, mostly as
+/// `Pending`, and a `WorkflowError` in place made each of those results ~90 bytes,
+/// copied at every layer (issue 17); boxed, it fits in two registers.
 enum Event {
     Done,
-    Failed(WorkflowError),
+    Failed(Box<WorkflowError>),
     TimedOut,
     /// No node progressed for the stall limit.
     Stalled(Duration),
     /// Every live node is blocked in a tracked wait.
     AllWaiting,
     Cancelled,
+}
+
+impl Event {
+    /// The run stops on `error` (out of line: rare, and off every node's path).
+    #[cold]
+    #[inline(never)]
+    fn failed(error: WorkflowError) -> Self {
+        Self::Failed(Box::new(error))
+    }
 }
 
 /// Nodes one poll of the run may finish before it yields to other tasks, so a long
@@ -633,7 +647,7 @@ where
             .await;
             let error = match event {
                 Event::Done => None,
-                Event::Failed(e) => Some(e),
+                Event::Failed(e) => Some(*e),
                 Event::TimedOut => Some(WorkflowError::Timeout {
                     workflow: W::PLAN.name,
                     // A child run (a sub-workflow, a mapped item) is named by its path in
@@ -788,12 +802,7 @@ where
                                 return Poll::Ready(event);
                             }
                         }
-                        Poll::Pending if queued => {
-                            let (nodes, deps) = (self.deps.len(), &self.deps);
-                            self.pending
-                                .make()
-                                .add_queued(i, nodes, || deps.ready_len());
-                        }
+                        Poll::Pending if queued => self.queue_spawned(i),
                         Poll::Pending => self.pending.make().add(i, self.deps.len(), tracked),
                     }
                 }
@@ -846,7 +855,7 @@ where
             // Spawned nodes that ended meanwhile are progress (their end resets the
             // timer); handled now, as the run may not have been woken for them.
             match self.take_ended(|this, done| this.on_finished(done, stall)) {
-                Err(e) => return Poll::Ready(Event::Failed(e)),
+                Err(e) => return Poll::Ready(Event::failed(e)),
                 Ok(true) => {
                     // Successors may be ready: the next poll starts them.
                     cx.waker().wake_by_ref();
@@ -932,6 +941,10 @@ where
     /// Asks the outcome queue to wake the run once as many spawned nodes ended as could
     /// give it something to do (see [`wake_threshold`](Self::wake_threshold)), and
     /// wakes the run now if that many already have.
+    ///
+    /// (Taking those outcomes in the same poll instead of waking, tried in session 17,
+    /// gained nothing measurable on a spawned chain and raised the spawned lattice's
+    /// sleeps on the queue's lock from 11–15 to 16–19 a run.)
     #[inline(always)]
     fn set_wake_threshold(&mut self, cx: &TaskContext<'_>) {
         let threshold = self.wake_threshold();
@@ -987,12 +1000,7 @@ where
                 let at = self.elapsed();
                 match self.start_spawned(i, at, cx) {
                     // Never polled: its outcome reaches the run through the queue.
-                    Poll::Pending => {
-                        let (nodes, deps) = (self.deps.len(), &self.deps);
-                        self.pending
-                            .make()
-                            .add_queued(i, nodes, || deps.ready_len());
-                    }
+                    Poll::Pending => self.queue_spawned(i),
                     Poll::Ready(done) => {
                         if let Err(event) = self.on_done_in_poll(done, stall, &handled, None, true)
                         {
@@ -1029,7 +1037,7 @@ where
     ) -> Result<(), Event> {
         handled.set(handled.get() + 1);
         self.record_finished(done, stall, started, quiet)
-            .map_err(Event::Failed)?;
+            .map_err(Event::failed)?;
         if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
             return Err(Event::Cancelled);
         }
@@ -1202,7 +1210,7 @@ where
     fn stop_on(&mut self, stall: &mut Option<StallTimer>, event: Event) -> Event {
         match self.take_ended(|this, done| this.on_finished(done, stall)) {
             Ok(_) => event,
-            Err(e) => Event::Failed(e),
+            Err(e) => Event::failed(e),
         }
     }
 
@@ -1306,9 +1314,21 @@ where
         polled
     }
 
+    /// Spawned node `i` started ([`start_spawned`](Self::start_spawned) returned
+    /// `Pending`): its task's handle, left in the spawner, goes to the run's node table,
+    /// and it is pending until its outcome is taken from the queue. The room the queue
+    /// makes then counts the nodes still ready (a fan-out's branches after this one).
+    #[inline(always)]
+    fn queue_spawned(&mut self, i: usize) {
+        let (nodes, deps) = (self.deps.len(), &self.deps);
+        self.pending
+            .make()
+            .add_queued(i, nodes, || deps.ready_len());
+    }
+
     /// Starts spawned node `i` ([`Mode::Spawned`], marked running since `at`): its task
     /// reports to the run's outcome queue. Pending: its task's handle, left in the
-    /// spawner, goes to the run's node table (`PendingNodes::add_queued`).
+    /// spawner, goes to the run's node table ([`queue_spawned`](Self::queue_spawned)).
     #[inline]
     fn start_spawned(
         &mut self,
