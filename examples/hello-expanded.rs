@@ -506,8 +506,8 @@ const _: () = {
                     ::workflow_core::__private::Output<__HelloNode_greeting>,
                 ) -> __WorkflowValue,
             ); 1usize] = greet! {
-                { ::workflow_core::__private } @ each { | state : & mut __WorkflowState |
-                } [__HelloNode_greeting[name true {
+                { ::workflow_core::__private } @ each { (state : & mut __WorkflowState)
+                -> __HelloNode_greeting } [__HelloNode_greeting[name true {
                 Hello_greeting::name::__from_source(state.name.take()) }] {
                 __WorkflowValue::greeting }]
             };
@@ -518,9 +518,10 @@ const _: () = {
                     ::workflow_core::__private::Output<__HelloNode_size>,
                 ) -> __WorkflowValue,
             ); 1usize] = length! {
-                { ::workflow_core::__private } @ each { | state : & mut __WorkflowState |
-                } [__HelloNode_size[text false { Hello_size::text::__from_source(state
-                .greeting.take()) }] { __WorkflowValue::size }]
+                { ::workflow_core::__private } @ each { (state : & mut __WorkflowState)
+                -> __HelloNode_size } [__HelloNode_size[text false {
+                Hello_size::text::__from_source(state.greeting.take()) }] {
+                __WorkflowValue::size }]
             };
             #[allow(non_snake_case, clippy::all)]
             async fn __workflow_fused0(

@@ -183,38 +183,14 @@ impl<W: Workflow> Executor<W> {
         // Values left in their slots (the run failed before they were consumed) are
         // dropped here; a panicking `Drop` among them must not unwind out of the run.
         if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(state))) {
-            tracing::error!(
-                target: "workflow",
-                workflow = plan.name,
-                run_id,
-                panic = %panic_message(payload.as_ref()),
-                "an unconsumed value panicked while being dropped"
-            );
+            unconsumed_panicked(plan.name, run_id, payload.as_ref());
         }
         match &result {
             Ok(_) => {
                 tracing::debug!(target: "workflow", workflow = plan.name, run_id, ?duration, "run completed");
                 shared.record(None, TraceKind::RunCompleted);
             }
-            Err(e) => {
-                match e {
-                    WorkflowError::Cancelled { .. } => {
-                        tracing::info!(target: "workflow", workflow = plan.name, run_id, error = %e, "run cancelled");
-                    }
-                    WorkflowError::Timeout {
-                        scope: TimeoutScope::Workflow,
-                        ..
-                    } => {
-                        tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run timed out");
-                    }
-                    _ => {
-                        tracing::warn!(target: "workflow", workflow = plan.name, run_id, error = %e, "run failed");
-                    }
-                }
-                shared.record_with(None, || TraceKind::RunFailed {
-                    error: e.to_string(),
-                });
-            }
+            Err(e) => run_failed(&shared, e),
         }
         RunOutcome {
             result,
@@ -231,6 +207,48 @@ impl<W: Workflow> Executor<W> {
                 .flatten(),
         }
     }
+}
+
+// A run's rare end-of-run paths, whose work does not depend on the workflow's types:
+// plain fns compiled once in this crate rather than in every crate that executes a
+// workflow (issue 17: the compile time an executed workflow adds). The common path (the
+// run completed) stays in `Executor::run`: a call there cost 28 instructions a run.
+
+/// A value left in its slot panicked while the run dropped it.
+#[cold]
+#[inline(never)]
+fn unconsumed_panicked(workflow: &'static str, run_id: u64, payload: &(dyn std::any::Any + Send)) {
+    tracing::error!(
+        target: "workflow",
+        workflow,
+        run_id,
+        panic = %panic_message(payload),
+        "an unconsumed value panicked while being dropped"
+    );
+}
+
+/// The run ended with `e`: logged (cancelled, timed out or failed) and traced.
+#[cold]
+#[inline(never)]
+fn run_failed(shared: &RunShared, e: &WorkflowError) {
+    let (workflow, run_id) = (shared.workflow, shared.run_id);
+    match e {
+        WorkflowError::Cancelled { .. } => {
+            tracing::info!(target: "workflow", workflow, run_id, error = %e, "run cancelled");
+        }
+        WorkflowError::Timeout {
+            scope: TimeoutScope::Workflow,
+            ..
+        } => {
+            tracing::warn!(target: "workflow", workflow, run_id, error = %e, "run timed out");
+        }
+        _ => {
+            tracing::warn!(target: "workflow", workflow, run_id, error = %e, "run failed");
+        }
+    }
+    shared.record_with(None, || TraceKind::RunFailed {
+        error: e.to_string(),
+    });
 }
 
 /// How a run begins (see [`begin`]).

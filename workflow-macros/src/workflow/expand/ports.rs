@@ -79,12 +79,13 @@ fn args(input: ParseStream<'_>) -> syn::Result<Vec<Arg>> {
 /// One call, or (`@each`) every call of one node fn in a workflow's table of nodes.
 enum PortsInput {
     One(PortsCall),
-    /// `@each { pre } [ head [args] { post } .. ]`: an array of `(pre <ports>, post)`,
-    /// one element per call. One macro call per node fn rather than per node: 10,000
-    /// nested macro calls were 27 s of a 5,000-node workflow's 33 s of expansion, and
-    /// grew faster than the node count (issue 17).
+    /// `@each { sig } [ head [args] { post } .. ]`: an array of `(<ports fn>, post)`,
+    /// one element per call, where `<ports fn>` is a fn item `fn __workflow_ports sig {
+    /// <ports> }` (`sig`: its parameters and return type). One macro call per node fn
+    /// rather than per node: 10,000 nested macro calls were 27 s of a 5,000-node
+    /// workflow's 33 s of expansion, and grew faster than the node count (issue 17).
     Each {
-        pre: TokenStream,
+        sig: TokenStream,
         calls: Vec<(PortsCall, TokenStream)>,
     },
 }
@@ -132,9 +133,9 @@ impl Parse for PortsInput {
         if each != "each" {
             return Err(syn::Error::new(each.span(), "expected `@each`"));
         }
-        let pre;
-        braced!(pre in input);
-        let pre = pre.parse()?;
+        let sig;
+        braced!(sig in input);
+        let sig = sig.parse()?;
         let content;
         bracketed!(content in input);
         let mut calls = Vec::new();
@@ -145,7 +146,7 @@ impl Parse for PortsInput {
             braced!(post in content);
             calls.push((call(head, args), post.parse()?));
         }
-        Ok(Self::Each { pre, calls })
+        Ok(Self::Each { sig, calls })
     }
 }
 
@@ -153,15 +154,28 @@ impl Parse for PortsInput {
 pub(crate) fn node_ports(input: TokenStream) -> TokenStream {
     match syn::parse2::<PortsInput>(input) {
         Ok(PortsInput::One(call)) => call.expand(),
-        Ok(PortsInput::Each { pre, calls }) => {
+        Ok(PortsInput::Each { sig, calls }) => {
             let elements = calls.iter().map(|(call, post)| {
                 let ports = call.expand();
-                quote!((#pre #ports, #post))
+                let ports_fn = ports_fn(&sig, &ports);
+                quote!((#ports_fn, #post))
             });
             quote!([#(#elements),*])
         }
         Err(e) => e.to_compile_error(),
     }
+}
+
+/// A node's ports fn in its type's table: `{ fn __workflow_ports sig { ports }
+/// __workflow_ports }`, coerced to the table's fn pointer. A fn item, not a closure: a
+/// closure coerced to a fn pointer compiles into its body and a `call_once` shim, one
+/// more function per node in the user's crate (issue 17: the compile time of an
+/// executed workflow).
+pub(crate) fn ports_fn(sig: &TokenStream, ports: &TokenStream) -> TokenStream {
+    quote!({
+        fn __workflow_ports #sig { #ports }
+        __workflow_ports
+    })
 }
 
 impl PortsCall {
@@ -528,13 +542,16 @@ mod tests {
 
     #[test]
     fn each_call_of_a_table_is_an_element_of_one_array() {
-        let out = node_ports(quote!(add [a b] [] [] @each { |s| } [
+        let out = node_ports(quote!(add [a b] [] [] @each { (s: &mut S) -> add } [
             __N_p [a true { x } b false { y }] { wrap_p }
             __N_q [a true { z }] { wrap_q }
         ]));
         let text = out.to_string();
         assert!(
-            text.starts_with("[(| s | __N_p { a : x , b : y , } , wrap_p) , (| s | {"),
+            text.starts_with(
+                "[({ fn __workflow_ports (s : & mut S) -> add { __N_p { a : x , b : y , } } \
+                 __workflow_ports } , wrap_p) , ({ fn __workflow_ports (s : & mut S) -> add { {"
+            ),
             "{text}"
         );
         // The second call's mistake is reported in its element, as for a single call.

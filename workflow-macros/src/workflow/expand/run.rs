@@ -445,7 +445,8 @@ impl WorkflowGen<'_> {
     /// per node were most of a large workflow's compile time (issue 17).
     fn table_records(&self, members: &[usize], edges: &[NumberedEdge<'_>]) -> TokenStream {
         let first = &self.def.bindings[members[0]];
-        let pre = quote!(|state: &mut __WorkflowState|);
+        let alias = &self.node_aliases[members[0]];
+        let sig = quote!((state: &mut __WorkflowState) -> #alias);
         if !first.has_ports_callback() {
             let records = members.iter().map(|&i| {
                 let literal = Ident::new(
@@ -453,8 +454,9 @@ impl WorkflowGen<'_> {
                     self.def.bindings[i].node_span(),
                 );
                 let ports = self.ports_literal(i, &literal, edges);
+                let ports_fn = super::ports::ports_fn(&sig, &ports);
                 let wrap = self.value_wrap(i);
-                quote!((#pre #ports, #wrap))
+                quote!((#ports_fn, #wrap))
             });
             return quote!([#(#records),*]);
         }
@@ -468,7 +470,7 @@ impl WorkflowGen<'_> {
             let wrap = self.value_wrap(i);
             quote!(#literal [ #(#args)* ] { #wrap })
         });
-        quote!(#path! { {#p} @each { #pre } [ #(#calls)* ] })
+        quote!(#path! { {#p} @each { #sig } [ #(#calls)* ] })
     }
 
     /// The ports of binding `i`, built from its edges: through the node's ports callback
