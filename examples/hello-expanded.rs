@@ -459,6 +459,7 @@ const _: () = {
                     node_fn: <__HelloNode_size as ::workflow_core::__private::Node>::NAME,
                 },
             ],
+            next: &[3u32, 4u32, 4u32, 1u32],
             policy: ::workflow_core::__private::WorkflowPolicy {
                 timeout: ::workflow_core::__private::Option::None,
                 deadlock: ::workflow_core::__private::Option::None,

@@ -776,3 +776,22 @@ async fn a_failure_only_an_arm_not_taken_needs_does_not_stop_the_merge() {
     assert_eq!(status("quick"), NodeStatus::NotTaken);
     assert_eq!(status("after"), NodeStatus::Skipped);
 }
+
+/// The packed successor table a run reads (`Plan::next_of`) names each node's
+/// successors as its `NodeSpec` does, routers (after the bindings) included.
+fn packed_successors_match<W: workflow_core::Workflow>() {
+    for (i, node) in W::PLAN.nodes.iter().enumerate() {
+        let packed: Vec<usize> = W::PLAN.next_of(i).iter().map(|&s| s as usize).collect();
+        assert_eq!(packed, node.successors, "successors of `{}`", node.name);
+    }
+    assert!(W::PLAN.next_of(W::PLAN.nodes.len()).is_empty());
+}
+
+#[test]
+fn the_packed_successor_table_matches_the_node_specs() {
+    packed_successors_match::<Checkout>();
+    packed_successors_match::<Diamond>();
+    packed_successors_match::<Nested>();
+    packed_successors_match::<NestedContinue>();
+    packed_successors_match::<Shapes>();
+}

@@ -58,3 +58,14 @@ async fn wide_layer_finishes_in_reverse_order_each_at_its_time() {
     let total = run.report.nodes.iter().find(|r| r.name == "total").unwrap();
     assert_eq!(total.started_at, Some(Duration::from_millis(WIDE as u64)));
 }
+
+#[test]
+fn the_packed_successor_table_of_a_large_plan_matches_its_node_specs() {
+    use workflow_core::Workflow;
+    // More than 16 nodes: the driver reads this table rather than the `NodeSpec`s.
+    assert!(Wide::PLAN.nodes.len() > 16);
+    for (i, node) in Wide::PLAN.nodes.iter().enumerate() {
+        let packed: Vec<usize> = Wide::PLAN.next_of(i).iter().map(|&s| s as usize).collect();
+        assert_eq!(packed, node.successors, "successors of `{}`", node.name);
+    }
+}

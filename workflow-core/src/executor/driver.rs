@@ -123,6 +123,27 @@ const fn all_inline(plan: &crate::plan::Plan) -> bool {
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
+/// Calls `f` with each successor of node `i` of `W`'s plan, as node `i` ends: what
+/// every node's path reads of the plan besides its counts.
+///
+/// A large plan's are read from its packed table ([`Plan::next_of`]: 4 bytes a node and
+/// an edge, where the node's 80-byte `NodeSpec` cost a cold run a cache line or two a
+/// node, issue 17). A small plan ([`CountBuf::SMALL`] nodes or fewer, a constant per
+/// workflow) keeps reading its `NodeSpec`s: fewer bounds checks on the path of every
+/// node of a W4 run, whose plan is in the cache anyway.
+#[inline(always)]
+fn each_successor<W: Workflow>(i: usize, mut f: impl FnMut(usize)) {
+    if W::PLAN.deps.len() <= CountBuf::SMALL {
+        for &s in W::PLAN.nodes[i].successors {
+            f(s);
+        }
+    } else {
+        for &s in W::PLAN.next_of(i) {
+            f(s as usize);
+        }
+    }
+}
+
 /// Each node's predecessors still to finish, and after them the nodes ready to start,
 /// first in first out (a [`CountBuf`]), for a run of `W`.
 ///
@@ -1404,14 +1425,14 @@ where
             }
         }
         W::store(&mut self.state, value);
-        for &s in W::PLAN.nodes[index].successors {
+        each_successor::<W>(index, |s| {
             if self.deps.count_down(s) == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
                 self.deps.push_ready(s);
                 if !quiet {
                     self.shared.record(Some(s), TraceKind::Scheduled);
                 }
             }
-        }
+        });
     }
 
     /// Polls pending node `i` with its own waker; forgets it once it is done.

@@ -51,6 +51,7 @@ impl WorkflowGen<'_> {
                     nodes: &[],
                     deps: &[],
                     names: &[],
+                    next: &[],
                     policy: #p::WorkflowPolicy::DEFAULT,
                     decisions: &[],
                 };

@@ -24,6 +24,7 @@ impl WorkflowGen<'_> {
             .map(|i| &self.g.nodes[i])
             .chain((0..self.def.decisions.len()).map(|d| &self.g.nodes[self.router(d)]))
             .map(|links| links.deps.len() as u32);
+        let next = self.packed_successors();
         let policy = self.workflow_policy();
         let decisions = self.decisions_plan();
         quote! {
@@ -32,10 +33,23 @@ impl WorkflowGen<'_> {
                 nodes: &[#(#specs),*],
                 deps: &[#(#deps),*],
                 names: &[#(#names),*],
+                next: &[#(#next),*],
                 policy: #policy,
                 decisions: #decisions,
             }
         }
+    }
+
+    /// `Plan::next`: where each node's successors begin (one entry a node and one
+    /// more), then every node's successors, in the order of the plan's nodes (bindings,
+    /// then routers). Empty for a plan without nodes.
+    fn packed_successors(&self) -> Vec<u32> {
+        let successors: Vec<&[usize]> = (0..self.def.bindings.len())
+            .map(|i| &self.g.nodes[i])
+            .chain((0..self.def.decisions.len()).map(|d| &self.g.nodes[self.router(d)]))
+            .map(|links| links.successors.as_slice())
+            .collect();
+        packed(&successors)
     }
 
     /// The `NodeSpec` of binding `i`; its policy is the node's own with the binding's
@@ -151,5 +165,33 @@ impl WorkflowGen<'_> {
                 failure: #failure,
             }
         }
+    }
+}
+
+/// The packed table of `Plan::next` for nodes with these successors.
+fn packed(successors: &[&[usize]]) -> Vec<u32> {
+    if successors.is_empty() {
+        return Vec::new();
+    }
+    let mut next = Vec::with_capacity(successors.len() + 1);
+    let mut at = successors.len() + 1;
+    next.push(at as u32);
+    for s in successors {
+        at += s.len();
+        next.push(at as u32);
+    }
+    next.extend(successors.iter().flat_map(|s| s.iter().map(|&s| s as u32)));
+    next
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packed;
+
+    #[test]
+    fn packed_successors_begin_after_one_entry_a_node_and_one_more() {
+        assert_eq!(packed(&[&[1, 2], &[2], &[]]), [4, 6, 7, 7, 1, 2, 2]);
+        assert_eq!(packed(&[&[]]), [2, 2]);
+        assert!(packed(&[]).is_empty());
     }
 }
