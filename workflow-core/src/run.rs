@@ -663,6 +663,10 @@ impl RunOptions {
 
     /// Limits the whole run (replaces `#[workflow(timeout = ..)]`).
     ///
+    /// A zero `limit` is not "no limit": the run times out at its first poll, before any
+    /// node starts (unlike [`tokio::time::timeout`], which polls its future once first).
+    /// Leave the option unset for a run without a time limit.
+    ///
     /// # Examples
     ///
     /// ```

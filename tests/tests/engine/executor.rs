@@ -921,3 +921,48 @@ async fn nodes_stay_callable_as_plain_async_fns() {
     assert_eq!(square(3).await, 9);
     assert_eq!(failing_task("plain").await.unwrap_err(), Simulated("plain"));
 }
+
+#[node]
+async fn instant(x: u64) -> u64 {
+    x + 1
+}
+
+workflow! {
+    struct Instant2 {
+        input x: u64,
+        a = instant(x),
+        b = instant(x: a),
+    }
+}
+
+/// A zero run timeout is not "no timeout": the run times out at its first poll, before
+/// any node starts, even when every node would finish without waiting (documented on
+/// `RunOptions::timeout`).
+#[tokio::test(start_paused = true)]
+async fn a_zero_run_timeout_fails_before_any_node_starts() {
+    let err = Runtime::new()
+        .execute_with(
+            Instant2,
+            Instant2Input { x: 1 },
+            RunOptions::new().timeout(Duration::ZERO),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "the run of workflow `Instant2` timed out after 0ns; still running: none"
+    );
+    let outcome = Runtime::new()
+        .execute_report(
+            Instant2,
+            Instant2Input { x: 1 },
+            RunOptions::new().timeout(Duration::ZERO),
+        )
+        .await;
+    assert!(outcome.result.unwrap_err().is_timeout());
+    for node in &outcome.report.nodes {
+        assert_eq!(node.status, NodeStatus::Skipped, "{node:?}");
+        assert_eq!(node.attempts, 0, "{node:?}");
+    }
+}
