@@ -1001,6 +1001,30 @@ impl Harness {
     /// # Panics
     ///
     /// When `result` is an error, with the error, what ran, what failed and the trace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn double(x: u32) -> u32 { x * 2 }
+    ///
+    /// workflow! {
+    ///     struct Double {
+    ///         input x: u32,
+    ///         d = double(x),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s")]
+    /// async fn doubles(h: Harness) {
+    ///     let run = h.assert_success(h.execute(Double, DoubleInput { x: 21 }).await);
+    ///     assert_eq!(run.outputs.d, 42);
+    ///     h.assert_executed("d", 1);
+    /// }
+    /// # fn main() { doubles(); }
+    /// ```
     #[track_caller]
     #[doc(alias = "assert_workflow_success")]
     pub fn assert_success<R: RunResult>(&self, result: R) -> Run<R::Outputs> {
@@ -1015,6 +1039,32 @@ impl Harness {
     /// # Panics
     ///
     /// When the run succeeded, with what ran and the trace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn parse(text: String) -> Result<u32, std::num::ParseIntError> {
+    ///     text.parse()
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Parse {
+    ///         input text: String,
+    ///         n = parse(text),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s")]
+    /// async fn bad_number_fails(h: Harness) {
+    ///     let err = h.assert_failure(h.execute(Parse, ParseInput { text: "x".into() }).await);
+    ///     assert_eq!(err.node(), Some("n"));
+    ///     assert_eq!(h.failure_count(), 1);
+    /// }
+    /// # fn main() { bad_number_fails(); }
+    /// ```
     #[track_caller]
     pub fn assert_failure<R: RunResult>(&self, result: R) -> WorkflowError {
         match result.into_result() {
@@ -1033,6 +1083,37 @@ impl Harness {
     /// # Panics
     ///
     /// When the run succeeded or failed otherwise, with the actual outcome and the trace.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[derive(Debug, PartialEq, thiserror::Error)]
+    /// #[error("card {0} declined")]
+    /// struct Declined(u32);
+    ///
+    /// #[node]
+    /// async fn charge(card: u32) -> Result<u32, Declined> {
+    ///     Err(Declined(card))
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Pay {
+    ///         input card: u32,
+    ///         paid = charge(card),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s")]
+    /// async fn declined_card(h: Harness) {
+    ///     let result = h.execute(Pay, PayInput { card: 7 }).await;
+    ///     // The node's own error, taken out of the run's error by type.
+    ///     let err: Declined = h.assert_error(result);
+    ///     assert_eq!(err, Declined(7));
+    /// }
+    /// # fn main() { declined_card(); }
+    /// ```
     #[track_caller]
     pub fn assert_error<E, R>(&self, result: R) -> E
     where
@@ -1056,6 +1137,35 @@ impl Harness {
     /// # Panics
     ///
     /// When the run succeeded or the messages do not contain `needle`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("connection refused by {0}")]
+    /// struct Refused(&'static str);
+    ///
+    /// #[node]
+    /// async fn fetch() -> Result<u32, Refused> {
+    ///     Err(Refused("db-1"))
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Fetch {
+    ///         f = fetch(),
+    ///     }
+    /// }
+    ///
+    /// #[workflow_test(timeout = "5s")]
+    /// async fn names_the_host(h: Harness) {
+    ///     let result = h.execute(Fetch, FetchInput {}).await;
+    ///     // Matches the node's message inside the run's error chain.
+    ///     h.assert_error_contains(result, "refused by db-1");
+    /// }
+    /// # fn main() { names_the_host(); }
+    /// ```
     #[track_caller]
     pub fn assert_error_contains<R: RunResult>(&self, result: R, needle: &str) -> WorkflowError {
         let e = self.assert_failure(result);
