@@ -729,6 +729,18 @@ impl Store for Flaky {
     > {
         self.inner.claim_run(run, owner, lease)
     }
+    fn retry_run<'a>(
+        &'a self,
+        run: RunId,
+        workflow: &'a str,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::Claimed, workflow_core::store::StoreError>,
+    > {
+        self.inner.retry_run(run, workflow, owner, lease)
+    }
     fn claim_expired<'a>(
         &'a self,
         owner: &'a OwnerId,
