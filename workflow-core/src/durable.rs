@@ -1,5 +1,6 @@
 //! Durable runs in the runtime: [`Runtime::start_durable`], [`Runtime::resume`],
-//! [`Runtime::recover`] over the [`Store`] given to [`RuntimeBuilder::store`].
+//! [`Runtime::recover`], [`Runtime::retry`] over the [`Store`] given to
+//! [`RuntimeBuilder::store`].
 //!
 //! # The shape, and why
 //!
@@ -386,8 +387,10 @@ impl Runtime {
                 RunStatus::Failed => Err(other_error::<W>(
                     row.id,
                     format!(
-                        "an earlier run with this idempotency key failed: {}",
-                        row.error.as_deref().unwrap_or("(no error recorded)")
+                        "an earlier run with this idempotency key failed: {}; run it again \
+                         from where it failed with `Runtime::retry(.., RunId({}))`",
+                        row.error.as_deref().unwrap_or("(no error recorded)"),
+                        row.id.0
                     ),
                 )),
                 RunStatus::Running => self.resume_run(workflow, row.id).await,
@@ -420,6 +423,99 @@ impl Runtime {
         let claimed = cfg
             .store
             .claim_run(run, &cfg.owner, cfg.lease)
+            .await
+            .map_err(|e| store_error::<W>(run, e))?;
+        self.resume_claimed::<W>(&cfg, claimed.lease).await
+    }
+
+    /// Runs the failed durable run `run` again from where it failed, under the same run
+    /// id: the nodes that finished are restored from their recorded outputs (they end as
+    /// [`NodeStatus::Restored`](crate::NodeStatus::Restored) and do not execute), the
+    /// node that failed and everything after it run, with the run's recorded input.
+    ///
+    /// Meant for a failure that is gone: a dependency that was down, or a bug fixed and
+    /// deployed since (a node whose code changed runs again when its
+    /// `#[node(version = N)]` is bumped, and so does everything downstream of it: the rules
+    /// of [`Runtime::resume`]). The run's earlier failure is kept in its attempts
+    /// ([`RunState::attempts`]); its idempotency key keeps naming it, so a later
+    /// [`start_durable`](Runtime::start_durable) with the key gets this attempt's outputs.
+    ///
+    /// Why the same id and not a new run: the recorded outputs, the key, and the ids
+    /// nodes derive for the outside world ([`Context::idempotency_key`](crate::Context::idempotency_key))
+    /// all belong to the run; a new id would make every restored node's side effects look
+    /// new to the services they called, and leave the key naming a failure.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::store::MemoryStore;
+    ///
+    /// static DOWN: AtomicBool = AtomicBool::new(true);
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("the mail server is down")]
+    /// struct Down;
+    ///
+    /// #[node]
+    /// async fn render(order: u32) -> String {
+    ///     format!("order {order}")
+    /// }
+    ///
+    /// #[node]
+    /// async fn send(text: String) -> Result<usize, Down> {
+    ///     if DOWN.load(Ordering::SeqCst) { Err(Down) } else { Ok(text.len()) }
+    /// }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Mail {
+    ///         input order: u32,
+    ///         text = render(order),
+    ///         sent = send(text),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().store(MemoryStore::new()).build();
+    /// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
+    /// assert!(matches!(failed, WorkflowError::NodeFailed { .. }), "{failed}");
+    /// let run = rt.store().unwrap().list_runs(Default::default()).await.unwrap()[0].id;
+    ///
+    /// DOWN.store(false, Ordering::SeqCst); // the server is back
+    /// let retried = rt.retry(Mail, run).await.unwrap();
+    /// assert_eq!((retried.run_id, retried.outputs.sent), (run, 7));
+    /// assert_eq!(retried.restored(), ["text"]); // `render` did not run again
+    /// let state = rt.store().unwrap().load_run(run).await.unwrap();
+    /// assert_eq!(state.attempts.len(), 1); // the first attempt's failure
+    /// assert!(state.attempts[0].error.contains("mail server is down"));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::resume`]; [`WorkflowError::Store`] whose source is a
+    /// [`StoreError::NotFailed`] when the run is running (resume it) or succeeded,
+    /// [`StoreError::WrongWorkflow`] when it is another workflow's,
+    /// [`StoreError::NotFound`] when the store has no such run; in each case nothing was
+    /// changed. If the run fails again it is failed again, with both failures kept.
+    // One bound, as in `start_durable`.
+    pub fn retry<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
+    where
+        W: DurableWorkflow + Workflow<Output = O> + 'a,
+        O: Send + 'a,
+    {
+        Box::pin(self.retry_run(workflow, run))
+    }
+
+    async fn retry_run<W: DurableWorkflow>(
+        &self,
+        _workflow: W,
+        run: RunId,
+    ) -> Result<DurableRun<W::Output>, WorkflowError> {
+        let cfg = self.durable_config::<W>()?;
+        let claimed = cfg
+            .store
+            .retry_run(run, W::NAME, &cfg.owner, cfg.lease)
             .await
             .map_err(|e| store_error::<W>(run, e))?;
         self.resume_claimed::<W>(&cfg, claimed.lease).await
