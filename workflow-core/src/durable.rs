@@ -57,6 +57,19 @@
 //! first), unless the node itself changed (its entry, or its version, which the run's
 //! fingerprint carries since no row does) or something upstream of it runs again.
 //!
+//! # A failed run, run again
+//!
+//! A failed run keeps its node rows, so [`Runtime::retry`] can run it again from where it
+//! failed: [`Store::retry_run`] moves its failure into its attempts and makes the same row
+//! unfinished again, leased to this runtime, in one atomic step (one winner among
+//! concurrent retries); then it resumes like any claimed run, by the rules above. It keeps
+//! its id, because everything that names the run names that id: its rows, its
+//! idempotency key (a later start with the key gets the retry's outcome), and
+//! `ctx.idempotency_key()`, which services use to recognise a call they already served.
+//! A new run would have needed the rows copied, the key moved, and would have shown the
+//! restored nodes' calls to the outside world as new ones; the attempts table is what a
+//! new run would have added, the history.
+//!
 //! # Errors
 //!
 //! A store failure mid-run stops the run (its token is cancelled) and is reported as
@@ -313,7 +326,7 @@ impl Runtime {
     /// returns the first run's outputs if that run succeeded, resumes it if it is
     /// unfinished and its lease expired or is this runtime's own (its owner's: a run whose
     /// future was dropped, such as one cut by `tokio::time::timeout`, resumes at once), and
-    /// fails if it failed.
+    /// fails if it failed (the error names the run: [`Runtime::retry`] runs it again).
     ///
     /// Without a key, a run cut short is found again by its id
     /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
@@ -403,8 +416,9 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// As [`Runtime::start_durable`]; also when the run is of another workflow, finished,
-    /// or leased to another owner whose lease has not expired.
+    /// As [`Runtime::start_durable`]; also when the run is of another workflow, finished
+    /// (a failed run is run again with [`Runtime::retry`]), or leased to another owner
+    /// whose lease has not expired.
     // One bound, as in `start_durable`.
     pub fn resume<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
     where

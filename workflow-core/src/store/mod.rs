@@ -165,7 +165,8 @@
 //!
 //! # In the runtime
 //!
-//! `#[workflow(durable)]`, `Runtime::start_durable`, `resume` and `recover`, restored nodes
+//! `#[workflow(durable)]`, `Runtime::start_durable`, `resume`, `recover` and `retry` (of a
+//! failed run, through [`Store::retry_run`]), restored nodes
 //! in reports, lease renewal and `ctx.idempotency_key()` build on this module; see
 //! `workflow-core/src/durable.rs` for the design. Not yet used by the runtime: branch
 //! rows (no branches yet), `#[ephemeral]` and `#[node_version]` (every node is version 1).
