@@ -511,7 +511,10 @@ impl Runtime {
     /// [`StoreError::NotFailed`] when the run is running (resume it) or succeeded,
     /// [`StoreError::WrongWorkflow`] when it is another workflow's,
     /// [`StoreError::NotFound`] when the store has no such run; in each case nothing was
-    /// changed. If the run fails again it is failed again, with both failures kept.
+    /// changed. If the run fails again it is failed again, with both failures kept; so it
+    /// is when the retry cannot start (the workflow's inputs changed since the run
+    /// started, a recorded output no longer decodes): the error is returned and recorded
+    /// as the run's, and it stays retryable.
     // One bound, as in `start_durable`.
     pub fn retry<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
     where
@@ -532,7 +535,25 @@ impl Runtime {
             .retry_run(run, W::NAME, &cfg.owner, cfg.lease)
             .await
             .map_err(|e| store_error::<W>(run, e))?;
-        self.resume_claimed::<W>(&cfg, claimed.lease).await
+        match self.load_claimed::<W>(&cfg, run).await {
+            Ok((input, restore)) => self.drive::<W>(&cfg, claimed.lease, input, restore).await,
+            // The retry cannot start (the workflow's inputs changed, a record no longer
+            // decodes): the run is failed again, with this error, rather than left
+            // running for nobody (a resume would meet the same error).
+            Err(e) => {
+                let outcome = RunOutcome::Failed {
+                    error: e.to_string(),
+                };
+                match cfg
+                    .store
+                    .finish_run(&claimed.lease, outcome, cfg.retention)
+                    .await
+                {
+                    Ok(_) => Err(e),
+                    Err(finish) => Err(with_run_error(store_error::<W>(run, finish), Some(e))),
+                }
+            }
+        }
     }
 
     /// Resumes every unfinished run of `workflow` whose lease expired (its process died),
@@ -595,7 +616,16 @@ impl Runtime {
         cfg: &Arc<DurableConfig>,
         lease: Lease,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
-        let run = lease.run;
+        let (input, restore) = self.load_claimed::<W>(cfg, lease.run).await?;
+        self.drive::<W>(cfg, lease, input, restore).await
+    }
+
+    /// A claimed run's input, and what to restore.
+    async fn load_claimed<W: DurableWorkflow>(
+        &self,
+        cfg: &Arc<DurableConfig>,
+        run: RunId,
+    ) -> Result<(W::Input, Restore<W::Value>), WorkflowError> {
         let state = cfg
             .store
             .load_run(run)
@@ -608,8 +638,7 @@ impl Runtime {
             ));
         }
         let input = W::decode_input(&state.run.input, run).map_err(|e| store_error::<W>(run, e))?;
-        let restore = restorable::<W>(state)?;
-        self.drive::<W>(cfg, lease, input, restore).await
+        Ok((input, restorable::<W>(state)?))
     }
 
     /// Runs the workflow under `lease`, doing with each node what `resume` says (empty:

@@ -1310,3 +1310,58 @@ async fn retrying_what_is_not_a_failed_run_of_the_workflow_is_refused() {
         );
     }
 }
+
+/// A retry that cannot start (here: the workflow's input type changed since the run
+/// started) fails the run again with that error, rather than leaving it running for
+/// nobody; the first failure stays in its attempts and it can be retried again.
+#[tokio::test]
+async fn a_retry_that_cannot_start_fails_the_run_again() {
+    use workflow_core::store::{Retention, RunOutcome};
+    for (kind, store) in stores("retry_cannot_start").await {
+        let rt = gated_runtime(Arc::clone(&store));
+        let current = <Gated as workflow_core::DurableWorkflow>::FINGERPRINT;
+        let recorded = current.replace("input n: u64", "input n: u32");
+        assert_ne!(recorded, current);
+        let created = store
+            .create_run(NewRun {
+                workflow: "Gated".into(),
+                fingerprint: GraphFingerprint(recorded),
+                input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
+                idempotency_key: None,
+                owner: OwnerId::new("old"),
+                lease: Duration::from_secs(10),
+            })
+            .await
+            .unwrap();
+        let CreatedRun::New(claimed) = created else {
+            panic!("new run")
+        };
+        let run = claimed.run.id;
+        let failed = RunOutcome::Failed {
+            error: "first failure".into(),
+        };
+        store
+            .finish_run(&claimed.lease, failed, Retention::DeleteOnSuccess)
+            .await
+            .unwrap();
+        let err = rt.retry(Gated, run).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("inputs changed since the run started (input n)"),
+            "{kind}: {err}"
+        );
+        let state = store.load_run(run).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Failed, "{kind}");
+        assert_eq!(state.run.error, Some(err.to_string()), "{kind}");
+        let errors: Vec<&str> = state.attempts.iter().map(|a| &*a.error).collect();
+        assert_eq!(errors, ["first failure"], "{kind}");
+        assert_eq!(rt.resource::<Probe>().unwrap().count("a"), 0, "{kind}");
+        // Still retryable (and still refused the same way).
+        assert!(rt.retry(Gated, run).await.is_err(), "{kind}");
+        assert_eq!(
+            store.load_run(run).await.unwrap().attempts.len(),
+            2,
+            "{kind}"
+        );
+    }
+}
