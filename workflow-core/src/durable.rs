@@ -1,5 +1,6 @@
 //! Durable runs in the runtime: [`Runtime::start_durable`], [`Runtime::resume`],
-//! [`Runtime::recover`] over the [`Store`] given to [`RuntimeBuilder::store`].
+//! [`Runtime::recover`], [`Runtime::retry`] over the [`Store`] given to
+//! [`RuntimeBuilder::store`].
 //!
 //! # The shape, and why
 //!
@@ -55,6 +56,19 @@
 //! not make its restored consumers run again (the handle it opens is as good as the
 //! first), unless the node itself changed (its entry, or its version, which the run's
 //! fingerprint carries since no row does) or something upstream of it runs again.
+//!
+//! # A failed run, run again
+//!
+//! A failed run keeps its node rows, so [`Runtime::retry`] can run it again from where it
+//! failed: [`Store::retry_run`] moves its failure into its attempts and makes the same row
+//! unfinished again, leased to this runtime, in one atomic step (one winner among
+//! concurrent retries); then it resumes like any claimed run, by the rules above. It keeps
+//! its id, because everything that names the run names that id: its rows, its
+//! idempotency key (a later start with the key gets the retry's outcome), and
+//! `ctx.idempotency_key()`, which services use to recognise a call they already served.
+//! A new run would have needed the rows copied, the key moved, and would have shown the
+//! restored nodes' calls to the outside world as new ones; the attempts table is what a
+//! new run would have added, the history.
 //!
 //! # Errors
 //!
@@ -312,7 +326,7 @@ impl Runtime {
     /// returns the first run's outputs if that run succeeded, resumes it if it is
     /// unfinished and its lease expired or is this runtime's own (its owner's: a run whose
     /// future was dropped, such as one cut by `tokio::time::timeout`, resumes at once), and
-    /// fails if it failed.
+    /// fails if it failed (the error names the run: [`Runtime::retry`] runs it again).
     ///
     /// Without a key, a run cut short is found again by its id
     /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
@@ -386,8 +400,10 @@ impl Runtime {
                 RunStatus::Failed => Err(other_error::<W>(
                     row.id,
                     format!(
-                        "an earlier run with this idempotency key failed: {}",
-                        row.error.as_deref().unwrap_or("(no error recorded)")
+                        "an earlier run with this idempotency key failed: {}; run it again \
+                         from where it failed with `Runtime::retry(.., RunId({}))`",
+                        row.error.as_deref().unwrap_or("(no error recorded)"),
+                        row.id.0
                     ),
                 )),
                 RunStatus::Running => self.resume_run(workflow, row.id).await,
@@ -400,8 +416,9 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// As [`Runtime::start_durable`]; also when the run is of another workflow, finished,
-    /// or leased to another owner whose lease has not expired.
+    /// As [`Runtime::start_durable`]; also when the run is of another workflow, finished
+    /// (a failed run is run again with [`Runtime::retry`]), or leased to another owner
+    /// whose lease has not expired.
     // One bound, as in `start_durable`.
     pub fn resume<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
     where
@@ -423,6 +440,120 @@ impl Runtime {
             .await
             .map_err(|e| store_error::<W>(run, e))?;
         self.resume_claimed::<W>(&cfg, claimed.lease).await
+    }
+
+    /// Runs the failed durable run `run` again from where it failed, under the same run
+    /// id: the nodes that finished are restored from their recorded outputs (they end as
+    /// [`NodeStatus::Restored`](crate::NodeStatus::Restored) and do not execute), the
+    /// node that failed and everything after it run, with the run's recorded input.
+    ///
+    /// Meant for a failure that is gone: a dependency that was down, or a bug fixed and
+    /// deployed since (a node whose code changed runs again when its
+    /// `#[node(version = N)]` is bumped, and so does everything downstream of it: the rules
+    /// of [`Runtime::resume`]). The run's earlier failure is kept in its attempts
+    /// ([`RunState::attempts`]); its idempotency key keeps naming it, so a later
+    /// [`start_durable`](Runtime::start_durable) with the key gets this attempt's outputs.
+    ///
+    /// Why the same id and not a new run: the recorded outputs, the key, and the ids
+    /// nodes derive for the outside world ([`Context::idempotency_key`](crate::Context::idempotency_key))
+    /// all belong to the run; a new id would make every restored node's side effects look
+    /// new to the services they called, and leave the key naming a failure.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::store::MemoryStore;
+    ///
+    /// static DOWN: AtomicBool = AtomicBool::new(true);
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("the mail server is down")]
+    /// struct Down;
+    ///
+    /// #[node]
+    /// async fn render(order: u32) -> String {
+    ///     format!("order {order}")
+    /// }
+    ///
+    /// #[node]
+    /// async fn send(text: String) -> Result<usize, Down> {
+    ///     if DOWN.load(Ordering::SeqCst) { Err(Down) } else { Ok(text.len()) }
+    /// }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Mail {
+    ///         input order: u32,
+    ///         text = render(order),
+    ///         sent = send(text),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().store(MemoryStore::new()).build();
+    /// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
+    /// assert!(matches!(failed, WorkflowError::NodeFailed { .. }), "{failed}");
+    /// let run = rt.store().unwrap().list_runs(Default::default()).await.unwrap()[0].id;
+    ///
+    /// DOWN.store(false, Ordering::SeqCst); // the server is back
+    /// let retried = rt.retry(Mail, run).await.unwrap();
+    /// assert_eq!((retried.run_id, retried.outputs.sent), (run, 7));
+    /// assert_eq!(retried.restored(), ["text"]); // `render` did not run again
+    /// let state = rt.store().unwrap().load_run(run).await.unwrap();
+    /// assert_eq!(state.attempts.len(), 1); // the first attempt's failure
+    /// assert!(state.attempts[0].error.contains("mail server is down"));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::resume`]; [`WorkflowError::Store`] whose source is a
+    /// [`StoreError::NotFailed`] when the run is running (resume it) or succeeded,
+    /// [`StoreError::WrongWorkflow`] when it is another workflow's,
+    /// [`StoreError::NotFound`] when the store has no such run; in each case nothing was
+    /// changed. If the run fails again it is failed again, with both failures kept; so it
+    /// is when the retry cannot start (the workflow's inputs changed since the run
+    /// started, a recorded output no longer decodes): the error is returned and recorded
+    /// as the run's, and it stays retryable.
+    // One bound, as in `start_durable`.
+    pub fn retry<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
+    where
+        W: DurableWorkflow + Workflow<Output = O> + 'a,
+        O: Send + 'a,
+    {
+        Box::pin(self.retry_run(workflow, run))
+    }
+
+    async fn retry_run<W: DurableWorkflow>(
+        &self,
+        _workflow: W,
+        run: RunId,
+    ) -> Result<DurableRun<W::Output>, WorkflowError> {
+        let cfg = self.durable_config::<W>()?;
+        let claimed = cfg
+            .store
+            .retry_run(run, W::NAME, &cfg.owner, cfg.lease)
+            .await
+            .map_err(|e| store_error::<W>(run, e))?;
+        match self.load_claimed::<W>(&cfg, run).await {
+            Ok((input, restore)) => self.drive::<W>(&cfg, claimed.lease, input, restore).await,
+            // The retry cannot start (the workflow's inputs changed, a record no longer
+            // decodes): the run is failed again, with this error, rather than left
+            // running for nobody (a resume would meet the same error).
+            Err(e) => {
+                let outcome = RunOutcome::Failed {
+                    error: e.to_string(),
+                };
+                match cfg
+                    .store
+                    .finish_run(&claimed.lease, outcome, cfg.retention)
+                    .await
+                {
+                    Ok(_) => Err(e),
+                    Err(finish) => Err(with_run_error(store_error::<W>(run, finish), Some(e))),
+                }
+            }
+        }
     }
 
     /// Resumes every unfinished run of `workflow` whose lease expired (its process died),
@@ -485,7 +616,16 @@ impl Runtime {
         cfg: &Arc<DurableConfig>,
         lease: Lease,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
-        let run = lease.run;
+        let (input, restore) = self.load_claimed::<W>(cfg, lease.run).await?;
+        self.drive::<W>(cfg, lease, input, restore).await
+    }
+
+    /// A claimed run's input, and what to restore.
+    async fn load_claimed<W: DurableWorkflow>(
+        &self,
+        cfg: &Arc<DurableConfig>,
+        run: RunId,
+    ) -> Result<(W::Input, Restore<W::Value>), WorkflowError> {
         let state = cfg
             .store
             .load_run(run)
@@ -498,8 +638,7 @@ impl Runtime {
             ));
         }
         let input = W::decode_input(&state.run.input, run).map_err(|e| store_error::<W>(run, e))?;
-        let restore = restorable::<W>(state)?;
-        self.drive::<W>(cfg, lease, input, restore).await
+        Ok((input, restorable::<W>(state)?))
     }
 
     /// Runs the workflow under `lease`, doing with each node what `resume` says (empty:

@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use workflow_core::store::{
-    encode, BranchChoice, Clock, CreatedRun, GraphFingerprint, Lease, ManualClock, NewRun,
-    NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId,
-    RunOutcome, RunStatus, SqliteStore, Store, StoreError, Timestamp,
+    encode, BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease,
+    ManualClock, NewRun, NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention,
+    RunFilter, RunId, RunOutcome, RunStatus, SqliteStore, Store, StoreError, Timestamp,
 };
 
 use crate::support::{postgres_url, TempDir};
@@ -766,6 +766,271 @@ async fn batch_with_a_lost_lease(f: Fixture) {
 }
 
 /// Runs each case against each kind: `memory::idempotency`, `sqlite::idempotency`, ...
+/// A failed run is run again under its id: its node rows and key stay, its failure moves to
+/// its attempts, and it is running (one more claim) until it ends again. Misuse changes
+/// nothing: unknown runs, runs of another workflow, running and succeeded runs.
+async fn retry(f: Fixture) {
+    let store = &*f.store;
+    let (a, b) = (OwnerId::new("a"), OwnerId::new("b"));
+    let fail = |lease: Lease, error: &'static str| async move {
+        let outcome = RunOutcome::Failed {
+            error: error.into(),
+        };
+        store
+            .finish_run(&lease, outcome, Retention::DeleteOnSuccess)
+            .await
+            .unwrap()
+    };
+    let (lease, run) = create(store, new_run("etl", 1, Some("order-1"), &a)).await;
+    store
+        .record(&lease, output(run, "extract", 1, &vec![1u32, 2]))
+        .await
+        .unwrap();
+
+    // Not failed yet: running.
+    let err = store.retry_run(run, "etl", &b, LEASE).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFailed {
+                run: r,
+                status: RunStatus::Running
+            } if r == run
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("still running"), "{err}");
+
+    f.clock.advance(Duration::from_secs(1));
+    let failed = fail(lease.clone(), "transform: connection refused").await;
+    let failed_at = failed.finished_at.unwrap();
+
+    // Misuse: nothing changes.
+    let err = store.retry_run(RunId(9_999), "etl", &b, LEASE).await;
+    assert!(
+        matches!(err, Err(StoreError::NotFound { run: RunId(9_999) })),
+        "{err:?}"
+    );
+    let err = store
+        .retry_run(run, "billing", &b, LEASE)
+        .await
+        .unwrap_err();
+    let StoreError::WrongWorkflow {
+        run: r,
+        workflow,
+        expected,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*r, &**workflow, &**expected), (run, "etl", "billing"));
+    assert_eq!(
+        err.to_string(),
+        format!("run {run} is a run of workflow `etl`, not of `billing`")
+    );
+    // Claiming (resuming) a failed run is still refused, and says how to retry it.
+    let err = store.claim_run(run, &b, LEASE).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Finished {
+                status: RunStatus::Failed,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Runtime::retry"), "{err}");
+    assert_eq!(store.get_run(run).await.unwrap(), failed);
+
+    // The retry: same row, running again under b, rows and key kept.
+    f.clock.advance(Duration::from_secs(1));
+    let claimed = store.retry_run(run, "etl", &b, LEASE).await.unwrap();
+    assert_eq!(claimed.lease.run, run);
+    assert_eq!(claimed.lease.owner, b);
+    assert_eq!(claimed.lease.expires_at, f.clock.now().plus(LEASE));
+    let row = &claimed.run;
+    assert_eq!(row.id, run);
+    assert_eq!(row.status, RunStatus::Running);
+    assert_eq!(row.owner.as_ref(), Some(&b));
+    assert_eq!(row.lease_expires_at, Some(claimed.lease.expires_at));
+    assert_eq!(row.claims, 2);
+    assert_eq!(
+        (row.finished_at, &row.error, &row.output),
+        (None, &None, &None)
+    );
+    assert_eq!(
+        (
+            &row.workflow,
+            &row.input,
+            &row.created_at,
+            &row.idempotency_key
+        ),
+        (
+            &failed.workflow,
+            &failed.input,
+            &failed.created_at,
+            &failed.idempotency_key
+        )
+    );
+    let state = store.load_run(run).await.unwrap();
+    assert_eq!(&state.run, row);
+    let paths: Vec<&str> = state.outputs.iter().map(|o| o.path.as_str()).collect();
+    assert_eq!(paths, ["extract"]);
+    assert_eq!(
+        state.attempts,
+        [FailedAttempt {
+            attempt: 1,
+            error: "transform: connection refused".into(),
+            failed_at,
+        }]
+    );
+    // The key names the retried run.
+    let again = store
+        .create_run(new_run("etl", 1, Some("order-1"), &a))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&again, CreatedRun::Existing(r) if r.id == run && r.status == RunStatus::Running),
+        "{again:?}"
+    );
+
+    // A second retry now finds it running; a's old lease no longer writes.
+    let err = store.retry_run(run, "etl", &a, LEASE).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFailed {
+                status: RunStatus::Running,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = store
+        .record(&lease, output(run, "late", 1, &0u8))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::LeaseLost { .. }), "{err}");
+
+    // It is an unfinished run like any other: its lease is renewed, it is recovered when
+    // it expires, and it fails again: both failures kept, in order.
+    store
+        .record(&claimed.lease, output(run, "transform", 1, &3u32))
+        .await
+        .unwrap();
+    f.clock.advance(LEASE * 2);
+    let recovered = store.claim_expired(&a, LEASE, 0).await.unwrap();
+    assert_eq!(recovered.len(), 1);
+    assert_eq!((recovered[0].run.id, recovered[0].run.claims), (run, 3));
+    let second = fail(recovered[0].lease.clone(), "load: disk full").await;
+    let claimed = store.retry_run(run, "etl", &a, LEASE).await.unwrap();
+    assert_eq!(claimed.run.claims, 4);
+    let state = store.load_run(run).await.unwrap();
+    assert_eq!(state.outputs.len(), 2);
+    assert_eq!(
+        state.attempts,
+        [
+            FailedAttempt {
+                attempt: 1,
+                error: "transform: connection refused".into(),
+                failed_at,
+            },
+            FailedAttempt {
+                attempt: 2,
+                error: "load: disk full".into(),
+                failed_at: second.finished_at.unwrap(),
+            },
+        ]
+    );
+
+    // Succeeded: its node rows go (the default retention), its history stays until purged;
+    // a succeeded run is not retried.
+    succeed(store, &claimed.lease, Retention::DeleteOnSuccess).await;
+    let state = store.load_run(run).await.unwrap();
+    assert_eq!(state.run.status, RunStatus::Succeeded);
+    assert!(state.outputs.is_empty());
+    assert_eq!(state.attempts.len(), 2);
+    let err = store.retry_run(run, "etl", &a, LEASE).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFailed {
+                status: RunStatus::Succeeded,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("succeeded"), "{err}");
+    f.clock.advance(Duration::from_secs(1));
+    let purged = store
+        .purge(PurgeFilter {
+            finished_before: f.clock.now(),
+            status: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(matches!(
+        store.load_run(run).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // A new run does not inherit the purged run's history (SQLite and Postgres never reuse
+    // ids; the memory store neither).
+    let (lease, fresh) = create(store, new_run("etl", 1, Some("order-1"), &a)).await;
+    assert_ne!(fresh, run);
+    fail(lease, "again").await;
+    assert!(store.load_run(fresh).await.unwrap().attempts.is_empty());
+}
+
+/// Owners retrying the same failed run at once, through their own connections: exactly one
+/// gets it; the others are told it is running.
+async fn concurrent_retries(f: Fixture) {
+    let owners: Vec<OwnerId> = (0..4).map(|i| OwnerId::new(format!("p{i}"))).collect();
+    let (lease, run) = create(&*f.store, new_run("etl", 1, None, &owners[0])).await;
+    f.store
+        .finish_run(
+            &lease,
+            RunOutcome::Failed {
+                error: "boom".into(),
+            },
+            Retention::DeleteOnSuccess,
+        )
+        .await
+        .unwrap();
+    let mut handles = vec![f.store.clone()];
+    for _ in 1..owners.len() {
+        handles.push(f.second_handle().await);
+    }
+    let results = join_all(
+        handles
+            .iter()
+            .zip(&owners)
+            .map(|(store, owner)| store.retry_run(run, "etl", owner, LEASE)),
+    )
+    .await;
+    let won: Vec<&Claimed> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    for result in &results {
+        if let Err(e) = result {
+            assert!(
+                matches!(
+                    e,
+                    StoreError::NotFailed {
+                        status: RunStatus::Running,
+                        ..
+                    }
+                ),
+                "{e}"
+            );
+        }
+    }
+    let state = f.store.load_run(run).await.unwrap();
+    assert_eq!(state.run.owner.as_ref(), Some(&won[0].lease.owner));
+    assert_eq!((state.run.claims, state.attempts.len()), (2, 1));
+}
+
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
         conformance!(@kind memory, Memory, $($case),*);
@@ -798,4 +1063,6 @@ conformance!(
     purge,
     group_commit,
     batch_with_a_lost_lease,
+    retry,
+    concurrent_retries,
 );

@@ -729,6 +729,18 @@ impl Store for Flaky {
     > {
         self.inner.claim_run(run, owner, lease)
     }
+    fn retry_run<'a>(
+        &'a self,
+        run: RunId,
+        workflow: &'a str,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> futures::future::BoxFuture<
+        'a,
+        Result<workflow_core::store::Claimed, workflow_core::store::StoreError>,
+    > {
+        self.inner.retry_run(run, workflow, owner, lease)
+    }
     fn claim_expired<'a>(
         &'a self,
         owner: &'a OwnerId,
@@ -1099,4 +1111,257 @@ async fn a_failed_run_whose_end_is_not_recorded_keeps_its_own_error() {
     assert!(err.to_string().contains("disk full"), "{err}");
     let state = store.inner.load_run(RunId(*run)).await.unwrap();
     assert_eq!(state.run.status, RunStatus::Running, "resumable");
+}
+
+/// Whether `gated` fails (its dependency is down).
+struct Gate(std::sync::atomic::AtomicBool);
+
+#[node]
+async fn gated(x: u64, gate: Res<Gate>, probe: Res<Probe>) -> Result<u64, Refused> {
+    probe.visit("b");
+    if gate.0.load(std::sync::atomic::Ordering::SeqCst) {
+        Err(Refused(x))
+    } else {
+        Ok(x * 10)
+    }
+}
+
+#[node]
+async fn last(y: u64, probe: Res<Probe>) -> u64 {
+    probe.visit("c");
+    y + 1
+}
+
+workflow! {
+    /// a → b (fails while the gate is shut) → c.
+    #[workflow(durable)]
+    struct Gated {
+        input n: u64,
+        a = first(n: n),
+        b = gated(x: a),
+        c = last(y: b),
+    }
+}
+
+fn gated_runtime(store: Arc<dyn Store>) -> Runtime {
+    Runtime::builder()
+        .store_arc(store)
+        .owner(OwnerId::new("test"))
+        .resource(Probe::default())
+        .resource(Gate(std::sync::atomic::AtomicBool::new(true)))
+        .build()
+}
+
+fn open_gate(rt: &Runtime, down: bool) {
+    let gate = rt.resource::<Gate>().unwrap();
+    gate.0.store(down, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// The source of a `WorkflowError::Store`, as the store's error.
+fn store_source(err: &WorkflowError) -> &workflow_core::store::StoreError {
+    let WorkflowError::Store { source, .. } = err else {
+        panic!("{err:?}")
+    };
+    source
+        .downcast_ref::<workflow_core::store::StoreError>()
+        .unwrap_or_else(|| panic!("{err:?}"))
+}
+
+/// A failed run is run again from where it failed, under its id: the node that finished
+/// is restored, the failed one and the one after it run; the key then names the
+/// succeeded run; a run that fails again keeps both failures.
+#[tokio::test]
+async fn a_failed_run_is_retried_from_where_it_failed() {
+    for (kind, store) in stores("retry").await {
+        let rt = gated_runtime(Arc::clone(&store));
+        let probe = rt.resource::<Probe>().unwrap();
+        let err = rt
+            .start_durable(Gated, GatedInput { n: 1 }, Some("order-7"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, WorkflowError::NodeFailed { node, .. } if node == "b"),
+            "{kind}: {err:?}"
+        );
+        let run = store.list_runs(RunFilter::default()).await.unwrap()[0].id;
+        // The key answers with the failure, and says how to run it again.
+        let again = rt
+            .start_durable(Gated, GatedInput { n: 1 }, Some("order-7"))
+            .await
+            .unwrap_err();
+        assert!(
+            again
+                .to_string()
+                .contains(&format!("`Runtime::retry(.., RunId({}))`", run.0)),
+            "{kind}: {again}"
+        );
+        // Still down: it fails again, both failures kept, `a` still not run again.
+        let err = rt.retry(Gated, run).await.unwrap_err();
+        assert!(
+            matches!(&err, WorkflowError::NodeFailed { node, .. } if node == "b"),
+            "{kind}: {err:?}"
+        );
+        assert_eq!(
+            (probe.count("a"), probe.count("b"), probe.count("c")),
+            (1, 2, 0),
+            "{kind}"
+        );
+        open_gate(&rt, false);
+        let retried = rt.retry(Gated, run).await.unwrap();
+        assert_eq!(retried.run_id, run, "{kind}");
+        assert_eq!(retried.outputs.c, 21, "{kind}");
+        assert_eq!(retried.restored(), ["a"], "{kind}");
+        assert_eq!(
+            (probe.count("a"), probe.count("b"), probe.count("c")),
+            (1, 3, 1),
+            "{kind}"
+        );
+        let state = store.load_run(run).await.unwrap();
+        assert_eq!(
+            (state.run.status, state.run.claims),
+            (RunStatus::Succeeded, 3),
+            "{kind}"
+        );
+        let errors: Vec<&str> = state.attempts.iter().map(|a| &*a.error).collect();
+        assert_eq!(errors.len(), 2, "{kind}");
+        assert!(
+            errors.iter().all(|e| e.contains("refused 2")),
+            "{kind}: {errors:?}"
+        );
+        // The key now names a succeeded run: its outputs, nothing runs.
+        let by_key = rt
+            .start_durable(Gated, GatedInput { n: 1 }, Some("order-7"))
+            .await
+            .unwrap();
+        assert_eq!((by_key.run_id, by_key.outputs.c), (run, 21), "{kind}");
+        assert!(by_key.report.is_none(), "{kind}");
+        assert_eq!(probe.count("c"), 1, "{kind}");
+    }
+}
+
+/// Retrying what is not a failed run of this workflow is a typed error that changes
+/// nothing: an unknown run, a running one, a succeeded one, another workflow's.
+#[tokio::test]
+async fn retrying_what_is_not_a_failed_run_of_the_workflow_is_refused() {
+    use workflow_core::store::StoreError;
+    for (kind, store) in stores("retry_misuse").await {
+        let rt = gated_runtime(Arc::clone(&store));
+        let err = rt.retry(Gated, RunId(9_999)).await.unwrap_err();
+        assert!(
+            matches!(store_source(&err), StoreError::NotFound { .. }),
+            "{kind}: {err}"
+        );
+        // Running (its owner died before its lease ran out).
+        let b = RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap();
+        let running = interrupted_run(&store, Record::Output(b)).await;
+        let err = rt.retry(Diamond, running).await.unwrap_err();
+        assert!(
+            matches!(
+                store_source(&err),
+                StoreError::NotFailed {
+                    status: RunStatus::Running,
+                    ..
+                }
+            ),
+            "{kind}: {err}"
+        );
+        assert!(err.to_string().contains("Runtime::resume"), "{kind}: {err}");
+        // Another workflow's failed run.
+        let failed_run = rt
+            .start_durable(Gated, GatedInput { n: 1 }, None)
+            .await
+            .unwrap_err();
+        let WorkflowError::NodeFailed { .. } = failed_run else {
+            panic!("{kind}: {failed_run:?}")
+        };
+        let failed = store
+            .list_runs(RunFilter {
+                status: Some(RunStatus::Failed),
+                ..RunFilter::default()
+            })
+            .await
+            .unwrap()[0]
+            .clone();
+        let err = rt.retry(Diamond, failed.id).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "durable run {0} of workflow `Diamond`: run {0} is a run of workflow `Gated`, not of `Diamond`",
+                failed.id
+            ),
+            "{kind}"
+        );
+        assert_eq!(store.get_run(failed.id).await.unwrap(), failed, "{kind}");
+        // Succeeded.
+        let ok = rt
+            .start_durable(Diamond, DiamondInput { n: 1 }, None)
+            .await
+            .unwrap();
+        let err = rt.retry(Diamond, ok.run_id).await.unwrap_err();
+        assert!(
+            matches!(
+                store_source(&err),
+                StoreError::NotFailed {
+                    status: RunStatus::Succeeded,
+                    ..
+                }
+            ),
+            "{kind}: {err}"
+        );
+    }
+}
+
+/// A retry that cannot start (here: the workflow's input type changed since the run
+/// started) fails the run again with that error, rather than leaving it running for
+/// nobody; the first failure stays in its attempts and it can be retried again.
+#[tokio::test]
+async fn a_retry_that_cannot_start_fails_the_run_again() {
+    use workflow_core::store::{Retention, RunOutcome};
+    for (kind, store) in stores("retry_cannot_start").await {
+        let rt = gated_runtime(Arc::clone(&store));
+        let current = <Gated as workflow_core::DurableWorkflow>::FINGERPRINT;
+        let recorded = current.replace("input n: u64", "input n: u32");
+        assert_ne!(recorded, current);
+        let created = store
+            .create_run(NewRun {
+                workflow: "Gated".into(),
+                fingerprint: GraphFingerprint(recorded),
+                input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
+                idempotency_key: None,
+                owner: OwnerId::new("old"),
+                lease: Duration::from_secs(10),
+            })
+            .await
+            .unwrap();
+        let CreatedRun::New(claimed) = created else {
+            panic!("new run")
+        };
+        let run = claimed.run.id;
+        let failed = RunOutcome::Failed {
+            error: "first failure".into(),
+        };
+        store
+            .finish_run(&claimed.lease, failed, Retention::DeleteOnSuccess)
+            .await
+            .unwrap();
+        let err = rt.retry(Gated, run).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("inputs changed since the run started (input n)"),
+            "{kind}: {err}"
+        );
+        let state = store.load_run(run).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Failed, "{kind}");
+        assert_eq!(state.run.error, Some(err.to_string()), "{kind}");
+        let errors: Vec<&str> = state.attempts.iter().map(|a| &*a.error).collect();
+        assert_eq!(errors, ["first failure"], "{kind}");
+        assert_eq!(rt.resource::<Probe>().unwrap().count("a"), 0, "{kind}");
+        // Still retryable (and still refused the same way).
+        assert!(rt.retry(Gated, run).await.is_err(), "{kind}");
+        assert_eq!(
+            store.load_run(run).await.unwrap().attempts.len(),
+            2,
+            "{kind}"
+        );
+    }
 }

@@ -237,6 +237,75 @@ async fn a_schema_from_a_newer_version_is_a_clear_error() {
     PostgresStore::drop_schema(&url, schema).await.unwrap();
 }
 
+/// A schema written by version 1 (before retries) is migrated on connect: its failed runs
+/// can be retried, their rows intact.
+#[tokio::test]
+async fn a_schema_1_store_is_migrated_and_its_failed_runs_retried() {
+    let Some(url) = postgres_url("store case `schema 1`") else {
+        return;
+    };
+    let schema = "wf_test_schema1";
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+    let store = PostgresStore::builder(&url)
+        .schema(schema)
+        .connect()
+        .await
+        .unwrap();
+    let new = NewRun {
+        workflow: "etl".into(),
+        fingerprint: GraphFingerprint("fp".into()),
+        input: encode(&0u8, None, "input").unwrap(),
+        idempotency_key: None,
+        owner: OwnerId::new("a"),
+        lease: Duration::from_secs(30),
+    };
+    let CreatedRun::New(claimed) = store.create_run(new).await.unwrap() else {
+        panic!("a new run")
+    };
+    let run = claimed.run.id;
+    let first = RecordedOutput::encode(run, NodePath::new("first").unwrap(), 1, &1u32).unwrap();
+    store
+        .record(&claimed.lease, Record::Output(first))
+        .await
+        .unwrap();
+    let failed = RunOutcome::Failed {
+        error: "second: refused".into(),
+    };
+    store
+        .finish_run(&claimed.lease, failed, Retention::DeleteOnSuccess)
+        .await
+        .unwrap();
+    drop(store);
+    // What schema 1 had: no attempts table.
+    raw(
+        &url,
+        &format!(
+            "DROP TABLE {schema}.workflow_run_attempts; \
+             UPDATE {schema}.workflow_store_meta SET value = '1' WHERE key = 'schema_version'"
+        ),
+    )
+    .await;
+    let store = PostgresStore::builder(&url)
+        .schema(schema)
+        .connect()
+        .await
+        .unwrap();
+    let claimed = store
+        .retry_run(run, "etl", &OwnerId::new("b"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        (claimed.run.status, claimed.run.claims),
+        (RunStatus::Running, 2)
+    );
+    let state = store.load_run(run).await.unwrap();
+    assert_eq!(state.outputs.len(), 1);
+    assert_eq!(state.attempts.len(), 1);
+    assert_eq!(state.attempts[0].error, "second: refused");
+    drop(store);
+    PostgresStore::drop_schema(&url, schema).await.unwrap();
+}
+
 /// Run rows written by concurrent runs share transactions (group commit across runs),
 /// and an operation that fails inside a shared transaction rolls back alone: a create
 /// the server rejects (a NUL in the workflow's name, which `TEXT` cannot hold) and

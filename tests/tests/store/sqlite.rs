@@ -103,6 +103,67 @@ fn a_store_from_a_newer_version_is_a_clear_error() {
     assert!(reason.contains("newer version (schema 99"), "{reason}");
 }
 
+/// A store written by schema 1 (before retries) is migrated on open: its failed runs can be
+/// retried, their rows intact.
+#[tokio::test]
+async fn a_schema_1_store_is_migrated_and_its_failed_runs_retried() {
+    let dir = TempDir::new("schema1");
+    let path = dir.file("runs.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let CreatedRun::New(claimed) = store
+        .create_run(new_run("a", Duration::from_secs(30)))
+        .await
+        .unwrap()
+    else {
+        panic!("a new run")
+    };
+    let run = claimed.run.id;
+    store
+        .record(&claimed.lease, row(run, "first", &1u32))
+        .await
+        .unwrap();
+    let failed = RunOutcome::Failed {
+        error: "second: refused".into(),
+    };
+    store
+        .finish_run(&claimed.lease, failed, Retention::DeleteOnSuccess)
+        .await
+        .unwrap();
+    drop(store);
+    // What schema 1 had: no attempts table.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE workflow_run_attempts; \
+         UPDATE workflow_store_meta SET value = '1' WHERE key = 'schema_version'",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = SqliteStore::open(&path).unwrap();
+    let claimed = store
+        .retry_run(run, "crash", &OwnerId::new("b"), Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        (claimed.run.status, claimed.run.claims),
+        (RunStatus::Running, 2)
+    );
+    let state = store.load_run(run).await.unwrap();
+    assert_eq!(state.outputs.len(), 1);
+    assert_eq!(state.attempts.len(), 1);
+    assert_eq!(state.attempts[0].error, "second: refused");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: String = conn
+        .query_row(
+            "SELECT value FROM workflow_store_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(version, "2");
+}
+
 #[tokio::test]
 async fn a_corrupted_page_is_an_error_not_a_panic() {
     let dir = TempDir::new("corrupt");

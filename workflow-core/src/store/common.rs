@@ -7,13 +7,13 @@ use futures::future::BoxFuture;
 use tokio::sync::oneshot;
 
 use super::{
-    Claimed, Lease, NewRun, NodePath, OwnerId, PurgeFilter, Record, RunId, RunOutcome, RunRecord,
-    RunStatus, StoreError, StoreStats, Timestamp, ENCODING,
+    Claimed, FailedAttempt, Lease, NewRun, NodePath, OwnerId, PurgeFilter, Record, RunId,
+    RunOutcome, RunRecord, RunStatus, StoreError, StoreStats, Timestamp, ENCODING,
 };
 
 /// The newest schema this build writes and reads (both databases share the numbering).
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
 /// May `owner` claim `run` at `now`? Yes when it is unfinished and its lease is expired,
 /// absent, or already `owner`'s.
@@ -36,6 +36,46 @@ pub(crate) fn check_claim(
         }
         _ => Ok(()),
     }
+}
+
+/// May `row` be retried as a run of `workflow`? Yes when it is that workflow's and failed.
+pub(crate) fn check_retry(row: &RunRecord, workflow: &str) -> Result<(), StoreError> {
+    if row.workflow != workflow {
+        return Err(StoreError::WrongWorkflow {
+            run: row.id,
+            workflow: row.workflow.clone(),
+            expected: workflow.to_owned(),
+        });
+    }
+    match row.status {
+        RunStatus::Failed => Ok(()),
+        status => Err(StoreError::NotFailed {
+            run: row.id,
+            status,
+        }),
+    }
+}
+
+/// The attempt a failed `row` ends as it is retried (`attempt`: its number, 1 for the
+/// first failure), and the row running again under `owner`'s lease until `expires_at`:
+/// one more claim, no outcome, the same id, input, key and creation time.
+pub(crate) fn retried_row(
+    mut row: RunRecord,
+    attempt: u32,
+    owner: &OwnerId,
+    expires_at: Timestamp,
+) -> (FailedAttempt, RunRecord) {
+    let failed = FailedAttempt {
+        attempt,
+        error: row.error.take().unwrap_or_default(),
+        failed_at: row.finished_at.take().unwrap_or(row.created_at),
+    };
+    row.status = RunStatus::Running;
+    row.owner = Some(owner.clone());
+    row.lease_expires_at = Some(expires_at);
+    row.claims = row.claims.saturating_add(1);
+    row.output = None;
+    (failed, row)
 }
 
 /// May the holder of `lease` still write? Yes while the run is unfinished and still its

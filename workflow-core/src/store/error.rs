@@ -35,18 +35,40 @@ pub enum StoreError {
         /// What happened to it.
         reason: String,
     },
-    /// The run is finished and cannot be claimed: a finished run, failed ones included,
-    /// is never resumed (its recorded outputs are not reused by another run).
+    /// The run is finished and cannot be claimed (resumed). A failed run can be run again
+    /// from where it failed with [`Store::retry_run`](super::Store::retry_run)
+    /// (`Runtime::retry`); a succeeded one is done.
     #[error(
-        "run {run} already finished ({status}); a finished run is not resumed: start a new run \
-         (`start_durable`; an idempotency key of a failed run answers with its error until \
-         `Store::purge` removes the run)"
+        "run {run} already finished ({status}); a finished run is not resumed: a failed run \
+         is run again from where it failed with `Runtime::retry` (`Store::retry_run`)"
     )]
     Finished {
         /// The run.
         run: RunId,
         /// How it ended.
         status: RunStatus,
+    },
+    /// [`Store::retry_run`](super::Store::retry_run) of a run that did not fail: it is
+    /// still running (resume it, or wait for it) or it succeeded.
+    #[error(
+        "run {run} cannot be retried: only a failed run is, and it {}",
+        not_failed(*status)
+    )]
+    NotFailed {
+        /// The run.
+        run: RunId,
+        /// Where it stands.
+        status: RunStatus,
+    },
+    /// The run belongs to another workflow than the one that was to resume or retry it.
+    #[error("run {run} is a run of workflow `{workflow}`, not of `{expected}`")]
+    WrongWorkflow {
+        /// The run.
+        run: RunId,
+        /// The run's workflow.
+        workflow: String,
+        /// The workflow the caller named.
+        expected: String,
     },
     /// An idempotency key was reused for a different workflow or input.
     #[error(
@@ -150,6 +172,8 @@ impl StoreError {
             | StoreError::LeaseHeld { run, .. }
             | StoreError::LeaseLost { run, .. }
             | StoreError::Finished { run, .. }
+            | StoreError::NotFailed { run, .. }
+            | StoreError::WrongWorkflow { run, .. }
             | StoreError::IdempotencyConflict { run, .. }
             | StoreError::Decode { run, .. }
             | StoreError::CorruptRow { run, .. } => Some(*run),
@@ -219,6 +243,17 @@ impl StoreError {
             }
         }
         self
+    }
+}
+
+/// Where a run that is not failed stands, for [`StoreError::NotFailed`].
+fn not_failed(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Running => {
+            "is still running (an unfinished run is resumed: `Runtime::resume`, \
+             `Runtime::recover`)"
+        }
+        RunStatus::Succeeded | RunStatus::Failed => "succeeded",
     }
 }
 

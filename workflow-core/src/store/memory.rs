@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::common::{check_claim, check_lease, finished_row, new_row};
+use super::common::{check_claim, check_lease, check_retry, finished_row, new_row, retried_row};
 use super::{
-    BranchChoice, Claimed, Clock, CreatedRun, Lease, NewRun, NodePath, OwnerId, PurgeFilter,
-    Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord, RunState,
-    RunStatus, Store, StoreError, StoreStats, SystemClock,
+    BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, Lease, NewRun, NodePath, OwnerId,
+    PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
+    RunState, RunStatus, Store, StoreError, StoreStats, SystemClock,
 };
 
 /// A store in memory: nothing survives the process, everything else behaves as the
@@ -42,6 +42,8 @@ struct Inner {
     runs: BTreeMap<RunId, RunRecord>,
     outputs: BTreeMap<RunId, BTreeMap<NodePath, RecordedOutput>>,
     branches: BTreeMap<RunId, BTreeMap<NodePath, BranchChoice>>,
+    /// Earlier failures of retried runs, oldest first.
+    attempts: BTreeMap<RunId, Vec<FailedAttempt>>,
     keys: HashMap<String, RunId>,
     /// Records waiting for the next commit, with their tickets.
     pending: Vec<(u64, Lease, Vec<Record>)>,
@@ -214,6 +216,35 @@ impl Store for MemoryStore {
         })
     }
 
+    fn retry_run<'a>(
+        &'a self,
+        run: RunId,
+        workflow: &'a str,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claimed, StoreError>> {
+        Box::pin(async move {
+            let now = self.clock.now();
+            let mut inner = self.lock();
+            let row = inner.get(run)?;
+            check_retry(row, workflow)?;
+            let attempt = inner.attempts.get(&run).map_or(0, Vec::len) as u32 + 1;
+            let expires_at = now.plus(lease);
+            let (failed, row) = retried_row(row.clone(), attempt, owner, expires_at);
+            inner.attempts.entry(run).or_default().push(failed);
+            inner.runs.insert(run, row.clone());
+            inner.stats.commits += 1;
+            Ok(Claimed {
+                lease: Lease {
+                    run,
+                    owner: owner.clone(),
+                    expires_at,
+                },
+                run: row,
+            })
+        })
+    }
+
     fn claim_expired<'a>(
         &'a self,
         owner: &'a OwnerId,
@@ -324,6 +355,7 @@ impl Store for MemoryStore {
                     .get(&run)
                     .map(|rows| rows.values().cloned().collect())
                     .unwrap_or_default(),
+                attempts: inner.attempts.get(&run).cloned().unwrap_or_default(),
             })
         })
     }
@@ -360,6 +392,7 @@ impl Store for MemoryStore {
             for row in &doomed {
                 inner.runs.remove(&row.id);
                 inner.delete_rows(row.id);
+                inner.attempts.remove(&row.id);
                 if let Some(key) = &row.idempotency_key {
                     inner.keys.remove(key);
                 }

@@ -27,8 +27,12 @@
 //!   the condition would now decide otherwise.
 //! - **The outcome** when the run ends ([`Store::finish_run`]). On success its node rows
 //!   are deleted unless the caller keeps them ([`Retention::Keep`]), so the tables hold
-//!   work in flight, not history; failed runs keep theirs for inspection. Finished run rows
-//!   stay until [`Store::purge`].
+//!   work in flight, not history; failed runs keep theirs for inspection, and for a retry.
+//!   Finished run rows stay until [`Store::purge`].
+//! - **A failed attempt** ([`FailedAttempt`]) when a failed run is run again
+//!   ([`Store::retry_run`]): the row's error and finish time move to
+//!   `workflow_run_attempts` and the row is running again, under the same id, with its
+//!   node rows, so the nodes that finished are restored and the rest run.
 //!
 //! Not recorded: events, tracked waits, resources and `#[ephemeral]` bindings (a
 //! connection, a handle): on resume the nodes behind them run again. A node that was
@@ -94,7 +98,8 @@
 //! # Schema
 //!
 //! Tables `workflow_store_meta` (schema version, encoding), `workflow_runs` (one row per
-//! run), `workflow_node_outputs` and `workflow_branches` (one row per `(run_id, path)`).
+//! run), `workflow_node_outputs` and `workflow_branches` (one row per `(run_id, path)`),
+//! `workflow_run_attempts` (one row per earlier failure of a retried run; schema 2).
 //! Migrations run on open, one version at a time. A file that is not a SQLite database, a
 //! SQLite file holding other tables, or a store written by a newer version is refused with
 //! [`StoreError::Schema`], never overwritten. Postgres tables live in the connection's
@@ -160,7 +165,8 @@
 //!
 //! # In the runtime
 //!
-//! `#[workflow(durable)]`, `Runtime::start_durable`, `resume` and `recover`, restored nodes
+//! `#[workflow(durable)]`, `Runtime::start_durable`, `resume`, `recover` and `retry` (of a
+//! failed run, through [`Store::retry_run`]), restored nodes
 //! in reports, lease renewal and `ctx.idempotency_key()` build on this module; see
 //! `workflow-core/src/durable.rs` for the design. Not yet used by the runtime: branch
 //! rows (no branches yet), `#[ephemeral]` and `#[node_version]` (every node is version 1).
@@ -183,10 +189,10 @@ pub use postgres::{PostgresStore, PostgresStoreBuilder};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{Durability, SqliteStore, SqliteStoreBuilder};
 pub use types::{
-    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, ManualClock, NewRun,
-    NodePath, NodeSignature, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter,
-    RunId, RunOutcome, RunRecord, RunState, RunStatus, Staleness, StoreStats, SystemClock,
-    Timestamp,
+    BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease, ManualClock,
+    NewRun, NodePath, NodeSignature, OwnerId, PurgeFilter, Record, RecordedOutput, Retention,
+    RunFilter, RunId, RunOutcome, RunRecord, RunState, RunStatus, Staleness, StoreStats,
+    SystemClock, Timestamp,
 };
 
 use std::fmt;
@@ -217,6 +223,31 @@ pub trait Store: Send + Sync + fmt::Debug {
     fn claim_run<'a>(
         &'a self,
         run: RunId,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claimed, StoreError>>;
+
+    /// Runs the failed run `run` of `workflow` again, leased to `owner` for `lease`: in one
+    /// atomic step, its failure (error and time) is appended to its
+    /// [attempts](RunState::attempts), and the same row becomes unfinished again (status
+    /// `running`, no error, no finish time, one more claim) with its node and branch rows
+    /// kept, so a resume restores the nodes that finished and runs the failed node and
+    /// everything after it. The id, input and idempotency key stay the run's.
+    ///
+    /// Of two owners retrying the same run at once, one gets the run; the other is told it
+    /// is running ([`StoreError::NotFailed`]). From then on it is an unfinished run like
+    /// any other: renewed, finished, or recovered by [`claim_expired`](Store::claim_expired)
+    /// when its owner dies.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`]; [`StoreError::WrongWorkflow`] when the run is another
+    /// workflow's; [`StoreError::NotFailed`] when it is running or succeeded (nothing is
+    /// changed then); database errors.
+    fn retry_run<'a>(
+        &'a self,
+        run: RunId,
+        workflow: &'a str,
         owner: &'a OwnerId,
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claimed, StoreError>>;

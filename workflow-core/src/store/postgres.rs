@@ -11,19 +11,21 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
 use super::common::{
-    about_run, check_claim, check_lease, check_same_run, claims, first_path, parse_path,
-    parse_status, parse_version, reply_records, split_outcome, Counters, PendingRecord,
+    about_run, check_claim, check_lease, check_retry, check_same_run, claims, first_path,
+    parse_path, parse_status, parse_version, reply_records, split_outcome, Counters, PendingRecord,
 };
 use super::{
-    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, OwnerId,
-    PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
-    RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp, ENCODING,
+    BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease, NewRun,
+    OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome,
+    RunRecord, RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp,
+    ENCODING,
 };
 
 /// Each migration takes the schema from the version before it to its own.
-const MIGRATIONS: &[(u32, &str)] = &[(
-    1,
-    "CREATE TABLE workflow_runs (
+const MIGRATIONS: &[(u32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE workflow_runs (
         id BIGSERIAL PRIMARY KEY,
         workflow TEXT NOT NULL,
         fingerprint TEXT NOT NULL,
@@ -53,7 +55,19 @@ const MIGRATIONS: &[(u32, &str)] = &[(
         arm TEXT NOT NULL,
         PRIMARY KEY (run_id, path)
     );",
-)];
+    ),
+    (
+        2,
+        // The earlier failures of retried runs (`Store::retry_run`).
+        "CREATE TABLE workflow_run_attempts (
+        run_id BIGINT NOT NULL,
+        attempt BIGINT NOT NULL,
+        error TEXT NOT NULL,
+        failed_at BIGINT NOT NULL,
+        PRIMARY KEY (run_id, attempt)
+    );",
+    ),
+];
 
 /// The `workflow_runs` columns, in the order [`run_from_row`] reads them.
 const RUN_COLUMNS: &str = "id, workflow, fingerprint, input, idempotency_key, status, owner, \
@@ -987,6 +1001,57 @@ impl Store for PostgresStore {
         )
     }
 
+    fn retry_run<'a>(
+        &'a self,
+        run: RunId,
+        workflow: &'a str,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claimed, StoreError>> {
+        about_run(
+            Box::pin(async move {
+                let now = self.clock.now();
+                // One statement: the row is locked (`FOR UPDATE`) while its failure is
+                // appended to its attempts and it is reopened. A concurrent retry waits for
+                // the lock, then finds the row running and matches nothing.
+                let rows = self
+                    .statement(
+                        "retrying a run",
+                        &format!(
+                            "WITH failed AS (SELECT id, error, finished_at, created_at \
+                             FROM workflow_runs WHERE id = $1 AND workflow = $2 \
+                             AND status = 'failed' FOR UPDATE), \
+                             attempt AS (INSERT INTO workflow_run_attempts \
+                             (run_id, attempt, error, failed_at) \
+                             SELECT id, (SELECT count(*) FROM workflow_run_attempts \
+                             WHERE run_id = $1) + 1, coalesce(error, ''), \
+                             coalesce(finished_at, created_at) FROM failed) \
+                             UPDATE workflow_runs SET status = 'running', owner = $3, \
+                             lease_expires_at = $4, claims = claims + 1, finished_at = NULL, \
+                             output = NULL, error = NULL \
+                             WHERE id IN (SELECT id FROM failed) RETURNING {RUN_COLUMNS}"
+                        ),
+                        &[&run.0, &workflow, &owner.0, &now.plus(lease).0],
+                    )
+                    .await?;
+                if let Some(claim) = claims(rows.iter().map(run_from_row), owner)?.pop() {
+                    return Ok(claim);
+                }
+                // Nothing matched: say why.
+                let row = self.get(run).await?;
+                check_retry(&row, workflow)?;
+                // It failed again between the statement and this read: when the statement
+                // ran, it was running.
+                Err(StoreError::NotFailed {
+                    run,
+                    status: RunStatus::Running,
+                })
+            }),
+            run,
+            None,
+        )
+    }
+
     fn claim_expired<'a>(
         &'a self,
         owner: &'a OwnerId,
@@ -1102,10 +1167,10 @@ impl Store for PostgresStore {
     fn load_run(&self, run: RunId) -> BoxFuture<'_, Result<RunState, StoreError>> {
         about_run(
             Box::pin(async move {
-                // Three reads, pipelined on one connection. Only the run's lease holder writes
+                // Four reads, pipelined on one connection. Only the run's lease holder writes
                 // its rows, and it is the one loading them, so they do not change in between.
                 let by_run: [&(dyn ToSql + Sync); 1] = [&run.0];
-                let (record, outputs, branches) = futures::future::try_join3(
+                let (record, outputs, branches, attempts) = futures::future::try_join4(
                     self.get(run),
                     self.read(
                         "loading node outputs",
@@ -1116,6 +1181,12 @@ impl Store for PostgresStore {
                     self.read(
                         "loading branch choices",
                         "SELECT path, arm FROM workflow_branches WHERE run_id = $1 ORDER BY path",
+                        &by_run,
+                    ),
+                    self.read(
+                        "loading a run's attempts",
+                        "SELECT attempt, error, failed_at FROM workflow_run_attempts \
+                         WHERE run_id = $1 ORDER BY attempt",
                         &by_run,
                     ),
                 )
@@ -1142,10 +1213,19 @@ impl Store for PostgresStore {
                         })
                     })
                     .collect::<Result<Vec<_>, StoreError>>()?;
+                let attempts = attempts
+                    .iter()
+                    .map(|r| FailedAttempt {
+                        attempt: u32::try_from(r.get::<_, i64>(0)).unwrap_or(u32::MAX),
+                        error: r.get(1),
+                        failed_at: Timestamp(r.get(2)),
+                    })
+                    .collect();
                 Ok(RunState {
                     run: record,
                     outputs,
                     branches,
+                    attempts,
                 })
             }),
             run,
@@ -1191,6 +1271,8 @@ impl Store for PostgresStore {
                      outputs AS (DELETE FROM workflow_node_outputs \
                      WHERE run_id IN (SELECT id FROM purged)), \
                      branches AS (DELETE FROM workflow_branches \
+                     WHERE run_id IN (SELECT id FROM purged)), \
+                     attempts AS (DELETE FROM workflow_run_attempts \
                      WHERE run_id IN (SELECT id FROM purged)) \
                      SELECT count(*) FROM purged",
                     &[

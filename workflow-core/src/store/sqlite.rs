@@ -12,13 +12,15 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::common::{
-    about_run, check_claim, check_lease, check_same_run, check_version, claims, first_path,
-    parse_path, parse_status, parse_version, reply_records, split_outcome, Counters, PendingRecord,
+    about_run, check_claim, check_lease, check_retry, check_same_run, check_version, claims,
+    first_path, parse_path, parse_status, parse_version, reply_records, retried_row, split_outcome,
+    Counters, PendingRecord,
 };
 use super::{
-    BranchChoice, Claimed, Clock, CreatedRun, GraphFingerprint, Lease, NewRun, OwnerId,
-    PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
-    RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp, ENCODING,
+    BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease, NewRun,
+    OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome,
+    RunRecord, RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp,
+    ENCODING,
 };
 
 /// What a commit survives. Both modes use SQLite's write-ahead log; a commit is atomic in
@@ -36,9 +38,10 @@ pub enum Durability {
 }
 
 /// Each migration takes the schema from the version before it to its own.
-const MIGRATIONS: &[(u32, &str)] = &[(
-    1,
-    "CREATE TABLE workflow_runs (
+const MIGRATIONS: &[(u32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE workflow_runs (
         -- AUTOINCREMENT: ids of purged runs are never handed out again.
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         workflow TEXT NOT NULL,
@@ -69,7 +72,19 @@ const MIGRATIONS: &[(u32, &str)] = &[(
         arm TEXT NOT NULL,
         PRIMARY KEY (run_id, path)
     ) WITHOUT ROWID;",
-)];
+    ),
+    (
+        2,
+        // The earlier failures of retried runs (`Store::retry_run`).
+        "CREATE TABLE workflow_run_attempts (
+        run_id INTEGER NOT NULL,
+        attempt INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        failed_at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, attempt)
+    ) WITHOUT ROWID;",
+    ),
+];
 
 /// The `workflow_runs` columns, in the order [`run_from_row`] reads them.
 const RUN_COLUMNS: &str = "id, workflow, fingerprint, input, idempotency_key, status, owner, \
@@ -515,6 +530,51 @@ impl Writer {
         })
     }
 
+    fn retry_run(
+        &mut self,
+        run: RunId,
+        workflow: String,
+        owner: OwnerId,
+        lease: Duration,
+    ) -> Result<Claimed, StoreError> {
+        let operation = "retrying a run";
+        self.write(operation, |tx, now| {
+            let row = get_run(tx, run)?;
+            check_retry(&row, &workflow)?;
+            let earlier: i64 = tx
+                .query_row(
+                    "SELECT count(*) FROM workflow_run_attempts WHERE run_id = ?1",
+                    params![run.0],
+                    |r| r.get(0),
+                )
+                .map_err(|e| sql_error(operation, e))?;
+            let attempt = u32::try_from(earlier).unwrap_or(u32::MAX).saturating_add(1);
+            let expires_at = now.plus(lease);
+            let (failed, row) = retried_row(row, attempt, &owner, expires_at);
+            tx.execute(
+                "INSERT INTO workflow_run_attempts (run_id, attempt, error, failed_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![run.0, failed.attempt, failed.error, failed.failed_at.0],
+            )
+            .map_err(|e| sql_error(operation, e))?;
+            tx.execute(
+                "UPDATE workflow_runs SET status = 'running', owner = ?1, lease_expires_at = ?2, \
+                 claims = claims + 1, finished_at = NULL, output = NULL, error = NULL \
+                 WHERE id = ?3",
+                params![owner.0, expires_at.0, run.0],
+            )
+            .map_err(|e| sql_error(operation, e))?;
+            Ok(Claimed {
+                lease: Lease {
+                    run,
+                    owner,
+                    expires_at,
+                },
+                run: row,
+            })
+        })
+    }
+
     fn claim_expired(
         &mut self,
         owner: OwnerId,
@@ -634,11 +694,28 @@ impl Writer {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
+        let attempts = tx
+            .prepare_cached(
+                "SELECT attempt, error, failed_at FROM workflow_run_attempts \
+                 WHERE run_id = ?1 ORDER BY attempt",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![run.0], |r| {
+                    Ok(FailedAttempt {
+                        attempt: r.get(0)?,
+                        error: r.get(1)?,
+                        failed_at: Timestamp(r.get(2)?),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| sql_error("loading a run's attempts", e))?;
         tx.finish().map_err(|e| sql_error("loading a run", e))?;
         Ok(RunState {
             run: row,
             outputs,
             branches,
+            attempts,
         })
     }
 
@@ -682,6 +759,11 @@ impl Writer {
                 &format!("run_id IN ({selected})"),
                 params![status, cutoff],
             )?;
+            tx.execute(
+                &format!("DELETE FROM workflow_run_attempts WHERE run_id IN ({selected})"),
+                params![status, cutoff],
+            )
+            .map_err(|e| sql_error("purging runs", e))?;
             let purged = tx
                 .execute(
                     &format!("DELETE FROM workflow_runs WHERE id IN ({selected})"),
@@ -951,6 +1033,20 @@ impl Store for SqliteStore {
         let owner = owner.clone();
         let claim = self.call("claiming a run", move |w| w.claim_run(run, owner, lease));
         about_run(claim, run, None)
+    }
+
+    fn retry_run<'a>(
+        &'a self,
+        run: RunId,
+        workflow: &'a str,
+        owner: &'a OwnerId,
+        lease: Duration,
+    ) -> BoxFuture<'a, Result<Claimed, StoreError>> {
+        let (workflow, owner) = (workflow.to_owned(), owner.clone());
+        let retry = self.call("retrying a run", move |w| {
+            w.retry_run(run, workflow, owner, lease)
+        });
+        about_run(retry, run, None)
     }
 
     fn claim_expired<'a>(

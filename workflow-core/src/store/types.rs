@@ -483,6 +483,19 @@ pub enum Staleness {
     },
 }
 
+/// An earlier attempt of a run that failed and was then run again
+/// ([`Store::retry_run`](super::Store::retry_run)): the run row shows its latest attempt
+/// only, so each failure it had before is kept here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedAttempt {
+    /// 1 for the run's first failure, 2 for the failure of its first retry, ...
+    pub attempt: u32,
+    /// Why it failed (the run row's `error` then).
+    pub error: String,
+    /// When it failed (the run row's `finished_at` then).
+    pub failed_at: Timestamp,
+}
+
 /// Everything recorded for a run: what a resume loads into the slots.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunState {
@@ -492,6 +505,9 @@ pub struct RunState {
     pub outputs: Vec<RecordedOutput>,
     /// Recorded branch choices, ordered by path.
     pub branches: Vec<BranchChoice>,
+    /// The failures before the current attempt, oldest first: empty unless the run failed
+    /// and was retried ([`Store::retry_run`](super::Store::retry_run)).
+    pub attempts: Vec<FailedAttempt>,
 }
 
 impl RunState {
@@ -514,6 +530,7 @@ impl RunState {
     ///     run,
     ///     outputs: vec![row("page", 1), row("thumbs[0].img", 1), row("old", 1), row("n", 1)],
     ///     branches: vec![],
+    ///     attempts: vec![],
     /// };
     /// let stale = state.stale_outputs(|node| match node {
     ///     "page" => Some(NodeSignature { version: 1, output_type: "u32" }),
