@@ -305,6 +305,8 @@ fn parse_workflow_option(
                         "; it is a node's option: on the fn (`#[node(retry(max = 3))]`) or on one binding (`#[retry(max = 3)] page = fetch(url)`)"
                     } else if key == "version" {
                         VERSION_PLACE
+                    } else if key == "ephemeral" {
+                        "; `ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`"
                     } else {
                         unknown_option_hint(key, false)
                     },
@@ -662,9 +664,9 @@ mod tests {
     }
 
     #[test]
-    fn a_version_or_failure_policy_in_the_wrong_place_says_where_it_goes() {
+    fn a_version_ephemeral_or_failure_policy_in_the_wrong_place_says_where_it_goes() {
         let (def, cx) = parse(quote! {
-            #[workflow(durable, version = 2, failure = "collect")]
+            #[workflow(durable, version = 2, failure = "collect", ephemeral)]
             struct W {
                 input u: Vec<u8>,
                 #[version = 2] a = f(u),
@@ -675,7 +677,12 @@ mod tests {
         parse_binding_attrs(&cx, &def.bindings[0]);
         parse_binding_attrs(&cx, &def.bindings[1]);
         let msgs = cx.messages();
-        assert_eq!(msgs.len(), 4, "{msgs:?}");
+        assert_eq!(msgs.len(), 5, "{msgs:?}");
+        assert!(
+            msgs[2].ends_with("`ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`"),
+            "{msgs:?}"
+        );
+        let msgs = [&msgs[..2], &msgs[3..]].concat();
         assert!(
             msgs[0].starts_with("unknown `#[workflow]` option `version`")
                 && msgs[0].ends_with("`version` is an option of the node fn, for every workflow that uses it: `#[node(version = 2)] async fn fetch(..)`"),
