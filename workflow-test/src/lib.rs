@@ -162,6 +162,8 @@ mod memory;
 mod mock;
 mod record;
 mod runner;
+#[cfg(feature = "store")]
+mod through_runtime;
 
 #[cfg(feature = "store")]
 pub use durable::assert_restored;
@@ -172,6 +174,11 @@ pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemorySt
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
 pub use record::RunRecord;
 pub use runner::TestOutput;
+#[cfg(feature = "store")]
+#[doc(hidden)]
+pub use through_runtime::{
+    RecoverThroughTheRuntime, ResumeThroughTheRuntime, StartDurableThroughTheRuntime,
+};
 
 /// Runs an `async fn` as a test on its own tokio runtime, watched for timeouts and
 /// deadlocks, with an optional injected [`Harness`].
