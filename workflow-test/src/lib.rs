@@ -160,6 +160,7 @@ mod load;
 #[allow(unsafe_code)]
 mod memory;
 mod mock;
+mod on_harness;
 mod record;
 mod runner;
 #[cfg(feature = "store")]
@@ -172,6 +173,12 @@ pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
+#[doc(hidden)]
+pub use on_harness::{
+    AssertBeforeOnTheHarness, AssertExecutedOnTheHarness, AssertNotExecutedOnTheHarness,
+    AssertNotTakenOnTheHarness, AssertOverlappedOnTheHarness, AssertionsGoOnTheHarness,
+    ExecutionCountOnTheHarness,
+};
 pub use record::RunRecord;
 pub use runner::TestOutput;
 #[cfg(feature = "store")]
@@ -275,6 +282,9 @@ pub use workflow_macros::workflow_test;
 pub mod prelude {
     #[cfg(feature = "store")]
     pub use crate::assert_restored;
+    /// `run.assert_executed(..)` is an error that says to call it on the harness.
+    #[doc(hidden)]
+    pub use crate::AssertionsGoOnTheHarness as _;
     pub use crate::{workflow_test, CallRecorder, Harness, MockFn};
     pub use workflow_core::prelude::*;
 }
