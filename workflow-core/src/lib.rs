@@ -117,6 +117,8 @@ mod launch;
 
 mod runtime;
 
+mod build_first;
+
 #[cfg(feature = "store")]
 mod durable;
 
@@ -137,6 +139,8 @@ pub use __private::{
     FanOutItems, IfCondition, MapInput, MatchOn, NodeError, NotSendSync, ResourceValue,
     RetriedInput, RetryInput, SharedOutput, SharedResource,
 };
+#[doc(hidden)]
+pub use build_first::BuildTheRuntimeFirst;
 pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableFuture, DurableRun, DurableWorkflow};

@@ -108,7 +108,8 @@ use proc_macro::TokenStream;
 /// or borrowed port, returns `impl Trait`; unknown or malformed options (all of them, in
 /// one pass, with the valid ones listed); `max_backoff` below `backoff`; a `retry(..)`
 /// that can never run (the fn cannot fail and has no `timeout`: an error rather than a
-/// warning, which stable proc macros cannot emit). Type checks land on the user's tokens
+/// warning, which stable proc macros cannot emit), a `retry_if` on a fn that cannot
+/// return an error (no `Result`: only its timeouts are retried). Type checks land on the user's tokens
 /// too: an output or a future that is not `Send` (at the fn's name, with rustc's note on
 /// the value held across an `.await`), an error type that is not a boxable
 /// `std::error::Error` (at `E`), a non-`Clone` input of a retried node. A workflow
@@ -245,7 +246,8 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 /// differ (naming the edge and both types), an unknown node fn, port, field or source,
 /// an unconnected port, a port connected twice, a duplicate name, an unused input (an
 /// error rather than a warning: connect it or remove it), a cycle (printed as
-/// `a -> b -> a`, on the edge that closes it), unknown or malformed options, a
+/// `a -> b -> a`, on the edge that closes it), unknown or malformed options (a node's
+/// `version` or a policy of the wrong level says where it goes), a
 /// `deadlock` not shorter than the `timeout`, a shared output that is not `Clone` (a
 /// `#[failure = "collect"]` fan-out, whose `Vec<Result<_, WorkflowError>>` never is, with
 /// a second consumer: said in the DSL's terms, at that consumer), an

@@ -160,8 +160,11 @@ mod load;
 #[allow(unsafe_code)]
 mod memory;
 mod mock;
+mod on_harness;
 mod record;
 mod runner;
+#[cfg(feature = "store")]
+mod through_runtime;
 
 #[cfg(feature = "store")]
 pub use durable::assert_restored;
@@ -170,8 +173,19 @@ pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
+#[doc(hidden)]
+pub use on_harness::{
+    AssertBeforeOnTheHarness, AssertExecutedOnTheHarness, AssertNotExecutedOnTheHarness,
+    AssertNotTakenOnTheHarness, AssertOverlappedOnTheHarness, AssertionsGoOnTheHarness,
+    ExecutionCountOnTheHarness,
+};
 pub use record::RunRecord;
 pub use runner::TestOutput;
+#[cfg(feature = "store")]
+#[doc(hidden)]
+pub use through_runtime::{
+    RecoverThroughTheRuntime, ResumeThroughTheRuntime, StartDurableThroughTheRuntime,
+};
 
 /// Runs an `async fn` as a test on its own tokio runtime, watched for timeouts and
 /// deadlocks, with an optional injected [`Harness`].
@@ -268,6 +282,9 @@ pub use workflow_macros::workflow_test;
 pub mod prelude {
     #[cfg(feature = "store")]
     pub use crate::assert_restored;
+    /// `run.assert_executed(..)` is an error that says to call it on the harness.
+    #[doc(hidden)]
+    pub use crate::AssertionsGoOnTheHarness as _;
     pub use crate::{workflow_test, CallRecorder, Harness, MockFn};
     pub use workflow_core::prelude::*;
 }

@@ -13,9 +13,18 @@ use crate::internals::Ctxt;
 /// Checks that the options fit together and fit the fn. A node with bad options is
 /// still emitted (with the valid ones), so these errors are kept apart from
 /// [`check_fn`]'s.
-pub(crate) fn check_options(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs) {
+///
+/// A `retry_if` on a fn that cannot return an error is reported (here or as part of a
+/// dead `retry(..)`) and then dropped, so that its predicate, which can only take the
+/// node's error type, is not also rustc's "mismatched types" against `Infallible`.
+pub(crate) fn check_options(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &mut NodeArgs) {
     check_spawn_modes(cx, args);
     check_retry_can_run(cx, item, node, args);
+    if !matches!(node.output, OutputKind::Fallible(_)) {
+        if let Some(retry) = args.policy.retry.as_mut() {
+            retry.retry_if = None;
+        }
+    }
 }
 
 /// Whether a node's `retry(..)` can never run: the fn cannot fail and no timed-out
@@ -47,6 +56,13 @@ fn check_retry_can_run(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
         ReturnType::Type(_, ty) => format!("`{}`", ty.to_token_stream()),
     };
     if !retry_is_dead(node, args) {
+        // Only timed-out attempts are retried, and those have no error to test.
+        if let Some(pred) = &retry.retry_if {
+            cx.error_spanned_by(
+                pred,
+                format!("`retry_if` never applies: `{name}` cannot return an error (it returns {returns}, not a `Result`), so only its timed-out attempts are retried, and those always are; remove `retry_if`, or return `Result<_, YourError>` (written as `Result<..>`, not an alias)"),
+            );
+        }
         return;
     }
     let why = match args.policy.timeout {
@@ -491,11 +507,11 @@ mod tests {
     /// The messages of `check_options` and `check_fn` for `#[node(args)] item`.
     fn messages(args: TokenStream, item: TokenStream) -> Vec<String> {
         let cx = Ctxt::new();
-        let args = parse_args(&cx, args);
+        let mut args = parse_args(&cx, args);
         assert!(!cx.has_errors(), "{:?}", cx.messages());
         let item: ItemFn = syn::parse2(item).expect("parses");
         let node = NodeFn::from_item(&item);
-        check_options(&cx, &item, &node, &args);
+        check_options(&cx, &item, &node, &mut args);
         check_fn(&cx, &item, &node, &args);
         cx.messages()
     }
@@ -601,6 +617,36 @@ mod tests {
                 None => assert!(msgs.is_empty(), "{msgs:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_retry_if_on_a_fn_without_an_error_is_one_error_at_the_predicate() {
+        let never = "`retry_if` never applies: `f` cannot return an error (it returns `u8`, not a `Result`)";
+        let msgs = messages(
+            quote!(timeout = "1s", retry(max = 3, retry_if = always)),
+            quote!(
+                async fn f() -> u8 {}
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].starts_with(never), "{msgs:?}");
+        // Without a timeout the whole retry is dead: that one error says it.
+        let msgs = messages(
+            quote!(retry(max = 3, retry_if = always)),
+            quote!(
+                async fn f() -> u8 {}
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(msgs[0].starts_with("`retry(..)` never runs"), "{msgs:?}");
+        // A fn that returns a `Result` takes it.
+        let msgs = messages(
+            quote!(timeout = "1s", retry(max = 3, retry_if = transient)),
+            quote!(
+                async fn f() -> Result<u8, E> {}
+            ),
+        );
+        assert!(msgs.is_empty(), "{msgs:?}");
     }
 
     #[test]

@@ -31,9 +31,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     check::take_second_node_attr(&cx, &mut item_fn);
     check::take_option_attrs(&cx, &mut item_fn);
-    let node_args = attr::parse_args(&cx, args);
+    let mut node_args = attr::parse_args(&cx, args);
     let node = ast::NodeFn::from_item(&item_fn);
-    check::check_options(&cx, &item_fn, &node, &node_args);
+    check::check_options(&cx, &item_fn, &node, &mut node_args);
     let option_errors = cx.error_count();
     check::check_fn(&cx, &item_fn, &node, &node_args);
     // A `Res` without exactly one type is rustc's error (see `check_param`); the fn is

@@ -275,7 +275,14 @@ fn parse_workflow_option(
                     "continue" => options.continue_on_failure = true,
                     other => cx.error_spanned_by(
                         &lit,
-                        format!("unknown failure policy \"{other}\"; expected \"fail_fast\" or \"continue\""),
+                        format!(
+                            "unknown failure policy \"{other}\"; expected \"fail_fast\" or \"continue\"{}",
+                            if other == "collect" {
+                                "; \"collect\" is a fan-out's policy: put `#[failure = \"collect\"]` on its binding (`#[failure = \"collect\"] sizes = for u in urls { .. } => s`), which then gives every item's `Result`"
+                            } else {
+                                ""
+                            }
+                        ),
                     ),
                 },
                 Err(e) => cx.syn_error(e),
@@ -296,6 +303,10 @@ fn parse_workflow_option(
                     "unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}{}",
                     if key == "retry" || key == "spawn" {
                         "; it is a node's option: on the fn (`#[node(retry(max = 3))]`) or on one binding (`#[retry(max = 3)] page = fetch(url)`)"
+                    } else if key == "version" {
+                        VERSION_PLACE
+                    } else if key == "ephemeral" {
+                        "; `ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`"
                     } else {
                         unknown_option_hint(key, false)
                     },
@@ -324,6 +335,7 @@ fn misplaced_binding_attr(name: &str) -> Option<String> {
         }
         "timeout_ms" | "deadline" => "write `#[timeout = \"500ms\"]`".to_owned(),
         "workflow" => WORKFLOW_ATTR_PLACE.to_owned(),
+        "version" => VERSION_PLACE.trim_start_matches("; ").to_owned(),
         _ => return None,
     })
 }
@@ -340,6 +352,10 @@ fn binding_attr_example(name: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// Where a node's `version` goes, for the error when it is put on the workflow or a
+/// binding (a leading `; ` to follow an "unknown option" message).
+const VERSION_PLACE: &str = "; `version` is an option of the node fn, for every workflow that uses it: `#[node(version = 2)] async fn fetch(..)`";
 
 /// Where `#[workflow(..)]` goes, for the error when it is put on an entry.
 const WORKFLOW_ATTR_PLACE: &str = "`#[workflow(..)]` goes above the workflow's `struct`, not on an entry: `#[workflow(timeout = \"1s\")] struct Name { .. }`";
@@ -466,7 +482,14 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
                     "fail_fast" => out.collect = false,
                     other => cx.error_spanned_by(
                         &lit,
-                        format!("unknown fan-out failure policy \"{other}\"; expected \"collect\" or \"fail_fast\""),
+                        format!(
+                            "unknown fan-out failure policy \"{other}\"; expected \"collect\" or \"fail_fast\"{}",
+                            if other == "continue" {
+                                "; \"continue\" is the whole workflow's policy: write `#[workflow(failure = \"continue\")]` above its `struct`, or `#[failure = \"collect\"]` here to keep going past failed items and get every item's `Result`"
+                            } else {
+                                ""
+                            }
+                        ),
                     ),
                 },
                 Err(e) => cx.syn_error(e),
@@ -638,6 +661,49 @@ mod tests {
         assert_eq!(msgs[1], "duplicate `#[output]`; keep only one");
         assert!(msgs[2].contains("\"soon\" is not a duration"));
         assert!(attrs.keep_output);
+    }
+
+    #[test]
+    fn a_version_ephemeral_or_failure_policy_in_the_wrong_place_says_where_it_goes() {
+        let (def, cx) = parse(quote! {
+            #[workflow(durable, version = 2, failure = "collect", ephemeral)]
+            struct W {
+                input u: Vec<u8>,
+                #[version = 2] a = f(u),
+                #[failure = "continue"] b = for x in u { c = f(x), } => c,
+            }
+        });
+        parse_workflow_attrs(&cx, &def.attrs);
+        parse_binding_attrs(&cx, &def.bindings[0]);
+        parse_binding_attrs(&cx, &def.bindings[1]);
+        let msgs = cx.messages();
+        assert_eq!(msgs.len(), 5, "{msgs:?}");
+        assert!(
+            msgs[2].ends_with("`ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`"),
+            "{msgs:?}"
+        );
+        let msgs = [&msgs[..2], &msgs[3..]].concat();
+        assert!(
+            msgs[0].starts_with("unknown `#[workflow]` option `version`")
+                && msgs[0].ends_with("`version` is an option of the node fn, for every workflow that uses it: `#[node(version = 2)] async fn fetch(..)`"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains(
+                "\"collect\" is a fan-out's policy: put `#[failure = \"collect\"]` on its binding"
+            ),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[2].starts_with(
+                "`#[version]` does not go on binding `a`: `version` is an option of the node fn"
+            ),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[3].contains("\"continue\" is the whole workflow's policy: write `#[workflow(failure = \"continue\")]`"),
+            "{msgs:?}"
+        );
     }
 
     #[test]
