@@ -145,10 +145,11 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     // (Its queue counts the run's tasks as live on the runtime: see `track_tasks`.)
     // Boxed, and only when a subscriber wants it: the task's future stays small (tokio
     // moves it several times as it spawns it, with a `memcpy` call past ~128 bytes).
-    let span = attempt::node_spans_possible()
-        .then(|| attempt::node_span(queue.shared(), index, 1))
-        .filter(|span| !span.is_disabled())
-        .map(Box::new);
+    let span = if attempt::node_spans_possible() {
+        spawned_span(queue.shared(), index)
+    } else {
+        None
+    };
     tokio::spawn(SpawnedNode {
         stage: Stage::Start { ports: Some(ports) },
         call: N::call,
@@ -157,6 +158,16 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
         wrap,
         span,
     })
+}
+
+/// A spawned node's `tracing` span, boxed, unless disabled: out of line, made only
+/// with a subscriber that may want it, off the code of every spawned node's start
+/// (issue 17).
+#[cold]
+#[inline(never)]
+fn spawned_span(shared: &RunShared, index: usize) -> Option<Box<tracing::Span>> {
+    let span = attempt::node_span(shared, index, 1);
+    (!span.is_disabled()).then(|| Box::new(span))
 }
 
 pin_project_lite::pin_project! {

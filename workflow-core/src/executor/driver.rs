@@ -530,12 +530,24 @@ impl<V> ColdBox<V> {
     }
 
     /// The parts, made now if not yet.
+    ///
+    /// Inlined at every use (a spawned node's path uses it several times a node), the
+    /// making out of line: inlined, the box's allocation and initialisation (~280 bytes
+    /// of code) was repeated at every use in every workflow's driver (issue 17: ~170 KB
+    /// of the `profile` bench binary's 6.2 MB of code, session 18).
     #[inline(always)]
     fn make(&mut self) -> &mut Cold<V> {
         match &mut self.0 {
             Some(cold) => cold,
-            none => none.insert(Box::default()),
+            none => Self::make_new(none),
         }
+    }
+
+    /// [`make`](Self::make)'s allocation: once per run that has a pending node.
+    #[cold]
+    #[inline(never)]
+    fn make_new(none: &mut Option<Box<Cold<V>>>) -> &mut Cold<V> {
+        none.insert(Box::default())
     }
 
     /// The number of pending nodes.

@@ -566,6 +566,25 @@ impl Drop for NodeTable {
     }
 }
 
+/// [`PendingNodes::spawner`]'s making of the run's outcome queue, once per run: out
+/// of line, off the code of every spawned node's start (issue 17).
+#[cold]
+#[inline(never)]
+fn new_spawner<'a, T>(
+    none: &'a mut Option<Spawner<T>>,
+    cx: &TaskContext<'_>,
+    shared: &Arc<RunShared>,
+) -> &'a Spawner<T> {
+    let queue = Arc::new(Completions::new(Arc::clone(shared)));
+    queue.register(cx.waker());
+    // Its first spawned node starts now.
+    queue.track_tasks();
+    none.insert(Spawner {
+        queue,
+        started: Cell::new(None),
+    })
+}
+
 /// The most spawned nodes a run's queue makes room for at once when its first spawned
 /// node starts (it grows past that if needed).
 const QUEUE_CAPACITY: usize = 64;
@@ -719,17 +738,15 @@ impl<T> PendingNodes<T> {
     /// handle. Made on first use, with the run's waker registered, so the node about to
     /// start reaches this run when it ends; later, [`take_due`](Self::take_due)
     /// registers it once per poll of the run.
+    ///
+    /// Inlined into every spawned node's start, the making out of line (see
+    /// [`new_spawner`]).
+    #[inline(always)]
     pub(super) fn spawner(&mut self, cx: &TaskContext<'_>, shared: &Arc<RunShared>) -> &Spawner<T> {
-        self.done.get_or_insert_with(|| {
-            let queue = Arc::new(Completions::new(Arc::clone(shared)));
-            queue.register(cx.waker());
-            // Its first spawned node starts now.
-            queue.track_tasks();
-            Spawner {
-                queue,
-                started: Cell::new(None),
-            }
-        })
+        match &mut self.done {
+            Some(done) => done,
+            none => new_spawner(none, cx, shared),
+        }
     }
 
     /// The nodes reporting to the outcome queue that are still pending.
