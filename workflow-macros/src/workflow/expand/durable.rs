@@ -96,19 +96,22 @@ impl WorkflowGen<'_> {
             .iter()
             .map(|b| b.name.to_string())
             .collect();
-        let encode_arms = owners.iter().filter(|&&i| self.own_field(i)).map(|&i| {
-            let b = &self.def.bindings[i];
-            let (ident, what, check) = (&b.name, &node_names[i], &node_checks[i]);
-            let codec = codec(&node_outputs[i]);
-            quote!(__WorkflowValue::#ident(v) => {
-                let __codec = #codec;
-                #check
-                (__codec.0.encode)(v, run, #what)
-            })
-        });
+        let encode_arms = owners
+            .iter()
+            .filter(|&&i| self.value_group(i).is_none())
+            .map(|&i| {
+                let b = &self.def.bindings[i];
+                let (ident, what, check) = (&b.name, &node_names[i], &node_checks[i]);
+                let codec = codec(&node_outputs[i]);
+                quote!(__WorkflowValue::#ident(v) => {
+                    let __codec = #codec;
+                    #check
+                    (__codec.0.encode)(v, run, #what)
+                })
+            });
         // A slot group's members share a variant and a type: one arm, every member's
         // check, the member's name by its index.
-        let group_encodes = self.value_groups().map(|(variant, members)| {
+        let group_encodes = self.value_groups().map(|(_, variant, members)| {
             let codec = codec(&node_outputs[members[0]]);
             let checks = members.iter().map(|&i| &node_checks[i]);
             let whats = members.iter().map(|&i| &node_names[i]);

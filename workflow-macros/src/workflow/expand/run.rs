@@ -136,28 +136,41 @@ impl WorkflowGen<'_> {
     /// The wrap fn of binding `i`'s output when its slot is in a group: its group's,
     /// with its index (see [`value_group`](Self::value_group)).
     pub(super) fn group_wrap_of(&self, i: usize) -> Option<TokenStream> {
-        let (g, k) = self.slot_groups.place.get(i).copied().flatten()?;
+        let (g, k) = self.shared_variant(i)?;
         let (wrap, k) = (Self::group_wrap(g), k as u32);
         Some(quote!(#wrap::<#k>))
     }
 
-    /// Binding `i`'s value variant and index when its slot is in a group: a group's
-    /// members share one variant that carries the index, so `store` (and a durable
-    /// workflow's `encode_value`) has an arm per group, not one per node (an executed
-    /// chain of 1,000 compiled a 1,000-arm `store`, 28 K of its 148 K lines of LLVM IR,
-    /// issue 17).
-    pub(super) fn value_group(&self, i: usize) -> Option<(Ident, u32)> {
+    /// Binding `i`'s group and index when its value shares its group's variant (see
+    /// [`value_group`](Self::value_group)).
+    fn shared_variant(&self, i: usize) -> Option<(usize, usize)> {
         let (g, k) = self.slot_groups.place.get(i).copied().flatten()?;
+        self.slot_groups.groups[g].2.then_some((g, k))
+    }
+
+    /// Binding `i`'s value variant and index when its slot is in a group made on
+    /// first use (the nodes inside fused segments): such a group's members share one
+    /// variant that carries the index, so `store` (and a durable workflow's
+    /// `encode_value`) has an arm per group, not one per node (an executed chain of
+    /// 1,000 compiled a 1,000-arm `store`, 28 K of its 148 K lines of LLVM IR, issue 17).
+    /// A run that fuses its segments never stores their values. Other groups keep a
+    /// variant per node: LLVM turns `store`'s arms of one shape into two table lookups
+    /// (7 instructions), where the shared variant's arm took 15 (a 32×32 lattice's
+    /// run +9 instructions a node, 3%, measured).
+    pub(super) fn value_group(&self, i: usize) -> Option<(Ident, u32)> {
+        let (g, k) = self.shared_variant(i)?;
         Some((Self::group_variant(g), k as u32))
     }
 
-    /// Each slot group's variant and members (slot owners, by index in the group).
-    pub(super) fn value_groups(&self) -> impl Iterator<Item = (Ident, &[usize])> + '_ {
+    /// Each slot group whose members share a variant ([`value_group`](Self::value_group)):
+    /// its index, variant and members (slot owners, by index in the group).
+    pub(super) fn value_groups(&self) -> impl Iterator<Item = (usize, Ident, &[usize])> + '_ {
         self.slot_groups
             .groups
             .iter()
             .enumerate()
-            .map(|(g, (members, _, _))| (Self::group_variant(g), &members[..]))
+            .filter(|(_, (_, _, lazy))| *lazy)
+            .map(|(g, (members, _, _))| (g, Self::group_variant(g), &members[..]))
     }
 
     /// The group arrays' fields (`name: [Slot<T, N>; len]`, or `LazySlots<T, len>`) and
@@ -212,15 +225,23 @@ impl WorkflowGen<'_> {
             .copied()
             .filter(|&i| self.own_field(i))
             .collect();
-        // A variant per slot of its own, one per group (`value_group`).
-        let node_idents = fields.iter().map(|&i| &self.def.bindings[i].name);
-        let node_outputs = fields.iter().map(|&i| &all_outputs[i]);
-        let group_variants: Vec<_> = self.value_groups().map(|(v, _)| v).collect();
+        // A variant per slot, but one per group whose members share it (`value_group`).
+        let variants: Vec<usize> = owners
+            .iter()
+            .copied()
+            .filter(|&i| self.value_group(i).is_none())
+            .collect();
+        let node_idents = variants.iter().map(|&i| &self.def.bindings[i].name);
+        let node_outputs = variants.iter().map(|&i| &all_outputs[i]);
+        let group_variants: Vec<_> = self.value_groups().map(|(_, v, _)| v).collect();
         let group_outputs: Vec<_> = self
             .value_groups()
-            .map(|(_, m)| &all_outputs[m[0]])
+            .map(|(_, _, m)| &all_outputs[m[0]])
             .collect();
-        let group_wraps = (0..group_variants.len()).map(Self::group_wrap);
+        let group_wraps: Vec<_> = self
+            .value_groups()
+            .map(|(g, _, _)| Self::group_wrap(g))
+            .collect();
         let field_idents = fields.iter().map(|&i| &self.def.bindings[i].name);
         let field_outputs = fields.iter().map(|&i| &all_outputs[i]);
         // Each slot's count of consumers, nothing for a slot with one (see `Slot`).
@@ -581,36 +602,26 @@ impl WorkflowGen<'_> {
         let owners: Vec<usize> = self
             .slot_owners()
             .into_iter()
-            .filter(|&i| self.own_field(i))
+            .filter(|&i| self.value_group(i).is_none())
             .collect();
         let node_idents = owners.iter().map(|&i| &self.def.bindings[i].name);
         let places = owners.iter().map(|&i| {
             let name = &self.def.bindings[i].name;
             self.slot_place(i, name, Span::call_site())
         });
-        let group_variants = self.value_groups().map(|(v, _)| v);
+        let group_variants = self.value_groups().map(|(_, v, _)| v);
         let group_places = self
-            .slot_groups
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(g, group)| {
-                let name = Self::slot_group_ident(g);
-                if group.2 {
-                    quote!(#name.at(k as usize))
-                } else {
-                    quote!(#name[k as usize])
-                }
-            });
+            .value_groups()
+            .map(|(g, _, _)| Self::slot_group_ident(g));
         let routes = (0..self.def.decisions.len()).map(Self::route_variant);
         let forced = (0..self.def.decisions.len()).map(Self::forced_field);
         quote! {
-            // Not inlined: a match with an arm per slot of its own (see `init`).
+            // Not inlined: a match with an arm per node, or per group (see `init`).
             #[inline(never)]
             fn store(state: &mut Self::State, value: Self::Value) {
                 match value {
                     #( __WorkflowValue::#node_idents(v) => state.#places.put(v), )*
-                    #( __WorkflowValue::#group_variants(k, v) => state.#group_places.put(v), )*
+                    #( __WorkflowValue::#group_variants(k, v) => state.#group_places.at(k as usize).put(v), )*
                     #( __WorkflowValue::#routes(arm) => state.#forced = #p::Option::Some(arm), )*
                 }
             }
