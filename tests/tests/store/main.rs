@@ -14,6 +14,7 @@ mod conformance;
 mod crash_property;
 mod crash_routes;
 mod durable;
+mod groups;
 mod harness;
 mod items;
 mod postgres;

@@ -96,21 +96,42 @@ impl WorkflowGen<'_> {
             .iter()
             .map(|b| b.name.to_string())
             .collect();
-        let encode_arms = owners.iter().map(|&i| {
-            let b = &self.def.bindings[i];
-            let (ident, what, check) = (&b.name, &node_names[i], &node_checks[i]);
-            let codec = codec(&node_outputs[i]);
-            quote!(__WorkflowValue::#ident(v) => {
+        let encode_arms = owners
+            .iter()
+            .filter(|&&i| self.value_group(i).is_none())
+            .map(|&i| {
+                let b = &self.def.bindings[i];
+                let (ident, what, check) = (&b.name, &node_names[i], &node_checks[i]);
+                let codec = codec(&node_outputs[i]);
+                quote!(__WorkflowValue::#ident(v) => {
+                    let __codec = #codec;
+                    #check
+                    (__codec.0.encode)(v, run, #what)
+                })
+            });
+        // A slot group's members share a variant and a type: one arm, every member's
+        // check, the member's name by its index.
+        let group_encodes = self.value_groups().map(|(_, variant, members)| {
+            let codec = codec(&node_outputs[members[0]]);
+            let checks = members.iter().map(|&i| &node_checks[i]);
+            let whats = members.iter().map(|&i| &node_names[i]);
+            quote!(__WorkflowValue::#variant(k, v) => {
                 let __codec = #codec;
-                #check
-                (__codec.0.encode)(v, run, #what)
+                #(#checks)*
+                (__codec.0.encode)(v, run, [#(#whats),*][*k as usize])
             })
         });
         let decode_arms = (0..self.def.bindings.len()).map(|i| {
             let owner = self.owner(i);
             let (ident, what) = (&self.def.bindings[owner].name, &node_names[i]);
             let codec = codec(&node_outputs[owner]);
-            quote!(#i => #p::Result::Ok(__WorkflowValue::#ident((#codec.0.decode)(bytes, run, #what)?)),)
+            let decoded = quote!((#codec.0.decode)(bytes, run, #what)?);
+            match self.value_group(owner) {
+                Some((variant, k)) => {
+                    quote!(#i => #p::Result::Ok(__WorkflowValue::#variant(#k, #decoded)),)
+                }
+                None => quote!(#i => #p::Result::Ok(__WorkflowValue::#ident(#decoded)),),
+            }
         });
         let type_arms = (0..self.def.bindings.len()).map(|i| {
             let ty = &node_outputs[self.owner(i)];
@@ -222,6 +243,7 @@ impl WorkflowGen<'_> {
                     let run = #p::Option::Some(run);
                     match value {
                         #(#encode_arms)*
+                        #(#group_encodes)*
                         #(#route_encodes)*
                     }
                 }

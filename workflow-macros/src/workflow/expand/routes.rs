@@ -322,7 +322,10 @@ impl WorkflowGen<'_> {
         let owner = self.owner(i);
         let variant = &self.def.bindings[owner].name;
         if owner == i {
-            return quote!(__WorkflowValue::#variant);
+            // A group's fn, with the node's index in its group (a merge is never in one).
+            return self
+                .group_wrap_of(i)
+                .unwrap_or_else(|| quote!(__WorkflowValue::#variant));
         }
         let span = self.def.bindings[i].name.span();
         let module = self.edge_module(i, span);
