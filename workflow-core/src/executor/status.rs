@@ -39,15 +39,6 @@ use crate::trace::TraceKind;
 /// records (issue 17). Only nodes that succeeded are repeats, and no status of theirs
 /// is written again before the entries are written out (a write of another kind, a
 /// write further on, a read of the whole report).
-///
-/// Repeats may also come out of order, before any entry is written out: a lattice's
-/// nodes end by anti-diagonals, not in declaration order. Such a repeat sets node
-/// `i`'s bit in `sparse` (a bit a node, `repeats` then [`SPARSE`]) instead of making
-/// every entry "not started" and rewriting it: a cold run of a 32×32 lattice wrote its
-/// 24 KB of records twice, ~380 cache lines fetched from memory to be written, where
-/// the bits are 128 bytes (issue 17). Anything else written, or a read of the report,
-/// writes the entries out first ([`spell`](Self::spell)); a report whose every bit is
-/// set stays the one record.
 pub(super) struct Statuses {
     /// The entries written out, in node order (allocated, with room for every node's,
     /// when the first is written).
@@ -56,22 +47,13 @@ pub(super) struct Statuses {
     /// started" before the first (no success is equal to it: see
     /// [`NodeRecord::NEVER`]).
     tail: NodeRecord,
-    /// How many entries after `reports` are `tail`, not written out; [`SPARSE`] when
-    /// the repeats are `sparse`'s bits.
+    /// How many entries after `reports` are `tail`, not written out.
     repeats: usize,
-    /// With `repeats` [`SPARSE`] (and no entry written out): a bit a node, set for each
-    /// whose entry is `tail`; the others are not started. Empty otherwise.
-    sparse: Box<[u64]>,
     /// The names of the entries: the plan's packed array
     /// ([`Plan::names`](crate::plan::Plan::names)), by a thin reference (kept in the
     /// report, see [`NodeReports`]).
     nodes: &'static &'static [NodeNames],
 }
-
-/// `Statuses::repeats` when the repeats are `Statuses::sparse`'s bits: so large that no
-/// node's index equals `reports.len() + repeats` (there are no entries then), so the
-/// in-order write's test stays the one it was.
-const SPARSE: usize = usize::MAX / 2;
 
 /// The reports of nodes that never started (`names`: the plan's,
 /// [`Plan::names`](crate::plan::Plan::names)).
@@ -91,7 +73,6 @@ impl Statuses {
             reports: Vec::new(),
             tail: NodeRecord::NOT_STARTED,
             repeats: 0,
-            sparse: Box::default(),
             nodes: names,
         }
     }
@@ -158,36 +139,10 @@ impl Statuses {
             } else {
                 self.restart(record);
             }
-        } else if self.repeats == SPARSE && record == self.tail {
-            // (An out-of-order repeat, see `Statuses`: a lattice's nodes after its first.)
-            match self.sparse.get_mut(i / 64) {
-                Some(bits) => *bits |= 1 << (i % 64),
-                None => self.write_further(i, record),
-            }
         } else {
-            self.write_further(i, record);
+            self.make_through(i);
+            self.reports[i] = record;
         }
-    }
-
-    /// Writes `record`, a success, as node `i`'s entry, further on than the next: a
-    /// bit if it is a repeat and no entry is written out (see [`Statuses`]).
-    #[inline(never)]
-    fn write_further(&mut self, i: usize, record: NodeRecord) {
-        // (`tail` is a success here: "not started" equals no record.)
-        if self.reports.is_empty() && record == self.tail && i < self.nodes.len() {
-            if self.repeats != SPARSE {
-                let mut bits = vec![0u64; self.nodes.len().div_ceil(64)];
-                for j in 0..self.repeats {
-                    bits[j / 64] |= 1 << (j % 64);
-                }
-                self.sparse = bits.into_boxed_slice();
-                self.repeats = SPARSE;
-            }
-            self.sparse[i / 64] |= 1 << (i % 64);
-            return;
-        }
-        self.make_through(i);
-        self.reports[i] = record;
     }
 
     /// The repeats written out, and a new run of them: `record`, once.
@@ -211,34 +166,8 @@ impl Statuses {
         if self.reports.capacity() == 0 {
             self.room();
         }
-        if self.repeats == SPARSE {
-            // (No entry written out: each node's is `tail` or "not started".)
-            let sparse = std::mem::take(&mut self.sparse);
-            self.repeats = 0;
-            let (tail, nodes) = (self.tail, self.nodes.len());
-            self.reports.extend((0..nodes).map(|j| {
-                if sparse[j / 64] & (1 << (j % 64)) != 0 {
-                    tail
-                } else {
-                    NodeRecord::NOT_STARTED
-                }
-            }));
-            return;
-        }
         let len = self.reports.len() + std::mem::take(&mut self.repeats);
         self.reports.resize(len, self.tail);
-    }
-
-    /// Whether every node's entry is `tail` (with no entry written out and repeats).
-    fn all_repeats(&self) -> bool {
-        if self.repeats != SPARSE {
-            return self.repeats >= self.nodes.len();
-        }
-        let nodes = self.nodes.len();
-        self.sparse.iter().enumerate().all(|(w, &bits)| {
-            let wanted = (nodes - w * 64).min(64);
-            bits == u64::MAX >> (64 - wanted)
-        })
     }
 
     /// Makes the entries not yet written: the repeats, then those of the nodes that
@@ -507,7 +436,7 @@ impl Statuses {
         if self.reports.len() + self.repeats < self.nodes.len() {
             self.fill();
         }
-        if self.reports.is_empty() && self.repeats > 0 && self.all_repeats() {
+        if self.reports.is_empty() && self.repeats > 0 {
             // Every node's entry is the one record.
             return NodeReports::all(self.nodes, self.tail);
         }
