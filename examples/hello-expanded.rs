@@ -665,6 +665,8 @@ const _: () = {
         }
         #[inline(never)]
         fn store(state: &mut Self::State, value: Self::Value) {
+            #[allow(unused_variables)]
+            let state: &mut __WorkflowState = &mut *state;
             match value {
                 __WorkflowValue::greeting(v) => state.greeting.put(v),
                 __WorkflowValue::size(v) => state.size.put(v),

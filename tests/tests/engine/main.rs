@@ -16,6 +16,7 @@ mod held_back;
 mod policies;
 mod reliability_panics;
 mod reliability_spawn;
+mod report_order;
 mod resources_context;
 mod routing;
 mod shapes;

@@ -176,11 +176,21 @@ impl WorkflowGen<'_> {
     /// The group arrays' fields (`name: [Slot<T, N>; len]`, or `LazySlots<T, len>`) and
     /// their empty values (`name: Slot::empty_run::<len>()`, written in place; `blank`:
     /// every count `u32::MAX`, the blank state a remote run restores into).
+    ///
+    /// The values come longest group first: only the first call that builds an array
+    /// of the state writes it in place. It is given a pointer into the state, which
+    /// LLVM must then assume the calls after it may write through, so each of their
+    /// arrays is built on the stack and copied over (a 32×32 lattice's 961 `add` slots:
+    /// 21 KB copied a run, the first group being its 62 `inc`s, issue 17).
     pub(super) fn group_fields(&self, blank: bool) -> (TokenStream, TokenStream) {
         let p = &self.p;
         let outputs = self.node_outputs();
         let (mut types, mut values) = (TokenStream::new(), TokenStream::new());
-        for (g, (members, count, lazy)) in self.slot_groups.groups.iter().enumerate() {
+        let mut order: Vec<usize> = (0..self.slot_groups.groups.len()).collect();
+        // (Stable: groups of one length keep their order.)
+        order.sort_by_key(|&g| std::cmp::Reverse(self.slot_groups.groups[g].0.len()));
+        for g in order {
+            let (members, count, lazy) = &self.slot_groups.groups[g];
             let name = Self::slot_group_ident(g);
             let len = members.len();
             let ty = &outputs[members[0]];
@@ -305,13 +315,16 @@ impl WorkflowGen<'_> {
 
     /// Whether the run keeps its slots in an allocation of their own
     /// (`BoxedSlots`, see `workflow-core`'s `plan.rs`): more than
-    /// [`BOXED_SLOTS_ABOVE`] of them, in a workflow with fused segments. Measured
-    /// (`vs_tokio`, session 9): a chain of 1,000 runs 20% faster with its slots boxed,
-    /// but a 32×32 lattice and a fan-out of 1,000 (no segments) 23% slower, with 13%
-    /// fewer instructions (memory stalls on the slots' separate block).
+    /// [`BOXED_SLOTS_ABOVE`] of them. Session 9 boxed only workflows with fused
+    /// segments (a chain of 1,000 ran 20% faster boxed, a 32×32 lattice and a fan-out of
+    /// 1,000 23% slower with 13% fewer instructions); session 18 found that slowdown in
+    /// `store` (see there: a jump to code per node, where it is a table) and boxes them
+    /// all: a lattice's and a fan-out's 21–24 KB of slots were copied twice a run with
+    /// the future (into its box, then into the driver), ~50 K instructions a hot run
+    /// and ~1,000 cache lines a cold one (issue 17).
     pub(super) fn boxed_slots(&self) -> bool {
         let slots = self.def.inputs.len() + self.slot_owners().len() + self.pattern_slots().len();
-        slots > BOXED_SLOTS_ABOVE && !self.fused_segments().is_empty()
+        slots > BOXED_SLOTS_ABOVE
     }
 
     /// `Workflow::State`: the slots, inline or boxed (see [`boxed_slots`](Self::boxed_slots)).
@@ -619,6 +632,11 @@ impl WorkflowGen<'_> {
             // Not inlined: a match with an arm per node, or per group (see `init`).
             #[inline(never)]
             fn store(state: &mut Self::State, value: Self::Value) {
+                // Boxed slots (see `BoxedSlots`) reached once, not in every arm: an arm
+                // each that tested the box made the match a jump to code per node
+                // (`put`'s store), where it is two tables of offsets.
+                #[allow(unused_variables)]
+                let state: &mut __WorkflowState = &mut *state;
                 match value {
                     #( __WorkflowValue::#node_idents(v) => state.#places.put(v), )*
                     #( __WorkflowValue::#group_variants(k, v) => state.#group_places.at(k as usize).put(v), )*
