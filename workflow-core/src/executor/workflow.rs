@@ -70,6 +70,36 @@ pub trait Workflow: Sized + Send + Sync + 'static {
     }
 }
 
+/// Boxes the future that `make` returns, built straight in its allocation: what the
+/// generated [`Workflow::run`] returns its run's future in.
+///
+/// `Box::pin(async move { .. })` builds the whole future on the stack (most of it
+/// unset: only its captures are written before its first poll), allocates, and copies
+/// every byte of it into the box (1,016 bytes for a ten-node workflow, 24 KB for a 32×32
+/// lattice; ~120 instructions a run for the small one, issue 17). Here the box is
+/// allocated first and `make` is called through a fn that is never inlined and cannot
+/// unwind, whose result LLVM then writes into the box directly (the box is the call's
+/// return place; see `BoxedSlots::build` for why the
+/// call must not unwind).
+#[doc(hidden)]
+#[inline(always)]
+pub fn boxed_in_place<F, M>(make: M) -> std::pin::Pin<Box<F>>
+where
+    M: FnOnce() -> F,
+{
+    let place = Box::<F>::new_uninit();
+    Box::into_pin(Box::write(place, built(make)))
+}
+
+/// `make()`, kept a call that cannot unwind (`extern "C"`: a panic in it aborts; the
+/// generated `make` only moves its captures into the future it returns, which cannot
+/// panic): see [`boxed_in_place`].
+#[inline(never)]
+#[allow(improper_ctypes_definitions)]
+extern "C" fn built<F, M: FnOnce() -> F>(make: M) -> F {
+    make()
+}
+
 /// How the items of a fan-out over `W` are recorded in a durable run: `W`'s value codec
 /// and node attributes, when `W` is a durable workflow (a `for` body of a durable
 /// workflow is one; so is a workflow of `map(W, xs)` declared `#[workflow(durable)]`).
