@@ -79,8 +79,18 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 /// lattice; ~120 instructions a run for the small one, issue 17). Here the box is
 /// allocated first and `make` is called through a fn that is never inlined and cannot
 /// unwind, whose result LLVM then writes into the box directly (the box is the call's
-/// return place; see `BoxedSlots::build` for why the
-/// call must not unwind).
+/// return place; see `BoxedSlots::build` for why the call must not unwind). So `make`
+/// must not panic: a panic in it aborts the process. The generated one only moves its
+/// captures into the `async` block it returns.
+///
+/// ```
+/// # use workflow_core::__private::boxed_in_place;
+/// let answer = 42;
+/// let future = boxed_in_place(move || async move { answer });
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert_eq!(future.await, 42);
+/// # });
+/// ```
 #[doc(hidden)]
 #[inline(always)]
 pub fn boxed_in_place<F, M>(make: M) -> std::pin::Pin<Box<F>>
@@ -91,9 +101,8 @@ where
     Box::into_pin(Box::write(place, built(make)))
 }
 
-/// `make()`, kept a call that cannot unwind (`extern "C"`: a panic in it aborts; the
-/// generated `make` only moves its captures into the future it returns, which cannot
-/// panic): see [`boxed_in_place`].
+/// `make()`, kept a call that cannot unwind (`extern "C"`: a panic in it aborts): see
+/// [`boxed_in_place`].
 #[inline(never)]
 #[allow(improper_ctypes_definitions)]
 extern "C" fn built<F, M: FnOnce() -> F>(make: M) -> F {
