@@ -93,12 +93,41 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 /// ```
 #[doc(hidden)]
 #[inline(always)]
-pub fn boxed_in_place<F, M>(make: M) -> std::pin::Pin<Box<F>>
+pub fn boxed_in_place<F, M>(make: M) -> InPlace<F>
 where
     M: FnOnce() -> F,
 {
-    let place = Box::<F>::new_uninit();
-    Box::into_pin(Box::write(place, built(make)))
+    // `BoxedSlots::build`'s form (`Box::write` would say it directly, but needs Rust
+    // 1.87, above the MSRV): not `Box::new(None)`, which builds the `None` on the
+    // stack and copies all of it.
+    let mut place: Box<Option<F>> = Box::default();
+    place.get_or_insert_with(|| built(make));
+    InPlace(Box::into_pin(place))
+}
+
+/// A future built in its box by [`boxed_in_place`] (always `Some`).
+#[doc(hidden)]
+pub struct InPlace<F>(std::pin::Pin<Box<Option<F>>>);
+
+impl<F: Future> Future for InPlace<F> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        match self.0.as_mut().as_pin_mut() {
+            Some(future) => future.poll(cx),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+impl<F> fmt::Debug for InPlace<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InPlace").finish_non_exhaustive()
+    }
 }
 
 /// `make()`, kept a call that cannot unwind (`extern "C"`: a panic in it aborts): see
