@@ -554,7 +554,7 @@ const _: () = {
                     .await?;
                 ::core::result::Result::Ok(__workflow_value)
             }
-            ::workflow_core::__private::Box::pin(async move {
+            ::workflow_core::__private::boxed_in_place(move || async move {
                 let __workflow_progress = &::workflow_core::__private::FusedProgress::new();
                 let mut __workflow_fused_cell0 = ::workflow_core::__private::pin!(
                     ::workflow_core::__private::Option::None

@@ -18,8 +18,9 @@ pub use crate::error::WorkflowError;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{
-    cell_op, fan_out, fan_out_collect, inline_call, route, start_node, sub_workflow, BoxedNodes,
-    Executor, FanOutOptions, Finished, ItemCodec, NodeStarter, Op, Workflow,
+    boxed_in_place, cell_op, fan_out, fan_out_collect, inline_call, route, start_node,
+    sub_workflow, BoxedNodes, Executor, FanOutOptions, Finished, ItemCodec, NodeStarter, Op,
+    Workflow,
 };
 /// Fused segments (`executor/fused.rs`).
 pub use crate::executor::{

@@ -153,4 +153,4 @@ pub use fused::{
 };
 #[cfg(feature = "store")]
 pub(crate) use lifecycle::next_run_id;
-pub use workflow::{Executor, ItemCodec, RunOutcome, Workflow};
+pub use workflow::{boxed_in_place, Executor, ItemCodec, RunOutcome, Workflow};

@@ -70,6 +70,74 @@ pub trait Workflow: Sized + Send + Sync + 'static {
     }
 }
 
+/// Boxes the future that `make` returns, built straight in its allocation: what the
+/// generated [`Workflow::run`] returns its run's future in.
+///
+/// `Box::pin(async move { .. })` builds the whole future on the stack (most of it
+/// unset: only its captures are written before its first poll), allocates, and copies
+/// every byte of it into the box (1,016 bytes for a ten-node workflow, 24 KB for a 32×32
+/// lattice; ~120 instructions a run for the small one, issue 17). Here the box is
+/// allocated first and `make` is called through a fn that is never inlined and cannot
+/// unwind, whose result LLVM then writes into the box directly (the box is the call's
+/// return place; see `BoxedSlots::build` for why the call must not unwind). So `make`
+/// must not panic: a panic in it aborts the process. The generated one only moves its
+/// captures into the `async` block it returns.
+///
+/// ```
+/// # use workflow_core::__private::boxed_in_place;
+/// let answer = 42;
+/// let future = boxed_in_place(move || async move { answer });
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// assert_eq!(future.await, 42);
+/// # });
+/// ```
+#[doc(hidden)]
+#[inline(always)]
+pub fn boxed_in_place<F, M>(make: M) -> InPlace<F>
+where
+    M: FnOnce() -> F,
+{
+    // `BoxedSlots::build`'s form (`Box::write` would say it directly, but needs Rust
+    // 1.87, above the MSRV): not `Box::new(None)`, which builds the `None` on the
+    // stack and copies all of it.
+    let mut place: Box<Option<F>> = Box::default();
+    place.get_or_insert_with(|| built(make));
+    InPlace(Box::into_pin(place))
+}
+
+/// A future built in its box by [`boxed_in_place`] (always `Some`).
+#[doc(hidden)]
+pub struct InPlace<F>(std::pin::Pin<Box<Option<F>>>);
+
+impl<F: Future> Future for InPlace<F> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        match self.0.as_mut().as_pin_mut() {
+            Some(future) => future.poll(cx),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+impl<F> fmt::Debug for InPlace<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InPlace").finish_non_exhaustive()
+    }
+}
+
+/// `make()`, kept a call that cannot unwind (`extern "C"`: a panic in it aborts): see
+/// [`boxed_in_place`].
+#[inline(never)]
+#[allow(improper_ctypes_definitions)]
+extern "C" fn built<F, M: FnOnce() -> F>(make: M) -> F {
+    make()
+}
+
 /// How the items of a fan-out over `W` are recorded in a durable run: `W`'s value codec
 /// and node attributes, when `W` is a durable workflow (a `for` body of a durable
 /// workflow is one; so is a workflow of `map(W, xs)` declared `#[workflow(durable)]`).

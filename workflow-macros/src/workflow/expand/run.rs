@@ -476,9 +476,9 @@ impl WorkflowGen<'_> {
                 static __RANK: [u32; #nodes] = [#(#rank),*];
                 #(#table_defs)*
                 #fused_fns
-                // Boxed here, where the future is built, so that it is written straight
-                // into its allocation rather than copied there.
-                #p::Box::pin(async move {
+                // Boxed here, where the future is built, and built in its allocation
+                // (`boxed_in_place`) rather than on the stack and copied there.
+                #p::boxed_in_place(move || async move {
                     #fused_cells
                     #( let mut #cells = #p::pin!(#p::Option::None); )*
                     let mut #boxed = #p::BoxedNodes::<__WorkflowValue>::new(#nodes);
