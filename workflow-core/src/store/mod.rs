@@ -168,8 +168,10 @@
 //! `#[workflow(durable)]`, `Runtime::start_durable`, `resume`, `recover` and `retry` (of a
 //! failed run, through [`Store::retry_run`]), restored nodes
 //! in reports, lease renewal and `ctx.idempotency_key()` build on this module; see
-//! `workflow-core/src/durable.rs` for the design. Not yet used by the runtime: branch
-//! rows (no branches yet), `#[ephemeral]` and `#[node_version]` (every node is version 1).
+//! `workflow-core/src/durable.rs` for the design: an `#[ephemeral]` binding is never
+//! recorded, and a node's `#[node(version = N)]` is its rows' `node_version` (a row of
+//! another version is not restored). Not used by the runtime: branch rows (a resumed
+//! decision reads the arm back from its router's recorded output instead).
 
 mod codec;
 mod common;
