@@ -67,8 +67,9 @@ pub(crate) fn expand(
 enum NodeErrors {
     /// A usable fn: its option errors, if any, in `fetch::__WF_ERRORS`.
     Options(Option<TokenStream>),
-    /// A stand-in's errors const (see [`stand_in`]) and its name.
-    StandIn(TokenStream, Ident),
+    /// A stand-in's errors const (see [`stand_in`]), its name, and whether the const
+    /// holds errors (`false`: the fn's one error is rustc's, see [`stand_in`]).
+    StandIn(TokenStream, Ident, bool),
 }
 
 /// Expands a `#[node]` fn whose shape is an error: the fn as written, and the node of
@@ -81,14 +82,19 @@ enum NodeErrors {
 /// error type then), and in an `impl` block, where rustc rejects the ports struct and
 /// with it the node's other items, the fn's own errors wait until it is moved out (one
 /// error, "struct is not supported in `trait`s or `impl`s", at `#[node]`).
+///
+/// When the fn's one error is rustc's (an output borrowing with an elided lifetime,
+/// E0106: `ours` is false), the const holds no error and the stand-in is no error type:
+/// its calls are then checked as a usable node's (an unchecked `name {}` would be
+/// rustc's "missing field" at the call, a second error).
 pub(crate) fn stand_in(
     item: &ItemFn,
     fixed: &ItemFn,
     args: &NodeArgs,
-    errors: (&Ident, TokenStream),
+    errors: (&Ident, TokenStream, bool),
 ) -> TokenStream {
     let node = NodeFn::from_item(fixed);
-    let (name, errors) = errors;
+    let (name, errors, ours) = errors;
     let errors = quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals)]
@@ -99,7 +105,7 @@ pub(crate) fn stand_in(
         fixed,
         &node,
         args,
-        NodeErrors::StandIn(errors, name.clone()),
+        NodeErrors::StandIn(errors, name.clone(), ours),
     )
 }
 
@@ -128,9 +134,9 @@ fn expand_node(
 ) -> TokenStream {
     // What `fetch::__WF_ERRORS` holds (see `ports_callback`'s `@resolved`): the options'
     // errors, or a stand-in's (named, not repeated).
-    let (stand_in, option_errors, errors) = match errors {
-        NodeErrors::StandIn(errors, name) => (true, Some(quote!(#name)), Some(errors)),
-        NodeErrors::Options(errors) => (false, errors.map(|e| quote!({ #e 0 })), None),
+    let (stand_in, option_errors, errors, unchecked_calls) = match errors {
+        NodeErrors::StandIn(errors, name, ours) => (true, Some(quote!(#name)), Some(errors), ours),
+        NodeErrors::Options(errors) => (false, errors.map(|e| quote!({ #e 0 })), None, false),
     };
     let krate = args.krate.clone().unwrap_or_else(default_crate);
     let g = NodeGen {
@@ -138,6 +144,7 @@ fn expand_node(
         node,
         args,
         stand_in,
+        unchecked_calls,
         p: private(&krate),
         name: &item.sig.ident,
         send_ok: (!stand_in
@@ -202,6 +209,9 @@ struct NodeGen<'a> {
     /// Whether this is the stand-in of a fn whose shape is an error (see `stand_in`):
     /// no checks of its own, and a `call` that never runs.
     stand_in: bool,
+    /// Whether `workflow!` leaves calls of the node unchecked (`node_ports! { ! .. }`):
+    /// a stand-in with errors of its own, an error type (see [`stand_in`]).
+    unchecked_calls: bool,
     /// `<crate>::__private`.
     p: TokenStream,
     /// The fn's name, which is also the ports struct's.
@@ -403,7 +413,7 @@ impl NodeGen<'_> {
         // A stand-in's calls are not checked (`!`, see `node_ports`): its ports are a
         // guess, and the fn's error is the mistake to fix (a destructured parameter has
         // no port, `db: &Db` may be a resource to take as `Res<Db>`).
-        let stand_in = self.stand_in.then(|| quote!(!));
+        let stand_in = self.unchecked_calls.then(|| quote!(!));
         let rules = quote! {
             ({$($p:tt)*} @type $($path:tt)*) => { $($path)* };
             ({$($p:tt)*} @resolved $($path:tt)*) => { #resolved };

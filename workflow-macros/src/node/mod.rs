@@ -46,6 +46,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         && !malformed_resource
         && !check::output_lifetime_is_rustcs_error(&item_fn.sig);
     if !fn_is_usable {
+        let ours = cx.has_errors();
         let errors = cx.to_compile_errors();
         // The node as the errors say to write it, so that a workflow calling the fn
         // adds no error of its own (rustc's "cannot find macro"); the errors go with it.
@@ -54,7 +55,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             .then(|| stand_in::repair(&item_fn, &node_args, &unknown))
             .flatten();
         return match fixed {
-            Some(fixed) => expand::stand_in(&item_fn, &fixed, &node_args, (&errors_const, errors)),
+            Some(fixed) => {
+                expand::stand_in(&item_fn, &fixed, &node_args, (&errors_const, errors, ours))
+            }
             None => quote!(#item_fn #errors),
         };
     }
