@@ -28,18 +28,40 @@ pub(crate) fn path_name(path: &Path) -> String {
         .join("::")
 }
 
-/// What an unknown option most likely meant, as `; did you mean ..?`, for the names a
-/// user of other libraries writes (`retries`, `max_attempts`, `timeout_ms`, ..); empty
-/// when nothing fits. `retry` says whether the attribute has a `retry(..)` option.
-pub(crate) fn unknown_option_hint(name: &str, retry: bool) -> &'static str {
-    let name = name.to_ascii_lowercase();
-    if name.contains("timeout") || name.contains("deadline") {
-        "; did you mean `timeout = \"500ms\"` (a duration string with its unit)?"
-    } else if retry && (name.contains("retr") || name.contains("attempt")) {
-        "; did you mean `retry(max = 3)` (`max` counts attempts including the first)?"
+/// What an unknown option most likely meant, as `; did you mean ..?`: for the names a
+/// user of other libraries writes (`retries`, `max_attempts`, `timeout_ms`, ..), else the
+/// closest of `options` (the message's list, like `` `timeout`, `retry(..)` ``) to a
+/// misspelt one (`timout`); empty when nothing fits. `retry` says whether the attribute
+/// has a `retry(..)` option.
+pub(crate) fn unknown_option_hint(name: &str, retry: bool, options: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    if lower.contains("timeout") || lower.contains("deadline") {
+        "; did you mean `timeout = \"500ms\"` (a duration string with its unit)?".into()
+    } else if retry && (lower.contains("retr") || lower.contains("attempt")) {
+        "; did you mean `retry(max = 3)` (`max` counts attempts including the first)?".into()
     } else {
-        ""
+        closest_option(name, options)
+            .map(|o| format!("; did you mean `{o}`?"))
+            .unwrap_or_default()
     }
+}
+
+/// The option of a message's list (`` `timeout`, `retry(..)`, `#[concurrency = N]` ``)
+/// closest to a misspelt `name`, by its name alone (`retry`, `concurrency`).
+pub(crate) fn closest_option(name: &str, options: &str) -> Option<String> {
+    let names: Vec<String> = options
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|o| {
+            o.trim_start_matches("#[")
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|o| !o.is_empty() && o != name)
+        .collect();
+    crate::internals::suggest::closest(name, &names).map(str::to_owned)
 }
 
 /// The value of `key = value`, consumed whole (up to the next `,`), so that parsing can

@@ -261,7 +261,12 @@ impl RetryArgs {
             _ => {
                 cx.error_spanned_by(
                     &m.path,
-                    format!("unknown `retry` setting `{key}`; expected one of {RETRY_OPTIONS}"),
+                    format!(
+                        "unknown `retry` setting `{key}`; expected one of {RETRY_OPTIONS}{}",
+                        crate::internals::attr::closest_option(&key, RETRY_OPTIONS)
+                            .map(|o| format!("; did you mean `{o}`?"))
+                            .unwrap_or_default()
+                    ),
                 );
                 skip_value(m)?;
             }

@@ -94,7 +94,9 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
             &meta.path,
             format!(
                 "unknown `#[node]` option `{name}`; expected one of {NODE_OPTIONS}{}",
-                misplaced_hint(&name).unwrap_or_else(|| unknown_option_hint(&name, true)),
+                misplaced_hint(&name)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| unknown_option_hint(&name, true, NODE_OPTIONS)),
             ),
         );
         skip_value(&meta)
@@ -132,7 +134,7 @@ mod tests {
                 "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`",
                 "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `version`, `crate`",
                 "`max` counts attempts including the first, so it must be at least 1",
-                "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`",
+                "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`; did you mean `backoff`?",
                 "duplicate `spawn` option; keep only one",
             ]
         );

@@ -302,13 +302,13 @@ fn parse_workflow_option(
                 format!(
                     "unknown `#[workflow]` option `{key}`; expected one of {WORKFLOW_OPTIONS}{}",
                     if key == "retry" || key == "spawn" {
-                        "; it is a node's option: on the fn (`#[node(retry(max = 3))]`) or on one binding (`#[retry(max = 3)] page = fetch(url)`)"
+                        String::from("; it is a node's option: on the fn (`#[node(retry(max = 3))]`) or on one binding (`#[retry(max = 3)] page = fetch(url)`)")
                     } else if key == "version" {
-                        VERSION_PLACE
+                        String::from(VERSION_PLACE)
                     } else if key == "ephemeral" {
-                        "; `ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`"
+                        String::from("; `ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`")
                     } else {
-                        unknown_option_hint(key, false)
+                        unknown_option_hint(key, false, WORKFLOW_OPTIONS)
                     },
                 ),
             );
@@ -504,22 +504,31 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
                         b.name
                     )
                 } else if b.fan_out.is_some() {
+                    let name = path_name(attr.path());
                     format!(
-                        "unknown attribute `#[{}]` on fan-out `{}`; expected one of {BINDING_ATTRS}, {FAN_OUT_ATTRS}",
-                        path_name(attr.path()),
-                        b.name
+                        "unknown attribute `#[{name}]` on fan-out `{}`; expected one of {BINDING_ATTRS}, {FAN_OUT_ATTRS}{}",
+                        b.name,
+                        did_you_mean(&name, &format!("{BINDING_ATTRS}, {FAN_OUT_ATTRS}"))
                     )
                 } else {
+                    let name = path_name(attr.path());
                     format!(
-                        "unknown attribute `#[{}]` on binding `{}`; expected one of {BINDING_ATTRS}",
-                        path_name(attr.path()),
-                        b.name
+                        "unknown attribute `#[{name}]` on binding `{}`; expected one of {BINDING_ATTRS}{}",
+                        b.name,
+                        did_you_mean(&name, BINDING_ATTRS)
                     )
                 },
             );
         }
     }
     out
+}
+
+/// `; did you mean `#[output]`?` for a misspelt binding attribute (`#[ouput]`), or empty.
+fn did_you_mean(name: &str, attrs: &str) -> String {
+    crate::internals::attr::closest_option(name, attrs)
+        .map(|a| format!("; did you mean `#[{a}]`?"))
+        .unwrap_or_default()
 }
 
 /// `#[timeout = ".."]`, `#[retry(..)]` or `#[spawn]`, read with the `#[node]` option

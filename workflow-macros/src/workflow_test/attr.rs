@@ -147,7 +147,7 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
                 path,
                 format!(
                     "unknown `#[workflow_test]` option `{name}`; expected one of {OPTIONS}{}",
-                    unknown_option_hint(&name.to_string(), false),
+                    unknown_option_hint(&name.to_string(), false, OPTIONS),
                 ),
             );
             skip_value(meta)?;
