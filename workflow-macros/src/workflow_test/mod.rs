@@ -45,6 +45,16 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             // `.await` in a sync fn would each add rustc's errors to "add `async`".
             item_fn.block = syn::parse_quote!({});
         }
+        if let Some(h) = check::undeclared_harness(&item_fn) {
+            // The harness it forgot to take (the body's own `h`, so the body sees it):
+            // each use of `h` would be rustc's "cannot find value" too.
+            let krate = args
+                .krate
+                .clone()
+                .unwrap_or_else(|| syn::parse_quote!(::workflow_test));
+            let p = crate::codegen::private(&krate);
+            item_fn.sig.inputs.push(syn::parse_quote!(#h: #p::Harness));
+        }
         let errors = cx.to_compile_errors();
         return quote!(#[allow(unused)] #item_fn #errors);
     }
