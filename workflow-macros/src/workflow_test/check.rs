@@ -208,6 +208,81 @@ fn test_attr_as_written(path: &Path, f: &ItemFn) -> Option<String> {
     Some(segments.join("::"))
 }
 
+/// A body that uses a harness it does not take (`async fn t() { h.execute(..) }`): one
+/// error at the empty parameter list, saying to take it (rustc would report each use of
+/// `h`, suggesting a similarly named item). See [`undeclared_harness`].
+fn check_harness_declared(cx: &Ctxt, f: &ItemFn) {
+    if let Some(h) = undeclared_harness(f) {
+        cx.error_at(
+            f.sig.paren_token.span.join(),
+            format!(
+                "the body uses `{h}` as the harness, which this test does not take: declare it as the parameter, `async fn {}({h}: Harness)`",
+                f.sig.ident
+            ),
+        );
+    }
+}
+
+/// The harness methods a body calls on `h` (`h.execute(..)`, `h.assert_success(..)`).
+const HARNESS_METHODS: &[&str] = &[
+    "execute",
+    "execute_with",
+    "runtime",
+    "mock",
+    "load",
+    "last_trace",
+    "last_run",
+    "runs",
+    "run_count",
+    "failure_count",
+    "execution_count",
+    "insert_resource",
+    "insert_resource_arc",
+    "set_trace",
+    "live_runs",
+    "memory_growth",
+];
+
+/// For a fn without parameters, the name the body calls harness methods on
+/// (`h.execute(..)`, `h.assert_*(..)`) without binding it anywhere (no `let h`, closure
+/// or pattern binding of that name): the `h` of a forgotten `h: Harness`.
+pub(crate) fn undeclared_harness(f: &ItemFn) -> Option<syn::Ident> {
+    use syn::visit::Visit;
+    #[derive(Default)]
+    struct Uses {
+        bound: Vec<syn::Ident>,
+        receivers: Vec<syn::Ident>,
+    }
+    impl<'ast> Visit<'ast> for Uses {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.bound.push(p.ident.clone());
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            let method = m.method.to_string();
+            if method.starts_with("assert_") || HARNESS_METHODS.contains(&method.as_str()) {
+                if let syn::Expr::Path(p) = &*m.receiver {
+                    if p.qself.is_none() {
+                        if let Some(ident) = p.path.get_ident() {
+                            self.receivers.push(ident.clone());
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    if !f.sig.inputs.is_empty() {
+        return None;
+    }
+    let mut uses = Uses::default();
+    uses.visit_block(&f.block);
+    uses.receivers
+        .into_iter()
+        .find(|r| !uses.bound.contains(r) && r.to_string().starts_with(char::is_lowercase))
+}
+
 #[cfg(test)]
 mod tests {
     use quote::quote;
@@ -339,79 +414,4 @@ mod tests {
             ["remove `#[tokio::test]`: `#[workflow_test]` already makes this a test"]
         );
     }
-}
-
-/// A body that uses a harness it does not take (`async fn t() { h.execute(..) }`): one
-/// error at the empty parameter list, saying to take it (rustc would report each use of
-/// `h`, suggesting a similarly named item). See [`undeclared_harness`].
-fn check_harness_declared(cx: &Ctxt, f: &ItemFn) {
-    if let Some(h) = undeclared_harness(f) {
-        cx.error_at(
-            f.sig.paren_token.span.join(),
-            format!(
-                "the body uses `{h}` as the harness, which this test does not take: declare it as the parameter, `async fn {}({h}: Harness)`",
-                f.sig.ident
-            ),
-        );
-    }
-}
-
-/// The harness methods a body calls on `h` (`h.execute(..)`, `h.assert_success(..)`).
-const HARNESS_METHODS: &[&str] = &[
-    "execute",
-    "execute_with",
-    "runtime",
-    "mock",
-    "load",
-    "last_trace",
-    "last_run",
-    "runs",
-    "run_count",
-    "failure_count",
-    "execution_count",
-    "insert_resource",
-    "insert_resource_arc",
-    "set_trace",
-    "live_runs",
-    "memory_growth",
-];
-
-/// For a fn without parameters, the name the body calls harness methods on
-/// (`h.execute(..)`, `h.assert_*(..)`) without binding it anywhere (no `let h`, closure
-/// or pattern binding of that name): the `h` of a forgotten `h: Harness`.
-pub(crate) fn undeclared_harness(f: &ItemFn) -> Option<syn::Ident> {
-    use syn::visit::Visit;
-    #[derive(Default)]
-    struct Uses {
-        bound: Vec<syn::Ident>,
-        receivers: Vec<syn::Ident>,
-    }
-    impl<'ast> Visit<'ast> for Uses {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.bound.push(p.ident.clone());
-            syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let method = m.method.to_string();
-            if method.starts_with("assert_") || HARNESS_METHODS.contains(&method.as_str()) {
-                if let syn::Expr::Path(p) = &*m.receiver {
-                    if p.qself.is_none() {
-                        if let Some(ident) = p.path.get_ident() {
-                            self.receivers.push(ident.clone());
-                        }
-                    }
-                }
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
-    if !f.sig.inputs.is_empty() {
-        return None;
-    }
-    let mut uses = Uses::default();
-    uses.visit_block(&f.block);
-    uses.receivers
-        .into_iter()
-        .find(|r| !uses.bound.contains(r) && r.to_string().starts_with(char::is_lowercase))
 }
