@@ -4,7 +4,9 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures::FutureExt as _;
@@ -13,7 +15,7 @@ use tracing::Instrument as _;
 
 use crate::context::Context;
 use crate::error::{BoxError, ChildFailed, NodeName, TimeoutScope, WorkflowError};
-use crate::node::{Node, NodeCallError};
+use crate::node::{Node, NodeCallError, NodeResult};
 use crate::plan::NodeSpec;
 use crate::policy::{Execution, NodePolicy};
 use crate::run::NodeStatus;
@@ -208,50 +210,137 @@ pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> traci
 }
 
 /// A [`Mode::Supervised`] node: its attempts under its policies, within the total
-/// timeout of its retry policy.
-pub(crate) async fn supervised<N: Node, V: Send + 'static>(
+/// timeout of its retry policy, boxed as the driver keeps it.
+///
+/// Generic over the node type and the workflow's value only for the box and the output's
+/// way back ([`Supervised`]): the attempts themselves (the retry loop, timeouts, the
+/// node limit, spawning, their tasks and timers and their drop glue) are compiled once,
+/// in this crate, on the node seen through [`ErasedNode`]. Compiled per node type and
+/// workflow, they were the largest part of the code that executing a workflow adds to
+/// its crate (issue 17: compile time); they cost a supervised node a few allocations
+/// (its ports, each attempt's call and its output boxed), beside its timers and tasks.
+pub(crate) fn supervised<N: Node, V: Send + 'static>(
     ports: N,
     index: usize,
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
-) -> Finished<V> {
-    let policy = *shared.nodes[index].policy;
-    let total = policy.retry.and_then(|r| r.total_timeout);
-    let attempts = attempt_loop::<N>(ports, index, &shared, policy);
-    let (attempts, result) = match total {
-        None => attempts.await,
-        Some(limit) => match tokio::time::timeout(limit, attempts).await {
-            Ok(done) => done,
-            Err(_) => {
-                // Each attempt notes its number once its call runs; none ran if the
-                // limit passed while the node waited for a node-limit permit.
-                let made = shared.attempts_made(index);
-                tracing::warn!(
-                    target: "workflow",
-                    node = shared.nodes[index].name,
-                    attempts = made,
-                    ?limit,
-                    "node timed out (all attempts)"
-                );
-                (made, Err(NodeFailure::Timeout(limit)))
-            }
-        },
-    };
-    Finished {
+) -> Pin<Box<dyn Future<Output = Finished<V>> + Send + 'static>> {
+    Box::pin(Supervised {
+        attempts: supervised_erased(Box::new(ports), index, shared),
         index,
-        attempts,
-        result: result.map(wrap),
+        output: unbox::<N::Output>,
+        wrap,
+    })
+}
+
+/// A node's ports with the node's type erased: what the supervised path
+/// ([`supervised_erased`]) calls, compiled once for all node types.
+pub(crate) trait ErasedNode: Send + 'static {
+    /// A copy of the ports for another attempt, when every port is `Clone`.
+    fn try_clone_erased(&self) -> Option<Box<dyn ErasedNode>>;
+    /// Calls the node (attempt `attempt` of node `index`), its output boxed.
+    fn call_erased(
+        self: Box<Self>,
+        shared: &Arc<RunShared>,
+        index: usize,
+        attempt: u32,
+    ) -> ErasedCall;
+}
+
+/// A node's call with its output boxed (see [`ErasedNode`]).
+pub(crate) type ErasedCall = Pin<Box<dyn Future<Output = NodeResult<ErasedOutput>> + Send>>;
+
+/// A node's output, boxed (see [`ErasedNode`]).
+pub(crate) type ErasedOutput = Box<dyn std::any::Any + Send>;
+
+impl<N: Node> ErasedNode for N {
+    fn try_clone_erased(&self) -> Option<Box<dyn ErasedNode>> {
+        N::try_clone(self).map(|copy| Box::new(copy) as Box<dyn ErasedNode>)
     }
+
+    fn call_erased(
+        self: Box<Self>,
+        shared: &Arc<RunShared>,
+        index: usize,
+        attempt: u32,
+    ) -> ErasedCall {
+        let ctx = Context::for_node::<N>(shared, index, attempt);
+        Box::pin(N::call(*self, ctx).map(|r| r.map(|v| Box::new(v) as ErasedOutput)))
+    }
+}
+
+/// A boxed output back as the node's own (its type is the one it was boxed with).
+fn unbox<O: 'static>(output: ErasedOutput) -> O {
+    match output.downcast::<O>() {
+        Ok(output) => *output,
+        Err(_) => unreachable!("a node's boxed output has the node's output type"),
+    }
+}
+
+/// The supervised attempts' future (see [`supervised_erased`]).
+type Attempts = Pin<Box<dyn Future<Output = (u32, Result<ErasedOutput, NodeFailure>)> + Send>>;
+
+/// A supervised node's future: its attempts (type-erased) and the way its output goes
+/// back into the workflow's value.
+struct Supervised<O, V> {
+    attempts: Attempts,
+    index: usize,
+    output: fn(ErasedOutput) -> O,
+    wrap: fn(O) -> V,
+}
+
+impl<O, V> Future for Supervised<O, V> {
+    type Output = Finished<V>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Finished<V>> {
+        let this = self.get_mut();
+        let (attempts, result) = std::task::ready!(this.attempts.as_mut().poll(cx));
+        let (output, wrap) = (this.output, this.wrap);
+        Poll::Ready(Finished {
+            index: this.index,
+            attempts,
+            result: result.map(|o| wrap(output(o))),
+        })
+    }
+}
+
+/// [`supervised`]'s attempts, compiled once: the attempts made and the last one's
+/// outcome.
+fn supervised_erased(ports: Box<dyn ErasedNode>, index: usize, shared: Arc<RunShared>) -> Attempts {
+    Box::pin(async move {
+        let policy = *shared.nodes[index].policy;
+        let total = policy.retry.and_then(|r| r.total_timeout);
+        let attempts = attempt_loop(ports, index, &shared, policy);
+        match total {
+            None => attempts.await,
+            Some(limit) => match tokio::time::timeout(limit, attempts).await {
+                Ok(done) => done,
+                Err(_) => {
+                    // Each attempt notes its number once its call runs; none ran if the
+                    // limit passed while the node waited for a node-limit permit.
+                    let made = shared.attempts_made(index);
+                    tracing::warn!(
+                        target: "workflow",
+                        node = shared.nodes[index].name,
+                        attempts = made,
+                        ?limit,
+                        "node timed out (all attempts)"
+                    );
+                    (made, Err(NodeFailure::Timeout(limit)))
+                }
+            },
+        }
+    })
 }
 
 /// Attempts until one succeeds or the retry policy gives up: the attempts made, and the
 /// last attempt's outcome.
-async fn attempt_loop<N: Node>(
-    ports: N,
+async fn attempt_loop(
+    ports: Box<dyn ErasedNode>,
     index: usize,
     shared: &Arc<RunShared>,
     policy: NodePolicy,
-) -> (u32, Result<N::Output, NodeFailure>) {
+) -> (u32, Result<ErasedOutput, NodeFailure>) {
     // Runtime-wide limit on nodes in flight across runs.
     // Shared with the task of a spawned attempt, which may outlive this future briefly
     // when the run stops (tokio drops an aborted task later).
@@ -278,7 +367,7 @@ async fn attempt_loop<N: Node>(
             );
         };
         shared.record(Some(index), TraceKind::Started { attempt });
-        let failure = match attempt_once::<N>(this, index, attempt, shared, policy, &permit).await {
+        let failure = match attempt_once(this, index, attempt, shared, policy, &permit).await {
             Ok(v) => return (attempt, Ok(v)),
             Err(f) => f,
         };
@@ -329,9 +418,12 @@ async fn attempt_loop<N: Node>(
 
 /// The ports for the next attempt: a clone while more attempts may follow, the
 /// originals for the last one.
-fn next_ports<N: Node>(ports: &mut Option<N>, more_may_follow: bool) -> Option<N> {
+fn next_ports(
+    ports: &mut Option<Box<dyn ErasedNode>>,
+    more_may_follow: bool,
+) -> Option<Box<dyn ErasedNode>> {
     if more_may_follow {
-        if let Some(copy) = ports.as_ref().and_then(N::try_clone) {
+        if let Some(copy) = ports.as_ref().and_then(|p| p.try_clone_erased()) {
             return Some(copy);
         }
     }
@@ -339,17 +431,17 @@ fn next_ports<N: Node>(ports: &mut Option<N>, more_may_follow: bool) -> Option<N
 }
 
 /// One attempt, with its time limit, in the run's task or its own.
-async fn attempt_once<N: Node>(
-    ports: N,
+async fn attempt_once(
+    ports: Box<dyn ErasedNode>,
     index: usize,
     attempt: u32,
     shared: &Arc<RunShared>,
     policy: NodePolicy,
     permit: &Option<Arc<OwnedSemaphorePermit>>,
-) -> Result<N::Output, NodeFailure> {
-    let ctx = Context::for_node::<N>(shared, index, attempt);
+) -> Result<ErasedOutput, NodeFailure> {
+    let call = ports.call_erased(shared, index, attempt);
     let span = node_span(shared, index, attempt);
-    let call = N::call(ports, ctx).map(|r| r.map_err(NodeFailure::from));
+    let call = call.map(|r| r.map_err(NodeFailure::from));
     // An attempt counts once its call is first polled, not when it is launched: a
     // spawned attempt whose task is aborted before it ever ran (the run stopped in the
     // same instant) made no attempt, and a cancelled node must not report it.

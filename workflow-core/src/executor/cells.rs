@@ -111,7 +111,7 @@ fn boxed_node<N: Node, V: Send + 'static>(
     shared: Arc<RunShared>,
     wrap: fn(N::Output) -> V,
 ) -> BoxedNode<V> {
-    Box::pin(attempt::supervised::<N, V>(ports, index, shared, wrap))
+    attempt::supervised::<N, V>(ports, index, shared, wrap)
 }
 
 /// Starts a [`Mode::Spawned`] node whose task reports to the run's queue: nothing is

@@ -887,7 +887,7 @@ where
         if stall_fired {
             // Spawned nodes that ended meanwhile are progress (their end resets the
             // timer); handled now, as the run may not have been woken for them.
-            match self.take_ended(|this, done| this.on_finished(done, stall)) {
+            match self.take_ended_finished(stall) {
                 Err(e) => return Poll::Ready(Event::failed(e)),
                 Ok(true) => {
                     // Successors may be ready: the next poll starts them.
@@ -1241,10 +1241,23 @@ where
     /// is not woken for every one: see `wake_threshold`). A failure among them came
     /// first, and is the event instead.
     fn stop_on(&mut self, stall: &mut Option<StallTimer>, event: Event) -> Event {
-        match self.take_ended(|this, done| this.on_finished(done, stall)) {
+        match self.take_ended_finished(stall) {
             Ok(_) => event,
             Err(e) => Event::failed(e),
         }
+    }
+
+    /// [`take_ended`](Self::take_ended), each outcome handled as finished: for a stop
+    /// ([`stop_on`](Self::stop_on)) and a stall timer that fired ([`wait`](Self::wait)),
+    /// rare both. One copy for the two, out of line: each was an instance of
+    /// `take_ended` and of the queue's `take_done` (~750 lines of unoptimised IR) in every
+    /// executed workflow's crate (issue 17: compile time).
+    #[inline(never)]
+    fn take_ended_finished(
+        &mut self,
+        stall: &mut Option<StallTimer>,
+    ) -> Result<bool, WorkflowError> {
+        self.take_ended(|this, done| this.on_finished(done, stall))
     }
 
     /// Polls each node of `nodes` that is still pending, with its own waker, and hands
@@ -1724,19 +1737,12 @@ where
     /// Stops the run: cancels the run's token, gives running nodes a chance to notice
     /// (one poll round, plus up to `grace`), then drops what is still running and marks
     /// the rest. Outputs produced after the stop are discarded.
+    ///
+    /// What does not depend on the workflow's types (the grace, the statuses of the
+    /// nodes it stopped, the error) is in plain fns, `abort_begin` and `abort_end`,
+    /// compiled once in this crate (issue 17: compile time).
     async fn abort(&mut self, error: WorkflowError, grace: Option<Duration>) -> WorkflowError {
-        let was_running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
-        // The run's own grace, noted for its child runs' nodes before they see the
-        // cancellation; a child run without one gets its parent's, if that stops with one.
-        let grace_end = match grace.filter(|g| !g.is_zero()) {
-            Some(grace) => {
-                let end = tokio::time::Instant::now() + grace;
-                self.shared.cancel.set_grace_end(end);
-                Some(end)
-            }
-            None => self.shared.inherited_grace_end(),
-        };
-        self.shared.cancel.cancel();
+        let (was_running, grace_end) = abort_begin(self.shared, &self.statuses, grace);
         // Spawned nodes that end from now on wake the run at once.
         let _ = self.pending.make().wake_when_done(1);
         // A fused segment runs on to its next node when polled: dropped now.
@@ -1778,50 +1784,25 @@ where
                 drop_errors.push(self.panicked_in_drop(i, payload.as_ref()));
             }
         }
-        let now = self.shared.started.elapsed();
-        let running: Vec<usize> = self.statuses.running().map(|(i, _)| i).collect();
-        for i in running {
-            // Its future was dropped before it could say how many attempts it made. An
-            // inline node's fn runs when it starts; the others note each attempt whose
-            // fn ran. None ran when the node still waited for a node-limit permit, or
-            // was spawned and tokio never polled its task: it counts as never started.
-            let attempts = match Mode::of(&W::PLAN.nodes[i], self.supervise_all) {
-                Mode::Inline => 1,
-                // Noted by its queue, if it reported to one.
-                Mode::Spawned => self
-                    .shared
-                    .attempts_made(i)
-                    .max(self.pending.get().map_or(0, |c| c.attempts_made(i))),
-                _ => self.shared.attempts_made(i),
-            };
-            if attempts == 0 {
-                self.statuses.never_ran(self.shared, i);
-            } else {
-                self.statuses.cancelled(self.shared, i, attempts, now);
-            }
-        }
-        self.statuses.skip_not_started(self.shared);
-        let error = self.name_stopped_children(error, &was_running);
-        if self.pending.get().is_none_or(|c| c.errors.is_empty()) && drop_errors.is_empty() {
-            error
-        } else {
-            let mut errors = std::mem::take(&mut self.pending.make().errors);
-            errors.push(error);
-            errors.append(&mut drop_errors);
-            WorkflowError::Multiple {
-                workflow: W::PLAN.name,
+        let errors = match self.pending.0.as_deref_mut() {
+            Some(cold) => std::mem::take(&mut cold.errors),
+            None => Vec::new(),
+        };
+        // Spawned nodes reporting to the queue: their attempts are noted there.
+        let queued_attempts = |i: usize| self.pending.get().map_or(0, |c| c.attempts_made(i));
+        abort_end(
+            W::PLAN,
+            self.shared,
+            &mut self.statuses,
+            self.supervise_all,
+            &queued_attempts,
+            AbortErrors {
+                error,
+                was_running,
                 errors,
-            }
-        }
-    }
-
-    /// A run's timeout or cancellation, or a node's timeout, names the nodes it stopped;
-    /// a node running a sub-workflow or fan-out (`was_running`) is named by the nodes of
-    /// its child runs it stopped (`front.html`, `thumbs[2].img`), as their reports say
-    /// once dropped.
-    #[cold]
-    fn name_stopped_children(&self, error: WorkflowError, was_running: &[usize]) -> WorkflowError {
-        name_stopped_children(self.shared, error, was_running)
+                dropped: drop_errors,
+            },
+        )
     }
 
     /// A node that ended after the run was stopped: it counts as cancelled.
@@ -1942,7 +1923,10 @@ fn panicked_in_drop(
     }
 }
 
-/// [`Driver::name_stopped_children`].
+/// A run's timeout or cancellation, or a node's timeout, names the nodes it stopped;
+/// a node running a sub-workflow or fan-out (`was_running`) is named by the nodes of
+/// its child runs it stopped (`front.html`, `thumbs[2].img`), as their reports say
+/// once dropped (see [`abort_end`]).
 #[cold]
 fn name_stopped_children(
     shared: &RunShared,
@@ -1989,6 +1973,92 @@ fn name_stopped_children(
         }
     }
     error
+}
+
+/// [`Driver::abort`]'s start: the nodes running when the run stopped, and the end of
+/// its grace period if it has one (the run's own, noted for its child runs' nodes before
+/// they see the cancellation; a child run without one gets its parent's, if that stops
+/// with one). Cancels the run's token.
+#[inline(never)]
+fn abort_begin(
+    shared: &RunShared,
+    statuses: &Statuses,
+    grace: Option<Duration>,
+) -> (Vec<usize>, Option<tokio::time::Instant>) {
+    let was_running: Vec<usize> = statuses.running().map(|(i, _)| i).collect();
+    let grace_end = match grace.filter(|g| !g.is_zero()) {
+        Some(grace) => {
+            let end = tokio::time::Instant::now() + grace;
+            shared.cancel.set_grace_end(end);
+            Some(end)
+        }
+        None => shared.inherited_grace_end(),
+    };
+    shared.cancel.cancel();
+    (was_running, grace_end)
+}
+
+/// The errors of a stopped run (see [`abort_end`]).
+struct AbortErrors {
+    /// Why it stopped.
+    error: WorkflowError,
+    /// The nodes running when it stopped.
+    was_running: Vec<usize>,
+    /// Errors kept before (`failure = "continue"`).
+    errors: Vec<WorkflowError>,
+    /// Panics of node futures dropped by the stop.
+    dropped: Vec<WorkflowError>,
+}
+
+/// [`Driver::abort`]'s end, once nothing runs: the nodes still running are marked
+/// cancelled (or never run), the unstarted ones skipped; the run's error. `queued` says
+/// how many attempts a spawned node reporting to the run's queue made.
+#[inline(never)]
+fn abort_end(
+    plan: &Plan,
+    shared: &RunShared,
+    statuses: &mut Statuses,
+    supervise_all: bool,
+    queued: &dyn Fn(usize) -> u32,
+    errors: AbortErrors,
+) -> WorkflowError {
+    let AbortErrors {
+        error,
+        was_running,
+        errors: mut kept,
+        dropped: mut drop_errors,
+    } = errors;
+    let now = shared.started.elapsed();
+    let running: Vec<usize> = statuses.running().map(|(i, _)| i).collect();
+    for i in running {
+        // Its future was dropped before it could say how many attempts it made. An
+        // inline node's fn runs when it starts; the others note each attempt whose
+        // fn ran. None ran when the node still waited for a node-limit permit, or
+        // was spawned and tokio never polled its task: it counts as never started.
+        let attempts = match Mode::of(&plan.nodes[i], supervise_all) {
+            Mode::Inline => 1,
+            // Noted by its queue, if it reported to one.
+            Mode::Spawned => shared.attempts_made(i).max(queued(i)),
+            _ => shared.attempts_made(i),
+        };
+        if attempts == 0 {
+            statuses.never_ran(shared, i);
+        } else {
+            statuses.cancelled(shared, i, attempts, now);
+        }
+    }
+    statuses.skip_not_started(shared);
+    let error = name_stopped_children(shared, error, &was_running);
+    if kept.is_empty() && drop_errors.is_empty() {
+        error
+    } else {
+        kept.push(error);
+        kept.append(&mut drop_errors);
+        WorkflowError::Multiple {
+            workflow: plan.name,
+            errors: kept,
+        }
+    }
 }
 
 /// Polls the wait on the run's token, once it exists.

@@ -965,7 +965,7 @@ where
         let error = match stop {
             Stop::Failed(mut e) => {
                 // A node's own timeout names the item's nodes it stopped, after itself,
-                // as a run's driver does (`Driver::name_stopped_children`).
+                // as a run's driver does (`name_stopped_children` in `driver.rs`).
                 if let WorkflowError::Timeout {
                     scope: TimeoutScope::Node(_),
                     running: named,

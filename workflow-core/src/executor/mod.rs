@@ -38,7 +38,10 @@
 //!   an arm and a record.
 //! - `attempt`: the only reader of node policies. [`Mode`](attempt::Mode) says how a node
 //!   runs (decided once per node and run, as it starts); the supervised path runs
-//!   retries, timeouts, spawning and the node limit; panics become failures here.
+//!   retries, timeouts, spawning and the node limit; panics become failures here. It
+//!   sees the node through `dyn ErasedNode` (its ports boxed, each call's output boxed),
+//!   so it is compiled once in this crate, not per node type in every crate that
+//!   executes a workflow (issue 17: compile time).
 //! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
 //!   bit in the run's wake set; and the run's completion queue, into which the task of
 //!   a spawned node (`Mode::Spawned`) pushes its outcome, drained once per wake-up.
