@@ -1031,7 +1031,7 @@ where
                 }
                 self.deps.pop_ready();
                 let at = self.elapsed();
-                match self.start_spawned(i, at, cx) {
+                match self.start_spawned_inline(i, at, cx) {
                     // Never polled: its outcome reaches the run through the queue.
                     Poll::Pending => self.queue_spawned(i),
                     Poll::Ready(done) => {
@@ -1164,17 +1164,16 @@ where
     /// the fewest predecessors left among their successors.
     #[inline(never)]
     fn scan_wake_threshold(&mut self) -> usize {
-        let queued = self.pending.make().queued_nodes();
-        let mut n = queued.len();
-        for i in queued {
+        let deps = &self.deps;
+        let mut n = usize::MAX;
+        let scanned = self.pending.make().scan_queued(|i| {
             for &s in W::PLAN.nodes[i].successors {
-                n = n.min(self.deps.left(s) as usize);
+                n = n.min(deps.left(s) as usize);
             }
-            if n <= 1 {
-                return 1;
-            }
-        }
-        n
+            n > 1
+        });
+        // No more than the queued nodes: their ends are all that is awaited.
+        scanned.map_or(1, |queued| n.min(queued))
     }
 
     /// Hands the spawned nodes that ended since the last look to `on_done`, then polls
@@ -1377,6 +1376,20 @@ where
     /// spawner, goes to the run's node table ([`queue_spawned`](Self::queue_spawned)).
     #[inline]
     fn start_spawned(
+        &mut self,
+        i: usize,
+        at: Duration,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Finished<W::Value>> {
+        self.start_spawned_inline(i, at, cx)
+    }
+
+    /// [`start_spawned`](Self::start_spawned), inlined into
+    /// [`step_spawned`](Self::step_spawned), where every spawned node of a chain starts:
+    /// out of line it was a call with the outcome returned through memory and the
+    /// arguments shuffled (~20 instructions a node, issue 17).
+    #[inline(always)]
+    fn start_spawned_inline(
         &mut self,
         i: usize,
         at: Duration,

@@ -172,6 +172,10 @@ impl<T> Completions<T> {
     /// given `None` (unless the clock was read already, see below): the run's next poll
     /// reads the clock anyway (to start what follows), no earlier than this, and that
     /// reading serves as its end time (one clock reading per node less in a chain).
+    ///
+    /// Inlined into the task's poll (once per node type): a call of its own, with the
+    /// outcome built by the caller's closure, was ~15 instructions a spawned node.
+    #[inline(always)]
     pub(crate) fn complete(&self, urgent: bool, outcome: impl FnOnce(Option<Duration>) -> T) {
         // The count is raised under the queue's lock (so it always equals the queue's
         // length, and `take` never misses a counted outcome), then compared with the
@@ -392,6 +396,8 @@ impl<T> Outcomes<T> {
         self.in_ring + self.more.len()
     }
 
+    /// Inlined into a spawned node's task, with [`Completions::complete`].
+    #[inline(always)]
     fn push(&mut self, outcome: T) {
         // Into the ring only while nothing waits in the deque: what is there ended first.
         if self.more.is_empty() && self.in_ring < OUTCOMES_IN_PLACE {
@@ -498,8 +504,11 @@ pub(crate) struct Spawner<T> {
 #[derive(Default)]
 struct NodeTable {
     rows: Vec<NodeRow>,
-    /// How many rows' `listed` make the list of queued nodes.
+    /// How many rows' `listed` make the list of queued nodes (from `head`).
     listed: usize,
+    /// Where the list starts: the entries before it are of nodes no longer pending
+    /// (the oldest end first in a lattice's wavefront), dropped without moving the rest.
+    head: usize,
 }
 
 struct NodeRow {
@@ -537,24 +546,63 @@ impl NodeTable {
         self.rows.get(i).map_or(Waiting::No, |r| r.waiting)
     }
 
-    /// Adds node `i` to the list of queued nodes.
+    /// Adds node `i` to the list of queued nodes (inlined into every spawned node's
+    /// start; the compaction, needed only if ended nodes filled the list, out of line).
+    #[inline(always)]
     fn list(&mut self, i: usize) {
+        if self.listed == self.rows.len() {
+            self.compact();
+        }
         self.rows[self.listed].listed = i as u32;
         self.listed += 1;
     }
 
-    /// The list of queued nodes, without those no longer pending.
-    fn queued(&mut self) -> impl ExactSizeIterator<Item = usize> + '_ {
+    /// Whether the list's `k`-th row names a node still queued.
+    #[inline]
+    fn live(&self, k: usize) -> bool {
+        self.rows[self.rows[k].listed as usize].waiting == Waiting::Queued
+    }
+
+    /// Visits the nodes of the list still queued, oldest first, while `go_on` says so.
+    /// How many there are if it visited them all; `None` if `go_on` stopped it.
+    ///
+    /// The wake threshold's scan usually stops at its first node or two (a successor
+    /// one end away from ready): the list is not compacted on every scan, which made
+    /// each wake-up of the spawned lattice walk its whole wavefront (~250 instructions
+    /// a node, issue 17). Ended nodes at its front are skipped once for good; the rest
+    /// is compacted only by a full scan that found more ended than queued.
+    fn scan(&mut self, mut go_on: impl FnMut(usize) -> bool) -> Option<usize> {
+        while self.head < self.listed && !self.live(self.head) {
+            self.head += 1;
+        }
+        let mut live = 0;
+        for k in self.head..self.listed {
+            if self.live(k) {
+                live += 1;
+                if !go_on(self.rows[k].listed as usize) {
+                    return None;
+                }
+            }
+        }
+        if self.listed - self.head > 2 * live + OUTCOMES_IN_PLACE {
+            self.compact();
+        }
+        Some(live)
+    }
+
+    /// Drops the list's entries of nodes no longer queued; the rest move to its start.
+    #[cold]
+    #[inline(never)]
+    fn compact(&mut self) {
         let mut kept = 0;
-        for k in 0..self.listed {
-            let i = self.rows[k].listed;
-            if self.rows[i as usize].waiting == Waiting::Queued {
-                self.rows[kept].listed = i;
+        for k in self.head..self.listed {
+            if self.live(k) {
+                self.rows[kept].listed = self.rows[k].listed;
                 kept += 1;
             }
         }
+        self.head = 0;
         self.listed = kept;
-        self.rows[..kept].iter().map(|r| r.listed as usize)
     }
 }
 
@@ -707,6 +755,10 @@ impl<T> PendingNodes<T> {
     /// `ready`: how many more nodes are ready to start in this poll (a fan-out's
     /// branches after this one), asked only as the queue's room is made; `nodes`: how
     /// many the run has.
+    ///
+    /// Inlined (into the two places a spawned node starts): a call of its own was ~15
+    /// instructions a spawned node (issue 17); its rare part is out of line.
+    #[inline(always)]
     pub(super) fn add_queued(&mut self, i: usize, nodes: usize, ready: impl FnOnce() -> usize) {
         self.table.init(nodes);
         let row = &mut self.table.rows[i];
@@ -749,9 +801,11 @@ impl<T> PendingNodes<T> {
         }
     }
 
-    /// The nodes reporting to the outcome queue that are still pending.
-    pub(super) fn queued_nodes(&mut self) -> impl ExactSizeIterator<Item = usize> + '_ {
-        self.table.queued()
+    /// Visits the nodes reporting to the outcome queue that are still pending, while
+    /// `go_on` says so: how many there are, or `None` if it stopped (see
+    /// [`NodeTable::scan`]).
+    pub(super) fn scan_queued(&mut self, go_on: impl FnMut(usize) -> bool) -> Option<usize> {
+        self.table.scan(go_on)
     }
 
     /// The run is being polled: spawned nodes ending meanwhile need not wake it (it
@@ -1197,6 +1251,55 @@ mod tests {
         assert_eq!(done, [7, 6]);
         assert_eq!(p.count, 0);
         assert!(!p.any_done());
+    }
+
+    #[test]
+    fn the_threshold_scan_visits_queued_nodes_only_and_stops_when_asked() {
+        let (mut p, queue) = queued_nodes(0..30, 30);
+        let index = |&i: &usize| i;
+        for i in [0, 1, 2, 5] {
+            queue.complete(false, move |_| i);
+        }
+        while p.take_done(index).is_some() {}
+        let mut seen = Vec::new();
+        let all = p.scan_queued(|i| {
+            seen.push(i);
+            true
+        });
+        assert_eq!(all, Some(26));
+        assert_eq!(seen[..4], [3, 4, 6, 7]);
+        assert_eq!(seen.len(), 26);
+        // Stopped early: `None`, and nothing after the stop visited.
+        seen.clear();
+        let stopped = p.scan_queued(|i| {
+            seen.push(i);
+            i < 6
+        });
+        assert_eq!((stopped, seen.as_slice()), (None, &[3, 4, 6][..]));
+        // Most end, out of order: a full scan compacts the list, which then holds each
+        // queued node once, in the order they were queued.
+        for i in (4..28).rev().filter(|&i| i != 5) {
+            queue.complete(false, move |_| i);
+        }
+        while p.take_done(index).is_some() {}
+        seen.clear();
+        let all = p.scan_queued(|i| {
+            seen.push(i);
+            true
+        });
+        assert_eq!((all, seen.as_slice()), (Some(3), &[3, 28, 29][..]));
+        assert_eq!(p.table.listed - p.table.head, 3, "compacted");
+        // Queued after the compaction: listed behind the others.
+        p.add_queued(5, 30, || 0);
+        seen.clear();
+        assert_eq!(
+            p.scan_queued(|i| {
+                seen.push(i);
+                true
+            }),
+            Some(4)
+        );
+        assert_eq!(seen, [3, 28, 29, 5]);
     }
 
     #[test]
