@@ -416,9 +416,12 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// As [`Runtime::start_durable`]; also when the run is of another workflow, finished
-    /// (a failed run is run again with [`Runtime::retry`]), or leased to another owner
-    /// whose lease has not expired.
+    /// As [`Runtime::start_durable`]; also [`WorkflowError::Store`] whose source is a
+    /// [`StoreError::NotFound`] when the store has no such run, a
+    /// [`StoreError::WrongWorkflow`] when the run is another workflow's (refused before it
+    /// is claimed: the run is left as it was), a [`StoreError::Finished`] when it finished
+    /// (a failed run is run again with [`Runtime::retry`]), or a [`StoreError::LeaseHeld`]
+    /// when another owner's lease on it has not expired.
     // One bound, as in `start_durable`.
     pub fn resume<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
     where
@@ -434,6 +437,25 @@ impl Runtime {
         run: RunId,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let cfg = self.durable_config::<W>()?;
+        // Another workflow's run is refused before it is claimed: claiming it first would
+        // lease it to this owner until the lease expired, keeping its own workflow's
+        // `recover` away from it. (The workflow of a run never changes, so there is no
+        // race between this read and the claim.)
+        let row = cfg
+            .store
+            .get_run(run)
+            .await
+            .map_err(|e| store_error::<W>(run, e))?;
+        if row.workflow != W::NAME {
+            return Err(store_error::<W>(
+                run,
+                StoreError::WrongWorkflow {
+                    run,
+                    workflow: row.workflow,
+                    expected: W::NAME.to_owned(),
+                },
+            ));
+        }
         let claimed = cfg
             .store
             .claim_run(run, &cfg.owner, cfg.lease)

@@ -1311,6 +1311,58 @@ async fn retrying_what_is_not_a_failed_run_of_the_workflow_is_refused() {
     }
 }
 
+/// Resuming another workflow's run, or a run the store does not have, is refused before
+/// anything is claimed: the run's row (its owner, its expired lease) is left as it was, so
+/// its own workflow's `recover` takes it at once.
+#[tokio::test]
+async fn resuming_another_workflows_run_is_refused_without_claiming_it() {
+    use workflow_core::store::StoreError;
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("resume_misuse", &clock).await {
+        let rt = gated_runtime(Arc::clone(&store));
+        let err = rt.resume(Diamond, RunId(9_999)).await.unwrap_err();
+        assert!(
+            matches!(
+                store_source(&err),
+                StoreError::NotFound { run: RunId(9_999) }
+            ),
+            "{kind}: {err}"
+        );
+        let b = RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap();
+        let run = interrupted_run(&store, Record::Output(b)).await;
+        clock.advance(Duration::from_secs(60)); // its owner's lease has expired
+        let before = store.get_run(run).await.unwrap();
+
+        let err = rt.resume(Gated, run).await.unwrap_err();
+        let StoreError::WrongWorkflow {
+            workflow, expected, ..
+        } = store_source(&err)
+        else {
+            panic!("{kind}: {err:?}")
+        };
+        assert_eq!((&**workflow, &**expected), ("Diamond", "Gated"), "{kind}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "durable run {run} of workflow `Gated`: run {run} is a run of workflow `Diamond`, not of `Gated`"
+            ),
+            "{kind}"
+        );
+        assert_eq!(
+            store.get_run(run).await.unwrap(),
+            before,
+            "{kind}: unchanged"
+        );
+
+        // Its own workflow recovers it at once (it was not leased to the refused caller).
+        let recovered = rt.recover(Diamond).await.unwrap();
+        assert_eq!(recovered.len(), 1, "{kind}");
+        assert_eq!(recovered[0].0, run, "{kind}");
+        let resumed = recovered.into_iter().next().unwrap().1.unwrap();
+        assert_eq!(resumed.restored(), ["a", "b"], "{kind}");
+    }
+}
+
 /// A retry that cannot start (here: the workflow's input type changed since the run
 /// started) fails the run again with that error, rather than leaving it running for
 /// nobody; the first failure stays in its attempts and it can be retried again.
