@@ -684,14 +684,40 @@ impl Harness {
         self.inner.trace.load(Ordering::Relaxed)
     }
 
-    /// Records an [`ExecutionTrace`] for the following runs.
-    #[deprecated(note = "use `set_trace(true)`, named like `RunOptions::trace`")]
+    /// Records an [`ExecutionTrace`] for the following runs: `set_trace(true)`, under the
+    /// name the testing guide uses (`self.enable_tracing()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::Harness;
+    ///
+    /// #[node]
+    /// async fn step() -> u8 {
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct One {
+    ///         s = step(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let h = Harness::builder().trace(false).build();
+    /// h.enable_tracing();
+    /// h.execute(One, OneInput {}).await.unwrap();
+    /// let trace = h.last_trace().expect("traced");
+    /// assert!(trace.started_at("s").is_some());
+    /// # });
+    /// ```
     pub fn enable_tracing(&self) {
         self.set_trace(true);
     }
 
-    /// Stops recording traces for the following runs.
-    #[deprecated(note = "use `set_trace(false)`, named like `RunOptions::trace`")]
+    /// Stops recording traces for the following runs: `set_trace(false)`, under the
+    /// guide's name.
     pub fn disable_tracing(&self) {
         self.set_trace(false);
     }

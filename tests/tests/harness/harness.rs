@@ -711,7 +711,8 @@ async fn tracing_can_be_switched(h: Harness) {
     );
 }
 
-/// The names before `set_trace` still compile and work.
+/// The guide's names (`enable_tracing`, `disable_tracing`) and the deprecated `tracing()`
+/// switch and report like `set_trace`/`trace_enabled`.
 #[workflow_test(timeout = "10s", start_paused = true)]
 #[allow(deprecated)]
 async fn the_old_tracing_switches_still_work(h: Harness) {
