@@ -534,6 +534,9 @@ fn table() -> String {
     // (group, param, nodes per run, runs per iteration, kind)
     enum Kind {
         Ratio(f64),
+        /// A ratio with no target of its own (the lattice against its topological awaits:
+        /// issue 17's ≤ 3× is against the wavefront, printed below the table).
+        Reference,
         Throughput(f64),
         WallDiffMs(f64),
     }
@@ -542,7 +545,7 @@ fn table() -> String {
         ("W1 chain", "1000", 1000.0, 1.0, Kind::Ratio(5.0)),
         ("W2 fan", "100", 102.0, 1.0, Kind::Ratio(2.0)),
         ("W2 fan", "1000", 1002.0, 1.0, Kind::Ratio(2.0)),
-        ("W3 lattice", "32x32", 1024.0, 1.0, Kind::Ratio(3.0)),
+        ("W3 lattice", "32x32", 1024.0, 1.0, Kind::Reference),
         (
             "W4 throughput",
             "10000 runs",
@@ -620,14 +623,19 @@ fn table() -> String {
             Kind::Ratio(max) => (
                 format!("{:.2}×", ours / hand),
                 format!("≤ {max}×"),
-                ours / hand <= *max,
+                Some(ours / hand <= *max),
+            ),
+            Kind::Reference => (
+                format!("{:.2}×", ours / hand),
+                "none (≤ 3× is against the wavefront, below)".to_string(),
+                None,
             ),
             Kind::Throughput(min) => {
                 let (a, b) = (runs / (ours / 1e9), runs / (hand / 1e9));
                 (
                     format!("{:.2} ({:.0} vs {:.0} runs/s)", a / b, a, b),
                     format!("≥ {min:.2} of the throughput"),
-                    a / b >= *min,
+                    Some(a / b >= *min),
                 )
             }
             Kind::WallDiffMs(max) => {
@@ -635,7 +643,7 @@ fn table() -> String {
                 (
                     format!("{diff:+.3} ms"),
                     format!("within {max} ms"),
-                    diff.abs() <= *max,
+                    Some(diff.abs() <= *max),
                 )
             }
         };
@@ -645,7 +653,11 @@ fn table() -> String {
             fmt_ns(hand),
             per_node(ours),
             per_node(hand),
-            if met { "yes" } else { "**no**" }
+            match met {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "–",
+            }
         ));
     }
     s
