@@ -595,6 +595,8 @@ pub(crate) struct DurableConfig {
     pub(crate) lease: Duration,
     pub(crate) retention: crate::store::Retention,
     pub(crate) on_end: Option<OnDurableEnd>,
+    /// The durable runs this runtime drives now (see `Drives`).
+    pub(crate) drives: Arc<crate::durable::Drives>,
 }
 
 /// The durable settings collected by a [`RuntimeBuilder`].
@@ -628,6 +630,7 @@ impl DurableSettings {
                 .max(Duration::from_millis(3)),
             retention: self.retention,
             on_end: self.on_end,
+            drives: Arc::default(),
         }))
     }
 }
