@@ -163,7 +163,9 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Limits nodes in flight across all runs of this runtime (`0` counts as `1`).
+    /// Limits nodes in flight across all runs of this runtime (`0` counts as `1`). A node
+    /// that runs a sub-workflow or a fan-out takes no slot: the nodes of its child runs
+    /// take theirs.
     pub fn max_concurrent_nodes(mut self, n: usize) -> Self {
         self.node_limit = Some(n.max(1));
         self
