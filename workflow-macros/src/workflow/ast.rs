@@ -1336,7 +1336,45 @@ fn parse_for_items(
             optional: None,
         });
     }
+    if !source_like(&list) {
+        // `0..n`, `vec![..]`, `[a, b]`, `f(x)`: one error for the whole expression (its
+        // tokens parsed as a source said "a port connects to a source", then "expected
+        // the list").
+        let text = list
+            .to_string()
+            .replace(" .. ", "..")
+            .replace(" . ", ".")
+            .replace(" ! ", "!")
+            .replace(" , ", ", ");
+        return Err(syn::Error::new_spanned(
+            &list,
+            format!(
+                "a fan-out runs over an input or a whole binding, not an expression like `{text}`: make the list in a `#[node]` that returns a `Vec`, bind it (`items = make_items(..)`), and write `for {var} in items`"
+            ),
+        ));
+    }
     syn::parse::Parser::parse2(|s: ParseStream<'_>| parse_items(cx, s, name), list)
+}
+
+/// Whether the tokens of a fan-out's list look like a source (a name, then fields, then
+/// an optional `?`), which `parse_items` reads and judges, rather than an expression.
+fn source_like(tokens: &TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let Some((TokenTree::Ident(_), mut rest)) = tokens.split_first() else {
+        return false;
+    };
+    loop {
+        match rest {
+            [] => return true,
+            [TokenTree::Punct(q)] if q.as_char() == '?' => return true,
+            [TokenTree::Punct(dot), TokenTree::Ident(_) | TokenTree::Literal(_), more @ ..]
+                if dot.as_char() == '.' && dot.spacing() == Spacing::Alone =>
+            {
+                rest = more;
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// `xs` and `.iter().enumerate()` when `tokens` are a name followed only by method calls.
