@@ -1221,6 +1221,8 @@ enum MapPeek {
     OfNode(Ident, String),
     /// `map(Workflow)`: a fan-out without its list (an error).
     NoList(Ident),
+    /// `map(|x| .., list)`: a closure where the workflow goes (an error), at its start.
+    Closure(Span),
     /// Anything else (a `#[node]` fn called `map`, or no `map` at all).
     No,
 }
@@ -1237,6 +1239,13 @@ fn peek_map(input: ParseStream<'_>) -> MapPeek {
     let Ok(group) = ahead.parse::<proc_macro2::Group>() else {
         return MapPeek::No;
     };
+    match group.stream().into_iter().next() {
+        Some(TokenTree::Punct(bar)) if bar.as_char() == '|' => return MapPeek::Closure(bar.span()),
+        Some(TokenTree::Ident(word)) if word == "move" || word == "async" => {
+            return MapPeek::Closure(word.span())
+        }
+        _ => {}
+    }
     let peek = |content: ParseStream<'_>| -> syn::Result<(Path, bool, Option<Ident>, bool)> {
         let path: Path = content.parse()?;
         let comma = content.parse::<Option<Token![,]>>()?.is_some();
@@ -1499,6 +1508,12 @@ fn parse_binding_rest(
             return Err(syn::Error::new(
                 workflow.span(),
                 format!("`map` takes a workflow and the list to run it over, one run per item: `{name} = map({workflow}, list)`"),
+            ));
+        }
+        MapPeek::Closure(at) => {
+            return Err(syn::Error::new(
+                at,
+                format!("`map` takes a workflow and a list, not a closure: `{name} = map(Workflow, list)` runs the workflow once per item, each item going to its one input; to pass an item to a port of your choice, or shape it first, write a `for` fan-out: `{name} = for item in list {{ out = Workflow(port: item), }} => out`"),
             ));
         }
         MapPeek::No => {}
