@@ -19,7 +19,7 @@
 //!   key of a run this runtime is still driving (a client retrying a request still being
 //!   served), or a `resume` of such a run, waits for that drive to end instead of
 //!   claiming the run again (its lease is this runtime's own, which the store would
-//!   allow) and running its nodes twice; see `Drives`.
+//!   allow) and running its nodes twice; see `runtime::Drives`.
 //!
 //! # What happens in a durable run
 //!
@@ -91,7 +91,9 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{NodeName, WorkflowError};
 use crate::executor::{DurableExec, Executor, Resume, Workflow};
 use crate::run::{NodeStatus, RunOptions, RunReport};
-use crate::runtime::{DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder};
+use crate::runtime::{
+    Driving, DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder,
+};
 use crate::store::{
     CreatedRun, GraphFingerprint, Lease, NewRun, NodeSignature, OwnerId, Record, RecordedOutput,
     Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store, StoreError,
@@ -102,84 +104,6 @@ use crate::trace::ExecutionTrace;
 /// [`Runtime::recover`]: boxed, so that its type names only the output.
 pub type DurableFuture<'a, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, WorkflowError>> + Send + 'a>>;
-
-/// The durable runs one runtime drives now, each behind an async lock of its own.
-///
-/// The store lets a runtime claim a run whose lease it holds itself (a run whose future
-/// was dropped resumes at once), so it cannot tell that run from one this runtime is
-/// still driving: a second start with the same idempotency key, or a resume, while the
-/// first drive goes on would run its nodes twice. Every drive holds its run here; a second
-/// one waits for it to end, then reads what it left (outputs, a failure, or a run still
-/// unfinished that it may resume).
-#[derive(Debug, Default)]
-pub(crate) struct Drives(std::sync::Mutex<HashMap<RunId, Arc<tokio::sync::Mutex<()>>>>);
-
-/// This runtime's drive of one run (see [`Drives`]); others wait until it is dropped.
-#[derive(Debug)]
-pub(crate) struct Driving<'a> {
-    drives: &'a Drives,
-    run: RunId,
-    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl Drives {
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<RunId, Arc<tokio::sync::Mutex<()>>>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Takes `run` for a drive, after any drive of it by this runtime ended; and whether
-    /// it had to wait for one.
-    pub(crate) async fn take(&self, run: RunId) -> (Driving<'_>, bool) {
-        let lock = Arc::clone(self.map().entry(run).or_default());
-        let mut driving = Driving {
-            drives: self,
-            run,
-            guard: None,
-        };
-        let waited = match Arc::clone(&lock).try_lock_owned() {
-            Ok(guard) => {
-                driving.guard = Some(guard);
-                false
-            }
-            Err(_) => {
-                driving.guard = Some(lock.lock_owned().await);
-                true
-            }
-        };
-        (driving, waited)
-    }
-
-    /// Takes `run` unless this runtime drives it now.
-    fn try_take(&self, run: RunId) -> Option<Driving<'_>> {
-        let guard = Arc::clone(self.map().entry(run).or_default())
-            .try_lock_owned()
-            .ok();
-        // Also when it is taken: the drop forgets an unused entry.
-        let driving = Driving {
-            drives: self,
-            run,
-            guard,
-        };
-        driving.guard.is_some().then_some(driving)
-    }
-}
-
-impl Drop for Driving<'_> {
-    fn drop(&mut self) {
-        let mut map = self.drives.map();
-        drop(self.guard.take());
-        // Forget the run's lock when nobody else holds or waits for it (a waiter holds a
-        // clone of the `Arc`, taken under the map's lock).
-        if map
-            .get(&self.run)
-            .is_some_and(|lock| Arc::strong_count(lock) == 1)
-        {
-            map.remove(&self.run);
-        }
-    }
-}
 
 /// What [`Runtime::recover`] gives: each resumed run and its result.
 type RecoveredRuns<O> = Vec<(RunId, Result<DurableRun<O>, WorkflowError>)>;
