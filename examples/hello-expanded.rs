@@ -690,6 +690,7 @@ const _: () = {
         > = ::workflow_core::__private::Option::Some(
             <Hello as ::workflow_core::__private::Workflow>::PLAN,
         );
+        const CONTAINER: bool = true;
         type Output = <Hello as ::workflow_core::__private::Workflow>::Output;
         type Error = ::workflow_core::__private::WorkflowError;
         fn call(

@@ -15,7 +15,11 @@
 //!   what makes group commit work across runs.
 //! - **A run is named by its store's [`RunId`]**, and optionally by an idempotency key
 //!   chosen by the caller: starting again with the same key returns the first run's
-//!   outputs (or resumes it when it is unfinished and its owner died).
+//!   outputs (or resumes it when it is unfinished and its owner died). A start with the
+//!   key of a run this runtime is still driving (a client retrying a request still being
+//!   served), or a `resume` of such a run, waits for that drive to end instead of
+//!   claiming the run again (its lease is this runtime's own, which the store would
+//!   allow) and running its nodes twice; see `runtime::Drives`.
 //!
 //! # What happens in a durable run
 //!
@@ -87,7 +91,9 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{NodeName, WorkflowError};
 use crate::executor::{DurableExec, Executor, Resume, Workflow};
 use crate::run::{NodeStatus, RunOptions, RunReport};
-use crate::runtime::{DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder};
+use crate::runtime::{
+    Driving, DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder,
+};
 use crate::store::{
     CreatedRun, GraphFingerprint, Lease, NewRun, NodeSignature, OwnerId, Record, RecordedOutput,
     Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store, StoreError,
@@ -327,6 +333,8 @@ impl Runtime {
     /// unfinished and its lease expired or is this runtime's own (its owner's: a run whose
     /// future was dropped, such as one cut by `tokio::time::timeout`, resumes at once), and
     /// fails if it failed (the error names the run: [`Runtime::retry`] runs it again).
+    /// While this runtime still drives that run (the first start has not returned), a
+    /// second start waits for it and then answers as above: the nodes run once.
     ///
     /// Without a key, a run cut short is found again by its id
     /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
@@ -359,7 +367,7 @@ impl Runtime {
 
     async fn start_durable_run<W: DurableWorkflow>(
         &self,
-        workflow: W,
+        _workflow: W,
         input: W::Input,
         idempotency_key: Option<&str>,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
@@ -380,34 +388,72 @@ impl Runtime {
             .map_err(|e| store_error::<W>(no_run, e))?;
         match created {
             CreatedRun::New(claimed) => {
-                self.drive::<W>(&cfg, claimed.lease, input, Restore::default())
-                    .await
-            }
-            CreatedRun::Existing(row) => match row.status {
-                RunStatus::Succeeded => {
-                    let bytes = row.output.as_deref().ok_or_else(|| {
-                        other_error::<W>(row.id, "succeeded, but its outputs were not kept".into())
-                    })?;
-                    let outputs =
-                        W::decode_output(bytes, row.id).map_err(|e| store_error::<W>(row.id, e))?;
-                    Ok(DurableRun {
-                        run_id: row.id,
-                        outputs,
-                        report: None,
-                        trace: None,
-                    })
+                let run = claimed.lease.run;
+                let (driving, waited) = cfg.drives.take(run).await;
+                if !waited {
+                    return self
+                        .drive::<W>(&cfg, claimed.lease, input, Restore::default())
+                        .await;
                 }
-                RunStatus::Failed => Err(other_error::<W>(
-                    row.id,
-                    format!(
-                        "an earlier run with this idempotency key failed: {}; run it again \
-                         from where it failed with `Runtime::retry(.., RunId({}))`",
-                        row.error.as_deref().unwrap_or("(no error recorded)"),
-                        row.id.0
-                    ),
-                )),
-                RunStatus::Running => self.resume_run(workflow, row.id).await,
-            },
+                // A resume of this new run (found by listing the store) drove it meanwhile:
+                // what it left is the run's state now.
+                self.start_existing::<W>(&cfg, run, None, driving).await
+            }
+            CreatedRun::Existing(row) => {
+                // Driven by this runtime now (a start with the same key still running, or a
+                // resume)? Then wait for that drive to end and read what it left, rather
+                // than claim the run again, which the store allows its own owner, and run
+                // its nodes a second time.
+                let run = row.id;
+                let (driving, waited) = cfg.drives.take(run).await;
+                let row = (!waited).then_some(row);
+                self.start_existing::<W>(&cfg, run, row, driving).await
+            }
+        }
+    }
+
+    /// A start with the idempotency key of the existing run `run`: `row`, or the row read
+    /// again when a drive of the run by this runtime ended meanwhile. `_driving` keeps
+    /// other drives of it in this runtime waiting until this one ends.
+    async fn start_existing<W: DurableWorkflow>(
+        &self,
+        cfg: &Arc<DurableConfig>,
+        run: RunId,
+        row: Option<crate::store::RunRecord>,
+        _driving: Driving<'_>,
+    ) -> Result<DurableRun<W::Output>, WorkflowError> {
+        let row = match row {
+            Some(row) => row,
+            None => cfg
+                .store
+                .get_run(run)
+                .await
+                .map_err(|e| store_error::<W>(run, e))?,
+        };
+        match row.status {
+            RunStatus::Succeeded => {
+                let bytes = row.output.as_deref().ok_or_else(|| {
+                    other_error::<W>(row.id, "succeeded, but its outputs were not kept".into())
+                })?;
+                let outputs =
+                    W::decode_output(bytes, row.id).map_err(|e| store_error::<W>(row.id, e))?;
+                Ok(DurableRun {
+                    run_id: row.id,
+                    outputs,
+                    report: None,
+                    trace: None,
+                })
+            }
+            RunStatus::Failed => Err(other_error::<W>(
+                row.id,
+                format!(
+                    "an earlier run with this idempotency key failed: {}; run it again \
+                     from where it failed with `Runtime::retry(.., RunId({}))`",
+                    row.error.as_deref().unwrap_or("(no error recorded)"),
+                    row.id.0
+                ),
+            )),
+            RunStatus::Running => self.resume_taken::<W>(cfg, run).await,
         }
     }
 
@@ -437,6 +483,19 @@ impl Runtime {
         run: RunId,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let cfg = self.durable_config::<W>()?;
+        // While this runtime drives the run (a start, another resume), wait for that drive
+        // to end: claiming it now would succeed (the lease is this runtime's own) and run
+        // its nodes a second time. After it, a finished run is refused as usual.
+        let _driving = cfg.drives.take(run).await;
+        self.resume_taken::<W>(&cfg, run).await
+    }
+
+    /// [`Runtime::resume`] of a run this runtime does not drive otherwise.
+    async fn resume_taken<W: DurableWorkflow>(
+        &self,
+        cfg: &Arc<DurableConfig>,
+        run: RunId,
+    ) -> Result<DurableRun<W::Output>, WorkflowError> {
         // Another workflow's run is refused before it is claimed: claiming it first would
         // lease it to this owner until the lease expired, keeping its own workflow's
         // `recover` away from it. (The workflow of a run never changes, so there is no
@@ -461,7 +520,7 @@ impl Runtime {
             .claim_run(run, &cfg.owner, cfg.lease)
             .await
             .map_err(|e| store_error::<W>(run, e))?;
-        self.resume_claimed::<W>(&cfg, claimed.lease).await
+        self.resume_claimed::<W>(cfg, claimed.lease).await
     }
 
     /// Runs the failed durable run `run` again from where it failed, under the same run
@@ -552,6 +611,8 @@ impl Runtime {
         run: RunId,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let cfg = self.durable_config::<W>()?;
+        // Held while the retry drives the run, so that a start with its key waits for it.
+        let _driving = cfg.drives.take(run).await;
         let claimed = cfg
             .store
             .retry_run(run, W::NAME, &cfg.owner, cfg.lease)
@@ -615,18 +676,24 @@ impl Runtime {
             if row.lease_expires_at.is_some_and(|t| t > now) {
                 continue;
             }
+            // A run this runtime drives now is not dead, whatever its lease says.
+            let Some(driving) = cfg.drives.try_take(row.id) else {
+                continue;
+            };
             // Another recoverer may claim it first: then it is theirs, not an error.
             match cfg.store.claim_run(row.id, &cfg.owner, cfg.lease).await {
-                Ok(c) => claimed.push(c),
+                Ok(c) => claimed.push((c, driving)),
                 Err(StoreError::LeaseHeld { .. } | StoreError::Finished { .. }) => {}
                 Err(e) => return Err(store_error::<W>(row.id, e)),
             }
         }
-        let resumed = claimed.into_iter().map(|c| {
+        let resumed = claimed.into_iter().map(|(c, driving)| {
             let cfg = &cfg;
             async move {
                 let id = c.lease.run;
-                (id, self.resume_claimed::<W>(cfg, c.lease).await)
+                let result = self.resume_claimed::<W>(cfg, c.lease).await;
+                drop(driving);
+                (id, result)
             }
         });
         Ok(futures::future::join_all(resumed).await)

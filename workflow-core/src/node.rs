@@ -36,6 +36,12 @@ pub trait Node: Sized + Send + 'static {
     /// the resources of its sub-workflows' nodes when it starts, as it does its own.
     #[doc(hidden)]
     const CHILD: Option<&'static crate::plan::Plan> = None;
+    /// Whether the node only runs child runs (a sub-workflow, a fan-out's items): it
+    /// takes no `max_concurrent_nodes` permit, since its child runs' nodes take theirs
+    /// (holding one while they wait for theirs would deadlock a limit as small as the
+    /// nesting is deep).
+    #[doc(hidden)]
+    const CONTAINER: bool = false;
     /// The version from `#[node(version = N)]`, 1 when not given. Bump it when the fn's
     /// code changes what it computes: a durable run resumed after the bump runs this node
     /// again (and every node downstream of it) instead of restoring its recorded output.

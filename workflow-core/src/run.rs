@@ -513,7 +513,9 @@ pub struct NodeReport {
     pub node_fn: &'static str,
     /// How it ended.
     pub status: NodeStatus,
-    /// Attempts made (0 if it never started).
+    /// Attempts made (0 if it never started). A node of a child run that its parent ran
+    /// more than once (a retried sub-workflow or fan-out binding) shows the last of those
+    /// runs, with the attempts of all of them: every call counts.
     pub attempts: u32,
     /// Time from its first start to its end (zero if it never started).
     pub duration: Duration,

@@ -163,7 +163,9 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Limits nodes in flight across all runs of this runtime (`0` counts as `1`).
+    /// Limits nodes in flight across all runs of this runtime (`0` counts as `1`). A node
+    /// that runs a sub-workflow or a fan-out takes no slot: the nodes of its child runs
+    /// take theirs.
     pub fn max_concurrent_nodes(mut self, n: usize) -> Self {
         self.node_limit = Some(n.max(1));
         self
@@ -595,6 +597,97 @@ pub(crate) struct DurableConfig {
     pub(crate) lease: Duration,
     pub(crate) retention: crate::store::Retention,
     pub(crate) on_end: Option<OnDurableEnd>,
+    /// The durable runs this runtime drives now (see `Drives`).
+    pub(crate) drives: Arc<Drives>,
+}
+
+/// The durable runs one runtime drives now, each behind an async lock of its own.
+///
+/// The store lets a runtime claim a run whose lease it holds itself (a run whose future
+/// was dropped resumes at once), so it cannot tell that run from one this runtime is
+/// still driving: a second start with the same idempotency key, or a resume, while the
+/// first drive goes on would run its nodes twice. Every drive holds its run here; a second
+/// one waits for it to end, then reads what it left (outputs, a failure, or a run still
+/// unfinished that it may resume).
+#[cfg(feature = "store")]
+#[derive(Debug, Default)]
+pub(crate) struct Drives(
+    std::sync::Mutex<std::collections::HashMap<crate::store::RunId, Arc<tokio::sync::Mutex<()>>>>,
+);
+
+/// This runtime's drive of one run (see [`Drives`]); others wait until it is dropped.
+#[cfg(feature = "store")]
+#[derive(Debug)]
+pub(crate) struct Driving<'a> {
+    drives: &'a Drives,
+    run: crate::store::RunId,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+#[cfg(feature = "store")]
+impl Drives {
+    fn map(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<crate::store::RunId, Arc<tokio::sync::Mutex<()>>>,
+    > {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes `run` for a drive, after any drive of it by this runtime ended; and whether
+    /// it had to wait for one.
+    pub(crate) async fn take(&self, run: crate::store::RunId) -> (Driving<'_>, bool) {
+        let lock = Arc::clone(self.map().entry(run).or_default());
+        let mut driving = Driving {
+            drives: self,
+            run,
+            guard: None,
+        };
+        let waited = match Arc::clone(&lock).try_lock_owned() {
+            Ok(guard) => {
+                driving.guard = Some(guard);
+                false
+            }
+            Err(_) => {
+                driving.guard = Some(lock.lock_owned().await);
+                true
+            }
+        };
+        (driving, waited)
+    }
+
+    /// Takes `run` unless this runtime drives it now.
+    pub(crate) fn try_take(&self, run: crate::store::RunId) -> Option<Driving<'_>> {
+        let guard = Arc::clone(self.map().entry(run).or_default())
+            .try_lock_owned()
+            .ok();
+        // Also when it is taken: the drop forgets an unused entry.
+        let driving = Driving {
+            drives: self,
+            run,
+            guard,
+        };
+        driving.guard.is_some().then_some(driving)
+    }
+}
+
+#[cfg(feature = "store")]
+impl Drop for Driving<'_> {
+    fn drop(&mut self) {
+        let mut map = self.drives.map();
+        drop(self.guard.take());
+        // Forget the run's lock when nobody else holds or waits for it (a waiter holds a
+        // clone of the `Arc`, taken under the map's lock).
+        if map
+            .get(&self.run)
+            .is_some_and(|lock| Arc::strong_count(lock) == 1)
+        {
+            map.remove(&self.run);
+        }
+    }
 }
 
 /// The durable settings collected by a [`RuntimeBuilder`].
@@ -628,6 +721,7 @@ impl DurableSettings {
                 .max(Duration::from_millis(3)),
             retention: self.retention,
             on_end: self.on_end,
+            drives: Arc::default(),
         }))
     }
 }

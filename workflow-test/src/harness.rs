@@ -208,9 +208,9 @@ fn counter<T: ?Sized + Send + Sync + 'static>() -> CountFn {
 
 /// A [`HarnessBuilder`] used where its [`Harness`] was meant: `.build()` was left out
 /// (`let h = Harness::builder().resource(db);` then `h.execute(..)`). Implemented for
-/// nothing, and sealed: the builder's hidden `execute`, `execute_with` and `assert_success` require
-/// it, so that leaving out `.build()` is an error saying to add it, rather than rustc's
-/// "no method named `execute` found for struct `HarnessBuilder`".
+/// nothing, and sealed: the builder's hidden `execute`, `execute_with`, `assert_success`
+/// and `runtime` require it, so that leaving out `.build()` is an error saying to add it,
+/// rather than rustc's "no method named `execute` found for struct `HarnessBuilder`".
 #[diagnostic::on_unimplemented(
     message = "a `HarnessBuilder` is not a `Harness`: finish it with `.build()`",
     label = "a method of `Harness` called on its `HarnessBuilder`",
@@ -246,6 +246,16 @@ impl HarnessBuilder {
         Self: BuildTheHarnessFirst<R>,
     {
         let _ = result;
+        unreachable!("`HarnessBuilder: BuildTheHarnessFirst` has no impl")
+    }
+
+    /// `h.runtime()` (for `start_durable`, `resume`, ..) on the builder. Generic only so
+    /// that the bound is checked where it is called.
+    #[doc(hidden)]
+    pub fn runtime<T>(&self) -> &Runtime
+    where
+        Self: BuildTheHarnessFirst<T>,
+    {
         unreachable!("`HarnessBuilder: BuildTheHarnessFirst` has no impl")
     }
 }

@@ -494,6 +494,65 @@ async fn a_runtime_limit_bounds_nodes_across_runs() {
     assert_eq!(start.elapsed(), Duration::from_secs(2));
 }
 
+workflow! {
+    struct OneSecond {
+        input t: u32,
+        s = second(tag: t),
+    }
+}
+
+workflow! {
+    /// Nodes that only run child runs: a sub-workflow, a `for` fan-out, a `map`, and a
+    /// sub-workflow inside the fan-out's body.
+    struct Nested {
+        input t: u32,
+        input ts: Vec<u32>,
+        sub = OneSecond(t),
+        #[concurrency = 2]
+        each = for x in ts {
+            inner = OneSecond(t: x),
+        } => inner,
+        mapped = map(OneSecond, ts),
+    }
+}
+
+/// A sub-workflow or fan-out node takes no slot of the runtime's node limit: its child
+/// runs' nodes take theirs. (It held one while its children waited for theirs, so a
+/// limit of 1 hung every such workflow, and a limit of N one nested N deep.)
+#[tokio::test(start_paused = true)]
+async fn a_runtime_limit_counts_the_nodes_of_child_runs_not_the_nodes_running_them() {
+    let rt = Runtime::builder().max_concurrent_nodes(1).build();
+    let start = Instant::now();
+    let input = NestedInput {
+        t: 1,
+        ts: vec![2, 3],
+    };
+    let run = tokio::time::timeout(Duration::from_secs(60), rt.execute(Nested, input))
+        .await
+        .expect("hung: the nodes running child runs held the only slot")
+        .unwrap();
+    assert_eq!(run.outputs.each.len(), 2);
+    // Five one-second nodes, one at a time.
+    assert_eq!(start.elapsed(), Duration::from_secs(5));
+    // Traced runs and a limit of 2 (a trace supervises every node, as a limit does).
+    let rt = Runtime::builder()
+        .max_concurrent_nodes(2)
+        .trace(true)
+        .build();
+    let start = Instant::now();
+    let input = NestedInput {
+        t: 1,
+        ts: vec![2, 3, 4],
+    };
+    let run = tokio::time::timeout(Duration::from_secs(60), rt.execute(Nested, input))
+        .await
+        .expect("hung")
+        .unwrap();
+    assert_eq!(run.node("each").unwrap().status, NodeStatus::Succeeded);
+    // Seven one-second nodes, two at a time.
+    assert_eq!(start.elapsed(), Duration::from_secs(4));
+}
+
 // --- failure policies --------------------------------------------------------------------
 
 #[derive(Debug, thiserror::Error)]

@@ -170,11 +170,13 @@ async fn a_sub_workflow_binding_is_retried_as_a_whole() {
     let run = rt.execute(Policies, PoliciesInput {}).await.unwrap();
     assert_eq!(run.outputs.retried.out, 14);
     assert_eq!(run.node("retried").unwrap().attempts, 3);
-    // The report keeps the child run of the last attempt.
+    // The report keeps the child run of the last attempt, with the calls of the earlier
+    // ones counted: `flaky` was called once in each of the three child runs.
     assert_eq!(
         run.node("retried.out").unwrap().status,
         NodeStatus::Succeeded
     );
+    assert_eq!(run.node("retried.out").unwrap().attempts, 3);
     let children = run
         .report
         .nodes

@@ -18,7 +18,7 @@ use workflow_core::DurableFuture;
 use crate::support::{postgres_url, TempDir};
 use workflow_core::store::{
     CreatedRun, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
-    RecordedOutput, RunFilter, RunId, RunStatus, SqliteStore, Store, Timestamp,
+    RecordedOutput, RunFilter, RunId, RunStatus, SqliteStore, Store, StoreError, Timestamp,
 };
 
 /// Counts node executions (in memory, and in a file shared with a child process) and
@@ -182,6 +182,89 @@ async fn a_second_start_with_the_same_key_returns_the_first_result() {
             ),
             "{kind}"
         );
+    }
+}
+
+/// A client retrying a request while the first is still being served: both starts land on
+/// one runtime, whose own lease the store would let it claim again. The second waits for
+/// the first and returns its outputs; the nodes run once. A `resume` of a run this
+/// runtime is driving waits too, then finds it finished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_starts_with_one_key_and_a_resume_run_the_nodes_once() {
+    for (kind, store) in stores("idem-concurrent").await {
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let start = || rt.start_durable(Diamond, DiamondInput { n: 1 }, Some("twice"));
+        let (first, second) = tokio::join!(start(), start());
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert_eq!(first.run_id, second.run_id, "{kind}");
+        assert_eq!(
+            (first.outputs.d.as_str(), second.outputs.d.as_str()),
+            ("4:[2, 3]", "4:[2, 3]"),
+            "{kind}"
+        );
+        let probe = rt.resource::<Probe>().unwrap();
+        for node in NODES {
+            assert_eq!(probe.count(node), 1, "{kind}: `{node}` ran twice");
+        }
+        // Exactly one of the two ran the run; the other read its outputs.
+        assert_eq!(
+            [&first, &second]
+                .iter()
+                .filter(|r| r.report.is_some())
+                .count(),
+            1,
+            "{kind}"
+        );
+
+        // A resume of the run a start is driving.
+        let started = rt.start_durable(Diamond, DiamondInput { n: 5 }, None);
+        let resumed = async {
+            let id = loop {
+                let running = store
+                    .list_runs(RunFilter {
+                        status: Some(RunStatus::Running),
+                        ..RunFilter::default()
+                    })
+                    .await
+                    .unwrap();
+                if let Some(row) = running.first() {
+                    break row.id;
+                }
+                tokio::task::yield_now().await;
+            };
+            (id, rt.resume(Diamond, id).await)
+        };
+        let (started, (id, resumed)) = tokio::join!(started, resumed);
+        let started = started.unwrap();
+        assert_eq!(started.run_id, id, "{kind}");
+        match resumed {
+            // The usual order: the start drives, the resume waits and finds it finished.
+            Err(err) => {
+                assert!(started.report.is_some(), "{kind}");
+                let WorkflowError::Store { source, .. } = &err else {
+                    panic!("{kind}: {err}")
+                };
+                assert!(
+                    matches!(
+                        source.downcast_ref::<StoreError>(),
+                        Some(StoreError::Finished {
+                            status: RunStatus::Succeeded,
+                            ..
+                        })
+                    ),
+                    "{kind}: {err}"
+                );
+            }
+            // The resume claimed the new row first (SQLite shows it before the start's
+            // `create_run` returns): the start waited and read its outputs.
+            Ok(resumed) => {
+                assert!(started.report.is_none(), "{kind}");
+                assert_eq!(resumed.outputs.d, started.outputs.d, "{kind}");
+            }
+        }
+        for node in NODES {
+            assert_eq!(probe.count(node), 2, "{kind}: `{node}`");
+        }
     }
 }
 

@@ -238,6 +238,8 @@ pub(crate) fn supervised<N: Node, V: Send + 'static>(
 pub(crate) trait ErasedNode: Send + 'static {
     /// A copy of the ports for another attempt, when every port is `Clone`.
     fn try_clone_erased(&self) -> Option<Box<dyn ErasedNode>>;
+    /// Whether the node only runs child runs ([`Node::CONTAINER`]).
+    fn container(&self) -> bool;
     /// Calls the node (attempt `attempt` of node `index`), its output boxed.
     fn call_erased(
         self: Box<Self>,
@@ -256,6 +258,10 @@ pub(crate) type ErasedOutput = Box<dyn std::any::Any + Send>;
 impl<N: Node> ErasedNode for N {
     fn try_clone_erased(&self) -> Option<Box<dyn ErasedNode>> {
         N::try_clone(self).map(|copy| Box::new(copy) as Box<dyn ErasedNode>)
+    }
+
+    fn container(&self) -> bool {
+        N::CONTAINER
     }
 
     fn call_erased(
@@ -345,6 +351,11 @@ async fn attempt_loop(
     // Shared with the task of a spawned attempt, which may outlive this future briefly
     // when the run stops (tokio drops an aborted task later).
     let permit = match &shared.runtime.node_limit {
+        // A sub-workflow or fan-out node takes none: its child runs' nodes take theirs.
+        Some(_) if ports.container() => {
+            shared.set_live(index, NodeStatus::Running);
+            None
+        }
         Some(sem) => {
             let permit = sem.clone().acquire_owned().await.ok().map(Arc::new);
             // Behind the node limit, a node is running once it holds its permit (see

@@ -287,6 +287,37 @@ struct ChildReport {
     nodes: Vec<NodeReport>,
 }
 
+/// The child reports in report order, one per key: a retried node ran its children
+/// again, so only its last attempt's reports are kept (the sort is stable: they come last
+/// among their key), each node with the attempts of the earlier runs of the same path
+/// added, since every call counts (`s.f` called twice in each of three runs of `s`: 6).
+fn last_of_each(mut children: Vec<ChildReport>) -> Vec<ChildReport> {
+    children.sort_by_key(|c| c.key);
+    let mut kept: Vec<ChildReport> = Vec::with_capacity(children.len());
+    for child in children {
+        match kept.last_mut() {
+            Some(last) if last.key == child.key => {
+                let earlier = std::mem::replace(&mut last.nodes, child.nodes);
+                let mut attempts: std::collections::HashMap<NodeName, u32> = earlier
+                    .into_iter()
+                    .filter(|n| n.attempts > 0)
+                    .map(|n| (n.name, n.attempts))
+                    .collect();
+                if attempts.is_empty() {
+                    continue;
+                }
+                for n in &mut last.nodes {
+                    if let Some(a) = attempts.remove(&n.name) {
+                        n.attempts += a;
+                    }
+                }
+            }
+            _ => kept.push(child),
+        }
+    }
+    kept
+}
+
 impl fmt::Debug for RunShared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RunShared")
@@ -483,15 +514,14 @@ impl RunShared {
         {
             return Vec::new();
         }
-        let mut children = std::mem::take(&mut *lock(&self.child_reports));
+        let children = std::mem::take(&mut *lock(&self.child_reports));
         if children.is_empty() {
             return Vec::new();
         }
-        children.sort_by_key(|c| c.key);
-        children.reverse();
-        children.dedup_by_key(|c| c.key);
-        children.reverse();
-        children.into_iter().map(|c| (c.key.0, c.nodes)).collect()
+        last_of_each(children)
+            .into_iter()
+            .map(|c| (c.key.0, c.nodes))
+            .collect()
     }
 
     /// Keeps the reports of a child run started by node `node` (item `item` of a fan-out,
@@ -565,16 +595,11 @@ impl RunShared {
         if !self.has_child_reports.load(Ordering::Acquire) {
             return own;
         }
-        let mut children = std::mem::take(&mut *lock(&self.child_reports));
+        let children = std::mem::take(&mut *lock(&self.child_reports));
         if children.is_empty() {
             return own;
         }
-        // A retried node ran its children again: only its last attempt's are kept (the
-        // sort is stable, so they come last among their key).
-        children.sort_by_key(|c| c.key);
-        children.reverse();
-        children.dedup_by_key(|c| c.key);
-        children.reverse();
+        let mut children = last_of_each(children);
         if let [only] = children.as_mut_slice() {
             // One child (a fan-out's items, thousands of entries): the report is built
             // in its vector, which has room for this run's own entries.

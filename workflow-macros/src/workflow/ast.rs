@@ -1221,6 +1221,8 @@ enum MapPeek {
     OfNode(Ident, String),
     /// `map(Workflow)`: a fan-out without its list (an error).
     NoList(Ident),
+    /// `map(|x| .., list)`: a closure where the workflow goes (an error), at its start.
+    Closure(Span),
     /// Anything else (a `#[node]` fn called `map`, or no `map` at all).
     No,
 }
@@ -1237,6 +1239,13 @@ fn peek_map(input: ParseStream<'_>) -> MapPeek {
     let Ok(group) = ahead.parse::<proc_macro2::Group>() else {
         return MapPeek::No;
     };
+    match group.stream().into_iter().next() {
+        Some(TokenTree::Punct(bar)) if bar.as_char() == '|' => return MapPeek::Closure(bar.span()),
+        Some(TokenTree::Ident(word)) if word == "move" || word == "async" => {
+            return MapPeek::Closure(word.span())
+        }
+        _ => {}
+    }
     let peek = |content: ParseStream<'_>| -> syn::Result<(Path, bool, Option<Ident>, bool)> {
         let path: Path = content.parse()?;
         let comma = content.parse::<Option<Token![,]>>()?.is_some();
@@ -1336,7 +1345,45 @@ fn parse_for_items(
             optional: None,
         });
     }
+    if !source_like(&list) {
+        // `0..n`, `vec![..]`, `[a, b]`, `f(x)`: one error for the whole expression (its
+        // tokens parsed as a source said "a port connects to a source", then "expected
+        // the list").
+        let text = list
+            .to_string()
+            .replace(" .. ", "..")
+            .replace(" . ", ".")
+            .replace(" ! ", "!")
+            .replace(" , ", ", ");
+        return Err(syn::Error::new_spanned(
+            &list,
+            format!(
+                "a fan-out runs over an input or a whole binding, not an expression like `{text}`: make the list in a `#[node]` that returns a `Vec`, bind it (`items = make_items(..)`), and write `for {var} in items`"
+            ),
+        ));
+    }
     syn::parse::Parser::parse2(|s: ParseStream<'_>| parse_items(cx, s, name), list)
+}
+
+/// Whether the tokens of a fan-out's list look like a source (a name, then fields, then
+/// an optional `?`), which `parse_items` reads and judges, rather than an expression.
+fn source_like(tokens: &TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let Some((TokenTree::Ident(_), mut rest)) = tokens.split_first() else {
+        return false;
+    };
+    loop {
+        match rest {
+            [] => return true,
+            [TokenTree::Punct(q)] if q.as_char() == '?' => return true,
+            [TokenTree::Punct(dot), TokenTree::Ident(_) | TokenTree::Literal(_), more @ ..]
+                if dot.as_char() == '.' && dot.spacing() == Spacing::Alone =>
+            {
+                rest = more;
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// `xs` and `.iter().enumerate()` when `tokens` are a name followed only by method calls.
@@ -1461,6 +1508,12 @@ fn parse_binding_rest(
             return Err(syn::Error::new(
                 workflow.span(),
                 format!("`map` takes a workflow and the list to run it over, one run per item: `{name} = map({workflow}, list)`"),
+            ));
+        }
+        MapPeek::Closure(at) => {
+            return Err(syn::Error::new(
+                at,
+                format!("`map` takes a workflow and a list, not a closure: `{name} = map(Workflow, list)` runs the workflow once per item, each item going to its one input; to pass an item to a port of your choice, or shape it first, write a `for` fan-out: `{name} = for item in list {{ out = Workflow(port: item), }} => out`"),
             ));
         }
         MapPeek::No => {}

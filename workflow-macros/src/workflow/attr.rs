@@ -307,6 +307,10 @@ fn parse_workflow_option(
                         String::from(VERSION_PLACE)
                     } else if key == "ephemeral" {
                         String::from("; `ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`")
+                    } else if key == "cancel_grace" || key == "trace" {
+                        format!("; `{key}` is set per run, `RunOptions::new().{key}(..)` passed to `execute_with`{}", if key == "trace" { " (or for every run, `Runtime::builder().trace(true)`)" } else { "" })
+                    } else if key == "max_concurrent_nodes" {
+                        String::from("; `max_concurrent_nodes` limits the nodes of every run of a runtime: `Runtime::builder().max_concurrent_nodes(..)`; `concurrency = N` limits this workflow's runs")
                     } else {
                         unknown_option_hint(key, false, WORKFLOW_OPTIONS)
                     },

@@ -300,6 +300,7 @@ impl WorkflowGen<'_> {
                     const PORTS: &'static [&'static str] = &[#(#port_strs),*];
                     const POLICY: #p::NodePolicy = #p::NodePolicy::DEFAULT;
                     const RESOURCES: &'static [#p::ResourceReq] = &[];
+                    const CONTAINER: bool = true;
                     type Output = #output;
                     type Error = #p::WorkflowError;
 

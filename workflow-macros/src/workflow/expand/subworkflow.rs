@@ -116,6 +116,7 @@ impl WorkflowGen<'_> {
                 const RESOURCES: &'static [#p::ResourceReq] = &[];
                 const CHILD: #p::Option<&'static #p::Plan> =
                     #p::Option::Some(<#name as #p::Workflow>::PLAN);
+                const CONTAINER: bool = true;
                 type Output = <#name as #p::Workflow>::Output;
                 type Error = #p::WorkflowError;
 
