@@ -145,11 +145,11 @@ pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     // (Its queue counts the run's tasks as live on the runtime: see `track_tasks`.)
     // Boxed, and only when a subscriber wants it: the task's future stays small (tokio
     // moves it several times as it spawns it, with a `memcpy` call past ~128 bytes).
-    let span = if attempt::node_spans_possible() {
+    let span = TaskSpan(ManuallyDrop::new(if attempt::node_spans_possible() {
         spawned_span(queue.shared(), index)
     } else {
         None
-    };
+    }));
     tokio::spawn(SpawnedNode {
         stage: Stage::Start { ports: Some(ports) },
         call: N::call,
@@ -170,6 +170,28 @@ fn spawned_span(shared: &RunShared, index: usize) -> Option<Box<tracing::Span>> 
     (!span.is_disabled()).then(|| Box::new(span))
 }
 
+/// A spawned node's `tracing` span in its task (see [`spawn_once`]), if any. Its drop
+/// tests for none inline, the span's drop out of line: the drop glue of an
+/// `Option<Box<Span>>` was a call on every spawned node's path, which nearly always
+/// found none (~9 instructions a node, issue 17).
+struct TaskSpan(ManuallyDrop<Option<Box<tracing::Span>>>);
+
+impl Drop for TaskSpan {
+    #[inline]
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            drop_span(&mut self.0);
+        }
+    }
+}
+
+/// [`TaskSpan`]'s drop of a span: out of line, made only with a subscriber.
+#[cold]
+#[inline(never)]
+fn drop_span(span: &mut Option<Box<tracing::Span>>) {
+    drop(span.take());
+}
+
 pin_project_lite::pin_project! {
     /// A [`Mode::Spawned`] node's task (see [`spawn_once`]): the node's call, made on
     /// the task's first poll, in one future rather than a stack of combinators and an
@@ -188,7 +210,7 @@ pin_project_lite::pin_project! {
         index: usize,
         // `wrap`: the output into the workflow's value.
         wrap: W,
-        span: Option<Box<tracing::Span>>,
+        span: TaskSpan,
     }
 }
 
@@ -218,7 +240,7 @@ where
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
         let this = self.project();
         let index = *this.index;
-        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        let _entered = this.span.0.as_deref().map(tracing::Span::enter);
         let mut stage = this.stage;
         let (call, queue) = (*this.call, &*this.queue);
         let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {

@@ -448,6 +448,10 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     clock: Option<Duration>,
     /// Read the clock after every node poll (traced runs), not once per poll of the run.
     precise_timing: bool,
+    /// Nothing of the run's nodes is wanted beyond its report by anything fixed when
+    /// the run begins: no trace, live status or parent run (the per-run part of
+    /// [`quiet`](Self::quiet), asked once rather than on every poll).
+    unwatched: bool,
     /// Whether any node may run in a task of its own (`#[spawn]`); found out the first
     /// time the run waits with a node pending.
     spawn_nodes: Option<bool>,
@@ -613,6 +617,7 @@ where
             // (A child run's clock is its root's; a traced run times every node.)
             clock: (shared.parent().is_none() && shared.trace.is_none()).then_some(Duration::ZERO),
             precise_timing: shared.trace.is_some(),
+            unwatched: shared.trace.is_none() && !shared.is_live() && shared.parent().is_none(),
             spawn_nodes: None,
         }
     }
@@ -752,22 +757,15 @@ where
         if self.cancel_seen() {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
-        if let Some(cold) = self.pending.0.as_deref_mut() {
-            cold.polling(cx);
-        }
-        if let Some(d) = deadline {
+        if self.pending.has_queue() {
+            // Spawned nodes report to the outcome queue: its look as the poll begins,
+            // and the compact path, out of line (off the in-task path's code).
+            if let Some(polled) = self.queued_wakeup(cx, deadline, stall, cancelled) {
+                return polled;
+            }
+        } else if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(self.stop_on(stall, Event::TimedOut));
-            }
-        }
-        // Spawned nodes ended, and only such nodes are pending (a spawned chain's,
-        // fan-out's or lattice's every wake-up after its first).
-        if stall.is_none()
-            && self.deps.ready_is_empty()
-            && self.pending.get().is_some_and(|c| c.only_queued_ended())
-        {
-            if let Some(polled) = self.step_spawned(cx, stall, cancelled) {
-                return polled;
             }
         }
         // Nodes handled in this poll; past the budget the run yields to other tasks.
@@ -987,6 +985,40 @@ where
         }
     }
 
+    /// The start of a poll of a run whose spawned nodes report to the outcome queue
+    /// (see [`PendingNodes::polling`]): the queue's look as the poll begins, the
+    /// deadline, and, when spawned nodes ended and only such nodes are pending (a
+    /// spawned chain's, fan-out's or lattice's every wake-up after its first),
+    /// [`step_spawned`](Self::step_spawned). `None` when the general loop of
+    /// `poll_event` goes on (the deadline looked at).
+    ///
+    /// Out of line, with the queue's look and `step_spawned` inlined into it: a spawned
+    /// node's wake-up makes one call here rather than two, and `poll_event`'s prologue
+    /// (every in-task node's path, W4's) does not grow with them (issue 17: the queue's
+    /// look inlined into `poll_event` cost a W4 joined run 26 instructions, session 19).
+    #[inline(never)]
+    fn queued_wakeup(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        deadline: &mut Option<Pin<Box<Sleep>>>,
+        stall: &mut Option<StallTimer>,
+        cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+    ) -> Option<Poll<Event>> {
+        self.pending.make().polling(cx);
+        if let Some(d) = deadline {
+            if d.as_mut().poll(cx).is_ready() {
+                return Some(Poll::Ready(self.stop_on(stall, Event::TimedOut)));
+            }
+        }
+        if stall.is_none()
+            && self.deps.ready_is_empty()
+            && self.pending.get().is_some_and(|c| c.only_queued_ended())
+        {
+            return self.step_spawned(cx, stall, cancelled);
+        }
+        None
+    }
+
     /// A wake-up of a run whose pending nodes are all spawned (`Mode::Spawned`, each
     /// reporting to the outcome queue), some of which ended, in a quiet run without a
     /// stall timer: every wake-up of a spawned chain, fan-out or lattice after its
@@ -1001,8 +1033,9 @@ where
     /// (the start of any mode, nodes polled with their own wakers, the yield budget),
     /// with the outcome's handling inlined into it several times: out of line, this
     /// path touches a fraction of that code per node (issue 17: a spawned chain's clock
-    /// ratio is instruction-cache bound).
-    #[inline(never)]
+    /// ratio is instruction-cache bound). Inlined into its one caller,
+    /// [`queued_wakeup`](Self::queued_wakeup), which is out of line.
+    #[inline(always)]
     fn step_spawned(
         &mut self,
         cx: &mut TaskContext<'_>,
@@ -1014,8 +1047,9 @@ where
         }
         let handled = std::cell::Cell::new(0usize);
         loop {
-            let ended = self
-                .take_ended(|this, done| this.on_done_in_poll(done, stall, &handled, None, true));
+            let ended = self.take_ended_inline(true, |this, done| {
+                this.on_done_in_poll(done, stall, &handled, None, true)
+            });
             if let Err(event) = ended {
                 return Some(Poll::Ready(event));
             }
@@ -1081,24 +1115,21 @@ where
     /// this poll of the run: no stall timer, parent run, durable record, live status,
     /// trace, `tracing` span or event (the levels as this poll begins). Then their path
     /// skips those tests one by one (~25 instructions a node, issue 17).
+    ///
+    /// What is fixed for the run (trace, live status, parent) is asked once
+    /// (`unwatched`); of the levels, only INFO's: DEBUG enabled implies INFO (node
+    /// spans) enabled, so no node span possible means no DEBUG event either.
     #[inline]
     fn quiet(&self, stall: &Option<StallTimer>) -> bool {
         #[cfg(feature = "store")]
         let durable = self.pending.get().is_some_and(|c| c.durable.is_some());
         #[cfg(not(feature = "store"))]
         let durable = false;
-        let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
-            && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current();
-        // DEBUG enabled implies INFO (node spans) enabled.
         stall.is_none()
+            && self.unwatched
             && !durable
-            && !debug
             && !node_spans_possible()
             && self.spans.is_empty()
-            && !self.precise_timing
-            && self.shared.trace.is_none()
-            && !self.shared.is_live()
-            && self.shared.parent().is_none()
     }
 
     /// Whether every live node is blocked in a tracked wait (or runs child runs that all
@@ -1205,6 +1236,25 @@ where
     /// as stopped. Whether any ended.
     fn take_ended<E>(
         &mut self,
+        on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        self.take_ended_inline(false, on_done)
+    }
+
+    /// [`take_ended`](Self::take_ended), inlined into
+    /// [`step_spawned`](Self::step_spawned), where a spawned chain takes every outcome
+    /// (out of line there, it was a call with the outcome's handling behind a closure,
+    /// once `step_spawned` itself was inlined into its caller).
+    ///
+    /// `next_alone`: once the outcome taken as the poll began (see
+    /// [`PendingNodes::polling`]) is handled, and did not fail, stop: `step_spawned`
+    /// starts what it made ready and looks at the queue again before it waits. A
+    /// spawned chain's every wake-up has that one outcome: a second look here found
+    /// nothing (~10 instructions a node, issue 17).
+    #[inline(always)]
+    fn take_ended_inline<E>(
+        &mut self,
+        next_alone: bool,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
         if !self.pending.get().is_some_and(|c| c.any_done()) {
@@ -1212,7 +1262,12 @@ where
             return Ok(false);
         }
         let mut finished = Ok(false);
-        while let Some((done, at)) = self.pending.make().take_done(|(f, _)| f.index) {
+        loop {
+            let cold = self.pending.make();
+            let alone = next_alone && cold.holds_next();
+            let Some((done, at)) = cold.take_done(|(f, _)| f.index) else {
+                break;
+            };
             // Its cell holds nothing (its task's handle was in the run's node table).
             if finished.is_ok() {
                 finished = Ok(true);
@@ -1224,8 +1279,10 @@ where
                 // A node that ended after this poll read the clock (during the poll):
                 // that reading must not time the start of its successors.
                 self.clock = clock.filter(|&read| read >= at);
-                if let Err(e) = handled {
-                    finished = Err(e);
+                match handled {
+                    Err(e) => finished = Err(e),
+                    Ok(()) if alone => break,
+                    Ok(()) => {}
                 }
             } else {
                 // The run stops: these count as stopped, like nodes polled after it.
@@ -1554,7 +1611,9 @@ where
                 }
                 match started {
                     Some(at) => self.statuses.ran(self.shared, index, at, now, quiet),
-                    None => self.statuses.succeeded(self.shared, index, attempts, now),
+                    None => self
+                        .statuses
+                        .succeeded(self.shared, index, attempts, now, quiet),
                 }
                 self.stored(index, value, quiet);
                 Ok(())

@@ -814,7 +814,8 @@ where
                 if let (Some(codec), Some(link)) = (&self.feed.codec, &self.shared.durable) {
                     super::item_records::record_item(codec, link, &self.shared, index, &value)?;
                 }
-                self.statuses.succeeded(&self.shared, index, attempts, now);
+                self.statuses
+                    .succeeded(&self.shared, index, attempts, now, false);
                 if !W::PLAN.decisions.is_empty() {
                     if let Some(arm) = W::chosen_arm(&value) {
                         self.take_arm(index, arm);

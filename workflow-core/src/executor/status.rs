@@ -329,17 +329,26 @@ impl Statuses {
         report.attempts = 0;
     }
 
-    /// Node `i` produced its output at `now`, after `attempts` attempts.
+    /// Node `i` produced its output at `now`, after `attempts` attempts; `quiet`: in a
+    /// poll of the run that found nothing beyond the report wanted (see
+    /// `Driver::quiet`), which asked what [`noted`](Self::noted) asks already.
     ///
     /// On every node's path: the report's stores inline; the live status, the trace and
     /// the `tracing` event out of line, only when someone may want them.
     #[inline(always)]
-    pub(super) fn succeeded(&mut self, shared: &RunShared, i: usize, attempts: u32, now: Duration) {
+    pub(super) fn succeeded(
+        &mut self,
+        shared: &RunShared,
+        i: usize,
+        attempts: u32,
+        now: Duration,
+        quiet: bool,
+    ) {
         let report = self.entry(i);
         report.status = NodeStatus::Succeeded;
         report.attempts = attempts;
         report.duration = ended(report.started, now);
-        if Self::noted(shared) {
+        if !quiet && Self::noted(shared) {
             self.succeeded_noted(shared, i, attempts);
         }
     }

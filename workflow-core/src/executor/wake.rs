@@ -239,6 +239,11 @@ impl<T> Completions<T> {
     /// outcome into `next` if it is the only one and the run holds none (`next` and
     /// `taken` empty), else all of them to the back of `taken`, behind what the run
     /// holds (they ended later).
+    ///
+    /// Inlined into the run's one place that calls it (`Driver::queued_wakeup`, out of
+    /// line, on every wake-up of a run with spawned nodes): a call of its own was ~18
+    /// instructions a spawned chain node (issue 17).
+    #[inline(always)]
     fn polling(
         &self,
         waker: &Waker,
@@ -557,6 +562,25 @@ impl NodeTable {
         self.listed += 1;
     }
 
+    /// Node `i`'s outcome was taken from the queue: whether it was pending (else the
+    /// run dropped it, and the outcome is done with). Its task ended: its handle is
+    /// dropped, not aborted.
+    #[inline(always)]
+    fn end_queued(&mut self, i: usize) -> bool {
+        match self
+            .rows
+            .get_mut(i)
+            .filter(|row| row.waiting != Waiting::No)
+        {
+            Some(row) => {
+                row.task = None;
+                row.waiting = Waiting::No;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Whether the list's `k`-th row names a node still queued.
     #[inline]
     fn live(&self, k: usize) -> bool {
@@ -816,7 +840,7 @@ impl<T> PendingNodes<T> {
     /// Takes the outcomes queued meanwhile under the same lock, to be handed out by
     /// [`take_done`](Self::take_done) in this poll (after any taken earlier and not
     /// yet handed out: a poll that yielded).
-    #[inline]
+    #[inline(always)]
     pub(super) fn polling(&mut self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
             done.queue
@@ -838,6 +862,13 @@ impl<T> PendingNodes<T> {
         if let Some(done) = &self.done {
             done.queue.register(cx.waker());
         }
+    }
+
+    /// Whether it holds the one outcome taken as the run's poll began (see
+    /// [`polling`](Self::polling)), to be handed out first.
+    #[inline]
+    pub(super) fn holds_next(&self) -> bool {
+        self.next.is_some()
     }
 
     /// Whether spawned nodes report to an outcome queue in this run.
@@ -1017,26 +1048,27 @@ impl<T> PendingNodes<T> {
     pub(super) fn take_done(&mut self, index: impl Fn(&T) -> usize) -> Option<T> {
         let queue = &self.done.as_ref()?.queue;
         loop {
-            // `next` looked at before it is taken: `Option::take` copies the whole
-            // outcome out and writes `None` back even when there is none (the run's
-            // last look of every wake-up: ~30 instructions a chain node, issue 17).
-            let outcome = match if self.next.is_some() {
-                self.next.take()
-            } else {
-                self.taken.pop_front()
-            } {
+            // `next` (a chain's every outcome) looked at in place, its node's row done
+            // with, and only then moved out, straight to the caller: taken first, it was
+            // copied three times on the stack on its way, now once (issue 17). (Looked
+            // at before it is taken, too: `Option::take` copies the whole outcome out and
+            // writes `None` back even when there is none.)
+            if let Some(outcome) = &self.next {
+                let ended = self.table.end_queued(index(outcome));
+                if ended {
+                    self.count -= 1;
+                }
+                let outcome = self.next.take();
+                if ended {
+                    return outcome;
+                }
+                continue;
+            }
+            let outcome = match self.taken.pop_front() {
                 Some(outcome) => outcome,
                 None => queue.take(&mut self.taken, self.count)?,
             };
-            if let Some(row) = self
-                .table
-                .rows
-                .get_mut(index(&outcome))
-                .filter(|row| row.waiting != Waiting::No)
-            {
-                // Its task ended: its handle is dropped, not aborted.
-                row.task = None;
-                row.waiting = Waiting::No;
+            if self.table.end_queued(index(&outcome)) {
                 self.count -= 1;
                 return Some(outcome);
             }

@@ -107,7 +107,9 @@ struct Group {
 }
 
 impl Waits {
-    /// Nodes of this run counted as blocked now.
+    /// Nodes of this run counted as blocked now. (Inlined: the driver, instantiated in
+    /// the crate of each workflow, asks it on every wait of a run with spawned nodes.)
+    #[inline]
     pub(crate) fn blocked(&self) -> usize {
         self.blocked.load(Ordering::SeqCst)
     }

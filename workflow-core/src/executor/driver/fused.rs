@@ -119,7 +119,7 @@ where
         if k > at {
             let now = self.elapsed();
             self.statuses
-                .succeeded(self.shared, nodes[at as usize] as usize, 1, now);
+                .succeeded(self.shared, nodes[at as usize] as usize, 1, now, false);
             for &n in &nodes[at as usize + 1..k as usize] {
                 self.statuses.ran(self.shared, n as usize, now, now, false);
             }
