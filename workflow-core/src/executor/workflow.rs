@@ -371,7 +371,7 @@ impl<O> RunOutcome<O> {
     /// # Errors
     ///
     /// The run's [`WorkflowError`] when it failed.
-    #[inline]
+    #[inline(always)]
     pub fn into_run(self) -> Result<Run<O>, WorkflowError> {
         let Self {
             result,
