@@ -379,7 +379,10 @@ impl<O> RunOutcome<O> {
             trace,
         } = self;
         // A match, not `Result::map`: that one was called out of line (~45 instructions
-        // a run, issue 17).
+        // a run, issue 17). Inlined always: `launch` makes every `execute` run's `Run`
+        // here, and out of line (`#[inline]` alone left it so in `launch`'s large
+        // future) the result went through a stack temporary and a `memcpy` call into
+        // the poll's return place (session 20).
         match result {
             Ok(outputs) => Ok(Run {
                 outputs,
