@@ -480,7 +480,7 @@ const _: () = {
             },
         ];
         fn init(input: Self::Input) -> Self::State {
-            #[inline(never)]
+            #[inline(always)]
             fn __workflow_slots(input: HelloInput) -> __WorkflowState {
                 let HelloInput { name } = input;
                 __WorkflowState {

@@ -97,11 +97,16 @@ pub fn boxed_in_place<F, M>(make: M) -> InPlace<F>
 where
     M: FnOnce() -> F,
 {
-    // `BoxedSlots::build`'s form (`Box::write` would say it directly, but needs Rust
-    // 1.87, above the MSRV): not `Box::new(None)`, which builds the `None` on the
-    // stack and copies all of it.
+    // (`Box::write` would say it directly, but needs Rust 1.87, above the MSRV.) Not
+    // `Box::new(None)`, which builds the `None` on the stack and copies all of it. And
+    // not an assignment (`get_or_insert_with`, `*place = Some(..)`): that drops the old
+    // value between the call and the store, and the drop glue of a run's future is a
+    // call LLVM does not look into, so the future was built on the stack and copied
+    // after it (1,016 bytes a W4 run, 24 KB for a 32×32 lattice; issue 17, session 20).
+    // The old value is the `None` just made: forgetting it drops nothing, and leaves
+    // the call free to write into the box.
     let mut place: Box<Option<F>> = Box::default();
-    place.get_or_insert_with(|| built(make));
+    std::mem::forget(place.replace(built(make)));
     InPlace(Box::into_pin(place))
 }
 
@@ -366,7 +371,7 @@ impl<O> RunOutcome<O> {
     /// # Errors
     ///
     /// The run's [`WorkflowError`] when it failed.
-    #[inline]
+    #[inline(always)]
     pub fn into_run(self) -> Result<Run<O>, WorkflowError> {
         let Self {
             result,
@@ -374,7 +379,10 @@ impl<O> RunOutcome<O> {
             trace,
         } = self;
         // A match, not `Result::map`: that one was called out of line (~45 instructions
-        // a run, issue 17).
+        // a run, issue 17). Inlined always: `launch` makes every `execute` run's `Run`
+        // here, and out of line (`#[inline]` alone left it so in `launch`'s large
+        // future) the result went through a stack temporary and a `memcpy` call into
+        // the poll's return place (session 20).
         match result {
             Ok(outputs) => Ok(Run {
                 outputs,

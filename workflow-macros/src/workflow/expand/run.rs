@@ -221,6 +221,14 @@ impl WorkflowGen<'_> {
 /// what the allocation does (issue 17).
 const BOXED_SLOTS_ABOVE: usize = 64;
 
+/// Workflows with at most this many slots have them made by code inlined where the run
+/// builds its driver, which LLVM then writes in place. Out of line, the slots came back
+/// through a stack temporary and were copied into the driver (184 bytes, a `memcpy` call,
+/// for W4's diamond; issue 17, session 20): the call could reach the run's future through
+/// the pointers it had let out, so LLVM could not hand it the driver's field to write.
+/// Small enough that the executor's code does not grow with the graph.
+const INLINE_SLOTS_UP_TO: usize = 16;
+
 impl WorkflowGen<'_> {
     /// `__WorkflowState` (one slot per input and per binding) and `__WorkflowValue`.
     pub(super) fn state_types(&self) -> TokenStream {
@@ -377,11 +385,18 @@ impl WorkflowGen<'_> {
         } else {
             (quote!(), quote!(__workflow_slots(input)))
         };
+        // Not inlined but for a few slots (see `INLINE_SLOTS_UP_TO`): straight-line code
+        // with a section per slot, which must not make the executor's functions grow
+        // with the graph.
+        let slots = self.def.inputs.len() + self.slot_owners().len() + self.pattern_slots().len();
+        let inline = if slots <= INLINE_SLOTS_UP_TO && !self.boxed_slots() {
+            quote!(#[inline(always)])
+        } else {
+            quote!(#[inline(never)])
+        };
         quote! {
             fn init(input: Self::Input) -> Self::State {
-                // Not inlined: straight-line code with a section per slot, which must
-                // not make the executor's functions grow with the graph.
-                #[inline(never)]
+                #inline
                 #abi fn __workflow_slots(input: #input_name) -> __WorkflowState {
                     let #input_name { #(#input_idents),* } = input;
                     __WorkflowState {
