@@ -497,9 +497,9 @@ const _: () = {
             Output = ::workflow_core::__private::Outcome<Self::Output>,
         > + ::core::marker::Send {
             /// The type (cell and table) of each node.
-            static __TYPE_OF: [u32; 2usize] = [0u32, 1u32];
+            static __TYPE_OF: [u8; 2usize] = [0, 1];
             /// Each node's index in its type's table.
-            static __RANK: [u32; 2usize] = [0u32, 0u32];
+            static __RANK: [u8; 2usize] = [0, 0];
             #[allow(clippy::type_complexity)]
             static __NODES0: [(
                 fn(&mut __WorkflowState) -> __HelloNode_greeting,
@@ -597,7 +597,7 @@ const _: () = {
                             }
                             op @ ::workflow_core::__private::Op::Start(..) => {
                                 match __TYPE_OF[node] {
-                                    0u32 => {
+                                    0 => {
                                         let (ports, wrap) = __NODES0[__RANK[node] as usize];
                                         ::workflow_core::__private::start_node(
                                             __workflow_cell0.as_mut(),
@@ -612,7 +612,7 @@ const _: () = {
                                             >,
                                         )
                                     }
-                                    1u32 => {
+                                    1 => {
                                         let (ports, wrap) = __NODES1[__RANK[node] as usize];
                                         ::workflow_core::__private::start_node(
                                             __workflow_cell1.as_mut(),
@@ -641,14 +641,14 @@ const _: () = {
                                     return __boxed.step(node, op);
                                 }
                                 match __TYPE_OF[node] {
-                                    0u32 => {
+                                    0 => {
                                         ::workflow_core::__private::cell_op(
                                             __workflow_cell0.as_mut(),
                                             node,
                                             op,
                                         )
                                     }
-                                    1u32 => {
+                                    1 => {
                                         ::workflow_core::__private::cell_op(
                                             __workflow_cell1.as_mut(),
                                             node,

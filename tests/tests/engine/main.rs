@@ -20,6 +20,7 @@ mod report_order;
 mod resources_context;
 mod routing;
 mod shapes;
+mod shared_ports;
 mod status_at_stop;
 mod subworkflows;
 mod wide;

@@ -12,6 +12,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{Ident, Member};
 
+use super::run::AtRead;
 use super::WorkflowGen;
 use crate::codegen::respan;
 use crate::workflow::ast::{path_text, FanOut, FanOutBody};
@@ -204,8 +205,19 @@ impl WorkflowGen<'_> {
 
     /// `parse::port::__from_source(<value>)`: the checked value of a port.
     pub(super) fn port_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
+        self.port_value_at(e, None)
+    }
+
+    /// [`port_value`](Self::port_value), where with `at` a source in a slot group is
+    /// read in the window of a ports fn that nodes of one shape share (see `run.rs`,
+    /// `PortsShapes`, `AtRead`), not at its own index.
+    pub(super) fn port_value_at(&self, e: &NumberedEdge<'_>, at: Option<AtRead>) -> TokenStream {
         let span = e.edge.source.span();
-        let value = self.retry_checked(e.node, self.source_value(e), span);
+        let value = self.retry_checked(
+            e.node,
+            self.slot_read(e.edge, e.first_from_source, at),
+            span,
+        );
         self.checked_port_value(e, value)
     }
 
@@ -221,14 +233,6 @@ impl WorkflowGen<'_> {
         let module = self.edge_module(e.node, span);
         let method = Ident::new("__from_source", span);
         quote_spanned!(span=> #module::#trait_name::#method(#value))
-    }
-
-    /// The value an edge carries, taken from its source's slot in `state`. A value with
-    /// several consumers is cloned for all but the last one to start. The first edge
-    /// from a source checks `Clone` (one error, on that edge); the others clone through
-    /// a probe that cannot fail to compile.
-    fn source_value(&self, e: &NumberedEdge<'_>) -> TokenStream {
-        self.slot_read(e.edge, e.first_from_source)
     }
 
     /// What a decision's router matches: read like a port's value (without a port).
@@ -249,15 +253,19 @@ impl WorkflowGen<'_> {
         let read_by_an_earlier_router = (self.g.bindings..router)
             .filter_map(|r| self.g.nodes[r].edges.first())
             .any(|e| key(e) == key(edge));
-        self.slot_read(edge, !read_by_a_port && !read_by_an_earlier_router)
+        self.slot_read(edge, !read_by_a_port && !read_by_an_earlier_router, None)
     }
 
-    /// The value `edge` reads from its source's slot (see [`Self::source_value`]); for
-    /// a `name?` source, an `Option` of it.
-    fn slot_read(&self, edge: &Edge, first_from_source: bool) -> TokenStream {
+    /// The value an edge carries, taken from its source's slot in `state` (in a shared
+    /// ports fn's window with `at`, see [`port_value_at`](Self::port_value_at));
+    /// for a `name?` source, an `Option` of it. A value with several consumers is cloned
+    /// for all but the last one to start. The first edge from a source checks `Clone`
+    /// (one error, on that edge); the others clone through a probe that cannot fail to
+    /// compile.
+    fn slot_read(&self, edge: &Edge, first_from_source: bool, at: Option<AtRead>) -> TokenStream {
         let span = edge.source.span();
         let p_at = respan(self.p.clone(), span);
-        let root = &self.source_place(edge.from, &edge.source.root, span);
+        let root = &self.source_place(edge.from, &edge.source.root, span, at);
         let consumers = match edge.from {
             Origin::Input(k) => self.g.input_consumers[k],
             Origin::Node(j) => self.g.nodes[j].consumers,

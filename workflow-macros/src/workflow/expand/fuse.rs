@@ -198,13 +198,16 @@ impl WorkflowGen<'_> {
     }
 
     /// The segments' parts of `run` (see [`FusedRun`]). `tables` and `rank` locate
-    /// each node's record (its ports fn) in its type's table, `type_of` its type.
+    /// each node's record (its ports fn) in its type's table, `type_of` its type;
+    /// `at_tables` the type's group indices, which its ports fns take (see
+    /// `run.rs`, `PortsShapes`).
     pub(super) fn fused_run(
         &self,
         segments: &[Vec<usize>],
         type_of: &[u32],
         rank: &[u32],
         tables: &[Ident],
+        at_tables: &[Option<Ident>],
         edges: &[NumberedEdge<'_>],
     ) -> FusedRun {
         if segments.is_empty() {
@@ -245,6 +248,9 @@ impl WorkflowGen<'_> {
             let head = seg[0];
             let table = &tables[type_of[head] as usize];
             let r = rank[head] as usize;
+            let at = at_tables[type_of[head] as usize]
+                .as_ref()
+                .map(|at_table| quote!(, #at_table[#r]));
             let (cell, name) = (&cells[s], &shape_of[s]);
             let wrap = self.value_wrap(seg[seg.len() - 1]);
             quote! {
@@ -255,7 +261,7 @@ impl WorkflowGen<'_> {
                     <Self as #p::Workflow>::FUSED[#s].nodes,
                     &mut || #name(
                         #progress,
-                        (#table[#r].0)(state),
+                        (#table[#r].0)(state #at),
                         <Self as #p::Workflow>::FUSED[#s].nodes,
                     ),
                     #wrap,

@@ -12,7 +12,7 @@
 //! and one error per mistake otherwise, said in ports: "`total` has no port `values`".
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, Ident, LitBool};
 
@@ -84,10 +84,40 @@ enum PortsInput {
     /// <ports> }` (`sig`: its parameters and return type). One macro call per node fn
     /// rather than per node: 10,000 nested macro calls were 27 s of a 5,000-node
     /// workflow's 33 s of expansion, and grew faster than the node count (issue 17).
+    ///
+    /// A call marked `head [args] @lead <n> { post }` makes the ports fn
+    /// `__workflow_shared<n>` that calls marked `@of <n>` use too: theirs is still
+    /// written (so checked, each mistake reported at its call), but not used, so not
+    /// compiled to code (nodes of one shape, see `run.rs`, `PortsShapes`). The array
+    /// then comes in a block after the shared fns.
     Each {
         sig: TokenStream,
-        calls: Vec<(PortsCall, TokenStream)>,
+        calls: Vec<(PortsCall, TokenStream, Share)>,
     },
+}
+
+/// A call's part in a shared ports fn (see [`PortsInput::Each`]).
+#[derive(Clone, Copy)]
+enum Share {
+    Own,
+    Lead(u32),
+    Of(u32),
+}
+
+/// `@lead <n>` or `@of <n>` before a call's `{ post }`, if there.
+fn share(input: ParseStream<'_>) -> syn::Result<Share> {
+    if !input.peek(syn::Token![@]) {
+        return Ok(Share::Own);
+    }
+    input.parse::<syn::Token![@]>()?;
+    let mark: Ident = input.parse()?;
+    let n: syn::LitInt = input.parse()?;
+    let n = n.base10_parse()?;
+    match mark.to_string().as_str() {
+        "lead" => Ok(Share::Lead(n)),
+        "of" => Ok(Share::Of(n)),
+        _ => Err(syn::Error::new(mark.span(), "expected `@lead` or `@of`")),
+    }
 }
 
 impl Parse for PortsInput {
@@ -142,9 +172,10 @@ impl Parse for PortsInput {
         while !content.is_empty() {
             let head = content.parse()?;
             let args = args(&content)?;
+            let share = share(&content)?;
             let post;
             braced!(post in content);
-            calls.push((call(head, args), post.parse()?));
+            calls.push((call(head, args), post.parse()?, share));
         }
         Ok(Self::Each { sig, calls })
     }
@@ -155,12 +186,37 @@ pub(crate) fn node_ports(input: TokenStream) -> TokenStream {
     match syn::parse2::<PortsInput>(input) {
         Ok(PortsInput::One(call)) => call.expand(),
         Ok(PortsInput::Each { sig, calls }) => {
-            let elements = calls.iter().map(|(call, post)| {
-                let ports = call.expand();
-                let ports_fn = ports_fn(&sig, &ports);
-                quote!((#ports_fn, #post))
-            });
-            quote!([#(#elements),*])
+            let mut shared = Vec::new();
+            let elements: Vec<TokenStream> = calls
+                .iter()
+                .map(|(call, post, share)| {
+                    let ports = call.expand();
+                    match *share {
+                        Share::Own => {
+                            let ports_fn = ports_fn(&sig, &ports);
+                            quote!((#ports_fn, #post))
+                        }
+                        Share::Lead(n) => {
+                            let name = format_ident!("__workflow_shared{}", n);
+                            shared.push(quote!(fn #name #sig { #ports }));
+                            quote!((#name, #post))
+                        }
+                        Share::Of(n) => {
+                            let name = format_ident!("__workflow_shared{}", n);
+                            quote!(({
+                                #[allow(dead_code)]
+                                fn __workflow_ports #sig { #ports }
+                                #name
+                            }, #post))
+                        }
+                    }
+                })
+                .collect();
+            if shared.is_empty() {
+                quote!([#(#elements),*])
+            } else {
+                quote!({ #(#shared)* [#(#elements),*] })
+            }
         }
         Err(e) => e.to_compile_error(),
     }
@@ -560,6 +616,37 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with(", wrap_q)]"), "{text}");
+    }
+
+    #[test]
+    fn calls_of_one_shape_share_the_first_ones_ports_fn() {
+        let out = node_ports(
+            quote!(add [a b] [] [] @each { (s: &mut S, at: [u32; 1]) -> add } [
+                __N_p [a true { s.g[at[0usize] as usize] } b false { y }] @lead 0 { wrap_p }
+                __N_q [a true { s.g[3] } b false { y }] @of 0 { wrap_q }
+                __N_r [a true { z }] @of 0 { wrap_r }
+                __N_s [a true { z } b false { w }] { wrap_s }
+            ]),
+        );
+        let text = out.to_string();
+        // The shared fn first, the first call's ports; then the array, with the others'
+        // own ports fns written (checked) beside the shared one they use.
+        assert!(
+            text.starts_with(
+                "{ fn __workflow_shared0 (s : & mut S , at : [u32 ; 1]) -> add { __N_p { a : s . g [at [0usize] as usize] , b : y , } } \
+                 [(__workflow_shared0 , wrap_p) , ({ # [allow (dead_code)] fn __workflow_ports (s : & mut S , at : [u32 ; 1]) -> add { __N_q { a : s . g [3] , b : y , } } __workflow_shared0 } , wrap_q) , "
+            ),
+            "{text}"
+        );
+        // A mistake in a call that shares is still reported, in its own fn.
+        assert!(
+            text.contains("port `b` of `add` is not connected"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("({ fn __workflow_ports (s : & mut S , at : [u32 ; 1]) -> add { __N_s { a : z , b : w , } } __workflow_ports } , wrap_s)] }"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -106,10 +106,40 @@ impl WorkflowGen<'_> {
         }
     }
 
-    /// Where the slot an edge from `from` reads is (see [`slot_place`](Self::slot_place)).
-    pub(super) fn source_place(&self, from: Origin, root: &Ident, span: Span) -> TokenStream {
+    /// Where the slot an edge from `from` reads is (see [`slot_place`](Self::slot_place));
+    /// with `at`, a slot in an eager group is read in a shared ports fn's window of the
+    /// group (see [`AtRead`]).
+    pub(super) fn source_place(
+        &self,
+        from: Origin,
+        root: &Ident,
+        span: Span,
+        at: Option<AtRead>,
+    ) -> TokenStream {
         match from {
-            Origin::Node(j) => self.slot_place(self.owner(j), root, span),
+            Origin::Node(j) => {
+                let owner = self.owner(j);
+                match (self.slot_groups.place.get(owner).copied().flatten(), at) {
+                    (
+                        Some((g, _)),
+                        Some(AtRead {
+                            index,
+                            offset,
+                            width,
+                        }),
+                    ) if !self.slot_groups.groups[g].2 => {
+                        let group = Ident::new(&Self::slot_group_ident(g).to_string(), span);
+                        // One bounds check for the window (its end: its start is a `u32`,
+                        // so adding the width cannot overflow), which every read of it
+                        // shares; each read at a constant offset in it.
+                        quote_spanned!(span=> #group[{
+                            let start = __workflow_at[#index] as usize;
+                            start..start + #width
+                        }][#offset])
+                    }
+                    _ => self.slot_place(owner, root, span),
+                }
+            }
             _ => {
                 let ident = self.slot_ident(from, root);
                 quote!(#ident)
@@ -213,6 +243,87 @@ impl WorkflowGen<'_> {
         }
         (types, values)
     }
+}
+
+/// Nodes of one type whose ports are read alike, at least this many, share one ports fn
+/// ([`PortsShapes`]); fewer keep a ports fn each, so a small workflow expands (and
+/// reports its errors) as before.
+const SHARED_PORTS_MIN: usize = 16;
+
+/// How each node of one type (one table, `__NODES<t>`) gets its ports fn. Nodes of one
+/// *shape* (the same ports, each read from the same slot or from the same eager slot
+/// group, with the same projection) share the ports fn of the first of them, which
+/// reads a group's slot at an index it is given (`__workflow_at`, from the type's
+/// `__AT<t>` table: data a node, where a ports fn each was ~176 bytes of machine code a
+/// node that a cold run of a 32×32 lattice fetched from memory, 2,450 of its 5,000
+/// lines, issue 17). The others' own ports fns are still written, and checked (their
+/// mistakes reported at their tokens as before), but never called, so never compiled
+/// to code.
+pub(super) struct PortsShapes {
+    /// Each member's part (by rank in its type).
+    pub(super) share: Vec<Share>,
+    /// Each member's windows' starts (see [`AtRead`]), `width` of them (0 where unread).
+    pub(super) at: Vec<Vec<u32>>,
+    /// The length of `__workflow_at`: 0 when no shared ports fn reads a group, and
+    /// then the ports fns take the state alone.
+    pub(super) width: usize,
+}
+
+impl PortsShapes {
+    /// The type of `__AT<t>`'s entries (see [`narrow`]): window starts are at most a
+    /// group's length, so adding a window's width to one cannot overflow `usize`.
+    fn at_type(&self) -> TokenStream {
+        narrow(self.at.iter().flatten().copied().max().unwrap_or(0)).0
+    }
+}
+
+/// A node's shape (see [`PortsShapes`]): a key equal for nodes whose ports are read
+/// alike, the start of each window it reads (see [`AtRead`]), and how each port is read
+/// (`None`: from a slot of its own, or an input).
+type Shape = (String, Vec<u32>, Vec<Option<AtRead>>);
+
+/// Where a shared ports fn reads a port from a slot group: in a window of the group
+/// that starts at `__workflow_at[index]` (the node's own start, from the type's `__AT<t>`
+/// table), `width` slots long, at `offset`. Ports of a node that read one group read
+/// one window (a lattice's `add(a: l_{i-1}_j, b: l_i_{j-1})`: the window from `a`'s slot
+/// to `b`'s, 30 slots of a 32×32 lattice's group, `a` at 0 and `b` at 29), so its bounds
+/// are checked once, not once a port.
+#[derive(Clone, Copy)]
+pub(super) struct AtRead {
+    pub(super) index: usize,
+    pub(super) offset: usize,
+    pub(super) width: usize,
+}
+
+/// The narrowest unsigned type that holds `max` (`u8`, `u16` or `u32`), for the run's
+/// static tables: a cold run reads them a node at a time, so a narrower entry is fewer
+/// cache lines fetched from memory (issue 17).
+fn narrow(max: u32) -> (TokenStream, u32) {
+    if max <= u32::from(u8::MAX) {
+        (quote!(u8), u32::from(u8::MAX))
+    } else if max <= u32::from(u16::MAX) {
+        (quote!(u16), u32::from(u16::MAX))
+    } else {
+        (quote!(u32), u32::MAX)
+    }
+}
+
+/// `values` as unsuffixed literals (of whatever type their table has).
+fn unsuffixed(values: impl IntoIterator<Item = u32>) -> Vec<proc_macro2::Literal> {
+    values
+        .into_iter()
+        .map(proc_macro2::Literal::u32_unsuffixed)
+        .collect()
+}
+
+/// A node's ports fn: its own, or its shape's (see [`PortsShapes`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Share {
+    Own,
+    /// The first of its shape: its ports fn is the shape's, `__workflow_shared<n>`.
+    Lead(usize),
+    /// Another of shape `n`: its ports fn is checked, and `__workflow_shared<n>` used.
+    Of(usize),
 }
 
 /// Workflows with more slots than this (inputs, nodes, pattern bindings) keep them in
@@ -435,39 +546,96 @@ impl WorkflowGen<'_> {
             rank.push(members[t as usize].len() as u32);
             members[t as usize].push(i);
         }
-        rank.resize(nodes, u32::MAX);
+        // Routers have no rank: the table type's largest value.
+        let (rank_type, no_rank) =
+            narrow(rank.iter().copied().max().unwrap_or(0).saturating_add(1));
+        rank.resize(nodes, no_rank);
         let edges = self.numbered_edges();
         let tables: Vec<Ident> = (0..types)
             .map(|t| Ident::new(&format!("__NODES{t}"), Span::mixed_site()))
             .collect();
+        let shapes: Vec<PortsShapes> = members
+            .iter()
+            .map(|members| self.ports_shapes(members, &edges))
+            .collect();
+        // Each type's table of group indices (`__AT<t>`), if its shared ports fns read any.
+        let at_tables: Vec<Option<Ident>> = shapes
+            .iter()
+            .enumerate()
+            .map(|(t, s)| {
+                (s.width > 0).then(|| Ident::new(&format!("__AT{t}"), Span::mixed_site()))
+            })
+            .collect();
         // Linear runs of plain nodes, also compiled into one future each (`fuse.rs`).
-        let fused = self.fused_run(&self.fused_segments(), &type_of, &rank, &tables, &edges);
+        let fused = self.fused_run(
+            &self.fused_segments(),
+            &type_of,
+            &rank,
+            &tables,
+            &at_tables,
+            &edges,
+        );
         let (fused_fns, fused_cells, fused_arm) = (&fused.fns, &fused.cells, &fused.arm);
-        let table_defs = members.iter().zip(&tables).map(|(members, table)| {
+        let table_defs = members.iter().enumerate().map(|(t, members)| {
+            let (table, shapes) = (&tables[t], &shapes[t]);
             let alias = &self.node_aliases[members[0]];
             let len = members.len();
-            let records = self.table_records(members, &edges);
+            let records = self.table_records(members, &edges, shapes);
+            let (at_param, at_def) = match &at_tables[t] {
+                Some(at_table) => {
+                    let width = shapes.width;
+                    let ty = shapes.at_type();
+                    let rows = shapes.at.iter().map(|row| {
+                        let row = unsuffixed(row.iter().copied());
+                        quote!([#(#row),*])
+                    });
+                    (
+                        quote!(, [#ty; #width]),
+                        quote! {
+                            /// Each node's windows into the slot groups its shared ports
+                            /// fn reads (see `PortsShapes` in `workflow-macros`).
+                            static #at_table: [[#ty; #width]; #len] = [#(#rows),*];
+                        },
+                    )
+                }
+                None => (TokenStream::new(), TokenStream::new()),
+            };
             quote! {
                 #[allow(clippy::type_complexity)]
                 static #table: [(
-                    fn(&mut __WorkflowState) -> #alias,
+                    fn(&mut __WorkflowState #at_param) -> #alias,
                     fn(#p::Output<#alias>) -> __WorkflowValue,
                 ); #len] = #records;
+                #at_def
             }
         });
         let start_arms = members.iter().enumerate().map(|(t, members)| {
             let alias = &self.node_aliases[members[0]];
             let (cell, table) = (&cells[t], &tables[t]);
-            let t = t as u32;
+            // With shared ports fns reading group indices, the node's from `__AT<t>`.
+            let (record, ports) = match &at_tables[t] {
+                Some(at_table) => (
+                    quote! {
+                        let rank = __RANK[node] as usize;
+                        let (ports, wrap) = #table[rank];
+                    },
+                    quote!(ports(state, #at_table[rank])),
+                ),
+                None => (
+                    quote!(let (ports, wrap) = #table[__RANK[node] as usize];),
+                    quote!(ports(state)),
+                ),
+            };
+            let t = proc_macro2::Literal::u32_unsuffixed(t as u32);
             quote! {
                 #t => {
-                    let (ports, wrap) = #table[__RANK[node] as usize];
+                    #record
                     #p::start_node(
                         #cell.as_mut(),
                         &mut #boxed,
                         node,
                         op,
-                        ports(state),
+                        #ports,
                         wrap,
                         #p::inline_call::<#alias, __WorkflowValue>,
                     )
@@ -475,20 +643,25 @@ impl WorkflowGen<'_> {
             }
         });
         let router_arms = (0..self.def.decisions.len()).map(|d| self.router_arm(d));
-        let type_ids = 0..types;
-        // Routers are never pending, and start by their own arm: no type.
-        let type_of = type_of
-            .iter()
-            .copied()
-            .chain(std::iter::repeat_n(u32::MAX, nodes - bindings));
+        let type_ids = unsuffixed(0..types);
+        // Routers are never pending, and start by their own arm: no type (the table
+        // type's largest value).
+        let (type_type, no_type) = narrow(types);
+        let type_of = unsuffixed(
+            type_of
+                .iter()
+                .copied()
+                .chain(std::iter::repeat_n(no_type, nodes - bindings)),
+        );
+        let rank = unsuffixed(rank);
         quote! {
             fn run(
                 exec: #p::Executor<Self>,
             ) -> impl #p::Future<Output = #p::Outcome<Self::Output>> + ::core::marker::Send {
                 /// The type (cell and table) of each node.
-                static __TYPE_OF: [u32; #nodes] = [#(#type_of),*];
+                static __TYPE_OF: [#type_type; #nodes] = [#(#type_of),*];
                 /// Each node's index in its type's table.
-                static __RANK: [u32; #nodes] = [#(#rank),*];
+                static __RANK: [#rank_type; #nodes] = [#(#rank),*];
                 #(#table_defs)*
                 #fused_fns
                 // Boxed here, where the future is built, and built in its allocation
@@ -526,6 +699,132 @@ impl WorkflowGen<'_> {
         }
     }
 
+    /// The [`PortsShapes`] of one type's `members` (bindings, by rank).
+    pub(super) fn ports_shapes(
+        &self,
+        members: &[usize],
+        edges: &[NumberedEdge<'_>],
+    ) -> PortsShapes {
+        let shapes: Vec<Option<Shape>> = members
+            .iter()
+            .map(|&i| self.ports_shape(i, edges))
+            .collect();
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for (key, _, _) in shapes.iter().flatten() {
+            *count.entry(key.as_str()).or_default() += 1;
+        }
+        let mut lead: HashMap<&str, usize> = HashMap::new();
+        let mut share = Vec::with_capacity(members.len());
+        let mut width = 0;
+        for shape in &shapes {
+            let Some((key, at, _)) = shape
+                .as_ref()
+                .filter(|(k, _, _)| count[k.as_str()] >= SHARED_PORTS_MIN)
+            else {
+                share.push(Share::Own);
+                continue;
+            };
+            width = width.max(at.len());
+            let next = lead.len();
+            match lead.entry(key.as_str()) {
+                std::collections::hash_map::Entry::Occupied(n) => share.push(Share::Of(*n.get())),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(next);
+                    share.push(Share::Lead(next));
+                }
+            }
+        }
+        let at = shapes
+            .iter()
+            .zip(&share)
+            .map(|(shape, share)| {
+                let mut row = vec![0; width];
+                if let (Some((_, at, _)), Share::Lead(_) | Share::Of(_)) = (shape, share) {
+                    row[..at.len()].copy_from_slice(at);
+                }
+                row
+            })
+            .collect();
+        PortsShapes { share, at, width }
+    }
+
+    /// Binding `i`'s [`Shape`]. `None` for a node that keeps its own ports fn: one
+    /// whose ports have no callback (a fan-out), is retried (its inputs checked for
+    /// `Clone` at `#[retry]`), or reads a `name?`, a pattern binding or a slot made on
+    /// first use.
+    pub(super) fn ports_shape(&self, i: usize, edges: &[NumberedEdge<'_>]) -> Option<Shape> {
+        if !self.def.bindings[i].has_ports_callback() || self.w.bindings[i].policy.retry.is_some() {
+            return None;
+        }
+        // Each port's source: a slot or input by name, or a group and the index in it.
+        let mut sources = Vec::new();
+        for e in edges.iter().filter(|e| e.node == i) {
+            let source = &e.edge.source;
+            if source.optional.is_some() {
+                return None;
+            }
+            let place = match e.edge.from {
+                Origin::Node(j) => {
+                    let owner = self.owner(j);
+                    match self.slot_groups.place.get(owner).copied().flatten() {
+                        Some((g, _)) if self.slot_groups.groups[g].2 => return None,
+                        Some((g, k)) => Ok((g, k as u32)),
+                        None => Err(format!("slot {}", self.def.bindings[owner].name)),
+                    }
+                }
+                Origin::Input(k) => Err(format!("input {k}")),
+                Origin::Pattern(..) => return None,
+            };
+            let fields: Vec<String> = source
+                .fields
+                .iter()
+                .map(|m| m.to_token_stream().to_string())
+                .collect();
+            sources.push((&e.edge.port, place, fields.join(".")));
+        }
+        // A window per group read, in order of first read: from its lowest index read to
+        // its highest.
+        let mut windows: Vec<(usize, u32, u32)> = Vec::new();
+        for (_, place, _) in &sources {
+            if let Ok((g, k)) = *place {
+                match windows.iter_mut().find(|w| w.0 == g) {
+                    Some(w) => {
+                        w.1 = w.1.min(k);
+                        w.2 = w.2.max(k);
+                    }
+                    None => windows.push((g, k, k)),
+                }
+            }
+        }
+        let mut key = String::new();
+        let mut reads = Vec::with_capacity(sources.len());
+        for (port, place, fields) in &sources {
+            let read = match place {
+                Ok((g, k)) => {
+                    let index = windows.iter().position(|w| w.0 == *g).unwrap_or(0);
+                    let (_, low, high) = windows[index];
+                    let read = AtRead {
+                        index,
+                        offset: (k - low) as usize,
+                        width: (high - low + 1) as usize,
+                    };
+                    key.push_str(&format!(
+                        "{port} <- group {g} window {index} at {} of {} .{fields};",
+                        read.offset, read.width
+                    ));
+                    Some(read)
+                }
+                Err(slot) => {
+                    key.push_str(&format!("{port} <- {slot} .{fields};"));
+                    None
+                }
+            };
+            reads.push(read);
+        }
+        let at = windows.iter().map(|w| w.1).collect();
+        Some((key, at, reads))
+    }
+
     /// The type index of each binding (bindings calling the same node fn share one), and
     /// how many types there are.
     fn node_types(&self) -> (Vec<u32>, u32) {
@@ -548,10 +847,24 @@ impl WorkflowGen<'_> {
     /// wraps its output. The ports go through the node's ports callback once for the
     /// whole table (`fetch! { {p} @each .. }`), not once per node: nested macro calls
     /// per node were most of a large workflow's compile time (issue 17).
-    fn table_records(&self, members: &[usize], edges: &[NumberedEdge<'_>]) -> TokenStream {
+    ///
+    /// Nodes of one shape share its first one's ports fn (see [`PortsShapes`]): the
+    /// first's call is marked `@lead <n>` and written with its group reads at
+    /// `__workflow_at`, the others' `@of <n>`.
+    fn table_records(
+        &self,
+        members: &[usize],
+        edges: &[NumberedEdge<'_>],
+        shapes: &PortsShapes,
+    ) -> TokenStream {
         let first = &self.def.bindings[members[0]];
         let alias = &self.node_aliases[members[0]];
-        let sig = quote!((state: &mut __WorkflowState) -> #alias);
+        let sig = if shapes.width > 0 {
+            let (width, ty) = (shapes.width, shapes.at_type());
+            quote!((state: &mut __WorkflowState, __workflow_at: [#ty; #width]) -> #alias)
+        } else {
+            quote!((state: &mut __WorkflowState) -> #alias)
+        };
         if !first.has_ports_callback() {
             let records = members.iter().map(|&i| {
                 let literal = Ident::new(
@@ -567,13 +880,29 @@ impl WorkflowGen<'_> {
         }
         let p = &self.p;
         let path = &first.node;
-        let calls = members.iter().map(|&i| {
+        let calls = members.iter().zip(&shapes.share).map(|(&i, &share)| {
             let b = &self.def.bindings[i];
             // Named at the node path, so a missing port is reported there.
             let literal = Ident::new(&self.node_aliases[i].to_string(), b.node_span());
-            let args = self.ports_args(i, edges);
+            // The first of a shape reads its groups in windows (the shared fn's code).
+            let reads = match share {
+                Share::Lead(_) => self.ports_shape(i, edges).map(|(_, _, reads)| reads),
+                Share::Own | Share::Of(_) => None,
+            };
+            let args = self.ports_args(i, edges, reads.as_deref());
             let wrap = self.value_wrap(i);
-            quote!(#literal [ #(#args)* ] { #wrap })
+            let mark = match share {
+                Share::Own => TokenStream::new(),
+                Share::Lead(n) => {
+                    let n = proc_macro2::Literal::usize_unsuffixed(n);
+                    quote!(@lead #n)
+                }
+                Share::Of(n) => {
+                    let n = proc_macro2::Literal::usize_unsuffixed(n);
+                    quote!(@of #n)
+                }
+            };
+            quote!(#literal [ #(#args)* ] #mark { #wrap })
         });
         quote!(#path! { {#p} @each { #sig } [ #(#calls)* ] })
     }
@@ -598,19 +927,28 @@ impl WorkflowGen<'_> {
         }
         let p = &self.p;
         let path = &b.node;
-        let args = self.ports_args(i, edges);
+        let args = self.ports_args(i, edges, None);
         quote!(#path! { {#p} #literal [ #(#args)* ] })
     }
 
     /// `port shorthand { value }` for each edge into binding `i`: a call's arguments
     /// for its ports callback.
-    fn ports_args(&self, i: usize, edges: &[NumberedEdge<'_>]) -> Vec<TokenStream> {
+    /// With `reads` (a shared ports fn's, see [`PortsShapes`]), the `n`th port reads
+    /// its group as `reads[n]` says.
+    fn ports_args(
+        &self,
+        i: usize,
+        edges: &[NumberedEdge<'_>],
+        reads: Option<&[Option<AtRead>]>,
+    ) -> Vec<TokenStream> {
         edges
             .iter()
             .filter(|e| e.node == i)
-            .map(|e| {
+            .enumerate()
+            .map(|(n, e)| {
                 let port = &e.edge.port;
-                let value = self.port_value(e);
+                let read = reads.and_then(|r| r.get(n).copied().flatten());
+                let value = self.port_value_at(e, read);
                 let last = match e.edge.source.fields.last() {
                     Some(syn::Member::Named(id)) => Some(id),
                     Some(syn::Member::Unnamed(_)) => None,
