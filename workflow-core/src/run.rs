@@ -1,8 +1,9 @@
 //! The result of a run, per-node reports, and per-run options.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -251,6 +252,16 @@ impl NodeRecord {
         status: NodeStatus::NotStarted,
     };
 
+    /// A node that succeeded at once at the run's start, in no time: every node that
+    /// ends in the run's first poll, whose clock reads zero then (see
+    /// [`NodeReports`]).
+    pub(crate) const RAN_AT_START: Self = Self {
+        started: 0,
+        duration: 0,
+        attempts: 1,
+        status: NodeStatus::Succeeded,
+    };
+
     /// `d` in nanoseconds (saturated: a run's times stay below 584 years, and below
     /// [`NEVER`](Self::NEVER)).
     #[inline(always)]
@@ -322,18 +333,37 @@ impl NodeRecord {
 /// # }
 /// ```
 ///
-/// 48 bytes where the `Vec` was 24 (a run of 10 nodes kept 800 bytes of entries, now
-/// 240 of records and 48 here, or 48 alone when its nodes all ended alike): the names
-/// by a thin reference, the view made on first read boxed.
+/// 16 bytes where the `Vec` was 24: a run whose nodes all ran in its first poll, at
+/// its start (W4's diamond, a chain or lattice run in one poll, issue 17) keeps only
+/// the names of its nodes (a thin reference to its plan's), as the reports of every such
+/// run of a workflow are the same; any other keeps its records boxed, the view made on
+/// first read with them. (It was 48 bytes until session 21, and the `Result` that
+/// `Runtime::execute` returns for a small output struct 160, which `futures`' `join_all`
+/// moved with a `memmove` call six times a run; now 128, which LLVM moves inline.)
 #[derive(Clone)]
-pub struct NodeReports {
-    /// The names of `records`' nodes (the plan's `names` field, by reference: a thin
-    /// one, half a slice's size).
+pub struct NodeReports(Repr);
+
+/// What a [`NodeReports`] keeps (16 bytes: a tag and a pointer).
+#[derive(Clone)]
+enum Repr {
+    /// The nodes of `names`, every one of which succeeded at once, started at the
+    /// run's start and in no time, as every node that ends in the run's first poll
+    /// (`NodeRecord::RAN_AT_START`; none for a report of no node).
+    /// Their reports are made once per workflow and process ([`ran_at_start`]).
+    RanAtStart(&'static &'static [NodeNames]),
+    /// Any other.
+    Boxed(Box<Compact>),
+}
+
+/// The reports of a run that did not all run at its start (see [`Repr`]).
+#[derive(Clone)]
+struct Compact {
+    /// The names of `records`' nodes (the plan's `names` field, by a thin reference).
     names: &'static &'static [NodeNames],
     /// The run's records (none if there are no names, or `built` is set).
     records: Records,
     /// The reports, made on first read (or given).
-    built: OnceLock<Box<Box<[NodeReport]>>>,
+    built: OnceLock<Box<[NodeReport]>>,
 }
 
 /// The records of a run's nodes: one per node, or one for all of them (a run whose
@@ -352,28 +382,45 @@ impl NodeReports {
     #[inline]
     pub(crate) fn compact(names: &'static &'static [NodeNames], records: Vec<NodeRecord>) -> Self {
         debug_assert_eq!(names.len(), records.len());
-        Self {
-            names,
-            records: Records::Each(records.into_boxed_slice()),
-            built: OnceLock::new(),
-        }
+        Self::boxed(names, Records::Each(records.into_boxed_slice()))
     }
 
     /// The reports of a run's nodes named `names`, each as `record` says.
     #[inline]
     pub(crate) fn all(names: &'static &'static [NodeNames], record: NodeRecord) -> Self {
-        Self {
+        if record == NodeRecord::RAN_AT_START {
+            return Self(Repr::RanAtStart(names));
+        }
+        Self::boxed(names, Records::All(record))
+    }
+
+    /// Reports kept as their records (out of line: most runs' reports are not).
+    #[inline(never)]
+    fn boxed(names: &'static &'static [NodeNames], records: Records) -> Self {
+        Self(Repr::Boxed(Box::new(Compact {
             names,
-            records: Records::All(record),
+            records,
             built: OnceLock::new(),
+        })))
+    }
+
+    /// Whether the reports are made (read, or given) — for tests of laziness.
+    #[cfg(test)]
+    fn is_built(&self) -> bool {
+        match &self.0 {
+            Repr::RanAtStart(_) => false,
+            Repr::Boxed(compact) => compact.built.get().is_some(),
         }
     }
 
     /// How many nodes (without making their reports).
     pub fn len(&self) -> usize {
-        match self.built.get() {
-            Some(built) => built.len(),
-            None => self.names.len(),
+        match &self.0 {
+            Repr::RanAtStart(names) => names.len(),
+            Repr::Boxed(compact) => match compact.built.get() {
+                Some(built) => built.len(),
+                None => compact.names.len(),
+            },
         }
     }
 
@@ -384,15 +431,22 @@ impl NodeReports {
 
     /// The reports, as a `Vec`.
     pub fn into_vec(self) -> Vec<NodeReport> {
-        let Self {
-            names,
-            records,
-            built,
-        } = self;
-        built
-            .into_inner()
-            .map_or_else(|| build(names, &records), |built| *built)
-            .into_vec()
+        match self.0 {
+            Repr::RanAtStart(names) => {
+                build(names, &Records::All(NodeRecord::RAN_AT_START)).into_vec()
+            }
+            Repr::Boxed(compact) => {
+                let Compact {
+                    names,
+                    records,
+                    built,
+                } = *compact;
+                built
+                    .into_inner()
+                    .unwrap_or_else(|| build(names, &records))
+                    .into_vec()
+            }
+        }
     }
 }
 
@@ -410,12 +464,38 @@ fn build(names: &'static [NodeNames], records: &Records) -> Box<[NodeReport]> {
     }
 }
 
+/// The reports of the nodes `names` of a run that ran them all at its start
+/// ([`Repr::RanAtStart`]): the same for every such run of the workflow, so made on the
+/// first read of one and kept for the process (one slice per workflow whose report is
+/// read, as its plan is).
+#[cold]
+#[inline(never)]
+fn ran_at_start(names: &'static [NodeNames]) -> &'static [NodeReport] {
+    type Made = HashMap<(usize, usize), &'static [NodeReport]>;
+    static MADE: Mutex<Option<Made>> = Mutex::new(None);
+    if names.is_empty() {
+        return &[];
+    }
+    // (A panic cannot leave the map half-written: poisoning is ignored.)
+    let mut made = MADE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let made = made.get_or_insert_with(HashMap::new);
+    let key = (names.as_ptr() as usize, names.len());
+    made.entry(key)
+        .or_insert_with(|| Box::leak(build(names, &Records::All(NodeRecord::RAN_AT_START))))
+}
+
 impl Deref for NodeReports {
     type Target = [NodeReport];
 
     fn deref(&self) -> &[NodeReport] {
-        self.built
-            .get_or_init(|| Box::new(build(self.names, &self.records)))
+        match &self.0 {
+            Repr::RanAtStart(names) => ran_at_start(names),
+            Repr::Boxed(compact) => compact
+                .built
+                .get_or_init(|| build(compact.names, &compact.records)),
+        }
     }
 }
 
@@ -425,21 +505,17 @@ const NO_NAMES: &&[NodeNames] = &(&[] as &[NodeNames]);
 /// No nodes.
 impl Default for NodeReports {
     fn default() -> Self {
-        Self {
-            names: NO_NAMES,
-            records: Records::Each(Box::default()),
-            built: OnceLock::new(),
-        }
+        Self(Repr::RanAtStart(NO_NAMES))
     }
 }
 
 impl From<Vec<NodeReport>> for NodeReports {
     fn from(reports: Vec<NodeReport>) -> Self {
-        Self {
+        Self(Repr::Boxed(Box::new(Compact {
             names: NO_NAMES,
             records: Records::Each(Box::default()),
-            built: OnceLock::from(Box::new(reports.into_boxed_slice())),
-        }
+            built: OnceLock::from(reports.into_boxed_slice()),
+        })))
     }
 }
 
@@ -1139,7 +1215,7 @@ mod tests {
         ];
         let compact = NodeReports::compact(&NAMES_REF, records);
         assert_eq!(compact.len(), 3);
-        assert!(compact.built.get().is_none(), "len() makes no report");
+        assert!(!compact.is_built(), "len() makes no report");
         let want = vec![
             NodeReport {
                 name: "fetch".into(),
@@ -1179,7 +1255,7 @@ mod tests {
         assert_eq!(compact.clone().into_vec(), want);
         let blank = NodeReports::compact(&NAMES_REF, vec![NodeRecord::NOT_STARTED; 3]);
         assert_eq!(blank.into_vec()[2], want[2]);
-        assert_eq!(std::mem::size_of::<NodeReports>(), 48);
+        assert_eq!(std::mem::size_of::<NodeReports>(), 16);
     }
 
     /// A report whose nodes all ended alike keeps one record for all of them.
@@ -1193,13 +1269,44 @@ mod tests {
         };
         let one = NodeReports::all(&NAMES_REF, ran);
         assert_eq!(one.len(), 3);
-        assert!(one.built.get().is_none(), "len() makes no report");
+        assert!(!one.is_built(), "len() makes no report");
         assert_eq!(one, NodeReports::compact(&NAMES_REF, vec![ran; 3]));
         assert!(one
             .iter()
             .all(|n| n.started_at == Some(Duration::from_nanos(5))));
         assert_eq!(one.into_vec()[2].name, "sent");
         assert_eq!(std::mem::size_of::<Records>(), 24);
+    }
+
+    /// A report whose nodes all ran at the run's start keeps only their names; its
+    /// reports are made once per workflow, and read as any other's.
+    #[test]
+    fn nodes_that_ran_at_the_start_share_their_reports() {
+        let ran = NodeReports::all(&NAMES_REF, NodeRecord::RAN_AT_START);
+        assert!(matches!(ran.0, Repr::RanAtStart(_)));
+        assert_eq!(ran.len(), 3);
+        let again = NodeReports::all(&NAMES_REF, NodeRecord::RAN_AT_START);
+        assert!(std::ptr::eq(&*ran, &*again), "made once");
+        assert_eq!(
+            ran,
+            NodeReports::compact(&NAMES_REF, vec![NodeRecord::RAN_AT_START; 3])
+        );
+        assert_eq!(ran[1].name, "html");
+        assert_eq!(ran[1].started_at, Some(Duration::ZERO));
+        assert_eq!(ran[1].attempts, 1);
+        assert_eq!(ran.clone().into_vec(), ran.to_vec());
+        assert!(NodeReports::default().is_empty());
+        assert!(NodeReports::default().iter().next().is_none());
+    }
+
+    /// `Runtime::execute`'s output for a small output struct is at most 128 bytes, which
+    /// LLVM moves inline (issue 17: `join_all` moved the 160 bytes it was with a
+    /// `memmove` call six times a run).
+    #[test]
+    fn a_small_runs_result_is_moved_inline() {
+        use crate::error::WorkflowError;
+        assert!(std::mem::size_of::<RunReport>() <= 72);
+        assert!(std::mem::size_of::<Result<Run<u64>, WorkflowError>>() <= 128);
     }
 
     /// Times beyond what nanoseconds in a `u64` hold (584 years) saturate below "never
