@@ -171,7 +171,9 @@ pub use durable::assert_restored;
 pub use harness::{BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
-pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
+pub use memory::{
+    measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn,
+};
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
 #[doc(hidden)]
 pub use on_harness::{
