@@ -172,9 +172,7 @@ pub use durable::assert_restored;
 pub use harness::{BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
-pub use memory::{
-    measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn,
-};
+pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn};
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
 #[doc(hidden)]
 pub use not_awaited::{AwaitedFirst, ResultNotAwaited};

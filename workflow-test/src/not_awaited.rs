@@ -131,5 +131,11 @@ macro_rules! never_impl {
     };
 }
 
-never_impl!(Pin<Box<dyn Future<Output = MemoryGrowth> + 'a>>, MemoryGrowth);
-never_impl!(Pin<Box<dyn Future<Output = LoadReport> + Send + 'a>>, LoadReport);
+never_impl!(
+    Pin<Box<dyn Future<Output = MemoryGrowth> + 'a>>,
+    MemoryGrowth
+);
+never_impl!(
+    Pin<Box<dyn Future<Output = LoadReport> + Send + 'a>>,
+    LoadReport
+);

@@ -462,7 +462,9 @@ pub(crate) fn undeclared_context(item: &ItemFn, node: &NodeFn) -> Option<Ident> 
     }
     uses.visit_block(&item.block);
     uses.receivers.into_iter().find(|r| {
-        !uses.bound.contains(r) && r.to_string().starts_with(|c: char| c.is_lowercase() || c == '_')
+        !uses.bound.contains(r)
+            && r.to_string()
+                .starts_with(|c: char| c.is_lowercase() || c == '_')
     })
 }
 

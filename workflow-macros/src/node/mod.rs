@@ -79,7 +79,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                     .clone()
                     .unwrap_or_else(crate::codegen::default_crate),
             );
-            item_fn.sig.inputs.push(syn::parse_quote!(#ctx: &#p::Context));
+            item_fn
+                .sig
+                .inputs
+                .push(syn::parse_quote!(#ctx: &#p::Context));
             ast::NodeFn::from_item(&item_fn)
         }
         None => node,
@@ -149,7 +152,10 @@ mod tests {
         );
         assert_eq!(out.matches("compile_error").count(), 1, "{out}");
         assert!(out.contains("add `ctx: &Context`"), "{out}");
-        assert!(out.contains("ctx : & :: workflow_core :: __private :: Context"), "{out}");
+        assert!(
+            out.contains("ctx : & :: workflow_core :: __private :: Context"),
+            "{out}"
+        );
         assert!(out.contains("struct pay"), "{out}");
         // A name the body binds itself, or a fn that takes its context, is not one.
         for item in [
