@@ -160,6 +160,7 @@ mod load;
 #[allow(unsafe_code)]
 mod memory;
 mod mock;
+mod not_awaited;
 mod on_harness;
 mod record;
 mod runner;
@@ -171,8 +172,10 @@ pub use durable::assert_restored;
 pub use harness::{BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
-pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats};
+pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn};
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
+#[doc(hidden)]
+pub use not_awaited::{AwaitedFirst, ResultNotAwaited};
 #[doc(hidden)]
 pub use on_harness::{
     AssertBeforeOnTheHarness, AssertExecutedOnTheHarness, AssertNotExecutedOnTheHarness,
@@ -285,6 +288,10 @@ pub mod prelude {
     /// `run.assert_executed(..)` is an error that says to call it on the harness.
     #[doc(hidden)]
     pub use crate::AssertionsGoOnTheHarness as _;
+    /// `h.memory_growth(..).total_bytes()` or `h.load(..).p99()` without `.await` is an
+    /// error that says to add it.
+    #[doc(hidden)]
+    pub use crate::ResultNotAwaited as _;
     pub use crate::{workflow_test, CallRecorder, Harness, MockFn};
     pub use workflow_core::prelude::*;
 }

@@ -25,6 +25,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering::Relaxed};
 
 const SLOTS: usize = 64;
@@ -474,34 +475,34 @@ impl crate::Harness {
     /// # });
     /// # }
     /// ```
+    ///
+    /// `memory_growth` is a plain fn returning a boxed future rather than an `async fn`,
+    /// so that an `f` that is not a closure (`h.execute(..)` or `async { .. }` itself,
+    /// which can run only once) is one error, at that argument, saying to write
+    /// `|| h.execute(..)` (an `async fn` repeats its bounds at the call and its `.await`).
     #[track_caller]
-    pub fn memory_growth<'a, F, Fut>(
+    pub fn memory_growth<'a, F>(
         &'a self,
         iterations: usize,
         f: F,
-    ) -> impl Future<Output = MemoryGrowth> + 'a
+    ) -> Pin<Box<dyn Future<Output = MemoryGrowth> + 'a>>
     where
-        F: FnMut() -> Fut + 'a,
-        Fut: Future + 'a,
+        F: RepeatFn + 'a,
     {
         require_installed();
-        self.memory_growth_inner(iterations, f)
+        Box::pin(self.memory_growth_inner(iterations, f))
     }
 
-    async fn memory_growth_inner<F, Fut>(&self, iterations: usize, mut f: F) -> MemoryGrowth
-    where
-        F: FnMut() -> Fut,
-        Fut: Future,
-    {
+    async fn memory_growth_inner<F: RepeatFn>(&self, iterations: usize, mut f: F) -> MemoryGrowth {
         const WARMUP: usize = 2;
         let keep = self.inner.keep_records.swap(false, Relaxed);
         for _ in 0..WARMUP {
-            drop(f().await);
+            drop(f.call_again().await);
         }
         let mut after_each = Vec::with_capacity(iterations);
         let probe = MemoryProbe::start();
         for _ in 0..iterations {
-            drop(f().await);
+            drop(f.call_again().await);
             // No allocation: the capacity is reserved.
             after_each.push(probe.stats().net_bytes);
         }
@@ -524,19 +525,18 @@ impl crate::Harness {
     /// When they kept more, with the live bytes after each iteration; or when
     /// [`CountingAllocator`] is not the global allocator.
     #[track_caller]
-    pub fn assert_no_memory_growth<'a, F, Fut>(
+    pub fn assert_no_memory_growth<'a, F>(
         &'a self,
         iterations: usize,
         max_bytes: u64,
         f: F,
-    ) -> impl Future<Output = MemoryGrowth> + 'a
+    ) -> Pin<Box<dyn Future<Output = MemoryGrowth> + 'a>>
     where
-        F: FnMut() -> Fut + 'a,
-        Fut: Future + 'a,
+        F: RepeatFn + 'a,
     {
         require_installed();
         let caller = std::panic::Location::caller();
-        async move {
+        Box::pin(async move {
             let growth = self.memory_growth_inner(iterations, f).await;
             if growth.total_bytes() > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
                 self.fail(format!(
@@ -545,7 +545,46 @@ impl crate::Harness {
                 ));
             }
             growth
-        }
+        })
+    }
+}
+
+/// What [`Harness::memory_growth`](crate::Harness::memory_growth) and
+/// [`Harness::assert_no_memory_growth`](crate::Harness::assert_no_memory_growth) repeat:
+/// a closure with no arguments that starts one run (or any future) each time it is
+/// called, `|| h.execute(Etl, EtlInput { .. })`. Implemented for every
+/// `FnMut() -> impl Future`; a future itself (`h.execute(..)`, `async { .. }`) can be
+/// awaited only once, so it is not one, and passing it is a compile error that says to
+/// wrap it in `|| ..`.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_test::RepeatFn;
+///
+/// fn twice<F: RepeatFn>(mut f: F) -> (F::Future, F::Future) {
+///     (f.call_again(), f.call_again())
+/// }
+/// let (a, b) = twice(|| async { 1 });
+/// # let _ = (a, b);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a memory check repeats a closure, not `{Self}`: write `|| ..` before it",
+    label = "expected a closure that starts a run, like `|| h.execute(..)`",
+    note = "the check calls the closure for each iteration (after 2 warm-up ones) and awaits the future it returns; a future itself can be awaited only once"
+)]
+pub trait RepeatFn {
+    /// What one call returns.
+    type Future: Future;
+    /// Starts one more iteration.
+    fn call_again(&mut self) -> Self::Future;
+}
+
+#[diagnostic::do_not_recommend]
+impl<F: FnMut() -> Fut, Fut: Future> RepeatFn for F {
+    type Future = Fut;
+    fn call_again(&mut self) -> Fut {
+        self()
     }
 }
 

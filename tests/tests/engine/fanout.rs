@@ -1094,3 +1094,81 @@ fn a_fan_out_inside_a_top_level_arm_is_a_stacked_block() {
     assert!(dot.contains("subgraph \"cluster_ys\""), "{dot}");
     assert!(dot.contains("peripheries=2"), "{dot}");
 }
+
+/// Fails each item's first attempt when the item is even (attempts counted per item in
+/// a resource, since every fan-out retry starts the item's own attempts at 1 again).
+#[node]
+async fn flaps_once(
+    x: u32,
+    calls: Res<std::sync::Mutex<std::collections::HashMap<u32, u32>>>,
+) -> Result<u32, DownloadError> {
+    let n = {
+        let mut calls = calls.lock().unwrap();
+        let n = calls.entry(x).or_insert(0);
+        *n += 1;
+        *n
+    };
+    if x % 2 == 0 && n == 1 {
+        return Err(DownloadError(format!("item {x}")));
+    }
+    Ok(x)
+}
+
+workflow! {
+    struct RetryEachItem {
+        input xs: Vec<u32>,
+        out = for x in xs {
+            #[retry(max = 2, backoff = "10ms")]
+            f = flaps_once(x),
+        } => f,
+    }
+}
+
+workflow! {
+    struct RetryWholeFanOut {
+        input xs: Vec<u32>,
+        #[concurrency = 1]
+        #[retry(max = 2, backoff = "10ms")]
+        out = for x in xs { f = flaps_once(x), } => f,
+    }
+}
+
+/// README (Fan-out): `#[retry]` on the body's binding retries each item on its own; on
+/// the fan-out's binding it retries the whole fan-out, running every item again.
+#[workflow_test(timeout = "5s", start_paused = true)]
+async fn a_retry_on_the_body_is_per_item_and_on_the_fan_out_is_whole(h: Harness) {
+    let calls = || std::sync::Mutex::new(std::collections::HashMap::<u32, u32>::new());
+    h.insert_resource(calls());
+    let run = h.assert_success(
+        h.execute(
+            RetryEachItem,
+            RetryEachItemInput {
+                xs: vec![1, 2, 3, 4],
+            },
+        )
+        .await,
+    );
+    assert_eq!(run.outputs.out, [1, 2, 3, 4]);
+    // Items 2 and 4 took two attempts each; 1 and 3 ran once.
+    assert_eq!(h.execution_count("out.f"), 6);
+    assert_eq!(h.execution_count("out[1].f"), 2);
+    assert_eq!(h.execution_count("out[0].f"), 1);
+
+    h.insert_resource(calls());
+    let run = h.assert_success(
+        h.execute(
+            RetryWholeFanOut,
+            RetryWholeFanOutInput { xs: vec![1, 2, 3] },
+        )
+        .await,
+    );
+    assert_eq!(run.outputs.out, [1, 2, 3]);
+    assert_eq!(run.node("out").unwrap().attempts, 2);
+    let calls = h
+        .resource::<std::sync::Mutex<std::collections::HashMap<u32, u32>>>()
+        .unwrap();
+    let calls = calls.lock().unwrap();
+    // Attempt 1 ran items 1 and 2 (2 failed, 3 never started); attempt 2 ran all three:
+    // item 1, which had succeeded, ran again.
+    assert_eq!((calls[&1], calls[&2], calls[&3]), (2, 2, 1));
+}

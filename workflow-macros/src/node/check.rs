@@ -400,6 +400,74 @@ fn check_one_context(cx: &Ctxt, sig: &Signature, node: &NodeFn) {
     }
 }
 
+/// Methods only a [`Context`] has: a body calling one of them on a name it never binds
+/// (`ctx.emit(..)` in a fn without `ctx: &Context`) forgot the parameter.
+const CONTEXT_METHODS: &[&str] = &[
+    "emit",
+    "attempt",
+    "publish",
+    "wait",
+    "wait_signal",
+    "signal",
+    "is_cancelled",
+    "cancelled",
+    "cancellation",
+    "idempotency_key",
+    "run_id",
+    "node_fn",
+];
+
+/// For an `async fn` without a `&Context` parameter, the name its body calls `Context`
+/// methods on (`ctx.emit(..)`, `ctx.attempt()`) without binding it anywhere (no
+/// parameter, `let`, closure or pattern binding of that name): the `ctx` of a forgotten
+/// `ctx: &Context`.
+pub(crate) fn undeclared_context(item: &ItemFn, node: &NodeFn) -> Option<Ident> {
+    #[derive(Default)]
+    struct Uses {
+        bound: Vec<Ident>,
+        receivers: Vec<Ident>,
+    }
+    impl<'ast> Visit<'ast> for Uses {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            self.bound.push(p.ident.clone());
+            syn::visit::visit_pat_ident(self, p);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if CONTEXT_METHODS.contains(&m.method.to_string().as_str()) {
+                if let syn::Expr::Path(p) = &*m.receiver {
+                    if p.qself.is_none() {
+                        if let Some(ident) = p.path.get_ident() {
+                            self.receivers.push(ident.clone());
+                        }
+                    }
+                }
+            }
+            syn::visit::visit_expr_method_call(self, m);
+        }
+        // Items and macros inside the body have scopes of their own.
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let has_context = node.params.iter().any(|p| {
+        matches!(
+            p.kind,
+            ParamKind::Context | ParamKind::ContextMut | ParamKind::ContextByValue
+        )
+    });
+    if has_context || item.sig.asyncness.is_none() {
+        return None;
+    }
+    let mut uses = Uses::default();
+    for param in &node.params {
+        uses.visit_pat(&param.pat);
+    }
+    uses.visit_block(&item.block);
+    uses.receivers.into_iter().find(|r| {
+        !uses.bound.contains(r)
+            && r.to_string()
+                .starts_with(|c: char| c.is_lowercase() || c == '_')
+    })
+}
+
 /// The output is a named, owned type (a borrowed one is said with the first borrowed
 /// port's error, if any). Returns whether it borrows.
 fn check_output(cx: &Ctxt, sig: &Signature, ports_borrow: bool, blocking: bool) -> bool {

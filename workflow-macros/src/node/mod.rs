@@ -61,6 +61,32 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             None => quote!(#item_fn #errors),
         };
     }
+    let node = match check::undeclared_context(&item_fn, &node) {
+        // The context it forgot to take, added under the body's own name so that the
+        // body compiles (each use would be rustc's "cannot find value" too) and the node
+        // is emitted: one error, at the first use.
+        Some(ctx) => {
+            cx.error_spanned_by(
+                &ctx,
+                format!(
+                    "`{ctx}` is not a parameter of `{name}`: add `{ctx}: &Context` to its parameters; the runtime passes each node its context (it is not a port)",
+                    name = item_fn.sig.ident
+                ),
+            );
+            let p = crate::codegen::private(
+                &node_args
+                    .krate
+                    .clone()
+                    .unwrap_or_else(crate::codegen::default_crate),
+            );
+            item_fn
+                .sig
+                .inputs
+                .push(syn::parse_quote!(#ctx: &#p::Context));
+            ast::NodeFn::from_item(&item_fn)
+        }
+        None => node,
+    };
     check::check_send(&cx, &node);
     // Only option errors (and `check_send`'s) are left: they go with the node.
     let errors = cx.has_errors().then(|| cx.to_compile_errors());
@@ -110,6 +136,52 @@ mod tests {
                 a
             }
         )));
+    }
+
+    #[test]
+    fn a_context_used_but_not_taken_is_one_error_and_the_parameter_is_added() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn pay(total: u32) -> u32 {
+                    ctx.emit("paying");
+                    ctx.emit("again");
+                    total
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("add `ctx: &Context`"), "{out}");
+        assert!(
+            out.contains("ctx : & :: workflow_core :: __private :: Context"),
+            "{out}"
+        );
+        assert!(out.contains("struct pay"), "{out}");
+        // A name the body binds itself, or a fn that takes its context, is not one.
+        for item in [
+            quote!(
+                async fn pay(total: u32) -> u32 {
+                    let ctx = Tracker::new();
+                    ctx.emit("paying");
+                    total
+                }
+            ),
+            quote!(
+                async fn pay(total: u32, c: &Context) -> u32 {
+                    c.emit("paying");
+                    total
+                }
+            ),
+            quote!(
+                async fn pay(total: u32, tx: Sender) -> u32 {
+                    tx.signal();
+                    total
+                }
+            ),
+        ] {
+            let out = expand_str(quote!(), item);
+            assert!(!out.contains("compile_error"), "{out}");
+        }
     }
 
     #[test]
