@@ -191,7 +191,7 @@ async fn a_second_start_with_the_same_key_returns_the_first_result() {
 /// runtime is driving waits too, then finds it finished.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_starts_with_one_key_and_a_resume_run_the_nodes_once() {
-    for (kind, store) in stores("idem-concurrent").await {
+    for (kind, store) in stores("idem_concurrent").await {
         let rt = runtime(Arc::clone(&store), Probe::default());
         let start = || rt.start_durable(Diamond, DiamondInput { n: 1 }, Some("twice"));
         let (first, second) = tokio::join!(start(), start());
