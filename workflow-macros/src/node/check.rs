@@ -8,6 +8,7 @@ use syn::{FnArg, Ident, ItemFn, ReturnType, Signature, Type};
 
 use super::ast::{NodeFn, OutputKind, Param, ParamKind};
 use super::attr::NodeArgs;
+use crate::internals::unbound::unbound_receiver;
 use crate::internals::Ctxt;
 
 /// Checks that the options fit together and fit the fn. A node with bad options is
@@ -422,31 +423,6 @@ const CONTEXT_METHODS: &[&str] = &[
 /// parameter, `let`, closure or pattern binding of that name): the `ctx` of a forgotten
 /// `ctx: &Context`.
 pub(crate) fn undeclared_context(item: &ItemFn, node: &NodeFn) -> Option<Ident> {
-    #[derive(Default)]
-    struct Uses {
-        bound: Vec<Ident>,
-        receivers: Vec<Ident>,
-    }
-    impl<'ast> Visit<'ast> for Uses {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.bound.push(p.ident.clone());
-            syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            if CONTEXT_METHODS.contains(&m.method.to_string().as_str()) {
-                if let syn::Expr::Path(p) = &*m.receiver {
-                    if p.qself.is_none() {
-                        if let Some(ident) = p.path.get_ident() {
-                            self.receivers.push(ident.clone());
-                        }
-                    }
-                }
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        // Items and macros inside the body have scopes of their own.
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
     let has_context = node.params.iter().any(|p| {
         matches!(
             p.kind,
@@ -456,15 +432,8 @@ pub(crate) fn undeclared_context(item: &ItemFn, node: &NodeFn) -> Option<Ident> 
     if has_context || item.sig.asyncness.is_none() {
         return None;
     }
-    let mut uses = Uses::default();
-    for param in &node.params {
-        uses.visit_pat(&param.pat);
-    }
-    uses.visit_block(&item.block);
-    uses.receivers.into_iter().find(|r| {
-        !uses.bound.contains(r)
-            && r.to_string()
-                .starts_with(|c: char| c.is_lowercase() || c == '_')
+    unbound_receiver(node.params.iter().map(|p| &*p.pat), &item.block, |m| {
+        CONTEXT_METHODS.contains(&m)
     })
 }
 

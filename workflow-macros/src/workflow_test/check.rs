@@ -4,6 +4,7 @@
 use syn::{FnArg, ItemFn, Pat, Path, Type};
 
 use super::attr::TestArgs;
+use crate::internals::unbound::unbound_receiver;
 use crate::internals::Ctxt;
 
 /// Checks that the options fit together.
@@ -247,40 +248,12 @@ const HARNESS_METHODS: &[&str] = &[
 /// (`h.execute(..)`, `h.assert_*(..)`) without binding it anywhere (no `let h`, closure
 /// or pattern binding of that name): the `h` of a forgotten `h: Harness`.
 pub(crate) fn undeclared_harness(f: &ItemFn) -> Option<syn::Ident> {
-    use syn::visit::Visit;
-    #[derive(Default)]
-    struct Uses {
-        bound: Vec<syn::Ident>,
-        receivers: Vec<syn::Ident>,
-    }
-    impl<'ast> Visit<'ast> for Uses {
-        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
-            self.bound.push(p.ident.clone());
-            syn::visit::visit_pat_ident(self, p);
-        }
-        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
-            let method = m.method.to_string();
-            if method.starts_with("assert_") || HARNESS_METHODS.contains(&method.as_str()) {
-                if let syn::Expr::Path(p) = &*m.receiver {
-                    if p.qself.is_none() {
-                        if let Some(ident) = p.path.get_ident() {
-                            self.receivers.push(ident.clone());
-                        }
-                    }
-                }
-            }
-            syn::visit::visit_expr_method_call(self, m);
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
-    }
     if !f.sig.inputs.is_empty() {
         return None;
     }
-    let mut uses = Uses::default();
-    uses.visit_block(&f.block);
-    uses.receivers
-        .into_iter()
-        .find(|r| !uses.bound.contains(r) && r.to_string().starts_with(char::is_lowercase))
+    unbound_receiver([], &f.block, |m| {
+        m.starts_with("assert_") || HARNESS_METHODS.contains(&m)
+    })
 }
 
 #[cfg(test)]
