@@ -1172,3 +1172,46 @@ async fn a_retry_on_the_body_is_per_item_and_on_the_fan_out_is_whole(h: Harness)
     // item 1, which had succeeded, ran again.
     assert_eq!((calls[&1], calls[&2], calls[&3]), (2, 2, 1));
 }
+
+/// Fails item 0 on every attempt; other items succeed.
+#[node]
+async fn zero_always_fails(x: u32) -> Result<u32, DownloadError> {
+    if x == 0 {
+        return Err(DownloadError(format!("item {x}")));
+    }
+    Ok(x)
+}
+
+workflow! {
+    struct RetryWholeFanOutGivesUp {
+        input xs: Vec<u32>,
+        #[concurrency = 1]
+        #[retry(max = 3, backoff = "10ms")]
+        out = for x in xs { f = zero_always_fails(x), } => f,
+    }
+}
+
+/// After a whole fan-out's retries give up, the error's attempt count and the report's
+/// agree: the failing item ran once per attempt of the fan-out.
+#[workflow_test(timeout = "5s", start_paused = true)]
+async fn a_whole_fan_out_retry_that_gives_up_counts_attempts_as_the_report_does(h: Harness) {
+    let err = h.assert_failure(
+        h.execute(
+            RetryWholeFanOutGivesUp,
+            RetryWholeFanOutGivesUpInput { xs: vec![1, 0, 2] },
+        )
+        .await,
+    );
+    let run = h.last_run().unwrap();
+    let report = run.report();
+    let item = report.node("out[1].f").unwrap();
+    assert_eq!((item.status, item.attempts), (NodeStatus::Failed, 3));
+    assert_eq!(report.node("out").unwrap().attempts, 3);
+    assert_eq!(err.node(), Some("out[1].f"));
+    assert_eq!(err.attempts(), Some(3));
+    assert_eq!(
+        err.to_string(),
+        "node `out[1].f` of workflow `RetryWholeFanOutGivesUp` failed after 3 attempt(s): \
+         cannot download item 0"
+    );
+}

@@ -186,6 +186,34 @@ async fn a_sub_workflow_binding_is_retried_as_a_whole() {
     assert_eq!(children, 1);
 }
 
+workflow! {
+    struct GivesUp {
+        n = seven(),
+        #[retry(max = 2, backoff = "10ms")]
+        retried = Flaky(n),
+    }
+}
+
+/// When a retried sub-workflow gives up, its node's error counts the calls of every
+/// child run, as the report does.
+#[tokio::test(start_paused = true)]
+async fn a_retried_sub_workflow_that_gives_up_counts_every_attempt_in_its_error() {
+    let rt = Runtime::builder()
+        .resource(std::sync::atomic::AtomicU32::new(0))
+        .build();
+    let outcome = rt
+        .execute_report(GivesUp, GivesUpInput {}, RunOptions::new())
+        .await;
+    let (err, report) = (outcome.result.unwrap_err(), outcome.report);
+    assert_eq!(report.node("retried").unwrap().attempts, 2);
+    assert_eq!(report.node("retried.out").unwrap().attempts, 2);
+    assert_eq!(err.attempts(), Some(2));
+    assert_eq!(
+        err.to_string(),
+        "node `retried.out` of workflow `GivesUp` failed after 2 attempt(s): not yet"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_sub_workflow_binding_times_out_like_a_node() {
     let start = tokio::time::Instant::now();

@@ -17,7 +17,7 @@ use super::status;
 use super::workflow::{Executor, RunOutcome, Setup, Workflow};
 use crate::error::{TimeoutScope, WorkflowError};
 use crate::run::RunOptions;
-use crate::run::RunReport;
+use crate::run::{NodeReports, RunReport};
 use crate::shared::{RunShared, RuntimeShared};
 use crate::trace::TraceKind;
 
@@ -146,7 +146,7 @@ impl<W: Workflow> Executor<W> {
         let _cancel_guard = (!is_child).then(|| CancelOnDrop(&shared));
 
         let limits = limits.as_deref().unwrap_or(&Limits::NONE);
-        let (result, span) = if node_spans_possible() {
+        let (mut result, span) = if node_spans_possible() {
             let (workflow, run_id) = (W::PLAN.name, shared.run_id);
             let span = tracing::info_span!(target: "workflow", "workflow", workflow, run_id);
             // The span is kept by the driver's future alone (and taken back from it):
@@ -185,12 +185,13 @@ impl<W: Workflow> Executor<W> {
         if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(state))) {
             unconsumed_panicked(plan.name, run_id, payload.as_ref());
         }
-        match &result {
+        let nodes = shared.merge_reports(statuses.into_reports());
+        match &mut result {
             Ok(_) => {
                 tracing::debug!(target: "workflow", workflow = plan.name, run_id, ?duration, "run completed");
                 shared.record(None, TraceKind::RunCompleted);
             }
-            Err(e) => run_failed(&shared, e),
+            Err(e) => run_failed(&shared, e, &nodes),
         }
         RunOutcome {
             result,
@@ -199,7 +200,7 @@ impl<W: Workflow> Executor<W> {
                 run_id,
                 durable_run: None,
                 duration,
-                nodes: shared.merge_reports(statuses.into_reports()),
+                nodes,
             },
             // A child run's events are in its root run's trace.
             trace: (!is_child)
@@ -227,10 +228,12 @@ fn unconsumed_panicked(workflow: &'static str, run_id: u64, payload: &(dyn std::
     );
 }
 
-/// The run ended with `e`: logged (cancelled, timed out or failed) and traced.
+/// The run ended with `e`: logged (cancelled, timed out or failed) and traced, its
+/// attempt counts made those of the run's report (`nodes`).
 #[cold]
 #[inline(never)]
-fn run_failed(shared: &RunShared, e: &WorkflowError) {
+fn run_failed(shared: &RunShared, e: &mut WorkflowError, nodes: &NodeReports) {
+    count_every_attempt(e, nodes);
     let (workflow, run_id) = (shared.workflow, shared.run_id);
     match e {
         WorkflowError::Cancelled { .. } => {
@@ -249,6 +252,31 @@ fn run_failed(shared: &RunShared, e: &WorkflowError) {
     shared.record_with(None, || TraceKind::RunFailed {
         error: e.to_string(),
     });
+}
+
+/// A retried sub-workflow or fan-out ran its child runs again, and the report counts
+/// every call of their nodes (`out[1].f` failing in each of three attempts of `out`: 3
+/// attempts, see `RunShared::merge_reports`); the error of a node of those child runs,
+/// made in the last of them, counted that one's only. Make it say what the report says.
+fn count_every_attempt(e: &mut WorkflowError, nodes: &NodeReports) {
+    let (node, attempts) = match e {
+        WorkflowError::NodeFailed { node, attempts, .. } => (&*node, attempts),
+        WorkflowError::Timeout {
+            scope: TimeoutScope::Node(node),
+            attempts,
+            ..
+        } if *attempts > 0 => (&*node, attempts),
+        WorkflowError::Multiple { errors, .. } => {
+            for e in errors {
+                count_every_attempt(e, nodes);
+            }
+            return;
+        }
+        _ => return,
+    };
+    if let Some(report) = nodes.iter().find(|r| r.name == *node) {
+        *attempts = (*attempts).max(report.attempts);
+    }
 }
 
 /// How a run begins (see [`begin`]).
