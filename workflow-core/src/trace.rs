@@ -554,7 +554,9 @@ impl AttemptSpan {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpanOutcome {
-    /// Produced the output.
+    /// Produced the output (the attempt of a node whose status is
+    /// [`NodeStatus::Succeeded`](crate::NodeStatus::Succeeded)).
+    #[doc(alias = "Succeeded")]
     Completed,
     /// Returned an error, panicked or timed out.
     Failed,
