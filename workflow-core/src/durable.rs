@@ -95,8 +95,9 @@ use crate::runtime::{
     Driving, DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder,
 };
 use crate::store::{
-    CreatedRun, GraphFingerprint, Lease, NewRun, NodeSignature, OwnerId, Record, RecordedOutput,
-    Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store, StoreError,
+    CreatedRun, GraphFingerprint, Lease, NewRun, NodePath, NodeSignature, OwnerId, Record,
+    RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store,
+    StoreError,
 };
 use crate::trace::ExecutionTrace;
 
@@ -745,6 +746,12 @@ impl Runtime {
         if inner.is_closed() {
             return Err(WorkflowError::ShutDown { workflow: W::NAME });
         }
+        if let Some((fingerprint, forget)) = restore.rebase {
+            cfg.store
+                .rebase_run(&lease, fingerprint, forget)
+                .await
+                .map_err(|e| store_error::<W>(run, e))?;
+        }
         let stop = CancellationToken::new();
         let (records, queue) = mpsc::unbounded_channel();
         let recorder = tokio::spawn(record(
@@ -887,10 +894,13 @@ async fn record(
 }
 
 /// What a resumed run restores: what each node does, by index (empty: every node
-/// runs), and the rows of fan-out items that may be restored, by path.
+/// runs), and the rows of fan-out items that may be restored, by path. When the graph
+/// changed since the run recorded, `rebase` is the current fingerprint and the rows
+/// neither restored nor kept for items ([`Store::rebase_run`], before the run drives).
 struct Restore<V> {
     nodes: Vec<Resume<V>>,
     items: HashMap<String, RecordedOutput>,
+    rebase: Option<(GraphFingerprint, Vec<NodePath>)>,
 }
 
 impl<V> Default for Restore<V> {
@@ -898,6 +908,7 @@ impl<V> Default for Restore<V> {
         Self {
             nodes: Vec::new(),
             items: HashMap::new(),
+            rebase: None,
         }
     }
 }
@@ -1126,18 +1137,36 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
                 && !changed.contains(&name)
         })
     };
-    let items = state
-        .outputs
-        .into_iter()
-        .filter(|row| {
+    let (items, forget): (Vec<RecordedOutput>, Vec<RecordedOutput>) =
+        state.outputs.into_iter().partition(|row| {
             let path = row.path.as_str();
             path.split_once('[').is_some_and(|(top, _)| fresh(top))
-        })
-        .map(|row| (row.path.as_str().to_owned(), row))
-        .collect();
+        });
+    // The graph changed: from now on the run records under the current one, and the rows
+    // of the nodes that run again (recorded by the earlier code) go, so that a resume
+    // after a crash of this one neither runs again a changed node this one recorded nor
+    // restores an earlier code's row (`Store::rebase_run`).
+    let rebase = (!changed.is_empty()).then(|| {
+        // A restored node's rows stay, its items' (`ys[3].y1`) too.
+        let restored = |path: &str| {
+            let top = path.split(['[', '.']).next().unwrap_or(path);
+            (0..nodes.len())
+                .any(|i| nodes[i].name == top && matches!(resume[i], Resume::Restore(_)))
+        };
+        let forget = forget
+            .into_iter()
+            .map(|row| row.path)
+            .filter(|path| !restored(path.as_str()))
+            .collect();
+        (GraphFingerprint(current.clone()), forget)
+    });
     Ok(Restore {
         nodes: resume,
-        items,
+        items: items
+            .into_iter()
+            .map(|row| (row.path.as_str().to_owned(), row))
+            .collect(),
+        rebase,
     })
 }
 

@@ -459,6 +459,157 @@ async fn a_changed_graph_reruns_changed_nodes_and_refuses_changed_inputs() {
     }
 }
 
+/// Fails while its flag is set.
+#[derive(Default)]
+struct Refuse(std::sync::atomic::AtomicBool);
+
+#[derive(Debug, thiserror::Error)]
+#[error("refused")]
+struct RefusedNow;
+
+#[node]
+async fn check(y: u64, refuse: Res<Refuse>, probe: Res<Probe>) -> Result<u64, RefusedNow> {
+    probe.visit("e");
+    if refuse.0.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(RefusedNow);
+    }
+    Ok(y)
+}
+
+workflow! {
+    /// a → b → e.
+    #[workflow(durable)]
+    struct Checked {
+        input n: u64,
+        a = first(n: n),
+        b = double(x: a),
+        e = check(y: b),
+    }
+}
+
+const CHECKED: &str = <Checked as workflow_core::DurableWorkflow>::FINGERPRINT;
+
+/// A run recorded by code in which `b` called another fn, resumed by the current code:
+/// `b` runs again (it changed) and the run fails at `e`. Retried, `b` is restored: the
+/// resume recorded it under the current graph, which the run now names (without it, each
+/// later resume compared with the first graph and ran `b` once more).
+#[tokio::test]
+async fn a_node_that_changed_runs_again_once_not_at_every_resume() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("rebase", &clock).await {
+        let old = CHECKED.replace("b=double(", "b=quadruple(");
+        assert_ne!(old, CHECKED);
+        let created = store
+            .create_run(NewRun {
+                workflow: "Checked".into(),
+                fingerprint: GraphFingerprint(old),
+                input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
+                idempotency_key: None,
+                owner: OwnerId::new("dead"),
+                lease: Duration::from_secs(10),
+            })
+            .await
+            .unwrap();
+        let CreatedRun::New(claimed) = created else {
+            panic!("new run")
+        };
+        let run = claimed.run.id;
+        let row = |path: &str, value: u64| {
+            Record::Output(RecordedOutput::encode(run, path.parse().unwrap(), 1, &value).unwrap())
+        };
+        // `b` as the old code computed it (quadruple): never restored.
+        store
+            .record_all(&claimed.lease, vec![row("a", 2), row("b", 8)])
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(11));
+
+        let rt = Runtime::builder()
+            .store_arc(Arc::clone(&store))
+            .owner(OwnerId::new("test"))
+            .resource(Probe::default())
+            .resource(Refuse(true.into()))
+            .build();
+        let err = rt.resume(Checked, run).await.unwrap_err();
+        assert_eq!(err.node(), Some("e"), "{kind}: {err}");
+        let probe = rt.resource::<Probe>().unwrap();
+        assert_eq!((probe.count("a"), probe.count("b")), (0, 1), "{kind}");
+        let state = store.load_run(run).await.unwrap();
+        assert_eq!(state.run.fingerprint.0, CHECKED, "{kind}");
+        let b = state
+            .outputs
+            .iter()
+            .find(|r| r.path.as_str() == "b")
+            .unwrap();
+        assert_eq!(
+            b.decode::<u64>(run).unwrap(),
+            4,
+            "{kind}: b as the current code made it"
+        );
+
+        rt.resource::<Refuse>()
+            .unwrap()
+            .0
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let retried = rt.retry(Checked, run).await.unwrap();
+        workflow_test::assert_restored(&retried, &["a", "b"]);
+        assert_eq!(retried.outputs.e, 4, "{kind}");
+        assert_eq!((probe.count("b"), probe.count("e")), (1, 2), "{kind}");
+    }
+}
+
+/// A resume whose graph changed forgets the rows of the nodes it runs again before it
+/// runs them: were it to crash before they record, the next resume (comparing with the
+/// current graph) must not restore the old code's rows.
+#[tokio::test]
+async fn a_changed_graph_forgets_the_rows_of_the_nodes_that_run_again() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("rebase_rows", &clock).await {
+        let b = Record::Output(
+            RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+        );
+        let old = DIAMOND.replace("b=double(", "b=quadruple(");
+        let run = interrupted_run_of(&store, b, &old).await;
+        clock.advance(Duration::from_secs(11));
+        let owner = OwnerId::new("test");
+        let claimed = store
+            .claim_run(run, &owner, Duration::from_secs(10))
+            .await
+            .unwrap();
+        // What the resume does first, by hand: `b` (changed) and `d` run again.
+        store
+            .rebase_run(
+                &claimed.lease,
+                GraphFingerprint(DIAMOND.into()),
+                vec!["b".parse().unwrap()],
+            )
+            .await
+            .unwrap();
+        let state = store.load_run(run).await.unwrap();
+        assert_eq!(state.run.fingerprint.0, DIAMOND, "{kind}");
+        let paths: Vec<&str> = state.outputs.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["a"], "{kind}");
+        // Another owner's lease does not rebase.
+        let err = store
+            .rebase_run(
+                &workflow_core::store::Lease {
+                    owner: OwnerId::new("other"),
+                    ..claimed.lease.clone()
+                },
+                GraphFingerprint(old.clone()),
+                Vec::new(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::LeaseLost { .. }), "{kind}: {err}");
+        assert_eq!(
+            store.get_run(run).await.unwrap().fingerprint.0,
+            DIAMOND,
+            "{kind}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_recoverers_resume_each_run_once() {
     let clock = ManualClock::new(Timestamp(1_000_000));

@@ -12,9 +12,9 @@ use futures::future::BoxFuture;
 
 use super::common::{check_claim, check_lease, check_retry, finished_row, new_row, retried_row};
 use super::{
-    BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, Lease, NewRun, NodePath, OwnerId,
-    PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunRecord,
-    RunState, RunStatus, Store, StoreError, StoreStats, SystemClock,
+    BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease, NewRun,
+    NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId,
+    RunOutcome, RunRecord, RunState, RunStatus, Store, StoreError, StoreStats, SystemClock,
 };
 
 /// A store in memory: nothing survives the process, everything else behaves as the
@@ -312,6 +312,28 @@ impl Store for MemoryStore {
                 Some(e) => Err(e),
                 None => Ok(()),
             }
+        })
+    }
+
+    fn rebase_run<'a>(
+        &'a self,
+        lease: &'a Lease,
+        fingerprint: GraphFingerprint,
+        forget: Vec<NodePath>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut inner = self.lock();
+            let row = inner.runs.get_mut(&lease.run);
+            check_lease(lease, row.as_ref().map(|r| (r.status, r.owner.as_ref())))?;
+            if let Some(row) = row {
+                row.fingerprint = fingerprint;
+            }
+            if let Some(rows) = inner.outputs.get_mut(&lease.run) {
+                for path in &forget {
+                    rows.remove(path);
+                }
+            }
+            Ok(())
         })
     }
 

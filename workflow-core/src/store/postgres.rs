@@ -16,9 +16,9 @@ use super::common::{
 };
 use super::{
     BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease, NewRun,
-    OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome,
-    RunRecord, RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp,
-    ENCODING,
+    NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId,
+    RunOutcome, RunRecord, RunState, RunStatus, Store, StoreError, StoreStats, SystemClock,
+    Timestamp, ENCODING,
 };
 
 /// Each migration takes the schema from the version before it to its own.
@@ -1126,6 +1126,38 @@ impl Store for PostgresStore {
             }),
             run,
             node,
+        )
+    }
+
+    fn rebase_run<'a>(
+        &'a self,
+        lease: &'a Lease,
+        fingerprint: GraphFingerprint,
+        forget: Vec<NodePath>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let run = lease.run;
+        about_run(
+            Box::pin(async move {
+                let forget: Vec<&str> = forget.iter().map(NodePath::as_str).collect();
+                // One statement, so one transaction: the fingerprint and the rows together.
+                let rows = self
+                    .statement(
+                        "rebasing a run",
+                        "WITH rebased AS (UPDATE workflow_runs SET fingerprint = $2 \
+                         WHERE id = $1 AND owner = $3 AND status = 'running' RETURNING id), \
+                         forgotten AS (DELETE FROM workflow_node_outputs \
+                         WHERE run_id IN (SELECT id FROM rebased) AND path = ANY($4)) \
+                         SELECT id FROM rebased",
+                        &[&run.0, &fingerprint.0, &lease.owner.0, &forget],
+                    )
+                    .await?;
+                if rows.is_empty() {
+                    return Err(self.lease_refusal(lease).await);
+                }
+                Ok(())
+            }),
+            run,
+            None,
         )
     }
 

@@ -18,9 +18,9 @@ use super::common::{
 };
 use super::{
     BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease, NewRun,
-    OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId, RunOutcome,
-    RunRecord, RunState, RunStatus, Store, StoreError, StoreStats, SystemClock, Timestamp,
-    ENCODING,
+    NodePath, OwnerId, PurgeFilter, Record, RecordedOutput, Retention, RunFilter, RunId,
+    RunOutcome, RunRecord, RunState, RunStatus, Store, StoreError, StoreStats, SystemClock,
+    Timestamp, ENCODING,
 };
 
 /// What a commit survives. Both modes use SQLite's write-ahead log; a commit is atomic in
@@ -613,6 +613,33 @@ impl Writer {
         })
     }
 
+    fn rebase_run(
+        &mut self,
+        lease: Lease,
+        fingerprint: GraphFingerprint,
+        forget: Vec<NodePath>,
+    ) -> Result<(), StoreError> {
+        let op = "rebasing a run";
+        self.write(op, |tx, _| {
+            let holder = lease_row(tx, lease.run)?;
+            check_lease(&lease, holder.as_ref().map(|(s, o)| (*s, o.as_ref())))?;
+            tx.execute(
+                "UPDATE workflow_runs SET fingerprint = ?1 WHERE id = ?2",
+                params![fingerprint.0, lease.run.0],
+            )
+            .map_err(|e| sql_error(op, e))?;
+            let mut delete = tx
+                .prepare_cached("DELETE FROM workflow_node_outputs WHERE run_id = ?1 AND path = ?2")
+                .map_err(|e| sql_error(op, e))?;
+            for path in &forget {
+                delete
+                    .execute(params![lease.run.0, path.as_str()])
+                    .map_err(|e| sql_error(op, e))?;
+            }
+            Ok(())
+        })
+    }
+
     fn finish_run(
         &mut self,
         lease: Lease,
@@ -1093,6 +1120,20 @@ impl Store for SqliteStore {
                 .map_err(|_| writer_gone("recording a node output"))?
         });
         about_run(record, run, node)
+    }
+
+    fn rebase_run<'a>(
+        &'a self,
+        lease: &'a Lease,
+        fingerprint: GraphFingerprint,
+        forget: Vec<NodePath>,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        let run = lease.run;
+        let lease = lease.clone();
+        let rebase = self.call("rebasing a run", move |w| {
+            w.rebase_run(lease, fingerprint, forget)
+        });
+        about_run(rebase, run, None)
     }
 
     fn finish_run<'a>(
