@@ -33,6 +33,10 @@
 //!   ([`Store::retry_run`]): the row's error and finish time move to
 //!   `workflow_run_attempts` and the row is running again, under the same id, with its
 //!   node rows, so the nodes that finished are restored and the rest run.
+//! - **A new graph** when a resumed or retried run's graph changed
+//!   ([`Store::rebase_run`]): the row takes the current fingerprint, and the rows of the
+//!   nodes that run again are deleted with it, so each later resume compares with the code
+//!   that records from then on.
 //!
 //! Not recorded: events, tracked waits, resources and `#[ephemeral]` bindings (a
 //! connection, a handle): on resume the nodes behind them run again. A node that was
