@@ -102,6 +102,21 @@ impl Context {
         }
     }
 
+    /// [`for_node`](Self::for_node) in a run whose shared state may not be made yet
+    /// (see `RunSlot`): made now only for a node whose fn reads its context.
+    #[inline(always)]
+    pub(crate) fn for_node_in<N: Node>(
+        slot: &crate::shared::RunSlot,
+        node: usize,
+        attempt: u32,
+    ) -> Self {
+        if N::CONTEXT {
+            Self::new(std::sync::Arc::clone(slot.arc()), node, attempt)
+        } else {
+            Self::detached(node, attempt)
+        }
+    }
+
     #[doc(hidden)]
     pub fn __resource<T: ?Sized + Send + Sync + 'static>(&self) -> Result<Res<T>, NodeCallError> {
         // The lookup of `Arc<T>` runs only on the error path, for the hint.

@@ -19,7 +19,7 @@ use crate::node::{Node, NodeCallError, NodeResult};
 use crate::plan::NodeSpec;
 use crate::policy::{Execution, NodePolicy};
 use crate::run::NodeStatus;
-use crate::shared::{RunShared, RuntimeShared};
+use crate::shared::{RunShared, RunSlot, RuntimeShared};
 use crate::trace::TraceKind;
 
 /// How a node runs, from its policy and the run's settings; computed once per node and
@@ -66,8 +66,9 @@ impl Mode {
 
 /// Whether every node of the run must be supervised, whatever its policy: the run is
 /// traced (attempts are recorded) or the runtime limits nodes in flight.
-pub(crate) fn supervises_all(shared: &RunShared) -> bool {
-    shared.trace.is_some() || shared.runtime.node_limit.is_some()
+#[inline]
+pub(crate) fn supervises_all(shared: &RunSlot) -> bool {
+    shared.is_traced() || shared.runtime().node_limit.is_some()
 }
 
 /// How a node ended, after all its attempts; `V` is its output as the workflow's value.

@@ -26,7 +26,7 @@ use super::fused::FusedOp;
 use super::wake::{Completions, Spawner};
 use crate::context::Context;
 use crate::node::{Node, NodeResult};
-use crate::shared::RunShared;
+use crate::shared::{RunShared, RunSlot};
 
 /// A boxed future of a whole node (all its attempts).
 pub(crate) type BoxedNode<V> = Pin<Box<dyn Future<Output = Finished<V>> + Send + 'static>>;
@@ -34,7 +34,7 @@ pub(crate) type BoxedNode<V> = Pin<Box<dyn Future<Output = Finished<V>> + Send +
 /// Starts nodes for generated code (see [`start_node`]).
 #[doc(hidden)]
 pub struct NodeStarter<'a> {
-    pub(super) shared: &'a Arc<RunShared>,
+    pub(super) shared: &'a RunSlot,
     /// How the node being started runs.
     pub(super) mode: Mode,
     /// For a [`Mode::Spawned`] node, the run's outcome queue and the slot its task's
@@ -430,7 +430,7 @@ where
     }
     cell.set(Some(inline(
         ports,
-        Context::for_node::<N>(starter.shared, index, 1),
+        Context::for_node_in::<N>(starter.shared, index, 1),
         wrap,
     )));
     poll_cell(cell, index, cx)
@@ -459,13 +459,13 @@ fn start_boxed<N: Node, V: Send + 'static, F: Future<Output = NodeResult<V>> + S
             spawn_reporting(spawner, ports, index, wrap);
             return Poll::Pending;
         }
-        let shared = Arc::clone(starter.shared);
+        let shared = Arc::clone(starter.shared.arc());
         return boxed.start(index, boxed_node(ports, index, shared, wrap), cx);
     }
     // Another node of this type is pending in the cell.
     let call = inline(
         ports,
-        Context::for_node::<N>(starter.shared, index, 1),
+        Context::for_node_in::<N>(starter.shared, index, 1),
         wrap,
     );
     boxed.start(index, Box::pin(inline_boxed(call, index)), cx)

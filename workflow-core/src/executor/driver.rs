@@ -8,7 +8,6 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
@@ -27,7 +26,7 @@ use crate::plan::Plan;
 use crate::policy::FailurePolicy;
 use crate::run::RunOptions;
 use crate::shared::waits::{all_blocked, waiting_nodes};
-use crate::shared::RunShared;
+use crate::shared::{RunShared, RunSlot};
 use crate::trace::TraceKind;
 use crate::waits::deadlock_report;
 
@@ -109,7 +108,7 @@ impl Limits {
 
 /// Whether every node of `plan` runs inline ([`Mode::Inline`]) in a run that does not
 /// supervise them all: [`Mode::of`] asked of each node, at compile time, per workflow.
-const fn all_inline(plan: &crate::plan::Plan) -> bool {
+pub(super) const fn all_inline(plan: &crate::plan::Plan) -> bool {
     let mut k = 0;
     while k < plan.nodes.len() {
         if !matches!(Mode::of(&plan.nodes[k], false), Mode::Inline) {
@@ -118,6 +117,16 @@ const fn all_inline(plan: &crate::plan::Plan) -> bool {
         k += 1;
     }
     true
+}
+
+/// Records that node `s` is scheduled, in a run that is not quiet: out of line, so
+/// that the closure [`Driver::stored`] hands to `each_successor` stays small enough to
+/// be inlined (issue 17: with the run's state made lazily, its trace test is larger,
+/// and the closure was left out of line, ~24 instructions a node).
+#[cold]
+#[inline(never)]
+fn record_scheduled(shared: &RunSlot, s: usize) {
+    shared.record(Some(s), TraceKind::Scheduled);
 }
 
 /// A stall timer: its limit, and when it fires next.
@@ -418,7 +427,7 @@ impl Roots {
 
 /// The state of one run while it is driven.
 pub(super) struct Driver<'a, W: Workflow, C> {
-    shared: &'a Arc<RunShared>,
+    shared: &'a RunSlot,
     /// The workflow's output slots.
     pub(super) state: W::State,
     /// The generated cell table: `cells(state, i, op)` does `op` on node `i`'s cell
@@ -588,16 +597,15 @@ where
     /// Inlined so that the driver (with the output slots and the cell table, large for a
     /// large workflow) is built in place rather than copied there.
     #[inline(always)]
-    pub(super) fn new(
-        shared: &'a Arc<RunShared>,
-        state: W::State,
-        cells: C,
-        opts: &RunOptions,
-    ) -> Self {
+    pub(super) fn new(shared: &'a RunSlot, state: W::State, cells: C, opts: &RunOptions) -> Self {
         let plan = W::PLAN;
         // The report first: it outlives the run (the caller gets it), so it is best
         // allocated before the vectors that die with the run.
         let statuses = Statuses::new(&plan.names);
+        // (Each read once: a state not made yet is neither traced, live nor a child's.)
+        let (traced, live, child) = shared.get().map_or((false, false, false), |s| {
+            (s.trace.is_some(), s.is_live(), s.parent().is_some())
+        });
         Self {
             shared,
             state,
@@ -615,9 +623,9 @@ where
             blocked: Vec::new(),
             spans: Vec::new(),
             // (A child run's clock is its root's; a traced run times every node.)
-            clock: (shared.parent().is_none() && shared.trace.is_none()).then_some(Duration::ZERO),
-            precise_timing: shared.trace.is_some(),
-            unwatched: shared.trace.is_none() && !shared.is_live() && shared.parent().is_none(),
+            clock: (!child && !traced).then_some(Duration::ZERO),
+            precise_timing: traced,
+            unwatched: !traced && !live && !child,
             spawn_nodes: None,
         }
     }
@@ -924,7 +932,7 @@ where
         } else if cancelled.is_some() {
             self.pending.make().cancel_waker = Some(cx.waker().clone());
             poll_cancelled(cancelled, cx).is_ready()
-        } else if let Some(token) = self.shared.cancel.watch(cx.waker()) {
+        } else if let Some(token) = self.shared.watch_cancel(cx.waker()) {
             // Made since the run last looked (it is woken then): watched from now on.
             *cancelled = Some(Box::pin(token.cancelled()));
             self.pending.make().cancel_waker = Some(cx.waker().clone());
@@ -1105,7 +1113,7 @@ where
         handled.set(handled.get() + 1);
         self.record_finished(done, stall, started, quiet)
             .map_err(Event::failed)?;
-        if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+        if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.is_cancelled() {
             return Err(Event::Cancelled);
         }
         Ok(())
@@ -1162,13 +1170,17 @@ where
                 .waits
                 .register_waker(cx.waker(), &mut self.pending.make().wait_waker);
         }
-        self.shared.waits.blocked() >= live && all_blocked(self.shared, live)
+        // No shared state made yet (see `RunSlot`): no node has a context to wait with.
+        let Some(shared) = self.shared.get() else {
+            return false;
+        };
+        shared.waits.blocked() >= live && all_blocked(shared, live)
     }
 
     /// Whether the run's token is cancelled, skipping the token's lock while the outcome
     /// queue's waker says its cancellation future has not fired.
     fn cancel_seen(&self) -> bool {
-        self.pending.get().is_none_or(|c| c.may_be_cancelled()) && self.shared.cancel.is_cancelled()
+        self.pending.get().is_none_or(|c| c.may_be_cancelled()) && self.shared.is_cancelled()
     }
 
     /// The fewest spawned nodes that must end before the run has something to do: a
@@ -1347,7 +1359,7 @@ where
         match self.clock {
             Some(t) => t,
             None => {
-                let t = self.shared.started.elapsed();
+                let t = self.shared.started().elapsed();
                 self.clock = Some(t);
                 t
             }
@@ -1493,7 +1505,7 @@ where
                 // per poll of the run (see `elapsed`), so `now` is `at`.
                 self.statuses.ran(self.shared, index, at, at, true);
                 self.stored(index, value, true);
-                if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.cancel.is_cancelled() {
+                if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.is_cancelled() {
                     return Err(Event::Cancelled);
                 }
                 Ok(())
@@ -1524,7 +1536,7 @@ where
             if self.deps.count_down(s) == 0 && !self.blocked.get(s).copied().unwrap_or(false) {
                 self.deps.push_ready(s);
                 if !quiet {
-                    self.shared.record(Some(s), TraceKind::Scheduled);
+                    record_scheduled(self.shared, s);
                 }
             }
         });
@@ -2088,7 +2100,7 @@ struct AbortErrors {
 #[inline(never)]
 fn abort_end(
     plan: &Plan,
-    shared: &RunShared,
+    shared: &RunSlot,
     statuses: &mut Statuses,
     supervise_all: bool,
     queued: &dyn Fn(usize) -> u32,

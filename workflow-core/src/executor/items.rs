@@ -48,7 +48,7 @@ use super::workflow::{Executor, ItemCodec, RunOutcome, Workflow};
 use crate::error::{NodeName, TimeoutScope, WorkflowError};
 use crate::policy::{FailurePolicy, WorkflowPolicy};
 use crate::run::{NodeRecord, NodeReport, NodeReports, NodeStatus, RunReport};
-use crate::shared::{item_path, RunShared, RuntimeShared};
+use crate::shared::{item_path, RunShared, RunSlot, RuntimeShared};
 use crate::sync::lock;
 use crate::trace::TraceKind;
 
@@ -554,7 +554,7 @@ enum Stop {
 struct Lane<'f, W: Workflow, C> {
     feed: &'f Feed<W>,
     runtime: Arc<RuntimeShared>,
-    shared: Arc<RunShared>,
+    shared: RunSlot,
     /// The lane cancelled its token (an item of a collecting fan-out failed): the next
     /// item gets a fresh run state.
     spent: bool,
@@ -1089,7 +1089,7 @@ impl<W: Workflow, C> Drop for Lane<'_, W, C> {
 
 /// A lane's run state: the fan-out's path, the parent's trace, run id and clock; the
 /// fan-out's token (fail-fast: one for all items) or a child of it (collect).
-fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc<RunShared> {
+fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> RunSlot {
     let parent = &feed.parent;
     let token = if feed.collect {
         feed.cancel.child_token()
@@ -1116,7 +1116,7 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Arc
     );
     let shared = Arc::new(shared);
     shared.watch_as_child();
-    shared
+    RunSlot::made(shared)
 }
 
 /// The lane driver of `feed`, a fan-out's `Feed<W>` (what `Executor::run` calls for

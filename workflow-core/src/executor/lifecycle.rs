@@ -18,7 +18,7 @@ use super::workflow::{Executor, RunOutcome, Setup, Workflow};
 use crate::error::{TimeoutScope, WorkflowError};
 use crate::run::RunOptions;
 use crate::run::{NodeReports, RunReport};
-use crate::shared::{RunShared, RuntimeShared};
+use crate::shared::{RunShared, RunSlot, RuntimeShared};
 use crate::trace::TraceKind;
 
 /// The options of a run started without any.
@@ -55,12 +55,15 @@ pub(crate) fn next_run_id() -> u64 {
 /// local of the run's future, like the guard) rather than holding a clone of the token
 /// (cloning and dropping a token each take its lock) or of the `Arc` (two atomic
 /// read-modify-writes per run).
-struct CancelOnDrop<'a>(&'a Arc<RunShared>);
+struct CancelOnDrop<'a>(&'a RunSlot);
 
 impl Drop for CancelOnDrop<'_> {
     #[inline]
     fn drop(&mut self) {
-        let shared = self.0;
+        // Never made (see `RunSlot`): nobody could make a token, nor hold the state.
+        let Some(shared) = self.0.get() else {
+            return;
+        };
         // Nobody else holds the run's state, not even weakly (no node's context or task,
         // no child run, no monitor's handle), and only this `Arc` could make a new
         // holder: nobody can make the run's token from now on. Then the token needs
@@ -120,7 +123,7 @@ impl<W: Workflow> Executor<W> {
         // A run `launch` counted among the runtime's active runs stops counting as this
         // future ends or is dropped (it borrows the runtime from the shared state, which
         // outlives it: see `Executor::new`).
-        let _counted = counted.then(|| shared.runtime.counted_run());
+        let _counted = counted.then(|| shared.runtime().counted_run());
         let opts = setup.as_deref().map_or(&NO_OPTIONS, |s| &s.opts);
         // Boxed when the run has any (most have none): not kept in the run's future.
         let limits = Limits::new::<W>(opts);
@@ -137,9 +140,9 @@ impl<W: Workflow> Executor<W> {
         let is_child = shared.parent().is_some();
         if is_child {
             shared.watch_as_child();
-        } else if shared.runtime.is_monitored() {
+        } else if shared.runtime().is_monitored() {
             // (Tested here: most runtimes have no monitor, and their runs pay no call.)
-            shared.runtime.notify_monitors(&shared);
+            shared.runtime().notify_monitors(shared.arc());
         }
         // A child run's token outlives it (its siblings may share it); the node that ran
         // it cancels it when needed.
@@ -147,11 +150,13 @@ impl<W: Workflow> Executor<W> {
 
         let limits = limits.as_deref().unwrap_or(&Limits::NONE);
         let (mut result, span) = if node_spans_possible() {
-            let (workflow, run_id) = (W::PLAN.name, shared.run_id);
-            let span = tracing::info_span!(target: "workflow", "workflow", workflow, run_id);
+            let span = run_span(W::PLAN.name, shared.run_id());
             // The span is kept by the driver's future alone (and taken back from it):
-            // a second copy would stay in the run's future for the whole run.
-            let mut running = std::pin::pin!(driver.run(limits).instrument(span));
+            // a second copy would stay in the run's future for the whole run. Boxed:
+            // in place, this future and the span's locals made every run's future 80
+            // bytes larger than the path below, and a run's future is allocated from
+            // glibc's per-thread cache only up to 1,032 bytes (issue 17).
+            let mut running = Box::pin(driver.run(limits).instrument(span));
             let result = running.as_mut().await;
             (result, running.span().clone())
         } else {
@@ -160,14 +165,17 @@ impl<W: Workflow> Executor<W> {
             // and no `Instrumented` layer around the driver's future (issue 17).
             (driver.run(limits).await, tracing::Span::none())
         };
+        // The run's shared state if it was made: nothing that could make it runs any
+        // more (see `RunSlot`), so it is read once.
+        let made = shared.get();
         // Every item has ended: the recorder may see its queue close with the run.
         #[cfg(feature = "store")]
-        if let Some(link) = &shared.durable {
+        if let Some(link) = made.and_then(|s| s.durable.as_ref()) {
             link.close();
         }
-        let duration = shared.started.elapsed();
+        let duration = shared.started().elapsed();
         // Not kept in the run's future: read again after it.
-        let (plan, run_id) = (W::PLAN, shared.run_id);
+        let (plan, run_id) = (W::PLAN, shared.run_id());
         let Driver {
             statuses,
             state,
@@ -185,13 +193,18 @@ impl<W: Workflow> Executor<W> {
         if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| drop(state))) {
             unconsumed_panicked(plan.name, run_id, payload.as_ref());
         }
-        let nodes = shared.merge_reports(statuses.into_reports());
+        let nodes = match made {
+            Some(s) => s.merge_reports(statuses.into_reports()),
+            None => statuses.into_reports(),
+        };
         match &mut result {
             Ok(_) => {
                 tracing::debug!(target: "workflow", workflow = plan.name, run_id, ?duration, "run completed");
-                shared.record(None, TraceKind::RunCompleted);
+                if let Some(s) = made {
+                    s.record(None, TraceKind::RunCompleted);
+                }
             }
-            Err(e) => run_failed(&shared, e, &nodes),
+            Err(e) => run_failed(&shared, plan.name, e, &nodes),
         }
         RunOutcome {
             result,
@@ -204,7 +217,7 @@ impl<W: Workflow> Executor<W> {
             },
             // A child run's events are in its root run's trace.
             trace: (!is_child)
-                .then(|| shared.trace.as_ref().map(|t| t.snapshot()))
+                .then(|| made.and_then(|s| s.trace.as_ref().map(|t| t.snapshot())))
                 .flatten(),
         }
     }
@@ -232,9 +245,14 @@ fn unconsumed_panicked(workflow: &'static str, run_id: u64, payload: &(dyn std::
 /// attempt counts made those of the run's report (`nodes`).
 #[cold]
 #[inline(never)]
-fn run_failed(shared: &RunShared, e: &mut WorkflowError, nodes: &NodeReports) {
+fn run_failed(
+    shared: &RunSlot,
+    workflow: &'static str,
+    e: &mut WorkflowError,
+    nodes: &NodeReports,
+) {
     count_every_attempt(e, nodes);
-    let (workflow, run_id) = (shared.workflow, shared.run_id);
+    let run_id = shared.run_id();
     match e {
         WorkflowError::Cancelled { .. } => {
             tracing::info!(target: "workflow", workflow, run_id, error = %e, "run cancelled");
@@ -279,6 +297,14 @@ fn count_every_attempt(e: &mut WorkflowError, nodes: &NodeReports) {
     }
 }
 
+/// The `tracing` span of a run (when a subscriber may want it): out of line, off
+/// the run's future (its locals kept a place there for the whole run).
+#[cold]
+#[inline(never)]
+fn run_span(workflow: &'static str, run_id: u64) -> tracing::Span {
+    tracing::info_span!(target: "workflow", "workflow", workflow, run_id)
+}
+
 /// How a run begins (see [`begin`]).
 enum Begin<W: Workflow> {
     /// A lane of a fan-out: the lane driver runs it (`executor/items.rs`).
@@ -296,7 +322,7 @@ enum Begin<W: Workflow> {
 
 /// A run set up: its shared state, and what is left of its setup for the driver.
 struct Begun<W: Workflow> {
-    shared: Arc<RunShared>,
+    shared: RunSlot,
     /// Its options (read while the driver is built), if any.
     setup: Option<Box<Setup<W>>>,
     #[cfg(feature = "store")]
@@ -374,6 +400,26 @@ fn begin<W: Workflow>(
             std::mem::take(&mut d.items),
         ))
     });
+    // Nothing asks for the run's shared state from its start: made when first shared
+    // (see `RunSlot`). The plan's part is a constant per workflow: every node runs
+    // inline, and none needs a resource or runs a child run.
+    let lazy = const { super::driver::all_inline(W::PLAN) && !needs_resources(W::PLAN) }
+        && !is_child
+        && cancel.is_none()
+        && !trace
+        && !stall_watched
+        && runtime.node_limit.is_none()
+        && !runtime.is_monitored();
+    #[cfg(feature = "store")]
+    let lazy = lazy && link.is_none();
+    if lazy {
+        return Begin::Run(Begun {
+            shared: RunSlot::lazy(run_id, start, runtime, plan),
+            setup,
+            #[cfg(feature = "store")]
+            durable,
+        });
+    }
     let child = setup
         .as_mut()
         .and_then(|s| s.child.take())
@@ -399,7 +445,7 @@ fn begin<W: Workflow>(
         )
     });
     Begin::Run(Begun {
-        shared,
+        shared: RunSlot::made(shared),
         setup,
         #[cfg(feature = "store")]
         durable,

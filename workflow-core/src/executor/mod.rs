@@ -8,8 +8,10 @@
 //!   ports and output wrap come from its record in its type's static table, its cell
 //!   from its type index (data, not code per node). A run returns a [`RunOutcome`].
 //! - `lifecycle`: `Executor::run`: setup (run id, resource check, the run's
-//!   [`RunShared`](crate::shared::RunShared), monitors), the driver, and teardown
-//!   (unconsumed values, end-of-run events, the outcome).
+//!   [`RunShared`](crate::shared::RunShared) or, for a run that needs none from its
+//!   start, a [`RunSlot`](crate::shared::RunSlot) that makes it when first shared,
+//!   monitors), the driver, and teardown (unconsumed values, end-of-run events, the
+//!   outcome).
 //! - `driver`: the loop. Starts ready nodes, polls pending ones when woken, stores
 //!   outputs into the output slots and schedules successors, and stops the run on the
 //!   first event that ends it; `abort` winds a stopped run down.

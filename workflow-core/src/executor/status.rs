@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::attempt::NodeFailure;
 use crate::plan::NodeNames;
 use crate::run::{NodeRecord, NodeReports, NodeStatus};
-use crate::shared::RunShared;
+use crate::shared::RunSlot;
 use crate::trace::TraceKind;
 
 /// Every node's report in one run, in declaration order, as compact records
@@ -186,7 +186,7 @@ impl Statuses {
     }
 
     #[inline]
-    fn set(&mut self, shared: &RunShared, i: usize, status: NodeStatus) -> &mut NodeRecord {
+    fn set(&mut self, shared: &RunSlot, i: usize, status: NodeStatus) -> &mut NodeRecord {
         shared.set_live(i, status);
         let report = self.entry(i);
         report.status = status;
@@ -201,7 +201,7 @@ impl Statuses {
     ///
     /// On every node's path: two stores, and the live status out of line.
     #[inline(always)]
-    pub(super) fn started(&mut self, shared: &RunShared, i: usize, at: Duration) {
+    pub(super) fn started(&mut self, shared: &RunSlot, i: usize, at: Duration) {
         let report = self.entry(i);
         report.status = NodeStatus::Running;
         report.started = NodeRecord::nanos(at);
@@ -215,7 +215,7 @@ impl Statuses {
     /// [`started_report`](Self::started_report). Nothing reads the report in between:
     /// only the run's own task does, between node polls.
     #[inline(always)]
-    pub(super) fn starting(&self, shared: &RunShared, i: usize) {
+    pub(super) fn starting(&self, shared: &RunSlot, i: usize) {
         if shared.is_live() {
             Self::started_live(shared, i);
         }
@@ -246,7 +246,7 @@ impl Statuses {
     #[inline(always)]
     pub(super) fn ran(
         &mut self,
-        shared: &RunShared,
+        shared: &RunSlot,
         i: usize,
         at: Duration,
         now: Duration,
@@ -306,16 +306,16 @@ impl Statuses {
     /// Whether a success is noted beyond the report: the level test `tracing::debug!`
     /// starts with (inline), the live status, the trace.
     #[inline(always)]
-    fn noted(shared: &RunShared) -> bool {
+    fn noted(shared: &RunSlot) -> bool {
         let debug = tracing::Level::DEBUG <= tracing::level_filters::STATIC_MAX_LEVEL
             && tracing::Level::DEBUG <= tracing::level_filters::LevelFilter::current();
-        debug || shared.is_live() || shared.trace.is_some()
+        debug || shared.is_live() || shared.is_traced()
     }
 
     #[cold]
     #[inline(never)]
-    fn started_live(shared: &RunShared, i: usize) {
-        if shared.runtime.node_limit.is_none() {
+    fn started_live(shared: &RunSlot, i: usize) {
+        if shared.runtime().node_limit.is_none() {
             shared.set_live(i, NodeStatus::Running);
         }
     }
@@ -323,7 +323,7 @@ impl Statuses {
     /// Running node `i` was stopped before its fn ever ran (a spawned task tokio never
     /// polled, or a node still waiting for a node-limit permit): it counts as never
     /// started, so the run's end marks it skipped.
-    pub(super) fn never_ran(&mut self, shared: &RunShared, i: usize) {
+    pub(super) fn never_ran(&mut self, shared: &RunSlot, i: usize) {
         let report = self.set(shared, i, NodeStatus::NotStarted);
         report.started = NodeRecord::NEVER;
         report.attempts = 0;
@@ -338,7 +338,7 @@ impl Statuses {
     #[inline(always)]
     pub(super) fn succeeded(
         &mut self,
-        shared: &RunShared,
+        shared: &RunSlot,
         i: usize,
         attempts: u32,
         now: Duration,
@@ -356,7 +356,7 @@ impl Statuses {
     /// The live status, trace event and `tracing` event of a node that succeeded.
     #[cold]
     #[inline(never)]
-    fn succeeded_noted(&self, shared: &RunShared, i: usize, attempts: u32) {
+    fn succeeded_noted(&self, shared: &RunSlot, i: usize, attempts: u32) {
         shared.set_live(i, NodeStatus::Succeeded);
         let name = self.nodes[i].name;
         tracing::debug!(target: "workflow", node = name, attempts, "node completed");
@@ -366,7 +366,7 @@ impl Statuses {
     /// Node `i` failed at `now`, after `attempts` attempts.
     pub(super) fn failed(
         &mut self,
-        shared: &RunShared,
+        shared: &RunSlot,
         i: usize,
         attempts: u32,
         now: Duration,
@@ -383,7 +383,7 @@ impl Statuses {
 
     /// Running node `i` was stopped at `now` with the run (whether its future ended
     /// after the stop or was dropped), after `attempts` attempts.
-    pub(super) fn cancelled(&mut self, shared: &RunShared, i: usize, attempts: u32, now: Duration) {
+    pub(super) fn cancelled(&mut self, shared: &RunSlot, i: usize, attempts: u32, now: Duration) {
         let report = self.set(shared, i, NodeStatus::Cancelled);
         report.attempts = attempts;
         report.duration = ended(report.started, now);
@@ -393,21 +393,21 @@ impl Statuses {
 
     /// Node `i` did not run: its output was restored from a durable run's store.
     #[cfg(feature = "store")]
-    pub(super) fn restored(&mut self, shared: &RunShared, i: usize) {
+    pub(super) fn restored(&mut self, shared: &RunSlot, i: usize) {
         self.set(shared, i, NodeStatus::Restored);
         tracing::debug!(target: "workflow", node = self.nodes[i].name, "node restored");
         shared.record(Some(i), TraceKind::Restored);
     }
 
     /// Node `i` is in an arm its decision did not take: it will not run.
-    pub(super) fn not_taken(&mut self, shared: &RunShared, i: usize) {
+    pub(super) fn not_taken(&mut self, shared: &RunSlot, i: usize) {
         self.set(shared, i, NodeStatus::NotTaken);
         tracing::debug!(target: "workflow", node = self.nodes[i].name, "node not taken");
         shared.record(Some(i), TraceKind::NotTaken);
     }
 
     /// Every node that never started is skipped.
-    pub(super) fn skip_not_started(&mut self, shared: &RunShared) {
+    pub(super) fn skip_not_started(&mut self, shared: &RunSlot) {
         self.fill();
         for i in 0..self.reports.len() {
             if self.reports[i].status == NodeStatus::NotStarted {

@@ -7,5 +7,5 @@ pub(crate) mod waits;
 
 #[cfg(feature = "store")]
 pub(crate) use run::DurableLink;
-pub(crate) use run::{item_path, RunShared};
+pub(crate) use run::{item_path, RunShared, RunSlot};
 pub(crate) use runtime::{Monitor, RuntimeShared, TaskGuard};
