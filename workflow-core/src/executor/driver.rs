@@ -750,6 +750,14 @@ where
     /// waker of its own), polls the pending nodes that were woken, handles finished
     /// nodes, and returns the first event that ends the run or `Poll::Pending` once
     /// everything left is waiting.
+    ///
+    /// Only a choice, inlined into the driver's future: a run whose spawned nodes report
+    /// to the outcome queue goes to [`queued_wakeup`](Self::queued_wakeup) (which a
+    /// spawned chain's every wake-up ends in), any other to
+    /// [`poll_nodes`](Self::poll_nodes). Out of line as one function, it put its frame
+    /// (prologue, epilogue, the event copied out) around every spawned node's wake-up
+    /// (~50 instructions a spawned chain node, issue 17).
+    #[inline(always)]
     fn poll_event(
         &mut self,
         cx: &mut TaskContext<'_>,
@@ -757,23 +765,40 @@ where
         stall: &mut Option<StallTimer>,
         cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
     ) -> Poll<Event> {
+        if self.pending.has_queue() {
+            // Spawned nodes report to the outcome queue: its look as the poll begins,
+            // and the compact path, out of line (off the in-task path's code).
+            self.queued_wakeup(cx, deadline, stall, cancelled)
+        } else {
+            self.poll_nodes(cx, deadline, stall, cancelled, true)
+        }
+    }
+
+    /// [`poll_event`](Self::poll_event)'s general loop, out of line. `head`: the run's
+    /// cancellation and its deadline are still to be looked at (not by
+    /// [`queued_wakeup`](Self::queued_wakeup), which did).
+    #[inline(never)]
+    fn poll_nodes(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+        deadline: &mut Option<Pin<Box<Sleep>>>,
+        stall: &mut Option<StallTimer>,
+        cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+        head: bool,
+    ) -> Poll<Event> {
         // Node times are read once per poll of the run: nodes that complete within one
         // poll share its timestamp (reading the clock costs more than a trivial node).
         // The reading is forgotten as the poll ends (see `run`): a spawned node's
         // outcome taken in the next poll may end at its reading (see `take_ended`),
         // which must come after the wake-up.
-        if self.cancel_seen() {
-            return Poll::Ready(self.stop_on(stall, Event::Cancelled));
-        }
-        if self.pending.has_queue() {
-            // Spawned nodes report to the outcome queue: its look as the poll begins,
-            // and the compact path, out of line (off the in-task path's code).
-            if let Some(polled) = self.queued_wakeup(cx, deadline, stall, cancelled) {
-                return polled;
+        if head {
+            if self.cancel_seen() {
+                return Poll::Ready(self.stop_on(stall, Event::Cancelled));
             }
-        } else if let Some(d) = deadline {
-            if d.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(self.stop_on(stall, Event::TimedOut));
+            if let Some(d) = deadline {
+                if d.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(self.stop_on(stall, Event::TimedOut));
+                }
             }
         }
         // Nodes handled in this poll; past the budget the run yields to other tasks.
@@ -993,17 +1018,18 @@ where
         }
     }
 
-    /// The start of a poll of a run whose spawned nodes report to the outcome queue
-    /// (see [`PendingNodes::polling`]): the queue's look as the poll begins, the
-    /// deadline, and, when spawned nodes ended and only such nodes are pending (a
-    /// spawned chain's, fan-out's or lattice's every wake-up after its first),
-    /// [`step_spawned`](Self::step_spawned). `None` when the general loop of
-    /// `poll_event` goes on (the deadline looked at).
+    /// A poll of a run whose spawned nodes report to the outcome queue (see
+    /// [`PendingNodes::polling`]): the look at the run's cancellation, the queue's look
+    /// as the poll begins, the deadline, and, when spawned nodes ended and only such
+    /// nodes are pending (a spawned chain's, fan-out's or lattice's every wake-up after
+    /// its first), [`step_spawned`](Self::step_spawned); when that leaves anything to
+    /// do, [`poll_nodes`](Self::poll_nodes)' general loop.
     ///
     /// Out of line, with the queue's look and `step_spawned` inlined into it: a spawned
-    /// node's wake-up makes one call here rather than two, and `poll_event`'s prologue
-    /// (every in-task node's path, W4's) does not grow with them (issue 17: the queue's
-    /// look inlined into `poll_event` cost a W4 joined run 26 instructions, session 19).
+    /// node's wake-up makes one call here from the driver's future, and the in-task
+    /// path's code (`poll_nodes`, every in-task node's path, W4's) does not grow with
+    /// them (issue 17: the queue's look inlined into `poll_event` cost a W4 joined run 26
+    /// instructions, session 19).
     #[inline(never)]
     fn queued_wakeup(
         &mut self,
@@ -1011,20 +1037,25 @@ where
         deadline: &mut Option<Pin<Box<Sleep>>>,
         stall: &mut Option<StallTimer>,
         cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
-    ) -> Option<Poll<Event>> {
+    ) -> Poll<Event> {
+        if self.cancel_seen() {
+            return Poll::Ready(self.stop_on(stall, Event::Cancelled));
+        }
         self.pending.make().polling(cx);
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
-                return Some(Poll::Ready(self.stop_on(stall, Event::TimedOut)));
+                return Poll::Ready(self.stop_on(stall, Event::TimedOut));
             }
         }
         if stall.is_none()
             && self.deps.ready_is_empty()
             && self.pending.get().is_some_and(|c| c.only_queued_ended())
         {
-            return self.step_spawned(cx, stall, cancelled);
+            if let Some(polled) = self.step_spawned(cx, stall, cancelled) {
+                return polled;
+            }
         }
-        None
+        self.poll_nodes(cx, deadline, stall, cancelled, false)
     }
 
     /// A wake-up of a run whose pending nodes are all spawned (`Mode::Spawned`, each
@@ -1034,7 +1065,7 @@ where
     /// spawned too, and waits ([`wait`](Self::wait)). `None` when anything else is to
     /// be done (a ready node that is inline, supervised or heads a fused segment, the
     /// run's end, a run that is not quiet, a poll past [`BUDGET_CHECK_EVERY`] nodes):
-    /// the general loop of `poll_event` goes on from there, with what was handled here
+    /// the general loop (`poll_nodes`) goes on from there, with what was handled here
     /// recorded.
     ///
     /// The general loop does the same, but through every test its other cases need
@@ -1127,7 +1158,7 @@ where
     /// What is fixed for the run (trace, live status, parent) is asked once
     /// (`unwatched`); of the levels, only INFO's: DEBUG enabled implies INFO (node
     /// spans) enabled, so no node span possible means no DEBUG event either.
-    #[inline]
+    #[inline(always)]
     fn quiet(&self, stall: &Option<StallTimer>) -> bool {
         #[cfg(feature = "store")]
         let durable = self.pending.get().is_some_and(|c| c.durable.is_some());
