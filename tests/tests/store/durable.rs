@@ -289,9 +289,25 @@ async fn interrupted_run(store: &Arc<dyn Store>, b_row: Record) -> RunId {
 const DIAMOND: &str = <Diamond as workflow_core::DurableWorkflow>::FINGERPRINT;
 
 async fn interrupted_run_of(store: &Arc<dyn Store>, b_row: Record, fingerprint: &str) -> RunId {
+    dead_run(store, "Diamond", fingerprint, |run| {
+        let a = RecordedOutput::encode(run, "a".parse().unwrap(), 1, &2u64).unwrap();
+        vec![Record::Output(a), b_row]
+    })
+    .await
+}
+
+/// A run of `workflow` (input `[1]`) created by hand with another owner, whose lease runs
+/// out 10 s later, with `rows` (given the run's id) recorded: what a process that died
+/// leaves behind.
+async fn dead_run(
+    store: &Arc<dyn Store>,
+    workflow: &str,
+    fingerprint: &str,
+    rows: impl FnOnce(RunId) -> Vec<Record>,
+) -> RunId {
     let created = store
         .create_run(NewRun {
-            workflow: "Diamond".into(),
+            workflow: workflow.into(),
             fingerprint: GraphFingerprint(fingerprint.into()),
             input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
             idempotency_key: None,
@@ -304,11 +320,7 @@ async fn interrupted_run_of(store: &Arc<dyn Store>, b_row: Record, fingerprint: 
         panic!("new run")
     };
     let run = claimed.run.id;
-    let a = RecordedOutput::encode(run, "a".parse().unwrap(), 1, &2u64).unwrap();
-    store
-        .record_all(&claimed.lease, vec![Record::Output(a), b_row])
-        .await
-        .unwrap();
+    store.record_all(&claimed.lease, rows(run)).await.unwrap();
     run
 }
 
@@ -499,29 +511,15 @@ async fn a_node_that_changed_runs_again_once_not_at_every_resume() {
     for (kind, store) in clocked_stores("rebase", &clock).await {
         let old = CHECKED.replace("b=double(", "b=quadruple(");
         assert_ne!(old, CHECKED);
-        let created = store
-            .create_run(NewRun {
-                workflow: "Checked".into(),
-                fingerprint: GraphFingerprint(old),
-                input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
-                idempotency_key: None,
-                owner: OwnerId::new("dead"),
-                lease: Duration::from_secs(10),
-            })
-            .await
-            .unwrap();
-        let CreatedRun::New(claimed) = created else {
-            panic!("new run")
-        };
-        let run = claimed.run.id;
-        let row = |path: &str, value: u64| {
-            Record::Output(RecordedOutput::encode(run, path.parse().unwrap(), 1, &value).unwrap())
-        };
         // `b` as the old code computed it (quadruple): never restored.
-        store
-            .record_all(&claimed.lease, vec![row("a", 2), row("b", 8)])
-            .await
-            .unwrap();
+        let run = dead_run(&store, "Checked", &old, |run| {
+            let row = |path: &str, value: u64| {
+                let row = RecordedOutput::encode(run, path.parse().unwrap(), 1, &value);
+                Record::Output(row.unwrap())
+            };
+            vec![row("a", 2), row("b", 8)]
+        })
+        .await;
         clock.advance(Duration::from_secs(11));
 
         let rt = Runtime::builder()
