@@ -556,7 +556,6 @@ impl AttemptSpan {
 pub enum SpanOutcome {
     /// Produced the output (the attempt of a node whose status is
     /// [`NodeStatus::Succeeded`](crate::NodeStatus::Succeeded)).
-    #[doc(alias = "Succeeded")]
     Completed,
     /// Returned an error, panicked or timed out.
     Failed,
@@ -567,6 +566,18 @@ pub enum SpanOutcome {
 }
 
 impl SpanOutcome {
+    /// [`Completed`](Self::Completed) under the name [`NodeStatus`](crate::NodeStatus)
+    /// gives the same ending, for code that compares both (it works in patterns too).
+    ///
+    /// ```
+    /// use workflow_core::trace::SpanOutcome;
+    ///
+    /// assert_eq!(SpanOutcome::Succeeded, SpanOutcome::Completed);
+    /// assert!(matches!(SpanOutcome::Completed, SpanOutcome::Succeeded));
+    /// ```
+    #[allow(non_upper_case_globals)]
+    pub const Succeeded: SpanOutcome = SpanOutcome::Completed;
+
     /// A lowercase name: `completed`, `failed`, `cancelled`, `running`.
     pub fn as_str(self) -> &'static str {
         match self {
