@@ -5,7 +5,10 @@
 //! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
 //! `diamond`, `diamond-spawn`, `chain100-spawn`, `fan100-spawn`, `lattice32-spawn`, or a W4 batch of 10,000
 //! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`, and `w4-vs` and `w4-joined-vs`,
-//! shaped exactly as `vs_tokio`'s W4 and W4 joined; see [`spawn_and_throughput`])
+//! shaped exactly as `vs_tokio`'s W4 and W4 joined; see [`spawn_and_throughput`]; and
+//! `w4-joined-out`, `w4-joined-boxed`, `w4-joined-boxed-out`, `w4-joined-shaped`, whose
+//! `tokio` side is W4 joined's hand-written side given what a workflow run keeps or does
+//! beyond its nodes, see [`shaped`]; their `workflow` side is `w4-joined-vs`'s)
 //! and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`. With `cold`, every
 //! run starts with cold caches: before it, the driver writes a buffer twice the size of
 //! the L3 cache (64 MiB here: `lscpu` says 32 MiB), and only the run itself is timed.
@@ -173,7 +176,73 @@ async fn spawn_and_throughput(rt: &workflow_core::Runtime, workload: &str, workf
         }
         "w4-joined-vs" => sum(join_all((0..RUNS).map(|x| in_task::fan(8, x))).await),
         "w4-spawn-joined" => joined(true).await,
+        // The same runs for the workflow; the hand-written side shaped like a run.
+        "w4-joined-out" | "w4-joined-boxed" | "w4-joined-boxed-out" | "w4-joined-shaped" => {
+            if workflow {
+                Box::pin(spawn_and_throughput(rt, "w4-joined-vs", true)).await
+            } else {
+                shaped(workload).await
+            }
+        }
         _ => panic!("unknown workload `{workload}`"),
+    }
+}
+
+/// The words of a W4 run's output as `join_all` keeps it: `rt.execute`'s
+/// `Result<Run<DiamondOutput>, WorkflowError>` (128 bytes, public types).
+const RUN_OUTPUT_WORDS: usize =
+    std::mem::size_of::<Result<workflow_core::Run<DiamondOutput>, WorkflowError>>() / 8;
+
+/// W4 joined's hand-written side (10,000 `in_task::fan(8, x)` runs in one `join_all`)
+/// given, one at a time, what a workflow run keeps or does beyond running its nodes,
+/// none of which its engine can drop without changing its API or behaviour (issue 17,
+/// session 23): `w4-joined-out`, each run's output as large as a run's `Result<Run<_>,
+/// _>`; `w4-joined-boxed`, each run's future boxed, as `rt.execute`'s `RunFuture` boxes
+/// the run's start (here the whole future, 128 bytes or more, where a run's start box
+/// holds 40: an upper bound of what that box costs); `w4-joined-boxed-out`, both; `w4-joined-shaped`, both and the two
+/// clock readings of a run's report (its start, and its end for `duration`).
+async fn shaped(workload: &str) -> u64 {
+    use futures::future::join_all;
+    use std::future::Future;
+    use std::pin::Pin;
+    type Out = [u64; RUN_OUTPUT_WORDS];
+    type Boxed = Pin<Box<dyn Future<Output = Out> + Send>>;
+    const RUNS: u64 = 10_000;
+    let first = |outs: Vec<Out>| outs.into_iter().map(|o| o[0]).fold(0u64, u64::wrapping_add);
+    let out = |v: u64| {
+        let mut o = [0u64; RUN_OUTPUT_WORDS];
+        o[0] = v;
+        black_box(o)
+    };
+    match workload {
+        "w4-joined-out" => {
+            first(join_all((0..RUNS).map(|x| async move { out(in_task::fan(8, x).await) })).await)
+        }
+        "w4-joined-boxed" => {
+            let runs = (0..RUNS).map(|x| -> Pin<Box<dyn Future<Output = u64> + Send>> {
+                Box::pin(in_task::fan(8, x))
+            });
+            join_all(runs)
+                .await
+                .into_iter()
+                .fold(0u64, u64::wrapping_add)
+        }
+        "w4-joined-boxed-out" => {
+            let runs = (0..RUNS)
+                .map(|x| -> Boxed { Box::pin(async move { out(in_task::fan(8, x).await) }) });
+            first(join_all(runs).await)
+        }
+        _ => {
+            let runs = (0..RUNS).map(|x| -> Boxed {
+                Box::pin(async move {
+                    let start = tokio::time::Instant::now();
+                    let mut o = out(in_task::fan(8, x).await);
+                    o[1] = start.elapsed().as_nanos() as u64;
+                    black_box(o)
+                })
+            });
+            first(join_all(runs).await)
+        }
     }
 }
 
@@ -204,6 +273,10 @@ fn main() {
                 "w4",
                 "w4-joined",
                 "w4-joined-vs",
+                "w4-joined-out",
+                "w4-joined-boxed",
+                "w4-joined-boxed-out",
+                "w4-joined-shaped",
                 "w4-spawn",
                 "w4-spawn-joined",
                 "w4-vs",
