@@ -544,10 +544,19 @@ impl WorkflowError {
     }
 
     /// Downcasts the node's own error to `E`. For [`WorkflowError::Multiple`], the first
-    /// failure whose node error is an `E` (as `Harness::assert_error` finds it).
+    /// failure whose node error is an `E` (as `Harness::assert_error` finds it). For
+    /// [`WorkflowError::Store`], the run's own error if it is an `E`, else the store's
+    /// error: `err.downcast_ref::<StoreError>()` finds the `store::StoreError`
+    /// (`NotFailed`, `NotFound`, ..) of a refused `resume` or `retry`.
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
         match self {
             Self::Multiple { errors, .. } => errors.iter().find_map(Self::downcast_ref::<E>),
+            Self::Store {
+                source, run_error, ..
+            } => run_error
+                .as_deref()
+                .and_then(Self::downcast_ref::<E>)
+                .or_else(|| source.downcast_ref::<E>()),
             _ => self.node_error().and_then(|e| e.downcast_ref::<E>()),
         }
     }
@@ -606,14 +615,24 @@ impl WorkflowError {
                 run,
                 node,
                 source,
-                run_error: Some(e),
-            } => e.downcast::<E>().map_err(|e| Self::Store {
-                workflow,
-                run,
-                node,
-                source,
-                run_error: Some(Box::new(e)),
-            }),
+                run_error,
+            } => {
+                let run_error = match run_error.map(|e| e.downcast::<E>()) {
+                    Some(Ok(found)) => return Ok(found),
+                    Some(Err(e)) => Some(Box::new(e)),
+                    None => None,
+                };
+                match source.downcast::<E>() {
+                    Ok(e) => Ok(*e),
+                    Err(source) => Err(Self::Store {
+                        workflow,
+                        run,
+                        node,
+                        source,
+                        run_error,
+                    }),
+                }
+            }
             Self::NodeFailed {
                 workflow,
                 node,
