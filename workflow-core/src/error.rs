@@ -681,13 +681,31 @@ impl WorkflowError {
     /// ));
     /// # });
     /// ```
+    ///
+    /// A [`WorkflowError::Multiple`] (`failure = "continue"`) is one when one of its
+    /// failures is, as its [`node`](WorkflowError::node) and
+    /// [`downcast_ref`](WorkflowError::downcast_ref) answer for its failures; so is a
+    /// [`WorkflowError::Store`] whose run had timed out (`run_error`).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout { .. })
+        self.any(|e| matches!(e, Self::Timeout { .. }))
     }
 
-    /// Whether this is a [`WorkflowError::Deadlock`].
+    /// Whether this is a [`WorkflowError::Deadlock`] (or a `Multiple` or `Store` error
+    /// holding one, as for [`is_timeout`](WorkflowError::is_timeout)).
     pub fn is_deadlock(&self) -> bool {
-        matches!(self, Self::Deadlock { .. })
+        self.any(|e| matches!(e, Self::Deadlock { .. }))
+    }
+
+    /// Whether `is` holds for this error, for one of a `Multiple`'s failures, or for a
+    /// `Store` error's run error.
+    fn any(&self, is: fn(&Self) -> bool) -> bool {
+        match self {
+            Self::Multiple { errors, .. } => errors.iter().any(|e| e.any(is)),
+            Self::Store {
+                run_error: Some(e), ..
+            } => e.any(is),
+            other => is(other),
+        }
     }
 
     /// Whether this is a [`WorkflowError::NodePanicked`]: a node's panic is caught and
@@ -718,8 +736,11 @@ impl WorkflowError {
     /// assert!(err.to_string().contains("not a number"), "{err}");
     /// # });
     /// ```
+    ///
+    /// As for [`is_timeout`](WorkflowError::is_timeout), a `Multiple` one of whose
+    /// failures is a panic is one too.
     pub fn is_panic(&self) -> bool {
-        matches!(self, Self::NodePanicked { .. })
+        self.any(|e| matches!(e, Self::NodePanicked { .. }))
     }
 }
 
