@@ -285,7 +285,7 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         // (`Res<&'static Config>` stays: a `&'static` value can be registered.)
         ParamKind::Resource(inner)
             if matches!(&**inner, Type::Reference(r)
-                if !r.lifetime.as_ref().is_some_and(|l| l.ident == "static")) =>
+                if r.lifetime.as_ref().is_none_or(|l| l.ident != "static")) =>
         {
             let Type::Reference(r) = &**inner else {
                 return false;

@@ -418,7 +418,7 @@ pub(crate) fn check_durable_inputs_owned(
         let Some(r) = find.0 else {
             continue;
         };
-        if !r.lifetime.as_ref().is_some_and(|l| l.ident == "static") {
+        if r.lifetime.as_ref().is_none_or(|l| l.ident != "static") {
             continue;
         }
         let elem = quote::ToTokens::to_token_stream(&r.elem)
