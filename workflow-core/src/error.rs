@@ -544,10 +544,19 @@ impl WorkflowError {
     }
 
     /// Downcasts the node's own error to `E`. For [`WorkflowError::Multiple`], the first
-    /// failure whose node error is an `E` (as `Harness::assert_error` finds it).
+    /// failure whose node error is an `E` (as `Harness::assert_error` finds it). For
+    /// [`WorkflowError::Store`], the run's own error if it is an `E`, else the store's
+    /// error: `err.downcast_ref::<StoreError>()` finds the `store::StoreError`
+    /// (`NotFailed`, `NotFound`, ..) of a refused `resume` or `retry`.
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
         match self {
             Self::Multiple { errors, .. } => errors.iter().find_map(Self::downcast_ref::<E>),
+            Self::Store {
+                source, run_error, ..
+            } => run_error
+                .as_deref()
+                .and_then(Self::downcast_ref::<E>)
+                .or_else(|| source.downcast_ref::<E>()),
             _ => self.node_error().and_then(|e| e.downcast_ref::<E>()),
         }
     }
@@ -606,14 +615,24 @@ impl WorkflowError {
                 run,
                 node,
                 source,
-                run_error: Some(e),
-            } => e.downcast::<E>().map_err(|e| Self::Store {
-                workflow,
-                run,
-                node,
-                source,
-                run_error: Some(Box::new(e)),
-            }),
+                run_error,
+            } => {
+                let run_error = match run_error.map(|e| e.downcast::<E>()) {
+                    Some(Ok(found)) => return Ok(found),
+                    Some(Err(e)) => Some(Box::new(e)),
+                    None => None,
+                };
+                match source.downcast::<E>() {
+                    Ok(e) => Ok(*e),
+                    Err(source) => Err(Self::Store {
+                        workflow,
+                        run,
+                        node,
+                        source,
+                        run_error,
+                    }),
+                }
+            }
             Self::NodeFailed {
                 workflow,
                 node,
@@ -662,13 +681,31 @@ impl WorkflowError {
     /// ));
     /// # });
     /// ```
+    ///
+    /// A [`WorkflowError::Multiple`] (`failure = "continue"`) is one when one of its
+    /// failures is, as its [`node`](WorkflowError::node) and
+    /// [`downcast_ref`](WorkflowError::downcast_ref) answer for its failures; so is a
+    /// [`WorkflowError::Store`] whose run had timed out (`run_error`).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout { .. })
+        self.any(|e| matches!(e, Self::Timeout { .. }))
     }
 
-    /// Whether this is a [`WorkflowError::Deadlock`].
+    /// Whether this is a [`WorkflowError::Deadlock`] (or a `Multiple` or `Store` error
+    /// holding one, as for [`is_timeout`](WorkflowError::is_timeout)).
     pub fn is_deadlock(&self) -> bool {
-        matches!(self, Self::Deadlock { .. })
+        self.any(|e| matches!(e, Self::Deadlock { .. }))
+    }
+
+    /// Whether `is` holds for this error, for one of a `Multiple`'s failures, or for a
+    /// `Store` error's run error.
+    fn any(&self, is: fn(&Self) -> bool) -> bool {
+        match self {
+            Self::Multiple { errors, .. } => errors.iter().any(|e| e.any(is)),
+            Self::Store {
+                run_error: Some(e), ..
+            } => e.any(is),
+            other => is(other),
+        }
     }
 
     /// Whether this is a [`WorkflowError::NodePanicked`]: a node's panic is caught and
@@ -699,8 +736,11 @@ impl WorkflowError {
     /// assert!(err.to_string().contains("not a number"), "{err}");
     /// # });
     /// ```
+    ///
+    /// As for [`is_timeout`](WorkflowError::is_timeout), a `Multiple` one of whose
+    /// failures is a panic is one too.
     pub fn is_panic(&self) -> bool {
-        matches!(self, Self::NodePanicked { .. })
+        self.any(|e| matches!(e, Self::NodePanicked { .. }))
     }
 }
 

@@ -634,6 +634,58 @@ async fn continue_lets_independent_branches_finish_and_reports_every_failure() {
     assert_eq!(start.elapsed(), Duration::from_millis(100));
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("refused")]
+struct Refused;
+
+#[node(timeout = "50ms")]
+async fn times_out() -> u32 {
+    sleep_ms(1_000).await;
+    1
+}
+
+#[node]
+async fn refuses() -> Result<u32, Refused> {
+    Err(Refused)
+}
+
+#[node]
+async fn panics_at_once() -> u32 {
+    panic!("at once")
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct TimeoutAmongFailures {
+        t = times_out(),
+        r = refuses(),
+        p = panics_at_once(),
+    }
+}
+
+/// Under `failure = "continue"`, a run whose failures include a node's timeout (or
+/// panic) answers `is_timeout()` (`is_panic()`), as its `node()` and `downcast_ref`
+/// answer for its failures: `Harness::assert_timeout` said "expected the run to time
+/// out, but it failed with: .. node `t` .. timed out after 50ms".
+#[tokio::test(start_paused = true)]
+async fn a_multiple_holding_a_timeout_or_panic_says_so() {
+    let err = Runtime::new()
+        .execute(TimeoutAmongFailures, TimeoutAmongFailuresInput {})
+        .await
+        .unwrap_err();
+    let WorkflowError::Multiple { errors, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(errors.len(), 3, "{err}");
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.is_panic(), "{err}");
+    assert!(!err.is_deadlock(), "{err}");
+    assert!(err.downcast_ref::<Refused>().is_some());
+    // A single failure is not a `Multiple`, and says what it is alone.
+    let one = errors.iter().find(|e| e.node() == Some("r")).unwrap();
+    assert!(!one.is_timeout() && !one.is_panic(), "{one}");
+}
+
 // --- spawn -------------------------------------------------------------------------------
 
 #[node(spawn)]

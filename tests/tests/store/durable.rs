@@ -1543,6 +1543,27 @@ async fn retrying_what_is_not_a_failed_run_of_the_workflow_is_refused() {
     }
 }
 
+/// The store's typed error is what `WorkflowError::downcast_ref` / `downcast` find in a
+/// `WorkflowError::Store`, as they find a node's error in a `NodeFailed` (they found
+/// nothing there: only a match on the variant and a downcast of its `source` reached it).
+#[tokio::test]
+async fn a_store_error_is_found_by_downcast() {
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let rt = gated_runtime(store);
+    let err = rt.retry(Gated, RunId(9_999)).await.unwrap_err();
+    assert!(
+        matches!(
+            err.downcast_ref::<StoreError>(),
+            Some(StoreError::NotFound { run: RunId(9_999) })
+        ),
+        "{err:?}"
+    );
+    assert!(err.downcast_ref::<std::io::Error>().is_none());
+    let err = err.downcast::<std::io::Error>().unwrap_err();
+    let found: StoreError = err.downcast().unwrap();
+    assert!(matches!(found, StoreError::NotFound { .. }), "{found:?}");
+}
+
 /// Resuming another workflow's run, or a run the store does not have, is refused before
 /// anything is claimed: the run's row (its owner, its expired lease) is left as it was, so
 /// its own workflow's `recover` takes it at once.

@@ -279,6 +279,24 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
             false
         }
         ParamKind::Port => check_port_type(cx, ident, &param.ty, output_borrows),
+        // `db: Res<&Db>`: a resource of type `&Db`, which nothing can register (a
+        // resource is `'static` and owned by the runtime), so every run failed with
+        // "needs resource `&Db`, which is not registered" while `Db` was.
+        // (`Res<&'static Config>` stays: a `&'static` value can be registered.)
+        ParamKind::Resource(inner)
+            if matches!(&**inner, Type::Reference(r)
+                if r.lifetime.as_ref().is_none_or(|l| l.ident != "static")) =>
+        {
+            let Type::Reference(r) = &**inner else {
+                return false;
+            };
+            let elem = r.elem.to_token_stream().to_string().replace(' ', "");
+            cx.error_spanned_by(
+                &**inner,
+                format!("write `{ident}: Res<{elem}>`: a `Res` is already a shared handle to the registered `{elem}` (it derefs to `&{elem}`), and `Res<&{elem}>` would ask for a resource of type `&{elem}`, which cannot be registered"),
+            );
+            false
+        }
         ParamKind::Resource(_) | ParamKind::Context => false,
         ParamKind::ContextMut => {
             cx.error_spanned_by(

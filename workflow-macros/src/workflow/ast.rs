@@ -841,6 +841,21 @@ fn input_struct_workflow(node: &Path) -> Option<String> {
         .then(|| workflow.to_owned())
 }
 
+/// `Render` for a node path `Render::run` (or `crate::Render::run`): the segment before
+/// the last is an upper-camel type name and the last a snake-case fn; a module, which a
+/// node path may name, is snake case.
+fn type_of_method_path(node: &Path) -> Option<String> {
+    let n = node.segments.len();
+    if n < 2 {
+        return None;
+    }
+    let owner = syn::ext::IdentExt::unraw(&node.segments[n - 2].ident).to_string();
+    let method = syn::ext::IdentExt::unraw(&node.segments[n - 1].ident).to_string();
+    (owner.starts_with(|c: char| c.is_ascii_uppercase())
+        && method.starts_with(|c: char| c.is_ascii_lowercase() || c == '_'))
+    .then_some(owner)
+}
+
 /// Tokens as text, closer to how Rust is written than `TokenStream::to_string`.
 pub(crate) fn tokens_text(tokens: &TokenStream) -> String {
     let text = tokens.to_string();
@@ -1113,6 +1128,14 @@ fn parse_for_rest(
         cx.error_at(
             fields[0].span(),
             format!("`=> ..` names a body binding, collected whole per item, not a field of it: write `}} => {result}` (`{name}` is then a `Vec` of its values) and read `.{field}` of each item in the node that takes `{name}`"),
+        );
+    } else if input.peek(Token![?]) {
+        // `=> d?` (a `Result`'s habit): consumed, so that the entries after the fan-out
+        // parse on (it was "expected `,` between workflow entries").
+        let question: Token![?] = input.parse()?;
+        cx.error_spanned_by(
+            question,
+            format!("remove the `?`: a failing item already fails the fan-out (fail-fast, the default), so `{name}` collects the values of `{result}`; to keep each item's `Result` instead, put `#[failure = \"collect\"]` on `{name}`"),
         );
     } else if input.peek(Token![as]) || peek_operator(input) {
         // `=> s * 2`: consumed, so that the entries after the fan-out parse on.
@@ -1549,6 +1572,22 @@ fn parse_binding_rest(
         return Err(syn::Error::new(
             node.segments.last().map_or_else(|| node.span(), |s| s.ident.span()),
             format!("`{}` is the input struct of workflow `{workflow}`: a sub-workflow is bound by the workflow's name, with its inputs as ports: `{name} = {workflow}(..)`", last.map(ToString::to_string).unwrap_or_default()),
+        ));
+    }
+    // `Render::run(page)` / `Render::execute(..)`: a method of a type is never a node
+    // (`#[node]` goes on free fns, and a path names a module: `nodes::fetch`). Said at
+    // the path, with the call a sub-workflow takes when the type is one; rustc's was
+    // "cannot find module `Render`: `Render` is a struct, not a module". The binding is
+    // broken like an input struct's call above.
+    if let Some(owner) = type_of_method_path(&node) {
+        let method = node
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        return Err(syn::Error::new_spanned(
+            &node,
+            format!("`{}` is a method of `{owner}`, not a node: a node is a `#[node]` fn (a free fn; `module::fetch` names one in a module) or a workflow, bound by its name with its inputs as ports; if `{owner}` is a workflow, write `{name} = {owner}(..)`, else make `{method}` a `#[node]` fn outside the `impl`", path_text(&node)),
         ));
     }
     // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a

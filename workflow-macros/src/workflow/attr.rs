@@ -392,6 +392,60 @@ pub(crate) fn check_input_attrs(cx: &Ctxt, input: &InputDecl) {
     }
 }
 
+/// A durable workflow records its inputs and reads them back on resume, so an input
+/// borrowing `'static` data (`input name: &'static str`) cannot be one: one error at the
+/// reference saying which owned type to declare. (rustc's own was "implementation of
+/// `Deserialize` is not general enough", spanned at the whole macro call.) A `for`
+/// body's inputs are not recorded as its own (`hidden_body`); other borrowed inputs
+/// are `check_inputs_own_data`'s error already.
+pub(crate) fn check_durable_inputs_owned(
+    cx: &Ctxt,
+    options: &WorkflowOptions,
+    def: &super::ast::WorkflowDef,
+) {
+    struct FindRef<'a>(Option<&'a syn::TypeReference>);
+    impl<'a> syn::visit::Visit<'a> for FindRef<'a> {
+        fn visit_type_reference(&mut self, r: &'a syn::TypeReference) {
+            self.0.get_or_insert(r);
+        }
+    }
+    if !options.durable || def.hidden_body {
+        return;
+    }
+    for input in &def.inputs {
+        let mut find = FindRef(None);
+        syn::visit::Visit::visit_type(&mut find, &input.ty);
+        let Some(r) = find.0 else {
+            continue;
+        };
+        if r.lifetime.as_ref().is_none_or(|l| l.ident != "static") {
+            continue;
+        }
+        let elem = quote::ToTokens::to_token_stream(&r.elem)
+            .to_string()
+            .replace(' ', "");
+        let owned = if elem == "str" {
+            "String".to_owned()
+        } else if let Some(inner) = elem.strip_prefix('[').and_then(|e| e.strip_suffix(']')) {
+            format!("Vec<{inner}>")
+        } else {
+            elem.clone()
+        };
+        let fix = if matches!(&input.ty, syn::Type::Reference(_)) {
+            format!("declare `input {}: {owned}`", input.name)
+        } else {
+            format!("declare it with `{owned}` in place of `&'static {elem}`")
+        };
+        cx.error_spanned_by(
+            r,
+            format!(
+                "input `{}` of durable workflow `{}` holds a reference (`&'static {elem}`), which a resumed run cannot read back from the store (a durable run records its input when it starts): {fix}",
+                input.name, def.name
+            ),
+        );
+    }
+}
+
 /// `#[ephemeral]` is for durable workflows, and not on an output (a durable run records
 /// its outputs). `is_output` tells, by binding index, whether a binding is an output.
 pub(crate) fn check_ephemeral(

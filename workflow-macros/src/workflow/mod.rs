@@ -130,6 +130,7 @@ fn analyse<'a>(cx: &Ctxt, def: &'a ast::WorkflowDef) -> (graph::Workflow<'a>, Ct
     let unused_inputs = Ctxt::new();
     let cycle_edges = check::check(cx, &unused_inputs, def, &namespace, &graph);
     check::check_collected_fan_outs_have_one_consumer(cx, def, &bindings, &graph);
+    attr::check_durable_inputs_owned(cx, &attrs.options, def);
     attr::check_ephemeral(cx, &attrs.options, def, &bindings, |i| {
         graph.nodes[i].is_output
     });

@@ -414,12 +414,72 @@ fn resolve_source(
                 "`{root}` is bound inside the body of fan-out `{fan_out}`, once per item of the list, so there is no one `{root}` here; collect it per item with `{fan_out} = for {var} in .. {{ .. }} => {root}` (a `Vec`, in input order), or move this node into the body{}",
                 if result == root { String::new() } else { format!(" (`{fan_out}` now collects `{result}`)") }
             )
+        } else if let Some((fan_out, label)) = fan_out_var(&def.bindings, &root) {
+            // `url` of `thumbs = for url in urls { .. }`, read outside the body.
+            format!(
+                "`{root}` names one item of fan-out `{fan_out}` (`{label}`), inside its body only; outside it, use the list itself, or `{fan_out}` (the `Vec` of what the body collects), or move this node into the body"
+            )
+        } else if let Some((arm, decision)) = out_of_scope_pattern(def, &b.scope, &root) {
+            // `o` of `Triage::Small(o) => { .. }`, read outside that arm.
+            let own: Vec<String> = b
+                .scope
+                .iter()
+                .flat_map(|r| def.decisions[r.decision].arms[r.arm].names.iter())
+                .map(ToString::to_string)
+                .collect();
+            let instead = if own.is_empty() {
+                "use it in a node inside that arm and read that node's binding here (as `name?` if only some arms bind it)".to_owned()
+            } else {
+                format!("this arm's pattern binds {}", list(&own))
+            };
+            format!(
+                "`{root}` is bound by the pattern `{}` of `{decision}`, so it exists only inside that arm; {instead}",
+                arm.label
+            )
         } else {
             unknown_source_message(&root, &candidates, &arg.port.to_string())
         };
         cx.error_spanned_by(&arg.source.root, message);
     }
     found
+}
+
+/// The fan-out (and its `for var in list` label) whose item variable, at any depth, is
+/// `name`.
+fn fan_out_var(bindings: &[Binding], name: &str) -> Option<(String, String)> {
+    bindings.iter().find_map(|b| {
+        let fan_out = b.fan_out.as_ref()?;
+        let crate::workflow::ast::FanOutBody::For { var, bindings, .. } = &fan_out.body else {
+            return None;
+        };
+        if var == name {
+            return Some((b.name.to_string(), fan_out.label()));
+        }
+        fan_out_var(bindings, name)
+    })
+}
+
+/// The arm (and its decision, as `match on`) whose pattern binds `name`, when that arm
+/// is not around `scope` (`pattern_lookup` found nothing there).
+fn out_of_scope_pattern<'d>(
+    def: &'d WorkflowDef,
+    scope: &[ArmRef],
+    name: &str,
+) -> Option<(&'d super::ast::Arm, String)> {
+    def.decisions.iter().enumerate().find_map(|(d, decision)| {
+        let (k, arm) = decision
+            .arms
+            .iter()
+            .enumerate()
+            .find(|(_, arm)| arm.names.iter().any(|n| n == name))?;
+        if scope.contains(&ArmRef {
+            decision: d,
+            arm: k,
+        }) {
+            return None;
+        }
+        Some((arm, format!("{} {}", decision.keyword, decision.on.text())))
+    })
 }
 
 /// The fan-out (and its item variable and result) whose `for` body, at any depth,

@@ -126,6 +126,22 @@ pub(crate) fn body_def(
     }
     let mut bindings = bindings.clone();
     for body_binding in &mut bindings {
+        // `#[output]` written on a body binding: the body's value is its `=> ..` binding,
+        // one per item, and nothing else of it reaches the workflow's output (it was
+        // ignored, silently). Reported, and dropped (the result gets its own below).
+        body_binding.attrs.retain(|attr| {
+            if !attr.path().is_ident("output") {
+                return true;
+            }
+            cx.error_spanned_by(
+                attr,
+                format!(
+                    "`#[output]` does not apply inside the body of fan-out `{}`: the body's value is its `=> {result}` binding, one per item, and nothing else of the body reaches the workflow's output; to keep `{}` per item, collect it (`=> {}`), or have the collected node return it too",
+                    b.name, body_binding.name, body_binding.name
+                ),
+            );
+            false
+        });
         if body_binding.name == *result {
             body_binding.attrs.push(syn::parse_quote!(#[output]));
         }
