@@ -374,10 +374,15 @@ impl Parsed {
     fn add(&mut self, cx: &Ctxt, entry: Entry, scope: &Scope) {
         match entry {
             Entry::Input(i) => {
-                if !scope.is_empty() {
+                if let Some(arm) = scope.last() {
+                    // The innermost decision is pushed before its arms are parsed.
+                    let within = match self.decisions.get(arm.decision) {
+                        Some(d) if d.is_if => "an `if` or `else` arm",
+                        _ => "a `match` arm",
+                    };
                     cx.error_spanned_by(
                         &i.name,
-                        format!("declare input `{}` at the top of the workflow, not inside a `match` arm", i.name),
+                        format!("declare input `{}` at the top of the workflow, not inside {within}: an input is given to the whole run (`{{Workflow}}Input`), whichever arm it takes", i.name),
                     );
                 }
                 self.inputs.push(i);
