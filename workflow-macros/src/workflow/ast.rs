@@ -382,7 +382,7 @@ impl Parsed {
                     };
                     cx.error_spanned_by(
                         &i.name,
-                        format!("declare input `{}` at the top of the workflow, not inside {within}: an input is given to the whole run (`{{Workflow}}Input`), whichever arm it takes", i.name),
+                        format!("declare input `{}` at the top of the workflow, not inside {within}: an input is given to the whole run, whichever arm it takes", i.name),
                     );
                 }
                 self.inputs.push(i);
