@@ -272,59 +272,20 @@ impl Statuses {
         }
     }
 
-    /// The record of an inline node that started at `at` and ended in the same poll of
-    /// the run (see [`ran`](Self::ran)): made once for a batch of nodes that share `at`
-    /// (see [`ran_quiet`](Self::ran_quiet)).
-    #[inline(always)]
-    pub(super) fn ran_record(at: Duration) -> NodeRecord {
-        NodeRecord {
-            status: NodeStatus::Succeeded,
-            attempts: 1,
-            started: NodeRecord::nanos(at),
-            duration: 0,
-        }
-    }
-
-    /// [`ran`](Self::ran) with `quiet` and `now == at`, given the record,
-    /// [`ran_record`](Self::ran_record)`(at)`, made once for the batch of nodes started at
-    /// `at`. On the path of every node of a plain run (`Driver::start_quiet`): the next
-    /// entry, a repeat of the last, is a test and an increment, without making the
-    /// record before the test (~13 instructions a node, issue 17). An entry already
-    /// made (a lattice's nodes end out of declaration order) is written inline, as by
-    /// `write`; anything else goes to [`write`](Self::write), out of line.
-    #[inline(always)]
-    pub(super) fn ran_quiet(&mut self, i: usize, record: &NodeRecord) {
-        let made = self.reports.len();
-        // (`i == made + repeats` implies `i >= made`: `write`'s first case is not this.)
-        if i == made + self.repeats
-            && record.started == self.tail.started
-            && record.duration == self.tail.duration
-        {
-            debug_assert_eq!((record.status, record.attempts), (NodeStatus::Succeeded, 1));
-            self.repeats += 1;
-        } else if i < made {
-            self.reports[i] = *record;
-        } else {
-            self.write_out_of_line(i, *record);
-        }
-    }
-
-    /// [`write`](Self::write), out of line (see [`ran_quiet`](Self::ran_quiet)).
-    #[inline(never)]
-    fn write_out_of_line(&mut self, i: usize, record: NodeRecord) {
-        self.write(i, record);
-    }
-
     /// Nodes `nodes` (a fused segment's, see `executor/driver/fused.rs`) started at `at`
     /// and produced their outputs in the same poll, in a run that wants nothing beyond
     /// the report: [`ran`](Self::ran) of each (`quiet`), in one pass over consecutive
     /// entries, without a bounds check each (~19 instructions a node before, issue 17).
-    /// `ran` is their record, [`ran_record`](Self::ran_record)`(at)` (the batch's).
     /// When they are the next entries (a chain declared in order, run fused from its
     /// start), they are repeats of one record (see [`Statuses`]): nothing written.
     #[inline]
-    pub(super) fn ran_range(&mut self, nodes: std::ops::Range<usize>, ran: &NodeRecord) {
-        let ran = *ran;
+    pub(super) fn ran_range(&mut self, nodes: std::ops::Range<usize>, at: Duration) {
+        let ran = NodeRecord {
+            status: NodeStatus::Succeeded,
+            attempts: 1,
+            started: NodeRecord::nanos(at),
+            duration: 0,
+        };
         if nodes.is_empty() {
             return;
         }
