@@ -8,6 +8,7 @@ use syn::{FnArg, Ident, ItemFn, ReturnType, Signature, Type};
 
 use super::ast::{NodeFn, OutputKind, Param, ParamKind};
 use super::attr::NodeArgs;
+use crate::internals::types;
 use crate::internals::unbound::unbound_receiver;
 use crate::internals::Ctxt;
 
@@ -283,14 +284,12 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         // resource is `'static` and owned by the runtime), so every run failed with
         // "needs resource `&Db`, which is not registered" while `Db` was.
         // (`Res<&'static Config>` stays: a `&'static` value can be registered.)
-        ParamKind::Resource(inner)
-            if matches!(&**inner, Type::Reference(r)
-                if r.lifetime.as_ref().is_none_or(|l| l.ident != "static")) =>
+        ParamKind::Resource(inner) if matches!(&**inner, Type::Reference(r) if !types::is_static(r)) =>
         {
             let Type::Reference(r) = &**inner else {
                 return false;
             };
-            let elem = r.elem.to_token_stream().to_string().replace(' ', "");
+            let elem = types::type_text(&r.elem);
             cx.error_spanned_by(
                 &**inner,
                 format!("write `{ident}: Res<{elem}>`: a `Res` is already a shared handle to the registered `{elem}` (it derefs to `&{elem}`), and `Res<&{elem}>` would ask for a resource of type `&{elem}`, which cannot be registered"),
@@ -307,7 +306,7 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         }
         ParamKind::ResourceByRef => {
             let elem = match &param.ty {
-                Type::Reference(r) => r.elem.to_token_stream().to_string().replace(' ', ""),
+                Type::Reference(r) => types::type_text(&r.elem),
                 _ => "Res<T>".into(),
             };
             cx.error_spanned_by(

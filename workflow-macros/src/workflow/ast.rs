@@ -26,6 +26,7 @@ use syn::spanned::Spanned;
 use syn::{braced, parenthesized, Attribute, Ident, Member, Path, Token, Type, Visibility};
 
 use crate::internals::suggest::{closest, list};
+use crate::internals::types;
 use crate::internals::Ctxt;
 
 mod kw {
@@ -602,7 +603,7 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         let ahead = input.fork();
         if ahead.parse::<Type>().is_ok() && ahead.peek(Token![=]) && !ahead.peek(Token![==]) {
             let ty: Type = input.parse()?;
-            let ty_text = ty.to_token_stream().to_string().replace(' ', "");
+            let ty_text = types::type_text(&ty);
             let annotation = quote::quote!(#colon #ty);
             cx.error_spanned_by(
                 annotation,

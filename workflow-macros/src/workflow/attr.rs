@@ -14,6 +14,7 @@ use crate::internals::attr::{
     unknown_option_hint, value_expr,
 };
 use crate::internals::policy::PolicyArgs;
+use crate::internals::types;
 use crate::internals::Ctxt;
 
 pub(crate) const WORKFLOW_OPTIONS: &str =
@@ -418,19 +419,10 @@ pub(crate) fn check_durable_inputs_owned(
         let Some(r) = find.0 else {
             continue;
         };
-        if r.lifetime.as_ref().is_none_or(|l| l.ident != "static") {
+        if !types::is_static(r) {
             continue;
         }
-        let elem = quote::ToTokens::to_token_stream(&r.elem)
-            .to_string()
-            .replace(' ', "");
-        let owned = if elem == "str" {
-            "String".to_owned()
-        } else if let Some(inner) = elem.strip_prefix('[').and_then(|e| e.strip_suffix(']')) {
-            format!("Vec<{inner}>")
-        } else {
-            elem.clone()
-        };
+        let (elem, owned) = (types::type_text(&r.elem), types::owned_text(r));
         let fix = if matches!(&input.ty, syn::Type::Reference(_)) {
             format!("declare `input {}: {owned}`", input.name)
         } else {

@@ -2,13 +2,13 @@
 //! names, unknown sources, ports connected twice) is in `resolve.rs`.
 
 use proc_macro2::TokenTree;
-use quote::ToTokens as _;
 use syn::Ident;
 
 use super::ast::WorkflowDef;
 use super::attr::BindingAttrs;
 use super::graph::{Graph, NodeLinks};
 use super::resolve::{Namespace, Origin};
+use crate::internals::types;
 use crate::internals::Ctxt;
 
 /// Runs every graph check. Unused inputs are reported into `unused` (they do not stop
@@ -191,20 +191,13 @@ fn check_inputs_are_send(cx: &Ctxt, def: &WorkflowDef) {
 /// feeds (which own their data too) see no mismatch.
 fn check_inputs_own_data(cx: &Ctxt, def: &WorkflowDef) {
     for input in &def.inputs {
-        let (Some(owned), syn::Type::Reference(r)) = (owned_input(&input.ty), &input.ty) else {
+        let syn::Type::Reference(r) = &input.ty else {
             continue;
         };
-        let elem = r.elem.to_token_stream().to_string().replace(' ', "");
-        let owned = match (&*r.elem, owned) {
-            (syn::Type::Slice(sl), _) => {
-                format!(
-                    "Vec<{}>",
-                    sl.elem.to_token_stream().to_string().replace(' ', "")
-                )
-            }
-            (syn::Type::Path(_), _) if elem == "str" => "String".to_string(),
-            (_, owned) => owned.to_token_stream().to_string().replace(' ', ""),
-        };
+        if types::is_static(r) {
+            continue;
+        }
+        let (elem, owned) = (types::type_text(&r.elem), types::owned_text(r));
         cx.error_spanned_by(
             &input.ty,
             format!("input `{}` must own its data, since a run outlives the caller's borrows: declare `input {}: {owned}` (or `&'static {elem}`)", input.name, input.name),
@@ -262,7 +255,7 @@ pub(crate) fn owned_input(ty: &syn::Type) -> Option<syn::Type> {
     let syn::Type::Reference(r) = ty else {
         return None;
     };
-    if r.lifetime.as_ref().is_some_and(|l| l.ident == "static") {
+    if types::is_static(r) {
         return None;
     }
     let elem = &*r.elem;
