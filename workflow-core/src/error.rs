@@ -116,6 +116,11 @@ pub enum WorkflowError {
         /// For a node's timeout, how many attempts the node made, the last of which
         /// timed out (more than 1 with `retry`); 0 for the run's own timeout.
         attempts: u32,
+        /// Whether `limit` is the node's `retry(total_timeout)`, the limit on all its
+        /// attempts and the delays between them, rather than one attempt's `timeout`
+        /// (or the run's). `attempts` then counts the attempts begun; 0 when the limit
+        /// passed before the first began (waiting for a concurrency permit).
+        all_attempts: bool,
     },
     /// A node needs a resource that is not registered on the runtime. Reported before any
     /// node runs.
@@ -255,12 +260,22 @@ impl fmt::Display for WorkflowError {
                 limit,
                 running,
                 attempts,
+                all_attempts,
             } => {
                 write!(f, "{scope} of workflow `{workflow}` timed out after {limit:?}")?;
-                // With retries, say how many attempts were made: the limit is per
-                // attempt (`timeout`) or for them all (`retry(total_timeout)`).
-                if *attempts > 1 {
-                    write!(f, " in the last of {attempts} attempt(s)")?;
+                // With retries, say how many attempts were made, and which limit ran
+                // out: one attempt's (`timeout`) or all of them together's
+                // (`retry(total_timeout)`, which an attempt reaches part-way).
+                match (*all_attempts, *attempts) {
+                    (true, 0) => f.write_str(
+                        ", its `retry(total_timeout)`, before its first attempt began",
+                    )?,
+                    (true, n) => write!(
+                        f,
+                        ", its `retry(total_timeout)` for all attempts, during attempt {n}"
+                    )?,
+                    (false, n) if n > 1 => write!(f, " in the last of {n} attempt(s)")?,
+                    (false, _) => {}
                 }
                 // A node's own timeout lists that node in `running`; "still running: s"
                 // after "node `s` timed out" read as if it had not been stopped. Name only
@@ -1166,6 +1181,7 @@ mod tests {
             limit: Duration::from_millis(25),
             running: running.into_iter().map(NodeName::from).collect(),
             attempts: 1,
+            all_attempts: false,
         };
         assert_eq!(
             node("out[2].b", vec!["b"]).to_string(),
@@ -1190,10 +1206,38 @@ mod tests {
             limit: Duration::from_secs(1),
             running: vec![],
             attempts: 0,
+            all_attempts: false,
         };
         assert_eq!(
             run.to_string(),
             "the run of workflow `W` timed out after 1s; still running: none"
+        );
+    }
+
+    /// With retries, the message says which limit ran out: one attempt's `timeout`
+    /// (after which the last of the attempts timed out) or the node's
+    /// `retry(total_timeout)`, which an attempt reaches part-way.
+    #[test]
+    fn a_timeout_says_whether_the_limit_was_one_attempts_or_all() {
+        let timeout = |attempts, all_attempts| WorkflowError::Timeout {
+            workflow: "W",
+            scope: TimeoutScope::Node("s".into()),
+            limit: Duration::from_millis(330),
+            running: vec!["s".into()],
+            attempts,
+            all_attempts,
+        };
+        assert_eq!(
+            timeout(3, false).to_string(),
+            "node `s` of workflow `W` timed out after 330ms in the last of 3 attempt(s)"
+        );
+        assert_eq!(
+            timeout(3, true).to_string(),
+            "node `s` of workflow `W` timed out after 330ms, its `retry(total_timeout)` for all attempts, during attempt 3"
+        );
+        assert_eq!(
+            timeout(0, true).to_string(),
+            "node `s` of workflow `W` timed out after 330ms, its `retry(total_timeout)`, before its first attempt began"
         );
     }
 

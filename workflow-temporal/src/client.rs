@@ -248,6 +248,7 @@ impl<W: NodeByNode> TemporalRunHandle<W> {
                 limit: W::PLAN.policy.timeout.unwrap_or_default(),
                 running: Vec::new(),
                 attempts: 0,
+                all_attempts: false,
             })),
             Err(WorkflowGetResultError::Cancelled { .. }) => {
                 Err(Error::Workflow(WorkflowError::Cancelled {

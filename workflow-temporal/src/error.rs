@@ -210,6 +210,9 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
             running: vec![name],
             attempts: f.attempts.max(1),
+            // An attempt's own limit, which the activity enforces and reports; a
+            // `total_timeout` is Temporal's `schedule_to_close` (see `policy.rs`).
+            all_attempts: false,
         },
         FailureKind::MissingResource => WorkflowError::MissingResource {
             workflow,

@@ -186,10 +186,15 @@ async fn a_node_timing_out_on_every_retry_reports_its_attempts() {
     assert_eq!(err.attempts(), Some(4), "{err}");
     match &err {
         WorkflowError::Timeout {
-            scope, attempts, ..
+            scope,
+            attempts,
+            all_attempts,
+            ..
         } => {
             assert_eq!(*scope, TimeoutScope::Node("s".into()));
             assert_eq!(*attempts, 4);
+            // Each attempt's own limit, not `retry(total_timeout)`.
+            assert!(!all_attempts);
         }
         other => panic!("{other:?}"),
     }
@@ -437,6 +442,25 @@ async fn a_total_timeout_bounds_all_attempts() {
         .unwrap_err();
     assert!(err.is_timeout(), "{err}");
     assert_eq!(start.elapsed(), Duration::from_secs(2));
+    // The error names the total limit as such: the second attempt ran 500 ms, not 2 s.
+    let WorkflowError::Timeout {
+        scope: TimeoutScope::Node(node),
+        limit,
+        attempts,
+        all_attempts,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (&**node, *limit, *attempts, *all_attempts),
+        ("h", Duration::from_secs(2), 2, true)
+    );
+    assert_eq!(
+        err.to_string(),
+        "node `h` of workflow `TotalLimit` timed out after 2s, its `retry(total_timeout)` for all attempts, during attempt 2"
+    );
 }
 
 // --- concurrency -----------------------------------------------------------------------

@@ -86,6 +86,8 @@ pub(crate) enum NodeFailure {
     Error(BoxError),
     Panic(String),
     Timeout(Duration),
+    /// The node's `retry(total_timeout)` passed: the limit on all its attempts.
+    TotalTimeout(Duration),
     /// A `Res<T>` not registered: its type name, and whether an `Arc<T>` was instead.
     MissingResource(&'static str, bool),
 }
@@ -97,6 +99,7 @@ impl NodeFailure {
             Self::Error(e) => e.to_string(),
             Self::Panic(m) => format!("panicked: {m}"),
             Self::Timeout(d) => format!("timed out after {d:?}"),
+            Self::TotalTimeout(d) => format!("timed out after {d:?} (all attempts)"),
             Self::MissingResource(t, false) => format!("missing resource `{t}`"),
             Self::MissingResource(t, true) => {
                 format!("missing resource `{t}` (an `Arc<{t}>` was registered instead)")
@@ -138,12 +141,13 @@ impl NodeFailure {
                 node,
                 message,
             },
-            Self::Timeout(limit) => WorkflowError::Timeout {
+            Self::Timeout(limit) | Self::TotalTimeout(limit) => WorkflowError::Timeout {
                 workflow,
                 scope: TimeoutScope::Node(node.clone()),
                 limit,
                 running: vec![node],
                 attempts,
+                all_attempts: matches!(self, Self::TotalTimeout(_)),
             },
             Self::MissingResource(type_name, false) => WorkflowError::MissingResource {
                 workflow,
@@ -333,7 +337,7 @@ fn supervised_erased(ports: Box<dyn ErasedNode>, index: usize, shared: Arc<RunSh
                         ?limit,
                         "node timed out (all attempts)"
                     );
-                    (made, Err(NodeFailure::Timeout(limit)))
+                    (made, Err(NodeFailure::TotalTimeout(limit)))
                 }
             },
         }
@@ -398,7 +402,9 @@ async fn attempt_loop(
                 && match &failure {
                     NodeFailure::Error(e) => r.should_retry(e),
                     NodeFailure::Timeout(_) => r.retry_timeouts,
-                    NodeFailure::Panic(_) | NodeFailure::MissingResource(..) => false,
+                    NodeFailure::TotalTimeout(_)
+                    | NodeFailure::Panic(_)
+                    | NodeFailure::MissingResource(..) => false,
                 }
         });
         let Some(retry) = retry else {

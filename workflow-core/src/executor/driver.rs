@@ -708,6 +708,7 @@ where
                     running: self.running_names(),
                     // The run's own limit, not a node attempt's.
                     attempts: 0,
+                    all_attempts: false,
                 }),
                 Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
                 Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),
