@@ -739,3 +739,85 @@ async fn a_plain_runs_node_panicking_in_its_first_poll_fails_the_run() {
         assert_eq!(outcome.result.map(|o| o.d).ok(), Some(5));
     }
 }
+
+// --- a fail-fast item failure reaches the lanes started before it ---------------------------
+
+/// Waits until it is cancelled (dropped) when `x` is 1, sleeps an hour when it is 2,
+/// panics in its first poll for [`BAD`]; otherwise `x`.
+#[node]
+async fn waits_or_panics(x: u32) -> u32 {
+    match x {
+        BAD => panic!("boom item {x}"),
+        1 => std::future::pending::<()>().await,
+        2 => tokio::time::sleep(Duration::from_secs(3600)).await,
+        _ => {}
+    }
+    x
+}
+
+workflow! {
+    struct FanWaits { input xs: Vec<u32>, out = for x in xs { p = waits_or_panics(x), } => p, }
+}
+
+workflow! {
+    /// `FanWaits` as a sub-workflow: its fan-out runs in the sub-workflow's lane.
+    struct SubFanWaits { input xs: Vec<u32>, sub = FanWaits(xs: xs), }
+}
+
+workflow! {
+    /// `FanWaits` in each item of a fan-out: its fan-out runs in an item's lane.
+    struct FanOfFanWaits {
+        input xss: Vec<Vec<u32>>,
+        outer = for xs in xss { f = FanWaits(xs: xs), } => f,
+    }
+}
+
+/// A fail-fast fan-out whose item fails in its first poll (as the fan-out starts its
+/// lanes) stops the items started before it at once: waiting until cancelled, or an
+/// hour. Where nothing else polls the fan-out's node again (a fan-out in a lane: a
+/// sub-workflow's, an item's), the fan-out waited for them to end by themselves: an
+/// hour, or forever.
+#[tokio::test(start_paused = true)]
+async fn an_item_failing_in_the_fan_outs_first_poll_stops_the_items_before_it() {
+    quiet();
+    for waiting in [1, 2] {
+        for xs in [vec![waiting, BAD, 3], vec![3, waiting, 4, BAD, 5]] {
+            let k = xs.iter().position(|&x| x == BAD).unwrap();
+            let what = format!("xs={xs:?}");
+            let t0 = tokio::time::Instant::now();
+            let outcome = bounded(FanWaits, FanWaitsInput { xs: xs.clone() }, &what).await;
+            assert_item_panicked(&outcome, k, &what);
+            assert_eq!(t0.elapsed(), Duration::ZERO, "{what}");
+
+            let t0 = tokio::time::Instant::now();
+            let sub = SubFanWaitsInput { xs: xs.clone() };
+            let outcome = bounded(SubFanWaits, sub, &format!("sub {what}")).await;
+            let Err(e) = &outcome.result else {
+                panic!("sub {what}: the run succeeded");
+            };
+            let path = format!("sub.out[{k}].p");
+            assert!(
+                matches!(e, WorkflowError::NodePanicked { node, .. } if *node == path),
+                "sub {what}: {e}"
+            );
+            let item = outcome.report.node(&path).map(|n| n.status);
+            assert_eq!(item, Some(NodeStatus::Failed), "sub {what}");
+            assert_eq!(t0.elapsed(), Duration::ZERO, "sub {what}");
+
+            let t0 = tokio::time::Instant::now();
+            let outer = FanOfFanWaitsInput {
+                xss: vec![vec![3], xs.clone()],
+            };
+            let outcome = bounded(FanOfFanWaits, outer, &format!("outer {what}")).await;
+            let Err(e) = &outcome.result else {
+                panic!("outer {what}: the run succeeded");
+            };
+            let path = format!("outer[1].f.out[{k}].p");
+            assert!(
+                matches!(e, WorkflowError::NodePanicked { node, .. } if *node == path),
+                "outer {what}: {e}"
+            );
+            assert_eq!(t0.elapsed(), Duration::ZERO, "outer {what}");
+        }
+    }
+}
