@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
 use workflow_core::prelude::*;
+use workflow_core::RunOutcome;
 
 /// Silences the panics these tests cause on purpose (messages starting with `boom`).
 fn quiet() {
@@ -348,4 +349,475 @@ async fn drop_panic_of_a_timed_out_nodes_local_is_contained() {
         matches!(&e, WorkflowError::NodePanicked { node, message, .. } if node == "h" && message == "boom drop local"),
         "{e}"
     );
+}
+
+// --- panics in fan-out items and in plain runs' nodes -------------------------------------
+//
+// A node that panics in its first poll (before any `.await`) ends in the poll that
+// started it, as most nodes of a plain run do: its failure must still reach the run.
+// Every run below is bounded by a paused-clock timeout, so a run that never ends fails
+// its test instead of hanging it.
+
+/// How long a run below may take on tokio's (paused) clock; the runs themselves sleep
+/// a few milliseconds at most.
+const HANG: Duration = Duration::from_secs(3600);
+
+/// The item value whose node panics (`boom item 0`).
+const BAD: u32 = 0;
+
+/// Runs `wf` with `input` to its outcome (no options: a plain run), or fails the test
+/// if the run does not end.
+async fn bounded<W: Workflow>(wf: W, input: W::Input, what: &str) -> RunOutcome<W::Output> {
+    let run = Runtime::new().execute_report(wf, input, RunOptions::new());
+    match tokio::time::timeout(HANG, run).await {
+        Ok(outcome) => outcome,
+        Err(_) => panic!("{what}: the run never ended"),
+    }
+}
+
+/// Panics in its first poll (before any `.await`) for [`BAD`].
+#[node]
+async fn item_now(x: u32) -> u32 {
+    if x == BAD {
+        panic!("boom item {x}");
+    }
+    x
+}
+
+/// Yields once, then panics for [`BAD`].
+#[node]
+async fn item_later(x: u32) -> u32 {
+    tokio::task::yield_now().await;
+    if x == BAD {
+        panic!("boom item {x}");
+    }
+    x
+}
+
+/// Sleeps `x` ms first when `x` is a multiple of 3 (and not [`BAD`]), so that some
+/// items wait and the others end at once: lanes of several items each. Panics in its
+/// first poll for [`BAD`].
+#[node]
+async fn item_mixed(x: u32) -> u32 {
+    if x % 3 == 0 && x != BAD {
+        tokio::time::sleep(Duration::from_millis(u64::from(x))).await;
+    }
+    if x == BAD {
+        panic!("boom item {x}");
+    }
+    x
+}
+
+/// Sleeps 1 to 5 ms, then panics for [`BAD`]: every item waits (a lane each).
+#[node]
+async fn item_sleeps(x: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(u64::from(x % 5) + 1)).await;
+    if x == BAD {
+        panic!("boom item {x}");
+    }
+    x
+}
+
+/// `x + 1`, wrapping (so `u32::MAX` gives [`BAD`]).
+#[node]
+async fn next_value(x: u32) -> u32 {
+    x.wrapping_add(1)
+}
+
+#[node]
+async fn plus_sum(s: u32, out: Vec<u32>) -> u32 {
+    s + out.iter().sum::<u32>()
+}
+
+workflow! {
+    struct FanNow { input xs: Vec<u32>, out = for x in xs { p = item_now(x), } => p, }
+}
+workflow! {
+    struct FanLater { input xs: Vec<u32>, out = for x in xs { p = item_later(x), } => p, }
+}
+workflow! {
+    struct FanMixed { input xs: Vec<u32>, out = for x in xs { p = item_mixed(x), } => p, }
+}
+workflow! {
+    struct FanSleeps { input xs: Vec<u32>, out = for x in xs { p = item_sleeps(x), } => p, }
+}
+workflow! {
+    struct FanNowSpawn {
+        input xs: Vec<u32>,
+        out = for x in xs { #[spawn] p = item_now(x), } => p,
+    }
+}
+workflow! {
+    struct FanLaterSpawn {
+        input xs: Vec<u32>,
+        out = for x in xs { #[spawn] p = item_later(x), } => p,
+    }
+}
+workflow! {
+    struct FanMixedSpawn {
+        input xs: Vec<u32>,
+        out = for x in xs { #[spawn] p = item_mixed(x), } => p,
+    }
+}
+workflow! {
+    /// The panicking node after another node of the item (a body of two).
+    struct FanAfterNode {
+        input xs: Vec<u32>,
+        out = for x in xs { a = next_value(x), p = item_now(x: a), } => p,
+    }
+}
+workflow! {
+    /// The fan-out between plain nodes: `s` before it, `t` after it.
+    struct FanBetween {
+        input xs: Vec<u32>,
+        s = ok_value(),
+        out = for x in xs { p = item_mixed(x), } => p,
+        t = plus_sum(s, out),
+    }
+}
+workflow! {
+    struct FanBounded {
+        input xs: Vec<u32>,
+        #[concurrency = 2]
+        out = for x in xs { p = item_mixed(x), } => p,
+    }
+}
+
+/// `n` items, item `k` [`BAD`], the others `1 + i + shift` (never `BAD`; `shift` moves
+/// which of them are multiples of 3).
+fn items(n: usize, k: usize, shift: u32) -> Vec<u32> {
+    (0..n)
+        .map(|i| {
+            if i == k {
+                BAD
+            } else {
+                1 + shift + u32::try_from(i).unwrap()
+            }
+        })
+        .collect()
+}
+
+/// The item indices to fail among `n` items: the first, the second, one in the middle
+/// and the last.
+fn bad_indices(n: usize) -> Vec<usize> {
+    let mut ks = vec![0, 1.min(n - 1), n / 2, n - 1];
+    ks.sort_unstable();
+    ks.dedup();
+    ks
+}
+
+/// The run failed with the panic of `out[k].p` (named by its path), and its report
+/// says so: that node failed after one attempt, the fan-out failed, nothing is left
+/// running or not started.
+fn assert_item_panicked<O>(outcome: &RunOutcome<O>, k: usize, what: &str) {
+    let path = format!("out[{k}].p");
+    let Err(e) = &outcome.result else {
+        panic!("{what}: the run succeeded");
+    };
+    assert!(
+        matches!(e, WorkflowError::NodePanicked { node, message, .. }
+            if *node == path && message == "boom item 0"),
+        "{what}: {e}"
+    );
+    let report = &outcome.report;
+    let item = report
+        .node(&path)
+        .unwrap_or_else(|| panic!("{what}: no report entry {path}"));
+    assert_eq!(
+        (item.status, item.attempts),
+        (NodeStatus::Failed, 1),
+        "{what}"
+    );
+    assert_eq!(
+        report.node("out").map(|n| n.status),
+        Some(NodeStatus::Failed),
+        "{what}"
+    );
+    for n in report.nodes.iter() {
+        assert!(
+            !matches!(n.status, NodeStatus::Running | NodeStatus::NotStarted),
+            "{what}: {} {:?}",
+            n.name,
+            n.status
+        );
+    }
+}
+
+/// Runs fan-out workflow `$wf` (input `$input { xs }`) over `n` items for each `n` of
+/// `$ns`, with each of [`bad_indices`] panicking in turn (and each `shift` of `$shifts`).
+macro_rules! each_bad_item {
+    ($wf:ident, $input:ident, $ns:expr, $shifts:expr) => {
+        for n in $ns {
+            for k in bad_indices(n) {
+                for shift in $shifts {
+                    let what = format!("{} n={n} k={k} shift={shift}", stringify!($wf));
+                    let xs = items(n, k, shift);
+                    let outcome = bounded($wf, $input { xs }, &what).await;
+                    assert_item_panicked(&outcome, k, &what);
+                }
+            }
+        }
+    };
+}
+
+/// An item's inline node panics in its first poll, before any `.await`: every item
+/// ends at once, so all run in one lane (past 64 items the lane looks at its time
+/// budget, and may yield).
+#[tokio::test(start_paused = true)]
+async fn an_items_inline_node_panicking_in_its_first_poll_fails_the_run() {
+    quiet();
+    each_bad_item!(FanNow, FanNowInput, [1, 2, 3, 7, 65, 200], [0]);
+}
+
+/// The same after another node of the item (`a`, which ends at once too).
+#[tokio::test(start_paused = true)]
+async fn an_items_second_node_panicking_in_its_first_poll_fails_the_run() {
+    quiet();
+    for n in [1, 2, 3, 7, 65] {
+        for k in bad_indices(n) {
+            let what = format!("FanAfterNode n={n} k={k}");
+            // `a = x + 1`, wrapping: item k's `a` is BAD.
+            let xs = items(n, k, 0)
+                .into_iter()
+                .map(|x| if x == BAD { u32::MAX } else { x })
+                .collect();
+            let outcome = bounded(FanAfterNode, FanAfterNodeInput { xs }, &what).await;
+            assert_item_panicked(&outcome, k, &what);
+        }
+    }
+}
+
+/// An item's inline node panics after an `.await`: a yield (its lane is woken at
+/// once), or a sleep (every item waits: a lane each).
+#[tokio::test(start_paused = true)]
+async fn an_items_inline_node_panicking_after_an_await_fails_the_run() {
+    quiet();
+    each_bad_item!(FanLater, FanLaterInput, [1, 2, 3, 7, 65, 100], [0]);
+    each_bad_item!(FanSleeps, FanSleepsInput, [1, 2, 3, 7, 65], [0, 1, 2]);
+}
+
+/// Items that wait and items that end at once alternate, so lanes run several items
+/// each (a lane whose item waited goes on with the feed's next item); the panicking
+/// item ends in its first poll, in a lane that ran items before it or as a lane's
+/// first. Unbounded, with `#[concurrency = 2]`, and between plain nodes.
+#[tokio::test(start_paused = true)]
+async fn an_item_panicking_in_a_lane_of_several_items_fails_the_run() {
+    quiet();
+    each_bad_item!(FanMixed, FanMixedInput, [2, 3, 4, 7, 20, 70], [0, 1, 2]);
+    each_bad_item!(FanBounded, FanBoundedInput, [2, 3, 7, 20], [0, 1, 2]);
+    for n in [1, 3, 7, 20] {
+        for k in bad_indices(n) {
+            for shift in [0, 1, 2] {
+                let what = format!("FanBetween n={n} k={k} shift={shift}");
+                let xs = items(n, k, shift);
+                let outcome = bounded(FanBetween, FanBetweenInput { xs }, &what).await;
+                assert_item_panicked(&outcome, k, &what);
+                let report = &outcome.report;
+                assert_eq!(
+                    report.node("s").map(|n| n.status),
+                    Some(NodeStatus::Succeeded)
+                );
+                assert_eq!(
+                    report.node("t").map(|n| n.status),
+                    Some(NodeStatus::Skipped)
+                );
+            }
+        }
+    }
+}
+
+/// An item's `#[spawn]` node panics in its task's first poll, after a yield, or in a
+/// lane of several items.
+#[tokio::test(start_paused = true)]
+async fn an_items_spawned_node_panicking_fails_the_run() {
+    quiet();
+    each_bad_item!(FanNowSpawn, FanNowSpawnInput, [1, 2, 3, 7, 65], [0]);
+    each_bad_item!(FanLaterSpawn, FanLaterSpawnInput, [1, 2, 3, 7, 65], [0]);
+    each_bad_item!(FanMixedSpawn, FanMixedSpawnInput, [2, 3, 7, 20], [0, 1, 2]);
+}
+
+/// Panics in its first poll when `x` is [`BAD`]; otherwise `x + 1`.
+#[node]
+async fn step_or_panic(x: u32) -> u32 {
+    if x == BAD {
+        panic!("boom step");
+    }
+    x + 1
+}
+
+#[node]
+async fn add_two(a: u32, b: u32) -> u32 {
+    a + b
+}
+
+workflow! {
+    /// A chain declared in order (run as one fused segment in a plain run): `b`, in the
+    /// middle, panics when `x` is BAD.
+    struct PlainChain {
+        input x: u32,
+        a = next_value(x),
+        b = step_or_panic(x: a),
+        c = next_value(x: b),
+        d = next_value(x: c),
+    }
+}
+
+workflow! {
+    /// A diamond: `c` panics when `x` is BAD (so its sibling `b` ends first, or not).
+    struct PlainDiamond {
+        input x: u32,
+        a = next_value(x),
+        b = next_value(x: a),
+        c = step_or_panic(x: a),
+        d = add_two(a: b, b: c),
+    }
+}
+
+workflow! {
+    /// A diamond whose first branch panics.
+    struct PlainDiamondFirst {
+        input x: u32,
+        a = next_value(x),
+        b = step_or_panic(x: a),
+        c = next_value(x: a),
+        d = add_two(a: b, b: c),
+    }
+}
+
+workflow! {
+    /// The first node panics.
+    struct PlainHead {
+        input x: u32,
+        a = step_or_panic(x),
+        b = next_value(x: a),
+    }
+}
+
+/// The plain run failed with `node`'s panic in its first poll; its report has it
+/// failed after one attempt, `before` succeeded and `after` skipped.
+fn assert_plain_panicked<O>(outcome: &RunOutcome<O>, node: &str, before: &[&str], after: &[&str]) {
+    let Err(e) = &outcome.result else {
+        panic!("{node}: the run succeeded");
+    };
+    assert!(
+        matches!(e, WorkflowError::NodePanicked { node: n, message, .. }
+            if n == node && message == "boom step"),
+        "{e}"
+    );
+    let report = &outcome.report;
+    let status = |n: &str| report.node(n).map(|r| (r.status, r.attempts));
+    assert_eq!(status(node), Some((NodeStatus::Failed, 1)));
+    for n in before {
+        assert_eq!(status(n), Some((NodeStatus::Succeeded, 1)), "{n}");
+    }
+    for n in after {
+        assert_eq!(status(n).map(|s| s.0), Some(NodeStatus::Skipped), "{n}");
+    }
+}
+
+/// A plain run's node (the short path of a run that wants nothing beyond its report)
+/// panics in its first poll: in a chain (fused), a diamond's either branch, the first
+/// node. Several runs on one runtime, and the runtime still works after them.
+#[tokio::test(start_paused = true)]
+async fn a_plain_runs_node_panicking_in_its_first_poll_fails_the_run() {
+    quiet();
+    // `a = x + 1`, wrapping: BAD reaches the panicking node.
+    let x = u32::MAX;
+    for _ in 0..3 {
+        let outcome = bounded(PlainChain, PlainChainInput { x }, "chain").await;
+        assert_plain_panicked(&outcome, "b", &["a"], &["c", "d"]);
+        let outcome = bounded(PlainDiamond, PlainDiamondInput { x }, "diamond").await;
+        assert_plain_panicked(&outcome, "c", &["a", "b"], &["d"]);
+        let outcome = bounded(PlainDiamondFirst, PlainDiamondFirstInput { x }, "first").await;
+        assert_plain_panicked(&outcome, "b", &["a"], &["d"]);
+        let outcome = bounded(PlainHead, PlainHeadInput { x: BAD }, "head").await;
+        assert_plain_panicked(&outcome, "a", &[], &["b"]);
+        // The same workflows succeed when nothing panics.
+        let outcome = bounded(PlainDiamond, PlainDiamondInput { x: 1 }, "diamond ok").await;
+        assert_eq!(outcome.result.map(|o| o.d).ok(), Some(3 + 3));
+        let outcome = bounded(PlainChain, PlainChainInput { x: 1 }, "chain ok").await;
+        assert_eq!(outcome.result.map(|o| o.d).ok(), Some(5));
+    }
+}
+
+// --- a fail-fast item failure reaches the lanes started before it ---------------------------
+
+/// Waits until it is cancelled (dropped) when `x` is 1, sleeps an hour when it is 2,
+/// panics in its first poll for [`BAD`]; otherwise `x`.
+#[node]
+async fn waits_or_panics(x: u32) -> u32 {
+    match x {
+        BAD => panic!("boom item {x}"),
+        1 => std::future::pending::<()>().await,
+        2 => tokio::time::sleep(Duration::from_secs(3600)).await,
+        _ => {}
+    }
+    x
+}
+
+workflow! {
+    struct FanWaits { input xs: Vec<u32>, out = for x in xs { p = waits_or_panics(x), } => p, }
+}
+
+workflow! {
+    /// `FanWaits` as a sub-workflow: its fan-out runs in the sub-workflow's lane.
+    struct SubFanWaits { input xs: Vec<u32>, sub = FanWaits(xs: xs), }
+}
+
+workflow! {
+    /// `FanWaits` in each item of a fan-out: its fan-out runs in an item's lane.
+    struct FanOfFanWaits {
+        input xss: Vec<Vec<u32>>,
+        outer = for xs in xss { f = FanWaits(xs: xs), } => f,
+    }
+}
+
+/// A fail-fast fan-out whose item fails in its first poll (as the fan-out starts its
+/// lanes) stops the items started before it at once: waiting until cancelled, or an
+/// hour. Where nothing else polls the fan-out's node again (a fan-out in a lane: a
+/// sub-workflow's, an item's), the fan-out waited for them to end by themselves: an
+/// hour, or forever.
+#[tokio::test(start_paused = true)]
+async fn an_item_failing_in_the_fan_outs_first_poll_stops_the_items_before_it() {
+    quiet();
+    for waiting in [1, 2] {
+        for xs in [vec![waiting, BAD, 3], vec![3, waiting, 4, BAD, 5]] {
+            let k = xs.iter().position(|&x| x == BAD).unwrap();
+            let what = format!("xs={xs:?}");
+            let t0 = tokio::time::Instant::now();
+            let outcome = bounded(FanWaits, FanWaitsInput { xs: xs.clone() }, &what).await;
+            assert_item_panicked(&outcome, k, &what);
+            assert_eq!(t0.elapsed(), Duration::ZERO, "{what}");
+
+            let t0 = tokio::time::Instant::now();
+            let sub = SubFanWaitsInput { xs: xs.clone() };
+            let outcome = bounded(SubFanWaits, sub, &format!("sub {what}")).await;
+            let Err(e) = &outcome.result else {
+                panic!("sub {what}: the run succeeded");
+            };
+            let path = format!("sub.out[{k}].p");
+            assert!(
+                matches!(e, WorkflowError::NodePanicked { node, .. } if *node == path),
+                "sub {what}: {e}"
+            );
+            let item = outcome.report.node(&path).map(|n| n.status);
+            assert_eq!(item, Some(NodeStatus::Failed), "sub {what}");
+            assert_eq!(t0.elapsed(), Duration::ZERO, "sub {what}");
+
+            let t0 = tokio::time::Instant::now();
+            let outer = FanOfFanWaitsInput {
+                xss: vec![vec![3], xs.clone()],
+            };
+            let outcome = bounded(FanOfFanWaits, outer, &format!("outer {what}")).await;
+            let Err(e) = &outcome.result else {
+                panic!("outer {what}: the run succeeded");
+            };
+            let path = format!("outer[1].f.out[{k}].p");
+            assert!(
+                matches!(e, WorkflowError::NodePanicked { node, .. } if *node == path),
+                "outer {what}: {e}"
+            );
+            assert_eq!(t0.elapsed(), Duration::ZERO, "outer {what}");
+        }
+    }
 }

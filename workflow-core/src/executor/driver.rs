@@ -24,7 +24,7 @@ use super::workflow::Workflow;
 use crate::error::{DeadlockKind, NodeName, TimeoutScope, WorkflowError};
 use crate::plan::Plan;
 use crate::policy::FailurePolicy;
-use crate::run::RunOptions;
+use crate::run::{NodeRecord, RunOptions};
 use crate::shared::waits::{all_blocked, waiting_nodes};
 use crate::shared::{RunShared, RunSlot};
 use crate::trace::TraceKind;
@@ -823,12 +823,15 @@ where
                 // One timestamp for the batch: these nodes all start now, and in-task
                 // nodes run one after another in this task anyway.
                 let at = self.elapsed();
+                // The report record of each node of the batch that ends in its first
+                // poll, made once (see `start_quiet`).
+                let ran = Statuses::ran_record(at);
                 while self.pending.count() < self.concurrency {
                     let Some(i) = self.deps.pop_ready() else {
                         break;
                     };
                     if let Some(s) = self.fused_segment(i, quiet) {
-                        match self.start_segment(s, at, cx, &handled) {
+                        match self.start_segment(s, at, &ran, cx, &handled) {
                             Poll::Ready(done) => {
                                 if let Err(event) =
                                     self.on_done_in_poll(done, stall, &handled, Some(at), quiet)
@@ -841,7 +844,9 @@ where
                         continue;
                     }
                     if plain {
-                        if let Err(event) = self.start_quiet(i, at, &starter, cx, stall, &handled) {
+                        if let Err(event) =
+                            self.start_quiet(i, at, &ran, &starter, cx, stall, &handled)
+                        {
                             return Poll::Ready(event);
                         }
                         continue;
@@ -1517,10 +1522,12 @@ where
     /// times on the stack before its value reached its slot (~150 instructions a node
     /// there, issue 17).
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn start_quiet(
         &mut self,
         i: usize,
         at: Duration,
+        ran: &NodeRecord,
         starter: &NodeStarter<'_>,
         cx: &mut TaskContext<'_>,
         stall: &mut Option<StallTimer>,
@@ -1534,8 +1541,9 @@ where
             }) => {
                 handled.set(handled.get() + 1);
                 // Started and ended at the batch's timestamp: the clock is read once
-                // per poll of the run (see `elapsed`), so `now` is `at`.
-                self.statuses.ran(self.shared, index, at, at, true);
+                // per poll of the run (see `elapsed`), so `now` is `at`, and its record
+                // is the batch's, `ran` (`Statuses::ran_record(at)`).
+                self.statuses.ran_quiet(index, ran);
                 self.stored(index, value, true);
                 if handled.get() % CANCEL_CHECK_EVERY == 0 && self.shared.is_cancelled() {
                     return Err(Event::Cancelled);

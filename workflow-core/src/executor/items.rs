@@ -450,7 +450,16 @@ pub(crate) async fn run_lanes<W: Workflow>(
     std::future::poll_fn(|cx| {
         wake.fan.register(cx.waker());
         std::mem::swap(&mut due, &mut *lock(&wake.woken));
-        if live > 0 && cancelled.as_mut().poll(cx).is_ready() {
+        // Looked at in every poll, the first included, so that the token's wake-up
+        // reaches this fan-out from its first poll on: an item that fails fast as this
+        // poll starts lanes (a node that fails in its first poll) cancels the token,
+        // and the lanes started before it, waiting on their items, must be polled
+        // again to stop. Polled only once lanes ran, this missed that wake-up: where
+        // nothing else polls the fan-out's node again (a fan-out in a sub-workflow's
+        // or an item's lane), it waited for those items to end by themselves, and
+        // forever for one that waits until it is cancelled.
+        let cancel = cancelled.as_mut().poll(cx).is_ready();
+        if live > 0 && cancel {
             // Every lane looks at the token: its items stop.
             feed.close();
             due.clear();

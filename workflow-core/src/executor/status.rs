@@ -272,20 +272,59 @@ impl Statuses {
         }
     }
 
-    /// Nodes `nodes` (a fused segment's, see `executor/driver/fused.rs`) started at `at`
-    /// and produced their outputs in the same poll, in a run that wants nothing beyond
-    /// the report: [`ran`](Self::ran) of each (`quiet`), in one pass over consecutive
-    /// entries, without a bounds check each (~19 instructions a node before, issue 17).
-    /// When they are the next entries (a chain declared in order, run fused from its
-    /// start), they are repeats of one record (see [`Statuses`]): nothing written.
-    #[inline]
-    pub(super) fn ran_range(&mut self, nodes: std::ops::Range<usize>, at: Duration) {
-        let ran = NodeRecord {
+    /// The record of an inline node that started at `at` and ended in the same poll of
+    /// the run (see [`ran`](Self::ran)): made once for a batch of nodes that share `at`
+    /// (see [`ran_quiet`](Self::ran_quiet)).
+    #[inline(always)]
+    pub(super) fn ran_record(at: Duration) -> NodeRecord {
+        NodeRecord {
             status: NodeStatus::Succeeded,
             attempts: 1,
             started: NodeRecord::nanos(at),
             duration: 0,
-        };
+        }
+    }
+
+    /// [`ran`](Self::ran) with `quiet` and `now == at`, given the record,
+    /// [`ran_record`](Self::ran_record)`(at)`, made once for the batch of nodes started at
+    /// `at`. On the path of every node of a plain run (`Driver::start_quiet`): the next
+    /// entry, a repeat of the last, is a test and an increment, without making the
+    /// record before the test (~13 instructions a node, issue 17). An entry already
+    /// made (a lattice's nodes end out of declaration order) is written inline, as by
+    /// `write`; anything else goes to [`write`](Self::write), out of line.
+    #[inline(always)]
+    pub(super) fn ran_quiet(&mut self, i: usize, record: &NodeRecord) {
+        let made = self.reports.len();
+        // (`i == made + repeats` implies `i >= made`: `write`'s first case is not this.)
+        if i == made + self.repeats
+            && record.started == self.tail.started
+            && record.duration == self.tail.duration
+        {
+            debug_assert_eq!((record.status, record.attempts), (NodeStatus::Succeeded, 1));
+            self.repeats += 1;
+        } else if i < made {
+            self.reports[i] = *record;
+        } else {
+            self.write_out_of_line(i, *record);
+        }
+    }
+
+    /// [`write`](Self::write), out of line (see [`ran_quiet`](Self::ran_quiet)).
+    #[inline(never)]
+    fn write_out_of_line(&mut self, i: usize, record: NodeRecord) {
+        self.write(i, record);
+    }
+
+    /// Nodes `nodes` (a fused segment's, see `executor/driver/fused.rs`) started at `at`
+    /// and produced their outputs in the same poll, in a run that wants nothing beyond
+    /// the report: [`ran`](Self::ran) of each (`quiet`), in one pass over consecutive
+    /// entries, without a bounds check each (~19 instructions a node before, issue 17).
+    /// `ran` is their record, [`ran_record`](Self::ran_record)`(at)` (the batch's).
+    /// When they are the next entries (a chain declared in order, run fused from its
+    /// start), they are repeats of one record (see [`Statuses`]): nothing written.
+    #[inline]
+    pub(super) fn ran_range(&mut self, nodes: std::ops::Range<usize>, ran: &NodeRecord) {
+        let ran = *ran;
         if nodes.is_empty() {
             return;
         }
@@ -465,4 +504,116 @@ fn ended(started: u64, now: Duration) -> u64 {
         started
     };
     NodeRecord::nanos(now).saturating_sub(started)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static NAMES: [NodeNames; 6] = [
+        NodeNames {
+            name: "a",
+            node_fn: "f",
+        },
+        NodeNames {
+            name: "b",
+            node_fn: "f",
+        },
+        NodeNames {
+            name: "c",
+            node_fn: "f",
+        },
+        NodeNames {
+            name: "d",
+            node_fn: "f",
+        },
+        NodeNames {
+            name: "e",
+            node_fn: "f",
+        },
+        NodeNames {
+            name: "g",
+            node_fn: "f",
+        },
+    ];
+
+    static NAMES_REF: &[NodeNames] = &NAMES;
+
+    /// Everything a `Statuses` holds of its entries (what its reports are made from).
+    fn held(s: &Statuses) -> (Vec<NodeRecord>, NodeRecord, usize) {
+        (s.reports.clone(), s.tail, s.repeats)
+    }
+
+    /// `ran_quiet(i, &ran_record(at))` (a plain run's node that ended in the poll that
+    /// started it, `Driver::start_quiet`, and a fused segment's nodes) leaves exactly
+    /// what `ran(.., i, at, at, quiet)` leaves, the `write` of that record, from every
+    /// state the other writes of a run reach: successes at other times (new runs of
+    /// repeats), nodes left running, a fused chain's range, a failure (`failed`'s
+    /// entry), and a lane's reset. Random sequences of 16 writes over 6 nodes, half of
+    /// them to the next entry.
+    #[test]
+    fn ran_quiet_writes_what_ran_writes() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut repeats_seen = 0;
+        for _ in 0..20_000 {
+            let mut quiet = Statuses::new(&NAMES_REF);
+            let mut each = Statuses::new(&NAMES_REF);
+            for _ in 0..16 {
+                // Half the time the next entry (where repeats are made), else any.
+                let i = if next(2) == 0 {
+                    (quiet.reports.len() + quiet.repeats).min(NAMES.len() - 1)
+                } else {
+                    next(6) as usize
+                };
+                let at = Duration::from_micros(next(3));
+                match next(8) {
+                    0..=3 => {
+                        quiet.ran_quiet(i, &Statuses::ran_record(at));
+                        // `ran` with `now == at`, less what a quiet run skips.
+                        each.write(
+                            i,
+                            NodeRecord {
+                                status: NodeStatus::Succeeded,
+                                attempts: 1,
+                                started: NodeRecord::nanos(at),
+                                duration: 0,
+                            },
+                        );
+                    }
+                    4 => {
+                        quiet.started_report(i, at);
+                        each.started_report(i, at);
+                    }
+                    5 => {
+                        let end = (i + next(4) as usize).min(NAMES.len());
+                        let ran = Statuses::ran_record(at);
+                        quiet.ran_range(i..end, &ran);
+                        each.ran_range(i..end, &ran);
+                    }
+                    6 => {
+                        for s in [&mut quiet, &mut each] {
+                            let entry = s.entry(i);
+                            entry.status = NodeStatus::Failed;
+                            entry.attempts = 1;
+                        }
+                    }
+                    _ => {
+                        quiet.reset();
+                        each.reset();
+                    }
+                }
+                repeats_seen += usize::from(quiet.repeats > 1);
+                assert_eq!(held(&quiet), held(&each));
+            }
+            assert_eq!(quiet.reports(), each.reports());
+        }
+        // The sequences reached runs of repeats, the case `ran_quiet` tests first.
+        assert!(repeats_seen > 1_000, "{repeats_seen}");
+    }
 }

@@ -47,7 +47,8 @@ where
     }
 
     /// Starts segment `s` at `at` and polls it once (with the run's waker): the nodes
-    /// that ended are written (started and ended at `at`) and counted in `handled`; the
+    /// that ended are written (started and ended at `at`: their record is `ran`,
+    /// `Statuses::ran_record(at)`, the batch's) and counted in `handled`; the
     /// outcome returned is that of its last node or of the one that failed, for the
     /// caller to record as an inline node that ended in its first poll; a pending
     /// segment's node in flight is running since `at`.
@@ -55,6 +56,7 @@ where
         &mut self,
         s: usize,
         at: Duration,
+        ran: &NodeRecord,
         cx: &mut TaskContext<'_>,
         handled: &Cell<usize>,
     ) -> Poll<Finished<W::Value>> {
@@ -70,10 +72,10 @@ where
         let ended = k as usize;
         if const { consecutive(W::FUSED) } {
             // (A chain declared in order: its entries in one pass.)
-            self.statuses.ran_range(head..head + ended, at);
+            self.statuses.ran_range(head..head + ended, ran);
         } else {
             for &n in &nodes[..ended] {
-                self.statuses.ran(self.shared, n as usize, at, at, true);
+                self.statuses.ran_quiet(n as usize, ran);
             }
         }
         handled.set(handled.get() + ended);
