@@ -5,7 +5,7 @@ use proc_macro2::TokenTree;
 use quote::ToTokens as _;
 use syn::Ident;
 
-use super::ast::WorkflowDef;
+use super::ast::{FanOutBody, WorkflowDef};
 use super::attr::BindingAttrs;
 use super::graph::{Graph, NodeLinks};
 use super::resolve::{Namespace, Origin};
@@ -288,6 +288,29 @@ fn check_has_bindings(cx: &Ctxt, def: &WorkflowDef) {
     }
 }
 
+/// The `for` fan-out whose item variable is named like input `input`, hiding it in its
+/// body (`input x`, `ys = for x in xs { y = inc(x), }`): its binding's name.
+pub(crate) fn hidden_by_item<'a>(def: &'a WorkflowDef, input: &Ident) -> Option<&'a Ident> {
+    def.bindings
+        .iter()
+        .find_map(|b| match b.fan_out.as_ref().map(|f| &f.body) {
+            Some(FanOutBody::For { var, .. }) if var == input => Some(&b.name),
+            _ => None,
+        })
+}
+
+/// "input `b` is not used by any node", saying why when a fan-out's item hides it.
+pub(crate) fn unused_input_message(def: &WorkflowDef, input: &Ident) -> String {
+    match hidden_by_item(def, input) {
+        Some(fan_out) => format!(
+            "input `{input}` is not used by any node: in the body of `{fan_out} = for {input} in ..`, `{input}` is the item, which hides this input; rename the item (`for item in ..`) to use both, or remove the input"
+        ),
+        None => format!(
+            "input `{input}` is not used by any node; connect it (e.g. `node_fn({input})`) or remove it"
+        ),
+    }
+}
+
 /// Every input feeds a port: an unused one is an error, not a warning. Not reported
 /// for an input declared twice (already an error), a workflow without bindings, an
 /// input named in a connection that is an error itself (a port connected twice), or
@@ -321,13 +344,7 @@ fn check_inputs_are_used(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace, graph: &G
                 })
             });
         if graph.input_consumers[k] == 0 && !mentioned && !ns.is_duplicate_input(k) {
-            cx.error_spanned_by(
-                &input.name,
-                format!(
-                    "input `{0}` is not used by any node; connect it (e.g. `node_fn({0})`) or remove it",
-                    input.name
-                ),
-            );
+            cx.error_spanned_by(&input.name, unused_input_message(def, &input.name));
         }
     }
 }
