@@ -226,7 +226,7 @@ pub(crate) fn body_def(
 /// The first body binding that feeds the loop variable `var`, as it is, to a port of a
 /// `#[node]` fn (not a field of it, not a workflow or a nested fan-out): its index and
 /// the port.
-pub(super) fn item_consumer(var: &Ident, bindings: &[Binding]) -> Option<(usize, Ident)> {
+pub(crate) fn item_consumer(var: &Ident, bindings: &[Binding]) -> Option<(usize, Ident)> {
     bindings.iter().enumerate().find_map(|(j, b)| {
         let last = b.node.segments.last()?;
         let node_fn = last

@@ -56,7 +56,7 @@ use super::resolve::Origin;
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
-pub(crate) use fanout::body_def;
+pub(crate) use fanout::{body_def, item_consumer};
 pub(crate) use items::errors_const;
 pub(crate) use ports::{node_claims, node_ports};
 pub(crate) use subworkflow::Gate;
