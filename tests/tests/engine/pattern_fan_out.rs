@@ -9,7 +9,7 @@ use workflow_core::prelude::*;
 use workflow_core::store::MemoryStore;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum Batch {
+enum Batch {
     Many(Vec<u32>, u32),
     One(u32),
 }
@@ -40,7 +40,7 @@ async fn twice(x: u32) -> u32 {
 
 workflow! {
     /// One input: a pattern binding feeds it.
-    pub struct Twice {
+    struct Twice {
         input x: u32,
         t = twice(x),
     }
@@ -48,7 +48,7 @@ workflow! {
 
 workflow! {
     /// Two inputs: each port has its own type.
-    pub struct Scale {
+    struct Scale {
         input x: u32,
         input by: u32,
         s = scale(x, by),
