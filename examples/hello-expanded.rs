@@ -357,6 +357,10 @@ const _: () = {
             input.unreachable()
         }
     }
+    #[automatically_derived]
+    impl<const KEY: u64> ::workflow_core::__private::PortType<KEY> for HelloInput {
+        type Ty = __HelloInput_name;
+    }
     #[doc(hidden)]
     #[allow(non_snake_case, dead_code)]
     pub struct __WorkflowState {

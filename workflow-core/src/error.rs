@@ -558,7 +558,9 @@ impl WorkflowError {
         }
     }
 
-    /// Downcasts the node's own error to `E`. For [`WorkflowError::Multiple`], the first
+    /// Downcasts the node's own error to `E`. For a node returning `anyhow::Result` (or
+    /// `eyre::Result`), the error the `anyhow::Error` carries or one below it in its
+    /// chain, as anyhow's own `downcast_ref` finds an error under `.context(..)`. For [`WorkflowError::Multiple`], the first
     /// failure whose node error is an `E` (as `Harness::assert_error` finds it). For
     /// [`WorkflowError::Store`], the run's own error if it is an `E`, else the store's
     /// error: `err.downcast_ref::<StoreError>()` finds the `store::StoreError`
@@ -572,6 +574,23 @@ impl WorkflowError {
                 .as_deref()
                 .and_then(Self::downcast_ref::<E>)
                 .or_else(|| source.downcast_ref::<E>()),
+            Self::NodeFailed { source, .. } => match source.downcast_ref::<DerefError>() {
+                // An `anyhow::Error` (or `eyre::Report`) dereferences to its outermost
+                // layer: with `.context(..)`, the context, whose source is the error
+                // it wraps. anyhow's own `downcast_ref` finds that error through its
+                // contexts; so does this, through the carried error's source chain.
+                Some(kept) => {
+                    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(kept.error());
+                    while let Some(e) = cur {
+                        if let Some(found) = e.downcast_ref::<E>() {
+                            return Some(found);
+                        }
+                        cur = e.source();
+                    }
+                    None
+                }
+                None => source.downcast_ref::<E>(),
+            },
             _ => self.node_error().and_then(|e| e.downcast_ref::<E>()),
         }
     }

@@ -817,7 +817,9 @@ impl RunOptions {
     }
 
     /// At most `n` nodes of this run in flight (`1` runs nodes one at a time; `0` counts
-    /// as `1`).
+    /// as `1`). A fan-out or a sub-workflow is one node of the run here: the nodes of its
+    /// child runs are bounded by its own `#[concurrency = N]` (a fan-out's items) or the
+    /// sub-workflow's own policy, and by the runtime's `max_concurrent_nodes`.
     ///
     /// # Examples
     ///

@@ -1158,8 +1158,16 @@ impl Harness {
     {
         let e = self.assert_failure(result);
         let message = format!("{e:#}");
+        // Found by reference but not by value: an `E` carried by an `anyhow::Error` (or
+        // `eyre::Report`), which only anyhow can take out.
+        let carried = e.downcast_ref::<E>().is_some();
         match take_node_error::<E>(e) {
             Some(err) => err,
+            None if carried => self.fail(format!(
+                "the run failed with a `{0}`, but the node returned it inside an `anyhow::Error` (or `eyre::Report`), which only anyhow can take out by value; read it by reference instead: `h.assert_failure(result).downcast_ref::<{1}>()`. The run failed with: {message}",
+                std::any::type_name::<E>(),
+                short_type_name(std::any::type_name::<E>()),
+            )),
             None => self.fail(format!(
                 "expected a node to fail with a `{}`, but the run failed with: {message}",
                 std::any::type_name::<E>()
@@ -1838,6 +1846,12 @@ fn timing(record: &RunRecord, node: &str) -> String {
 }
 
 /// Takes the node error of type `E` out of `e` (also from inside `Multiple`).
+/// `a::b::Declined` -> `Declined` (generics kept): how a test names the type.
+fn short_type_name(full: &str) -> &str {
+    let end = full.find('<').unwrap_or(full.len());
+    full[..end].rfind("::").map_or(full, |i| &full[i + 2..])
+}
+
 fn take_node_error<E: std::error::Error + 'static>(e: WorkflowError) -> Option<E> {
     match e {
         WorkflowError::Multiple { errors, .. } => errors.into_iter().find_map(take_node_error),

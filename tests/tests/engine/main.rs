@@ -13,6 +13,7 @@ mod fanout;
 mod fused;
 mod graph_exports;
 mod held_back;
+mod pattern_fan_out;
 mod policies;
 mod reliability_panics;
 mod reliability_spawn;

@@ -450,6 +450,11 @@ async fn an_error_carried_by_anyhow_is_found_by_its_own_type() {
     );
     let cause = std::error::Error::source(&err).expect("the parse error");
     assert!(cause.is::<std::num::ParseIntError>());
+    // ... and found by its type under the context, as anyhow's `downcast_ref` finds it.
+    assert_eq!(
+        err.downcast_ref::<std::num::ParseIntError>(),
+        "x".parse::<u32>().err().as_ref()
+    );
 
     assert_eq!(run("42").await.unwrap().outputs.limit, 42);
 }

@@ -1095,3 +1095,39 @@ async fn an_arc_inserted_for_a_trait_object_resource_gets_the_resource_arc_hint(
     let run = h.assert_success(h.execute(Routes, items()).await);
     assert_eq!(run.outputs.kms, [3, 12]);
 }
+
+// ---- assert_error on a node returning anyhow::Result ----------------------------------
+
+#[node]
+async fn anyhow_failing() -> anyhow::Result<u32> {
+    Err(Simulated.into())
+}
+
+workflow! {
+    struct AnyhowFailing {
+        f = anyhow_failing(),
+    }
+}
+
+/// `assert_error::<E>` returns the error by value, which only anyhow can take out of an
+/// `anyhow::Error`: the failure says so and how to read it by reference, rather than
+/// "expected a `Simulated`" over a message that is a `Simulated`'s.
+#[workflow_test(timeout = "5s")]
+async fn assert_error_of_a_type_carried_by_anyhow_says_to_read_it_by_reference(h: Harness) {
+    let failed = h.execute(AnyhowFailing, AnyhowFailingInput {}).await;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _: Simulated = h.assert_error(failed);
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("but the node returned it inside an `anyhow::Error`"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`h.assert_failure(result).downcast_ref::<Simulated>()`"),
+        "{message}"
+    );
+    // What the message says works.
+    let err = h.assert_failure(h.execute(AnyhowFailing, AnyhowFailingInput {}).await);
+    assert_eq!(err.downcast_ref::<Simulated>(), Some(&Simulated));
+}

@@ -34,6 +34,8 @@ pub(crate) struct RetryArgs {
     pub(crate) max_backoff: Option<u64>,
     /// The span of `backoff`'s and `max_backoff`'s values, for the check that they fit.
     backoff_spans: (Option<Span>, Option<Span>),
+    /// The span of `total_timeout`'s value, for the check that a retry fits in it.
+    total_timeout_span: Option<Span>,
     pub(crate) multiplier: Option<f64>,
     pub(crate) jitter: Option<bool>,
     pub(crate) retry_if: Option<Path>,
@@ -86,6 +88,7 @@ impl RetryArgs {
             backoff: None,
             max_backoff: None,
             backoff_spans: (None, None),
+            total_timeout_span: None,
             multiplier: None,
             jitter: None,
             retry_if: None,
@@ -145,7 +148,27 @@ impl RetryArgs {
             );
         }
         args.check_backoff_cap(cx);
+        args.check_total_timeout(cx);
         Ok(args)
+    }
+
+    /// A retry starts `backoff` after the first attempt failed, so a `total_timeout` not
+    /// longer than `backoff` (without jitter, which may shorten the delay) leaves no
+    /// time for any retry: `max` would never be reached.
+    fn check_total_timeout(&self, cx: &Ctxt) {
+        if let (Some(backoff), Some(total), Some(span), Some(max)) = (
+            self.backoff,
+            self.total_timeout,
+            self.total_timeout_span,
+            self.max,
+        ) {
+            if max > 1 && total <= backoff && self.jitter != Some(true) {
+                cx.error_at(
+                    span,
+                    "`total_timeout` is not longer than `backoff`, so it ends before the first retry could start and the node gets one attempt; make `total_timeout` longer than `backoff` (it limits all attempts and delays together), or shorten `backoff`",
+                );
+            }
+        }
     }
 
     /// `max_backoff` caps each delay, so one below `backoff` would silently replace it.
@@ -217,6 +240,7 @@ impl RetryArgs {
             "total_timeout" => {
                 if let Some(d) = duration_value(m, cx)? {
                     duplicate(self.total_timeout.replace(d.value).is_some());
+                    self.total_timeout_span = Some(d.span);
                 }
             }
             "multiplier" => {

@@ -329,7 +329,7 @@ impl WorkflowDef {
             .map(|i: &InputDecl| i.name.to_string())
             .chain(bindings.iter().map(|b: &Binding| b.name.to_string()))
             .collect();
-        finish_fan_outs(cx, &name, &names, &mut bindings);
+        finish_fan_outs(cx, &name, &names, &decisions, &mut bindings);
         check_fan_out_lists(cx, &inputs, &bindings);
         drop_calls_of_itself(cx, &name, &mut bindings);
         Ok(Self {
@@ -974,6 +974,7 @@ pub(crate) fn finish_fan_outs(
     cx: &Ctxt,
     workflow: &Ident,
     names: &[String],
+    decisions: &[Decision],
     bindings: &mut [Binding],
 ) {
     for b in bindings {
@@ -981,7 +982,19 @@ pub(crate) fn finish_fan_outs(
         let ports_struct =
             quote::format_ident!("__{}Fan_{}", workflow, b.name, span = b.name.span());
         b.node = Path::from(ports_struct);
-        for capture in fan_out.captures(names) {
+        // The names the body sees from outside: the workflow's inputs and bindings, and
+        // the pattern bindings of the arms around the fan-out (`Some(k) => { ys = for x
+        // in xs { y = scale(x, by: k), } => y, }`).
+        let mut outer = names.to_vec();
+        for arm in &b.scope {
+            if let Some(a) = decisions
+                .get(arm.decision)
+                .and_then(|d| d.arms.get(arm.arm))
+            {
+                outer.extend(a.names.iter().map(ToString::to_string));
+            }
+        }
+        for capture in fan_out.captures(&outer) {
             if capture == fan_out.items.root {
                 cx.error_spanned_by(
                     &capture,

@@ -4,7 +4,7 @@
 use proc_macro2::TokenTree;
 use syn::Ident;
 
-use super::ast::WorkflowDef;
+use super::ast::{FanOutBody, WorkflowDef};
 use super::attr::BindingAttrs;
 use super::graph::{Graph, NodeLinks};
 use super::resolve::{Namespace, Origin};
@@ -27,6 +27,7 @@ pub(crate) fn check(
     check_inputs_concrete(cx, def);
     check_guards(cx, def, ns);
     check_decision_sources(cx, def, graph);
+    check_pattern_fan_outs_typed(cx, def);
     let closing = check_acyclic(cx, def, &graph.nodes[..graph.bindings]);
     if closing.is_empty() {
         check_no_cycle_through_decisions(cx, def, graph);
@@ -281,6 +282,68 @@ fn check_has_bindings(cx: &Ctxt, def: &WorkflowDef) {
     }
 }
 
+/// The `for` fan-out whose item variable is named like input `input`, hiding it in its
+/// body (`input x`, `ys = for x in xs { y = inc(x), }`): its binding's name.
+pub(crate) fn hidden_by_item<'a>(def: &'a WorkflowDef, input: &Ident) -> Option<&'a Ident> {
+    def.bindings
+        .iter()
+        .find_map(|b| match b.fan_out.as_ref().map(|f| &f.body) {
+            Some(FanOutBody::For { var, .. }) if var == input => Some(&b.name),
+            _ => None,
+        })
+}
+
+/// "input `b` is not used by any node", saying why when a fan-out's item hides it.
+pub(crate) fn unused_input_message(def: &WorkflowDef, input: &Ident) -> String {
+    match hidden_by_item(def, input) {
+        Some(fan_out) => format!(
+            "input `{input}` is not used by any node: in the body of `{fan_out} = for {input} in ..`, `{input}` is the item, which hides this input; rename the item (`for item in ..`) to use both, or remove the input"
+        ),
+        None => format!(
+            "input `{input}` is not used by any node; connect it (e.g. `node_fn({input})`) or remove it"
+        ),
+    }
+}
+
+/// A `match` arm's pattern binding has no type of its own: the slot holding it takes the
+/// type of the port it feeds. When it feeds a `for` fan-out (its list, or an outer source
+/// of its body), that type comes from the body's node port taking the item (or that
+/// source) as it is; without one (`d = double(x: it.id)`), the type is unknown: one error
+/// at the name, saying what to write, rather than rustc's about `()`.
+fn check_pattern_fan_outs_typed(cx: &Ctxt, def: &WorkflowDef) {
+    for b in &def.bindings {
+        let Some(FanOutBody::For { var, bindings, .. }) = b.fan_out.as_ref().map(|f| &f.body)
+        else {
+            continue;
+        };
+        for (k, arg) in b.args.iter().enumerate() {
+            let root = &arg.source.root;
+            let declared = def.inputs.iter().any(|i| i.name == *root)
+                || def.bindings.iter().any(|x| x.name == *root);
+            let in_arm = b.scope.iter().any(|a| {
+                def.decisions
+                    .get(a.decision)
+                    .and_then(|d| d.arms.get(a.arm))
+                    .is_some_and(|arm| arm.names.contains(root))
+            });
+            if declared || !in_arm {
+                continue;
+            }
+            let taker = if k == 0 { var } else { &arg.port };
+            if super::expand::item_consumer(taker, bindings).is_some() {
+                continue;
+            }
+            let fan_out = &b.name;
+            let message = if k == 0 {
+                format!("cannot tell the type of the items of `{root}`: it is a pattern binding of this arm, which has no type of its own, so the body of `{fan_out}` must pass its item `{var}` as it is to a node's port (`x = node_fn(port: {var})`), which gives the item its type; to use fields of the item (`{var}.field`), bind the list with a node first (`list = node_fn(port: {root}),`) and fan out over that")
+            } else {
+                format!("cannot tell the type of `{root}`: it is a pattern binding of this arm, which has no type of its own, so inside the body of `{fan_out}` it must go as it is to a node's port (`x = node_fn(port: {root})`), which gives it its type; to use its fields, bind it with a node first (`v = node_fn(port: {root}),`) and use that")
+            };
+            cx.error_spanned_by(root, message);
+        }
+    }
+}
+
 /// Every input feeds a port: an unused one is an error, not a warning. Not reported
 /// for an input declared twice (already an error), a workflow without bindings, an
 /// input named in a connection that is an error itself (a port connected twice), or
@@ -314,13 +377,7 @@ fn check_inputs_are_used(cx: &Ctxt, def: &WorkflowDef, ns: &Namespace, graph: &G
                 })
             });
         if graph.input_consumers[k] == 0 && !mentioned && !ns.is_duplicate_input(k) {
-            cx.error_spanned_by(
-                &input.name,
-                format!(
-                    "input `{0}` is not used by any node; connect it (e.g. `node_fn({0})`) or remove it",
-                    input.name
-                ),
-            );
+            cx.error_spanned_by(&input.name, unused_input_message(def, &input.name));
         }
     }
 }

@@ -11,7 +11,7 @@
 
 pub(crate) mod ast;
 mod attr;
-mod check;
+pub(crate) mod check;
 pub(crate) mod expand;
 mod graph;
 mod resolve;

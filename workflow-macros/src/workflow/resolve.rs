@@ -78,6 +78,8 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
     // A binding may be defined again in another arm of a decision (a merge): each
     // definition must be exclusive with every earlier one.
     let mut scopes: HashMap<String, Vec<&[ArmRef]>> = HashMap::new();
+    // Names bound before a decision and again in its arms, reported once.
+    let mut bound_around_arms: HashSet<String> = HashSet::new();
     let declared = def.inputs.iter().map(|i| (&i.name, None)).chain(
         def.bindings
             .iter()
@@ -92,6 +94,14 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
                 && first_is_input.get(&name) == Some(&false)
                 && earlier.iter().all(|e| exclusive(e, scope))
         });
+        // Defined in an arm, and clashing only with definitions around that arm's
+        // decision (`total = zero(),` before `if ok { total = .., } else { total = .., }`):
+        // one mistake, however many arms define it again.
+        let clashes_around = scope.is_some_and(|scope| {
+            let mut clashes = earlier.iter().filter(|e| !exclusive(e, scope)).peekable();
+            clashes.peek().is_some()
+                && clashes.all(|e| e.len() < scope.len() && scope.starts_with(e))
+        });
         if let Some(scope) = scope {
             earlier.push(scope);
         }
@@ -99,6 +109,14 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
             continue;
         }
         match first_is_input.get(&name) {
+            Some(false) if clashes_around => {
+                if bound_around_arms.insert(name.clone()) {
+                    cx.error_spanned_by(
+                        ident,
+                        format!("`{name}` is already a node binding of this workflow, outside this arm; a binding defined in the arms of a `match` or `if` is already the one value after it (from whichever arm ran), so remove `{name} = ..` outside the arms, or give one of them another name"),
+                    );
+                }
+            }
             Some(&first) => {
                 let first = if first { "an input" } else { "a node binding" };
                 cx.error_spanned_by(

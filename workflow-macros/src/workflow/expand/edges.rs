@@ -154,6 +154,41 @@ impl WorkflowGen<'_> {
         let span = edge.source.span();
         let source = edge.source.text();
         let (binding, port, node_fn) = (&b.name, &edge.port, path_text(&b.node));
+        // A fan-out's ports struct is generated (`__EtlFan_thumbs`): say what the fan-out
+        // does with the value instead (only a pattern binding, typed by the body's ports,
+        // can disagree with it here).
+        if let Some(f) = &b.fan_out {
+            let is_list = b.args.first().is_some_and(|a| a.port == *port);
+            let (message, note) = match (&f.body, is_list) {
+                (FanOutBody::For { var, .. }, true) => (
+                    format!("`{source}` is `{{S}}`, but `{binding} = for {var} in {source}` needs `{{Self}}`: its body passes each item to a node port of the item's type"),
+                    format!("fan out over a list of what the body's nodes take, or convert `{var}` in a node of the body first"),
+                ),
+                (FanOutBody::For { .. }, false) => (
+                    format!("`{source}` is `{{S}}`, but the body of `{binding}` passes it to a node port that takes `{{Self}}`"),
+                    "convert it in a node in between, or connect a source of the port's type inside the body".to_owned(),
+                ),
+                (FanOutBody::Map { workflow }, _) => (
+                    format!("`{source}` is `{{S}}`, but `{binding} = map({}, {source})` needs `{{Self}}`: it runs the workflow on each item", path_text(workflow)),
+                    "map over a list of the workflow's input type, or convert the items in a node first".to_owned(),
+                ),
+            };
+            let label = "this is `{S}`";
+            let method = Ident::new("__from_source", span);
+            return quote_spanned! {span=>
+                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+                #[doc(hidden)]
+                pub(super) trait #trait_name<S> {
+                    fn #method(source: S) -> Self;
+                }
+                impl<T> #trait_name<T> for T {
+                    #[inline]
+                    fn #method(source: T) -> T {
+                        source
+                    }
+                }
+            };
+        }
         let message = format!(
             "edge `{source} -> {binding}.{port}` carries `{{S}}`, but input `{port}` of `{node_fn}` takes `{{Self}}`"
         );

@@ -56,6 +56,49 @@ fn source_type(def: &WorkflowDef, p: &TokenStream, name: &Ident) -> TokenStream 
     quote!(())
 }
 
+/// The type of port `k` of the fan-out binding `b` (its list, then the outer sources its
+/// body uses): its source's type (see [`source_type`]), except for a `match` arm's
+/// pattern binding, which has no type of its own (the slot holding it takes the type of
+/// the port it feeds, see `pattern_slots`): then the type of the port it feeds inside the
+/// body. For the list of a `for`, `Vec<item>` with the item typed by the body's node port
+/// that takes it (see [`item_consumer`]); for that of a `map`, `Vec` of the workflow's one
+/// input; for an outer source, the body's node port that takes it as it is. `()` when no
+/// such port exists (the body or the workflow reports its own error then).
+fn fan_out_arg_type(def: &WorkflowDef, p: &TokenStream, b: &Binding, k: usize) -> TokenStream {
+    let arg = &b.args[k];
+    let root = &arg.source.root;
+    let declared =
+        def.inputs.iter().any(|i| i.name == *root) || def.bindings.iter().any(|x| x.name == *root);
+    let Some(f) = b.fan_out.as_ref().filter(|_| !declared) else {
+        return source_type(def, p, root);
+    };
+    match &f.body {
+        FanOutBody::For { var, bindings, .. } => {
+            let taker = if k == 0 { var } else { &arg.port };
+            let Some((j, port)) = item_consumer(taker, bindings) else {
+                return quote!(());
+            };
+            let alias = format_ident!(
+                "__{}Node_{}",
+                body_name(&def.name, &b.name),
+                bindings[j].name,
+                span = bindings[j].node_span()
+            );
+            let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(&port).to_string());
+            let ty = quote!(<#alias as #p::PortType<#key>>::Ty);
+            if k == 0 {
+                quote!(#p::Vec<#ty>)
+            } else {
+                ty
+            }
+        }
+        FanOutBody::Map { workflow } if k == 0 => {
+            quote!(#p::Vec<<<#workflow as #p::Workflow>::Input as #p::MapInput>::Item>)
+        }
+        FanOutBody::Map { .. } => quote!(()),
+    }
+}
+
 /// The item type of a fan-out's list, spanned at the list: a list that is not one is
 /// one error there (every use of the type reports the same error at the same place).
 fn item_type(def: &WorkflowDef, p: &TokenStream, f: &FanOut) -> TokenStream {
@@ -120,8 +163,8 @@ pub(crate) fn body_def(
         None => item_type(def, p, f),
     };
     let mut inputs = vec![typed(var, item_ty)?];
-    for arg in b.args.iter().skip(1) {
-        let ty = source_type(def, p, &arg.source.root);
+    for (k, arg) in b.args.iter().enumerate().skip(1) {
+        let ty = fan_out_arg_type(def, p, b, k);
         inputs.push(typed(&arg.port, ty)?);
     }
     let mut bindings = bindings.clone();
@@ -151,7 +194,7 @@ pub(crate) fn body_def(
         .map(|i| i.name.to_string())
         .chain(bindings.iter().map(|b| b.name.to_string()))
         .collect();
-    finish_fan_outs(cx, &name, &names, &mut bindings);
+    finish_fan_outs(cx, &name, &names, decisions, &mut bindings);
     Some(WorkflowDef {
         attrs,
         // Private, whatever the outer workflow's visibility: the body's items name the
@@ -183,7 +226,7 @@ pub(crate) fn body_def(
 /// The first body binding that feeds the loop variable `var`, as it is, to a port of a
 /// `#[node]` fn (not a field of it, not a workflow or a nested fan-out): its index and
 /// the port.
-pub(super) fn item_consumer(var: &Ident, bindings: &[Binding]) -> Option<(usize, Ident)> {
+pub(crate) fn item_consumer(var: &Ident, bindings: &[Binding]) -> Option<(usize, Ident)> {
     bindings.iter().enumerate().find_map(|(j, b)| {
         let last = b.node.segments.last()?;
         let node_fn = last
@@ -219,10 +262,25 @@ impl WorkflowGen<'_> {
             let ident = &self.node_aliases[i];
             let target = b.node.get_ident().unwrap_or(ident);
             let ports = b.args.iter().map(|a| &a.port);
-            let types = b
-                .args
-                .iter()
-                .map(|a| source_type(self.def, p, &a.source.root));
+            let types: Vec<TokenStream> = (0..b.args.len())
+                .map(|k| fan_out_arg_type(self.def, p, b, k))
+                .collect();
+            // The type of each port fed by a `match` arm's pattern binding, by its name,
+            // for the slot holding the binding (see `pattern_slots`).
+            let port_types = b.args.iter().zip(&types).filter(|(a, _)| {
+                let root = &a.source.root;
+                !self.def.inputs.iter().any(|i| i.name == *root)
+                    && !self.def.bindings.iter().any(|x| x.name == *root)
+            });
+            let port_type_impls = port_types.map(|(a, ty)| {
+                let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(&a.port).to_string());
+                quote! {
+                    #[automatically_derived]
+                    impl #p::PortType<#key> for #target {
+                        type Ty = #ty;
+                    }
+                }
+            });
             let doc = format!(
                 "Ports of the fan-out `{}` (generated by `workflow!`).",
                 b.name
@@ -236,6 +294,7 @@ impl WorkflowGen<'_> {
                 struct #target {
                     #( #vis #ports: #types, )*
                 }
+                #(#port_type_impls)*
             }
         });
         quote!(#(#structs)*)

@@ -56,7 +56,7 @@ use super::resolve::Origin;
 use crate::codegen::{default_crate, private};
 
 pub(crate) use fallback::fallback;
-pub(crate) use fanout::body_def;
+pub(crate) use fanout::{body_def, item_consumer};
 pub(crate) use items::errors_const;
 pub(crate) use ports::{node_claims, node_ports};
 pub(crate) use subworkflow::Gate;
@@ -257,6 +257,7 @@ impl<'a> WorkflowGen<'a> {
         let eq_impl = self.output_eq_impl();
         let index_hint = self.output_index_hint();
         let input_first = self.workflow_goes_first_impl();
+        let input_port_types = self.input_port_type_impls();
         quote! {
             #aliases
             #workflow_struct
@@ -270,6 +271,7 @@ impl<'a> WorkflowGen<'a> {
                 #eq_impl
                 #index_hint
                 #input_first
+                #input_port_types
                 #hidden
             };
         }

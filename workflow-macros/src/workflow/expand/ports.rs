@@ -395,13 +395,27 @@ impl super::WorkflowGen<'_> {
     /// inputs here, this asks each node call with a ports callback in turn, through
     /// `node_claims!`, and the last one reports what none claimed.
     pub(crate) fn unused_inputs(&self) -> TokenStream {
-        let unused: Vec<&Ident> = (0..self.def.inputs.len())
+        let (hidden, unused): (Vec<&Ident>, Vec<&Ident>) = (0..self.def.inputs.len())
             .filter(|&k| self.g.input_consumers[k] == 0)
             .map(|k| &self.def.inputs[k].name)
+            .partition(|name| crate::workflow::check::hidden_by_item(self.def, name).is_some());
+        // An input hidden by a fan-out's item of its name is that mistake, said at once.
+        let hidden: TokenStream = hidden
+            .iter()
+            .map(|name| {
+                let message = crate::workflow::check::unused_input_message(self.def, name);
+                syn::Error::new(name.span(), message).to_compile_error()
+            })
             .collect();
         if unused.is_empty() {
-            return TokenStream::new();
+            return hidden;
         }
+        let unused_inputs = self.claim_unused(&unused);
+        quote!(#hidden #unused_inputs)
+    }
+
+    /// `unused_inputs` for the inputs no fan-out item hides.
+    fn claim_unused(&self, unused: &[&Ident]) -> TokenStream {
         let calls: Vec<TokenStream> = self
             .def
             .bindings

@@ -138,6 +138,41 @@ impl WorkflowGen<'_> {
         }
     }
 
+    /// `impl PortType<key> for RenderInput` per input: the type of each port of the
+    /// workflow called as a node, as `#[node]` gives its ports struct, so the slot of a
+    /// `match` arm's pattern binding that feeds a sub-workflow's port (`Some(p) => { r =
+    /// Render(page: p), }`) takes that port's type. A workflow of one input implements it
+    /// for every key, as a node of one port does: a misnamed port is then the port's
+    /// error only.
+    pub(super) fn input_port_type_impls(&self) -> TokenStream {
+        if self.def.hidden_body {
+            return TokenStream::new();
+        }
+        let p = &self.p;
+        let input_name = &self.input_name;
+        if let [only] = self.declared_inputs.as_slice() {
+            let alias = &self.input_aliases[*only];
+            return quote! {
+                #[automatically_derived]
+                impl<const KEY: u64> #p::PortType<KEY> for #input_name {
+                    type Ty = #alias;
+                }
+            };
+        }
+        let impls = self.declared_inputs.iter().map(|&i| {
+            let name = syn::ext::IdentExt::unraw(&self.def.inputs[i].name).to_string();
+            let key = crate::codegen::port_key(&name);
+            let alias = &self.input_aliases[i];
+            quote! {
+                #[automatically_derived]
+                impl #p::PortType<#key> for #input_name {
+                    type Ty = #alias;
+                }
+            }
+        });
+        quote!(#(#impls)*)
+    }
+
     /// Tells apart the callbacks of one crate (`#[macro_export]` puts them all at its
     /// root): a hash of the workflow's name, entries and place in the source.
     pub(super) fn unique_suffix(&self) -> String {
