@@ -560,11 +560,12 @@ impl WorkflowError {
 
     /// Downcasts the node's own error to `E`. For a node returning `anyhow::Result` (or
     /// `eyre::Result`), the error the `anyhow::Error` carries or one below it in its
-    /// chain, as anyhow's own `downcast_ref` finds an error under `.context(..)`. For [`WorkflowError::Multiple`], the first
-    /// failure whose node error is an `E` (as `Harness::assert_error` finds it). For
-    /// [`WorkflowError::Store`], the run's own error if it is an `E`, else the store's
-    /// error: `err.downcast_ref::<StoreError>()` finds the `store::StoreError`
-    /// (`NotFailed`, `NotFound`, ..) of a refused `resume` or `retry`.
+    /// chain, as anyhow's own `downcast_ref` finds an error under `.context(..)`. For
+    /// [`WorkflowError::Multiple`], the first failure whose node error is an `E` (as
+    /// `Harness::assert_error` finds it). For [`WorkflowError::Store`], the run's own
+    /// error if it is an `E`, else the store's error: `err.downcast_ref::<StoreError>()`
+    /// finds the `store::StoreError` (`NotFailed`, `NotFound`, ..) of a refused `resume`
+    /// or `retry`.
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
         match self {
             Self::Multiple { errors, .. } => errors.iter().find_map(Self::downcast_ref::<E>),
