@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::{Ident, Member};
 
@@ -133,19 +133,7 @@ impl WorkflowGen<'_> {
             }
         };
         let span = items.root.span();
-        quote_spanned! {span=>
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            #[doc(hidden)]
-            pub(super) trait Item<S> {
-                fn __from_source(source: S) -> Self;
-            }
-            impl<T> Item<T> for T {
-                #[inline]
-                fn __from_source(source: T) -> T {
-                    source
-                }
-            }
-        }
+        from_source_trait(span, &Ident::new("Item", span), &message, label, &note)
     }
 
     fn edge_trait(&self, e: &NumberedEdge<'_>) -> TokenStream {
@@ -173,21 +161,7 @@ impl WorkflowGen<'_> {
                     "map over a list of the workflow's input type, or convert the items in a node first".to_owned(),
                 ),
             };
-            let label = "this is `{S}`";
-            let method = Ident::new("__from_source", span);
-            return quote_spanned! {span=>
-                #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-                #[doc(hidden)]
-                pub(super) trait #trait_name<S> {
-                    fn #method(source: S) -> Self;
-                }
-                impl<T> #trait_name<T> for T {
-                    #[inline]
-                    fn #method(source: T) -> T {
-                        source
-                    }
-                }
-            };
+            return from_source_trait(span, trait_name, &message, "this is `{S}`", &note);
         }
         let message = format!(
             "edge `{source} -> {binding}.{port}` carries `{{S}}`, but input `{port}` of `{node_fn}` takes `{{Self}}`"
@@ -215,20 +189,7 @@ impl WorkflowGen<'_> {
                 "`{source}` feeds port `{port}` of `{binding} = {node_fn}(..)`; convert it in a node in between, or connect a source of type `{{Self}}`"
             ),
         };
-        let method = Ident::new("__from_source", span);
-        quote_spanned! {span=>
-            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-            #[doc(hidden)]
-            pub(super) trait #trait_name<S> {
-                fn #method(source: S) -> Self;
-            }
-            impl<T> #trait_name<T> for T {
-                #[inline]
-                fn #method(source: T) -> T {
-                    source
-                }
-            }
-        }
+        from_source_trait(span, trait_name, &message, label, &note)
     }
 
     /// `port: parse::port::__from_source(<value>),`: a field of the ports literal.
@@ -391,5 +352,31 @@ impl WorkflowGen<'_> {
             #check;
             v
         })
+    }
+}
+
+/// A conversion trait implemented only as the identity (`T: Trait<T>`), so that a source
+/// of another type than its target fails at `span` with `message`, `label` and `note`
+/// (`{S}` the source's type, `{Self}` the target's), said in the DSL's terms.
+fn from_source_trait(
+    span: Span,
+    trait_name: &Ident,
+    message: &str,
+    label: &str,
+    note: &str,
+) -> TokenStream {
+    let method = Ident::new("__from_source", span);
+    quote_spanned! {span=>
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #[doc(hidden)]
+        pub(super) trait #trait_name<S> {
+            fn #method(source: S) -> Self;
+        }
+        impl<T> #trait_name<T> for T {
+            #[inline]
+            fn #method(source: T) -> T {
+                source
+            }
+        }
     }
 }
