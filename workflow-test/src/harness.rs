@@ -1845,13 +1845,13 @@ fn timing(record: &RunRecord, node: &str) -> String {
     }
 }
 
-/// Takes the node error of type `E` out of `e` (also from inside `Multiple`).
 /// `a::b::Declined` -> `Declined` (generics kept): how a test names the type.
 fn short_type_name(full: &str) -> &str {
     let end = full.find('<').unwrap_or(full.len());
     full[..end].rfind("::").map_or(full, |i| &full[i + 2..])
 }
 
+/// Takes the node error of type `E` out of `e` (also from inside `Multiple`).
 fn take_node_error<E: std::error::Error + 'static>(e: WorkflowError) -> Option<E> {
     match e {
         WorkflowError::Multiple { errors, .. } => errors.into_iter().find_map(take_node_error),

@@ -272,6 +272,15 @@ impl Source {
 }
 
 impl WorkflowDef {
+    /// Whether `name` is declared at the top level, as an input or a binding (not a
+    /// `match` arm's pattern binding, nor a fan-out body's).
+    pub(crate) fn declares<N: ?Sized>(&self, name: &N) -> bool
+    where
+        Ident: PartialEq<N>,
+    {
+        self.inputs.iter().any(|i| i.name == *name) || self.bindings.iter().any(|b| b.name == *name)
+    }
+
     /// Parses the body of `workflow! { .. }`. `Err` when the header (`struct Name { .. }`)
     /// does not parse; a bad entry is recorded in `cx`, and whatever of it can be
     /// understood is kept (so the fallback expansion still declares its field).

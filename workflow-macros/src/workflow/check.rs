@@ -318,8 +318,7 @@ fn check_pattern_fan_outs_typed(cx: &Ctxt, def: &WorkflowDef) {
         };
         for (k, arg) in b.args.iter().enumerate() {
             let root = &arg.source.root;
-            let declared = def.inputs.iter().any(|i| i.name == *root)
-                || def.bindings.iter().any(|x| x.name == *root);
+            let declared = def.declares(root);
             let in_arm = b.scope.iter().any(|a| {
                 def.decisions
                     .get(a.decision)

@@ -67,9 +67,7 @@ fn source_type(def: &WorkflowDef, p: &TokenStream, name: &Ident) -> TokenStream 
 fn fan_out_arg_type(def: &WorkflowDef, p: &TokenStream, b: &Binding, k: usize) -> TokenStream {
     let arg = &b.args[k];
     let root = &arg.source.root;
-    let declared =
-        def.inputs.iter().any(|i| i.name == *root) || def.bindings.iter().any(|x| x.name == *root);
-    let Some(f) = b.fan_out.as_ref().filter(|_| !declared) else {
+    let Some(f) = b.fan_out.as_ref().filter(|_| !def.declares(root)) else {
         return source_type(def, p, root);
     };
     match &f.body {
@@ -267,11 +265,11 @@ impl WorkflowGen<'_> {
                 .collect();
             // The type of each port fed by a `match` arm's pattern binding, by its name,
             // for the slot holding the binding (see `pattern_slots`).
-            let port_types = b.args.iter().zip(&types).filter(|(a, _)| {
-                let root = &a.source.root;
-                !self.def.inputs.iter().any(|i| i.name == *root)
-                    && !self.def.bindings.iter().any(|x| x.name == *root)
-            });
+            let port_types = b
+                .args
+                .iter()
+                .zip(&types)
+                .filter(|(a, _)| !self.def.declares(&a.source.root));
             let port_type_impls = port_types.map(|(a, ty)| {
                 let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(&a.port).to_string());
                 quote! {

@@ -100,8 +100,7 @@ impl WorkflowGen<'_> {
         let decision = &self.def.decisions[d];
         let base = format!("{}_{}", decision.keyword, decision.on.root);
         let taken = |name: &str| {
-            self.def.bindings.iter().any(|b| b.name == name)
-                || self.def.inputs.iter().any(|i| i.name == name)
+            self.def.declares(name)
                 || self.def.decisions[..d]
                     .iter()
                     .any(|e| format!("{}_{}", e.keyword, e.on.root) == name)
