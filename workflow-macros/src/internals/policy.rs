@@ -78,6 +78,24 @@ impl PolicyArgs {
         }
         Ok(true)
     }
+
+    /// Checks the options against each other once all of them are parsed (they may come
+    /// in any order, and a binding's in separate attributes). `retry(total_timeout)`
+    /// limits all attempts together, so a per-attempt `timeout` not shorter than it
+    /// could never fire: the user meant one of them to be something else.
+    pub(crate) fn check(&self, cx: &Ctxt) {
+        let (Some(timeout), Some(retry)) = (&self.timeout, &self.retry) else {
+            return;
+        };
+        if let Some(total) = retry.total_timeout {
+            if timeout.value >= total {
+                cx.error_at(
+                    timeout.span,
+                    "this `timeout` is not shorter than `retry(total_timeout = ..)`, which limits all attempts together, so it could never fire; make `timeout` (each attempt's limit) shorter than `total_timeout`, or remove one of them",
+                );
+            }
+        }
+    }
 }
 
 impl RetryArgs {

@@ -104,6 +104,7 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         cx.syn_error(e);
     }
+    out.policy.check(cx);
     out
 }
 

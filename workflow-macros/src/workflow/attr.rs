@@ -571,6 +571,7 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
             );
         }
     }
+    out.policy.check(cx);
     out
 }
 
