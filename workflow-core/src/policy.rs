@@ -241,7 +241,9 @@ pub struct WorkflowPolicy {
     pub timeout: Option<Duration>,
     /// Stall limit: fail with a deadlock if no node finishes for this long.
     pub deadlock: Option<Duration>,
-    /// Most nodes of one run in flight at once (`Some(1)` is sequential).
+    /// Most nodes of one run in flight at once (`Some(1)` is sequential); also bounds
+    /// the items of each of its fan-outs and the nodes of each sub-workflow (see
+    /// [`RunOptions::concurrency`](crate::RunOptions::concurrency)).
     pub concurrency: Option<usize>,
     /// Fail-fast or continue.
     pub failure: FailurePolicy,

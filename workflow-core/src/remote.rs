@@ -391,6 +391,7 @@ impl Runtime {
             false,
             runtime,
             None,
+            plan.policy.concurrency,
             #[cfg(feature = "store")]
             None,
         );

@@ -817,9 +817,15 @@ impl RunOptions {
     }
 
     /// At most `n` nodes of this run in flight (`1` runs nodes one at a time; `0` counts
-    /// as `1`). A fan-out or a sub-workflow is one node of the run here: the nodes of its
-    /// child runs are bounded by its own `#[concurrency = N]` (a fan-out's items) or the
-    /// sub-workflow's own policy, and by the runtime's `max_concurrent_nodes`.
+    /// as `1`); overrides the workflow's `#[workflow(concurrency = N)]` / `sequential`.
+    ///
+    /// The limit reaches the child runs too, each on its own: a fan-out (one node of the
+    /// run) runs at most `n` items at a time (or its own `#[concurrency = M]`, if
+    /// smaller), and a sub-workflow at most `n` of its nodes. So with `1` the whole run,
+    /// fan-out items and sub-workflows included, runs one node at a time; with `n > 1`,
+    /// nested levels multiply (a fan-out's items running fan-outs of their own may run
+    /// `n × n` nodes at once). The runtime's `max_concurrent_nodes` bounds all runs
+    /// together.
     ///
     /// # Examples
     ///

@@ -20,6 +20,7 @@ mod reliability_spawn;
 mod report_order;
 mod resources_context;
 mod routing;
+mod run_limits;
 mod shapes;
 mod shared_ports;
 mod status_at_stop;

@@ -167,7 +167,13 @@ where
     let _stop = feed.cancel.clone().drop_guard();
     {
         let _flush = FlushOnDrop(&feed);
-        run_lanes(&feed, &shared.runtime, opts.concurrency).await;
+        // At most the run's own limit too: a `sequential` run's items go one by one.
+        run_lanes(
+            &feed,
+            &shared.runtime,
+            opts.concurrency.min(shared.concurrency),
+        )
+        .await;
     }
     feed
 }
@@ -206,7 +212,7 @@ where
     let mut items = items.enumerate();
     let mut first_error: Option<WorkflowError> = None;
     loop {
-        while first_error.is_none() && running.len() < opts.concurrency {
+        while first_error.is_none() && running.len() < opts.concurrency.min(shared.concurrency) {
             let Some((i, item)) = items.next() else { break };
             if i >= results.len() {
                 results.resize_with(i + 1, || None);
@@ -284,7 +290,10 @@ where
 {
     async move {
         if let Some(seen) = &ctx.parts().0.called_fan_out {
-            seen.store(opts.concurrency, std::sync::atomic::Ordering::Relaxed);
+            // What the items run under here (see `run_in_lanes`), for the engine
+            // that schedules them itself.
+            let n = opts.concurrency.min(ctx.parts().0.concurrency);
+            seen.store(n, std::sync::atomic::Ordering::Relaxed);
         }
         if fits_lanes::<W>() {
             let feed = run_in_lanes::<W, I>(&ctx, items, opts, codec, input).await;
@@ -321,7 +330,10 @@ where
 {
     async move {
         if let Some(seen) = &ctx.parts().0.called_fan_out {
-            seen.store(opts.concurrency, std::sync::atomic::Ordering::Relaxed);
+            // What the items run under here (see `run_in_lanes`), for the engine
+            // that schedules them itself.
+            let n = opts.concurrency.min(ctx.parts().0.concurrency);
+            seen.store(n, std::sync::atomic::Ordering::Relaxed);
         }
         let opts = FanOutOptions {
             collect: true,

@@ -606,6 +606,13 @@ where
         let (traced, live, child) = shared.get().map_or((false, false, false), |s| {
             (s.trace.is_some(), s.is_live(), s.parent().is_some())
         });
+        // A child run's nodes count against the runs' limits above it too (a
+        // sub-workflow of a `sequential` run runs its nodes one at a time); a root run's
+        // limit is its own.
+        let above = shared
+            .get()
+            .and_then(|s| s.parent())
+            .map_or(usize::MAX, |p| p.concurrency);
         Self {
             shared,
             state,
@@ -618,7 +625,8 @@ where
                 .concurrency
                 .or(plan.policy.concurrency)
                 .unwrap_or(usize::MAX)
-                .max(1),
+                .max(1)
+                .min(above),
             failure: opts.failure.unwrap_or(plan.policy.failure),
             blocked: Vec::new(),
             spans: Vec::new(),

@@ -599,6 +599,8 @@ where
         let k = plan.nodes.len();
         let shared = lane_shared(feed, &runtime);
         let supervise_all = supervises_all(&shared);
+        // The body's own limit, at most the runs' above it (see `RunShared::concurrency`).
+        let concurrency = shared.concurrency;
         Self {
             feed,
             supervise_all,
@@ -619,7 +621,7 @@ where
             blocked: Vec::new(),
             statuses: Statuses::new(&plan.names),
             spans: Vec::new(),
-            concurrency: plan.policy.concurrency.unwrap_or(usize::MAX).max(1),
+            concurrency,
             clock: None,
             item: None,
         }
@@ -1115,6 +1117,7 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Run
         false,
         Arc::clone(runtime),
         Some((Arc::clone(parent), feed.node, Arc::clone(&feed.path))),
+        W::PLAN.policy.concurrency,
         // A durable run's items are recorded node by node when the body's workflow is
         // durable (its values can be encoded); a sub-workflow's are not.
         #[cfg(feature = "store")]

@@ -412,9 +412,14 @@ fn begin<W: Workflow>(
         && !runtime.is_monitored();
     #[cfg(feature = "store")]
     let lazy = lazy && link.is_none();
+    // What the run's nodes, and those of the child runs they start, are bounded by.
+    let concurrency = setup
+        .as_ref()
+        .and_then(|s| s.opts.concurrency)
+        .or(plan.policy.concurrency);
     if lazy {
         return Begin::Run(Begun {
-            shared: RunSlot::lazy(run_id, start, runtime, plan),
+            shared: RunSlot::lazy(run_id, start, runtime, plan, concurrency),
             setup,
             #[cfg(feature = "store")]
             durable,
@@ -440,6 +445,7 @@ fn begin<W: Workflow>(
             // counter that the runs on all worker threads share.
             runtime,
             child,
+            concurrency,
             #[cfg(feature = "store")]
             link,
         )

@@ -1129,6 +1129,7 @@ mod tests {
             false,
             Arc::new(runtime),
             None,
+            None,
             #[cfg(feature = "store")]
             None,
         ))

@@ -81,6 +81,12 @@ pub(crate) struct RunShared {
     /// Set when a node is called by itself (`Runtime::call_node`): the `concurrency` of
     /// the fan-out the node ran, for the engine that schedules its items (0: none ran).
     pub(crate) called_fan_out: Option<std::sync::atomic::AtomicUsize>,
+    /// The most nodes of this run, and of each child run it starts (a fan-out's items,
+    /// a sub-workflow's nodes), in flight at once: its own `concurrency`
+    /// (`RunOptions::concurrency`, else the workflow's `#[workflow(concurrency)]` /
+    /// `sequential`), at most its parent's (`usize::MAX`: no limit). So a `sequential`
+    /// run's fan-out runs its items one at a time, as a user of `sequential` expects.
+    pub(crate) concurrency: usize,
     /// Where a durable run's fan-out items record their nodes, and the item rows a
     /// resumed run restores (`None`: not durable, or a child whose nodes are not
     /// recorded one by one, like a sub-workflow's).
@@ -115,6 +121,8 @@ pub(crate) struct RunSlot {
 struct LazySeed {
     runtime: Arc<RuntimeShared>,
     plan: &'static crate::plan::Plan,
+    /// The run's `concurrency` (see [`RunShared::concurrency`]).
+    concurrency: Option<usize>,
 }
 
 impl RunSlot {
@@ -139,10 +147,15 @@ impl RunSlot {
         started: Instant,
         runtime: Arc<RuntimeShared>,
         plan: &'static crate::plan::Plan,
+        concurrency: Option<usize>,
     ) -> Self {
         Self {
             made: OnceLock::new(),
-            lazy: Some(LazySeed { runtime, plan }),
+            lazy: Some(LazySeed {
+                runtime,
+                plan,
+                concurrency,
+            }),
             run_id,
             started,
         }
@@ -180,6 +193,7 @@ impl RunSlot {
                     false,
                     Arc::clone(&seed.runtime),
                     None,
+                    seed.concurrency,
                     #[cfg(feature = "store")]
                     None,
                 );
@@ -563,6 +577,7 @@ impl RunShared {
         stall_watched: bool,
         runtime: Arc<RuntimeShared>,
         child: Option<ChildPlace>,
+        concurrency: Option<usize>,
         #[cfg(feature = "store")] durable: Option<Arc<DurableLink>>,
     ) -> Self {
         let watched = stall_watched || runtime.is_monitored();
@@ -608,6 +623,10 @@ impl RunShared {
             run_key: of_parent.and_then(|p| p.run_key.clone()),
             first_item: 0,
             called_fan_out: None,
+            concurrency: concurrency
+                .unwrap_or(usize::MAX)
+                .max(1)
+                .min(of_parent.map_or(usize::MAX, |p| p.concurrency)),
             #[cfg(feature = "store")]
             durable,
             parent,
