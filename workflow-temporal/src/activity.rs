@@ -175,7 +175,10 @@ impl<W: NodeByNode> NodeImpl<W> {
         let running = self.runtime.call_node::<W>(call);
         tokio::pin!(running);
         let mut tick = tokio::time::interval(self.heartbeat);
-        let mut details = HeartbeatDetails::default();
+        let mut details = HeartbeatDetails {
+            attempt,
+            ..HeartbeatDetails::default()
+        };
         let result = loop {
             tokio::select! {
                 result = &mut running => break result,
@@ -263,6 +266,9 @@ struct HeartbeatDetails {
     last: std::collections::VecDeque<EmittedMessage>,
     /// How many the node emitted in all.
     count: u64,
+    /// The attempt running: a `schedule_to_close` timeout (the node's
+    /// `retry(total_timeout)`) says which attempt it ran out in from the last heartbeat.
+    attempt: u32,
 }
 
 /// At most this many messages ride on one heartbeat: Temporal keeps only the last
@@ -290,9 +296,9 @@ impl HeartbeatDetails {
         }
     }
 
-    /// `{"emitted": 3, "last": [{"node": "b", "message": ".."}, ..]}`.
+    /// `{"attempt": 2, "emitted": 3, "last": [{"node": "b", "message": ".."}, ..]}`.
     fn payload(&self) -> serde_json::Value {
-        serde_json::json!({ "emitted": self.count, "last": self.last })
+        serde_json::json!({ "attempt": self.attempt, "emitted": self.count, "last": self.last })
     }
 }
 
@@ -357,6 +363,19 @@ pub(crate) fn failure_infos(error: &WorkflowError, node: &str, attempt: u32) -> 
             at,
             1,
             message.clone(),
+            Vec::new(),
+        )],
+        WorkflowError::Timeout {
+            scope: TimeoutScope::Node(at),
+            limit,
+            all_attempts: true,
+            attempts,
+            ..
+        } => vec![info(
+            FailureKind::NodeTotalTimeout,
+            at,
+            *attempts,
+            limit.as_millis().to_string(),
             Vec::new(),
         )],
         WorkflowError::Timeout {

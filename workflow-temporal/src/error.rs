@@ -204,15 +204,15 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             node: name,
             message: f.message,
         },
-        FailureKind::NodeTimeout => WorkflowError::Timeout {
+        FailureKind::NodeTimeout | FailureKind::NodeTotalTimeout => WorkflowError::Timeout {
             workflow,
             scope: TimeoutScope::Node(name.clone()),
             limit: Duration::from_millis(f.message.parse().unwrap_or(0)),
             running: vec![name],
             attempts: f.attempts.max(1),
-            // An attempt's own limit, which the activity enforces and reports; a
-            // `total_timeout` is Temporal's `schedule_to_close` (see `policy.rs`).
-            all_attempts: false,
+            // An attempt's own limit, which the activity enforces and reports, or the
+            // node's `total_timeout`, Temporal's `schedule_to_close` (see `policy.rs`).
+            all_attempts: f.kind == FailureKind::NodeTotalTimeout,
         },
         FailureKind::MissingResource => WorkflowError::MissingResource {
             workflow,

@@ -716,18 +716,35 @@ fn server_failure_of(
             base(FailureKind::NodeFailed, 0, app.source_error().to_string())
         }
         Some(IncomingError::Timeout(timeout)) => {
-            let limit = match timeout.timeout_type() {
-                TimeoutType::ScheduleToClose => {
-                    mapping.schedule_to_close.unwrap_or(mapping.start_to_close)
+            match (timeout.timeout_type(), mapping.schedule_to_close) {
+                // The node's `retry(total_timeout)`: all attempts together, run out in
+                // the attempt that heartbeat last (each heartbeat names its attempt).
+                (TimeoutType::ScheduleToClose, Some(total)) => {
+                    let attempt = timeout
+                        .last_heartbeat_details::<serde_json::Value>()
+                        .ok()
+                        .flatten()
+                        .and_then(|d| d.get("attempt")?.as_u64())
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(1);
+                    base(
+                        FailureKind::NodeTotalTimeout,
+                        attempt,
+                        total.as_millis().to_string(),
+                    )
                 }
-                TimeoutType::Heartbeat => mapping.heartbeat_timeout,
-                _ => mapping.start_to_close,
-            };
-            base(
-                FailureKind::NodeTimeout,
-                mapping.retry.maximum_attempts,
-                limit.as_millis().to_string(),
-            )
+                (kind, _) => {
+                    let limit = match kind {
+                        TimeoutType::Heartbeat => mapping.heartbeat_timeout,
+                        _ => mapping.start_to_close,
+                    };
+                    base(
+                        FailureKind::NodeTimeout,
+                        mapping.retry.maximum_attempts,
+                        limit.as_millis().to_string(),
+                    )
+                }
+            }
         }
         Some(IncomingError::Cancelled(_)) => base(FailureKind::Cancelled, 0, "cancelled".into()),
         _ => match error {

@@ -115,6 +115,10 @@ pub(crate) enum FailureKind {
     NodePanicked,
     /// An attempt ran out of time; `message` is the limit in milliseconds.
     NodeTimeout,
+    /// All attempts together ran out of time (the node's `retry(total_timeout)`,
+    /// Temporal's `schedule_to_close`); `message` is the limit in milliseconds and
+    /// `attempts` the attempt it ran out in.
+    NodeTotalTimeout,
     /// A `Res<T>` is not registered on the worker; `message` is its type.
     MissingResource,
     /// A `Res<T>` is registered as `Arc<T>`; `message` is its type.
@@ -135,6 +139,7 @@ impl FailureKind {
             Self::NodeFailed => "workflow.NodeFailed",
             Self::NodePanicked => "workflow.NodePanicked",
             Self::NodeTimeout => "workflow.NodeTimeout",
+            Self::NodeTotalTimeout => "workflow.NodeTotalTimeout",
             Self::MissingResource => "workflow.MissingResource",
             Self::ResourceRegisteredAsArc => "workflow.ResourceRegisteredAsArc",
             Self::Payload => "workflow.Payload",

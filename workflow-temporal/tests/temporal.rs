@@ -748,6 +748,59 @@ async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
     }
 }
 
+#[node(retry(max = 5, backoff = "100ms", total_timeout = "1500ms"))]
+async fn stalls(ms: u64) -> Result<u64, Busy> {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    Ok(ms)
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Stalls {
+        input ms: u64,
+        stuck = stalls(ms),
+    }
+}
+
+/// A `retry(total_timeout)` is Temporal's `schedule_to_close`: its timeout is reported
+/// as the limit on all attempts (not as one attempt's), in the attempt it ran out in,
+/// as in-process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_total_timeout_is_the_same_all_attempts_timeout_as_in_process() {
+    let Some(url) = server("total timeout") else {
+        return;
+    };
+    let local = Runtime::new()
+        .execute(Stalls, StallsInput { ms: 60_000 })
+        .await
+        .unwrap_err();
+    let client = connect(&url, settings("stalls"), "stalls").await;
+    let _worker = start_worker::<Stalls>(&client, Runtime::new());
+    let err = client
+        .execute::<Stalls>(&StallsInput { ms: 60_000 }, &run_id("stalls"))
+        .await
+        .unwrap_err();
+    let Some(remote) = err.workflow_error() else {
+        panic!("expected the run's own error, got {err}");
+    };
+    assert_eq!(remote.to_string(), local.to_string());
+    match remote {
+        WorkflowError::Timeout {
+            scope,
+            limit,
+            attempts,
+            all_attempts,
+            ..
+        } => {
+            assert_eq!(*scope, workflow_core::TimeoutScope::Node("stuck".into()));
+            assert_eq!(*limit, Duration::from_millis(1500));
+            assert!(*all_attempts, "{remote}");
+            assert_eq!(*attempts, 1, "{remote}");
+        }
+        other => panic!("expected the node's total timeout, got {other:?}"),
+    }
+}
+
 // == Branches =====================================================================================
 // examples/routing.rs's `Checkout` (a guard, a merge, a partial binding), durable, and the
 // engine tests' `Nested` (a decision inside an arm, whose nodes read the outer arm's
