@@ -129,6 +129,26 @@ fn record_scheduled(shared: &RunSlot, s: usize) {
     shared.record(Some(s), TraceKind::Scheduled);
 }
 
+/// Calls the generated cell table `cells` (see [`start_node`](super::cells::start_node))
+/// with `op` on node `i`, out of line: every call of the table but the plain path's
+/// start ([`Driver::start_quiet`]) goes through here. The table is
+/// `#[inline(always)]` (`workflow!`'s `Workflow::run`), so that it is inlined into that
+/// one start, the path of every node of a plain run, where the call cost ~38
+/// instructions a node (its frame, the `Op` and the outcome through memory; issue 17);
+/// this keeps the other calls one copy of the table, as before.
+#[inline(never)]
+pub(super) fn call_cells<S, V, C>(
+    cells: &mut C,
+    state: &mut S,
+    i: usize,
+    op: Op<'_, '_>,
+) -> Poll<Finished<V>>
+where
+    C: FnMut(&mut S, usize, Op<'_, '_>) -> Poll<Finished<V>>,
+{
+    cells(state, i, op)
+}
+
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
@@ -1450,14 +1470,19 @@ where
                 mode,
                 done: None,
             };
-            return (self.cells)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
+            return call_cells(
+                &mut self.cells,
+                &mut self.state,
+                i,
+                Op::Start(&starter, &mut node_cx),
+            );
         }
         let starter = NodeStarter {
             shared: self.shared,
             mode,
             done: None,
         };
-        let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+        let polled = call_cells(&mut self.cells, &mut self.state, i, Op::Start(&starter, cx));
         // An inline node that ended is written by the caller (`Statuses::ran`).
         if inline && polled.is_pending() {
             self.statuses.started_report(i, at);
@@ -1508,7 +1533,7 @@ where
             // Registers the run's waker, so the node's outcome reaches this run.
             done: Some(self.pending.make().spawner(cx, self.shared) as &dyn std::any::Any),
         };
-        (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
+        call_cells(&mut self.cells, &mut self.state, i, Op::Start(&starter, cx))
     }
 
     /// Starts inline node `i` at `at` in a quiet run (see [`quiet`](Self::quiet)) that
@@ -1533,6 +1558,8 @@ where
         stall: &mut Option<StallTimer>,
         handled: &std::cell::Cell<usize>,
     ) -> Result<(), Event> {
+        // The one call of the cell table not through `call_cells`: the table is inlined
+        // here (see `call_cells`).
         match (self.cells)(&mut self.state, i, Op::Start(starter, cx)) {
             Poll::Ready(Finished {
                 index,
@@ -1594,7 +1621,7 @@ where
             return polled;
         }
         let _entered = self.spans.get(i).map(tracing::Span::enter);
-        let polled = (self.cells)(&mut self.state, i, Op::Poll(&mut cx));
+        let polled = call_cells(&mut self.cells, &mut self.state, i, Op::Poll(&mut cx));
         if polled.is_ready() {
             self.pending.make().remove(i);
         }
@@ -1903,7 +1930,9 @@ where
         for &i in &still_pending {
             self.pending.make().remove(i);
             let (cells, state) = (&mut self.cells, &mut self.state);
-            let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| cells(state, i, Op::Drop)));
+            let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                call_cells(cells, state, i, Op::Drop)
+            }));
             if let Err(payload) = dropped {
                 drop_errors.push(self.panicked_in_drop(i, payload.as_ref()));
             }
