@@ -1577,6 +1577,13 @@ where
                 result: Ok(value),
                 ..
             }) => {
+                // The node the table started. A small plan's successors are read from
+                // its `NodeSpec`s (see `each_successor`), indexed by `i`, whose bounds
+                // were checked as the table read its type: not checked again (~2
+                // instructions a node, issue 17). A large plan's path keeps the outcome's
+                // index (with `i`, ~1 instruction a node more, by register allocation).
+                debug_assert_eq!(index, i);
+                let index = if Counts::<W>::SMALL { i } else { index };
                 handled.set(handled.get() + 1);
                 // Started and ended at the batch's timestamp: the clock is read once
                 // per poll of the run (see `elapsed`), so `now` is `at`, and its record
