@@ -572,98 +572,101 @@ const _: () = {
                 let mut __boxed = ::workflow_core::__private::BoxedNodes::<
                     __WorkflowValue,
                 >::new(2usize);
-                exec.run(move |
-                        state: &mut <Self as ::workflow_core::__private::Workflow>::State,
-                        node: usize,
-                        op: ::workflow_core::__private::Op<'_, '_>|
-                    {
-                        match op {
-                            ::workflow_core::__private::Op::Fused(op) => {
-                                match node {
-                                    0usize => {
-                                        ::workflow_core::__private::fused_op(
-                                            __workflow_fused_cell0.as_mut(),
-                                            op,
-                                            __workflow_progress,
-                                            <Self as ::workflow_core::__private::Workflow>::FUSED[0usize]
-                                                .nodes,
-                                            &mut || __workflow_fused0(
+                exec.run(
+                        #[inline(always)]
+                        move |
+                            state: &mut <Self as ::workflow_core::__private::Workflow>::State,
+                            node: usize,
+                            op: ::workflow_core::__private::Op<'_, '_>|
+                        {
+                            match op {
+                                ::workflow_core::__private::Op::Fused(op) => {
+                                    match node {
+                                        0usize => {
+                                            ::workflow_core::__private::fused_op(
+                                                __workflow_fused_cell0.as_mut(),
+                                                op,
                                                 __workflow_progress,
-                                                (__NODES0[0usize].0)(state),
                                                 <Self as ::workflow_core::__private::Workflow>::FUSED[0usize]
                                                     .nodes,
-                                            ),
-                                            __WorkflowValue::size,
-                                        )
+                                                &mut || __workflow_fused0(
+                                                    __workflow_progress,
+                                                    (__NODES0[0usize].0)(state),
+                                                    <Self as ::workflow_core::__private::Workflow>::FUSED[0usize]
+                                                        .nodes,
+                                                ),
+                                                __WorkflowValue::size,
+                                            )
+                                        }
+                                        _ => ::workflow_core::__private::Poll::Pending,
                                     }
-                                    _ => ::workflow_core::__private::Poll::Pending,
                                 }
-                            }
-                            op @ ::workflow_core::__private::Op::Start(..) => {
-                                match __TYPE_OF[node] {
-                                    0 => {
-                                        let (ports, wrap) = __NODES0[__RANK[node] as usize];
-                                        ::workflow_core::__private::start_node(
-                                            __workflow_cell0.as_mut(),
-                                            &mut __boxed,
-                                            node,
-                                            op,
-                                            ports(state),
-                                            wrap,
-                                            ::workflow_core::__private::inline_call::<
-                                                __HelloNode_greeting,
-                                                __WorkflowValue,
-                                            >,
-                                        )
-                                    }
-                                    1 => {
-                                        let (ports, wrap) = __NODES1[__RANK[node] as usize];
-                                        ::workflow_core::__private::start_node(
-                                            __workflow_cell1.as_mut(),
-                                            &mut __boxed,
-                                            node,
-                                            op,
-                                            ports(state),
-                                            wrap,
-                                            ::workflow_core::__private::inline_call::<
-                                                __HelloNode_size,
-                                                __WorkflowValue,
-                                            >,
-                                        )
-                                    }
-                                    _ => {
-                                        match node {
-                                            _ => {
-                                                ::core::unreachable!("workflow node index out of range")
+                                op @ ::workflow_core::__private::Op::Start(..) => {
+                                    match __TYPE_OF[node] {
+                                        0 => {
+                                            let (ports, wrap) = __NODES0[__RANK[node] as usize];
+                                            ::workflow_core::__private::start_node(
+                                                __workflow_cell0.as_mut(),
+                                                &mut __boxed,
+                                                node,
+                                                op,
+                                                ports(state),
+                                                wrap,
+                                                ::workflow_core::__private::inline_call::<
+                                                    __HelloNode_greeting,
+                                                    __WorkflowValue,
+                                                >,
+                                            )
+                                        }
+                                        1 => {
+                                            let (ports, wrap) = __NODES1[__RANK[node] as usize];
+                                            ::workflow_core::__private::start_node(
+                                                __workflow_cell1.as_mut(),
+                                                &mut __boxed,
+                                                node,
+                                                op,
+                                                ports(state),
+                                                wrap,
+                                                ::workflow_core::__private::inline_call::<
+                                                    __HelloNode_size,
+                                                    __WorkflowValue,
+                                                >,
+                                            )
+                                        }
+                                        _ => {
+                                            match node {
+                                                _ => {
+                                                    ::core::unreachable!("workflow node index out of range")
+                                                }
                                             }
                                         }
                                     }
                                 }
-                            }
-                            op => {
-                                if __boxed.holds(node) {
-                                    return __boxed.step(node, op);
-                                }
-                                match __TYPE_OF[node] {
-                                    0 => {
-                                        ::workflow_core::__private::cell_op(
-                                            __workflow_cell0.as_mut(),
-                                            node,
-                                            op,
-                                        )
+                                op => {
+                                    if __boxed.holds(node) {
+                                        return __boxed.step(node, op);
                                     }
-                                    1 => {
-                                        ::workflow_core::__private::cell_op(
-                                            __workflow_cell1.as_mut(),
-                                            node,
-                                            op,
-                                        )
+                                    match __TYPE_OF[node] {
+                                        0 => {
+                                            ::workflow_core::__private::cell_op(
+                                                __workflow_cell0.as_mut(),
+                                                node,
+                                                op,
+                                            )
+                                        }
+                                        1 => {
+                                            ::workflow_core::__private::cell_op(
+                                                __workflow_cell1.as_mut(),
+                                                node,
+                                                op,
+                                            )
+                                        }
+                                        _ => ::workflow_core::__private::Poll::Pending,
                                     }
-                                    _ => ::workflow_core::__private::Poll::Pending,
                                 }
                             }
-                        }
-                    })
+                        },
+                    )
                     .await
             })
         }

@@ -129,6 +129,26 @@ fn record_scheduled(shared: &RunSlot, s: usize) {
     shared.record(Some(s), TraceKind::Scheduled);
 }
 
+/// Calls the generated cell table `cells` (see [`start_node`](super::cells::start_node))
+/// with `op` on node `i`, out of line: every call of the table but the plain path's
+/// start ([`Driver::start_quiet`]) goes through here. The table is
+/// `#[inline(always)]` (`workflow!`'s `Workflow::run`), so that it is inlined into that
+/// one start, the path of every node of a plain run, where the call cost ~38
+/// instructions a node (its frame, the `Op` and the outcome through memory; issue 17);
+/// this keeps the other calls one copy of the table, as before.
+#[inline(never)]
+pub(super) fn call_cells<S, V, C>(
+    cells: &mut C,
+    state: &mut S,
+    i: usize,
+    op: Op<'_, '_>,
+) -> Poll<Finished<V>>
+where
+    C: FnMut(&mut S, usize, Op<'_, '_>) -> Poll<Finished<V>>,
+{
+    cells(state, i, op)
+}
+
 /// A stall timer: its limit, and when it fires next.
 type StallTimer = (Duration, Pin<Box<Sleep>>);
 
@@ -826,15 +846,18 @@ where
             mode: Mode::Inline,
             done: None,
         };
+        // No concurrency limit (most runs): room for every ready node, without a look
+        // at the pending nodes' count before each (~5 instructions a node, issue 17).
+        let unlimited = self.concurrency == usize::MAX;
         loop {
-            if !self.deps.ready_is_empty() && self.pending.count() < self.concurrency {
+            if !self.deps.ready_is_empty() && self.has_room(unlimited) {
                 // One timestamp for the batch: these nodes all start now, and in-task
                 // nodes run one after another in this task anyway.
                 let at = self.elapsed();
                 // The report record of each node of the batch that ends in its first
                 // poll, made once (see `start_quiet`).
                 let ran = Statuses::ran_record(at);
-                while self.pending.count() < self.concurrency {
+                while self.has_room(unlimited) {
                     let Some(i) = self.deps.pop_ready() else {
                         break;
                     };
@@ -911,6 +934,14 @@ where
             }
         }
         self.wait(cx, stall, cancelled)
+    }
+
+    /// Whether another node may start now: fewer pending than the concurrency limit.
+    /// `unlimited`: there is none (`concurrency == usize::MAX`, which the pending count
+    /// never reaches), told by the caller once per poll.
+    #[inline(always)]
+    fn has_room(&self, unlimited: bool) -> bool {
+        unlimited || self.pending.count() < self.concurrency
     }
 
     /// What a poll of the run does once nothing is left to start or poll, before it
@@ -1458,14 +1489,19 @@ where
                 mode,
                 done: None,
             };
-            return (self.cells)(&mut self.state, i, Op::Start(&starter, &mut node_cx));
+            return call_cells(
+                &mut self.cells,
+                &mut self.state,
+                i,
+                Op::Start(&starter, &mut node_cx),
+            );
         }
         let starter = NodeStarter {
             shared: self.shared,
             mode,
             done: None,
         };
-        let polled = (self.cells)(&mut self.state, i, Op::Start(&starter, cx));
+        let polled = call_cells(&mut self.cells, &mut self.state, i, Op::Start(&starter, cx));
         // An inline node that ended is written by the caller (`Statuses::ran`).
         if inline && polled.is_pending() {
             self.statuses.started_report(i, at);
@@ -1516,7 +1552,7 @@ where
             // Registers the run's waker, so the node's outcome reaches this run.
             done: Some(self.pending.make().spawner(cx, self.shared) as &dyn std::any::Any),
         };
-        (self.cells)(&mut self.state, i, Op::Start(&starter, cx))
+        call_cells(&mut self.cells, &mut self.state, i, Op::Start(&starter, cx))
     }
 
     /// Starts inline node `i` at `at` in a quiet run (see [`quiet`](Self::quiet)) that
@@ -1541,12 +1577,21 @@ where
         stall: &mut Option<StallTimer>,
         handled: &std::cell::Cell<usize>,
     ) -> Result<(), Event> {
+        // The one call of the cell table not through `call_cells`: the table is inlined
+        // here (see `call_cells`).
         match (self.cells)(&mut self.state, i, Op::Start(starter, cx)) {
             Poll::Ready(Finished {
                 index,
                 result: Ok(value),
                 ..
             }) => {
+                // The node the table started. A small plan's successors are read from
+                // its `NodeSpec`s (see `each_successor`), indexed by `i`, whose bounds
+                // were checked as the table read its type: not checked again (~2
+                // instructions a node, issue 17). A large plan's path keeps the outcome's
+                // index (with `i`, ~1 instruction a node more, by register allocation).
+                debug_assert_eq!(index, i);
+                let index = if Counts::<W>::SMALL { i } else { index };
                 handled.set(handled.get() + 1);
                 // Started and ended at the batch's timestamp: the clock is read once
                 // per poll of the run (see `elapsed`), so `now` is `at`, and its record
@@ -1602,7 +1647,7 @@ where
             return polled;
         }
         let _entered = self.spans.get(i).map(tracing::Span::enter);
-        let polled = (self.cells)(&mut self.state, i, Op::Poll(&mut cx));
+        let polled = call_cells(&mut self.cells, &mut self.state, i, Op::Poll(&mut cx));
         if polled.is_ready() {
             self.pending.make().remove(i);
         }
@@ -1911,7 +1956,9 @@ where
         for &i in &still_pending {
             self.pending.make().remove(i);
             let (cells, state) = (&mut self.cells, &mut self.state);
-            let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| cells(state, i, Op::Drop)));
+            let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                call_cells(cells, state, i, Op::Drop)
+            }));
             if let Err(payload) = dropped {
                 drop_errors.push(self.panicked_in_drop(i, payload.as_ref()));
             }

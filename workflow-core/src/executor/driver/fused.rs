@@ -68,7 +68,7 @@ where
             at: &mut k,
             start: true,
         });
-        let polled = (self.cells)(&mut self.state, head, op);
+        let polled = call_cells(&mut self.cells, &mut self.state, head, op);
         let ended = k as usize;
         if const { consecutive(W::FUSED) } {
             // (A chain declared in order: its entries in one pass.)
@@ -117,7 +117,7 @@ where
             at: &mut k,
             start: false,
         });
-        let polled = (self.cells)(&mut self.state, head as usize, op);
+        let polled = call_cells(&mut self.cells, &mut self.state, head as usize, op);
         if k > at {
             let now = self.elapsed();
             self.statuses
@@ -146,7 +146,7 @@ where
             self.pending.make().remove(head as usize);
             let (cells, state) = (&mut self.cells, &mut self.state);
             let dropped = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                cells(state, head as usize, Op::Fused(FusedOp::Drop))
+                call_cells(cells, state, head as usize, Op::Fused(FusedOp::Drop))
             }));
             if let Err(payload) = dropped {
                 let i = W::FUSED[segment as usize].nodes[at as usize] as usize;

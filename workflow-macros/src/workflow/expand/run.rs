@@ -671,6 +671,10 @@ impl WorkflowGen<'_> {
                     #( let mut #cells = #p::pin!(#p::Option::None); )*
                     let mut #boxed = #p::BoxedNodes::<__WorkflowValue>::new(#nodes);
                     exec.run(
+                        // Inlined into the driver's plain start, where every node of a
+                        // plain run starts; every other call goes through one
+                        // out-of-line copy (`call_cells` in `executor/driver.rs`).
+                        #[inline(always)]
                         move |state: &mut <Self as #p::Workflow>::State, node: usize, op: #p::Op<'_, '_>| {
                             match op {
                                 #fused_arm
