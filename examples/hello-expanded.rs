@@ -321,6 +321,19 @@ const _: () = {
             true && self.size == other.size
         }
     }
+    #[automatically_derived]
+    impl ::core::clone::Clone for HelloOutput
+    where
+        for<'__wf> ::workflow_core::__private::Output<
+            __HelloNode_size,
+        >: ::core::clone::Clone,
+    {
+        fn clone(&self) -> Self {
+            Self {
+                size: ::core::clone::Clone::clone(&self.size),
+            }
+        }
+    }
     #[diagnostic::on_unimplemented(
         message = "`HelloOutput` is a struct, not a map: its outputs are fields, like `run.outputs.size`",
         label = "write a field: `.size`"

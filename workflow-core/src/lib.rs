@@ -118,6 +118,7 @@ mod launch;
 mod runtime;
 
 mod build_first;
+mod other_names;
 
 #[cfg(feature = "store")]
 mod durable;
@@ -156,6 +157,8 @@ pub use node::NodeErrorType;
 /// them by a short path. Not API.
 #[doc(hidden)]
 pub use node::{ConvertNodeError, UnsupportedNodeError};
+#[doc(hidden)]
+pub use other_names::RunsWithExecute;
 pub use resources::Res;
 pub use run::{
     NodeReport, NodeReports, NodeStatus, Run, RunOptions, RunReport, RunSnapshot,

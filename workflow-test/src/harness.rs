@@ -1147,14 +1147,19 @@ impl Harness {
     ///     // The node's own error, taken out of the run's error by type.
     ///     let err: Declined = h.assert_error(result);
     ///     assert_eq!(err, Declined(7));
+    ///     // Or name the type at the call.
+    ///     let again = h.assert_error::<Declined>(h.execute(Pay, PayInput { card: 8 }).await);
+    ///     assert_eq!(again, Declined(8));
     /// }
     /// # fn main() { declined_card(); }
     /// ```
     #[track_caller]
-    pub fn assert_error<E, R>(&self, result: R) -> E
+    // `result` is `impl RunResult` rather than a second type parameter so that the error
+    // type is the only one to name: `h.assert_error::<Declined>(result)`, as a user
+    // writes it (with `<E, R>`, rustc asked for `::<Declined, R>`).
+    pub fn assert_error<E>(&self, result: impl RunResult) -> E
     where
         E: std::error::Error + 'static,
-        R: RunResult,
     {
         let e = self.assert_failure(result);
         let message = format!("{e:#}");

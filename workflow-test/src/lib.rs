@@ -162,6 +162,7 @@ mod memory;
 mod mock;
 mod not_awaited;
 mod on_harness;
+mod other_names;
 mod record;
 mod runner;
 #[cfg(feature = "store")]
@@ -182,6 +183,8 @@ pub use on_harness::{
     AssertNotTakenOnTheHarness, AssertOverlappedOnTheHarness, AssertionsGoOnTheHarness,
     ExecutionCountOnTheHarness,
 };
+#[doc(hidden)]
+pub use other_names::{ExecuteRunsTheWorkflow, TraceIsLastTrace};
 pub use record::RunRecord;
 pub use runner::TestOutput;
 #[cfg(feature = "store")]

@@ -1096,6 +1096,36 @@ async fn an_arc_inserted_for_a_trait_object_resource_gets_the_resource_arc_hint(
     assert_eq!(run.outputs.kms, [3, 12]);
 }
 
+// ---- assert_error::<E>, as the README writes it -----------------------------------------
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("declined {0}")]
+struct Declined(u32);
+
+#[node]
+async fn declines(card: u32) -> Result<u32, Declined> {
+    Err(Declined(card))
+}
+
+workflow! {
+    struct Declines {
+        input card: u32,
+        paid = declines(card),
+    }
+}
+
+/// The error type named with a turbofish and nothing else (`assert_error::<E>`, as the
+/// README and a user write it): it did not compile while `assert_error` had a second type
+/// parameter for the result, and rustc then asked for `::<Declined, R>`.
+#[workflow_test(timeout = "5s")]
+async fn assert_error_takes_the_error_type_alone_in_a_turbofish(h: Harness) {
+    let e = h.assert_error::<Declined>(h.execute(Declines, DeclinesInput { card: 4 }).await);
+    assert_eq!(e, Declined(4));
+    let result = h.execute(Declines, DeclinesInput { card: 5 }).await;
+    let e: Declined = h.assert_error(result);
+    assert_eq!(e, Declined(5));
+}
+
 // ---- assert_error on a node returning anyhow::Result ----------------------------------
 
 #[node]

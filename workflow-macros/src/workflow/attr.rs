@@ -324,8 +324,9 @@ fn parse_workflow_option(
 }
 
 /// What to write instead of an attribute a binding does not take but a user may put
-/// there: an option of the fn's `#[node(..)]`, of a fan-out, or of `#[workflow(..)]`.
-fn misplaced_binding_attr(name: &str) -> Option<String> {
+/// there: an option of the fn's `#[node(..)]`, of a fan-out, or of `#[workflow(..)]`, or an
+/// order-only edge (`#[after(s)]`), which data edges are instead.
+fn misplaced_binding_attr(name: &str, binding: &syn::Ident) -> Option<String> {
     Some(match name {
         "concurrency" | "failure" => format!(
             "`#[{name} = ..]` applies to a fan-out binding (`for`, `map`); for the whole workflow write `#[workflow({name} = ..)]`"
@@ -339,6 +340,12 @@ fn misplaced_binding_attr(name: &str) -> Option<String> {
             "write `#[retry(max = 3)]` (`max` counts attempts including the first)".to_owned()
         }
         "timeout_ms" | "deadline" => "write `#[timeout = \"500ms\"]`".to_owned(),
+        // An order-only edge, as other workflow tools have.
+        "after" | "run_after" | "depends_on" | "depends" | "needs" | "requires" | "wait_for" => {
+            format!(
+                "a node runs after the nodes whose outputs it takes, and that is the only ordering; to run `{binding}` after another node, give its fn a parameter for that node's output (a node with nothing to pass can return `()`: `async fn step(ready: ()) -> ..`) and connect it: `{binding} = step(ready: other)`"
+            )
+        }
         "workflow" => WORKFLOW_ATTR_PLACE.to_owned(),
         "version" => VERSION_PLACE.trim_start_matches("; ").to_owned(),
         _ => return None,
@@ -547,7 +554,7 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
         } else {
             cx.error_spanned_by(
                 attr.path(),
-                if let Some(hint) = misplaced_binding_attr(&path_name(attr.path())) {
+                if let Some(hint) = misplaced_binding_attr(&path_name(attr.path()), &b.name) {
                     format!(
                         "`#[{}]` does not go on binding `{}`: {hint}",
                         path_name(attr.path()),

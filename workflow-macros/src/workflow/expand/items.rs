@@ -273,6 +273,51 @@ impl WorkflowGen<'_> {
         }
     }
 
+    /// `Clone` for the output struct when every output has it, so that a test can keep
+    /// `run.outputs.clone()` and still use the run. Higher-ranked bounds, as in
+    /// [`output_eq_impl`](Self::output_eq_impl): an output that is not `Clone` makes the
+    /// impl not apply (`.clone()` is then rustc's "method cannot be called on
+    /// `EtlOutput` due to unsatisfied trait bounds", naming that output's type), not an
+    /// error of its own. The fields of entries that did not parse are cloned too; their
+    /// type is already an error.
+    pub(super) fn output_clone_impl(&self) -> TokenStream {
+        let output_name = &self.output_name;
+        let node_outputs = self.node_outputs();
+        let fields: Vec<_> = self
+            .output_bindings()
+            .map(|i| &self.def.bindings[i].name)
+            .collect();
+        let types = self
+            .output_bindings()
+            .map(|i| self.output_field_type(&node_outputs, i));
+        let mut seen: HashSet<String> = self
+            .def
+            .bindings
+            .iter()
+            .map(|b| b.name.to_string())
+            .collect();
+        let broken: Vec<_> = self
+            .def
+            .broken
+            .iter()
+            .filter(|name| seen.insert(name.to_string()))
+            .collect();
+        quote! {
+            #[automatically_derived]
+            impl ::core::clone::Clone for #output_name
+            where
+                #(for<'__wf> #types: ::core::clone::Clone,)*
+            {
+                fn clone(&self) -> Self {
+                    Self {
+                        #(#fields: ::core::clone::Clone::clone(&self.#fields),)*
+                        #(#broken: ::core::clone::Clone::clone(&self.#broken),)*
+                    }
+                }
+            }
+        }
+    }
+
     /// A field per binding whose entry did not parse (`WorkflowDef::broken`), of an
     /// error type (`()` through the const holding the workflow's errors, see
     /// [`errors_const`]): code reading `run.outputs.pages` adds no error to the syntax

@@ -255,6 +255,7 @@ impl<'a> WorkflowGen<'a> {
         let fan_out_ports = self.fan_out_ports_structs();
         let debug_impls = self.debug_impls();
         let eq_impl = self.output_eq_impl();
+        let clone_impl = self.output_clone_impl();
         let index_hint = self.output_index_hint();
         let input_first = self.workflow_goes_first_impl();
         let input_port_types = self.input_port_type_impls();
@@ -269,6 +270,7 @@ impl<'a> WorkflowGen<'a> {
             const _: () = {
                 #debug_impls
                 #eq_impl
+                #clone_impl
                 #index_hint
                 #input_first
                 #input_port_types

@@ -1,6 +1,6 @@
-// A workflow's output struct is `PartialEq` when every output is, so a test compares it
-// whole; an output type without `PartialEq` (`Handle` here) leaves the struct without
-// it, and the workflow still compiles.
+// A workflow's output struct is `PartialEq` and `Clone` when every output is, so a test
+// compares it whole or keeps a copy; an output type without them (`Handle` here) leaves
+// the struct without them, and the workflow still compiles.
 use workflow_core::prelude::*;
 
 #[derive(Debug)]
@@ -50,5 +50,7 @@ fn main() {
     let a = TwiceOutput { y: 2, hi: Some("hello a".into()), z: None };
     assert_eq!(a, TwiceOutput { y: 2, hi: Some("hello a".into()), z: None });
     assert_ne!(a, TwiceOutput { y: 2, hi: None, z: Some(4) });
+    let kept = a.clone();
+    assert_eq!(kept, a);
     let _ = OpensOutput { h: Handle };
 }

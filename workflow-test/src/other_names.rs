@@ -1,0 +1,68 @@
+//! The testing guide's names for the harness's methods: `h.execute_workflow(..)` and
+//! `h.run(..)` for [`Harness::execute`], `h.get_execution_trace()` for
+//! [`Harness::last_trace`]. Hidden methods of those names require traits that nothing
+//! implements, so each is one error naming the method to write, rather than rustc's "no
+//! method named `execute_workflow`" with a help pointing at `execute_with` (other
+//! arguments), or at the generated `Workflow::run` for `run`.
+
+use workflow_core::{ExecutionTrace, RunFuture, Runnable};
+
+use crate::Harness;
+
+/// `h.run(..)` or `h.execute_workflow(..)` written for [`Harness::execute`].
+/// Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` runs a workflow with `execute`: write `h.execute(Workflow, WorkflowInput {{ .. }}).await`",
+    label = "not a method of `Harness`",
+    note = "then assert on it: `let run = h.assert_success(h.execute(..).await);` (or `assert_error::<E>`, `assert_timeout`, ..); `h.execute_with(.., RunOptions::new()..)` takes per-run options"
+)]
+#[doc(hidden)]
+pub trait ExecuteRunsTheWorkflow<T>: sealed::NotImplemented<T> {}
+
+/// `h.get_execution_trace()` written for [`Harness::last_trace`]. Implemented for
+/// nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "the harness keeps the last run's trace: write `h.last_trace()`",
+    label = "not a method of `Harness`",
+    note = "turn traces on first (`h.enable_tracing()` or `h.set_trace(true)`); `h.last_trace()` is an `Option<ExecutionTrace>` (`None` for a run without tracing), and `h.last_run()` has the rest of the run"
+)]
+#[doc(hidden)]
+pub trait TraceIsLastTrace<T>: sealed::NotImplemented<T> {}
+
+/// The guide's names: see [`ExecuteRunsTheWorkflow`] and [`TraceIsLastTrace`].
+impl Harness {
+    #[doc(hidden)]
+    pub fn run<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+        Self: ExecuteRunsTheWorkflow<W>,
+    {
+        let _ = (workflow, input);
+        unreachable!("`Harness: ExecuteRunsTheWorkflow` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn execute_workflow<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
+    where
+        W: Runnable<I, Output = O>,
+        Self: ExecuteRunsTheWorkflow<W>,
+    {
+        let _ = (workflow, input);
+        unreachable!("`Harness: ExecuteRunsTheWorkflow` has no impl")
+    }
+
+    // The bound names the lifetime of `&self` so that it is checked at each call, not
+    // rejected here as a bound that can never hold.
+    #[doc(hidden)]
+    pub fn get_execution_trace<'a>(&'a self) -> Option<ExecutionTrace>
+    where
+        &'a Self: TraceIsLastTrace<&'a Self>,
+    {
+        unreachable!("`Harness: TraceIsLastTrace` has no impl")
+    }
+}
+
+mod sealed {
+    /// Implemented for nothing, and private: nobody can implement the traits above.
+    pub trait NotImplemented<T> {}
+}
