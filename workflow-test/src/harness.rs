@@ -1103,10 +1103,17 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_failure<R: RunResult>(&self, result: R) -> WorkflowError {
+        self.expect_failure(result, "fail")
+    }
+
+    /// The run's error, or a failed assertion saying the run was `expected` to (`fail`,
+    /// `time out`, `deadlock`, ..) but succeeded.
+    #[track_caller]
+    fn expect_failure<R: RunResult>(&self, result: R, expected: &str) -> WorkflowError {
         match result.into_result() {
             Err(e) => e,
             Ok(run) => self.fail(format!(
-                "expected the run to fail, but run {} of `{}` succeeded",
+                "expected the run to {expected}, but run {} of `{}` succeeded",
                 self.number_of(run.report.run_id),
                 run.report.workflow
             )),
@@ -1274,7 +1281,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_failed_at<R: RunResult>(&self, result: R, node: &str) -> WorkflowError {
-        let e = self.assert_failure(result);
+        let e = self.expect_failure(result, &format!("fail at `{node}`"));
         if e.node() == Some(node) {
             e
         } else {
@@ -1319,7 +1326,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_timeout<R: RunResult>(&self, result: R) -> WorkflowError {
-        let e = self.assert_failure(result);
+        let e = self.expect_failure(result, "time out");
         if e.is_timeout() {
             e
         } else {
@@ -1372,7 +1379,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_deadlock<R: RunResult>(&self, result: R) -> DeadlockReport {
-        match self.assert_failure(result) {
+        match self.expect_failure(result, "deadlock") {
             WorkflowError::Deadlock { report, .. } => report,
             e => self.fail(format!(
                 "expected the run to deadlock, but it failed with: {e:#}"

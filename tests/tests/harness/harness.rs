@@ -357,6 +357,25 @@ async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
         "{message}"
     );
     assert!(message.contains("of `Etl` succeeded"), "{message}");
+    // The assertions for one kind of failure say which they expected.
+    for (expected, assert) in [
+        (
+            "time out",
+            (|h, r| drop(Harness::assert_timeout(h, r))) as fn(&Harness, _),
+        ),
+        ("deadlock", |h, r| drop(Harness::assert_deadlock(h, r))),
+        ("fail at `sum`", |h, r| {
+            drop(Harness::assert_failed_at(h, r, "sum"))
+        }),
+    ] {
+        let ok = h.execute(Etl, etl_input()).await;
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assert(&h, ok)));
+        let message = panic_message(caught.unwrap_err());
+        assert!(
+            message.contains(&format!("expected the run to {expected}, but run")),
+            "{message}"
+        );
+    }
 
     let failed = h.execute(ErrorTest, ErrorTestInput {}).await;
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
