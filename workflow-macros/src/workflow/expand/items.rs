@@ -252,14 +252,7 @@ impl WorkflowGen<'_> {
     /// bound naming no generic parameter would be an error of its own.
     pub(super) fn output_eq_impl(&self) -> TokenStream {
         let output_name = &self.output_name;
-        let node_outputs = self.node_outputs();
-        let fields: Vec<_> = self
-            .output_bindings()
-            .map(|i| &self.def.bindings[i].name)
-            .collect();
-        let types = self
-            .output_bindings()
-            .map(|i| self.output_field_type(&node_outputs, i));
+        let (fields, types) = self.output_fields();
         quote! {
             #[automatically_derived]
             impl ::core::cmp::PartialEq for #output_name
@@ -282,26 +275,8 @@ impl WorkflowGen<'_> {
     /// type is already an error.
     pub(super) fn output_clone_impl(&self) -> TokenStream {
         let output_name = &self.output_name;
-        let node_outputs = self.node_outputs();
-        let fields: Vec<_> = self
-            .output_bindings()
-            .map(|i| &self.def.bindings[i].name)
-            .collect();
-        let types = self
-            .output_bindings()
-            .map(|i| self.output_field_type(&node_outputs, i));
-        let mut seen: HashSet<String> = self
-            .def
-            .bindings
-            .iter()
-            .map(|b| b.name.to_string())
-            .collect();
-        let broken: Vec<_> = self
-            .def
-            .broken
-            .iter()
-            .filter(|name| seen.insert(name.to_string()))
-            .collect();
+        let (fields, types) = self.output_fields();
+        let broken = self.broken_names();
         quote! {
             #[automatically_derived]
             impl ::core::clone::Clone for #output_name
@@ -325,25 +300,42 @@ impl WorkflowGen<'_> {
     fn broken_fields(&self) -> TokenStream {
         let p = &self.p;
         let errors = errors_const(self.name);
+        let fields = self.broken_names().into_iter().map(|name| {
+            let doc = format!("Output of node `{name}` (its entry did not compile).");
+            quote! {
+                #[doc = #doc]
+                pub #name: <() as #p::Checked<#p::SendChecked<#errors>>>::T,
+            }
+        });
+        quote!(#(#fields)*)
+    }
+
+    /// The output struct's fields, one per output binding, and their types: what the
+    /// impls of a trait that holds when every output's type has it are built from.
+    fn output_fields(&self) -> (Vec<&syn::Ident>, Vec<TokenStream>) {
+        let node_outputs = self.node_outputs();
+        self.output_bindings()
+            .map(|i| {
+                let ty = self.output_field_type(&node_outputs, i);
+                (&self.def.bindings[i].name, ty)
+            })
+            .unzip()
+    }
+
+    /// The bindings whose entries did not parse (`WorkflowDef::broken`) and that no
+    /// parsed binding has the name of: each is a field of the output struct too.
+    fn broken_names(&self) -> Vec<&syn::Ident> {
         let mut seen: HashSet<String> = self
             .def
             .bindings
             .iter()
             .map(|b| b.name.to_string())
             .collect();
-        let fields = self
-            .def
+        self.def
             .broken
             .iter()
             .filter(|name| seen.insert(name.to_string()))
-            .map(|name| {
-                let doc = format!("Output of node `{name}` (its entry did not compile).");
-                quote! {
-                    #[doc = #doc]
-                    pub #name: <() as #p::Checked<#p::SendChecked<#errors>>>::T,
-                }
-            });
-        quote!(#(#fields)*)
+            .collect()
     }
 
     /// `pub struct EtlInput { fields }`, its own tokens spanned at the workflow's name:
