@@ -167,13 +167,7 @@ where
     let _stop = feed.cancel.clone().drop_guard();
     {
         let _flush = FlushOnDrop(&feed);
-        // At most the run's own limit too: a `sequential` run's items go one by one.
-        run_lanes(
-            &feed,
-            &shared.runtime,
-            opts.concurrency.min(shared.concurrency),
-        )
-        .await;
+        run_lanes(&feed, &shared.runtime, opts.concurrency).await;
     }
     feed
 }
@@ -212,7 +206,7 @@ where
     let mut items = items.enumerate();
     let mut first_error: Option<WorkflowError> = None;
     loop {
-        while first_error.is_none() && running.len() < opts.concurrency.min(shared.concurrency) {
+        while first_error.is_none() && running.len() < opts.concurrency {
             let Some((i, item)) = items.next() else { break };
             if i >= results.len() {
                 results.resize_with(i + 1, || None);
@@ -267,6 +261,22 @@ where
         .collect())
 }
 
+/// What a fan-out's items run under: its binding's options, with at most its run's
+/// limit in flight (`RunShared::concurrency`: a `sequential` run's items go one by one).
+/// Told to the engine that called the node by itself (Temporal), which schedules the
+/// items itself.
+fn item_options(ctx: &Context, opts: FanOutOptions) -> FanOutOptions {
+    let shared = ctx.parts().0;
+    let opts = FanOutOptions {
+        concurrency: opts.concurrency.min(shared.concurrency),
+        ..opts
+    };
+    if let Some(seen) = &shared.called_fan_out {
+        seen.store(opts.concurrency, std::sync::atomic::Ordering::Relaxed);
+    }
+    opts
+}
+
 /// The call of a fail-fast fan-out node: `Vec<T>` in input order, or the first item's
 /// failure (see `run_items`). `codec`: how a durable run records each item's nodes
 /// (`Some` when `W` is a durable workflow; used only when items run in lanes, so a body
@@ -289,12 +299,7 @@ where
     T: Send + 'static,
 {
     async move {
-        if let Some(seen) = &ctx.parts().0.called_fan_out {
-            // What the items run under here (see `run_in_lanes`), for the engine
-            // that schedules them itself.
-            let n = opts.concurrency.min(ctx.parts().0.concurrency);
-            seen.store(n, std::sync::atomic::Ordering::Relaxed);
-        }
+        let opts = item_options(&ctx, opts);
         if fits_lanes::<W>() {
             let feed = run_in_lanes::<W, I>(&ctx, items, opts, codec, input).await;
             return feed.outputs(pick).map_err(child_failed);
@@ -329,12 +334,7 @@ where
     T: Send + 'static,
 {
     async move {
-        if let Some(seen) = &ctx.parts().0.called_fan_out {
-            // What the items run under here (see `run_in_lanes`), for the engine
-            // that schedules them itself.
-            let n = opts.concurrency.min(ctx.parts().0.concurrency);
-            seen.store(n, std::sync::atomic::Ordering::Relaxed);
-        }
+        let opts = item_options(&ctx, opts);
         let opts = FanOutOptions {
             collect: true,
             ..opts

@@ -626,13 +626,6 @@ where
         let (traced, live, child) = shared.get().map_or((false, false, false), |s| {
             (s.trace.is_some(), s.is_live(), s.parent().is_some())
         });
-        // A child run's nodes count against the runs' limits above it too (a
-        // sub-workflow of a `sequential` run runs its nodes one at a time); a root run's
-        // limit is its own.
-        let above = shared
-            .get()
-            .and_then(|s| s.parent())
-            .map_or(usize::MAX, |p| p.concurrency);
         Self {
             shared,
             state,
@@ -641,12 +634,19 @@ where
             supervise_all: supervises_all(shared),
             pending: ColdBox(None),
             statuses,
-            concurrency: opts
-                .concurrency
-                .or(plan.policy.concurrency)
-                .unwrap_or(usize::MAX)
-                .max(1)
-                .min(above),
+            // The run's limit, which its state holds (a child run's capped by the runs'
+            // above it: a sub-workflow of a `sequential` run runs its nodes one at a
+            // time, see `RunShared::concurrency`); a state not made yet is a root run's,
+            // whose limit is its options' or its plan's.
+            concurrency: shared.get().map_or_else(
+                || {
+                    opts.concurrency
+                        .or(plan.policy.concurrency)
+                        .unwrap_or(usize::MAX)
+                        .max(1)
+                },
+                |s| s.concurrency,
+            ),
             failure: opts.failure.unwrap_or(plan.policy.failure),
             blocked: Vec::new(),
             spans: Vec::new(),
