@@ -1103,19 +1103,22 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_failure<R: RunResult>(&self, result: R) -> WorkflowError {
-        self.expect_failure(result, "fail")
+        self.expect_failure(result, None)
     }
 
-    /// The run's error, or a failed assertion saying the run was `expected` to (`fail`,
-    /// `time out`, `deadlock`, ..) but succeeded.
+    /// The run's error, or a failed assertion saying the run was expected to fail but
+    /// succeeded; `how`: the failure the assertion expected (`time out`, `deadlock`, ..),
+    /// said after `assert_failure`'s sentence, which stays as it is (tests match it).
     #[track_caller]
-    fn expect_failure<R: RunResult>(&self, result: R, expected: &str) -> WorkflowError {
+    fn expect_failure<R: RunResult>(&self, result: R, how: Option<&str>) -> WorkflowError {
         match result.into_result() {
             Err(e) => e,
             Ok(run) => self.fail(format!(
-                "expected the run to {expected}, but run {} of `{}` succeeded",
+                "expected the run to fail, but run {} of `{}` succeeded{}",
                 self.number_of(run.report.run_id),
-                run.report.workflow
+                run.report.workflow,
+                how.map(|how| format!(" (expected it to {how})"))
+                    .unwrap_or_default()
             )),
         }
     }
@@ -1281,7 +1284,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_failed_at<R: RunResult>(&self, result: R, node: &str) -> WorkflowError {
-        let e = self.expect_failure(result, &format!("fail at `{node}`"));
+        let e = self.expect_failure(result, Some(&format!("fail at `{node}`")));
         if e.node() == Some(node) {
             e
         } else {
@@ -1326,7 +1329,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_timeout<R: RunResult>(&self, result: R) -> WorkflowError {
-        let e = self.expect_failure(result, "time out");
+        let e = self.expect_failure(result, Some("time out"));
         if e.is_timeout() {
             e
         } else {
@@ -1379,7 +1382,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_deadlock<R: RunResult>(&self, result: R) -> DeadlockReport {
-        match self.expect_failure(result, "deadlock") {
+        match self.expect_failure(result, Some("deadlock")) {
             WorkflowError::Deadlock { report, .. } => report,
             e => self.fail(format!(
                 "expected the run to deadlock, but it failed with: {e:#}"

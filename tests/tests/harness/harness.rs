@@ -357,8 +357,9 @@ async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
         "{message}"
     );
     assert!(message.contains("of `Etl` succeeded"), "{message}");
-    // The assertions for one kind of failure say which they expected.
-    for (expected, assert) in [
+    // The assertions for one kind of failure say which they expected, after
+    // `assert_failure`'s sentence (runs 2, 3 and 4 of this harness).
+    for (run, (expected, assert)) in [
         (
             "time out",
             (|h, r| drop(Harness::assert_timeout(h, r))) as fn(&Harness, _),
@@ -367,12 +368,18 @@ async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
         ("fail at `sum`", |h, r| {
             drop(Harness::assert_failed_at(h, r, "sum"))
         }),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let ok = h.execute(Etl, etl_input()).await;
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assert(&h, ok)));
         let message = panic_message(caught.unwrap_err());
+        let run = run + 2;
         assert!(
-            message.contains(&format!("expected the run to {expected}, but run")),
+            message.contains(&format!(
+                "expected the run to fail, but run {run} of `Etl` succeeded (expected it to {expected})"
+            )),
             "{message}"
         );
     }
