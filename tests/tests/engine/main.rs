@@ -21,6 +21,8 @@ mod report_order;
 mod resources_context;
 mod routing;
 mod run_limits;
+#[path = "../support/scoped_subscriber.rs"]
+mod scoped_subscriber;
 mod shapes;
 mod shared_ports;
 mod status_at_stop;

@@ -72,7 +72,10 @@ fn capture_errors() -> (Arc<Mutex<Vec<String>>>, tracing::subscriber::DefaultGua
     }
     let errors = Arc::new(Mutex::new(Vec::new()));
     let subscriber = tracing_subscriber::registry().with(Errors(Arc::clone(&errors)));
-    (errors, tracing::subscriber::set_default(subscriber))
+    (
+        errors,
+        crate::scoped_subscriber::scoped_subscriber(subscriber),
+    )
 }
 
 // --- node bodies -------------------------------------------------------------------------

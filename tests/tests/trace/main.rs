@@ -4,6 +4,8 @@
 //! Each file is a module: `cargo test -p workflow-tests --test trace trace_exports::`
 //! runs one file.
 
+#[path = "../support/scoped_subscriber.rs"]
+mod scoped_subscriber;
 mod trace;
 mod trace_exports;
 mod trace_silent;
