@@ -712,6 +712,61 @@ impl<T> MatchOn<T> for T {
     }
 }
 
+/// What a `match` in `workflow!` whose arms are string literals (`"eu" => { .. }`)
+/// routes on: a `String`, `&str` or another owned or shared string, matched as a `&str`
+/// (the arms of a plain Rust `match` on a `String` would need `.as_str()`, which the DSL
+/// has no place for). Named in the compile error when the value is not a string.
+#[diagnostic::on_unimplemented(
+    message = "`match` with string patterns routes on a string, and this is `{Self}`",
+    label = "not a `String` or `&str`",
+    note = "match string literals on a binding or input of type `String` or `&str`; for another type, write the arms' patterns for it"
+)]
+pub trait MatchStr {
+    /// The value as a `String` (for generated code). By value, so that a value of
+    /// another type is one error, at the user's value; a `String` moves, a borrowed
+    /// string is copied once a run.
+    #[doc(hidden)]
+    fn __into_string(self) -> String;
+}
+
+#[diagnostic::do_not_recommend]
+impl MatchStr for String {
+    #[inline]
+    fn __into_string(self) -> String {
+        self
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl MatchStr for Box<str> {
+    #[inline]
+    fn __into_string(self) -> String {
+        self.into()
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl MatchStr for std::borrow::Cow<'_, str> {
+    #[inline]
+    fn __into_string(self) -> String {
+        self.into_owned()
+    }
+}
+
+macro_rules! match_borrowed_str {
+    ($($ty:ty),*) => {$(
+        #[diagnostic::do_not_recommend]
+        impl MatchStr for $ty {
+            #[inline]
+            fn __into_string(self) -> String {
+                (*self).to_owned()
+            }
+        }
+    )*};
+}
+
+match_borrowed_str!(&str, &String, std::sync::Arc<str>);
+
 /// The list a fan-out (`for x in xs { .. }`, `map(W, xs)`) runs over: any `IntoIterator`
 /// whose items can cross threads, such as a `Vec<T>`. Implemented for every such type;
 /// named in the compile error when the source of a fan-out is not one.

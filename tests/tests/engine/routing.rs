@@ -702,7 +702,7 @@ async fn not_taken_nodes_are_logged_and_exported() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = crate::scoped_subscriber::scoped_subscriber(subscriber);
     let run = Runtime::new()
         .execute_with(
             Diamond,
@@ -794,4 +794,90 @@ fn the_packed_successor_table_matches_the_node_specs() {
     packed_successors_match::<Nested>();
     packed_successors_match::<NestedContinue>();
     packed_successors_match::<Shapes>();
+}
+
+#[node]
+async fn region_of(country: String) -> String {
+    match country.as_str() {
+        "DE" | "FR" => "eu".to_string(),
+        "GB" => "uk".to_string(),
+        _ => "other".to_string(),
+    }
+}
+
+#[node]
+async fn ship_eu(total: u32) -> String {
+    format!("{total} from Leipzig")
+}
+
+#[node]
+async fn ship_uk(total: u32) -> String {
+    format!("{total} from Leeds")
+}
+
+#[node]
+async fn ship_other(total: u32) -> String {
+    format!("{total} from Reno")
+}
+
+#[node]
+async fn code(country: String) -> &'static str {
+    if country == "GB" {
+        "gb"
+    } else {
+        "xx"
+    }
+}
+
+#[node]
+async fn flag(code: &'static str) -> u32 {
+    code.len() as u32
+}
+
+#[node]
+async fn customs(flag: Option<u32>) -> u32 {
+    flag.unwrap_or(0)
+}
+
+workflow! {
+    /// A `match` on a `String` binding with string-literal arms, as plain Rust would
+    /// write `match region.as_str()`; and one on a `&'static str`.
+    struct Shipping {
+        input country: String,
+        input total: u32,
+        region = region_of(country),
+        match region {
+            "eu" => { label = ship_eu(total), }
+            "uk" | "ie" => { label = ship_uk(total), }
+            _ => { label = ship_other(total), }
+        }
+        c = code(country),
+        match c {
+            "gb" => { f = flag(code: c), }
+            _ => {}
+        }
+        duty = customs(flag: f?),
+    }
+}
+
+#[tokio::test]
+async fn a_match_on_a_string_routes_by_its_literal_arms() {
+    let h = Harness::new();
+    let cases = [
+        ("FR", "5 from Leipzig", 0),
+        ("GB", "5 from Leeds", 2),
+        ("US", "5 from Reno", 0),
+    ];
+    for (country, label, duty) in cases {
+        let input = ShippingInput {
+            country: country.into(),
+            total: 5,
+        };
+        let run = h.execute(Shipping, input).await.unwrap();
+        assert_eq!(run.outputs.label, label, "{country}");
+        assert_eq!(run.outputs.duty, duty, "{country}");
+    }
+    // Each run took one arm of the first `match`, and one run the `"gb"` arm.
+    h.assert_executed("label", 3);
+    h.assert_executed("f", 1);
 }

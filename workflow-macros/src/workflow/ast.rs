@@ -728,12 +728,40 @@ fn parse_decision(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDecision>
             body,
         ));
     }
+    check_str_arms_bind_nothing(cx, &on, &arms);
     Ok(RawDecision {
         keyword,
         is_if: false,
         on,
         arms,
     })
+}
+
+/// A `match` with string-literal arms routes on its value as a `&str` (see the
+/// router's expansion), so an arm binding the value would bind a borrowed `&str`: one
+/// error at the first name, saying to read the matched binding itself.
+fn check_str_arms_bind_nothing(cx: &Ctxt, on: &Source, arms: &[(Arm, TokenStream)]) {
+    if !arms.iter().any(|(arm, _)| has_str_literal(&arm.pat)) {
+        return;
+    }
+    if let Some(name) = arms.iter().find_map(|(arm, _)| arm.names.first()) {
+        let on = on.text();
+        cx.error_spanned_by(
+            name,
+            format!("a `match` on string literals cannot bind the value to `{name}`: write `_ => {{ .. }}` and read `{on}` itself in the arm"),
+        );
+    }
+}
+
+/// Whether `pat` is, or has among its alternatives, a string literal (`"eu"`,
+/// `"eu" | "uk"`).
+pub(crate) fn has_str_literal(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Lit(lit) => matches!(lit.lit, syn::Lit::Str(_)),
+        syn::Pat::Or(or) => or.cases.iter().any(has_str_literal),
+        syn::Pat::Paren(inner) => has_str_literal(&inner.pat),
+        _ => false,
+    }
 }
 
 /// `if name { .. } else { .. }`: a match on `bool` (`else if` nests a decision in the

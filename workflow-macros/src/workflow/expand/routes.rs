@@ -30,7 +30,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::{pattern_slot, WorkflowGen};
-use crate::workflow::ast::ArmRef;
+use crate::workflow::ast::{has_str_literal, ArmRef};
 use crate::workflow::resolve::Origin;
 
 impl WorkflowGen<'_> {
@@ -217,6 +217,12 @@ impl WorkflowGen<'_> {
                 syn::Pat::TupleStruct(_) | syn::Pat::Struct(_) | syn::Pat::Path(_)
             )
         });
+        // A `match` whose arms are string literals (`"eu" => { .. }`) and bind nothing
+        // routes on its value as a `&str`, so that a `String` matches them as it would
+        // with `.as_str()` in plain Rust (no arm binds a `&str` borrowed from the value).
+        let by_str = !decision.is_if
+            && decision.arms.iter().any(|arm| has_str_literal(&arm.pat))
+            && decision.arms.iter().all(|arm| arm.names.is_empty());
         let p_on = crate::codegen::respan(p.clone(), on_span);
         let value = if decision.is_if {
             quote_spanned!(on_span=> #p_on::IfCondition::__condition(#value))
@@ -225,9 +231,18 @@ impl WorkflowGen<'_> {
         } else {
             value
         };
+        let value = if by_str {
+            let source = Ident::new("__source", Span::mixed_site().located_at(on_span));
+            quote_spanned! {on_span=>
+                let #source = #p_on::MatchStr::__into_string(#value);
+                let #value_var = #source.as_str();
+            }
+        } else {
+            quote!(let #value_var = #value;)
+        };
         quote! {
             {
-                let #value_var = #value;
+                #value
                 let #arm_var: usize = match state.#forced.take() {
                     #p::Option::None => #match_kw #value_var {
                         #(#user_arms)*
