@@ -112,18 +112,29 @@ pub(crate) struct Completions<T> {
     /// `Arc` per task, not two): its `Context`, the attempt it notes, and the run's start,
     /// against which it notes its end time.
     shared: Arc<RunShared>,
+    /// The waker of the run's poll that made the queue, kept for the queue's life: a run
+    /// polled with the same waker every time (a tokio task's, a `join_all` branch's) is
+    /// woken with it by reference ([`Armed::Fixed`]), where a clone registered on every
+    /// poll and woken by value cost each wake-up the clone's call and two more locked
+    /// writes to the run task's count (issue 17).
+    fixed: Waker,
 }
 
 impl<T> Completions<T> {
-    fn new(shared: Arc<RunShared>) -> Self {
+    /// A queue for a run polled with `waker` (armed: the next wake-up goes to it).
+    fn new(shared: Arc<RunShared>, waker: &Waker) -> Self {
         Self {
-            done: Mutex::new(Outcomes::new()),
+            done: Mutex::new(Outcomes {
+                run: Armed::Fixed,
+                ..Outcomes::new()
+            }),
             queued: AtomicUsize::new(0),
             wake_at: AtomicUsize::new(usize::MAX),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
             attempted: [const { AtomicBool::new(false) }; ATTEMPTS_IN_PLACE],
             shared,
+            fixed: waker.clone(),
         }
     }
 
@@ -207,14 +218,34 @@ impl<T> Completions<T> {
             done.push(outcome(at));
             self.queued.store(queued, Ordering::SeqCst);
             if wakes_now || urgent || queued >= self.wake_at.load(Ordering::SeqCst) {
-                done.run.take()
+                std::mem::replace(&mut done.run, Armed::No)
             } else {
-                None
+                Armed::No
             }
         };
         // Woken after the lock is released (see `Outcomes::run`).
-        if let Some(run) = run {
-            run.wake();
+        self.wake_run(run);
+    }
+
+    /// Wakes the run with `run`, taken out of the queue under its lock (see
+    /// `Outcomes::run`), now that the lock is released.
+    #[inline(always)]
+    fn wake_run(&self, run: Armed) {
+        match run {
+            Armed::No => {}
+            Armed::Fixed => self.fixed.wake_by_ref(),
+            Armed::Other(waker) => waker.wake(),
+        }
+    }
+
+    /// Registers `waker` in `done` (the queue, locked) as the one a wake-up goes to:
+    /// [`Armed::Fixed`] if it wakes the waker kept in `fixed`, else a clone of it.
+    #[inline(always)]
+    fn register_locked(&self, done: &mut Outcomes<T>, waker: &Waker) {
+        if self.fixed.will_wake(waker) {
+            done.run = Armed::Fixed;
+        } else if !matches!(&done.run, Armed::Other(run) if run.will_wake(waker)) {
+            done.run = Armed::Other(waker.clone());
         }
     }
 
@@ -254,7 +285,7 @@ impl<T> Completions<T> {
         make_room(taken, self.queued.load(Ordering::Relaxed), pending);
         let mut done = lock(&self.done);
         self.wake_at.store(usize::MAX, Ordering::Relaxed);
-        done.register(waker);
+        self.register_locked(&mut done, waker);
         if done.is_empty() {
             return;
         }
@@ -269,7 +300,8 @@ impl<T> Completions<T> {
 
     /// Registers the run's `waker`.
     fn register(&self, waker: &Waker) {
-        lock(&self.done).register(waker);
+        let mut done = lock(&self.done);
+        self.register_locked(&mut done, waker);
     }
 
     /// Whether outcomes may be queued (a look without the lock).
@@ -376,7 +408,17 @@ struct Outcomes<T> {
     /// the waker again, then takes what they queued). Not woken under the lock either:
     /// a wake-up is foreign code (tokio's scheduler, which may unpark a worker with a
     /// system call, or any executor's waker).
-    run: Option<Waker>,
+    run: Armed,
+}
+
+/// The waker a wake-up of the run goes to (see `Outcomes::run`).
+enum Armed {
+    /// None: taken by a wake-up since the run's last poll (or never registered).
+    No,
+    /// The waker kept in the queue (`Completions::fixed`), woken by reference.
+    Fixed,
+    /// Another waker (the run was polled with one unlike its first).
+    Other(Waker),
 }
 
 impl<T> Outcomes<T> {
@@ -386,14 +428,7 @@ impl<T> Outcomes<T> {
             head: 0,
             in_ring: 0,
             more: VecDeque::new(),
-            run: None,
-        }
-    }
-
-    fn register(&mut self, waker: &Waker) {
-        match &self.run {
-            Some(run) if run.will_wake(waker) => {}
-            _ => self.run = Some(waker.clone()),
+            run: Armed::No,
         }
     }
 
@@ -468,10 +503,8 @@ impl<T: Send + 'static> std::task::Wake for Completions<T> {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.cancel_fired.store(true, Ordering::SeqCst);
-        let run = lock(&self.done).run.take();
-        if let Some(run) = run {
-            run.wake();
-        }
+        let run = std::mem::replace(&mut lock(&self.done).run, Armed::No);
+        self.wake_run(run);
     }
 }
 
@@ -647,8 +680,8 @@ fn new_spawner<'a, T>(
     cx: &TaskContext<'_>,
     shared: &Arc<RunShared>,
 ) -> &'a Spawner<T> {
-    let queue = Arc::new(Completions::new(Arc::clone(shared)));
-    queue.register(cx.waker());
+    // Armed with the run's waker.
+    let queue = Arc::new(Completions::new(Arc::clone(shared), cx.waker()));
     // Its first spawned node starts now.
     queue.track_tasks();
     none.insert(Spawner {
@@ -1207,8 +1240,52 @@ mod tests {
     }
 
     #[test]
+    fn a_wake_up_goes_to_the_waker_the_run_was_last_polled_with() {
+        let first = Arc::new(CountWakes(AtomicUsize::new(0)));
+        let other = Arc::new(CountWakes(AtomicUsize::new(0)));
+        // Made in a poll of the run with `first`, which it keeps.
+        let queue = Arc::new(Completions::<usize>::new(
+            test_shared(),
+            &Waker::from(Arc::clone(&first)),
+        ));
+        let wakes = || {
+            (
+                first.0.load(Ordering::SeqCst),
+                other.0.load(Ordering::SeqCst),
+            )
+        };
+        let poll = |waker: &Arc<CountWakes>| {
+            queue.polling(
+                &Waker::from(Arc::clone(waker)),
+                &mut None,
+                &mut VecDeque::new(),
+                100,
+            );
+            assert!(!queue.set_wake_at(1), "everything queued was taken");
+        };
+        // The kept waker is woken (by reference) once per registration.
+        poll(&first);
+        queue.complete(false, |_| 0);
+        queue.complete(false, |_| 1);
+        assert_eq!(wakes(), (1, 0), "the second end finds the wake-up taken");
+        // Polled with another waker: that one is woken, not the first.
+        poll(&other);
+        queue.complete(false, |_| 2);
+        assert_eq!(wakes(), (1, 1));
+        // And with the first again: the first.
+        poll(&first);
+        queue.complete(false, |_| 3);
+        assert_eq!(wakes(), (2, 1));
+        // The cancellation watch's wake-up goes to the same place, once.
+        poll(&other);
+        Waker::from(Arc::clone(&queue)).wake_by_ref();
+        Waker::from(Arc::clone(&queue)).wake_by_ref();
+        assert_eq!(wakes(), (2, 2));
+    }
+
+    #[test]
     fn the_wake_threshold_is_checked_against_the_queue_on_both_sides() {
-        let queue = Completions::<usize>::new(test_shared());
+        let queue = Completions::<usize>::new(test_shared(), Waker::noop());
         let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
         queue.register(&Waker::from(Arc::clone(&wakes)));
         // A threshold of 0 (no spawned node pending) is 1: an empty queue is not "due"
@@ -1361,11 +1438,11 @@ mod tests {
     fn room_made_outside_the_lock_keeps_the_outcomes_in_order() {
         // Room swapped in while nothing waits beyond the ring: the queue's buffer is the
         // one allocated before the lock, with its capacity.
-        let queue = Completions::<usize>::new(test_shared());
+        let queue = Completions::<usize>::new(test_shared(), Waker::noop());
         queue.reserve(40);
         assert!(lock(&queue.done).more.capacity() >= 40 - OUTCOMES_IN_PLACE);
         // Room made once outcomes already wait beyond the ring: grown in place, in order.
-        let queue = Completions::<usize>::new(test_shared());
+        let queue = Completions::<usize>::new(test_shared(), Waker::noop());
         for i in 0..12 {
             queue.complete(false, |_| i);
         }
