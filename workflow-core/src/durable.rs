@@ -90,7 +90,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{NodeName, WorkflowError};
 use crate::executor::{DurableExec, Executor, Resume, Workflow};
-use crate::run::{NodeStatus, RunOptions, RunReport};
+use crate::run::{NodeReport, NodeStatus, RunOptions, RunReport};
 use crate::runtime::{
     Driving, DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder,
 };
@@ -164,6 +164,38 @@ pub struct DurableRun<O> {
 }
 
 impl<O> DurableRun<O> {
+    /// A node of this execution's report by name or path (`"fetch"`, `"thumbs[3].img"`),
+    /// as [`Run::node`](crate::Run::node); `None` when the run had already succeeded and
+    /// its outputs were read from the store (no report), or for an unknown name.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::store::MemoryStore;
+    ///
+    /// #[node]
+    /// async fn double(x: u32) -> u32 { x * 2 }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Job {
+    ///         input x: u32,
+    ///         y = double(x),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().store(MemoryStore::new()).build();
+    /// let run = rt.start_durable(Job, JobInput { x: 2 }, Some("job-2")).await.unwrap();
+    /// assert_eq!(run.node("y").unwrap().status, NodeStatus::Succeeded);
+    /// // The same key again: read from the store, nothing ran.
+    /// let again = rt.start_durable(Job, JobInput { x: 2 }, Some("job-2")).await.unwrap();
+    /// assert_eq!((again.outputs.y, again.node("y")), (4, None));
+    /// # });
+    /// ```
+    pub fn node(&self, name: &str) -> Option<&NodeReport> {
+        self.report.as_ref()?.node(name)
+    }
+
     /// The nodes whose outputs were restored from the store instead of run.
     pub fn restored(&self) -> Vec<&str> {
         self.report.as_ref().map_or_else(Vec::new, |r| {

@@ -42,6 +42,38 @@ impl Runtime {
     }
 }
 
+/// `RunOptions::new().retries(3)` (or `.retry(..)`): a run has no retry policy, its nodes
+/// do. Implemented for nothing, and sealed: the hidden methods of those names require it,
+/// so the mistake is one error saying where retries go. Not API.
+#[diagnostic::on_unimplemented(
+    message = "retries are a node's policy, not a run's: write `#[node(retry(max = 3, backoff = \"100ms\"))]` on the node fn, or `#[retry(max = 3)]` on its binding in `workflow!`",
+    label = "not an option of a run",
+    note = "a run's options are `trace`, `timeout`, `deadlock`, `concurrency`/`sequential`, `failure`, `cancel_token` and `cancel_grace`; a failed durable run is run again from where it failed with `Runtime::retry`"
+)]
+#[doc(hidden)]
+pub trait RetriesAreANodePolicy<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`RetriesAreANodePolicy`].
+impl crate::RunOptions {
+    #[doc(hidden)]
+    pub fn retries<N>(self, n: N) -> Self
+    where
+        Self: RetriesAreANodePolicy<N>,
+    {
+        let _ = n;
+        unreachable!("`RunOptions: RetriesAreANodePolicy` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn retry<N>(self, n: N) -> Self
+    where
+        Self: RetriesAreANodePolicy<N>,
+    {
+        let _ = n;
+        unreachable!("`RunOptions: RetriesAreANodePolicy` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be

@@ -62,6 +62,30 @@ impl Harness {
     }
 }
 
+/// `h.resource_arc(..)` (the builder's method) on a built [`Harness`], for
+/// [`Harness::insert_resource_arc`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a built `Harness` takes a resource with `insert_resource_arc`: write `h.insert_resource_arc(value)` (`h.insert_resource_arc::<dyn Trait>(..)` for a trait object)",
+    label = "`resource_arc` is a method of `Harness::builder()`",
+    note = "or register it when building the harness: `Harness::builder().resource_arc(value).build()`; `h.resource::<T>()` reads a registered resource"
+)]
+#[doc(hidden)]
+pub trait InsertIntoABuiltHarness<T>: sealed::NotImplemented<T> {}
+
+/// The builder's name on a built harness: see [`InsertIntoABuiltHarness`].
+impl Harness {
+    // Returns a `Harness`, so that `let h = h.resource_arc(..);` adds no error where `h`
+    // is used next.
+    #[doc(hidden)]
+    pub fn resource_arc<T>(&self, value: T) -> Harness
+    where
+        Self: InsertIntoABuiltHarness<T>,
+    {
+        let _ = value;
+        unreachable!("`Harness: InsertIntoABuiltHarness` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement the traits above.
     pub trait NotImplemented<T> {}

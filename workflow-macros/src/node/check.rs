@@ -55,14 +55,22 @@ fn check_retry_can_run(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
     let name = &item.sig.ident;
     let returns = match &item.sig.output {
         ReturnType::Default => "nothing".to_string(),
-        ReturnType::Type(_, ty) => format!("`{}`", ty.to_token_stream()),
+        ReturnType::Type(_, ty) => format!("`{}`", crate::internals::types::type_text(ty)),
+    };
+    // A generic type named `..Result` (`PayResult<String>`) is likely a service's alias of
+    // `Result`, which the macro reads as written: the fn does fail, unseen.
+    let alias = match &item.sig.output {
+        ReturnType::Type(_, ty) if looks_like_result_alias(ty) => format!(
+            "; if {returns} is an alias of `Result`, write the `Result<_, _>` itself: `#[node]` sees the error only in a return type written `Result<..>` (an alias named `Result`, like `io::Result<T>`, works too), and otherwise takes the `Result` as the node's value"
+        ),
+        _ => String::new(),
     };
     if !retry_is_dead(node, args) {
         // Only timed-out attempts are retried, and those have no error to test.
         if let Some(pred) = &retry.retry_if {
             cx.error_spanned_by(
                 pred,
-                format!("`retry_if` never applies: `{name}` cannot return an error (it returns {returns}, not a `Result`), so only its timed-out attempts are retried, and those always are; remove `retry_if`, or return `Result<_, YourError>` (written as `Result<..>`, not an alias)"),
+                format!("`retry_if` never applies: `{name}` cannot return an error (it returns {returns}, not a `Result`), so only its timed-out attempts are retried, and those always are; remove `retry_if`, or return `Result<_, YourError>` (written as `Result<..>`, not an alias){alias}"),
             );
         }
         return;
@@ -73,7 +81,7 @@ fn check_retry_can_run(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
     };
     cx.error_at(
         retry.span,
-        format!("`retry(..)` never runs: `{name}` cannot fail (it returns {returns}, not a `Result`) and {why}; remove `retry(..)`, or add a `timeout`"),
+        format!("`retry(..)` never runs: `{name}` cannot fail (it returns {returns}, not a `Result`) and {why}; remove `retry(..)`, or add a `timeout`{alias}"),
     );
 }
 
@@ -548,6 +556,21 @@ impl<'ast> Visit<'ast> for TypeFinder {
             self.borrowed.get_or_insert_with(|| l.to_token_stream());
         }
     }
+}
+
+/// Whether `ty` is a path whose last segment ends in `Result` (not `Result` itself) with
+/// generic arguments: `PayResult<String>`, `io_util::IoResult<u8>`, most likely an alias of
+/// `Result` that hides the node's error from `#[node]`.
+fn looks_like_result_alias(ty: &syn::Type) -> bool {
+    let syn::Type::Path(tp) = ty else {
+        return false;
+    };
+    tp.path.segments.last().is_some_and(|s| {
+        let name = s.ident.to_string();
+        name != "Result"
+            && name.ends_with("Result")
+            && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))
+    })
 }
 
 #[cfg(test)]

@@ -54,8 +54,9 @@ impl WorkflowGen<'_> {
                 "node `{}` of {where_} outputs `{{T}}`, which cannot be recorded",
                 b.name
             );
+            let note = node_note(b, self.w.bindings[i].collect);
             if declared.insert(bound.to_string()) {
-                let (declare, implement) = value_bound(p, &module, &bound, &message, true);
+                let (declare, implement) = value_bound(p, &module, &bound, &message, &note);
                 bounds.extend(declare);
                 bound_impls.extend(implement);
             }
@@ -79,7 +80,8 @@ impl WorkflowGen<'_> {
                 input.name
             );
             if declared.insert(bound.to_string()) {
-                let (declare, implement) = value_bound(p, &module, &bound, &message, false);
+                let note = "a `#[workflow(durable)]` workflow records its inputs: derive `serde::Serialize` and `serde::Deserialize` for `{T}`";
+                let (declare, implement) = value_bound(p, &module, &bound, &message, note);
                 bounds.extend(declare);
                 bound_impls.extend(implement);
             }
@@ -406,18 +408,34 @@ fn fan_out_text(b: &crate::workflow::ast::Binding) -> String {
 /// implemented outside it, where the crate path `p` resolves as the user wrote it): its
 /// probe's verdict implements `module::name<T>` only when `T` is
 /// `Serialize + DeserializeOwned`. The error names the value.
+/// What to do about a node output that cannot be recorded, by what the binding runs: the
+/// `…Output` of a sub-workflow (or `map`) is generated, so deriving on it is no fix (the
+/// sub-workflow is not durable), and a `#[failure = "collect"]` fan-out's
+/// `Vec<Result<_, WorkflowError>>` never serializes.
+fn node_note(b: &crate::workflow::ast::Binding, collect: bool) -> String {
+    use crate::workflow::ast::FanOutBody;
+    let ephemeral = "or mark the binding `#[ephemeral]` to recompute it on resume instead";
+    match b.fan_out.as_ref().map(|f| &f.body) {
+        _ if collect => "a `#[failure = \"collect\"]` fan-out's `Vec<Result<_, WorkflowError>>` is never serializable: mark the binding `#[ephemeral]` (its items are still recorded one by one, and a node consuming it records its own output)".to_owned(),
+        Some(FanOutBody::Map { workflow }) => {
+            let w = path_text(workflow);
+            format!("`map({w}, ..)` outputs one `…Output` of `{w}` per item, which is `Serialize + Deserialize` only when `{w}` is durable: add `#[workflow(durable)]` to `{w}` (its items are then recorded one by one too), {ephemeral}")
+        }
+        None if super::render::is_workflow_path(&b.node) => {
+            let w = path_text(&b.node);
+            format!("`{w}` is a sub-workflow whose `…Output` is `Serialize + Deserialize` only when it is durable: add `#[workflow(durable)]` to `{w}`, {ephemeral}")
+        }
+        _ => format!("a `#[workflow(durable)]` workflow records every node's output: derive `serde::Serialize` and `serde::Deserialize` for `{{T}}`, {ephemeral} (connections, handles)"),
+    }
+}
+
 fn value_bound(
     p: &TokenStream,
     module: &syn::Ident,
     name: &syn::Ident,
     message: &str,
-    node: bool,
+    note: &str,
 ) -> (TokenStream, TokenStream) {
-    let note = if node {
-        "a `#[workflow(durable)]` workflow records every node's output: derive `serde::Serialize` and `serde::Deserialize` for `{T}`, or mark the binding `#[ephemeral]` to recompute it on resume instead (connections, handles)"
-    } else {
-        "a `#[workflow(durable)]` workflow records its inputs: derive `serde::Serialize` and `serde::Deserialize` for `{T}`"
-    };
     let declare = quote! {
         #[diagnostic::on_unimplemented(
             message = #message,
