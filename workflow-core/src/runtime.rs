@@ -218,6 +218,7 @@ impl RuntimeBuilder {
 
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
+        keep_tracing_interest_shared();
         Runtime {
             inner: Arc::new(RuntimeShared::new(
                 self.resources,
@@ -229,6 +230,24 @@ impl RuntimeBuilder {
             durable: self.durable.build(),
         }
     }
+}
+
+/// Keeps an idle `tracing` dispatcher alive (a `NoSubscriber` that is no thread's
+/// default and never receives anything), once per process.
+///
+/// Why: `tracing` caches per callsite, process-wide, whether any subscriber wants it.
+/// While at most one dispatcher exists it asks only the default of the thread that
+/// reaches the callsite (or registers the dispatcher); with two or more it asks every
+/// live one. So in a test binary, a test that captures this crate's spans with
+/// `tracing::subscriber::set_default` while another test's thread (no subscriber) runs a
+/// workflow would find the `workflow` and `node` spans cached as unwanted, and miss
+/// them, now and then (an outside trial's test failed one run in three). With this idle
+/// dispatcher there are always two once a subscriber exists, so the capturing one is
+/// asked. Nothing else changes: the idle one wants nothing, installs nothing as a
+/// default, and a process with one global subscriber gets the same answers from it.
+fn keep_tracing_interest_shared() {
+    static IDLE: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
+    IDLE.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
 }
 
 /// A monitor callback over the run's shared state.

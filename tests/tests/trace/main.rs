@@ -7,6 +7,7 @@
 #[path = "../support/scoped_subscriber.rs"]
 mod scoped_subscriber;
 mod trace;
+mod trace_capture;
 mod trace_exports;
 mod trace_silent;
 mod trace_tracing;
