@@ -247,7 +247,37 @@ impl RuntimeBuilder {
 /// default, and a process with one global subscriber gets the same answers from it.
 fn keep_tracing_interest_shared() {
     static IDLE: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
-    IDLE.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+    IDLE.get_or_init(|| tracing::Dispatch::new(Idle));
+}
+
+/// The idle dispatcher's subscriber: wants nothing, and says so in its level hint (which
+/// `tracing` takes as "every level" when absent, as `NoSubscriber`'s is): the global
+/// level filter, which the engine's plain paths test before building spans, stays
+/// `OFF` without a subscriber.
+struct Idle;
+
+impl tracing::Subscriber for Idle {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::never()
+    }
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::OFF)
+    }
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        // Never called (nothing is enabled); `NoSubscriber` answers the same.
+        tracing::span::Id::from_u64(0xDEAD)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }
 
 /// A monitor callback over the run's shared state.

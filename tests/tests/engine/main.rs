@@ -13,6 +13,8 @@ mod fanout;
 mod fused;
 mod graph_exports;
 mod held_back;
+#[path = "../support/own_process.rs"]
+mod own_process;
 mod pattern_fan_out;
 mod policies;
 mod reliability_panics;
@@ -21,8 +23,6 @@ mod report_order;
 mod resources_context;
 mod routing;
 mod run_limits;
-#[path = "../support/scoped_subscriber.rs"]
-mod scoped_subscriber;
 mod shapes;
 mod shared_ports;
 mod status_at_stop;

@@ -4,8 +4,6 @@
 //! Each file is a module: `cargo test -p workflow-tests --test trace trace_exports::`
 //! runs one file.
 
-#[path = "../support/scoped_subscriber.rs"]
-mod scoped_subscriber;
 mod trace;
 mod trace_capture;
 mod trace_exports;

@@ -117,7 +117,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
 fn capture() -> (Capture, tracing::subscriber::DefaultGuard) {
     let capture = Capture::default();
     let subscriber = tracing_subscriber::registry().with(capture.clone());
-    let guard = crate::scoped_subscriber::scoped_subscriber(subscriber);
+    let guard = tracing::subscriber::set_default(subscriber);
     (capture, guard)
 }
 
