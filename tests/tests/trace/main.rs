@@ -4,6 +4,8 @@
 //! Each file is a module: `cargo test -p workflow-tests --test trace trace_exports::`
 //! runs one file.
 
+#[path = "../support/own_process.rs"]
+mod own_process;
 mod trace;
 mod trace_capture;
 mod trace_exports;

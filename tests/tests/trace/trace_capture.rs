@@ -27,22 +27,7 @@ workflow! {
 
 #[test]
 fn a_scoped_subscriber_sees_spans_another_thread_reached_first() {
-    let module = module_path!().split_once("::").expect("a module path").1;
-    let inner = format!("{module}::inner_scoped_subscriber_after_a_silent_thread");
-    let out = std::process::Command::new(std::env::current_exe().expect("test binary path"))
-        .args([&inner, "--exact", "--ignored", "--test-threads=1"])
-        .output()
-        .expect("run the test binary");
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    assert!(
-        text.contains("test result: ok. 1 passed"),
-        "{inner} did not run:\n{text}"
-    );
+    crate::own_process::run_alone("trace_capture::inner_scoped_subscriber_after_a_silent_thread");
 }
 
 /// Counts `node` spans.

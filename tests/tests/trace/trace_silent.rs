@@ -21,23 +21,7 @@ workflow! {
 
 #[test]
 fn silent_without_a_subscriber() {
-    // libtest names tests by their path without the crate's name.
-    let module = module_path!().split_once("::").expect("a module path").1;
-    let inner = format!("{module}::inner_silent_without_a_subscriber");
-    let out = std::process::Command::new(std::env::current_exe().expect("test binary path"))
-        .args([&inner, "--exact", "--ignored", "--test-threads=1"])
-        .output()
-        .expect("run the test binary");
-    let text = format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    assert!(
-        text.contains("test result: ok. 1 passed"),
-        "{inner} did not run:\n{text}"
-    );
+    crate::own_process::run_alone("trace_silent::inner_silent_without_a_subscriber");
 }
 
 #[tokio::test]
