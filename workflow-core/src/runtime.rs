@@ -232,8 +232,8 @@ impl RuntimeBuilder {
     }
 }
 
-/// Keeps an idle `tracing` dispatcher alive (a `NoSubscriber` that is no thread's
-/// default and never receives anything), once per process.
+/// Keeps an idle `tracing` dispatcher alive (an [`Idle`] subscriber, no thread's default,
+/// which never receives anything), once per process.
 ///
 /// Why: `tracing` caches per callsite, process-wide, whether any subscriber wants it.
 /// While at most one dispatcher exists it asks only the default of the thread that
@@ -243,8 +243,9 @@ impl RuntimeBuilder {
 /// workflow would find the `workflow` and `node` spans cached as unwanted, and miss
 /// them, now and then (an outside trial's test failed one run in three). With this idle
 /// dispatcher there are always two once a subscriber exists, so the capturing one is
-/// asked. Nothing else changes: the idle one wants nothing, installs nothing as a
-/// default, and a process with one global subscriber gets the same answers from it.
+/// asked. What is recorded does not change: the idle one wants nothing and installs
+/// nothing as a default. The cost: a callsite one subscriber always wants is cached as
+/// "sometimes", so each span or event asks the current subscriber's `enabled`.
 fn keep_tracing_interest_shared() {
     static IDLE: std::sync::OnceLock<tracing::Dispatch> = std::sync::OnceLock::new();
     IDLE.get_or_init(|| tracing::Dispatch::new(Idle));
