@@ -107,7 +107,7 @@ fn runtime(store: Arc<dyn Store>, probe: Probe) -> Runtime {
         .build()
 }
 
-async fn stores(name: &str) -> Vec<(&'static str, Arc<dyn Store>)> {
+async fn stores(name: &str) -> Stores {
     clocked_stores(name, &ManualClock::new(Timestamp(1_000_000))).await
 }
 
@@ -324,13 +324,9 @@ async fn dead_run(
     run
 }
 
-pub(crate) async fn clocked_stores(
-    name: &str,
-    clock: &ManualClock,
-) -> Vec<(&'static str, Arc<dyn Store>)> {
-    // Kept: the store is shared with tasks that may outlive the test's last line.
-    let db = TempDir::new(name).keep().join("runs.db");
-    let mut stores = vec![
+pub(crate) async fn clocked_stores(name: &str, clock: &ManualClock) -> Stores {
+    let dir = TempDir::new(name);
+    let mut list = vec![
         (
             "memory",
             Arc::new(MemoryStore::with_clock(Arc::new(clock.clone()))) as Arc<dyn Store>,
@@ -338,7 +334,7 @@ pub(crate) async fn clocked_stores(
         (
             "sqlite",
             Arc::new(
-                SqliteStore::builder(&db)
+                SqliteStore::builder(dir.file("runs.db"))
                     .clock(Arc::new(clock.clone()))
                     .open()
                     .unwrap(),
@@ -346,9 +342,43 @@ pub(crate) async fn clocked_stores(
         ),
     ];
     if let Some(pg) = postgres(name, clock).await {
-        stores.push(("postgres", pg));
+        list.push(("postgres", pg));
     }
-    stores
+    Stores { dir, list }
+}
+
+/// The stores a case runs against, by kind, with the SQLite store's directory: iterating
+/// them keeps the directory until the iterator is dropped (the end of the `for` loop),
+/// then removes it. A task still holding the SQLite store after that keeps its open
+/// file (removing it only unlinks it), so nothing is left in the temp dir.
+pub(crate) struct Stores {
+    dir: TempDir,
+    list: Vec<(&'static str, Arc<dyn Store>)>,
+}
+
+impl IntoIterator for Stores {
+    type Item = (&'static str, Arc<dyn Store>);
+    type IntoIter = StoresIter;
+
+    fn into_iter(self) -> StoresIter {
+        StoresIter {
+            _dir: self.dir,
+            list: self.list.into_iter(),
+        }
+    }
+}
+
+pub(crate) struct StoresIter {
+    _dir: TempDir,
+    list: std::vec::IntoIter<(&'static str, Arc<dyn Store>)>,
+}
+
+impl Iterator for StoresIter {
+    type Item = (&'static str, Arc<dyn Store>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.list.next()
+    }
 }
 
 #[tokio::test]

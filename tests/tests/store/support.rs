@@ -21,13 +21,6 @@ impl TempDir {
         TempDir(dir)
     }
 
-    /// Keeps the directory (not removed on drop) and returns its path.
-    pub(crate) fn keep(self) -> PathBuf {
-        let dir = self.0.clone();
-        std::mem::forget(self);
-        dir
-    }
-
     /// The path of `name` in the directory.
     pub(crate) fn file(&self, name: &str) -> PathBuf {
         self.0.join(name)
