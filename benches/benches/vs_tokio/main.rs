@@ -511,6 +511,19 @@ fn allocations(tokio: &Tokio) -> String {
         &sizes[task_sizes..],
         b.allocs - task.allocs,
     ));
+    // glibc serves a block of up to 1,032 bytes from its per-thread cache; the run's
+    // future above that goes through the arena's bins, ~800 instructions a run more
+    // (issue 17, session 27: a Diamond's run box had grown to 1,064 bytes).
+    if let Some(&largest) = sizes[task_sizes..].iter().max() {
+        let fits = if largest <= 1032 {
+            "within"
+        } else {
+            "ABOVE (the run's allocation misses glibc's per-thread cache)"
+        };
+        s.push_str(&format!(
+            "\nLargest allocation of the run: {largest} bytes, {fits} the 1,032 bytes glibc's per-thread cache serves.\n"
+        ));
+    }
     if let (Some(x), Some(y)) = (rss_before, rss_after) {
         s.push_str(&format!(
             "\nProcess peak RSS (VmHWM): {x} KiB before the counted workflow run, {y} KiB after (includes the bench binary and tokio).\n"

@@ -149,8 +149,11 @@ where
     cells(state, i, op)
 }
 
-/// A stall timer: its limit, and when it fires next.
-type StallTimer = (Duration, Pin<Box<Sleep>>);
+/// A stall timer: its limit, and when it fires next. Boxed: the run's future holds one
+/// word for it rather than three (a run's future of a small workflow must stay within
+/// the 1,032 bytes glibc's per-thread cache serves, see `Executor::run`), and few runs
+/// watch for stalls.
+type StallTimer = Box<(Duration, Pin<Box<Sleep>>)>;
 
 /// Calls `f` with each successor of node `i` of `W`'s plan, as node `i` ends: what
 /// every node's path reads of the plan besides its counts.
@@ -467,10 +470,13 @@ pub(super) struct Driver<'a, W: Workflow, C> {
     failure: FailurePolicy,
     /// Nodes that must never start (downstream of a failure, `failure = continue`).
     /// Read for every successor of a finished node: not in the box.
-    blocked: Vec<bool>,
+    /// (A boxed slice, not a `Vec`: its length never changes once made, and the run's
+    /// future is one word smaller.)
+    blocked: Box<[bool]>,
     /// The `tracing` spans of running inline nodes (other nodes have theirs in their
     /// futures). Empty while no subscriber wants them.
-    pub(super) spans: Vec<tracing::Span>,
+    /// (A boxed slice, as `blocked`.)
+    pub(super) spans: Box<[tracing::Span]>,
     /// `shared.started.elapsed()` as last read in this poll of the run. A root run's
     /// first poll is the one that read its start (`lifecycle::begin`): zero then, no
     /// second reading.
@@ -489,10 +495,10 @@ pub(super) struct Driver<'a, W: Workflow, C> {
 /// Drops the spans of a run's inline nodes if any were made: tested inline, where the
 /// list's drop glue was a call in every run, most of which make none (issue 17).
 #[inline(always)]
-pub(super) fn drop_spans(spans: Vec<tracing::Span>) {
-    if spans.capacity() == 0 {
-        // Never allocated: no element (its length is at most its capacity) and no
-        // buffer, so there is nothing to drop.
+pub(super) fn drop_spans(spans: Box<[tracing::Span]>) {
+    if spans.is_empty() {
+        // Never made: no element and no buffer (an empty boxed slice allocates
+        // nothing), so there is nothing to drop.
         std::mem::forget(spans);
     } else {
         drop(spans);
@@ -648,8 +654,8 @@ where
                 |s| s.concurrency,
             ),
             failure: opts.failure.unwrap_or(plan.policy.failure),
-            blocked: Vec::new(),
-            spans: Vec::new(),
+            blocked: Box::default(),
+            spans: Box::default(),
             // (A child run's clock is its root's; a traced run times every node.)
             clock: (!child && !traced).then_some(Duration::ZERO),
             precise_timing: traced,
@@ -701,8 +707,9 @@ where
         }
         let mut deadline: Option<Pin<Box<Sleep>>> =
             limits.timeout.map(|d| Box::pin(tokio::time::sleep(d)));
-        let mut stall_timer: Option<StallTimer> =
-            limits.stall.map(|d| (d, Box::pin(tokio::time::sleep(d))));
+        let mut stall_timer: Option<StallTimer> = limits
+            .stall
+            .map(|d| Box::new((d, Box::pin(tokio::time::sleep(d)))));
         // The wait on the run's token, from when it exists (see `RunCancel`). Boxed when
         // made (most runs never have a token): 72 bytes out of the run's future.
         let mut cancelled = None;
@@ -959,7 +966,7 @@ where
         }
         let stall_fired = stall
             .as_mut()
-            .is_some_and(|(_, timer)| timer.as_mut().poll(cx).is_ready());
+            .is_some_and(|stall| stall.1.as_mut().poll(cx).is_ready());
         if stall_fired {
             // Spawned nodes that ended meanwhile are progress (their end resets the
             // timer); handled now, as the run may not have been woken for them.
@@ -973,7 +980,7 @@ where
                 Ok(false) => {}
             }
         }
-        if let Some((limit, timer)) = stall.as_mut().filter(|_| stall_fired) {
+        if let Some((limit, timer)) = stall.as_deref_mut().filter(|_| stall_fired) {
             if !self.shared.take_child_progress() {
                 return Poll::Ready(Event::Stalled(*limit));
             }
@@ -1468,7 +1475,7 @@ where
             let span = node_span(self.shared, i, 1);
             if !span.is_disabled() {
                 if self.spans.is_empty() {
-                    self.spans = vec![tracing::Span::none(); self.deps.len()];
+                    self.spans = vec![tracing::Span::none(); self.deps.len()].into();
                 }
                 self.spans[i] = span;
             }
@@ -1681,7 +1688,7 @@ where
         quiet: bool,
     ) -> Result<(), WorkflowError> {
         if !quiet {
-            if let Some((d, timer)) = stall {
+            if let Some((d, timer)) = stall.as_deref_mut() {
                 timer.as_mut().reset(Instant::now() + *d);
             }
             self.shared.note_progress();
@@ -1806,7 +1813,7 @@ where
             }
             held[i] = true;
         }
-        self.blocked.clone_from(&held);
+        self.blocked = held.as_slice().into();
         held
     }
 
@@ -1821,7 +1828,7 @@ where
             return;
         };
         if self.blocked.is_empty() {
-            self.blocked = vec![false; self.deps.len()];
+            self.blocked = vec![false; self.deps.len()].into();
         }
         let not_taken = decision
             .arms
@@ -1999,10 +2006,10 @@ where
 
 /// Blocks everything downstream of failed node `index` in `blocked` (made on first
 /// use, one flag a node of `plan`); see [`Driver::block_downstream`].
-fn block_downstream(plan: &Plan, blocked: &mut Vec<bool>, index: usize) {
+fn block_downstream(plan: &Plan, blocked: &mut Box<[bool]>, index: usize) {
     let len = plan.nodes.len();
     if blocked.is_empty() {
-        *blocked = vec![false; len];
+        *blocked = vec![false; len].into();
     }
     let mut in_arm = Vec::new();
     if !plan.decisions.is_empty() {

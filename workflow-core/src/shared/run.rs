@@ -121,8 +121,10 @@ pub(crate) struct RunSlot {
 struct LazySeed {
     runtime: Arc<RuntimeShared>,
     plan: &'static crate::plan::Plan,
-    /// The run's `concurrency` (see [`RunShared::concurrency`]).
-    concurrency: Option<usize>,
+    /// The run's `concurrency` (see [`RunShared::concurrency`]), `usize::MAX` for none
+    /// (which `RunShared::new` makes of `None`): a word less in every run's future than
+    /// an `Option` (see `Executor::run` on its size).
+    concurrency: usize,
 }
 
 impl RunSlot {
@@ -154,7 +156,7 @@ impl RunSlot {
             lazy: Some(LazySeed {
                 runtime,
                 plan,
-                concurrency,
+                concurrency: concurrency.unwrap_or(usize::MAX),
             }),
             run_id,
             started,
@@ -193,7 +195,7 @@ impl RunSlot {
                     false,
                     Arc::clone(&seed.runtime),
                     None,
-                    seed.concurrency,
+                    Some(seed.concurrency),
                     #[cfg(feature = "store")]
                     None,
                 );
