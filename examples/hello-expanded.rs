@@ -54,6 +54,15 @@ macro_rules! __wf_node_greet_b95069da {
 pub(crate) use __wf_node_greet_b95069da as greet;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
+    #[allow(unused_imports)]
+    use ::workflow_core::__private::{ProbePlainOutput as _, ProbeResultOutput as _};
+    #[allow(dead_code)]
+    fn __workflow_output_is_not_a_result() {
+        ::workflow_core::__private::plain_output_is_not_a_result::<
+            String,
+            _,
+        >((&::workflow_core::__private::OutputProbe::<String>::NEW).__probe_output());
+    }
     #[automatically_derived]
     #[allow(unused_qualifications, clippy::all)]
     impl ::workflow_core::__private::Node for greet {
@@ -141,6 +150,15 @@ macro_rules! __wf_node_length_c13303ab {
 pub(crate) use __wf_node_length_c13303ab as length;
 #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
 const _: () = {
+    #[allow(unused_imports)]
+    use ::workflow_core::__private::{ProbePlainOutput as _, ProbeResultOutput as _};
+    #[allow(dead_code)]
+    fn __workflow_output_is_not_a_result() {
+        ::workflow_core::__private::plain_output_is_not_a_result::<
+            usize,
+            _,
+        >((&::workflow_core::__private::OutputProbe::<usize>::NEW).__probe_output());
+    }
     #[automatically_derived]
     #[allow(unused_qualifications, clippy::all)]
     impl ::workflow_core::__private::Node for length {

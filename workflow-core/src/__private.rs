@@ -295,6 +295,60 @@ impl<E: Into<BoxError>> NodeError for E {
     }
 }
 
+/// Autoref-specialised: is the return type of a `#[node]` fn that `#[node]` takes as a
+/// plain value (not written `Result<..>`) a `Result` after all, written through an
+/// alias (`type PayResult<T> = Result<T, PayError>`)? Then an `Err` would be the
+/// node's value and the run would succeed: generated code calls
+/// `plain_output_is_not_a_result((&OutputProbe::<Ret>::NEW).__probe_output())`,
+/// which compiles only for [`PlainValue`].
+#[derive(Debug)]
+pub struct OutputProbe<T>(core::marker::PhantomData<T>);
+
+impl<T> OutputProbe<T> {
+    /// The probe.
+    pub const NEW: Self = Self(core::marker::PhantomData);
+}
+
+/// What [`OutputProbe`] finds for a `Result`.
+#[derive(Debug)]
+pub struct ResultThroughAlias;
+
+/// What [`OutputProbe`] finds for any other type.
+#[derive(Debug)]
+pub struct PlainValue;
+
+/// The `Result` arm of [`OutputProbe`].
+pub trait ProbeResultOutput {
+    fn __probe_output(&self) -> ResultThroughAlias {
+        ResultThroughAlias
+    }
+}
+
+impl<T, E> ProbeResultOutput for OutputProbe<Result<T, E>> {}
+
+/// The fallback arm of [`OutputProbe`].
+pub trait ProbePlainOutput {
+    fn __probe_output(&self) -> PlainValue {
+        PlainValue
+    }
+}
+
+impl<T> ProbePlainOutput for &OutputProbe<T> {}
+
+/// A plain `#[node]` output that is not a `Result` (see [`OutputProbe`]).
+#[diagnostic::on_unimplemented(
+    message = "this node returns `{Ret}`, a `Result` written through an alias: `#[node]` takes it as the node's value, so an `Err` would not fail the node",
+    label = "an alias of `Result`",
+    note = "write the return type as `Result<T, E>` (an alias named `Result`, like `io::Result<T>`, works too): an `Err` then fails the node, and `retry`/`retry_if` see it; to keep a `Result` as the node's value, wrap it in a type of your own"
+)]
+pub trait PlainNodeOutput<Ret> {}
+
+impl<Ret> PlainNodeOutput<Ret> for PlainValue {}
+
+/// Compiles only when a plain node output is not a `Result` (see [`OutputProbe`]).
+#[inline(always)]
+pub fn plain_output_is_not_a_result<Ret, P: PlainNodeOutput<Ret>>(_: P) {}
+
 /// Autoref-specialised clone: `(&&CloneProbe(&x)).probe_clone()` is `Some(x.clone())`
 /// when `x: Clone`, `None` otherwise. Works because generated code names concrete types.
 pub struct CloneProbe<'a, T>(pub &'a T);

@@ -41,7 +41,10 @@ use proc_macro::TokenStream;
 ///
 /// Each ordinary parameter is a typed **input port** named after it; the return value
 /// (`T`, or `Result<T, E>` with `E: std::error::Error + Send + Sync + 'static`) is the
-/// node's **output** `T`. Two kinds of parameters are not ports: `Res<T>` (a resource
+/// node's **output** `T`. The `Result` is seen in the return type as written, so write it
+/// `Result<..>` (`io::Result<T>`, `anyhow::Result<T>` work too): an alias of another name
+/// (`type PayResult<T> = Result<T, PayError>`) is a compile error, as the node would
+/// otherwise take the whole `Result` as its value and an `Err` would not fail it. Two kinds of parameters are not ports: `Res<T>` (a resource
 /// registered on the `Runtime`) and `&Context` (node name, attempt, cancellation, trace
 /// events, tracked waits). The fn itself is left unchanged and stays callable as plain
 /// Rust, so it can be unit-tested directly.

@@ -171,6 +171,7 @@ fn expand_node(
     let send_check = g.send_check();
     let ports_callback = g.ports_callback();
     let retry_checks = g.retry_input_checks();
+    let result_alias_check = g.result_alias_check();
     let node_impl = g.node_impl();
     let port_type_impls = g.port_type_impls();
     let rest = quote! {
@@ -182,6 +183,7 @@ fn expand_node(
         #[allow(non_local_definitions, clippy::all, clippy::pedantic, clippy::nursery)]
         const _: () = {
             #retry_checks
+            #result_alias_check
             #node_impl
             #port_type_impls
         };
@@ -501,6 +503,31 @@ impl NodeGen<'_> {
                 quote_spanned! {span=> const _: () = <#ty as #p::RetryInput>::__IS_CLONE; }
             });
         quote!(#(#checks)*)
+    }
+
+    /// A plain output (a return type not written `Result<..>`) that is a `Result`
+    /// through an alias (`-> PayResult<Receipt>`) is one error at the return type: the
+    /// macro would take the `Result` as the node's value, and an `Err` would pass as a
+    /// success (see `__private::OutputProbe`). Not for a generic fn, whose return type
+    /// may name its parameters (and is not a `Result` unless written one).
+    fn result_alias_check(&self) -> TokenStream {
+        let OutputKind::Plain(written) = &self.node.output else {
+            return quote!();
+        };
+        if self.stand_in || self.broken || !self.item.sig.generics.params.is_empty() {
+            return quote!();
+        }
+        let p = &self.p;
+        quote_spanned! {written.span()=>
+            #[allow(unused_imports)]
+            use #p::{ProbePlainOutput as _, ProbeResultOutput as _};
+            #[allow(dead_code)]
+            fn __workflow_output_is_not_a_result() {
+                #p::plain_output_is_not_a_result::<#written, _>(
+                    (&#p::OutputProbe::<#written>::NEW).__probe_output(),
+                );
+            }
+        }
     }
 
     fn output_types(&self) -> OutputTypes {
