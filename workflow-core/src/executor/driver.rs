@@ -1172,7 +1172,7 @@ where
                 }
                 self.deps.pop_ready();
                 let at = self.elapsed();
-                match self.start_spawned_inline(i, at, cx) {
+                match self.start_spawned_inline(i, at, cx, true) {
                     // Never polled: its outcome reaches the run through the queue.
                     Poll::Pending => self.queue_spawned(i),
                     Poll::Ready(done) => {
@@ -1488,10 +1488,10 @@ where
         let inline = mode == Mode::Inline;
         if mode == Mode::Spawned {
             // Its task reports to the run's queue (it has no waker of its own).
-            return self.start_spawned(i, at, cx);
+            return self.start_spawned(i, at, cx, quiet);
         }
         if !inline {
-            self.statuses.started(self.shared, i, at);
+            self.statuses.started(self.shared, i, at, quiet);
         } else if !quiet {
             // Its report is written after its first poll (`Statuses::starting`).
             self.statuses.starting(self.shared, i);
@@ -1556,14 +1556,16 @@ where
     /// Starts spawned node `i` ([`Mode::Spawned`], marked running since `at`): its task
     /// reports to the run's outcome queue. Pending: its task's handle, left in the
     /// spawner, goes to the run's node table ([`queue_spawned`](Self::queue_spawned)).
+    /// `quiet`: see [`quiet`](Self::quiet).
     #[inline]
     fn start_spawned(
         &mut self,
         i: usize,
         at: Duration,
         cx: &mut TaskContext<'_>,
+        quiet: bool,
     ) -> Poll<Finished<W::Value>> {
-        self.start_spawned_inline(i, at, cx)
+        self.start_spawned_inline(i, at, cx, quiet)
     }
 
     /// [`start_spawned`](Self::start_spawned), inlined into
@@ -1576,8 +1578,9 @@ where
         i: usize,
         at: Duration,
         cx: &mut TaskContext<'_>,
+        quiet: bool,
     ) -> Poll<Finished<W::Value>> {
-        self.statuses.started(self.shared, i, at);
+        self.statuses.started(self.shared, i, at, quiet);
         let starter = NodeStarter {
             shared: self.shared,
             mode: Mode::Spawned,
