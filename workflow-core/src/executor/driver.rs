@@ -1038,6 +1038,11 @@ where
     /// A spawned chain's every wake-up ends here: `wait`'s checks are spread over its
     /// code between its rare paths, ~108 instructions on a dozen 64-byte lines a node
     /// (issue 17: the chain's clock ratio is instruction-cache bound).
+    ///
+    /// With one node pending, or a node held back by the concurrency limit (a chain's
+    /// every wait), the threshold is 1 (see [`wake_threshold`](Self::wake_threshold),
+    /// whose test of blocked nodes `settled` made): set from the parts looked at here,
+    /// without looking at the box again.
     #[inline(always)]
     fn wait_settled(&mut self, cx: &TaskContext<'_>) -> Option<Poll<Event>> {
         let cold = self.pending.get()?;
@@ -1049,6 +1054,13 @@ where
             && self.shared.waits.blocked() == 0;
         if !settled {
             return None;
+        }
+        if cold.count <= 1 || !self.deps.ready_is_empty() {
+            if cold.wake_when_done(1) {
+                // It ended already (see `set_wake_threshold`).
+                cx.waker().wake_by_ref();
+            }
+            return Some(Poll::Pending);
         }
         self.set_wake_threshold(cx);
         Some(Poll::Pending)
@@ -1090,20 +1102,25 @@ where
         stall: &mut Option<StallTimer>,
         cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
     ) -> Poll<Event> {
-        if self.cancel_seen() {
+        // The parts exist (the queue is theirs): one look at the box for this poll's
+        // head, rather than one in each of its steps (`cancel_seen`, the queue's look,
+        // `only_queued_ended`, `quiet`'s durable test: ~4 instructions each, issue 17).
+        let cold = self.pending.make();
+        if cold.may_be_cancelled() && self.shared.is_cancelled() {
             return Poll::Ready(self.stop_on(stall, Event::Cancelled));
         }
-        self.pending.make().polling(cx);
+        cold.polling(cx);
         if let Some(d) = deadline {
             if d.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(self.stop_on(stall, Event::TimedOut));
             }
         }
-        if stall.is_none()
-            && self.deps.ready_is_empty()
-            && self.pending.get().is_some_and(|c| c.only_queued_ended())
-        {
-            if let Some(polled) = self.step_spawned(cx, stall, cancelled) {
+        #[cfg(feature = "store")]
+        let durable = cold.durable.is_some();
+        #[cfg(not(feature = "store"))]
+        let durable = false;
+        if stall.is_none() && self.deps.ready_is_empty() && cold.only_queued_ended() {
+            if let Some(polled) = self.step_spawned(cx, stall, cancelled, durable) {
                 return polled;
             }
         }
@@ -1132,12 +1149,18 @@ where
         cx: &mut TaskContext<'_>,
         stall: &mut Option<StallTimer>,
         cancelled: &mut Option<Pin<Box<WaitForCancellationFuture<'a>>>>,
+        durable: bool,
     ) -> Option<Poll<Event>> {
-        if !self.quiet(stall) {
+        if !self.quiet_given(stall, durable) {
             return None;
         }
         let handled = std::cell::Cell::new(0usize);
+        // A run without a concurrency limit (most) has room for every node: no look at
+        // the pending count before each start.
+        let unlimited = self.concurrency == usize::MAX;
         loop {
+            // Some outcome may be queued (`only_queued_ended` before the loop, `any_done`
+            // at its end): the take does not look again first.
             let ended = self.take_ended_inline(true, |this, done| {
                 this.on_done_in_poll(done, stall, &handled, None, true)
             });
@@ -1145,7 +1168,7 @@ where
                 return Some(Poll::Ready(event));
             }
             while let Some(i) = self.deps.peek_ready() {
-                if self.pending.count() >= self.concurrency {
+                if !unlimited && self.pending.count() >= self.concurrency {
                     // Held back by the concurrency limit: any end frees a place.
                     break;
                 }
@@ -1156,7 +1179,7 @@ where
                 }
                 self.deps.pop_ready();
                 let at = self.elapsed();
-                match self.start_spawned_inline(i, at, cx) {
+                match self.start_spawned_inline(i, at, cx, true) {
                     // Never polled: its outcome reaches the run through the queue.
                     Poll::Pending => self.queue_spawned(i),
                     Poll::Ready(done) => {
@@ -1216,6 +1239,13 @@ where
         let durable = self.pending.get().is_some_and(|c| c.durable.is_some());
         #[cfg(not(feature = "store"))]
         let durable = false;
+        self.quiet_given(stall, durable)
+    }
+
+    /// [`quiet`](Self::quiet), told whether the run is durable (by a caller that
+    /// looked at the driver's [`Cold`] parts already).
+    #[inline(always)]
+    fn quiet_given(&self, stall: &Option<StallTimer>, durable: bool) -> bool {
         stall.is_none()
             && self.unwatched
             && !durable
@@ -1345,14 +1375,16 @@ where
     /// [`PendingNodes::polling`]) is handled, and did not fail, stop: `step_spawned`
     /// starts what it made ready and looks at the queue again before it waits. A
     /// spawned chain's every wake-up has that one outcome: a second look here found
-    /// nothing (~10 instructions a node, issue 17).
+    /// nothing (~10 instructions a node, issue 17). Its caller looked at the queue
+    /// just before (`only_queued_ended`, `any_done`): no look here before the take.
     #[inline(always)]
     fn take_ended_inline<E>(
         &mut self,
         next_alone: bool,
         mut on_done: impl FnMut(&mut Self, Finished<W::Value>) -> Result<(), E>,
     ) -> Result<bool, E> {
-        if !self.pending.get().is_some_and(|c| c.any_done()) {
+        // (`step_spawned`, `next_alone`, looked already: something may be queued.)
+        if !next_alone && !self.pending.get().is_some_and(|c| c.any_done()) {
             // Nothing queued (a look without the queue's lock, nor moving the buffers).
             return Ok(false);
         }
@@ -1463,10 +1495,10 @@ where
         let inline = mode == Mode::Inline;
         if mode == Mode::Spawned {
             // Its task reports to the run's queue (it has no waker of its own).
-            return self.start_spawned(i, at, cx);
+            return self.start_spawned(i, at, cx, quiet);
         }
         if !inline {
-            self.statuses.started(self.shared, i, at);
+            self.statuses.started(self.shared, i, at, quiet);
         } else if !quiet {
             // Its report is written after its first poll (`Statuses::starting`).
             self.statuses.starting(self.shared, i);
@@ -1531,14 +1563,16 @@ where
     /// Starts spawned node `i` ([`Mode::Spawned`], marked running since `at`): its task
     /// reports to the run's outcome queue. Pending: its task's handle, left in the
     /// spawner, goes to the run's node table ([`queue_spawned`](Self::queue_spawned)).
+    /// `quiet`: see [`quiet`](Self::quiet).
     #[inline]
     fn start_spawned(
         &mut self,
         i: usize,
         at: Duration,
         cx: &mut TaskContext<'_>,
+        quiet: bool,
     ) -> Poll<Finished<W::Value>> {
-        self.start_spawned_inline(i, at, cx)
+        self.start_spawned_inline(i, at, cx, quiet)
     }
 
     /// [`start_spawned`](Self::start_spawned), inlined into
@@ -1551,8 +1585,9 @@ where
         i: usize,
         at: Duration,
         cx: &mut TaskContext<'_>,
+        quiet: bool,
     ) -> Poll<Finished<W::Value>> {
-        self.statuses.started(self.shared, i, at);
+        self.statuses.started(self.shared, i, at, quiet);
         let starter = NodeStarter {
             shared: self.shared,
             mode: Mode::Spawned,

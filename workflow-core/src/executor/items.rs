@@ -768,7 +768,7 @@ where
         cx: &mut TaskContext<'_>,
     ) -> Poll<Finished<W::Value>> {
         let at = self.elapsed();
-        self.statuses.started(&self.shared, j, at);
+        self.statuses.started(&self.shared, j, at, false);
         let mode = Mode::of(&W::PLAN.nodes[j], self.supervise_all);
         if mode == Mode::Inline {
             let span = node_span(&self.shared, j, 1);

@@ -199,13 +199,15 @@ impl Statuses {
     /// node holds its permit: the attempt loop then writes it (the one write to live
     /// statuses outside this module).
     ///
-    /// On every node's path: two stores, and the live status out of line.
+    /// On every node's path: its record written (made with its values when it is the
+    /// next, see [`started_report`](Self::started_report)), and the live status out of
+    /// line. `quiet`: the run is quiet (`Driver::quiet`), so it keeps no live statuses
+    /// (those are fixed as it begins), and the test is skipped (~8 instructions a
+    /// spawned node, issue 17).
     #[inline(always)]
-    pub(super) fn started(&mut self, shared: &RunSlot, i: usize, at: Duration) {
-        let report = self.entry(i);
-        report.status = NodeStatus::Running;
-        report.started = NodeRecord::nanos(at);
-        if shared.is_live() {
+    pub(super) fn started(&mut self, shared: &RunSlot, i: usize, at: Duration, quiet: bool) {
+        self.started_report(i, at);
+        if !quiet && shared.is_live() {
             Self::started_live(shared, i);
         }
     }
