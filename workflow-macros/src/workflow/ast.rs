@@ -644,6 +644,18 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         );
     } else if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
+    } else if input.peek(syn::token::Paren)
+        && matches!(
+            name.to_string().as_str(),
+            "add_edge" | "add_connection" | "connect" | "edge" | "depends_on" | "link"
+        )
+    {
+        // `add_edge("a", "b"),`: the dynamic-DAG habit of wiring nodes by id. Was "give
+        // this node call a name, like `add_edge = add_edge(..)`".
+        return Err(syn::Error::new(
+            name.span(),
+            format!("remove `{name}(..)`: `workflow!` has no edges to declare; a node's port names its source, so `b = parse(raw: a)` is the edge `a -> b` (and `b` starts once `a` has finished)"),
+        ));
     } else if input.peek(syn::token::Paren) {
         // `inc(x),`: a call without a name.
         return Err(syn::Error::new(
