@@ -13,6 +13,7 @@ mod fanout;
 mod fused;
 mod graph_exports;
 mod held_back;
+mod huge_limits;
 #[path = "../support/own_process.rs"]
 mod own_process;
 mod pattern_fan_out;

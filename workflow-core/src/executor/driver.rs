@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use tokio::time::{Instant, Sleep};
+use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFuture;
 
 use super::attempt::{
@@ -679,6 +679,12 @@ where
 
     /// Drives the run to its end: its outputs, or why there are none.
     pub(super) async fn run(&mut self, limits: &Limits) -> Result<W::Output, WorkflowError> {
+        // A run with a cancel grace keeps every node its own: a fused segment is dropped
+        // at once when the run stops (`drop_segments`), which would cut the grace short
+        // for a chain's node in flight.
+        if limits.grace.is_some_and(|g| !g.is_zero()) {
+            self.unwatched = false;
+        }
         self.shared.record(None, TraceKind::RunStarted);
         {
             #[cfg(feature = "store")]
@@ -986,7 +992,7 @@ where
             }
             // A node of a child run (a sub-workflow, a fan-out item) finished: the run
             // progresses. Look again a whole limit later.
-            timer.as_mut().reset(Instant::now() + *limit);
+            timer.as_mut().reset(super::deadline_after(*limit));
             let _ = timer.as_mut().poll(cx);
         }
         let cancel_fired = if self.pending.has_queue() {
@@ -1724,7 +1730,7 @@ where
     ) -> Result<(), WorkflowError> {
         if !quiet {
             if let Some((d, timer)) = stall.as_deref_mut() {
-                timer.as_mut().reset(Instant::now() + *d);
+                timer.as_mut().reset(super::deadline_after(*d));
             }
             self.shared.note_progress();
         }
@@ -2209,7 +2215,7 @@ fn abort_begin(
     let was_running: Vec<usize> = statuses.running().map(|(i, _)| i).collect();
     let grace_end = match grace.filter(|g| !g.is_zero()) {
         Some(grace) => {
-            let end = tokio::time::Instant::now() + grace;
+            let end = super::deadline_after(grace);
             shared.cancel.set_grace_end(end);
             Some(end)
         }

@@ -644,6 +644,18 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         );
     } else if input.peek(Token![=]) {
         input.parse::<Token![=]>()?;
+    } else if input.peek(syn::token::Paren)
+        && matches!(
+            name.to_string().as_str(),
+            "add_edge" | "add_connection" | "connect" | "edge" | "depends_on" | "link"
+        )
+    {
+        // `add_edge("a", "b"),`: the dynamic-DAG habit of wiring nodes by id. Was "give
+        // this node call a name, like `add_edge = add_edge(..)`".
+        return Err(syn::Error::new(
+            name.span(),
+            format!("remove `{name}(..)`: `workflow!` has no edges to declare; a node's port names its source, so `b = parse(raw: a)` is the edge `a -> b` (and `b` starts once `a` has finished)"),
+        ));
     } else if input.peek(syn::token::Paren) {
         // `inc(x),`: a call without a name.
         return Err(syn::Error::new(
@@ -1645,6 +1657,23 @@ fn parse_binding_rest(
             &node,
             format!("`{}` is a method of `{owner}`, not a node: a node is a `#[node]` fn (a free fn; `module::fetch` names one in a module) or a workflow, bound by its name with its inputs as ports; if `{owner}` is a workflow, write `{name} = {owner}(..)`, else make `{method}` a `#[node]` fn outside the `impl`", path_text(&node)),
         ));
+    }
+    // `both = tokio::join!(fetch(url), fetch(url))`: the hand-wired habit. Not a node
+    // fn with a `!` too many (what the error below said, adding an error per call
+    // inside and rustc's "no rules expected `@`"): one error saying that independent
+    // nodes already run concurrently, the binding broken like a method's above.
+    if input.peek(Token![!]) {
+        let last = node
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        if matches!(last.as_str(), "join" | "try_join" | "select" | "try_select") {
+            return Err(syn::Error::new_spanned(
+                &node,
+                format!("`{}!` is not needed in `workflow!`: nodes that do not depend on each other already run concurrently; bind each call on its own (`a = fetch(..), b = fetch(..),`) and read `run.outputs.a` and `run.outputs.b`", path_text(&node)),
+            ));
+        }
     }
     // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a
     // fn here; said, and the call parsed on.
