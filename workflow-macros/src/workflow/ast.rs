@@ -549,6 +549,18 @@ fn starts_entry(input: ParseStream<'_>) -> bool {
 
 /// One entry: `attr* input name: Type` or `attr* name = node_fn(..)`, and the habits
 /// of Rust code that do not belong here (`let`, `;`, `.await`, a default value).
+/// Whether the parenthesized group next in `input` starts with a string literal:
+/// `add_edge("a", "b")` names nodes by id (a dynamic-DAG habit), where `connect(x)`
+/// would be an unnamed call of a node fn that happens to be called `connect`.
+fn names_nodes_by_string(input: ParseStream<'_>) -> bool {
+    fn first_is_string(ahead: ParseStream<'_>) -> syn::Result<bool> {
+        let content;
+        syn::parenthesized!(content in ahead);
+        Ok(content.peek(syn::LitStr))
+    }
+    first_is_string(&input.fork()).unwrap_or(false)
+}
+
 fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
     let mut attrs = input.call(Attribute::parse_outer)?;
     if input.peek(Token![match]) || input.peek(Token![if]) {
@@ -649,6 +661,7 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
             name.to_string().as_str(),
             "add_edge" | "add_connection" | "connect" | "edge" | "depends_on" | "link"
         )
+        && names_nodes_by_string(input)
     {
         // `add_edge("a", "b"),`: the dynamic-DAG habit of wiring nodes by id. Was "give
         // this node call a name, like `add_edge = add_edge(..)`".
