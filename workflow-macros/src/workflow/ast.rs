@@ -1688,6 +1688,23 @@ fn parse_binding_rest(
             ));
         }
     }
+    // `a = tokio::spawn(fetch(url))`: the hand-wired habit of a task per call. Was the
+    // ports' message at `fetch(url)` and rustc's "could not find `spawn`": one error
+    // naming `#[spawn]`, the binding broken like a method's above.
+    let first = node.segments.first().map(|s| s.ident.to_string());
+    let last = node.segments.last().map(|s| s.ident.to_string());
+    if node.segments.len() >= 2
+        && matches!(first.as_deref(), Some("tokio" | "task"))
+        && matches!(
+            last.as_deref(),
+            Some("spawn" | "spawn_blocking" | "spawn_local")
+        )
+    {
+        return Err(syn::Error::new_spanned(
+            &node,
+            format!("`{}` is not needed in `workflow!`: the run starts and awaits each node itself, and nodes that do not depend on each other already run concurrently; bind the node's call itself (like `{name} = fetch(url)`), with `#[spawn]` on the binding to give the node a task of its own (`#[node(spawn_blocking)]` on a blocking, non-async fn)", path_text(&node)),
+        ));
+    }
     // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a
     // fn here; said, and the call parsed on.
     if let Some(bang) = input.parse::<Option<Token![!]>>()? {
