@@ -659,7 +659,11 @@ where
             // (A child run's clock is its root's; a traced run times every node.)
             clock: (!child && !traced).then_some(Duration::ZERO),
             precise_timing: traced,
-            unwatched: !traced && !live && !child,
+            // A run with a cancel grace (`Limits::grace`, the options' alone) keeps every
+            // node its own: a fused segment is dropped at once when the run stops
+            // (`drop_segments`), which would cut the grace short for a chain's node in
+            // flight.
+            unwatched: !traced && !live && !child && opts.cancel_grace.is_none_or(|g| g.is_zero()),
             spawn_nodes: None,
         }
     }
@@ -679,12 +683,6 @@ where
 
     /// Drives the run to its end: its outputs, or why there are none.
     pub(super) async fn run(&mut self, limits: &Limits) -> Result<W::Output, WorkflowError> {
-        // A run with a cancel grace keeps every node its own: a fused segment is dropped
-        // at once when the run stops (`drop_segments`), which would cut the grace short
-        // for a chain's node in flight.
-        if limits.grace.is_some_and(|g| !g.is_zero()) {
-            self.unwatched = false;
-        }
         self.shared.record(None, TraceKind::RunStarted);
         {
             #[cfg(feature = "store")]
