@@ -797,6 +797,38 @@ impl Harness {
         lock(&self.inner.state).failures
     }
 
+    /// Forgets every recorded run, so that one harness can serve several scenarios in
+    /// a test: execution counts, run and failure counts, records and the last trace
+    /// start again from nothing. The runtime, its resources and mocks, the trace
+    /// setting and the leak checks' baselines stay as they are (a mock's own call count
+    /// is reset with [`MockFn::reset`](crate::MockFn::reset)).
+    ///
+    /// A run still in flight when `reset` is called is recorded when it finishes, as a
+    /// run after the reset.
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn inc(x: u32) -> u32 { x + 1 }
+    ///
+    /// workflow! { struct One { input x: u32, y = inc(x), } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// for x in [1, 2, 3] {
+    ///     h.reset();
+    ///     h.execute(One, OneInput { x }).await.unwrap();
+    ///     h.assert_executed("y", 1); // this scenario's run only
+    ///     assert_eq!(h.run_count(), 1);
+    /// }
+    /// # });
+    /// ```
+    #[doc(alias = "clear")]
+    pub fn reset(&self) {
+        *lock(&self.inner.state) = State::default();
+    }
+
     /// How often a node's fn was called across all runs of this harness: every attempt
     /// counts, so a node that succeeded on its third try counts 3. `node` is one of:
     ///

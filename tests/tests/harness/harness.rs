@@ -112,6 +112,34 @@ async fn error_type_message_and_counts(h: Harness) {
     assert_eq!(h.failure_count(), 3);
 }
 
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn reset_forgets_the_recorded_runs_and_keeps_the_runtime(h: Harness) {
+    h.execute(Etl, etl_input()).await.unwrap();
+    h.assert_failed_at(
+        h.execute(ErrorTest, ErrorTestInput {}).await,
+        "failing_task",
+    );
+    assert_eq!((h.run_count(), h.failure_count()), (2, 1));
+
+    h.reset();
+    assert_eq!((h.run_count(), h.failure_count()), (0, 0));
+    assert_eq!(h.execution_count("page"), 0);
+    assert_eq!(h.execution_count("Etl::page"), 0);
+    assert_eq!(h.execution_count("fetch"), 0, "fn counts too");
+    assert!(h.last_run().is_none() && h.last_trace().is_none() && h.runs().is_empty());
+    h.assert_not_executed("failing_task");
+
+    // A run in flight across the reset is recorded after it.
+    let late = tokio::spawn(h.execute(Etl, etl_input()));
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    h.reset();
+    late.await.unwrap().unwrap();
+    h.assert_executed("page", 1);
+    h.assert_executed("sum", 1);
+    assert_eq!(h.run_count(), 1);
+    assert!(h.last_trace().is_some(), "tracing stays on");
+}
+
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<String>()
         .cloned()
