@@ -367,6 +367,64 @@ impl RunHandle {
         self.shared.upgrade().map(|s| s.snapshot())
     }
 
+    /// The run's report so far, or `None` once the run's future is gone: each node as it
+    /// stands now ([`NodeStatus::Running`](crate::NodeStatus::Running) for one in flight,
+    /// `NotStarted` for one not yet started), with the nodes of its fan-out items and
+    /// sub-workflows by path, as the run's final [`RunReport`](crate::RunReport) would
+    /// list them. Attempts, start times and durations come from the run's trace when it
+    /// is traced; otherwise a started node counts one attempt and has no times.
+    ///
+    /// What a test harness records for a run whose future was dropped before it
+    /// ended (cut by `tokio::time::timeout`, a `select!`, a crash).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::{NodeStatus, RunHandle};
+    ///
+    /// #[node]
+    /// async fn quick() -> u32 { 1 }
+    ///
+    /// #[node]
+    /// async fn slow(x: u32) -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    ///     x
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Two {
+    ///         a = quick(),
+    ///         b = slow(x: a),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let handles: Arc<Mutex<Vec<RunHandle>>> = Arc::default();
+    /// let seen = Arc::clone(&handles);
+    /// let rt = Runtime::builder()
+    ///     .trace(true)
+    ///     .monitor(move |h| seen.lock().unwrap().push(h))
+    ///     .build();
+    /// let run = rt.execute(Two, TwoInput {});
+    /// let peek = async {
+    ///     tokio::time::sleep(Duration::from_secs(1)).await;
+    ///     handles.lock().unwrap()[0].report_so_far().unwrap()
+    /// };
+    /// let report = tokio::select! {
+    ///     _ = run => unreachable!("`b` sleeps a minute"),
+    ///     report = peek => report,
+    /// };
+    /// assert_eq!(report.node("a").unwrap().status, NodeStatus::Succeeded);
+    /// assert_eq!(report.node("b").unwrap().status, NodeStatus::Running);
+    /// assert_eq!(report.node("b").unwrap().duration, Duration::from_secs(1));
+    /// assert!(handles.lock().unwrap()[0].report_so_far().is_none()); // the run was dropped
+    /// # });
+    /// ```
+    pub fn report_so_far(&self) -> Option<crate::RunReport> {
+        self.shared.upgrade().map(|s| s.report_so_far())
+    }
+
     /// Whether the run has ended (its future completed or was dropped) and nothing holds
     /// its state any more: no node future, `Context` or spawned node task is alive.
     pub fn is_finished(&self) -> bool {

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use workflow_core::{
-    DeadlockReport, ExecutionTrace, NodeName, Res, Run, RunFuture, RunHandle, RunOptions,
-    RunSnapshot, Runnable, Runtime, RuntimeBuilder, Workflow, WorkflowError,
+    DeadlockReport, ExecutionTrace, NodeName, NodeReport, NodeStatus, Res, Run, RunFuture,
+    RunHandle, RunOptions, RunSnapshot, Runnable, Runtime, RuntimeBuilder, Workflow, WorkflowError,
 };
 
 use crate::record::RunRecord;
@@ -103,6 +103,27 @@ pub(crate) struct State {
     pub(crate) qualified: HashMap<String, u64>,
     pub(crate) runs: u64,
     pub(crate) failures: u64,
+}
+
+/// Records a run whose future is dropped before it ended ([`Harness::execute`] cut by a
+/// `timeout` or a `select!`). Its number is set by the runtime's monitor when the run
+/// starts (0: it never started, nothing to record).
+struct RecordIfCut {
+    harness: Harness,
+    number: Arc<AtomicU64>,
+    keep: bool,
+    /// The run ended: `run_recorded` records it.
+    ended: bool,
+}
+
+impl Drop for RecordIfCut {
+    fn drop(&mut self) {
+        match self.number.load(Ordering::Relaxed) {
+            _ if self.ended => {}
+            0 => {}
+            number => self.harness.record_cut(number, self.keep),
+        }
+    }
 }
 
 /// A run started on the harness's runtime: its number in the harness and its handle.
@@ -521,7 +542,11 @@ impl Harness {
     ///
     /// The future owns what it needs (`Send + 'static`), so it can be spawned, joined
     /// with other work (`tokio::join!(h.execute(..), send_events())`) or dropped to
-    /// cancel the run. Counts and records are updated when it completes.
+    /// cancel the run. Counts and records are updated when it completes; a run whose
+    /// future is dropped before it ends (cut by `tokio::time::timeout`, a `select!`) is
+    /// recorded then, with what it did until that moment: its nodes in flight are
+    /// `Cancelled` in the record, they count as executed, and the run counts as failed
+    /// (its record's [`error`](RunRecord::error) says it was dropped).
     ///
     /// # Errors
     ///
@@ -600,7 +625,18 @@ impl Harness {
         let this = self.clone();
         async move {
             let number = Arc::new(AtomicU64::new(0));
-            let outcome = STARTING.scope(Arc::clone(&number), run).await;
+            let mut run = std::pin::pin!(STARTING.scope(Arc::clone(&number), run));
+            // Declared after `run` (and `run` awaited by reference), so dropped before
+            // it: a run cut short (its future dropped by a `timeout` or a `select!`) is
+            // recorded while its state is alive.
+            let mut cut = RecordIfCut {
+                harness: this.clone(),
+                number: Arc::clone(&number),
+                keep,
+                ended: false,
+            };
+            let outcome = run.as_mut().await;
+            cut.ended = true;
             // 0: the run never started (a missing resource, a shut-down runtime), so
             // the monitor did not number it.
             let number = match number.load(Ordering::Relaxed) {
@@ -617,6 +653,50 @@ impl Harness {
             this.record(record, keep);
             outcome.into_run()
         }
+    }
+
+    /// Records run `number`, whose future is being dropped before it ended, from its
+    /// report so far: nodes in flight become `Cancelled`, and the run counts as failed.
+    fn record_cut(&self, number: u64, keep: bool) {
+        let handle = lock(&self.inner.live)
+            .iter()
+            .find(|r| r.number == number)
+            .map(|r| r.handle.clone());
+        let Some(handle) = handle else { return };
+        let Some(mut report) = handle.report_so_far() else {
+            return;
+        };
+        let trace = handle.snapshot().and_then(|s| s.trace);
+        let mut nodes: Vec<NodeReport> = std::mem::take(&mut report.nodes).into();
+        let mut running = Vec::new();
+        for n in &mut nodes {
+            if n.status == NodeStatus::Running {
+                n.status = NodeStatus::Cancelled;
+                running.push(format!("`{}`", n.name));
+            }
+        }
+        report.nodes = nodes.into();
+        let error = if running.is_empty() {
+            format!(
+                "the run's future was dropped after {:?}, before it ended (no node was running)",
+                report.duration
+            )
+        } else {
+            format!(
+                "the run's future was dropped after {:?}, before it ended, with {} running",
+                report.duration,
+                running.join(", ")
+            )
+        };
+        self.record(
+            RunRecord {
+                number,
+                report,
+                trace,
+                error: Some(error),
+            },
+            keep,
+        );
     }
 
     /// Records a durable run of the harness's runtime that ended (started with
@@ -1586,7 +1666,7 @@ impl Harness {
         // the run's own `RunReport` would show it by its process-wide id instead.
         let which = format!("run {} of `{}`", run.number(), run.workflow());
         match run.node(node) {
-            Some(r) if r.status == workflow_core::NodeStatus::NotTaken => {}
+            Some(r) if r.status == NodeStatus::NotTaken => {}
             Some(r) => {
                 // A merge has one node per arm: say which one was found.
                 let arms = run.report().nodes.iter().filter(|n| n.name == node).count();

@@ -140,6 +140,156 @@ async fn reset_forgets_the_recorded_runs_and_keeps_the_runtime(h: Harness) {
     assert!(h.last_trace().is_some(), "tracing stays on");
 }
 
+#[node]
+async fn doze(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+#[node(retry(max = 5, backoff = "10ms"))]
+async fn nap_flaky(
+    ms: u64,
+    tries: Res<MockFn<(), Result<(), Simulated>>>,
+) -> Result<u64, Simulated> {
+    tries.call(())?;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    Ok(ms)
+}
+
+workflow! {
+    struct CutChain {
+        input ms: u64,
+        input long: u64,
+        a = doze(ms),
+        b = doze(ms: long),
+        c = doze(ms: b),
+    }
+}
+
+workflow! {
+    struct CutFan {
+        input each: Vec<u64>,
+        naps = for ms in each {
+            n = doze(ms),
+        } => n,
+    }
+}
+
+workflow! {
+    struct CutRetried {
+        input ms: u64,
+        r = nap_flaky(ms),
+    }
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_run_cut_by_a_timeout_is_recorded_with_what_ran(h: Harness) {
+    let cut = tokio::time::timeout(
+        Duration::from_millis(100),
+        h.execute(CutChain, CutChainInput { ms: 10, long: 1000 }),
+    );
+    assert!(cut.await.is_err());
+    assert_eq!((h.run_count(), h.failure_count()), (1, 1));
+    h.assert_executed("a", 1);
+    h.assert_executed("b", 1);
+    h.assert_not_executed("c");
+    assert_eq!(h.execution_count("doze"), 2);
+    let record = h.last_run().expect("the cut run is recorded");
+    assert!(!record.succeeded());
+    let b = record.node("b").unwrap();
+    assert_eq!(b.status, NodeStatus::Cancelled);
+    assert_eq!(b.started_at, Some(Duration::ZERO));
+    assert_eq!(b.duration, Duration::from_millis(100));
+    assert_eq!(record.node("a").unwrap().status, NodeStatus::Succeeded);
+    assert_eq!(record.node("c").unwrap().status, NodeStatus::NotStarted);
+    let error = record.error().unwrap();
+    assert!(
+        error.contains("dropped after 100ms") && error.contains("`b` running"),
+        "{error}"
+    );
+    assert!(record.trace().is_some());
+    h.assert_overlapped("a", "b");
+
+    // The next run on the same harness is recorded as usual.
+    let run = h.execute(CutChain, CutChainInput { ms: 10, long: 1000 });
+    let run = tokio::time::timeout(Duration::from_secs(2), run)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.outputs.c, 1000);
+    assert_eq!((h.run_count(), h.failure_count()), (2, 1));
+    h.assert_executed("c", 1);
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_cut_fan_out_counts_its_finished_and_running_items(h: Harness) {
+    let each = vec![10, 20, 500, 30, 600];
+    let run = h.execute(CutFan, CutFanInput { each });
+    tokio::select! {
+        _ = run => panic!("two items sleep past the cut"),
+        () = tokio::time::sleep(Duration::from_millis(100)) => {}
+    }
+    h.assert_executed("naps.n", 5);
+    let record = h.last_run().unwrap();
+    let status = |name: &str| record.node(name).map(|n| n.status);
+    assert_eq!(status("naps[0].n"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("naps[3].n"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("naps[2].n"), Some(NodeStatus::Cancelled));
+    assert_eq!(status("naps[4].n"), Some(NodeStatus::Cancelled));
+    assert_eq!(status("naps"), Some(NodeStatus::Cancelled));
+    assert_eq!(
+        h.execution_count("doze"),
+        5,
+        "the items' fn, found through the plan"
+    );
+    let order: Vec<&str> = record.report().nodes.iter().map(|n| &*n.name).collect();
+    assert_eq!(
+        order,
+        [
+            "naps",
+            "naps[0].n",
+            "naps[1].n",
+            "naps[2].n",
+            "naps[3].n",
+            "naps[4].n"
+        ]
+    );
+    let third = record.node("naps[3].n").unwrap();
+    assert_eq!(
+        (third.started_at, third.duration),
+        (Some(Duration::ZERO), Duration::from_millis(30))
+    );
+}
+
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_cut_run_counts_every_attempt_and_works_untraced(h: Harness) {
+    let tries = h.mock(MockFn::new(|(): ()| Ok(())));
+    tries
+        .answer_once(Err(Simulated))
+        .answer_once(Err(Simulated));
+    let cut = tokio::time::timeout(
+        Duration::from_millis(500),
+        h.execute(CutRetried, CutRetriedInput { ms: 1000 }),
+    );
+    assert!(cut.await.is_err());
+    assert_eq!(tries.call_count(), 3);
+    h.assert_executed("r", 3);
+
+    h.reset();
+    h.set_trace(false);
+    let cut = tokio::time::timeout(
+        Duration::from_millis(100),
+        h.execute(CutChain, CutChainInput { ms: 10, long: 1000 }),
+    );
+    assert!(cut.await.is_err());
+    h.assert_executed("a", 1);
+    h.assert_executed("b", 1);
+    h.assert_not_executed("c");
+    let record = h.last_run().unwrap();
+    assert!(record.trace().is_none());
+    assert_eq!(record.node("b").unwrap().status, NodeStatus::Cancelled);
+}
+
 fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
     p.downcast_ref::<String>()
         .cloned()

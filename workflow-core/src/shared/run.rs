@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering}
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::task::Waker;
 
+use std::time::Duration;
+
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -12,11 +14,11 @@ use super::waits::Waits;
 use crate::error::NodeName;
 use crate::plan::NodeSpec;
 use crate::run::{
-    NodeReport, NodeReports, NodeStatus, RunSnapshot, SnapshotChildNode, SnapshotNode,
+    NodeReport, NodeReports, NodeStatus, RunReport, RunSnapshot, SnapshotChildNode, SnapshotNode,
 };
 use crate::shared::RuntimeShared;
 use crate::sync::lock;
-use crate::trace::{TraceEvent, TraceKind, TraceRecorder};
+use crate::trace::{ExecutionTrace, TraceEvent, TraceKind, TraceRecorder};
 
 /// State shared by the nodes of one run (one allocation per run).
 pub(crate) struct RunShared {
@@ -947,6 +949,239 @@ impl RunShared {
         }
     }
 
+    /// The run's report so far (a cold path, for [`RunHandle::report_so_far`]): each
+    /// node as it stands now (`Running` for one in flight), the reports of its finished
+    /// child runs and the nodes of those still going, in report order. Attempts, start
+    /// times and durations come from the trace when the run is traced; otherwise a
+    /// started node counts one attempt (or those noted) and has no times.
+    ///
+    /// [`RunHandle::report_so_far`]: crate::RunHandle::report_so_far
+    #[cold]
+    pub(crate) fn report_so_far(&self) -> RunReport {
+        let trace = self.trace.as_deref().map(TraceRecorder::snapshot);
+        let now = self.started.elapsed();
+        let mut nodes = self.nodes_so_far(trace.as_ref(), now);
+        if let Some(trace) = &trace {
+            nodes = self.with_traced_children(nodes, trace, now);
+        }
+        RunReport {
+            workflow: self.workflow,
+            run_id: self.run_id,
+            durable_run: self.durable_run,
+            duration: now,
+            nodes: NodeReports::from(nodes),
+        }
+    }
+
+    /// `nodes` with the nodes of child runs that only the trace knows of yet (a
+    /// fan-out keeps its finished items' reports until it ends), each after the nodes
+    /// of the binding that ran it, items in order.
+    fn with_traced_children(
+        &self,
+        nodes: Vec<NodeReport>,
+        trace: &ExecutionTrace,
+        now: Duration,
+    ) -> Vec<NodeReport> {
+        struct Seen {
+            started_at: Option<Duration>,
+            ended_at: Option<Duration>,
+            attempts: u32,
+            status: NodeStatus,
+        }
+        let known: std::collections::HashSet<&str> = nodes.iter().map(|n| &*n.name).collect();
+        let mut order: Vec<&str> = Vec::new();
+        let mut seen: std::collections::HashMap<&str, Seen> = std::collections::HashMap::new();
+        for event in &trace.events {
+            let Some(name) = event.node.as_deref() else {
+                continue;
+            };
+            if !name.contains(['.', '[']) || known.contains(name) {
+                continue;
+            }
+            let entry = seen.entry(name).or_insert_with(|| {
+                order.push(name);
+                Seen {
+                    started_at: None,
+                    ended_at: None,
+                    attempts: 0,
+                    status: NodeStatus::NotStarted,
+                }
+            });
+            entry.status = match &event.kind {
+                TraceKind::Started { .. } => {
+                    entry.attempts += 1;
+                    entry.started_at.get_or_insert(event.at);
+                    NodeStatus::Running
+                }
+                TraceKind::Completed { .. } => NodeStatus::Succeeded,
+                TraceKind::Failed { .. } => NodeStatus::Failed,
+                TraceKind::Cancelled => NodeStatus::Cancelled,
+                TraceKind::Skipped => NodeStatus::Skipped,
+                TraceKind::Restored => NodeStatus::Restored,
+                TraceKind::NotTaken => NodeStatus::NotTaken,
+                _ => continue,
+            };
+            if matches!(
+                entry.status,
+                NodeStatus::Succeeded | NodeStatus::Failed | NodeStatus::Cancelled
+            ) {
+                entry.ended_at.get_or_insert(event.at);
+            }
+        }
+        if order.is_empty() {
+            return nodes;
+        }
+        // The binding of this run a path starts with (`naps` in `naps[3].n`).
+        let root = |name: &str| name.split(['.', '[']).next().unwrap_or(name).to_owned();
+        // A fan-out's body has no plan in its node's spec: its items' fns are those of
+        // the items the report has (`naps[3].n` is a `naps[_].n`).
+        let without_items = |name: &str| {
+            let mut out = String::with_capacity(name.len());
+            let mut in_index = false;
+            for c in name.chars() {
+                match c {
+                    '[' => in_index = true,
+                    ']' => in_index = false,
+                    c if !in_index => out.push(c),
+                    _ => {}
+                }
+            }
+            out
+        };
+        let fns: std::collections::HashMap<String, &'static str> = nodes
+            .iter()
+            .filter(|n| n.name.contains('['))
+            .map(|n| (without_items(&n.name), n.node_fn))
+            .collect();
+        let node_fn = |name: &str| match self.node_fn_at(name) {
+            "" => fns.get(&without_items(name)).copied().unwrap_or(""),
+            found => found,
+        };
+        let mut extra: Vec<NodeReport> = order
+            .into_iter()
+            .map(|name| {
+                let s = &seen[name];
+                NodeReport {
+                    name: NodeName::Owned(name.to_owned()),
+                    node_fn: node_fn(name),
+                    status: s.status,
+                    attempts: s.attempts,
+                    duration: s.started_at.map_or(Duration::ZERO, |at| {
+                        s.ended_at.unwrap_or(now).saturating_sub(at)
+                    }),
+                    started_at: s.started_at,
+                }
+            })
+            .collect();
+        let mut out = Vec::with_capacity(nodes.len() + extra.len());
+        let mut group: Vec<NodeReport> = Vec::new();
+        let flush = |group: &mut Vec<NodeReport>,
+                     extra: &mut Vec<NodeReport>,
+                     out: &mut Vec<NodeReport>| {
+            let Some(first) = group.first() else { return };
+            let binding = root(&first.name);
+            let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(extra)
+                .into_iter()
+                .partition(|n| root(&n.name) == binding);
+            *extra = rest;
+            let head = group.remove(0);
+            group.extend(mine);
+            group.sort_by_key(|n| item_of(&n.name));
+            out.push(head);
+            out.append(group);
+        };
+        for node in nodes {
+            if !node.name.contains(['.', '[']) {
+                flush(&mut group, &mut extra, &mut out);
+            }
+            group.push(node);
+        }
+        flush(&mut group, &mut extra, &mut out);
+        out.append(&mut extra);
+        out
+    }
+
+    /// The `#[node]` fn of the node at `path` (`naps[3].n`, `report.layout`), found
+    /// through the plans of the bindings along it; `""` if the path names none.
+    fn node_fn_at(&self, path: &str) -> &'static str {
+        let mut nodes = self.nodes;
+        let mut found = "";
+        for part in path.split('.') {
+            let binding = part.split('[').next().unwrap_or(part);
+            let Some(spec) = nodes.iter().find(|n| n.name == binding) else {
+                return "";
+            };
+            found = spec.node_fn;
+            nodes = spec.child.map_or(&[], |plan| plan.nodes);
+        }
+        found
+    }
+
+    /// [`report_so_far`](Self::report_so_far)'s nodes of this run and of its children.
+    /// `now`: the time since the root run started, the trace's clock.
+    fn nodes_so_far(&self, trace: Option<&ExecutionTrace>, now: Duration) -> Vec<NodeReport> {
+        let statuses = self
+            .live
+            .as_ref()
+            .map(|l| lock(l).clone())
+            .unwrap_or_default();
+        let own = self.nodes.iter().enumerate().map(|(i, spec)| {
+            let name = self.node_name(i);
+            let status = statuses.get(i).copied().unwrap_or(NodeStatus::NotStarted);
+            let started = matches!(
+                status,
+                NodeStatus::Running
+                    | NodeStatus::Succeeded
+                    | NodeStatus::Failed
+                    | NodeStatus::Cancelled
+            );
+            let traced = trace.map_or(0, |t| t.attempts(&name));
+            let attempts = match (traced, started) {
+                (0, true) => self.attempts_made(i).max(1),
+                (traced, _) => traced,
+            };
+            let started_at = trace.and_then(|t| t.started_at(&name));
+            let ended_at = trace.and_then(|t| t.finished_at(&name)).unwrap_or(now);
+            NodeReport {
+                duration: started_at.map_or(Duration::ZERO, |s| ended_at.saturating_sub(s)),
+                name,
+                node_fn: spec.node_fn,
+                status,
+                attempts,
+                started_at,
+            }
+        });
+        let mut children: Vec<(usize, Vec<NodeReport>)> = Vec::new();
+        if self.has_child_reports.load(Ordering::Acquire) {
+            let finished: Vec<ChildReport> = lock(&self.child_reports)
+                .iter()
+                .map(|c| ChildReport {
+                    key: c.key,
+                    nodes: c.nodes.clone(),
+                })
+                .collect();
+            children.extend(
+                last_of_each(finished)
+                    .into_iter()
+                    .map(|c| (c.key.0, c.nodes)),
+            );
+        }
+        for (child, _) in self.live_child_runs() {
+            children.push((child.parent_node, child.nodes_so_far(trace, now)));
+        }
+        // Stable: finished items before the one running now, in their order.
+        children.sort_by_key(|(node, _)| *node);
+        let mut children = children.into_iter().peekable();
+        let mut out = Vec::with_capacity(self.nodes.len());
+        for (i, report) in own.enumerate() {
+            out.push(report);
+            while let Some((_, nodes)) = children.next_if(|(node, _)| *node == i) {
+                out.extend(nodes);
+            }
+        }
+        out
+    }
+
     /// The running nodes of the live child runs below this run's node `node` (a fan-out
     /// or sub-workflow node), innermost and by path (`items[2].x`, not `items`): what a
     /// stall report names for a node that is not in a tracked wait. Empty when the run
@@ -1007,6 +1242,13 @@ impl RunShared {
         }
         out
     }
+}
+
+/// The item index a node's path starts with (`3` in `naps[3].n`), for ordering a
+/// fan-out's items; `None` (first) for a path without one.
+fn item_of(path: &str) -> Option<usize> {
+    let (_, rest) = path.split_once('[')?;
+    rest.split_once(']')?.0.parse().ok()
 }
 
 /// `<path>[<item>].<name>`, the name of a fan-out item's node, in one allocation.
