@@ -880,8 +880,10 @@ impl Harness {
     /// Forgets every recorded run, so that one harness can serve several scenarios in
     /// a test: execution counts, run and failure counts, records and the last trace
     /// start again from nothing. The runtime, its resources and mocks, the trace
-    /// setting and the leak checks' baselines stay as they are (a mock's own call count
-    /// is reset with [`MockFn::reset`](crate::MockFn::reset)).
+    /// setting and the leak checks' baselines stay as they are. A mock keeps its own
+    /// calls: clear them with `mock.recorder().reset()` ([`CallRecorder::reset`]).
+    ///
+    /// [`CallRecorder::reset`]: crate::CallRecorder::reset
     ///
     /// A run still in flight when `reset` is called is recorded when it finishes, as a
     /// run after the reset.
