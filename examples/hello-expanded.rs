@@ -374,6 +374,17 @@ const _: () = {
             ::core::unreachable!("no key implements `OutputField`")
         }
     }
+    #[doc(hidden)]
+    #[automatically_derived]
+    impl HelloOutput {
+        #[allow(dead_code)]
+        pub fn get<K: OutputField>(
+            &self,
+            _: K,
+        ) -> ::core::option::Option<&<K as OutputField>::Value> {
+            ::core::unreachable!("no key implements `OutputField`")
+        }
+    }
     #[automatically_derived]
     #[doc(hidden)]
     impl ::workflow_core::__private::Runnable<

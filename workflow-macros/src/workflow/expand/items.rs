@@ -381,10 +381,11 @@ impl WorkflowGen<'_> {
         quote!(#input #output)
     }
 
-    /// `run.outputs["sum"]` (a map's habit) is an error with the fields to write: an
-    /// `Index` impl on the output struct whose key must implement a trait that nothing
-    /// implements, with the hint as its `on_unimplemented` message. Its `Output` is a
-    /// projection on that trait, an error type, so the expression adds nothing more.
+    /// `run.outputs["sum"]` and `run.outputs.get("sum")` (a map's habits) are an error
+    /// with the fields to write: an `Index` impl and a `get` method on the output struct
+    /// whose key must implement a trait that nothing implements, with the hint as its
+    /// `on_unimplemented` message. Their value is a projection on that trait, an error
+    /// type, so the expression adds nothing more.
     pub(super) fn output_index_hint(&self) -> TokenStream {
         let output_name = &self.output_name;
         let fields: Vec<String> = self
@@ -422,6 +423,18 @@ impl WorkflowGen<'_> {
             impl<K: OutputField> ::core::ops::Index<K> for #output_name {
                 type Output = <K as OutputField>::Value;
                 fn index(&self, _: K) -> &Self::Output {
+                    ::core::unreachable!("no key implements `OutputField`")
+                }
+            }
+            // `run.outputs.get("sum")`, the same habit with a dict's method.
+            #[doc(hidden)]
+            #[automatically_derived]
+            impl #output_name {
+                #[allow(dead_code)]
+                pub fn get<K: OutputField>(
+                    &self,
+                    _: K,
+                ) -> ::core::option::Option<&<K as OutputField>::Value> {
                     ::core::unreachable!("no key implements `OutputField`")
                 }
             }
