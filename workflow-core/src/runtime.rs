@@ -12,7 +12,7 @@ use crate::executor::{panic_message, RunOutcome, Workflow};
 use crate::launch::{launch, AsOutcome, IntoRun, RunFuture, Runnable};
 use crate::resources::{erase_cleanup, Res, Resources};
 use crate::run::{RunOptions, RunSnapshot};
-use crate::shared::{Monitor, RunShared, RuntimeShared};
+use crate::shared::{DroppedHook, Monitor, RunShared, RuntimeShared};
 
 /// Runs workflows on the caller's tokio runtime (it never creates or nests one).
 ///
@@ -91,6 +91,7 @@ pub struct RuntimeBuilder {
     node_limit: Option<usize>,
     trace: bool,
     monitors: Vec<Monitor>,
+    dropped_hooks: Vec<DroppedHook>,
     /// The store of durable runs and its lease settings (see `crate::durable`).
     #[cfg(feature = "store")]
     pub(crate) durable: DurableSettings,
@@ -216,16 +217,65 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Calls `f` with the report so far of every run whose future is dropped before
+    /// the run ended: cut by `tokio::time::timeout` or a `select!`, or dropped with its
+    /// task. The report lists each node as the run's final report would
+    /// ([`RunHandle::report_so_far`]): the nodes in flight as
+    /// [`NodeStatus::Running`](crate::NodeStatus::Running), the ones that ran with their
+    /// attempts. A test harness records such runs with it.
+    ///
+    /// `f` is called from the drop of the run's future: keep it short, and do not panic.
+    /// Runs of a runtime with such a hook keep live node states, as monitored ones do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::NodeStatus;
+    ///
+    /// #[node]
+    /// async fn slow() -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Slow {
+    ///         s = slow(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let cut: Arc<Mutex<Vec<(String, NodeStatus)>>> = Arc::default();
+    /// let seen = Arc::clone(&cut);
+    /// let rt = Runtime::builder()
+    ///     .on_run_dropped(move |dropped| {
+    ///         for n in &dropped.report.nodes {
+    ///             seen.lock().unwrap().push((n.name.to_string(), n.status));
+    ///         }
+    ///     })
+    ///     .build();
+    /// let run = rt.execute(Slow, SlowInput {});
+    /// assert!(tokio::time::timeout(Duration::from_secs(1), run).await.is_err());
+    /// assert_eq!(*cut.lock().unwrap(), [("s".to_string(), NodeStatus::Running)]);
+    /// # });
+    /// ```
+    pub fn on_run_dropped(mut self, f: impl Fn(&DroppedRun<'_>) + Send + Sync + 'static) -> Self {
+        self.dropped_hooks.push(Arc::new(f));
+        self
+    }
+
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
         keep_tracing_interest_shared();
+        let inner = RuntimeShared::new(self.resources, self.node_limit, self.trace, self.monitors);
+        for hook in self.dropped_hooks {
+            inner.add_dropped_hook(hook);
+        }
         Runtime {
-            inner: Arc::new(RuntimeShared::new(
-                self.resources,
-                self.node_limit,
-                self.trace,
-                self.monitors,
-            )),
+            inner: Arc::new(inner),
             #[cfg(feature = "store")]
             durable: self.durable.build(),
         }
@@ -667,6 +717,19 @@ impl Runtime {
         }
         report
     }
+}
+
+/// A run whose future was dropped before the run ended, as
+/// [`RuntimeBuilder::on_run_dropped`] sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DroppedRun<'a> {
+    /// What each node had done when the run was dropped ([`RunHandle::report_so_far`]):
+    /// the nodes in flight are `Running`. A durable run's report has its
+    /// [`durable_run`](crate::RunReport::durable_run) id.
+    pub report: &'a crate::run::RunReport,
+    /// The trace so far, when the run was traced.
+    pub trace: Option<&'a crate::trace::ExecutionTrace>,
 }
 
 /// A durable run that ended, as [`RuntimeBuilder::on_durable_run_end`] sees it.

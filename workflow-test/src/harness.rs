@@ -105,27 +105,6 @@ pub(crate) struct State {
     pub(crate) failures: u64,
 }
 
-/// Records a run whose future is dropped before it ended ([`Harness::execute`] cut by a
-/// `timeout` or a `select!`). Its number is set by the runtime's monitor when the run
-/// starts (0: it never started, nothing to record).
-struct RecordIfCut {
-    harness: Harness,
-    number: Arc<AtomicU64>,
-    keep: bool,
-    /// The run ended: `run_recorded` records it.
-    ended: bool,
-}
-
-impl Drop for RecordIfCut {
-    fn drop(&mut self) {
-        match self.number.load(Ordering::Relaxed) {
-            _ if self.ended => {}
-            0 => {}
-            number => self.harness.record_cut(number, self.keep),
-        }
-    }
-}
-
 /// A run started on the harness's runtime: its number in the harness and its handle.
 #[derive(Clone)]
 pub(crate) struct LiveRun {
@@ -455,21 +434,35 @@ impl HarnessBuilder {
         let next_number = Arc::new(AtomicU64::new(1));
         let (seen, numbers) = (Arc::clone(&live), Arc::clone(&next_number));
         let trace = self.trace.unwrap_or(true);
-        // The harness, once built: durable runs are recorded when they end.
-        #[cfg(feature = "store")]
+        // The harness, once built: durable runs are recorded when they end, and runs
+        // dropped before they ended (cut by a `timeout`, durable or not) then.
         let built: Arc<std::sync::OnceLock<std::sync::Weak<Inner>>> = Arc::default();
+        let harness_of = {
+            let built = Arc::clone(&built);
+            move || {
+                built
+                    .get()
+                    .and_then(std::sync::Weak::upgrade)
+                    .map(|inner| Harness { inner })
+            }
+        };
         #[cfg(feature = "store")]
         let runtime = {
-            let built = Arc::clone(&built);
+            let harness_of = harness_of.clone();
             self.runtime.on_durable_run_end(move |end| {
-                if let Some(inner) = built.get().and_then(std::sync::Weak::upgrade) {
-                    Harness { inner }.record_durable(end);
+                if let Some(h) = harness_of() {
+                    h.record_durable(end);
                 }
             })
         };
         #[cfg(not(feature = "store"))]
         let runtime = self.runtime;
         let runtime = runtime
+            .on_run_dropped(move |dropped| {
+                if let Some(h) = harness_of() {
+                    h.record_dropped(dropped);
+                }
+            })
             // Runs started on the runtime itself (durable ones) are traced as the
             // harness's are; `Harness::execute` sets it per run, following `set_trace`.
             .trace(trace)
@@ -512,7 +505,6 @@ impl HarnessBuilder {
                 resources: Mutex::new(resources),
             }),
         };
-        #[cfg(feature = "store")]
         let _ = built.set(Arc::downgrade(&harness.inner));
         crate::runner::register(&harness);
         harness
@@ -625,18 +617,7 @@ impl Harness {
         let this = self.clone();
         async move {
             let number = Arc::new(AtomicU64::new(0));
-            let mut run = std::pin::pin!(STARTING.scope(Arc::clone(&number), run));
-            // Declared after `run` (and `run` awaited by reference), so dropped before
-            // it: a run cut short (its future dropped by a `timeout` or a `select!`) is
-            // recorded while its state is alive.
-            let mut cut = RecordIfCut {
-                harness: this.clone(),
-                number: Arc::clone(&number),
-                keep,
-                ended: false,
-            };
-            let outcome = run.as_mut().await;
-            cut.ended = true;
+            let outcome = STARTING.scope(Arc::clone(&number), run).await;
             // 0: the run never started (a missing resource, a shut-down runtime), so
             // the monitor did not number it.
             let number = match number.load(Ordering::Relaxed) {
@@ -655,18 +636,12 @@ impl Harness {
         }
     }
 
-    /// Records run `number`, whose future is being dropped before it ended, from its
-    /// report so far: nodes in flight become `Cancelled`, and the run counts as failed.
-    fn record_cut(&self, number: u64, keep: bool) {
-        let handle = lock(&self.inner.live)
-            .iter()
-            .find(|r| r.number == number)
-            .map(|r| r.handle.clone());
-        let Some(handle) = handle else { return };
-        let Some(mut report) = handle.report_so_far() else {
-            return;
-        };
-        let trace = handle.snapshot().and_then(|s| s.trace);
+    /// Records a run of the harness's runtime whose future was dropped before it ended,
+    /// from its report so far: nodes in flight become `Cancelled`, and the run counts as
+    /// failed.
+    fn record_dropped(&self, dropped: &workflow_core::DroppedRun<'_>) {
+        let mut report = dropped.report.clone();
+        let number = self.live_number(report.run_id);
         let mut nodes: Vec<NodeReport> = std::mem::take(&mut report.nodes).into();
         let mut running = Vec::new();
         for n in &mut nodes {
@@ -692,11 +667,21 @@ impl Harness {
             RunRecord {
                 number,
                 report,
-                trace,
+                trace: dropped.trace.cloned(),
                 error: Some(error),
             },
-            keep,
+            self.inner.keep_records.load(Ordering::Relaxed),
         );
+    }
+
+    /// The harness's number of run `run_id` (as its live snapshot was numbered), or a
+    /// new one.
+    fn live_number(&self, run_id: u64) -> u64 {
+        lock(&self.inner.live)
+            .iter()
+            .find(|r| r.handle.run_id() == run_id)
+            .map(|r| r.number)
+            .unwrap_or_else(|| self.inner.next_number.fetch_add(1, Ordering::Relaxed))
     }
 
     /// Records a durable run of the harness's runtime that ended (started with
@@ -704,12 +689,7 @@ impl Harness {
     /// runs: numbered as its live snapshot was.
     #[cfg(feature = "store")]
     fn record_durable(&self, end: &workflow_core::DurableRunEnd<'_>) {
-        let run_id = end.report.run_id;
-        let number = lock(&self.inner.live)
-            .iter()
-            .find(|r| r.handle.run_id() == run_id)
-            .map(|r| r.number)
-            .unwrap_or_else(|| self.inner.next_number.fetch_add(1, Ordering::Relaxed));
+        let number = self.live_number(end.report.run_id);
         let record = RunRecord {
             number,
             report: end.report.clone(),

@@ -1,12 +1,13 @@
 //! Durable runs started on a `Harness`'s runtime are recorded by the harness when they
-//! end, as `Harness::execute`'s runs are: counts (a restored node counts no call), runs,
-//! failures and the last trace.
+//! end, or when they are cut (their future dropped), as `Harness::execute`'s runs are:
+//! counts (a restored node counts no call), runs, failures and the last trace.
 
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
 use workflow_core::prelude::*;
 use workflow_core::store::MemoryStore;
+use workflow_core::NodeStatus;
 use workflow_test::{assert_restored, workflow_test, Harness};
 
 #[derive(Debug, thiserror::Error)]
@@ -44,13 +45,19 @@ async fn the_harness_records_durable_runs_that_end() {
         .build();
     let rt = h.runtime();
 
-    // Cut mid-run: it never ended, so nothing is recorded.
+    // Cut mid-run, as a crash would: recorded with what ran, `posted` cancelled.
     let cut = tokio::time::timeout(
         Duration::from_millis(20),
         rt.start_durable(Ledger, LedgerInput { id: 4 }, Some("l-4")),
     );
     assert!(cut.await.is_err());
-    assert_eq!(h.run_count(), 0);
+    assert_eq!((h.run_count(), h.failure_count()), (1, 1));
+    h.assert_executed("row", 1);
+    h.assert_executed("posted", 1);
+    let cut = h.last_run().unwrap();
+    assert_eq!(cut.node("posted").unwrap().status, NodeStatus::Cancelled);
+    assert!(cut.report().durable_run.is_some(), "{cut:?}");
+    assert!(cut.error().unwrap().contains("`posted` running"), "{cut:?}");
 
     // Resumed with the same key: `row` restored, `posted` runs.
     h.resource::<Semaphore>().unwrap().add_permits(10);
@@ -60,16 +67,16 @@ async fn the_harness_records_durable_runs_that_end() {
         .unwrap();
     assert_eq!(run.outputs.posted, 41);
     assert_restored(&run, &["row"]);
-    assert_eq!(h.run_count(), 1);
-    h.assert_executed("posted", 1);
-    h.assert_not_executed("row");
+    assert_eq!((h.run_count(), h.failure_count()), (2, 1));
+    h.assert_executed("posted", 2); // cut once, then run to its end
+    h.assert_executed("row", 1); // not run again: restored
     assert_eq!(h.last_trace().unwrap().attempts("posted"), 1);
 
     // The same key again reads the outputs back: nothing ran, nothing is recorded.
     rt.start_durable(Ledger, LedgerInput { id: 4 }, Some("l-4"))
         .await
         .unwrap();
-    assert_eq!(h.run_count(), 1);
+    assert_eq!(h.run_count(), 2);
 
     // A failed durable run is recorded with its error.
     let err = rt
@@ -77,9 +84,9 @@ async fn the_harness_records_durable_runs_that_end() {
         .await
         .unwrap_err();
     assert_eq!(err.node(), Some("posted"));
-    assert_eq!((h.run_count(), h.failure_count()), (2, 1));
-    h.assert_executed("row", 1);
-    h.assert_executed("Ledger::posted", 2);
+    assert_eq!((h.run_count(), h.failure_count()), (3, 2));
+    h.assert_executed("row", 2);
+    h.assert_executed("Ledger::posted", 3);
     let last = h.last_run().unwrap();
     // Numbered in the order runs started: the cut run was run 1, the resumed one run 2.
     assert_eq!(last.number(), 3);

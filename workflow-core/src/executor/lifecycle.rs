@@ -64,6 +64,11 @@ impl Drop for CancelOnDrop<'_> {
         let Some(shared) = self.0.get() else {
             return;
         };
+        // Dropped before the run ended (a `timeout` or `select!` around it): hooks that
+        // asked see where it was, while its nodes and child runs are still there.
+        if !shared.has_ended() {
+            shared.runtime.notify_dropped(shared);
+        }
         // Nobody else holds the run's state, not even weakly (no node's context or task,
         // no child run, no monitor's handle), and only this `Arc` could make a new
         // holder: nobody can make the run's token from now on. Then the token needs
@@ -168,6 +173,9 @@ impl<W: Workflow> Executor<W> {
         // The run's shared state if it was made: nothing that could make it runs any
         // more (see `RunSlot`), so it is read once.
         let made = shared.get();
+        if let Some(s) = made {
+            s.mark_ended();
+        }
         // Every item has ended: the recorder may see its queue close with the run.
         #[cfg(feature = "store")]
         if let Some(link) = made.and_then(|s| s.durable.as_ref()) {

@@ -8,4 +8,4 @@ pub(crate) mod waits;
 #[cfg(feature = "store")]
 pub(crate) use run::DurableLink;
 pub(crate) use run::{item_path, RunShared, RunSlot};
-pub(crate) use runtime::{Monitor, RuntimeShared, TaskGuard};
+pub(crate) use runtime::{DroppedHook, Monitor, RuntimeShared, TaskGuard};

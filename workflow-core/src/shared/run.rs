@@ -62,6 +62,9 @@ pub(crate) struct RunShared {
     /// node limit, with policies), so that a node stopped before its fn ran is not
     /// reported as having run. Allocated on first use: a run of inline nodes pays nothing.
     attempts_made: OnceLock<Box<[AtomicU32]>>,
+    /// The run's future got to its end (it was not dropped before): set for a root run
+    /// whose state was made, read when its future is dropped.
+    ended: AtomicBool,
     /// Live node statuses, kept only when someone (a test harness) monitors runs, or
     /// the run has a stall limit (for its stall report). Written by the executor's status
     /// writer only.
@@ -611,6 +614,7 @@ impl RunShared {
             has_child_reports: std::sync::atomic::AtomicBool::new(false),
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
+            ended: AtomicBool::new(false),
             live: match of_parent {
                 Some(parent) => parent.live.is_some(),
                 None => watched,
@@ -904,6 +908,18 @@ impl RunShared {
         if let Some(live) = &self.live {
             lock(live)[node] = status;
         }
+    }
+
+    /// The run's future got to its end: a drop from now on is not a run cut short.
+    #[inline]
+    pub(crate) fn mark_ended(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`mark_ended`](Self::mark_ended) was called.
+    #[inline]
+    pub(crate) fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
     }
 
     /// Notes that node `node`'s attempt `attempt` has called its fn (its call was polled).

@@ -11,6 +11,10 @@ use crate::shared::RunShared;
 /// A monitor: called with every run as it starts.
 pub(crate) type Monitor = Arc<dyn Fn(&Arc<RunShared>) + Send + Sync>;
 
+/// Called with a run whose future is dropped before the run ended
+/// ([`RuntimeBuilder::on_run_dropped`](crate::RuntimeBuilder::on_run_dropped)).
+pub(crate) type DroppedHook = Arc<dyn Fn(&crate::runtime::DroppedRun<'_>) + Send + Sync>;
+
 /// What the runs of one runtime share: resources, the node limit, the trace default,
 /// monitors, and the counts of live runs and node tasks that shutdown waits for.
 ///
@@ -24,7 +28,10 @@ pub(crate) struct RuntimeShared {
     pub(crate) trace: bool,
     /// Called with every run as it starts.
     monitors: RwLock<Vec<Monitor>>,
-    /// Whether `monitors` is not empty (runs then keep live node statuses).
+    /// Called with runs dropped before they ended.
+    dropped_hooks: RwLock<Vec<DroppedHook>>,
+    /// Whether `monitors` or `dropped_hooks` is not empty (runs then keep live node
+    /// statuses).
     monitored: AtomicBool,
     /// Set by shutdown: no new runs.
     closed: AtomicBool,
@@ -49,6 +56,7 @@ impl RuntimeShared {
             node_limit: node_limit.map(|n| Arc::new(Semaphore::new(n))),
             trace,
             monitors: RwLock::new(monitors),
+            dropped_hooks: RwLock::new(Vec::new()),
             monitored: AtomicBool::new(monitored),
             closed: AtomicBool::new(false),
             active: AtomicUsize::new(0),
@@ -83,6 +91,44 @@ impl RuntimeShared {
             .unwrap_or_else(|e| e.into_inner())
             .push(monitor);
         self.monitored.store(true, Ordering::Relaxed);
+    }
+
+    /// Adds a hook called with runs dropped before they ended: such runs keep live node
+    /// statuses, as monitored ones do, to say where they were.
+    pub(crate) fn add_dropped_hook(&self, hook: DroppedHook) {
+        self.dropped_hooks
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hook);
+        self.monitored.store(true, Ordering::Relaxed);
+    }
+
+    /// Calls every hook of [`add_dropped_hook`](Self::add_dropped_hook) with root run
+    /// `run`, whose future is being dropped before the run ended, while its state (and
+    /// its child runs') is still there.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn notify_dropped(&self, run: &RunShared) {
+        let hooks = self
+            .dropped_hooks
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if hooks.is_empty() {
+            return;
+        }
+        let report = run.report_so_far();
+        let trace = run
+            .trace
+            .as_deref()
+            .map(crate::trace::TraceRecorder::snapshot);
+        let dropped = crate::runtime::DroppedRun {
+            report: &report,
+            trace: trace.as_ref(),
+        };
+        for hook in hooks {
+            hook(&dropped);
+        }
     }
 
     /// Calls every monitor with `run`, which is starting.
