@@ -141,6 +141,7 @@ fn main() {
         fan("DiamondSpawn", 8, true),
         // Spawn mode (issue 17).
         chain("Chain100Spawn", 100, true),
+        chain("Chain1000Spawn", 1000, true),
         fan("Fan100Spawn", 100, true),
         lattice("Lattice32Spawn", 32, true),
     ]

@@ -3,10 +3,10 @@
 //!
 //! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs] [cold]`,
 //! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
-//! `diamond`, `diamond-spawn`, `chain100-spawn`, `fan100-spawn`, `lattice32-spawn`, or a W4 batch of 10,000
-//! runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`, and `w4-vs` and `w4-joined-vs`,
-//! shaped exactly as `vs_tokio`'s W4 and W4 joined; see [`spawn_and_throughput`]; and
-//! `w4-joined-out`, `w4-joined-boxed`, `w4-joined-boxed-out`, `w4-joined-shaped`, whose
+//! `diamond`, `diamond-spawn`, `chain100-spawn`, `chain1000-spawn`, `fan100-spawn`,
+//! `lattice32-spawn`, or a W4 batch of 10,000 runs (`w4`, `w4-joined`, `w4-spawn`,
+//! `w4-spawn-joined`, and `w4-vs` and `w4-joined-vs`, shaped exactly as `vs_tokio`'s W4
+//! and W4 joined; see [`spawn_and_throughput`]; and `w4-joined-out`, `w4-joined-boxed`, `w4-joined-boxed-out`, `w4-joined-shaped`, whose
 //! `tokio` side is W4 joined's hand-written side given what a workflow run keeps or does
 //! beyond its nodes, see [`shaped`]; their `workflow` side is `w4-joined-vs`'s)
 //! and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`. With `cold`, every
@@ -73,9 +73,10 @@ async fn one(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64
     }
 }
 
-/// Spawn mode and W4 (issue 17): `chain100-spawn`, `fan100-spawn`, `lattice32-spawn`,
-/// and one W4 batch of 10,000 concurrent diamond runs, each run in a task of its own
-/// (`w4`, `w4-spawn`) or all joined in one task (`w4-joined`, `w4-spawn-joined`).
+/// Spawn mode and W4 (issue 17): `chain100-spawn`, `chain1000-spawn`, `fan100-spawn`,
+/// `lattice32-spawn`, and one W4 batch of 10,000 concurrent diamond runs, each run in a
+/// task of its own (`w4`, `w4-spawn`) or all joined in one task (`w4-joined`,
+/// `w4-spawn-joined`).
 async fn spawn_and_throughput(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64 {
     use futures::future::join_all;
     const RUNS: u64 = 10_000;
@@ -123,6 +124,13 @@ async fn spawn_and_throughput(rt: &workflow_core::Runtime, workload: &str, workf
             run.expect("workflow failed").outputs.n99
         }
         "chain100-spawn" => spawned::chain(100, 1).await,
+        "chain1000-spawn" if workflow => {
+            let run = rt
+                .execute(Chain1000Spawn, Chain1000SpawnInput { x: 1 })
+                .await;
+            run.expect("workflow failed").outputs.n999
+        }
+        "chain1000-spawn" => spawned::chain(1000, 1).await,
         "fan100-spawn" if workflow => {
             let run = rt.execute(Fan100Spawn, Fan100SpawnInput { x: 1 }).await;
             run.expect("workflow failed").outputs.sink
@@ -268,6 +276,7 @@ fn main() {
                 "diamond",
                 "diamond-spawn",
                 "chain100-spawn",
+                "chain1000-spawn",
                 "fan100-spawn",
                 "lattice32-spawn",
                 "w4",

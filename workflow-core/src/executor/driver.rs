@@ -109,9 +109,29 @@ impl Limits {
 /// Whether every node of `plan` runs inline ([`Mode::Inline`]) in a run that does not
 /// supervise them all: [`Mode::of`] asked of each node, at compile time, per workflow.
 pub(super) const fn all_inline(plan: &crate::plan::Plan) -> bool {
+    all_of_mode(plan, Mode::Inline)
+}
+
+/// Whether every node of `plan` runs in a task of its own reporting to the outcome
+/// queue ([`Mode::Spawned`]) in a run that does not supervise them all, asked at
+/// compile time: then a spawned chain's, fan-out's or lattice's successor is not looked
+/// up in the plan as it starts (`Driver::step_spawned`; ~11 instructions a node, issue
+/// 17).
+pub(super) const fn all_spawned(plan: &crate::plan::Plan) -> bool {
+    all_of_mode(plan, Mode::Spawned)
+}
+
+/// Whether [`Mode::of`] says `mode` of every node of `plan`, in a run that does not
+/// supervise them all.
+const fn all_of_mode(plan: &crate::plan::Plan, mode: Mode) -> bool {
     let mut k = 0;
     while k < plan.nodes.len() {
-        if !matches!(Mode::of(&plan.nodes[k], false), Mode::Inline) {
+        let same = match (Mode::of(&plan.nodes[k], false), mode) {
+            (Mode::Inline, Mode::Inline) | (Mode::Spawned, Mode::Spawned) => true,
+            (Mode::Supervised { spawned: a }, Mode::Supervised { spawned: b }) => a == b,
+            _ => false,
+        };
+        if !same {
             return false;
         }
         k += 1;
@@ -1176,9 +1196,14 @@ where
                     // Held back by the concurrency limit: any end frees a place.
                     break;
                 }
-                if Mode::of(&W::PLAN.nodes[i], self.supervise_all) != Mode::Spawned
-                    || self.fused_segment(i, true).is_some()
-                {
+                // A plan of spawned nodes only (a constant): the run's setting alone says
+                // how they run.
+                let spawned = if const { all_spawned(W::PLAN) } {
+                    !self.supervise_all
+                } else {
+                    Mode::of(&W::PLAN.nodes[i], self.supervise_all) == Mode::Spawned
+                };
+                if !spawned || self.fused_segment(i, true).is_some() {
                     return None;
                 }
                 self.deps.pop_ready();

@@ -19,16 +19,16 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context as TaskContext, Waker};
 use std::time::Duration;
 
 use futures::task::AtomicWaker;
+use parking_lot::Mutex;
 use tokio::task::JoinHandle;
 use tokio_util::sync::WaitForCancellationFuture;
 
 use crate::shared::{RunShared, TaskGuard};
-use crate::sync::lock;
 
 /// Wake-ups of pending nodes: one bit per node, and the run's own waker.
 pub(super) struct WakeSet {
@@ -90,6 +90,10 @@ impl std::task::Wake for NodeWaker {
 /// aborted run. One count per run, not one per task: the runtime's counter is shared
 /// by all runs.
 pub(crate) struct Completions<T> {
+    /// A `parking_lot` mutex: std's checks the thread's panic count as it is taken and
+    /// again as it is released (poisoning), ~10 instructions each time, and a spawned
+    /// node's outcome passes through it twice (its task's push, the run's take; issue
+    /// 17). Nothing panics while it is held (see `complete`'s `outcome`).
     done: Mutex<Outcomes<T>>,
     /// How many outcomes `done` holds: changed only under its lock, read without it (a
     /// look that finds nothing, and the run's threshold check, take no lock).
@@ -205,7 +209,7 @@ impl<T> Completions<T> {
             || self.queued.load(Ordering::Relaxed) + 1 < self.wake_at.load(Ordering::Relaxed))
         .then(|| self.since_start());
         let run = {
-            let mut done = lock(&self.done);
+            let mut done = self.done.lock();
             let queued = done.len() + 1;
             // Read before queueing: a wake-up decided here is certain (the run is not
             // being polled: it holds wake-ups under this lock as its poll begins), so
@@ -283,7 +287,7 @@ impl<T> Completions<T> {
         pending: usize,
     ) {
         make_room(taken, self.queued.load(Ordering::Relaxed), pending);
-        let mut done = lock(&self.done);
+        let mut done = self.done.lock();
         self.wake_at.store(usize::MAX, Ordering::Relaxed);
         self.register_locked(&mut done, waker);
         if done.is_empty() {
@@ -300,7 +304,7 @@ impl<T> Completions<T> {
 
     /// Registers the run's `waker`.
     fn register(&self, waker: &Waker) {
-        let mut done = lock(&self.done);
+        let mut done = self.done.lock();
         self.register_locked(&mut done, waker);
     }
 
@@ -321,7 +325,7 @@ impl<T> Completions<T> {
             return None;
         }
         make_room(taken, queued, pending);
-        let mut done = lock(&self.done);
+        let mut done = self.done.lock();
         if take_all_now(done.len(), pending) {
             done.take_all(taken);
         }
@@ -338,7 +342,7 @@ impl<T> Completions<T> {
     /// `malloc` (a fan-out's branches spun out and slept on the lock, issue 17).
     fn reserve(&self, n: usize) {
         let mut room = VecDeque::with_capacity(n.saturating_sub(OUTCOMES_IN_PLACE));
-        lock(&self.done).make_room(&mut room);
+        self.done.lock().make_room(&mut room);
         // The buffer left over (the unused one, or an empty one swapped out) is freed
         // after the lock is released.
         drop(room);
@@ -503,7 +507,7 @@ impl<T: Send + 'static> std::task::Wake for Completions<T> {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.cancel_fired.store(true, Ordering::SeqCst);
-        let run = std::mem::replace(&mut lock(&self.done).run, Armed::No);
+        let run = std::mem::replace(&mut self.done.lock().run, Armed::No);
         self.wake_run(run);
     }
 }
@@ -515,7 +519,7 @@ impl<T> Drop for Completions<T> {
     /// Looked at in place: an empty queue (every run that took all its outcomes) is not
     /// moved out first (~90 instructions and two written cache lines a run, issue 17).
     fn drop(&mut self) {
-        let done = self.done.get_mut().unwrap_or_else(|e| e.into_inner());
+        let done = self.done.get_mut();
         if !done.is_empty() {
             let done = std::mem::replace(done, Outcomes::new());
             let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(done)));
@@ -1440,14 +1444,14 @@ mod tests {
         // one allocated before the lock, with its capacity.
         let queue = Completions::<usize>::new(test_shared(), Waker::noop());
         queue.reserve(40);
-        assert!(lock(&queue.done).more.capacity() >= 40 - OUTCOMES_IN_PLACE);
+        assert!(queue.done.lock().more.capacity() >= 40 - OUTCOMES_IN_PLACE);
         // Room made once outcomes already wait beyond the ring: grown in place, in order.
         let queue = Completions::<usize>::new(test_shared(), Waker::noop());
         for i in 0..12 {
             queue.complete(false, |_| i);
         }
         queue.reserve(100);
-        assert!(lock(&queue.done).more.capacity() >= 100 - OUTCOMES_IN_PLACE);
+        assert!(queue.done.lock().more.capacity() >= 100 - OUTCOMES_IN_PLACE);
         for i in 12..20 {
             queue.complete(false, |_| i);
         }
@@ -1469,7 +1473,7 @@ mod tests {
         for i in 1..=100 {
             p.add_queued(i, 102, || 100 - i);
         }
-        assert!(lock(&queue.done).more.capacity() >= 100 - OUTCOMES_IN_PLACE);
+        assert!(queue.done.lock().more.capacity() >= 100 - OUTCOMES_IN_PLACE);
         assert_eq!(p.count, 100);
     }
 
