@@ -976,10 +976,9 @@ impl RunShared {
     pub(crate) fn report_so_far(&self) -> RunReport {
         let trace = self.trace.as_deref().map(TraceRecorder::snapshot);
         let now = self.started.elapsed();
-        let mut nodes = self.nodes_so_far(trace.as_ref(), now);
-        if let Some(trace) = &trace {
-            nodes = self.with_traced_children(nodes, trace, now);
-        }
+        let traced = trace.as_ref().map(TracedNodes::of).unwrap_or_default();
+        let nodes = self.nodes_so_far(&traced, now);
+        let nodes = self.with_traced_children(nodes, &traced, now);
         RunReport {
             workflow: self.workflow,
             run_id: self.run_id,
@@ -995,55 +994,17 @@ impl RunShared {
     fn with_traced_children(
         &self,
         nodes: Vec<NodeReport>,
-        trace: &ExecutionTrace,
+        traced: &TracedNodes<'_>,
         now: Duration,
     ) -> Vec<NodeReport> {
-        struct Seen {
-            started_at: Option<Duration>,
-            ended_at: Option<Duration>,
-            attempts: u32,
-            status: NodeStatus,
-        }
         let known: std::collections::HashSet<&str> = nodes.iter().map(|n| &*n.name).collect();
-        let mut order: Vec<&str> = Vec::new();
-        let mut seen: std::collections::HashMap<&str, Seen> = std::collections::HashMap::new();
-        for event in &trace.events {
-            let Some(name) = event.node.as_deref() else {
-                continue;
-            };
-            if !name.contains(['.', '[']) || known.contains(name) {
-                continue;
-            }
-            let entry = seen.entry(name).or_insert_with(|| {
-                order.push(name);
-                Seen {
-                    started_at: None,
-                    ended_at: None,
-                    attempts: 0,
-                    status: NodeStatus::NotStarted,
-                }
-            });
-            entry.status = match &event.kind {
-                TraceKind::Started { .. } => {
-                    entry.attempts += 1;
-                    entry.started_at.get_or_insert(event.at);
-                    NodeStatus::Running
-                }
-                TraceKind::Completed { .. } => NodeStatus::Succeeded,
-                TraceKind::Failed { .. } => NodeStatus::Failed,
-                TraceKind::Cancelled => NodeStatus::Cancelled,
-                TraceKind::Skipped => NodeStatus::Skipped,
-                TraceKind::Restored => NodeStatus::Restored,
-                TraceKind::NotTaken => NodeStatus::NotTaken,
-                _ => continue,
-            };
-            if matches!(
-                entry.status,
-                NodeStatus::Succeeded | NodeStatus::Failed | NodeStatus::Cancelled
-            ) {
-                entry.ended_at.get_or_insert(event.at);
-            }
-        }
+        let order: Vec<&str> = traced
+            .order
+            .iter()
+            .copied()
+            .filter(|name| name.contains(['.', '[']) && !known.contains(name))
+            .collect();
+        let seen = &traced.nodes;
         if order.is_empty() {
             return nodes;
         }
@@ -1082,9 +1043,7 @@ impl RunShared {
                     node_fn: node_fn(name),
                     status: s.status,
                     attempts: s.attempts,
-                    duration: s.started_at.map_or(Duration::ZERO, |at| {
-                        s.ended_at.unwrap_or(now).saturating_sub(at)
-                    }),
+                    duration: s.duration(now),
                     started_at: s.started_at,
                 }
             })
@@ -1135,7 +1094,7 @@ impl RunShared {
 
     /// [`report_so_far`](Self::report_so_far)'s nodes of this run and of its children.
     /// `now`: the time since the root run started, the trace's clock.
-    fn nodes_so_far(&self, trace: Option<&ExecutionTrace>, now: Duration) -> Vec<NodeReport> {
+    fn nodes_so_far(&self, traced: &TracedNodes<'_>, now: Duration) -> Vec<NodeReport> {
         let statuses = self
             .live
             .as_ref()
@@ -1151,20 +1110,18 @@ impl RunShared {
                     | NodeStatus::Failed
                     | NodeStatus::Cancelled
             );
-            let traced = trace.map_or(0, |t| t.attempts(&name));
-            let attempts = match (traced, started) {
+            let seen = traced.nodes.get(&*name);
+            let attempts = match (seen.map_or(0, |s| s.attempts), started) {
                 (0, true) => self.attempts_made(i).max(1),
                 (traced, _) => traced,
             };
-            let started_at = trace.and_then(|t| t.started_at(&name));
-            let ended_at = trace.and_then(|t| t.finished_at(&name)).unwrap_or(now);
             NodeReport {
-                duration: started_at.map_or(Duration::ZERO, |s| ended_at.saturating_sub(s)),
+                duration: seen.map_or(Duration::ZERO, |s| s.duration(now)),
+                started_at: seen.and_then(|s| s.started_at),
                 name,
                 node_fn: spec.node_fn,
                 status,
                 attempts,
-                started_at,
             }
         });
         let mut children: Vec<(usize, Vec<NodeReport>)> = Vec::new();
@@ -1183,7 +1140,7 @@ impl RunShared {
             );
         }
         for (child, _) in self.live_child_runs() {
-            children.push((child.parent_node, child.nodes_so_far(trace, now)));
+            children.push((child.parent_node, child.nodes_so_far(traced, now)));
         }
         // Stable: finished items before the one running now, in their order.
         children.sort_by_key(|(node, _)| *node);
@@ -1255,6 +1212,72 @@ impl RunShared {
                     }),
             );
             out.extend(child.child_snapshots());
+        }
+        out
+    }
+}
+
+/// What a run's trace says of each node, read in one pass (for a report so far).
+#[derive(Default)]
+struct TracedNodes<'a> {
+    /// The nodes in the order the trace first names them.
+    order: Vec<&'a str>,
+    nodes: std::collections::HashMap<&'a str, TracedNode>,
+}
+
+/// One node as the trace tells it: attempts started, first start, end, last state.
+struct TracedNode {
+    started_at: Option<Duration>,
+    ended_at: Option<Duration>,
+    attempts: u32,
+    status: NodeStatus,
+}
+
+impl TracedNode {
+    /// From its first start to its end, or to `now` if it has not ended.
+    fn duration(&self, now: Duration) -> Duration {
+        self.started_at.map_or(Duration::ZERO, |at| {
+            self.ended_at.unwrap_or(now).saturating_sub(at)
+        })
+    }
+}
+
+impl<'a> TracedNodes<'a> {
+    fn of(trace: &'a ExecutionTrace) -> Self {
+        let mut out = TracedNodes::default();
+        for event in &trace.events {
+            let Some(name) = event.node.as_deref() else {
+                continue;
+            };
+            let entry = out.nodes.entry(name).or_insert_with(|| {
+                out.order.push(name);
+                TracedNode {
+                    started_at: None,
+                    ended_at: None,
+                    attempts: 0,
+                    status: NodeStatus::NotStarted,
+                }
+            });
+            entry.status = match &event.kind {
+                TraceKind::Started { .. } => {
+                    entry.attempts += 1;
+                    entry.started_at.get_or_insert(event.at);
+                    NodeStatus::Running
+                }
+                TraceKind::Completed { .. } => NodeStatus::Succeeded,
+                TraceKind::Failed { .. } => NodeStatus::Failed,
+                TraceKind::Cancelled => NodeStatus::Cancelled,
+                TraceKind::Skipped => NodeStatus::Skipped,
+                TraceKind::Restored => NodeStatus::Restored,
+                TraceKind::NotTaken => NodeStatus::NotTaken,
+                _ => continue,
+            };
+            if matches!(
+                entry.status,
+                NodeStatus::Succeeded | NodeStatus::Failed | NodeStatus::Cancelled
+            ) {
+                entry.ended_at.get_or_insert(event.at);
+            }
         }
         out
     }
