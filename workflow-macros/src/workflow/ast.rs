@@ -1622,6 +1622,31 @@ fn parse_binding_rest(
         }
         MapPeek::No => {}
     }
+    // `r = match k { A(x) => on_a(x), .. }` (a Rust `match` as a value): was "expected
+    // the `#[node]` fn that `r` runs". The `match` is an entry of its own whose arms
+    // bind `r`; said at the keyword, with the scrutinee when it is a name.
+    if input.peek(Token![match]) || input.peek(Token![if]) {
+        let fork = input.fork();
+        let keyword = if fork.peek(Token![match]) {
+            "match"
+        } else {
+            "if"
+        };
+        let span = fork.cursor().span();
+        let _ = fork.parse::<proc_macro2::TokenTree>();
+        let on = fork
+            .parse::<Ident>()
+            .map_or_else(|_| "k".to_string(), |i| i.to_string());
+        let example = if keyword == "match" {
+            format!("`match {on} {{ Pattern(x) => {{ {name} = node_a(x), }} .. }}`")
+        } else {
+            format!("`if {on} {{ {name} = node_a(..), }} else {{ {name} = node_b(..), }}`")
+        };
+        return Err(syn::Error::new(
+            span,
+            format!("`{keyword}` is not a value in `workflow!`: write it as an entry of its own and bind `{name}` inside each arm, {example}; `{name}` is then the value of the arm that ran, read by later nodes and in the outputs like any binding"),
+        ));
+    }
     if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
         return Err(input.error(format!(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
