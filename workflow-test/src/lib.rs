@@ -184,7 +184,9 @@ pub use on_harness::{
     ExecutionCountOnTheHarness,
 };
 #[doc(hidden)]
-pub use other_names::{ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, TraceIsLastTrace};
+pub use other_names::{
+    ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, SignalsAreEvents, TraceIsLastTrace,
+};
 pub use record::RunRecord;
 pub use runner::TestOutput;
 #[cfg(feature = "store")]
