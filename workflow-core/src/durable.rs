@@ -495,8 +495,9 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// As [`Runtime::start_durable`]; also [`WorkflowError::Store`] whose source is a
-    /// [`StoreError::NotFound`] when the store has no such run, a
+    /// As [`Runtime::start_durable`]; also [`WorkflowError::Store`] whose `source` field
+    /// (`err.downcast_ref::<StoreError>()`; `std::error::Error::source` continues below
+    /// it, as for a node's error) is a [`StoreError::NotFound`] when the store has no such run, a
     /// [`StoreError::WrongWorkflow`] when the run is another workflow's (refused before it
     /// is claimed: the run is left as it was), a [`StoreError::Finished`] when it finished
     /// (a failed run is run again with [`Runtime::retry`]), or a [`StoreError::LeaseHeld`]
@@ -621,8 +622,8 @@ impl Runtime {
     ///
     /// # Errors
     ///
-    /// As [`Runtime::resume`]; [`WorkflowError::Store`] whose source is a
-    /// [`StoreError::NotFailed`] when the run is running (resume it) or succeeded,
+    /// As [`Runtime::resume`]; [`WorkflowError::Store`] whose `source` field
+    /// (`err.downcast_ref::<StoreError>()`) is a [`StoreError::NotFailed`] when the run is running (resume it) or succeeded,
     /// [`StoreError::WrongWorkflow`] when it is another workflow's,
     /// [`StoreError::NotFound`] when the store has no such run; in each case nothing was
     /// changed. If the run fails again it is failed again, with both failures kept; so it

@@ -158,7 +158,7 @@ pub use node::NodeErrorType;
 #[doc(hidden)]
 pub use node::{ConvertNodeError, UnsupportedNodeError};
 #[doc(hidden)]
-pub use other_names::{RetriesAreANodePolicy, RunsWithExecute};
+pub use other_names::{NodesSleepWithTokio, RetriesAreANodePolicy, RunsWithExecute};
 pub use resources::Res;
 pub use run::{
     NodeReport, NodeReports, NodeStatus, Run, RunOptions, RunReport, RunSnapshot,

@@ -74,6 +74,32 @@ impl crate::RunOptions {
     }
 }
 
+/// `ctx.sleep(d).await` (Temporal's `workflow.sleep`, a durable timer) in a node. A node
+/// is plain async Rust: it sleeps with tokio. Implemented for nothing, and sealed: the
+/// hidden `Context::sleep` requires it, so the mistake is one error saying what to
+/// write, not rustc's "no method named `sleep` found for reference `&Context`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a node sleeps with tokio: write `tokio::time::sleep(duration).await` in its body",
+    label = "not a method of `Context`",
+    note = "a node is plain async Rust (no replay, no determinism rule); under a paused clock (`start_paused = true`) the sleep takes no real time. A pause between two nodes goes at the start of the second's fn, and a limit on a node is `#[node(timeout = \"5s\")]`"
+)]
+#[doc(hidden)]
+pub trait NodesSleepWithTokio<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`NodesSleepWithTokio`].
+impl crate::Context {
+    // The bound names the lifetime of `&self` so that it is checked at each call, not
+    // rejected here as a bound that can never hold.
+    #[doc(hidden)]
+    pub fn sleep<'a, D>(&'a self, duration: D) -> std::future::Ready<()>
+    where
+        &'a Self: NodesSleepWithTokio<D>,
+    {
+        let _ = duration;
+        unreachable!("`Context: NodesSleepWithTokio` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be

@@ -184,7 +184,9 @@ pub use on_harness::{
     ExecutionCountOnTheHarness,
 };
 #[doc(hidden)]
-pub use other_names::{ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, TraceIsLastTrace};
+pub use other_names::{
+    ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, SignalsAreEvents, TraceIsLastTrace,
+};
 pub use record::RunRecord;
 pub use runner::TestOutput;
 #[cfg(feature = "store")]
@@ -227,7 +229,7 @@ pub use through_runtime::{
 /// | `timeout = "2s"` | fail the test when it runs longer (real time; none by default, so without it a hung test hangs as a `#[tokio::test]` would). Enforced from the test's own thread, so it fires even when the body blocks its thread; the failure lists every run of the test's harnesses with each node's state (succeeded, running, waiting for a key, not started, ...) and the trace so far; the runtime is then shut down in the background |
 /// | `deadlock = "500ms"` | fail with a deadlock report when no node of any run made progress for that long while nodes are pending (which nodes wait, on what, by path inside fan-out items and sub-workflows: `thumbs[2].img`; none by default). A node of an item or a sub-workflow that finishes is progress too, traced or not. Measured on tokio's clock: under `start_paused` a true deadlock is reported at once, without waiting in real time |
 /// | `flavor = "current_thread"` (default) or `"multi_thread"` | the tokio runtime |
-/// | `workers = N` | worker threads (`multi_thread` only) |
+/// | `workers = N` (or tokio's name, `worker_threads = N`) | worker threads (`multi_thread` only) |
 /// | `start_paused = true` | start tokio's clock paused (`current_thread` only): sleeps take no real time and timings are exact |
 /// | `crate = path` | where `workflow_test` is, if you re-export it |
 ///

@@ -86,6 +86,28 @@ impl Harness {
     }
 }
 
+/// `h.signal("approve", true)` (Temporal's signal to a running workflow) on a
+/// [`Harness`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a test sends values into a running workflow through an `EventQueue<T>` resource: `let approvals = EventQueue::new(); h.insert_resource(approvals.clone());`, then `approvals.send(true)` while the run goes",
+    label = "not a method of `Harness`",
+    note = "the node takes `events: Res<EventQueue<T>>` and awaits `events.recv().await` (or `recv_timeout`); nodes of one run signal each other with `ctx.publish(key, v)` / `ctx.wait::<T>(key)`"
+)]
+#[doc(hidden)]
+pub trait SignalsAreEvents<T>: sealed::NotImplemented<T> {}
+
+/// Temporal's name: see [`SignalsAreEvents`].
+impl Harness {
+    #[doc(hidden)]
+    pub fn signal<K, V>(&self, key: K, value: V)
+    where
+        Self: SignalsAreEvents<K>,
+    {
+        let _ = (key, value);
+        unreachable!("`Harness: SignalsAreEvents` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement the traits above.
     pub trait NotImplemented<T> {}

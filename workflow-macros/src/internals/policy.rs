@@ -292,7 +292,7 @@ impl RetryArgs {
             // Other names for the attempt count: one error, which names `max` (not
             // also "needs `max = N`").
             "attempts" | "max_retries" | "retries" | "times" | "tries" | "max_tries"
-            | "count" | "limit" => {
+            | "count" | "limit" | "maximum_attempts" => {
                 self.max.get_or_insert(1);
                 cx.error_spanned_by(
                     &m.path,
@@ -305,7 +305,9 @@ impl RetryArgs {
                     &m.path,
                     format!(
                         "unknown `retry` setting `{key}`; expected one of {RETRY_OPTIONS}{}",
-                        crate::internals::attr::closest_option(&key, RETRY_OPTIONS)
+                        other_retry_name(&key)
+                            .map(str::to_string)
+                            .or_else(|| crate::internals::attr::closest_option(&key, RETRY_OPTIONS))
                             .map(|o| format!("; did you mean `{o}`?"))
                             .unwrap_or_default()
                     ),
@@ -315,4 +317,33 @@ impl RetryArgs {
         }
         Ok(())
     }
+}
+
+/// The `retry` setting meant by a name from another tool's retry policy (Temporal's
+/// `RetryPolicy`, tenacity, Celery), which the spelling distance would not find
+/// (`initial_interval` is nearest to `max_backoff`, not to `backoff`).
+fn other_retry_name(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "initial_interval"
+        | "interval"
+        | "delay"
+        | "wait"
+        | "retry_delay"
+        | "default_retry_delay"
+        | "backoff_ms" => "backoff",
+        "backoff_coefficient"
+        | "coefficient"
+        | "factor"
+        | "exponent"
+        | "exp_base"
+        | "backoff_multiplier" => "multiplier",
+        "maximum_interval" | "max_interval" | "max_delay" | "backoff_max" | "retry_backoff_max" => {
+            "max_backoff"
+        }
+        "non_retryable_error_types" | "retry_on" | "retry_if_exception_type" | "autoretry_for" => {
+            "retry_if"
+        }
+        "schedule_to_close_timeout" | "stop_after_delay" | "deadline" => "total_timeout",
+        _ => return None,
+    })
 }

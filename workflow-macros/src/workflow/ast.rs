@@ -1622,6 +1622,31 @@ fn parse_binding_rest(
         }
         MapPeek::No => {}
     }
+    // `r = match k { A(x) => on_a(x), .. }` (a Rust `match` as a value): was "expected
+    // the `#[node]` fn that `r` runs". The `match` is an entry of its own whose arms
+    // bind `r`; said at the keyword, with the scrutinee when it is a name.
+    if input.peek(Token![match]) || input.peek(Token![if]) {
+        let fork = input.fork();
+        let keyword = if fork.peek(Token![match]) {
+            "match"
+        } else {
+            "if"
+        };
+        let span = fork.cursor().span();
+        let _ = fork.parse::<proc_macro2::TokenTree>();
+        let on = fork
+            .parse::<Ident>()
+            .map_or_else(|_| "k".to_string(), |i| i.to_string());
+        let example = if keyword == "match" {
+            format!("`match {on} {{ Pattern(x) => {{ {name} = node_a(x), }} .. }}`")
+        } else {
+            format!("`if {on} {{ {name} = node_a(..), }} else {{ {name} = node_b(..), }}`")
+        };
+        return Err(syn::Error::new(
+            span,
+            format!("`{keyword}` is not a value in `workflow!`: write it as an entry of its own and bind `{name}` inside each arm, {example}; `{name}` is then the value of the arm that ran, read by later nodes and in the outputs like any binding"),
+        ));
+    }
     if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
         return Err(input.error(format!(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
@@ -1703,6 +1728,30 @@ fn parse_binding_rest(
         return Err(syn::Error::new_spanned(
             &node,
             format!("`{}` is not needed in `workflow!`: the run starts and awaits each node itself, and nodes that do not depend on each other already run concurrently; bind the node's call itself (like `{name} = fetch(url)`), with `#[spawn]` on the binding to give the node a task of its own (`#[node(spawn_blocking)]` on a blocking, non-async fn)", path_text(&node)),
+        ));
+    }
+    // `pause = tokio::time::sleep(..)`, `sizes = futures::future::join_all(..)`: a fn of
+    // tokio, futures or std, which no `#[node]` is. Was the ports' message at the
+    // arguments plus rustc's "could not find `sleep` in `time`" (with its "remove `!`"
+    // hint): one error at the path saying where such a call goes, the binding broken
+    // like a method's above.
+    if node.segments.len() >= 2
+        && matches!(
+            first.as_deref(),
+            Some("tokio" | "futures" | "std" | "core" | "async_std")
+        )
+        && !input.peek(Token![!])
+    {
+        let path = path_text(&node);
+        let what = match last.as_deref() {
+            Some("sleep" | "sleep_until") => format!("a pause is not a node: sleep inside the `#[node]` fn that must wait (`{path}(..).await` in its body), or give the wait a node of its own whose output the next node consumes"),
+            Some("timeout" | "timeout_at") => "a time limit is a policy, not a node: put `#[timeout = \"5s\"]` on the binding (or `#[node(timeout = \"5s\")]` on the fn)".to_string(),
+            Some("join_all" | "try_join_all" | "join" | "try_join" | "select_all" | "select_ok") => format!("one node per item of a list is a fan-out: `{name} = for url in urls {{ page = fetch(url), }} => page,` (or `map(Workflow, urls)`), and independent nodes already run concurrently"),
+            _ => format!("call `{path}` inside a `#[node]` fn and bind that fn: `{name} = my_node(..)`"),
+        };
+        return Err(syn::Error::new_spanned(
+            &node,
+            format!("`{path}` is not a `#[node]` fn: a binding runs a `#[node]` fn or a workflow; {what}"),
         ));
     }
     // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a

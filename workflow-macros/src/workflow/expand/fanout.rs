@@ -478,13 +478,16 @@ impl WorkflowGen<'_> {
         let input_name = &self.input_name;
         let field = &self.def.inputs[*only].name;
         let ty = &self.input_aliases[*only];
+        // Spanned at the input's type, as `PortType`'s `Ty`: a private input type of a
+        // `pub` workflow is rustc's E0446 there (once), not at the whole `workflow!` call.
+        let item = quote_spanned!(self.def.inputs[*only].ty_span()=> type Item = #ty;);
         // Not listed when another workflow's input is not one (rustc would point at this
         // workflow's whole `workflow!` call); the error's note says what to do.
         quote! {
             #[automatically_derived]
             #[diagnostic::do_not_recommend]
             impl #p::MapInput for #input_name {
-                type Item = #ty;
+                #item
                 fn from_item(item: #ty) -> Self {
                     Self { #field: item }
                 }

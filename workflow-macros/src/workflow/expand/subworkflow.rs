@@ -16,7 +16,7 @@
 //! ```
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 use super::WorkflowGen;
 
@@ -152,10 +152,14 @@ impl WorkflowGen<'_> {
         let input_name = &self.input_name;
         if let [only] = self.declared_inputs.as_slice() {
             let alias = &self.input_aliases[*only];
+            // The associated type spanned at the input's type: a `pub` workflow whose
+            // input type is private is rustc's E0446 at that type, not at the whole
+            // `workflow!` call.
+            let ty = quote_spanned!(self.def.inputs[*only].ty_span()=> type Ty = #alias;);
             return quote! {
                 #[automatically_derived]
                 impl<const KEY: u64> #p::PortType<KEY> for #input_name {
-                    type Ty = #alias;
+                    #ty
                 }
             };
         }
@@ -163,10 +167,11 @@ impl WorkflowGen<'_> {
             let name = syn::ext::IdentExt::unraw(&self.def.inputs[i].name).to_string();
             let key = crate::codegen::port_key(&name);
             let alias = &self.input_aliases[i];
+            let ty = quote_spanned!(self.def.inputs[i].ty_span()=> type Ty = #alias;);
             quote! {
                 #[automatically_derived]
                 impl #p::PortType<#key> for #input_name {
-                    type Ty = #alias;
+                    #ty
                 }
             }
         });
