@@ -12,6 +12,7 @@ use crate::executor::{panic_message, RunOutcome, Workflow};
 use crate::launch::{launch, AsOutcome, IntoRun, RunFuture, Runnable};
 use crate::resources::{erase_cleanup, Res, Resources};
 use crate::run::{RunOptions, RunSnapshot};
+pub use crate::shared::DroppedRun;
 use crate::shared::{DroppedHook, Monitor, RunShared, RuntimeShared};
 
 /// Runs workflows on the caller's tokio runtime (it never creates or nests one).
@@ -717,19 +718,6 @@ impl Runtime {
         }
         report
     }
-}
-
-/// A run whose future was dropped before the run ended, as
-/// [`RuntimeBuilder::on_run_dropped`] sees it.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct DroppedRun<'a> {
-    /// What each node had done when the run was dropped ([`RunHandle::report_so_far`]):
-    /// the nodes in flight are `Running`. A durable run's report has its
-    /// [`durable_run`](crate::RunReport::durable_run) id.
-    pub report: &'a crate::run::RunReport,
-    /// The trace so far, when the run was traced.
-    pub trace: Option<&'a crate::trace::ExecutionTrace>,
 }
 
 /// A durable run that ended, as [`RuntimeBuilder::on_durable_run_end`] sees it.

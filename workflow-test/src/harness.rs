@@ -342,9 +342,10 @@ impl HarnessBuilder {
     /// The harness records the durable runs that end (succeeded or failed) as it records
     /// [`Harness::execute`]'s: [`Harness::runs`], [`Harness::last_trace`],
     /// [`Harness::execution_count`] (a restored node counts no call) and the
-    /// assertions on them. A run whose future was dropped (cut, as below) never ended
-    /// and is not recorded, as for `execute`; a start that only read an earlier run's
-    /// outputs ran nothing. Check what a resumed run restored with
+    /// assertions on them. A run whose future was dropped (cut, as below) is recorded
+    /// as for `execute`: as a failure, with what it ran and what it was running; a start
+    /// that only read an earlier run's outputs ran nothing. Check what a resumed run
+    /// restored with
     /// [`assert_restored`](crate::assert_restored).
     ///
     /// ```
@@ -389,10 +390,12 @@ impl HarnessBuilder {
     ///     assert_eq!(run.outputs.saved, 5);
     ///     assert_restored(&run, &["row"]);
     ///     assert_eq!(run.trace.unwrap().attempts("saved"), 1);
-    ///     // Recorded: the cut run never ended; the resumed one restored `row`.
-    ///     assert_eq!(h.run_count(), 1);
-    ///     h.assert_executed("saved", 1);
-    ///     h.assert_not_executed("row");
+    ///     // Recorded: the cut run (it ran `row` and was running `saved`) and the
+    ///     // resumed one, which restored `row` and ran `saved` again.
+    ///     assert_eq!(h.run_count(), 2);
+    ///     assert_eq!(h.failure_count(), 1);
+    ///     h.assert_executed("row", 1);
+    ///     h.assert_executed("saved", 2);
     /// }
     /// # fn main() { resumes_after_a_crash(); }
     /// ```

@@ -8,4 +8,5 @@ pub(crate) mod waits;
 #[cfg(feature = "store")]
 pub(crate) use run::DurableLink;
 pub(crate) use run::{item_path, RunShared, RunSlot};
+pub use runtime::DroppedRun;
 pub(crate) use runtime::{DroppedHook, Monitor, RuntimeShared, TaskGuard};

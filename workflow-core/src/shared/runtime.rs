@@ -13,7 +13,20 @@ pub(crate) type Monitor = Arc<dyn Fn(&Arc<RunShared>) + Send + Sync>;
 
 /// Called with a run whose future is dropped before the run ended
 /// ([`RuntimeBuilder::on_run_dropped`](crate::RuntimeBuilder::on_run_dropped)).
-pub(crate) type DroppedHook = Arc<dyn Fn(&crate::runtime::DroppedRun<'_>) + Send + Sync>;
+pub(crate) type DroppedHook = Arc<dyn Fn(&DroppedRun<'_>) + Send + Sync>;
+
+/// A run whose future was dropped before the run ended, as
+/// [`RuntimeBuilder::on_run_dropped`](crate::RuntimeBuilder::on_run_dropped) sees it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DroppedRun<'a> {
+    /// What each node had done when the run was dropped ([`RunHandle::report_so_far`](crate::RunHandle::report_so_far)):
+    /// the nodes in flight are `Running`. A durable run's report has its
+    /// [`durable_run`](crate::RunReport::durable_run) id.
+    pub report: &'a crate::run::RunReport,
+    /// The trace so far, when the run was traced.
+    pub trace: Option<&'a crate::trace::ExecutionTrace>,
+}
 
 /// What the runs of one runtime share: resources, the node limit, the trace default,
 /// monitors, and the counts of live runs and node tasks that shutdown waits for.
@@ -122,7 +135,7 @@ impl RuntimeShared {
             .trace
             .as_deref()
             .map(crate::trace::TraceRecorder::snapshot);
-        let dropped = crate::runtime::DroppedRun {
+        let dropped = DroppedRun {
             report: &report,
             trace: trace.as_ref(),
         };
