@@ -375,7 +375,6 @@ const _: () = {
         }
     }
     #[doc(hidden)]
-    #[automatically_derived]
     impl HelloOutput {
         #[allow(dead_code)]
         pub fn get<K: OutputField>(

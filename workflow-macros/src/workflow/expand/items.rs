@@ -427,8 +427,8 @@ impl WorkflowGen<'_> {
                 }
             }
             // `run.outputs.get("sum")`, the same habit with a dict's method.
+            // No `#[automatically_derived]`: rustc accepts it on trait impls only.
             #[doc(hidden)]
-            #[automatically_derived]
             impl #output_name {
                 #[allow(dead_code)]
                 pub fn get<K: OutputField>(
