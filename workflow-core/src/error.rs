@@ -186,6 +186,54 @@ pub enum WorkflowError {
         /// The resource type.
         type_name: &'static str,
     },
+    /// A node needs `Res<T>`, no `T` is registered, but a value no `Res<..>` can name
+    /// is: the future of an `async fn` (or a closure), almost always a constructor called
+    /// without `.await`, as in `resource(Db::connect(url))`. Reported before any node
+    /// runs, as [`MissingResource`](WorkflowError::MissingResource) is.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// struct Db;
+    /// impl Db {
+    ///     async fn connect(_url: &str) -> Db {
+    ///         Db
+    ///     }
+    /// }
+    ///
+    /// #[node]
+    /// async fn load(id: u32, _db: Res<Db>) -> u32 {
+    ///     id
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Load {
+    ///         input id: u32,
+    ///         row = load(id),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().resource(Db::connect("db://")).build(); // no `.await`
+    /// let err = rt.execute(Load, LoadInput { id: 1 }).await.unwrap_err();
+    /// assert!(matches!(err, WorkflowError::ResourceRegisteredAsFuture { .. }));
+    /// assert!(err.to_string().contains("if it is the future of `Db::connect`, `.await` it"));
+    ///
+    /// let rt = Runtime::builder().resource(Db::connect("db://").await).build();
+    /// assert_eq!(rt.execute(Load, LoadInput { id: 1 }).await.unwrap().outputs.row, 1);
+    /// # });
+    /// ```
+    ResourceRegisteredAsFuture {
+        /// The workflow.
+        workflow: &'static str,
+        /// The node binding that asked for the resource (a path inside a fan-out or
+        /// sub-workflow).
+        node: NodeName,
+        /// The resource type.
+        type_name: &'static str,
+        /// The registered type no `Res<..>` can name (`app::Db::connect::{{closure}}`).
+        registered: &'static str,
+    },
     /// The run cannot make progress: every running node waits on something no live node
     /// will provide, or nothing progressed for the stall limit.
     Deadlock {
@@ -335,6 +383,30 @@ impl fmt::Display for WorkflowError {
                     "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, but an `Arc<{type_name}>` was registered; register it with `resource_arc(..)` so nodes receive it as `Res<{type_name}>`"
                 )?;
             }
+            Self::ResourceRegisteredAsFuture {
+                workflow,
+                node,
+                type_name,
+                registered,
+            } => {
+                let type_name = ShortType(type_name);
+                write!(
+                    f,
+                    "node `{node}` of workflow `{workflow}` needs resource `{type_name}`, which is not registered; "
+                )?;
+                let (shown, origin) = future_origin(registered);
+                write!(
+                    f,
+                    "what is registered in its place (`{shown}`) is a future or closure, which no `Res<..>` can name: "
+                )?;
+                match origin {
+                    Some(origin) => write!(
+                        f,
+                        "if it is the future of `{origin}`, `.await` it before registering, as in `Runtime::builder().resource({origin}(..).await)` (add `?` if it returns a `Result`)"
+                    )?,
+                    None => f.write_str("`.await` a future before registering its value")?,
+                }
+            }
             Self::Deadlock { workflow, report } => {
                 write!(f, "deadlock in workflow `{workflow}`: {report}")?;
             }
@@ -440,6 +512,7 @@ impl WorkflowError {
             | Self::Timeout { workflow, .. }
             | Self::MissingResource { workflow, .. }
             | Self::ResourceRegisteredAsArc { workflow, .. }
+            | Self::ResourceRegisteredAsFuture { workflow, .. }
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::Multiple { workflow, .. }
@@ -457,6 +530,7 @@ impl WorkflowError {
             | Self::Timeout { workflow, .. }
             | Self::MissingResource { workflow, .. }
             | Self::ResourceRegisteredAsArc { workflow, .. }
+            | Self::ResourceRegisteredAsFuture { workflow, .. }
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::ShutDown { workflow }
@@ -476,9 +550,9 @@ impl WorkflowError {
     pub fn node(&self) -> Option<&str> {
         match self {
             Self::NodeFailed { node, .. } | Self::NodePanicked { node, .. } => Some(node),
-            Self::MissingResource { node, .. } | Self::ResourceRegisteredAsArc { node, .. } => {
-                Some(node)
-            }
+            Self::MissingResource { node, .. }
+            | Self::ResourceRegisteredAsArc { node, .. }
+            | Self::ResourceRegisteredAsFuture { node, .. } => Some(node),
             Self::Store {
                 node, run_error, ..
             } => node
@@ -946,6 +1020,41 @@ pub(crate) fn is_trait_object(type_name: &str) -> bool {
     type_name.starts_with("dyn ")
 }
 
+/// What the registered future or closure type `type_name` is, as a user reads it: its
+/// path without the `Pin<Box<..>>` around it and without the crate
+/// (`Db::connect::{{closure}}` for `app::Db::connect::{{closure}}`), and the fn it is
+/// most likely the future of (`Db::connect`; `make` for `app::make::{{closure}}`):
+/// `None` when it is a block or closure nested in a fn (two `{{closure}}`s) or a boxed
+/// `dyn Future`.
+fn future_origin(type_name: &str) -> (&str, Option<String>) {
+    let mut name = type_name;
+    while let Some(inner) = name
+        .strip_prefix("core::pin::Pin<")
+        .or_else(|| name.strip_prefix("alloc::boxed::Box<"))
+        .and_then(|inner| inner.strip_suffix('>'))
+    {
+        name = inner;
+    }
+    let shown = match name.split_once("::") {
+        Some((_krate, rest)) if !name.starts_with("dyn ") => rest,
+        _ => name,
+    };
+    let origin = name
+        .strip_suffix("::{{closure}}")
+        .filter(|path| !path.ends_with("}}"))
+        .and_then(|path| {
+            let mut segments = path.rsplit("::");
+            let fn_name = segments.next().filter(|s| !s.is_empty())?;
+            Some(match segments.next() {
+                Some(owner) if owner.starts_with(char::is_uppercase) => {
+                    format!("{owner}::{fn_name}")
+                }
+                _ => fn_name.to_owned(),
+            })
+        });
+    (shown, origin)
+}
+
 /// Prints a [`std::any::type_name`] as it is written in code, without module paths:
 /// `alloc::vec::Vec<alloc::string::String>` as `Vec<String>`, `dyn my_app::Rates` as
 /// `dyn Rates` (what a user types in `resource_arc::<dyn Rates>`).
@@ -1096,6 +1205,34 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "node `thumbs[0].img` of workflow `W` needs resource `dyn Rates`, which is not registered; add a value of a type that implements it with `Runtime::builder().resource_arc::<dyn Rates>(Arc::new(..))`"
+        );
+    }
+
+    #[test]
+    fn a_future_registered_for_a_resource_names_the_fn_to_await() {
+        let e = |registered| WorkflowError::ResourceRegisteredAsFuture {
+            workflow: "W",
+            node: "save".into(),
+            type_name: "my_app::db::Db",
+            registered,
+        };
+        assert_eq!(
+            e("my_app::db::Db::connect::{{closure}}").to_string(),
+            "node `save` of workflow `W` needs resource `Db`, which is not registered; what is registered in its place (`db::Db::connect::{{closure}}`) is a future or closure, which no `Res<..>` can name: if it is the future of `Db::connect`, `.await` it before registering, as in `Runtime::builder().resource(Db::connect(..).await)` (add `?` if it returns a `Result`)"
+        );
+        let boxed =
+            e("core::pin::Pin<alloc::boxed::Box<my_app::open_db::{{closure}}>>").to_string();
+        assert!(
+            boxed.contains("(`open_db::{{closure}}`)")
+                && boxed.contains("the future of `open_db`, `.await` it")
+                && boxed.contains("resource(open_db(..).await)"),
+            "{boxed}"
+        );
+        // A block or closure inside a fn: no fn to name.
+        let nested = e("my_app::main::{{closure}}::{{closure}}").to_string();
+        assert!(
+            nested.ends_with("(`main::{{closure}}::{{closure}}`) is a future or closure, which no `Res<..>` can name: `.await` a future before registering its value"),
+            "{nested}"
         );
     }
 

@@ -137,6 +137,13 @@ pub(crate) type Cleanup = Box<dyn FnOnce(AnyArc) -> CleanupFuture + Send + Sync>
 /// What a cleanup hook returns.
 pub(crate) type CleanupFuture = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
 
+/// Whether `type_name` is that of a value no `Res<T>` can name: the future of an
+/// `async fn` or block, or a closure (`app::Db::connect::{{closure}}`, also behind
+/// `Pin<Box<..>>`), or a boxed `dyn Future`.
+pub(crate) fn is_future_or_closure(type_name: &str) -> bool {
+    type_name.contains("{{closure}}") || type_name.contains("dyn core::future::future::Future")
+}
+
 /// The resources registered on one runtime, by type.
 #[derive(Default)]
 pub(crate) struct Resources {
@@ -160,6 +167,9 @@ pub(crate) struct MissingResource {
     pub(crate) type_name: &'static str,
     /// Whether an `Arc<T>` was registered instead.
     pub(crate) arc_registered: bool,
+    /// A registered type no `Res<T>` can name, a future or closure, most likely the value
+    /// meant for this one before its `.await` (see `Resources::unnameable_in_place_of`).
+    pub(crate) future_registered: Option<&'static str>,
 }
 
 impl Resources {
@@ -205,6 +215,7 @@ impl Resources {
                         type_name,
                         arc_registered: self.map.contains_key(&(r.arc_type_id)())
                             || self.arc_in_place_of(type_name),
+                        future_registered: self.unnameable_in_place_of(type_name),
                     }
                 })
         })
@@ -221,6 +232,23 @@ impl Resources {
                 .order
                 .iter()
                 .any(|r| r.type_name.starts_with("alloc::sync::Arc<"))
+    }
+
+    /// For a missing resource named `type_name`: a registered type that no `Res<T>` can
+    /// ever name, an `async fn`'s future or a closure (`resource(Db::connect(url))`
+    /// without `.await`), which is almost surely the value meant for it. One whose path
+    /// names the missing type (`app::Db::connect::{{closure}}` for `app::Db`) first.
+    pub(crate) fn unnameable_in_place_of(&self, type_name: &str) -> Option<&'static str> {
+        let unnameable = || {
+            self.order
+                .iter()
+                .map(|r| r.type_name)
+                .filter(|name| is_future_or_closure(name))
+        };
+        let owner = format!("{type_name}::");
+        unnameable()
+            .find(|name| name.contains(&owner))
+            .or_else(|| unnameable().next())
     }
 
     /// The registered types' names, in registration order.

@@ -110,6 +110,12 @@ impl fmt::Debug for RuntimeBuilder {
 impl RuntimeBuilder {
     /// Registers a resource; nodes receive it as `Res<T>`. A second resource of the same
     /// type replaces the first.
+    ///
+    /// Register the value, not the future that makes it: `resource(Db::connect(url).await?)`.
+    /// Without the `.await` the future itself is registered, which no `Res<..>` can name;
+    /// runs then fail before any node with
+    /// [`WorkflowError::ResourceRegisteredAsFuture`](crate::WorkflowError::ResourceRegisteredAsFuture),
+    /// naming the fn to await.
     pub fn resource<T: Send + Sync + 'static>(mut self, value: T) -> Self {
         self.resources.insert(Arc::new(value), None);
         self

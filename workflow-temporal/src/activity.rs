@@ -389,7 +389,13 @@ pub(crate) fn failure_infos(error: &WorkflowError, node: &str, attempt: u32) -> 
             limit.as_millis().to_string(),
             Vec::new(),
         )],
+        // A future registered in the resource's place is a missing resource remotely.
         WorkflowError::MissingResource {
+            node: at,
+            type_name,
+            ..
+        }
+        | WorkflowError::ResourceRegisteredAsFuture {
             node: at,
             type_name,
             ..

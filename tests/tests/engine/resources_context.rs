@@ -324,6 +324,108 @@ async fn a_resource_needed_only_inside_sub_workflows_is_checked_when_the_run_sta
     assert!(run.node("mid.inner.out").is_some());
 }
 
+/// A connection type made by an `async fn`, for the future-registered case.
+pub(crate) struct Ledger(u32);
+
+impl Ledger {
+    async fn open(base: u32) -> Result<Ledger, String> {
+        Ok(Ledger(base))
+    }
+}
+
+async fn warm_cache() -> Vec<u8> {
+    Vec::new()
+}
+
+#[node]
+async fn post(x: u32, ledger: Res<Ledger>) -> u32 {
+    ledger.0 + x
+}
+
+workflow! {
+    struct PostTwice {
+        input x: u32,
+        first = count_up(x),
+        posted = PostOne(x: first),
+    }
+}
+
+workflow! {
+    pub(crate) struct PostOne {
+        input x: u32,
+        out = post(x),
+    }
+}
+
+/// `resource(Ledger::open(1))` without `.await` registers the future: the run fails
+/// before any node with `ResourceRegisteredAsFuture`, naming the node by its path and the
+/// fn to await, `Ledger::open`'s future preferred over another future registered
+/// before it; awaited, the same registration runs.
+#[tokio::test(start_paused = true)]
+async fn a_future_registered_in_place_of_a_resource_says_to_await_it() {
+    let rt = Runtime::builder()
+        .resource(warm_cache())
+        .resource(Ledger::open(1))
+        .build();
+    let err = rt
+        .execute(PostTwice, PostTwiceInput { x: 1 })
+        .await
+        .unwrap_err();
+    match &err {
+        WorkflowError::ResourceRegisteredAsFuture {
+            workflow,
+            node,
+            type_name,
+            registered,
+        } => {
+            assert_eq!((*workflow, &**node), ("PostTwice", "posted.out"));
+            assert!(type_name.ends_with("::Ledger"), "{type_name}");
+            assert!(
+                registered.ends_with("Ledger::open::{{closure}}"),
+                "{registered}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let message = err.to_string();
+    assert!(
+        message.contains("needs resource `Ledger`, which is not registered")
+            && message.contains("if it is the future of `Ledger::open`, `.await` it")
+            && message.contains("resource(Ledger::open(..).await)"),
+        "{message}"
+    );
+
+    // Only another fn's future registered: that one is named.
+    let rt = Runtime::builder().resource(warm_cache()).build();
+    let err = rt
+        .execute(PostOne, PostOneInput { x: 1 })
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("the future of `warm_cache`"),
+        "{err}"
+    );
+
+    // Nothing of the kind registered: the plain missing-resource error.
+    let err = Runtime::new()
+        .execute(PostOne, PostOneInput { x: 1 })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WorkflowError::MissingResource { .. }),
+        "{err:?}"
+    );
+
+    let rt = Runtime::builder()
+        .resource(Ledger::open(1).await.unwrap())
+        .build();
+    let run = rt
+        .execute(PostTwice, PostTwiceInput { x: 1 })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.posted.out, 3);
+}
+
 /// An `Arc<T>` registered for a node of a fan-out's item: the item's node is named by its
 /// path and the error says to use `resource_arc`.
 #[tokio::test(start_paused = true)]

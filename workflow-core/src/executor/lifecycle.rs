@@ -485,7 +485,14 @@ fn missing_resource<W: Workflow>(
         Some(path) => format!("{path}.{node}").into(),
         None => node,
     };
-    Some(if missing.arc_registered {
+    Some(if let Some(registered) = missing.future_registered {
+        WorkflowError::ResourceRegisteredAsFuture {
+            workflow,
+            node,
+            type_name,
+            registered,
+        }
+    } else if missing.arc_registered {
         WorkflowError::ResourceRegisteredAsArc {
             workflow,
             node,
