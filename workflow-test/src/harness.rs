@@ -1552,6 +1552,16 @@ impl Harness {
                 self.counts_line()
             ));
         }
+        // A name that no recorded run has (every node of a run's report has an entry,
+        // skipped and not-taken ones too) is a misspelling: `assert_not_executed("chrage")`
+        // must not pass. Without any run, there is nothing to check names against.
+        if actual == times && times == 0 && self.is_unknown_name(node) {
+            self.fail(format!(
+                "expected node `{node}` not to be executed, but no run of this harness has a node called `{node}`, so that says nothing; known nodes: {}\nexecution counts: {}",
+                self.known_nodes().join(", "),
+                self.counts_line()
+            ));
+        }
         if actual != times {
             let known = self.known_nodes();
             let several = self.qualified_counts_of(node);
@@ -1589,7 +1599,8 @@ impl Harness {
     ///
     /// # Panics
     ///
-    /// When it ran.
+    /// When it ran; or when runs were recorded and none of them has a node of that name
+    /// (a misspelt name never runs, so it would pass), listing the nodes that exist.
     #[track_caller]
     pub fn assert_not_executed(&self, node: &str) {
         self.assert_executed(node, 0);
@@ -1906,6 +1917,35 @@ impl Harness {
             " (`{workflow}` ran only as a sub-workflow or `map` here, whose nodes are counted under the workflow that ran and their path: {})",
             found.join(", ")
         ))
+    }
+
+    /// Whether runs were recorded and none of them has a node `node`: not a binding or
+    /// path of any report (which lists skipped and not-taken nodes too), a path without
+    /// item indices, a `Workflow::path`, or a `#[node]` fn's name. A path inside a
+    /// fan-out or sub-workflow binding that exists (`thumbs.img` of a fan-out over an
+    /// empty list, whose body never ran, or `thumbs[7].img`) is not called unknown: the
+    /// report has no entry for a body that never ran.
+    fn is_unknown_name(&self, node: &str) -> bool {
+        let state = lock(&self.inner.state);
+        if state.runs == 0
+            || state.counts.contains_key(node)
+            || state.qualified.contains_key(node)
+            || state.fn_counts.contains_key(node)
+        {
+            return false;
+        }
+        let (workflow, path) = match node.split_once("::") {
+            Some((w, p)) => (Some(w), p),
+            None => (None, node),
+        };
+        let head = path.split(['.', '[']).next().unwrap_or(path);
+        if head == path {
+            return true;
+        }
+        match workflow {
+            Some(w) => !state.qualified.contains_key(&format!("{w}::{head}")),
+            None => !state.counts.contains_key(head),
+        }
     }
 
     fn is_known_fn(&self, node: &str) -> bool {

@@ -431,7 +431,56 @@ async fn a_sub_workflows_own_name_points_to_the_outer_paths(h: Harness) {
     // Once `CubeOne` runs by itself, its own name counts its own runs.
     h.execute(CubeOne, CubeOneInput { x: 3 }).await.unwrap();
     h.assert_executed("CubeOne::c", 1);
-    h.assert_not_executed("CubeOne::nope");
+    // `CubeOne` has no node `nope`: not "not executed" but a misspelling (below).
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_executed("CubeOne::nope");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains("no run of this harness has a node called `CubeOne::nope`"),
+        "{message}"
+    );
+}
+
+workflow! {
+    struct CubeTwo {
+        input x: u32,
+        input xs: Vec<u32>,
+        a = cube(x),
+        b = cube(x: a),
+        all = for x in xs { c = cube(x), } => c,
+    }
+}
+
+/// A misspelt node name never runs, so `assert_not_executed("bb")` passed quietly: it
+/// fails now, listing the nodes that exist. Nodes that exist but did not run (skipped,
+/// not taken, the body of a fan-out over an empty list) still pass, and so does any name
+/// before a run was recorded (found by a new-user trial, session 29).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn assert_not_executed_on_a_name_no_run_has_fails_listing_the_nodes(h: Harness) {
+    h.assert_not_executed("anything"); // no run yet: nothing to check names against
+    h.execute(CubeTwo, CubeTwoInput { x: 2, xs: vec![] })
+        .await
+        .unwrap();
+    h.assert_not_executed("all.c"); // the body of an empty fan-out
+    h.assert_not_executed("all[3].c");
+    h.assert_not_executed("CubeTwo::all.c");
+    for name in ["bb", "CubeTwo::bb", "CubeTwo::all2.c", "al.c"] {
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            h.assert_not_executed(name);
+        }));
+        let message = panic_message(caught.expect_err(name));
+        assert!(
+            message.contains(&format!(
+                "expected node `{name}` not to be executed, but no run of this harness has a node called `{name}`, so that says nothing; known nodes: a, all, b"
+            )),
+            "{message}"
+        );
+    }
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_executed("bb", 0);
+    }));
+    assert!(panic_message(caught.unwrap_err()).contains("known nodes: a, all, b"));
 }
 
 #[node]

@@ -362,3 +362,92 @@ async fn cancellation_is_an_event() {
     assert_eq!(cancelled[0].field("workflow"), Some("Cancellable"));
     assert_eq!(cap.events("node cancelled").len(), 1);
 }
+
+/// An item's node, inline (no policy).
+#[node]
+async fn item_plain(x: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(u64::from(x))).await;
+    x
+}
+
+/// An item's node with a retry policy (supervised): fails its first attempt.
+#[node(retry(max = 2, backoff = "1ms"))]
+async fn item_retried(x: u32, ctx: &Context) -> Result<u32, Flaky> {
+    if ctx.attempt() == 1 {
+        return Err(Flaky(x));
+    }
+    Ok(x)
+}
+
+/// An item's node on its own task.
+#[node(spawn)]
+async fn item_spawned(x: u32) -> u32 {
+    x + 1
+}
+
+workflow! {
+    struct SpanLeaf {
+        input v: u32,
+        leaf = item_plain(x: v),
+    }
+}
+
+workflow! {
+    struct ItemSpans {
+        input xs: Vec<u32>,
+        input v: u32,
+        ys = for x in xs {
+            p = item_plain(x),
+            r = item_retried(x: p),
+            s = item_spawned(x: r),
+        } => s,
+        sub = SpanLeaf(v),
+    }
+}
+
+/// A subscriber tells a fan-out's items and a sub-workflow's nodes apart by the `node`
+/// field of their spans: it is the node's path (`ys[1].p`, `sub.leaf`), as in the
+/// report, the trace and errors, not the bare binding every item shares.
+#[tokio::test(start_paused = true)]
+async fn node_spans_of_items_and_sub_workflows_are_named_by_path() {
+    let (cap, _guard) = capture();
+    let run = Runtime::new()
+        .execute(
+            ItemSpans,
+            ItemSpansInput {
+                xs: vec![3, 1],
+                v: 2,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.ys, [4, 2]);
+    let mut named: Vec<(String, String)> = cap
+        .spans("node")
+        .iter()
+        .map(|s| {
+            (
+                s.field("node").unwrap_or_default().to_owned(),
+                s.field("attempt").unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    named.sort();
+    let expected: Vec<(String, String)> = [
+        ("sub", "1"),
+        ("sub.leaf", "1"),
+        ("ys", "1"),
+        ("ys[0].p", "1"),
+        ("ys[0].r", "1"),
+        ("ys[0].r", "2"),
+        ("ys[0].s", "1"),
+        ("ys[1].p", "1"),
+        ("ys[1].r", "1"),
+        ("ys[1].r", "2"),
+        ("ys[1].s", "1"),
+    ]
+    .iter()
+    .map(|(n, a)| ((*n).to_owned(), (*a).to_owned()))
+    .collect();
+    assert_eq!(named, expected);
+}

@@ -203,12 +203,14 @@ pub(crate) fn node_spans_possible() -> bool {
         && tracing::Level::INFO <= tracing::level_filters::LevelFilter::current()
 }
 
-/// The `tracing` span of one attempt of node `index`.
+/// The `tracing` span of one attempt of node `index`. Its `node` field is the node's
+/// path (`thumbs[3].img`, `front.html`), as in reports and errors, so that a subscriber
+/// tells a fan-out's items apart; the path is built only for a span that is enabled.
 pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> tracing::Span {
     tracing::info_span!(
         target: "workflow",
         "node",
-        node = shared.nodes[index].name,
+        node = &*shared.node_name(index),
         node_fn = shared.nodes[index].node_fn,
         attempt
     )
