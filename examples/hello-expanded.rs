@@ -747,7 +747,14 @@ const _: () = {
         ) -> impl ::workflow_core::__private::Future<
             Output = ::workflow_core::__private::NodeResult<Self::Output>,
         > + ::core::marker::Send + 'static {
-            ::workflow_core::__private::sub_workflow::<Hello>(self, ctx)
+            let codec = {
+                #[allow(unused_imports)]
+                use ::workflow_core::__private::{
+                    ViaDurableItems as _, ViaPlainItems as _,
+                };
+                (&&::workflow_core::__private::ItemsProbe::<Hello>::NEW).item_codec()
+            };
+            ::workflow_core::__private::sub_workflow::<Hello>(self, ctx, codec)
         }
         fn try_clone(&self) -> ::workflow_core::__private::Option<Self> {
             #[allow(unused_imports)]

@@ -55,6 +55,15 @@
 //! another try). A body with policies of its own runs as whole child runs and is recorded
 //! with the fan-out's value only. Details in the executor's `item_records.rs`.
 //!
+//! A sub-workflow (`report = Render(page)`) is checkpointed the same way, as a fan-out's
+//! one item: when its workflow is durable, its nodes are recorded under their paths
+//! (`report.layout`; a nested one's `report.head.title`; in an item, `ys[2].r.layout`)
+//! as they finish, and its value as one row when it ends. A run that dies inside it
+//! resumes with its finished nodes restored, by the same rules (its rows are used only
+//! when it runs again from the inputs they were computed from), and runs the rest. A
+//! sub-workflow that is not durable (an `#[ephemeral]` binding) or has policies of its
+//! own runs again as a whole.
+//!
 //! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
 //! only when a node that runs needs it, and is skipped otherwise; running it again does
 //! not make its restored consumers run again (the handle it opens is as good as the
@@ -1047,10 +1056,11 @@ fn not_taken<W: DurableWorkflow>(state: &RunState) -> Result<Vec<bool>, Workflow
 ///   changed or something upstream of it is dirty. It runs when a node that runs needs
 ///   it, and is skipped otherwise.
 ///
-/// Rows of fan-out items (`ys[3].y1`) are kept for the items to restore (see the
-/// executor's `item_records.rs`) when their fan-out runs again from the same inputs:
-/// it did not change and nothing upstream of it runs again (ephemeral nodes recomputed
-/// aside). Otherwise its items run again too.
+/// Rows of fan-out items (`ys[3].y1`) and of a sub-workflow's nodes (`report.layout`)
+/// are kept for the items to restore (see the executor's `item_records.rs`) when their
+/// fan-out or sub-workflow runs again from the same inputs: it did not change and
+/// nothing upstream of it runs again (ephemeral nodes recomputed aside). Otherwise its
+/// items (its nodes) run again too, and a rebase drops their rows.
 fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, WorkflowError> {
     let run = state.run.id;
     let nodes = W::PLAN.nodes;
@@ -1160,7 +1170,8 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
             })
         })
         .collect::<Result<Vec<_>, WorkflowError>>()?;
-    // The fan-outs whose items' rows hold: they run, from the inputs they ran with.
+    // The fan-outs (and sub-workflows) whose items' rows hold: they run, from the inputs
+    // they ran with.
     let fresh = |name: &str| {
         (0..nodes.len()).any(|i| {
             nodes[i].name == name
@@ -1170,10 +1181,13 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
                 && !changed.contains(&name)
         })
     };
+    // A row of an item (`ys[3].y`) or of a sub-workflow's node (`report.layout`) is
+    // under its top-level node's name.
     let (items, forget): (Vec<RecordedOutput>, Vec<RecordedOutput>) =
         state.outputs.into_iter().partition(|row| {
             let path = row.path.as_str();
-            path.split_once('[').is_some_and(|(top, _)| fresh(top))
+            path.split_once(['[', '.'])
+                .is_some_and(|(top, _)| fresh(top))
         });
     // The graph changed: from now on the run records under the current one, and the rows
     // of the nodes that run again (recorded by the earlier code) go, so that a resume

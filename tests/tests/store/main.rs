@@ -1,7 +1,8 @@
 //! Durable runs: the runtime's durable runs over every store (`durable`: idempotency,
 //! resume, crash and resume across processes), the same as a property over random DAGs
 //! (`crash_property`) and over random shapes with a `match` and fan-outs
-//! (`crash_routes`), one behaviour suite for every store (`conformance`), and what only
+//! (`crash_routes`), fan-out items and sub-workflows recorded node by node (`items`,
+//! `subworkflows`), one behaviour suite for every store (`conformance`), and what only
 //! the SQLite store (`sqlite`) and the Postgres store (`postgres`) must show. Postgres
 //! cases need `WORKFLOW_TEST_POSTGRES_URL`; without it they say they were skipped, unless
 //! `WORKFLOW_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes a missing server a failure
@@ -21,4 +22,5 @@ mod postgres;
 mod resume_rules;
 mod routing;
 mod sqlite;
+mod subworkflows;
 mod support;

@@ -70,11 +70,18 @@ fn child_failed(error: WorkflowError) -> NodeCallError {
 
 /// The call of a sub-workflow node (`report = Render(page)`): one child run of `W` at
 /// the node's path. What `workflow!` emits as `Node::call` of `W`'s input struct.
+/// `codec`: how a durable run records the sub-workflow's nodes under their paths
+/// (`report.layout`) as they finish, so that a resumed run restores the ones that
+/// finished rather than running them again. `Some` when `W` is a durable workflow; used
+/// only when it runs in a lane (no policies of its own), as for a fan-out's items;
+/// otherwise the sub-workflow is recorded as one value when it ends, and runs again as
+/// a whole on resume.
 // Not `async fn`: the signature promises `Send`, which generated `Node::call`s need.
 #[allow(clippy::manual_async_fn)]
 pub fn sub_workflow<W: Workflow>(
     input: W::Input,
     ctx: Context,
+    codec: Option<ItemCodec<W>>,
 ) -> impl Future<Output = NodeResult<W::Output>> + Send + 'static {
     async move {
         let (shared, node) = ctx.parts();
@@ -88,7 +95,7 @@ pub fn sub_workflow<W: Workflow>(
                 path,
                 false,
                 true,
-                None,
+                codec,
                 source,
                 1,
             ));

@@ -47,9 +47,10 @@ pub(crate) struct DurableExec<V> {
     pub(crate) versions: &'static [u32],
     /// What to do with each node, by index (empty: every node runs).
     pub(crate) resume: Vec<Resume<V>>,
-    /// Recorded rows of fan-out items that a resumed run may restore, by path
-    /// (`thumbs[3].img`): those of fan-outs that run again from the inputs their items
-    /// were computed from. Handed to the run's [`DurableLink`].
+    /// Recorded rows of fan-out items and sub-workflow nodes that a resumed run may
+    /// restore, by path (`thumbs[3].img`, `report.layout`): those of fan-outs and
+    /// sub-workflows that run again from the inputs their rows were computed from. Handed
+    /// to the run's [`DurableLink`].
     pub(crate) items: HashMap<String, RecordedOutput>,
 }
 

@@ -1,8 +1,10 @@
-//! Per-item checkpoints of a durable run's fan-outs: a lane (`items.rs`) records each
-//! item's nodes under their paths in the root run (`thumbs[3].img`), and a resumed
-//! item restores what was recorded for it and runs the rest. The fan-out's own value is
-//! assembled from its items in input order, as in any run, and recorded as one row when
-//! it ends (so a resume after that restores it whole and no item runs).
+//! Per-item checkpoints of a durable run's fan-outs and sub-workflows: a lane
+//! (`items.rs`) records each item's nodes under their paths in the root run
+//! (`thumbs[3].img`; a sub-workflow is a lane's one item, `report.layout`), and a
+//! resumed item restores what was recorded for it and runs the rest. The fan-out's own
+//! value is assembled from its items in input order, as in any run, and recorded as one
+//! row when it ends (so a resume after that restores it whole and no item runs); a
+//! sub-workflow's value likewise.
 //!
 //! What is recorded for an item: each node's output when it succeeds, but an
 //! `#[ephemeral]` node's. A failed node records nothing, so an item that failed in a
@@ -65,8 +67,8 @@ pub(super) fn record_item<W: Workflow>(
 /// it is stale (another output type or `#[node(version = N)]`) or a node upstream of it
 /// in the item runs because it has no usable row; an `#[ephemeral]` node runs when a
 /// node that runs needs it; a router with a recorded arm holds the item to that arm.
-/// A nested fan-out that runs with inputs of its own that changed (something upstream
-/// of it runs again) forgets its items' rows. Empty: every node runs (nothing was
+/// A nested fan-out or sub-workflow that runs with inputs of its own that changed
+/// (something upstream of it runs again) forgets the rows under it. Empty: every node runs (nothing was
 /// recorded for this run's items, the common case of a run that is not resumed).
 pub(super) fn item_resume<W: Workflow>(
     codec: &ItemCodec<W>,

@@ -99,7 +99,7 @@ pub(crate) struct Feed<W: Workflow> {
     /// A sub-workflow: one item, whose nodes are named `<path>.<binding>`.
     single: bool,
     /// How items' nodes are recorded in a durable run (`item_records.rs`); `None`: the
-    /// fan-out is recorded as one value only.
+    /// fan-out (or sub-workflow) is recorded as one value only, when it ends.
     #[cfg_attr(not(feature = "store"), allow(dead_code))]
     codec: Option<ItemCodec<W>>,
     /// The index in the whole list of the source's item 0: items are named by it (a
@@ -1118,13 +1118,10 @@ fn lane_shared<W: Workflow>(feed: &Feed<W>, runtime: &Arc<RuntimeShared>) -> Run
         Arc::clone(runtime),
         Some((Arc::clone(parent), feed.node, Arc::clone(&feed.path))),
         W::PLAN.policy.concurrency,
-        // A durable run's items are recorded node by node when the body's workflow is
-        // durable (its values can be encoded); a sub-workflow's are not.
+        // A durable run's items, and a sub-workflow's nodes, are recorded node by node
+        // when their workflow is durable (its values can be encoded).
         #[cfg(feature = "store")]
-        parent
-            .durable
-            .clone()
-            .filter(|_| feed.codec.is_some() && !feed.single),
+        parent.durable.clone().filter(|_| feed.codec.is_some()),
     );
     let shared = Arc::new(shared);
     shared.watch_as_child();

@@ -442,7 +442,8 @@ pub(crate) struct DurableLink {
     /// The run's recorder queue; `None` once the run ended (so the recorder sees the
     /// queue close even if something still holds the run's shared state).
     records: Mutex<Option<tokio::sync::mpsc::UnboundedSender<crate::store::Record>>>,
-    /// Recorded rows of fan-out items not restored yet, by path (`ys[3].y1`).
+    /// Recorded rows of fan-out items and sub-workflow nodes not restored yet, by path
+    /// (`ys[3].y1`, `report.layout`).
     items: Mutex<std::collections::HashMap<String, crate::store::RecordedOutput>>,
 }
 
@@ -487,8 +488,9 @@ impl DurableLink {
         items.remove(path)
     }
 
-    /// Drops the rows of the items of the fan-out at `path` (`ys`: every `ys[..]` row):
-    /// it runs again from inputs its items' rows were not computed from.
+    /// Drops the rows under the fan-out or sub-workflow at `path` (`ys`: every `ys[..]`
+    /// row; `report`: every `report.*` row): it runs again from inputs those rows were
+    /// not computed from.
     pub(crate) fn forget_items(&self, path: &str) {
         let mut items = lock(&self.items);
         if items.is_empty() {
@@ -496,7 +498,7 @@ impl DurableLink {
         }
         items.retain(|p, _| {
             !p.strip_prefix(path)
-                .is_some_and(|rest| rest.starts_with('['))
+                .is_some_and(|rest| rest.starts_with(['[', '.']))
         });
     }
 }

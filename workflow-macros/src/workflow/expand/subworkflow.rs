@@ -11,7 +11,7 @@
 //! pub use __wf_workflow_Render_1a2b as Render;      // #[macro_export]ed for a `pub` workflow
 //! impl Node for RenderInput {                       // in the `const _` block
 //!     const NAME = "Render"; const PORTS = &["page"]; type Output = RenderOutput; type Error = WorkflowError;
-//!     fn call(self, ctx) -> .. { sub_workflow::<Render>(self, ctx) }
+//!     fn call(self, ctx) -> .. { sub_workflow::<Render>(self, ctx, codec) }
 //! }
 //! ```
 
@@ -124,7 +124,14 @@ impl WorkflowGen<'_> {
                     self,
                     ctx: #p::Context,
                 ) -> impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static {
-                    #p::sub_workflow::<#name>(self, ctx)
+                    // `Some` when this workflow is durable: a durable run then records
+                    // the sub-workflow's nodes one by one, as a fan-out's items'.
+                    let codec = {
+                        #[allow(unused_imports)]
+                        use #p::{ViaDurableItems as _, ViaPlainItems as _};
+                        (&&#p::ItemsProbe::<#name>::NEW).item_codec()
+                    };
+                    #p::sub_workflow::<#name>(self, ctx, codec)
                 }
 
                 fn try_clone(&self) -> #p::Option<Self> {
