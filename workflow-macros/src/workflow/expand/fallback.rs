@@ -10,6 +10,7 @@
 //! const _: () = {
 //!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }
 //!     impl Workflow for Etl { type State = (); type Value = (); const PLAN = &Plan { nodes: &[], .. }; .. unreachable bodies }
+//!     impl Node for EtlInput { .. }   // as in `expand`: `Etl(url)` in another workflow stays a node
 //! };
 //! ```
 
@@ -27,7 +28,12 @@ pub(crate) fn fallback(w: &Workflow<'_>) -> TokenStream {
     // `rt.start_durable(Etl, ..)` does not add "`Etl` is not a durable workflow".
     let durable_stub = w.attrs.options.durable.then(|| gen.stub_durable_impl());
     let fan_out_stubs = gen.fan_out_node_impls(true);
-    gen.with_user_items(quote!(#stub_impl #durable_stub #fan_out_stubs))
+    // The workflow stays a node (`sub = Inner(s)`, `map(Inner, xs)`), so that a workflow
+    // using it adds no "`InnerInput` is not a workflow node" at each use; its call is
+    // never run.
+    let node_impl = (!w.def.hidden_body).then(|| gen.node_impl());
+    let map_input_impl = (!w.def.hidden_body).then(|| gen.map_input_impl());
+    gen.with_user_items(quote!(#stub_impl #durable_stub #fan_out_stubs #node_impl #map_input_impl))
 }
 
 impl WorkflowGen<'_> {
