@@ -79,7 +79,7 @@ impl WorkflowGen<'_> {
     /// `impl DurableWorkflow` with bodies that are never run.
     fn stub_durable_impl(&self) -> TokenStream {
         let p = &self.p;
-        let name = self.name;
+        let (name, output_name) = (self.name, &self.output_name);
         let unreachable = quote!(::core::unreachable!("this workflow did not compile"));
         quote! {
             impl #p::DurableWorkflow for #name {
@@ -93,6 +93,16 @@ impl WorkflowGen<'_> {
                 fn decode_value(_: usize, _: &[u8], _: #p::RunId) -> #p::Result<Self::Value, #p::StoreError> { #unreachable }
                 fn encode_output(_: &Self::Output, _: #p::RunId) -> #p::Result<#p::Vec<u8>, #p::StoreError> { #unreachable }
                 fn decode_output(_: &[u8], _: #p::RunId) -> #p::Result<Self::Output, #p::StoreError> { #unreachable }
+            }
+            // Serde, as in `expand`: a durable workflow using this one (`sub = Inner(..)`,
+            // `map(Inner, ..)`) then adds no "`InnerOutput` cannot be recorded".
+            #[automatically_derived]
+            impl #p::Serialize for #output_name {
+                fn serialize<__S: #p::Serializer>(&self, _: __S) -> #p::Result<__S::Ok, __S::Error> { #unreachable }
+            }
+            #[automatically_derived]
+            impl<'de> #p::Deserialize<'de> for #output_name {
+                fn deserialize<__D: #p::Deserializer<'de>>(_: __D) -> #p::Result<Self, __D::Error> { #unreachable }
             }
         }
     }
