@@ -160,6 +160,37 @@ impl RuntimeBuilder {
     /// Registers a resource with an async cleanup hook, run once by
     /// [`Runtime::shutdown`] (in reverse registration order). The hook receives the
     /// resource as an `Arc<T>`: `|db: Arc<Db>| async move { .. }`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    /// use std::sync::Arc;
+    /// use workflow_core::prelude::*;
+    ///
+    /// struct Pool { open: AtomicBool, queries: AtomicU32 }
+    ///
+    /// #[node]
+    /// async fn query(id: u32, pool: Res<Pool>) -> u32 {
+    ///     pool.queries.fetch_add(1, Ordering::SeqCst);
+    ///     id
+    /// }
+    ///
+    /// workflow! { struct Q { input id: u32, row = query(id), } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let closed = Arc::new(AtomicBool::new(false));
+    /// let flag = Arc::clone(&closed);
+    /// let pool = Pool { open: AtomicBool::new(true), queries: AtomicU32::new(0) };
+    /// let rt = Runtime::builder()
+    ///     .resource_with_cleanup(pool, move |pool: Arc<Pool>| async move {
+    ///         pool.open.store(false, Ordering::SeqCst); // close connections, flush, ..
+    ///         flag.store(true, Ordering::SeqCst);
+    ///     })
+    ///     .build();
+    /// assert_eq!(rt.execute(Q, QInput { id: 7 }).await.unwrap().outputs.row, 7);
+    /// rt.shutdown().await; // waits for runs in flight, then runs the hook once
+    /// assert!(closed.load(Ordering::SeqCst));
+    /// # });
+    /// ```
     pub fn resource_with_cleanup<T, F, Fut>(mut self, value: T, cleanup: F) -> Self
     where
         T: Send + Sync + 'static,

@@ -1266,14 +1266,14 @@ impl Harness {
     // writes it (with `<E, R>`, rustc asked for `::<Declined, R>`).
     pub fn assert_error<E>(&self, result: impl RunResult) -> E
     where
-        E: std::error::Error + 'static,
+        E: AssertedError,
     {
         let e = self.assert_failure(result);
         let message = format!("{e:#}");
         // Found by reference but not by value: an `E` carried by an `anyhow::Error` (or
         // `eyre::Report`), which only anyhow can take out.
-        let carried = e.downcast_ref::<E>().is_some();
-        match take_node_error::<E>(e) {
+        let carried = E::found_in(&e);
+        match E::take_from(e) {
             Some(err) => err,
             None if carried => self.fail(format!(
                 "the run failed with a `{0}`, but the node returned it inside an `anyhow::Error` (or `eyre::Report`), which only anyhow can take out by value; read it by reference instead: `h.assert_failure(result).downcast_ref::<{1}>()`. The run failed with: {message}",
@@ -2059,6 +2059,54 @@ fn without_item_indices(path: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The error type [`Harness::assert_error`] takes out of a failed run: `E` of a node's
+/// `Result<T, E>`, any `std::error::Error + 'static` type. Named in the compile error when
+/// `E` is not one (`h.assert_error::<String>(..)` for a node returning
+/// `Result<T, String>`, whose error a run keeps as its message only), instead of the bare
+/// bound, to say what to write instead.
+///
+/// ```
+/// use workflow_test::prelude::*;
+///
+/// #[node]
+/// async fn parse(text: String) -> Result<u32, String> {
+///     text.parse().map_err(|_| format!("not a number: {text}"))
+/// }
+///
+/// workflow! { struct Parse { input text: String, n = parse(text), } }
+///
+/// #[workflow_test]
+/// async fn a_string_error_is_asserted_by_its_message(h: Harness) {
+///     let result = h.execute(Parse, ParseInput { text: "x".into() }).await;
+///     h.assert_error_contains(result, "not a number: x");
+/// }
+/// # fn main() { a_string_error_is_asserted_by_its_message(); }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`assert_error::<{Self}>` takes a node's error type, and `{Self}` is not a `std::error::Error`",
+    label = "not a `std::error::Error`",
+    note = "a node's `String` error (or `&str`, `Box<dyn Error>`, `anyhow::Error`) is kept as its message: assert it with `h.assert_error_contains(result, \"..\")`; to take the error out by type, return an error type of your own (`#[derive(Debug, thiserror::Error)]`)"
+)]
+pub trait AssertedError: Sized + 'static {
+    /// The node's error as `Self`, taken out of the run's error (by value).
+    #[doc(hidden)]
+    fn take_from(e: WorkflowError) -> Option<Self>;
+    /// Whether the run's error holds a `Self`, by reference (also inside an
+    /// `anyhow::Error`).
+    #[doc(hidden)]
+    fn found_in(e: &WorkflowError) -> bool;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E: std::error::Error + 'static> AssertedError for E {
+    fn take_from(e: WorkflowError) -> Option<Self> {
+        take_node_error::<E>(e)
+    }
+    fn found_in(e: &WorkflowError) -> bool {
+        e.downcast_ref::<E>().is_some()
+    }
 }
 
 /// What the `assert_*` methods of [`Harness`] take: the result of an awaited run,

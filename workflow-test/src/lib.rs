@@ -170,7 +170,7 @@ mod through_runtime;
 
 #[cfg(feature = "store")]
 pub use durable::assert_restored;
-pub use harness::{BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
+pub use harness::{AssertedError, BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
 pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn};

@@ -333,7 +333,7 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         }
         // Not reported here: rustc reports `Res` without exactly one type argument
         // (E0107, with the fix `Res<T>`) at the same tokens, and a second error there
-        // would add nothing. The node is not generated (see `node::expand`).
+        // would add nothing. The node is a stand-in (see `node::expand`).
         ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty, output_borrows),
     }
 }

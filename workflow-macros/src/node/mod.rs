@@ -37,7 +37,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let option_errors = cx.error_count();
     check::check_fn(&cx, &item_fn, &node, &node_args);
     // A `Res` without exactly one type is rustc's error (see `check_param`); the fn is
-    // emitted as written, for rustc to report it, and no node.
+    // emitted as written, for rustc to report it, with a stand-in node whose resource
+    // is of an unknown type (so a workflow calling it adds no "cannot find macro").
     let malformed_resource = node
         .params
         .iter()
@@ -51,9 +52,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         // The node as the errors say to write it, so that a workflow calling the fn
         // adds no error of its own (rustc's "cannot find macro"); the errors go with it.
         let (errors_const, unknown) = expand::errors_const(&item_fn, &node_args);
-        let fixed = (!malformed_resource)
-            .then(|| stand_in::repair(&item_fn, &node_args, &unknown))
-            .flatten();
+        let fixed = stand_in::repair(&item_fn, &node_args, &unknown);
         return match fixed {
             Some(fixed) => {
                 expand::stand_in(&item_fn, &fixed, &node_args, (&errors_const, errors, ours))
@@ -299,7 +298,7 @@ mod tests {
     }
 
     #[test]
-    fn a_res_without_one_type_is_left_to_rustc() {
+    fn a_res_without_one_type_is_left_to_rustc_next_to_a_stand_in() {
         for item in [
             quote!(
                 async fn f(r: Res) {}
@@ -309,10 +308,12 @@ mod tests {
             ),
         ] {
             let out = expand_str(quote!(), item);
-            // rustc's E0107 is the one error; no node is generated around it.
+            // rustc's E0107 is the one error; the fn is emitted as written, and a
+            // stand-in node (its resource of an unknown type) for workflows calling it.
             assert!(!out.contains("compile_error"), "{out}");
             assert!(out.contains("async fn f"), "{out}");
-            assert!(!out.contains("Node for"), "{out}");
+            assert!(out.contains("Node for"), "{out}");
+            assert!(out.contains("__wf_errors_f"), "{out}");
         }
     }
 

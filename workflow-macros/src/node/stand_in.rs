@@ -12,7 +12,7 @@
 //!   clause go;
 //! - `&mut Context` and `Context` → `&Context`; a second context and a port whose type
 //!   holds a `Context` (`Option<&Context>`) or a `Res` (`Option<Res<T>>`) go;
-//!   `&Res<T>` → `Res<T>`;
+//!   `&Res<T>` → `Res<T>`; `Res` without exactly one type → `Res<unknown>` (below);
 //! - a destructured parameter goes (its port has no name).
 //!
 //! - a type that cannot be guessed (an `impl Trait` port or output, one naming a type or
@@ -94,6 +94,9 @@ pub(crate) fn repair(item: &ItemFn, args: &NodeArgs, unknown: &Type) -> Option<I
                     *pt.ty = (*r.elem).clone();
                 }
             }
+            // `Res` (or `Res<A, B>`): rustc's E0107 says to name one type; the node keeps
+            // the resource, of the unknown type, so a workflow calling it adds nothing.
+            ParamKind::MalformedResource => *pt.ty = resource_of(&pt.ty, unknown),
             ParamKind::Port if holds_context(&pt.ty) || holds_resource(&pt.ty) => continue,
             _ => *pt.ty = fix(&pt.ty),
         }
@@ -107,6 +110,18 @@ pub(crate) fn repair(item: &ItemFn, args: &NodeArgs, unknown: &Type) -> Option<I
     let scratch = Ctxt::new();
     super::check::check_fn(&scratch, &fixed, &node, args);
     (!scratch.has_errors()).then_some(fixed)
+}
+
+/// `ty`, a `Res` path without exactly one type argument, as `Res<unknown>` (its path as
+/// written: `Res`, `workflow_core::Res`).
+fn resource_of(ty: &Type, unknown: &Type) -> Type {
+    let mut ty = ty.clone();
+    if let Type::Path(tp) = &mut ty {
+        if let Some(last) = tp.path.segments.last_mut() {
+            last.arguments = PathArguments::AngleBracketed(syn::parse_quote!(<#unknown>));
+        }
+    }
+    ty
 }
 
 /// `T` of `impl Future<Output = T>`.

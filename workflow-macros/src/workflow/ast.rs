@@ -61,9 +61,22 @@ pub(crate) struct WorkflowDef {
 pub(crate) struct BodyOf {
     /// ``the `for` body of `thumbs` in durable workflow `Gallery` ``.
     pub(crate) text: String,
+    /// ``the `for` body of `thumbs` in workflow `Gallery` ``: where a graph error (a
+    /// cycle) is, durable or not.
+    pub(crate) place: String,
     /// `Gallery_thumbs`: the stem of the names rustc may print (its value bounds'
     /// module), instead of the hidden workflow's `__GalleryEachThumbs`.
     pub(crate) stem: String,
+}
+
+impl WorkflowDef {
+    /// ``workflow `Etl` ``, or for a hidden `for` body ``the `for` body of `thumbs` in
+    /// workflow `Gallery` `` (never the hidden workflow's own name).
+    pub(crate) fn place(&self) -> String {
+        self.body_of
+            .as_ref()
+            .map_or_else(|| format!("workflow `{}`", self.name), |b| b.place.clone())
+    }
 }
 
 /// Where an entry is: the arms around it, outermost first (empty at the top level).

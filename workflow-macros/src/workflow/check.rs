@@ -164,8 +164,8 @@ fn check_no_cycle_through_decisions(cx: &Ctxt, def: &WorkflowDef, graph: &Graph)
         cx.error_spanned_by(
             &decision.on.root,
             format!(
-                "cycle in workflow `{}` through `{} {}`: a node inside an arm feeds what the decision routes on (directly or through other nodes); a decision's arms can only use what exists before it",
-                def.name,
+                "cycle in {} through `{} {}`: a node inside an arm feeds what the decision routes on (directly or through other nodes); a decision's arms can only use what exists before it",
+                def.place(),
                 decision.keyword,
                 decision.on.text()
             ),
@@ -433,8 +433,8 @@ fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) -> Vec<(usiz
             self.cx.error_at(
                 edge.source.span(),
                 format!(
-                    "cycle in workflow `{}`: {}; a workflow must be acyclic, so remove one of these connections (this one, `{} -> {}.{}`, closes the loop)",
-                    self.def.name,
+                    "cycle in {}: {}; a workflow must be acyclic, so remove one of these connections (this one, `{} -> {}.{}`, closes the loop)",
+                    self.def.place(),
                     names.join(" -> "),
                     edge.source.text(),
                     bindings[c].name,

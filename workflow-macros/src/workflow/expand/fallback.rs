@@ -10,6 +10,7 @@
 //! const _: () = {
 //!     impl Debug for EtlInput { .. } impl Debug for EtlOutput { .. }
 //!     impl Workflow for Etl { type State = (); type Value = (); const PLAN = &Plan { nodes: &[], .. }; .. unreachable bodies }
+//!     impl Node for EtlInput { .. }   // as in `expand`: `Etl(url)` in another workflow stays a node
 //! };
 //! ```
 
@@ -27,7 +28,12 @@ pub(crate) fn fallback(w: &Workflow<'_>) -> TokenStream {
     // `rt.start_durable(Etl, ..)` does not add "`Etl` is not a durable workflow".
     let durable_stub = w.attrs.options.durable.then(|| gen.stub_durable_impl());
     let fan_out_stubs = gen.fan_out_node_impls(true);
-    gen.with_user_items(quote!(#stub_impl #durable_stub #fan_out_stubs))
+    // The workflow stays a node (`sub = Inner(s)`, `map(Inner, xs)`), so that a workflow
+    // using it adds no "`InnerInput` is not a workflow node" at each use; its call is
+    // never run.
+    let node_impl = (!w.def.hidden_body).then(|| gen.node_impl());
+    let map_input_impl = (!w.def.hidden_body).then(|| gen.map_input_impl());
+    gen.with_user_items(quote!(#stub_impl #durable_stub #fan_out_stubs #node_impl #map_input_impl))
 }
 
 impl WorkflowGen<'_> {
@@ -73,7 +79,7 @@ impl WorkflowGen<'_> {
     /// `impl DurableWorkflow` with bodies that are never run.
     fn stub_durable_impl(&self) -> TokenStream {
         let p = &self.p;
-        let name = self.name;
+        let (name, output_name) = (self.name, &self.output_name);
         let unreachable = quote!(::core::unreachable!("this workflow did not compile"));
         quote! {
             impl #p::DurableWorkflow for #name {
@@ -87,6 +93,16 @@ impl WorkflowGen<'_> {
                 fn decode_value(_: usize, _: &[u8], _: #p::RunId) -> #p::Result<Self::Value, #p::StoreError> { #unreachable }
                 fn encode_output(_: &Self::Output, _: #p::RunId) -> #p::Result<#p::Vec<u8>, #p::StoreError> { #unreachable }
                 fn decode_output(_: &[u8], _: #p::RunId) -> #p::Result<Self::Output, #p::StoreError> { #unreachable }
+            }
+            // Serde, as in `expand`: a durable workflow using this one (`sub = Inner(..)`,
+            // `map(Inner, ..)`) then adds no "`InnerOutput` cannot be recorded".
+            #[automatically_derived]
+            impl #p::Serialize for #output_name {
+                fn serialize<__S: #p::Serializer>(&self, _: __S) -> #p::Result<__S::Ok, __S::Error> { #unreachable }
+            }
+            #[automatically_derived]
+            impl<'de> #p::Deserialize<'de> for #output_name {
+                fn deserialize<__D: #p::Deserializer<'de>>(_: __D) -> #p::Result<Self, __D::Error> { #unreachable }
             }
         }
     }

@@ -208,6 +208,7 @@ pub(crate) fn body_def(
         body_of: Some(match &def.body_of {
             Some(outer) => crate::workflow::ast::BodyOf {
                 text: format!("the `for` body of `{}` in {}", b.name, outer.text),
+                place: format!("the `for` body of `{}` in {}", b.name, outer.place),
                 stem: format!("{}_{}", outer.stem, b.name),
             },
             None => crate::workflow::ast::BodyOf {
@@ -215,6 +216,7 @@ pub(crate) fn body_def(
                     "the `for` body of `{}` in durable workflow `{}`",
                     b.name, def.name
                 ),
+                place: format!("the `for` body of `{}` in workflow `{}`", b.name, def.name),
                 stem: format!("{}_{}", def.name, b.name),
             },
         }),
