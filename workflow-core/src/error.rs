@@ -805,6 +805,46 @@ impl WorkflowError {
         self.any(|e| matches!(e, Self::Deadlock { .. }))
     }
 
+    /// Whether this is a [`WorkflowError::Cancelled`]: the run was cancelled from outside,
+    /// through its [`RunHandle`](crate::RunHandle) or its
+    /// [`RunOptions::cancel_token`](crate::RunOptions::cancel_token) (or a `Multiple` or
+    /// `Store` error holding one, as for [`is_timeout`](WorkflowError::is_timeout)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn long() -> u32 {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    ///     1
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Long {
+    ///         l = long(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let token = CancellationToken::new();
+    /// let stop = token.clone();
+    /// tokio::spawn(async move {
+    ///     tokio::time::sleep(Duration::from_secs(1)).await;
+    ///     stop.cancel();
+    /// });
+    /// let opts = RunOptions::new().cancel_token(token);
+    /// let err = Runtime::new().execute_with(Long, LongInput {}, opts).await.unwrap_err();
+    /// assert!(err.is_cancelled(), "{err}");
+    /// assert!(!err.is_timeout());
+    /// # });
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.any(|e| matches!(e, Self::Cancelled { .. }))
+    }
+
     /// Whether `is` holds for this error, for one of a `Multiple`'s failures, or for a
     /// `Store` error's run error.
     fn any(&self, is: fn(&Self) -> bool) -> bool {

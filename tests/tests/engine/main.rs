@@ -6,6 +6,7 @@
 //! the runtime again); each file is a module, so `cargo test -p workflow-tests --test
 //! engine policies::` runs one file.
 
+mod cancelled_kind;
 mod child_waits;
 mod combinations;
 mod executor;
