@@ -131,8 +131,44 @@ pub struct RunReport {
 
 impl RunReport {
     /// The report of the node binding `name`. A merge (a binding defined in every arm
-    /// of a `match`) has one node per arm: this is the one of the arm taken.
+    /// of a `match`) has one node per arm: this is the one of the arm taken; name one
+    /// arm's node as the report prints it, `name (node_fn)` (`"receipt (refuse)"`,
+    /// `"out[2].r (halve)"`), to read that arm's node whatever ran.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn is_big(n: u32) -> bool { n > 10 }
+    /// #[node]
+    /// async fn split(n: u32) -> u32 { n / 10 }
+    /// #[node]
+    /// async fn keep(n: u32) -> u32 { n }
+    ///
+    /// workflow! {
+    ///     struct Size {
+    ///         input n: u32,
+    ///         big = is_big(n),
+    ///         if big { v = split(n), } else { v = keep(n), }
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let run = Runtime::new().execute(Size, SizeInput { n: 50 }).await.unwrap();
+    /// assert_eq!(run.report.node("v").unwrap().node_fn, "split"); // the arm taken
+    /// assert_eq!(run.report.node("v (keep)").unwrap().status, NodeStatus::NotTaken);
+    /// assert!(run.report.node("v (nothing)").is_none());
+    /// # });
+    /// ```
     pub fn node(&self, name: &str) -> Option<&NodeReport> {
+        if let Some((binding, node_fn)) = split_with_fn(name) {
+            return self
+                .nodes
+                .iter()
+                .find(|n| n.name == binding && n.node_fn == node_fn);
+        }
         let mut named = self.nodes.iter().filter(|n| n.name == name);
         let first = named.next()?;
         if first.status != NodeStatus::NotTaken {
@@ -1140,6 +1176,13 @@ impl fmt::Display for RunSnapshot {
         }
         Ok(())
     }
+}
+
+/// `name (node_fn)`, as a report prints the nodes of a merge: the binding (or path) and
+/// the fn, or `None` for a plain name.
+fn split_with_fn(name: &str) -> Option<(&str, &str)> {
+    let (binding, rest) = name.split_once(" (")?;
+    Some((binding, rest.strip_suffix(')')?))
 }
 
 #[cfg(test)]

@@ -1611,6 +1611,8 @@ impl Harness {
     /// skipped, which says something upstream failed).
     ///
     /// Inside a fan-out, each item takes its own arm: name the item's node by its path.
+    /// A binding defined in several arms (a merge) has a node per arm: name one as the
+    /// report prints it, `name (node_fn)` (`h.assert_not_taken("r (halve)")`).
     ///
     /// # Examples
     ///
@@ -1665,9 +1667,23 @@ impl Harness {
             Some(r) if r.status == NodeStatus::NotTaken => {}
             Some(r) => {
                 // A merge has one node per arm: say which one was found.
-                let arms = run.report().nodes.iter().filter(|n| n.name == node).count();
-                let merge = if arms > 1 {
-                    format!(" (`{node}` is defined in {arms} arms; the arm that ran defines it)")
+                let arms: Vec<_> = run
+                    .report()
+                    .nodes
+                    .iter()
+                    .filter(|n| n.name == node)
+                    .collect();
+                let merge = if arms.len() > 1 {
+                    let others: Vec<String> = arms
+                        .iter()
+                        .filter(|n| n.status == NodeStatus::NotTaken)
+                        .map(|n| format!("`{} ({})`", n.name, n.node_fn))
+                        .collect();
+                    format!(
+                        " (`{node}` is defined in {} arms; the arm that ran defines it: name one arm's node as the report prints it, {})",
+                        arms.len(),
+                        others.join(", ")
+                    )
                 } else {
                     String::new()
                 };

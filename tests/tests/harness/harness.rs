@@ -529,8 +529,28 @@ async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
     let first = message.lines().next().unwrap();
     assert_eq!(
         first,
-        "expected node `s` to be not taken in the last run (run 2 of `Voice`), but it is succeeded (`s` is defined in 2 arms; the arm that ran defines it)"
+        "expected node `s` to be not taken in the last run (run 2 of `Voice`), but it is succeeded (`s` is defined in 2 arms; the arm that ran defines it: name one arm's node as the report prints it, `s (loud)`)"
     );
+    // As the hint says, and as the report prints the arms (trial31 asserted
+    // `r (halve)` and was told the run had no such node).
+    h.assert_not_taken("s (loud)");
+    assert_eq!(
+        h.last_run().unwrap().node("s (quiet)").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_taken("s (quiet)");
+    }));
+    let first = panic_message(caught.unwrap_err())
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        first,
+        "expected node `s (quiet)` to be not taken in the last run (run 2 of `Voice`), but it is succeeded"
+    );
+    assert!(h.last_run().unwrap().node("s (shout)").is_none());
     let run_id = h.last_run().unwrap().run_id();
     assert!(
         !message.contains(&format!("run {run_id} of")),
