@@ -769,6 +769,9 @@ impl Runtime {
                 format!("the run is of workflow `{}`", state.run.workflow),
             ));
         }
+        // Before the input is decoded: an input added or removed since the run started
+        // makes it fail to decode, which would not say which input changed.
+        refuse_changed_inputs::<W>(&state.run.fingerprint.0, run)?;
         let input = W::decode_input(&state.run.input, run).map_err(|e| store_error::<W>(run, e))?;
         Ok((input, restorable::<W>(state)?))
     }
@@ -1000,8 +1003,41 @@ fn fingerprint<W: DurableWorkflow>() -> String {
     out
 }
 
+/// A `WorkflowError::Store` naming the inputs that differ between the run's recorded
+/// fingerprint and the current one: changed or added (`input m`), or removed
+/// (`input k (removed)`).
+fn refuse_changed_inputs<W: DurableWorkflow>(
+    recorded: &str,
+    run: RunId,
+) -> Result<(), WorkflowError> {
+    let current = fingerprint::<W>();
+    let mut inputs: Vec<String> = changed_nodes(recorded, &current)
+        .into_iter()
+        .filter(|c| c.starts_with("input "))
+        .map(str::to_owned)
+        .collect();
+    inputs.sort_unstable();
+    let now = entries(&current);
+    let mut removed: Vec<&str> = entries(recorded)
+        .into_keys()
+        .filter(|name| name.starts_with("input ") && !now.contains_key(name))
+        .collect();
+    removed.sort_unstable();
+    inputs.extend(removed.into_iter().map(|name| format!("{name} (removed)")));
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    Err(other_error::<W>(
+        run,
+        format!(
+            "the workflow's inputs changed since the run started ({}); it cannot be resumed",
+            inputs.join(", ")
+        ),
+    ))
+}
+
 /// The entries of `current` (nodes and inputs, by name) that differ from or are missing
-/// in `recorded`. (A changed input makes the recorded input fail to decode first.)
+/// in `recorded`.
 fn changed_nodes<'a>(recorded: &str, current: &'a str) -> Vec<&'a str> {
     let old = entries(recorded);
     entries(current)
@@ -1067,20 +1103,7 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
     let current = fingerprint::<W>();
     let changed = changed_nodes(&state.run.fingerprint.0, &current);
     // The run's input was recorded for other inputs: no node can be trusted to match.
-    let inputs: Vec<&str> = changed
-        .iter()
-        .copied()
-        .filter(|c| c.starts_with("input "))
-        .collect();
-    if !inputs.is_empty() {
-        return Err(other_error::<W>(
-            run,
-            format!(
-                "the workflow's inputs changed since the run started ({}); it cannot be resumed",
-                inputs.join(", ")
-            ),
-        ));
-    }
+    refuse_changed_inputs::<W>(&state.run.fingerprint.0, run)?;
     let ephemeral = |i: usize| W::EPHEMERAL.get(i).copied().unwrap_or(false);
     let version = |i: usize| W::NODE_VERSIONS.get(i).copied().unwrap_or(1);
     let not_taken = not_taken::<W>(&state)?;

@@ -17,6 +17,7 @@ mod crash_routes;
 mod durable;
 mod groups;
 mod harness;
+mod inputs_changed;
 mod items;
 mod postgres;
 mod resume_rules;
