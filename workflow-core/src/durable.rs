@@ -1048,12 +1048,22 @@ fn changed_nodes<'a>(recorded: &str, current: &'a str) -> Vec<&'a str> {
 }
 
 /// The nodes a resumed run will leave not taken, by index: those in the other arms of
-/// every decision whose router recorded the arm it took (the resumed router is held to
-/// it). Decisions not recorded yet are decided again, so their arms count as unrecorded.
-fn not_taken<W: DurableWorkflow>(state: &RunState) -> Result<Vec<bool>, WorkflowError> {
+/// every decision whose router recorded the arm it took and is restored (the resumed
+/// router is held to it). Decisions not recorded yet, or whose router runs again, are
+/// decided again, so their arms count as unrecorded.
+///
+/// `redecided[d]`: decision `d` is decided again although its arm was recorded (its
+/// router runs again, so it may take another arm).
+fn not_taken<W: DurableWorkflow>(
+    state: &RunState,
+    redecided: &[bool],
+) -> Result<Vec<bool>, WorkflowError> {
     let run = state.run.id;
     let mut not_taken = vec![false; W::PLAN.nodes.len()];
-    for decision in W::PLAN.decisions {
+    for (d, decision) in W::PLAN.decisions.iter().enumerate() {
+        if redecided[d] {
+            continue;
+        }
         let router = decision.router;
         let Some(row) = state
             .outputs
@@ -1106,64 +1116,84 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
     refuse_changed_inputs::<W>(&state.run.fingerprint.0, run)?;
     let ephemeral = |i: usize| W::EPHEMERAL.get(i).copied().unwrap_or(false);
     let version = |i: usize| W::NODE_VERSIONS.get(i).copied().unwrap_or(1);
-    let not_taken = not_taken::<W>(&state)?;
-    // A row's node: the one of that name in no arm the run left behind (a merge's
-    // binding is defined in every arm, and its row belongs to the arm taken).
-    let node_of = |name: &str| (0..nodes.len()).find(|&i| nodes[i].name == name && !not_taken[i]);
-    let stale = state.stale_outputs(|template| {
-        node_of(template).map(|i| NodeSignature {
-            version: version(i),
-            output_type: W::output_type(i),
-        })
-    });
-    // `dirty[i]`: node i's value may differ from what its consumers' rows were computed
-    // from. `rows[i]`: the row to restore.
-    let mut dirty = vec![false; nodes.len()];
-    let mut upstream_dirty = vec![false; nodes.len()];
-    let mut rows: Vec<Option<&[u8]>> = vec![None; nodes.len()];
-    for row in &state.outputs {
-        let Some(i) = node_of(row.path.as_str()) else {
-            continue;
-        };
-        if ephemeral(i) {
-            continue;
-        }
-        if let Some((_, why)) = stale.iter().find(|(p, _)| p == &row.path) {
-            tracing::info!(target: "workflow", run = run.0, node = nodes[i].name, reason = ?why, "recorded output not restored: the node runs again");
-            continue;
-        }
-        rows[i] = Some(&row.value);
-    }
-    for (i, node) in nodes.iter().enumerate() {
-        if not_taken[i] {
-            // It never ran and will not: no work was lost, nothing downstream is stale.
-            continue;
-        }
-        if changed.contains(&node.name) {
-            if rows[i].is_some() {
-                tracing::info!(target: "workflow", run = run.0, node = node.name, "recorded output not restored: the graph changed at this node");
+    // A decision whose router runs again (it changed, or something upstream of it did)
+    // may take another arm than the recorded one: its arms are then not left behind, and
+    // their nodes run if the router takes them. (Holding such a router to the recorded
+    // arm left the new arm's nodes "not taken" while the router took it: the run then
+    // read a value nobody wrote.) A fixpoint: a decision decided again only makes more
+    // nodes dirty, a nested decision's router among them.
+    let mut redecided = vec![false; W::PLAN.decisions.len()];
+    let (not_taken, rows, dirty, upstream_dirty) = loop {
+        let not_taken = not_taken::<W>(&state, &redecided)?;
+        // A row's node: the one of that name in no arm the run left behind (a merge's
+        // binding is defined in every arm, and its row belongs to the arm taken).
+        let node_of =
+            |name: &str| (0..nodes.len()).find(|&i| nodes[i].name == name && !not_taken[i]);
+        let stale = state.stale_outputs(|template| {
+            node_of(template).map(|i| NodeSignature {
+                version: version(i),
+                output_type: W::output_type(i),
+            })
+        });
+        // `dirty[i]`: node i's value may differ from what its consumers' rows were computed
+        // from. `rows[i]`: the row to restore.
+        let mut dirty = vec![false; nodes.len()];
+        let mut upstream_dirty = vec![false; nodes.len()];
+        let mut rows: Vec<Option<&[u8]>> = vec![None; nodes.len()];
+        for row in &state.outputs {
+            let Some(i) = node_of(row.path.as_str()) else {
+                continue;
+            };
+            if ephemeral(i) {
+                continue;
             }
-            dirty[i] = true;
-        } else if !ephemeral(i) && rows[i].is_none() {
-            dirty[i] = true;
+            if let Some((_, why)) = stale.iter().find(|(p, _)| p == &row.path) {
+                tracing::info!(target: "workflow", run = run.0, node = nodes[i].name, reason = ?why, "recorded output not restored: the node runs again");
+                continue;
+            }
+            rows[i] = Some(&row.value);
         }
-    }
-    // Dirtiness flows downstream; repeat until nothing changes (the plan has no
-    // predecessor lists, and this runs once per resume).
-    loop {
-        let mut again = false;
-        for i in 0..nodes.len() {
-            if dirty[i] {
-                for &s in nodes[i].successors.iter().filter(|&&s| !not_taken[s]) {
-                    upstream_dirty[s] = true;
-                    again |= !std::mem::replace(&mut dirty[s], true);
+        for (i, node) in nodes.iter().enumerate() {
+            if not_taken[i] {
+                // It never ran and will not: no work was lost, nothing downstream is stale.
+                continue;
+            }
+            if changed.contains(&node.name) {
+                if rows[i].is_some() {
+                    tracing::info!(target: "workflow", run = run.0, node = node.name, "recorded output not restored: the graph changed at this node");
                 }
+                dirty[i] = true;
+            } else if !ephemeral(i) && rows[i].is_none() {
+                dirty[i] = true;
+            }
+        }
+        // Dirtiness flows downstream; repeat until nothing changes (the plan has no
+        // predecessor lists, and this runs once per resume).
+        loop {
+            let mut again = false;
+            for i in 0..nodes.len() {
+                if dirty[i] {
+                    for &s in nodes[i].successors.iter().filter(|&&s| !not_taken[s]) {
+                        upstream_dirty[s] = true;
+                        again |= !std::mem::replace(&mut dirty[s], true);
+                    }
+                }
+            }
+            if !again {
+                break;
+            }
+        }
+        let mut again = false;
+        for (d, decision) in W::PLAN.decisions.iter().enumerate() {
+            if !redecided[d] && dirty[decision.router] {
+                redecided[d] = true;
+                again = true;
             }
         }
         if !again {
-            break;
+            break (not_taken, rows, dirty, upstream_dirty);
         }
-    }
+    };
     // A dirty recorded node runs; an ephemeral node runs when a node that runs needs it
     // (needs flow upstream, through ephemeral nodes only: others are restored or run).
     let mut runs: Vec<bool> = (0..nodes.len())

@@ -20,6 +20,7 @@ mod harness;
 mod inputs_changed;
 mod items;
 mod postgres;
+mod rerouted;
 mod resume_rules;
 mod routing;
 mod sqlite;

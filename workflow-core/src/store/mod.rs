@@ -24,7 +24,9 @@
 //!   output before starting its consumers, so every restored value was fully produced.
 //! - **A branch row** ([`BranchChoice`]) when a branch picks an arm, committed with the
 //!   branch node's output ([`Store::record_all`]): a resumed run takes the same arm even if
-//!   the condition would now decide otherwise.
+//!   the condition would now decide otherwise, as long as the router is restored; when the
+//!   matched node runs again (its code changed, its version was bumped, or something
+//!   upstream of it runs again), the router decides again and may take another arm.
 //! - **The outcome** when the run ends ([`Store::finish_run`]). On success its node rows
 //!   are deleted unless the caller keeps them ([`Retention::Keep`]), so the tables hold
 //!   work in flight, not history; failed runs keep theirs for inspection, and for a retry.
