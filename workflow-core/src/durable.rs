@@ -1123,6 +1123,8 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
     // read a value nobody wrote.) A fixpoint: a decision decided again only makes more
     // nodes dirty, a nested decision's router among them.
     let mut redecided = vec![false; W::PLAN.decisions.len()];
+    // Each row's fate is logged once, in the first pass (a later pass only adds dirt).
+    let mut first_pass = true;
     let (not_taken, rows, dirty, upstream_dirty) = loop {
         let not_taken = not_taken::<W>(&state, &redecided)?;
         // A row's node: the one of that name in no arm the run left behind (a merge's
@@ -1148,7 +1150,9 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
                 continue;
             }
             if let Some((_, why)) = stale.iter().find(|(p, _)| p == &row.path) {
-                tracing::info!(target: "workflow", run = run.0, node = nodes[i].name, reason = ?why, "recorded output not restored: the node runs again");
+                if first_pass {
+                    tracing::info!(target: "workflow", run = run.0, node = nodes[i].name, reason = ?why, "recorded output not restored: the node runs again");
+                }
                 continue;
             }
             rows[i] = Some(&row.value);
@@ -1159,7 +1163,7 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
                 continue;
             }
             if changed.contains(&node.name) {
-                if rows[i].is_some() {
+                if first_pass && rows[i].is_some() {
                     tracing::info!(target: "workflow", run = run.0, node = node.name, "recorded output not restored: the graph changed at this node");
                 }
                 dirty[i] = true;
@@ -1193,6 +1197,7 @@ fn restorable<W: DurableWorkflow>(state: RunState) -> Result<Restore<W::Value>, 
         if !again {
             break (not_taken, rows, dirty, upstream_dirty);
         }
+        first_pass = false;
     };
     // A dirty recorded node runs; an ephemeral node runs when a node that runs needs it
     // (needs flow upstream, through ephemeral nodes only: others are restored or run).
