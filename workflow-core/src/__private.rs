@@ -10,6 +10,10 @@ pub use std::boxed::Box;
 pub use std::time::Duration;
 
 pub use crate::context::Context;
+/// The fingerprint a durable run of `W` records (for the store's tests, which write runs
+/// as an earlier graph would have).
+#[cfg(feature = "store")]
+pub use crate::durable::fingerprint as durable_fingerprint;
 /// What `#[workflow(durable)]` code names.
 #[cfg(feature = "store")]
 pub use crate::durable::DurableWorkflow;

@@ -62,7 +62,10 @@
 //! resumes with its finished nodes restored, by the same rules (its rows are used only
 //! when it runs again from the inputs they were computed from), and runs the rest. A
 //! sub-workflow that is not durable (an `#[ephemeral]` binding) or has policies of its
-//! own runs again as a whole.
+//! own runs again as a whole, and so does one whose graph changed since the run started:
+//! its fingerprint entry carries a hash of the sub-workflow's shape (`plan_shape_hash`).
+//! (A change inside a sub-workflow called from a `for` body is not seen that way; a
+//! `#[node(version = N)]` bump is, per row.)
 //!
 //! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
 //! only when a node that runs needs it, and is skipped otherwise; running it again does
@@ -983,13 +986,14 @@ fn entries(fingerprint: &str) -> HashMap<&str, &str> {
 /// `#[ephemeral]` node whose version is not 1 (`~conn@2=connect(..)`). An ephemeral node
 /// has no row to carry its version, so this is where a bump shows: as a changed entry,
 /// after which the nodes it feeds run again.
-fn fingerprint<W: DurableWorkflow>() -> String {
+pub fn fingerprint<W: DurableWorkflow>() -> String {
     let bumped = |name: &str| {
         node_index::<W>(name)
             .filter(|&i| W::EPHEMERAL.get(i).copied().unwrap_or(false))
             .and_then(|i| W::NODE_VERSIONS.get(i).copied())
             .filter(|&v| v != 1)
     };
+    let child = |name: &str| node_index::<W>(name).and_then(|i| W::PLAN.nodes[i].child);
     let mut out = String::with_capacity(W::FINGERPRINT.len());
     for entry in W::FINGERPRINT.split_terminator(';') {
         match (bumped(entry_name(entry)), entry.split_once('=')) {
@@ -998,9 +1002,46 @@ fn fingerprint<W: DurableWorkflow>() -> String {
             }
             _ => out.push_str(entry),
         }
+        if let Some(plan) = child(entry_name(entry)) {
+            out.push_str(&format!("#{:016x}", plan_shape_hash(plan)));
+        }
         out.push(';');
     }
     out
+}
+
+/// A hash of a sub-workflow's shape: its nodes (binding and `#[node]` fn), their
+/// successors, its decisions' arms, and its own sub-workflows', recursively. It goes in
+/// the sub-workflow's fingerprint entry (`report=Render(page<-page)#1f..`), whose text
+/// names the sub-workflow but not what is in it: a resumed run whose sub-workflow's
+/// code changed (another node fn, another arm, a node more) then sees the binding as
+/// changed, and runs it again as a whole rather than restoring rows of its nodes
+/// (`report.layout`) that the earlier code recorded. What a node's fn does is
+/// `#[node(version = N)]`'s to say, per row, as for any node.
+fn plan_shape_hash(plan: &crate::plan::Plan) -> u64 {
+    fn shape(plan: &crate::plan::Plan, out: &mut String) {
+        use std::fmt::Write as _;
+        out.push_str(plan.name);
+        out.push('{');
+        for node in plan.nodes {
+            let _ = write!(out, "{}={}>{:?}", node.name, node.node_fn, node.successors);
+            if let Some(child) = node.child {
+                shape(child, out);
+            }
+            out.push(';');
+        }
+        for decision in plan.decisions {
+            let _ = write!(out, "?{}:{:?}", decision.router, decision.arms);
+        }
+        out.push('}');
+    }
+    let mut text = String::new();
+    shape(plan, &mut text);
+    // 64-bit FNV-1a: stable across builds and toolchains, as a stored fingerprint must be
+    // (std's `DefaultHasher` may change between Rust releases).
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash: u64, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A `WorkflowError::Store` naming the inputs that differ between the run's recorded

@@ -445,7 +445,9 @@ async fn interrupted(
     run
 }
 
-const SITE: &str = <Site as workflow_core::DurableWorkflow>::FINGERPRINT;
+/// What a run of `Site` records: `report`'s entry carries its sub-workflow's shape.
+static SITE: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(workflow_core::__private::durable_fingerprint::<Site>);
 
 /// Resumes `run` of `Site` over `n` on `store`; returns the outputs' `done`, the
 /// restored nodes (sorted) and the nodes that ran.
@@ -487,7 +489,7 @@ async fn recorded_nodes_of_a_sub_workflow_are_restored_and_only_the_rest_run() {
             ("report.head.title", title),
             ("report.body", step(title)),
         ];
-        let run = interrupted(&store, "Site", SITE, 2, &rows).await;
+        let run = interrupted(&store, "Site", &SITE, 2, &rows).await;
         clock.advance(Duration::from_secs(11));
         let (done, restored, ran) = resume_site(&store, run).await;
         assert_eq!(done, site_done(2), "{kind}");
@@ -511,7 +513,7 @@ async fn sub_workflow_rows_are_not_restored_when_something_upstream_runs_again()
         // `page` has no row: it runs again, and `report`'s rows were computed from the
         // value it returned then (999 here: restoring it would change the output).
         let rows = [("report.layout", 999), ("report.head.title", 999)];
-        let run = interrupted(&store, "Site", SITE, 1, &rows).await;
+        let run = interrupted(&store, "Site", &SITE, 1, &rows).await;
         clock.advance(Duration::from_secs(11));
         let (done, restored, ran) = resume_site(&store, run).await;
         assert_eq!(done, site_done(1), "{kind}");
@@ -526,7 +528,11 @@ async fn sub_workflow_rows_are_not_restored_when_the_graph_changed_at_it() {
     // The run started when `report` read another node: it changed, so it runs again
     // and its rows go (the resume moves the run to the current graph).
     let old = SITE.replace("report=SwRender(page<-page)", "report=SwRender(page<-n)");
-    assert_ne!(old, SITE, "the fingerprint names `report`'s entry: {SITE}");
+    assert_ne!(
+        old, *SITE,
+        "the fingerprint names `report`'s entry: {}",
+        *SITE
+    );
     for (kind, store) in clocked_stores("subworkflows_changed", &clock).await {
         let rows = [("page", 101), ("report.layout", 999), ("report.body", 999)];
         let run = interrupted(&store, "Site", &old, 1, &rows).await;
@@ -539,10 +545,72 @@ async fn sub_workflow_rows_are_not_restored_when_the_graph_changed_at_it() {
 }
 
 #[tokio::test]
+async fn sub_workflow_rows_are_not_restored_when_the_sub_workflow_itself_changed() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    // The run started when `SwRender` was another graph (another node fn, arm or node):
+    // its entry reads the same (`report=SwRender(page<-page)`), but the hash of its
+    // shape after it differs, so `report` runs again as a whole and its rows go (its
+    // old nodes' values may be ones the current graph would not compute: trial31 saw a
+    // restored row of an arm the new router did not take).
+    let entry = SITE
+        .split(';')
+        .find(|e| e.starts_with("report="))
+        .expect("report's entry")
+        .to_owned();
+    let (text, hash) = entry
+        .split_once('#')
+        .expect("a sub-workflow's entry has its shape's hash");
+    assert_eq!(hash.len(), 16, "{entry}");
+    let old = SITE.replace(&entry, &format!("{text}#0123456789abcdef"));
+    assert_ne!(old, *SITE);
+    for (kind, store) in clocked_stores("subworkflows_shape", &clock).await {
+        let layout = step(101);
+        let rows = [
+            ("page", 101),
+            ("report.layout", layout),
+            ("report.body", 999),
+        ];
+        let run = interrupted(&store, "Site", &old, 1, &rows).await;
+        clock.advance(Duration::from_secs(11));
+        let (done, restored, ran) = resume_site(&store, run).await;
+        assert_eq!(done, site_done(1), "{kind}");
+        assert_eq!(restored, ["page"], "{kind}");
+        assert_eq!(ran, site_nodes_but(1, &["page"]), "{kind}");
+    }
+}
+
+/// The hash in a sub-workflow's entry follows its graph: `SwHead` (one node) and
+/// `SwRender` (which runs `SwHead` and more) differ, and it is the same for each run.
+#[test]
+fn a_sub_workflows_shape_hash_tells_graphs_apart() {
+    let hash_of = |fingerprint: &str, binding: &str| {
+        fingerprint
+            .split(';')
+            .find(|e| e.starts_with(&format!("{binding}=")))
+            .and_then(|e| e.split_once('#'))
+            .map(|(_, h)| h.to_owned())
+            .unwrap_or_else(|| panic!("no hash for {binding} in {fingerprint}"))
+    };
+    let render = hash_of(&SITE, "report");
+    let head = hash_of(
+        &workflow_core::__private::durable_fingerprint::<SwRender>(),
+        "head",
+    );
+    assert_ne!(render, head);
+    assert_eq!(
+        render,
+        hash_of(
+            &workflow_core::__private::durable_fingerprint::<Site>(),
+            "report"
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_stale_row_in_a_sub_workflow_is_not_restored() {
     let clock = ManualClock::new(Timestamp(1_000_000));
     for (kind, store) in clocked_stores("subworkflows_stale", &clock).await {
-        let run = interrupted(&store, "Site", SITE, 1, &[("page", 101)]).await;
+        let run = interrupted(&store, "Site", &SITE, 1, &[("page", 101)]).await;
         // `report.layout` recorded as text by older code: another output type, so it
         // runs again, and so does everything downstream of it in the sub-workflow;
         // `report.conn`'s sibling rows upstream-independent of it do not exist here.
@@ -586,7 +654,7 @@ workflow! {
 #[tokio::test]
 async fn an_items_sub_workflow_rows_follow_the_items_own_rows() {
     let clock = ManualClock::new(Timestamp(1_000_000));
-    let fingerprint = <Pages as workflow_core::DurableWorkflow>::FINGERPRINT;
+    let fingerprint = &workflow_core::__private::durable_fingerprint::<Pages>();
     for (kind, store) in clocked_stores("subworkflows_items", &clock).await {
         // Item 0: `a` has no row, so its sub-workflow's rows (999) are not trusted.
         // Item 1: `a` and the sub-workflow's `layout` are restored, the rest runs.
@@ -701,7 +769,11 @@ async fn sub_workflow_rows_are_restored_when_the_graph_changed_elsewhere() {
     // but nothing `report` reads from did, so its rows are restored and kept (the
     // rebase drops only the rows of what runs again).
     let old = SITE.replace("ys<-ys", "ys<-xs");
-    assert_ne!(old, SITE, "the fingerprint names `done`'s entry: {SITE}");
+    assert_ne!(
+        old, *SITE,
+        "the fingerprint names `done`'s entry: {}",
+        *SITE
+    );
     for (kind, store) in clocked_stores("subworkflows_elsewhere", &clock).await {
         let layout = step(101);
         let rows = [("page", 101), ("report.layout", layout)];
