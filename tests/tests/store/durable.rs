@@ -299,17 +299,28 @@ async fn interrupted_run_of(store: &Arc<dyn Store>, b_row: Record, fingerprint: 
 /// A run of `workflow` (input `[1]`) created by hand with another owner, whose lease runs
 /// out 10 s later, with `rows` (given the run's id) recorded: what a process that died
 /// leaves behind.
-async fn dead_run(
+pub(crate) async fn dead_run(
     store: &Arc<dyn Store>,
     workflow: &str,
     fingerprint: &str,
+    rows: impl FnOnce(RunId) -> Vec<Record>,
+) -> RunId {
+    dead_run_over(store, workflow, fingerprint, 1, rows).await
+}
+
+/// [`dead_run`] of a workflow whose one input is `input`.
+pub(crate) async fn dead_run_over(
+    store: &Arc<dyn Store>,
+    workflow: &str,
+    fingerprint: &str,
+    input: u64,
     rows: impl FnOnce(RunId) -> Vec<Record>,
 ) -> RunId {
     let created = store
         .create_run(NewRun {
             workflow: workflow.into(),
             fingerprint: GraphFingerprint(fingerprint.into()),
-            input: workflow_core::store::encode(&[1u64], None, "input").unwrap(),
+            input: workflow_core::store::encode(&[input], None, "input").unwrap(),
             idempotency_key: None,
             owner: OwnerId::new("dead"),
             lease: Duration::from_secs(10),

@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_core::store::{
-    CreatedRun, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
-    RecordedOutput, RunFilter, RunId, SqliteStore, Store, Timestamp,
+    ManualClock, MemoryStore, OwnerId, Record, RecordedOutput, RunFilter, RunId, SqliteStore,
+    Store, Timestamp,
 };
 
 use crate::durable::clocked_stores;
@@ -420,29 +420,16 @@ async fn interrupted(
     n: u64,
     rows: &[(&str, u64)],
 ) -> RunId {
-    let created = store
-        .create_run(NewRun {
-            workflow: workflow.into(),
-            fingerprint: GraphFingerprint(fingerprint.into()),
-            input: workflow_core::store::encode(&[n], None, "input").unwrap(),
-            idempotency_key: None,
-            owner: OwnerId::new("dead"),
-            lease: Duration::from_secs(10),
-        })
-        .await
-        .unwrap();
-    let CreatedRun::New(claimed) = created else {
-        panic!("new run")
-    };
-    let run = claimed.run.id;
-    let records = rows
-        .iter()
-        .map(|(path, value)| {
-            Record::Output(RecordedOutput::encode(run, path.parse().unwrap(), 1, value).unwrap())
-        })
-        .collect();
-    store.record_all(&claimed.lease, records).await.unwrap();
-    run
+    crate::durable::dead_run_over(store, workflow, fingerprint, n, |run| {
+        rows.iter()
+            .map(|(path, value)| {
+                Record::Output(
+                    RecordedOutput::encode(run, path.parse().unwrap(), 1, value).unwrap(),
+                )
+            })
+            .collect()
+    })
+    .await
 }
 
 /// What a run of `Site` records: `report`'s entry carries its sub-workflow's shape.
