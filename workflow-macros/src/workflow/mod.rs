@@ -83,9 +83,10 @@ fn expand_own(cx: Ctxt, def: &ast::WorkflowDef) -> (TokenStream, bool, expand::G
     let gate = expand::gate(&workflow);
     if cx.has_errors() {
         let mut errors = cx.to_compile_errors();
-        if !def.broken.is_empty() {
-            // The fields of the bindings that did not parse are named through the
-            // errors (see `broken_fields`): an error type, about which rustc says no more.
+        if !def.broken.is_empty() || def.bindings.iter().any(|b| b.fan_out.is_some()) {
+            // The fields of the bindings that did not parse, and the fan-outs' outputs,
+            // are named through the errors (see `broken_fields`, `fan_out_node_impls`):
+            // an error type, about which rustc says no more.
             let name = expand::errors_const(&def.name);
             errors = quote::quote! {
                 #[doc(hidden)]

@@ -313,7 +313,14 @@ impl WorkflowGen<'_> {
             let collect = attrs.collect;
             let concurrency = attrs.concurrency.map_or(usize::MAX, |n| n as usize);
             let (child, output, input, pick) = if stub {
-                (quote!(), quote!(()), quote!(), quote!())
+                // Next to the workflow's errors the body is not expanded, so the item's
+                // type is unknown: an error type (through the const holding the errors,
+                // see `expand_own`), about which rustc says no more, so that a test
+                // reading `run.outputs.ys.len()` adds nothing (`()` made that "no method
+                // named `len` found for unit type `()`").
+                let errors = super::errors_const(self.name);
+                let unknown = quote!(<() as #p::Checked<#p::SendChecked<#errors>>>::T);
+                (quote!(), unknown, quote!(), quote!())
             } else {
                 self.fan_out_parts(b, f)
             };
