@@ -35,7 +35,13 @@ pub(crate) fn path_name(path: &Path) -> String {
 /// has a `retry(..)` option.
 pub(crate) fn unknown_option_hint(name: &str, retry: bool, options: &str) -> String {
     let lower = name.to_ascii_lowercase();
-    if lower.contains("timeout") || lower.contains("deadline") {
+    if lower.contains("deadlock") && options.contains("`deadlock`") {
+        // The guide's `with_deadlock_detection(timeout=5.0)`.
+        "; did you mean `deadlock = \"5s\"` (a run in which no node makes progress for that long fails with a deadlock; tracked waits are found at once)?".into()
+    } else if lower.contains("parallel") && options.contains("`concurrency`") {
+        // The guide's `with_parallel_execution()`.
+        "; independent nodes already run concurrently, so remove it (`concurrency = N` limits how many run at once, `sequential` runs one at a time)".into()
+    } else if lower.contains("timeout") || lower.contains("deadline") {
         "; did you mean `timeout = \"500ms\"` (a duration string with its unit)?".into()
     } else if retry && (lower.contains("retr") || lower.contains("attempt")) {
         "; did you mean `retry(max = 3)` (`max` counts attempts including the first)?".into()
@@ -185,13 +191,7 @@ pub(crate) fn duration_value(
         return Ok(None);
     }
     let expr = value_expr(meta)?;
-    let parsed = str_value(
-        &expr,
-        &format!(
-            "expected a duration string for `{key}`, like `{key} = \"250ms\"` or `{key} = \"2s\"`"
-        ),
-    )
-    .and_then(|lit| {
+    let parsed = str_value(&expr, &duration_expected(&key, &expr)).and_then(|lit| {
         let nanos = parse_duration(&lit.value()).map_err(|m| syn::Error::new(lit.span(), m))?;
         Ok(SpannedValue {
             value: nanos,
@@ -199,6 +199,73 @@ pub(crate) fn duration_value(
         })
     });
     Ok(parsed.map_err(|e| cx.syn_error(e)).ok())
+}
+
+/// The error for a duration that is not a string: the string it most likely meant, for
+/// a number (the guide's `with_timeout(1.0)` is in seconds; an integer has no unit to
+/// guess from, so both are named) and for a `Duration` constructor (`from_secs(2)`).
+fn duration_expected(key: &str, expr: &syn::Expr) -> String {
+    let generic = format!(
+        "expected a duration string for `{key}`, like `{key} = \"250ms\"` or `{key} = \"2s\"`"
+    );
+    let literal_int = |e: &syn::Expr| match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<u64>().ok(),
+        _ => None,
+    };
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => match i.base10_parse::<u64>() {
+            Ok(n) => format!(
+                "expected a duration string with its unit for `{key}`: `{key} = \"{n}s\"` for {n} second(s), or `{key} = \"{n}ms\"` for milliseconds"
+            ),
+            Err(_) => generic,
+        },
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(f),
+            ..
+        }) => match f.base10_parse::<f64>() {
+            Ok(secs) if secs >= 0.0 && secs.is_finite() => {
+                let ms = secs * 1000.0;
+                let text = if secs.fract() == 0.0 {
+                    format!("{}s", secs as u64)
+                } else if ms.fract() == 0.0 {
+                    format!("{}ms", ms as u64)
+                } else {
+                    format!("{}us", (secs * 1_000_000.0).round() as u64)
+                };
+                let seconds = if secs == 1.0 { "second" } else { "seconds" };
+                format!(
+                    "expected a duration string with its unit for `{key}`: `{key} = \"{text}\"` for {secs} {seconds}"
+                )
+            }
+            _ => generic,
+        },
+        syn::Expr::Call(call) => {
+            let ctor = match &*call.func {
+                syn::Expr::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                _ => None,
+            };
+            let unit = match ctor.as_deref() {
+                Some("from_secs") => "s",
+                Some("from_millis") => "ms",
+                Some("from_micros") => "us",
+                Some("from_nanos") => "ns",
+                _ => return generic,
+            };
+            match (call.args.len(), call.args.first().and_then(literal_int)) {
+                (1, Some(n)) => format!(
+                    "expected a duration string for `{key}`, not a `Duration`: write `{key} = \"{n}{unit}\"`"
+                ),
+                _ => generic,
+            }
+        }
+        _ => generic,
+    }
 }
 
 /// Parses `key = "250ms"` for a limit that must be positive; zero is recorded in `cx`
@@ -240,5 +307,41 @@ pub(crate) fn set_once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta
         );
     } else {
         *slot = Some(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected(expr: proc_macro2::TokenStream) -> String {
+        duration_expected("timeout", &syn::parse2(expr).unwrap())
+    }
+
+    #[test]
+    fn a_duration_that_is_not_a_string_names_the_string_meant() {
+        assert!(expected(quote::quote!(1.0)).ends_with("`timeout = \"1s\"` for 1 second"));
+        assert!(expected(quote::quote!(0.25)).ends_with("`timeout = \"250ms\"` for 0.25 seconds"));
+        assert!(expected(quote::quote!(5)).ends_with(
+            "`timeout = \"5s\"` for 5 second(s), or `timeout = \"5ms\"` for milliseconds"
+        ));
+        assert!(expected(quote::quote!(Duration::from_millis(500)))
+            .ends_with("not a `Duration`: write `timeout = \"500ms\"`"));
+        assert!(expected(quote::quote!(std::time::Duration::from_secs(2)))
+            .ends_with("write `timeout = \"2s\"`"));
+        let generic = "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`";
+        assert_eq!(expected(quote::quote!(TIMEOUT)), generic);
+        assert_eq!(expected(quote::quote!(Duration::from_secs(n))), generic);
+    }
+
+    #[test]
+    fn the_guides_builder_names_point_at_the_options() {
+        let opts = "`timeout`, `deadlock`, `sequential`, `concurrency`";
+        assert!(unknown_option_hint("deadlock_detection", false, opts)
+            .starts_with("; did you mean `deadlock = \"5s\"`"));
+        assert!(unknown_option_hint("parallel_execution", false, opts)
+            .starts_with("; independent nodes already run concurrently"));
+        // Where there is no such option, no such hint.
+        assert!(!unknown_option_hint("parallel", false, "`timeout`").contains("concurrently"));
     }
 }

@@ -132,7 +132,7 @@ mod tests {
                 crate = ::w
             )),
             [
-                "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`",
+                "expected a duration string with its unit for `timeout`: `timeout = \"5s\"` for 5 second(s), or `timeout = \"5ms\"` for milliseconds",
                 "unknown `#[node]` option `bogus`; expected one of `timeout`, `retry(..)`, `spawn`, `spawn_blocking`, `version`, `crate`",
                 "`max` counts attempts including the first, so it must be at least 1",
                 "unknown `retry` setting `backof`; expected one of `max`, `backoff`, `max_backoff`, `multiplier`, `jitter`, `retry_if`, `retry_timeouts`, `total_timeout`; did you mean `backoff`?",

@@ -657,7 +657,9 @@ mod tests {
         let msgs = cx.messages();
         assert_eq!(msgs.len(), 6, "{msgs:?}");
         assert!(msgs[0].contains("\"abc\" is not a duration"));
-        assert!(msgs[1].contains("expected a duration string for `deadlock`"));
+        assert!(msgs[1].contains(
+            "expected a duration string with its unit for `deadlock`: `deadlock = \"5s\"`"
+        ));
         assert!(msgs[2].contains("`concurrency` must be at least 1"));
         assert!(msgs[3].contains("unknown failure policy \"ignore\""));
         assert!(msgs[4].starts_with("unknown `#[workflow]` option `bogus`; expected one of"));
