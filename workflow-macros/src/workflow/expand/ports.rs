@@ -47,6 +47,15 @@ struct Arg {
     value: TokenStream,
 }
 
+/// A port name that asks for an order-only edge (`after: s`), as a binding attribute
+/// does (`#[after(s)]`, see `misplaced_binding_attr`).
+fn is_ordering_word(port: &str) -> bool {
+    matches!(
+        port,
+        "after" | "run_after" | "depends_on" | "depends" | "needs" | "requires" | "wait_for"
+    )
+}
+
 fn idents(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
     let content;
     bracketed!(content in input);
@@ -322,6 +331,12 @@ impl PortsCall {
             } else if self.resources.iter().any(|r| *r == port) {
                 format!(
                     "`{port}` is a resource of `{node}` (`Res<..>`), which the runtime passes in from `Runtime::builder().resource(..)`; it is not a port, so do not connect it"
+                )
+            } else if !arg.shorthand && is_ordering_word(&port) {
+                // `d = double(x, after: s)`: an order-only edge, which `workflow!` does
+                // not have (the same words as a binding attribute, `#[after(s)]`).
+                format!(
+                    "`{node}` has no port `{port}`: a node runs after the nodes whose outputs it takes, and that is the only ordering; to run it after another node, give `{node}` a parameter for that node's output (a node with nothing to pass can return `()`: `ready: ()`) and connect it instead: `ready: <that binding>`"
                 )
             } else if port_names.is_empty() {
                 format!("`{node}` has no input ports; call it as `{node}()`")
@@ -673,6 +688,7 @@ mod tests {
             (quote!(n true {x} m true {y}), "`add` has no ports `n`, `m`; its ports are `a`, `b`: name them, like `add(a: n, b: m)`"),
             (quote!(a true {x} b true {y} ctx true {z}), "`ctx` is the `&Context` of `add`"),
             (quote!(a true {x} b true {y} db false {z}), "`db` is a resource of `add`"),
+            (quote!(a true {x} b true {y} after false {s}), "`add` has no port `after`: a node runs after the nodes whose outputs it takes, and that is the only ordering; to run it after another node, give `add` a parameter for that node's output"),
         ];
         for (args, want) in cases {
             let got = messages(args.clone());
