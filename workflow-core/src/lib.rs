@@ -213,6 +213,10 @@ pub mod prelude {
         node, workflow, CancellationToken, Context, DeadlockKind, EventQueue, NodeStatus, Res, Run,
         RunOptions, Runtime, TimeoutScope, WaitError, Workflow, WorkflowError,
     };
+    // A service mocked behind a trait (`Res<dyn Http>`) has `BoxFuture` methods (an
+    // `async fn` in a trait is not dyn-compatible); the same item as
+    // `futures::future::BoxFuture`, so importing both does not clash.
+    pub use crate::BoxFuture;
     // `RunHandle` is what a `monitor` receives: a test keeping handles to cancel a run
     // names it (`Vec<RunHandle>`).
     pub use crate::RunHandle;

@@ -229,6 +229,11 @@ pub enum FailurePolicy {
     FailFast,
     /// Let independent branches finish; skip what depends on a failure; report every
     /// failure together.
+    ///
+    /// The items of one fan-out are not independent branches: the first failing item
+    /// still stops its fan-out's other items (the fan-out node fails once). To keep
+    /// every item's outcome, give the fan-out binding `#[failure = "collect"]`
+    /// (`Vec<Result<T, WorkflowError>>`).
     Continue,
 }
 

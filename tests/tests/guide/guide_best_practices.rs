@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::future::BoxFuture;
 use futures::FutureExt as _;
 use workflow_core::prelude::*;
 use workflow_test::{workflow_test, CallRecorder, Harness, MockFn};
