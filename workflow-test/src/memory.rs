@@ -38,6 +38,8 @@ struct Counters {
     freed: AtomicU64,
     live: AtomicI64,
     peak: AtomicI64,
+    /// The largest single allocation since the last reset.
+    largest: AtomicU64,
 }
 
 impl Counters {
@@ -49,6 +51,7 @@ impl Counters {
             freed: AtomicU64::new(0),
             live: AtomicI64::new(0),
             peak: AtomicI64::new(0),
+            largest: AtomicU64::new(0),
         }
     }
 
@@ -58,6 +61,7 @@ impl Counters {
         self.allocated.fetch_add(size as u64, Relaxed);
         let live = self.live.fetch_add(size as i64, Relaxed) + size as i64;
         self.peak.fetch_max(live, Relaxed);
+        self.largest.fetch_max(size as u64, Relaxed);
     }
 
     #[inline]
@@ -238,6 +242,7 @@ impl SlotGuard {
                     }
                     c.live.store(0, Relaxed);
                     c.peak.store(0, Relaxed);
+                    c.largest.store(0, Relaxed);
                     Self {
                         slot: i,
                         epoch: SLOT_EPOCH[i].load(Relaxed),
@@ -289,15 +294,20 @@ pub struct MemoryStats {
     pub net_bytes: i64,
     /// The most bytes live at once above the start.
     pub peak_bytes: i64,
+    /// The size of the largest single allocation (a `realloc`'s new size counts), in
+    /// bytes: whether a value stays within an allocator's size class, such as the 1,032
+    /// bytes glibc's per-thread cache serves.
+    pub largest_allocation: u64,
 }
 
 impl fmt::Display for MemoryStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} allocations ({} bytes), {} deallocations ({} bytes), net {:+} bytes, peak {} bytes",
+            "{} allocations ({} bytes, the largest {}), {} deallocations ({} bytes), net {:+} bytes, peak {} bytes",
             self.allocations,
             self.allocated_bytes,
+            self.largest_allocation,
             self.deallocations,
             self.freed_bytes,
             self.net_bytes,
@@ -329,6 +339,7 @@ impl fmt::Display for MemoryStats {
 /// assert_eq!(stats.allocations, 2);
 /// assert_eq!(stats.net_bytes, 4096);
 /// assert_eq!(stats.peak_bytes, 5120);
+/// assert_eq!(stats.largest_allocation, 4096);
 /// # drop(kept);
 /// # }
 /// ```
@@ -355,8 +366,9 @@ impl MemoryProbe {
         }
         let counters = SLOT_COUNTERS.get(slot).unwrap_or(&PROCESS);
         let start = counters.read();
-        // Peak is tracked per slot; restart it from the current level.
+        // Peak and largest are tracked per slot; restart them from now.
         counters.peak.store(start.live, Relaxed);
+        counters.largest.store(0, Relaxed);
         Self {
             slot,
             start,
@@ -376,6 +388,7 @@ impl MemoryProbe {
             freed_bytes: now.freed - self.start.freed,
             net_bytes: now.live - self.start.live,
             peak_bytes: counters.peak.load(Relaxed) - self.peak_base,
+            largest_allocation: counters.largest.load(Relaxed),
         }
     }
 

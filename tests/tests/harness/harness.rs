@@ -1271,6 +1271,7 @@ async fn records_and_load_reports_serialize(h: Harness) {
             "freed_bytes": 0,
             "net_bytes": 0,
             "peak_bytes": 0,
+            "largest_allocation": 0,
         })
     );
 }
