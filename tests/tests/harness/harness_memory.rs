@@ -2,6 +2,7 @@
 //! parallel), growth of repeated runs, and a leaking workflow caught.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_test::{measure, workflow_test, CountingAllocator, Harness, MemoryProbe};
@@ -16,6 +17,17 @@ workflow! {
     struct MemoryTest {
         input size: usize,
         stats = generate_data(size),
+    }
+}
+
+#[node]
+async fn nap() {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+workflow! {
+    struct Naps {
+        napped = nap(),
     }
 }
 
@@ -167,6 +179,56 @@ async fn items_that_wait_once_reuse_lanes() {
         peak_per_item < 300.0,
         "{peak_per_item:.0} peak bytes per item: {stats}"
     );
+}
+
+/// A memory check is `Send` when its closure and the closure's futures are: it runs in
+/// a task of its own (`tokio::spawn`), and a leak is still caught there. (Before, both
+/// checks returned a boxed `dyn Future` without `Send`: "future cannot be sent between
+/// threads safely".)
+/// (`tokio::spawn` needs `Send` on any runtime; this one has one thread, so that only the
+/// checks' runs allocate while they measure.)
+#[workflow_test(timeout = "60s", start_paused = true)]
+async fn memory_checks_run_in_a_task_of_their_own(h: Harness) {
+    fn is_send<T: Send>(t: T) -> T {
+        t
+    }
+    // One after the other: the test's counts are those of all its threads, so two
+    // checks at once would count each other's allocations.
+    let clean = tokio::spawn({
+        let h = h.clone();
+        async move {
+            is_send(h.assert_no_memory_growth(10, 0, || {
+                h.execute(MemoryTest, MemoryTestInput { size: 1000 })
+            }))
+            .await
+        }
+    });
+    let clean = clean.await.unwrap();
+    assert_eq!(clean.after_each.len(), 10, "{clean}");
+    let leaky = tokio::spawn({
+        let h = h.clone();
+        async move { is_send(h.memory_growth(5, || h.execute(Leaky, LeakyInput { size: 4096 }))).await }
+    });
+    let leaky = leaky.await.unwrap();
+    assert!(leaky.total_bytes() >= 5 * 4096, "{leaky}");
+    // (Each ran its 2 warm-up runs too.)
+    assert_eq!(h.execution_count("stats"), 12);
+    assert_eq!(h.execution_count("kept"), 7);
+}
+
+/// A check dropped before its end (cut by a timeout) gives the harness back its run
+/// records: runs after it are recorded again.
+#[workflow_test(timeout = "60s", start_paused = true)]
+async fn a_memory_check_dropped_midway_restores_the_run_records(h: Harness) {
+    let cut = tokio::time::timeout(
+        Duration::from_millis(15),
+        h.memory_growth(10, || h.execute(Naps, NapsInput {})),
+    )
+    .await;
+    assert!(cut.is_err());
+    let before = h.runs().len();
+    h.execute(Naps, NapsInput {}).await.unwrap();
+    assert_eq!(h.runs().len(), before + 1);
 }
 
 // --- the run's future within glibc's per-thread cache ------------------------------------
