@@ -214,6 +214,29 @@ impl NodePolicy {
         self
     }
 
+    /// Whether this policy's per-attempt `timeout` is set and at least `limit`: a
+    /// binding's `retry(total_timeout = limit)` on a node with this policy would end
+    /// before that timeout could fire (`workflow!` checks it at compile time).
+    pub const fn timeout_at_least(&self, limit: Duration) -> bool {
+        match self.timeout {
+            Some(t) => t.as_nanos() >= limit.as_nanos(),
+            None => false,
+        }
+    }
+
+    /// Whether this policy's `retry(total_timeout)` is set and at most `timeout`: a
+    /// binding's per-attempt `timeout` on a node with this policy could never fire
+    /// (`workflow!` checks it at compile time).
+    pub const fn total_timeout_at_most(&self, timeout: Duration) -> bool {
+        match self.retry {
+            Some(RetryPolicy {
+                total_timeout: Some(total),
+                ..
+            }) => total.as_nanos() <= timeout.as_nanos(),
+            _ => false,
+        }
+    }
+
     /// Total attempts allowed (1 without retries).
     pub fn max_attempts(&self) -> u32 {
         self.retry.map_or(1, |r| r.max_attempts.max(1))

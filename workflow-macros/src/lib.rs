@@ -68,7 +68,11 @@ use proc_macro::TokenStream;
 /// | `crate = path` | path of `workflow_core` if it is re-exported under another name |
 ///
 /// A `workflow!` binding can override these per use: `#[timeout = ".."]`, `#[retry(..)]`,
-/// `#[spawn]`.
+/// `#[spawn]`. Each replaces the node's option of that name (`#[retry(..)]` as a whole);
+/// the others stay the node's, so a binding's `timeout` meets the node's
+/// `retry(total_timeout)` and the other way round: a per-attempt `timeout` not shorter
+/// than the `total_timeout` it meets could never fire, and is a compile error at the
+/// binding's value.
 ///
 /// # Example
 ///

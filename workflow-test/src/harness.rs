@@ -101,6 +101,10 @@ pub(crate) struct State {
     /// Calls by workflow and binding name or path, `Etl::rows` (the run's workflow, not
     /// a sub-workflow's), with item indices and without, as in `counts`.
     pub(crate) qualified: HashMap<String, u64>,
+    /// Runs that called each node at least once, under the keys of `counts`,
+    /// `fn_counts` and `qualified` (one map: their keys do not meet, a `::` in the
+    /// qualified ones; a fn name is looked up only when no binding has it).
+    pub(crate) runs_calling: HashMap<String, u64>,
     pub(crate) runs: u64,
     pub(crate) failures: u64,
 }
@@ -709,8 +713,20 @@ impl Harness {
             state.failures += 1;
         }
         let workflow = record.report.workflow;
+        // The keys this run called, each counted once (items of a fan-out, and bindings
+        // of one fn, share one).
+        let mut called: std::collections::HashSet<String> = std::collections::HashSet::new();
         for n in &record.report.nodes {
             let attempts = u64::from(n.attempts);
+            if attempts > 0 {
+                called.insert(n.name.to_string());
+                called.insert(format!("{workflow}::{}", n.name));
+                called.insert(format!("fn {}", n.node_fn));
+                if let Some(all_items) = without_item_indices(&n.name) {
+                    called.insert(format!("{workflow}::{all_items}"));
+                    called.insert(all_items.to_string());
+                }
+            }
             *state.counts.entry(n.name.clone()).or_default() += attempts;
             *state
                 .qualified
@@ -724,6 +740,9 @@ impl Harness {
                 *state.counts.entry(all_items.into()).or_default() += attempts;
             }
             *state.fn_counts.entry(n.node_fn).or_default() += attempts;
+        }
+        for key in called {
+            *state.runs_calling.entry(key).or_default() += 1;
         }
         if keep {
             if state.records.len() >= MAX_RECORDS {
@@ -936,6 +955,9 @@ impl Harness {
     /// assert_eq!(h.execution_count("inc"), 3);    // the fn, every binding
     /// # });
     /// ```
+    ///
+    /// To count runs rather than calls (a node retried twice in one run counts 1), use
+    /// [`Harness::runs_that_called`].
     #[doc(alias = "get_node_execution_count")]
     pub fn execution_count(&self, node: &str) -> u64 {
         let state = lock(&self.inner.state);
@@ -948,6 +970,46 @@ impl Harness {
             .or_else(|| state.fn_counts.get(node))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// How many of this harness's runs called a node's fn at least once: a node that
+    /// succeeded on its third try in one run counts 1 here and 3 in
+    /// [`Harness::execution_count`]; a fan-out's items (`thumbs.img`) count 1 a run.
+    /// `node` is named as for [`Harness::execution_count`].
+    ///
+    /// ```
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("busy")]
+    /// struct Busy;
+    ///
+    /// #[node(retry(max = 3))]
+    /// async fn flaky(ctx: &Context) -> Result<u32, Busy> {
+    ///     // Fails its first two attempts.
+    ///     if ctx.attempt() < 3 { Err(Busy) } else { Ok(7) }
+    /// }
+    ///
+    /// workflow! { struct Flaky { x = flaky(), } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// h.execute(Flaky, FlakyInput {}).await.unwrap();
+    /// h.execute(Flaky, FlakyInput {}).await.unwrap();
+    /// assert_eq!(h.execution_count("x"), 6); // every attempt
+    /// assert_eq!(h.runs_that_called("x"), 2);
+    /// assert_eq!(h.runs_that_called("flaky"), 2); // the fn
+    /// # });
+    /// ```
+    pub fn runs_that_called(&self, node: &str) -> u64 {
+        let state = lock(&self.inner.state);
+        // A bare name is a binding's if any run has one (as `execution_count` decides).
+        let key = if node.contains("::") || state.counts.contains_key(node) {
+            node.to_owned()
+        } else {
+            format!("fn {node}")
+        };
+        state.runs_calling.get(&key).copied().unwrap_or(0)
     }
 
     /// The workflows that bind `node` (a bare binding name or path), with its count in
@@ -1588,8 +1650,17 @@ impl Harness {
                     known.join(", ")
                 )
             };
+            // Retries: the count is of calls, which a test counting runs may not expect.
+            let runs = self.runs_that_called(node);
+            let attempts = if actual > 0 && runs != actual {
+                format!(
+                    " (every attempt counts: called {actual} time(s) in {runs} run(s); `h.runs_that_called(\"{node}\")` counts runs)"
+                )
+            } else {
+                String::new()
+            };
             self.fail(format!(
-                "expected node `{node}` to be executed {times} time(s), but it was executed {actual} time(s){hint}\nexecution counts: {}",
+                "expected node `{node}` to be executed {times} time(s), but it was executed {actual} time(s){attempts}{hint}\nexecution counts: {}",
                 self.counts_line()
             ));
         }

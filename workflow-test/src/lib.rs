@@ -173,7 +173,9 @@ pub use durable::assert_restored;
 pub use harness::{AssertedError, BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
-pub use memory::{measure, CountingAllocator, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn};
+pub use memory::{
+    measure, CountingAllocator, MemoryCheck, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn,
+};
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
 #[doc(hidden)]
 pub use not_awaited::{AwaitedFirst, ResultNotAwaited};

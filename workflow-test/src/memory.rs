@@ -38,6 +38,8 @@ struct Counters {
     freed: AtomicU64,
     live: AtomicI64,
     peak: AtomicI64,
+    /// The largest single allocation since the last reset.
+    largest: AtomicU64,
 }
 
 impl Counters {
@@ -49,6 +51,7 @@ impl Counters {
             freed: AtomicU64::new(0),
             live: AtomicI64::new(0),
             peak: AtomicI64::new(0),
+            largest: AtomicU64::new(0),
         }
     }
 
@@ -58,6 +61,7 @@ impl Counters {
         self.allocated.fetch_add(size as u64, Relaxed);
         let live = self.live.fetch_add(size as i64, Relaxed) + size as i64;
         self.peak.fetch_max(live, Relaxed);
+        self.largest.fetch_max(size as u64, Relaxed);
     }
 
     #[inline]
@@ -238,6 +242,7 @@ impl SlotGuard {
                     }
                     c.live.store(0, Relaxed);
                     c.peak.store(0, Relaxed);
+                    c.largest.store(0, Relaxed);
                     Self {
                         slot: i,
                         epoch: SLOT_EPOCH[i].load(Relaxed),
@@ -289,15 +294,20 @@ pub struct MemoryStats {
     pub net_bytes: i64,
     /// The most bytes live at once above the start.
     pub peak_bytes: i64,
+    /// The size of the largest single allocation (a `realloc`'s new size counts), in
+    /// bytes: whether a value stays within an allocator's size class, such as the 1,032
+    /// bytes glibc's per-thread cache serves.
+    pub largest_allocation: u64,
 }
 
 impl fmt::Display for MemoryStats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} allocations ({} bytes), {} deallocations ({} bytes), net {:+} bytes, peak {} bytes",
+            "{} allocations ({} bytes, the largest {}), {} deallocations ({} bytes), net {:+} bytes, peak {} bytes",
             self.allocations,
             self.allocated_bytes,
+            self.largest_allocation,
             self.deallocations,
             self.freed_bytes,
             self.net_bytes,
@@ -329,6 +339,7 @@ impl fmt::Display for MemoryStats {
 /// assert_eq!(stats.allocations, 2);
 /// assert_eq!(stats.net_bytes, 4096);
 /// assert_eq!(stats.peak_bytes, 5120);
+/// assert_eq!(stats.largest_allocation, 4096);
 /// # drop(kept);
 /// # }
 /// ```
@@ -355,8 +366,9 @@ impl MemoryProbe {
         }
         let counters = SLOT_COUNTERS.get(slot).unwrap_or(&PROCESS);
         let start = counters.read();
-        // Peak is tracked per slot; restart it from the current level.
+        // Peak and largest are tracked per slot; restart them from now.
         counters.peak.store(start.live, Relaxed);
+        counters.largest.store(0, Relaxed);
         Self {
             slot,
             start,
@@ -376,6 +388,7 @@ impl MemoryProbe {
             freed_bytes: now.freed - self.start.freed,
             net_bytes: now.live - self.start.live,
             peak_bytes: counters.peak.load(Relaxed) - self.peak_base,
+            largest_allocation: counters.largest.load(Relaxed),
         }
     }
 
@@ -476,45 +489,18 @@ impl crate::Harness {
     /// # }
     /// ```
     ///
-    /// `memory_growth` is a plain fn returning a boxed future rather than an `async fn`,
+    /// `memory_growth` is a plain fn returning a [`MemoryCheck`] rather than an `async fn`,
     /// so that an `f` that is not a closure (`h.execute(..)` or `async { .. }` itself,
     /// which can run only once) is one error, at that argument, saying to write
     /// `|| h.execute(..)` (an `async fn` repeats its bounds at the call and its `.await`).
+    /// The check is `Send` when `f` and its futures are, so it can be spawned.
     #[track_caller]
-    pub fn memory_growth<'a, F>(
-        &'a self,
-        iterations: usize,
-        f: F,
-    ) -> Pin<Box<dyn Future<Output = MemoryGrowth> + 'a>>
+    pub fn memory_growth<'a, F, Fut>(&'a self, iterations: usize, f: F) -> MemoryCheck<'a, F, Fut>
     where
-        F: RepeatFn + 'a,
+        F: RepeatFn<Future = Fut> + 'a,
     {
         require_installed();
-        Box::pin(self.memory_growth_inner(iterations, f))
-    }
-
-    async fn memory_growth_inner<F: RepeatFn>(&self, iterations: usize, mut f: F) -> MemoryGrowth {
-        const WARMUP: usize = 2;
-        let keep = self.inner.keep_records.swap(false, Relaxed);
-        for _ in 0..WARMUP {
-            drop(f.call_again().await);
-        }
-        let mut after_each = Vec::with_capacity(iterations);
-        let probe = MemoryProbe::start();
-        for _ in 0..iterations {
-            drop(f.call_again().await);
-            // No allocation: the capacity is reserved.
-            after_each.push(probe.stats().net_bytes);
-        }
-        let stats = probe.stats();
-        drop(probe);
-        self.inner.keep_records.store(keep, Relaxed);
-        MemoryGrowth {
-            warmup: WARMUP,
-            after_each,
-            allocations: stats.allocations,
-            allocated_bytes: stats.allocated_bytes,
-        }
+        MemoryCheck::new(self, iterations, f, None)
     }
 
     /// Asserts that `iterations` runs of `f` (after a warm-up) kept at most `max_bytes`
@@ -525,27 +511,176 @@ impl crate::Harness {
     /// When they kept more, with the live bytes after each iteration; or when
     /// [`CountingAllocator`] is not the global allocator.
     #[track_caller]
-    pub fn assert_no_memory_growth<'a, F>(
+    pub fn assert_no_memory_growth<'a, F, Fut>(
         &'a self,
         iterations: usize,
         max_bytes: u64,
         f: F,
-    ) -> Pin<Box<dyn Future<Output = MemoryGrowth> + 'a>>
+    ) -> MemoryCheck<'a, F, Fut>
     where
-        F: RepeatFn + 'a,
+        F: RepeatFn<Future = Fut> + 'a,
     {
         require_installed();
         let caller = std::panic::Location::caller();
-        Box::pin(async move {
-            let growth = self.memory_growth_inner(iterations, f).await;
+        MemoryCheck::new(self, iterations, f, Some((max_bytes, caller)))
+    }
+}
+
+/// The future of [`Harness::memory_growth`](crate::Harness::memory_growth) and
+/// [`Harness::assert_no_memory_growth`](crate::Harness::assert_no_memory_growth): runs
+/// the check when awaited, giving its [`MemoryGrowth`].
+///
+/// It is `Send` when the closure and the futures it returns are (as `|| h.execute(..)`
+/// is), so a check can run in a task of its own. (A hand-written future rather than an
+/// `async` block in a box: a boxed `dyn Future` is `Send` only if every check's
+/// closure is required to be, and an `async fn` would repeat a wrong argument's error
+/// at the `.await`.) Its counts are those of the threads of the running
+/// `#[workflow_test]`, or of the thread that polls it after the warm-up elsewhere (see
+/// [`MemoryProbe`]).
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+/// use workflow_test::{CountingAllocator, Harness};
+///
+/// #[global_allocator]
+/// static ALLOC: CountingAllocator = CountingAllocator::system();
+///
+/// #[node]
+/// async fn double(x: u32) -> u32 { x * 2 }
+///
+/// workflow! { struct Twice { input x: u32, y = double(x), } }
+///
+/// # fn main() {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let h = Harness::new();
+/// let check = tokio::spawn(async move {
+///     h.memory_growth(10, || h.execute(Twice, TwiceInput { x: 1 })).await
+/// });
+/// let growth = check.await.unwrap();
+/// assert_eq!(growth.after_each.len(), 10);
+/// # });
+/// # }
+/// ```
+#[must_use = "a memory check does nothing unless `.await`ed"]
+pub struct MemoryCheck<'a, F, Fut> {
+    harness: &'a crate::Harness,
+    /// Boxed (once, before anything is measured) so that the check is `Unpin` whatever
+    /// the closure captures: polled through `&mut self`, without `unsafe` projections.
+    f: Box<F>,
+    /// The iteration in flight, in a box made once: no iteration allocates for it.
+    current: Pin<Box<Option<Fut>>>,
+    iterations: usize,
+    /// Iterations finished, the warm-up ones included.
+    finished: usize,
+    /// Whether the harness kept run records before the check (restored at its end), once
+    /// it started.
+    keep: Option<bool>,
+    after_each: Vec<i64>,
+    probe: Option<MemoryProbe>,
+    /// `assert_no_memory_growth`'s limit and caller.
+    limit: Option<(u64, &'static std::panic::Location<'static>)>,
+}
+
+/// Iterations run before measuring.
+const WARMUP: usize = 2;
+
+impl<'a, F, Fut> MemoryCheck<'a, F, Fut> {
+    fn new(
+        harness: &'a crate::Harness,
+        iterations: usize,
+        f: F,
+        limit: Option<(u64, &'static std::panic::Location<'static>)>,
+    ) -> Self {
+        Self {
+            harness,
+            f: Box::new(f),
+            current: Box::pin(None),
+            iterations,
+            finished: 0,
+            keep: None,
+            after_each: Vec::new(),
+            probe: None,
+            limit,
+        }
+    }
+}
+
+// (`Fut` its own parameter, not `F::Future`: a wrong `f` is then one error, at it, and
+// none at the `.await`.)
+impl<F: RepeatFn<Future = Fut>, Fut: Future> Future for MemoryCheck<'_, F, Fut> {
+    type Output = MemoryGrowth;
+
+    fn poll(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<MemoryGrowth> {
+        let this = self.get_mut();
+        let inner = &this.harness.inner;
+        if this.keep.is_none() {
+            // While measuring, the harness counts runs but does not keep their records,
+            // so its own bookkeeping does not look like growth.
+            this.keep = Some(inner.keep_records.swap(false, Relaxed));
+            this.after_each = Vec::with_capacity(this.iterations);
+        }
+        loop {
+            if let Some(iteration) = this.current.as_mut().as_pin_mut() {
+                let out = std::task::ready!(iteration.poll(cx));
+                drop(out);
+                this.current.set(None);
+                this.finished += 1;
+                if let Some(probe) = &this.probe {
+                    // No allocation: the capacity is reserved.
+                    this.after_each.push(probe.stats().net_bytes);
+                }
+            }
+            if this.finished == WARMUP && this.probe.is_none() {
+                this.probe = Some(MemoryProbe::start());
+            }
+            if this.finished == WARMUP + this.iterations {
+                break;
+            }
+            this.current.set(Some(this.f.call_again()));
+        }
+        let stats = this.probe.take().map(|p| p.stats()).unwrap_or_default();
+        inner
+            .keep_records
+            .store(this.keep.take().unwrap_or(true), Relaxed);
+        let growth = MemoryGrowth {
+            warmup: WARMUP,
+            after_each: std::mem::take(&mut this.after_each),
+            allocations: stats.allocations,
+            allocated_bytes: stats.allocated_bytes,
+        };
+        if let Some((max_bytes, caller)) = this.limit {
             if growth.total_bytes() > i64::try_from(max_bytes).unwrap_or(i64::MAX) {
-                self.fail(format!(
-                    "memory grew by {} bytes over {iterations} runs (allowed: {max_bytes}; checked at {caller}):\n{growth}",
-                    growth.total_bytes()
+                this.harness.fail(format!(
+                    "memory grew by {} bytes over {} runs (allowed: {max_bytes}; checked at {caller}):\n{growth}",
+                    growth.total_bytes(),
+                    this.iterations
                 ));
             }
-            growth
-        })
+        }
+        std::task::Poll::Ready(growth)
+    }
+}
+
+impl<F, Fut> Drop for MemoryCheck<'_, F, Fut> {
+    /// A check dropped before its end gives the harness back its run records.
+    fn drop(&mut self) {
+        if let Some(keep) = self.keep.take() {
+            self.harness.inner.keep_records.store(keep, Relaxed);
+        }
+    }
+}
+
+impl<F, Fut> fmt::Debug for MemoryCheck<'_, F, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryCheck")
+            .field("iterations", &self.iterations)
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,7 +1,7 @@
 //! A memory check or load test used without `.await`: `h.memory_growth(10, || ..)` and
-//! `h.load(..)` return boxed futures (so that a wrong argument is one error, at it), and
-//! rustc offers "consider `.await`ing" only for `impl Future` types. The prelude brings
-//! [`ResultNotAwaited`] into scope (as `_`): its methods, named like those of
+//! `h.load(..)` return a named future and a boxed one (so that a wrong argument is one
+//! error, at it), and rustc offers "consider `.await`ing" only for `impl Future` types.
+//! The prelude brings [`ResultNotAwaited`] into scope (as `_`): its methods, named like those of
 //! [`MemoryGrowth`] and [`LoadReport`], each require [`AwaitedFirst`], which nothing
 //! implements, so `g.total_bytes()` on the future is one error saying to add `.await`
 //! (rustc's own is "no method named `total_bytes` found", with no hint).
@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::{LoadReport, MemoryGrowth};
+use crate::{LoadReport, MemoryCheck, MemoryGrowth};
 
 /// What [`ResultNotAwaited`]'s methods need: an awaited result. Implemented for nothing;
 /// named in the compile error. Not API.
@@ -69,10 +69,10 @@ pub trait ResultNotAwaited<T> {
 }
 
 macro_rules! never_impl {
-    ($ty:ty, $out:ty) => {
+    ([$($generics:tt)*] $ty:ty, $out:ty) => {
         // `never()` returns an uninhabited type, which rustc's reachability lint flags.
         #[allow(unreachable_code)]
-        impl<'a> ResultNotAwaited<$out> for $ty {
+        impl<$($generics)*> ResultNotAwaited<$out> for $ty {
             fn total_bytes(&self) -> i64
             where
                 Self: AwaitedFirst,
@@ -131,11 +131,8 @@ macro_rules! never_impl {
     };
 }
 
+never_impl!(['a, F, Fut] MemoryCheck<'a, F, Fut>, MemoryGrowth);
 never_impl!(
-    Pin<Box<dyn Future<Output = MemoryGrowth> + 'a>>,
-    MemoryGrowth
-);
-never_impl!(
-    Pin<Box<dyn Future<Output = LoadReport> + Send + 'a>>,
+    ['a] Pin<Box<dyn Future<Output = LoadReport> + Send + 'a>>,
     LoadReport
 );

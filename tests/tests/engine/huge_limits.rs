@@ -120,3 +120,83 @@ async fn a_chain_and_a_diamond_get_the_same_grace() {
         );
     }
 }
+
+/// A run timeout with a grace: the chain's node in flight (`a`, 100 ms) ends within the
+/// grace and its report entry, the run's error and its duration are those of the same
+/// chain run traced (a traced run never fuses its nodes, so each is its own unit: the
+/// reference) and of the same node in a diamond. Before the grace was honoured for a
+/// chain, the untraced chain (fused) dropped `a` at the timeout (30 ms).
+#[tokio::test(start_paused = true)]
+async fn a_run_timeout_gives_a_chains_node_in_flight_the_grace_as_an_unfused_node() {
+    let rt = Runtime::new();
+    let opts = |trace: bool| {
+        RunOptions::new()
+            .timeout(Duration::from_millis(30))
+            .cancel_grace(Duration::from_secs(1))
+            .trace(trace)
+    };
+    // (name, status, attempts, duration, started_at) of each node, and the error.
+    let summary = |out: workflow_core::RunOutcome<TwoNapsOutput>| {
+        let err = out.result.map(|_| ()).unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        let nodes: Vec<_> = out
+            .report
+            .nodes
+            .iter()
+            .map(|n| {
+                (
+                    n.name.to_string(),
+                    n.status,
+                    n.attempts,
+                    n.duration,
+                    n.started_at,
+                )
+            })
+            .collect();
+        (err.to_string(), out.report.duration, nodes, out.trace)
+    };
+    let start = Instant::now();
+    let (fused_err, fused_took, fused, trace) = summary(
+        rt.execute_report(TwoNaps, TwoNapsInput { ms: 100 }, opts(false))
+            .await,
+    );
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_millis(100),
+        "untraced chain"
+    );
+    assert!(trace.is_none());
+    let start = Instant::now();
+    let (err, took, unfused, trace) = summary(
+        rt.execute_report(TwoNaps, TwoNapsInput { ms: 100 }, opts(true))
+            .await,
+    );
+    assert_eq!(start.elapsed(), Duration::from_millis(100), "traced chain");
+    assert_eq!(fused_err, err);
+    assert_eq!(fused_took, took);
+    assert_eq!(fused, unfused);
+    // `a` ran its 100 ms and ended after the stop (cancelled: its output is discarded);
+    // `b` never started.
+    let ms = Duration::from_millis;
+    assert_eq!(
+        fused,
+        [
+            ("a".into(), NodeStatus::Cancelled, 1, ms(100), Some(ms(0))),
+            ("b".into(), NodeStatus::Skipped, 0, ms(0), None),
+        ]
+    );
+    // The trace of the reference run says `a` ended when its nap did.
+    let trace = trace.expect("traced");
+    assert_eq!(trace.started_at("a"), Some(ms(0)));
+    assert_eq!(trace.finished_at("a"), Some(ms(100)));
+    assert_eq!(trace.started_at("b"), None);
+    // And a diamond's `a` the same.
+    let out = rt
+        .execute_report(Diamond, DiamondInput { ms: 100 }, opts(false))
+        .await;
+    let a = out.report.node("a").expect("a");
+    assert_eq!(
+        (a.status, a.attempts, a.duration),
+        (NodeStatus::Cancelled, 1, ms(100))
+    );
+}

@@ -713,6 +713,20 @@ fn mock_assertions_list_the_calls() {
     assert!(panic_message(caught.unwrap_err()).contains("never called"));
 }
 
+#[node]
+async fn square(x: u64) -> u64 {
+    x * x
+}
+
+workflow! {
+    struct Squares {
+        input xs: Vec<u64>,
+        input x: u64,
+        squares = for x in xs { sq = square(x), } => sq,
+        one = square(x),
+    }
+}
+
 // ---- retries with a flaky mock (the guide's retry test) ------------------------------
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -742,7 +756,55 @@ async fn flaky_operation_succeeds_on_the_third_attempt(h: Harness) {
     assert_eq!(run.outputs.retry_operation, 3);
     assert_eq!(run.node("retry_operation").unwrap().attempts, 3);
     op.assert_called_times(3);
+    // `execution_count` counts calls, every attempt (as the guide's retry test expects);
+    // `runs_that_called` counts runs.
     assert_eq!(h.execution_count("retry_operation"), 3);
+    assert_eq!(h.runs_that_called("retry_operation"), 1);
+    assert_eq!(h.runs_that_called("RetryTest::retry_operation"), 1);
+    // A test that meant runs is told why the count is 3.
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_executed("retry_operation", 1)
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.starts_with("expected node `retry_operation` to be executed 1 time(s), but it was executed 3 time(s) (every attempt counts: called 3 time(s) in 1 run(s); `h.runs_that_called(\"retry_operation\")` counts runs)\n"),
+        "{message}"
+    );
+    // A second run, which succeeds at once: 4 calls in 2 runs.
+    op.answer_once(Ok(4));
+    h.assert_success(h.execute(RetryTest, RetryTestInput {}).await);
+    assert_eq!(h.execution_count("retry_operation"), 4);
+    assert_eq!(h.runs_that_called("retry_operation"), 2);
+}
+
+/// `runs_that_called` counts a run once however many of its nodes matched: every item
+/// of a fan-out (`squares.sq`), every binding of one fn (`square`); a node that never
+/// started counts no run, and an unknown name 0.
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn runs_that_called_counts_each_run_once(h: Harness) {
+    h.assert_success(
+        h.execute(
+            Squares,
+            SquaresInput {
+                xs: vec![1, 2, 3],
+                x: 1,
+            },
+        )
+        .await,
+    );
+    h.assert_success(h.execute(Squares, SquaresInput { xs: vec![], x: 1 }).await);
+    assert_eq!(h.execution_count("squares.sq"), 3);
+    assert_eq!(h.runs_that_called("squares.sq"), 1);
+    assert_eq!(h.runs_that_called("squares[1].sq"), 1);
+    assert_eq!(h.execution_count("square"), 5);
+    assert_eq!(
+        h.runs_that_called("square"),
+        2,
+        "the fn: the items' and `one`'s"
+    );
+    assert_eq!(h.runs_that_called("one"), 2);
+    assert_eq!(h.runs_that_called("Squares::one"), 2);
+    assert_eq!(h.runs_that_called("nope"), 0);
 }
 
 // ---- load ----------------------------------------------------------------------------
@@ -1271,6 +1333,7 @@ async fn records_and_load_reports_serialize(h: Harness) {
             "freed_bytes": 0,
             "net_bytes": 0,
             "peak_bytes": 0,
+            "largest_allocation": 0,
         })
     );
 }

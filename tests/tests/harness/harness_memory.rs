@@ -2,6 +2,7 @@
 //! parallel), growth of repeated runs, and a leaking workflow caught.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use workflow_core::prelude::*;
 use workflow_test::{measure, workflow_test, CountingAllocator, Harness, MemoryProbe};
@@ -16,6 +17,17 @@ workflow! {
     struct MemoryTest {
         input size: usize,
         stats = generate_data(size),
+    }
+}
+
+#[node]
+async fn nap() {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+workflow! {
+    struct Naps {
+        napped = nap(),
     }
 }
 
@@ -166,5 +178,114 @@ async fn items_that_wait_once_reuse_lanes() {
     assert!(
         peak_per_item < 300.0,
         "{peak_per_item:.0} peak bytes per item: {stats}"
+    );
+}
+
+/// A memory check is `Send` when its closure and the closure's futures are: it runs in
+/// a task of its own (`tokio::spawn`), and a leak is still caught there. (Before, both
+/// checks returned a boxed `dyn Future` without `Send`: "future cannot be sent between
+/// threads safely".)
+/// (`tokio::spawn` needs `Send` on any runtime; this one has one thread, so that only the
+/// checks' runs allocate while they measure.)
+#[workflow_test(timeout = "60s", start_paused = true)]
+async fn memory_checks_run_in_a_task_of_their_own(h: Harness) {
+    fn is_send<T: Send>(t: T) -> T {
+        t
+    }
+    // One after the other: the test's counts are those of all its threads, so two
+    // checks at once would count each other's allocations.
+    let clean = tokio::spawn({
+        let h = h.clone();
+        async move {
+            is_send(h.assert_no_memory_growth(10, 0, || {
+                h.execute(MemoryTest, MemoryTestInput { size: 1000 })
+            }))
+            .await
+        }
+    });
+    let clean = clean.await.unwrap();
+    assert_eq!(clean.after_each.len(), 10, "{clean}");
+    let leaky = tokio::spawn({
+        let h = h.clone();
+        async move { is_send(h.memory_growth(5, || h.execute(Leaky, LeakyInput { size: 4096 }))).await }
+    });
+    let leaky = leaky.await.unwrap();
+    assert!(leaky.total_bytes() >= 5 * 4096, "{leaky}");
+    // (Each ran its 2 warm-up runs too.)
+    assert_eq!(h.execution_count("stats"), 12);
+    assert_eq!(h.execution_count("kept"), 7);
+}
+
+/// A check dropped before its end (cut by a timeout) gives the harness back its run
+/// records: runs after it are recorded again.
+#[workflow_test(timeout = "60s", start_paused = true)]
+async fn a_memory_check_dropped_midway_restores_the_run_records(h: Harness) {
+    let cut = tokio::time::timeout(
+        Duration::from_millis(15),
+        h.memory_growth(10, || h.execute(Naps, NapsInput {})),
+    )
+    .await;
+    assert!(cut.is_err());
+    let before = h.runs().len();
+    h.execute(Naps, NapsInput {}).await.unwrap();
+    assert_eq!(h.runs().len(), before + 1);
+}
+
+// --- the run's future within glibc's per-thread cache ------------------------------------
+
+#[node]
+async fn inc(x: u64) -> u64 {
+    x.wrapping_add(1)
+}
+
+// (Eight ports, as the benchmark's `sum8`.)
+#[allow(clippy::too_many_arguments)]
+#[node]
+async fn sum8(a0: u64, a1: u64, a2: u64, a3: u64, a4: u64, a5: u64, a6: u64, a7: u64) -> u64 {
+    a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7
+}
+
+// The benchmarks' W4 diamond (`benches/build.rs`, `fan("Diamond", 8, ..)`).
+workflow! {
+    struct Diamond {
+        input x: u64,
+        src = inc(x),
+        m0 = inc(x: src),
+        m1 = inc(x: src),
+        m2 = inc(x: src),
+        m3 = inc(x: src),
+        m4 = inc(x: src),
+        m5 = inc(x: src),
+        m6 = inc(x: src),
+        m7 = inc(x: src),
+        sink = sum8(a0: m0, a1: m1, a2: m2, a3: m3, a4: m4, a5: m5, a6: m6, a7: m7),
+    }
+}
+
+/// The largest allocation of a small workflow's plain run is its run's future (the box
+/// `Workflow::run` builds it in), and it must stay within the 1,032 bytes glibc serves
+/// from its per-thread cache (tcache): above it, every run's future goes through the
+/// arena's bins, ~800 instructions a run more, and W4's throughput dropped ~25%
+/// (BENCHMARKS.md, "W4 joined, session 27": a new field had taken it to 1,064 bytes).
+/// Not a timing test: sizes are fixed at compile time. (Debug and release builds make the
+/// same two allocations today, 40 bytes for the run's start and 1,032 for its future,
+/// as `vs_tokio`'s allocation table says for the release build.)
+#[tokio::test]
+async fn a_small_workflows_run_future_stays_within_glibcs_per_thread_cache() {
+    const TCACHE_MAX: u64 = 1032;
+    let rt = Runtime::new();
+    // (A first run, so that nothing made once per process counts below.)
+    rt.execute(Diamond, DiamondInput { x: 1 }).await.unwrap();
+    let (run, stats) = measure(async { rt.execute(Diamond, DiamondInput { x: 1 }).await }).await;
+    assert_eq!(run.unwrap().outputs.sink, 24);
+    assert!(
+        stats.largest_allocation <= TCACHE_MAX,
+        "the largest allocation of a plain run of a 10-node workflow is {} bytes, above the \
+         {TCACHE_MAX} bytes glibc serves from its per-thread cache: a run's future (boxed by \
+         `Workflow::run`) that large makes every run's allocation and free take the arena's \
+         bins, which cost W4 ~25% of its throughput (BENCHMARKS.md, session 27); keep new \
+         fields of the driver or the run's setup out of the future (box what few runs use, \
+         as the stall timer and limits are) ({stats})",
+        stats.largest_allocation
     );
 }

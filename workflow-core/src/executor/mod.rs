@@ -71,7 +71,8 @@
 //!    place in the future) and builds the driver. The driver keeps its pending nodes
 //!    and its rarely used parts in one box (`Cold`), and a run's limits and its wait on
 //!    the cancellation token are boxed when it has them: a small workflow's run future
-//!    stays under 1 KB, the size glibc serves from its per-thread cache.
+//!    stays within 1,032 bytes, the size glibc serves from its per-thread cache (a test
+//!    pins it: `tests/tests/harness/harness_memory.rs`, W4's diamond).
 //! 2. The driver marks nodes without predecessors ready. Each poll of the run starts
 //!    ready nodes (up to the concurrency limit): `Op::Start` builds the node's future in
 //!    its type's cell (or boxed) and polls it once. A node that completes at once never gets a waker of its

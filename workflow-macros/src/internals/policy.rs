@@ -34,8 +34,9 @@ pub(crate) struct RetryArgs {
     pub(crate) max_backoff: Option<u64>,
     /// The span of `backoff`'s and `max_backoff`'s values, for the check that they fit.
     backoff_spans: (Option<Span>, Option<Span>),
-    /// The span of `total_timeout`'s value, for the check that a retry fits in it.
-    total_timeout_span: Option<Span>,
+    /// The span of `total_timeout`'s value, for the checks that a retry and a timeout
+    /// fit in it.
+    pub(crate) total_timeout_span: Option<Span>,
     pub(crate) multiplier: Option<f64>,
     pub(crate) jitter: Option<bool>,
     pub(crate) retry_if: Option<Path>,

@@ -238,6 +238,7 @@ const HARNESS_METHODS: &[&str] = &[
     "run_count",
     "failure_count",
     "execution_count",
+    "runs_that_called",
     "insert_resource",
     "insert_resource_arc",
     "set_trace",

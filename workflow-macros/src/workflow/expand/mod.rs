@@ -78,6 +78,7 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     let edge_traits = gen.edge_traits();
     let workflow_impl = gen.workflow_impl();
     let dead_retry_checks = gen.dead_retry_checks();
+    let timeout_total_checks = gen.timeout_total_checks();
     let node_impl = gen.node_impl();
     let fan_out_impls = gen.fan_out_node_impls(false);
     let map_input_impl = gen.map_input_impl();
@@ -106,6 +107,7 @@ pub(crate) fn expand(w: &Workflow<'_>) -> TokenStream {
     quote! {
         #items
         #dead_retry_checks
+        #timeout_total_checks
     }
 }
 

@@ -139,6 +139,63 @@ impl WorkflowGen<'_> {
             .collect()
     }
 
+    /// A binding's `#[timeout]` against its node's own `retry(total_timeout)`, and its
+    /// `#[retry(total_timeout)]` against its node's own `timeout`: a per-attempt limit
+    /// not shorter than the limit on all attempts could never fire. The binding's options
+    /// replace the node's one by one (`timeout`, `retry(..)` as a whole), so a binding
+    /// giving one of them meets the node's other, which only the node's `POLICY` knows:
+    /// a compile-time assertion at the binding's value. (Both on the binding, or both on
+    /// the node: `PolicyArgs::check` says so while parsing.)
+    pub(super) fn timeout_total_checks(&self) -> TokenStream {
+        let p = &self.p;
+        (0..self.def.bindings.len())
+            .filter_map(|i| {
+                let policy = &self.w.bindings[i].policy;
+                let path = &self.node_aliases[i];
+                let b = &self.def.bindings[i];
+                let node = crate::workflow::ast::path_text(&b.node);
+                let (span, check, msg) = match (&policy.timeout, &policy.retry) {
+                    (Some(timeout), None) => {
+                        let n = timeout.value;
+                        let p_at = crate::codegen::respan(p.clone(), timeout.span);
+                        (
+                            timeout.span,
+                            quote::quote_spanned! {timeout.span=>
+                                <#path as #p_at::Node>::POLICY
+                                    .total_timeout_at_most(#p_at::Duration::from_nanos(#n))
+                            },
+                            format!(
+                                "this `timeout` on `{}` is not shorter than the `retry(total_timeout = ..)` of `{node}`'s `#[node(..)]`, which limits all attempts together, so it could never fire; make this `timeout` (each attempt's limit) shorter than that `total_timeout`, or give `{}` a `#[retry(..)]` of its own",
+                                b.name, b.name
+                            ),
+                        )
+                    }
+                    (None, Some(retry)) => {
+                        let (n, span) = (retry.total_timeout?, retry.total_timeout_span?);
+                        let p_at = crate::codegen::respan(p.clone(), span);
+                        (
+                            span,
+                            quote::quote_spanned! {span=>
+                                <#path as #p_at::Node>::POLICY
+                                    .timeout_at_least(#p_at::Duration::from_nanos(#n))
+                            },
+                            format!(
+                                "this `total_timeout` on `{}` is not longer than the `timeout` of `{node}`'s `#[node(..)]` (each attempt's limit), so it ends the first attempt before that `timeout` could fire and no retry ever starts; make `total_timeout` longer than that `timeout`, or give `{}` a shorter `#[timeout = \"..\"]` of its own",
+                                b.name, b.name
+                            ),
+                        )
+                    }
+                    _ => return None,
+                };
+                Some(quote::quote_spanned! {span=>
+                    const _: () = if #check {
+                        ::core::panic!(#msg)
+                    };
+                })
+            })
+            .collect()
+    }
+
     /// `WorkflowPolicy { timeout, deadlock, concurrency, failure }` from `#[workflow(..)]`.
     fn workflow_policy(&self) -> TokenStream {
         let p = &self.p;
