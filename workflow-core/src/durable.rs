@@ -64,8 +64,10 @@
 //! sub-workflow that is not durable (an `#[ephemeral]` binding) or has policies of its
 //! own runs again as a whole, and so does one whose graph changed since the run started:
 //! its fingerprint entry carries a hash of the sub-workflow's shape (`plan_shape_hash`).
-//! (A change inside a sub-workflow called from a `for` body is not seen that way; a
-//! `#[node(version = N)]` bump is, per row.)
+//! So does a fan-out's, of what its items run (the `for` body and the sub-workflows it
+//! calls, or `map`'s workflow, nested ones included): when that changed, every item runs
+//! again. (A run recorded before fan-out entries had this hash resumes with its fan-outs,
+//! and the sub-workflows holding one, changed: they run again once, the safe direction.)
 //!
 //! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
 //! only when a node that runs needs it, and is skipped otherwise; running it again does
@@ -983,9 +985,11 @@ fn entries(fingerprint: &str) -> HashMap<&str, &str> {
 }
 
 /// The fingerprint a run of `W` records: `W::FINGERPRINT`, with the version of each
-/// `#[ephemeral]` node whose version is not 1 (`~conn@2=connect(..)`). An ephemeral node
-/// has no row to carry its version, so this is where a bump shows: as a changed entry,
-/// after which the nodes it feeds run again.
+/// `#[ephemeral]` node whose version is not 1 (`~conn@2=connect(..)`), and after the
+/// entry of each sub-workflow binding and fan-out the hash of what it runs
+/// (`#1f..`, see `plan_shape_hash`). An ephemeral node has no row to carry its
+/// version, so this is where a bump shows: as a changed entry, after which the nodes it
+/// feeds run again.
 pub fn fingerprint<W: DurableWorkflow>() -> String {
     let bumped = |name: &str| {
         node_index::<W>(name)
@@ -993,7 +997,7 @@ pub fn fingerprint<W: DurableWorkflow>() -> String {
             .and_then(|i| W::NODE_VERSIONS.get(i).copied())
             .filter(|&v| v != 1)
     };
-    let child = |name: &str| node_index::<W>(name).and_then(|i| W::PLAN.nodes[i].child);
+    let child = |name: &str| node_index::<W>(name).and_then(|i| shaped(W::PLAN, i));
     let mut out = String::with_capacity(W::FINGERPRINT.len());
     for entry in W::FINGERPRINT.split_terminator(';') {
         match (bumped(entry_name(entry)), entry.split_once('=')) {
@@ -1010,23 +1014,45 @@ pub fn fingerprint<W: DurableWorkflow>() -> String {
     out
 }
 
-/// A hash of a sub-workflow's shape: its nodes (binding and `#[node]` fn), their
-/// successors, its decisions' arms, and its own sub-workflows', recursively. It goes in
-/// the sub-workflow's fingerprint entry (`report=Render(page<-page)#1f..`), whose text
-/// names the sub-workflow but not what is in it: a resumed run whose sub-workflow's
-/// code changed (another node fn, another arm, a node more) then sees the binding as
-/// changed, and runs it again as a whole rather than restoring rows of its nodes
-/// (`report.layout`) that the earlier code recorded. What a node's fn does is
-/// `#[node(version = N)]`'s to say, per row, as for any node.
+/// The plan node `i` of `plan` runs inside it: a sub-workflow's, or what each item of a
+/// fan-out runs (its `for` body, `map`'s workflow).
+fn shaped(plan: &crate::plan::Plan, i: usize) -> Option<&'static crate::plan::Plan> {
+    plan.nodes.get(i)?.child.or_else(|| {
+        plan.fan_outs
+            .iter()
+            .find(|&&(node, _)| node == i)
+            .map(|&(_, items)| items)
+    })
+}
+
+/// A hash of the shape of what a sub-workflow binding or a fan-out runs: the nodes of
+/// that plan (binding and `#[node]` fn), their successors, its decisions' arms, and the
+/// plans its own sub-workflows and fan-outs run, recursively. It goes in the binding's
+/// fingerprint entry (`report=Render(page<-page)#1f..`, `ys=.. for x {r=Render(..)}=>r#..`,
+/// `ys=.. map Render#..`), whose text names the sub-workflow but not what is in it: a
+/// resumed run whose sub-workflow's code changed (another node fn, another arm, a node
+/// more), even one that an item calls, then sees the binding as changed, and runs it
+/// again as a whole (every item) rather than restoring rows of its nodes
+/// (`report.layout`, `ys[2].r.layout`) that the earlier code recorded. What a node's fn
+/// does is `#[node(version = N)]`'s to say, per row, as for any node.
+///
+/// Fan-outs' entries got their hash after sub-workflows' did, and so did the hash of a
+/// sub-workflow holding a fan-out change: a run recorded by the earlier code resumes
+/// with those bindings changed, and runs them again once (the safe direction).
 fn plan_shape_hash(plan: &crate::plan::Plan) -> u64 {
     fn shape(plan: &crate::plan::Plan, out: &mut String) {
         use std::fmt::Write as _;
         out.push_str(plan.name);
         out.push('{');
-        for node in plan.nodes {
+        for (i, node) in plan.nodes.iter().enumerate() {
             let _ = write!(out, "{}={}>{:?}", node.name, node.node_fn, node.successors);
             if let Some(child) = node.child {
                 shape(child, out);
+            } else if let Some(items) = shaped(plan, i) {
+                // Marked apart from a sub-workflow's, and absent from a plan without
+                // fan-outs: the hashes recorded before fan-outs had theirs stay the same.
+                out.push('*');
+                shape(items, out);
             }
             out.push(';');
         }

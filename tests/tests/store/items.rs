@@ -261,14 +261,25 @@ fn a_fan_out_killed_inside_an_item_resumes_only_the_items_not_recorded() {
 
 // ---- In process, over every store ----
 
-/// A run of `Wide` over `n` items whose owner died, with `rows` recorded.
+/// A run of `Wide` over `n` items whose owner died, with `rows` recorded (and the list
+/// `xs`, with `list`), under the fingerprint a run of `Wide` records.
 async fn interrupted(store: &Arc<dyn Store>, n: u64, rows: &[(&str, u64)], list: bool) -> RunId {
+    let fingerprint = workflow_core::__private::durable_fingerprint::<Wide>();
+    interrupted_under(store, &fingerprint, n, rows, list).await
+}
+
+/// [`interrupted`], recorded under `fingerprint`.
+async fn interrupted_under(
+    store: &Arc<dyn Store>,
+    fingerprint: &str,
+    n: u64,
+    rows: &[(&str, u64)],
+    list: bool,
+) -> RunId {
     let created = store
         .create_run(NewRun {
             workflow: "Wide".into(),
-            fingerprint: GraphFingerprint(
-                <Wide as workflow_core::DurableWorkflow>::FINGERPRINT.into(),
-            ),
+            fingerprint: GraphFingerprint(fingerprint.into()),
             input: workflow_core::store::encode(&[n], None, "input").unwrap(),
             idempotency_key: None,
             owner: OwnerId::new("dead"),
@@ -344,6 +355,36 @@ async fn recorded_item_nodes_are_restored_and_only_the_rest_run() {
             "{kind}: item 0 and item 1's `a` are restored; item 0's handle is not needed"
         );
         assert!(counts.values().all(|&c| c == 1), "{kind}: {counts:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_run_recorded_before_fan_outs_had_their_hash_runs_its_items_again_once() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    // `workflow!`'s text alone: what a run recorded before a fan-out's entry carried
+    // the hash of what its items run. The entry reads as changed, so every item runs
+    // again (never an old body's row restored), and the run moves to the current
+    // fingerprint, so a later resume restores them as usual.
+    let old = <Wide as workflow_core::DurableWorkflow>::FINGERPRINT;
+    let current = workflow_core::__private::durable_fingerprint::<Wide>();
+    assert_ne!(old, current);
+    for (kind, store) in clocked_stores("items_old_fingerprint", &clock).await {
+        let rows = [("ys[0].a", 0), ("ys[0].b", 0), ("ys[1].a", 10)];
+        let run = interrupted_under(&store, old, 4, &rows, true).await;
+        clock.advance(Duration::from_secs(11));
+        let rt = runtime(Arc::clone(&store), Visits::default());
+        let result = rt.resume(Wide, run).await.unwrap();
+        assert_eq!(result.outputs.ys, wide_ys(4), "{kind}");
+        assert_eq!(result.restored(), ["xs"], "{kind}");
+        let counts = rt.resource::<Visits>().unwrap().counts();
+        assert_eq!(
+            counts.len(),
+            3 * 4 + 1,
+            "{kind}: every item ran: {counts:?}"
+        );
+        assert!(counts.values().all(|&c| c == 1), "{kind}: {counts:?}");
+        let recorded = store.get_run(run).await.unwrap().fingerprint.0;
+        assert_eq!(recorded, current, "{kind}: rebased");
     }
 }
 
