@@ -13,10 +13,8 @@
 //!   on resume); `ctx.idempotency_key()` names the item's path in the durable run.
 //! - Group commit: a 1,000-item fan-out needs far fewer commits than records.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -28,43 +26,7 @@ use workflow_core::store::{
 use workflow_core::trace::TraceKind;
 
 use crate::durable::clocked_stores;
-use crate::support::TempDir;
-
-/// Counts node executions by path (in memory, and in a file shared with a child
-/// process) and aborts the process inside one node when told to.
-#[derive(Default)]
-struct Visits {
-    file: Option<PathBuf>,
-    abort_at: Option<String>,
-    /// Nodes sleep this long, so the background recorder commits while items run.
-    pause: Duration,
-    counts: Mutex<BTreeMap<String, u32>>,
-}
-
-impl Visits {
-    async fn visit(&self, ctx: &Context) {
-        let path = ctx.path().to_string();
-        *self.counts.lock().unwrap().entry(path.clone()).or_default() += 1;
-        if let Some(file) = &self.file {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)
-                .unwrap();
-            writeln!(f, "{path}").unwrap();
-        }
-        if self.abort_at.as_deref() == Some(&*path) {
-            std::process::abort();
-        }
-        if !self.pause.is_zero() {
-            tokio::time::sleep(self.pause).await;
-        }
-    }
-
-    fn counts(&self) -> BTreeMap<String, u32> {
-        self.counts.lock().unwrap().clone()
-    }
-}
+use crate::support::{file_counts, TempDir, Visits};
 
 /// A handle that cannot be recorded (no serde): an `#[ephemeral]` body node's output.
 struct Conn(u64);
@@ -157,14 +119,6 @@ fn child(spec: &str) {
     let rt = runtime(Arc::new(SqliteStore::open(db).unwrap()), visits);
     let result = block_on(rt.start_durable(Wide, WideInput { n: ITEMS }, Some("wide")));
     panic!("{KILL} should have aborted the process: {:?}", result.err());
-}
-
-fn file_counts(file: &Path) -> BTreeMap<String, u32> {
-    let mut counts = BTreeMap::new();
-    for line in std::fs::read_to_string(file).unwrap_or_default().lines() {
-        *counts.entry(line.to_owned()).or_default() += 1;
-    }
-    counts
 }
 
 #[test]
