@@ -512,6 +512,7 @@ const _: () = {
                 failure: ::workflow_core::__private::FailurePolicy::FailFast,
             },
             decisions: &[],
+            fan_outs: &[],
         };
         const FUSED: &'static [::workflow_core::__private::FusedSegment] = &[
             ::workflow_core::__private::FusedSegment {

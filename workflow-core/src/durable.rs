@@ -64,8 +64,10 @@
 //! sub-workflow that is not durable (an `#[ephemeral]` binding) or has policies of its
 //! own runs again as a whole, and so does one whose graph changed since the run started:
 //! its fingerprint entry carries a hash of the sub-workflow's shape (`plan_shape_hash`).
-//! (A change inside a sub-workflow called from a `for` body is not seen that way; a
-//! `#[node(version = N)]` bump is, per row.)
+//! So does a fan-out's, of what its items run (the `for` body and the sub-workflows it
+//! calls, or `map`'s workflow, nested ones included): when that changed, every item runs
+//! again. (A run recorded before fan-out entries had this hash resumes with its fan-outs,
+//! and the sub-workflows holding one, changed: they run again once, the safe direction.)
 //!
 //! An `#[ephemeral]` node (a connection, a handle) is never recorded. On resume it runs
 //! only when a node that runs needs it, and is skipped otherwise; running it again does
@@ -88,7 +90,11 @@
 //!
 //! # Errors
 //!
-//! A store failure mid-run stops the run (its token is cancelled) and is reported as
+//! Every durable call fails with a [`DurableError`]: the [`WorkflowError`] (which it
+//! derefs to), and the id of the run once one was created or found, so that a failed
+//! run is retried, and one a store failure left unfinished resumed, without looking it
+//! up in the store (a run started without a key has nothing else to find it by). A store
+//! failure mid-run stops the run (its token is cancelled) and is reported as
 //! [`WorkflowError::Store`] naming the run and, when one is to blame, the node; rows
 //! committed before stay, so the run can be resumed. A recorded output that no longer
 //! decodes is the same error, before any node runs.
@@ -113,13 +119,125 @@ use crate::store::{
 };
 use crate::trace::ExecutionTrace;
 
-/// The future of [`Runtime::start_durable`], [`Runtime::resume`] and
+/// The future of [`Runtime::start_durable`], [`Runtime::resume`], [`Runtime::retry`] and
 /// [`Runtime::recover`]: boxed, so that its type names only the output.
 pub type DurableFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, WorkflowError>> + Send + 'a>>;
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, DurableError>> + Send + 'a>>;
 
 /// What [`Runtime::recover`] gives: each resumed run and its result.
-type RecoveredRuns<O> = Vec<(RunId, Result<DurableRun<O>, WorkflowError>)>;
+type RecoveredRuns<O> = Vec<(RunId, Result<DurableRun<O>, DurableError>)>;
+
+/// Why a durable run failed ([`Runtime::start_durable`], [`Runtime::resume`],
+/// [`Runtime::retry`], [`Runtime::recover`]): the [`WorkflowError`], and the id of the run
+/// in the store, which [`Runtime::retry`] (a failed run) and [`Runtime::resume`] (a run
+/// the store or the process left unfinished) take. [`DurableRun::run_id`]'s counterpart:
+/// without it, a run started without an idempotency key could only be found again by
+/// listing the store.
+///
+/// It reads as its error: it derefs to the [`WorkflowError`] (`err.node()`,
+/// `err.downcast_ref::<E>()`, `matches!(*err, WorkflowError::NodeFailed { .. })`),
+/// prints as it, and `?` turns it into one.
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use workflow_core::prelude::*;
+/// use workflow_core::store::MemoryStore;
+///
+/// static DOWN: AtomicBool = AtomicBool::new(true);
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("the mail server is down")]
+/// struct Down;
+///
+/// #[node]
+/// async fn send(order: u32) -> Result<u32, Down> {
+///     if DOWN.load(Ordering::SeqCst) { Err(Down) } else { Ok(order) }
+/// }
+///
+/// workflow! {
+///     #[workflow(durable)]
+///     struct Mail {
+///         input order: u32,
+///         sent = send(order),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let rt = Runtime::builder().store(MemoryStore::new()).build();
+/// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
+/// assert_eq!(failed.node(), Some("sent"));
+/// let run = failed.run_id.expect("the run was created before it failed");
+///
+/// DOWN.store(false, Ordering::SeqCst); // the server is back
+/// let retried = rt.retry(Mail, run).await.unwrap();
+/// assert_eq!((retried.run_id, retried.outputs.sent), (run, 7));
+/// # });
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DurableError {
+    /// The run the error is about: the one the call created or found by its idempotency
+    /// key, or the one it was given (`resume`, `retry`: also when the store has no such
+    /// run). `None` when the call failed before a run was created or found (no store, a
+    /// store that failed to create it, an input that does not encode), and when
+    /// `recover` could not list the runs (each run's own error is in its entry).
+    pub run_id: Option<RunId>,
+    /// What went wrong, as [`Runtime::execute`] reports it; a store's failure is a
+    /// [`WorkflowError::Store`].
+    pub error: WorkflowError,
+}
+
+impl DurableError {
+    /// The [`WorkflowError`] alone.
+    pub fn into_error(self) -> WorkflowError {
+        self.error
+    }
+}
+
+impl std::ops::Deref for DurableError {
+    type Target = WorkflowError;
+
+    fn deref(&self) -> &WorkflowError {
+        &self.error
+    }
+}
+
+/// As its [`WorkflowError`] (a store's error names the run already: `durable run 3 of
+/// workflow ..`).
+impl std::fmt::Display for DurableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+/// As its [`WorkflowError`]: `{}` prints it, so `source` continues below it.
+impl std::error::Error for DurableError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl From<DurableError> for WorkflowError {
+    fn from(e: DurableError) -> Self {
+        e.error
+    }
+}
+
+/// `e` as the error of run `run`.
+fn of_run(run: RunId) -> impl FnOnce(WorkflowError) -> DurableError {
+    move |error| DurableError {
+        run_id: Some(run),
+        error,
+    }
+}
+
+/// `e`, of no run.
+fn of_no_run(error: WorkflowError) -> DurableError {
+    DurableError {
+        run_id: None,
+        error,
+    }
+}
 
 /// A workflow declared `#[workflow(durable)]`: its values can be recorded in a [`Store`].
 ///
@@ -381,15 +499,17 @@ impl Runtime {
     /// While this runtime still drives that run (the first start has not returned), a
     /// second start waits for it and then answers as above: the nodes run once.
     ///
-    /// Without a key, a run cut short is found again by its id
-    /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
-    /// [`Runtime::resume`], or by [`Runtime::recover`] once its lease expired.
+    /// A run that failed, or that a store failure left unfinished, is named by its error
+    /// ([`DurableError::run_id`]): [`Runtime::retry`] runs the one, [`Runtime::resume`]
+    /// the other. A run whose process died is found by [`Runtime::recover`] once its
+    /// lease expired (or by its id: [`Store::list_runs`](crate::store::Store::list_runs)
+    /// on [`Runtime::store`]).
     ///
     /// # Errors
     ///
-    /// As [`Runtime::execute`], plus [`WorkflowError::Store`]: no store configured, the
-    /// store failed, the key names a run of another workflow or input or one still
-    /// leased to another owner.
+    /// A [`DurableError`] naming the run, whose error is as [`Runtime::execute`]'s, plus
+    /// [`WorkflowError::Store`]: no store configured, the store failed, the key names a
+    /// run of another workflow or input or one still leased to another owner.
     //
     //
     // `W` is bound once, with its input and output as parameters of their own, and the
@@ -415,10 +535,10 @@ impl Runtime {
         _workflow: W,
         input: W::Input,
         idempotency_key: Option<&str>,
-    ) -> Result<DurableRun<W::Output>, WorkflowError> {
-        let cfg = self.durable_config::<W>()?;
-        let no_run = RunId(0);
-        let encoded = W::encode_input(&input).map_err(|e| store_error::<W>(no_run, e))?;
+    ) -> Result<DurableRun<W::Output>, DurableError> {
+        let cfg = self.durable_config::<W>().map_err(of_no_run)?;
+        let no_run = |e| of_no_run(store_error::<W>(RunId(0), e));
+        let encoded = W::encode_input(&input).map_err(no_run)?;
         let created = cfg
             .store
             .create_run(NewRun {
@@ -430,7 +550,7 @@ impl Runtime {
                 lease: cfg.lease,
             })
             .await
-            .map_err(|e| store_error::<W>(no_run, e))?;
+            .map_err(no_run)?;
         match created {
             CreatedRun::New(claimed) => {
                 let run = claimed.lease.run;
@@ -438,11 +558,14 @@ impl Runtime {
                 if !waited {
                     return self
                         .drive::<W>(&cfg, claimed.lease, input, Restore::default())
-                        .await;
+                        .await
+                        .map_err(of_run(run));
                 }
                 // A resume of this new run (found by listing the store) drove it meanwhile:
                 // what it left is the run's state now.
-                self.start_existing::<W>(&cfg, run, None, driving).await
+                self.start_existing::<W>(&cfg, run, None, driving)
+                    .await
+                    .map_err(of_run(run))
             }
             CreatedRun::Existing(row) => {
                 // Driven by this runtime now (a start with the same key still running, or a
@@ -452,7 +575,9 @@ impl Runtime {
                 let run = row.id;
                 let (driving, waited) = cfg.drives.take(run).await;
                 let row = (!waited).then_some(row);
-                self.start_existing::<W>(&cfg, run, row, driving).await
+                self.start_existing::<W>(&cfg, run, row, driving)
+                    .await
+                    .map_err(of_run(run))
             }
         }
     }
@@ -520,7 +645,7 @@ impl Runtime {
         W: DurableWorkflow + Workflow<Output = O> + 'a,
         O: Send + 'a,
     {
-        Box::pin(self.resume_run(workflow, run))
+        Box::pin(async move { self.resume_run(workflow, run).await.map_err(of_run(run)) })
     }
 
     async fn resume_run<W: DurableWorkflow>(
@@ -619,8 +744,8 @@ impl Runtime {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let rt = Runtime::builder().store(MemoryStore::new()).build();
     /// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
-    /// assert!(matches!(failed, WorkflowError::NodeFailed { .. }), "{failed}");
-    /// let run = rt.store().unwrap().list_runs(Default::default()).await.unwrap()[0].id;
+    /// assert!(matches!(*failed, WorkflowError::NodeFailed { .. }), "{failed}");
+    /// let run = failed.run_id.unwrap(); // the failed run, by its id in the store
     ///
     /// DOWN.store(false, Ordering::SeqCst); // the server is back
     /// let retried = rt.retry(Mail, run).await.unwrap();
@@ -648,7 +773,7 @@ impl Runtime {
         W: DurableWorkflow + Workflow<Output = O> + 'a,
         O: Send + 'a,
     {
-        Box::pin(self.retry_run(workflow, run))
+        Box::pin(async move { self.retry_run(workflow, run).await.map_err(of_run(run)) })
     }
 
     async fn retry_run<W: DurableWorkflow>(
@@ -705,8 +830,8 @@ impl Runtime {
     async fn recover_runs<W: DurableWorkflow>(
         &self,
         _workflow: W,
-    ) -> Result<Vec<(RunId, Result<DurableRun<W::Output>, WorkflowError>)>, WorkflowError> {
-        let cfg = self.durable_config::<W>()?;
+    ) -> Result<RecoveredRuns<W::Output>, DurableError> {
+        let cfg = self.durable_config::<W>().map_err(of_no_run)?;
         let runs = cfg
             .store
             .list_runs(RunFilter {
@@ -715,7 +840,7 @@ impl Runtime {
                 ..RunFilter::default()
             })
             .await
-            .map_err(|e| store_error::<W>(RunId(0), e))?;
+            .map_err(|e| of_no_run(store_error::<W>(RunId(0), e)))?;
         let now = cfg.store.clock().now();
         let mut claimed = Vec::new();
         for row in runs {
@@ -730,14 +855,17 @@ impl Runtime {
             match cfg.store.claim_run(row.id, &cfg.owner, cfg.lease).await {
                 Ok(c) => claimed.push((c, driving)),
                 Err(StoreError::LeaseHeld { .. } | StoreError::Finished { .. }) => {}
-                Err(e) => return Err(store_error::<W>(row.id, e)),
+                Err(e) => return Err(of_run(row.id)(store_error::<W>(row.id, e))),
             }
         }
         let resumed = claimed.into_iter().map(|(c, driving)| {
             let cfg = &cfg;
             async move {
                 let id = c.lease.run;
-                let result = self.resume_claimed::<W>(cfg, c.lease).await;
+                let result = self
+                    .resume_claimed::<W>(cfg, c.lease)
+                    .await
+                    .map_err(of_run(id));
                 drop(driving);
                 (id, result)
             }
@@ -983,9 +1111,11 @@ fn entries(fingerprint: &str) -> HashMap<&str, &str> {
 }
 
 /// The fingerprint a run of `W` records: `W::FINGERPRINT`, with the version of each
-/// `#[ephemeral]` node whose version is not 1 (`~conn@2=connect(..)`). An ephemeral node
-/// has no row to carry its version, so this is where a bump shows: as a changed entry,
-/// after which the nodes it feeds run again.
+/// `#[ephemeral]` node whose version is not 1 (`~conn@2=connect(..)`), and after the
+/// entry of each sub-workflow binding and fan-out the hash of what it runs
+/// (`#1f..`, see `plan_shape_hash`). An ephemeral node has no row to carry its
+/// version, so this is where a bump shows: as a changed entry, after which the nodes it
+/// feeds run again.
 pub fn fingerprint<W: DurableWorkflow>() -> String {
     let bumped = |name: &str| {
         node_index::<W>(name)
@@ -993,7 +1123,7 @@ pub fn fingerprint<W: DurableWorkflow>() -> String {
             .and_then(|i| W::NODE_VERSIONS.get(i).copied())
             .filter(|&v| v != 1)
     };
-    let child = |name: &str| node_index::<W>(name).and_then(|i| W::PLAN.nodes[i].child);
+    let child = |name: &str| node_index::<W>(name).and_then(|i| shaped(W::PLAN, i));
     let mut out = String::with_capacity(W::FINGERPRINT.len());
     for entry in W::FINGERPRINT.split_terminator(';') {
         match (bumped(entry_name(entry)), entry.split_once('=')) {
@@ -1010,23 +1140,45 @@ pub fn fingerprint<W: DurableWorkflow>() -> String {
     out
 }
 
-/// A hash of a sub-workflow's shape: its nodes (binding and `#[node]` fn), their
-/// successors, its decisions' arms, and its own sub-workflows', recursively. It goes in
-/// the sub-workflow's fingerprint entry (`report=Render(page<-page)#1f..`), whose text
-/// names the sub-workflow but not what is in it: a resumed run whose sub-workflow's
-/// code changed (another node fn, another arm, a node more) then sees the binding as
-/// changed, and runs it again as a whole rather than restoring rows of its nodes
-/// (`report.layout`) that the earlier code recorded. What a node's fn does is
-/// `#[node(version = N)]`'s to say, per row, as for any node.
+/// The plan node `i` of `plan` runs inside it: a sub-workflow's, or what each item of a
+/// fan-out runs (its `for` body, `map`'s workflow).
+fn shaped(plan: &crate::plan::Plan, i: usize) -> Option<&'static crate::plan::Plan> {
+    plan.nodes.get(i)?.child.or_else(|| {
+        plan.fan_outs
+            .iter()
+            .find(|&&(node, _)| node == i)
+            .map(|&(_, items)| items)
+    })
+}
+
+/// A hash of the shape of what a sub-workflow binding or a fan-out runs: the nodes of
+/// that plan (binding and `#[node]` fn), their successors, its decisions' arms, and the
+/// plans its own sub-workflows and fan-outs run, recursively. It goes in the binding's
+/// fingerprint entry (`report=Render(page<-page)#1f..`, `ys=.. for x {r=Render(..)}=>r#..`,
+/// `ys=.. map Render#..`), whose text names the sub-workflow but not what is in it: a
+/// resumed run whose sub-workflow's code changed (another node fn, another arm, a node
+/// more), even one that an item calls, then sees the binding as changed, and runs it
+/// again as a whole (every item) rather than restoring rows of its nodes
+/// (`report.layout`, `ys[2].r.layout`) that the earlier code recorded. What a node's fn
+/// does is `#[node(version = N)]`'s to say, per row, as for any node.
+///
+/// Fan-outs' entries got their hash after sub-workflows' did, and so did the hash of a
+/// sub-workflow holding a fan-out change: a run recorded by the earlier code resumes
+/// with those bindings changed, and runs them again once (the safe direction).
 fn plan_shape_hash(plan: &crate::plan::Plan) -> u64 {
     fn shape(plan: &crate::plan::Plan, out: &mut String) {
         use std::fmt::Write as _;
         out.push_str(plan.name);
         out.push('{');
-        for node in plan.nodes {
+        for (i, node) in plan.nodes.iter().enumerate() {
             let _ = write!(out, "{}={}>{:?}", node.name, node.node_fn, node.successors);
             if let Some(child) = node.child {
                 shape(child, out);
+            } else if let Some(items) = shaped(plan, i) {
+                // Marked apart from a sub-workflow's, and absent from a plan without
+                // fan-outs: the hashes recorded before fan-outs had theirs stay the same.
+                out.push('*');
+                shape(items, out);
             }
             out.push(';');
         }

@@ -33,6 +33,10 @@ pub struct Plan {
     pub policy: WorkflowPolicy,
     /// The `match`/`if` decisions of the workflow (empty for a static graph).
     pub decisions: &'static [Decision],
+    /// Each fan-out node's index with the plan its items run: the `for` body's workflow,
+    /// or `map`'s. Read by durable runs only, for the hash of the fan-out's shape in the
+    /// run's fingerprint (a sub-workflow's plan is its node's [`NodeSpec::child`]).
+    pub fan_outs: &'static [(usize, &'static Plan)],
 }
 
 /// A `match` (or `if`) in `workflow!`: a *router* node of the plan picks one arm; the
@@ -63,6 +67,7 @@ impl Plan {
     ///     next: &[4, 6, 7, 7, 1, 2, 2],
     ///     policy: WorkflowPolicy::DEFAULT,
     ///     decisions: &[],
+    ///     fan_outs: &[],
     /// };
     /// assert_eq!(plan.next_of(0), [1, 2]);
     /// assert_eq!(plan.next_of(1), [2]);

@@ -13,10 +13,8 @@
 //!   on resume); `ctx.idempotency_key()` names the item's path in the durable run.
 //! - Group commit: a 1,000-item fan-out needs far fewer commits than records.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -28,43 +26,7 @@ use workflow_core::store::{
 use workflow_core::trace::TraceKind;
 
 use crate::durable::clocked_stores;
-use crate::support::TempDir;
-
-/// Counts node executions by path (in memory, and in a file shared with a child
-/// process) and aborts the process inside one node when told to.
-#[derive(Default)]
-struct Visits {
-    file: Option<PathBuf>,
-    abort_at: Option<String>,
-    /// Nodes sleep this long, so the background recorder commits while items run.
-    pause: Duration,
-    counts: Mutex<BTreeMap<String, u32>>,
-}
-
-impl Visits {
-    async fn visit(&self, ctx: &Context) {
-        let path = ctx.path().to_string();
-        *self.counts.lock().unwrap().entry(path.clone()).or_default() += 1;
-        if let Some(file) = &self.file {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)
-                .unwrap();
-            writeln!(f, "{path}").unwrap();
-        }
-        if self.abort_at.as_deref() == Some(&*path) {
-            std::process::abort();
-        }
-        if !self.pause.is_zero() {
-            tokio::time::sleep(self.pause).await;
-        }
-    }
-
-    fn counts(&self) -> BTreeMap<String, u32> {
-        self.counts.lock().unwrap().clone()
-    }
-}
+use crate::support::{file_counts, TempDir, Visits};
 
 /// A handle that cannot be recorded (no serde): an `#[ephemeral]` body node's output.
 struct Conn(u64);
@@ -157,14 +119,6 @@ fn child(spec: &str) {
     let rt = runtime(Arc::new(SqliteStore::open(db).unwrap()), visits);
     let result = block_on(rt.start_durable(Wide, WideInput { n: ITEMS }, Some("wide")));
     panic!("{KILL} should have aborted the process: {:?}", result.err());
-}
-
-fn file_counts(file: &Path) -> BTreeMap<String, u32> {
-    let mut counts = BTreeMap::new();
-    for line in std::fs::read_to_string(file).unwrap_or_default().lines() {
-        *counts.entry(line.to_owned()).or_default() += 1;
-    }
-    counts
 }
 
 #[test]
@@ -261,14 +215,25 @@ fn a_fan_out_killed_inside_an_item_resumes_only_the_items_not_recorded() {
 
 // ---- In process, over every store ----
 
-/// A run of `Wide` over `n` items whose owner died, with `rows` recorded.
+/// A run of `Wide` over `n` items whose owner died, with `rows` recorded (and the list
+/// `xs`, with `list`), under the fingerprint a run of `Wide` records.
 async fn interrupted(store: &Arc<dyn Store>, n: u64, rows: &[(&str, u64)], list: bool) -> RunId {
+    let fingerprint = workflow_core::__private::durable_fingerprint::<Wide>();
+    interrupted_under(store, &fingerprint, n, rows, list).await
+}
+
+/// [`interrupted`], recorded under `fingerprint`.
+async fn interrupted_under(
+    store: &Arc<dyn Store>,
+    fingerprint: &str,
+    n: u64,
+    rows: &[(&str, u64)],
+    list: bool,
+) -> RunId {
     let created = store
         .create_run(NewRun {
             workflow: "Wide".into(),
-            fingerprint: GraphFingerprint(
-                <Wide as workflow_core::DurableWorkflow>::FINGERPRINT.into(),
-            ),
+            fingerprint: GraphFingerprint(fingerprint.into()),
             input: workflow_core::store::encode(&[n], None, "input").unwrap(),
             idempotency_key: None,
             owner: OwnerId::new("dead"),
@@ -344,6 +309,36 @@ async fn recorded_item_nodes_are_restored_and_only_the_rest_run() {
             "{kind}: item 0 and item 1's `a` are restored; item 0's handle is not needed"
         );
         assert!(counts.values().all(|&c| c == 1), "{kind}: {counts:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_run_recorded_before_fan_outs_had_their_hash_runs_its_items_again_once() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    // `workflow!`'s text alone: what a run recorded before a fan-out's entry carried
+    // the hash of what its items run. The entry reads as changed, so every item runs
+    // again (never an old body's row restored), and the run moves to the current
+    // fingerprint, so a later resume restores them as usual.
+    let old = <Wide as workflow_core::DurableWorkflow>::FINGERPRINT;
+    let current = workflow_core::__private::durable_fingerprint::<Wide>();
+    assert_ne!(old, current);
+    for (kind, store) in clocked_stores("items_old_fingerprint", &clock).await {
+        let rows = [("ys[0].a", 0), ("ys[0].b", 0), ("ys[1].a", 10)];
+        let run = interrupted_under(&store, old, 4, &rows, true).await;
+        clock.advance(Duration::from_secs(11));
+        let rt = runtime(Arc::clone(&store), Visits::default());
+        let result = rt.resume(Wide, run).await.unwrap();
+        assert_eq!(result.outputs.ys, wide_ys(4), "{kind}");
+        assert_eq!(result.restored(), ["xs"], "{kind}");
+        let counts = rt.resource::<Visits>().unwrap().counts();
+        assert_eq!(
+            counts.len(),
+            3 * 4 + 1,
+            "{kind}: every item ran: {counts:?}"
+        );
+        assert!(counts.values().all(|&c| c == 1), "{kind}: {counts:?}");
+        let recorded = store.get_run(run).await.unwrap().fingerprint.0;
+        assert_eq!(recorded, current, "{kind}: rebased");
     }
 }
 

@@ -13,10 +13,8 @@
 //! - A sub-workflow that is not durable (`#[ephemeral]`), or has policies of its own, is
 //!   recorded as a whole, as its one value or not at all.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use workflow_core::prelude::*;
@@ -26,72 +24,7 @@ use workflow_core::store::{
 };
 
 use crate::durable::clocked_stores;
-use crate::support::TempDir;
-
-/// Counts node executions by path (in memory, and in a file shared with a child
-/// process), and aborts the process inside one node once the rows it waits for are
-/// committed (so what the store holds at the abort is known).
-#[derive(Default)]
-struct Visits {
-    file: Option<PathBuf>,
-    abort_at: Option<String>,
-    /// Rows the aborting node waits to see committed in `store` before it aborts.
-    wait_for: Vec<String>,
-    store: Option<Arc<dyn Store>>,
-    counts: Mutex<BTreeMap<String, u32>>,
-}
-
-impl Visits {
-    async fn visit(&self, ctx: &Context) {
-        let path = ctx.path().to_string();
-        *self.counts.lock().unwrap().entry(path.clone()).or_default() += 1;
-        if let Some(file) = &self.file {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)
-                .unwrap();
-            writeln!(f, "{path}").unwrap();
-        }
-        if self.abort_at.as_deref() == Some(&*path) {
-            self.await_rows().await;
-            std::process::abort();
-        }
-    }
-
-    /// Waits (a bounded poll) until the store holds every row of `wait_for`: the
-    /// recorder commits in the background, and the test pins what was committed.
-    async fn await_rows(&self) {
-        let store = self.store.as_ref().expect("a store to wait on");
-        for _ in 0..5_000 {
-            let runs = store.list_runs(RunFilter::default()).await.unwrap();
-            if let Some(run) = runs.first() {
-                let rows = paths(store, run.id).await;
-                if self.wait_for.iter().all(|w| rows.contains(w)) {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        panic!("rows {:?} were never committed", self.wait_for);
-    }
-
-    fn counts(&self) -> BTreeMap<String, u32> {
-        self.counts.lock().unwrap().clone()
-    }
-}
-
-/// The paths of the rows `store` holds for `run`.
-async fn paths(store: &Arc<dyn Store>, run: RunId) -> BTreeSet<String> {
-    store
-        .load_run(run)
-        .await
-        .unwrap()
-        .outputs
-        .iter()
-        .map(|r| r.path.as_str().to_owned())
-        .collect()
-}
+use crate::support::{file_counts, paths, TempDir, Visits};
 
 /// A handle that cannot be recorded (no serde): an `#[ephemeral]` node's output.
 struct Conn(u64);
@@ -242,14 +175,6 @@ fn above(path: &str) -> Vec<&str> {
         .map(|(i, _)| &path[..i])
         .chain([path])
         .collect()
-}
-
-fn file_counts(file: &Path) -> BTreeMap<String, u32> {
-    let mut counts = BTreeMap::new();
-    for line in std::fs::read_to_string(file).unwrap_or_default().lines() {
-        *counts.entry(line.to_owned()).or_default() += 1;
-    }
-    counts
 }
 
 // ---- Killed inside a sub-workflow, across processes ----

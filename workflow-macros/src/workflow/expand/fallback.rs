@@ -60,6 +60,7 @@ impl WorkflowGen<'_> {
                     next: &[],
                     policy: #p::WorkflowPolicy::DEFAULT,
                     decisions: &[],
+                    fan_outs: &[],
                 };
                 fn init(_: Self::Input) -> Self::State {}
                 fn run(

@@ -253,6 +253,24 @@ impl WorkflowGen<'_> {
             .filter_map(|(i, b)| b.fan_out.as_ref().map(|f| (i, b, f)))
     }
 
+    /// `Plan::fan_outs`: `&[(3, <__GalleryEachThumbs as Workflow>::PLAN), ..]`, each
+    /// fan-out's node index with the plan of what its items run (the `for` body's
+    /// workflow, or `map`'s), for a durable run's fingerprint to hash.
+    pub(super) fn fan_out_plans(&self) -> TokenStream {
+        let p = &self.p;
+        let entries = self.fan_outs().map(|(i, b, f)| {
+            let child = match &f.body {
+                FanOutBody::For { .. } => {
+                    let body = body_name(self.name, &b.name);
+                    quote!(#body)
+                }
+                FanOutBody::Map { workflow } => quote!(#workflow),
+            };
+            quote!((#i, <#child as #p::Workflow>::PLAN))
+        });
+        quote!(&[#(#entries),*])
+    }
+
     /// `struct __GalleryFan_thumbs { pub urls: .., pub size: .. }`: the ports of
     /// each fan-out, named after their sources.
     pub(super) fn fan_out_ports_structs(&self) -> TokenStream {

@@ -27,6 +27,7 @@ impl WorkflowGen<'_> {
         let next = self.packed_successors();
         let policy = self.workflow_policy();
         let decisions = self.decisions_plan();
+        let fan_outs = self.fan_out_plans();
         quote! {
             #p::Plan {
                 name: #name_str,
@@ -36,6 +37,7 @@ impl WorkflowGen<'_> {
                 next: &[#(#next),*],
                 policy: #policy,
                 decisions: #decisions,
+                fan_outs: #fan_outs,
             }
         }
     }
