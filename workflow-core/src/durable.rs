@@ -90,11 +90,7 @@
 //!
 //! # Errors
 //!
-//! Every durable call fails with a [`DurableError`]: the [`WorkflowError`] (which it
-//! derefs to), and the id of the run once one was created or found, so that a failed
-//! run is retried, and one a store failure left unfinished resumed, without looking it
-//! up in the store (a run started without a key has nothing else to find it by). A store
-//! failure mid-run stops the run (its token is cancelled) and is reported as
+//! A store failure mid-run stops the run (its token is cancelled) and is reported as
 //! [`WorkflowError::Store`] naming the run and, when one is to blame, the node; rows
 //! committed before stay, so the run can be resumed. A recorded output that no longer
 //! decodes is the same error, before any node runs.
@@ -119,125 +115,13 @@ use crate::store::{
 };
 use crate::trace::ExecutionTrace;
 
-/// The future of [`Runtime::start_durable`], [`Runtime::resume`], [`Runtime::retry`] and
+/// The future of [`Runtime::start_durable`], [`Runtime::resume`] and
 /// [`Runtime::recover`]: boxed, so that its type names only the output.
 pub type DurableFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, DurableError>> + Send + 'a>>;
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, WorkflowError>> + Send + 'a>>;
 
 /// What [`Runtime::recover`] gives: each resumed run and its result.
-type RecoveredRuns<O> = Vec<(RunId, Result<DurableRun<O>, DurableError>)>;
-
-/// Why a durable run failed ([`Runtime::start_durable`], [`Runtime::resume`],
-/// [`Runtime::retry`], [`Runtime::recover`]): the [`WorkflowError`], and the id of the run
-/// in the store, which [`Runtime::retry`] (a failed run) and [`Runtime::resume`] (a run
-/// the store or the process left unfinished) take. [`DurableRun::run_id`]'s counterpart:
-/// without it, a run started without an idempotency key could only be found again by
-/// listing the store.
-///
-/// It reads as its error: it derefs to the [`WorkflowError`] (`err.node()`,
-/// `err.downcast_ref::<E>()`, `matches!(*err, WorkflowError::NodeFailed { .. })`),
-/// prints as it, and `?` turns it into one.
-///
-/// ```
-/// use std::sync::atomic::{AtomicBool, Ordering};
-/// use workflow_core::prelude::*;
-/// use workflow_core::store::MemoryStore;
-///
-/// static DOWN: AtomicBool = AtomicBool::new(true);
-///
-/// #[derive(Debug, thiserror::Error)]
-/// #[error("the mail server is down")]
-/// struct Down;
-///
-/// #[node]
-/// async fn send(order: u32) -> Result<u32, Down> {
-///     if DOWN.load(Ordering::SeqCst) { Err(Down) } else { Ok(order) }
-/// }
-///
-/// workflow! {
-///     #[workflow(durable)]
-///     struct Mail {
-///         input order: u32,
-///         sent = send(order),
-///     }
-/// }
-///
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// let rt = Runtime::builder().store(MemoryStore::new()).build();
-/// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
-/// assert_eq!(failed.node(), Some("sent"));
-/// let run = failed.run_id.expect("the run was created before it failed");
-///
-/// DOWN.store(false, Ordering::SeqCst); // the server is back
-/// let retried = rt.retry(Mail, run).await.unwrap();
-/// assert_eq!((retried.run_id, retried.outputs.sent), (run, 7));
-/// # });
-/// ```
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct DurableError {
-    /// The run the error is about: the one the call created or found by its idempotency
-    /// key, or the one it was given (`resume`, `retry`: also when the store has no such
-    /// run). `None` when the call failed before a run was created or found (no store, a
-    /// store that failed to create it, an input that does not encode), and when
-    /// `recover` could not list the runs (each run's own error is in its entry).
-    pub run_id: Option<RunId>,
-    /// What went wrong, as [`Runtime::execute`] reports it; a store's failure is a
-    /// [`WorkflowError::Store`].
-    pub error: WorkflowError,
-}
-
-impl DurableError {
-    /// The [`WorkflowError`] alone.
-    pub fn into_error(self) -> WorkflowError {
-        self.error
-    }
-}
-
-impl std::ops::Deref for DurableError {
-    type Target = WorkflowError;
-
-    fn deref(&self) -> &WorkflowError {
-        &self.error
-    }
-}
-
-/// As its [`WorkflowError`] (a store's error names the run already: `durable run 3 of
-/// workflow ..`).
-impl std::fmt::Display for DurableError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.error, f)
-    }
-}
-
-/// As its [`WorkflowError`]: `{}` prints it, so `source` continues below it.
-impl std::error::Error for DurableError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.error.source()
-    }
-}
-
-impl From<DurableError> for WorkflowError {
-    fn from(e: DurableError) -> Self {
-        e.error
-    }
-}
-
-/// `e` as the error of run `run`.
-fn of_run(run: RunId) -> impl FnOnce(WorkflowError) -> DurableError {
-    move |error| DurableError {
-        run_id: Some(run),
-        error,
-    }
-}
-
-/// `e`, of no run.
-fn of_no_run(error: WorkflowError) -> DurableError {
-    DurableError {
-        run_id: None,
-        error,
-    }
-}
+type RecoveredRuns<O> = Vec<(RunId, Result<DurableRun<O>, WorkflowError>)>;
 
 /// A workflow declared `#[workflow(durable)]`: its values can be recorded in a [`Store`].
 ///
@@ -499,17 +383,15 @@ impl Runtime {
     /// While this runtime still drives that run (the first start has not returned), a
     /// second start waits for it and then answers as above: the nodes run once.
     ///
-    /// A run that failed, or that a store failure left unfinished, is named by its error
-    /// ([`DurableError::run_id`]): [`Runtime::retry`] runs the one, [`Runtime::resume`]
-    /// the other. A run whose process died is found by [`Runtime::recover`] once its
-    /// lease expired (or by its id: [`Store::list_runs`](crate::store::Store::list_runs)
-    /// on [`Runtime::store`]).
+    /// Without a key, a run cut short is found again by its id
+    /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
+    /// [`Runtime::resume`], or by [`Runtime::recover`] once its lease expired.
     ///
     /// # Errors
     ///
-    /// A [`DurableError`] naming the run, whose error is as [`Runtime::execute`]'s, plus
-    /// [`WorkflowError::Store`]: no store configured, the store failed, the key names a
-    /// run of another workflow or input or one still leased to another owner.
+    /// As [`Runtime::execute`], plus [`WorkflowError::Store`]: no store configured, the
+    /// store failed, the key names a run of another workflow or input or one still
+    /// leased to another owner.
     //
     //
     // `W` is bound once, with its input and output as parameters of their own, and the
@@ -535,10 +417,10 @@ impl Runtime {
         _workflow: W,
         input: W::Input,
         idempotency_key: Option<&str>,
-    ) -> Result<DurableRun<W::Output>, DurableError> {
-        let cfg = self.durable_config::<W>().map_err(of_no_run)?;
-        let no_run = |e| of_no_run(store_error::<W>(RunId(0), e));
-        let encoded = W::encode_input(&input).map_err(no_run)?;
+    ) -> Result<DurableRun<W::Output>, WorkflowError> {
+        let cfg = self.durable_config::<W>()?;
+        let no_run = RunId(0);
+        let encoded = W::encode_input(&input).map_err(|e| store_error::<W>(no_run, e))?;
         let created = cfg
             .store
             .create_run(NewRun {
@@ -550,7 +432,7 @@ impl Runtime {
                 lease: cfg.lease,
             })
             .await
-            .map_err(no_run)?;
+            .map_err(|e| store_error::<W>(no_run, e))?;
         match created {
             CreatedRun::New(claimed) => {
                 let run = claimed.lease.run;
@@ -558,14 +440,11 @@ impl Runtime {
                 if !waited {
                     return self
                         .drive::<W>(&cfg, claimed.lease, input, Restore::default())
-                        .await
-                        .map_err(of_run(run));
+                        .await;
                 }
                 // A resume of this new run (found by listing the store) drove it meanwhile:
                 // what it left is the run's state now.
-                self.start_existing::<W>(&cfg, run, None, driving)
-                    .await
-                    .map_err(of_run(run))
+                self.start_existing::<W>(&cfg, run, None, driving).await
             }
             CreatedRun::Existing(row) => {
                 // Driven by this runtime now (a start with the same key still running, or a
@@ -575,9 +454,7 @@ impl Runtime {
                 let run = row.id;
                 let (driving, waited) = cfg.drives.take(run).await;
                 let row = (!waited).then_some(row);
-                self.start_existing::<W>(&cfg, run, row, driving)
-                    .await
-                    .map_err(of_run(run))
+                self.start_existing::<W>(&cfg, run, row, driving).await
             }
         }
     }
@@ -645,7 +522,7 @@ impl Runtime {
         W: DurableWorkflow + Workflow<Output = O> + 'a,
         O: Send + 'a,
     {
-        Box::pin(async move { self.resume_run(workflow, run).await.map_err(of_run(run)) })
+        Box::pin(self.resume_run(workflow, run))
     }
 
     async fn resume_run<W: DurableWorkflow>(
@@ -744,8 +621,8 @@ impl Runtime {
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let rt = Runtime::builder().store(MemoryStore::new()).build();
     /// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
-    /// assert!(matches!(*failed, WorkflowError::NodeFailed { .. }), "{failed}");
-    /// let run = failed.run_id.unwrap(); // the failed run, by its id in the store
+    /// assert!(matches!(failed, WorkflowError::NodeFailed { .. }), "{failed}");
+    /// let run = rt.store().unwrap().list_runs(Default::default()).await.unwrap()[0].id;
     ///
     /// DOWN.store(false, Ordering::SeqCst); // the server is back
     /// let retried = rt.retry(Mail, run).await.unwrap();
@@ -773,7 +650,7 @@ impl Runtime {
         W: DurableWorkflow + Workflow<Output = O> + 'a,
         O: Send + 'a,
     {
-        Box::pin(async move { self.retry_run(workflow, run).await.map_err(of_run(run)) })
+        Box::pin(self.retry_run(workflow, run))
     }
 
     async fn retry_run<W: DurableWorkflow>(
@@ -830,8 +707,8 @@ impl Runtime {
     async fn recover_runs<W: DurableWorkflow>(
         &self,
         _workflow: W,
-    ) -> Result<RecoveredRuns<W::Output>, DurableError> {
-        let cfg = self.durable_config::<W>().map_err(of_no_run)?;
+    ) -> Result<Vec<(RunId, Result<DurableRun<W::Output>, WorkflowError>)>, WorkflowError> {
+        let cfg = self.durable_config::<W>()?;
         let runs = cfg
             .store
             .list_runs(RunFilter {
@@ -840,7 +717,7 @@ impl Runtime {
                 ..RunFilter::default()
             })
             .await
-            .map_err(|e| of_no_run(store_error::<W>(RunId(0), e)))?;
+            .map_err(|e| store_error::<W>(RunId(0), e))?;
         let now = cfg.store.clock().now();
         let mut claimed = Vec::new();
         for row in runs {
@@ -855,17 +732,14 @@ impl Runtime {
             match cfg.store.claim_run(row.id, &cfg.owner, cfg.lease).await {
                 Ok(c) => claimed.push((c, driving)),
                 Err(StoreError::LeaseHeld { .. } | StoreError::Finished { .. }) => {}
-                Err(e) => return Err(of_run(row.id)(store_error::<W>(row.id, e))),
+                Err(e) => return Err(store_error::<W>(row.id, e)),
             }
         }
         let resumed = claimed.into_iter().map(|(c, driving)| {
             let cfg = &cfg;
             async move {
                 let id = c.lease.run;
-                let result = self
-                    .resume_claimed::<W>(cfg, c.lease)
-                    .await
-                    .map_err(of_run(id));
+                let result = self.resume_claimed::<W>(cfg, c.lease).await;
                 drop(driving);
                 (id, result)
             }

@@ -144,7 +144,7 @@ pub use __private::{
 pub use build_first::BuildTheRuntimeFirst;
 pub use context::Context;
 #[cfg(feature = "store")]
-pub use durable::{DurableError, DurableFuture, DurableRun, DurableWorkflow};
+pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
 pub use error::{
     BoxError, DeadlockKind, DeadlockReport, NodeName, TimeoutScope, WaitingNode, WorkflowError,
 };
@@ -221,9 +221,9 @@ pub mod prelude {
     // names it (`Vec<RunHandle>`).
     pub use crate::RunHandle;
     // `DurableRun` is `Run`'s durable counterpart: a helper returning the result of
-    // `start_durable`/`resume` names it, and its error, `DurableError`.
+    // `start_durable`/`resume` names it.
     #[cfg(feature = "store")]
-    pub use crate::{DurableError, DurableRun};
+    pub use crate::DurableRun;
     // A test asserting how an attempt ended (`trace.attempt_spans("a")[0].outcome`)
     // names it, and one picking events out of a trace
     // (`matches!(e.kind, TraceKind::Started { .. })`) names `TraceKind`.

@@ -5,7 +5,7 @@
 //! struct `Harness`".
 
 use workflow_core::store::RunId;
-use workflow_core::{DurableError, DurableFuture, DurableRun, DurableWorkflow, Workflow};
+use workflow_core::{DurableFuture, DurableRun, DurableWorkflow, Workflow, WorkflowError};
 
 use crate::Harness;
 
@@ -74,7 +74,7 @@ impl Harness {
     pub fn recover<'a, W, O>(
         &'a self,
         workflow: W,
-    ) -> DurableFuture<'a, Vec<(RunId, Result<DurableRun<O>, DurableError>)>>
+    ) -> DurableFuture<'a, Vec<(RunId, Result<DurableRun<O>, WorkflowError>)>>
     where
         W: DurableWorkflow + Workflow<Output = O> + 'a,
         Self: RecoverThroughTheRuntime<W>,

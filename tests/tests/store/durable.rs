@@ -169,13 +169,7 @@ async fn a_second_start_with_the_same_key_returns_the_first_result() {
             .start_durable(Diamond, DiamondInput { n: 2 }, Some("k"))
             .await;
         assert!(
-            matches!(
-                other,
-                Err(DurableError {
-                    error: WorkflowError::Store { .. },
-                    ..
-                })
-            ),
+            matches!(other, Err(WorkflowError::Store { .. })),
             "{kind}: {other:?}"
         );
         // Refused before a run was created: no "durable run 0", which read like a run
@@ -247,7 +241,7 @@ async fn concurrent_starts_with_one_key_and_a_resume_run_the_nodes_once() {
             // The usual order: the start drives, the resume waits and finds it finished.
             Err(err) => {
                 assert!(started.report.is_some(), "{kind}");
-                let WorkflowError::Store { source, .. } = &err.error else {
+                let WorkflowError::Store { source, .. } = &err else {
                     panic!("{kind}: {err}")
                 };
                 assert!(
@@ -284,7 +278,6 @@ async fn a_durable_start_without_a_store_says_how_to_add_one() {
         err.to_string(),
         "durable workflow `Diamond`: no store configured: build the runtime with `Runtime::builder().store(..)`"
     );
-    assert_eq!(err.run_id, None, "no run was created");
 }
 
 /// A run whose process died after `a` and `b` were recorded: created and recorded by
@@ -454,7 +447,7 @@ async fn a_record_that_no_longer_decodes_is_an_error_naming_run_and_node() {
         let err = rt.resume(Diamond, run).await.unwrap_err();
         assert!(
             matches!(
-                &err.error,
+                &err,
                 WorkflowError::Store {
                     node: Some(node),
                     ..
@@ -1155,7 +1148,7 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
         let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
         let result = rt.start_durable(Diamond, DiamondInput { n: 1 }, None).await;
         let err = result.unwrap_err();
-        let WorkflowError::Store { run, node, .. } = &err.error else {
+        let WorkflowError::Store { run, node, .. } = &err else {
             panic!("{kind}: {err:?}")
         };
         assert!(
@@ -1166,9 +1159,7 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
             err.to_string().contains("connection refused"),
             "{kind}: {err}"
         );
-        // The error names the run to resume: no lookup in the store.
-        assert_eq!(err.run_id, Some(RunId(*run)), "{kind}");
-        let run = err.run_id.unwrap();
+        let run = RunId(*run);
         let state = store.inner.load_run(run).await.unwrap();
         assert_eq!(state.run.status, RunStatus::Running, "{kind}: resumable");
         assert_eq!(state.outputs[0].path.as_str(), "a", "{kind}");
@@ -1221,7 +1212,7 @@ async fn a_store_failure_in_a_fan_out_item_names_the_items_node() {
         .start_durable(Squares, SquaresInput { n: 3 }, None)
         .await
         .unwrap_err();
-    let WorkflowError::Store { node, .. } = &err.error else {
+    let WorkflowError::Store { node, .. } = &err else {
         panic!("{err:?}")
     };
     let node = node
@@ -1370,7 +1361,7 @@ async fn a_failed_run_whose_end_is_not_recorded_keeps_its_own_error() {
         node: None,
         run_error: Some(own),
         ..
-    } = &err.error
+    } = &err
     else {
         panic!("{err:?}")
     };
@@ -1384,7 +1375,7 @@ async fn a_failed_run_whose_end_is_not_recorded_keeps_its_own_error() {
         err.to_string(),
         format!(
             "durable run {run} of workflow `Refusing`: {} (after the run itself failed: node `r` of workflow `Refusing` failed after 1 attempt(s): refused 7)",
-            match &err.error {
+            match &err {
                 WorkflowError::Store { source, .. } => source.to_string(),
                 _ => unreachable!(),
             }
@@ -1449,10 +1440,9 @@ fn store_source(err: &WorkflowError) -> &workflow_core::store::StoreError {
         .unwrap_or_else(|| panic!("{err:?}"))
 }
 
-/// A failed run is run again from where it failed, under its id, which its error names
-/// (`DurableError::run_id`): the node that finished is restored, the failed one and the
-/// one after it run; the key then names the succeeded run; a run that fails again keeps
-/// both failures.
+/// A failed run is run again from where it failed, under its id: the node that finished
+/// is restored, the failed one and the one after it run; the key then names the
+/// succeeded run; a run that fails again keeps both failures.
 #[tokio::test]
 async fn a_failed_run_is_retried_from_where_it_failed() {
     for (kind, store) in stores("retry").await {
@@ -1463,19 +1453,15 @@ async fn a_failed_run_is_retried_from_where_it_failed() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err.error, WorkflowError::NodeFailed { node, .. } if node == "b"),
+            matches!(&err, WorkflowError::NodeFailed { node, .. } if node == "b"),
             "{kind}: {err:?}"
         );
-        // The id comes with the error: the store's one run.
-        let run = err.run_id.expect("a failed run names its id");
-        let listed = store.list_runs(RunFilter::default()).await.unwrap();
-        assert_eq!((listed.len(), listed[0].id), (1, run), "{kind}");
-        // The key answers with the failure, names the run, and says how to run it again.
+        let run = store.list_runs(RunFilter::default()).await.unwrap()[0].id;
+        // The key answers with the failure, and says how to run it again.
         let again = rt
             .start_durable(Gated, GatedInput { n: 1 }, Some("order-7"))
             .await
             .unwrap_err();
-        assert_eq!(again.run_id, Some(run), "{kind}");
         assert!(
             again
                 .to_string()
@@ -1485,10 +1471,9 @@ async fn a_failed_run_is_retried_from_where_it_failed() {
         // Still down: it fails again, both failures kept, `a` still not run again.
         let err = rt.retry(Gated, run).await.unwrap_err();
         assert!(
-            matches!(&err.error, WorkflowError::NodeFailed { node, .. } if node == "b"),
+            matches!(&err, WorkflowError::NodeFailed { node, .. } if node == "b"),
             "{kind}: {err:?}"
         );
-        assert_eq!(err.run_id, Some(run), "{kind}");
         assert_eq!(
             (probe.count("a"), probe.count("b"), probe.count("c")),
             (1, 2, 0),
@@ -1559,7 +1544,7 @@ async fn retrying_what_is_not_a_failed_run_of_the_workflow_is_refused() {
             .start_durable(Gated, GatedInput { n: 1 }, None)
             .await
             .unwrap_err();
-        let WorkflowError::NodeFailed { .. } = failed_run.error else {
+        let WorkflowError::NodeFailed { .. } = failed_run else {
             panic!("{kind}: {failed_run:?}")
         };
         let failed = store
@@ -1615,7 +1600,7 @@ async fn a_store_error_is_found_by_downcast() {
         "{err:?}"
     );
     assert!(err.downcast_ref::<std::io::Error>().is_none());
-    let err = err.into_error().downcast::<std::io::Error>().unwrap_err();
+    let err = err.downcast::<std::io::Error>().unwrap_err();
     let found: StoreError = err.downcast().unwrap();
     assert!(matches!(found, StoreError::NotFound { .. }), "{found:?}");
 }

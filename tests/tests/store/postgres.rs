@@ -543,7 +543,7 @@ async fn a_run_whose_server_goes_away_stops_naming_the_node_and_resumes() {
     };
     let (result, ()) = tokio::join!(started, cut);
     let err = result.expect_err("the server went away mid-run");
-    let WorkflowError::Store { run, node, .. } = &err.error else {
+    let WorkflowError::Store { run, node, .. } = &err else {
         panic!("{err:?}")
     };
     assert_eq!(node.as_deref(), Some("b"), "{err}");

@@ -274,7 +274,7 @@ async fn cut_items_run<F: std::future::Future>(
 }
 
 /// The resume of a cut run, which must end: a stale restore hangs in `hold`.
-async fn must_end<T>(resume: impl std::future::Future<Output = Result<T, DurableError>>) -> T {
+async fn must_end<T>(resume: impl std::future::Future<Output = Result<T, WorkflowError>>) -> T {
     tokio::time::timeout(Duration::from_secs(60), resume)
         .await
         .expect("the resume hung: it restored the item's rows of the old `Sized`")

@@ -636,7 +636,7 @@ mod locked {
             .start_durable(Locked, LockedInput { n: 1 }, None)
             .await
             .unwrap_err();
-        let WorkflowError::Store { run, node, .. } = &err.error else {
+        let WorkflowError::Store { run, node, .. } = &err else {
             panic!("expected a store error, got {err:?}");
         };
         assert_eq!(node.as_deref(), Some("b"), "{err}");
