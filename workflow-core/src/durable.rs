@@ -385,7 +385,11 @@ impl Runtime {
     ///
     /// Without a key, a run cut short is found again by its id
     /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
-    /// [`Runtime::resume`], or by [`Runtime::recover`] once its lease expired.
+    /// [`Runtime::resume`], or by [`Runtime::recover`] once its lease expired. A run that
+    /// failed is retried by its id ([`Runtime::retry`]): the error is a
+    /// [`WorkflowError`] as for [`Runtime::execute`], and the id comes with it to
+    /// [`RuntimeBuilder::on_durable_run_end`](crate::RuntimeBuilder::on_durable_run_end)
+    /// (`end.run_id`, `end.error`), or from `list_runs`.
     ///
     /// # Errors
     ///
