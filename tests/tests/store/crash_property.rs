@@ -20,7 +20,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -31,6 +30,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use workflow_core::prelude::*;
 use workflow_core::store::{OwnerId, RunFilter, SqliteStore, Store};
+
+use crate::support::append_line;
 
 /// One durable shape, as data.
 pub(crate) struct DurableShape {
@@ -68,13 +69,7 @@ struct Probe {
 
 async fn visit(probe: &Probe, ctx: &Context, seed: u64, inputs: &[u64]) -> u64 {
     let node: usize = ctx.node()[1..].parse().expect("nodes are called n<index>");
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&probe.counts)
-        .unwrap();
-    writeln!(f, "{node}").unwrap();
-    drop(f);
+    append_line(&probe.counts, node);
     if probe.abort_at == Some(node) {
         std::process::abort();
     }

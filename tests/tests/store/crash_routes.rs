@@ -30,7 +30,6 @@
 use std::borrow::Borrow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -41,6 +40,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
 use workflow_core::prelude::*;
 use workflow_core::store::{MemoryStore, OwnerId, RunFilter, SqliteStore, Store};
+
+use crate::support::append_line;
 
 /// One arm of a durable routed shape (see `durable_routed_corpus` in `tests/build.rs`):
 /// `{p}0 = q_one(x: n{from})` (or `q_two(x: n{from}, y: v)` when `uses_v`), optionally
@@ -123,13 +124,7 @@ async fn visit(probe: &RouteProbe, ctx: &Context, seed: u64, inputs: &[u64]) -> 
         // first node usually commits first: kills inside an item with rows recorded.
         tokio::time::sleep(Duration::from_millis(4)).await;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&probe.counts)
-        .unwrap();
-    writeln!(f, "{path}").unwrap();
-    drop(f);
+    append_line(&probe.counts, &path);
     if probe.abort_at.as_deref() == Some(&*path) {
         std::process::abort();
     }

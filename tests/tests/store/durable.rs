@@ -7,7 +7,6 @@
 //! `WORKFLOW_REQUIRE_POSTGRES=1`).
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +14,7 @@ use std::time::Duration;
 use workflow_core::prelude::*;
 use workflow_core::DurableFuture;
 
-use crate::support::{postgres_url, TempDir};
+use crate::support::{append_line, postgres_url, TempDir};
 use workflow_core::store::{
     CreatedRun, GraphFingerprint, ManualClock, MemoryStore, NewRun, OwnerId, Record,
     RecordedOutput, RunFilter, RunId, RunStatus, SqliteStore, Store, StoreError, Timestamp,
@@ -34,12 +33,7 @@ impl Probe {
     fn visit(&self, node: &'static str) {
         *self.counts.lock().unwrap().entry(node).or_default() += 1;
         if let Some(file) = &self.file {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)
-                .unwrap();
-            writeln!(f, "{node}").unwrap();
+            append_line(file, node);
         }
         if self.abort_at.as_deref() == Some(node) {
             std::process::abort();

@@ -91,12 +91,7 @@ impl Visits {
         let path = ctx.path().to_string();
         *self.counts.lock().unwrap().entry(path.clone()).or_default() += 1;
         if let Some(file) = &self.file {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(file)
-                .unwrap();
-            writeln!(f, "{path}").unwrap();
+            append_line(file, &path);
         }
         if self.abort_at.as_deref() == Some(&*path) {
             if !self.wait_for.is_empty() {
@@ -131,7 +126,19 @@ impl Visits {
     }
 }
 
-/// The executions a child process wrote to `file` (`Visits::file`), by path.
+/// Appends `line` to `file` (created if missing): a child process's record of one node
+/// execution, which survives its abort (read back with [`file_counts`]).
+pub(crate) fn append_line(file: &Path, line: impl std::fmt::Display) {
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .unwrap();
+    writeln!(f, "{line}").unwrap();
+}
+
+/// The executions a child process wrote to `file` (`Visits::file`, [`append_line`]), by
+/// path.
 pub(crate) fn file_counts(file: &Path) -> BTreeMap<String, u32> {
     let mut counts = BTreeMap::new();
     for line in std::fs::read_to_string(file).unwrap_or_default().lines() {
