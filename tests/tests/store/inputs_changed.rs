@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use workflow_core::prelude::*;
-use workflow_core::store::{MemoryStore, OwnerId, RunId, Store};
+use workflow_core::store::{MemoryStore, RunId, Store};
+
+use crate::support::memory_runtime;
 
 /// Calls of `first`, per runtime.
 #[derive(Default)]
@@ -58,17 +60,9 @@ mod two_inputs {
     }
 }
 
-fn runtime(store: &Arc<MemoryStore>, calls: &Arc<Calls>) -> Runtime {
-    Runtime::builder()
-        .store_arc(Arc::clone(store) as Arc<dyn Store>)
-        .owner(OwnerId::new("me"))
-        .resource_arc(Arc::clone(calls))
-        .build()
-}
-
 /// A run of `one_input::Tally` cut while `b` hangs, after `a` was recorded.
 async fn cut_one_input_run(store: &Arc<MemoryStore>, calls: &Arc<Calls>) -> RunId {
-    let rt = runtime(store, calls);
+    let rt = memory_runtime(store, calls);
     let run = rt.start_durable(one_input::Tally, one_input::TallyInput { n: 1 }, None);
     assert!(tokio::time::timeout(Duration::from_secs(1), run)
         .await
@@ -92,7 +86,7 @@ async fn an_added_input_is_named() {
     let store = Arc::new(MemoryStore::new());
     let calls = Arc::new(Calls::default());
     let run = cut_one_input_run(&store, &calls).await;
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let err = rt.resume(two_inputs::Tally, run).await.unwrap_err();
     assert_refused(&err, "input m");
     let err = rt.retry(two_inputs::Tally, run).await.unwrap_err();
@@ -104,14 +98,14 @@ async fn an_added_input_is_named() {
 async fn a_removed_input_is_named() {
     let store = Arc::new(MemoryStore::new());
     let calls = Arc::new(Calls::default());
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let input = two_inputs::TallyInput { n: 1, m: 2 };
     let cut = rt.start_durable(two_inputs::Tally, input, None);
     assert!(tokio::time::timeout(Duration::from_secs(1), cut)
         .await
         .is_err());
     let run = store.list_runs(Default::default()).await.unwrap()[0].id;
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let err = rt.resume(one_input::Tally, run).await.unwrap_err();
     assert_refused(&err, "input m (removed)");
     assert_eq!(calls.0.load(SeqCst), 1, "nothing ran again");

@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use workflow_core::prelude::*;
-use workflow_core::store::{MemoryStore, OwnerId, RunId, Store};
+use workflow_core::store::{MemoryStore, RunId, Store};
+
+use crate::support::memory_runtime;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Size {
@@ -116,18 +118,10 @@ mod bumped {
     }
 }
 
-fn runtime(store: &Arc<MemoryStore>, calls: &Arc<Calls>) -> Runtime {
-    Runtime::builder()
-        .store_arc(Arc::clone(store) as Arc<dyn Store>)
-        .owner(OwnerId::new("me"))
-        .resource_arc(Arc::clone(calls))
-        .build()
-}
-
 /// A run of `started::Route` cut in `out`, after `k`, its arm (`Big`) and `x` were
 /// recorded.
 async fn cut_run(store: &Arc<MemoryStore>, calls: &Arc<Calls>) -> RunId {
-    let rt = runtime(store, calls);
+    let rt = memory_runtime(store, calls);
     let run = rt.start_durable(started::Route, started::RouteInput { n: 5 }, None);
     assert!(tokio::time::timeout(Duration::from_secs(1), run)
         .await
@@ -141,7 +135,7 @@ async fn a_router_whose_matched_node_changed_takes_its_new_arm() {
     let store = Arc::new(MemoryStore::new());
     let calls = Arc::new(Calls::default());
     let run = cut_run(&store, &calls).await;
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let resumed = rt.resume(changed_fn::Route, run).await.unwrap();
     assert_eq!(resumed.outputs.out, "small5");
     assert_eq!(calls.small.load(SeqCst), 1);
@@ -157,7 +151,7 @@ async fn a_router_whose_matched_node_was_bumped_takes_its_new_arm() {
     let store = Arc::new(MemoryStore::new());
     let calls = Arc::new(Calls::default());
     let run = cut_run(&store, &calls).await;
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let resumed = rt.resume(bumped::Route, run).await.unwrap();
     assert_eq!(resumed.outputs.out, "small5");
     assert_eq!(calls.small.load(SeqCst), 1);
@@ -173,7 +167,7 @@ async fn a_router_that_takes_the_same_arm_again_restores_that_arm() {
     let run = cut_run(&store, &calls).await;
     // `started` again: nothing changed, `k`, the arm and `x` are restored, `out` runs
     // (and hangs again: cut it).
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let again = rt.resume(started::Route, run);
     assert!(tokio::time::timeout(Duration::from_secs(1), again)
         .await
@@ -265,7 +259,7 @@ async fn cut_items_run<F: std::future::Future>(
     calls: &Arc<Calls>,
     start: impl FnOnce(Runtime) -> F,
 ) -> RunId {
-    let rt = runtime(store, calls);
+    let rt = memory_runtime(store, calls);
     assert!(tokio::time::timeout(Duration::from_secs(1), start(rt))
         .await
         .is_err());
@@ -294,7 +288,7 @@ async fn a_router_changed_inside_a_for_items_sub_workflow_takes_its_new_arm() {
         .await
     })
     .await;
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let resumed = must_end(rt.resume(changed_items::PerItem, run)).await;
     assert_eq!(resumed.outputs.ys[0].out, "small5");
     assert_eq!(calls.small.load(SeqCst), 1);
@@ -315,7 +309,7 @@ async fn a_router_changed_inside_a_mapped_workflow_takes_its_new_arm() {
         .await
     })
     .await;
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let resumed = must_end(rt.resume(changed_items::Mapped, run)).await;
     assert_eq!(resumed.outputs.ys[0].out, "small5");
     assert_eq!((calls.small.load(SeqCst), calls.big.load(SeqCst)), (1, 1));
@@ -335,7 +329,7 @@ async fn a_router_changed_inside_a_sub_workflows_fan_out_takes_its_new_arm() {
         .await
     })
     .await;
-    let rt = runtime(&store, &calls);
+    let rt = memory_runtime(&store, &calls);
     let resumed = must_end(rt.resume(changed_items::Nested, run)).await;
     assert_eq!(resumed.outputs.inner.ys[0].out, "small5");
     assert_eq!((calls.small.load(SeqCst), calls.big.load(SeqCst)), (1, 1));

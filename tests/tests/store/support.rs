@@ -126,6 +126,18 @@ impl Visits {
     }
 }
 
+/// A runtime over `store`, owned by `me`, with `calls` (a test's counters) as a resource.
+pub(crate) fn memory_runtime<C: Send + Sync + 'static>(
+    store: &Arc<workflow_core::store::MemoryStore>,
+    calls: &Arc<C>,
+) -> workflow_core::Runtime {
+    workflow_core::Runtime::builder()
+        .store_arc(Arc::clone(store) as Arc<dyn Store>)
+        .owner(workflow_core::store::OwnerId::new("me"))
+        .resource_arc(Arc::clone(calls))
+        .build()
+}
+
 /// Appends `line` to `file` (created if missing): a child process's record of one node
 /// execution, which survives its abort (read back with [`file_counts`]).
 pub(crate) fn append_line(file: &Path, line: impl std::fmt::Display) {
