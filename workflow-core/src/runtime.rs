@@ -205,8 +205,33 @@ impl RuntimeBuilder {
     /// Limits nodes in flight across all runs of this runtime (`0` counts as `1`). A node
     /// that runs a sub-workflow or a fan-out takes no slot: the nodes of its child runs
     /// take theirs.
+    ///
+    /// `usize::MAX` (or any `n` of at least [`tokio::sync::Semaphore::MAX_PERMITS`], about
+    /// 2.3 × 10¹⁸, more than a limit could ever hold back) means no limit, as if the
+    /// option were not set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn double(x: u32) -> u32 { x * 2 }
+    ///
+    /// workflow! { struct Twice { input x: u32, y = double(x), } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// for n in [0, 4, usize::MAX] {
+    ///     let rt = Runtime::builder().max_concurrent_nodes(n).build();
+    ///     let run = rt.execute(Twice, TwiceInput { x: 2 }).await.unwrap();
+    ///     assert_eq!(run.outputs.y, 4);
+    /// }
+    /// # });
+    /// ```
     pub fn max_concurrent_nodes(mut self, n: usize) -> Self {
-        self.node_limit = Some(n.max(1));
+        // A semaphore holds at most `MAX_PERMITS` (it panics on more), and no runtime
+        // has that many nodes in flight: such a limit is no limit.
+        self.node_limit = (n < tokio::sync::Semaphore::MAX_PERMITS).then_some(n.max(1));
         self
     }
 
