@@ -152,13 +152,18 @@ impl LoadReport {
         self.latencies.last().copied().unwrap_or_default()
     }
 
-    /// Mean latency.
+    /// Mean latency (zero for a load of no runs).
     pub fn mean(&self) -> Duration {
         if self.latencies.is_empty() {
             return Duration::ZERO;
         }
-        let total: Duration = self.latencies.iter().sum();
-        total / self.latencies.len() as u32
+        // In u128 nanoseconds: a `Duration` sum overflows (and panics) for latencies
+        // near `Duration::MAX`, and the count need not fit a `u32`. The mean of
+        // durations is at most the largest of them, so it fits a `Duration` again.
+        let total: u128 = self.latencies.iter().map(Duration::as_nanos).sum();
+        let mean = total / self.latencies.len() as u128;
+        let secs = u64::try_from(mean / 1_000_000_000).unwrap_or(u64::MAX);
+        Duration::new(secs, (mean % 1_000_000_000) as u32)
     }
 
     /// Whether every run succeeded.
@@ -211,6 +216,9 @@ impl fmt::Display for LoadReport {
 impl Harness {
     /// Runs `workflow` `runs` times with at most `concurrency` runs in flight, inputs from
     /// `input(i)`, and reports throughput, latency percentiles and failures.
+    ///
+    /// A `concurrency` of 0 counts as 1 (one run at a time); `runs` of 0 starts nothing
+    /// and gives an empty report (no failures, zero latencies and throughput).
     ///
     /// Runs are spawned as tokio tasks, so a multi-thread runtime spreads them over its
     /// workers. They are counted like any other run ([`Harness::execution_count`]), but
@@ -285,7 +293,9 @@ impl Harness {
         let wall = std::time::Instant::now();
         let start = tokio::time::Instant::now();
         let mut set: JoinSet<(Duration, Result<(), String>)> = JoinSet::new();
-        let mut latencies = Vec::with_capacity(runs);
+        // Grown as runs end beyond a first few thousand: `runs` may be far more than
+        // could be reserved at once (`usize::MAX` panics, a huge count aborts).
+        let mut latencies = Vec::with_capacity(runs.min(4096));
         let mut errors: Vec<(String, usize)> = Vec::new();
         let mut failed = 0;
         let workflow = Arc::new(workflow);

@@ -3,6 +3,7 @@
 //! Each file is a module: `cargo test -p workflow-tests --test harness workflow_test::`
 //! runs one file.
 
+mod edge_values;
 mod harness;
 mod harness_memory;
 mod workflow_test;
