@@ -27,7 +27,12 @@ async fn a_node_limit_of_usize_max_is_no_limit() {
     let start = tokio::time::Instant::now();
     let rt = Runtime::builder().max_concurrent_nodes(usize::MAX).build();
     let run = rt
-        .execute(FanNaps, FanNapsInput { mss: vec![10, 10, 10] })
+        .execute(
+            FanNaps,
+            FanNapsInput {
+                mss: vec![10, 10, 10],
+            },
+        )
         .await
         .unwrap();
     assert_eq!(run.outputs.naps, [10, 10, 10]);
