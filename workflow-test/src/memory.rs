@@ -450,6 +450,10 @@ impl crate::Harness {
     /// the harness counts runs but does not keep their records, so its own bookkeeping
     /// does not look like growth.
     ///
+    /// `iterations` of 0 runs the warm-up only and reports an empty growth (nothing kept);
+    /// a huge count (`usize::MAX`) runs until the check is dropped, as under a
+    /// `tokio::time::timeout`.
+    ///
     /// # Panics
     ///
     /// When [`CountingAllocator`] is not the global allocator.
@@ -622,7 +626,12 @@ impl<F: RepeatFn<Future = Fut>, Fut: Future> Future for MemoryCheck<'_, F, Fut> 
             // While measuring, the harness counts runs but does not keep their records,
             // so its own bookkeeping does not look like growth.
             this.keep = Some(inner.keep_records.swap(false, Relaxed));
-            this.after_each = Vec::with_capacity(this.iterations);
+            // Reserved before measuring, so pushing allocates nothing. A count too large
+            // to reserve (`usize::MAX` would panic `with_capacity`) gets a first part;
+            // its later pushes, if it ever gets there, are counted like a run's.
+            if this.after_each.try_reserve_exact(this.iterations).is_err() {
+                this.after_each.reserve_exact(1 << 16);
+            }
         }
         loop {
             if let Some(iteration) = this.current.as_mut().as_pin_mut() {
@@ -638,7 +647,7 @@ impl<F: RepeatFn<Future = Fut>, Fut: Future> Future for MemoryCheck<'_, F, Fut> 
             if this.finished == WARMUP && this.probe.is_none() {
                 this.probe = Some(MemoryProbe::start());
             }
-            if this.finished == WARMUP + this.iterations {
+            if this.finished == WARMUP.saturating_add(this.iterations) {
                 break;
             }
             this.current.set(Some(this.f.call_again()));

@@ -50,3 +50,22 @@ async fn the_mean_of_huge_latencies_does_not_overflow() {
     // Display reads the mean too.
     assert!(report.to_string().contains("mean"), "{report}");
 }
+
+/// A memory check of no iterations runs the warm-up only; one of `usize::MAX` runs until
+/// dropped. It reserved a slot per iteration with `Vec::with_capacity(iterations)`, which
+/// panics ("capacity overflow") for `usize::MAX`, and its end `WARMUP + iterations`
+/// overflowed.
+#[tokio::test(start_paused = true)]
+async fn memory_checks_of_zero_or_usize_max_iterations_do_not_panic() {
+    let h = Harness::new();
+    let growth = h
+        .memory_growth(0, || h.execute(Nap, NapInput { ms: 1 }))
+        .await;
+    assert!(growth.after_each.is_empty(), "{growth}");
+    assert_eq!((growth.total_bytes(), growth.per_iteration()), (0, 0.0));
+    assert_eq!(h.execution_count("a"), 2, "the warm-up runs");
+    let endless = h.memory_growth(usize::MAX, || h.execute(Nap, NapInput { ms: 1 }));
+    let stopped = tokio::time::timeout(Duration::from_millis(100), endless).await;
+    assert!(stopped.is_err(), "still running at the timeout");
+    assert!(h.execution_count("a") > 50, "{}", h.execution_count("a"));
+}
