@@ -252,6 +252,13 @@ impl RuntimeBuilder {
     /// How long a lease lasts unless renewed (default 30 s): a run whose process died is
     /// recovered by [`Runtime::recover`] this long after its last renewal. Running runs
     /// renew every third of it.
+    ///
+    /// Stores keep lease times in whole milliseconds, so a lease under 1 ms (zero
+    /// included) has expired when it is written: another owner's `recover` may claim a
+    /// run while it still runs here, and this runtime renews it about once a millisecond
+    /// (one store write each). `Duration::MAX` (saturated to the store's largest time)
+    /// never expires: `recover` never picks up a run whose process died, only
+    /// [`Runtime::resume`] by a runtime of the same [`OwnerId`] does.
     pub fn lease(mut self, lease: Duration) -> Self {
         self.durable.lease = Some(lease);
         self

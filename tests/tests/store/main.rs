@@ -15,6 +15,7 @@ mod conformance;
 mod crash_property;
 mod crash_routes;
 mod durable;
+mod edge_values;
 mod groups;
 mod harness;
 mod inputs_changed;
