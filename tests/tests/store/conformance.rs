@@ -617,6 +617,23 @@ async fn list_and_inspect(f: Fixture) {
     let missing = RunId(ids[5].0 + 100);
     let err = store.get_run(missing).await.unwrap_err();
     assert_eq!(err.run(), Some(missing));
+
+    // A limit past `i64::MAX` is no limit, like 0: cast to the database's integer it
+    // was negative, which Postgres refused ("LIMIT must not be negative").
+    let unlimited = store
+        .list_runs(RunFilter {
+            limit: usize::MAX,
+            ..RunFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(unlimited, all);
+    f.clock.advance(LEASE + Duration::from_secs(1));
+    let b = OwnerId::new("b");
+    let claimed = store.claim_expired(&b, LEASE, usize::MAX).await.unwrap();
+    let mut claimed: Vec<RunId> = claimed.iter().map(|c| c.run.id).collect();
+    claimed.sort();
+    assert_eq!(claimed, ids[2..]);
 }
 
 async fn purge(f: Fixture) {

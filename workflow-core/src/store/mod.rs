@@ -260,7 +260,8 @@ pub trait Store: Send + Sync + fmt::Debug {
         lease: Duration,
     ) -> BoxFuture<'a, Result<Claimed, StoreError>>;
 
-    /// Claims every unfinished run whose lease has expired (at most `limit`, 0 for all),
+    /// Claims every unfinished run whose lease has expired (at most `limit`; 0, or more than
+    /// `i64::MAX` such as `usize::MAX`, for all),
     /// oldest first. Concurrent callers, in this process or others, never get the same run.
     ///
     /// # Errors

@@ -657,7 +657,7 @@ pub struct RunFilter {
     pub workflow: Option<String>,
     /// Only runs with an id below this (paging: pass the last id of the previous page).
     pub before: Option<RunId>,
-    /// At most this many (0: no limit).
+    /// At most this many (0, or more than `i64::MAX` such as `usize::MAX`: no limit).
     pub limit: usize,
 }
 
