@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use workflow_core::prelude::*;
-use workflow_core::store::{MemoryStore, OwnerId, RunStatus, Store};
+use workflow_core::store::{MemoryStore, OwnerId, RunFilter, RunStatus, SqliteStore, Store};
+
+use crate::support::TempDir;
 
 #[node]
 async fn nap(ms: u64) -> u64 {
@@ -50,5 +52,35 @@ async fn zero_and_duration_max_leases_run_as_documented() {
         } else {
             assert!(commits < 10, "{commits} commits");
         }
+    }
+}
+
+/// `SqliteStoreBuilder::busy_timeout(Duration::MAX)` ("wait as long as it takes"):
+/// rusqlite panics ("too big") on more than `i32::MAX` milliseconds, so `open` panicked;
+/// now it waits SQLite's longest and the store works.
+#[tokio::test]
+async fn a_sqlite_busy_timeout_of_duration_max_opens_the_store() {
+    let dir = TempDir::new("busy-max");
+    for (name, timeout) in [
+        ("max.db", Duration::MAX),
+        ("25-days.db", Duration::from_secs(25 * 86_400)),
+        ("zero.db", Duration::ZERO),
+    ] {
+        let store = SqliteStore::builder(dir.file(name))
+            .busy_timeout(timeout)
+            .open()
+            .unwrap_or_else(|e| panic!("{timeout:?}: {e}"));
+        let rt = Runtime::builder()
+            .store(store)
+            .owner(OwnerId::new("me"))
+            .build();
+        let run = rt
+            .start_durable(TwoNaps, TwoNapsInput { ms: 1 }, None)
+            .await
+            .unwrap();
+        assert_eq!(run.outputs.b, 1);
+        let store = rt.store().unwrap();
+        let runs = store.list_runs(RunFilter::default()).await.unwrap();
+        assert_eq!(runs.len(), 1, "{timeout:?}");
     }
 }

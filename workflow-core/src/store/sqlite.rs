@@ -162,7 +162,9 @@ impl SqliteStoreBuilder {
     /// process, a backup tool, `sqlite3` in a shell) before it fails: 10 s by default.
     /// A write that gives up fails its durable run with [`StoreError::Backend`] naming
     /// the run and node (the run's earlier rows stay; resume it once the lock is gone).
-    /// Zero fails at once.
+    /// Zero fails at once. SQLite counts the wait in milliseconds in a C `int`: a longer
+    /// timeout (past about 24.8 days, `Duration::MAX` included) waits that long, the
+    /// most it can.
     ///
     /// ```no_run
     /// # fn main() -> Result<(), workflow_core::store::StoreError> {
@@ -964,7 +966,10 @@ fn open_connection(
     };
     let mut conn = Connection::open(path)
         .map_err(|e| StoreError::unavailable("opening the SQLite database", e))?;
-    conn.busy_timeout(busy_timeout)
+    // rusqlite panics ("too big") on a timeout of more than `i32::MAX` milliseconds;
+    // that is SQLite's longest wait.
+    let longest = Duration::from_millis(i32::MAX.unsigned_abs().into());
+    conn.busy_timeout(busy_timeout.min(longest))
         .map_err(|e| sql_error("opening the SQLite database", e))?;
     // The first statement that reads the file is where SQLite notices it is not a database.
     let mode: String = conn
