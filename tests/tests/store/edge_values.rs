@@ -84,3 +84,15 @@ async fn a_sqlite_busy_timeout_of_duration_max_opens_the_store() {
         assert_eq!(runs.len(), 1, "{timeout:?}");
     }
 }
+
+/// `ManualClock::advance(Duration::MAX)` wrapped the clock's `i64` around to before the
+/// epoch (an atomic `fetch_add`), so every lease looked unexpired; it saturates now.
+#[test]
+fn a_manual_clock_advanced_by_duration_max_stops_at_the_largest_time() {
+    use workflow_core::store::{Clock, ManualClock, Timestamp};
+    let clock = ManualClock::new(Timestamp(1_000));
+    clock.advance(Duration::MAX);
+    assert_eq!(clock.now(), Timestamp(i64::MAX));
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(clock.now(), Timestamp(i64::MAX));
+}

@@ -118,9 +118,26 @@ impl ManualClock {
         ManualClock(Arc::new(AtomicI64::new(start.0)))
     }
 
-    /// Moves the clock forward by `d`.
+    /// Moves the clock forward by `d`, stopping at the largest time (`Timestamp(i64::MAX)`)
+    /// rather than wrapping around to before the epoch.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::store::{Clock, ManualClock, Timestamp};
+    ///
+    /// let clock = ManualClock::new(Timestamp(1_000));
+    /// clock.advance(Duration::MAX);
+    /// assert_eq!(clock.now(), Timestamp(i64::MAX));
+    /// ```
     pub fn advance(&self, d: Duration) {
-        self.0.fetch_add(duration_ms(d), Ordering::SeqCst);
+        // `fetch_add` wraps: a huge `d` would move the clock to before the epoch, and
+        // every lease would look unexpired.
+        let by = duration_ms(d);
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(by))
+            });
     }
 
     /// Sets the clock to `t`.
