@@ -371,10 +371,24 @@ impl Runtime {
         };
         // A source not sent is a binding in an arm the run did not take: its slot stays
         // empty, which is what a `name?` port reads as `None` (and, as in-process, no
-        // other port can read it: the node would not have been scheduled).
+        // other port can read it: the node would not have been scheduled). A source in
+        // no arm always ran before this node: not sent, it is a bad call (reading its
+        // empty slot would panic as if the engine had a bug).
+        let in_an_arm = |n: usize| {
+            plan.decisions
+                .iter()
+                .any(|d| d.arms.iter().any(|arm| arm.contains(&n)))
+        };
         for &source in W::NODE_SOURCES[call.node] {
             let Some((_, bytes)) = call.sources.iter().find(|(i, _)| *i == source) else {
-                continue;
+                if in_an_arm(source) {
+                    continue;
+                }
+                return Err(NodeCallFailure::BadCall(format!(
+                    "node `{}` reads the output of node {source} (`{}`), which was not sent",
+                    spec.name,
+                    plan.nodes.get(source).map_or("?", |n| n.name)
+                )));
             };
             let value = W::decode_value(source, bytes, run).map_err(NodeCallFailure::Codec)?;
             W::store(&mut state, value);

@@ -96,3 +96,29 @@ fn a_manual_clock_advanced_by_duration_max_stops_at_the_largest_time() {
     clock.advance(Duration::from_secs(1));
     assert_eq!(clock.now(), Timestamp(i64::MAX));
 }
+
+/// `Runtime::call_node` (one node run by itself, as `workflow-temporal`'s activities call
+/// it) sent without the output of a node it reads: its slot was read empty, which
+/// panicked "workflow slot read before it was written; this is a bug in workflow-core".
+/// A bad call is now `NodeCallFailure::BadCall` naming the node and the missing source.
+#[tokio::test(start_paused = true)]
+async fn a_node_call_without_a_source_it_reads_is_a_bad_call() {
+    use workflow_core::remote::{NodeCall, NodeCallFailure};
+    let rt = Runtime::new();
+    let err = rt
+        .call_node::<TwoNaps>(NodeCall::new(1, 1, None, &[]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NodeCallFailure::BadCall(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "node `b` reads the output of node 0 (`a`), which was not sent"
+    );
+    // Sent, it runs.
+    let a = serde_json::to_vec(&3u64).unwrap();
+    let out = rt
+        .call_node::<TwoNaps>(NodeCall::new(1, 1, None, &[(0, &a)]))
+        .await
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<u64>(&out).unwrap(), 3);
+}
