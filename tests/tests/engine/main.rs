@@ -9,12 +9,12 @@
 mod cancelled_kind;
 mod child_waits;
 mod combinations;
+mod edge_values;
 mod executor;
 mod fanout;
 mod fused;
 mod graph_exports;
 mod held_back;
-mod edge_values;
 mod huge_limits;
 #[path = "../support/own_process.rs"]
 mod own_process;
