@@ -579,6 +579,63 @@ async fn a_run_timeout_during_a_backoff_says_the_node_was_waiting_to_retry() {
     }
 }
 
+/// Refused at the first call; every later call hangs.
+#[node(retry(max = 3, backoff = "500ms"))]
+async fn refuses_then_hangs(calls: Res<AtomicU32>) -> Result<u32, NetError> {
+    let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+    if n > 1 {
+        sleep_ms(60_000).await;
+    }
+    Err(NetError::Connection(n))
+}
+
+workflow! {
+    struct RefusesOnce {
+        f = refuses_then_hangs(),
+    }
+}
+
+workflow! {
+    #[workflow(timeout = "1s")]
+    struct RetriesRefusesOnce {
+        #[timeout = "300ms"]
+        #[retry(max = 3, backoff = "100ms")]
+        sub = RefusesOnce(),
+    }
+}
+
+/// A node stopped while it waited to retry, in a sub-workflow's run that timed out and
+/// was run again, is not "waiting to retry" in the later run, where its first attempt
+/// was running when the run's time ran out (`sub.f` refused at 0 ms and waited; the
+/// sub-workflow timed out at 300 ms, ran again at 400 ms and 800 ms, where `sub.f`
+/// hangs).
+#[tokio::test(start_paused = true)]
+async fn a_node_that_waited_to_retry_in_an_earlier_run_of_its_sub_workflow_is_running_now() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let rt = Runtime::builder().resource_arc(calls.clone()).build();
+    let err = rt
+        .execute(RetriesRefusesOnce, RetriesRefusesOnceInput {})
+        .await
+        .unwrap_err();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    let WorkflowError::Timeout {
+        scope,
+        running,
+        retrying,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*scope, TimeoutScope::Workflow);
+    assert_eq!(running, &["sub.f"]);
+    assert!(retrying.is_empty(), "{retrying:?}");
+    assert_eq!(
+        err.to_string(),
+        "the run of workflow `RetriesRefusesOnce` timed out after 1s; still running: sub.f"
+    );
+}
+
 #[node(retry(max = 10, backoff = "500ms", total_timeout = "1200ms"))]
 async fn refuses_within(ctx: &Context) -> Result<u32, NetError> {
     Err(NetError::Connection(ctx.attempt()))
