@@ -121,6 +121,13 @@ pub enum WorkflowError {
         /// (or the run's). `attempts` then counts the attempts begun; 0 when the limit
         /// passed before the first began (waiting for a concurrency permit).
         all_attempts: bool,
+        /// The nodes of `running` that were waiting between two attempts (a retry's
+        /// backoff) when time ran out, each with the attempt that failed and its error,
+        /// as the trace's [`Retrying`](crate::trace::TraceKind::Retrying) event says; `{}`
+        /// names them apart ("waiting to retry: f (attempt 2 failed: ..)"), not as
+        /// still running. A node whose own `retry(total_timeout)` ran out between two
+        /// attempts is listed too. Empty when none was.
+        retrying: Vec<RetryWait>,
     },
     /// A node needs a resource that is not registered on the runtime. Reported before any
     /// node runs.
@@ -309,35 +316,57 @@ impl fmt::Display for WorkflowError {
                 running,
                 attempts,
                 all_attempts,
+                retrying,
             } => {
                 write!(f, "{scope} of workflow `{workflow}` timed out after {limit:?}")?;
+                let is_scope = |r: &str| match scope {
+                    TimeoutScope::Node(node) => is_named(node, r),
+                    TimeoutScope::Workflow => false,
+                };
                 // With retries, say how many attempts were made, and which limit ran
                 // out: one attempt's (`timeout`) or all of them together's
-                // (`retry(total_timeout)`, which an attempt reaches part-way).
-                match (*all_attempts, *attempts) {
-                    (true, 0) => f.write_str(
+                // (`retry(total_timeout)`, which an attempt reaches part-way, or the
+                // wait before the next one).
+                let own_wait = retrying.iter().find(|w| is_scope(&w.node));
+                match (*all_attempts, *attempts, own_wait) {
+                    (true, 0, _) => f.write_str(
                         ", its `retry(total_timeout)`, before its first attempt began",
                     )?,
-                    (true, n) => write!(
+                    (true, _, Some(wait)) => write!(
+                        f,
+                        ", its `retry(total_timeout)` for all attempts, while waiting to retry: {}",
+                        wait.failed()
+                    )?,
+                    (true, n, None) => write!(
                         f,
                         ", its `retry(total_timeout)` for all attempts, during attempt {n}"
                     )?,
-                    (false, n) if n > 1 => write!(f, " in the last of {n} attempt(s)")?,
-                    (false, _) => {}
+                    (false, n, _) if n > 1 => write!(f, " in the last of {n} attempt(s)")?,
+                    (false, _, _) => {}
                 }
                 // A node's own timeout lists that node in `running`; "still running: s"
                 // after "node `s` timed out" read as if it had not been stopped. Name only
-                // the others, if any.
+                // the others, if any; those between two attempts (a retry's backoff)
+                // apart: "still running" would say an attempt was cut short.
+                let waiting = |r: &str| retrying.iter().any(|w| w.node == r);
                 let others: Vec<&str> = running
                     .iter()
                     .map(|r| &**r)
-                    .filter(|r| match scope {
-                        TimeoutScope::Node(node) => !is_named(node, r),
-                        TimeoutScope::Workflow => true,
-                    })
+                    .filter(|r| !is_scope(r) && !waiting(r))
                     .collect();
-                if matches!(scope, TimeoutScope::Workflow) || !others.is_empty() {
+                let waits: Vec<&RetryWait> =
+                    retrying.iter().filter(|w| !is_scope(&w.node)).collect();
+                if !others.is_empty()
+                    || (matches!(scope, TimeoutScope::Workflow) && waits.is_empty())
+                {
                     write!(f, "; still running: {}", List(&others))?;
+                }
+                if !waits.is_empty() {
+                    f.write_str("; waiting to retry: ")?;
+                    for (i, wait) in waits.iter().enumerate() {
+                        let sep = if i == 0 { "" } else { ", " };
+                        write!(f, "{sep}{} ({})", wait.node, wait.failed())?;
+                    }
                 }
             }
             Self::MissingResource {
@@ -893,6 +922,69 @@ impl WorkflowError {
     }
 }
 
+/// A node that was waiting between two attempts (a retry's backoff) when a timeout
+/// stopped it: [`WorkflowError::Timeout`]'s `retrying`. What the trace's
+/// [`Retrying`](crate::trace::TraceKind::Retrying) event of that wait says, and the
+/// report's entry agrees: the node is cancelled after `attempt` attempts.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::prelude::*;
+///
+/// #[node(retry(max = 3, backoff = "10s"))]
+/// async fn fetch() -> Result<u32, std::io::Error> {
+///     Err(std::io::Error::other("connection refused"))
+/// }
+///
+/// workflow! {
+///     #[workflow(timeout = "1s")]
+///     struct Fetch {
+///         f = fetch(),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+/// let err = Runtime::new().execute(Fetch, FetchInput {}).await.unwrap_err();
+/// let WorkflowError::Timeout { retrying, .. } = &err else { panic!("{err}") };
+/// assert_eq!(retrying[0].node, "f");
+/// assert_eq!(retrying[0].attempt, 1);
+/// assert_eq!(retrying[0].error, "connection refused");
+/// assert_eq!(retrying[0].delay, Duration::from_secs(10));
+/// assert_eq!(
+///     err.to_string(),
+///     "the run of workflow `Fetch` timed out after 1s; \
+///      waiting to retry: f (attempt 1 failed: connection refused)"
+/// );
+/// # });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetryWait {
+    /// The node, by binding or, in a sub-workflow or fan-out item, by path.
+    pub node: NodeName,
+    /// The attempt that failed, from 1: the node had made this many.
+    pub attempt: u32,
+    /// Why that attempt failed (its error's `{}`, as the trace has it).
+    pub error: String,
+    /// The backoff it was waiting out before the next attempt.
+    pub delay: Duration,
+}
+
+impl RetryWait {
+    /// `attempt 2 failed: <error>`, the trace's words.
+    fn failed(&self) -> impl fmt::Display + '_ {
+        struct Failed<'a>(&'a RetryWait);
+        impl fmt::Display for Failed<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "attempt {} failed: {}", self.0.attempt, self.0.error)
+            }
+        }
+        Failed(self)
+    }
+}
+
 /// What a [`WorkflowError::Timeout`] applies to.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -1379,6 +1471,7 @@ mod tests {
             running: running.into_iter().map(NodeName::from).collect(),
             attempts: 1,
             all_attempts: false,
+            retrying: Vec::new(),
         };
         assert_eq!(
             node("out[2].b", vec!["b"]).to_string(),
@@ -1404,10 +1497,60 @@ mod tests {
             running: vec![],
             attempts: 0,
             all_attempts: false,
+            retrying: Vec::new(),
         };
         assert_eq!(
             run.to_string(),
             "the run of workflow `W` timed out after 1s; still running: none"
+        );
+    }
+
+    /// A node between two attempts when time ran out is named as waiting to retry, with
+    /// the attempt that failed and its error, not as still running; a node's own
+    /// `retry(total_timeout)` that ran out there says so in place of "during attempt".
+    #[test]
+    fn a_timeout_names_the_nodes_waiting_to_retry_apart() {
+        let wait = |node: &'static str, attempt| RetryWait {
+            node: node.into(),
+            attempt,
+            error: "refused".into(),
+            delay: Duration::from_millis(500),
+        };
+        let run = |running: Vec<&'static str>, retrying| WorkflowError::Timeout {
+            workflow: "W",
+            scope: TimeoutScope::Workflow,
+            limit: Duration::from_secs(1),
+            running: running.into_iter().map(NodeName::from).collect(),
+            attempts: 0,
+            all_attempts: false,
+            retrying,
+        };
+        assert_eq!(
+            run(vec!["f"], vec![wait("f", 2)]).to_string(),
+            "the run of workflow `W` timed out after 1s; waiting to retry: f (attempt 2 failed: refused)"
+        );
+        assert_eq!(
+            run(
+                vec!["g", "f", "out[1].h"],
+                vec![wait("f", 2), wait("out[1].h", 1)]
+            )
+            .to_string(),
+            "the run of workflow `W` timed out after 1s; still running: g; \
+             waiting to retry: f (attempt 2 failed: refused), out[1].h (attempt 1 failed: refused)"
+        );
+        let total = WorkflowError::Timeout {
+            workflow: "W",
+            scope: TimeoutScope::Node("s".into()),
+            limit: Duration::from_secs(2),
+            running: vec!["s".into(), "g".into()],
+            attempts: 2,
+            all_attempts: true,
+            retrying: vec![wait("s", 2)],
+        };
+        assert_eq!(
+            total.to_string(),
+            "node `s` of workflow `W` timed out after 2s, its `retry(total_timeout)` for all \
+             attempts, while waiting to retry: attempt 2 failed: refused; still running: g"
         );
     }
 
@@ -1423,6 +1566,7 @@ mod tests {
             running: vec!["s".into()],
             attempts,
             all_attempts,
+            retrying: Vec::new(),
         };
         assert_eq!(
             timeout(3, false).to_string(),

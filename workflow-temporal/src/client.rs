@@ -249,6 +249,8 @@ impl<W: NodeByNode> TemporalRunHandle<W> {
                 running: Vec::new(),
                 attempts: 0,
                 all_attempts: false,
+                // Temporal's timeout says nothing of the nodes it stopped.
+                retrying: Vec::new(),
             })),
             Err(WorkflowGetResultError::Cancelled { .. }) => {
                 Err(Error::Workflow(WorkflowError::Cancelled {

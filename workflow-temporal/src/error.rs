@@ -213,6 +213,8 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             // An attempt's own limit, which the activity enforces and reports, or the
             // node's `total_timeout`, Temporal's `schedule_to_close` (see `policy.rs`).
             all_attempts: f.kind == FailureKind::NodeTotalTimeout,
+            // Temporal schedules the retries: no wait between them is reported here.
+            retrying: Vec::new(),
         },
         FailureKind::MissingResource => WorkflowError::MissingResource {
             workflow,

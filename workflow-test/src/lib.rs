@@ -132,8 +132,9 @@
 //!   [`MockFn`] and [`CallRecorder`] record calls.
 //! - Load: [`Harness::load`] runs N executions at concurrency C and returns a
 //!   [`LoadReport`] (throughput, latency percentiles, failures).
-//! - Memory: install [`CountingAllocator`] in the test binary, then measure a block with
-//!   [`MemoryProbe`] or [`measure`], or check repeated runs with
+//! - Memory: install [`CountingAllocator`](struct@CountingAllocator) in the test binary
+//!   (`static ALLOC: CountingAllocator = CountingAllocator;`), then measure a block
+//!   with [`MemoryProbe`] or [`measure`], or check repeated runs with
 //!   [`Harness::memory_growth`] / [`Harness::assert_no_memory_growth`].
 //! - Leaks: [`Harness::assert_no_leaks`] checks that no node task and no resource handle
 //!   outlived the runs ([`LeakReport`]).

@@ -129,23 +129,50 @@ fn count_free(size: usize) {
 
 /// A global allocator that counts allocations and live bytes, for [`MemoryProbe`] and
 /// [`Harness::memory_growth`](crate::Harness::memory_growth). Install it in the test
-/// binary that measures memory:
+/// binary that measures memory, written as `std::alloc::System` is:
 ///
 /// ```
+/// use workflow_test::CountingAllocator;
+///
 /// #[global_allocator]
-/// static ALLOC: workflow_test::CountingAllocator = workflow_test::CountingAllocator::system();
-/// # fn main() { assert!(workflow_test::CountingAllocator::is_installed()); }
+/// static ALLOC: CountingAllocator = CountingAllocator;
+/// # fn main() { assert!(CountingAllocator::is_installed()); }
 /// ```
 ///
-/// It forwards every call to the wrapped allocator (the system allocator, or another one
-/// with [`CountingAllocator::new`]) and adds a few relaxed atomic increments.
+/// The value `CountingAllocator` is [a constant](const@CountingAllocator) of the same
+/// name, the same as [`CountingAllocator::system()`]. The allocator forwards every call
+/// to the wrapped allocator (the system allocator, or another one with
+/// [`CountingAllocator::new`]) and adds a few relaxed atomic increments.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAllocator<A = System> {
     inner: A,
 }
 
+/// The counting allocator on top of the system allocator, so that it is installed as
+/// `std::alloc::System` is, `static ALLOC: CountingAllocator = CountingAllocator;` (the
+/// struct has a field, the wrapped allocator, so its name alone is no value; this
+/// constant, in the value namespace, is). The same as [`CountingAllocator::system()`].
+///
+/// ```
+/// use workflow_test::CountingAllocator;
+///
+/// #[global_allocator]
+/// static ALLOC: CountingAllocator = CountingAllocator;
+/// # fn main() { assert!(CountingAllocator::is_installed()); }
+/// ```
+#[allow(non_upper_case_globals)] // named as the type, as a unit struct's value is
+pub const CountingAllocator: CountingAllocator = CountingAllocator::system();
+
 impl CountingAllocator<System> {
-    /// Counts on top of the system allocator.
+    /// Counts on top of the system allocator: the value of the constant
+    /// [`CountingAllocator`](const@CountingAllocator), spelled as a call (either
+    /// spelling installs the same allocator).
+    ///
+    /// ```
+    /// #[global_allocator]
+    /// static ALLOC: workflow_test::CountingAllocator = workflow_test::CountingAllocator::system();
+    /// # fn main() { assert!(workflow_test::CountingAllocator::is_installed()); }
+    /// ```
     pub const fn system() -> Self {
         Self { inner: System }
     }
@@ -319,8 +346,8 @@ impl fmt::Display for MemoryStats {
 /// Measures allocations from now on: on the threads of the running `#[workflow_test]`,
 /// or on the current thread elsewhere.
 ///
-/// Needs [`CountingAllocator`] as the global allocator; without it every count is zero
-/// (check [`CountingAllocator::is_installed`]).
+/// Needs [`CountingAllocator`](struct@CountingAllocator) as the global allocator;
+/// without it every count is zero (check [`CountingAllocator::is_installed`]).
 ///
 /// # Examples
 ///
@@ -328,7 +355,7 @@ impl fmt::Display for MemoryStats {
 /// use workflow_test::{CountingAllocator, MemoryProbe};
 ///
 /// #[global_allocator]
-/// static ALLOC: CountingAllocator = CountingAllocator::system();
+/// static ALLOC: CountingAllocator = CountingAllocator;
 ///
 /// # fn main() {
 /// let probe = MemoryProbe::start();
@@ -415,7 +442,7 @@ impl Drop for MemoryProbe {
 /// use workflow_test::{measure, CountingAllocator};
 ///
 /// #[global_allocator]
-/// static ALLOC: CountingAllocator = CountingAllocator::system();
+/// static ALLOC: CountingAllocator = CountingAllocator;
 ///
 /// # fn main() {
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -439,7 +466,7 @@ fn require_installed() {
         panic!(
             "memory is not being counted: install the counting allocator in this test binary with\n    \
              #[global_allocator]\n    \
-             static ALLOC: workflow_test::CountingAllocator = workflow_test::CountingAllocator::system();"
+             static ALLOC: workflow_test::CountingAllocator = workflow_test::CountingAllocator;"
         );
     }
 }
@@ -456,7 +483,7 @@ impl crate::Harness {
     ///
     /// # Panics
     ///
-    /// When [`CountingAllocator`] is not the global allocator.
+    /// When [`CountingAllocator`](struct@CountingAllocator) is not the global allocator.
     ///
     /// # Examples
     ///
@@ -468,7 +495,7 @@ impl crate::Harness {
     /// use workflow_test::{CountingAllocator, Harness};
     ///
     /// #[global_allocator]
-    /// static ALLOC: CountingAllocator = CountingAllocator::system();
+    /// static ALLOC: CountingAllocator = CountingAllocator;
     ///
     /// #[node]
     /// async fn generate_data() -> (usize, f64) {
@@ -513,7 +540,7 @@ impl crate::Harness {
     /// # Panics
     ///
     /// When they kept more, with the live bytes after each iteration; or when
-    /// [`CountingAllocator`] is not the global allocator.
+    /// [`CountingAllocator`](struct@CountingAllocator) is not the global allocator.
     #[track_caller]
     pub fn assert_no_memory_growth<'a, F, Fut>(
         &'a self,
@@ -549,7 +576,7 @@ impl crate::Harness {
 /// use workflow_test::{CountingAllocator, Harness};
 ///
 /// #[global_allocator]
-/// static ALLOC: CountingAllocator = CountingAllocator::system();
+/// static ALLOC: CountingAllocator = CountingAllocator;
 ///
 /// #[node]
 /// async fn double(x: u32) -> u32 { x * 2 }

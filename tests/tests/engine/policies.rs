@@ -463,6 +463,220 @@ async fn a_total_timeout_bounds_all_attempts() {
     );
 }
 
+// --- a timeout between two attempts ------------------------------------------------------
+
+/// Refused every time, naming the attempt.
+#[node(retry(max = 3, backoff = "500ms"))]
+async fn refused_again(ctx: &Context) -> Result<u32, NetError> {
+    Err(NetError::Connection(ctx.attempt()))
+}
+
+workflow! {
+    #[workflow(timeout = "800ms")]
+    struct StopsABackoff {
+        input ms: u64,
+        input naps: Vec<u64>,
+        f = refused_again(),
+        g = nap(ms),
+        items = for m in naps {
+            #[retry(max = 2, backoff = "2s")]
+            r = refused_again(),
+            n = nap(ms: m),
+        } => n,
+    }
+}
+
+/// A run's timeout that stops a node waiting out its backoff (attempt 2 failed at 500
+/// ms, the next one is due at 1.5 s) names it as waiting to retry, after which attempt
+/// and why, where it used to say "still running: f" as if an attempt were cut short; a
+/// node doing the same in a fan-out's item too, by path. `running` still holds them
+/// (they were stopped), and the report and the trace say the same: cancelled after 2
+/// attempts, the last event before that "attempt 2 failed: ..; retrying in 1s".
+#[tokio::test(start_paused = true)]
+async fn a_run_timeout_during_a_backoff_says_the_node_was_waiting_to_retry() {
+    let start = Instant::now();
+    let RunOutcome {
+        result,
+        report,
+        trace,
+        ..
+    } = Runtime::new()
+        .execute_report(
+            StopsABackoff,
+            StopsABackoffInput {
+                ms: 10_000,
+                naps: vec![10_000],
+            },
+            RunOptions::new().trace(true),
+        )
+        .await;
+    let err = result.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(800));
+    let WorkflowError::Timeout {
+        scope,
+        running,
+        retrying,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*scope, TimeoutScope::Workflow);
+    assert_eq!(running, &["f", "g", "items[0].r", "items[0].n"]);
+    let waits: Vec<_> = retrying
+        .iter()
+        .map(|w| (&*w.node, w.attempt, &*w.error, w.delay))
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            (
+                "f",
+                2,
+                "connection refused (attempt 2)",
+                Duration::from_secs(1)
+            ),
+            (
+                "items[0].r",
+                1,
+                "connection refused (attempt 1)",
+                Duration::from_secs(2)
+            ),
+        ]
+    );
+    assert_eq!(
+        err.to_string(),
+        "the run of workflow `StopsABackoff` timed out after 800ms; still running: g, items[0].n; \
+         waiting to retry: f (attempt 2 failed: connection refused (attempt 2)), \
+         items[0].r (attempt 1 failed: connection refused (attempt 1))"
+    );
+    for (name, attempts) in [("f", 2), ("items[0].r", 1)] {
+        let node = report.node(name).unwrap();
+        assert_eq!(
+            (node.status, node.attempts),
+            (NodeStatus::Cancelled, attempts),
+            "{name}"
+        );
+        let events: Vec<String> = trace
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|e| e.node.as_deref() == Some(name))
+            .map(|e| e.kind.to_string())
+            .collect();
+        let wait = &retrying.iter().find(|w| w.node == name).unwrap();
+        assert_eq!(
+            events[events.len() - 2..],
+            [
+                format!(
+                    "attempt {} failed: {}; retrying in {:?}",
+                    wait.attempt, wait.error, wait.delay
+                ),
+                "cancelled".to_string()
+            ],
+            "{name}: {events:?}"
+        );
+    }
+}
+
+/// Refused at the first call; every later call hangs.
+#[node(retry(max = 3, backoff = "500ms"))]
+async fn refuses_then_hangs(calls: Res<AtomicU32>) -> Result<u32, NetError> {
+    let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+    if n > 1 {
+        sleep_ms(60_000).await;
+    }
+    Err(NetError::Connection(n))
+}
+
+workflow! {
+    struct RefusesOnce {
+        f = refuses_then_hangs(),
+    }
+}
+
+workflow! {
+    #[workflow(timeout = "1s")]
+    struct RetriesRefusesOnce {
+        #[timeout = "300ms"]
+        #[retry(max = 3, backoff = "100ms")]
+        sub = RefusesOnce(),
+    }
+}
+
+/// A node stopped while it waited to retry, in a sub-workflow's run that timed out and
+/// was run again, is not "waiting to retry" in the later run, where its first attempt
+/// was running when the run's time ran out (`sub.f` refused at 0 ms and waited; the
+/// sub-workflow timed out at 300 ms, ran again at 400 ms and 800 ms, where `sub.f`
+/// hangs).
+#[tokio::test(start_paused = true)]
+async fn a_node_that_waited_to_retry_in_an_earlier_run_of_its_sub_workflow_is_running_now() {
+    let calls = Arc::new(AtomicU32::new(0));
+    let rt = Runtime::builder().resource_arc(calls.clone()).build();
+    let err = rt
+        .execute(RetriesRefusesOnce, RetriesRefusesOnceInput {})
+        .await
+        .unwrap_err();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    let WorkflowError::Timeout {
+        scope,
+        running,
+        retrying,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*scope, TimeoutScope::Workflow);
+    assert_eq!(running, &["sub.f"]);
+    assert!(retrying.is_empty(), "{retrying:?}");
+    assert_eq!(
+        err.to_string(),
+        "the run of workflow `RetriesRefusesOnce` timed out after 1s; still running: sub.f"
+    );
+}
+
+#[node(retry(max = 10, backoff = "500ms", total_timeout = "1200ms"))]
+async fn refuses_within(ctx: &Context) -> Result<u32, NetError> {
+    Err(NetError::Connection(ctx.attempt()))
+}
+
+workflow! {
+    struct TotalInBackoff {
+        h = refuses_within(),
+    }
+}
+
+/// A node's `retry(total_timeout)` that runs out while it waits between attempts (at
+/// 1.2 s; attempt 2 failed at 500 ms, the third is due at 1.5 s) says so, where it
+/// said "during attempt 2", an attempt that had ended 700 ms before.
+#[tokio::test(start_paused = true)]
+async fn a_total_timeout_during_a_backoff_says_the_node_was_waiting_to_retry() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(TotalInBackoff, TotalInBackoffInput {})
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(1200));
+    let WorkflowError::Timeout {
+        attempts,
+        all_attempts,
+        retrying,
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!((*attempts, *all_attempts), (2, true));
+    assert_eq!(retrying.len(), 1, "{retrying:?}");
+    assert_eq!((&*retrying[0].node, retrying[0].attempt), ("h", 2));
+    assert_eq!(
+        err.to_string(),
+        "node `h` of workflow `TotalInBackoff` timed out after 1.2s, its `retry(total_timeout)` \
+         for all attempts, while waiting to retry: attempt 2 failed: connection refused (attempt 2)"
+    );
+}
+
 // --- concurrency -----------------------------------------------------------------------
 
 #[node]

@@ -148,6 +148,8 @@ impl NodeFailure {
                 running: vec![node],
                 attempts,
                 all_attempts: matches!(self, Self::TotalTimeout(_)),
+                // Named where the run ends (`RunShared::name_retry_waits`).
+                retrying: Vec::new(),
             },
             Self::MissingResource(type_name, false) => WorkflowError::MissingResource {
                 workflow,
@@ -384,6 +386,8 @@ async fn attempt_loop(
                 Err(NodeFailure::Panic("node ports were consumed".into())),
             );
         };
+        // No longer between attempts (see `note_retry_wait` below).
+        shared.end_retry_wait(index);
         shared.record(Some(index), TraceKind::Started { attempt });
         let failure = match attempt_once(this, index, attempt, shared, policy, &permit).await {
             Ok(v) => return (attempt, Ok(v)),
@@ -422,6 +426,10 @@ async fn attempt_loop(
             error = %error,
             "node attempt failed; retrying"
         );
+        // A timeout that stops the node during its backoff says it waited to retry,
+        // after which attempt and why (`WorkflowError::Timeout::retrying`), as the trace
+        // does here.
+        shared.note_retry_wait(index, attempt, delay, error.clone());
         shared.record(
             Some(index),
             TraceKind::Retrying {

@@ -768,6 +768,8 @@ where
                     // The run's own limit, not a node attempt's.
                     attempts: 0,
                     all_attempts: false,
+                    // Named where the run ends (`RunShared::name_retry_waits`).
+                    retrying: Vec::new(),
                 }),
                 Event::Stalled(limit) => Some(self.deadlock_error(DeadlockKind::Stalled(limit))),
                 Event::AllWaiting => Some(self.deadlock_error(DeadlockKind::AllWaiting)),

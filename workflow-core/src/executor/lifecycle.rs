@@ -260,6 +260,10 @@ fn run_failed(
     nodes: &NodeReports,
 ) {
     count_every_attempt(e, nodes);
+    // A node a timeout stopped between two attempts is said to wait to retry, not to run.
+    if let Some(s) = shared.get() {
+        s.name_retry_waits(e);
+    }
     let run_id = shared.run_id();
     match e {
         WorkflowError::Cancelled { .. } => {

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::waits::Waits;
-use crate::error::NodeName;
+use crate::error::{NodeName, RetryWait, WorkflowError};
 use crate::plan::NodeSpec;
 use crate::run::{
     NodeReport, NodeReports, NodeStatus, RunReport, RunSnapshot, SnapshotChildNode, SnapshotNode,
@@ -62,6 +62,11 @@ pub(crate) struct RunShared {
     /// node limit, with policies), so that a node stopped before its fn ran is not
     /// reported as having run. Allocated on first use: a run of inline nodes pays nothing.
     attempts_made: OnceLock<Box<[AtomicU32]>>,
+    /// In a root run, the nodes of its run tree waiting between two attempts (a retry's
+    /// backoff), by path, each noted as its wait began and removed as its next attempt
+    /// begins: what a timeout's error says of a node it stopped there
+    /// (`WorkflowError::Timeout::retrying`). Allocated on the first retry.
+    retry_waits: OnceLock<Box<Mutex<Vec<RetryWait>>>>,
     /// The run's future got to its end (it was not dropped before): set for a root run
     /// whose state was made, read when its future is dropped.
     ended: AtomicBool,
@@ -616,6 +621,7 @@ impl RunShared {
             has_child_reports: std::sync::atomic::AtomicBool::new(false),
             waits: Waits::default(),
             attempts_made: OnceLock::new(),
+            retry_waits: OnceLock::new(),
             ended: AtomicBool::new(false),
             live: match of_parent {
                 Some(parent) => parent.live.is_some(),
@@ -938,6 +944,81 @@ impl RunShared {
         self.attempts_made
             .get()
             .map_or(0, |made| made[node].load(Ordering::Relaxed))
+    }
+
+    /// The root run of this run's tree (this run, if it has no parent).
+    fn root(&self) -> &RunShared {
+        let mut run = self;
+        while let Some(parent) = &run.parent {
+            run = parent;
+        }
+        run
+    }
+
+    /// Node `node`'s attempt `attempt` failed with `error`, and the node now waits
+    /// `delay` before its next attempt: noted in the root run under the node's path
+    /// (see [`RunShared::retry_waits`]). Cold: only a retry gets here.
+    #[cold]
+    pub(crate) fn note_retry_wait(
+        &self,
+        node: usize,
+        attempt: u32,
+        delay: Duration,
+        error: String,
+    ) {
+        let name = self.node_name(node);
+        let mut waits = lock(self.root().retry_waits.get_or_init(Box::default));
+        waits.retain(|w| w.node != name);
+        waits.push(RetryWait {
+            node: name,
+            attempt,
+            error,
+            delay,
+        });
+    }
+
+    /// Node `node` begins an attempt: it waits no longer. Also at its first attempt, in
+    /// case a node of the same path (in an earlier run of a retried sub-workflow or
+    /// fan-out) was stopped while it waited. Nothing to do, a load, until a node of the
+    /// run tree has waited to retry.
+    #[inline]
+    pub(crate) fn end_retry_wait(&self, node: usize) {
+        if let Some(waits) = self.root().retry_waits.get() {
+            let name = self.node_name(node);
+            lock(waits).retain(|w| w.node != name);
+        }
+    }
+
+    /// Adds to the timeouts in `error` (in a [`WorkflowError::Multiple`] too) the nodes
+    /// of their `running` that were waiting to retry when they were stopped, as
+    /// [`note_retry_wait`](Self::note_retry_wait) noted them. Cold: a run's error.
+    #[cold]
+    pub(crate) fn name_retry_waits(&self, error: &mut WorkflowError) {
+        let Some(waits) = self.root().retry_waits.get() else {
+            return;
+        };
+        fn add(error: &mut WorkflowError, waits: &[RetryWait]) {
+            match error {
+                WorkflowError::Timeout {
+                    running, retrying, ..
+                } => {
+                    for name in running.iter() {
+                        let noted = waits.iter().find(|w| w.node == *name);
+                        if let Some(wait) = noted.filter(|w| !retrying.contains(w)) {
+                            retrying.push(wait.clone());
+                        }
+                    }
+                }
+                WorkflowError::Multiple { errors, .. } => {
+                    errors.iter_mut().for_each(|e| add(e, waits));
+                }
+                WorkflowError::Store {
+                    run_error: Some(e), ..
+                } => add(e, waits),
+                _ => {}
+            }
+        }
+        add(error, &lock(waits));
     }
 
     /// A picture of the run for monitors: node states, waits and the trace so far.
