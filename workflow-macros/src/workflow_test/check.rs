@@ -202,6 +202,16 @@ fn check_harness_param(cx: &Ctxt, arg: &FnArg) {
             if !matches!(&*t.pat, Pat::Ident(_) | Pat::Wild(_)) {
                 cx.error_spanned_by(&t.pat, "bind the harness to a name, like `h: Harness`");
             }
+            if let Type::Reference(r) = &*t.ty {
+                if is_harness(&r.elem) {
+                    // `h: &Harness` (or `&mut`), as a helper fn would take it.
+                    cx.error_spanned_by(
+                        &t.ty,
+                        "take the harness by value, `h: Harness`: the test owns the harness it is given, and its methods take `&self` (pass `&h` on to helper fns)",
+                    );
+                    return;
+                }
+            }
             if !is_harness(&t.ty) {
                 cx.error_spanned_by(
                     &t.ty,
