@@ -186,6 +186,28 @@ impl crate::RunOptions {
     }
 }
 
+/// `trace.get_events()` (the testing guide's accessor) on an
+/// [`ExecutionTrace`](crate::trace::ExecutionTrace), whose events are a public field.
+/// Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a trace's events are its field: read `trace.events` (a `Vec<TraceEvent>`, each with `at`, `node` and `kind`)",
+    label = "not a method of `ExecutionTrace`",
+    note = "the usual questions have methods: `trace.messages(\"node\")`, `start_order()`, `attempts(\"node\")`, `started_at`/`finished_at(\"node\")`, `overlapped(\"a\", \"b\")`, and `render_text()` for a snapshot"
+)]
+#[doc(hidden)]
+pub trait EventsAreAField<T>: sealed::NotImplemented<T> {}
+
+/// The guide's name: see [`EventsAreAField`].
+impl crate::trace::ExecutionTrace {
+    #[doc(hidden)]
+    pub fn get_events<'a>(&'a self) -> &'a [crate::trace::TraceEvent]
+    where
+        &'a Self: EventsAreAField<()>,
+    {
+        unreachable!("`ExecutionTrace: EventsAreAField` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be
