@@ -355,10 +355,11 @@ impl fmt::Display for WorkflowError {
                 if is_dyn {
                     write!(
                         f,
-                        "add a value of a type that implements it with `Runtime::builder().resource_arc::<{type_name}>(Arc::new(..))`"
+                        "add a value of a type that implements it with `Runtime::builder().resource_arc::<{type_name}>(Arc::new(..))` (`insert_resource_arc::<{type_name}>(..)` on a running runtime or a `Harness`)"
                     )?;
                 } else {
-                    f.write_str("add it with `Runtime::builder().resource(..)`")?;
+                    // A test's runtime is often a `Harness`'s: name its call too.
+                    f.write_str("add it with `Runtime::builder().resource(..)` (`insert_resource(..)` on a running runtime or a `Harness`)")?;
                 }
             }
             Self::ResourceRegisteredAsArc {
@@ -1244,7 +1245,16 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "node `thumbs[0].img` of workflow `W` needs resource `dyn Rates`, which is not registered; add a value of a type that implements it with `Runtime::builder().resource_arc::<dyn Rates>(Arc::new(..))`"
+            "node `thumbs[0].img` of workflow `W` needs resource `dyn Rates`, which is not registered; add a value of a type that implements it with `Runtime::builder().resource_arc::<dyn Rates>(Arc::new(..))` (`insert_resource_arc::<dyn Rates>(..)` on a running runtime or a `Harness`)"
+        );
+        let e = WorkflowError::MissingResource {
+            workflow: "Site",
+            node: "per[0].one.s".into(),
+            type_name: "my_app::Registry",
+        };
+        assert_eq!(
+            e.to_string(),
+            "node `per[0].one.s` of workflow `Site` needs resource `Registry`, which is not registered; add it with `Runtime::builder().resource(..)` (`insert_resource(..)` on a running runtime or a `Harness`)"
         );
     }
 
