@@ -1716,6 +1716,14 @@ fn parse_binding_rest(
             format!("`{keyword}` is not a value in `workflow!`: write it as an entry of its own and bind `{name}` inside each arm, {example}; `{name}` is then the value of the arm that ran, read by later nodes and in the outputs like any binding"),
         ));
     }
+    // `async fetch(url)` (the call made async by hand): said, and the call parsed on, as
+    // `await fetch(url)` is below. `async { .. }`, `async move` and `async |..|` are blocks
+    // and closures, reported next.
+    let async_kw = if input.peek(Token![async]) && input.peek2(Ident) {
+        Some(input.parse::<Token![async]>()?)
+    } else {
+        None
+    };
     if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
         return Err(input.error(format!(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
@@ -1729,6 +1737,16 @@ fn parse_binding_rest(
             format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
         )
     })?;
+    if let Some(kw) = async_kw {
+        cx.error_spanned_by(
+            kw,
+            format!(
+                "remove `async`: `{}` is already an async fn, which `workflow!` runs and awaits for you; write `{name} = {}(..)`",
+                path_text(&node),
+                path_text(&node)
+            ),
+        );
+    }
     if let Some(kw) = await_kw {
         cx.error_spanned_by(
             kw,
@@ -2307,6 +2325,26 @@ mod tests {
             m[0].starts_with(
                 "a binding's name is an identifier, not a string: write `user = fetch_user(..)`"
             ),
+            "{m:?}"
+        );
+        assert!(
+            def.bindings.iter().any(|b| b.name == "user"),
+            "`user` is kept"
+        );
+    }
+
+    #[test]
+    fn an_async_call_is_said_and_parsed_on() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input id: u64, user = async fetch_user(id), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `async`: `fetch_user` is already an async fn"),
             "{m:?}"
         );
         assert!(
