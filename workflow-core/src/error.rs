@@ -357,6 +357,17 @@ impl fmt::Display for WorkflowError {
                         f,
                         "add a value of a type that implements it with `Runtime::builder().resource_arc::<{type_name}>(Arc::new(..))` (`insert_resource_arc::<{type_name}>(..)` on a running runtime or a `Harness`)"
                     )?;
+                } else if let Some(inner) = type_name
+                    .to_string()
+                    .strip_prefix("Arc<")
+                    .and_then(|t| t.strip_suffix('>'))
+                {
+                    // `Res<Arc<Mutex<S>>>`, the shared-state habit of hand-written code,
+                    // registered with `resource_arc(arc)` (which registers `Mutex<S>`).
+                    write!(
+                        f,
+                        "register the `Arc` itself with `Runtime::builder().resource(arc)` (`insert_resource(arc)` on a running runtime or a `Harness`), or, since a `Res` is already a shared handle, take `Res<{inner}>` in the node and register it with `resource_arc(arc)`"
+                    )?;
                 } else {
                     // A test's runtime is often a `Harness`'s: name its call too.
                     f.write_str("add it with `Runtime::builder().resource(..)` (`insert_resource(..)` on a running runtime or a `Harness`)")?;
@@ -1255,6 +1266,15 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "node `per[0].one.s` of workflow `Site` needs resource `Registry`, which is not registered; add it with `Runtime::builder().resource(..)` (`insert_resource(..)` on a running runtime or a `Harness`)"
+        );
+        let e = WorkflowError::MissingResource {
+            workflow: "B",
+            node: "n".into(),
+            type_name: "alloc::sync::Arc<std::sync::Mutex<my_app::Counter>>",
+        };
+        assert_eq!(
+            e.to_string(),
+            "node `n` of workflow `B` needs resource `Arc<Mutex<Counter>>`, which is not registered; register the `Arc` itself with `Runtime::builder().resource(arc)` (`insert_resource(arc)` on a running runtime or a `Harness`), or, since a `Res` is already a shared handle, take `Res<Mutex<Counter>>` in the node and register it with `resource_arc(arc)`"
         );
     }
 
