@@ -384,10 +384,22 @@ impl fmt::Display for WorkflowError {
                 if is_dyn {
                     write!(
                         f,
-                        "add a value of a type that implements it with `Runtime::builder().resource_arc::<{type_name}>(Arc::new(..))`"
+                        "add a value of a type that implements it with `Runtime::builder().resource_arc::<{type_name}>(Arc::new(..))` (`insert_resource_arc::<{type_name}>(..)` on a running runtime or a `Harness`)"
+                    )?;
+                } else if let Some(inner) = type_name
+                    .to_string()
+                    .strip_prefix("Arc<")
+                    .and_then(|t| t.strip_suffix('>'))
+                {
+                    // `Res<Arc<Mutex<S>>>`, the shared-state habit of hand-written code,
+                    // registered with `resource_arc(arc)` (which registers `Mutex<S>`).
+                    write!(
+                        f,
+                        "register the `Arc` itself with `Runtime::builder().resource(arc)` (`insert_resource(arc)` on a running runtime or a `Harness`), or, since a `Res` is already a shared handle, take `Res<{inner}>` in the node and register it with `resource_arc(arc)`"
                     )?;
                 } else {
-                    f.write_str("add it with `Runtime::builder().resource(..)`")?;
+                    // A test's runtime is often a `Harness`'s: name its call too.
+                    f.write_str("add it with `Runtime::builder().resource(..)` (`insert_resource(..)` on a running runtime or a `Harness`)")?;
                 }
             }
             Self::ResourceRegisteredAsArc {
@@ -1336,7 +1348,25 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "node `thumbs[0].img` of workflow `W` needs resource `dyn Rates`, which is not registered; add a value of a type that implements it with `Runtime::builder().resource_arc::<dyn Rates>(Arc::new(..))`"
+            "node `thumbs[0].img` of workflow `W` needs resource `dyn Rates`, which is not registered; add a value of a type that implements it with `Runtime::builder().resource_arc::<dyn Rates>(Arc::new(..))` (`insert_resource_arc::<dyn Rates>(..)` on a running runtime or a `Harness`)"
+        );
+        let e = WorkflowError::MissingResource {
+            workflow: "Site",
+            node: "per[0].one.s".into(),
+            type_name: "my_app::Registry",
+        };
+        assert_eq!(
+            e.to_string(),
+            "node `per[0].one.s` of workflow `Site` needs resource `Registry`, which is not registered; add it with `Runtime::builder().resource(..)` (`insert_resource(..)` on a running runtime or a `Harness`)"
+        );
+        let e = WorkflowError::MissingResource {
+            workflow: "B",
+            node: "n".into(),
+            type_name: "alloc::sync::Arc<std::sync::Mutex<my_app::Counter>>",
+        };
+        assert_eq!(
+            e.to_string(),
+            "node `n` of workflow `B` needs resource `Arc<Mutex<Counter>>`, which is not registered; register the `Arc` itself with `Runtime::builder().resource(arc)` (`insert_resource(arc)` on a running runtime or a `Harness`), or, since a `Res` is already a shared handle, take `Res<Mutex<Counter>>` in the node and register it with `resource_arc(arc)`"
         );
     }
 

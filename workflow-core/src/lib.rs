@@ -159,7 +159,10 @@ pub use node::NodeErrorType;
 #[doc(hidden)]
 pub use node::{ConvertNodeError, UnsupportedNodeError};
 #[doc(hidden)]
-pub use other_names::{NodesSleepWithTokio, RetriesAreANodePolicy, RunsWithExecute};
+pub use other_names::{
+    CancelTokenIsTheName, EventsAreAField, GuideBuilderMethods, NodesSleepWithTokio,
+    PoliciesAreAttributes, RetriesAreANodePolicy, RunsWithExecute,
+};
 pub use resources::Res;
 pub use run::{
     NodeReport, NodeReports, NodeStatus, Run, RunOptions, RunReport, RunSnapshot,
@@ -232,6 +235,9 @@ pub mod prelude {
     // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
     #[doc(hidden)]
     pub use crate::__private::RunNotAwaited as _;
+    // Only for its compile error: the guide's `Etl.with_timeout(1.0)` on a workflow.
+    #[doc(hidden)]
+    pub use crate::GuideBuilderMethods as _;
 }
 
 #[cfg(test)]

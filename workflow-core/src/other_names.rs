@@ -100,6 +100,114 @@ impl crate::Context {
     }
 }
 
+/// `Etl.with_timeout(1.0)`, `.with_parallel_execution()` or
+/// `.with_deadlock_detection(5.0)`: the testing guide's workflow-builder methods, written
+/// on a workflow. Implemented for nothing, and sealed: the hidden methods of
+/// [`GuideBuilderMethods`] require it, so the mistake is one error saying where the
+/// policy goes, not rustc's "no method named `with_timeout` found for struct `Etl`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a workflow's policies are attributes, not builder methods: write `#[workflow(timeout = \"1s\")]` (or `deadlock = \"5s\"`) above its struct in `workflow!`, and pass the workflow itself",
+    label = "not a method of a workflow",
+    note = "per run: `execute_with(W, input, RunOptions::new().timeout(Duration::from_secs(1)))` (also `.deadlock(..)`, `.concurrency(n)`); nodes that do not depend on each other already run concurrently, so `with_parallel_execution` has nothing to replace"
+)]
+#[doc(hidden)]
+pub trait PoliciesAreAttributes<T>: sealed::NotImplemented<T> {}
+
+/// The guide's builder methods on every workflow, in the prelude as `_`: see
+/// [`PoliciesAreAttributes`]. Not API.
+#[doc(hidden)]
+pub trait GuideBuilderMethods: Sized {
+    #[doc(hidden)]
+    fn with_timeout<D>(self, limit: D) -> Self
+    where
+        Self: PoliciesAreAttributes<D>;
+    #[doc(hidden)]
+    fn with_deadlock_detection<D>(self, limit: D) -> Self
+    where
+        Self: PoliciesAreAttributes<D>;
+    #[doc(hidden)]
+    fn with_parallel_execution(self) -> Self
+    where
+        Self: PoliciesAreAttributes<()>;
+}
+
+impl<W: crate::Workflow> GuideBuilderMethods for W {
+    fn with_timeout<D>(self, limit: D) -> Self
+    where
+        Self: PoliciesAreAttributes<D>,
+    {
+        let _ = limit;
+        unreachable!("`PoliciesAreAttributes` has no impl")
+    }
+    fn with_deadlock_detection<D>(self, limit: D) -> Self
+    where
+        Self: PoliciesAreAttributes<D>,
+    {
+        let _ = limit;
+        unreachable!("`PoliciesAreAttributes` has no impl")
+    }
+    fn with_parallel_execution(self) -> Self
+    where
+        Self: PoliciesAreAttributes<()>,
+    {
+        unreachable!("`PoliciesAreAttributes` has no impl")
+    }
+}
+
+/// `RunOptions::new().cancellation_token(token)` (tokio-util's type name) for
+/// [`RunOptions::cancel_token`](crate::RunOptions::cancel_token). Implemented for nothing,
+/// and sealed, like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a run's cancellation token is set with `cancel_token`: write `RunOptions::new().cancel_token(token)`",
+    label = "not an option of a run",
+    note = "`token.cancel()` then fails the run with `WorkflowError::Cancelled`; dropping the run's future, or `RunHandle::cancel`, cancels it too"
+)]
+#[doc(hidden)]
+pub trait CancelTokenIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`CancelTokenIsTheName`].
+impl crate::RunOptions {
+    #[doc(hidden)]
+    pub fn cancellation_token<T>(self, token: T) -> Self
+    where
+        Self: CancelTokenIsTheName<T>,
+    {
+        let _ = token;
+        unreachable!("`RunOptions: CancelTokenIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn cancellation<T>(self, token: T) -> Self
+    where
+        Self: CancelTokenIsTheName<T>,
+    {
+        let _ = token;
+        unreachable!("`RunOptions: CancelTokenIsTheName` has no impl")
+    }
+}
+
+/// `trace.get_events()` (the testing guide's accessor) on an
+/// [`ExecutionTrace`](crate::trace::ExecutionTrace), whose events are a public field.
+/// Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a trace's events are its field: read `trace.events` (a `Vec<TraceEvent>`, each with `at`, `node` and `kind`)",
+    label = "not a method of `ExecutionTrace`",
+    note = "the usual questions have methods: `trace.messages(\"node\")`, `start_order()`, `attempts(\"node\")`, `started_at`/`finished_at(\"node\")`, `overlapped(\"a\", \"b\")`, and `render_text()` for a snapshot"
+)]
+#[doc(hidden)]
+pub trait EventsAreAField<T>: sealed::NotImplemented<T> {}
+
+/// The guide's name: see [`EventsAreAField`].
+impl crate::trace::ExecutionTrace {
+    #[doc(hidden)]
+    pub fn get_events<'a>(&'a self) -> &'a [crate::trace::TraceEvent]
+    where
+        &'a Self: EventsAreAField<()>,
+    {
+        unreachable!("`ExecutionTrace: EventsAreAField` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be

@@ -530,6 +530,11 @@ impl Harness {
     }
 
     /// The runtime the harness runs workflows on.
+    ///
+    /// Runs that `h.runtime().execute(..)` completes are not recorded (no counts,
+    /// reports or traces for the assertions; durable runs started on it are, see the
+    /// crate docs). To run from spawned tasks, spawn [`Harness::execute`]'s future
+    /// itself: it is `Send + 'static` (`set.spawn(h.execute(W, input))`).
     pub fn runtime(&self) -> &Runtime {
         &self.inner.runtime
     }

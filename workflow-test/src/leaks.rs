@@ -160,11 +160,50 @@ impl Harness {
     #[track_caller]
     pub fn assert_no_leaks(&self) -> impl std::future::Future<Output = ()> + '_ {
         let caller = std::panic::Location::caller();
-        async move {
-            let report = self.leaks().await;
-            if !report.is_clean() {
-                self.fail(format!("leak check failed (called at {caller}):\n{report}"));
-            }
+        LeakCheck {
+            check: Box::pin(async move {
+                let report = self.leaks().await;
+                if !report.is_clean() {
+                    self.fail(format!("leak check failed (called at {caller}):\n{report}"));
+                }
+            }),
+            polled: false,
+            caller,
+        }
+    }
+}
+
+/// The future of [`Harness::assert_no_leaks`]. Dropped without ever being polled
+/// (`h.assert_no_leaks();`, the `.await` forgotten), it panics: the test would otherwise
+/// pass without checking anything, with only rustc's `unused_must_use` warning.
+/// (`#[workflow_test]` makes that statement a compile error; this catches it in a plain
+/// `#[tokio::test]` too.)
+struct LeakCheck<'a> {
+    check: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+    polled: bool,
+    caller: &'static std::panic::Location<'static>,
+}
+
+impl std::future::Future for LeakCheck<'_> {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        self.polled = true;
+        self.check.as_mut().poll(cx)
+    }
+}
+
+impl Drop for LeakCheck<'_> {
+    fn drop(&mut self) {
+        // Not while unwinding: a second panic would abort the test binary.
+        if !self.polled && !std::thread::panicking() {
+            panic!(
+                "`assert_no_leaks()` at {} was never awaited, so nothing was checked: add `.await` (`h.assert_no_leaks().await;`)",
+                self.caller
+            );
         }
     }
 }

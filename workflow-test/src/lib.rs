@@ -188,7 +188,8 @@ pub use on_harness::{
 };
 #[doc(hidden)]
 pub use other_names::{
-    ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, SignalsAreEvents, TraceIsLastTrace,
+    ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, InsertResourceIsTheName, SignalsAreEvents,
+    TraceIsLastTrace,
 };
 pub use record::RunRecord;
 pub use runner::TestOutput;

@@ -108,6 +108,37 @@ impl Harness {
     }
 }
 
+/// `h.register_resource(db)` or `h.add_resource(db)` (the names of other test kits) for
+/// [`Harness::insert_resource`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` takes a resource with `insert_resource`: write `h.insert_resource(value)` (`h.insert_resource_arc::<dyn Trait>(Arc::new(..))` for a trait object)",
+    label = "not a method of `Harness`",
+    note = "or register it when building the harness: `Harness::builder().resource(value).build()`; a node takes it as `db: Res<Db>`, and `h.mock(value)` swaps one in a test"
+)]
+#[doc(hidden)]
+pub trait InsertResourceIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// Other kits' names: see [`InsertResourceIsTheName`].
+impl Harness {
+    #[doc(hidden)]
+    pub fn register_resource<T>(&self, value: T)
+    where
+        Self: InsertResourceIsTheName<T>,
+    {
+        let _ = value;
+        unreachable!("`Harness: InsertResourceIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn add_resource<T>(&self, value: T)
+    where
+        Self: InsertResourceIsTheName<T>,
+    {
+        let _ = value;
+        unreachable!("`Harness: InsertResourceIsTheName` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement the traits above.
     pub trait NotImplemented<T> {}

@@ -1043,3 +1043,45 @@ async fn the_stall_watchdog_catches_untracked_stalls() {
         other => panic!("{other:?}"),
     }
 }
+
+// --- `Res<Arc<Mutex<S>>>` registered with `resource_arc` ----------------------------------
+
+/// Shared state as hand-written code keeps it, `Arc<Mutex<S>>`, taken as
+/// `Res<Arc<Mutex<S>>>`.
+struct Tally(u32);
+
+#[node]
+async fn tally(t: Res<Arc<Mutex<Tally>>>) -> u32 {
+    let mut g = t.lock().unwrap();
+    g.0 += 1;
+    g.0
+}
+
+workflow! {
+    struct Tallied {
+        n = tally(),
+    }
+}
+
+/// `resource_arc(arc)` registers what the `Arc` holds (`Mutex<Tally>`), not the `Arc`
+/// a `Res<Arc<..>>` asks for: the error says both ways out, and the first one works.
+#[tokio::test]
+async fn an_arc_resource_registered_with_resource_arc_names_both_fixes() {
+    let shared = Arc::new(Mutex::new(Tally(0)));
+    let rt = Runtime::builder().resource_arc(shared.clone()).build();
+    let err = rt.execute(Tallied, TalliedInput {}).await.unwrap_err();
+    assert!(
+        matches!(&err, WorkflowError::MissingResource { node, .. } if node == "n"),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("needs resource `Arc<Mutex<Tally>>`, which is not registered; register the `Arc` itself with `Runtime::builder().resource(arc)`")
+            && message.contains("take `Res<Mutex<Tally>>` in the node and register it with `resource_arc(arc)`"),
+        "{message}"
+    );
+    let rt = Runtime::builder().resource(shared.clone()).build();
+    let run = rt.execute(Tallied, TalliedInput {}).await.unwrap();
+    assert_eq!(run.outputs.n, 1);
+    assert_eq!(shared.lock().unwrap().0, 1);
+}

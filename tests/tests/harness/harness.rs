@@ -1497,3 +1497,14 @@ async fn assert_error_of_a_type_carried_by_anyhow_says_to_read_it_by_reference(h
     let err = h.assert_failure(h.execute(AnyhowFailing, AnyhowFailingInput {}).await);
     assert_eq!(err.downcast_ref::<Simulated>(), Some(&Simulated));
 }
+
+/// `h.assert_no_leaks();` with its `.await` forgotten, in a plain `#[tokio::test]` (where
+/// `#[workflow_test]`'s compile error does not reach): the unpolled check panics when
+/// dropped, rather than letting the test pass without checking anything.
+#[tokio::test]
+#[should_panic(expected = "was never awaited, so nothing was checked: add `.await`")]
+#[allow(unused_must_use)]
+async fn a_leak_check_never_awaited_panics() {
+    let h = Harness::new();
+    h.assert_no_leaks();
+}

@@ -574,6 +574,15 @@ fn names_nodes_by_string(input: ParseStream<'_>) -> bool {
     first_is_string(&input.fork()).unwrap_or(false)
 }
 
+/// Whether `input` holds a parenthesized group followed by `=` (not `==`): a tuple
+/// pattern on the left of a binding.
+fn tuple_then_eq(input: ParseStream<'_>) -> bool {
+    let ahead = input.fork();
+    ahead.parse::<proc_macro2::TokenTree>().is_ok()
+        && ahead.peek(Token![=])
+        && !ahead.peek(Token![==])
+}
+
 fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
     let mut attrs = input.call(Attribute::parse_outer)?;
     if input.peek(Token![match]) || input.peek(Token![if]) {
@@ -654,6 +663,53 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         return Ok(Entry::Input(InputDecl { attrs, name, ty }));
     }
     let after_attrs = attrs.last().map_or_else(Span::call_site, |a| a.span());
+    // `"fetch" = fetch(url)`: a node named by a string, as a dynamic DAG's `add_node`.
+    // Said, and parsed on under that name, so its output field and consumers stay.
+    if input.peek(syn::LitStr) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+        let lit: syn::LitStr = input.parse()?;
+        let text = lit.value();
+        let ident = syn::parse_str::<Ident>(&text)
+            .ok()
+            .map(|i| Ident::new(&i.to_string(), lit.span()));
+        // The node fn after `=`, for the hint (`user = fetch_user(..)`).
+        let ahead = input.fork();
+        let node_fn = (ahead.parse::<Token![=]>().is_ok())
+            .then(|| ahead.call(Path::parse_mod_style).ok())
+            .flatten()
+            .map_or_else(|| "node_fn".to_owned(), |p| path_text(&p));
+        let message = format!("a binding's name is an identifier, not a string: write `{}= {node_fn}(..)`; reports and the harness still name the node by that string (`run.node(\"{text}\")`, `h.assert_executed(\"{text}\", 1)`) and its output is `run.outputs.{}` if no node consumes it", ident.as_ref().map_or_else(|| "name ".to_owned(), |i| format!("{i} ")), ident.as_ref().map_or_else(|| "name".to_owned(), ToString::to_string));
+        let Some(name) = ident else {
+            return Err(syn::Error::new(lit.span(), message));
+        };
+        cx.error_spanned_by(&lit, message);
+        input.parse::<Token![=]>()?;
+        return parse_binding_rest(cx, input, attrs, name).map(Entry::Binding);
+    }
+    // `(user, orders) = tokio::join!(..)` or `= (fetch_user(id), fetch_orders(id))`: the
+    // tuple of a hand-written join. Each node is bound on its own.
+    if input.peek(syn::token::Paren) && tuple_then_eq(input) {
+        let group: proc_macro2::TokenTree = input.parse()?;
+        let names = match &group {
+            proc_macro2::TokenTree::Group(g) => g
+                .stream()
+                .into_iter()
+                .filter_map(|t| match t {
+                    proc_macro2::TokenTree::Ident(i) => Some(i.to_string()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            _ => Vec::new(),
+        };
+        let example = if names.len() >= 2 {
+            format!("`{} = node_fn(..), {} = other_fn(..),`", names[0], names[1])
+        } else {
+            "`a = fetch(..), b = fetch(..),`".to_owned()
+        };
+        return Err(syn::Error::new_spanned(
+            group,
+            format!("a binding names one node, so it cannot destructure a tuple: bind each call on its own, {example}; nodes that do not depend on each other already run concurrently, as in `tokio::join!`"),
+        ));
+    }
     if !input.peek(Ident::peek_any) {
         return Err(syn::Error::new(
             here(input, &input.error(""), after_attrs),
@@ -1660,6 +1716,14 @@ fn parse_binding_rest(
             format!("`{keyword}` is not a value in `workflow!`: write it as an entry of its own and bind `{name}` inside each arm, {example}; `{name}` is then the value of the arm that ran, read by later nodes and in the outputs like any binding"),
         ));
     }
+    // `async fetch(url)` (the call made async by hand): said, and the call parsed on, as
+    // `await fetch(url)` is below. `async { .. }`, `async move` and `async |..|` are blocks
+    // and closures, reported next.
+    let async_kw = if input.peek(Token![async]) && input.peek2(Ident) {
+        Some(input.parse::<Token![async]>()?)
+    } else {
+        None
+    };
     if input.peek(Token![|]) || input.peek(Token![move]) || input.peek(Token![async]) {
         return Err(input.error(format!(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
@@ -1673,6 +1737,16 @@ fn parse_binding_rest(
             format!("expected the `#[node]` fn that `{name}` runs, like `{name} = fetch(url)`"),
         )
     })?;
+    if let Some(kw) = async_kw {
+        cx.error_spanned_by(
+            kw,
+            format!(
+                "remove `async`: `{}` is already an async fn, which `workflow!` runs and awaits for you; write `{name} = {}(..)`",
+                path_text(&node),
+                path_text(&node)
+            ),
+        );
+    }
     if let Some(kw) = await_kw {
         cx.error_spanned_by(
             kw,
@@ -2235,6 +2309,61 @@ mod tests {
         assert!(m[0].starts_with("an arm's entries go in braces"), "{m:?}");
         let arms = def.bindings.iter().filter(|b| b.name == "p").count();
         assert_eq!(arms, 2, "`p` is bound in both arms");
+    }
+
+    #[test]
+    fn a_string_binding_name_is_said_and_kept() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input id: u64, "user" = fetch_user(id), out = merge(user), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "a binding's name is an identifier, not a string: write `user = fetch_user(..)`"
+            ),
+            "{m:?}"
+        );
+        assert!(
+            def.bindings.iter().any(|b| b.name == "user"),
+            "`user` is kept"
+        );
+    }
+
+    #[test]
+    fn an_async_call_is_said_and_parsed_on() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input id: u64, user = async fetch_user(id), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `async`: `fetch_user` is already an async fn"),
+            "{m:?}"
+        );
+        assert!(
+            def.bindings.iter().any(|b| b.name == "user"),
+            "`user` is kept"
+        );
+    }
+
+    #[test]
+    fn a_tuple_binding_says_to_bind_each_call() {
+        let cx = Ctxt::new();
+        let parsed = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input id: u64, (user, orders) = tokio::join!(a(id), b(id)), }),
+        );
+        let mut m = cx.messages();
+        m.extend(parsed.err().map(|e| e.to_string()));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("a binding names one node, so it cannot destructure a tuple: bind each call on its own, `user = node_fn(..), orders = other_fn(..),`"), "{m:?}");
     }
 
     #[test]

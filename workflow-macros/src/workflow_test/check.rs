@@ -58,6 +58,65 @@ pub(crate) fn check_fn(cx: &Ctxt, f: &ItemFn) {
     check_params(cx, f);
     check_harness_declared(cx, f);
     check_no_policy_attr(cx, f);
+    check_asserting_futures_awaited(cx, f);
+}
+
+/// The harness's checks that are futures: a statement `h.assert_no_leaks();` drops the
+/// future unpolled, so the test passes without checking (rustc only warns,
+/// `unused_must_use`, and a test's warnings go unread).
+const ASSERTING_FUTURES: &[&str] = &["assert_no_leaks", "assert_no_memory_growth"];
+
+/// `h.assert_no_leaks();` or `let _ = h.assert_no_memory_growth(..);` in the body: one
+/// error at the call, saying to add `.await`.
+fn check_asserting_futures_awaited(cx: &Ctxt, f: &ItemFn) {
+    use syn::visit::Visit;
+    struct Statements<'c> {
+        cx: &'c Ctxt,
+    }
+    impl Statements<'_> {
+        fn report(&self, call: &syn::Expr) {
+            if let syn::Expr::MethodCall(m) = call {
+                let method = m.method.to_string();
+                if ASSERTING_FUTURES.contains(&method.as_str()) {
+                    self.cx.error_spanned_by(
+                        call,
+                        format!("add `.await`: `{method}(..)` returns a future that runs the check when awaited; without it the check never runs and the test passes (`{}.{method}(..).await;`)", receiver_text(&m.receiver)),
+                    );
+                }
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Statements<'_> {
+        fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+            match stmt {
+                syn::Stmt::Expr(call, Some(_)) => self.report(call),
+                syn::Stmt::Local(syn::Local {
+                    pat: syn::Pat::Wild(_),
+                    init: Some(init),
+                    ..
+                }) => self.report(&init.expr),
+                _ => {}
+            }
+            syn::visit::visit_stmt(self, stmt);
+        }
+        // Items nested in the body are not the test's statements.
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    Statements { cx }.visit_block(&f.block);
+}
+
+/// The receiver as written, for the hint (`h`, `self.h`); `h` when it is not a path.
+fn receiver_text(receiver: &syn::Expr) -> String {
+    match receiver {
+        syn::Expr::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect::<Vec<_>>()
+            .join("::"),
+        _ => "h".to_owned(),
+    }
 }
 
 /// `#[retry(..)]` or `#[timeout = ".."]` on the test fn: the node and binding attributes,
@@ -142,6 +201,16 @@ fn check_harness_param(cx: &Ctxt, arg: &FnArg) {
         FnArg::Typed(t) => {
             if !matches!(&*t.pat, Pat::Ident(_) | Pat::Wild(_)) {
                 cx.error_spanned_by(&t.pat, "bind the harness to a name, like `h: Harness`");
+            }
+            if let Type::Reference(r) = &*t.ty {
+                if is_harness(&r.elem) {
+                    // `h: &Harness` (or `&mut`), as a helper fn would take it.
+                    cx.error_spanned_by(
+                        &t.ty,
+                        "take the harness by value, `h: Harness`: the test owns the harness it is given, and its methods take `&self` (pass `&h` on to helper fns)",
+                    );
+                    return;
+                }
             }
             if !is_harness(&t.ty) {
                 cx.error_spanned_by(
@@ -271,6 +340,31 @@ mod tests {
         check_args(&cx, &args);
         check_fn(&cx, &syn::parse2(item).expect("parses"));
         cx.messages()
+    }
+
+    #[test]
+    fn an_asserting_future_not_awaited_is_an_error() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn t(h: Harness) {
+                    h.assert_no_leaks();
+                    let _ = h.assert_no_memory_growth(3, 10, || h.execute(W, WInput {}));
+                    h.assert_no_leaks().await;
+                    let report = h.assert_no_leaks();
+                    report.await;
+                }
+            ),
+        );
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("add `.await`: `assert_no_leaks(..)` returns a future"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains("`h.assert_no_memory_growth(..).await;`"),
+            "{msgs:?}"
+        );
     }
 
     #[test]
