@@ -612,6 +612,8 @@ pub struct MemoryCheck<'a, F, Fut> {
     probe: Option<MemoryProbe>,
     /// `assert_no_memory_growth`'s limit and caller.
     limit: Option<(u64, &'static std::panic::Location<'static>)>,
+    /// Whether it was ever polled: an assertion dropped unpolled panics (see `Drop`).
+    polled: bool,
 }
 
 /// Iterations run before measuring.
@@ -634,6 +636,7 @@ impl<'a, F, Fut> MemoryCheck<'a, F, Fut> {
             after_each: Vec::new(),
             probe: None,
             limit,
+            polled: false,
         }
     }
 }
@@ -648,6 +651,7 @@ impl<F: RepeatFn<Future = Fut>, Fut: Future> Future for MemoryCheck<'_, F, Fut> 
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<MemoryGrowth> {
         let this = self.get_mut();
+        this.polled = true;
         let inner = &this.harness.inner;
         if this.keep.is_none() {
             // While measuring, the harness counts runs but does not keep their records,
@@ -704,9 +708,25 @@ impl<F: RepeatFn<Future = Fut>, Fut: Future> Future for MemoryCheck<'_, F, Fut> 
 
 impl<F, Fut> Drop for MemoryCheck<'_, F, Fut> {
     /// A check dropped before its end gives the harness back its run records.
+    ///
+    /// An `assert_no_memory_growth` dropped without ever being polled (its `.await`
+    /// forgotten in a plain `#[tokio::test]`) panics: the test would otherwise pass
+    /// without checking, with only rustc's `unused_must_use` warning. A `memory_growth`
+    /// does not: its only effect is the [`MemoryGrowth`] it gives, so dropping it loses
+    /// no assertion, and using that result without `.await` is already a compile error
+    /// (`ResultNotAwaited`). A check polled once and then dropped (a timeout, a
+    /// `select!`) was cancelled on purpose and does not panic either.
     fn drop(&mut self) {
         if let Some(keep) = self.keep.take() {
             self.harness.inner.keep_records.store(keep, Relaxed);
+        }
+        // Not while unwinding: a second panic would abort the test binary.
+        if let (false, Some((_, caller))) = (self.polled, self.limit) {
+            if !std::thread::panicking() {
+                panic!(
+                    "`assert_no_memory_growth(..)` at {caller} was never awaited, so nothing was checked: add `.await` (`h.assert_no_memory_growth(..).await;`)"
+                );
+            }
         }
     }
 }

@@ -231,6 +231,27 @@ async fn a_memory_check_dropped_midway_restores_the_run_records(h: Harness) {
     assert_eq!(h.runs().len(), before + 1);
 }
 
+/// `h.assert_no_memory_growth(..);` with its `.await` forgotten, in a plain
+/// `#[tokio::test]` (where `#[workflow_test]`'s compile error does not reach): the
+/// check panics when dropped unpolled rather than letting the test pass unchecked.
+#[tokio::test]
+#[should_panic(expected = "was never awaited, so nothing was checked: add `.await`")]
+#[allow(unused_must_use)]
+async fn a_memory_assertion_never_awaited_panics() {
+    let h = Harness::new();
+    h.assert_no_memory_growth(3, 0, || h.execute(Leaky, LeakyInput { size: 64 }));
+}
+
+/// `memory_growth` (no assertion) dropped unpolled does not panic: it had nothing to
+/// assert, and only its result, which was not taken, could have been checked.
+#[tokio::test]
+#[allow(unused_must_use)]
+async fn a_memory_measurement_never_awaited_does_not_panic() {
+    let h = Harness::new();
+    h.memory_growth(3, || h.execute(Leaky, LeakyInput { size: 64 }));
+    assert!(h.runs().is_empty());
+}
+
 // --- the run's future within glibc's per-thread cache ------------------------------------
 
 #[node]
