@@ -1160,14 +1160,75 @@ impl Harness {
     /// recorder.assert_called_with("/api/data");
     /// # });
     /// ```
+    ///
+    /// A mock of a trait object (a node's `Res<dyn Http>`) is shared: give it to
+    /// [`mock_arc::<dyn Http>`](Self::mock_arc). (`mock` takes `impl MockValue<T>`, which
+    /// only `T` itself is, rather than `T`, so that `h.mock::<dyn Http>(Arc::new(..))`
+    /// is one error saying so rather than two about sizes and types.)
     #[doc(alias = "create_test_resource")]
-    pub fn mock<T: Send + Sync + 'static>(&self, mock: T) -> Res<T> {
-        self.inner.runtime.insert_resource(mock);
+    pub fn mock<T: ?Sized + Send + Sync + 'static>(&self, mock: impl MockValue<T>) -> Res<T> {
+        // The same as `insert_resource`, which puts the value in an `Arc` too.
+        self.mock_arc(mock.into_shared())
+    }
+
+    /// Replaces the resource of type `T` with a shared, possibly unsized `mock` (an
+    /// `Arc<dyn Trait>`, for nodes taking `Res<dyn Trait>`) for the following runs, and
+    /// returns a handle to it: [`Harness::mock`] for a trait object. Handles to it that
+    /// exist now (yours) are not counted as leaks by [`Harness::leaks`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use workflow_core::prelude::*;
+    /// use workflow_test::{CallRecorder, Harness};
+    ///
+    /// trait Http: Send + Sync {
+    ///     fn get(&self, path: &str) -> String;
+    /// }
+    ///
+    /// #[derive(Default)]
+    /// struct MockHttp {
+    ///     calls: CallRecorder<String>,
+    /// }
+    ///
+    /// impl Http for MockHttp {
+    ///     fn get(&self, path: &str) -> String {
+    ///         self.calls.record(path.to_owned());
+    ///         "test".into()
+    ///     }
+    /// }
+    ///
+    /// #[node]
+    /// async fn fetch_api(http: Res<dyn Http>) -> String {
+    ///     http.get("/api/data")
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Api {
+    ///         data = fetch_api(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// let mock = Arc::new(MockHttp::default());
+    /// let http = h.mock_arc::<dyn Http>(mock.clone());
+    /// let run = h.assert_success(h.execute(Api, ApiInput {}).await);
+    /// assert_eq!(run.outputs.data, "test");
+    /// assert_eq!(http.get("/direct"), "test");
+    /// assert_eq!(mock.calls.calls(), ["/api/data", "/direct"]);
+    /// drop(http);
+    /// h.assert_no_leaks().await;
+    /// # });
+    /// ```
+    pub fn mock_arc<T: ?Sized + Send + Sync + 'static>(&self, mock: Arc<T>) -> Res<T> {
+        self.inner.runtime.insert_resource_arc(mock);
         // The handle returned is the test's: one more than the runtime's.
         self.track::<T>(1);
         match self.inner.runtime.resource::<T>() {
             Some(handle) => handle,
-            // `insert_resource` just stored it.
+            // `insert_resource_arc` just stored it.
             None => unreachable!("resource inserted a moment ago is missing"),
         }
     }
@@ -2248,4 +2309,33 @@ mod sealed {
     /// [`BuildTheHarnessFirst`](super::BuildTheHarnessFirst), so the builder's hidden
     /// methods can never be called.
     pub trait NotImplemented<T> {}
+}
+
+/// What [`Harness::mock`] takes for a resource of type `T`: `T` itself, and nothing else.
+/// A trait object's mock is an `Arc`, for [`Harness::mock_arc`]; passing one to `mock`
+/// is this trait's error, naming `mock_arc`. Sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "`h.mock::<{T}>(..)` takes the mock itself, not `{Self}`: a shared mock (`Arc<..>`, as a `Res<dyn Trait>` needs) goes to `h.mock_arc::<{T}>(Arc::new(..))`",
+    label = "not a `{T}`",
+    note = "`h.mock(value)` registers `value` as its own type; `h.mock_arc::<dyn Trait>(arc)` registers a trait object for nodes taking `Res<dyn Trait>` (`h.insert_resource_arc::<dyn Trait>(arc)` without the returned handle)"
+)]
+#[doc(hidden)]
+pub trait MockValue<T: ?Sized>: mock_value::Sealed<T> {
+    /// The mock, shared as the runtime keeps it.
+    #[doc(hidden)]
+    fn into_shared(self) -> Arc<T>;
+}
+
+// One impl only: `h.mock(x)` infers `T` from it.
+impl<T: Send + Sync + 'static> MockValue<T> for T {
+    fn into_shared(self) -> Arc<T> {
+        Arc::new(self)
+    }
+}
+
+mod mock_value {
+    /// Private: no other crate can add a `MockValue` impl (which would also make `T`
+    /// ambiguous in `h.mock(x)`).
+    pub trait Sealed<T: ?Sized> {}
+    impl<T: Send + Sync + 'static> Sealed<T> for T {}
 }

@@ -128,7 +128,8 @@
 //!   [`assert_before`](Harness::assert_before), [`assert_overlapped`](Harness::assert_overlapped),
 //!   [`assert_not_taken`](Harness::assert_not_taken) (a node in an arm of a `match` the
 //!   run did not take), [`last_trace`](Harness::last_trace), ...
-//! - Mocks: [`Harness::mock`] and [`Harness::insert_resource_arc`] swap a resource;
+//! - Mocks: [`Harness::mock`], [`Harness::mock_arc`] (a trait object) and
+//!   [`Harness::insert_resource_arc`] swap a resource;
 //!   [`MockFn`] and [`CallRecorder`] record calls.
 //! - Load: [`Harness::load`] runs N executions at concurrency C and returns a
 //!   [`LoadReport`] (throughput, latency percentiles, failures).
@@ -171,6 +172,8 @@ mod through_runtime;
 
 #[cfg(feature = "store")]
 pub use durable::assert_restored;
+#[doc(hidden)]
+pub use harness::MockValue;
 pub use harness::{AssertedError, BuildTheHarnessFirst, Harness, HarnessBuilder, RunResult};
 pub use leaks::LeakReport;
 pub use load::{InputFn, LoadReport};
