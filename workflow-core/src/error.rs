@@ -256,6 +256,12 @@ pub enum WorkflowError {
         /// The nodes that were running when the run was cancelled (by binding, or by path
         /// in a sub-workflow or fan-out item).
         running: Vec<NodeName>,
+        /// The nodes of `running` that were waiting between two attempts (a retry's
+        /// backoff) when the run was cancelled, each with the attempt that failed and its
+        /// error, as for [`Timeout`](WorkflowError::Timeout)'s `retrying`; `{}` names them
+        /// apart ("waiting to retry: f (attempt 2 failed: ..)"), not as still running.
+        /// Empty when none was.
+        retrying: Vec<RetryWait>,
     },
     /// Several independent branches failed (only with `failure = "continue"`).
     Multiple {
@@ -451,11 +457,29 @@ impl fmt::Display for WorkflowError {
             Self::Deadlock { workflow, report } => {
                 write!(f, "deadlock in workflow `{workflow}`: {report}")?;
             }
-            Self::Cancelled { workflow, running } => write!(
-                f,
-                "run of workflow `{workflow}` was cancelled; still running: {}",
-                List(&running.iter().map(|r| &**r).collect::<Vec<_>>())
-            )?,
+            Self::Cancelled {
+                workflow,
+                running,
+                retrying,
+            } => {
+                write!(f, "run of workflow `{workflow}` was cancelled")?;
+                // Those between two attempts apart, as a run's timeout names them.
+                let others: Vec<&str> = running
+                    .iter()
+                    .map(|r| &**r)
+                    .filter(|r| !retrying.iter().any(|w| w.node == *r))
+                    .collect();
+                if !others.is_empty() || retrying.is_empty() {
+                    write!(f, "; still running: {}", List(&others))?;
+                }
+                if !retrying.is_empty() {
+                    f.write_str("; waiting to retry: ")?;
+                    for (i, wait) in retrying.iter().enumerate() {
+                        let sep = if i == 0 { "" } else { ", " };
+                        write!(f, "{sep}{} ({})", wait.node, wait.failed())?;
+                    }
+                }
+            }
             // No single source: each failure is printed with its own cause.
             Self::Multiple { workflow, errors } => {
                 let nodes = if errors.len() == 1 { "node" } else { "nodes" };
@@ -1617,6 +1641,7 @@ mod tests {
         let e = WorkflowError::Cancelled {
             workflow: "W",
             running: vec!["a".into(), "items[1].b".into()],
+            retrying: Vec::new(),
         };
         assert_eq!(
             e.to_string(),

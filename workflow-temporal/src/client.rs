@@ -256,6 +256,7 @@ impl<W: NodeByNode> TemporalRunHandle<W> {
                 Err(Error::Workflow(WorkflowError::Cancelled {
                     workflow: W::NAME,
                     running: Vec::new(),
+                    retrying: Vec::new(),
                 }))
             }
             Err(WorkflowGetResultError::Terminated { details }) => {

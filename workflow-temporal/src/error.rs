@@ -229,6 +229,7 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
         FailureKind::Cancelled => WorkflowError::Cancelled {
             workflow,
             running: Vec::new(),
+            retrying: Vec::new(),
         },
         FailureKind::Payload => return Error::Payload(f.message),
         FailureKind::PayloadTooLarge => {

@@ -636,6 +636,52 @@ async fn a_node_that_waited_to_retry_in_an_earlier_run_of_its_sub_workflow_is_ru
     );
 }
 
+/// A run cancelled while nodes wait out their backoff (at 700 ms: `f`'s attempt 2
+/// failed at 500 ms, `items[0].r`'s attempt 1 at 0) names them as waiting to retry,
+/// after which attempt and why, as a run's timeout does, where it said "still running:
+/// f" as if an attempt were cut short. `running` still holds them (they were stopped).
+#[tokio::test(start_paused = true)]
+async fn a_cancel_during_a_backoff_says_the_node_was_waiting_to_retry() {
+    let start = Instant::now();
+    let token = CancellationToken::new();
+    let run = tokio::spawn(Runtime::new().execute_with(
+        StopsABackoff,
+        StopsABackoffInput {
+            ms: 10_000,
+            naps: vec![10_000],
+        },
+        RunOptions::new().cancel_token(token.clone()),
+    ));
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    token.cancel();
+    let err = run.await.unwrap().unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(700));
+    let WorkflowError::Cancelled {
+        running, retrying, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(running, &["f", "g", "items[0].r", "items[0].n"]);
+    let waits: Vec<_> = retrying
+        .iter()
+        .map(|w| (&*w.node, w.attempt, w.delay))
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            ("f", 2, Duration::from_secs(1)),
+            ("items[0].r", 1, Duration::from_secs(2))
+        ]
+    );
+    assert_eq!(
+        err.to_string(),
+        "run of workflow `StopsABackoff` was cancelled; still running: g, items[0].n; \
+         waiting to retry: f (attempt 2 failed: connection refused (attempt 2)), \
+         items[0].r (attempt 1 failed: connection refused (attempt 1))"
+    );
+}
+
 #[node(retry(max = 10, backoff = "500ms", total_timeout = "1200ms"))]
 async fn refuses_within(ctx: &Context) -> Result<u32, NetError> {
     Err(NetError::Connection(ctx.attempt()))

@@ -108,6 +108,7 @@ pub fn sub_workflow<W: Workflow>(
                 outputs.into_iter().next().ok_or(WorkflowError::Cancelled {
                     workflow: shared.root_workflow,
                     running: Vec::new(),
+                    retrying: Vec::new(),
                 })
             });
             return result.map_err(child_failed);
@@ -262,6 +263,7 @@ where
                 Err(WorkflowError::Cancelled {
                     workflow: shared.root_workflow,
                     running: Vec::new(),
+                    retrying: Vec::new(),
                 })
             })
         })

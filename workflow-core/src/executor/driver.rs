@@ -776,6 +776,8 @@ where
                 Event::Cancelled => Some(WorkflowError::Cancelled {
                     workflow: W::PLAN.name,
                     running: self.running_names(),
+                    // Named where the run ends (`RunShared::name_retry_waits`).
+                    retrying: Vec::new(),
                 }),
             };
             // Boxed: a stop is rare, and its future (with the grace timer) would make

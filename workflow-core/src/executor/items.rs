@@ -291,6 +291,7 @@ impl<W: Workflow> Feed<W> {
         WorkflowError::Cancelled {
             workflow: self.parent.root_workflow,
             running: Vec::new(),
+            retrying: Vec::new(),
         }
     }
 
@@ -1001,6 +1002,7 @@ where
             Stop::Cancelled => WorkflowError::Cancelled {
                 workflow: W::PLAN.name,
                 running,
+                retrying: Vec::new(),
             },
         };
         let mut cx = TaskContext::from_waker(Waker::noop());
@@ -1140,6 +1142,7 @@ pub(super) fn lane_ended<W: Workflow>() -> RunOutcome<W::Output> {
         result: Err(WorkflowError::Cancelled {
             workflow: W::PLAN.name,
             running: Vec::new(),
+            retrying: Vec::new(),
         }),
         report: RunReport {
             workflow: W::PLAN.name,

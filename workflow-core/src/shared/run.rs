@@ -64,8 +64,9 @@ pub(crate) struct RunShared {
     attempts_made: OnceLock<Box<[AtomicU32]>>,
     /// In a root run, the nodes of its run tree waiting between two attempts (a retry's
     /// backoff), by path, each noted as its wait began and removed as its next attempt
-    /// begins: what a timeout's error says of a node it stopped there
-    /// (`WorkflowError::Timeout::retrying`). Allocated on the first retry.
+    /// begins: what a timeout's or cancellation's error says of a node it stopped there
+    /// (`WorkflowError::Timeout::retrying`, `Cancelled::retrying`). Allocated on the
+    /// first retry.
     retry_waits: OnceLock<Box<Mutex<Vec<RetryWait>>>>,
     /// The run's future got to its end (it was not dropped before): set for a root run
     /// whose state was made, read when its future is dropped.
@@ -989,9 +990,10 @@ impl RunShared {
         }
     }
 
-    /// Adds to the timeouts in `error` (in a [`WorkflowError::Multiple`] too) the nodes
-    /// of their `running` that were waiting to retry when they were stopped, as
-    /// [`note_retry_wait`](Self::note_retry_wait) noted them. Cold: a run's error.
+    /// Adds to the timeouts and cancellations in `error` (in a [`WorkflowError::Multiple`]
+    /// too) the nodes of their `running` that were waiting to retry when they were
+    /// stopped, as [`note_retry_wait`](Self::note_retry_wait) noted them. Cold: a run's
+    /// error.
     #[cold]
     pub(crate) fn name_retry_waits(&self, error: &mut WorkflowError) {
         let Some(waits) = self.root().retry_waits.get() else {
@@ -1000,6 +1002,9 @@ impl RunShared {
         fn add(error: &mut WorkflowError, waits: &[RetryWait]) {
             match error {
                 WorkflowError::Timeout {
+                    running, retrying, ..
+                }
+                | WorkflowError::Cancelled {
                     running, retrying, ..
                 } => {
                     for name in running.iter() {
