@@ -1,5 +1,6 @@
-//! `RunOptions` limits of `Duration::MAX` (a user's "no limit, really") must not panic:
-//! a deadline past what `Instant` can hold is as good as never. The stall watchdog
+//! `RunOptions` limits of `Duration::MAX` and a node limit of `usize::MAX` (a user's "no
+//! limit, really") must not panic: a deadline past what `Instant` can hold is as good as
+//! never, and a limit above what a semaphore can hold is none. The stall watchdog
 //! (`deadlock`) re-armed itself with `Instant::now() + limit` after each node, and a
 //! cancellation's grace ended at `now + grace`: both overflowed and panicked the run.
 //!
@@ -199,4 +200,33 @@ async fn a_run_timeout_gives_a_chains_node_in_flight_the_grace_as_an_unfused_nod
         (a.status, a.attempts, a.duration),
         (NodeStatus::Cancelled, 1, ms(100))
     );
+}
+
+/// `max_concurrent_nodes(usize::MAX)` ("no limit, really") built a tokio semaphore of
+/// that many permits, which panics above `Semaphore::MAX_PERMITS`.
+#[tokio::test(start_paused = true)]
+async fn a_node_limit_of_usize_max_is_no_limit() {
+    let start = Instant::now();
+    let rt = Runtime::builder().max_concurrent_nodes(usize::MAX).build();
+    let run = rt
+        .execute(
+            FanNaps,
+            FanNapsInput {
+                mss: vec![10, 10, 10],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.naps, [10, 10, 10]);
+    // No limit: the three items ran side by side.
+    assert_eq!(start.elapsed(), Duration::from_millis(10));
+    // And the harness's builder, which passes it on.
+    let h = workflow_test::Harness::builder()
+        .max_concurrent_nodes(usize::MAX)
+        .build();
+    let run = h
+        .execute(FanNaps, FanNapsInput { mss: vec![1, 2] })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.naps, [1, 2]);
 }

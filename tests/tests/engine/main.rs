@@ -9,7 +9,6 @@
 mod cancelled_kind;
 mod child_waits;
 mod combinations;
-mod edge_values;
 mod executor;
 mod fanout;
 mod fused;
