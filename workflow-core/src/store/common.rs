@@ -15,6 +15,14 @@ use super::{
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) const SCHEMA_VERSION: u32 = 2;
 
+/// A count of rows as SQL's `LIMIT` takes it: `None` for no limit, which is `0` and any
+/// count past `i64::MAX` (`usize::MAX`); cast with `as`, those were negative, which
+/// Postgres refuses (SQLite read -1 as no limit only by accident).
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+pub(crate) fn sql_limit(limit: usize) -> Option<i64> {
+    i64::try_from(limit).ok().filter(|&n| n > 0)
+}
+
 /// May `owner` claim `run` at `now`? Yes when it is unfinished and its lease is expired,
 /// absent, or already `owner`'s.
 pub(crate) fn check_claim(

@@ -1060,12 +1060,7 @@ impl Store for PostgresStore {
     ) -> BoxFuture<'a, Result<Vec<Claimed>, StoreError>> {
         Box::pin(async move {
             let now = self.clock.now();
-            // 0 and counts past `i64::MAX` (`usize::MAX`) are no limit: cast, they were
-            // negative, which Postgres refuses.
-            let limit = i64::try_from(limit)
-                .ok()
-                .filter(|&n| n > 0)
-                .unwrap_or(i64::MAX);
+            let limit = super::common::sql_limit(limit).unwrap_or(i64::MAX);
             let rows = self
                 .statement(
                     "claiming expired runs",
@@ -1272,12 +1267,7 @@ impl Store for PostgresStore {
 
     fn list_runs(&self, filter: RunFilter) -> BoxFuture<'_, Result<Vec<RunRecord>, StoreError>> {
         Box::pin(async move {
-            // 0 and counts past `i64::MAX` (`usize::MAX`) are no limit: cast, they were
-            // negative, which Postgres refuses.
-            let limit = i64::try_from(filter.limit)
-                .ok()
-                .filter(|&n| n > 0)
-                .unwrap_or(i64::MAX);
+            let limit = super::common::sql_limit(filter.limit).unwrap_or(i64::MAX);
             let rows = self
                 .read(
                     "listing runs",

@@ -584,8 +584,8 @@ impl Writer {
         limit: usize,
     ) -> Result<Vec<Claimed>, StoreError> {
         self.write("claiming expired runs", |tx, now| {
-            // SQLite reads LIMIT -1 as no limit: for 0, and for counts past `i64::MAX`.
-            let limit = i64::try_from(limit).ok().filter(|&n| n > 0).unwrap_or(-1);
+            // SQLite reads LIMIT -1 as no limit.
+            let limit = super::common::sql_limit(limit).unwrap_or(-1);
             claim_where(
                 tx,
                 "id IN (SELECT id FROM workflow_runs WHERE status = 'running' \
@@ -749,11 +749,8 @@ impl Writer {
     }
 
     fn list_runs(&mut self, filter: RunFilter) -> Result<Vec<RunRecord>, StoreError> {
-        // SQLite reads LIMIT -1 as no limit: for 0, and for counts past `i64::MAX`.
-        let limit = i64::try_from(filter.limit)
-            .ok()
-            .filter(|&n| n > 0)
-            .unwrap_or(-1);
+        // SQLite reads LIMIT -1 as no limit.
+        let limit = super::common::sql_limit(filter.limit).unwrap_or(-1);
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
