@@ -389,14 +389,21 @@ impl RunCancel {
         if let Some(token) = self.token.get() {
             return Some(token);
         }
-        {
-            let mut slot = lock(&self.waker);
-            if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                *slot = Some(waker.clone());
-            }
+        let mut slot = lock(&self.waker);
+        // Looked at again under the slot's lock, which the token's maker takes after
+        // making it: either the maker finds this waker, or this finds its token and
+        // leaves no waker behind. (Stored, then looked at, a token made in between
+        // left the waker in the slot for the run's life: a spawned nodes' outcome
+        // queue, the waker a run leaves here, holds the run's shared state, and the
+        // cycle kept the run's tasks counted live, so `Runtime::shutdown` waited for
+        // them forever.)
+        if let Some(token) = self.token.get() {
+            return Some(token);
         }
-        // Made meanwhile (its maker may have found the slot empty): watch it now.
-        self.token.get()
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+        None
     }
 
     /// Takes out the waker [`watch`](Self::watch) left, if any: the run ended, and a
@@ -1401,4 +1408,50 @@ pub(crate) fn item_path(path: &str, item: usize, name: &str) -> String {
     out.push_str("].");
     out.push_str(name);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A waker that wakes no one: what counts is how many hold it.
+    struct Nothing;
+
+    impl std::task::Wake for Nothing {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// A token made while the run registers its waker to wait for one: whichever way
+    /// the two interleave, no waker is left in the slot (it would be kept for the
+    /// run's life, and a spawned nodes' outcome queue, the waker a run registers there,
+    /// holds the run's shared state: a cycle that kept the run's tasks counted live on
+    /// the runtime, and `Runtime::shutdown` waited for them forever).
+    #[test]
+    fn a_token_made_while_the_run_starts_watching_leaves_no_waker_behind() {
+        for round in 0..5_000 {
+            let cancel = RunCancel::new(None);
+            let counted = Arc::new(Nothing);
+            let waker = Waker::from(Arc::clone(&counted));
+            let start = std::sync::Barrier::new(2);
+            let watched = std::thread::scope(|s| {
+                let maker = s.spawn(|| {
+                    start.wait();
+                    cancel.token();
+                });
+                start.wait();
+                let watched = cancel.watch(&waker).is_some();
+                maker.join().unwrap();
+                watched
+            });
+            if watched {
+                assert!(
+                    lock(&cancel.waker).is_none(),
+                    "round {round}: the token was there, and the run's waker stayed"
+                );
+            }
+            drop(waker);
+            drop(cancel);
+            assert_eq!(Arc::strong_count(&counted), 1, "round {round}");
+        }
+    }
 }
