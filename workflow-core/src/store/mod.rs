@@ -212,6 +212,13 @@ use futures::future::BoxFuture;
 ///
 /// Every method returns once the change is committed (durable as the store's mode says).
 /// See the [module docs](self) for what is recorded when.
+// The usual slips handing a store to `RuntimeBuilder::store` (a `Result` or a future not
+// unwrapped, an `Arc`, a borrow) would otherwise get rustc's list of the impls only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a store: `.store(..)` takes a `SqliteStore`, `PostgresStore` or `MemoryStore` itself",
+    label = "not a `Store`",
+    note = "`SqliteStore::open(..)` returns a `Result` (add `?`) and `PostgresStore::connect(..)` a future of one (add `.await?`); a store already in an `Arc` goes to `.store_arc(arc)`; a borrowed `&store` cannot be kept by the runtime: pass it by value, or share it as an `Arc` through `.store_arc(..)`"
+)]
 pub trait Store: Send + Sync + fmt::Debug {
     /// Creates a run leased to `new.owner`, or returns the run that already has
     /// `new.idempotency_key`.
