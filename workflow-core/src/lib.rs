@@ -160,8 +160,8 @@ pub use node::NodeErrorType;
 pub use node::{ConvertNodeError, UnsupportedNodeError};
 #[doc(hidden)]
 pub use other_names::{
-    CancelTokenIsTheName, EventsAreAField, GuideBuilderMethods, NodesSleepWithTokio,
-    PoliciesAreAttributes, RetriesAreANodePolicy, RunsWithExecute,
+    CancelTokenIsTheName, EventsAreAField, GuideBuilderMethods, NodeIsTheName, NodesLogWithEmit,
+    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunsWithExecute,
 };
 pub use resources::Res;
 pub use run::{

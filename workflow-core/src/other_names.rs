@@ -100,6 +100,70 @@ impl crate::Context {
     }
 }
 
+/// `ctx.name()` / `ctx.node_name()` (other SDKs' names for the running task's name) in a
+/// node. Implemented for nothing, and sealed: the hidden methods require it, so the
+/// mistake is one error naming [`Context::node`](crate::Context::node), not rustc's "no
+/// method named `name` found for reference `&Context`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a node's name is `ctx.node()`: the name of its binding in `workflow!`",
+    label = "not a method of `Context`",
+    note = "`ctx.path()` is the node's path inside sub-workflows and fan-out items (`thumbs[2].img`), `ctx.node_fn()` the name of its `#[node]` fn and `ctx.workflow()` its workflow's"
+)]
+#[doc(hidden)]
+pub trait NodeIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`NodeIsTheName`].
+impl crate::Context {
+    #[doc(hidden)]
+    pub fn name<'a>(&'a self) -> &'static str
+    where
+        &'a Self: NodeIsTheName<()>,
+    {
+        unreachable!("`Context: NodeIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn node_name<'a>(&'a self) -> &'static str
+    where
+        &'a Self: NodeIsTheName<()>,
+    {
+        unreachable!("`Context: NodeIsTheName` has no impl")
+    }
+}
+
+/// `ctx.log("..")` / `ctx.info("..")` (a Python SDK's run logger) in a node. Implemented
+/// for nothing, and sealed: the hidden methods require it, so the mistake is one error
+/// naming [`Context::emit`](crate::Context::emit) and `tracing`, not rustc's "no method
+/// named `log`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a node logs with `ctx.emit(message)` (an event in the run's trace) or with `tracing` (`tracing::info!(..)`, inside the node's span)",
+    label = "not a method of `Context`",
+    note = "`ctx.emit(format!(\"fetched {{n}} rows\"))` is an event of the run's trace (`trace.messages(\"node\")`) and an INFO event in `tracing`"
+)]
+#[doc(hidden)]
+pub trait NodesLogWithEmit<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`NodesLogWithEmit`].
+impl crate::Context {
+    #[doc(hidden)]
+    pub fn log<'a, M>(&'a self, message: M)
+    where
+        &'a Self: NodesLogWithEmit<M>,
+    {
+        let _ = message;
+        unreachable!("`Context: NodesLogWithEmit` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn info<'a, M>(&'a self, message: M)
+    where
+        &'a Self: NodesLogWithEmit<M>,
+    {
+        let _ = message;
+        unreachable!("`Context: NodesLogWithEmit` has no impl")
+    }
+}
+
 /// `Etl.with_timeout(1.0)`, `.with_parallel_execution()` or
 /// `.with_deadlock_detection(5.0)`: the testing guide's workflow-builder methods, written
 /// on a workflow. Implemented for nothing, and sealed: the hidden methods of
