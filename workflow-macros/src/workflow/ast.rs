@@ -521,6 +521,12 @@ fn binding_name(entry: &TokenStream) -> Option<Ident> {
 fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
     let mut entries = Vec::new();
     loop {
+        if skip_edge_statement(cx, input)? {
+            if input.is_empty() {
+                return Ok(entries);
+            }
+            continue;
+        }
         match parse_entry(cx, input) {
             // A `match` or `if` ends at its `}`: the next entry needs no `,` before it.
             Ok(entry @ Entry::Decision(_)) => {
@@ -549,6 +555,39 @@ fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
         input.parse::<TokenStream>()?;
         return Ok(entries);
     }
+}
+
+/// `user >> total,` (Airflow's operator) or `user -> total,`: an edge declared on its
+/// own, a DAG library's habit. Said once per statement, which is skipped up to its `,`,
+/// so the entries after it are still read (and keep their output fields).
+fn skip_edge_statement(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<bool> {
+    let ahead = input.fork();
+    let Ok(from) = ahead.call(Ident::parse_any) else {
+        return Ok(false);
+    };
+    if !(ahead.peek(Token![>>]) || ahead.peek(Token![->])) {
+        return Ok(false);
+    }
+    let mut statement = TokenStream::new();
+    while !input.is_empty() && !input.peek(Token![,]) {
+        statement.extend([input.parse::<TokenTree>()?]);
+    }
+    input.parse::<Option<Token![,]>>()?;
+    // The node after the first arrow, for the example.
+    let to = statement
+        .clone()
+        .into_iter()
+        .skip(1)
+        .find_map(|t| match t {
+            TokenTree::Ident(i) => Some(i.to_string()),
+            _ => None,
+        })
+        .unwrap_or_else(|| "b".to_owned());
+    cx.error_spanned_by(
+        &statement,
+        format!("remove `{}`: `workflow!` has no edges to declare; a node's port names its source, so `{to} = node_fn(port: {from})` is the edge `{from} -> {to}` (and `{to}` starts once `{from}` has finished)", tokens_text(&statement)),
+    );
+    Ok(true)
 }
 
 /// Whether the tokens ahead start an entry: `#[..]`, `input name`, `let name` or `name =`.
@@ -2330,6 +2369,27 @@ mod tests {
         assert!(
             def.bindings.iter().any(|b| b.name == "user"),
             "`user` is kept"
+        );
+    }
+
+    #[test]
+    fn an_edge_statement_is_said_and_the_entries_after_it_kept() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input id: u64, user = fetch_user(id), user >> total, a -> b -> c, total = merge(user), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `user >> total`: `workflow!` has no edges to declare; a node's port names its source, so `total = node_fn(port: user)` is the edge `user -> total`"),
+            "{m:?}"
+        );
+        assert!(m[1].starts_with("remove `a -> b -> c`"), "{m:?}");
+        assert!(
+            def.bindings.iter().any(|b| b.name == "total"),
+            "`total`, after the edges, is kept"
         );
     }
 
