@@ -19,6 +19,15 @@ use crate::internals::Ctxt;
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut item_fn: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
+        // `async fn page(n: u32 = 10)` (a Python or Kotlin default): rustc has already
+        // said "parameter defaults are not supported" at the `=`, and recovered. The fn
+        // without them is the node, so that this is that one error, not also ours (which
+        // said "goes on an `async fn`", wrong) and "cannot find macro" in each workflow
+        // calling it; a port left unconnected there is then said as usual.
+        Err(_) if strip_param_defaults(&item).is_some() => {
+            let stripped = strip_param_defaults(&item).unwrap_or_default();
+            return expand(args, stripped);
+        }
         Err(e) => {
             let e = syn::Error::new(
                 e.span(),
@@ -92,12 +101,127 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(&item_fn, &node, &node_args, errors)
 }
 
+/// `item` with the parameters' default values (`n: u32 = 10`) removed, if it has any and
+/// is a fn without them; `None` otherwise.
+fn strip_param_defaults(item: &TokenStream) -> Option<TokenStream> {
+    use proc_macro2::{Delimiter, Group, Spacing, TokenTree};
+
+    // The parameter list: the first `(..)` after `fn` outside the generics' `<..>`.
+    let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let fn_at = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i == "fn"))?;
+    let mut angle = 0i32;
+    let mut params_at = None;
+    for (i, t) in tokens.iter().enumerate().skip(fn_at + 1) {
+        match t {
+            TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => angle -= 1,
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis && angle == 0 => {
+                params_at = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let params_at = params_at?;
+    let TokenTree::Group(params) = &tokens[params_at] else {
+        return None;
+    };
+    // Drop each `= expr` at the top level of a parameter, up to its `,`. Angle brackets
+    // are counted so that `impl Iterator<Item = u32>` keeps its `=`; a `=` just after a
+    // joint punct (`==`, `<=`, `->`'s kin) is part of an operator.
+    let mut kept = TokenStream::new();
+    let mut stripped = false;
+    let mut angle = 0i32;
+    let mut skipping = false;
+    let mut after_joint = false;
+    let mut after_dash = false;
+    for t in params.stream() {
+        let (joint, dash) = match &t {
+            TokenTree::Punct(p) => (p.spacing() == Spacing::Joint, p.as_char() == '-'),
+            _ => (false, false),
+        };
+        match &t {
+            TokenTree::Punct(p) if p.as_char() == ',' && (skipping || angle == 0) => {
+                skipping = false;
+                angle = 0;
+            }
+            _ if skipping => {
+                after_joint = joint;
+                after_dash = dash;
+                continue;
+            }
+            TokenTree::Punct(p) if p.as_char() == '<' => angle += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' && !after_dash => angle -= 1,
+            TokenTree::Punct(p) if p.as_char() == '=' && angle == 0 && !after_joint && !joint => {
+                skipping = true;
+                stripped = true;
+                after_joint = false;
+                after_dash = false;
+                continue;
+            }
+            _ => {}
+        }
+        after_joint = joint;
+        after_dash = dash;
+        kept.extend([t]);
+    }
+    if !stripped {
+        return None;
+    }
+    let mut group = Group::new(Delimiter::Parenthesis, kept);
+    group.set_span(params.span());
+    tokens[params_at] = TokenTree::Group(group);
+    let out: TokenStream = tokens.into_iter().collect();
+    syn::parse2::<syn::ItemFn>(out.clone()).ok().map(|_| out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn expand_str(args: TokenStream, item: TokenStream) -> String {
         expand(args, item).to_string()
+    }
+
+    #[test]
+    fn parameter_defaults_are_left_to_rustc_and_the_node_kept() {
+        let strip = |item: TokenStream| strip_param_defaults(&item).map(|t| t.to_string());
+        let without = strip(quote!(
+            async fn page(n: u32 = 10, xs: impl Iterator<Item = u32>, f: fn(u8) -> u8 = id, s: String = "a,b".into()) -> u32 { n }
+        ))
+        .expect("has defaults");
+        assert_eq!(
+            without,
+            quote!(
+                async fn page(
+                    n: u32,
+                    xs: impl Iterator<Item = u32>,
+                    f: fn(u8) -> u8,
+                    s: String,
+                ) -> u32 {
+                    n
+                }
+            )
+            .to_string()
+            // rustfmt adds a trailing comma to the list above.
+            .replace(" ,)", ")")
+        );
+        assert_eq!(
+            strip(quote!(
+                async fn page<T: Fn(u8) -> u8>(n: u32, f: T) -> u32 {
+                    n
+                }
+            )),
+            None,
+            "no default"
+        );
+        let out = expand_str(quote!(), quote!(async fn page(n: u32 = 10) -> u32 { n }));
+        assert!(
+            out.contains("struct page") && !out.contains("compile_error"),
+            "{out}"
+        );
     }
 
     #[test]
