@@ -324,10 +324,20 @@ fn lookup_in_scope(
     let found = ns.lookup(&root)?;
     let Origin::Node(owner) = found else {
         if let Some(q) = source.optional {
-            cx.error_at(
-                q,
-                format!("input `{root}` always has a value: remove the `?`"),
-            );
+            // `nick?` on an `input nick: Option<String>`: `?` read as unwrapping an
+            // optional value (a Python `Optional` or Rust's `?`), which it is not here.
+            let option = match found {
+                Origin::Input(i) => def.inputs.get(i).filter(|d| is_option(&d.ty)),
+                _ => None,
+            };
+            let message = match option {
+                Some(decl) => format!(
+                    "input `{root}` always has a value, an `{}` passed whole: remove the `?` (it marks a binding of some arms only); to run the node only when there is a value, match on it, `match {root} {{ Some(v) => {{ x = node_fn(port: v), }} None => {{}} }}`, or give the node an `Option` parameter",
+                    crate::internals::types::type_text(&decl.ty)
+                ),
+                None => format!("input `{root}` always has a value: remove the `?`"),
+            };
+            cx.error_at(q, message);
             return None;
         }
         return Some((found, Vec::new()));
@@ -541,6 +551,12 @@ fn unknown_source_message(root: &str, names: &[String], port: &str) -> String {
             list(names)
         )
     }
+}
+
+/// Whether `ty` is written as an `Option<..>` (by its last path segment).
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Option"))
 }
 
 #[cfg(test)]
