@@ -182,10 +182,12 @@ pub(crate) fn duration_value(
 ) -> syn::Result<Option<SpannedValue<u64>>> {
     let key = path_name(&meta.path);
     if !meta.input.peek(syn::Token![=]) {
-        // `timeout("1s")` or a bare `timeout`: say the form rather than "expected `=`".
+        // `timeout("1s")` or a bare `timeout`: say the form rather than "expected `=`",
+        // with the duration written in the parentheses (`timeout(5s)` → `"5s"`).
+        let example = written_duration(meta.input).unwrap_or_else(|| "250ms".to_owned());
         cx.error_spanned_by(
             &meta.path,
-            format!("`{key}` takes a duration after `=`, like `{key} = \"250ms\"`"),
+            format!("`{key}` takes a duration after `=`, like `{key} = \"{example}\"`"),
         );
         skip_value(meta)?;
         return Ok(None);
@@ -199,6 +201,23 @@ pub(crate) fn duration_value(
         })
     });
     Ok(parsed.map_err(|e| cx.syn_error(e)).ok())
+}
+
+/// The duration written in the parentheses ahead, `("5s")` or `(5s)` (a literal with a
+/// unit suffix), if it is one literal that parses as a duration.
+fn written_duration(input: syn::parse::ParseStream<'_>) -> Option<String> {
+    fn lit_in_parens(ahead: syn::parse::ParseStream<'_>) -> syn::Result<syn::Lit> {
+        let content;
+        syn::parenthesized!(content in ahead);
+        let lit = content.parse()?;
+        content.parse::<syn::parse::Nothing>()?;
+        Ok(lit)
+    }
+    let text = match lit_in_parens(&input.fork()).ok()? {
+        syn::Lit::Str(s) => s.value(),
+        other => quote::ToTokens::to_token_stream(&other).to_string(),
+    };
+    parse_duration(&text).ok().map(|_| text)
 }
 
 /// The error for a duration that is not a string: the string it most likely meant, for

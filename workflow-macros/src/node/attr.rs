@@ -21,6 +21,12 @@ fn misplaced_hint(name: &str) -> Option<&'static str> {
         "name" | "id" | "label" => {
             "; a node is named by its binding in `workflow!` (`fetch_data = fetch(url)` names it `fetch_data` in reports, traces and outputs)"
         }
+        "blocking" | "sync" | "thread" | "in_thread" | "run_in_thread" => {
+            "; did you mean `spawn_blocking` (a plain, non-async fn run on tokio's blocking pool)? `spawn` gives an async node a task of its own"
+        }
+        "cache" | "cached" | "memoize" | "cache_key" | "persist" => {
+            "; a node keeps no cache of its own: in a durable workflow (`#[workflow(durable)]`), a resumed or retried run restores each finished node's recorded output instead of running it again"
+        }
         "ephemeral" => {
             "; it is an attribute of a binding in `workflow!`, above the call: `#[ephemeral] api = connect(),`"
         }
@@ -44,6 +50,9 @@ pub(crate) struct NodeArgs {
     pub(crate) blocking: Option<Span>,
     /// `version = N` (N ≥ 1): what durable runs compare a recorded output's version to.
     pub(crate) version: Option<u32>,
+    /// `blocking` (or `sync`, ..): other names of `spawn_blocking`, already reported; on
+    /// a plain fn they stand for it (see `check::check_options`).
+    pub(crate) blocking_other_name: Option<Span>,
 }
 
 /// Parses the tokens inside `#[node(..)]`. Every bad option is recorded in `cx`; the
@@ -90,6 +99,13 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
             return Ok(());
         }
         let name = path_name(&meta.path);
+        if matches!(
+            name.as_str(),
+            "blocking" | "sync" | "thread" | "in_thread" | "run_in_thread"
+        ) && !has_value(&meta)
+        {
+            out.blocking_other_name = Some(meta.path.span());
+        }
         cx.error_spanned_by(
             &meta.path,
             format!(

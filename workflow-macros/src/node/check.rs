@@ -20,6 +20,11 @@ use crate::internals::Ctxt;
 /// dead `retry(..)`) and then dropped, so that its predicate, which can only take the
 /// node's error type, is not also rustc's "mismatched types" against `Infallible`.
 pub(crate) fn check_options(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &mut NodeArgs) {
+    // `#[node(blocking)] fn hash(..)`: the other name is the one error; the plain fn is
+    // then a `spawn_blocking` node, not also "needs an `async fn`".
+    if item.sig.asyncness.is_none() && args.blocking.is_none() {
+        args.blocking = args.blocking_other_name;
+    }
     check_spawn_modes(cx, args);
     check_retry_can_run(cx, item, node, args);
     if !matches!(node.output, OutputKind::Fallible(_)) {

@@ -5,8 +5,9 @@
 use std::collections::HashSet;
 
 use proc_macro2::Span;
+use quote::ToTokens as _;
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, Path};
+use syn::{Attribute, Ident, Path};
 
 use super::ast::{Binding, InputDecl};
 use crate::internals::attr::{
@@ -306,6 +307,8 @@ fn parse_workflow_option(
                         String::from("; it is a node's option: on the fn (`#[node(retry(max = 3))]`) or on one binding (`#[retry(max = 3)] page = fetch(url)`)")
                     } else if key == "version" {
                         String::from(VERSION_PLACE)
+                    } else if matches!(key, "name" | "id" | "label" | "workflow_id") {
+                        String::from("; a workflow is named by its struct (`Profile` in reports, errors and traces, `h.execution_count(\"Profile::user\")`), and one run of a durable workflow by its key, `rt.start_durable(W, input, Some(\"key\"))`")
                     } else if key == "ephemeral" {
                         String::from("; `ephemeral` marks one binding of a durable workflow, whose output is not recorded: `#[ephemeral] api = connect()`")
                     } else if key == "cancel_grace" || key == "trace" {
@@ -478,6 +481,28 @@ pub(crate) fn check_ephemeral(
     }
 }
 
+/// `#[output(name = "result")]` or `#[output = "result"]`: a name for the output field
+/// (a Python SDK's habit) is the binding's own name.
+fn output_takes_no_value(attr: &Attribute, b: &Binding) -> String {
+    let wanted = attr
+        .meta
+        .to_token_stream()
+        .into_iter()
+        .flat_map(|t| match t {
+            proc_macro2::TokenTree::Group(g) => g.stream().into_iter().collect(),
+            t => vec![t],
+        })
+        .find_map(|t| syn::parse2::<syn::LitStr>(t.into()).ok())
+        .and_then(|lit| syn::parse_str::<Ident>(&lit.value()).ok())
+        .map_or_else(|| "new_name".to_owned(), |i| i.to_string());
+    let node_fn = if b.fan_out.is_none() {
+        super::ast::path_text(&b.node)
+    } else {
+        "node_fn".to_owned()
+    };
+    format!("`#[output]` takes no value; write just `#[output]` (the output struct's field is named after the binding: to name it otherwise, rename the binding, like `{wanted} = {node_fn}(..)`)")
+}
+
 /// Parses a binding's attributes.
 pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
     let mut out = BindingAttrs::default();
@@ -486,7 +511,7 @@ pub(crate) fn parse_binding_attrs(cx: &Ctxt, b: &Binding) -> BindingAttrs {
             out.docs.push(attr.clone());
         } else if attr.path().is_ident("output") {
             if !matches!(attr.meta, syn::Meta::Path(_)) {
-                cx.error_spanned_by(attr, "`#[output]` takes no value; write just `#[output]`");
+                cx.error_spanned_by(attr, output_takes_no_value(attr, b));
             }
             if out.keep_output {
                 cx.error_spanned_by(attr, "duplicate `#[output]`; keep only one");

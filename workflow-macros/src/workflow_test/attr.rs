@@ -147,7 +147,12 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
                 path,
                 format!(
                     "unknown `#[workflow_test]` option `{name}`; expected one of {OPTIONS}{}",
-                    unknown_option_hint(&name.to_string(), false, OPTIONS),
+                    if matches!(name.to_string().as_str(), "trace" | "tracing" | "traced") {
+                        // A trace is the harness's, not the test runtime's.
+                        String::from("; traces are the harness's: call `h.set_trace(true)` in the body, then read `h.last_trace()` (a harness of your own: `Harness::builder().trace(true).build()`)")
+                    } else {
+                        unknown_option_hint(&name.to_string(), false, OPTIONS)
+                    },
                 ),
             );
             skip_value(meta)?;
