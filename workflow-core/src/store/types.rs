@@ -17,6 +17,25 @@ impl fmt::Display for RunId {
     }
 }
 
+/// Parses a run id as it is displayed (`"3"`), as a command-line tool resuming or
+/// retrying a run by id reads it:
+///
+/// ```
+/// use workflow_core::store::RunId;
+///
+/// let id: RunId = "42".parse().unwrap();
+/// assert_eq!(id, RunId(42));
+/// assert_eq!(id.to_string().parse::<RunId>(), Ok(id));
+/// assert!("run-42".parse::<RunId>().is_err());
+/// ```
+impl std::str::FromStr for RunId {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim().parse().map(RunId)
+    }
+}
+
 /// Milliseconds since the Unix epoch, as the store's [`Clock`] reads them.
 ///
 /// Displayed as a UTC date and time, to the millisecond:
