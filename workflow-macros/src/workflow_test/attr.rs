@@ -150,6 +150,8 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
                     if matches!(name.to_string().as_str(), "trace" | "tracing" | "traced") {
                         // A trace is the harness's, not the test runtime's.
                         String::from("; traces are the harness's: call `h.set_trace(true)` in the body, then read `h.last_trace()` (a harness of your own: `Harness::builder().trace(true).build()`)")
+                    } else if matches!(name.to_string().as_str(), "store" | "durable" | "db" | "database") {
+                        String::from("; a store is the harness's: build one in the body, `let h = Harness::builder().store(MemoryStore::new()).build();` (`use workflow_core::store::MemoryStore`), and take no `h` parameter")
                     } else {
                         unknown_option_hint(&name.to_string(), false, OPTIONS)
                     },
