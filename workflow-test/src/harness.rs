@@ -1685,7 +1685,8 @@ impl Harness {
         // must not pass. Without any run, there is nothing to check names against.
         if actual == times && times == 0 && self.is_unknown_name(node) {
             self.fail(format!(
-                "expected node `{node}` not to be executed, but no run of this harness has a node called `{node}`, so that says nothing; known nodes: {}\nexecution counts: {}",
+                "expected node `{node}` not to be executed, but no run of this harness has a node called `{node}`, so that says nothing; {}known nodes: {}\nexecution counts: {}",
+                did_you_mean(node, &self.known_nodes()),
                 self.known_nodes().join(", "),
                 self.counts_line()
             ));
@@ -1712,7 +1713,8 @@ impl Harness {
                 hint
             } else {
                 format!(
-                    " (no node called `{node}` ran; known nodes: {})",
+                    " (no node called `{node}` ran; {}known nodes: {})",
+                    did_you_mean(node, &known),
                     known.join(", ")
                 )
             };
@@ -1829,9 +1831,25 @@ impl Harness {
                     r.status
                 ))
             }
-            None => self.fail(format!(
-                "expected node `{node}` to be not taken, but the last run ({which}) has no node `{node}`"
-            )),
+            None => {
+                // As the report prints them: a merge's arms as `s (loud)`, `s (quiet)`.
+                let nodes = &run.report().nodes;
+                let names: Vec<String> = nodes
+                    .iter()
+                    .map(|n| {
+                        if nodes.iter().filter(|m| m.name == n.name).count() > 1 {
+                            format!("{} ({})", n.name, n.node_fn)
+                        } else {
+                            n.name.to_string()
+                        }
+                    })
+                    .collect();
+                self.fail(format!(
+                    "expected node `{node}` to be not taken, but the last run ({which}) has no node `{node}` ({}its nodes: {})",
+                    did_you_mean(node, &names),
+                    names.join(", ")
+                ))
+            }
         }
     }
 
@@ -2004,8 +2022,9 @@ impl Harness {
                         "nodes `{a}` and `{b}` never both ran in one run of this harness"
                     ))
                 } else {
+                    let guesses: String = unknown.iter().map(|n| did_you_mean(n, &known)).collect();
                     self.fail(format!(
-                        "no run of this harness has a node `{}` (nodes seen: {})",
+                        "no run of this harness has a node `{}` ({guesses}nodes seen: {})",
                         unknown.join("` or `"),
                         known.join(", ")
                     ))
@@ -2338,4 +2357,42 @@ mod mock_value {
     /// ambiguous in `h.mock(x)`).
     pub trait Sealed<T: ?Sized> {}
     impl<T: Send + Sync + 'static> Sealed<T> for T {}
+}
+
+/// "did you mean `user`? " when `name` is a likely misspelling of one of `known` (an
+/// edit distance, a swap of two neighbours counting one, of at most a third of its
+/// length and at least 1), else nothing.
+fn did_you_mean(name: &str, known: &[String]) -> String {
+    fn distance(a: &str, b: &str) -> usize {
+        // Optimal string alignment: Levenshtein plus adjacent transpositions.
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[i - 1][j] + 1)
+                    .min(d[i][j - 1] + 1)
+                    .min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = best;
+            }
+        }
+        d[a.len()][b.len()]
+    }
+    let limit = (name.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (distance(name, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| format!("did you mean `{k}`? "))
+        .unwrap_or_default()
 }

@@ -326,7 +326,7 @@ async fn count_assertion_names_known_nodes(h: Harness) {
     }));
     let message = panic_message(caught.unwrap_err());
     assert!(
-        message.contains("expected node `pgae` to be executed 1 time(s), but it was executed 0 time(s) (no node called `pgae` ran; known nodes: n, page, sum)"),
+        message.contains("expected node `pgae` to be executed 1 time(s), but it was executed 0 time(s) (no node called `pgae` ran; did you mean `page`? known nodes: n, page, sum)"),
         "{message}"
     );
     assert!(
@@ -465,14 +465,19 @@ async fn assert_not_executed_on_a_name_no_run_has_fails_listing_the_nodes(h: Har
     h.assert_not_executed("all.c"); // the body of an empty fan-out
     h.assert_not_executed("all[3].c");
     h.assert_not_executed("CubeTwo::all.c");
-    for name in ["bb", "CubeTwo::bb", "CubeTwo::all2.c", "al.c"] {
+    for (name, guess) in [
+        ("bb", "did you mean `b`? "),
+        ("CubeTwo::bb", ""),
+        ("CubeTwo::all2.c", ""),
+        ("al.c", ""),
+    ] {
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             h.assert_not_executed(name);
         }));
         let message = panic_message(caught.expect_err(name));
         assert!(
             message.contains(&format!(
-                "expected node `{name}` not to be executed, but no run of this harness has a node called `{name}`, so that says nothing; known nodes: a, all, b"
+                "expected node `{name}` not to be executed, but no run of this harness has a node called `{name}`, so that says nothing; {guess}known nodes: a, all, b"
             )),
             "{message}"
         );
@@ -551,6 +556,20 @@ async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
         "expected node `s (quiet)` to be not taken in the last run (run 2 of `Voice`), but it is succeeded"
     );
     assert!(h.last_run().unwrap().node("s (shout)").is_none());
+    // A misspelt node: the run's nodes as the report prints them, and the likely one.
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_taken("s (lod)");
+    }));
+    let first = panic_message(caught.unwrap_err())
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        first.starts_with("expected node `s (lod)` to be not taken, but the last run (run 2 of `Voice`) has no node `s (lod)` (did you mean `s (loud)`? its nodes: "),
+        "{first}"
+    );
+    assert!(first.contains("s (loud), s (quiet)"), "{first}");
     let run_id = h.last_run().unwrap().run_id();
     assert!(
         !message.contains(&format!("run {run_id} of")),
@@ -1155,6 +1174,17 @@ async fn ordering_failures_show_when_each_node_ran(h: Harness) {
     let message = panic_message(caught.unwrap_err());
     assert!(
         message.contains("no run of this harness has a node `nowhere` (nodes seen: n, page, sum)"),
+        "{message}"
+    );
+    // A misspelling of a node that ran is named.
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_overlapped("pgae", "sum");
+    }));
+    let message = panic_message(caught.unwrap_err());
+    assert!(
+        message.contains(
+            "no run of this harness has a node `pgae` (did you mean `page`? nodes seen: n, page, sum)"
+        ),
         "{message}"
     );
 }
