@@ -106,8 +106,9 @@ use crate::error::{NodeName, WorkflowError};
 use crate::executor::{DurableExec, Executor, Resume, Workflow};
 use crate::run::{NodeReport, NodeStatus, RunOptions, RunReport};
 use crate::runtime::{
-    Driving, DurableConfig, DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder,
+    Driving, DurableConfig, DurableRunEnd, OnDurableEnd, Recording, Runtime, RuntimeBuilder,
 };
+use crate::shared::TaskGuard;
 use crate::store::{
     CreatedRun, GraphFingerprint, Lease, NewRun, NodePath, NodeSignature, OwnerId, Record,
     RecordedOutput, Retention, RunFilter, RunId, RunOutcome, RunState, RunStatus, Store,
@@ -815,12 +816,18 @@ impl Runtime {
         }
         let stop = CancellationToken::new();
         let (records, queue) = mpsc::unbounded_channel();
+        // The recorder outlives this future when it is dropped (the run cut by a timeout):
+        // it commits what the run queued, and meanwhile holds the run against a new drive
+        // (a resume at once restores those nodes rather than running them again) and
+        // counts as a task `Runtime::shutdown` waits for.
+        let holds = (cfg.drives.recording(run), inner.track_task());
         let recorder = tokio::spawn(record(
             Arc::clone(&cfg.store),
             lease,
             cfg.lease,
             queue,
             stop.clone(),
+            holds,
         ));
         let exec = Executor::durable(
             Arc::clone(inner),
@@ -915,14 +922,16 @@ impl Runtime {
 
 /// The recorder of one run: commits its records in order, in batches of whatever has
 /// queued while the previous batch committed, and renews the lease every third of its
-/// length. Ends when the queue closes (the run ended) with the current lease. On a store
-/// error it cancels the run (`stop`) and returns the error.
+/// length. Ends when the queue closes (the run ended, or its future was dropped) with the
+/// current lease. On a store error it cancels the run (`stop`) and returns the error.
+/// `_holds` (see `drive`) end with it.
 async fn record(
     store: Arc<dyn Store>,
     mut lease: Lease,
     length: Duration,
     mut queue: mpsc::UnboundedReceiver<Record>,
     stop: CancellationToken,
+    _holds: (Recording, TaskGuard),
 ) -> Result<Lease, StoreError> {
     let renew_every = length / 3;
     let mut renewed = tokio::time::Instant::now();

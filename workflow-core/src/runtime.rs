@@ -712,7 +712,8 @@ impl Runtime {
     }
 
     /// Stops accepting runs, waits for in-flight runs (and for the tasks of `spawn` nodes
-    /// that ended runs aborted, which tokio drops a moment later), then runs resource cleanup hooks
+    /// that ended runs aborted, which tokio drops a moment later, and for the records a
+    /// durable run whose future was dropped had queued), then runs resource cleanup hooks
     /// in reverse registration order. Cleanup runs exactly once, however often this is
     /// called.
     pub async fn shutdown(&self) -> ShutdownReport {
@@ -830,11 +831,73 @@ pub(crate) struct DurableConfig {
 /// first drive goes on would run its nodes twice. Every drive holds its run here; a second
 /// one waits for it to end, then reads what it left (outputs, a failure, or a run still
 /// unfinished that it may resume).
+///
+/// A drive's recorder (the task committing its node records) may outlive the drive: when
+/// the run's future is dropped (cut by `tokio::time::timeout`), the recorder still commits
+/// what the run had queued. It holds the run's *recording* lock until then, and a new drive
+/// waits for it after taking the drive lock, so a resume at once loads those records
+/// rather than running their nodes again.
 #[cfg(feature = "store")]
 #[derive(Debug, Default)]
-pub(crate) struct Drives(
+pub(crate) struct Drives {
+    drives: RunLocks,
+    recording: RunLocks,
+}
+
+/// An async lock per run, forgotten when nobody holds or waits for it.
+#[cfg(feature = "store")]
+#[derive(Debug, Default)]
+struct RunLocks(
     std::sync::Mutex<std::collections::HashMap<crate::store::RunId, Arc<tokio::sync::Mutex<()>>>>,
 );
+
+#[cfg(feature = "store")]
+impl RunLocks {
+    fn map(
+        &self,
+    ) -> std::sync::MutexGuard<
+        '_,
+        std::collections::HashMap<crate::store::RunId, Arc<tokio::sync::Mutex<()>>>,
+    > {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// `run`'s lock (a waiter holds a clone of the `Arc`, taken under the map's lock).
+    fn lock_of(&self, run: crate::store::RunId) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(self.map().entry(run).or_default())
+    }
+
+    /// Releases `guard` (if any) and forgets `run`'s lock when nobody else holds or waits
+    /// for it.
+    fn release(
+        &self,
+        run: crate::store::RunId,
+        guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+        lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    ) {
+        let mut map = self.map();
+        drop(guard);
+        drop(lock);
+        if map
+            .get(&run)
+            .is_some_and(|lock| Arc::strong_count(lock) == 1)
+        {
+            map.remove(&run);
+        }
+    }
+}
+
+/// A recorder's hold on its run (see [`Drives`]): a new drive of the run waits until it is
+/// dropped, when the recorder has committed what the run queued.
+#[cfg(feature = "store")]
+#[derive(Debug)]
+pub(crate) struct Recording {
+    drives: Arc<Drives>,
+    run: crate::store::RunId,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
 
 /// This runtime's drive of one run (see [`Drives`]); others wait until it is dropped.
 #[cfg(feature = "store")]
@@ -847,21 +910,10 @@ pub(crate) struct Driving<'a> {
 
 #[cfg(feature = "store")]
 impl Drives {
-    fn map(
-        &self,
-    ) -> std::sync::MutexGuard<
-        '_,
-        std::collections::HashMap<crate::store::RunId, Arc<tokio::sync::Mutex<()>>>,
-    > {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Takes `run` for a drive, after any drive of it by this runtime ended; and whether
-    /// it had to wait for one.
+    /// Takes `run` for a drive, after any drive of it by this runtime ended and that
+    /// drive's recorder committed; and whether it had to wait for a drive.
     pub(crate) async fn take(&self, run: crate::store::RunId) -> (Driving<'_>, bool) {
-        let lock = Arc::clone(self.map().entry(run).or_default());
+        let lock = self.drives.lock_of(run);
         let mut driving = Driving {
             drives: self,
             run,
@@ -877,37 +929,58 @@ impl Drives {
                 true
             }
         };
+        // A recorder of an earlier drive (whose future was dropped) may still be
+        // committing: what it commits is what this drive restores.
+        let recording = self.recording.lock_of(run);
+        let done = Arc::clone(&recording).lock_owned().await;
+        self.recording.release(run, Some(done), Some(recording));
         (driving, waited)
     }
 
-    /// Takes `run` unless this runtime drives it now.
+    /// Takes `run` unless this runtime drives it now (or a recorder of it still commits).
     pub(crate) fn try_take(&self, run: crate::store::RunId) -> Option<Driving<'_>> {
-        let guard = Arc::clone(self.map().entry(run).or_default())
-            .try_lock_owned()
-            .ok();
+        let guard = self.drives.lock_of(run).try_lock_owned().ok();
         // Also when it is taken: the drop forgets an unused entry.
         let driving = Driving {
             drives: self,
             run,
             guard,
         };
-        driving.guard.is_some().then_some(driving)
+        driving.guard.as_ref()?;
+        let recording = self.recording.lock_of(run);
+        let idle = Arc::clone(&recording).try_lock_owned().ok();
+        let idle_now = idle.is_some();
+        self.recording.release(run, idle, Some(recording));
+        idle_now.then_some(driving)
+    }
+
+    /// The recording hold of a drive's recorder on `run`, taken while the drive holds
+    /// the run (so no other recorder of it runs: [`take`](Self::take) waited for them).
+    pub(crate) fn recording(self: &Arc<Self>, run: crate::store::RunId) -> Recording {
+        let guard = self.recording.lock_of(run).try_lock_owned().ok();
+        Recording {
+            drives: Arc::clone(self),
+            run,
+            guard,
+        }
     }
 }
 
 #[cfg(feature = "store")]
 impl Drop for Driving<'_> {
     fn drop(&mut self) {
-        let mut map = self.drives.map();
-        drop(self.guard.take());
-        // Forget the run's lock when nobody else holds or waits for it (a waiter holds a
-        // clone of the `Arc`, taken under the map's lock).
-        if map
-            .get(&self.run)
-            .is_some_and(|lock| Arc::strong_count(lock) == 1)
-        {
-            map.remove(&self.run);
-        }
+        self.drives
+            .drives
+            .release(self.run, self.guard.take(), None);
+    }
+}
+
+#[cfg(feature = "store")]
+impl Drop for Recording {
+    fn drop(&mut self) {
+        self.drives
+            .recording
+            .release(self.run, self.guard.take(), None);
     }
 }
 

@@ -1857,7 +1857,11 @@ impl Harness {
     /// both ran.
     ///
     /// Nodes are named by binding, or by path inside a sub-workflow or a fan-out's item
-    /// (`items[1].x`). Times are the nodes' start and end on tokio's clock.
+    /// (`items[1].x`). Times are the nodes' start and end on tokio's clock. Qualified by
+    /// their workflow as in [`execution_count`](Harness::execution_count)
+    /// (`"Steps::prepare"`), they are looked for in that workflow's last run (also in
+    /// [`assert_overlapped`](Harness::assert_overlapped) and
+    /// [`assert_not_overlapped`](Harness::assert_not_overlapped)).
     ///
     /// # Examples
     ///
@@ -1903,7 +1907,7 @@ impl Harness {
     /// When they overlapped, ran the other way round, or never ran in the same run.
     #[track_caller]
     pub fn assert_before(&self, a: &str, b: &str) {
-        let record = self.last_with_both(a, b);
+        let (record, a, b) = self.last_with_both(a, b);
         if record.before(a, b) != Some(true) {
             self.fail(format!(
                 "expected `{a}` to finish before `{b}` started in run {}, but it did not ({}; {})",
@@ -1954,7 +1958,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_overlapped(&self, a: &str, b: &str) {
-        let record = self.last_with_both(a, b);
+        let (record, a, b) = self.last_with_both(a, b);
         if record.overlapped(a, b) != Some(true) {
             // Two nodes that never wait each run start to finish when polled: at the same
             // instant, one after the other. Say so, or the timings read as a contradiction.
@@ -1985,7 +1989,7 @@ impl Harness {
     /// When they overlapped, or never ran in the same run.
     #[track_caller]
     pub fn assert_not_overlapped(&self, a: &str, b: &str) {
-        let record = self.last_with_both(a, b);
+        let (record, a, b) = self.last_with_both(a, b);
         if record.overlapped(a, b) != Some(false) {
             self.fail(format!(
                 "expected `{a}` and `{b}` not to run concurrently in run {}, but they did ({}; {})",
@@ -1996,26 +2000,31 @@ impl Harness {
         }
     }
 
+    /// The last run where both `a` and `b` ran, and their names in it. A name qualified
+    /// by its workflow, as `execution_count` takes it (`Etl::page`), looks at that
+    /// workflow's runs only, by the node's name or path (`page`).
     #[track_caller]
-    fn last_with_both(&self, a: &str, b: &str) -> RunRecord {
+    fn last_with_both<'n>(&self, a: &'n str, b: &'n str) -> (RunRecord, &'n str, &'n str) {
+        let ((wa, na), (wb, nb)) = (qualified(a), qualified(b));
         let found = {
             let state = lock(&self.inner.state);
             let ran = |r: &RunRecord, n: &str| r.node(n).is_some_and(|n| n.status.ran());
+            let of = |r: &RunRecord, w: Option<&str>| w.is_none_or(|w| r.workflow() == w);
             state
                 .last
                 .iter()
                 .chain(state.records.iter().rev())
-                .find(|r| ran(r, a) && ran(r, b))
+                .find(|r| of(r, wa) && of(r, wb) && ran(r, na) && ran(r, nb))
                 .cloned()
         };
         match found {
-            Some(r) => r,
+            Some(r) => (r, na, nb),
             None => {
                 // A misspelt name is the likelier mistake: say which nodes exist.
                 let known = self.known_nodes();
                 let unknown: Vec<&str> = [a, b]
                     .into_iter()
-                    .filter(|n| !known.iter().any(|k| k == n))
+                    .filter(|n| !known.iter().any(|k| k == qualified(n).1))
                     .collect();
                 if unknown.is_empty() {
                     self.fail(format!(
@@ -2159,6 +2168,14 @@ impl Harness {
 }
 
 /// `a ran 0ns..100ms` for failure messages.
+/// `Etl::page` -> (`Some("Etl")`, `page`); `page` -> (`None`, `page`).
+fn qualified(node: &str) -> (Option<&str>, &str) {
+    match node.split_once("::") {
+        Some((workflow, name)) if !workflow.is_empty() => (Some(workflow), name),
+        _ => (None, node),
+    }
+}
+
 fn timing(record: &RunRecord, node: &str) -> String {
     match record.node(node) {
         Some(n) => match n.started_at {

@@ -1538,3 +1538,58 @@ async fn a_leak_check_never_awaited_panics() {
     let h = Harness::new();
     h.assert_no_leaks();
 }
+
+#[node]
+async fn sleep_ms(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    struct PairsAll {
+        input a: u64,
+        input b: u64,
+        input c: u64,
+        t1 = sleep_ms(ms: a),
+        t2 = sleep_ms(ms: b),
+        t3 = sleep_ms(ms: c),
+    }
+}
+
+workflow! {
+    #[workflow(concurrency = 2)]
+    struct PairsTwo {
+        input a: u64,
+        input b: u64,
+        input c: u64,
+        t1 = sleep_ms(ms: a),
+        t2 = sleep_ms(ms: b),
+        t3 = sleep_ms(ms: c),
+    }
+}
+
+/// The order assertions take a node qualified by its workflow, as `execution_count` does
+/// (`"PairsTwo::t1"`): before, that was "no run of this harness has a node
+/// `PairsTwo::t1`", so a test of two workflows binding the same names could only look at
+/// whichever ran last.
+#[workflow_test(timeout = "5s", start_paused = true)]
+async fn order_assertions_take_names_qualified_by_their_workflow(h: Harness) {
+    let input = || (30, 20, 10);
+    let (a, b, c) = input();
+    h.assert_success(h.execute(PairsTwo, PairsTwoInput { a, b, c }).await);
+    h.assert_success(h.execute(PairsAll, PairsAllInput { a, b, c }).await);
+    // PairsTwo: t3 waits for a slot (t2's, at 20ms); PairsAll: all three at once.
+    h.assert_before("PairsTwo::t2", "PairsTwo::t3");
+    h.assert_not_overlapped("PairsTwo::t2", "PairsTwo::t3");
+    h.assert_overlapped("PairsAll::t2", "PairsAll::t3");
+    h.assert_overlapped("t2", "t3"); // bare: the last run with both, PairsAll's
+    let missing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_before("PairsTwo::t2", "PairsAll::t3")
+    }))
+    .unwrap_err();
+    let text = missing.downcast_ref::<String>().unwrap();
+    assert!(
+        text.contains("nodes `PairsTwo::t2` and `PairsAll::t3` never both ran in one run"),
+        "{text}"
+    );
+}

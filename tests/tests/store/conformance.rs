@@ -352,7 +352,11 @@ async fn leases(f: Fixture) {
     assert_eq!(
         err.to_string(),
         format!(
-            "run {run} is leased to `a` until {}",
+            "run {run} is leased to `a` until {}: another runtime runs it, or ran it and \
+             stopped. `Runtime::recover` takes it over once that lease expires; a restarted \
+             process resumes it at once if it names its runtime's owner alike \
+             (`RuntimeBuilder::owner(OwnerId::new(..))`; the default owner is new in each \
+             runtime)",
             f.clock.now().plus(LEASE)
         )
     );

@@ -15,7 +15,16 @@ pub enum StoreError {
         run: RunId,
     },
     /// Another owner holds the run's lease and it has not expired.
-    #[error("run {run} is leased to `{owner}` until {expires_at}")]
+    ///
+    /// The message says what to do, since the first one to meet it is often a process
+    /// restarted after a crash, whose runtime's default owner ([`OwnerId::for_this_process`])
+    /// differs from the dead one's.
+    #[error(
+        "run {run} is leased to `{owner}` until {expires_at}: another runtime runs it, or ran \
+         it and stopped. `Runtime::recover` takes it over once that lease expires; a restarted \
+         process resumes it at once if it names its runtime's owner alike \
+         (`RuntimeBuilder::owner(OwnerId::new(..))`; the default owner is new in each runtime)"
+    )]
     LeaseHeld {
         /// The run.
         run: RunId,
