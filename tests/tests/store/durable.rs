@@ -30,6 +30,8 @@ struct Probe {
     abort_at: Option<String>,
     wait_for: Vec<&'static str>,
     store: Option<Arc<dyn Store>>,
+    /// Once set ([`hold`](Self::hold)), node `a` waits until it is closed.
+    gate: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
     counts: Mutex<HashMap<&'static str, u32>>,
 }
 
@@ -38,6 +40,11 @@ impl Probe {
         *self.counts.lock().unwrap().entry(node).or_default() += 1;
         if let Some(file) = &self.file {
             append_line(file, node);
+        }
+        let gate = self.gate.lock().unwrap().clone();
+        if let (Some(gate), "a") = (gate, node) {
+            // Closed: the acquire fails, and the node goes on.
+            let _ = gate.acquire().await;
         }
         if self.abort_at.as_deref() == Some(node) {
             self.await_rows().await;
@@ -70,6 +77,13 @@ impl Probe {
 
     fn count(&self, node: &str) -> u32 {
         self.counts.lock().unwrap().get(node).copied().unwrap_or(0)
+    }
+
+    /// From now on, runs wait in node `a` until the returned gate is closed.
+    fn hold(&self) -> Arc<tokio::sync::Semaphore> {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        *self.gate.lock().unwrap() = Some(Arc::clone(&gate));
+        gate
     }
 }
 
@@ -239,7 +253,10 @@ async fn concurrent_starts_with_one_key_and_a_resume_run_the_nodes_once() {
             "{kind}"
         );
 
-        // A resume of the run a start is driving.
+        // A resume of the run a start is driving, held in `a` until the resume found
+        // it running (a run that ended before the look below, which a busy machine
+        // allowed, left it looking for a running run forever).
+        let gate = probe.hold();
         let started = rt.start_durable(Diamond, DiamondInput { n: 5 }, None);
         let resumed = async {
             let id = loop {
@@ -255,6 +272,7 @@ async fn concurrent_starts_with_one_key_and_a_resume_run_the_nodes_once() {
                 }
                 tokio::task::yield_now().await;
             };
+            gate.close();
             (id, rt.resume(Diamond, id).await)
         };
         let (started, (id, resumed)) = tokio::join!(started, resumed);
