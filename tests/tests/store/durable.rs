@@ -22,60 +22,103 @@ use workflow_core::store::{
 };
 
 /// Counts node executions (in memory, and in a file shared with a child process) and
-/// aborts the process inside one node when told to.
+/// aborts the process inside one node when told to, once `store` holds the rows of
+/// `wait_for` (the recorder commits in the background: what the store holds at the
+/// abort is pinned, not left to how soon its thread got a core).
 #[derive(Default)]
 struct Probe {
     file: Option<PathBuf>,
     abort_at: Option<String>,
+    wait_for: Vec<&'static str>,
+    store: Option<Arc<dyn Store>>,
+    /// Once set ([`hold`](Self::hold)), node `a` waits until it is closed.
+    gate: Mutex<Option<Arc<tokio::sync::Semaphore>>>,
     counts: Mutex<HashMap<&'static str, u32>>,
 }
 
 impl Probe {
-    fn visit(&self, node: &'static str) {
+    async fn visit(&self, node: &'static str) {
         *self.counts.lock().unwrap().entry(node).or_default() += 1;
         if let Some(file) = &self.file {
             append_line(file, node);
         }
+        let gate = self.gate.lock().unwrap().clone();
+        if let (Some(gate), "a") = (gate, node) {
+            // Closed: the acquire fails, and the node goes on.
+            let _ = gate.acquire().await;
+        }
         if self.abort_at.as_deref() == Some(node) {
+            self.await_rows().await;
             std::process::abort();
         }
+    }
+
+    /// Waits (a bounded poll) until `store` holds a row of every node of `wait_for`.
+    async fn await_rows(&self) {
+        if self.wait_for.is_empty() {
+            return;
+        }
+        let store = self.store.as_ref().expect("a store to wait on");
+        for _ in 0..5_000 {
+            let runs = store.list_runs(RunFilter::default()).await.unwrap();
+            if let Some(run) = runs.first() {
+                let state = store.load_run(run.id).await.unwrap();
+                if self
+                    .wait_for
+                    .iter()
+                    .all(|w| state.outputs.iter().any(|r| r.path.as_str() == *w))
+                {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        panic!("rows {:?} were never committed", self.wait_for);
     }
 
     fn count(&self, node: &str) -> u32 {
         self.counts.lock().unwrap().get(node).copied().unwrap_or(0)
     }
+
+    /// From now on, runs wait in node `a` until the returned gate is closed.
+    fn hold(&self) -> Arc<tokio::sync::Semaphore> {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        *self.gate.lock().unwrap() = Some(Arc::clone(&gate));
+        gate
+    }
 }
 
-/// Gives the recorder a moment (it commits in the background) so rows exist when a
-/// later node aborts; nothing asserts on time.
+/// Gives the recorder a moment (it commits in the background) while later nodes run;
+/// nothing asserts on time (a child that aborts waits for the rows it needs, see
+/// `Probe::wait_for`).
 async fn pause() {
     tokio::time::sleep(Duration::from_millis(5)).await;
 }
 
 #[node]
 async fn first(n: u64, probe: Res<Probe>) -> u64 {
-    probe.visit("a");
+    probe.visit("a").await;
     pause().await;
     n + 1
 }
 
 #[node]
 async fn double(x: u64, probe: Res<Probe>) -> u64 {
-    probe.visit("b");
+    probe.visit("b").await;
     pause().await;
     x * 2
 }
 
 #[node]
 async fn pair(x: u64, probe: Res<Probe>) -> Vec<u64> {
-    probe.visit("c");
+    probe.visit("c").await;
     pause().await;
     vec![x, x + 1]
 }
 
 #[node]
 async fn join(y: u64, z: Vec<u64>, probe: Res<Probe>) -> String {
-    probe.visit("d");
+    probe.visit("d").await;
     pause().await;
     format!("{y}:{z:?}")
 }
@@ -211,7 +254,10 @@ async fn concurrent_starts_with_one_key_and_a_resume_run_the_nodes_once() {
             "{kind}"
         );
 
-        // A resume of the run a start is driving.
+        // A resume of the run a start is driving, held in `a` until the resume found
+        // it running (a run that ended before the look below, which a busy machine
+        // allowed, left it looking for a running run forever).
+        let gate = probe.hold();
         let started = rt.start_durable(Diamond, DiamondInput { n: 5 }, None);
         let resumed = async {
             let id = loop {
@@ -227,6 +273,7 @@ async fn concurrent_starts_with_one_key_and_a_resume_run_the_nodes_once() {
                 }
                 tokio::task::yield_now().await;
             };
+            gate.close();
             (id, rt.resume(Diamond, id).await)
         };
         let (started, (id, resumed)) = tokio::join!(started, resumed);
@@ -517,7 +564,7 @@ struct RefusedNow;
 
 #[node]
 async fn check(y: u64, refuse: Res<Refuse>, probe: Res<Probe>) -> Result<u64, RefusedNow> {
-    probe.visit("e");
+    probe.visit("e").await;
     if refuse.0.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(RefusedNow);
     }
@@ -847,7 +894,18 @@ fn two_processes_recover_each_run_once() {
 
 const CHILD_ENV: &str = "WORKFLOW_DURABLE_CHILD";
 
-/// In the child: run `Diamond` durably on the database and abort inside node `k`.
+/// The nodes of `Diamond` that end before node `k` starts: a child aborting inside `k`
+/// waits until their rows are committed.
+fn rows_before(k: &str) -> Vec<&'static str> {
+    match k {
+        "a" => vec![],
+        "b" | "c" => vec!["a"],
+        _ => vec!["a", "b", "c"],
+    }
+}
+
+/// In the child: run `Diamond` durably on the database and abort inside node `k`, once
+/// the rows of the nodes before it are committed.
 fn child(spec: &str) {
     let mut parts = spec.splitn(3, '|');
     let (k, db, counts) = (
@@ -855,17 +913,19 @@ fn child(spec: &str) {
         parts.next().unwrap(),
         parts.next().unwrap(),
     );
-    let probe = Probe {
-        file: Some(counts.into()),
-        abort_at: Some(k.to_owned()),
-        ..Probe::default()
-    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).unwrap());
+        let probe = Probe {
+            file: Some(counts.into()),
+            abort_at: Some(k.to_owned()),
+            wait_for: rows_before(k),
+            store: Some(Arc::clone(&store)),
+            ..Probe::default()
+        };
         let runtime = runtime(store, probe);
         let _ = runtime
             .start_durable(Diamond, DiamondInput { n: 1 }, Some("crash"))
@@ -959,8 +1019,13 @@ fn crash_inside_each_node_then_resume() {
                 Some(2),
                 "{k}: ran, aborted, ran again"
             );
-            if k == "d" {
-                assert!(!recorded.is_empty(), "records commit while later nodes run");
+            // Records commit while later nodes run: the child waited for these rows
+            // (a recorder that committed only as the run ended would leave them out).
+            for node in rows_before(k) {
+                assert!(
+                    recorded.iter().any(|r| r == node),
+                    "{k}: {node} recorded before the abort: {recorded:?}"
+                );
             }
         });
     }
@@ -1467,7 +1532,7 @@ struct Gate(std::sync::atomic::AtomicBool);
 
 #[node]
 async fn gated(x: u64, gate: Res<Gate>, probe: Res<Probe>) -> Result<u64, Refused> {
-    probe.visit("b");
+    probe.visit("b").await;
     if gate.0.load(std::sync::atomic::Ordering::SeqCst) {
         Err(Refused(x))
     } else {
@@ -1477,7 +1542,7 @@ async fn gated(x: u64, gate: Res<Gate>, probe: Res<Probe>) -> Result<u64, Refuse
 
 #[node]
 async fn last(y: u64, probe: Res<Probe>) -> u64 {
-    probe.visit("c");
+    probe.visit("c").await;
     y + 1
 }
 

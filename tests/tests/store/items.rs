@@ -107,16 +107,21 @@ const CHILD_ENV: &str = "WORKFLOW_ITEMS_CHILD";
 const ITEMS: u64 = 48;
 const KILL: &str = "ys[36].b";
 
-/// In the child: run `Wide` durably on the database and abort inside [`KILL`].
+/// In the child: run `Wide` durably on the database and abort inside [`KILL`], once the
+/// list and the first item are committed (the recorder commits in the background: how
+/// much it did by then is pinned, not left to how soon its thread got a core).
 fn child(spec: &str) {
     let (db, file) = spec.split_once('|').unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(db).unwrap());
     let visits = Visits {
         file: Some(file.into()),
         abort_at: Some(KILL.into()),
         pause: Duration::from_millis(1),
+        wait_for: ["xs", "ys[0].a", "ys[0].b"].map(String::from).to_vec(),
+        store: Some(Arc::clone(&store)),
         ..Visits::default()
     };
-    let rt = runtime(Arc::new(SqliteStore::open(db).unwrap()), visits);
+    let rt = runtime(store, visits);
     let result = block_on(rt.start_durable(Wide, WideInput { n: ITEMS }, Some("wide")));
     panic!("{KILL} should have aborted the process: {:?}", result.err());
 }
