@@ -1046,6 +1046,20 @@ struct Flaky {
     record_delay: Duration,
 }
 
+impl Flaky {
+    /// `inner`, with nothing broken and no delay.
+    fn over(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            broken: std::sync::atomic::AtomicBool::new(false),
+            break_after: None,
+            renewals: std::sync::atomic::AtomicU32::new(0),
+            finish_broken: false,
+            record_delay: Duration::ZERO,
+        }
+    }
+}
+
 impl Store for Flaky {
     fn create_run(
         &self,
@@ -1202,12 +1216,8 @@ async fn a_store_failure_mid_run_stops_it_and_loses_nothing_recorded() {
     let clock = ManualClock::new(Timestamp(1_000_000));
     for (kind, inner) in clocked_stores("flaky", &clock).await {
         let store = Arc::new(Flaky {
-            inner,
-            broken: std::sync::atomic::AtomicBool::new(false),
             break_after: Some("a"),
-            renewals: std::sync::atomic::AtomicU32::new(0),
-            finish_broken: false,
-            record_delay: Duration::ZERO,
+            ..Flaky::over(inner)
         });
         let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
         let result = rt.start_durable(Diamond, DiamondInput { n: 1 }, None).await;
@@ -1265,12 +1275,8 @@ workflow! {
 #[tokio::test]
 async fn a_store_failure_in_a_fan_out_item_names_the_items_node() {
     let store = Arc::new(Flaky {
-        inner: Arc::new(MemoryStore::new()),
-        broken: std::sync::atomic::AtomicBool::new(false),
         break_after: Some("xs"),
-        renewals: std::sync::atomic::AtomicU32::new(0),
-        finish_broken: false,
-        record_delay: Duration::ZERO,
+        ..Flaky::over(Arc::new(MemoryStore::new()))
     });
     let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
     let err = rt
@@ -1308,14 +1314,7 @@ workflow! {
 /// A run longer than its lease renews it every third of the lease (paused clock).
 #[tokio::test(start_paused = true)]
 async fn a_running_run_renews_its_lease() {
-    let store = Arc::new(Flaky {
-        inner: Arc::new(MemoryStore::new()),
-        broken: std::sync::atomic::AtomicBool::new(false),
-        break_after: None,
-        renewals: std::sync::atomic::AtomicU32::new(0),
-        finish_broken: false,
-        record_delay: Duration::ZERO,
-    });
+    let store = Arc::new(Flaky::over(Arc::new(MemoryStore::new())));
     let rt = Runtime::builder()
         .store_arc(Arc::clone(&store) as Arc<dyn Store>)
         .lease(Duration::from_secs(3))
@@ -1414,12 +1413,8 @@ workflow! {
 #[tokio::test(start_paused = true)]
 async fn a_run_resumed_at_once_after_a_timeout_waits_for_its_records_in_flight() {
     let store = Arc::new(Flaky {
-        inner: Arc::new(MemoryStore::new()),
-        broken: std::sync::atomic::AtomicBool::new(false),
-        break_after: None,
-        renewals: std::sync::atomic::AtomicU32::new(0),
-        finish_broken: false,
         record_delay: Duration::from_secs(5),
+        ..Flaky::over(Arc::new(MemoryStore::new()))
     });
     let rt = Runtime::builder()
         .store_arc(store.clone())
@@ -1485,12 +1480,8 @@ workflow! {
 #[tokio::test]
 async fn a_failed_run_whose_end_is_not_recorded_keeps_its_own_error() {
     let store = Arc::new(Flaky {
-        inner: Arc::new(MemoryStore::new()),
-        broken: std::sync::atomic::AtomicBool::new(false),
-        break_after: None,
-        renewals: std::sync::atomic::AtomicU32::new(0),
         finish_broken: true,
-        record_delay: Duration::ZERO,
+        ..Flaky::over(Arc::new(MemoryStore::new()))
     });
     let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
     let err = rt
