@@ -40,9 +40,70 @@ pub(crate) fn owned_text(r: &TypeReference) -> String {
     }
 }
 
+/// The sized type to write where a value of an unsized type was written (a port, an
+/// input): `String` for `str`, `Vec<T>` for `[T]`, `Box<dyn Trait + Send>` for `dyn
+/// Trait` (`Send` added when missing: a value crosses threads), with its text. `None` for
+/// any other type. The type carries `ty`'s span, for whatever rustc says of it.
+pub(crate) fn sized_for(ty: &syn::Type) -> Option<(syn::Type, String)> {
+    let span = syn::spanned::Spanned::span(ty);
+    match ty {
+        syn::Type::Paren(p) => sized_for(&p.elem),
+        syn::Type::Group(g) => sized_for(&g.elem),
+        syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => Some((
+            syn::parse_quote_spanned!(span=> ::std::string::String),
+            "String".to_owned(),
+        )),
+        syn::Type::Slice(slice) => {
+            let elem = &slice.elem;
+            Some((
+                syn::parse_quote_spanned!(span=> ::std::vec::Vec<#elem>),
+                format!("Vec<{}>", type_text(elem)),
+            ))
+        }
+        syn::Type::TraitObject(object) => {
+            let mut object = object.clone();
+            let sends = object.bounds.iter().any(|b| {
+                matches!(b, syn::TypeParamBound::Trait(t) if t.path.segments.last().is_some_and(|s| s.ident == "Send"))
+            });
+            if !sends {
+                object.bounds.push(syn::parse_quote!(Send));
+            }
+            if object.dyn_token.is_none() {
+                object.dyn_token = Some(syn::parse_quote!(dyn));
+            }
+            let bounds: Vec<String> = object.bounds.iter().map(type_text).collect();
+            let text = format!("Box<dyn {}>", bounds.join(" + "));
+            Some((
+                syn::parse_quote_spanned!(span=> ::std::boxed::Box<#object>),
+                text,
+            ))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unsized_type_gets_the_sized_one_that_holds_it() {
+        let sized = |src: &str| sized_for(&syn::parse_str(src).unwrap()).map(|(_, text)| text);
+        assert_eq!(sized("str").as_deref(), Some("String"));
+        assert_eq!(sized("[u8]").as_deref(), Some("Vec<u8>"));
+        assert_eq!(
+            sized("dyn std::fmt::Display").as_deref(),
+            Some("Box<dyn std::fmt::Display + Send>")
+        );
+        assert_eq!(
+            sized("dyn Fn(u8) + Send + Sync").as_deref(),
+            Some("Box<dyn Fn(u8) + Send + Sync>")
+        );
+        assert_eq!(sized("(dyn Any)").as_deref(), Some("Box<dyn Any + Send>"));
+        for sized_type in ["String", "&str", "Vec<u8>", "Box<dyn Any>", "&'static [u8]"] {
+            assert_eq!(sized(sized_type), None, "{sized_type}");
+        }
+    }
 
     fn reference(src: &str) -> TypeReference {
         syn::parse_str(src).unwrap()

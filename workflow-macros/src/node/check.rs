@@ -115,6 +115,48 @@ pub(crate) fn check_fn(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
     }
 }
 
+/// Whether two parameters have one name (`fn f(x: u32, x: u32)`): rustc's E0415 at the
+/// second is the one error, so the fn is emitted alone (a node would repeat it in five
+/// errors of its own: two fields, two ports, a pattern).
+pub(crate) fn has_duplicate_params(item: &ItemFn) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    item.sig.inputs.iter().any(|input| match input {
+        FnArg::Typed(pt) => match &*pt.pat {
+            syn::Pat::Ident(pi) => !seen.insert(syn::ext::IdentExt::unraw(&pi.ident)),
+            _ => false,
+        },
+        FnArg::Receiver(_) => false,
+    })
+}
+
+/// A port of a type without a size (`x: dyn Display`, `s: str`, `xs: [u8]`), which no fn
+/// takes by value: one error at the type, replaced in `item` by the sized type it names
+/// (`Box<dyn Display + Send>`, `String`, `Vec<u8>`), so the fn emitted beside the
+/// stand-in node adds none of rustc's (unsized parameter, not `Send`, per use in the
+/// generated code).
+pub(crate) fn unsized_ports(cx: &Ctxt, item: &mut ItemFn) {
+    for input in &mut item.sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let Some((sized, text)) = types::sized_for(&pt.ty) else {
+            continue;
+        };
+        let name = match &*pt.pat {
+            syn::Pat::Ident(pi) => pi.ident.to_string(),
+            _ => "_".to_owned(),
+        };
+        cx.error_spanned_by(
+            &pt.ty,
+            format!(
+                "input port `{name}` cannot be of type `{}`, which has no size known at compile time: a port holds a value, so take `{name}: {text}`",
+                types::type_text(&pt.ty)
+            ),
+        );
+        *pt.ty = sized;
+    }
+}
+
 /// `spawn` and `spawn_blocking` exclude each other.
 /// A second `#[node]` (or `#[node(..)]`) on the same fn: one error at it, and it is
 /// removed from `item` so that the node is declared once (not also rustc's
@@ -600,6 +642,43 @@ mod tests {
         check_options(&cx, &item, &node, &mut args);
         check_fn(&cx, &item, &node, &args);
         cx.messages()
+    }
+
+    #[test]
+    fn an_unsized_port_is_one_error_and_becomes_the_sized_type() {
+        let cx = Ctxt::new();
+        let mut item: ItemFn = syn::parse2(quote!(
+            async fn f(x: dyn Display, s: str, n: u32) -> u8 {
+                0
+            }
+        ))
+        .unwrap();
+        unsized_ports(&cx, &mut item);
+        let m = cx.messages();
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(m[0].contains("take `x: Box<dyn Display + Send>`"), "{m:?}");
+        assert!(m[1].contains("take `s: String`"), "{m:?}");
+        let sig = item.sig.to_token_stream().to_string();
+        assert!(
+            sig.contains("x : :: std :: boxed :: Box < dyn Display + Send >"),
+            "{sig}"
+        );
+        assert!(sig.contains("s : :: std :: string :: String"), "{sig}");
+        assert!(sig.contains("n : u32"), "{sig}");
+    }
+
+    #[test]
+    fn parameters_of_one_name_are_seen() {
+        let dup = |item: TokenStream| has_duplicate_params(&syn::parse2(item).unwrap());
+        assert!(dup(quote!(
+            async fn f(x: u32, x: u32) {}
+        )));
+        assert!(dup(quote!(
+            async fn f(x: u32, r#x: u8) {}
+        )));
+        assert!(!dup(quote!(
+            async fn f(x: u32, y: u32, (a, b): (u8, u8)) {}
+        )));
     }
 
     #[test]

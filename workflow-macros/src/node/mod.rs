@@ -37,6 +37,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #err);
         }
     };
+    if check::has_duplicate_params(&item_fn) {
+        return quote!(#item_fn);
+    }
     let cx = Ctxt::new();
     check::take_second_node_attr(&cx, &mut item_fn);
     check::take_option_attrs(&cx, &mut item_fn);
@@ -44,6 +47,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let node = ast::NodeFn::from_item(&item_fn);
     check::check_options(&cx, &item_fn, &node, &mut node_args);
     let option_errors = cx.error_count();
+    check::unsized_ports(&cx, &mut item_fn);
+    let node = ast::NodeFn::from_item(&item_fn);
     check::check_fn(&cx, &item_fn, &node, &node_args);
     // A `Res` without exactly one type is rustc's error (see `check_param`); the fn is
     // emitted as written, for rustc to report it, with a stand-in node whose resource

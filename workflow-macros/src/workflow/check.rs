@@ -192,6 +192,20 @@ fn check_inputs_are_send(cx: &Ctxt, def: &WorkflowDef) {
 /// feeds (which own their data too) see no mismatch.
 fn check_inputs_own_data(cx: &Ctxt, def: &WorkflowDef) {
     for input in &def.inputs {
+        // `input s: str` (or `[u8]`, `dyn Trait`): no value has that type; the struct
+        // gets the sized type named, as for a borrow.
+        if let Some((_, sized)) = types::sized_for(&input.ty) {
+            cx.error_spanned_by(
+                &input.ty,
+                format!(
+                    "input `{}` cannot be of type `{}`, which has no size known at compile time: declare `input {}: {sized}`",
+                    input.name,
+                    types::type_text(&input.ty),
+                    input.name
+                ),
+            );
+            continue;
+        }
         let syn::Type::Reference(r) = &input.ty else {
             continue;
         };
@@ -251,8 +265,12 @@ pub(crate) fn not_concrete_input(input: &super::ast::InputDecl) -> Option<(&syn:
 }
 
 /// The owned type for an input declared `&T` or `&'a T` (not `&'static T`): `String`
-/// for `&str`, `Vec<T>` for `&[T]`, else `T`.
+/// for `&str`, `Vec<T>` for `&[T]`, else `T`; the sized type for an unsized one (`str`,
+/// `[T]`, `dyn Trait`: see `types::sized_for`).
 pub(crate) fn owned_input(ty: &syn::Type) -> Option<syn::Type> {
+    if let Some((sized, _)) = types::sized_for(ty) {
+        return Some(sized);
+    }
     let syn::Type::Reference(r) = ty else {
         return None;
     };
