@@ -2164,6 +2164,28 @@ fn parse_port_arg(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<PortA
     Ok(Some(PortArg { port, source }))
 }
 
+/// The elements of `(a, b.c)`, a tuple written as a source, as text; `None` for a group
+/// without a comma at its top level (`(page)`, only parenthesized).
+fn tuple_elements(group: &TokenTree) -> Option<Vec<String>> {
+    let TokenTree::Group(g) = group else {
+        return None;
+    };
+    let mut elements = vec![TokenStream::new()];
+    for tt in g.stream() {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => elements.push(TokenStream::new()),
+            _ => elements.last_mut()?.extend([tt]),
+        }
+    }
+    (elements.len() > 1).then(|| {
+        elements
+            .iter()
+            .filter(|e| !e.is_empty())
+            .map(tokens_text)
+            .collect()
+    })
+}
+
 /// A source after `port:` (or as a shorthand). The Rust expressions a source may be
 /// mistaken for are reported, each with what to write instead: `Ok(None)` then.
 fn parse_source(
@@ -2200,10 +2222,15 @@ fn parse_source(
     }
     if input.peek(syn::token::Paren) {
         let group: TokenTree = input.parse()?;
-        cx.error_spanned_by(
-            group,
-            "remove the parentheses: a source is written bare, like `page` or `page.title`",
-        );
+        let message = match tuple_elements(&group) {
+            Some(elements) => format!(
+                "a port connects to one source, not a tuple of them: give the node a port for each of {} (connected one by one), or build the tuple in a `#[node]` that takes them, bind it, and connect that binding to `{port_text}`",
+                elements.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            ),
+            None => "remove the parentheses: a source is written bare, like `page` or `page.title`"
+                .to_owned(),
+        };
+        cx.error_spanned_by(group, message);
         return Ok(None);
     }
     if input.peek(Token![-]) || input.peek(Token![!]) || input.peek(Token![*]) {
@@ -2832,6 +2859,7 @@ mod tests {
             (quote!(n: page.items[0]), None, "not an element"),
             (quote!(n: -x), None, "not an expression"),
             (quote!(n: (page.n)), None, "remove the parentheses"),
+            (quote!(pair: (a, b.c)), None, "not a tuple of them: give the node a port for each of `a`, `b.c`"),
         ];
         for (tokens, kept, message) in cases {
             let text = tokens.to_string();
