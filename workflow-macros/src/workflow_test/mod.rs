@@ -86,6 +86,28 @@ mod tests {
     }
 
     #[test]
+    fn libtests_attributes_written_as_options_say_where_they_go() {
+        for name in ["ignore", "should_panic"] {
+            let option: TokenStream = name.parse().unwrap();
+            let out = expand_str(
+                quote!(#option),
+                quote!(
+                    async fn t(h: Harness) {
+                        let _ = h;
+                    }
+                ),
+            );
+            assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+            assert!(
+                out.contains(&format!(
+                    "write `#[{name}]` on its own line below `#[workflow_test]`"
+                )),
+                "{out}"
+            );
+        }
+    }
+
+    #[test]
     fn another_crates_timeout_in_milliseconds_is_left_alone() {
         let out = expand_str(
             quote!(),
