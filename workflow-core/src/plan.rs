@@ -176,8 +176,10 @@ pub struct Slot<T, N: Consumers = u32> {
 /// [`OneConsumer`], which needs none.
 #[doc(hidden)]
 pub trait Consumers: Copy {
-    /// The count for a slot with `n` consumers.
-    fn new(n: u32) -> Self;
+    /// The count for a slot with `n` consumers. Not named `new`: rustc lists every
+    /// trait with an item of the name a user calls on their own type
+    /// (`EtlInput::new(..)`), and this one would show there as `__private::Consumers`.
+    fn of_count(n: u32) -> Self;
     /// Consumers still to come.
     fn left(self) -> u32;
     /// One consumer took its part.
@@ -186,7 +188,7 @@ pub trait Consumers: Copy {
 
 impl Consumers for u32 {
     #[inline(always)]
-    fn new(n: u32) -> Self {
+    fn of_count(n: u32) -> Self {
         n
     }
 
@@ -209,7 +211,7 @@ pub struct OneConsumer;
 
 impl Consumers for OneConsumer {
     #[inline(always)]
-    fn new(_: u32) -> Self {
+    fn of_count(_: u32) -> Self {
         Self
     }
 
@@ -291,7 +293,7 @@ impl<T, N: Consumers> Slot<T, N> {
     pub fn empty(consumers: u32) -> Self {
         Self {
             value: None,
-            remaining: N::new(consumers),
+            remaining: N::of_count(consumers),
         }
     }
 
@@ -300,7 +302,7 @@ impl<T, N: Consumers> Slot<T, N> {
     pub fn filled(value: T, consumers: u32) -> Self {
         Self {
             value: Some(value),
-            remaining: N::new(consumers),
+            remaining: N::of_count(consumers),
         }
     }
 
