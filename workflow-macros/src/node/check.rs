@@ -157,6 +157,27 @@ pub(crate) fn unsized_ports(cx: &Ctxt, item: &mut ItemFn) {
     }
 }
 
+/// An output of a type without a size (`-> dyn Display`, `-> str`): one error at the type
+/// naming the sized one to return. Returns whether there was one: the fn's output is then
+/// the stand-in's error type (see `node::expand`), which its body's value is not checked
+/// against, so rustc adds nothing (a sized type would mismatch the body's value).
+pub(crate) fn unsized_output(cx: &Ctxt, item: &ItemFn) -> bool {
+    let ReturnType::Type(_, ty) = &item.sig.output else {
+        return false;
+    };
+    let Some((_, text)) = types::sized_for(ty) else {
+        return false;
+    };
+    cx.error_spanned_by(
+        ty,
+        format!(
+            "a `#[node]` fn cannot return `{}`, which has no size known at compile time: an output is a value, so return `{text}`",
+            types::type_text(ty)
+        ),
+    );
+    true
+}
+
 /// `spawn` and `spawn_blocking` exclude each other.
 /// A second `#[node]` (or `#[node(..)]`) on the same fn: one error at it, and it is
 /// removed from `item` so that the node is declared once (not also rustc's
@@ -665,6 +686,31 @@ mod tests {
         );
         assert!(sig.contains("s : :: std :: string :: String"), "{sig}");
         assert!(sig.contains("n : u32"), "{sig}");
+    }
+
+    #[test]
+    fn an_unsized_output_is_one_error_naming_the_sized_type() {
+        let cx = Ctxt::new();
+        let item: ItemFn = syn::parse2(quote!(
+            async fn f() -> [u8] {
+                todo!()
+            }
+        ))
+        .unwrap();
+        assert!(unsized_output(&cx, &item));
+        assert_eq!(
+            cx.messages(),
+            ["a `#[node]` fn cannot return `[u8]`, which has no size known at compile time: an output is a value, so return `Vec<u8>`"]
+        );
+        let cx = Ctxt::new();
+        let item: ItemFn = syn::parse2(quote!(
+            async fn f() -> Box<[u8]> {
+                todo!()
+            }
+        ))
+        .unwrap();
+        assert!(!unsized_output(&cx, &item));
+        assert!(!cx.has_errors());
     }
 
     #[test]

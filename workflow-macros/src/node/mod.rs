@@ -48,6 +48,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     check::check_options(&cx, &item_fn, &node, &mut node_args);
     let option_errors = cx.error_count();
     check::unsized_ports(&cx, &mut item_fn);
+    let unsized_output = check::unsized_output(&cx, &item_fn);
     let node = ast::NodeFn::from_item(&item_fn);
     check::check_fn(&cx, &item_fn, &node, &node_args);
     // A `Res` without exactly one type is rustc's error (see `check_param`); the fn is
@@ -66,6 +67,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         // The node as the errors say to write it, so that a workflow calling the fn
         // adds no error of its own (rustc's "cannot find macro"); the errors go with it.
         let (errors_const, unknown) = expand::errors_const(&item_fn, &node_args);
+        if unsized_output {
+            item_fn.sig.output = syn::parse_quote!(-> #unknown);
+        }
         let fixed = stand_in::repair(&item_fn, &node_args, &unknown);
         return match fixed {
             Some(fixed) => {
