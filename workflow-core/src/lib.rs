@@ -161,7 +161,8 @@ pub use node::{ConvertNodeError, UnsupportedNodeError};
 #[doc(hidden)]
 pub use other_names::{
     CancelTokenIsTheName, EventsAreAField, GuideBuilderMethods, NodeIsTheName, NodesLogWithEmit,
-    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunsWithExecute,
+    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunsAreFutures,
+    RunsWithExecute,
 };
 pub use resources::Res;
 pub use run::{

@@ -3,7 +3,7 @@
 //! nothing implements, so the mistake is one error saying to write `execute`, rather than
 //! rustc's "no method named `run`" with a help pointing at the generated
 //! `Workflow::run` ("use associated function syntax instead: `Runtime::run(..)`", which
-//! does not exist either).
+//! does not exist either). `rt.block_on(..)`, from sync code, says how to run the future.
 
 use crate::launch::{RunFuture, Runnable};
 use crate::Runtime;
@@ -39,6 +39,35 @@ impl Runtime {
     {
         let _ = (workflow, input);
         unreachable!("`Runtime: RunsWithExecute` has no impl")
+    }
+}
+
+/// `rt.block_on(Workflow, input)` (tokio's and futures' name for running a future to its
+/// end from sync code) for awaiting [`Runtime::execute`]. Implemented for nothing, and
+/// sealed: the hidden method of that name requires it, so the mistake is one error
+/// saying what to write, not rustc's "no method named `block_on`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Runtime` has no `block_on`: a run is a future; write `rt.execute(Workflow, WorkflowInput {{ .. }}).await` in an async fn",
+    label = "not a method of `Runtime`",
+    note = "in sync code, run that future on a tokio runtime: `tokio::runtime::Runtime::new()?.block_on(rt.execute(..))` (or make the caller `#[tokio::main] async fn main()`)"
+)]
+#[doc(hidden)]
+pub trait RunsAreFutures<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`RunsAreFutures`].
+impl Runtime {
+    #[doc(hidden)]
+    pub fn block_on<W, I, O>(
+        &self,
+        workflow: W,
+        input: I,
+    ) -> Result<crate::Run<O>, crate::WorkflowError>
+    where
+        W: Runnable<I, Output = O>,
+        Self: RunsAreFutures<W>,
+    {
+        let _ = (workflow, input);
+        unreachable!("`Runtime: RunsAreFutures` has no impl")
     }
 }
 
