@@ -3,7 +3,8 @@
 //! nothing implements, so the mistake is one error saying to write `execute`, rather than
 //! rustc's "no method named `run`" with a help pointing at the generated
 //! `Workflow::run` ("use associated function syntax instead: `Runtime::run(..)`", which
-//! does not exist either). `rt.block_on(..)`, from sync code, says how to run the future.
+//! does not exist either). `rt.block_on(..)`, from sync code, and `.wait()`, `.get()` or
+//! `.result()` on the run's future say how to run it.
 
 use crate::launch::{RunFuture, Runnable};
 use crate::Runtime;
@@ -68,6 +69,45 @@ impl Runtime {
     {
         let _ = (workflow, input);
         unreachable!("`Runtime: RunsAreFutures` has no impl")
+    }
+}
+
+/// `rt.execute(..).wait()` (or `.get()`, `.result()`: the names of a future's blocking
+/// read in Java, C++ and Python) for `.await`. Implemented for nothing, and sealed: the
+/// hidden methods of those names require it, so the mistake is one error saying to
+/// await the run, not rustc's "no method named `wait` found for `RunFuture`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a run's future is awaited: write `rt.execute(..).await`, which gives the run (`run.outputs`) or the `WorkflowError`",
+    label = "not a method of a run's future",
+    note = "in sync code, run it on a tokio runtime: `tokio::runtime::Runtime::new()?.block_on(rt.execute(..))` (or make the caller `#[tokio::main] async fn main()`)"
+)]
+#[doc(hidden)]
+pub trait AwaitTheRun<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`AwaitTheRun`].
+impl<O> RunFuture<O> {
+    #[doc(hidden)]
+    pub fn wait(self) -> Result<crate::Run<O>, crate::WorkflowError>
+    where
+        Self: AwaitTheRun<O>,
+    {
+        unreachable!("`RunFuture: AwaitTheRun` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn get(self) -> Result<crate::Run<O>, crate::WorkflowError>
+    where
+        Self: AwaitTheRun<O>,
+    {
+        unreachable!("`RunFuture: AwaitTheRun` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn result(self) -> Result<crate::Run<O>, crate::WorkflowError>
+    where
+        Self: AwaitTheRun<O>,
+    {
+        unreachable!("`RunFuture: AwaitTheRun` has no impl")
     }
 }
 
