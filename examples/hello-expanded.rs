@@ -352,6 +352,17 @@ const _: () = {
             }
         }
     }
+    #[automatically_derived]
+    impl ::core::clone::Clone for HelloInput
+    where
+        for<'__wf> __HelloInput_name: ::core::clone::Clone,
+    {
+        fn clone(&self) -> Self {
+            Self {
+                name: ::core::clone::Clone::clone(&self.name),
+            }
+        }
+    }
     #[diagnostic::on_unimplemented(
         message = "`HelloOutput` is a struct, not a map: its outputs are fields, like `run.outputs.size`",
         label = "write a field: `.size`"

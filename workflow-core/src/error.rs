@@ -241,6 +241,57 @@ pub enum WorkflowError {
         /// The registered type no `Res<..>` can name (`app::Db::connect::{{closure}}`).
         registered: &'static str,
     },
+    /// A node needs `Res<T>`, no `T` is registered, but a value of the same type with
+    /// other type parameters is: `EventQueue<i32>` where the node takes
+    /// `Res<EventQueue<u32>>`, as `EventQueue::new()` becomes when only integer literals
+    /// are sent into it (a literal is an `i32` unless its type is given). Reported before
+    /// any node runs, as [`MissingResource`](WorkflowError::MissingResource) is.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn total(events: Res<EventQueue<u32>>) -> u32 {
+    ///     let mut sum = 0;
+    ///     while let Some(v) = events.try_recv() {
+    ///         sum += v;
+    ///     }
+    ///     sum
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Total {
+    ///         sum = total(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let queue = EventQueue::new(); // an `EventQueue<i32>`: the literals below decide
+    /// queue.send(1);
+    /// queue.send(2);
+    /// let err = Runtime::builder().resource(queue).build().execute(Total, TotalInput {}).await.unwrap_err();
+    /// assert!(matches!(err, WorkflowError::ResourceRegisteredAsOtherType { .. }));
+    /// assert!(err.to_string().contains("but `EventQueue<i32>` is registered"), "{err}");
+    ///
+    /// let queue = EventQueue::<u32>::new(); // the type the node takes
+    /// queue.send(1);
+    /// queue.send(2);
+    /// let run = Runtime::builder().resource(queue).build().execute(Total, TotalInput {}).await.unwrap();
+    /// assert_eq!(run.outputs.sum, 3);
+    /// # });
+    /// ```
+    ResourceRegisteredAsOtherType {
+        /// The workflow.
+        workflow: &'static str,
+        /// The node binding that asked for the resource (a path inside a fan-out or
+        /// sub-workflow).
+        node: NodeName,
+        /// The resource type.
+        type_name: &'static str,
+        /// The registered type of the same name with other type parameters
+        /// (`workflow_core::events::EventQueue<i32>`).
+        registered: &'static str,
+    },
     /// The run cannot make progress: every running node waits on something no live node
     /// will provide, or nothing progressed for the stall limit.
     Deadlock {
@@ -454,6 +505,18 @@ impl fmt::Display for WorkflowError {
                     None => f.write_str("`.await` a future before registering its value")?,
                 }
             }
+            Self::ResourceRegisteredAsOtherType {
+                workflow,
+                node,
+                type_name,
+                registered,
+            } => {
+                let (wanted, registered) = (ShortType(type_name), ShortType(registered));
+                write!(
+                    f,
+                    "node `{node}` of workflow `{workflow}` needs resource `{wanted}`, which is not registered, but `{registered}` is registered: the same type with other type parameters, which inference gives a value built without them (an integer literal is an `i32`, a float an `f64`, unless told otherwise); name the type where the value is built, as in `let value: {wanted} = ..` (`EventQueue::<u32>::new()`)"
+                )?;
+            }
             Self::Deadlock { workflow, report } => {
                 write!(f, "deadlock in workflow `{workflow}`: {report}")?;
             }
@@ -578,6 +641,7 @@ impl WorkflowError {
             | Self::MissingResource { workflow, .. }
             | Self::ResourceRegisteredAsArc { workflow, .. }
             | Self::ResourceRegisteredAsFuture { workflow, .. }
+            | Self::ResourceRegisteredAsOtherType { workflow, .. }
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::Multiple { workflow, .. }
@@ -596,6 +660,7 @@ impl WorkflowError {
             | Self::MissingResource { workflow, .. }
             | Self::ResourceRegisteredAsArc { workflow, .. }
             | Self::ResourceRegisteredAsFuture { workflow, .. }
+            | Self::ResourceRegisteredAsOtherType { workflow, .. }
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::ShutDown { workflow }
@@ -617,7 +682,8 @@ impl WorkflowError {
             Self::NodeFailed { node, .. } | Self::NodePanicked { node, .. } => Some(node),
             Self::MissingResource { node, .. }
             | Self::ResourceRegisteredAsArc { node, .. }
-            | Self::ResourceRegisteredAsFuture { node, .. } => Some(node),
+            | Self::ResourceRegisteredAsFuture { node, .. }
+            | Self::ResourceRegisteredAsOtherType { node, .. } => Some(node),
             Self::Store {
                 node, run_error, ..
             } => node

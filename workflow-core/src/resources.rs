@@ -170,6 +170,9 @@ pub(crate) struct MissingResource {
     /// A registered type no `Res<T>` can name, a future or closure, most likely the value
     /// meant for this one before its `.await` (see `Resources::unnameable_in_place_of`).
     pub(crate) future_registered: Option<&'static str>,
+    /// A registered type of the same name with other type parameters (`EventQueue<i32>`
+    /// for `EventQueue<u32>`; see `Resources::other_parameters_in_place_of`).
+    pub(crate) other_type_registered: Option<&'static str>,
 }
 
 impl Resources {
@@ -216,6 +219,7 @@ impl Resources {
                         arc_registered: self.map.contains_key(&(r.arc_type_id)())
                             || self.arc_in_place_of(type_name),
                         future_registered: self.unnameable_in_place_of(type_name),
+                        other_type_registered: self.other_parameters_in_place_of(type_name),
                     }
                 })
         })
@@ -249,6 +253,18 @@ impl Resources {
         unnameable()
             .find(|name| name.contains(&owner))
             .or_else(|| unnameable().next())
+    }
+
+    /// For a missing resource named `type_name` with type parameters (`EventQueue<u32>`):
+    /// a registered type of the same path with other parameters (`EventQueue<i32>`),
+    /// most likely the value meant for it, its parameters inferred otherwise (an integer
+    /// literal sent into `EventQueue::new()` makes it an `EventQueue<i32>`).
+    pub(crate) fn other_parameters_in_place_of(&self, type_name: &str) -> Option<&'static str> {
+        let (base, _) = type_name.split_once('<')?;
+        self.order
+            .iter()
+            .map(|r| r.type_name)
+            .find(|name| *name != type_name && name.split_once('<').is_some_and(|(b, _)| b == base))
     }
 
     /// The registered types' names, in registration order.

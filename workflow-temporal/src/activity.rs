@@ -399,6 +399,11 @@ pub(crate) fn failure_infos(error: &WorkflowError, node: &str, attempt: u32) -> 
             node: at,
             type_name,
             ..
+        }
+        | WorkflowError::ResourceRegisteredAsOtherType {
+            node: at,
+            type_name,
+            ..
         } => vec![info(
             FailureKind::MissingResource,
             at,

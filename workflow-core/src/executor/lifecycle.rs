@@ -502,6 +502,13 @@ fn missing_resource<W: Workflow>(
             node,
             type_name,
         }
+    } else if let Some(registered) = missing.other_type_registered {
+        WorkflowError::ResourceRegisteredAsOtherType {
+            workflow,
+            node,
+            type_name,
+            registered,
+        }
     } else {
         WorkflowError::MissingResource {
             workflow,

@@ -293,6 +293,37 @@ impl WorkflowGen<'_> {
         }
     }
 
+    /// `Clone` for the input struct when every input has it, so that one input can start
+    /// several runs (`rt.execute(Etl, input.clone())`, a durable run started again with
+    /// its key). Higher-ranked bounds, as in [`output_clone_impl`](Self::output_clone_impl):
+    /// an input that is not `Clone` makes the impl not apply rather than an error of its
+    /// own. An empty input struct derives `Clone` already (see [`input_struct`](Self::input_struct)).
+    pub(super) fn input_clone_impl(&self) -> TokenStream {
+        if self.def.inputs.is_empty() {
+            return TokenStream::new();
+        }
+        let input_name = &self.input_name;
+        let fields: Vec<_> = self
+            .declared_inputs
+            .iter()
+            .map(|&i| &self.def.inputs[i].name)
+            .collect();
+        let types = self.declared_inputs.iter().map(|&i| &self.input_aliases[i]);
+        quote! {
+            #[automatically_derived]
+            impl ::core::clone::Clone for #input_name
+            where
+                #(for<'__wf> #types: ::core::clone::Clone,)*
+            {
+                fn clone(&self) -> Self {
+                    Self {
+                        #(#fields: ::core::clone::Clone::clone(&self.#fields),)*
+                    }
+                }
+            }
+        }
+    }
+
     /// A field per binding whose entry did not parse (`WorkflowDef::broken`), of an
     /// error type (`()` through the const holding the workflow's errors, see
     /// [`errors_const`]): code reading `run.outputs.pages` adds no error to the syntax

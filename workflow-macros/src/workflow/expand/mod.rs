@@ -247,7 +247,7 @@ impl<'a> WorkflowGen<'a> {
     }
 
     /// The user-facing items (aliases, the workflow struct, its input and output structs
-    /// and their `Debug` impls, the output's `PartialEq`) and, in one `const _` block with the `Debug` impls,
+    /// and their `Debug` impls, the output's `PartialEq`, both structs' `Clone`) and, in one `const _` block with the `Debug` impls,
     /// `hidden`: what the valid expansion and the fallback share.
     fn with_user_items(&self, hidden: TokenStream) -> TokenStream {
         let aliases = self.aliases();
@@ -258,6 +258,7 @@ impl<'a> WorkflowGen<'a> {
         let debug_impls = self.debug_impls();
         let eq_impl = self.output_eq_impl();
         let clone_impl = self.output_clone_impl();
+        let input_clone_impl = self.input_clone_impl();
         let index_hint = self.output_index_hint();
         let input_first = self.workflow_goes_first_impl();
         let input_port_types = self.input_port_type_impls();
@@ -273,6 +274,7 @@ impl<'a> WorkflowGen<'a> {
                 #debug_impls
                 #eq_impl
                 #clone_impl
+                #input_clone_impl
                 #index_hint
                 #input_first
                 #input_port_types
