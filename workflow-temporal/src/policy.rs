@@ -23,7 +23,8 @@ pub struct TemporalSettings {
     pub default_node_timeout: Duration,
     /// How often a running node's activity heartbeats (default 1 s); Temporal's heartbeat
     /// timeout is three times this, so a node on a worker that died is retried on another
-    /// worker within about that time instead of after its start-to-close timeout.
+    /// worker within about that time instead of after its start-to-close timeout. Zero:
+    /// no heartbeats and no heartbeat timeout.
     pub heartbeat: Duration,
     /// The largest encoded value (workflow input, node input or output) sent to Temporal
     /// (default 2 MB, Temporal's own limit): a larger one fails the run with our error,
@@ -82,6 +83,11 @@ impl TemporalSettings {
     }
 
     /// Replaces the heartbeat interval of running nodes.
+    ///
+    /// `Duration::ZERO` turns heartbeats off: no heartbeat timeout either, so a node on a
+    /// worker that died is retried only after its start-to-close timeout, and its
+    /// `ctx.emit` messages are not sent while it runs. A very long interval gives the
+    /// longest heartbeat timeout (three times it, saturating).
     pub fn heartbeat(mut self, every: Duration) -> Self {
         self.heartbeat = every;
         self
@@ -201,7 +207,9 @@ impl NodeMapping {
             activity_type: node_activity_type::<W>(node),
             start_to_close: policy.timeout.unwrap_or(settings.default_node_timeout),
             schedule_to_close: policy.retry.as_ref().and_then(|r| r.total_timeout),
-            heartbeat_timeout: settings.heartbeat * 3,
+            // Saturating: a heartbeat of `Duration::MAX` ("as seldom as possible") is the
+            // longest timeout, not an overflow.
+            heartbeat_timeout: settings.heartbeat.saturating_mul(3),
             retry: RetryMapping::from_policy(policy.retry.as_ref()),
         }
     }

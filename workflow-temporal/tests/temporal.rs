@@ -720,6 +720,41 @@ fn each_node_maps_to_its_activity_options() {
     assert_eq!(m.retry.maximum_attempts, 1);
 }
 
+/// A heartbeat of `Duration::MAX` ("as seldom as possible") maps to the longest heartbeat
+/// timeout, not a panic: three times it overflowed `Duration` ("overflow when multiplying
+/// duration by scalar"). A zero heartbeat is none, and so is its timeout.
+#[test]
+fn a_heartbeat_of_zero_or_duration_max_maps_without_overflow() {
+    use workflow_temporal::NodeMapping;
+    let m = NodeMapping::of::<Hangs>(0, &TemporalSettings::new("map").heartbeat(Duration::MAX));
+    assert_eq!(m.heartbeat_timeout, Duration::MAX);
+    let m = NodeMapping::of::<Hangs>(0, &TemporalSettings::new("map").heartbeat(Duration::ZERO));
+    assert_eq!(m.heartbeat_timeout, Duration::ZERO);
+}
+
+/// `TemporalSettings::heartbeat(Duration::ZERO)` sends no heartbeats: the worker built
+/// `tokio::time::interval(ZERO)`, which panics ("`period` must be non-zero"), so every
+/// attempt of every node failed as "Activity function panicked", naming no node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zero_heartbeat_runs_the_nodes_without_heartbeats() {
+    let Some(url) = server("zero heartbeat") else {
+        return;
+    };
+    let client = connect(
+        &url,
+        settings("zero-heartbeat").heartbeat(Duration::ZERO),
+        "zhb",
+    )
+    .await;
+    let _worker = start_worker::<Hangs>(&client, Runtime::new());
+    let run = client
+        .execute::<Hangs>(&HangsInput { ms: 20 }, &run_id("zero-heartbeat"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run.outputs.slow, 20);
+    assert_eq!(run.attempts, [("slow", 1)]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
     let Some(url) = server("node timeout") else {
