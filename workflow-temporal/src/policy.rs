@@ -99,7 +99,9 @@ impl TemporalSettings {
         self
     }
 
-    /// Replaces the history length after which a run continues as a new run.
+    /// Replaces the history length after which a run continues as a new run. Each run of
+    /// the chain schedules the nodes that are ready before it continues, so a small
+    /// number (even 0) still makes progress: a node or a window of them per run.
     pub fn continue_as_new_after_events(mut self, events: u32) -> Self {
         self.continue_as_new_after_events = events;
         self

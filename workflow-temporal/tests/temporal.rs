@@ -1602,6 +1602,30 @@ async fn a_long_run_continues_as_new_and_carries_its_values() {
     assert_eq!(ran(&handle).await, ["a", "b", "c", "d", "e", "f", "g", "h"]);
 }
 
+/// A threshold at or below a new run's own first events (0, 1, ..) still makes progress:
+/// each run of the chain schedules what is ready before it continues. Every run of the
+/// chain began over the threshold, so none scheduled a node and each continued as new at
+/// once, forever (the run never ended).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_continue_as_new_threshold_of_zero_still_runs_every_node() {
+    let Some(url) = server("continue-as-new at 0 events") else {
+        return;
+    };
+    let settings = settings("long0").continue_as_new_after_events(0);
+    let client = connect(&url, settings, "long0").await;
+    let _worker = start_worker::<Long>(&client, Runtime::new());
+    let handle = client
+        .start::<Long>(&LongInput { x: 0 }, &run_id("long0"))
+        .await
+        .unwrap();
+    let run = tokio::time::timeout(Duration::from_secs(60), handle.result())
+        .await
+        .expect("the run ends")
+        .unwrap();
+    assert_eq!(run.outputs.h, 8);
+    assert_eq!(ran(&handle).await, ["a", "b", "c", "d", "e", "f", "g", "h"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn values_too_large_to_carry_into_a_continued_run_fail_with_our_error() {
     let Some(url) = server("continue-as-new payload") else {
