@@ -732,6 +732,51 @@ fn a_heartbeat_of_zero_or_duration_max_maps_without_overflow() {
     assert_eq!(m.heartbeat_timeout, Duration::ZERO);
 }
 
+workflow! {
+    #[workflow(durable)]
+    struct Sleepy {
+        input ms: u64,
+        done = sleeps(ms),
+    }
+}
+
+/// A zero `default_node_timeout` maps to Temporal's shortest limit, 1 ms: Temporal
+/// refuses a zero start-to-close timeout. (`#[node]` refuses a zero `timeout` itself.)
+#[test]
+fn a_zero_default_node_timeout_maps_to_temporals_shortest() {
+    use workflow_temporal::NodeMapping;
+    let s = TemporalSettings::new("map").default_node_timeout(Duration::ZERO);
+    let m = NodeMapping::of::<Sleepy>(0, &s);
+    assert_eq!(m.start_to_close, Duration::from_millis(1));
+}
+
+/// `default_node_timeout(Duration::ZERO)`: the node times out at once. Temporal refused
+/// the activity's zero start-to-close timeout, failing the workflow task that scheduled
+/// it again and again, so the run never ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zero_default_node_timeout_times_the_node_out() {
+    let Some(url) = server("zero default node timeout") else {
+        return;
+    };
+    let settings = settings("zero-limit").default_node_timeout(Duration::ZERO);
+    let client = connect(&url, settings, "zero-limit").await;
+    let _worker = start_worker::<Sleepy>(&client, Runtime::new());
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.execute::<Sleepy>(&SleepyInput { ms: 5_000 }, &run_id("zero-limit")),
+    )
+    .await
+    .expect("the run ends")
+    .unwrap_err();
+    match err.workflow_error() {
+        Some(WorkflowError::Timeout { scope, limit, .. }) => {
+            assert_eq!(*scope, workflow_core::TimeoutScope::Node("done".into()));
+            assert_eq!(*limit, Duration::from_millis(1));
+        }
+        other => panic!("expected the node's timeout, got {other:?} ({err})"),
+    }
+}
+
 /// `TemporalSettings::heartbeat(Duration::ZERO)` sends no heartbeats: the worker built
 /// `tokio::time::interval(ZERO)`, which panics ("`period` must be non-zero"), so every
 /// attempt of every node failed as "Activity function panicked", naming no node.
