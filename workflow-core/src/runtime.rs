@@ -631,6 +631,17 @@ impl Runtime {
     /// [`WorkflowError`](crate::WorkflowError) naming the node and cause when a node fails, panics or times
     /// out, the run times out or deadlocks, a resource is missing, or the runtime is
     /// shut down.
+    ///
+    /// # Panics
+    ///
+    /// Runs are driven by tokio: polled outside a tokio runtime (by another executor's
+    /// `block_on`), a run that needs tokio's timer or tasks panics as tokio does ("there is
+    /// no reactor running, must be called from the context of a Tokio 1.x runtime") when
+    /// it starts a run timeout or stall limit ([`RunOptions`]) or a `#[node(spawn)]` node.
+    /// A node's own `timeout` (or a node body using tokio) panicking there is that node's
+    /// [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), with tokio's
+    /// message. Inside a tokio runtime, any flavor, and on its blocking threads through
+    /// `Handle::block_on`, nothing panics.
     pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
     where
         W: Runnable<I, Output = O>,

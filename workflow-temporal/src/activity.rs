@@ -174,7 +174,9 @@ impl<W: NodeByNode> NodeImpl<W> {
         // `ctx.emit` messages as its details (Temporal keeps the last heartbeat's).
         let running = self.runtime.call_node::<W>(call);
         tokio::pin!(running);
-        let mut tick = tokio::time::interval(self.heartbeat);
+        // A zero interval is no heartbeats (`interval` panics on it); the mapping's
+        // heartbeat timeout is zero too, which Temporal reads as none.
+        let mut tick = (!self.heartbeat.is_zero()).then(|| tokio::time::interval(self.heartbeat));
         let mut details = HeartbeatDetails {
             attempt,
             ..HeartbeatDetails::default()
@@ -182,7 +184,7 @@ impl<W: NodeByNode> NodeImpl<W> {
         let result = loop {
             tokio::select! {
                 result = &mut running => break result,
-                _ = tick.tick() => {
+                _ = next_tick(&mut tick) => {
                     details.add(emitted.take_new());
                     // A failed heartbeat is not the node's failure: the server's heartbeat
                     // timeout decides.
@@ -305,6 +307,16 @@ impl HeartbeatDetails {
 /// A fan-out's or sub-workflow's child run failed: the child's error, kind by kind (its
 /// nodes named by their paths), as the activity's failure, so that the run fails with
 /// the same `WorkflowError` as in-process.
+/// The next heartbeat tick, or never when heartbeats are off.
+async fn next_tick(tick: &mut Option<tokio::time::Interval>) {
+    match tick {
+        Some(tick) => {
+            tick.tick().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 fn child_failure(
     error: &WorkflowError,
     node: &str,

@@ -341,10 +341,15 @@ async fn drive<W: NodeByNode>(
     // counts once, as in-process); every activity counts for the pending window.
     let mut nodes_running = st.fan_outs.len();
     let window = settings.max_pending_nodes.max(1);
+    // Whether this run of the chain has scheduled a node: it continues as new only after,
+    // so that every run makes progress. A run that begins over the threshold (0, or fewer
+    // events than a run starts with) would otherwise continue at once, forever.
+    let mut scheduled = false;
 
     loop {
-        let continuing =
-            ctx.history_length() >= input.continue_as_new_after || ctx.continue_as_new_suggested();
+        let continuing = scheduled
+            && (ctx.history_length() >= input.continue_as_new_after
+                || ctx.continue_as_new_suggested());
         while running.len() < window && !continuing {
             // Items of fan-outs already started first: their node holds a slot.
             if let Some((f, k)) = st
@@ -445,6 +450,7 @@ async fn drive<W: NodeByNode>(
             nodes_running += 1;
             running.push(async move { (Task::Node(i), mapping, activity.await) }.boxed_local());
         }
+        scheduled |= !running.is_empty();
         if running.is_empty() {
             if continuing && (!st.ready.is_empty() || !st.fan_outs.is_empty()) {
                 st.runs += 1;

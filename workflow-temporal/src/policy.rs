@@ -19,11 +19,13 @@ pub struct TemporalSettings {
     /// [`task_queue`]).
     pub task_queue: String,
     /// Start-to-close timeout of a node without a `timeout` (Temporal requires one;
-    /// default 10 minutes).
+    /// default 10 minutes). Zero counts as 1 ms, Temporal's shortest: such nodes time out
+    /// at once.
     pub default_node_timeout: Duration,
     /// How often a running node's activity heartbeats (default 1 s); Temporal's heartbeat
     /// timeout is three times this, so a node on a worker that died is retried on another
-    /// worker within about that time instead of after its start-to-close timeout.
+    /// worker within about that time instead of after its start-to-close timeout. Zero:
+    /// no heartbeats and no heartbeat timeout.
     pub heartbeat: Duration,
     /// The largest encoded value (workflow input, node input or output) sent to Temporal
     /// (default 2 MB, Temporal's own limit): a larger one fails the run with our error,
@@ -82,6 +84,11 @@ impl TemporalSettings {
     }
 
     /// Replaces the heartbeat interval of running nodes.
+    ///
+    /// `Duration::ZERO` turns heartbeats off: no heartbeat timeout either, so a node on a
+    /// worker that died is retried only after its start-to-close timeout, and its
+    /// `ctx.emit` messages are not sent while it runs. A very long interval gives the
+    /// longest heartbeat timeout (three times it, saturating).
     pub fn heartbeat(mut self, every: Duration) -> Self {
         self.heartbeat = every;
         self
@@ -93,7 +100,9 @@ impl TemporalSettings {
         self
     }
 
-    /// Replaces the history length after which a run continues as a new run.
+    /// Replaces the history length after which a run continues as a new run. Each run of
+    /// the chain schedules the nodes that are ready before it continues, so a small
+    /// number (even 0) still makes progress: a node or a window of them per run.
     pub fn continue_as_new_after_events(mut self, events: u32) -> Self {
         self.continue_as_new_after_events = events;
         self
@@ -112,6 +121,10 @@ impl TemporalSettings {
     }
 }
 
+/// The shortest start-to-close timeout mapped: a zero
+/// [`TemporalSettings::default_node_timeout`] becomes this.
+const SHORTEST_LIMIT: Duration = Duration::from_millis(1);
+
 /// A node's Temporal activity options, as plain values.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -119,7 +132,7 @@ pub struct NodeMapping {
     /// The activity type: `Workflow.binding` (`Etl.page`).
     pub activity_type: String,
     /// Limit on one attempt: the node's `timeout`, or
-    /// [`TemporalSettings::default_node_timeout`].
+    /// [`TemporalSettings::default_node_timeout`] (at least 1 ms: Temporal refuses zero).
     pub start_to_close: Duration,
     /// Limit on all attempts together: the retry policy's `total_timeout`.
     pub schedule_to_close: Option<Duration>,
@@ -199,9 +212,18 @@ impl NodeMapping {
         let policy = &spec.policy;
         Self {
             activity_type: node_activity_type::<W>(node),
-            start_to_close: policy.timeout.unwrap_or(settings.default_node_timeout),
+            // Temporal refuses a zero limit (the workflow task scheduling the activity
+            // fails, again and again: the run never ends); a zero default is the shortest,
+            // as a zero limit in-process times out at once. (`#[node]` refuses a zero
+            // `timeout` or `total_timeout` itself.)
+            start_to_close: policy
+                .timeout
+                .unwrap_or(settings.default_node_timeout)
+                .max(SHORTEST_LIMIT),
             schedule_to_close: policy.retry.as_ref().and_then(|r| r.total_timeout),
-            heartbeat_timeout: settings.heartbeat * 3,
+            // Saturating: a heartbeat of `Duration::MAX` ("as seldom as possible") is the
+            // longest timeout, not an overflow.
+            heartbeat_timeout: settings.heartbeat.saturating_mul(3),
             retry: RetryMapping::from_policy(policy.retry.as_ref()),
         }
     }

@@ -720,6 +720,86 @@ fn each_node_maps_to_its_activity_options() {
     assert_eq!(m.retry.maximum_attempts, 1);
 }
 
+/// A heartbeat of `Duration::MAX` ("as seldom as possible") maps to the longest heartbeat
+/// timeout, not a panic: three times it overflowed `Duration` ("overflow when multiplying
+/// duration by scalar"). A zero heartbeat is none, and so is its timeout.
+#[test]
+fn a_heartbeat_of_zero_or_duration_max_maps_without_overflow() {
+    use workflow_temporal::NodeMapping;
+    let m = NodeMapping::of::<Hangs>(0, &TemporalSettings::new("map").heartbeat(Duration::MAX));
+    assert_eq!(m.heartbeat_timeout, Duration::MAX);
+    let m = NodeMapping::of::<Hangs>(0, &TemporalSettings::new("map").heartbeat(Duration::ZERO));
+    assert_eq!(m.heartbeat_timeout, Duration::ZERO);
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Sleepy {
+        input ms: u64,
+        done = sleeps(ms),
+    }
+}
+
+/// A zero `default_node_timeout` maps to Temporal's shortest limit, 1 ms: Temporal
+/// refuses a zero start-to-close timeout. (`#[node]` refuses a zero `timeout` itself.)
+#[test]
+fn a_zero_default_node_timeout_maps_to_temporals_shortest() {
+    use workflow_temporal::NodeMapping;
+    let s = TemporalSettings::new("map").default_node_timeout(Duration::ZERO);
+    let m = NodeMapping::of::<Sleepy>(0, &s);
+    assert_eq!(m.start_to_close, Duration::from_millis(1));
+}
+
+/// `default_node_timeout(Duration::ZERO)`: the node times out at once. Temporal refused
+/// the activity's zero start-to-close timeout, failing the workflow task that scheduled
+/// it again and again, so the run never ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zero_default_node_timeout_times_the_node_out() {
+    let Some(url) = server("zero default node timeout") else {
+        return;
+    };
+    let settings = settings("zero-limit").default_node_timeout(Duration::ZERO);
+    let client = connect(&url, settings, "zero-limit").await;
+    let _worker = start_worker::<Sleepy>(&client, Runtime::new());
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        client.execute::<Sleepy>(&SleepyInput { ms: 5_000 }, &run_id("zero-limit")),
+    )
+    .await
+    .expect("the run ends")
+    .unwrap_err();
+    match err.workflow_error() {
+        Some(WorkflowError::Timeout { scope, limit, .. }) => {
+            assert_eq!(*scope, workflow_core::TimeoutScope::Node("done".into()));
+            assert_eq!(*limit, Duration::from_millis(1));
+        }
+        other => panic!("expected the node's timeout, got {other:?} ({err})"),
+    }
+}
+
+/// `TemporalSettings::heartbeat(Duration::ZERO)` sends no heartbeats: the worker built
+/// `tokio::time::interval(ZERO)`, which panics ("`period` must be non-zero"), so every
+/// attempt of every node failed as "Activity function panicked", naming no node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zero_heartbeat_runs_the_nodes_without_heartbeats() {
+    let Some(url) = server("zero heartbeat") else {
+        return;
+    };
+    let client = connect(
+        &url,
+        settings("zero-heartbeat").heartbeat(Duration::ZERO),
+        "zhb",
+    )
+    .await;
+    let _worker = start_worker::<Hangs>(&client, Runtime::new());
+    let run = client
+        .execute::<Hangs>(&HangsInput { ms: 20 }, &run_id("zero-heartbeat"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(run.outputs.slow, 20);
+    assert_eq!(run.attempts, [("slow", 1)]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_timeout_is_the_same_timeout_error_as_in_process() {
     let Some(url) = server("node timeout") else {
@@ -1564,6 +1644,30 @@ async fn a_long_run_continues_as_new_and_carries_its_values() {
     );
     // The history, read across every run of the chain (each run's history holds only
     // a few nodes): every node once, in order.
+    assert_eq!(ran(&handle).await, ["a", "b", "c", "d", "e", "f", "g", "h"]);
+}
+
+/// A threshold at or below a new run's own first events (0, 1, ..) still makes progress:
+/// each run of the chain schedules what is ready before it continues. Every run of the
+/// chain began over the threshold, so none scheduled a node and each continued as new at
+/// once, forever (the run never ended).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_continue_as_new_threshold_of_zero_still_runs_every_node() {
+    let Some(url) = server("continue-as-new at 0 events") else {
+        return;
+    };
+    let settings = settings("long0").continue_as_new_after_events(0);
+    let client = connect(&url, settings, "long0").await;
+    let _worker = start_worker::<Long>(&client, Runtime::new());
+    let handle = client
+        .start::<Long>(&LongInput { x: 0 }, &run_id("long0"))
+        .await
+        .unwrap();
+    let run = tokio::time::timeout(Duration::from_secs(60), handle.result())
+        .await
+        .expect("the run ends")
+        .unwrap();
+    assert_eq!(run.outputs.h, 8);
     assert_eq!(ran(&handle).await, ["a", "b", "c", "d", "e", "f", "g", "h"]);
 }
 

@@ -14,6 +14,7 @@ mod fanout;
 mod fused;
 mod graph_exports;
 mod held_back;
+mod hostile_input;
 mod huge_limits;
 #[path = "../support/own_process.rs"]
 mod own_process;
