@@ -304,9 +304,6 @@ impl HeartbeatDetails {
     }
 }
 
-/// A fan-out's or sub-workflow's child run failed: the child's error, kind by kind (its
-/// nodes named by their paths), as the activity's failure, so that the run fails with
-/// the same `WorkflowError` as in-process.
 /// The next heartbeat tick, or never when heartbeats are off.
 async fn next_tick(tick: &mut Option<tokio::time::Interval>) {
     match tick {
@@ -317,6 +314,9 @@ async fn next_tick(tick: &mut Option<tokio::time::Interval>) {
     }
 }
 
+/// A fan-out's or sub-workflow's child run failed: the child's error, kind by kind (its
+/// nodes named by their paths), as the activity's failure, so that the run fails with
+/// the same `WorkflowError` as in-process.
 fn child_failure(
     error: &WorkflowError,
     node: &str,
