@@ -178,7 +178,6 @@ pub(crate) fn unsized_output(cx: &Ctxt, item: &ItemFn) -> bool {
     true
 }
 
-/// `spawn` and `spawn_blocking` exclude each other.
 /// A second `#[node]` (or `#[node(..)]`) on the same fn: one error at it, and it is
 /// removed from `item` so that the node is declared once (not also rustc's
 /// "defined multiple times" and "conflicting implementations" for its items).
@@ -235,6 +234,7 @@ pub(crate) fn take_option_attrs(cx: &Ctxt, item: &mut ItemFn) {
     });
 }
 
+/// `spawn` and `spawn_blocking` exclude each other.
 fn check_spawn_modes(cx: &Ctxt, args: &NodeArgs) {
     if let (Some(spawn), Some(_)) = (args.policy.spawn, args.blocking) {
         cx.error_at(
