@@ -1061,6 +1061,7 @@ impl WorkflowError {
 /// );
 /// # });
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RetryWait {

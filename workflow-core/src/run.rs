@@ -839,7 +839,8 @@ impl RunOptions {
     /// This stall watchdog cannot tell a stuck node from a slow one: a node that runs
     /// longer than `limit` while no other node finishes is reported as a stall
     /// ([`DeadlockKind::Stalled`](crate::DeadlockKind::Stalled)). Set it above the
-    /// slowest node's time (its timeout times its attempts, plus backoffs); a zero limit
+    /// slowest attempt's time (its timeout). A retry's backoff is not a stall: the limit
+    /// counts from the end of the wait, when the next attempt begins; a zero limit
     /// reports the first node that awaits anything (a sleep, I/O) as stalled. Nodes blocked
     /// in tracked waits ([`Context::wait`](crate::Context::wait)) are found at once,
     /// whatever the limit.
@@ -1080,6 +1081,11 @@ pub struct RunSnapshot {
     pub children: Vec<SnapshotChildNode>,
     /// The trace so far, when tracing is on.
     pub trace: Option<ExecutionTrace>,
+    /// The nodes waiting out a retry's backoff now (by path, in child runs too), each
+    /// with the attempt that failed, its error and the delay: their next attempt is
+    /// scheduled, so a stall watchdog does not take the wait for a stall. `nodes` shows
+    /// them as running.
+    pub retrying: Vec<crate::error::RetryWait>,
 }
 
 /// A node of a child run (a fan-out item, a sub-workflow) in a [`RunSnapshot`].
@@ -1167,6 +1173,13 @@ impl fmt::Display for RunSnapshot {
                 (None, status) => status.to_string(),
             };
             writeln!(f, "  {:<16} {state}", n.name)?;
+        }
+        for w in &self.retrying {
+            writeln!(
+                f,
+                "  {:<16} waiting {:?} to retry (attempt {} failed: {})",
+                w.node, w.delay, w.attempt, w.error
+            )?;
         }
         if let Some(trace) = &self.trace {
             writeln!(f, "  trace so far:")?;

@@ -7,7 +7,8 @@
 //!   the body's runtime to stop (it shuts down in the background) and fails.
 //! - The stall (deadlock) watchdog compares pictures of the live runs: when no node of
 //!   any run changed state for the limit while nodes are pending, the test fails with a
-//!   deadlock report. It runs inside the test's runtime on tokio's clock (so under
+//!   deadlock report (a node waiting out a retry's backoff is not stalled: its next
+//!   attempt is scheduled). It runs inside the test's runtime on tokio's clock (so under
 //!   `start_paused` a true deadlock is reported at once: tokio auto-advances its paused
 //!   clock when everything is idle) and, with a real clock, also on the test thread (so
 //!   it fires even when the body blocks its thread).
@@ -184,7 +185,10 @@ impl StallTracker {
             s.trace.as_ref().map(|t| t.len()).hash(&mut hasher);
         }
         let fp = hasher.finish();
-        if pending == 0 || self.fingerprint != Some(fp) {
+        // A node waiting out a retry's backoff has its next attempt scheduled: not a
+        // stall (the limit counts from the end of the wait, give or take a tick).
+        let retrying = snaps.iter().any(|(_, s)| !s.retrying.is_empty());
+        if pending == 0 || retrying || self.fingerprint != Some(fp) {
             self.fingerprint = Some(fp);
             self.since = now;
             return None;

@@ -1130,6 +1130,118 @@ async fn the_stall_watchdog_catches_untracked_stalls() {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("busy")]
+struct Busy;
+
+/// Fails at once until its third attempt, which hangs when `hang` (an untracked stall).
+#[node(retry(max = 3, backoff = "100ms"))]
+async fn busy_then(hang: bool, ctx: &Context) -> Result<u32, Busy> {
+    if ctx.attempt() < 3 {
+        return Err(Busy);
+    }
+    if hang {
+        futures::future::pending::<()>().await;
+    }
+    Ok(3)
+}
+
+workflow! {
+    #[workflow(deadlock = "50ms")]
+    struct RetriesPastTheStallLimit {
+        input hang: bool,
+        b = busy_then(hang),
+    }
+}
+
+workflow! {
+    struct RetriesInAnItem {
+        input hangs: Vec<bool>,
+        items = for hang in hangs {
+            b = busy_then(hang),
+        } => b,
+    }
+}
+
+/// A retry's backoff longer than the stall limit (100 ms, then 200 ms, against 50 ms)
+/// is not a stall: the runtime has the next attempt scheduled. Before, the watchdog
+/// fired 50 ms into the first backoff and reported "`b` is running" (trial36).
+#[tokio::test(start_paused = true)]
+async fn a_retry_backoff_longer_than_the_stall_limit_is_not_a_stall() {
+    let start = Instant::now();
+    let run = Runtime::new()
+        .execute(
+            RetriesPastTheStallLimit,
+            RetriesPastTheStallLimitInput { hang: false },
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.b, 3);
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    assert_eq!(run.node("b").unwrap().attempts, 3);
+}
+
+/// The stall limit counts from the end of the backoff: an attempt that then hangs is
+/// caught exactly one limit after it began, as one with no retry before it.
+#[tokio::test(start_paused = true)]
+async fn an_attempt_hanging_after_a_backoff_is_caught_one_limit_after_it_began() {
+    let start = Instant::now();
+    let err = Runtime::new()
+        .execute(
+            RetriesPastTheStallLimit,
+            RetriesPastTheStallLimitInput { hang: true },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(350), "{err}");
+    match err {
+        WorkflowError::Deadlock { report, .. } => {
+            assert_eq!(
+                report.kind,
+                DeadlockKind::Stalled(Duration::from_millis(50))
+            );
+            assert_eq!(report.waiting[0].node, "b");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The same for a node of a fan-out's item, with the run's stall limit from its options.
+#[tokio::test(start_paused = true)]
+async fn a_backoff_inside_a_fan_out_item_is_not_a_stall_either() {
+    let rt = Runtime::new();
+    let opts = || RunOptions::new().deadlock(Duration::from_millis(50));
+    let input = RetriesInAnItemInput {
+        hangs: vec![false, false],
+    };
+    let start = Instant::now();
+    let run = rt
+        .execute_with(RetriesInAnItem, input, opts())
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.items, [3, 3]);
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    // One item, so that no other item finishing (progress, after which the timer looks
+    // again a whole limit later) moves the instant.
+    let input = RetriesInAnItemInput { hangs: vec![true] };
+    let start = Instant::now();
+    let err = rt
+        .execute_with(RetriesInAnItem, input, opts())
+        .await
+        .unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(350), "{err}");
+    match err {
+        WorkflowError::Deadlock { report, .. } => {
+            assert_eq!(
+                report.kind,
+                DeadlockKind::Stalled(Duration::from_millis(50))
+            );
+            assert_eq!(report.waiting[0].node, "items[0].b", "{report}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 // --- `Res<Arc<Mutex<S>>>` registered with `resource_arc` ----------------------------------
 
 /// Shared state as hand-written code keeps it, `Arc<Mutex<S>>`, taken as

@@ -368,6 +368,68 @@ fn a_stall_inside_an_item_names_the_item_not_the_fan_out() {
     );
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("busy")]
+struct Busy;
+
+/// Fails at once until its third attempt (after waits of 100 ms and 200 ms), which
+/// hangs when `hang`.
+#[node(retry(max = 3, backoff = "100ms"))]
+async fn busy_then(hang: bool, ctx: &Context) -> Result<u32, Busy> {
+    if ctx.attempt() < 3 {
+        return Err(Busy);
+    }
+    if hang {
+        std::future::pending::<()>().await;
+    }
+    Ok(3)
+}
+
+workflow! {
+    struct LongBackoffs {
+        input hang: bool,
+        b = busy_then(hang),
+    }
+}
+
+// A retry's backoff longer than the test's stall limit is not a stall, traced or not:
+// before, the watchdog reported "`b` is running" 50ms into the first wait (trial36).
+#[workflow_test(timeout = "60s", deadlock = "50ms", start_paused = true)]
+async fn a_backoff_longer_than_the_stall_limit_is_not_a_deadlock(h: Harness) {
+    for trace in [true, false] {
+        h.set_trace(trace);
+        let start = tokio::time::Instant::now();
+        let run = h.assert_success(
+            h.execute(LongBackoffs, LongBackoffsInput { hang: false })
+                .await,
+        );
+        assert_eq!(run.outputs.b, 3);
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
+    }
+}
+
+#[workflow_test(timeout = "60s", deadlock = "50ms", start_paused = true)]
+#[ignore = "fails on purpose; its outer test runs it in a child process"]
+async fn inner_hang_after_backoffs(h: Harness) {
+    h.set_trace(false);
+    let _ = h
+        .execute(LongBackoffs, LongBackoffsInput { hang: true })
+        .await;
+}
+
+#[test]
+fn an_attempt_hanging_after_its_backoffs_is_still_a_deadlock() {
+    let (ok, out) = run_inner("inner_hang_after_backoffs");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    assert_contains(
+        &out,
+        &[
+            "no node of any workflow run made progress for 50ms while 1 node(s) were pending",
+            "of `LongBackoffs`: `b` is running (not in a tracked wait)",
+        ],
+    );
+}
+
 #[node]
 async fn task1(ctx: &Context) -> Result<u32, WaitError> {
     ctx.wait::<u32>("task2").await

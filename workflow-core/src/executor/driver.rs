@@ -1009,12 +1009,24 @@ where
             }
         }
         if let Some((limit, timer)) = stall.as_deref_mut().filter(|_| stall_fired) {
-            if !self.shared.take_child_progress() {
+            let next = if self.shared.take_child_progress() {
+                // A node of a child run (a sub-workflow, a fan-out item) finished: the
+                // run progresses. Look again a whole limit later.
+                super::deadline_after(*limit)
+            } else if let Some(next) = self
+                .shared
+                .last_retry_progress()
+                .and_then(|at| at.checked_add(*limit))
+                .filter(|&next| next > tokio::time::Instant::now())
+            {
+                // A node waits out a retry's backoff (its next attempt is progress the
+                // runtime has scheduled, not a stall), or began an attempt after one:
+                // look again a whole limit after that.
+                next
+            } else {
                 return Poll::Ready(Event::Stalled(*limit));
-            }
-            // A node of a child run (a sub-workflow, a fan-out item) finished: the run
-            // progresses. Look again a whole limit later.
-            timer.as_mut().reset(super::deadline_after(*limit));
+            };
+            timer.as_mut().reset(next);
             let _ = timer.as_mut().poll(cx);
         }
         let cancel_fired = if self.pending.has_queue() {

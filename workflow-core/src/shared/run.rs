@@ -65,9 +65,10 @@ pub(crate) struct RunShared {
     /// In a root run, the nodes of its run tree waiting between two attempts (a retry's
     /// backoff), by path, each noted as its wait began and removed as its next attempt
     /// begins: what a timeout's or cancellation's error says of a node it stopped there
-    /// (`WorkflowError::Timeout::retrying`, `Cancelled::retrying`). Allocated on the
-    /// first retry.
-    retry_waits: OnceLock<Box<Mutex<Vec<RetryWait>>>>,
+    /// (`WorkflowError::Timeout::retrying`, `Cancelled::retrying`), each with the
+    /// instant its next attempt is due (the stall timer waits for it: a backoff is not a
+    /// stall). Allocated on the first retry.
+    retry_waits: OnceLock<Box<Mutex<RetryWaits>>>,
     /// The run's future got to its end (it was not dropped before): set for a root run
     /// whose state was made, read when its future is dropped.
     ended: AtomicBool,
@@ -975,14 +976,50 @@ impl RunShared {
         error: String,
     ) {
         let name = self.node_name(node);
+        let due = crate::executor::deadline_after(delay);
         let mut waits = lock(self.root().retry_waits.get_or_init(Box::default));
-        waits.retain(|w| w.node != name);
-        waits.push(RetryWait {
-            node: name,
-            attempt,
-            error,
-            delay,
-        });
+        waits.waits.retain(|(w, _)| w.node != name);
+        waits.waits.push((
+            RetryWait {
+                node: name,
+                attempt,
+                error,
+                delay,
+            },
+            due,
+        ));
+    }
+
+    /// The latest retry progress of this run's tree: when a node waiting out a retry's
+    /// backoff is due to begin its next attempt, or when the last such attempt began.
+    /// The stall timer counts its limit from there, as from a node that finished: a
+    /// backoff is progress the runtime has scheduled, not a stall. A wait whose node
+    /// was stopped during it is past once its delay is, so it holds nothing back for
+    /// long. Cold: only a stall timer that fired asks.
+    #[cold]
+    pub(crate) fn last_retry_progress(&self) -> Option<Instant> {
+        let waits = lock(self.root().retry_waits.get()?);
+        waits
+            .waits
+            .iter()
+            .map(|&(_, due)| due)
+            .chain(waits.last_begun)
+            .max()
+    }
+
+    /// The retry waits of this run's tree whose next attempt is still ahead, for a
+    /// snapshot (`RunSnapshot::retrying`).
+    fn retry_waits_ahead(&self) -> Vec<RetryWait> {
+        let Some(waits) = self.root().retry_waits.get() else {
+            return Vec::new();
+        };
+        let now = Instant::now();
+        lock(waits)
+            .waits
+            .iter()
+            .filter(|&&(_, due)| due > now)
+            .map(|(w, _)| w.clone())
+            .collect()
     }
 
     /// Node `node` begins an attempt: it waits no longer. Also at its first attempt, in
@@ -993,7 +1030,12 @@ impl RunShared {
     pub(crate) fn end_retry_wait(&self, node: usize) {
         if let Some(waits) = self.root().retry_waits.get() {
             let name = self.node_name(node);
-            lock(waits).retain(|w| w.node != name);
+            let mut waits = lock(waits);
+            let before = waits.waits.len();
+            waits.waits.retain(|(w, _)| w.node != name);
+            if waits.waits.len() < before {
+                waits.last_begun = Some(Instant::now());
+            }
         }
     }
 
@@ -1006,7 +1048,7 @@ impl RunShared {
         let Some(waits) = self.root().retry_waits.get() else {
             return;
         };
-        fn add(error: &mut WorkflowError, waits: &[RetryWait]) {
+        fn add(error: &mut WorkflowError, waits: &[(RetryWait, Instant)]) {
             match error {
                 WorkflowError::Timeout {
                     running, retrying, ..
@@ -1015,7 +1057,7 @@ impl RunShared {
                     running, retrying, ..
                 } => {
                     for name in running.iter() {
-                        let noted = waits.iter().find(|w| w.node == *name);
+                        let noted = waits.iter().map(|(w, _)| w).find(|w| w.node == *name);
                         if let Some(wait) = noted.filter(|w| !retrying.contains(w)) {
                             retrying.push(wait.clone());
                         }
@@ -1030,7 +1072,7 @@ impl RunShared {
                 _ => {}
             }
         }
-        add(error, &lock(waits));
+        add(error, &lock(waits).waits);
     }
 
     /// A picture of the run for monitors: node states, waits and the trace so far.
@@ -1057,6 +1099,7 @@ impl RunShared {
                 .collect(),
             children: self.child_snapshots(),
             trace: self.trace.as_deref().map(TraceRecorder::snapshot),
+            retrying: self.retry_waits_ahead(),
         }
     }
 
@@ -1408,6 +1451,15 @@ pub(crate) fn item_path(path: &str, item: usize, name: &str) -> String {
     out.push_str("].");
     out.push_str(name);
     out
+}
+
+/// The retry waits of a run tree ([`RunShared::note_retry_wait`]).
+#[derive(Default)]
+pub(crate) struct RetryWaits {
+    /// The nodes waiting out a backoff, by path, each with when its next attempt is due.
+    waits: Vec<(RetryWait, Instant)>,
+    /// When the last attempt after a backoff began.
+    last_begun: Option<Instant>,
 }
 
 #[cfg(test)]
