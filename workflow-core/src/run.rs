@@ -1081,10 +1081,11 @@ pub struct RunSnapshot {
     pub children: Vec<SnapshotChildNode>,
     /// The trace so far, when tracing is on.
     pub trace: Option<ExecutionTrace>,
-    /// The nodes waiting out a retry's backoff now (by path, in child runs too), each
-    /// with the attempt that failed, its error and the delay: their next attempt is
+    /// The nodes waiting out a retry's backoff (by path, in child runs too), each with
+    /// the attempt that failed, its error and the delay: their next attempt is
     /// scheduled, so a stall watchdog does not take the wait for a stall. `nodes` shows
-    /// them as running.
+    /// them as running. A node stopped during its wait (a `failure = "continue"` run
+    /// going on without it) stays listed while the run goes on.
     pub retrying: Vec<crate::error::RetryWait>,
 }
 

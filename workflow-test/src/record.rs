@@ -234,12 +234,24 @@ pub(crate) fn write_snapshot(out: &mut String, number: u64, s: &RunSnapshot) {
         ),
         None => writeln!(out, "run {number} of `{}` still running", s.workflow),
     };
+    // A node waiting out a retry's backoff is running to the runtime; say what it does.
+    let state = |name: &str, status: NodeStatus, waits_for: Option<&str>| match s
+        .retrying
+        .iter()
+        .find(|w| w.node == name)
+    {
+        Some(w) => format!(
+            "waiting {:?} to retry (attempt {} failed: {})",
+            w.delay, w.attempt, w.error
+        ),
+        None => state_word(status, waits_for),
+    };
     for n in &s.nodes {
         let _ = writeln!(
             out,
             "  {:<18} {}",
             n.name,
-            state_word(n.status, n.waits_for.as_deref())
+            state(n.name, n.status, n.waits_for.as_deref())
         );
     }
     // Fan-out items and sub-workflows in flight, by path (`thumbs[3].img`).
@@ -248,7 +260,7 @@ pub(crate) fn write_snapshot(out: &mut String, number: u64, s: &RunSnapshot) {
             out,
             "  {:<18} {}",
             n.name,
-            state_word(n.status, n.waits_for.as_deref())
+            state(&n.name, n.status, n.waits_for.as_deref())
         );
     }
     match &s.trace {

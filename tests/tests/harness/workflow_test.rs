@@ -187,6 +187,31 @@ fn timeout_fires_when_the_body_blocks_and_lists_every_node() {
     );
 }
 
+#[workflow_test(timeout = "1s", start_paused = true)]
+#[ignore = "fails on purpose; its outer test runs it in a child process"]
+async fn inner_timeout_during_a_backoff(h: Harness) {
+    tokio::spawn(h.execute(LongBackoffs, LongBackoffsInput { hang: false }));
+    // Let `b` fail its first attempt (paused clock: no real time passes), then block
+    // the test's thread during its 100ms wait.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    std::thread::sleep(Duration::from_secs(600));
+}
+
+// The hung test's report says what a node in a retry's backoff does, not "running"
+// (trial36).
+#[test]
+fn a_timeout_report_names_a_node_waiting_to_retry() {
+    let (ok, out) = run_inner("inner_timeout_during_a_backoff");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    assert_contains(
+        &out,
+        &[
+            "run 1 of `LongBackoffs` still running",
+            "b                  waiting 100ms to retry (attempt 1 failed: busy)",
+        ],
+    );
+}
+
 #[workflow_test(timeout = "200ms")]
 #[should_panic(expected = "timed out after 200ms")]
 async fn timeout_works_with_should_panic() {

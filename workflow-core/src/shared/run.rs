@@ -1007,19 +1007,14 @@ impl RunShared {
             .max()
     }
 
-    /// The retry waits of this run's tree whose next attempt is still ahead, for a
-    /// snapshot (`RunSnapshot::retrying`).
-    fn retry_waits_ahead(&self) -> Vec<RetryWait> {
+    /// The retry waits of this run's tree, for a snapshot (`RunSnapshot::retrying`). Not
+    /// filtered by time: a watchdog thread takes its picture of a run on a paused clock
+    /// with the real clock's `now`, which says nothing of the run's.
+    fn retry_waits_noted(&self) -> Vec<RetryWait> {
         let Some(waits) = self.root().retry_waits.get() else {
             return Vec::new();
         };
-        let now = Instant::now();
-        lock(waits)
-            .waits
-            .iter()
-            .filter(|&&(_, due)| due > now)
-            .map(|(w, _)| w.clone())
-            .collect()
+        lock(waits).waits.iter().map(|(w, _)| w.clone()).collect()
     }
 
     /// Node `node` begins an attempt: it waits no longer. Also at its first attempt, in
@@ -1099,7 +1094,7 @@ impl RunShared {
                 .collect(),
             children: self.child_snapshots(),
             trace: self.trace.as_deref().map(TraceRecorder::snapshot),
-            retrying: self.retry_waits_ahead(),
+            retrying: self.retry_waits_noted(),
         }
     }
 
