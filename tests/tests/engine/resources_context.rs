@@ -1130,21 +1130,7 @@ async fn the_stall_watchdog_catches_untracked_stalls() {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("busy")]
-struct Busy;
-
-/// Fails at once until its third attempt, which hangs when `hang` (an untracked stall).
-#[node(retry(max = 3, backoff = "100ms"))]
-async fn busy_then(hang: bool, ctx: &Context) -> Result<u32, Busy> {
-    if ctx.attempt() < 3 {
-        return Err(Busy);
-    }
-    if hang {
-        futures::future::pending::<()>().await;
-    }
-    Ok(3)
-}
+use crate::busy_then::busy_then;
 
 workflow! {
     #[workflow(deadlock = "50ms")]

@@ -3,6 +3,8 @@
 //! Each file is a module: `cargo test -p workflow-tests --test harness workflow_test::`
 //! runs one file.
 
+#[path = "../support/busy_then.rs"]
+mod busy_then;
 mod edge_values;
 mod harness;
 mod harness_memory;

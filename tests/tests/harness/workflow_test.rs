@@ -393,22 +393,7 @@ fn a_stall_inside_an_item_names_the_item_not_the_fan_out() {
     );
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("busy")]
-struct Busy;
-
-/// Fails at once until its third attempt (after waits of 100 ms and 200 ms), which
-/// hangs when `hang`.
-#[node(retry(max = 3, backoff = "100ms"))]
-async fn busy_then(hang: bool, ctx: &Context) -> Result<u32, Busy> {
-    if ctx.attempt() < 3 {
-        return Err(Busy);
-    }
-    if hang {
-        std::future::pending::<()>().await;
-    }
-    Ok(3)
-}
+use crate::busy_then::busy_then;
 
 workflow! {
     struct LongBackoffs {
