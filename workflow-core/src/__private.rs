@@ -433,6 +433,29 @@ impl<E: std::error::Error + 'static> RetryIfError for E {
     }
 }
 
+/// A `retry(retry_if = pred)` predicate: a `fn(&E) -> bool` of the node's error type `E`.
+/// Generated code calls `pred` through it, so that a predicate of another shape (a second
+/// parameter, no `bool` returned, an `async fn`, another error type) is one error at
+/// `pred` naming the signature to write, instead of rustc's view of the generated call
+/// (its help offered `transient(transient, /* u32 */)` for a two-parameter fn).
+#[diagnostic::on_unimplemented(
+    message = "`retry_if` takes a `fn(&{E}) -> bool`: the node's error by reference, answering whether to try again",
+    label = "not a `fn(&{E}) -> bool`",
+    note = "write the predicate as a plain fn, like `fn is_transient(e: &{E}) -> bool {{ .. }}` (not `async`, no other parameters; the attempt number is `ctx.attempt()` inside the node)"
+)]
+pub trait RetryPredicate<E> {
+    /// Whether the failed attempt's `error` is retried.
+    fn __retry(&self, error: &E) -> bool;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E, F: Fn(&E) -> bool> RetryPredicate<E> for F {
+    #[inline]
+    fn __retry(&self, error: &E) -> bool {
+        self(error)
+    }
+}
+
 /// [`RetryInput`] for a binding's `#[retry(..)]`, required only when the retry can run
 /// (`RUNS`): when it cannot (the node cannot fail and has no timeout), that is the one
 /// error, and the inputs need not be `Clone`.
