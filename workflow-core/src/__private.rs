@@ -433,26 +433,27 @@ impl<E: std::error::Error + 'static> RetryIfError for E {
     }
 }
 
-/// A `retry(retry_if = pred)` predicate: a `fn(&E) -> bool` of the node's error type `E`.
-/// Generated code calls `pred` through it, so that a predicate of another shape (a second
-/// parameter, no `bool` returned, an `async fn`, another error type) is one error at
-/// `pred` naming the signature to write, instead of rustc's view of the generated call
-/// (its help offered `transient(transient, /* u32 */)` for a two-parameter fn).
+/// What a `retry(retry_if = pred)` predicate returns: a `bool`. Generated code reads
+/// `pred(error)` through `RetryAnswer::<E>::__answer`, so that a predicate returning something else (an
+/// `async fn`'s future, `()`) is one error at `pred` naming the `fn(&E) -> bool` to write,
+/// instead of rustc's "expected `bool`" in the generated call. (The call itself stays a
+/// plain call, so a predicate taking `&(dyn Error + Send + Sync)` still gets the error by
+/// coercion.)
 #[diagnostic::on_unimplemented(
-    message = "`retry_if` takes a `fn(&{E}) -> bool`: the node's error by reference, answering whether to try again",
-    label = "not a `fn(&{E}) -> bool`",
-    note = "write the predicate as a plain fn, like `fn is_transient(e: &{E}) -> bool {{ .. }}` (not `async`, no other parameters; the attempt number is `ctx.attempt()` inside the node)"
+    message = "`retry_if` takes a `fn(&{E}) -> bool`, and this predicate returns `{Self}`",
+    label = "returns `{Self}`, not `bool`",
+    note = "write the predicate as a plain fn answering whether to try again, like `fn is_transient(e: &{E}) -> bool {{ .. }}` (not `async`)"
 )]
-pub trait RetryPredicate<E> {
-    /// Whether the failed attempt's `error` is retried.
-    fn __retry(&self, error: &E) -> bool;
+pub trait RetryAnswer<E> {
+    /// The answer.
+    fn __answer(self) -> bool;
 }
 
 #[diagnostic::do_not_recommend]
-impl<E, F: Fn(&E) -> bool> RetryPredicate<E> for F {
+impl<E> RetryAnswer<E> for bool {
     #[inline]
-    fn __retry(&self, error: &E) -> bool {
-        self(error)
+    fn __answer(self) -> bool {
+        self
     }
 }
 
