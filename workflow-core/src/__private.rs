@@ -433,6 +433,30 @@ impl<E: std::error::Error + 'static> RetryIfError for E {
     }
 }
 
+/// What a `retry(retry_if = pred)` predicate returns: a `bool`. Generated code reads
+/// `pred(error)` through `RetryAnswer::<E>::__answer`, so that a predicate returning something else (an
+/// `async fn`'s future, `()`) is one error at `pred` naming the `fn(&E) -> bool` to write,
+/// instead of rustc's "expected `bool`" in the generated call. (The call itself stays a
+/// plain call, so a predicate taking `&(dyn Error + Send + Sync)` still gets the error by
+/// coercion.)
+#[diagnostic::on_unimplemented(
+    message = "`retry_if` takes a `fn(&{E}) -> bool`, and this predicate returns `{Self}`",
+    label = "returns `{Self}`, not `bool`",
+    note = "write the predicate as a plain fn answering whether to try again, like `fn is_transient(e: &{E}) -> bool {{ .. }}` (not `async`)"
+)]
+pub trait RetryAnswer<E> {
+    /// The answer.
+    fn __answer(self) -> bool;
+}
+
+#[diagnostic::do_not_recommend]
+impl<E> RetryAnswer<E> for bool {
+    #[inline]
+    fn __answer(self) -> bool {
+        self
+    }
+}
+
 /// [`RetryInput`] for a binding's `#[retry(..)]`, required only when the retry can run
 /// (`RUNS`): when it cannot (the node cannot fail and has no timeout), that is the one
 /// error, and the inputs need not be `Clone`.

@@ -138,7 +138,7 @@ pub use __private::NotRecordable;
 // which made it the summary line of every one of these traits in the crate's index.)
 pub use __private::{
     FanOutItems, IfCondition, MapInput, MatchOn, NodeError, NotSendSync, ResourceValue,
-    RetriedInput, RetryInput, SharedOutput, SharedResource,
+    RetriedInput, RetryAnswer, RetryInput, SharedOutput, SharedResource,
 };
 #[doc(hidden)]
 pub use build_first::BuildTheRuntimeFirst;

@@ -287,7 +287,7 @@ impl<W: crate::Workflow> GuideBuilderMethods for W {
     }
 }
 
-/// `RunOptions::new().cancellation_token(token)` (tokio-util's type name) for
+/// `RunOptions::new().cancellation_token(token)` (tokio-util's type name) or `.cancel(token)` for
 /// [`RunOptions::cancel_token`](crate::RunOptions::cancel_token). Implemented for nothing,
 /// and sealed, like the others. Not API.
 #[diagnostic::on_unimplemented(
@@ -311,6 +311,17 @@ impl crate::RunOptions {
 
     #[doc(hidden)]
     pub fn cancellation<T>(self, token: T) -> Self
+    where
+        Self: CancelTokenIsTheName<T>,
+    {
+        let _ = token;
+        unreachable!("`RunOptions: CancelTokenIsTheName` has no impl")
+    }
+
+    // `RunOptions::new().cancel(token)`: rustc offered `cancel_grace`, which takes a
+    // `Duration`.
+    #[doc(hidden)]
+    pub fn cancel<T>(self, token: T) -> Self
     where
         Self: CancelTokenIsTheName<T>,
     {

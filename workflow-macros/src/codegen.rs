@@ -165,7 +165,9 @@ fn retry_policy(r: &RetryArgs, p: &TokenStream, error_ty: &TokenStream) -> Token
 /// A `fn(&dyn Error) -> bool` that downcasts to the node's error type and calls the
 /// user's predicate; spanned at the predicate, so a wrong signature is reported there.
 /// The downcast goes through `RetryIfError`, so that an error type that is not a
-/// `std::error::Error` (`String`, `anyhow::Error`) is one error saying so.
+/// `std::error::Error` (`String`, `anyhow::Error`) is one error saying so, and the answer
+/// through `RetryAnswer`, so that a predicate not returning `bool` (an `async fn`) is one
+/// error naming the `fn(&E) -> bool` to write.
 fn retry_if(pred: &Path, p: &TokenStream, error_ty: &TokenStream) -> TokenStream {
     quote_spanned! {pred.span()=>
         {
@@ -173,7 +175,7 @@ fn retry_if(pred: &Path, p: &TokenStream, error_ty: &TokenStream) -> TokenStream
                 error: &(dyn ::std::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static),
             ) -> bool {
                 match <#error_ty as #p::RetryIfError>::downcast(error) {
-                    ::core::option::Option::Some(error) => #pred(error),
+                    ::core::option::Option::Some(error) => #p::RetryAnswer::<#error_ty>::__answer(#pred(error)),
                     ::core::option::Option::None => false,
                 }
             }

@@ -267,6 +267,15 @@ fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
     }
 }
 
+/// A plain `fn` (not `const`, nor `spawn_blocking`, nor returning `impl Future`) whose
+/// fix is `async` alone, told by [`check_asyncness`].
+pub(super) fn only_async_is_missing(sig: &Signature, args: &NodeArgs) -> bool {
+    sig.asyncness.is_none()
+        && sig.constness.is_none()
+        && args.blocking.is_none()
+        && !returns_impl_future(sig)
+}
+
 /// `fn f(..) -> impl Future<Output = T>`: an async fn written out by hand.
 fn returns_impl_future(sig: &Signature) -> bool {
     let ReturnType::Type(_, ty) = &sig.output else {

@@ -71,6 +71,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             item_fn.sig.output = syn::parse_quote!(-> #unknown);
         }
         let fixed = stand_in::repair(&item_fn, &node_args, &unknown);
+        // A plain `fn` told to be an `async fn` is emitted as one, so that an `.await` in
+        // its body (`fn f(..) -> T { call().await }`) adds no E0728 to that one error.
+        if check::only_async_is_missing(&item_fn.sig, &node_args) {
+            item_fn.sig.asyncness = Some(Default::default());
+        }
         return match fixed {
             Some(fixed) => {
                 expand::stand_in(&item_fn, &fixed, &node_args, (&errors_const, errors, ours))

@@ -982,6 +982,14 @@ fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> sy
             format!("expected a binding or input after `{keyword}`: `{keyword}` routes on a node's output, like `{keyword} triage {{ .. }}`"),
         )
     })?;
+    if (root == "true" || root == "false") && !input.peek(Token![.]) {
+        // `else if true { .. }`: was "unknown source `true`" with a hint to declare
+        // `input true: Type`.
+        return Err(syn::Error::new_spanned(
+            &root,
+            format!("`{keyword} {root}` routes on a constant: `{keyword}` takes a binding or input, like `{keyword} ok {{ .. }}`; entries that always run go outside the `{keyword}` (or in its last arm, `else {{ .. }}`)"),
+        ));
+    }
     let mut source = Source {
         root,
         fields: Vec::new(),
@@ -1005,6 +1013,83 @@ fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> sy
         cx.error_spanned_by(rest, message);
     }
     Ok(source)
+}
+
+/// The text of a fan-out body that is one call and nothing else (`download(url: u)`, with
+/// or without a trailing comma), written as a Rust block's value.
+fn lone_unnamed_call(body: &TokenStream) -> Option<String> {
+    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
+    let call = match tokens.as_slice() {
+        [TokenTree::Ident(f), TokenTree::Group(g)] => (f, g),
+        [TokenTree::Ident(f), TokenTree::Group(g), TokenTree::Punct(p)]
+            if matches!(p.as_char(), ',' | ';') =>
+        {
+            (f, g)
+        }
+        _ => return None,
+    };
+    (call.1.delimiter() == proc_macro2::Delimiter::Parenthesis).then(|| {
+        format!(
+            "{}({})",
+            call.0,
+            call.1.stream().to_string().replace(" :", ":")
+        )
+    })
+}
+
+/// The message for `name = receiver.method(args)` when the call reads as another tool's
+/// habit rather than a method of a list: a workflow run by a method
+/// (`front = Render.execute(page: p)`, said as the sub-workflow's call `Render(page: p)`),
+/// or a task mapped over a list as in Prefect or Airflow (`imgs = download.map(urls)`,
+/// `download.expand(url: urls)`), said as the fan-out with the node in its body. `None`
+/// leaves the general message (a method of a source, like `urls.iter().map(f)`).
+fn method_call_habit(name: &str, receiver: &str, rest: &TokenStream) -> Option<String> {
+    let tokens: Vec<TokenTree> = rest.clone().into_iter().collect();
+    let [TokenTree::Punct(dot), TokenTree::Ident(method), TokenTree::Group(args)] =
+        tokens.as_slice()
+    else {
+        return None;
+    };
+    if dot.as_char() != '.' || args.delimiter() != proc_macro2::Delimiter::Parenthesis {
+        return None;
+    }
+    let method = method.to_string();
+    let args_text = args.stream().to_string().replace(" :", ":");
+    if receiver.chars().next().is_some_and(char::is_uppercase) {
+        return Some(format!(
+            "a binding runs a workflow by its name, not a method of it: write `{name} = {receiver}({args_text})`, its inputs as ports (`.{method}(..)` is for a run from outside, on a `Runtime`)"
+        ));
+    }
+    if !matches!(
+        method.as_str(),
+        "map"
+            | "expand"
+            | "map_async"
+            | "starmap"
+            | "for_each"
+            | "apply_async"
+            | "submit"
+            | "partial"
+    ) {
+        return None;
+    }
+    let parts: Vec<Vec<TokenTree>> = split_top_level(args.stream(), false)
+        .into_iter()
+        .map(|(arg, _)| arg.into_iter().collect::<Vec<_>>())
+        .collect();
+    // One list: `urls` or `url: urls` (Airflow's `expand(url=urls)`).
+    let [arg] = parts.as_slice() else {
+        return None;
+    };
+    match arg.as_slice() {
+        [TokenTree::Ident(port), TokenTree::Punct(colon), TokenTree::Ident(list)] if colon.as_char() == ':' => Some(format!(
+            "`{receiver}.{method}(..)` maps a task over a list in other tools; here a fan-out runs `{receiver}` once per item of `{list}`: write `{name} = for item in {list} {{ out = {receiver}({port}: item), }} => out`"
+        )),
+        [TokenTree::Ident(list)] => Some(format!(
+            "a binding runs a `#[node]` fn, not a method: a fan-out runs nodes once per item of a list, so write `{name} = for item in {list} {{ out = {receiver}(item), }} => out` if `{receiver}` is the `#[node]` fn, or `{name} = for item in {receiver} {{ out = {list}(item), }} => out` if `{receiver}` is the list"
+        )),
+        _ => None,
+    }
 }
 
 /// `Render` for a node path ending in `RenderInput` (an upper-camel name with the
@@ -1234,6 +1319,23 @@ fn parse_for_rest(
             "a fan-out names each item with one name, like `{name} = for item in list {{ .. }} => out`: it runs its body once per item, so there is no pattern or index to take apart; give each item what it needs in the list itself (a node can return a `Vec` of pairs)"
         )));
     }
+    if input.peek(Token![&]) || input.peek(Token![mut]) {
+        // `for &u in urls` / `for mut u in urls`, as over a Rust iterator (was syn's
+        // "expected ident").
+        let prefix: TokenStream = if input.peek(Token![&]) {
+            input.parse::<Token![&]>()?.into_token_stream()
+        } else {
+            input.parse::<Token![mut]>()?.into_token_stream()
+        };
+        let var = input
+            .fork()
+            .call(Ident::parse_any)
+            .map_or_else(|_| "item".to_owned(), |v| v.to_string());
+        return Err(syn::Error::new_spanned(
+            prefix,
+            format!("a fan-out names each item with a plain name: write `for {var} in ..`; each item is moved into its own run of the body, where `{var}` is an owned value (a node that changes it takes it and returns the new value)"),
+        ));
+    }
     let var = parse_name(input)?;
     input.parse::<Token![in]>().map_err(|e| {
         syn::Error::new(e.span(), format!("expected `in` after `for {var}`: write `{name} = for {var} in list {{ .. }} => result`"))
@@ -1252,6 +1354,16 @@ fn parse_for_rest(
     let content;
     let brace = braced!(content in input);
     let body: TokenStream = content.parse()?;
+    if let Some(call) = lone_unnamed_call(&body) {
+        if !input.peek(Token![=>]) {
+            // `for u in urls { download(url: u) }`, a Rust block's value: one error (was
+            // two, the unnamed call and the missing `=> ..`).
+            return Err(syn::Error::new_spanned(
+                body,
+                format!("a fan-out's body binds its node calls and `=> name` collects one per item, not the body's last value: write `{name} = for {var} in {} {{ out = {call}, }} => out`", items.text()),
+            ));
+        }
+    }
     // The body is parsed like a workflow's (decisions and arms included); it declares
     // no inputs of its own.
     let mut parsed = Parsed::default();
@@ -1911,7 +2023,9 @@ fn parse_binding_rest(
             .clone()
             .into_iter()
             .any(|t| matches!(t, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Parenthesis));
-        let msg = if method {
+        let msg = if let Some(msg) = method_call_habit(&name.to_string(), &source, &rest) {
+            msg
+        } else if method {
             format!("a binding runs a `#[node]` fn, not a method of `{source}`: to run nodes once per item of `{source}`, write `{name} = for item in {source} {{ out = node_fn(item), }} => out`; other work on `{source}` goes in a `#[node]` fn that takes it")
         } else {
             format!("a binding runs a `#[node]` fn; to pass `{source}{rest}` on, connect it where it is used, like `other(port: {source}{rest})`", rest = rest.to_string().replace(' ', ""))
@@ -2616,6 +2730,70 @@ mod tests {
         let m = parse_messages(quote!(struct W { input p: Page, s = p.items, t = g(s) }));
         assert_eq!(m.len(), 1, "{m:?}");
         assert!(m[0].contains("like `other(port: p.items)`"), "{m:?}");
+    }
+
+    #[test]
+    fn a_fan_out_item_by_reference_or_a_body_ending_in_a_call_is_one_error() {
+        let m = parse_messages(
+            quote!(struct G { input urls: Vec<String>, imgs = for &u in urls { d = download(url: u), } => d, }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a fan-out names each item with a plain name: write `for u in ..`"),
+            "{m:?}"
+        );
+        let m = parse_messages(
+            quote!(struct G { input urls: Vec<String>, imgs = for mut u in urls { d = download(url: u), } => d, }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        let m = parse_messages(
+            quote!(struct G { input urls: Vec<String>, imgs = for u in urls { download(url: u) }, }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].ends_with("write `imgs = for u in urls { out = download(url: u), } => out`"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn an_if_on_a_bool_literal_is_one_error_saying_it_routes_on_a_constant() {
+        let m = parse_messages(
+            quote!(struct W { input n: u32, b = big(n), if b { x = double(n), } else if true { y = show(n), } }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`if true` routes on a constant: `if` takes a binding or input"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn a_task_mapped_or_a_workflow_run_by_a_method_says_the_fan_out_or_the_call() {
+        let m = parse_messages(
+            quote!(struct G { input urls: Vec<String>, imgs = download.expand(url: urls), }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains("write `imgs = for item in urls { out = download(url: item), } => out`"),
+            "{m:?}"
+        );
+        let m = parse_messages(
+            quote!(struct G { input urls: Vec<String>, imgs = download.map(urls), }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("`imgs = for item in urls { out = download(item), } => out` if `download` is the `#[node]` fn"), "{m:?}");
+        assert!(m[0].contains("`imgs = for item in download { out = urls(item), } => out` if `download` is the list"), "{m:?}");
+        let m =
+            parse_messages(quote!(struct G { input p: String, front = Render.execute(page: p), }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].starts_with("a binding runs a workflow by its name, not a method of it: write `front = Render(page: p)`"), "{m:?}");
+        // A method of a list keeps the general message.
+        let m = parse_messages(quote!(struct G { input urls: Vec<String>, n = urls.len(), }));
+        assert!(
+            m[0].starts_with("a binding runs a `#[node]` fn, not a method of `urls`"),
+            "{m:?}"
+        );
     }
 
     #[test]
