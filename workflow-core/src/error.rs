@@ -1473,6 +1473,18 @@ impl std::error::Error for DerefError {
     }
 }
 
+/// A caught panic's message (in the bottom layer: the runtime's callbacks, in `shared`,
+/// report theirs too).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -242,7 +242,8 @@ impl RuntimeBuilder {
     }
 
     /// Calls `f` with a handle to every run as it starts (used by test harnesses to
-    /// report live runs).
+    /// report live runs). A panic in `f` is contained: the run goes on, and the panic is
+    /// a `tracing` error event (target `workflow`) naming the run and the callback.
     ///
     /// # Examples
     ///
@@ -287,7 +288,9 @@ impl RuntimeBuilder {
     /// [`NodeStatus::Running`](crate::NodeStatus::Running), the ones that ran with their
     /// attempts. A test harness records such runs with it.
     ///
-    /// `f` is called from the drop of the run's future: keep it short, and do not panic.
+    /// `f` is called from the drop of the run's future: keep it short. A panic in `f`
+    /// is contained (it never leaves the `Drop`, nor skips the other hooks) and is a
+    /// `tracing` error event (target `workflow`) naming the run and the callback.
     /// Runs of a runtime with such a hook keep live node states, as monitored ones do.
     ///
     /// # Examples

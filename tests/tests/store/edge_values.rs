@@ -122,3 +122,27 @@ async fn a_node_call_without_a_source_it_reads_is_a_bad_call() {
         .unwrap();
     assert_eq!(serde_json::from_slice::<u64>(&out).unwrap(), 3);
 }
+
+/// A panicking `on_durable_run_end` hook panicked out of `start_durable`, so the caller
+/// lost the run's result (and its run id). It is contained now (a `tracing` error
+/// event): the caller gets the run, and the runtime runs the next one.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_durable_run_end_hook_is_contained() {
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let rt = Runtime::builder()
+        .store(MemoryStore::new())
+        .on_durable_run_end(move |end| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            panic!("hook bug after run {}", end.run_id);
+        })
+        .build();
+    for ms in [1, 2] {
+        let run = rt
+            .start_durable(TwoNaps, TwoNapsInput { ms }, None)
+            .await
+            .unwrap();
+        assert_eq!(run.outputs.b, ms);
+    }
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
