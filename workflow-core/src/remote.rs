@@ -292,6 +292,7 @@ impl EmitLog {
 ///     .call_node::<Slow>(NodeCall::new(0, 1, Some(&input), &[]))
 ///     .await
 ///     .unwrap_err();
+/// assert!(matches!(err, NodeCallFailure::TimedOut { node: "s", .. }));
 /// assert_eq!(err.node(), Some("s"));
 /// assert_eq!(err.to_string(), "node `s` timed out after 1s");
 /// assert!(format!("{err:?}").starts_with("TimedOut { node: \"s\""));
