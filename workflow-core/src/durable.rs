@@ -270,7 +270,9 @@ impl RuntimeBuilder {
     /// trace and error (a start that only read an earlier run's outputs executed
     /// nothing, and calls nothing). Test harnesses use it to record durable runs as they
     /// record [`Runtime::execute`]'s: `workflow_test::Harness` with a store counts their
-    /// nodes in `execution_count`, keeps them in `runs()` and `last_trace()`.
+    /// nodes in `execution_count`, keeps them in `runs()` and `last_trace()`. A panic in
+    /// `f` is contained: the run's caller gets the run's result, and the panic is a
+    /// `tracing` error event (target `workflow`) naming the run and the callback.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -854,12 +856,24 @@ impl Runtime {
         report.durable_run = Some(run.0);
         let ended = |error: Option<&WorkflowError>| {
             if let Some(OnDurableEnd(on_end)) = &cfg.on_end {
-                on_end(&DurableRunEnd {
+                let end = DurableRunEnd {
                     run_id: run,
                     report: &report,
                     trace: trace.as_ref(),
                     error,
-                });
+                };
+                // Contained: the hook's bug does not take the run's result from its
+                // caller.
+                let called =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| on_end(&end)));
+                if let Err(payload) = called {
+                    crate::shared::callback_panicked(
+                        "on_durable_run_end",
+                        W::NAME,
+                        run,
+                        payload.as_ref(),
+                    );
+                }
             }
         };
         let lease = match recorded {

@@ -321,6 +321,51 @@ pub enum WorkflowError {
         /// Each failure, in the order it happened.
         errors: Vec<WorkflowError>,
     },
+    /// The run was polled outside a tokio runtime (by another executor's `block_on`),
+    /// but something in it needs tokio: a run timeout or stall limit (tokio's timer), a
+    /// `#[node(spawn)]` node (tokio's task spawner), or a node's timeout. Reported before
+    /// any node runs; a run of plain in-task nodes needs no tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::TokioNeed;
+    ///
+    /// #[node]
+    /// async fn one() -> u32 { 1 }
+    ///
+    /// workflow! {
+    ///     struct One {
+    ///         x = one(),
+    ///     }
+    /// }
+    ///
+    /// let opts = RunOptions::new().timeout(Duration::from_secs(1));
+    /// // Polled by hand, with no tokio runtime: the run ends at its first poll.
+    /// let mut run = std::pin::pin!(Runtime::new().execute_with(One, OneInput {}, opts));
+    /// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// let std::task::Poll::Ready(Err(err)) = std::future::Future::poll(run.as_mut(), &mut cx) else {
+    ///     panic!("the run should have failed at once");
+    /// };
+    /// assert!(matches!(err, WorkflowError::NeedsTokio { cause: TokioNeed::RunTimeout, .. }));
+    /// assert!(err.to_string().starts_with(
+    ///     "workflow `One` needs a tokio runtime because of its run timeout (tokio's timer), \
+    ///      and was polled outside one"
+    /// ));
+    /// ```
+    NeedsTokio {
+        /// The workflow.
+        workflow: &'static str,
+        /// The node whose policy needs tokio (a path such as `thumbs[].img` inside a
+        /// fan-out's items or `report.send` in a sub-workflow), or, for a sub-workflow's
+        /// own run timeout or stall limit, that sub-workflow's node; `None` for the
+        /// run's own limits.
+        node: Option<NodeName>,
+        /// What needs tokio.
+        cause: TokioNeed,
+    },
     /// The runtime was shut down before the run started.
     ShutDown {
         /// The workflow.
@@ -563,6 +608,30 @@ impl fmt::Display for WorkflowError {
                 f,
                 "the runtime is shut down; workflow `{workflow}` was not started"
             )?,
+            Self::NeedsTokio {
+                workflow,
+                node,
+                cause,
+            } => {
+                write!(f, "workflow `{workflow}` needs a tokio runtime because of ")?;
+                let (what, drop) = match cause {
+                    TokioNeed::RunTimeout => ("run timeout (tokio's timer)", "the timeout"),
+                    TokioNeed::StallLimit => ("stall limit (tokio's timer)", "the `deadlock` limit"),
+                    TokioNeed::Spawn => ("`spawn` (tokio's task spawner)", "`spawn` from the node"),
+                    TokioNeed::NodeTimeout => ("timeout (tokio's timer)", "the node's timeout"),
+                };
+                match (node, cause) {
+                    (None, _) => write!(f, "its {what}")?,
+                    (Some(node), TokioNeed::RunTimeout | TokioNeed::StallLimit) => {
+                        write!(f, "the {what} of its sub-workflow node `{node}`")?;
+                    }
+                    (Some(node), _) => write!(f, "the {what} of its node `{node}`")?,
+                }
+                write!(
+                    f,
+                    ", and was polled outside one (another executor's `block_on`): run it inside a tokio runtime (`#[tokio::main]`, `tokio::runtime::Runtime::block_on`), or drop {drop}"
+                )?;
+            }
             Self::Store {
                 workflow,
                 run,
@@ -645,6 +714,7 @@ impl WorkflowError {
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
             | Self::Multiple { workflow, .. }
+            | Self::NeedsTokio { workflow, .. }
             | Self::ShutDown { workflow }
             | Self::Store { workflow, .. } => workflow,
         }
@@ -663,6 +733,7 @@ impl WorkflowError {
             | Self::ResourceRegisteredAsOtherType { workflow, .. }
             | Self::Deadlock { workflow, .. }
             | Self::Cancelled { workflow, .. }
+            | Self::NeedsTokio { workflow, .. }
             | Self::ShutDown { workflow }
             | Self::Store { workflow, .. } => *workflow = root,
             Self::Multiple { workflow, errors } => {
@@ -694,6 +765,7 @@ impl WorkflowError {
                 ..
             } => Some(node),
             Self::Multiple { errors, .. } => errors.first().and_then(Self::node),
+            Self::NeedsTokio { node, .. } => node.as_deref(),
             _ => None,
         }
     }
@@ -1088,6 +1160,25 @@ impl RetryWait {
     }
 }
 
+/// What needs tokio in a run polled outside a tokio runtime
+/// ([`WorkflowError::NeedsTokio`]).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokioNeed {
+    /// A run timeout (`RunOptions::timeout`, `#[workflow(timeout = ..)]`): tokio's timer.
+    RunTimeout,
+    /// A stall limit (`RunOptions::deadlock`, `#[workflow(deadlock = ..)]`): tokio's
+    /// timer.
+    StallLimit,
+    /// A `#[node(spawn)]` node: tokio's task spawner.
+    Spawn,
+    /// A node's timeout (`#[node(timeout = ..)]`, `retry(total_timeout = ..)`): tokio's
+    /// timer.
+    NodeTimeout,
+}
+
 /// What a [`WorkflowError::Timeout`] applies to.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -1380,6 +1471,18 @@ impl fmt::Display for DerefError {
 impl std::error::Error for DerefError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         self.error().source()
+    }
+}
+
+/// A caught panic's message (in the bottom layer: the runtime's callbacks, in `shared`,
+/// report theirs too).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
     }
 }
 

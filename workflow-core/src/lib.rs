@@ -146,8 +146,8 @@ pub use context::Context;
 #[cfg(feature = "store")]
 pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
 pub use error::{
-    BoxError, DeadlockKind, DeadlockReport, NodeName, RetryWait, TimeoutScope, WaitingNode,
-    WorkflowError,
+    BoxError, DeadlockKind, DeadlockReport, NodeName, RetryWait, TimeoutScope, TokioNeed,
+    WaitingNode, WorkflowError,
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 pub use executor::{RunOutcome, Workflow};

@@ -141,6 +141,8 @@ impl<'a> NodeCall<'a> {
     /// engine running the items one by one, `workflow-temporal`): the slice starts at
     /// item `first` of the whole list, so its items are named, keyed and reported as
     /// the whole list's (`thumbs[first].img`, not `thumbs[0].img`). Other nodes ignore it.
+    /// A `first` past `isize::MAX` (no list is that long) makes the call a
+    /// [`NodeCallFailure::BadCall`].
     #[must_use]
     pub fn with_first_item(mut self, first: usize) -> Self {
         self.first_item = first;
@@ -259,11 +261,50 @@ impl EmitLog {
     }
 }
 
-/// Why a [`Runtime::call_node`] produced no output.
+/// Why a [`Runtime::call_node`] produced no output. Each names the node called (or,
+/// for [`Child`](Self::Child), the child run's node by its path); `{}` says so, and
+/// `{:?}` shows the variant with its fields.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::prelude::*;
+/// use workflow_core::remote::{NodeCall, NodeCallFailure};
+///
+/// #[node(timeout = "1s")]
+/// async fn slow(x: u64) -> u64 {
+///     tokio::time::sleep(Duration::from_secs(5)).await;
+///     x
+/// }
+///
+/// workflow! {
+///     #[workflow(durable)]
+///     struct Slow {
+///         input x: u64,
+///         s = slow(x),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+/// let input = serde_json::to_vec(&[3u64]).unwrap();
+/// let err = Runtime::new()
+///     .call_node::<Slow>(NodeCall::new(0, 1, Some(&input), &[]))
+///     .await
+///     .unwrap_err();
+/// assert!(matches!(err, NodeCallFailure::TimedOut { node: "s", .. }));
+/// assert_eq!(err.node(), Some("s"));
+/// assert_eq!(err.to_string(), "node `s` timed out after 1s");
+/// assert!(format!("{err:?}").starts_with("TimedOut { node: \"s\""));
+/// # });
+/// ```
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum NodeCallFailure {
     /// The node's fn returned `Err`.
     Failed {
+        /// The node called (its binding).
+        node: &'static str,
         /// The error, as the node returned it.
         source: BoxError,
         /// Whether the node's retry policy allows another attempt for this error (its
@@ -271,8 +312,13 @@ pub enum NodeCallFailure {
         /// business.
         retryable: bool,
     },
-    /// The node's fn panicked; the panic's message.
-    Panicked(String),
+    /// The node's fn panicked.
+    Panicked {
+        /// The node called.
+        node: &'static str,
+        /// The panic's message.
+        message: String,
+    },
     /// A fan-out or sub-workflow node's child run failed: the child's own error, naming
     /// the child's node by its path (`thumbs[3].img`), as an in-process run reports it.
     Child {
@@ -283,6 +329,8 @@ pub enum NodeCallFailure {
     },
     /// The attempt ran longer than the node's timeout.
     TimedOut {
+        /// The node called.
+        node: &'static str,
         /// The node's timeout.
         limit: Duration,
         /// Whether the node's retry policy retries timed-out attempts.
@@ -290,6 +338,8 @@ pub enum NodeCallFailure {
     },
     /// A `Res<T>` of the node is not registered on the runtime.
     MissingResource {
+        /// The node called.
+        node: &'static str,
         /// The resource's type.
         type_name: &'static str,
         /// It is registered, but as `Arc<T>` through `resource` (use `resource_arc`).
@@ -297,29 +347,63 @@ pub enum NodeCallFailure {
     },
     /// A value did not decode (the engine sent something this build does not read) or
     /// the output did not encode.
-    Codec(StoreError),
-    /// `node` is not a node of the workflow, or a value the node reads was not sent.
+    Codec {
+        /// The node called.
+        node: &'static str,
+        /// The codec's error.
+        source: StoreError,
+    },
+    /// `node` is not a node of the workflow, a value the node reads was not sent, or the
+    /// fan-out's first item is past any list (the message names the node when there is
+    /// one).
     BadCall(String),
 }
 
-impl fmt::Debug for NodeCallFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
+impl NodeCallFailure {
+    /// The node the failure is about: the node called, or for
+    /// [`Child`](Self::Child) the child run's node by its path (`thumbs[3].img`); `None`
+    /// for a [`BadCall`](Self::BadCall).
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            Self::Failed { node, .. }
+            | Self::Panicked { node, .. }
+            | Self::TimedOut { node, .. }
+            | Self::MissingResource { node, .. }
+            | Self::Codec { node, .. } => Some(node),
+            Self::Child { error, .. } => error.node(),
+            Self::BadCall(_) => None,
+        }
     }
 }
 
 impl fmt::Display for NodeCallFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Failed { source, .. } => write!(f, "{source}"),
-            Self::Panicked(message) => write!(f, "panicked: {message}"),
+            Self::Failed { node, source, .. } => write!(f, "node `{node}` failed: {source}"),
+            Self::Panicked { node, message } => write!(f, "node `{node}` panicked: {message}"),
             Self::Child { error, .. } => write!(f, "{error}"),
-            Self::TimedOut { limit, .. } => write!(f, "timed out after {limit:?}"),
-            Self::MissingResource { type_name, .. } => {
-                write!(f, "resource `{type_name}` is not registered")
+            Self::TimedOut { node, limit, .. } => {
+                write!(f, "node `{node}` timed out after {limit:?}")
             }
-            Self::Codec(e) => write!(f, "{e}"),
+            Self::MissingResource {
+                node, type_name, ..
+            } => write!(
+                f,
+                "node `{node}` needs resource `{type_name}`, which is not registered"
+            ),
+            Self::Codec { node, source } => write!(f, "node `{node}`: {source}"),
             Self::BadCall(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for NodeCallFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Failed { source, .. } => Some(&**source),
+            Self::Child { error, .. } => Some(error),
+            Self::Codec { source, .. } => Some(source),
+            _ => None,
         }
     }
 }
@@ -346,12 +430,29 @@ impl Runtime {
                 plan.name, call.node
             )));
         };
+        // A fan-out's items are numbered from `first_item` up to the whole list's
+        // length, which no list takes past `isize::MAX`: a larger first item is no
+        // slice of a list, and numbering from it would overflow.
+        if call.first_item > isize::MAX.unsigned_abs() {
+            return Err(NodeCallFailure::BadCall(format!(
+                "node `{}` was sent item {} as the first of its list, past the longest list \
+                 there can be ({} items)",
+                spec.name,
+                call.first_item,
+                isize::MAX
+            )));
+        }
+        let codec = |source: StoreError| NodeCallFailure::Codec {
+            node: spec.name,
+            source,
+        };
         let runtime = Arc::clone(self.shared());
         if let Some(missing) = runtime
             .resources()
             .missing(std::iter::once((spec.name, spec.resources)))
         {
             return Err(NodeCallFailure::MissingResource {
+                node: spec.name,
                 type_name: missing.type_name,
                 registered_as_arc: missing.arc_registered,
             });
@@ -367,7 +468,7 @@ impl Runtime {
                     spec.name
                 ))
             })?;
-            W::init(W::decode_input(bytes, run).map_err(NodeCallFailure::Codec)?)
+            W::init(W::decode_input(bytes, run).map_err(codec)?)
         };
         // A source not sent is a binding in an arm the run did not take: its slot stays
         // empty, which is what a `name?` port reads as `None` (and, as in-process, no
@@ -390,7 +491,7 @@ impl Runtime {
                     plan.nodes.get(source).map_or("?", |n| n.name)
                 )));
             };
-            let value = W::decode_value(source, bytes, run).map_err(NodeCallFailure::Codec)?;
+            let value = W::decode_value(source, bytes, run).map_err(codec)?;
             W::store(&mut state, value);
         }
 
@@ -428,7 +529,10 @@ impl Runtime {
         let future = match started {
             Ok(future) => AssertUnwindSafe(future).catch_unwind(),
             Err(payload) => {
-                return Err(NodeCallFailure::Panicked(panic_message(payload.as_ref())));
+                return Err(NodeCallFailure::Panicked {
+                    node: spec.name,
+                    message: panic_message(payload.as_ref()),
+                });
             }
         };
         let outcome = match spec.policy.timeout {
@@ -437,7 +541,11 @@ impl Runtime {
                 Err(_) => {
                     cancel.cancel();
                     let retryable = spec.policy.retry.as_ref().is_none_or(|r| r.retry_timeouts);
-                    return Err(NodeCallFailure::TimedOut { limit, retryable });
+                    return Err(NodeCallFailure::TimedOut {
+                        node: spec.name,
+                        limit,
+                        retryable,
+                    });
                 }
             },
             None => future.await,
@@ -450,7 +558,7 @@ impl Runtime {
             }
         }
         match outcome {
-            Ok(Ok(value)) => W::encode_value(&value, run).map_err(NodeCallFailure::Codec),
+            Ok(Ok(value)) => W::encode_value(&value, run).map_err(codec),
             Ok(Err(NodeCallError::Error(source))) => {
                 let retryable = spec
                     .policy
@@ -463,16 +571,24 @@ impl Runtime {
                         let ChildFailed(error) = *child;
                         Err(NodeCallFailure::Child { error, retryable })
                     }
-                    Err(source) => Err(NodeCallFailure::Failed { source, retryable }),
+                    Err(source) => Err(NodeCallFailure::Failed {
+                        node: spec.name,
+                        source,
+                        retryable,
+                    }),
                 }
             }
             Ok(Err(NodeCallError::MissingResource(type_name, registered_as_arc))) => {
                 Err(NodeCallFailure::MissingResource {
+                    node: spec.name,
                     type_name,
                     registered_as_arc,
                 })
             }
-            Err(payload) => Err(NodeCallFailure::Panicked(panic_message(payload.as_ref()))),
+            Err(payload) => Err(NodeCallFailure::Panicked {
+                node: spec.name,
+                message: panic_message(payload.as_ref()),
+            }),
         }
     }
 }

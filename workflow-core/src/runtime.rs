@@ -242,7 +242,8 @@ impl RuntimeBuilder {
     }
 
     /// Calls `f` with a handle to every run as it starts (used by test harnesses to
-    /// report live runs).
+    /// report live runs). A panic in `f` is contained: the run goes on, and the panic is
+    /// a `tracing` error event (target `workflow`) naming the run and the callback.
     ///
     /// # Examples
     ///
@@ -287,7 +288,9 @@ impl RuntimeBuilder {
     /// [`NodeStatus::Running`](crate::NodeStatus::Running), the ones that ran with their
     /// attempts. A test harness records such runs with it.
     ///
-    /// `f` is called from the drop of the run's future: keep it short, and do not panic.
+    /// `f` is called from the drop of the run's future: keep it short. A panic in `f`
+    /// is contained (it never leaves the `Drop`, nor skips the other hooks) and is a
+    /// `tracing` error event (target `workflow`) naming the run and the callback.
     /// Runs of a runtime with such a hook keep live node states, as monitored ones do.
     ///
     /// # Examples
@@ -632,16 +635,23 @@ impl Runtime {
     /// out, the run times out or deadlocks, a resource is missing, or the runtime is
     /// shut down.
     ///
+    /// Runs are driven by tokio. Polled outside a tokio runtime (by another executor's
+    /// `block_on`), a run of plain in-task nodes works; one that needs tokio's timer or
+    /// spawner fails before any node runs with
+    /// [`WorkflowError::NeedsTokio`](crate::WorkflowError::NeedsTokio) naming what
+    /// needs it: a run timeout or stall limit ([`RunOptions`], the workflow's or a
+    /// sub-workflow's), a `#[node(spawn)]` node or a node's timeout (at any depth). A
+    /// node body that uses tokio itself (or a retry's backoff) panicking there is that
+    /// node's [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), with
+    /// tokio's message. Inside a tokio runtime, any flavor, and on its blocking threads
+    /// through `Handle::block_on`, none of this applies.
+    ///
     /// # Panics
     ///
-    /// Runs are driven by tokio: polled outside a tokio runtime (by another executor's
-    /// `block_on`), a run that needs tokio's timer or tasks panics as tokio does ("there is
-    /// no reactor running, must be called from the context of a Tokio 1.x runtime") when
-    /// it starts a run timeout or stall limit ([`RunOptions`]) or a `#[node(spawn)]` node.
-    /// A node's own `timeout` (or a node body using tokio) panicking there is that node's
-    /// [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), with tokio's
-    /// message. Inside a tokio runtime, any flavor, and on its blocking threads through
-    /// `Handle::block_on`, nothing panics.
+    /// Outside a tokio runtime, a run with a non-zero
+    /// [`RunOptions::cancel_grace`] that stops (fails, times out, is cancelled) while
+    /// nodes are in flight panics as tokio does ("must be called from the context of a
+    /// Tokio 1.x runtime") when it starts the grace timer.
     pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
     where
         W: Runnable<I, Output = O>,

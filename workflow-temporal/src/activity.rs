@@ -213,7 +213,9 @@ impl<W: NodeByNode> NodeImpl<W> {
                     fan_out_concurrency: input.item.and(seen.concurrency()),
                 })
             }
-            Err(NodeCallFailure::Failed { source, retryable }) => {
+            Err(NodeCallFailure::Failed {
+                source, retryable, ..
+            }) => {
                 let mut chain = Vec::new();
                 let mut next = source.source();
                 while let Some(e) = next {
@@ -235,12 +237,14 @@ impl<W: NodeByNode> NodeImpl<W> {
             Err(NodeCallFailure::Child { error, retryable }) => {
                 Err(child_failure(&error, node_name, attempt, retryable))
             }
-            Err(NodeCallFailure::Panicked(message)) => {
+            Err(NodeCallFailure::Panicked { message, .. }) => {
                 // A panic is a bug, not a transient failure: like the in-process runtime,
                 // it is not retried.
                 Err(fail(FailureKind::NodePanicked, message, false))
             }
-            Err(NodeCallFailure::TimedOut { limit, retryable }) => Err(fail(
+            Err(NodeCallFailure::TimedOut {
+                limit, retryable, ..
+            }) => Err(fail(
                 FailureKind::NodeTimeout,
                 limit.as_millis().to_string(),
                 retryable,
@@ -248,6 +252,7 @@ impl<W: NodeByNode> NodeImpl<W> {
             Err(NodeCallFailure::MissingResource {
                 type_name,
                 registered_as_arc,
+                ..
             }) => {
                 let kind = if registered_as_arc {
                     FailureKind::ResourceRegisteredAsArc

@@ -963,8 +963,51 @@ impl Harness {
     ///
     /// To count runs rather than calls (a node retried twice in one run counts 1), use
     /// [`Harness::runs_that_called`].
+    ///
+    /// # Panics
+    ///
+    /// As the harness's assertions fail: when the harness has run something and `node`
+    /// is none of the above in any of its runs (a misspelling: `"pgae"`), naming the
+    /// closest known node ("did you mean `page`?") and the known ones. A node of a run
+    /// that never ran (skipped, not taken, mocked out of the way) counts 0, as does any
+    /// name before the first run, and a bare name that only ran inside fan-out items or
+    /// sub-workflows (see above).
+    ///
+    /// ```should_panic
+    /// use workflow_test::prelude::*;
+    ///
+    /// #[node]
+    /// async fn load() -> u32 { 1 }
+    ///
+    /// workflow! { struct Page { page = load(), } }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let h = Harness::new();
+    /// h.execute(Page, PageInput {}).await.unwrap();
+    /// h.execution_count("pgae"); // panics: "... did you mean `page`? ..."
+    /// # });
+    /// ```
     #[doc(alias = "get_node_execution_count")]
     pub fn execution_count(&self, node: &str) -> u64 {
+        let count = self.count_of(node);
+        if count == 0
+            && self.is_unknown_name(node)
+            && self.nested_paths_of(node).is_empty()
+            && self.sub_workflow_hint(node).is_none()
+        {
+            let known = self.known_nodes();
+            self.fail(format!(
+                "execution_count(\"{node}\"): no run of this harness has a node called `{node}`, so a count of 0 would say nothing; {}known nodes: {}\nexecution counts: {}",
+                did_you_mean(node, &known),
+                known.join(", "),
+                self.counts_line()
+            ));
+        }
+        count
+    }
+
+    /// [`Harness::execution_count`]'s count, 0 for a name it does not know.
+    fn count_of(&self, node: &str) -> u64 {
         let state = lock(&self.inner.state);
         if node.contains("::") {
             return state.qualified.get(node).copied().unwrap_or(0);
@@ -1655,7 +1698,7 @@ impl Harness {
     /// ```
     #[track_caller]
     pub fn assert_executed(&self, node: &str, times: u64) {
-        let actual = self.execution_count(node);
+        let actual = self.count_of(node);
         // A bare binding that only ran inside fan-out items or sub-workflows is counted
         // under its path (`cubes.c`), never under `c`: without this, `assert_not_executed("c")`
         // would pass although `c` ran in every item.
@@ -2404,9 +2447,14 @@ fn did_you_mean(name: &str, known: &[String]) -> String {
         }
         d[a.len()][b.len()]
     }
-    let limit = (name.chars().count() / 3).max(1);
+    let len = name.chars().count();
+    let limit = (len / 3).max(1);
     known
         .iter()
+        // The lengths' difference is a lower bound of the distance: a name far longer
+        // (or shorter) than a known one is no misspelling of it, and its distance
+        // table (one cell per pair of chars) is not built.
+        .filter(|k| len.abs_diff(k.chars().count()) <= limit)
         .map(|k| (distance(name, k), k))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)

@@ -1,10 +1,12 @@
 //! Where and how a run is driven, as an outside crate may do it: inside `spawn_blocking`
 //! on a current-thread runtime, with the tokio runtime dropped under it, or outside tokio
-//! altogether. Each either works, or fails as `Runtime::execute`'s `# Panics` says.
+//! altogether. Each either works, or fails as `Runtime::execute` documents: outside
+//! tokio, a run that needs tokio's timer or spawner is `WorkflowError::NeedsTokio`.
 
 use std::time::Duration;
 
 use workflow_core::prelude::*;
+use workflow_core::{NodeName, TokioNeed};
 
 /// A minimal executor with no tokio context (another crate's `block_on`): parks the
 /// thread until woken.
@@ -91,36 +93,155 @@ fn outside_tokio_a_run_of_plain_nodes_works() {
     assert_eq!(block_on(rt.shutdown()).runs_still_active, 0);
 }
 
-/// A node's timeout needs tokio's timer: outside tokio, it is that node's panic, with
-/// tokio's message, not a panic of the caller.
-#[test]
-fn outside_tokio_a_node_timeout_is_the_nodes_panic() {
-    let rt = Runtime::new();
-    let err = block_on(rt.execute(WithTimeout, WithTimeoutInput { x: 1 })).unwrap_err();
-    match &err {
-        WorkflowError::NodePanicked { node, message, .. } => {
-            assert_eq!(&**node, "a");
-            assert!(message.contains("Tokio 1.x runtime"), "{message}");
-        }
-        other => panic!("expected the node's panic, got {other:?}"),
+workflow! {
+    struct WithSub {
+        input x: u64,
+        p = plain(x),
+        inner = WithSpawn(x: p),
     }
 }
 
-/// A run timeout outside tokio panics as tokio does (`Runtime::execute`'s `# Panics`).
-#[test]
-#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
-fn outside_tokio_a_run_timeout_panics_as_documented() {
-    let rt = Runtime::new();
-    let opts = RunOptions::new().timeout(Duration::from_secs(1));
-    let _ = block_on(rt.execute_with(Plain, PlainInput { x: 1 }, opts));
+workflow! {
+    struct TimedItems {
+        input xs: Vec<u64>,
+        each = for x in xs {
+            t = limited(x),
+        } => t,
+    }
 }
 
-/// A `#[node(spawn)]` node outside tokio panics as tokio does (`# Panics`).
+workflow! {
+    #[workflow(deadlock = "1s")]
+    struct StallWatched {
+        input x: u64,
+        a = plain(x),
+    }
+}
+
+/// The run's error outside tokio, with what `NeedsTokio` says: the node named and what
+/// needs tokio. No run stays active.
+fn needs_tokio<O: std::fmt::Debug>(
+    rt: &Runtime,
+    run: workflow_core::RunFuture<O>,
+) -> (Option<NodeName>, TokioNeed, String) {
+    let err = block_on(run).unwrap_err();
+    assert_eq!(rt.active_runs(), 0);
+    match &err {
+        WorkflowError::NeedsTokio { node, cause, .. } => (node.clone(), *cause, err.to_string()),
+        other => panic!("expected NeedsTokio, got {other:?}"),
+    }
+}
+
+/// A run timeout outside tokio was tokio's panic ("must be called from the context of a
+/// Tokio 1.x runtime") out of the caller's `block_on`; it is a typed error before any
+/// node runs, saying what needs tokio and what to do.
 #[test]
-#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
-fn outside_tokio_a_spawned_node_panics_as_documented() {
+fn outside_tokio_a_run_timeout_is_a_needs_tokio_error() {
     let rt = Runtime::new();
-    let _ = block_on(rt.execute(WithSpawn, WithSpawnInput { x: 1 }));
+    let opts = RunOptions::new().timeout(Duration::from_secs(1));
+    let (node, cause, message) =
+        needs_tokio(&rt, rt.execute_with(Plain, PlainInput { x: 1 }, opts));
+    assert_eq!((node, cause), (None, TokioNeed::RunTimeout));
+    assert_eq!(
+        message,
+        "workflow `Plain` needs a tokio runtime because of its run timeout (tokio's timer), \
+         and was polled outside one (another executor's `block_on`): run it inside a tokio \
+         runtime (`#[tokio::main]`, `tokio::runtime::Runtime::block_on`), or drop the timeout"
+    );
+}
+
+/// A stall limit, from the options or the workflow's `deadlock`, is the same error.
+#[test]
+fn outside_tokio_a_stall_limit_is_a_needs_tokio_error() {
+    let rt = Runtime::new();
+    let opts = RunOptions::new().deadlock(Duration::from_secs(1));
+    let (node, cause, _) = needs_tokio(&rt, rt.execute_with(Plain, PlainInput { x: 1 }, opts));
+    assert_eq!((node, cause), (None, TokioNeed::StallLimit));
+    let (node, cause, message) =
+        needs_tokio(&rt, rt.execute(StallWatched, StallWatchedInput { x: 1 }));
+    assert_eq!((node, cause), (None, TokioNeed::StallLimit));
+    assert!(
+        message.ends_with("or drop the `deadlock` limit"),
+        "{message}"
+    );
+}
+
+/// A `#[node(spawn)]` node outside tokio was tokio's panic out of the caller; it is the
+/// error naming the node, in a sub-workflow by its path.
+#[test]
+fn outside_tokio_a_spawned_node_is_a_needs_tokio_error_naming_it() {
+    let rt = Runtime::new();
+    let (node, cause, message) = needs_tokio(&rt, rt.execute(WithSpawn, WithSpawnInput { x: 1 }));
+    assert_eq!((node.as_deref(), cause), (Some("a"), TokioNeed::Spawn));
+    assert_eq!(
+        message,
+        "workflow `WithSpawn` needs a tokio runtime because of the `spawn` (tokio's task \
+         spawner) of its node `a`, and was polled outside one (another executor's \
+         `block_on`): run it inside a tokio runtime (`#[tokio::main]`, \
+         `tokio::runtime::Runtime::block_on`), or drop `spawn` from the node"
+    );
+    let (node, cause, _) = needs_tokio(&rt, rt.execute(WithSub, WithSubInput { x: 1 }));
+    assert_eq!(
+        (node.as_deref(), cause),
+        (Some("inner.a"), TokioNeed::Spawn)
+    );
+}
+
+/// A node's timeout outside tokio was that node's `NodePanicked` with tokio's message,
+/// after the nodes before it ran; it is the error naming the node before any runs, in
+/// a fan-out's items as `each[].t`.
+#[test]
+fn outside_tokio_a_node_timeout_is_a_needs_tokio_error_naming_it() {
+    let rt = Runtime::new();
+    let (node, cause, _) = needs_tokio(&rt, rt.execute(WithTimeout, WithTimeoutInput { x: 1 }));
+    assert_eq!(
+        (node.as_deref(), cause),
+        (Some("a"), TokioNeed::NodeTimeout)
+    );
+    let input = TimedItemsInput { xs: vec![1, 2] };
+    let (node, cause, message) = needs_tokio(&rt, rt.execute(TimedItems, input));
+    assert_eq!(
+        (node.as_deref(), cause),
+        (Some("each[].t"), TokioNeed::NodeTimeout)
+    );
+    assert!(
+        message.contains("the timeout (tokio's timer) of its node `each[].t`"),
+        "{message}"
+    );
+}
+
+/// Inside a tokio runtime the same runs work: the check looks for the runtime, it does
+/// not refuse the options.
+#[tokio::test(start_paused = true)]
+async fn inside_tokio_the_same_runs_work() {
+    let rt = Runtime::new();
+    let opts = RunOptions::new()
+        .timeout(Duration::from_secs(1))
+        .deadlock(Duration::from_secs(1));
+    assert_eq!(
+        rt.execute_with(Plain, PlainInput { x: 1 }, opts)
+            .await
+            .unwrap()
+            .outputs
+            .b,
+        3
+    );
+    assert_eq!(
+        rt.execute(WithSub, WithSubInput { x: 1 })
+            .await
+            .unwrap()
+            .outputs
+            .inner
+            .a,
+        3
+    );
+    let input = TimedItemsInput { xs: vec![1, 2] };
+    assert_eq!(
+        rt.execute(TimedItems, input).await.unwrap().outputs.each,
+        [2, 3]
+    );
+    let run = rt.execute(StallWatched, StallWatchedInput { x: 1 }).await;
+    assert_eq!(run.unwrap().outputs.a, 2);
 }
 
 /// On a blocking thread of a current-thread runtime, a run driven by

@@ -829,3 +829,62 @@ async fn an_item_failing_in_the_fan_outs_first_poll_stops_the_items_before_it() 
         }
     }
 }
+
+#[node]
+async fn naps_a_minute() -> u32 {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    1
+}
+
+workflow! {
+    struct NapsAMinute { x = naps_a_minute() }
+}
+
+/// A panicking `monitor` callback panicked out of the run's first poll, to the caller of
+/// `execute`; a panicking `on_run_dropped` hook out of the run future's `Drop` (an abort,
+/// were it dropped during an unwind). Both are contained now: the run goes on (or is
+/// dropped) as without them, and each panic is a `tracing` error event naming the
+/// callback, with its message.
+#[test]
+fn a_panicking_monitor_or_dropped_run_hook_is_contained() {
+    crate::own_process::run_alone(
+        "reliability_panics::inner_a_panicking_monitor_or_dropped_run_hook_is_contained",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "installs a subscriber: a_panicking_monitor_or_dropped_run_hook_is_contained runs it alone"]
+async fn inner_a_panicking_monitor_or_dropped_run_hook_is_contained() {
+    quiet();
+    let (errors, _guard) = capture_errors();
+    let later = Arc::new(AtomicUsize::new(0));
+    let (seen, dropped) = (Arc::clone(&later), Arc::clone(&later));
+    let rt = Runtime::builder()
+        .monitor(|_| panic!("boom monitor"))
+        .monitor(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        })
+        .on_run_dropped(|_| panic!("boom dropped"))
+        .on_run_dropped(move |_| {
+            dropped.fetch_add(10, Ordering::SeqCst);
+        })
+        .build();
+    assert_eq!(rt.execute(Fine, FineInput {}).await.unwrap().outputs.x, 1);
+    // Cut short: its future is dropped before the run ended.
+    let cut = tokio::time::timeout(
+        Duration::from_secs(1),
+        rt.execute(NapsAMinute, NapsAMinuteInput {}),
+    );
+    assert!(cut.await.is_err());
+    // The other callbacks ran too: 2 runs monitored, 1 dropped.
+    assert_eq!(later.load(Ordering::SeqCst), 12);
+    assert_eq!(
+        errors.lock().unwrap().as_slice(),
+        [
+            "the `monitor` callback panicked; the panic was contained: boom monitor",
+            "the `monitor` callback panicked; the panic was contained: boom monitor",
+            "the `on_run_dropped` callback panicked; the panic was contained: boom dropped",
+        ]
+    );
+    assert_eq!(rt.active_runs(), 0);
+}

@@ -81,7 +81,15 @@ async fn counts_and_order(h: Harness) {
     }
     assert_eq!(h.execution_count("page"), 3);
     assert_eq!(h.execution_count("fetch"), 3, "fn names count too");
-    assert_eq!(h.execution_count("nope"), 0);
+    // A name that is no node: not a count of 0, a failure (see
+    // `execution_count_of_an_unknown_name_fails_with_the_likely_one`).
+    let first = first_panic_line(|| {
+        h.execution_count("nope");
+    });
+    assert!(
+        first.contains("no run of this harness has a node called `nope`"),
+        "{first}"
+    );
     h.assert_executed("sum", 3);
     h.assert_before("page", "sum");
     h.assert_before("page", "n");
@@ -290,21 +298,29 @@ async fn a_cut_run_counts_every_attempt_and_works_untraced(h: Harness) {
     assert_eq!(record.node("b").unwrap().status, NodeStatus::Cancelled);
 }
 
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+/// The message of the panic `f` raises (a failing assertion), which it must raise.
+fn panic_of(f: impl FnOnce()) -> String {
+    let p = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .expect_err("expected the assertion to fail");
     p.downcast_ref::<String>()
         .cloned()
         .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_default()
 }
 
+/// The first line of the panic `f` raises: the assertion's own words, before the
+/// harness's report of what ran.
+fn first_panic_line(f: impl FnOnce()) -> String {
+    panic_of(f).lines().next().unwrap_or_default().to_owned()
+}
+
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn failing_assertion_shows_what_ran_and_the_trace(h: Harness) {
     let result = h.execute(ErrorTest, ErrorTestInput {}).await;
     let h2 = h.clone();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+    let message = panic_of(move || {
         h2.assert_success(result);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     for needle in [
         "expected the run to succeed, but it failed: node `failing_task` of workflow `ErrorTest` failed after 1 attempt(s): Simulated async error",
         "failing_task       failed       attempts=1 time=100ms",
@@ -321,10 +337,9 @@ async fn failing_assertion_shows_what_ran_and_the_trace(h: Harness) {
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn count_assertion_names_known_nodes(h: Harness) {
     h.execute(Etl, etl_input()).await.unwrap();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_executed("pgae", 1);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("expected node `pgae` to be executed 1 time(s), but it was executed 0 time(s) (no node called `pgae` ran; did you mean `page`? known nodes: n, page, sum)"),
         "{message}"
@@ -332,6 +347,38 @@ async fn count_assertion_names_known_nodes(h: Harness) {
     assert!(
         message.contains("execution counts: n=1, page=1, sum=1"),
         "{message}"
+    );
+}
+
+/// `execution_count` of a name that is no node of any run returned 0, so
+/// `assert_eq!(h.execution_count("pgae"), 0)` passed for a misspelling; it fails as the
+/// assertions do, with the likely name. A node of a run that did not run counts 0, as
+/// does any name before the first run; a huge name is no misspelling and costs no
+/// distance table.
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn execution_count_of_an_unknown_name_fails_with_the_likely_one(h: Harness) {
+    assert_eq!(h.execution_count("pgae"), 0); // no run yet: nothing to check against
+    h.execute(ErrorTest, ErrorTestInput {}).await.unwrap_err();
+    assert_eq!(h.execution_count("recovery_task"), 0); // skipped, still a node
+    h.execute(Etl, etl_input()).await.unwrap();
+    assert_eq!(h.execution_count("page"), 1);
+    assert_eq!(
+        first_panic_line(|| {
+            h.execution_count("pgae");
+        }),
+        "execution_count(\"pgae\"): no run of this harness has a node called `pgae`, so a \
+         count of 0 would say nothing; did you mean `page`? known nodes: failing_task, n, \
+         page, recovery_task, sum"
+    );
+    let huge = "p".repeat(1 << 20);
+    let first = first_panic_line(|| {
+        h.execution_count(&huge);
+    });
+    assert!(
+        first
+            .ends_with("would say nothing; known nodes: failing_task, n, page, recovery_task, sum"),
+        "{}",
+        &first[first.len() - 200..]
     );
 }
 
@@ -360,18 +407,16 @@ async fn a_bare_name_that_ran_only_inside_items_points_to_its_path(h: Harness) {
     h.assert_executed("cubes.c", 3);
     h.assert_executed("cube", 3); // the fn's name counts every item
     assert_eq!(h.execution_count("c"), 0);
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_not_executed("c");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("no node called `c` ran at the top level, but `c` ran inside a fan-out or sub-workflow: name it by its path, `cubes.c` (3)"),
         "{message}"
     );
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_executed("c", 3);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("executed 0 time(s) (no node called `c` ran at the top level; inside a fan-out or sub-workflow it is counted by its path: `cubes.c` (3))"),
         "{message}"
@@ -412,18 +457,16 @@ async fn a_sub_workflows_own_name_points_to_the_outer_paths(h: Harness) {
     h.assert_executed("CubeSite::front.c", 1);
     h.assert_executed("CubeSite::all.c", 2);
     assert_eq!(h.execution_count("CubeOne::c"), 0);
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_not_executed("CubeOne::c");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("`CubeOne::c` counts 0 time(s), but that says nothing (`CubeOne` ran only as a sub-workflow or `map` here, whose nodes are counted under the workflow that ran and their path: `CubeSite::all.c` (2), `CubeSite::front.c` (1))"),
         "{message}"
     );
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_executed("CubeOne::c", 3);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("executed 0 time(s) (`CubeOne` ran only as a sub-workflow or `map` here"),
         "{message}"
@@ -432,10 +475,9 @@ async fn a_sub_workflows_own_name_points_to_the_outer_paths(h: Harness) {
     h.execute(CubeOne, CubeOneInput { x: 3 }).await.unwrap();
     h.assert_executed("CubeOne::c", 1);
     // `CubeOne` has no node `nope`: not "not executed" but a misspelling (below).
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_not_executed("CubeOne::nope");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("no run of this harness has a node called `CubeOne::nope`"),
         "{message}"
@@ -471,10 +513,7 @@ async fn assert_not_executed_on_a_name_no_run_has_fails_listing_the_nodes(h: Har
         ("CubeTwo::all2.c", ""),
         ("al.c", ""),
     ] {
-        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            h.assert_not_executed(name);
-        }));
-        let message = panic_message(caught.expect_err(name));
+        let message = panic_of(|| h.assert_not_executed(name));
         assert!(
             message.contains(&format!(
                 "expected node `{name}` not to be executed, but no run of this harness has a node called `{name}`, so that says nothing; {guess}known nodes: a, all, b"
@@ -482,10 +521,7 @@ async fn assert_not_executed_on_a_name_no_run_has_fails_listing_the_nodes(h: Har
             "{message}"
         );
     }
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        h.assert_executed("bb", 0);
-    }));
-    assert!(panic_message(caught.unwrap_err()).contains("known nodes: a, all, b"));
+    assert!(panic_of(|| h.assert_executed("bb", 0)).contains("known nodes: a, all, b"));
 }
 
 #[node]
@@ -527,10 +563,9 @@ async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
     h.execute(Voice, VoiceInput { shout: false, x: 2 })
         .await
         .unwrap();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_not_taken("s");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     let first = message.lines().next().unwrap();
     assert_eq!(
         first,
@@ -543,28 +578,18 @@ async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
         h.last_run().unwrap().node("s (quiet)").unwrap().status,
         NodeStatus::Succeeded
     );
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let first = first_panic_line(|| {
         h.assert_not_taken("s (quiet)");
-    }));
-    let first = panic_message(caught.unwrap_err())
-        .lines()
-        .next()
-        .unwrap()
-        .to_owned();
+    });
     assert_eq!(
         first,
         "expected node `s (quiet)` to be not taken in the last run (run 2 of `Voice`), but it is succeeded"
     );
     assert!(h.last_run().unwrap().node("s (shout)").is_none());
     // A misspelt node: the run's nodes as the report prints them, and the likely one.
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let first = first_panic_line(|| {
         h.assert_not_taken("s (lod)");
-    }));
-    let first = panic_message(caught.unwrap_err())
-        .lines()
-        .next()
-        .unwrap()
-        .to_owned();
+    });
     assert!(
         first.starts_with("expected node `s (lod)` to be not taken, but the last run (run 2 of `Voice`) has no node `s (lod)` (did you mean `s (loud)`? its nodes: "),
         "{first}"
@@ -598,13 +623,19 @@ async fn counts_qualified_by_the_workflow_tell_same_named_bindings_apart(h: Harn
     assert_eq!(h.execution_count("page"), 3);
     assert_eq!(h.execution_count("Etl::page"), 1);
     assert_eq!(h.execution_count("OtherEtl::page"), 2);
-    assert_eq!(h.execution_count("OtherEtl::sum"), 0);
+    // `OtherEtl` binds no `sum`: a misspelling, not a count of 0.
+    let first = first_panic_line(|| {
+        h.execution_count("OtherEtl::sum");
+    });
+    assert!(
+        first.contains("no run of this harness has a node called `OtherEtl::sum`"),
+        "{first}"
+    );
     h.assert_executed("Etl::sum", 1);
     h.assert_executed("fetch", 3);
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_executed("page", 1);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("expected node `page` to be executed 1 time(s), but it was executed 3 time(s) (summed over every workflow that binds `page`: Etl::page=1, OtherEtl::page=2; name one as `Workflow::page`)"),
         "{message}"
@@ -614,10 +645,9 @@ async fn counts_qualified_by_the_workflow_tell_same_named_bindings_apart(h: Harn
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
     let ok = h.execute(Etl, etl_input()).await;
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         let _ = h.assert_failure(ok);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("expected the run to fail, but run"),
         "{message}"
@@ -639,8 +669,7 @@ async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
     .enumerate()
     {
         let ok = h.execute(Etl, etl_input()).await;
-        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| assert(&h, ok)));
-        let message = panic_message(caught.unwrap_err());
+        let message = panic_of(|| assert(&h, ok));
         let run = run + 2;
         assert!(
             message.contains(&format!(
@@ -651,10 +680,9 @@ async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
     }
 
     let failed = h.execute(ErrorTest, ErrorTestInput {}).await;
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         let _: std::fmt::Error = h.assert_error(failed);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("expected a node to fail with a `core::fmt::Error`, but the run failed with: node `failing_task`"),
         "{message}"
@@ -717,19 +745,16 @@ fn mock_assertions_list_the_calls() {
     let rec = CallRecorder::new();
     rec.record(1);
     rec.record(2);
-    let caught = std::panic::catch_unwind(|| rec.assert_called_once());
-    let message = panic_message(caught.unwrap_err());
+    let message = panic_of(|| rec.assert_called_once());
     assert_eq!(
         message,
         "expected the mock to be called 1 time(s), but it was called 2 time(s); calls:\n  1. 1\n  2. 2"
     );
-    let caught = std::panic::catch_unwind(|| rec.assert_called_with(&3));
-    assert!(panic_message(caught.unwrap_err())
+    assert!(panic_of(|| rec.assert_called_with(&3))
         .starts_with("expected the last call of the mock to be 3; calls:"));
     rec.assert_any_call(&1);
     let never: CallRecorder<u8> = CallRecorder::new();
-    let caught = std::panic::catch_unwind(|| never.assert_called());
-    assert!(panic_message(caught.unwrap_err()).contains("never called"));
+    assert!(panic_of(|| never.assert_called()).contains("never called"));
 }
 
 #[node]
@@ -781,10 +806,7 @@ async fn flaky_operation_succeeds_on_the_third_attempt(h: Harness) {
     assert_eq!(h.runs_that_called("retry_operation"), 1);
     assert_eq!(h.runs_that_called("RetryTest::retry_operation"), 1);
     // A test that meant runs is told why the count is 3.
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        h.assert_executed("retry_operation", 1)
-    }));
-    let message = panic_message(caught.unwrap_err());
+    let message = panic_of(|| h.assert_executed("retry_operation", 1));
     assert!(
         message.starts_with("expected node `retry_operation` to be executed 1 time(s), but it was executed 3 time(s) (every attempt counts: called 3 time(s) in 1 run(s); `h.runs_that_called(\"retry_operation\")` counts runs)\n"),
         "{message}"
@@ -1148,10 +1170,9 @@ async fn runs_in_flight_can_be_inspected(h: Harness) {
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn ordering_failures_show_when_each_node_ran(h: Harness) {
     h.execute(Etl, etl_input()).await.unwrap();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_before("sum", "n");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("expected `sum` to finish before `n` started in run"),
         "{message}"
@@ -1160,27 +1181,24 @@ async fn ordering_failures_show_when_each_node_ran(h: Harness) {
         message.contains("(`sum` ran 100ms..150ms; `n` ran 100ms..150ms)"),
         "{message}"
     );
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_overlapped("page", "sum");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("(`page` ran 0ns..100ms; `sum` ran 100ms..150ms)"),
         "{message}"
     );
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_before("page", "nowhere");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("no run of this harness has a node `nowhere` (nodes seen: n, page, sum)"),
         "{message}"
     );
     // A misspelling of a node that ran is named.
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_overlapped("pgae", "sum");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains(
             "no run of this harness has a node `pgae` (did you mean `page`? nodes seen: n, page, sum)"
@@ -1207,20 +1225,16 @@ workflow! {
 #[workflow_test(timeout = "10s", start_paused = true)]
 async fn nodes_that_never_wait_are_explained_when_overlap_is_expected(h: Harness) {
     h.execute(Instants, InstantsInput { x: 1 }).await.unwrap();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_overlapped("a", "b");
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("(`a` ran 0ns..0ns; `b` ran 0ns..0ns)\nhint: a node that took no time on tokio's clock never waited"),
         "{message}"
     );
     // Nodes that wait get no such hint (`page` and `sum` of `Etl` take 100 ms and 50 ms).
     h.execute(Etl, etl_input()).await.unwrap();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        h.assert_overlapped("page", "sum");
-    }));
-    assert!(!panic_message(caught.unwrap_err()).contains("hint:"));
+    assert!(!panic_of(|| h.assert_overlapped("page", "sum")).contains("hint:"));
 }
 
 // ---- the failure report, exactly (the crate docs show it) ------------------------------
@@ -1271,10 +1285,9 @@ async fn the_failure_report_reads_well(h: Harness) {
     assert_eq!(record.number(), 1);
     assert_ne!(record.run_id(), 1);
     assert!(record.run_id() > other.run_id());
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         h.assert_success(result);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     let expected = "\
 expected the run to succeed, but it failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
 
@@ -1511,10 +1524,9 @@ workflow! {
 #[workflow_test(timeout = "5s")]
 async fn assert_error_of_a_type_carried_by_anyhow_says_to_read_it_by_reference(h: Harness) {
     let failed = h.execute(AnyhowFailing, AnyhowFailingInput {}).await;
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let message = panic_of(|| {
         let _: Simulated = h.assert_error(failed);
-    }));
-    let message = panic_message(caught.unwrap_err());
+    });
     assert!(
         message.contains("but the node returned it inside an `anyhow::Error`"),
         "{message}"
@@ -1583,11 +1595,7 @@ async fn order_assertions_take_names_qualified_by_their_workflow(h: Harness) {
     h.assert_not_overlapped("PairsTwo::t2", "PairsTwo::t3");
     h.assert_overlapped("PairsAll::t2", "PairsAll::t3");
     h.assert_overlapped("t2", "t3"); // bare: the last run with both, PairsAll's
-    let missing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        h.assert_before("PairsTwo::t2", "PairsAll::t3")
-    }))
-    .unwrap_err();
-    let text = missing.downcast_ref::<String>().unwrap();
+    let text = panic_of(|| h.assert_before("PairsTwo::t2", "PairsAll::t3"));
     assert!(
         text.contains("nodes `PairsTwo::t2` and `PairsAll::t3` never both ran in one run"),
         "{text}"

@@ -122,3 +122,123 @@ async fn a_node_call_without_a_source_it_reads_is_a_bad_call() {
         .unwrap();
     assert_eq!(serde_json::from_slice::<u64>(&out).unwrap(), 3);
 }
+
+#[node]
+async fn double(x: u64) -> u64 {
+    x * 2
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("refused {0}")]
+struct Refused(u64);
+
+#[node]
+async fn refuse(xs: Vec<u64>) -> Result<u64, Refused> {
+    Err(Refused(xs.iter().sum()))
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Doubles {
+        input xs: Vec<u64>,
+        each = for x in xs {
+            d = double(x),
+        } => d,
+        no = refuse(xs: each),
+    }
+}
+
+/// `NodeCall::with_first_item(n)` with `n` near `usize::MAX`: numbering the fan-out's
+/// items from it overflowed (`i + first_item`), a panic inside the node in a debug
+/// build (`Panicked`, "attempt to add with overflow"), wrapped item paths in a release
+/// one. A first item past `isize::MAX`, beyond any list, is a `BadCall` naming the
+/// node; up to it, the items are numbered from it.
+#[tokio::test(start_paused = true)]
+async fn a_node_call_whose_first_item_is_past_any_list_is_a_bad_call() {
+    use workflow_core::remote::{NodeCall, NodeCallFailure};
+    use workflow_core::DurableWorkflow;
+    let rt = Runtime::new();
+    let input = Doubles::encode_input(&DoublesInput { xs: vec![1, 2] }).unwrap();
+    for first in [usize::MAX, usize::MAX - 1, isize::MAX.unsigned_abs() + 1] {
+        let call = NodeCall::new(0, 1, Some(&input), &[]).with_first_item(first);
+        let err = rt.call_node::<Doubles>(call).await.unwrap_err();
+        assert!(
+            matches!(err, NodeCallFailure::BadCall(_)),
+            "{first}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "node `each` was sent item {first} as the first of its list, past the longest \
+                 list there can be ({} items)",
+                isize::MAX
+            )
+        );
+    }
+    let call = NodeCall::new(0, 1, Some(&input), &[]).with_first_item(isize::MAX.unsigned_abs());
+    let out = rt.call_node::<Doubles>(call).await.unwrap();
+    assert_eq!(serde_json::from_slice::<Vec<u64>>(&out).unwrap(), [2, 4]);
+}
+
+/// A `NodeCallFailure` named no node: `Failed` printed the node's error alone,
+/// `Panicked` "panicked: ..", and its `Debug` was its `Display`. Each names the node
+/// called now, `node()` returns it, and `Debug` shows the variant and its fields.
+#[tokio::test(start_paused = true)]
+async fn a_node_call_failure_names_the_node_and_debugs_its_fields() {
+    use workflow_core::remote::{NodeCall, NodeCallFailure};
+    let rt = Runtime::new();
+    let each = serde_json::to_vec(&[2u64, 4]).unwrap();
+    let err = rt
+        .call_node::<Doubles>(NodeCall::new(1, 1, None, &[(0, &each)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, NodeCallFailure::Failed { node: "no", .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.node(), Some("no"));
+    assert_eq!(err.to_string(), "node `no` failed: refused 6");
+    let debug = format!("{err:?}");
+    assert!(
+        debug.starts_with("Failed { node: \"no\", source: Refused(6), retryable: true }"),
+        "{debug}"
+    );
+    // A value that does not decode: the node called, and the codec's error.
+    let err = rt
+        .call_node::<Doubles>(NodeCall::new(1, 1, None, &[(0, b"nope")]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, NodeCallFailure::Codec { node: "no", .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().starts_with("node `no`: "), "{err}");
+    assert!(
+        format!("{err:?}").starts_with("Codec { node: \"no\", source: "),
+        "{err:?}"
+    );
+}
+
+/// A panicking `on_durable_run_end` hook panicked out of `start_durable`, so the caller
+/// lost the run's result (and its run id). It is contained now (a `tracing` error
+/// event): the caller gets the run, and the runtime runs the next one.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_durable_run_end_hook_is_contained() {
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let rt = Runtime::builder()
+        .store(MemoryStore::new())
+        .on_durable_run_end(move |end| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            panic!("hook bug after run {}", end.run_id);
+        })
+        .build();
+    for ms in [1, 2] {
+        let run = rt
+            .start_durable(TwoNaps, TwoNapsInput { ms }, None)
+            .await
+            .unwrap();
+        assert_eq!(run.outputs.b, ms);
+    }
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -69,6 +69,46 @@ fn a_file_that_is_not_a_database_is_a_clear_error() {
         .starts_with("these are my notes"));
 }
 
+/// Every error opening a SQLite store names the database. `/proc/self/status` said
+/// "store error during opening the SQLite database: unable to open database file" with
+/// no path, and `/dev/null` "disk I/O error" while migrating; the empty path, where
+/// SQLite makes a temporary database, named "``". A path SQLite already names (a
+/// directory, a missing parent) is not named twice.
+#[test]
+fn every_open_error_names_the_database() {
+    let dir = TempDir::new("open-errors");
+    let a_dir = dir.file("a-dir");
+    std::fs::create_dir(&a_dir).unwrap();
+    let missing_parent = dir.file("no/such/dir/runs.db");
+    let cases = [
+        ("/proc/self/status".into(), "/proc/self/status".to_owned()),
+        ("/dev/null".into(), "/dev/null".to_owned()),
+        (
+            "".into(),
+            "a temporary database (the empty path)".to_owned(),
+        ),
+        (a_dir.clone(), a_dir.display().to_string()),
+        (missing_parent.clone(), missing_parent.display().to_string()),
+    ];
+    for (path, named) in cases {
+        let path: std::path::PathBuf = path;
+        let Err(e) = SqliteStore::open(&path) else {
+            panic!("{} opened as a store", path.display());
+        };
+        let message = e.to_string();
+        assert_eq!(
+            message.matches(&named).count(),
+            1,
+            "{}: {message}",
+            path.display()
+        );
+    }
+    let Err(StoreError::Schema { location, .. }) = SqliteStore::open("") else {
+        panic!("the empty path is a schema error");
+    };
+    assert_eq!(location, "a temporary database (the empty path)");
+}
+
 #[test]
 fn a_foreign_database_is_a_clear_error() {
     let dir = TempDir::new("foreign");

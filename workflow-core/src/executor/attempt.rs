@@ -14,6 +14,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument as _;
 
 use crate::context::Context;
+pub(crate) use crate::error::panic_message;
 use crate::error::{BoxError, ChildFailed, NodeName, TimeoutScope, WorkflowError};
 use crate::node::{Node, NodeCallError, NodeResult};
 use crate::plan::NodeSpec;
@@ -183,17 +184,6 @@ pub(crate) fn settle<T>(
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(e.into()),
         Err(payload) => Err(NodeFailure::Panic(panic_message(payload.as_ref()))),
-    }
-}
-
-/// A caught panic's message.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&'static str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
     }
 }
 

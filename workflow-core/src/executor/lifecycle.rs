@@ -15,7 +15,7 @@ use super::cells::Op;
 use super::driver::{Driver, Limits};
 use super::status;
 use super::workflow::{Executor, RunOutcome, Setup, Workflow};
-use crate::error::{TimeoutScope, WorkflowError};
+use crate::error::{NodeName, TimeoutScope, TokioNeed, WorkflowError};
 use crate::run::RunOptions;
 use crate::run::{NodeReports, RunReport};
 use crate::shared::{RunShared, RunSlot, RuntimeShared};
@@ -363,8 +363,17 @@ fn begin<W: Workflow>(
         None => (next_run_id(), Instant::now()),
     };
 
-    // Resources are checked before any node runs.
-    if let Some(error) = missing_resource::<W>(&runtime, child.map(|c| &*c.path)) {
+    // Resources are checked before any node runs, and so is a root run polled outside
+    // tokio (another executor's `block_on`) that needs tokio's timer or spawner: a
+    // typed error here, not tokio's panic where the timer or task is made. (A child
+    // run's needs were its root run's: the plan's part covers its sub-workflows.)
+    let error = missing_resource::<W>(&runtime, child.map(|c| &*c.path)).or_else(|| {
+        child
+            .is_none()
+            .then(|| tokio_missing::<W>(setup.as_deref()))
+            .flatten()
+    });
+    if let Some(error) = error {
         if counted {
             drop(runtime.counted_run());
         }
@@ -515,6 +524,117 @@ fn missing_resource<W: Workflow>(
             node,
             type_name,
         }
+    })
+}
+
+/// The error for a root run that needs tokio (see [`needs_tokio`]) polled outside a
+/// tokio runtime, if it is one. Only a run with a run timeout or stall limit in its
+/// options, or of a workflow whose plan needs tokio (a constant), looks for the runtime.
+#[inline]
+fn tokio_missing<W: Workflow>(setup: Option<&Setup<W>>) -> Option<WorkflowError> {
+    let opts = setup.map(|s| &s.opts);
+    let (timeout, stall) = opts.map_or((false, false), |o| {
+        (o.timeout.is_some(), o.deadlock.is_some())
+    });
+    if !timeout && !stall && !const { needs_tokio(W::PLAN) } {
+        return None;
+    }
+    no_tokio_runtime(W::PLAN, timeout, stall)
+}
+
+/// [`WorkflowError::NeedsTokio`] if there is no tokio runtime here, naming the first
+/// thing of the run that needs one: its own timeout (`timeout`: from its options) or
+/// stall limit (`stall`), else the first node that needs one (see [`tokio_need_in`]).
+#[cold]
+#[inline(never)]
+fn no_tokio_runtime(
+    plan: &'static crate::plan::Plan,
+    timeout: bool,
+    stall: bool,
+) -> Option<WorkflowError> {
+    tokio::runtime::Handle::try_current().err()?;
+    let (node, cause) = if timeout || plan.policy.timeout.is_some() {
+        (None, TokioNeed::RunTimeout)
+    } else if stall || plan.policy.deadlock.is_some() {
+        (None, TokioNeed::StallLimit)
+    } else {
+        let (node, cause) = tokio_need_in(plan)?;
+        (Some(node), cause)
+    };
+    Some(WorkflowError::NeedsTokio {
+        workflow: plan.name,
+        node,
+        cause,
+    })
+}
+
+/// Whether a run of `plan` needs tokio whatever its options: the plan has a run timeout
+/// or stall limit, or a node of it, of a sub-workflow or of a fan-out's items
+/// (recursively) spawns, has a timeout, or is a sub-workflow with a run timeout or stall
+/// limit. Evaluated at compile time, per workflow.
+const fn needs_tokio(plan: &crate::plan::Plan) -> bool {
+    if plan.policy.timeout.is_some() || plan.policy.deadlock.is_some() {
+        return true;
+    }
+    let mut k = 0;
+    while k < plan.nodes.len() {
+        let node = &plan.nodes[k];
+        if node_needs_tokio(node.policy).is_some() {
+            return true;
+        }
+        if let Some(child) = node.child {
+            if needs_tokio(child) {
+                return true;
+            }
+        }
+        k += 1;
+    }
+    let mut k = 0;
+    while k < plan.fan_outs.len() {
+        if needs_tokio(plan.fan_outs[k].1) {
+            return true;
+        }
+        k += 1;
+    }
+    false
+}
+
+/// What of a node's own policy needs tokio: `spawn`, or a timeout (an attempt's, or
+/// `retry(total_timeout)`).
+const fn node_needs_tokio(policy: &crate::policy::NodePolicy) -> Option<TokioNeed> {
+    if matches!(policy.execution, crate::policy::Execution::Spawn) {
+        return Some(TokioNeed::Spawn);
+    }
+    if policy.timeout.is_some() {
+        return Some(TokioNeed::NodeTimeout);
+    }
+    match &policy.retry {
+        Some(retry) if retry.total_timeout.is_some() => Some(TokioNeed::NodeTimeout),
+        _ => None,
+    }
+}
+
+/// The first node of `plan` that needs tokio (see [`needs_tokio`]), by its path from
+/// `plan`: `send`, `report.send` in a sub-workflow, `thumbs[].img` in a fan-out's items
+/// (any item); a sub-workflow or fan-out node itself for its own run timeout or stall
+/// limit.
+fn tokio_need_in(plan: &'static crate::plan::Plan) -> Option<(NodeName, TokioNeed)> {
+    plan.nodes.iter().enumerate().find_map(|(k, node)| {
+        if let Some(cause) = node_needs_tokio(node.policy) {
+            return Some((node.name.into(), cause));
+        }
+        let (inner, sep) = match node.child {
+            Some(child) => (child, "."),
+            None => (plan.fan_outs.iter().find(|(i, _)| *i == k)?.1, "[]."),
+        };
+        if inner.policy.timeout.is_some() {
+            return Some((node.name.into(), TokioNeed::RunTimeout));
+        }
+        if inner.policy.deadlock.is_some() {
+            return Some((node.name.into(), TokioNeed::StallLimit));
+        }
+        let (path, cause) = tokio_need_in(inner)?;
+        Some((format!("{}{sep}{path}", node.name).into(), cause))
     })
 }
 

@@ -9,4 +9,4 @@ pub(crate) mod waits;
 pub(crate) use run::DurableLink;
 pub(crate) use run::{item_path, RunShared, RunSlot};
 pub use runtime::DroppedRun;
-pub(crate) use runtime::{DroppedHook, Monitor, RuntimeShared, TaskGuard};
+pub(crate) use runtime::{callback_panicked, DroppedHook, Monitor, RuntimeShared, TaskGuard};

@@ -140,7 +140,12 @@ impl RuntimeShared {
             trace: trace.as_ref(),
         };
         for hook in hooks {
-            hook(&dropped);
+            // Called from a `Drop`: a panic must not leave it (during an unwind, it
+            // would abort the process), nor skip the other hooks.
+            let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&dropped)));
+            if let Err(payload) = called {
+                callback_panicked("on_run_dropped", run.workflow, run.run_id, payload.as_ref());
+            }
         }
     }
 
@@ -155,7 +160,11 @@ impl RuntimeShared {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         for m in monitors {
-            m(run);
+            // Contained: a monitor's bug is not the run's, nor its caller's.
+            if let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m(run)))
+            {
+                callback_panicked("monitor", run.workflow, run.run_id, payload.as_ref());
+            }
         }
     }
 
@@ -252,4 +261,25 @@ impl Drop for TaskGuard {
             self.0.last_ended();
         }
     }
+}
+
+/// A user callback of the runtime (`callback`: `monitor`, `on_run_dropped`,
+/// `on_durable_run_end`) panicked for run `run_id` of `workflow`: contained, and
+/// reported as a `tracing` error event with the panic's message.
+#[cold]
+#[inline(never)]
+pub(crate) fn callback_panicked(
+    callback: &'static str,
+    workflow: &'static str,
+    run_id: impl std::fmt::Display,
+    payload: &(dyn std::any::Any + Send),
+) {
+    tracing::error!(
+        target: "workflow",
+        workflow,
+        run_id = %run_id,
+        callback,
+        panic = %crate::error::panic_message(payload),
+        "the `{callback}` callback panicked; the panic was contained"
+    );
 }

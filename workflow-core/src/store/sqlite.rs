@@ -7,6 +7,7 @@ use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::error::BoxError;
 use futures::future::BoxFuture;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::oneshot;
@@ -192,7 +193,8 @@ impl SqliteStoreBuilder {
     /// other tables but no workflow store, or was written by a newer version;
     /// [`StoreError::Unavailable`] when it cannot be opened.
     pub fn open(self) -> Result<SqliteStore, StoreError> {
-        let conn = open_connection(&self.path, self.durability, self.busy_timeout)?;
+        let conn = open_connection(&self.path, self.durability, self.busy_timeout)
+            .map_err(|e| at_location(&self.path, e))?;
         let counters = Arc::new(Counters::default());
         let (queue, receiver) = mpsc::channel();
         let mut writer = Writer {
@@ -205,7 +207,10 @@ impl SqliteStoreBuilder {
         let thread = std::thread::Builder::new()
             .name("workflow-sqlite-store".into())
             .spawn(move || writer.serve(receiver))
-            .map_err(|e| StoreError::unavailable("starting the SQLite writer thread", e))?;
+            .map_err(|e| {
+                let e = StoreError::unavailable("starting the SQLite writer thread", e);
+                at_location(&self.path, e)
+            })?;
         Ok(SqliteStore {
             queue: Some(queue),
             thread: Some(thread),
@@ -948,19 +953,85 @@ fn sql_error(operation: &'static str, e: rusqlite::Error) -> StoreError {
     StoreError::backend(operation, e)
 }
 
+/// How the store's open errors name the database: its path, or, for the empty path
+/// (where SQLite makes a temporary database), that.
+fn location(path: &Path) -> String {
+    if path.as_os_str().is_empty() {
+        "a temporary database (the empty path)".to_owned()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// `e`, an error opening or migrating the database at `path`, naming it: a schema
+/// error's location, or beside a database error that does not already say it (SQLite
+/// names the file only when it cannot open it).
+fn at_location(path: &Path, e: StoreError) -> StoreError {
+    let location = location(path);
+    match e {
+        StoreError::Schema { reason, .. } => StoreError::Schema { location, reason },
+        StoreError::Unavailable {
+            operation,
+            run,
+            node,
+            source,
+        } => StoreError::Unavailable {
+            operation,
+            run,
+            node,
+            source: AtLocation::wrap(location, source),
+        },
+        StoreError::Backend {
+            operation,
+            run,
+            node,
+            source,
+        } => StoreError::Backend {
+            operation,
+            run,
+            node,
+            source: AtLocation::wrap(location, source),
+        },
+        other => other,
+    }
+}
+
+/// A database error with the database it is about: `<error> (database <location>)`.
+/// Its source is the database's own error.
+#[derive(Debug)]
+struct AtLocation {
+    location: String,
+    source: BoxError,
+}
+
+impl AtLocation {
+    fn wrap(location: String, source: BoxError) -> BoxError {
+        if !location.is_empty() && source.to_string().contains(&location) {
+            return source;
+        }
+        Box::new(AtLocation { location, source })
+    }
+}
+
+impl std::fmt::Display for AtLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (database `{}`)", self.source, self.location)
+    }
+}
+
+impl std::error::Error for AtLocation {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// Opens the database at `path` and migrates it; its errors are named by the caller
+/// ([`at_location`]).
 fn open_connection(
     path: &Path,
     durability: Durability,
     busy_timeout: Duration,
 ) -> Result<Connection, StoreError> {
-    let location = path.display().to_string();
-    let schema_error = |e: StoreError| match e {
-        StoreError::Schema { reason, .. } => StoreError::Schema {
-            location: location.clone(),
-            reason,
-        },
-        other => other,
-    };
     let mut conn = Connection::open(path)
         .map_err(|e| StoreError::unavailable("opening the SQLite database", e))?;
     // rusqlite panics ("too big") on a timeout of more than `i32::MAX` milliseconds;
@@ -971,10 +1042,10 @@ fn open_connection(
     // The first statement that reads the file is where SQLite notices it is not a database.
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(|e| schema_error(sql_error("opening the SQLite database", e)))?;
+        .map_err(|e| sql_error("opening the SQLite database", e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Schema {
-            location,
+            location: String::new(),
             reason: format!("cannot switch the journal to WAL (it is `{mode}`)"),
         });
     }
@@ -984,7 +1055,7 @@ fn open_connection(
     };
     conn.execute_batch(&format!("PRAGMA synchronous = {synchronous}"))
         .map_err(|e| sql_error("opening the SQLite database", e))?;
-    migrate(&mut conn).map_err(schema_error)?;
+    migrate(&mut conn)?;
     Ok(conn)
 }
 
