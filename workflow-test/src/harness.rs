@@ -1870,7 +1870,7 @@ impl Harness {
                     String::new()
                 };
                 self.fail(format!(
-                    "expected node `{node}` to be not taken in the last run ({which}), but it is {}{merge}",
+                    "expected node `{node}` to be not taken in the last run ({which}), but its status is {}{merge}",
                     r.status
                 ))
             }

@@ -569,7 +569,7 @@ async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
     let first = message.lines().next().unwrap();
     assert_eq!(
         first,
-        "expected node `s` to be not taken in the last run (run 2 of `Voice`), but it is succeeded (`s` is defined in 2 arms; the arm that ran defines it: name one arm's node as the report prints it, `s (loud)`)"
+        "expected node `s` to be not taken in the last run (run 2 of `Voice`), but its status is succeeded (`s` is defined in 2 arms; the arm that ran defines it: name one arm's node as the report prints it, `s (loud)`)"
     );
     // As the hint says, and as the report prints the arms (trial31 asserted
     // `r (halve)` and was told the run had no such node).
@@ -583,7 +583,7 @@ async fn not_taken_on_a_merge_says_why_and_names_the_run_by_number(h: Harness) {
     });
     assert_eq!(
         first,
-        "expected node `s (quiet)` to be not taken in the last run (run 2 of `Voice`), but it is succeeded"
+        "expected node `s (quiet)` to be not taken in the last run (run 2 of `Voice`), but its status is succeeded"
     );
     assert!(h.last_run().unwrap().node("s (shout)").is_none());
     // A misspelt node: the run's nodes as the report prints them, and the likely one.
