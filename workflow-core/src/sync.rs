@@ -1,4 +1,4 @@
-//! Locking helpers shared by every layer.
+//! Locking and deadline helpers shared by every layer.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -6,4 +6,14 @@ use std::sync::{Mutex, MutexGuard};
 /// consistent, and a panic in user code never happens while one of these is held.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The instant `limit` from now, or a far-future instant (as `tokio::time::sleep` uses)
+/// when that is past what an `Instant` can hold: a user's `Duration::MAX` limit is no
+/// limit, not a panic.
+pub(crate) fn deadline_after(limit: std::time::Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(limit)
+        .or_else(|| now.checked_add(std::time::Duration::from_secs(86_400 * 365 * 30)))
+        .unwrap_or(now)
 }

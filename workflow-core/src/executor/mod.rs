@@ -161,12 +161,4 @@ pub use fused::{
 pub(crate) use lifecycle::next_run_id;
 pub use workflow::{boxed_in_place, Executor, ItemCodec, RunOutcome, Workflow};
 
-/// The instant `limit` from now, or a far-future instant (as `tokio::time::sleep` uses)
-/// when that is past what an `Instant` can hold: a user's `Duration::MAX` limit is no
-/// limit, not a panic.
-pub(crate) fn deadline_after(limit: std::time::Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(limit)
-        .or_else(|| now.checked_add(std::time::Duration::from_secs(86_400 * 365 * 30)))
-        .unwrap_or(now)
-}
+pub(crate) use crate::sync::deadline_after;

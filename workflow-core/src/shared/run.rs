@@ -976,7 +976,7 @@ impl RunShared {
         error: String,
     ) {
         let name = self.node_name(node);
-        let due = crate::executor::deadline_after(delay);
+        let due = crate::sync::deadline_after(delay);
         let mut waits = lock(self.root().retry_waits.get_or_init(Box::default));
         waits.waits.retain(|(w, _)| w.node != name);
         waits.waits.push((
