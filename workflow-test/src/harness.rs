@@ -13,6 +13,8 @@ use workflow_core::{
     RunHandle, RunOptions, RunSnapshot, Runnable, Runtime, RuntimeBuilder, Workflow, WorkflowError,
 };
 
+use workflow_core::__private::Plan;
+
 use crate::record::RunRecord;
 
 /// Records kept in full; older ones are dropped (their node counts stay).
@@ -107,6 +109,10 @@ pub(crate) struct State {
     pub(crate) runs_calling: HashMap<String, u64>,
     pub(crate) runs: u64,
     pub(crate) failures: u64,
+    /// The plans of the workflows run through the harness, each once: a binding or fn
+    /// declared in one is no misspelling, though it never ran (a fan-out body's node over
+    /// an empty list, a skipped sub-workflow's node).
+    pub(crate) plans: Vec<&'static Plan>,
 }
 
 /// A run started on the harness's runtime: its number in the harness and its handle.
@@ -625,6 +631,12 @@ impl Harness {
         keep: bool,
     ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
         let options = options.trace(self.trace_enabled());
+        {
+            let mut state = lock(&self.inner.state);
+            if !state.plans.iter().any(|p| std::ptr::eq(*p, W::PLAN)) {
+                state.plans.push(W::PLAN);
+            }
+        }
         let run = self.inner.runtime.execute_report(workflow, input, options);
         let this = self.clone();
         async move {
@@ -969,9 +981,10 @@ impl Harness {
     /// As the harness's assertions fail: when the harness has run something and `node`
     /// is none of the above in any of its runs (a misspelling: `"pgae"`), naming the
     /// closest known node ("did you mean `page`?") and the known ones. A node of a run
-    /// that never ran (skipped, not taken, mocked out of the way) counts 0, as does any
-    /// name before the first run, and a bare name that only ran inside fan-out items or
-    /// sub-workflows (see above).
+    /// that never ran (skipped, not taken, mocked out of the way) counts 0, as does a
+    /// binding or fn declared in a workflow the harness ran but never reached (a fan-out
+    /// body's node over an empty list), any name before the first run, and a bare name
+    /// that only ran inside fan-out items or sub-workflows (see above).
     ///
     /// ```should_panic
     /// use workflow_test::prelude::*;
@@ -2162,6 +2175,10 @@ impl Harness {
             Some((w, p)) => (Some(w), p),
             None => (None, node),
         };
+        let declared = |p: &&Plan| workflow.is_none_or(|w| p.name == w) && declares(p, path);
+        if state.plans.iter().any(declared) {
+            return false;
+        }
         let head = path.split(['.', '[']).next().unwrap_or(path);
         if head == path {
             return true;
@@ -2417,6 +2434,15 @@ mod mock_value {
     /// ambiguous in `h.mock(x)`).
     pub trait Sealed<T: ?Sized> {}
     impl<T: Send + Sync + 'static> Sealed<T> for T {}
+}
+
+/// Whether `name` is a binding or a `#[node]` fn declared in `plan`, in its
+/// sub-workflows' and fan-out bodies' plans too.
+fn declares(plan: &Plan, name: &str) -> bool {
+    plan.nodes
+        .iter()
+        .any(|n| n.name == name || n.node_fn == name || n.child.is_some_and(|c| declares(c, name)))
+        || plan.fan_outs.iter().any(|(_, p)| declares(p, name))
 }
 
 /// "did you mean `user`? " when `name` is a likely misspelling of one of `known` (an

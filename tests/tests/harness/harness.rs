@@ -396,6 +396,30 @@ workflow! {
     }
 }
 
+/// A fan-out over an empty list runs no item, so its body's nodes are in no report:
+/// their binding and fn are still declared in the workflow, so counting them is 0 and
+/// asserting them not executed passes, where a misspelling still fails (found in review:
+/// the unknown-name check took them for misspellings).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn nodes_of_a_fan_out_body_that_ran_no_item_are_known(h: Harness) {
+    h.execute(Cubes, CubesInput { xs: vec![] }).await.unwrap();
+    assert_eq!(h.execution_count("c"), 0);
+    assert_eq!(h.execution_count("cube"), 0);
+    assert_eq!(h.execution_count("cubes.c"), 0);
+    h.assert_not_executed("c");
+    h.assert_not_executed("cube");
+    assert!(first_panic_line(|| {
+        h.execution_count("cbue");
+    })
+    .contains("no run of this harness has a node called `cbue`"));
+    assert_eq!(h.execution_count("Cubes::c"), 0);
+    // Qualified by a workflow that declares no `c`: still a misspelling.
+    assert!(first_panic_line(|| {
+        h.execution_count("CubeOne::cubes");
+    })
+    .contains("no run of this harness has a node called `CubeOne::cubes`"));
+}
+
 /// A binding that ran only inside fan-out items is counted under its path (`cubes.c`):
 /// the bare name `c` counts nothing, so `assert_not_executed("c")` must not pass quietly,
 /// and a count assertion on it names the path to use (found by a new-user trial).
