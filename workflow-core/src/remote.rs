@@ -397,12 +397,14 @@ impl fmt::Display for NodeCallFailure {
     }
 }
 
+/// `{}` already includes the inner error's message, so `source()` continues below it,
+/// as [`WorkflowError`]'s does: anyhow and eyre print each message once.
 impl std::error::Error for NodeCallFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Failed { source, .. } => Some(&**source),
-            Self::Child { error, .. } => Some(error),
-            Self::Codec { source, .. } => Some(source),
+            Self::Failed { source, .. } => source.source(),
+            Self::Child { error, .. } => error.source(),
+            Self::Codec { source, .. } => source.source(),
             _ => None,
         }
     }

@@ -198,6 +198,9 @@ async fn a_node_call_failure_names_the_node_and_debugs_its_fields() {
     );
     assert_eq!(err.node(), Some("no"));
     assert_eq!(err.to_string(), "node `no` failed: refused 6");
+    // The message holds the node's error's, so `source()` continues below it (the
+    // node's error has none): a chain printer shows "refused 6" once.
+    assert!(std::error::Error::source(&err).is_none());
     let debug = format!("{err:?}");
     assert!(
         debug.starts_with("Failed { node: \"no\", source: Refused(6), retryable: true }"),
