@@ -247,6 +247,10 @@ impl Binding {
     }
 }
 
+/// The prefix of the port name a port written by its position is kept under
+/// (`double(0: n)`), for the ports callback to report (see `expand/ports.rs`).
+pub(crate) const POSITIONAL_PORT: &str = "__position_";
+
 #[derive(Clone)]
 pub(crate) struct PortArg {
     pub(crate) port: Ident,
@@ -445,7 +449,7 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
     // Each entry is parsed on its own, so one syntax error does not hide the others
     // (nor the valid entries, which the fallback expansion still declares).
     // `;` for `,` is one habit: reported once, at the first `;` not explained by a
-    // `let` (whose own error mentions it).
+    // `let` or `return` (whose own errors cover it).
     let mut semicolon_reported = false;
     for (entry, separator) in split_top_level(body, true) {
         let after_let = entry
@@ -455,7 +459,7 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                 !matches!(t, TokenTree::Punct(p) if p.as_char() == '#')
                     && !matches!(t, TokenTree::Group(_))
             })
-            .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let"));
+            .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let" || i == "return"));
         let mut semicolon = |cx: &Ctxt| {
             if let Some(Separator::Semicolon(span)) = separator {
                 if !after_let && !std::mem::replace(&mut semicolon_reported, true) {
@@ -782,6 +786,13 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         return Err(syn::Error::new(
             name.span(),
             format!("give this node call a name, like `{name} = {name}(..)`: entries, the output struct and the report refer to a node by its name"),
+        ));
+    } else if input.is_empty() && attrs.iter().any(|a| a.path().is_ident("output")) {
+        // `#[output] n,` for an input `n`: an output is a node's, and an input is the
+        // caller's already.
+        return Err(syn::Error::new(
+            name.span(),
+            format!("`#[output]` marks a node binding, like `#[output] {name} = node_fn(..)`; an input is not an output (the caller passed it in), so if `{name}` is an input, remove this entry, or pass it through a node (`async fn echo(x: T) -> T {{ x }}`) and mark that binding: `#[output] {name}_out = echo({name})`"),
         ));
     } else {
         return Err(syn::Error::new(
@@ -1756,6 +1767,8 @@ fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
             .flatten()
             .map_or_else(|| "node_fn".to_string(), |n| n.to_string());
         format!("`_` cannot name a binding: every node has a name, even one whose output nothing uses (it names the node in the report and traces, and its output field); name it, like `{node}_done = {node}(..)`")
+    } else if let Some(message) = statement_keyword(&keyword, input) {
+        message
     } else {
         let raw = if escapable(&keyword) {
             format!(", or escape it as rustc does: `r#{keyword}`")
@@ -1765,6 +1778,21 @@ fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
         format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name{raw}")
     };
     Err(syn::Error::new(keyword.span(), message))
+}
+
+/// What to write for a Rust statement that has no place in `workflow!`: `return d;`
+/// (a workflow's outputs are its sinks and `#[output]` bindings), and the loops `while`
+/// and `loop` (a workflow runs each node once). `None` for other keywords.
+fn statement_keyword(keyword: &Ident, rest: ParseStream<'_>) -> Option<String> {
+    match keyword.to_string().as_str() {
+        "return" => {
+            let name = rest.fork().parse::<Ident>().ok();
+            let name = name.as_ref().map_or("out".to_owned(), ToString::to_string);
+            Some(format!("remove `return {name}`: a workflow's outputs are the bindings no node consumes and those marked `#[output]`, so `{name}` is an output already if nothing reads it; otherwise mark its binding: `#[output] {name} = node_fn(..)`"))
+        }
+        "while" | "loop" => Some(format!("`workflow!` has no `{keyword}`: a workflow runs each node once; to run nodes once per item of a list, fan out with `ys = for x in xs {{ y = node_fn(x), }} => y`, and to repeat a step until it succeeds, loop inside a `#[node]` or give it `#[retry(max = 3)]`")),
+        _ => None,
+    }
 }
 
 /// Whether keyword `ident` can be written as a raw identifier (`r#type`): every keyword
@@ -2251,6 +2279,15 @@ fn parse_port_arg(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<PortA
             input.parse::<Token![:]>()?;
         }
         Some(port)
+    } else if input.peek(syn::LitInt) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        // `double(0: n)`, a port named by its position: kept under a name no parameter
+        // has, so the node's ports callback reports it with the ports it does have.
+        let position: syn::LitInt = input.parse()?;
+        input.parse::<Token![:]>()?;
+        Some(Ident::new(
+            &format!("{POSITIONAL_PORT}{}", position.base10_digits()),
+            position.span(),
+        ))
     } else {
         None
     };
@@ -2754,6 +2791,38 @@ mod tests {
             m[0].ends_with("write `imgs = for u in urls { out = download(url: u), } => out`"),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn an_input_marked_output_says_how_to_output_it() {
+        let m = parse_messages(quote!(struct W { input n: u32, d = double(n), #[output] n, }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`#[output]` marks a node binding, like `#[output] n = node_fn(..)`; an input is not an output"),
+            "{m:?}"
+        );
+        assert!(m[0].ends_with("`#[output] n_out = echo(n)`"), "{m:?}");
+    }
+
+    #[test]
+    fn a_return_or_a_loop_is_one_error_saying_what_to_write() {
+        let m = parse_messages(quote!(struct W { input n: u32, d = double(n), return d; }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `return d`: a workflow's outputs are the bindings no node consumes and those marked `#[output]`, so `d` is an output already"),
+            "{m:?}"
+        );
+        for keyword in [quote!(while n), quote!(loop)] {
+            let m = parse_messages(quote!(struct W { input n: u32, #keyword { d = double(n), } }));
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(m[0].contains("has no `"), "{m:?}");
+            assert!(
+                m[0].contains(
+                    "a workflow runs each node once; to run nodes once per item of a list, fan out"
+                ),
+                "{m:?}"
+            );
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, Ident, LitBool};
 
 use crate::internals::suggest::{closest, list};
+use crate::workflow::ast::POSITIONAL_PORT;
 
 /// What the node's callback knows, then what the call site wrote.
 struct PortsCall {
@@ -54,6 +55,26 @@ fn is_ordering_word(port: &str) -> bool {
         port,
         "after" | "run_after" | "depends_on" | "depends" | "needs" | "requires" | "wait_for"
     )
+}
+
+/// The error for a port written by its position (`double(0: n)`): ports are named
+/// after the fn's parameters, so it names the port in that position, and the others.
+fn positional_port_message(node: &str, position: &str, ports: &[String]) -> String {
+    let named = "ports are named after the node fn's parameters, not numbered";
+    let at = position.parse::<usize>().ok().and_then(|i| ports.get(i));
+    match (ports, at) {
+        ([], _) => format!("`{node}` has no input ports; call it as `{node}()`"),
+        ([only], _) => format!("{named}: write `{only}: ..`, the only port of `{node}`"),
+        (_, Some(port)) => format!(
+            "{named}: write `{port}: ..` (the ports of `{node}` are {})",
+            list(ports)
+        ),
+        (_, None) => format!(
+            "{named}: the ports of `{node}` are {}; connect each by its name, like `{}: ..`",
+            list(ports),
+            ports[0]
+        ),
+    }
 }
 
 fn idents(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
@@ -324,7 +345,9 @@ impl PortsCall {
             if port_names.contains(&port) {
                 continue;
             }
-            let msg = if self.context.iter().any(|c| *c == port) {
+            let msg = if let Some(position) = port.strip_prefix(POSITIONAL_PORT) {
+                positional_port_message(&node.to_string(), position, &port_names)
+            } else if self.context.iter().any(|c| *c == port) {
                 format!(
                     "`{port}` is the `&Context` of `{node}`, which the runtime passes in; it is not a port, so do not connect it"
                 )
@@ -616,6 +639,26 @@ mod tests {
             panic!("parses as one call");
         };
         call.errors().into_iter().map(|(_, m)| m).collect()
+    }
+
+    #[test]
+    fn a_port_written_by_its_position_is_named_with_the_ports() {
+        assert_eq!(
+            messages(quote!(__position_1 false { x } a false { y })),
+            ["ports are named after the node fn's parameters, not numbered: write `b: ..` (the ports of `add` are `a`, `b`)"]
+        );
+        assert_eq!(
+            messages(quote!(__position_7 false { x })),
+            ["ports are named after the node fn's parameters, not numbered: the ports of `add` are `a`, `b`; connect each by its name, like `a: ..`"]
+        );
+        assert_eq!(
+            positional_port_message("double", "0", &["n".to_owned()]),
+            "ports are named after the node fn's parameters, not numbered: write `n: ..`, the only port of `double`"
+        );
+        assert_eq!(
+            positional_port_message("now", "0", &[]),
+            "`now` has no input ports; call it as `now()`"
+        );
     }
 
     #[test]
