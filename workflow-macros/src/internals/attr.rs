@@ -97,6 +97,15 @@ pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     Ok(())
 }
 
+/// The string literal an attribute's arguments start with, if they do: a name given the
+/// way other tools take one (`#[node("fetch_page")]`, `#[workflow_test("etl works")]`).
+pub(crate) fn leading_str(args: &proc_macro2::TokenStream) -> Option<proc_macro2::Literal> {
+    match args.clone().into_iter().next()? {
+        proc_macro2::TokenTree::Literal(lit) if lit.to_string().starts_with('"') => Some(lit),
+        _ => None,
+    }
+}
+
 /// Whether a flag option (`spawn`, `sequential`) has a value after it.
 pub(crate) fn has_value(meta: &ParseNestedMeta<'_>) -> bool {
     !meta.input.is_empty() && !meta.input.peek(syn::Token![,])

@@ -4,8 +4,8 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 
 use crate::internals::attr::{
-    crate_path, has_value, int_value, path_name, set_once, skip_value, unknown_option_hint,
-    value_expr,
+    crate_path, has_value, int_value, leading_str, path_name, set_once, skip_value,
+    unknown_option_hint, value_expr,
 };
 use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
@@ -131,14 +131,6 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
     }
     out.policy.check(cx);
     out
-}
-
-/// The string literal `#[node(..)]` starts with, if it does.
-fn leading_str(args: &TokenStream) -> Option<proc_macro2::Literal> {
-    match args.clone().into_iter().next()? {
-        proc_macro2::TokenTree::Literal(lit) if lit.to_string().starts_with('"') => Some(lit),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
