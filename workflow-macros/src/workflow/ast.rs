@@ -2020,6 +2020,15 @@ fn parse_binding_rest(
             format!("`{path}` is not a `#[node]` fn: a binding runs a `#[node]` fn or a workflow; {what}"),
         ));
     }
+    // `d = Some(double(n))`, `Ok(..)`: the output wrapped as in plain
+    // code (was the ports' "not a call" at the inner call plus rustc's "cannot find macro
+    // `Some`"). One error at the wrapper, the binding broken like a method's above.
+    if let Some((wrapper, inner)) = wrapper_call(&node, input) {
+        return Err(syn::Error::new_spanned(
+            &node,
+            format!("remove `{wrapper}(..)`: a binding is its node's output as the node returns it; bind the call itself, `{name} = {inner}(..)`, and return the wrapped value from the `#[node]` fn if a later node needs it so"),
+        ));
+    }
     // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a
     // fn here; said, and the call parsed on.
     if let Some(bang) = input.parse::<Option<Token![!]>>()? {
@@ -2097,6 +2106,13 @@ fn parse_binding_rest(
         cx.error_spanned_by(
             q,
             format!("remove `?`: `{name}` is `{node_text}`'s `Ok` value, and an error fails the run (or is retried)"),
+        );
+    } else if input.peek(Token![.]) && unwraps(input) {
+        // `p = fetch(url).unwrap()`: was the field message below.
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            format!("remove this call: when `{node_text}` returns a `Result`, `{name}` is its `Ok` value already, and an `Err` fails the run (or is retried)"),
         );
     } else if input.peek(Token![.]) {
         let rest: TokenStream = input.parse()?;
@@ -2220,6 +2236,35 @@ fn here(input: ParseStream<'_>, e: &syn::Error, last: Span) -> Span {
     } else {
         e.span()
     }
+}
+
+/// `.unwrap()`, `.expect(..)` or another unwrapping method next in `input`.
+fn unwraps(input: ParseStream<'_>) -> bool {
+    let ahead = input.fork();
+    ahead.parse::<Token![.]>().is_ok()
+        && ahead.parse::<Ident>().is_ok_and(|m| {
+            matches!(
+                m.to_string().as_str(),
+                "unwrap" | "expect" | "unwrap_or" | "unwrap_or_default" | "unwrap_or_else"
+            )
+        })
+}
+
+/// `Some`, `Ok` or `Err` and the node it wraps, when `node` is one of these wrapping a
+/// call (`Some(double(n))`). (`Box::new(..)` is reported as an associated fn, which it is.)
+fn wrapper_call(node: &Path, input: ParseStream<'_>) -> Option<(String, String)> {
+    let text = path_text(node);
+    if !matches!(text.as_str(), "Some" | "Ok" | "Err") || !input.peek(syn::token::Paren) {
+        return None;
+    }
+    let inner_call = |ahead: ParseStream<'_>| -> syn::Result<Option<Path>> {
+        let content;
+        parenthesized!(content in ahead);
+        let inner = content.call(Path::parse_mod_style)?;
+        Ok(content.peek(syn::token::Paren).then_some(inner))
+    };
+    let inner = inner_call(&input.fork()).ok().flatten()?;
+    Some((text, path_text(&inner)))
 }
 
 /// The port connections of one comma-separated chunk inside `node_fn(..)`: one, or
@@ -2802,6 +2847,29 @@ mod tests {
             "{m:?}"
         );
         assert!(m[0].ends_with("`#[output] n_out = echo(n)`"), "{m:?}");
+    }
+
+    #[test]
+    fn a_wrapped_or_unwrapped_call_is_one_error_saying_what_to_write() {
+        for (wrapped, name) in [
+            (quote!(Some(double(n))), "Some"),
+            (quote!(Ok(double(n: n))), "Ok"),
+        ] {
+            let m = parse_messages(quote!(struct W { input n: u32, d = #wrapped, }));
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(
+                m[0].starts_with(&format!("remove `{name}(..)`: a binding is its node's output as the node returns it; bind the call itself, `d = double(..)`")),
+                "{m:?}"
+            );
+        }
+        let m = parse_messages(quote!(struct W { input url: String, p = fetch(url).unwrap(), }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "remove this call: when `fetch` returns a `Result`, `p` is its `Ok` value already"
+            ),
+            "{m:?}"
+        );
     }
 
     #[test]
