@@ -344,6 +344,7 @@ impl WorkflowDef {
             mut bindings,
             decisions,
             broken,
+            ..
         } = parsed;
         if !input.is_empty() {
             return Err(input.error(
@@ -395,6 +396,8 @@ struct Parsed {
     decisions: Vec<Decision>,
     /// Bindings whose entry did not parse, by name (see `WorkflowDef::broken`).
     broken: Vec<Ident>,
+    /// Whether `;` for `,` was reported: once per workflow, arms' bodies included.
+    semicolon_reported: bool,
 }
 
 impl Parsed {
@@ -448,9 +451,9 @@ impl Parsed {
 fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
     // Each entry is parsed on its own, so one syntax error does not hide the others
     // (nor the valid entries, which the fallback expansion still declares).
-    // `;` for `,` is one habit: reported once, at the first `;` not explained by a
-    // `let` or `return` (whose own errors cover it).
-    let mut semicolon_reported = false;
+    // `;` for `,` is one habit: reported once per workflow (`out.semicolon_reported`,
+    // arms' bodies included), at the first `;` not explained by a `let` or `return`
+    // (whose own errors cover it).
     for (entry, separator) in split_top_level(body, true) {
         let after_let = entry
             .clone()
@@ -460,15 +463,15 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                     && !matches!(t, TokenTree::Group(_))
             })
             .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let" || i == "return"));
-        let mut semicolon = |cx: &Ctxt| {
+        let semicolon = |cx: &Ctxt, reported: &mut bool| {
             if let Some(Separator::Semicolon(span)) = separator {
-                if !after_let && !std::mem::replace(&mut semicolon_reported, true) {
+                if !after_let && !std::mem::replace(reported, true) {
                     cx.error_at(span, "separate workflow entries with `,`, not `;`");
                 }
             }
         };
         if entry.is_empty() {
-            semicolon(cx);
+            semicolon(cx, &mut out.semicolon_reported);
             if let Some(Separator::Comma(span)) = separator {
                 cx.error_at(
                     span,
@@ -491,7 +494,7 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                 out.broken.extend(name);
             }
         }
-        semicolon(cx);
+        semicolon(cx, &mut out.semicolon_reported);
     }
 }
 
@@ -1010,6 +1013,16 @@ fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> sy
         input.parse::<Token![.]>()?;
         source.fields.push(input.parse()?);
     }
+    let ahead = input.fork();
+    if ahead.parse::<Token![=>]>().is_ok() && ahead.peek(syn::token::Brace) {
+        // `if ok => { .. }`, a `match` arm's arrow after an `if`: said, and the arms
+        // parse on (was "`if` routes on a binding or input as it is, not an expression").
+        let arrow: Token![=>] = input.parse()?;
+        cx.error_spanned_by(
+            arrow,
+            format!("remove `=>`: `{keyword}` takes its arm's braces right after the binding, like `{keyword} {} {{ .. }}`", source.text()),
+        );
+    }
     if !input.peek(syn::token::Brace) {
         // The expression up to the arms' braces is the error; the arms still parse, so
         // their bindings keep their output fields.
@@ -1514,6 +1527,17 @@ fn parse_map_rest(
             path_text(&workflow)
         )));
     }
+    if input.peek(Token![=>]) {
+        // `rs = map(Render, ts) => html`, the `for` fan-out's collect written on a `map`
+        // (was "expected `,` between workflow entries").
+        let arrow: Token![=>] = input.parse()?;
+        let rest: TokenStream = input.parse()?;
+        let wf = path_text(&workflow);
+        return Err(syn::Error::new_spanned(
+            quote::quote!(#arrow #rest),
+            format!("remove `=> {}`: `map` collects each run's whole `{wf}Output`, and a later node reads a field of it per item; to collect one binding per item, write a fan-out: `{name} = for item in {} {{ out = {wf}(..), }} => out`", tokens_text(&rest), items.text()),
+        ));
+    }
     Ok(Binding {
         attrs,
         name: name.clone(),
@@ -1790,6 +1814,7 @@ fn statement_keyword(keyword: &Ident, rest: ParseStream<'_>) -> Option<String> {
             let name = name.as_ref().map_or("out".to_owned(), ToString::to_string);
             Some(format!("remove `return {name}`: a workflow's outputs are the bindings no node consumes and those marked `#[output]`, so `{name}` is an output already if nothing reads it; otherwise mark its binding: `#[output] {name} = node_fn(..)`"))
         }
+        "else" => Some("`else` follows the arms of an `if`, like `if ok { .. } else { .. }`; this one has no `if` before it (entries that always run need no `else`)".to_owned()),
         "while" | "loop" => Some(format!("`workflow!` has no `{keyword}`: a workflow runs each node once; to run nodes once per item of a list, fan out with `ys = for x in xs {{ y = node_fn(x), }} => y`, and to repeat a step until it succeeds, loop inside a `#[node]` or give it `#[retry(max = 3)]`")),
         _ => None,
     }
@@ -2868,6 +2893,50 @@ mod tests {
             m[0].starts_with(
                 "remove this call: when `fetch` returns a `Result`, `p` is its `Ok` value already"
             ),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn branch_and_map_slips_are_one_error_each() {
+        // `else` with no `if`.
+        let m =
+            parse_messages(quote!(struct W { input n: u32, b = big(n), else { d = double(n), } }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`else` follows the arms of an `if`"),
+            "{m:?}"
+        );
+        // `if b => { .. }`: said, and the arm kept.
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input n: u32, b = big(n), if b => { d = double(n), } }),
+        )
+        .expect("parses");
+        assert_eq!(cx.messages(), ["remove `=>`: `if` takes its arm's braces right after the binding, like `if b { .. }`"]);
+        assert!(
+            def.bindings.iter().any(|b| b.name == "d"),
+            "the arm's binding is kept"
+        );
+        // `;` in every arm: said once.
+        let m = parse_messages(quote!(struct W {
+            input n: u32,
+            k = kind(n),
+            match k { Kind::A => { a = double(n); } Kind::B(v) => { b = double(n: v); } }
+        }));
+        assert_eq!(m, ["separate workflow entries with `,`, not `;`"]);
+        // `map(..) => field`.
+        let m = parse_messages(
+            quote!(struct G { input ts: Vec<String>, rs = map(Render, ts) => html, }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `=> html`: `map` collects each run's whole `RenderOutput`"),
+            "{m:?}"
+        );
+        assert!(
+            m[0].ends_with("`rs = for item in ts { out = Render(..), } => out`"),
             "{m:?}"
         );
     }
