@@ -228,19 +228,20 @@ fn check_harness_param(cx: &Ctxt, arg: &FnArg) {
     }
 }
 
-/// Whether `ty` is `Harness<..>` (or `path::to::Harness<..>`) written with generic
-/// arguments, which it has none of.
-fn is_harness_with_arguments(ty: &Type) -> bool {
+/// The last segment of `ty` when it is `Harness` or `path::to::Harness`, with or
+/// without generic arguments.
+fn harness_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
-        Type::Path(p) => {
-            p.qself.is_none()
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Harness" && !s.arguments.is_none())
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.segments.last().filter(|s| s.ident == "Harness")
         }
-        _ => false,
+        _ => None,
     }
+}
+
+/// Whether `ty` is `Harness<..>` written with generic arguments, which it has none of.
+fn is_harness_with_arguments(ty: &Type) -> bool {
+    harness_segment(ty).is_some_and(|s| !s.arguments.is_none())
 }
 
 /// The fn with `h: Harness<..>` written `h: Harness`, after its error, so that rustc
@@ -259,16 +260,7 @@ pub(crate) fn strip_harness_arguments(f: &mut ItemFn) {
 
 /// `Harness` or `path::to::Harness`, without generic arguments.
 fn is_harness(ty: &Type) -> bool {
-    match ty {
-        Type::Path(p) => {
-            p.qself.is_none()
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Harness" && s.arguments.is_none())
-        }
-        _ => false,
-    }
+    harness_segment(ty).is_some_and(|s| s.arguments.is_none())
 }
 
 /// `#[workflow_test]` already makes the fn a test. Returns whether another test
