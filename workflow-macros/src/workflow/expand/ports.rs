@@ -454,6 +454,13 @@ impl super::WorkflowGen<'_> {
 
     /// `unused_inputs` for the inputs no fan-out item hides.
     fn claim_unused(&self, unused: &[&Ident]) -> TokenStream {
+        // In a `for` body's hidden workflow, the only input nothing uses is the item.
+        let item_of = self
+            .def
+            .body_of
+            .as_ref()
+            .filter(|_| self.def.hidden_body)
+            .map(|b| b.place.clone());
         let calls: Vec<TokenStream> = self
             .def
             .bindings
@@ -485,7 +492,10 @@ impl super::WorkflowGen<'_> {
         // as unused directly (a port left unconnected is still reported by its call).
         const MAX_CHAIN: usize = 40;
         let Some((first, rest)) = calls.split_first().filter(|_| calls.len() <= MAX_CHAIN) else {
-            return unused.iter().map(|u| unused_input_error(u)).collect();
+            return unused
+                .iter()
+                .map(|u| unused_input_error(u, item_of.as_deref()))
+                .collect();
         };
         let p = &self.p;
         // `{path} [connected]` → `path! { {p} @claim {p} [unused] [connected] [rest] }`.
@@ -493,10 +503,14 @@ impl super::WorkflowGen<'_> {
         let (Some(proc_macro2::TokenTree::Group(path)), Some(connected)) =
             (first.next(), first.next())
         else {
-            return unused.iter().map(|u| unused_input_error(u)).collect();
+            return unused
+                .iter()
+                .map(|u| unused_input_error(u, item_of.as_deref()))
+                .collect();
         };
         let path = path.stream();
-        quote!(#path! { {#p} @claim {#p} [#(#unused)*] #connected [#(#rest)*] })
+        let item_of = item_of.map(|text| quote!(@item #text));
+        quote!(#path! { {#p} @claim {#p} [#(#unused)*] #connected [#(#rest)*] #item_of })
     }
 }
 
@@ -518,6 +532,9 @@ struct ClaimStep {
     /// mistake is that error.
     connected: Option<Vec<Ident>>,
     rest: Vec<(TokenStream, Option<Vec<Ident>>)>,
+    /// For the hidden workflow of a `for` body (`@item "the `for` body of `ds` in
+    /// workflow `W`"`): its one possible unused input is the loop's item, said so.
+    item_of: Option<syn::LitStr>,
 }
 
 /// `[ports]`, or `[*]` for a `map` (see [`ClaimStep::connected`]).
@@ -559,12 +576,20 @@ impl Parse for ClaimStep {
             braced!(path in content);
             rest.push((path.parse()?, self::connected(&content)?));
         }
+        let item_of = if input.peek(syn::Token![@]) {
+            input.parse::<syn::Token![@]>()?;
+            input.parse::<kw::item>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
         Ok(Self {
             ports,
             krate,
             unused,
             connected,
             rest,
+            item_of,
         })
     }
 }
@@ -605,6 +630,7 @@ pub(crate) fn node_claims(input: TokenStream) -> TokenStream {
         return TokenStream::new();
     }
     let p = &step.krate;
+    let item_of = step.item_of.as_ref().map(|text| quote!(@item #text));
     match step.rest.split_first() {
         Some(((path, connected), rest)) => {
             let rest = rest.iter().map(|(path, c)| {
@@ -612,17 +638,28 @@ pub(crate) fn node_claims(input: TokenStream) -> TokenStream {
                 quote!({#path} #c)
             });
             let connected = connected_tokens(connected);
-            quote!(#path! { {#p} @claim {#p} [#(#unclaimed)*] #connected [#(#rest)*] })
+            quote!(#path! { {#p} @claim {#p} [#(#unclaimed)*] #connected [#(#rest)*] #item_of })
         }
-        None => unclaimed.iter().map(|u| unused_input_error(u)).collect(),
+        None => {
+            let item_of = step.item_of.as_ref().map(syn::LitStr::value);
+            unclaimed
+                .iter()
+                .map(|u| unused_input_error(u, item_of.as_deref()))
+                .collect()
+        }
     }
 }
 
-/// "input `b` is not used by any node", at the input's name.
-pub(crate) fn unused_input_error(input: &Ident) -> TokenStream {
+mod kw {
+    syn::custom_keyword!(item);
+}
+
+/// "input `b` is not used by any node", at the input's name; or, for the item of a `for`
+/// body (`item_of`: where the body is), that no node of the body uses the item.
+pub(crate) fn unused_input_error(input: &Ident, item_of: Option<&str>) -> TokenStream {
     syn::Error::new(
         input.span(),
-        format!("input `{input}` is not used by any node; connect it (e.g. `node_fn({input})`) or remove it"),
+        crate::workflow::check::unused_input_text(input, item_of),
     )
     .to_compile_error()
 }
@@ -639,6 +676,24 @@ mod tests {
             panic!("parses as one call");
         };
         call.errors().into_iter().map(|(_, m)| m).collect()
+    }
+
+    #[test]
+    fn the_unused_item_of_a_for_body_is_said_to_be_the_item() {
+        let out = node_claims(
+            quote!([a b] {p} [x] [a b] [] @item "the `for` body of `ds` in workflow `W`"),
+        )
+        .to_string();
+        assert!(
+            out.contains("`x` is the item of the `for` body of `ds` in workflow `W`, and no node of the body uses it"),
+            "{out}"
+        );
+        // Passed on along the chain of calls to ask.
+        let out =
+            node_claims(quote!([a b] {p} [x] [a b] [{next} [c]] @item "the body")).to_string();
+        assert!(out.ends_with("[] @ item \"the body\" }"), "{out}");
+        let out = node_claims(quote!([a b] {p} [x] [a b] [])).to_string();
+        assert!(out.contains("input `x` is not used by any node"), "{out}");
     }
 
     #[test]
