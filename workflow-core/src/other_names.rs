@@ -4,7 +4,8 @@
 //! rustc's "no method named `run`" with a help pointing at the generated
 //! `Workflow::run` ("use associated function syntax instead: `Runtime::run(..)`", which
 //! does not exist either). `rt.block_on(..)`, from sync code, and `.wait()`, `.get()` or
-//! `.result()` on the run's future say how to run it.
+//! `.result()` on the run's future say how to run it, and `.cancel()` or `.abort()` on it
+//! how to cancel it.
 
 use crate::launch::{RunFuture, Runnable};
 use crate::Runtime;
@@ -108,6 +109,38 @@ impl<O> RunFuture<O> {
         Self: AwaitTheRun<O>,
     {
         unreachable!("`RunFuture: AwaitTheRun` has no impl")
+    }
+}
+
+/// `rt.execute(..).cancel()` (Temporal's handle, a `CancellationToken`) or `.abort()`
+/// (tokio's `JoinHandle`) on a run's future. Implemented for nothing, and sealed: the
+/// hidden methods of those names require it, so the mistake is one error saying how a
+/// run is cancelled, not rustc's "no method named `cancel` found for `RunFuture`". Not
+/// API.
+#[diagnostic::on_unimplemented(
+    message = "a run's future is cancelled by dropping it: stop awaiting it (`tokio::time::timeout(limit, run)`, a `tokio::select!` branch) or drop it, and the run is cancelled",
+    label = "not a method of a run's future",
+    note = "to cancel from elsewhere, pass a token, `RunOptions::new().cancel_token(token.clone())`, and call `token.cancel()`; a `RunHandle` (from `Runtime::builder().monitor(..)`) has `cancel()` too"
+)]
+#[doc(hidden)]
+pub trait CancelByDropping<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`CancelByDropping`].
+impl<O> RunFuture<O> {
+    #[doc(hidden)]
+    pub fn cancel(&self)
+    where
+        Self: CancelByDropping<O>,
+    {
+        unreachable!("`RunFuture: CancelByDropping` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn abort(&self)
+    where
+        Self: CancelByDropping<O>,
+    {
+        unreachable!("`RunFuture: CancelByDropping` has no impl")
     }
 }
 

@@ -81,13 +81,29 @@ pub(crate) fn value_expr(meta: &ParseNestedMeta<'_>) -> syn::Result<syn::Expr> {
 pub(crate) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         value_expr(meta)?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in meta.input);
-        // Consumed, or syn reports the unread tokens as a second, confusing error.
-        content.parse::<proc_macro2::TokenStream>()?;
+    } else if meta.input.peek(syn::Token![:]) && !meta.input.peek(syn::Token![::]) {
+        // `timeout: "5s"`, the value written the struct-literal way: reported by the
+        // option, and consumed here, or syn adds "expected `,`" at the `:`.
+        meta.input.parse::<syn::Token![:]>()?;
+        meta.input.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren)
+        || meta.input.peek(syn::token::Bracket)
+        || meta.input.peek(syn::token::Brace)
+    {
+        // Consumed, or syn reports the unread tokens as a second, confusing error
+        // (`retry[max = 3]` too).
+        meta.input.parse::<proc_macro2::TokenTree>()?;
     }
     Ok(())
+}
+
+/// The string literal an attribute's arguments start with, if they do: a name given the
+/// way other tools take one (`#[node("fetch_page")]`, `#[workflow_test("etl works")]`).
+pub(crate) fn leading_str(args: &proc_macro2::TokenStream) -> Option<proc_macro2::Literal> {
+    match args.clone().into_iter().next()? {
+        proc_macro2::TokenTree::Literal(lit) if lit.to_string().starts_with('"') => Some(lit),
+        _ => None,
+    }
 }
 
 /// Whether a flag option (`spawn`, `sequential`) has a value after it.
@@ -206,14 +222,19 @@ pub(crate) fn duration_value(
 /// The duration written in the parentheses ahead, `("5s")` or `(5s)` (a literal with a
 /// unit suffix), if it is one literal that parses as a duration.
 fn written_duration(input: syn::parse::ParseStream<'_>) -> Option<String> {
-    fn lit_in_parens(ahead: syn::parse::ParseStream<'_>) -> syn::Result<syn::Lit> {
+    fn written_lit(ahead: syn::parse::ParseStream<'_>) -> syn::Result<syn::Lit> {
+        if ahead.peek(syn::Token![:]) && !ahead.peek(syn::Token![::]) {
+            // `timeout: "5s"`.
+            ahead.parse::<syn::Token![:]>()?;
+            return ahead.parse();
+        }
         let content;
         syn::parenthesized!(content in ahead);
         let lit = content.parse()?;
         content.parse::<syn::parse::Nothing>()?;
         Ok(lit)
     }
-    let text = match lit_in_parens(&input.fork()).ok()? {
+    let text = match written_lit(&input.fork()).ok()? {
         syn::Lit::Str(s) => s.value(),
         other => quote::ToTokens::to_token_stream(&other).to_string(),
     };

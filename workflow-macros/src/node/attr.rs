@@ -4,8 +4,8 @@ use proc_macro2::{Span, TokenStream};
 use syn::spanned::Spanned;
 
 use crate::internals::attr::{
-    crate_path, has_value, int_value, path_name, set_once, skip_value, unknown_option_hint,
-    value_expr,
+    crate_path, has_value, int_value, leading_str, path_name, set_once, skip_value,
+    unknown_option_hint, value_expr,
 };
 use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
@@ -59,6 +59,15 @@ pub(crate) struct NodeArgs {
 /// valid ones are kept.
 pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
     let mut out = NodeArgs::default();
+    if let Some(lit) = leading_str(&args) {
+        // `#[node("fetch_page")]`, a name as Prefect's `@task(name=..)` or Temporal's
+        // `@activity.defn(name=..)` take: syn's "expected ident" says nothing of it.
+        cx.error_spanned_by(
+            lit,
+            "`#[node]` takes no name: a node is named by its binding in `workflow!` (`fetch_data = fetch(url)` names it `fetch_data` in reports, traces and outputs); the options it takes are written `key = value`, like `#[node(timeout = \"5s\")]`",
+        );
+        return out;
+    }
     let parser = syn::meta::parser(|meta| {
         if out.policy.parse_option(&meta, cx)? {
             return Ok(());
@@ -165,6 +174,24 @@ mod tests {
         assert!(
             m[1].contains("; a node is named by its binding in `workflow!`"),
             "{m:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_a_colon_or_brackets_is_one_error_saying_what_to_write() {
+        let m = messages(quote!("fetch_page"));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`#[node]` takes no name: a node is named by its binding"),
+            "{m:?}"
+        );
+        assert_eq!(
+            messages(quote!(timeout: "5s", spawn)),
+            ["`timeout` takes a duration after `=`, like `timeout = \"5s\"`"]
+        );
+        assert_eq!(
+            messages(quote!(retry[max = 3], spawn)),
+            ["`retry` needs its settings in parentheses, like `retry(max = 3, backoff = \"100ms\")`"]
         );
     }
 

@@ -134,6 +134,60 @@ pub(crate) fn has_duplicate_params(item: &ItemFn) -> bool {
 /// (`Box<dyn Display + Send>`, `String`, `Vec<u8>`), so the fn emitted beside the
 /// stand-in node adds none of rustc's (unsized parameter, not `Send`, per use in the
 /// generated code).
+/// `ctx: &Ctx` (or `&TaskContext`, `&ActivityContext`, ..): the node's context under
+/// another SDK's name, which was our "input port `ctx` must own its data" plus rustc's
+/// "cannot find type `Ctx`". One error at the type, which becomes `Context`, so nothing
+/// else is reported (a type of that name of the user's own is said too).
+pub(crate) fn context_other_names(cx: &Ctxt, item: &mut ItemFn) {
+    for input in &mut item.sig.inputs {
+        let syn::FnArg::Typed(pt) = input else {
+            continue;
+        };
+        let syn::Type::Reference(r) = &*pt.ty else {
+            continue;
+        };
+        let written = match &*r.elem {
+            syn::Type::Path(tp)
+                if tp.qself.is_none()
+                    && tp.path.segments.len() == 1
+                    && tp.path.segments[0].arguments.is_none() =>
+            {
+                tp.path.segments[0].ident.clone()
+            }
+            _ => continue,
+        };
+        if !is_context_other_name(&written.to_string()) {
+            continue;
+        }
+        cx.error_spanned_by(
+            &pt.ty,
+            format!("a node's context is `&Context`: write `{}: &Context` (`ctx.attempt()`, `ctx.emit(..)`, `ctx.resource::<T>()`); if `{written}` is a type of your own, take it as a resource, `Res<{written}>`, or by value as a port", pt.pat.to_token_stream()),
+        );
+        if let syn::Type::Reference(r) = &mut *pt.ty {
+            if let syn::Type::Path(tp) = &mut *r.elem {
+                tp.path.segments[0].ident = Ident::new("Context", written.span());
+            }
+        }
+    }
+}
+
+/// Names other SDKs and frameworks give a task's context.
+fn is_context_other_name(name: &str) -> bool {
+    matches!(
+        name,
+        "Ctx"
+            | "NodeContext"
+            | "NodeCtx"
+            | "TaskContext"
+            | "ActivityContext"
+            | "WorkflowContext"
+            | "ExecutionContext"
+            | "RunContext"
+            | "JobContext"
+            | "StepContext"
+    )
+}
+
 pub(crate) fn unsized_ports(cx: &Ctxt, item: &mut ItemFn) {
     for input in &mut item.sig.inputs {
         let syn::FnArg::Typed(pt) = input else {
@@ -229,6 +283,27 @@ pub(crate) fn take_option_attrs(cx: &Ctxt, item: &mut ItemFn) {
             format!(
                 "`{name}` is an option of `#[node]`, not an attribute of its own: write `#[node({option})]` (with the node's other options, if any){per_call}"
             ),
+        );
+        false
+    });
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[tokio::main]` or `#[workflow_test]` under `#[node]`:
+/// a node is run by the workflows that call it, so these (which turn the fn into a test
+/// or a `main`, or remove it outside `cfg(test)`) left rustc's errors about the node's
+/// generated items ("expected function, found struct `f`", "`u32` is not a future"). One
+/// error each, at the attribute, which is removed so that the node is still emitted.
+pub(crate) fn take_entry_attrs(cx: &Ctxt, item: &mut ItemFn) {
+    let name = item.sig.ident.to_string();
+    item.attrs.retain(|attr| {
+        let path = crate::internals::attr::path_name(attr.path());
+        let last = path.rsplit("::").next().unwrap_or_default();
+        if !matches!(last, "test" | "main" | "workflow_test") {
+            return true;
+        }
+        cx.error_spanned_by(
+            attr,
+            format!("remove `#[{path}]`: a `#[node]` fn is run by the workflows that call it, not as a test or a `main`; to test `{name}`, run a workflow that calls it in a `#[workflow_test]` fn of its own"),
         );
         false
     });
@@ -672,6 +747,57 @@ mod tests {
         check_options(&cx, &item, &node, &mut args);
         check_fn(&cx, &item, &node, &args);
         cx.messages()
+    }
+
+    #[test]
+    fn a_context_under_another_name_is_one_error_and_becomes_context() {
+        let cx = Ctxt::new();
+        let mut item: ItemFn = syn::parse2(quote!(
+            async fn f(n: u32, ctx: &TaskContext, c: &Config) -> u32 {
+                n
+            }
+        ))
+        .unwrap();
+        context_other_names(&cx, &mut item);
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a node's context is `&Context`: write `ctx: &Context`"),
+            "{m:?}"
+        );
+        let sig = item.sig.to_token_stream().to_string();
+        assert!(sig.contains("ctx : & Context , c : & Config"), "{sig}");
+    }
+
+    #[test]
+    fn a_test_or_main_attribute_is_one_error_and_removed() {
+        let cx = Ctxt::new();
+        let mut item: ItemFn = syn::parse2(quote!(
+            #[inline]
+            #[tokio::test]
+            #[test]
+            async fn f(n: u32) -> u32 {
+                n
+            }
+        ))
+        .unwrap();
+        take_entry_attrs(&cx, &mut item);
+        let m = cx.messages();
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "remove `#[tokio::test]`: a `#[node]` fn is run by the workflows that call it"
+            ),
+            "{m:?}"
+        );
+        assert!(m[1].starts_with("remove `#[test]`"), "{m:?}");
+        assert!(
+            m[1].ends_with(
+                "to test `f`, run a workflow that calls it in a `#[workflow_test]` fn of its own"
+            ),
+            "{m:?}"
+        );
+        assert_eq!(item.attrs.len(), 1, "`#[inline]` is kept");
     }
 
     #[test]

@@ -247,6 +247,10 @@ impl Binding {
     }
 }
 
+/// The prefix of the port name a port written by its position is kept under
+/// (`double(0: n)`), for the ports callback to report (see `expand/ports.rs`).
+pub(crate) const POSITIONAL_PORT: &str = "__position_";
+
 #[derive(Clone)]
 pub(crate) struct PortArg {
     pub(crate) port: Ident,
@@ -340,6 +344,7 @@ impl WorkflowDef {
             mut bindings,
             decisions,
             broken,
+            ..
         } = parsed;
         if !input.is_empty() {
             return Err(input.error(
@@ -391,6 +396,8 @@ struct Parsed {
     decisions: Vec<Decision>,
     /// Bindings whose entry did not parse, by name (see `WorkflowDef::broken`).
     broken: Vec<Ident>,
+    /// Whether `;` for `,` was reported: once per workflow, arms' bodies included.
+    semicolon_reported: bool,
 }
 
 impl Parsed {
@@ -444,9 +451,9 @@ impl Parsed {
 fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
     // Each entry is parsed on its own, so one syntax error does not hide the others
     // (nor the valid entries, which the fallback expansion still declares).
-    // `;` for `,` is one habit: reported once, at the first `;` not explained by a
-    // `let` (whose own error mentions it).
-    let mut semicolon_reported = false;
+    // `;` for `,` is one habit: reported once per workflow (`out.semicolon_reported`,
+    // arms' bodies included), at the first `;` not explained by a `let` or `return`
+    // (whose own errors cover it).
     for (entry, separator) in split_top_level(body, true) {
         let after_let = entry
             .clone()
@@ -455,16 +462,16 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                 !matches!(t, TokenTree::Punct(p) if p.as_char() == '#')
                     && !matches!(t, TokenTree::Group(_))
             })
-            .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let"));
-        let mut semicolon = |cx: &Ctxt| {
+            .is_some_and(|t| matches!(&t, TokenTree::Ident(i) if i == "let" || i == "return"));
+        let semicolon = |cx: &Ctxt, reported: &mut bool| {
             if let Some(Separator::Semicolon(span)) = separator {
-                if !after_let && !std::mem::replace(&mut semicolon_reported, true) {
+                if !after_let && !std::mem::replace(reported, true) {
                     cx.error_at(span, "separate workflow entries with `,`, not `;`");
                 }
             }
         };
         if entry.is_empty() {
-            semicolon(cx);
+            semicolon(cx, &mut out.semicolon_reported);
             if let Some(Separator::Comma(span)) = separator {
                 cx.error_at(
                     span,
@@ -487,7 +494,7 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                 out.broken.extend(name);
             }
         }
-        semicolon(cx);
+        semicolon(cx, &mut out.semicolon_reported);
     }
 }
 
@@ -783,6 +790,13 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
             name.span(),
             format!("give this node call a name, like `{name} = {name}(..)`: entries, the output struct and the report refer to a node by its name"),
         ));
+    } else if input.is_empty() && attrs.iter().any(|a| a.path().is_ident("output")) {
+        // `#[output] n,` for an input `n`: an output is a node's, and an input is the
+        // caller's already.
+        return Err(syn::Error::new(
+            name.span(),
+            format!("`#[output]` marks a node binding, like `#[output] {name} = node_fn(..)`; an input is not an output (the caller passed it in), so if `{name}` is an input, remove this entry, or pass it through a node (`async fn echo(x: T) -> T {{ x }}`) and mark that binding: `#[output] {name}_out = echo({name})`"),
+        ));
     } else {
         return Err(syn::Error::new(
             here(input, &input.error(""), name.span()),
@@ -998,6 +1012,16 @@ fn parse_decision_source(cx: &Ctxt, input: ParseStream<'_>, keyword: &str) -> sy
     while input.peek(Token![.]) {
         input.parse::<Token![.]>()?;
         source.fields.push(input.parse()?);
+    }
+    let ahead = input.fork();
+    if ahead.parse::<Token![=>]>().is_ok() && ahead.peek(syn::token::Brace) {
+        // `if ok => { .. }`, a `match` arm's arrow after an `if`: said, and the arms
+        // parse on (was "`if` routes on a binding or input as it is, not an expression").
+        let arrow: Token![=>] = input.parse()?;
+        cx.error_spanned_by(
+            arrow,
+            format!("remove `=>`: `{keyword}` takes its arm's braces right after the binding, like `{keyword} {} {{ .. }}`", source.text()),
+        );
     }
     if !input.peek(syn::token::Brace) {
         // The expression up to the arms' braces is the error; the arms still parse, so
@@ -1503,6 +1527,17 @@ fn parse_map_rest(
             path_text(&workflow)
         )));
     }
+    if input.peek(Token![=>]) {
+        // `rs = map(Render, ts) => html`, the `for` fan-out's collect written on a `map`
+        // (was "expected `,` between workflow entries").
+        let arrow: Token![=>] = input.parse()?;
+        let rest: TokenStream = input.parse()?;
+        let wf = path_text(&workflow);
+        return Err(syn::Error::new_spanned(
+            quote::quote!(#arrow #rest),
+            format!("remove `=> {}`: `map` collects each run's whole `{wf}Output`, and a later node reads a field of it per item; to collect one binding per item, write a fan-out: `{name} = for item in {} {{ out = {wf}(..), }} => out`", tokens_text(&rest), items.text()),
+        ));
+    }
     Ok(Binding {
         attrs,
         name: name.clone(),
@@ -1756,6 +1791,8 @@ fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
             .flatten()
             .map_or_else(|| "node_fn".to_string(), |n| n.to_string());
         format!("`_` cannot name a binding: every node has a name, even one whose output nothing uses (it names the node in the report and traces, and its output field); name it, like `{node}_done = {node}(..)`")
+    } else if let Some(message) = statement_keyword(&keyword, input) {
+        message
     } else {
         let raw = if escapable(&keyword) {
             format!(", or escape it as rustc does: `r#{keyword}`")
@@ -1765,6 +1802,22 @@ fn parse_name(input: ParseStream<'_>) -> syn::Result<Ident> {
         format!("`{keyword}` is a Rust keyword and cannot name an input or binding; choose another name{raw}")
     };
     Err(syn::Error::new(keyword.span(), message))
+}
+
+/// What to write for a Rust statement that has no place in `workflow!`: `return d;`
+/// (a workflow's outputs are its sinks and `#[output]` bindings), and the loops `while`
+/// and `loop` (a workflow runs each node once). `None` for other keywords.
+fn statement_keyword(keyword: &Ident, rest: ParseStream<'_>) -> Option<String> {
+    match keyword.to_string().as_str() {
+        "return" => {
+            let name = rest.fork().parse::<Ident>().ok();
+            let name = name.as_ref().map_or("out".to_owned(), ToString::to_string);
+            Some(format!("remove `return {name}`: a workflow's outputs are the bindings no node consumes and those marked `#[output]`, so `{name}` is an output already if nothing reads it; otherwise mark its binding: `#[output] {name} = node_fn(..)`"))
+        }
+        "else" => Some("`else` follows the arms of an `if`, like `if ok { .. } else { .. }`; this one has no `if` before it (entries that always run need no `else`)".to_owned()),
+        "while" | "loop" => Some(format!("`workflow!` has no `{keyword}`: a workflow runs each node once; to run nodes once per item of a list, fan out with `ys = for x in xs {{ y = node_fn(x), }} => y`, and to repeat a step until it succeeds, loop inside a `#[node]` or give it `#[retry(max = 3)]`")),
+        _ => None,
+    }
 }
 
 /// Whether keyword `ident` can be written as a raw identifier (`r#type`): every keyword
@@ -1992,6 +2045,15 @@ fn parse_binding_rest(
             format!("`{path}` is not a `#[node]` fn: a binding runs a `#[node]` fn or a workflow; {what}"),
         ));
     }
+    // `d = Some(double(n))`, `Ok(..)`: the output wrapped as in plain
+    // code (was the ports' "not a call" at the inner call plus rustc's "cannot find macro
+    // `Some`"). One error at the wrapper, the binding broken like a method's above.
+    if let Some((wrapper, inner)) = wrapper_call(&node, input) {
+        return Err(syn::Error::new_spanned(
+            &node,
+            format!("remove `{wrapper}(..)`: a binding is its node's output as the node returns it; bind the call itself, `{name} = {inner}(..)`, and return the wrapped value from the `#[node]` fn if a later node needs it so"),
+        ));
+    }
     // `fetch!(url)`: the node's ports are a macro under its name, but it is called as a
     // fn here; said, and the call parsed on.
     if let Some(bang) = input.parse::<Option<Token![!]>>()? {
@@ -2069,6 +2131,13 @@ fn parse_binding_rest(
         cx.error_spanned_by(
             q,
             format!("remove `?`: `{name}` is `{node_text}`'s `Ok` value, and an error fails the run (or is retried)"),
+        );
+    } else if input.peek(Token![.]) && unwraps(input) {
+        // `p = fetch(url).unwrap()`: was the field message below.
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            format!("remove this call: when `{node_text}` returns a `Result`, `{name}` is its `Ok` value already, and an `Err` fails the run (or is retried)"),
         );
     } else if input.peek(Token![.]) {
         let rest: TokenStream = input.parse()?;
@@ -2194,6 +2263,35 @@ fn here(input: ParseStream<'_>, e: &syn::Error, last: Span) -> Span {
     }
 }
 
+/// `.unwrap()`, `.expect(..)` or another unwrapping method next in `input`.
+fn unwraps(input: ParseStream<'_>) -> bool {
+    let ahead = input.fork();
+    ahead.parse::<Token![.]>().is_ok()
+        && ahead.parse::<Ident>().is_ok_and(|m| {
+            matches!(
+                m.to_string().as_str(),
+                "unwrap" | "expect" | "unwrap_or" | "unwrap_or_default" | "unwrap_or_else"
+            )
+        })
+}
+
+/// `Some`, `Ok` or `Err` and the node it wraps, when `node` is one of these wrapping a
+/// call (`Some(double(n))`). (`Box::new(..)` is reported as an associated fn, which it is.)
+fn wrapper_call(node: &Path, input: ParseStream<'_>) -> Option<(String, String)> {
+    let text = path_text(node);
+    if !matches!(text.as_str(), "Some" | "Ok" | "Err") || !input.peek(syn::token::Paren) {
+        return None;
+    }
+    let inner_call = |ahead: ParseStream<'_>| -> syn::Result<Option<Path>> {
+        let content;
+        parenthesized!(content in ahead);
+        let inner = content.call(Path::parse_mod_style)?;
+        Ok(content.peek(syn::token::Paren).then_some(inner))
+    };
+    let inner = inner_call(&input.fork()).ok().flatten()?;
+    Some((text, path_text(&inner)))
+}
+
 /// The port connections of one comma-separated chunk inside `node_fn(..)`: one, or
 /// several when a `,` is missing between them.
 fn parse_port_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<PortArg>> {
@@ -2251,6 +2349,15 @@ fn parse_port_arg(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Option<PortA
             input.parse::<Token![:]>()?;
         }
         Some(port)
+    } else if input.peek(syn::LitInt) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
+        // `double(0: n)`, a port named by its position: kept under a name no parameter
+        // has, so the node's ports callback reports it with the ports it does have.
+        let position: syn::LitInt = input.parse()?;
+        input.parse::<Token![:]>()?;
+        Some(Ident::new(
+            &format!("{POSITIONAL_PORT}{}", position.base10_digits()),
+            position.span(),
+        ))
     } else {
         None
     };
@@ -2754,6 +2861,105 @@ mod tests {
             m[0].ends_with("write `imgs = for u in urls { out = download(url: u), } => out`"),
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn an_input_marked_output_says_how_to_output_it() {
+        let m = parse_messages(quote!(struct W { input n: u32, d = double(n), #[output] n, }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`#[output]` marks a node binding, like `#[output] n = node_fn(..)`; an input is not an output"),
+            "{m:?}"
+        );
+        assert!(m[0].ends_with("`#[output] n_out = echo(n)`"), "{m:?}");
+    }
+
+    #[test]
+    fn a_wrapped_or_unwrapped_call_is_one_error_saying_what_to_write() {
+        for (wrapped, name) in [
+            (quote!(Some(double(n))), "Some"),
+            (quote!(Ok(double(n: n))), "Ok"),
+        ] {
+            let m = parse_messages(quote!(struct W { input n: u32, d = #wrapped, }));
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(
+                m[0].starts_with(&format!("remove `{name}(..)`: a binding is its node's output as the node returns it; bind the call itself, `d = double(..)`")),
+                "{m:?}"
+            );
+        }
+        let m = parse_messages(quote!(struct W { input url: String, p = fetch(url).unwrap(), }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "remove this call: when `fetch` returns a `Result`, `p` is its `Ok` value already"
+            ),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn branch_and_map_slips_are_one_error_each() {
+        // `else` with no `if`.
+        let m =
+            parse_messages(quote!(struct W { input n: u32, b = big(n), else { d = double(n), } }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("`else` follows the arms of an `if`"),
+            "{m:?}"
+        );
+        // `if b => { .. }`: said, and the arm kept.
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input n: u32, b = big(n), if b => { d = double(n), } }),
+        )
+        .expect("parses");
+        assert_eq!(cx.messages(), ["remove `=>`: `if` takes its arm's braces right after the binding, like `if b { .. }`"]);
+        assert!(
+            def.bindings.iter().any(|b| b.name == "d"),
+            "the arm's binding is kept"
+        );
+        // `;` in every arm: said once.
+        let m = parse_messages(quote!(struct W {
+            input n: u32,
+            k = kind(n),
+            match k { Kind::A => { a = double(n); } Kind::B(v) => { b = double(n: v); } }
+        }));
+        assert_eq!(m, ["separate workflow entries with `,`, not `;`"]);
+        // `map(..) => field`.
+        let m = parse_messages(
+            quote!(struct G { input ts: Vec<String>, rs = map(Render, ts) => html, }),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `=> html`: `map` collects each run's whole `RenderOutput`"),
+            "{m:?}"
+        );
+        assert!(
+            m[0].ends_with("`rs = for item in ts { out = Render(..), } => out`"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn a_return_or_a_loop_is_one_error_saying_what_to_write() {
+        let m = parse_messages(quote!(struct W { input n: u32, d = double(n), return d; }));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("remove `return d`: a workflow's outputs are the bindings no node consumes and those marked `#[output]`, so `d` is an output already"),
+            "{m:?}"
+        );
+        for keyword in [quote!(while n), quote!(loop)] {
+            let m = parse_messages(quote!(struct W { input n: u32, #keyword { d = double(n), } }));
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(m[0].contains("has no `"), "{m:?}");
+            assert!(
+                m[0].contains(
+                    "a workflow runs each node once; to run nodes once per item of a list, fan out"
+                ),
+                "{m:?}"
+            );
+        }
     }
 
     #[test]

@@ -317,9 +317,22 @@ pub(crate) fn unused_input_message(def: &WorkflowDef, input: &Ident) -> String {
         Some(fan_out) => format!(
             "input `{input}` is not used by any node: in the body of `{fan_out} = for {input} in ..`, `{input}` is the item, which hides this input; rename the item (`for item in ..`) to use both, or remove the input"
         ),
-        None => format!(
-            "input `{input}` is not used by any node; connect it (e.g. `node_fn({input})`) or remove it"
+        None => unused_input_text(
+            input,
+            def.body_of
+                .as_ref()
+                .filter(|_| def.hidden_body)
+                .map(|b| b.place.as_str()),
         ),
+    }
+}
+
+/// "input `b` is not used by any node"; or, for the item of a `for` body (`item_of`:
+/// where the body is), that no node of the body uses the item.
+pub(crate) fn unused_input_text(input: &Ident, item_of: Option<&str>) -> String {
+    match item_of {
+        Some(body) => format!("`{input}` is the item of {body}, and no node of the body uses it; connect it to a port, like `node_fn({input})` (each run of the body gets one item of the list)"),
+        None => format!("input `{input}` is not used by any node; connect it (e.g. `node_fn({input})`) or remove it"),
     }
 }
 

@@ -7,8 +7,8 @@ use syn::spanned::Spanned;
 use syn::{LitStr, Path};
 
 use crate::internals::attr::{
-    bool_value, int_value, path_name, positive_duration_value, skip_value, unknown_option_hint,
-    value_expr, SpannedValue,
+    bool_value, int_value, leading_str, path_name, positive_duration_value, skip_value,
+    unknown_option_hint, value_expr, SpannedValue,
 };
 use crate::internals::Ctxt;
 
@@ -45,12 +45,24 @@ impl TestArgs {
 /// `cx`; the valid ones are kept.
 pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> TestArgs {
     let mut out = TestArgs::default();
+    if let Some(lit) = leading_str(&args) {
+        // `#[workflow_test("etl works")]`, pytest's or JUnit's display name: syn's
+        // "expected ident" said nothing of it.
+        cx.error_spanned_by(
+            lit,
+            format!("`#[workflow_test]` takes no name{TEST_NAME_HINT}"),
+        );
+        return out;
+    }
     let parser = syn::meta::parser(|meta| parse_option(&meta, &mut out, cx));
     if let Err(e) = parser.parse2(args) {
         cx.syn_error(e);
     }
     out
 }
+
+/// Where a test's name comes from, after an option or a string that tried to give one.
+const TEST_NAME_HINT: &str = "; a test is named by its fn, as `cargo test` lists and filters it: `async fn etl_fetches_every_page(h: Harness)`";
 
 /// Parses one option.
 fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> syn::Result<()> {
@@ -155,6 +167,8 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
                     } else if matches!(name.to_string().as_str(), "ignore" | "should_panic") {
                         // libtest's own attributes, written as options of tokio's style.
                         format!("; `{name}` is libtest's own attribute: write `#[{name}]` on its own line below `#[workflow_test]`")
+                    } else if matches!(name.to_string().as_str(), "name" | "description" | "display_name") {
+                        String::from(TEST_NAME_HINT)
                     } else {
                         unknown_option_hint(&name.to_string(), false, OPTIONS)
                     },

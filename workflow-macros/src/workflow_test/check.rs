@@ -212,7 +212,13 @@ fn check_harness_param(cx: &Ctxt, arg: &FnArg) {
                     return;
                 }
             }
-            if !is_harness(&t.ty) {
+            if is_harness_with_arguments(&t.ty) {
+                // `h: Harness<Etl>`, a harness per workflow as some test kits have.
+                cx.error_spanned_by(
+                    &t.ty,
+                    "`Harness` takes no type: write `h: Harness`; one harness runs any workflow, given at each run (`h.execute(Etl, EtlInput { .. })`)",
+                );
+            } else if !is_harness(&t.ty) {
                 cx.error_spanned_by(
                     &t.ty,
                     "unsupported parameter type; `#[workflow_test]` can only inject a `Harness` (`h: Harness`)",
@@ -222,18 +228,39 @@ fn check_harness_param(cx: &Ctxt, arg: &FnArg) {
     }
 }
 
+/// The last segment of `ty` when it is `Harness` or `path::to::Harness`, with or
+/// without generic arguments.
+fn harness_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => {
+            p.path.segments.last().filter(|s| s.ident == "Harness")
+        }
+        _ => None,
+    }
+}
+
+/// Whether `ty` is `Harness<..>` written with generic arguments, which it has none of.
+fn is_harness_with_arguments(ty: &Type) -> bool {
+    harness_segment(ty).is_some_and(|s| !s.arguments.is_none())
+}
+
+/// The fn with `h: Harness<..>` written `h: Harness`, after its error, so that rustc
+/// does not add its own ("struct takes 0 generic arguments").
+pub(crate) fn strip_harness_arguments(f: &mut ItemFn) {
+    for arg in &mut f.sig.inputs {
+        if let FnArg::Typed(t) = arg {
+            if let (true, Type::Path(p)) = (is_harness_with_arguments(&t.ty), &mut *t.ty) {
+                if let Some(segment) = p.path.segments.last_mut() {
+                    segment.arguments = syn::PathArguments::None;
+                }
+            }
+        }
+    }
+}
+
 /// `Harness` or `path::to::Harness`, without generic arguments.
 fn is_harness(ty: &Type) -> bool {
-    match ty {
-        Type::Path(p) => {
-            p.qself.is_none()
-                && p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Harness" && s.arguments.is_none())
-        }
-        _ => false,
-    }
+    harness_segment(ty).is_some_and(|s| s.arguments.is_none())
 }
 
 /// `#[workflow_test]` already makes the fn a test. Returns whether another test
@@ -364,6 +391,41 @@ mod tests {
         assert!(
             msgs[1].contains("`h.assert_no_memory_growth(..).await;`"),
             "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn a_name_or_a_typed_harness_is_one_error_saying_what_to_write() {
+        let item = quote!(
+            async fn t(h: Harness) {}
+        );
+        for args in [quote!("etl works"), quote!(name = "etl works")] {
+            let msgs = messages(args, item.clone());
+            assert_eq!(msgs.len(), 1, "{msgs:?}");
+            assert!(
+                msgs[0].ends_with("; a test is named by its fn, as `cargo test` lists and filters it: `async fn etl_fetches_every_page(h: Harness)`"),
+                "{msgs:?}"
+            );
+        }
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn t(h: workflow_test::Harness<Etl>) {}
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("`Harness` takes no type: write `h: Harness`"),
+            "{msgs:?}"
+        );
+        let mut f: ItemFn = syn::parse2(quote!(
+            async fn t(h: workflow_test::Harness<Etl>) {}
+        ))
+        .unwrap();
+        strip_harness_arguments(&mut f);
+        assert_eq!(
+            quote::ToTokens::to_token_stream(&f.sig).to_string(),
+            "async fn t (h : workflow_test :: Harness)"
         );
     }
 

@@ -45,6 +45,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             // `.await` in a sync fn would each add rustc's errors to "add `async`".
             item_fn.block = syn::parse_quote!({});
         }
+        check::strip_harness_arguments(&mut item_fn);
         if let Some(h) = check::undeclared_harness(&item_fn) {
             // The harness it forgot to take (the body's own `h`, so the body sees it):
             // each use of `h` would be rustc's "cannot find value" too.

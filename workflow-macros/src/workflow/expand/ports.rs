@@ -17,6 +17,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, bracketed, Ident, LitBool};
 
 use crate::internals::suggest::{closest, list};
+use crate::workflow::ast::POSITIONAL_PORT;
 
 /// What the node's callback knows, then what the call site wrote.
 struct PortsCall {
@@ -54,6 +55,26 @@ fn is_ordering_word(port: &str) -> bool {
         port,
         "after" | "run_after" | "depends_on" | "depends" | "needs" | "requires" | "wait_for"
     )
+}
+
+/// The error for a port written by its position (`double(0: n)`): ports are named
+/// after the fn's parameters, so it names the port in that position, and the others.
+fn positional_port_message(node: &str, position: &str, ports: &[String]) -> String {
+    let named = "ports are named after the node fn's parameters, not numbered";
+    let at = position.parse::<usize>().ok().and_then(|i| ports.get(i));
+    match (ports, at) {
+        ([], _) => format!("`{node}` has no input ports; call it as `{node}()`"),
+        ([only], _) => format!("{named}: write `{only}: ..`, the only port of `{node}`"),
+        (_, Some(port)) => format!(
+            "{named}: write `{port}: ..` (the ports of `{node}` are {})",
+            list(ports)
+        ),
+        (_, None) => format!(
+            "{named}: the ports of `{node}` are {}; connect each by its name, like `{}: ..`",
+            list(ports),
+            ports[0]
+        ),
+    }
 }
 
 fn idents(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
@@ -324,7 +345,9 @@ impl PortsCall {
             if port_names.contains(&port) {
                 continue;
             }
-            let msg = if self.context.iter().any(|c| *c == port) {
+            let msg = if let Some(position) = port.strip_prefix(POSITIONAL_PORT) {
+                positional_port_message(&node.to_string(), position, &port_names)
+            } else if self.context.iter().any(|c| *c == port) {
                 format!(
                     "`{port}` is the `&Context` of `{node}`, which the runtime passes in; it is not a port, so do not connect it"
                 )
@@ -431,6 +454,13 @@ impl super::WorkflowGen<'_> {
 
     /// `unused_inputs` for the inputs no fan-out item hides.
     fn claim_unused(&self, unused: &[&Ident]) -> TokenStream {
+        // In a `for` body's hidden workflow, the only input nothing uses is the item.
+        let item_of = self
+            .def
+            .body_of
+            .as_ref()
+            .filter(|_| self.def.hidden_body)
+            .map(|b| b.place.clone());
         let calls: Vec<TokenStream> = self
             .def
             .bindings
@@ -462,7 +492,10 @@ impl super::WorkflowGen<'_> {
         // as unused directly (a port left unconnected is still reported by its call).
         const MAX_CHAIN: usize = 40;
         let Some((first, rest)) = calls.split_first().filter(|_| calls.len() <= MAX_CHAIN) else {
-            return unused.iter().map(|u| unused_input_error(u)).collect();
+            return unused
+                .iter()
+                .map(|u| unused_input_error(u, item_of.as_deref()))
+                .collect();
         };
         let p = &self.p;
         // `{path} [connected]` → `path! { {p} @claim {p} [unused] [connected] [rest] }`.
@@ -470,10 +503,14 @@ impl super::WorkflowGen<'_> {
         let (Some(proc_macro2::TokenTree::Group(path)), Some(connected)) =
             (first.next(), first.next())
         else {
-            return unused.iter().map(|u| unused_input_error(u)).collect();
+            return unused
+                .iter()
+                .map(|u| unused_input_error(u, item_of.as_deref()))
+                .collect();
         };
         let path = path.stream();
-        quote!(#path! { {#p} @claim {#p} [#(#unused)*] #connected [#(#rest)*] })
+        let item_of = item_of.map(|text| quote!(@item #text));
+        quote!(#path! { {#p} @claim {#p} [#(#unused)*] #connected [#(#rest)*] #item_of })
     }
 }
 
@@ -495,6 +532,9 @@ struct ClaimStep {
     /// mistake is that error.
     connected: Option<Vec<Ident>>,
     rest: Vec<(TokenStream, Option<Vec<Ident>>)>,
+    /// For the hidden workflow of a `for` body (`@item "the `for` body of `ds` in
+    /// workflow `W`"`): its one possible unused input is the loop's item, said so.
+    item_of: Option<syn::LitStr>,
 }
 
 /// `[ports]`, or `[*]` for a `map` (see [`ClaimStep::connected`]).
@@ -536,12 +576,20 @@ impl Parse for ClaimStep {
             braced!(path in content);
             rest.push((path.parse()?, self::connected(&content)?));
         }
+        let item_of = if input.peek(syn::Token![@]) {
+            input.parse::<syn::Token![@]>()?;
+            input.parse::<kw::item>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
         Ok(Self {
             ports,
             krate,
             unused,
             connected,
             rest,
+            item_of,
         })
     }
 }
@@ -582,6 +630,7 @@ pub(crate) fn node_claims(input: TokenStream) -> TokenStream {
         return TokenStream::new();
     }
     let p = &step.krate;
+    let item_of = step.item_of.as_ref().map(|text| quote!(@item #text));
     match step.rest.split_first() {
         Some(((path, connected), rest)) => {
             let rest = rest.iter().map(|(path, c)| {
@@ -589,17 +638,28 @@ pub(crate) fn node_claims(input: TokenStream) -> TokenStream {
                 quote!({#path} #c)
             });
             let connected = connected_tokens(connected);
-            quote!(#path! { {#p} @claim {#p} [#(#unclaimed)*] #connected [#(#rest)*] })
+            quote!(#path! { {#p} @claim {#p} [#(#unclaimed)*] #connected [#(#rest)*] #item_of })
         }
-        None => unclaimed.iter().map(|u| unused_input_error(u)).collect(),
+        None => {
+            let item_of = step.item_of.as_ref().map(syn::LitStr::value);
+            unclaimed
+                .iter()
+                .map(|u| unused_input_error(u, item_of.as_deref()))
+                .collect()
+        }
     }
 }
 
-/// "input `b` is not used by any node", at the input's name.
-pub(crate) fn unused_input_error(input: &Ident) -> TokenStream {
+mod kw {
+    syn::custom_keyword!(item);
+}
+
+/// "input `b` is not used by any node", at the input's name; or, for the item of a `for`
+/// body (`item_of`: where the body is), that no node of the body uses the item.
+pub(crate) fn unused_input_error(input: &Ident, item_of: Option<&str>) -> TokenStream {
     syn::Error::new(
         input.span(),
-        format!("input `{input}` is not used by any node; connect it (e.g. `node_fn({input})`) or remove it"),
+        crate::workflow::check::unused_input_text(input, item_of),
     )
     .to_compile_error()
 }
@@ -616,6 +676,44 @@ mod tests {
             panic!("parses as one call");
         };
         call.errors().into_iter().map(|(_, m)| m).collect()
+    }
+
+    #[test]
+    fn the_unused_item_of_a_for_body_is_said_to_be_the_item() {
+        let out = node_claims(
+            quote!([a b] {p} [x] [a b] [] @item "the `for` body of `ds` in workflow `W`"),
+        )
+        .to_string();
+        assert!(
+            out.contains("`x` is the item of the `for` body of `ds` in workflow `W`, and no node of the body uses it"),
+            "{out}"
+        );
+        // Passed on along the chain of calls to ask.
+        let out =
+            node_claims(quote!([a b] {p} [x] [a b] [{next} [c]] @item "the body")).to_string();
+        assert!(out.ends_with("[] @ item \"the body\" }"), "{out}");
+        let out = node_claims(quote!([a b] {p} [x] [a b] [])).to_string();
+        assert!(out.contains("input `x` is not used by any node"), "{out}");
+    }
+
+    #[test]
+    fn a_port_written_by_its_position_is_named_with_the_ports() {
+        assert_eq!(
+            messages(quote!(__position_1 false { x } a false { y })),
+            ["ports are named after the node fn's parameters, not numbered: write `b: ..` (the ports of `add` are `a`, `b`)"]
+        );
+        assert_eq!(
+            messages(quote!(__position_7 false { x })),
+            ["ports are named after the node fn's parameters, not numbered: the ports of `add` are `a`, `b`; connect each by its name, like `a: ..`"]
+        );
+        assert_eq!(
+            positional_port_message("double", "0", &["n".to_owned()]),
+            "ports are named after the node fn's parameters, not numbered: write `n: ..`, the only port of `double`"
+        );
+        assert_eq!(
+            positional_port_message("now", "0", &[]),
+            "`now` has no input ports; call it as `now()`"
+        );
     }
 
     #[test]
