@@ -10,8 +10,9 @@
 //! Each macro has a module whose `mod.rs` runs its phases in order, each phase in its own
 //! file: `attr.rs` (options), `ast.rs` (the input as written), `check.rs` (rules, one
 //! small function each), `expand.rs` (code, one function per generated piece).
-//! `workflow!` adds `resolve.rs` (names) and `graph.rs` (links, order) between parsing and
-//! checking. Shared by all three:
+//! `workflow!`, whose grammar is the largest, parses in `parse.rs` into the types of
+//! `ast.rs`, and adds `resolve.rs` (names) and `graph.rs` (links, order) between parsing
+//! and checking. Shared by all three:
 //!
 //! - `internals/`: the parse/check building blocks: `Ctxt` (the one error collector
 //!   every phase reports into), option-value parsers, duration literals, the policy

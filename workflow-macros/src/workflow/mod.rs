@@ -1,6 +1,7 @@
 //! `workflow!`, in phases:
 //!
-//! 1. parse (`ast.rs`): the grammar; a bad entry is recorded and the others kept;
+//! 1. parse (`parse.rs`, into the types of `ast.rs`): the grammar; a bad entry is recorded
+//!    and the others kept;
 //! 2. attributes (`attr.rs`): `#[workflow(..)]` options and per-binding attributes;
 //! 3. resolve (`resolve.rs`): the namespace, and what each port connection refers to;
 //! 4. graph (`graph.rs`): deps, successors, consumer counts, a topological order;
@@ -14,6 +15,7 @@ mod attr;
 pub(crate) mod check;
 pub(crate) mod expand;
 mod graph;
+pub(crate) mod parse;
 mod resolve;
 
 use proc_macro2::TokenStream;

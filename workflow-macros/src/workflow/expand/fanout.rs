@@ -24,7 +24,8 @@ use syn::{Ident, Type};
 use super::{input_alias, node_alias, WorkflowGen};
 use crate::codegen::respan;
 use crate::internals::Ctxt;
-use crate::workflow::ast::{finish_fan_outs, Binding, FanOut, FanOutBody, InputDecl, WorkflowDef};
+use crate::workflow::ast::{Binding, FanOut, FanOutBody, InputDecl, WorkflowDef};
+use crate::workflow::parse::finish_fan_outs;
 
 /// The name of a `for` body's child workflow: `__GalleryEachThumbs` for `thumbs`.
 fn body_name(workflow: &Ident, binding: &Ident) -> Ident {
