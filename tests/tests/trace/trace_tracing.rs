@@ -451,3 +451,76 @@ async fn node_spans_of_items_and_sub_workflows_are_named_by_path() {
     .collect();
     assert_eq!(named, expected);
 }
+
+/// An item's node failing on its one attempt (no retry policy: inline).
+#[node]
+async fn item_fails_on_two(x: u32) -> Result<u32, Flaky> {
+    if x == 2 {
+        return Err(Flaky(x));
+    }
+    Ok(x)
+}
+
+workflow! {
+    struct FailingItem {
+        input xs: Vec<u32>,
+        input v: u32,
+        sub = SpanLeaf(v),
+        ys = for x in xs {
+            r = item_retried(x),
+            f = item_fails_on_two(x: r),
+        } => f,
+    }
+}
+
+/// The events of a fan-out item's node (its retries, its failure) say which item by the
+/// node's path, as its spans do, and name the workflow the caller ran: the `node failed`
+/// event is logged outside the item's node span, so with the bare binding (`f`) and the
+/// fan-out body's generated workflow (`__FailingItemEachYs`) a subscriber could not tell
+/// which item failed, and printed a name the user never wrote.
+#[tokio::test(start_paused = true)]
+async fn events_of_items_name_the_item_by_path_and_the_workflow_the_caller_ran() {
+    let (cap, _guard) = capture();
+    let err = Runtime::new()
+        .execute(
+            FailingItem,
+            FailingItemInput {
+                xs: vec![1, 2],
+                v: 0,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.node(), Some("ys[1].f"));
+    assert_eq!(
+        err.to_string(),
+        "node `ys[1].f` of workflow `FailingItem` failed after 1 attempt(s): flaky attempt 2"
+    );
+    let failed = cap.events("node failed");
+    let item = failed
+        .iter()
+        .find(|e| e.field("node") == Some("ys[1].f"))
+        .unwrap_or_else(|| panic!("no `node failed` event names `ys[1].f`: {failed:#?}"));
+    assert_eq!(item.field("error"), Some(err.to_string().as_str()));
+    assert!(
+        failed
+            .iter()
+            .all(|e| !e.field("error").unwrap_or_default().contains("__")),
+        "a generated workflow name in {failed:#?}"
+    );
+    let mut retried: Vec<String> = cap
+        .events("node attempt failed; retrying")
+        .iter()
+        .map(|e| e.field("node").unwrap_or_default().to_owned())
+        .collect();
+    retried.sort();
+    assert_eq!(retried, ["ys[0].r", "ys[1].r"]);
+    let completed: Vec<String> = cap
+        .events("node completed")
+        .iter()
+        .map(|e| e.field("node").unwrap_or_default().to_owned())
+        .collect();
+    for path in ["sub.leaf", "ys[0].r", "ys[0].f", "ys[1].r"] {
+        assert!(completed.iter().any(|n| n == path), "{path}: {completed:?}");
+    }
+}

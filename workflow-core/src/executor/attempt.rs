@@ -326,7 +326,7 @@ fn supervised_erased(ports: Box<dyn ErasedNode>, index: usize, shared: Arc<RunSh
                     let made = shared.attempts_made(index);
                     tracing::warn!(
                         target: "workflow",
-                        node = shared.nodes[index].name,
+                        node = &*shared.node_name(index),
                         attempts = made,
                         ?limit,
                         "node timed out (all attempts)"
@@ -386,7 +386,7 @@ async fn attempt_loop(
         if let NodeFailure::Timeout(limit) = failure {
             tracing::warn!(
                 target: "workflow",
-                node = shared.nodes[index].name,
+                node = &*shared.node_name(index),
                 attempt,
                 ?limit,
                 "node attempt timed out"
@@ -410,7 +410,7 @@ async fn attempt_loop(
         let error = failure.describe();
         tracing::warn!(
             target: "workflow",
-            node = shared.nodes[index].name,
+            node = &*shared.node_name(index),
             attempt,
             ?delay,
             error = %error,

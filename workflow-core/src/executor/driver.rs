@@ -1833,8 +1833,7 @@ where
         self.statuses
             .failed(self.shared, index, attempts, now, &failure);
         let error = self.to_error(index, attempts, failure);
-        let node = W::PLAN.nodes[index].name;
-        tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
+        tracing::warn!(target: "workflow", node = &*self.shared.node_name(index), attempts, error = %error, "node failed");
         match self.failure {
             FailurePolicy::FailFast => Err(error),
             FailurePolicy::Continue => {
@@ -1979,7 +1978,7 @@ where
     }
 
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
-        node_error(W::PLAN, self.shared, index, attempts, failure)
+        node_error(self.shared, index, attempts, failure)
     }
 
     /// The running nodes, by path in a child run (a cold path: a stopped run's error).
@@ -2115,17 +2114,19 @@ fn block_downstream(plan: &Plan, blocked: &mut Box<[bool]>, index: usize) {
     }
 }
 
-/// The error of node `index` of `plan` that failed after `attempts` attempts.
+/// The error of node `index` that failed after `attempts` attempts, named as the caller
+/// sees it: by the node's path (in a child run: a sub-workflow, a fan-out item) and the
+/// root run's workflow (a child run's own plan is the sub-workflow's, or a fan-out
+/// body's generated one), also in the `node failed` event logged before the error
+/// reaches the root.
 fn node_error(
-    plan: &Plan,
     shared: &RunShared,
     index: usize,
     attempts: u32,
     failure: NodeFailure,
 ) -> WorkflowError {
-    // In a child run (a sub-workflow, a fan-out item), the node's path.
     let node = shared.node_name(index);
-    let mut error = failure.into_error(plan.name, node, attempts);
+    let mut error = failure.into_error(shared.root_workflow, node, attempts);
     // A sub-workflow or fan-out node that timed out stopped its child runs' nodes,
     // and so did a node of one of its child runs that timed out (the fail-fast
     // stops the other items): name them too (`still running: front.html`), once.

@@ -847,8 +847,7 @@ where
                 self.statuses
                     .failed(&self.shared, index, attempts, now, &failure);
                 let error = self.to_error(index, attempts, failure);
-                let node = W::PLAN.nodes[index].name;
-                tracing::warn!(target: "workflow", node, attempts, error = %error, "node failed");
+                tracing::warn!(target: "workflow", node = &*self.shared.node_name(index), attempts, error = %error, "node failed");
                 Err(error)
             }
         }
@@ -940,9 +939,10 @@ where
     }
 
     fn to_error(&self, index: usize, attempts: u32, failure: NodeFailure) -> WorkflowError {
-        // In a child run (a sub-workflow, a fan-out item), the node's path.
+        // By path and in the root run's workflow, not the body's generated one (as
+        // `driver.rs`'s `node_error`).
         let node = self.shared.node_name(index);
-        failure.into_error(W::PLAN.name, node, attempts)
+        failure.into_error(self.shared.root_workflow, node, attempts)
     }
 
     /// Polls the item's running nodes, which saw the cancellation, until they end or the

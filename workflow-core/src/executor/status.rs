@@ -399,8 +399,7 @@ impl Statuses {
     #[inline(never)]
     fn succeeded_noted(&self, shared: &RunSlot, i: usize, attempts: u32) {
         shared.set_live(i, NodeStatus::Succeeded);
-        let name = self.nodes[i].name;
-        tracing::debug!(target: "workflow", node = name, attempts, "node completed");
+        tracing::debug!(target: "workflow", node = &*shared.node_name(i), attempts, "node completed");
         shared.record(Some(i), TraceKind::Completed { attempts });
     }
 
@@ -428,7 +427,7 @@ impl Statuses {
         let report = self.set(shared, i, NodeStatus::Cancelled);
         report.attempts = attempts;
         report.duration = ended(report.started, now);
-        tracing::info!(target: "workflow", node = self.nodes[i].name, "node cancelled");
+        tracing::info!(target: "workflow", node = &*shared.node_name(i), "node cancelled");
         shared.record(Some(i), TraceKind::Cancelled);
     }
 
@@ -436,7 +435,7 @@ impl Statuses {
     #[cfg(feature = "store")]
     pub(super) fn restored(&mut self, shared: &RunSlot, i: usize) {
         self.set(shared, i, NodeStatus::Restored);
-        tracing::debug!(target: "workflow", node = self.nodes[i].name, "node restored");
+        tracing::debug!(target: "workflow", node = &*shared.node_name(i), "node restored");
         shared.record(Some(i), TraceKind::Restored);
     }
 
