@@ -723,6 +723,71 @@ async fn a_total_timeout_during_a_backoff_says_the_node_was_waiting_to_retry() {
     );
 }
 
+#[node(retry(max = 3, backoff = "1s", total_timeout = "1500ms"))]
+async fn refuses_long(ctx: &Context) -> Result<u32, NetError> {
+    Err(NetError::Connection(ctx.attempt()))
+}
+
+#[node]
+async fn hangs() -> u32 {
+    sleep_ms(3_600_000).await;
+    0
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct StoppedInBackoffBesideAHang {
+        h = refuses_long(),
+        s = hangs(),
+    }
+}
+
+/// A node stopped during its backoff (here its `total_timeout` runs out at 1.5 s, in
+/// the 2 s wait after attempt 2) waits no longer: a live snapshot's `retrying` drops
+/// it, and under `failure = "continue"` the stall limit (2 s) reports the other
+/// branch's hang 2 s after that node ended, at 3.5 s, where the stale wait counted as
+/// progress until its attempt's due time (3 s) and the stall was reported at 5 s. The
+/// timeout's error still says the node was waiting to retry.
+#[tokio::test(start_paused = true)]
+async fn a_node_stopped_in_its_backoff_waits_no_longer() {
+    let handles = Arc::new(Mutex::new(Vec::<RunHandle>::new()));
+    let seen = Arc::clone(&handles);
+    let rt = Runtime::builder()
+        .monitor(move |run| seen.lock().unwrap().push(run))
+        .build();
+    let start = Instant::now();
+    let run = tokio::spawn(rt.execute_with(
+        StoppedInBackoffBesideAHang,
+        StoppedInBackoffBesideAHangInput {},
+        RunOptions::new().deadlock(Duration::from_secs(2)),
+    ));
+    let retrying = || {
+        let snapshot = handles.lock().unwrap()[0].snapshot().unwrap();
+        snapshot
+            .retrying
+            .iter()
+            .map(|w| (w.node.to_string(), w.attempt))
+            .collect::<Vec<_>>()
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(retrying(), [("h".to_string(), 1)]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(retrying(), []);
+    let err = run.await.unwrap().unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(3500), "{err}");
+    assert!(err.is_deadlock(), "{err}");
+    let WorkflowError::Multiple { errors, .. } = &err else {
+        panic!("{err:?}")
+    };
+    let Some(WorkflowError::Timeout { retrying, .. }) =
+        errors.iter().find(|e| e.node() == Some("h"))
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(retrying.len(), 1, "{retrying:?}");
+    assert_eq!((&*retrying[0].node, retrying[0].attempt), ("h", 2));
+}
+
 // --- concurrency -----------------------------------------------------------------------
 
 #[node]

@@ -429,7 +429,37 @@ async fn attempt_loop(
             },
         );
         if !delay.is_zero() {
+            // Dropped with this future if the node is stopped during the wait.
+            let waiting = StopsRetryWait {
+                shared,
+                index,
+                ended: false,
+            };
             tokio::time::sleep(delay).await;
+            waiting.end();
+        }
+    }
+}
+
+/// Marks node `index`'s retry wait stopped ([`RunShared::stop_retry_wait`]) unless the
+/// wait ran its course ([`end`](Self::end)): the node was stopped during its backoff.
+struct StopsRetryWait<'a> {
+    shared: &'a RunShared,
+    index: usize,
+    ended: bool,
+}
+
+impl StopsRetryWait<'_> {
+    /// The wait ran its course: the next attempt ends it (`RunShared::end_retry_wait`).
+    fn end(mut self) {
+        self.ended = true;
+    }
+}
+
+impl Drop for StopsRetryWait<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.shared.stop_retry_wait(self.index);
         }
     }
 }
