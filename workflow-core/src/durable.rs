@@ -861,6 +861,7 @@ impl Runtime {
                     report: &report,
                     trace: trace.as_ref(),
                     error,
+                    plan: crate::runtime::PlanOf(W::PLAN),
                 };
                 // Contained: the hook's bug does not take the run's result from its
                 // caller.

@@ -817,6 +817,32 @@ pub struct DurableRunEnd<'a> {
     pub trace: Option<&'a crate::trace::ExecutionTrace>,
     /// Why the run failed, if it did.
     pub error: Option<&'a crate::error::WorkflowError>,
+    /// The workflow's static plan, for `workflow-test`'s harness
+    /// ([`DurableRunEnd::plan`]).
+    pub(crate) plan: PlanOf,
+}
+
+#[cfg(feature = "store")]
+impl DurableRunEnd<'_> {
+    /// The workflow's static plan (its nodes, and those of its fan-out bodies and
+    /// sub-workflows): `workflow-test`'s harness knows a durable run's node names from
+    /// it, as it does an `execute`d run's. Not a stable API.
+    #[doc(hidden)]
+    pub fn plan(&self) -> &'static crate::plan::Plan {
+        self.plan.0
+    }
+}
+
+/// A workflow's plan in a [`DurableRunEnd`], debugged as its name.
+#[cfg(feature = "store")]
+#[derive(Clone, Copy)]
+pub(crate) struct PlanOf(pub(crate) &'static crate::plan::Plan);
+
+#[cfg(feature = "store")]
+impl std::fmt::Debug for PlanOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
 /// The hook of [`RuntimeBuilder::on_durable_run_end`].
