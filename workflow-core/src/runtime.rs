@@ -640,18 +640,22 @@ impl Runtime {
     /// spawner fails before any node runs with
     /// [`WorkflowError::NeedsTokio`](crate::WorkflowError::NeedsTokio) naming what
     /// needs it: a run timeout or stall limit ([`RunOptions`], the workflow's or a
-    /// sub-workflow's), a `#[node(spawn)]` node or a node's timeout (at any depth). A
-    /// node body that uses tokio itself (or a retry's backoff) panicking there is that
-    /// node's [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), with
+    /// sub-workflow's), a `#[node(spawn)]` node or a node's timeout (at any depth). Two
+    /// needs show only as the run goes, and runs that never meet them work: a retry's
+    /// backoff ends that node with `NeedsTokio` naming it, after its failed attempt; a
+    /// non-zero [`RunOptions::cancel_grace`] of a run that stops (fails, is cancelled)
+    /// with nodes in flight drops them at once, and the run's error holds `NeedsTokio`
+    /// beside its own (a [`WorkflowError::Multiple`](crate::WorkflowError::Multiple)).
+    /// A node body that uses tokio itself panicking there is that node's
+    /// [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), with
     /// tokio's message. Inside a tokio runtime, any flavor, and on its blocking threads
     /// through `Handle::block_on`, none of this applies.
     ///
     /// # Panics
     ///
-    /// Outside a tokio runtime, a run with a non-zero
-    /// [`RunOptions::cancel_grace`] that stops (fails, times out, is cancelled) while
-    /// nodes are in flight panics as tokio does ("must be called from the context of a
-    /// Tokio 1.x runtime") when it starts the grace timer.
+    /// Not from the run itself: a node's panic is that node's
+    /// [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), and what
+    /// needs tokio outside it is `NeedsTokio` (above).
     pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
     where
         W: Runnable<I, Output = O>,
