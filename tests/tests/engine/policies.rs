@@ -788,6 +788,58 @@ async fn a_node_stopped_in_its_backoff_waits_no_longer() {
     assert_eq!((&*retrying[0].node, retrying[0].attempt), ("h", 2));
 }
 
+#[node]
+async fn naps_or_hangs(ms: u64) -> u64 {
+    if ms == 0 {
+        std::future::pending::<()>().await;
+    }
+    sleep_ms(ms).await;
+    ms
+}
+
+workflow! {
+    struct ItemsThenAHang {
+        input mss: Vec<u64>,
+        items = for ms in mss {
+            n = naps_or_hangs(ms),
+        } => n,
+    }
+}
+
+/// The documented bound of the stall limit after progress inside a child run (here a
+/// fan-out item's node finishing at 300 ms, the other item hanging, a 1 s limit): the
+/// timer, armed at the run's start, sees that progress only when it fires (1 s), and
+/// looks again a whole limit later (2 s), so the hang is reported 1.7 s after the last
+/// progress: within 1x to 2x the limit, as `RunOptions::deadlock` says. An item
+/// finishing just after the timer was armed gives the 2x end.
+#[tokio::test(start_paused = true)]
+async fn a_stall_after_progress_inside_items_is_reported_within_twice_the_limit() {
+    for (first, reported) in [(300, 2000), (1, 2000), (1000, 2000)] {
+        let start = Instant::now();
+        let err = Runtime::new()
+            .execute_with(
+                ItemsThenAHang,
+                ItemsThenAHangInput {
+                    mss: vec![first, 0],
+                },
+                RunOptions::new().deadlock(Duration::from_secs(1)),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.is_deadlock(), "{err}");
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(reported),
+            "{first}: {err}"
+        );
+        let since = Duration::from_millis(reported - first);
+        assert!(
+            since >= Duration::from_secs(1) && since <= Duration::from_secs(2),
+            "{first}: {since:?}"
+        );
+    }
+}
+
 // --- concurrency -----------------------------------------------------------------------
 
 #[node]
