@@ -374,13 +374,25 @@ impl Runtime {
         self.durable.as_ref().map(|d| &d.store)
     }
 
+    /// The store's configuration, for a drive of a durable run (a start, resume, retry
+    /// or recovery), which records on a tokio task: refused outside tokio (another
+    /// executor's `block_on`) before the store is touched, where `tokio::spawn` panicked
+    /// once the run was claimed.
     fn durable_config<W: Workflow>(&self) -> Result<Arc<DurableConfig>, WorkflowError> {
-        self.durable.clone().ok_or_else(|| {
+        let cfg = self.durable.clone().ok_or_else(|| {
             other_error::<W>(
                 RunId(0),
                 "no store configured: build the runtime with `Runtime::builder().store(..)`".into(),
             )
-        })
+        })?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(WorkflowError::NeedsTokio {
+                workflow: W::NAME,
+                node: None,
+                cause: crate::error::TokioNeed::DurableRecording,
+            });
+        }
+        Ok(cfg)
     }
 
     /// Starts a durable run of `workflow` and drives it to its end.
@@ -405,7 +417,12 @@ impl Runtime {
     ///
     /// As [`Runtime::execute`], plus [`WorkflowError::Store`]: no store configured, the
     /// store failed, the key names a run of another workflow or input or one still
-    /// leased to another owner.
+    /// leased to another owner. Outside a tokio runtime (another executor's `block_on`),
+    /// [`WorkflowError::NeedsTokio`] ([`TokioNeed::DurableRecording`]) before the store
+    /// is touched, as for `resume`, `retry` and `recover`: the run is recorded by a tokio
+    /// task.
+    ///
+    /// [`TokioNeed::DurableRecording`]: crate::TokioNeed::DurableRecording
     //
     //
     // `W` is bound once, with its input and output as parameters of their own, and the
@@ -861,6 +878,7 @@ impl Runtime {
                     report: &report,
                     trace: trace.as_ref(),
                     error,
+                    plan: crate::runtime::PlanOf(W::PLAN),
                 };
                 // Contained: the hook's bug does not take the run's result from its
                 // caller.

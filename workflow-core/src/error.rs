@@ -619,6 +619,18 @@ impl fmt::Display for WorkflowError {
                     TokioNeed::StallLimit => ("stall limit (tokio's timer)", "the `deadlock` limit"),
                     TokioNeed::Spawn => ("`spawn` (tokio's task spawner)", "`spawn` from the node"),
                     TokioNeed::NodeTimeout => ("timeout (tokio's timer)", "the node's timeout"),
+                    TokioNeed::CancelGrace => (
+                        "`cancel_grace` (tokio's timer; it stopped with nodes in flight)",
+                        "the grace",
+                    ),
+                    TokioNeed::RetryBackoff => (
+                        "retry backoff (tokio's timer)",
+                        "the node's `backoff` (or its retries)",
+                    ),
+                    TokioNeed::DurableRecording => (
+                        "store (a durable run is recorded by a tokio task)",
+                        "the store (run it with `execute`)",
+                    ),
                 };
                 match (node, cause) {
                     (None, _) => write!(f, "its {what}")?,
@@ -1177,6 +1189,16 @@ pub enum TokioNeed {
     /// A node's timeout (`#[node(timeout = ..)]`, `retry(total_timeout = ..)`): tokio's
     /// timer.
     NodeTimeout,
+    /// A non-zero `RunOptions::cancel_grace` of a run that stopped with nodes in flight:
+    /// tokio's timer. Reported beside the error that stopped the run (in a
+    /// [`WorkflowError::Multiple`]), and the nodes are dropped at once.
+    CancelGrace,
+    /// A node's retry with a backoff (`retry(backoff = ..)`), after a failed attempt:
+    /// tokio's timer. The node ends with this error instead of waiting.
+    RetryBackoff,
+    /// A durable run (`start_durable`, `resume`, `recover`): the run is recorded by a
+    /// tokio task. Refused before the store is touched.
+    DurableRecording,
 }
 
 /// What a [`WorkflowError::Timeout`] applies to.

@@ -45,7 +45,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
 use crate::durable::DurableWorkflow;
-use crate::error::{BoxError, ChildFailed, NodeName, WorkflowError};
+use crate::error::{BoxError, ChildFailed, NodeName, TokioNeed, WorkflowError};
 use crate::executor::panic_message;
 use crate::node::{NodeCallError, NodeResult};
 use crate::runtime::Runtime;
@@ -353,25 +353,39 @@ pub enum NodeCallFailure {
         /// The codec's error.
         source: StoreError,
     },
+    /// The node has a timeout (tokio's timer: [`TokioNeed::NodeTimeout`]), and was
+    /// called outside a tokio runtime (another executor's `block_on`). Refused before
+    /// the node's fn runs.
+    NeedsTokio {
+        /// The node called.
+        node: &'static str,
+        /// What needs tokio.
+        cause: TokioNeed,
+    },
     /// `node` is not a node of the workflow, a value the node reads was not sent, or the
-    /// fan-out's first item is past any list (the message names the node when there is
-    /// one).
-    BadCall(String),
+    /// fan-out's first item is past any list.
+    BadCall {
+        /// The node called, when the call names one of the workflow's nodes.
+        node: Option<&'static str>,
+        /// What is wrong with the call (it names the node too, when there is one).
+        message: String,
+    },
 }
 
 impl NodeCallFailure {
     /// The node the failure is about: the node called, or for
     /// [`Child`](Self::Child) the child run's node by its path (`thumbs[3].img`); `None`
-    /// for a [`BadCall`](Self::BadCall).
+    /// for a [`BadCall`](Self::BadCall) whose node index is not one of the workflow's.
     pub fn node(&self) -> Option<&str> {
         match self {
             Self::Failed { node, .. }
             | Self::Panicked { node, .. }
             | Self::TimedOut { node, .. }
             | Self::MissingResource { node, .. }
+            | Self::NeedsTokio { node, .. }
             | Self::Codec { node, .. } => Some(node),
             Self::Child { error, .. } => error.node(),
-            Self::BadCall(_) => None,
+            Self::BadCall { node, .. } => *node,
         }
     }
 }
@@ -392,7 +406,19 @@ impl fmt::Display for NodeCallFailure {
                 "node `{node}` needs resource `{type_name}`, which is not registered"
             ),
             Self::Codec { node, source } => write!(f, "node `{node}`: {source}"),
-            Self::BadCall(why) => f.write_str(why),
+            Self::NeedsTokio { node, cause } => {
+                let what = match cause {
+                    TokioNeed::NodeTimeout => "its timeout (tokio's timer)",
+                    _ => "tokio",
+                };
+                write!(
+                    f,
+                    "node `{node}` needs a tokio runtime because of {what}, and was called \
+                     outside one (another executor's `block_on`): call it inside a tokio \
+                     runtime, or drop the node's timeout"
+                )
+            }
+            Self::BadCall { message, .. } => f.write_str(message),
         }
     }
 }
@@ -427,22 +453,32 @@ impl Runtime {
     ) -> Result<Vec<u8>, NodeCallFailure> {
         let plan = W::PLAN;
         let Some(spec) = plan.nodes.get(call.node) else {
-            return Err(NodeCallFailure::BadCall(format!(
-                "workflow `{}` has no node {}",
-                plan.name, call.node
-            )));
+            return Err(NodeCallFailure::BadCall {
+                node: None,
+                message: format!("workflow `{}` has no node {}", plan.name, call.node),
+            });
         };
+        // Outside tokio, the node's timeout would panic with tokio's message.
+        if spec.policy.timeout.is_some() && tokio::runtime::Handle::try_current().is_err() {
+            return Err(NodeCallFailure::NeedsTokio {
+                node: spec.name,
+                cause: TokioNeed::NodeTimeout,
+            });
+        }
         // A fan-out's items are numbered from `first_item` up to the whole list's
         // length, which no list takes past `isize::MAX`: a larger first item is no
         // slice of a list, and numbering from it would overflow.
         if call.first_item > isize::MAX.unsigned_abs() {
-            return Err(NodeCallFailure::BadCall(format!(
-                "node `{}` was sent item {} as the first of its list, past the longest list \
-                 there can be ({} items)",
-                spec.name,
-                call.first_item,
-                isize::MAX
-            )));
+            return Err(NodeCallFailure::BadCall {
+                node: Some(spec.name),
+                message: format!(
+                    "node `{}` was sent item {} as the first of its list, past the longest \
+                     list there can be ({} items)",
+                    spec.name,
+                    call.first_item,
+                    isize::MAX
+                ),
+            });
         }
         let codec = |source: StoreError| NodeCallFailure::Codec {
             node: spec.name,
@@ -464,11 +500,12 @@ impl Runtime {
         let mut state = if W::NODE_INPUTS[call.node].is_empty() {
             W::blank_state()
         } else {
-            let bytes = call.input.ok_or_else(|| {
-                NodeCallFailure::BadCall(format!(
+            let bytes = call.input.ok_or_else(|| NodeCallFailure::BadCall {
+                node: Some(spec.name),
+                message: format!(
                     "node `{}` reads the workflow's inputs, which were not sent",
                     spec.name
-                ))
+                ),
             })?;
             W::init(W::decode_input(bytes, run).map_err(codec)?)
         };
@@ -487,11 +524,14 @@ impl Runtime {
                 if in_an_arm(source) {
                     continue;
                 }
-                return Err(NodeCallFailure::BadCall(format!(
-                    "node `{}` reads the output of node {source} (`{}`), which was not sent",
-                    spec.name,
-                    plan.nodes.get(source).map_or("?", |n| n.name)
-                )));
+                return Err(NodeCallFailure::BadCall {
+                    node: Some(spec.name),
+                    message: format!(
+                        "node `{}` reads the output of node {source} (`{}`), which was not sent",
+                        spec.name,
+                        plan.nodes.get(source).map_or("?", |n| n.name)
+                    ),
+                });
             };
             let value = W::decode_value(source, bytes, run).map_err(codec)?;
             W::store(&mut state, value);

@@ -845,6 +845,12 @@ impl RunOptions {
     /// in tracked waits ([`Context::wait`](crate::Context::wait)) are found at once,
     /// whatever the limit.
     ///
+    /// The limit counts from the last node of the run that finished. A node inside a
+    /// child run (a fan-out item's, a sub-workflow's) finishing is progress too, but the
+    /// timer sees it only when it fires, then looks again a whole limit later: a stall
+    /// after such progress is reported between `limit` and twice `limit` after it (no
+    /// clock is read as each node of a child run finishes).
+    ///
     /// # Examples
     ///
     /// ```

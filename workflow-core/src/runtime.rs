@@ -640,18 +640,22 @@ impl Runtime {
     /// spawner fails before any node runs with
     /// [`WorkflowError::NeedsTokio`](crate::WorkflowError::NeedsTokio) naming what
     /// needs it: a run timeout or stall limit ([`RunOptions`], the workflow's or a
-    /// sub-workflow's), a `#[node(spawn)]` node or a node's timeout (at any depth). A
-    /// node body that uses tokio itself (or a retry's backoff) panicking there is that
-    /// node's [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), with
+    /// sub-workflow's), a `#[node(spawn)]` node or a node's timeout (at any depth). Two
+    /// needs show only as the run goes, and runs that never meet them work: a retry's
+    /// backoff ends that node with `NeedsTokio` naming it, after its failed attempt; a
+    /// non-zero [`RunOptions::cancel_grace`] of a run that stops (fails, is cancelled)
+    /// with nodes in flight drops them at once, and the run's error holds `NeedsTokio`
+    /// beside its own (a [`WorkflowError::Multiple`](crate::WorkflowError::Multiple)).
+    /// A node body that uses tokio itself panicking there is that node's
+    /// [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), with
     /// tokio's message. Inside a tokio runtime, any flavor, and on its blocking threads
     /// through `Handle::block_on`, none of this applies.
     ///
     /// # Panics
     ///
-    /// Outside a tokio runtime, a run with a non-zero
-    /// [`RunOptions::cancel_grace`] that stops (fails, times out, is cancelled) while
-    /// nodes are in flight panics as tokio does ("must be called from the context of a
-    /// Tokio 1.x runtime") when it starts the grace timer.
+    /// Not from the run itself: a node's panic is that node's
+    /// [`WorkflowError::NodePanicked`](crate::WorkflowError::NodePanicked), and what
+    /// needs tokio outside it is `NeedsTokio` (above).
     pub fn execute<W, I, O>(&self, workflow: W, input: I) -> RunFuture<O>
     where
         W: Runnable<I, Output = O>,
@@ -817,6 +821,32 @@ pub struct DurableRunEnd<'a> {
     pub trace: Option<&'a crate::trace::ExecutionTrace>,
     /// Why the run failed, if it did.
     pub error: Option<&'a crate::error::WorkflowError>,
+    /// The workflow's static plan, for `workflow-test`'s harness
+    /// ([`DurableRunEnd::plan`]).
+    pub(crate) plan: PlanOf,
+}
+
+#[cfg(feature = "store")]
+impl DurableRunEnd<'_> {
+    /// The workflow's static plan (its nodes, and those of its fan-out bodies and
+    /// sub-workflows): `workflow-test`'s harness knows a durable run's node names from
+    /// it, as it does an `execute`d run's. Not a stable API.
+    #[doc(hidden)]
+    pub fn plan(&self) -> &'static crate::plan::Plan {
+        self.plan.0
+    }
+}
+
+/// A workflow's plan in a [`DurableRunEnd`], debugged as its name.
+#[cfg(feature = "store")]
+#[derive(Clone, Copy)]
+pub(crate) struct PlanOf(pub(crate) &'static crate::plan::Plan);
+
+#[cfg(feature = "store")]
+impl std::fmt::Debug for PlanOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
 }
 
 /// The hook of [`RuntimeBuilder::on_durable_run_end`].

@@ -631,12 +631,7 @@ impl Harness {
         keep: bool,
     ) -> impl Future<Output = Result<Run<W::Output>, WorkflowError>> + Send + 'static {
         let options = options.trace(self.trace_enabled());
-        {
-            let mut state = lock(&self.inner.state);
-            if !state.plans.iter().any(|p| std::ptr::eq(*p, W::PLAN)) {
-                state.plans.push(W::PLAN);
-            }
-        }
+        self.note_plan(W::PLAN);
         let run = self.inner.runtime.execute_report(workflow, input, options);
         let this = self.clone();
         async move {
@@ -714,6 +709,8 @@ impl Harness {
     #[cfg(feature = "store")]
     fn record_durable(&self, end: &workflow_core::DurableRunEnd<'_>) {
         let number = self.live_number(end.report.run_id);
+        // Its workflow's node names are known, as for `execute` (`run_recorded`).
+        self.note_plan(end.plan());
         let record = RunRecord {
             number,
             report: end.report.clone(),
@@ -721,6 +718,14 @@ impl Harness {
             error: end.error.map(|e| format!("{e:#}")),
         };
         self.record(record, self.inner.keep_records.load(Ordering::Relaxed));
+    }
+
+    /// Keeps `plan`, once, among the plans of the workflows run through the harness.
+    fn note_plan(&self, plan: &'static Plan) {
+        let mut state = lock(&self.inner.state);
+        if !state.plans.iter().any(|p| std::ptr::eq(*p, plan)) {
+            state.plans.push(plan);
+        }
     }
 
     fn record(&self, record: RunRecord, keep: bool) {

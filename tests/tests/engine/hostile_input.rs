@@ -8,25 +8,7 @@ use std::time::Duration;
 use workflow_core::prelude::*;
 use workflow_core::{NodeName, TokioNeed};
 
-/// A minimal executor with no tokio context (another crate's `block_on`): parks the
-/// thread until woken.
-fn block_on<F: std::future::Future>(fut: F) -> F::Output {
-    struct Unpark(std::thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
-    let mut cx = std::task::Context::from_waker(&waker);
-    let mut fut = std::pin::pin!(fut);
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::park_timeout(Duration::from_millis(100));
-    }
-}
+use crate::block_on::block_on;
 
 #[node]
 async fn nap(ms: u64) -> u64 {
@@ -303,4 +285,110 @@ fn a_tokio_runtime_dropped_mid_run_leaves_no_run_active() {
         .block_on(async { tokio::time::timeout(Duration::from_secs(5), rt.shutdown()).await })
         .expect("shutdown returns");
     assert_eq!(report.runs_still_active, 0);
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("refused")]
+struct Refused;
+
+#[node]
+async fn refuses() -> Result<u64, Refused> {
+    Err(Refused)
+}
+
+#[node]
+async fn forever() -> u64 {
+    std::future::pending::<()>().await;
+    0
+}
+
+#[node(retry(max = 3, backoff = "10ms"))]
+async fn refuses_and_retries(x: u64) -> Result<u64, Refused> {
+    Err(Refused).map(|()| x)
+}
+
+workflow! {
+    struct FailsBesideForever {
+        f = forever(),
+        r = refuses(),
+    }
+}
+
+workflow! {
+    struct FailsAlone {
+        r = refuses(),
+    }
+}
+
+workflow! {
+    struct Retries {
+        input x: u64,
+        input xs: Vec<u64>,
+        p = plain(x),
+        each = for x in xs {
+            r = refuses_and_retries(x),
+        } => r,
+    }
+}
+
+/// Outside tokio, a run with a `cancel_grace` that stopped with nodes in flight (a node
+/// failed beside one that never ends) panicked in tokio's timer; the run now ends with
+/// its own error and `NeedsTokio` (`CancelGrace`) beside it, the nodes dropped at once.
+/// With no node in flight there is nothing to wait for, and the run fails as it would
+/// without the grace.
+#[test]
+fn outside_tokio_a_grace_with_nodes_in_flight_is_a_needs_tokio_error_beside_the_run_s() {
+    let rt = Runtime::new();
+    let opts = || RunOptions::new().cancel_grace(Duration::from_secs(1));
+    let run = rt.execute_with(FailsBesideForever, FailsBesideForeverInput {}, opts());
+    let err = block_on(run).unwrap_err();
+    assert_eq!(rt.active_runs(), 0);
+    let WorkflowError::Multiple { errors, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(errors.len(), 2, "{err}");
+    assert_eq!(errors[0].node(), Some("r"), "{err}");
+    assert!(errors[0].downcast_ref::<Refused>().is_some(), "{err}");
+    assert!(
+        matches!(
+            errors[1],
+            WorkflowError::NeedsTokio {
+                node: None,
+                cause: TokioNeed::CancelGrace,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        errors[1].to_string(),
+        "workflow `FailsBesideForever` needs a tokio runtime because of its `cancel_grace` \
+         (tokio's timer; it stopped with nodes in flight), and was polled outside one \
+         (another executor's `block_on`): run it inside a tokio runtime (`#[tokio::main]`, \
+         `tokio::runtime::Runtime::block_on`), or drop the grace"
+    );
+    let err = block_on(rt.execute_with(FailsAlone, FailsAloneInput {}, opts())).unwrap_err();
+    assert!(err.downcast_ref::<Refused>().is_some(), "{err:?}");
+}
+
+/// Outside tokio, a retry's backoff was tokio's panic in the node (`NodePanicked` with
+/// tokio's message); it is now `NeedsTokio` (`RetryBackoff`) naming the node by its path,
+/// after its first attempt. The nodes that need no retry ran.
+#[test]
+fn outside_tokio_a_retry_backoff_is_a_needs_tokio_error_naming_the_node() {
+    let rt = Runtime::new();
+    let err = block_on(rt.execute(Retries, RetriesInput { x: 1, xs: vec![1] })).unwrap_err();
+    assert_eq!(rt.active_runs(), 0);
+    let WorkflowError::NeedsTokio { node, cause, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        (node.as_deref(), *cause),
+        (Some("each[0].r"), TokioNeed::RetryBackoff)
+    );
+    assert!(
+        err.to_string()
+            .contains("because of the retry backoff (tokio's timer) of its node `each[0].r`"),
+        "{err}"
+    );
 }

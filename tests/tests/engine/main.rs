@@ -6,6 +6,8 @@
 //! the runtime again); each file is a module, so `cargo test -p workflow-tests --test
 //! engine policies::` runs one file.
 
+#[path = "../support/block_on.rs"]
+mod block_on;
 #[path = "../support/busy_then.rs"]
 mod busy_then;
 mod cancelled_kind;

@@ -723,6 +723,123 @@ async fn a_total_timeout_during_a_backoff_says_the_node_was_waiting_to_retry() {
     );
 }
 
+#[node(retry(max = 3, backoff = "1s", total_timeout = "1500ms"))]
+async fn refuses_long(ctx: &Context) -> Result<u32, NetError> {
+    Err(NetError::Connection(ctx.attempt()))
+}
+
+#[node]
+async fn hangs() -> u32 {
+    sleep_ms(3_600_000).await;
+    0
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct StoppedInBackoffBesideAHang {
+        h = refuses_long(),
+        s = hangs(),
+    }
+}
+
+/// A node stopped during its backoff (here its `total_timeout` runs out at 1.5 s, in
+/// the 2 s wait after attempt 2) waits no longer: a live snapshot's `retrying` drops
+/// it, and under `failure = "continue"` the stall limit (2 s) reports the other
+/// branch's hang 2 s after that node ended, at 3.5 s, where the stale wait counted as
+/// progress until its attempt's due time (3 s) and the stall was reported at 5 s. The
+/// timeout's error still says the node was waiting to retry.
+#[tokio::test(start_paused = true)]
+async fn a_node_stopped_in_its_backoff_waits_no_longer() {
+    let handles = Arc::new(Mutex::new(Vec::<RunHandle>::new()));
+    let seen = Arc::clone(&handles);
+    let rt = Runtime::builder()
+        .monitor(move |run| seen.lock().unwrap().push(run))
+        .build();
+    let start = Instant::now();
+    let run = tokio::spawn(rt.execute_with(
+        StoppedInBackoffBesideAHang,
+        StoppedInBackoffBesideAHangInput {},
+        RunOptions::new().deadlock(Duration::from_secs(2)),
+    ));
+    let retrying = || {
+        let snapshot = handles.lock().unwrap()[0].snapshot().unwrap();
+        snapshot
+            .retrying
+            .iter()
+            .map(|w| (w.node.to_string(), w.attempt))
+            .collect::<Vec<_>>()
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(retrying(), [("h".to_string(), 1)]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(retrying(), []);
+    let err = run.await.unwrap().unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_millis(3500), "{err}");
+    assert!(err.is_deadlock(), "{err}");
+    let WorkflowError::Multiple { errors, .. } = &err else {
+        panic!("{err:?}")
+    };
+    let Some(WorkflowError::Timeout { retrying, .. }) =
+        errors.iter().find(|e| e.node() == Some("h"))
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(retrying.len(), 1, "{retrying:?}");
+    assert_eq!((&*retrying[0].node, retrying[0].attempt), ("h", 2));
+}
+
+#[node]
+async fn naps_or_hangs(ms: u64) -> u64 {
+    if ms == 0 {
+        std::future::pending::<()>().await;
+    }
+    sleep_ms(ms).await;
+    ms
+}
+
+workflow! {
+    struct ItemsThenAHang {
+        input mss: Vec<u64>,
+        items = for ms in mss {
+            n = naps_or_hangs(ms),
+        } => n,
+    }
+}
+
+/// The documented bound of the stall limit after progress inside a child run (here a
+/// fan-out item's node finishing at 300 ms, the other item hanging, a 1 s limit): the
+/// timer, armed at the run's start, sees that progress only when it fires (1 s), and
+/// looks again a whole limit later (2 s), so the hang is reported 1.7 s after the last
+/// progress: within 1x to 2x the limit, as `RunOptions::deadlock` says. An item
+/// finishing just after the timer was armed gives the 2x end.
+#[tokio::test(start_paused = true)]
+async fn a_stall_after_progress_inside_items_is_reported_within_twice_the_limit() {
+    for (first, reported) in [(300, 2000), (1, 2000), (1000, 2000)] {
+        let start = Instant::now();
+        let err = Runtime::new()
+            .execute_with(
+                ItemsThenAHang,
+                ItemsThenAHangInput {
+                    mss: vec![first, 0],
+                },
+                RunOptions::new().deadlock(Duration::from_secs(1)),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.is_deadlock(), "{err}");
+        assert_eq!(
+            start.elapsed(),
+            Duration::from_millis(reported),
+            "{first}: {err}"
+        );
+        let since = Duration::from_millis(reported - first);
+        assert!(
+            since >= Duration::from_secs(1) && since <= Duration::from_secs(2),
+            "{first}: {since:?}"
+        );
+    }
+}
+
 // --- concurrency -----------------------------------------------------------------------
 
 #[node]

@@ -293,6 +293,55 @@ fn deadlock_is_reported_even_when_the_body_blocks_its_thread() {
     assert!(!out.contains("timed out"), "{out}");
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("refused")]
+struct Refused;
+
+/// Fails at once, every attempt; its `total_timeout` runs out at 1.5 s, in the 2 s
+/// wait after attempt 2.
+#[node(retry(max = 3, backoff = "1s", total_timeout = "1500ms"))]
+async fn refuses_in_backoff() -> Result<u32, Refused> {
+    Err(Refused)
+}
+
+workflow! {
+    #[workflow(failure = "continue")]
+    struct StoppedInBackoffBesideStuck {
+        r = refuses_in_backoff(),
+        stuck = stuck(),
+    }
+}
+
+#[workflow_test(timeout = "60s", deadlock = "500ms", start_paused = true)]
+#[ignore = "fails on purpose; its outer test runs it in a child process"]
+async fn inner_deadlock_after_a_node_stopped_in_its_backoff(h: Harness) {
+    let _ = h
+        .execute(
+            StoppedInBackoffBesideStuck,
+            StoppedInBackoffBesideStuckInput {},
+        )
+        .await;
+}
+
+// A node stopped during its backoff (its `total_timeout`) waits to retry no longer, so
+// the other branch's hang is a deadlock: before, the stopped node's wait stayed in the
+// run's `retrying` until the run ended, the watchdog took it for progress, and the test
+// timed out after 60s instead.
+#[test]
+fn a_node_stopped_in_its_backoff_does_not_hide_a_deadlock() {
+    let (ok, out) = run_inner("inner_deadlock_after_a_node_stopped_in_its_backoff");
+    assert!(!ok, "the inner test must fail:\n{out}");
+    assert_contains(
+        &out,
+        &[
+            "deadlock: no node of any workflow run made progress for 500ms while 1 node(s) were pending",
+            "of `StoppedInBackoffBesideStuck`: `stuck` is running (not in a tracked wait)",
+            "1.5s r: failed after 2 attempt(s): timed out after 1.5s (all attempts)",
+        ],
+    );
+    assert!(!out.contains("timed out after 60s"), "{out}");
+}
+
 // ---- the stall watchdog looks inside fan-outs and sub-workflows ----------------------
 
 #[node]

@@ -109,11 +109,32 @@ async fn a_node_call_without_a_source_it_reads_is_a_bad_call() {
         .call_node::<TwoNaps>(NodeCall::new(1, 1, None, &[]))
         .await
         .unwrap_err();
-    assert!(matches!(err, NodeCallFailure::BadCall(_)), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            NodeCallFailure::BadCall {
+                node: Some("b"),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.node(), Some("b"));
     assert_eq!(
         err.to_string(),
         "node `b` reads the output of node 0 (`a`), which was not sent"
     );
+    // A node index the workflow does not have names no node.
+    let err = rt
+        .call_node::<TwoNaps>(NodeCall::new(7, 1, None, &[]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, NodeCallFailure::BadCall { node: None, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.node(), None);
+    assert_eq!(err.to_string(), "workflow `TwoNaps` has no node 7");
     // Sent, it runs.
     let a = serde_json::to_vec(&3u64).unwrap();
     let out = rt
@@ -163,7 +184,13 @@ async fn a_node_call_whose_first_item_is_past_any_list_is_a_bad_call() {
         let call = NodeCall::new(0, 1, Some(&input), &[]).with_first_item(first);
         let err = rt.call_node::<Doubles>(call).await.unwrap_err();
         assert!(
-            matches!(err, NodeCallFailure::BadCall(_)),
+            matches!(
+                err,
+                NodeCallFailure::BadCall {
+                    node: Some("each"),
+                    ..
+                }
+            ),
             "{first}: {err:?}"
         );
         assert_eq!(
@@ -244,4 +271,92 @@ async fn a_panicking_durable_run_end_hook_is_contained() {
         assert_eq!(run.outputs.b, ms);
     }
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[node(timeout = "1s")]
+async fn limited(x: u64) -> u64 {
+    x + 1
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Limited {
+        input x: u64,
+        a = limited(x),
+    }
+}
+
+/// Outside tokio (another executor's `block_on`), a durable start, resume or recovery
+/// panicked at `tokio::spawn` of the run's record task, once the store had claimed the
+/// run; each is now `WorkflowError::NeedsTokio` (`DurableRecording`), before the store is
+/// touched: no run is created.
+#[test]
+fn outside_tokio_a_durable_run_is_a_needs_tokio_error() {
+    use workflow_core::store::RunId;
+    use workflow_core::TokioNeed;
+    let rt = Runtime::builder().store(MemoryStore::new()).build();
+    let check = |err: WorkflowError| {
+        let WorkflowError::NeedsTokio {
+            workflow,
+            node,
+            cause,
+        } = &err
+        else {
+            panic!("expected NeedsTokio, got {err:?}")
+        };
+        assert_eq!(
+            (*workflow, node.as_deref(), *cause),
+            ("TwoNaps", None, TokioNeed::DurableRecording)
+        );
+        assert_eq!(
+            err.to_string(),
+            "workflow `TwoNaps` needs a tokio runtime because of its store (a durable run is \
+             recorded by a tokio task), and was polled outside one (another executor's \
+             `block_on`): run it inside a tokio runtime (`#[tokio::main]`, \
+             `tokio::runtime::Runtime::block_on`), or drop the store (run it with `execute`)"
+        );
+    };
+    let start = rt.start_durable(TwoNaps, TwoNapsInput { ms: 1 }, Some("k"));
+    check(crate::block_on::block_on(start).unwrap_err());
+    check(crate::block_on::block_on(rt.resume(TwoNaps, RunId(1))).unwrap_err());
+    check(crate::block_on::block_on(rt.recover(TwoNaps)).unwrap_err());
+    assert_eq!(rt.active_runs(), 0);
+    let runs = crate::block_on::block_on(rt.store().unwrap().list_runs(RunFilter::default()));
+    assert!(runs.unwrap().is_empty());
+}
+
+/// Outside tokio, `Runtime::call_node` of a node with a timeout panicked in
+/// `tokio::time::timeout`; it is `NodeCallFailure::NeedsTokio` naming the node, before
+/// the node's fn runs. A node without one still runs there.
+#[test]
+fn outside_tokio_a_node_call_of_a_timed_node_is_a_needs_tokio_failure() {
+    use workflow_core::remote::{NodeCall, NodeCallFailure};
+    use workflow_core::{DurableWorkflow, TokioNeed};
+    let rt = Runtime::new();
+    let input = Limited::encode_input(&LimitedInput { x: 1 }).unwrap();
+    let call = NodeCall::new(0, 1, Some(&input), &[]);
+    let err = crate::block_on::block_on(rt.call_node::<Limited>(call)).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            NodeCallFailure::NeedsTokio {
+                node: "a",
+                cause: TokioNeed::NodeTimeout
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.node(), Some("a"));
+    assert_eq!(
+        err.to_string(),
+        "node `a` needs a tokio runtime because of its timeout (tokio's timer), and was \
+         called outside one (another executor's `block_on`): call it inside a tokio \
+         runtime, or drop the node's timeout"
+    );
+    let input = Doubles::encode_input(&DoublesInput { xs: vec![1, 2] }).unwrap();
+    let a = serde_json::to_vec(&vec![2u64, 4]).unwrap();
+    let sources = [(0, a.as_slice())];
+    let call = NodeCall::new(1, 1, Some(&input), &sources);
+    let err = crate::block_on::block_on(rt.call_node::<Doubles>(call)).unwrap_err();
+    assert_eq!(err.to_string(), "node `no` failed: refused 6");
 }

@@ -92,3 +92,53 @@ async fn the_harness_records_durable_runs_that_end() {
     assert_eq!(last.number(), 3);
     assert!(last.error().unwrap().contains("ledger closed"), "{last:?}");
 }
+
+#[node]
+async fn cube(x: u32) -> u32 {
+    x * x * x
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct DurableCubes {
+        input xs: Vec<u32>,
+        cubes = for x in xs {
+            c = cube(x),
+        } => c,
+    }
+}
+
+/// A durable run through the harness (`h.runtime().start_durable`, `resume`) makes its
+/// workflow's node names known, as `h.execute` does: the body of a fan-out over an empty
+/// list ran no item, so its binding and fn are in no report, yet counting them is 0 and
+/// asserting them not executed passes, where a misspelling still fails with the likely
+/// name (of a node that ran). Before, only `h.execute*` noted the workflow's plan: `assert_not_executed("c")`
+/// failed "no run of this harness has a node called `c`".
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_durable_run_makes_its_node_names_known() {
+    let h = Harness::builder().store(MemoryStore::new()).build();
+    let rt = h.runtime();
+    let run = rt
+        .start_durable(DurableCubes, DurableCubesInput { xs: vec![] }, None)
+        .await
+        .unwrap();
+    assert!(run.outputs.cubes.is_empty());
+    assert_eq!(h.execution_count("c"), 0);
+    assert_eq!(h.execution_count("cube"), 0);
+    h.assert_not_executed("c");
+    h.assert_not_executed("cube");
+    let typo = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_executed("cubse");
+    }))
+    .expect_err("a misspelling must fail");
+    let message = typo
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| typo.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default();
+    assert!(
+        message.contains("no run of this harness has a node called `cubse`")
+            && message.contains("did you mean `cubes`?"),
+        "{message}"
+    );
+}

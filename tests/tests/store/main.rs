@@ -11,6 +11,8 @@
 //! One test binary per area (see `tests/lib.rs`): `cargo test -p workflow-tests --test
 //! store sqlite::` runs one file.
 
+#[path = "../support/block_on.rs"]
+mod block_on;
 mod conformance;
 mod crash_property;
 mod crash_routes;

@@ -15,7 +15,7 @@ use tracing::Instrument as _;
 
 use crate::context::Context;
 pub(crate) use crate::error::panic_message;
-use crate::error::{BoxError, ChildFailed, NodeName, TimeoutScope, WorkflowError};
+use crate::error::{BoxError, ChildFailed, NodeName, TimeoutScope, TokioNeed, WorkflowError};
 use crate::node::{Node, NodeCallError, NodeResult};
 use crate::plan::NodeSpec;
 use crate::policy::{Execution, NodePolicy};
@@ -91,6 +91,8 @@ pub(crate) enum NodeFailure {
     TotalTimeout(Duration),
     /// A `Res<T>` not registered: its type name, and whether an `Arc<T>` was instead.
     MissingResource(&'static str, bool),
+    /// The node needs tokio for this, and runs outside a tokio runtime.
+    NeedsTokio(TokioNeed),
 }
 
 impl NodeFailure {
@@ -105,6 +107,7 @@ impl NodeFailure {
             Self::MissingResource(t, true) => {
                 format!("missing resource `{t}` (an `Arc<{t}>` was registered instead)")
             }
+            Self::NeedsTokio(cause) => format!("needs a tokio runtime ({cause:?})"),
         }
     }
 
@@ -156,6 +159,11 @@ impl NodeFailure {
                 workflow,
                 node,
                 type_name,
+            },
+            Self::NeedsTokio(cause) => WorkflowError::NeedsTokio {
+                workflow,
+                node: Some(node),
+                cause,
             },
             Self::MissingResource(type_name, true) => WorkflowError::ResourceRegisteredAsArc {
                 workflow,
@@ -400,13 +408,23 @@ async fn attempt_loop(
                     NodeFailure::Timeout(_) => r.retry_timeouts,
                     NodeFailure::TotalTimeout(_)
                     | NodeFailure::Panic(_)
-                    | NodeFailure::MissingResource(..) => false,
+                    | NodeFailure::MissingResource(..)
+                    | NodeFailure::NeedsTokio(_) => false,
                 }
         });
         let Some(retry) = retry else {
             return (attempt, Err(failure));
         };
         let delay = retry.delay(attempt, shared.run_id ^ (index as u64) << 32);
+        // Outside tokio (another executor's `block_on`) the backoff's timer would panic
+        // with tokio's message: the node ends with a typed error instead, its failed
+        // attempt logged.
+        if !delay.is_zero() && tokio::runtime::Handle::try_current().is_err() {
+            return (
+                attempt,
+                Err(backoff_needs_tokio(shared, index, attempt, &failure)),
+            );
+        }
         let error = failure.describe();
         tracing::warn!(
             target: "workflow",
@@ -429,7 +447,56 @@ async fn attempt_loop(
             },
         );
         if !delay.is_zero() {
+            // Dropped with this future if the node is stopped during the wait.
+            let waiting = StopsRetryWait {
+                shared,
+                index,
+                ended: false,
+            };
             tokio::time::sleep(delay).await;
+            waiting.end();
+        }
+    }
+}
+
+/// A retry backoff outside tokio: the failed attempt `attempt`'s `failure` is logged,
+/// and the node fails with [`TokioNeed::RetryBackoff`]. Cold: only a failure outside tokio.
+#[cold]
+fn backoff_needs_tokio(
+    shared: &RunShared,
+    index: usize,
+    attempt: u32,
+    failure: &NodeFailure,
+) -> NodeFailure {
+    tracing::warn!(
+        target: "workflow",
+        node = shared.nodes[index].name,
+        attempt,
+        error = %failure.describe(),
+        "node attempt failed; its retry's backoff needs a tokio runtime"
+    );
+    NodeFailure::NeedsTokio(TokioNeed::RetryBackoff)
+}
+
+/// Marks node `index`'s retry wait stopped ([`RunShared::stop_retry_wait`]) unless the
+/// wait ran its course ([`end`](Self::end)): the node was stopped during its backoff.
+struct StopsRetryWait<'a> {
+    shared: &'a RunShared,
+    index: usize,
+    ended: bool,
+}
+
+impl StopsRetryWait<'_> {
+    /// The wait ran its course: the next attempt ends it (`RunShared::end_retry_wait`).
+    fn end(mut self) {
+        self.ended = true;
+    }
+}
+
+impl Drop for StopsRetryWait<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.shared.stop_retry_wait(self.index);
         }
     }
 }

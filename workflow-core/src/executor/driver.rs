@@ -2023,7 +2023,13 @@ where
             let _ = self.poll_each(&all, stopped);
             self.pending.make().due = all;
         }
-        if let Some(end) = grace_end {
+        // No timer without nodes to wait for; outside tokio (another executor's
+        // `block_on`) none can be set: said beside the run's error, and what runs is
+        // dropped at once.
+        let grace_end = grace_end.filter(|_| self.pending.count() > 0);
+        if grace_end.is_some() && tokio::runtime::Handle::try_current().is_err() {
+            drop_errors.push(grace_needs_tokio(W::PLAN.name));
+        } else if let Some(end) = grace_end {
             let drain = std::future::poll_fn(|cx| loop {
                 if self.pending.count() == 0 {
                     return Poll::Ready(());
@@ -2263,6 +2269,16 @@ fn abort_begin(
     };
     shared.cancel.cancel();
     (was_running, grace_end)
+}
+
+/// A stopping run's grace outside tokio ([`TokioNeed::CancelGrace`]).
+#[cold]
+fn grace_needs_tokio(workflow: &'static str) -> WorkflowError {
+    WorkflowError::NeedsTokio {
+        workflow,
+        node: None,
+        cause: crate::error::TokioNeed::CancelGrace,
+    }
 }
 
 /// The errors of a stopped run (see [`abort_end`]).

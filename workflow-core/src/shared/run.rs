@@ -978,43 +978,68 @@ impl RunShared {
         let name = self.node_name(node);
         let due = crate::sync::deadline_after(delay);
         let mut waits = lock(self.root().retry_waits.get_or_init(Box::default));
-        waits.waits.retain(|(w, _)| w.node != name);
-        waits.waits.push((
-            RetryWait {
+        waits.waits.retain(|n| n.wait.node != name);
+        waits.waits.push(NotedWait {
+            wait: RetryWait {
                 node: name,
                 attempt,
                 error,
                 delay,
             },
             due,
-        ));
+            stopped: false,
+        });
+    }
+
+    /// Node `node` was stopped while it waited out a retry's backoff (its attempt's
+    /// future was dropped: a failing sibling's cancel, a `total_timeout`, the run's
+    /// stop): it waits no longer, so a snapshot (`RunSnapshot::retrying`) and the stall
+    /// timer stop counting it as progress. The wait stays noted, marked stopped, for
+    /// the error of the run's end ([`name_retry_waits`](Self::name_retry_waits)) to say
+    /// the node was waiting to retry. Cold: only a retry's backoff gets here.
+    #[cold]
+    pub(crate) fn stop_retry_wait(&self, node: usize) {
+        if let Some(waits) = self.root().retry_waits.get() {
+            let name = self.node_name(node);
+            let mut waits = lock(waits);
+            for noted in waits.waits.iter_mut().filter(|n| n.wait.node == name) {
+                noted.stopped = true;
+            }
+        }
     }
 
     /// The latest retry progress of this run's tree: when a node waiting out a retry's
     /// backoff is due to begin its next attempt, or when the last such attempt began.
     /// The stall timer counts its limit from there, as from a node that finished: a
     /// backoff is progress the runtime has scheduled, not a stall. A wait whose node
-    /// was stopped during it is past once its delay is, so it holds nothing back for
-    /// long. Cold: only a stall timer that fired asks.
+    /// was stopped during it ([`stop_retry_wait`](Self::stop_retry_wait)) schedules
+    /// nothing. Cold: only a stall timer that fired asks.
     #[cold]
     pub(crate) fn last_retry_progress(&self) -> Option<Instant> {
         let waits = lock(self.root().retry_waits.get()?);
         waits
             .waits
             .iter()
-            .map(|&(_, due)| due)
+            .filter(|n| !n.stopped)
+            .map(|n| n.due)
             .chain(waits.last_begun)
             .max()
     }
 
-    /// The retry waits of this run's tree, for a snapshot (`RunSnapshot::retrying`). Not
-    /// filtered by time: a watchdog thread takes its picture of a run on a paused clock
-    /// with the real clock's `now`, which says nothing of the run's.
+    /// The retry waits of this run's tree, for a snapshot (`RunSnapshot::retrying`):
+    /// those of nodes still waiting, not of nodes stopped in their wait. Not filtered by
+    /// time: a watchdog thread takes its picture of a run on a paused clock with the
+    /// real clock's `now`, which says nothing of the run's.
     fn retry_waits_noted(&self) -> Vec<RetryWait> {
         let Some(waits) = self.root().retry_waits.get() else {
             return Vec::new();
         };
-        lock(waits).waits.iter().map(|(w, _)| w.clone()).collect()
+        lock(waits)
+            .waits
+            .iter()
+            .filter(|n| !n.stopped)
+            .map(|n| n.wait.clone())
+            .collect()
     }
 
     /// Node `node` begins an attempt: it waits no longer. Also at its first attempt, in
@@ -1027,7 +1052,7 @@ impl RunShared {
             let name = self.node_name(node);
             let mut waits = lock(waits);
             let before = waits.waits.len();
-            waits.waits.retain(|(w, _)| w.node != name);
+            waits.waits.retain(|n| n.wait.node != name);
             if waits.waits.len() < before {
                 waits.last_begun = Some(Instant::now());
             }
@@ -1036,14 +1061,15 @@ impl RunShared {
 
     /// Adds to the timeouts and cancellations in `error` (in a [`WorkflowError::Multiple`]
     /// too) the nodes of their `running` that were waiting to retry when they were
-    /// stopped, as [`note_retry_wait`](Self::note_retry_wait) noted them. Cold: a run's
-    /// error.
+    /// stopped, as [`note_retry_wait`](Self::note_retry_wait) noted them (stopped in
+    /// their wait, as they were: [`stop_retry_wait`](Self::stop_retry_wait)). Cold: a
+    /// run's error.
     #[cold]
     pub(crate) fn name_retry_waits(&self, error: &mut WorkflowError) {
         let Some(waits) = self.root().retry_waits.get() else {
             return;
         };
-        fn add(error: &mut WorkflowError, waits: &[(RetryWait, Instant)]) {
+        fn add(error: &mut WorkflowError, waits: &[NotedWait]) {
             match error {
                 WorkflowError::Timeout {
                     running, retrying, ..
@@ -1052,7 +1078,7 @@ impl RunShared {
                     running, retrying, ..
                 } => {
                     for name in running.iter() {
-                        let noted = waits.iter().map(|(w, _)| w).find(|w| w.node == *name);
+                        let noted = waits.iter().map(|n| &n.wait).find(|w| w.node == *name);
                         if let Some(wait) = noted.filter(|w| !retrying.contains(w)) {
                             retrying.push(wait.clone());
                         }
@@ -1451,10 +1477,20 @@ pub(crate) fn item_path(path: &str, item: usize, name: &str) -> String {
 /// The retry waits of a run tree ([`RunShared::note_retry_wait`]).
 #[derive(Default)]
 pub(crate) struct RetryWaits {
-    /// The nodes waiting out a backoff, by path, each with when its next attempt is due.
-    waits: Vec<(RetryWait, Instant)>,
+    /// The nodes waiting out a backoff, by path, and those stopped in their wait.
+    waits: Vec<NotedWait>,
     /// When the last attempt after a backoff began.
     last_begun: Option<Instant>,
+}
+
+/// A node's wait between two attempts ([`RetryWaits`]).
+struct NotedWait {
+    wait: RetryWait,
+    /// When its next attempt is due.
+    due: Instant,
+    /// The node was stopped during the wait ([`RunShared::stop_retry_wait`]): kept for
+    /// the run's error, no longer waiting.
+    stopped: bool,
 }
 
 #[cfg(test)]

@@ -1005,8 +1005,10 @@ struct AtLocation {
 }
 
 impl AtLocation {
+    /// `source` naming `location` (from [`location`], never empty), unless it already
+    /// does.
     fn wrap(location: String, source: BoxError) -> BoxError {
-        if !location.is_empty() && source.to_string().contains(&location) {
+        if source.to_string().contains(&location) {
             return source;
         }
         Box::new(AtLocation { location, source })

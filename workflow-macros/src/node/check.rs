@@ -326,13 +326,14 @@ fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
         return;
     }
     match (&sig.asyncness, args.blocking.is_some()) {
-        (None, false) if returns_impl_future(sig) => cx.error_spanned_by(
-            sig.fn_token,
-            "`#[node]` needs an `async fn`: write `async fn` and return the future's `Output` type instead of `impl Future`",
-        ),
-        (None, false) => cx.error_spanned_by(
+        (None, false) if only_async_is_missing(sig, args) => cx.error_spanned_by(
             sig.fn_token,
             "`#[node]` needs an `async fn`; add `async` before `fn` (or, for a plain fn that blocks or burns CPU, use `#[node(spawn_blocking)]`)",
+        ),
+        // The rest return `impl Future`.
+        (None, false) => cx.error_spanned_by(
+            sig.fn_token,
+            "`#[node]` needs an `async fn`: write `async fn` and return the future's `Output` type instead of `impl Future`",
         ),
         (Some(a), true) => cx.error_spanned_by(
             a,
