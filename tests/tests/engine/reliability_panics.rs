@@ -888,3 +888,65 @@ async fn inner_a_panicking_monitor_or_dropped_run_hook_is_contained() {
     );
     assert_eq!(rt.active_runs(), 0);
 }
+
+#[node]
+async fn grenade_item(n: u32) -> u32 {
+    let _g = Grenade("item local");
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    n
+}
+
+#[node]
+async fn fail_item(n: u32) -> Result<u32, Refused> {
+    tokio::time::sleep(Duration::from_millis(10 * u64::from(n))).await;
+    Err(Refused)
+}
+
+workflow! {
+    /// Each item holds a grenade in `h` while its `f` fails: the failure stops the item,
+    /// dropping `h`.
+    struct DropInItems {
+        input ns: Vec<u32>,
+        rs = for n in ns {
+            h = grenade_item(n),
+            f = fail_item(n),
+            s = add_two(a: h, b: f),
+        } => s,
+    }
+}
+
+/// A fan-out item's node whose local panics as the item is stopped: the drop panic is
+/// named by the item's path and in the workflow the caller ran, not the fan-out body's
+/// generated one (as the item's own errors are).
+#[tokio::test(start_paused = true)]
+async fn drop_panic_inside_a_fan_out_item_names_its_path_and_the_callers_workflow() {
+    quiet();
+    let rt = Runtime::new();
+    let e = rt
+        .execute(DropInItems, DropInItemsInput { ns: vec![1] })
+        .await
+        .unwrap_err();
+    let panicked: Vec<_> = match &e {
+        WorkflowError::Multiple { errors, .. } => errors.iter().collect(),
+        e => vec![e],
+    }
+    .into_iter()
+    .filter_map(|e| match e {
+        WorkflowError::NodePanicked {
+            workflow,
+            node,
+            message,
+        } => Some((*workflow, node.to_string(), message.clone())),
+        _ => None,
+    })
+    .collect();
+    assert_eq!(
+        panicked,
+        [(
+            "DropInItems",
+            "rs[0].h".to_string(),
+            "panicked while being dropped: boom drop item local".to_string()
+        )],
+        "{e}"
+    );
+}

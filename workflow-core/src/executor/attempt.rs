@@ -470,7 +470,7 @@ fn backoff_needs_tokio(
 ) -> NodeFailure {
     tracing::warn!(
         target: "workflow",
-        node = shared.nodes[index].name,
+        node = &*shared.node_name(index),
         attempt,
         error = %failure.describe(),
         "node attempt failed; its retry's backoff needs a tokio runtime"

@@ -1030,10 +1030,13 @@ where
                     "panicked while being dropped: {}",
                     panic_message(payload.as_ref())
                 );
-                tracing::error!(target: "workflow", workflow = W::PLAN.name, node = W::PLAN.nodes[j].name, %message);
+                // By path and in the root run's workflow, as `to_error`.
+                let node = self.shared.node_name(j);
+                let workflow = self.shared.root_workflow;
+                tracing::error!(target: "workflow", workflow, node = &*node, %message);
                 drop_errors.push(WorkflowError::NodePanicked {
-                    workflow: W::PLAN.name,
-                    node: self.shared.node_name(j),
+                    workflow,
+                    node,
                     message,
                 });
             }

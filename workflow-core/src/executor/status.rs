@@ -442,7 +442,7 @@ impl Statuses {
     /// Node `i` is in an arm its decision did not take: it will not run.
     pub(super) fn not_taken(&mut self, shared: &RunSlot, i: usize) {
         self.set(shared, i, NodeStatus::NotTaken);
-        tracing::debug!(target: "workflow", node = self.nodes[i].name, "node not taken");
+        tracing::debug!(target: "workflow", node = &*shared.node_name(i), "node not taken");
         shared.record(Some(i), TraceKind::NotTaken);
     }
 
