@@ -1016,7 +1016,7 @@ impl Harness {
             let known = self.known_nodes();
             self.fail(format!(
                 "execution_count(\"{node}\"): no run of this harness has a node called `{node}`, so a count of 0 would say nothing; {}known nodes: {}\nexecution counts: {}",
-                did_you_mean(node, &known),
+                did_you_mean(node, &self.suggestable_nodes()),
                 known.join(", "),
                 self.counts_line()
             ));
@@ -1747,7 +1747,7 @@ impl Harness {
         if actual == times && times == 0 && self.is_unknown_name(node) {
             self.fail(format!(
                 "expected node `{node}` not to be executed, but no run of this harness has a node called `{node}`, so that says nothing; {}known nodes: {}\nexecution counts: {}",
-                did_you_mean(node, &self.known_nodes()),
+                did_you_mean(node, &self.suggestable_nodes()),
                 self.known_nodes().join(", "),
                 self.counts_line()
             ));
@@ -2110,6 +2110,19 @@ impl Harness {
         names
     }
 
+    /// What a misspelt name may have meant: the nodes of the runs' reports, and the
+    /// bindings and node fns the run workflows declare (a fan-out body's node over an
+    /// empty list is in no report, yet counting it is no mistake).
+    fn suggestable_nodes(&self) -> Vec<String> {
+        let mut names = self.known_nodes();
+        for plan in lock(&self.inner.state).plans.iter() {
+            declared_names(plan, &mut names);
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// When `node` is a bare name that no workflow binds at its top level and that is not
     /// a `#[node]` fn's name either: the item-wide paths (`cubes.c`, `m.each.y`, no item
     /// index) that end in it, each with its count, as `` `cubes.c` (5) ``.
@@ -2443,6 +2456,21 @@ mod mock_value {
 
 /// Whether `name` is a binding or a `#[node]` fn declared in `plan`, in its
 /// sub-workflows' and fan-out bodies' plans too.
+/// Adds to `out` the bindings and node fns `plan` declares, those of its sub-workflows
+/// and fan-out bodies included (as [`declares`] finds them).
+fn declared_names(plan: &Plan, out: &mut Vec<String>) {
+    for n in plan.nodes {
+        out.push(n.name.to_string());
+        out.push(n.node_fn.to_string());
+        if let Some(child) = n.child {
+            declared_names(child, out);
+        }
+    }
+    for (_, body) in plan.fan_outs {
+        declared_names(body, out);
+    }
+}
+
 fn declares(plan: &Plan, name: &str) -> bool {
     plan.nodes
         .iter()

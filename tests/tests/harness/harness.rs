@@ -408,10 +408,16 @@ async fn nodes_of_a_fan_out_body_that_ran_no_item_are_known(h: Harness) {
     assert_eq!(h.execution_count("cubes.c"), 0);
     h.assert_not_executed("c");
     h.assert_not_executed("cube");
-    assert!(first_panic_line(|| {
+    let misspelt = first_panic_line(|| {
         h.execution_count("cbue");
-    })
-    .contains("no run of this harness has a node called `cbue`"));
+    });
+    assert!(
+        misspelt.contains("no run of this harness has a node called `cbue`")
+            && misspelt.contains("did you mean `cube`?"),
+        "{misspelt}"
+    );
+    let misspelt = first_panic_line(|| h.assert_not_executed("cueb"));
+    assert!(misspelt.contains("did you mean `cube`?"), "{misspelt}");
     assert_eq!(h.execution_count("Cubes::c"), 0);
     // Qualified by a workflow that declares no `c`: still a misspelling.
     assert!(first_panic_line(|| {
