@@ -1016,7 +1016,7 @@ impl Harness {
             let known = self.known_nodes();
             self.fail(format!(
                 "execution_count(\"{node}\"): no run of this harness has a node called `{node}`, so a count of 0 would say nothing; {}known nodes: {}\nexecution counts: {}",
-                did_you_mean(node, &self.suggestable_nodes()),
+                self.guess(node),
                 known.join(", "),
                 self.counts_line()
             ));
@@ -1747,7 +1747,7 @@ impl Harness {
         if actual == times && times == 0 && self.is_unknown_name(node) {
             self.fail(format!(
                 "expected node `{node}` not to be executed, but no run of this harness has a node called `{node}`, so that says nothing; {}known nodes: {}\nexecution counts: {}",
-                did_you_mean(node, &self.suggestable_nodes()),
+                self.guess(node),
                 self.known_nodes().join(", "),
                 self.counts_line()
             ));
@@ -2110,17 +2110,21 @@ impl Harness {
         names
     }
 
-    /// What a misspelt name may have meant: the nodes of the runs' reports, and the
-    /// bindings and node fns the run workflows declare (a fan-out body's node over an
-    /// empty list is in no report, yet counting it is no mistake).
-    fn suggestable_nodes(&self) -> Vec<String> {
-        let mut names = self.known_nodes();
-        for plan in lock(&self.inner.state).plans.iter() {
-            declared_names(plan, &mut names);
+    /// "did you mean `page`? " for a misspelt `node`: a node of the runs' reports first,
+    /// else a binding or node fn the run workflows declare (a fan-out body's node over an
+    /// empty list is in no report, yet counting it is no mistake); else nothing.
+    fn guess(&self, node: &str) -> String {
+        let guess = did_you_mean(node, &self.known_nodes());
+        if !guess.is_empty() {
+            return guess;
         }
-        names.sort();
-        names.dedup();
-        names
+        let mut declared = Vec::new();
+        for plan in lock(&self.inner.state).plans.iter() {
+            declared_names(plan, &mut declared);
+        }
+        declared.sort();
+        declared.dedup();
+        did_you_mean(node, &declared)
     }
 
     /// When `node` is a bare name that no workflow binds at its top level and that is not
