@@ -9,4 +9,7 @@ pub(crate) mod waits;
 pub(crate) use run::DurableLink;
 pub(crate) use run::{item_path, RunShared, RunSlot};
 pub use runtime::DroppedRun;
-pub(crate) use runtime::{callback_panicked, DroppedHook, Monitor, RuntimeShared, TaskGuard};
+// Outside this module, only a durable run's end hook reports a panicking callback.
+#[cfg(feature = "store")]
+pub(crate) use runtime::callback_panicked;
+pub(crate) use runtime::{DroppedHook, Monitor, RuntimeShared, TaskGuard};
