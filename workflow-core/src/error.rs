@@ -614,24 +614,7 @@ impl fmt::Display for WorkflowError {
                 cause,
             } => {
                 write!(f, "workflow `{workflow}` needs a tokio runtime because of ")?;
-                let (what, drop) = match cause {
-                    TokioNeed::RunTimeout => ("run timeout (tokio's timer)", "the timeout"),
-                    TokioNeed::StallLimit => ("stall limit (tokio's timer)", "the `deadlock` limit"),
-                    TokioNeed::Spawn => ("`spawn` (tokio's task spawner)", "`spawn` from the node"),
-                    TokioNeed::NodeTimeout => ("timeout (tokio's timer)", "the node's timeout"),
-                    TokioNeed::CancelGrace => (
-                        "`cancel_grace` (tokio's timer; it stopped with nodes in flight)",
-                        "the grace",
-                    ),
-                    TokioNeed::RetryBackoff => (
-                        "retry backoff (tokio's timer)",
-                        "the node's `backoff` (or its retries)",
-                    ),
-                    TokioNeed::DurableRecording => (
-                        "store (a durable run is recorded by a tokio task)",
-                        "the store (run it with `execute`)",
-                    ),
-                };
+                let (what, drop) = cause.what_and_fix();
                 match (node, cause) {
                     (None, _) => write!(f, "its {what}")?,
                     (Some(node), TokioNeed::RunTimeout | TokioNeed::StallLimit) => {
@@ -1199,6 +1182,31 @@ pub enum TokioNeed {
     /// A durable run (`start_durable`, `resume`, `recover`): the run is recorded by a
     /// tokio task. Refused before the store is touched.
     DurableRecording,
+}
+
+impl TokioNeed {
+    /// What needs tokio, as a run's or a node's error says it ("run timeout (tokio's
+    /// timer)"), and what to drop instead of running inside tokio ("the timeout").
+    pub(crate) fn what_and_fix(self) -> (&'static str, &'static str) {
+        match self {
+            Self::RunTimeout => ("run timeout (tokio's timer)", "the timeout"),
+            Self::StallLimit => ("stall limit (tokio's timer)", "the `deadlock` limit"),
+            Self::Spawn => ("`spawn` (tokio's task spawner)", "`spawn` from the node"),
+            Self::NodeTimeout => ("timeout (tokio's timer)", "the node's timeout"),
+            Self::CancelGrace => (
+                "`cancel_grace` (tokio's timer; it stopped with nodes in flight)",
+                "the grace",
+            ),
+            Self::RetryBackoff => (
+                "retry backoff (tokio's timer)",
+                "the node's `backoff` (or its retries)",
+            ),
+            Self::DurableRecording => (
+                "store (a durable run is recorded by a tokio task)",
+                "the store (run it with `execute`)",
+            ),
+        }
+    }
 }
 
 /// What a [`WorkflowError::Timeout`] applies to.

@@ -407,15 +407,12 @@ impl fmt::Display for NodeCallFailure {
             ),
             Self::Codec { node, source } => write!(f, "node `{node}`: {source}"),
             Self::NeedsTokio { node, cause } => {
-                let what = match cause {
-                    TokioNeed::NodeTimeout => "its timeout (tokio's timer)",
-                    _ => "tokio",
-                };
+                let (what, drop) = cause.what_and_fix();
                 write!(
                     f,
-                    "node `{node}` needs a tokio runtime because of {what}, and was called \
-                     outside one (another executor's `block_on`): call it inside a tokio \
-                     runtime, or drop the node's timeout"
+                    "node `{node}` needs a tokio runtime because of its {what}, and was \
+                     called outside one (another executor's `block_on`): call it inside a \
+                     tokio runtime, or drop {drop}"
                 )
             }
             Self::BadCall { message, .. } => f.write_str(message),

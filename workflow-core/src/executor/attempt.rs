@@ -107,7 +107,9 @@ impl NodeFailure {
             Self::MissingResource(t, true) => {
                 format!("missing resource `{t}` (an `Arc<{t}>` was registered instead)")
             }
-            Self::NeedsTokio(cause) => format!("needs a tokio runtime ({cause:?})"),
+            Self::NeedsTokio(cause) => {
+                format!("needs a tokio runtime for its {}", cause.what_and_fix().0)
+            }
         }
     }
 
