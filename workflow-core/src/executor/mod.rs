@@ -14,7 +14,12 @@
 //!   outcome).
 //! - `driver`: the loop. Starts ready nodes, polls pending ones when woken, stores
 //!   outputs into the output slots and schedules successors, and stops the run on the
-//!   first event that ends it; `abort` winds a stopped run down.
+//!   first event that ends it. Split by concept: `driver/counts.rs` (each node's
+//!   predecessors left and the ready queue), `driver/waiting.rs` (how a poll ends and
+//!   the next begins: deadlock, stall and cancellation checks, the wake threshold of
+//!   spawned nodes, a wake-up that only took their outcomes), `driver/stop.rs` (errors,
+//!   what a failure blocks, `abort`, which winds a stopped run down),
+//!   `driver/restore.rs` (a durable run's resume), `driver/fused.rs` (fused segments).
 //! - `cells`: an inline node's future lives in its type's *cell*, a pinned `Option` in
 //!   the run's own future, one per node type (per distinct `#[node]` fn), not per node:
 //!   the code and the run's data do not grow per node. A node started while its type's

@@ -849,7 +849,7 @@ impl<T> PendingNodes<T> {
 
     /// The run's outcome queue for spawned nodes, with the slot for a started task's
     /// handle. Made on first use, with the run's waker registered, so the node about to
-    /// start reaches this run when it ends; later, [`take_due`](Self::take_due)
+    /// start reaches this run when it ends; later, [`polling`](Self::polling)
     /// registers it once per poll of the run.
     ///
     /// Inlined into every spawned node's start, the making out of line (see
