@@ -50,8 +50,9 @@
 //!   so it is compiled once in this crate, not per node type in every crate that
 //!   executes a workflow (issue 17: compile time).
 //! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
-//!   bit in the run's wake set; and the run's completion queue, into which the task of
-//!   a spawned node (`Mode::Spawned`) pushes its outcome, drained once per wake-up.
+//!   bit in the run's wake set; and (`wake/outcomes.rs`) the run's outcome queue, into
+//!   which the task of a spawned node (`Mode::Spawned`) pushes its outcome, drained once
+//!   per wake-up.
 //! - `durable` (feature `store`): a durable run's restored outputs and the records of
 //!   finished nodes (the group-commit rule is in that file); `item_records`: a durable
 //!   run's fan-out items recorded and restored node by node, under their paths.
