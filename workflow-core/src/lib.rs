@@ -162,7 +162,7 @@ pub use node::{ConvertNodeError, UnsupportedNodeError};
 pub use other_names::{
     AwaitTheRun, CancelByDropping, CancelTokenIsTheName, EventsAreAField, GuideBuilderMethods,
     NodeIsTheName, NodesLogWithEmit, NodesSleepWithTokio, PoliciesAreAttributes,
-    RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute,
+    RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute, SetOnTheBuilder,
 };
 pub use resources::Res;
 pub use run::{
