@@ -164,6 +164,10 @@ pub use other_names::{
     NodeIsTheName, NodesLogWithEmit, NodesSleepWithTokio, PoliciesAreAttributes,
     RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute, SetOnTheBuilder,
 };
+/// What a cleanup hook's closure returns; public so that a compile error names it by
+/// a short path. Not API.
+#[doc(hidden)]
+pub use resources::CleanupHookFuture;
 pub use resources::Res;
 pub use run::{
     NodeReport, NodeReports, NodeStatus, Run, RunOptions, RunReport, RunSnapshot,
