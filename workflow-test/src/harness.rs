@@ -318,7 +318,7 @@ impl HarnessBuilder {
     where
         T: Send + Sync + 'static,
         F: FnOnce(Arc<T>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
+        Fut: workflow_core::CleanupHookFuture,
     {
         self.runtime = self.runtime.resource_with_cleanup(value, cleanup);
         self.track::<T>();
