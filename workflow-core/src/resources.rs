@@ -288,7 +288,6 @@ impl Resources {
     }
 }
 
-/// Erases the type of a cleanup hook for `T`.
 /// What a cleanup hook's closure returns (`resource_with_cleanup(db, |db| async move {
 /// .. })`): a future of `()`. Its own trait so that a closure returning `()` (the
 /// `async move` forgotten) or another value is one error saying so, where rustc said
@@ -305,6 +304,7 @@ pub trait CleanupHookFuture: Future<Output = ()> + Send + 'static {}
 #[diagnostic::do_not_recommend]
 impl<F: Future<Output = ()> + Send + 'static> CleanupHookFuture for F {}
 
+/// Erases the type of a cleanup hook for `T`.
 pub(crate) fn erase_cleanup<T, F, Fut>(cleanup: F) -> Cleanup
 where
     T: Send + Sync + 'static,
