@@ -633,9 +633,16 @@ impl serde::Serialize for NodeReports {
 /// Times are on tokio's clock (so a paused clock gives exact figures). The executor
 /// reads the clock once per poll of the run: nodes that start or finish within the same
 /// poll share its reading, so a node that completes without waiting shows a duration of
-/// zero even if it computed for a while. A traced run
-/// ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock around every node
-/// instead, and its [`ExecutionTrace`] times every attempt.
+/// zero even if it computed for a while (`time=0ns` in the report means "ended in the
+/// poll it started in", not "took no time"). Its time then shows in the nodes that end
+/// at the same reading, taken after it ran: in a chain `a -> b` where `a` awaits I/O
+/// and `b` then computes for a second without awaiting, `a` shows the second and `b`
+/// zero; in a diamond whose `b` computes for 300 ms while its sibling `c` sleeps 3 ms,
+/// `c` shows 300 ms (it could not be polled meanwhile) and `b` zero. On the real clock,
+/// read a large untraced `time=` as "this node, or nodes that ran in the same poll
+/// without waiting".
+/// A traced run ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock
+/// around every node instead, and its [`ExecutionTrace`] times every attempt.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
