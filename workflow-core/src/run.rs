@@ -110,9 +110,12 @@ pub struct RunReport {
     /// The run's id, unique in this process (as [`Context::run_id`](crate::Context::run_id)
     /// and the trace say).
     pub run_id: u64,
-    /// A durable run's id in its store (`DurableRun::run_id`, what `Runtime::resume` takes
-    /// and the store's errors name); `None` for a run without a store. `{}` prints a
-    /// durable run by this id: ``durable run 3 of `Checkout` ``.
+    /// A durable run's id in its store, as its number: `DurableRun::run_id` is
+    /// `RunId(n)` of this `n`, and `Runtime::resume` and `Runtime::retry` take
+    /// `workflow_core::store::RunId(n)` (a plain `i64` here, since this report exists
+    /// without the `store` feature); the store's errors name it too. `None` for a run
+    /// without a store. `{}` prints a durable run by this id: ``durable run 3 of
+    /// `Checkout` ``.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub durable_run: Option<i64>,
     /// Duration of the run on tokio's clock.
@@ -634,12 +637,12 @@ impl serde::Serialize for NodeReports {
 /// reads the clock once per poll of the run: nodes that start or finish within the same
 /// poll share its reading, so a node that completes without waiting shows a duration of
 /// zero even if it computed for a while (`time=0ns` in the report means "ended in the
-/// poll it started in", not "took no time"). Its time then shows in the nodes that end
-/// at the same reading, taken after it ran: in a chain `a -> b` where `a` awaits I/O
-/// and `b` then computes for a second without awaiting, `a` shows the second and `b`
-/// zero; in a diamond whose `b` computes for 300 ms while its sibling `c` sleeps 3 ms,
-/// `c` shows 300 ms (it could not be polled meanwhile) and `b` zero. On the real clock,
-/// read a large untraced `time=` as "this node, or nodes that ran in the same poll
+/// poll it started in", not "took no time"). Its time is then in the run's duration,
+/// and in the nodes that end at the same reading, taken after it ran, if any: in a
+/// diamond whose `b` computes for 300 ms while its sibling `c` sleeps 3 ms, `c` shows
+/// 300 ms (it could not be polled meanwhile) and `b` zero; a node in flight before it
+/// in a chain may show it too. On the real clock, read an untraced `time=0ns` as "did
+/// not wait" and a large `time=` as "this node, or nodes that ran in the same poll
 /// without waiting".
 /// A traced run ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock
 /// around every node instead, and its [`ExecutionTrace`] times every attempt.
