@@ -328,15 +328,15 @@ pub mod prelude {
     /// `run.assert_executed(..)` is an error that says to call it on the harness.
     #[doc(hidden)]
     pub use crate::AssertionsGoOnTheHarness as _;
+    /// The type and the constant of the same name, so that
+    /// `static ALLOC: CountingAllocator = CountingAllocator;` needs no other import
+    /// (rustc does not suggest one: its value is a constant).
+    pub use crate::CountingAllocator;
     /// `h.memory_growth(..).total_bytes()` or `h.load(..).p99()` without `.await` is an
     /// error that says to add it.
     #[doc(hidden)]
     pub use crate::ResultNotAwaited as _;
     pub use crate::{workflow_test, CallRecorder, Harness, MockFn};
-    /// The type and the constant of the same name, so that
-    /// `static ALLOC: CountingAllocator = CountingAllocator;` needs no other import
-    /// (rustc does not suggest one: its value is a constant).
-    pub use crate::CountingAllocator;
     pub use workflow_core::prelude::*;
 }
 

@@ -411,7 +411,10 @@ async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
     assert!(gantt.contains("a (not taken)"), "{gantt}");
     // The merge `v` is bound in both arms: the arm taken (`quick`) ran, so its section
     // draws that node's bar, not the other arm's milestone.
-    assert!(gantt.contains("    section v\n    v :done, 0, 0\n"), "{gantt}");
+    assert!(
+        gantt.contains("    section v\n    v :done, 0, 0\n"),
+        "{gantt}"
+    );
     assert!(!gantt.contains("v (not taken)"), "{gantt}");
 }
 
