@@ -160,9 +160,9 @@ pub use node::NodeErrorType;
 pub use node::{ConvertNodeError, UnsupportedNodeError};
 #[doc(hidden)]
 pub use other_names::{
-    AwaitTheRun, CancelByDropping, CancelTokenIsTheName, EventsAreAField, GuideBuilderMethods,
-    NodeIsTheName, NodesLogWithEmit, NodesSleepWithTokio, PoliciesAreAttributes,
-    RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute,
+    AwaitTheRun, CancelByDropping, CancelTokenIsTheName, EventsAreAField, EventsAreSent,
+    GuideBuilderMethods, NodeIsTheName, NodesLogWithEmit, NodesSleepWithTokio,
+    PoliciesAreAttributes, RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute,
 };
 pub use resources::Res;
 pub use run::{
