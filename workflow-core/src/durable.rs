@@ -403,7 +403,10 @@ impl Runtime {
     /// future was dropped, such as one cut by `tokio::time::timeout`, resumes at once), and
     /// fails if it failed (the error names the run: [`Runtime::retry`] runs it again).
     /// While this runtime still drives that run (the first start has not returned), a
-    /// second start waits for it and then answers as above: the nodes run once.
+    /// second start waits for it and then answers as above: the nodes run once. A start
+    /// from another runtime on the same store (another owner) does not wait: while the
+    /// run's lease is held, it fails with [`StoreError::LeaseHeld`](crate::store::StoreError::LeaseHeld)
+    /// naming that owner.
     ///
     /// Without a key, a run cut short is found again by its id
     /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for

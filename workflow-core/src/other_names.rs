@@ -448,6 +448,64 @@ impl Runtime {
     }
 }
 
+/// `queue.put(event)` / `queue.push(event)` (the testing guide's `asyncio.Queue.put`, a
+/// `Vec`'s word) on an [`EventQueue`](crate::EventQueue) or its
+/// [`EventSender`](crate::EventSender), with or without `.await`. Implemented for
+/// nothing, and sealed: the hidden methods require it, so the mistake is one error
+/// naming `send`, not rustc's "no method named `put` found". Not API.
+#[diagnostic::on_unimplemented(
+    message = "an event queue is fed with `send`: write `queue.send(event)` (no `.await`: it never blocks)",
+    label = "not a method of the event queue",
+    note = "from another task, take a sender first: `let tx = queue.sender();` then `tx.send(event)` (a `Result`, `Err(event)` once every receiver is gone); nodes take events with `queue.recv_timeout(limit).await`"
+)]
+#[doc(hidden)]
+pub trait EventsAreSent<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`EventsAreSent`].
+impl<T: Send + 'static> crate::EventQueue<T> {
+    // The bound names the lifetime of `&self` so that it is checked at each call, not
+    // rejected here as a bound that can never hold. `Ready` so that `.await` after it
+    // adds no second error.
+    #[doc(hidden)]
+    pub fn put<'a>(&'a self, event: T) -> std::future::Ready<()>
+    where
+        &'a Self: EventsAreSent<T>,
+    {
+        let _ = event;
+        unreachable!("`EventQueue: EventsAreSent` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn push<'a>(&'a self, event: T) -> std::future::Ready<()>
+    where
+        &'a Self: EventsAreSent<T>,
+    {
+        let _ = event;
+        unreachable!("`EventQueue: EventsAreSent` has no impl")
+    }
+}
+
+/// The other names on a sender: see [`EventsAreSent`].
+impl<T> crate::EventSender<T> {
+    #[doc(hidden)]
+    pub fn put<'a>(&'a self, event: T) -> std::future::Ready<()>
+    where
+        &'a Self: EventsAreSent<T>,
+    {
+        let _ = event;
+        unreachable!("`EventSender: EventsAreSent` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn push<'a>(&'a self, event: T) -> std::future::Ready<()>
+    where
+        &'a Self: EventsAreSent<T>,
+    {
+        let _ = event;
+        unreachable!("`EventSender: EventsAreSent` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be

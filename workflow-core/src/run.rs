@@ -110,9 +110,12 @@ pub struct RunReport {
     /// The run's id, unique in this process (as [`Context::run_id`](crate::Context::run_id)
     /// and the trace say).
     pub run_id: u64,
-    /// A durable run's id in its store (`DurableRun::run_id`, what `Runtime::resume` takes
-    /// and the store's errors name); `None` for a run without a store. `{}` prints a
-    /// durable run by this id: ``durable run 3 of `Checkout` ``.
+    /// A durable run's id in its store, as its number: `DurableRun::run_id` is
+    /// `RunId(n)` of this `n`, and `Runtime::resume` and `Runtime::retry` take
+    /// `workflow_core::store::RunId(n)` (a plain `i64` here, since this report exists
+    /// without the `store` feature); the store's errors name it too. `None` for a run
+    /// without a store. `{}` prints a durable run by this id: ``durable run 3 of
+    /// `Checkout` ``.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub durable_run: Option<i64>,
     /// Duration of the run on tokio's clock.
@@ -633,9 +636,16 @@ impl serde::Serialize for NodeReports {
 /// Times are on tokio's clock (so a paused clock gives exact figures). The executor
 /// reads the clock once per poll of the run: nodes that start or finish within the same
 /// poll share its reading, so a node that completes without waiting shows a duration of
-/// zero even if it computed for a while. A traced run
-/// ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock around every node
-/// instead, and its [`ExecutionTrace`] times every attempt.
+/// zero even if it computed for a while (`time=0ns` in the report means "ended in the
+/// poll it started in", not "took no time"). Its time is then in the run's duration,
+/// and in the nodes that end at the same reading, taken after it ran, if any: in a
+/// diamond whose `b` computes for 300 ms while its sibling `c` sleeps 3 ms, `c` shows
+/// 300 ms (it could not be polled meanwhile) and `b` zero; a node in flight before it
+/// in a chain may show it too. On the real clock, read an untraced `time=0ns` as "did
+/// not wait" and a large `time=` as "this node, or nodes that ran in the same poll
+/// without waiting".
+/// A traced run ([`RunOptions::trace`](crate::RunOptions::trace)) reads the clock
+/// around every node instead, and its [`ExecutionTrace`] times every attempt.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

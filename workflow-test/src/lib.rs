@@ -273,7 +273,8 @@ pub use through_runtime::{
 pub use workflow_macros::workflow_test;
 
 /// Everything a workflow test usually needs: `workflow_core::prelude` plus the test
-/// attribute, the harness and the mocks, in one import.
+/// attribute, the harness, the mocks and the counting allocator of memory tests, in one
+/// import.
 ///
 /// ```
 /// use workflow_test::prelude::*;
@@ -298,12 +299,43 @@ pub use workflow_macros::workflow_test;
 /// }
 /// # fn main() {}
 /// ```
+///
+/// A memory test installs the counting allocator from the same import:
+///
+/// ```
+/// use workflow_test::prelude::*;
+///
+/// #[global_allocator]
+/// static ALLOC: CountingAllocator = CountingAllocator;
+///
+/// #[node]
+/// async fn sum(n: usize) -> usize {
+///     vec![1; n].iter().sum()
+/// }
+///
+/// workflow! {
+///     struct Sum {
+///         input n: usize,
+///         s = sum(n),
+///     }
+/// }
+///
+/// #[workflow_test]
+/// async fn no_growth(h: Harness) {
+///     h.assert_no_memory_growth(5, 16 * 1024, || h.execute(Sum, SumInput { n: 100_000 })).await;
+/// }
+/// # fn main() {}
+/// ```
 pub mod prelude {
     #[cfg(feature = "store")]
     pub use crate::assert_restored;
     /// `run.assert_executed(..)` is an error that says to call it on the harness.
     #[doc(hidden)]
     pub use crate::AssertionsGoOnTheHarness as _;
+    /// The type and the constant of the same name, so that
+    /// `static ALLOC: CountingAllocator = CountingAllocator;` needs no other import
+    /// (rustc does not suggest one: its value is a constant).
+    pub use crate::CountingAllocator;
     /// `h.memory_growth(..).total_bytes()` or `h.load(..).p99()` without `.await` is an
     /// error that says to add it.
     #[doc(hidden)]

@@ -1,5 +1,5 @@
 //! The testing guide's names for the harness's methods: `h.execute_workflow(..)` and
-//! `h.run(..)` for [`Harness::execute`], `h.get_execution_trace()` for
+//! `h.run(..)` for [`Harness::execute`], `h.get_execution_trace()` (and `h.trace()`) for
 //! [`Harness::last_trace`]. Hidden methods of those names require traits that nothing
 //! implements, so each is one error naming the method to write, rather than rustc's "no
 //! method named `execute_workflow`" with a help pointing at `execute_with` (other
@@ -19,7 +19,7 @@ use crate::Harness;
 #[doc(hidden)]
 pub trait ExecuteRunsTheWorkflow<T>: sealed::NotImplemented<T> {}
 
-/// `h.get_execution_trace()` written for [`Harness::last_trace`]. Implemented for
+/// `h.get_execution_trace()` or `h.trace()` written for [`Harness::last_trace`]. Implemented for
 /// nothing, and sealed. Not API.
 #[diagnostic::on_unimplemented(
     message = "the harness keeps the last run's trace: write `h.last_trace()`",
@@ -55,6 +55,16 @@ impl Harness {
     // rejected here as a bound that can never hold.
     #[doc(hidden)]
     pub fn get_execution_trace<'a>(&'a self) -> Option<ExecutionTrace>
+    where
+        &'a Self: TraceIsLastTrace<&'a Self>,
+    {
+        unreachable!("`Harness: TraceIsLastTrace` has no impl")
+    }
+
+    /// `h.trace()`, by the builder's `trace(bool)` and `RunRecord::trace()`: rustc's own
+    /// hint pointed at `set_trace`, which takes a `bool` and returns nothing.
+    #[doc(hidden)]
+    pub fn trace<'a>(&'a self) -> Option<ExecutionTrace>
     where
         &'a Self: TraceIsLastTrace<&'a Self>,
     {

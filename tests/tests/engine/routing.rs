@@ -409,6 +409,13 @@ async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
     assert_eq!(trace.kinds("if_big").len(), 2, "{}", trace.render_text());
     let gantt = trace.to_mermaid_gantt();
     assert!(gantt.contains("a (not taken)"), "{gantt}");
+    // The merge `v` is bound in both arms: the arm taken (`quick`) ran, so its section
+    // draws that node's bar, not the other arm's milestone.
+    assert!(
+        gantt.contains("    section v\n    v :done, 0, 0\n"),
+        "{gantt}"
+    );
+    assert!(!gantt.contains("v (not taken)"), "{gantt}");
 }
 
 // ---- pictures ------------------------------------------------------------------

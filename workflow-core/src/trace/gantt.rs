@@ -54,17 +54,19 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     for node in sections {
         let node_text = task_name(node);
         let _ = writeln!(out, "    section {}", clean(node));
-        // A node of an arm not taken: a milestone when its decision was made.
+        let attempts: Vec<_> = spans.iter().filter(|s| s.node == node).collect();
+        // A node of an arm not taken: a milestone when its decision was made. A merge
+        // (a binding of every arm) shares its name with the other arms' nodes: when the
+        // arm taken ran it, the section draws that node's attempts instead.
         let not_taken = trace
             .events
             .iter()
             .find(|e| e.node.as_deref() == Some(node) && e.kind == TraceKind::NotTaken);
-        if let Some(e) = not_taken {
+        if let (Some(e), true) = (not_taken, attempts.is_empty()) {
             let at = e.at.as_millis();
             let _ = writeln!(out, "    {node_text} (not taken) :milestone, {at}, {at}");
             continue;
         }
-        let attempts: Vec<_> = spans.iter().filter(|s| s.node == node).collect();
         let several = attempts.len() > 1 || attempts.iter().any(|s| s.attempt > 1);
         for span in attempts {
             let mut name = node_text.clone();
