@@ -109,6 +109,32 @@ fn every_open_error_names_the_database() {
     assert_eq!(location, "a temporary database (the empty path)");
 }
 
+/// A database whose directory is missing says so: SQLite's "unable to open database
+/// file" under `StoreError::Unavailable` read like a store down for a while (trial38).
+/// A directory that exists is not blamed.
+#[test]
+fn a_missing_directory_is_named_as_the_reason() {
+    let dir = TempDir::new("missing-dir");
+    let missing = dir.file("no/such/dir");
+    let Err(e) = SqliteStore::open(missing.join("runs.db")) else {
+        panic!("a database in a missing directory opened");
+    };
+    let message = e.to_string();
+    assert!(
+        message.contains(&format!(
+            "its directory `{}` does not exist",
+            missing.display()
+        )),
+        "{message}"
+    );
+    let a_dir = dir.file("a-dir");
+    std::fs::create_dir(&a_dir).unwrap();
+    let Err(e) = SqliteStore::open(&a_dir) else {
+        panic!("a directory opened as a store");
+    };
+    assert!(!e.to_string().contains("does not exist"), "{e}");
+}
+
 #[test]
 fn a_foreign_database_is_a_clear_error() {
     let dir = TempDir::new("foreign");

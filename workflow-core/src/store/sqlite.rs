@@ -979,7 +979,7 @@ fn at_location(path: &Path, e: StoreError) -> StoreError {
             operation,
             run,
             node,
-            source: AtLocation::wrap(location, source),
+            source: AtLocation::wrap(location, source, missing_directory(path)),
         },
         StoreError::Backend {
             operation,
@@ -990,7 +990,7 @@ fn at_location(path: &Path, e: StoreError) -> StoreError {
             operation,
             run,
             node,
-            source: AtLocation::wrap(location, source),
+            source: AtLocation::wrap(location, source, missing_directory(path)),
         },
         other => other,
     }
@@ -1002,23 +1002,44 @@ fn at_location(path: &Path, e: StoreError) -> StoreError {
 struct AtLocation {
     location: String,
     source: BoxError,
+    /// Why SQLite could not open it, when that can be told: its directory is missing.
+    why: Option<String>,
 }
 
 impl AtLocation {
     /// `source` naming `location` (from [`location`], never empty), unless it already
-    /// does.
-    fn wrap(location: String, source: BoxError) -> BoxError {
-        if source.to_string().contains(&location) {
+    /// does, and saying `why` if known.
+    fn wrap(location: String, source: BoxError, why: Option<String>) -> BoxError {
+        if why.is_none() && source.to_string().contains(&location) {
             return source;
         }
-        Box::new(AtLocation { location, source })
+        Box::new(AtLocation {
+            location,
+            source,
+            why,
+        })
     }
 }
 
 impl std::fmt::Display for AtLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (database `{}`)", self.source, self.location)
+        match &self.why {
+            // SQLite named the path already ("unable to open database file: <path>").
+            Some(why) if self.source.to_string().contains(&self.location) => {
+                write!(f, "{} ({why})", self.source)
+            }
+            Some(why) => write!(f, "{} (database `{}`: {why})", self.source, self.location),
+            None => write!(f, "{} (database `{}`)", self.source, self.location),
+        }
     }
+}
+
+/// "its directory `..` does not exist" when `path`'s parent directory is missing:
+/// SQLite says only "unable to open database file", which reads like a store that is
+/// down for a while (`StoreError::Unavailable`), not a path to fix.
+fn missing_directory(path: &Path) -> Option<String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty())?;
+    (!dir.exists()).then(|| format!("its directory `{}` does not exist", dir.display()))
 }
 
 impl std::error::Error for AtLocation {
