@@ -813,6 +813,11 @@ impl RunOptions {
     /// node starts (unlike [`tokio::time::timeout`], which polls its future once first).
     /// Leave the option unset for a run without a time limit.
     ///
+    /// In the same way, a run whose last node ends exactly at the limit (ties are exact
+    /// on tokio's paused clock) times out: the limit is looked at before what the nodes
+    /// did. A node's own `#[timeout]` is the other way round, as `tokio::time::timeout`
+    /// is: a node that ends exactly at its limit succeeds.
+    ///
     /// # Examples
     ///
     /// ```

@@ -1243,3 +1243,61 @@ async fn a_total_timeout_reports_the_attempts_made() {
     // 1 s attempt, 500 ms backoff: the second attempt is running when 2 s are up.
     assert_eq!(report.node("h").unwrap().attempts, 2);
 }
+
+#[node]
+async fn sleeps_exactly(ms: u64) -> u64 {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    ms
+}
+
+workflow! {
+    struct EndsAtItsLimit {
+        input ms: u64,
+        #[timeout = "100ms"]
+        n = sleeps_exactly(ms),
+    }
+}
+
+workflow! {
+    struct RunEndsAtItsLimit {
+        input ms: u64,
+        n = sleeps_exactly(ms),
+    }
+}
+
+/// Ties on the paused clock, as `RunOptions::timeout` documents them: a node that ends
+/// exactly at its own `#[timeout]` succeeds (its future is polled first, as
+/// `tokio::time::timeout` does), a run whose nodes end exactly at the run's limit times
+/// out (the limit is looked at first). One millisecond either side is not a tie.
+#[tokio::test(start_paused = true)]
+async fn a_tie_with_a_limit_goes_to_the_node_for_its_own_timeout_and_to_the_limit_for_the_run() {
+    let rt = Runtime::new();
+    let run = rt
+        .execute(EndsAtItsLimit, EndsAtItsLimitInput { ms: 100 })
+        .await;
+    assert_eq!(run.expect("ends at its own limit").outputs.n, 100);
+    let err = rt
+        .execute(EndsAtItsLimit, EndsAtItsLimitInput { ms: 101 })
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+
+    let limit = |ms| RunOptions::new().timeout(Duration::from_millis(ms));
+    let err = rt
+        .execute_with(
+            RunEndsAtItsLimit,
+            RunEndsAtItsLimitInput { ms: 100 },
+            limit(100),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    let run = rt
+        .execute_with(
+            RunEndsAtItsLimit,
+            RunEndsAtItsLimitInput { ms: 100 },
+            limit(101),
+        )
+        .await;
+    assert_eq!(run.expect("ends before the run's limit").outputs.n, 100);
+}
