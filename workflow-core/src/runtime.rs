@@ -91,6 +91,7 @@ pub struct RuntimeBuilder {
     resources: Resources,
     node_limit: Option<usize>,
     trace: bool,
+    jitter_seed: Option<u64>,
     monitors: Vec<Monitor>,
     dropped_hooks: Vec<DroppedHook>,
     /// The store of durable runs and its lease settings (see `crate::durable`).
@@ -103,6 +104,7 @@ impl fmt::Debug for RuntimeBuilder {
         f.debug_struct("RuntimeBuilder")
             .field("node_limit", &self.node_limit)
             .field("trace", &self.trace)
+            .field("jitter_seed", &self.jitter_seed)
             .finish_non_exhaustive()
     }
 }
@@ -241,6 +243,50 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Fixes the seed of this runtime's retry jitter (`retry(jitter)`).
+    ///
+    /// A jittered delay is drawn from the runtime's seed, the run's id, the node and the
+    /// attempt. Run ids start at 1 in every process, so without a seed of its own each
+    /// runtime takes a random one: the first runs of a fleet of processes restarted
+    /// together do not retry in step. With a fixed seed, a run with the same id draws the
+    /// same delays in every process: a test that asserts exact jittered times fixes it
+    /// and runs in a process of its own (ids depend on what ran before in the process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node(retry(max = 2, backoff = "100ms", jitter))]
+    /// async fn flaky(ctx: &Context) -> Result<u32, std::io::Error> {
+    ///     if ctx.attempt() == 1 {
+    ///         return Err(std::io::Error::other("first attempt fails"));
+    ///     }
+    ///     Ok(1)
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Flaky {
+    ///         x = flaky(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().jitter_seed(7).build();
+    /// let start = tokio::time::Instant::now();
+    /// let run = rt.execute(Flaky, FlakyInput {}).await.unwrap();
+    /// assert_eq!(run.outputs.x, 1);
+    /// // The delay is drawn from [50ms, 100ms]: the same one for this run id and seed.
+    /// let waited = start.elapsed();
+    /// assert!(waited >= Duration::from_millis(50) && waited <= Duration::from_millis(100));
+    /// # });
+    /// ```
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
     /// Calls `f` with a handle to every run as it starts (used by test harnesses to
     /// report live runs). A panic in `f` is contained: the run goes on, and the panic is
     /// a `tracing` error event (target `workflow`) naming the run and the callback.
@@ -336,7 +382,11 @@ impl RuntimeBuilder {
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
         keep_tracing_interest_shared();
-        let inner = RuntimeShared::new(self.resources, self.node_limit, self.trace, self.monitors);
+        let mut inner =
+            RuntimeShared::new(self.resources, self.node_limit, self.trace, self.monitors);
+        if let Some(seed) = self.jitter_seed {
+            inner.jitter_seed = seed;
+        }
         for hook in self.dropped_hooks {
             inner.add_dropped_hook(hook);
         }

@@ -20,6 +20,7 @@ mod graph_exports;
 mod held_back;
 mod hostile_input;
 mod huge_limits;
+mod jitter;
 #[path = "../support/own_process.rs"]
 mod own_process;
 mod pattern_fan_out;
