@@ -469,6 +469,9 @@ pub struct ShutdownReport {
     pub cleaned: Vec<&'static str>,
     /// Cleanup hooks that panicked: `(resource, message)`.
     pub cleanup_panics: Vec<(&'static str, String)>,
+    /// Cleanup hooks still running when [`Runtime::shutdown_timeout`]'s deadline for
+    /// them passed, dropped unfinished (always empty after [`Runtime::shutdown`]).
+    pub cleanup_timed_out: Vec<&'static str>,
 }
 
 /// One line: the runs left, then each cleanup that ran or panicked, in order.
@@ -496,7 +499,10 @@ impl fmt::Display for ShutdownReport {
             1 => f.write_str("shut down with 1 run still in flight")?,
             n => write!(f, "shut down with {n} runs still in flight")?,
         }
-        if self.cleaned.is_empty() && self.cleanup_panics.is_empty() {
+        if self.cleaned.is_empty()
+            && self.cleanup_panics.is_empty()
+            && self.cleanup_timed_out.is_empty()
+        {
             return f.write_str("; no cleanup hooks");
         }
         if !self.cleaned.is_empty() {
@@ -504,6 +510,9 @@ impl fmt::Display for ShutdownReport {
         }
         for (resource, message) in &self.cleanup_panics {
             write!(f, "; cleanup of {resource} panicked: {message}")?;
+        }
+        for resource in &self.cleanup_timed_out {
+            write!(f, "; cleanup of {resource} did not finish in time")?;
         }
         Ok(())
     }
@@ -796,7 +805,10 @@ impl Runtime {
     }
 
     /// As [`Runtime::shutdown`], but waits at most `deadline` for in-flight runs before
-    /// cleaning up (those runs keep their `Res` handles alive until they end).
+    /// cleaning up (those runs keep their `Res` handles alive until they end), and at
+    /// most `deadline` again for the cleanup hooks: a hook still running then is dropped
+    /// and listed in [`ShutdownReport::cleanup_timed_out`]; the hooks after it are still
+    /// polled once (one that does not wait completes).
     ///
     /// # Examples
     ///
@@ -821,6 +833,7 @@ impl Runtime {
     /// tokio::task::yield_now().await;
     /// let report = rt.shutdown_timeout(Duration::from_secs(1)).await;
     /// assert_eq!(report.runs_still_active, 1);
+    /// assert!(report.cleanup_timed_out.is_empty());
     /// assert!(rt.is_shut_down());
     /// // A run started after shutdown fails at once.
     /// let err = rt.execute(Forever, ForeverInput {}).await.unwrap_err();
@@ -846,12 +859,27 @@ impl Runtime {
             runs_still_active: shared.active_runs(),
             ..ShutdownReport::default()
         };
+        let end = deadline.map(crate::sync::deadline_after);
         for (value, name, cleanup) in to_clean {
-            match AssertUnwindSafe(cleanup(value)).catch_unwind().await {
-                Ok(()) => report.cleaned.push(name),
-                Err(p) => report
+            // Calling the hook may panic too (a closure that panics before it returns
+            // its future), not only its future.
+            let hook = std::panic::catch_unwind(AssertUnwindSafe(|| cleanup(value)));
+            let outcome = match hook {
+                Err(p) => Some(Err(p)),
+                Ok(hook) => {
+                    let hook = AssertUnwindSafe(hook).catch_unwind();
+                    match end {
+                        None => Some(hook.await),
+                        Some(end) => tokio::time::timeout_at(end, hook).await.ok(),
+                    }
+                }
+            };
+            match outcome {
+                Some(Ok(())) => report.cleaned.push(name),
+                Some(Err(p)) => report
                     .cleanup_panics
                     .push((name, panic_message(p.as_ref()))),
+                None => report.cleanup_timed_out.push(name),
             }
         }
         report

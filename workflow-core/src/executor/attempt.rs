@@ -460,6 +460,12 @@ async fn attempt_loop(
             };
             tokio::time::sleep(delay).await;
             waiting.end();
+        } else {
+            // A retry without a delay yields first: a node failing without awaiting
+            // would otherwise retry back to back within one poll (up to `u32::MAX`
+            // times), and neither its total timeout, its run's stop nor the thread's
+            // other tasks would get a turn. (Works outside tokio too: it wakes at once.)
+            tokio::task::yield_now().await;
         }
     }
 }
