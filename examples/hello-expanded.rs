@@ -336,7 +336,7 @@ const _: () = {
         >: ::core::cmp::PartialEq,
     {
         fn eq(&self, other: &Self) -> bool {
-            true && self.size == other.size
+            true && ::core::cmp::PartialEq::eq(&self.size, &other.size)
         }
     }
     #[automatically_derived]

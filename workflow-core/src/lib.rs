@@ -162,8 +162,12 @@ pub use node::{ConvertNodeError, UnsupportedNodeError};
 pub use other_names::{
     AwaitTheRun, CancelByDropping, CancelTokenIsTheName, EventsAreAField, GuideBuilderMethods,
     NodeIsTheName, NodesLogWithEmit, NodesSleepWithTokio, PoliciesAreAttributes,
-    RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute,
+    RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute, SetOnTheBuilder,
 };
+/// What a cleanup hook's closure returns; public so that a compile error names it by
+/// a short path. Not API.
+#[doc(hidden)]
+pub use resources::CleanupHookFuture;
 pub use resources::Res;
 pub use run::{
     NodeReport, NodeReports, NodeStatus, Run, RunOptions, RunReport, RunSnapshot,

@@ -385,6 +385,69 @@ impl crate::trace::ExecutionTrace {
     }
 }
 
+/// A setting of [`RuntimeBuilder`](crate::RuntimeBuilder) called on a built [`Runtime`]
+/// (`Runtime::new().max_concurrent_nodes(4)`, `.trace(true)`, `.monitor(f)`,
+/// `.resource_arc(v)`, `.resource_with_cleanup(v, f)`): rustc said only "no method named
+/// `max_concurrent_nodes` found for struct `Runtime`". Implemented for nothing, and
+/// sealed, like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "this is a setting of the runtime's builder, and this `Runtime` is built: set it before `.build()`, like `Runtime::builder().max_concurrent_nodes(4).build()`",
+    label = "a method of `Runtime::builder()`",
+    note = "a built runtime still takes resources (`rt.insert_resource(value)`, `rt.insert_resource_arc(Arc::new(..))`) and monitors (`rt.add_monitor(f)`); per-run settings (trace, timeout, concurrency) go in `rt.execute_with(W, input, RunOptions::new()..)`"
+)]
+#[doc(hidden)]
+pub trait SetOnTheBuilder<T>: sealed::NotImplemented<T> {}
+
+/// The builder's settings on a built runtime: see [`SetOnTheBuilder`]. Each returns a
+/// `Runtime`, so that `let rt = Runtime::new().trace(true);` adds no error where `rt`
+/// is used next.
+impl Runtime {
+    #[doc(hidden)]
+    pub fn max_concurrent_nodes<N>(&self, n: N) -> Runtime
+    where
+        Self: SetOnTheBuilder<N>,
+    {
+        let _ = n;
+        unreachable!("`Runtime: SetOnTheBuilder` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn trace<B>(&self, on: B) -> Runtime
+    where
+        Self: SetOnTheBuilder<B>,
+    {
+        let _ = on;
+        unreachable!("`Runtime: SetOnTheBuilder` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn monitor<F>(&self, f: F) -> Runtime
+    where
+        Self: SetOnTheBuilder<F>,
+    {
+        let _ = f;
+        unreachable!("`Runtime: SetOnTheBuilder` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn resource_arc<T>(&self, value: T) -> Runtime
+    where
+        Self: SetOnTheBuilder<T>,
+    {
+        let _ = value;
+        unreachable!("`Runtime: SetOnTheBuilder` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn resource_with_cleanup<T, F>(&self, value: T, cleanup: F) -> Runtime
+    where
+        Self: SetOnTheBuilder<T>,
+    {
+        let _ = (value, cleanup);
+        unreachable!("`Runtime: SetOnTheBuilder` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be

@@ -288,6 +288,22 @@ impl Resources {
     }
 }
 
+/// What a cleanup hook's closure returns (`resource_with_cleanup(db, |db| async move {
+/// .. })`): a future of `()`. Its own trait so that a closure returning `()` (the
+/// `async move` forgotten) or another value is one error saying so, where rustc said
+/// only "`()` is not a future". Implemented for every `Future<Output = ()> + Send +
+/// 'static`. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a cleanup hook's closure returns a future of `()`, awaited at shutdown; this one returns `{Self}`: write `|db: Arc<Db>| async move {{ .. }}` (its last line a statement)",
+    label = "its closure returns `{Self}`",
+    note = "the runtime awaits the hook once, in `shutdown()`, after the runs in flight; a resource without cleanup is registered with `.resource(value)`"
+)]
+#[doc(hidden)]
+pub trait CleanupHookFuture: Future<Output = ()> + Send + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<F: Future<Output = ()> + Send + 'static> CleanupHookFuture for F {}
+
 /// Erases the type of a cleanup hook for `T`.
 pub(crate) fn erase_cleanup<T, F, Fut>(cleanup: F) -> Cleanup
 where

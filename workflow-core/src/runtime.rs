@@ -10,7 +10,7 @@ use futures::FutureExt as _;
 
 use crate::executor::{panic_message, RunOutcome, Workflow};
 use crate::launch::{launch, AsOutcome, IntoRun, RunFuture, Runnable};
-use crate::resources::{erase_cleanup, Res, Resources};
+use crate::resources::{erase_cleanup, CleanupHookFuture, Res, Resources};
 use crate::run::{RunOptions, RunSnapshot};
 pub use crate::shared::DroppedRun;
 use crate::shared::{DroppedHook, Monitor, RunShared, RuntimeShared};
@@ -197,7 +197,7 @@ impl RuntimeBuilder {
     where
         T: Send + Sync + 'static,
         F: FnOnce(Arc<T>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
+        Fut: CleanupHookFuture,
     {
         self.resources
             .insert(Arc::new(value), Some(erase_cleanup(cleanup)));

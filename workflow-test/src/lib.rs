@@ -180,6 +180,10 @@ pub use load::{InputFn, LoadReport};
 pub use memory::{
     measure, CountingAllocator, MemoryCheck, MemoryGrowth, MemoryProbe, MemoryStats, RepeatFn,
 };
+/// What a mock's `assert_called_with` compares a call with; public so that a compile
+/// error names it by a short path. Not API.
+#[doc(hidden)]
+pub use mock::ComparableCall;
 pub use mock::{CallRecorder, CloneAnswer, MockFn};
 #[doc(hidden)]
 pub use not_awaited::{AwaitedFirst, ResultNotAwaited};

@@ -171,11 +171,11 @@ impl<A: fmt::Debug> CallRecorder<A> {
     #[track_caller]
     pub fn assert_called_with<Q>(&self, args: &Q)
     where
-        A: Borrow<Q>,
+        A: ComparableCall<Q>,
         Q: ?Sized + fmt::Debug + PartialEq,
     {
         let calls = lock(&self.calls);
-        if calls.last().map(Borrow::borrow) != Some(args) {
+        if calls.last().map(ComparableCall::as_call) != Some(args) {
             let listed = list_calls(&calls);
             drop(calls);
             panic!("expected the last call of the mock to be {args:?}{listed}");
@@ -191,15 +191,38 @@ impl<A: fmt::Debug> CallRecorder<A> {
     #[track_caller]
     pub fn assert_any_call<Q>(&self, args: &Q)
     where
-        A: Borrow<Q>,
+        A: ComparableCall<Q>,
         Q: ?Sized + fmt::Debug + PartialEq,
     {
         let calls = lock(&self.calls);
-        if !calls.iter().any(|call| call.borrow() == args) {
+        if !calls.iter().any(|call| call.as_call() == args) {
             let listed = list_calls(&calls);
             drop(calls);
             panic!("expected a call of the mock with {args:?}{listed}");
         }
+    }
+}
+
+/// What `assert_called_with(&q)` and `assert_any_call(&q)` compare a recorded call `A`
+/// with: anything `A` borrows as (`str` for a `String`), as `Borrow` says. Its own trait
+/// so that a mismatch (`assert_called_with(&42)` on a mock of `String`s) is one error
+/// saying what the calls are, not rustc's "the trait bound `String: Borrow<{integer}>` is
+/// not satisfied". Implemented for every `A: Borrow<Q>`. Not API.
+#[diagnostic::on_unimplemented(
+    message = "the mock records its calls as `{Self}`, and compares them with a `{Self}` or what it borrows as, not `{Q}`",
+    label = "not a `{Self}`",
+    note = "a mock of `String`s compares with `\"/api\"` or `&String::from(\"/api\")`; a mock of several arguments records a tuple, compared with `&(a, b)`"
+)]
+#[doc(hidden)]
+pub trait ComparableCall<Q: ?Sized> {
+    /// The call, seen as a `Q`.
+    fn as_call(&self) -> &Q;
+}
+
+#[diagnostic::do_not_recommend]
+impl<A: Borrow<Q>, Q: ?Sized> ComparableCall<Q> for A {
+    fn as_call(&self) -> &Q {
+        self.borrow()
     }
 }
 
@@ -419,7 +442,7 @@ impl<A: fmt::Debug, R> MockFn<A, R> {
     #[track_caller]
     pub fn assert_called_with<Q>(&self, args: &Q)
     where
-        A: Borrow<Q>,
+        A: ComparableCall<Q>,
         Q: ?Sized + fmt::Debug + PartialEq,
     {
         self.inner.calls.assert_called_with(args);
@@ -433,7 +456,7 @@ impl<A: fmt::Debug, R> MockFn<A, R> {
     #[track_caller]
     pub fn assert_any_call<Q>(&self, args: &Q)
     where
-        A: Borrow<Q>,
+        A: ComparableCall<Q>,
         Q: ?Sized + fmt::Debug + PartialEq,
     {
         self.inner.calls.assert_any_call(args);

@@ -50,7 +50,7 @@ pub(crate) struct DurableExec<V> {
     /// Recorded rows of fan-out items and sub-workflow nodes that a resumed run may
     /// restore, by path (`thumbs[3].img`, `report.layout`): those of fan-outs and
     /// sub-workflows that run again from the inputs their rows were computed from. Handed
-    /// to the run's [`DurableLink`].
+    /// to the run's [`DurableLink`](crate::shared::DurableLink).
     pub(crate) items: HashMap<String, RecordedOutput>,
 }
 

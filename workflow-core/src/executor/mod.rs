@@ -14,7 +14,12 @@
 //!   outcome).
 //! - `driver`: the loop. Starts ready nodes, polls pending ones when woken, stores
 //!   outputs into the output slots and schedules successors, and stops the run on the
-//!   first event that ends it; `abort` winds a stopped run down.
+//!   first event that ends it. Split by concept: `driver/counts.rs` (each node's
+//!   predecessors left and the ready queue), `driver/waiting.rs` (how a poll ends and
+//!   the next begins: deadlock, stall and cancellation checks, the wake threshold of
+//!   spawned nodes, a wake-up that only took their outcomes), `driver/stop.rs` (errors,
+//!   what a failure blocks, `abort`, which winds a stopped run down),
+//!   `driver/restore.rs` (a durable run's resume), `driver/fused.rs` (fused segments).
 //! - `cells`: an inline node's future lives in its type's *cell*, a pinned `Option` in
 //!   the run's own future, one per node type (per distinct `#[node]` fn), not per node:
 //!   the code and the run's data do not grow per node. A node started while its type's
@@ -45,8 +50,9 @@
 //!   so it is compiled once in this crate, not per node type in every crate that
 //!   executes a workflow (issue 17: compile time).
 //! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
-//!   bit in the run's wake set; and the run's completion queue, into which the task of
-//!   a spawned node (`Mode::Spawned`) pushes its outcome, drained once per wake-up.
+//!   bit in the run's wake set; and (`wake/outcomes.rs`) the run's outcome queue, into
+//!   which the task of a spawned node (`Mode::Spawned`) pushes its outcome, drained once
+//!   per wake-up.
 //! - `durable` (feature `store`): a durable run's restored outputs and the records of
 //!   finished nodes (the group-commit rule is in that file); `item_records`: a durable
 //!   run's fan-out items recorded and restored node by node, under their paths.

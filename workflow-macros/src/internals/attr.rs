@@ -5,7 +5,7 @@
 //! goes on (so every bad option of one attribute is reported in one pass); `Err` is only
 //! for tokens that cannot be parsed at all.
 
-use proc_macro2::Span;
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
 use syn::{LitStr, Path};
 
@@ -106,6 +106,39 @@ pub(crate) fn leading_str(args: &proc_macro2::TokenStream) -> Option<proc_macro2
     }
 }
 
+/// The tokens of an attribute's options with every `,` that follows another (`max = 3,,`)
+/// or opens a list (`retry(, max = 3)`) removed, each reported once as "remove this
+/// `,`" (syn's "unexpected token in nested attribute, expected ident" said neither what
+/// nor where), so the options around it are still read. Lists nested in `(..)` are
+/// cleaned too; `[..]` and `{..}` are values, left as written.
+pub(crate) fn without_stray_commas(cx: &Ctxt, tokens: TokenStream) -> TokenStream {
+    let mut out = TokenStream::new();
+    let mut after_separator = true;
+    for t in tokens {
+        match t {
+            TokenTree::Punct(p) if p.as_char() == ',' && after_separator => {
+                cx.error_at(
+                    p.span(),
+                    "remove this `,`: one `,` separates two options (`timeout = \"5s\", retry(max = 3)`)",
+                );
+                continue;
+            }
+            TokenTree::Punct(ref p) if p.as_char() == ',' => after_separator = true,
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis => {
+                let mut cleaned =
+                    Group::new(Delimiter::Parenthesis, without_stray_commas(cx, g.stream()));
+                cleaned.set_span(g.span());
+                out.extend([TokenTree::Group(cleaned)]);
+                after_separator = false;
+                continue;
+            }
+            _ => after_separator = false,
+        }
+        out.extend([t]);
+    }
+    out
+}
+
 /// Whether a flag option (`spawn`, `sequential`) has a value after it.
 pub(crate) fn has_value(meta: &ParseNestedMeta<'_>) -> bool {
     !meta.input.is_empty() && !meta.input.peek(syn::Token![,])
@@ -146,9 +179,32 @@ where
         syn::Expr::Lit(syn::ExprLit {
             lit: syn::Lit::Int(lit),
             ..
-        }) => Ok((lit.base10_parse()?, lit.span())),
+        }) => match lit.base10_parse() {
+            Ok(n) => Ok((n, lit.span())),
+            Err(e) => Err(
+                match too_large(lit.base10_digits(), std::any::type_name::<N>()) {
+                    Some(message) => syn::Error::new(lit.span(), format!("{message}; {expected}")),
+                    None => e,
+                },
+            ),
+        },
         other => Err(syn::Error::new_spanned(other, expected)),
     }
+}
+
+/// "`digits` is too large: at most N (a `u32`)", for a number that does not fit the
+/// option's integer type (syn said "number too large to fit in target type", naming
+/// neither the type nor its limit); `None` when it is not that.
+fn too_large(digits: &str, ty: &str) -> Option<String> {
+    let max = match ty {
+        "u32" => u128::from(u32::MAX),
+        "u64" => u128::from(u64::MAX),
+        "usize" => usize::MAX as u128,
+        _ => return None,
+    };
+    // Digits beyond `u128` are too large for every type here too.
+    let fits = digits.parse::<u128>().is_ok_and(|n| n <= max);
+    (!fits).then(|| format!("`{digits}` is too large: this option is a `{ty}`, at most {max}"))
 }
 
 /// A number literal (`2` or `1.5`) as `f64`, or an error with the given message.
@@ -372,6 +428,53 @@ mod tests {
         let generic = "expected a duration string for `timeout`, like `timeout = \"250ms\"` or `timeout = \"2s\"`";
         assert_eq!(expected(quote::quote!(TIMEOUT)), generic);
         assert_eq!(expected(quote::quote!(Duration::from_secs(n))), generic);
+    }
+
+    #[test]
+    fn a_number_too_large_names_its_type_and_limit() {
+        assert_eq!(
+            too_large("100000000000", "u32").as_deref(),
+            Some("`100000000000` is too large: this option is a `u32`, at most 4294967295")
+        );
+        assert_eq!(too_large("4294967295", "u32"), None);
+        assert!(too_large("999999999999999999999999999999999999999999", "u64").is_some());
+        assert_eq!(too_large("5", "i8"), None);
+        let e = int_value::<u32>(
+            &syn::parse_quote!(100000000000),
+            "expected a number of attempts, like `max = 3`",
+        )
+        .err()
+        .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("`100000000000` is too large: this option is a `u32`, at most 4294967295; expected a number of attempts, like `max = 3`")
+        );
+    }
+
+    fn cleaned(tokens: proc_macro2::TokenStream) -> (String, Vec<String>) {
+        let cx = Ctxt::new();
+        let out = without_stray_commas(&cx, tokens).to_string();
+        (out, cx.messages())
+    }
+
+    #[test]
+    fn a_doubled_or_leading_comma_is_removed_and_said_once_each() {
+        let (out, errors) = cleaned(quote::quote!(timeout = "1s", retry(max = 3,,)));
+        assert_eq!(
+            out,
+            quote::quote!(timeout = "1s", retry(max = 3,)).to_string()
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("remove this `,`"));
+        let (out, errors) = cleaned(quote::quote!(, spawn,, retry(, max = 2)));
+        assert_eq!(out, quote::quote!(spawn, retry(max = 2)).to_string());
+        assert_eq!(errors.len(), 3);
+        // One `,` between options, or one at the end, is left alone.
+        let (_, errors) = cleaned(quote::quote!(timeout = "1s", retry(max = 3,),));
+        assert!(errors.is_empty());
+        // A value's own brackets are not a list of options.
+        let (out, _) = cleaned(quote::quote!(x = [1,,2]));
+        assert_eq!(out, quote::quote!(x = [1,,2]).to_string());
     }
 
     #[test]

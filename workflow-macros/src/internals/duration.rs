@@ -24,6 +24,12 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
         "m" | "min" => 60 * 1_000_000_000,
         "h" => 3_600 * 1_000_000_000,
         _ => {
+            if let Some(total) = compound(text) {
+                return Err(format!(
+                    "a duration has one unit: write \"{}\" for \"{text}\"",
+                    in_one_unit(total)
+                ));
+            }
             return Err(match long_unit(unit) {
                 Some(short) => format!(
                     "unknown duration unit `{unit}` in \"{text}\"; write \"{number}{short}\" (units: `ns`, `us`, `ms`, `s`, `m`, `h`)"
@@ -31,7 +37,7 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
                 None => format!(
                     "unknown duration unit `{unit}` in \"{text}\"; expected one of `ns`, `us`, `ms`, `s`, `m`, `h`"
                 ),
-            })
+            });
         }
     };
     let (int, frac) = match number.split_once('.') {
@@ -59,6 +65,45 @@ pub(crate) fn parse_duration(text: &str) -> Result<u64, String> {
             .ok_or_else(|| format!("duration \"{text}\" is too large"))?;
     }
     Ok(nanos)
+}
+
+/// The nanoseconds of a duration written in parts (`"1m30s"`, `"1h 15m"`), each a
+/// valid duration of its own; `None` when it is not that.
+fn compound(text: &str) -> Option<u64> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        let unit_at = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let number_ends = rest[unit_at..]
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .map_or(rest.len(), |i| unit_at + i);
+        parts.push(&rest[..number_ends]);
+        rest = rest[number_ends..].trim_start();
+    }
+    if parts.len() < 2 {
+        return None;
+    }
+    parts.iter().try_fold(0u64, |sum, part| {
+        sum.checked_add(parse_duration(part).ok()?)
+    })
+}
+
+/// `nanos` in the largest unit that writes it whole: `"90s"`, `"75m"`, `"1500ms"`.
+fn in_one_unit(nanos: u64) -> String {
+    const UNITS: [(u64, &str); 5] = [
+        (3_600_000_000_000, "h"),
+        (60_000_000_000, "m"),
+        (1_000_000_000, "s"),
+        (1_000_000, "ms"),
+        (1_000, "us"),
+    ];
+    UNITS
+        .iter()
+        .find(|(scale, _)| nanos % scale == 0)
+        .map_or_else(
+            || format!("{nanos}ns"),
+            |(scale, unit)| format!("{}{unit}", nanos / scale),
+        )
 }
 
 /// The short unit for a unit spelt out (`sec`, `millis`, `minutes`) or in capitals
@@ -95,6 +140,24 @@ mod tests {
         assert!(parse_duration("2 parsecs")
             .unwrap_err()
             .contains("expected one of"));
+    }
+
+    #[test]
+    fn a_duration_in_parts_is_said_in_one_unit() {
+        let msg = |s| parse_duration(s).unwrap_err();
+        assert_eq!(
+            msg("1m30s"),
+            "a duration has one unit: write \"90s\" for \"1m30s\""
+        );
+        assert!(msg("1h 15m").starts_with("a duration has one unit: write \"75m\""));
+        assert!(msg("1s500ms").contains("write \"1500ms\""));
+        assert!(msg("2h30m").contains("write \"150m\""));
+        // Parts that are not durations are the unknown unit they were.
+        assert!(
+            msg("1m30x").contains("unknown duration unit"),
+            "{}",
+            msg("1m30x")
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Types that are visibly not `Send` (`Rc<T>`, `rc::Weak<T>`), found by their spelling.
+//! Types that are visibly not `Send` (`Rc<T>`, `rc::Weak<T>`, a `dyn` of std traits
+//! without `+ Send`), found by their spelling.
 //!
 //! Node inputs and outputs and workflow inputs cross threads, so the core traits ask
 //! for `Send` in several places; rustc reports one `Rc` there as five or six errors,
@@ -8,7 +9,7 @@
 //! here; rustc reports that one.
 
 use syn::visit::Visit;
-use syn::{GenericArgument, PathArguments, Type, TypePath};
+use syn::{GenericArgument, PathArguments, Type, TypePath, TypeTraitObject};
 
 /// The first part of `ty` that is an `Rc<..>` or `rc::Weak<..>`, with the fix to say.
 pub(crate) fn find(ty: &Type) -> Option<(&TypePath, &'static str)> {
@@ -33,20 +34,23 @@ pub(crate) fn find(ty: &Type) -> Option<(&TypePath, &'static str)> {
 /// `::std::sync::Weak<T>`), or `None` when it has none.
 pub(crate) fn sendable(ty: &Type) -> Option<Type> {
     let mut ty = ty.clone();
-    replace_in(&mut ty).then_some(ty)
+    replace_in(&mut ty, true).then_some(ty)
 }
 
 /// Replaces in place (through paths' type arguments, references, slices, arrays,
-/// tuples and groups); returns whether anything was replaced.
-fn replace_in(ty: &mut Type) -> bool {
+/// tuples and groups); returns whether anything was replaced. A `dyn` gets `+ Send`
+/// only where `dyn_too`: not in the error type of a `Result`, whose own checks say
+/// what it must be (`Box<dyn Error + Send + Sync>`).
+fn replace_in(ty: &mut Type, dyn_too: bool) -> bool {
     match ty {
         Type::Path(tp) => {
             let mut changed = false;
             for seg in &mut tp.path.segments {
+                let result = seg.ident == "Result";
                 if let PathArguments::AngleBracketed(args) = &mut seg.arguments {
-                    for arg in &mut args.args {
+                    for (i, arg) in args.args.iter_mut().enumerate() {
                         if let GenericArgument::Type(t) = arg {
-                            changed |= replace_in(t);
+                            changed |= replace_in(t, dyn_too && !(result && i == 1));
                         }
                     }
                 }
@@ -62,14 +66,84 @@ fn replace_in(ty: &mut Type) -> bool {
             }
             changed
         }
-        Type::Reference(r) => replace_in(&mut r.elem),
-        Type::Slice(s) => replace_in(&mut s.elem),
-        Type::Array(a) => replace_in(&mut a.elem),
-        Type::Paren(p) => replace_in(&mut p.elem),
-        Type::Group(g) => replace_in(&mut g.elem),
-        Type::Tuple(t) => t.elems.iter_mut().fold(false, |c, t| replace_in(t) | c),
+        Type::Reference(r) => replace_in(&mut r.elem, dyn_too),
+        Type::Slice(s) => replace_in(&mut s.elem, dyn_too),
+        Type::Array(a) => replace_in(&mut a.elem, dyn_too),
+        Type::Paren(p) => replace_in(&mut p.elem, dyn_too),
+        Type::Group(g) => replace_in(&mut g.elem, dyn_too),
+        Type::Tuple(t) => t
+            .elems
+            .iter_mut()
+            .fold(false, |c, t| replace_in(t, dyn_too) | c),
+        Type::TraitObject(object) if dyn_too && lacks_send(object) => {
+            object.bounds.push(syn::parse_quote!(::core::marker::Send));
+            object.bounds.push(syn::parse_quote!(::core::marker::Sync));
+            true
+        }
         _ => false,
     }
+}
+
+/// The first `dyn` in `ty` of std traits only (`dyn Fn(u32) -> u32`, `dyn Display`)
+/// without `+ Send`, and the bounds to add: `+ Send` in a `Box`, `+ Send + Sync`
+/// elsewhere (an `Arc<T>` is `Send` only when `T` is `Sync` too). A `dyn` of a trait
+/// of the user's is not seen: it may have `Send` as a supertrait.
+pub(crate) fn find_dyn(ty: &Type) -> Option<(&TypeTraitObject, &'static str)> {
+    struct Finder<'a> {
+        found: Option<(&'a TypeTraitObject, &'static str)>,
+        in_box: bool,
+    }
+    impl<'a> Visit<'a> for Finder<'a> {
+        fn visit_type_path(&mut self, tp: &'a TypePath) {
+            let in_box = self.in_box;
+            self.in_box =
+                tp.qself.is_none() && tp.path.segments.last().is_some_and(|s| s.ident == "Box");
+            syn::visit::visit_type_path(self, tp);
+            self.in_box = in_box;
+        }
+        fn visit_type_trait_object(&mut self, object: &'a TypeTraitObject) {
+            if self.found.is_none() && lacks_send(object) {
+                let fix = if self.in_box {
+                    "+ Send"
+                } else {
+                    "+ Send + Sync"
+                };
+                self.found = Some((object, fix));
+            }
+        }
+    }
+    let mut f = Finder {
+        found: None,
+        in_box: false,
+    };
+    f.visit_type(ty);
+    f.found
+}
+
+/// Whether a `dyn` names only std traits that do not imply `Send`, and not `Send`.
+fn lacks_send(object: &TypeTraitObject) -> bool {
+    const STD_TRAITS: &[&str] = &[
+        "Fn", "FnMut", "FnOnce", "Any", "Display", "Debug", "Iterator", "Future", "Error", "Read",
+        "Write", "BufRead",
+    ];
+    object.dyn_token.is_some()
+        && object.bounds.iter().all(|b| match b {
+            syn::TypeParamBound::Trait(t) => t
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| STD_TRAITS.contains(&s.ident.to_string().as_str())),
+            _ => true,
+        })
+}
+
+/// The message for a `dyn` without `+ Send` found in `what`, with the bounds to add.
+pub(crate) fn dyn_message(what: &str, found: &TypeTraitObject, fix: &str) -> String {
+    let written =
+        crate::internals::types::type_text(&Type::TraitObject(found.clone())).replace("->", " -> ");
+    format!(
+        "{what} holds `{written}`, which cannot be sent to another thread; the runtime moves values between threads, so write `{written} {fix}`"
+    )
 }
 
 /// The `Send` replacement of a path type and the name to suggest, if it is `Rc<T>`,
@@ -148,6 +222,32 @@ mod tests {
             "String",
         ] {
             assert!(find(&ty(src)).is_none(), "{src}");
+            assert!(sendable(&ty(src)).is_none(), "{src}");
+        }
+    }
+
+    #[test]
+    fn a_dyn_of_std_traits_without_send_gets_send() {
+        let t = ty("Box<dyn Fn(u32) -> u32>");
+        let (found, fix) = find_dyn(&t).expect("found");
+        assert_eq!(fix, "+ Send");
+        assert_eq!(
+            dyn_message("input port `f`", found, fix),
+            "input port `f` holds `dyn Fn(u32) -> u32`, which cannot be sent to another thread; the runtime moves values between threads, so write `dyn Fn(u32) -> u32 + Send`"
+        );
+        let t = ty("Vec<Arc<dyn std::fmt::Display>>");
+        assert_eq!(find_dyn(&t).map(|f| f.1), Some("+ Send + Sync"));
+        assert!(sendable(&t).is_some());
+        // A `Result`'s error type is left to its own checks.
+        assert!(sendable(&ty("Result<u32, Box<dyn Error>>")).is_none());
+        for src in [
+            "Box<dyn Fn(u32) -> u32 + Send>",
+            "Arc<dyn Display + Send + Sync>",
+            "Box<dyn MyTrait>",
+            "Box<dyn Fn() + Sync + MyMarker>",
+            "Box<u32>",
+        ] {
+            assert!(find_dyn(&ty(src)).is_none(), "{src}");
             assert!(sendable(&ty(src)).is_none(), "{src}");
         }
     }

@@ -5,7 +5,7 @@ use syn::spanned::Spanned;
 
 use crate::internals::attr::{
     crate_path, has_value, int_value, leading_str, path_name, set_once, skip_value,
-    unknown_option_hint, value_expr,
+    unknown_option_hint, value_expr, without_stray_commas,
 };
 use crate::internals::policy::PolicyArgs;
 use crate::internals::Ctxt;
@@ -68,6 +68,7 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
         );
         return out;
     }
+    let args = without_stray_commas(cx, args);
     let parser = syn::meta::parser(|meta| {
         if out.policy.parse_option(&meta, cx)? {
             return Ok(());

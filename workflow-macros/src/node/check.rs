@@ -431,10 +431,7 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
     };
     match &param.kind {
         ParamKind::Port if super::stand_in::holds_context(&param.ty) => {
-            cx.error_spanned_by(
-                &param.ty,
-                format!("take the context as `{ident}: &Context`: every node has one (it is not a port, and not optional)"),
-            );
+            cx.error_spanned_by(&param.ty, context_held_text(ident, &param.ty));
             false
         }
         ParamKind::Port if super::stand_in::holds_resource(&param.ty) => {
@@ -488,6 +485,16 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         // (E0107, with the fix `Res<T>`) at the same tokens, and a second error there
         // would add nothing. The node is a stand-in (see `node::expand`).
         ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty, output_borrows),
+    }
+}
+
+/// What a port holding the context (`Option<&Context>`, `Arc<Context>`) is told.
+fn context_held_text(ident: &Ident, ty: &Type) -> String {
+    let by_reference = TypeFinder::find(ty).borrowed.is_some();
+    if by_reference {
+        format!("take the context as `{ident}: &Context`: every node has one (it is not a port, and not optional)")
+    } else {
+        format!("take the context as `{ident}: &Context`: the runtime lends every node its context for the call, so it is not a port, nor shared by `{}`; copy out what must outlive the call (`ctx.node()`, `ctx.run_id()`)", types::type_text(ty).split('<').next().unwrap_or("Arc").trim())
     }
 }
 
@@ -549,9 +556,11 @@ pub(crate) fn check_send(cx: &Ctxt, node: &NodeFn) {
     use crate::internals::not_send;
     for param in &node.params {
         if let (Some(ident), ParamKind::Port) = (&param.ident, &param.kind) {
+            let what = format!("input port `{ident}`");
             if let Some((found, fix)) = not_send::find(&param.ty) {
-                let what = format!("input port `{ident}`");
                 cx.error_spanned_by(found, not_send::message(&what, found, fix));
+            } else if let Some((found, fix)) = not_send::find_dyn(&param.ty) {
+                cx.error_spanned_by(found, not_send::dyn_message(&what, found, fix));
             }
         }
     }
@@ -562,6 +571,8 @@ pub(crate) fn check_send(cx: &Ctxt, node: &NodeFn) {
     };
     if let Some((found, fix)) = output.and_then(not_send::find) {
         cx.error_spanned_by(found, not_send::message("the output", found, fix));
+    } else if let Some((found, fix)) = output.and_then(not_send::find_dyn) {
+        cx.error_spanned_by(found, not_send::dyn_message("the output", found, fix));
     }
 }
 
@@ -621,10 +632,18 @@ pub(crate) fn undeclared_context(item: &ItemFn, node: &NodeFn) -> Option<Ident> 
 
 /// The output is a named, owned type (a borrowed one is said with the first borrowed
 /// port's error, if any). Returns whether it borrows.
+/// `-> !`: rustc said "the `!` type is experimental" inside the generated node, which
+/// names its output type where `!` is not stable.
+const NEVER_OUTPUT: &str = "a node's output is the value its successors take, and `-> !` never gives one: return `()` for a node that only acts, or a `Result<T, E>` to fail the run with an error (a panic in the node fails it too)";
+
 fn check_output(cx: &Ctxt, sig: &Signature, ports_borrow: bool, blocking: bool) -> bool {
     let ReturnType::Type(_, ty) = &sig.output else {
         return false;
     };
+    if let Type::Never(never) = &**ty {
+        cx.error_spanned_by(never, NEVER_OUTPUT);
+        return false;
+    }
     let found = TypeFinder::find(ty);
     // `-> impl Future` on a plain fn is said once, as a missing `async` (see
     // `check_asyncness`).
@@ -748,6 +767,67 @@ mod tests {
         check_options(&cx, &item, &node, &mut args);
         check_fn(&cx, &item, &node, &args);
         cx.messages()
+    }
+
+    #[test]
+    fn a_context_in_an_arc_or_box_is_one_error_not_a_port() {
+        for ty in [
+            quote!(Arc<Context>),
+            quote!(std::rc::Rc<Context>),
+            quote!(Box<workflow_core::Context>),
+        ] {
+            let m = messages(quote!(), quote!(async fn f(n: u32, ctx: #ty) -> u32 { n }));
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(
+                m[0].starts_with("take the context as `ctx: &Context`: the runtime lends"),
+                "{m:?}"
+            );
+        }
+        let m = messages(
+            quote!(),
+            quote!(
+                async fn f(n: u32, ctx: Arc<Context>) -> u32 {
+                    n
+                }
+            ),
+        );
+        assert!(m[0].contains("nor shared by `Arc`"), "{m:?}");
+        // A context of one's own, as a type argument under another name, is a port.
+        assert!(messages(
+            quote!(),
+            quote!(
+                async fn f(c: Arc<AppContext>) -> u32 {
+                    1
+                }
+            )
+        )
+        .is_empty());
+        // By reference inside an `Option`: the message of before.
+        let m = messages(
+            quote!(),
+            quote!(
+                async fn f(ctx: Option<&Context>) -> u32 {
+                    1
+                }
+            ),
+        );
+        assert!(
+            m[0].ends_with("(it is not a port, and not optional)"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn a_never_output_is_one_error_at_the_bang() {
+        let m = messages(
+            quote!(),
+            quote!(
+                async fn halt(n: u32) -> ! {
+                    panic!("{n}")
+                }
+            ),
+        );
+        assert_eq!(m, [NEVER_OUTPUT]);
     }
 
     #[test]

@@ -154,7 +154,8 @@ fn context_ref(ty: &Type) -> Type {
     syn::parse_quote!(&#path)
 }
 
-/// Whether `ty` holds a `&Context` inside (`Option<&Context>`, `Arc<&mut Context>`).
+/// Whether `ty` holds a `&Context` inside (`Option<&Context>`, `Arc<&mut Context>`), or
+/// a `Context` as a type argument (`Arc<Context>`, `Box<Context>`).
 pub(crate) fn holds_context(ty: &Type) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
@@ -162,10 +163,20 @@ pub(crate) fn holds_context(ty: &Type) -> bool {
             self.0 |= last_segment_is(&r.elem, "Context");
             syn::visit::visit_type_reference(self, r);
         }
+        fn visit_generic_argument(&mut self, a: &'ast GenericArgument) {
+            self.0 |= matches!(a, GenericArgument::Type(t) if is_context_by_value(t));
+            syn::visit::visit_generic_argument(self, a);
+        }
     }
     let mut finder = Finder(false);
     syn::visit::Visit::visit_type(&mut finder, ty);
     finder.0
+}
+
+/// Whether `ty` is `Context` by value, as `classify` reads it (`Context`,
+/// `workflow_core::Context`).
+pub(crate) fn is_context_by_value(ty: &Type) -> bool {
+    matches!(classify(ty), ParamKind::ContextByValue)
 }
 
 /// Whether `ty` holds a `Res<..>` inside (`Option<Res<Cache>>`, `Vec<Res<Db>>`).
@@ -255,7 +266,11 @@ fn owned(ty: &Type, unknown: &Type) -> Type {
         }
         Type::Paren(p) => owned(&p.elem),
         Type::Group(g) => owned(&g.elem),
-        Type::ImplTrait(_) | Type::Infer(_) | Type::Macro(_) | Type::Verbatim(_) => unknown.clone(),
+        Type::ImplTrait(_)
+        | Type::Infer(_)
+        | Type::Macro(_)
+        | Type::Verbatim(_)
+        | Type::Never(_) => unknown.clone(),
         other => other.clone(),
     }
 }

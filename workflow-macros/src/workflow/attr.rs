@@ -161,6 +161,11 @@ pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAt
         }
         seen_attr = true;
         let mut seen = HashSet::new();
+        let mut attr = attr.clone();
+        if let syn::Meta::List(list) = &mut attr.meta {
+            list.tokens =
+                crate::internals::attr::without_stray_commas(cx, std::mem::take(&mut list.tokens));
+        }
         let result = attr.parse_nested_meta(|meta| {
             let key = path_name(&meta.path);
             if !seen.insert(key.clone()) {
@@ -617,7 +622,10 @@ fn did_you_mean(name: &str, attrs: &str) -> String {
 /// `#[timeout = ".."]`, `#[retry(..)]` or `#[spawn]`, read with the `#[node]` option
 /// parser, so both spell and check the options alike.
 fn parse_policy_attr(cx: &Ctxt, attr: &Attribute, policy: &mut PolicyArgs) {
-    let tokens = quote::ToTokens::to_token_stream(&attr.meta);
+    let tokens = crate::internals::attr::without_stray_commas(
+        cx,
+        quote::ToTokens::to_token_stream(&attr.meta),
+    );
     let result = syn::parse::Parser::parse2(
         syn::meta::parser(|meta| {
             if policy.parse_option(&meta, cx)? {

@@ -54,6 +54,7 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> TestArgs {
         );
         return out;
     }
+    let args = crate::internals::attr::without_stray_commas(cx, args);
     let parser = syn::meta::parser(|meta| parse_option(&meta, &mut out, cx));
     if let Err(e) = parser.parse2(args) {
         cx.syn_error(e);

@@ -249,7 +249,12 @@ impl WorkflowGen<'_> {
     /// write `assert_eq!(run.outputs, EtlOutput { .. })`. A field's bound is
     /// higher-ranked (`for<'a> Page: PartialEq`): one that does not hold makes the impl
     /// not apply (`==` is then rustc's "cannot be applied to `EtlOutput`"), where a plain
-    /// bound naming no generic parameter would be an error of its own.
+    /// bound naming no generic parameter would be an error of its own. Each field is
+    /// compared with `PartialEq::eq(&a, &b)`, not `a == b`: `==` on a `Box<dyn Trait>` or
+    /// `Arc<dyn Trait>` moves its right side (rustc tries to coerce it), which in this
+    /// body, where the bound is assumed even when it does not hold, was E0507 "cannot
+    /// move out of a shared reference" at the `workflow!` of any workflow whose output
+    /// is such a type.
     pub(super) fn output_eq_impl(&self) -> TokenStream {
         let output_name = &self.output_name;
         let (fields, types) = self.output_fields();
@@ -260,7 +265,7 @@ impl WorkflowGen<'_> {
                 #(for<'__wf> #types: ::core::cmp::PartialEq,)*
             {
                 fn eq(&self, other: &Self) -> bool {
-                    true #(&& self.#fields == other.#fields)*
+                    true #(&& ::core::cmp::PartialEq::eq(&self.#fields, &other.#fields))*
                 }
             }
         }

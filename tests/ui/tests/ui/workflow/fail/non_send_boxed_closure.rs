@@ -1,5 +1,6 @@
 //! A boxed closure without `+ Send` passed between nodes: one error at each
-//! signature naming it, none from the workflow.
+//! signature naming it and the `+ Send` to add (it was rustc's E0277 with notes in
+//! `__private::must_be_send`), none from the workflow.
 use workflow_core::prelude::*;
 
 #[node]
