@@ -14,12 +14,15 @@
 //! `k` (counting from 1) is followed by a delay of `backoff * multiplier^(k-1)` (the
 //! multiplier is 2 unless set, and may be fractional like 1.5; 1 gives a constant delay), capped at `max_backoff`. With
 //! `jitter`, each delay is drawn from `[delay / 2, delay]`, deterministically from the
-//! run's id, the node and the attempt: a run with the same id sees the same delays. Run
-//! ids are process-wide (each thread takes a block of 1,024 from one counter), so a test
-//! does not get the same ids from one `cargo test` to the next while other tests of its
-//! binary run on other threads, and the ids start again at 1 in every process (runs of
-//! two processes with the same id wait alike). A paused-clock test that asserts exact
-//! times leaves `jitter` off, or asserts the range. Only errors
+//! runtime's jitter seed, the run's id, the node and the attempt. The seed is random per
+//! [`Runtime`](crate::Runtime) unless
+//! [`RuntimeBuilder::jitter_seed`](crate::RuntimeBuilder::jitter_seed) fixes it: run ids
+//! start again at 1 in every process, and the first runs of processes restarted together
+//! would otherwise retry in step. Run ids are process-wide (each thread takes a block of
+//! 1,024 from one counter), so even with a fixed seed a test does not get the same ids
+//! from one `cargo test` to the next while other tests of its binary run on other
+//! threads. A paused-clock test that asserts exact times leaves `jitter` off, asserts the
+//! range, or fixes the seed and runs in a process of its own. Only errors
 //! for which `retry_if` returns `true` are retried; timed-out attempts are retried
 //! unless `retry_timeouts = false`; `total_timeout` limits all attempts and delays of one
 //! node together. `retry_if = f` takes an `f: fn(&E) -> bool` for the node's error type
@@ -39,8 +42,8 @@ pub type RetryPredicate = fn(&(dyn std::error::Error + Send + Sync + 'static)) -
 ///
 /// Attempt `n` (counting from 1) that fails is followed by a delay of
 /// `backoff * multiplier^(n-1)`, capped at `max_backoff`; with jitter, the delay is drawn
-/// from `[delay / 2, delay]`, deterministically from `seed` (the run's id and the node)
-/// and the attempt.
+/// from `[delay / 2, delay]`, deterministically from `seed` (the runtime's jitter seed,
+/// the run's id and the node) and the attempt.
 ///
 /// # Examples
 ///

@@ -355,7 +355,11 @@ pub enum NodeCallFailure {
     },
     /// The node has a timeout (tokio's timer: [`TokioNeed::NodeTimeout`]), and was
     /// called outside a tokio runtime (another executor's `block_on`). Refused before
-    /// the node's fn runs.
+    /// the node's fn runs. What needs tokio in a fan-out's items or a sub-workflow (a
+    /// node's timeout or `spawn`, the child's run timeout or stall limit) is refused
+    /// the same way as a [`Child`](Self::Child) failure holding
+    /// [`WorkflowError::NeedsTokio`], which names the node inside by its path
+    /// (`thumbs[].img`); an item's retry backoff, only when it would wait, as in a run.
     NeedsTokio {
         /// The node called.
         node: &'static str,
@@ -455,12 +459,27 @@ impl Runtime {
                 message: format!("workflow `{}` has no node {}", plan.name, call.node),
             });
         };
-        // Outside tokio, the node's timeout would panic with tokio's message.
-        if spec.policy.timeout.is_some() && tokio::runtime::Handle::try_current().is_err() {
-            return Err(NodeCallFailure::NeedsTokio {
-                node: spec.name,
-                cause: TokioNeed::NodeTimeout,
-            });
+        // Outside tokio, the node's timeout would panic with tokio's message, as would
+        // what needs tokio in its fan-out's items or sub-workflow (a run's needs, said
+        // as its run would say them).
+        if tokio::runtime::Handle::try_current().is_err() {
+            if spec.policy.timeout.is_some() {
+                return Err(NodeCallFailure::NeedsTokio {
+                    node: spec.name,
+                    cause: TokioNeed::NodeTimeout,
+                });
+            }
+            if let Some((node, cause)) = crate::executor::node_tokio_need(plan, call.node, false) {
+                let error = WorkflowError::NeedsTokio {
+                    workflow: plan.name,
+                    node: Some(node),
+                    cause,
+                };
+                return Err(NodeCallFailure::Child {
+                    error,
+                    retryable: false,
+                });
+            }
         }
         // A fan-out's items are numbered from `first_item` up to the whole list's
         // length, which no list takes past `isize::MAX`: a larger first item is no

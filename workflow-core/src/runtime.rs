@@ -91,6 +91,7 @@ pub struct RuntimeBuilder {
     resources: Resources,
     node_limit: Option<usize>,
     trace: bool,
+    jitter_seed: Option<u64>,
     monitors: Vec<Monitor>,
     dropped_hooks: Vec<DroppedHook>,
     /// The store of durable runs and its lease settings (see `crate::durable`).
@@ -103,6 +104,7 @@ impl fmt::Debug for RuntimeBuilder {
         f.debug_struct("RuntimeBuilder")
             .field("node_limit", &self.node_limit)
             .field("trace", &self.trace)
+            .field("jitter_seed", &self.jitter_seed)
             .finish_non_exhaustive()
     }
 }
@@ -241,6 +243,50 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Fixes the seed of this runtime's retry jitter (`retry(jitter)`).
+    ///
+    /// A jittered delay is drawn from the runtime's seed, the run's id, the node and the
+    /// attempt. Run ids start at 1 in every process, so without a seed of its own each
+    /// runtime takes a random one: the first runs of a fleet of processes restarted
+    /// together do not retry in step. With a fixed seed, a run with the same id draws the
+    /// same delays in every process: a test that asserts exact jittered times fixes it
+    /// and runs in a process of its own (ids depend on what ran before in the process).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node(retry(max = 2, backoff = "100ms", jitter))]
+    /// async fn flaky(ctx: &Context) -> Result<u32, std::io::Error> {
+    ///     if ctx.attempt() == 1 {
+    ///         return Err(std::io::Error::other("first attempt fails"));
+    ///     }
+    ///     Ok(1)
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Flaky {
+    ///         x = flaky(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().jitter_seed(7).build();
+    /// let start = tokio::time::Instant::now();
+    /// let run = rt.execute(Flaky, FlakyInput {}).await.unwrap();
+    /// assert_eq!(run.outputs.x, 1);
+    /// // The delay is drawn from [50ms, 100ms]: the same one for this run id and seed.
+    /// let waited = start.elapsed();
+    /// assert!(waited >= Duration::from_millis(50) && waited <= Duration::from_millis(100));
+    /// # });
+    /// ```
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
     /// Calls `f` with a handle to every run as it starts (used by test harnesses to
     /// report live runs). A panic in `f` is contained: the run goes on, and the panic is
     /// a `tracing` error event (target `workflow`) naming the run and the callback.
@@ -336,7 +382,11 @@ impl RuntimeBuilder {
     /// Builds the runtime.
     pub fn build(self) -> Runtime {
         keep_tracing_interest_shared();
-        let inner = RuntimeShared::new(self.resources, self.node_limit, self.trace, self.monitors);
+        let mut inner =
+            RuntimeShared::new(self.resources, self.node_limit, self.trace, self.monitors);
+        if let Some(seed) = self.jitter_seed {
+            inner.jitter_seed = seed;
+        }
         for hook in self.dropped_hooks {
             inner.add_dropped_hook(hook);
         }
@@ -419,6 +469,9 @@ pub struct ShutdownReport {
     pub cleaned: Vec<&'static str>,
     /// Cleanup hooks that panicked: `(resource, message)`.
     pub cleanup_panics: Vec<(&'static str, String)>,
+    /// Cleanup hooks still running when [`Runtime::shutdown_timeout`]'s deadline for
+    /// them passed, dropped unfinished (always empty after [`Runtime::shutdown`]).
+    pub cleanup_timed_out: Vec<&'static str>,
 }
 
 /// One line: the runs left, then each cleanup that ran or panicked, in order.
@@ -446,7 +499,10 @@ impl fmt::Display for ShutdownReport {
             1 => f.write_str("shut down with 1 run still in flight")?,
             n => write!(f, "shut down with {n} runs still in flight")?,
         }
-        if self.cleaned.is_empty() && self.cleanup_panics.is_empty() {
+        if self.cleaned.is_empty()
+            && self.cleanup_panics.is_empty()
+            && self.cleanup_timed_out.is_empty()
+        {
             return f.write_str("; no cleanup hooks");
         }
         if !self.cleaned.is_empty() {
@@ -454,6 +510,9 @@ impl fmt::Display for ShutdownReport {
         }
         for (resource, message) in &self.cleanup_panics {
             write!(f, "; cleanup of {resource} panicked: {message}")?;
+        }
+        for resource in &self.cleanup_timed_out {
+            write!(f, "; cleanup of {resource} did not finish in time")?;
         }
         Ok(())
     }
@@ -746,7 +805,10 @@ impl Runtime {
     }
 
     /// As [`Runtime::shutdown`], but waits at most `deadline` for in-flight runs before
-    /// cleaning up (those runs keep their `Res` handles alive until they end).
+    /// cleaning up (those runs keep their `Res` handles alive until they end), and at
+    /// most `deadline` again for the cleanup hooks: a hook still running then is dropped
+    /// and listed in [`ShutdownReport::cleanup_timed_out`]; the hooks after it are still
+    /// polled once (one that does not wait completes).
     ///
     /// # Examples
     ///
@@ -771,6 +833,7 @@ impl Runtime {
     /// tokio::task::yield_now().await;
     /// let report = rt.shutdown_timeout(Duration::from_secs(1)).await;
     /// assert_eq!(report.runs_still_active, 1);
+    /// assert!(report.cleanup_timed_out.is_empty());
     /// assert!(rt.is_shut_down());
     /// // A run started after shutdown fails at once.
     /// let err = rt.execute(Forever, ForeverInput {}).await.unwrap_err();
@@ -796,12 +859,27 @@ impl Runtime {
             runs_still_active: shared.active_runs(),
             ..ShutdownReport::default()
         };
+        let end = deadline.map(crate::sync::deadline_after);
         for (value, name, cleanup) in to_clean {
-            match AssertUnwindSafe(cleanup(value)).catch_unwind().await {
-                Ok(()) => report.cleaned.push(name),
-                Err(p) => report
+            // Calling the hook may panic too (a closure that panics before it returns
+            // its future), not only its future.
+            let hook = std::panic::catch_unwind(AssertUnwindSafe(|| cleanup(value)));
+            let outcome = match hook {
+                Err(p) => Some(Err(p)),
+                Ok(hook) => {
+                    let hook = AssertUnwindSafe(hook).catch_unwind();
+                    match end {
+                        None => Some(hook.await),
+                        Some(end) => tokio::time::timeout_at(end, hook).await.ok(),
+                    }
+                }
+            };
+            match outcome {
+                Some(Ok(())) => report.cleaned.push(name),
+                Some(Err(p)) => report
                     .cleanup_panics
                     .push((name, panic_message(p.as_ref()))),
+                None => report.cleanup_timed_out.push(name),
             }
         }
         report

@@ -339,6 +339,22 @@ impl HarnessBuilder {
         self
     }
 
+    /// Fixes the seed of the runtime's retry jitter (see
+    /// [`RuntimeBuilder::jitter_seed`]; random per harness otherwise).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::Harness;
+    ///
+    /// let h = Harness::builder().jitter_seed(7).build();
+    /// # drop(h);
+    /// ```
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.runtime = self.runtime.jitter_seed(seed);
+        self
+    }
+
     /// Records an execution trace of every run (on by default).
     pub fn trace(mut self, on: bool) -> Self {
         self.trace = Some(on);

@@ -392,3 +392,77 @@ fn outside_tokio_a_retry_backoff_is_a_needs_tokio_error_naming_the_node() {
         "{err}"
     );
 }
+
+#[node]
+async fn hangs(x: u64) -> u64 {
+    std::future::pending::<()>().await;
+    x
+}
+
+workflow! {
+    struct FailsBesideHungItems {
+        input xs: Vec<u64>,
+        each = for x in xs {
+            h = hangs(x),
+        } => h,
+        r = refuses(),
+    }
+}
+
+workflow! {
+    struct HangsInside {
+        input x: u64,
+        h = hangs(x),
+    }
+}
+
+workflow! {
+    struct FailsBesideHungSub {
+        input x: u64,
+        inner = HangsInside(x),
+        r = refuses(),
+    }
+}
+
+/// Outside tokio, a run with a `cancel_grace` stopping with a sub-workflow or fan-out
+/// items in flight: the sub-workflow's run inherited the grace and said `NeedsTokio`
+/// (`CancelGrace`) of its own beside the root's, so the error listed it twice; a
+/// fan-out item's lane waited out the grace in tokio's timer, which panicked, and the
+/// panic was lost (the run's error was the failed node's alone). Only the
+/// run whose grace it is says it now: the node's error, then one `CancelGrace`, naming
+/// the root's workflow; the nodes inside are dropped at once.
+#[test]
+fn outside_tokio_a_grace_inherited_by_child_runs_is_said_once() {
+    let rt = Runtime::new();
+    let opts = || RunOptions::new().cancel_grace(Duration::from_secs(1));
+    let input = FailsBesideHungItemsInput { xs: vec![1, 2] };
+    let items = block_on(rt.execute_with(FailsBesideHungItems, input, opts())).unwrap_err();
+    let sub = FailsBesideHungSubInput { x: 1 };
+    let sub = block_on(rt.execute_with(FailsBesideHungSub, sub, opts())).unwrap_err();
+    assert_eq!(rt.active_runs(), 0);
+    for (err, workflow) in [(items, "FailsBesideHungItems"), (sub, "FailsBesideHungSub")] {
+        check_one_grace(&err, workflow);
+    }
+}
+
+fn check_one_grace(err: &WorkflowError, workflow: &str) {
+    // Wherever it is nested, each `CancelGrace` shows in the error's `Debug`.
+    let debug = format!("{err:?}");
+    assert_eq!(debug.matches("CancelGrace").count(), 1, "{debug}");
+    let WorkflowError::Multiple { errors, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(errors.len(), 2, "{err}");
+    assert!(errors[0].downcast_ref::<Refused>().is_some(), "{err}");
+    assert!(
+        matches!(
+            errors[1],
+            WorkflowError::NeedsTokio {
+                workflow: w,
+                node: None,
+                cause: TokioNeed::CancelGrace,
+            } if w == workflow
+        ),
+        "{err:?}"
+    );
+}

@@ -6,6 +6,12 @@
 //! the runtime again); each file is a module, so `cargo test -p workflow-tests --test
 //! engine policies::` runs one file.
 
+// `hostile_round4`'s sub-workflows nested 50 deep: rustc's query depth (128 by
+// default) overflows evaluating the outermost plan constant (256 is enough for it),
+// and proving the outermost run's future `Send` (each level's future holds the next's:
+// 512 was not enough).
+#![recursion_limit = "1024"]
+
 #[path = "../support/block_on.rs"]
 mod block_on;
 #[path = "../support/busy_then.rs"]
@@ -19,7 +25,9 @@ mod fused;
 mod graph_exports;
 mod held_back;
 mod hostile_input;
+mod hostile_round4;
 mod huge_limits;
+mod jitter;
 #[path = "../support/own_process.rs"]
 mod own_process;
 mod pattern_fan_out;

@@ -360,3 +360,142 @@ fn outside_tokio_a_node_call_of_a_timed_node_is_a_needs_tokio_failure() {
     let err = crate::block_on::block_on(rt.call_node::<Doubles>(call)).unwrap_err();
     assert_eq!(err.to_string(), "node `no` failed: refused 6");
 }
+
+#[node(spawn)]
+async fn spawned_double(x: u64) -> u64 {
+    x * 2
+}
+
+#[node(retry(max = 2, backoff = "10ms"))]
+async fn refuses_first(ctx: &Context, x: u64) -> Result<u64, Refused> {
+    if ctx.attempt() == 1 {
+        return Err(Refused(x));
+    }
+    Ok(x)
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct TimedItems {
+        input xs: Vec<u64>,
+        each = for x in xs {
+            d = limited(x),
+        } => d,
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct SpawnedItems {
+        input xs: Vec<u64>,
+        each = for x in xs {
+            d = spawned_double(x),
+        } => d,
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct RetriedItems {
+        input xs: Vec<u64>,
+        each = for x in xs {
+            d = refuses_first(x),
+        } => d,
+    }
+}
+
+workflow! {
+    #[workflow(durable, timeout = "1s")]
+    struct TimedInner {
+        input x: u64,
+        d = double(x),
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct CallsTimedInner {
+        input x: u64,
+        inner = TimedInner(x),
+    }
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct SpawnsAlone {
+        input x: u64,
+        d = spawned_double(x),
+    }
+}
+
+/// Outside tokio, `Runtime::call_node` looked only at the called node's own timeout:
+/// a fan-out node whose items have a timeout or spawn, or a sub-workflow node with a run
+/// timeout, went on to tokio's panic inside (`Child` holding the item's `NodePanicked`
+/// with tokio's message, or the whole call `Panicked`). Each is refused before anything
+/// runs now, as a run would refuse it: `Child` holding `WorkflowError::NeedsTokio`,
+/// naming the node inside by its path, not retryable. An item's retry backoff is typed
+/// when it would wait (the item failed), as in a run. A `spawn` node called alone is not spawned: it
+/// runs there.
+#[test]
+fn outside_tokio_a_node_call_that_needs_tokio_inside_is_a_needs_tokio_failure() {
+    use workflow_core::remote::{NodeCall, NodeCallFailure};
+    use workflow_core::{DurableWorkflow, TokioNeed};
+    fn call(input: &[u8]) -> NodeCall<'_> {
+        NodeCall::new(0, 1, Some(input), &[])
+    }
+    let rt = Runtime::new();
+    let xs = vec![1, 2];
+    let timed = TimedItems::encode_input(&TimedItemsInput { xs: xs.clone() }).unwrap();
+    let spawned = SpawnedItems::encode_input(&SpawnedItemsInput { xs: xs.clone() }).unwrap();
+    let retried = RetriedItems::encode_input(&RetriedItemsInput { xs }).unwrap();
+    let inner = CallsTimedInner::encode_input(&CallsTimedInnerInput { x: 3 }).unwrap();
+    let checks = [
+        (
+            crate::block_on::block_on(rt.call_node::<TimedItems>(call(&timed))),
+            ("TimedItems", "each[].d", TokioNeed::NodeTimeout),
+        ),
+        (
+            crate::block_on::block_on(rt.call_node::<SpawnedItems>(call(&spawned))),
+            ("SpawnedItems", "each[].d", TokioNeed::Spawn),
+        ),
+        (
+            crate::block_on::block_on(rt.call_node::<CallsTimedInner>(call(&inner))),
+            ("CallsTimedInner", "inner", TokioNeed::RunTimeout),
+        ),
+        (
+            crate::block_on::block_on(rt.call_node::<RetriedItems>(call(&retried))),
+            ("RetriedItems", "each[0].d", TokioNeed::RetryBackoff),
+        ),
+    ];
+    for (result, want) in checks {
+        let err = result.unwrap_err();
+        let NodeCallFailure::Child {
+            error:
+                WorkflowError::NeedsTokio {
+                    workflow,
+                    node: Some(node),
+                    cause,
+                },
+            retryable,
+        } = &err
+        else {
+            panic!("{want:?}: {err:?}")
+        };
+        assert_eq!((*workflow, &**node, *cause), want, "{err:?}");
+        // Refused up front, a call is not worth retrying; the item's backoff came from
+        // a run of the fan-out, which the node's policy (none) lets the caller retry.
+        assert_eq!(*retryable, *cause == TokioNeed::RetryBackoff, "{err:?}");
+        assert_eq!(err.node(), Some(want.1));
+    }
+    let err = crate::block_on::block_on(rt.call_node::<TimedItems>(call(&timed))).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "workflow `TimedItems` needs a tokio runtime because of the timeout (tokio's timer) \
+         of its node `each[].d`, and was polled outside one (another executor's \
+         `block_on`): run it inside a tokio runtime (`#[tokio::main]`, \
+         `tokio::runtime::Runtime::block_on`), or drop the node's timeout"
+    );
+    let alone = SpawnsAlone::encode_input(&SpawnsAloneInput { x: 3 }).unwrap();
+    let out = crate::block_on::block_on(rt.call_node::<SpawnsAlone>(call(&alone))).unwrap();
+    assert_eq!(serde_json::from_slice::<u64>(&out).unwrap(), 6);
+}

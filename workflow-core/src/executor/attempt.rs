@@ -417,7 +417,10 @@ async fn attempt_loop(
         let Some(retry) = retry else {
             return (attempt, Err(failure));
         };
-        let delay = retry.delay(attempt, shared.run_id ^ (index as u64) << 32);
+        // The runtime's seed (random unless fixed) keeps runs of two processes with the
+        // same id from retrying in step.
+        let seed = shared.run_id ^ (index as u64) << 32 ^ shared.runtime.jitter_seed;
+        let delay = retry.delay(attempt, seed);
         // Outside tokio (another executor's `block_on`) the backoff's timer would panic
         // with tokio's message: the node ends with a typed error instead, its failed
         // attempt logged.
@@ -457,6 +460,12 @@ async fn attempt_loop(
             };
             tokio::time::sleep(delay).await;
             waiting.end();
+        } else {
+            // A retry without a delay yields first: a node failing without awaiting
+            // would otherwise retry back to back within one poll (up to `u32::MAX`
+            // times), and neither its total timeout, its run's stop nor the thread's
+            // other tasks would get a turn. (Works outside tokio too: it wakes at once.)
+            tokio::task::yield_now().await;
         }
     }
 }

@@ -950,6 +950,13 @@ where
     /// run's driver does in its grace. `abort` then drops what still runs.
     #[cold]
     async fn drain(&mut self, state: &mut W::State, end: tokio::time::Instant) {
+        // Outside tokio (another executor's `block_on`) no timer can be set: the item's
+        // nodes are dropped at once, and the run whose grace it is says so
+        // (`TokioNeed::CancelGrace`).
+        if self.pending_count > 0 && tokio::runtime::Handle::try_current().is_err() {
+            self.shared.note_grace_unkept();
+            return;
+        }
         let drain = std::future::poll_fn(|cx| {
             for j in 0..self.pending.len() {
                 if !self.pending[j] {

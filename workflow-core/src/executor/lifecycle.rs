@@ -619,23 +619,34 @@ const fn node_needs_tokio(policy: &crate::policy::NodePolicy) -> Option<TokioNee
 /// (any item); a sub-workflow or fan-out node itself for its own run timeout or stall
 /// limit.
 fn tokio_need_in(plan: &'static crate::plan::Plan) -> Option<(NodeName, TokioNeed)> {
-    plan.nodes.iter().enumerate().find_map(|(k, node)| {
-        if let Some(cause) = node_needs_tokio(node.policy) {
-            return Some((node.name.into(), cause));
-        }
-        let (inner, sep) = match node.child {
-            Some(child) => (child, "."),
-            None => (plan.fan_outs.iter().find(|(i, _)| *i == k)?.1, "[]."),
-        };
-        if inner.policy.timeout.is_some() {
-            return Some((node.name.into(), TokioNeed::RunTimeout));
-        }
-        if inner.policy.deadlock.is_some() {
-            return Some((node.name.into(), TokioNeed::StallLimit));
-        }
-        let (path, cause) = tokio_need_in(inner)?;
-        Some((format!("{}{sep}{path}", node.name).into(), cause))
-    })
+    (0..plan.nodes.len()).find_map(|k| node_tokio_need(plan, k, true))
+}
+
+/// What of node `k` of `plan` needs tokio (see [`tokio_need_in`]), by its path from
+/// `plan`. `own`: whether the node's own policy counts; `Runtime::call_node` checks the
+/// node's timeout itself, and does not spawn the node it calls, but runs its fan-out's
+/// items or sub-workflow as a run would.
+pub(crate) fn node_tokio_need(
+    plan: &'static crate::plan::Plan,
+    k: usize,
+    own: bool,
+) -> Option<(NodeName, TokioNeed)> {
+    let node = plan.nodes.get(k)?;
+    if let Some(cause) = node_needs_tokio(node.policy).filter(|_| own) {
+        return Some((node.name.into(), cause));
+    }
+    let (inner, sep) = match node.child {
+        Some(child) => (child, "."),
+        None => (plan.fan_outs.iter().find(|(i, _)| *i == k)?.1, "[]."),
+    };
+    if inner.policy.timeout.is_some() {
+        return Some((node.name.into(), TokioNeed::RunTimeout));
+    }
+    if inner.policy.deadlock.is_some() {
+        return Some((node.name.into(), TokioNeed::StallLimit));
+    }
+    let (path, cause) = tokio_need_in(inner)?;
+    Some((format!("{}{sep}{path}", node.name).into(), cause))
 }
 
 /// Whether a node of `plan` needs a resource or runs a sub-workflow (whose nodes'

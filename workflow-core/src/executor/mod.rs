@@ -164,7 +164,7 @@ pub use fused::{
     fused_context, fused_op, fused_segments_started, FusedOp, Looped, Progress as FusedProgress,
 };
 #[cfg(feature = "store")]
-pub(crate) use lifecycle::next_run_id;
+pub(crate) use lifecycle::{next_run_id, node_tokio_need};
 pub use workflow::{boxed_in_place, Executor, ItemCodec, RunOutcome, Workflow};
 
 pub(crate) use crate::sync::deadline_after;

@@ -341,6 +341,9 @@ pub(crate) struct RunCancel {
     /// that the nodes of child runs (sub-workflows, fan-out items) get the same grace.
     /// Unset for runs that stop without a grace (and for runs that never stop early).
     grace_end: OnceLock<Instant>,
+    /// Set when a child run's nodes could not be given this run's grace (outside tokio,
+    /// no timer): this run then says so once (`TokioNeed::CancelGrace`).
+    grace_unkept: AtomicBool,
 }
 
 impl RunCancel {
@@ -352,7 +355,15 @@ impl RunCancel {
             stopped: AtomicBool::new(false),
             waker: Mutex::new(None),
             grace_end: OnceLock::new(),
+            grace_unkept: AtomicBool::new(false),
         }
+    }
+
+    /// Whether a child run's nodes could not be given this run's grace (see
+    /// [`RunShared::note_grace_unkept`]).
+    #[cold]
+    pub(crate) fn grace_unkept(&self) -> bool {
+        self.grace_unkept.load(Ordering::Relaxed)
     }
 
     /// Notes that the run stops with a grace ending at `end` (before it cancels).
@@ -681,6 +692,21 @@ impl RunShared {
             up = run.parent.as_deref();
         }
         None
+    }
+
+    /// Notes, on the nearest run above that stops with a grace, that this child run's
+    /// nodes could not be given it (outside tokio: no timer): that run says so once in
+    /// its error (`TokioNeed::CancelGrace`), rather than each child run on the way.
+    #[cold]
+    pub(crate) fn note_grace_unkept(&self) {
+        let mut up = self.parent.as_deref();
+        while let Some(run) = up {
+            if run.cancel.grace_end.get().is_some() {
+                run.cancel.grace_unkept.store(true, Ordering::Relaxed);
+                return;
+            }
+            up = run.parent.as_deref();
+        }
     }
 
     /// The root of this run's tree, whose registry holds its tracked waits.

@@ -28,6 +28,14 @@ pub struct DroppedRun<'a> {
     pub trace: Option<&'a crate::trace::ExecutionTrace>,
 }
 
+/// A random seed for a runtime's retry jitter: std's `RandomState` keys come from the
+/// OS's randomness once per thread and differ for every `RandomState` made, so two
+/// runtimes, in one process or in two, draw different delays for runs with the same id.
+fn random_jitter_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0x6a69_7474_6572_u64)
+}
+
 /// What the runs of one runtime share: resources, the node limit, the trace default,
 /// monitors, and the counts of live runs and node tasks that shutdown waits for.
 ///
@@ -39,6 +47,9 @@ pub(crate) struct RuntimeShared {
     pub(crate) node_limit: Option<Arc<Semaphore>>,
     /// Whether runs are traced unless their options say otherwise.
     pub(crate) trace: bool,
+    /// Mixed into every retry's jitter with the run's id (see `RuntimeBuilder::jitter_seed`):
+    /// random per runtime unless the builder fixes it.
+    pub(crate) jitter_seed: u64,
     /// Called with every run as it starts.
     monitors: RwLock<Vec<Monitor>>,
     /// Called with runs dropped before they ended.
@@ -68,6 +79,7 @@ impl RuntimeShared {
             resources: RwLock::new(resources),
             node_limit: node_limit.map(|n| Arc::new(Semaphore::new(n))),
             trace,
+            jitter_seed: random_jitter_seed(),
             monitors: RwLock::new(monitors),
             dropped_hooks: RwLock::new(Vec::new()),
             monitored: AtomicBool::new(monitored),

@@ -96,11 +96,18 @@ where
             self.pending.make().due = all;
         }
         // No timer without nodes to wait for; outside tokio (another executor's
-        // `block_on`) none can be set: said beside the run's error, and what runs is
-        // dropped at once.
+        // `block_on`) none can be set: what runs is dropped at once, and the run whose
+        // grace it is says so beside its error, once: a child run that inherited it
+        // (or a child's node that could not wait, `grace_unkept`) tells that run.
         let grace_end = grace_end.filter(|_| self.pending.count() > 0);
-        if grace_end.is_some() && tokio::runtime::Handle::try_current().is_err() {
-            drop_errors.push(grace_needs_tokio(W::PLAN.name));
+        let own = grace.is_some_and(|g| !g.is_zero());
+        let unkept = grace_end.is_some() || (own && self.shared.cancel.grace_unkept());
+        if unkept && tokio::runtime::Handle::try_current().is_err() {
+            if own {
+                drop_errors.push(grace_needs_tokio(W::PLAN.name));
+            } else {
+                self.shared.note_grace_unkept();
+            }
         } else if let Some(end) = grace_end {
             let drain = std::future::poll_fn(|cx| loop {
                 if self.pending.count() == 0 {

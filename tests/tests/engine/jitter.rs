@@ -1,0 +1,126 @@
+//! Retry jitter across processes: each runtime mixes a seed of its own (random unless
+//! `RuntimeBuilder::jitter_seed` fixes it) into its runs' delays, as run ids start at 1
+//! in every process. Each process here is this test binary running one `#[ignore]`d
+//! test, so its first run has the same id every time.
+
+use std::time::Duration;
+
+use workflow_core::prelude::*;
+use workflow_core::trace::TraceKind;
+
+#[derive(Debug, thiserror::Error)]
+#[error("down")]
+struct Down;
+
+/// Fails three times (backoffs of 1 s, 2 s and 4 s before jitter), then answers.
+#[node(retry(max = 4, backoff = "1s", jitter))]
+async fn down_thrice(ctx: &Context) -> Result<u32, Down> {
+    if ctx.attempt() < 4 {
+        Err(Down)
+    } else {
+        Ok(ctx.attempt())
+    }
+}
+
+workflow! {
+    struct Jittered {
+        x = down_thrice(),
+    }
+}
+
+/// The environment variable the inner test reads a fixed seed from.
+const SEED: &str = "WORKFLOW_TEST_JITTER_SEED";
+
+/// Runs `Jittered` once (the process's first run) and prints its run id and delays.
+#[ignore = "run in a process of its own by the tests below"]
+#[tokio::test(start_paused = true)]
+async fn inner_print_first_run_delays() {
+    let mut builder = Runtime::builder();
+    if let Ok(seed) = std::env::var(SEED) {
+        builder = builder.jitter_seed(seed.parse().unwrap());
+    }
+    let rt = builder.build();
+    let run = rt
+        .execute_with(Jittered, JitteredInput {}, RunOptions::new().trace(true))
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.x, 4);
+    let id = run.run_id();
+    let delays: Vec<u128> = run
+        .trace
+        .unwrap()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Retrying { delay, .. } => Some(delay.as_nanos()),
+            _ => None,
+        })
+        .collect();
+    println!("run={id} delays={delays:?}");
+}
+
+/// The run id and delays (in nanoseconds) the inner test printed in a fresh process,
+/// with `seed` fixed or not.
+fn first_run_in_a_new_process(seed: Option<u64>) -> (u64, Vec<Duration>) {
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child.args([
+        "jitter::inner_print_first_run_delays",
+        "--exact",
+        "--ignored",
+        "--test-threads=1",
+        "--nocapture",
+    ]);
+    match seed {
+        Some(seed) => child.env(SEED, seed.to_string()),
+        None => child.env_remove(SEED),
+    };
+    let out = child.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find_map(|l| l.split_once("run=").map(|(_, rest)| rest))
+        .unwrap_or_else(|| panic!("no delays printed:\n{text}"));
+    let (run, delays) = line.split_once(" delays=").unwrap();
+    let delays: Vec<Duration> = delays
+        .trim_matches(['[', ']'])
+        .split(", ")
+        .map(|d| Duration::from_nanos(d.parse().unwrap()))
+        .collect();
+    // Each delay is in [delay / 2, delay] of its unjittered 1 s, 2 s, 4 s.
+    assert_eq!(delays.len(), 3, "{line}");
+    for (d, full) in delays.iter().zip([1u64, 2, 4]) {
+        let full = Duration::from_secs(full);
+        assert!(
+            *d >= full / 2 && *d <= full,
+            "{d:?} out of range of {full:?}"
+        );
+    }
+    (run.parse().unwrap(), delays)
+}
+
+/// A fleet restarted together: the first runs of two fresh processes have the same run
+/// id, and drew the same delays (both retried in step) until each runtime took a random
+/// seed; now they differ.
+#[test]
+fn the_first_runs_of_two_processes_draw_different_delays() {
+    let (run_a, a) = first_run_in_a_new_process(None);
+    let (run_b, b) = first_run_in_a_new_process(None);
+    assert_eq!(run_a, run_b, "the processes' first runs should share an id");
+    assert_ne!(a, b, "two processes retried in step");
+}
+
+/// `RuntimeBuilder::jitter_seed` fixes the seed: the same run id then draws the same
+/// delays in every process, and another seed other ones.
+#[test]
+fn a_fixed_seed_draws_the_same_delays_in_every_process() {
+    let (run_a, a) = first_run_in_a_new_process(Some(7));
+    let (run_b, b) = first_run_in_a_new_process(Some(7));
+    assert_eq!(run_a, run_b);
+    assert_eq!(a, b);
+    let (_, other) = first_run_in_a_new_process(Some(8));
+    assert_ne!(a, other);
+}
