@@ -558,3 +558,65 @@ async fn a_thousand_item_fan_out_shares_its_commits() {
         );
     }
 }
+
+/// Serializes only when `v` is even.
+#[derive(Debug, Clone, PartialEq)]
+struct EvenOnly(u32);
+
+impl Serialize for EvenOnly {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 2 == 1 {
+            return Err(serde::ser::Error::custom(format!("{} is odd", self.0)));
+        }
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for EvenOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        u32::deserialize(d).map(EvenOnly)
+    }
+}
+
+#[node]
+async fn even_only(v: u32) -> EvenOnly {
+    EvenOnly(v)
+}
+
+#[node]
+async fn unwrap_even(p: EvenOnly) -> u32 {
+    p.0
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct EvenItems {
+        input vs: Vec<u32>,
+        ps = for v in vs { p = even_only(v), q = unwrap_even(p), } => q,
+    }
+}
+
+/// An item's output that fails to serialize is a store error naming the node by its
+/// path, outside and inside: the encode error said `cannot encode p of run ..` under a
+/// run error naming `ps[2].p` (trial38).
+#[tokio::test]
+async fn an_items_output_that_fails_to_encode_is_named_by_its_path_inside_too() {
+    let rt = Runtime::builder().store(MemoryStore::new()).build();
+    let err = rt
+        .start_durable(
+            EvenItems,
+            EvenItemsInput {
+                vs: vec![2, 4, 7, 8],
+            },
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.node(), Some("ps[2].p"), "{err:?}");
+    let Some(workflow_core::store::StoreError::Encode { what, source, .. }) = err.downcast_ref()
+    else {
+        panic!("not an encode error: {err:?}");
+    };
+    assert_eq!(what, "ps[2].p");
+    assert_eq!(source.to_string(), "7 is odd");
+}

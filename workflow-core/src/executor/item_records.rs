@@ -32,6 +32,26 @@ fn item_error(shared: &RunShared, run: RunId, index: usize, source: StoreError) 
     }
 }
 
+/// `e`, an error encoding a node's value, naming the node by its `path` in the root run
+/// (`ps[2].p`): the generated codec knows only the binding (`p`), which the error around
+/// it names by path already.
+fn encoding_at(e: StoreError, path: &NodePath) -> StoreError {
+    match e {
+        StoreError::Encode {
+            run,
+            type_name,
+            source,
+            ..
+        } => StoreError::Encode {
+            run,
+            what: path.to_string(),
+            type_name,
+            source,
+        },
+        other => other,
+    }
+}
+
 /// Records node `index` of a fan-out item (its value `value`) under its path in the
 /// root run (`thumbs[3].img`, from `shared`, the lane's state): what a lane does for a
 /// durable run's fan-out. Nothing for an `#[ephemeral]` node.
@@ -50,7 +70,8 @@ pub(super) fn record_item<W: Workflow>(
     let path: NodePath = name
         .parse()
         .map_err(|e| item_error(shared, run, index, e))?;
-    let bytes = (codec.encode)(value, run).map_err(|e| item_error(shared, run, index, e))?;
+    let bytes = (codec.encode)(value, run)
+        .map_err(|e| item_error(shared, run, index, encoding_at(e, &path)))?;
     // A closed queue: the recorder stopped on a store error and reports it itself.
     let _ = link.send(Record::Output(RecordedOutput {
         path,
