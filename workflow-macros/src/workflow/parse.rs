@@ -265,6 +265,15 @@ fn binding_name(entry: &TokenStream) -> Option<Ident> {
 /// between them (reported, and each entry kept).
 fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
     let mut entries = Vec::new();
+    if input.peek(Token![for]) {
+        // `for n in row { d = node(n), }` with no `name =`, a Rust loop's habit (a nested
+        // fan-out, most often): one error at the `for` (it was "`for` is a Rust keyword
+        // and cannot name an input or binding"), and the chunk consumed.
+        let statement: TokenStream = input.parse()?;
+        let for_token = statement.clone().into_iter().next();
+        cx.error_spanned_by(for_token, unbound_fan_out(&statement));
+        return Ok(entries);
+    }
     loop {
         if skip_edge_statement(cx, input)? {
             if input.is_empty() {
@@ -300,6 +309,42 @@ fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
         input.parse::<TokenStream>()?;
         return Ok(entries);
     }
+}
+
+/// What to write for a fan-out without a binding, `for n in row { d = node(n), } => d`:
+/// its tokens named, so that the example is the user's own loop bound to a name.
+fn unbound_fan_out(statement: &TokenStream) -> String {
+    let tokens: Vec<TokenTree> = statement.clone().into_iter().collect();
+    let var = match tokens.get(1) {
+        Some(TokenTree::Ident(v)) => v.to_string(),
+        _ => "item".to_owned(),
+    };
+    let body_at = tokens.iter().position(
+        |t| matches!(t, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace),
+    );
+    let items = body_at.filter(|&at| at > 3).map_or_else(
+        || "list".to_owned(),
+        |at| tokens_text(&tokens[3..at].iter().cloned().collect()),
+    );
+    // What it collects: its own `=> y`, else the body's first binding.
+    let collected =
+        body_at.and_then(
+            |at| match (tokens.get(at + 1), tokens.get(at + 2), tokens.get(at + 3)) {
+                (
+                    Some(TokenTree::Punct(a)),
+                    Some(TokenTree::Punct(b)),
+                    Some(TokenTree::Ident(y)),
+                ) if a.as_char() == '=' && b.as_char() == '>' => Some(y.to_string()),
+                _ => match &tokens[at] {
+                    TokenTree::Group(g) => binding_name(&g.stream()).map(|n| n.to_string()),
+                    _ => None,
+                },
+            },
+        );
+    let collected = collected.unwrap_or_else(|| "y".to_owned());
+    format!(
+        "a fan-out is a binding, named for the list it collects: write `{collected}s = for {var} in {items} {{ .. }} => {collected},` (`{collected}s` is then a `Vec` of each item's `{collected}`, which a fan-out around it can collect in turn)"
+    )
 }
 
 /// `user >> total,` (Airflow's operator) or `user -> total,`: an edge declared on its
@@ -1099,7 +1144,9 @@ fn parse_for_rest(
     // The body is parsed like a workflow's (decisions and arms included); it declares
     // no inputs of its own.
     let mut parsed = Parsed::default();
+    let errors_before = cx.error_count();
     parse_body(cx, body, &Scope::new(), &mut parsed);
+    let body_failed = cx.error_count() > errors_before;
     for i in &parsed.inputs {
         cx.error_spanned_by(
             &i.name,
@@ -1120,7 +1167,26 @@ fn parse_for_rest(
             format!("expected `=> binding` after the body: which body binding `{name}` collects per item, like `}} => {}`", bindings.last().map_or_else(|| "out".to_owned(), |b: &Binding| b.name.to_string())),
         )
     })?;
-    let result = if input.peek(syn::token::Paren) {
+    let result = if input.peek(syn::token::Bracket) {
+        // `=> [d]` or `=> vec![d]`-like: the list is made by the fan-out itself. One
+        // error at the brackets, and the name inside collected (it was "expected the
+        // body binding to collect after `=>`").
+        let group: proc_macro2::Group = input.parse()?;
+        let Some(first) = group.stream().into_iter().find_map(|t| match t {
+            TokenTree::Ident(i) => Some(i),
+            _ => None,
+        }) else {
+            return Err(syn::Error::new(
+                group.span(),
+                "expected the body binding to collect after `=>`",
+            ));
+        };
+        cx.error_at(
+            group.span(),
+            format!("remove the brackets: a fan-out makes the list itself, so write `}} => {first}` and `{name}` is a `Vec` of each item's `{first}`"),
+        );
+        first
+    } else if input.peek(syn::token::Paren) {
         // `=> (img, s)`: one error at the tuple, and its first name collected, so that
         // `name` keeps its field.
         let group: proc_macro2::Group = input.parse()?;
@@ -1182,6 +1248,10 @@ fn parse_for_rest(
         let names: Vec<String> = bindings.iter().map(|b| b.name.to_string()).collect();
         let msg = if result == var {
             format!("`{name}` collects a body binding per item, and `{var}` is the item itself; to collect the items, use `{}` directly", items.text())
+        } else if names.is_empty() && body_failed {
+            // The body's own error explains it (a nested fan-out without `=> ..`, a
+            // `for` without a binding): one error, not that and this.
+            String::new()
         } else if names.is_empty() {
             format!("`{result}` is not bound in the body of `{name}`, which binds nothing; bind it there, like `{result} = node({var}),`")
         } else {
@@ -1193,7 +1263,9 @@ fn parse_for_rest(
                 list(&names)
             )
         };
-        cx.error_spanned_by(&result, msg);
+        if !msg.is_empty() {
+            cx.error_spanned_by(&result, msg);
+        }
     }
     Ok(Binding {
         attrs,
@@ -2294,6 +2366,56 @@ mod tests {
         assert!(m[0].starts_with("an arm's entries go in braces"), "{m:?}");
         let arms = def.bindings.iter().filter(|b| b.name == "p").count();
         assert_eq!(arms, 2, "`p` is bound in both arms");
+    }
+
+    #[test]
+    fn a_fan_out_without_a_binding_is_one_error_naming_its_list() {
+        // Nested: the outer fan-out's `=> d` adds no "not bound in the body".
+        let cx = Ctxt::new();
+        WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input rows: Vec<Vec<u32>>, ds = for row in rows { for n in row { d = double(n), } } => d, }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a fan-out is a binding, named for the list it collects: write `ds = for n in row { .. } => d,`"),
+            "{m:?}"
+        );
+        // At the top level, named by its own `=> y`; the entries after it are still read.
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input ns: Vec<u32>, for n in ns { d = double(n), } => y, t = total(ns), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains("write `ys = for n in ns { .. } => y,`"),
+            "{m:?}"
+        );
+        assert!(def.bindings.iter().any(|b| b.name == "t"), "`t` is kept");
+    }
+
+    #[test]
+    fn a_collected_binding_in_brackets_is_one_error_and_still_collected() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input ns: Vec<u32>, ds = for n in ns { d = double(n), } => [d], }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "remove the brackets: a fan-out makes the list itself, so write `} => d`"
+            ),
+            "{m:?}"
+        );
+        assert!(def.bindings.iter().any(|b| b.name == "ds"), "`ds` is kept");
     }
 
     #[test]
