@@ -248,6 +248,27 @@ pub(crate) fn optional_bool(meta: &ParseNestedMeta<'_>) -> syn::Result<bool> {
 
 /// Parses `key = "250ms"` into nanoseconds. A bad duration is recorded in `cx` and gives
 /// `Ok(None)`.
+/// What to write for `backoff = "exponential"` (a strategy's name, as other retry
+/// libraries spell it) where a duration goes: `None` for other keys and values.
+pub(crate) fn backoff_strategy(key: &str, value: &str) -> Option<String> {
+    let word = value.trim().to_ascii_lowercase();
+    let growth = match word.as_str() {
+        "exp" | "expo" | "exponential" | "exponential_backoff" | "doubling" => {
+            "it is exponential already (the delay doubles after each retry, unless `multiplier` says otherwise)"
+        }
+        "linear" | "fixed" | "constant" | "const" | "none" => {
+            "the delay doubles after each retry unless `multiplier = 1` keeps it constant"
+        }
+        "fibonacci" | "jitter" | "random" | "full_jitter" => {
+            "the delay doubles after each retry (`multiplier` changes the factor; `jitter` randomizes each delay)"
+        }
+        _ => return None,
+    };
+    (key == "backoff" || key == "max_backoff").then(|| {
+        format!("`{key}` is a duration, not a strategy: write `{key} = \"100ms\"`, the delay before the first retry; {growth}")
+    })
+}
+
 pub(crate) fn duration_value(
     meta: &ParseNestedMeta<'_>,
     cx: &Ctxt,
@@ -266,7 +287,12 @@ pub(crate) fn duration_value(
     }
     let expr = value_expr(meta)?;
     let parsed = str_value(&expr, &duration_expected(&key, &expr)).and_then(|lit| {
-        let nanos = parse_duration(&lit.value()).map_err(|m| syn::Error::new(lit.span(), m))?;
+        let nanos = parse_duration(&lit.value()).map_err(|m| {
+            syn::Error::new(
+                lit.span(),
+                backoff_strategy(&key, &lit.value()).unwrap_or(m),
+            )
+        })?;
         Ok(SpannedValue {
             value: nanos,
             span: lit.span(),
@@ -412,6 +438,24 @@ mod tests {
 
     fn expected(expr: proc_macro2::TokenStream) -> String {
         duration_expected("timeout", &syn::parse2(expr).unwrap())
+    }
+
+    #[test]
+    fn a_backoff_strategys_name_says_what_backoff_is() {
+        let exp = backoff_strategy("backoff", "exponential").expect("a strategy");
+        assert!(
+            exp.starts_with("`backoff` is a duration, not a strategy: write `backoff = \"100ms\"`"),
+            "{exp}"
+        );
+        assert!(exp.contains("exponential already"), "{exp}");
+        let constant = backoff_strategy("max_backoff", "Constant").expect("a strategy");
+        assert!(
+            constant.contains("`multiplier = 1` keeps it constant"),
+            "{constant}"
+        );
+        // Other words, and other keys, keep the duration parser's own message.
+        assert_eq!(backoff_strategy("backoff", "soon"), None);
+        assert_eq!(backoff_strategy("timeout", "exp"), None);
     }
 
     #[test]

@@ -341,9 +341,17 @@ fn other_retry_name(key: &str) -> Option<&'static str> {
         "maximum_interval" | "max_interval" | "max_delay" | "backoff_max" | "retry_backoff_max" => {
             "max_backoff"
         }
-        "non_retryable_error_types" | "retry_on" | "retry_if_exception_type" | "autoretry_for" => {
-            "retry_if"
-        }
+        "non_retryable_error_types"
+        | "retry_on"
+        | "retry_if_exception_type"
+        | "autoretry_for"
+        | "on"
+        | "when"
+        | "only_if"
+        | "condition"
+        | "predicate"
+        | "retry_when"
+        | "if_error" => "retry_if",
         "schedule_to_close_timeout" | "stop_after_delay" | "deadline" => "total_timeout",
         _ => return None,
     })

@@ -33,6 +33,10 @@ fn misplaced_hint(name: &str) -> Option<&'static str> {
         "output" => {
             "; it is an attribute of a binding in `workflow!`, above the call: `#[output] page = fetch(url),`"
         }
+        "backoff" | "max_backoff" | "multiplier" | "jitter" | "retry_if" | "retry_timeouts"
+        | "total_timeout" | "max" => {
+            "; it is a setting of `retry(..)`: write it inside, like `#[node(retry(max = 3, backoff = \"100ms\"))]`"
+        }
         _ => return None,
     })
 }

@@ -258,9 +258,11 @@ pub(crate) fn take_option_attrs(cx: &Ctxt, item: &mut ItemFn) {
             return true;
         };
         let option = match (name.as_str(), &attr.meta) {
-            ("retry", syn::Meta::List(list)) => {
-                format!("retry({})", crate::workflow::ast::tokens_text(&list.tokens))
-            }
+            // `#[retry(3)]`: the count is `max`, as `retry(3)` is no option either.
+            ("retry", syn::Meta::List(list)) => match syn::parse2::<syn::LitInt>(list.tokens.clone()) {
+                Ok(n) => format!("retry(max = {n})"),
+                Err(_) => format!("retry({})", crate::workflow::ast::tokens_text(&list.tokens)),
+            },
             ("retry", _) => "retry(max = 3)".to_string(),
             ("timeout", syn::Meta::NameValue(nv)) => {
                 format!("timeout = {}", nv.value.to_token_stream())
