@@ -165,6 +165,9 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
                         String::from("; traces are the harness's: call `h.set_trace(true)` in the body, then read `h.last_trace()` (a harness of your own: `Harness::builder().trace(true).build()`)")
                     } else if matches!(name.to_string().as_str(), "store" | "durable" | "db" | "database") {
                         String::from("; a store is the harness's: build one in the body, `let h = Harness::builder().store(MemoryStore::new()).build();` (`use workflow_core::store::MemoryStore`), and take no `h` parameter")
+                    } else if matches!(name.to_string().as_str(), "harness" | "builder" | "setup" | "fixture" | "runtime") {
+                        // A harness of one's own, built with options the injected one lacks.
+                        String::from("; a harness with settings of its own is built in the body: `let h = Harness::builder().trace(true).build();` (resources, a store, a concurrency limit likewise), and the test then takes no `h` parameter")
                     } else if matches!(name.to_string().as_str(), "ignore" | "should_panic") {
                         // libtest's own attributes, written as options of tokio's style.
                         format!("; `{name}` is libtest's own attribute: write `#[{name}]` on its own line below `#[workflow_test]`")
