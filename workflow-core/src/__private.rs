@@ -985,3 +985,57 @@ pub trait AwaitedRun {
     #[doc(hidden)]
     fn never(self) -> core::convert::Infallible;
 }
+
+/// `Result`'s `unwrap`/`expect` on a durable run that was not awaited
+/// (`rt.start_durable(..).unwrap()`, `rt.resume(..).expect(..)`): in scope through the
+/// prelude, so that mistake is one error saying to add `.await` (rustc's own is "no
+/// method named `unwrap` found for struct `Pin<Box<dyn Future<..>>>`", with no hint).
+/// The methods can never be called: their bound, [`AwaitedDurableRun`], has no impl.
+#[cfg(feature = "store")]
+pub trait DurableRunNotAwaited<O>: Sized {
+    /// Never callable: see [`AwaitedDurableRun`].
+    #[doc(hidden)]
+    fn unwrap(self) -> crate::DurableRun<O>
+    where
+        Self: AwaitedDurableRun;
+
+    /// Never callable: see [`AwaitedDurableRun`].
+    #[doc(hidden)]
+    fn expect(self, message: &str) -> crate::DurableRun<O>
+    where
+        Self: AwaitedDurableRun;
+}
+
+// `never()` returns an uninhabited type, which rustc's reachability lint flags.
+#[cfg(feature = "store")]
+#[allow(unreachable_code)]
+impl<O> DurableRunNotAwaited<O> for crate::DurableFuture<'_, crate::DurableRun<O>> {
+    fn unwrap(self) -> crate::DurableRun<O>
+    where
+        Self: AwaitedDurableRun,
+    {
+        match self.never() {}
+    }
+
+    fn expect(self, _: &str) -> crate::DurableRun<O>
+    where
+        Self: AwaitedDurableRun,
+    {
+        match self.never() {}
+    }
+}
+
+/// What `unwrap` and `expect` need: a durable run's result, which the
+/// [`DurableFuture`](crate::DurableFuture) of `start_durable`, `resume` or `retry`
+/// becomes once awaited. Implemented for nothing; named in the compile error.
+#[cfg(feature = "store")]
+#[diagnostic::on_unimplemented(
+    message = "a durable run's result is there only once the run is awaited: add `.await` before this call",
+    label = "a future of the run: await it first, like `.await.unwrap()` or `.await?`",
+    note = "`start_durable(..)`, `resume(..)` and `retry(..)` return a future that runs the workflow when awaited, like an `async fn` call"
+)]
+pub trait AwaitedDurableRun {
+    /// Never called (no type implements this trait).
+    #[doc(hidden)]
+    fn never(self) -> core::convert::Infallible;
+}

@@ -240,6 +240,10 @@ pub mod prelude {
     // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
     #[doc(hidden)]
     pub use crate::__private::RunNotAwaited as _;
+    // Only for its compile error: `rt.start_durable(..).unwrap()` without `.await`.
+    #[cfg(feature = "store")]
+    #[doc(hidden)]
+    pub use crate::__private::DurableRunNotAwaited as _;
     // Only for its compile error: the guide's `Etl.with_timeout(1.0)` on a workflow.
     #[doc(hidden)]
     pub use crate::GuideBuilderMethods as _;
