@@ -1296,6 +1296,22 @@ fn parse_map_rest(
     input.parse::<kw::map>()?;
     let content;
     parenthesized!(content in input);
+    if let Some(amp) = content.parse::<Option<Token![&]>>()? {
+        // `map(&Render, titles)`, a fn or closure passed by reference (was "remove `&`:
+        // ports take their source by value" and "cannot find macro `map`").
+        let ahead = content.fork();
+        let workflow = ahead
+            .parse::<Path>()
+            .map_or_else(|_| "Workflow".to_owned(), |p| path_text(&p));
+        let list = (ahead.parse::<Token![,]>().is_ok())
+            .then(|| ahead.parse::<Ident>().ok())
+            .flatten()
+            .map_or_else(|| "list".to_owned(), |l| l.to_string());
+        cx.error_spanned_by(
+            amp,
+            format!("remove `&`: `map` takes the workflow by its name, like `{name} = map({workflow}, {list})`"),
+        );
+    }
     let workflow: Path = content.parse()?;
     content.parse::<Token![,]>()?;
     let items = parse_items(cx, &content, &name)?;
@@ -1386,6 +1402,8 @@ fn peek_map(input: ParseStream<'_>) -> MapPeek {
         _ => {}
     }
     let peek = |content: ParseStream<'_>| -> syn::Result<(Path, bool, Option<Ident>, bool)> {
+        // `map(&Render, ..)`: said by `parse_map_rest`.
+        content.parse::<Option<Token![&]>>()?;
         let path: Path = content.parse()?;
         let comma = content.parse::<Option<Token![,]>>()?.is_some();
         let list = if comma && content.peek(Ident) && !content.peek2(Token![:]) {
@@ -2079,12 +2097,41 @@ fn parse_port_args(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<PortArg
             continue;
         }
         let rest: TokenStream = input.parse()?;
+        if let Some(message) = input_struct_literal(args.last(), &rest) {
+            // `Render(RenderInput { page })`: the struct is not kept as a source either.
+            args.pop();
+            cx.error_spanned_by(rest, message);
+            return Ok(args);
+        }
         cx.error_spanned_by(
             rest,
             "a port connects to a source (an input, a binding, or `binding.field`), not an expression; compute the value in a `#[node]`, or add the missing `,`",
         );
         return Ok(args);
     }
+}
+
+/// What to write for `Render(RenderInput { page })`, a sub-workflow given its input
+/// struct (as `rt.execute` takes it): `last` is the port argument read before the
+/// braces, `RenderInput`, and `rest` the braces. `None` for other tokens.
+fn input_struct_literal(last: Option<&PortArg>, rest: &TokenStream) -> Option<String> {
+    let last = last?;
+    if !last.source.fields.is_empty() {
+        return None;
+    }
+    let workflow = input_struct_workflow(&Path::from(last.source.root.clone()))?;
+    let Some(TokenTree::Group(fields)) = rest.clone().into_iter().next() else {
+        return None;
+    };
+    if fields.delimiter() != proc_macro2::Delimiter::Brace {
+        return None;
+    }
+    let ports = tokens_text(&fields.stream()).replace(" : ", ": ");
+    let ports = ports.trim().trim_end_matches(',').trim();
+    Some(format!(
+        "a sub-workflow takes its inputs as ports, not its input struct: write `{workflow}({ports})` (`{root} {{ .. }}` is for a run from outside, `rt.execute({workflow}, {root} {{ .. }})`)",
+        root = last.source.root,
+    ))
 }
 
 /// One `port: source` or `source`. `Ok(None)` when a mistake was reported and nothing
@@ -2397,6 +2444,44 @@ mod tests {
             "{m:?}"
         );
         assert!(def.bindings.iter().any(|b| b.name == "t"), "`t` is kept");
+    }
+
+    #[test]
+    fn a_workflow_mapped_by_reference_is_one_error_and_still_mapped() {
+        let cx = Ctxt::new();
+        let def = WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input titles: Vec<String>, rs = map(&Render, titles), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert_eq!(
+            m[0],
+            "remove `&`: `map` takes the workflow by its name, like `rs = map(Render, titles)`"
+        );
+        assert!(
+            def.bindings
+                .iter()
+                .any(|b| b.name == "rs" && b.fan_out.is_some()),
+            "`rs` is kept as a fan-out"
+        );
+    }
+
+    #[test]
+    fn a_sub_workflow_given_its_input_struct_is_one_error_with_the_ports_to_write() {
+        let cx = Ctxt::new();
+        WorkflowDef::parse(
+            &cx,
+            quote!(struct W { input page: String, r = Render(RenderInput { page: page, }), }),
+        )
+        .expect("parses");
+        let m = cx.messages();
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a sub-workflow takes its inputs as ports, not its input struct: write `Render(page: page)`"),
+            "{m:?}"
+        );
     }
 
     #[test]
