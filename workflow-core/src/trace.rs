@@ -561,7 +561,11 @@ pub enum SpanOutcome {
     /// Produced the output (the attempt of a node whose status is
     /// [`NodeStatus::Succeeded`](crate::NodeStatus::Succeeded)).
     Completed,
-    /// Returned an error, panicked or timed out.
+    /// Returned an error, panicked or timed out (there is no `TimedOut`: a timed-out
+    /// attempt is `Failed`, and its trace event, [`TraceKind::Retrying`] or
+    /// [`TraceKind::Failed`], says `timed out after ..`).
+    #[doc(alias = "TimedOut")]
+    #[doc(alias = "Timeout")]
     Failed,
     /// Was cancelled.
     Cancelled,
