@@ -743,6 +743,7 @@ impl WorkflowError {
 
     /// The node to blame, if one is: the node that failed, panicked, timed out or
     /// lacked a resource. For [`WorkflowError::Multiple`], the first failure's node.
+    #[doc(alias = "node_name")]
     pub fn node(&self) -> Option<&str> {
         match self {
             Self::NodeFailed { node, .. } | Self::NodePanicked { node, .. } => Some(node),

@@ -160,9 +160,10 @@ pub use node::NodeErrorType;
 pub use node::{ConvertNodeError, UnsupportedNodeError};
 #[doc(hidden)]
 pub use other_names::{
-    AwaitTheRun, CancelByDropping, CancelTokenIsTheName, EventsAreAField, EventsAreSent,
-    GuideBuilderMethods, NodeIsTheName, NodesLogWithEmit, NodesSleepWithTokio,
-    PoliciesAreAttributes, RetriesAreANodePolicy, RunsAreFutures, RunsWithExecute, SetOnTheBuilder,
+    AwaitTheRun, CancelByDropping, CancelTokenIsTheName, ErrorNodeIsNode, EventsAreAField,
+    EventsAreSent, GuideBuilderMethods, LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit,
+    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunsAreFutures,
+    RunsWithExecute, SetOnTheBuilder,
 };
 /// What a cleanup hook's closure returns; public so that a compile error names it by
 /// a short path. Not API.

@@ -142,6 +142,16 @@ impl<O> RunFuture<O> {
     {
         unreachable!("`RunFuture: CancelByDropping` has no impl")
     }
+
+    /// `rt.execute(..).handle()`, a handle to cancel the run with (Temporal's
+    /// `WorkflowHandle`, tokio's `JoinHandle`): the same answer as `cancel`.
+    #[doc(hidden)]
+    pub fn handle(&self)
+    where
+        Self: CancelByDropping<O>,
+    {
+        unreachable!("`RunFuture: CancelByDropping` has no impl")
+    }
 }
 
 /// `RunOptions::new().retries(3)` (or `.retry(..)`): a run has no retry policy, its nodes
@@ -503,6 +513,54 @@ impl<T> crate::EventSender<T> {
     {
         let _ = event;
         unreachable!("`EventSender: EventsAreSent` has no impl")
+    }
+}
+
+/// `err.node_name()` (as `ctx.node_name()` is guessed in a node) for
+/// [`WorkflowError::node`](crate::WorkflowError::node). Implemented for nothing, and
+/// sealed: the hidden method requires it, so the mistake is one error naming `node()`,
+/// not rustc's "no method named `node_name` found for enum `WorkflowError`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `WorkflowError` names its node with `err.node()`: an `Option<&str>`, the binding's name or its path (`thumbs[2].img`, `report.layout`)",
+    label = "not a method of `WorkflowError`",
+    note = "`err.attempts()` gives the attempts made, `err.downcast_ref::<E>()` the node's own error, and `{{err}}` prints the node, its workflow and the cause"
+)]
+#[doc(hidden)]
+pub trait ErrorNodeIsNode<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`ErrorNodeIsNode`].
+impl crate::WorkflowError {
+    #[doc(hidden)]
+    pub fn node_name<'a>(&'a self) -> Option<&'a str>
+    where
+        &'a Self: ErrorNodeIsNode<()>,
+    {
+        unreachable!("`WorkflowError: ErrorNodeIsNode` has no impl")
+    }
+}
+
+/// `Runtime::builder().timeout(d)`: a runtime has no run time limit, a workflow or a run
+/// has. Implemented for nothing, and sealed: the hidden method requires it, so the
+/// mistake is one error saying where a limit goes, not rustc's "no method named
+/// `timeout` found for struct `RuntimeBuilder`". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a runtime has no time limit of its own: limit a workflow's runs with `#[workflow(timeout = \"30s\")]`, or one run with `rt.execute_with(W, input, RunOptions::new().timeout(d))`",
+    label = "not a setting of `Runtime::builder()`",
+    note = "a node's limit is `#[node(timeout = \"1s\")]` (or `#[timeout = \"1s\"]` on its binding); `Runtime::shutdown_timeout(d)` bounds a shutdown"
+)]
+#[doc(hidden)]
+pub trait LimitsAreWorkflowsAndRuns<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`LimitsAreWorkflowsAndRuns`]. Returns the builder, so that
+/// `.build()` after it adds no second error.
+impl crate::RuntimeBuilder {
+    #[doc(hidden)]
+    pub fn timeout<D>(self, limit: D) -> Self
+    where
+        Self: LimitsAreWorkflowsAndRuns<D>,
+    {
+        let _ = limit;
+        unreachable!("`RuntimeBuilder: LimitsAreWorkflowsAndRuns` has no impl")
     }
 }
 

@@ -165,6 +165,10 @@ impl RunReport {
     /// assert!(run.report.node("v (nothing)").is_none());
     /// # });
     /// ```
+    ///
+    /// When two arms of a merge call the same fn, `"v (keep)"` names both and finds the
+    /// first in declaration order; tell them apart by status
+    /// ([`with_status`](Self::with_status)).
     pub fn node(&self, name: &str) -> Option<&NodeReport> {
         if let Some((binding, node_fn)) = split_with_fn(name) {
             return self

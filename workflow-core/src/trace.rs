@@ -77,12 +77,16 @@ pub enum TraceKind {
     },
     /// The node was running when the run stopped, and was cancelled.
     Cancelled,
-    /// The node was never started because something upstream failed.
+    /// The node was never started: something upstream failed, or the run stopped (a
+    /// failure elsewhere under fail-fast, a timeout, a cancellation) before it started,
+    /// even if it had been scheduled.
     Skipped,
     /// The node's output was restored from a durable run's store; it did not run.
     Restored,
     /// The node is in an arm of a `match` (or `if`) that the run did not take; it will
-    /// not run.
+    /// not run. A merge's node (a binding defined in every arm) is named with its fn,
+    /// as the report prints it (`r (halve)`), since the arm taken has a node of the
+    /// same name that runs.
     NotTaken,
     /// The node entered a tracked wait.
     Waiting {
@@ -557,7 +561,11 @@ pub enum SpanOutcome {
     /// Produced the output (the attempt of a node whose status is
     /// [`NodeStatus::Succeeded`](crate::NodeStatus::Succeeded)).
     Completed,
-    /// Returned an error, panicked or timed out.
+    /// Returned an error, panicked or timed out (there is no `TimedOut`: a timed-out
+    /// attempt is `Failed`, and its trace event, [`TraceKind::Retrying`] or
+    /// [`TraceKind::Failed`], says `timed out after ..`).
+    #[doc(alias = "TimedOut")]
+    #[doc(alias = "Timeout")]
     Failed,
     /// Was cancelled.
     Cancelled,

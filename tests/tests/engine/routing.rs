@@ -416,6 +416,19 @@ async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
         "{gantt}"
     );
     assert!(!gantt.contains("v (not taken)"), "{gantt}");
+    // The arm not taken of the merge is named with its fn, as in the report: `v: not
+    // taken` followed by `v: started` read as a contradiction (trial38), and
+    // `trace.kinds("v")` began with the other arm's `NotTaken`.
+    let text = trace.render_text();
+    assert!(text.contains("v (slow_step): not taken"), "{text}");
+    assert!(!text.contains("v: not taken"), "{text}");
+    use workflow_core::trace::TraceKind;
+    assert!(!trace.kinds("v").contains(&&TraceKind::NotTaken), "{text}");
+    assert_eq!(trace.kinds("v (slow_step)"), [&TraceKind::NotTaken]);
+    assert_eq!(
+        run.report.node("v (slow_step)").unwrap().status,
+        NodeStatus::NotTaken
+    );
 }
 
 // ---- pictures ------------------------------------------------------------------

@@ -440,10 +440,29 @@ impl Statuses {
     }
 
     /// Node `i` is in an arm its decision did not take: it will not run.
+    ///
+    /// A merge's node (a binding defined in every arm) shares its name with the other
+    /// arms' nodes, one of which is taken and runs: its trace event names it as the
+    /// report's lines do, `r (halve)`, so that `r: not taken` is not followed by
+    /// `r: started` in [`render_text`](crate::ExecutionTrace::render_text) and
+    /// `trace.kinds("r")` is the node that ran.
     pub(super) fn not_taken(&mut self, shared: &RunSlot, i: usize) {
         self.set(shared, i, NodeStatus::NotTaken);
         tracing::debug!(target: "workflow", node = &*shared.node_name(i), "node not taken");
-        shared.record(Some(i), TraceKind::NotTaken);
+        let names = &self.nodes[i];
+        let merge = self
+            .nodes
+            .iter()
+            .enumerate()
+            .any(|(j, n)| j != i && n.name == names.name);
+        if merge {
+            if let Some(s) = shared.get().filter(|_| shared.is_traced()) {
+                let name = format!("{} ({})", s.node_name(i), names.node_fn);
+                s.record_named(name.into(), TraceKind::NotTaken);
+            }
+        } else {
+            shared.record(Some(i), TraceKind::NotTaken);
+        }
     }
 
     /// Every node that never started is skipped.
