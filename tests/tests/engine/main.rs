@@ -1,6 +1,7 @@
 //! The run engine: scheduling and data flow, policies (timeouts, retries, limits,
 //! failure policies), resources and `Context`, DSL shapes and the compile-time graph
-//! facts, a workflow wider than a word of the wake set, panics and spawned nodes.
+//! facts, a workflow wider than a word of the wake set, panics and spawned nodes (a
+//! spawned fan-out wider than the outcome queue keeps in place: `spawn_wide`).
 //!
 //! One test binary per area keeps the suite's build short (each binary links tokio and
 //! the runtime again); each file is a module, so `cargo test -p workflow-tests --test
@@ -40,6 +41,7 @@ mod routing;
 mod run_limits;
 mod shapes;
 mod shared_ports;
+mod spawn_wide;
 mod status_at_stop;
 mod subworkflows;
 mod wide;

@@ -133,15 +133,16 @@ fn spawn_reporting<N: Node, V: Send + 'static>(
 pub(crate) type OutcomeQueue<V> = Completions<(Finished<V>, Option<Duration>)>;
 
 /// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which pushes
-/// the node's outcome, with its end time, into the run's `queue` as it ends. The run
-/// never polls the node: it keeps the returned handle in its node table, which aborts
-/// the task if the run stops first.
+/// the node's outcome, with its end time, into the run's `queue` as it ends (or leaves
+/// its value as the task's output, see [`Completions::keeps_in_tasks`]). The run never polls the
+/// node: it keeps the returned handle in its node table, which aborts the task if the
+/// run stops first.
 pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     ports: N,
     index: usize,
     queue: Arc<OutcomeQueue<V>>,
     wrap: fn(N::Output) -> V,
-) -> tokio::task::JoinHandle<()> {
+) -> tokio::task::JoinHandle<Option<(V, Duration)>> {
     // (Its queue counts the run's tasks as live on the runtime: see `track_tasks`.)
     // Boxed, and only when a subscriber wants it: the task's future stays small (tokio
     // moves it several times as it spawns it, with a `memcpy` call past ~128 bytes).
@@ -235,9 +236,11 @@ where
     F: Future<Output = crate::node::NodeResult<N::Output>>,
     V: Send + 'static,
 {
-    type Output = ();
+    /// The node's value and end time, if the run takes them from here (see
+    /// [`Completions::keeps_in_tasks`]).
+    type Output = Option<(V, Duration)>;
 
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let index = *this.index;
         let _entered = this.span.0.as_deref().map(tracing::Span::enter);
@@ -272,6 +275,13 @@ where
                 attempt::settle(Err(payload))
             }
         };
+        let result = match result {
+            // Left in the task while the run waits for all its nodes.
+            Ok(output) if queue.keeps_in_tasks() => {
+                return Poll::Ready(Some(((this.wrap)(output), queue.since_start())));
+            }
+            result => result,
+        };
         // A failure stops the run (or its downstream) at once.
         let urgent = result.is_err();
         let finished = Finished {
@@ -280,7 +290,7 @@ where
             result: result.map(*this.wrap),
         };
         queue.complete(urgent, |at| (finished, at));
-        Poll::Ready(())
+        Poll::Ready(None)
     }
 }
 

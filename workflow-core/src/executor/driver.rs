@@ -244,6 +244,21 @@ pub(super) fn drop_spans(spans: Box<[tracing::Span]>) {
 /// started)` (no time: the run's clock reading when it takes it serves).
 type Reported<V> = (Finished<V>, Option<Duration>);
 
+impl<V> crate::executor::wake::Outcome for Reported<V> {
+    type InTask = (V, Duration);
+
+    /// A spawned node's one attempt, which ended well at `at`.
+    #[inline(always)]
+    fn from_task(index: usize, (value, at): (V, Duration)) -> Self {
+        let finished = Finished {
+            index,
+            attempts: 1,
+            result: Ok(value),
+        };
+        (finished, Some(at))
+    }
+}
+
 /// The driver's pending nodes and its rarely used parts, in one allocation (the
 /// `Driver::pending` box): kept out of the run's future, which is then small enough for
 /// glibc's per-thread cache (issue 17). Derefs to the [`PendingNodes`].

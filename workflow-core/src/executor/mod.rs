@@ -52,7 +52,10 @@
 //! - `wake`: which pending nodes to poll again: one waker per pending node, setting its
 //!   bit in the run's wake set; and (`wake/outcomes.rs`) the run's outcome queue, into
 //!   which the task of a spawned node (`Mode::Spawned`) pushes its outcome, drained once
-//!   per wake-up.
+//!   per wake-up. While the run waits for all of more than a few such nodes (a spawned
+//!   fan-out's branches), a branch that ends well leaves its outcome in its own task
+//!   instead, and the run waits on the tasks' `JoinHandle`s, as hand-written code does
+//!   (`PendingNodes::wait_in_tasks`): the branches then write no line they share.
 //! - `durable` (feature `store`): a durable run's restored outputs and the records of
 //!   finished nodes (the group-commit rule is in that file); `item_records`: a durable
 //!   run's fan-out items recorded and restored node by node, under their paths.

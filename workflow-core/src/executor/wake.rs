@@ -20,7 +20,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Waker};
+use std::task::{Context as TaskContext, Poll, Waker};
 
 use futures::task::AtomicWaker;
 use tokio::task::JoinHandle;
@@ -31,7 +31,7 @@ use crate::shared::RunShared;
 mod outcomes;
 
 use outcomes::OUTCOMES_IN_PLACE;
-pub(crate) use outcomes::{Completions, Spawner};
+pub(crate) use outcomes::{Completions, Outcome, Spawner};
 
 /// Wake-ups of pending nodes: one bit per node, and the run's own waker.
 pub(super) struct WakeSet {
@@ -83,9 +83,8 @@ impl std::task::Wake for NodeWaker {
 ///
 /// Dropping the table (the run stopped, or was dropped) aborts the tasks still in it; a
 /// task whose outcome was taken has ended, and its handle was just dropped.
-#[derive(Default)]
-struct NodeTable {
-    rows: Vec<NodeRow>,
+struct NodeTable<T: Outcome> {
+    rows: Vec<NodeRow<T>>,
     /// How many rows' `listed` make the list of queued nodes (from `head`).
     listed: usize,
     /// Where the list starts: the entries before it are of nodes no longer pending
@@ -93,15 +92,26 @@ struct NodeTable {
     head: usize,
 }
 
-struct NodeRow {
+impl<T: Outcome> Default for NodeTable<T> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            listed: 0,
+            head: 0,
+        }
+    }
+}
+
+struct NodeRow<T: Outcome> {
     waiting: Waiting,
-    /// A `Waiting::Queued` node's task, until its outcome is taken.
-    task: Option<JoinHandle<()>>,
+    /// A `Waiting::Queued` node's task, until its outcome is taken (from the queue, or
+    /// from the task's output: see [`PendingNodes::wait_in_tasks`]).
+    task: Option<JoinHandle<Option<T::InTask>>>,
     /// An entry of the list of queued nodes (see [`NodeTable`]).
     listed: u32,
 }
 
-impl NodeTable {
+impl<T: Outcome> NodeTable<T> {
     /// Allocates the table for a run of `nodes` nodes (once).
     #[inline]
     fn init(&mut self, nodes: usize) {
@@ -191,6 +201,44 @@ impl NodeTable {
         Some(live)
     }
 
+    /// The oldest outcome left in the task of a pending node that ended (see
+    /// [`PendingNodes::wait_in_tasks`]), if any, looking from list position
+    /// `*from` on (and moving it past the tasks looked at); a task whose outcome went
+    /// to the queue instead (it ended as the run began to wait) sets `queued`. Out of
+    /// line: the path of a spawned chain does not grow with it.
+    #[inline(never)]
+    fn take_from_task(&mut self, from: &mut usize, queued: &mut bool) -> Option<T> {
+        *from = (*from).max(self.head);
+        while *from < self.listed {
+            let i = self.rows[*from].listed as usize;
+            let row = &mut self.rows[i];
+            *from += 1;
+            let Some(task) = row
+                .task
+                .as_mut()
+                .filter(|t| row.waiting == Waiting::Queued && t.is_finished())
+            else {
+                continue;
+            };
+            // Ended: ready at once, outside the run's cooperative budget (a budget spent
+            // would make it look pending, and wake nobody: the waker is a no-op).
+            let mut unbudgeted = tokio::task::unconstrained(task);
+            let Poll::Ready(ended) =
+                Pin::new(&mut unbudgeted).poll(&mut TaskContext::from_waker(Waker::noop()))
+            else {
+                continue;
+            };
+            row.task = None;
+            match ended {
+                Ok(Some(left)) => return Some(T::from_task(i, left)),
+                Ok(None) => *queued = true,
+                // Cancelled by the runtime's shutdown: no outcome will come.
+                Err(_) => {}
+            }
+        }
+        None
+    }
+
     /// Drops the list's entries of nodes no longer queued; the rest move to its start.
     #[cold]
     #[inline(never)]
@@ -207,7 +255,7 @@ impl NodeTable {
     }
 }
 
-impl Drop for NodeTable {
+impl<T: Outcome> Drop for NodeTable<T> {
     fn drop(&mut self) {
         for task in self.rows.iter().filter_map(|r| r.task.as_ref()) {
             task.abort();
@@ -219,7 +267,7 @@ impl Drop for NodeTable {
 /// of line, off the code of every spawned node's start (issue 17).
 #[cold]
 #[inline(never)]
-fn new_spawner<'a, T>(
+fn new_spawner<'a, T: Outcome>(
     none: &'a mut Option<Spawner<T>>,
     cx: &TaskContext<'_>,
     shared: &Arc<RunShared>,
@@ -250,12 +298,12 @@ enum Waiting {
 
 /// Nodes that did not complete on their first poll. Nothing here is allocated until a
 /// node is pending: a run whose nodes all complete at once never allocates a waker.
-pub(super) struct PendingNodes<T> {
+pub(super) struct PendingNodes<T: Outcome> {
     /// Number of pending nodes.
     pub(super) count: usize,
     /// Whether and how each node is pending; spawned nodes' tasks; the list of nodes
     /// reporting to the outcome queue.
-    table: NodeTable,
+    table: NodeTable<T>,
     /// Pending nodes first polled with the run's waker rather than their own: they are
     /// polled with their own at the run's next wake-up.
     untracked: Vec<usize>,
@@ -275,6 +323,14 @@ pub(super) struct PendingNodes<T> {
     done_reserved: bool,
     /// How the outcome queue's waker watches the run's cancellation.
     cancel_watch: CancelWatch,
+    /// Whether spawned nodes that end well leave their outcomes in their tasks (the
+    /// run's copy of the queue's `in_tasks`, see [`wait_in_tasks`](Self::wait_in_tasks)).
+    in_tasks: bool,
+    /// Whether tasks may hold outcomes to take (see [`take_done`](Self::take_done)).
+    tasks_due: bool,
+    /// The list position from which [`take_done`](Self::take_done) goes on looking
+    /// into tasks (those before it were looked at since `tasks_due` was set).
+    tasks_from: usize,
 }
 
 /// How a run with an outcome queue learns that it was cancelled without looking at its
@@ -296,7 +352,7 @@ enum CancelWatch {
     Cancelled,
 }
 
-impl<T> Default for PendingNodes<T> {
+impl<T: Outcome> Default for PendingNodes<T> {
     fn default() -> Self {
         Self {
             count: 0,
@@ -310,11 +366,14 @@ impl<T> Default for PendingNodes<T> {
             taken: VecDeque::new(),
             done_reserved: false,
             cancel_watch: CancelWatch::No,
+            in_tasks: false,
+            tasks_due: false,
+            tasks_from: 0,
         }
     }
 }
 
-impl<T> Drop for PendingNodes<T> {
+impl<T: Outcome> Drop for PendingNodes<T> {
     /// The run ends: the queue's waker waiting for a token to be made (if it still does)
     /// is taken out of the run's shared state, which the queue holds (a cycle).
     fn drop(&mut self) {
@@ -324,7 +383,7 @@ impl<T> Drop for PendingNodes<T> {
     }
 }
 
-impl<T> PendingNodes<T> {
+impl<T: Outcome> PendingNodes<T> {
     /// Allocates the wake set and waker table for a run of `nodes` nodes (once).
     ///
     /// Keyed on the wake set, not on the node table: a spawned node reporting to the
@@ -417,12 +476,93 @@ impl<T> PendingNodes<T> {
     /// Takes the outcomes queued meanwhile under the same lock, to be handed out by
     /// [`take_done`](Self::take_done) in this poll (after any taken earlier and not
     /// yet handed out: a poll that yielded).
+    ///
+    /// While spawned nodes leave their outcomes in their tasks, those that ended are
+    /// looked for too, by [`take_done`](Self::take_done) once the queue is empty.
     #[inline(always)]
     pub(super) fn polling(&mut self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
             done.queue
                 .polling(cx.waker(), &mut self.next, &mut self.taken, self.count);
+            self.tasks_due = self.in_tasks;
+            self.tasks_from = 0;
         }
+    }
+
+    /// Whether spawned nodes that end well leave their outcomes in their tasks (see
+    /// [`wait_in_tasks`](Self::wait_in_tasks)).
+    #[inline]
+    pub(super) fn in_tasks(&self) -> bool {
+        self.in_tasks
+    }
+
+    /// Whether the run, about to wait for `all` its pending nodes or not, waits on
+    /// their tasks ([`wait_in_tasks`](Self::wait_in_tasks)): for all of more than the
+    /// queue keeps in place, all spawned (a fan-out's branches), and from then on until
+    /// none is pending. Not for fewer: with a few branches (a W4 diamond's eight) the
+    /// queue's line moves little, and 10,000 such runs at once, each a task, lost 8% of
+    /// their throughput to the handles' polls and wakers (issue 17, session 38).
+    #[inline]
+    pub(super) fn waits_in_tasks(&self, all: bool) -> bool {
+        self.in_tasks || (all && self.count > OUTCOMES_IN_PLACE && self.set.is_none())
+    }
+
+    /// The run stops: outcomes left in the tasks of nodes that ended are handed out by
+    /// [`take_done`](Self::take_done) too, whatever the run last waited for.
+    pub(super) fn look_in_tasks(&mut self) {
+        self.tasks_due = self.in_tasks;
+        self.tasks_from = 0;
+    }
+
+    /// The run waits for its pending spawned nodes, all reporting to the outcome
+    /// queue: for `all` of them to end (nothing else can give it something to do: a
+    /// fan-out's branches, a diamond's), else for any one. Whether it must not wait
+    /// (an outcome is there to take).
+    ///
+    /// From the first such wait until no node is pending, a node that ends well leaves
+    /// its outcome in its own task (see [`Completions::complete`]), and the run waits on
+    /// the tasks' `JoinHandle`s, as hand-written code awaits its handles: for all, on
+    /// the last pending task that has not ended (the run is woken again if others
+    /// still run then, and waits on the next); for any one, on every pending task. A
+    /// failure still goes through the queue and wakes the run at once. Out of line:
+    /// once or twice a run with more than one node to wait for.
+    #[inline(never)]
+    pub(super) fn wait_in_tasks(&mut self, cx: &TaskContext<'_>, all: bool) -> bool {
+        let Some(done) = &self.done else {
+            return false;
+        };
+        self.in_tasks = true;
+        // (Also when already set: the run's poll raised the wake threshold.)
+        if done.queue.keep_in_tasks() || self.next.is_some() || !self.taken.is_empty() {
+            return true;
+        }
+        let table = &mut self.table;
+        let mut ended = false;
+        for k in (table.head..table.listed).rev() {
+            let i = table.rows[k].listed as usize;
+            let row = &mut table.rows[i];
+            let Some(task) = row.task.as_mut().filter(|_| row.waiting == Waiting::Queued) else {
+                continue;
+            };
+            if task.is_finished() {
+                // Taken when the run is woken (for all: by a task still running).
+                ended = true;
+                continue;
+            }
+            match Pin::new(task).poll(&mut TaskContext::from_waker(cx.waker())) {
+                // Woken when it ends.
+                Poll::Pending if all => return false,
+                Poll::Pending => {}
+                // It ended since the look above.
+                Poll::Ready(left) => {
+                    row.task = None;
+                    self.taken
+                        .extend(left.ok().flatten().map(|left| T::from_task(i, left)));
+                    ended = true;
+                }
+            }
+        }
+        ended
     }
 
     /// Whether every pending node reports to the outcome queue (none is polled with a
@@ -435,9 +575,17 @@ impl<T> PendingNodes<T> {
     /// Registers the run's waker with the outcome queue (see
     /// [`polling`](Self::polling)), for a run that waits for its nodes without being in
     /// [`Driver::poll_event`](super::driver::Driver).
-    pub(super) fn register(&self, cx: &TaskContext<'_>) {
+    ///
+    /// While spawned nodes leave their outcomes in their tasks, the run's waker is left
+    /// with every pending one too, and those that ended are taken.
+    pub(super) fn register(&mut self, cx: &TaskContext<'_>) {
         if let Some(done) = &self.done {
             done.queue.register(cx.waker());
+            if self.in_tasks && self.wait_in_tasks(cx, false) {
+                self.tasks_due = true;
+                self.tasks_from = 0;
+                cx.waker().wake_by_ref();
+            }
         }
     }
 
@@ -460,6 +608,7 @@ impl<T> PendingNodes<T> {
         self.done
             .as_ref()
             .is_some_and(|d| d.queue.any_queued() || self.next.is_some() || !self.taken.is_empty())
+            || self.tasks_due
     }
 
     /// Asks the outcome queue (if any) to wake the run once `n` outcomes are queued;
@@ -572,6 +721,23 @@ impl<T> PendingNodes<T> {
             }
             row.waiting = Waiting::No;
             self.count -= 1;
+            if self.count == 0 {
+                self.report_here();
+            }
+        }
+    }
+
+    /// No node is pending: spawned nodes started from now on report to the queue
+    /// again, until the run waits for all of several (see
+    /// [`wait_in_tasks`](Self::wait_in_tasks)).
+    #[inline]
+    fn report_here(&mut self) {
+        if self.in_tasks {
+            self.in_tasks = false;
+            self.tasks_due = false;
+            if let Some(done) = &self.done {
+                done.queue.report_here();
+            }
         }
     }
 
@@ -637,16 +803,37 @@ impl<T> PendingNodes<T> {
                 }
                 let outcome = self.next.take();
                 if ended {
+                    if self.count == 0 {
+                        self.report_here();
+                    }
                     return outcome;
                 }
                 continue;
             }
             let outcome = match self.taken.pop_front() {
                 Some(outcome) => outcome,
-                None => queue.take(&mut self.taken, self.count)?,
+                None => match queue.take(&mut self.taken, self.count) {
+                    Some(outcome) => outcome,
+                    None if self.tasks_due => {
+                        let mut queued = false;
+                        match self.table.take_from_task(&mut self.tasks_from, &mut queued) {
+                            Some(outcome) => outcome,
+                            // Looked at every task: the queue once more if one queued.
+                            None if queued => continue,
+                            None => {
+                                self.tasks_due = false;
+                                return None;
+                            }
+                        }
+                    }
+                    None => return None,
+                },
             };
             if self.table.end_queued(index(&outcome)) {
                 self.count -= 1;
+                if self.count == 0 {
+                    self.report_here();
+                }
                 return Some(outcome);
             }
         }

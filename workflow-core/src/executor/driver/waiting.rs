@@ -128,6 +128,10 @@ where
     #[inline(always)]
     pub(super) fn wait_settled(&mut self, cx: &TaskContext<'_>) -> Option<Poll<Event>> {
         let cold = self.pending.get()?;
+        if cold.in_tasks() {
+            // Waits on the tasks' handles (see `set_wake_threshold`).
+            return None;
+        }
         let settled = cold
             .wait_waker
             .as_ref()
@@ -155,10 +159,22 @@ where
     /// (Taking those outcomes in the same poll instead of waking, tried in session 17,
     /// gained nothing measurable on a spawned chain and raised the spawned lattice's
     /// sleeps on the queue's lock from 11–15 to 16–19 a run.)
+    ///
+    /// When the run can do nothing before all its pending nodes end (more than a few,
+    /// all spawned: a fan-out's branches), it waits on their tasks instead
+    /// (see [`PendingNodes::wait_in_tasks`](crate::executor::wake::PendingNodes::wait_in_tasks)),
+    /// and goes on doing so until no node is pending.
     #[inline(always)]
     pub(super) fn set_wake_threshold(&mut self, cx: &TaskContext<'_>) {
         let threshold = self.wake_threshold();
-        if self.pending.make().wake_when_done(threshold) {
+        let cold = self.pending.make();
+        let all = threshold >= cold.count;
+        let due = if cold.waits_in_tasks(all) {
+            cold.wait_in_tasks(cx, all)
+        } else {
+            cold.wake_when_done(threshold)
+        };
+        if due {
             // Enough spawned nodes ended while the threshold was higher.
             cx.waker().wake_by_ref();
         }
@@ -478,6 +494,10 @@ where
         &mut self,
         stall: &mut Option<StallTimer>,
     ) -> Result<bool, WorkflowError> {
+        if let Some(cold) = self.pending.0.as_deref_mut() {
+            // Those that ended leaving their outcomes in their tasks, too.
+            cold.look_in_tasks();
+        }
         self.take_ended(|this, done| this.on_finished(done, stall))
     }
 

@@ -45,6 +45,12 @@ pub(crate) struct Completions<T> {
     /// about to wait (never, until then: a poll of the run that is starting nodes
     /// looks at the queue before it waits).
     wake_at: AtomicUsize,
+    /// Set by the run while it waits for all its pending spawned nodes to end (see
+    /// [`PendingNodes::wait_in_tasks`](super::PendingNodes::wait_in_tasks)): a task
+    /// that ends well then leaves its outcome in its own task, for the run to take
+    /// through its `JoinHandle`, and touches nothing shared (a failure still comes
+    /// here and wakes the run). Written by the run only, twice a run at most.
+    pub(super) in_tasks: AtomicBool,
     /// Set when this, as the waker of the run's cancellation future or as the waker
     /// waiting for the run's token to be made, fired (see [`CancelWatch`](super::CancelWatch)): until then
     /// the run need not look at its token (which takes a lock).
@@ -83,6 +89,7 @@ impl<T> Completions<T> {
             }),
             queued: AtomicUsize::new(0),
             wake_at: AtomicUsize::new(usize::MAX),
+            in_tasks: AtomicBool::new(false),
             cancel_fired: AtomicBool::new(false),
             tasks: OnceLock::new(),
             attempted: [const { AtomicBool::new(false) }; ATTEMPTS_IN_PLACE],
@@ -116,7 +123,7 @@ impl<T> Completions<T> {
     }
 
     /// Time since the run started (a spawned node's end time).
-    fn since_start(&self) -> Duration {
+    pub(crate) fn since_start(&self) -> Duration {
         self.shared.started.elapsed()
     }
 
@@ -180,6 +187,22 @@ impl<T> Completions<T> {
         self.wake_run(run);
     }
 
+    /// Whether a spawned node that ended well leaves its outcome in its own task (as
+    /// the task's output, [`Outcome::InTask`], with its end time), for the run to take
+    /// through the task's `JoinHandle`, rather than [`complete`](Self::complete) it
+    /// here: while the run waits for all its pending nodes (see
+    /// [`PendingNodes::wait_in_tasks`](super::PendingNodes::wait_in_tasks)). A spawned
+    /// fan-out's branches then write no line they share (issue 17: the queue's line
+    /// moving between the workers at every branch's end cost a fan-out of 100 ~330 ns
+    /// a branch, session 36); hand-written code's branches end the same way.
+    ///
+    /// `SeqCst`, against the run's store of `in_tasks` and then load of `queued`: the
+    /// run sees the outcome queued, or the task sees the flag.
+    #[inline(always)]
+    pub(crate) fn keeps_in_tasks(&self) -> bool {
+        self.in_tasks.load(Ordering::SeqCst)
+    }
+
     /// Wakes the run with `run`, taken out of the queue under its lock (see
     /// `Outcomes::run`), now that the lock is released.
     #[inline(always)]
@@ -200,6 +223,20 @@ impl<T> Completions<T> {
         } else if !matches!(&done.run, Armed::Other(run) if run.will_wake(waker)) {
             done.run = Armed::Other(waker.clone());
         }
+    }
+
+    /// The run waits for all its pending nodes: successes stay in their tasks from now
+    /// on, failures wake it. Whether outcomes are queued (then it must not wait): a task
+    /// that looked at `in_tasks` before this queues its outcome (see `complete`).
+    pub(super) fn keep_in_tasks(&self) -> bool {
+        self.wake_at.store(usize::MAX, Ordering::SeqCst);
+        self.in_tasks.store(true, Ordering::SeqCst);
+        self.queued.load(Ordering::SeqCst) > 0
+    }
+
+    /// The run has no pending node left: later tasks report here again.
+    pub(super) fn report_here(&self) {
+        self.in_tasks.store(false, Ordering::Relaxed);
     }
 
     /// The run wants to be woken once `n` (at least 1) outcomes are queued; whether
@@ -479,10 +516,32 @@ impl<T> Drop for Completions<T> {
 /// What starting a spawned node (`Mode::Spawned`) needs from its run: the queue its
 /// task reports to, and a place to leave the task's handle, which the run keeps in its
 /// node table rather than in a boxed cell future.
-pub(crate) struct Spawner<T> {
+pub(crate) struct Spawner<T: Outcome> {
     pub(crate) queue: Arc<Completions<T>>,
-    /// The handle of the task just spawned, until the run takes it.
-    pub(crate) started: Cell<Option<JoinHandle<()>>>,
+    /// The handle of the task just spawned, until the run takes it: its output is the
+    /// node's outcome if it ended well while the run waited for all its nodes (see
+    /// [`Completions::keeps_in_tasks`]).
+    pub(crate) started: Cell<Option<JoinHandle<Option<T::InTask>>>>,
+}
+
+/// An outcome that a spawned node's task reports, and the smaller form it leaves in
+/// the task when it ended well (see [`Completions::keeps_in_tasks`]): a success of a
+/// node's one attempt needs no more than its value and end time, and the task's
+/// memory holds its output beside its future (a larger output makes every spawned
+/// node's task larger).
+pub(crate) trait Outcome {
+    /// What the task leaves: the value and its end time.
+    type InTask;
+    /// The outcome of node `index` from what its task left.
+    fn from_task(index: usize, left: Self::InTask) -> Self;
+}
+
+#[cfg(test)]
+impl Outcome for usize {
+    type InTask = usize;
+    fn from_task(_: usize, left: usize) -> usize {
+        left
+    }
 }
 
 #[cfg(test)]
