@@ -861,6 +861,46 @@ async fn a_stall_after_progress_inside_items_is_reported_within_a_quarter_limit_
     }
 }
 
+#[node]
+async fn plus_one_at_once(x: u64) -> u64 {
+    x + 1
+}
+
+workflow! {
+    struct HangBesideInstantItems {
+        input xs: Vec<u64>,
+        input never: u64,
+        h = naps_or_hangs(ms: never),
+        ys = for x in xs {
+            y = plus_one_at_once(x),
+        } => y,
+    }
+}
+
+/// A zero stall limit, a fan-out whose items all end in their first poll, and a node
+/// that never ends: the stall is reported at once. (The timer, seeing the items'
+/// progress, was re-armed a zero limit later, at an instant already past; the poll
+/// that said so was dropped, no wake-up was left, and the run waited forever.)
+#[tokio::test(start_paused = true)]
+async fn a_zero_stall_limit_after_child_progress_reports_the_stall_at_once() {
+    let start = Instant::now();
+    let input = HangBesideInstantItemsInput {
+        xs: vec![1, 2],
+        never: 0,
+    };
+    let run = Runtime::new().execute_with(
+        HangBesideInstantItems,
+        input,
+        RunOptions::new().deadlock(Duration::ZERO),
+    );
+    let err = tokio::time::timeout(Duration::from_secs(3600), run)
+        .await
+        .expect("the stall is reported")
+        .unwrap_err();
+    assert!(err.is_deadlock(), "{err}");
+    assert_eq!(start.elapsed(), Duration::ZERO, "{err}");
+}
+
 // --- concurrency -----------------------------------------------------------------------
 
 #[node]
