@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs] [cold]`,
 //! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
-//! `diamond`, `diamond-spawn`, `chain100-spawn`, `chain1000-spawn`, `fan100-spawn`,
+//! `diamond`, `diamond-spawn`, `items100`, `items100-deadlock`, `sub-diamond`, `sub-policy`, `chain100-spawn`, `chain1000-spawn`, `fan100-spawn`,
 //! `lattice32-spawn`, or a W4 batch of 10,000 runs (`w4`, `w4-joined`, `w4-spawn`,
 //! `w4-spawn-joined`, and `w4-vs` and `w4-joined-vs`, shaped exactly as `vs_tokio`'s W4
 //! and W4 joined; see [`spawn_and_throughput`]; and `w4-joined-out`, `w4-joined-boxed`, `w4-joined-boxed-out`, `w4-joined-shaped`, whose
@@ -24,6 +24,46 @@ use workflow_benches::{add, in_task, inc, spawned};
 use workflow_core::prelude::*;
 
 include!(concat!(env!("OUT_DIR"), "/small.rs"));
+
+workflow! {
+    /// A fan-out of 100 items, one `inc` each (`items100`; `items100-deadlock` runs it
+    /// with a stall limit, which a run without fan-outs or sub-workflows steps through
+    /// once a limit, and one with them in quarters).
+    struct Items100 {
+        input xs: Vec<u64>,
+        ys = for x in xs {
+            y = inc(x),
+        } => y,
+    }
+}
+
+workflow! {
+    /// Two `inc`s under a policy (`failure = "continue"`): as a sub-workflow, a whole
+    /// run of its own rather than a lane's item (`sub-policy`).
+    #[workflow(failure = "continue")]
+    struct IncTwice {
+        input x: u64,
+        a = inc(x),
+        b = inc(x: a),
+    }
+}
+
+workflow! {
+    /// `IncTwice` as a sub-workflow (`sub-policy`).
+    struct SubPolicy {
+        input x: u64,
+        d = IncTwice(x),
+    }
+}
+
+workflow! {
+    /// W4's diamond as a sub-workflow: one node of the run is a whole child run
+    /// (`sub-diamond`).
+    struct SubDiamond {
+        input x: u64,
+        d = Diamond(x),
+    }
+}
 
 // The counting allocator of `vs_tokio` (the one module of the benchmarks with `unsafe`):
 // `<workload> <side> allocs` counts one run's allocations; off, it only forwards.
@@ -63,6 +103,28 @@ async fn one(rt: &workflow_core::Runtime, workload: &str, workflow: bool) -> u64
         ("fan100", false) => in_task::fan(100, 1).await,
         ("fan1000", true) => wf!(Fan1000, Fan1000Input { x: 1 }, sink),
         ("fan1000", false) => in_task::fan(1000, 1).await,
+        ("items100" | "items100-deadlock", true) => {
+            let xs: Vec<u64> = (0..100).collect();
+            let opts = if workload == "items100-deadlock" {
+                RunOptions::new().deadlock(std::time::Duration::from_secs(1))
+            } else {
+                RunOptions::new()
+            };
+            let run = rt.execute_with(Items100, Items100Input { xs }, opts).await;
+            let ys = run.expect("workflow failed").outputs.ys;
+            ys.into_iter().fold(0u64, u64::wrapping_add)
+        }
+        ("items100" | "items100-deadlock", false) => (1..=100).sum(),
+        ("sub-diamond", true) => {
+            let run = rt.execute(SubDiamond, SubDiamondInput { x: 1 }).await;
+            run.expect("workflow failed").outputs.d.sink
+        }
+        ("sub-diamond", false) => in_task::fan(8, 1).await,
+        ("sub-policy", true) => {
+            let run = rt.execute(SubPolicy, SubPolicyInput { x: 1 }).await;
+            run.expect("workflow failed").outputs.d.b
+        }
+        ("sub-policy", false) => in_task::chain(2, 1).await,
         ("lattice32", true) => wf!(Lattice32, Lattice32Input { x: 1 }, l_31_31),
         ("lattice32", false) => in_task::lattice(32, 1).await,
         ("diamond", true) => wf!(Diamond, DiamondInput { x: 1 }, sink),
@@ -273,6 +335,10 @@ fn main() {
                 "fan100",
                 "fan1000",
                 "lattice32",
+                "items100",
+                "items100-deadlock",
+                "sub-diamond",
+                "sub-policy",
                 "diamond",
                 "diamond-spawn",
                 "chain100-spawn",

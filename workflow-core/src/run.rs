@@ -866,9 +866,10 @@ impl RunOptions {
     ///
     /// The limit counts from the last node of the run that finished. A node inside a
     /// child run (a fan-out item's, a sub-workflow's) finishing is progress too, but the
-    /// timer sees it only when it fires, then looks again a whole limit later: a stall
-    /// after such progress is reported between `limit` and twice `limit` after it (no
-    /// clock is read as each node of a child run finishes).
+    /// timer sees it only when it fires (no clock is read as each node of a child run
+    /// finishes). So the timer of a run with fan-outs or sub-workflows looks every
+    /// quarter `limit`, and a stall after such progress is reported between `limit` and
+    /// 1.25 × `limit` after it.
     ///
     /// # Examples
     ///

@@ -12,8 +12,16 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// when that is past what an `Instant` can hold: a user's `Duration::MAX` limit is no
 /// limit, not a panic.
 pub(crate) fn deadline_after(limit: std::time::Duration) -> tokio::time::Instant {
-    let now = tokio::time::Instant::now();
-    now.checked_add(limit)
-        .or_else(|| now.checked_add(std::time::Duration::from_secs(86_400 * 365 * 30)))
-        .unwrap_or(now)
+    instant_after(tokio::time::Instant::now(), limit)
+}
+
+/// The instant `limit` after `at`, or a far-future instant when that is past what an
+/// `Instant` can hold (see [`deadline_after`]).
+pub(crate) fn instant_after(
+    at: tokio::time::Instant,
+    limit: std::time::Duration,
+) -> tokio::time::Instant {
+    at.checked_add(limit)
+        .or_else(|| at.checked_add(std::time::Duration::from_secs(86_400 * 365 * 30)))
+        .unwrap_or(at)
 }

@@ -190,7 +190,7 @@ pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | option | meaning |
 /// |---|---|
 /// | `timeout = "2s"` | limit on the whole run |
-/// | `deadlock = "5s"` | stall watchdog: fail with a deadlock report if no node finishes for this long; a node slower than this counts as stalled, so set it above the slowest node's time (tracked waits are found at once, whatever it is); after a node inside a fan-out item or sub-workflow finishes, a stall is reported within 1x to 2x this (`RunOptions::deadlock`) |
+/// | `deadlock = "5s"` | stall watchdog: fail with a deadlock report if no node finishes for this long; a node slower than this counts as stalled, so set it above the slowest node's time (tracked waits are found at once, whatever it is); after a node inside a fan-out item or sub-workflow finishes, a stall is reported within 1x to 1.25x this (`RunOptions::deadlock`) |
 /// | `concurrency = 4` / `sequential` | most nodes of one run in flight at once; also the most items of each fan-out and nodes of each sub-workflow at once (`sequential`: the whole run one node at a time) |
 /// | `failure = "fail_fast"` / `"continue"` | stop at the first failure (default), or let independent branches finish and report all failures |
 /// | `durable` | runs can be recorded in a store and resumed (`Runtime::start_durable`); every input and node output, except `#[ephemeral]` bindings', must be `Serialize + Deserialize` |

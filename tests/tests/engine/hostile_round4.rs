@@ -390,9 +390,8 @@ workflow! {
 
 /// Sub-workflows nested 50 deep (each level's node runs the next level's workflow):
 /// the run succeeds on a test thread's stack, and its report names the innermost node
-/// by its whole path. (Compiling them needs `#![recursion_limit = "1024"]` in the crate,
-/// as rustc's errors say: the outermost plan constant nests every level's, and so does
-/// the outermost run's future type, which rustc proves `Send`.)
+/// by its whole path. (Compiling them needs `#![recursion_limit = "256"]` in the crate,
+/// as rustc's error says: the outermost plan constant nests every level's.)
 #[tokio::test]
 async fn sub_workflows_nested_fifty_deep_run() {
     let rt = Runtime::new();

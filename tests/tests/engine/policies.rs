@@ -806,26 +806,47 @@ workflow! {
     }
 }
 
+workflow! {
+    struct NapBesideItemsThenAHang {
+        input mss: Vec<u64>,
+        input nap_ms: u64,
+        nap = naps_or_hangs(ms: nap_ms),
+        items = for ms in mss {
+            n = naps_or_hangs(ms),
+        } => n,
+    }
+}
+
 /// The documented bound of the stall limit after progress inside a child run (here a
-/// fan-out item's node finishing at 300 ms, the other item hanging, a 1 s limit): the
-/// timer, armed at the run's start, sees that progress only when it fires (1 s), and
-/// looks again a whole limit later (2 s), so the hang is reported 1.7 s after the last
-/// progress: within 1x to 2x the limit, as `RunOptions::deadlock` says. An item
-/// finishing just after the timer was armed gives the 2x end.
+/// fan-out item's node finishing, the other item hanging, a 1 s limit): the timer of a
+/// run with fan-outs or sub-workflows looks every quarter limit (250 ms) whether a
+/// node of a child run finished, so the hang is reported between 1x and 1.25x the
+/// limit after the last progress, as `RunOptions::deadlock` says. An item finishing
+/// just after the timer looked (1 ms, 251 ms) gives the 1.25x end, one finishing as it
+/// looks (1 s) the 1x end. A node of the run itself finishing (`nap`, at 100 ms)
+/// restarts the quarter steps from its end, rather than leaving a whole limit before
+/// the timer looks again (which reported the hang 1.8 s after the item at 300 ms).
 #[tokio::test(start_paused = true)]
-async fn a_stall_after_progress_inside_items_is_reported_within_twice_the_limit() {
-    for (first, reported) in [(300, 2000), (1, 2000), (1000, 2000)] {
+async fn a_stall_after_progress_inside_items_is_reported_within_a_quarter_limit_more() {
+    let limit = RunOptions::new().deadlock(Duration::from_secs(1));
+    for (nap, first, reported) in [
+        (false, 300, 1500),
+        (false, 1, 1250),
+        (false, 251, 1500),
+        (false, 1000, 2000),
+        (true, 300, 1350),
+    ] {
         let start = Instant::now();
-        let err = Runtime::new()
-            .execute_with(
-                ItemsThenAHang,
-                ItemsThenAHangInput {
-                    mss: vec![first, 0],
-                },
-                RunOptions::new().deadlock(Duration::from_secs(1)),
-            )
-            .await
-            .unwrap_err();
+        let mss = vec![first, 0];
+        let err = if nap {
+            let input = NapBesideItemsThenAHangInput { mss, nap_ms: 100 };
+            let run = Runtime::new().execute_with(NapBesideItemsThenAHang, input, limit.clone());
+            run.await.unwrap_err()
+        } else {
+            let input = ItemsThenAHangInput { mss };
+            let run = Runtime::new().execute_with(ItemsThenAHang, input, limit.clone());
+            run.await.unwrap_err()
+        };
         assert!(err.is_deadlock(), "{err}");
         assert_eq!(
             start.elapsed(),
@@ -834,10 +855,50 @@ async fn a_stall_after_progress_inside_items_is_reported_within_twice_the_limit(
         );
         let since = Duration::from_millis(reported - first);
         assert!(
-            since >= Duration::from_secs(1) && since <= Duration::from_secs(2),
+            since >= Duration::from_secs(1) && since <= Duration::from_millis(1250),
             "{first}: {since:?}"
         );
     }
+}
+
+#[node]
+async fn plus_one_at_once(x: u64) -> u64 {
+    x + 1
+}
+
+workflow! {
+    struct HangBesideInstantItems {
+        input xs: Vec<u64>,
+        input never: u64,
+        h = naps_or_hangs(ms: never),
+        ys = for x in xs {
+            y = plus_one_at_once(x),
+        } => y,
+    }
+}
+
+/// A zero stall limit, a fan-out whose items all end in their first poll, and a node
+/// that never ends: the stall is reported at once. (The timer, seeing the items'
+/// progress, was re-armed a zero limit later, at an instant already past; the poll
+/// that said so was dropped, no wake-up was left, and the run waited forever.)
+#[tokio::test(start_paused = true)]
+async fn a_zero_stall_limit_after_child_progress_reports_the_stall_at_once() {
+    let start = Instant::now();
+    let input = HangBesideInstantItemsInput {
+        xs: vec![1, 2],
+        never: 0,
+    };
+    let run = Runtime::new().execute_with(
+        HangBesideInstantItems,
+        input,
+        RunOptions::new().deadlock(Duration::ZERO),
+    );
+    let err = tokio::time::timeout(Duration::from_secs(3600), run)
+        .await
+        .expect("the stall is reported")
+        .unwrap_err();
+    assert!(err.is_deadlock(), "{err}");
+    assert_eq!(start.elapsed(), Duration::ZERO, "{err}");
 }
 
 // --- concurrency -----------------------------------------------------------------------

@@ -10,18 +10,22 @@
 
 use std::fmt::Write as _;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::stream::{FuturesUnordered, StreamExt as _};
 use tokio_util::sync::CancellationToken;
 
 use super::items::{fits_lanes, run_lanes, Feed, FlushOnDrop};
-use super::workflow::{ChildOf, Executor, ItemCodec, Workflow};
+use super::workflow::{ChildOf, Executor, ItemCodec, RunOutcome, Workflow};
 use crate::context::Context;
 use crate::error::{ChildFailed, WorkflowError};
 use crate::node::{NodeCallError, NodeResult};
 use crate::run::RunOptions;
 use crate::shared::RunShared;
+
+/// A child run's future, its type erased (see [`run_child`]).
+type ChildRun<O> = Pin<Box<dyn Future<Output = RunOutcome<O>> + Send>>;
 
 /// The item tag of a sub-workflow's report (it has no item index).
 const NO_ITEM: usize = usize::MAX;
@@ -55,7 +59,12 @@ async fn run_child<W: Workflow>(
             path,
         },
     );
-    let outcome = W::run(exec).await;
+    // The run's future behind `dyn`: its type no longer nests in the parent node's, so
+    // rustc proves a sub-workflow nested many levels deep `Send` one level at a time
+    // (with the child's future type inside, 7 levels overflowed the default recursion
+    // limit where the root run's future is proved `Send`).
+    let run: ChildRun<W::Output> = Box::pin(W::run(exec));
+    let outcome = run.await;
     parent.add_child_report(node, item, outcome.report.nodes.into_vec());
     outcome
         .result

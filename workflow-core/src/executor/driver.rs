@@ -35,10 +35,12 @@ mod counts;
 mod fused;
 #[cfg(feature = "store")]
 mod restore;
+mod stall;
 mod stop;
 mod waiting;
 
 use counts::{each_successor, Counts, Roots};
+use stall::Stall;
 
 /// What ends the run's poll loop.
 ///
@@ -177,11 +179,8 @@ where
     cells(state, i, op)
 }
 
-/// A stall timer: its limit, and when it fires next. Boxed: the run's future holds one
-/// word for it rather than three (a run's future of a small workflow must stay within
-/// the 1,032 bytes glibc's per-thread cache serves, see `Executor::run`), and few runs
-/// watch for stalls.
-type StallTimer = Box<(Duration, Pin<Box<Sleep>>)>;
+/// A stall timer (see [`Stall`]), boxed: the run's future holds one word for it.
+type StallTimer = Box<Stall>;
 
 /// The state of one run while it is driven.
 pub(super) struct Driver<'a, W: Workflow, C> {
@@ -461,9 +460,7 @@ where
         }
         let mut deadline: Option<Pin<Box<Sleep>>> =
             limits.timeout.map(|d| Box::pin(tokio::time::sleep(d)));
-        let mut stall_timer: Option<StallTimer> = limits
-            .stall
-            .map(|d| Box::new((d, Box::pin(tokio::time::sleep(d)))));
+        let mut stall_timer: Option<StallTimer> = limits.stall.map(|d| Stall::new(d, W::PLAN));
         // The wait on the run's token, from when it exists (see `RunCancel`). Boxed when
         // made (most runs never have a token): 72 bytes out of the run's future.
         let mut cancelled = None;
@@ -1013,8 +1010,8 @@ where
         quiet: bool,
     ) -> Result<(), WorkflowError> {
         if !quiet {
-            if let Some((d, timer)) = stall.as_deref_mut() {
-                timer.as_mut().reset(super::deadline_after(*d));
+            if let Some(stall) = stall.as_deref_mut() {
+                stall.progressed();
             }
             self.shared.note_progress();
         }

@@ -10,6 +10,7 @@ use std::task::{Context as TaskContext, Poll};
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFuture;
 
+use super::stall::Look;
 use super::stop::poll_cancelled;
 use super::{all_spawned, Driver, Event, StallTimer, Workflow, BUDGET_CHECK_EVERY};
 use crate::error::WorkflowError;
@@ -35,8 +36,8 @@ where
             return Poll::Ready(Event::AllWaiting);
         }
         let stall_fired = stall
-            .as_mut()
-            .is_some_and(|stall| stall.1.as_mut().poll(cx).is_ready());
+            .as_deref_mut()
+            .is_some_and(|stall| stall.poll_fired(cx));
         if stall_fired {
             // Spawned nodes that ended meanwhile are progress (their end resets the
             // timer); handled now, as the run may not have been woken for them.
@@ -50,26 +51,16 @@ where
                 Ok(false) => {}
             }
         }
-        if let Some((limit, timer)) = stall.as_deref_mut().filter(|_| stall_fired) {
-            let next = if self.shared.take_child_progress() {
-                // A node of a child run (a sub-workflow, a fan-out item) finished: the
-                // run progresses. Look again a whole limit later.
-                crate::executor::deadline_after(*limit)
-            } else if let Some(next) = self
-                .shared
-                .last_retry_progress()
-                .and_then(|at| at.checked_add(*limit))
-                .filter(|&next| next > tokio::time::Instant::now())
-            {
-                // A node waits out a retry's backoff (its next attempt is progress the
-                // runtime has scheduled, not a stall), or began an attempt after one:
-                // look again a whole limit after that.
-                next
-            } else {
-                return Poll::Ready(Event::Stalled(*limit));
-            };
-            timer.as_mut().reset(next);
-            let _ = timer.as_mut().poll(cx);
+        if let Some(stall) = stall.as_deref_mut().filter(|_| stall_fired) {
+            // A node of a child run (a sub-workflow, a fan-out item) finished since the
+            // timer last looked, or a node waits out a retry's backoff (its next attempt
+            // is progress the runtime has scheduled, not a stall), or began an attempt
+            // after one: the run progresses (see `Stall`).
+            let child_progress = self.shared.take_child_progress();
+            let retry = || self.shared.last_retry_progress();
+            if let Look::Stalled = stall.fired(child_progress, retry, cx) {
+                return Poll::Ready(Event::Stalled(stall.limit));
+            }
         }
         let cancel_fired = if self.pending.has_queue() {
             // The outcome queue's waker watches the token (or waits for one to be made).
