@@ -134,9 +134,9 @@ pub(crate) type OutcomeQueue<V> = Completions<(Finished<V>, Option<Duration>)>;
 
 /// A [`Mode::Spawned`] node: its one attempt in a tokio task of its own, which pushes
 /// the node's outcome, with its end time, into the run's `queue` as it ends (or leaves
-/// its value as the task's output, see [`Completions::keeps_in_tasks`]). The run never polls the
-/// node: it keeps the returned handle in its node table, which aborts the task if the
-/// run stops first.
+/// its value as the task's output, see [`Completions::keeps_in_tasks`]). The run never
+/// polls the node: it keeps the returned handle in its node table, which aborts the
+/// task if the run stops first.
 pub(crate) fn spawn_once<N: Node, V: Send + 'static>(
     ports: N,
     index: usize,

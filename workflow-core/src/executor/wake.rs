@@ -516,16 +516,17 @@ impl<T: Outcome> PendingNodes<T> {
 
     /// The run waits for its pending spawned nodes, all reporting to the outcome
     /// queue: for `all` of them to end (nothing else can give it something to do: a
-    /// fan-out's branches, a diamond's), else for any one. Whether it must not wait
-    /// (an outcome is there to take).
+    /// fan-out's branches), else for any one. Whether it must not wait (an outcome is
+    /// there to take).
     ///
     /// From the first such wait until no node is pending, a node that ends well leaves
-    /// its outcome in its own task (see [`Completions::complete`]), and the run waits on
-    /// the tasks' `JoinHandle`s, as hand-written code awaits its handles: for all, on
-    /// the last pending task that has not ended (the run is woken again if others
-    /// still run then, and waits on the next); for any one, on every pending task. A
-    /// failure still goes through the queue and wakes the run at once. Out of line:
-    /// once or twice a run with more than one node to wait for.
+    /// its outcome in its own task (see [`Completions::keeps_in_tasks`]), and the run
+    /// waits on the tasks' `JoinHandle`s, as hand-written code awaits its handles: for
+    /// all, on the last pending task that has not ended (the run is woken again if
+    /// others still run then, and waits on the next); for any one, on every pending
+    /// task. A failure still goes through the queue and wakes the run at once. Out of
+    /// line: a few times a run that waits for many spawned nodes (see
+    /// [`waits_in_tasks`](Self::waits_in_tasks)).
     #[inline(never)]
     pub(super) fn wait_in_tasks(&mut self, cx: &TaskContext<'_>, all: bool) -> bool {
         let Some(done) = &self.done else {

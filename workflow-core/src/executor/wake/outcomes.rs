@@ -227,7 +227,8 @@ impl<T> Completions<T> {
 
     /// The run waits for all its pending nodes: successes stay in their tasks from now
     /// on, failures wake it. Whether outcomes are queued (then it must not wait): a task
-    /// that looked at `in_tasks` before this queues its outcome (see `complete`).
+    /// that looked at `in_tasks` before this queues its outcome (see
+    /// [`keeps_in_tasks`](Self::keeps_in_tasks)).
     pub(super) fn keep_in_tasks(&self) -> bool {
         self.wake_at.store(usize::MAX, Ordering::SeqCst);
         self.in_tasks.store(true, Ordering::SeqCst);
