@@ -532,9 +532,17 @@ impl<T: Outcome> PendingNodes<T> {
         let Some(done) = &self.done else {
             return false;
         };
-        self.in_tasks = true;
-        // (Also when already set: the run's poll raised the wake threshold.)
-        if done.queue.keep_in_tasks() || self.next.is_some() || !self.taken.is_empty() {
+        // The handshake with the tasks once, as the run begins to wait this way; later
+        // waits only look: each poll of the run sets the queue's threshold to none
+        // already, a stop's `wake_when_done(1)` stays, and an outcome a task queued
+        // unseen is found through its handle anyway.
+        let queued = if self.in_tasks {
+            done.queue.any_queued()
+        } else {
+            self.in_tasks = true;
+            done.queue.keep_in_tasks()
+        };
+        if queued || self.next.is_some() || !self.taken.is_empty() {
             return true;
         }
         let table = &mut self.table;
