@@ -332,7 +332,11 @@ fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
             sig.fn_token,
             "`#[node]` needs an `async fn`; add `async` before `fn` (or, for a plain fn that blocks or burns CPU, use `#[node(spawn_blocking)]`)",
         ),
-        // The rest return `impl Future`.
+        // The rest return `impl Future` or a boxed future.
+        (None, false) if returns_boxed_future(sig) => cx.error_spanned_by(
+            sig.fn_token,
+            "`#[node]` needs an `async fn`: write `async fn` and return the future's `Output` type instead of a boxed future (the body's `Box::pin(async move { .. })` becomes the fn's own body)",
+        ),
         (None, false) => cx.error_spanned_by(
             sig.fn_token,
             "`#[node]` needs an `async fn`: write `async fn` and return the future's `Output` type instead of `impl Future`",
@@ -352,6 +356,7 @@ pub(super) fn only_async_is_missing(sig: &Signature, args: &NodeArgs) -> bool {
         && sig.constness.is_none()
         && args.blocking.is_none()
         && !returns_impl_future(sig)
+        && !returns_boxed_future(sig)
 }
 
 /// `fn f(..) -> impl Future<Output = T>`: an async fn written out by hand.
@@ -366,6 +371,54 @@ fn returns_impl_future(sig: &Signature) -> bool {
         matches!(b, syn::TypeParamBound::Trait(t)
             if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
     })
+}
+
+/// `fn f(..) -> Pin<Box<dyn Future<Output = T> + Send>>` or `-> BoxFuture<'static, T>`
+/// (the prelude's): an async fn written out by hand, boxed.
+fn returns_boxed_future(sig: &Signature) -> bool {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let Some(last) = last_segment(ty) else {
+        return false;
+    };
+    if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
+        return true;
+    }
+    // `Pin<Box<dyn Future<..>>>`: `Pin`'s one argument is a `Box` of a trait object
+    // one of whose bounds is `Future`.
+    let boxed = |ty: &Type| {
+        last_segment(ty)
+            .filter(|b| b.ident == "Box")
+            .and_then(|b| only_type_argument(b))
+            .is_some_and(|inner| {
+                matches!(inner, Type::TraitObject(o) if o.bounds.iter().any(|b| matches!(b,
+                    syn::TypeParamBound::Trait(t)
+                        if t.path.segments.last().is_some_and(|s| s.ident == "Future"))))
+            })
+    };
+    last.ident == "Pin" && only_type_argument(last).is_some_and(boxed)
+}
+
+/// The last segment of a path type (`std::pin::Pin<..>` gives `Pin<..>`).
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// The type argument of a segment with exactly one (`Box<T>` gives `T`).
+fn only_type_argument(segment: &syn::PathSegment) -> Option<&Type> {
+    let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let first = types.next()?;
+    types.next().is_none().then_some(first)
 }
 
 /// No `const`, `unsafe`, `extern` or variadic fn.
@@ -1112,6 +1165,29 @@ mod tests {
             msgs[0].starts_with("`#[node(spawn_blocking)]` runs a plain fn"),
             "{msgs:?}"
         );
+    }
+
+    #[test]
+    fn a_boxed_future_is_an_async_fn_written_out() {
+        for sig in [
+            quote!(fn f(n: u32) -> Pin<Box<dyn Future<Output = u32> + Send>>),
+            quote!(fn f(n: u32) -> std::pin::Pin<Box<dyn std::future::Future<Output = u32> + Send + 'static>>),
+            quote!(fn f(n: u32) -> BoxFuture<'static, u32>),
+        ] {
+            let msgs = messages(quote!(), quote!(#sig { todo!() }));
+            assert_eq!(msgs.len(), 1, "{msgs:?}");
+            assert!(msgs[0].contains("instead of a boxed future"), "{msgs:?}");
+        }
+        // A plain fn returning a box of something else only lacks `async`.
+        let msgs = messages(
+            quote!(),
+            quote!(
+                fn f(n: u32) -> Pin<Box<u32>> {
+                    todo!()
+                }
+            ),
+        );
+        assert!(msgs[0].contains("add `async` before `fn`"), "{msgs:?}");
     }
 
     #[test]
