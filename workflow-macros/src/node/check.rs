@@ -290,6 +290,73 @@ pub(crate) fn take_option_attrs(cx: &Ctxt, item: &mut ItemFn) {
     });
 }
 
+/// `#[resource] db: Db` (or `#[inject]`, `#[state]`, `#[dependency]`, ..): a parameter
+/// marked as a resource the way other frameworks inject one, which rustc reported as
+/// "cannot find attribute `resource`" (suggesting thiserror's `#[source]`). One error at
+/// the attribute, saying to type it `Res<Db>`; the attribute goes and the parameter is
+/// read as `Res<Db>`, so the node is emitted (its body reads `db` through `Deref`) and
+/// workflows calling it add no "port `db` is not connected".
+pub(crate) fn take_param_resource_attrs(cx: &Ctxt, item: &mut ItemFn) {
+    for input in &mut item.sig.inputs {
+        let FnArg::Typed(pt) = input else { continue };
+        let mut marked = false;
+        pt.attrs.retain(|attr| {
+            let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
+                return true;
+            };
+            if !is_resource_marker(&name) {
+                return true;
+            }
+            let param = match &*pt.pat {
+                syn::Pat::Ident(pi) => pi.ident.to_string(),
+                _ => "db".into(),
+            };
+            let ty = resource_type_text(&pt.ty);
+            cx.error_spanned_by(
+                attr,
+                format!("a `#[node]` parameter takes no `#[{name}]`: a resource is marked by its type, so write `{param}: Res<{ty}>` (the runtime passes it in; register it with `Runtime::builder().resource(..)`, or `h.mock(..)` in a test)"),
+            );
+            marked = true;
+            false
+        });
+        if marked && !matches!(super::ast::classify(&pt.ty), ParamKind::Resource(_)) {
+            let inner = match &*pt.ty {
+                Type::Reference(r) => (*r.elem).clone(),
+                other => other.clone(),
+            };
+            *pt.ty = syn::parse_quote!(::workflow_core::Res<#inner>);
+        }
+    }
+}
+
+/// Attribute names other frameworks mark an injected parameter with.
+fn is_resource_marker(name: &str) -> bool {
+    matches!(
+        name,
+        "resource"
+            | "res"
+            | "inject"
+            | "injected"
+            | "state"
+            | "dependency"
+            | "dep"
+            | "shared"
+            | "service"
+            | "data"
+    )
+}
+
+/// `Db` for a parameter typed `Db`, `&Db` or already `Res<Db>`.
+fn resource_type_text(ty: &Type) -> String {
+    match super::ast::classify(ty) {
+        ParamKind::Resource(inner) => types::type_text(&inner),
+        _ => match ty {
+            Type::Reference(r) => types::type_text(&r.elem),
+            other => types::type_text(other),
+        },
+    }
+}
+
 /// `#[test]`, `#[tokio::test]`, `#[tokio::main]` or `#[workflow_test]` under `#[node]`:
 /// a node is run by the workflows that call it, so these (which turn the fn into a test
 /// or a `main`, or remove it outside `cfg(test)`) left rustc's errors about the node's
@@ -1165,6 +1232,42 @@ mod tests {
             msgs[0].starts_with("`#[node(spawn_blocking)]` runs a plain fn"),
             "{msgs:?}"
         );
+    }
+
+    #[test]
+    fn a_parameter_marked_as_a_resource_is_one_error_and_read_as_res() {
+        let cx = Ctxt::new();
+        let mut item: ItemFn = syn::parse2(quote!(
+            async fn query(
+                n: u32,
+                #[resource] db: Db,
+                #[inject] cache: &Cache,
+                #[allow(unused)] k: u32,
+            ) -> u32 {
+                n
+            }
+        ))
+        .unwrap();
+        take_param_resource_attrs(&cx, &mut item);
+        let m = cx.messages();
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(
+            m[0].starts_with("a `#[node]` parameter takes no `#[resource]`: a resource is marked by its type, so write `db: Res<Db>`"),
+            "{m:?}"
+        );
+        assert!(m[1].contains("write `cache: Res<Cache>`"), "{m:?}");
+        let node = NodeFn::from_item(&item);
+        let kinds: Vec<_> = node
+            .params
+            .iter()
+            .map(|p| matches!(p.kind, ParamKind::Resource(_)))
+            .collect();
+        assert_eq!(kinds, [false, true, true, false]);
+        // `#[allow(..)]` stays.
+        let FnArg::Typed(last) = &item.sig.inputs[3] else {
+            unreachable!()
+        };
+        assert_eq!(last.attrs.len(), 1);
     }
 
     #[test]
