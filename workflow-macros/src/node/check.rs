@@ -580,7 +580,16 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
             );
             false
         }
-        ParamKind::Resource(_) | ParamKind::Context => false,
+        ParamKind::Context => {
+            check_context_ref(cx, ident, &param.ty);
+            false
+        }
+        ParamKind::Resource(_) => false,
+        ParamKind::ContextMut if matches!(&param.ty, Type::Reference(r) if is_foreign_context(&r.elem)) =>
+        {
+            check_context_ref(cx, ident, &param.ty);
+            false
+        }
         ParamKind::ContextMut => {
             cx.error_spanned_by(
                 &param.ty,
@@ -608,6 +617,41 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         // would add nothing. The node is a stand-in (see `node::expand`).
         ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty, output_borrows),
     }
+}
+
+/// `&Context` as the runtime lends it: not `&'static` (rustc said "`__workflow_ctx` does
+/// not live long enough" at `#[node]`), and this crate's `Context`, not std's poll
+/// context `&std::task::Context<'_>` (rustc said "expected `&Context<'_>`, found
+/// `&Context`" at `#[node]`).
+fn check_context_ref(cx: &Ctxt, ident: &Ident, ty: &Type) {
+    let Type::Reference(r) = ty else { return };
+    if is_foreign_context(&r.elem) {
+        cx.error_spanned_by(
+            ty,
+            format!("this is a future's poll context (`std::task::Context`); a node's context is `workflow_core::Context`, in the prelude: take `{ident}: &Context`"),
+        );
+    } else if let Some(l) = r.lifetime.as_ref().filter(|l| l.ident == "static") {
+        cx.error_spanned_by(
+            l,
+            format!("take the context as `{ident}: &Context`: the runtime lends it for the call only, so it cannot be `&'static`; copy out what must outlive the call (`ctx.node()`, `ctx.run_id()`)"),
+        );
+    }
+}
+
+/// `std::task::Context<'_>`, `core::task::Context`, `task::Context<'_>`: a `Context` with
+/// a lifetime argument or under `std`/`core`/`task` (this crate's has neither).
+pub(crate) fn is_foreign_context(ty: &Type) -> bool {
+    let Type::Path(tp) = ty else { return false };
+    let Some(last) = tp.path.segments.last() else {
+        return false;
+    };
+    last.ident == "Context"
+        && (!last.arguments.is_empty()
+            || tp
+                .path
+                .segments
+                .iter()
+                .any(|s| s.ident == "std" || s.ident == "core" || s.ident == "task"))
 }
 
 /// What a port holding the context (`Option<&Context>`, `Arc<Context>`) is told.
@@ -1268,6 +1312,44 @@ mod tests {
             unreachable!()
         };
         assert_eq!(last.attrs.len(), 1);
+    }
+
+    #[test]
+    fn a_static_or_foreign_context_is_one_error() {
+        let m = messages(
+            quote!(),
+            quote!(
+                async fn f(n: u32, ctx: &'static Context) -> u32 {
+                    n
+                }
+            ),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "take the context as `ctx: &Context`: the runtime lends it for the call only"
+            ),
+            "{m:?}"
+        );
+        for ty in [
+            quote!(&std::task::Context<'_>),
+            quote!(&mut core::task::Context),
+            quote!(&task::Context<'_>),
+        ] {
+            let m = messages(quote!(), quote!(async fn f(n: u32, cx: #ty) -> u32 { n }));
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(m[0].starts_with("this is a future's poll context"), "{m:?}");
+            assert!(m[0].ends_with("take `cx: &Context`"), "{m:?}");
+        }
+        assert!(messages(
+            quote!(),
+            quote!(
+                async fn f(n: u32, ctx: &workflow_core::Context) -> u32 {
+                    n
+                }
+            )
+        )
+        .is_empty());
     }
 
     #[test]
