@@ -142,7 +142,7 @@ pub use __private::{
 };
 #[doc(hidden)]
 pub use build_first::BuildTheRuntimeFirst;
-pub use context::Context;
+pub use context::{Context, SignalFuture, WaitFuture};
 #[cfg(feature = "store")]
 pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
 pub use error::{
