@@ -3,7 +3,10 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
 use tokio_util::sync::CancellationToken;
 
@@ -413,30 +416,141 @@ impl Context {
     /// assert!(err.to_string().contains("nobody"), "{err}");
     /// # });
     /// ```
+    //
+    // A named future rather than `impl Future`: an `impl Future` captures the key's type,
+    // so a key that is not a string (`ctx.wait::<u32>(3)`) was three errors (at the
+    // argument, the call and the `.await`); `WaitFuture` names only `T`.
     pub fn wait<T: Clone + Send + Sync + 'static>(
         &self,
         key: impl Into<String>,
-    ) -> impl Future<Output = Result<T, WaitError>> + Send + '_ {
+    ) -> WaitFuture<'_, T> {
         let shared = self.shared();
-        let node = self.node;
-        let mut wait = TrackedWait::new(shared, node, key.into());
-        std::future::poll_fn(move |cx| {
-            wait.poll_value(cx.waker(), |key| {
-                shared.record_with(Some(node), || TraceKind::Waiting {
-                    key: key.to_owned(),
-                });
-            })
-        })
+        WaitFuture {
+            wait: TrackedWait::new(shared, self.node, key.into()),
+            shared,
+            node: self.node,
+            value: PhantomData,
+        }
     }
 
     /// Waits for a signal: `wait::<()>`.
-    pub async fn wait_signal(&self, key: impl Into<String>) {
-        // `()` always downcasts, and any published value counts as the signal.
-        let _ = self.wait::<()>(key).await;
+    //
+    // A named future, like `wait`'s: an `async fn` repeated a key that is not a string
+    // at the call and at its `.await`.
+    pub fn wait_signal(&self, key: impl Into<String>) -> SignalFuture<'_> {
+        SignalFuture(self.wait::<()>(key))
     }
 
     /// Publishes a signal: `publish(key, ())`.
     pub fn signal(&self, key: impl Into<String>) {
         self.publish(key, ());
+    }
+}
+
+/// The future of [`Context::wait`]: the value published under its key, once some node
+/// publishes it.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+/// use workflow_core::WaitFuture;
+///
+/// #[node]
+/// async fn follower(ctx: &Context) -> Result<u32, WaitError> {
+///     let epoch: WaitFuture<'_, u32> = ctx.wait("epoch");
+///     Ok(epoch.await? * 10)
+/// }
+///
+/// #[node]
+/// async fn leader(ctx: &Context) -> u32 {
+///     ctx.publish("epoch", 7_u32);
+///     1
+/// }
+///
+/// workflow! {
+///     struct Elect {
+///         f = follower(),
+///         l = leader(),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let run = Runtime::new().execute(Elect, ElectInput {}).await.unwrap();
+/// assert_eq!(run.outputs.f, 70);
+/// # });
+/// ```
+#[must_use = "a wait does nothing unless awaited"]
+pub struct WaitFuture<'a, T> {
+    wait: TrackedWait<'a>,
+    shared: &'a Arc<RunShared>,
+    node: usize,
+    value: PhantomData<fn() -> T>,
+}
+
+impl<T: Clone + Send + Sync + 'static> Future for WaitFuture<'_, T> {
+    type Output = Result<T, WaitError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let (shared, node) = (this.shared, this.node);
+        this.wait.poll_value(cx.waker(), |key| {
+            shared.record_with(Some(node), || TraceKind::Waiting {
+                key: key.to_owned(),
+            });
+        })
+    }
+}
+
+impl<T> fmt::Debug for WaitFuture<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitFuture")
+            .field("value", &std::any::type_name::<T>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future of [`Context::wait_signal`]: done once some node signals (or publishes
+/// any value under) its key.
+///
+/// # Examples
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// #[node]
+/// async fn second(ctx: &Context) -> u32 {
+///     ctx.wait_signal("first done").await;
+///     2
+/// }
+///
+/// #[node]
+/// async fn first(ctx: &Context) -> u32 {
+///     ctx.signal("first done");
+///     1
+/// }
+///
+/// workflow! {
+///     struct Ordered {
+///         s = second(),
+///         f = first(),
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let run = Runtime::new().execute(Ordered, OrderedInput {}).await.unwrap();
+/// assert_eq!((run.outputs.f, run.outputs.s), (1, 2));
+/// # });
+/// ```
+#[must_use = "a wait does nothing unless awaited"]
+#[derive(Debug)]
+pub struct SignalFuture<'a>(WaitFuture<'a, ()>);
+
+impl Future for SignalFuture<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        // `()` always downcasts, and any published value counts as the signal.
+        Pin::new(&mut self.get_mut().0).poll(cx).map(|_| ())
     }
 }

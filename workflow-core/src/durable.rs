@@ -130,7 +130,8 @@ type RecoveredRuns<O> = Vec<(RunId, Result<DurableRun<O>, WorkflowError>)>;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a durable workflow",
     label = "declared without `#[workflow(durable)]`",
-    note = "add `#[workflow(durable)]` to the workflow: every node output must then be `Serialize + DeserializeOwned`"
+    note = "add `#[workflow(durable)]` to the workflow: every node output must then be `Serialize + DeserializeOwned`",
+    note = "the workflow goes first, its input second: `rt.start_durable(Wf, WfInput {{ .. }}, None)`, `rt.resume(Wf, run_id)`"
 )]
 pub trait DurableWorkflow: Workflow {
     /// The graph's canonical text: one `binding=node(port<-source,..)` entry per node and

@@ -142,7 +142,7 @@ pub use __private::{
 };
 #[doc(hidden)]
 pub use build_first::BuildTheRuntimeFirst;
-pub use context::Context;
+pub use context::{Context, SignalFuture, WaitFuture};
 #[cfg(feature = "store")]
 pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
 pub use error::{
@@ -162,8 +162,8 @@ pub use node::{ConvertNodeError, UnsupportedNodeError};
 pub use other_names::{
     AwaitTheRun, CancelByDropping, CancelTokenIsTheName, ErrorNodeIsNode, EventsAreAField,
     EventsAreSent, GuideBuilderMethods, LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit,
-    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunsAreFutures,
-    RunsWithExecute, SetOnTheBuilder,
+    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunOptionsAreSetDirectly,
+    RunsAreFutures, RunsWithExecute, SetOnTheBuilder,
 };
 /// What a cleanup hook's closure returns; public so that a compile error names it by
 /// a short path. Not API.

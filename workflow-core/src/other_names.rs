@@ -373,6 +373,58 @@ impl crate::RunOptions {
     }
 }
 
+/// `RunOptions::new().with_timeout(d)`, `.with_deadlock_detection(d)` or
+/// `.with_parallel_execution()` (the testing guide's builder names, which
+/// [`GuideBuilderMethods`] gives every workflow), or `.build()` at the end of the chain:
+/// rustc said "`RunOptions` is not a workflow" (from `GuideBuilderMethods`), or only "no
+/// method named `build`". Implemented for nothing, and sealed, like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "`RunOptions` is set by its own methods and used as it is: write `RunOptions::new().timeout(Duration::from_secs(1))` (no `with_` prefix, no `.build()`)",
+    label = "not a method of `RunOptions`",
+    note = "its settings: `.timeout(d)`, `.deadlock(d)`, `.concurrency(n)`, `.trace(true)`, `.failure(FailurePolicy::Continue)`, `.cancel_token(token)`; pass it to `rt.execute_with(W, input, options)`; nodes that do not depend on each other already run concurrently"
+)]
+#[doc(hidden)]
+pub trait RunOptionsAreSetDirectly<T>: sealed::NotImplemented<T> {}
+
+/// The guide's names and `build`: see [`RunOptionsAreSetDirectly`]. Inherent, so that
+/// they come before [`GuideBuilderMethods`]'s; each returns `RunOptions`, so that the
+/// options passed on add no error of their own.
+impl crate::RunOptions {
+    #[doc(hidden)]
+    pub fn with_timeout<D>(self, limit: D) -> Self
+    where
+        Self: RunOptionsAreSetDirectly<D>,
+    {
+        let _ = limit;
+        unreachable!("`RunOptions: RunOptionsAreSetDirectly` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn with_deadlock_detection<D>(self, limit: D) -> Self
+    where
+        Self: RunOptionsAreSetDirectly<D>,
+    {
+        let _ = limit;
+        unreachable!("`RunOptions: RunOptionsAreSetDirectly` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn with_parallel_execution<'a>(self) -> Self
+    where
+        &'a Self: RunOptionsAreSetDirectly<()>,
+    {
+        unreachable!("`RunOptions: RunOptionsAreSetDirectly` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn build<'a>(self) -> Self
+    where
+        &'a Self: RunOptionsAreSetDirectly<()>,
+    {
+        unreachable!("`RunOptions: RunOptionsAreSetDirectly` has no impl")
+    }
+}
+
 /// `trace.get_events()` (the testing guide's accessor) on an
 /// [`ExecutionTrace`](crate::trace::ExecutionTrace), whose events are a public field.
 /// Implemented for nothing, and sealed. Not API.

@@ -2,6 +2,8 @@
 
 use std::marker::PhantomData;
 
+use futures::future::BoxFuture;
+
 use temporalio_client::errors::WorkflowGetResultError;
 use temporalio_client::{
     Client, ClientOptions, Connection, ConnectionOptions, Url, WorkflowDescribeOptions,
@@ -87,35 +89,45 @@ impl TemporalClient {
     /// [`Error::Payload`] when the input does not encode, [`Error::PayloadTooLarge`]
     /// when it is over the payload limit;
     /// [`Error::Temporal`] when the server refuses the start (an id already running).
-    pub async fn start<W: NodeByNode>(
-        &self,
-        input: &W::Input,
-        workflow_id: &str,
-    ) -> Result<TemporalRunHandle<W>, Error> {
-        Error::check_supported::<W>()?;
-        let bytes = W::encode_input(input).map_err(|e| Error::Payload(e.to_string()))?;
-        if bytes.len() > self.settings.max_payload_bytes {
-            return Err(Error::PayloadTooLarge {
-                workflow: W::NAME,
-                node: None,
-                output: false,
-                bytes: bytes.len() as u64,
-                limit: self.settings.max_payload_bytes as u64,
-            });
-        }
-        let input = serde_json::from_slice(&bytes).map_err(|e| Error::Payload(e.to_string()))?;
-        let run_input = GraphRunInput::new(GraphInput { input }, &self.settings);
-        let mut options =
-            WorkflowStartOptions::new(task_queue::<W>(&self.settings), workflow_id).build();
-        options.execution_timeout = W::PLAN.policy.timeout;
-        let handle = self
-            .client
-            .start_workflow(GraphRun::<W>::new(), run_input, options)
-            .await
-            .map_err(|e| Error::temporal("starting the workflow", e))?;
-        Ok(TemporalRunHandle {
-            handle,
-            _workflow: PhantomData,
+    //
+    // A plain fn returning a boxed future rather than an `async fn`, so that a workflow
+    // that is not durable is one error, at `W` (an `async fn` repeats its bounds at the
+    // call and at its `.await`); the future's type names only `W`'s output. The input is
+    // encoded at the call, the server reached when the future is awaited.
+    pub fn start<'a, W: NodeByNode>(
+        &'a self,
+        input: &'a W::Input,
+        workflow_id: &'a str,
+    ) -> BoxFuture<'a, Result<TemporalRunHandle<W>, Error>> {
+        // Encoded before the future, which then holds no `&W::Input` (not always `Sync`).
+        let encoded = Error::check_supported::<W>()
+            .and_then(|()| W::encode_input(input).map_err(|e| Error::Payload(e.to_string())));
+        Box::pin(async move {
+            let bytes = encoded?;
+            if bytes.len() > self.settings.max_payload_bytes {
+                return Err(Error::PayloadTooLarge {
+                    workflow: W::NAME,
+                    node: None,
+                    output: false,
+                    bytes: bytes.len() as u64,
+                    limit: self.settings.max_payload_bytes as u64,
+                });
+            }
+            let input =
+                serde_json::from_slice(&bytes).map_err(|e| Error::Payload(e.to_string()))?;
+            let run_input = GraphRunInput::new(GraphInput { input }, &self.settings);
+            let mut options =
+                WorkflowStartOptions::new(task_queue::<W>(&self.settings), workflow_id).build();
+            options.execution_timeout = W::PLAN.policy.timeout;
+            let handle = self
+                .client
+                .start_workflow(GraphRun::<W>::new(), run_input, options)
+                .await
+                .map_err(|e| Error::temporal("starting the workflow", e))?;
+            Ok(TemporalRunHandle {
+                handle,
+                _workflow: PhantomData,
+            })
         })
     }
 
@@ -126,12 +138,43 @@ impl TemporalClient {
     ///
     /// [`Error::Workflow`] with the same `WorkflowError` the run would have ended with
     /// in-process; the other variants for what only Temporal can do wrong.
-    pub async fn execute<W: NodeByNode>(
-        &self,
-        input: &W::Input,
-        workflow_id: &str,
-    ) -> Result<TemporalRun<W::Output>, Error> {
-        self.start::<W>(input, workflow_id).await?.result().await
+    ///
+    /// # Examples
+    ///
+    /// Temporal runs durable workflows only: one declared without `#[workflow(durable)]`
+    /// is a compile error at `W` ("`Plain` is not a durable workflow, so it cannot run
+    /// node by node").
+    ///
+    /// ```compile_fail,E0277
+    /// use workflow_core::prelude::*;
+    /// use workflow_temporal::TemporalClient;
+    ///
+    /// #[node]
+    /// async fn double(n: u32) -> u32 {
+    ///     n * 2
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Plain {
+    ///         input n: u32,
+    ///         d = double(n),
+    ///     }
+    /// }
+    ///
+    /// async fn go(client: TemporalClient) {
+    ///     let _ = client.execute::<Plain>(&PlainInput { n: 1 }, "plain-1").await;
+    /// }
+    /// ```
+    //
+    // A plain fn returning a boxed future, like `start`: a workflow that is not durable
+    // is one error (an `async fn` repeated it at the call and at its `.await`).
+    pub fn execute<'a, W: NodeByNode>(
+        &'a self,
+        input: &'a W::Input,
+        workflow_id: &'a str,
+    ) -> BoxFuture<'a, Result<TemporalRun<W::Output>, Error>> {
+        let start = self.start::<W>(input, workflow_id);
+        Box::pin(async move { start.await?.result().await })
     }
 }
 

@@ -196,7 +196,7 @@ pub use on_harness::{
 #[doc(hidden)]
 pub use other_names::{
     ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, InsertResourceIsTheName, SignalsAreEvents,
-    TraceIsLastTrace,
+    TraceIsLastTrace, TraceIsTheBuildersSetting,
 };
 pub use record::RunRecord;
 pub use runner::TestOutput;

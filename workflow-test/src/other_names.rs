@@ -149,6 +149,39 @@ impl Harness {
     }
 }
 
+/// `Harness::builder().enable_tracing()` (or `.disable_tracing()`): the built harness's
+/// names (the testing guide's), on its builder, whose setting is
+/// [`HarnessBuilder::trace`](crate::HarnessBuilder::trace). rustc said only "no method
+/// named `enable_tracing` found for struct `HarnessBuilder`". Implemented for nothing,
+/// and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "the builder's setting is `trace`: write `Harness::builder().trace(true)` (or `.trace(false)`)",
+    label = "not a method of `HarnessBuilder`",
+    note = "`h.enable_tracing()` and `h.disable_tracing()` are methods of the built `Harness`, for the runs after the call"
+)]
+#[doc(hidden)]
+pub trait TraceIsTheBuildersSetting<T>: sealed::NotImplemented<T> {}
+
+/// The built harness's names on its builder: see [`TraceIsTheBuildersSetting`]. Each
+/// returns the builder, so that the chain's `.build()` adds no error of its own.
+impl crate::HarnessBuilder {
+    #[doc(hidden)]
+    pub fn enable_tracing<'a>(self) -> Self
+    where
+        &'a Self: TraceIsTheBuildersSetting<()>,
+    {
+        unreachable!("`HarnessBuilder: TraceIsTheBuildersSetting` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn disable_tracing<'a>(self) -> Self
+    where
+        &'a Self: TraceIsTheBuildersSetting<()>,
+    {
+        unreachable!("`HarnessBuilder: TraceIsTheBuildersSetting` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement the traits above.
     pub trait NotImplemented<T> {}

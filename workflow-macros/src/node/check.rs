@@ -290,6 +290,73 @@ pub(crate) fn take_option_attrs(cx: &Ctxt, item: &mut ItemFn) {
     });
 }
 
+/// `#[resource] db: Db` (or `#[inject]`, `#[state]`, `#[dependency]`, ..): a parameter
+/// marked as a resource the way other frameworks inject one, which rustc reported as
+/// "cannot find attribute `resource`" (suggesting thiserror's `#[source]`). One error at
+/// the attribute, saying to type it `Res<Db>`; the attribute goes and the parameter is
+/// read as `Res<Db>`, so the node is emitted (its body reads `db` through `Deref`) and
+/// workflows calling it add no "port `db` is not connected".
+pub(crate) fn take_param_resource_attrs(cx: &Ctxt, item: &mut ItemFn) {
+    for input in &mut item.sig.inputs {
+        let FnArg::Typed(pt) = input else { continue };
+        let mut marked = false;
+        pt.attrs.retain(|attr| {
+            let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
+                return true;
+            };
+            if !is_resource_marker(&name) {
+                return true;
+            }
+            let param = match &*pt.pat {
+                syn::Pat::Ident(pi) => pi.ident.to_string(),
+                _ => "db".into(),
+            };
+            let ty = resource_type_text(&pt.ty);
+            cx.error_spanned_by(
+                attr,
+                format!("a `#[node]` parameter takes no `#[{name}]`: a resource is marked by its type, so write `{param}: Res<{ty}>` (the runtime passes it in; register it with `Runtime::builder().resource(..)`, or `h.mock(..)` in a test)"),
+            );
+            marked = true;
+            false
+        });
+        if marked && !matches!(super::ast::classify(&pt.ty), ParamKind::Resource(_)) {
+            let inner = match &*pt.ty {
+                Type::Reference(r) => (*r.elem).clone(),
+                other => other.clone(),
+            };
+            *pt.ty = syn::parse_quote!(::workflow_core::Res<#inner>);
+        }
+    }
+}
+
+/// Attribute names other frameworks mark an injected parameter with.
+fn is_resource_marker(name: &str) -> bool {
+    matches!(
+        name,
+        "resource"
+            | "res"
+            | "inject"
+            | "injected"
+            | "state"
+            | "dependency"
+            | "dep"
+            | "shared"
+            | "service"
+            | "data"
+    )
+}
+
+/// `Db` for a parameter typed `Db`, `&Db` or already `Res<Db>`.
+fn resource_type_text(ty: &Type) -> String {
+    match super::ast::classify(ty) {
+        ParamKind::Resource(inner) => types::type_text(&inner),
+        _ => match ty {
+            Type::Reference(r) => types::type_text(&r.elem),
+            other => types::type_text(other),
+        },
+    }
+}
+
 /// `#[test]`, `#[tokio::test]`, `#[tokio::main]` or `#[workflow_test]` under `#[node]`:
 /// a node is run by the workflows that call it, so these (which turn the fn into a test
 /// or a `main`, or remove it outside `cfg(test)`) left rustc's errors about the node's
@@ -332,7 +399,11 @@ fn check_asyncness(cx: &Ctxt, sig: &Signature, args: &NodeArgs) {
             sig.fn_token,
             "`#[node]` needs an `async fn`; add `async` before `fn` (or, for a plain fn that blocks or burns CPU, use `#[node(spawn_blocking)]`)",
         ),
-        // The rest return `impl Future`.
+        // The rest return `impl Future` or a boxed future.
+        (None, false) if returns_boxed_future(sig) => cx.error_spanned_by(
+            sig.fn_token,
+            "`#[node]` needs an `async fn`: write `async fn` and return the future's `Output` type instead of a boxed future (the body's `Box::pin(async move { .. })` becomes the fn's own body)",
+        ),
         (None, false) => cx.error_spanned_by(
             sig.fn_token,
             "`#[node]` needs an `async fn`: write `async fn` and return the future's `Output` type instead of `impl Future`",
@@ -352,6 +423,7 @@ pub(super) fn only_async_is_missing(sig: &Signature, args: &NodeArgs) -> bool {
         && sig.constness.is_none()
         && args.blocking.is_none()
         && !returns_impl_future(sig)
+        && !returns_boxed_future(sig)
 }
 
 /// `fn f(..) -> impl Future<Output = T>`: an async fn written out by hand.
@@ -366,6 +438,54 @@ fn returns_impl_future(sig: &Signature) -> bool {
         matches!(b, syn::TypeParamBound::Trait(t)
             if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
     })
+}
+
+/// `fn f(..) -> Pin<Box<dyn Future<Output = T> + Send>>` or `-> BoxFuture<'static, T>`
+/// (the prelude's): an async fn written out by hand, boxed.
+fn returns_boxed_future(sig: &Signature) -> bool {
+    let ReturnType::Type(_, ty) = &sig.output else {
+        return false;
+    };
+    let Some(last) = last_segment(ty) else {
+        return false;
+    };
+    if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
+        return true;
+    }
+    // `Pin<Box<dyn Future<..>>>`: `Pin`'s one argument is a `Box` of a trait object
+    // one of whose bounds is `Future`.
+    let boxed = |ty: &Type| {
+        last_segment(ty)
+            .filter(|b| b.ident == "Box")
+            .and_then(|b| only_type_argument(b))
+            .is_some_and(|inner| {
+                matches!(inner, Type::TraitObject(o) if o.bounds.iter().any(|b| matches!(b,
+                    syn::TypeParamBound::Trait(t)
+                        if t.path.segments.last().is_some_and(|s| s.ident == "Future"))))
+            })
+    };
+    last.ident == "Pin" && only_type_argument(last).is_some_and(boxed)
+}
+
+/// The last segment of a path type (`std::pin::Pin<..>` gives `Pin<..>`).
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// The type argument of a segment with exactly one (`Box<T>` gives `T`).
+fn only_type_argument(segment: &syn::PathSegment) -> Option<&Type> {
+    let syn::PathArguments::AngleBracketed(args) = &segment.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    let first = types.next()?;
+    types.next().is_none().then_some(first)
 }
 
 /// No `const`, `unsafe`, `extern` or variadic fn.
@@ -460,7 +580,16 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
             );
             false
         }
-        ParamKind::Resource(_) | ParamKind::Context => false,
+        ParamKind::Context => {
+            check_context_ref(cx, ident, &param.ty);
+            false
+        }
+        ParamKind::Resource(_) => false,
+        ParamKind::ContextMut if matches!(&param.ty, Type::Reference(r) if is_foreign_context(&r.elem)) =>
+        {
+            check_context_ref(cx, ident, &param.ty);
+            false
+        }
         ParamKind::ContextMut => {
             cx.error_spanned_by(
                 &param.ty,
@@ -488,6 +617,41 @@ fn check_param(cx: &Ctxt, param: &Param, output_borrows: bool) -> bool {
         // would add nothing. The node is a stand-in (see `node::expand`).
         ParamKind::MalformedResource => check_port_type(cx, ident, &param.ty, output_borrows),
     }
+}
+
+/// `&Context` as the runtime lends it: not `&'static` (rustc said "`__workflow_ctx` does
+/// not live long enough" at `#[node]`), and this crate's `Context`, not std's poll
+/// context `&std::task::Context<'_>` (rustc said "expected `&Context<'_>`, found
+/// `&Context`" at `#[node]`).
+fn check_context_ref(cx: &Ctxt, ident: &Ident, ty: &Type) {
+    let Type::Reference(r) = ty else { return };
+    if is_foreign_context(&r.elem) {
+        cx.error_spanned_by(
+            ty,
+            format!("this is a future's poll context (`std::task::Context`); a node's context is `workflow_core::Context`, in the prelude: take `{ident}: &Context`"),
+        );
+    } else if let Some(l) = r.lifetime.as_ref().filter(|l| l.ident == "static") {
+        cx.error_spanned_by(
+            l,
+            format!("take the context as `{ident}: &Context`: the runtime lends it for the call only, so it cannot be `&'static`; copy out what must outlive the call (`ctx.node()`, `ctx.run_id()`)"),
+        );
+    }
+}
+
+/// `std::task::Context<'_>`, `core::task::Context`, `task::Context<'_>`: a `Context` with
+/// a lifetime argument or under `std`/`core`/`task` (this crate's has neither).
+pub(crate) fn is_foreign_context(ty: &Type) -> bool {
+    let Type::Path(tp) = ty else { return false };
+    let Some(last) = tp.path.segments.last() else {
+        return false;
+    };
+    last.ident == "Context"
+        && (!last.arguments.is_empty()
+            || tp
+                .path
+                .segments
+                .iter()
+                .any(|s| s.ident == "std" || s.ident == "core" || s.ident == "task"))
 }
 
 /// What a port holding the context (`Option<&Context>`, `Arc<Context>`) is told.
@@ -1112,6 +1276,103 @@ mod tests {
             msgs[0].starts_with("`#[node(spawn_blocking)]` runs a plain fn"),
             "{msgs:?}"
         );
+    }
+
+    #[test]
+    fn a_parameter_marked_as_a_resource_is_one_error_and_read_as_res() {
+        let cx = Ctxt::new();
+        let mut item: ItemFn = syn::parse2(quote!(
+            async fn query(
+                n: u32,
+                #[resource] db: Db,
+                #[inject] cache: &Cache,
+                #[allow(unused)] k: u32,
+            ) -> u32 {
+                n
+            }
+        ))
+        .unwrap();
+        take_param_resource_attrs(&cx, &mut item);
+        let m = cx.messages();
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert!(
+            m[0].starts_with("a `#[node]` parameter takes no `#[resource]`: a resource is marked by its type, so write `db: Res<Db>`"),
+            "{m:?}"
+        );
+        assert!(m[1].contains("write `cache: Res<Cache>`"), "{m:?}");
+        let node = NodeFn::from_item(&item);
+        let kinds: Vec<_> = node
+            .params
+            .iter()
+            .map(|p| matches!(p.kind, ParamKind::Resource(_)))
+            .collect();
+        assert_eq!(kinds, [false, true, true, false]);
+        // `#[allow(..)]` stays.
+        let FnArg::Typed(last) = &item.sig.inputs[3] else {
+            unreachable!()
+        };
+        assert_eq!(last.attrs.len(), 1);
+    }
+
+    #[test]
+    fn a_static_or_foreign_context_is_one_error() {
+        let m = messages(
+            quote!(),
+            quote!(
+                async fn f(n: u32, ctx: &'static Context) -> u32 {
+                    n
+                }
+            ),
+        );
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with(
+                "take the context as `ctx: &Context`: the runtime lends it for the call only"
+            ),
+            "{m:?}"
+        );
+        for ty in [
+            quote!(&std::task::Context<'_>),
+            quote!(&mut core::task::Context),
+            quote!(&task::Context<'_>),
+        ] {
+            let m = messages(quote!(), quote!(async fn f(n: u32, cx: #ty) -> u32 { n }));
+            assert_eq!(m.len(), 1, "{m:?}");
+            assert!(m[0].starts_with("this is a future's poll context"), "{m:?}");
+            assert!(m[0].ends_with("take `cx: &Context`"), "{m:?}");
+        }
+        assert!(messages(
+            quote!(),
+            quote!(
+                async fn f(n: u32, ctx: &workflow_core::Context) -> u32 {
+                    n
+                }
+            )
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_boxed_future_is_an_async_fn_written_out() {
+        for sig in [
+            quote!(fn f(n: u32) -> Pin<Box<dyn Future<Output = u32> + Send>>),
+            quote!(fn f(n: u32) -> std::pin::Pin<Box<dyn std::future::Future<Output = u32> + Send + 'static>>),
+            quote!(fn f(n: u32) -> BoxFuture<'static, u32>),
+        ] {
+            let msgs = messages(quote!(), quote!(#sig { todo!() }));
+            assert_eq!(msgs.len(), 1, "{msgs:?}");
+            assert!(msgs[0].contains("instead of a boxed future"), "{msgs:?}");
+        }
+        // A plain fn returning a box of something else only lacks `async`.
+        let msgs = messages(
+            quote!(),
+            quote!(
+                fn f(n: u32) -> Pin<Box<u32>> {
+                    todo!()
+                }
+            ),
+        );
+        assert!(msgs[0].contains("add `async` before `fn`"), "{msgs:?}");
     }
 
     #[test]

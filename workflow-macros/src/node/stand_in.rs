@@ -145,12 +145,16 @@ fn impl_future_output(ty: &Type) -> Option<Type> {
     })
 }
 
-/// `&Context` with the path the user wrote (`Context`, `&mut wf::Context`, ..).
+/// `&Context` with the path the user wrote (`Context`, `&mut wf::Context`, ..), without
+/// a lifetime; std's poll context (`&std::task::Context<'_>`) becomes this crate's.
 fn context_ref(ty: &Type) -> Type {
     let path = match ty {
         Type::Reference(r) => (*r.elem).clone(),
         other => other.clone(),
     };
+    if super::check::is_foreign_context(&path) {
+        return syn::parse_quote!(&::workflow_core::Context);
+    }
     syn::parse_quote!(&#path)
 }
 

@@ -539,6 +539,20 @@ fn unknown_source_message(root: &str, names: &[String], port: &str) -> String {
             "{msg}; did you mean `{best}`? (sources here: {})",
             list(names)
         )
+    } else if root.starts_with(|c: char| c.is_ascii_uppercase()) {
+        // A type where a source goes (`fetch(url: Etl)`), not "declare `input Etl: Type`",
+        // an input named like a type; `query(n, db: Db)` with `db: Res<Db>` is a
+        // resource connected by its type.
+        let snake = snake_case(root);
+        let resource = if snake.contains(port) || port.contains(snake.as_str()) {
+            format!("; if `{port}` is a `Res<{root}>` (a resource), leave it out of the call: the runtime passes it in")
+        } else {
+            String::new()
+        };
+        format!(
+            "{msg}: a source is an input or a node binding of this workflow ({}), not a type{resource}",
+            list(names)
+        )
     } else if root == port {
         // `load(id, db)` with `db: Res<Db>`: no source can be named like that parameter.
         format!(
@@ -551,6 +565,22 @@ fn unknown_source_message(root: &str, names: &[String], port: &str) -> String {
             list(names)
         )
     }
+}
+
+/// `http_client` for `HttpClient`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    for (i, c) in name.char_indices() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Whether `ty` is written as an `Option<..>` (by its last path segment).
@@ -589,6 +619,24 @@ mod tests {
             "{m:?}"
         );
         assert!(m[0].contains("(`sizes` now collects `s`)"), "{m:?}");
+    }
+
+    #[test]
+    fn a_source_named_like_a_type_says_sources_are_not_types() {
+        let m = messages(quote! {
+            struct Q { input n: u32, q = query(n, db: Db), }
+        });
+        assert_eq!(
+            m,
+            ["unknown source `Db` for port `db`: a source is an input or a node binding of this workflow (`n`), not a type; if `db` is a `Res<Db>` (a resource), leave it out of the call: the runtime passes it in"]
+        );
+        let m = messages(quote! {
+            struct Etl { input url: String, page = fetch(url: Etl), }
+        });
+        assert_eq!(
+            m,
+            ["unknown source `Etl` for port `url`: a source is an input or a node binding of this workflow (`url`), not a type"]
+        );
     }
 
     #[test]
