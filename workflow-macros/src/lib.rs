@@ -10,7 +10,7 @@
 //! Each macro has a module whose `mod.rs` runs its phases in order, each phase in its own
 //! file: `attr.rs` (options), `ast.rs` (the input as written), `check.rs` (rules, one
 //! small function each), `expand.rs` (code, one function per generated piece).
-//! `workflow!`, whose grammar is the largest, parses in `parse.rs` into the types of
+//! `workflow!`, whose grammar is the largest, parses in `parse/` into the types of
 //! `ast.rs`, and adds `resolve.rs` (names) and `graph.rs` (links, order) between parsing
 //! and checking. Shared by all three:
 //!

@@ -1,6 +1,6 @@
 //! `workflow!`, in phases:
 //!
-//! 1. parse (`parse.rs`, into the types of `ast.rs`): the grammar; a bad entry is recorded
+//! 1. parse (`parse/`, into the types of `ast.rs`): the grammar; a bad entry is recorded
 //!    and the others kept;
 //! 2. attributes (`attr.rs`): `#[workflow(..)]` options and per-binding attributes;
 //! 3. resolve (`resolve.rs`): the namespace, and what each port connection refers to;
