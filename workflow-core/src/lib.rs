@@ -213,6 +213,16 @@ pub use workflow_macros::{node, workflow};
 /// }
 /// # let _ = (describe, Duration::ZERO);
 /// ```
+///
+/// With the `store` feature (on by default), the stores and the run id of durable runs:
+///
+/// ```
+/// use workflow_core::prelude::*;
+///
+/// let rt = Runtime::builder().store(MemoryStore::new()).build();
+/// let id: RunId = RunId(7);
+/// # let _ = (rt, id);
+/// ```
 pub mod prelude {
     // `DeadlockKind` and `FailurePolicy` are here for the same reason as `TimeoutScope`:
     // a test matching `assert_deadlock(..).kind` or calling `RunOptions::failure` names them.
@@ -234,6 +244,14 @@ pub mod prelude {
     // `start_durable`/`resume` names it.
     #[cfg(feature = "store")]
     pub use crate::DurableRun;
+    // The stores a durable test or service opens first (`Runtime::builder().store(..)`)
+    // and the id `resume`/`retry` take: not here, `MemoryStore::new()` unimported was
+    // rustc's E0433 with no import suggested (a new user's mistake). The rest of the
+    // store's types stay in `store`.
+    #[cfg(feature = "sqlite")]
+    pub use crate::store::SqliteStore;
+    #[cfg(feature = "store")]
+    pub use crate::store::{MemoryStore, RunId};
     // A test asserting how an attempt ended (`trace.attempt_spans("a")[0].outcome`)
     // names it, and one picking events out of a trace
     // (`matches!(e.kind, TraceKind::Started { .. })`) names `TraceKind`.
