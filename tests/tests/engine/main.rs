@@ -47,3 +47,4 @@ mod spawn_wide;
 mod status_at_stop;
 mod subworkflows;
 mod wide;
+mod zero_limits;
