@@ -33,6 +33,7 @@ mod huge_limits;
 mod jitter;
 #[path = "../support/own_process.rs"]
 mod own_process;
+mod panicky_subscriber;
 mod pattern_fan_out;
 mod policies;
 mod reliability_panics;
