@@ -39,6 +39,7 @@ mod policies;
 mod reliability_panics;
 mod reliability_spawn;
 mod report_order;
+mod resource_drop_panics;
 mod resources_context;
 mod routing;
 mod run_limits;
