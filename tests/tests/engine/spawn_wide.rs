@@ -432,3 +432,51 @@ fn a_few_spawned_branches_whose_tasks_the_runtime_cancels_fail() {
     assert!(error.contains("NodePanicked"), "{error}");
     assert!(error.contains("task was cancelled"), "{error}");
 }
+
+/// Panics (`x > 0`), else returns `x`.
+#[node]
+async fn panics_above_zero(x: u64) -> u64 {
+    assert!(x == 0, "boom branch {x}");
+    x
+}
+
+workflow! {
+    /// Eleven spawned branches that never end and one that panics (`b7`).
+    struct WidePanicking {
+        #[spawn] s = one(),
+        #[spawn] b1 = never(_x: s),
+        #[spawn] b2 = never(_x: s),
+        #[spawn] b3 = never(_x: s),
+        #[spawn] b4 = never(_x: s),
+        #[spawn] b5 = never(_x: s),
+        #[spawn] b6 = never(_x: s),
+        #[spawn] b7 = panics_above_zero(x: s),
+        #[spawn] b8 = never(_x: s),
+        #[spawn] b9 = never(_x: s),
+        #[spawn] b10 = never(_x: s),
+        #[spawn] b11 = never(_x: s),
+        #[spawn] b12 = never(_x: s),
+        #[spawn] sink = sum12(a: b1, b: b2, c: b3, d: b4, e: b5, f: b6, g: b7, h: b8, i: b9, j: b10, k: b11, l: b12),
+    }
+}
+
+/// A branch of a wide spawned fan-out that panics is that node's `NodePanicked`, with
+/// its message, and stops the run while the others never end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_branch_of_a_wide_spawned_fan_out_is_its_node_panicked() {
+    let rt = Runtime::new();
+    for _ in 0..20 {
+        let err = rt
+            .execute(WidePanicking, WidePanickingInput {})
+            .await
+            .unwrap_err();
+        match &err {
+            WorkflowError::NodePanicked { node, message, .. } => {
+                assert_eq!(*node, "b7", "{err}");
+                assert_eq!(message, "boom branch 1", "{err}");
+            }
+            other => panic!("not b7's panic: {other:?}"),
+        }
+    }
+    assert_eq!(rt.active_runs(), 0);
+}
