@@ -93,6 +93,8 @@ impl RetryPolicy {
     }
 
     /// Delay after the first failure; later delays grow by [`RetryPolicy::multiplier`].
+    /// Zero (the default) retries at once: the node's future yields to the runtime
+    /// first, then makes its next attempt, so every attempt is made in no time.
     pub const fn backoff(mut self, backoff: Duration) -> Self {
         self.backoff = backoff;
         self
@@ -129,7 +131,12 @@ impl RetryPolicy {
         self
     }
 
-    /// Limits all attempts and delays of one node together.
+    /// Limits all attempts and delays of one node together. Its end fails the node with
+    /// [`WorkflowError::Timeout`](crate::WorkflowError::Timeout) naming it, with
+    /// `all_attempts` set and the attempts made. Zero (`total_timeout = "0s"`) is allowed
+    /// and leaves the first attempt its first poll (tokio's timeout polls before it
+    /// looks at the clock): a node that ends there succeeds, one that awaits anything or
+    /// fails times out at once after one attempt.
     pub const fn total_timeout(mut self, limit: Duration) -> Self {
         self.total_timeout = Some(limit);
         self

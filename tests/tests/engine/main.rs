@@ -33,11 +33,13 @@ mod huge_limits;
 mod jitter;
 #[path = "../support/own_process.rs"]
 mod own_process;
+mod panicky_subscriber;
 mod pattern_fan_out;
 mod policies;
 mod reliability_panics;
 mod reliability_spawn;
 mod report_order;
+mod resource_drop_panics;
 mod resources_context;
 mod routing;
 mod run_limits;
@@ -47,3 +49,4 @@ mod spawn_wide;
 mod status_at_stop;
 mod subworkflows;
 mod wide;
+mod zero_limits;

@@ -620,9 +620,17 @@ async fn spawned<T: Send + 'static>(
             }
         },
     };
-    match joined {
-        Ok(r) => r,
-        Err(e) if e.is_panic() => Err(NodeFailure::Panic(panic_message(e.into_panic().as_ref()))),
-        Err(_) => Err(NodeFailure::Panic("spawned node task was cancelled".into())),
+    joined.unwrap_or_else(|e| Err(task_failure(e)))
+}
+
+/// A node's task that ended without its outcome: it panicked (outside the node's call,
+/// which has its own `catch_unwind`), or tokio cancelled it (its runtime shut down). The
+/// node's panic either way, with tokio's word for the second.
+#[cold]
+pub(crate) fn task_failure(error: tokio::task::JoinError) -> NodeFailure {
+    if error.is_panic() {
+        NodeFailure::Panic(panic_message(error.into_panic().as_ref()))
+    } else {
+        NodeFailure::Panic("spawned node task was cancelled".into())
     }
 }

@@ -256,6 +256,18 @@ impl<V> crate::executor::wake::Outcome for Reported<V> {
         };
         (finished, Some(at))
     }
+
+    /// A spawned node's task that tokio cancelled, or that panicked outside the node's
+    /// call: the node's panic, as a supervised node's spawned attempt gives.
+    #[cold]
+    fn lost(index: usize, error: tokio::task::JoinError) -> Self {
+        let finished = Finished {
+            index,
+            attempts: 1,
+            result: Err(super::attempt::task_failure(error)),
+        };
+        (finished, None)
+    }
 }
 
 /// The driver's pending nodes and its rarely used parts, in one allocation (the

@@ -232,8 +232,9 @@ impl<T: Outcome> NodeTable<T> {
             match ended {
                 Ok(Some(left)) => return Some(T::from_task(i, left)),
                 Ok(None) => *queued = true,
-                // Cancelled by the runtime's shutdown: no outcome will come.
-                Err(_) => {}
+                // Cancelled (its runtime shut down), or a panic outside the node's
+                // call: no outcome will come, the node fails.
+                Err(error) => return Some(T::lost(i, error)),
             }
         }
         None
@@ -565,8 +566,11 @@ impl<T: Outcome> PendingNodes<T> {
                 // It ended since the look above.
                 Poll::Ready(left) => {
                     row.task = None;
-                    self.taken
-                        .extend(left.ok().flatten().map(|left| T::from_task(i, left)));
+                    self.taken.extend(match left {
+                        Ok(left) => left.map(|left| T::from_task(i, left)),
+                        // Cancelled, or a panic outside the node's call: it fails.
+                        Err(error) => Some(T::lost(i, error)),
+                    });
                     ended = true;
                 }
             }

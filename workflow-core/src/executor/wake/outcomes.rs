@@ -12,7 +12,7 @@ use std::task::Waker;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle};
 
 use crate::shared::{RunShared, TaskGuard};
 
@@ -535,6 +535,10 @@ pub(crate) trait Outcome {
     type InTask;
     /// The outcome of node `index` from what its task left.
     fn from_task(index: usize, left: Self::InTask) -> Self;
+    /// The outcome of node `index` whose task ended with neither an outcome left nor
+    /// one queued: tokio cancelled it (its runtime shut down) or it panicked outside
+    /// the node's call. Without it, the node would stay pending for ever.
+    fn lost(index: usize, error: JoinError) -> Self;
 }
 
 #[cfg(test)]
@@ -542,6 +546,9 @@ impl Outcome for usize {
     type InTask = usize;
     fn from_task(_: usize, left: usize) -> usize {
         left
+    }
+    fn lost(index: usize, _: JoinError) -> usize {
+        index
     }
 }
 

@@ -1,0 +1,152 @@
+//! A `tracing` subscriber that panics (a `Layer` panicking in `on_new_span` for the
+//! engine's `node` span, or in `on_event` for its `workflow` events) while the engine
+//! builds a node's span or logs inside a node's attempt: inline, fused, retried in the
+//! run's task, spawned, and spawned with retries. Each run must end (no hang, on tokio's
+//! paused clock a hang is an hour passing); what it ends with is pinned per case.
+//!
+//! The engine makes a node's span, and logs a node's end or retry, in the run's task
+//! (a spawned node's span too, as it starts), outside the node's `catch_unwind`: the
+//! subscriber's panic is not the node's, it unwinds out of the run's poll to whoever
+//! polls it (here the run's own task), as a panic in any code the task runs does, and
+//! the dropped run is no longer active. It is not turned into a `NodePanicked`: that
+//! would take a `catch_unwind` around every span and log of the engine's.
+
+use std::time::Duration;
+
+use workflow_core::prelude::*;
+
+/// Panics when the engine makes a node's span (`spans`) or logs (`events`).
+struct Panicky {
+    spans: bool,
+    events: bool,
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Panicky {
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        if self.spans && attrs.metadata().name() == "node" {
+            panic!("boom span");
+        }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if self.events && event.metadata().target() == "workflow" {
+            panic!("boom event");
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("not yet")]
+struct NotYet;
+
+#[node]
+async fn plain(x: u32) -> u32 {
+    x + 1
+}
+
+#[node(retry(max = 2, backoff = "10ms"))]
+async fn second_time(ctx: &Context) -> Result<u32, NotYet> {
+    if ctx.attempt() < 2 {
+        Err(NotYet)
+    } else {
+        Ok(2)
+    }
+}
+
+#[node(spawn)]
+async fn spawned_plain(x: u32) -> u32 {
+    x + 1
+}
+
+#[node(spawn, retry(max = 2, backoff = "10ms"))]
+async fn spawned_second_time(ctx: &Context) -> Result<u32, NotYet> {
+    if ctx.attempt() < 2 {
+        Err(NotYet)
+    } else {
+        Ok(2)
+    }
+}
+
+workflow! {
+    struct Inline { input x: u32, n = plain(x) }
+}
+
+workflow! {
+    struct Chain { input x: u32, a = plain(x), b = plain(x: a), n = plain(x: b) }
+}
+
+workflow! {
+    struct Retried { n = second_time() }
+}
+
+workflow! {
+    struct Spawned { input x: u32, n = spawned_plain(x) }
+}
+
+workflow! {
+    struct SpawnedRetried { n = spawned_second_time() }
+}
+
+/// How a run ended: its task panicked, it hung, or its result (`Ok` or the error).
+async fn ends<F, O>(run: F) -> String
+where
+    F: std::future::Future<Output = Result<O, WorkflowError>> + Send + 'static,
+    O: Send + 'static,
+{
+    match tokio::time::timeout(Duration::from_secs(3600), tokio::spawn(run)).await {
+        Err(_) => "hung".to_owned(),
+        Ok(Err(e)) if e.is_panic() => "escaped".to_owned(),
+        Ok(Err(e)) => format!("task {e}"),
+        Ok(Ok(Ok(_))) => "ok".to_owned(),
+        Ok(Ok(Err(e))) => format!("{e:?}"),
+    }
+}
+
+async fn probe(spans: bool, events: bool) -> Vec<(&'static str, String)> {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(Panicky { spans, events }),
+    );
+    let rt = Runtime::new();
+    let ended = vec![
+        (
+            "inline",
+            ends(rt.execute(Inline, InlineInput { x: 1 })).await,
+        ),
+        ("chain", ends(rt.execute(Chain, ChainInput { x: 1 })).await),
+        ("retried", ends(rt.execute(Retried, RetriedInput {})).await),
+        (
+            "spawned",
+            ends(rt.execute(Spawned, SpawnedInput { x: 1 })).await,
+        ),
+        (
+            "spawned retried",
+            ends(rt.execute(SpawnedRetried, SpawnedRetriedInput {})).await,
+        ),
+    ];
+    assert_eq!(rt.active_runs(), 0, "spans {spans}, events {events}");
+    ended
+}
+
+/// Every case's run task panics with the subscriber's panic; none hangs.
+#[test]
+fn a_panicking_subscriber_does_not_hang_a_run() {
+    crate::own_process::run_alone(
+        "panicky_subscriber::inner_a_panicking_subscriber_does_not_hang_a_run",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "installs a subscriber: a_panicking_subscriber_does_not_hang_a_run runs it alone"]
+async fn inner_a_panicking_subscriber_does_not_hang_a_run() {
+    let spans = probe(true, false).await;
+    let events = probe(false, true).await;
+    for (kind, ended) in spans.iter().chain(&events) {
+        assert_eq!(ended, "escaped", "{kind}: {spans:?} {events:?}");
+    }
+}
