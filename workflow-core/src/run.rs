@@ -118,6 +118,13 @@ pub struct RunReport {
     /// `Checkout` ``.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub durable_run: Option<i64>,
+    /// The run's number in the `workflow-test` harness that ran it (its `run 1`, `run
+    /// 2`, as the harness's own messages say; `RunRecord::number`), set by the harness on
+    /// the reports it records and on those of the runs `Harness::execute` returns;
+    /// `None` elsewhere. `{}` then prints both numbers: ``run 1 (id 1025) of `Checkout` ``
+    /// (``run 1 (durable run 3) of `Checkout` `` for a durable run).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub harness_number: Option<u64>,
     /// Duration of the run on tokio's clock.
     pub duration: Duration,
     /// One report per node: the workflow's bindings in declaration order, the nodes of a
@@ -232,11 +239,15 @@ impl RunReport {
     }
 
     /// The run as its reports' headers name it: ``run 1026 of `Checkout` ``, or for a
-    /// durable run ``durable run 3 of `Checkout` `` (its id in the store).
+    /// durable run ``durable run 3 of `Checkout` `` (its id in the store); under a
+    /// harness, by the harness's number first, as its own messages name the run: ``run 1
+    /// (id 1026) of `Checkout` ``, ``run 1 (durable run 3) of `Checkout` ``.
     fn title(&self) -> String {
-        match self.durable_run {
-            Some(id) => format!("durable run {id} of `{}`", self.workflow),
-            None => format!("run {} of `{}`", self.run_id, self.workflow),
+        match (self.harness_number, self.durable_run) {
+            (None, Some(id)) => format!("durable run {id} of `{}`", self.workflow),
+            (None, None) => format!("run {} of `{}`", self.run_id, self.workflow),
+            (Some(n), Some(id)) => format!("run {n} (durable run {id}) of `{}`", self.workflow),
+            (Some(n), None) => format!("run {n} (id {}) of `{}`", self.run_id, self.workflow),
         }
     }
 }
@@ -1248,6 +1259,7 @@ mod tests {
             workflow: "Checkout",
             run_id: 7,
             durable_run: None,
+            harness_number: None,
             duration: Duration::from_millis(10),
             nodes: NodeReports::from(vec![
                 node("t", NodeStatus::Succeeded, 2),
@@ -1275,6 +1287,7 @@ mod tests {
             workflow: "Checkout",
             run_id: 1026,
             durable_run: Some(1),
+            harness_number: None,
             duration: Duration::from_millis(5),
             nodes: NodeReports::from(vec![
                 node("r", NodeStatus::Restored, 0),

@@ -663,6 +663,9 @@ impl Harness {
                 0 => this.inner.next_number.fetch_add(1, Ordering::Relaxed),
                 n => n,
             };
+            // Its report names it as the harness's messages do (`run 1 (id 1025)`).
+            let mut outcome = outcome;
+            outcome.report.harness_number = Some(number);
             let record = RunRecord {
                 number,
                 report: outcome.report.clone(),
@@ -681,6 +684,7 @@ impl Harness {
     fn record_dropped(&self, dropped: &workflow_core::DroppedRun<'_>) {
         let mut report = dropped.report.clone();
         let number = self.live_number(report.run_id);
+        report.harness_number = Some(number);
         let mut nodes: Vec<NodeReport> = std::mem::take(&mut report.nodes).into();
         let mut running = Vec::new();
         for n in &mut nodes {
@@ -731,9 +735,11 @@ impl Harness {
         let number = self.live_number(end.report.run_id);
         // Its workflow's node names are known, as for `execute` (`run_recorded`).
         self.note_plan(end.plan());
+        let mut report = end.report.clone();
+        report.harness_number = Some(number);
         let record = RunRecord {
             number,
-            report: end.report.clone(),
+            report,
             trace: end.trace.cloned(),
             error: end.error.map(|e| format!("{e:#}")),
         };
