@@ -425,6 +425,14 @@ async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
     use workflow_core::trace::TraceKind;
     assert!(!trace.kinds("v").contains(&&TraceKind::NotTaken), "{text}");
     assert_eq!(trace.kinds("v (slow_step)"), [&TraceKind::NotTaken]);
+    // Its Gantt milestone has one pair of parentheses (trial39: `v (slow_step) (not
+    // taken)`).
+    assert!(
+        gantt
+            .contains("    section v (slow_step)\n    v (slow_step, not taken) :milestone, 0, 0\n"),
+        "{gantt}"
+    );
+    assert!(!gantt.contains(") (not taken)"), "{gantt}");
     assert_eq!(
         run.report.node("v (slow_step)").unwrap().status,
         NodeStatus::NotTaken
