@@ -173,15 +173,22 @@ impl RunReport {
     /// # });
     /// ```
     ///
-    /// When two arms of a merge call the same fn, `"v (keep)"` names both and finds the
-    /// first in declaration order; tell them apart by status
-    /// ([`with_status`](Self::with_status)).
+    /// When two arms of a merge call the same fn, the report prints the second `v (keep
+    /// #2)` (the third `#3`, in declaration order), and so names it here: `"v (keep)"`
+    /// is the first arm's node calling `keep`, `"v (keep #2)"` the next one's (see
+    /// [`labels`](Self::labels)).
     pub fn node(&self, name: &str) -> Option<&NodeReport> {
         if let Some((binding, node_fn)) = split_with_fn(name) {
+            // `r (work #2)`: the second arm's node calling `work`.
+            let (node_fn, nth) = match node_fn.rsplit_once(" #") {
+                Some((f, n)) => (f, n.parse::<usize>().ok().filter(|&n| n >= 2)?),
+                None => (node_fn, 1),
+            };
             return self
                 .nodes
                 .iter()
-                .find(|n| n.name == binding && n.node_fn == node_fn);
+                .filter(|n| n.name == binding && n.node_fn == node_fn)
+                .nth(nth - 1);
         }
         let mut named = self.nodes.iter().filter(|n| n.name == name);
         let first = named.next()?;
@@ -238,6 +245,61 @@ impl RunReport {
         merges
     }
 
+    /// Each node's name as `{}` prints it, in the order of [`nodes`](Self::nodes): its
+    /// binding or path, and for the nodes of a merge (one per arm, see
+    /// [`merges`](Self::merges)) `name (node_fn)`, with the arm's rank among those
+    /// calling the same fn from the second on: `r (work)`, `r (halve)`, `r (work #2)`.
+    /// [`node`](Self::node) finds a node by its label, and the trace names a merge's
+    /// arm not taken by it (`r (work #2): not taken`).
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node] async fn pick(n: u32) -> u32 { n % 3 }
+    /// #[node] async fn work(n: u32) -> u32 { n * 2 }
+    /// #[node] async fn halve(n: u32) -> u32 { n / 2 }
+    ///
+    /// workflow! {
+    ///     struct Three {
+    ///         input n: u32,
+    ///         p = pick(n),
+    ///         match p {
+    ///             0 => { r = work(n), }
+    ///             1 => { r = halve(n), }
+    ///             _ => { r = work(n: p), }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let run = Runtime::new().execute(Three, ThreeInput { n: 5 }).await.unwrap();
+    /// assert_eq!(run.outputs.r, 4); // the third arm: work(2)
+    /// let labels = run.report.labels();
+    /// assert_eq!(labels[..4], ["p", "r (work)", "r (halve)", "r (work #2)"]);
+    /// assert_eq!(run.report.node("r (work #2)").unwrap().status, NodeStatus::Succeeded);
+    /// assert_eq!(run.report.node("r (work)").unwrap().status, NodeStatus::NotTaken);
+    /// # }
+    /// ```
+    pub fn labels(&self) -> Vec<String> {
+        let merges = self.merges();
+        let nodes: Vec<&NodeReport> = self.nodes.iter().collect();
+        nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                if merges.binary_search(&&*n.name).is_err() {
+                    return n.name.to_string();
+                }
+                let same = nodes[..i]
+                    .iter()
+                    .filter(|m| m.name == n.name && m.node_fn == n.node_fn)
+                    .count();
+                arm_label(&n.name, n.node_fn, same)
+            })
+            .collect()
+    }
+
     /// The run as its reports' headers name it: ``run 1026 of `Checkout` ``, or for a
     /// durable run ``durable run 3 of `Checkout` `` (its id in the store); under a
     /// harness, by the harness's number first, as its own messages name the run: ``run 1
@@ -255,13 +317,16 @@ impl RunReport {
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} ({:?}):", self.title(), self.duration)?;
-        let merges = self.merges();
-        for n in &self.nodes {
-            if merges.binary_search(&&*n.name).is_ok() {
-                writeln!(f, "  {}", n.with_fn())?;
-            } else {
+        if self.merges().is_empty() {
+            for n in &self.nodes {
                 writeln!(f, "  {n}")?;
             }
+            return Ok(());
+        }
+        for (n, label) in self.nodes.iter().zip(self.labels()) {
+            f.write_str("  ")?;
+            n.write_line(f, &label)?;
+            f.write_str("\n")?;
         }
         Ok(())
     }
@@ -684,7 +749,9 @@ pub struct NodeReport {
 
 impl NodeReport {
     /// The node as a line of a report, named `name (node_fn)`: how `{}` of a
-    /// [`RunReport`] prints the nodes of a merge ([`RunReport::merges`]), one per arm.
+    /// [`RunReport`] prints the nodes of a merge ([`RunReport::merges`]), one per arm
+    /// (an arm calling the same fn as an earlier one adds its rank, `name (node_fn #2)`,
+    /// which only the report knows: [`RunReport::labels`]).
     pub fn with_fn(&self) -> impl fmt::Display + '_ {
         struct WithFn<'a>(&'a NodeReport);
         impl fmt::Display for WithFn<'_> {
@@ -1226,6 +1293,15 @@ impl fmt::Display for RunSnapshot {
             }
         }
         Ok(())
+    }
+}
+
+/// How a report and the trace name the node of a merge's arm calling `node_fn`, after
+/// `same` earlier arms calling it: `r (work)`, then `r (work #2)`.
+pub(crate) fn arm_label(name: &str, node_fn: &str, same: usize) -> String {
+    match same {
+        0 => format!("{name} ({node_fn})"),
+        n => format!("{name} ({node_fn} #{})", n + 1),
     }
 }
 

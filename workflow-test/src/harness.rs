@@ -1838,7 +1838,8 @@ impl Harness {
     ///
     /// Inside a fan-out, each item takes its own arm: name the item's node by its path.
     /// A binding defined in several arms (a merge) has a node per arm: name one as the
-    /// report prints it, `name (node_fn)` (`h.assert_not_taken("r (halve)")`).
+    /// report prints it, `name (node_fn)` (`h.assert_not_taken("r (halve)")`; a later
+    /// arm calling the same fn as an earlier one with its rank, `"r (halve #2)"`).
     ///
     /// # Examples
     ///
@@ -1893,17 +1894,18 @@ impl Harness {
             Some(r) if r.status == NodeStatus::NotTaken => {}
             Some(r) => {
                 // A merge has one node per arm: say which one was found.
-                let arms: Vec<_> = run
-                    .report()
+                let report = run.report();
+                let arms: Vec<_> = report
                     .nodes
                     .iter()
-                    .filter(|n| n.name == node)
+                    .zip(report.labels())
+                    .filter(|(n, _)| n.name == node)
                     .collect();
                 let merge = if arms.len() > 1 {
                     let others: Vec<String> = arms
                         .iter()
-                        .filter(|n| n.status == NodeStatus::NotTaken)
-                        .map(|n| format!("`{} ({})`", n.name, n.node_fn))
+                        .filter(|(n, _)| n.status == NodeStatus::NotTaken)
+                        .map(|(_, label)| format!("`{label}`"))
                         .collect();
                     format!(
                         " (`{node}` is defined in {} arms; the arm that ran defines it: name one arm's node as the report prints it, {})",
@@ -1920,17 +1922,7 @@ impl Harness {
             }
             None => {
                 // As the report prints them: a merge's arms as `s (loud)`, `s (quiet)`.
-                let nodes = &run.report().nodes;
-                let names: Vec<String> = nodes
-                    .iter()
-                    .map(|n| {
-                        if nodes.iter().filter(|m| m.name == n.name).count() > 1 {
-                            format!("{} ({})", n.name, n.node_fn)
-                        } else {
-                            n.name.to_string()
-                        }
-                    })
-                    .collect();
+                let names = run.report().labels();
                 self.fail(format!(
                     "expected node `{node}` to be not taken, but the last run ({which}) has no node `{node}` ({}its nodes: {})",
                     did_you_mean(node, &names),

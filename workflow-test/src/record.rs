@@ -166,14 +166,9 @@ impl fmt::Display for RunRecord {
             "run {} of `{}` ({durable}{:?}) {outcome}",
             self.number, self.report.workflow, self.report.duration
         )?;
-        // A merge's nodes (one per arm, one name) are told apart by their fn.
-        let merges = self.report.merges();
-        for n in &self.report.nodes {
-            let name = if merges.binary_search(&&*n.name).is_ok() {
-                format!("{} ({})", n.name, n.node_fn)
-            } else {
-                n.name.to_string()
-            };
+        // A merge's nodes (one per arm, one name) are told apart by their fn (and rank
+        // among the arms calling it), as the report prints them.
+        for (n, name) in self.report.nodes.iter().zip(self.report.labels()) {
             let mut line = format!("  {name:<18} {:<12}", state_word(n.status, None));
             if n.attempts > 0 {
                 let _ = write!(line, " attempts={} time={:?}", n.attempts, n.duration);

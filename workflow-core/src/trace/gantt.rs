@@ -142,9 +142,11 @@ fn task_name(node: &str) -> String {
 }
 
 /// Text Mermaid's Gantt grammar accepts in titles, sections and task names: no `:`,
-/// `;`, `#` or line breaks.
+/// `;`, `#` or line breaks. A merge's later arm calling the same fn, `r (work #2)` in
+/// the report and trace, is `r (work no. 2)`.
 fn clean(s: &str) -> String {
-    s.chars()
+    s.replace(" #", " no. ")
+        .chars()
         .map(|c| match c {
             ':' | ';' | '#' | '\n' | '\r' => '_',
             c => c,
