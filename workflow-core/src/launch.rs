@@ -136,7 +136,6 @@ pub(crate) async fn launch<W: Workflow, F: Finish<W::Output>>(
                 workflow: W::NAME,
                 run_id: 0,
                 durable_run: None,
-                harness_number: None,
                 duration: Duration::ZERO,
                 nodes: NodeReports::default(),
             },

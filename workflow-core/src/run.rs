@@ -118,13 +118,6 @@ pub struct RunReport {
     /// `Checkout` ``.
     #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub durable_run: Option<i64>,
-    /// The run's number in the `workflow-test` harness that ran it (its `run 1`, `run
-    /// 2`, as the harness's own messages say; `RunRecord::number`), set by the harness on
-    /// the reports it records and on those of the runs `Harness::execute` returns;
-    /// `None` elsewhere. `{}` then prints both numbers: ``run 1 (id 1025) of `Checkout` ``
-    /// (``run 1 (durable run 3) of `Checkout` `` for a durable run).
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub harness_number: Option<u64>,
     /// Duration of the run on tokio's clock.
     pub duration: Duration,
     /// One report per node: the workflow's bindings in declaration order, the nodes of a
@@ -198,6 +191,27 @@ impl RunReport {
         named
             .find(|n| n.status != NodeStatus::NotTaken)
             .or(Some(first))
+    }
+
+    /// The run's number in the `workflow-test` harness that recorded it (its `run 1`,
+    /// `run 2`, as the harness's own messages say; `RunRecord::number`): set on the
+    /// reports a harness records and on those of the runs `Harness::execute` returns,
+    /// `None` elsewhere. `{}` then prints both numbers, ``run 1 (id 1025) of
+    /// `Checkout` `` (``run 1 (durable run 3) of `Checkout` `` for a durable run), so
+    /// that the report, the harness's messages and the id
+    /// ([`run_id`](Self::run_id), as `Context::run_id` and the `tracing` spans say it)
+    /// can be matched up.
+    ///
+    /// Kept with the nodes' reports (a report under a harness holds one more box), so
+    /// that a `RunReport` stays 72 bytes.
+    pub fn harness_number(&self) -> Option<u64> {
+        self.nodes.harness_number()
+    }
+
+    /// Sets [`harness_number`](Self::harness_number): for `workflow-test`'s harness.
+    #[doc(hidden)]
+    pub fn set_harness_number(&mut self, number: u64) {
+        self.nodes = std::mem::take(&mut self.nodes).numbered(number);
     }
 
     /// The nodes with a given status.
@@ -305,7 +319,7 @@ impl RunReport {
     /// harness, by the harness's number first, as its own messages name the run: ``run 1
     /// (id 1026) of `Checkout` ``, ``run 1 (durable run 3) of `Checkout` ``.
     fn title(&self) -> String {
-        match (self.harness_number, self.durable_run) {
+        match (self.harness_number(), self.durable_run) {
             (None, Some(id)) => format!("durable run {id} of `{}`", self.workflow),
             (None, None) => format!("run {} of `{}`", self.run_id, self.workflow),
             (Some(n), Some(id)) => format!("run {n} (durable run {id}) of `{}`", self.workflow),
@@ -494,6 +508,9 @@ enum Repr {
     RanAtStart(&'static &'static [NodeNames]),
     /// Any other.
     Boxed(Box<Compact>),
+    /// The reports of a run a `workflow-test` harness recorded, with its number there
+    /// ([`RunReport::harness_number`]); only a harness's runs pay for the box.
+    Numbered(Box<(NodeReports, u64)>),
 }
 
 /// The reports of a run that did not all run at its start (see [`Repr`]).
@@ -551,6 +568,7 @@ impl NodeReports {
         match &self.0 {
             Repr::RanAtStart(_) => false,
             Repr::Boxed(compact) => compact.built.get().is_some(),
+            Repr::Numbered(numbered) => numbered.0.is_built(),
         }
     }
 
@@ -562,7 +580,26 @@ impl NodeReports {
                 Some(built) => built.len(),
                 None => compact.names.len(),
             },
+            Repr::Numbered(numbered) => numbered.0.len(),
         }
+    }
+
+    /// The harness's number of the run, if a harness set it.
+    fn harness_number(&self) -> Option<u64> {
+        match &self.0 {
+            Repr::Numbered(numbered) => Some(numbered.1),
+            _ => None,
+        }
+    }
+
+    /// The same reports, with the harness's number of the run.
+    #[cold]
+    fn numbered(self, number: u64) -> Self {
+        let reports = match self.0 {
+            Repr::Numbered(numbered) => numbered.0,
+            other => Self(other),
+        };
+        Self(Repr::Numbered(Box::new((reports, number))))
     }
 
     /// Whether there are none.
@@ -587,6 +624,7 @@ impl NodeReports {
                     .unwrap_or_else(|| build(names, &records))
                     .into_vec()
             }
+            Repr::Numbered(numbered) => numbered.0.into_vec(),
         }
     }
 }
@@ -636,6 +674,7 @@ impl Deref for NodeReports {
             Repr::Boxed(compact) => compact
                 .built
                 .get_or_init(|| build(compact.names, &compact.records)),
+            Repr::Numbered(numbered) => &numbered.0,
         }
     }
 }
@@ -1335,7 +1374,6 @@ mod tests {
             workflow: "Checkout",
             run_id: 7,
             durable_run: None,
-            harness_number: None,
             duration: Duration::from_millis(10),
             nodes: NodeReports::from(vec![
                 node("t", NodeStatus::Succeeded, 2),
@@ -1363,7 +1401,6 @@ mod tests {
             workflow: "Checkout",
             run_id: 1026,
             durable_run: Some(1),
-            harness_number: None,
             duration: Duration::from_millis(5),
             nodes: NodeReports::from(vec![
                 node("r", NodeStatus::Restored, 0),
@@ -1377,6 +1414,38 @@ mod tests {
             report.to_string(),
             "durable run 1 of `Checkout` (5ms):\n  r                restored\n  done (charge)    not taken\n  done (bill)      succeeded  attempts=1 time=5ms\n"
         );
+    }
+
+    /// Under a harness, the header names the run by the harness's number first, with
+    /// the runtime's id (or the store's) beside it.
+    #[test]
+    fn a_harness_runs_header_has_its_number_and_its_id() {
+        let mut report = RunReport {
+            workflow: "Checkout",
+            run_id: 1025,
+            durable_run: None,
+            duration: Duration::ZERO,
+            nodes: NodeReports::all(&NAMES_REF, NodeRecord::RAN_AT_START),
+        };
+        let header = |r: &RunReport| r.to_string().lines().next().unwrap().to_owned();
+        assert_eq!(report.harness_number(), None);
+        assert_eq!(header(&report), "run 1025 of `Checkout` (0ns):");
+        let plain = report.clone();
+        report.set_harness_number(1);
+        assert_eq!(report.harness_number(), Some(1));
+        assert_eq!(header(&report), "run 1 (id 1025) of `Checkout` (0ns):");
+        // The nodes read as before.
+        assert_eq!(report.nodes, plain.nodes);
+        assert_eq!(report.nodes.len(), 3);
+        assert_eq!(report.node("html").unwrap().attempts, 1);
+        report.set_harness_number(2);
+        assert_eq!(report.harness_number(), Some(2));
+        report.durable_run = Some(3);
+        assert_eq!(
+            header(&report),
+            "run 2 (durable run 3) of `Checkout` (0ns):"
+        );
+        assert_eq!(report.clone().nodes.into_vec(), plain.nodes.into_vec());
     }
 
     static NAMES: [NodeNames; 3] = [

@@ -665,7 +665,7 @@ impl Harness {
             };
             // Its report names it as the harness's messages do (`run 1 (id 1025)`).
             let mut outcome = outcome;
-            outcome.report.harness_number = Some(number);
+            outcome.report.set_harness_number(number);
             let record = RunRecord {
                 number,
                 report: outcome.report.clone(),
@@ -684,7 +684,6 @@ impl Harness {
     fn record_dropped(&self, dropped: &workflow_core::DroppedRun<'_>) {
         let mut report = dropped.report.clone();
         let number = self.live_number(report.run_id);
-        report.harness_number = Some(number);
         let mut nodes: Vec<NodeReport> = std::mem::take(&mut report.nodes).into();
         let mut running = Vec::new();
         for n in &mut nodes {
@@ -694,6 +693,7 @@ impl Harness {
             }
         }
         report.nodes = nodes.into();
+        report.set_harness_number(number);
         let error = if running.is_empty() {
             format!(
                 "the run's future was dropped after {:?}, before it ended (no node was running)",
@@ -736,7 +736,7 @@ impl Harness {
         // Its workflow's node names are known, as for `execute` (`run_recorded`).
         self.note_plan(end.plan());
         let mut report = end.report.clone();
-        report.harness_number = Some(number);
+        report.set_harness_number(number);
         let record = RunRecord {
             number,
             report,

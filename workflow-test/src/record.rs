@@ -54,7 +54,7 @@ impl RunRecord {
     /// This is how the harness's reports and failure messages name the run (`run 2 of
     /// `Etl``); it does not depend on other tests running in the same process. The
     /// run's [`report`](Self::report) prints it too, beside the runtime's id: ``run 2
-    /// (id 1026) of `Etl` `` ([`RunReport::harness_number`]).
+    /// (id 1026) of `Etl` `` ([`RunReport::harness_number`](workflow_core::RunReport::harness_number)).
     pub fn number(&self) -> u64 {
         self.number
     }

@@ -1352,7 +1352,7 @@ async fn a_runs_report_names_it_by_the_harness_number_and_its_id(h: Harness) {
     let (one, two) = (&runs[0], &runs[1]);
     assert_eq!((one.number(), two.number()), (1, 2));
     let header = |r: &workflow_core::RunReport| r.to_string().lines().next().unwrap().to_owned();
-    assert_eq!(first.report.harness_number, Some(1));
+    assert_eq!(first.report.harness_number(), Some(1));
     assert_eq!(
         header(&first.report),
         format!("run 1 (id {}) of `Etl` (150ms):", first.run_id())
@@ -1373,7 +1373,7 @@ async fn a_runs_report_names_it_by_the_harness_number_and_its_id(h: Harness) {
         .execute(Etl, EtlInput { url: "u".into() })
         .await
         .unwrap();
-    assert_eq!(plain.report.harness_number, None);
+    assert_eq!(plain.report.harness_number(), None);
     assert_eq!(
         header(&plain.report),
         format!("run {} of `Etl` (150ms):", plain.run_id())

@@ -1158,7 +1158,6 @@ pub(super) fn lane_ended<W: Workflow>() -> RunOutcome<W::Output> {
             workflow: W::PLAN.name,
             run_id: 0,
             durable_run: None,
-            harness_number: None,
             duration: Duration::ZERO,
             nodes: NodeReports::default(),
         },

@@ -1168,7 +1168,6 @@ impl RunShared {
             workflow: self.workflow,
             run_id: self.run_id,
             durable_run: self.durable_run,
-            harness_number: None,
             duration: now,
             nodes: NodeReports::from(nodes),
         }
