@@ -75,7 +75,6 @@ impl std::error::Error for ChildFailed {
 /// assert!(std::error::Error::source(&err).is_none());
 /// # });
 /// ```
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum WorkflowError {
     /// A node returned an error (after its last attempt).
@@ -394,6 +393,108 @@ pub enum WorkflowError {
 
 /// `{}` includes the node's own message; `{:#}` adds the rest of the chain (the node
 /// error's sources), as anyhow's `{:#}` does.
+/// As `#[derive(Debug)]` prints it (`{:#?}` too), except the run's own timeout, which
+/// leaves out `attempts` and `all_attempts`: they describe a node's timeout, and read
+/// `attempts: 0, all_attempts: false` for the run's (a new-user trial took them for
+/// facts about the run). The fields stay, so patterns and code reading them work as
+/// before.
+impl fmt::Debug for WorkflowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // One arm per variant, each listing every field (no `..`): a new field or
+        // variant is a compile error here until it is printed.
+        macro_rules! derived {
+            ($($variant:ident { $($field:ident),* }),* $(,)?) => {
+                match self {
+                    Self::Timeout {
+                        workflow,
+                        scope: scope @ TimeoutScope::Workflow,
+                        limit,
+                        running,
+                        attempts: _,
+                        all_attempts: _,
+                        retrying,
+                    } => f
+                        .debug_struct("Timeout")
+                        .field("workflow", workflow)
+                        .field("scope", scope)
+                        .field("limit", limit)
+                        .field("running", running)
+                        .field("retrying", retrying)
+                        .finish(),
+                    $(Self::$variant { $($field),* } => f
+                        .debug_struct(stringify!($variant))
+                        $(.field(stringify!($field), $field))*
+                        .finish(),)*
+                }
+            };
+        }
+        derived!(
+            NodeFailed {
+                workflow,
+                node,
+                attempts,
+                source
+            },
+            NodePanicked {
+                workflow,
+                node,
+                message
+            },
+            Timeout {
+                workflow,
+                scope,
+                limit,
+                running,
+                attempts,
+                all_attempts,
+                retrying
+            },
+            MissingResource {
+                workflow,
+                node,
+                type_name
+            },
+            ResourceRegisteredAsArc {
+                workflow,
+                node,
+                type_name
+            },
+            ResourceRegisteredAsFuture {
+                workflow,
+                node,
+                type_name,
+                registered
+            },
+            ResourceRegisteredAsOtherType {
+                workflow,
+                node,
+                type_name,
+                registered
+            },
+            Deadlock { workflow, report },
+            Cancelled {
+                workflow,
+                running,
+                retrying
+            },
+            Multiple { workflow, errors },
+            NeedsTokio {
+                workflow,
+                node,
+                cause
+            },
+            ShutDown { workflow },
+            Store {
+                workflow,
+                run,
+                node,
+                source,
+                run_error
+            },
+        )
+    }
+}
+
 impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -1539,6 +1640,46 @@ mod tests {
             source = s.source();
         }
         parts.join(": ")
+    }
+
+    /// `{:?}` of the run's own timeout says only what is true of it: no `attempts: 0,
+    /// all_attempts: false` (a node's timeout's fields, found by a new-user trial); a
+    /// node's timeout and the other variants print as `#[derive(Debug)]` did.
+    #[test]
+    fn debug_of_the_runs_timeout_leaves_out_the_fields_of_a_nodes_timeout() {
+        let timeout = |scope, attempts| WorkflowError::Timeout {
+            workflow: "W",
+            scope,
+            limit: Duration::from_millis(700),
+            running: vec!["y".into()],
+            attempts,
+            all_attempts: false,
+            retrying: Vec::new(),
+        };
+        let run = timeout(TimeoutScope::Workflow, 0);
+        assert_eq!(
+            format!("{run:?}"),
+            r#"Timeout { workflow: "W", scope: Workflow, limit: 700ms, running: ["y"], retrying: [] }"#
+        );
+        assert!(!format!("{run:#?}").contains("attempts"), "{run:#?}");
+        let node = timeout(TimeoutScope::Node("y".into()), 3);
+        assert_eq!(
+            format!("{node:?}"),
+            r#"Timeout { workflow: "W", scope: Node("y"), limit: 700ms, running: ["y"], attempts: 3, all_attempts: false, retrying: [] }"#
+        );
+        let panicked = WorkflowError::NodePanicked {
+            workflow: "W",
+            node: "n".into(),
+            message: "boom".into(),
+        };
+        assert_eq!(
+            format!("{panicked:?}"),
+            r#"NodePanicked { workflow: "W", node: "n", message: "boom" }"#
+        );
+        assert_eq!(
+            format!("{:?}", WorkflowError::ShutDown { workflow: "W" }),
+            r#"ShutDown { workflow: "W" }"#
+        );
     }
 
     #[test]

@@ -166,15 +166,22 @@ impl RunReport {
     /// # });
     /// ```
     ///
-    /// When two arms of a merge call the same fn, `"v (keep)"` names both and finds the
-    /// first in declaration order; tell them apart by status
-    /// ([`with_status`](Self::with_status)).
+    /// When two arms of a merge call the same fn, the report prints the second `v (keep
+    /// #2)` (the third `#3`, in declaration order), and so names it here: `"v (keep)"`
+    /// is the first arm's node calling `keep`, `"v (keep #2)"` the next one's (see
+    /// [`labels`](Self::labels)).
     pub fn node(&self, name: &str) -> Option<&NodeReport> {
         if let Some((binding, node_fn)) = split_with_fn(name) {
+            // `r (work #2)`: the second arm's node calling `work`.
+            let (node_fn, nth) = match node_fn.rsplit_once(" #") {
+                Some((f, n)) => (f, n.parse::<usize>().ok().filter(|&n| n >= 2)?),
+                None => (node_fn, 1),
+            };
             return self
                 .nodes
                 .iter()
-                .find(|n| n.name == binding && n.node_fn == node_fn);
+                .filter(|n| n.name == binding && n.node_fn == node_fn)
+                .nth(nth - 1);
         }
         let mut named = self.nodes.iter().filter(|n| n.name == name);
         let first = named.next()?;
@@ -184,6 +191,27 @@ impl RunReport {
         named
             .find(|n| n.status != NodeStatus::NotTaken)
             .or(Some(first))
+    }
+
+    /// The run's number in the `workflow-test` harness that recorded it (its `run 1`,
+    /// `run 2`, as the harness's own messages say; `RunRecord::number`): set on the
+    /// reports a harness records and on those of the runs `Harness::execute` returns,
+    /// `None` elsewhere. `{}` then prints both numbers, ``run 1 (id 1025) of
+    /// `Checkout` `` (``run 1 (durable run 3) of `Checkout` `` for a durable run), so
+    /// that the report, the harness's messages and the id
+    /// ([`run_id`](Self::run_id), as `Context::run_id` and the `tracing` spans say it)
+    /// can be matched up.
+    ///
+    /// Kept with the nodes' reports (a report under a harness holds one more box), so
+    /// that a `RunReport` stays 72 bytes.
+    pub fn harness_number(&self) -> Option<u64> {
+        self.nodes.harness_number()
+    }
+
+    /// Sets [`harness_number`](Self::harness_number): for `workflow-test`'s harness.
+    #[doc(hidden)]
+    pub fn set_harness_number(&mut self, number: u64) {
+        self.nodes = std::mem::take(&mut self.nodes).numbered(number);
     }
 
     /// The nodes with a given status.
@@ -231,12 +259,71 @@ impl RunReport {
         merges
     }
 
+    /// Each node's name as `{}` prints it, in the order of [`nodes`](Self::nodes): its
+    /// binding or path, and for the nodes of a merge (one per arm, see
+    /// [`merges`](Self::merges)) `name (node_fn)`, with the arm's rank among those
+    /// calling the same fn from the second on: `r (work)`, `r (halve)`, `r (work #2)`.
+    /// [`node`](Self::node) finds a node by its label, and the trace names a merge's
+    /// arm not taken by it (`r (work #2): not taken`).
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node] async fn pick(n: u32) -> u32 { n % 3 }
+    /// #[node] async fn work(n: u32) -> u32 { n * 2 }
+    /// #[node] async fn halve(n: u32) -> u32 { n / 2 }
+    ///
+    /// workflow! {
+    ///     struct Three {
+    ///         input n: u32,
+    ///         p = pick(n),
+    ///         match p {
+    ///             0 => { r = work(n), }
+    ///             1 => { r = halve(n), }
+    ///             _ => { r = work(n: p), }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let run = Runtime::new().execute(Three, ThreeInput { n: 5 }).await.unwrap();
+    /// assert_eq!(run.outputs.r, 4); // the third arm: work(2)
+    /// let labels = run.report.labels();
+    /// assert_eq!(labels[..4], ["p", "r (work)", "r (halve)", "r (work #2)"]);
+    /// assert_eq!(run.report.node("r (work #2)").unwrap().status, NodeStatus::Succeeded);
+    /// assert_eq!(run.report.node("r (work)").unwrap().status, NodeStatus::NotTaken);
+    /// # }
+    /// ```
+    pub fn labels(&self) -> Vec<String> {
+        let merges = self.merges();
+        let nodes: Vec<&NodeReport> = self.nodes.iter().collect();
+        nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                if merges.binary_search(&&*n.name).is_err() {
+                    return n.name.to_string();
+                }
+                let same = nodes[..i]
+                    .iter()
+                    .filter(|m| m.name == n.name && m.node_fn == n.node_fn)
+                    .count();
+                arm_label(&n.name, n.node_fn, same)
+            })
+            .collect()
+    }
+
     /// The run as its reports' headers name it: ``run 1026 of `Checkout` ``, or for a
-    /// durable run ``durable run 3 of `Checkout` `` (its id in the store).
+    /// durable run ``durable run 3 of `Checkout` `` (its id in the store); under a
+    /// harness, by the harness's number first, as its own messages name the run: ``run 1
+    /// (id 1026) of `Checkout` ``, ``run 1 (durable run 3) of `Checkout` ``.
     fn title(&self) -> String {
-        match self.durable_run {
-            Some(id) => format!("durable run {id} of `{}`", self.workflow),
-            None => format!("run {} of `{}`", self.run_id, self.workflow),
+        match (self.harness_number(), self.durable_run) {
+            (None, Some(id)) => format!("durable run {id} of `{}`", self.workflow),
+            (None, None) => format!("run {} of `{}`", self.run_id, self.workflow),
+            (Some(n), Some(id)) => format!("run {n} (durable run {id}) of `{}`", self.workflow),
+            (Some(n), None) => format!("run {n} (id {}) of `{}`", self.run_id, self.workflow),
         }
     }
 }
@@ -244,13 +331,16 @@ impl RunReport {
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} ({:?}):", self.title(), self.duration)?;
-        let merges = self.merges();
-        for n in &self.nodes {
-            if merges.binary_search(&&*n.name).is_ok() {
-                writeln!(f, "  {}", n.with_fn())?;
-            } else {
+        if self.merges().is_empty() {
+            for n in &self.nodes {
                 writeln!(f, "  {n}")?;
             }
+            return Ok(());
+        }
+        for (n, label) in self.nodes.iter().zip(self.labels()) {
+            f.write_str("  ")?;
+            n.write_line(f, &label)?;
+            f.write_str("\n")?;
         }
         Ok(())
     }
@@ -418,6 +508,9 @@ enum Repr {
     RanAtStart(&'static &'static [NodeNames]),
     /// Any other.
     Boxed(Box<Compact>),
+    /// The reports of a run a `workflow-test` harness recorded, with its number there
+    /// ([`RunReport::harness_number`]); only a harness's runs pay for the box.
+    Numbered(Box<(NodeReports, u64)>),
 }
 
 /// The reports of a run that did not all run at its start (see [`Repr`]).
@@ -475,6 +568,7 @@ impl NodeReports {
         match &self.0 {
             Repr::RanAtStart(_) => false,
             Repr::Boxed(compact) => compact.built.get().is_some(),
+            Repr::Numbered(numbered) => numbered.0.is_built(),
         }
     }
 
@@ -486,7 +580,26 @@ impl NodeReports {
                 Some(built) => built.len(),
                 None => compact.names.len(),
             },
+            Repr::Numbered(numbered) => numbered.0.len(),
         }
+    }
+
+    /// The harness's number of the run, if a harness set it.
+    fn harness_number(&self) -> Option<u64> {
+        match &self.0 {
+            Repr::Numbered(numbered) => Some(numbered.1),
+            _ => None,
+        }
+    }
+
+    /// The same reports, with the harness's number of the run.
+    #[cold]
+    fn numbered(self, number: u64) -> Self {
+        let reports = match self.0 {
+            Repr::Numbered(numbered) => numbered.0,
+            other => Self(other),
+        };
+        Self(Repr::Numbered(Box::new((reports, number))))
     }
 
     /// Whether there are none.
@@ -511,6 +624,7 @@ impl NodeReports {
                     .unwrap_or_else(|| build(names, &records))
                     .into_vec()
             }
+            Repr::Numbered(numbered) => numbered.0.into_vec(),
         }
     }
 }
@@ -560,6 +674,7 @@ impl Deref for NodeReports {
             Repr::Boxed(compact) => compact
                 .built
                 .get_or_init(|| build(compact.names, &compact.records)),
+            Repr::Numbered(numbered) => &numbered.0,
         }
     }
 }
@@ -673,7 +788,9 @@ pub struct NodeReport {
 
 impl NodeReport {
     /// The node as a line of a report, named `name (node_fn)`: how `{}` of a
-    /// [`RunReport`] prints the nodes of a merge ([`RunReport::merges`]), one per arm.
+    /// [`RunReport`] prints the nodes of a merge ([`RunReport::merges`]), one per arm
+    /// (an arm calling the same fn as an earlier one adds its rank, `name (node_fn #2)`,
+    /// which only the report knows: [`RunReport::labels`]).
     pub fn with_fn(&self) -> impl fmt::Display + '_ {
         struct WithFn<'a>(&'a NodeReport);
         impl fmt::Display for WithFn<'_> {
@@ -1218,6 +1335,15 @@ impl fmt::Display for RunSnapshot {
     }
 }
 
+/// How a report and the trace name the node of a merge's arm calling `node_fn`, after
+/// `same` earlier arms calling it: `r (work)`, then `r (work #2)`.
+pub(crate) fn arm_label(name: &str, node_fn: &str, same: usize) -> String {
+    match same {
+        0 => format!("{name} ({node_fn})"),
+        n => format!("{name} ({node_fn} #{})", n + 1),
+    }
+}
+
 /// `name (node_fn)`, as a report prints the nodes of a merge: the binding (or path) and
 /// the fn, or `None` for a plain name.
 fn split_with_fn(name: &str) -> Option<(&str, &str)> {
@@ -1288,6 +1414,38 @@ mod tests {
             report.to_string(),
             "durable run 1 of `Checkout` (5ms):\n  r                restored\n  done (charge)    not taken\n  done (bill)      succeeded  attempts=1 time=5ms\n"
         );
+    }
+
+    /// Under a harness, the header names the run by the harness's number first, with
+    /// the runtime's id (or the store's) beside it.
+    #[test]
+    fn a_harness_runs_header_has_its_number_and_its_id() {
+        let mut report = RunReport {
+            workflow: "Checkout",
+            run_id: 1025,
+            durable_run: None,
+            duration: Duration::ZERO,
+            nodes: NodeReports::all(&NAMES_REF, NodeRecord::RAN_AT_START),
+        };
+        let header = |r: &RunReport| r.to_string().lines().next().unwrap().to_owned();
+        assert_eq!(report.harness_number(), None);
+        assert_eq!(header(&report), "run 1025 of `Checkout` (0ns):");
+        let plain = report.clone();
+        report.set_harness_number(1);
+        assert_eq!(report.harness_number(), Some(1));
+        assert_eq!(header(&report), "run 1 (id 1025) of `Checkout` (0ns):");
+        // The nodes read as before.
+        assert_eq!(report.nodes, plain.nodes);
+        assert_eq!(report.nodes.len(), 3);
+        assert_eq!(report.node("html").unwrap().attempts, 1);
+        report.set_harness_number(2);
+        assert_eq!(report.harness_number(), Some(2));
+        report.durable_run = Some(3);
+        assert_eq!(
+            header(&report),
+            "run 2 (durable run 3) of `Checkout` (0ns):"
+        );
+        assert_eq!(report.clone().nodes.into_vec(), plain.nodes.into_vec());
     }
 
     static NAMES: [NodeNames; 3] = [

@@ -518,6 +518,33 @@ impl fmt::Display for ShutdownReport {
     }
 }
 
+impl ShutdownReport {
+    /// Whether the shutdown left nothing behind: no run still in flight, no cleanup hook
+    /// that panicked or did not finish in time (as `workflow-test`'s
+    /// `LeakReport::is_clean` says of leaks).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use workflow_core::Runtime;
+    ///
+    /// struct Db;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::builder()
+    ///     .resource_with_cleanup(Db, |_db: Arc<Db>| async { panic!("closing failed") })
+    ///     .build();
+    /// let report = rt.shutdown().await;
+    /// assert!(!report.is_clean(), "{report}");
+    /// assert_eq!(report.cleanup_panics.len(), 1);
+    /// assert!(Runtime::new().shutdown().await.is_clean());
+    /// # });
+    /// ```
+    pub fn is_clean(&self) -> bool {
+        self.runs_still_active == 0
+            && self.cleanup_panics.is_empty()
+            && self.cleanup_timed_out.is_empty()
+    }
+}
+
 /// A handle on a live run, given to [`RuntimeBuilder::monitor`] callbacks.
 #[derive(Debug, Clone)]
 pub struct RunHandle {

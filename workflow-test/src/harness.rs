@@ -663,6 +663,9 @@ impl Harness {
                 0 => this.inner.next_number.fetch_add(1, Ordering::Relaxed),
                 n => n,
             };
+            // Its report names it as the harness's messages do (`run 1 (id 1025)`).
+            let mut outcome = outcome;
+            outcome.report.set_harness_number(number);
             let record = RunRecord {
                 number,
                 report: outcome.report.clone(),
@@ -690,6 +693,7 @@ impl Harness {
             }
         }
         report.nodes = nodes.into();
+        report.set_harness_number(number);
         let error = if running.is_empty() {
             format!(
                 "the run's future was dropped after {:?}, before it ended (no node was running)",
@@ -731,9 +735,11 @@ impl Harness {
         let number = self.live_number(end.report.run_id);
         // Its workflow's node names are known, as for `execute` (`run_recorded`).
         self.note_plan(end.plan());
+        let mut report = end.report.clone();
+        report.set_harness_number(number);
         let record = RunRecord {
             number,
-            report: end.report.clone(),
+            report,
             trace: end.trace.cloned(),
             error: end.error.map(|e| format!("{e:#}")),
         };
@@ -1832,7 +1838,8 @@ impl Harness {
     ///
     /// Inside a fan-out, each item takes its own arm: name the item's node by its path.
     /// A binding defined in several arms (a merge) has a node per arm: name one as the
-    /// report prints it, `name (node_fn)` (`h.assert_not_taken("r (halve)")`).
+    /// report prints it, `name (node_fn)` (`h.assert_not_taken("r (halve)")`; a later
+    /// arm calling the same fn as an earlier one with its rank, `"r (halve #2)"`).
     ///
     /// # Examples
     ///
@@ -1887,17 +1894,18 @@ impl Harness {
             Some(r) if r.status == NodeStatus::NotTaken => {}
             Some(r) => {
                 // A merge has one node per arm: say which one was found.
-                let arms: Vec<_> = run
-                    .report()
+                let report = run.report();
+                let arms: Vec<_> = report
                     .nodes
                     .iter()
-                    .filter(|n| n.name == node)
+                    .zip(report.labels())
+                    .filter(|(n, _)| n.name == node)
                     .collect();
                 let merge = if arms.len() > 1 {
                     let others: Vec<String> = arms
                         .iter()
-                        .filter(|n| n.status == NodeStatus::NotTaken)
-                        .map(|n| format!("`{} ({})`", n.name, n.node_fn))
+                        .filter(|(n, _)| n.status == NodeStatus::NotTaken)
+                        .map(|(_, label)| format!("`{label}`"))
                         .collect();
                     format!(
                         " (`{node}` is defined in {} arms; the arm that ran defines it: name one arm's node as the report prints it, {})",
@@ -1914,17 +1922,7 @@ impl Harness {
             }
             None => {
                 // As the report prints them: a merge's arms as `s (loud)`, `s (quiet)`.
-                let nodes = &run.report().nodes;
-                let names: Vec<String> = nodes
-                    .iter()
-                    .map(|n| {
-                        if nodes.iter().filter(|m| m.name == n.name).count() > 1 {
-                            format!("{} ({})", n.name, n.node_fn)
-                        } else {
-                            n.name.to_string()
-                        }
-                    })
-                    .collect();
+                let names = run.report().labels();
                 self.fail(format!(
                     "expected node `{node}` to be not taken, but the last run ({which}) has no node `{node}` ({}its nodes: {})",
                     did_you_mean(node, &names),

@@ -52,7 +52,9 @@ impl RunRecord {
 
     /// The run's number in its harness, in the order runs started: 1 for the first.
     /// This is how the harness's reports and failure messages name the run (`run 2 of
-    /// `Etl``); it does not depend on other tests running in the same process.
+    /// `Etl``); it does not depend on other tests running in the same process. The
+    /// run's [`report`](Self::report) prints it too, beside the runtime's id: ``run 2
+    /// (id 1026) of `Etl` `` ([`RunReport::harness_number`](workflow_core::RunReport::harness_number)).
     pub fn number(&self) -> u64 {
         self.number
     }
@@ -164,14 +166,9 @@ impl fmt::Display for RunRecord {
             "run {} of `{}` ({durable}{:?}) {outcome}",
             self.number, self.report.workflow, self.report.duration
         )?;
-        // A merge's nodes (one per arm, one name) are told apart by their fn.
-        let merges = self.report.merges();
-        for n in &self.report.nodes {
-            let name = if merges.binary_search(&&*n.name).is_ok() {
-                format!("{} ({})", n.name, n.node_fn)
-            } else {
-                n.name.to_string()
-            };
+        // A merge's nodes (one per arm, one name) are told apart by their fn (and rank
+        // among the arms calling it), as the report prints them.
+        for (n, name) in self.report.nodes.iter().zip(self.report.labels()) {
             let mut line = format!("  {name:<18} {:<12}", state_word(n.status, None));
             if n.attempts > 0 {
                 let _ = write!(line, " attempts={} time={:?}", n.attempts, n.duration);

@@ -425,9 +425,123 @@ async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
     use workflow_core::trace::TraceKind;
     assert!(!trace.kinds("v").contains(&&TraceKind::NotTaken), "{text}");
     assert_eq!(trace.kinds("v (slow_step)"), [&TraceKind::NotTaken]);
+    // Its Gantt milestone has one pair of parentheses (trial39: `v (slow_step) (not
+    // taken)`).
+    assert!(
+        gantt
+            .contains("    section v (slow_step)\n    v (slow_step, not taken) :milestone, 0, 0\n"),
+        "{gantt}"
+    );
+    assert!(!gantt.contains(") (not taken)"), "{gantt}");
     assert_eq!(
         run.report.node("v (slow_step)").unwrap().status,
         NodeStatus::NotTaken
+    );
+}
+
+// ---- a merge whose arms call the same fn ---------------------------------------------
+
+#[node]
+async fn rem3(n: u32) -> u32 {
+    n % 3
+}
+
+#[node]
+async fn work(n: u32) -> u32 {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    n * 2
+}
+
+#[node]
+async fn halve(n: u32) -> u32 {
+    n / 2
+}
+
+workflow! {
+    struct SameFn {
+        input n: u32,
+        p = rem3(n),
+        match p {
+            0 => { r = work(n), }
+            1 => { r = halve(n), }
+            _ => { r = work(n: p), }
+        }
+    }
+}
+
+/// Two arms of a merge calling the same fn are told apart by rank, `r (work)` and `r
+/// (work #2)`, in the report, the trace, the Gantt chart and the harness's lookups
+/// (trial39: both printed `r (work)`, and `"r (work)"` found only the first).
+#[tokio::test(start_paused = true)]
+async fn a_merges_arms_calling_the_same_fn_are_named_apart() {
+    let h = Harness::new();
+    h.set_trace(true);
+    // n = 5: the third arm, `work(n: p)` = 4.
+    let run = h.execute(SameFn, SameFnInput { n: 5 }).await.unwrap();
+    assert_eq!(run.outputs.r, 4);
+    let report = &run.report;
+    assert_eq!(
+        report.labels()[..4],
+        ["p", "r (work)", "r (halve)", "r (work #2)"]
+    );
+    assert_eq!(report.node("r").unwrap().status, NodeStatus::Succeeded);
+    assert_eq!(
+        report.node("r (work #2)").unwrap().status,
+        NodeStatus::Succeeded
+    );
+    assert_eq!(
+        report.node("r (work)").unwrap().status,
+        NodeStatus::NotTaken
+    );
+    assert!(report.node("r (work #3)").is_none());
+    assert!(report.node("r (work #1)").is_none());
+    let text = report.to_string();
+    assert!(text.contains("\n  r (work)         not taken\n"), "{text}");
+    assert!(
+        text.contains("\n  r (work #2)      succeeded  attempts=1 time=10ms\n"),
+        "{text}"
+    );
+    h.assert_not_taken("r (work)");
+    h.assert_not_taken("r (halve)");
+    let record = h.last_run().unwrap().to_string();
+    assert!(
+        record.contains("\n  r (work #2)        succeeded"),
+        "{record}"
+    );
+    let trace = run.trace.unwrap();
+    let events = trace.render_text();
+    assert!(events.contains("r (work): not taken"), "{events}");
+    assert!(events.contains("r (halve): not taken"), "{events}");
+    // n = 3: the first arm ran; the third's is not taken, named by its rank.
+    let run = h.execute(SameFn, SameFnInput { n: 3 }).await.unwrap();
+    assert_eq!(run.outputs.r, 6);
+    assert_eq!(
+        run.report.node("r (work #2)").unwrap().status,
+        NodeStatus::NotTaken
+    );
+    h.assert_not_taken("r (work #2)");
+    let trace = run.trace.unwrap();
+    assert!(
+        trace.render_text().contains("r (work #2): not taken"),
+        "{}",
+        trace.render_text()
+    );
+    let gantt = trace.to_mermaid_gantt();
+    assert!(
+        gantt.contains(
+            "    section r (work no. 2)\n    r (work no. 2, not taken) :milestone, 0, 0\n"
+        ),
+        "{gantt}"
+    );
+    // A wrong rank is not a node; the failure lists the labels.
+    let message = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.assert_not_taken("r (work #3)")
+    }))
+    .unwrap_err();
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("its nodes: p, r (work), r (halve), r (work #2)"),
+        "{message}"
     );
 }
 

@@ -1340,6 +1340,46 @@ run 1 of `EtlStore` (150ms) failed: node `rows` of workflow `EtlStore` failed af
     assert_eq!(message, expected);
 }
 
+/// A run's report under a harness names the run as the harness's messages do, with the
+/// runtime's id beside it (trial39: `{}` of a record's report said `run 1025 of ..` where
+/// the harness said `run 1 of ..`).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_runs_report_names_it_by_the_harness_number_and_its_id(h: Harness) {
+    let first = h.execute(Etl, EtlInput { url: "u".into() }).await.unwrap();
+    let failed = h.execute(EtlStore, EtlStoreInput { url: "u".into() }).await;
+    assert!(failed.is_err());
+    let runs = h.runs();
+    let (one, two) = (&runs[0], &runs[1]);
+    assert_eq!((one.number(), two.number()), (1, 2));
+    let header = |r: &workflow_core::RunReport| r.to_string().lines().next().unwrap().to_owned();
+    assert_eq!(first.report.harness_number(), Some(1));
+    assert_eq!(
+        header(&first.report),
+        format!("run 1 (id {}) of `Etl` (150ms):", first.run_id())
+    );
+    assert_eq!(header(one.report()), header(&first.report));
+    assert_eq!(
+        header(two.report()),
+        format!("run 2 (id {}) of `EtlStore` (150ms):", two.run_id())
+    );
+    // The harness's own text is unchanged, and agrees.
+    assert!(
+        two.to_string()
+            .starts_with("run 2 of `EtlStore` (150ms) failed"),
+        "{two}"
+    );
+    // Outside a harness, the id alone.
+    let plain = Runtime::new()
+        .execute(Etl, EtlInput { url: "u".into() })
+        .await
+        .unwrap();
+    assert_eq!(plain.report.harness_number(), None);
+    assert_eq!(
+        header(&plain.report),
+        format!("run {} of `Etl` (150ms):", plain.run_id())
+    );
+}
+
 // ---- serde: what a harness recorded, as data ------------------------------------------
 
 #[workflow_test(timeout = "20s", start_paused = true)]

@@ -443,7 +443,8 @@ impl Statuses {
     ///
     /// A merge's node (a binding defined in every arm) shares its name with the other
     /// arms' nodes, one of which is taken and runs: its trace event names it as the
-    /// report's lines do, `r (halve)`, so that `r: not taken` is not followed by
+    /// report's lines do, `r (halve)` (`r (halve #2)` for a later arm calling the same
+    /// fn), so that `r: not taken` is not followed by
     /// `r: started` in [`render_text`](crate::ExecutionTrace::render_text) and
     /// `trace.kinds("r")` is the node that ran.
     pub(super) fn not_taken(&mut self, shared: &RunSlot, i: usize) {
@@ -457,7 +458,12 @@ impl Statuses {
             .any(|(j, n)| j != i && n.name == names.name);
         if merge {
             if let Some(s) = shared.get().filter(|_| shared.is_traced()) {
-                let name = format!("{} ({})", s.node_name(i), names.node_fn);
+                // An earlier arm calling the same fn: `r (work #2)`, as the report says.
+                let same = self.nodes[..i]
+                    .iter()
+                    .filter(|n| n.name == names.name && n.node_fn == names.node_fn)
+                    .count();
+                let name = crate::run::arm_label(&s.node_name(i), names.node_fn, same);
                 s.record_named(name.into(), TraceKind::NotTaken);
             }
         } else {

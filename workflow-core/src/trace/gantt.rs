@@ -64,7 +64,13 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
             .find(|e| e.node.as_deref() == Some(node) && e.kind == TraceKind::NotTaken);
         if let (Some(e), true) = (not_taken, attempts.is_empty()) {
             let at = e.at.as_millis();
-            let _ = writeln!(out, "    {node_text} (not taken) :milestone, {at}, {at}");
+            // A merge's arm is named with its fn already (`r (halve)`): one pair of
+            // parentheses, `r (halve, not taken)`, not `r (halve) (not taken)`.
+            let task = match node_text.strip_suffix(')') {
+                Some(named) if named.contains(" (") => format!("{named}, not taken)"),
+                _ => format!("{node_text} (not taken)"),
+            };
+            let _ = writeln!(out, "    {task} :milestone, {at}, {at}");
             continue;
         }
         let several = attempts.len() > 1 || attempts.iter().any(|s| s.attempt > 1);
@@ -136,9 +142,11 @@ fn task_name(node: &str) -> String {
 }
 
 /// Text Mermaid's Gantt grammar accepts in titles, sections and task names: no `:`,
-/// `;`, `#` or line breaks.
+/// `;`, `#` or line breaks. A merge's later arm calling the same fn, `r (work #2)` in
+/// the report and trace, is `r (work no. 2)`.
 fn clean(s: &str) -> String {
-    s.chars()
+    s.replace(" #", " no. ")
+        .chars()
         .map(|c| match c {
             ':' | ';' | '#' | '\n' | '\r' => '_',
             c => c,
