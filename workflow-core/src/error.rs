@@ -391,8 +391,6 @@ pub enum WorkflowError {
     },
 }
 
-/// `{}` includes the node's own message; `{:#}` adds the rest of the chain (the node
-/// error's sources), as anyhow's `{:#}` does.
 /// As `#[derive(Debug)]` prints it (`{:#?}` too), except the run's own timeout, which
 /// leaves out `attempts` and `all_attempts`: they describe a node's timeout, and read
 /// `attempts: 0, all_attempts: false` for the run's (a new-user trial took them for
@@ -495,6 +493,8 @@ impl fmt::Debug for WorkflowError {
     }
 }
 
+/// `{}` includes the node's own message; `{:#}` adds the rest of the chain (the node
+/// error's sources), as anyhow's `{:#}` does.
 impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
