@@ -418,11 +418,9 @@ fn a_wide_spawned_fan_out_whose_tasks_the_runtime_cancels_fails() {
 
 /// The same with three branches, which report to the run's outcome queue: nothing
 /// looks at their handles while the run waits on the queue, and a cancelled task
-/// queues nothing, so the run still waits for ever (the fix, a `Drop` of the spawned
-/// node's task future that queues the failure, is on the spawn path and needs a
-/// callgrind measurement first).
+/// queued nothing, so the run waited for ever. The spawned node's task future now
+/// queues the node's failure when it is dropped before it ended.
 #[test]
-#[ignore = "known hang: a cancelled spawned task that reports to the outcome queue"]
 fn a_few_spawned_branches_whose_tasks_the_runtime_cancels_fail() {
     let run = |rt: Runtime| {
         let result = crate::block_on::block_on(rt.execute(FewHungNoted, FewHungNotedInput {}));

@@ -631,6 +631,13 @@ pub(crate) fn task_failure(error: tokio::task::JoinError) -> NodeFailure {
     if error.is_panic() {
         NodeFailure::Panic(panic_message(error.into_panic().as_ref()))
     } else {
-        NodeFailure::Panic("spawned node task was cancelled".into())
+        cancelled_task()
     }
+}
+
+/// A spawned node's task that tokio cancelled (its runtime shut down): the node's
+/// panic, in tokio's word.
+#[cold]
+pub(crate) fn cancelled_task() -> NodeFailure {
+    NodeFailure::Panic("spawned node task was cancelled".into())
 }

@@ -200,7 +200,11 @@ pin_project_lite::pin_project! {
     /// ports twice).
     ///
     /// The whole call, its drop included, runs inside `catch_unwind`: a panic is the
-    /// node's failure, so every task that runs to its end delivers an outcome.
+    /// node's failure, so every task that runs to its end delivers an outcome. A task
+    /// dropped before it ended delivers the node's failure from its drop: tokio
+    /// cancelled it (its runtime shut down), and a run waiting on the outcome queue
+    /// would otherwise wait for it for ever. (A task the run aborted delivers it too,
+    /// for a node the run no longer counts as pending: ignored.)
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     struct SpawnedNode<N, C, F, W, V> {
         #[pin]
@@ -213,6 +217,31 @@ pin_project_lite::pin_project! {
         wrap: W,
         span: TaskSpan,
     }
+
+    impl<N, C, F, W, V> PinnedDrop for SpawnedNode<N, C, F, W, V> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            // Inline, the test alone: a task that ended left its stage `Done`.
+            if !matches!(this.stage.as_ref().get_ref(), Stage::Done) {
+                let started = matches!(this.stage.as_ref().get_ref(), Stage::Running { .. });
+                dropped_unended(this.queue, *this.index, started);
+            }
+        }
+    }
+}
+
+/// A spawned node's task dropped before it ended (see [`SpawnedNode`]): the node fails
+/// as when its `JoinHandle` says tokio cancelled it ([`attempt::task_failure`]), its
+/// attempt counted if its call was made.
+#[cold]
+#[inline(never)]
+fn dropped_unended<V>(queue: &OutcomeQueue<V>, index: usize, started: bool) {
+    let finished = Finished {
+        index,
+        attempts: u32::from(started),
+        result: Err(attempt::cancelled_task()),
+    };
+    queue.complete(true, |at| (finished, at));
 }
 
 pin_project_lite::pin_project! {
