@@ -222,10 +222,12 @@ pin_project_lite::pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             // Inline, the test alone: a task that ended left its stage `Done`.
-            if !matches!(this.stage.as_ref().get_ref(), Stage::Done) {
-                let started = matches!(this.stage.as_ref().get_ref(), Stage::Running { .. });
-                dropped_unended(this.queue, *this.index, started);
-            }
+            let started = match this.stage.as_ref().get_ref() {
+                Stage::Done => return,
+                Stage::Running { .. } => true,
+                Stage::Start { .. } => false,
+            };
+            dropped_unended(this.queue, *this.index, started);
         }
     }
 }
