@@ -371,12 +371,13 @@ workflow! {
 /// Runs `run` (a run by `futures`' `block_on`, its error's `Debug`) on a thread of its
 /// own, its spawned nodes on a tokio runtime of one worker, which is shut down once
 /// `branches` nodes started: their tasks are cancelled (`JoinError` cancelled) while the
-/// run waits on them. The run's error; a failure to end within a minute fails the test
-/// (a guard against a hang, not a measure).
-fn run_until_its_tokio_runtime_shuts_down(
+/// run waits on them. Asserts that the run fails with the nodes' failure
+/// (`NodePanicked`, "task was cancelled"); a failure to end within a minute fails the
+/// test (a guard against a hang, not a measure).
+fn fails_once_its_tokio_runtime_shuts_down(
     run: impl FnOnce(Runtime) -> Option<String> + Send + 'static,
     branches: usize,
-) -> String {
+) {
     let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let nodes = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -396,8 +397,10 @@ fn run_until_its_tokio_runtime_shuts_down(
     nodes.shutdown_background();
     let error = rx
         .recv_timeout(Duration::from_secs(60))
-        .expect("the run ends once its nodes' tasks are cancelled");
-    error.expect("the run fails")
+        .expect("the run ends once its nodes' tasks are cancelled")
+        .expect("the run fails");
+    assert!(error.contains("NodePanicked"), "{error}");
+    assert!(error.contains("task was cancelled"), "{error}");
 }
 
 /// A spawned fan-out wider than the queue keeps in place waits on its branches'
@@ -411,9 +414,7 @@ fn a_wide_spawned_fan_out_whose_tasks_the_runtime_cancels_fails() {
         let result = crate::block_on::block_on(rt.execute(WideHungNoted, WideHungNotedInput {}));
         result.err().map(|e| format!("{e:?}"))
     };
-    let error = run_until_its_tokio_runtime_shuts_down(run, 12);
-    assert!(error.contains("NodePanicked"), "{error}");
-    assert!(error.contains("task was cancelled"), "{error}");
+    fails_once_its_tokio_runtime_shuts_down(run, 12);
 }
 
 /// The same with three branches, which report to the run's outcome queue: nothing
@@ -426,9 +427,7 @@ fn a_few_spawned_branches_whose_tasks_the_runtime_cancels_fail() {
         let result = crate::block_on::block_on(rt.execute(FewHungNoted, FewHungNotedInput {}));
         result.err().map(|e| format!("{e:?}"))
     };
-    let error = run_until_its_tokio_runtime_shuts_down(run, 3);
-    assert!(error.contains("NodePanicked"), "{error}");
-    assert!(error.contains("task was cancelled"), "{error}");
+    fails_once_its_tokio_runtime_shuts_down(run, 3);
 }
 
 /// Panics (`x > 0`), else returns `x`.
