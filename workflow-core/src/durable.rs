@@ -19,7 +19,7 @@
 //!   key of a run this runtime is still driving (a client retrying a request still being
 //!   served), or a `resume` of such a run, waits for that drive to end instead of
 //!   claiming the run again (its lease is this runtime's own, which the store would
-//!   allow) and running its nodes twice; see `runtime::Drives`.
+//!   allow) and running its nodes twice; see `runtime::durable::Drives`.
 //!
 //! # What happens in a durable run
 //!
