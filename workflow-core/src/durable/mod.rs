@@ -94,16 +94,26 @@
 //! [`WorkflowError::Store`] naming the run and, when one is to blame, the node; rows
 //! committed before stay, so the run can be resumed. A recorded output that no longer
 //! decodes is the same error, before any node runs.
+//!
+//! # Where things are
+//!
+//! This module has the public surface: [`DurableWorkflow`], [`DurableRun`], the
+//! builder's store settings and the runtime's `start_durable`, `resume`, `retry` and
+//! `recover`. Beside it: `runs` (how those calls start, claim and load runs), `drive`
+//! (one drive: the run, its recorder task, the run row finished), `restore` (what a
+//! resumed run restores, runs again or leaves not taken), `fingerprint` (the graph as
+//! text and what a changed one means).
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::{NodeName, WorkflowError};
 use crate::executor::Workflow;
 use crate::run::{NodeReport, NodeStatus, RunReport};
-use crate::store::{RunId, StoreError};
+use crate::runtime::{DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder};
+use crate::store::{OwnerId, Retention, RunId, Store, StoreError};
 use crate::trace::ExecutionTrace;
-#[cfg(doc)]
-use crate::{runtime::Runtime, store::Store};
 
-mod builder;
 mod drive;
 mod fingerprint;
 mod restore;
@@ -256,5 +266,290 @@ fn other_error<W: Workflow>(run: RunId, message: String) -> WorkflowError {
         node: None,
         source: message.into(),
         run_error: None,
+    }
+}
+
+impl RuntimeBuilder {
+    /// Records durable runs ([`Runtime::start_durable`]) in `store`.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), workflow_core::store::StoreError> {
+    /// use workflow_core::Runtime;
+    /// use workflow_core::store::SqliteStore;
+    ///
+    /// let rt = Runtime::builder().store(SqliteStore::open("runs.db")?).build();
+    /// # drop(rt);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn store(self, store: impl Store + 'static) -> Self {
+        self.store_arc(Arc::new(store))
+    }
+
+    /// Records durable runs in a store shared with other code.
+    pub fn store_arc(mut self, store: Arc<dyn Store>) -> Self {
+        self.durable.store = Some(store);
+        self
+    }
+
+    /// Who holds this runtime's leases (default: [`OwnerId::for_this_process`]).
+    pub fn owner(mut self, owner: OwnerId) -> Self {
+        self.durable.owner = Some(owner);
+        self
+    }
+
+    /// How long a lease lasts unless renewed (default 30 s): a run whose process died is
+    /// recovered by [`Runtime::recover`] this long after its last renewal. Running runs
+    /// renew every third of it.
+    ///
+    /// Stores keep lease times in whole milliseconds, so a lease under 1 ms (zero
+    /// included) has expired when it is written: another owner's `recover` may claim a
+    /// run while it still runs here, and this runtime renews it about once a millisecond
+    /// (one store write each). `Duration::MAX` (saturated to the store's largest time)
+    /// never expires: `recover` never picks up a run whose process died, only
+    /// [`Runtime::resume`] by a runtime of the same [`OwnerId`] does.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.durable.lease = Some(lease);
+        self
+    }
+
+    /// Calls `f` when a durable run executed by this runtime ends ([`Runtime::start_durable`],
+    /// [`Runtime::resume`], [`Runtime::recover`]), succeeded or failed, with its report,
+    /// trace and error (a start that only read an earlier run's outputs executed
+    /// nothing, and calls nothing). Test harnesses use it to record durable runs as they
+    /// record [`Runtime::execute`]'s: `workflow_test::Harness` with a store counts their
+    /// nodes in `execution_count`, keeps them in `runs()` and `last_trace()`. A panic in
+    /// `f` is contained: the run's caller gets the run's result, and the panic is a
+    /// `tracing` error event (target `workflow`) naming the run and the callback.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::store::MemoryStore;
+    ///
+    /// #[node]
+    /// async fn double(x: u32) -> u32 {
+    ///     x * 2
+    /// }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Double {
+    ///         input x: u32,
+    ///         y = double(x),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let ended = Arc::new(Mutex::new(Vec::new()));
+    /// let seen = Arc::clone(&ended);
+    /// let rt = Runtime::builder()
+    ///     .store(MemoryStore::new())
+    ///     .on_durable_run_end(move |end| {
+    ///         let node = &end.report.nodes[0];
+    ///         seen.lock().unwrap().push((end.run_id, node.name.to_string(), end.error.is_none()));
+    ///     })
+    ///     .build();
+    /// let run = rt.start_durable(Double, DoubleInput { x: 2 }, Some("d")).await.unwrap();
+    /// // Again with the key: the outputs are read back, nothing runs.
+    /// rt.start_durable(Double, DoubleInput { x: 2 }, Some("d")).await.unwrap();
+    /// assert_eq!(*ended.lock().unwrap(), [(run.run_id, "y".to_string(), true)]);
+    /// # });
+    /// ```
+    pub fn on_durable_run_end(
+        mut self,
+        f: impl Fn(&DurableRunEnd<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.durable.on_end = Some(OnDurableEnd(Arc::new(f)));
+        self
+    }
+
+    /// Keeps a succeeded run's node rows (default: deleted, so tables hold work in
+    /// flight, not history; run rows stay until [`Store::purge`]).
+    pub fn keep_records(mut self, keep: bool) -> Self {
+        self.durable.retention = if keep {
+            Retention::Keep
+        } else {
+            Retention::DeleteOnSuccess
+        };
+        self
+    }
+}
+
+impl Runtime {
+    /// The store durable runs are recorded in, if one was configured.
+    pub fn store(&self) -> Option<&Arc<dyn Store>> {
+        self.durable.as_ref().map(|d| &d.store)
+    }
+
+    /// Starts a durable run of `workflow` and drives it to its end.
+    ///
+    /// With an `idempotency_key`, a second start with the same key does not run again: it
+    /// returns the first run's outputs if that run succeeded, resumes it if it is
+    /// unfinished and its lease expired or is this runtime's own (its owner's: a run whose
+    /// future was dropped, such as one cut by `tokio::time::timeout`, resumes at once), and
+    /// fails if it failed (the error names the run: [`Runtime::retry`] runs it again).
+    /// While this runtime still drives that run (the first start has not returned), a
+    /// second start waits for it and then answers as above: the nodes run once. A start
+    /// from another runtime on the same store (another owner) does not wait: while the
+    /// run's lease is held, it fails with [`StoreError::LeaseHeld`](crate::store::StoreError::LeaseHeld)
+    /// naming that owner.
+    ///
+    /// Without a key, a run cut short is found again by its id
+    /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
+    /// [`Runtime::resume`], or by [`Runtime::recover`] once its lease expired. A run that
+    /// failed is retried by its id ([`Runtime::retry`]): the error is a
+    /// [`WorkflowError`] as for [`Runtime::execute`], and the id comes with it to
+    /// [`RuntimeBuilder::on_durable_run_end`](crate::RuntimeBuilder::on_durable_run_end)
+    /// (`end.run_id`, `end.error`), or from `list_runs`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::execute`], plus [`WorkflowError::Store`]: no store configured, the
+    /// store failed, the key names a run of another workflow or input or one still
+    /// leased to another owner. Outside a tokio runtime (another executor's `block_on`),
+    /// [`WorkflowError::NeedsTokio`] ([`TokioNeed::DurableRecording`]) before the store
+    /// is touched, as for `resume`, `retry` and `recover`: the run is recorded by a tokio
+    /// task.
+    ///
+    /// [`TokioNeed::DurableRecording`]: crate::TokioNeed::DurableRecording
+    //
+    //
+    // `W` is bound once, with its input and output as parameters of their own, and the
+    // future's type does not name `W`: a workflow that is not durable is then one error,
+    // at `workflow` (an `async fn`, or `impl Future`, said it three times: at the
+    // argument, the call and the `.await`).
+    pub fn start_durable<'a, W, I, O>(
+        &'a self,
+        workflow: W,
+        input: I,
+        idempotency_key: Option<&'a str>,
+    ) -> DurableFuture<'a, DurableRun<O>>
+    where
+        W: DurableWorkflow + Workflow<Input = I, Output = O> + 'a,
+        I: Send + 'a,
+        O: Send + 'a,
+    {
+        Box::pin(self.start_durable_run(workflow, input, idempotency_key))
+    }
+
+    /// Resumes the unfinished durable run `run`: restores its recorded outputs and runs
+    /// the nodes without one.
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::start_durable`]; also [`WorkflowError::Store`] whose `source` field
+    /// (`err.downcast_ref::<StoreError>()`; `std::error::Error::source` continues below
+    /// it, as for a node's error) is a [`StoreError::NotFound`] when the store has no such run, a
+    /// [`StoreError::WrongWorkflow`] when the run is another workflow's (refused before it
+    /// is claimed: the run is left as it was), a [`StoreError::Finished`] when it finished
+    /// (a failed run is run again with [`Runtime::retry`]), or a [`StoreError::LeaseHeld`]
+    /// when another owner's lease on it has not expired.
+    // One bound, as in `start_durable`.
+    pub fn resume<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
+    where
+        W: DurableWorkflow + Workflow<Output = O> + 'a,
+        O: Send + 'a,
+    {
+        Box::pin(self.resume_run(workflow, run))
+    }
+
+    /// Runs the failed durable run `run` again from where it failed, under the same run
+    /// id: the nodes that finished are restored from their recorded outputs (they end as
+    /// [`NodeStatus::Restored`](crate::NodeStatus::Restored) and do not execute), the
+    /// node that failed and everything after it run, with the run's recorded input.
+    ///
+    /// Meant for a failure that is gone: a dependency that was down, or a bug fixed and
+    /// deployed since (a node whose code changed runs again when its
+    /// `#[node(version = N)]` is bumped, and so does everything downstream of it: the rules
+    /// of [`Runtime::resume`]). The run's earlier failure is kept in its attempts
+    /// ([`RunState::attempts`](crate::store::RunState::attempts)); its idempotency key keeps naming it, so a later
+    /// [`start_durable`](Runtime::start_durable) with the key gets this attempt's outputs.
+    ///
+    /// Why the same id and not a new run: the recorded outputs, the key, and the ids
+    /// nodes derive for the outside world ([`Context::idempotency_key`](crate::Context::idempotency_key))
+    /// all belong to the run; a new id would make every restored node's side effects look
+    /// new to the services they called, and leave the key naming a failure.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::store::MemoryStore;
+    ///
+    /// static DOWN: AtomicBool = AtomicBool::new(true);
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("the mail server is down")]
+    /// struct Down;
+    ///
+    /// #[node]
+    /// async fn render(order: u32) -> String {
+    ///     format!("order {order}")
+    /// }
+    ///
+    /// #[node]
+    /// async fn send(text: String) -> Result<usize, Down> {
+    ///     if DOWN.load(Ordering::SeqCst) { Err(Down) } else { Ok(text.len()) }
+    /// }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Mail {
+    ///         input order: u32,
+    ///         text = render(order),
+    ///         sent = send(text),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().store(MemoryStore::new()).build();
+    /// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
+    /// assert!(matches!(failed, WorkflowError::NodeFailed { .. }), "{failed}");
+    /// let run = rt.store().unwrap().list_runs(Default::default()).await.unwrap()[0].id;
+    ///
+    /// DOWN.store(false, Ordering::SeqCst); // the server is back
+    /// let retried = rt.retry(Mail, run).await.unwrap();
+    /// assert_eq!((retried.run_id, retried.outputs.sent), (run, 7));
+    /// assert_eq!(retried.restored(), ["text"]); // `render` did not run again
+    /// let state = rt.store().unwrap().load_run(run).await.unwrap();
+    /// assert_eq!(state.attempts.len(), 1); // the first attempt's failure
+    /// assert!(state.attempts[0].error.contains("mail server is down"));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::resume`]; [`WorkflowError::Store`] whose `source` field
+    /// (`err.downcast_ref::<StoreError>()`) is a [`StoreError::NotFailed`] when the run is running (resume it) or succeeded,
+    /// [`StoreError::WrongWorkflow`] when it is another workflow's,
+    /// [`StoreError::NotFound`] when the store has no such run; in each case nothing was
+    /// changed. If the run fails again it is failed again, with both failures kept; so it
+    /// is when the retry cannot start (the workflow's inputs changed since the run
+    /// started, a recorded output no longer decodes): the error is returned and recorded
+    /// as the run's, and it stays retryable.
+    // One bound, as in `start_durable`.
+    pub fn retry<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
+    where
+        W: DurableWorkflow + Workflow<Output = O> + 'a,
+        O: Send + 'a,
+    {
+        Box::pin(self.retry_run(workflow, run))
+    }
+
+    /// Resumes every unfinished run of `workflow` whose lease expired (its process died),
+    /// concurrently, and returns each run's result. Safe from several processes at once:
+    /// each run is claimed by exactly one of them.
+    ///
+    /// # Errors
+    ///
+    /// [`WorkflowError::Store`] when the runs cannot be listed; each run's own error is in
+    /// its entry.
+    // One bound, as in `start_durable`.
+    pub fn recover<'a, W, O>(&'a self, workflow: W) -> DurableFuture<'a, RecoveredRuns<O>>
+    where
+        W: DurableWorkflow + Workflow<Output = O> + 'a,
+        O: Send + 'a,
+    {
+        Box::pin(self.recover_runs(workflow))
     }
 }

@@ -1,5 +1,6 @@
-//! A runtime's durable runs, from the caller's side: start one (or find the run its key
-//! started), resume, retry or recover runs; each ends in a drive (`drive.rs`).
+//! How `start_durable`, `resume`, `retry` and `recover` (public, in `mod.rs`) do their
+//! work: start a run (or find the one its key started), claim and load a run to resume
+//! or retry, recover every run whose lease lapsed; each ends in a drive (`drive.rs`).
 
 use std::sync::Arc;
 
@@ -8,16 +9,11 @@ use crate::error::WorkflowError;
 use crate::executor::Workflow;
 use crate::runtime::{Driving, DurableConfig, Runtime};
 use crate::store::{
-    CreatedRun, GraphFingerprint, Lease, NewRun, RunFilter, RunId, RunOutcome, RunStatus, Store,
+    CreatedRun, GraphFingerprint, Lease, NewRun, RunFilter, RunId, RunOutcome, RunStatus,
     StoreError,
 };
 
 impl Runtime {
-    /// The store durable runs are recorded in, if one was configured.
-    pub fn store(&self) -> Option<&Arc<dyn Store>> {
-        self.durable.as_ref().map(|d| &d.store)
-    }
-
     /// The store's configuration, for a drive of a durable run (a start, resume, retry
     /// or recovery), which records on a tokio task: refused outside tokio (another
     /// executor's `block_on`) before the store is touched, where `tokio::spawn` panicked
@@ -39,58 +35,7 @@ impl Runtime {
         Ok(cfg)
     }
 
-    /// Starts a durable run of `workflow` and drives it to its end.
-    ///
-    /// With an `idempotency_key`, a second start with the same key does not run again: it
-    /// returns the first run's outputs if that run succeeded, resumes it if it is
-    /// unfinished and its lease expired or is this runtime's own (its owner's: a run whose
-    /// future was dropped, such as one cut by `tokio::time::timeout`, resumes at once), and
-    /// fails if it failed (the error names the run: [`Runtime::retry`] runs it again).
-    /// While this runtime still drives that run (the first start has not returned), a
-    /// second start waits for it and then answers as above: the nodes run once. A start
-    /// from another runtime on the same store (another owner) does not wait: while the
-    /// run's lease is held, it fails with [`StoreError::LeaseHeld`](crate::store::StoreError::LeaseHeld)
-    /// naming that owner.
-    ///
-    /// Without a key, a run cut short is found again by its id
-    /// ([`Store::list_runs`](crate::store::Store::list_runs) on [`Runtime::store`]) for
-    /// [`Runtime::resume`], or by [`Runtime::recover`] once its lease expired. A run that
-    /// failed is retried by its id ([`Runtime::retry`]): the error is a
-    /// [`WorkflowError`] as for [`Runtime::execute`], and the id comes with it to
-    /// [`RuntimeBuilder::on_durable_run_end`](crate::RuntimeBuilder::on_durable_run_end)
-    /// (`end.run_id`, `end.error`), or from `list_runs`.
-    ///
-    /// # Errors
-    ///
-    /// As [`Runtime::execute`], plus [`WorkflowError::Store`]: no store configured, the
-    /// store failed, the key names a run of another workflow or input or one still
-    /// leased to another owner. Outside a tokio runtime (another executor's `block_on`),
-    /// [`WorkflowError::NeedsTokio`] ([`TokioNeed::DurableRecording`]) before the store
-    /// is touched, as for `resume`, `retry` and `recover`: the run is recorded by a tokio
-    /// task.
-    ///
-    /// [`TokioNeed::DurableRecording`]: crate::TokioNeed::DurableRecording
-    //
-    //
-    // `W` is bound once, with its input and output as parameters of their own, and the
-    // future's type does not name `W`: a workflow that is not durable is then one error,
-    // at `workflow` (an `async fn`, or `impl Future`, said it three times: at the
-    // argument, the call and the `.await`).
-    pub fn start_durable<'a, W, I, O>(
-        &'a self,
-        workflow: W,
-        input: I,
-        idempotency_key: Option<&'a str>,
-    ) -> DurableFuture<'a, DurableRun<O>>
-    where
-        W: DurableWorkflow + Workflow<Input = I, Output = O> + 'a,
-        I: Send + 'a,
-        O: Send + 'a,
-    {
-        Box::pin(self.start_durable_run(workflow, input, idempotency_key))
-    }
-
-    async fn start_durable_run<W: DurableWorkflow>(
+    pub(super) async fn start_durable_run<W: DurableWorkflow>(
         &self,
         _workflow: W,
         input: W::Input,
@@ -182,28 +127,7 @@ impl Runtime {
         }
     }
 
-    /// Resumes the unfinished durable run `run`: restores its recorded outputs and runs
-    /// the nodes without one.
-    ///
-    /// # Errors
-    ///
-    /// As [`Runtime::start_durable`]; also [`WorkflowError::Store`] whose `source` field
-    /// (`err.downcast_ref::<StoreError>()`; `std::error::Error::source` continues below
-    /// it, as for a node's error) is a [`StoreError::NotFound`] when the store has no such run, a
-    /// [`StoreError::WrongWorkflow`] when the run is another workflow's (refused before it
-    /// is claimed: the run is left as it was), a [`StoreError::Finished`] when it finished
-    /// (a failed run is run again with [`Runtime::retry`]), or a [`StoreError::LeaseHeld`]
-    /// when another owner's lease on it has not expired.
-    // One bound, as in `start_durable`.
-    pub fn resume<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
-    where
-        W: DurableWorkflow + Workflow<Output = O> + 'a,
-        O: Send + 'a,
-    {
-        Box::pin(self.resume_run(workflow, run))
-    }
-
-    async fn resume_run<W: DurableWorkflow>(
+    pub(super) async fn resume_run<W: DurableWorkflow>(
         &self,
         _workflow: W,
         run: RunId,
@@ -249,89 +173,7 @@ impl Runtime {
         self.resume_claimed::<W>(cfg, claimed.lease).await
     }
 
-    /// Runs the failed durable run `run` again from where it failed, under the same run
-    /// id: the nodes that finished are restored from their recorded outputs (they end as
-    /// [`NodeStatus::Restored`](crate::NodeStatus::Restored) and do not execute), the
-    /// node that failed and everything after it run, with the run's recorded input.
-    ///
-    /// Meant for a failure that is gone: a dependency that was down, or a bug fixed and
-    /// deployed since (a node whose code changed runs again when its
-    /// `#[node(version = N)]` is bumped, and so does everything downstream of it: the rules
-    /// of [`Runtime::resume`]). The run's earlier failure is kept in its attempts
-    /// ([`RunState::attempts`](crate::store::RunState::attempts)); its idempotency key keeps naming it, so a later
-    /// [`start_durable`](Runtime::start_durable) with the key gets this attempt's outputs.
-    ///
-    /// Why the same id and not a new run: the recorded outputs, the key, and the ids
-    /// nodes derive for the outside world ([`Context::idempotency_key`](crate::Context::idempotency_key))
-    /// all belong to the run; a new id would make every restored node's side effects look
-    /// new to the services they called, and leave the key naming a failure.
-    ///
-    /// ```
-    /// use std::sync::atomic::{AtomicBool, Ordering};
-    /// use workflow_core::prelude::*;
-    /// use workflow_core::store::MemoryStore;
-    ///
-    /// static DOWN: AtomicBool = AtomicBool::new(true);
-    ///
-    /// #[derive(Debug, thiserror::Error)]
-    /// #[error("the mail server is down")]
-    /// struct Down;
-    ///
-    /// #[node]
-    /// async fn render(order: u32) -> String {
-    ///     format!("order {order}")
-    /// }
-    ///
-    /// #[node]
-    /// async fn send(text: String) -> Result<usize, Down> {
-    ///     if DOWN.load(Ordering::SeqCst) { Err(Down) } else { Ok(text.len()) }
-    /// }
-    ///
-    /// workflow! {
-    ///     #[workflow(durable)]
-    ///     struct Mail {
-    ///         input order: u32,
-    ///         text = render(order),
-    ///         sent = send(text),
-    ///     }
-    /// }
-    ///
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// let rt = Runtime::builder().store(MemoryStore::new()).build();
-    /// let failed = rt.start_durable(Mail, MailInput { order: 7 }, None).await.unwrap_err();
-    /// assert!(matches!(failed, WorkflowError::NodeFailed { .. }), "{failed}");
-    /// let run = rt.store().unwrap().list_runs(Default::default()).await.unwrap()[0].id;
-    ///
-    /// DOWN.store(false, Ordering::SeqCst); // the server is back
-    /// let retried = rt.retry(Mail, run).await.unwrap();
-    /// assert_eq!((retried.run_id, retried.outputs.sent), (run, 7));
-    /// assert_eq!(retried.restored(), ["text"]); // `render` did not run again
-    /// let state = rt.store().unwrap().load_run(run).await.unwrap();
-    /// assert_eq!(state.attempts.len(), 1); // the first attempt's failure
-    /// assert!(state.attempts[0].error.contains("mail server is down"));
-    /// # });
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`Runtime::resume`]; [`WorkflowError::Store`] whose `source` field
-    /// (`err.downcast_ref::<StoreError>()`) is a [`StoreError::NotFailed`] when the run is running (resume it) or succeeded,
-    /// [`StoreError::WrongWorkflow`] when it is another workflow's,
-    /// [`StoreError::NotFound`] when the store has no such run; in each case nothing was
-    /// changed. If the run fails again it is failed again, with both failures kept; so it
-    /// is when the retry cannot start (the workflow's inputs changed since the run
-    /// started, a recorded output no longer decodes): the error is returned and recorded
-    /// as the run's, and it stays retryable.
-    // One bound, as in `start_durable`.
-    pub fn retry<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
-    where
-        W: DurableWorkflow + Workflow<Output = O> + 'a,
-        O: Send + 'a,
-    {
-        Box::pin(self.retry_run(workflow, run))
-    }
-
-    async fn retry_run<W: DurableWorkflow>(
+    pub(super) async fn retry_run<W: DurableWorkflow>(
         &self,
         _workflow: W,
         run: RunId,
@@ -365,24 +207,7 @@ impl Runtime {
         }
     }
 
-    /// Resumes every unfinished run of `workflow` whose lease expired (its process died),
-    /// concurrently, and returns each run's result. Safe from several processes at once:
-    /// each run is claimed by exactly one of them.
-    ///
-    /// # Errors
-    ///
-    /// [`WorkflowError::Store`] when the runs cannot be listed; each run's own error is in
-    /// its entry.
-    // One bound, as in `start_durable`.
-    pub fn recover<'a, W, O>(&'a self, workflow: W) -> DurableFuture<'a, RecoveredRuns<O>>
-    where
-        W: DurableWorkflow + Workflow<Output = O> + 'a,
-        O: Send + 'a,
-    {
-        Box::pin(self.recover_runs(workflow))
-    }
-
-    async fn recover_runs<W: DurableWorkflow>(
+    pub(super) async fn recover_runs<W: DurableWorkflow>(
         &self,
         _workflow: W,
     ) -> Result<Vec<(RunId, Result<DurableRun<W::Output>, WorkflowError>)>, WorkflowError> {
