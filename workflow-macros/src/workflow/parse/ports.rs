@@ -165,12 +165,14 @@ pub(super) fn parse_source(
         );
         return Ok(None);
     }
-    // A literal, a list literal (`[1, 2, 3]`, Python's) or `None`: values.
-    let none = input
-        .fork()
-        .call(Ident::parse_any)
-        .is_ok_and(|i| i == "None")
-        && !input.peek2(Token![.])
+    // A literal, a list literal (`[1, 2, 3]`, Python's), `None` or another language's
+    // constant (`True`, `False`, `null`, `nil`, `undefined`): values.
+    let none = input.fork().call(Ident::parse_any).is_ok_and(|i| {
+        matches!(
+            i.to_string().as_str(),
+            "None" | "True" | "False" | "null" | "nil" | "undefined"
+        )
+    }) && !input.peek2(Token![.])
         && !input.peek2(Token![?]);
     if input.peek(syn::Lit) || input.peek(syn::token::Bracket) || none {
         let value: TokenStream = if input.peek(syn::Lit) || none {

@@ -238,6 +238,47 @@ fn python_elif_and_a_colon_body_are_one_error_each() {
     );
 }
 
+#[test]
+fn other_languages_comments_declarations_and_headers_are_one_error_each() {
+    // A `#` comment: one error for both, and the entries after each comment kept.
+    let cx = Ctxt::new();
+    let src: TokenStream =
+        "struct W { input n: u32, d = f(n), # doubled\n s = g(n: d), # shown\n t = g(n: s), }"
+            .parse()
+            .expect("tokens");
+    let def = WorkflowDef::parse(&cx, src).expect("parses");
+    assert_eq!(
+        cx.messages(),
+        ["a comment in Rust starts with `//` (`// like this`), not `#`, which starts an attribute (`#[output]`)"]
+    );
+    let names: Vec<String> = def.bindings.iter().map(|b| b.name.to_string()).collect();
+    assert_eq!(names, ["d", "s", "t"]);
+    assert_eq!(
+        parse_messages(quote! { struct W { input n: u32, def d = f(n), } }),
+        ["remove `def`: a node binding is written `d = node_fn(..),`"]
+    );
+    assert_eq!(
+        parse_messages(quote! { struct W: { input n: u32, d = f(n), } }),
+        ["remove the `:`: a workflow's entries follow its name in braces, `struct W { .. }`"]
+    );
+    let m = parse_messages(quote! { struct W -> u32 { input n: u32, d = f(n), } });
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].starts_with("remove `-> u32`: a workflow has no return type"),
+        "{m:?}"
+    );
+    let m =
+        parse_messages(quote! { struct W { input n: u32, b = ok(n), s = f(n) if b else g(n), } });
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].starts_with("a binding runs one node: to choose between nodes, write an `if` entry that binds `s` in each arm"),
+        "{m:?}"
+    );
+    let m = parse_messages(quote! { struct W { f = flag(on: True), } });
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("not a value"), "{m:?}");
+}
+
 /// The messages of parsing `src` alone.
 fn parse_messages(src: TokenStream) -> Vec<String> {
     let cx = Ctxt::new();
