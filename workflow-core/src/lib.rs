@@ -158,12 +158,16 @@ pub use node::NodeErrorType;
 /// them by a short path. Not API.
 #[doc(hidden)]
 pub use node::{ConvertNodeError, UnsupportedNodeError};
+#[cfg(feature = "store")]
+#[doc(hidden)]
+pub use other_names::RunIdIsItsNumber;
 #[doc(hidden)]
 pub use other_names::{
     AwaitTheRun, CancelByDropping, CancelTokenIsTheName, ErrorNodeIsNode, EventsAreAField,
     EventsAreSent, GuideBuilderMethods, LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit,
     NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunOptionsAreSetDirectly,
-    RunsAreFutures, RunsWithExecute, SetOnTheBuilder,
+    RunsAreFutures, RunsWithExecute, SetOnTheBuilder, TraceIsTheRunsOption,
+    TraceIsTheRuntimesSetting,
 };
 /// What a cleanup hook's closure returns; public so that a compile error names it by
 /// a short path. Not API.

@@ -616,6 +616,116 @@ impl crate::RuntimeBuilder {
     }
 }
 
+/// `Runtime::builder().enable_tracing()` (or `.disable_tracing()`, the built
+/// `Harness`'s names, which the testing guide uses) on a
+/// [`RuntimeBuilder`](crate::RuntimeBuilder), whose setting is
+/// [`trace`](crate::RuntimeBuilder::trace), or on a built [`Runtime`]. rustc said only
+/// "no method named `enable_tracing` found". Implemented for nothing, and sealed, like
+/// the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a runtime's tracing is the builder's `trace` setting: write `Runtime::builder().trace(true).build()`",
+    label = "not a method of the runtime",
+    note = "one run's tracing is `rt.execute_with(W, input, RunOptions::new().trace(true))`; `h.enable_tracing()` is a method of the test `Harness`"
+)]
+#[doc(hidden)]
+pub trait TraceIsTheRuntimesSetting<T>: sealed::NotImplemented<T> {}
+
+/// The harness's names on the runtime's builder: see [`TraceIsTheRuntimesSetting`].
+/// Each returns the builder, so that the chain's `.build()` adds no error of its own.
+impl crate::RuntimeBuilder {
+    #[doc(hidden)]
+    pub fn enable_tracing<'a>(self) -> Self
+    where
+        &'a Self: TraceIsTheRuntimesSetting<()>,
+    {
+        unreachable!("`RuntimeBuilder: TraceIsTheRuntimesSetting` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn disable_tracing<'a>(self) -> Self
+    where
+        &'a Self: TraceIsTheRuntimesSetting<()>,
+    {
+        unreachable!("`RuntimeBuilder: TraceIsTheRuntimesSetting` has no impl")
+    }
+}
+
+/// The harness's names on a built runtime: see [`TraceIsTheRuntimesSetting`].
+impl Runtime {
+    #[doc(hidden)]
+    pub fn enable_tracing<'a>(&'a self)
+    where
+        &'a Self: TraceIsTheRuntimesSetting<()>,
+    {
+        unreachable!("`Runtime: TraceIsTheRuntimesSetting` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn disable_tracing<'a>(&'a self)
+    where
+        &'a Self: TraceIsTheRuntimesSetting<()>,
+    {
+        unreachable!("`Runtime: TraceIsTheRuntimesSetting` has no impl")
+    }
+}
+
+/// `RunOptions::new().enable_tracing()` (or `.disable_tracing()`, the `Harness`'s names)
+/// for [`RunOptions::trace`](crate::RunOptions::trace). rustc said only "no method named
+/// `enable_tracing` found for struct `RunOptions`". Implemented for nothing, and sealed,
+/// like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a run's tracing is its `trace` option: write `RunOptions::new().trace(true)`",
+    label = "not a method of `RunOptions`",
+    note = "pass the options to `rt.execute_with(W, input, options)`; `Runtime::builder().trace(true)` traces every run of a runtime"
+)]
+#[doc(hidden)]
+pub trait TraceIsTheRunsOption<T>: sealed::NotImplemented<T> {}
+
+/// The harness's names on `RunOptions`: see [`TraceIsTheRunsOption`]. Each returns
+/// `RunOptions`, so that the options passed on add no error of their own.
+impl crate::RunOptions {
+    #[doc(hidden)]
+    pub fn enable_tracing<'a>(self) -> Self
+    where
+        &'a Self: TraceIsTheRunsOption<()>,
+    {
+        unreachable!("`RunOptions: TraceIsTheRunsOption` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn disable_tracing<'a>(self) -> Self
+    where
+        &'a Self: TraceIsTheRunsOption<()>,
+    {
+        unreachable!("`RunOptions: TraceIsTheRunsOption` has no impl")
+    }
+}
+
+/// `RunId::new(42)` for `RunId(42)`: rustc said "no function or associated item named
+/// `new`" and offered `RunId::ne`. Implemented for nothing, and sealed, like the others.
+/// Not API.
+#[cfg(feature = "store")]
+#[diagnostic::on_unimplemented(
+    message = "a `RunId` is its number: write `RunId(42)` (an `i64`)",
+    label = "not a function of `RunId`",
+    note = "a run's id comes with it (`run.run_id` of `rt.start_durable(..)`); one read as text, from a command line, is parsed: `\"42\".parse::<RunId>()`"
+)]
+#[doc(hidden)]
+pub trait RunIdIsItsNumber<T>: sealed::NotImplemented<T> {}
+
+/// The constructor's usual name: see [`RunIdIsItsNumber`].
+#[cfg(feature = "store")]
+impl crate::store::RunId {
+    #[doc(hidden)]
+    pub fn new<N>(id: N) -> Self
+    where
+        Self: RunIdIsItsNumber<N>,
+    {
+        let _ = id;
+        unreachable!("`RunId: RunIdIsItsNumber` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be

@@ -133,10 +133,11 @@ impl RetryPolicy {
 
     /// Limits all attempts and delays of one node together. Its end fails the node with
     /// [`WorkflowError::Timeout`](crate::WorkflowError::Timeout) naming it, with
-    /// `all_attempts` set and the attempts made. Zero (`total_timeout = "0s"`) is allowed
-    /// and leaves the first attempt its first poll (tokio's timeout polls before it
-    /// looks at the clock): a node that ends there succeeds, one that awaits anything or
-    /// fails times out at once after one attempt.
+    /// `all_attempts` set and the attempts made. Zero is allowed here and leaves the
+    /// first attempt its first poll (tokio's timeout polls before it looks at the
+    /// clock): a node that ends there succeeds, one that awaits anything or fails times
+    /// out at once after one attempt. In `#[node(retry(total_timeout = "0s"))]` (or a
+    /// binding's `#[retry(..)]`) zero is a compile error, like a zero `timeout`.
     pub const fn total_timeout(mut self, limit: Duration) -> Self {
         self.total_timeout = Some(limit);
         self

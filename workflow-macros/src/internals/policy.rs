@@ -256,8 +256,14 @@ impl RetryArgs {
                     self.backoff_spans.1 = Some(d.span);
                 }
             }
+            // Zero would end the first attempt at its first poll: surely a slip, like a
+            // zero `timeout`.
             "total_timeout" => {
-                if let Some(d) = duration_value(m, cx)? {
+                if let Some(d) = positive_duration_value(
+                    m,
+                    cx,
+                    "a `total_timeout` of zero would end the first attempt at once and leave no time for a retry; use a positive duration like \"5s\" (it limits all attempts and delays together)",
+                )? {
                     duplicate(self.total_timeout.replace(d.value).is_some());
                     self.total_timeout_span = Some(d.span);
                 }

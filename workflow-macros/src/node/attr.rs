@@ -201,6 +201,25 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_total_timeout_is_one_error_like_a_zero_timeout() {
+        let m = messages(quote!(retry(max = 3, total_timeout = "0s")));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("a `total_timeout` of zero would end the first attempt at once"),
+            "{m:?}"
+        );
+        // With a `backoff` too, still the one error (not also "not longer than `backoff`").
+        assert_eq!(
+            messages(quote!(retry(
+                max = 3,
+                backoff = "1s",
+                total_timeout = "0ms"
+            ))),
+            m
+        );
+    }
+
+    #[test]
     fn version_is_a_positive_number_given_once() {
         let cx = Ctxt::new();
         assert_eq!(parse_args(&cx, quote!(version = 3)).version, Some(3));

@@ -171,6 +171,91 @@ pub(crate) fn context_other_names(cx: &Ctxt, item: &mut ItemFn) {
     }
 }
 
+/// `n: int -> int` (Python's, C's, Java's or TypeScript's names for Rust's numbers,
+/// `bool` and `String`) in the signature: one error per name, at its first use, naming
+/// the Rust type, which then replaces every use. Was rustc's "cannot find type `int`"
+/// at each use plus one more for the return type, named again by the expansion.
+pub(crate) fn foreign_type_names(cx: &Ctxt, item: &mut ItemFn) {
+    let mut said = Vec::new();
+    for input in &mut item.sig.inputs {
+        if let syn::FnArg::Typed(pt) = input {
+            replace_foreign_names(cx, &mut pt.ty, &mut said);
+        }
+    }
+    if let ReturnType::Type(arrow, ty) = &mut item.sig.output {
+        if matches!(&**ty, Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident("None")) {
+            // `-> None` (Python's annotation of a fn returning nothing): rustc said
+            // "expected type, found variant `None`" and offered `-> Option`.
+            cx.error_spanned_by(
+                quote::quote!(#arrow #ty),
+                "remove `-> None`: a fn that returns nothing has no return type (its output is `()`)",
+            );
+            item.sig.output = ReturnType::Default;
+            return;
+        }
+        replace_foreign_names(cx, ty, &mut said);
+    }
+}
+
+/// The Rust type for another language's name of one (`int` → `i64`), and what else
+/// the error offers.
+pub(crate) fn rust_type_for(name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match name {
+        "int" | "integer" | "long" => (
+            "i64",
+            " (or the integer type you need: `u32`, `usize`, `i32`, ..)",
+        ),
+        "float" | "double" | "number" => ("f64", " (or `f32`)"),
+        "boolean" => ("bool", ""),
+        "string" => ("String", " (`&'static str` for a literal)"),
+        _ => return None,
+    })
+}
+
+fn replace_foreign_names(cx: &Ctxt, ty: &mut Type, said: &mut Vec<String>) {
+    match ty {
+        Type::Path(tp) if tp.qself.is_none() => {
+            if tp.path.leading_colon.is_none()
+                && tp.path.segments.len() == 1
+                && tp.path.segments[0].arguments.is_none()
+            {
+                let ident = &mut tp.path.segments[0].ident;
+                let name = ident.to_string();
+                if let Some((rust, more)) = rust_type_for(&name) {
+                    if !said.contains(&name) {
+                        cx.error_at(
+                            ident.span(),
+                            format!("`{name}` is not a Rust type: write `{rust}`{more}"),
+                        );
+                        said.push(name);
+                    }
+                    *ident = Ident::new(rust, ident.span());
+                    return;
+                }
+            }
+            for segment in &mut tp.path.segments {
+                if let syn::PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        if let syn::GenericArgument::Type(t) = arg {
+                            replace_foreign_names(cx, t, said);
+                        }
+                    }
+                }
+            }
+        }
+        Type::Reference(r) => replace_foreign_names(cx, &mut r.elem, said),
+        Type::Slice(s) => replace_foreign_names(cx, &mut s.elem, said),
+        Type::Array(a) => replace_foreign_names(cx, &mut a.elem, said),
+        Type::Paren(p) => replace_foreign_names(cx, &mut p.elem, said),
+        Type::Tuple(t) => {
+            for elem in &mut t.elems {
+                replace_foreign_names(cx, elem, said);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Names other SDKs and frameworks give a task's context.
 fn is_context_other_name(name: &str) -> bool {
     matches!(
@@ -933,6 +1018,42 @@ mod tests {
         check_options(&cx, &item, &node, &mut args);
         check_fn(&cx, &item, &node, &args);
         cx.messages()
+    }
+
+    #[test]
+    fn another_languages_type_names_are_one_error_each_and_replaced() {
+        let cx = Ctxt::new();
+        let mut item: ItemFn = syn::parse2(quote!(
+            async fn f(n: int, xs: Vec<int>, s: &string, ok: MyInt) -> (int, float) {}
+        ))
+        .expect("parses");
+        foreign_type_names(&cx, &mut item);
+        assert_eq!(
+            cx.messages(),
+            [
+                "`int` is not a Rust type: write `i64` (or the integer type you need: `u32`, `usize`, `i32`, ..)",
+                "`string` is not a Rust type: write `String` (`&'static str` for a literal)",
+                "`float` is not a Rust type: write `f64` (or `f32`)",
+            ]
+        );
+        let sig = item.sig.to_token_stream().to_string();
+        assert!(!sig.contains("int ") && !sig.contains("float"), "{sig}");
+        assert!(
+            sig.contains("Vec < i64 >") && sig.contains("MyInt"),
+            "{sig}"
+        );
+
+        let cx = Ctxt::new();
+        let mut item: ItemFn = syn::parse2(quote!(
+            async fn f(n: u32) -> None {}
+        ))
+        .expect("parses");
+        foreign_type_names(&cx, &mut item);
+        assert_eq!(
+            cx.messages(),
+            ["remove `-> None`: a fn that returns nothing has no return type (its output is `()`)"]
+        );
+        assert!(matches!(item.sig.output, ReturnType::Default));
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     check::take_entry_attrs(&cx, &mut item_fn);
     check::take_param_resource_attrs(&cx, &mut item_fn);
     check::context_other_names(&cx, &mut item_fn);
+    check::foreign_type_names(&cx, &mut item_fn);
     let mut node_args = attr::parse_args(&cx, args);
     let node = ast::NodeFn::from_item(&item_fn);
     check::check_options(&cx, &item_fn, &node, &mut node_args);

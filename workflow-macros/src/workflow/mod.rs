@@ -326,6 +326,10 @@ mod tests {
                 "every arm binds `a`, so it always has a value here: remove the `?`",
             ),
             (
+                quote! { struct W { input u: u8, a = f(u), c = h(a?) } },
+                "`a` is not bound in the arms of a `match` or `if`, so it always has a value here: remove the `?`",
+            ),
+            (
                 quote! { struct W { input u: u8, t = f(u), match t { A(x) if x > u => { a = g(x), } _ => { a = g(u), } } c = h(a) } },
                 "the guard of arm `A(x)` uses `u`, which its pattern does not bind",
             ),

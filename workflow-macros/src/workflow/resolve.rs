@@ -46,6 +46,10 @@ pub(crate) struct Namespace {
     names: Vec<String>,
     /// Inputs that repeat an earlier name.
     duplicate_inputs: Vec<bool>,
+    /// A name read but bound nowhere, which the error of a duplicate binding named as
+    /// the one it was likely meant to be (a copied line, not renamed): not reported
+    /// again as an unknown source.
+    misnamed: Option<String>,
 }
 
 impl Namespace {
@@ -80,6 +84,7 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
     let mut scopes: HashMap<String, Vec<&[ArmRef]>> = HashMap::new();
     // Names bound before a decision and again in its arms, reported once.
     let mut bound_around_arms: HashSet<String> = HashSet::new();
+    let mut misnamed = None;
     let declared = def.inputs.iter().map(|i| (&i.name, None)).chain(
         def.bindings
             .iter()
@@ -118,10 +123,19 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
                 }
             }
             Some(&first) => {
+                let meant = if !first && !is_input && misnamed.is_none() {
+                    only_unbound_source(def, ident)
+                } else {
+                    None
+                };
+                let hint = meant.as_ref().map_or_else(String::new, |meant| {
+                    format!(" (`{meant}` is read but bound nowhere: if this binding is `{meant}`, write `{meant} = ..`)")
+                });
+                misnamed = misnamed.or(meant);
                 let first = if first { "an input" } else { "a node binding" };
                 cx.error_spanned_by(
                     ident,
-                    format!("`{name}` is already {first} of this workflow; give each input and binding its own name"),
+                    format!("`{name}` is already {first} of this workflow; give each input and binding its own name{hint}"),
                 );
             }
             None => {
@@ -174,6 +188,49 @@ pub(crate) fn declare_names(cx: &Ctxt, def: &WorkflowDef) -> Namespace {
         definitions,
         names,
         duplicate_inputs,
+        misnamed,
+    }
+}
+
+/// The unknown name (no input, binding, arm pattern, fan-out item or body binding
+/// declares it) that ports of top-level bindings after `duplicate` read, when there is
+/// exactly one and no binding before `duplicate` reads an unknown name: the name a
+/// copied line left unchanged was likely meant to bind (`b2 = f(x: b1), b2 = f(x: b1),
+/// b4 = f(x: b3)`).
+fn only_unbound_source(def: &WorkflowDef, duplicate: &Ident) -> Option<String> {
+    let at = def
+        .bindings
+        .iter()
+        .position(|b| std::ptr::eq(&b.name, duplicate))?;
+    let declared: HashSet<String> = def
+        .inputs
+        .iter()
+        .map(|i| i.name.to_string())
+        .chain(def.bindings.iter().map(|b| b.name.to_string()))
+        .chain(
+            def.decisions
+                .iter()
+                .flat_map(|d| d.arms.iter().flat_map(|a| a.names.iter()))
+                .map(ToString::to_string),
+        )
+        .collect();
+    let read = |bindings: &[Binding]| -> HashSet<String> {
+        bindings
+            .iter()
+            .flat_map(|b| b.args.iter().map(|a| a.source.root.to_string()))
+            .filter(|root| {
+                !declared.contains(root)
+                    && body_binding(&def.bindings, root).is_none()
+                    && fan_out_var(&def.bindings, root).is_none()
+            })
+            .collect()
+    };
+    let before = read(&def.bindings[..at]);
+    let after = read(&def.bindings[at + 1..]);
+    let mut unbound = after.difference(&before);
+    match (unbound.next(), unbound.next(), before.is_empty()) {
+        (Some(one), None, true) => Some(one.clone()),
+        _ => None,
     }
 }
 
@@ -380,9 +437,19 @@ fn lookup_in_scope(
     };
     match (total, source.optional) {
         (true, Some(q)) => {
+            let in_arms = ns
+                .definitions(&root)
+                .iter()
+                .any(|&i| !def.bindings[i].scope.is_empty());
             cx.error_at(
                 q,
-                format!("every arm binds `{root}`, so it always has a value here: remove the `?` (`?` is for a binding that only some arms define)"),
+                if in_arms {
+                    format!("every arm binds `{root}`, so it always has a value here: remove the `?` (`?` is for a binding that only some arms define)")
+                } else {
+                    // Not bound in any arm (`d?` in a workflow without `match`): "every
+                    // arm" named arms that are not there.
+                    format!("`{root}` is not bound in the arms of a `match` or `if`, so it always has a value here: remove the `?` (`?` is for a binding that only some arms define; a node's error fails the run, it is not passed on)")
+                },
             );
             None
         }
@@ -416,7 +483,11 @@ fn resolve_source(
     let root = arg.source.root.to_string();
     let consumer = format!("`{}`", b.name);
     let found = lookup_in_scope(cx, def, ns, &b.scope, &arg.source, &consumer);
-    if found.is_none() && !ns.is_declared(&root) && pattern_lookup(def, &b.scope, &root).is_none() {
+    if found.is_none()
+        && !ns.is_declared(&root)
+        && pattern_lookup(def, &b.scope, &root).is_none()
+        && ns.misnamed.as_deref() != Some(root.as_str())
+    {
         // A binding cannot consume itself, so its own name is no suggestion.
         let candidates: Vec<String> = ns
             .names
@@ -651,6 +722,27 @@ mod tests {
         assert_eq!(
             messages(quote! { struct W { input u: u8, a = f(u), a = f(u) } }),
             ["`a` is already a node binding of this workflow; give each input and binding its own name"]
+        );
+    }
+
+    #[test]
+    fn a_copied_binding_not_renamed_is_one_error_naming_the_name_read_but_unbound() {
+        // `b = f(x: a),` copied and not renamed: `c` is read below and bound nowhere.
+        assert_eq!(
+            messages(quote! { struct W { input u: u8, a = f(x: u), b = f(x: a), b = f(x: b), d = f(x: c) } }),
+            ["`b` is already a node binding of this workflow; give each input and binding its own name (`c` is read but bound nowhere: if this binding is `c`, write `c = ..`)"]
+        );
+        // An unknown name read before the duplicate too: no guess, each reported.
+        assert_eq!(
+            messages(quote! { struct W { input u: u8, a = f(x: c), b = f(x: u), b = f(x: b), d = f(x: c) } })
+                .len(),
+            3
+        );
+        // Two names unbound: no guess, each reported.
+        assert_eq!(
+            messages(quote! { struct W { input u: u8, b = f(x: u), b = f(x: b), d = f(x: c), e = f(x: z) } })
+                .len(),
+            3
         );
     }
 

@@ -271,6 +271,16 @@ pub(super) fn parse_binding_rest(
             format!("`{path}` is not a `#[node]` fn: a binding runs a `#[node]` fn or a workflow; {what}"),
         ));
     }
+    // `both = gather(fetch(a), fetch(b))` (Python's `asyncio.gather`, JavaScript's
+    // `Promise.all`): was the ports' "not a call" at each inner call plus rustc's "cannot
+    // find macro `gather`". One error at the combinator, with the bindings to write, the
+    // binding broken like a method's above.
+    if let Some(calls) = gathered_calls(&node, input) {
+        return Err(syn::Error::new_spanned(
+            &node,
+            format!("`{}(..)` is not needed in `workflow!`: nodes that do not depend on each other already run concurrently; bind each call on its own, {}, and read each binding (`run.outputs.<name>`)", path_text(&node), calls.join(" ")),
+        ));
+    }
     // `d = Some(double(n))`, `Ok(..)`: the output wrapped as in plain
     // code (was the ports' "not a call" at the inner call plus rustc's "cannot find macro
     // `Some`"). One error at the wrapper, the binding broken like a method's above.
@@ -509,4 +519,53 @@ pub(super) fn wrapper_call(node: &Path, input: ParseStream<'_>) -> Option<(Strin
     };
     let inner = inner_call(&input.fork()).ok().flatten()?;
     Some((text, path_text(&inner)))
+}
+
+/// The calls inside `gather(fetch(a), fetch(b))`, each as the binding to write
+/// (`fetch = fetch(a),`), when `node` is a one-word concurrency combinator of another
+/// language or crate given at least one call; `None` otherwise (a node fn of that name
+/// given sources is a node).
+pub(super) fn gathered_calls(node: &Path, input: ParseStream<'_>) -> Option<Vec<String>> {
+    let text = path_text(node);
+    if !matches!(
+        text.as_str(),
+        "gather"
+            | "join_all"
+            | "try_join_all"
+            | "all"
+            | "parallel"
+            | "concurrently"
+            | "wait_all"
+            | "when_all"
+            | "join"
+            | "try_join"
+    ) || !input.peek(syn::token::Paren)
+    {
+        return None;
+    }
+    let TokenTree::Group(group) = input.fork().parse::<TokenTree>().ok()? else {
+        return None;
+    };
+    let mut calls = Vec::new();
+    let mut any_call = false;
+    for (chunk, _) in split_top_level(group.stream(), false) {
+        let tokens: Vec<TokenTree> = chunk.clone().into_iter().collect();
+        match tokens.as_slice() {
+            [TokenTree::Ident(callee), TokenTree::Group(args)]
+                if args.delimiter() == proc_macro2::Delimiter::Parenthesis =>
+            {
+                any_call = true;
+                calls.push(format!(
+                    "`{callee} = {},`",
+                    tokens_text(&chunk).replace(" : ", ": ")
+                ));
+            }
+            [] => {}
+            _ => calls.push(format!(
+                "`.. = {},`",
+                tokens_text(&chunk).replace(" : ", ": ")
+            )),
+        }
+    }
+    any_call.then_some(calls)
 }

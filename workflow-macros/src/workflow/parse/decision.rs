@@ -110,7 +110,17 @@ pub(super) fn parse_if(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDeci
     let then;
     braced!(then in input);
     let then: TokenStream = then.parse()?;
-    let otherwise: TokenStream = if input.peek(Token![else]) {
+    let otherwise: TokenStream = if let Some(elif) = peek_elif(input) {
+        // `elif c { .. }` (Python's): said once, and read as `else if c { .. }`.
+        input.parse::<Ident>()?;
+        cx.error_at(
+            elif,
+            "write `else if`: Rust has no `elif` (`if a { .. } else if b { .. } else { .. }`)",
+        );
+        let mut chain = quote::quote_spanned!(elif=> if);
+        chain.extend(take_if_chain(input)?);
+        chain
+    } else if input.peek(Token![else]) {
         input.parse::<Token![else]>()?;
         if input.peek(Token![if]) {
             // `else if c { .. }`: the rest of the chain is the one entry of the `else` arm.
@@ -144,6 +154,13 @@ pub(super) fn parse_if(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<RawDeci
     })
 }
 
+/// The span of `elif` if it comes next.
+fn peek_elif(input: ParseStream<'_>) -> Option<Span> {
+    let fork = input.fork();
+    let ident: Ident = fork.parse().ok()?;
+    (ident == "elif").then(|| ident.span())
+}
+
 /// The tokens of `if c { .. } (else (if-chain | { .. }))?`, unparsed.
 pub(super) fn take_if_chain(input: ParseStream<'_>) -> syn::Result<TokenStream> {
     let mut chain = TokenStream::new();
@@ -153,6 +170,12 @@ pub(super) fn take_if_chain(input: ParseStream<'_>) -> syn::Result<TokenStream> 
             matches!(&tt, TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Brace);
         chain.extend([tt]);
         if !is_body {
+            continue;
+        }
+        if let Some(elif) = peek_elif(input) {
+            // A further `elif`: the first was said (see `parse_if`).
+            input.parse::<Ident>()?;
+            chain.extend(quote::quote_spanned!(elif=> else if));
             continue;
         }
         if !input.peek(Token![else]) {

@@ -495,6 +495,9 @@ pub(super) fn parse_for_items(
     if list.is_empty() {
         return Err(no_list(input, name));
     }
+    if let Some(message) = body_after_colon(&list, name, var) {
+        return Err(syn::Error::new_spanned(&list, message));
+    }
     if let Some((root, calls)) = method_calls_on_name(&list) {
         let text = calls.to_string().replace(' ', "");
         cx.error_spanned_by(
@@ -525,6 +528,27 @@ pub(super) fn parse_for_items(
         ));
     }
     syn::parse::Parser::parse2(|s: ParseStream<'_>| parse_items(cx, s, name), list)
+}
+
+/// What to write for `for x in xs: y = f(x)` (Python's colon for a body): the tokens
+/// of the list are the name, a lone `:` and the body's entries. `None` for other tokens.
+pub(super) fn body_after_colon(list: &TokenStream, name: &Ident, var: &Ident) -> Option<String> {
+    let tokens: Vec<TokenTree> = list.clone().into_iter().collect();
+    let [TokenTree::Ident(root), TokenTree::Punct(colon), body @ ..] = tokens.as_slice() else {
+        return None;
+    };
+    if colon.as_char() != ':' || colon.spacing() != proc_macro2::Spacing::Alone {
+        return None;
+    }
+    let body: TokenStream = body.iter().cloned().collect();
+    let body = tokens_text(&body).replace(" : ", ": ");
+    let (entries, out) = match body.split_once(" = ") {
+        Some((out, _)) if !body.is_empty() => (format!("{body},"), out.trim().to_owned()),
+        _ => ("out = node_fn(..),".to_owned(), "out".to_owned()),
+    };
+    Some(format!(
+        "a fan-out's body goes in braces, not after `:`: write `{name} = for {var} in {root} {{ {entries} }} => {out}` (the binding after `=>` is collected per item)"
+    ))
 }
 
 /// Whether the tokens of a fan-out's list look like a source (a name, then fields, then

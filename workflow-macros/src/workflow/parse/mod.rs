@@ -93,6 +93,20 @@ impl WorkflowDef {
                 format!("a workflow's entries go in braces: `struct {name} {{ input url: String, page = fetch(url) }}`"),
             ));
         }
+        // `struct W: { .. }` (Python's `class W:`) or `struct W -> Out { .. }`: said, and
+        // the workflow parsed on (it was "expected curly braces").
+        if input.peek(Token![:]) && !input.peek(Token![::]) || input.peek(Token![->]) {
+            let mut extra = TokenStream::new();
+            while !input.is_empty() && !input.peek(syn::token::Brace) {
+                extra.extend([input.parse::<TokenTree>()?]);
+            }
+            let message = if extra.to_string().starts_with(':') {
+                format!("remove the `:`: a workflow's entries follow its name in braces, `struct {name} {{ .. }}`")
+            } else {
+                format!("remove `{}`: a workflow has no return type; its outputs are the bindings no node consumes and those marked `#[output]` (the fields of `{name}Output`)", tokens_text(&extra))
+            };
+            cx.error_spanned_by(extra, message);
+        }
         let content;
         let brace = braced!(content in input);
         // Each entry is parsed on its own, so one syntax error does not hide the others
@@ -207,6 +221,38 @@ impl Parsed {
     }
 }
 
+/// `d = double(n),  # the doubled value` (a Python comment): `#` followed by a word,
+/// not `[` (an attribute). Said once per workflow, and the comment dropped up to the
+/// next entry (a name and `=`, or `input`, `let`, `def` ..), since the comment's line
+/// end is not in the tokens; it was "expected square brackets".
+fn strip_hash_comment(cx: &Ctxt, entry: TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = entry.into_iter().collect();
+    let Some(at) = tokens.windows(2).position(|w| {
+        matches!(&w[0], TokenTree::Punct(p) if p.as_char() == '#')
+            && matches!(&w[1], TokenTree::Ident(_) | TokenTree::Literal(_))
+    }) else {
+        return tokens.into_iter().collect();
+    };
+    let next_entry = (at + 2..tokens.len()).find(|&i| match (&tokens[i], tokens.get(i + 1)) {
+        (TokenTree::Ident(w), Some(TokenTree::Ident(_))) => {
+            matches!(
+                w.to_string().as_str(),
+                "input" | "let" | "def" | "var" | "val" | "const"
+            )
+        }
+        (TokenTree::Ident(_), Some(TokenTree::Punct(eq))) => {
+            eq.as_char() == '=' && eq.spacing() == proc_macro2::Spacing::Alone
+        }
+        _ => false,
+    });
+    let end = next_entry.unwrap_or(tokens.len());
+    cx.error_once_spanned_by(
+        &tokens[at],
+        "a comment in Rust starts with `//` (`// like this`), not `#`, which starts an attribute (`#[output]`)",
+    );
+    tokens[..at].iter().chain(&tokens[end..]).cloned().collect()
+}
+
 /// Parses the entries of a body into `out`, each entry on its own (a syntax error in one
 /// is recorded and the others are kept).
 fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
@@ -241,6 +287,7 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
             }
             continue;
         }
+        let entry = strip_hash_comment(cx, entry);
         let name = binding_name(&entry);
         let parsed =
             syn::parse::Parser::parse2(|input: ParseStream<'_>| parse_entries(cx, input), entry);
@@ -328,6 +375,21 @@ fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
             cx.error_at(input.span(), "missing `,` before this entry");
             continue;
         }
+        if input.peek(Token![if]) {
+            // `s = show(n) if big else shout(n)` (Python's conditional expression): the
+            // binding is kept; the choice is an `if` entry of its own.
+            let rest: TokenStream = input.parse()?;
+            let name = entries.last().and_then(|e| match e {
+                Entry::Binding(b) => Some(b.name.to_string()),
+                _ => None,
+            });
+            let name = name.as_deref().unwrap_or("x");
+            cx.error_spanned_by(
+                rest,
+                format!("a binding runs one node: to choose between nodes, write an `if` entry that binds `{name}` in each arm, `if ok {{ {name} = node_a(..), }} else {{ {name} = node_b(..), }}` (on a `bool` binding or input `ok`)"),
+            );
+            return Ok(entries);
+        }
         cx.syn_error(input.error("expected `,` between workflow entries"));
         input.parse::<TokenStream>()?;
         return Ok(entries);
@@ -401,6 +463,18 @@ fn skip_edge_statement(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<bool> {
         format!("remove `{}`: `workflow!` has no edges to declare; a node's port names its source, so `{to} = node_fn(port: {from})` is the edge `{from} -> {to}` (and `{to}` starts once `{from}` has finished)", tokens_text(&statement)),
     );
     Ok(true)
+}
+
+/// Whether `def`, `var`, `val` or `const` comes next, followed by a name and `=` (other
+/// languages' declarations, written before a binding).
+fn declaration_word(input: ParseStream<'_>) -> bool {
+    let ahead = input.fork();
+    ahead
+        .call(Ident::parse_any)
+        .is_ok_and(|w| matches!(w.to_string().as_str(), "def" | "var" | "val" | "const"))
+        && ahead.call(Ident::parse_any).is_ok()
+        && ahead.peek(Token![=])
+        && !ahead.peek(Token![==])
 }
 
 /// Whether the tokens ahead start an entry: `#[..]`, `input name`, `let name` or `name =`.
@@ -478,6 +552,15 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
         cx.error_spanned_by(
             let_token,
             format!("remove `let`: a node binding is written `{name} = node_fn(..),` (with `,` after it, not `;`)"),
+        );
+    } else if declaration_word(input) {
+        // `def d = double(n)`, `var d = ..`, `val d = ..` (other languages' `let`): said
+        // like `let`, and the binding parsed on (it was "expected `=` after `def`").
+        let word: Ident = input.parse()?;
+        let name: Ident = input.fork().call(Ident::parse_any)?;
+        cx.error_spanned_by(
+            &word,
+            format!("remove `{word}`: a node binding is written `{name} = node_fn(..),`"),
         );
     }
     // `name: ..` without `input`: an input missing its keyword, or a binding written

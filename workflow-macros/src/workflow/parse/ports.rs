@@ -165,10 +165,23 @@ pub(super) fn parse_source(
         );
         return Ok(None);
     }
-    if input.peek(syn::Lit) {
-        let lit: syn::Lit = input.parse()?;
+    // A literal, a list literal (`[1, 2, 3]`, Python's), `None` or another language's
+    // constant (`True`, `False`, `null`, `nil`, `undefined`): values.
+    let none = input.fork().call(Ident::parse_any).is_ok_and(|i| {
+        matches!(
+            i.to_string().as_str(),
+            "None" | "True" | "False" | "null" | "nil" | "undefined"
+        )
+    }) && !input.peek2(Token![.])
+        && !input.peek2(Token![?]);
+    if input.peek(syn::Lit) || input.peek(syn::token::Bracket) || none {
+        let value: TokenStream = if input.peek(syn::Lit) || none {
+            input.parse::<TokenTree>()?.into()
+        } else {
+            input.parse()?
+        };
         cx.error_spanned_by(
-            lit,
+            value,
             format!("a port connects to a source, not a value: declare an input (`input {port_text}: Type`) and connect it (`{port_text}: {port_text}`), or set the value inside the node"),
         );
         return Ok(None);
@@ -192,6 +205,20 @@ pub(super) fn parse_source(
                 .to_owned(),
         };
         cx.error_spanned_by(group, message);
+        return Ok(None);
+    }
+    // `n: |x| x + 1` or Python's `n: lambda x: x + 1`: a function where a value goes.
+    let lambda = input
+        .fork()
+        .call(Ident::parse_any)
+        .is_ok_and(|i| i == "lambda")
+        && (input.peek2(Ident) || input.peek2(Token![:]));
+    if input.peek(Token![|]) || input.peek(Token![||]) || lambda {
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            format!("a port connects to a source, not a function: compute the value in a `#[node]` fn, bind it (`{port_text} = my_node(..),`), and connect that binding"),
+        );
         return Ok(None);
     }
     if input.peek(Token![-]) || input.peek(Token![!]) || input.peek(Token![*]) {

@@ -201,6 +201,84 @@ fn a_habit_repeated_in_one_call_is_one_error() {
     assert_eq!(cx.messages().len(), 1, "{:?}", cx.messages());
 }
 
+#[test]
+fn a_gather_of_calls_is_one_error_with_the_bindings_to_write() {
+    let m = parse_messages(
+        quote! { struct W { input n: u32, both = gather(double(n), show(n: n)), s = show(n), } },
+    );
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].starts_with("`gather(..)` is not needed in `workflow!`"),
+        "{m:?}"
+    );
+    assert!(
+        m[0].contains("`double = double(n),` `show = show(n: n),`"),
+        "{m:?}"
+    );
+    // A node fn of such a name given sources is a node.
+    assert!(parse_messages(quote! { struct W { input n: u32, j = join(a: n), } }).is_empty());
+}
+
+#[test]
+fn python_elif_and_a_colon_body_are_one_error_each() {
+    let m = parse_messages(quote! { struct W {
+        input n: u32,
+        b = f(n),
+        if b { s = g(n), } elif b { s = g(n), } elif b { s = g(n), } else { s = g(n), }
+    } });
+    assert_eq!(
+        m,
+        ["write `else if`: Rust has no `elif` (`if a { .. } else if b { .. } else { .. }`)"]
+    );
+    let m =
+        parse_messages(quote! { struct W { input xs: Vec<u32>, ys = for x in xs: y = f(n: x), } });
+    assert_eq!(
+        m,
+        ["a fan-out's body goes in braces, not after `:`: write `ys = for x in xs { y = f(n: x), } => y` (the binding after `=>` is collected per item)"]
+    );
+}
+
+#[test]
+fn other_languages_comments_declarations_and_headers_are_one_error_each() {
+    // A `#` comment: one error for both, and the entries after each comment kept.
+    let cx = Ctxt::new();
+    let src: TokenStream =
+        "struct W { input n: u32, d = f(n), # doubled\n s = g(n: d), # shown\n t = g(n: s), }"
+            .parse()
+            .expect("tokens");
+    let def = WorkflowDef::parse(&cx, src).expect("parses");
+    assert_eq!(
+        cx.messages(),
+        ["a comment in Rust starts with `//` (`// like this`), not `#`, which starts an attribute (`#[output]`)"]
+    );
+    let names: Vec<String> = def.bindings.iter().map(|b| b.name.to_string()).collect();
+    assert_eq!(names, ["d", "s", "t"]);
+    assert_eq!(
+        parse_messages(quote! { struct W { input n: u32, def d = f(n), } }),
+        ["remove `def`: a node binding is written `d = node_fn(..),`"]
+    );
+    assert_eq!(
+        parse_messages(quote! { struct W: { input n: u32, d = f(n), } }),
+        ["remove the `:`: a workflow's entries follow its name in braces, `struct W { .. }`"]
+    );
+    let m = parse_messages(quote! { struct W -> u32 { input n: u32, d = f(n), } });
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].starts_with("remove `-> u32`: a workflow has no return type"),
+        "{m:?}"
+    );
+    let m =
+        parse_messages(quote! { struct W { input n: u32, b = ok(n), s = f(n) if b else g(n), } });
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].starts_with("a binding runs one node: to choose between nodes, write an `if` entry that binds `s` in each arm"),
+        "{m:?}"
+    );
+    let m = parse_messages(quote! { struct W { f = flag(on: True), } });
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].contains("not a value"), "{m:?}");
+}
+
 /// The messages of parsing `src` alone.
 fn parse_messages(src: TokenStream) -> Vec<String> {
     let cx = Ctxt::new();
@@ -745,6 +823,10 @@ fn rust_habits_in_a_connection_say_what_to_write() {
             "not a value: declare an input (`input b: Type`)",
         ),
         (quote!("a"), None, "not a value"),
+        (quote!(items: [1, 2, 3]), None, "not a value: declare an input (`input items: Type`)"),
+        (quote!(n: None), None, "not a value: declare an input (`input n: Type`)"),
+        (quote!(n: lambda x: x), None, "not a function: compute the value in a `#[node]` fn"),
+        (quote!(n: |x| x + 1), None, "not a function: compute the value in a `#[node]` fn"),
         (quote!(n: page.items.len()), None, "not a method call"),
         (quote!(n: page.items[0]), None, "not an element"),
         (quote!(n: -x), None, "not an expression"),
