@@ -96,7 +96,8 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
             TraceKind::Scheduled
             | TraceKind::Skipped
             | TraceKind::Restored
-            | TraceKind::NotTaken => (e.kind.name(), "schedule"),
+            | TraceKind::NotTaken
+            | TraceKind::Taken => (e.kind.name(), "schedule"),
             TraceKind::Waiting { .. } => (e.kind.name(), "wait"),
             _ => (e.kind.name(), "node"),
         };
