@@ -567,6 +567,10 @@ impl ExecutionTrace {
     /// or still running), on a millisecond axis starting at 0. GitHub renders it inside
     /// a ` ```mermaid ` block.
     ///
+    /// Its title names the workflow and the run, `Etl (run 1025)` by the run's id, or
+    /// for a `workflow-test` harness's run by both its numbers, `Etl (run 1, id 1025)`
+    /// (see [`harness_number`](Self::harness_number)).
+    ///
     /// Mermaid's Gantt charts have millisecond resolution: times are rounded down to
     /// whole milliseconds.
     ///
@@ -594,6 +598,60 @@ impl ExecutionTrace {
     pub fn to_mermaid_gantt(&self) -> String {
         gantt::render(self)
     }
+
+    /// The run's number in the `workflow-test` harness that ran it (`run 1`, as the
+    /// harness's messages and `RunReport::harness_number` say), `None` for a run of no
+    /// harness. The Gantt chart's title and the Chrome trace's process name then say
+    /// both numbers, `Etl (run 1, id 1025)`, as the run's report says ``run 1 (id 1025)
+    /// of `Etl` ``.
+    ///
+    /// Not a field (a trace stays 48 bytes, so a `Run` stays small enough to be moved
+    /// inline): the harness notes its runs' numbers by run id, which is unique in the
+    /// process, and the last 4,096 of them are kept.
+    pub fn harness_number(&self) -> Option<u64> {
+        harness_number(self.run_id)
+    }
+
+    /// The run as the Gantt chart's title and the Chrome trace's process name say it:
+    /// `Etl (run 1025)`, or under a harness `Etl (run 1, id 1025)`.
+    fn title(&self) -> String {
+        match self.harness_number() {
+            Some(n) => format!("{} (run {n}, id {})", self.workflow, self.run_id),
+            None => format!("{} (run {})", self.workflow, self.run_id),
+        }
+    }
+}
+
+/// How many harness numbers [`note_harness_number`] keeps (the harness keeps the records
+/// of its last 1,000 runs).
+const HARNESS_NUMBERS: usize = 4096;
+
+/// The numbers `workflow-test` harnesses gave their runs, by run id, the newest last.
+/// Allocated once, on first use; full, the oldest gives way.
+static NUMBERS: Mutex<std::collections::VecDeque<(u64, u64)>> =
+    Mutex::new(std::collections::VecDeque::new());
+
+/// Notes that run `run_id` is run `number` of a `workflow-test` harness, for
+/// [`ExecutionTrace::harness_number`]: called by the harness as it records the run.
+#[doc(hidden)]
+pub fn note_harness_number(run_id: u64, number: u64) {
+    let mut numbers = lock(&NUMBERS);
+    if numbers.capacity() == 0 {
+        numbers.reserve_exact(HARNESS_NUMBERS);
+    }
+    if numbers.len() == HARNESS_NUMBERS {
+        numbers.pop_front();
+    }
+    numbers.push_back((run_id, number));
+}
+
+/// The number a harness noted for run `run_id`.
+fn harness_number(run_id: u64) -> Option<u64> {
+    lock(&NUMBERS)
+        .iter()
+        .rev()
+        .find(|&&(id, _)| id == run_id)
+        .map(|&(_, n)| n)
 }
 
 impl<'a> IntoIterator for &'a ExecutionTrace {
@@ -676,5 +734,43 @@ impl SpanOutcome {
             Self::Cancelled => "cancelled",
             Self::Running => "running",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The harness numbers' table keeps the last [`HARNESS_NUMBERS`] runs and stays that
+    /// big: a harness running for ever (a load test) does not grow it.
+    #[test]
+    fn harness_numbers_are_kept_for_the_last_runs_only() {
+        // Ids no runtime of this process gives (they count up from 1).
+        let base = u64::MAX - 2 * HARNESS_NUMBERS as u64;
+        let n = HARNESS_NUMBERS as u64;
+        for i in 0..=n {
+            note_harness_number(base + i, i + 1);
+        }
+        assert_eq!(harness_number(base), None, "the oldest gave way");
+        assert_eq!(harness_number(base + 1), Some(2));
+        assert_eq!(harness_number(base + n), Some(n + 1));
+        let capacity = lock(&NUMBERS).capacity();
+        for i in 0..n {
+            note_harness_number(base + n + 1 + i, i);
+        }
+        assert_eq!(lock(&NUMBERS).capacity(), capacity);
+        assert_eq!(lock(&NUMBERS).len(), HARNESS_NUMBERS);
+        assert_eq!(harness_number(base + n), None);
+        let trace = ExecutionTrace {
+            workflow: "Etl",
+            run_id: base + 2 * n,
+            events: Vec::new(),
+        };
+        assert_eq!(trace.harness_number(), Some(n - 1));
+        assert!(trace.to_mermaid_gantt().contains(&format!(
+            "    title Etl (run {}, id {})\n",
+            n - 1,
+            base + 2 * n
+        )));
     }
 }

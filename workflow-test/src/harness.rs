@@ -143,11 +143,16 @@ pub(crate) struct TrackedResource {
 }
 
 impl Inner {
-    /// Pictures of the runs in flight now, each with its number in the harness.
+    /// Pictures of the runs in flight now, each with its number in the harness (also in
+    /// the snapshot, whose `{}` then says it as the harness does).
     pub(crate) fn numbered_snapshots(&self) -> Vec<(u64, RunSnapshot)> {
         let live = lock(&self.live).clone();
         live.iter()
-            .filter_map(|r| Some((r.number, r.handle.snapshot()?)))
+            .filter_map(|r| {
+                let mut snapshot = r.handle.snapshot()?;
+                snapshot.harness_number = Some(r.number);
+                Some((r.number, snapshot))
+            })
             .collect()
     }
 }
@@ -634,7 +639,10 @@ impl Harness {
     }
 
     /// Pictures of the runs in flight now: each node's state (succeeded, running,
-    /// waiting for a key, not started, ...) and the trace so far.
+    /// waiting for a key, not started, ...) and the trace so far. Each carries the run's
+    /// number in the harness ([`RunSnapshot::harness_number`]), and its `{}` names the run
+    /// as the harness's messages do, beside the runtime's id: ``run 1 (id 1025) of `Etl`
+    /// after 10ms:``.
     pub fn live_runs(&self) -> Vec<RunSnapshot> {
         self.inner
             .numbered_snapshots()
@@ -802,6 +810,8 @@ impl Harness {
             *state.runs_calling.entry(key).or_default() += 1;
         }
         if keep {
+            // Its trace's Gantt title and Chrome process name say the number too.
+            workflow_core::__private::note_harness_number(record.run_id(), record.number);
             if state.records.len() >= MAX_RECORDS {
                 state.records.pop_front();
                 state.dropped_records += 1;
@@ -939,7 +949,10 @@ impl Harness {
     /// Forgets every recorded run, so that one harness can serve several scenarios in
     /// a test: execution counts, run and failure counts, records and the last trace
     /// start again from nothing. The runtime, its resources and mocks, the trace
-    /// setting and the leak checks' baselines stay as they are. A mock keeps its own
+    /// setting and the leak checks' baselines stay as they are, and so does the runs'
+    /// numbering: after two runs and a reset, the next run is `run 3` (so a number names
+    /// one run for the harness's whole life, in its messages, reports and traces),
+    /// though `run_count()` says 1. A mock keeps its own
     /// calls: clear them with `mock.recorder().reset()` ([`CallRecorder::reset`]).
     ///
     /// [`CallRecorder::reset`]: crate::CallRecorder::reset
