@@ -46,6 +46,8 @@ pub use crate::remote::NodeByNode;
 pub use crate::resources::{Res, ResourceReq};
 #[cfg(feature = "store")]
 pub use crate::store::{decode, encode, RunId, StoreError};
+/// What `workflow-test`'s harness notes of the runs it records.
+pub use crate::trace::note_harness_number;
 pub use core::pin::{pin, Pin};
 pub use core::task::Poll;
 #[cfg(feature = "store")]

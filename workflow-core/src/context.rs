@@ -433,7 +433,11 @@ impl Context {
         }
     }
 
-    /// Waits for a signal: `wait::<()>`.
+    /// Waits until some node [`signal`](Self::signal)s `key` (or publishes any value
+    /// under it). Tracked as [`wait`](Self::wait) is: a signal no live node can send is
+    /// a [`WorkflowError::Deadlock`](crate::WorkflowError::Deadlock) of the run, at once.
+    /// Unlike `wait::<()>`, it cannot fail (any value counts), so its output is `()`, not
+    /// a `Result`: `ctx.wait_signal("go").await;`, with no `?`. See [`SignalFuture`].
     //
     // A named future, like `wait`'s: an `async fn` repeated a key that is not a string
     // at the call and at its `.await`.
@@ -441,7 +445,8 @@ impl Context {
         SignalFuture(self.wait::<()>(key))
     }
 
-    /// Publishes a signal: `publish(key, ())`.
+    /// Publishes a signal: `publish(key, ())`, which ends every
+    /// [`wait_signal`](Self::wait_signal) (and `wait::<()>`) on `key`.
     pub fn signal(&self, key: impl Into<String>) {
         self.publish(key, ());
     }

@@ -101,7 +101,6 @@ impl<O> Run<O> {
 /// assert!(text.lines().any(|l| l.contains("html") && l.contains("skipped")));
 /// # }
 /// ```
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RunReport {
@@ -116,7 +115,6 @@ pub struct RunReport {
     /// without the `store` feature); the store's errors name it too. `None` for a run
     /// without a store. `{}` prints a durable run by this id: ``durable run 3 of
     /// `Checkout` ``.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub durable_run: Option<i64>,
     /// Duration of the run on tokio's clock.
     pub duration: Duration,
@@ -743,6 +741,35 @@ impl fmt::Debug for NodeReports {
     }
 }
 
+/// The fields as they read, `durable_run` only for a durable run, and
+/// [`harness_number`](RunReport::harness_number) (kept with the nodes, not a field) only
+/// for a run a `workflow-test` harness numbered: `{"workflow":"Etl","run_id":1025,
+/// "harness_number":1,"duration":..,"nodes":[..]}`, so that the JSON of a harness's run
+/// is matched with its messages (``run 1 of `Etl` ``).
+#[cfg(feature = "serde")]
+impl serde::Serialize for RunReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let harness_number = self.harness_number();
+        let fields =
+            4 + usize::from(self.durable_run.is_some()) + usize::from(harness_number.is_some());
+        let mut s = serializer.serialize_struct("RunReport", fields)?;
+        s.serialize_field("workflow", self.workflow)?;
+        s.serialize_field("run_id", &self.run_id)?;
+        match harness_number {
+            Some(n) => s.serialize_field("harness_number", &n)?,
+            None => s.skip_field("harness_number")?,
+        }
+        match self.durable_run {
+            Some(id) => s.serialize_field("durable_run", &id)?,
+            None => s.skip_field("durable_run")?,
+        }
+        s.serialize_field("duration", &self.duration)?;
+        s.serialize_field("nodes", &self.nodes)?;
+        s.end()
+    }
+}
+
 #[cfg(feature = "serde")]
 impl serde::Serialize for NodeReports {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -1214,6 +1241,11 @@ pub struct RunSnapshot {
     pub workflow: &'static str,
     /// The run's id.
     pub run_id: u64,
+    /// The run's number in the `workflow-test` harness whose `live_runs` took the picture
+    /// (`run 1`, as the harness's messages say), `None` elsewhere. `{}` then prints both
+    /// numbers, ``run 1 (id 1025) of `Etl` ``, as the run's [`RunReport`] does.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub harness_number: Option<u64>,
     /// Time since the run started.
     pub elapsed: Duration,
     /// Each node's state.
@@ -1299,11 +1331,11 @@ pub struct SnapshotNode {
 
 impl fmt::Display for RunSnapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "run {} of `{}` after {:?}:",
-            self.run_id, self.workflow, self.elapsed
-        )?;
+        match self.harness_number {
+            Some(n) => write!(f, "run {n} (id {})", self.run_id)?,
+            None => write!(f, "run {}", self.run_id)?,
+        }
+        writeln!(f, " of `{}` after {:?}:", self.workflow, self.elapsed)?;
         for n in &self.nodes {
             let state = match (&n.waits_for, n.status) {
                 (Some(key), _) => format!("waiting for `{key}`"),

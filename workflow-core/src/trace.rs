@@ -88,6 +88,12 @@ pub enum TraceKind {
     /// as the report prints it (`r (halve)`), since the arm taken has a node of the
     /// same name that runs.
     NotTaken,
+    /// The node is a merge's (a binding defined in every arm of a `match` or `if`) in
+    /// the arm the run took, named as the report prints it (`r (halve #2)`), recorded
+    /// when the decision was made. Its other events are under the binding's name (`r:
+    /// started`); [`ExecutionTrace::node_events`] and the lookups on it (`kinds`,
+    /// `attempts`, `attempt_spans`, ...) find them by the arm's name too.
+    Taken,
     /// The node entered a tracked wait.
     Waiting {
         /// What it waits for.
@@ -121,6 +127,7 @@ impl TraceKind {
             Self::Skipped => "skipped",
             Self::Restored => "restored",
             Self::NotTaken => "not taken",
+            Self::Taken => "taken",
             Self::Waiting { .. } => "waiting",
             Self::Custom { .. } => "custom",
             Self::RunCompleted => "run completed",
@@ -151,6 +158,7 @@ impl fmt::Display for TraceKind {
             Self::Skipped => f.write_str("skipped"),
             Self::Restored => f.write_str("restored"),
             Self::NotTaken => f.write_str("not taken"),
+            Self::Taken => f.write_str("taken"),
             Self::Waiting { key } => write!(f, "waiting for `{key}`"),
             Self::Custom { message } => write!(f, "event: {message}"),
             Self::RunCompleted => f.write_str("run completed"),
@@ -286,11 +294,75 @@ impl ExecutionTrace {
         self.events.iter()
     }
 
-    /// The events of one node.
+    /// The events of one node, by binding (or path, `thumbs[3].img`).
+    ///
+    /// A merge (a binding defined in every arm of a `match` or `if`) has a node per
+    /// arm, which the report prints with its fn, `r (work)`, `r (halve)`, `r (work #2)`
+    /// for a later arm calling the same fn: the trace names the arms not taken so
+    /// (`r (halve): not taken`) and the arm taken too, once (`r (work #2): taken`),
+    /// while that node's events are under the binding's name, `r`. So `r` and the arm
+    /// taken's name both find them (the latter with its `taken` event first), and the
+    /// name of an arm not taken finds its `not taken` event only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::trace::TraceKind;
+    ///
+    /// #[node] async fn pick(n: u32) -> u32 { n % 3 }
+    /// #[node] async fn work(n: u32) -> u32 { n * 2 }
+    /// #[node] async fn halve(n: u32) -> u32 { n / 2 }
+    ///
+    /// workflow! {
+    ///     struct Three {
+    ///         input n: u32,
+    ///         p = pick(n),
+    ///         match p {
+    ///             0 => { r = work(n), }
+    ///             1 => { r = halve(n), }
+    ///             _ => { r = work(n: p), }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let run = Runtime::new()
+    ///     .execute_with(Three, ThreeInput { n: 5 }, RunOptions::new().trace(true))
+    ///     .await
+    ///     .unwrap();
+    /// let trace = run.trace.unwrap();
+    /// // The third arm ran: `r (work #2)` in the report.
+    /// assert_eq!(run.report.node("r (work #2)").unwrap().status, NodeStatus::Succeeded);
+    /// assert_eq!(trace.attempts("r"), 1);
+    /// assert_eq!(trace.attempts("r (work #2)"), 1);
+    /// assert_eq!(trace.kinds("r (work #2)")[0], &TraceKind::Taken);
+    /// assert_eq!(trace.kinds("r (halve)"), [&TraceKind::NotTaken]);
+    /// assert_eq!(trace.attempts("r (work)"), 0);
+    /// # });
+    /// ```
     pub fn node_events<'a>(&'a self, node: &'a str) -> impl Iterator<Item = &'a TraceEvent> + 'a {
+        let binding = self.taken_arm_binding(node);
+        self.events.iter().filter(move |e| {
+            let name = e.node.as_deref();
+            name == Some(node) || (binding.is_some() && name == binding)
+        })
+    }
+
+    /// When `node` names a merge's arm that the run took (`r (work #2)`, with its
+    /// `taken` event), the binding its events are under (`r`).
+    fn taken_arm_binding<'a>(&self, node: &'a str) -> Option<&'a str> {
+        let (binding, _) = node.strip_suffix(')')?.split_once(" (")?;
         self.events
             .iter()
-            .filter(move |e| e.node.as_deref() == Some(node))
+            .any(|e| e.kind == TraceKind::Taken && e.node.as_deref() == Some(node))
+            .then_some(binding)
+    }
+
+    /// Whether a span of node `span` is one of `node`'s (by binding, path, or the name
+    /// of a merge's arm taken, as [`node_events`](Self::node_events) finds them).
+    fn is_of(span: &AttemptSpan, node: &str, binding: Option<&str>) -> bool {
+        span.node == node || binding.is_some_and(|b| span.node == b)
     }
 
     /// What happened to one node, in order.
@@ -328,10 +400,14 @@ impl ExecutionTrace {
 
     /// The custom events ([`Context::emit`](crate::Context::emit)) of one node, in order.
     pub fn messages(&self, node: &str) -> Vec<&str> {
+        let binding = self.taken_arm_binding(node);
         self.events
             .iter()
             .filter_map(|e| match &e.kind {
-                TraceKind::Custom { message } if e.node.as_deref() == Some(node) => {
+                TraceKind::Custom { message }
+                    if e.node.as_deref() == Some(node)
+                        || (binding.is_some() && e.node.as_deref() == binding) =>
+                {
                     Some(message.as_str())
                 }
                 _ => None,
@@ -352,12 +428,16 @@ impl ExecutionTrace {
     /// time (their spans overlap by more than an instant).
     pub fn overlapped(&self, a: &str, b: &str) -> bool {
         let spans = self.all_attempt_spans();
-        spans.iter().filter(|s| s.node == a).any(|x| {
-            spans
-                .iter()
-                .filter(|s| s.node == b)
-                .any(|y| x.start < y.end && y.start < x.end)
-        })
+        let (a_binding, b_binding) = (self.taken_arm_binding(a), self.taken_arm_binding(b));
+        spans
+            .iter()
+            .filter(|s| Self::is_of(s, a, a_binding))
+            .any(|x| {
+                spans
+                    .iter()
+                    .filter(|s| Self::is_of(s, b, b_binding))
+                    .any(|y| x.start < y.end && y.start < x.end)
+            })
     }
 
     /// Time of the last event: the run's duration once it ended.
@@ -377,7 +457,8 @@ impl ExecutionTrace {
 
     /// The attempts of one node as time spans, in order: like
     /// [`attempts`](Self::attempts) and [`started_at`](Self::started_at), by binding
-    /// (or path, `thumbs[3].img`). [`all_attempt_spans`](Self::all_attempt_spans) gives
+    /// (or path, `thumbs[3].img`, or a merge's arm taken by its name, `r (work #2)`, see
+    /// [`node_events`](Self::node_events)). [`all_attempt_spans`](Self::all_attempt_spans) gives
     /// every node's.
     ///
     /// # Examples
@@ -408,7 +489,8 @@ impl ExecutionTrace {
     /// ```
     pub fn attempt_spans(&self, node: &str) -> Vec<AttemptSpan> {
         let mut spans = self.all_attempt_spans();
-        spans.retain(|s| s.node == node);
+        let binding = self.taken_arm_binding(node);
+        spans.retain(|s| Self::is_of(s, node, binding));
         spans
     }
 
@@ -485,6 +567,10 @@ impl ExecutionTrace {
     /// or still running), on a millisecond axis starting at 0. GitHub renders it inside
     /// a ` ```mermaid ` block.
     ///
+    /// Its title names the workflow and the run, `Etl (run 1025)` by the run's id, or
+    /// for a `workflow-test` harness's run by both its numbers, `Etl (run 1, id 1025)`
+    /// (see [`harness_number`](Self::harness_number)).
+    ///
     /// Mermaid's Gantt charts have millisecond resolution: times are rounded down to
     /// whole milliseconds.
     ///
@@ -512,6 +598,60 @@ impl ExecutionTrace {
     pub fn to_mermaid_gantt(&self) -> String {
         gantt::render(self)
     }
+
+    /// The run's number in the `workflow-test` harness that ran it (`run 1`, as the
+    /// harness's messages and `RunReport::harness_number` say), `None` for a run of no
+    /// harness. The Gantt chart's title and the Chrome trace's process name then say
+    /// both numbers, `Etl (run 1, id 1025)`, as the run's report says ``run 1 (id 1025)
+    /// of `Etl` ``.
+    ///
+    /// Not a field (a trace stays 48 bytes, so a `Run` stays small enough to be moved
+    /// inline): the harness notes its runs' numbers by run id, which is unique in the
+    /// process, and the last 4,096 of them are kept.
+    pub fn harness_number(&self) -> Option<u64> {
+        harness_number(self.run_id)
+    }
+
+    /// The run as the Gantt chart's title and the Chrome trace's process name say it:
+    /// `Etl (run 1025)`, or under a harness `Etl (run 1, id 1025)`.
+    fn title(&self) -> String {
+        match self.harness_number() {
+            Some(n) => format!("{} (run {n}, id {})", self.workflow, self.run_id),
+            None => format!("{} (run {})", self.workflow, self.run_id),
+        }
+    }
+}
+
+/// How many harness numbers [`note_harness_number`] keeps (the harness keeps the records
+/// of its last 1,000 runs).
+const HARNESS_NUMBERS: usize = 4096;
+
+/// The numbers `workflow-test` harnesses gave their runs, by run id, the newest last.
+/// Allocated once, on first use; full, the oldest gives way.
+static NUMBERS: Mutex<std::collections::VecDeque<(u64, u64)>> =
+    Mutex::new(std::collections::VecDeque::new());
+
+/// Notes that run `run_id` is run `number` of a `workflow-test` harness, for
+/// [`ExecutionTrace::harness_number`]: called by the harness as it records the run.
+#[doc(hidden)]
+pub fn note_harness_number(run_id: u64, number: u64) {
+    let mut numbers = lock(&NUMBERS);
+    if numbers.capacity() == 0 {
+        numbers.reserve_exact(HARNESS_NUMBERS);
+    }
+    if numbers.len() == HARNESS_NUMBERS {
+        numbers.pop_front();
+    }
+    numbers.push_back((run_id, number));
+}
+
+/// The number a harness noted for run `run_id`.
+fn harness_number(run_id: u64) -> Option<u64> {
+    lock(&NUMBERS)
+        .iter()
+        .rev()
+        .find(|&&(id, _)| id == run_id)
+        .map(|&(_, n)| n)
 }
 
 impl<'a> IntoIterator for &'a ExecutionTrace {
@@ -594,5 +734,43 @@ impl SpanOutcome {
             Self::Cancelled => "cancelled",
             Self::Running => "running",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The harness numbers' table keeps the last [`HARNESS_NUMBERS`] runs and stays that
+    /// big: a harness running for ever (a load test) does not grow it.
+    #[test]
+    fn harness_numbers_are_kept_for_the_last_runs_only() {
+        // Ids no runtime of this process gives (they count up from 1).
+        let base = u64::MAX - 2 * HARNESS_NUMBERS as u64;
+        let n = HARNESS_NUMBERS as u64;
+        for i in 0..=n {
+            note_harness_number(base + i, i + 1);
+        }
+        assert_eq!(harness_number(base), None, "the oldest gave way");
+        assert_eq!(harness_number(base + 1), Some(2));
+        assert_eq!(harness_number(base + n), Some(n + 1));
+        let capacity = lock(&NUMBERS).capacity();
+        for i in 0..n {
+            note_harness_number(base + n + 1 + i, i);
+        }
+        assert_eq!(lock(&NUMBERS).capacity(), capacity);
+        assert_eq!(lock(&NUMBERS).len(), HARNESS_NUMBERS);
+        assert_eq!(harness_number(base + n), None);
+        let trace = ExecutionTrace {
+            workflow: "Etl",
+            run_id: base + 2 * n,
+            events: Vec::new(),
+        };
+        assert_eq!(trace.harness_number(), Some(n - 1));
+        assert!(trace.to_mermaid_gantt().contains(&format!(
+            "    title Etl (run {}, id {})\n",
+            n - 1,
+            base + 2 * n
+        )));
     }
 }

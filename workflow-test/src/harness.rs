@@ -143,11 +143,16 @@ pub(crate) struct TrackedResource {
 }
 
 impl Inner {
-    /// Pictures of the runs in flight now, each with its number in the harness.
+    /// Pictures of the runs in flight now, each with its number in the harness (also in
+    /// the snapshot, whose `{}` then says it as the harness does).
     pub(crate) fn numbered_snapshots(&self) -> Vec<(u64, RunSnapshot)> {
         let live = lock(&self.live).clone();
         live.iter()
-            .filter_map(|r| Some((r.number, r.handle.snapshot()?)))
+            .filter_map(|r| {
+                let mut snapshot = r.handle.snapshot()?;
+                snapshot.harness_number = Some(r.number);
+                Some((r.number, snapshot))
+            })
             .collect()
     }
 }
@@ -634,7 +639,10 @@ impl Harness {
     }
 
     /// Pictures of the runs in flight now: each node's state (succeeded, running,
-    /// waiting for a key, not started, ...) and the trace so far.
+    /// waiting for a key, not started, ...) and the trace so far. Each carries the run's
+    /// number in the harness ([`RunSnapshot::harness_number`]), and its `{}` names the run
+    /// as the harness's messages do, beside the runtime's id: ``run 1 (id 1025) of `Etl`
+    /// after 10ms:``.
     pub fn live_runs(&self) -> Vec<RunSnapshot> {
         self.inner
             .numbered_snapshots()
@@ -764,35 +772,46 @@ impl Harness {
         // The keys this run called, each counted once (items of a fan-out, and bindings
         // of one fn, share one).
         let mut called: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for n in &record.report.nodes {
+        // A merge's node (one per arm, one name) also counts under its arm's name as the
+        // report prints it, `r (work #2)`: the name a test reads there finds the arm.
+        let labels = if record.report.merges().is_empty() {
+            Vec::new()
+        } else {
+            record.report.labels()
+        };
+        for (i, n) in record.report.nodes.iter().enumerate() {
             let attempts = u64::from(n.attempts);
             if attempts > 0 {
-                called.insert(n.name.to_string());
-                called.insert(format!("{workflow}::{}", n.name));
                 called.insert(format!("fn {}", n.node_fn));
-                if let Some(all_items) = without_item_indices(&n.name) {
-                    called.insert(format!("{workflow}::{all_items}"));
-                    called.insert(all_items.to_string());
-                }
-            }
-            *state.counts.entry(n.name.clone()).or_default() += attempts;
-            *state
-                .qualified
-                .entry(format!("{workflow}::{}", n.name))
-                .or_default() += attempts;
-            if let Some(all_items) = without_item_indices(&n.name) {
-                *state
-                    .qualified
-                    .entry(format!("{workflow}::{all_items}"))
-                    .or_default() += attempts;
-                *state.counts.entry(all_items.into()).or_default() += attempts;
             }
             *state.fn_counts.entry(n.node_fn).or_default() += attempts;
+            let label = labels.get(i).filter(|l| **l != *n.name);
+            for name in std::iter::once(&*n.name).chain(label.map(String::as_str)) {
+                let all_items = without_item_indices(name);
+                for name in std::iter::once(name).chain(all_items.as_deref()) {
+                    if attempts > 0 {
+                        called.insert(name.to_owned());
+                        called.insert(format!("{workflow}::{name}"));
+                    }
+                    match state.counts.get_mut(name) {
+                        Some(count) => *count += attempts,
+                        None => {
+                            state.counts.insert(name.to_owned().into(), attempts);
+                        }
+                    }
+                    *state
+                        .qualified
+                        .entry(format!("{workflow}::{name}"))
+                        .or_default() += attempts;
+                }
+            }
         }
         for key in called {
             *state.runs_calling.entry(key).or_default() += 1;
         }
         if keep {
+            // Its trace's Gantt title and Chrome process name say the number too.
+            workflow_core::__private::note_harness_number(record.run_id(), record.number);
             if state.records.len() >= MAX_RECORDS {
                 state.records.pop_front();
                 state.dropped_records += 1;
@@ -930,7 +949,10 @@ impl Harness {
     /// Forgets every recorded run, so that one harness can serve several scenarios in
     /// a test: execution counts, run and failure counts, records and the last trace
     /// start again from nothing. The runtime, its resources and mocks, the trace
-    /// setting and the leak checks' baselines stay as they are. A mock keeps its own
+    /// setting and the leak checks' baselines stay as they are, and so does the runs'
+    /// numbering: after two runs and a reset, the next run is `run 3` (so a number names
+    /// one run for the harness's whole life, in its messages, reports and traces),
+    /// though `run_count()` says 1. A mock keeps its own
     /// calls: clear them with `mock.recorder().reset()` ([`CallRecorder::reset`]).
     ///
     /// [`CallRecorder::reset`]: crate::CallRecorder::reset
@@ -972,7 +994,10 @@ impl Harness {
     ///   to count one workflow's binding only (a sub-workflow's nodes are counted under
     ///   the outer workflow's name and their path: `Gallery::front.html`);
     /// - a `#[node]` fn name (`fetch_data`, which counts every binding of that fn), when
-    ///   no binding has that name.
+    ///   no binding has that name;
+    /// - one arm's node of a merge (a binding defined in every arm of a `match`), named
+    ///   as the report prints it, `r (work)`, `r (work #2)` (the binding's name, `r`,
+    ///   counts every arm's): an arm never taken counts 0.
     ///
     /// [`Harness::assert_executed`] with a bare name that several workflows bind says
     /// so when the count differs, with each workflow's count.

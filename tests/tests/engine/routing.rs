@@ -545,6 +545,116 @@ async fn a_merges_arms_calling_the_same_fn_are_named_apart() {
     );
 }
 
+workflow! {
+    struct SameFnItems {
+        input ns: Vec<u32>,
+        out = for n in ns {
+            p = rem3(n),
+            match p {
+                0 => { r = work(n), }
+                1 => { r = halve(n), }
+                _ => { r = work(n: p), }
+            }
+        } => r,
+    }
+}
+
+/// The arm taken of a merge is found by the name the report prints for it, `r (work #2)`,
+/// as by the binding's, `r`: in the trace (a `taken` event names it, and the lookups
+/// follow it to the node's events) and in the harness's counts; an arm not taken counts
+/// 0 there instead of being an unknown name (trial40: `trace.kinds("r (work #2)")` was
+/// empty when that arm ran, and `h.execution_count("r (work)")` panicked with "no run of
+/// this harness has a node called `r (work)`" beside a report listing it).
+#[tokio::test(start_paused = true)]
+async fn a_merges_arm_taken_is_found_by_its_printed_name_too() {
+    use workflow_core::trace::TraceKind;
+    let h = Harness::new();
+    h.set_trace(true);
+    // n = 5: the third arm, `work(n: p)`, 10 ms.
+    let run = h.execute(SameFn, SameFnInput { n: 5 }).await.unwrap();
+    let trace = run.trace.unwrap();
+    let text = trace.render_text();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let at = lines.iter().position(|l| *l == "0ns r (work): not taken");
+    assert_eq!(
+        at.map(|i| &lines[i..i + 4]),
+        Some(
+            &[
+                "0ns r (work): not taken",
+                "0ns r (halve): not taken",
+                "0ns r (work #2): taken",
+                "0ns r: scheduled"
+            ][..]
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        trace.kinds("r (work #2)"),
+        [
+            &TraceKind::Taken,
+            &TraceKind::Scheduled,
+            &TraceKind::Started { attempt: 1 },
+            &TraceKind::Completed { attempts: 1 },
+        ]
+    );
+    assert_eq!(trace.kinds("r"), trace.kinds("r (work #2)")[1..]);
+    assert_eq!(trace.kinds("r (work)"), [&TraceKind::NotTaken]);
+    assert_eq!(trace.attempts("r (work #2)"), 1);
+    assert_eq!(trace.attempts("r (work)"), 0);
+    let ms = Duration::from_millis;
+    assert_eq!(trace.started_at("r (work #2)"), Some(ms(0)));
+    assert_eq!(trace.finished_at("r (work #2)"), Some(ms(10)));
+    assert_eq!(trace.attempt_spans("r (work #2)"), trace.attempt_spans("r"));
+    assert_eq!(trace.attempt_spans("r (work #2)").len(), 1);
+    assert!(trace.attempt_spans("r (halve)").is_empty());
+    // A name no arm has finds nothing, though `r` ran.
+    assert!(trace.kinds("r (work #3)").is_empty());
+    assert!(trace.kinds("r (wrok)").is_empty());
+    // The harness counts each arm under its printed name, and all of them under `r`.
+    assert_eq!(h.execution_count("r (work #2)"), 1);
+    assert_eq!(h.execution_count("r (work)"), 0);
+    assert_eq!(h.execution_count("r (halve)"), 0);
+    assert_eq!(h.execution_count("r"), 1);
+    h.assert_executed("r (work #2)", 1);
+    h.assert_not_executed("r (work)");
+    assert_eq!(h.runs_that_called("r (work #2)"), 1);
+    // n = 3: the first arm; counts add up per arm.
+    h.execute(SameFn, SameFnInput { n: 3 }).await.unwrap();
+    assert_eq!(h.execution_count("r (work)"), 1);
+    assert_eq!(h.execution_count("r (work #2)"), 1);
+    assert_eq!(h.execution_count("SameFn::r (work)"), 1);
+    assert_eq!(h.execution_count("r"), 2);
+    assert_eq!(h.execution_count("work"), 2);
+    assert_eq!(h.runs_that_called("r (halve)"), 0);
+    let trace = h.last_trace().unwrap();
+    assert_eq!(trace.attempts("r (work)"), 1);
+    assert_eq!(trace.kinds("r (work #2)"), [&TraceKind::NotTaken]);
+    // In a fan-out's items (the lane driver's decisions), by path.
+    let run = h
+        .execute(SameFnItems, SameFnItemsInput { ns: vec![5, 3, 8] })
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.out, [4, 6, 4]);
+    let trace = run.trace.unwrap();
+    assert_eq!(trace.attempts("out[0].r (work #2)"), 1);
+    assert_eq!(trace.kinds("out[0].r (work #2)")[0], &TraceKind::Taken);
+    assert_eq!(trace.kinds("out[1].r (work #2)"), [&TraceKind::NotTaken]);
+    assert_eq!(trace.finished_at("out[1].r (work)"), Some(ms(10)));
+    assert_eq!(h.execution_count("out.r (work #2)"), 2);
+    assert_eq!(h.execution_count("out[1].r (work)"), 1);
+    assert_eq!(h.execution_count("SameFnItems::out.r (halve)"), 0);
+    // A wrong rank is still no node.
+    let message = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        h.execution_count("r (work #3)")
+    }))
+    .unwrap_err();
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("no run of this harness has a node called `r (work #3)`"),
+        "{message}"
+    );
+}
+
 // ---- pictures ------------------------------------------------------------------
 
 /// A decision is a rhombus with an edge per arm, labelled by its pattern, to the arm's

@@ -1380,6 +1380,72 @@ async fn a_runs_report_names_it_by_the_harness_number_and_its_id(h: Harness) {
     );
 }
 
+/// What else a user reads of a harness's run names it as the harness does, beside the
+/// runtime's id: its live snapshot (`h.live_runs()`'s `{}`), its trace's Gantt title and
+/// Chrome process name, and its report's JSON (trial40: all of them said the id alone,
+/// `run 1025 of ..`, `title Etl (run 1025)`, while the harness said `run 1`).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_harness_runs_number_is_in_its_snapshot_trace_and_json(h: Harness) {
+    h.set_trace(true);
+    // A run outside the harness first, so that ids and numbers differ.
+    let plain = Runtime::new()
+        .execute_with(
+            Etl,
+            EtlInput { url: "u".into() },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    let running = tokio::spawn(h.execute(Etl, EtlInput { url: "u".into() }));
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    let live = h.live_runs();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0].harness_number, Some(1));
+    let id = live[0].run_id;
+    assert_ne!(id, 1);
+    let text = live[0].to_string();
+    assert!(
+        text.starts_with(&format!("run 1 (id {id}) of `Etl` after 120ms:\n")),
+        "{text}"
+    );
+    let run = running.await.unwrap().unwrap();
+    assert_eq!(run.run_id(), id);
+    let trace = run.trace.unwrap();
+    assert_eq!(trace.harness_number(), Some(1));
+    let gantt = trace.to_mermaid_gantt();
+    assert!(
+        gantt.contains(&format!("\n    title Etl (run 1, id {id})\n")),
+        "{gantt}"
+    );
+    let chrome = trace.to_chrome_json();
+    assert!(
+        chrome.contains(&format!("\"Etl (run 1, id {id})\"")),
+        "{chrome}"
+    );
+    assert_eq!(h.last_trace().unwrap().to_mermaid_gantt(), gantt);
+    // The report's JSON has the number; the record's has it as `number`.
+    let report: serde_json::Value = serde_json::to_value(&run.report).unwrap();
+    assert_eq!(report["harness_number"], 1);
+    assert_eq!(report["run_id"], id);
+    let record: serde_json::Value = serde_json::to_value(h.last_run().unwrap()).unwrap();
+    assert_eq!(record["number"], 1);
+    assert_eq!(record["report"]["harness_number"], 1);
+    // Outside a harness, the id alone, and no `harness_number` in the JSON.
+    let plain_trace = plain.trace.unwrap();
+    assert_eq!(plain_trace.harness_number(), None);
+    assert!(
+        plain_trace
+            .to_mermaid_gantt()
+            .contains(&format!("\n    title Etl (run {})\n", plain.report.run_id)),
+        "{}",
+        plain_trace.to_mermaid_gantt()
+    );
+    let plain_json = serde_json::to_value(&plain.report).unwrap();
+    assert!(plain_json.get("harness_number").is_none(), "{plain_json}");
+    let snapshot = serde_json::to_value(&live[0]).unwrap();
+    assert_eq!(snapshot["harness_number"], 1);
+}
+
 // ---- serde: what a harness recorded, as data ------------------------------------------
 
 #[workflow_test(timeout = "20s", start_paused = true)]

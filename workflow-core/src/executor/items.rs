@@ -923,10 +923,8 @@ where
             .enumerate()
             .filter(|&(j, _)| j != arm)
             .flat_map(|(_, nodes)| nodes.iter().copied());
-        for n in not_taken.clone() {
-            self.blocked[n] = true;
-            self.statuses.not_taken(&self.shared, n);
-        }
+        self.statuses
+            .take_arm(&self.shared, decision, arm, &mut self.blocked);
         for n in not_taken {
             for &s in W::PLAN.nodes[n].successors {
                 self.deps[s] -= 1;

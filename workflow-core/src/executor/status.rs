@@ -447,28 +447,77 @@ impl Statuses {
     /// fn), so that `r: not taken` is not followed by
     /// `r: started` in [`render_text`](crate::ExecutionTrace::render_text) and
     /// `trace.kinds("r")` is the node that ran.
-    pub(super) fn not_taken(&mut self, shared: &RunSlot, i: usize) {
+    fn not_taken(&mut self, shared: &RunSlot, i: usize) {
         self.set(shared, i, NodeStatus::NotTaken);
         tracing::debug!(target: "workflow", node = &*shared.node_name(i), "node not taken");
+        if !self.record_arm(shared, i, TraceKind::NotTaken) {
+            shared.record(Some(i), TraceKind::NotTaken);
+        }
+    }
+
+    /// A decision took arm `arm`: the nodes of the other arms end not taken and are
+    /// marked in `blocked`; in the arm taken, each node of this decision's merges is
+    /// named [`taken`](Self::taken) (traced runs only). In the arms' order, so the trace
+    /// reads `r (work): not taken`, `r (halve): not taken`, `r (work #2): taken` as the
+    /// report lists them. A merge's node of this decision is in its arm once; a name
+    /// there more often is a nested decision's merge, which that decision names. For
+    /// both drivers: the run's (`Driver::take_arm`) and a fan-out lane's.
+    pub(super) fn take_arm(
+        &mut self,
+        shared: &RunSlot,
+        decision: &crate::plan::Decision,
+        arm: usize,
+        blocked: &mut [bool],
+    ) {
+        for (j, nodes) in decision.arms.iter().enumerate() {
+            if j != arm {
+                for &n in *nodes {
+                    blocked[n] = true;
+                    self.not_taken(shared, n);
+                }
+            } else if shared.is_traced() {
+                let name = |n: usize| self.nodes[n].name;
+                for &n in *nodes {
+                    if nodes.iter().filter(|&&m| name(m) == name(n)).count() == 1 {
+                        self.taken(shared, n);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Node `i` is a merge's node in the arm its decision took: the trace says so under
+    /// the arm's name as the report prints it, `r (work #2): taken`, since the node's
+    /// own events follow under the binding's name (`r: started`), which every arm's node
+    /// shares. [`ExecutionTrace::node_events`](crate::ExecutionTrace::node_events) and
+    /// the lookups built on it then find them by either name.
+    fn taken(&self, shared: &RunSlot, i: usize) {
+        self.record_arm(shared, i, TraceKind::Taken);
+    }
+
+    /// Records `kind` under node `i`'s arm name, `r (halve)` (`r (halve #2)` for a later
+    /// arm calling the same fn), if `i` is a merge's node (another node has its name);
+    /// whether it is (traced or not).
+    fn record_arm(&self, shared: &RunSlot, i: usize, kind: TraceKind) -> bool {
         let names = &self.nodes[i];
         let merge = self
             .nodes
             .iter()
             .enumerate()
             .any(|(j, n)| j != i && n.name == names.name);
-        if merge {
-            if let Some(s) = shared.get().filter(|_| shared.is_traced()) {
-                // An earlier arm calling the same fn: `r (work #2)`, as the report says.
-                let same = self.nodes[..i]
-                    .iter()
-                    .filter(|n| n.name == names.name && n.node_fn == names.node_fn)
-                    .count();
-                let name = crate::run::arm_label(&s.node_name(i), names.node_fn, same);
-                s.record_named(name.into(), TraceKind::NotTaken);
-            }
-        } else {
-            shared.record(Some(i), TraceKind::NotTaken);
+        if !merge {
+            return false;
         }
+        if let Some(s) = shared.get().filter(|_| shared.is_traced()) {
+            // An earlier arm calling the same fn: `r (work #2)`, as the report says.
+            let same = self.nodes[..i]
+                .iter()
+                .filter(|n| n.name == names.name && n.node_fn == names.node_fn)
+                .count();
+            let name = crate::run::arm_label(&s.node_name(i), names.node_fn, same);
+            s.record_named(name.into(), kind);
+        }
+        true
     }
 
     /// Every node that never started is skipped.

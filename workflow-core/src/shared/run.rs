@@ -1133,6 +1133,7 @@ impl RunShared {
         RunSnapshot {
             workflow: self.workflow,
             run_id: self.run_id,
+            harness_number: None,
             elapsed: self.started.elapsed(),
             nodes: self
                 .nodes

@@ -30,7 +30,7 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     let mut events: Vec<Value> = Vec::new();
 
     // Metadata: names and order of the process and its rows.
-    let process = format!("{} (run {})", trace.workflow, trace.run_id);
+    let process = trace.title();
     events.push(metadata("process_name", 0, json!({ "name": process })));
     events.push(metadata("thread_name", 0, json!({ "name": "run" })));
     events.push(metadata("thread_sort_index", 0, json!({ "sort_index": 0 })));
@@ -96,7 +96,8 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
             TraceKind::Scheduled
             | TraceKind::Skipped
             | TraceKind::Restored
-            | TraceKind::NotTaken => (e.kind.name(), "schedule"),
+            | TraceKind::NotTaken
+            | TraceKind::Taken => (e.kind.name(), "schedule"),
             TraceKind::Waiting { .. } => (e.kind.name(), "wait"),
             _ => (e.kind.name(), "node"),
         };

@@ -43,12 +43,7 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     };
 
     let mut out = String::from("gantt\n");
-    let _ = writeln!(
-        out,
-        "    title {} (run {})",
-        clean(trace.workflow),
-        trace.run_id
-    );
+    let _ = writeln!(out, "    title {}", clean(&trace.title()));
     out.push_str("    dateFormat x\n");
     let _ = writeln!(out, "    axisFormat {axis}");
     for node in sections {
