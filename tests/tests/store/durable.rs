@@ -1453,14 +1453,7 @@ async fn a_run_dropped_before_its_store_took_a_nodes_row_resumes_that_node_once(
             panic!("{kind}: {listed:?}")
         };
         let id = row.id;
-        let recorded: Vec<String> = inner
-            .load_run(id)
-            .await
-            .unwrap()
-            .outputs
-            .iter()
-            .map(|r| r.path.as_str().to_owned())
-            .collect();
+        let recorded = crate::support::paths(&inner, id).await;
         assert!(
             recorded.iter().all(|n| n == "a" || n == "c"),
             "{kind}: `b`'s batch was never taken, `d` came after it: {recorded:?}"
@@ -1474,15 +1467,13 @@ async fn a_run_dropped_before_its_store_took_a_nodes_row_resumes_that_node_once(
             .build();
         let resumed = next.resume(Diamond, id).await.unwrap();
         assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
-        let mut restored = resumed.restored();
-        restored.sort_unstable();
-        let mut sorted = recorded.clone();
-        sorted.sort_unstable();
-        assert_eq!(restored, sorted, "{kind}");
+        let restored: std::collections::BTreeSet<String> =
+            resumed.restored().into_iter().map(str::to_owned).collect();
+        assert_eq!(restored, recorded, "{kind}");
         let again = next.resource::<Probe>().unwrap();
         for node in NODES {
             assert_eq!(probe.count(node), 1, "{kind}: `{node}` before the crash");
-            let expected = u32::from(!recorded.iter().any(|r| r == node));
+            let expected = u32::from(!recorded.contains(node));
             assert_eq!(
                 again.count(node),
                 expected,
