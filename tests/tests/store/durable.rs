@@ -1050,6 +1050,8 @@ struct Flaky {
     renew_broken: std::sync::atomic::AtomicBool,
     /// Each record write waits this long first (a slow disk or network).
     record_delay: Duration,
+    /// `claim_run` of this run fails (the others go through).
+    refuse_claim_of: Option<RunId>,
     /// A record write of a batch holding this node waits until the gate opens (a
     /// process stuck, or killed, before its store took the node's row); `stalled` is set
     /// once one does.
@@ -1070,6 +1072,7 @@ impl Flaky {
             claim_broken: std::sync::atomic::AtomicBool::new(false),
             renew_broken: std::sync::atomic::AtomicBool::new(false),
             record_delay: Duration::ZERO,
+            refuse_claim_of: None,
             stall_at: None,
             stalled: std::sync::atomic::AtomicBool::new(false),
         }
@@ -1095,7 +1098,9 @@ impl Store for Flaky {
         'a,
         Result<workflow_core::store::Claimed, workflow_core::store::StoreError>,
     > {
-        if self.claim_broken.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.claim_broken.load(std::sync::atomic::Ordering::SeqCst)
+            || self.refuse_claim_of == Some(run)
+        {
             return Box::pin(async move { Err(down("claiming a run", Some(run))) });
         }
         self.inner.claim_run(run, owner, lease)
@@ -1341,6 +1346,55 @@ async fn a_store_failing_as_a_run_starts_or_resumes_runs_no_node() {
         assert_eq!(resumed.restored(), ["a", "b"], "{kind}");
         for (node, runs) in [("a", 0), ("b", 0), ("c", 1), ("d", 1)] {
             assert_eq!(probe.count(node), runs, "{kind}: `{node}`");
+        }
+    }
+}
+
+/// `recover` whose claim of one expired run fails with a store error (not another
+/// owner's lease): its docs say each run's own error is in its entry, so that run's
+/// entry should be the error naming it and the claim, and the other expired runs
+/// should be resumed. It returns `Err` for the whole call instead, and the runs it had
+/// claimed before are left claimed by this owner and not resumed (for another
+/// recoverer, until their new lease expires). Fix: in `recover_runs`
+/// (`durable/runs.rs` on `integ`), push `(row.id, Err(store_error(row.id, e)))` with
+/// the results and go on, rather than `return Err(..)`.
+#[tokio::test]
+#[ignore = "known: one run's failed claim fails the whole recover (see the doc comment)"]
+async fn a_claim_failing_in_recover_is_that_runs_entry_and_the_others_resume() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, inner) in clocked_stores("recover_claim", &clock).await {
+        let b = || {
+            Record::Output(
+                RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+            )
+        };
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            runs.push(interrupted_run(&inner, b()).await);
+        }
+        clock.advance(Duration::from_secs(11));
+        let store = Arc::new(Flaky {
+            refuse_claim_of: Some(runs[1]),
+            ..Flaky::over(Arc::clone(&inner))
+        });
+        let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let mut recovered = rt
+            .recover(Diamond)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: one run's claim failed the whole recover: {e}"));
+        recovered.sort_by_key(|(id, _)| id.0);
+        let ids: Vec<RunId> = recovered.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, runs, "{kind}");
+        for (id, result) in recovered {
+            match result {
+                Err(err) if id == runs[1] => assert_eq!(
+                    err.to_string(),
+                    format!("durable run {id} of workflow `Diamond`: store unavailable during claiming a run for run {id}: connection refused"),
+                    "{kind}"
+                ),
+                Ok(run) if id != runs[1] => assert_eq!(run.outputs.d, "4:[2, 3]", "{kind}"),
+                other => panic!("{kind}: run {id}: {:?}", other.err()),
+            }
         }
     }
 }
