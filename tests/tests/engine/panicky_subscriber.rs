@@ -150,3 +150,85 @@ async fn inner_a_panicking_subscriber_does_not_hang_a_run() {
         assert_eq!(ended, "escaped", "{kind}: {spans:?} {events:?}");
     }
 }
+
+/// Panics when a `node` span is entered (`on_enter`): a spawned node's span is entered
+/// in its own task, as the task is polled.
+struct PanickyEnter;
+
+impl<S> tracing_subscriber::Layer<S> for PanickyEnter
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_enter(&self, id: &tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if ctx.metadata(id).is_some_and(|m| m.name() == "node") {
+            panic!("boom enter");
+        }
+    }
+}
+
+/// A subscriber panicking as a node's span is entered: in the run's task (inline, fused,
+/// retried in the task) the panic unwinds out of the run's poll, as above. A spawned
+/// node enters its span in its own task: the panic is that node's `NodePanicked` with
+/// the subscriber's message (the span was entered outside the task's `catch_unwind`, so
+/// the task panicked, tokio dropped it, and the node failed as a cancelled task, its
+/// message lost), and no attempt is counted (its fn never ran). A supervised spawned
+/// node (retries) enters it in its task too: the task's panic, with its message.
+///
+/// No case aborts the process: a supervised node's attempt was `tracing`'s
+/// `Instrumented`, whose drop enters the span again; dropped as the first panic unwound,
+/// it panicked a second time, and the process aborted (seen: "panic in a destructor
+/// during cleanup" at the retried case).
+#[test]
+fn a_subscriber_panicking_as_a_span_is_entered_fails_a_spawned_node_with_its_message() {
+    crate::own_process::run_alone(
+        "panicky_subscriber::inner_a_subscriber_panicking_as_a_span_is_entered",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "installs a subscriber: a_subscriber_panicking_as_a_span_is_entered_.. runs it alone"]
+async fn inner_a_subscriber_panicking_as_a_span_is_entered() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let _guard =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(PanickyEnter));
+    let rt = Runtime::new();
+    for (kind, ended) in [
+        (
+            "inline",
+            ends(rt.execute(Inline, InlineInput { x: 1 })).await,
+        ),
+        ("chain", ends(rt.execute(Chain, ChainInput { x: 1 })).await),
+        ("retried", ends(rt.execute(Retried, RetriedInput {})).await),
+    ] {
+        assert_eq!(ended, "escaped", "{kind}");
+    }
+    for (kind, ended) in [
+        (
+            "spawned",
+            ends(rt.execute(Spawned, SpawnedInput { x: 1 })).await,
+        ),
+        (
+            "spawned retried",
+            ends(rt.execute(SpawnedRetried, SpawnedRetriedInput {})).await,
+        ),
+    ] {
+        assert!(
+            ended.starts_with("NodePanicked") && ended.contains(r#"node: "n""#),
+            "{kind}: {ended}"
+        );
+        assert!(
+            ended.contains(r#"message: "boom enter""#),
+            "{kind}: {ended}"
+        );
+    }
+    let outcome = rt
+        .execute_report(Spawned, SpawnedInput { x: 1 }, RunOptions::new())
+        .await;
+    let n = outcome.report.node("n").unwrap();
+    assert_eq!(
+        (n.status, n.attempts),
+        (NodeStatus::Failed, 0),
+        "its fn never ran"
+    );
+    assert_eq!(rt.active_runs(), 0);
+}

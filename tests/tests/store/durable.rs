@@ -1042,8 +1042,21 @@ struct Flaky {
     renewals: std::sync::atomic::AtomicU32,
     /// `finish_run` fails (the run's end cannot be recorded).
     finish_broken: bool,
+    /// `create_run` fails (a start cannot make its run).
+    create_broken: bool,
+    /// `claim_run` fails (a resume cannot take the run) while set.
+    claim_broken: std::sync::atomic::AtomicBool,
+    /// `renew_lease` fails (a running run cannot keep its lease) while set.
+    renew_broken: std::sync::atomic::AtomicBool,
     /// Each record write waits this long first (a slow disk or network).
     record_delay: Duration,
+    /// `claim_run` of this run fails (the others go through).
+    refuse_claim_of: Option<RunId>,
+    /// A record write of a batch holding this node waits until the gate opens (a
+    /// process stuck, or killed, before its store took the node's row); `stalled` is set
+    /// once one does.
+    stall_at: Option<(&'static str, Arc<tokio::sync::Semaphore>)>,
+    stalled: std::sync::atomic::AtomicBool,
 }
 
 impl Flaky {
@@ -1055,7 +1068,13 @@ impl Flaky {
             break_after: None,
             renewals: std::sync::atomic::AtomicU32::new(0),
             finish_broken: false,
+            create_broken: false,
+            claim_broken: std::sync::atomic::AtomicBool::new(false),
+            renew_broken: std::sync::atomic::AtomicBool::new(false),
             record_delay: Duration::ZERO,
+            refuse_claim_of: None,
+            stall_at: None,
+            stalled: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -1065,6 +1084,9 @@ impl Store for Flaky {
         &self,
         new: NewRun,
     ) -> futures::future::BoxFuture<'_, Result<CreatedRun, workflow_core::store::StoreError>> {
+        if self.create_broken {
+            return Box::pin(async { Err(down("creating a run", None)) });
+        }
         self.inner.create_run(new)
     }
     fn claim_run<'a>(
@@ -1076,6 +1098,11 @@ impl Store for Flaky {
         'a,
         Result<workflow_core::store::Claimed, workflow_core::store::StoreError>,
     > {
+        if self.claim_broken.load(std::sync::atomic::Ordering::SeqCst)
+            || self.refuse_claim_of == Some(run)
+        {
+            return Box::pin(async move { Err(down("claiming a run", Some(run))) });
+        }
         self.inner.claim_run(run, owner, lease)
     }
     fn retry_run<'a>(
@@ -1111,6 +1138,9 @@ impl Store for Flaky {
     > {
         self.renewals
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if self.renew_broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Box::pin(async move { Err(down("renewing a lease", Some(lease.run))) });
+        }
         self.inner.renew_lease(lease, duration)
     }
     fn record_all<'a>(
@@ -1132,12 +1162,24 @@ impl Store for Flaky {
                 })
             });
         }
-        let trips = self.break_after.is_some_and(|node| {
+        let holds = |node: &str| {
             records
                 .iter()
                 .any(|r| matches!(r, Record::Output(o) if o.path.as_str() == node))
-        });
+        };
+        let trips = self.break_after.is_some_and(holds);
+        let stall = self
+            .stall_at
+            .as_ref()
+            .filter(|(node, _)| holds(node))
+            .map(|(_, gate)| Arc::clone(gate));
         Box::pin(async move {
+            if let Some(gate) = stall {
+                self.stalled
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                // Closed: the acquire fails, and the write goes on.
+                let _ = gate.acquire().await;
+            }
             tokio::time::sleep(self.record_delay).await;
             let result = self.inner.record_all(lease, records).await;
             if trips && result.is_ok() {
@@ -1205,6 +1247,360 @@ impl Store for Flaky {
     }
     fn clock(&self) -> &dyn workflow_core::store::Clock {
         self.inner.clock()
+    }
+}
+
+/// What [`Flaky`]'s broken operations fail with: an unreachable database.
+fn down(operation: &'static str, run: Option<RunId>) -> workflow_core::store::StoreError {
+    workflow_core::store::StoreError::Unavailable {
+        operation,
+        run,
+        node: None,
+        source: "connection refused".into(),
+    }
+}
+
+/// A store that cannot create a run: the start is a `WorkflowError::Store` naming the
+/// workflow and the operation (no run id: none was made), and no node runs. One that
+/// cannot claim the run a resume asks for: an error naming the run and the operation,
+/// no node runs, and the run's rows and status are as they were; once the store is
+/// back, the same resume restores them and runs the rest, each node once.
+#[tokio::test]
+async fn a_store_failing_as_a_run_starts_or_resumes_runs_no_node() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, inner) in clocked_stores("flaky_start", &clock).await {
+        let store = Arc::new(Flaky {
+            create_broken: true,
+            ..Flaky::over(Arc::clone(&inner))
+        });
+        let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let err = rt
+            .start_durable(Diamond, DiamondInput { n: 1 }, Some("k"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                WorkflowError::Store {
+                    run: 0,
+                    node: None,
+                    ..
+                }
+            ),
+            "{kind}: {err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "durable workflow `Diamond`: store unavailable during creating a run: connection refused",
+            "{kind}"
+        );
+        assert!(
+            matches!(
+                err.downcast_ref::<StoreError>(),
+                Some(StoreError::Unavailable {
+                    operation: "creating a run",
+                    ..
+                })
+            ),
+            "{kind}: {err:?}"
+        );
+        let probe = rt.resource::<Probe>().unwrap();
+        for node in NODES {
+            assert_eq!(probe.count(node), 0, "{kind}: `{node}` ran");
+        }
+        let runs = inner.list_runs(RunFilter::default()).await.unwrap();
+        assert!(runs.is_empty(), "{kind}: {runs:?}");
+
+        // A resume whose claim fails, of a run whose process died after `a` and `b`.
+        let b = Record::Output(
+            RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+        );
+        let run = interrupted_run(&inner, b).await;
+        clock.advance(Duration::from_secs(11));
+        let store = Arc::new(Flaky::over(Arc::clone(&inner)));
+        store
+            .claim_broken
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let err = rt.resume(Diamond, run).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("durable run {run} of workflow `Diamond`: store unavailable during claiming a run for run {run}: connection refused"),
+            "{kind}"
+        );
+        let probe = rt.resource::<Probe>().unwrap();
+        for node in NODES {
+            assert_eq!(probe.count(node), 0, "{kind}: `{node}` ran");
+        }
+        let state = inner.load_run(run).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Running, "{kind}");
+        assert_eq!(state.run.owner, Some(OwnerId::new("dead")), "{kind}");
+        let rows: Vec<&str> = state.outputs.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(rows, ["a", "b"], "{kind}");
+
+        store
+            .claim_broken
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let resumed = rt.resume(Diamond, run).await.unwrap();
+        assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
+        assert_eq!(resumed.restored(), ["a", "b"], "{kind}");
+        for (node, runs) in [("a", 0), ("b", 0), ("c", 1), ("d", 1)] {
+            assert_eq!(probe.count(node), runs, "{kind}: `{node}`");
+        }
+    }
+}
+
+/// `recover` whose claim of one expired run fails with a store error (not another
+/// owner's lease): its docs say each run's own error is in its entry, so that run's
+/// entry should be the error naming it and the claim, and the other expired runs
+/// should be resumed. It returns `Err` for the whole call instead, and the runs it had
+/// claimed before are left claimed by this owner and not resumed (for another
+/// recoverer, until their new lease expires). Fix: in `recover_runs`
+/// (`durable/runs.rs` on `integ`), push `(row.id, Err(store_error(row.id, e)))` with
+/// the results and go on, rather than `return Err(..)`.
+#[tokio::test]
+#[ignore = "known: one run's failed claim fails the whole recover (see the doc comment)"]
+async fn a_claim_failing_in_recover_is_that_runs_entry_and_the_others_resume() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, inner) in clocked_stores("recover_claim", &clock).await {
+        let b = || {
+            Record::Output(
+                RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+            )
+        };
+        let mut runs = Vec::new();
+        for _ in 0..3 {
+            runs.push(interrupted_run(&inner, b()).await);
+        }
+        clock.advance(Duration::from_secs(11));
+        let store = Arc::new(Flaky {
+            refuse_claim_of: Some(runs[1]),
+            ..Flaky::over(Arc::clone(&inner))
+        });
+        let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let mut recovered = rt
+            .recover(Diamond)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: one run's claim failed the whole recover: {e}"));
+        recovered.sort_by_key(|(id, _)| id.0);
+        let ids: Vec<RunId> = recovered.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, runs, "{kind}");
+        for (id, result) in recovered {
+            match result {
+                Err(err) if id == runs[1] => assert_eq!(
+                    err.to_string(),
+                    format!("durable run {id} of workflow `Diamond`: store unavailable during claiming a run for run {id}: connection refused"),
+                    "{kind}"
+                ),
+                Ok(run) if id != runs[1] => assert_eq!(run.outputs.d, "4:[2, 3]", "{kind}"),
+                other => panic!("{kind}: run {id}: {:?}", other.err()),
+            }
+        }
+    }
+}
+
+#[node]
+async fn quick(n: u64) -> u64 {
+    n + 1
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct QuickThenSlow {
+        input n: u64,
+        a = quick(n: n),
+        out = slow(n: a),
+    }
+}
+
+/// A lease renewal that fails while a node runs (paused clock: the first renewal, at a
+/// third of the 3 s lease): the run stops there, its error names the run and the
+/// renewal, nothing hangs, and what finished before (`a`) stays recorded; once the store
+/// is back, a resume restores `a` and runs `out` again.
+#[tokio::test(start_paused = true)]
+async fn a_lease_renewal_that_fails_mid_run_stops_it_and_keeps_what_finished() {
+    let inner: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let store = Arc::new(Flaky::over(Arc::clone(&inner)));
+    store
+        .renew_broken
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let rt = Runtime::builder()
+        .store_arc(Arc::clone(&store) as Arc<dyn Store>)
+        .lease(Duration::from_secs(3))
+        .build();
+    let started = tokio::time::Instant::now();
+    let err = rt
+        .start_durable(QuickThenSlow, QuickThenSlowInput { n: 1 }, None)
+        .await
+        .unwrap_err();
+    assert_eq!(started.elapsed(), Duration::from_secs(1), "{err}");
+    let WorkflowError::Store {
+        run, node: None, ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    let run = RunId(*run);
+    assert_eq!(
+        err.to_string(),
+        format!("durable run {run} of workflow `QuickThenSlow`: store unavailable during renewing a lease for run {run}: connection refused")
+    );
+    assert_eq!(store.renewals.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let state = inner.load_run(run).await.unwrap();
+    assert_eq!(state.run.status, RunStatus::Running, "resumable");
+    let rows: Vec<&str> = state.outputs.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(rows, ["a"]);
+    assert_eq!(rt.active_runs(), 0);
+
+    store
+        .renew_broken
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let resumed = rt.resume(QuickThenSlow, run).await.unwrap();
+    assert_eq!(resumed.outputs.out, 2);
+    assert_eq!(resumed.restored(), ["a"]);
+}
+
+/// A process that dies between a node's end and its store's record of it: the store
+/// never takes the batch holding `b` (its write hangs), so the run, which waits for its
+/// records before it ends, never ends, and is dropped once every node ran. A runtime of
+/// another owner resumes it once its lease expired: exactly the rows the store holds are
+/// restored (never `b`'s), and every other node runs once more, no node twice. The dead
+/// run's write, let go after that, is refused by the store (its lease is gone): the run
+/// stays as the resume left it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_dropped_before_its_store_took_a_nodes_row_resumes_that_node_once() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, inner) in clocked_stores("crash_record", &clock).await {
+        let gate = Arc::new(tokio::sync::Semaphore::new(0));
+        let store = Arc::new(Flaky {
+            stall_at: Some(("b", Arc::clone(&gate))),
+            ..Flaky::over(Arc::clone(&inner))
+        });
+        let dead = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let run = tokio::spawn({
+            let dead = dead.clone();
+            async move {
+                dead.start_durable(Diamond, DiamondInput { n: 1 }, None)
+                    .await
+                    .map(|r| r.run_id)
+            }
+        });
+        let probe = dead.resource::<Probe>().unwrap();
+        // A bounded poll: every node ran and `b`'s write hangs (not a measure of time).
+        for _ in 0..10_000 {
+            if probe.count("d") == 1 && store.stalled.load(Ordering::SeqCst) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert!(
+            probe.count("d") == 1 && store.stalled.load(Ordering::SeqCst),
+            "{kind}: the run never reached `b`'s write"
+        );
+        tokio::task::yield_now().await;
+        assert!(!run.is_finished(), "{kind}: ended without `b`'s row");
+        run.abort();
+        assert!(run.await.unwrap_err().is_cancelled(), "{kind}");
+
+        let listed = inner.list_runs(RunFilter::default()).await.unwrap();
+        let [row] = listed.as_slice() else {
+            panic!("{kind}: {listed:?}")
+        };
+        let id = row.id;
+        let recorded = crate::support::paths(&inner, id).await;
+        assert!(
+            recorded.iter().all(|n| n == "a" || n == "c"),
+            "{kind}: `b`'s batch was never taken, `d` came after it: {recorded:?}"
+        );
+
+        clock.advance(Duration::from_secs(31));
+        let next = Runtime::builder()
+            .store_arc(Arc::clone(&inner))
+            .owner(OwnerId::new("next"))
+            .resource(Probe::default())
+            .build();
+        let resumed = next.resume(Diamond, id).await.unwrap();
+        assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
+        let restored: std::collections::BTreeSet<String> =
+            resumed.restored().into_iter().map(str::to_owned).collect();
+        assert_eq!(restored, recorded, "{kind}");
+        let again = next.resource::<Probe>().unwrap();
+        for node in NODES {
+            assert_eq!(probe.count(node), 1, "{kind}: `{node}` before the crash");
+            let expected = u32::from(!recorded.contains(node));
+            assert_eq!(
+                again.count(node),
+                expected,
+                "{kind}: `{node}` on resume (recorded: {recorded:?})"
+            );
+        }
+
+        // The dead run's write goes on now: refused, nothing changes.
+        gate.close();
+        tokio::time::timeout(Duration::from_secs(60), dead.shutdown())
+            .await
+            .expect("the dead run's recorder ends once its write is refused");
+        let state = inner.load_run(id).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Succeeded, "{kind}");
+        assert!(state.outputs.is_empty(), "{kind}: {:?}", state.outputs);
+    }
+}
+
+/// Two runtimes (two owners) resume the same run at once: one claims and drives it, the
+/// other gets a typed store error (the lease is held, or the run finished by the time it
+/// looked) and runs no node; every node that was not recorded runs once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runtimes_resuming_one_run_at_once_run_its_nodes_once() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("resume2", &clock).await {
+        for round in 0..5 {
+            let b = Record::Output(
+                RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+            );
+            let run = interrupted_run(&store, b).await;
+            clock.advance(Duration::from_secs(11));
+            let runtimes = ["one", "two"].map(|owner| {
+                Runtime::builder()
+                    .store_arc(Arc::clone(&store))
+                    .owner(OwnerId::new(owner))
+                    .resource(Probe::default())
+                    .build()
+            });
+            let (first, second) = tokio::join!(
+                runtimes[0].resume(Diamond, run),
+                runtimes[1].resume(Diamond, run)
+            );
+            let (winner, won, err) = match (first, second) {
+                (Ok(won), Err(err)) => (0, won, err),
+                (Err(err), Ok(won)) => (1, won, err),
+                (a, b) => panic!(
+                    "{kind} round {round}: not one winner: {:?} {:?}",
+                    a.err(),
+                    b.err()
+                ),
+            };
+            let loser = 1 - winner;
+            assert_eq!(won.outputs.d, "4:[2, 3]", "{kind}");
+            assert_eq!(won.restored(), ["a", "b"], "{kind}");
+            let WorkflowError::Store { run: named, .. } = &err else {
+                panic!("{kind} round {round}: {err:?}")
+            };
+            assert_eq!(RunId(*named), run, "{kind}: {err}");
+            assert!(
+                matches!(
+                    err.downcast_ref::<StoreError>(),
+                    Some(StoreError::LeaseHeld { .. } | StoreError::Finished { .. })
+                ),
+                "{kind} round {round}: {err}"
+            );
+            let count = |rt: usize, node| runtimes[rt].resource::<Probe>().unwrap().count(node);
+            for node in NODES {
+                assert_eq!(count(loser, node), 0, "{kind}: `{node}` ran in the loser");
+            }
+            for (node, runs) in [("a", 0), ("b", 0), ("c", 1), ("d", 1)] {
+                assert_eq!(count(winner, node), runs, "{kind}: `{node}`");
+            }
+        }
     }
 }
 

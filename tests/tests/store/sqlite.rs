@@ -593,10 +593,99 @@ async fn an_unreadable_row_is_an_error_naming_the_run() {
     );
 }
 
+/// The immutable flag (`chattr +i`) on a file, taken off again when dropped: a file no
+/// process may write, root included (file modes do not bind root, as these tests run).
+struct Immutable<'a>(&'a Path);
+
+impl<'a> Immutable<'a> {
+    /// Sets it, or says why it cannot (not root, a file system without the flag) and
+    /// gives `None`: the caller skips its case.
+    fn set(path: &'a Path) -> Option<Self> {
+        let set = Command::new("chattr").arg("+i").arg(path).output();
+        let flagged = Immutable(path);
+        let writable = std::fs::OpenOptions::new().write(true).open(path).is_ok();
+        match set {
+            Ok(out) if out.status.success() && !writable => Some(flagged),
+            other => {
+                eprintln!(
+                    "skipped: `chattr +i {}` did not make it unwritable ({other:?}, writable: \
+                     {writable}); it needs root on a file system with the immutable flag",
+                    path.display()
+                );
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Immutable<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("chattr").arg("-i").arg(self.0).output();
+    }
+}
+
+/// A store whose file cannot be written (immutable) still opens, and reads: SQLite
+/// opens such a file read-only, and the store's open only reads an up-to-date schema
+/// (inspecting a copy no process may write works). Each write is a typed error naming
+/// the operation and saying why, not a panic, and the file is left as it was.
+#[tokio::test]
+async fn a_database_file_that_cannot_be_written_reads_and_refuses_writes_by_name() {
+    let dir = TempDir::new("read-only");
+    let path = dir.file("runs.db");
+    let (run, lease) = {
+        let store = SqliteStore::open(&path).unwrap();
+        let Ok(CreatedRun::New(claimed)) = store
+            .create_run(new_run("a", Duration::from_secs(60)))
+            .await
+        else {
+            panic!("a new file")
+        };
+        (claimed.run.id, claimed.lease)
+    };
+    let before = std::fs::read(&path).unwrap();
+    let Some(_flag) = Immutable::set(&path) else {
+        return;
+    };
+    let store = SqliteStore::open(&path).expect("an unwritable store opens for reading");
+    assert_eq!(store.get_run(run).await.unwrap().status, RunStatus::Running);
+    // Another run (the same key would read the first one back).
+    let err = store
+        .create_run(NewRun {
+            idempotency_key: None,
+            ..new_run("b", Duration::from_secs(60))
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            StoreError::Backend {
+                operation: "creating a run",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "store error during creating a run: attempt to write a readonly database"
+    );
+    let err = store
+        .record(&lease, row(run, "a", &1u32))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("readonly") && err.run() == Some(run),
+        "{err}"
+    );
+    drop(store);
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file changed");
+}
+
 // ---- Another connection holds the database's write lock mid-run ----
 
 mod locked {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
@@ -679,6 +768,20 @@ mod locked {
         }
     }
 
+    /// A runtime on `store` (the database `db`) whose [`Locker`] takes the lock as `b`
+    /// runs if `armed`.
+    fn locked_runtime(store: Arc<SqliteStore>, db: &Path, armed: bool) -> Runtime {
+        Runtime::builder()
+            .store_arc(store)
+            .owner(OwnerId::new("locked"))
+            .resource(Locker {
+                db: db.to_path_buf(),
+                armed: AtomicBool::new(armed),
+                held: Mutex::new(None),
+            })
+            .build()
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_database_locked_by_another_connection_fails_the_run_naming_it_and_resumes() {
         let dir = TempDir::new("sqlite-locked");
@@ -689,15 +792,7 @@ mod locked {
                 .open()
                 .unwrap(),
         );
-        let rt = Runtime::builder()
-            .store_arc(store.clone())
-            .owner(OwnerId::new("locked"))
-            .resource(Locker {
-                db: db.clone(),
-                armed: AtomicBool::new(true),
-                held: Mutex::new(None),
-            })
-            .build();
+        let rt = locked_runtime(store.clone(), &db, true);
         let err = rt
             .start_durable(Locked, LockedInput { n: 1 }, None)
             .await
@@ -727,5 +822,70 @@ mod locked {
             store.get_run(run).await.unwrap().status,
             RunStatus::Succeeded
         );
+    }
+
+    /// Another connection holds the write lock as a second store opens the file, and as
+    /// a run starts: each is an error (no panic) that names the file, or the workflow and
+    /// the operation, and says it is locked; no run is made, and once the lock is gone
+    /// the same start runs.
+    #[tokio::test]
+    async fn a_database_locked_as_a_store_opens_or_a_run_starts_is_an_error_naming_it() {
+        let dir = TempDir::new("sqlite-locked-start");
+        let db = dir.file("runs.db");
+        let store = Arc::new(
+            SqliteStore::builder(&db)
+                .busy_timeout(Duration::ZERO)
+                .open()
+                .unwrap(),
+        );
+        let other = rusqlite::Connection::open(&db).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+
+        let Err(e) = SqliteStore::builder(&db)
+            .busy_timeout(Duration::ZERO)
+            .open()
+        else {
+            panic!("a second store migrated a locked file");
+        };
+        let message = e.to_string();
+        assert!(
+            message.contains(&db.display().to_string()) && message.contains("locked"),
+            "{message}"
+        );
+
+        let rt = locked_runtime(store.clone(), &db, false);
+        let err = rt
+            .start_durable(Locked, LockedInput { n: 1 }, None)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                WorkflowError::Store {
+                    run: 0,
+                    node: None,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.starts_with("durable workflow `Locked`: store error during creating a run")
+                && message.contains("locked"),
+            "{message}"
+        );
+
+        other.execute_batch("ROLLBACK").unwrap();
+        assert!(store
+            .list_runs(Default::default())
+            .await
+            .unwrap()
+            .is_empty());
+        let run = rt
+            .start_durable(Locked, LockedInput { n: 1 }, None)
+            .await
+            .unwrap();
+        assert_eq!(run.outputs.c, 25);
     }
 }

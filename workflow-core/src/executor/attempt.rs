@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use futures::FutureExt as _;
 use tokio::sync::OwnedSemaphorePermit;
-use tracing::Instrument as _;
 
 use crate::context::Context;
 pub(crate) use crate::error::panic_message;
@@ -553,18 +552,73 @@ async fn attempt_once(
             AssertUnwindSafe(with_timeout(call, policy.timeout))
                 .catch_unwind()
                 .map(caught)
-                .instrument(span)
+                .in_span(span)
                 .await
         }
         Execution::Spawn => {
             let call = AssertUnwindSafe(call)
                 .catch_unwind()
                 .map(caught)
-                .instrument(span);
+                .in_span(span);
             spawned(call, policy.timeout, &shared.runtime, permit.clone()).await
         }
     }
 }
+
+pin_project_lite::pin_project! {
+    /// A future polled in a `tracing` span, and dropped in it, as `tracing`'s
+    /// `Instrumented` is, except while a panic unwinds: then it is dropped outside the
+    /// span. A subscriber that panics as the span is entered (`on_enter`) panicked in
+    /// the poll, and `Instrumented`'s drop, entering the span again as the unwinding
+    /// dropped it, panicked a second time, which aborted the process.
+    pub(crate) struct InSpan<F> {
+        #[pin]
+        inner: Option<F>,
+        span: tracing::Span,
+    }
+
+    impl<F> PinnedDrop for InSpan<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            let _entered = (!std::thread::panicking()).then(|| this.span.enter());
+            this.inner.set(None);
+        }
+    }
+}
+
+impl<F> InSpan<F> {
+    /// The span it runs in.
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+}
+
+impl<F: Future> Future for InSpan<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _entered = this.span.enter();
+        match this.inner.as_pin_mut() {
+            Some(inner) => inner.poll(cx),
+            // Only its drop takes the future.
+            None => Poll::Pending,
+        }
+    }
+}
+
+/// [`InSpan`] as a method, as `tracing::Instrument::instrument` is.
+pub(crate) trait InSpanExt: Future + Sized {
+    /// This future, polled and dropped in `span` (see [`InSpan`]).
+    fn in_span(self, span: tracing::Span) -> InSpan<Self> {
+        InSpan {
+            inner: Some(self),
+            span,
+        }
+    }
+}
+
+impl<F: Future> InSpanExt for F {}
 
 fn caught<T>(
     r: Result<Result<T, NodeFailure>, Box<dyn std::any::Any + Send>>,

@@ -274,10 +274,12 @@ where
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let index = *this.index;
-        let _entered = this.span.0.as_deref().map(tracing::Span::enter);
         let mut stage = this.stage;
-        let (call, queue) = (*this.call, &*this.queue);
+        let (call, queue, span) = (*this.call, &*this.queue, &*this.span);
         let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            // Entered (and left) inside `catch_unwind`: a subscriber that panics there
+            // fails the node with its message, rather than the task.
+            let _entered = span.0.as_deref().map(tracing::Span::enter);
             if let StageProj::Start { ports } = stage.as_mut().project() {
                 let Some(ports) = ports.take() else {
                     return Poll::Pending;
@@ -297,13 +299,15 @@ where
             stage.set(Stage::Done);
             Poll::Ready(result)
         }));
-        let result = match polled {
+        let (result, attempts) = match polled {
             Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(result)) => attempt::settle(Ok(result)),
+            Ok(Poll::Ready(result)) => (attempt::settle(Ok(result)), 1),
             Err(payload) => {
+                // A panic before the call was made (entering the span): no attempt.
+                let made = !matches!(stage.as_ref().get_ref(), Stage::Start { ports: Some(_) });
                 // What the panic left of the call is dropped, its panics contained.
                 let _ = std::panic::catch_unwind(AssertUnwindSafe(|| stage.set(Stage::Done)));
-                attempt::settle(Err(payload))
+                (attempt::settle(Err(payload)), u32::from(made))
             }
         };
         let result = match result {
@@ -317,7 +321,7 @@ where
         let urgent = result.is_err();
         let finished = Finished {
             index,
-            attempts: 1,
+            attempts,
             result: result.map(*this.wrap),
         };
         queue.complete(urgent, |at| (finished, at));

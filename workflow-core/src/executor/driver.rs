@@ -260,10 +260,10 @@ impl<V> crate::executor::wake::Outcome for Reported<V> {
     /// A spawned node's task that tokio cancelled, or that panicked outside the node's
     /// call: the node's panic, as a supervised node's spawned attempt gives.
     #[cold]
-    fn lost(index: usize, error: tokio::task::JoinError) -> Self {
+    fn lost(index: usize, error: tokio::task::JoinError, attempts: u32) -> Self {
         let finished = Finished {
             index,
-            attempts: 1,
+            attempts,
             result: Err(super::attempt::task_failure(error)),
         };
         (finished, None)

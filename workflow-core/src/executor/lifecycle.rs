@@ -8,9 +8,8 @@ use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tracing::Instrument as _;
 
-use super::attempt::{node_spans_possible, panic_message, Finished};
+use super::attempt::{node_spans_possible, panic_message, Finished, InSpanExt as _};
 use super::cells::Op;
 use super::driver::{Driver, Limits};
 use super::status;
@@ -161,7 +160,7 @@ impl<W: Workflow> Executor<W> {
             // in place, this future and the span's locals made every run's future 80
             // bytes larger than the path below, and a run's future is allocated from
             // glibc's per-thread cache only up to 1,032 bytes (issue 17).
-            let mut running = Box::pin(driver.run(limits).instrument(span));
+            let mut running = Box::pin(driver.run(limits).in_span(span));
             let result = running.as_mut().await;
             (result, running.span().clone())
         } else {

@@ -207,7 +207,12 @@ impl<T: Outcome> NodeTable<T> {
     /// to the queue instead (it ended as the run began to wait) sets `queued`. Out of
     /// line: the path of a spawned chain does not grow with it.
     #[inline(never)]
-    fn take_from_task(&mut self, from: &mut usize, queued: &mut bool) -> Option<T> {
+    fn take_from_task(
+        &mut self,
+        from: &mut usize,
+        queued: &mut bool,
+        queue: &Completions<T>,
+    ) -> Option<T> {
         *from = (*from).max(self.head);
         while *from < self.listed {
             let i = self.rows[*from].listed as usize;
@@ -234,7 +239,7 @@ impl<T: Outcome> NodeTable<T> {
                 Ok(None) => *queued = true,
                 // Cancelled (its runtime shut down), or a panic outside the node's
                 // call: no outcome will come, the node fails.
-                Err(error) => return Some(T::lost(i, error)),
+                Err(error) => return Some(T::lost(i, error, queue.attempts_made(i))),
             }
         }
         None
@@ -569,7 +574,7 @@ impl<T: Outcome> PendingNodes<T> {
                     self.taken.extend(match left {
                         Ok(left) => left.map(|left| T::from_task(i, left)),
                         // Cancelled, or a panic outside the node's call: it fails.
-                        Err(error) => Some(T::lost(i, error)),
+                        Err(error) => Some(T::lost(i, error, done.queue.attempts_made(i))),
                     });
                     ended = true;
                 }
@@ -829,7 +834,10 @@ impl<T: Outcome> PendingNodes<T> {
                     Some(outcome) => outcome,
                     None if self.tasks_due => {
                         let mut queued = false;
-                        match self.table.take_from_task(&mut self.tasks_from, &mut queued) {
+                        match self
+                            .table
+                            .take_from_task(&mut self.tasks_from, &mut queued, queue)
+                        {
                             Some(outcome) => outcome,
                             // Looked at every task: the queue once more if one queued.
                             None if queued => continue,
@@ -1153,5 +1161,42 @@ mod tests {
         queue.complete(false, |_| 5);
         p.take_due(&cx, &mut due, &mut done, |&i| i);
         assert!(done.is_empty());
+    }
+
+    /// Tasks of a wide spawned fan-out that tokio cancelled (their runtime dropped) while
+    /// the run waits on their handles: each is its node's failure, with the attempt its
+    /// task noted (1 for a task that called its fn, 0 for one never polled), as the
+    /// failure the task's own drop queues says.
+    #[test]
+    fn a_cancelled_task_seen_through_its_handle_counts_the_attempt_it_made() {
+        use super::outcomes::LOST_ATTEMPT;
+        let tokio_rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let cx = noop_cx();
+        let mut p = PendingNodes::<usize>::default();
+        let shared = test_shared();
+        let nodes = OUTCOMES_IN_PLACE + 2;
+        for i in 0..nodes {
+            let task = tokio_rt.spawn(std::future::pending::<Option<usize>>());
+            p.spawner(&cx, &shared).started.set(Some(task));
+            p.add_queued(i, nodes, || 0);
+        }
+        let queue = Arc::clone(&p.spawner(&cx, &shared).queue);
+        queue.note_attempt(1);
+        queue.note_attempt(nodes - 1);
+        // Never polled (the runtime never ran), now cancelled.
+        drop(tokio_rt);
+        assert!(p.wait_in_tasks(&cx, true), "ended tasks to take");
+        p.register(&cx);
+        let mut lost: Vec<usize> =
+            std::iter::from_fn(|| p.take_done(|&i| i % LOST_ATTEMPT)).collect();
+        lost.sort_unstable();
+        let mut expected: Vec<usize> = (0..nodes).collect();
+        expected[1] += LOST_ATTEMPT;
+        expected[nodes - 1] += LOST_ATTEMPT;
+        expected.sort_unstable();
+        assert_eq!(lost, expected);
+        assert_eq!(p.count, 0);
     }
 }

@@ -537,9 +537,15 @@ pub(crate) trait Outcome {
     fn from_task(index: usize, left: Self::InTask) -> Self;
     /// The outcome of node `index` whose task ended with neither an outcome left nor
     /// one queued: tokio cancelled it (its runtime shut down) or it panicked outside
-    /// the node's call. Without it, the node would stay pending for ever.
-    fn lost(index: usize, error: JoinError) -> Self;
+    /// the node's call. Without it, the node would stay pending for ever. `attempts`:
+    /// whether the task called the node's fn ([`Completions::attempts_made`]), as the
+    /// failure the task's drop queued says (the run takes whichever it sees first).
+    fn lost(index: usize, error: JoinError, attempts: u32) -> Self;
 }
+
+/// What a test's [`Outcome::lost`] adds to a node's index when its call was made.
+#[cfg(test)]
+pub(super) const LOST_ATTEMPT: usize = 1000;
 
 #[cfg(test)]
 impl Outcome for usize {
@@ -547,8 +553,9 @@ impl Outcome for usize {
     fn from_task(_: usize, left: usize) -> usize {
         left
     }
-    fn lost(index: usize, _: JoinError) -> usize {
-        index
+    /// `index`, plus [`LOST_ATTEMPT`] if its call was made.
+    fn lost(index: usize, _: JoinError, attempts: u32) -> usize {
+        index + LOST_ATTEMPT * attempts as usize
     }
 }
 
