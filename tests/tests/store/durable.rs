@@ -1351,15 +1351,11 @@ async fn a_store_failing_as_a_run_starts_or_resumes_runs_no_node() {
 }
 
 /// `recover` whose claim of one expired run fails with a store error (not another
-/// owner's lease): its docs say each run's own error is in its entry, so that run's
-/// entry should be the error naming it and the claim, and the other expired runs
-/// should be resumed. It returns `Err` for the whole call instead, and the runs it had
-/// claimed before are left claimed by this owner and not resumed (for another
-/// recoverer, until their new lease expires). Fix: in `recover_runs`
-/// (`durable/runs.rs` on `integ`), push `(row.id, Err(store_error(row.id, e)))` with
-/// the results and go on, rather than `return Err(..)`.
+/// owner's lease): as its docs say, that run's entry is the error naming it and the
+/// claim, and the other expired runs are resumed. It returned `Err` for the whole call,
+/// and the runs it had claimed before were left claimed by this owner and not resumed
+/// (for another recoverer, until their new lease expired).
 #[tokio::test]
-#[ignore = "known: one run's failed claim fails the whole recover (see the doc comment)"]
 async fn a_claim_failing_in_recover_is_that_runs_entry_and_the_others_resume() {
     let clock = ManualClock::new(Timestamp(1_000_000));
     for (kind, inner) in clocked_stores("recover_claim", &clock).await {

@@ -223,6 +223,10 @@ impl Runtime {
             .map_err(|e| store_error::<W>(RunId(0), e))?;
         let now = cfg.store.clock().now();
         let mut claimed = Vec::new();
+        // A claim the store failed is that run's entry: the others are still resumed
+        // (returning early would leave the runs claimed before unresumed until their new
+        // lease expired).
+        let mut unclaimed = Vec::new();
         for row in runs {
             if row.lease_expires_at.is_some_and(|t| t > now) {
                 continue;
@@ -235,7 +239,7 @@ impl Runtime {
             match cfg.store.claim_run(row.id, &cfg.owner, cfg.lease).await {
                 Ok(c) => claimed.push((c, driving)),
                 Err(StoreError::LeaseHeld { .. } | StoreError::Finished { .. }) => {}
-                Err(e) => return Err(store_error::<W>(row.id, e)),
+                Err(e) => unclaimed.push((row.id, Err(store_error::<W>(row.id, e)))),
             }
         }
         let resumed = claimed.into_iter().map(|(c, driving)| {
@@ -247,7 +251,9 @@ impl Runtime {
                 (id, result)
             }
         });
-        Ok(futures::future::join_all(resumed).await)
+        let mut recovered = futures::future::join_all(resumed).await;
+        recovered.extend(unclaimed);
+        Ok(recovered)
     }
 
     /// Loads a claimed run, decides what to restore, and drives it.
