@@ -407,3 +407,47 @@ fn a_deadlock_report_serializes_with_its_cycle() {
         serde_json::json!(["workflow", { "node": "fetch" }])
     );
 }
+
+/// A store's error inside a run's error does not name the run (or the node) again:
+/// `durable run 7 of workflow `Etl`: store unavailable during renewing a lease: ..`, not
+/// `.. renewing a lease for run 7: ..`; what the run's error does not name stays.
+#[cfg(feature = "store")]
+#[test]
+fn a_store_error_in_a_runs_error_names_the_run_once() {
+    use crate::store::{RunId, StoreError};
+    let store_error = |run: i64, node: Option<&str>| StoreError::Unavailable {
+        operation: "renewing a lease",
+        run: Some(RunId(run)),
+        node: node.map(|n| n.parse().unwrap()),
+        source: "connection refused".into(),
+    };
+    let in_run = |source: StoreError, node: Option<&'static str>| WorkflowError::Store {
+        workflow: "Etl",
+        run: 7,
+        node: node.map(Into::into),
+        source: Box::new(source),
+        run_error: None,
+    };
+    assert_eq!(
+        in_run(store_error(7, None), None).to_string(),
+        "durable run 7 of workflow `Etl`: store unavailable during renewing a lease: connection refused"
+    );
+    assert_eq!(
+        in_run(store_error(7, Some("b")), Some("b")).to_string(),
+        "durable run 7 of workflow `Etl`, node `b`: store unavailable during renewing a lease: connection refused"
+    );
+    // The node the run's error does not name, and another run, are kept.
+    assert_eq!(
+        in_run(store_error(7, Some("b")), None).to_string(),
+        "durable run 7 of workflow `Etl`: store unavailable during renewing a lease for node `b`: connection refused"
+    );
+    assert_eq!(
+        in_run(store_error(8, None), None).to_string(),
+        "durable run 7 of workflow `Etl`: store unavailable during renewing a lease for run 8: connection refused"
+    );
+    // Its own `{}` still names both.
+    assert_eq!(
+        store_error(7, Some("b")).to_string(),
+        "store unavailable during renewing a lease for node `b` of run 7: connection refused"
+    );
+}
