@@ -359,17 +359,6 @@ impl fmt::Display for WorkflowError {
                 if let Some(node) = node {
                     write!(f, ", node `{node}`")?;
                 }
-                // The store's error without naming the run (and node) again.
-                #[cfg(feature = "store")]
-                match source.downcast_ref::<crate::store::StoreError>() {
-                    Some(store) => write!(
-                        f,
-                        ": {}",
-                        store.in_run(crate::store::RunId(*run), node.as_deref())
-                    )?,
-                    None => write!(f, ": {source}")?,
-                }
-                #[cfg(not(feature = "store"))]
                 write!(f, ": {source}")?;
                 if let Some(e) = run_error {
                     write!(f, " (after the run itself failed: {e})")?;

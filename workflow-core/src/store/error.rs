@@ -1,7 +1,5 @@
 //! Why a store operation failed.
 
-use std::fmt;
-
 use super::{NodePath, OwnerId, RunId, RunStatus, Timestamp};
 use crate::BoxError;
 
@@ -254,54 +252,6 @@ impl StoreError {
             }
         }
         self
-    }
-}
-
-impl StoreError {
-    /// Its `{}` inside an error that already names `run` (and, when given, `node`): a
-    /// database error without the " for node `x` of run 7" that names them again
-    /// (`durable run 7 of workflow `Etl`: store unavailable during renewing a lease: ..`).
-    pub(crate) fn in_run<'a>(
-        &'a self,
-        run: RunId,
-        node: Option<&'a str>,
-    ) -> impl fmt::Display + 'a {
-        InRun {
-            error: self,
-            run,
-            node,
-        }
-    }
-}
-
-/// See [`StoreError::in_run`].
-struct InRun<'a> {
-    error: &'a StoreError,
-    run: RunId,
-    node: Option<&'a str>,
-}
-
-impl fmt::Display for InRun<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (what, operation, run, node, source) = match self.error {
-            StoreError::Unavailable {
-                operation,
-                run,
-                node,
-                source,
-            } => ("store unavailable", operation, run, node, source),
-            StoreError::Backend {
-                operation,
-                run,
-                node,
-                source,
-            } => ("store error", operation, run, node, source),
-            other => return fmt::Display::fmt(other, f),
-        };
-        // What the enclosing error names already is left out.
-        let run = run.filter(|&r| r != self.run);
-        let node = node.as_ref().filter(|n| self.node != Some(n.as_str()));
-        write!(f, "{what} during {operation}{}: {source}", about(run, node))
     }
 }
 
