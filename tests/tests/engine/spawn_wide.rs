@@ -368,14 +368,14 @@ workflow! {
     }
 }
 
-/// Runs `run` (a run by `futures`' `block_on`, its error's `Debug`) on a thread of its
-/// own, its spawned nodes on a tokio runtime of one worker, which is shut down once
+/// Runs the run `start` makes (by `futures`' `block_on`) on a thread of its own, its
+/// spawned nodes on a tokio runtime of one worker, which is shut down once
 /// `branches` nodes started: their tasks are cancelled (`JoinError` cancelled) while the
 /// run waits on them. Asserts that the run fails with the nodes' failure
 /// (`NodePanicked`, "task was cancelled"); a failure to end within a minute fails the
 /// test (a guard against a hang, not a measure).
-fn fails_once_its_tokio_runtime_shuts_down(
-    run: impl FnOnce(Runtime) -> Option<String> + Send + 'static,
+fn fails_once_its_tokio_runtime_shuts_down<O: 'static>(
+    start: impl FnOnce(Runtime) -> workflow_core::RunFuture<O> + Send + 'static,
     branches: usize,
 ) {
     let started = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -389,7 +389,8 @@ fn fails_once_its_tokio_runtime_shuts_down(
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _in = handle.enter();
-        let _ = tx.send(run(rt));
+        let result = crate::block_on::block_on(start(rt));
+        let _ = tx.send(result.err().map(|e| format!("{e:?}")));
     });
     while started.load(std::sync::atomic::Ordering::SeqCst) < branches {
         std::thread::yield_now();
@@ -410,11 +411,10 @@ fn fails_once_its_tokio_runtime_shuts_down(
 /// cancelled"), and the run ends with that error.
 #[test]
 fn a_wide_spawned_fan_out_whose_tasks_the_runtime_cancels_fails() {
-    let run = |rt: Runtime| {
-        let result = crate::block_on::block_on(rt.execute(WideHungNoted, WideHungNotedInput {}));
-        result.err().map(|e| format!("{e:?}"))
-    };
-    fails_once_its_tokio_runtime_shuts_down(run, 12);
+    fails_once_its_tokio_runtime_shuts_down(
+        |rt| rt.execute(WideHungNoted, WideHungNotedInput {}),
+        12,
+    );
 }
 
 /// The same with three branches, which report to the run's outcome queue: nothing
@@ -423,11 +423,7 @@ fn a_wide_spawned_fan_out_whose_tasks_the_runtime_cancels_fails() {
 /// queues the node's failure when it is dropped before it ended.
 #[test]
 fn a_few_spawned_branches_whose_tasks_the_runtime_cancels_fail() {
-    let run = |rt: Runtime| {
-        let result = crate::block_on::block_on(rt.execute(FewHungNoted, FewHungNotedInput {}));
-        result.err().map(|e| format!("{e:?}"))
-    };
-    fails_once_its_tokio_runtime_shuts_down(run, 3);
+    fails_once_its_tokio_runtime_shuts_down(|rt| rt.execute(FewHungNoted, FewHungNotedInput {}), 3);
 }
 
 /// Panics (`x > 0`), else returns `x`.
