@@ -172,7 +172,7 @@ pub(super) enum Repr {
     /// Any other.
     Boxed(Box<Compact>),
     /// The reports of a run a `workflow-test` harness recorded, with its number there
-    /// ([`RunReport::harness_number`]); only a harness's runs pay for the box.
+    /// ([`RunReport::harness_number`](crate::RunReport::harness_number)); only a harness's runs pay for the box.
     Numbered(Box<(NodeReports, u64)>),
 }
 
