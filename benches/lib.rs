@@ -13,6 +13,42 @@ use std::time::Duration;
 use futures::future::join_all;
 use workflow_core::prelude::*;
 
+/// Bytes to write between cold runs so that they evict the caches: twice this machine's
+/// largest cache (its L3, read from `/sys/devices/system/cpu/cpu0/cache`), at least
+/// 64 MiB (what was written before the L3 was read: it left a 300 MiB L3 warm, so the
+/// "cold" runs were warm ones) and at most 2 GiB.
+pub fn evict_bytes() -> usize {
+    const MIN: usize = 64 << 20;
+    const MAX: usize = 2 << 30;
+    (2 * largest_cache_bytes().unwrap_or(0)).clamp(MIN, MAX)
+}
+
+/// The size of the largest cache of CPU 0, by sysfs (`index3/size` reads `307200K`).
+fn largest_cache_bytes() -> Option<usize> {
+    let dir = std::fs::read_dir("/sys/devices/system/cpu/cpu0/cache").ok()?;
+    dir.filter_map(|entry| {
+        let size = std::fs::read_to_string(entry.ok()?.path().join("size")).ok()?;
+        parse_cache_size(size.trim())
+    })
+    .max()
+}
+
+/// `307200K` -> 314,572,800; `32M` -> 33,554,432; `512` -> 512.
+fn parse_cache_size(text: &str) -> Option<usize> {
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let shift = match unit {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return None,
+    };
+    digits.parse::<usize>().ok()?.checked_mul(1 << shift)
+}
+
 /// W1/W2/W4 node: `x + 1`. `black_box` keeps the compiler from folding a chain.
 #[node]
 pub async fn inc(x: u64) -> u64 {
@@ -190,6 +226,17 @@ pub mod spawned {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_sizes_read_as_sysfs_writes_them() {
+        assert_eq!(parse_cache_size("307200K"), Some(307_200 << 10));
+        assert_eq!(parse_cache_size("32M"), Some(32 << 20));
+        assert_eq!(parse_cache_size("512"), Some(512));
+        assert_eq!(parse_cache_size("12Q"), None);
+        assert_eq!(parse_cache_size(""), None);
+        let bytes = evict_bytes();
+        assert!((64 << 20..=2 << 30).contains(&bytes), "{bytes}");
+    }
 
     #[tokio::test]
     async fn baselines_agree() {

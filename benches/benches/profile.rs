@@ -74,9 +74,6 @@ mod alloc;
 #[global_allocator]
 static ALLOC: alloc::Counting = alloc::Counting;
 
-/// Bytes written between cold runs: twice this machine's L3 cache.
-const EVICT_BYTES: usize = 64 << 20;
-
 /// Evicts the caches: writes (and reads back) a buffer larger than the L3 cache.
 fn evict(buffer: &mut [u8], round: u64) {
     // A different byte each round, so the writes cannot be skipped.
@@ -376,7 +373,7 @@ fn main() {
     let elapsed = tokio
         .block_on(tokio.spawn(async move {
             let mut buffer = if cold {
-                vec![0u8; EVICT_BYTES]
+                vec![0u8; workflow_benches::evict_bytes()]
             } else {
                 Vec::new()
             };

@@ -678,22 +678,22 @@ fn table() -> String {
 
 /// Cold runs (issue 17): one execution at a time with cold caches, as a service that
 /// runs a workflow now and then meets it. Before each timed run, a buffer twice the size
-/// of the L3 cache (32 MiB here, see `lscpu`) is written, evicting the workflow's code
+/// of the L3 cache ([`workflow_benches::evict_bytes`]) is written, evicting the workflow's code
 /// and data; workflow and hand-written runs alternate. Also W3 against a wavefront of
 /// `join_all`s, hot (the W3 target's baseline). A Markdown table.
 /// One run of a workload, boxed (so the cold-run table holds workflows and baselines alike).
 type BoxedRun = std::pin::Pin<Box<dyn Future<Output = u64> + Send>>;
 
 fn cold_runs(tokio: &Tokio) -> String {
-    const EVICT_BYTES: usize = 64 << 20;
+    let evict_bytes = workflow_benches::evict_bytes();
     const SAMPLES: usize = 31;
     let rt = workflow_core::Runtime::new();
-    let mut buffer = vec![0u8; EVICT_BYTES];
+    let mut buffer = vec![0u8; evict_bytes];
     let mut round = 0u8;
     let mut cold = |f: &dyn Fn() -> BoxedRun| {
         round = round.wrapping_add(1);
         buffer.fill(round);
-        black_box(&buffer[EVICT_BYTES / 2]);
+        black_box(&buffer[evict_bytes / 2]);
         let fut = f();
         tokio.block_on(async move {
             let start = Instant::now();
@@ -808,7 +808,8 @@ fn main() {
         println!("\n## Medians and ratios (same run)\n\n{}", table());
         if std::env::var_os("VS_TOKIO_ONLY").is_none() {
             println!(
-                "## Cold runs (caches evicted before each run)\n\n{}",
+                "## Cold runs (caches evicted before each run: {} MiB written)\n\n{}",
+                workflow_benches::evict_bytes() >> 20,
                 cold_runs(&tokio)
             );
         }
