@@ -161,9 +161,13 @@ pub use node::{ConvertNodeError, UnsupportedNodeError};
 #[cfg(feature = "store")]
 #[doc(hidden)]
 pub use other_names::RunIdIsItsNumber;
+#[cfg(feature = "store")]
+#[doc(hidden)]
+pub use other_names::{DurableRunsStartWithStartDurable, StoreIsTheBuildersName};
 #[doc(hidden)]
 pub use other_names::{
-    AwaitTheRun, CancelByDropping, CancelTokenIsTheName, ErrorNodeIsNode, EventsAreAField,
+    ARunSucceeded, AttemptIsTheName, AwaitTheRun, CancelByDropping, NodesSendNoHeartbeat,
+    RunIdIsTheRunsId, RuntimeLimitIsMaxConcurrentNodes, SpawnTheRunsFuture, CancelTokenIsTheName, ErrorNodeIsNode, EventsAreAField,
     EventsAreSent, GuideBuilderMethods, LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit,
     NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunOptionsAreSetDirectly,
     RunsAreFutures, RunsWithExecute, SetOnTheBuilder, TraceIsTheRunsOption,
