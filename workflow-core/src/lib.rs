@@ -150,6 +150,8 @@ pub use error::{
     WaitingNode, WorkflowError,
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
+#[doc(hidden)]
+pub use executor::{PicturesAreConstants, WorkflowOtherNames};
 pub use executor::{RunOutcome, Workflow};
 pub use launch::{RunFuture, Runnable, WorkflowGoesFirst};
 pub use node::Node;
@@ -163,12 +165,16 @@ pub use node::{ConvertNodeError, UnsupportedNodeError};
 pub use other_names::RunIdIsItsNumber;
 #[doc(hidden)]
 pub use other_names::{
-    AwaitTheRun, CancelByDropping, CancelTokenIsTheName, ErrorNodeIsNode, EventsAreAField,
-    EventsAreSent, GuideBuilderMethods, LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit,
-    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunOptionsAreSetDirectly,
-    RunsAreFutures, RunsWithExecute, SetOnTheBuilder, TraceIsTheRunsOption,
-    TraceIsTheRuntimesSetting,
+    ARunSucceeded, AttemptIsTheName, AwaitTheRun, CancelByDropping, CancelTokenIsTheName,
+    ErrorNodeIsNode, EventsAreAField, EventsAreSent, GuideBuilderMethods,
+    LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit, NodesSendNoHeartbeat,
+    NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunIdIsTheRunsId,
+    RunOptionsAreSetDirectly, RunsAreFutures, RunsWithExecute, RuntimeLimitIsMaxConcurrentNodes,
+    SetOnTheBuilder, SpawnTheRunsFuture, TraceIsTheRunsOption, TraceIsTheRuntimesSetting,
 };
+#[cfg(feature = "store")]
+#[doc(hidden)]
+pub use other_names::{DurableRunsStartWithStartDurable, StoreIsTheBuildersName};
 /// What a cleanup hook's closure returns; public so that a compile error names it by
 /// a short path. Not API.
 #[doc(hidden)]
@@ -263,6 +269,9 @@ pub mod prelude {
     // Only for its compile error: `rt.execute(..).unwrap()` without `.await`.
     #[doc(hidden)]
     pub use crate::__private::RunNotAwaited as _;
+    // `Etl.mermaid()`: one error saying to write `Etl::MERMAID`.
+    #[doc(hidden)]
+    pub use crate::WorkflowOtherNames as _;
     // Only for its compile error: `rt.start_durable(..).unwrap()` without `.await`.
     #[cfg(feature = "store")]
     #[doc(hidden)]

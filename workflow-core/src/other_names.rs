@@ -726,6 +726,220 @@ impl crate::store::RunId {
     }
 }
 
+/// `Runtime::builder().concurrency(4)` (a workflow's and a run's name for a limit) on the
+/// [`RuntimeBuilder`](crate::RuntimeBuilder), whose limit is
+/// [`max_concurrent_nodes`](crate::RuntimeBuilder::max_concurrent_nodes). rustc said only
+/// "no method named `concurrency` found for struct `RuntimeBuilder`". Implemented for
+/// nothing, and sealed, like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a runtime's limit is `max_concurrent_nodes`: write `Runtime::builder().max_concurrent_nodes(4)`",
+    label = "not a setting of `Runtime::builder()`",
+    note = "it bounds the nodes running at once over all of the runtime's runs; one workflow's limit is `#[workflow(concurrency = 4)]`, one run's `RunOptions::new().concurrency(4)`"
+)]
+#[doc(hidden)]
+pub trait RuntimeLimitIsMaxConcurrentNodes<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`RuntimeLimitIsMaxConcurrentNodes`]. Returns the builder, so
+/// that `.build()` after it adds no second error.
+impl crate::RuntimeBuilder {
+    #[doc(hidden)]
+    pub fn concurrency<N>(self, n: N) -> Self
+    where
+        Self: RuntimeLimitIsMaxConcurrentNodes<N>,
+    {
+        let _ = n;
+        unreachable!("`RuntimeBuilder: RuntimeLimitIsMaxConcurrentNodes` has no impl")
+    }
+}
+
+/// `rt.spawn(Workflow, input)` (a run started in the background, like `tokio::spawn`)
+/// for [`Runtime::execute`], whose future is `'static` and is spawned as it is. rustc said
+/// only "no method named `spawn` found for struct `Runtime`". Implemented for nothing,
+/// and sealed, like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a run is a future: run it in the background with `tokio::spawn(rt.execute(Workflow, WorkflowInput {{ .. }}))`",
+    label = "not a method of `Runtime`",
+    note = "awaiting the `JoinHandle` gives the run's result (`handle.await??`); to cancel the run from elsewhere, pass `RunOptions::new().cancel_token(token.clone())` to `execute_with`, or take its `RunHandle` from `Runtime::builder().monitor(..)`"
+)]
+#[doc(hidden)]
+pub trait SpawnTheRunsFuture<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`SpawnTheRunsFuture`].
+impl Runtime {
+    #[doc(hidden)]
+    pub fn spawn<W, I, O>(
+        &self,
+        workflow: W,
+        input: I,
+    ) -> tokio::task::JoinHandle<Result<crate::Run<O>, crate::WorkflowError>>
+    where
+        W: Runnable<I, Output = O>,
+        Self: SpawnTheRunsFuture<W>,
+    {
+        let _ = (workflow, input);
+        unreachable!("`Runtime: SpawnTheRunsFuture` has no impl")
+    }
+}
+
+/// `rt.execute_durable(Workflow, input)` for
+/// [`Runtime::start_durable`](crate::Runtime::start_durable), and
+/// `Runtime::builder().with_store(store)` for
+/// [`RuntimeBuilder::store`](crate::RuntimeBuilder::store). rustc said only "no method
+/// named ..". Implemented for nothing, and sealed, like the others. Not API.
+#[cfg(feature = "store")]
+#[diagnostic::on_unimplemented(
+    message = "a durable run is started with `start_durable`: write `rt.start_durable(Workflow, WorkflowInput {{ .. }}, None)` (or `Some(\"key\")`: a second start with the key gets the same run)",
+    label = "not a method of `Runtime`",
+    note = "the runtime needs a store, `Runtime::builder().store(MemoryStore::new()).build()`; `rt.resume(Workflow, run_id)` goes on with a run whose process died"
+)]
+#[doc(hidden)]
+pub trait DurableRunsStartWithStartDurable<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`DurableRunsStartWithStartDurable`].
+#[cfg(feature = "store")]
+impl Runtime {
+    #[doc(hidden)]
+    pub fn execute_durable<'a, W, I, O>(
+        &'a self,
+        workflow: W,
+        input: I,
+    ) -> crate::DurableFuture<'a, crate::DurableRun<O>>
+    where
+        W: Runnable<I, Output = O>,
+        Self: DurableRunsStartWithStartDurable<W>,
+    {
+        let _ = (workflow, input);
+        unreachable!("`Runtime: DurableRunsStartWithStartDurable` has no impl")
+    }
+}
+
+/// See [`DurableRunsStartWithStartDurable`].
+#[cfg(feature = "store")]
+#[diagnostic::on_unimplemented(
+    message = "a runtime's store is set with `store`: write `Runtime::builder().store(MemoryStore::new())` (or `SqliteStore::open(path)?`)",
+    label = "not a setting of `Runtime::builder()`",
+    note = "`store_arc(Arc<dyn Store>)` takes a store shared with other code"
+)]
+#[doc(hidden)]
+pub trait StoreIsTheBuildersName<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`StoreIsTheBuildersName`]. Returns the builder, so that
+/// `.build()` after it adds no second error.
+#[cfg(feature = "store")]
+impl crate::RuntimeBuilder {
+    #[doc(hidden)]
+    pub fn with_store<S>(self, store: S) -> Self
+    where
+        Self: StoreIsTheBuildersName<S>,
+    {
+        let _ = store;
+        unreachable!("`RuntimeBuilder: StoreIsTheBuildersName` has no impl")
+    }
+}
+
+/// `ctx.retry_count()` / `ctx.attempt_number()` (other SDKs' names) for
+/// [`Context::attempt`](crate::Context::attempt). Implemented for nothing, and sealed,
+/// like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a node's attempt is `ctx.attempt()`: 1 on the first try, 2 on the first retry, ..",
+    label = "not a method of `Context`",
+    note = "retries are the node's policy, `#[node(retry(max = 3, backoff = \"100ms\"))]`; `ctx.attempt()` lets the body act on which try this is"
+)]
+#[doc(hidden)]
+pub trait AttemptIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`AttemptIsTheName`].
+impl crate::Context {
+    #[doc(hidden)]
+    pub fn retry_count<'a>(&'a self) -> u32
+    where
+        &'a Self: AttemptIsTheName<()>,
+    {
+        unreachable!("`Context: AttemptIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn attempt_number<'a>(&'a self) -> u32
+    where
+        &'a Self: AttemptIsTheName<()>,
+    {
+        unreachable!("`Context: AttemptIsTheName` has no impl")
+    }
+}
+
+/// `ctx.heartbeat()` (Temporal's `activity.heartbeat`) in a node. Implemented for
+/// nothing, and sealed, like the others. Returns a ready future, so `.await` after it
+/// adds no second error. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a node sends no heartbeat: the runtime watches it (its `timeout`, the `deadlock` watchdog); report progress with `ctx.emit(message)`",
+    label = "not a method of `Context`",
+    note = "on Temporal, `ctx.emit(..)` is sent as the running activity's heartbeat details, and the worker heartbeats running nodes by itself"
+)]
+#[doc(hidden)]
+pub trait NodesSendNoHeartbeat<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`NodesSendNoHeartbeat`].
+impl crate::Context {
+    #[doc(hidden)]
+    pub fn heartbeat<'a>(&'a self) -> std::future::Ready<()>
+    where
+        &'a Self: NodesSendNoHeartbeat<()>,
+    {
+        unreachable!("`Context: NodesSendNoHeartbeat` has no impl")
+    }
+}
+
+/// `ctx.workflow_id()` (Temporal's and Prefect's name for the run's id) for
+/// [`Context::run_id`](crate::Context::run_id). Implemented for nothing, and sealed,
+/// like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a run's id is `ctx.run_id()`; `ctx.workflow()` is the workflow's name",
+    label = "not a method of `Context`",
+    note = "`ctx.idempotency_key()` names the node's call within its run, the same across retries and resumes: pass it to services that deduplicate"
+)]
+#[doc(hidden)]
+pub trait RunIdIsTheRunsId<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`RunIdIsTheRunsId`].
+impl crate::Context {
+    #[doc(hidden)]
+    pub fn workflow_id<'a>(&'a self) -> u64
+    where
+        &'a Self: RunIdIsTheRunsId<()>,
+    {
+        unreachable!("`Context: RunIdIsTheRunsId` has no impl")
+    }
+}
+
+/// `run.is_success()` / `run.is_ok()` on a [`Run`](crate::Run), which is a run that
+/// succeeded. Implemented for nothing, and sealed, like the others. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Run` is a run that succeeded: `execute` gives `Result<Run<_>, WorkflowError>`, so ask the result (`result.is_ok()`, or match `Err(e)`) before taking the run",
+    label = "not a method of `Run`",
+    note = "in a test, `h.assert_success(result)` gives the run or fails with what ran; `run.report` has each node's status"
+)]
+#[doc(hidden)]
+pub trait ARunSucceeded<T>: sealed::NotImplemented<T> {}
+
+/// The other names: see [`ARunSucceeded`].
+impl<O> crate::Run<O> {
+    #[doc(hidden)]
+    pub fn is_success<'a>(&'a self) -> bool
+    where
+        &'a Self: ARunSucceeded<()>,
+    {
+        unreachable!("`Run: ARunSucceeded` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn is_ok<'a>(&'a self) -> bool
+    where
+        &'a Self: ARunSucceeded<()>,
+    {
+        unreachable!("`Run: ARunSucceeded` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement
     /// [`RunsWithExecute`](super::RunsWithExecute), so the hidden methods can never be

@@ -169,5 +169,7 @@ pub use fused::{
 #[cfg(feature = "store")]
 pub(crate) use lifecycle::{next_run_id, node_tokio_need};
 pub use workflow::{boxed_in_place, Executor, ItemCodec, RunOutcome, Workflow};
+#[doc(hidden)]
+pub use workflow::{PicturesAreConstants, WorkflowOtherNames};
 
 pub(crate) use crate::sync::deadline_after;

@@ -70,6 +70,41 @@ pub trait Workflow: Sized + Send + Sync + 'static {
     }
 }
 
+/// `Etl.mermaid()` for the workflow's constant [`Workflow::MERMAID`]: one error saying
+/// to write the constant ([`PicturesAreConstants`]). Implemented for every workflow,
+/// hidden, and in the prelude as `_`. Not API. (`Etl::new()` is left as rustc says it:
+/// a hidden `new` of a trait is offered by rustc as "perhaps you need to implement it"
+/// whenever another type lacks a `new`, as in `EtlInput::new(..)`.)
+#[doc(hidden)]
+pub trait WorkflowOtherNames: Workflow {
+    /// See [`PicturesAreConstants`].
+    fn mermaid<'a>(&'a self) -> &'static str
+    where
+        &'a Self: PicturesAreConstants<()>,
+    {
+        unreachable!("`PicturesAreConstants` has no impl")
+    }
+}
+
+impl<W: Workflow> WorkflowOtherNames for W {}
+
+/// `Etl.mermaid()` for the workflow's constant. Implemented for nothing, and sealed: the
+/// hidden method of [`WorkflowOtherNames`] requires it. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a workflow's pictures are constants: write them with no call, like `Etl::MERMAID` (or `Etl::DOT`)",
+    label = "not a method of a workflow",
+    note = "`Etl::TOPOLOGICAL_ORDER` lists its nodes in an order of their dependencies; a run's own timing is `run.trace` (`trace.to_mermaid_gantt()`)"
+)]
+#[doc(hidden)]
+pub trait PicturesAreConstants<T>: sealed::NotImplemented<T> {}
+
+mod sealed {
+    /// Implemented for nothing, and private: nobody can implement
+    /// [`PicturesAreConstants`](super::PicturesAreConstants), so the hidden method can
+    /// never be called.
+    pub trait NotImplemented<T> {}
+}
+
 /// Boxes the future that `make` returns, built straight in its allocation: what the
 /// generated [`Workflow::run`] returns its run's future in.
 ///

@@ -82,9 +82,105 @@ pub(crate) fn sized_for(ty: &syn::Type) -> Option<(syn::Type, String)> {
     }
 }
 
+/// The Rust type for another language's name of one (`int` → `i64`), and what else
+/// the error offers.
+pub(crate) fn rust_type_for(name: &str) -> Option<(&'static str, &'static str)> {
+    Some(match name {
+        "int" | "integer" | "long" => (
+            "i64",
+            " (or the integer type you need: `u32`, `usize`, `i32`, ..)",
+        ),
+        "float" | "double" | "number" => ("f64", " (or `f32`)"),
+        "boolean" => ("bool", ""),
+        "string" => ("String", " (`&'static str` for a literal)"),
+        _ => return None,
+    })
+}
+
+/// A type written in Python's spelling, `list[int]` (the name, then its parameters in
+/// brackets), or a union with `None`, `str | None`, as Rust writes it: `Vec<i64>`,
+/// `Option<String>`. `name` is what came before the brackets; `params` the tokens inside
+/// them. Each parameter is translated in turn (`dict[str, list[int]]` is
+/// `HashMap<String, Vec<i64>>`); a name Python and Rust share, or one of the user's
+/// types, is kept as written.
+pub(crate) fn python_generic(name: &str, params: proc_macro2::TokenStream) -> String {
+    let params: Vec<String> = split_params(params).into_iter().map(python_type).collect();
+    let joined = params.join(", ");
+    match (name, params.len()) {
+        ("list" | "List" | "Sequence" | "Iterable" | "Array", _) => format!("Vec<{joined}>"),
+        ("dict" | "Dict" | "Mapping" | "Record", _) => {
+            format!("std::collections::HashMap<{joined}>")
+        }
+        ("set" | "Set" | "frozenset", _) => format!("std::collections::HashSet<{joined}>"),
+        ("tuple" | "Tuple", 1) => format!("({joined},)"),
+        ("tuple" | "Tuple", _) => format!("({joined})"),
+        ("Optional", _) => format!("Option<{joined}>"),
+        _ => format!("{name}<{joined}>"),
+    }
+}
+
+/// One parameter of a Python type: `int` → `i64`, `str` → `String`, `list[int]` →
+/// `Vec<i64>`; anything else as written.
+pub(crate) fn python_type(tokens: proc_macro2::TokenStream) -> String {
+    use proc_macro2::{Delimiter, TokenTree};
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    match trees.as_slice() {
+        [TokenTree::Ident(name)] => {
+            let name = name.to_string();
+            match name.as_str() {
+                "str" => "String".to_owned(),
+                "bytes" => "Vec<u8>".to_owned(),
+                _ => rust_type_for(&name).map_or(name, |(rust, _)| rust.to_owned()),
+            }
+        }
+        [TokenTree::Ident(name), TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => {
+            python_generic(&name.to_string(), g.stream())
+        }
+        _ => type_text(&tokens),
+    }
+}
+
+/// The comma-separated parts of `tokens`, at the top level.
+fn split_params(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::TokenStream> {
+    let mut parts = vec![proc_macro2::TokenStream::new()];
+    for tree in tokens {
+        match &tree {
+            proc_macro2::TokenTree::Punct(p) if p.as_char() == ',' => {
+                parts.push(proc_macro2::TokenStream::new());
+            }
+            _ => {
+                if let Some(last) = parts.last_mut() {
+                    last.extend([tree]);
+                }
+            }
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_python_type_is_said_as_rust_writes_it() {
+        let rust = |name: &str, params: &str| python_generic(name, params.parse().unwrap());
+        assert_eq!(rust("list", "int"), "Vec<i64>");
+        assert_eq!(rust("List", "str"), "Vec<String>");
+        assert_eq!(
+            rust("dict", "str, list[float]"),
+            "std::collections::HashMap<String, Vec<f64>>"
+        );
+        assert_eq!(rust("set", "bytes"), "std::collections::HashSet<Vec<u8>>");
+        assert_eq!(rust("tuple", "int, bool"), "(i64, bool)");
+        assert_eq!(rust("tuple", "Page"), "(Page,)");
+        assert_eq!(rust("Optional", "u32"), "Option<u32>");
+        // A Rust name written with brackets keeps its name: only the brackets change.
+        assert_eq!(rust("Vec", "my::Item"), "Vec<my::Item>");
+        assert_eq!(python_type("str".parse().unwrap()), "String");
+        assert_eq!(python_type("Page".parse().unwrap()), "Page");
+    }
 
     #[test]
     fn an_unsized_type_gets_the_sized_one_that_holds_it() {

@@ -143,9 +143,38 @@ pub(crate) fn context_other_names(cx: &Ctxt, item: &mut ItemFn) {
         let syn::FnArg::Typed(pt) = input else {
             continue;
         };
-        let syn::Type::Reference(r) = &*pt.ty else {
+        let syn::Type::Reference(r) = &mut *pt.ty else {
             continue;
         };
+        // `ctx: &Context<'_>`: the prelude's `Context` given a lifetime, as a borrowed
+        // context often has one (std's poll context, which a fn takes `&mut`). The
+        // lifetime is removed, so that this is one error (it was ours about std's poll
+        // context, then rustc's "struct takes 0 lifetime arguments" and "return type
+        // references an anonymous lifetime").
+        if r.mutability.is_none() {
+            if let syn::Type::Path(tp) = &mut *r.elem {
+                let lifetimes_only = |args: &syn::PathArguments| match args {
+                    syn::PathArguments::AngleBracketed(a) => a
+                        .args
+                        .iter()
+                        .all(|g| matches!(g, syn::GenericArgument::Lifetime(_))),
+                    _ => false,
+                };
+                if tp.qself.is_none()
+                    && tp.path.segments.len() == 1
+                    && tp.path.segments[0].ident == "Context"
+                    && lifetimes_only(&tp.path.segments[0].arguments)
+                {
+                    let args = tp.path.segments[0].arguments.to_token_stream();
+                    cx.error_spanned_by(
+                        &args,
+                        format!("remove `{}`: a node's `Context` (this crate's, in the prelude) has no lifetime; write `{}: &Context`", types::type_text(&args), pt.pat.to_token_stream()),
+                    );
+                    tp.path.segments[0].arguments = syn::PathArguments::None;
+                    continue;
+                }
+            }
+        }
         let written = match &*r.elem {
             syn::Type::Path(tp)
                 if tp.qself.is_none()
@@ -197,21 +226,6 @@ pub(crate) fn foreign_type_names(cx: &Ctxt, item: &mut ItemFn) {
     }
 }
 
-/// The Rust type for another language's name of one (`int` → `i64`), and what else
-/// the error offers.
-pub(crate) fn rust_type_for(name: &str) -> Option<(&'static str, &'static str)> {
-    Some(match name {
-        "int" | "integer" | "long" => (
-            "i64",
-            " (or the integer type you need: `u32`, `usize`, `i32`, ..)",
-        ),
-        "float" | "double" | "number" => ("f64", " (or `f32`)"),
-        "boolean" => ("bool", ""),
-        "string" => ("String", " (`&'static str` for a literal)"),
-        _ => return None,
-    })
-}
-
 fn replace_foreign_names(cx: &Ctxt, ty: &mut Type, said: &mut Vec<String>) {
     match ty {
         Type::Path(tp) if tp.qself.is_none() => {
@@ -221,7 +235,7 @@ fn replace_foreign_names(cx: &Ctxt, ty: &mut Type, said: &mut Vec<String>) {
             {
                 let ident = &mut tp.path.segments[0].ident;
                 let name = ident.to_string();
-                if let Some((rust, more)) = rust_type_for(&name) {
+                if let Some((rust, more)) = types::rust_type_for(&name) {
                     if !said.contains(&name) {
                         cx.error_at(
                             ident.span(),

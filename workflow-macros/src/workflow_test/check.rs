@@ -59,6 +59,51 @@ pub(crate) fn check_fn(cx: &Ctxt, f: &ItemFn) {
     check_harness_declared(cx, f);
     check_no_policy_attr(cx, f);
     check_asserting_futures_awaited(cx, f);
+    if let Some(last) = missing_ok_tail(f) {
+        cx.error_spanned_by(
+            last,
+            "the test returns a `Result`: end its body with `Ok(())` after this statement (`?` passes errors on, and the test fails with them)",
+        );
+    }
+}
+
+/// The last statement of a test declared `-> Result<(), E>` whose body ends without a
+/// value (`let run = h.execute(..).await?;`, `assert_eq!(..);`), for which rustc said only
+/// "mismatched types: expected `Result<(), E>`, found `()`" over the whole body. `None`
+/// when the body ends with a value, a `return`, a diverging macro (`panic!`, `bail!`) or
+/// a loop, or the test returns something else.
+pub(crate) fn missing_ok_tail(f: &ItemFn) -> Option<&syn::Stmt> {
+    let syn::ReturnType::Type(_, ty) = &f.sig.output else {
+        return None;
+    };
+    let syn::Type::Path(tp) = &**ty else {
+        return None;
+    };
+    let last = tp.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let unit_ok = matches!(args.args.first(), Some(syn::GenericArgument::Type(syn::Type::Tuple(t))) if t.elems.is_empty());
+    if last.ident != "Result" || !unit_ok {
+        return None;
+    }
+    let stmt = f.block.stmts.last()?;
+    // `panic!(..);`, `bail!(..);`: the body does not end there.
+    let diverges = |mac: &syn::Macro| {
+        mac.path.segments.last().is_some_and(|s| {
+            ["panic", "unreachable", "todo", "unimplemented", "bail"]
+                .iter()
+                .any(|d| s.ident == d)
+        })
+    };
+    let ends_without_value = match stmt {
+        syn::Stmt::Local(_) => true,
+        syn::Stmt::Macro(m) => m.semi_token.is_some() && !diverges(&m.mac),
+        syn::Stmt::Expr(syn::Expr::Macro(m), Some(_)) => !diverges(&m.mac),
+        syn::Stmt::Expr(e, Some(_)) => !matches!(e, syn::Expr::Return(_) | syn::Expr::Loop(_)),
+        _ => false,
+    };
+    ends_without_value.then_some(stmt)
 }
 
 /// The harness's checks that are futures: a statement `h.assert_no_leaks();` drops the
@@ -507,6 +552,72 @@ mod tests {
         assert_eq!(msgs[3], "bind the harness to a name, like `h: Harness`");
         assert!(msgs[4].starts_with("unsupported parameter type"));
         assert!(msgs[5].starts_with("a `#[workflow_test]` fn takes at most one parameter"));
+    }
+
+    #[test]
+    fn a_result_test_ending_without_a_value_is_told_to_end_with_ok() {
+        let told = |f: proc_macro2::TokenStream| {
+            messages(quote!(), f)
+                .iter()
+                .filter(|m| m.starts_with("the test returns a `Result`"))
+                .count()
+        };
+        assert_eq!(
+            told(quote!(
+                async fn t(h: Harness) -> Result<(), E> {
+                    let r = h.run().await?;
+                }
+            )),
+            1
+        );
+        assert_eq!(
+            told(quote!(
+                async fn t() -> anyhow::Result<()> {
+                    work().await?;
+                }
+            )),
+            1
+        );
+        assert_eq!(
+            told(quote!(
+                async fn t() -> Result<(), E> {
+                    work().await?;
+                    assert_eq!(1, 1);
+                }
+            )),
+            1
+        );
+        // A value, a `return`, a diverging macro, or another return type: nothing said.
+        for f in [
+            quote!(
+                async fn t() -> Result<(), E> {
+                    work().await?;
+                    Ok(())
+                }
+            ),
+            quote!(
+                async fn t() -> Result<(), E> {
+                    return Ok(());
+                }
+            ),
+            quote!(
+                async fn t() -> Result<(), E> {
+                    panic!("no");
+                }
+            ),
+            quote!(
+                async fn t() -> Result<u32, E> {
+                    work().await?;
+                }
+            ),
+            quote!(
+                async fn t() {
+                    work().await;
+                }
+            ),
+        ] {
+            assert_eq!(told(f.clone()), 0, "{f}");
+        }
     }
 
     #[test]

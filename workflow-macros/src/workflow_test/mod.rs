@@ -45,6 +45,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             // `.await` in a sync fn would each add rustc's errors to "add `async`".
             item_fn.block = syn::parse_quote!({});
         }
+        if check::missing_ok_tail(&item_fn).is_some() {
+            // Said by `check_fn`; the `Ok(())` it asks for, so rustc adds no E0308.
+            item_fn
+                .block
+                .stmts
+                .push(syn::Stmt::Expr(syn::parse_quote!(Ok(())), None));
+        }
         check::strip_harness_arguments(&mut item_fn);
         if let Some(h) = check::undeclared_harness(&item_fn) {
             // The harness it forgot to take (the body's own `h`, so the body sees it):
@@ -162,6 +169,20 @@ mod tests {
             ),
         );
         assert!(out.contains("other :: __private :: run"), "{out}");
+    }
+
+    #[test]
+    fn a_result_test_without_ok_keeps_its_body_and_gets_the_ok() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn t(h: Harness) -> Result<(), E> {
+                    h.work().await?;
+                }
+            ),
+        );
+        assert!(out.contains("end its body with `Ok(())`"), "{out}");
+        assert!(out.contains("h . work () . await ? ; Ok (())"), "{out}");
     }
 
     #[test]

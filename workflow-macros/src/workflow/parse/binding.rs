@@ -78,6 +78,7 @@ pub(super) fn parse_input_rest(
             format!("expected the type of input `{name}`, like `input {name}: String`"),
         )
     })?;
+    let ty = python_spelling(cx, input, &name, ty)?;
     if input.peek(Token![=]) {
         let rest: TokenStream = input.parse()?;
         cx.error_spanned_by(
@@ -86,6 +87,59 @@ pub(super) fn parse_input_rest(
         );
     }
     Ok(Entry::Input(InputDecl { attrs, name, ty }))
+}
+
+/// `input items: list[int]` (Python's generic, the parameters in brackets) and `input url:
+/// str | None` (a union with `None`, Python's and TypeScript's optional value): one error
+/// saying the type as Rust writes it (`Vec<i64>`, `Option<String>`), and the input kept
+/// with that type, so nothing more is reported. They were "expected `,` between workflow
+/// entries" at the `[` or `|`. `ty` is the type parsed so far; anything else is left to
+/// the caller.
+fn python_spelling(cx: &Ctxt, input: ParseStream<'_>, name: &Ident, ty: Type) -> syn::Result<Type> {
+    let bare = match &ty {
+        Type::Path(tp) if tp.qself.is_none() && tp.path.segments.len() == 1 => {
+            Some(tp.path.segments[0].ident.to_string())
+        }
+        _ => None,
+    };
+    let (written, text, rust) = if let (Some(outer), true) =
+        (&bare, input.peek(syn::token::Bracket))
+    {
+        let TokenTree::Group(group) = input.parse::<TokenTree>()? else {
+            return Ok(ty);
+        };
+        let rust = types::python_generic(outer, group.stream());
+        let text = types::type_text(&quote::quote!(#ty #group));
+        (quote::quote!(#ty #group), text, rust)
+    } else if input.peek(Token![|]) && !input.peek(Token![||]) {
+        let bar: Token![|] = input.parse()?;
+        let other: Type = input.parse()?;
+        let is_none = |t: &Type| {
+            matches!(t, Type::Path(tp) if tp.qself.is_none()
+                && ["None", "null", "undefined", "nil"].iter().any(|n| tp.path.is_ident(n)))
+        };
+        let some = if is_none(&other) {
+            &ty
+        } else if is_none(&ty) {
+            &other
+        } else {
+            cx.error_spanned_by(
+                quote::quote!(#ty #bar #other),
+                format!("a Rust type is one type, not a union: declare an `enum` with a variant for each, and write `input {name}: ThatEnum`"),
+            );
+            return Ok(ty);
+        };
+        let rust = format!("Option<{}>", types::python_type(some.to_token_stream()));
+        let text = format!("{} | {}", types::type_text(&ty), types::type_text(&other));
+        (quote::quote!(#ty #bar #other), text, rust)
+    } else {
+        return Ok(ty);
+    };
+    cx.error_spanned_by(
+        &written,
+        format!("`{text}` is not how Rust writes a type: write `input {name}: {rust}`"),
+    );
+    Ok(syn::parse_str::<Type>(&rust).unwrap_or(ty))
 }
 
 /// `node_fn(args)` after a binding's `name =`, and what may follow the call by habit

@@ -261,7 +261,7 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
     // `;` for `,` is one habit: reported once per workflow (`out.semicolon_reported`,
     // arms' bodies included), at the first `;` not explained by a `let` or `return`
     // (whose own errors cover it).
-    for (entry, separator) in split_top_level(body, true) {
+    for (entry, separator) in shared_input_types(cx, split_top_level(body, true)) {
         let after_let = entry
             .clone()
             .into_iter()
@@ -304,6 +304,102 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
         }
         semicolon(cx, &mut out.semicolon_reported);
     }
+}
+
+/// `input a, b: u32` (one type for several names, as in Go's `a, b int` or a Rust
+/// struct's habit of listing fields): the chunks `input a`, `b`, .., `z: Type` become
+/// `input a: Type`, .., `input z: Type` (each token keeping its span), with one error
+/// saying to write them so. It was two errors: "expected `:` and a type after input `a`"
+/// and "declare an input with the `input` keyword" at `b`.
+fn shared_input_types(
+    cx: &Ctxt,
+    chunks: Vec<(TokenStream, Option<Separator>)>,
+) -> Vec<(TokenStream, Option<Separator>)> {
+    let bare_input = |chunk: &TokenStream| -> Option<Ident> {
+        let tokens: Vec<TokenTree> = chunk.clone().into_iter().collect();
+        match tokens.as_slice() {
+            [TokenTree::Ident(kw), TokenTree::Ident(name)] if kw == "input" => Some(name.clone()),
+            _ => None,
+        }
+    };
+    let bare_name = |chunk: &TokenStream| -> Option<Ident> {
+        let tokens: Vec<TokenTree> = chunk.clone().into_iter().collect();
+        match tokens.as_slice() {
+            [TokenTree::Ident(name)] => Some(name.clone()),
+            _ => None,
+        }
+    };
+    // `name: Type`: the name and the tokens from the `:` on.
+    let typed = |chunk: &TokenStream| -> Option<(Ident, TokenStream)> {
+        let mut tokens = chunk.clone().into_iter();
+        let TokenTree::Ident(name) = tokens.next()? else {
+            return None;
+        };
+        let rest: TokenStream = tokens.collect();
+        let mut ahead = rest.clone().into_iter();
+        match (ahead.next(), ahead.next()) {
+            (Some(TokenTree::Punct(c)), next)
+                if c.as_char() == ':'
+                    && c.spacing() == Spacing::Alone
+                    && !matches!(&next, Some(TokenTree::Punct(p)) if p.as_char() == ':') =>
+            {
+                Some((name, rest))
+            }
+            _ => None,
+        }
+    };
+    let mut out = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        let Some(first) = bare_input(&chunks[i].0) else {
+            out.push(chunks[i].clone());
+            i += 1;
+            continue;
+        };
+        let mut names = vec![first];
+        let mut j = i + 1;
+        while j < chunks.len() {
+            if let Some(name) = bare_name(&chunks[j].0) {
+                names.push(name);
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let Some((last, ty)) = chunks.get(j).and_then(|(c, _)| typed(c)) else {
+            out.push(chunks[i].clone());
+            i += 1;
+            continue;
+        };
+        names.push(last);
+        let ty_text = types::type_text(&ty.clone().into_iter().skip(1).collect::<TokenStream>());
+        let written: TokenStream = chunks[i..=j].iter().flat_map(|(c, _)| c.clone()).collect();
+        let fixed: Vec<String> = names
+            .iter()
+            .map(|n| format!("input {n}: {ty_text}"))
+            .collect();
+        cx.error_spanned_by(
+            written,
+            format!(
+                "each input is declared with its own `input` and type: write `{}`",
+                fixed.join(", ")
+            ),
+        );
+        let input_kw = match chunks[i].0.clone().into_iter().next() {
+            Some(TokenTree::Ident(kw)) => kw,
+            _ => Ident::new("input", Span::call_site()),
+        };
+        for name in names {
+            let mut entry: TokenStream =
+                [TokenTree::Ident(input_kw.clone()), TokenTree::Ident(name)]
+                    .into_iter()
+                    .collect();
+            entry.extend(ty.clone());
+            out.push((entry, chunks[j].1));
+        }
+        i = j + 1;
+    }
+    out
 }
 
 /// The name an entry binds, `name` of `#[..] name = ..` (not `==`), read from its tokens
@@ -556,7 +652,7 @@ fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
     } else if declaration_word(input) {
         // `def d = double(n)`, `var d = ..`, `val d = ..` (other languages' `let`): said
         // like `let`, and the binding parsed on (it was "expected `=` after `def`").
-        let word: Ident = input.parse()?;
+        let word: Ident = input.call(Ident::parse_any)?;
         let name: Ident = input.fork().call(Ident::parse_any)?;
         cx.error_spanned_by(
             &word,

@@ -221,6 +221,24 @@ pub(super) fn parse_source(
         );
         return Ok(None);
     }
+    // `summary(..stats)` or `summary(...stats)` (Rust's struct update, JavaScript's
+    // spread): a struct's fields spread over the ports. It was "expected a source".
+    if input.peek(Token![..]) || input.peek(Token![...]) {
+        let rest: TokenStream = input.parse()?;
+        let spread = rest
+            .clone()
+            .into_iter()
+            .find_map(|t| match t {
+                TokenTree::Ident(i) => Some(i.to_string()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "binding".to_owned());
+        cx.error_spanned_by(
+            rest,
+            format!("a binding does not spread over ports: connect each port to a field of it, `port: {spread}.field` (or `{spread}.port`, when the field has the port's name)"),
+        );
+        return Ok(None);
+    }
     if input.peek(Token![-]) || input.peek(Token![!]) || input.peek(Token![*]) {
         cx.syn_error(input.error(
             "a port connects to a source (an input, a binding, or `binding.field`), not an expression; compute the value in a `#[node]`",

@@ -893,3 +893,54 @@ fn recovery_keeps_every_entry_it_understands() {
     );
     assert_eq!(def.bindings[3].args.len(), 2);
 }
+
+#[test]
+fn python_and_typescript_spellings_of_an_input_type_are_one_error_each_and_keep_the_input() {
+    let cx = Ctxt::new();
+    let def = WorkflowDef::parse(
+        &cx,
+        quote!(struct W { input items: list[int], input url: str | None, input both: u32 | String, s = total(items), }),
+    )
+    .expect("parses");
+    let m = cx.messages();
+    assert_eq!(
+        m,
+        [
+            "`list[int]` is not how Rust writes a type: write `input items: Vec<i64>`",
+            "`str | None` is not how Rust writes a type: write `input url: Option<String>`",
+            "a Rust type is one type, not a union: declare an `enum` with a variant for each, and write `input both: ThatEnum`",
+        ]
+    );
+    let types: Vec<String> = def.inputs.iter().map(|i| types::type_text(&i.ty)).collect();
+    assert_eq!(types, ["Vec<i64>", "Option<String>", "u32"]);
+}
+
+#[test]
+fn several_names_sharing_one_type_are_one_error_and_each_input_is_kept() {
+    let cx = Ctxt::new();
+    let def = WorkflowDef::parse(
+        &cx,
+        quote!(struct W { input a, b, c: Vec<u32>, s = add(a, b), }),
+    )
+    .expect("parses");
+    let m = cx.messages();
+    assert_eq!(
+        m,
+        ["each input is declared with its own `input` and type: write `input a: Vec<u32>, input b: Vec<u32>, input c: Vec<u32>`"]
+    );
+    let inputs: Vec<String> = def
+        .inputs
+        .iter()
+        .map(|i| format!("{}: {}", i.name, types::type_text(&i.ty)))
+        .collect();
+    assert_eq!(inputs, ["a: Vec<u32>", "b: Vec<u32>", "c: Vec<u32>"]);
+    // `const` (JavaScript's declaration) is said like `let`, and the binding kept.
+    let cx = Ctxt::new();
+    let def = WorkflowDef::parse(&cx, quote!(struct W { input u: u32, const p = f(u), }))
+        .expect("parses");
+    assert_eq!(
+        cx.messages(),
+        ["remove `const`: a node binding is written `p = node_fn(..),`"]
+    );
+    assert!(def.bindings.iter().any(|b| b.name == "p"));
+}
