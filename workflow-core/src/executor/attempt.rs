@@ -401,11 +401,20 @@ async fn attempt_loop(
                 "node attempt timed out"
             );
         }
+        // The user's `retry_if` runs here, in the run's task: its panic is this node's,
+        // not the run's poll's.
+        let mut predicate_panicked = None;
         let retry = policy.retry.filter(|r| {
             attempt < max
                 && ports.is_some()
                 && match &failure {
-                    NodeFailure::Error(e) => r.should_retry(e),
+                    NodeFailure::Error(e) => {
+                        std::panic::catch_unwind(AssertUnwindSafe(|| r.should_retry(e)))
+                            .unwrap_or_else(|payload| {
+                                predicate_panicked = Some(panic_message(payload.as_ref()));
+                                false
+                            })
+                    }
                     NodeFailure::Timeout(_) => r.retry_timeouts,
                     NodeFailure::TotalTimeout(_)
                     | NodeFailure::Panic(_)
@@ -413,6 +422,13 @@ async fn attempt_loop(
                     | NodeFailure::NeedsTokio(_) => false,
                 }
         });
+        if let Some(message) = predicate_panicked {
+            let message = format!(
+                "in its `retry_if` predicate, deciding on attempt {attempt}'s error ({}): {message}",
+                failure.describe()
+            );
+            return (attempt, Err(NodeFailure::Panic(message)));
+        }
         let Some(retry) = retry else {
             return (attempt, Err(failure));
         };
