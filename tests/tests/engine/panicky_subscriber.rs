@@ -232,3 +232,153 @@ async fn inner_a_subscriber_panicking_as_a_span_is_entered() {
     );
     assert_eq!(rt.active_runs(), 0);
 }
+
+/// Panics in `on_exit` while a panic unwinds (a layer whose bookkeeping assumes spans
+/// are left in order, say), and, if `enter`, as a `node` span is entered.
+struct PanickyUnwinding {
+    enter: bool,
+}
+
+impl<S> tracing_subscriber::Layer<S> for PanickyUnwinding
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_enter(&self, id: &tracing::span::Id, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if self.enter && ctx.metadata(id).is_some_and(|m| m.name() == "node") {
+            panic!("boom enter");
+        }
+    }
+
+    fn on_exit(&self, _: &tracing::span::Id, _: tracing_subscriber::layer::Context<'_, S>) {
+        if std::thread::panicking() {
+            panic!("boom exit");
+        }
+    }
+}
+
+#[node]
+async fn bursts(x: u32) -> u32 {
+    panic!("boom body {x}")
+}
+
+#[node(retry(max = 2, backoff = "10ms"))]
+async fn bursts_retried(x: u32) -> Result<u32, NotYet> {
+    panic!("boom body {x}")
+}
+
+#[node(spawn)]
+async fn bursts_spawned(x: u32) -> u32 {
+    panic!("boom body {x}")
+}
+
+#[node(spawn, retry(max = 2, backoff = "10ms"))]
+async fn bursts_spawned_retried(x: u32) -> Result<u32, NotYet> {
+    panic!("boom body {x}")
+}
+
+workflow! {
+    struct Bursts { input x: u32, a = plain(x), n = bursts(x: a) }
+}
+
+workflow! {
+    struct BurstsRetried { input x: u32, n = bursts_retried(x) }
+}
+
+workflow! {
+    struct BurstsSpawned { input x: u32, n = bursts_spawned(x) }
+}
+
+workflow! {
+    struct BurstsSpawnedRetried { input x: u32, n = bursts_spawned_retried(x) }
+}
+
+/// A subscriber panicking in `on_exit` while a panic unwinds through a span's guard:
+/// that second panic, raised in a drop during the unwinding, aborted the process ("panic
+/// in a destructor during cleanup"), as with any `tracing` `Entered` guard. The engine's
+/// guards catch it there and let the first panic go on: a node whose body panics is its
+/// `NodePanicked` with the body's message (the spawned node's span is left as the panic
+/// unwinds to its task's `catch_unwind`), and a subscriber that also panics as a node's
+/// span is entered in the run's task unwinds out of the run's poll with that panic (its
+/// run's span left on the way out), as `on_enter` alone does; a spawned node's is its
+/// `NodePanicked` with that message.
+#[test]
+fn a_subscriber_panicking_in_on_exit_as_a_panic_unwinds_does_not_abort() {
+    crate::own_process::run_alone(
+        "panicky_subscriber::inner_a_subscriber_panicking_in_on_exit_as_a_panic_unwinds",
+    );
+}
+
+#[tokio::test(start_paused = true)]
+#[ignore = "installs a subscriber: a_subscriber_panicking_in_on_exit_.. runs it alone"]
+async fn inner_a_subscriber_panicking_in_on_exit_as_a_panic_unwinds() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    {
+        let _guard = tracing::subscriber::set_default(
+            tracing_subscriber::registry().with(PanickyUnwinding { enter: false }),
+        );
+        let rt = Runtime::new();
+        for (kind, ended) in [
+            (
+                "inline",
+                ends(rt.execute(Bursts, BurstsInput { x: 1 })).await,
+            ),
+            (
+                "retried",
+                ends(rt.execute(BurstsRetried, BurstsRetriedInput { x: 1 })).await,
+            ),
+            (
+                "spawned",
+                ends(rt.execute(BurstsSpawned, BurstsSpawnedInput { x: 1 })).await,
+            ),
+            (
+                "spawned retried",
+                ends(rt.execute(BurstsSpawnedRetried, BurstsSpawnedRetriedInput { x: 1 })).await,
+            ),
+        ] {
+            assert!(
+                ended.starts_with("NodePanicked") && ended.contains(r#"node: "n""#),
+                "{kind}: {ended}"
+            );
+            let message = if kind == "inline" {
+                "boom body 2"
+            } else {
+                "boom body 1"
+            };
+            assert!(
+                ended.contains(&format!(r#"message: "{message}""#)),
+                "{kind}: {ended}"
+            );
+        }
+        assert_eq!(rt.active_runs(), 0);
+    }
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::registry().with(PanickyUnwinding { enter: true }),
+    );
+    let rt = Runtime::new();
+    for (kind, ended) in [
+        (
+            "inline",
+            ends(rt.execute(Inline, InlineInput { x: 1 })).await,
+        ),
+        ("chain", ends(rt.execute(Chain, ChainInput { x: 1 })).await),
+        ("retried", ends(rt.execute(Retried, RetriedInput {})).await),
+    ] {
+        assert_eq!(ended, "escaped", "{kind}");
+    }
+    for (kind, ended) in [
+        (
+            "spawned",
+            ends(rt.execute(Spawned, SpawnedInput { x: 1 })).await,
+        ),
+        (
+            "spawned retried",
+            ends(rt.execute(SpawnedRetried, SpawnedRetriedInput {})).await,
+        ),
+    ] {
+        assert!(
+            ended.starts_with("NodePanicked") && ended.contains(r#"message: "boom enter""#),
+            "{kind}: {ended}"
+        );
+    }
+    assert_eq!(rt.active_runs(), 0);
+}

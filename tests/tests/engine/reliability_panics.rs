@@ -950,3 +950,86 @@ async fn drop_panic_inside_a_fan_out_item_names_its_path_and_the_callers_workflo
         "{e}"
     );
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("refused {0}")]
+struct Refusal(u32);
+
+static PREDICATE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// A `retry_if` predicate with a bug.
+fn panics_deciding(e: &Refusal) -> bool {
+    PREDICATE_CALLS.fetch_add(1, Ordering::SeqCst);
+    panic!("boom predicate on {e}")
+}
+
+#[node(retry(max = 3, backoff = "10ms", retry_if = panics_deciding))]
+async fn refuses(n: u32) -> Result<u32, Refusal> {
+    Err(Refusal(n))
+}
+
+#[node(spawn, retry(max = 3, backoff = "10ms", retry_if = panics_deciding))]
+async fn refuses_spawned(n: u32) -> Result<u32, Refusal> {
+    Err(Refusal(n))
+}
+
+workflow! {
+    struct Deciding { input n: u32, x = refuses(n) }
+}
+
+workflow! {
+    struct DecidingSpawned { input n: u32, x = refuses_spawned(n) }
+}
+
+/// A `retry_if` predicate that panics is its node's `NodePanicked`, with the
+/// predicate's message and the error it was deciding on, after the one attempt it was
+/// asked about (no retry): the predicate ran in the run's task outside any
+/// `catch_unwind`, so its panic unwound out of the run's poll and took the caller's
+/// task with it, in the run's task and for a spawned node alike (its retries are
+/// decided in the run's task). The runtime keeps working.
+#[tokio::test(start_paused = true)]
+async fn a_retry_predicate_that_panics_is_its_nodes_panic() {
+    quiet();
+    let rt = Runtime::new();
+    for spawned in [false, true] {
+        PREDICATE_CALLS.store(0, Ordering::SeqCst);
+        let (result, report) = if spawned {
+            let o = rt
+                .execute_report(
+                    DecidingSpawned,
+                    DecidingSpawnedInput { n: 7 },
+                    RunOptions::new(),
+                )
+                .await;
+            (o.result.map(|_| ()), o.report)
+        } else {
+            let o = rt
+                .execute_report(Deciding, DecidingInput { n: 7 }, RunOptions::new())
+                .await;
+            (o.result.map(|_| ()), o.report)
+        };
+        let e = result.unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                WorkflowError::NodePanicked { node, message, .. }
+                    if node == "x"
+                        && message == "in its `retry_if` predicate, deciding on attempt 1's error (refused 7): boom predicate on refused 7"
+            ),
+            "spawned {spawned}: {e:?}"
+        );
+        assert_eq!(
+            PREDICATE_CALLS.load(Ordering::SeqCst),
+            1,
+            "spawned {spawned}"
+        );
+        let x = report.node("x").unwrap();
+        assert_eq!(
+            (x.status, x.attempts),
+            (NodeStatus::Failed, 1),
+            "spawned {spawned}"
+        );
+    }
+    assert_eq!(rt.execute(Fine, FineInput {}).await.unwrap().outputs.x, 1);
+    assert_eq!(rt.active_runs(), 0);
+}

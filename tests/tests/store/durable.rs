@@ -1048,6 +1048,8 @@ struct Flaky {
     claim_broken: std::sync::atomic::AtomicBool,
     /// `renew_lease` fails (a running run cannot keep its lease) while set.
     renew_broken: std::sync::atomic::AtomicBool,
+    /// `list_runs` fails (`recover` cannot find the runs) while set.
+    list_broken: std::sync::atomic::AtomicBool,
     /// Each record write waits this long first (a slow disk or network).
     record_delay: Duration,
     /// `claim_run` of this run fails (the others go through).
@@ -1071,6 +1073,7 @@ impl Flaky {
             create_broken: false,
             claim_broken: std::sync::atomic::AtomicBool::new(false),
             renew_broken: std::sync::atomic::AtomicBool::new(false),
+            list_broken: std::sync::atomic::AtomicBool::new(false),
             record_delay: Duration::ZERO,
             refuse_claim_of: None,
             stall_at: None,
@@ -1234,6 +1237,9 @@ impl Store for Flaky {
         '_,
         Result<Vec<workflow_core::store::RunRecord>, workflow_core::store::StoreError>,
     > {
+        if self.list_broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Box::pin(async { Err(down("listing runs", None)) });
+        }
         self.inner.list_runs(filter)
     }
     fn purge(
@@ -1323,11 +1329,11 @@ async fn a_store_failing_as_a_run_starts_or_resumes_runs_no_node() {
             .store(true, std::sync::atomic::Ordering::SeqCst);
         let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
         let err = rt.resume(Diamond, run).await.unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!("durable run {run} of workflow `Diamond`: store unavailable during claiming a run for run {run}: connection refused"),
-            "{kind}"
-        );
+        // The run named once (the store's error named it again: ".. claiming a run for
+        // run 5: .."), and `{:#}` (anyhow's chain) adds nothing `{}` said.
+        let text = format!("durable run {run} of workflow `Diamond`: store unavailable during claiming a run: connection refused");
+        assert_eq!(err.to_string(), text, "{kind}");
+        assert_eq!(format!("{err:#}"), text, "{kind}");
         let probe = rt.resource::<Probe>().unwrap();
         for node in NODES {
             assert_eq!(probe.count(node), 0, "{kind}: `{node}` ran");
@@ -1385,12 +1391,83 @@ async fn a_claim_failing_in_recover_is_that_runs_entry_and_the_others_resume() {
             match result {
                 Err(err) if id == runs[1] => assert_eq!(
                     err.to_string(),
-                    format!("durable run {id} of workflow `Diamond`: store unavailable during claiming a run for run {id}: connection refused"),
+                    format!("durable run {id} of workflow `Diamond`: store unavailable during claiming a run: connection refused"),
                     "{kind}"
                 ),
                 Ok(run) if id != runs[1] => assert_eq!(run.outputs.d, "4:[2, 3]", "{kind}"),
                 other => panic!("{kind}: run {id}: {:?}", other.err()),
             }
+        }
+    }
+}
+
+/// `recover` whose store cannot list the running runs: the call's error (not an entry),
+/// naming the workflow and the listing (no run: none was found), once in `{}` and in
+/// `{:#}`; nothing is claimed or run, the dead run's rows, status and owner are as they
+/// were, and the same `recover` resumes it once the store lists again.
+#[tokio::test]
+async fn a_recover_whose_store_cannot_list_runs_fails_and_claims_nothing() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, inner) in clocked_stores("recover_list", &clock).await {
+        let b = Record::Output(
+            RecordedOutput::encode(RunId(0), "b".parse().unwrap(), 1, &4u64).unwrap(),
+        );
+        let run = interrupted_run(&inner, b).await;
+        clock.advance(Duration::from_secs(11));
+        let store = Arc::new(Flaky::over(Arc::clone(&inner)));
+        store
+            .list_broken
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, Probe::default());
+        let err = rt.recover(Diamond).await.unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                WorkflowError::Store {
+                    run: 0,
+                    node: None,
+                    run_error: None,
+                    ..
+                }
+            ),
+            "{kind}: {err:?}"
+        );
+        let text =
+            "durable workflow `Diamond`: store unavailable during listing runs: connection refused";
+        assert_eq!(err.to_string(), text, "{kind}");
+        assert_eq!(format!("{err:#}"), text, "{kind}");
+        assert!(
+            matches!(
+                err.downcast_ref::<StoreError>(),
+                Some(StoreError::Unavailable {
+                    operation: "listing runs",
+                    ..
+                })
+            ),
+            "{kind}: {err:?}"
+        );
+        let probe = rt.resource::<Probe>().unwrap();
+        for node in NODES {
+            assert_eq!(probe.count(node), 0, "{kind}: `{node}` ran");
+        }
+        let state = inner.load_run(run).await.unwrap();
+        assert_eq!(state.run.status, RunStatus::Running, "{kind}");
+        assert_eq!(state.run.owner, Some(OwnerId::new("dead")), "{kind}");
+        let rows: Vec<&str> = state.outputs.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(rows, ["a", "b"], "{kind}");
+
+        store
+            .list_broken
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let recovered = rt.recover(Diamond).await.unwrap();
+        assert_eq!(recovered.len(), 1, "{kind}");
+        let (id, result) = recovered.into_iter().next().unwrap();
+        assert_eq!(id, run, "{kind}");
+        let resumed = result.unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(resumed.outputs.d, "4:[2, 3]", "{kind}");
+        assert_eq!(resumed.restored(), ["a", "b"], "{kind}");
+        for (node, runs) in [("a", 0), ("b", 0), ("c", 1), ("d", 1)] {
+            assert_eq!(probe.count(node), runs, "{kind}: `{node}`");
         }
     }
 }
@@ -1437,10 +1514,9 @@ async fn a_lease_renewal_that_fails_mid_run_stops_it_and_keeps_what_finished() {
         panic!("{err:?}")
     };
     let run = RunId(*run);
-    assert_eq!(
-        err.to_string(),
-        format!("durable run {run} of workflow `QuickThenSlow`: store unavailable during renewing a lease for run {run}: connection refused")
-    );
+    let text = format!("durable run {run} of workflow `QuickThenSlow`: store unavailable during renewing a lease: connection refused");
+    assert_eq!(err.to_string(), text);
+    assert_eq!(format!("{err:#}"), text);
     assert_eq!(store.renewals.load(std::sync::atomic::Ordering::SeqCst), 1);
     let state = inner.load_run(run).await.unwrap();
     assert_eq!(state.run.status, RunStatus::Running, "resumable");

@@ -548,7 +548,27 @@ async fn a_run_whose_server_goes_away_stops_naming_the_node_and_resumes() {
     };
     assert_eq!(node.as_deref(), Some("b"), "{err}");
     let run = workflow_core::store::RunId(*run);
-    assert!(err.to_string().contains(&run.to_string()), "{err}");
+    // The run and the node named once, by the run's error (the store's said ".. for
+    // node `b` of run 1: .." after it), and the chain (`{:#}`) repeats no cause.
+    let text = err.to_string();
+    let head = format!(
+        "durable run {run} of workflow `{}`, node `b`: store ",
+        err.workflow()
+    );
+    assert!(text.starts_with(&head), "{text}");
+    assert_eq!(text.matches(&format!("run {run}")).count(), 1, "{text}");
+    assert_eq!(text.matches("`b`").count(), 1, "{text}");
+    let mut printed = text.clone();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(c) = cause {
+        let said = c.to_string();
+        assert!(
+            !printed.contains(&said),
+            "`{said}` printed twice, after {printed}"
+        );
+        printed.push_str(&said);
+        cause = c.source();
+    }
     let state = watcher.load_run(run).await.unwrap();
     assert_eq!(state.run.status, RunStatus::Running, "resumable");
     let rows: Vec<&str> = state.outputs.iter().map(|o| o.path.as_str()).collect();

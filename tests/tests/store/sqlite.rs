@@ -102,6 +102,20 @@ fn every_open_error_names_the_database() {
             "{}: {message}",
             path.display()
         );
+        // Nor does its chain (anyhow's `{:#}`) print a cause twice: each error's `{}`
+        // includes its cause's message, and `source()` goes on below it.
+        let mut printed = message.clone();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            let text = c.to_string();
+            assert!(
+                !printed.contains(&text),
+                "{}: `{text}` printed twice, after {printed}",
+                path.display()
+            );
+            printed.push_str(&text);
+            cause = c.source();
+        }
     }
     let Err(StoreError::Schema { location, .. }) = SqliteStore::open("") else {
         panic!("the empty path is a schema error");
@@ -801,12 +815,13 @@ mod locked {
             panic!("expected a store error, got {err:?}");
         };
         assert_eq!(node.as_deref(), Some("b"), "{err}");
-        let message = format!("{err:#}");
-        assert!(
-            message.contains(&format!("durable run {run} of workflow `Locked`, node `b`"))
-                && message.contains("locked"),
-            "{message}"
+        // The run and the node named once (the store's error named them again: ".. for
+        // node `b` of run 1: .."), and the chain (`{:#}`) adds no cause `{}` printed.
+        let text = format!(
+            "durable run {run} of workflow `Locked`, node `b`: store error during recording a node output: database is locked"
         );
+        assert_eq!(err.to_string(), text);
+        assert_eq!(format!("{err:#}"), text);
         let run = RunId(*run);
 
         // The lock is released: nothing recorded was lost, and the run resumes from it.

@@ -242,6 +242,8 @@ fn store_error<W: Workflow>(run: RunId, source: StoreError) -> WorkflowError {
                 |n| n.name.into(),
             )
     });
+    // Named once: by this error, not again by the store's inside it.
+    let source = source.in_run(run, node.as_deref());
     WorkflowError::Store {
         workflow: W::NAME,
         run: run.0,

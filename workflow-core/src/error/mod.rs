@@ -408,7 +408,11 @@ pub enum WorkflowError {
         /// The node whose record failed or does not decode, if one: its binding, or its
         /// path inside a fan-out item or sub-workflow (`thumbs[3].img`).
         node: Option<NodeName>,
-        /// The store's error (a `store::StoreError`).
+        /// The store's error (a `store::StoreError`). A database error in it
+        /// (`StoreError::Unavailable`, `StoreError::Backend`) leaves out the run, and the
+        /// node, this error names already (its `run()` is then `None`: `run` here is the
+        /// run), so `{}` names them once: `durable run 7 of workflow `Etl`: store
+        /// unavailable during renewing a lease: connection refused`.
         source: BoxError,
         /// The run's own error, when the run had already failed (a node's error, a
         /// timeout, ..) and the store then failed to record its end: the run stays

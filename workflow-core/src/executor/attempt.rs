@@ -401,11 +401,20 @@ async fn attempt_loop(
                 "node attempt timed out"
             );
         }
+        // The user's `retry_if` runs here, in the run's task: its panic is this node's,
+        // not the run's poll's.
+        let mut predicate_panicked = None;
         let retry = policy.retry.filter(|r| {
             attempt < max
                 && ports.is_some()
                 && match &failure {
-                    NodeFailure::Error(e) => r.should_retry(e),
+                    NodeFailure::Error(e) => {
+                        std::panic::catch_unwind(AssertUnwindSafe(|| r.should_retry(e)))
+                            .unwrap_or_else(|payload| {
+                                predicate_panicked = Some(panic_message(payload.as_ref()));
+                                false
+                            })
+                    }
                     NodeFailure::Timeout(_) => r.retry_timeouts,
                     NodeFailure::TotalTimeout(_)
                     | NodeFailure::Panic(_)
@@ -413,6 +422,13 @@ async fn attempt_loop(
                     | NodeFailure::NeedsTokio(_) => false,
                 }
         });
+        if let Some(message) = predicate_panicked {
+            let message = format!(
+                "in its `retry_if` predicate, deciding on attempt {attempt}'s error ({}): {message}",
+                failure.describe()
+            );
+            return (attempt, Err(NodeFailure::Panic(message)));
+        }
         let Some(retry) = retry else {
             return (attempt, Err(failure));
         };
@@ -565,6 +581,28 @@ async fn attempt_once(
     }
 }
 
+/// A span entered with [`enter`]: left as `tracing`'s `Entered` guard leaves it, except
+/// while a panic unwinds through it. A subscriber that panics in `on_exit` then raised a
+/// second panic in a drop during the unwinding, which aborts the process ("panic in a
+/// destructor during cleanup"); that panic is caught here and dropped (the panic hook
+/// has printed it), and the first one goes on. Outside an unwinding, a panic in
+/// `on_exit` unwinds from here, as one in `on_enter` does from [`enter`].
+pub(crate) struct Entered<'a>(Option<tracing::span::Entered<'a>>);
+
+/// Enters `span` until the returned guard is dropped (see [`Entered`]).
+pub(crate) fn enter(span: &tracing::Span) -> Entered<'_> {
+    Entered(Some(span.enter()))
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let entered = self.0.take();
+            let _second = std::panic::catch_unwind(AssertUnwindSafe(move || drop(entered)));
+        }
+    }
+}
+
 pin_project_lite::pin_project! {
     /// A future polled in a `tracing` span, and dropped in it, as `tracing`'s
     /// `Instrumented` is, except while a panic unwinds: then it is dropped outside the
@@ -580,7 +618,7 @@ pin_project_lite::pin_project! {
     impl<F> PinnedDrop for InSpan<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
-            let _entered = (!std::thread::panicking()).then(|| this.span.enter());
+            let _entered = (!std::thread::panicking()).then(|| enter(this.span));
             this.inner.set(None);
         }
     }
@@ -598,7 +636,7 @@ impl<F: Future> Future for InSpan<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _entered = this.span.enter();
+        let _entered = enter(this.span);
         match this.inner.as_pin_mut() {
             Some(inner) => inner.poll(cx),
             // Only its drop takes the future.

@@ -279,7 +279,7 @@ where
         let polled = std::panic::catch_unwind(AssertUnwindSafe(|| {
             // Entered (and left) inside `catch_unwind`: a subscriber that panics there
             // fails the node with its message, rather than the task.
-            let _entered = span.0.as_deref().map(tracing::Span::enter);
+            let _entered = span.0.as_deref().map(attempt::enter);
             if let StageProj::Start { ports } = stage.as_mut().project() {
                 let Some(ports) = ports.take() else {
                     return Poll::Pending;

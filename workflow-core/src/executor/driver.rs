@@ -20,7 +20,9 @@ use std::time::Duration;
 use tokio::time::Sleep;
 use tokio_util::sync::WaitForCancellationFuture;
 
-use super::attempt::{node_span, node_spans_possible, supervises_all, Finished, Mode, NodeFailure};
+use super::attempt::{
+    self, node_span, node_spans_possible, supervises_all, Finished, Mode, NodeFailure,
+};
 use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::wake::PendingNodes;
@@ -811,7 +813,7 @@ where
                 self.spans[i] = span;
             }
         }
-        let _entered = self.spans.get(i).map(tracing::Span::enter);
+        let _entered = self.spans.get(i).map(attempt::enter);
         if own_waker {
             let pending = self.pending.make();
             pending.init(self.deps.len());
@@ -987,7 +989,7 @@ where
             }
             return polled;
         }
-        let _entered = self.spans.get(i).map(tracing::Span::enter);
+        let _entered = self.spans.get(i).map(attempt::enter);
         let polled = call_cells(&mut self.cells, &mut self.state, i, Op::Poll(&mut cx));
         if polled.is_ready() {
             self.pending.make().remove(i);

@@ -23,10 +23,13 @@ use crate::store::{NodePath, Record, RecordedOutput, RunId, StoreError};
 /// row does not decode: the root run's workflow, the run, and the node's path in the
 /// root run (`thumbs[3].img`).
 fn item_error(shared: &RunShared, run: RunId, index: usize, source: StoreError) -> WorkflowError {
+    let node = shared.node_name(index);
+    // Named once: by this error, not again by the store's inside it.
+    let source = source.in_run(run, Some(&node));
     WorkflowError::Store {
         workflow: shared.root_workflow,
         run: run.0,
-        node: Some(shared.node_name(index)),
+        node: Some(node),
         source: source.into(),
         run_error: None,
     }

@@ -41,7 +41,7 @@ use std::time::Duration;
 use futures::task::AtomicWaker;
 use tokio_util::sync::CancellationToken;
 
-use super::attempt::{node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
+use super::attempt::{self, node_span, panic_message, supervises_all, Finished, Mode, NodeFailure};
 use super::cells::{NodeStarter, Op};
 use super::status::Statuses;
 use super::workflow::{Executor, ItemCodec, RunOutcome, Workflow};
@@ -780,7 +780,7 @@ where
                 self.spans[j] = span;
             }
         }
-        let _entered = self.spans.get(j).map(tracing::Span::enter);
+        let _entered = self.spans.get(j).map(attempt::enter);
         let starter = NodeStarter {
             shared: &self.shared,
             mode,
@@ -795,7 +795,7 @@ where
         state: &mut W::State,
         cx: &mut TaskContext<'_>,
     ) -> Poll<Finished<W::Value>> {
-        let _entered = self.spans.get(j).map(tracing::Span::enter);
+        let _entered = self.spans.get(j).map(attempt::enter);
         let polled = (self.cells)(state, j, Op::Poll(cx));
         if polled.is_ready() {
             self.pending[j] = false;

@@ -193,7 +193,7 @@ impl<W: Workflow> Executor<W> {
         // Dropped here only if made (most runs make neither).
         pending.drop_if_made();
         super::driver::drop_spans(spans);
-        let _entered = span.enter(); // no await below: the end-of-run events go in the run's span
+        let _entered = super::attempt::enter(&span); // no await below: the end-of-run events go in the run's span
 
         // Values left in their slots (the run failed before they were consumed) are
         // dropped here; a panicking `Drop` among them must not unwind out of the run.

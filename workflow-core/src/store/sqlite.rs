@@ -997,7 +997,6 @@ fn at_location(path: &Path, e: StoreError) -> StoreError {
 }
 
 /// A database error with the database it is about: `<error> (database <location>)`.
-/// Its source is the database's own error.
 #[derive(Debug)]
 struct AtLocation {
     location: String,
@@ -1042,9 +1041,11 @@ fn missing_directory(path: &Path) -> Option<String> {
     (!dir.exists()).then(|| format!("its directory `{}` does not exist", dir.display()))
 }
 
+/// `{}` includes the database's message, so `source()` continues below it (as
+/// [`StoreError`]'s does): a chain names it once.
 impl std::error::Error for AtLocation {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&*self.source)
+        self.source.source()
     }
 }
 
