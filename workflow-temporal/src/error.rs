@@ -12,26 +12,23 @@ use workflow_core::{BoxError, NodeName, TimeoutScope, WorkflowError};
 use crate::wire::{FailureInfo, FailureKind};
 
 /// Why a run on Temporal produced no outputs.
-#[derive(Debug, thiserror::Error)]
+///
+/// As [`WorkflowError`]'s, its `{}` includes its cause's message, so
+/// [`source()`](std::error::Error::source) goes on below that cause: printing the chain
+/// (anyhow's `{:#}`) names each cause once.
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The run failed the way it would have in-process: the same [`WorkflowError`] kinds,
     /// nodes, attempts and messages. A node's error crossed the wire as text: its
     /// `source` is a [`RemoteError`], not the node's own error type.
-    #[error(transparent)]
     Workflow(WorkflowError),
     /// A value (an input, a node's input or output) could not be encoded or decoded.
-    #[error("payload: {0}")]
     Payload(String),
     /// A value is over the payload limit
     /// ([`TemporalSettings::max_payload_bytes`](crate::TemporalSettings::max_payload_bytes),
     /// Temporal's 2 MB by default): found before it reaches Temporal, which would
     /// reject it with an error that names no node, or fail the run's workflow task.
-    #[error(
-        "the {} of {} is {bytes} bytes, over the {limit} byte limit of a Temporal payload",
-        if *.output { "output" } else { "input" },
-        .node.as_ref().map_or_else(|| format!("workflow `{}`", .workflow), |n| format!("node `{n}` of workflow `{}`", .workflow))
-    )]
     PayloadTooLarge {
         /// The workflow.
         workflow: &'static str,
@@ -47,7 +44,6 @@ pub enum Error {
     /// The workflow uses what does not run on Temporal yet: an `#[ephemeral]` binding
     /// (its output is never encoded, so it cannot reach the activity of a node that
     /// reads it). Found when starting a run or a worker, before any node runs.
-    #[error("workflow `{workflow}` cannot run on Temporal: node `{node}` {why}")]
     Unsupported {
         /// The workflow.
         workflow: &'static str,
@@ -57,17 +53,65 @@ pub enum Error {
         why: &'static str,
     },
     /// The run was terminated from outside (`temporal workflow terminate`).
-    #[error("the run was terminated on the Temporal server: {0}")]
     Terminated(String),
     /// The Temporal server or the connection to it failed, or the worker could not start.
-    #[error("temporal: {context}: {source}")]
     Temporal {
         /// What was being done.
         context: &'static str,
         /// The SDK's error.
-        #[source]
         source: BoxError,
     },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Workflow(e) => fmt::Display::fmt(e, f),
+            Self::Payload(why) => write!(f, "payload: {why}"),
+            Self::PayloadTooLarge {
+                workflow,
+                node,
+                output,
+                bytes,
+                limit,
+            } => {
+                let what = if *output { "output" } else { "input" };
+                f.write_fmt(format_args!("the {what} of "))?;
+                match node {
+                    Some(node) => write!(f, "node `{node}` of workflow `{workflow}`")?,
+                    None => write!(f, "workflow `{workflow}`")?,
+                }
+                write!(
+                    f,
+                    " is {bytes} bytes, over the {limit} byte limit of a Temporal payload"
+                )
+            }
+            Self::Unsupported {
+                workflow,
+                node,
+                why,
+            } => write!(
+                f,
+                "workflow `{workflow}` cannot run on Temporal: node `{node}` {why}"
+            ),
+            Self::Terminated(why) => {
+                write!(f, "the run was terminated on the Temporal server: {why}")
+            }
+            Self::Temporal { context, source } => write!(f, "temporal: {context}: {source}"),
+        }
+    }
+}
+
+/// `{}` already includes the cause's message, so `source()` continues below it (see
+/// [`Error`]); a run's [`WorkflowError`] is its own chain.
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Workflow(e) => std::error::Error::source(e),
+            Self::Temporal { source, .. } => source.source(),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
@@ -247,4 +291,86 @@ fn from_failure<W: NodeByNode>(f: FailureInfo) -> Error {
             };
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Cause(&'static str, Option<Box<Cause>>);
+
+    impl fmt::Display for Cause {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Cause {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|c| c as _)
+        }
+    }
+
+    /// The error and its sources joined by ": ", as anyhow's `{:#}` prints them.
+    fn chain(error: &dyn std::error::Error) -> String {
+        let mut text = error.to_string();
+        let mut next = error.source();
+        while let Some(cause) = next {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        text
+    }
+
+    #[test]
+    fn each_error_says_what_happened_and_its_chain_names_each_cause_once() {
+        let transport = Cause(
+            "transport error",
+            Some(Box::new(Cause("connection refused", None))),
+        );
+        let cases = [
+            (
+                Error::temporal("connecting", transport),
+                "temporal: connecting: transport error: connection refused",
+            ),
+            (Error::Payload("not JSON".into()), "payload: not JSON"),
+            (
+                Error::PayloadTooLarge {
+                    workflow: "Grow",
+                    node: Some("big".into()),
+                    output: true,
+                    bytes: 3_000_000,
+                    limit: 2_097_152,
+                },
+                "the output of node `big` of workflow `Grow` is 3000000 bytes, over the 2097152 byte limit of a Temporal payload",
+            ),
+            (
+                Error::PayloadTooLarge {
+                    workflow: "Grow",
+                    node: None,
+                    output: false,
+                    bytes: 5,
+                    limit: 4,
+                },
+                "the input of workflow `Grow` is 5 bytes, over the 4 byte limit of a Temporal payload",
+            ),
+            (
+                Error::Unsupported {
+                    workflow: "W",
+                    node: "n",
+                    why: "is `#[ephemeral]`",
+                },
+                "workflow `W` cannot run on Temporal: node `n` is `#[ephemeral]`",
+            ),
+            (
+                Error::Terminated("by an operator".into()),
+                "the run was terminated on the Temporal server: by an operator",
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(chain(&error), expected);
+        }
+    }
 }
