@@ -44,6 +44,9 @@ pub(crate) struct RunShared {
     parent: Option<Arc<RunShared>>,
     /// The node of `parent` that runs this child run (0 for a root run).
     parent_node: usize,
+    /// The item of `parent_node` this child run is (a fan-out's item run as a whole
+    /// child run), or `NO_ITEM`: the key of its report in the parent's.
+    child_item: AtomicUsize,
     /// Nodes of child runs (at any depth) finished since the stall timer last looked:
     /// a long fan-out whose items progress is not a stalled run.
     child_progress: AtomicU64,
@@ -593,7 +596,9 @@ impl RunShared {
     /// stall limit (`deadlock = ".."`), which keeps live node states like a monitored run
     /// so that its stall report can name the stuck node inside a fan-out item or
     /// sub-workflow (`thumbs[2].img`, not `thumbs`); a child run keeps them when its
-    /// parent does.
+    /// parent does, or when `stall_watched` is set for it: a whole child run (not a
+    /// fan-out's lane) keeps them to say what it stopped if its future is dropped
+    /// ([`report_dropped_child`](Self::report_dropped_child)).
     ///
     /// Every field written once, in one expression, and inlined: `lifecycle::begin`
     /// builds a run's shared state in its `Arc`'s allocation, which a field written
@@ -636,6 +641,7 @@ impl RunShared {
             item: AtomicUsize::new(NO_ITEM),
             root_workflow: of_parent.map_or(workflow, |p| p.root_workflow),
             parent_node,
+            child_item: AtomicUsize::new(NO_ITEM),
             child_progress: AtomicU64::new(0),
             child_reports: Mutex::new(Vec::new()),
             has_child_reports: std::sync::atomic::AtomicBool::new(false),
@@ -644,7 +650,7 @@ impl RunShared {
             retry_waits: OnceLock::new(),
             ended: AtomicBool::new(false),
             live: match of_parent {
-                Some(parent) => parent.live.is_some(),
+                Some(parent) => parent.live.is_some() || stall_watched,
                 None => watched,
             }
             .then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
@@ -716,6 +722,49 @@ impl RunShared {
             run = parent;
         }
         run
+    }
+
+    /// The item of its parent's node this child run is (see `child_item`).
+    pub(crate) fn set_child_item(&self, item: usize) {
+        self.child_item.store(item, Ordering::Relaxed);
+    }
+
+    /// A whole child run (a sub-workflow or fan-out item with policies of its own) whose
+    /// future is dropped before it ended: its node's own timeout fired, or its parent
+    /// was dropped. Tells the parent what it stopped, as a child run that ends does
+    /// (`RunShared::add_child_report`): its nodes in flight cancelled, those not started
+    /// skipped, in the report and the trace, so that the node's timeout names them
+    /// (`still running: s.inner`) and the run's report lists them. Such a run keeps live
+    /// node states for this (see `RunShared::new`); without them, nothing to say.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn report_dropped_child(&self) {
+        let Some(parent) = &self.parent else {
+            return;
+        };
+        if self.live.is_none() {
+            return;
+        }
+        let mut nodes = self.report_so_far().nodes.into_vec();
+        for n in &mut nodes {
+            let kind = match n.status {
+                NodeStatus::Running => {
+                    n.status = NodeStatus::Cancelled;
+                    TraceKind::Cancelled
+                }
+                NodeStatus::NotStarted => {
+                    n.status = NodeStatus::Skipped;
+                    TraceKind::Skipped
+                }
+                _ => continue,
+            };
+            self.record_named(n.name.clone(), kind);
+        }
+        parent.add_child_report(
+            self.parent_node,
+            self.child_item.load(Ordering::Relaxed),
+            nodes,
+        );
     }
 
     /// Shows this child run's nodes in its parent's live snapshot while it is alive.
