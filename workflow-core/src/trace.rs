@@ -266,7 +266,6 @@ impl TraceRecorder {
 /// );
 /// # });
 /// ```
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExecutionTrace {
@@ -357,6 +356,21 @@ impl ExecutionTrace {
             .iter()
             .any(|e| e.kind == TraceKind::Taken && e.node.as_deref() == Some(node))
             .then_some(binding)
+    }
+
+    /// The merges' arms the run took, each as (binding, arm's name): (`r`, `r (work #2)`).
+    /// The arm's events are under the binding; the Gantt chart and the Chrome trace show
+    /// the binding's section or row under the arm's name, as the report prints it.
+    fn taken_arms(&self) -> Vec<(&str, &str)> {
+        self.events
+            .iter()
+            .filter(|e| e.kind == TraceKind::Taken)
+            .filter_map(|e| {
+                let arm = e.node.as_deref()?;
+                let (binding, _) = arm.strip_suffix(')')?.split_once(" (")?;
+                Some((binding, arm))
+            })
+            .collect()
     }
 
     /// Whether a span of node `span` is one of `node`'s (by binding, path, or the name
@@ -534,8 +548,10 @@ impl ExecutionTrace {
     /// The trace in the Chrome trace event format (JSON), to open in Perfetto
     /// (<https://ui.perfetto.dev>) or `chrome://tracing`.
     ///
-    /// Each node gets a row of its own (in order of first appearance); the run gets
-    /// row 0. Every node attempt is one complete (`"ph":"X"`) event named after the
+    /// Each node gets a row of its own (in order of first appearance), a merge's arm
+    /// taken named as the report prints it (`r (halve)`); the run gets row 0.
+    /// `otherData` has the workflow, the run id and, for a `workflow-test` harness's run,
+    /// its [`harness_number`](Self::harness_number). Every node attempt is one complete (`"ph":"X"`) event named after the
     /// node, with `attempt` and `outcome` in its `args`; the run itself is one more
     /// complete event (`"cat":"run"`). Every other event (scheduled, retrying, failed,
     /// cancelled, skipped, waiting, custom, run started/ended) is an instant
@@ -566,6 +582,11 @@ impl ExecutionTrace {
     /// (`done` when it completed, `crit` when it failed, `active` when it was cancelled
     /// or still running), on a millisecond axis starting at 0. GitHub renders it inside
     /// a ` ```mermaid ` block.
+    ///
+    /// A merge's arm taken (a binding defined in every arm of a `match`) is drawn under
+    /// the name the report prints for it, `r (halve)`, and the arms not taken as
+    /// milestones, `r (work, not taken)`; `#` is not allowed in a task, so a later arm
+    /// calling the same fn, `r (work #2)`, is `r (work no. 2)`.
     ///
     /// Its title names the workflow and the run, `Etl (run 1025)` by the run's id, or
     /// for a `workflow-test` harness's run by both its numbers, `Etl (run 1, id 1025)`
@@ -652,6 +673,28 @@ fn harness_number(run_id: u64) -> Option<u64> {
         .rev()
         .find(|&&(id, _)| id == run_id)
         .map(|&(_, n)| n)
+}
+
+/// The fields as they read, and [`harness_number`](ExecutionTrace::harness_number) (not
+/// a field) only for a run a `workflow-test` harness numbered: `{"workflow":"Etl",
+/// "run_id":1025,"harness_number":1,"events":[..]}`, as the run's report's JSON has it,
+/// so that a trace kept as JSON is matched with the harness's messages (``run 1 of `Etl` ``).
+#[cfg(feature = "serde")]
+impl serde::Serialize for ExecutionTrace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let harness_number = self.harness_number();
+        let fields = 3 + usize::from(harness_number.is_some());
+        let mut s = serializer.serialize_struct("ExecutionTrace", fields)?;
+        s.serialize_field("workflow", self.workflow)?;
+        s.serialize_field("run_id", &self.run_id)?;
+        match harness_number {
+            Some(n) => s.serialize_field("harness_number", &n)?,
+            None => s.skip_field("harness_number")?,
+        }
+        s.serialize_field("events", &self.events)?;
+        s.end()
+    }
 }
 
 impl<'a> IntoIterator for &'a ExecutionTrace {

@@ -410,11 +410,13 @@ async fn arms_not_taken_are_in_the_trace_and_the_gantt_chart() {
     let gantt = trace.to_mermaid_gantt();
     assert!(gantt.contains("a (not taken)"), "{gantt}");
     // The merge `v` is bound in both arms: the arm taken (`quick`) ran, so its section
-    // draws that node's bar, not the other arm's milestone.
+    // draws that node's bar, not the other arm's milestone, named as the report prints
+    // that arm (trial42: `section v`, which did not say which arm ran).
     assert!(
-        gantt.contains("    section v\n    v :done, 0, 0\n"),
+        gantt.contains("    section v (quick)\n    v (quick) :done, 0, 0\n"),
         "{gantt}"
     );
+    assert!(!gantt.contains("section v\n"), "{gantt}");
     assert!(!gantt.contains("v (not taken)"), "{gantt}");
     // The arm not taken of the merge is named with its fn, as in the report: `v: not
     // taken` followed by `v: started` read as a contradiction (trial38), and
@@ -512,6 +514,50 @@ async fn a_merges_arms_calling_the_same_fn_are_named_apart() {
     let events = trace.render_text();
     assert!(events.contains("r (work): not taken"), "{events}");
     assert!(events.contains("r (halve): not taken"), "{events}");
+    // The Gantt chart and the Chrome trace name the arm taken as the report does, on one
+    // section or row with its attempts (trial42: a section `r`, and in Chrome a row `r`
+    // with the attempt beside a row `r (work #2)` holding only its `taken` instant).
+    let gantt = trace.to_mermaid_gantt();
+    assert!(
+        gantt.contains("    section r (work no. 2)\n    r (work no. 2) :done, 0, 10\n"),
+        "{gantt}"
+    );
+    assert!(!gantt.contains("section r\n"), "{gantt}");
+    let chrome: serde_json::Value = serde_json::from_str(&trace.to_chrome_json()).unwrap();
+    let chrome = chrome["traceEvents"].as_array().unwrap();
+    let rows: Vec<&str> = chrome
+        .iter()
+        .filter(|e| e["name"] == "thread_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rows.iter().filter(|r| r.starts_with("r (work #2)")).count(),
+        1,
+        "{rows:?}"
+    );
+    assert!(!rows.contains(&"r"), "{rows:?}");
+    let row = |name: &str| {
+        chrome
+            .iter()
+            .find(|e| e["name"] == "thread_name" && e["args"]["name"] == name)
+            .map(|e| e["tid"].clone())
+            .unwrap()
+    };
+    let attempt = chrome
+        .iter()
+        .find(|e| e["ph"] == "X" && e["cat"] == "node" && e["name"] == "r (work #2)")
+        .expect("the attempt, named as the arm");
+    assert_eq!(attempt["tid"], row("r (work #2)"));
+    let taken = chrome
+        .iter()
+        .find(|e| e["ph"] == "i" && e["name"] == "taken")
+        .expect("the taken instant");
+    assert_eq!(taken["tid"], row("r (work #2)"));
+    // The arms not taken keep their rows, named as before.
+    assert!(
+        rows.contains(&"r (work)") && rows.contains(&"r (halve)"),
+        "{rows:?}"
+    );
     // n = 3: the first arm ran; the third's is not taken, named by its rank.
     let run = h.execute(SameFn, SameFnInput { n: 3 }).await.unwrap();
     assert_eq!(run.outputs.r, 6);

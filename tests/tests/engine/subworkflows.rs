@@ -334,3 +334,99 @@ async fn a_stopped_run_names_the_nodes_it_stopped_in_child_runs() {
         "node `halves` of workflow `BusyWithin` timed out after 30ms; still running: halves.slow"
     );
 }
+
+workflow! {
+    #[workflow(timeout = "10s")]
+    pub(crate) struct OwnTimeout {
+        input ms: u64,
+        slow = wait_ms(ms),
+        after = at_once(ms: slow),
+    }
+}
+
+workflow! {
+    struct WithinOwnTimeout {
+        input ms: u64,
+        #[timeout = "30ms"]
+        #[retry(max = 2, backoff = "5ms")]
+        inner = OwnTimeout(ms),
+    }
+}
+
+workflow! {
+    struct MapWithinOwnTimeout {
+        input each: Vec<u64>,
+        #[timeout = "50ms"]
+        outs = map(OwnTimeout, each),
+    }
+}
+
+/// A sub-workflow with a timeout of its own runs as a whole child run; stopped by its
+/// binding's timeout, it says what it stopped as one run in a lane does: the error names
+/// `inner.slow` as still running, the report has `inner.slow` cancelled and
+/// `inner.after` skipped, the trace says so (trial42: the error named nothing, and the
+/// child's nodes were missing from the report and had no end in the trace). Untraced and
+/// unmonitored too: the child keeps its nodes' states for this.
+#[tokio::test(start_paused = true)]
+async fn a_sub_workflow_with_policies_stopped_by_its_bindings_timeout_names_what_it_stopped() {
+    let rt = Runtime::new();
+    let err = rt
+        .execute(WithinOwnTimeout, WithinOwnTimeoutInput { ms: 1_000 })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "node `inner` of workflow `WithinOwnTimeout` timed out after 30ms in the last of 2 attempt(s); still running: inner.slow"
+    );
+    let WorkflowError::Timeout { running, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(sorted(running), ["inner", "inner.slow"]);
+
+    let outcome = rt
+        .execute_report(
+            WithinOwnTimeout,
+            WithinOwnTimeoutInput { ms: 1_000 },
+            RunOptions::new().trace(true),
+        )
+        .await;
+    let report = &outcome.report;
+    assert_eq!(
+        report.node("inner.slow").unwrap().status,
+        NodeStatus::Cancelled
+    );
+    assert_eq!(
+        report.node("inner.after").unwrap().status,
+        NodeStatus::Skipped
+    );
+    let trace = outcome.trace.unwrap();
+    // Each attempt of `inner` stopped its `slow`.
+    assert_eq!(
+        trace.kinds("inner.slow"),
+        [
+            &TraceKind::Scheduled,
+            &TraceKind::Started { attempt: 1 },
+            &TraceKind::Cancelled,
+            &TraceKind::Scheduled,
+            &TraceKind::Started { attempt: 1 },
+            &TraceKind::Cancelled,
+        ]
+    );
+    assert!(trace.kinds("inner.after").contains(&&TraceKind::Skipped));
+
+    // A `map` of it: every item is a whole child run, and the fan-out's timeout names
+    // the items' nodes it stopped, not the items that had finished.
+    let err = rt
+        .execute(
+            MapWithinOwnTimeout,
+            MapWithinOwnTimeoutInput {
+                each: vec![10, 400, 20, 900],
+            },
+        )
+        .await
+        .unwrap_err();
+    let WorkflowError::Timeout { running, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!(sorted(running), ["outs", "outs[1].slow", "outs[3].slow"]);
+}

@@ -1430,9 +1430,30 @@ async fn a_harness_runs_number_is_in_its_snapshot_trace_and_json(h: Harness) {
     let record: serde_json::Value = serde_json::to_value(h.last_run().unwrap()).unwrap();
     assert_eq!(record["number"], 1);
     assert_eq!(record["report"]["harness_number"], 1);
+    // The trace's own JSON, kept beside a test, and the Chrome trace's `otherData` have it
+    // too (trial42: only the report's JSON had it).
+    let trace_json = serde_json::to_value(&trace).unwrap();
+    assert_eq!(trace_json["harness_number"], 1);
+    assert_eq!(trace_json["run_id"], id);
+    assert_eq!(trace_json["workflow"], "Etl");
+    assert_eq!(trace_json["events"].as_array().unwrap().len(), trace.len());
+    let chrome: serde_json::Value = serde_json::from_str(&chrome).unwrap();
+    assert_eq!(chrome["otherData"]["harness_number"], 1);
+    assert_eq!(chrome["otherData"]["run_id"], id);
     // Outside a harness, the id alone, and no `harness_number` in the JSON.
     let plain_trace = plain.trace.unwrap();
     assert_eq!(plain_trace.harness_number(), None);
+    let plain_trace_json = serde_json::to_value(&plain_trace).unwrap();
+    assert!(
+        plain_trace_json.get("harness_number").is_none(),
+        "{plain_trace_json}"
+    );
+    let plain_chrome: serde_json::Value =
+        serde_json::from_str(&plain_trace.to_chrome_json()).unwrap();
+    assert!(
+        plain_chrome["otherData"].get("harness_number").is_none(),
+        "{plain_chrome}"
+    );
     assert!(
         plain_trace
             .to_mermaid_gantt()

@@ -56,6 +56,7 @@ async fn run_child<W: Workflow>(
         ChildOf {
             parent: Arc::clone(parent),
             node,
+            item,
             path,
         },
     );

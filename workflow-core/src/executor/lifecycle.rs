@@ -49,8 +49,9 @@ pub(crate) fn next_run_id() -> u64 {
     })
 }
 
-/// Cancels the run's token when the run ends or its future is dropped, so spawned
-/// nodes and `Context::cancelled` waiters notice. Borrows the run's shared state (a
+/// Cancels a root run's token when the run ends or its future is dropped, so spawned
+/// nodes and `Context::cancelled` waiters notice; reports a child run dropped before it
+/// ended to its parent. Borrows the run's shared state (a
 /// local of the run's future, like the guard) rather than holding a clone of the token
 /// (cloning and dropping a token each take its lock) or of the `Arc` (two atomic
 /// read-modify-writes per run).
@@ -63,6 +64,15 @@ impl Drop for CancelOnDrop<'_> {
         let Some(shared) = self.0.get() else {
             return;
         };
+        // A child run's token outlives it (its siblings may share it): the node that
+        // ran it cancels it when needed. Dropped before it ended, it tells its parent
+        // what it stopped (see `RunShared::report_dropped_child`).
+        if shared.parent().is_some() {
+            if !shared.has_ended() {
+                shared.report_dropped_child();
+            }
+            return;
+        }
         // Dropped before the run ended (a `timeout` or `select!` around it): hooks that
         // asked see where it was, while its nodes and child runs are still there.
         if !shared.has_ended() {
@@ -148,9 +158,13 @@ impl<W: Workflow> Executor<W> {
             // (Tested here: most runtimes have no monitor, and their runs pay no call.)
             shared.runtime().notify_monitors(shared.arc());
         }
-        // A child run's token outlives it (its siblings may share it); the node that ran
-        // it cancels it when needed.
-        let _cancel_guard = (!is_child).then(|| CancelOnDrop(&shared));
+        // A root run's token is cancelled as the run ends; a child run's outlives it (its
+        // siblings may share it: the node that ran it cancels it when needed), and a
+        // child run dropped mid-way (its node's timeout) tells its parent what it
+        // stopped instead, dropped before the driver, while its nodes' states are
+        // there. One guard for both: a second local made every run's future 8 bytes
+        // larger, past glibc's per-thread cache (harness_memory's test).
+        let _cancel_guard = CancelOnDrop(&shared);
 
         let limits = limits.as_deref().unwrap_or(&Limits::NONE);
         let (mut result, span) = if node_spans_possible() {
@@ -406,9 +420,11 @@ fn begin<W: Workflow>(
     // A root run with a stall limit keeps live node states, so that its stall report
     // names the stuck node inside an item (`thumbs[2].img`) without a monitor. The
     // plan's limit is a constant: runs without one test `setup` alone.
-    let stall_watched = !is_child
-        && (plan.policy.deadlock.is_some()
-            || setup.as_ref().is_some_and(|s| s.opts.deadlock.is_some()));
+    // A whole child run keeps them too, to tell its parent what it stopped if its future
+    // is dropped mid-way (its node's timeout): see `RunShared::report_dropped_child`.
+    let stall_watched = is_child
+        || plan.policy.deadlock.is_some()
+        || setup.as_ref().is_some_and(|s| s.opts.deadlock.is_some());
     #[cfg(feature = "store")]
     let mut durable = setup.as_mut().and_then(|s| s.durable.take());
     // Fan-out lanes record their items' nodes and restore them through this.
@@ -445,10 +461,9 @@ fn begin<W: Workflow>(
             durable,
         });
     }
-    let child = setup
-        .as_mut()
-        .and_then(|s| s.child.take())
-        .map(|c| (c.parent, c.node, c.path));
+    let child = setup.as_mut().and_then(|s| s.child.take());
+    let child_item = child.as_ref().map(|c| c.item);
+    let child = child.map(|c| (c.parent, c.node, c.path));
     // Allocated first, then built in its allocation: `Arc::new(value)` builds its value
     // (440 bytes) before it allocates, and copies it there; it was moved once more on
     // its way (152 instructions a run, issue 17).
@@ -470,6 +485,9 @@ fn begin<W: Workflow>(
             link,
         )
     });
+    if let Some(item) = child_item {
+        shared.set_child_item(item);
+    }
     Begin::Run(Begun {
         shared: RunSlot::made(shared),
         setup,

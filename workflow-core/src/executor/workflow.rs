@@ -276,6 +276,9 @@ pub(crate) struct ChildOf {
     pub(crate) parent: Arc<RunShared>,
     /// The node of `parent` that runs it.
     pub(crate) node: usize,
+    /// Its item of that node (a fan-out's), or `usize::MAX` (a sub-workflow's): the key
+    /// its report is merged into the parent's under, also when it is dropped mid-way.
+    pub(crate) item: usize,
     pub(crate) path: Arc<str>,
 }
 

@@ -13,18 +13,25 @@ use super::{ExecutionTrace, SpanOutcome, TraceKind};
 const PID: u32 = 1;
 
 pub(super) fn render(trace: &ExecutionTrace) -> String {
-    // One row (tid) per node, in order of first appearance; the run is row 0.
+    // One row (tid) per node, in order of first appearance; the run is row 0. A merge's
+    // arm taken has its events under the binding (`r`) and its `taken` event under the
+    // arm's name (`r (work #2)`): one row, named as the report prints the arm.
+    let arms = trace.taken_arms();
     let mut lanes: Vec<&str> = Vec::new();
     for e in &trace.events {
         if let Some(node) = e.node.as_deref() {
+            let node = row(&arms, node);
             if !lanes.contains(&node) {
                 lanes.push(node);
             }
         }
     }
     let tid = |node: Option<&str>| -> usize {
-        node.and_then(|n| lanes.iter().position(|l| *l == n))
-            .map_or(0, |i| i + 1)
+        node.and_then(|n| {
+            let n = row(&arms, n);
+            lanes.iter().position(|l| *l == n)
+        })
+        .map_or(0, |i| i + 1)
     };
 
     let mut events: Vec<Value> = Vec::new();
@@ -35,7 +42,8 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     events.push(metadata("thread_name", 0, json!({ "name": "run" })));
     events.push(metadata("thread_sort_index", 0, json!({ "sort_index": 0 })));
     for (i, node) in lanes.iter().enumerate() {
-        events.push(metadata("thread_name", i + 1, json!({ "name": node })));
+        let shown = shown(&arms, node);
+        events.push(metadata("thread_name", i + 1, json!({ "name": shown })));
         events.push(metadata(
             "thread_sort_index",
             i + 1,
@@ -69,7 +77,8 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
 
     // One complete event per node attempt.
     for span in trace.all_attempt_spans() {
-        let mut e = event(&span.node, "node", "X", tid(Some(&span.node)), span.start);
+        let name = shown(&arms, &span.node);
+        let mut e = event(name, "node", "X", tid(Some(&span.node)), span.start);
         e.insert("dur".into(), us(span.duration()));
         let cname = match span.outcome {
             SpanOutcome::Completed => "good",
@@ -121,12 +130,34 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
         events.push(instant.into());
     }
 
+    let mut other = json!({ "workflow": trace.workflow, "run_id": trace.run_id });
+    if let Some(n) = trace.harness_number() {
+        other["harness_number"] = n.into();
+    }
     json!({
         "displayTimeUnit": "ms",
-        "otherData": { "workflow": trace.workflow, "run_id": trace.run_id },
+        "otherData": other,
         "traceEvents": events,
     })
     .to_string()
+}
+
+/// The row of `node`: a merge's arm taken (`r (work #2)`, its `taken` event) is on its
+/// binding's (`r`), where its other events are.
+fn row<'t>(arms: &[(&'t str, &'t str)], node: &'t str) -> &'t str {
+    arms.iter()
+        .rev()
+        .find(|(_, arm)| *arm == node)
+        .map_or(node, |(binding, _)| *binding)
+}
+
+/// How the row (and attempts) of `node` are named: a merge's binding whose arm the run
+/// took by the arm's name (`r (work #2)`), as the report prints it.
+fn shown<'t>(arms: &[(&'t str, &'t str)], node: &'t str) -> &'t str {
+    arms.iter()
+        .rev()
+        .find(|(binding, _)| *binding == node)
+        .map_or(node, |(_, arm)| *arm)
 }
 
 /// An event object with the fields every non-metadata event has.

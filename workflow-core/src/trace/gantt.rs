@@ -46,9 +46,17 @@ pub(super) fn render(trace: &ExecutionTrace) -> String {
     let _ = writeln!(out, "    title {}", clean(&trace.title()));
     out.push_str("    dateFormat x\n");
     let _ = writeln!(out, "    axisFormat {axis}");
+    // A merge's arm taken: its bars are the binding's (`r`), shown under the arm's name
+    // (`r (work #2)`), as the report prints it.
+    let arms = trace.taken_arms();
     for node in sections {
-        let node_text = task_name(node);
-        let _ = writeln!(out, "    section {}", clean(node));
+        let shown = arms
+            .iter()
+            .rev()
+            .find(|(binding, _)| *binding == node)
+            .map_or(node, |(_, arm)| *arm);
+        let node_text = task_name(shown);
+        let _ = writeln!(out, "    section {}", clean(shown));
         let attempts: Vec<_> = spans.iter().filter(|s| s.node == node).collect();
         // A node of an arm not taken: a milestone when its decision was made. A merge
         // (a binding of every arm) shares its name with the other arms' nodes: when the

@@ -1,13 +1,14 @@
-//! The reports of a run's child runs (fan-out items, sub-workflows): kept as they end,
-//! merged into the parent's report after the node that ran them.
+//! The reports of a run's child runs (fan-out items, sub-workflows): kept as they end
+//! (or, for a whole child run dropped before it ended, what it stopped), merged into the
+//! parent's report after the node that ran them.
 
 use std::sync::atomic::Ordering;
 
 use super::RunShared;
 use crate::error::NodeName;
 use crate::run::{NodeReport, NodeReports, NodeStatus};
-
 use crate::sync::lock;
+use crate::trace::TraceKind;
 
 /// The item of a run that is not a fan-out's lane.
 pub(super) const NO_ITEM: usize = usize::MAX;
@@ -52,6 +53,49 @@ pub(super) fn last_of_each(mut children: Vec<ChildReport>) -> Vec<ChildReport> {
 }
 
 impl RunShared {
+    /// The item of its parent's node this child run is (see `child_item`).
+    pub(crate) fn set_child_item(&self, item: usize) {
+        self.child_item.store(item, Ordering::Relaxed);
+    }
+
+    /// A whole child run (a sub-workflow or fan-out item with policies of its own) whose
+    /// future is dropped before it ended: its node's own timeout fired, or its parent
+    /// was dropped. Tells the parent what it stopped, as a child run that ends does
+    /// (`RunShared::add_child_report`): its nodes in flight cancelled, those not started
+    /// skipped, in the report and the trace, so that the node's timeout names them
+    /// (`still running: s.inner`) and the run's report lists them. Such a run keeps live
+    /// node states for this (see `RunShared::new`); without them, nothing to say.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn report_dropped_child(&self) {
+        let Some(parent) = &self.parent else {
+            return;
+        };
+        if self.live.is_none() {
+            return;
+        }
+        let mut nodes = self.report_so_far().nodes.into_vec();
+        for n in &mut nodes {
+            let kind = match n.status {
+                NodeStatus::Running => {
+                    n.status = NodeStatus::Cancelled;
+                    TraceKind::Cancelled
+                }
+                NodeStatus::NotStarted => {
+                    n.status = NodeStatus::Skipped;
+                    TraceKind::Skipped
+                }
+                _ => continue,
+            };
+            self.record_named(n.name.clone(), kind);
+        }
+        parent.add_child_report(
+            self.parent_node,
+            self.child_item.load(Ordering::Relaxed),
+            nodes,
+        );
+    }
+
     /// Takes the reports of child runs started since the last call (a lane's item's
     /// sub-workflows and nested fan-outs), each with the node that ran it.
     pub(crate) fn take_child_reports(&self) -> Vec<(usize, Vec<NodeReport>)> {

@@ -65,6 +65,9 @@ pub(crate) struct RunShared {
     parent: Option<Arc<RunShared>>,
     /// The node of `parent` that runs this child run (0 for a root run).
     parent_node: usize,
+    /// The item of `parent_node` this child run is (a fan-out's item run as a whole
+    /// child run), or `NO_ITEM`: the key of its report in the parent's.
+    child_item: AtomicUsize,
     /// Nodes of child runs (at any depth) finished since the stall timer last looked:
     /// a long fan-out whose items progress is not a stalled run.
     child_progress: AtomicU64,
@@ -149,7 +152,9 @@ impl RunShared {
     /// stall limit (`deadlock = ".."`), which keeps live node states like a monitored run
     /// so that its stall report can name the stuck node inside a fan-out item or
     /// sub-workflow (`thumbs[2].img`, not `thumbs`); a child run keeps them when its
-    /// parent does.
+    /// parent does, or when `stall_watched` is set for it: a whole child run (not a
+    /// fan-out's lane) keeps them to say what it stopped if its future is dropped
+    /// ([`report_dropped_child`](Self::report_dropped_child)).
     ///
     /// Every field written once, in one expression, and inlined: `lifecycle::begin`
     /// builds a run's shared state in its `Arc`'s allocation, which a field written
@@ -192,6 +197,7 @@ impl RunShared {
             item: AtomicUsize::new(NO_ITEM),
             root_workflow: of_parent.map_or(workflow, |p| p.root_workflow),
             parent_node,
+            child_item: AtomicUsize::new(NO_ITEM),
             child_progress: AtomicU64::new(0),
             child_reports: Mutex::new(Vec::new()),
             has_child_reports: std::sync::atomic::AtomicBool::new(false),
@@ -200,7 +206,7 @@ impl RunShared {
             retry_waits: OnceLock::new(),
             ended: AtomicBool::new(false),
             live: match of_parent {
-                Some(parent) => parent.live.is_some(),
+                Some(parent) => parent.live.is_some() || stall_watched,
                 None => watched,
             }
             .then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
