@@ -249,10 +249,16 @@ impl<W: Workflow> Executor<W> {
 // workflow (issue 17: the compile time an executed workflow adds). The common path (the
 // run completed) stays in `Executor::run`: a call there cost 28 instructions a run.
 
-/// A value left in its slot panicked while the run dropped it.
+/// A value nobody consumed panicked while it was dropped: left in its slot when the run
+/// ended, or a spawned node's output left in the outcome queue when the run stopped
+/// (`Completions`' drop).
 #[cold]
 #[inline(never)]
-fn unconsumed_panicked(workflow: &'static str, run_id: u64, payload: &(dyn std::any::Any + Send)) {
+pub(super) fn unconsumed_panicked(
+    workflow: &'static str,
+    run_id: u64,
+    payload: &(dyn std::any::Any + Send),
+) {
     tracing::error!(
         target: "workflow",
         workflow,

@@ -501,7 +501,8 @@ impl<T: Send + 'static> std::task::Wake for Completions<T> {
 
 impl<T> Drop for Completions<T> {
     /// Outcomes nobody took (the run stopped): a panicking `Drop` of a node's output
-    /// must not unwind out of whichever task drops the queue last.
+    /// must not unwind out of whichever task drops the queue last; it is logged, as one
+    /// of a value left in its slot is (`lifecycle::unconsumed_panicked`).
     ///
     /// Looked at in place: an empty queue (every run that took all its outcomes) is not
     /// moved out first (~90 instructions and two written cache lines a run, issue 17).
@@ -509,7 +510,15 @@ impl<T> Drop for Completions<T> {
         let done = self.done.get_mut();
         if !done.is_empty() {
             let done = std::mem::replace(done, Outcomes::new());
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(done)));
+            if let Err(payload) =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(done)))
+            {
+                crate::executor::lifecycle::unconsumed_panicked(
+                    self.shared.workflow,
+                    self.shared.run_id,
+                    payload.as_ref(),
+                );
+            }
         }
     }
 }
@@ -571,6 +580,88 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// A spawned node's output whose `Drop` panics.
+    struct Grenade;
+
+    impl Drop for Grenade {
+        fn drop(&mut self) {
+            panic!("boom drop output");
+        }
+    }
+
+    impl Outcome for Grenade {
+        type InTask = ();
+        fn from_task(_: usize, (): ()) -> Self {
+            Grenade
+        }
+        fn lost(_: usize, _: JoinError, _: u32) -> Self {
+            Grenade
+        }
+    }
+
+    /// The messages of the `tracing` error events of one thread, with their `panic`
+    /// field: `message: panic`.
+    #[derive(Default)]
+    struct Errors(std::sync::Mutex<Vec<String>>);
+
+    impl tracing::Subscriber for Errors {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            #[derive(Default)]
+            struct Fields(String, String);
+            impl tracing::field::Visit for Fields {
+                fn record_debug(
+                    &mut self,
+                    field: &tracing::field::Field,
+                    value: &dyn std::fmt::Debug,
+                ) {
+                    match field.name() {
+                        "message" => self.0 = format!("{value:?}"),
+                        "panic" => self.1 = format!("{value:?}"),
+                        _ => {}
+                    }
+                }
+            }
+            if *event.metadata().level() == tracing::Level::ERROR {
+                let mut fields = Fields::default();
+                event.record(&mut fields);
+                self.0
+                    .lock()
+                    .unwrap()
+                    .push(format!("{}: {}", fields.0, fields.1));
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    /// The run stopped with a spawned node's output still queued: its panicking `Drop`
+    /// stays in the queue's drop, which logs it as a value left in a slot is logged.
+    #[test]
+    fn an_output_left_queued_whose_drop_panics_is_contained_and_logged() {
+        let errors = Arc::new(Errors::default());
+        tracing::subscriber::with_default(Arc::clone(&errors), || {
+            let queue = Completions::<Grenade>::new(test_shared(), Waker::noop());
+            queue.complete(false, |_| Grenade);
+            let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(queue)));
+            assert!(
+                dropped.is_ok(),
+                "the drop's panic unwound out of the queue's drop"
+            );
+        });
+        assert_eq!(
+            errors.0.lock().unwrap().as_slice(),
+            ["an unconsumed value panicked while being dropped: boom drop output"]
+        );
     }
 
     #[test]
