@@ -3,19 +3,20 @@
 //!
 //! `cargo bench -p workflow-benches --bench profile -- <workload> <side> [runs] [cold]`,
 //! where `<workload>` is `chain100`, `chain1000`, `fan100`, `fan1000`, `lattice32`,
-//! `diamond`, `diamond-spawn`, `items100`, `items100-deadlock`, `sub-diamond`, `sub-policy`, `chain100-spawn`, `chain1000-spawn`, `fan100-spawn`,
-//! `lattice32-spawn`, or a W4 batch of 10,000 runs (`w4`, `w4-joined`, `w4-spawn`,
-//! `w4-spawn-joined`, and `w4-vs` and `w4-joined-vs`, shaped exactly as `vs_tokio`'s W4
-//! and W4 joined; see [`spawn_and_throughput`]; and `w4-joined-out`, `w4-joined-boxed`, `w4-joined-boxed-out`, `w4-joined-shaped`, whose
-//! `tokio` side is W4 joined's hand-written side given what a workflow run keeps or does
-//! beyond its nodes, see [`shaped`]; their `workflow` side is `w4-joined-vs`'s)
-//! and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`. With `cold`, every
-//! run starts with cold caches: before it, the driver writes a buffer twice the size of
-//! the L3 cache (64 MiB here: `lscpu` says 32 MiB), and only the run itself is timed.
-//! With `fresh`, every run is a task of its own spawned from outside the runtime (as
-//! `vs_tokio` times a sample), and the median is printed; with `allocs`, the allocations
-//! of one run are counted (after three warm-up runs), with their sizes.
-//! Without arguments (as under `cargo test --benches`) it runs each workload once.
+//! `diamond`, `diamond-spawn`, `items100`, `items100-deadlock`, `sub-diamond`,
+//! `sub-policy`, `chain100-spawn`, `chain1000-spawn`, `fan100-spawn`, `lattice32-spawn`, or
+//! a W4 batch of 10,000 runs (`w4`, `w4-joined`, `w4-spawn`, `w4-spawn-joined`, and `w4-vs`
+//! and `w4-joined-vs`, shaped exactly as `vs_tokio`'s W4 and W4 joined; see
+//! [`spawn_and_throughput`]; and `w4-joined-out`, `w4-joined-boxed`, `w4-joined-boxed-out`,
+//! `w4-joined-shaped`, whose `tokio` side is W4 joined's hand-written side given what a
+//! workflow run keeps or does beyond its nodes, see [`shaped`]; their `workflow` side is
+//! `w4-joined-vs`'s) and `<side>` is `workflow`, `tokio` or (lattice only) `wavefront`.
+//! With `cold`, every run starts with cold caches: before it, the driver writes a buffer
+//! twice the size of the largest cache (`workflow_benches::evict_bytes`, from sysfs), and
+//! only the run itself is timed. With `fresh`, every run is a task of its own spawned from
+//! outside the runtime (as `vs_tokio` times a sample), and the median is printed; with
+//! `allocs`, the allocations of one run are counted (after three warm-up runs), with their
+//! sizes. Without arguments (as under `cargo test --benches`) it runs each workload once.
 
 use std::hint::black_box;
 use std::time::Instant;
