@@ -425,7 +425,10 @@ fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) -> Vec<(usiz
     struct Search<'a> {
         cx: &'a Ctxt,
         def: &'a WorkflowDef,
-        nodes: &'a [NodeLinks],
+        /// For each producer, its consumers' edges from it (consumer, edge), in consumer
+        /// and port order: built once, as a scan of every node's edges per visited node
+        /// was quadratic in a workflow's size (issue 17, compile time).
+        consumers: Vec<Vec<(usize, &'a super::resolve::Edge)>>,
         mark: Vec<Mark>,
         stack: Vec<usize>,
         closing: Vec<(usize, String)>,
@@ -436,16 +439,15 @@ fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) -> Vec<(usiz
             self.mark[i] = Mark::Active;
             self.stack.push(i);
             // Follow edges in the data direction: from producer `i` to its consumers.
-            for (c, consumer) in self.nodes.iter().enumerate() {
-                for edge in consumer.edges.iter().filter(|e| e.from == Origin::Node(i)) {
-                    match self.mark[c] {
-                        Mark::Active => {
-                            self.report(c, edge);
-                            self.closing.push((c, edge.port.to_string()));
-                        }
-                        Mark::New => self.visit(c),
-                        Mark::Done => {}
+            for k in 0..self.consumers[i].len() {
+                let (c, edge) = self.consumers[i][k];
+                match self.mark[c] {
+                    Mark::Active => {
+                        self.report(c, edge);
+                        self.closing.push((c, edge.port.to_string()));
                     }
+                    Mark::New => self.visit(c),
+                    Mark::Done => {}
                 }
             }
             self.stack.pop();
@@ -475,10 +477,20 @@ fn check_acyclic(cx: &Ctxt, def: &WorkflowDef, nodes: &[NodeLinks]) -> Vec<(usiz
         }
     }
 
+    let mut consumers = vec![Vec::new(); nodes.len()];
+    for (c, consumer) in nodes.iter().enumerate() {
+        for edge in &consumer.edges {
+            if let Origin::Node(i) = edge.from {
+                if let Some(out) = consumers.get_mut(i) {
+                    out.push((c, edge));
+                }
+            }
+        }
+    }
     let mut search = Search {
         cx,
         def,
-        nodes,
+        consumers,
         mark: vec![Mark::New; nodes.len()],
         stack: Vec::new(),
         closing: Vec::new(),

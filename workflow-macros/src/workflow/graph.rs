@@ -245,10 +245,12 @@ fn topological_order(nodes: &[NodeLinks]) -> (Vec<usize>, bool) {
         }
     }
     let has_cycle = order.len() < nodes.len();
-    for i in 0..nodes.len() {
-        if !order.contains(&i) {
-            order.push(i);
+    if has_cycle {
+        let mut placed = vec![false; nodes.len()];
+        for &i in &order {
+            placed[i] = true;
         }
+        order.extend((0..nodes.len()).filter(|&i| !placed[i]));
     }
     (order, has_cycle)
 }

@@ -29,6 +29,18 @@ pub(super) struct NumberedEdge<'a> {
     pub(super) first_from_source: bool,
 }
 
+/// The edges into binding `i`: one run of `edges`, which are numbered in binding order
+/// (found by binary search: a scan of all edges per binding was quadratic in a
+/// workflow's size, issue 17).
+pub(super) fn edges_into<'e, 'a>(
+    edges: &'e [NumberedEdge<'a>],
+    i: usize,
+) -> &'e [NumberedEdge<'a>] {
+    let start = edges.partition_point(|e| e.node < i);
+    let len = edges[start..].partition_point(|e| e.node == i);
+    &edges[start..start + len]
+}
+
 impl WorkflowGen<'_> {
     pub(super) fn numbered_edges(&self) -> Vec<NumberedEdge<'_>> {
         let mut sources = HashSet::new();
@@ -73,13 +85,10 @@ impl WorkflowGen<'_> {
     pub(super) fn edge_traits(&self) -> TokenStream {
         let edges = self.numbered_edges();
         (0..self.def.bindings.len())
-            .filter(|&i| edges.iter().any(|e| e.node == i) || self.owner(i) != i)
+            .filter(|&i| !edges_into(&edges, i).is_empty() || self.owner(i) != i)
             .map(|i| {
                 let module = self.edge_module(i, self.def.bindings[i].name.span());
-                let traits = edges
-                    .iter()
-                    .filter(|e| e.node == i)
-                    .map(|e| self.edge_trait(e));
+                let traits = edges_into(&edges, i).iter().map(|e| self.edge_trait(e));
                 let merge = if self.owner(i) == i {
                     TokenStream::new()
                 } else {
@@ -169,12 +178,13 @@ impl WorkflowGen<'_> {
         let label = "this is `{S}`";
         // A sub-workflow's binding is its whole `…Output` struct; passing it where one of
         // its outputs was meant is the likely mistake, so that note names the field syntax.
+        // The edge's producers are the bindings of that name (a scan of all bindings by
+        // name per edge was quadratic in a workflow's size: issue 17, compile time).
         let sub_workflow = edge.source.fields.is_empty().then(|| {
-            self.def.bindings.iter().find(|s| {
-                s.name == edge.source.root
-                    && s.fan_out.is_none()
-                    && super::render::is_workflow_path(&s.node)
-            })
+            edge.producers
+                .iter()
+                .map(|&p| &self.def.bindings[p])
+                .find(|s| s.fan_out.is_none() && super::render::is_workflow_path(&s.node))
         });
         let note = match sub_workflow.flatten() {
             _ if edge.source.optional.is_some() => format!(

@@ -23,7 +23,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens as _};
 use syn::{Ident, Member};
 
-use super::edges::NumberedEdge;
+use super::edges::{edges_into, NumberedEdge};
 use super::WorkflowGen;
 use crate::workflow::resolve::Origin;
 
@@ -391,7 +391,7 @@ impl WorkflowGen<'_> {
     fn fused_ports(&self, i: usize, value: &Ident, edges: &[NumberedEdge<'_>]) -> TokenStream {
         let b = &self.def.bindings[i];
         let literal = Ident::new(&self.node_aliases[i].to_string(), b.node_span());
-        let Some(e) = edges.iter().find(|e| e.node == i) else {
+        let Some(e) = edges_into(edges, i).first() else {
             return quote!(#literal {});
         };
         // Spanned at the edge's source, like the table's slot read: a mistake on this

@@ -8,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens as _};
 use syn::Ident;
 
-use super::edges::NumberedEdge;
+use super::edges::{edges_into, NumberedEdge};
 use super::WorkflowGen;
 use crate::workflow::resolve::Origin;
 
@@ -762,7 +762,7 @@ impl WorkflowGen<'_> {
         }
         // Each port's source: a slot or input by name, or a group and the index in it.
         let mut sources = Vec::new();
-        for e in edges.iter().filter(|e| e.node == i) {
+        for e in edges_into(edges, i) {
             let source = &e.edge.source;
             if source.optional.is_some() {
                 return None;
@@ -923,10 +923,7 @@ impl WorkflowGen<'_> {
     ) -> TokenStream {
         let b = &self.def.bindings[i];
         if !b.has_ports_callback() {
-            let fields = edges
-                .iter()
-                .filter(|e| e.node == i)
-                .map(|e| self.port_field(e));
+            let fields = edges_into(edges, i).iter().map(|e| self.port_field(e));
             return quote::quote_spanned!(b.node_span()=> #literal { #(#fields)* });
         }
         let p = &self.p;
@@ -945,9 +942,8 @@ impl WorkflowGen<'_> {
         edges: &[NumberedEdge<'_>],
         reads: Option<&[Option<AtRead>]>,
     ) -> Vec<TokenStream> {
-        edges
+        edges_into(edges, i)
             .iter()
-            .filter(|e| e.node == i)
             .enumerate()
             .map(|(n, e)| {
                 let port = &e.edge.port;
