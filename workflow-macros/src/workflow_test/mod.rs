@@ -118,6 +118,25 @@ mod tests {
     }
 
     #[test]
+    fn pytests_parametrize_says_how_to_run_several_cases() {
+        let out = expand_str(
+            quote!(parametrize = ["a", "b"]),
+            quote!(
+                async fn t(h: Harness) {
+                    let _ = h;
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(
+                "a test has no parameters beside its harness: loop over the cases in the body"
+            ),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn another_crates_timeout_in_milliseconds_is_left_alone() {
         let out = expand_str(
             quote!(),

@@ -1004,3 +1004,20 @@ fn python_and_builder_habits_are_one_error_each_saying_what_to_write() {
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(m[0].starts_with("a workflow has no `try`"), "{m:?}");
 }
+
+#[test]
+fn python_unpacking_in_a_port_is_said_as_a_spread_or_a_plain_source() {
+    let said = |body: proc_macro2::TokenStream| {
+        let cx = Ctxt::new();
+        let _ = WorkflowDef::parse(&cx, body);
+        cx.messages()
+    };
+    assert_eq!(
+        said(quote!(struct W { input u: String, st = stats(u), r = summary(**st), })),
+        ["a binding does not spread over ports: connect each port to a field of it, `port: st.field` (or `st.port`, when the field has the port's name)"]
+    );
+    assert_eq!(
+        said(quote!(struct W { input u: String, p = fetch(u), s = total(items: *p.items), })),
+        ["remove `*`: a port takes its source's value as it is (moved, or cloned when others read it too), so there is nothing to dereference or unpack; write `items: p.items`"]
+    );
+}
