@@ -298,6 +298,21 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                     out.add(cx, entry, scope);
                 }
             }
+            Err(e) if !scope.is_empty() && e.to_string().starts_with(UNNAMED_CALL) => {
+                // A call with no name in an arm (`Small(o) => { pay(order: o), }`), most
+                // often in every arm: one error, at the first, saying to bind the same
+                // name in each (it was one error per arm).
+                let text = e.to_string();
+                let node_fn = text
+                    .split_once("like `")
+                    .and_then(|(_, rest)| rest.split_once(" = "))
+                    .map_or("node_fn", |(f, _)| f);
+                cx.error_once_of_kind(
+                    e.span(),
+                    UNNAMED_CALLS_IN_ARMS,
+                    format!("{UNNAMED_CALLS_IN_ARMS}, the same in each arm, like `r = {node_fn}(..)`: `r` is then the value of the arm that ran, for the nodes after the decision and the outputs; entries and the report refer to a node by its name"),
+                );
+            }
             Err(e) => {
                 cx.syn_error(e);
                 out.broken.extend(name);
@@ -306,6 +321,12 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
         semicolon(cx, &mut out.semicolon_reported);
     }
 }
+
+/// How the error of a node call without a name (`inc(x),`) begins.
+const UNNAMED_CALL: &str = "give this node call a name";
+
+/// How the one error for the calls without a name in a workflow's arms begins.
+const UNNAMED_CALLS_IN_ARMS: &str = "give the node calls in the arms a name";
 
 /// `sum, n = total(..), count(..)` (Python's and Go's multiple assignment): the chunks
 /// `sum`, `n = total(..)`, `count(..)` become `sum = total(..)`, `n = count(..)` (each

@@ -1021,3 +1021,24 @@ fn python_unpacking_in_a_port_is_said_as_a_spread_or_a_plain_source() {
         ["remove `*`: a port takes its source's value as it is (moved, or cloned when others read it too), so there is nothing to dereference or unpack; write `items: p.items`"]
     );
 }
+
+#[test]
+fn calls_without_a_name_in_the_arms_are_one_error() {
+    let cx = Ctxt::new();
+    let _ = WorkflowDef::parse(
+        &cx,
+        quote!(struct W {
+            input x: u32,
+            t = triage(x),
+            match t {
+                T::Small(o) => { pay(order: o), }
+                T::Large(o) => { refund(order: o), }
+            }
+            if big { pay(order: x), } else { refund(order: x), }
+        }),
+    );
+    assert_eq!(
+        cx.messages(),
+        ["give the node calls in the arms a name, the same in each arm, like `r = pay(..)`: `r` is then the value of the arm that ran, for the nodes after the decision and the outputs; entries and the report refer to a node by its name"]
+    );
+}
