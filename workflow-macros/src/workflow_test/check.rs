@@ -189,13 +189,14 @@ pub(crate) fn repair_question_marks(f: &mut ItemFn) {
     StripOnAssertions.visit_block_mut(&mut f.block);
     if returns_unit(f) && !question_marks(f).others.is_empty() {
         let block = &f.block;
+        let wrapped: syn::Block = syn::parse_quote!({
+            #block;
+            ::core::result::Result::Ok(())
+        });
         f.sig.output = syn::parse_quote!(
             -> ::core::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>>
         );
-        f.block = Box::new(syn::parse_quote!({
-            #block;
-            ::core::result::Result::Ok(())
-        }));
+        *f.block = wrapped;
     }
 }
 
