@@ -226,6 +226,66 @@ impl Harness {
     }
 }
 
+/// `h.assert_called("page")` or `h.assert_ran("page")` (a mock's names, other kits') for
+/// [`Harness::assert_executed`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` checks that a node ran with `assert_executed`: write `h.assert_executed(\"page\", 1)`, the binding's name and how many calls",
+    label = "not a method of `Harness`",
+    note = "calls are counted across the harness's runs (each attempt counts); `h.execution_count(\"page\")` reads the count, `h.assert_not_executed(\"page\")` checks it never ran"
+)]
+#[doc(hidden)]
+pub trait AssertExecutedIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// `h.assert_skipped("sum")` or `h.assert_not_run("sum")` for
+/// [`Harness::assert_not_executed`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` checks that a node never ran with `assert_not_executed`: write `h.assert_not_executed(\"sum\")` (a node skipped after an upstream failure never ran)",
+    label = "not a method of `Harness`",
+    note = "`h.assert_not_taken(\"sum\")` checks a node of an arm not taken; a run's own report has each node's status: `run.node(\"sum\").unwrap().status == NodeStatus::Skipped`"
+)]
+#[doc(hidden)]
+pub trait AssertNotExecutedIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// Other kits' names: see [`AssertExecutedIsTheName`] and [`AssertNotExecutedIsTheName`].
+/// The bounds name the lifetime of `&self` so that they are checked at each call.
+impl Harness {
+    #[doc(hidden)]
+    pub fn assert_called<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertExecutedIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_ran<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertExecutedIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_skipped<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertNotExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertNotExecutedIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_not_run<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertNotExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertNotExecutedIsTheName` has no impl")
+    }
+}
+
 /// `m.assert_called_once_with(&args)` (Python's `Mock` name) on a [`MockFn`]: two checks
 /// here. Implemented for nothing, and sealed. Not API.
 #[diagnostic::on_unimplemented(
