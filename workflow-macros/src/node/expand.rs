@@ -678,7 +678,17 @@ impl NodeGen<'_> {
                     });
                     call_args.push(quote!(#local));
                 }
-                ParamKind::Context => call_args.push(quote!(&#ctx)),
+                // Through `context_param`, spanned at the parameter's type: a type of
+                // the user's named `Context` is then one error there, saying so.
+                ParamKind::Context => {
+                    // At `Context` of `&Context`: a reference type's own span is its `&`.
+                    let at = match &param.ty {
+                        syn::Type::Reference(r) => r.elem.span(),
+                        ty => ty.span(),
+                    };
+                    let p = respan(p.clone(), at);
+                    call_args.push(quote_spanned!(at=> #p::context_param(&#ctx)));
+                }
                 _ => {
                     let local = Self::param_local(ident);
                     call_args.push(quote!(#local));
