@@ -20,7 +20,7 @@
 //!         const NAME = "parse"; const PORTS = &["raw"]; const POLICY = ..; const RESOURCES = ..;
 //!         type Output = Items; type Error = E;        // output_types
 //!         fn call(self, ctx) -> impl Future<..> {     // call_body
-//!             async move { let http = (&&ResourceProbe::<Http>::NEW).__fetch(&ctx)?; match parse(raw, http, &ctx).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
+//!             async move { let http = (&&ResourceProbe::<Http>::NEW).__fetch(&ctx)?; match parse(raw, http, context_param(&ctx)).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
 //!         }
 //!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn
 //!     }
