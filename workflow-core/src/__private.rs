@@ -1041,3 +1041,31 @@ pub trait AwaitedDurableRun {
     #[doc(hidden)]
     fn never(self) -> core::convert::Infallible;
 }
+
+/// The `ctx: &Context` parameter of a `#[node]` fn, as the generated call passes it:
+/// `context_param(&ctx)`, whose type is the parameter's. When a type of the user's named
+/// `Context` hides the prelude's (`struct Context { user: String }` in their crate), the
+/// parameter is not the runtime's context, and this bound is one error at its type saying
+/// so, where it was rustc's "expected `Context`, found `workflow_core::Context`" at
+/// `#[node]`.
+#[diagnostic::on_unimplemented(
+    message = "this `Context` is not the runtime's: a type of yours named `Context` hides `workflow_core::Context` (the prelude's) here",
+    label = "a node's context is `&workflow_core::Context`",
+    note = "take `ctx: &workflow_core::Context`, or import yours under another name (`use crate::app::Context as AppContext;`)"
+)]
+pub trait ContextParam<'a> {
+    /// The runtime's context as the parameter's type.
+    fn __from(ctx: &'a Context) -> Self;
+}
+
+impl<'a> ContextParam<'a> for &'a Context {
+    fn __from(ctx: &'a Context) -> Self {
+        ctx
+    }
+}
+
+/// See [`ContextParam`].
+#[inline(always)]
+pub fn context_param<'a, C: ContextParam<'a>>(ctx: &'a Context) -> C {
+    C::__from(ctx)
+}

@@ -181,7 +181,7 @@ pub use other_names::{DurableRunsStartWithStartDurable, StoreIsTheBuildersName};
 pub use resources::CleanupHookFuture;
 pub use resources::Res;
 pub use run::{
-    NodeReport, NodeReports, NodeStatus, Run, RunOptions, RunReport, RunSnapshot,
+    NodeReport, NodeReports, NodeStatus, Run, RunDuration, RunOptions, RunReport, RunSnapshot,
     SnapshotChildNode, SnapshotNode,
 };
 #[cfg(feature = "store")]

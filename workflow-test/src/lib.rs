@@ -195,8 +195,9 @@ pub use on_harness::{
 };
 #[doc(hidden)]
 pub use other_names::{
-    ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, InsertResourceIsTheName, SignalsAreEvents,
-    TraceIsLastTrace, TraceIsTheBuildersSetting,
+    AssertErrorIsTheName, AssertExecutedIsTheName, AssertNotExecutedIsTheName, CalledOnceThenWith,
+    ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, InsertResourceIsTheName, MockIsTheName,
+    SignalsAreEvents, TraceIsLastTrace, TraceIsTheBuildersSetting,
 };
 pub use record::RunRecord;
 pub use runner::TestOutput;

@@ -5,9 +5,9 @@
 //! method named `execute_workflow`" with a help pointing at `execute_with` (other
 //! arguments), or at the generated `Workflow::run` for `run`.
 
-use workflow_core::{ExecutionTrace, RunFuture, Runnable};
+use workflow_core::{ExecutionTrace, Res, RunFuture, Runnable};
 
-use crate::Harness;
+use crate::{Harness, MockFn};
 
 /// `h.run(..)` or `h.execute_workflow(..)` written for [`Harness::execute`].
 /// Implemented for nothing, and sealed. Not API.
@@ -179,6 +179,132 @@ impl crate::HarnessBuilder {
         &'a Self: TraceIsTheBuildersSetting<()>,
     {
         unreachable!("`HarnessBuilder: TraceIsTheBuildersSetting` has no impl")
+    }
+}
+
+/// `h.patch::<dyn Http>(FakeHttp)` (Python's `mock.patch`) for [`Harness::mock`].
+/// Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` swaps a resource for a mock with `mock`: write `h.mock(FakeDb)` (a node's `Res<FakeDb>`), or `h.mock_arc::<dyn Trait>(Arc::new(FakeHttp))` for a node's `Res<dyn Trait>`",
+    label = "not a method of `Harness`",
+    note = "the mock serves the runs after the call, and the handle it returns reads what the mock recorded; `MockFn` records calls and answers them (`assert_called_once`, `assert_called_with`)"
+)]
+#[doc(hidden)]
+pub trait MockIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// `h.assert_raises::<E>(result)` (pytest's `pytest.raises`, unittest's `assertRaises`)
+/// for [`Harness::assert_error`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` checks a run's error with `assert_error`: write `let e = h.assert_error::<E>(h.execute(..).await);`, which returns the node's `E`",
+    label = "not a method of `Harness`",
+    note = "`h.assert_failure(result)` returns the `WorkflowError` whatever its cause, `h.assert_failed_at(result, \"node\")` checks which node failed, `h.assert_timeout(result)` a timeout"
+)]
+#[doc(hidden)]
+pub trait AssertErrorIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// Python's names: see [`MockIsTheName`] and [`AssertErrorIsTheName`]. The bounds name
+/// the lifetime of `&self` so that they are checked at each call, and do not depend on
+/// the type parameters, so that a call without a turbofish is this one error too (not
+/// "type annotations needed").
+impl Harness {
+    #[doc(hidden)]
+    pub fn patch<'a, T: ?Sized + Send + Sync + 'static>(&'a self, mock: impl Sized) -> Res<T>
+    where
+        &'a Self: MockIsTheName<&'a Self>,
+    {
+        let _ = mock;
+        unreachable!("`Harness: MockIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_raises<'a, E>(&'a self, result: impl Sized) -> E
+    where
+        &'a Self: AssertErrorIsTheName<&'a Self>,
+    {
+        let _ = result;
+        unreachable!("`Harness: AssertErrorIsTheName` has no impl")
+    }
+}
+
+/// `h.assert_called("page")` or `h.assert_ran("page")` (a mock's names, other kits') for
+/// [`Harness::assert_executed`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` checks that a node ran with `assert_executed`: write `h.assert_executed(\"page\", 1)`, the binding's name and how many calls",
+    label = "not a method of `Harness`",
+    note = "calls are counted across the harness's runs (each attempt counts); `h.execution_count(\"page\")` reads the count, `h.assert_not_executed(\"page\")` checks it never ran"
+)]
+#[doc(hidden)]
+pub trait AssertExecutedIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// `h.assert_skipped("sum")` or `h.assert_not_run("sum")` for
+/// [`Harness::assert_not_executed`]. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` checks that a node never ran with `assert_not_executed`: write `h.assert_not_executed(\"sum\")` (a node skipped after an upstream failure never ran)",
+    label = "not a method of `Harness`",
+    note = "`h.assert_not_taken(\"sum\")` checks a node of an arm not taken; a run's own report has each node's status: `run.node(\"sum\").unwrap().status == NodeStatus::Skipped`"
+)]
+#[doc(hidden)]
+pub trait AssertNotExecutedIsTheName<T>: sealed::NotImplemented<T> {}
+
+/// Other kits' names: see [`AssertExecutedIsTheName`] and [`AssertNotExecutedIsTheName`].
+/// The bounds name the lifetime of `&self` so that they are checked at each call.
+impl Harness {
+    #[doc(hidden)]
+    pub fn assert_called<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertExecutedIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_ran<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertExecutedIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_skipped<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertNotExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertNotExecutedIsTheName` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_not_run<'a>(&'a self, node: &str)
+    where
+        &'a Self: AssertNotExecutedIsTheName<&'a Self>,
+    {
+        let _ = node;
+        unreachable!("`Harness: AssertNotExecutedIsTheName` has no impl")
+    }
+}
+
+/// `m.assert_called_once_with(&args)` (Python's `Mock` name) on a [`MockFn`]: two checks
+/// here. Implemented for nothing, and sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `MockFn` checks this in two steps: write `m.assert_called_once(); m.assert_called_with(&args);`",
+    label = "not a method of `MockFn`",
+    note = "`assert_called_with` checks the last call's arguments (a tuple for several: `&(url, 3)`), `assert_any_call` any call's, `assert_called_times(n)` the count"
+)]
+#[doc(hidden)]
+pub trait CalledOnceThenWith<T>: sealed::NotImplemented<T> {}
+
+/// Python's name: see [`CalledOnceThenWith`].
+impl<A, R> MockFn<A, R> {
+    #[doc(hidden)]
+    pub fn assert_called_once_with<'a, Q: ?Sized>(&'a self, args: &Q)
+    where
+        &'a Self: CalledOnceThenWith<&'a Self>,
+    {
+        let _ = args;
+        unreachable!("`MockFn: CalledOnceThenWith` has no impl")
     }
 }
 

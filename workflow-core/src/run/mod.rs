@@ -19,7 +19,7 @@ mod tests;
 
 pub(crate) use node_reports::NodeRecord;
 pub use node_reports::{NodeNames, NodeReports};
-pub use options::RunOptions;
+pub use options::{RunDuration, RunOptions};
 pub(crate) use report::arm_label;
 pub use report::{NodeReport, NodeStatus, RunReport};
 pub use snapshot::{RunSnapshot, SnapshotChildNode, SnapshotNode};

@@ -6,6 +6,48 @@ use tokio_util::sync::CancellationToken;
 
 use crate::policy::FailurePolicy;
 
+/// A length of time given to [`RunOptions`] ([`timeout`](RunOptions::timeout),
+/// [`deadlock`](RunOptions::deadlock), [`cancel_grace`](RunOptions::cancel_grace)): a
+/// [`Duration`], the one type that implements it (sealed). It exists so that a string or
+/// a bare number there (`.timeout("2s")`, the attributes' spelling, or `.timeout(2)`) is
+/// one error saying to write a `Duration`, where it was rustc's "mismatched types".
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use workflow_core::RunOptions;
+///
+/// let opts = RunOptions::new()
+///     .timeout(Duration::from_secs(2))
+///     .deadlock(Duration::from_millis(500))
+///     .cancel_grace(Duration::from_millis(100));
+/// # let _ = opts;
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`RunOptions` takes a `Duration`, not `{Self}`: write `Duration::from_secs(2)`, `Duration::from_millis(500)` or `Duration::from_secs_f64(0.5)` (`use std::time::Duration;`)",
+    label = "expected a `Duration`",
+    note = "`\"2s\"` is how the attributes (`#[node(timeout = \"2s\")]`, `#[workflow(..)]`, `#[workflow_test(..)]`) spell a duration; in code it is a `Duration`"
+)]
+pub trait RunDuration: sealed::Sealed {
+    /// The duration itself.
+    #[doc(hidden)]
+    fn into_duration(self) -> Duration;
+}
+
+impl RunDuration for Duration {
+    fn into_duration(self) -> Duration {
+        self
+    }
+}
+
+mod sealed {
+    /// Implemented for [`Duration`](std::time::Duration) only: nobody else can implement
+    /// [`RunDuration`](super::RunDuration).
+    pub trait Sealed {}
+    impl Sealed for std::time::Duration {}
+}
+
 /// Options of one run, over the workflow's own `#[workflow(..)]` policies.
 ///
 /// # Examples
@@ -88,8 +130,8 @@ impl RunOptions {
     /// assert_eq!(err.to_string(), "the run of workflow `Slow` timed out after 250ms; still running: s");
     /// # });
     /// ```
-    pub fn timeout(mut self, limit: Duration) -> Self {
-        self.timeout = Some(limit);
+    pub fn timeout(mut self, limit: impl RunDuration) -> Self {
+        self.timeout = Some(limit.into_duration());
         self
     }
 
@@ -137,8 +179,8 @@ impl RunOptions {
     /// assert!(err.to_string().contains("h"), "{err}");
     /// # });
     /// ```
-    pub fn deadlock(mut self, limit: Duration) -> Self {
-        self.deadlock = Some(limit);
+    pub fn deadlock(mut self, limit: impl RunDuration) -> Self {
+        self.deadlock = Some(limit.into_duration());
         self
     }
 
@@ -285,8 +327,8 @@ impl RunOptions {
     /// assert_eq!(rt.resource::<AtomicU32>().unwrap().load(Ordering::SeqCst), 2);
     /// # });
     /// ```
-    pub fn cancel_grace(mut self, grace: Duration) -> Self {
-        self.cancel_grace = Some(grace);
+    pub fn cancel_grace(mut self, grace: impl RunDuration) -> Self {
+        self.cancel_grace = Some(grace.into_duration());
         self
     }
 

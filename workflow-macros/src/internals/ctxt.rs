@@ -40,6 +40,20 @@ impl Ctxt {
         }
     }
 
+    /// Records an error at `span` unless one whose message begins with `kind` was
+    /// recorded: a slip repeated in several places (each arm of a `match`) is reported
+    /// once, at its first, with a message that may name what that first one wrote.
+    pub(crate) fn error_once_of_kind(&self, span: Span, kind: &str, message: impl Display) {
+        let seen = self
+            .errors
+            .borrow()
+            .iter()
+            .any(|e| e.to_string().starts_with(kind));
+        if !seen {
+            self.error_at(span, message);
+        }
+    }
+
     /// Records an error at `span`.
     pub(crate) fn error_at(&self, span: Span, message: impl Display) {
         self.syn_error(syn::Error::new(span, message));

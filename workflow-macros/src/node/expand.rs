@@ -20,7 +20,7 @@
 //!         const NAME = "parse"; const PORTS = &["raw"]; const POLICY = ..; const RESOURCES = ..;
 //!         type Output = Items; type Error = E;        // output_types
 //!         fn call(self, ctx) -> impl Future<..> {     // call_body
-//!             async move { let http = (&&ResourceProbe::<Http>::NEW).__fetch(&ctx)?; match parse(raw, http, &ctx).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
+//!             async move { let http = (&&ResourceProbe::<Http>::NEW).__fetch(&ctx)?; match parse(raw, http, context_param(&ctx)).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
 //!         }
 //!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn
 //!     }
@@ -678,7 +678,17 @@ impl NodeGen<'_> {
                     });
                     call_args.push(quote!(#local));
                 }
-                ParamKind::Context => call_args.push(quote!(&#ctx)),
+                // Through `context_param`, spanned at the parameter's type: a type of
+                // the user's named `Context` is then one error there, saying so.
+                ParamKind::Context => {
+                    // At `Context` of `&Context`: a reference type's own span is its `&`.
+                    let at = match &param.ty {
+                        syn::Type::Reference(r) => r.elem.span(),
+                        ty => ty.span(),
+                    };
+                    let p = respan(p.clone(), at);
+                    call_args.push(quote_spanned!(at=> #p::context_param(&#ctx)));
+                }
                 _ => {
                     let local = Self::param_local(ident);
                     call_args.push(quote!(#local));

@@ -171,6 +171,9 @@ fn parse_option(meta: &ParseNestedMeta<'_>, out: &mut TestArgs, cx: &Ctxt) -> sy
                     } else if matches!(name.to_string().as_str(), "ignore" | "should_panic") {
                         // libtest's own attributes, written as options of tokio's style.
                         format!("; `{name}` is libtest's own attribute: write `#[{name}]` on its own line below `#[workflow_test]`")
+                    } else if matches!(name.to_string().as_str(), "parametrize" | "parameterize" | "params" | "parameters" | "cases" | "case" | "values" | "matrix") {
+                        // pytest's `@pytest.mark.parametrize`, rstest's `#[case]`.
+                        String::from("; a test has no parameters beside its harness: loop over the cases in the body (`for (url, want) in [(\"a\", 1), (\"b\", 2)] { .. }`, each run recorded by `h`), or write a helper `async fn check(h: &Harness, url: &str)` and a `#[workflow_test]` per case that calls it")
                     } else if matches!(name.to_string().as_str(), "name" | "description" | "display_name") {
                         String::from(TEST_NAME_HINT)
                     } else {

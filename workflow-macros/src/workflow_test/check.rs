@@ -65,6 +65,139 @@ pub(crate) fn check_fn(cx: &Ctxt, f: &ItemFn) {
             "the test returns a `Result`: end its body with `Ok(())` after this statement (`?` passes errors on, and the test fails with them)",
         );
     }
+    check_question_marks(cx, f);
+}
+
+/// The harness's assertions that hand back what they checked (the run, its error, the
+/// deadlock report) and fail the test otherwise: a `?` on one was rustc's "the `?`
+/// operator can only be applied to values that implement `Try`", which does not say to
+/// remove it. With what each returns, for the error.
+const ASSERTIONS: &[(&str, &str)] = &[
+    ("assert_success", "the run"),
+    ("assert_failure", "the `WorkflowError`"),
+    ("assert_failed_at", "the `WorkflowError`"),
+    ("assert_error_contains", "the `WorkflowError`"),
+    ("assert_timeout", "the `WorkflowError`"),
+    ("assert_error", "the node's error"),
+    ("assert_deadlock", "the `DeadlockReport`"),
+];
+
+/// The assertion a `?` is applied to (`h.assert_success(..)?`), with what it returns.
+fn assertion_under(t: &syn::ExprTry) -> Option<(&syn::ExprMethodCall, &'static str)> {
+    let syn::Expr::MethodCall(call) = &*t.expr else {
+        return None;
+    };
+    let method = call.method.to_string();
+    let (_, returns) = ASSERTIONS.iter().find(|(name, _)| *name == method)?;
+    Some((call, returns))
+}
+
+/// The `?`s of a test's body that return from the test: not those inside closures,
+/// `async` blocks, `try` blocks or nested items (each returns from there), nor those
+/// inside macro calls (tokens this macro does not parse). Split into those applied to
+/// one of the harness's [`ASSERTIONS`] and the others.
+#[derive(Default)]
+pub(crate) struct QuestionMarks<'a> {
+    pub(crate) on_assertions: Vec<&'a syn::ExprTry>,
+    pub(crate) others: Vec<&'a syn::ExprTry>,
+}
+
+impl<'ast> syn::visit::Visit<'ast> for QuestionMarks<'ast> {
+    fn visit_expr_try(&mut self, t: &'ast syn::ExprTry) {
+        if assertion_under(t).is_some() {
+            self.on_assertions.push(t);
+        } else {
+            self.others.push(t);
+        }
+        syn::visit::visit_expr_try(self, t);
+    }
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+    fn visit_expr_try_block(&mut self, _: &'ast syn::ExprTryBlock) {}
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+pub(crate) fn question_marks(f: &ItemFn) -> QuestionMarks<'_> {
+    use syn::visit::Visit;
+    let mut marks = QuestionMarks::default();
+    marks.visit_block(&f.block);
+    marks
+}
+
+/// Whether the test returns `()` (no `->`), so that a `?` in it has no `Result` to pass
+/// an error to.
+pub(crate) fn returns_unit(f: &ItemFn) -> bool {
+    matches!(f.sig.output, syn::ReturnType::Default)
+}
+
+/// `h.assert_success(..)?`: one error per such `?`, saying to remove it. A `?` in a test
+/// returning `()` (`let run = h.execute(..).await?;`): one error at the first, saying
+/// how to declare the test, where rustc said "the `?` operator can only be used in an
+/// async function that returns `Result`" once per `?`.
+fn check_question_marks(cx: &Ctxt, f: &ItemFn) {
+    let marks = question_marks(f);
+    for t in &marks.on_assertions {
+        if let Some((call, returns)) = assertion_under(t) {
+            cx.error_spanned_by(
+                t.question_token,
+                format!(
+                    "remove this `?`: `{}.{}(..)` returns {returns} itself, not a `Result`; it fails the test (printing the run) when the run did not end that way",
+                    receiver_text(&call.receiver),
+                    call.method
+                ),
+            );
+        }
+    }
+    if !returns_unit(f) {
+        return;
+    }
+    if let Some((first, rest)) = marks.others.split_first() {
+        let also = match rest.len() {
+            0 => String::new(),
+            1 => String::from(" (this goes for its other `?` too)"),
+            n => format!(" (this goes for its other {n} `?`s too)"),
+        };
+        cx.error_spanned_by(
+            first.question_token,
+            format!(
+                "this test returns `()`, so `?` has no `Result` to pass an error to: declare it `async fn {}(..) -> Result<(), WorkflowError>` (or `anyhow::Result<()>`) and end it with `Ok(())`, or assert in place: `let run = h.assert_success(h.execute(..).await);`{also}",
+                f.sig.ident
+            ),
+        );
+    }
+}
+
+/// The fn to emit next to the errors of [`check_question_marks`], so that rustc adds
+/// none of its own: no `?` on an assertion, and a test with `?`s returning `()` made to
+/// return a `Result` whose error any `?` converts into.
+pub(crate) fn repair_question_marks(f: &mut ItemFn) {
+    use syn::visit_mut::VisitMut;
+    struct StripOnAssertions;
+    impl VisitMut for StripOnAssertions {
+        fn visit_expr_mut(&mut self, e: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, e);
+            if let syn::Expr::Try(t) = e {
+                if assertion_under(t).is_some() {
+                    *e = (*t.expr).clone();
+                }
+            }
+        }
+        fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+        fn visit_expr_async_mut(&mut self, _: &mut syn::ExprAsync) {}
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    StripOnAssertions.visit_block_mut(&mut f.block);
+    if returns_unit(f) && !question_marks(f).others.is_empty() {
+        let block = &f.block;
+        let wrapped: syn::Block = syn::parse_quote!({
+            #block;
+            ::core::result::Result::Ok(())
+        });
+        f.sig.output = syn::parse_quote!(
+            -> ::core::result::Result<(), ::std::boxed::Box<dyn ::std::error::Error>>
+        );
+        *f.block = wrapped;
+    }
 }
 
 /// The last statement of a test declared `-> Result<(), E>` whose body ends without a
@@ -618,6 +751,124 @@ mod tests {
         ] {
             assert_eq!(told(f.clone()), 0, "{f}");
         }
+    }
+
+    #[test]
+    fn question_marks_in_a_test_returning_unit_are_one_error() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn flows(h: Harness) {
+                    let a = h.execute(Etl, input()).await?;
+                    let b = h.execute(Etl, input()).await?;
+                    let f = || -> Result<(), E> {
+                        g()?;
+                        Ok(())
+                    };
+                    let t = async {
+                        g().await?;
+                        Ok::<(), E>(())
+                    };
+                    fn inner() -> Result<(), E> {
+                        g()?;
+                        Ok(())
+                    }
+                }
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("this test returns `()`, so `?` has no `Result` to pass an error to: declare it `async fn flows(..) -> Result<(), WorkflowError>`"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[0].ends_with("(this goes for its other `?` too)"),
+            "{msgs:?}"
+        );
+        // `?`s returning from closures, async blocks and nested fns, or a test returning a
+        // `Result`: nothing said.
+        for f in [
+            quote!(
+                async fn t(h: Harness) {
+                    let f = || -> Result<(), E> {
+                        g()?;
+                        Ok(())
+                    };
+                    let t = async {
+                        g().await?;
+                        Ok::<(), E>(())
+                    };
+                }
+            ),
+            quote!(
+                async fn t(h: Harness) -> Result<(), WorkflowError> {
+                    h.execute(Etl, input()).await?;
+                    Ok(())
+                }
+            ),
+        ] {
+            assert_eq!(messages(quote!(), f.clone()), Vec::<String>::new(), "{f}");
+        }
+    }
+
+    #[test]
+    fn a_question_mark_on_an_assertion_says_to_remove_it() {
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn t(h: Harness) -> Result<(), WorkflowError> {
+                    let run = h.assert_success(h.execute(Etl, input()).await)?;
+                    let e = h.assert_error::<E>(h.execute(Etl, input()).await)?;
+                    Ok(())
+                }
+            ),
+        );
+        assert_eq!(
+            msgs,
+            [
+                "remove this `?`: `h.assert_success(..)` returns the run itself, not a `Result`; it fails the test (printing the run) when the run did not end that way",
+                "remove this `?`: `h.assert_error(..)` returns the node's error itself, not a `Result`; it fails the test (printing the run) when the run did not end that way",
+            ]
+        );
+        // In a test returning `()`, that `?` is not also one without a `Result` to go to.
+        let msgs = messages(
+            quote!(),
+            quote!(
+                async fn t(h: Harness) {
+                    let run = h.assert_success(h.execute(Etl, input()).await)?;
+                }
+            ),
+        );
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+    }
+
+    #[test]
+    fn the_repaired_test_has_no_question_mark_left_to_fail() {
+        let mut f: ItemFn = syn::parse_quote!(
+            async fn t(h: Harness) {
+                let run = h.assert_success(h.execute(Etl, input()).await)?;
+                let other = h.execute(Etl, input()).await?;
+            }
+        );
+        repair_question_marks(&mut f);
+        let out = quote!(#f).to_string();
+        assert!(
+            out.contains("let run = h . assert_success (h . execute (Etl , input ()) . await) ;"),
+            "{out}"
+        );
+        assert!(out.contains("-> :: core :: result :: Result < () , :: std :: boxed :: Box < dyn :: std :: error :: Error > >"), "{out}");
+        assert!(
+            out.ends_with(":: core :: result :: Result :: Ok (()) }"),
+            "{out}"
+        );
+        // Only the assertion's `?` in a test that has no other: it keeps returning `()`.
+        let mut f: ItemFn = syn::parse_quote!(
+            async fn t(h: Harness) {
+                let run = h.assert_success(h.execute(Etl, input()).await)?;
+            }
+        );
+        repair_question_marks(&mut f);
+        assert!(matches!(f.sig.output, syn::ReturnType::Default));
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
                 .stmts
                 .push(syn::Stmt::Expr(syn::parse_quote!(Ok(())), None));
         }
+        // Said by `check_fn`: without the `?`s rustc would report once each.
+        check::repair_question_marks(&mut item_fn);
         check::strip_harness_arguments(&mut item_fn);
         if let Some(h) = check::undeclared_harness(&item_fn) {
             // The harness it forgot to take (the body's own `h`, so the body sees it):
@@ -113,6 +115,25 @@ mod tests {
                 "{out}"
             );
         }
+    }
+
+    #[test]
+    fn pytests_parametrize_says_how_to_run_several_cases() {
+        let out = expand_str(
+            quote!(parametrize = ["a", "b"]),
+            quote!(
+                async fn t(h: Harness) {
+                    let _ = h;
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(
+                "a test has no parameters beside its harness: loop over the cases in the body"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

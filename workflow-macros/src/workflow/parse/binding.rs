@@ -213,6 +213,14 @@ pub(super) fn parse_binding_rest(
             "a binding runs a `#[node]` fn, not a closure or block: write the code in a `#[node] async fn` and bind it, like `{name} = my_node(port: source)`"
         )));
     }
+    // `imgs = [grab(url) for url in urls]` (Python's list comprehension): was "expected
+    // the `#[node]` fn that `imgs` runs".
+    if input.peek(syn::token::Bracket) {
+        if let Some(message) = list_comprehension(input, &name) {
+            let brackets: TokenTree = input.parse()?;
+            return Err(syn::Error::new(brackets.span(), message));
+        }
+    }
     // `await fetch(url)` (another language's habit): said, and the call parsed on.
     let await_kw = input.parse::<Option<Token![await]>>()?;
     let mut node: Path = input.parse::<Path>().map_err(|e| {
@@ -429,6 +437,14 @@ pub(super) fn parse_binding_rest(
             rest,
             format!("remove this call: when `{node_text}` returns a `Result`, `{name}` is its `Ok` value already, and an `Err` fails the run (or is retried)"),
         );
+    } else if let Some(attribute) = policy_method(input) {
+        // `p = fetch(url).retry(3)` (Prefect's `.with_options(retries=3)`, a builder's
+        // habit): was "a binding holds the whole output of `fetch`; connect a field".
+        let rest: TokenStream = input.parse()?;
+        cx.error_spanned_by(
+            rest,
+            format!("a binding's policies are attributes above it: write `{attribute}` on the line before `{name} = {node_text}(..),` (or `#[node(..)]` on the fn, for every workflow using it)"),
+        );
     } else if input.peek(Token![.]) {
         let rest: TokenStream = input.parse()?;
         cx.error_spanned_by(
@@ -547,6 +563,38 @@ pub(super) fn here(input: ParseStream<'_>, e: &syn::Error, last: Span) -> Span {
 }
 
 /// `.unwrap()`, `.expect(..)` or another unwrapping method next in `input`.
+/// `.retry(3)`, `.timeout("1s")`, `.with_options(..)` after a node call: the attribute
+/// to write for it, with the call's one literal argument when there is one
+/// (`#[retry(max = 3)]`, `#[timeout = "1s"]`).
+pub(super) fn policy_method(input: ParseStream<'_>) -> Option<String> {
+    let ahead = input.fork();
+    ahead.parse::<Token![.]>().ok()?;
+    let method = ahead.parse::<Ident>().ok()?.to_string();
+    fn one_literal(ahead: ParseStream<'_>) -> syn::Result<Option<syn::Lit>> {
+        let content;
+        parenthesized!(content in ahead);
+        let lit = content.parse::<syn::Lit>()?;
+        Ok(content.is_empty().then_some(lit))
+    }
+    let arg = one_literal(&ahead)
+        .ok()
+        .flatten()
+        .map(|l| quote::ToTokens::to_token_stream(&l).to_string());
+    Some(match method.as_str() {
+        "retry" | "retries" | "with_retry" | "with_retries" | "max_retries" | "retrying" => {
+            format!("#[retry(max = {})]", arg.as_deref().unwrap_or("3"))
+        }
+        "timeout" | "with_timeout" | "timeout_after" | "deadline" => {
+            format!("#[timeout = {}]", arg.as_deref().unwrap_or("\"1s\""))
+        }
+        "spawn" | "spawned" => "#[spawn]".to_owned(),
+        "with_options" | "options" | "with_policy" | "policy" => {
+            "#[retry(max = 3)]` or `#[timeout = \"1s\"]".to_owned()
+        }
+        _ => return None,
+    })
+}
+
 pub(super) fn unwraps(input: ParseStream<'_>) -> bool {
     let ahead = input.fork();
     ahead.parse::<Token![.]>().is_ok()
@@ -622,4 +670,41 @@ pub(super) fn gathered_calls(node: &Path, input: ParseStream<'_>) -> Option<Vec<
         }
     }
     any_call.then_some(calls)
+}
+
+/// `[grab(url) for url in urls]` (Python's list comprehension) next in `input`: what to
+/// write for it, a `for` fan-out with the user's own call, variable and list. `None`
+/// when the brackets hold no `for`.
+fn list_comprehension(input: ParseStream<'_>, name: &Ident) -> Option<String> {
+    let TokenTree::Group(group) = input.fork().parse::<TokenTree>().ok()? else {
+        return None;
+    };
+    let tokens: Vec<TokenTree> = group.stream().into_iter().collect();
+    let at = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i == "for"))?;
+    let call = crate::workflow::ast::tokens_text(&tokens[..at].iter().cloned().collect());
+    let var = match tokens.get(at + 1) {
+        Some(TokenTree::Ident(v)) => v.to_string(),
+        _ => "item".to_owned(),
+    };
+    let list_end = tokens[at..]
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i == "if"))
+        .map_or(tokens.len(), |p| at + p);
+    let list = tokens
+        .get(at + 3..list_end)
+        .filter(|l| !l.is_empty())
+        .map_or_else(
+            || "list".to_owned(),
+            |l| crate::workflow::ast::tokens_text(&l.iter().cloned().collect()),
+        );
+    let call = if call.is_empty() {
+        "node_fn(..)".to_owned()
+    } else {
+        call
+    };
+    Some(format!(
+        "a list comprehension is a `for` fan-out in `workflow!`: write `{name} = for {var} in {list} {{ out = {call}, }} => out,` (the body runs once per item, concurrently, and `{name}` is the `Vec` of each item's `out`)"
+    ))
 }

@@ -261,7 +261,8 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
     // `;` for `,` is one habit: reported once per workflow (`out.semicolon_reported`,
     // arms' bodies included), at the first `;` not explained by a `let` or `return`
     // (whose own errors cover it).
-    for (entry, separator) in shared_input_types(cx, split_top_level(body, true)) {
+    let chunks = shared_input_types(cx, split_top_level(body, true));
+    for (entry, separator) in multiple_assignments(cx, chunks) {
         let after_let = entry
             .clone()
             .into_iter()
@@ -297,6 +298,21 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
                     out.add(cx, entry, scope);
                 }
             }
+            Err(e) if !scope.is_empty() && e.to_string().starts_with(UNNAMED_CALL) => {
+                // A call with no name in an arm (`Small(o) => { pay(order: o), }`), most
+                // often in every arm: one error, at the first, saying to bind the same
+                // name in each (it was one error per arm).
+                let text = e.to_string();
+                let node_fn = text
+                    .split_once("like `")
+                    .and_then(|(_, rest)| rest.split_once(" = "))
+                    .map_or("node_fn", |(f, _)| f);
+                cx.error_once_of_kind(
+                    e.span(),
+                    UNNAMED_CALLS_IN_ARMS,
+                    format!("{UNNAMED_CALLS_IN_ARMS}, the same in each arm, like `r = {node_fn}(..)`: `r` is then the value of the arm that ran, for the nodes after the decision and the outputs; entries and the report refer to a node by its name"),
+                );
+            }
             Err(e) => {
                 cx.syn_error(e);
                 out.broken.extend(name);
@@ -304,6 +320,114 @@ fn parse_body(cx: &Ctxt, body: TokenStream, scope: &Scope, out: &mut Parsed) {
         }
         semicolon(cx, &mut out.semicolon_reported);
     }
+}
+
+/// How the error of a node call without a name (`inc(x),`) begins.
+const UNNAMED_CALL: &str = "give this node call a name";
+
+/// How the one error for the calls without a name in a workflow's arms begins.
+const UNNAMED_CALLS_IN_ARMS: &str = "give the node calls in the arms a name";
+
+/// `sum, n = total(..), count(..)` (Python's and Go's multiple assignment): the chunks
+/// `sum`, `n = total(..)`, `count(..)` become `sum = total(..)`, `n = count(..)` (each
+/// token keeping its span), with one error saying to write them so. It was two errors:
+/// "expected `=` after `sum`" and "give this node call a name" at `count`. Only when
+/// there are as many calls as names; otherwise the chunks are left as they are.
+fn multiple_assignments(
+    cx: &Ctxt,
+    chunks: Vec<(TokenStream, Option<Separator>)>,
+) -> Vec<(TokenStream, Option<Separator>)> {
+    let bare_name = |chunk: &TokenStream| -> Option<Ident> {
+        let tokens: Vec<TokenTree> = chunk.clone().into_iter().collect();
+        match tokens.as_slice() {
+            [TokenTree::Ident(name)] => Some(name.clone()),
+            _ => None,
+        }
+    };
+    // `name = rest`: the name, the `=` and the rest.
+    let assigned = |chunk: &TokenStream| -> Option<(Ident, TokenTree, TokenStream)> {
+        let mut tokens = chunk.clone().into_iter();
+        let TokenTree::Ident(name) = tokens.next()? else {
+            return None;
+        };
+        let eq = tokens.next()?;
+        let is_eq = matches!(&eq, TokenTree::Punct(p) if p.as_char() == '=' && p.spacing() == Spacing::Alone);
+        let rest: TokenStream = tokens.collect();
+        (is_eq && !rest.is_empty()).then_some((name, eq, rest))
+    };
+    // `node_fn(..)` or `path::node_fn(..)` with no name: a call ending in its arguments.
+    let unnamed_call = |chunk: &TokenStream| -> bool {
+        let tokens: Vec<TokenTree> = chunk.clone().into_iter().collect();
+        matches!(tokens.first(), Some(TokenTree::Ident(_)))
+            && matches!(tokens.last(), Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis)
+            && !tokens.iter().any(
+                |t| matches!(t, TokenTree::Punct(p) if p.as_char() == '=' || p.as_char() == '#'),
+            )
+    };
+    let mut out = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while i < chunks.len() {
+        let Some(first) = bare_name(&chunks[i].0) else {
+            out.push(chunks[i].clone());
+            i += 1;
+            continue;
+        };
+        let mut names = vec![first];
+        let mut j = i + 1;
+        while let Some(name) = chunks.get(j).and_then(|(c, _)| bare_name(c)) {
+            names.push(name);
+            j += 1;
+        }
+        let Some((last, eq, first_call)) = chunks.get(j).and_then(|(c, _)| assigned(c)) else {
+            out.push(chunks[i].clone());
+            i += 1;
+            continue;
+        };
+        names.push(last);
+        let calls_end = j + names.len();
+        let more_calls = chunks.get(j + 1..calls_end);
+        let Some(more_calls) = more_calls.filter(|cs| cs.iter().all(|(c, _)| unnamed_call(c)))
+        else {
+            out.push(chunks[i].clone());
+            i += 1;
+            continue;
+        };
+        let calls: Vec<(TokenStream, Option<Separator>)> =
+            std::iter::once((first_call, chunks[j].1))
+                .chain(more_calls.iter().cloned())
+                .collect();
+        let written: TokenStream = chunks[i..calls_end]
+            .iter()
+            .flat_map(|(c, _)| c.clone())
+            .collect();
+        let fixed: Vec<String> = names
+            .iter()
+            .zip(&calls)
+            .map(|(n, (c, _))| {
+                let tokens: Vec<TokenTree> = c.clone().into_iter().collect();
+                let path: TokenStream = tokens[..tokens.len().saturating_sub(1)]
+                    .iter()
+                    .cloned()
+                    .collect();
+                let node_fn = super::ast::tokens_text(&path);
+                format!("{n} = {node_fn}(..)")
+            })
+            .collect();
+        cx.error_spanned_by(
+            written,
+            format!(
+                "a binding names one node: bind each on its own, `{},` (nodes that do not depend on each other run concurrently)",
+                fixed.join(", ")
+            ),
+        );
+        for (name, (call, separator)) in names.into_iter().zip(calls) {
+            let mut entry: TokenStream = [TokenTree::Ident(name), eq.clone()].into_iter().collect();
+            entry.extend(call);
+            out.push((entry, separator));
+        }
+        i = calls_end;
+    }
+    out
 }
 
 /// `input a, b: u32` (one type for several names, as in Go's `a, b int` or a Rust
@@ -471,6 +595,23 @@ fn parse_entries(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Vec<Entry>> {
             cx.error_at(input.span(), "missing `,` before this entry");
             continue;
         }
+        if input.peek(Token![?]) && matches!(entries.last(), Some(Entry::Input(_))) {
+            // `input url: String?` (Kotlin's, Swift's and TypeScript's optional type): was
+            // "expected `,` between workflow entries". The input is kept as written.
+            let q: Token![?] = input.parse()?;
+            let (name, ty) = match entries.last() {
+                Some(Entry::Input(i)) => (i.name.to_string(), types::type_text(&i.ty)),
+                _ => (String::from("x"), String::from("T")),
+            };
+            cx.error_spanned_by(
+                q,
+                format!("an optional input is an `Option`: write `input {name}: Option<{ty}>` (the caller passes `None` or `Some(..)`)"),
+            );
+            if input.is_empty() {
+                return Ok(entries);
+            }
+            continue;
+        }
         if input.peek(Token![if]) {
             // `s = show(n) if big else shout(n)` (Python's conditional expression): the
             // binding is kept; the choice is an `if` entry of its own.
@@ -607,6 +748,14 @@ fn tuple_then_eq(input: ParseStream<'_>) -> bool {
 
 fn parse_entry(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Entry> {
     let mut attrs = input.call(Attribute::parse_outer)?;
+    if input.peek(Token![try]) && input.peek2(syn::token::Brace) {
+        // `try { .. } except { .. }` (Python's, or `catch`): was "`try` is a Rust keyword
+        // and cannot name an input or binding".
+        return Err(syn::Error::new(
+            input.span(),
+            "a workflow has no `try`: a node's error fails the run (after its retries), and the run's `Err` names it; to go on after a failure, handle it inside the node, returning an `Option` (or an enum of yours), and branch on that (`match r { Some(v) => { .. } None => { .. } }`), or let independent branches finish with `#[workflow(failure = \"continue\")]`",
+        ));
+    }
     if input.peek(Token![match]) || input.peek(Token![if]) {
         if let Some(attr) = attrs.first() {
             cx.error_spanned_by(

@@ -223,7 +223,12 @@ pub(super) fn parse_source(
     }
     // `summary(..stats)` or `summary(...stats)` (Rust's struct update, JavaScript's
     // spread): a struct's fields spread over the ports. It was "expected a source".
-    if input.peek(Token![..]) || input.peek(Token![...]) {
+    // `summary(**stats)` (Python's keyword-argument unpacking) is that spread too.
+    let double_star = input.peek(Token![*]) && {
+        let ahead = input.fork();
+        ahead.parse::<Token![*]>().is_ok() && ahead.peek(Token![*])
+    };
+    if input.peek(Token![..]) || input.peek(Token![...]) || double_star {
         let rest: TokenStream = input.parse()?;
         let spread = rest
             .clone()
@@ -236,6 +241,16 @@ pub(super) fn parse_source(
         cx.error_spanned_by(
             rest,
             format!("a binding does not spread over ports: connect each port to a field of it, `port: {spread}.field` (or `{spread}.port`, when the field has the port's name)"),
+        );
+        return Ok(None);
+    }
+    if input.peek(Token![*]) && (input.peek2(Ident::peek_any)) {
+        // `total(items: *page.items)`: Rust's dereference or Python's `*args`.
+        let rest: TokenStream = input.parse()?;
+        let source = crate::workflow::ast::tokens_text(&rest.clone().into_iter().skip(1).collect());
+        cx.error_spanned_by(
+            rest,
+            format!("remove `*`: a port takes its source's value as it is (moved, or cloned when others read it too), so there is nothing to dereference or unpack; write `{}{source}`", port.map_or_else(String::new, |p| format!("{p}: "))),
         );
         return Ok(None);
     }

@@ -944,3 +944,101 @@ fn several_names_sharing_one_type_are_one_error_and_each_input_is_kept() {
     );
     assert!(def.bindings.iter().any(|b| b.name == "p"));
 }
+
+#[test]
+fn a_multiple_assignment_is_one_error_and_each_binding_is_kept() {
+    let cx = Ctxt::new();
+    let def = WorkflowDef::parse(
+        &cx,
+        quote!(struct W { input u: u32, p = f(u), s, n = total(items: p.items), m::count(p.items), r = g(s, n), }),
+    )
+    .expect("parses");
+    assert_eq!(
+        cx.messages(),
+        ["a binding names one node: bind each on its own, `s = total(..), n = m::count(..),` (nodes that do not depend on each other run concurrently)"]
+    );
+    let names: Vec<String> = def.bindings.iter().map(|b| b.name.to_string()).collect();
+    assert_eq!(names, ["p", "s", "n", "r"]);
+    // Fewer calls than names (a tuple-returning node): left to the entries' own errors.
+    let cx = Ctxt::new();
+    let _ = WorkflowDef::parse(&cx, quote!(struct W { input u: u32, a, b = f(u), }));
+    assert!(
+        cx.messages()
+            .iter()
+            .all(|m| !m.starts_with("a binding names one node")),
+        "{:?}",
+        cx.messages()
+    );
+}
+
+#[test]
+fn python_and_builder_habits_are_one_error_each_saying_what_to_write() {
+    let said = |body: proc_macro2::TokenStream| {
+        let cx = Ctxt::new();
+        let _ = WorkflowDef::parse(&cx, body);
+        cx.messages()
+    };
+    assert_eq!(
+        said(quote!(struct W { input urls: Vec<String>, imgs = [grab(url) for url in urls if ok], })),
+        ["a list comprehension is a `for` fan-out in `workflow!`: write `imgs = for url in urls { out = grab(url), } => out,` (the body runs once per item, concurrently, and `imgs` is the `Vec` of each item's `out`)"]
+    );
+    assert_eq!(
+        said(quote!(struct W { input u: String, p = fetch(u).retry(5), })),
+        ["a binding's policies are attributes above it: write `#[retry(max = 5)]` on the line before `p = fetch(..),` (or `#[node(..)]` on the fn, for every workflow using it)"]
+    );
+    assert_eq!(
+        said(quote!(struct W { input u: String, p = fetch(u).with_timeout("2s"), })),
+        ["a binding's policies are attributes above it: write `#[timeout = \"2s\"]` on the line before `p = fetch(..),` (or `#[node(..)]` on the fn, for every workflow using it)"]
+    );
+    // Another method is a field's habit, said as before.
+    assert!(
+        said(quote!(struct W { input u: String, p = fetch(u).len(), }))[0]
+            .starts_with("a binding holds the whole output of `fetch`")
+    );
+    assert_eq!(
+        said(quote!(struct W { input u: String?, p = fetch(u), })),
+        ["an optional input is an `Option`: write `input u: Option<String>` (the caller passes `None` or `Some(..)`)"]
+    );
+    let m =
+        said(quote!(struct W { input u: String, try { p = fetch(u), } except { p = other(u), } }));
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(m[0].starts_with("a workflow has no `try`"), "{m:?}");
+}
+
+#[test]
+fn python_unpacking_in_a_port_is_said_as_a_spread_or_a_plain_source() {
+    let said = |body: proc_macro2::TokenStream| {
+        let cx = Ctxt::new();
+        let _ = WorkflowDef::parse(&cx, body);
+        cx.messages()
+    };
+    assert_eq!(
+        said(quote!(struct W { input u: String, st = stats(u), r = summary(**st), })),
+        ["a binding does not spread over ports: connect each port to a field of it, `port: st.field` (or `st.port`, when the field has the port's name)"]
+    );
+    assert_eq!(
+        said(quote!(struct W { input u: String, p = fetch(u), s = total(items: *p.items), })),
+        ["remove `*`: a port takes its source's value as it is (moved, or cloned when others read it too), so there is nothing to dereference or unpack; write `items: p.items`"]
+    );
+}
+
+#[test]
+fn calls_without_a_name_in_the_arms_are_one_error() {
+    let cx = Ctxt::new();
+    let _ = WorkflowDef::parse(
+        &cx,
+        quote!(struct W {
+            input x: u32,
+            t = triage(x),
+            match t {
+                T::Small(o) => { pay(order: o), }
+                T::Large(o) => { refund(order: o), }
+            }
+            if big { pay(order: x), } else { refund(order: x), }
+        }),
+    );
+    assert_eq!(
+        cx.messages(),
+        ["give the node calls in the arms a name, the same in each arm, like `r = pay(..)`: `r` is then the value of the arm that ran, for the nodes after the decision and the outputs; entries and the report refer to a node by its name"]
+    );
+}
