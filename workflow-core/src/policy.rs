@@ -14,7 +14,9 @@
 //! `k` (counting from 1) is followed by a delay of `backoff * multiplier^(k-1)` (the
 //! multiplier is 2 unless set, and may be fractional like 1.5; 1 gives a constant delay), capped at `max_backoff`. With
 //! `jitter`, each delay is drawn from `[delay / 2, delay]`, deterministically from the
-//! runtime's jitter seed, the run's id, the node and the attempt. The seed is random per
+//! runtime's jitter seed, the run's id, the node (by its path in a fan-out's item or a
+//! sub-workflow, so items failing together do not retry in step) and the attempt. The
+//! seed is random per
 //! [`Runtime`](crate::Runtime) unless
 //! [`RuntimeBuilder::jitter_seed`](crate::RuntimeBuilder::jitter_seed) fixes it: run ids
 //! start again at 1 in every process, and the first runs of processes restarted together

@@ -124,3 +124,69 @@ fn a_fixed_seed_draws_the_same_delays_in_every_process() {
     let (_, other) = first_run_in_a_new_process(Some(8));
     assert_ne!(a, other);
 }
+
+#[node]
+async fn keep_answer(item: u32, answer: u32) -> u32 {
+    let _ = item;
+    answer
+}
+
+workflow! {
+    struct JitteredItems {
+        input xs: Vec<u32>,
+        ys = for x in xs {
+            y = down_thrice(),
+            z = keep_answer(item: x, answer: y),
+        } => z,
+    }
+}
+
+/// The delays of each item of a fan-out, by item.
+async fn item_delays(seed: u64, items: u32) -> Vec<Vec<Duration>> {
+    let rt = Runtime::builder().jitter_seed(seed).build();
+    let run = rt
+        .execute_with(
+            JitteredItems,
+            JitteredItemsInput {
+                xs: (0..items).collect(),
+            },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.ys, vec![4; items as usize]);
+    let trace = run.trace.unwrap();
+    (0..items)
+        .map(|i| {
+            let path = format!("ys[{i}].y");
+            trace
+                .iter()
+                .filter(|e| e.node.as_deref() == Some(path.as_str()))
+                .filter_map(|e| match &e.kind {
+                    TraceKind::Retrying { delay, .. } => Some(*delay),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The items of a fan-out failing together spread their retries: each draws its own
+/// delays (trial43: the items share their root run's id and their body's node, so all
+/// six drew the same delays and retried in step, which jitter is there to prevent).
+#[tokio::test(start_paused = true)]
+async fn the_items_of_a_fan_out_draw_their_own_delays() {
+    let delays = item_delays(11, 6).await;
+    for d in &delays {
+        assert_eq!(d.len(), 3, "{delays:?}");
+        // Within [delay / 2, delay] of 1 s, 2 s, 4 s.
+        for (got, full) in d.iter().zip([1u64, 2, 4]) {
+            let full = Duration::from_secs(full);
+            assert!(*got >= full / 2 && *got <= full, "{delays:?}");
+        }
+    }
+    let mut distinct = delays.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 6, "items retried in step: {delays:?}");
+}
