@@ -190,3 +190,44 @@ async fn the_items_of_a_fan_out_draw_their_own_delays() {
     distinct.dedup();
     assert_eq!(distinct.len(), 6, "items retried in step: {delays:?}");
 }
+
+/// The delays of `Jittered`'s runs on a runtime with `seed`, run after run.
+async fn runs_delays(seed: u64, runs: usize) -> Vec<Vec<Duration>> {
+    let rt = Runtime::builder().jitter_seed(seed).build();
+    let mut all = Vec::new();
+    for _ in 0..runs {
+        let run = rt
+            .execute_with(Jittered, JitteredInput {}, RunOptions::new().trace(true))
+            .await
+            .unwrap();
+        all.push(
+            run.trace
+                .unwrap()
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    TraceKind::Retrying { delay, .. } => Some(*delay),
+                    _ => None,
+                })
+                .collect(),
+        );
+    }
+    all
+}
+
+/// A fixed seed draws the same delays in one process too: a runtime's runs are known by
+/// their number among its runs, not by their process-wide id (trial43: two runtimes
+/// with `jitter_seed(42)` in one test binary drew different delays, so a paused-clock
+/// test could not assert jittered times unless it ran in a process of its own).
+#[tokio::test(start_paused = true)]
+async fn two_runtimes_with_one_seed_draw_the_same_delays_in_one_process() {
+    let first = runs_delays(42, 3).await;
+    // Runs on other runtimes in between take other run ids.
+    let _ = runs_delays(5, 2).await;
+    let second = runs_delays(42, 3).await;
+    assert_eq!(first, second);
+    assert_eq!(first[0].len(), 3);
+    // The runs of one runtime still draw delays of their own.
+    assert_ne!(first[0], first[1]);
+    assert_ne!(first[1], first[2]);
+    assert_ne!(runs_delays(43, 1).await[0], first[0]);
+}
