@@ -44,6 +44,9 @@ pub use crate::policy::{Execution, FailurePolicy, NodePolicy, RetryPolicy, Workf
 #[cfg(feature = "store")]
 pub use crate::remote::NodeByNode;
 pub use crate::resources::{Res, ResourceReq};
+/// The width of the name column of reports and live snapshots, for `workflow-test`'s
+/// messages, which print them in the same columns.
+pub use crate::run::name_column;
 #[cfg(feature = "store")]
 pub use crate::store::{decode, encode, RunId, StoreError};
 /// What `workflow-test`'s harness notes of the runs it records.

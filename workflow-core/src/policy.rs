@@ -14,15 +14,16 @@
 //! `k` (counting from 1) is followed by a delay of `backoff * multiplier^(k-1)` (the
 //! multiplier is 2 unless set, and may be fractional like 1.5; 1 gives a constant delay), capped at `max_backoff`. With
 //! `jitter`, each delay is drawn from `[delay / 2, delay]`, deterministically from the
-//! runtime's jitter seed, the run's id, the node and the attempt. The seed is random per
+//! runtime's jitter seed, the run's id, the node (by its path in a fan-out's item or a
+//! sub-workflow, so items failing together do not retry in step) and the attempt. The
+//! seed is random per
 //! [`Runtime`](crate::Runtime) unless
 //! [`RuntimeBuilder::jitter_seed`](crate::RuntimeBuilder::jitter_seed) fixes it: run ids
 //! start again at 1 in every process, and the first runs of processes restarted together
-//! would otherwise retry in step. Run ids are process-wide (each thread takes a block of
-//! 1,024 from one counter), so even with a fixed seed a test does not get the same ids
-//! from one `cargo test` to the next while other tests of its binary run on other
-//! threads. A paused-clock test that asserts exact times leaves `jitter` off, asserts the
-//! range, or fixes the seed and runs in a process of its own. Only errors
+//! would otherwise retry in step. With a fixed seed a run is known by its number among its
+//! runtime's runs instead of its process-wide id, so the same seed draws the same delays
+//! in every process and test: a paused-clock test that asserts exact times leaves
+//! `jitter` off, asserts the range, or fixes the seed. Only errors
 //! for which `retry_if` returns `true` are retried; timed-out attempts are retried
 //! unless `retry_timeouts = false`; `total_timeout` limits all attempts and delays of one
 //! node together. `retry_if = f` takes an `f: fn(&E) -> bool` for the node's error type

@@ -69,9 +69,9 @@
 //!
 //! finished runs: 1 (1 failed)
 //! run 1 of `Etl` (150ms) failed: node `rows` of workflow `Etl` failed after 1 attempt(s): connection refused
-//!   page               succeeded    attempts=1 time=100ms
-//!   rows               failed       attempts=1 time=50ms
-//!   saved              skipped
+//!   page             succeeded  attempts=1 time=100ms
+//!   rows             failed     attempts=1 time=50ms
+//!   saved            skipped
 //!   trace:
 //!              0ns run started
 //!              0ns page: scheduled
@@ -95,10 +95,10 @@
 //! finished runs: 0 (0 failed)
 //! runs in flight: 1
 //! run 1 of `Pipeline` still running (last event at 0ns)
-//!   fetch              succeeded
-//!   slow               running
-//!   gate               waiting for `go`
-//!   sink               not started
+//!   fetch            succeeded
+//!   slow             running
+//!   gate             waiting for `go`
+//!   sink             not started
 //!   trace so far:
 //!              0ns run started
 //!              0ns fetch: scheduled

@@ -166,14 +166,10 @@ impl fmt::Display for RunRecord {
             "run {} of `{}` ({durable}{:?}) {outcome}",
             self.number, self.report.workflow, self.report.duration
         )?;
-        // A merge's nodes (one per arm, one name) are told apart by their fn (and rank
-        // among the arms calling it), as the report prints them.
-        for (n, name) in self.report.nodes.iter().zip(self.report.labels()) {
-            let mut line = format!("  {name:<18} {:<12}", state_word(n.status, None));
-            if n.attempts > 0 {
-                let _ = write!(line, " attempts={} time={:?}", n.attempts, n.duration);
-            }
-            writeln!(f, "{}", line.trim_end())?;
+        // The report's own lines: a merge's nodes (one per arm, one name) told apart by
+        // their fn (and rank among the arms calling it), in the report's columns.
+        for line in self.report.node_lines() {
+            writeln!(f, "  {line}")?;
         }
         match &self.trace {
             Some(trace) => write_trace(f, trace, "trace"),
@@ -243,10 +239,17 @@ pub(crate) fn write_snapshot(out: &mut String, number: u64, s: &RunSnapshot) {
         ),
         None => state_word(status, waits_for),
     };
+    // The columns of the run's report (`RunSnapshot`'s too): the widest name sets them.
+    let width = workflow_core::__private::name_column(
+        s.nodes
+            .iter()
+            .map(|n| n.name)
+            .chain(s.children.iter().map(|n| &*n.name)),
+    );
     for n in &s.nodes {
         let _ = writeln!(
             out,
-            "  {:<18} {}",
+            "  {:<width$} {}",
             n.name,
             state(n.name, n.status, n.waits_for.as_deref())
         );
@@ -255,7 +258,7 @@ pub(crate) fn write_snapshot(out: &mut String, number: u64, s: &RunSnapshot) {
     for n in &s.children {
         let _ = writeln!(
             out,
-            "  {:<18} {}",
+            "  {:<width$} {}",
             n.name,
             state(&n.name, n.status, n.waits_for.as_deref())
         );

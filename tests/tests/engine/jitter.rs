@@ -124,3 +124,110 @@ fn a_fixed_seed_draws_the_same_delays_in_every_process() {
     let (_, other) = first_run_in_a_new_process(Some(8));
     assert_ne!(a, other);
 }
+
+#[node]
+async fn keep_answer(item: u32, answer: u32) -> u32 {
+    let _ = item;
+    answer
+}
+
+workflow! {
+    struct JitteredItems {
+        input xs: Vec<u32>,
+        ys = for x in xs {
+            y = down_thrice(),
+            z = keep_answer(item: x, answer: y),
+        } => z,
+    }
+}
+
+/// The delays of each item of a fan-out, by item.
+async fn item_delays(seed: u64, items: u32) -> Vec<Vec<Duration>> {
+    let rt = Runtime::builder().jitter_seed(seed).build();
+    let run = rt
+        .execute_with(
+            JitteredItems,
+            JitteredItemsInput {
+                xs: (0..items).collect(),
+            },
+            RunOptions::new().trace(true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.ys, vec![4; items as usize]);
+    let trace = run.trace.unwrap();
+    (0..items)
+        .map(|i| {
+            let path = format!("ys[{i}].y");
+            trace
+                .iter()
+                .filter(|e| e.node.as_deref() == Some(path.as_str()))
+                .filter_map(|e| match &e.kind {
+                    TraceKind::Retrying { delay, .. } => Some(*delay),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The items of a fan-out failing together spread their retries: each draws its own
+/// delays (trial43: the items share their root run's id and their body's node, so all
+/// six drew the same delays and retried in step, which jitter is there to prevent).
+#[tokio::test(start_paused = true)]
+async fn the_items_of_a_fan_out_draw_their_own_delays() {
+    let delays = item_delays(11, 6).await;
+    for d in &delays {
+        assert_eq!(d.len(), 3, "{delays:?}");
+        // Within [delay / 2, delay] of 1 s, 2 s, 4 s.
+        for (got, full) in d.iter().zip([1u64, 2, 4]) {
+            let full = Duration::from_secs(full);
+            assert!(*got >= full / 2 && *got <= full, "{delays:?}");
+        }
+    }
+    let mut distinct = delays.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 6, "items retried in step: {delays:?}");
+}
+
+/// The delays of `Jittered`'s runs on a runtime with `seed`, run after run.
+async fn runs_delays(seed: u64, runs: usize) -> Vec<Vec<Duration>> {
+    let rt = Runtime::builder().jitter_seed(seed).build();
+    let mut all = Vec::new();
+    for _ in 0..runs {
+        let run = rt
+            .execute_with(Jittered, JitteredInput {}, RunOptions::new().trace(true))
+            .await
+            .unwrap();
+        all.push(
+            run.trace
+                .unwrap()
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    TraceKind::Retrying { delay, .. } => Some(*delay),
+                    _ => None,
+                })
+                .collect(),
+        );
+    }
+    all
+}
+
+/// A fixed seed draws the same delays in one process too: a runtime's runs are known by
+/// their number among its runs, not by their process-wide id (trial43: two runtimes
+/// with `jitter_seed(42)` in one test binary drew different delays, so a paused-clock
+/// test could not assert jittered times unless it ran in a process of its own).
+#[tokio::test(start_paused = true)]
+async fn two_runtimes_with_one_seed_draw_the_same_delays_in_one_process() {
+    let first = runs_delays(42, 3).await;
+    // Runs on other runtimes in between take other run ids.
+    let _ = runs_delays(5, 2).await;
+    let second = runs_delays(42, 3).await;
+    assert_eq!(first, second);
+    assert_eq!(first[0].len(), 3);
+    // The runs of one runtime still draw delays of their own.
+    assert_ne!(first[0], first[1]);
+    assert_ne!(first[1], first[2]);
+    assert_ne!(runs_delays(43, 1).await[0], first[0]);
+}

@@ -507,7 +507,7 @@ async fn a_merges_arms_calling_the_same_fn_are_named_apart() {
     h.assert_not_taken("r (halve)");
     let record = h.last_run().unwrap().to_string();
     assert!(
-        record.contains("\n  r (work #2)        succeeded"),
+        record.contains("\n  r (work #2)      succeeded  attempts=1 time=10ms\n"),
         "{record}"
     );
     let trace = run.trace.unwrap();

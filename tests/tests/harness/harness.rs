@@ -323,8 +323,8 @@ async fn failing_assertion_shows_what_ran_and_the_trace(h: Harness) {
     });
     for needle in [
         "expected the run to succeed, but it failed: node `failing_task` of workflow `ErrorTest` failed after 1 attempt(s): Simulated async error",
-        "failing_task       failed       attempts=1 time=100ms",
-        "recovery_task      skipped",
+        "failing_task     failed     attempts=1 time=100ms",
+        "recovery_task    skipped",
         "trace:",
         "0ns failing_task: started (attempt 1)",
         "100ms failing_task: failed after 1 attempt(s)",
@@ -1323,9 +1323,9 @@ expected the run to succeed, but it failed: node `rows` of workflow `EtlStore` f
 
 finished runs: 1 (1 failed)
 run 1 of `EtlStore` (150ms) failed: node `rows` of workflow `EtlStore` failed after 1 attempt(s): connection refused
-  page               succeeded    attempts=1 time=100ms
-  rows               failed       attempts=1 time=50ms
-  saved              skipped
+  page             succeeded  attempts=1 time=100ms
+  rows             failed     attempts=1 time=50ms
+  saved            skipped
   trace:
              0ns run started
              0ns page: scheduled
@@ -1757,4 +1757,51 @@ async fn order_assertions_take_names_qualified_by_their_workflow(h: Harness) {
         text.contains("nodes `PairsTwo::t2` and `PairsAll::t3` never both ran in one run"),
         "{text}"
     );
+}
+
+#[node]
+async fn classify_parcel(weight: u32) -> bool {
+    weight <= 5
+}
+#[node]
+async fn ship_express(weight: u32) -> String {
+    format!("express {weight}")
+}
+#[node]
+async fn ship_standard(weight: u32) -> String {
+    format!("standard {weight}")
+}
+
+workflow! {
+    struct Parcel {
+        input weight: u32,
+        small = classify_parcel(weight),
+        if small { shipped = ship_express(weight), } else { shipped = ship_standard(weight), }
+    }
+}
+
+/// The harness prints a run's nodes in the report's own columns, and a merge's arm
+/// longer than 16 characters (`shipped (ship_standard)`) widens the column for every
+/// line of both (trial43: the harness's column was 18 wide and the report's 16, and
+/// such a name pushed its own status out of line in each).
+#[workflow_test(timeout = "5s", start_paused = true)]
+async fn the_harness_prints_nodes_in_the_reports_columns(h: Harness) {
+    let run = h.assert_success(h.execute(Parcel, ParcelInput { weight: 9 }).await);
+    let report = run.report.to_string();
+    let harness = h.report();
+    let lines = [
+        "  small                   succeeded  attempts=1 time=0ns\n",
+        "  shipped (ship_express)  not taken\n",
+        "  shipped (ship_standard) succeeded  attempts=1 time=0ns\n",
+    ];
+    for line in lines {
+        assert!(
+            report.contains(line),
+            "missing {line:?} in the report:\n{report}"
+        );
+        assert!(
+            harness.contains(line),
+            "missing {line:?} in the harness's:\n{harness}"
+        );
+    }
 }

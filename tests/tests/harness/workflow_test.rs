@@ -176,10 +176,10 @@ fn timeout_fires_when_the_body_blocks_and_lists_every_node() {
             .as_str(),
             "runs in flight: 1",
             "run 1 of `Pipeline` still running (last event at 0ns)",
-            "fetch              succeeded",
-            "slow               running",
-            "gate               waiting for `go`",
-            "sink               not started",
+            "fetch            succeeded",
+            "slow             running",
+            "gate             waiting for `go`",
+            "sink             not started",
             "trace so far:",
             "0ns fetch: completed after 1 attempt(s)",
             "gate: waiting for `go`",
@@ -207,7 +207,7 @@ fn a_timeout_report_names_a_node_waiting_to_retry() {
         &out,
         &[
             "run 1 of `LongBackoffs` still running",
-            "b                  waiting 100ms to retry (attempt 1 failed: busy)",
+            "b                waiting 100ms to retry (attempt 1 failed: busy)",
         ],
     );
 }
@@ -255,8 +255,8 @@ fn deadlock_is_reported_under_a_paused_clock_without_waiting_for_the_timeout() {
             )
             .as_str(),
             "of `Stuck`: `stuck` is running (not in a tracked wait)",
-            "before             succeeded",
-            "stuck              running",
+            "before           succeeded",
+            "stuck            running",
         ],
     );
     // The 60s timeout would say "timed out"; the deadlock was found long before.
@@ -437,7 +437,7 @@ fn a_stall_inside_an_item_names_the_item_not_the_fan_out() {
         &[
             "no node of any workflow run made progress for 300ms while 1 node(s) were pending",
             "of `ItemHangs`: `items[2].x` is running (not in a tracked wait)\n",
-            "items[2].x         running",
+            "items[2].x       running",
         ],
     );
 }

@@ -207,6 +207,27 @@ pub(crate) fn node_spans_possible() -> bool {
 /// The `tracing` span of one attempt of node `index`. Its `node` field is the node's
 /// path (`thumbs[3].img`, `front.html`), as in reports and errors, so that a subscriber
 /// tells a fan-out's items apart; the path is built only for a span that is enabled.
+/// What a retry's jitter is drawn from, with the attempt (see `RetryPolicy::delay`).
+/// The runtime's seed (random unless fixed) keeps runs of two processes with the same
+/// id from retrying in step; the run's jitter key is its id, or with a fixed seed its
+/// number among the runtime's runs (`RuntimeShared::jitter_key`). A child run's node (a fan-out's item, a sub-workflow's
+/// node) mixes in its path too: the items of a fan-out share their root run's id and
+/// their body's node indexes, so without it every item failing together drew the same
+/// delays and retried in step, what jitter is for avoiding (trial43: six items, one
+/// timeline). Computed only when a node waits to retry.
+fn jitter_seed(shared: &RunShared, index: usize) -> u64 {
+    let seed = shared.jitter_key ^ (index as u64) << 32 ^ shared.runtime.jitter_seed;
+    if shared.path.is_none() {
+        return seed;
+    }
+    use std::hash::{Hash as _, Hasher as _};
+    // `DefaultHasher::new()` has fixed keys: the same path draws the same delays in
+    // every process of one build, as a fixed seed promises.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    shared.node_name(index).hash(&mut hasher);
+    seed ^ hasher.finish()
+}
+
 pub(crate) fn node_span(shared: &RunShared, index: usize, attempt: u32) -> tracing::Span {
     tracing::info_span!(
         target: "workflow",
@@ -432,10 +453,7 @@ async fn attempt_loop(
         let Some(retry) = retry else {
             return (attempt, Err(failure));
         };
-        // The runtime's seed (random unless fixed) keeps runs of two processes with the
-        // same id from retrying in step.
-        let seed = shared.run_id ^ (index as u64) << 32 ^ shared.runtime.jitter_seed;
-        let delay = retry.delay(attempt, seed);
+        let delay = retry.delay(attempt, jitter_seed(shared, index));
         // Outside tokio (another executor's `block_on`) the backoff's timer would panic
         // with tokio's message: the node ends with a typed error instead, its failed
         // attempt logged.

@@ -21,7 +21,7 @@ pub(crate) use node_reports::NodeRecord;
 pub use node_reports::{NodeNames, NodeReports};
 pub use options::{RunDuration, RunOptions};
 pub(crate) use report::arm_label;
-pub use report::{NodeReport, NodeStatus, RunReport};
+pub use report::{name_column, NodeReport, NodeStatus, RunReport};
 pub use snapshot::{RunSnapshot, SnapshotChildNode, SnapshotNode};
 
 use std::time::Duration;

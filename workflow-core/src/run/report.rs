@@ -278,19 +278,55 @@ impl RunReport {
 impl fmt::Display for RunReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} ({:?}):", self.title(), self.duration)?;
-        if self.merges().is_empty() {
-            for n in &self.nodes {
-                writeln!(f, "  {n}")?;
-            }
-            return Ok(());
-        }
-        for (n, label) in self.nodes.iter().zip(self.labels()) {
-            f.write_str("  ")?;
-            n.write_line(f, &label)?;
-            f.write_str("\n")?;
+        for line in self.node_lines() {
+            writeln!(f, "  {line}")?;
         }
         Ok(())
     }
+}
+
+impl RunReport {
+    /// One line per node as `{}` prints them (without the indent): a merge's nodes
+    /// named with their fn, every status in one column, as wide as the widest name
+    /// needs ([`name_column`]). `workflow-test`'s run records print these lines, so the
+    /// harness's messages and the report line up the same way.
+    #[doc(hidden)]
+    pub fn node_lines(&self) -> Vec<String> {
+        let labels: Vec<std::borrow::Cow<'_, str>> = if self.merges().is_empty() {
+            self.nodes
+                .iter()
+                .map(|n| std::borrow::Cow::Borrowed(&*n.name))
+                .collect()
+        } else {
+            self.labels()
+                .into_iter()
+                .map(std::borrow::Cow::Owned)
+                .collect()
+        };
+        let width = name_column(labels.iter().map(|l| &**l));
+        self.nodes
+            .iter()
+            .zip(&labels)
+            .map(|(n, label)| n.line(label, width))
+            .collect()
+    }
+}
+
+/// The narrowest name column of a report or a live snapshot (`RunReport`, `RunSnapshot`
+/// and `workflow-test`'s messages): most bindings fit.
+const NAME_COLUMN: usize = 16;
+
+/// The width of the name column for `names`: the widest name, and at least 16, so that
+/// one long name (a merge's arm, `receipt (refuse_large)`; a path, `thumbs[12].img`)
+/// widens the column for every line rather than pushing its own status out of it.
+#[doc(hidden)]
+pub fn name_column<'a>(names: impl IntoIterator<Item = &'a str>) -> usize {
+    names
+        .into_iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(NAME_COLUMN)
 }
 
 /// The fields as they read, `durable_run` only for a durable run, and
@@ -374,22 +410,26 @@ impl NodeReport {
         WithFn(self)
     }
 
-    /// `label`, the status, and attempts and time if it started.
-    fn write_line(&self, f: &mut fmt::Formatter<'_>, label: &str) -> fmt::Result {
+    /// `label` in a column of `width`, the status, and attempts and time if it started.
+    fn line(&self, label: &str, width: usize) -> String {
         // The status is padded only when something follows it: no trailing spaces on
         // the lines of nodes that never started (snapshot tests, editors that trim).
         if self.attempts > 0 {
-            write!(
-                f,
-                "{:<16} {:<10} attempts={} time={:?}",
+            format!(
+                "{:<width$} {:<10} attempts={} time={:?}",
                 label,
                 self.status.as_str(),
                 self.attempts,
                 self.duration
             )
         } else {
-            write!(f, "{:<16} {}", label, self.status.as_str())
+            format!("{:<width$} {}", label, self.status.as_str())
         }
+    }
+
+    /// `label`, the status, and attempts and time if it started.
+    fn write_line(&self, f: &mut fmt::Formatter<'_>, label: &str) -> fmt::Result {
+        f.write_str(&self.line(label, NAME_COLUMN))
     }
 }
 

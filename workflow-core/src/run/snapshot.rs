@@ -110,24 +110,32 @@ impl fmt::Display for RunSnapshot {
             None => write!(f, "run {}", self.run_id)?,
         }
         writeln!(f, " of `{}` after {:?}:", self.workflow, self.elapsed)?;
+        // One column for every name, as a report's (`RunReport`): the widest sets it.
+        let width = super::name_column(
+            self.nodes
+                .iter()
+                .map(|n| n.name)
+                .chain(self.children.iter().map(|n| &*n.name))
+                .chain(self.retrying.iter().map(|w| &*w.node)),
+        );
         for n in &self.nodes {
             let state = match (&n.waits_for, n.status) {
                 (Some(key), _) => format!("waiting for `{key}`"),
                 (None, status) => status.to_string(),
             };
-            writeln!(f, "  {:<16} {state}", n.name)?;
+            writeln!(f, "  {:<width$} {state}", n.name)?;
         }
         for n in &self.children {
             let state = match (&n.waits_for, n.status) {
                 (Some(key), _) => format!("waiting for `{key}`"),
                 (None, status) => status.to_string(),
             };
-            writeln!(f, "  {:<16} {state}", n.name)?;
+            writeln!(f, "  {:<width$} {state}", n.name)?;
         }
         for w in &self.retrying {
             writeln!(
                 f,
-                "  {:<16} waiting {:?} to retry (attempt {} failed: {})",
+                "  {:<width$} waiting {:?} to retry (attempt {} failed: {})",
                 w.node, w.delay, w.attempt, w.error
             )?;
         }

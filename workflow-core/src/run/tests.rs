@@ -65,6 +65,42 @@ fn a_merge_prints_each_arm_with_its_fn_and_a_durable_run_its_store_id() {
     );
 }
 
+/// A name longer than the column (a merge's arm with its fn, a path in a fan-out's
+/// item) widens the column for every line instead of pushing its own status out of
+/// line (trial43: `shipped (ship_standard) succeeded` beside `route            succeeded`).
+#[test]
+fn a_long_name_widens_the_column_for_every_line() {
+    let arm = |node_fn, status, attempts| NodeReport {
+        node_fn,
+        ..node("shipped", status, attempts)
+    };
+    let report = RunReport {
+        workflow: "Shipping",
+        run_id: 3,
+        durable_run: None,
+        duration: Duration::from_millis(5),
+        nodes: NodeReports::from(vec![
+            node("route", NodeStatus::Succeeded, 1),
+            arm("ship_express", NodeStatus::NotTaken, 0),
+            arm("ship_standard", NodeStatus::Succeeded, 1),
+            node("items[12].thumbnail", NodeStatus::Skipped, 0),
+        ]),
+    };
+    assert_eq!(
+        report.to_string(),
+        "run 3 of `Shipping` (5ms):\n\
+         \x20 route                   succeeded  attempts=1 time=5ms\n\
+         \x20 shipped (ship_express)  not taken\n\
+         \x20 shipped (ship_standard) succeeded  attempts=1 time=5ms\n\
+         \x20 items[12].thumbnail     skipped\n"
+    );
+    assert_eq!(report.node_lines().len(), 4);
+    // A report of short names keeps the narrowest column, 16.
+    assert_eq!(name_column(["a", "bb"]), 16);
+    assert_eq!(name_column(["shipped (ship_standard)"]), 23);
+    assert_eq!(name_column(std::iter::empty()), 16);
+}
+
 /// Under a harness, the header names the run by the harness's number first, with
 /// the runtime's id (or the store's) beside it.
 #[test]

@@ -179,12 +179,15 @@ impl RuntimeBuilder {
 
     /// Fixes the seed of this runtime's retry jitter (`retry(jitter)`).
     ///
-    /// A jittered delay is drawn from the runtime's seed, the run's id, the node and the
-    /// attempt. Run ids start at 1 in every process, so without a seed of its own each
-    /// runtime takes a random one: the first runs of a fleet of processes restarted
-    /// together do not retry in step. With a fixed seed, a run with the same id draws the
-    /// same delays in every process: a test that asserts exact jittered times fixes it
-    /// and runs in a process of its own (ids depend on what ran before in the process).
+    /// A jittered delay is drawn from the runtime's seed, the run, the node (by its path
+    /// in a fan-out's item or a sub-workflow) and the attempt. Without a seed of its own
+    /// each runtime takes a random one and a run is known by its process-wide id: run ids
+    /// start at 1 in every process, and the first runs of a fleet of processes restarted
+    /// together do not retry in step. With a fixed seed, a run is known by its number
+    /// among this runtime's runs (1, 2, .., in the order they start; a run of plain nodes
+    /// takes its number at its first retry), so the same seed draws the same delays in
+    /// every process and every test, whatever else ran before: a paused-clock test can
+    /// assert exact jittered times.
     ///
     /// # Examples
     ///
@@ -320,6 +323,7 @@ impl RuntimeBuilder {
             RuntimeShared::new(self.resources, self.node_limit, self.trace, self.monitors);
         if let Some(seed) = self.jitter_seed {
             inner.jitter_seed = seed;
+            inner.jitter_runs = Some(std::sync::atomic::AtomicU64::new(0));
         }
         for hook in self.dropped_hooks {
             inner.add_dropped_hook(hook);

@@ -1,6 +1,6 @@
 //! [`RuntimeShared`]: the state a runtime shares with its runs and their nodes.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tokio::sync::{Notify, Semaphore};
@@ -50,6 +50,9 @@ pub(crate) struct RuntimeShared {
     /// Mixed into every retry's jitter with the run's id (see `RuntimeBuilder::jitter_seed`):
     /// random per runtime unless the builder fixes it.
     pub(crate) jitter_seed: u64,
+    /// With a seed fixed by the builder, how many runs drew a jitter key (see
+    /// [`jitter_key`](Self::jitter_key)); `None` with a random seed.
+    pub(crate) jitter_runs: Option<AtomicU64>,
     /// Called with every run as it starts.
     monitors: RwLock<Vec<Monitor>>,
     /// Called with runs dropped before they ended.
@@ -80,6 +83,7 @@ impl RuntimeShared {
             node_limit: node_limit.map(|n| Arc::new(Semaphore::new(n))),
             trace,
             jitter_seed: random_jitter_seed(),
+            jitter_runs: None,
             monitors: RwLock::new(monitors),
             dropped_hooks: RwLock::new(Vec::new()),
             monitored: AtomicBool::new(monitored),
@@ -87,6 +91,21 @@ impl RuntimeShared {
             active: AtomicUsize::new(0),
             tasks: AtomicUsize::new(0),
             idle: Notify::new(),
+        }
+    }
+
+    /// What a root run's retries mix into their jitter with the seed (child runs take
+    /// their root's): its process-wide id with a random seed, so the first runs of two
+    /// processes (ids start at 1 in each) and of two runtimes differ; with a fixed seed,
+    /// its number among this runtime's runs (1, 2, ..), so that the same seed draws the
+    /// same delays in every process and every test, whatever else ran before (trial43:
+    /// two runtimes with `jitter_seed(42)` in one test binary drew different delays).
+    /// Taken when the run's shared state is made: at its start, or at its first retry
+    /// for a run of plain nodes.
+    pub(crate) fn jitter_key(&self, run_id: u64) -> u64 {
+        match &self.jitter_runs {
+            Some(runs) => runs.fetch_add(1, Ordering::Relaxed) + 1,
+            None => run_id,
         }
     }
 

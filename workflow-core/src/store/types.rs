@@ -460,7 +460,7 @@ pub struct RunRecord {
 pub struct RecordedOutput {
     /// The node's binding path.
     pub path: NodePath,
-    /// The node's `#[node_version]` when it ran.
+    /// The node's version when it ran (`#[node(version = N)]`; 1 unless set).
     pub node_version: u32,
     /// The output's type name (`std::any::type_name`) when it ran: a changed type means the
     /// row no longer fits and the node runs again.
@@ -487,8 +487,9 @@ pub enum Record {
     Branch(BranchChoice),
 }
 
-/// What the current code says about a graph node: its `#[node_version]` and output type
-/// name. Compared with a recorded row's to decide whether the row can be restored.
+/// What the current code says about a graph node: its version (`#[node(version = N)]`)
+/// and output type name. Compared with a recorded row's to decide whether the row can be
+/// restored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NodeSignature<'a> {
     /// The node's version.

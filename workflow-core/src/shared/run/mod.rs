@@ -44,6 +44,9 @@ use crate::trace::{TraceEvent, TraceKind, TraceRecorder};
 /// State shared by the nodes of one run (one allocation per run).
 pub(crate) struct RunShared {
     pub(crate) run_id: u64,
+    /// What its retries' jitter is drawn from with the runtime's seed
+    /// (`RuntimeShared::jitter_key`); a child run has its root's.
+    pub(crate) jitter_key: u64,
     pub(crate) workflow: &'static str,
     pub(crate) nodes: &'static [NodeSpec],
     pub(crate) started: Instant,
@@ -181,8 +184,13 @@ impl RunShared {
             None => (None, 0, None),
         };
         let of_parent = parent.as_deref();
+        let jitter_key = match of_parent {
+            Some(parent) => parent.jitter_key,
+            None => runtime.jitter_key(run_id),
+        };
         Self {
             run_id,
+            jitter_key,
             workflow,
             nodes,
             started,
