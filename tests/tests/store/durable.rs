@@ -2477,3 +2477,104 @@ async fn a_corrupt_run_row_names_the_run_once_in_its_error() {
         );
     }
 }
+
+/// A value whose serde impls have a bug: `Serialize` panics on an odd value,
+/// `Deserialize` on 4.
+#[derive(Debug, Clone, PartialEq)]
+struct Touchy(u64);
+
+impl serde::Serialize for Touchy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        assert!(self.0 % 2 == 0, "boom serializing {}", self.0);
+        s.serialize_u64(self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Touchy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = <u64 as serde::Deserialize>::deserialize(d)?;
+        assert!(v != 4, "boom deserializing {v}");
+        Ok(Touchy(v))
+    }
+}
+
+#[node]
+async fn touchy(n: u64) -> Touchy {
+    Touchy(n)
+}
+
+#[node]
+async fn after_touchy(t: Touchy) -> u64 {
+    t.0 + 1
+}
+
+workflow! {
+    #[workflow(durable)]
+    struct Touching {
+        input n: u64,
+        t = touchy(n: n),
+        u = after_touchy(t: t),
+    }
+}
+
+/// A node's output whose `Serialize` panics as the run records it, or whose
+/// `Deserialize` panics as a resumed run restores it, is a store error naming the run,
+/// the node and the panic: the encode (or decode) ran in the run's task outside any
+/// `catch_unwind`, so the panic unwound out of the run's poll into the caller's task.
+#[tokio::test]
+async fn a_serde_impl_that_panics_is_a_store_error_naming_the_node() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    for (kind, store) in clocked_stores("serde_panics", &clock).await {
+        let rt = runtime(Arc::clone(&store), Probe::default());
+        let type_name = std::any::type_name::<Touchy>();
+        let err = rt
+            .start_durable(Touching, TouchingInput { n: 7 }, None)
+            .await
+            .unwrap_err();
+        let WorkflowError::Store { run, .. } = &err else {
+            panic!("{kind}: {err:?}")
+        };
+        let run = RunId(*run);
+        assert_eq!(err.node(), Some("t"), "{kind}");
+        assert!(
+            matches!(store_source(&err), StoreError::Encode { .. }),
+            "{kind}: {err:?}"
+        );
+        pinned(
+            kind,
+            &err,
+            run,
+            &format!(
+                "durable run {run} of workflow `Touching`, node `t`: cannot encode its output as \
+                 `{type_name}`: its `Serialize` panicked: boom serializing 7"
+            ),
+        );
+
+        // Recorded as 4 by an earlier run whose process died: restoring it panics.
+        let fingerprint = <Touching as workflow_core::DurableWorkflow>::FINGERPRINT;
+        let run = dead_run_over(&store, "Touching", fingerprint, 4, |run| {
+            let mut t = RecordedOutput::encode(run, "t".parse().unwrap(), 1, &4u64).unwrap();
+            t.output_type = type_name.into();
+            vec![Record::Output(t)]
+        })
+        .await;
+        clock.advance(Duration::from_secs(11));
+        let err = rt.resume(Touching, run).await.unwrap_err();
+        assert_eq!(err.node(), Some("t"), "{kind}: {err:?}");
+        pinned(
+            kind,
+            &err,
+            run,
+            &format!(
+                "durable run {run} of workflow `Touching`, node `t`: cannot decode its output as \
+                 `{type_name}`: its `Deserialize` panicked: boom deserializing 4"
+            ),
+        );
+        // The runtime goes on: an even value records and restores.
+        let ok = rt
+            .start_durable(Touching, TouchingInput { n: 2 }, None)
+            .await
+            .unwrap();
+        assert_eq!(ok.outputs.u, 3, "{kind}");
+    }
+}
