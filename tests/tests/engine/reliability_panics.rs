@@ -1115,7 +1115,11 @@ async fn a_node_error_whose_display_panics_is_that_nodes_failure_with_a_note() {
     let _logs = format_every_event();
     let rt = Runtime::new();
     let outcome = rt
-        .execute_report(Garbled, GarbledInput { n: 7 }, RunOptions::new().trace(true))
+        .execute_report(
+            Garbled,
+            GarbledInput { n: 7 },
+            RunOptions::new().trace(true),
+        )
         .await;
     let e = outcome.result.unwrap_err();
     assert!(
@@ -1143,7 +1147,10 @@ async fn a_node_error_whose_display_panics_is_that_nodes_failure_with_a_note() {
         .collect();
     assert_eq!(said, [note.to_owned(), note.to_owned(), text]);
 
-    let e = rt.execute(Unprintable, UnprintableInput {}).await.unwrap_err();
+    let e = rt
+        .execute(Unprintable, UnprintableInput {})
+        .await
+        .unwrap_err();
     assert!(e.downcast_ref::<FailingDisplay>().is_some(), "{e:?}");
     assert_eq!(
         e.to_string(),

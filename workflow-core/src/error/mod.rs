@@ -12,7 +12,9 @@
 //! - `node_error`: a node's error as the run keeps it (an `anyhow::Error` seen through,
 //!   a caught panic's message);
 //! - `type_name`: Rust type names as a user writes them, for the resource and future
-//!   errors.
+//!   errors;
+//! - `shown`: a user type's `Display` printed so that one that panics is a note, not a
+//!   panic.
 
 use std::fmt;
 use std::time::Duration;
@@ -21,6 +23,7 @@ mod deadlock;
 mod detail;
 mod display;
 mod node_error;
+mod shown;
 mod type_name;
 
 pub use deadlock::{DeadlockKind, DeadlockReport, WaitingNode};
@@ -28,6 +31,7 @@ pub use detail::{RetryWait, TimeoutScope, TokioNeed};
 #[doc(hidden)]
 pub use node_error::CarriesError;
 pub(crate) use node_error::{panic_message, DerefError};
+pub(crate) use shown::Shown;
 use type_name::future_origin;
 pub(crate) use type_name::{is_trait_object, ShortType};
 
