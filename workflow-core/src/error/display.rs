@@ -370,7 +370,12 @@ impl fmt::Display for WorkflowError {
                 if let Some(node) = node {
                     write!(f, ", node `{node}`")?;
                 }
-                write!(f, ": {}", Shown(&**source))?;
+                // The store's error leaves out the run and node named here.
+                let named = Named {
+                    run: (*run != 0).then_some(*run),
+                    node: node.as_deref().map(str::to_owned),
+                };
+                naming(Some(named), || write!(f, ": {}", Shown(&**source)))?;
                 if let Some(e) = run_error {
                     write!(f, " (after the run itself failed: {e})")?;
                 }
