@@ -45,7 +45,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
 use crate::durable::DurableWorkflow;
-use crate::error::{BoxError, ChildFailed, NodeName, TokioNeed, WorkflowError};
+use crate::error::{BoxError, ChildFailed, NodeName, Shown, TokioNeed, WorkflowError};
 use crate::executor::panic_message;
 use crate::node::{NodeCallError, NodeResult};
 use crate::runtime::Runtime;
@@ -397,7 +397,9 @@ impl NodeCallFailure {
 impl fmt::Display for NodeCallFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Failed { node, source, .. } => write!(f, "node `{node}` failed: {source}"),
+            Self::Failed { node, source, .. } => {
+                write!(f, "node `{node}` failed: {}", Shown(&**source))
+            }
             Self::Panicked { node, message } => write!(f, "node `{node}` panicked: {message}"),
             Self::Child { error, .. } => write!(f, "{error}"),
             Self::TimedOut { node, limit, .. } => {

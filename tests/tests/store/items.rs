@@ -613,10 +613,27 @@ async fn an_items_output_that_fails_to_encode_is_named_by_its_path_inside_too() 
         .await
         .unwrap_err();
     assert_eq!(err.node(), Some("ps[2].p"), "{err:?}");
-    let Some(workflow_core::store::StoreError::Encode { what, source, .. }) = err.downcast_ref()
+    let Some(workflow_core::store::StoreError::Encode {
+        what,
+        source,
+        type_name,
+        ..
+    }) = err.downcast_ref()
     else {
         panic!("not an encode error: {err:?}");
     };
     assert_eq!(what, "ps[2].p");
     assert_eq!(source.to_string(), "7 is odd");
+    // The run and the node named once (it said `.., node `ps[2].p`: cannot encode
+    // ps[2].p of run 1 as ..`).
+    let WorkflowError::Store { run, .. } = &err else {
+        panic!("{err:?}")
+    };
+    let text = format!(
+        "durable run {run} of workflow `EvenItems`, node `ps[2].p`: cannot encode its output \
+         as `{type_name}`: 7 is odd"
+    );
+    assert!(type_name.ends_with("EvenOnly"), "{type_name}");
+    assert_eq!(err.to_string(), text);
+    assert_eq!(format!("{err:#}"), text);
 }

@@ -149,7 +149,7 @@ async fn an_unreachable_server_is_a_clear_error_and_loses_nothing() {
 }
 
 /// Runs `sql` on the test server (outside any store).
-async fn raw(url: &str, sql: &str) {
+pub(crate) async fn raw(url: &str, sql: &str) {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap();

@@ -242,8 +242,8 @@ fn store_error<W: Workflow>(run: RunId, source: StoreError) -> WorkflowError {
                 |n| n.name.into(),
             )
     });
-    // Named once: by this error, not again by the store's inside it.
-    let source = source.in_run(run, node.as_deref());
+    // Named once: by this error, which the store's inside it then leaves out as it
+    // prints (see `StoreError`'s `Display`).
     WorkflowError::Store {
         workflow: W::NAME,
         run: run.0,

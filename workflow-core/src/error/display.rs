@@ -119,13 +119,17 @@ impl fmt::Display for WorkflowError {
                 source,
             } => write!(
                 f,
-                "node `{node}` of workflow `{workflow}` failed after {attempts} attempt(s): {source}"
+                "node `{node}` of workflow `{workflow}` failed after {attempts} attempt(s): {}",
+                Shown(&**source)
             )?,
             Self::NodePanicked {
                 workflow,
                 node,
                 message,
-            } => write!(f, "node `{node}` of workflow `{workflow}` panicked: {message}")?,
+            } => write!(
+                f,
+                "node `{node}` of workflow `{workflow}` panicked: {message}"
+            )?,
             Self::Timeout {
                 workflow,
                 scope,
@@ -135,7 +139,10 @@ impl fmt::Display for WorkflowError {
                 all_attempts,
                 retrying,
             } => {
-                write!(f, "{scope} of workflow `{workflow}` timed out after {limit:?}")?;
+                write!(
+                    f,
+                    "{scope} of workflow `{workflow}` timed out after {limit:?}"
+                )?;
                 let is_scope = |r: &str| match scope {
                     TimeoutScope::Node(node) => is_named(node, r),
                     TimeoutScope::Workflow => false,
@@ -146,9 +153,9 @@ impl fmt::Display for WorkflowError {
                 // wait before the next one).
                 let own_wait = retrying.iter().find(|w| is_scope(&w.node));
                 match (*all_attempts, *attempts, own_wait) {
-                    (true, 0, _) => f.write_str(
-                        ", its `retry(total_timeout)`, before its first attempt began",
-                    )?,
+                    (true, 0, _) => {
+                        f.write_str(", its `retry(total_timeout)`, before its first attempt began")?
+                    }
                     (true, _, Some(wait)) => write!(
                         f,
                         ", its `retry(total_timeout)` for all attempts, while waiting to retry: {}",
@@ -306,7 +313,11 @@ impl fmt::Display for WorkflowError {
             // No single source: each failure is printed with its own cause.
             Self::Multiple { workflow, errors } => {
                 let nodes = if errors.len() == 1 { "node" } else { "nodes" };
-                write!(f, "{} {nodes} of workflow `{workflow}` failed: ", errors.len())?;
+                write!(
+                    f,
+                    "{} {nodes} of workflow `{workflow}` failed: ",
+                    errors.len()
+                )?;
                 for (i, e) in errors.iter().enumerate() {
                     if i > 0 {
                         f.write_str("; ")?;
@@ -359,7 +370,12 @@ impl fmt::Display for WorkflowError {
                 if let Some(node) = node {
                     write!(f, ", node `{node}`")?;
                 }
-                write!(f, ": {source}")?;
+                // The store's error leaves out the run and node named here.
+                let named = Named {
+                    run: (*run != 0).then_some(*run),
+                    node: node.as_deref().map(str::to_owned),
+                };
+                naming(Some(named), || write!(f, ": {}", Shown(&**source)))?;
                 if let Some(e) = run_error {
                     write!(f, " (after the run itself failed: {e})")?;
                 }
@@ -368,7 +384,7 @@ impl fmt::Display for WorkflowError {
         if f.alternate() {
             let mut source = std::error::Error::source(self);
             while let Some(cause) = source {
-                write!(f, ": {cause}")?;
+                write!(f, ": {}", Shown(cause))?;
                 source = cause.source();
             }
         }

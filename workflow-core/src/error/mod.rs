@@ -12,7 +12,11 @@
 //! - `node_error`: a node's error as the run keeps it (an `anyhow::Error` seen through,
 //!   a caught panic's message);
 //! - `type_name`: Rust type names as a user writes them, for the resource and future
-//!   errors.
+//!   errors;
+//! - `shown`: a user type's `Display` printed so that one that panics is a note, not a
+//!   panic;
+//! - `enclosing`: what an error being printed names already, which an error printed
+//!   inside it leaves out (a store's error inside a durable run's).
 
 use std::fmt;
 use std::time::Duration;
@@ -20,14 +24,18 @@ use std::time::Duration;
 mod deadlock;
 mod detail;
 mod display;
+mod enclosing;
 mod node_error;
+mod shown;
 mod type_name;
 
 pub use deadlock::{DeadlockKind, DeadlockReport, WaitingNode};
 pub use detail::{RetryWait, TimeoutScope, TokioNeed};
+pub(crate) use enclosing::{named, naming, Named};
 #[doc(hidden)]
 pub use node_error::CarriesError;
 pub(crate) use node_error::{panic_message, DerefError};
+pub(crate) use shown::Shown;
 use type_name::future_origin;
 pub(crate) use type_name::{is_trait_object, ShortType};
 
@@ -408,11 +416,11 @@ pub enum WorkflowError {
         /// The node whose record failed or does not decode, if one: its binding, or its
         /// path inside a fan-out item or sub-workflow (`thumbs[3].img`).
         node: Option<NodeName>,
-        /// The store's error (a `store::StoreError`). A database error in it
-        /// (`StoreError::Unavailable`, `StoreError::Backend`) leaves out the run, and the
-        /// node, this error names already (its `run()` is then `None`: `run` here is the
-        /// run), so `{}` names them once: `durable run 7 of workflow `Etl`: store
-        /// unavailable during renewing a lease: connection refused`.
+        /// The store's error (a `store::StoreError`), kept whole. `{}` prints it
+        /// leaving out the run, and the node, this error names already:
+        /// `durable run 7 of workflow `Etl`: not found in the store`, `durable run 7 of
+        /// workflow `Etl`: store unavailable during renewing a lease: connection refused`
+        /// (printed by itself, it names them: `run 7 not found in the store`).
         source: BoxError,
         /// The run's own error, when the run had already failed (a node's error, a
         /// timeout, ..) and the store then failed to record its end: the run stays

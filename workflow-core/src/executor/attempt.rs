@@ -14,7 +14,9 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use crate::context::Context;
 pub(crate) use crate::error::panic_message;
-use crate::error::{BoxError, ChildFailed, NodeName, TimeoutScope, TokioNeed, WorkflowError};
+use crate::error::{
+    BoxError, ChildFailed, NodeName, Shown, TimeoutScope, TokioNeed, WorkflowError,
+};
 use crate::node::{Node, NodeCallError, NodeResult};
 use crate::plan::NodeSpec;
 use crate::policy::{Execution, NodePolicy};
@@ -98,7 +100,8 @@ impl NodeFailure {
     /// One line for logs and the trace.
     pub(crate) fn describe(&self) -> String {
         match self {
-            Self::Error(e) => e.to_string(),
+            // A `Display` that panics is a note here, not a panic in the run's task.
+            Self::Error(e) => Shown(&**e).to_string(),
             Self::Panic(m) => format!("panicked: {m}"),
             Self::Timeout(d) => format!("timed out after {d:?}"),
             Self::TotalTimeout(d) => format!("timed out after {d:?} (all attempts)"),

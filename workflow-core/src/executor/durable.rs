@@ -74,8 +74,8 @@ impl<V> DurableExec<V> {
             workflow: plan.name,
             run: self.run.0,
             node: Some(node.into()),
-            // Named once: by this error, not again by the store's inside it.
-            source: source.in_run(self.run, Some(node)).into(),
+            // Named once: by this error, which the store's inside it leaves out.
+            source: source.into(),
             run_error: None,
         };
         let path = NodePath::new(node).map_err(error)?;

@@ -24,8 +24,7 @@ use crate::store::{NodePath, Record, RecordedOutput, RunId, StoreError};
 /// root run (`thumbs[3].img`).
 fn item_error(shared: &RunShared, run: RunId, index: usize, source: StoreError) -> WorkflowError {
     let node = shared.node_name(index);
-    // Named once: by this error, not again by the store's inside it.
-    let source = source.in_run(run, Some(&node));
+    // Named once: by this error, which the store's inside it leaves out.
     WorkflowError::Store {
         workflow: shared.root_workflow,
         run: run.0,

@@ -4,10 +4,13 @@
 //! produced here, so changing the encoding is a change to this file and a new
 //! [`ENCODING`] name (stores record the name they were created with and refuse another).
 
+use std::panic::AssertUnwindSafe;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{NodePath, RecordedOutput, RunId, StoreError};
+use crate::BoxError;
 
 /// The name of the encoding, kept in each store's metadata.
 pub const ENCODING: &str = "json";
@@ -17,18 +20,44 @@ pub const ENCODING: &str = "json";
 ///
 /// # Errors
 ///
-/// [`StoreError::Encode`] naming the run, `what` and `T`.
+/// [`StoreError::Encode`] naming the run, `what` and `T`; also when `T`'s `Serialize`
+/// panics (a bug in a user's impl), which is then contained: the error says it panicked,
+/// with its message, rather than the panic unwinding out of the run that records it.
+///
+/// ```
+/// use workflow_core::store::{encode, RunId};
+///
+/// struct Buggy;
+/// impl serde::Serialize for Buggy {
+///     fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+///         panic!("not implemented yet")
+///     }
+/// }
+///
+/// # let hook = std::panic::take_hook();
+/// # std::panic::set_hook(Box::new(|_| {}));
+/// let err = encode(&Buggy, Some(RunId(7)), "b").unwrap_err();
+/// # std::panic::set_hook(hook);
+/// assert!(err.to_string().starts_with("cannot encode b of run 7 as `"), "{err}");
+/// assert!(err.to_string().ends_with("Buggy`: its `Serialize` panicked: not implemented yet"), "{err}");
+/// ```
 pub fn encode<T: Serialize + ?Sized>(
     value: &T,
     run: Option<RunId>,
     what: &str,
 ) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|e| StoreError::Encode {
+    let encoded = std::panic::catch_unwind(AssertUnwindSafe(|| serde_json::to_vec(value)));
+    let error = |source: BoxError| StoreError::Encode {
         run,
         what: what.to_owned(),
         type_name: std::any::type_name::<T>(),
-        source: e.into(),
-    })
+        source,
+    };
+    match encoded {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err(error(e.into())),
+        Err(payload) => Err(error(panicked("Serialize", payload.as_ref()))),
+    }
 }
 
 /// Decodes the `what` (a node path, `input` or `output`) of `run` as a `T`.
@@ -36,14 +65,32 @@ pub fn encode<T: Serialize + ?Sized>(
 /// # Errors
 ///
 /// [`StoreError::Decode`] naming the run, `what` and `T`: the row was written by code whose
-/// type differed, or is damaged.
+/// type differed, or is damaged; also when `T`'s `Deserialize` panics, contained as for
+/// [`encode`].
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], run: RunId, what: &str) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|e| StoreError::Decode {
+    let decoded = std::panic::catch_unwind(AssertUnwindSafe(|| serde_json::from_slice(bytes)));
+    let error = |source: BoxError| StoreError::Decode {
         run,
         what: what.to_owned(),
         type_name: std::any::type_name::<T>(),
-        source: e.into(),
-    })
+        source,
+    };
+    match decoded {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(error(e.into())),
+        Err(payload) => Err(error(panicked("Deserialize", payload.as_ref()))),
+    }
+}
+
+/// The cause of an encode or decode error whose serde impl (`Serialize` or
+/// `Deserialize`) panicked. Cold: only a bug in a user's impl.
+#[cold]
+fn panicked(serde_trait: &str, payload: &(dyn std::any::Any + Send)) -> BoxError {
+    format!(
+        "its `{serde_trait}` panicked: {}",
+        crate::error::panic_message(payload)
+    )
+    .into()
 }
 
 impl RecordedOutput {

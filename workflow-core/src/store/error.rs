@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::{NodePath, OwnerId, RunId, RunStatus, Timestamp};
+use crate::error::{Named, Shown};
 use crate::BoxError;
 
 /// Why a store operation failed. Every variant about one run names it, and, where one
@@ -231,26 +232,6 @@ impl StoreError {
         }
     }
 
-    /// This error as the cause of one that names `run` (and `node`, if given) already (a
-    /// durable run's `WorkflowError::Store`, whose `{}` begins `durable run 7 of
-    /// workflow `Etl`, node `b``): a database error (`Unavailable`, `Backend`) leaves out
-    /// the " for node `b` of run 7" that would name them a second time; another run or
-    /// node than those stays. The other variants are unchanged: what they say is about
-    /// their run ("run 7 is leased to ..").
-    pub(crate) fn in_run(mut self, in_run: RunId, in_node: Option<&str>) -> StoreError {
-        if let StoreError::Unavailable { run, node, .. } | StoreError::Backend { run, node, .. } =
-            &mut self
-        {
-            if run.is_none_or(|r| r == in_run) {
-                *run = None;
-                if in_node.is_some() && node.as_ref().map(NodePath::as_str) == in_node {
-                    *node = None;
-                }
-            }
-        }
-        self
-    }
-
     /// Names `run` (and `node`) in a database error that does not name them yet.
     #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn about(mut self, about_run: RunId, about_node: Option<&NodePath>) -> StoreError {
@@ -266,43 +247,82 @@ impl StoreError {
     }
 }
 
+/// Inside a durable run's error (`durable run 7 of workflow `Etl`, node `b`: ..`), the
+/// run and the node that error names are left out: `not found in the store`, `cannot
+/// decode its output as `u64`: ..`, `store unavailable during renewing a lease: ..`.
+/// Printed by itself, the error names them.
 impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let named = crate::error::named();
+        // An error printed inside this one (a cause) is printed whole.
+        crate::error::naming(None, || self.write(f, named.as_ref()))
+    }
+}
+
+impl StoreError {
+    /// `{}`, leaving out what `named` (the error this one is printed inside) names.
+    fn write(&self, f: &mut fmt::Formatter<'_>, named: Option<&Named>) -> fmt::Result {
+        // Whether the enclosing error names this run, or this node (its path).
+        let this_run = |run: RunId| named.is_some_and(|n| n.run == Some(run.0));
+        let this_node = |path: &str| named.is_some_and(|n| n.node.as_deref() == Some(path));
         match self {
+            StoreError::NotFound { run } if this_run(*run) => f.write_str("not found in the store"),
             StoreError::NotFound { run } => write!(f, "run {run} not found in the store"),
             StoreError::LeaseHeld {
                 run,
                 owner,
                 expires_at,
-            } => write!(
-                f,
-                "run {run} is leased to `{owner}` until {expires_at}: another runtime runs it, or \
-                 ran it and stopped. `Runtime::recover` takes it over once that lease expires; a \
-                 restarted process resumes it at once if it names its runtime's owner alike \
-                 (`RuntimeBuilder::owner(OwnerId::new(..))`; the default owner is new in each \
-                 runtime)"
-            ),
+            } => {
+                if !this_run(*run) {
+                    write!(f, "run {run} is ")?;
+                }
+                write!(
+                    f,
+                    "leased to `{owner}` until {expires_at}: another runtime runs it, or ran it \
+                     and stopped. `Runtime::recover` takes it over once that lease expires; a \
+                     restarted process resumes it at once if it names its runtime's owner \
+                     alike (`RuntimeBuilder::owner(OwnerId::new(..))`; the default owner is \
+                     new in each runtime)"
+                )
+            }
+            StoreError::LeaseLost { run, owner, reason } if this_run(*run) => {
+                write!(f, "lease lost by `{owner}`: {reason}")
+            }
             StoreError::LeaseLost { run, owner, reason } => {
                 write!(f, "lease on run {run} lost by `{owner}`: {reason}")
             }
-            StoreError::Finished { run, status } => write!(
-                f,
-                "run {run} already finished ({status}); a finished run is not resumed: a failed \
-                 run is run again from where it failed with `Runtime::retry` (`Store::retry_run`)"
-            ),
-            StoreError::NotFailed { run, status } => write!(
-                f,
-                "run {run} cannot be retried: only a failed run is, and it {}",
-                not_failed(*status)
-            ),
+            StoreError::Finished { run, status } => {
+                if !this_run(*run) {
+                    write!(f, "run {run} ")?;
+                }
+                write!(
+                    f,
+                    "already finished ({status}); a finished run is not resumed: a failed run \
+                     is run again from where it failed with `Runtime::retry` (`Store::retry_run`)"
+                )
+            }
+            StoreError::NotFailed { run, status } => {
+                if !this_run(*run) {
+                    write!(f, "run {run} ")?;
+                }
+                write!(
+                    f,
+                    "cannot be retried: only a failed run is, and it {}",
+                    not_failed(*status)
+                )
+            }
             StoreError::WrongWorkflow {
                 run,
                 workflow,
                 expected,
-            } => write!(
-                f,
-                "run {run} is a run of workflow `{workflow}`, not of `{expected}`"
-            ),
+            } => {
+                if this_run(*run) {
+                    f.write_str("it")?;
+                } else {
+                    write!(f, "run {run}")?;
+                }
+                write!(f, " is a run of workflow `{workflow}`, not of `{expected}`")
+            }
             StoreError::IdempotencyConflict {
                 key,
                 run,
@@ -318,27 +338,36 @@ impl fmt::Display for StoreError {
                 type_name,
                 source,
             } => {
-                write!(f, "cannot encode {what} of ")?;
+                f.write_str("cannot encode ")?;
                 match run {
-                    Some(run) => write!(f, "run {run}")?,
-                    None => f.write_str("a new run")?,
+                    Some(run) if this_run(*run) => write_what(f, what, this_node(what))?,
+                    Some(run) => write!(f, "{what} of run {run}")?,
+                    None => write!(f, "{what} of a new run")?,
                 }
-                write!(f, " as `{type_name}`: {source}")
+                write!(f, " as `{type_name}`: {}", Shown(&**source))
             }
             StoreError::Decode {
                 run,
                 what,
                 type_name,
                 source,
-            } => write!(
-                f,
-                "cannot decode {what} of run {run} as `{type_name}`: {source}"
-            ),
+            } => {
+                f.write_str("cannot decode ")?;
+                if this_run(*run) {
+                    write_what(f, what, this_node(what))?;
+                } else {
+                    write!(f, "{what} of run {run}")?;
+                }
+                write!(f, " as `{type_name}`: {}", Shown(&**source))
+            }
             StoreError::InvalidPath { path, reason } => {
                 write!(f, "invalid node path `{path}`: {reason}")
             }
             StoreError::Schema { location, reason } => {
                 write!(f, "`{location}` is not a usable workflow store: {reason}")
+            }
+            StoreError::CorruptRow { run, reason } if this_run(*run) => {
+                write!(f, "corrupt row: {reason}")
             }
             StoreError::CorruptRow { run, reason } => {
                 write!(f, "run {run}: corrupt row: {reason}")
@@ -350,8 +379,9 @@ impl fmt::Display for StoreError {
                 source,
             } => write!(
                 f,
-                "store unavailable during {operation}{}: {source}",
-                about(*run, node.as_ref())
+                "store unavailable during {operation}{}: {}",
+                about(*run, node.as_ref(), named),
+                Shown(&**source)
             ),
             StoreError::Backend {
                 operation,
@@ -360,10 +390,22 @@ impl fmt::Display for StoreError {
                 source,
             } => write!(
                 f,
-                "store error during {operation}{}: {source}",
-                about(*run, node.as_ref())
+                "store error during {operation}{}: {}",
+                about(*run, node.as_ref(), named),
+                Shown(&**source)
             ),
         }
+    }
+}
+
+/// The value an encode or decode error is about, in a run the enclosing error names:
+/// `its output` for the node it names too, else the path (another node, `input`,
+/// `output`).
+fn write_what(f: &mut fmt::Formatter<'_>, what: &str, named_node: bool) -> fmt::Result {
+    if named_node {
+        f.write_str("its output")
+    } else {
+        f.write_str(what)
     }
 }
 
@@ -392,8 +434,16 @@ fn not_failed(status: RunStatus) -> &'static str {
     }
 }
 
-/// " for node `x` of run 7", " for run 7" or nothing.
-fn about(run: Option<RunId>, node: Option<&NodePath>) -> String {
+/// " for node `x` of run 7", " for run 7" or nothing, leaving out what the enclosing
+/// error names (`named`): the run, and the node when it names that run too (or none).
+fn about(run: Option<RunId>, node: Option<&NodePath>, named: Option<&Named>) -> String {
+    let (run, node) = match named {
+        Some(named) if run.is_none_or(|r| named.run == Some(r.0)) => {
+            let node = node.filter(|n| named.node.as_deref() != Some(n.as_str()));
+            (None, node)
+        }
+        _ => (run, node),
+    };
     match (run, node) {
         (Some(run), Some(node)) => format!(" for node `{node}` of run {run}"),
         (Some(run), None) => format!(" for run {run}"),
@@ -501,7 +551,7 @@ mod tests {
             workflow: "Etl",
             run: 7,
             node: None,
-            source: Box::new(unavailable(Some(7), None).in_run(RunId(7), None)),
+            source: Box::new(unavailable(Some(7), None)),
             run_error: None,
         };
         let text = "durable run 7 of workflow `Etl`: store unavailable during renewing a lease: \
@@ -513,46 +563,226 @@ mod tests {
         assert!(plain.source().is_none());
     }
 
+    /// The error of run 7 (of workflow `Etl`, naming `node` if given) whose store failed
+    /// with `e`, as `{}` prints it.
+    fn in_run(e: StoreError, node: Option<&str>) -> String {
+        WorkflowError::Store {
+            workflow: "Etl",
+            run: 7,
+            node: node.map(|n| n.to_owned().into()),
+            source: Box::new(e),
+            run_error: None,
+        }
+        .to_string()
+    }
+
     /// A database error as the cause of a run's error names the run (and the node) once:
     /// "durable run 7 of workflow `Etl`: store unavailable during renewing a lease: ..",
     /// where it said ".. renewing a lease for run 7: ..". What the run's error does not
-    /// name (another run, a node it does not name) is kept; errors about their run are
-    /// unchanged.
+    /// name (another run, a node it does not name) is kept.
     #[test]
     fn a_database_error_in_a_runs_error_names_the_run_once() {
-        let named = |e: StoreError, node: Option<&str>| e.in_run(RunId(7), node).to_string();
+        let run_7 = "durable run 7 of workflow `Etl`";
         assert_eq!(
-            named(unavailable(Some(7), None), None),
-            "store unavailable during renewing a lease: connection reset"
+            in_run(unavailable(Some(7), None), None),
+            format!("{run_7}: store unavailable during renewing a lease: connection reset")
         );
         assert_eq!(
-            named(unavailable(Some(7), Some("b")), Some("b")),
-            "store unavailable during renewing a lease: connection reset"
+            in_run(unavailable(Some(7), Some("b")), Some("b")),
+            format!(
+                "{run_7}, node `b`: store unavailable during renewing a lease: connection reset"
+            )
         );
         assert_eq!(
-            named(unavailable(None, Some("b")), Some("b")),
-            "store unavailable during renewing a lease: connection reset"
+            in_run(unavailable(None, Some("b")), Some("b")),
+            format!(
+                "{run_7}, node `b`: store unavailable during renewing a lease: connection reset"
+            )
         );
         assert_eq!(
-            named(unavailable(Some(7), Some("b")), None),
-            "store unavailable during renewing a lease for node `b`: connection reset"
+            in_run(unavailable(Some(7), Some("b")), None),
+            format!(
+                "{run_7}: store unavailable during renewing a lease for node `b`: connection reset"
+            )
         );
         assert_eq!(
-            named(unavailable(Some(7), Some("b")), Some("c")),
-            "store unavailable during renewing a lease for node `b`: connection reset"
+            in_run(unavailable(Some(7), Some("b")), Some("c")),
+            format!(
+                "{run_7}, node `c`: store unavailable during renewing a lease for node `b`: \
+                 connection reset"
+            )
         );
         assert_eq!(
-            named(unavailable(Some(8), Some("b")), Some("b")),
-            "store unavailable during renewing a lease for node `b` of run 8: connection reset"
+            in_run(unavailable(Some(8), Some("b")), Some("b")),
+            format!(
+                "{run_7}, node `b`: store unavailable during renewing a lease for node `b` of \
+                 run 8: connection reset"
+            )
         );
+        // Its own `{}`, outside a run's error, names both; so does the error taken out
+        // of the run's (it is kept whole).
+        let text =
+            "store unavailable during renewing a lease for node `b` of run 7: connection reset";
+        assert_eq!(unavailable(Some(7), Some("b")).to_string(), text);
+        let err = WorkflowError::Store {
+            workflow: "Etl",
+            run: 7,
+            node: Some("b".into()),
+            source: Box::new(unavailable(Some(7), Some("b"))),
+            run_error: None,
+        };
+        let inner = err.downcast_ref::<StoreError>().unwrap();
+        assert_eq!(inner.run(), Some(RunId(7)));
+        assert_eq!(inner.to_string(), text);
+    }
+
+    /// An error about its run (not found, leased, finished, ..) inside that run's error
+    /// says so without naming the run again, and a node's value without naming the node
+    /// again: "durable run 7 of workflow `Etl`: not found in the store", where it said
+    /// ".. `Etl`: run 7 not found in the store", and ".. node `b`: cannot decode its
+    /// output as `u64`: ..", where it said ".. node `b`: cannot decode b of run 7 as ..".
+    /// Another run, or another node, is named.
+    #[test]
+    fn an_error_about_its_run_in_that_runs_error_names_the_run_once() {
+        let run_7 = "durable run 7 of workflow `Etl`";
+        let owner = OwnerId::new("worker-2");
+        let cases: Vec<(StoreError, Option<&str>, String)> = vec![
+            (
+                StoreError::NotFound { run: RunId(7) },
+                None,
+                format!("{run_7}: not found in the store"),
+            ),
+            (
+                StoreError::NotFound { run: RunId(8) },
+                None,
+                format!("{run_7}: run 8 not found in the store"),
+            ),
+            (
+                StoreError::LeaseHeld {
+                    run: RunId(7),
+                    owner: owner.clone(),
+                    expires_at: Timestamp(5_000),
+                },
+                None,
+                format!(
+                    "{run_7}: leased to `worker-2` until {}: another runtime runs it, or ran it \
+                     and stopped. `Runtime::recover` takes it over once that lease expires; a \
+                     restarted process resumes it at once if it names its runtime's owner \
+                     alike (`RuntimeBuilder::owner(OwnerId::new(..))`; the default owner is \
+                     new in each runtime)",
+                    Timestamp(5_000)
+                ),
+            ),
+            (
+                StoreError::LeaseLost {
+                    run: RunId(7),
+                    owner: owner.clone(),
+                    reason: "the lease expired".into(),
+                },
+                Some("b"),
+                format!("{run_7}, node `b`: lease lost by `worker-2`: the lease expired"),
+            ),
+            (
+                StoreError::Finished {
+                    run: RunId(7),
+                    status: RunStatus::Succeeded,
+                },
+                None,
+                format!(
+                    "{run_7}: already finished (succeeded); a finished run is not resumed: a \
+                     failed run is run again from where it failed with `Runtime::retry` \
+                     (`Store::retry_run`)"
+                ),
+            ),
+            (
+                StoreError::NotFailed {
+                    run: RunId(7),
+                    status: RunStatus::Succeeded,
+                },
+                None,
+                format!("{run_7}: cannot be retried: only a failed run is, and it succeeded"),
+            ),
+            (
+                StoreError::WrongWorkflow {
+                    run: RunId(7),
+                    workflow: "Other".into(),
+                    expected: "Etl".into(),
+                },
+                None,
+                format!("{run_7}: it is a run of workflow `Other`, not of `Etl`"),
+            ),
+            (
+                StoreError::CorruptRow {
+                    run: RunId(7),
+                    reason: "unknown status `zombie`".into(),
+                },
+                None,
+                format!("{run_7}: corrupt row: unknown status `zombie`"),
+            ),
+            (
+                StoreError::Decode {
+                    run: RunId(7),
+                    what: "b".into(),
+                    type_name: "u64",
+                    source: "invalid type: string".into(),
+                },
+                Some("b"),
+                format!(
+                    "{run_7}, node `b`: cannot decode its output as `u64`: invalid type: string"
+                ),
+            ),
+            (
+                StoreError::Decode {
+                    run: RunId(7),
+                    what: "input".into(),
+                    type_name: "EtlInput",
+                    source: "invalid type: string".into(),
+                },
+                None,
+                format!("{run_7}: cannot decode input as `EtlInput`: invalid type: string"),
+            ),
+            (
+                StoreError::Encode {
+                    run: Some(RunId(7)),
+                    what: "ps[2].p".into(),
+                    type_name: "Even",
+                    source: "7 is odd".into(),
+                },
+                Some("ps[2].p"),
+                format!("{run_7}, node `ps[2].p`: cannot encode its output as `Even`: 7 is odd"),
+            ),
+            (
+                StoreError::Encode {
+                    run: Some(RunId(7)),
+                    what: "c".into(),
+                    type_name: "Even",
+                    source: "7 is odd".into(),
+                },
+                Some("b"),
+                format!("{run_7}, node `b`: cannot encode c as `Even`: 7 is odd"),
+            ),
+        ];
+        for (error, node, expected) in cases {
+            let standalone = error.to_string();
+            assert_eq!(in_run(error, node), expected);
+            // By itself, it names its run.
+            assert!(
+                standalone.contains("run 7") || standalone.contains("run 8"),
+                "{standalone}"
+            );
+        }
+        // A run's error with no run yet (refused before one was created) names none, so
+        // the store's error names its run.
+        let no_run = WorkflowError::Store {
+            workflow: "Etl",
+            run: 0,
+            node: None,
+            source: Box::new(StoreError::NotFound { run: RunId(7) }),
+            run_error: None,
+        };
         assert_eq!(
-            named(StoreError::NotFound { run: RunId(7) }, None),
-            "run 7 not found in the store"
-        );
-        // Its own `{}`, outside a run's error, names both.
-        assert_eq!(
-            unavailable(Some(7), Some("b")).to_string(),
-            "store unavailable during renewing a lease for node `b` of run 7: connection reset"
+            no_run.to_string(),
+            "durable workflow `Etl`: run 7 not found in the store"
         );
     }
 }
