@@ -210,14 +210,14 @@ pub(crate) fn node_spans_possible() -> bool {
 /// The `tracing` span of one attempt of node `index`. Its `node` field is the node's
 /// path (`thumbs[3].img`, `front.html`), as in reports and errors, so that a subscriber
 /// tells a fan-out's items apart; the path is built only for a span that is enabled.
-/// What a retry's jitter is drawn from, with the attempt (see `RetryPolicy::delay`).
-/// The runtime's seed (random unless fixed) keeps runs of two processes with the same
-/// id from retrying in step; the run's jitter key is its id, or with a fixed seed its
-/// number among the runtime's runs (`RuntimeShared::jitter_key`). A child run's node (a fan-out's item, a sub-workflow's
-/// node) mixes in its path too: the items of a fan-out share their root run's id and
-/// their body's node indexes, so without it every item failing together drew the same
-/// delays and retried in step, what jitter is for avoiding (trial43: six items, one
-/// timeline). Computed only when a node waits to retry.
+/// What a retry's jitter is drawn from, with the attempt (see `RetryPolicy::delay`). The
+/// runtime's seed (random unless fixed) keeps runs of two processes with the same id from
+/// retrying in step; the run's jitter key is its id, or with a fixed seed its number among
+/// the runtime's runs (`RuntimeShared::jitter_key`). A child run's node (a fan-out's item,
+/// a sub-workflow's node) mixes in its path too: the items of a fan-out share their root
+/// run's id and their body's node indexes, so without it every item failing together drew
+/// the same delays and retried in step, what jitter is for avoiding (trial43: six items,
+/// one timeline). Computed only when a node waits to retry.
 fn jitter_seed(shared: &RunShared, index: usize) -> u64 {
     let seed = shared.jitter_key ^ (index as u64) << 32 ^ shared.runtime.jitter_seed;
     if shared.path.is_none() {
