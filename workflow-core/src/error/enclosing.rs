@@ -39,6 +39,8 @@ pub(crate) fn naming<R>(named: Option<Named>, print: impl FnOnce() -> R) -> R {
 }
 
 /// What the error being printed is inside of names, if it is inside one.
+// Read by the store's errors only (the `store` feature).
+#[cfg_attr(not(feature = "store"), allow(dead_code))]
 pub(crate) fn named() -> Option<Named> {
     NAMED.try_with(|n| n.borrow().clone()).ok().flatten()
 }

@@ -31,7 +31,9 @@ mod type_name;
 
 pub use deadlock::{DeadlockKind, DeadlockReport, WaitingNode};
 pub use detail::{RetryWait, TimeoutScope, TokioNeed};
-pub(crate) use enclosing::{named, naming, Named};
+#[cfg(feature = "store")]
+pub(crate) use enclosing::named;
+pub(crate) use enclosing::{naming, Named};
 #[doc(hidden)]
 pub use node_error::CarriesError;
 pub(crate) use node_error::{panic_message, DerefError};
