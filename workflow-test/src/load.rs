@@ -14,6 +14,12 @@ use crate::harness::Harness;
 /// At most this many distinct failure messages are kept.
 const MAX_ERRORS: usize = 10;
 
+/// A failed run of a load test: the node to blame, if one is, and the error's text.
+struct Failure {
+    node: Option<String>,
+    message: String,
+}
+
 /// How [`Harness::load`] makes each run's input: a closure given the run's number
 /// (0, 1, 2, ..) and returning that run's input. Every `FnMut(usize) -> I` is one.
 ///
@@ -93,8 +99,17 @@ pub struct LoadReport {
     pub succeeded: usize,
     /// Runs that failed.
     pub failed: usize,
-    /// Distinct failure messages with their counts (the first few).
+    /// Distinct failure messages with their counts (the first ten: a message that names
+    /// its item, `"order 17 rejected"`, makes each failure distinct; see
+    /// [`failures_by_node`](Self::failures_by_node) for every failure counted).
     pub errors: Vec<(String, usize)>,
+    /// Every failed run counted by the node to blame ([`WorkflowError::node`]), in the
+    /// order the nodes first failed; `None` for a failure of the run itself (its
+    /// timeout, a deadlock, a panicked run task). The counts add up to
+    /// [`failed`](Self::failed).
+    ///
+    /// [`WorkflowError::node`]: workflow_core::WorkflowError::node
+    pub failures_by_node: Vec<(Option<String>, usize)>,
     /// Time from the first start to the last end, on tokio's clock.
     pub elapsed: Duration,
     /// The same, on the real clock.
@@ -206,6 +221,17 @@ impl fmt::Display for LoadReport {
             self.max(),
             self.mean()
         )?;
+        if !self.failures_by_node.is_empty() {
+            write!(f, "failures by node:")?;
+            for (i, (node, count)) in self.failures_by_node.iter().enumerate() {
+                let sep = if i == 0 { " " } else { ", " };
+                match node {
+                    Some(node) => write!(f, "{sep}`{node}` {count}")?,
+                    None => write!(f, "{sep}the run itself {count}")?,
+                }
+            }
+            writeln!(f)?;
+        }
         for (message, count) in &self.errors {
             writeln!(f, "  {count}x {message}")?;
         }
@@ -292,18 +318,24 @@ impl Harness {
         let concurrency = concurrency.max(1);
         let wall = std::time::Instant::now();
         let start = tokio::time::Instant::now();
-        let mut set: JoinSet<(Duration, Result<(), String>)> = JoinSet::new();
+        let mut set: JoinSet<(Duration, Result<(), Failure>)> = JoinSet::new();
         // Grown as runs end beyond a first few thousand: `runs` may be far more than
         // could be reserved at once (`usize::MAX` panics, a huge count aborts).
         let mut latencies = Vec::with_capacity(runs.min(4096));
         let mut errors: Vec<(String, usize)> = Vec::new();
+        let mut failures_by_node: Vec<(Option<String>, usize)> = Vec::new();
         let mut failed = 0;
         let workflow = Arc::new(workflow);
         let mut next = 0;
-        let mut record = |(latency, result): (Duration, Result<(), String>)| {
+        let mut record = |(latency, result): (Duration, Result<(), Failure>)| {
             latencies.push(latency);
-            if let Err(message) = result {
+            if let Err(Failure { node, message }) = result {
                 failed += 1;
+                if let Some((_, n)) = failures_by_node.iter_mut().find(|(k, _)| *k == node) {
+                    *n += 1;
+                } else {
+                    failures_by_node.push((node, 1));
+                }
                 if let Some((_, n)) = errors.iter_mut().find(|(m, _)| *m == message) {
                     *n += 1;
                 } else if errors.len() < MAX_ERRORS {
@@ -322,13 +354,22 @@ impl Harness {
                 next += 1;
                 set.spawn(async move {
                     let t = tokio::time::Instant::now();
-                    let result = run.await.map(drop).map_err(|e| format!("{e:#}"));
+                    let result = run.await.map(drop).map_err(|e| Failure {
+                        node: e.node().map(str::to_owned),
+                        message: format!("{e:#}"),
+                    });
                     (t.elapsed(), result)
                 });
             }
             match set.join_next().await {
                 Some(Ok(outcome)) => record(outcome),
-                Some(Err(e)) => record((Duration::ZERO, Err(format!("run task failed: {e}")))),
+                Some(Err(e)) => record((
+                    Duration::ZERO,
+                    Err(Failure {
+                        node: None,
+                        message: format!("run task failed: {e}"),
+                    }),
+                )),
                 None => break,
             }
         }
@@ -341,6 +382,7 @@ impl Harness {
             succeeded: runs - failed,
             failed,
             errors,
+            failures_by_node,
             elapsed,
             wall_time,
             latencies,

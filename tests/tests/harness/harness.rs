@@ -907,6 +907,10 @@ async fn load_reports_throughput_latency_and_failures(h: Harness) {
     assert_eq!(report.errors.len(), 1);
     assert_eq!(report.errors[0].1, 10);
     assert!(report.errors[0].0.contains("Simulated async error"));
+    assert_eq!(
+        report.failures_by_node,
+        vec![(Some("processed".to_owned()), 10)]
+    );
     // 100 runs of 10ms, 25 at a time: 4 waves.
     assert_eq!(report.elapsed, Duration::from_millis(40));
     assert_eq!(report.throughput(), 2500.0);
@@ -1660,6 +1664,60 @@ async fn assert_error_takes_the_error_type_alone_in_a_turbofish(h: Harness) {
     let result = h.execute(Declines, DeclinesInput { card: 5 }).await;
     let e: Declined = h.assert_error(result);
     assert_eq!(e, Declined(5));
+}
+
+// ---- load: failures whose messages name their item ------------------------------------
+
+#[node]
+async fn check_order(order: usize) -> anyhow::Result<usize> {
+    if order % 4 == 1 {
+        anyhow::bail!("order {order} rejected");
+    }
+    Ok(order)
+}
+
+#[node]
+async fn ship_order(order: usize) -> Result<usize, Simulated> {
+    if order % 4 == 2 {
+        return Err(Simulated);
+    }
+    Ok(order)
+}
+
+workflow! {
+    struct Orders {
+        input order: usize,
+        checked = check_order(order),
+        shipped = ship_order(order: checked),
+    }
+}
+
+/// Messages that name their item are each distinct, so `errors` keeps only the first
+/// ten messages; `failures_by_node` still counts every failure, by the node to blame.
+#[workflow_test(timeout = "20s", start_paused = true)]
+async fn load_counts_every_failure_by_node_when_messages_differ(h: Harness) {
+    let report = h.load(Orders, 60, 7, |i| OrdersInput { order: i }).await;
+    assert_eq!(report.failed, 30);
+    // Ten messages: `shipped`'s one (15 times) and nine of `checked`'s fifteen.
+    assert_eq!(report.errors.len(), 10, "{report}");
+    assert_eq!(
+        report.errors.iter().map(|(_, n)| n).sum::<usize>(),
+        24,
+        "{report}"
+    );
+    assert_eq!(
+        report.failures_by_node,
+        vec![
+            (Some("checked".to_owned()), 15),
+            (Some("shipped".to_owned()), 15)
+        ],
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("failures by node: `checked` 15, `shipped` 15\n"),
+        "{text}"
+    );
 }
 
 // ---- assert_error on a node returning anyhow::Result ----------------------------------
