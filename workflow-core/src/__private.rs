@@ -23,8 +23,8 @@ pub use crate::error::WorkflowError;
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{
     boxed_in_place, cell_op, fan_out, fan_out_collect, inline_call, route, start_node,
-    sub_workflow, BoxedNodes, Executor, FanOutOptions, Finished, ItemCodec, NodeStarter, Op,
-    Workflow,
+    start_node_sharing, sub_workflow, BoxedNodes, Executor, FanOutOptions, Finished, ItemCodec,
+    NodeStarter, Op, Workflow,
 };
 /// Fused segments (`executor/fused.rs`).
 pub use crate::executor::{

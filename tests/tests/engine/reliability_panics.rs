@@ -1190,14 +1190,11 @@ workflow! {
     }
 }
 
-/// An output two nodes read is cloned for one of them as it starts; a `Clone` that
-/// panics there should be a panic of the run, contained, naming the node whose input it
-/// was. Known not to hold (robust43): the clone runs as the driver builds the
-/// consumer's ports (`SharedOutput::__share` in the generated start arm), in the run's
-/// task outside the node's `catch_unwind`, so the panic unwinds out of the run's poll
-/// and the task awaiting the run panics with "boom cloning 7".
+/// An output two nodes read is cloned for one of them as it starts (in the run's task,
+/// as the driver builds its ports, before the node's own `catch_unwind`): a `Clone` that
+/// panics there is that node's panic, contained, and says where it happened. It used to
+/// unwind out of the run's poll into the caller's task (robust43).
 #[tokio::test]
-#[ignore = "known: a panicking Clone of a shared output unwinds out of the run's poll"]
 async fn an_output_whose_clone_panics_is_a_contained_panic() {
     quiet();
     let rt = Runtime::new();
@@ -1210,6 +1207,160 @@ async fn an_output_whose_clone_panics_is_a_contained_panic() {
     });
     let (rt, e) = run.await.expect("the run's task did not panic");
     assert!(e.is_panic(), "{e:?}");
-    assert!(e.to_string().contains("boom cloning 7"), "{e}");
+    assert_eq!(e.node(), Some("x"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "node `x` of workflow `SharesBad` panicked: boom cloning 7 \
+         (while cloning an input it shares with another node, before it ran)"
+    );
+    assert_eq!(rt.execute(Fine, FineInput {}).await.unwrap().outputs.x, 1);
+}
+
+#[node]
+async fn bump(b: BadClone) -> BadClone {
+    BadClone(b.0 + 1)
+}
+
+workflow! {
+    /// `x` heads a chain, which runs fused (one future for `x`, `x2`, `x3`): its ports
+    /// are built as the segment starts.
+    struct SharesBadIntoChain {
+        input n: u32,
+        b = make_bad(n),
+        x = bump(b),
+        x2 = bump(b: x),
+        x3 = use_bad(b: x2),
+        y = use_bad(b),
+    }
+}
+
+#[node]
+async fn use_bad_or_refuse(b: BadClone) -> Result<u32, Refused> {
+    Ok(b.0)
+}
+
+workflow! {
+    /// The consumers are spawned and retried (each boxed, not in a cell).
+    struct SharesBadSpawned {
+        input n: u32,
+        b = make_bad(n),
+        #[spawn]
+        x = use_bad(b),
+        #[retry(max = 3, backoff = "10ms")]
+        y = use_bad_or_refuse(b),
+    }
+}
+
+workflow! {
+    /// Under `continue`, the other consumer (the last to start, which gets the value
+    /// itself) still runs.
+    #[workflow(failure = "continue")]
+    struct SharesBadContinue {
+        input n: u32,
+        b = make_bad(n),
+        x = use_bad(b),
+        y = use_bad(b),
+    }
+}
+
+workflow! {
+    /// `b` is an output of the workflow and read by `x`: `x` gets a clone.
+    struct SharesBadKept {
+        input n: u32,
+        #[output]
+        b = make_bad(n),
+        x = use_bad(b),
+    }
+}
+
+/// The other ways a node's ports are built: a fused chain's first node, spawned and
+/// retried nodes, under `failure = "continue"`, and an output the workflow keeps. Each
+/// is that node's contained panic.
+#[tokio::test]
+async fn a_panicking_clone_of_a_shared_value_is_the_readers_panic_however_it_runs() {
+    quiet();
+    let rt = Runtime::new();
+    let rt2 = rt.clone();
+    let errors = tokio::spawn(async move {
+        let chain = rt2
+            .execute(SharesBadIntoChain, SharesBadIntoChainInput { n: 3 })
+            .await
+            .unwrap_err();
+        let spawned = rt2
+            .execute(SharesBadSpawned, SharesBadSpawnedInput { n: 4 })
+            .await
+            .unwrap_err();
+        let kept = rt2
+            .execute(SharesBadKept, SharesBadKeptInput { n: 5 })
+            .await
+            .unwrap_err();
+        let RunOutcome { result, report, .. } = rt2
+            .execute_report(
+                SharesBadContinue,
+                SharesBadContinueInput { n: 6 },
+                RunOptions::new(),
+            )
+            .await;
+        (chain, spawned, kept, result.unwrap_err(), report)
+    });
+    let (chain, spawned, kept, continued, report) =
+        errors.await.expect("the run's task did not panic");
+    for (e, node, n) in [(&chain, "x", 3), (&spawned, "x", 4), (&kept, "x", 5)] {
+        assert!(e.is_panic(), "{e:?}");
+        assert_eq!(e.node(), Some(node), "{e}");
+        assert!(
+            e.to_string().contains(&format!(
+                "panicked: boom cloning {n} (while cloning an input it shares"
+            )),
+            "{e}"
+        );
+    }
+    // Under `continue`, `x` (the first to start, the one cloned for) failed, `y` ran.
+    assert!(continued.is_panic(), "{continued:?}");
+    assert_eq!(continued.node(), Some("x"), "{continued}");
+    assert_eq!(report.node("x").unwrap().status, NodeStatus::Failed);
+    assert_eq!(report.node("y").unwrap().status, NodeStatus::Succeeded);
+    assert_eq!(rt.execute(Fine, FineInput {}).await.unwrap().outputs.x, 1);
+    assert_eq!(rt.active_runs(), 0);
+}
+
+#[node]
+async fn use_bad_item(item: u32, b: BadClone) -> u32 {
+    item + b.0
+}
+
+workflow! {
+    /// Every item reads `b`, cloned for each as the item's input is made.
+    struct SharesBadPerItem {
+        input n: u32,
+        input items: Vec<u32>,
+        b = make_bad(n),
+        out = for item in items { r = use_bad_item(item, b), } => r,
+    }
+}
+
+/// A value every item of a fan-out reads is cloned into each item's input: a `Clone`
+/// that panics there fails the run with a panic naming the fan-out, contained.
+#[tokio::test]
+async fn a_panicking_clone_into_a_fan_outs_items_is_contained() {
+    quiet();
+    let rt = Runtime::new();
+    let rt2 = rt.clone();
+    let e = tokio::spawn(async move {
+        rt2.execute(
+            SharesBadPerItem,
+            SharesBadPerItemInput {
+                n: 8,
+                items: vec![1, 2, 3],
+            },
+        )
+        .await
+        .unwrap_err()
+    })
+    .await
+    .expect("the run's task did not panic");
+    assert!(e.is_panic(), "{e:?}");
+    assert!(e.to_string().contains("boom cloning 8"), "{e}");
+    assert!(e.node().is_some_and(|n| n.starts_with("out")), "{e}");
     assert_eq!(rt.execute(Fine, FineInput {}).await.unwrap().outputs.x, 1);
 }

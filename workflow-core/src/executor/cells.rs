@@ -481,6 +481,52 @@ where
     poll_cell(cell, index, cx)
 }
 
+/// [`start_node`] of a node type some of whose nodes read a value another node (or the
+/// workflow's output) reads too: building such a node's `ports` clones that value, and
+/// a user's `Clone` runs there, in the run's task, before the node's own
+/// `catch_unwind`. A panic while building them is this node's panic (its text says
+/// where), not one out of the run's poll. Types that share nothing build their ports
+/// in the start arm, as before, and pay nothing for this.
+#[doc(hidden)]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn start_node_sharing<N, V, F>(
+    cell: Pin<&mut Option<F>>,
+    boxed: &mut BoxedNodes<V>,
+    index: usize,
+    op: Op<'_, '_>,
+    ports: impl FnOnce() -> N,
+    wrap: fn(N::Output) -> V,
+    inline: impl FnOnce(N, Context, fn(N::Output) -> V) -> F,
+) -> Poll<Finished<V>>
+where
+    N: Node,
+    V: Send + 'static,
+    F: Future<Output = NodeResult<V>> + Send + 'static,
+{
+    let Op::Start(..) = op else {
+        return Poll::Pending;
+    };
+    match std::panic::catch_unwind(AssertUnwindSafe(ports)) {
+        Ok(ports) => start_node(cell, boxed, index, op, ports, wrap, inline),
+        Err(payload) => Poll::Ready(Finished {
+            index,
+            attempts: 1,
+            result: Err(sharing_panicked(payload)),
+        }),
+    }
+}
+
+/// The failure of a node whose ports panicked as they were built: a user's `Clone` of
+/// a value it shares with another node (see [`start_node_sharing`]).
+#[cold]
+pub(super) fn sharing_panicked(payload: Box<dyn std::any::Any + Send>) -> attempt::NodeFailure {
+    attempt::NodeFailure::Panic(format!(
+        "{} (while cloning an input it shares with another node, before it ran)",
+        attempt::panic_message(payload.as_ref())
+    ))
+}
+
 /// [`start_node`] of a node that does not go into its type's cell: one that does not
 /// run inline (spawned, or with policies), or an inline node whose type's cell holds
 /// another pending node.

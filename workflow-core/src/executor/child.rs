@@ -16,7 +16,7 @@ use std::sync::Arc;
 use futures::stream::{FuturesUnordered, StreamExt as _};
 use tokio_util::sync::CancellationToken;
 
-use super::items::{fits_lanes, run_lanes, Feed, FlushOnDrop};
+use super::items::{fits_lanes, item_source, run_lanes, Feed, FlushOnDrop};
 use super::workflow::{ChildOf, Executor, ItemCodec, RunOutcome, Workflow};
 use crate::context::Context;
 use crate::error::{ChildFailed, WorkflowError};
@@ -98,7 +98,7 @@ pub fn sub_workflow<W: Workflow>(
         let path: Arc<str> = Arc::from(&*shared.node_name(node));
         if fits_lanes::<W>() {
             // One item in a lane: no run of its own (see `items.rs`).
-            let source = Box::new(std::iter::once((0, input)));
+            let source = item_source(std::iter::once(input), |input| input);
             let feed = Arc::new(Feed::<W>::new(
                 Arc::clone(shared),
                 node,
@@ -157,7 +157,7 @@ async fn run_in_lanes<W, I>(
     items: I,
     opts: FanOutOptions,
     codec: Option<ItemCodec<W>>,
-    mut input: impl FnMut(I::Item) -> W::Input + Send + 'static,
+    input: impl FnMut(I::Item) -> W::Input + Send + 'static,
 ) -> Arc<Feed<W>>
 where
     W: Workflow,
@@ -167,7 +167,7 @@ where
     let (shared, node) = ctx.parts();
     let items = items.into_iter();
     let hint = items.size_hint().0;
-    let source = Box::new(items.enumerate().map(move |(i, item)| (i, input(item))));
+    let source = item_source(items, input);
     let path: Arc<str> = Arc::from(&*shared.node_name(node));
     let mut feed = Feed::<W>::new(
         Arc::clone(shared),

@@ -206,7 +206,18 @@ where
     };
     if starting {
         STARTED.with(|n| n.set(n.get() + 1));
-        cell.set(Some(start()));
+        // Its first node's ports may clone a value another node reads too: a `Clone`
+        // that panics is that node's panic (see `start_node_sharing`).
+        match std::panic::catch_unwind(AssertUnwindSafe(&mut *start)) {
+            Ok(segment) => cell.set(Some(segment)),
+            Err(payload) => {
+                return Poll::Ready(Finished {
+                    index: nodes[0] as usize,
+                    attempts: 1,
+                    result: Err(super::cells::sharing_panicked(payload)),
+                })
+            }
+        }
     }
     let Some(segment) = cell.as_mut().as_pin_mut() else {
         return Poll::Pending;

@@ -134,10 +134,56 @@ pub(super) type LaneDriver<W> = for<'c> fn(
     Box<dyn Future<Output = RunOutcome<<W as Workflow>::Output>> + Send + 'c>,
 >;
 
+/// A fan-out's items not taken yet, each with its index: an item's input is made as it
+/// is taken. Items that never start (after a failure, or a stop) are counted without
+/// making theirs: that runs the user's code (a `Clone` of each value the items share),
+/// which may panic, and did so again as the fan-out's reports were flushed while that
+/// panic unwound (an abort).
+pub(crate) trait ItemSource<In>: Send {
+    /// The next item's index and input.
+    fn take(&mut self) -> Option<(usize, In)>;
+    /// Drops the items left, without making their inputs; how many there were.
+    fn skip_rest(&mut self) -> usize;
+}
+
+/// The [`ItemSource`] of `items`, whose inputs `input` makes.
+pub(crate) fn item_source<I, In>(
+    items: I,
+    input: impl FnMut(I::Item) -> In + Send + 'static,
+) -> Box<dyn ItemSource<In>>
+where
+    I: Iterator + Send + 'static,
+{
+    Box::new(Items {
+        items: items.enumerate(),
+        input,
+    })
+}
+
+struct Items<I, F> {
+    items: std::iter::Enumerate<I>,
+    input: F,
+}
+
+impl<I, In, F> ItemSource<In> for Items<I, F>
+where
+    I: Iterator + Send,
+    F: FnMut(I::Item) -> In + Send,
+{
+    fn take(&mut self) -> Option<(usize, In)> {
+        let (i, item) = self.items.next()?;
+        Some((i, (self.input)(item)))
+    }
+
+    fn skip_rest(&mut self) -> usize {
+        self.items.by_ref().count()
+    }
+}
+
 /// What lanes share (under the feed's lock, taken once per item).
 struct FeedState<W: Workflow> {
     /// The items not taken yet, each with its index.
-    source: Box<dyn Iterator<Item = (usize, W::Input)> + Send>,
+    source: Box<dyn ItemSource<W::Input>>,
     /// No more items will be taken (the source ended, or the fan-out stops).
     closed: bool,
     /// Items taken from the source.
@@ -168,7 +214,7 @@ impl<W: Workflow> Feed<W> {
         collect: bool,
         single: bool,
         codec: Option<ItemCodec<W>>,
-        source: Box<dyn Iterator<Item = (usize, W::Input)> + Send>,
+        source: Box<dyn ItemSource<W::Input>>,
         hint: usize,
     ) -> Self {
         let cancel = parent.cancel.child_token();
@@ -304,10 +350,10 @@ impl<W: Workflow> Feed<W> {
             return;
         }
         state.flushed = true;
-        // Items the source still holds never start: count them (their inputs are made
-        // and dropped) so they are reported.
+        // Items the source still holds never start: count them (without making their
+        // inputs) so they are reported.
         state.closed = true;
-        let rest = state.source.by_ref().count();
+        let rest = state.source.skip_rest();
         let total = state.taken + rest;
         let k = W::PLAN.nodes.len();
         state.reports.resize(total * k, NodeRecord::NOT_STARTED);
@@ -363,7 +409,7 @@ impl<W: Workflow> FeedState<W> {
         if self.closed {
             return None;
         }
-        let Some((i, input)) = self.source.next() else {
+        let Some((i, input)) = self.source.take() else {
             self.closed = true;
             return None;
         };

@@ -159,7 +159,9 @@ mod child;
 
 pub(crate) use attempt::panic_message;
 pub use attempt::Finished;
-pub use cells::{cell_op, inline_call, route, start_node, BoxedNodes, NodeStarter, Op};
+pub use cells::{
+    cell_op, inline_call, route, start_node, start_node_sharing, BoxedNodes, NodeStarter, Op,
+};
 pub use child::{fan_out, fan_out_collect, sub_workflow, FanOutOptions};
 #[cfg(feature = "store")]
 pub(crate) use durable::{DurableExec, Resume};

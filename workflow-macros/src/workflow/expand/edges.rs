@@ -262,6 +262,31 @@ impl WorkflowGen<'_> {
         self.slot_read(edge, !read_by_a_port && !read_by_an_earlier_router, None)
     }
 
+    /// Reads of the slot `edge` reads from, in one run (more than one: it is cloned
+    /// for all but the last reader).
+    fn consumers_of(&self, edge: &Edge) -> u32 {
+        match edge.from {
+            Origin::Input(k) => self.g.input_consumers[k],
+            Origin::Node(j) => self.g.nodes[j].consumers,
+            Origin::Pattern(arm, k) => self
+                .g
+                .pattern_consumers
+                .get(&(arm, k))
+                .copied()
+                .unwrap_or(1),
+        }
+    }
+
+    /// Whether building binding `i`'s ports may clone a value (one that another node,
+    /// or the workflow's output, reads too): the user's `Clone` then runs as the node
+    /// starts (see `start_node_sharing`).
+    pub(super) fn reads_shared(&self, i: usize) -> bool {
+        self.g.nodes[i]
+            .edges
+            .iter()
+            .any(|e| self.consumers_of(e) > 1)
+    }
+
     /// The value an edge carries, taken from its source's slot in `state` (in a shared
     /// ports fn's window with `at`, see [`port_value_at`](Self::port_value_at));
     /// for a `name?` source, an `Option` of it. A value with several consumers is cloned
@@ -272,16 +297,7 @@ impl WorkflowGen<'_> {
         let span = edge.source.span();
         let p_at = respan(self.p.clone(), span);
         let root = &self.source_place(edge.from, &edge.source.root, span, at);
-        let consumers = match edge.from {
-            Origin::Input(k) => self.g.input_consumers[k],
-            Origin::Node(j) => self.g.nodes[j].consumers,
-            Origin::Pattern(arm, k) => self
-                .g
-                .pattern_consumers
-                .get(&(arm, k))
-                .copied()
-                .unwrap_or(1),
-        };
+        let consumers = self.consumers_of(edge);
         let optional = edge.source.optional.is_some();
         let projection: Vec<TokenStream> = edge
             .source

@@ -627,10 +627,17 @@ impl WorkflowGen<'_> {
                 ),
             };
             let t = proc_macro2::Literal::u32_unsuffixed(t as u32);
+            // A type whose ports may clone a user's value builds them under the start's
+            // `catch_unwind`: that `Clone` may panic.
+            let (start, ports) = if members.iter().any(|&i| self.reads_shared(i)) {
+                (quote!(start_node_sharing), quote!(|| #ports))
+            } else {
+                (quote!(start_node), ports)
+            };
             quote! {
                 #t => {
                     #record
-                    #p::start_node(
+                    #p::#start(
                         #cell.as_mut(),
                         &mut #boxed,
                         node,
