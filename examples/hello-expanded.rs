@@ -739,6 +739,18 @@ const _: () = {
         }
     }
     #[automatically_derived]
+    #[doc(hidden)]
+    #[allow(dead_code, clippy::all)]
+    impl Hello {
+        #[doc(hidden)]
+        pub fn mermaid<'a>() -> &'static str
+        where
+            &'a Self: ::workflow_core::__private::PicturesAreConstants<()>,
+        {
+            ::core::unreachable!("`PicturesAreConstants` has no impl")
+        }
+    }
+    #[automatically_derived]
     #[allow(unused_qualifications, clippy::all)]
     impl ::workflow_core::__private::Node for HelloInput {
         const NAME: &'static str = "Hello";

@@ -19,6 +19,7 @@ pub use crate::durable::fingerprint as durable_fingerprint;
 pub use crate::durable::DurableWorkflow;
 pub use crate::error::CarriesError;
 pub use crate::error::WorkflowError;
+pub use crate::executor::PicturesAreConstants;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{

@@ -72,7 +72,9 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 
 /// `Etl.mermaid()` for the workflow's constant [`Workflow::MERMAID`]: one error saying
 /// to write the constant ([`PicturesAreConstants`]). Implemented for every workflow,
-/// hidden, and in the prelude as `_`. Not API. (`Etl::new()` is left as rustc says it:
+/// hidden, and in the prelude as `_`. Not API. (`Etl::mermaid()`, by path, is answered
+/// by a hidden inherent fn that `workflow!` generates with the same bound and no
+/// receiver, so that it is not also rustc's "takes 1 argument but 0 were supplied".) (`Etl::new()` is left as rustc says it:
 /// a hidden `new` of a trait is offered by rustc as "perhaps you need to implement it"
 /// whenever another type lacks a `new`, as in `EtlInput::new(..)`.)
 #[doc(hidden)]
