@@ -749,6 +749,13 @@ const _: () = {
         {
             ::core::unreachable!("`PicturesAreConstants` has no impl")
         }
+        #[doc(hidden)]
+        pub fn new<'a>() -> Self
+        where
+            &'a Self: ::workflow_core::__private::WorkflowIsAValue<()>,
+        {
+            ::core::unreachable!("`WorkflowIsAValue` has no impl")
+        }
     }
     #[automatically_derived]
     #[allow(unused_qualifications, clippy::all)]

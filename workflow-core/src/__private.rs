@@ -19,7 +19,6 @@ pub use crate::durable::fingerprint as durable_fingerprint;
 pub use crate::durable::DurableWorkflow;
 pub use crate::error::CarriesError;
 pub use crate::error::WorkflowError;
-pub use crate::executor::PicturesAreConstants;
 /// What a run returns, under the name generated code uses.
 pub use crate::executor::RunOutcome as Outcome;
 pub use crate::executor::{
@@ -31,6 +30,7 @@ pub use crate::executor::{
 pub use crate::executor::{
     fused_context, fused_op, fused_segments_started, FusedOp, FusedProgress, Looped,
 };
+pub use crate::executor::{PicturesAreConstants, WorkflowIsAValue};
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
     ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,

@@ -328,9 +328,11 @@ impl<'a> WorkflowGen<'a> {
                 #methods
             }
 
-            // `Etl::mermaid()` (a fn, as a picture is in other libraries): one error
-            // saying to write the constant. The trait's hidden method answers
-            // `Etl.mermaid()`; called by path, it also lacked its receiver (E0061).
+            // `Etl::mermaid()` (a fn, as a picture is in other libraries) and
+            // `Etl::new()`: one error each saying what to write. The trait's hidden method
+            // answers `Etl.mermaid()`; called by path, it also lacked its receiver
+            // (E0061). Inherent, not a trait's: rustc offers a trait's `new` for any other
+            // type's missing one.
             #[automatically_derived]
             #[doc(hidden)]
             #[allow(dead_code, clippy::all)]
@@ -341,6 +343,14 @@ impl<'a> WorkflowGen<'a> {
                     &'a Self: #p::PicturesAreConstants<()>,
                 {
                     ::core::unreachable!("`PicturesAreConstants` has no impl")
+                }
+                // `Etl::new()`: the workflow is a value already (`WorkflowIsAValue`).
+                #[doc(hidden)]
+                pub fn new<'a>() -> Self
+                where
+                    &'a Self: #p::WorkflowIsAValue<()>,
+                {
+                    ::core::unreachable!("`WorkflowIsAValue` has no impl")
                 }
             }
         }
