@@ -111,7 +111,7 @@ use crate::error::{NodeName, WorkflowError};
 use crate::executor::Workflow;
 use crate::run::{NodeReport, NodeStatus, RunReport};
 use crate::runtime::{DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder};
-use crate::store::{OwnerId, Retention, RunId, Store, StoreError, WhichRun};
+use crate::store::{OwnerId, Retention, RunId, Store, StoreError};
 use crate::trace::ExecutionTrace;
 
 mod drive;
@@ -448,16 +448,12 @@ impl Runtime {
     /// (a failed run is run again with [`Runtime::retry`]), or a [`StoreError::LeaseHeld`]
     /// when another owner's lease on it has not expired.
     // One bound, as in `start_durable`.
-    pub fn resume<'a, W, O>(
-        &'a self,
-        workflow: W,
-        run: impl WhichRun,
-    ) -> DurableFuture<'a, DurableRun<O>>
+    pub fn resume<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
     where
         W: DurableWorkflow + Workflow<Output = O> + 'a,
         O: Send + 'a,
     {
-        Box::pin(self.resume_run(workflow, run.run_id()))
+        Box::pin(self.resume_run(workflow, run))
     }
 
     /// Runs the failed durable run `run` again from where it failed, under the same run
@@ -534,16 +530,12 @@ impl Runtime {
     /// started, a recorded output no longer decodes): the error is returned and recorded
     /// as the run's, and it stays retryable.
     // One bound, as in `start_durable`.
-    pub fn retry<'a, W, O>(
-        &'a self,
-        workflow: W,
-        run: impl WhichRun,
-    ) -> DurableFuture<'a, DurableRun<O>>
+    pub fn retry<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
     where
         W: DurableWorkflow + Workflow<Output = O> + 'a,
         O: Send + 'a,
     {
-        Box::pin(self.retry_run(workflow, run.run_id()))
+        Box::pin(self.retry_run(workflow, run))
     }
 
     /// Resumes every unfinished run of `workflow` whose lease expired (its process died),

@@ -200,7 +200,7 @@ pub use types::{
     BranchChoice, Claimed, Clock, CreatedRun, FailedAttempt, GraphFingerprint, Lease, ManualClock,
     NewRun, NodePath, NodeSignature, OwnerId, PurgeFilter, Record, RecordedOutput, Retention,
     RunFilter, RunId, RunOutcome, RunRecord, RunState, RunStatus, Staleness, StoreStats,
-    SystemClock, Timestamp, WhichRun,
+    SystemClock, Timestamp,
 };
 
 use std::fmt;

@@ -17,38 +17,6 @@ impl fmt::Display for RunId {
     }
 }
 
-/// The run that [`Runtime::resume`](crate::Runtime::resume) and
-/// [`Runtime::retry`](crate::Runtime::retry) act on: implemented by [`RunId`] alone (and
-/// sealed). It is a trait only so that passing anything else (`rt.resume(W, 42)`, an id
-/// read as a `String`, a `&RunId`) says what to pass instead of rustc's "mismatched
-/// types".
-///
-/// ```
-/// use workflow_core::store::{RunId, WhichRun};
-///
-/// assert_eq!(RunId(3).run_id(), RunId(3));
-/// ```
-#[diagnostic::on_unimplemented(
-    message = "a durable run is named by its `RunId`, not by `{Self}`",
-    label = "not a `RunId`",
-    note = "pass the `run_id` of what `start_durable` returned (`run.run_id`, a `RunId`, which is `Copy`: no `&`); an id kept as a number is `RunId(42)`, one read as text is `text.parse::<RunId>()?`"
-)]
-pub trait WhichRun: sealed::Sealed {
-    /// The run's id.
-    fn run_id(self) -> RunId;
-}
-
-impl WhichRun for RunId {
-    fn run_id(self) -> RunId {
-        self
-    }
-}
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::RunId {}
-}
-
 /// Parses a run id as it is displayed (`"3"`), as a command-line tool resuming or
 /// retrying a run by id reads it:
 ///
