@@ -738,7 +738,6 @@ const _: () = {
             }
         }
     }
-    #[automatically_derived]
     #[doc(hidden)]
     #[allow(dead_code, clippy::all)]
     impl Hello {

@@ -333,7 +333,6 @@ impl<'a> WorkflowGen<'a> {
             // answers `Etl.mermaid()`; called by path, it also lacked its receiver
             // (E0061). Inherent, not a trait's: rustc offers a trait's `new` for any other
             // type's missing one.
-            #[automatically_derived]
             #[doc(hidden)]
             #[allow(dead_code, clippy::all)]
             impl #name {
