@@ -63,6 +63,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     check::take_entry_attrs(&cx, &mut item_fn);
     check::take_param_resource_attrs(&cx, &mut item_fn);
     check::context_other_names(&cx, &mut item_fn);
+    check::emit_with_format_args(&cx, &mut item_fn);
     check::foreign_type_names(&cx, &mut item_fn);
     let mut node_args = attr::parse_args(&cx, args);
     let node = ast::NodeFn::from_item(&item_fn);
@@ -430,6 +431,50 @@ mod tests {
             out.contains("async fn fetch (& self , url : String)"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn emit_with_format_arguments_is_one_error_and_becomes_a_format_call() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn count(n: u32, ctx: &Context) -> u32 {
+                    ctx.emit("n = {} of {}", n, items.len());
+                    ctx.emit("plain");
+                    n
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(r#"write `ctx.emit(format!(\"n = {} of {}\", n, items.len()))`"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                r#"ctx . emit (:: std :: format ! ("n = {} of {}" , n , items . len ()))"#
+            ),
+            "{out}"
+        );
+        assert!(out.contains("struct count"), "{out}");
+        // Another value's `emit`, or a fn without a context, is not the node's.
+        for item in [
+            quote!(
+                async fn count(n: u32, log: Res<Log>) -> u32 {
+                    log.emit("n = {}", n);
+                    n
+                }
+            ),
+            quote!(
+                async fn count(n: u32, ctx: &Context) -> u32 {
+                    bus.emit("n = {}", n);
+                    n
+                }
+            ),
+        ] {
+            let out = expand_str(quote!(), item);
+            assert!(!out.contains("compile_error"), "{out}");
+        }
     }
 
     #[test]
