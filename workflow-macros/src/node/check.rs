@@ -204,7 +204,9 @@ pub(crate) fn context_other_names(cx: &Ctxt, item: &mut ItemFn) {
 /// node's `&Context`: one error at the arguments saying to write
 /// `ctx.emit(format!("n = {}", n))`, which the call then becomes, so that rustc adds
 /// nothing (it said "this method takes 1 argument but 2 arguments were supplied" and
-/// offered to remove the value). Calls with one argument, or whose first is not a
+/// offered to remove the value). A literal without a placeholder (`ctx.emit("items",
+/// x)`, a label and a value) is the same error, suggesting a message with the values in
+/// it; the call keeps the label. Calls with one argument, or whose first is not a
 /// string literal, are left as written.
 pub(crate) fn emit_with_format_args(cx: &Ctxt, item: &mut ItemFn) {
     use syn::visit_mut::VisitMut;
@@ -217,14 +219,37 @@ pub(crate) fn emit_with_format_args(cx: &Ctxt, item: &mut ItemFn) {
             syn::visit_mut::visit_expr_method_call_mut(self, call);
             let on_context = matches!(&*call.receiver, syn::Expr::Path(p)
                 if p.qself.is_none() && p.path.get_ident().is_some_and(|i| self.contexts.contains(i)));
-            let literal_first = matches!(
-                call.args.first(),
+            let first = match call.args.first() {
                 Some(syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(_),
+                    lit: syn::Lit::Str(s),
                     ..
-                }))
-            );
-            if call.method != "emit" || !on_context || call.args.len() < 2 || !literal_first {
+                })) => s.value(),
+                _ => return,
+            };
+            if call.method != "emit" || !on_context || call.args.len() < 2 {
+                return;
+            }
+            // `ctx.emit("items", x)`, a label and a value (a structured logger's habit):
+            // no placeholder for `format!` to fill, so the values are put into the
+            // message in the fix, and the call keeps only the label.
+            if !first.replace("{{", "").contains('{') {
+                let label = call.args[0].to_token_stream().to_string();
+                let values: Vec<String> = call.args.iter().skip(1).map(types::type_text).collect();
+                let receiver = types::type_text(&call.receiver);
+                let fix_text = format!(
+                    "{}: {}\"",
+                    label.trim_end_matches('"'),
+                    vec!["{:?}"; values.len()].join(", ")
+                );
+                self.cx.error_spanned_by(
+                    &call.args,
+                    format!(
+                        "`{receiver}.emit` takes one message: put the values into it, like `{receiver}.emit(format!({fix_text}, {}))`",
+                        values.join(", ")
+                    ),
+                );
+                let label = call.args[0].clone();
+                call.args = std::iter::once(label).collect();
                 return;
             }
             let args = call.args.iter();

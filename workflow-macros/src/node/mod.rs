@@ -457,6 +457,22 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("struct count"), "{out}");
+        // A label and a value: no placeholder, so no `format!` of it.
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn count(n: u32, ctx: &Context) -> u32 {
+                    ctx.emit("items", n);
+                    n
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(r#"like `ctx.emit(format!(\"items: {:?}\", n))`"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"ctx . emit ("items")"#), "{out}");
         // Another value's `emit`, or a fn without a context, is not the node's.
         for item in [
             quote!(
