@@ -738,6 +738,24 @@ const _: () = {
             }
         }
     }
+    #[doc(hidden)]
+    #[allow(dead_code, clippy::all)]
+    impl Hello {
+        #[doc(hidden)]
+        pub fn mermaid<'a>() -> &'static str
+        where
+            &'a Self: ::workflow_core::__private::PicturesAreConstants<()>,
+        {
+            ::core::unreachable!("`PicturesAreConstants` has no impl")
+        }
+        #[doc(hidden)]
+        pub fn new<'a>() -> Self
+        where
+            &'a Self: ::workflow_core::__private::WorkflowIsAValue<()>,
+        {
+            ::core::unreachable!("`WorkflowIsAValue` has no impl")
+        }
+    }
     #[automatically_derived]
     #[allow(unused_qualifications, clippy::all)]
     impl ::workflow_core::__private::Node for HelloInput {

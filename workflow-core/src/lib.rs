@@ -151,7 +151,7 @@ pub use error::{
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 #[doc(hidden)]
-pub use executor::{PicturesAreConstants, WorkflowOtherNames};
+pub use executor::{PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames};
 pub use executor::{RunOutcome, Workflow};
 pub use launch::{RunFuture, Runnable, WorkflowGoesFirst};
 pub use node::Node;

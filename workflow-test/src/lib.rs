@@ -195,9 +195,9 @@ pub use on_harness::{
 };
 #[doc(hidden)]
 pub use other_names::{
-    AssertErrorIsTheName, AssertExecutedIsTheName, AssertNotExecutedIsTheName, CalledOnceThenWith,
-    ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, InsertResourceIsTheName, MockIsTheName,
-    SignalsAreEvents, TraceIsLastTrace, TraceIsTheBuildersSetting,
+    AnswerIsReturning, AssertErrorIsTheName, AssertExecutedIsTheName, AssertNotExecutedIsTheName,
+    CalledOnceThenWith, ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, InsertResourceIsTheName,
+    MockIsTheName, SignalsAreEvents, TraceIsLastTrace, TraceIsTheBuildersSetting,
 };
 pub use record::RunRecord;
 pub use runner::TestOutput;

@@ -308,6 +308,50 @@ impl<A, R> MockFn<A, R> {
     }
 }
 
+/// A mock answering with one value, by other mocking libraries' names:
+/// `MockFn::return_value(x)` (Python's `Mock(return_value=x)`), `m.returns(x)` and
+/// `m.return_const(x)` (mockall's). rustc said only "no function or associated item
+/// named `return_value`" or "no method named `returns`". The methods return a `MockFn`
+/// (`let m = MockFn::new(..).returns(x)` adds no mismatch). Implemented for nothing, and
+/// sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `MockFn` answering every call with one value is made so: write `MockFn::returning(value)`",
+    label = "not a function of `MockFn`",
+    note = "`m.answer_once(value)` queues an answer for the next call only; `MockFn::new(|args| ..)` answers from the arguments"
+)]
+#[doc(hidden)]
+pub trait AnswerIsReturning<T>: sealed::NotImplemented<T> {}
+
+/// Other libraries' names: see [`AnswerIsReturning`].
+impl<A, R> MockFn<A, R> {
+    #[doc(hidden)]
+    pub fn return_value(value: R) -> Self
+    where
+        Self: AnswerIsReturning<R>,
+    {
+        let _ = value;
+        unreachable!("`MockFn: AnswerIsReturning` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn returns<'a>(&'a self, value: R) -> Self
+    where
+        &'a Self: AnswerIsReturning<R>,
+    {
+        let _ = value;
+        unreachable!("`MockFn: AnswerIsReturning` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn return_const<'a>(&'a self, value: R) -> Self
+    where
+        &'a Self: AnswerIsReturning<R>,
+    {
+        let _ = value;
+        unreachable!("`MockFn: AnswerIsReturning` has no impl")
+    }
+}
+
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement the traits above.
     pub trait NotImplemented<T> {}

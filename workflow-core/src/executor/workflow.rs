@@ -72,7 +72,11 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 
 /// `Etl.mermaid()` for the workflow's constant [`Workflow::MERMAID`]: one error saying
 /// to write the constant ([`PicturesAreConstants`]). Implemented for every workflow,
-/// hidden, and in the prelude as `_`. Not API. (`Etl::new()` is left as rustc says it:
+/// hidden, and in the prelude as `_`. Not API. (`Etl::mermaid()`, by path, is answered
+/// by a hidden inherent fn that `workflow!` generates with the same bound and no
+/// receiver, so that it is not also rustc's "takes 1 argument but 0 were supplied";
+/// `Etl::new()` by another, bound by [`WorkflowIsAValue`]: an inherent fn, unlike a
+/// trait's, is never offered for another type's missing `new`.) (`Etl::new()` is left as rustc says it:
 /// a hidden `new` of a trait is offered by rustc as "perhaps you need to implement it"
 /// whenever another type lacks a `new`, as in `EtlInput::new(..)`.)
 #[doc(hidden)]
@@ -97,6 +101,17 @@ impl<W: Workflow> WorkflowOtherNames for W {}
 )]
 #[doc(hidden)]
 pub trait PicturesAreConstants<T>: sealed::NotImplemented<T> {}
+
+/// `Etl::new()` for the workflow `Etl`, a unit struct: one error saying to write `Etl`
+/// (rustc said "no function or associated item named `new`"). Implemented for nothing,
+/// and sealed: the hidden inherent `new` that `workflow!` generates requires it. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a workflow is a unit struct, a value already: write `Etl`, not `Etl::new()`",
+    label = "not a constructor of a workflow",
+    note = "a run takes the workflow and its input: `rt.execute(Etl, EtlInput {{ .. }})`; the workflow's settings are `#[workflow(..)]` options, a run's are `RunOptions` (`rt.execute_with(Etl, input, RunOptions::new().trace(true))`)"
+)]
+#[doc(hidden)]
+pub trait WorkflowIsAValue<T>: sealed::NotImplemented<T> {}
 
 mod sealed {
     /// Implemented for nothing, and private: nobody can implement

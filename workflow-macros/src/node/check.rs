@@ -200,6 +200,107 @@ pub(crate) fn context_other_names(cx: &Ctxt, item: &mut ItemFn) {
     }
 }
 
+/// `ctx.emit("n = {}", n)` (`println!`'s arguments) in the body, where `ctx` is the
+/// node's `&Context`: one error at the arguments saying to write
+/// `ctx.emit(format!("n = {}", n))`, which the call then becomes, so that rustc adds
+/// nothing (it said "this method takes 1 argument but 2 arguments were supplied" and
+/// offered to remove the value). A literal without a placeholder (`ctx.emit("items",
+/// x)`, a label and a value) is the same error, suggesting a message with the values in
+/// it; the call keeps the label. Calls with one argument, or whose first is not a
+/// string literal, are left as written.
+pub(crate) fn emit_with_format_args(cx: &Ctxt, item: &mut ItemFn) {
+    use syn::visit_mut::VisitMut;
+    struct Emits<'a> {
+        cx: &'a Ctxt,
+        contexts: Vec<Ident>,
+    }
+    impl VisitMut for Emits<'_> {
+        fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+            syn::visit_mut::visit_expr_method_call_mut(self, call);
+            let on_context = matches!(&*call.receiver, syn::Expr::Path(p)
+                if p.qself.is_none() && p.path.get_ident().is_some_and(|i| self.contexts.contains(i)));
+            let first = match call.args.first() {
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                })) => s.value(),
+                _ => return,
+            };
+            if call.method != "emit" || !on_context || call.args.len() < 2 {
+                return;
+            }
+            // `ctx.emit("items", x)`, a label and a value (a structured logger's habit):
+            // no placeholder for `format!` to fill, so the values are put into the
+            // message in the fix, and the call keeps only the label.
+            if !first.replace("{{", "").contains('{') {
+                let label = call.args[0].to_token_stream().to_string();
+                let values: Vec<String> = call.args.iter().skip(1).map(types::type_text).collect();
+                let receiver = types::type_text(&call.receiver);
+                let fix_text = format!(
+                    "{}: {}\"",
+                    label.trim_end_matches('"'),
+                    vec!["{:?}"; values.len()].join(", ")
+                );
+                self.cx.error_spanned_by(
+                    &call.args,
+                    format!(
+                        "`{receiver}.emit` takes one message: put the values into it, like `{receiver}.emit(format!({fix_text}, {}))`",
+                        values.join(", ")
+                    ),
+                );
+                let label = call.args[0].clone();
+                call.args = std::iter::once(label).collect();
+                return;
+            }
+            let args = call.args.iter();
+            let receiver = call.receiver.to_token_stream();
+            let written = quote::quote!(#(#args),*);
+            // Each argument as written: a literal keeps its spaces.
+            let shown: Vec<String> = call
+                .args
+                .iter()
+                .map(|a| match a {
+                    syn::Expr::Lit(l) => l.to_token_stream().to_string(),
+                    a => types::type_text(a),
+                })
+                .collect();
+            self.cx.error_spanned_by(
+                &call.args,
+                format!(
+                    "`{}.emit` takes one message: write `{}.emit(format!({}))`",
+                    types::type_text(&receiver),
+                    types::type_text(&receiver),
+                    shown.join(", ")
+                ),
+            );
+            let span = syn::spanned::Spanned::span(&call.args);
+            let formatted: syn::Expr = syn::parse_quote_spanned!(span=> ::std::format!(#written));
+            call.args = std::iter::once(formatted).collect();
+        }
+    }
+    let contexts: Vec<Ident> = item
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(pt) => match (&*pt.pat, &*pt.ty) {
+                (syn::Pat::Ident(pi), Type::Reference(r))
+                    if matches!(&*r.elem, Type::Path(tp)
+                        if tp.path.segments.last().is_some_and(|s| s.ident == "Context")) =>
+                {
+                    Some(pi.ident.clone())
+                }
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    if contexts.is_empty() {
+        return;
+    }
+    Emits { cx, contexts }.visit_block_mut(&mut item.block);
+}
+
 /// `n: int -> int` (Python's, C's, Java's or TypeScript's names for Rust's numbers,
 /// `bool` and `String`) in the signature: one error per name, at its first use, naming
 /// the Rust type, which then replaces every use. Was rustc's "cannot find type `int`"

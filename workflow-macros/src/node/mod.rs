@@ -28,14 +28,31 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let stripped = strip_param_defaults(&item).unwrap_or_default();
             return expand(args, stripped);
         }
-        Err(e) => {
-            let e = syn::Error::new(
-                e.span(),
-                "`#[node]` goes on an `async fn`, like `#[node] async fn fetch(url: String) -> Page { .. }`",
-            );
-            let err = e.to_compile_error();
-            return quote!(#item #err);
+        // `Err(FetchError(f"bad {url}"))`, `ctx.emit(f"n = {n}")`: a Python f-string,
+        // which rustc has already said (an unknown prefix, then a missing `,`) and split
+        // into `f` and the string. The body with `format!("bad {url}")` there is the
+        // node, so that rustc's type check adds nothing (it took `f` for an argument).
+        Err(_) if python_f_strings(&item).is_some() => {
+            let repaired = python_f_strings(&item).unwrap_or_default();
+            return expand(args, repaired);
         }
+        // A body that does not parse (`raise FetchError(..)`, Python's): rustc has
+        // already said where, before expanding. The fn is emitted with its body as
+        // written (rustc reports it again, which it prints once) and the node is made of
+        // its signature, so that ours ("goes on an `async fn`", wrong) and "cannot find
+        // macro" in each workflow calling it add nothing. If syn alone misread a body
+        // rustc accepts, the node is the same as if it had read it.
+        Err(e) => match verbatim_body(&item) {
+            Some(f) => f,
+            None => {
+                let e = syn::Error::new(
+                    e.span(),
+                    "`#[node]` goes on an `async fn`, like `#[node] async fn fetch(url: String) -> Page { .. }`",
+                );
+                let err = e.to_compile_error();
+                return quote!(#item #err);
+            }
+        },
     };
     if check::has_duplicate_params(&item_fn) {
         return quote!(#item_fn);
@@ -46,6 +63,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     check::take_entry_attrs(&cx, &mut item_fn);
     check::take_param_resource_attrs(&cx, &mut item_fn);
     check::context_other_names(&cx, &mut item_fn);
+    check::emit_with_format_args(&cx, &mut item_fn);
     check::foreign_type_names(&cx, &mut item_fn);
     let mut node_args = attr::parse_args(&cx, args);
     let node = ast::NodeFn::from_item(&item_fn);
@@ -84,7 +102,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             Some(fixed) => {
                 expand::stand_in(&item_fn, &fixed, &node_args, (&errors_const, errors, ours))
             }
-            None => quote!(#item_fn #errors),
+            None => {
+                drop_unused_receiver(&mut item_fn);
+                quote!(#item_fn #errors)
+            }
         };
     }
     let node = match check::undeclared_context(&item_fn, &node) {
@@ -117,6 +138,103 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     // Only option errors (and `check_send`'s) are left: they go with the node.
     let errors = cx.has_errors().then(|| cx.to_compile_errors());
     expand::expand(&item_fn, &node, &node_args, errors)
+}
+
+/// Removes a `self` receiver that the body never reads (`async fn fetch(&self, url:
+/// String) -> String { url }`, a free fn copied out of an `impl`): outside an `impl`,
+/// rustc rejects any receiver ("`self` parameter is only allowed in associated
+/// functions"), which would repeat the one error `check_fn` gives at it. In an `impl`,
+/// the fn is then an associated fn, as valid. A body that reads `self` keeps it (the fn
+/// is a method in an `impl`; outside one, rustc's error names the receiver too).
+fn drop_unused_receiver(item_fn: &mut syn::ItemFn) {
+    fn mentions_self(ts: TokenStream) -> bool {
+        ts.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == "self",
+            proc_macro2::TokenTree::Group(g) => mentions_self(g.stream()),
+            _ => false,
+        })
+    }
+    let block = &item_fn.block;
+    if mentions_self(quote!(#block)) {
+        return;
+    }
+    let inputs = std::mem::take(&mut item_fn.sig.inputs);
+    item_fn.sig.inputs = inputs
+        .into_pairs()
+        .filter(|p| !matches!(p.value(), syn::FnArg::Receiver(_)))
+        .collect();
+}
+
+/// `item` parsed as a fn whose body is kept as written, unparsed; `None` unless it is
+/// attributes, a visibility, a signature and a `{ .. }` body.
+fn verbatim_body(item: &TokenStream) -> Option<syn::ItemFn> {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    // The body is the last token; parsed as `{}` (at its span), then put back as written.
+    let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let Some(TokenTree::Group(body)) = tokens.pop() else {
+        return None;
+    };
+    if body.delimiter() != Delimiter::Brace {
+        return None;
+    }
+    let mut empty = Group::new(Delimiter::Brace, TokenStream::new());
+    empty.set_span(body.span());
+    tokens.push(TokenTree::Group(empty));
+    let mut item_fn: syn::ItemFn = syn::parse2(tokens.into_iter().collect()).ok()?;
+    item_fn.block.stmts = vec![syn::Stmt::Item(syn::Item::Verbatim(body.stream()))];
+    Some(item_fn)
+}
+
+/// `item` with each Python f-string (`f"n = {n}"`, which rustc lexes as `f` and a
+/// string) made a `format!("n = {n}")`, if it has any and then parses as a fn; `None`
+/// otherwise. Macro calls' arguments are left as written (their tokens are theirs).
+fn python_f_strings(item: &TokenStream) -> Option<TokenStream> {
+    use proc_macro2::{Delimiter, Group, Ident, Punct, Spacing, TokenTree};
+
+    fn repair(ts: TokenStream, found: &mut bool) -> TokenStream {
+        let tokens: Vec<TokenTree> = ts.into_iter().collect();
+        let mut out = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        while i < tokens.len() {
+            match (&tokens[i], tokens.get(i + 1)) {
+                (TokenTree::Ident(f), Some(TokenTree::Literal(lit)))
+                    if f == "f" && lit.to_string().starts_with('"') =>
+                {
+                    *found = true;
+                    let span = lit.span();
+                    let mut bang = Punct::new('!', Spacing::Alone);
+                    bang.set_span(f.span());
+                    let mut args = Group::new(
+                        Delimiter::Parenthesis,
+                        TokenStream::from(TokenTree::Literal(lit.clone())),
+                    );
+                    args.set_span(span);
+                    out.push(TokenTree::Ident(Ident::new("format", f.span())));
+                    out.push(TokenTree::Punct(bang));
+                    out.push(TokenTree::Group(args));
+                    i += 2;
+                    continue;
+                }
+                (TokenTree::Group(g), _) => {
+                    let macro_args = i >= 1
+                        && matches!(&tokens[i - 1], TokenTree::Punct(p) if p.as_char() == '!');
+                    if macro_args {
+                        out.push(tokens[i].clone());
+                    } else {
+                        let mut inner = Group::new(g.delimiter(), repair(g.stream(), found));
+                        inner.set_span(g.span());
+                        out.push(TokenTree::Group(inner));
+                    }
+                }
+                (t, _) => out.push(t.clone()),
+            }
+            i += 1;
+        }
+        out.into_iter().collect()
+    }
+    let mut found = false;
+    let repaired = repair(item.clone(), &mut found);
+    (found && syn::parse2::<syn::ItemFn>(repaired.clone()).is_ok()).then_some(repaired)
 }
 
 /// `item` with the parameters' default values (`n: u32 = 10`) removed, if it has any and
@@ -240,6 +358,139 @@ mod tests {
             out.contains("struct page") && !out.contains("compile_error"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn a_body_rustc_rejected_is_kept_as_written_and_the_node_made_of_the_signature() {
+        // `raise E(..)`: rustc has said where before expanding; nothing more from us.
+        let item: TokenStream = "async fn check(url: String) -> Result<String, E> { if url.is_empty() { raise E(1); } Ok(url) }"
+            .parse()
+            .expect("lexes");
+        assert!(syn::parse2::<syn::ItemFn>(item.clone()).is_err());
+        let out = expand(quote!(), item).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("raise E (1)"), "{out}");
+        assert!(out.contains("struct check"), "{out}");
+        // Not a fn at all is still ours.
+        let out = expand_str(
+            quote!(),
+            quote!(
+                struct S {
+                    a: u8,
+                }
+            ),
+        );
+        assert!(out.contains("goes on an `async fn`"), "{out}");
+    }
+
+    #[test]
+    fn python_f_strings_become_format_calls_outside_macro_arguments() {
+        let item: TokenStream =
+            r#"async fn check(n: u32, ctx: &Context) -> u32 { ctx.emit(f "n = {n}"); println!(f "x"); n }"#
+                .parse()
+                .expect("lexes");
+        let out = python_f_strings(&item).expect("repaired").to_string();
+        assert!(
+            out.contains(r#"ctx . emit (format ! ("n = {n}"))"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"println ! (f "x")"#), "{out}");
+        assert!(python_f_strings(&quote!(
+            async fn f(s: String) -> String {
+                s
+            }
+        ))
+        .is_none());
+        let out = expand(quote!(), item).to_string();
+        assert!(!out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn a_receiver_the_body_never_reads_is_dropped_next_to_the_one_error() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn fetch(&self, url: String) -> String {
+                    url
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("async fn fetch (url : String)"), "{out}");
+        // A body that reads `self` is a method's: kept as written.
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn fetch(&self, url: String) -> String {
+                    self.get(url)
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains("async fn fetch (& self , url : String)"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn emit_with_format_arguments_is_one_error_and_becomes_a_format_call() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn count(n: u32, ctx: &Context) -> u32 {
+                    ctx.emit("n = {} of {}", n, items.len());
+                    ctx.emit("plain");
+                    n
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(r#"write `ctx.emit(format!(\"n = {} of {}\", n, items.len()))`"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                r#"ctx . emit (:: std :: format ! ("n = {} of {}" , n , items . len ()))"#
+            ),
+            "{out}"
+        );
+        assert!(out.contains("struct count"), "{out}");
+        // A label and a value: no placeholder, so no `format!` of it.
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn count(n: u32, ctx: &Context) -> u32 {
+                    ctx.emit("items", n);
+                    n
+                }
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(
+            out.contains(r#"like `ctx.emit(format!(\"items: {:?}\", n))`"#),
+            "{out}"
+        );
+        assert!(out.contains(r#"ctx . emit ("items")"#), "{out}");
+        // Another value's `emit`, or a fn without a context, is not the node's.
+        for item in [
+            quote!(
+                async fn count(n: u32, log: Res<Log>) -> u32 {
+                    log.emit("n = {}", n);
+                    n
+                }
+            ),
+            quote!(
+                async fn count(n: u32, ctx: &Context) -> u32 {
+                    bus.emit("n = {}", n);
+                    n
+                }
+            ),
+        ] {
+            let out = expand_str(quote!(), item);
+            assert!(!out.contains("compile_error"), "{out}");
+        }
     }
 
     #[test]

@@ -148,6 +148,8 @@ pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAt
                         format!("`{name}` is an option of `#[workflow(..)]`: write `#[workflow({name}{})]`", option_example(&name))
                     },
                 );
+            } else if name == "output" || name == "outputs" {
+                cx.error_spanned_by(attr, output_attr_on_struct(attr));
             } else {
                 other.push(attr.clone());
             }
@@ -182,6 +184,29 @@ pub(crate) fn parse_workflow_attrs(cx: &Ctxt, attrs: &[Attribute]) -> WorkflowAt
     }
     check_deadlock_below_timeout(cx, &options);
     WorkflowAttrs { options, other }
+}
+
+/// What to write for `#[output(page, sum)]` (or `#[outputs(..)]`, `#[output]`) on the
+/// workflow's struct, which passed on would be rustc's "cannot find attribute": the
+/// attribute goes on each binding to keep.
+fn output_attr_on_struct(attr: &Attribute) -> String {
+    let names: Vec<String> = match &attr.meta {
+        syn::Meta::List(list) => list
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Ident, syn::Token![,]>::parse_terminated,
+            )
+            .map(|names| names.iter().map(|n| n.to_string()).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let first = names.first().map_or("page", String::as_str);
+    let which = match names.len() {
+        0 | 1 => String::new(),
+        _ => format!(", and so on for `{}`", names[1..].join("`, `")),
+    };
+    format!(
+        "`#[output]` goes on a binding, not on the workflow: write `#[output] {first} = ..` inside the braces{which} (a sink, a node no other node reads, is in the output already)"
+    )
 }
 
 /// The options of `#[workflow(..)]`, found alone on a workflow (`#[timeout = "2s"]`).
@@ -677,6 +702,27 @@ mod tests {
         assert!(
             m[0].starts_with("remove `Debug`, `Hash` from `#[derive(..)]`"),
             "{m:?}"
+        );
+    }
+
+    #[test]
+    fn an_output_attribute_on_the_workflow_says_to_put_it_on_each_binding() {
+        let (def, cx) = parse(quote! {
+            #[output(page, sum)]
+            #[outputs]
+            struct W { input u: u8, page = f(u), sum = g(page) }
+        });
+        let attrs = parse_workflow_attrs(&cx, &def.attrs);
+        assert!(attrs.other.is_empty());
+        let msgs = cx.messages();
+        assert_eq!(msgs.len(), 2, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("`#[output]` goes on a binding, not on the workflow: write `#[output] page = ..` inside the braces, and so on for `sum`"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains("write `#[output] page = ..` inside the braces ("),
+            "{msgs:?}"
         );
     }
 

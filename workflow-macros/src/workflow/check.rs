@@ -207,6 +207,19 @@ fn check_inputs_own_data(cx: &Ctxt, def: &WorkflowDef) {
             continue;
         }
         let syn::Type::Reference(r) = &input.ty else {
+            // `input tags: Vec<&str>`: the same, at the borrow inside.
+            if let Some((owned, first)) = owned_nested(&input.ty, true) {
+                cx.error_spanned_by(
+                    &first,
+                    format!(
+                        "input `{}` must own its data, since a run outlives the caller's borrows: declare `input {}: {}` (or `&'static {}` inside)",
+                        input.name,
+                        input.name,
+                        types::type_text(&owned),
+                        types::type_text(&first.elem)
+                    ),
+                );
+            }
             continue;
         };
         if types::is_static(r) {
@@ -272,7 +285,7 @@ pub(crate) fn owned_input(ty: &syn::Type) -> Option<syn::Type> {
         return Some(sized);
     }
     let syn::Type::Reference(r) = ty else {
-        return None;
+        return owned_nested(ty, false).map(|(owned, _)| owned);
     };
     if types::is_static(r) {
         return None;
@@ -288,6 +301,47 @@ pub(crate) fn owned_input(ty: &syn::Type) -> Option<syn::Type> {
         }
         other => other.clone(),
     })
+}
+
+/// `ty` with each borrow inside it (not `&'static`) made the owned type it stands for
+/// (`Vec<&str>` → `Vec<String>`, `Option<&[u8]>` → `Option<Vec<u8>>`), and the first
+/// such borrow; `None` if it has none. A fn's own arguments (`fn(&str)`, `dyn
+/// Fn(&str)`) borrow only for the call, so they are left as written. The top-level
+/// reference is `owned_input`'s. `plain`: as written in a message (`String`, not
+/// `::std::string::String`).
+fn owned_nested(ty: &syn::Type, plain: bool) -> Option<(syn::Type, syn::TypeReference)> {
+    use syn::visit_mut::VisitMut;
+    struct Own(Option<syn::TypeReference>, bool);
+    impl VisitMut for Own {
+        fn visit_type_mut(&mut self, t: &mut syn::Type) {
+            match t {
+                syn::Type::Reference(r) if !types::is_static(r) => {
+                    self.0.get_or_insert_with(|| r.clone());
+                    let mut owned = if self.1 {
+                        syn::parse_str(&types::owned_text(r)).unwrap_or_else(|_| (*r.elem).clone())
+                    } else {
+                        owned_input(t).unwrap_or_else(|| t.clone())
+                    };
+                    self.visit_type_mut(&mut owned);
+                    *t = owned;
+                }
+                syn::Type::FnPtr(_) | syn::Type::TraitObject(_) | syn::Type::ImplTrait(_) => {}
+                _ => syn::visit_mut::visit_type_mut(self, t),
+            }
+        }
+        fn visit_parenthesized_generic_arguments_mut(
+            &mut self,
+            _: &mut syn::ParenthesizedGenericArguments,
+        ) {
+        }
+    }
+    if matches!(ty, syn::Type::Reference(_)) {
+        return None;
+    }
+    let mut owned = ty.clone();
+    let mut own = Own(None, plain);
+    own.visit_type_mut(&mut owned);
+    own.0.map(|first| (owned, first))
 }
 
 /// A workflow runs at least one node.
@@ -543,6 +597,38 @@ mod tests {
             );
         }
         assert!(messages(quote!(struct W { input x: Box<dyn Fn() + Send>, a = f(x) })).is_empty());
+    }
+
+    #[test]
+    fn a_borrow_inside_an_input_type_is_one_error_naming_the_owned_type() {
+        for (ty, owned) in [
+            (quote!(Vec<&str>), "`input x: Vec<String>` (or `&'static str` inside)"),
+            (quote!(Option<&[u8]>), "`input x: Option<Vec<u8>>` (or `&'static [u8]` inside)"),
+            (
+                quote!(std::collections::HashMap<&'a str, Vec<&Page>>),
+                "`input x: std::collections::HashMap<String, Vec<Page>>` (or `&'static str` inside)",
+            ),
+        ] {
+            let m = messages(quote!(struct W { input x: #ty, a = f(x) }));
+            assert_eq!(m.len(), 1, "{ty}: {m:?}");
+            assert!(
+                m[0].starts_with("input `x` must own its data") && m[0].contains(owned),
+                "{ty}: {m:?}"
+            );
+            let ty: syn::Type = syn::parse2(ty).expect("a type");
+            let written = super::owned_input(&ty).expect("owned");
+            assert!(!quote!(#written).to_string().contains('&'), "{}", quote!(#ty));
+        }
+        for ty in [
+            quote!(Vec<&'static str>),
+            quote!(Box<dyn Fn(&str) -> u32 + Send>),
+            quote!(fn(&str) -> u32),
+        ] {
+            assert!(
+                messages(quote!(struct W { input x: #ty, a = f(x) })).is_empty(),
+                "{ty}"
+            );
+        }
     }
 
     #[test]

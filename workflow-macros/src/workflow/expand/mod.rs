@@ -327,6 +327,31 @@ impl<'a> WorkflowGen<'a> {
 
                 #methods
             }
+
+            // `Etl::mermaid()` (a fn, as a picture is in other libraries) and
+            // `Etl::new()`: one error each saying what to write. The trait's hidden method
+            // answers `Etl.mermaid()`; called by path, it also lacked its receiver
+            // (E0061). Inherent, not a trait's: rustc offers a trait's `new` for any other
+            // type's missing one.
+            #[doc(hidden)]
+            #[allow(dead_code, clippy::all)]
+            impl #name {
+                #[doc(hidden)]
+                pub fn mermaid<'a>() -> &'static str
+                where
+                    &'a Self: #p::PicturesAreConstants<()>,
+                {
+                    ::core::unreachable!("`PicturesAreConstants` has no impl")
+                }
+                // `Etl::new()`: the workflow is a value already (`WorkflowIsAValue`).
+                #[doc(hidden)]
+                pub fn new<'a>() -> Self
+                where
+                    &'a Self: #p::WorkflowIsAValue<()>,
+                {
+                    ::core::unreachable!("`WorkflowIsAValue` has no impl")
+                }
+            }
         }
     }
 }
