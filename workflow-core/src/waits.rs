@@ -122,10 +122,12 @@ mod tests {
                 WaitingNode {
                     node: "task1".into(),
                     waits_for: Some("task2".into()),
+                    publisher_ended: None,
                 },
                 WaitingNode {
                     node: "task2".into(),
                     waits_for: Some("task1".into()),
+                    publisher_ended: None,
                 },
             ],
         );
@@ -146,6 +148,7 @@ mod tests {
                 .map(|&(node, key)| WaitingNode {
                     node: node.into(),
                     waits_for: Some(key.into()),
+                    publisher_ended: None,
                 })
                 .collect::<Vec<_>>()
         };
@@ -185,6 +188,7 @@ mod tests {
             vec![WaitingNode {
                 node: "a".into(),
                 waits_for: Some("config".into()),
+                publisher_ended: None,
             }],
         );
         assert_eq!(report.cycle, None);

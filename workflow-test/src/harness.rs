@@ -1521,7 +1521,7 @@ impl Harness {
                 short_type_name(std::any::type_name::<E>()),
             )),
             None => self.fail(format!(
-                "expected a node to fail with a `{}`, but the run failed with: {message}",
+                "expected a node to fail with an error of type `{}`, but the run failed with: {message}",
                 std::any::type_name::<E>()
             )),
         }

@@ -22,6 +22,7 @@ mod busy_then;
 mod cancelled_kind;
 mod child_waits;
 mod combinations;
+mod ended_publisher;
 mod executor;
 mod fanout;
 mod fused;

@@ -714,7 +714,7 @@ async fn unexpected_success_and_wrong_error_type_are_reported(h: Harness) {
         let _: std::fmt::Error = h.assert_error(failed);
     });
     assert!(
-        message.contains("expected a node to fail with a `core::fmt::Error`, but the run failed with: node `failing_task`"),
+        message.contains("expected a node to fail with an error of type `core::fmt::Error`, but the run failed with: node `failing_task`"),
         "{message}"
     );
 }

@@ -94,6 +94,16 @@ pub struct WaitingNode {
     pub node: NodeName,
     /// The key of the tracked wait it was blocked in, if any.
     pub waits_for: Option<String>,
+    /// When the key is the name of a node of the run that had already ended without
+    /// publishing it, how that node ended, as
+    /// [`NodeStatus::as_str`](crate::NodeStatus::as_str) says it (`"failed"`,
+    /// `"succeeded"`, `"skipped"`, `"not taken"`, `"restored"`, `"cancelled"`): nothing
+    /// will publish the key, which is most often the deadlock's cause (the node failed
+    /// under `failure = "continue"`, published under another key, or was restored by a
+    /// resumed durable run, which does not run it). `{}` of the report says so: ``
+    /// `w` waits for `p` (nothing will publish it: node `p` failed)``. `None` otherwise.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub publisher_ended: Option<&'static str>,
 }
 
 /// How the deadlock was found, as [`DeadlockReport`]'s `{}` starts.
@@ -126,7 +136,22 @@ impl fmt::Display for DeadlockReport {
         for (i, w) in self.waiting.iter().enumerate() {
             f.write_str(if i == 0 { ": " } else { ", " })?;
             match &w.waits_for {
-                Some(key) => write!(f, "`{}` waits for `{key}`", w.node)?,
+                Some(key) => {
+                    write!(f, "`{}` waits for `{key}`", w.node)?;
+                    if let Some(status) = w.publisher_ended {
+                        let how = match status {
+                            "succeeded" => "succeeded without publishing it",
+                            "skipped" => "was skipped (a node it depends on failed)",
+                            "not taken" => "is in an arm the run did not take",
+                            "restored" => {
+                                "was restored from the store, and a restored node does not run"
+                            }
+                            "cancelled" => "was cancelled",
+                            other => other,
+                        };
+                        write!(f, " (nothing will publish it: node `{key}` {how})")?;
+                    }
+                }
                 None => write!(f, "`{}` is running", w.node)?,
             }
         }

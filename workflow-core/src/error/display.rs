@@ -109,6 +109,20 @@ impl fmt::Debug for WorkflowError {
 
 /// `{}` includes the node's own message; `{:#}` adds the rest of the chain (the node
 /// error's sources), as anyhow's `{:#}` does.
+impl WorkflowError {
+    /// What a failure of the run itself (no node to blame) did to it, as the verb of
+    /// [`WorkflowError::Multiple`]'s first words: "deadlocked", "timed out".
+    fn what_the_run_did(&self) -> &'static str {
+        match self {
+            Self::Deadlock { .. } => "deadlocked",
+            Self::Timeout { .. } => "timed out",
+            Self::Cancelled { .. } => "was cancelled",
+            Self::ShutDown { .. } => "was shut down",
+            _ => "failed",
+        }
+    }
+}
+
 impl fmt::Display for WorkflowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -312,12 +326,32 @@ impl fmt::Display for WorkflowError {
             }
             // No single source: each failure is printed with its own cause.
             Self::Multiple { workflow, errors } => {
-                let nodes = if errors.len() == 1 { "node" } else { "nodes" };
-                write!(
-                    f,
-                    "{} {nodes} of workflow `{workflow}` failed: ",
-                    errors.len()
-                )?;
+                // Count the nodes that failed, not the errors: with `failure =
+                // "continue"`, a run stopped by a deadlock, its timeout or a
+                // cancellation after a node failed holds that error too, which no node
+                // made ("2 nodes failed" for one node and a deadlock).
+                let failed = errors.iter().filter(|e| e.node().is_some()).count();
+                let nodes = if failed == 1 { "node" } else { "nodes" };
+                let run: Vec<&str> = errors
+                    .iter()
+                    .filter(|e| e.node().is_none())
+                    .map(Self::what_the_run_did)
+                    .collect();
+                if run.is_empty() {
+                    write!(f, "{failed} {nodes} of workflow `{workflow}` failed: ")?;
+                } else if failed == 0 {
+                    write!(
+                        f,
+                        "the run of workflow `{workflow}` {}: ",
+                        run.join(" and ")
+                    )?;
+                } else {
+                    write!(
+                        f,
+                        "{failed} {nodes} of workflow `{workflow}` failed, then the run {}: ",
+                        run.join(" and ")
+                    )?;
+                }
                 for (i, e) in errors.iter().enumerate() {
                     if i > 0 {
                         f.write_str("; ")?;

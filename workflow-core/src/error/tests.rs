@@ -376,14 +376,17 @@ fn a_deadlock_report_serializes_with_its_cycle() {
             WaitingNode {
                 node: "a".into(),
                 waits_for: Some("b".into()),
+                publisher_ended: None,
             },
             WaitingNode {
                 node: "b".into(),
                 waits_for: Some("a".into()),
+                publisher_ended: None,
             },
             WaitingNode {
                 node: "c".into(),
                 waits_for: None,
+                publisher_ended: None,
             },
         ],
         cycle: Some(vec!["a".into(), "b".into(), "a".into()]),
@@ -405,5 +408,56 @@ fn a_deadlock_report_serializes_with_its_cycle() {
     assert_eq!(
         serde_json::to_value(scopes).unwrap(),
         serde_json::json!(["workflow", { "node": "fetch" }])
+    );
+}
+
+/// With `failure = "continue"`, a run stopped after a node failed (a deadlock of the
+/// nodes waiting on it, its timeout, a cancellation) holds an error no node made: the
+/// first words count the nodes that failed and say what the run did, rather than "2
+/// nodes failed" for one node.
+#[test]
+fn multiple_counts_the_failed_nodes_and_names_what_the_run_did() {
+    let cancelled = || WorkflowError::Cancelled {
+        workflow: "W",
+        running: vec!["b".into()],
+        retrying: Vec::new(),
+    };
+    let deadlock = || WorkflowError::Deadlock {
+        workflow: "W",
+        report: DeadlockReport {
+            kind: DeadlockKind::AllWaiting,
+            waiting: vec![WaitingNode {
+                node: "w".into(),
+                waits_for: Some("p".into()),
+                publisher_ended: Some("failed"),
+            }],
+            cycle: None,
+            held_back: Vec::new(),
+        },
+    };
+    let e = WorkflowError::Multiple {
+        workflow: "W",
+        errors: vec![node_failed("p", "broke"), deadlock()],
+    };
+    assert_eq!(
+        e.to_string(),
+        "1 node of workflow `W` failed, then the run deadlocked: node `p` of workflow `W` failed after 2 attempt(s): broke; deadlock in workflow `W`: every live node is blocked in a tracked wait: `w` waits for `p` (nothing will publish it: node `p` failed)"
+    );
+    let e = WorkflowError::Multiple {
+        workflow: "W",
+        errors: vec![node_failed("a", "x"), node_failed("c", "y"), cancelled()],
+    };
+    assert!(
+        e.to_string()
+            .starts_with("2 nodes of workflow `W` failed, then the run was cancelled: "),
+        "{e}"
+    );
+    let e = WorkflowError::Multiple {
+        workflow: "W",
+        errors: vec![cancelled()],
+    };
+    assert_eq!(
+        e.to_string(),
+        "the run of workflow `W` was cancelled: run of workflow `W` was cancelled; still running: b"
     );
 }

@@ -540,6 +540,19 @@ impl Statuses {
             .filter(|(_, r)| r.status == NodeStatus::Running)
     }
 
+    /// Node `i`'s status now, without writing out any entry (a deadlock report asks it
+    /// of a stopping run).
+    pub(super) fn status(&self, i: usize) -> NodeStatus {
+        let made = self.reports.len();
+        if i < made {
+            self.reports[i].status
+        } else if i < made + self.repeats {
+            self.tail.status
+        } else {
+            NodeStatus::NotStarted
+        }
+    }
+
     /// The records so far, by node (named by the plan's
     /// [`names`](crate::plan::Plan::names)).
     pub(super) fn reports(&mut self) -> &[NodeRecord] {

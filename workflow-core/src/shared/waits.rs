@@ -284,6 +284,7 @@ pub(crate) fn waiting_nodes(
             out.push(WaitingNode {
                 node: run.node_name(i),
                 waits_for: Some(b.key.clone()),
+                publisher_ended: None,
             });
             continue;
         }
@@ -294,6 +295,7 @@ pub(crate) fn waiting_nodes(
             .map(|b| WaitingNode {
                 node: b.name.clone(),
                 waits_for: Some(b.key.clone()),
+                publisher_ended: None,
             })
             .collect();
         if below.is_empty() {
@@ -307,6 +309,7 @@ pub(crate) fn waiting_nodes(
             out.extend(running.into_iter().map(|node| WaitingNode {
                 node,
                 waits_for: None,
+                publisher_ended: None,
             }));
         } else {
             below.sort_by(|a, b| a.node.cmp(&b.node));

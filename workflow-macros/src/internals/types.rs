@@ -82,6 +82,116 @@ pub(crate) fn sized_for(ty: &syn::Type) -> Option<(syn::Type, String)> {
     }
 }
 
+/// A concrete type to write for an `impl Trait` port or output, as text, when the trait
+/// says which one fits: `Vec<T>` for `impl IntoIterator<Item = T>` (and the `Iterator`
+/// traits), `T` for `impl Into<T>`, `String` for `impl AsRef<str>`, `impl Display` and
+/// `impl ToString`, `Vec<T>` for `impl AsRef<[T]>`, `PathBuf` for `impl AsRef<Path>`, a
+/// shared closure for `impl Fn(A) -> B` (`Arc<dyn Fn(A) -> B + Send + Sync>`; a boxed one
+/// for `FnMut`, `FnOnce`), and `T` for `impl Future<Output = T>`. `None` for other traits
+/// (a trait of the user's own), whose fix is theirs to name. The first bound that is not
+/// a marker (`Send`, `Sync`, `Clone`, `Debug`, `'static`, ..) decides.
+pub(crate) fn concrete_for_impl(it: &syn::TypeImplTrait) -> Option<String> {
+    let bound = it.bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().filter(|s| {
+            !matches!(
+                s.ident.to_string().as_str(),
+                "Send"
+                    | "Sync"
+                    | "Unpin"
+                    | "Sized"
+                    | "Clone"
+                    | "Copy"
+                    | "Debug"
+                    | "Eq"
+                    | "PartialEq"
+                    | "Hash"
+                    | "Ord"
+                    | "PartialOrd"
+                    | "Default"
+            )
+        }),
+        _ => None,
+    })?;
+    let name = bound.ident.to_string();
+    let angle: Vec<&syn::GenericArgument> = match &bound.arguments {
+        syn::PathArguments::AngleBracketed(a) => a.args.iter().collect(),
+        _ => Vec::new(),
+    };
+    let assoc = |assoc: &str| {
+        angle.iter().find_map(|a| match a {
+            syn::GenericArgument::AssocType(t) if t.ident == assoc => Some(type_text(&t.ty)),
+            _ => None,
+        })
+    };
+    let first_type = angle.iter().find_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    match name.as_str() {
+        "IntoIterator" | "Iterator" | "ExactSizeIterator" | "DoubleEndedIterator" => {
+            assoc("Item").map(|item| format!("Vec<{item}>"))
+        }
+        "Future" | "IntoFuture" => assoc("Output"),
+        "Display" | "ToString" => Some("String".to_owned()),
+        "Into" => first_type.map(type_text),
+        "AsRef" | "Borrow" => first_type.map(|t| match t {
+            syn::Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => {
+                "String".to_owned()
+            }
+            syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Path") => {
+                "PathBuf".to_owned()
+            }
+            syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "OsStr") => {
+                "OsString".to_owned()
+            }
+            syn::Type::Slice(slice) => format!("Vec<{}>", type_text(&slice.elem)),
+            other => type_text(other),
+        }),
+        "Fn" | "FnMut" | "FnOnce" => {
+            let syn::PathArguments::Parenthesized(args) = &bound.arguments else {
+                return None;
+            };
+            let inputs: Vec<String> = args.inputs.iter().map(type_text).collect();
+            let output = match &args.output {
+                syn::ReturnType::Default => String::new(),
+                syn::ReturnType::Type(_, ty) => format!(" -> {}", type_text(ty)),
+            };
+            let sig = format!("{name}({}){output}", inputs.join(", "));
+            Some(if name == "Fn" {
+                format!("Arc<dyn {sig} + Send + Sync>")
+            } else {
+                format!("Box<dyn {sig} + Send>")
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A trait bound (or an `impl Trait`) as Rust is written: [`type_text`], with spaces
+/// around `=`, `->` and `+` (`IntoIterator<Item = u32>`, `Fn(u8) -> u8 + Send`).
+pub(crate) fn bound_text(bound: &impl ToTokens) -> String {
+    type_text(bound)
+        .replace("->", " -> ")
+        .replace('=', " = ")
+        .replace('+', " + ")
+}
+
+/// The trait of an `impl Trait` as a trait object's bounds, `Send` added when missing
+/// (`impl Handler` → `Handler + Send`), for the error of a trait no concrete type is
+/// guessed for.
+pub(crate) fn impl_bounds_text(it: &syn::TypeImplTrait) -> String {
+    let mut bounds: Vec<String> = it
+        .bounds
+        .iter()
+        .filter(|b| !matches!(b, syn::TypeParamBound::Lifetime(_)))
+        .map(bound_text)
+        .collect();
+    if !bounds.iter().any(|b| b == "Send") {
+        bounds.push("Send".to_owned());
+    }
+    bounds.join(" + ")
+}
+
 /// The Rust type for another language's name of one (`int` → `i64`), and what else
 /// the error offers.
 pub(crate) fn rust_type_for(name: &str) -> Option<(&'static str, &'static str)> {

@@ -867,11 +867,8 @@ fn context_held_text(ident: &Ident, ty: &Type) -> String {
 /// A port's type names a concrete, owned type. Returns whether it borrows.
 fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type, output_borrows: bool) -> bool {
     let found = TypeFinder::find(ty);
-    if let Some(tokens) = found.impl_trait {
-        cx.error_spanned_by(
-            tokens,
-            format!("input port `{ident}` cannot have an `impl Trait` type; name a concrete type (or use `Box<dyn Trait + Send>`)"),
-        );
+    if let (Some(tokens), Some(it)) = (found.impl_trait, &found.impl_trait_type) {
+        cx.error_spanned_by(tokens, impl_trait_port_text(ident, ty, it));
     }
     let borrows = found.borrowed.is_some();
     if let Some(tokens) = found.borrowed {
@@ -889,6 +886,50 @@ fn check_port_type(cx: &Ctxt, ident: &Ident, ty: &Type, output_borrows: bool) ->
         );
     }
     borrows
+}
+
+/// The error of port `ident: ty` whose type is or holds the `impl Trait` `it`: an edge
+/// carries one concrete type, so the port names one. The type to write when the trait
+/// says which (`Vec<u32>` for `impl IntoIterator<Item = u32>`, see
+/// [`types::concrete_for_impl`]); otherwise a concrete type of the user's or a trait
+/// object of this trait (`Box<dyn Handler + Send>`). (It used to say `Box<dyn Trait +
+/// Send>` for every trait, which for `IntoIterator` or `Into<String>` compiles to a value
+/// nothing can be done with: their methods take `self` by value.)
+fn impl_trait_port_text(ident: &Ident, ty: &Type, it: &syn::TypeImplTrait) -> String {
+    let head = format!(
+        "input port `{ident}` cannot have an `impl Trait` type: an edge carries one concrete type"
+    );
+    let whole = matches!(ty, Type::ImplTrait(_));
+    match types::concrete_for_impl(it) {
+        Some(concrete) if whole => format!(
+            "{head}; take `{ident}: {concrete}` instead of `{}`",
+            types::bound_text(it)
+        ),
+        Some(concrete) => format!("{head}; write `{concrete}` for `{}`", types::bound_text(it)),
+        None => {
+            let mut msg = format!(
+                "{head}; name a type of yours (`{ident}: MyType`) or take a trait object (`{ident}: Box<dyn {}>`)",
+                types::impl_bounds_text(it)
+            );
+            // A trait of the user's own (`impl Pricing`) is often a service: a resource.
+            if whole {
+                if let Some(name) = impl_trait_name(it) {
+                    msg.push_str(&format!(
+                        "; a service the runtime holds is a resource: `{ident}: Res<dyn {name}>`"
+                    ));
+                }
+            }
+            msg
+        }
+    }
+}
+
+/// The name of the trait an `impl Trait` is first bound by (`IntoIterator`).
+fn impl_trait_name(it: &syn::TypeImplTrait) -> Option<String> {
+    it.bounds.iter().find_map(|b| match b {
+        syn::TypeParamBound::Trait(t) => t.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    })
 }
 
 /// `Db` of a port typed `&Db`: a borrowed type of the user's own (not `&str`, `&[T]`,
@@ -1017,7 +1058,28 @@ fn check_output(cx: &Ctxt, sig: &Signature, ports_borrow: bool, blocking: bool) 
         .impl_trait
         .filter(|_| sig.asyncness.is_some() || blocking || !returns_impl_future(sig))
     {
-        cx.error_spanned_by(tokens, "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it");
+        let mut msg = "a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it".to_owned();
+        if let Some(concrete) = found
+            .impl_trait_type
+            .as_ref()
+            .and_then(types::concrete_for_impl)
+        {
+            let how = match found
+                .impl_trait_type
+                .as_ref()
+                .and_then(impl_trait_name)
+                .as_deref()
+            {
+                Some("IntoIterator" | "Iterator" | "ExactSizeIterator" | "DoubleEndedIterator") => {
+                    ", and `.collect()` the iterator"
+                }
+                Some("Display" | "ToString") => ", and return `value.to_string()`",
+                Some("Into") => ", and return `value.into()`",
+                _ => "",
+            };
+            msg.push_str(&format!(": `-> {concrete}`{how}"));
+        }
+        cx.error_spanned_by(tokens, msg);
     }
     let borrows = found.borrowed.is_some();
     if let Some(tokens) = found
@@ -1069,6 +1131,8 @@ fn check_no_lifetimes(cx: &Ctxt, sig: &Signature) {
 #[derive(Default)]
 struct TypeFinder {
     impl_trait: Option<TokenStream>,
+    /// The first `impl Trait` itself, for the type its error suggests.
+    impl_trait_type: Option<syn::TypeImplTrait>,
     borrowed: Option<TokenStream>,
 }
 
@@ -1083,6 +1147,7 @@ impl TypeFinder {
 impl<'ast> Visit<'ast> for TypeFinder {
     fn visit_type_impl_trait(&mut self, i: &'ast syn::TypeImplTrait) {
         self.impl_trait.get_or_insert_with(|| i.to_token_stream());
+        self.impl_trait_type.get_or_insert_with(|| i.clone());
     }
 
     fn visit_type_reference(&mut self, i: &'ast syn::TypeReference) {
@@ -1655,6 +1720,78 @@ mod tests {
         assert_eq!(msgs[3], "take the context by reference: `ctx: &Context`");
         assert!(msgs[4].starts_with("input port `x` cannot have an `impl Trait` type"));
         assert_eq!(msgs[5], "a `#[node]` fn takes at most one `&Context`");
+    }
+
+    #[test]
+    fn an_impl_trait_port_is_told_the_type_to_take() {
+        for (param, expected) in [
+            (
+                quote!(items: impl IntoIterator<Item = u32>),
+                "take `items: Vec<u32>` instead of `impl IntoIterator<Item = u32>`",
+            ),
+            (
+                quote!(items: impl Iterator<Item = String> + Send + 'static),
+                "take `items: Vec<String>`",
+            ),
+            (quote!(name: impl Into<String>), "take `name: String` instead of `impl Into<String>`"),
+            (quote!(name: impl AsRef<str> + Send), "take `name: String`"),
+            (quote!(bytes: impl AsRef<[u8]>), "take `bytes: Vec<u8>`"),
+            (quote!(path: impl AsRef<std::path::Path>), "take `path: PathBuf`"),
+            (quote!(label: impl std::fmt::Display), "take `label: String`"),
+            (
+                quote!(f: impl Fn(u32) -> u32 + Send + Sync),
+                "take `f: Arc<dyn Fn(u32) -> u32 + Send + Sync>`",
+            ),
+            (quote!(f: impl FnOnce() + Send), "take `f: Box<dyn FnOnce() + Send>`"),
+            (
+                quote!(xs: Vec<impl std::fmt::Display>),
+                "write `String` for `impl std::fmt::Display`",
+            ),
+            (
+                quote!(h: impl Handler),
+                "name a type of yours (`h: MyType`) or take a trait object (`h: Box<dyn Handler + Send>`); a service the runtime holds is a resource: `h: Res<dyn Handler>`",
+            ),
+            (
+                quote!(h: impl Handler + Send + Sync),
+                "take a trait object (`h: Box<dyn Handler + Send + Sync>`)",
+            ),
+        ] {
+            let msgs = messages(quote!(), quote!(async fn f(#param) -> u32 { 0 }));
+            assert_eq!(msgs.len(), 1, "{msgs:?}");
+            assert!(
+                msgs[0].starts_with("input port `")
+                    && msgs[0].contains("cannot have an `impl Trait` type: an edge carries one concrete type; ")
+                    && msgs[0].contains(expected),
+                "{param}: {msgs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_impl_trait_output_is_told_the_type_to_return() {
+        for (output, expected) in [
+            (
+                quote!(impl Iterator<Item = u8>),
+                ": `-> Vec<u8>`, and `.collect()` the iterator",
+            ),
+            (
+                quote!(impl std::fmt::Display),
+                ": `-> String`, and return `value.to_string()`",
+            ),
+            (
+                quote!(impl Into<u64>),
+                ": `-> u64`, and return `value.into()`",
+            ),
+            (quote!(impl Sized), "so the graph can carry it"),
+        ] {
+            let msgs = messages(quote!(), quote!(async fn f() -> #output { todo!() }));
+            assert_eq!(msgs.len(), 1, "{msgs:?}");
+            assert!(
+                msgs[0].starts_with("a `#[node]` fn cannot return `impl Trait`; name the output type so the graph can carry it")
+                    && msgs[0].ends_with(expected),
+                "{output}: {msgs:?}"
+            );
+        }
     }
 
     #[test]

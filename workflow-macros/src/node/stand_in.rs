@@ -17,7 +17,10 @@
 //!
 //! - a type that cannot be guessed (an `impl Trait` port or output, one naming a type or
 //!   const parameter, whose parameters go) becomes `unknown`: an error type made of the
-//!   fn's errors (see `expand::stand_in`), about which rustc says nothing more.
+//!   fn's errors (see `expand::stand_in`), about which rustc says nothing more. (The
+//!   error of an `impl IntoIterator<Item = T>` port suggests `Vec<T>`, but the user may
+//!   pick another type: the stand-in assumes none, so a workflow feeding it a `HashSet`
+//!   adds no error that the user's own choice would not have.)
 //!
 //! No stand-in for a `self` receiver (the fn sits in an `impl`, where the ports struct
 //! would be an error of its own).

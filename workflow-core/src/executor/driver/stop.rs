@@ -13,11 +13,12 @@ use tokio_util::sync::WaitForCancellationFuture;
 
 use super::counts::Counts;
 use super::{call_cells, Driver, Workflow};
-use crate::error::{DeadlockKind, NodeName, TimeoutScope, WorkflowError};
+use crate::error::{DeadlockKind, NodeName, TimeoutScope, WaitingNode, WorkflowError};
 use crate::executor::attempt::{panic_message, Finished, Mode, NodeFailure};
 use crate::executor::cells::Op;
 use crate::executor::status::Statuses;
 use crate::plan::Plan;
+use crate::run::NodeStatus;
 use crate::shared::waits::waiting_nodes;
 use crate::shared::{RunShared, RunSlot};
 use crate::waits::deadlock_report;
@@ -251,9 +252,29 @@ pub(super) fn deadlock_error(
     // Ready nodes a concurrency limit kept from starting: part of the deadlock (a
     // `sequential` run whose running node waits for a value the next node publishes).
     report.held_back = held_back.into_iter().map(|i| shared.node_name(i)).collect();
+    mark_ended_publishers(plan, statuses, &mut report.waiting);
     WorkflowError::Deadlock {
         workflow: plan.name,
         report,
+    }
+}
+
+/// Marks the waits of this run's own nodes (not a child run's, whose keys name their
+/// own workflow's bindings first) whose key names a node of this run that already ended,
+/// with how it ended: nothing will publish such a key.
+fn mark_ended_publishers(plan: &Plan, statuses: &Statuses, waiting: &mut [WaitingNode]) {
+    for w in waiting {
+        let Some(key) = &w.waits_for else { continue };
+        if w.node.contains(['.', '[']) {
+            continue;
+        }
+        let Some(i) = plan.nodes.iter().position(|n| n.name == key.as_str()) else {
+            continue;
+        };
+        let status = statuses.status(i);
+        if !matches!(status, NodeStatus::NotStarted | NodeStatus::Running) {
+            w.publisher_ended = Some(status.as_str());
+        }
     }
 }
 

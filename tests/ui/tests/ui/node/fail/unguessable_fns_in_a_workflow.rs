@@ -1,6 +1,6 @@
-//! Fns whose fix cannot be guessed (`impl Trait`, generics) are one error each, at the
-//! fn: the workflow using them, the nodes after them and the code reading the outputs
-//! add none (the stand-in's unknown types are error types).
+//! Fns whose fix is the user's to choose (`impl Trait`, generics) are one error each, at
+//! the fn: the workflow using them, the nodes after them and the code reading the outputs
+//! add none (the stand-in's unknown types are error types, not the type an error suggests).
 use workflow_core::prelude::*;
 
 #[node]
