@@ -199,6 +199,17 @@ pub(crate) fn settle<T>(
     }
 }
 
+/// The failure of a node whose ports panicked as they were built: a user's `Clone` of
+/// a value it shares with another node (see `cells::start_node_sharing` and
+/// `fused::fused_op`).
+#[cold]
+pub(crate) fn sharing_panicked(payload: Box<dyn std::any::Any + Send>) -> NodeFailure {
+    NodeFailure::Panic(format!(
+        "{} (while cloning an input it shares with another node, before it ran)",
+        panic_message(payload.as_ref())
+    ))
+}
+
 /// Whether a node's `tracing` span may be wanted: the level test `info_span!` starts
 /// with, inline, so a run without a subscriber at that level skips building spans.
 #[inline(always)]

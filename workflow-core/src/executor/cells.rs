@@ -512,19 +512,9 @@ where
         Err(payload) => Poll::Ready(Finished {
             index,
             attempts: 1,
-            result: Err(sharing_panicked(payload)),
+            result: Err(attempt::sharing_panicked(payload)),
         }),
     }
-}
-
-/// The failure of a node whose ports panicked as they were built: a user's `Clone` of
-/// a value it shares with another node (see [`start_node_sharing`]).
-#[cold]
-pub(super) fn sharing_panicked(payload: Box<dyn std::any::Any + Send>) -> attempt::NodeFailure {
-    attempt::NodeFailure::Panic(format!(
-        "{} (while cloning an input it shares with another node, before it ran)",
-        attempt::panic_message(payload.as_ref())
-    ))
 }
 
 /// [`start_node`] of a node that does not go into its type's cell: one that does not

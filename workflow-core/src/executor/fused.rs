@@ -214,7 +214,7 @@ where
                 return Poll::Ready(Finished {
                     index: nodes[0] as usize,
                     attempts: 1,
-                    result: Err(super::cells::sharing_panicked(payload)),
+                    result: Err(attempt::sharing_panicked(payload)),
                 })
             }
         }
