@@ -588,8 +588,7 @@ async fn a_durable_run_stopped_while_its_store_commits_loses_and_repeats_nothing
         let inner: Arc<dyn Store> = match kind {
             "memory" => Arc::new(MemoryStore::new()),
             _ => Arc::new(
-                workflow_core::store::SqliteStore::open(dir.file(&format!("{cancel}.db")))
-                    .unwrap(),
+                workflow_core::store::SqliteStore::open(dir.file(&format!("{cancel}.db"))).unwrap(),
             ),
         };
         let handles: Arc<Mutex<Vec<workflow_core::RunHandle>>> = Arc::default();
@@ -641,10 +640,18 @@ async fn a_durable_run_stopped_while_its_store_commits_loses_and_repeats_nothing
             let rows: Vec<_> = state.outputs.iter().map(|o| o.path.as_str()).collect();
             assert_eq!(rows, ["a"], "{case}");
             let retried = rt.retry(Timed, run).await.unwrap();
-            assert_eq!((retried.outputs.b, retried.restored()), (3, vec!["a"]), "{case}");
+            assert_eq!(
+                (retried.outputs.b, retried.restored()),
+                (3, vec!["a"]),
+                "{case}"
+            );
         } else {
             let resumed = rt.resume(Timed, run).await.unwrap();
-            assert_eq!((resumed.outputs.b, resumed.restored()), (3, vec!["a"]), "{case}");
+            assert_eq!(
+                (resumed.outputs.b, resumed.restored()),
+                (3, vec!["a"]),
+                "{case}"
+            );
         }
         assert_eq!(ran(&rt), ["b"], "{case}: only `b` ran again");
         let state = inner.load_run(run).await.unwrap();
