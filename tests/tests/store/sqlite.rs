@@ -285,6 +285,11 @@ async fn a_corrupted_page_is_an_error_not_a_panic() {
         text.contains("corrupt") || text.contains("malformed"),
         "unclear error: {text}"
     );
+    // A schema error names the file (one met by an operation named the operation:
+    // "`loading a run` is not a usable workflow store: ..").
+    if let StoreError::Schema { location, .. } = &err {
+        assert_eq!(*location, path.display().to_string(), "{text}");
+    }
 }
 
 #[tokio::test]
