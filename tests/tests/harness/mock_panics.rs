@@ -61,3 +61,13 @@ async fn a_mock_whose_answer_panics_is_its_nodes_panic_naming_the_mock() {
     )
     .await;
 }
+
+/// A mock made with `MockFn::named` is named by its name.
+#[tokio::test]
+async fn a_named_mock_whose_answer_panics_is_named_by_its_name() {
+    check(
+        MockFn::named("payments", answer),
+        "the answer of mock `payments` panicked on its call 1: limit exceeded: 500",
+    )
+    .await;
+}
