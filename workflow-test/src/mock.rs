@@ -74,6 +74,13 @@ impl<A> CallRecorder<A> {
         lock(&self.calls).push(args);
     }
 
+    /// Records one call, and its number (1 for the first).
+    fn record_numbered(&self, args: A) -> usize {
+        let mut calls = lock(&self.calls);
+        calls.push(args);
+        calls.len()
+    }
+
     /// Number of calls so far.
     pub fn call_count(&self) -> usize {
         lock(&self.calls).len()
@@ -299,6 +306,8 @@ pub trait CloneAnswer: Clone + Sync {}
 impl<T: Clone + Sync> CloneAnswer for T {}
 
 struct MockInner<A, R> {
+    /// What a panicking answer names it by ([`MockFn::named`]; by default, its type).
+    name: Option<String>,
     calls: CallRecorder<A>,
     queued: Mutex<VecDeque<R>>,
     answer: Answer<A, R>,
@@ -315,6 +324,7 @@ impl<A, R> Clone for MockFn<A, R> {
 impl<A: fmt::Debug, R> fmt::Debug for MockFn<A, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MockFn")
+            .field("name", &self.name())
             .field("calls", &self.inner.calls)
             .field("queued_answers", &lock(&self.inner.queued).len())
             .finish()
@@ -324,8 +334,40 @@ impl<A: fmt::Debug, R> fmt::Debug for MockFn<A, R> {
 impl<A: Clone + Send + 'static, R: Send + 'static> MockFn<A, R> {
     /// A mock answering every call with `answer(args)`.
     pub fn new(answer: impl Fn(A) -> R + Send + Sync + 'static) -> Self {
+        Self::with_name(None, answer)
+    }
+
+    /// A mock answering every call with `answer(args)`, named `name` where a panicking
+    /// answer is reported (by default a mock is named by its type, `MockFn<u32, u64>`).
+    /// An answer that panics panics again with a message naming the mock and the call:
+    /// in a node, that node's `NodePanicked`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use workflow_test::MockFn;
+    ///
+    /// let charge = MockFn::named("payments", |amount: u32| {
+    ///     assert!(amount <= 100, "limit exceeded: {amount}");
+    ///     amount
+    /// });
+    /// assert_eq!(charge.call(5), 5);
+    /// let call = std::panic::AssertUnwindSafe(|| charge.call(500));
+    /// let panicked = std::panic::catch_unwind(call).unwrap_err();
+    /// assert_eq!(
+    ///     panicked.downcast_ref::<String>().unwrap(),
+    ///     "the answer of mock `payments` panicked on its call 2: limit exceeded: 500"
+    /// );
+    /// assert_eq!(charge.calls(), [5, 500]); // the panicking call is recorded
+    /// ```
+    pub fn named(name: impl Into<String>, answer: impl Fn(A) -> R + Send + Sync + 'static) -> Self {
+        Self::with_name(Some(name.into()), answer)
+    }
+
+    fn with_name(name: Option<String>, answer: impl Fn(A) -> R + Send + Sync + 'static) -> Self {
         Self {
             inner: Arc::new(MockInner {
+                name,
                 calls: CallRecorder::new(),
                 queued: Mutex::new(VecDeque::new()),
                 answer: Box::new(answer),
@@ -361,19 +403,27 @@ impl<A: Clone + Send + 'static, R: Send + 'static> MockFn<A, R> {
         self
     }
 
-    /// Calls the mock: records `args`, then answers.
+    /// Calls the mock: records `args`, then answers. An answer that panics panics again
+    /// naming the mock and the call (see [`MockFn::named`]); the call stays recorded.
     pub fn call(&self, args: A) -> R {
-        self.inner.calls.record(args.clone());
+        let number = self.inner.calls.record_numbered(args.clone());
         let queued = lock(&self.inner.queued).pop_front();
-        match queued {
-            Some(value) => value,
-            None => (self.inner.answer)(args),
+        if let Some(value) = queued {
+            return value;
         }
-    }
-
-    /// The recorder of this mock's calls.
-    pub fn recorder(&self) -> &CallRecorder<A> {
-        &self.inner.calls
+        let answered =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.inner.answer)(args)));
+        answered.unwrap_or_else(|payload| {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with a payload that is not a string".to_owned());
+            panic!(
+                "the answer of mock `{}` panicked on its call {number}: {message}",
+                self.name()
+            )
+        })
     }
 
     /// The arguments of every call, in order.
@@ -461,4 +511,39 @@ impl<A: fmt::Debug, R> MockFn<A, R> {
     {
         self.inner.calls.assert_any_call(args);
     }
+}
+
+impl<A, R> MockFn<A, R> {
+    /// The mock's name: [`MockFn::named`]'s, or its type as a test writes it
+    /// (`MockFn<u32, Result<u32, String>>`).
+    pub fn name(&self) -> String {
+        match &self.inner.name {
+            Some(name) => name.clone(),
+            None => short_type_name(std::any::type_name::<Self>()),
+        }
+    }
+
+    /// The recorder of this mock's calls.
+    pub fn recorder(&self) -> &CallRecorder<A> {
+        &self.inner.calls
+    }
+}
+
+/// `full` (a `std::any::type_name`) with each path cut to its last segment:
+/// `MockFn<u32, Result<u32, String>>` for
+/// `workflow_test::mock::MockFn<u32, core::result::Result<u32, alloc::string::String>>`.
+fn short_type_name(full: &str) -> String {
+    let mut short = String::with_capacity(full.len());
+    let mut path = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            path.push(c);
+        } else {
+            short.push_str(path.rsplit("::").next().unwrap_or_default());
+            path.clear();
+            short.push(c);
+        }
+    }
+    short.push_str(path.rsplit("::").next().unwrap_or_default());
+    short
 }

@@ -8,6 +8,7 @@ mod busy_then;
 mod edge_values;
 mod harness;
 mod harness_memory;
+mod mock_panics;
 mod workflow_test;
 
 /// Memory probes need the counting allocator. It attributes counts per test (each test

@@ -584,3 +584,44 @@ async fn a_run_whose_server_goes_away_stops_naming_the_node_and_resumes() {
     PostgresStore::drop_schema(&direct, schema).await.unwrap();
     running.abort();
 }
+
+/// A connection string that cannot connect says where it pointed, why (the server's or
+/// the system's reason, which the error kept only as "error connecting to server" or
+/// "db error": the cause was turned into text without its own cause) and what to do.
+#[tokio::test]
+async fn a_connection_string_that_cannot_connect_says_why_and_what_to_do() {
+    let connect = |url: String| async move {
+        match PostgresStore::builder(&url).connect().await {
+            Ok(_) => panic!("{url} connected"),
+            Err(e) => e.to_string(),
+        }
+    };
+    let refused = connect("host=127.0.0.1 port=1 user=postgres dbname=x".into()).await;
+    for part in [
+        "database `x` on 127.0.0.1:1",
+        "Connection refused",
+        "is a Postgres server running there",
+    ] {
+        assert!(refused.contains(part), "`{part}` in: {refused}");
+    }
+    let Some(config) = server_config() else {
+        return;
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("postgres");
+    let db = config.get_dbname().unwrap_or("postgres");
+    let no_db = connect(format!(
+        "host=127.0.0.1 port={port} user={user} dbname=no_such_db"
+    ))
+    .await;
+    for part in ["no_such_db", "does not exist", "create it"] {
+        assert!(no_db.contains(part), "`{part}` in: {no_db}");
+    }
+    let no_user = connect(format!(
+        "host=127.0.0.1 port={port} user=nobody dbname={db}"
+    ))
+    .await;
+    for part in ["nobody", "check the user"] {
+        assert!(no_user.contains(part), "`{part}` in: {no_user}");
+    }
+}

@@ -285,6 +285,11 @@ async fn a_corrupted_page_is_an_error_not_a_panic() {
         text.contains("corrupt") || text.contains("malformed"),
         "unclear error: {text}"
     );
+    // A schema error names the file (one met by an operation named the operation:
+    // "`loading a run` is not a usable workflow store: ..").
+    if let StoreError::Schema { location, .. } = &err {
+        assert_eq!(*location, path.display().to_string(), "{text}");
+    }
 }
 
 #[tokio::test]
@@ -641,7 +646,9 @@ impl Drop for Immutable<'_> {
 /// A store whose file cannot be written (immutable) still opens, and reads: SQLite
 /// opens such a file read-only, and the store's open only reads an up-to-date schema
 /// (inspecting a copy no process may write works). Each write is a typed error naming
-/// the operation and saying why, not a panic, and the file is left as it was.
+/// the operation, the file and what to do, not a panic, and the file is left as it was.
+/// It said only "store error during creating a run: attempt to write a readonly
+/// database": which database, and why read-only, was left to guess.
 #[tokio::test]
 async fn a_database_file_that_cannot_be_written_reads_and_refuses_writes_by_name() {
     let dir = TempDir::new("read-only");
@@ -680,9 +687,15 @@ async fn a_database_file_that_cannot_be_written_reads_and_refuses_writes_by_name
         ),
         "{err:?}"
     );
+    let why = format!(
+        "(database `{}`: SQLite opened it read-only, as the file or its directory cannot be \
+         written: make them writable (permissions, `chattr -i`, a read-write mount), or open \
+         a writable copy)",
+        path.display()
+    );
     assert_eq!(
         err.to_string(),
-        "store error during creating a run: attempt to write a readonly database"
+        format!("store error during creating a run: attempt to write a readonly database {why}")
     );
     let err = store
         .record(&lease, row(run, "a", &1u32))
@@ -692,6 +705,7 @@ async fn a_database_file_that_cannot_be_written_reads_and_refuses_writes_by_name
         err.to_string().contains("readonly") && err.run() == Some(run),
         "{err}"
     );
+    assert!(err.to_string().ends_with(&why), "{err}");
     drop(store);
     assert_eq!(std::fs::read(&path).unwrap(), before, "the file changed");
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::config::Host;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Row, Statement, Transaction};
 
@@ -326,7 +327,7 @@ async fn connect(target: &Target) -> Result<Client, StoreError> {
     let (client, connection) = target.config.connect(NoTls).await.map_err(|e| {
         StoreError::unavailable(
             "connecting to Postgres",
-            format!("{}: {e}", target.location),
+            format!("{}: {}", target.location, connect_failure(&e)),
         )
     })?;
     tokio::spawn(async move {
@@ -343,6 +344,40 @@ async fn connect(target: &Target) -> Result<Client, StoreError> {
             .map_err(|e| pg_error("selecting the schema", e))?;
     }
     Ok(client)
+}
+
+/// Why a connection failed, whole, and what to do: tokio-postgres's own text is only
+/// "error connecting to server" or "db error", its reason in its source (the system's
+/// "Connection refused", the server's "database .. does not exist").
+fn connect_failure(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    let login = [
+        SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+        SqlState::INVALID_PASSWORD,
+    ];
+    let hint = match e.code() {
+        Some(code) if *code == SqlState::INVALID_CATALOG_NAME => {
+            "; create it (`CREATE DATABASE ..`), or name another with `dbname=` in the \
+             connection string"
+        }
+        Some(code) if login.contains(code) => {
+            "; the server refused the login: check the user (`user=`) and password in the \
+             connection string, and the server's pg_hba.conf"
+        }
+        Some(_) => "",
+        None => {
+            "; is a Postgres server running there, and reachable? Check `host=` and `port=` \
+             in the connection string"
+        }
+    };
+    text.push_str(hint);
+    text
 }
 
 /// Brings the schema to the newest version; one migrator at a time (an advisory lock).

@@ -135,6 +135,8 @@ pub struct SqliteStore {
     counters: Arc<Counters>,
     clock: Arc<dyn Clock>,
     path: PathBuf,
+    /// The file as errors name it ([`location`]), shared with each operation's future.
+    location: Arc<str>,
 }
 
 /// Options for [`SqliteStore`]; [`SqliteStore::open`] takes the defaults.
@@ -216,6 +218,7 @@ impl SqliteStoreBuilder {
             thread: Some(thread),
             counters,
             clock: self.clock,
+            location: location(&self.path).into(),
             path: self.path,
         })
     }
@@ -253,7 +256,7 @@ impl SqliteStore {
         operation: &'static str,
         op: impl FnOnce(&mut Writer) -> Result<T, StoreError> + Send + 'static,
     ) -> BoxFuture<'static, Result<T, StoreError>> {
-        let queue = self.queue.clone();
+        let (queue, location) = (self.queue.clone(), Arc::clone(&self.location));
         Box::pin(async move {
             let (reply, answer) = oneshot::channel();
             let job: Job = Box::new(move |writer| {
@@ -267,7 +270,8 @@ impl SqliteStore {
                 })
             });
             send(queue, Op::Job(job), operation)?;
-            answer.await.map_err(|_| writer_gone(operation))?
+            let answer = answer.await.map_err(|_| writer_gone(operation))?;
+            answer.map_err(|e| on_file(&location, e))
         })
     }
 }
@@ -953,6 +957,53 @@ fn sql_error(operation: &'static str, e: rusqlite::Error) -> StoreError {
     StoreError::backend(operation, e)
 }
 
+/// `e`, the error of an operation on the open database at `location`, naming the file
+/// where the file is the cause: a corrupt one (a schema error, named by its operation
+/// where it was made), or one SQLite opened read-only, which refuses every write.
+fn on_file(location: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Schema {
+            location: operation,
+            reason,
+        } if operation != location => StoreError::Schema {
+            location: location.to_owned(),
+            reason: format!("{reason} (while {operation})"),
+        },
+        StoreError::Backend {
+            operation,
+            run,
+            node,
+            source,
+        } if read_only(&*source) => StoreError::Backend {
+            operation,
+            run,
+            node,
+            source: AtLocation::wrap(
+                location.to_owned(),
+                source,
+                Some(
+                    "SQLite opened it read-only, as the file or its directory cannot be \
+                     written: make them writable (permissions, `chattr -i`, a read-write \
+                     mount), or open a writable copy"
+                        .to_owned(),
+                ),
+            ),
+        },
+        other => other,
+    }
+}
+
+/// Whether SQLite refused a write to a database it opened read-only (`SQLITE_READONLY`;
+/// by its text when a failed batch's copy kept only that).
+fn read_only(source: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    match source.downcast_ref::<rusqlite::Error>() {
+        Some(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly),
+        None => source
+            .to_string()
+            .contains("attempt to write a readonly database"),
+    }
+}
+
 /// How the store's open errors name the database: its path, or, for the empty path
 /// (where SQLite makes a temporary database), that.
 fn location(path: &Path) -> String {
@@ -1203,7 +1254,7 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         let (run, node) = (lease.run, first_path(&records));
         let lease = lease.clone();
-        let queue = self.queue.clone();
+        let (queue, location) = (self.queue.clone(), Arc::clone(&self.location));
         let record = Box::pin(async move {
             let (reply, answer) = oneshot::channel();
             let op = Op::Record {
@@ -1212,9 +1263,10 @@ impl Store for SqliteStore {
                 reply,
             };
             send(queue, op, "recording a node output")?;
-            answer
+            let answer = answer
                 .await
-                .map_err(|_| writer_gone("recording a node output"))?
+                .map_err(|_| writer_gone("recording a node output"))?;
+            answer.map_err(|e| on_file(&location, e))
         });
         about_run(record, run, node)
     }
