@@ -95,20 +95,6 @@
 //! committed before stay, so the run can be resumed. A recorded output that no longer
 //! decodes is the same error, before any node runs.
 //!
-//! A store that does not answer: a durable call takes no `RunOptions`, and its run's
-//! timeout (`#[workflow(timeout = ..)]`) bounds the whole call, the store's answers
-//! included (`answer.rs`): those the call waits for before the run (creating, reading,
-//! claiming, loading it), the records and lease renewals its recorder still waits for
-//! after the run, and the run's end. Past it, the call's error is a
-//! [`StoreError::NoAnswer`] naming the run, the operation and (for a record) the node;
-//! the run stays unfinished, as a crash would leave it. Without a timeout the call waits
-//! as long as the store takes: cut it with `tokio::time::timeout` (the run is resumable;
-//! its recorder, still waiting for the store, keeps a resume of it by this runtime and
-//! [`Runtime::shutdown`] waiting until the store answers: `shutdown_timeout` bounds
-//! that). The deadlock watchdog (`#[workflow(deadlock = ..)]`) and a cancellation through
-//! the run's [`RunHandle`](crate::RunHandle) act on the run's nodes, not on the store:
-//! a cancelled run still waits for its records.
-//!
 //! # Where things are
 //!
 //! This module has the public surface: [`DurableWorkflow`], [`DurableRun`], the
@@ -128,13 +114,11 @@ use crate::runtime::{DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder};
 use crate::store::{OwnerId, Retention, RunId, Store, StoreError};
 use crate::trace::ExecutionTrace;
 
-mod answer;
 mod drive;
 mod fingerprint;
 mod restore;
 mod runs;
 
-use answer::Deadline;
 pub use fingerprint::fingerprint;
 use fingerprint::{changed_nodes, refuse_changed_inputs};
 use restore::{restorable, Restore};
@@ -425,11 +409,7 @@ impl Runtime {
     ///
     /// As [`Runtime::execute`], plus [`WorkflowError::Store`]: no store configured, the
     /// store failed, the key names a run of another workflow or input or one still
-    /// leased to another owner, or the store did not answer within the workflow's
-    /// `#[workflow(timeout = ..)]`, which bounds the whole call, the store's answers
-    /// included ([`StoreError::NoAnswer`](crate::store::StoreError::NoAnswer), naming the
-    /// operation; the run stays unfinished, for `resume`; the same for `resume`, `retry`
-    /// and `recover`). Outside a tokio runtime (another executor's `block_on`),
+    /// leased to another owner. Outside a tokio runtime (another executor's `block_on`),
     /// [`WorkflowError::NeedsTokio`] ([`TokioNeed::DurableRecording`]) before the store
     /// is touched, as for `resume`, `retry` and `recover`: the run is recorded by a tokio
     /// task.

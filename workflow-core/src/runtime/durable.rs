@@ -143,9 +143,8 @@ pub(crate) struct Driving<'a> {
 }
 
 impl Drives {
-    /// Takes `run` for a drive, after any drive of it by this runtime ended; and whether
-    /// it had to wait for a drive. Then [`recorded`](Self::recorded) waits for that
-    /// drive's recorder.
+    /// Takes `run` for a drive, after any drive of it by this runtime ended and that
+    /// drive's recorder committed; and whether it had to wait for a drive.
     pub(crate) async fn take(&self, run: crate::store::RunId) -> (Driving<'_>, bool) {
         let lock = self.drives.lock_of(run);
         let mut driving = Driving {
@@ -163,22 +162,12 @@ impl Drives {
                 true
             }
         };
+        // A recorder of an earlier drive (whose future was dropped) may still be
+        // committing: what it commits is what this drive restores.
+        let recording = self.recording.lock_of(run);
+        let done = Arc::clone(&recording).lock_owned().await;
+        self.recording.release(run, Some(done), Some(recording));
         (driving, waited)
-    }
-
-    /// Waits until no recorder of an earlier drive of `run` (one whose future was
-    /// dropped, or cut by the run's timeout) is committing: what it commits is what the
-    /// drive that took the run restores.
-    pub(crate) async fn recorded(&self, run: crate::store::RunId) {
-        // Forgotten when this future ends, or is dropped while it waits.
-        let waiting = Waiting {
-            locks: &self.recording,
-            run,
-            lock: Some(self.recording.lock_of(run)),
-        };
-        if let Some(lock) = &waiting.lock {
-            drop(lock.lock().await);
-        }
     }
 
     /// Takes `run` unless this runtime drives it now (or a recorder of it still commits).
@@ -207,20 +196,6 @@ impl Drives {
             run,
             guard,
         }
-    }
-}
-
-/// A wait for `run`'s lock in `locks`, which forgets the lock when it ends or is dropped
-/// (and nobody else holds or waits for it).
-struct Waiting<'a> {
-    locks: &'a RunLocks,
-    run: crate::store::RunId,
-    lock: Option<Arc<tokio::sync::Mutex<()>>>,
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.locks.release(self.run, None, self.lock.take());
     }
 }
 
