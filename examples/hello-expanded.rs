@@ -93,13 +93,11 @@ const _: () = {
                 }
             })
         }
+        #[inline]
         fn try_clone(&self) -> ::workflow_core::__private::Option<Self> {
             #[allow(unused_imports)]
             use ::workflow_core::__private::{ViaClone as _, ViaNoClone as _};
-            ::workflow_core::__private::Option::Some(Self {
-                name: (&&::workflow_core::__private::CloneProbe(&self.name))
-                    .probe_clone()?,
-            })
+            (&&::workflow_core::__private::CloneProbe(self)).probe_clone()
         }
     }
     #[automatically_derived]
@@ -107,6 +105,20 @@ const _: () = {
         type Ty = <String as ::workflow_core::__private::Checked<
             ::workflow_core::__private::SendChecked<__wf_send_greet_b95069da>,
         >>::T;
+    }
+    #[automatically_derived]
+    impl ::core::clone::Clone for greet
+    where
+        for<'__wf> <String as ::workflow_core::__private::Checked<
+            ::workflow_core::__private::SendChecked<__wf_send_greet_b95069da>,
+        >>::T: ::core::clone::Clone,
+    {
+        #[inline]
+        fn clone(&self) -> Self {
+            Self {
+                name: ::core::clone::Clone::clone(&self.name),
+            }
+        }
     }
 };
 #[allow(clippy::unused_async)]
@@ -189,13 +201,11 @@ const _: () = {
                 }
             })
         }
+        #[inline]
         fn try_clone(&self) -> ::workflow_core::__private::Option<Self> {
             #[allow(unused_imports)]
             use ::workflow_core::__private::{ViaClone as _, ViaNoClone as _};
-            ::workflow_core::__private::Option::Some(Self {
-                text: (&&::workflow_core::__private::CloneProbe(&self.text))
-                    .probe_clone()?,
-            })
+            (&&::workflow_core::__private::CloneProbe(self)).probe_clone()
         }
     }
     #[automatically_derived]
@@ -203,6 +213,20 @@ const _: () = {
         type Ty = <String as ::workflow_core::__private::Checked<
             ::workflow_core::__private::SendChecked<__wf_send_length_c13303ab>,
         >>::T;
+    }
+    #[automatically_derived]
+    impl ::core::clone::Clone for length
+    where
+        for<'__wf> <String as ::workflow_core::__private::Checked<
+            ::workflow_core::__private::SendChecked<__wf_send_length_c13303ab>,
+        >>::T: ::core::clone::Clone,
+    {
+        #[inline]
+        fn clone(&self) -> Self {
+            Self {
+                text: ::core::clone::Clone::clone(&self.text),
+            }
+        }
     }
 };
 #[doc(hidden)]

@@ -1362,3 +1362,79 @@ async fn a_tie_with_a_limit_goes_to_the_node_for_its_own_timeout_and_to_the_limi
         .await;
     assert_eq!(run.expect("ends before the run's limit").outputs.n, 100);
 }
+
+// --- each attempt's own copy of the ports ---------------------------------------------
+
+/// A port value that counts its clones.
+#[derive(Debug)]
+struct Counted {
+    value: u32,
+    clones: Arc<AtomicU32>,
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        self.clones.fetch_add(1, Ordering::SeqCst);
+        Self {
+            value: self.value,
+            clones: Arc::clone(&self.clones),
+        }
+    }
+}
+
+/// Fails until its third attempt; each attempt sees the inputs as the run gave them.
+#[node(retry(max = 3, backoff = "10ms"))]
+async fn third_time_lucky(
+    a: Counted,
+    b: Counted,
+    n: u32,
+    seen: Res<Mutex<Vec<(u32, u32, u32)>>>,
+) -> Result<u32, std::io::Error> {
+    let mut seen = seen.lock().unwrap();
+    seen.push((a.value, b.value, n));
+    if seen.len() < 3 {
+        return Err(std::io::Error::other("not yet"));
+    }
+    Ok(a.value + b.value + n)
+}
+
+workflow! {
+    struct CopiesPerAttempt {
+        input a: Counted,
+        input b: Counted,
+        input n: u32,
+        sum = third_time_lucky(a, b, n),
+    }
+}
+
+/// A retried node's ports are cloned as a whole for every attempt but the last, which
+/// takes the originals: two clones of each port for three attempts, each attempt with
+/// the values the run was given.
+#[tokio::test(start_paused = true)]
+async fn every_attempt_but_the_last_gets_a_clone_of_every_port() {
+    let clones = Arc::new(AtomicU32::new(0));
+    let port = |value| Counted {
+        value,
+        clones: Arc::clone(&clones),
+    };
+    let rt = Runtime::builder()
+        .resource(Mutex::new(Vec::<(u32, u32, u32)>::new()))
+        .build();
+    let run = rt
+        .execute(
+            CopiesPerAttempt,
+            CopiesPerAttemptInput {
+                a: port(10),
+                b: port(200),
+                n: 3,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(run.outputs.sum, 213);
+    assert_eq!(run.node("sum").unwrap().attempts, 3);
+    // Attempts 1 and 2 got copies of `a` and `b`: four clones; attempt 3 the originals.
+    assert_eq!(clones.load(Ordering::SeqCst), 4);
+    let seen = rt.resource::<Mutex<Vec<(u32, u32, u32)>>>().unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![(10, 200, 3); 3]);
+}

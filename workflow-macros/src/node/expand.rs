@@ -22,8 +22,9 @@
 //!         fn call(self, ctx) -> impl Future<..> {     // call_body
 //!             async move { let http = (&&ResourceProbe::<Http>::NEW).__fetch(&ctx)?; match parse(raw, http, context_param(&ctx)).await { Ok(v) => Ok(v), Err(e) => failed(<_ as NodeError>::__into_box_error(e)) } }
 //!         }
-//!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn
+//!         fn try_clone(&self) -> Option<Self> { .. }  // try_clone_fn: one probe of the struct's `Clone`
 //!     }
+//!     impl Clone for parse where for<'__wf> Page: Clone { .. }  // ports_clone_impl
 //! };
 //! ```
 
@@ -174,6 +175,7 @@ fn expand_node(
     let result_alias_check = g.result_alias_check();
     let node_impl = g.node_impl();
     let port_type_impls = g.port_type_impls();
+    let ports_clone_impl = g.ports_clone_impl();
     let rest = quote! {
         #errors
         #option_errors
@@ -186,6 +188,7 @@ fn expand_node(
             #result_alias_check
             #node_impl
             #port_type_impls
+            #ports_clone_impl
         };
     };
     let mut ports_struct = g.ports_struct(&rest);
@@ -778,14 +781,36 @@ impl NodeGen<'_> {
     /// through `CloneProbe`), for the next attempt of a retried node.
     fn try_clone_fn(&self) -> TokenStream {
         let p = &self.p;
-        let port_idents = self.port_idents();
         quote! {
+            #[inline]
             fn try_clone(&self) -> #p::Option<Self> {
                 #[allow(unused_imports)]
                 use #p::{ViaClone as _, ViaNoClone as _};
-                #p::Option::Some(Self {
-                    #( #port_idents: (&&#p::CloneProbe(&self.#port_idents)).probe_clone()?, )*
-                })
+                (&&#p::CloneProbe(self)).probe_clone()
+            }
+        }
+    }
+
+    /// `impl Clone for <ports struct>` when every port is `Clone` (each bound behind a
+    /// `for<'__wf>`, so that a port that is not `Clone` leaves the impl out rather than
+    /// being an error): what `try_clone` calls, one probe for the whole struct. A probe
+    /// per port with a `?` each was ~38 lines of LLVM IR a port, the largest function
+    /// of a workflow whose sink takes 1,000 inputs (issue 17's compile time); a plain
+    /// field-by-field clone is a few.
+    fn ports_clone_impl(&self) -> TokenStream {
+        let name = self.name;
+        let idents = self.port_idents();
+        let types = self.port_types();
+        quote! {
+            #[automatically_derived]
+            impl ::core::clone::Clone for #name
+            where
+                #( for<'__wf> #types: ::core::clone::Clone, )*
+            {
+                #[inline]
+                fn clone(&self) -> Self {
+                    Self { #( #idents: ::core::clone::Clone::clone(&self.#idents), )* }
+                }
             }
         }
     }
