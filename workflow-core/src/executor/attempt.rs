@@ -6,7 +6,7 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use futures::FutureExt as _;
@@ -276,6 +276,44 @@ pub(crate) fn supervised<N: Node, V: Send + 'static>(
     })
 }
 
+/// Polls a node's call (`F` is the future `Node::call` returns), out of line: every
+/// path but a fused segment's (a node in its type's cell, boxed, spawned, supervised)
+/// polls it through this one function, so a node type's call, its fn's body inlined
+/// into it, is compiled once per workflow crate.
+///
+/// A future of a node fn is a coroutine, which rustc copies into every codegen unit
+/// that polls it; polled directly by each path, a node with a large body (a sink of
+/// 1,000 inputs: 22 KB of machine code) was optimised and compiled five times over
+/// (issue 17's compile time). Out of line it costs a call a poll.
+#[inline(never)]
+pub(crate) fn poll_call<F: Future>(call: Pin<&mut F>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+    call.poll(cx)
+}
+
+pin_project_lite::pin_project! {
+    /// A node's call polled through [`poll_call`] (for the supervised path, which boxes
+    /// it).
+    pub(crate) struct OutOfLine<F> {
+        #[pin]
+        call: F,
+    }
+}
+
+impl<F> OutOfLine<F> {
+    pub(crate) fn new(call: F) -> Self {
+        Self { call }
+    }
+}
+
+impl<F: Future> Future for OutOfLine<F> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        poll_call(self.project().call, cx)
+    }
+}
+
 /// A node's ports with the node's type erased: what the supervised path
 /// ([`supervised_erased`]) calls, compiled once for all node types.
 pub(crate) trait ErasedNode: Send + 'static {
@@ -314,7 +352,8 @@ impl<N: Node> ErasedNode for N {
         attempt: u32,
     ) -> ErasedCall {
         let ctx = Context::for_node::<N>(shared, index, attempt);
-        Box::pin(N::call(*self, ctx).map(|r| r.map(|v| Box::new(v) as ErasedOutput)))
+        let call = OutOfLine::new(N::call(*self, ctx));
+        Box::pin(call.map(|r| r.map(|v| Box::new(v) as ErasedOutput)))
     }
 }
 

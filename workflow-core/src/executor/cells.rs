@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use futures::future::FutureExt as _;
 
-use super::attempt::{self, Finished, Mode};
+use super::attempt::{self, poll_call, Finished, Mode};
 use super::fused::FusedOp;
 use super::wake::{Completions, Spawner};
 use crate::context::Context;
@@ -93,7 +93,7 @@ where
     #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<NodeResult<V>> {
         let this = self.project();
-        match this.call.poll(cx) {
+        match poll_call(this.call, cx) {
             Poll::Ready(Ok(output)) => Poll::Ready(Ok((this.wrap)(output))),
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
@@ -294,7 +294,7 @@ where
             let StageProj::Running { call } = stage.as_mut().project() else {
                 return Poll::Pending;
             };
-            let result = std::task::ready!(call.poll(cx));
+            let result = std::task::ready!(poll_call(call, cx));
             // Dropped here, inside `catch_unwind`: a panicking `Drop` fails the node.
             stage.set(Stage::Done);
             Poll::Ready(result)
