@@ -151,7 +151,9 @@ pub use error::{
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 #[doc(hidden)]
-pub use executor::{PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames};
+pub use executor::{
+    PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames, WorkflowsAreValues,
+};
 pub use executor::{RunOutcome, Workflow};
 pub use launch::{RunFuture, Runnable, WorkflowGoesFirst};
 pub use node::Node;
@@ -272,6 +274,10 @@ pub mod prelude {
     // `Etl.mermaid()`: one error saying to write `Etl::MERMAID`.
     #[doc(hidden)]
     pub use crate::WorkflowOtherNames as _;
+    // `Etl::new()` and `Etl::mermaid()`: one error each saying what to write (`workflow!`
+    // also imports it beside the workflow).
+    #[doc(hidden)]
+    pub use crate::WorkflowsAreValues as _;
     // Only for its compile error: `rt.start_durable(..).unwrap()` without `.await`.
     #[cfg(feature = "store")]
     #[doc(hidden)]
