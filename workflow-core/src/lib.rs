@@ -168,7 +168,7 @@ pub use other_names::RunIdIsItsNumber;
 #[doc(hidden)]
 pub use other_names::{
     ARunSucceeded, AttemptIsTheName, AwaitTheRun, CancelByDropping, CancelTokenIsTheName,
-    ErrorNodeIsNode, EventsAreAField, EventsAreSent, GuideBuilderMethods,
+    ContextComesFromARun, ErrorNodeIsNode, EventsAreAField, EventsAreSent, GuideBuilderMethods,
     LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit, NodesSendNoHeartbeat,
     NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunIdIsTheRunsId,
     RunOptionsAreSetDirectly, RunsAreFutures, RunsWithExecute, RuntimeLimitIsMaxConcurrentNodes,

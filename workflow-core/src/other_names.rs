@@ -212,6 +212,32 @@ impl crate::Context {
     }
 }
 
+/// `Context::new()` in a unit test of a node that takes `ctx: &Context` (calling the
+/// node's fn directly, as a plain fn's test would). A context belongs to a run.
+/// Implemented for nothing, and sealed: the hidden `Context::new` requires it, so the
+/// mistake is one error saying how to test such a node, not rustc's "associated function
+/// `new` is private" and "takes 3 arguments but 0 were supplied". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a node's `Context` comes from its run: test a node that takes `ctx: &Context` through a workflow of that one node, not by calling its fn",
+    label = "no `Context` outside a run",
+    note = "`workflow! {{ struct CheckOnly {{ input url: String, c = check(url), }} }}` then `h.assert_success(h.execute(CheckOnly, CheckOnlyInput {{ url }}).await).outputs.c` in a `#[workflow_test]`; a node without a `Context` parameter is a plain fn to call and `.await`"
+)]
+#[doc(hidden)]
+pub trait ContextComesFromARun<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`ContextComesFromARun`].
+impl crate::Context {
+    // The bound names a lifetime so that it is checked at each call, not rejected here
+    // as a bound that can never hold.
+    #[doc(hidden)]
+    pub fn new<'a>() -> Self
+    where
+        &'a Self: ContextComesFromARun<()>,
+    {
+        unreachable!("`Context: ContextComesFromARun` has no impl")
+    }
+}
+
 /// `ctx.name()` / `ctx.node_name()` (other SDKs' names for the running task's name) in a
 /// node. Implemented for nothing, and sealed: the hidden methods require it, so the
 /// mistake is one error naming [`Context::node`](crate::Context::node), not rustc's "no
