@@ -153,6 +153,7 @@ pub use events::{EventQueue, EventSender, RecvTimeout};
 #[doc(hidden)]
 pub use executor::{
     PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames, WorkflowsAreValues,
+    WorkflowsRunOnARuntime,
 };
 pub use executor::{RunOutcome, Workflow};
 pub use launch::{RunFuture, Runnable, WorkflowGoesFirst};

@@ -174,6 +174,7 @@ pub use workflow::{boxed_in_place, Executor, ItemCodec, RunOutcome, Workflow};
 #[doc(hidden)]
 pub use workflow::{
     PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames, WorkflowsAreValues,
+    WorkflowsRunOnARuntime,
 };
 
 pub(crate) use crate::sync::deadline_after;

@@ -77,8 +77,13 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 /// does not: that one is [`WorkflowsAreValues::mermaid`], with no receiver (this one,
 /// called by path, also lacked its receiver: rustc's "takes 1 argument but 0 were
 /// supplied"), and two traits' `mermaid` on `Etl` itself would be ambiguous.
+/// Its `execute` and `run` answer `Etl.execute(input)` ([`WorkflowsRunOnARuntime`]).
 #[doc(hidden)]
 pub trait WorkflowOtherNames {
+    /// The workflow's output, so that `.await.unwrap().outputs` after the mistaken call
+    /// adds no error of its own.
+    type Output;
+
     /// See [`PicturesAreConstants`].
     fn mermaid(self) -> &'static str
     where
@@ -86,9 +91,43 @@ pub trait WorkflowOtherNames {
     {
         unreachable!("`PicturesAreConstants` has no impl")
     }
+
+    /// See [`WorkflowsRunOnARuntime`].
+    fn execute<I>(self, input: I) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
+    where
+        Self: WorkflowsRunOnARuntime<I> + Sized,
+    {
+        let _ = input;
+        unreachable!("`WorkflowsRunOnARuntime` has no impl")
+    }
+
+    /// See [`WorkflowsRunOnARuntime`]. (`Etl::run(..)` by path is the hidden
+    /// [`Workflow::run`], which the generated code implements.)
+    fn run<I>(self, input: I) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
+    where
+        Self: WorkflowsRunOnARuntime<I> + Sized,
+    {
+        let _ = input;
+        unreachable!("`WorkflowsRunOnARuntime` has no impl")
+    }
 }
 
-impl<W: Workflow> WorkflowOtherNames for &W {}
+impl<W: Workflow> WorkflowOtherNames for &W {
+    type Output = W::Output;
+}
+
+/// `Etl.execute(input)` or `Etl.run(input)`: a
+/// workflow run as an object runs itself in other libraries. One error saying to pass it
+/// to a runtime (the hidden methods of [`WorkflowOtherNames`] require it), not rustc's
+/// "no method named `execute` found for struct `Etl`". Implemented for nothing, and
+/// sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a workflow does not run itself: pass it and its input to a runtime, `rt.execute(Etl, EtlInput {{ .. }}).await` (with `let rt = Runtime::new();`)",
+    label = "not a method of a workflow",
+    note = "in a `#[workflow_test]`, the harness runs it and records the run: `h.execute(Etl, EtlInput {{ .. }}).await`; a durable workflow starts with `rt.start_durable(Etl, input, key).await`"
+)]
+#[doc(hidden)]
+pub trait WorkflowsRunOnARuntime<T>: sealed::NotImplemented<T> {}
 
 /// `Etl::new()` and `Etl::mermaid()` on a workflow: one error each saying what to write
 /// ([`WorkflowIsAValue`], [`PicturesAreConstants`]). `workflow!` implements it for each
