@@ -77,13 +77,8 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 /// does not: that one is [`WorkflowsAreValues::mermaid`], with no receiver (this one,
 /// called by path, also lacked its receiver: rustc's "takes 1 argument but 0 were
 /// supplied"), and two traits' `mermaid` on `Etl` itself would be ambiguous.
-/// Its `execute` and `run` answer `Etl.execute(input)` ([`WorkflowsRunOnARuntime`]).
 #[doc(hidden)]
 pub trait WorkflowOtherNames {
-    /// The workflow's output, so that `.await.unwrap().outputs` after the mistaken call
-    /// adds no error of its own.
-    type Output;
-
     /// See [`PicturesAreConstants`].
     fn mermaid(self) -> &'static str
     where
@@ -91,34 +86,13 @@ pub trait WorkflowOtherNames {
     {
         unreachable!("`PicturesAreConstants` has no impl")
     }
-
-    /// See [`WorkflowsRunOnARuntime`].
-    fn execute<I>(self, input: I) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
-    where
-        Self: WorkflowsRunOnARuntime<I> + Sized,
-    {
-        let _ = input;
-        unreachable!("`WorkflowsRunOnARuntime` has no impl")
-    }
-
-    /// See [`WorkflowsRunOnARuntime`]. (`Etl::run(..)` by path is the hidden
-    /// [`Workflow::run`], which the generated code implements.)
-    fn run<I>(self, input: I) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
-    where
-        Self: WorkflowsRunOnARuntime<I> + Sized,
-    {
-        let _ = input;
-        unreachable!("`WorkflowsRunOnARuntime` has no impl")
-    }
 }
 
-impl<W: Workflow> WorkflowOtherNames for &W {
-    type Output = W::Output;
-}
+impl<W: Workflow> WorkflowOtherNames for &W {}
 
 /// `Etl.execute(input)` or `Etl.run(input)`: a
 /// workflow run as an object runs itself in other libraries. One error saying to pass it
-/// to a runtime (the hidden methods of [`WorkflowOtherNames`] require it), not rustc's
+/// to a runtime (the hidden methods of [`WorkflowsAreValues`] require it), not rustc's
 /// "no method named `execute` found for struct `Etl`". Implemented for nothing, and
 /// sealed. Not API.
 #[diagnostic::on_unimplemented(
@@ -129,8 +103,9 @@ impl<W: Workflow> WorkflowOtherNames for &W {
 #[doc(hidden)]
 pub trait WorkflowsRunOnARuntime<T>: sealed::NotImplemented<T> {}
 
-/// `Etl::new()` and `Etl::mermaid()` on a workflow: one error each saying what to write
-/// ([`WorkflowIsAValue`], [`PicturesAreConstants`]). `workflow!` implements it for each
+/// `Etl::new()` and `Etl::mermaid()` on a workflow, and `Etl.execute(input)` or
+/// `Etl.run(input)`: one error each saying what to write ([`WorkflowIsAValue`],
+/// [`PicturesAreConstants`], [`WorkflowsRunOnARuntime`]). `workflow!` implements it for each
 /// workflow it defines and imports it as `_` beside it; it is in the prelude as `_` too.
 /// Hidden, not API. Bound on `&'a Self`, not `Self`: rustc then says the bound is not
 /// met "for `&Etl`" in the error's help, not in a note pointing into the `workflow!`.
@@ -139,10 +114,11 @@ pub trait WorkflowsRunOnARuntime<T>: sealed::NotImplemented<T> {}
 /// `fn mermaid()` is then no duplicate definition (E0592), and wins over these. The
 /// cost: rustc lists this trait among those that "define an item `new`" when another
 /// local type lacks a `new` (as in `EtlInput::new(..)`). Implemented per workflow, not
-/// for every `W: Workflow`: a blanket impl made another type's missing `new` rustc's
-/// "exists but its trait bounds were not satisfied".
+/// for every `W: Workflow`: a blanket impl made another type's missing `new` (or
+/// `execute`, as on the `()` of `h.set_trace(true).execute(..)`) rustc's "exists but its
+/// trait bounds were not satisfied", worded "`()` is not a workflow".
 #[doc(hidden)]
-pub trait WorkflowsAreValues {
+pub trait WorkflowsAreValues: Workflow {
     /// See [`WorkflowIsAValue`].
     fn new<'a>() -> Self
     where
@@ -159,6 +135,33 @@ pub trait WorkflowsAreValues {
         Self: 'a,
     {
         unreachable!("`PicturesAreConstants` has no impl")
+    }
+
+    /// `Etl.execute(input)`: see [`WorkflowsRunOnARuntime`]. It returns a run's result,
+    /// so that `.await.unwrap().outputs` after it adds no error of its own.
+    fn execute<'a, I>(
+        &'a self,
+        input: I,
+    ) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
+    where
+        &'a Self: WorkflowsRunOnARuntime<I>,
+    {
+        let _ = input;
+        unreachable!("`WorkflowsRunOnARuntime` has no impl")
+    }
+
+    /// `Etl.run(input)`: see [`WorkflowsRunOnARuntime`]. (`Etl::run(..)` by path is
+    /// ambiguous with the hidden [`Workflow::run`], which the generated code implements:
+    /// rustc's E0034.)
+    fn run<'a, I>(
+        &'a self,
+        input: I,
+    ) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
+    where
+        &'a Self: WorkflowsRunOnARuntime<I>,
+    {
+        let _ = input;
+        unreachable!("`WorkflowsRunOnARuntime` has no impl")
     }
 }
 

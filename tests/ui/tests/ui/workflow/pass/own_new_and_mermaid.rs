@@ -1,4 +1,4 @@
-// A user's own `new` and `mermaid` on a workflow struct compile and win over the hidden
+// A user's own `new`, `mermaid`, `run` and `execute` on a workflow struct compile and win over the hidden
 // ones that give `Etl::new()` and `Etl::mermaid()` their errors (mistakes45: when those
 // were inherent fns, this was E0592, duplicate definitions). `EtlInput`'s own `new` too.
 use workflow_core::prelude::*;
@@ -30,6 +30,15 @@ impl Etl {
     pub fn describe(&self) -> &'static str {
         Etl::MERMAID
     }
+
+    /// `run` and `execute` of its own (the hidden ones answer `Etl.run(input)`).
+    pub async fn run(&self, x: u32) -> u32 {
+        Runtime::new().execute(*self, EtlInput { x }).await.unwrap().outputs.y
+    }
+
+    pub fn execute(&self) -> &'static str {
+        "mine"
+    }
 }
 
 impl EtlInput {
@@ -54,5 +63,7 @@ async fn main() {
     let run = Runtime::new().execute(Etl::new(), EtlInput::new(1)).await.unwrap();
     assert_eq!(run.outputs.y, 2);
     assert_eq!(Etl.describe(), Etl::MERMAID);
+    assert_eq!(Etl.run(4).await, 5);
+    assert_eq!(Etl.execute(), "mine");
     assert_eq!(elsewhere::run().await, 3);
 }
