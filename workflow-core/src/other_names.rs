@@ -727,8 +727,8 @@ impl crate::RunOptions {
     }
 }
 
-/// `RunId::new(42)` for `RunId(42)`: rustc said "no function or associated item named
-/// `new`" and offered `RunId::ne`. Implemented for nothing, and sealed, like the others.
+/// `RunId::new(42)` (or `RunId::from(42u64)`) for `RunId(42)`: rustc said "no function or
+/// associated item named `new`" and offered `RunId::ne`. Implemented for nothing, and sealed, like the others.
 /// Not API.
 #[cfg(feature = "store")]
 #[diagnostic::on_unimplemented(
@@ -739,11 +739,24 @@ impl crate::RunOptions {
 #[doc(hidden)]
 pub trait RunIdIsItsNumber<T>: sealed::NotImplemented<T> {}
 
-/// The constructor's usual name: see [`RunIdIsItsNumber`].
+/// The constructors' usual names: see [`RunIdIsItsNumber`].
 #[cfg(feature = "store")]
 impl crate::store::RunId {
     #[doc(hidden)]
     pub fn new<N>(id: N) -> Self
+    where
+        Self: RunIdIsItsNumber<N>,
+    {
+        let _ = id;
+        unreachable!("`RunId: RunIdIsItsNumber` has no impl")
+    }
+
+    /// `RunId::from(42u64)`: rustc said "expected `RunId`, found `u64`" at the number,
+    /// pointing into `core`'s `From`. `RunId` has no `From` impl but the reflexive one,
+    /// which this hides for a call by path only (`RunId::from(id)` of a `RunId` is then
+    /// this error too, and `.into()` is unchanged).
+    #[doc(hidden)]
+    pub fn from<N>(id: N) -> Self
     where
         Self: RunIdIsItsNumber<N>,
     {
