@@ -308,6 +308,8 @@ flowchart LR
 ```*/
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Hello;
+#[allow(unused_imports)]
+use ::workflow_core::__private::WorkflowsAreValues as _;
 ///Inputs of the [`Hello`] workflow.
 #[allow(dead_code, non_camel_case_types)]
 pub struct HelloInput {
@@ -763,23 +765,7 @@ const _: () = {
         }
     }
     #[doc(hidden)]
-    #[allow(dead_code, clippy::all)]
-    impl Hello {
-        #[doc(hidden)]
-        pub fn mermaid<'a>() -> &'static str
-        where
-            &'a Self: ::workflow_core::__private::PicturesAreConstants<()>,
-        {
-            ::core::unreachable!("`PicturesAreConstants` has no impl")
-        }
-        #[doc(hidden)]
-        pub fn new<'a>() -> Self
-        where
-            &'a Self: ::workflow_core::__private::WorkflowIsAValue<()>,
-        {
-            ::core::unreachable!("`WorkflowIsAValue` has no impl")
-        }
-    }
+    impl ::workflow_core::__private::WorkflowsAreValues for Hello {}
     #[automatically_derived]
     #[allow(unused_qualifications, clippy::all)]
     impl ::workflow_core::__private::Node for HelloInput {

@@ -30,7 +30,7 @@ pub use crate::executor::{
 pub use crate::executor::{
     fused_context, fused_op, fused_segments_started, FusedOp, FusedProgress, Looped,
 };
-pub use crate::executor::{PicturesAreConstants, WorkflowIsAValue};
+pub use crate::executor::{PicturesAreConstants, WorkflowIsAValue, WorkflowsAreValues};
 pub use crate::launch::{Runnable, WorkflowGoesFirst};
 pub use crate::node::{
     ConvertNodeError, ErrorProbe, Node, NodeCallError, NodeErrorType, NodeResult,

@@ -71,7 +71,7 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
-    pub(crate) fn new(shared: Arc<RunShared>, node: usize, attempt: u32) -> Self {
+    pub(crate) fn with_shared(shared: Arc<RunShared>, node: usize, attempt: u32) -> Self {
         Self {
             shared: Some(shared),
             node,

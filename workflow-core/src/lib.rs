@@ -151,7 +151,10 @@ pub use error::{
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 #[doc(hidden)]
-pub use executor::{PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames};
+pub use executor::{
+    PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames, WorkflowsAreValues,
+    WorkflowsRunOnARuntime,
+};
 pub use executor::{RunOutcome, Workflow};
 pub use launch::{RunFuture, Runnable, WorkflowGoesFirst};
 pub use node::Node;
@@ -166,7 +169,7 @@ pub use other_names::RunIdIsItsNumber;
 #[doc(hidden)]
 pub use other_names::{
     ARunSucceeded, AttemptIsTheName, AwaitTheRun, CancelByDropping, CancelTokenIsTheName,
-    ErrorNodeIsNode, EventsAreAField, EventsAreSent, GuideBuilderMethods,
+    ContextComesFromARun, ErrorNodeIsNode, EventsAreAField, EventsAreSent, GuideBuilderMethods,
     LimitsAreWorkflowsAndRuns, NodeIsTheName, NodesLogWithEmit, NodesSendNoHeartbeat,
     NodesSleepWithTokio, PoliciesAreAttributes, RetriesAreANodePolicy, RunIdIsTheRunsId,
     RunOptionsAreSetDirectly, RunsAreFutures, RunsWithExecute, RuntimeLimitIsMaxConcurrentNodes,
@@ -272,6 +275,10 @@ pub mod prelude {
     // `Etl.mermaid()`: one error saying to write `Etl::MERMAID`.
     #[doc(hidden)]
     pub use crate::WorkflowOtherNames as _;
+    // `Etl::new()` and `Etl::mermaid()`: one error each saying what to write (`workflow!`
+    // also imports it beside the workflow).
+    #[doc(hidden)]
+    pub use crate::WorkflowsAreValues as _;
     // Only for its compile error: `rt.start_durable(..).unwrap()` without `.await`.
     #[cfg(feature = "store")]
     #[doc(hidden)]

@@ -96,7 +96,7 @@ impl Context {
         attempt: u32,
     ) -> Self {
         if N::CONTEXT {
-            Self::new(std::sync::Arc::clone(shared), node, attempt)
+            Self::with_shared(std::sync::Arc::clone(shared), node, attempt)
         } else {
             Self::detached(node, attempt)
         }
@@ -111,7 +111,7 @@ impl Context {
         attempt: u32,
     ) -> Self {
         if N::CONTEXT {
-            Self::new(std::sync::Arc::clone(slot.arc()), node, attempt)
+            Self::with_shared(std::sync::Arc::clone(slot.arc()), node, attempt)
         } else {
             Self::detached(node, attempt)
         }

@@ -212,6 +212,32 @@ impl crate::Context {
     }
 }
 
+/// `Context::new()` in a unit test of a node that takes `ctx: &Context` (calling the
+/// node's fn directly, as a plain fn's test would). A context belongs to a run.
+/// Implemented for nothing, and sealed: the hidden `Context::new` requires it, so the
+/// mistake is one error saying how to test such a node, not rustc's "associated function
+/// `new` is private" and "takes 3 arguments but 0 were supplied". Not API.
+#[diagnostic::on_unimplemented(
+    message = "a node's `Context` comes from its run: test a node that takes `ctx: &Context` through a workflow of that one node, not by calling its fn",
+    label = "no `Context` outside a run",
+    note = "`workflow! {{ struct CheckOnly {{ input url: String, c = check(url), }} }}` then `h.assert_success(h.execute(CheckOnly, CheckOnlyInput {{ url }}).await).outputs.c` in a `#[workflow_test]`; a node without a `Context` parameter is a plain fn to call and `.await`"
+)]
+#[doc(hidden)]
+pub trait ContextComesFromARun<T>: sealed::NotImplemented<T> {}
+
+/// The other name: see [`ContextComesFromARun`].
+impl crate::Context {
+    // The bound names a lifetime so that it is checked at each call, not rejected here
+    // as a bound that can never hold.
+    #[doc(hidden)]
+    pub fn new<'a>() -> Self
+    where
+        &'a Self: ContextComesFromARun<()>,
+    {
+        unreachable!("`Context: ContextComesFromARun` has no impl")
+    }
+}
+
 /// `ctx.name()` / `ctx.node_name()` (other SDKs' names for the running task's name) in a
 /// node. Implemented for nothing, and sealed: the hidden methods require it, so the
 /// mistake is one error naming [`Context::node`](crate::Context::node), not rustc's "no
@@ -701,8 +727,8 @@ impl crate::RunOptions {
     }
 }
 
-/// `RunId::new(42)` for `RunId(42)`: rustc said "no function or associated item named
-/// `new`" and offered `RunId::ne`. Implemented for nothing, and sealed, like the others.
+/// `RunId::new(42)` (or `RunId::from(42u64)`) for `RunId(42)`: rustc said "no function or
+/// associated item named `new`" and offered `RunId::ne`. Implemented for nothing, and sealed, like the others.
 /// Not API.
 #[cfg(feature = "store")]
 #[diagnostic::on_unimplemented(
@@ -713,11 +739,24 @@ impl crate::RunOptions {
 #[doc(hidden)]
 pub trait RunIdIsItsNumber<T>: sealed::NotImplemented<T> {}
 
-/// The constructor's usual name: see [`RunIdIsItsNumber`].
+/// The constructors' usual names: see [`RunIdIsItsNumber`].
 #[cfg(feature = "store")]
 impl crate::store::RunId {
     #[doc(hidden)]
     pub fn new<N>(id: N) -> Self
+    where
+        Self: RunIdIsItsNumber<N>,
+    {
+        let _ = id;
+        unreachable!("`RunId: RunIdIsItsNumber` has no impl")
+    }
+
+    /// `RunId::from(42u64)`: rustc said "expected `RunId`, found `u64`" at the number,
+    /// pointing into `core`'s `From`. `RunId` has no `From` impl but the reflexive one,
+    /// which this hides for a call by path only (`RunId::from(id)` of a `RunId` is then
+    /// this error too, and `.into()` is unchanged).
+    #[doc(hidden)]
+    pub fn from<N>(id: N) -> Self
     where
         Self: RunIdIsItsNumber<N>,
     {

@@ -580,7 +580,7 @@ impl Runtime {
         if let (Some(log), Some(trace)) = (call.emitted, &shared.trace) {
             log.attach(Arc::clone(trace));
         }
-        let ctx = Context::new(shared, call.node, call.attempt.max(1));
+        let ctx = Context::with_shared(shared, call.node, call.attempt.max(1));
         // Building the ports (and, for a node in an arm, evaluating its router again)
         // happens before the future exists: a panic there is the node's too.
         let started = std::panic::catch_unwind(AssertUnwindSafe(|| {

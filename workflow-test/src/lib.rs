@@ -197,7 +197,8 @@ pub use on_harness::{
 pub use other_names::{
     AnswerIsReturning, AssertErrorIsTheName, AssertExecutedIsTheName, AssertNotExecutedIsTheName,
     CalledOnceThenWith, ExecuteRunsTheWorkflow, InsertIntoABuiltHarness, InsertResourceIsTheName,
-    MockIsTheName, SignalsAreEvents, TraceIsLastTrace, TraceIsTheBuildersSetting,
+    MockIsTheName, OrderIsAssertBefore, SignalsAreEvents, TraceIsLastTrace,
+    TraceIsTheBuildersSetting,
 };
 pub use record::RunRecord;
 pub use runner::TestOutput;

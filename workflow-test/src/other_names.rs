@@ -286,6 +286,50 @@ impl Harness {
     }
 }
 
+/// `h.assert_order(&["page", "sum"])` or `h.assert_called_in_order(..)` (a list of nodes
+/// in the order they ran) for [`Harness::assert_before`], which checks one pair. rustc's
+/// own help offered `assert_error`, a name one letter away. Implemented for nothing, and
+/// sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a `Harness` checks an order one pair at a time: write `h.assert_before(\"page\", \"sum\")` (`page` ended before `sum` started) for each pair",
+    label = "not a method of `Harness`",
+    note = "`h.assert_overlapped(\"a\", \"b\")` checks two nodes ran at once and `h.assert_not_overlapped(..)` that they did not; the times are the last run's trace (`h.last_trace()`)"
+)]
+#[doc(hidden)]
+pub trait OrderIsAssertBefore<T>: sealed::NotImplemented<T> {}
+
+/// Other kits' names: see [`OrderIsAssertBefore`]. Any argument, so that its type adds
+/// no error of its own; the bound names the lifetime of `&self` so that it is checked at
+/// each call.
+impl Harness {
+    #[doc(hidden)]
+    pub fn assert_order<'a, T>(&'a self, nodes: T)
+    where
+        &'a Self: OrderIsAssertBefore<&'a Self>,
+    {
+        let _ = nodes;
+        unreachable!("`Harness: OrderIsAssertBefore` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_called_in_order<'a, T>(&'a self, nodes: T)
+    where
+        &'a Self: OrderIsAssertBefore<&'a Self>,
+    {
+        let _ = nodes;
+        unreachable!("`Harness: OrderIsAssertBefore` has no impl")
+    }
+
+    #[doc(hidden)]
+    pub fn assert_executed_in_order<'a, T>(&'a self, nodes: T)
+    where
+        &'a Self: OrderIsAssertBefore<&'a Self>,
+    {
+        let _ = nodes;
+        unreachable!("`Harness: OrderIsAssertBefore` has no impl")
+    }
+}
+
 /// `m.assert_called_once_with(&args)` (Python's `Mock` name) on a [`MockFn`]: two checks
 /// here. Implemented for nothing, and sealed. Not API.
 #[diagnostic::on_unimplemented(

@@ -172,6 +172,9 @@ pub use fused::{
 pub(crate) use lifecycle::{next_run_id, node_tokio_need};
 pub use workflow::{boxed_in_place, Executor, ItemCodec, RunOutcome, Workflow};
 #[doc(hidden)]
-pub use workflow::{PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames};
+pub use workflow::{
+    PicturesAreConstants, WorkflowIsAValue, WorkflowOtherNames, WorkflowsAreValues,
+    WorkflowsRunOnARuntime,
+};
 
 pub(crate) use crate::sync::deadline_after;

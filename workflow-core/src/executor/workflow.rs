@@ -71,26 +71,99 @@ pub trait Workflow: Sized + Send + Sync + 'static {
 }
 
 /// `Etl.mermaid()` for the workflow's constant [`Workflow::MERMAID`]: one error saying
-/// to write the constant ([`PicturesAreConstants`]). Implemented for every workflow,
-/// hidden, and in the prelude as `_`. Not API. (`Etl::mermaid()`, by path, is answered
-/// by a hidden inherent fn that `workflow!` generates with the same bound and no
-/// receiver, so that it is not also rustc's "takes 1 argument but 0 were supplied";
-/// `Etl::new()` by another, bound by [`WorkflowIsAValue`]: an inherent fn, unlike a
-/// trait's, is never offered for another type's missing `new`.) (`Etl::new()` is left as rustc says it:
-/// a hidden `new` of a trait is offered by rustc as "perhaps you need to implement it"
-/// whenever another type lacks a `new`, as in `EtlInput::new(..)`.)
+/// to write the constant ([`PicturesAreConstants`]). Implemented for a reference to
+/// every workflow, hidden, and in the prelude as `_`. Not API. For a reference, so that
+/// the method call finds it (at its autoref step) and a call by path, `Etl::mermaid()`,
+/// does not: that one is [`WorkflowsAreValues::mermaid`], with no receiver (this one,
+/// called by path, also lacked its receiver: rustc's "takes 1 argument but 0 were
+/// supplied"), and two traits' `mermaid` on `Etl` itself would be ambiguous.
 #[doc(hidden)]
-pub trait WorkflowOtherNames: Workflow {
+pub trait WorkflowOtherNames {
     /// See [`PicturesAreConstants`].
-    fn mermaid<'a>(&'a self) -> &'static str
+    fn mermaid(self) -> &'static str
     where
-        &'a Self: PicturesAreConstants<()>,
+        Self: PicturesAreConstants<()> + Sized,
     {
         unreachable!("`PicturesAreConstants` has no impl")
     }
 }
 
-impl<W: Workflow> WorkflowOtherNames for W {}
+impl<W: Workflow> WorkflowOtherNames for &W {}
+
+/// `Etl.execute(input)` or `Etl.run(input)`: a
+/// workflow run as an object runs itself in other libraries. One error saying to pass it
+/// to a runtime (the hidden methods of [`WorkflowsAreValues`] require it), not rustc's
+/// "no method named `execute` found for struct `Etl`". Implemented for nothing, and
+/// sealed. Not API.
+#[diagnostic::on_unimplemented(
+    message = "a workflow does not run itself: pass it and its input to a runtime, `rt.execute(Etl, EtlInput {{ .. }}).await` (with `let rt = Runtime::new();`)",
+    label = "not a method of a workflow",
+    note = "in a `#[workflow_test]`, the harness runs it and records the run: `h.execute(Etl, EtlInput {{ .. }}).await`; a durable workflow starts with `rt.start_durable(Etl, input, key).await`"
+)]
+#[doc(hidden)]
+pub trait WorkflowsRunOnARuntime<T>: sealed::NotImplemented<T> {}
+
+/// `Etl::new()` and `Etl::mermaid()` on a workflow, and `Etl.execute(input)` or
+/// `Etl.run(input)`: one error each saying what to write ([`WorkflowIsAValue`],
+/// [`PicturesAreConstants`], [`WorkflowsRunOnARuntime`]). `workflow!` implements it for each
+/// workflow it defines and imports it as `_` beside it; it is in the prelude as `_` too.
+/// Hidden, not API. Bound on `&'a Self`, not `Self`: rustc then says the bound is not
+/// met "for `&Etl`" in the error's help, not in a note pointing into the `workflow!`.
+///
+/// A trait's, not inherent fns: a user's own `impl Etl { fn new() -> Self { .. } }` or
+/// `fn mermaid()` is then no duplicate definition (E0592), and wins over these. The
+/// cost: rustc lists this trait among those that "define an item `new`" when another
+/// local type lacks a `new` (as in `EtlInput::new(..)`). Implemented per workflow, not
+/// for every `W: Workflow`: a blanket impl made another type's missing `new` (or
+/// `execute`, as on the `()` of `h.set_trace(true).execute(..)`) rustc's "exists but its
+/// trait bounds were not satisfied", worded "`()` is not a workflow".
+#[doc(hidden)]
+pub trait WorkflowsAreValues: Workflow {
+    /// See [`WorkflowIsAValue`].
+    fn new<'a>() -> Self
+    where
+        &'a Self: WorkflowIsAValue<()>,
+        Self: Sized + 'a,
+    {
+        unreachable!("`WorkflowIsAValue` has no impl")
+    }
+
+    /// See [`PicturesAreConstants`].
+    fn mermaid<'a>() -> &'static str
+    where
+        &'a Self: PicturesAreConstants<()>,
+        Self: 'a,
+    {
+        unreachable!("`PicturesAreConstants` has no impl")
+    }
+
+    /// `Etl.execute(input)`: see [`WorkflowsRunOnARuntime`]. It returns a run's result,
+    /// so that `.await.unwrap().outputs` after it adds no error of its own.
+    fn execute<'a, I>(
+        &'a self,
+        input: I,
+    ) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
+    where
+        &'a Self: WorkflowsRunOnARuntime<I>,
+    {
+        let _ = input;
+        unreachable!("`WorkflowsRunOnARuntime` has no impl")
+    }
+
+    /// `Etl.run(input)`: see [`WorkflowsRunOnARuntime`]. (`Etl::run(..)` by path is
+    /// ambiguous with the hidden [`Workflow::run`], which the generated code implements:
+    /// rustc's E0034.)
+    fn run<'a, I>(
+        &'a self,
+        input: I,
+    ) -> std::future::Ready<Result<Run<Self::Output>, WorkflowError>>
+    where
+        &'a Self: WorkflowsRunOnARuntime<I>,
+    {
+        let _ = input;
+        unreachable!("`WorkflowsRunOnARuntime` has no impl")
+    }
+}
 
 /// `Etl.mermaid()` for the workflow's constant. Implemented for nothing, and sealed: the
 /// hidden method of [`WorkflowOtherNames`] requires it. Not API.
@@ -104,7 +177,7 @@ pub trait PicturesAreConstants<T>: sealed::NotImplemented<T> {}
 
 /// `Etl::new()` for the workflow `Etl`, a unit struct: one error saying to write `Etl`
 /// (rustc said "no function or associated item named `new`"). Implemented for nothing,
-/// and sealed: the hidden inherent `new` that `workflow!` generates requires it. Not API.
+/// and sealed: the hidden `new` of [`WorkflowsAreValues`] requires it. Not API.
 #[diagnostic::on_unimplemented(
     message = "a workflow is a unit struct, a value already: write `Etl`, not `Etl::new()`",
     label = "not a constructor of a workflow",

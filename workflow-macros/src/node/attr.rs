@@ -21,6 +21,9 @@ fn misplaced_hint(name: &str) -> Option<&'static str> {
         "name" | "id" | "label" => {
             "; a node is named by its binding in `workflow!` (`fetch_data = fetch(url)` names it `fetch_data` in reports, traces and outputs)"
         }
+        "tags" | "tag" | "labels" | "description" | "desc" | "doc" | "task_run_name" => {
+            "; remove it: a node carries no tags or description of its own; describe it with a doc comment (`///`) on the fn, and label what it does in a run with `ctx.emit(..)` (an event of the run's trace)"
+        }
         "blocking" | "sync" | "thread" | "in_thread" | "run_in_thread" => {
             "; did you mean `spawn_blocking` (a plain, non-async fn run on tokio's blocking pool)? `spawn` gives an async node a task of its own"
         }
@@ -39,6 +42,142 @@ fn misplaced_hint(name: &str) -> Option<&'static str> {
         }
         _ => return None,
     })
+}
+
+/// Another library's retry options written as `#[node]` options: Prefect's `retries = 3,
+/// retry_delay_seconds = 10`, tenacity's `max_attempts`, a bare `delay`. One mistake,
+/// however many of them: collected while parsing, then one error (see
+/// [`OtherRetryOptions::report`]) naming the `retry(..)` to write with their values.
+#[derive(Default)]
+struct OtherRetryOptions {
+    /// The options as written, their path and their value (first to last, for the span).
+    written: Vec<(syn::Path, Option<syn::Expr>)>,
+    /// `max` from a count: `retries = 3` (3 more after the first) is `max = 4`,
+    /// `max_attempts = 3` is `max = 3`.
+    max: Option<u64>,
+    /// `backoff` from a delay: seconds as a number (`10`, `0.5`) or a duration string.
+    backoff: Option<String>,
+}
+
+/// What an unknown `#[node]` option of another library's retry names: `Some(true)` for a
+/// count, `Some(false)` for a delay, `None` for neither.
+fn other_retry_kind(name: &str) -> Option<bool> {
+    let lower = name.to_ascii_lowercase();
+    let delay = ["delay", "interval", "wait", "sleep", "backoff", "pause"]
+        .iter()
+        .any(|d| lower.contains(d));
+    let count = lower.contains("retries")
+        || lower.contains("attempt")
+        || matches!(
+            lower.as_str(),
+            "retry_count" | "retry_times" | "retry_limit" | "tries" | "max_tries"
+        );
+    if delay && (lower.contains("retr") || lower.starts_with("delay")) {
+        Some(false)
+    } else if count && !delay {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+impl OtherRetryOptions {
+    /// Records `name = value`, one of [`other_retry_kind`]'s.
+    fn add(&mut self, path: &syn::Path, name: &str, is_count: bool, value: Option<syn::Expr>) {
+        let lower = name.to_ascii_lowercase();
+        match (&value, is_count) {
+            (Some(e), true) => {
+                if let Ok((n, _)) = int_value::<u64>(e, "") {
+                    // A count of retries is one less than the attempts.
+                    let extra = u64::from(lower.contains("retr") && !lower.contains("attempt"));
+                    self.max = Some(n.saturating_add(extra).max(1));
+                }
+            }
+            (Some(e), false) => self.backoff = delay_text(e, &lower),
+            (None, _) => {}
+        }
+        self.written.push((path.clone(), value));
+    }
+
+    /// The one error for every option recorded, spanning them all.
+    fn report(&self, cx: &Ctxt) {
+        let (Some(first), Some(last)) = (self.written.first(), self.written.last()) else {
+            return;
+        };
+        let names: Vec<String> = self
+            .written
+            .iter()
+            .map(|(p, _)| format!("`{}`", path_name(p)))
+            .collect();
+        let settings: Vec<String> = [
+            Some(format!("max = {}", self.max.unwrap_or(3))),
+            self.backoff.as_ref().map(|b| format!("backoff = \"{b}\"")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let what = if names.len() == 1 {
+            format!("unknown `#[node]` option {}", names[0])
+        } else {
+            format!("unknown `#[node]` options {}", names.join(" and "))
+        };
+        let last_path = &last.0;
+        let end = match &last.1 {
+            Some(e) => quote::quote!(#e),
+            None => quote::quote!(#last_path),
+        };
+        let start = &first.0;
+        let backoff_note = if self.backoff.is_some() {
+            "; `backoff` is the pause before the second, doubled after each attempt unless `multiplier = 1`"
+        } else {
+            ""
+        };
+        cx.error_spanned_by(
+            quote::quote!(#start #end),
+            format!(
+                "{what}; a node's retries are one option: write `retry({})` (`max` counts attempts including the first{backoff_note})",
+                settings.join(", ")
+            ),
+        );
+    }
+}
+
+/// `10` (seconds), `0.5`, `"10s"` or `"10"` as a duration string; `None` for anything
+/// else. A name ending in `_ms` counts milliseconds.
+fn delay_text(e: &syn::Expr, name: &str) -> Option<String> {
+    let syn::Expr::Lit(syn::ExprLit { lit, .. }) = e else {
+        return None;
+    };
+    let ms = name.ends_with("_ms") || name.ends_with("millis");
+    match lit {
+        syn::Lit::Int(i) => i.base10_parse::<u64>().ok().map(|n| {
+            if ms {
+                format!("{n}ms")
+            } else {
+                format!("{n}s")
+            }
+        }),
+        syn::Lit::Float(f) => f.base10_parse::<f64>().ok().and_then(|x| {
+            let millis = if ms { x } else { x * 1000.0 };
+            (millis.is_finite() && millis >= 0.0 && millis.fract() == 0.0)
+                .then(|| format!("{}ms", millis as u64))
+        }),
+        syn::Lit::Str(s) => {
+            let v = s.value();
+            if v.is_empty() {
+                None
+            } else if v.chars().all(|c| c.is_ascii_digit()) {
+                Some(if ms {
+                    format!("{v}ms")
+                } else {
+                    format!("{v}s")
+                })
+            } else {
+                Some(v)
+            }
+        }
+        _ => None,
+    }
 }
 
 pub(crate) const NODE_OPTIONS: &str =
@@ -73,6 +212,7 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
         return out;
     }
     let args = without_stray_commas(cx, args);
+    let mut other_retry = OtherRetryOptions::default();
     let parser = syn::meta::parser(|meta| {
         if out.policy.parse_option(&meta, cx)? {
             return Ok(());
@@ -120,6 +260,17 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
         {
             out.blocking_other_name = Some(meta.path.span());
         }
+        if let (None, Some(is_count)) = (misplaced_hint(&name), other_retry_kind(&name)) {
+            if !meta.input.peek(syn::token::Paren) {
+                let value = if has_value(&meta) {
+                    Some(value_expr(&meta)?)
+                } else {
+                    None
+                };
+                other_retry.add(&meta.path, &name, is_count, value);
+                return Ok(());
+            }
+        }
         cx.error_spanned_by(
             &meta.path,
             format!(
@@ -134,6 +285,7 @@ pub(crate) fn parse_args(cx: &Ctxt, args: TokenStream) -> NodeArgs {
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
         cx.syn_error(e);
     }
+    other_retry.report(cx);
     out.policy.check(cx);
     out
 }
@@ -169,6 +321,30 @@ mod tests {
                 "duplicate `spawn` option; keep only one",
             ]
         );
+    }
+
+    #[test]
+    fn another_librarys_retry_options_are_one_error_naming_the_retry_to_write() {
+        // Prefect's pair: 3 retries are 4 attempts; seconds become a duration string.
+        assert_eq!(
+            messages(quote!(retries = 3, retry_delay_seconds = 10, spawn)),
+            ["unknown `#[node]` options `retries` and `retry_delay_seconds`; a node's retries are one option: write `retry(max = 4, backoff = \"10s\")` (`max` counts attempts including the first; `backoff` is the pause before the second, doubled after each attempt unless `multiplier = 1`)"]
+        );
+        let one = |args: TokenStream| {
+            let m = messages(args);
+            assert_eq!(m.len(), 1, "{m:?}");
+            m[0].clone()
+        };
+        assert!(one(quote!(max_attempts = 5)).contains("write `retry(max = 5)`"));
+        assert!(one(quote!(retries = 2)).contains("write `retry(max = 3)`"));
+        assert!(
+            one(quote!(retry_delay = 0.5)).contains("write `retry(max = 3, backoff = \"500ms\")`")
+        );
+        assert!(one(quote!(retry_delay_ms = 250)).contains("backoff = \"250ms\""));
+        assert!(one(quote!(delay = "2s")).contains("backoff = \"2s\""));
+        // Not a count or a delay: the other hints stay.
+        assert!(one(quote!(retry_timeout = 5)).contains("did you mean `timeout"));
+        assert!(one(quote!(tags = ["io"])).contains("remove it: a node carries no tags"));
     }
 
     #[test]

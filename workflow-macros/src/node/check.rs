@@ -107,7 +107,7 @@ pub(crate) fn check_fn(cx: &Ctxt, item: &ItemFn, node: &NodeFn, args: &NodeArgs)
     for param in &node.params {
         borrows |= check_param(cx, param, output_borrows && !borrows);
     }
-    check_one_context(cx, sig, node);
+    check_one_context(cx, node);
     borrows |= check_output(cx, sig, borrows, args.blocking.is_some());
     // A borrowed port or output already explains a lifetime parameter.
     if !borrows {
@@ -984,8 +984,8 @@ pub(crate) fn check_send(cx: &Ctxt, node: &NodeFn) {
 }
 
 /// At most one `&Context`.
-fn check_one_context(cx: &Ctxt, sig: &Signature, node: &NodeFn) {
-    let contexts = node
+fn check_one_context(cx: &Ctxt, node: &NodeFn) {
+    let contexts: Vec<_> = node
         .params
         .iter()
         .filter(|p| {
@@ -995,9 +995,18 @@ fn check_one_context(cx: &Ctxt, sig: &Signature, node: &NodeFn) {
                     ParamKind::Context | ParamKind::ContextMut | ParamKind::ContextByValue
                 )
         })
-        .count();
-    if contexts > 1 {
-        cx.error_spanned_by(&sig.inputs, "a `#[node]` fn takes at most one `&Context`");
+        .collect();
+    if let [first, second, ..] = contexts.as_slice() {
+        let (pat, ty, keep) = (&second.pat, &second.ty, &first.pat);
+        cx.error_spanned_by(
+            quote::quote!(#pat #ty),
+            format!(
+                "a `#[node]` fn takes at most one `&Context`: remove `{}: {}` and use `{}` (a node's contexts would all be the same one, its run's for this node)",
+                quote::ToTokens::to_token_stream(pat),
+                quote::ToTokens::to_token_stream(ty).to_string().replace("& ", "&"),
+                quote::ToTokens::to_token_stream(keep),
+            ),
+        );
     }
 }
 
@@ -1719,7 +1728,11 @@ mod tests {
         );
         assert_eq!(msgs[3], "take the context by reference: `ctx: &Context`");
         assert!(msgs[4].starts_with("input port `x` cannot have an `impl Trait` type"));
-        assert_eq!(msgs[5], "a `#[node]` fn takes at most one `&Context`");
+        assert!(
+            msgs[5].starts_with("a `#[node]` fn takes at most one `&Context`: remove `"),
+            "{}",
+            msgs[5]
+        );
     }
 
     #[test]

@@ -36,6 +36,24 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             let repaired = python_f_strings(&item).unwrap_or_default();
             return expand(args, repaired);
         }
+        // `async fn fetch(url: String) -> Page;` (a declaration, as an activity
+        // interface or a trait has): one error at the `;` saying to write the body. The
+        // fn is expanded with a body that never runs, so that rustc's "free function
+        // without a body" and "cannot find macro" in each workflow calling it add nothing.
+        Err(_) if without_body(&item).is_some() => {
+            let (with_body, semi) = without_body(&item)
+                .unwrap_or_else(|| (TokenStream::new(), proc_macro2::Span::call_site()));
+            let name = syn::parse2::<syn::ItemFn>(with_body.clone())
+                .map(|f| f.sig.ident.to_string())
+                .unwrap_or_default();
+            let err = syn::Error::new(
+                semi,
+                format!("`{name}` has no body: a `#[node]` is the fn the runtime calls, declared and defined at once; write its body in place of the `;`, like `async fn {name}(..) -> T {{ .. }}`"),
+            )
+            .to_compile_error();
+            let node = expand(args, with_body);
+            return quote!(#err #node);
+        }
         // A body that does not parse (`raise FetchError(..)`, Python's): rustc has
         // already said where, before expanding. The fn is emitted with its body as
         // written (rustc reports it again, which it prints once) and the node is made of
@@ -163,6 +181,32 @@ fn drop_unused_receiver(item_fn: &mut syn::ItemFn) {
         .into_pairs()
         .filter(|p| !matches!(p.value(), syn::FnArg::Receiver(_)))
         .collect();
+}
+
+/// `item`, a fn declared without a body (`async fn f(..) -> T;`), with a body that never
+/// runs in place of its `;`, and the `;`'s span; `None` unless that parses as a fn.
+fn without_body(item: &TokenStream) -> Option<(TokenStream, proc_macro2::Span)> {
+    use proc_macro2::TokenTree;
+    let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    let semi = match tokens.pop()? {
+        TokenTree::Punct(p) if p.as_char() == ';' => p.span(),
+        _ => return None,
+    };
+    if !tokens
+        .iter()
+        .any(|t| matches!(t, TokenTree::Ident(i) if i == "fn"))
+    {
+        return None;
+    }
+    let body = quote::quote_spanned!(semi=> { ::core::unimplemented!() });
+    // Its parameters are unused there: no warnings next to the error.
+    let with_body: TokenStream = quote::quote!(#[allow(unused_variables)])
+        .into_iter()
+        .chain(tokens)
+        .chain(body)
+        .collect();
+    syn::parse2::<syn::ItemFn>(with_body.clone()).ok()?;
+    Some((with_body, semi))
 }
 
 /// `item` parsed as a fn whose body is kept as written, unparsed; `None` unless it is
@@ -319,6 +363,24 @@ mod tests {
 
     fn expand_str(args: TokenStream, item: TokenStream) -> String {
         expand(args, item).to_string()
+    }
+
+    #[test]
+    fn a_fn_declared_without_a_body_is_one_error_and_the_node_kept() {
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn fetch(url: String) -> u32;
+            ),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("`fetch` has no body"), "{out}");
+        // The node is still declared, for workflows calling it.
+        assert!(out.contains("macro_rules"), "{out}");
+        assert!(without_body(&quote!(
+            struct S;
+        ))
+        .is_none());
     }
 
     #[test]

@@ -348,7 +348,10 @@ fn check_signature(cx: &Ctxt, f: &ItemFn, stacked: bool) {
         cx.error_spanned_by(u, "a `#[workflow_test]` fn cannot be `unsafe`");
     }
     if !sig.generics.params.is_empty() {
-        cx.error_spanned_by(&sig.generics, "a `#[workflow_test]` fn cannot be generic");
+        cx.error_spanned_by(
+            &sig.generics,
+            "a `#[workflow_test]` fn cannot be generic: remove its generics and run concrete workflows, `async fn name(h: Harness)` with `h.execute(Etl, EtlInput { .. })`; to check several workflows alike, write a generic helper (`async fn check<W: Workflow>(h: &Harness, ..)`) and call it from a test per workflow",
+        );
     }
     // The `where` clause of a generic fn bounds its generics: one mistake, one error.
     if let (Some(w), true) = (&sig.generics.where_clause, sig.generics.params.is_empty()) {
@@ -681,7 +684,11 @@ mod tests {
         assert_eq!(msgs.len(), 6, "{msgs:?}");
         assert!(msgs[0].starts_with("the `async` keyword is missing"));
         assert_eq!(msgs[1], "a `#[workflow_test]` fn cannot be `unsafe`");
-        assert_eq!(msgs[2], "a `#[workflow_test]` fn cannot be generic");
+        assert!(
+            msgs[2].starts_with("a `#[workflow_test]` fn cannot be generic: remove its generics"),
+            "{}",
+            msgs[2]
+        );
         assert_eq!(msgs[3], "bind the harness to a name, like `h: Harness`");
         assert!(msgs[4].starts_with("unsupported parameter type"));
         assert!(msgs[5].starts_with("a `#[workflow_test]` fn takes at most one parameter"));

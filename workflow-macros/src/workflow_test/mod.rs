@@ -18,7 +18,19 @@ use crate::internals::Ctxt;
 
 /// Expands `#[workflow_test(args)] async fn name(h: Harness) -> R { body }`.
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let item_fn: ItemFn = match syn::parse2(item.clone()) {
+    let parsed = syn::parse2(item.clone()).or_else(|e| {
+        // `async fn t(h) { .. }` (Python's `def test(h):`): rustc has said so already
+        // ("expected one of `:`, `@`, or `|`"); the test goes on as `h: Harness`, so
+        // that is the one error (not also ours, "goes on an `async fn`").
+        let krate = attr::parse_args(&Ctxt::new(), args.clone())
+            .krate
+            .unwrap_or_else(|| syn::parse_quote!(::workflow_test));
+        let p = crate::codegen::private(&krate);
+        untyped_harness(&item, &quote!(#p::Harness))
+            .and_then(|repaired| syn::parse2(repaired).ok())
+            .ok_or(e)
+    });
+    let item_fn: ItemFn = match parsed {
         Ok(f) => f,
         Err(_) => {
             let err = syn::Error::new_spanned(
@@ -71,9 +83,65 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(item_fn, &args)
 }
 
+/// `item` with its one parameter, written as a bare name (`async fn t(h)`), typed as
+/// `harness`; `None` unless the fn's parameters are exactly one bare name.
+fn untyped_harness(item: &TokenStream, harness: &TokenStream) -> Option<TokenStream> {
+    use proc_macro2::{Delimiter, Group, TokenTree};
+    let mut tokens: Vec<TokenTree> = item.clone().into_iter().collect();
+    // The parameters: the first `( .. )` after `fn name` (and any generics).
+    let fn_at = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i == "fn"))?;
+    let params_at = fn_at
+        + tokens[fn_at..].iter().position(
+            |t| matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Parenthesis),
+        )?;
+    let TokenTree::Group(params) = &tokens[params_at] else {
+        return None;
+    };
+    let inside: Vec<TokenTree> = params.stream().into_iter().collect();
+    let name = match inside.as_slice() {
+        [TokenTree::Ident(name)] | [TokenTree::Ident(name), TokenTree::Punct(_)]
+            if name != "self" && name != "mut" =>
+        {
+            name.clone()
+        }
+        _ => return None,
+    };
+    let mut typed = Group::new(Delimiter::Parenthesis, quote!(#name: #harness));
+    typed.set_span(params.span());
+    tokens[params_at] = TokenTree::Group(typed);
+    Some(tokens.into_iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_without_a_type_is_the_harness_and_no_error_of_ours() {
+        // rustc reports the missing type itself; the test is expanded as `h: Harness`.
+        let out = expand_str(
+            quote!(),
+            quote!(
+                async fn t(h) {
+                    h.assert_executed("page", 1);
+                }
+            ),
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("__private :: Harness"), "{out}");
+        // Two bare names, or none, are left as they were: ours says where it goes.
+        for item in [
+            quote!(async fn t(h, rt) {}),
+            quote!(
+                struct S;
+            ),
+        ] {
+            let out = expand_str(quote!(), item);
+            assert!(out.contains("goes on an `async fn`"), "{out}");
+        }
+    }
 
     fn expand_str(args: TokenStream, item: TokenStream) -> String {
         expand(args, item).to_string()

@@ -262,9 +262,13 @@ impl<'a> WorkflowGen<'a> {
         let index_hint = self.output_index_hint();
         let input_first = self.workflow_goes_first_impl();
         let input_port_types = self.input_port_type_impls();
+        let p = &self.p;
         quote! {
             #aliases
             #workflow_struct
+            // Beside the workflow, so `Etl::new()` meets its error (`WorkflowsAreValues`).
+            #[allow(unused_imports)]
+            use #p::WorkflowsAreValues as _;
             #input_struct
             #output_struct
             #fan_out_ports
@@ -329,29 +333,10 @@ impl<'a> WorkflowGen<'a> {
             }
 
             // `Etl::mermaid()` (a fn, as a picture is in other libraries) and
-            // `Etl::new()`: one error each saying what to write. The trait's hidden method
-            // answers `Etl.mermaid()`; called by path, it also lacked its receiver
-            // (E0061). Inherent, not a trait's: rustc offers a trait's `new` for any other
-            // type's missing one.
+            // `Etl::new()`: one error each saying what to write. A hidden trait's, not
+            // inherent fns: a user's own `impl Etl { fn new() .. }` is no duplicate.
             #[doc(hidden)]
-            #[allow(dead_code, clippy::all)]
-            impl #name {
-                #[doc(hidden)]
-                pub fn mermaid<'a>() -> &'static str
-                where
-                    &'a Self: #p::PicturesAreConstants<()>,
-                {
-                    ::core::unreachable!("`PicturesAreConstants` has no impl")
-                }
-                // `Etl::new()`: the workflow is a value already (`WorkflowIsAValue`).
-                #[doc(hidden)]
-                pub fn new<'a>() -> Self
-                where
-                    &'a Self: #p::WorkflowIsAValue<()>,
-                {
-                    ::core::unreachable!("`WorkflowIsAValue` has no impl")
-                }
-            }
+            impl #p::WorkflowsAreValues for #name {}
         }
     }
 }

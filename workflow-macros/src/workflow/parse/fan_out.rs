@@ -221,18 +221,24 @@ pub(super) fn parse_for_rest(
     if input.peek(Token![.]) {
         // `=> s.len`: the field and any after it are consumed, so that the entries after
         // the fan-out parse on.
+        // `=> img.len()`: a method call's arguments are consumed too (they were "expected
+        // `,` between workflow entries").
         input.parse::<Token![.]>()?;
         let mut fields = vec![input.parse::<Member>()?];
+        let mut called = skip_call_args(input)?;
         while input.peek(Token![.]) {
             input.parse::<Token![.]>()?;
             fields.push(input.parse()?);
+            called |= skip_call_args(input)?;
         }
         let field = quote::ToTokens::to_token_stream(&fields[0]);
         // At the field (a span cannot be joined on stable).
-        cx.error_at(
-            fields[0].span(),
-            format!("`=> ..` names a body binding, collected whole per item, not a field of it: write `}} => {result}` (`{name}` is then a `Vec` of its values) and read `.{field}` of each item in the node that takes `{name}`"),
-        );
+        let message = if called {
+            format!("`=> ..` names a body binding, collected whole per item, not a method call on it: write `}} => {result}` (`{name}` is then a `Vec` of its values) and call `.{field}()` on each item in the node that takes `{name}`")
+        } else {
+            format!("`=> ..` names a body binding, collected whole per item, not a field of it: write `}} => {result}` (`{name}` is then a `Vec` of its values) and read `.{field}` of each item in the node that takes `{name}`")
+        };
+        cx.error_at(fields[0].span(), message);
     } else if input.peek(Token![?]) {
         // `=> d?` (a `Result`'s habit): consumed, so that the entries after the fan-out
         // parse on (it was "expected `,` between workflow entries").
@@ -601,5 +607,58 @@ pub(super) fn items_arg(items: &Source) -> PortArg {
             fields: Vec::new(),
             optional: None,
         },
+    }
+}
+
+/// Consumes a method call's `(..)` after a field in `=> ..`; whether there was one.
+fn skip_call_args(input: ParseStream<'_>) -> syn::Result<bool> {
+    if input.peek(syn::token::Paren) {
+        input.parse::<proc_macro2::Group>()?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use crate::internals::Ctxt;
+    use crate::workflow::ast::WorkflowDef;
+
+    fn parse_messages(src: proc_macro2::TokenStream) -> Vec<String> {
+        let cx = Ctxt::new();
+        let _ = WorkflowDef::parse(&cx, src);
+        cx.messages()
+    }
+
+    #[test]
+    fn a_method_call_in_the_collect_is_one_error_and_the_entries_after_it_parse() {
+        let m = parse_messages(quote!(
+            struct G {
+                input urls: Vec<String>,
+                sizes = for url in urls {
+                    img = grab(url),
+                } => img.len(),
+                total = sum(sizes),
+            }
+        ));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].contains("not a method call on it: write `} => img`")
+                && m[0].contains("call `.len()` on each item"),
+            "{m:?}"
+        );
+        // A field stays the field's message.
+        let m = parse_messages(quote!(
+            struct G {
+                input urls: Vec<String>,
+                sizes = for url in urls {
+                    img = grab(url),
+                } => img.len,
+            }
+        ));
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("not a field of it"), "{m:?}");
     }
 }

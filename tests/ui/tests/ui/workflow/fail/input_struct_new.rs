@@ -14,6 +14,6 @@ workflow! {
 
 fn main() {
     // The input is a struct literal, `EtlInput { url }`; rustc's error lists the traits
-    // that have a `new`, none of the runtime's hidden ones.
+    // that have a `new`, with the hidden `WorkflowsAreValues` (`Etl::new()`'s error).
     let _ = EtlInput::new("https://example.com".to_owned());
 }
