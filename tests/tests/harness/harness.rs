@@ -1718,6 +1718,14 @@ async fn load_counts_every_failure_by_node_when_messages_differ(h: Harness) {
         text.contains("failures by node: `checked` 15, `shipped` 15\n"),
         "{text}"
     );
+    // The six failures whose messages were not kept are counted in the text too, so its
+    // lines add up to `failed` (trial45: 14 failed, ten lines of `1x`, nothing more).
+    assert!(
+        text.ends_with(
+            "  6 more failures, with other messages (the first 10 distinct messages are kept)\n"
+        ),
+        "{text}"
+    );
 }
 
 // ---- assert_error on a node returning anyhow::Result ----------------------------------
