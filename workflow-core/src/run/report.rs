@@ -446,6 +446,7 @@ impl fmt::Display for NodeReport {
 #[non_exhaustive]
 pub enum NodeStatus {
     /// Not started (yet).
+    #[doc(alias = "Pending")]
     NotStarted,
     /// Running (only seen in live snapshots).
     Running,
