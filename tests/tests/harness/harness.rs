@@ -311,6 +311,23 @@ async fn a_cut_fan_out_counts_its_finished_items_untraced_too(h: Harness) {
     // The fan-out's own records time its finished items.
     let third = record.node("naps[3].n").unwrap();
     assert_eq!(third.duration, Duration::from_millis(30));
+    // The items cut while running were never timed (no trace): no `time=0ns` for them.
+    let text = record.report().to_string();
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no line for {name}: {text}"))
+            .trim_end()
+            .to_owned()
+    };
+    assert!(
+        line("naps[2].n").ends_with("cancelled  attempts=1"),
+        "{text}"
+    );
+    assert!(
+        line("naps[3].n").ends_with("attempts=1 time=30ms"),
+        "{text}"
+    );
 }
 
 /// A monitored run's report so far lists a fan-out's finished items while it runs, with
