@@ -137,6 +137,14 @@ use proc_macro::TokenStream;
 /// in the type namespace, so it does not clash with the fn) implementing
 /// `workflow_core::Node`. `workflow!` fills that struct, which is how rustc checks
 /// every edge.
+///
+/// The struct has the fn's visibility, so that a `pub` node can be used from other
+/// modules and crates, and its `Node` impl names the fn's port, output and error types.
+/// So the types of a `pub` node fn must be as visible as the fn: a `pub fn` returning
+/// `Result<_, Down>` with a private `Down` compiles as a plain fn (reachable only in its
+/// crate), but as a node it is rustc's E0446 ("private type `Down` in public
+/// interface") at the type. Make the type `pub`, or the fn `pub(crate)` (or
+/// `pub(super)`), as visible as its workflows need.
 #[proc_macro_attribute]
 pub fn node(args: TokenStream, item: TokenStream) -> TokenStream {
     node::expand(args.into(), item.into()).into()

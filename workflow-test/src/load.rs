@@ -101,7 +101,8 @@ pub struct LoadReport {
     pub failed: usize,
     /// Distinct failure messages with their counts (the first ten: a message that names
     /// its item, `"order 17 rejected"`, makes each failure distinct; see
-    /// [`failures_by_node`](Self::failures_by_node) for every failure counted).
+    /// [`failures_by_node`](Self::failures_by_node) for every failure counted; `{}` lists
+    /// these and counts the other failures in one line).
     pub errors: Vec<(String, usize)>,
     /// Every failed run counted by the node to blame ([`WorkflowError::node`]), in the
     /// order the nodes first failed; `None` for a failure of the run itself (its
@@ -234,6 +235,22 @@ impl fmt::Display for LoadReport {
         }
         for (message, count) in &self.errors {
             writeln!(f, "  {count}x {message}")?;
+        }
+        // Failures beyond the first ten distinct messages are counted, not listed: say so,
+        // or a reader adds up the lines above and finds fewer than `failed`.
+        let listed: usize = self.errors.iter().map(|(_, n)| n).sum();
+        match self.failed.saturating_sub(listed) {
+            0 => {}
+            1 => writeln!(
+                f,
+                "  1 more failure, with another message (the first {MAX_ERRORS} distinct \
+                 messages are kept)"
+            )?,
+            n => writeln!(
+                f,
+                "  {n} more failures, with other messages (the first {MAX_ERRORS} distinct \
+                 messages are kept)"
+            )?,
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The `Harness`: recording, assertions and their failure output, mocks, load, leaks.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use workflow_core::prelude::*;
@@ -267,6 +267,119 @@ async fn a_cut_fan_out_counts_its_finished_and_running_items(h: Harness) {
         (third.started_at, third.duration),
         (Some(Duration::ZERO), Duration::from_millis(30))
     );
+}
+
+/// Untraced, the items that finished before the cut count too: a lane shows only the
+/// item it runs now, and the fan-out keeps its finished items' reports until it ends,
+/// which the cut run's report so far now reads (trial45: 3 of 9 items were counted).
+#[workflow_test(timeout = "10s", start_paused = true)]
+async fn a_cut_fan_out_counts_its_finished_items_untraced_too(h: Harness) {
+    h.set_trace(false);
+    let each = vec![10, 20, 500, 30, 600];
+    let run = h.execute(CutFan, CutFanInput { each });
+    tokio::select! {
+        _ = run => panic!("two items sleep past the cut"),
+        () = tokio::time::sleep(Duration::from_millis(100)) => {}
+    }
+    h.assert_executed("naps.n", 5);
+    h.assert_executed("naps[1].n", 1);
+    let record = h.last_run().unwrap();
+    assert!(record.trace().is_none());
+    let status = |name: &str| record.node(name).map(|n| n.status);
+    assert_eq!(status("naps[0].n"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("naps[3].n"), Some(NodeStatus::Succeeded));
+    assert_eq!(status("naps[2].n"), Some(NodeStatus::Cancelled));
+    assert_eq!(status("naps[4].n"), Some(NodeStatus::Cancelled));
+    // Each item once, in order.
+    let items: Vec<&str> = record
+        .report()
+        .nodes
+        .iter()
+        .map(|n| &*n.name)
+        .filter(|n| n.starts_with("naps["))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            "naps[0].n",
+            "naps[1].n",
+            "naps[2].n",
+            "naps[3].n",
+            "naps[4].n"
+        ]
+    );
+    // The fan-out's own records time its finished items.
+    let third = record.node("naps[3].n").unwrap();
+    assert_eq!(third.duration, Duration::from_millis(30));
+    // The items cut while running were never timed (no trace): no `time=0ns` for them.
+    let text = record.report().to_string();
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no line for {name}: {text}"))
+            .trim_end()
+            .to_owned()
+    };
+    assert!(
+        line("naps[2].n").ends_with("cancelled  attempts=1"),
+        "{text}"
+    );
+    assert!(
+        line("naps[3].n").ends_with("attempts=1 time=30ms"),
+        "{text}"
+    );
+}
+
+/// A monitored run's report so far lists a fan-out's finished items while it runs, with
+/// or without a trace, as its final report will.
+#[tokio::test(start_paused = true)]
+async fn the_report_so_far_of_a_fan_out_in_flight_lists_its_finished_items() {
+    for trace in [false, true] {
+        let handles: Arc<Mutex<Vec<RunHandle>>> = Arc::default();
+        let keep = Arc::clone(&handles);
+        let rt = Runtime::builder()
+            .trace(trace)
+            .monitor(move |h| keep.lock().unwrap().push(h))
+            .build();
+        let run = tokio::spawn(rt.execute(
+            CutFan,
+            CutFanInput {
+                each: vec![10, 500, 20, 40],
+            },
+        ));
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let handle = handles.lock().unwrap()[0].clone();
+        let report = handle.report_so_far().unwrap();
+        let status = |name: &str| report.node(name).map(|n| n.status);
+        assert_eq!(
+            status("naps[0].n"),
+            Some(NodeStatus::Succeeded),
+            "trace {trace}: {report}"
+        );
+        assert_eq!(
+            status("naps[2].n"),
+            Some(NodeStatus::Succeeded),
+            "trace {trace}: {report}"
+        );
+        assert_eq!(
+            status("naps[1].n"),
+            Some(NodeStatus::Running),
+            "trace {trace}: {report}"
+        );
+        assert_eq!(
+            status("naps[3].n"),
+            Some(NodeStatus::Running),
+            "trace {trace}: {report}"
+        );
+        let named = |name: &str| report.nodes.iter().filter(|n| &*n.name == name).count();
+        assert!(
+            ["naps[0].n", "naps[1].n", "naps[2].n", "naps[3].n"]
+                .iter()
+                .all(|n| named(n) == 1),
+            "trace {trace}: each item once: {report}"
+        );
+        run.await.unwrap().unwrap();
+    }
 }
 
 #[workflow_test(timeout = "10s", start_paused = true)]
@@ -1716,6 +1829,14 @@ async fn load_counts_every_failure_by_node_when_messages_differ(h: Harness) {
     let text = report.to_string();
     assert!(
         text.contains("failures by node: `checked` 15, `shipped` 15\n"),
+        "{text}"
+    );
+    // The six failures whose messages were not kept are counted in the text too, so its
+    // lines add up to `failed` (trial45: 14 failed, ten lines of `1x`, nothing more).
+    assert!(
+        text.ends_with(
+            "  6 more failures, with other messages (the first 10 distinct messages are kept)\n"
+        ),
         "{text}"
     );
 }

@@ -22,6 +22,7 @@ mod groups;
 mod harness;
 mod inputs_changed;
 mod items;
+mod outputs;
 mod postgres;
 mod rerouted;
 mod resume_rules;

@@ -123,8 +123,9 @@ pub use fingerprint::fingerprint;
 use fingerprint::{changed_nodes, refuse_changed_inputs};
 use restore::{restorable, Restore};
 
-/// The future of [`Runtime::start_durable`], [`Runtime::resume`] and
-/// [`Runtime::recover`]: boxed, so that its type names only the output.
+/// The future of [`Runtime::start_durable`], [`Runtime::resume`], [`Runtime::retry`],
+/// [`Runtime::recover`] and [`Runtime::outputs`]: boxed, so that its type names only the
+/// output.
 pub type DurableFuture<'a, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, WorkflowError>> + Send + 'a>>;
 
@@ -445,7 +446,8 @@ impl Runtime {
     /// it, as for a node's error) is a [`StoreError::NotFound`] when the store has no such run, a
     /// [`StoreError::WrongWorkflow`] when the run is another workflow's (refused before it
     /// is claimed: the run is left as it was), a [`StoreError::Finished`] when it finished
-    /// (a failed run is run again with [`Runtime::retry`]), or a [`StoreError::LeaseHeld`]
+    /// (a failed run is run again with [`Runtime::retry`], a succeeded one's outputs are
+    /// read with [`Runtime::outputs`]), or a [`StoreError::LeaseHeld`]
     /// when another owner's lease on it has not expired.
     // One bound, as in `start_durable`.
     pub fn resume<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, DurableRun<O>>
@@ -536,6 +538,58 @@ impl Runtime {
         O: Send + 'a,
     {
         Box::pin(self.retry_run(workflow, run))
+    }
+
+    /// The outputs of the succeeded durable run `run`, read from the store: nothing runs.
+    ///
+    /// For a run found by its id (from [`Store::list_runs`](crate::store::Store::list_runs),
+    /// [`RuntimeBuilder::on_durable_run_end`](crate::RuntimeBuilder::on_durable_run_end), or
+    /// kept by the caller) rather than by its idempotency key: a start with the key
+    /// ([`Runtime::start_durable`]) reads a succeeded run's outputs too, and
+    /// [`Runtime::resume`] refuses a finished run.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    /// use workflow_core::store::{MemoryStore, StoreError};
+    ///
+    /// #[node]
+    /// async fn double(x: u32) -> u32 { x * 2 }
+    ///
+    /// workflow! {
+    ///     #[workflow(durable)]
+    ///     struct Job {
+    ///         input x: u32,
+    ///         y = double(x),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().store(MemoryStore::new()).build();
+    /// let id = rt.start_durable(Job, JobInput { x: 21 }, None).await.unwrap().run_id;
+    /// let outputs = rt.outputs(Job, id).await.unwrap();
+    /// assert_eq!(outputs.y, 42);
+    /// // An unknown run: a `WorkflowError::Store` naming it, with the store's error inside.
+    /// let err = rt.outputs(Job, RunId(99)).await.unwrap_err();
+    /// assert!(matches!(err.downcast_ref::<StoreError>(), Some(StoreError::NotFound { .. })));
+    /// # });
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`WorkflowError::Store`] whose `source` field (`err.downcast_ref::<StoreError>()`)
+    /// is a [`StoreError::NotFound`] when the store has no such run, a
+    /// [`StoreError::WrongWorkflow`] when it is another workflow's, a
+    /// [`StoreError::NotSucceeded`] when it is still running or failed, a
+    /// [`StoreError::Decode`] when its recorded outputs no longer decode as `W`'s
+    /// (the output type changed since); also when no store is configured or the store
+    /// failed.
+    // One bound, as in `start_durable`.
+    pub fn outputs<'a, W, O>(&'a self, workflow: W, run: RunId) -> DurableFuture<'a, O>
+    where
+        W: DurableWorkflow + Workflow<Output = O> + 'a,
+        O: Send + 'a,
+    {
+        Box::pin(self.read_outputs(workflow, run))
     }
 
     /// Resumes every unfinished run of `workflow` whose lease expired (its process died),

@@ -127,6 +127,48 @@ impl Runtime {
         }
     }
 
+    pub(super) async fn read_outputs<W: DurableWorkflow>(
+        &self,
+        _workflow: W,
+        run: RunId,
+    ) -> Result<W::Output, WorkflowError> {
+        // Only a read: no tokio task records anything, so no tokio check.
+        let cfg = self.durable.clone().ok_or_else(|| {
+            other_error::<W>(
+                run,
+                "no store configured: build the runtime with `Runtime::builder().store(..)`".into(),
+            )
+        })?;
+        let row = cfg
+            .store
+            .get_run(run)
+            .await
+            .map_err(|e| store_error::<W>(run, e))?;
+        if row.workflow != W::NAME {
+            return Err(store_error::<W>(
+                run,
+                StoreError::WrongWorkflow {
+                    run,
+                    workflow: row.workflow,
+                    expected: W::NAME.to_owned(),
+                },
+            ));
+        }
+        if row.status != RunStatus::Succeeded {
+            return Err(store_error::<W>(
+                run,
+                StoreError::NotSucceeded {
+                    run,
+                    status: row.status,
+                },
+            ));
+        }
+        let bytes = row.output.as_deref().ok_or_else(|| {
+            other_error::<W>(run, "succeeded, but its outputs were not kept".into())
+        })?;
+        W::decode_output(bytes, run).map_err(|e| store_error::<W>(run, e))
+    }
+
     pub(super) async fn resume_run<W: DurableWorkflow>(
         &self,
         _workflow: W,

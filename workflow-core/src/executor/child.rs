@@ -109,6 +109,7 @@ pub fn sub_workflow<W: Workflow>(
                 source,
                 1,
             ));
+            shared.watch_feed(Arc::downgrade(&feed) as _);
             let _stop = feed.cancel.clone().drop_guard();
             {
                 let _flush = FlushOnDrop(&feed);
@@ -181,6 +182,8 @@ where
     );
     feed.first_item = shared.first_item;
     let feed = Arc::new(feed);
+    // A monitored run's report so far lists the items that finished.
+    shared.watch_feed(Arc::downgrade(&feed) as _);
     // No item outlives the fan-out.
     let _stop = feed.cancel.clone().drop_guard();
     {

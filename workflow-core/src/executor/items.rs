@@ -404,6 +404,45 @@ impl<W: Workflow> Feed<W> {
     }
 }
 
+/// The items that finished so far, for the run's report so far while the fan-out is in
+/// flight (a cold path: only for a monitored run, when asked).
+impl<W: Workflow> crate::shared::FinishedItems for Feed<W> {
+    fn finished_so_far(&self) -> (usize, Vec<(usize, Vec<NodeReport>)>) {
+        let state = lock(&self.state);
+        if state.flushed {
+            return (self.node, Vec::new());
+        }
+        let k = W::PLAN.nodes.len().max(1);
+        let names = W::PLAN.names;
+        let mut out = Vec::new();
+        // An item's records are written when it ends: one that has any is finished.
+        for (item, records) in state.reports.chunks(k).enumerate() {
+            if records.iter().all(|r| r.status == NodeStatus::NotStarted) {
+                continue;
+            }
+            let mut nodes = Vec::with_capacity(k);
+            for (node, record) in records.iter().enumerate() {
+                let mut report = record.report(&names[node]);
+                report.name = if self.single {
+                    format!("{}.{}", self.path, report.name).into()
+                } else {
+                    item_path(&self.path, item + self.first_item, &report.name).into()
+                };
+                nodes.push(report);
+                nodes.extend(
+                    state
+                        .children
+                        .iter()
+                        .filter(|c| c.0 == item && c.1 == node)
+                        .flat_map(|c| c.2.iter().cloned()),
+                );
+            }
+            out.push((item + self.first_item, nodes));
+        }
+        (self.node, out)
+    }
+}
+
 impl<W: Workflow> FeedState<W> {
     fn next(&mut self) -> Option<(usize, W::Input)> {
         if self.closed {

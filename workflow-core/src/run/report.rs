@@ -410,11 +410,22 @@ impl NodeReport {
         WithFn(self)
     }
 
-    /// `label` in a column of `width`, the status, and attempts and time if it started.
+    /// `label` in a column of `width`, the status, and attempts and time if it started (no
+    /// time when none was read: a report so far of an untraced run).
     fn line(&self, label: &str, width: usize) -> String {
         // The status is padded only when something follows it: no trailing spaces on
         // the lines of nodes that never started (snapshot tests, editors that trim).
-        if self.attempts > 0 {
+        if self.attempts > 0 && self.started_at.is_none() {
+            // Started, but no clock was read for it: the report so far of an untraced
+            // run (`RunHandle::report_so_far`, a run whose future was dropped), which
+            // has no times. `time=0ns` would read as a measurement.
+            format!(
+                "{:<width$} {:<10} attempts={}",
+                label,
+                self.status.as_str(),
+                self.attempts
+            )
+        } else if self.attempts > 0 {
             format!(
                 "{:<width$} {:<10} attempts={} time={:?}",
                 label,
@@ -446,6 +457,7 @@ impl fmt::Display for NodeReport {
 #[non_exhaustive]
 pub enum NodeStatus {
     /// Not started (yet).
+    #[doc(alias = "Pending")]
     NotStarted,
     /// Running (only seen in live snapshots).
     Running,

@@ -31,7 +31,9 @@ impl RunHandle {
     /// `NotStarted` for one not yet started), with the nodes of its fan-out items and
     /// sub-workflows by path, as the run's final [`RunReport`](crate::RunReport) would
     /// list them. Attempts, start times and durations come from the run's trace when it
-    /// is traced; otherwise a started node counts one attempt and has no times.
+    /// is traced; otherwise a started node counts one attempt and has no times (its line
+    /// in `{}` shows no `time=`), except a fan-out's finished items, which their
+    /// fan-out timed.
     ///
     /// What a test harness records for a run whose future was dropped before it
     /// ended (cut by `tokio::time::timeout`, a `select!`, a crash).

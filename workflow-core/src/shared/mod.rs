@@ -7,7 +7,7 @@ pub(crate) mod waits;
 
 #[cfg(feature = "store")]
 pub(crate) use run::DurableLink;
-pub(crate) use run::{item_path, RunShared, RunSlot};
+pub(crate) use run::{item_path, FinishedItems, RunShared, RunSlot};
 pub use runtime::DroppedRun;
 // Outside this module, only a durable run's end hook reports a panicking callback.
 #[cfg(feature = "store")]

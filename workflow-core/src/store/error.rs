@@ -61,7 +61,8 @@ pub enum StoreError {
     },
     /// The run is finished and cannot be claimed (resumed). A failed run can be run again
     /// from where it failed with [`Store::retry_run`](super::Store::retry_run)
-    /// (`Runtime::retry`); a succeeded one is done.
+    /// (`Runtime::retry`); a succeeded one is done, and `Runtime::outputs` reads its
+    /// outputs.
     Finished {
         /// The run.
         run: RunId,
@@ -71,6 +72,14 @@ pub enum StoreError {
     /// [`Store::retry_run`](super::Store::retry_run) of a run that did not fail: it is
     /// still running (resume it, or wait for it) or it succeeded.
     NotFailed {
+        /// The run.
+        run: RunId,
+        /// Where it stands.
+        status: RunStatus,
+    },
+    /// `Runtime::outputs` of a run that did not succeed: it has no outputs to read, since
+    /// it is still running (resume it, or wait for it) or it failed (retry it).
+    NotSucceeded {
         /// The run.
         run: RunId,
         /// Where it stands.
@@ -174,6 +183,7 @@ impl StoreError {
             | StoreError::LeaseLost { run, .. }
             | StoreError::Finished { run, .. }
             | StoreError::NotFailed { run, .. }
+            | StoreError::NotSucceeded { run, .. }
             | StoreError::WrongWorkflow { run, .. }
             | StoreError::IdempotencyConflict { run, .. }
             | StoreError::Decode { run, .. }
@@ -295,11 +305,18 @@ impl StoreError {
                 if !this_run(*run) {
                     write!(f, "run {run} ")?;
                 }
-                write!(
-                    f,
-                    "already finished ({status}); a finished run is not resumed: a failed run \
-                     is run again from where it failed with `Runtime::retry` (`Store::retry_run`)"
-                )
+                match status {
+                    RunStatus::Succeeded => f.write_str(
+                        "already finished (succeeded); a finished run is not resumed: read \
+                         its outputs with `Runtime::outputs`",
+                    ),
+                    _ => write!(
+                        f,
+                        "already finished ({status}); a finished run is not resumed: a failed \
+                         run is run again from where it failed with `Runtime::retry` \
+                         (`Store::retry_run`)"
+                    ),
+                }
             }
             StoreError::NotFailed { run, status } => {
                 if !this_run(*run) {
@@ -310,6 +327,12 @@ impl StoreError {
                     "cannot be retried: only a failed run is, and it {}",
                     not_failed(*status)
                 )
+            }
+            StoreError::NotSucceeded { run, status } => {
+                if !this_run(*run) {
+                    write!(f, "run {run} ")?;
+                }
+                write!(f, "has no outputs to read: {}", not_succeeded(*status))
             }
             StoreError::WrongWorkflow {
                 run,
@@ -430,7 +453,20 @@ fn not_failed(status: RunStatus) -> &'static str {
             "is still running (an unfinished run is resumed: `Runtime::resume`, \
              `Runtime::recover`)"
         }
-        RunStatus::Succeeded | RunStatus::Failed => "succeeded",
+        RunStatus::Succeeded | RunStatus::Failed => {
+            "succeeded (read its outputs with `Runtime::outputs`)"
+        }
+    }
+}
+
+/// Where a run that did not succeed stands, for [`StoreError::NotSucceeded`].
+fn not_succeeded(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Failed => "it failed (run it again from where it failed with `Runtime::retry`)",
+        RunStatus::Running | RunStatus::Succeeded => {
+            "it is still running (an unfinished run is resumed: `Runtime::resume`, \
+             `Runtime::recover`)"
+        }
     }
 }
 
@@ -689,9 +725,42 @@ mod tests {
                 },
                 None,
                 format!(
-                    "{run_7}: already finished (succeeded); a finished run is not resumed: a \
+                    "{run_7}: already finished (succeeded); a finished run is not resumed: \
+                     read its outputs with `Runtime::outputs`"
+                ),
+            ),
+            (
+                StoreError::Finished {
+                    run: RunId(7),
+                    status: RunStatus::Failed,
+                },
+                None,
+                format!(
+                    "{run_7}: already finished (failed); a finished run is not resumed: a \
                      failed run is run again from where it failed with `Runtime::retry` \
                      (`Store::retry_run`)"
+                ),
+            ),
+            (
+                StoreError::NotSucceeded {
+                    run: RunId(7),
+                    status: RunStatus::Failed,
+                },
+                None,
+                format!(
+                    "{run_7}: has no outputs to read: it failed (run it again from where it \
+                     failed with `Runtime::retry`)"
+                ),
+            ),
+            (
+                StoreError::NotSucceeded {
+                    run: RunId(7),
+                    status: RunStatus::Running,
+                },
+                None,
+                format!(
+                    "{run_7}: has no outputs to read: it is still running (an unfinished run \
+                     is resumed: `Runtime::resume`, `Runtime::recover`)"
                 ),
             ),
             (
@@ -700,7 +769,10 @@ mod tests {
                     status: RunStatus::Succeeded,
                 },
                 None,
-                format!("{run_7}: cannot be retried: only a failed run is, and it succeeded"),
+                format!(
+                    "{run_7}: cannot be retried: only a failed run is, and it succeeded (read \
+                     its outputs with `Runtime::outputs`)"
+                ),
             ),
             (
                 StoreError::WrongWorkflow {

@@ -241,6 +241,11 @@ struct OutputTypes {
     /// Where the fn's result is named: at `E` of `Result<T, E>`, so that a bad error
     /// type is blamed there.
     out_span: Span,
+    /// Where the impl's `type Output` and `type Error` items are spanned: at the written
+    /// return type, so that a private type in a `pub` node's result (rustc's E0446 for
+    /// an associated type, a hard error where the plain fn compiles) is blamed there,
+    /// once, rather than at `#[node]`.
+    items_span: Span,
 }
 
 impl NodeGen<'_> {
@@ -468,20 +473,24 @@ impl NodeGen<'_> {
         let mut ports = self.node.ports();
         if let (Some((_, ty)), None) = (ports.next(), ports.next()) {
             let sendable_ty = self.checked(&sendable(ty));
+            // At the port's type: a private type there in a `pub` node is blamed on it
+            // (see `OutputTypes::items_span`).
+            let ty_item = quote_spanned!(ty.span()=> type Ty = #sendable_ty;);
             return quote! {
                 #[automatically_derived]
                 impl<const KEY: u64> #p::PortType<KEY> for #name {
-                    type Ty = #sendable_ty;
+                    #ty_item
                 }
             };
         }
         let impls = self.node.ports().map(|(ident, ty)| {
             let key = crate::codegen::port_key(&syn::ext::IdentExt::unraw(ident).to_string());
             let sendable_ty = self.checked(&sendable(ty));
+            let ty_item = quote_spanned!(ty.span()=> type Ty = #sendable_ty;);
             quote! {
                 #[automatically_derived]
                 impl #p::PortType<#key> for #name {
-                    type Ty = #sendable_ty;
+                    #ty_item
                 }
             }
         });
@@ -541,6 +550,7 @@ impl NodeGen<'_> {
                 error_ty: quote!(::core::convert::Infallible),
                 fallible: false,
                 out_span: Span::call_site(),
+                items_span: Span::call_site(),
             },
             OutputKind::Plain(written) => {
                 let ty = self.checked(&sendable(written));
@@ -549,6 +559,7 @@ impl NodeGen<'_> {
                     error_ty: quote!(::core::convert::Infallible),
                     fallible: false,
                     out_span: Span::call_site(),
+                    items_span: written.span(),
                 }
             }
             OutputKind::Fallible(written) => {
@@ -561,6 +572,7 @@ impl NodeGen<'_> {
                     error_ty: quote_spanned!(ty.span()=> <#ty as #p::FallibleReturn>::Err),
                     fallible: true,
                     out_span: err_span,
+                    items_span: written.span(),
                 }
             }
         }
@@ -592,8 +604,13 @@ impl NodeGen<'_> {
             output_ty,
             error_ty,
             fallible,
+            items_span,
             ..
         } = &out;
+        // Both at the return type: a private type in it is then one error there (rustc
+        // reports the two items' identical errors once).
+        let output_item = quote_spanned!(*items_span=> type Output = #output_ty;);
+        let error_item = quote_spanned!(*items_span=> type Error = #error_ty;);
         let port_idents = self.port_idents();
         let call_ret = respan(
             quote!(impl #p::Future<Output = #p::NodeResult<Self::Output>> + ::core::marker::Send + 'static),
@@ -641,8 +658,8 @@ impl NodeGen<'_> {
                 #version
                 #context
                 const FALLIBLE: bool = #fallible;
-                type Output = #output_ty;
-                type Error = #error_ty;
+                #output_item
+                #error_item
 
                 // Inline: it only builds the future, and a caller in another crate
                 // (a workflow using this node, a fused segment's chain of calls) could

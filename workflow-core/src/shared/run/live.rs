@@ -204,7 +204,8 @@ impl RunShared {
                 attempts,
             }
         });
-        let mut children: Vec<(usize, Vec<NodeReport>)> = Vec::new();
+        // Keyed by node and item: a fan-out's items in order, whether finished or live.
+        let mut children: Vec<((usize, usize), Vec<NodeReport>)> = Vec::new();
         if self.has_child_reports.load(Ordering::Acquire) {
             let finished: Vec<ChildReport> = lock(&self.child_reports)
                 .iter()
@@ -213,22 +214,34 @@ impl RunShared {
                     nodes: c.nodes.clone(),
                 })
                 .collect();
-            children.extend(
-                last_of_each(finished)
-                    .into_iter()
-                    .map(|c| (c.key.0, c.nodes)),
-            );
+            children.extend(last_of_each(finished).into_iter().map(|c| (c.key, c.nodes)));
+        }
+        // A fan-out's finished items (its lanes show only the items they run now),
+        // then the live child runs' nodes that are not among them (a lane whose item
+        // just finished still shows it until it starts the next).
+        let mut finished_items = std::collections::HashSet::new();
+        for (node, items) in self.feeds_so_far() {
+            for (item, nodes) in items {
+                finished_items.extend(nodes.iter().map(|n| n.name.clone()));
+                children.push(((node, item), nodes));
+            }
         }
         for (child, _) in self.live_child_runs() {
-            children.push((child.parent_node, child.nodes_so_far(traced, now)));
+            let mut nodes = child.nodes_so_far(traced, now);
+            nodes.retain(|n| !finished_items.contains(&n.name));
+            let item = match child.item.load(Ordering::Relaxed) {
+                super::NO_ITEM => child.child_item.load(Ordering::Relaxed),
+                item => item,
+            };
+            children.push(((child.parent_node, item), nodes));
         }
-        // Stable: finished items before the one running now, in their order.
-        children.sort_by_key(|(node, _)| *node);
+        // Stable: each node's child runs by item (a sub-workflow's, `NO_ITEM`, last).
+        children.sort_by_key(|(key, _)| *key);
         let mut children = children.into_iter().peekable();
         let mut out = Vec::with_capacity(self.nodes.len());
         for (i, report) in own.enumerate() {
             out.push(report);
-            while let Some((_, nodes)) = children.next_if(|(node, _)| *node == i) {
+            while let Some((_, nodes)) = children.next_if(|((node, _), _)| *node == i) {
                 out.extend(nodes);
             }
         }
@@ -259,6 +272,20 @@ impl RunShared {
             }
         }
         out
+    }
+
+    /// The finished items of this run's fan-outs in flight, each with its node.
+    #[allow(clippy::type_complexity)]
+    fn feeds_so_far(&self) -> Vec<(usize, Vec<(usize, Vec<NodeReport>)>)> {
+        let feeds: Vec<Arc<dyn super::FinishedItems>> = lock(&self.live_feeds)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        feeds
+            .into_iter()
+            .map(|feed| feed.finished_so_far())
+            .filter(|(_, items)| !items.is_empty())
+            .collect()
     }
 
     /// The child runs alive now that keep live states, with their node states.

@@ -106,6 +106,10 @@ pub(crate) struct RunShared {
     /// The child runs of a run that keeps live states (fan-out lanes, sub-workflows),
     /// for its live snapshot and stall report; empty (no allocation) otherwise.
     live_children: Mutex<Vec<Weak<RunShared>>>,
+    /// The fan-outs of a run that keeps live states, whose finished items only they know
+    /// of until they end (a lane's run shows only the item it runs now): read by
+    /// [`RunShared::report_so_far`]; empty (no allocation) otherwise.
+    live_feeds: Mutex<Vec<Weak<dyn FinishedItems>>>,
     /// A durable run's id in its store (`None`: not durable). A child run has its root's
     /// (so `Context::idempotency_key` is stable across resumes in fan-out items too).
     pub(crate) durable_run: Option<i64>,
@@ -219,6 +223,7 @@ impl RunShared {
             }
             .then(|| Mutex::new(vec![NodeStatus::NotStarted; nodes.len()])),
             live_children: Mutex::new(Vec::new()),
+            live_feeds: Mutex::new(Vec::new()),
             #[cfg(feature = "store")]
             durable_run: match of_parent {
                 Some(parent) => parent.durable_run,
@@ -300,6 +305,20 @@ impl RunShared {
             children.retain(|c| c.strong_count() > 0);
         }
         children.push(Arc::downgrade(self));
+    }
+
+    /// Shows the finished items of `feed` (a fan-out run by one of this run's nodes) in
+    /// this run's [`report_so_far`](Self::report_so_far) until the fan-out ends. Nothing
+    /// when the run keeps no live states.
+    pub(crate) fn watch_feed(&self, feed: Weak<dyn FinishedItems>) {
+        if self.live.is_none() {
+            return;
+        }
+        let mut feeds = lock(&self.live_feeds);
+        if feeds.len() == feeds.capacity() {
+            feeds.retain(|f| f.strong_count() > 0);
+        }
+        feeds.push(feed);
     }
 
     /// Every live status back to not started (a fan-out lane starts its next item).
@@ -459,4 +478,15 @@ pub(crate) fn item_path(path: &str, item: usize, name: &str) -> String {
     out.push_str("].");
     out.push_str(name);
     out
+}
+
+/// A fan-out's items that finished, as its run's report so far lists them (see
+/// [`RunShared::watch_feed`]): implemented by the executor's feed of items.
+pub(crate) trait FinishedItems: Send + Sync {
+    /// The node of the parent run that runs the fan-out, and each item that finished
+    /// (its index, as a lane running it names it) with the reports of its nodes, by
+    /// path (`thumbs[3].img`), items in order; none once the fan-out handed its reports
+    /// to the run (they are in its child reports).
+    #[allow(clippy::type_complexity)]
+    fn finished_so_far(&self) -> (usize, Vec<(usize, Vec<crate::run::NodeReport>)>);
 }
