@@ -146,9 +146,12 @@ pub(crate) trait ItemSource<In>: Send {
     fn skip_rest(&mut self) -> usize;
 }
 
-/// The [`ItemSource`] of `items`, whose inputs `input` makes.
+/// The [`ItemSource`] of `items`, whose inputs `input` makes; `first`: the index in the
+/// whole list of `items`' first (see [`Feed::first_item`]), which names an item whose
+/// input panicked.
 pub(crate) fn item_source<I, In>(
     items: I,
+    first: usize,
     input: impl FnMut(I::Item) -> In + Send + 'static,
 ) -> Box<dyn ItemSource<In>>
 where
@@ -156,12 +159,14 @@ where
 {
     Box::new(Items {
         items: items.enumerate(),
+        first,
         input,
     })
 }
 
 struct Items<I, F> {
     items: std::iter::Enumerate<I>,
+    first: usize,
     input: F,
 }
 
@@ -172,7 +177,14 @@ where
 {
     fn take(&mut self) -> Option<(usize, In)> {
         let (i, item) = self.items.next()?;
-        Some((i, (self.input)(item)))
+        // Making an item's input clones each value the items share (a user's `Clone`,
+        // which may panic); the panic stays the fan-out node's, and says which item and
+        // where (nothing is added on the way that does not panic).
+        let input = &mut self.input;
+        match std::panic::catch_unwind(AssertUnwindSafe(move || input(item))) {
+            Ok(input) => Some((i, input)),
+            Err(payload) => attempt::item_input_panicked(payload, i + self.first),
+        }
     }
 
     fn skip_rest(&mut self) -> usize {
