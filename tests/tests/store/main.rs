@@ -19,6 +19,7 @@ mod crash_routes;
 mod durable;
 mod edge_values;
 mod groups;
+mod hung;
 mod harness;
 mod inputs_changed;
 mod items;
