@@ -47,6 +47,7 @@ mod run_limits;
 mod shapes;
 mod shared_ports;
 mod shutdown_cancels;
+mod source_loops;
 mod spawn_wide;
 mod status_at_stop;
 mod subworkflows;
