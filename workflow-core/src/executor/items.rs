@@ -161,6 +161,7 @@ where
         items: items.enumerate(),
         first,
         input,
+        lost: false,
     })
 }
 
@@ -168,6 +169,9 @@ struct Items<I, F> {
     items: std::iter::Enumerate<I>,
     first: usize,
     input: F,
+    /// An item was taken from `items` whose input panicked: it never started, and
+    /// [`skip_rest`](ItemSource::skip_rest) counts it with the items left.
+    lost: bool,
 }
 
 impl<I, In, F> ItemSource<In> for Items<I, F>
@@ -183,12 +187,15 @@ where
         let input = &mut self.input;
         match std::panic::catch_unwind(AssertUnwindSafe(move || input(item))) {
             Ok(input) => Some((i, input)),
-            Err(payload) => attempt::item_input_panicked(payload, i + self.first),
+            Err(payload) => {
+                self.lost = true;
+                attempt::item_input_panicked(payload, i + self.first)
+            }
         }
     }
 
     fn skip_rest(&mut self) -> usize {
-        self.items.by_ref().count()
+        usize::from(std::mem::take(&mut self.lost)) + self.items.by_ref().count()
     }
 }
 
