@@ -186,7 +186,7 @@ pub use run::{
 };
 #[cfg(feature = "store")]
 pub use runtime::DurableRunEnd;
-pub use runtime::{DroppedRun, RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
+pub use runtime::{CancelledRun, DroppedRun, RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
 pub use waits::WaitError;
 
