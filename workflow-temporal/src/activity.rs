@@ -15,7 +15,7 @@ use temporalio_sdk::activities::{
 };
 use temporalio_sdk::ApplicationFailure;
 use workflow_core::remote::{EmitLog, Emitted, FanOutSeen, NodeByNode, NodeCall, NodeCallFailure};
-use workflow_core::{Runtime, TimeoutScope, WorkflowError};
+use workflow_core::{Causes, Runtime, TimeoutScope, WorkflowError};
 
 use crate::wire::{FailureInfo, FailureKind, NodeInput, NodeOutput};
 
@@ -216,12 +216,9 @@ impl<W: NodeByNode> NodeImpl<W> {
             Err(NodeCallFailure::Failed {
                 source, retryable, ..
             }) => {
-                let mut chain = Vec::new();
-                let mut next = source.source();
-                while let Some(e) = next {
-                    chain.push(e.to_string());
-                    next = e.source();
-                }
+                // Each cause once: a chain that loops ends (`Causes`).
+                let error: &(dyn std::error::Error + 'static) = &*source;
+                let chain = Causes::of(error).map(|e| e.to_string()).collect();
                 Err(failure(
                     FailureInfo {
                         kind: FailureKind::NodeFailed,
@@ -359,12 +356,9 @@ pub(crate) fn failure_infos(error: &WorkflowError, node: &str, attempt: u32) -> 
             source,
             ..
         } => {
-            let mut chain = Vec::new();
-            let mut next = source.source();
-            while let Some(e) = next {
-                chain.push(e.to_string());
-                next = e.source();
-            }
+            // Each cause once: a chain that loops ends (`Causes`).
+            let error: &(dyn std::error::Error + 'static) = &**source;
+            let chain = Causes::of(error).map(|e| e.to_string()).collect();
             vec![info(
                 FailureKind::NodeFailed,
                 at,
