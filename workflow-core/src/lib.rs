@@ -146,8 +146,8 @@ pub use context::{Context, SignalFuture, WaitFuture};
 #[cfg(feature = "store")]
 pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
 pub use error::{
-    BoxError, Causes, DeadlockKind, DeadlockReport, NodeName, RetryWait, TimeoutScope,
-    TokioNeed, WaitingNode, WorkflowError, MAX_CAUSES,
+    BoxError, Causes, DeadlockKind, DeadlockReport, NodeName, RetryWait, TimeoutScope, TokioNeed,
+    WaitingNode, WorkflowError, MAX_CAUSES,
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 #[doc(hidden)]

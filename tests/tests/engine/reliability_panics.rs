@@ -1463,7 +1463,11 @@ async fn a_panicking_clone_into_a_later_item_names_that_item() {
         ("out[2].r", NodeStatus::Skipped),
         ("out[3].r", NodeStatus::Skipped),
     ] {
-        assert_eq!(report.node(node).map(|n| n.status), Some(status), "{node}: {report}");
+        assert_eq!(
+            report.node(node).map(|n| n.status),
+            Some(status),
+            "{node}: {report}"
+        );
     }
     assert!(collected.is_panic(), "{collected:?}");
     assert_eq!(

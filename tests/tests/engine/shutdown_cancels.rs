@@ -48,7 +48,12 @@ fn runtime(cancel: bool) -> (Runtime, Arc<AtomicBool>) {
     (rt, cleaned)
 }
 
-fn spawn_run<W>(rt: &Runtime, wf: W, input: W::Input, opts: RunOptions) -> tokio::task::JoinHandle<RunOutcome<W::Output>>
+fn spawn_run<W>(
+    rt: &Runtime,
+    wf: W,
+    input: W::Input,
+    opts: RunOptions,
+) -> tokio::task::JoinHandle<RunOutcome<W::Output>>
 where
     W: Workflow + Send + 'static,
     W::Input: Send + 'static,
@@ -85,12 +90,21 @@ async fn shutdown_timeout_cancels_the_runs_that_outlive_it() {
     assert!(quick.result.is_ok(), "{:?}", quick.result.err());
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
     for run in [&a, &b] {
-        let e = run.result.as_ref().err().expect("cancelled");
-        assert_eq!(e.to_string(), "run of workflow `Forever` was cancelled; still running: f");
+        let Err(e) = &run.result else {
+            panic!("not cancelled")
+        };
+        assert_eq!(
+            e.to_string(),
+            "run of workflow `Forever` was cancelled; still running: f"
+        );
         assert_eq!(format!("{e:#}"), e.to_string());
     }
     let slow = slow_to_stop.await.unwrap();
-    assert_eq!(began.elapsed(), Duration::from_secs(25), "it ended as its grace did");
+    assert_eq!(
+        began.elapsed(),
+        Duration::from_secs(25),
+        "it ended as its grace did"
+    );
     assert!(
         matches!(slow.result, Err(WorkflowError::Cancelled { .. })),
         "{:?}",
@@ -100,8 +114,13 @@ async fn shutdown_timeout_cancels_the_runs_that_outlive_it() {
     ids.sort();
     let expected: Vec<CancelledRun> = report.cancelled.clone();
     assert_eq!(
-        expected.iter().map(|c| (c.workflow, c.run_id, c.durable_run)).collect::<Vec<_>>(),
-        ids.iter().map(|&id| ("Forever", id, None)).collect::<Vec<_>>()
+        expected
+            .iter()
+            .map(|c| (c.workflow, c.run_id, c.durable_run))
+            .collect::<Vec<_>>(),
+        ids.iter()
+            .map(|&id| ("Forever", id, None))
+            .collect::<Vec<_>>()
     );
     assert_eq!(
         report.to_string(),
@@ -117,7 +136,10 @@ async fn shutdown_timeout_cancels_the_runs_that_outlive_it() {
     assert!(!report.is_clean());
     // Again: nothing left to cancel, nothing cleaned twice.
     let again = rt.shutdown_timeout(Duration::from_secs(5)).await;
-    assert!(again.cancelled.is_empty() && again.cleaned.is_empty(), "{again}");
+    assert!(
+        again.cancelled.is_empty() && again.cleaned.is_empty(),
+        "{again}"
+    );
     assert_eq!(rt.active_runs(), 0);
 }
 

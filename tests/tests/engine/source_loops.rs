@@ -114,7 +114,10 @@ async fn a_node_error_whose_source_loops_prints_and_downcasts_in_finite_time() {
     assert_eq!(causes.by_ref().count(), 0);
     assert!(causes.cut());
 
-    let two = rt.execute(ThroughTwo, ThroughTwoInput {}).await.unwrap_err();
+    let two = rt
+        .execute(ThroughTwo, ThroughTwoInput {})
+        .await
+        .unwrap_err();
     assert_eq!(
         format!("{two:#}"),
         format!(
@@ -124,7 +127,10 @@ async fn a_node_error_whose_source_loops_prints_and_downcasts_in_finite_time() {
     );
     assert!(two.downcast_ref::<Elsewhere>().is_none());
 
-    let anyhow = rt.execute(UnderAnyhow, UnderAnyhowInput {}).await.unwrap_err();
+    let anyhow = rt
+        .execute(UnderAnyhow, UnderAnyhowInput {})
+        .await
+        .unwrap_err();
     assert!(anyhow.downcast_ref::<Itself>().is_some(), "{anyhow}");
     assert!(anyhow.downcast_ref::<Elsewhere>().is_none(), "{anyhow}");
     let text = format!("{anyhow:#}");

@@ -162,9 +162,7 @@ impl Runtime {
             ),
         };
         let finished = cfg.store.finish_run(&lease, outcome, cfg.retention);
-        let finished = answers
-            .answer("finishing a run", Some(run), finished)
-            .await;
+        let finished = answers.answer("finishing a run", Some(run), finished).await;
         let result = match (finished, result) {
             (Ok(_), result) => result,
             // The failed run's own error is kept beside the store's.

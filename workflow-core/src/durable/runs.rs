@@ -205,10 +205,7 @@ impl Runtime {
                     error: e.to_string(),
                 };
                 let finished = cfg.store.finish_run(&claimed.lease, outcome, cfg.retention);
-                match answers
-                    .answer("finishing a run", Some(run), finished)
-                    .await
-                {
+                match answers.answer("finishing a run", Some(run), finished).await {
                     Ok(_) => Err(e),
                     Err(finish) => Err(with_run_error(store_error::<W>(run, finish), Some(e))),
                 }

@@ -479,9 +479,7 @@ impl WorkflowError {
     /// ```
     pub fn causes(&self) -> Causes<'_> {
         match self {
-            Self::NodeFailed { source, .. } | Self::Store { source, .. } => {
-                Causes::of(&**source)
-            }
+            Self::NodeFailed { source, .. } | Self::Store { source, .. } => Causes::of(&**source),
             _ => Causes::from(std::error::Error::source(self)),
         }
     }
