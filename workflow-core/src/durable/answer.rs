@@ -145,31 +145,42 @@ mod watch {
 
     impl Watch {
         fn run(&self) {
-            let mut limits = lock(&self.limits);
+            let mut due = Vec::new();
             loop {
-                let now = Instant::now();
-                while let Some(entry) = limits.by_time.first_entry() {
-                    if entry.key().0 > now {
+                let mut limits = lock(&self.limits);
+                loop {
+                    let now = Instant::now();
+                    while let Some(entry) = limits.by_time.first_entry() {
+                        if entry.key().0 > now {
+                            break;
+                        }
+                        let entry = entry.remove();
+                        entry.fired.store(true, Ordering::SeqCst);
+                        due.push(entry);
+                    }
+                    if !due.is_empty() {
                         break;
                     }
-                    let entry = entry.remove();
-                    entry.fired.store(true, Ordering::SeqCst);
+                    let next = limits.by_time.first_key_value().map(|(&(at, _), _)| at);
+                    limits.looks_at = next;
+                    limits = match next {
+                        None => self
+                            .earlier
+                            .wait(limits)
+                            .unwrap_or_else(std::sync::PoisonError::into_inner),
+                        Some(at) => {
+                            self.earlier
+                                .wait_timeout(limits, at.saturating_duration_since(now))
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .0
+                        }
+                    };
+                }
+                // Woken without the lock: a waker may run code that removes a limit.
+                drop(limits);
+                for entry in due.drain(..) {
                     entry.waker.wake();
                 }
-                let next = limits.by_time.first_key_value().map(|(&(at, _), _)| at);
-                limits.looks_at = next;
-                limits = match next {
-                    None => self
-                        .earlier
-                        .wait(limits)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner),
-                    Some(at) => {
-                        self.earlier
-                            .wait_timeout(limits, at.saturating_duration_since(now))
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .0
-                    }
-                };
             }
         }
     }
