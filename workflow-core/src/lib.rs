@@ -146,8 +146,8 @@ pub use context::{Context, SignalFuture, WaitFuture};
 #[cfg(feature = "store")]
 pub use durable::{DurableFuture, DurableRun, DurableWorkflow};
 pub use error::{
-    BoxError, DeadlockKind, DeadlockReport, NodeName, RetryWait, TimeoutScope, TokioNeed,
-    WaitingNode, WorkflowError,
+    BoxError, Causes, DeadlockKind, DeadlockReport, NodeName, RetryWait, TimeoutScope, TokioNeed,
+    WaitingNode, WorkflowError, MAX_CAUSES,
 };
 pub use events::{EventQueue, EventSender, RecvTimeout};
 #[doc(hidden)]
@@ -189,7 +189,7 @@ pub use run::{
 };
 #[cfg(feature = "store")]
 pub use runtime::DurableRunEnd;
-pub use runtime::{DroppedRun, RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
+pub use runtime::{CancelledRun, DroppedRun, RunHandle, Runtime, RuntimeBuilder, ShutdownReport};
 pub use trace::ExecutionTrace;
 pub use waits::WaitError;
 

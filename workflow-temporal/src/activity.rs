@@ -15,7 +15,7 @@ use temporalio_sdk::activities::{
 };
 use temporalio_sdk::ApplicationFailure;
 use workflow_core::remote::{EmitLog, Emitted, FanOutSeen, NodeByNode, NodeCall, NodeCallFailure};
-use workflow_core::{Runtime, TimeoutScope, WorkflowError};
+use workflow_core::{Causes, Runtime, TimeoutScope, WorkflowError};
 
 use crate::wire::{FailureInfo, FailureKind, NodeInput, NodeOutput};
 
@@ -216,18 +216,15 @@ impl<W: NodeByNode> NodeImpl<W> {
             Err(NodeCallFailure::Failed {
                 source, retryable, ..
             }) => {
-                let mut chain = Vec::new();
-                let mut next = source.source();
-                while let Some(e) = next {
-                    chain.push(e.to_string());
-                    next = e.source();
-                }
+                // Each cause once: a chain that loops ends (`Causes`).
+                let error: &(dyn std::error::Error + 'static) = &*source;
+                let chain = Causes::of(error).map(text).collect();
                 Err(failure(
                     FailureInfo {
                         kind: FailureKind::NodeFailed,
                         node: Some(node_name.to_owned()),
                         attempts: attempt,
-                        message: source.to_string(),
+                        message: text(error),
                         chain,
                         size: None,
                     },
@@ -340,6 +337,26 @@ fn child_failure(
     )
 }
 
+/// A node error's text for the wire, as the run's own errors print it: one whose
+/// `Display` panics, or fails (which `to_string` turns into a panic), is a note in its
+/// place, not a panic in the activity.
+fn text(error: &(dyn std::error::Error + 'static)) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write!(text, "{error}"))) {
+        Ok(Ok(())) => text,
+        Ok(Err(std::fmt::Error)) => "<error whose `Display` failed>".to_owned(),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a payload that is not a string".to_owned());
+            format!("<error whose `Display` panicked: {message}>")
+        }
+    }
+}
+
 /// `error` as [`FailureInfo`]s (several for `Multiple`). What has no kind of its own on
 /// the wire (a child's deadlock, shutdown or store failure) becomes `NodeFailed` of the
 /// fan-out node `node` with the error's text.
@@ -359,17 +376,14 @@ pub(crate) fn failure_infos(error: &WorkflowError, node: &str, attempt: u32) -> 
             source,
             ..
         } => {
-            let mut chain = Vec::new();
-            let mut next = source.source();
-            while let Some(e) = next {
-                chain.push(e.to_string());
-                next = e.source();
-            }
+            // Each cause once: a chain that loops ends (`Causes`).
+            let error: &(dyn std::error::Error + 'static) = &**source;
+            let chain = Causes::of(error).map(text).collect();
             vec![info(
                 FailureKind::NodeFailed,
                 at,
                 *attempts,
-                source.to_string(),
+                text(error),
                 chain,
             )]
         }
@@ -473,4 +487,45 @@ fn failure(info: FailureInfo, retryable: bool) -> ActivityError {
             .details(details)
             .build(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A node error whose `Display` panics, and whose `source()` is itself.
+    #[derive(Debug)]
+    struct Hostile;
+
+    impl std::fmt::Display for Hostile {
+        fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            panic!("boom displaying")
+        }
+    }
+
+    impl std::error::Error for Hostile {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(self)
+        }
+    }
+
+    /// Its failure for the wire is made in finite time, without a panic: the text is a
+    /// note, the chain ends at the loop (at once, or once more: see `Causes`).
+    #[test]
+    fn a_node_error_whose_display_panics_and_source_loops_is_a_failure_with_notes() {
+        let error = WorkflowError::NodeFailed {
+            workflow: "W",
+            node: "n".into(),
+            attempts: 2,
+            source: Box::new(Hostile),
+        };
+        let infos = failure_infos(&error, "n", 2);
+        let [info] = infos.as_slice() else {
+            panic!("{infos:?}")
+        };
+        let note = "<error whose `Display` panicked: boom displaying>";
+        assert_eq!(info.message, note);
+        assert!(info.chain.len() <= 1, "{:?}", info.chain);
+        assert!(info.chain.iter().all(|c| c == note), "{:?}", info.chain);
+    }
 }

@@ -1566,11 +1566,8 @@ impl Harness {
     pub fn assert_error_contains<R: RunResult>(&self, result: R, needle: &str) -> WorkflowError {
         let e = self.assert_failure(result);
         let mut messages = vec![e.to_string()];
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            messages.push(s.to_string());
-            source = s.source();
-        }
+        // Each cause once: a chain that loops ends (`Causes`).
+        messages.extend(e.causes().map(|s| s.to_string()));
         if messages.iter().any(|m| m.contains(needle)) {
             e
         } else {

@@ -46,6 +46,8 @@ mod routing;
 mod run_limits;
 mod shapes;
 mod shared_ports;
+mod shutdown_cancels;
+mod source_loops;
 mod spawn_wide;
 mod status_at_stop;
 mod subworkflows;

@@ -1360,7 +1360,121 @@ async fn a_panicking_clone_into_a_fan_outs_items_is_contained() {
     .await
     .expect("the run's task did not panic");
     assert!(e.is_panic(), "{e:?}");
-    assert!(e.to_string().contains("boom cloning 8"), "{e}");
-    assert!(e.node().is_some_and(|n| n.starts_with("out")), "{e}");
+    assert_eq!(e.node(), Some("out"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "node `out` of workflow `SharesBadPerItem` panicked: boom cloning 8 \
+         (while cloning an input of item 0 that the fan-out's items share, before that item ran)"
+    );
+    assert_eq!(format!("{e:#}"), e.to_string());
     assert_eq!(rt.execute(Fine, FineInput {}).await.unwrap().outputs.x, 1);
+}
+
+/// A value whose `Clone` works `left` more times, then panics.
+struct ClonesOut {
+    left: Arc<AtomicUsize>,
+}
+
+impl Clone for ClonesOut {
+    fn clone(&self) -> Self {
+        let left = self.left.load(Ordering::SeqCst);
+        if left == 0 {
+            panic!("boom: out of clones");
+        }
+        self.left.store(left - 1, Ordering::SeqCst);
+        Self {
+            left: Arc::clone(&self.left),
+        }
+    }
+}
+
+#[node]
+async fn make_clones(ok: usize) -> ClonesOut {
+    ClonesOut {
+        left: Arc::new(AtomicUsize::new(ok)),
+    }
+}
+
+#[node]
+async fn use_clones(item: u32, c: ClonesOut) -> u32 {
+    drop(c);
+    item + 1
+}
+
+workflow! {
+    /// Each item's input holds a clone of `c`, whose third clone panics.
+    struct ClonesOutPerItem {
+        input ok: usize,
+        input items: Vec<u32>,
+        c = make_clones(ok),
+        out = for item in items { r = use_clones(item, c), } => r,
+    }
+}
+
+workflow! {
+    /// The same, collecting each item's result.
+    struct ClonesOutCollected {
+        input ok: usize,
+        input items: Vec<u32>,
+        c = make_clones(ok),
+        #[failure = "collect"]
+        out = for item in items { r = use_clones(item, c), } => r,
+    }
+}
+
+/// A clone into a later item's input that panics names that item: the items before it
+/// ran (and their reports say so), the items from it on never started.
+#[tokio::test]
+async fn a_panicking_clone_into_a_later_item_names_that_item() {
+    quiet();
+    let rt = Runtime::new();
+    let rt2 = rt.clone();
+    let (failed, collected) = tokio::spawn(async move {
+        let input = || (2, vec![10, 20, 30, 40]);
+        let (ok, items) = input();
+        let failed = rt2
+            .execute_report(
+                ClonesOutPerItem,
+                ClonesOutPerItemInput { ok, items },
+                RunOptions::new(),
+            )
+            .await;
+        let (ok, items) = input();
+        let collected = rt2
+            .execute(ClonesOutCollected, ClonesOutCollectedInput { ok, items })
+            .await
+            .unwrap_err();
+        (failed, collected)
+    })
+    .await
+    .expect("the run's task did not panic");
+    let RunOutcome { result, report, .. } = failed;
+    let e = result.unwrap_err();
+    assert!(e.is_panic(), "{e:?}");
+    assert_eq!(e.node(), Some("out"), "{e}");
+    assert_eq!(
+        e.to_string(),
+        "node `out` of workflow `ClonesOutPerItem` panicked: boom: out of clones \
+         (while cloning an input of item 2 that the fan-out's items share, before that item ran)"
+    );
+    for (node, status) in [
+        ("out[0].r", NodeStatus::Succeeded),
+        ("out[1].r", NodeStatus::Succeeded),
+        ("out[2].r", NodeStatus::Skipped),
+        ("out[3].r", NodeStatus::Skipped),
+    ] {
+        assert_eq!(
+            report.node(node).map(|n| n.status),
+            Some(status),
+            "{node}: {report}"
+        );
+    }
+    assert!(collected.is_panic(), "{collected:?}");
+    assert_eq!(
+        collected.to_string(),
+        "node `out` of workflow `ClonesOutCollected` panicked: boom: out of clones \
+         (while cloning an input of item 2 that the fan-out's items share, before that item ran)"
+    );
+    assert_eq!(rt.execute(Fine, FineInput {}).await.unwrap().outputs.x, 1);
+    assert_eq!(rt.active_runs(), 0);
 }

@@ -20,6 +20,7 @@ mod durable;
 mod edge_values;
 mod groups;
 mod harness;
+mod hung;
 mod inputs_changed;
 mod items;
 mod outputs;

@@ -1,7 +1,7 @@
 //! A store that is slow to commit (half a second a record write): a durable run stopped
 //! (cancelled, or dropped by its caller) while a node's record is being written loses
-//! nothing and repeats nothing. (A store that never answers hangs a durable call: its
-//! run's timeout bounds the run only; see RELIABILITY "Still open".)
+//! nothing and repeats nothing. (A store that never answers: `hung.rs`, bounded by
+//! `RuntimeBuilder::store_timeout`.)
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -13,17 +13,24 @@ use crate::executor::{DurableExec, Executor};
 use crate::run::RunOptions;
 use crate::runtime::{DurableConfig, DurableRunEnd, OnDurableEnd, Recording, Runtime};
 use crate::shared::TaskGuard;
-use crate::store::{Lease, Record, RunOutcome, Store, StoreError};
+use crate::store::{Lease, NodePath, Record, RunOutcome, Store, StoreError};
+
+/// The store operation a recorder waits for now, and the node of the first record it
+/// writes (`None` when it waits for none): what its drive names when the store does not
+/// answer within its limit (`answer.rs`).
+type InFlight = Arc<std::sync::Mutex<Option<(&'static str, Option<NodePath>)>>>;
 
 impl Runtime {
     /// Runs the workflow under `lease`, doing with each node what `resume` says (empty:
-    /// run them all), recording as it goes, and finishes the run row.
+    /// run them all), recording as it goes, and finishes the run row; each of the store's
+    /// answers it waits for bounded by `answers`.
     pub(super) async fn drive<W: DurableWorkflow>(
         &self,
         cfg: &Arc<DurableConfig>,
         lease: Lease,
         input: W::Input,
         restore: Restore<W::Value>,
+        answers: &AnswerLimit,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let run = lease.run;
         let inner = self.shared();
@@ -32,8 +39,9 @@ impl Runtime {
             return Err(WorkflowError::ShutDown { workflow: W::NAME });
         }
         if let Some((fingerprint, forget)) = restore.rebase {
-            cfg.store
-                .rebase_run(&lease, fingerprint, forget)
+            let rebased = cfg.store.rebase_run(&lease, fingerprint, forget);
+            answers
+                .answer("rebasing a run", Some(run), rebased)
                 .await
                 .map_err(|e| store_error::<W>(run, e))?;
         }
@@ -44,12 +52,14 @@ impl Runtime {
         // (a resume at once restores those nodes rather than running them again) and
         // counts as a task `Runtime::shutdown` waits for.
         let holds = (cfg.drives.recording(run), inner.track_task());
+        let in_flight = InFlight::default();
         let recorder = tokio::spawn(record(
             Arc::clone(&cfg.store),
             lease,
             cfg.lease,
             queue,
             stop.clone(),
+            Arc::clone(&in_flight),
             holds,
         ));
         let exec = Executor::durable(
@@ -68,10 +78,21 @@ impl Runtime {
             },
         );
         let outcome = W::run(exec).await;
-        // The run's record queue closed with the run: the recorder commits what is left.
-        let recorded = recorder
-            .await
-            .unwrap_or_else(|e| Err(StoreError::unavailable("recording", e.to_string())));
+        // The run's record queue closed with the run: the recorder commits what is left,
+        // within the store's limit (from when this wait began). Past it the recorder goes
+        // on without this drive (it holds the run against a new drive until the store
+        // answered), and the run stays unfinished with what the store took.
+        let waited = answers.wait(recorder, || {
+            let in_flight = in_flight.lock().ok().and_then(|now| now.clone());
+            let (operation, node) = in_flight.unwrap_or(("recording node outputs", None));
+            (operation, Some(run), node)
+        });
+        let recorded = match waited.await {
+            Ok(joined) => {
+                joined.unwrap_or_else(|e| Err(StoreError::unavailable("recording", e.to_string())))
+            }
+            Err(silent) => Err(silent),
+        };
         let (mut report, trace) = (outcome.report, outcome.trace);
         // Named as the store names it (its errors, `resume`), not by its id in this process.
         report.durable_run = Some(run.0);
@@ -140,7 +161,8 @@ impl Runtime {
                 Err(e),
             ),
         };
-        let finished = cfg.store.finish_run(&lease, outcome, cfg.retention).await;
+        let finished = cfg.store.finish_run(&lease, outcome, cfg.retention);
+        let finished = answers.answer("finishing a run", Some(run), finished).await;
         let result = match (finished, result) {
             (Ok(_), result) => result,
             // The failed run's own error is kept beside the store's.
@@ -160,15 +182,21 @@ impl Runtime {
 /// queued while the previous batch committed, and renews the lease every third of its
 /// length. Ends when the queue closes (the run ended, or its future was dropped) with the
 /// current lease. On a store error it cancels the run (`stop`) and returns the error.
-/// `_holds` (see `drive`) end with it.
+/// `in_flight` says which store operation it waits for; `_holds` (see `drive`) end with it.
 async fn record(
     store: Arc<dyn Store>,
     mut lease: Lease,
     length: Duration,
     mut queue: mpsc::UnboundedReceiver<Record>,
     stop: CancellationToken,
+    in_flight: InFlight,
     _holds: (Recording, TaskGuard),
 ) -> Result<Lease, StoreError> {
+    let waiting = |now: Option<(&'static str, Option<NodePath>)>| {
+        if let Ok(mut in_flight) = in_flight.lock() {
+            *in_flight = now;
+        }
+    };
     let renew_every = length / 3;
     let mut renewed = tokio::time::Instant::now();
     let mut batch = Vec::new();
@@ -177,7 +205,14 @@ async fn record(
         match tokio::time::timeout(wait, queue.recv_many(&mut batch, 4096)).await {
             Ok(0) => return Ok(lease),
             Ok(_) => {
-                if let Err(e) = store.record_all(&lease, std::mem::take(&mut batch)).await {
+                let node = batch.iter().find_map(|record| match record {
+                    Record::Output(output) => Some(output.path.clone()),
+                    _ => None,
+                });
+                waiting(Some(("recording node outputs", node)));
+                let recorded = store.record_all(&lease, std::mem::take(&mut batch)).await;
+                waiting(None);
+                if let Err(e) = recorded {
                     stop.cancel();
                     return Err(e);
                 }
@@ -185,7 +220,10 @@ async fn record(
             Err(_elapsed) => {}
         }
         if renewed.elapsed() >= renew_every {
-            match store.renew_lease(&lease, length).await {
+            waiting(Some(("renewing a lease", None)));
+            let renewed_now = store.renew_lease(&lease, length).await;
+            waiting(None);
+            match renewed_now {
                 Ok(new) => {
                     lease = new;
                     renewed = tokio::time::Instant::now();

@@ -95,6 +95,21 @@
 //! committed before stay, so the run can be resumed. A recorded output that no longer
 //! decodes is the same error, before any node runs.
 //!
+//! A store that does not answer: each answer a durable call waits for from its store
+//! (creating, reading, claiming, loading the run before it; the records and lease
+//! renewals its recorder still waits for after the run; the run's end) is bounded by
+//! [`RuntimeBuilder::store_timeout`] (60 s by default), in real time, kept by one thread
+//! of the process rather than tokio's timer, so that a paused test clock does not move
+//! while a store works (`answer.rs`). Past it, the call's error is a
+//! [`StoreError::NoAnswer`] naming the run, the operation and (for a record) the node;
+//! the run stays unfinished, as a crash would leave it. A recorder still waiting for its
+//! store goes on without the call (it holds the run against a new drive by this runtime
+//! until the store answered, that wait bounded the same way), and [`Runtime::shutdown`]
+//! waits for it (`shutdown_timeout` bounds that). The deadlock watchdog
+//! (`#[workflow(deadlock = ..)]`) and a cancellation through the run's
+//! [`RunHandle`](crate::RunHandle) act on the run's nodes, not on the store: a cancelled
+//! run still waits for its records.
+//!
 //! # Where things are
 //!
 //! This module has the public surface: [`DurableWorkflow`], [`DurableRun`], the
@@ -114,11 +129,13 @@ use crate::runtime::{DurableRunEnd, OnDurableEnd, Runtime, RuntimeBuilder};
 use crate::store::{OwnerId, Retention, RunId, Store, StoreError};
 use crate::trace::ExecutionTrace;
 
+mod answer;
 mod drive;
 mod fingerprint;
 mod restore;
 mod runs;
 
+use answer::AnswerLimit;
 pub use fingerprint::fingerprint;
 use fingerprint::{changed_nodes, refuse_changed_inputs};
 use restore::{restorable, Restore};
@@ -367,6 +384,36 @@ impl RuntimeBuilder {
         self
     }
 
+    /// How long a durable call ([`Runtime::start_durable`], [`Runtime::resume`],
+    /// [`Runtime::retry`], [`Runtime::recover`]) waits for each answer of its store
+    /// (default 60 s): past it, the call fails with
+    /// [`StoreError::NoAnswer`](crate::store::StoreError::NoAnswer) naming the operation
+    /// and the run, which stays unfinished in the store as a crash would leave it
+    /// (resumable once the store answers). A store that is slow but answers is cut too:
+    /// keep the limit well above its slowest answer. `Duration::MAX` waits for ever; a
+    /// limit under 1 ms is 1 ms.
+    ///
+    /// The limit is real time, kept by one thread of the process, not tokio's timer: a
+    /// test on tokio's paused clock sees no time pass while its store works (a tokio
+    /// timer would make the paused clock jump to it on every store call), and a store
+    /// that never answers still ends the call once the limit passed in real time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::Runtime;
+    /// use workflow_core::store::MemoryStore;
+    ///
+    /// let rt = Runtime::builder()
+    ///     .store(MemoryStore::new())
+    ///     .store_timeout(Duration::from_secs(10))
+    ///     .build();
+    /// # drop(rt);
+    /// ```
+    pub fn store_timeout(mut self, limit: Duration) -> Self {
+        self.durable.store_timeout = Some(limit);
+        self
+    }
+
     /// Keeps a succeeded run's node rows (default: deleted, so tables hold work in
     /// flight, not history; run rows stay until [`Store::purge`]).
     pub fn keep_records(mut self, keep: bool) -> Self {
@@ -410,7 +457,11 @@ impl Runtime {
     ///
     /// As [`Runtime::execute`], plus [`WorkflowError::Store`]: no store configured, the
     /// store failed, the key names a run of another workflow or input or one still
-    /// leased to another owner. Outside a tokio runtime (another executor's `block_on`),
+    /// leased to another owner, or the store did not answer one of the call's
+    /// operations within [`RuntimeBuilder::store_timeout`]
+    /// ([`StoreError::NoAnswer`](crate::store::StoreError::NoAnswer), naming the
+    /// operation; the run stays unfinished, for `resume`; the same for `resume`, `retry`
+    /// and `recover`). Outside a tokio runtime (another executor's `block_on`),
     /// [`WorkflowError::NeedsTokio`] ([`TokioNeed::DurableRecording`]) before the store
     /// is touched, as for `resume`, `retry` and `recover`: the run is recorded by a tokio
     /// task.

@@ -42,32 +42,35 @@ impl Runtime {
         idempotency_key: Option<&str>,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let cfg = self.durable_config::<W>()?;
+        let answers = AnswerLimit::of(&cfg);
         let no_run = RunId(0);
         let encoded = W::encode_input(&input).map_err(|e| store_error::<W>(no_run, e))?;
-        let created = cfg
-            .store
-            .create_run(NewRun {
-                workflow: W::NAME.to_owned(),
-                fingerprint: GraphFingerprint(fingerprint::<W>()),
-                input: encoded,
-                idempotency_key: idempotency_key.map(str::to_owned),
-                owner: cfg.owner.clone(),
-                lease: cfg.lease,
-            })
+        let created = cfg.store.create_run(NewRun {
+            workflow: W::NAME.to_owned(),
+            fingerprint: GraphFingerprint(fingerprint::<W>()),
+            input: encoded,
+            idempotency_key: idempotency_key.map(str::to_owned),
+            owner: cfg.owner.clone(),
+            lease: cfg.lease,
+        });
+        let created = answers
+            .answer("creating a run", None, created)
             .await
             .map_err(|e| store_error::<W>(no_run, e))?;
         match created {
             CreatedRun::New(claimed) => {
                 let run = claimed.lease.run;
-                let (driving, waited) = cfg.drives.take(run).await;
+                let (driving, waited) = take::<W>(&cfg, run, &answers).await?;
                 if !waited {
+                    let restore = Restore::default();
                     return self
-                        .drive::<W>(&cfg, claimed.lease, input, Restore::default())
+                        .drive::<W>(&cfg, claimed.lease, input, restore, &answers)
                         .await;
                 }
                 // A resume of this new run (found by listing the store) drove it meanwhile:
                 // what it left is the run's state now.
-                self.start_existing::<W>(&cfg, run, None, driving).await
+                self.start_existing::<W>(&cfg, run, None, driving, &answers)
+                    .await
             }
             CreatedRun::Existing(row) => {
                 // Driven by this runtime now (a start with the same key still running, or a
@@ -75,9 +78,10 @@ impl Runtime {
                 // than claim the run again, which the store allows its own owner, and run
                 // its nodes a second time.
                 let run = row.id;
-                let (driving, waited) = cfg.drives.take(run).await;
+                let (driving, waited) = take::<W>(&cfg, run, &answers).await?;
                 let row = (!waited).then_some(row);
-                self.start_existing::<W>(&cfg, run, row, driving).await
+                self.start_existing::<W>(&cfg, run, row, driving, &answers)
+                    .await
             }
         }
     }
@@ -91,12 +95,12 @@ impl Runtime {
         run: RunId,
         row: Option<crate::store::RunRecord>,
         _driving: Driving<'_>,
+        answers: &AnswerLimit,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let row = match row {
             Some(row) => row,
-            None => cfg
-                .store
-                .get_run(run)
+            None => answers
+                .answer("reading a run", Some(run), cfg.store.get_run(run))
                 .await
                 .map_err(|e| store_error::<W>(run, e))?,
         };
@@ -123,7 +127,7 @@ impl Runtime {
                     row.id.0
                 ),
             )),
-            RunStatus::Running => self.resume_taken::<W>(cfg, run).await,
+            RunStatus::Running => self.resume_taken::<W>(cfg, run, answers).await,
         }
     }
 
@@ -175,11 +179,12 @@ impl Runtime {
         run: RunId,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let cfg = self.durable_config::<W>()?;
+        let answers = AnswerLimit::of(&cfg);
         // While this runtime drives the run (a start, another resume), wait for that drive
         // to end: claiming it now would succeed (the lease is this runtime's own) and run
         // its nodes a second time. After it, a finished run is refused as usual.
-        let _driving = cfg.drives.take(run).await;
-        self.resume_taken::<W>(&cfg, run).await
+        let _driving = take::<W>(&cfg, run, &answers).await?;
+        self.resume_taken::<W>(&cfg, run, &answers).await
     }
 
     /// [`Runtime::resume`] of a run this runtime does not drive otherwise.
@@ -187,14 +192,14 @@ impl Runtime {
         &self,
         cfg: &Arc<DurableConfig>,
         run: RunId,
+        answers: &AnswerLimit,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         // Another workflow's run is refused before it is claimed: claiming it first would
         // lease it to this owner until the lease expired, keeping its own workflow's
         // `recover` away from it. (The workflow of a run never changes, so there is no
         // race between this read and the claim.)
-        let row = cfg
-            .store
-            .get_run(run)
+        let row = answers
+            .answer("reading a run", Some(run), cfg.store.get_run(run))
             .await
             .map_err(|e| store_error::<W>(run, e))?;
         if row.workflow != W::NAME {
@@ -207,12 +212,12 @@ impl Runtime {
                 },
             ));
         }
-        let claimed = cfg
-            .store
-            .claim_run(run, &cfg.owner, cfg.lease)
+        let claimed = cfg.store.claim_run(run, &cfg.owner, cfg.lease);
+        let claimed = answers
+            .answer("claiming a run", Some(run), claimed)
             .await
             .map_err(|e| store_error::<W>(run, e))?;
-        self.resume_claimed::<W>(cfg, claimed.lease).await
+        self.resume_claimed::<W>(cfg, claimed.lease, answers).await
     }
 
     pub(super) async fn retry_run<W: DurableWorkflow>(
@@ -221,15 +226,19 @@ impl Runtime {
         run: RunId,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
         let cfg = self.durable_config::<W>()?;
+        let answers = AnswerLimit::of(&cfg);
         // Held while the retry drives the run, so that a start with its key waits for it.
-        let _driving = cfg.drives.take(run).await;
-        let claimed = cfg
-            .store
-            .retry_run(run, W::NAME, &cfg.owner, cfg.lease)
+        let _driving = take::<W>(&cfg, run, &answers).await?;
+        let claimed = cfg.store.retry_run(run, W::NAME, &cfg.owner, cfg.lease);
+        let claimed = answers
+            .answer("retrying a run", Some(run), claimed)
             .await
             .map_err(|e| store_error::<W>(run, e))?;
-        match self.load_claimed::<W>(&cfg, run).await {
-            Ok((input, restore)) => self.drive::<W>(&cfg, claimed.lease, input, restore).await,
+        match self.load_claimed::<W>(&cfg, run, &answers).await {
+            Ok((input, restore)) => {
+                self.drive::<W>(&cfg, claimed.lease, input, restore, &answers)
+                    .await
+            }
             // The retry cannot start (the workflow's inputs changed, a record no longer
             // decodes): the run is failed again, with this error, rather than left
             // running for nobody (a resume would meet the same error).
@@ -237,11 +246,8 @@ impl Runtime {
                 let outcome = RunOutcome::Failed {
                     error: e.to_string(),
                 };
-                match cfg
-                    .store
-                    .finish_run(&claimed.lease, outcome, cfg.retention)
-                    .await
-                {
+                let finished = cfg.store.finish_run(&claimed.lease, outcome, cfg.retention);
+                match answers.answer("finishing a run", Some(run), finished).await {
                     Ok(_) => Err(e),
                     Err(finish) => Err(with_run_error(store_error::<W>(run, finish), Some(e))),
                 }
@@ -254,13 +260,14 @@ impl Runtime {
         _workflow: W,
     ) -> Result<Vec<(RunId, Result<DurableRun<W::Output>, WorkflowError>)>, WorkflowError> {
         let cfg = self.durable_config::<W>()?;
-        let runs = cfg
-            .store
-            .list_runs(RunFilter {
-                status: Some(RunStatus::Running),
-                workflow: Some(W::NAME.to_owned()),
-                ..RunFilter::default()
-            })
+        let answers = AnswerLimit::of(&cfg);
+        let runs = cfg.store.list_runs(RunFilter {
+            status: Some(RunStatus::Running),
+            workflow: Some(W::NAME.to_owned()),
+            ..RunFilter::default()
+        });
+        let runs = answers
+            .answer("listing runs", None, runs)
             .await
             .map_err(|e| store_error::<W>(RunId(0), e))?;
         let now = cfg.store.clock().now();
@@ -278,17 +285,18 @@ impl Runtime {
                 continue;
             };
             // Another recoverer may claim it first: then it is theirs, not an error.
-            match cfg.store.claim_run(row.id, &cfg.owner, cfg.lease).await {
+            let claim = cfg.store.claim_run(row.id, &cfg.owner, cfg.lease);
+            match answers.answer("claiming a run", Some(row.id), claim).await {
                 Ok(c) => claimed.push((c, driving)),
                 Err(StoreError::LeaseHeld { .. } | StoreError::Finished { .. }) => {}
                 Err(e) => unclaimed.push((row.id, Err(store_error::<W>(row.id, e)))),
             }
         }
         let resumed = claimed.into_iter().map(|(c, driving)| {
-            let cfg = &cfg;
+            let (cfg, answers) = (&cfg, &answers);
             async move {
                 let id = c.lease.run;
-                let result = self.resume_claimed::<W>(cfg, c.lease).await;
+                let result = self.resume_claimed::<W>(cfg, c.lease, answers).await;
                 drop(driving);
                 (id, result)
             }
@@ -303,9 +311,10 @@ impl Runtime {
         &self,
         cfg: &Arc<DurableConfig>,
         lease: Lease,
+        answers: &AnswerLimit,
     ) -> Result<DurableRun<W::Output>, WorkflowError> {
-        let (input, restore) = self.load_claimed::<W>(cfg, lease.run).await?;
-        self.drive::<W>(cfg, lease, input, restore).await
+        let (input, restore) = self.load_claimed::<W>(cfg, lease.run, answers).await?;
+        self.drive::<W>(cfg, lease, input, restore, answers).await
     }
 
     /// A claimed run's input, and what to restore.
@@ -313,10 +322,10 @@ impl Runtime {
         &self,
         cfg: &Arc<DurableConfig>,
         run: RunId,
+        answers: &AnswerLimit,
     ) -> Result<(W::Input, Restore<W::Value>), WorkflowError> {
-        let state = cfg
-            .store
-            .load_run(run)
+        let state = answers
+            .answer("loading a run", Some(run), cfg.store.load_run(run))
             .await
             .map_err(|e| store_error::<W>(run, e))?;
         if state.run.workflow != W::NAME {
@@ -331,4 +340,25 @@ impl Runtime {
         let input = W::decode_input(&state.run.input, run).map_err(|e| store_error::<W>(run, e))?;
         Ok((input, restorable::<W>(state)?))
     }
+}
+
+/// Takes `run` for a drive by this runtime (see `Drives`): after any drive of it by this
+/// runtime ended, and that drive's recorder committed what it queued (within `answers`'
+/// limit: a recorder still waiting for its store then is the store's silence); and
+/// whether it waited for a drive.
+async fn take<'a, W: Workflow>(
+    cfg: &'a DurableConfig,
+    run: RunId,
+    answers: &AnswerLimit,
+) -> Result<(Driving<'a>, bool), WorkflowError> {
+    let (driving, waited) = cfg.drives.take(run).await;
+    let earlier = || {
+        let operation = "recording node outputs (an earlier drive's, in this runtime)";
+        (operation, Some(run), None)
+    };
+    answers
+        .wait(cfg.drives.recorded(run), earlier)
+        .await
+        .map_err(|e| store_error::<W>(run, e))?;
+    Ok((driving, waited))
 }

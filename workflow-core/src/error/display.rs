@@ -416,10 +416,12 @@ impl fmt::Display for WorkflowError {
             }
         }
         if f.alternate() {
-            let mut source = std::error::Error::source(self);
-            while let Some(cause) = source {
+            let mut causes = self.causes();
+            for cause in causes.by_ref() {
                 write!(f, ": {}", Shown(cause))?;
-                source = cause.source();
+            }
+            if causes.cut() {
+                f.write_str(": <the rest of the cause chain is left out: it loops>")?;
             }
         }
         Ok(())

@@ -16,11 +16,13 @@
 //! - `shown`: a user type's `Display` printed so that one that panics is a note, not a
 //!   panic;
 //! - `enclosing`: what an error being printed names already, which an error printed
-//!   inside it leaves out (a store's error inside a durable run's).
+//!   inside it leaves out (a store's error inside a durable run's);
+//! - `causes`: a `source()` chain walked so that one that loops ends ([`Causes`]).
 
 use std::fmt;
 use std::time::Duration;
 
+mod causes;
 mod deadlock;
 mod detail;
 mod display;
@@ -29,6 +31,7 @@ mod node_error;
 mod shown;
 mod type_name;
 
+pub use causes::{Causes, MAX_CAUSES};
 pub use deadlock::{DeadlockKind, DeadlockReport, WaitingNode};
 pub use detail::{RetryWait, TimeoutScope, TokioNeed};
 #[cfg(feature = "store")]
@@ -445,6 +448,42 @@ impl std::error::Error for WorkflowError {
 }
 
 impl WorkflowError {
+    /// The errors below this one ([`source`](std::error::Error::source) and on), each
+    /// once: a chain that loops (a node error whose `source()` returns itself) ends
+    /// where it would come back, and [`Causes::cut`] says so. What `{:#}` prints after
+    /// the error's own text.
+    ///
+    /// ```
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("refused")]
+    /// struct Refused(#[source] std::io::Error);
+    ///
+    /// #[node]
+    /// async fn call() -> Result<u32, Refused> {
+    ///     Err(Refused(std::io::Error::other("connection reset")))
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Call {
+    ///         c = call(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = Runtime::new().execute(Call, CallInput {}).await.unwrap_err();
+    /// let causes: Vec<String> = err.causes().map(|c| c.to_string()).collect();
+    /// assert_eq!(causes, ["connection reset"]);
+    /// # });
+    /// ```
+    pub fn causes(&self) -> Causes<'_> {
+        match self {
+            Self::NodeFailed { source, .. } | Self::Store { source, .. } => Causes::of(&**source),
+            _ => Causes::from(std::error::Error::source(self)),
+        }
+    }
+
     /// The workflow this error comes from.
     pub fn workflow(&self) -> &'static str {
         match self {
@@ -602,15 +641,12 @@ impl WorkflowError {
                 // layer: with `.context(..)`, the context, whose source is the error
                 // it wraps. anyhow's own `downcast_ref` finds that error through its
                 // contexts; so does this, through the carried error's source chain.
+                // (A chain that loops ends: see `Causes`.)
                 Some(kept) => {
-                    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(kept.error());
-                    while let Some(e) = cur {
-                        if let Some(found) = e.downcast_ref::<E>() {
-                            return Some(found);
-                        }
-                        cur = e.source();
-                    }
-                    None
+                    let error: &(dyn std::error::Error + 'static) = kept.error();
+                    std::iter::once(error)
+                        .chain(Causes::of(error))
+                        .find_map(|e| e.downcast_ref::<E>())
                 }
                 None => source.downcast_ref::<E>(),
             },

@@ -210,6 +210,20 @@ pub(crate) fn sharing_panicked(payload: Box<dyn std::any::Any + Send>) -> NodeFa
     ))
 }
 
+/// Making the input of a fan-out's item `item` panicked (a user's `Clone` of a value the
+/// items share): the panic goes on, unwinding to the fan-out node's `catch_unwind`,
+/// with a message that says where, as [`sharing_panicked`]'s does for a node's ports.
+/// (`resume_unwind`: the panic hook has printed the first panic, and is not called again.)
+#[cold]
+#[inline(never)]
+pub(crate) fn item_input_panicked(payload: Box<dyn std::any::Any + Send>, item: usize) -> ! {
+    std::panic::resume_unwind(Box::new(format!(
+        "{} (while cloning an input of item {item} that the fan-out's items share, before \
+         that item ran)",
+        panic_message(payload.as_ref())
+    )))
+}
+
 /// Whether a node's `tracing` span may be wanted: the level test `info_span!` starts
 /// with, inline, so a run without a subscriber at that level skips building spans.
 #[inline(always)]

@@ -98,7 +98,7 @@ pub fn sub_workflow<W: Workflow>(
         let path: Arc<str> = Arc::from(&*shared.node_name(node));
         if fits_lanes::<W>() {
             // One item in a lane: no run of its own (see `items.rs`).
-            let source = item_source(std::iter::once(input), |input| input);
+            let source = item_source(std::iter::once(input), 0, |input| input);
             let feed = Arc::new(Feed::<W>::new(
                 Arc::clone(shared),
                 node,
@@ -168,7 +168,7 @@ where
     let (shared, node) = ctx.parts();
     let items = items.into_iter();
     let hint = items.size_hint().0;
-    let source = item_source(items, input);
+    let source = item_source(items, shared.first_item, input);
     let path: Arc<str> = Arc::from(&*shared.node_name(node));
     let mut feed = Feed::<W>::new(
         Arc::clone(shared),

@@ -146,9 +146,12 @@ pub(crate) trait ItemSource<In>: Send {
     fn skip_rest(&mut self) -> usize;
 }
 
-/// The [`ItemSource`] of `items`, whose inputs `input` makes.
+/// The [`ItemSource`] of `items`, whose inputs `input` makes; `first`: the index in the
+/// whole list of `items`' first (see [`Feed::first_item`]), which names an item whose
+/// input panicked.
 pub(crate) fn item_source<I, In>(
     items: I,
+    first: usize,
     input: impl FnMut(I::Item) -> In + Send + 'static,
 ) -> Box<dyn ItemSource<In>>
 where
@@ -156,13 +159,19 @@ where
 {
     Box::new(Items {
         items: items.enumerate(),
+        first,
         input,
+        lost: false,
     })
 }
 
 struct Items<I, F> {
     items: std::iter::Enumerate<I>,
+    first: usize,
     input: F,
+    /// An item was taken from `items` whose input panicked: it never started, and
+    /// [`skip_rest`](ItemSource::skip_rest) counts it with the items left.
+    lost: bool,
 }
 
 impl<I, In, F> ItemSource<In> for Items<I, F>
@@ -172,11 +181,21 @@ where
 {
     fn take(&mut self) -> Option<(usize, In)> {
         let (i, item) = self.items.next()?;
-        Some((i, (self.input)(item)))
+        // Making an item's input clones each value the items share (a user's `Clone`,
+        // which may panic); the panic stays the fan-out node's, and says which item and
+        // where (nothing is added on the way that does not panic).
+        let input = &mut self.input;
+        match std::panic::catch_unwind(AssertUnwindSafe(move || input(item))) {
+            Ok(input) => Some((i, input)),
+            Err(payload) => {
+                self.lost = true;
+                attempt::item_input_panicked(payload, i + self.first)
+            }
+        }
     }
 
     fn skip_rest(&mut self) -> usize {
-        self.items.by_ref().count()
+        usize::from(std::mem::take(&mut self.lost)) + self.items.by_ref().count()
     }
 }
 

@@ -28,6 +28,7 @@ pub struct RuntimeBuilder {
     jitter_seed: Option<u64>,
     monitors: Vec<Monitor>,
     dropped_hooks: Vec<DroppedHook>,
+    cancel_on_shutdown: bool,
     /// The store of durable runs and its lease settings (see `crate::durable`).
     #[cfg(feature = "store")]
     pub(crate) durable: DurableSettings,
@@ -39,6 +40,7 @@ impl fmt::Debug for RuntimeBuilder {
             .field("node_limit", &self.node_limit)
             .field("trace", &self.trace)
             .field("jitter_seed", &self.jitter_seed)
+            .field("cancel_on_shutdown", &self.cancel_on_shutdown)
             .finish_non_exhaustive()
     }
 }
@@ -316,11 +318,70 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Makes [`Runtime::shutdown_timeout`] cancel the runs still in flight when its
+    /// deadline passes (default: they are left running, and counted in
+    /// [`ShutdownReport::runs_still_active`]): what a service stopping on `SIGTERM`
+    /// wants. Each such run is cancelled as [`RunHandle::cancel`] does (its nodes see
+    /// [`Context::cancelled`](crate::Context::cancelled) and get the run's
+    /// `cancel_grace`, and it ends with
+    /// [`WorkflowError::Cancelled`](crate::WorkflowError::Cancelled) naming the nodes it
+    /// stopped); the shutdown waits for them at most the deadline again, lists them in
+    /// [`ShutdownReport::cancelled`], and counts the ones still going after that (a node
+    /// whose grace is longer) in `runs_still_active`. A durable run cancelled so is
+    /// recorded as failed: [`Runtime::retry`] runs it again from where it stopped
+    /// ([`CancelledRun::durable_run`] is its id). [`Runtime::shutdown`], which has no
+    /// deadline, cancels nothing.
+    ///
+    /// The runtime keeps a list of its runs for this (pruned as it grows), and its runs
+    /// keep live node states, as monitored ones do ([`monitor`](Self::monitor)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::prelude::*;
+    ///
+    /// #[node]
+    /// async fn forever() -> u32 {
+    ///     std::future::pending().await
+    /// }
+    ///
+    /// workflow! {
+    ///     struct Forever {
+    ///         f = forever(),
+    ///     }
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+    /// let rt = Runtime::builder().cancel_on_shutdown(true).build();
+    /// let run = tokio::spawn(rt.execute(Forever, ForeverInput {}));
+    /// tokio::task::yield_now().await;
+    /// let report = rt.shutdown_timeout(Duration::from_secs(10)).await;
+    /// assert_eq!(report.cancelled.len(), 1);
+    /// assert_eq!(report.cancelled[0].workflow, "Forever");
+    /// assert_eq!(report.runs_still_active, 0);
+    /// let err = run.await.unwrap().unwrap_err();
+    /// assert_eq!(err.to_string(), "run of workflow `Forever` was cancelled; still running: f");
+    /// # });
+    /// ```
+    pub fn cancel_on_shutdown(mut self, on: bool) -> Self {
+        self.cancel_on_shutdown = on;
+        self
+    }
+
     /// Builds the runtime.
-    pub fn build(self) -> Runtime {
+    pub fn build(mut self) -> Runtime {
         keep_tracing_interest_shared();
+        let tracked = self.cancel_on_shutdown.then(|| {
+            let tracked = Arc::new(TrackedRuns::default());
+            let noted = Arc::clone(&tracked);
+            self.monitors
+                .push(Arc::new(move |run: &Arc<RunShared>| noted.note(run)));
+            tracked
+        });
         let mut inner =
             RuntimeShared::new(self.resources, self.node_limit, self.trace, self.monitors);
+        inner.tracked = tracked;
         if let Some(seed) = self.jitter_seed {
             inner.jitter_seed = seed;
             inner.jitter_runs = Some(std::sync::atomic::AtomicU64::new(0));

@@ -58,6 +58,9 @@ pub(crate) struct DurableConfig {
     pub(crate) lease: Duration,
     pub(crate) retention: crate::store::Retention,
     pub(crate) on_end: Option<OnDurableEnd>,
+    /// How long a durable call waits for each answer of its store (`None`: for ever;
+    /// see `durable/answer.rs`).
+    pub(crate) store_timeout: Option<Duration>,
     /// The durable runs this runtime drives now (see `Drives`).
     pub(crate) drives: Arc<Drives>,
 }
@@ -143,8 +146,9 @@ pub(crate) struct Driving<'a> {
 }
 
 impl Drives {
-    /// Takes `run` for a drive, after any drive of it by this runtime ended and that
-    /// drive's recorder committed; and whether it had to wait for a drive.
+    /// Takes `run` for a drive, after any drive of it by this runtime ended; and whether
+    /// it had to wait for a drive. Then [`recorded`](Self::recorded) waits for that
+    /// drive's recorder.
     pub(crate) async fn take(&self, run: crate::store::RunId) -> (Driving<'_>, bool) {
         let lock = self.drives.lock_of(run);
         let mut driving = Driving {
@@ -162,12 +166,22 @@ impl Drives {
                 true
             }
         };
-        // A recorder of an earlier drive (whose future was dropped) may still be
-        // committing: what it commits is what this drive restores.
-        let recording = self.recording.lock_of(run);
-        let done = Arc::clone(&recording).lock_owned().await;
-        self.recording.release(run, Some(done), Some(recording));
         (driving, waited)
+    }
+
+    /// Waits until no recorder of an earlier drive of `run` (one whose future was
+    /// dropped, or cut by the run's timeout) is committing: what it commits is what the
+    /// drive that took the run restores.
+    pub(crate) async fn recorded(&self, run: crate::store::RunId) {
+        // Forgotten when this future ends, or is dropped while it waits.
+        let waiting = Waiting {
+            locks: &self.recording,
+            run,
+            lock: Some(self.recording.lock_of(run)),
+        };
+        if let Some(lock) = &waiting.lock {
+            drop(lock.lock().await);
+        }
     }
 
     /// Takes `run` unless this runtime drives it now (or a recorder of it still commits).
@@ -199,6 +213,20 @@ impl Drives {
     }
 }
 
+/// A wait for `run`'s lock in `locks`, which forgets the lock when it ends or is dropped
+/// (and nobody else holds or waits for it).
+struct Waiting<'a> {
+    locks: &'a RunLocks,
+    run: crate::store::RunId,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.locks.release(self.run, None, self.lock.take());
+    }
+}
+
 impl Drop for Driving<'_> {
     fn drop(&mut self) {
         self.drives
@@ -223,7 +251,14 @@ pub(crate) struct DurableSettings {
     pub(crate) lease: Option<Duration>,
     pub(crate) retention: crate::store::Retention,
     pub(crate) on_end: Option<OnDurableEnd>,
+    /// `RuntimeBuilder::store_timeout`: `None` for the default.
+    pub(crate) store_timeout: Option<Duration>,
 }
+
+/// The default of `RuntimeBuilder::store_timeout`: generous, since a store that is slow
+/// but answers is cut too; past twice the default lease, another owner may have taken
+/// the run over anyway.
+pub(crate) const DEFAULT_STORE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The default lease: long against clock skew between processes, short enough that a
 /// crashed process's runs are recovered within a minute.
@@ -243,6 +278,10 @@ impl DurableSettings {
                 .max(Duration::from_millis(3)),
             retention: self.retention,
             on_end: self.on_end,
+            // `Duration::MAX`: no limit; under a millisecond: one.
+            store_timeout: Some(self.store_timeout.unwrap_or(DEFAULT_STORE_TIMEOUT))
+                .filter(|&limit| limit != Duration::MAX)
+                .map(|limit| limit.max(Duration::from_millis(1))),
             drives: Arc::default(),
         }))
     }

@@ -19,7 +19,7 @@ use crate::launch::{launch, AsOutcome, IntoRun, RunFuture, Runnable};
 use crate::resources::{erase_cleanup, CleanupHookFuture, Res, Resources};
 use crate::run::{RunOptions, RunSnapshot};
 pub use crate::shared::DroppedRun;
-use crate::shared::{DroppedHook, Monitor, RunShared, RuntimeShared};
+use crate::shared::{DroppedHook, Monitor, RunShared, RuntimeShared, TrackedRuns};
 
 mod builder;
 #[cfg(feature = "store")]
@@ -36,7 +36,7 @@ pub(crate) use durable::{
 };
 use handle::erase_monitor;
 pub use handle::RunHandle;
-pub use shutdown::ShutdownReport;
+pub use shutdown::{CancelledRun, ShutdownReport};
 
 /// Runs workflows on the caller's tokio runtime (it never creates or nests one).
 ///

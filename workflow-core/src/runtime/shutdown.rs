@@ -17,6 +17,36 @@ pub struct ShutdownReport {
     /// Cleanup hooks still running when [`Runtime::shutdown_timeout`]'s deadline for
     /// them passed, dropped unfinished (always empty after [`Runtime::shutdown`]).
     pub cleanup_timed_out: Vec<&'static str>,
+    /// Runs still in flight when [`Runtime::shutdown_timeout`]'s deadline passed, which
+    /// it cancelled, by id (a runtime built with
+    /// [`RuntimeBuilder::cancel_on_shutdown`]; always empty otherwise). Those still
+    /// going a deadline later are counted in `runs_still_active` too.
+    pub cancelled: Vec<CancelledRun>,
+}
+
+/// A run [`Runtime::shutdown_timeout`] cancelled ([`RuntimeBuilder::cancel_on_shutdown`]).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CancelledRun {
+    /// Its workflow.
+    pub workflow: &'static str,
+    /// Its id (as in its [`RunReport`](crate::RunReport) and [`RunHandle::run_id`]).
+    pub run_id: u64,
+    /// A durable run's id in its store: the run is recorded as failed, and
+    /// [`Runtime::retry`] runs it again from where it stopped.
+    pub durable_run: Option<i64>,
+}
+
+/// `run 7 of `Forever``, and ` (durable run 3)` for a durable one.
+impl fmt::Display for CancelledRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "run {} of `{}`", self.run_id, self.workflow)?;
+        if let Some(durable) = self.durable_run {
+            write!(f, " (durable run {durable})")?;
+        }
+        Ok(())
+    }
 }
 
 /// One line: the runs left, then each cleanup that ran or panicked, in order.
@@ -43,6 +73,10 @@ impl fmt::Display for ShutdownReport {
             0 => f.write_str("shut down with no run in flight")?,
             1 => f.write_str("shut down with 1 run still in flight")?,
             n => write!(f, "shut down with {n} runs still in flight")?,
+        }
+        for (i, run) in self.cancelled.iter().enumerate() {
+            f.write_str(if i == 0 { "; cancelled: " } else { ", " })?;
+            write!(f, "{run}")?;
         }
         if self.cleaned.is_empty()
             && self.cleanup_panics.is_empty()
@@ -106,6 +140,11 @@ impl Runtime {
     /// and listed in [`ShutdownReport::cleanup_timed_out`]; the hooks after it are still
     /// polled once (one that does not wait completes).
     ///
+    /// Runs still in flight after `deadline` are left running (and keep their `Res`
+    /// handles), unless the runtime was built with
+    /// [`RuntimeBuilder::cancel_on_shutdown`]: then they are cancelled, and the shutdown
+    /// waits at most `deadline` again for them to end before cleaning up (see there).
+    ///
     /// # Examples
     ///
     /// ```
@@ -150,9 +189,28 @@ impl Runtime {
                 let _ = tokio::time::timeout(d, shared.wait_idle()).await;
             }
         }
+        // Past the deadline, a runtime that tracks its runs cancels those left, and
+        // waits for them as long again (a node may take its run's `cancel_grace`).
+        let mut cancelled = Vec::new();
+        if let (Some(d), Some(tracked)) = (deadline, &shared.tracked) {
+            if shared.active_runs() > 0 {
+                cancelled = tracked.cancel_live();
+                if !cancelled.is_empty() {
+                    let _ = tokio::time::timeout(d, shared.wait_idle()).await;
+                }
+            }
+        }
         let to_clean = shared.resources_mut().take_cleanups();
         let mut report = ShutdownReport {
             runs_still_active: shared.active_runs(),
+            cancelled: cancelled
+                .into_iter()
+                .map(|(workflow, run_id, durable_run)| CancelledRun {
+                    workflow,
+                    run_id,
+                    durable_run,
+                })
+                .collect(),
             ..ShutdownReport::default()
         };
         let end = deadline.map(crate::sync::deadline_after);

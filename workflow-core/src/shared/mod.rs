@@ -12,4 +12,4 @@ pub use runtime::DroppedRun;
 // Outside this module, only a durable run's end hook reports a panicking callback.
 #[cfg(feature = "store")]
 pub(crate) use runtime::callback_panicked;
-pub(crate) use runtime::{DroppedHook, Monitor, RuntimeShared, TaskGuard};
+pub(crate) use runtime::{DroppedHook, Monitor, RuntimeShared, TaskGuard, TrackedRuns};

@@ -1,7 +1,7 @@
 //! [`RuntimeShared`]: the state a runtime shares with its runs and their nodes.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use tokio::sync::{Notify, Semaphore};
 
@@ -68,6 +68,56 @@ pub(crate) struct RuntimeShared {
     tasks: AtomicUsize,
     /// Notified when the last run or node task ends.
     idle: Notify,
+    /// The root runs, kept when shutdown cancels the runs that outlive its deadline
+    /// (`RuntimeBuilder::cancel_on_shutdown`); `None` otherwise.
+    pub(crate) tracked: Option<Arc<TrackedRuns>>,
+}
+
+/// The root runs of a runtime whose shutdown cancels what outlives its deadline
+/// ([`RuntimeBuilder::cancel_on_shutdown`](crate::RuntimeBuilder::cancel_on_shutdown)),
+/// each noted as it starts (by a monitor: the runs of such a runtime keep live states,
+/// as monitored ones do) and forgotten once gone: the list is pruned each time it
+/// doubles, so a note costs amortized O(1) and the list holds about twice the runs live.
+#[derive(Default)]
+pub(crate) struct TrackedRuns(Mutex<Tracked>);
+
+#[derive(Default)]
+struct Tracked {
+    runs: Vec<Weak<RunShared>>,
+    /// The length at which the list is pruned next.
+    prune_at: usize,
+}
+
+/// A run [`TrackedRuns::cancel_live`] cancelled: its workflow, id, and durable run id.
+pub(crate) type Cancelled = (&'static str, u64, Option<i64>);
+
+impl TrackedRuns {
+    /// Notes `run`, which is starting.
+    pub(crate) fn note(&self, run: &Arc<RunShared>) {
+        let mut tracked = crate::sync::lock(&self.0);
+        if tracked.runs.len() >= tracked.prune_at {
+            tracked.runs.retain(|r| r.strong_count() > 0);
+            tracked.prune_at = (tracked.runs.len() * 2).max(64);
+        }
+        tracked.runs.push(Arc::downgrade(run));
+    }
+
+    /// Cancels every noted run still going, as [`RunHandle::cancel`](crate::RunHandle::cancel)
+    /// does, and forgets them all; the runs it cancelled, by id.
+    pub(crate) fn cancel_live(&self) -> Vec<Cancelled> {
+        let runs = std::mem::take(&mut crate::sync::lock(&self.0).runs);
+        let mut cancelled: Vec<Cancelled> = runs
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|run| !run.has_ended())
+            .map(|run| {
+                run.cancel.token().cancel();
+                (run.workflow, run.run_id, run.durable_run)
+            })
+            .collect();
+        cancelled.sort_by_key(|c| c.1);
+        cancelled
+    }
 }
 
 impl RuntimeShared {
@@ -91,6 +141,7 @@ impl RuntimeShared {
             active: AtomicUsize::new(0),
             tasks: AtomicUsize::new(0),
             idle: Notify::new(),
+            tracked: None,
         }
     }
 

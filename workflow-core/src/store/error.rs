@@ -161,6 +161,38 @@ pub enum StoreError {
         /// Why.
         source: BoxError,
     },
+    /// The store did not answer an operation of a durable call within the runtime's
+    /// limit (`RuntimeBuilder::store_timeout`, 60 s by default, in real time): an answer
+    /// the call waited for before the run (creating, reading, claiming, loading it), a
+    /// record or lease renewal its recorder still waited for after the run, or the
+    /// run's end. What the store did with the operation is unknown; the store's rows are
+    /// as a crash would leave them, so the run is resumed, by this runtime or (once its
+    /// lease expired) by another's `recover`, when the store answers again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use workflow_core::store::{RunId, StoreError};
+    ///
+    /// let err = StoreError::NoAnswer {
+    ///     operation: "finishing a run",
+    ///     run: Some(RunId(7)),
+    ///     node: None,
+    ///     limit: Duration::from_secs(5),
+    /// };
+    /// assert!(err.to_string().starts_with(
+    ///     "the store did not answer finishing a run for run 7 within 5s; ",
+    /// ));
+    /// ```
+    NoAnswer {
+        /// What was attempted.
+        operation: &'static str,
+        /// The run it was for, if one.
+        run: Option<RunId>,
+        /// The node whose record it was, if one.
+        node: Option<NodePath>,
+        /// The limit it did not answer within.
+        limit: std::time::Duration,
+    },
     /// The database reported an error; the operation did not take effect.
     Backend {
         /// What was attempted.
@@ -190,6 +222,7 @@ impl StoreError {
             | StoreError::CorruptRow { run, .. } => Some(*run),
             StoreError::Encode { run, .. }
             | StoreError::Unavailable { run, .. }
+            | StoreError::NoAnswer { run, .. }
             | StoreError::Backend { run, .. } => *run,
             StoreError::InvalidPath { .. } | StoreError::Schema { .. } => None,
         }
@@ -202,7 +235,9 @@ impl StoreError {
                 .parse()
                 .ok()
                 .filter(|p: &NodePath| !matches!(p.as_str(), "input" | "output")),
-            StoreError::Unavailable { node, .. } | StoreError::Backend { node, .. } => node.clone(),
+            StoreError::Unavailable { node, .. }
+            | StoreError::NoAnswer { node, .. }
+            | StoreError::Backend { node, .. } => node.clone(),
             _ => None,
         }
     }
@@ -405,6 +440,19 @@ impl StoreError {
                 "store unavailable during {operation}{}: {}",
                 about(*run, node.as_ref(), named),
                 Shown(&**source)
+            ),
+            StoreError::NoAnswer {
+                operation,
+                run,
+                node,
+                limit,
+            } => write!(
+                f,
+                "the store did not answer {operation}{} within {limit:?}; \
+                 what the store did with it is unknown: a run it made or claimed stays \
+                 unfinished, and `Runtime::resume` (or, once its lease expired, \
+                 `Runtime::recover`) takes it up again",
+                about(*run, node.as_ref(), named),
             ),
             StoreError::Backend {
                 operation,
