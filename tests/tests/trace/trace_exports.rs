@@ -558,6 +558,12 @@ async fn a_live_snapshot_serializes_what_each_node_waits_for() {
     let shutdown = serde_json::to_value(rt.shutdown().await).unwrap();
     assert_eq!(
         shutdown,
-        json!({ "runs_still_active": 0, "cleaned": [], "cleanup_panics": [], "cleanup_timed_out": [] })
+        json!({
+            "runs_still_active": 0,
+            "cancelled": [],
+            "cleaned": [],
+            "cleanup_panics": [],
+            "cleanup_timed_out": []
+        })
     );
 }
