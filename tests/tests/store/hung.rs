@@ -524,3 +524,30 @@ async fn a_sqlite_store_under_the_paused_clock_does_not_move_it() {
         }
     }
 }
+
+/// `Runtime::outputs` reads a run through the same limit: a store that does not answer
+/// the read ends the call once the limit passed, naming the run and the operation.
+#[tokio::test(start_paused = true)]
+async fn reading_a_runs_outputs_from_a_store_that_does_not_answer_ends_at_its_limit() {
+    let clock = ManualClock::new(Timestamp(1_000_000));
+    let inner = Arc::new(MemoryStore::with_clock(Arc::new(clock.clone())));
+    let run = dead_run(&inner).await.run.id;
+    let store = Hangs::over(&inner, &["reading a run"]);
+    let rt = runtime(Arc::clone(&store) as Arc<dyn Store>, "me");
+    let (result, virtual_time, real_time) = timed(rt.outputs(Timed, run)).await;
+    let err = result.unwrap_err();
+    assert_eq!(virtual_time, Duration::ZERO, "{err}");
+    waited_the_limit(real_time, "outputs");
+    assert_eq!(*store.hung.lock().unwrap(), ["reading a run"]);
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "durable run {run} of workflow `Timed`: the store did not answer reading a run \
+             within 200ms; {UNKNOWN}"
+        )
+    );
+    // Once it answers, the read goes on: the run is not finished, which the error says.
+    store.answer();
+    let err = rt.outputs(Timed, run).await.unwrap_err();
+    assert!(err.to_string().contains("running"), "{err}");
+}

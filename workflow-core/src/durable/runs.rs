@@ -9,8 +9,8 @@ use crate::error::WorkflowError;
 use crate::executor::Workflow;
 use crate::runtime::{Driving, DurableConfig, Runtime};
 use crate::store::{
-    CreatedRun, GraphFingerprint, Lease, NewRun, RunFilter, RunId, RunOutcome, RunStatus,
-    StoreError,
+    CreatedRun, GraphFingerprint, Lease, NewRun, RunFilter, RunId, RunOutcome, RunRecord,
+    RunStatus, StoreError,
 };
 
 impl Runtime {
@@ -143,21 +143,12 @@ impl Runtime {
                 "no store configured: build the runtime with `Runtime::builder().store(..)`".into(),
             )
         })?;
-        let row = cfg
-            .store
-            .get_run(run)
+        // Bounded by `store_timeout` like every other wait on the store.
+        let row = AnswerLimit::of(&cfg)
+            .answer("reading a run", Some(run), cfg.store.get_run(run))
             .await
             .map_err(|e| store_error::<W>(run, e))?;
-        if row.workflow != W::NAME {
-            return Err(store_error::<W>(
-                run,
-                StoreError::WrongWorkflow {
-                    run,
-                    workflow: row.workflow,
-                    expected: W::NAME.to_owned(),
-                },
-            ));
-        }
+        of_workflow::<W>(run, &row)?;
         if row.status != RunStatus::Succeeded {
             return Err(store_error::<W>(
                 run,
@@ -202,16 +193,7 @@ impl Runtime {
             .answer("reading a run", Some(run), cfg.store.get_run(run))
             .await
             .map_err(|e| store_error::<W>(run, e))?;
-        if row.workflow != W::NAME {
-            return Err(store_error::<W>(
-                run,
-                StoreError::WrongWorkflow {
-                    run,
-                    workflow: row.workflow,
-                    expected: W::NAME.to_owned(),
-                },
-            ));
-        }
+        of_workflow::<W>(run, &row)?;
         let claimed = cfg.store.claim_run(run, &cfg.owner, cfg.lease);
         let claimed = answers
             .answer("claiming a run", Some(run), claimed)
@@ -361,4 +343,19 @@ async fn take<'a, W: Workflow>(
         .await
         .map_err(|e| store_error::<W>(run, e))?;
     Ok((driving, waited))
+}
+
+/// `Ok` when `row` is a run of `W`; [`StoreError::WrongWorkflow`] otherwise.
+fn of_workflow<W: Workflow>(run: RunId, row: &RunRecord) -> Result<(), WorkflowError> {
+    if row.workflow == W::NAME {
+        return Ok(());
+    }
+    Err(store_error::<W>(
+        run,
+        StoreError::WrongWorkflow {
+            run,
+            workflow: row.workflow.clone(),
+            expected: W::NAME.to_owned(),
+        },
+    ))
 }
